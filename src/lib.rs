@@ -1,3 +1,17 @@
 //! nanoclaw-shim: a `docker` front for podman that hardens every container nanoclaw starts.
+//!
+//! Data flow: argv → [`parse`] (docker's grammar, driven by [`flags`]) → [`rewrite`] (the
+//! [`policy`] applied, pure) → [`runtime`] (resolve and exec). [`explain`] renders the same plan
+//! for people; [`shim`] and [`cli`] are the two personalities chosen by argv\[0\].
 
+pub mod cli;
+pub mod explain;
 pub mod flags;
+pub mod mounts;
+pub mod parse;
+pub mod policy;
+pub mod redact;
+pub mod rewrite;
+pub mod runtime;
+pub mod shim;
+pub mod units;

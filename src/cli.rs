@@ -1,0 +1,168 @@
+//! The `nanoclaw-shim` personality: commands for people (explain, policy).
+//!
+//! clap is used here only; the `docker` personality parses its argv by hand from the flag table
+//! because docker's grammar is not clap's.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::explain::Report;
+use crate::policy::{self, LookupEnv, Origin};
+use crate::rewrite::{self, Target};
+use crate::runtime;
+use crate::shim::EXIT_REFUSED;
+
+#[derive(Parser)]
+#[command(name = "nanoclaw-shim", version, about = "Hardens every container nanoclaw starts through `docker`", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what the shim would exec for a docker command line, and why
+    Explain {
+        /// Policy file to use instead of the one in force
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Print -e values and proxy credentials unredacted
+        #[arg(long)]
+        show_secrets: bool,
+        /// The docker arguments (a leading `docker` is accepted)
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required = true,
+            value_name = "DOCKER ARGS"
+        )]
+        args: Vec<OsString>,
+    },
+    /// Check or show the policy
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file (default: the one in force); exit 0 when valid, 1 when not
+    Check { file: Option<PathBuf> },
+    /// Print the effective policy and the file it came from
+    Show {
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+}
+
+/// Runs the CLI; returns the exit status.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Explain {
+            policy,
+            format,
+            show_secrets,
+            args,
+        } => explain(policy, format, show_secrets, args),
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => check(file),
+        Command::Policy {
+            command: PolicyCommand::Show { policy },
+        } => show(policy),
+    }
+}
+
+fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args: Vec<OsString>) -> i32 {
+    if args.first().is_some_and(|a| a == "docker") {
+        args.remove(0);
+    }
+    let (origin, policy) = match policy::load(&LookupEnv::from_env(policy)) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");
+            return EXIT_REFUSED;
+        }
+    };
+    let binary = runtime::configured(&policy.runtime.binary);
+    let flavor = runtime::flavor_of(&binary);
+    let outcome = rewrite::plan(&args, &policy, &Target { flavor });
+    let myself = std::env::current_exe().ok();
+    let runtime_path = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref())
+        .map(|p| p.display().to_string())
+        .map_err(|e| e.to_string());
+    let report = Report {
+        outcome: &outcome,
+        runtime: &binary,
+        runtime_path,
+        flavor: flavor.as_str(),
+        policy: &origin.label(),
+        show_secrets,
+    };
+    print!(
+        "{}",
+        match format {
+            Format::Text => report.text(),
+            Format::Json => report.json(),
+        }
+    );
+    if report.runs() { 0 } else { EXIT_REFUSED }
+}
+
+fn check(file: Option<PathBuf>) -> i32 {
+    let located = match file {
+        Some(f) => std::fs::read_to_string(&f)
+            .map(|t| (Origin::Explicit(f.clone()), t))
+            .map_err(|e| format!("{}: cannot read policy: {e}", f.display())),
+        None => policy::locate(&LookupEnv::from_env(None)).map_err(|e| e.to_string()),
+    };
+    let (origin, text) = match located {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    match policy::parse(&text, &origin.label()) {
+        Ok(_) => {
+            println!("{}: ok", origin.label());
+            0
+        }
+        Err(e) => {
+            println!("{e}");
+            1
+        }
+    }
+}
+
+fn show(policy: Option<PathBuf>) -> i32 {
+    match policy::load(&LookupEnv::from_env(policy)) {
+        Ok((origin, p)) => {
+            println!("# policy in force: {}", origin.label());
+            print!("{}", p.to_toml());
+            0
+        }
+        Err(e) => {
+            eprintln!("nanoclaw-shim: {e}");
+            EXIT_REFUSED
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Rendering a [`Plan`] (or a refusal) for people and for programs.
+//!
+//! `explain` exists so a user can see, before nanoclaw runs anything, exactly what the shim will
+//! exec and why each token changed. It renders the very `Plan` the shim executes; it only adds
+//! shell quoting (so the command line can be pasted) and secret redaction (so it can be shared).
+
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+
+use serde_json::json;
+
+use crate::redact;
+use crate::rewrite::{Action, Plan, Refusal};
+
+/// Everything `explain` reports about one invocation.
+pub struct Report<'a> {
+    pub outcome: &'a Result<Plan, Refusal>,
+    /// The runtime as configured (`podman`) and where it resolved, or why it did not.
+    pub runtime: &'a OsStr,
+    pub runtime_path: Result<String, String>,
+    pub flavor: &'a str,
+    /// Where the policy came from.
+    pub policy: &'a str,
+    pub show_secrets: bool,
+}
+
+impl Report<'_> {
+    /// Whether the shim would exec the runtime.
+    pub fn runs(&self) -> bool {
+        self.outcome.is_ok() && self.runtime_path.is_ok()
+    }
+
+    fn token(&self, t: &OsStr) -> String {
+        if self.show_secrets {
+            return quote(t);
+        }
+        let shown = redact::display(t);
+        if shown == redact::display_raw(t) {
+            quote(t)
+        } else {
+            quote(OsStr::new(&shown))
+        }
+    }
+
+    fn words(&self, args: &[OsString]) -> Vec<String> {
+        std::iter::once(self.runtime)
+            .chain(args.iter().map(OsString::as_os_str))
+            .map(|t| self.token(t))
+            .collect()
+    }
+
+    fn redact_text(&self, s: &str) -> String {
+        if self.show_secrets {
+            s.to_string()
+        } else {
+            redact::display(OsStr::new(s))
+        }
+    }
+
+    /// Human-readable report.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let decision = if self.runs() { "run" } else { "refuse" };
+        let _ = writeln!(out, "decision: {decision}");
+        match &self.runtime_path {
+            Ok(p) => {
+                let _ = writeln!(
+                    out,
+                    "runtime:  {} ({p}, {} flavour)",
+                    self.runtime.to_string_lossy(),
+                    self.flavor
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "runtime:  {} (not usable: {e})",
+                    self.runtime.to_string_lossy()
+                );
+            }
+        }
+        let _ = writeln!(out, "policy:   {}", self.policy);
+        match self.outcome {
+            Err(r) => {
+                let _ = writeln!(out, "rule:     {}", r.rule);
+                let _ = writeln!(out, "reason:   {}", r.message);
+            }
+            Ok(plan) => {
+                let _ = writeln!(out, "command:  {}", self.words(&plan.args).join(" "));
+                if plan.changes.is_empty() {
+                    let _ = writeln!(out, "changes:  none");
+                } else {
+                    let _ = writeln!(out, "changes:");
+                    for c in &plan.changes {
+                        let mark = match c.action {
+                            Action::Add => '+',
+                            Action::Remove => '-',
+                            Action::Replace => '~',
+                            Action::Keep => '=',
+                        };
+                        let _ = writeln!(
+                            out,
+                            "  {mark} {:<26} {}  ({})",
+                            c.rule,
+                            self.redact_text(&c.token),
+                            c.reason
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Machine-readable report (one JSON object).
+    pub fn json(&self) -> String {
+        let runtime = json!({
+            "binary": self.runtime.to_string_lossy(),
+            "path": self.runtime_path.as_ref().ok(),
+            "error": self.runtime_path.as_ref().err(),
+            "flavor": self.flavor,
+        });
+        let value = match self.outcome {
+            Err(r) => json!({
+                "decision": "refuse",
+                "runtime": runtime,
+                "policy": self.policy,
+                "rule": r.rule,
+                "reason": r.message,
+            }),
+            Ok(plan) => {
+                let words = self.words(&plan.args);
+                let argv: Vec<String> = std::iter::once(self.runtime)
+                    .chain(plan.args.iter().map(OsString::as_os_str))
+                    .map(|t| {
+                        if self.show_secrets {
+                            redact::display_raw(t)
+                        } else {
+                            redact::display(t)
+                        }
+                    })
+                    .collect();
+                json!({
+                    "decision": if self.runs() { "run" } else { "refuse" },
+                    "runtime": runtime,
+                    "policy": self.policy,
+                    "command": plan.command,
+                    "argv": argv,
+                    "shell": words.join(" "),
+                    "changes": plan.changes.iter().map(|c| json!({
+                        "rule": c.rule,
+                        "action": c.action.as_str(),
+                        "token": self.redact_text(&c.token),
+                        "reason": c.reason,
+                    })).collect::<Vec<_>>(),
+                })
+            }
+        };
+        let mut s = serde_json::to_string_pretty(&value).expect("JSON of plain values");
+        s.push('\n');
+        s
+    }
+}
+
+/// Quotes one argv token for a POSIX shell (bash's `$'..'` for bytes that are not printable
+/// UTF-8), so the printed command line reproduces the exact bytes.
+pub fn quote(t: &OsStr) -> String {
+    let b = t.as_bytes();
+    let safe = |c: u8| c.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&c);
+    if !b.is_empty() && b.iter().all(|&c| safe(c)) {
+        return String::from_utf8_lossy(b).into_owned();
+    }
+    match std::str::from_utf8(b) {
+        Ok(s) if !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', r"'\''")),
+        _ => {
+            let mut out = String::from("$'");
+            for chunk in b.utf8_chunks() {
+                for ch in chunk.valid().chars() {
+                    match ch {
+                        '\\' => out.push_str(r"\\"),
+                        '\'' => out.push_str(r"\'"),
+                        c if c.is_control() => {
+                            let mut buf = [0; 4];
+                            for byte in c.encode_utf8(&mut buf).bytes() {
+                                let _ = write!(out, "\\x{byte:02x}");
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                for byte in chunk.invalid() {
+                    let _ = write!(out, "\\x{byte:02x}");
+                }
+            }
+            out.push('\'');
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(OsStr::new("run")), "run");
+        assert_eq!(quote(OsStr::new("")), "''");
+        assert_eq!(quote(OsStr::new("a b")), "'a b'");
+        assert_eq!(quote(OsStr::new("it's")), r"'it'\''s'");
+        assert_eq!(quote(OsStr::new("{{.Names}}")), "'{{.Names}}'");
+        let raw = OsString::from_vec(b"/tmp/\xff x".to_vec());
+        assert_eq!(quote(&raw), r"$'/tmp/\xff x'");
+        assert_eq!(quote(OsStr::new("a\nb")), r"$'a\x0ab'");
+    }
+}

@@ -1,0 +1,186 @@
+//! Where a caller's `-v`, `--mount` and `--tmpfs` put things inside the container.
+//!
+//! The policy adds tmpfs mounts; the runtime refuses two mounts at one destination, so the
+//! rewrite has to know the caller's destinations exactly. Specs are read as bytes: a host path
+//! that is not UTF-8 is still a valid mount and must not break the comparison. `--mount` values
+//! are CSV (docker reads them with `encoding/csv`), so quoted fields are honoured.
+
+/// The kind of mount an option creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Bind,
+    Volume,
+    Tmpfs,
+    Other(String),
+}
+
+/// One mount as the caller wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub kind: Kind,
+    /// Host path or volume name (empty for tmpfs and anonymous volumes).
+    pub source: Vec<u8>,
+    /// Normalised container path.
+    pub target: Vec<u8>,
+}
+
+/// Collapses `//`, `/./` and a trailing `/` of an absolute container path.
+pub fn normalize(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    for part in path.split(|&b| b == b'/') {
+        if part.is_empty() || part == b"." {
+            continue;
+        }
+        out.push(b'/');
+        out.extend_from_slice(part);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+/// Reads `-v` / `--volume`: `dst`, `src:dst` or `src:dst:options`.
+pub fn from_volume(spec: &[u8]) -> Option<Mount> {
+    let parts: Vec<&[u8]> = spec.split(|&b| b == b':').collect();
+    let (source, target) = match parts.as_slice() {
+        [dst] => (&b""[..], *dst),
+        [src, dst] | [src, dst, _] => (*src, *dst),
+        _ => return None,
+    };
+    if target.first() != Some(&b'/') {
+        return None;
+    }
+    let kind = if source.is_empty() || !source.starts_with(b"/") && !source.starts_with(b".") {
+        Kind::Volume
+    } else {
+        Kind::Bind
+    };
+    Some(Mount {
+        kind,
+        source: source.to_vec(),
+        target: normalize(target),
+    })
+}
+
+/// Reads `--tmpfs dst[:options]`.
+pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
+    let target = spec.split(|&b| b == b':').next()?;
+    (target.first() == Some(&b'/')).then(|| Mount {
+        kind: Kind::Tmpfs,
+        source: Vec::new(),
+        target: normalize(target),
+    })
+}
+
+/// Reads `--mount type=..,source=..,target=..` (CSV).
+pub fn from_mount(spec: &[u8]) -> Option<Mount> {
+    let mut kind = Kind::Volume; // docker's default type
+    let mut source = Vec::new();
+    let mut target = None;
+    for field in csv_fields(spec)? {
+        let (key, value) = match field.iter().position(|&b| b == b'=') {
+            Some(p) => (&field[..p], &field[p + 1..]),
+            None => (&field[..], &b""[..]),
+        };
+        match key.to_ascii_lowercase().as_slice() {
+            b"type" => {
+                kind = match value {
+                    b"bind" => Kind::Bind,
+                    b"volume" => Kind::Volume,
+                    b"tmpfs" => Kind::Tmpfs,
+                    other => Kind::Other(String::from_utf8_lossy(other).into_owned()),
+                }
+            }
+            b"source" | b"src" => source = value.to_vec(),
+            b"target" | b"destination" | b"dst" => target = Some(normalize(value)),
+            _ => {}
+        }
+    }
+    Some(Mount {
+        kind,
+        source,
+        target: target?,
+    })
+}
+
+/// Splits one CSV record into fields, honouring `"` quoting with `""` escapes.
+pub fn csv_fields(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let mut i = 0;
+    let mut quoted = false;
+    let mut at_start = true;
+    while i < line.len() {
+        let b = line[i];
+        if quoted {
+            if b == b'"' {
+                if line.get(i + 1) == Some(&b'"') {
+                    field.push(b'"');
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(b);
+            }
+        } else if b == b'"' && at_start {
+            quoted = true;
+        } else if b == b',' {
+            fields.push(std::mem::take(&mut field));
+            at_start = true;
+            i += 1;
+            continue;
+        } else if b == b'"' {
+            return None; // a bare quote inside an unquoted field is a CSV error
+        } else {
+            field.push(b);
+        }
+        at_start = false;
+        i += 1;
+    }
+    if quoted {
+        return None;
+    }
+    fields.push(field);
+    Some(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volume_targets() {
+        let m = from_volume(b"/host/dir:/workspace/").unwrap();
+        assert_eq!((m.kind, m.target), (Kind::Bind, b"/workspace".to_vec()));
+        let m = from_volume(b"cache:/home/node//.cache:ro").unwrap();
+        assert_eq!((m.kind, m.target), (Kind::Volume, b"/home/node/.cache".to_vec()));
+        assert_eq!(from_volume(b"/anon").unwrap().target, b"/anon".to_vec());
+        assert!(from_volume(b"a:b:c:d").is_none());
+    }
+
+    #[test]
+    fn mount_csv_with_quotes() {
+        let m = from_mount(br#"type=bind,"source=/a,b",target=/tmp"#).unwrap();
+        assert_eq!(m.kind, Kind::Bind);
+        assert_eq!(m.source, b"/a,b".to_vec());
+        assert_eq!(m.target, b"/tmp".to_vec());
+        let m = from_mount(b"type=tmpfs,dst=/home/node/,tmpfs-size=1g").unwrap();
+        assert_eq!((m.kind, m.target), (Kind::Tmpfs, b"/home/node".to_vec()));
+        assert!(from_mount(b"type=bind,source=/a").is_none());
+        assert!(from_mount(br#"type=bind,"src=/a"#).is_none());
+    }
+
+    #[test]
+    fn tmpfs_targets() {
+        assert_eq!(from_tmpfs(b"/tmp:size=1g").unwrap().target, b"/tmp".to_vec());
+        assert!(from_tmpfs(b"tmp").is_none());
+    }
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize(b"/a//b/./c/"), b"/a/b/c".to_vec());
+        assert_eq!(normalize(b"/"), b"/".to_vec());
+    }
+}

@@ -1,0 +1,176 @@
+//! Finding the real runtime and handing the process over to it.
+//!
+//! The shim is installed as `docker` in a folder early on PATH, so a naive PATH search for the
+//! runtime can find the shim itself (for example when the runtime is configured as `docker`).
+//! Resolution skips every candidate that is this very binary (same device and inode), and an
+//! environment marker stops a chain of distinct shim copies from exec'ing each other forever.
+//!
+//! The hand-over is `execve`: podman replaces the shim in the same process, so stdin, stdout,
+//! stderr, the exit status and every signal nanoclaw sends belong to podman, with no relay.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+use crate::rewrite::Flavor;
+
+/// Set in the runtime's environment; seeing it on entry means the shim called itself.
+pub const REENTRY_ENV: &str = "NANOCLAW_SHIM_ACTIVE";
+
+/// Overrides the policy's runtime binary.
+pub const RUNTIME_ENV: &str = "NANOCLAW_SHIM_RUNTIME";
+
+/// Why the runtime could not be found or started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeError(pub String);
+
+impl std::fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// The runtime name in force: `NANOCLAW_SHIM_RUNTIME`, else the policy's.
+pub fn configured(policy_binary: &str) -> OsString {
+    std::env::var_os(RUNTIME_ENV)
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| policy_binary.into())
+}
+
+/// Guesses the CLI flavour from the runtime's file name.
+pub fn flavor_of(binary: &OsStr) -> Flavor {
+    let name = Path::new(binary).file_name().unwrap_or(binary).to_string_lossy();
+    if name.contains("docker") {
+        Flavor::Docker
+    } else {
+        Flavor::Podman
+    }
+}
+
+/// Identity of a file: (device, inode) after following symlinks.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Resolves `binary` to a path: as given when it contains a `/`, else the first executable of
+/// that name on `path_var` that is not the file `myself`.
+pub fn resolve(
+    binary: &OsStr,
+    path_var: Option<&OsStr>,
+    myself: Option<&Path>,
+) -> Result<PathBuf, RuntimeError> {
+    let me = myself.and_then(identity);
+    let shown = binary.to_string_lossy();
+    if binary.as_encoded_bytes().contains(&b'/') {
+        let p = PathBuf::from(binary);
+        if !is_executable(&p) {
+            return Err(RuntimeError(format!("runtime {shown} is not an executable file")));
+        }
+        if me.is_some() && identity(&p) == me {
+            return Err(RuntimeError(format!(
+                "runtime {shown} is nanoclaw-shim itself; point it at podman"
+            )));
+        }
+        return Ok(p);
+    }
+    let mut skipped_self = false;
+    for dir in std::env::split_paths(path_var.unwrap_or_default()) {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let candidate = dir.join(binary);
+        if !is_executable(&candidate) {
+            continue;
+        }
+        if me.is_some() && identity(&candidate) == me {
+            skipped_self = true;
+            continue;
+        }
+        return Ok(candidate);
+    }
+    let hint = if skipped_self {
+        " (only nanoclaw-shim itself was found)"
+    } else {
+        ""
+    };
+    Err(RuntimeError(format!(
+        "runtime {shown} not found on PATH{hint}; install podman or set {RUNTIME_ENV}"
+    )))
+}
+
+/// Fails when this process was started by a shim (a loop of shims).
+pub fn check_reentry() -> Result<(), RuntimeError> {
+    match std::env::var_os(REENTRY_ENV) {
+        Some(v) => Err(RuntimeError(format!(
+            "nanoclaw-shim was started by nanoclaw-shim (pid {}): the runtime resolves to another shim; set {RUNTIME_ENV} to the real podman",
+            v.to_string_lossy()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Replaces this process with the runtime. Returns only on failure.
+pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString]) -> RuntimeError {
+    let err = std::process::Command::new(runtime)
+        .arg0(argv0)
+        .args(args)
+        .env(REENTRY_ENV, std::process::id().to_string())
+        .exec();
+    RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn exe(path: &Path) {
+        std::fs::write(path, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn skips_itself_on_path() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let me = d.path().join("shim");
+        exe(&me);
+        symlink(&me, a.join("docker")).unwrap();
+        exe(&b.join("docker"));
+        let path = std::env::join_paths([&a, &b]).unwrap();
+        let got = resolve(OsStr::new("docker"), Some(&path), Some(&me)).unwrap();
+        assert_eq!(got, b.join("docker"));
+        let only_me = std::env::join_paths([&a]).unwrap();
+        let e = resolve(OsStr::new("docker"), Some(&only_me), Some(&me)).unwrap_err();
+        assert!(e.0.contains("only nanoclaw-shim itself"), "{e}");
+    }
+
+    #[test]
+    fn absolute_paths_must_be_executable_and_not_me() {
+        let d = tempfile::tempdir().unwrap();
+        let me = d.path().join("shim");
+        exe(&me);
+        assert!(resolve(me.as_os_str(), None, Some(&me)).is_err());
+        let other = d.path().join("podman");
+        exe(&other);
+        assert_eq!(resolve(other.as_os_str(), None, Some(&me)).unwrap(), other);
+        assert!(resolve(d.path().join("nope").as_os_str(), None, None).is_err());
+    }
+
+    #[test]
+    fn flavor_from_name() {
+        assert_eq!(flavor_of(OsStr::new("/usr/bin/podman")), Flavor::Podman);
+        assert_eq!(flavor_of(OsStr::new("docker")), Flavor::Docker);
+    }
+}

@@ -1,0 +1,129 @@
+//! The value grammars of the limits the policy caps: sizes, CPU counts and pids.
+//!
+//! A ceiling is only as good as the comparison behind it: `4096m` must equal `4g`, `0` and `-1`
+//! mean "unlimited", and a value the runtime would read differently from us must be refused, not
+//! compared wrongly. Sizes follow docker's `RAMInBytes` (binary units, optional `i`/`b`), CPU
+//! counts docker's `NanoCPUs` (exact decimals, at most nine fractional digits).
+
+use std::fmt;
+
+/// A size in bytes, as docker's `--memory`, `--shm-size`, `--tmpfs size=` read it.
+pub fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.strip_suffix(['b', 'B']).unwrap_or(s);
+    let s = s.strip_suffix(['i', 'I']).unwrap_or(s);
+    let (num, mult) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 1u64 << 10),
+        'm' | 'M' => (&s[..s.len() - 1], 1 << 20),
+        'g' | 'G' => (&s[..s.len() - 1], 1 << 30),
+        't' | 'T' => (&s[..s.len() - 1], 1 << 40),
+        'p' | 'P' => (&s[..s.len() - 1], 1 << 50),
+        _ => (s, 1),
+    };
+    let num = num.strip_suffix(' ').unwrap_or(num);
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if num.contains('.') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let value: f64 = num.parse().ok()?;
+    let bytes = value * mult as f64;
+    (bytes < i64::MAX as f64).then_some(bytes as u64)
+}
+
+/// Formats bytes in the largest binary unit that divides them exactly (`4g`, `1536m`, `100`).
+pub fn format_bytes(bytes: u64) -> String {
+    for (unit, shift) in [("p", 50), ("t", 40), ("g", 30), ("m", 20), ("k", 10)] {
+        let m = 1u64 << shift;
+        if bytes >= m && bytes % m == 0 {
+            return format!("{}{unit}", bytes / m);
+        }
+    }
+    bytes.to_string()
+}
+
+/// A CPU count in billionths (docker's NanoCPUs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NanoCpus(pub u64);
+
+impl NanoCpus {
+    pub fn parse(s: &str) -> Option<NanoCpus> {
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) || frac.len() > 9 {
+            return None;
+        }
+        if s.ends_with('.') {
+            return None;
+        }
+        let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        let frac_nanos: u64 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<9}").parse().ok()?
+        };
+        whole
+            .checked_mul(1_000_000_000)?
+            .checked_add(frac_nanos)
+            .map(NanoCpus)
+    }
+}
+
+impl fmt::Display for NanoCpus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (whole, frac) = (self.0 / 1_000_000_000, self.0 % 1_000_000_000);
+        if frac == 0 {
+            write!(f, "{whole}")
+        } else {
+            let frac = format!("{frac:09}");
+            write!(f, "{whole}.{}", frac.trim_end_matches('0'))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_compare_across_units() {
+        assert_eq!(parse_bytes("4096m"), parse_bytes("4g"));
+        assert_eq!(parse_bytes("4g"), Some(4 << 30));
+        assert_eq!(parse_bytes("4GB"), Some(4 << 30));
+        assert_eq!(parse_bytes("4GiB"), Some(4 << 30));
+        assert_eq!(parse_bytes("1.5g"), Some(3 << 29));
+        assert_eq!(parse_bytes("512 m"), Some(512 << 20));
+        assert_eq!(parse_bytes("100"), Some(100));
+        assert_eq!(parse_bytes("0"), Some(0));
+    }
+
+    #[test]
+    fn sizes_reject_garbage() {
+        for bad in [
+            "", "g", "4gbb", "4ii", "-1", "4x", "1.g", ".5g", "4 gg", "1e3", "1.2.3m",
+        ] {
+            assert_eq!(parse_bytes(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sizes_format_in_the_largest_exact_unit() {
+        assert_eq!(format_bytes(4 << 30), "4g");
+        assert_eq!(format_bytes(1536 << 20), "1536m");
+        assert_eq!(format_bytes(100), "100");
+    }
+
+    #[test]
+    fn cpus_are_exact_decimals() {
+        assert_eq!(NanoCpus::parse("2"), Some(NanoCpus(2_000_000_000)));
+        assert_eq!(NanoCpus::parse("0.5"), Some(NanoCpus(500_000_000)));
+        assert_eq!(NanoCpus::parse(".5"), Some(NanoCpus(500_000_000)));
+        assert_eq!(NanoCpus::parse("1.000000001"), Some(NanoCpus(1_000_000_001)));
+        for bad in ["", ".", "1.", "-1", "1e3", "1.0000000001", "two", "1/2"] {
+            assert_eq!(NanoCpus::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(NanoCpus(1_500_000_000).to_string(), "1.5");
+        assert_eq!(NanoCpus(2_000_000_000).to_string(), "2");
+    }
+}
