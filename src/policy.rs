@@ -128,7 +128,6 @@ impl Default for Limits {
     }
 }
 
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
@@ -537,6 +536,53 @@ pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
     Ok((origin, policy))
 }
 
+impl Policy {
+    /// The effective policy as TOML, every key spelled out.
+    pub fn to_toml(&self) -> String {
+        fn limit<T: Copy>(l: &Limit<T>, f: impl Fn(T) -> String) -> String {
+            match l {
+                Limit::Off => "\"off\"".to_string(),
+                Limit::Max(v) => f(*v),
+            }
+        }
+        let h = &self.hardening;
+        let caps: Vec<String> = h
+            .allowed_capabilities
+            .iter()
+            .map(|c| format!("{:?}", c.0))
+            .collect();
+        let mut s = format!(
+            "[runtime]\nbinary = {:?}\n\n[hardening]\nread_only = {}\nno_new_privileges = {}\ndrop_all_capabilities = {}\nallowed_capabilities = [{}]\n",
+            self.runtime.binary,
+            h.read_only,
+            h.no_new_privileges,
+            h.drop_all_capabilities,
+            caps.join(", ")
+        );
+        if h.tmpfs.is_empty() {
+            s.push_str("tmpfs = []\n");
+        }
+        for t in &h.tmpfs {
+            s.push_str(&format!("\n[[hardening.tmpfs]]\npath = {:?}\n", t.path.0));
+            if let Some(size) = t.size {
+                s.push_str(&format!("size = {:?}\n", units::format_bytes(size.0)));
+            }
+            if let Some(mode) = t.mode {
+                s.push_str(&format!("mode = \"{:o}\"\n", mode.0));
+            }
+            s.push_str(&format!("exec = {}\n", t.exec));
+        }
+        let l = &self.limits;
+        s.push_str(&format!(
+            "\n[limits]\ncpus = {}\nmemory = {}\npids = {}\n",
+            limit(&l.cpus, |c| format!("\"{c}\"")),
+            limit(&l.memory, |m| format!("{:?}", units::format_bytes(m.0))),
+            limit(&l.pids, |p| p.0.to_string()),
+        ));
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,52 +684,5 @@ mod tests {
             env.user_path().unwrap(),
             dir.path().join("home/.config/nanoclaw-shim/policy.toml")
         );
-    }
-}
-
-impl Policy {
-    /// The effective policy as TOML, every key spelled out.
-    pub fn to_toml(&self) -> String {
-        fn limit<T: Copy>(l: &Limit<T>, f: impl Fn(T) -> String) -> String {
-            match l {
-                Limit::Off => "\"off\"".to_string(),
-                Limit::Max(v) => f(*v),
-            }
-        }
-        let h = &self.hardening;
-        let caps: Vec<String> = h
-            .allowed_capabilities
-            .iter()
-            .map(|c| format!("{:?}", c.0))
-            .collect();
-        let mut s = format!(
-            "[runtime]\nbinary = {:?}\n\n[hardening]\nread_only = {}\nno_new_privileges = {}\ndrop_all_capabilities = {}\nallowed_capabilities = [{}]\n",
-            self.runtime.binary,
-            h.read_only,
-            h.no_new_privileges,
-            h.drop_all_capabilities,
-            caps.join(", ")
-        );
-        if h.tmpfs.is_empty() {
-            s.push_str("tmpfs = []\n");
-        }
-        for t in &h.tmpfs {
-            s.push_str(&format!("\n[[hardening.tmpfs]]\npath = {:?}\n", t.path.0));
-            if let Some(size) = t.size {
-                s.push_str(&format!("size = {:?}\n", units::format_bytes(size.0)));
-            }
-            if let Some(mode) = t.mode {
-                s.push_str(&format!("mode = \"{:o}\"\n", mode.0));
-            }
-            s.push_str(&format!("exec = {}\n", t.exec));
-        }
-        let l = &self.limits;
-        s.push_str(&format!(
-            "\n[limits]\ncpus = {}\nmemory = {}\npids = {}\n",
-            limit(&l.cpus, |c| format!("\"{c}\"")),
-            limit(&l.memory, |m| format!("{:?}", units::format_bytes(m.0))),
-            limit(&l.pids, |p| p.0.to_string()),
-        ));
-        s
     }
 }
