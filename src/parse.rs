@@ -410,3 +410,320 @@ fn flag_name(tok: &str) -> String {
 fn lossy(s: &OsStr) -> String {
     s.to_string_lossy().into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    fn run(words: &[&str]) -> RunArgs {
+        match parse(&argv(words)).unwrap() {
+            Invocation::Run(r) => r,
+            other => panic!("not a run: {other:?}"),
+        }
+    }
+
+    fn err(words: &[&str]) -> ParseError {
+        parse(&argv(words)).unwrap_err()
+    }
+
+    /// (canonical flag, value) pairs, booleans as "true"/"false".
+    fn opts(r: &RunArgs) -> Vec<(String, String)> {
+        r.opts
+            .iter()
+            .map(|o| {
+                let v = match &o.value {
+                    OptValue::Bool(b) => b.to_string(),
+                    OptValue::Value(v) => v.to_string_lossy().into_owned(),
+                };
+                (o.flag.long.to_string(), v)
+            })
+            .collect()
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    fn image(r: &RunArgs) -> String {
+        r.image.as_ref().unwrap().to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn command_paths() {
+        assert_eq!(run(&["run", "img"]).verb, Verb::Run);
+        assert_eq!(run(&["create", "img"]).verb, Verb::Create);
+        assert_eq!(
+            run(&["container", "run", "img"]).prefix,
+            argv(&["container", "run"])
+        );
+        assert_eq!(run(&["container", "create", "img"]).verb, Verb::Create);
+        for other in [
+            &["ps", "-a"][..],
+            &["container", "ls"],
+            &["start", "--attach", "x"],
+            &["info"],
+            &[],
+        ] {
+            assert!(
+                matches!(parse(&argv(other)).unwrap(), Invocation::Other { .. }),
+                "{other:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn global_flags_before_the_subcommand() {
+        let r = run(&[
+            "--log-level",
+            "debug",
+            "-H",
+            "unix:///x",
+            "--tls",
+            "-D",
+            "run",
+            "img",
+        ]);
+        assert_eq!(r.prefix.len(), 7);
+        let r = run(&["-l=debug", "--context=ctx", "container", "run", "img"]);
+        assert_eq!(r.prefix, argv(&["-l=debug", "--context=ctx", "container", "run"]));
+        // -c takes a value before the subcommand: `run` is the context name here.
+        assert!(matches!(
+            parse(&argv(&["-c", "run", "ps"])).unwrap(),
+            Invocation::Other { .. }
+        ));
+        assert_eq!(
+            err(&["--bogus", "run", "img"]),
+            ParseError::UnknownGlobalFlag("--bogus".into())
+        );
+        assert!(matches!(parse(&argv(&["-v"])).unwrap(), Invocation::Other { .. }));
+        assert_eq!(err(&["--config"]), ParseError::MissingValue("--config".into()));
+    }
+
+    #[test]
+    fn long_flags_with_and_without_equals() {
+        let r = run(&["run", "--name=a", "--network", "none", "img"]);
+        assert_eq!(opts(&r), pairs(&[("name", "a"), ("network", "none")]));
+        assert_eq!(image(&r), "img");
+    }
+
+    #[test]
+    fn booleans_only_take_equals_values() {
+        // `--read-only false` makes `false` the image (docker's behaviour).
+        let r = run(&["run", "--read-only", "false", "img"]);
+        assert_eq!(image(&r), "false");
+        assert_eq!(r.args, argv(&["img"]));
+        let r = run(&[
+            "run",
+            "--read-only=false",
+            "--rm=1",
+            "--init=True",
+            "--privileged=F",
+            "img",
+        ]);
+        assert_eq!(
+            opts(&r),
+            pairs(&[
+                ("read-only", "false"),
+                ("rm", "true"),
+                ("init", "true"),
+                ("privileged", "false")
+            ])
+        );
+        assert!(matches!(
+            err(&["run", "--read-only=off", "img"]),
+            ParseError::BadBool { .. }
+        ));
+        assert!(matches!(
+            err(&["run", "--rm=", "img"]),
+            ParseError::BadBool { .. }
+        ));
+        assert!(matches!(
+            err(&["run", "--rm=yes", "img"]),
+            ParseError::BadBool { .. }
+        ));
+    }
+
+    #[test]
+    fn short_bundles() {
+        let r = run(&["run", "-dit", "img"]);
+        assert_eq!(
+            opts(&r),
+            pairs(&[("detach", "true"), ("interactive", "true"), ("tty", "true")])
+        );
+        assert_eq!(r.groups.len(), 1);
+        let r = run(&["run", "-p8080:80", "-eFOO=bar", "-e=A=b", "img"]);
+        assert_eq!(
+            opts(&r),
+            pairs(&[("publish", "8080:80"), ("env", "FOO=bar"), ("env", "A=b")])
+        );
+        let r = run(&["run", "-ip", "80:80", "img"]);
+        assert_eq!(opts(&r), pairs(&[("interactive", "true"), ("publish", "80:80")]));
+        let r = run(&["run", "-it=false", "img"]);
+        assert_eq!(opts(&r), pairs(&[("interactive", "true"), ("tty", "false")]));
+        // `-e=` is the value "=" (pflag needs something after the `=`).
+        let r = run(&["run", "-e=", "img"]);
+        assert_eq!(opts(&r), pairs(&[("env", "=")]));
+        // `-d=` reads `=` as a flag letter.
+        assert_eq!(err(&["run", "-d=", "img"]), ParseError::UnknownFlag("-=".into()));
+        assert!(matches!(
+            err(&["run", "-t=maybe", "img"]),
+            ParseError::BadBool { .. }
+        ));
+    }
+
+    #[test]
+    fn value_flags_swallow_the_next_token() {
+        let r = run(&["run", "--name", "--rm", "img"]);
+        assert_eq!(opts(&r), pairs(&[("name", "--rm")]));
+        let r = run(&["run", "-h", "--help", "img"]);
+        assert_eq!(opts(&r), pairs(&[("hostname", "--help")]));
+        let r = run(&["run", "-e", "--privileged", "img"]);
+        assert_eq!(opts(&r), pairs(&[("env", "--privileged")]));
+        let r = run(&["run", "--entrypoint", "", "img"]);
+        assert_eq!(opts(&r), pairs(&[("entrypoint", "")]));
+        assert_eq!(err(&["run", "--name"]), ParseError::MissingValue("--name".into()));
+        assert_eq!(err(&["run", "-e"]), ParseError::MissingValue("-e".into()));
+    }
+
+    #[test]
+    fn double_dash_ends_flags() {
+        let r = run(&["run", "--rm", "--", "--privileged", "x"]);
+        assert!(r.dashdash);
+        assert_eq!(image(&r), "--privileged");
+        assert_eq!(r.render(), argv(&["run", "--rm", "--", "--privileged", "x"]));
+        assert_eq!(err(&["run", "--"]), ParseError::MissingImage(Verb::Run));
+    }
+
+    #[test]
+    fn nothing_after_the_image_is_parsed() {
+        let r = run(&["run", "img", "--privileged", "-v", "/:/host", "--bogus"]);
+        assert!(r.opts.is_empty());
+        assert_eq!(r.args, argv(&["--privileged", "-v", "/:/host", "--bogus"]));
+        // "" and "-" are positionals.
+        assert_eq!(image(&run(&["run", "", "x"])), "");
+        assert_eq!(image(&run(&["run", "-", "x"])), "-");
+    }
+
+    #[test]
+    fn unknown_flags_are_refused_not_guessed() {
+        assert_eq!(
+            err(&["run", "--priv", "img"]),
+            ParseError::UnknownFlag("--priv".into())
+        );
+        assert_eq!(
+            err(&["run", "--bogus=1", "img"]),
+            ParseError::UnknownFlag("--bogus".into())
+        );
+        assert_eq!(
+            err(&["run", "-name", "x", "img"]),
+            ParseError::UnknownFlag("-n".into())
+        );
+        assert_eq!(err(&["run", "-Z", "img"]), ParseError::UnknownFlag("-Z".into()));
+        assert!(matches!(err(&["run", "---x", "img"]), ParseError::BadSyntax(_)));
+        assert!(matches!(err(&["run", "--=x", "img"]), ParseError::BadSyntax(_)));
+    }
+
+    #[test]
+    fn hidden_aliases_are_known() {
+        let r = run(&[
+            "run",
+            "--net",
+            "none",
+            "--net-alias",
+            "a",
+            "--dns-opt",
+            "ndots:1",
+            "img",
+        ]);
+        let canon: Vec<&str> = r.opts.iter().map(|o| o.flag.canonical()).collect();
+        assert_eq!(canon, ["network", "network-alias", "dns-option"]);
+    }
+
+    #[test]
+    fn help_needs_no_image() {
+        let r = run(&["run", "--help"]);
+        assert!(r.image.is_none());
+        assert_eq!(err(&["run", "--rm"]), ParseError::MissingImage(Verb::Run));
+    }
+
+    #[test]
+    fn repeats_last_wins_for_scalars() {
+        let r = run(&["run", "--read-only", "--read-only=false", "img"]);
+        assert!(!r.bool_on("read-only"));
+        let r = run(&["run", "--read-only=false", "--read-only", "img"]);
+        assert!(r.bool_on("read-only"));
+    }
+
+    // Regression tests for bugs peers shipped (see the project's reference notes).
+
+    #[test]
+    fn composerize_detach_before_image() {
+        let r = run(&["run", "-d", "ubuntu"]);
+        assert_eq!(image(&r), "ubuntu");
+        let r = run(&["run", "-p1234:5678", "ubuntu"]);
+        assert_eq!(opts(&r), pairs(&[("publish", "1234:5678")]));
+        let r = run(&["run", "ubuntu", "echo", "a b"]);
+        assert_eq!(r.args, argv(&["echo", "a b"]));
+        let r = run(&["run", "registry.local:5000/team/img:tag@sha256:abc", "x"]);
+        assert_eq!(image(&r), "registry.local:5000/team/img:tag@sha256:abc");
+    }
+
+    #[test]
+    fn podlet_bool_equals_false_and_args_after_image() {
+        let r = run(&["run", "--init=false", "img", "--init"]);
+        assert_eq!(opts(&r), pairs(&[("init", "false")]));
+        assert_eq!(r.args, argv(&["--init"]));
+    }
+
+    #[test]
+    fn safe_docker_unknown_value_flag_never_hides_later_flags() {
+        // A parser that skipped unknown flags would treat `--privileged` as the image here.
+        assert!(parse(&argv(&["run", "--made-up", "x", "--privileged", "img"])).is_err());
+        let r = run(&["run", "--privileged=true", "img"]);
+        assert!(r.bool_on("privileged"));
+        let r = run(&["run", "--ulimit", "nofile=5", "-v", "/etc:/x", "img"]);
+        assert_eq!(opts(&r)[1], ("volume".to_string(), "/etc:/x".to_string()));
+        // The shim's own words in the container command are the container's.
+        let r = run(&["run", "img", "--dry-run"]);
+        assert_eq!(r.args, argv(&["--dry-run"]));
+    }
+
+    #[test]
+    fn non_utf8_survives() {
+        use std::os::unix::ffi::OsStringExt;
+        let weird = OsString::from_vec(b"/tmp/\xff dir:/w".to_vec());
+        let mut a = argv(&["run", "-v"]);
+        a.push(weird.clone());
+        a.push(OsString::from_vec(b"im\xfeg".to_vec()));
+        let Invocation::Run(r) = parse(&a).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.opts[0].value, OptValue::Value(weird));
+        assert_eq!(r.render(), a);
+    }
+
+    #[test]
+    fn render_is_identity() {
+        let a = argv(&[
+            "--log-level",
+            "info",
+            "container",
+            "run",
+            "-dit",
+            "-eK=V",
+            "--name",
+            "x",
+            "--",
+            "img",
+            "a",
+        ]);
+        let Invocation::Run(r) = parse(&a).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.render(), a);
+    }
+}
