@@ -627,3 +627,328 @@ pub fn nnp_setting(v: &[u8]) -> Option<Option<bool>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PODMAN: Target = Target {
+        flavor: Flavor::Podman,
+    };
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    fn out(words: &[&str]) -> Vec<String> {
+        out_with(words, &Policy::default())
+    }
+
+    fn out_with(words: &[&str], p: &Policy) -> Vec<String> {
+        let plan = plan(&argv(words), p, &PODMAN).unwrap();
+        plan.args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn refused(words: &[&str]) -> Refusal {
+        plan(&argv(words), &Policy::default(), &PODMAN).unwrap_err()
+    }
+
+    const HARDENING: &[&str] = &[
+        "--read-only",
+        "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=512m,mode=1777",
+        "--tmpfs=/home/node:rw,nosuid,nodev,exec,size=1g,mode=1777",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        "--cpus=2",
+        "--memory=4g",
+        "--pids-limit=256",
+    ];
+
+    fn with_hardening(before: &[&str], after: &[&str]) -> Vec<String> {
+        before
+            .iter()
+            .chain(HARDENING)
+            .chain(after)
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn adds_everything_before_the_image() {
+        assert_eq!(
+            out(&["run", "--rm", "img", "cmd", "--privileged"]),
+            with_hardening(&["run", "--rm"], &["img", "cmd", "--privileged"])
+        );
+        assert_eq!(
+            out(&["container", "create", "img"]),
+            with_hardening(&["container", "create"], &["img"])
+        );
+    }
+
+    #[test]
+    fn passthrough_is_untouched() {
+        let a = [
+            "ps",
+            "--filter",
+            "label=nanoclaw-install=ab",
+            "--format",
+            "{{.Names}}",
+        ];
+        assert_eq!(out(&a), a);
+        assert_eq!(out(&["stop", "-t", "1", "x"]), ["stop", "-t", "1", "x"]);
+        assert_eq!(out(&["run", "--help"]), ["run", "--help"]);
+    }
+
+    #[test]
+    fn contrary_settings_are_removed() {
+        let o = out(&[
+            "run",
+            "--read-only=false",
+            "--security-opt",
+            "no-new-privileges=false",
+            "img",
+        ]);
+        assert_eq!(o, with_hardening(&["run"], &["img"]));
+        let o = out(&[
+            "run",
+            "--security-opt=no-new-privileges:false",
+            "--read-only",
+            "--read-only=0",
+            "img",
+        ]);
+        assert_eq!(
+            o.iter()
+                .filter(|t| t.contains("false") || t.ends_with("=0"))
+                .count(),
+            0,
+            "{o:?}"
+        );
+        let o = out(&["run", "--privileged", "img"]);
+        assert!(
+            !o.iter().any(|t| t.contains("privileged=") || t == "--privileged"),
+            "{o:?}"
+        );
+    }
+
+    #[test]
+    fn equivalent_spellings_are_not_duplicated() {
+        let o = out(&[
+            "run",
+            "--cap-drop",
+            "all",
+            "--security-opt",
+            "no-new-privileges:true",
+            "--read-only",
+            "--pids-limit",
+            "2048",
+            "img",
+        ]);
+        assert_eq!(
+            o.iter()
+                .filter(|t| t.to_ascii_lowercase().contains("all"))
+                .count(),
+            1,
+            "{o:?}"
+        );
+        assert_eq!(
+            o.iter().filter(|t| t.contains("no-new-privileges")).count(),
+            1,
+            "{o:?}"
+        );
+        assert_eq!(o.iter().filter(|t| t.contains("read-only")).count(), 1, "{o:?}");
+        assert!(o.contains(&"--pids-limit=256".to_string()), "{o:?}");
+        assert!(!o.contains(&"2048".to_string()), "{o:?}");
+        let o = out(&[
+            "run",
+            "--cap-drop=CAP_ALL",
+            "--security-opt=no-new-privileges",
+            "img",
+        ]);
+        assert!(!o.contains(&"--cap-drop=ALL".to_string()), "{o:?}");
+    }
+
+    #[test]
+    fn limits_are_ceilings_with_units() {
+        let o = out(&[
+            "run",
+            "--memory",
+            "4096m",
+            "--cpus",
+            "1.5",
+            "--pids-limit=100",
+            "img",
+        ]);
+        assert!(
+            o.contains(&"4096m".to_string()) && o.contains(&"1.5".to_string()),
+            "{o:?}"
+        );
+        assert!(
+            !o.iter()
+                .any(|t| t.starts_with("--memory=") || t.starts_with("--cpus=")),
+            "{o:?}"
+        );
+        assert!(o.contains(&"--pids-limit=100".to_string()), "{o:?}");
+        let o = out(&["run", "-m", "8g", "--cpus=4", "--pids-limit", "0", "img"]);
+        assert!(
+            o.contains(&"--memory=4g".to_string()) && !o.contains(&"8g".to_string()),
+            "{o:?}"
+        );
+        assert!(
+            o.contains(&"--cpus=2".to_string()) && !o.contains(&"--cpus=4".to_string()),
+            "{o:?}"
+        );
+        assert!(o.contains(&"--pids-limit=256".to_string()), "{o:?}");
+        let o = out(&["run", "--memory=0", "--cpus=0", "--pids-limit=-1", "img"]);
+        assert!(
+            o.contains(&"--memory=4g".to_string()) && o.contains(&"--pids-limit=256".to_string()),
+            "{o:?}"
+        );
+    }
+
+    #[test]
+    fn bundles_with_a_changed_option_are_respelled() {
+        let o = out(&["run", "-dm8g", "img"]);
+        assert_eq!(o[..2], ["run", "--detach"]);
+        assert!(o.contains(&"--memory=4g".to_string()));
+        let o = out(&["run", "-dit", "img"]);
+        assert_eq!(o[1], "-dit");
+    }
+
+    #[test]
+    fn cpu_quota_is_reconciled_not_doubled() {
+        let o = out(&["run", "--cpu-quota", "50000", "img"]);
+        assert!(!o.iter().any(|t| t.starts_with("--cpus")), "{o:?}");
+        assert!(o.contains(&"50000".to_string()), "{o:?}");
+        let o = out(&["run", "--cpu-period=100000", "--cpu-quota=800000", "img"]);
+        assert!(o.contains(&"--cpu-quota=200000".to_string()), "{o:?}");
+        assert!(!o.iter().any(|t| t.starts_with("--cpus")), "{o:?}");
+        let o = out(&["run", "--cpu-period=50000", "img"]);
+        assert!(o.contains(&"--cpu-quota=100000".to_string()), "{o:?}");
+    }
+
+    #[test]
+    fn memory_relatives_are_reconciled() {
+        let o = out(&[
+            "run",
+            "--memory=8g",
+            "--memory-reservation=6g",
+            "--memory-swap=5g",
+            "img",
+        ]);
+        assert!(o.contains(&"--memory-reservation=4g".to_string()), "{o:?}");
+        let o = out(&["run", "--memory-swap=1g", "img"]);
+        assert!(o.contains(&"--memory-swap=4g".to_string()), "{o:?}");
+        let o = out(&["run", "--memory-swap=-1", "img"]);
+        assert!(o.contains(&"--memory-swap=-1".to_string()), "{o:?}");
+    }
+
+    #[test]
+    fn callers_own_mounts_win_over_policy_tmpfs() {
+        let o = out(&[
+            "run",
+            "-v",
+            "/host/tmp:/tmp/",
+            "--mount",
+            "type=tmpfs,dst=/home/node",
+            "img",
+        ]);
+        assert!(!o.iter().any(|t| t.starts_with("--tmpfs")), "{o:?}");
+        // A single-file bind inside /tmp is not a mount at /tmp.
+        let o = out(&["run", "-v", "/x/ca.pem:/tmp/ca.pem:ro", "img"]);
+        assert_eq!(o.iter().filter(|t| t.starts_with("--tmpfs")).count(), 2, "{o:?}");
+    }
+
+    #[test]
+    fn cap_add_outside_the_allow_list_is_removed() {
+        let o = out(&["run", "--cap-add", "SYS_ADMIN", "--cap-add=ALL", "img"]);
+        assert!(
+            !o.iter().any(|t| t.contains("SYS_ADMIN") || t.contains("cap-add")),
+            "{o:?}"
+        );
+        let mut p = Policy::default();
+        p.hardening.allowed_capabilities = vec![policy::Capability("NET_BIND_SERVICE".into())];
+        let o = out_with(&["run", "--cap-add", "cap_net_bind_service", "img"], &p);
+        assert!(o.contains(&"cap_net_bind_service".to_string()), "{o:?}");
+        let o = out_with(&["run", "--cap-add=NET_BIND_SERVICE,SYS_ADMIN", "img"], &p);
+        assert!(o.contains(&"--cap-add=NET_BIND_SERVICE".to_string()), "{o:?}");
+        assert!(!o.iter().any(|t| t.contains("SYS_ADMIN")), "{o:?}");
+    }
+
+    #[test]
+    fn policy_switches_off_each_piece() {
+        let mut p = Policy::default();
+        p.hardening.read_only = false;
+        p.hardening.no_new_privileges = false;
+        p.hardening.drop_all_capabilities = false;
+        p.hardening.tmpfs.clear();
+        p.limits.cpus = Limit::Off;
+        p.limits.memory = Limit::Off;
+        p.limits.pids = Limit::Off;
+        assert_eq!(
+            out_with(&["run", "--read-only=false", "img"], &p),
+            ["run", "--read-only=false", "img"]
+        );
+    }
+
+    #[test]
+    fn idempotent_on_its_own_output() {
+        let first = out(&[
+            "run",
+            "-dm8g",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--read-only=false",
+            "--cpu-quota=900000",
+            "img",
+        ]);
+        let second = out(&first.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn unreadable_limits_are_refused() {
+        assert_eq!(
+            refused(&["run", "--memory", "lots", "img"]).rule,
+            "parse.bad-value"
+        );
+        assert_eq!(refused(&["run", "--cpus", "3/2", "img"]).rule, "parse.bad-value");
+        assert_eq!(
+            refused(&["run", "--pids-limit", "many", "img"]).rule,
+            "parse.bad-value"
+        );
+        assert_eq!(
+            refused(&["run", "--security-opt", "no-new-privileges=yes", "img"]).rule,
+            "parse.bad-value"
+        );
+    }
+
+    #[test]
+    fn podman_compat() {
+        let o = out(&["run", "--net-alias", "a", "img"]);
+        assert!(o.contains(&"--network-alias=a".to_string()), "{o:?}");
+        assert_eq!(
+            refused(&["run", "--link", "db", "img"]).rule,
+            "compat.unsupported-flag"
+        );
+        let docker = Target {
+            flavor: Flavor::Docker,
+        };
+        let r = plan(&argv(&["run", "--replace", "img"]), &Policy::default(), &docker).unwrap_err();
+        assert_eq!(r.rule, "compat.unsupported-flag");
+    }
+
+    #[test]
+    fn image_and_args_survive_byte_identical() {
+        use std::os::unix::ffi::OsStringExt;
+        let mut a = argv(&["run", "-v"]);
+        a.push(OsString::from_vec(b"/h/\xff:/w".to_vec()));
+        a.push(OsString::from_vec(b"img\xfe".to_vec()));
+        a.push(OsString::from_vec(b"arg \x01".to_vec()));
+        let p = plan(&a, &Policy::default(), &PODMAN).unwrap();
+        assert_eq!(p.args[1..3], a[1..3]);
+        assert_eq!(p.args[p.args.len() - 2..], a[3..]);
+    }
+}
