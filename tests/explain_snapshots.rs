@@ -1,0 +1,65 @@
+//! Snapshots of `explain` (text and JSON) for every nanoclaw generation in `fixtures/nanoclaw/`.
+//!
+//! Each fixture is one argv nanoclaw has issued; the snapshots under `fixtures/snapshots/` are
+//! the reviewed output. A change to the rewrite shows up here as a diff to review.
+
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+
+use nanoclaw_shim::explain::Report;
+use nanoclaw_shim::policy::Policy;
+use nanoclaw_shim::rewrite::{self, Flavor, Target};
+
+fn fixtures() -> Vec<(String, Vec<OsString>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/nanoclaw");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let argv = v["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().into())
+            .collect();
+        out.push((path.file_stem().unwrap().to_string_lossy().into_owned(), argv));
+    }
+    out.sort();
+    assert!(out.len() >= 9, "fixtures missing");
+    out
+}
+
+fn report<'a>(outcome: &'a Result<rewrite::Plan, rewrite::Refusal>) -> Report<'a> {
+    Report {
+        outcome,
+        runtime: OsStr::new("podman"),
+        runtime_path: Ok("/usr/bin/podman".into()),
+        flavor: "podman",
+        policy: "<embedded default>",
+        show_secrets: false,
+    }
+}
+
+#[test]
+fn explain_every_nanoclaw_generation() {
+    let policy = Policy::default();
+    let target = Target {
+        flavor: Flavor::Podman,
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (name, argv) in fixtures() {
+            let outcome = rewrite::plan(&argv, &policy, &target);
+            let r = report(&outcome);
+            assert!(r.runs(), "{name} is refused: {outcome:?}");
+            insta::assert_snapshot!(format!("{name}.text"), r.text());
+            insta::assert_snapshot!(format!("{name}.json"), r.json());
+            let text = r.text() + &r.json();
+            for secret in ["ocl_tok_5e1f", "ghp_x", "=placeholder"] {
+                assert!(!text.contains(secret), "{name} leaks {secret}");
+            }
+        }
+    });
+}
