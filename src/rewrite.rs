@@ -453,7 +453,16 @@ impl<'a> Rewriter<'a> {
         let quota = self.scalar_i64("cpu-quota")?;
         let period = self.scalar_i64("cpu-period")?;
         if quota.is_some_and(|q| q > 0) || period.is_some_and(|p| p > 0) {
-            // The caller limits CPU with the CFS pair; --cpus cannot be combined with it.
+            // The caller limits CPU with the CFS pair; --cpus cannot be combined with it, and
+            // both runtimes refuse the pair, so the shim does too.
+            if let Some((_, o)) = self.run.last("cpus") {
+                if NanoCpus::parse(&String::from_utf8_lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
+                    return Err(Refusal {
+                        rule: "parse.conflict",
+                        message: "--cpus cannot be combined with --cpu-quota or --cpu-period".into(),
+                    });
+                }
+            }
             let period = period.filter(|&p| p > 0).unwrap_or(100_000) as u128;
             let ceiling = (max.0 as u128 * period / 1_000_000_000).max(1000) as i64;
             match quota {
