@@ -134,8 +134,12 @@ as_user() {
         "$@")
 }
 
-if [ "$subids_changed" = 1 ]; then
-    # an existing rootless store must pick up new ranges
+# podman reads the ranges when it starts the user's pause process; after
+# they change (or were missing then) it keeps a one-uid mapping until
+# `podman system migrate`. A full mapping has at least two lines.
+map_lines=$(as_user podman unshare cat /proc/self/uid_map 2>/dev/null | wc -l || true)
+if [ "$subids_changed" = 1 ] || [ "${map_lines:-0}" -lt 2 ]; then
+    log "podman system migrate for $USER_NAME (sub-id mapping changed)"
     as_user podman system migrate >/dev/null 2>&1 || true
 fi
 
