@@ -16,7 +16,7 @@
 //! Options the rewrite does not touch keep their original tokens; a token run that held a
 //! changed option (a short bundle such as `-dm8g`) is re-spelled as `--long=value` tokens.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::flags::{self, Flag, Podman};
@@ -206,7 +206,7 @@ fn bad_value(flag: &str, v: &[u8]) -> Refusal {
         rule: "parse.bad-value",
         message: format!(
             "cannot understand --{flag} value {:?}",
-            String::from_utf8_lossy(v)
+            redact::display(OsStr::from_bytes(v))
         ),
     }
 }

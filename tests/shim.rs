@@ -1,0 +1,460 @@
+//! The built binary, run as `docker` through a symlink, against a fake runtime that records its
+//! exact argv (NUL-separated), its stdin and its pid.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FAKE: &str = r#"#!/bin/sh
+out="$FAKE_DIR"
+printf '%s\0' "$@" > "$out/argv.tmp" && mv "$out/argv.tmp" "$out/argv"
+echo $$ > "$out/pid"
+env > "$out/env"
+case "$FAKE_MODE" in
+  stdin) cat > "$out/stdin" ;;
+  wait) trap 'echo TERM > "$out/signal"; exit 143' TERM; echo ready > "$out/ready"; while :; do sleep 0.05; done ;;
+esac
+echo "fake runtime stdout"
+exit "${FAKE_EXIT:-0}"
+"#;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["shim", "rt", "out", "home"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        symlink(
+            env!("CARGO_BIN_EXE_nanoclaw-shim"),
+            dir.path().join("shim/docker"),
+        )
+        .unwrap();
+        let rt = dir.path().join("rt/podman");
+        std::fs::write(&rt, FAKE).unwrap();
+        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Env { dir }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `docker` with PATH = shim folder, then the fake runtime's folder, then the system.
+    fn docker(&self) -> Command {
+        let mut c = Command::new(self.p("shim/docker"));
+        let path =
+            std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
+        c.env_clear()
+            .env("PATH", path)
+            .env("HOME", self.p("home"))
+            .env("FAKE_DIR", self.p("out"))
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn recorded_argv(&self) -> Vec<OsString> {
+        let raw = std::fs::read(self.p("out/argv")).expect("the runtime ran");
+        raw.split(|&b| b == 0)
+            .map(|s| OsString::from_vec(s.to_vec()))
+            .collect::<Vec<_>>()
+            .split_last()
+            .map(|(_, rest)| rest.to_vec())
+            .unwrap_or_default()
+    }
+
+    fn ran(&self) -> bool {
+        self.p("out/argv").exists()
+    }
+}
+
+fn os(words: &[&str]) -> Vec<OsString> {
+    words.iter().map(OsString::from).collect()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn passthrough_argv_is_identical() {
+    let e = Env::new();
+    let args = os(&[
+        "ps",
+        "--filter",
+        "label=nanoclaw-install=ab12",
+        "--format",
+        "{{.Names}}",
+    ]);
+    let o = e.docker().args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(e.recorded_argv(), args);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "fake runtime stdout\n");
+}
+
+#[test]
+fn run_is_hardened_and_image_tail_is_byte_identical() {
+    let e = Env::new();
+    let mut args = os(&["run", "--rm", "-v"]);
+    args.push(OsString::from_vec(b"/h/\xff dir:/workspace".to_vec()));
+    args.push(OsString::from_vec(b"img\xfe:latest".to_vec()));
+    args.push(OsString::from_vec(b"--privileged \x01".to_vec()));
+    let o = e.docker().args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = e.recorded_argv();
+    assert_eq!(got[..4], args[..4]);
+    assert_eq!(got[got.len() - 2..], args[4..]);
+    for want in [
+        "--read-only",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        "--pids-limit=256",
+    ] {
+        assert!(got.iter().any(|t| t == want), "{want} missing from {got:?}");
+    }
+}
+
+#[test]
+fn stdin_passes_through() {
+    let e = Env::new();
+    let mut child = e
+        .docker()
+        .env("FAKE_MODE", "stdin")
+        .args(["run", "-i", "--rm", "img"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"prompt\":\"hi\"}\n")
+        .unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert_eq!(std::fs::read(e.p("out/stdin")).unwrap(), b"{\"prompt\":\"hi\"}\n");
+}
+
+#[test]
+fn exit_codes_pass_through() {
+    let e = Env::new();
+    for code in [0, 1, 3, 125, 126, 127] {
+        let o = e
+            .docker()
+            .env("FAKE_EXIT", code.to_string())
+            .args(["run", "img"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(code));
+        let o = e
+            .docker()
+            .env("FAKE_EXIT", code.to_string())
+            .args(["info"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(code));
+    }
+}
+
+fn wait_for(path: &Path) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn signals_reach_the_runtime_in_the_same_process() {
+    let e = Env::new();
+    let mut child = e
+        .docker()
+        .env("FAKE_MODE", "wait")
+        .args(["run", "--rm", "img"])
+        .spawn()
+        .unwrap();
+    wait_for(&e.p("out/ready"));
+    let pid: u32 = std::fs::read_to_string(e.p("out/pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(pid, child.id(), "the runtime replaced the shim (exec, not spawn)");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(std::fs::read_to_string(e.p("out/signal")).unwrap().trim(), "TERM");
+}
+
+#[test]
+fn missing_runtime_is_refused() {
+    let e = Env::new();
+    let o = e.docker().env("PATH", e.p("shim")).args(["ps"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert!(err.contains("not found") && err.lines().count() == 1, "{err}");
+    let o = e
+        .docker()
+        .env("NANOCLAW_SHIM_RUNTIME", e.p("rt/nope"))
+        .args(["ps"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+}
+
+#[test]
+fn a_loop_of_shims_ends_with_125() {
+    let e = Env::new();
+    // The runtime is named docker; the only docker besides the shim itself is a copy of it.
+    std::fs::create_dir(e.p("copy")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_nanoclaw-shim"), e.p("copy/docker")).unwrap();
+    let path = std::env::join_paths([e.p("shim"), e.p("copy")]).unwrap();
+    let o = e
+        .docker()
+        .env("PATH", &path)
+        .env("NANOCLAW_SHIM_RUNTIME", "docker")
+        .args(["run", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("started by nanoclaw-shim"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    // PATH holding only the shim itself.
+    let o = e
+        .docker()
+        .env("PATH", e.p("shim"))
+        .env("NANOCLAW_SHIM_RUNTIME", "docker")
+        .args(["ps"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("only nanoclaw-shim itself"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_policy_is_refused_with_nothing_on_stdout() {
+    let e = Env::new();
+    let policy = e.p("policy.toml");
+    std::fs::write(&policy, "[limits]\nmemory = \"lots\"\n").unwrap();
+    for args in [&["run", "img"][..], &["ps"]] {
+        let o = e
+            .docker()
+            .env("NANOCLAW_SHIM_POLICY", &policy)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(125));
+        assert!(o.stdout.is_empty());
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("{}:2:10:", policy.display())), "{err}");
+        assert!(!e.ran());
+    }
+    // A user policy that exists but is unreadable is an error, not a fallback.
+    let o = e
+        .docker()
+        .env("NANOCLAW_SHIM_POLICY", e.p("missing.toml"))
+        .args(["run", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(!e.ran());
+}
+
+#[test]
+fn user_policy_is_picked_up() {
+    let e = Env::new();
+    let dir = e.p("home/.config/nanoclaw-shim");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), "[limits]\npids = 64\n").unwrap();
+    let o = e.docker().args(["run", "img"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(e.recorded_argv().iter().any(|t| t == "--pids-limit=64"));
+}
+
+#[test]
+fn unknown_flags_are_refused_naming_the_flag() {
+    let e = Env::new();
+    let o = e
+        .docker()
+        .args(["run", "--made-up", "x", "--privileged", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("--made-up"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(!e.ran());
+    let o = e.docker().args(["run", "--rm=maybe", "img"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("--rm"), "{}", stderr(&o));
+}
+
+#[test]
+fn secrets_never_reach_stderr() {
+    let e = Env::new();
+    let o = e
+        .docker()
+        .args(["run", "-e", "GITHUB_TOKEN=ghp_secret", "--bogus", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(!stderr(&o).contains("ghp_secret"));
+    let o = e
+        .docker()
+        .args(["run", "--memory", "4g;TOKEN=ghp_secret", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(
+        stderr(&o).contains("--memory") && !stderr(&o).contains("ghp_secret"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
+    c.env_remove("NANOCLAW_SHIM_POLICY")
+        .env("HOME", "/nonexistent")
+        .env_remove("XDG_CONFIG_HOME");
+    c
+}
+
+#[test]
+fn explain_exit_codes_and_redaction() {
+    let e = Env::new();
+    let path = std::env::join_paths([e.p("rt")]).unwrap();
+    let o = cli()
+        .env("PATH", &path)
+        .args([
+            "explain",
+            "--",
+            "docker",
+            "run",
+            "-e",
+            "CLAUDE_CODE_OAUTH_TOKEN=sk-live",
+            "img",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("CLAUDE_CODE_OAUTH_TOKEN=<redacted>") && !out.contains("sk-live"),
+        "{out}"
+    );
+    assert!(out.contains("harden.read-only"), "{out}");
+    let o = cli()
+        .env("PATH", &path)
+        .args([
+            "explain",
+            "--show-secrets",
+            "--format",
+            "json",
+            "run",
+            "-e",
+            "X_TOKEN=sk-live",
+            "img",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decision"], "run");
+    assert!(
+        v["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "X_TOKEN=sk-live")
+    );
+    let o = cli()
+        .env("PATH", &path)
+        .args(["explain", "run", "--bogus", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("parse.unknown-flag"));
+    // No runtime: the shim would refuse, so explain says so.
+    let o = cli()
+        .env("PATH", e.p("out"))
+        .args(["explain", "ps"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125));
+}
+
+#[test]
+fn explain_shell_line_reproduces_the_argv() {
+    let e = Env::new();
+    let path = std::env::join_paths([e.p("rt")]).unwrap();
+    let o = cli()
+        .env("PATH", &path)
+        .args([
+            "explain", "--format", "json", "--", "run", "-v", "/a b:/w", "img", "it's", "",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let shell = v["shell"].as_str().unwrap().to_string();
+    // Let the shell split it and compare with the JSON argv.
+    let o = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {}", shell))
+        .output()
+        .unwrap();
+    let split: Vec<String> = o
+        .stdout
+        .split(|&b| b == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    let argv: Vec<String> = v["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(split[..split.len() - 1], argv[..]);
+}
+
+#[test]
+fn policy_check_and_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[hardening]\nread_only = \"yes\"\n").unwrap();
+    let o = cli().args(["policy", "check"]).arg(&bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with(&format!("{}:2:13:", bad.display())));
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml");
+    let o = cli().args(["policy", "check"]).arg(&good).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let o = cli().args(["policy", "show"]).output().unwrap();
+    assert!(o.status.success());
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        shown.contains("<embedded default>") && shown.contains("pids = 256"),
+        "{shown}"
+    );
+    // What `show` prints is itself a valid policy equal to the one in force.
+    let again = dir.path().join("shown.toml");
+    std::fs::write(&again, shown.as_bytes()).unwrap();
+    let o = cli().args(["policy", "check"]).arg(&again).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = cli().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("nanoclaw-shim "));
+}
