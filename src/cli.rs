@@ -10,8 +10,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::explain::Report;
 use crate::policy::{self, LookupEnv, Origin};
-use crate::rewrite::{self, Target};
+use crate::rewrite;
 use crate::runtime;
+use crate::shim;
 use crate::shim::EXIT_REFUSED;
 
 #[derive(Parser)]
@@ -57,13 +58,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Validate a policy file (default: the one in force); exit 0 when valid, 1 when not
+    /// Report every problem in a policy file (default: the one in force); exit 0 clean, 1 problems
     Check { file: Option<PathBuf> },
     /// Print the effective policy and the file it came from
     Show {
         #[arg(long)]
         policy: Option<PathBuf>,
     },
+    /// Write the default policy to the user's config path (never overwrites)
+    Init,
 }
 
 /// Runs the CLI; returns the exit status.
@@ -88,6 +91,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Policy {
             command: PolicyCommand::Show { policy },
         } => show(policy),
+        Command::Policy {
+            command: PolicyCommand::Init,
+        } => init(),
     }
 }
 
@@ -103,18 +109,28 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         }
     };
     let binary = runtime::configured(&policy.runtime.binary);
-    let flavor = runtime::flavor_of(&binary);
-    let outcome = rewrite::plan(&args, &policy, &Target { flavor });
     let myself = std::env::current_exe().ok();
-    let runtime_path = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref())
-        .map(|p| p.display().to_string())
-        .map_err(|e| e.to_string());
+    let resolved = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref());
+    let probe_path = resolved.clone().unwrap_or_else(|_| PathBuf::from("/nonexistent"));
+    let target = shim::target(&policy, &binary, &probe_path);
+    let plan = rewrite::plan(&args, &policy, &target);
+    let facts = format!(
+        "{} flavour, {}, version {}",
+        target.flavor.as_str(),
+        if target.rootless { "rootless" } else { "rootful" },
+        target
+            .known_version()
+            .map_or("not needed".to_string(), |v| format!("{}.{}.{}", v.0, v.1, v.2)),
+    );
+    let label = origin.label();
     let report = Report {
-        outcome: &outcome,
+        plan: &plan,
         runtime: &binary,
-        runtime_path,
-        flavor: flavor.as_str(),
-        policy: &origin.label(),
+        runtime_path: resolved
+            .map(|p| p.display().to_string())
+            .map_err(|e| e.to_string()),
+        facts,
+        policy: &label,
         show_secrets,
     };
     print!(
@@ -137,17 +153,61 @@ fn check(file: Option<PathBuf>) -> i32 {
     let (origin, text) = match located {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("{e}");
+            println!("{e}");
             return 1;
         }
     };
-    match policy::parse(&text, &origin.label()) {
-        Ok(_) => {
-            println!("{}: ok", origin.label());
+    let label = origin.label();
+    let diagnostics = match policy::parse(&text, &label) {
+        Ok((_, warnings)) => warnings,
+        Err(e) => e.diagnostics,
+    };
+    if diagnostics.is_empty() {
+        println!("{label}: ok");
+        return 0;
+    }
+    for d in &diagnostics {
+        print!("{}", policy::format_diagnostic(&label, d));
+    }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == policy::Severity::Error)
+        .count();
+    println!(
+        "{label}: {errors} error(s), {} warning(s)",
+        diagnostics.len() - errors
+    );
+    1
+}
+
+fn init() -> i32 {
+    let env = LookupEnv::from_env(None);
+    let Some(path) = env.user_path() else {
+        eprintln!("nanoclaw-shim: neither XDG_CONFIG_HOME nor HOME is set; cannot place the policy");
+        return 1;
+    };
+    if let Some(dir) = path.parent() {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("nanoclaw-shim: cannot create {}: {e}", dir.display());
+            return 1;
+        }
+    }
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, policy::DEFAULT_TOML.as_bytes()));
+    match written {
+        Ok(()) => {
+            println!("wrote the default policy to {}", path.display());
+            0
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            println!("{} already exists; left unchanged", path.display());
             0
         }
         Err(e) => {
-            println!("{e}");
+            eprintln!("nanoclaw-shim: cannot write {}: {e}", path.display());
             1
         }
     }

@@ -11,15 +11,16 @@ use std::os::unix::ffi::OsStrExt;
 use serde_json::json;
 
 use crate::redact;
-use crate::rewrite::{Action, Plan, Refusal};
+use crate::rewrite::{Action, Decision, Plan};
 
 /// Everything `explain` reports about one invocation.
 pub struct Report<'a> {
-    pub outcome: &'a Result<Plan, Refusal>,
+    pub plan: &'a Plan,
     /// The runtime as configured (`podman`) and where it resolved, or why it did not.
     pub runtime: &'a OsStr,
     pub runtime_path: Result<String, String>,
-    pub flavor: &'a str,
+    /// What the shim knows about the runtime (flavour, rootless, version).
+    pub facts: String,
     /// Where the policy came from.
     pub policy: &'a str,
     pub show_secrets: bool,
@@ -28,7 +29,15 @@ pub struct Report<'a> {
 impl Report<'_> {
     /// Whether the shim would exec the runtime.
     pub fn runs(&self) -> bool {
-        self.outcome.is_ok() && self.runtime_path.is_ok()
+        self.plan.decision.runs() && self.runtime_path.is_ok()
+    }
+
+    fn decision(&self) -> &'static str {
+        if self.runs() {
+            self.plan.decision.as_str()
+        } else {
+            "refuse"
+        }
     }
 
     fn token(&self, t: &OsStr) -> String {
@@ -60,16 +69,18 @@ impl Report<'_> {
 
     /// Human-readable report.
     pub fn text(&self) -> String {
+        let plan = self.plan;
         let mut out = String::new();
-        let decision = if self.runs() { "run" } else { "refuse" };
-        let _ = writeln!(out, "decision: {decision}");
+        let _ = writeln!(out, "decision: {}", self.decision());
+        let _ = writeln!(out, "mode:     {}", plan.mode.as_str());
+        let _ = writeln!(out, "profile:  {}", plan.profile.as_deref().unwrap_or("none"));
         match &self.runtime_path {
             Ok(p) => {
                 let _ = writeln!(
                     out,
-                    "runtime:  {} ({p}, {} flavour)",
+                    "runtime:  {} ({p}; {})",
                     self.runtime.to_string_lossy(),
-                    self.flavor
+                    self.facts
                 );
             }
             Err(e) => {
@@ -81,33 +92,41 @@ impl Report<'_> {
             }
         }
         let _ = writeln!(out, "policy:   {}", self.policy);
-        match self.outcome {
-            Err(r) => {
-                let _ = writeln!(out, "rule:     {}", r.rule);
-                let _ = writeln!(out, "reason:   {}", r.message);
-            }
-            Ok(plan) => {
-                let _ = writeln!(out, "command:  {}", self.words(&plan.args).join(" "));
-                if plan.changes.is_empty() {
-                    let _ = writeln!(out, "changes:  none");
-                } else {
-                    let _ = writeln!(out, "changes:");
-                    for c in &plan.changes {
-                        let mark = match c.action {
-                            Action::Add => '+',
-                            Action::Remove => '-',
-                            Action::Replace => '~',
-                            Action::Keep => '=',
-                        };
-                        let _ = writeln!(
-                            out,
-                            "  {mark} {:<26} {}  ({})",
-                            c.rule,
-                            self.redact_text(&c.token),
-                            c.reason
-                        );
-                    }
-                }
+        if plan.decision.runs() {
+            let _ = writeln!(out, "command:  {}", self.words(&plan.args).join(" "));
+        }
+        if let Some(r) = &plan.refusal {
+            let label = if plan.decision == Decision::Audit {
+                "would refuse:"
+            } else {
+                "refused:"
+            };
+            let _ = writeln!(out, "{label}  {} [{}]", self.redact_text(&r.message), r.rule);
+        }
+        if plan.changes.is_empty() {
+            let _ = writeln!(out, "changes:  none");
+        } else {
+            let label = if plan.decision == Decision::Audit {
+                "would change:"
+            } else {
+                "changes:"
+            };
+            let _ = writeln!(out, "{label}");
+            for c in &plan.changes {
+                let mark = match c.action {
+                    Action::Add => '+',
+                    Action::Remove => '-',
+                    Action::Replace => '~',
+                    Action::Keep => '=',
+                    Action::Deny => '!',
+                };
+                let _ = writeln!(
+                    out,
+                    "  {mark} {:<26} {}  ({})",
+                    c.rule,
+                    self.redact_text(&c.token),
+                    c.reason
+                );
             }
         }
         out
@@ -115,48 +134,39 @@ impl Report<'_> {
 
     /// Machine-readable report (one JSON object).
     pub fn json(&self) -> String {
-        let runtime = json!({
-            "binary": self.runtime.to_string_lossy(),
-            "path": self.runtime_path.as_ref().ok(),
-            "error": self.runtime_path.as_ref().err(),
-            "flavor": self.flavor,
+        let plan = self.plan;
+        let argv: Vec<String> = std::iter::once(self.runtime)
+            .chain(plan.args.iter().map(OsString::as_os_str))
+            .map(|t| {
+                if self.show_secrets {
+                    redact::display_raw(t)
+                } else {
+                    redact::display(t)
+                }
+            })
+            .collect();
+        let value = json!({
+            "decision": self.decision(),
+            "mode": plan.mode.as_str(),
+            "profile": plan.profile,
+            "runtime": {
+                "binary": self.runtime.to_string_lossy(),
+                "path": self.runtime_path.as_ref().ok(),
+                "error": self.runtime_path.as_ref().err(),
+                "facts": self.facts,
+            },
+            "policy": self.policy,
+            "command": plan.command,
+            "argv": if plan.decision.runs() { Some(argv) } else { None },
+            "shell": if plan.decision.runs() { Some(self.words(&plan.args).join(" ")) } else { None },
+            "refusal": plan.refusal.as_ref().map(|r| json!({"rule": r.rule, "reason": self.redact_text(&r.message)})),
+            "changes": plan.changes.iter().map(|c| json!({
+                "rule": c.rule,
+                "action": c.action.as_str(),
+                "token": self.redact_text(&c.token),
+                "reason": c.reason,
+            })).collect::<Vec<_>>(),
         });
-        let value = match self.outcome {
-            Err(r) => json!({
-                "decision": "refuse",
-                "runtime": runtime,
-                "policy": self.policy,
-                "rule": r.rule,
-                "reason": r.message,
-            }),
-            Ok(plan) => {
-                let words = self.words(&plan.args);
-                let argv: Vec<String> = std::iter::once(self.runtime)
-                    .chain(plan.args.iter().map(OsString::as_os_str))
-                    .map(|t| {
-                        if self.show_secrets {
-                            redact::display_raw(t)
-                        } else {
-                            redact::display(t)
-                        }
-                    })
-                    .collect();
-                json!({
-                    "decision": if self.runs() { "run" } else { "refuse" },
-                    "runtime": runtime,
-                    "policy": self.policy,
-                    "command": plan.command,
-                    "argv": argv,
-                    "shell": words.join(" "),
-                    "changes": plan.changes.iter().map(|c| json!({
-                        "rule": c.rule,
-                        "action": c.action.as_str(),
-                        "token": self.redact_text(&c.token),
-                        "reason": c.reason,
-                    })).collect::<Vec<_>>(),
-                })
-            }
-        };
         let mut s = serde_json::to_string_pretty(&value).expect("JSON of plain values");
         s.push('\n');
         s

@@ -253,17 +253,95 @@ pub static FLAGS: &[Flag] = &[
     Flag { long: "workdir", short: Some('w'), arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
 ];
 
-/// Looks up a flag by its long name (without `--`).
-pub fn by_long(name: &str) -> Option<&'static Flag> {
-    FLAGS
-        .binary_search_by(|f| f.long.cmp(name))
-        .ok()
-        .map(|i| &FLAGS[i])
+/// `exec` flags of docker 28 and podman 4.3 – 5.x, sorted by long name.
+#[rustfmt::skip]
+pub static EXEC_FLAGS: &[Flag] = &[
+    Flag { long: "detach", short: Some('d'), arity: Bool, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "detach-keys", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "env", short: Some('e'), arity: Value, repeat: List, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "env-file", short: None, arity: Value, repeat: List, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "help", short: None, arity: Bool, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "interactive", short: Some('i'), arity: Bool, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "latest", short: Some('l'), arity: Bool, repeat: Scalar, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "preserve-fd", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "preserve-fds", short: None, arity: Value, repeat: Scalar, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "privileged", short: None, arity: Bool, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "tty", short: Some('t'), arity: Bool, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "user", short: Some('u'), arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "workdir", short: Some('w'), arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+];
+
+/// `update` flags of docker 28 and podman 4.3 – 5.x, sorted by long name.
+#[rustfmt::skip]
+pub static UPDATE_FLAGS: &[Flag] = &[
+    Flag { long: "blkio-weight", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "blkio-weight-device", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpu-period", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpu-quota", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpu-rt-period", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpu-rt-runtime", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpu-shares", short: Some('c'), arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpus", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpuset-cpus", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "cpuset-mems", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "device-read-bps", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "device-read-iops", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "device-write-bps", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "device-write-iops", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "env", short: Some('e'), arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "help", short: None, arity: Bool, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "kernel-memory", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::No, alias_of: None },
+    Flag { long: "latest", short: Some('l'), arity: Bool, repeat: Scalar, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "memory", short: Some('m'), arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "memory-reservation", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "memory-swap", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "memory-swappiness", short: None, arity: Value, repeat: Scalar, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+    Flag { long: "pids-limit", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "restart", short: None, arity: Value, repeat: Scalar, docker: Docker::Yes, podman: Podman::Yes, alias_of: None },
+    Flag { long: "unsetenv", short: None, arity: Value, repeat: List, docker: Docker::No, podman: Podman::Yes, alias_of: None },
+];
+
+/// Which command a flag table belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// `run` and `create`.
+    Run,
+    Exec,
+    Update,
 }
 
-/// Looks up a flag by its short letter.
+impl Table {
+    pub fn flags(self) -> &'static [Flag] {
+        match self {
+            Table::Run => FLAGS,
+            Table::Exec => EXEC_FLAGS,
+            Table::Update => UPDATE_FLAGS,
+        }
+    }
+
+    /// Looks up a flag by its long name (without `--`).
+    pub fn by_long(self, name: &str) -> Option<&'static Flag> {
+        let flags = self.flags();
+        flags
+            .binary_search_by(|f| f.long.cmp(name))
+            .ok()
+            .map(|i| &flags[i])
+    }
+
+    /// Looks up a flag by its short letter.
+    pub fn by_short(self, letter: char) -> Option<&'static Flag> {
+        self.flags().iter().find(|f| f.short == Some(letter))
+    }
+}
+
+/// Looks up a `run` / `create` flag by its long name (without `--`).
+pub fn by_long(name: &str) -> Option<&'static Flag> {
+    Table::Run.by_long(name)
+}
+
+/// Looks up a `run` / `create` flag by its short letter.
 pub fn by_short(letter: char) -> Option<&'static Flag> {
-    FLAGS.iter().find(|f| f.short == Some(letter))
+    Table::Run.by_short(letter)
 }
 
 #[cfg(test)]
@@ -272,7 +350,11 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_unique() {
-        for pair in FLAGS.windows(2) {
+        for pair in FLAGS
+            .windows(2)
+            .chain(EXEC_FLAGS.windows(2))
+            .chain(UPDATE_FLAGS.windows(2))
+        {
             assert!(
                 pair[0].long < pair[1].long,
                 "{} before {}",

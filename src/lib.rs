@@ -5,8 +5,12 @@
 //! for people; [`shim`] and [`cli`] are the two personalities chosen by argv\[0\].
 
 pub mod cli;
+pub mod deny;
 pub mod explain;
 pub mod flags;
+pub mod glob;
+pub mod hostpath;
+pub mod log;
 pub mod mounts;
 pub mod parse;
 pub mod policy;

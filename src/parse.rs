@@ -13,7 +13,7 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-use crate::flags::{self, Arity, Flag};
+use crate::flags::{Arity, Flag, Table};
 
 /// Docker's global flags (before the subcommand): long name, short letter, takes a value.
 const GLOBAL_FLAGS: &[(&str, Option<char>, bool)] = &[
@@ -31,11 +31,13 @@ const GLOBAL_FLAGS: &[(&str, Option<char>, bool)] = &[
     ("version", Some('v'), false),
 ];
 
-/// `run` or `create`: the two commands that start a container from flags.
+/// The commands the shim parses: `run` / `create` (rewritten), `exec` / `update` (checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
     Run,
     Create,
+    Exec,
+    Update,
 }
 
 impl Verb {
@@ -43,7 +45,33 @@ impl Verb {
         match self {
             Verb::Run => "run",
             Verb::Create => "create",
+            Verb::Exec => "exec",
+            Verb::Update => "update",
         }
+    }
+
+    fn from_bytes(b: &[u8]) -> Option<Verb> {
+        match b {
+            b"run" => Some(Verb::Run),
+            b"create" => Some(Verb::Create),
+            b"exec" => Some(Verb::Exec),
+            b"update" => Some(Verb::Update),
+            _ => None,
+        }
+    }
+
+    /// The flag table of this command.
+    pub fn table(self) -> Table {
+        match self {
+            Verb::Run | Verb::Create => Table::Run,
+            Verb::Exec => Table::Exec,
+            Verb::Update => Table::Update,
+        }
+    }
+
+    /// `run` and `create` start containers; the policy rewrites them.
+    pub fn starts_container(self) -> bool {
+        matches!(self, Verb::Run | Verb::Create)
     }
 }
 
@@ -78,7 +106,9 @@ impl Opt {
     }
 }
 
-/// A parsed `run` / `create` invocation.
+/// A parsed `run` / `create` / `exec` / `update` invocation. For `exec`, `image` is the
+/// container; for `update` (whose flags may follow its arguments), `image` is `None` and `args`
+/// holds the containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunArgs {
     /// Global flags and the command path (`--log-level debug container run`), verbatim.
@@ -135,7 +165,7 @@ impl RunArgs {
 /// What a docker argv asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
-    /// `run` / `create` (or their `container` forms): subject to policy.
+    /// `run` / `create` / `exec` / `update` (or their `container` forms): subject to policy.
     Run(RunArgs),
     /// Any other command (or none): passes through untouched. `command` is the subcommand path.
     Other { command: Vec<String> },
@@ -182,9 +212,10 @@ impl std::fmt::Display for ParseError {
                 "invalid boolean {value:?} for {flag} (use true/false, 1/0, t/f)"
             ),
             ParseError::BadSyntax(tok) => write!(f, "bad flag syntax: {tok}"),
-            ParseError::MissingImage(verb) => {
-                write!(f, "\"{}\" requires an image", verb.as_str())
-            }
+            ParseError::MissingImage(verb) => match verb {
+                Verb::Exec | Verb::Update => write!(f, "\"{}\" requires a container", verb.as_str()),
+                _ => write!(f, "\"{}\" requires an image", verb.as_str()),
+            },
         }
     }
 }
@@ -206,23 +237,15 @@ pub fn parse(argv: &[OsString]) -> Result<Invocation, ParseError> {
     let mut verb = None;
     if let Some(first) = argv.get(i) {
         command.push(lossy(first));
-        match first.as_bytes() {
-            b"run" => verb = Some(Verb::Run),
-            b"create" => verb = Some(Verb::Create),
-            b"container" => {
-                if let Some(second) = argv.get(i + 1) {
-                    command.push(lossy(second));
-                    match second.as_bytes() {
-                        b"run" => verb = Some(Verb::Run),
-                        b"create" => verb = Some(Verb::Create),
-                        _ => {}
-                    }
-                    if verb.is_some() {
-                        i += 1;
-                    }
+        verb = Verb::from_bytes(first.as_bytes());
+        if first == "container" {
+            if let Some(second) = argv.get(i + 1) {
+                command.push(lossy(second));
+                verb = Verb::from_bytes(second.as_bytes());
+                if verb.is_some() {
+                    i += 1;
                 }
             }
-            _ => {}
         }
     }
     let Some(verb) = verb else {
@@ -268,10 +291,14 @@ fn need(argv: &[OsString], i: usize, width: usize, text: &str) -> Result<usize, 
     }
 }
 
-/// Parses the arguments after `run` / `create` with pflag's rules.
+/// Parses the arguments after the command with pflag's rules. `run`, `create` and `exec` stop at
+/// their first positional; `update` accepts flags anywhere (cobra's default).
 pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result<RunArgs, ParseError> {
+    let table = verb.table();
+    let interspersed = verb == Verb::Update;
     let mut groups: Vec<Vec<OsString>> = Vec::new();
     let mut opts = Vec::new();
+    let mut positionals = Vec::new();
     let mut dashdash = false;
     let mut i = 0;
     while i < rest.len() {
@@ -282,6 +309,11 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
             break;
         }
         if tok.len() < 2 || tok[0] != b'-' {
+            if interspersed {
+                positionals.push(rest[i].clone());
+                i += 1;
+                continue;
+            }
             break; // the image
         }
         let group = groups.len();
@@ -297,7 +329,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
             let shown = format!("--{}", String::from_utf8_lossy(name));
             let flag = std::str::from_utf8(name)
                 .ok()
-                .and_then(flags::by_long)
+                .and_then(|n| table.by_long(n))
                 .ok_or_else(|| ParseError::UnknownFlag(shown.clone()))?;
             let value = match (flag.arity, eq) {
                 (Arity::Bool, None) => OptValue::Bool(true),
@@ -317,7 +349,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
                 let letter = body[j] as char;
                 let shown = format!("-{letter}");
                 let flag = if body[j].is_ascii() {
-                    flags::by_short(letter)
+                    table.by_short(letter)
                 } else {
                     None
                 }
@@ -369,9 +401,24 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
         groups.push(rest[i..i + used].to_vec());
         i += used;
     }
+    let wants_help = opts.iter().any(|o| o.flag.long == "help" && o.is_true());
+    if interspersed {
+        positionals.extend(rest[i..].iter().cloned());
+        if positionals.is_empty() && !wants_help {
+            return Err(ParseError::MissingImage(verb));
+        }
+        return Ok(RunArgs {
+            prefix,
+            verb,
+            groups,
+            opts,
+            dashdash,
+            image: None,
+            args: positionals,
+        });
+    }
     let image = rest.get(i).cloned();
     let args = rest.get(i + 1..).map(<[OsString]>::to_vec).unwrap_or_default();
-    let wants_help = opts.iter().any(|o| o.flag.long == "help" && o.is_true());
     if image.is_none() && !wants_help {
         return Err(ParseError::MissingImage(verb));
     }
@@ -625,6 +672,29 @@ mod tests {
         assert_eq!(err(&["run", "-Z", "img"]), ParseError::UnknownFlag("-Z".into()));
         assert!(matches!(err(&["run", "---x", "img"]), ParseError::BadSyntax(_)));
         assert!(matches!(err(&["run", "--=x", "img"]), ParseError::BadSyntax(_)));
+    }
+
+    #[test]
+    fn exec_and_update_grammars() {
+        let r = run(&["exec", "-u", "0", "-it", "c", "sh", "--privileged"]);
+        assert_eq!(
+            opts(&r),
+            pairs(&[("user", "0"), ("interactive", "true"), ("tty", "true")])
+        );
+        assert_eq!(image(&r), "c");
+        assert_eq!(r.args, argv(&["sh", "--privileged"]));
+        // update takes flags after its containers.
+        let r = run(&["update", "c1", "--memory", "8g", "c2", "--pids-limit=-1"]);
+        assert_eq!(opts(&r), pairs(&[("memory", "8g"), ("pids-limit", "-1")]));
+        assert_eq!(r.args, argv(&["c1", "c2"]));
+        assert_eq!(
+            err(&["exec", "--bogus", "c", "sh"]),
+            ParseError::UnknownFlag("--bogus".into())
+        );
+        assert_eq!(
+            err(&["update", "--memory", "1g"]),
+            ParseError::MissingImage(Verb::Update)
+        );
     }
 
     #[test]

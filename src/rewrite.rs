@@ -19,10 +19,11 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
+use crate::deny::{self, HostCtx};
 use crate::flags::{self, Flag, Podman};
 use crate::mounts;
 use crate::parse::{self, Invocation, OptValue, ParseError, RunArgs};
-use crate::policy::{self, Limit, Policy};
+use crate::policy::{self, Mode, Policy, Rules};
 use crate::redact;
 use crate::units::{self, NanoCpus};
 
@@ -42,10 +43,59 @@ impl Flavor {
     }
 }
 
-/// What the rewrite knows about the runtime it targets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A runtime version (major, minor, patch).
+pub type Version = (u32, u32, u32);
+
+/// What the rewrite knows about the runtime and the host. The version is learned only when a
+/// rule needs it (through `probe`, which the edge caches), so most invocations never ask.
 pub struct Target {
     pub flavor: Flavor,
+    /// Rootless podman (the shim runs as a non-root user).
+    pub rootless: bool,
+    pub host: HostCtx,
+    version: std::cell::OnceCell<Option<Version>>,
+    probe: Option<Box<dyn Fn() -> Option<Version>>>,
+}
+
+impl Target {
+    /// A target whose facts are all known (tests, explain snapshots).
+    pub fn fixed(flavor: Flavor, rootless: bool, version: Option<Version>) -> Target {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(version);
+        Target {
+            flavor,
+            rootless,
+            host: HostCtx::default(),
+            version: cell,
+            probe: None,
+        }
+    }
+
+    /// A target that asks `probe` for the version the first time a rule needs it.
+    pub fn probing(
+        flavor: Flavor,
+        rootless: bool,
+        host: HostCtx,
+        probe: Box<dyn Fn() -> Option<Version>>,
+    ) -> Target {
+        Target {
+            flavor,
+            rootless,
+            host,
+            version: std::cell::OnceCell::new(),
+            probe: Some(probe),
+        }
+    }
+
+    /// The runtime's version, if it could be learned.
+    pub fn version(&self) -> Option<Version> {
+        *self.version.get_or_init(|| self.probe.as_ref().and_then(|p| p()))
+    }
+
+    /// The version if it is already known, without probing.
+    pub fn known_version(&self) -> Option<Version> {
+        self.version.get().copied().flatten()
+    }
 }
 
 /// What a change did to the argv.
@@ -56,6 +106,8 @@ pub enum Action {
     Replace,
     /// Nothing changed, on purpose (a caller's own mount kept, a lower limit kept).
     Keep,
+    /// A deny rule matched.
+    Deny,
 }
 
 impl Action {
@@ -65,6 +117,7 @@ impl Action {
             Action::Remove => "remove",
             Action::Replace => "replace",
             Action::Keep => "keep",
+            Action::Deny => "deny",
         }
     }
 }
@@ -100,64 +153,265 @@ impl From<ParseError> for Refusal {
     }
 }
 
-/// The argv to exec (without the runtime's own name) and why it differs from the caller's.
+/// What the shim does with an invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A command the policy does not concern: exec'd unchanged.
+    Passthrough,
+    /// `run` / `create` under enforce: exec'd with the policy applied.
+    Rewrite,
+    /// Not exec'd; exit 125.
+    Refuse,
+    /// Exec'd unchanged (compatibility fixes aside); `changes` says what enforce would do.
+    Audit,
+    /// A profile exempts it: exec'd unchanged.
+    Exempt,
+    /// Mode "off": exec'd unchanged.
+    Off,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Passthrough => "passthrough",
+            Decision::Rewrite => "rewrite",
+            Decision::Refuse => "refuse",
+            Decision::Audit => "audit",
+            Decision::Exempt => "exempt",
+            Decision::Off => "off",
+        }
+    }
+
+    /// Whether the runtime is exec'd.
+    pub fn runs(self) -> bool {
+        self != Decision::Refuse
+    }
+}
+
+/// The outcome for one invocation: what runs, why, and under which mode and profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// `run`, `create`, or the passed-through command path.
+    /// The command path (`run`, `container create`, `ps`, ...).
     pub command: Vec<String>,
+    pub decision: Decision,
+    pub mode: Mode,
+    pub profile: Option<String>,
+    /// The argv to exec, without the runtime's own name (empty when refused).
     pub args: Vec<OsString>,
+    /// What the policy changed (enforce) or would change (audit).
     pub changes: Vec<Change>,
+    /// Why it is refused (refuse), or what enforce would have refused (audit).
+    pub refusal: Option<Refusal>,
 }
 
-/// Parses a docker argv and applies the policy. Commands other than `run` / `create` pass
-/// through unchanged.
-pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Result<Plan, Refusal> {
-    match parse::parse(argv)? {
-        Invocation::Other { command } => Ok(Plan {
+impl Plan {
+    /// The rule ids involved, for the decision log.
+    pub fn rules(&self) -> Vec<&'static str> {
+        let mut ids: Vec<&'static str> = self.changes.iter().map(|c| c.rule).collect();
+        ids.extend(self.refusal.iter().map(|r| r.rule));
+        ids.dedup();
+        ids
+    }
+
+    fn unchanged(command: Vec<String>, decision: Decision, mode: Mode, argv: &[OsString]) -> Plan {
+        Plan {
             command,
+            decision,
+            mode,
+            profile: None,
             args: argv.to_vec(),
             changes: Vec::new(),
-        }),
-        Invocation::Run(run) => rewrite(&run, policy, target),
+            refusal: None,
+        }
     }
 }
 
-/// Applies the policy to a parsed `run` / `create`.
-pub fn rewrite(run: &RunArgs, policy: &Policy, target: &Target) -> Result<Plan, Refusal> {
-    let command = vec![run.verb.as_str().to_string()];
+/// Decides what happens to a docker argv under a policy: the one function the shim and
+/// `explain` both run.
+pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
+    if policy.mode == Mode::Off {
+        return Plan::unchanged(Vec::new(), Decision::Off, Mode::Off, argv);
+    }
+    let parsed = match parse::parse(argv) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
+            p.refusal = Some(e.into());
+            if policy.mode == Mode::Audit {
+                p.decision = Decision::Audit;
+            } else {
+                p.args.clear();
+            }
+            return p;
+        }
+    };
+    let run = match parsed {
+        Invocation::Other { command } => {
+            return Plan::unchanged(command, Decision::Passthrough, policy.mode, argv);
+        }
+        Invocation::Run(run) => run,
+    };
+    let n = run.prefix.len();
+    let path_len = if n >= 2 && run.prefix[n - 2] == "container" {
+        2
+    } else {
+        1
+    };
+    let command = run.prefix[n - path_len..]
+        .iter()
+        .map(|t| t.to_string_lossy().into_owned())
+        .collect();
+    let mut plan = Plan::unchanged(command, Decision::Rewrite, policy.mode, argv);
+    if !run.verb.starts_container() {
+        // exec / update: checked against the deny rules, never rewritten.
+        plan.decision = Decision::Passthrough;
+        let found = deny::check(&run, &policy.rules.deny, &policy.rules.limits, &target.host);
+        return settle(plan, found, None, None);
+    }
     if run.image.is_none() {
         // `run --help`: docker prints help and starts nothing.
-        return Ok(Plan {
-            command,
-            args: run.render(),
-            changes: Vec::new(),
-        });
+        plan.decision = Decision::Passthrough;
+        return plan;
     }
+    let labels = labels(&run);
+    let name = run
+        .last("name")
+        .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+    let image = run
+        .image
+        .as_ref()
+        .map(|i| i.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let profile = policy.profile_for(&image, name.as_deref(), &labels);
+    plan.profile = profile.map(|p| p.name.clone());
+    plan.mode = profile.and_then(|p| p.mode).unwrap_or(policy.mode);
+    if profile.is_some_and(|p| p.exempt) {
+        plan.decision = Decision::Exempt;
+        return plan;
+    }
+    if plan.mode == Mode::Off {
+        plan.decision = Decision::Off;
+        return plan;
+    }
+    let rules = profile.map_or(&policy.rules, |p| &p.rules);
+    let mut found = deny::check(&run, &rules.deny, &rules.limits, &target.host);
+    if rules.deny.capabilities {
+        found.extend(deny::denied_caps(&run, &rules.hardening.allowed_capabilities));
+    }
+    let rewritten = rewrite(&run, rules, target);
+    let audit_args = if plan.mode == Mode::Audit {
+        compat_only(&run, rules, target)
+    } else {
+        None
+    };
+    settle(plan, found, Some(rewritten), audit_args)
+}
+
+/// Combines deny violations and the rewrite into the final plan for the mode in force.
+fn settle(
+    mut plan: Plan,
+    found: Vec<deny::Violation>,
+    rewritten: Option<Result<Rewritten, Refusal>>,
+    audit_args: Option<Vec<OsString>>,
+) -> Plan {
+    let mut changes = Vec::new();
+    let first_denial = found.first().map(|v| Refusal {
+        rule: v.rule,
+        message: format!("{} ({}): {}", v.token, v.rule, v.reason),
+    });
+    changes.extend(found.into_iter().map(|v| Change {
+        rule: v.rule,
+        action: Action::Deny,
+        token: v.token,
+        reason: v.reason,
+    }));
+    let (args, refusal) = match rewritten {
+        None => (None, first_denial),
+        Some(Ok((args, more))) => {
+            changes.extend(more);
+            (Some(args), first_denial)
+        }
+        Some(Err(r)) => (None, first_denial.or(Some(r))),
+    };
+    plan.changes = changes;
+    match plan.mode {
+        Mode::Audit => {
+            // The caller's argv runs; only compatibility fixes are applied.
+            if let Some(args) = audit_args {
+                plan.args = args;
+            }
+            plan.decision = Decision::Audit;
+            plan.refusal = refusal;
+        }
+        _ => match refusal {
+            Some(r) => {
+                plan.decision = Decision::Refuse;
+                plan.args.clear();
+                plan.refusal = Some(r);
+            }
+            None => {
+                if let Some(args) = args {
+                    plan.args = args;
+                }
+            }
+        },
+    }
+    plan
+}
+
+/// Applies only the compatibility fixes (audit mode: the caller's settings run, but on podman).
+fn compat_only(run: &RunArgs, rules: &Rules, target: &Target) -> Option<Vec<OsString>> {
     let mut rw = Rewriter::new(run);
-    rw.compat(target)?;
-    let h = &policy.hardening;
+    rw.compat(target, &rules.podman).ok()?;
+    Some(rw.render())
+}
+
+/// `--label k=v` / `-l k=v` pairs of an invocation (`--label-file` is not read).
+fn labels(run: &RunArgs) -> Vec<(String, String)> {
+    run.find("label")
+        .map(|(_, o)| {
+            let s = String::from_utf8_lossy(o.bytes()).into_owned();
+            match s.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (s, String::new()),
+            }
+        })
+        .collect()
+}
+
+/// The final argv of a rewrite and every change it made.
+pub type Rewritten = (Vec<OsString>, Vec<Change>);
+
+/// Applies the rules to a parsed `run` / `create`: the final argv and every change.
+pub fn rewrite(
+    run: &RunArgs,
+    rules: &Rules,
+    target: &Target,
+) -> Result<(Vec<OsString>, Vec<Change>), Refusal> {
+    let mut rw = Rewriter::new(run);
+    rw.compat(target, &rules.podman)?;
+    let h = &rules.hardening;
     if h.read_only {
         rw.read_only();
     }
     rw.tmpfs(&h.tmpfs);
-    rw.capabilities(h.drop_all_capabilities, &h.allowed_capabilities);
+    rw.capabilities(&h.drop_capabilities, &h.allowed_capabilities);
     if h.no_new_privileges {
         rw.no_new_privileges()?;
     }
-    if let Some(max) = policy.limits.cpus.max() {
+    if let Some(size) = h.shm_size {
+        rw.shm_size(size);
+    }
+    if let Some(max) = rules.limits.cpus {
         rw.cpus(max)?;
     }
-    if let Limit::Max(max) = policy.limits.memory {
-        rw.memory(max.0)?;
+    if let Some(max) = rules.limits.memory {
+        rw.memory(max)?;
     }
-    if let Some(max) = policy.limits.pids.max() {
-        rw.pids(max.0)?;
+    if let Some(max) = rules.limits.pids {
+        rw.pids(max)?;
     }
-    Ok(Plan {
-        command,
-        args: rw.render(),
-        changes: rw.changes,
-    })
+    Ok((rw.render(), rw.changes))
 }
 
 /// What happens to one of the caller's options.
@@ -271,7 +525,9 @@ impl<'a> Rewriter<'a> {
     }
 
     /// Flags the target runtime rejects are renamed where it has an equivalent, else refused.
-    fn compat(&mut self, target: &Target) -> Result<(), Refusal> {
+    /// Makes the argv work on the target runtime: renames and refusals from the flag table,
+    /// then podman's rootless user namespace and host-gateway.
+    fn compat(&mut self, target: &Target, pm: &policy::PodmanCompat) -> Result<(), Refusal> {
         for (i, o) in self.run.opts.iter().enumerate() {
             let rt = target.flavor.as_str();
             match target.flavor {
@@ -304,9 +560,101 @@ impl<'a> Rewriter<'a> {
                 }
             }
         }
+        if target.flavor == Flavor::Podman {
+            if pm.keep_id && target.rootless {
+                self.keep_id(pm.keep_id_user);
+            }
+            if pm.host_gateway {
+                self.host_gateway(target, pm)?;
+            }
+        }
         Ok(())
     }
 
+    /// Rootless podman maps the container's uid to a sub-uid, so the agent cannot write its
+    /// bind-mounted workspace; keep-id maps the host user to the container user instead.
+    fn keep_id(&mut self, default: (u32, u32)) {
+        let conflicting = ["userns", "uidmap", "gidmap", "subuidname", "subgidname", "pod"];
+        if conflicting.iter().any(|f| self.run.last(f).is_some()) {
+            return;
+        }
+        let user = self
+            .run
+            .last("user")
+            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+        let numeric = |s: &str| s.parse::<u32>().ok();
+        let (uid, gid) = match user.as_deref().map(|u| u.split_once(':').unwrap_or((u, u))) {
+            Some((u, g)) => match (numeric(u), numeric(g)) {
+                (Some(u), Some(g)) => (u, g),
+                _ => default,
+            },
+            None => default,
+        };
+        self.add(
+            "compat.keep-id",
+            "userns",
+            value(format!("keep-id:uid={uid},gid={gid}")),
+            format!("rootless podman: the host user is uid {uid} inside, so bind mounts stay writable"),
+        );
+    }
+
+    /// podman < 4.7 rejects `--add-host NAME:host-gateway`; give it the address instead.
+    fn host_gateway(&mut self, target: &Target, pm: &policy::PodmanCompat) -> Result<(), Refusal> {
+        let hosts: Vec<(usize, Vec<u8>)> = self
+            .run
+            .find("add-host")
+            .filter(|(_, o)| o.bytes().ends_with(b":host-gateway"))
+            .map(|(i, o)| (i, o.bytes().to_vec()))
+            .collect();
+        if hosts.is_empty() || target.version().is_some_and(|v| v >= (4, 7, 0)) {
+            return Ok(());
+        }
+        let network = self
+            .run
+            .last("network")
+            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+        let addr = if target.rootless {
+            match network.as_deref() {
+                None if pm.host_loopback => {
+                    self.add(
+                        "compat.host-gateway",
+                        "network",
+                        value("slirp4netns:allow_host_loopback=true"),
+                        "rootless podman < 4.7: the host's 127.0.0.1 services are reached through 10.0.2.2",
+                    );
+                    "10.0.2.2".to_string()
+                }
+                None => "10.0.2.2".to_string(),
+                Some(n) if n.starts_with("slirp4netns") => "10.0.2.2".to_string(),
+                Some(n) => {
+                    return Err(Refusal {
+                        rule: "compat.host-gateway",
+                        message: format!(
+                            "podman < 4.7 cannot resolve host-gateway on network {n:?}; give --add-host an IP address"
+                        ),
+                    });
+                }
+            }
+        } else {
+            pm.rootful_gateway.clone()
+        };
+        for (i, v) in hosts {
+            let name = &v[..v.len() - b":host-gateway".len()];
+            let mut nv = name.to_vec();
+            nv.push(b':');
+            nv.extend_from_slice(addr.as_bytes());
+            let new = OptValue::Value(OsString::from_vec(nv));
+            let f = self.run.opts[i].flag;
+            self.changes.push(Change {
+                rule: "compat.host-gateway",
+                action: Action::Replace,
+                token: format!("{} -> {}", shown(f, &self.run.opts[i].value), shown(f, &new)),
+                reason: "podman < 4.7 does not know host-gateway".into(),
+            });
+            self.edits[i] = Edit::Set(f, new);
+        }
+        Ok(())
+    }
     fn read_only(&mut self) {
         let mut on = false;
         let found: Vec<(usize, bool)> = self
@@ -348,32 +696,33 @@ impl<'a> Rewriter<'a> {
         }
         for t in wanted {
             let spec = t.spec();
-            if targets.iter().any(|d| d == t.path.0.as_bytes()) {
+            if targets.iter().any(|d| d == t.path.as_bytes()) {
                 self.note(
                     "harden.tmpfs",
                     Action::Keep,
                     format!("--tmpfs={spec}"),
-                    format!("the caller mounts {} itself; its mount is kept", t.path.0),
+                    format!("the caller mounts {} itself; its mount is kept", t.path),
                 );
             } else {
                 self.add(
                     "harden.tmpfs",
                     "tmpfs",
                     value(spec),
-                    format!("{} stays writable under --read-only", t.path.0),
+                    format!("{} stays writable under --read-only", t.path),
                 );
             }
         }
     }
 
-    fn capabilities(&mut self, drop_all: bool, allowed: &[policy::Capability]) {
+    fn capabilities(&mut self, drop: &[String], allowed: &[String]) {
         let caps = |o: &parse::Opt| -> Vec<String> {
             String::from_utf8_lossy(o.bytes())
                 .split(',')
                 .map(policy::normalize_cap)
                 .collect()
         };
-        if drop_all {
+        let dropped: Vec<String> = self.run.find("cap-drop").flat_map(|(_, o)| caps(o)).collect();
+        if drop.iter().any(|c| c == "ALL") {
             let privileged: Vec<usize> = self
                 .run
                 .find("privileged")
@@ -387,23 +736,21 @@ impl<'a> Rewriter<'a> {
                     "--privileged grants every capability and device and lifts confinement",
                 );
             }
-            if !self
-                .run
-                .find("cap-drop")
-                .any(|(_, o)| caps(o).iter().any(|c| c == "ALL"))
-            {
-                self.add(
-                    "harden.cap-drop",
-                    "cap-drop",
-                    value("ALL"),
-                    "the container starts with no capabilities",
-                );
+        }
+        for cap in drop {
+            if !dropped.iter().any(|c| c == cap || c == "ALL") {
+                let why = if cap == "ALL" {
+                    "the container starts with no capabilities".to_string()
+                } else {
+                    format!("{cap} is dropped by the policy")
+                };
+                self.add("harden.cap-drop", "cap-drop", value(cap.as_str()), why);
             }
         }
         let adds: Vec<(usize, Vec<String>)> = self.run.find("cap-add").map(|(i, o)| (i, caps(o))).collect();
         for (i, names) in adds {
             let (ok, denied): (Vec<String>, Vec<String>) =
-                names.into_iter().partition(|c| allowed.iter().any(|a| &a.0 == c));
+                names.into_iter().partition(|c| allowed.iter().any(|a| a == c));
             if denied.is_empty() {
                 continue;
             }
@@ -415,6 +762,18 @@ impl<'a> Rewriter<'a> {
             for c in ok {
                 self.add("harden.cap-add", "cap-add", value(c), "allowed by the policy");
             }
+        }
+    }
+
+    fn shm_size(&mut self, size: u64) {
+        if self.run.last("shm-size").is_none() {
+            let v = units::format_bytes(size);
+            self.add(
+                "harden.shm-size",
+                "shm-size",
+                value(v.clone()),
+                format!("/dev/shm gets {v}"),
+            );
         }
     }
 
@@ -641,20 +1000,31 @@ pub fn nnp_setting(v: &[u8]) -> Option<Option<bool>> {
 mod tests {
     use super::*;
 
-    const PODMAN: Target = Target {
-        flavor: Flavor::Podman,
-    };
+    fn podman() -> Target {
+        Target::fixed(Flavor::Podman, false, Some((4, 3, 1)))
+    }
+
+    /// The default policy with the deny rules off: contrary settings are neutralised instead.
+    fn lenient() -> Policy {
+        let mut p = Policy::default();
+        let d = &mut p.rules.deny;
+        d.privileged = false;
+        d.weak_security_options = false;
+        d.capabilities = false;
+        p
+    }
 
     fn argv(words: &[&str]) -> Vec<OsString> {
         words.iter().map(OsString::from).collect()
     }
 
     fn out(words: &[&str]) -> Vec<String> {
-        out_with(words, &Policy::default())
+        out_with(words, &lenient())
     }
 
     fn out_with(words: &[&str], p: &Policy) -> Vec<String> {
-        let plan = plan(&argv(words), p, &PODMAN).unwrap();
+        let plan = plan(&argv(words), p, &podman());
+        assert!(plan.decision.runs(), "refused: {:?}", plan.refusal);
         plan.args
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
@@ -662,7 +1032,10 @@ mod tests {
     }
 
     fn refused(words: &[&str]) -> Refusal {
-        plan(&argv(words), &Policy::default(), &PODMAN).unwrap_err()
+        let plan = plan(&argv(words), &Policy::default(), &podman());
+        assert_eq!(plan.decision, Decision::Refuse, "{plan:?}");
+        assert!(plan.args.is_empty());
+        plan.refusal.unwrap()
     }
 
     const HARDENING: &[&str] = &[
@@ -877,8 +1250,8 @@ mod tests {
             !o.iter().any(|t| t.contains("SYS_ADMIN") || t.contains("cap-add")),
             "{o:?}"
         );
-        let mut p = Policy::default();
-        p.hardening.allowed_capabilities = vec![policy::Capability("NET_BIND_SERVICE".into())];
+        let mut p = lenient();
+        p.rules.hardening.allowed_capabilities = vec!["NET_BIND_SERVICE".into()];
         let o = out_with(&["run", "--cap-add", "cap_net_bind_service", "img"], &p);
         assert!(o.contains(&"cap_net_bind_service".to_string()), "{o:?}");
         let o = out_with(&["run", "--cap-add=NET_BIND_SERVICE,SYS_ADMIN", "img"], &p);
@@ -889,13 +1262,15 @@ mod tests {
     #[test]
     fn policy_switches_off_each_piece() {
         let mut p = Policy::default();
-        p.hardening.read_only = false;
-        p.hardening.no_new_privileges = false;
-        p.hardening.drop_all_capabilities = false;
-        p.hardening.tmpfs.clear();
-        p.limits.cpus = Limit::Off;
-        p.limits.memory = Limit::Off;
-        p.limits.pids = Limit::Off;
+        p.rules.hardening.read_only = false;
+        p.rules.hardening.no_new_privileges = false;
+        p.rules.hardening.drop_capabilities.clear();
+        p.rules.hardening.tmpfs.clear();
+        p.rules.limits = policy::Limits {
+            cpus: None,
+            memory: None,
+            pids: None,
+        };
         assert_eq!(
             out_with(&["run", "--read-only=false", "img"], &p),
             ["run", "--read-only=false", "img"]
@@ -942,11 +1317,9 @@ mod tests {
             refused(&["run", "--link", "db", "img"]).rule,
             "compat.unsupported-flag"
         );
-        let docker = Target {
-            flavor: Flavor::Docker,
-        };
-        let r = plan(&argv(&["run", "--replace", "img"]), &Policy::default(), &docker).unwrap_err();
-        assert_eq!(r.rule, "compat.unsupported-flag");
+        let docker = Target::fixed(Flavor::Docker, false, None);
+        let p = plan(&argv(&["run", "--replace", "img"]), &Policy::default(), &docker);
+        assert_eq!(p.refusal.unwrap().rule, "compat.unsupported-flag");
     }
 
     #[test]
@@ -956,8 +1329,128 @@ mod tests {
         a.push(OsString::from_vec(b"/h/\xff:/w".to_vec()));
         a.push(OsString::from_vec(b"img\xfe".to_vec()));
         a.push(OsString::from_vec(b"arg \x01".to_vec()));
-        let p = plan(&a, &Policy::default(), &PODMAN).unwrap();
+        let p = plan(&a, &Policy::default(), &podman());
         assert_eq!(p.args[1..3], a[1..3]);
         assert_eq!(p.args[p.args.len() - 2..], a[3..]);
+    }
+
+    #[test]
+    fn deny_rules_refuse_by_default() {
+        for (words, rule) in [
+            (&["run", "--privileged", "img"][..], "deny.privileged"),
+            (&["run", "--cap-add", "SYS_ADMIN", "img"], "deny.cap-add"),
+            (
+                &["run", "--security-opt", "no-new-privileges=false", "img"],
+                "deny.security-option",
+            ),
+            (&["run", "--network=host", "img"], "deny.host-namespace"),
+            (&["run", "-v", "/:/host", "img"], "deny.sensitive-mount"),
+            (&["exec", "--privileged", "c", "sh"], "deny.exec-privileged"),
+            (&["update", "--memory", "16g", "c"], "deny.update-limits"),
+        ] {
+            let r = refused(words);
+            assert_eq!(r.rule, rule, "{words:?}");
+            assert!(r.message.contains(rule), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn audit_runs_the_callers_argv_and_records() {
+        let p = Policy {
+            mode: Mode::Audit,
+            ..Default::default()
+        };
+        let a = argv(&["run", "--privileged", "img"]);
+        let audited = plan(&a, &p, &podman());
+        assert_eq!(audited.decision, Decision::Audit);
+        assert_eq!(audited.args, a);
+        assert_eq!(audited.refusal.unwrap().rule, "deny.privileged");
+        assert!(audited.changes.iter().any(|c| c.rule == "harden.read-only"));
+        // Compatibility fixes still apply, so the container starts on podman.
+        let a = argv(&["run", "--add-host=h:host-gateway", "img"]);
+        let audited = plan(&a, &p, &podman());
+        assert_eq!(audited.args, argv(&["run", "--add-host=h:10.88.0.1", "img"]));
+    }
+
+    #[test]
+    fn profiles_select_rules_and_exempt() {
+        let (p, _) = crate::policy::parse(
+            "[[profile]]\nname = \"browser\"\nmatch.image = \"*browser*\"\n[profile.limits]\nmemory = \"8g\"\n[profile.hardening]\nshm_size = \"1g\"\n[[profile]]\nname = \"trusted\"\nmatch.container = \"trusted-*\"\nexempt = true\n",
+            "p",
+        )
+        .unwrap();
+        let plan1 = plan(
+            &argv(&["run", "--memory=6g", "localhost/browser-agent:1"]),
+            &p,
+            &podman(),
+        );
+        assert_eq!(plan1.profile.as_deref(), Some("browser"));
+        assert!(plan1.args.contains(&"--memory=6g".into()), "{:?}", plan1.args);
+        assert!(plan1.args.contains(&"--shm-size=1g".into()), "{:?}", plan1.args);
+        let a = argv(&["run", "--name", "trusted-1", "--privileged", "img"]);
+        let plan2 = plan(&a, &p, &podman());
+        assert_eq!((plan2.decision, plan2.args.clone()), (Decision::Exempt, a));
+    }
+
+    #[test]
+    fn rootless_podman_keeps_the_host_user() {
+        let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+        let o = plan(
+            &argv(&["run", "--user", "1001:1002", "img"]),
+            &Policy::default(),
+            &rootless,
+        )
+        .args;
+        assert!(o.contains(&"--userns=keep-id:uid=1001,gid=1002".into()), "{o:?}");
+        let o = plan(&argv(&["run", "img"]), &Policy::default(), &rootless).args;
+        assert!(o.contains(&"--userns=keep-id:uid=1000,gid=1000".into()), "{o:?}");
+        let o = plan(
+            &argv(&["run", "--userns=auto", "img"]),
+            &Policy::default(),
+            &rootless,
+        )
+        .args;
+        assert!(
+            !o.iter().any(|t| t.to_string_lossy().contains("keep-id")),
+            "{o:?}"
+        );
+        let o = plan(&argv(&["run", "img"]), &Policy::default(), &podman()).args;
+        assert!(
+            !o.iter().any(|t| t.to_string_lossy().contains("keep-id")),
+            "rootful: {o:?}"
+        );
+    }
+
+    #[test]
+    fn host_gateway_on_old_podman() {
+        let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+        let o = plan(
+            &argv(&["run", "--add-host=host.docker.internal:host-gateway", "img"]),
+            &Policy::default(),
+            &rootless,
+        )
+        .args;
+        assert!(
+            o.contains(&"--add-host=host.docker.internal:10.0.2.2".into()),
+            "{o:?}"
+        );
+        assert!(
+            o.contains(&"--network=slirp4netns:allow_host_loopback=true".into()),
+            "{o:?}"
+        );
+        let new = Target::fixed(Flavor::Podman, true, Some((4, 9, 3)));
+        let o = plan(
+            &argv(&["run", "--add-host=h:host-gateway", "img"]),
+            &Policy::default(),
+            &new,
+        )
+        .args;
+        assert!(o.contains(&"--add-host=h:host-gateway".into()), "{o:?}");
+        let r = plan(
+            &argv(&["run", "--network", "egress", "--add-host=h:host-gateway", "img"]),
+            &Policy::default(),
+            &rootless,
+        );
+        assert_eq!(r.refusal.unwrap().rule, "compat.host-gateway");
     }
 }

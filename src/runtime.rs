@@ -13,7 +13,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
-use crate::rewrite::Flavor;
+use crate::rewrite::{Flavor, Version};
 
 /// Set in the runtime's environment; seeing it on entry means the shim called itself.
 pub const REENTRY_ENV: &str = "NANOCLAW_SHIM_ACTIVE";
@@ -128,6 +128,94 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString]) -> RuntimeError {
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
 }
 
+/// Whether this process runs as a non-root user (rootless podman): the owner of `/proc/self`
+/// is the effective uid, read without a syscall wrapper or `unsafe`.
+pub fn is_rootless() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() != 0)
+}
+
+/// Parses `podman version 4.3.1` / `Docker version 28.2.2, build ...`.
+pub fn parse_version(text: &str) -> Option<Version> {
+    let word = text
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+    let mut parts = word
+        .trim_end_matches(',')
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u32>().ok());
+    Some((
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+        parts.next().flatten().unwrap_or(0),
+    ))
+}
+
+/// The runtime's version, from a cache keyed by the binary's identity (device, inode, size,
+/// mtime), so `--version` runs once per installed runtime rather than once per invocation.
+pub fn version(runtime: &Path) -> Option<Version> {
+    let meta = std::fs::metadata(runtime).ok()?;
+    let key = format!(
+        "{}\t{}\t{}\t{}\t{}",
+        runtime.display(),
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime_nsec() as i128 + meta.mtime() as i128 * 1_000_000_000
+    );
+    let cache = cache_file();
+    if let Some(text) = cache.as_ref().and_then(|c| std::fs::read_to_string(c).ok()) {
+        for line in text.lines() {
+            if let Some((k, v)) = line.rsplit_once('\t') {
+                if k == key {
+                    return parse_version(v);
+                }
+            }
+        }
+    }
+    let out = std::process::Command::new(runtime)
+        .arg("--version")
+        .env(REENTRY_ENV, std::process::id().to_string())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = parse_version(&text)?;
+    if let Some(c) = cache {
+        let _ = write_cache(&c, &key, v);
+    }
+    Some(v)
+}
+
+fn cache_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        })?;
+    Some(base.join("nanoclaw-shim").join("runtime-versions"))
+}
+
+/// Replaces the cache atomically (write a temporary file, rename it over).
+fn write_cache(path: &Path, key: &str, v: Version) -> std::io::Result<()> {
+    let dir = path.parent().expect("cache file has a directory");
+    std::fs::create_dir_all(dir)?;
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let runtime = key.split('\t').next().unwrap_or("");
+    let mut text: String = old
+        .lines()
+        .filter(|l| l.split('\t').next() != Some(runtime))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    text.push_str(&format!("{key}\t{}.{}.{}\n", v.0, v.1, v.2));
+    let tmp = dir.join(format!(".runtime-versions.{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +254,17 @@ mod tests {
         exe(&other);
         assert_eq!(resolve(other.as_os_str(), None, Some(&me)).unwrap(), other);
         assert!(resolve(d.path().join("nope").as_os_str(), None, None).is_err());
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("podman version 4.3.1\n"), Some((4, 3, 1)));
+        assert_eq!(
+            parse_version("Docker version 28.2.2, build e6534b4"),
+            Some((28, 2, 2))
+        );
+        assert_eq!(parse_version("podman version 5.0.0-dev"), Some((5, 0, 0)));
+        assert_eq!(parse_version("nothing"), None);
     }
 
     #[test]

@@ -6,8 +6,10 @@
 
 use std::ffi::OsString;
 
+use crate::deny::HostCtx;
+use crate::log;
 use crate::policy::{self, LookupEnv};
-use crate::rewrite::{self, Target};
+use crate::rewrite::{self, Decision, Target};
 use crate::runtime;
 
 /// The exit status for every failure of the shim itself.
@@ -29,12 +31,44 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     let (_, policy) =
         policy::load(&LookupEnv::from_env(None)).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
     let binary = runtime::configured(&policy.runtime.binary);
-    let target = Target {
-        flavor: runtime::flavor_of(&binary),
-    };
-    let plan = rewrite::plan(&args, &policy, &target).map_err(|r| format!("refused: {r}"))?;
     let myself = std::env::current_exe().ok();
     let path = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref())
         .map_err(|e| e.to_string())?;
+    let target = target(&policy, &binary, &path);
+    let plan = rewrite::plan(&args, &policy, &target);
+    if let Some(log) = &policy.log.path {
+        if log::wanted(&plan) {
+            let line = log::record(&plan, &args, std::time::SystemTime::now(), std::process::id());
+            if let Err(e) = log::append(log, &line) {
+                eprintln!(
+                    "nanoclaw-shim: warning: decision log {} not written: {e}",
+                    log.display()
+                );
+            }
+        }
+    }
+    if plan.decision == Decision::Refuse {
+        let r = plan.refusal.expect("a refusal has a reason");
+        return Err(format!("refused: {r}"));
+    }
     Err(runtime::exec(&path, &binary, &plan.args).to_string())
+}
+
+/// What the rewrite may ask about the runtime; the version only when a rule needs it.
+pub fn target(policy: &policy::Policy, binary: &std::ffi::OsStr, path: &std::path::Path) -> Target {
+    let flavor = policy
+        .runtime
+        .flavor
+        .unwrap_or_else(|| runtime::flavor_of(binary));
+    let host = HostCtx {
+        cwd: std::env::current_dir().ok(),
+        home: std::env::var_os("HOME").filter(|h| !h.is_empty()).map(Into::into),
+    };
+    let path = path.to_path_buf();
+    Target::probing(
+        flavor,
+        runtime::is_rootless(),
+        host,
+        Box::new(move || runtime::version(&path)),
+    )
 }

@@ -29,12 +29,12 @@ fn fixtures() -> Vec<(String, Vec<OsString>)> {
     out
 }
 
-fn report<'a>(outcome: &'a Result<rewrite::Plan, rewrite::Refusal>) -> Report<'a> {
+fn report(plan: &rewrite::Plan) -> Report<'_> {
     Report {
-        outcome,
+        plan,
         runtime: OsStr::new("podman"),
         runtime_path: Ok("/usr/bin/podman".into()),
-        flavor: "podman",
+        facts: "podman flavour, rootless, version 4.3.1".into(),
         policy: "<embedded default>",
         show_secrets: false,
     }
@@ -43,17 +43,16 @@ fn report<'a>(outcome: &'a Result<rewrite::Plan, rewrite::Refusal>) -> Report<'a
 #[test]
 fn explain_every_nanoclaw_generation() {
     let policy = Policy::default();
-    let target = Target {
-        flavor: Flavor::Podman,
-    };
+    // A rootless podman 4.3.1 host (Debian 12's podman): what nanoclaw users run.
+    let target = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
         for (name, argv) in fixtures() {
-            let outcome = rewrite::plan(&argv, &policy, &target);
-            let r = report(&outcome);
-            assert!(r.runs(), "{name} is refused: {outcome:?}");
+            let plan = rewrite::plan(&argv, &policy, &target);
+            let r = report(&plan);
+            assert!(r.runs(), "{name} is refused: {plan:?}");
             insta::assert_snapshot!(format!("{name}.text"), r.text());
             insta::assert_snapshot!(format!("{name}.json"), r.json());
             let text = r.text() + &r.json();

@@ -11,13 +11,24 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use nanoclaw_shim::flags::{Arity, FLAGS, Flag, Podman};
 use nanoclaw_shim::parse::{self, Invocation, RunArgs};
 use nanoclaw_shim::policy::Policy;
-use nanoclaw_shim::rewrite::{self, Flavor, Target, nnp_setting};
+use nanoclaw_shim::rewrite::{self, Decision, Flavor, Target, nnp_setting};
 use nanoclaw_shim::units::{NanoCpus, parse_bytes};
 use proptest::prelude::*;
 
-const TARGET: Target = Target {
-    flavor: Flavor::Podman,
-};
+fn target() -> Target {
+    Target::fixed(Flavor::Podman, false, Some((4, 3, 1)))
+}
+
+/// The default policy, and the same with the deny rules off (so contrary settings are
+/// neutralised by the rewrite instead of refused).
+fn policies() -> [Policy; 2] {
+    let mut lenient = Policy::default();
+    lenient.rules.deny.privileged = false;
+    lenient.rules.deny.weak_security_options = false;
+    lenient.rules.deny.capabilities = false;
+    lenient.rules.deny.sensitive_mounts = false;
+    [Policy::default(), lenient]
+}
 
 fn usable(f: &Flag) -> bool {
     !matches!(f.podman, Podman::No) && f.long != "help"
@@ -179,20 +190,27 @@ proptest! {
 
     #[test]
     fn rewrite_properties(argv in run_argv()) {
-        let policy = Policy::default();
         let Ok(Invocation::Run(original)) = parse::parse(&argv) else { return Ok(()) };
-        let Ok(plan) = rewrite::rewrite(&original, &policy, &TARGET) else { return Ok(()) };
-        // Image and command survive byte-identical, at the end.
-        let tail_len = original.image.iter().count() + original.args.len();
-        let tail = |v: &[OsString]| v[v.len() - tail_len..].iter().map(|t| t.as_bytes().to_vec()).collect::<Vec<_>>();
-        prop_assert_eq!(tail(&plan.args), tail(&argv));
-        // Idempotent.
-        let again = rewrite::plan(&plan.args, &policy, &TARGET).expect("own output is accepted");
-        prop_assert_eq!(&again.args, &plan.args);
-        // Satisfies the policy.
-        let out = parse_run(&plan.args);
-        prop_assert_eq!(&out.image, &original.image);
-        prop_assert_eq!(&out.args, &original.args);
-        assert_satisfies_default_policy(&out);
+        for policy in policies() {
+            let plan = rewrite::plan(&argv, &policy, &target());
+            if plan.decision == Decision::Refuse {
+                prop_assert!(plan.args.is_empty());
+                prop_assert!(plan.refusal.is_some());
+                continue;
+            }
+            prop_assert_eq!(plan.decision, Decision::Rewrite);
+            // Image and command survive byte-identical, at the end.
+            let tail_len = original.image.iter().count() + original.args.len();
+            let tail = |v: &[OsString]| v[v.len() - tail_len..].iter().map(|t| t.as_bytes().to_vec()).collect::<Vec<_>>();
+            prop_assert_eq!(tail(&plan.args), tail(&argv));
+            // Idempotent.
+            let again = rewrite::plan(&plan.args, &policy, &target());
+            prop_assert_eq!(&again.args, &plan.args);
+            // Satisfies the policy.
+            let out = parse_run(&plan.args);
+            prop_assert_eq!(&out.image, &original.image);
+            prop_assert_eq!(&out.args, &original.args);
+            assert_satisfies_default_policy(&out);
+        }
     }
 }

@@ -375,7 +375,7 @@ fn explain_exit_codes_and_redaction() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["decision"], "run");
+    assert_eq!(v["decision"], "rewrite");
     assert!(
         v["argv"]
             .as_array()

@@ -1,0 +1,133 @@
+//! Shell-style globs for profile matching (`*`, `?`, `[abc]`, `[!a-z]`).
+//!
+//! Profiles match images and container names; a dozen lines of matcher do that job without a
+//! dependency. `*` crosses `/`, so `*nanoclaw-agent*` matches any registry path.
+
+/// A validated glob pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob(String);
+
+impl Glob {
+    /// Validates a pattern: every `[` needs its `]`, and a class is not empty.
+    pub fn new(pattern: &str) -> Result<Glob, String> {
+        let b = pattern.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'[' => i = class_end(b, i).ok_or_else(|| format!("unclosed `[` at offset {i}"))?,
+                b'\\' if i + 1 == b.len() => return Err("trailing `\\`".into()),
+                b'\\' => i += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        Ok(Glob(pattern.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        matches(self.0.as_bytes(), text.as_bytes())
+    }
+}
+
+/// Index of the `]` closing the class opened at `start`.
+fn class_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    if b.get(i) == Some(&b'!') {
+        i += 1;
+    }
+    if b.get(i) == Some(&b']') {
+        i += 1; // a leading `]` is a member
+    }
+    while i < b.len() {
+        if b[i] == b']' {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn class_matches(class: &[u8], c: u8) -> bool {
+    let (negate, class) = match class.strip_prefix(b"!") {
+        Some(rest) => (true, rest),
+        None => (false, class),
+    };
+    let mut i = 0;
+    let mut hit = false;
+    while i < class.len() {
+        if i + 2 < class.len() && class[i + 1] == b'-' {
+            hit |= class[i] <= c && c <= class[i + 2];
+            i += 3;
+        } else {
+            hit |= class[i] == c;
+            i += 1;
+        }
+    }
+    hit != negate
+}
+
+fn matches(p: &[u8], t: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        let step = match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
+            }
+            Some(b'?') => Some(pi + 1),
+            Some(b'[') => {
+                let end = class_end(p, pi).expect("validated");
+                class_matches(&p[pi + 1..end], t[ti]).then_some(end + 1)
+            }
+            Some(b'\\') if pi + 1 < p.len() => (p[pi + 1] == t[ti]).then_some(pi + 2),
+            Some(&c) => (c == t[ti]).then_some(pi + 1),
+            None => None,
+        };
+        match (step, star) {
+            (Some(next), _) => {
+                pi = next;
+                ti += 1;
+            }
+            (None, Some((sp, st))) => {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, t: &str) -> bool {
+        Glob::new(p).unwrap().matches(t)
+    }
+
+    #[test]
+    fn globs() {
+        assert!(m("nanoclaw-agent*", "nanoclaw-agent-v2-ab:latest"));
+        assert!(m("*", ""));
+        assert!(m("a?c", "abc"));
+        assert!(!m("a?c", "ac"));
+        assert!(m("*/agent:*", "localhost/agent:v1"));
+        assert!(m("ncl-[0-9a-f]*", "ncl-3f9a"));
+        assert!(!m("ncl-[!0-9]*", "ncl-3f9a"));
+        assert!(m("a*b*c", "axxbyyc"));
+        assert!(!m("a*b*c", "axxbyy"));
+        assert!(m(r"a\*", "a*"));
+        assert!(!m(r"a\*", "ab"));
+        assert!(Glob::new("a[bc").is_err());
+        assert!(Glob::new("a\\").is_err());
+    }
+}

@@ -1,0 +1,124 @@
+//! The decision log: one JSON line per rewritten, refused, audited or exempted invocation.
+//!
+//! Many shim processes write at once (nanoclaw starts agents in parallel), so each record is one
+//! `write(2)` to a file opened with `O_APPEND`: the kernel appends it whole, and readers never see
+//! interleaved lines. The log must never block or break a docker call: it is opened non-blocking,
+//! only a regular file is written, and any failure is reported as one warning line and dropped.
+//! Every argv in it is redacted.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::redact;
+use crate::rewrite::{Decision, Plan};
+
+/// Linux's `O_NONBLOCK`: opening a FIFO with no reader must not hang the docker call.
+const O_NONBLOCK: i32 = 0o4000;
+
+/// Whether a plan is worth a record.
+pub fn wanted(plan: &Plan) -> bool {
+    match plan.decision {
+        Decision::Rewrite | Decision::Refuse | Decision::Audit | Decision::Exempt => true,
+        Decision::Off => plan.profile.is_some(),
+        Decision::Passthrough => false,
+    }
+}
+
+/// The JSON record for a plan (one line, no trailing newline).
+pub fn record(plan: &Plan, original: &[OsString], now: SystemTime, pid: u32) -> String {
+    let redacted = |v: &[OsString]| v.iter().map(|t| redact::display(t)).collect::<Vec<_>>();
+    let value = json!({
+        "time": rfc3339(now),
+        "pid": pid,
+        "mode": plan.mode.as_str(),
+        "profile": plan.profile,
+        "decision": plan.decision.as_str(),
+        "rules": plan.rules(),
+        "reason": plan.refusal.as_ref().map(|r| r.message.clone()),
+        "argv": redacted(original),
+        "final": if plan.decision.runs() { Some(redacted(&plan.args)) } else { None },
+    });
+    value.to_string()
+}
+
+/// Appends one record; errors are returned for the caller to report once.
+pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut buf = Vec::with_capacity(line.len() + 1);
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    let n = file.write(&buf)?;
+    if n != buf.len() {
+        return Err(std::io::Error::other("short write"));
+    }
+    Ok(())
+}
+
+/// `2026-11-20T21:59:54.123Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_039_194_123)),
+            "2026-11-18T21:59:54.123Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn fifo_without_reader_does_not_block() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("fifo");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            assert!(append(&fifo, "{}").is_err());
+        }
+    }
+}
