@@ -876,7 +876,7 @@ impl<'t> Reader<'t> {
                 }
                 None => self.wrong_type(v, "tmpfs", "an array of tables ([[hardening.tmpfs]])"),
             }
-            if h.read_only && h.tmpfs.is_empty() {
+            if h.read_only && v.get_ref().as_array().is_some_and(|a| a.is_empty()) {
                 self.push(
                     Severity::Warning,
                     "read-only-no-tmpfs",
@@ -897,18 +897,17 @@ impl<'t> Reader<'t> {
             return None;
         };
         let norm = String::from_utf8_lossy(&crate::mounts::normalize(path.as_bytes())).into_owned();
-        if !path.starts_with('/')
-            || path.split('/').any(|c| c == "..")
-            || path.contains([':', ','])
-            || norm == "/"
-        {
+        let path_ok = path.starts_with('/')
+            && !path.split('/').any(|c| c == "..")
+            && !path.contains([':', ','])
+            && norm != "/";
+        if !path_ok {
             self.error(
                 "bad-path",
                 pspan,
                 format!("{path:?} is not a usable tmpfs path"),
                 Some("an absolute container path other than /, without `..`, `:` or `,`".into()),
             );
-            return None;
         }
         let mut tm = Tmpfs {
             path: norm,
@@ -934,7 +933,7 @@ impl<'t> Reader<'t> {
             }
         }
         self.bool(t, "exec", &mut tm.exec);
-        Some(tm)
+        path_ok.then_some(tm)
     }
 
     fn deny(&mut self, t: &DeTable, d: &mut Deny, section: &str) {

@@ -1,0 +1,31 @@
+//! Snapshots of `nanoclaw-shim policy check` diagnostics for the policies in
+//! `fixtures/policies/`: every problem at once, each with `file:line:col`, a code and a hint.
+
+use std::process::Command;
+
+fn check(file: &str) -> (i32, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["policy", "check", file])
+        .output()
+        .unwrap();
+    (o.status.code().unwrap(), String::from_utf8(o.stdout).unwrap())
+}
+
+#[test]
+fn policy_check_diagnostics() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for name in ["typos", "bad-values", "contradictions", "syntax"] {
+            let (code, out) = check(&format!("fixtures/policies/{name}.toml"));
+            assert_eq!(code, 1, "{name}: {out}");
+            insta::assert_snapshot!(format!("policy-check-{name}"), out);
+        }
+        let (code, out) = check("fixtures/policies/profiles.toml");
+        assert_eq!((code, out.as_str()), (0, "fixtures/policies/profiles.toml: ok\n"));
+        let (code, _) = check("policy/default.toml");
+        assert_eq!(code, 0);
+    });
+}
