@@ -214,3 +214,81 @@ proptest! {
         }
     }
 }
+
+const DANGEROUS: &[&[&str]] = &[
+    &["--privileged"],
+    &["--privileged=true"],
+    &["--network=host"],
+    &["--net", "host"],
+    &["--pid", "host"],
+    &["--userns=host"],
+    &["--security-opt", "seccomp=unconfined"],
+    &["--security-opt=no-new-privileges=false"],
+    &["--security-opt=label:disable"],
+    &["--cap-add=SYS_ADMIN"],
+    &["--cap-add", "all"],
+    &["--device=/dev/kvm"],
+    &["-v", "/etc:/etc"],
+    &["-v/run:/run"],
+    &["--mount", "type=bind,src=/,dst=/h"],
+    &["--volumes-from=x"],
+    &["-v", "/d:/d:shared"],
+    &["--read-only=false"],
+    &["--pids-limit=0"],
+    &["--memory=0"],
+    &["--cpus=99"],
+];
+
+const BENIGN: &[&[&str]] = &[
+    &["--rm"],
+    &["-i"],
+    &["-e", "A=b"],
+    &["--name", "n"],
+    &["-v", "/srv/x:/x"],
+    &["--label", "k=v"],
+    &["--network", "none"],
+    &["-dit"],
+    &["--user", "1000:1000"],
+    &["--init"],
+    &["--shm-size=1g"],
+    &["--read-only"],
+    &["--cap-drop=ALL"],
+];
+
+fn mixed_argv() -> impl Strategy<Value = Vec<OsString>> {
+    let pool: Vec<&'static [&'static str]> = DANGEROUS.iter().chain(BENIGN).copied().collect();
+    proptest::collection::vec(proptest::sample::select(pool), 0..10).prop_map(|groups| {
+        let mut out: Vec<OsString> = vec!["run".into()];
+        out.extend(groups.into_iter().flatten().map(OsString::from));
+        out.push("img".into());
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Whatever the mix, the runtime never receives a denied setting: the shim refuses, or its
+    /// output passes every deny rule and the hardening.
+    #[test]
+    fn denied_settings_never_reach_the_runtime(argv in mixed_argv()) {
+        let strict = nanoclaw_shim::policy::Deny::default();
+        for policy in policies() {
+            let plan = rewrite::plan(&argv, &policy, &target());
+            if plan.decision == Decision::Refuse {
+                prop_assert!(plan.args.is_empty());
+                continue;
+            }
+            let out = parse_run(&plan.args);
+            if policy.rules.deny == strict {
+                // Default policy: nothing any deny rule would catch is left in what runs.
+                let limits = nanoclaw_shim::policy::Limits::default();
+                let host = nanoclaw_shim::deny::HostCtx::default();
+                let left = nanoclaw_shim::deny::check(&out, &strict, &limits, &host);
+                prop_assert!(left.is_empty(), "{:?} left {:?}", argv, left);
+            }
+            // Either way (deny rules off: neutralised), the hardening holds.
+            assert_satisfies_default_policy(&out);
+        }
+    }
+}
