@@ -1,0 +1,294 @@
+//! `nanoclaw-shim doctor`, end to end: the built binary checks PATHs made of temporary folders
+//! holding a `docker` symlink to itself, a fake podman, or a `docker` that is something else.
+
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+
+/// Answers the three questions doctor asks a runtime, like podman 4.3.1 does.
+const FAKE_PODMAN: &str = r#"#!/bin/sh
+case "$1" in
+  --version) echo "podman version 4.3.1" ;;
+  run)
+    for f in --read-only --read-only-tmpfs --tmpfs --cap-add --cap-drop --security-opt --cpus \
+             --memory --memory-swap --pids-limit --userns; do
+      printf '      %s string   help text\n' "$f"
+    done ;;
+  images) printf '%s\n' docker.io/library/node:22 localhost/nanoclaw-agent:latest ;;
+  *) echo "unexpected: $*" >&2; exit 125 ;;
+esac
+"#;
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let s = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for sub in ["shim", "rt", "other", "bin", "home"] {
+            fs::create_dir_all(s.p(sub)).unwrap();
+        }
+        symlink(BIN, s.p("shim/docker")).unwrap();
+        s.script("rt/podman", FAKE_PODMAN);
+        s.script("other/docker", "#!/bin/sh\nexec podman \"$@\"\n");
+        fs::write(s.p("policy.toml"), "").unwrap();
+        s
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn script(&self, rel: &str, text: &str) {
+        let path = self.p(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn path_of(&self, dirs: &[&str]) -> String {
+        dirs.iter()
+            .map(|d| self.p(d).display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// `nanoclaw-shim doctor ARGS` with a clean environment: HOME and the policy inside the
+    /// sandbox, and a process PATH whose first folder (`bin`) can hold a fake systemctl.
+    fn doctor(&self, args: &[&str]) -> Output {
+        let process_path = format!("{}:/usr/bin:/bin", self.p("bin").display());
+        Command::new(BIN)
+            .arg("doctor")
+            .args(args)
+            .env_clear()
+            .env("PATH", process_path)
+            .env("HOME", self.p("home"))
+            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The report line of check `name`.
+fn line<'a>(out: &'a str, name: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("no `{name}` line in:\n{out}"))
+}
+
+fn assert_status(out: &str, name: &str, status: &str) {
+    let l = line(out, name);
+    assert!(l.starts_with(status), "`{name}` should be {status}: {l}\n{out}");
+}
+
+#[test]
+fn shim_first_on_path_is_all_ok() {
+    let s = Sandbox::new();
+    let path = s.path_of(&["shim", "rt"]);
+    let o = s.doctor(&["--path", &path]);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for name in [
+        "docker",
+        "policy",
+        "runtime",
+        "runtime-version",
+        "run-flags",
+        "agent-image",
+    ] {
+        assert_status(&out, name, "OK");
+    }
+    assert!(
+        line(&out, "docker").contains(&format!("{} wins", s.p("shim/docker").display())),
+        "{out}"
+    );
+    assert!(line(&out, "docker").contains("is this nanoclaw-shim"), "{out}");
+    assert!(
+        line(&out, "runtime").contains(&s.p("rt/podman").display().to_string()),
+        "{out}"
+    );
+    assert!(
+        line(&out, "runtime-version").contains("podman version 4.3.1"),
+        "{out}"
+    );
+    assert!(
+        line(&out, "agent-image").contains("localhost/nanoclaw-agent:latest"),
+        "{out}"
+    );
+    assert!(line(&out, "policy").contains("policy.toml"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("FAIL")), "{out}");
+    assert!(out.trim_end().ends_with("0 FAIL"), "{out}");
+}
+
+#[test]
+fn another_docker_first_on_path_fails() {
+    let s = Sandbox::new();
+    let path = s.path_of(&["other", "shim", "rt"]);
+    let o = s.doctor(&["--path", &path]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "docker", "FAIL");
+    let l = line(&out, "docker");
+    assert!(
+        l.contains(&format!("{} wins", s.p("other/docker").display())),
+        "{l}"
+    );
+    assert!(l.contains("comes later"), "{l}");
+    // the fix is printed under the failing line
+    let next = out.lines().skip_while(|x| *x != l).nth(1).unwrap();
+    assert!(next.trim_start().starts_with("fix:"), "{out}");
+    // the rest of the chain is still checked
+    assert_status(&out, "runtime", "OK");
+}
+
+#[test]
+fn json_report() {
+    let s = Sandbox::new();
+    let path = s.path_of(&["other", "rt"]);
+    let o = s.doctor(&["--path", &path, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("doctor --format json is JSON");
+    assert_eq!(v["ok"], false);
+    let checks = v["checks"].as_array().unwrap();
+    let names: Vec<&str> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "docker",
+            "policy",
+            "runtime",
+            "runtime-version",
+            "rootless",
+            "podman-docker",
+            "run-flags",
+            "agent-image"
+        ]
+    );
+    for c in checks {
+        assert!(c["detail"].is_string(), "{c}");
+        let status = c["status"].as_str().unwrap();
+        assert!(["OK", "WARN", "FAIL"].contains(&status), "{c}");
+        assert_eq!(c["fix"].is_string(), status != "OK", "{c}");
+    }
+    assert_eq!(checks[0]["status"], "FAIL");
+}
+
+#[test]
+fn missing_runtime_and_bad_policy_fail() {
+    let s = Sandbox::new();
+    fs::write(s.p("policy.toml"), "[limits]\nmemory = \"lots\"\n").unwrap();
+    let path = s.path_of(&["shim"]);
+    let o = s.doctor(&["--path", &path]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "docker", "OK");
+    assert_status(&out, "policy", "FAIL");
+    assert_status(&out, "runtime", "FAIL");
+    assert!(line(&out, "runtime").contains("not found"), "{out}");
+    for name in ["runtime-version", "run-flags", "agent-image"] {
+        assert_status(&out, name, "WARN");
+    }
+}
+
+#[test]
+fn unit_path_from_unit_files_when_systemctl_fails() {
+    let s = Sandbox::new();
+    s.script(
+        "bin/systemctl",
+        "#!/bin/sh\necho 'Failed to connect to bus' >&2\nexit 1\n",
+    );
+    // the shim folder under HOME, named with systemd's %h in the drop-in
+    let shim_in_home = s.p("home/.local/lib/nanoclaw-shim/bin");
+    fs::create_dir_all(&shim_in_home).unwrap();
+    symlink(BIN, shim_in_home.join("docker")).unwrap();
+    let units = s.p("home/.config/systemd/user");
+    fs::create_dir_all(units.join("nanoclaw.service.d")).unwrap();
+    fs::write(
+        units.join("nanoclaw.service"),
+        format!(
+            "[Unit]\nDescription=NanoClaw\n\n[Service]\nEnvironment=NODE_ENV=production\nEnvironment=PATH={}\nExecStart=/usr/bin/node index.js\n",
+            s.path_of(&["other", "rt"])
+        ),
+    )
+    .unwrap();
+    let o = s.doctor(&["--unit", "nanoclaw"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "unit", "OK");
+    assert_status(&out, "docker", "FAIL");
+    assert!(out.contains("install.sh --systemd-unit nanoclaw"), "{out}");
+
+    // install.sh's drop-in puts the shim folder first
+    fs::write(
+        units.join("nanoclaw.service.d/nanoclaw-shim.conf"),
+        format!(
+            "[Service]\nEnvironment=\"PATH=%h/.local/lib/nanoclaw-shim/bin:{}\"\n",
+            s.path_of(&["other", "rt"])
+        ),
+    )
+    .unwrap();
+    let o = s.doctor(&["--unit", "nanoclaw.service"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_status(&out, "unit", "OK");
+    assert_status(&out, "docker", "OK");
+    let l = line(&out, "docker");
+    assert!(
+        l.contains(&shim_in_home.join("docker").display().to_string()),
+        "{l}"
+    );
+    assert!(l.contains("nanoclaw.service"), "{l}");
+    assert_status(&out, "runtime", "OK");
+}
+
+#[test]
+fn unit_path_from_systemctl() {
+    let s = Sandbox::new();
+    s.script(
+        "bin/systemctl",
+        &format!(
+            "#!/bin/sh\ncase \"$*\" in\n  *show-environment*) echo PATH=/usr/bin ;;\n  *) printf 'LoadState=loaded\\nEnvironment=HOME=/x PATH={}\\n' ;;\nesac\n",
+            s.path_of(&["shim", "rt"])
+        ),
+    );
+    let o = s.doctor(&["--unit", "nanoclaw"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_status(&out, "unit", "OK");
+    assert_status(&out, "docker", "OK");
+    assert!(line(&out, "docker").contains("systemctl --user show"), "{out}");
+
+    // systemd knows no such unit, and there are no files
+    s.script(
+        "bin/systemctl",
+        "#!/bin/sh\necho LoadState=not-found\necho Environment=\n",
+    );
+    let o = s.doctor(&["--unit", "nope"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "unit", "FAIL");
+}
+
+#[test]
+fn path_and_unit_together_are_refused() {
+    let s = Sandbox::new();
+    let o = s.doctor(&["--path", "/usr/bin", "--unit", "nanoclaw"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+}
