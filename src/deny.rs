@@ -17,63 +17,6 @@ use crate::redact;
 use crate::rewrite::nnp_setting;
 use crate::units::{self, NanoCpus};
 
-/// Every deny rule id with what it prevents (also the source of docs/RULES.md's list).
-pub const RULES: &[(&str, &str)] = &[
-    (
-        "deny.privileged",
-        "--privileged: every capability, every device, no confinement",
-    ),
-    (
-        "deny.host-namespace",
-        "sharing the host's network, pid, ipc, uts, user or cgroup namespace",
-    ),
-    (
-        "deny.container-namespace",
-        "joining another container's pid, ipc or network namespace (opt-in)",
-    ),
-    (
-        "deny.security-option",
-        "security options that switch confinement off",
-    ),
-    (
-        "deny.cap-add",
-        "--cap-add of a capability outside allowed_capabilities",
-    ),
-    (
-        "deny.device",
-        "--device and --device-cgroup-rule: host devices inside the container",
-    ),
-    (
-        "deny.volumes-from",
-        "--volumes-from: another container's mounts, unchecked",
-    ),
-    (
-        "deny.api-socket",
-        "--use-api-socket: the engine's API inside the container",
-    ),
-    (
-        "deny.mount-propagation",
-        "shared/rshared mount propagation back to the host",
-    ),
-    (
-        "deny.sensitive-mount",
-        "bind mounts of sensitive host paths (sockets, /etc, ~/.ssh, ...)",
-    ),
-    (
-        "deny.root-user",
-        "running as root where the policy requires non-root (opt-in)",
-    ),
-    (
-        "deny.exec-privileged",
-        "docker exec --privileged into any container",
-    ),
-    ("deny.exec-root", "docker exec --user root/0 into any container"),
-    (
-        "deny.update-limits",
-        "docker update raising cpu, memory or pids above the ceilings",
-    ),
-];
-
 /// One violated deny rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

@@ -16,6 +16,7 @@ pub mod parse;
 pub mod policy;
 pub mod redact;
 pub mod rewrite;
+pub mod rules;
 pub mod runtime;
 pub mod shim;
 pub mod units;

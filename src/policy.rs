@@ -491,6 +491,20 @@ const PROFILE_KEYS: &[&str] = &[
 ];
 const MATCH_KEYS: &[&str] = &["image", "container", "labels"];
 
+/// Every section and its keys (for documentation checks).
+pub const SCHEMA: &[(&str, &[&str])] = &[
+    ("", TOP_KEYS),
+    ("[runtime]", RUNTIME_KEYS),
+    ("[hardening]", HARDENING_KEYS),
+    ("[[hardening.tmpfs]]", TMPFS_KEYS),
+    ("[limits]", LIMITS_KEYS),
+    ("[deny]", DENY_KEYS),
+    ("[podman]", PODMAN_KEYS),
+    ("[log]", LOG_KEYS),
+    ("[[profile]]", PROFILE_KEYS),
+    ("match.", MATCH_KEYS),
+];
+
 fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
     t.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
 }
