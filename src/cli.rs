@@ -49,6 +49,17 @@ enum Command {
         )]
         args: Vec<OsString>,
     },
+    /// Check that the shim is the `docker` nanoclaw runs, and that the runtime and policy work
+    Doctor {
+        /// The PATH to examine (default: this process's PATH)
+        #[arg(long)]
+        path: Option<OsString>,
+        /// Examine the PATH this systemd user unit runs with
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Check or show the policy
     Policy {
         #[command(subcommand)]
@@ -85,6 +96,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
             show_secrets,
             args,
         } => explain(policy, format, show_secrets, args),
+        Command::Doctor { path, unit, format } => crate::doctor::run(&crate::doctor::DoctorArgs {
+            path,
+            unit,
+            format: match format {
+                Format::Text => crate::doctor::DoctorFormat::Text,
+                Format::Json => crate::doctor::DoctorFormat::Json,
+            },
+        }),
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => check(file),

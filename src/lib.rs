@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod deny;
+pub mod doctor;
 pub mod explain;
 pub mod flags;
 pub mod glob;
