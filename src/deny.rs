@@ -115,7 +115,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                     v("deny.security-option", o, why);
                 }
             }
-            "device" | "device-cgroup-rule" if deny.devices => {
+            "device" | "device-cgroup-rule" | "gpus" if deny.devices => {
                 v("deny.device", o, "exposes host devices".into())
             }
             "volumes-from" if deny.volumes_from => v(
@@ -143,7 +143,9 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                         "propagates mounts back to the host".into(),
                     );
                 }
-                let is_host_path = m.kind == mounts::Kind::Bind
+                // podman's `type=glob` binds every host path its source matches.
+                let is_host_path = matches!(&m.kind, mounts::Kind::Bind)
+                    || matches!(&m.kind, mounts::Kind::Other(t) if t == "glob")
                     || (o.flag.canonical() == "volume" && m.source.first() == Some(&b'/'));
                 if deny.sensitive_mounts && is_host_path && !m.source.is_empty() {
                     let src = Path::new(std::ffi::OsStr::from_bytes(&m.source));
@@ -157,6 +159,26 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                             "deny.sensitive-mount",
                             o,
                             format!("mounts the sensitive host path {entry}"),
+                        );
+                    }
+                }
+            }
+            "rootfs" if deny.sensitive_mounts && o.is_true() => {
+                // podman's --rootfs makes the "image" a host directory used as the root.
+                if let Some(image) = &run.image {
+                    let path = image.as_bytes();
+                    let path = path.strip_suffix(b":O").unwrap_or(path);
+                    let src = Path::new(std::ffi::OsStr::from_bytes(path));
+                    if let Some(entry) = hostpath::sensitive(
+                        src,
+                        host.cwd.as_deref(),
+                        host.home.as_deref(),
+                        &deny.sensitive_paths,
+                    ) {
+                        v(
+                            "deny.sensitive-mount",
+                            o,
+                            format!("uses the sensitive host path {entry} as the root"),
                         );
                     }
                 }

@@ -63,7 +63,7 @@ pub const RULES: &[Rule] = &[
         "refuses security options that switch confinement off",
     ),
     r("deny.cap-add", "refuses --cap-add outside allowed_capabilities"),
-    r("deny.device", "refuses --device and --device-cgroup-rule"),
+    r("deny.device", "refuses --device, --device-cgroup-rule and --gpus"),
     r("deny.volumes-from", "refuses --volumes-from"),
     r("deny.api-socket", "refuses --use-api-socket"),
     r(
