@@ -60,6 +60,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Run compatibility and hardening checks against the real runtime, through the shim
+    Verify {
+        /// The image to test (default: the newest local nanoclaw-agent* image)
+        #[arg(long)]
+        image: Option<String>,
+        /// The runtime binary to test (default: the policy's)
+        #[arg(long)]
+        runtime: Option<OsString>,
+        /// Print every command and its output
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Check or show the policy
     Policy {
         #[command(subcommand)]
@@ -103,6 +115,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 Format::Text => crate::doctor::DoctorFormat::Text,
                 Format::Json => crate::doctor::DoctorFormat::Json,
             },
+        }),
+        Command::Verify {
+            image,
+            runtime,
+            verbose,
+        } => crate::verify::run(&crate::verify::VerifyArgs {
+            image,
+            runtime,
+            verbose,
         }),
         Command::Policy {
             command: PolicyCommand::Check { file },

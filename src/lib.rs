@@ -21,3 +21,4 @@ pub mod rules;
 pub mod runtime;
 pub mod shim;
 pub mod units;
+pub mod verify;

@@ -1,0 +1,1619 @@
+//! End-to-end against REAL podman, rootful and rootless: the built binary installed as `docker`
+//! first on `PATH`, driven with the exact argv of every nanoclaw generation
+//! (`fixtures/nanoclaw/*.json`), the fixture image `localhost/nanoclaw-shim-fixture:latest` in
+//! place of nanoclaw's agent image and temporary folders in place of the host paths. What the
+//! container allowed is read from the fixture's JSON report (`fixtures/image/README.md`).
+//!
+//! The machine is prepared by `sudo .ci/podman-setup.sh`, which records what the tests need in
+//! `/etc/nanoclaw-shim-ci/env`: the `CONTAINERS_CONF` rootful podman needs here, the rootless
+//! user (run as `runuser -u USER -- env -i ... docker ...` from `/`), the cgroup version and
+//! whether rootless podman can apply resource limits. The tests run as root.
+//!
+//! When podman or the fixture image is missing every test says so loudly on stderr and skips;
+//! with `NANOCLAW_SHIM_REQUIRE_PODMAN=1` (CI) it fails instead. Every container a test creates
+//! carries the test's own tag in its name and is removed when the test ends, pass or fail.
+//!
+//! Expectations that depend on the shim's podman compatibility work (rootless
+//! `--userns=keep-id:uid=U,gid=G`; `host-gateway` translated on podman < 4.7) are written as
+//! the behaviour nanoclaw needs, not as what a given build happens to do.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, TcpListener};
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
+const ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
+const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
+const TIMEOUT: Duration = Duration::from_secs(120);
+const NO_CAPS: &str = "0000000000000000";
+const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const USER_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// The policy's limits as the fixture reads them back.
+const PIDS: &str = "256";
+const MEMORY: &str = "4294967296";
+const CPU_QUOTA: &str = "200000";
+const CPU_PERIOD: &str = "100000";
+
+/// Written to the real stderr: the test harness captures `eprintln!` of passing tests, and a
+/// skip or a limitation must never be silent.
+fn loud(msg: &str) {
+    let bar = "=".repeat(78);
+    let _ = writeln!(std::io::stderr().lock(), "\n{bar}\n{msg}\n{bar}");
+}
+
+// ------------------------------------------------------------------ machine facts ---
+
+fn ci_env() -> &'static HashMap<String, String> {
+    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        std::fs::read_to_string(ENV_FILE)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect()
+    })
+}
+
+fn euid() -> u32 {
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(u32::MAX)
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    SYSTEM_PATH.split(':').map(|d| Path::new(d).join(name)).find(|p| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Rootful,
+    Rootless,
+}
+
+impl Mode {
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Rootful => "rootful",
+            Mode::Rootless => "rootless",
+        }
+    }
+}
+
+/// The rootless user from the env file.
+#[derive(Debug, Clone)]
+struct User {
+    name: String,
+    uid: u32,
+    gid: u32,
+    home: String,
+    xdg: String,
+}
+
+fn rootless_user() -> Result<User, String> {
+    let e = ci_env();
+    let get = |k: &str| {
+        e.get(k)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .ok_or_else(|| format!("{ENV_FILE} has no {k} (run `sudo .ci/podman-setup.sh`)"))
+    };
+    let num = |k: &str| get(k)?.parse::<u32>().map_err(|e| format!("{k}: {e}"));
+    Ok(User {
+        name: get("ROOTLESS_USER")?,
+        uid: num("ROOTLESS_UID")?,
+        gid: num("ROOTLESS_GID")?,
+        home: get("ROOTLESS_HOME")?,
+        xdg: get("ROOTLESS_XDG_RUNTIME_DIR")?,
+    })
+}
+
+/// The shim binary where the rootless user can reach it (the build folder may not be
+/// traversable): hard-linked (or copied) into `dir`, with `docker` pointing at it and the
+/// repository's default policy next to it.
+fn install_shim(dir: &Path) {
+    std::fs::create_dir(dir).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = dir.join("nanoclaw-shim");
+    let built = env!("CARGO_BIN_EXE_nanoclaw-shim");
+    if std::fs::hard_link(built, &exe).is_err() {
+        std::fs::copy(built, &exe).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    symlink("nanoclaw-shim", dir.join("docker")).unwrap();
+    let policy = dir.join("policy.toml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml"),
+        &policy,
+    )
+    .unwrap();
+    std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+/// Whether `mode` can run here; checked once per process.
+fn availability(mode: Mode) -> &'static Result<(), String> {
+    static ROOTFUL: OnceLock<Result<(), String>> = OnceLock::new();
+    static ROOTLESS: OnceLock<Result<(), String>> = OnceLock::new();
+    let cell = match mode {
+        Mode::Rootful => &ROOTFUL,
+        Mode::Rootless => &ROOTLESS,
+    };
+    cell.get_or_init(|| check_available(mode))
+}
+
+fn check_available(mode: Mode) -> Result<(), String> {
+    if euid() != 0 {
+        return Err(format!(
+            "the real-podman tests run as root (rootful podman, and runuser for rootless); euid is {}",
+            euid()
+        ));
+    }
+    if find_on_path("podman").is_none() {
+        return Err("podman is not installed".into());
+    }
+    if mode == Mode::Rootless {
+        rootless_user()?;
+        if find_on_path("runuser").is_none() {
+            return Err("runuser is not installed".into());
+        }
+    }
+    let probe = Rig::bare(mode);
+    let out = probe.run("podman", &strs(&["image", "exists", IMAGE]), None);
+    if out.code != Some(0) {
+        return Err(format!(
+            "the fixture image {IMAGE} is not in the {} store ({}); build it with fixtures/image/build.sh",
+            mode.label(),
+            out.describe()
+        ));
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ running things ---
+
+#[derive(Debug, Default)]
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            self.stdout.chars().take(4000).collect::<String>(),
+            self.stderr.chars().take(4000).collect::<String>()
+        )
+    }
+}
+
+/// Feeds stdin, collects the output, kills the child (ours) when it outlives `timeout`.
+fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration, what: &str) -> Out {
+    let writer = child.stdin.take().map(|mut w| {
+        let data = stdin.unwrap_or_default();
+        std::thread::spawn(move || {
+            let _ = w.write_all(&data);
+        })
+    });
+    let mut so = child.stdout.take();
+    let mut se = child.stderr.take();
+    let out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(r) = so.as_mut() {
+            let _ = r.read_to_end(&mut b);
+        }
+        b
+    });
+    let err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(r) = se.as_mut() {
+            let _ = r.read_to_end(&mut b);
+        }
+        b
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("timed out after {}s: {what}", timeout.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Out {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+    }
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// The JSON report between the sentinels.
+fn report(out: &Out) -> Value {
+    let s = &out.stdout;
+    let start = s
+        .find("---NANOCLAW_OUTPUT_START---")
+        .unwrap_or_else(|| panic!("no report on stdout: {}", out.describe()));
+    let rest = &s[start + "---NANOCLAW_OUTPUT_START---".len()..];
+    let end = rest
+        .find("---NANOCLAW_OUTPUT_END---")
+        .unwrap_or_else(|| panic!("unterminated report: {}", out.describe()));
+    serde_json::from_str(rest[..end].trim())
+        .unwrap_or_else(|e| panic!("bad report JSON ({e}): {}", out.describe()))
+}
+
+fn fixture_argv(name: &str) -> Vec<String> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/nanoclaw/{name}.json"));
+    let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    v["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The last value of `flag` in an argv, spelled `--flag=v` or `--flag v`.
+fn last_value(argv: &[String], flag: &str) -> Option<String> {
+    let mut found = None;
+    for (i, t) in argv.iter().enumerate() {
+        if t == flag {
+            found = argv.get(i + 1).cloned();
+        } else if let Some(v) = t.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
+/// A bind mount of an adapted argv.
+#[derive(Debug, Clone)]
+struct Mount {
+    host: PathBuf,
+    target: String,
+    ro: bool,
+}
+
+/// A nanoclaw argv made runnable here.
+#[derive(Debug, Clone)]
+struct Agent {
+    fixture: String,
+    argv: Vec<String>,
+    name: String,
+    user: Option<(u32, u32)>,
+    mounts: Vec<Mount>,
+}
+
+impl Agent {
+    fn image_index(&self) -> usize {
+        self.argv
+            .iter()
+            .position(|t| t == IMAGE)
+            .expect("the image is in the argv")
+    }
+
+    /// Inserts options just before the image.
+    fn with_opts(mut self, opts: &[&str]) -> Agent {
+        let i = self.image_index();
+        for (k, o) in opts.iter().enumerate() {
+            self.argv.insert(i + k, o.to_string());
+        }
+        self
+    }
+
+    /// Appends arguments after the image's own.
+    fn with_args(mut self, args: &[&str]) -> Agent {
+        self.argv.extend(args.iter().map(|s| s.to_string()));
+        self
+    }
+
+    fn interactive(&self) -> bool {
+        self.argv[..self.image_index()].iter().any(|t| t == "-i")
+    }
+
+    fn verb(&self) -> &str {
+        &self.argv[0]
+    }
+}
+
+/// What the fixture probes for each read-write bind-mount target.
+const PROBED: &[&str] = &[
+    "/workspace",
+    "/workspace/group",
+    "/workspace/agent",
+    "/home/node/.claude",
+];
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// One test's private world: host folders, names, networks, images, and the cleanup of all.
+struct Rig {
+    mode: Mode,
+    dir: tempfile::TempDir,
+    /// The shim as `docker`, and the policy.
+    bin: PathBuf,
+    tag: String,
+    user: Option<User>,
+    networks: Mutex<Vec<String>>,
+    images: Mutex<Vec<String>>,
+}
+
+impl Rig {
+    /// A rig without the availability check (used by the check itself).
+    fn bare(mode: Mode) -> Rig {
+        let dir = tempfile::Builder::new()
+            .prefix("nanoclaw-shim-e2e-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        Rig {
+            mode,
+            bin: dir.path().join("bin"),
+            dir,
+            tag: format!("e2e{}-probe", std::process::id()),
+            user: (mode == Mode::Rootless).then(|| rootless_user().ok()).flatten(),
+            networks: Mutex::new(Vec::new()),
+            images: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The rig for `test`, or `None` after a loud skip message (a failure when required).
+    fn new(mode: Mode, test: &str) -> Option<Rig> {
+        if let Err(why) = availability(mode) {
+            if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
+                panic!("{REQUIRE}=1 but {} podman cannot be used: {why}", mode.label());
+            }
+            loud(&format!(
+                "SKIPPED: real-podman e2e test `{test}` ({}) did NOT run:\n  {why}\n\
+                 Prepare the machine with `sudo .ci/podman-setup.sh`; set {REQUIRE}=1 to make this a failure.",
+                mode.label()
+            ));
+            return None;
+        }
+        let mut rig = Rig::bare(mode);
+        let short = match mode {
+            Mode::Rootful => "f",
+            Mode::Rootless => "l",
+        };
+        rig.tag = format!("e2e{}-{}-{short}", std::process::id(), test.replace('_', "-"));
+        install_shim(&rig.bin);
+        Some(rig)
+    }
+
+    /// `prog` ("docker" = the shim, or "podman" directly) as this rig's identity, from `cwd`.
+    fn command_in(&self, prog: &str, cwd: &Path) -> Command {
+        let bin = &self.bin;
+        let policy = bin.join("policy.toml");
+        match (&self.user, self.mode) {
+            (Some(u), Mode::Rootless) => {
+                let mut c = Command::new(find_on_path("runuser").expect("runuser"));
+                c.args(["-u", &u.name, "--", "env", "-i"])
+                    .arg(format!("HOME={}", u.home))
+                    .arg(format!("USER={}", u.name))
+                    .arg(format!("LOGNAME={}", u.name))
+                    .arg(format!("PATH={}:{USER_PATH}", bin.display()))
+                    .arg(format!("XDG_RUNTIME_DIR={}", u.xdg))
+                    .arg(format!("NANOCLAW_SHIM_POLICY={}", policy.display()))
+                    .arg(prog)
+                    .current_dir(cwd);
+                c
+            }
+            _ => {
+                let program = if prog == "docker" {
+                    bin.join("docker")
+                } else {
+                    find_on_path(prog).unwrap_or_else(|| PathBuf::from(prog))
+                };
+                let mut c = Command::new(program);
+                c.env_clear()
+                    .env("PATH", format!("{}:{SYSTEM_PATH}", bin.display()))
+                    .env("HOME", "/root")
+                    .env("NANOCLAW_SHIM_POLICY", &policy)
+                    .current_dir(cwd);
+                if let Some(cc) = ci_env().get("CONTAINERS_CONF") {
+                    c.env("CONTAINERS_CONF", cc);
+                }
+                c
+            }
+        }
+    }
+
+    fn run_in(&self, prog: &str, args: &[String], stdin: Option<&[u8]>, cwd: &Path) -> Out {
+        let mut c = self.command_in(prog, cwd);
+        c.args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = c.spawn().unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
+        finish(
+            child,
+            stdin.map(<[u8]>::to_vec),
+            TIMEOUT,
+            &format!("{prog} {}", args.join(" ")),
+        )
+    }
+
+    fn run(&self, prog: &str, args: &[String], stdin: Option<&[u8]>) -> Out {
+        self.run_in(prog, args, stdin, Path::new("/"))
+    }
+
+    fn docker(&self, args: &[String], stdin: Option<&[u8]>) -> Out {
+        self.run("docker", args, stdin)
+    }
+
+    fn podman(&self, args: &[&str]) -> Out {
+        self.run("podman", &strs(args), None)
+    }
+
+    fn spawn_docker(&self, args: &[String]) -> Child {
+        self.command_in("docker", Path::new("/"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    fn unique(&self, what: &str) -> String {
+        format!(
+            "nanoclaw-{}-{what}-{}",
+            self.tag,
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    /// Owner and mode for what the agent must write: world-writable rootful (the agent is not
+    /// root), the rootless user's own 0755 rootless (the shim maps that user into the container).
+    fn own(&self, p: &Path, dir: bool) {
+        match (&self.user, self.mode) {
+            (Some(u), Mode::Rootless) => {
+                std::os::unix::fs::chown(p, Some(u.uid), Some(u.gid)).unwrap();
+                let mode = if dir { 0o755 } else { 0o644 };
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+            }
+            _ => {
+                let mode = if dir { 0o777 } else { 0o644 };
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+            }
+        }
+    }
+
+    /// A folder inside the rig, every component created with `own`.
+    fn mkdirs(&self, p: &Path) {
+        let mut cur = self.dir.path().to_path_buf();
+        for c in p.strip_prefix(self.dir.path()).unwrap().components() {
+            cur.push(c);
+            match std::fs::create_dir(&cur) {
+                Ok(()) => self.own(&cur, true),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => panic!("mkdir {}: {e}", cur.display()),
+            }
+        }
+    }
+
+    /// The stand-in for a host path of a fixture (files by their extension), under `root`.
+    fn host_path(&self, root: &str, original: &str) -> PathBuf {
+        let p = self.dir.path().join(root).join(original.trim_start_matches('/'));
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if matches!(ext, "json" | "md" | "pem") {
+            self.mkdirs(p.parent().unwrap());
+            if !p.exists() {
+                let content = match ext {
+                    "json" => "{\"e2e\":true}\n",
+                    "md" => "# agent memory\n",
+                    _ => "-----BEGIN CERTIFICATE-----\nnanoclaw-shim e2e\n-----END CERTIFICATE-----\n",
+                };
+                std::fs::write(&p, content).unwrap();
+                self.own(&p, false);
+            }
+        } else {
+            self.mkdirs(&p);
+        }
+        p
+    }
+
+    /// A network for this rig (nanoclaw's `--network nanoclaw-egress`).
+    fn network(&self, name: &str) -> String {
+        let n = format!("{name}-{}", self.tag);
+        let mut nets = self.networks.lock().unwrap();
+        if !nets.contains(&n) {
+            let o = self.podman(&["network", "create", "--internal", &n]);
+            assert!(o.ok(), "podman network create {n}: {}", o.describe());
+            nets.push(n.clone());
+        }
+        n
+    }
+
+    /// The fixture `fixture`'s argv made runnable here: the fixture image, host paths under the
+    /// rig's folder `root`, a unique name, this rig's install label, the rootless user's own
+    /// uid:gid for `--user` (nanoclaw passes the host user's), a rig network, and
+    /// `--add-host` dropped unless `add_host`.
+    fn agent(&self, fixture: &str, root: &str, add_host: bool) -> Agent {
+        let src = fixture_argv(fixture);
+        let name = self.unique(fixture);
+        let mut argv = Vec::new();
+        let mut mounts = Vec::new();
+        let mut user = None;
+        let mut it = src.into_iter();
+        let mut after_image = false;
+        while let Some(t) = it.next() {
+            if after_image {
+                argv.push(t);
+                continue;
+            }
+            match t.as_str() {
+                "--name" => {
+                    it.next();
+                    argv.extend([t, name.clone()]);
+                }
+                "--label" => {
+                    let v = it.next().unwrap();
+                    let v = if v.starts_with("nanoclaw-install=") {
+                        format!("nanoclaw-install={}", self.tag)
+                    } else {
+                        v
+                    };
+                    argv.extend([t, v]);
+                }
+                "-v" => {
+                    let spec = it.next().unwrap();
+                    let (host, rest) = spec.split_once(':').unwrap();
+                    let hp = self.host_path(root, host);
+                    let mut parts = rest.split(':');
+                    let target = parts.next().unwrap().to_string();
+                    let ro = parts.any(|o| o.split(',').any(|x| x == "ro"));
+                    argv.extend([t, format!("{}:{rest}", hp.display())]);
+                    mounts.push(Mount { host: hp, target, ro });
+                }
+                "--user" => {
+                    let v = it.next().unwrap();
+                    let u = match (&self.user, self.mode) {
+                        (Some(u), Mode::Rootless) => (u.uid, u.gid),
+                        _ => {
+                            let (a, b) = v.split_once(':').unwrap();
+                            (a.parse().unwrap(), b.parse().unwrap())
+                        }
+                    };
+                    argv.extend([t, format!("{}:{}", u.0, u.1)]);
+                    user = Some(u);
+                }
+                "--network" => {
+                    let v = it.next().unwrap();
+                    argv.extend([t, self.network(&v)]);
+                }
+                "-e" | "--entrypoint" | "--cpus" | "--memory" | "--pids-limit" | "--security-opt" => {
+                    let v = it.next().unwrap();
+                    argv.extend([t, v]);
+                }
+                s if s.starts_with("--add-host=") => {
+                    if add_host {
+                        argv.push(t);
+                    }
+                }
+                s if s.starts_with("nanoclaw-agent") => {
+                    argv.push(IMAGE.to_string());
+                    after_image = true;
+                }
+                _ => argv.push(t),
+            }
+        }
+        assert!(after_image, "{fixture}: no nanoclaw-agent image in the argv");
+        Agent {
+            fixture: fixture.to_string(),
+            argv,
+            name,
+            user,
+            mounts,
+        }
+    }
+
+    /// Whether resource limits apply in this mode on this machine.
+    fn limits_apply(&self) -> bool {
+        match self.mode {
+            Mode::Rootful => true,
+            Mode::Rootless => match ci_env().get("ROOTLESS_LIMITS") {
+                Some(v) => v == "yes",
+                None => Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
+            },
+        }
+    }
+
+    /// `podman inspect NAME --format '{{json .Config.CreateCommand}}'`: the argv the shim
+    /// handed podman.
+    fn create_command(&self, name: &str) -> Vec<String> {
+        let o = self.podman(&["inspect", name, "--format", "{{json .Config.CreateCommand}}"]);
+        assert!(o.ok(), "podman inspect {name}: {}", o.describe());
+        serde_json::from_str(o.stdout.trim()).unwrap()
+    }
+
+    /// The argv the shim hands podman for `a` (created as a twin, inspected, removed).
+    fn requested(&self, a: &Agent) -> Vec<String> {
+        let twin = format!("{}-req", a.name);
+        let mut argv = a.argv.clone();
+        argv[0] = "create".into();
+        let i = argv.iter().position(|t| t == "--name").unwrap();
+        argv[i + 1] = twin.clone();
+        let o = self.docker(&argv, None);
+        assert!(o.ok(), "{}: docker create (twin): {}", a.fixture, o.describe());
+        let cmd = self.create_command(&twin);
+        let _ = self.podman(&["rm", "-f", "-t", "0", &twin]);
+        cmd
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        let o = self.podman(&["ps", "-a", "--format", "{{.Names}}"]);
+        assert!(o.ok(), "podman ps -a: {}", o.describe());
+        o.stdout.lines().any(|l| l.trim() == name)
+    }
+
+    /// Waits (briefly) for `--rm` to remove a container that has exited.
+    fn gone(&self, name: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if !self.exists(name) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if self.tag.ends_with("-probe") {
+            return;
+        }
+        let o = self.podman(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name={}", self.tag),
+            "--format",
+            "{{.Names}}",
+        ]);
+        let names: Vec<&str> = o
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.contains(&self.tag))
+            .collect();
+        if !names.is_empty() {
+            let mut args = vec!["rm", "-f", "-t", "0"];
+            args.extend(names);
+            let _ = self.podman(&args);
+        }
+        for img in self.images.lock().map(|v| v.clone()).unwrap_or_default() {
+            let _ = self.podman(&["rmi", "-f", &img]);
+        }
+        for net in self.networks.lock().map(|v| v.clone()).unwrap_or_default() {
+            let _ = self.podman(&["network", "rm", "-f", &net]);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ assertions ---
+
+/// Everything a hardened agent run must show, as a list of problems (empty = fine).
+fn agent_problems(rig: &Rig, a: &Agent, r: &Value, prompt: Option<&str>) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut want = |ok: bool, what: String| {
+        if !ok {
+            p.push(what);
+        }
+    };
+    want(
+        r["fixture"] == "nanoclaw-shim-fixture",
+        "not a fixture report".into(),
+    );
+    want(
+        r["root_readonly"] == true && r["root_writable"] == false,
+        format!(
+            "root filesystem writable (root_readonly {}, root_writable {})",
+            r["root_readonly"], r["root_writable"]
+        ),
+    );
+    want(
+        r["write_errors"]["/probe-root"]
+            .as_str()
+            .is_some_and(|e| e.contains("Read-only")),
+        format!(
+            "writing / did not fail read-only: {}",
+            r["write_errors"]["/probe-root"]
+        ),
+    );
+    for k in ["cap_eff", "cap_prm", "cap_bnd"] {
+        want(r[k] == NO_CAPS, format!("{k} is {}", r[k]));
+    }
+    want(
+        r["no_new_privs"] == 1,
+        format!("NoNewPrivs is {}", r["no_new_privs"]),
+    );
+    let tmp = &r["mounts"]["/tmp"];
+    let tmp_opts = tmp["options"].as_str().unwrap_or("");
+    want(
+        tmp["fstype"] == "tmpfs" && tmp_opts.contains("noexec") && tmp_opts.contains("size=524288k"),
+        format!("/tmp is not the policy's 512m noexec tmpfs: {tmp}"),
+    );
+    want(
+        r["exec"]["/tmp"] == false,
+        "a script in /tmp could be executed (noexec)".into(),
+    );
+    let home = &r["mounts"]["/home/node"];
+    want(
+        home["fstype"] == "tmpfs" && home["options"].as_str().unwrap_or("").contains("size=1048576k"),
+        format!("/home/node is not the policy's 1g tmpfs: {home}"),
+    );
+    match r["writes"].as_object() {
+        Some(w) => {
+            // The bind-mount probes are checked per mount below.
+            for (path, ok) in w.iter().filter(|(p, _)| !p.ends_with("/.nanoclaw-fixture-probe")) {
+                let expected = path != "/probe-root";
+                want(
+                    ok.as_bool() == Some(expected),
+                    format!(
+                        "write {path}: expected {expected}, got {ok} ({})",
+                        r["write_errors"][path].as_str().unwrap_or("")
+                    ),
+                );
+            }
+            for must in [
+                "/tmp/input.json",
+                "/tmp/dist/index.js",
+                "/home/node/.claude.json",
+                "/dev/shm/x",
+            ] {
+                want(
+                    w.contains_key(must),
+                    format!("the agent did not try to write {must}"),
+                );
+            }
+        }
+        None => want(false, "no writes in the report".into()),
+    }
+    let (uid, gid) = a.user.unwrap_or((1000, 1000));
+    want(
+        r["uid"] == uid && r["gid"] == gid,
+        format!("runs as {}:{}, expected {uid}:{gid}", r["uid"], r["gid"]),
+    );
+    // Every read-write bind mount the fixture probes was written, and the file is on the host.
+    for m in a
+        .mounts
+        .iter()
+        .filter(|m| !m.ro && PROBED.contains(&m.target.as_str()))
+    {
+        let probe = format!("{}/.nanoclaw-fixture-probe", m.target);
+        want(
+            r["writes"][&probe] == true,
+            format!(
+                "the agent cannot write its bind mount {} ({})",
+                m.target, r["write_errors"][&probe]
+            ),
+        );
+        let host = m.host.join(".nanoclaw-fixture-probe");
+        match std::fs::metadata(&host) {
+            Ok(md) => {
+                let owner = match (&rig.user, rig.mode) {
+                    (Some(u), Mode::Rootless) => u.uid,
+                    _ => uid,
+                };
+                want(
+                    md.uid() == owner,
+                    format!(
+                        "{} on the host belongs to uid {}, expected {owner}",
+                        host.display(),
+                        md.uid()
+                    ),
+                );
+            }
+            Err(_) => want(
+                r["writes"][&probe] != true,
+                format!("{} is missing on the host", host.display()),
+            ),
+        }
+    }
+    for m in a.mounts.iter().filter(|m| m.ro) {
+        let f = &r["files"][&m.target];
+        if !f.is_null() {
+            want(
+                f["readable"] == true,
+                format!("{} (a :ro file bind) is not readable", m.target),
+            );
+        }
+    }
+    if let Some(pr) = prompt {
+        want(
+            r["stdin"]["prompt"] == pr,
+            format!("stdin prompt {} != {pr:?}", r["stdin"]["prompt"]),
+        );
+    }
+    if rig.limits_apply() {
+        let cg = &r["cgroup"];
+        want(
+            cg["pids_max"] == PIDS,
+            format!("pids limit {} != {PIDS}", cg["pids_max"]),
+        );
+        want(
+            cg["memory_limit"] == MEMORY,
+            format!("memory limit {} != {MEMORY}", cg["memory_limit"]),
+        );
+        want(
+            cg["cpu_quota"] == CPU_QUOTA && cg["cpu_period"] == CPU_PERIOD,
+            format!(
+                "cpu quota/period {}/{} != {CPU_QUOTA}/{CPU_PERIOD}",
+                cg["cpu_quota"], cg["cpu_period"]
+            ),
+        );
+    }
+    p
+}
+
+/// The limits the shim asked podman for, from its create command.
+fn requested_limit_problems(cmd: &[String]) -> Vec<String> {
+    let mut p = Vec::new();
+    let cpus = last_value(cmd, "--cpus");
+    if cpus.as_deref().and_then(|c| c.parse::<f64>().ok()) != Some(2.0) {
+        p.push(format!("requested --cpus {cpus:?}, expected 2"));
+    }
+    let mem = last_value(cmd, "--memory").or_else(|| last_value(cmd, "-m"));
+    if mem.as_deref().and_then(nanoclaw_shim::units::parse_bytes) != Some(4 << 30) {
+        p.push(format!("requested --memory {mem:?}, expected 4g"));
+    }
+    let pids = last_value(cmd, "--pids-limit");
+    if pids.as_deref() != Some(PIDS) {
+        p.push(format!("requested --pids-limit {pids:?}, expected {PIDS}"));
+    }
+    p
+}
+
+fn limits_note(rig: &Rig, test: &str) {
+    if !rig.limits_apply() {
+        loud(&format!(
+            "NOTE ({test}, {}): CGROUP_VERSION={} ROOTLESS_LIMITS={} in {ENV_FILE}: rootless podman on\n\
+             cgroup v1 cannot apply resource limits. Checked only that the shim REQUESTED\n\
+             --cpus=2 --memory=4g --pids-limit=256 (podman inspect .Config.CreateCommand);\n\
+             inside the containers these limits are NOT in effect.",
+            rig.mode.label(),
+            ci_env().get("CGROUP_VERSION").map_or("?", String::as_str),
+            ci_env().get("ROOTLESS_LIMITS").map_or("?", String::as_str),
+        ));
+    }
+}
+
+/// Runs one run/create generation through the shim and returns its problems.
+fn run_generation(rig: &Rig, a: &Agent) -> Vec<String> {
+    let mut problems = Vec::new();
+    if a.fixture == "setup-smoke" {
+        let o = rig.docker(&a.argv, Some(b"{}"));
+        if !(o.ok() && o.stdout == "Container OK\n") {
+            problems.push(format!("setup smoke test: {}", o.describe()));
+        }
+        return problems;
+    }
+    let prompt = format!("hello from {} {}", a.fixture, rig.tag);
+    let stdin = format!("{{\"prompt\":\"{prompt}\",\"secrets\":{{\"ANTHROPIC_API_KEY\":\"placeholder\"}}}}");
+    let out = if a.verb() == "create" {
+        let o = rig.docker(&a.argv, None);
+        if !o.ok() {
+            return vec![format!("docker create: {}", o.describe())];
+        }
+        if !rig.limits_apply() {
+            problems.extend(requested_limit_problems(&rig.create_command(&a.name)));
+        }
+        let o = rig.docker(&strs(&["start", "--attach", &a.name]), None);
+        if o.ok() && !rig.gone(&a.name) {
+            problems.push("create --rm: the container is still there after start --attach".into());
+        }
+        o
+    } else {
+        if !rig.limits_apply() {
+            problems.extend(requested_limit_problems(&rig.requested(a)));
+        }
+        rig.docker(&a.argv, a.interactive().then_some(stdin.as_bytes()))
+    };
+    if !out.ok() {
+        problems.push(format!("the agent run failed: {}", out.describe()));
+        return problems;
+    }
+    let r = report(&out);
+    problems.extend(agent_problems(
+        rig,
+        a,
+        &r,
+        a.interactive().then_some(prompt.as_str()),
+    ));
+    problems
+}
+
+const GENERATIONS: &[&str] = &[
+    "setup-smoke",
+    "v1-basic",
+    "v1-proxy",
+    "v1-user",
+    "v2",
+    "v2-june",
+    "v2-user-extra",
+    "v3-create",
+    "v3-create-network",
+];
+
+fn generations(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "generations") else {
+        return;
+    };
+    limits_note(&rig, "generations");
+    let mut failures = Vec::new();
+    for g in GENERATIONS {
+        let a = rig.agent(g, g, false);
+        let problems = run_generation(&rig, &a);
+        if problems.is_empty() {
+            eprintln!("{g} ({}): ok", mode.label());
+        }
+        failures.extend(problems.into_iter().map(|p| format!("{g}: {p}")));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems in nanoclaw generations ({}):\n{}",
+        failures.len(),
+        mode.label(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_generation_is_hardened_and_works_rootful() {
+    generations(Mode::Rootful);
+}
+
+#[test]
+fn every_generation_is_hardened_and_works_rootless() {
+    generations(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ stdin, exit codes ---
+
+fn stdin_and_exit_codes(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "stdin_exit") else {
+        return;
+    };
+    // v1: a large JSON document on stdin (well past a pipe buffer), the report on stdout.
+    let a = rig.agent("v1-basic", "big", false);
+    let prompt = format!("round trip {}", rig.tag);
+    let input = format!(
+        "{{\"prompt\":\"{prompt}\",\"context\":\"{}\",\"secrets\":{{\"CLAUDE_CODE_OAUTH_TOKEN\":\"placeholder\"}}}}\n",
+        "x".repeat(300_000)
+    );
+    let o = rig.docker(&a.argv, Some(input.as_bytes()));
+    assert!(o.ok(), "{}", o.describe());
+    let r = report(&o);
+    assert_eq!(r["stdin"]["bytes"], input.len(), "stdin bytes");
+    assert!(
+        r["stdin"]["prompt"] == prompt.as_str(),
+        "prompt: {}",
+        r["stdin"]["prompt"]
+    );
+    assert_eq!(r["writes"]["/tmp/input.json"], true);
+    // The container's exit code is docker's exit code.
+    for code in [0, 3, 42] {
+        let a = rig
+            .agent("v1-basic", "exit", false)
+            .with_args(&["exit", &code.to_string()]);
+        let o = rig.docker(&a.argv, Some(b"{}"));
+        assert_eq!(o.code, Some(code), "exit {code}: {}", o.describe());
+        assert_eq!(report(&o)["exit_code"], code);
+    }
+    // The runtime's own statuses pass through too (127: command not found).
+    let name = rig.unique("noentry");
+    let o = rig.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "--name",
+            &name,
+            "--entrypoint",
+            "/nonexistent",
+            IMAGE,
+        ]),
+        None,
+    );
+    assert_eq!(o.code, Some(127), "{}", o.describe());
+}
+
+#[test]
+fn stdin_round_trip_and_exit_codes_rootful() {
+    stdin_and_exit_codes(Mode::Rootful);
+}
+
+#[test]
+fn stdin_round_trip_and_exit_codes_rootless() {
+    stdin_and_exit_codes(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ refusals ---
+
+fn assert_refused(rig: &Rig, args: &[String], mention: &str) {
+    let name = last_value(args, "--name").unwrap();
+    let o = rig.docker(args, None);
+    assert_eq!(o.code, Some(125), "expected a refusal: {}", o.describe());
+    assert!(o.stdout.is_empty(), "a refusal wrote to stdout: {}", o.describe());
+    assert!(
+        o.stderr.contains(mention),
+        "stderr should name {mention}: {}",
+        o.describe()
+    );
+    assert!(
+        !rig.exists(&name),
+        "a refused invocation created container {name}"
+    );
+}
+
+fn refusals(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "refusals") else {
+        return;
+    };
+    for verb in ["run", "create"] {
+        let name = rig.unique("unknown");
+        assert_refused(
+            &rig,
+            &strs(&[verb, "--rm", "--name", &name, "--made-up-flag", "x", IMAGE]),
+            "--made-up-flag",
+        );
+    }
+    let name = rig.unique("conflict");
+    assert_refused(
+        &rig,
+        &strs(&[
+            "run",
+            "--rm",
+            "--name",
+            &name,
+            "--cpus",
+            "1",
+            "--cpu-quota",
+            "50000",
+            IMAGE,
+        ]),
+        "--cpu",
+    );
+}
+
+#[test]
+fn refused_invocations_create_no_container_rootful() {
+    refusals(Mode::Rootful);
+}
+
+#[test]
+fn refused_invocations_create_no_container_rootless() {
+    refusals(Mode::Rootless);
+}
+
+fn privileged(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "privileged") else {
+        return;
+    };
+    let name = rig.unique("privileged");
+    assert_refused(
+        &rig,
+        &strs(&["run", "--rm", "--name", &name, "--privileged", IMAGE]),
+        "privileged",
+    );
+}
+
+#[test]
+fn privileged_is_refused_and_creates_no_container_rootful() {
+    privileged(Mode::Rootful);
+}
+
+#[test]
+fn privileged_is_refused_and_creates_no_container_rootless() {
+    privileged(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ ps, exec, stop ---
+
+fn stop_running_agent(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "stop") else { return };
+    // nanoclaw v2's exact argv; the fixture sleeps instead of reporting.
+    let a = rig
+        .agent("v2", "stop", false)
+        .with_opts(&["-e", "FIXTURE_MODE=sleep 60"]);
+    let mut child = rig.spawn_docker(&a.argv);
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) if l == "---FIXTURE_SLEEPING---" => break,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                let o = finish(child, None, Duration::from_secs(10), "sleeping agent");
+                panic!("the agent never started: {}", o.describe());
+            }
+        }
+    }
+    // Orphan cleanup's listing (pass-ps), with this rig's install label.
+    let mut ps = fixture_argv("pass-ps");
+    ps[2] = format!("label=nanoclaw-install={}", rig.tag);
+    let o = rig.docker(&ps, None);
+    assert!(o.ok(), "{}", o.describe());
+    assert_eq!(
+        o.stdout.lines().collect::<Vec<_>>(),
+        vec![a.name.as_str()],
+        "docker ps --filter label"
+    );
+    let o = rig.docker(
+        &strs(&[
+            "ps",
+            "--filter",
+            &format!("name={}", rig.tag),
+            "--format",
+            "{{.Names}}",
+        ]),
+        None,
+    );
+    assert!(
+        o.stdout.lines().any(|l| l == a.name),
+        "docker ps --filter name: {}",
+        o.describe()
+    );
+    // exec -i (pass-exec) into the running agent.
+    let mut exec = fixture_argv("pass-exec");
+    let n = exec.len();
+    exec[n - 2] = a.name.clone();
+    let o = rig.docker(&exec, Some(b"ping through exec\n"));
+    assert!(
+        o.ok() && o.stdout == "ping through exec\n",
+        "docker exec -i: {}",
+        o.describe()
+    );
+    // stop -t 1 (pass-stop): the agent handles SIGTERM, so it ends promptly with 143.
+    let mut stop = fixture_argv("pass-stop");
+    let n = stop.len();
+    stop[n - 1] = a.name.clone();
+    let t0 = Instant::now();
+    let o = rig.docker(&stop, None);
+    assert!(o.ok(), "docker stop: {}", o.describe());
+    let ended = finish(
+        child,
+        None,
+        Duration::from_secs(30),
+        "the stopped agent's docker run",
+    );
+    let took = t0.elapsed();
+    assert_eq!(
+        ended.code,
+        Some(143),
+        "the agent's docker run: {}",
+        ended.describe()
+    );
+    assert!(took < Duration::from_secs(10), "stop -t 1 took {took:?}");
+    assert!(rig.gone(&a.name), "--rm: {} is still there after stop", a.name);
+}
+
+#[test]
+fn ps_exec_and_stop_of_a_running_agent_rootful() {
+    stop_running_agent(Mode::Rootful);
+}
+
+#[test]
+fn ps_exec_and_stop_of_a_running_agent_rootless() {
+    stop_running_agent(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ parallel agents ---
+
+fn parallel(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "parallel") else {
+        return;
+    };
+    let results: Vec<(String, Out)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..5)
+            .map(|k| {
+                let rig = &rig;
+                s.spawn(move || {
+                    let a = rig.agent("v1-basic", &format!("p{k}"), false);
+                    let prompt = format!("agent {k} of {}", rig.tag);
+                    let o = rig.docker(&a.argv, Some(format!("{{\"prompt\":\"{prompt}\"}}").as_bytes()));
+                    (prompt, o)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (prompt, o) in results {
+        assert!(o.ok(), "{prompt}: {}", o.describe());
+        let r = report(&o);
+        assert!(
+            r["stdin"]["prompt"] == prompt.as_str(),
+            "{prompt}: got {}",
+            r["stdin"]["prompt"]
+        );
+        assert_eq!(r["cap_eff"], NO_CAPS);
+        assert_eq!(r["no_new_privs"], 1);
+        assert_eq!(r["root_readonly"], true);
+        assert_eq!(r["writes"]["/tmp/input.json"], true);
+        assert_eq!(r["writes"]["/home/node/.claude.json"], true);
+    }
+}
+
+#[test]
+fn five_agents_in_parallel_rootful() {
+    parallel(Mode::Rootful);
+}
+
+#[test]
+fn five_agents_in_parallel_rootless() {
+    parallel(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ rootless keep-id ---
+
+#[test]
+fn rootless_agent_writes_its_workspace_with_keep_id() {
+    let Some(rig) = Rig::new(Mode::Rootless, "keep_id") else {
+        return;
+    };
+    let u = rig.user.clone().unwrap();
+    let mut failures = Vec::new();
+    // No --user: the agent is the image's node (1000), mapped onto the rootless user.
+    // --user U:G (nanoclaw's own user): the same user, mapped onto itself.
+    for (fixture, expect) in [
+        ("v1-basic", "--userns=keep-id:uid=1000,gid=1000".to_string()),
+        ("v1-user", format!("--userns=keep-id:uid={},gid={}", u.uid, u.gid)),
+    ] {
+        let a = rig.agent(fixture, fixture, false);
+        let cmd = rig.requested(&a);
+        let userns: Vec<&String> = cmd.iter().filter(|t| t.starts_with("--userns")).collect();
+        if userns != [&expect] {
+            failures.push(format!("{fixture}: podman got {userns:?}, expected [{expect:?}]"));
+        }
+        let o = rig.docker(&a.argv, Some(b"{\"prompt\":\"keep-id\"}"));
+        if !o.ok() {
+            failures.push(format!("{fixture}: {}", o.describe()));
+            continue;
+        }
+        let r = report(&o);
+        for m in a
+            .mounts
+            .iter()
+            .filter(|m| !m.ro && PROBED.contains(&m.target.as_str()))
+        {
+            let probe = format!("{}/.nanoclaw-fixture-probe", m.target);
+            if r["writes"][&probe] != true {
+                failures.push(format!(
+                    "{fixture}: cannot write {} ({})",
+                    m.target, r["write_errors"][&probe]
+                ));
+                continue;
+            }
+            let owner = std::fs::metadata(m.host.join(".nanoclaw-fixture-probe"))
+                .map(|m| m.uid())
+                .ok();
+            if owner != Some(u.uid) {
+                failures.push(format!(
+                    "{fixture}: {}'s file belongs to {owner:?}, not {}",
+                    m.target, u.uid
+                ));
+            }
+        }
+    }
+    // A caller's own --userns is left alone.
+    let a = rig
+        .agent("v1-basic", "own", false)
+        .with_opts(&["--userns=keep-id"]);
+    let cmd = rig.requested(&a);
+    let userns: Vec<&String> = cmd.iter().filter(|t| t.starts_with("--userns")).collect();
+    if userns != ["--userns=keep-id"] {
+        failures.push(format!("caller's --userns=keep-id: podman got {userns:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ------------------------------------------------------------------ host.docker.internal ---
+
+/// A TCP service on the host that greets every connection and records where it came from.
+struct Service {
+    port: u16,
+    greeting: String,
+    peers: std::sync::Arc<Mutex<Vec<IpAddr>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Service {
+    fn start(addr: IpAddr, greeting: &str) -> Service {
+        let l = TcpListener::bind((addr, 0)).unwrap();
+        l.set_nonblocking(true).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let peers = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (p, s, g) = (peers.clone(), stop.clone(), format!("{greeting}\n"));
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match l.accept() {
+                    Ok((mut c, peer)) => {
+                        let _ = c.write_all(g.as_bytes());
+                        p.lock().unwrap().push(peer.ip());
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Service {
+            port,
+            greeting: greeting.to_string(),
+            peers,
+            stop,
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn host_gateway(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "host_gateway") else {
+        return;
+    };
+    // Rootless: slirp4netns forwards host.docker.internal to the host's loopback, where local
+    // services (OneCLI, the credential proxy) listen. Rootful: only the bridge gateway or
+    // 0.0.0.0 is reachable from the container.
+    let listen: IpAddr = match mode {
+        Mode::Rootless => [127, 0, 0, 1].into(),
+        Mode::Rootful => [0, 0, 0, 0].into(),
+    };
+    let svc = Service::start(listen, &format!("hello from the host {}", rig.tag));
+    let port = svc.port.to_string();
+    let mut failures = Vec::new();
+    // v1 with the credential proxy (exact argv, --add-host kept), and v2 (exact argv).
+    let agents = [
+        rig.agent("v1-proxy", "v1", true)
+            .with_args(&["connect", "host.docker.internal", &port]),
+        rig.agent("v2", "v2", true)
+            .with_opts(&["-e", &format!("FIXTURE_MODE=connect host.docker.internal {port}")]),
+    ];
+    for a in &agents {
+        let o = rig.docker(&a.argv, None);
+        if !o.ok() {
+            failures.push(format!("{}: {}", a.fixture, o.describe()));
+            continue;
+        }
+        let r = report(&o);
+        let c = &r["connect"];
+        if !(c["ok"] == true && c["response"] == svc.greeting.as_str()) {
+            failures.push(format!(
+                "{}: host.docker.internal:{port} not reached: {c}",
+                a.fixture
+            ));
+        }
+        if !r["hosts"].as_array().is_some_and(|h| {
+            h.iter()
+                .any(|l| l.as_str().unwrap_or("").contains("host.docker.internal"))
+        }) {
+            failures.push(format!(
+                "{}: no host.docker.internal in /etc/hosts: {}",
+                a.fixture, r["hosts"]
+            ));
+        }
+    }
+    if mode == Mode::Rootless {
+        let peers = svc.peers.lock().unwrap().clone();
+        if !peers.iter().all(|p| p.is_loopback()) {
+            failures.push(format!(
+                "connections should arrive on the host's loopback: {peers:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn host_gateway_reaches_a_host_service_rootful() {
+    host_gateway(Mode::Rootful);
+}
+
+#[test]
+fn host_gateway_reaches_a_host_service_rootless() {
+    host_gateway(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ --net-alias ---
+
+fn net_alias(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "net_alias") else {
+        return;
+    };
+    let net = rig.network("nanoclaw-egress");
+    let name = rig.unique("alias");
+    let o = rig.docker(
+        &strs(&[
+            "create",
+            "--rm",
+            "--name",
+            &name,
+            "--network",
+            &net,
+            "--net-alias",
+            "agent-alias",
+            IMAGE,
+        ]),
+        None,
+    );
+    assert!(o.ok(), "docker create --net-alias: {}", o.describe());
+    let cmd = rig.create_command(&name);
+    assert!(
+        cmd.iter().any(|t| t == "--network-alias=agent-alias")
+            || cmd
+                .windows(2)
+                .any(|w| w[0] == "--network-alias" && w[1] == "agent-alias"),
+        "podman should get --network-alias: {cmd:?}"
+    );
+    assert!(!cmd.iter().any(|t| t.starts_with("--net-alias")), "{cmd:?}");
+    let o = rig.podman(&["inspect", &name, "--format", "{{json .NetworkSettings.Networks}}"]);
+    assert!(
+        o.stdout.contains("\"agent-alias\""),
+        "alias not on the network: {}",
+        o.describe()
+    );
+    let o = rig.docker(&strs(&["start", "--attach", &name]), None);
+    assert!(o.ok(), "{}", o.describe());
+    assert_eq!(report(&o)["cap_eff"], NO_CAPS);
+}
+
+#[test]
+fn net_alias_becomes_network_alias_rootful() {
+    net_alias(Mode::Rootful);
+}
+
+#[test]
+fn net_alias_becomes_network_alias_rootless() {
+    net_alias(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ image commands ---
+
+fn image_commands(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "images") else {
+        return;
+    };
+    // nanoclaw's build (pass-build): `docker build -t TAG -f FILE .` from the checkout.
+    let ctx = rig.dir.path().join("checkout");
+    rig.mkdirs(&ctx);
+    let dockerfile = ctx.join("Dockerfile.ag1");
+    std::fs::write(
+        &dockerfile,
+        format!("FROM {IMAGE}\nLABEL nanoclaw-shim.e2e={}\n", rig.tag),
+    )
+    .unwrap();
+    rig.own(&dockerfile, false);
+    let mut build = fixture_argv("pass-build");
+    let tag = format!("nanoclaw-agent-v2-{}:latest", rig.tag);
+    build[2] = tag.clone();
+    build[4] = dockerfile.display().to_string();
+    rig.images.lock().unwrap().push(tag.clone());
+    let o = rig.run_in("docker", &build, None, &ctx);
+    assert!(o.ok(), "docker build: {}", o.describe());
+    let o = rig.docker(
+        &strs(&[
+            "image",
+            "inspect",
+            &tag,
+            "--format",
+            "{{index .Labels \"nanoclaw-shim.e2e\"}}",
+        ]),
+        None,
+    );
+    assert!(
+        o.ok() && o.stdout.trim() == rig.tag,
+        "docker image inspect: {}",
+        o.describe()
+    );
+    let o = rig.docker(&strs(&["image", "inspect", IMAGE, "--format", "{{.Size}}"]), None);
+    assert!(
+        o.ok() && o.stdout.trim().parse::<u64>().is_ok_and(|n| n > 0),
+        "{}",
+        o.describe()
+    );
+    let o = rig.docker(&strs(&["info"]), None);
+    assert!(o.ok(), "docker info: {}", o.describe());
+    let o = rig.docker(&strs(&["--version"]), None);
+    assert!(
+        o.ok() && o.stdout.starts_with("podman version"),
+        "{}",
+        o.describe()
+    );
+}
+
+#[test]
+fn build_inspect_and_info_pass_through_rootful() {
+    image_commands(Mode::Rootful);
+}
+
+#[test]
+fn build_inspect_and_info_pass_through_rootless() {
+    image_commands(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ verify ---
+
+#[test]
+fn verify_passes_against_the_fixture_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "verify") else {
+        return;
+    };
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
+    c.args(["verify", "--image", IMAGE])
+        .env_clear()
+        .env("PATH", SYSTEM_PATH)
+        .env("HOME", "/root")
+        .env("NANOCLAW_SHIM_POLICY", rig.bin.join("policy.toml"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(cc) = ci_env().get("CONTAINERS_CONF") {
+        c.env("CONTAINERS_CONF", cc);
+    }
+    let o = finish(
+        c.spawn().unwrap(),
+        None,
+        Duration::from_secs(300),
+        "nanoclaw-shim verify",
+    );
+    let results = o
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Results: "))
+        .and_then(|r| r.split_once(" passed"))
+        .and_then(|(n, _)| n.split_once('/'))
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+    assert_eq!(o.code, Some(0), "nanoclaw-shim verify: {}", o.describe());
+    match results {
+        Some((n, m)) => assert!(n == m && n != "0", "not all checks passed: {}", o.describe()),
+        None => panic!("no `Results: N/M passed` line: {}", o.describe()),
+    }
+    assert!(!o.stdout.contains("[FAIL]"), "{}", o.describe());
+}
