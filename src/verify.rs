@@ -560,7 +560,10 @@ impl Ctx {
 
     fn show(&self, args: &[String]) {
         if self.verbose {
-            let words: Vec<String> = args.iter().map(|a| shell_words::quote(a).into_owned()).collect();
+            let words: Vec<String> = args
+                .iter()
+                .map(|a| crate::explain::quote(std::ffi::OsStr::new(a)))
+                .collect();
             println!("    $ docker {}", words.join(" "));
         }
     }
