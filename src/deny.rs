@@ -11,9 +11,8 @@ use std::path::Path;
 
 use crate::hostpath;
 use crate::mounts;
-use crate::parse::{Opt, OptValue, RunArgs, Verb};
+use crate::parse::{Opt, RunArgs, Verb};
 use crate::policy::{Deny, Limits, normalize_cap};
-use crate::redact;
 use crate::rewrite::nnp_setting;
 use crate::units::{self, NanoCpus};
 
@@ -34,16 +33,7 @@ pub struct HostCtx {
 }
 
 fn shown(o: &Opt) -> String {
-    let mut t = format!("--{}", o.flag.long).into_bytes();
-    match &o.value {
-        OptValue::Bool(true) => {}
-        OptValue::Bool(false) => t.extend_from_slice(b"=false"),
-        OptValue::Value(v) => {
-            t.push(b'=');
-            t.extend_from_slice(v.as_bytes());
-        }
-    }
-    redact::display(std::ffi::OsStr::from_bytes(&t))
+    crate::rewrite::shown(o.flag, &o.value)
 }
 
 fn text(o: &Opt) -> String {
@@ -148,13 +138,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                     || matches!(&m.kind, mounts::Kind::Other(t) if t == "glob")
                     || (o.flag.canonical() == "volume" && m.source.first() == Some(&b'/'));
                 if deny.sensitive_mounts && is_host_path && !m.source.is_empty() {
-                    let src = Path::new(std::ffi::OsStr::from_bytes(&m.source));
-                    if let Some(entry) = hostpath::sensitive(
-                        src,
-                        host.cwd.as_deref(),
-                        host.home.as_deref(),
-                        &deny.sensitive_paths,
-                    ) {
+                    if let Some(entry) = sensitive(&m.source, deny, host) {
                         v(
                             "deny.sensitive-mount",
                             o,
@@ -168,13 +152,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                 if let Some(image) = &run.image {
                     let path = image.as_bytes();
                     let path = path.strip_suffix(b":O").unwrap_or(path);
-                    let src = Path::new(std::ffi::OsStr::from_bytes(path));
-                    if let Some(entry) = hostpath::sensitive(
-                        src,
-                        host.cwd.as_deref(),
-                        host.home.as_deref(),
-                        &deny.sensitive_paths,
-                    ) {
+                    if let Some(entry) = sensitive(path, deny, host) {
                         v(
                             "deny.sensitive-mount",
                             o,
@@ -187,6 +165,17 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
         }
     }
     out
+}
+
+/// The sensitive-path entry a host path falls under, if any.
+fn sensitive<'a>(path: &[u8], deny: &'a Deny, host: &HostCtx) -> Option<&'a str> {
+    let src = Path::new(std::ffi::OsStr::from_bytes(path));
+    hostpath::sensitive(
+        src,
+        host.cwd.as_deref(),
+        host.home.as_deref(),
+        &deny.sensitive_paths,
+    )
 }
 
 /// Capability additions outside the allow-list, for the deny rule.

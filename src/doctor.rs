@@ -510,19 +510,6 @@ pub fn decide_unit_path(
     }
 }
 
-/// `major.minor.patch` from `podman version 4.3.1` or `Docker version 28.2.2, build x`.
-pub fn parse_version(output: &str) -> Option<(u32, u32, u32)> {
-    let word = output
-        .split_whitespace()
-        .map(|w| w.trim_end_matches(','))
-        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()) && w.contains('.'))?;
-    let mut parts = word.split(['.', '-', '+']).map(|p| p.parse::<u32>().ok());
-    let major = parts.next()??;
-    let minor = parts.next()??;
-    let patch = parts.next().flatten().unwrap_or(0);
-    Some((major, minor, patch))
-}
-
 /// The `runtime-version` check from the first line of `<runtime> --version`.
 pub fn version_check(runtime: &str, output: &str) -> Check {
     const NAME: &str = "runtime-version";
@@ -537,7 +524,7 @@ pub fn version_check(runtime: &str, output: &str) -> Check {
             ),
         );
     }
-    match parse_version(line) {
+    match crate::runtime::parse_version(line) {
         Some(_) => Check::ok(NAME, line.to_string()),
         None => Check::warn(
             NAME,
@@ -1284,13 +1271,19 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(parse_version("podman version 4.3.1"), Some((4, 3, 1)));
         assert_eq!(
-            parse_version("Docker version 28.2.2, build e6534b4"),
+            crate::runtime::parse_version("podman version 4.3.1"),
+            Some((4, 3, 1))
+        );
+        assert_eq!(
+            crate::runtime::parse_version("Docker version 28.2.2, build e6534b4"),
             Some((28, 2, 2))
         );
-        assert_eq!(parse_version("podman version 5.0.0-dev"), Some((5, 0, 0)));
-        assert_eq!(parse_version("nope"), None);
+        assert_eq!(
+            crate::runtime::parse_version("podman version 5.0.0-dev"),
+            Some((5, 0, 0))
+        );
+        assert_eq!(crate::runtime::parse_version("nope"), None);
         assert_eq!(
             version_check("podman", "podman version 4.3.1\n").status,
             Status::Ok

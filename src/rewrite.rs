@@ -447,7 +447,8 @@ fn token(flag: &Flag, value: &OptValue) -> OsString {
     OsString::from_vec(t)
 }
 
-fn shown(flag: &Flag, value: &OptValue) -> String {
+/// An option as display text (`--long=value`), secrets redacted.
+pub(crate) fn shown(flag: &Flag, value: &OptValue) -> String {
     redact::display(&token(flag, value))
 }
 

@@ -134,20 +134,17 @@ pub fn is_rootless() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() != 0)
 }
 
-/// Parses `podman version 4.3.1` / `Docker version 28.2.2, build ...`.
-pub fn parse_version(text: &str) -> Option<Version> {
-    let word = text
+/// `major.minor.patch` from `podman version 4.3.1` or `Docker version 28.2.2, build x`.
+pub fn parse_version(output: &str) -> Option<Version> {
+    let word = output
         .split_whitespace()
-        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
-    let mut parts = word
-        .trim_end_matches(',')
-        .split(['.', '-', '+'])
-        .map(|p| p.parse::<u32>().ok());
-    Some((
-        parts.next()??,
-        parts.next().flatten().unwrap_or(0),
-        parts.next().flatten().unwrap_or(0),
-    ))
+        .map(|w| w.trim_end_matches(','))
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()) && w.contains('.'))?;
+    let mut parts = word.split(['.', '-', '+']).map(|p| p.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next()??;
+    let patch = parts.next().flatten().unwrap_or(0);
+    Some((major, minor, patch))
 }
 
 /// The runtime's version, from a cache keyed by the binary's identity (device, inode, size,
