@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# benches/profile.sh: where nanoclaw-shim's time goes, for the cases benches/run.sh times.
+#
+# Run benches/run.sh first (it builds the binaries this script uses). For each wrapper, on the
+# argv run.sh uses (nanoclaw v2's `run`, `ps`, and a 1 000-token `run`), prints:
+#   - user-space instructions up to the execve of the runtime, from
+#     `valgrind --tool=callgrind --dump-before='execve*'` (deterministic; the process never
+#     exits, so the dump is taken at the exec), with the top inclusive functions;
+#   - the system calls made, from `strace -f -c` (kernel time is what callgrind cannot see).
+# Callgrind output files stay in target/bench/profile/ for callgrind_annotate / kcachegrind.
+#
+# Usage: benches/profile.sh [--top N]
+# Needs: valgrind, strace, jq.
+set -euo pipefail
+export LC_ALL=C
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+case $TARGET in /*) ;; *) TARGET=$REPO/$TARGET ;; esac
+BIN=$TARGET/bench/bin
+OUT=$TARGET/bench/profile
+TOP=25
+[ "${1:-}" = --top ] && { TOP=${2:?--top needs a number}; }
+
+for tool in valgrind callgrind_annotate strace jq; do
+  command -v "$tool" >/dev/null || { echo "profile.sh: $tool is not installed" >&2; exit 2; }
+done
+[ -x "$BIN/docker" ] || { echo "profile.sh: run benches/run.sh first" >&2; exit 2; }
+unset NANOCLAW_SHIM_ACTIVE
+export NANOCLAW_SHIM_RUNTIME=$BIN/podman NANOCLAW_SHIM_POLICY=$REPO/policy/default.toml
+export XDG_CACHE_HOME=$OUT/cache
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
+load_argvs
+trap 'rm -rf "$HOSTFS"' EXIT
+scale_argv 1000
+
+# profile NAME PROGRAM ARG...
+profile() {
+  local name=$1 file=$OUT/$1.callgrind
+  shift
+  "$@" >/dev/null 2>&1 || { echo "profile.sh: $name does not run" >&2; exit 1; } # fills caches
+  valgrind --tool=callgrind --dump-before='execve*' --callgrind-out-file="$file" "$@" >/dev/null 2>&1 || true
+  # The dump before execve is part 1 (a wrapper that fails before exec dumps at exit instead).
+  [ -s "$file.1" ] && file=$file.1
+  echo "== $name: $(sed -n 's/^totals: //p' "$file") instructions (user space, to the exec)"
+  # (head closes the pipe early: not an error)
+  { callgrind_annotate --inclusive=yes "$file" 2>/dev/null |
+    sed -n '/^Ir .*file:function/,$p' | sed '1,2d' | grep -v '^$' | head -n "$TOP" | cut -c1-160; } || true
+  echo "-- system calls (strace -f -c, the runtime's included)"
+  strace -f -c -o "$OUT/$name.strace" "$@" >/dev/null 2>&1 || true
+  { awk 'NR > 2 && $1 !~ /^-/ { n = $4 ~ /^[0-9]+$/ ? $4 : $3; printf "   %-18s %s\n", $NF, n }' \
+    "$OUT/$name.strace" | sort -k2 -n -r | head -12; } || true
+  echo
+}
+
+profile sh-wrapper "$BIN/docker-sh" "${RUN_ARGV[@]}"
+profile exec-floor "$BIN/exec-floor" "${RUN_ARGV[@]}"
+profile shim-run "$BIN/docker" "${RUN_ARGV[@]}"
+profile shim-ps "$BIN/docker" "${PS_ARGV[@]}"
+profile shim-run-1000 "$BIN/docker" "${SCALE_ARGV[@]}"
+echo "callgrind files: $OUT/*.callgrind* (callgrind_annotate --inclusive=yes FILE)"

@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# benches/run.sh: what nanoclaw-shim costs per `docker` invocation, against its floors.
+#
+# Builds what it needs (the shim with `cargo build --release`, the fake runtime, the exec floor),
+# then measures with hyperfine, in this one run on this one machine:
+#   1  the fake runtime called directly (the floor: execve + exit)
+#   2  a /bin/sh wrapper shaped like podman-docker's /usr/bin/docker, exec'ing the fake runtime
+#   3  a minimal Rust program that only execs the fake runtime (the floor for a compiled wrapper)
+#   4  nanoclaw-shim as `docker`, policy/default.toml loaded from a file, nanoclaw v2's `run` argv
+#   5  the same for a passthrough command (nanoclaw's `ps --filter ... --format ...`)
+#   6  4 with the decision log on (when this build has one; else "skipped")
+# and prints the ratios 4/2, 4/3, 5/2; then argv scaling (10 .. 10 000 arguments), policy
+# scaling (1, 10, 100 profiles, when supported) and peak RSS.
+#
+# Timings are medians over ROUNDS x RUNS runs per case. Each round runs every case once, in an
+# order rotated per round, so load from other processes lands on all cases alike; compare the
+# ratios of one run, not absolute times across runs or machines.
+#
+# Usage: benches/run.sh [--quick] [--rounds N] [--runs N] [--variants] [--no-build]
+#   --quick     a few runs per case: checks the harness works (numbers are meaningless)
+#   --rounds N  rounds per case (default 10)
+#   --runs N    runs per case per round (default 120; rounds x runs >= 1000 for the headline)
+#   --variants  also build and measure the shim and the exec floor linked statically
+#               (-C target-feature=+crt-static), the change docs/PERFORMANCE.md recommends
+#   --no-build  use the binaries of an earlier run as they are
+# Needs: cargo, gcc, hyperfine, jq (Debian: apt-get install hyperfine jq gcc).
+# Exit status: 0 when every case ran (targets missed are reported, not failed), 1 when a case
+# failed, 2 on a usage or environment error.
+set -euo pipefail
+export LC_ALL=C
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_SRC=$REPO/benches
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+case $TARGET in /*) ;; *) TARGET=$REPO/$TARGET ;; esac
+OUT=$TARGET/bench
+BIN=$OUT/bin
+WORK=$OUT/work
+RES=$OUT/results
+
+ROUNDS=10 RUNS=120 WARMUP=20
+SCALE_ROUNDS=5 SCALE_RUNS=40
+RSS_RUNS=20
+SIZES="10 100 1000 10000"
+PROFILE_COUNTS="1 10 100"
+QUICK=0 VARIANTS=0 BUILD=1
+ARGS_GIVEN="$*"
+
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 2; }
+need_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive integer"; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ROUNDS=1 RUNS=5 WARMUP=1 SCALE_ROUNDS=1 SCALE_RUNS=3 RSS_RUNS=2 ;;
+    --rounds) need_int "$1" "${2:-}"; ROUNDS=$2; shift ;;
+    --runs) need_int "$1" "${2:-}"; RUNS=$2; shift ;;
+    --variants) VARIANTS=1 ;;
+    --no-build) BUILD=0 ;;
+    -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $1 (try --help)" ;;
+  esac
+  shift
+done
+
+for tool in cargo gcc hyperfine jq; do
+  command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install hyperfine jq gcc)"
+done
+# A shim in this environment would refuse to run (it guards against calling itself).
+unset NANOCLAW_SHIM_ACTIVE NANOCLAW_SHIM_RUNTIME NANOCLAW_SHIM_POLICY
+
+ms() { awk -v s="$1" 'BEGIN { printf "%.3f", s * 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
+# shellcheck source=benches/lib.sh
+. "$BENCH_SRC/lib.sh"
+
+# ------------------------------------------------------------------ build ---
+mkdir -p "$BIN" "$RES"
+rm -rf "$WORK" && mkdir -p "$WORK"
+SHIM=$TARGET/release/nanoclaw-shim
+FLOOR=$TARGET/bench/exec-floor/release/exec-floor
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+STATIC_SHIM=$TARGET/bench/static/$HOST/release/nanoclaw-shim
+STATIC_FLOOR=$TARGET/bench/static-exec-floor/$HOST/release/exec-floor
+
+if [ "$BUILD" = 1 ]; then
+  echo "== build"
+  (cd "$REPO" && cargo build --release --quiet)
+  cargo build --release --quiet --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" \
+    --target-dir "$TARGET/bench/exec-floor"
+  if ! gcc -O2 -static -o "$BIN/podman" "$BENCH_SRC/fake-runtime.c" 2>/dev/null; then
+    echo "note: no static libc; the fake runtime is linked dynamically"
+    gcc -O2 -o "$BIN/podman" "$BENCH_SRC/fake-runtime.c"
+  fi
+  gcc -O2 -o "$BIN/peak-rss" "$BENCH_SRC/peak-rss.c"
+  if [ "$VARIANTS" = 1 ]; then
+    # --target keeps the flag away from build scripts and proc-macros (clap_derive).
+    (cd "$REPO" && RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet \
+      --target "$HOST" --target-dir "$TARGET/bench/static")
+    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet \
+      --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" --target "$HOST" \
+      --target-dir "$TARGET/bench/static-exec-floor"
+  fi
+fi
+for f in "$SHIM" "$FLOOR" "$BIN/podman" "$BIN/peak-rss"; do
+  [ -x "$f" ] || die "missing $f (run without --no-build)"
+done
+# Each binary under the name the case needs; the shim's personality comes from argv[0].
+ln -sfn "$SHIM" "$BIN/docker"
+ln -sfn "$FLOOR" "$BIN/exec-floor"
+sed "s#@RUNTIME@#$BIN/podman#" "$BENCH_SRC/docker-sh.in" >"$BIN/docker-sh"
+chmod 755 "$BIN/docker-sh"
+if [ "$VARIANTS" = 1 ]; then
+  for f in "$STATIC_SHIM" "$STATIC_FLOOR"; do [ -x "$f" ] || die "missing $f (run without --no-build)"; done
+  mkdir -p "$BIN/static"
+  ln -sfn "$STATIC_SHIM" "$BIN/static/docker"
+  ln -sfn "$STATIC_FLOOR" "$BIN/static/exec-floor"
+fi
+
+POLICY=$REPO/policy/default.toml
+export NANOCLAW_SHIM_RUNTIME=$BIN/podman NANOCLAW_SHIM_POLICY=$POLICY
+# The shim caches the runtime's `--version` under XDG_CACHE_HOME: keep it out of the user's
+# cache. The first (untimed) call of every case fills it, as the first real call would.
+export XDG_CACHE_HOME=$WORK/cache
+load_argvs
+trap 'rm -rf "$HOSTFS"' EXIT
+RUN_CMD=$(cmdline "${RUN_ARGV[@]}")
+PS_CMD=$(cmdline "${PS_ARGV[@]}")
+
+# ---------------------------------------------------------------- machine ---
+echo "== machine"
+echo "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "kernel:    $(uname -srm)"
+echo "cpu:       $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) online"
+echo "memory:    $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (start)"
+echo "tools:     $(hyperfine --version), $(rustc --version | cut -d' ' -f1-2), gcc $(gcc -dumpfullversion)"
+if rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); then
+  git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock policy || rev+=", with uncommitted changes to src/, Cargo.* or policy/"
+else
+  rev="not a git checkout"
+fi
+echo "shim:      $SHIM ($rev)"
+echo "           $(stat -c %s "$SHIM") bytes, $( (ldd "$SHIM" 2>/dev/null || true) | grep -c '=>') shared libraries"
+echo "runtime:   fake ($(file -b "$BIN/podman" 2>/dev/null | cut -d, -f1-2 || echo binary)), NANOCLAW_SHIM_RUNTIME=$BIN/podman"
+echo "policy:    NANOCLAW_SHIM_POLICY=$POLICY"
+echo "runs:      $ROUNDS rounds x $RUNS runs per case (+$WARMUP warm-up per round)"
+echo "command:   benches/run.sh${ARGS_GIVEN:+ $ARGS_GIVEN}"
+
+# ----------------------------------------------------------------- cases ---
+# A case: name, command line for hyperfine (-N: no shell), extra environment (NAME=VALUE ...).
+declare -A CMD ENVS
+CASES=()
+add_case() { CASES+=("$1"); CMD[$1]=$2; ENVS[$1]=${3:-}; }
+
+# Runs once, outside the timing: a case that does not exit 0 fails the harness here, with the
+# shim's message, rather than as a hyperfine error.
+check_case() {
+  local name=$1 err=$WORK/check.err
+  # shellcheck disable=SC2086
+  if ! eval "env ${ENVS[$name]} ${CMD[$name]}" >/dev/null 2>"$err"; then
+    echo "case $name failed:" >&2
+    cat "$err" >&2
+    exit 1
+  fi
+}
+
+# bench NAME ROUNDS RUNS WARMUP CASE...: every case once per round, rotated; pooled times land in
+# $RES/NAME/<case>.times (seconds, one per line).
+bench() {
+  local set=$1 rounds=$2 runs=$3 warmup=$4
+  shift 4
+  local cases=("$@") n=$# r i c json
+  rm -rf "${RES:?}/$set" && mkdir -p "$RES/$set"
+  for c in "${cases[@]}"; do check_case "$c"; done
+  for ((r = 0; r < rounds; r++)); do
+    for ((i = 0; i < n; i++)); do
+      c=${cases[$(((i + r) % n))]}
+      json=$WORK/round.json
+      # shellcheck disable=SC2086
+      if ! env ${ENVS[$c]} hyperfine -N --style none --warmup "$warmup" --runs "$runs" \
+        --export-json "$json" --command-name "$c" "${CMD[$c]}" >/dev/null 2>"$WORK/hyperfine.err"; then
+        echo "hyperfine failed for case $c:" >&2
+        cat "$WORK/hyperfine.err" >&2
+        exit 1
+      fi
+      jq -r '.results[0].times[]' "$json" >>"$RES/$set/$c.times"
+    done
+  done
+}
+
+# stats SET CASE -> "median mean p10 p90 n" in seconds
+stats() {
+  sort -g "$RES/$1/$2.times" | awk '
+    { v[NR] = $1; s += $1 }
+    END {
+      if (NR == 0) { print "0 0 0 0 0"; exit }
+      med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      p10 = v[int((NR - 1) * 0.1) + 1]; p90 = v[int((NR - 1) * 0.9) + 1]
+      printf "%.9f %.9f %.9f %.9f %d\n", med, s / NR, p10, p90, NR
+    }'
+}
+median() { stats "$1" "$2" | cut -d' ' -f1; }
+
+row() { # SET CASE LABEL
+  local m mean p10 p90 n
+  read -r m mean p10 p90 n < <(stats "$1" "$2")
+  printf '  %-44s %8s ms  (p10 %s, p90 %s, mean %s; %d runs)\n' "$3" "$(ms "$m")" \
+    "$(ms "$p10")" "$(ms "$p90")" "$(ms "$mean")" "$n"
+}
+
+# Writes a policy from the first decision-log template this build accepts and that writes its
+# log; prints its path, or returns 1 when no template is accepted.
+LOG_FILE=$WORK/decisions.log
+detect_log() {
+  local t policy
+  for t in "$BENCH_SRC"/policies/decision-log.*.toml.in; do
+    [ -e "$t" ] || continue
+    policy=$WORK/log-$(basename "$t" .toml.in).toml
+    { cat "$POLICY"; sed "s#@LOG@#$LOG_FILE#g" "$t"; } >"$policy"
+    "$SHIM" policy check "$policy" >/dev/null 2>&1 || continue
+    rm -f "$LOG_FILE"
+    NANOCLAW_SHIM_POLICY=$policy "$BIN/docker" "${RUN_ARGV[@]}" >/dev/null 2>&1 || continue
+    [ -s "$LOG_FILE" ] || continue
+    printf '%s\n' "$policy"
+    return 0
+  done
+  return 1
+}
+
+# Writes a policy with N profiles from the first template this build accepts; prints its path.
+PROFILE_TEMPLATE=
+detect_profiles() {
+  local t policy
+  for t in "$BENCH_SRC"/policies/profile.*.toml.in; do
+    [ -e "$t" ] || continue
+    policy=$WORK/profiles-probe.toml
+    { cat "$POLICY"; sed "s#@I@#1#g" "$t"; } >"$policy"
+    if "$SHIM" policy check "$policy" >/dev/null 2>&1; then
+      PROFILE_TEMPLATE=$t
+      return 0
+    fi
+  done
+  return 1
+}
+profiles_policy() {
+  local n=$1 i policy=$WORK/profiles-$1.toml
+  { cat "$POLICY"; for ((i = 1; i <= n; i++)); do sed "s#@I@#$i#g" "$PROFILE_TEMPLATE"; done; } >"$policy"
+  printf '%s\n' "$policy"
+}
+
+# ------------------------------------------------------- 1-6: per call ---
+add_case fake "$(cmdline "$BIN/podman" "${RUN_ARGV[@]}")"
+add_case sh "$(cmdline "$BIN/docker-sh") $RUN_CMD"
+add_case floor "$(cmdline "$BIN/exec-floor") $RUN_CMD"
+add_case run "$(cmdline "$BIN/docker") $RUN_CMD"
+add_case ps "$(cmdline "$BIN/docker") $PS_CMD"
+MAIN=(fake sh floor run ps)
+if LOG_POLICY=$(detect_log); then
+  add_case log "$(cmdline "$BIN/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$LOG_POLICY"
+  MAIN+=(log)
+fi
+if [ "$VARIANTS" = 1 ]; then
+  add_case floor-static "$(cmdline "$BIN/static/exec-floor") $RUN_CMD"
+  add_case run-static "$(cmdline "$BIN/static/docker") $RUN_CMD"
+  add_case ps-static "$(cmdline "$BIN/static/docker") $PS_CMD"
+  MAIN+=(floor-static run-static ps-static)
+fi
+
+echo
+echo "== per invocation: median wall time (hyperfine -N, ${#RUN_ARGV[@]}-token v2 run argv)"
+bench main "$ROUNDS" "$RUNS" "$WARMUP" "${MAIN[@]}"
+row main fake "1 fake runtime, direct (floor)"
+row main sh "2 sh wrapper (podman-docker shape)"
+row main floor "3 minimal Rust exec wrapper"
+row main run "4 nanoclaw-shim run (v2 argv)"
+row main ps "5 nanoclaw-shim ps (passthrough)"
+if [[ " ${MAIN[*]} " == *" log "* ]]; then
+  row main log "6 nanoclaw-shim run, decision log on"
+else
+  printf '  %-44s skipped: not supported by this build\n' "6 nanoclaw-shim run, decision log on"
+fi
+if [ "$VARIANTS" = 1 ]; then
+  row main floor-static "3s minimal Rust exec wrapper, crt-static"
+  row main run-static "4s nanoclaw-shim run, crt-static"
+  row main ps-static "5s nanoclaw-shim ps, crt-static"
+fi
+
+M_FAKE=$(median main fake) M_SH=$(median main sh) M_FLOOR=$(median main floor)
+M_RUN=$(median main run) M_PS=$(median main ps)
+R42=$(ratio "$M_RUN" "$M_SH") R43=$(ratio "$M_RUN" "$M_FLOOR") R52=$(ratio "$M_PS" "$M_SH")
+echo
+printf 'ratio 4/2 (shim run / sh wrapper):          %s   target <= 1.00  %s\n' "$R42" "$(verdict "$R42" 1.00)"
+printf 'ratio 4/3 (shim run / Rust exec floor):     %s   target <= 1.10  %s\n' "$R43" "$(verdict "$R43" 1.10)"
+printf 'ratio 5/2 (shim ps / sh wrapper):           %s   target <= 1.00  %s\n' "$R52" "$(verdict "$R52" 1.00)"
+printf 'ratio 3/2 (Rust exec floor / sh wrapper):   %s   (context)\n' "$(ratio "$M_FLOOR" "$M_SH")"
+printf 'shim work over the exec floor (4-3):        %s ms\n' "$(ms "$(awk -v a="$M_RUN" -v b="$M_FLOOR" 'BEGIN { print a - b }')")"
+if [[ " ${MAIN[*]} " == *" log "* ]]; then
+  printf 'ratio 6/4 (decision log on / off):          %s\n' "$(ratio "$(median main log)" "$M_RUN")"
+else
+  echo "ratio 6/4 (decision log on / off):          skipped: not supported by this build"
+fi
+if [ "$VARIANTS" = 1 ]; then
+  M_RS=$(median main run-static) M_PSS=$(median main ps-static) M_FS=$(median main floor-static)
+  printf 'ratio 4s/2 (static shim run / sh wrapper):  %s   target <= 1.00  %s\n' "$(ratio "$M_RS" "$M_SH")" "$(verdict "$(ratio "$M_RS" "$M_SH")" 1.00)"
+  printf 'ratio 4s/3 (static shim run / exec floor):  %s   target <= 1.10  %s\n' "$(ratio "$M_RS" "$M_FLOOR")" "$(verdict "$(ratio "$M_RS" "$M_FLOOR")" 1.10)"
+  printf 'ratio 4s/3s (both static):                  %s   target <= 1.10  %s\n' "$(ratio "$M_RS" "$M_FS")" "$(verdict "$(ratio "$M_RS" "$M_FS")" 1.10)"
+  printf 'ratio 5s/2 (static shim ps / sh wrapper):   %s   target <= 1.00  %s\n' "$(ratio "$M_PSS" "$M_SH")" "$(verdict "$(ratio "$M_PSS" "$M_SH")" 1.00)"
+fi
+
+# ---------------------------------------------------------- argv scaling ---
+# Argv from lib.sh's scale_argv: sources that do not exist, so a lower bound per mount.
+echo
+echo "== argv scaling: N tokens of \`run -v /s/I:/d/I ... img\`, added = shim - Rust exec floor (same argv)"
+SCALE=()
+for n in $SIZES; do
+  scale_argv "$n"
+  args=("${SCALE_ARGV[@]}")
+  declare -a "ARGV_$n"
+  eval "ARGV_$n=(\"\${args[@]}\")"
+  line=$(cmdline "${args[@]}")
+  [ ${#line} -lt 131000 ] || die "argv of $n tokens does not fit one hyperfine argument"
+  add_case "fake-$n" "$(cmdline "$BIN/podman") $line"
+  add_case "floor-$n" "$(cmdline "$BIN/exec-floor") $line"
+  add_case "run-$n" "$(cmdline "$BIN/docker") $line"
+  SCALE+=("fake-$n" "floor-$n" "run-$n")
+done
+bench scale "$SCALE_ROUNDS" "$SCALE_RUNS" "$WARMUP" "${SCALE[@]}"
+printf '  %7s %12s %12s %12s %12s %14s\n' tokens fake exec-floor shim added "added/1000 args"
+ADDED_MAX=0 SLOPES=()
+for n in $SIZES; do
+  f=$(median scale "fake-$n") fl=$(median scale "floor-$n") s=$(median scale "run-$n")
+  added=$(awk -v a="$s" -v b="$fl" 'BEGIN { print a - b }')
+  slope=$(awk -v d="$added" -v n="$n" 'BEGIN { printf "%.3f", d * 1e6 / n }')
+  SLOPES+=("$n:$slope")
+  ADDED_MAX=$added
+  printf '  %7d %9s ms %9s ms %9s ms %9s ms %11s ms\n' "$n" "$(ms "$f")" "$(ms "$fl")" "$(ms "$s")" "$(ms "$added")" "$slope"
+done
+LAST=${SIZES##* }
+printf 'argv %s tokens: added %s ms   target < 5 ms  %s\n' "$LAST" "$(ms "$ADDED_MAX")" \
+  "$(awk -v v="$ADDED_MAX" 'BEGIN { print (v < 0.005 ? "met" : "MISSED") }')"
+# Linear: the per-token cost at the largest size is no more than twice that at 1 000 tokens
+# (below that, the fixed cost of the call dominates the quotient).
+S1000=$(printf '%s\n' "${SLOPES[@]}" | sed -n 's/^1000://p')
+SLAST=$(printf '%s\n' "${SLOPES[@]}" | sed -n "s/^$LAST://p")
+if [ -n "$S1000" ] && [ "$LAST" != 1000 ]; then
+  printf 'argv growth: %s ms per 1000 tokens at %s vs %s at 1000   target linear  %s\n' \
+    "$SLAST" "$LAST" "$S1000" "$(awk -v a="$SLAST" -v b="$S1000" 'BEGIN { print (a <= 2 * b + 0.01 ? "met" : "MISSED") }')"
+fi
+
+# -------------------------------------------------------- policy scaling ---
+echo
+echo "== policy scaling: v2 run with N [[profile]] entries (none matching) vs the default policy"
+if detect_profiles; then
+  echo "  template: benches/policies/$(basename "$PROFILE_TEMPLATE")"
+  PSCALE=(run)
+  for n in $PROFILE_COUNTS; do
+    add_case "profiles-$n" "$(cmdline "$BIN/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$(profiles_policy "$n")"
+    PSCALE+=("profiles-$n")
+  done
+  bench policy "$ROUNDS" "$RUNS" "$WARMUP" "${PSCALE[@]}"
+  row policy run "default policy (0 profiles)"
+  base=$(median policy run)
+  for n in $PROFILE_COUNTS; do
+    row policy "profiles-$n" "$n profiles"
+  done
+  for n in $PROFILE_COUNTS; do
+    printf 'profiles %s: added %s ms over the default policy\n' "$n" "$(ms "$(awk -v a="$(median policy "profiles-$n")" -v b="$base" 'BEGIN { print a - b }')")"
+  done
+else
+  echo "  policy scaling: skipped: not supported by this build"
+fi
+
+# --------------------------------------------------------------- peak RSS ---
+echo
+echo "== peak RSS (wait4 ru_maxrss: max of the wrapper and the fake runtime it execs; $RSS_RUNS runs)"
+rss() { # LABEL ENV... -- PROGRAM ARG...
+  local label=$1 envs=() med max
+  shift
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done
+  shift
+  read -r med max < <(env "${envs[@]}" "$BIN/peak-rss" "$RSS_RUNS" "$@") || { echo "peak-rss failed for $label" >&2; exit 1; }
+  printf '  %-44s %6d KiB (max %d KiB)\n' "$label" "$med" "$max"
+  RSS_MAX=$((max > RSS_MAX ? max : RSS_MAX))
+}
+RSS_MAX=0
+rss "1 fake runtime, direct" -- "$BIN/podman" "${RUN_ARGV[@]}"
+rss "2 sh wrapper" -- "$BIN/docker-sh" "${RUN_ARGV[@]}"
+rss "3 minimal Rust exec wrapper" -- "$BIN/exec-floor" "${RUN_ARGV[@]}"
+RSS_MAX=0
+rss "4 nanoclaw-shim run (v2 argv)" -- "$BIN/docker" "${RUN_ARGV[@]}"
+rss "5 nanoclaw-shim ps (passthrough)" -- "$BIN/docker" "${PS_ARGV[@]}"
+if [[ " ${MAIN[*]} " == *" log "* ]]; then
+  rss "6 nanoclaw-shim run, decision log on" "NANOCLAW_SHIM_POLICY=$LOG_POLICY" -- "$BIN/docker" "${RUN_ARGV[@]}"
+fi
+if [ -n "$PROFILE_TEMPLATE" ]; then
+  last_p=${PROFILE_COUNTS##* }
+  rss "nanoclaw-shim run, $last_p profiles" "NANOCLAW_SHIM_POLICY=$WORK/profiles-$last_p.toml" -- "$BIN/docker" "${RUN_ARGV[@]}"
+fi
+if [ "$VARIANTS" = 1 ]; then
+  rss "4s nanoclaw-shim run, crt-static" -- "$BIN/static/docker" "${RUN_ARGV[@]}"
+fi
+RSS_CALLS=$RSS_MAX RSS_MAX=0
+eval "big=(\"\${ARGV_$LAST[@]}\")"
+rss "nanoclaw-shim run, $LAST tokens" -- "$BIN/docker" "${big[@]}"
+printf 'peak RSS of nanoclaw-shim, nanoclaw calls: %d KiB   target < 5120 KiB  %s\n' "$RSS_CALLS" \
+  "$([ "$RSS_CALLS" -lt 5120 ] && echo met || echo MISSED)"
+printf 'peak RSS of nanoclaw-shim, %s tokens: %d KiB   target < 5120 KiB  %s\n' "$LAST" "$RSS_MAX" \
+  "$([ "$RSS_MAX" -lt 5120 ] && echo met || echo MISSED)"
+
+echo
+echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (end)"
+echo "raw times: $RES/{main,scale,policy}/*.times (seconds)"
+[ "$QUICK" = 1 ] && echo "note: --quick runs too few iterations for the numbers to mean anything"
+exit 0
