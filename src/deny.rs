@@ -43,6 +43,12 @@ fn text(o: &Opt) -> String {
 /// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
 pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec<Violation> {
     let mut out = Vec::new();
+    let mut sensitive_set: Option<hostpath::Sensitive> = None;
+    let mut sensitive = |path: &[u8]| -> Option<&str> {
+        let set = sensitive_set
+            .get_or_insert_with(|| hostpath::Sensitive::new(&deny.sensitive_paths, host.home.as_deref()));
+        set.find(Path::new(std::ffi::OsStr::from_bytes(path)), host.cwd.as_deref())
+    };
     let mut v = |rule: &'static str, o: &Opt, reason: String| {
         out.push(Violation {
             rule,
@@ -138,7 +144,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                     || matches!(&m.kind, mounts::Kind::Other(t) if t == "glob")
                     || (o.flag.canonical() == "volume" && m.source.first() == Some(&b'/'));
                 if deny.sensitive_mounts && is_host_path && !m.source.is_empty() {
-                    if let Some(entry) = sensitive(&m.source, deny, host) {
+                    if let Some(entry) = sensitive(&m.source) {
                         v(
                             "deny.sensitive-mount",
                             o,
@@ -152,7 +158,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                 if let Some(image) = &run.image {
                     let path = image.as_bytes();
                     let path = path.strip_suffix(b":O").unwrap_or(path);
-                    if let Some(entry) = sensitive(path, deny, host) {
+                    if let Some(entry) = sensitive(path) {
                         v(
                             "deny.sensitive-mount",
                             o,
@@ -165,17 +171,6 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
         }
     }
     out
-}
-
-/// The sensitive-path entry a host path falls under, if any.
-fn sensitive<'a>(path: &[u8], deny: &'a Deny, host: &HostCtx) -> Option<&'a str> {
-    let src = Path::new(std::ffi::OsStr::from_bytes(path));
-    hostpath::sensitive(
-        src,
-        host.cwd.as_deref(),
-        host.home.as_deref(),
-        &deny.sensitive_paths,
-    )
 }
 
 /// Capability additions outside the allow-list, for the deny rule.

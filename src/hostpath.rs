@@ -5,7 +5,13 @@
 //! path, lies beneath one (except beneath `/`, which holds everything), or is a parent of one:
 //! binding `/run` exposes `/run/podman/podman.sock` just as surely as binding the socket.
 //! Entries may use `~/` (the caller's home) and `*` within one path component.
+//!
+//! Every `docker run` pays for this check, once per bind mount, so the list is expanded and its
+//! globs compiled once per invocation ([`Sensitive::new`]), and symlink resolution is memoised
+//! per parent directory: nanoclaw's mounts share a handful of parents.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 use crate::glob::Glob;
@@ -25,95 +31,163 @@ pub fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// The forms of a host path worth checking: as written (normalised) and with symlinks resolved.
-pub fn forms(source: &Path, cwd: Option<&Path>) -> Vec<PathBuf> {
-    let abs = if source.is_absolute() {
-        source.to_path_buf()
-    } else {
-        match cwd {
-            Some(c) => c.join(source),
-            None => return Vec::new(),
-        }
-    };
-    let mut out = vec![lexical(&abs)];
-    if let Ok(real) = std::fs::canonicalize(&abs) {
-        if !out.contains(&real) {
-            out.push(real);
-        }
-    } else if let Some(parent) = abs.parent().and_then(|p| std::fs::canonicalize(p).ok()) {
-        // The path may not exist yet, but its directory can still be a symlink to somewhere.
-        if let Some(name) = abs.file_name() {
-            let real = parent.join(name);
-            if !out.contains(&real) {
-                out.push(real);
-            }
-        }
-    }
-    out
-}
-
-fn components(p: &Path) -> Vec<String> {
+fn components(p: &Path) -> Vec<OsString> {
     p.components()
         .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            Component::Normal(n) => Some(n.to_os_string()),
             _ => None,
         })
         .collect()
 }
 
-/// Expands an entry into concrete forms: `~/` with `home`, and symlinks in its existing prefix.
-fn entry_forms(entry: &str, home: Option<&Path>) -> Vec<PathBuf> {
-    let path = match entry.strip_prefix("~/") {
-        Some(rest) => match home {
-            Some(h) => h.join(rest),
-            None => return Vec::new(),
-        },
-        None => PathBuf::from(entry),
-    };
-    let mut out = vec![lexical(&path)];
-    if !entry.contains('*') {
-        if let Some(real) = forms(&path, None).into_iter().nth(1) {
-            out.push(real);
+/// One component of a listed path: literal, or a glob such as `*`.
+enum Part {
+    Lit(OsString),
+    Pat(Glob),
+}
+
+impl Part {
+    fn matches(&self, s: &OsString) -> bool {
+        match self {
+            Part::Lit(l) => l == s,
+            Part::Pat(g) => g.matches(&s.to_string_lossy()),
         }
     }
-    out
 }
 
-/// Whether two component lists match where they overlap (entry components may be globs).
-fn overlap(source: &[String], entry: &[String]) -> bool {
-    source.iter().zip(entry).all(|(s, e)| {
-        if e.contains(['*', '?', '[']) {
-            Glob::new(e).is_ok_and(|g| g.matches(s))
-        } else {
-            s == e
+/// The sensitive-path list, expanded (`~/`, symlinks of existing entries) and compiled.
+pub struct Sensitive<'a> {
+    entries: Vec<(&'a str, Vec<Vec<Part>>)>,
+    /// Parent directory (lexical) → its resolved form, for this invocation.
+    parents: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl<'a> Sensitive<'a> {
+    pub fn new(entries: &'a [String], home: Option<&Path>) -> Sensitive<'a> {
+        let entries = entries
+            .iter()
+            .map(|entry| {
+                let path = match entry.strip_prefix("~/") {
+                    Some(rest) => home.map(|h| h.join(rest)),
+                    None => Some(PathBuf::from(entry)),
+                };
+                let mut forms = Vec::new();
+                if let Some(path) = path {
+                    let lex = lexical(&path);
+                    if !entry.contains('*') {
+                        if let Ok(real) = std::fs::canonicalize(&lex) {
+                            if real != lex {
+                                forms.push(real);
+                            }
+                        }
+                    }
+                    forms.insert(0, lex);
+                }
+                let compiled = forms
+                    .iter()
+                    .map(|f| {
+                        components(f)
+                            .into_iter()
+                            .map(|c| {
+                                let text = c.to_string_lossy();
+                                if text.contains(['*', '?', '[']) {
+                                    Glob::new(&text).map(Part::Pat).unwrap_or(Part::Lit(c))
+                                } else {
+                                    Part::Lit(c)
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (entry.as_str(), compiled)
+            })
+            .collect();
+        Sensitive {
+            entries,
+            parents: HashMap::new(),
         }
-    })
+    }
+
+    /// The forms of a host path worth checking: as written (normalised) and with symlinks
+    /// resolved (the parent through the memo, the leaf only when it is a symlink itself).
+    fn forms(&mut self, source: &Path, cwd: Option<&Path>) -> Vec<PathBuf> {
+        let abs = if source.is_absolute() {
+            source.to_path_buf()
+        } else {
+            match cwd {
+                Some(c) => c.join(source),
+                None => return Vec::new(),
+            }
+        };
+        let lex = lexical(&abs);
+        let mut out = vec![lex.clone()];
+        let real = match (lex.parent(), lex.file_name()) {
+            (Some(parent), Some(name)) => {
+                let parent_real = self.resolve_dir(parent);
+                let leaf_is_link = std::fs::symlink_metadata(&lex).is_ok_and(|m| m.file_type().is_symlink());
+                if leaf_is_link {
+                    std::fs::canonicalize(&lex).ok()
+                } else {
+                    parent_real.map(|p| p.join(name))
+                }
+            }
+            _ => None,
+        };
+        if let Some(real) = real {
+            if real != lex {
+                out.push(real);
+            }
+        }
+        out
+    }
+
+    /// A directory with symlinks resolved; when it does not exist (docker creates missing bind
+    /// sources), its nearest existing ancestor is resolved and the rest appended.
+    fn resolve_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.parents.get(dir) {
+            return known.clone();
+        }
+        let resolved = match std::fs::canonicalize(dir) {
+            Ok(real) => Some(real),
+            Err(_) => match (dir.parent(), dir.file_name()) {
+                (Some(up), Some(name)) => self.resolve_dir(up).map(|r| r.join(name)),
+                _ => None,
+            },
+        };
+        self.parents.insert(dir.to_path_buf(), resolved.clone());
+        resolved
+    }
+
+    /// The first listed entry that `source` equals, lies beneath, or contains.
+    pub fn find(&mut self, source: &Path, cwd: Option<&Path>) -> Option<&'a str> {
+        let sources: Vec<Vec<OsString>> = self.forms(source, cwd).iter().map(|p| components(p)).collect();
+        for (entry, forms) in &self.entries {
+            for e in forms {
+                for s in &sources {
+                    let hit = if e.is_empty() {
+                        s.is_empty() // `/` itself, not everything beneath it
+                    } else {
+                        // equal, beneath (s longer) or a parent (s shorter)
+                        s.iter().zip(e).all(|(s, p)| p.matches(s))
+                    };
+                    if hit {
+                        return Some(entry);
+                    }
+                }
+            }
+        }
+        None
+    }
 }
 
-/// The first listed entry that `source` equals, lies beneath, or contains.
+/// One-off form of [`Sensitive::find`].
 pub fn sensitive<'a>(
     source: &Path,
     cwd: Option<&Path>,
     home: Option<&Path>,
     entries: &'a [String],
 ) -> Option<&'a str> {
-    let sources: Vec<Vec<String>> = forms(source, cwd).iter().map(|p| components(p)).collect();
-    for entry in entries {
-        for e in entry_forms(entry, home) {
-            let e = components(&e);
-            for s in &sources {
-                let hit = if e.is_empty() {
-                    s.is_empty() // `/` itself, not everything beneath it
-                } else {
-                    overlap(s, &e) // equal, beneath (s longer) or a parent (s shorter)
-                };
-                if hit {
-                    return Some(entry);
-                }
-            }
-        }
-    }
-    None
+    Sensitive::new(entries, home).find(source, cwd)
 }
 
 #[cfg(test)]
@@ -164,6 +238,7 @@ mod tests {
         assert_eq!(hit("/tmp/onecli-proxy-ca.pem"), None);
         assert_eq!(hit("/srv/data"), None);
         assert_eq!(hit("/home/bob/.ssh"), None);
+        assert_eq!(hit("/etc-backup"), None);
     }
 
     #[test]
@@ -175,5 +250,14 @@ mod tests {
         assert_eq!(sensitive(&link, None, None, &l), Some("/etc"));
         assert_eq!(sensitive(&link.join("passwd"), None, None, &l), Some("/etc"));
         assert_eq!(sensitive(&link.join("not-yet"), None, None, &l), Some("/etc"));
+        assert_eq!(
+            sensitive(&link.join("new/dir/file"), None, None, &l),
+            Some("/etc")
+        );
+        // A set reused across mounts gives the same answers (the parent memo is per set).
+        let mut set = Sensitive::new(&l, None);
+        assert_eq!(set.find(&link.join("passwd"), None), Some("/etc"));
+        assert_eq!(set.find(&link.join("hosts"), None), Some("/etc"));
+        assert_eq!(set.find(&d.path().join("plain"), None), None);
     }
 }
