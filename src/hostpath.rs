@@ -62,54 +62,62 @@ pub struct Sensitive<'a> {
     parents: HashMap<PathBuf, Option<PathBuf>>,
 }
 
+fn compile(path: &Path) -> Vec<Part> {
+    components(path)
+        .into_iter()
+        .map(|c| {
+            let text = c.to_string_lossy();
+            if text.contains(['*', '?', '[']) {
+                Glob::new(&text).map(Part::Pat).unwrap_or(Part::Lit(c))
+            } else {
+                Part::Lit(c)
+            }
+        })
+        .collect()
+}
+
 impl<'a> Sensitive<'a> {
     pub fn new(entries: &'a [String], home: Option<&Path>) -> Sensitive<'a> {
-        let entries = entries
-            .iter()
-            .map(|entry| {
-                let path = match entry.strip_prefix("~/") {
-                    Some(rest) => home.map(|h| h.join(rest)),
-                    None => Some(PathBuf::from(entry)),
-                };
-                let mut forms = Vec::new();
-                if let Some(path) = path {
-                    let lex = lexical(&path);
-                    if !entry.contains('*') {
-                        if let Ok(real) = std::fs::canonicalize(&lex) {
-                            if real != lex {
-                                forms.push(real);
-                            }
-                        }
-                    }
-                    forms.insert(0, lex);
-                }
-                let compiled = forms
-                    .iter()
-                    .map(|f| {
-                        components(f)
-                            .into_iter()
-                            .map(|c| {
-                                let text = c.to_string_lossy();
-                                if text.contains(['*', '?', '[']) {
-                                    Glob::new(&text).map(Part::Pat).unwrap_or(Part::Lit(c))
-                                } else {
-                                    Part::Lit(c)
-                                }
-                            })
-                            .collect()
-                    })
-                    .collect();
-                (entry.as_str(), compiled)
-            })
-            .collect();
-        Sensitive {
-            entries,
+        let mut set = Sensitive {
+            entries: Vec::with_capacity(entries.len()),
             parents: HashMap::new(),
+        };
+        for entry in entries {
+            let path = match entry.strip_prefix("~/") {
+                Some(rest) => home.map(|h| h.join(rest)),
+                None => Some(PathBuf::from(entry)),
+            };
+            let mut forms = Vec::new();
+            if let Some(path) = path {
+                let lex = lexical(&path);
+                // `/var/run/docker.sock` is `/run/docker.sock` on most hosts: keep both forms.
+                let real = if entry.contains('*') {
+                    None
+                } else {
+                    set.resolve(&lex)
+                };
+                forms.push(lex.clone());
+                forms.extend(real.filter(|r| *r != lex));
+            }
+            let compiled = forms.iter().map(|f| compile(f)).collect();
+            set.entries.push((entry.as_str(), compiled));
+        }
+        set
+    }
+
+    /// A path with symlinks resolved: its parent through the memo, its last component only when
+    /// it is a symlink itself.
+    fn resolve(&mut self, lex: &Path) -> Option<PathBuf> {
+        let (parent, name) = (lex.parent()?, lex.file_name()?);
+        let leaf_is_link = std::fs::symlink_metadata(lex).is_ok_and(|m| m.file_type().is_symlink());
+        if leaf_is_link {
+            std::fs::canonicalize(lex).ok()
+        } else {
+            self.resolve_dir(parent).map(|p| p.join(name))
         }
     }
 
-    /// The forms of a host path worth checking: as written (normalised) and with symlinks
-    /// resolved (the parent through the memo, the leaf only when it is a symlink itself).
+    /// The forms of a host path worth checking: as written (normalised) and with symlinks resolved.
     fn forms(&mut self, source: &Path, cwd: Option<&Path>) -> Vec<PathBuf> {
         let abs = if source.is_absolute() {
             source.to_path_buf()
@@ -120,24 +128,9 @@ impl<'a> Sensitive<'a> {
             }
         };
         let lex = lexical(&abs);
-        let mut out = vec![lex.clone()];
-        let real = match (lex.parent(), lex.file_name()) {
-            (Some(parent), Some(name)) => {
-                let parent_real = self.resolve_dir(parent);
-                let leaf_is_link = std::fs::symlink_metadata(&lex).is_ok_and(|m| m.file_type().is_symlink());
-                if leaf_is_link {
-                    std::fs::canonicalize(&lex).ok()
-                } else {
-                    parent_real.map(|p| p.join(name))
-                }
-            }
-            _ => None,
-        };
-        if let Some(real) = real {
-            if real != lex {
-                out.push(real);
-            }
-        }
+        let real = self.resolve(&lex).filter(|r| *r != lex);
+        let mut out = vec![lex];
+        out.extend(real);
         out
     }
 

@@ -1,8 +1,22 @@
 //! Entry point: the file name of argv[0] picks the personality.
+//!
+//! The shim lives for about a millisecond before it execs the runtime, on every `docker` call
+//! nanoclaw makes, so it names the C `main` itself (`no_main`) and skips the Rust runtime's
+//! start-up work that such a process never uses: recording the main thread's stack guard (which
+//! parses `/proc/self/maps`) and ignoring SIGPIPE (which the runtime would then have to undo).
+//! The arguments still come from `std::env::args_os()`, which glibc hands std before `main`.
 
+#![no_main]
+
+use std::ffi::{c_char, c_int};
 use std::path::Path;
 
-fn main() {
+// SAFETY: `no_mangle` makes this the program's `main`, with the C signature glibc calls once at
+// start-up; nothing else in the program is named `main`, and the body is ordinary safe Rust that
+// never returns (it exits through `std::process::exit`, which flushes std's buffers).
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
     let code = if Path::new(&argv0).file_name().is_some_and(|n| n == "docker") {

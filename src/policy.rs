@@ -392,6 +392,8 @@ impl std::error::Error for PolicyError {}
 /// Parses and validates a policy; `file` names it in diagnostics. Warnings are returned with a
 /// loaded policy; any error means no policy.
 pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), PolicyError> {
+    let stripped = strip_comment_lines(text);
+    let text = stripped.as_deref().unwrap_or(text);
     let mut r = Reader {
         text,
         diags: Vec::new(),
@@ -422,6 +424,33 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
         });
     }
     Ok((policy, r.diags))
+}
+
+/// Empties lines that hold only a comment (keeping the newline), so the TOML parser skips them
+/// cheaply; every other line keeps its bytes, so line and column numbers do not move. `None` when
+/// there is nothing to strip, or when the file has multi-line strings (where a line starting with
+/// `#` is content, not a comment).
+fn strip_comment_lines(text: &str) -> Option<String> {
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return None;
+    }
+    let is_comment = |l: &str| l.trim_start().starts_with('#');
+    if !text.lines().any(is_comment) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if is_comment(line) {
+            if line.ends_with("\r\n") {
+                out.push_str("\r\n");
+            } else if line.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    Some(out)
 }
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -1281,6 +1310,10 @@ fn read(path: &Path) -> Result<String, PolicyError> {
 /// Locates, reads and parses the policy in force.
 pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
     let (origin, text) = locate(env)?;
+    if origin == Origin::Embedded {
+        // The compiled-in default is `Policy::default()` (a unit test holds them equal).
+        return Ok((origin, Policy::default()));
+    }
     let (policy, _warnings) = parse(&text, &origin.label())?;
     Ok((origin, policy))
 }
@@ -1468,6 +1501,18 @@ mod tests {
         let (p, warnings) = parse(DEFAULT_TOML, "default.toml").unwrap();
         assert_eq!(p, Policy::default());
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn comment_lines_do_not_move_positions() {
+        let text = "# a\n  # b\n[limits]\n# c\nmemory = \"x\" # d\n";
+        let e = parse(text, "p").unwrap_err();
+        assert_eq!(e.diagnostics[0].position, Some((5, 10)));
+        let (p, _) = parse("[hardening]\nread_only = false\n# x\n", "p").unwrap();
+        assert!(!p.rules.hardening.read_only);
+        // In a multi-line string, `#` lines are content.
+        let (p, _) = parse("[runtime]\nbinary = \"\"\"\n# not a comment\npodman\"\"\"\n", "p").unwrap();
+        assert!(p.runtime.binary.contains("# not a comment"));
     }
 
     #[test]

@@ -823,8 +823,21 @@ impl<'a> Rewriter<'a> {
                     });
                 }
             }
-            let period = period.filter(|&p| p > 0).unwrap_or(100_000) as u128;
-            let ceiling = (max.0 as u128 * period / 1_000_000_000).max(1000) as i64;
+            let period = period.filter(|&p| p > 0).unwrap_or(100_000);
+            // The kernel takes periods of 1ms to 1s and quotas of at least 1ms; outside that the
+            // runtime refuses, and a ceiling could not be expressed.
+            if !(1000..=1_000_000).contains(&period) {
+                return Err(bad_value("cpu-period", period.to_string().as_bytes()));
+            }
+            let ceiling = (max.0 as u128 * period as u128 / 1_000_000_000) as i64;
+            if ceiling < 1000 {
+                return Err(Refusal {
+                    rule: "parse.bad-value",
+                    message: format!(
+                        "a ceiling of {max} CPUs cannot be expressed with --cpu-period={period}"
+                    ),
+                });
+            }
             match quota {
                 Some(q) if q > 0 && q <= ceiling => {
                     self.note(
@@ -1308,6 +1321,19 @@ mod tests {
             refused(&["run", "--security-opt", "no-new-privileges=yes", "img"]).rule,
             "parse.bad-value"
         );
+    }
+
+    #[test]
+    fn cpu_periods_outside_the_kernels_range_are_refused() {
+        // A tiny period would turn a minimum quota into many CPUs (found by proptest).
+        for words in [
+            &["run", "--cpu-period", "6", "--cpu-quota", "1000", "img"][..],
+            &["run", "--cpu-period=2000000", "img"],
+        ] {
+            assert_eq!(refused(words).rule, "parse.bad-value", "{words:?}");
+        }
+        let o = out(&["run", "--cpu-period=1000", "img"]);
+        assert!(o.contains(&"--cpu-quota=2000".to_string()), "{o:?}");
     }
 
     #[test]

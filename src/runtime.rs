@@ -120,11 +120,15 @@ pub fn check_reentry() -> Result<(), RuntimeError> {
 
 /// Replaces this process with the runtime. Returns only on failure.
 pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString]) -> RuntimeError {
-    let err = std::process::Command::new(runtime)
-        .arg0(argv0)
-        .args(args)
-        .env(REENTRY_ENV, std::process::id().to_string())
-        .exec();
+    // Marking our own environment (rather than `Command::env`) lets the exec hand the process's
+    // environment over as it is, instead of copying every variable into a new block first.
+    // SAFETY: the shim is single-threaded (it never spawns a thread, and the version probe's
+    // child has already exited), so nothing reads the environment while it changes.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var(REENTRY_ENV, std::process::id().to_string());
+    }
+    let err = std::process::Command::new(runtime).arg0(argv0).args(args).exec();
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
 }
 
