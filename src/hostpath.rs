@@ -58,8 +58,67 @@ impl Part {
 /// The sensitive-path list, expanded (`~/`, symlinks of existing entries) and compiled.
 pub struct Sensitive<'a> {
     entries: Vec<(&'a str, Vec<Vec<Part>>)>,
-    /// Parent directory (lexical) → its resolved form, for this invocation.
-    parents: HashMap<PathBuf, Option<PathBuf>>,
+    resolver: Resolver,
+}
+
+/// `realpath(3)` with a memo shared by every path of one invocation: one `lstat` per distinct
+/// path prefix, a `readlink` only for symlinks. A path that does not exist (docker creates
+/// missing bind sources) is resolved up to its last existing component, the rest appended.
+#[derive(Default)]
+struct Resolver {
+    /// Resolved directory + name → what it resolves to (`None`: does not exist).
+    memo: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Resolver {
+    fn realpath(&mut self, raw: &Path, depth: u32) -> Option<PathBuf> {
+        if depth > 40 {
+            return None; // a symlink loop: the kernel gives ELOOP, the mount fails
+        }
+        let mut cur = PathBuf::from("/");
+        let mut missing = false;
+        for c in raw.components() {
+            match c {
+                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+                Component::ParentDir => {
+                    cur.pop();
+                }
+                Component::Normal(name) if missing => cur.push(name),
+                Component::Normal(name) => match self.step(&cur, name, depth)? {
+                    Some(next) => cur = next,
+                    None => {
+                        missing = true;
+                        cur.push(name);
+                    }
+                },
+            }
+        }
+        Some(cur)
+    }
+
+    /// One component: `Some(Some(resolved))`, `Some(None)` when it does not exist, `None` on a
+    /// symlink loop.
+    fn step(&mut self, dir: &Path, name: &std::ffi::OsStr, depth: u32) -> Option<Option<PathBuf>> {
+        let candidate = dir.join(name);
+        if let Some(known) = self.memo.get(&candidate) {
+            return Some(known.clone());
+        }
+        let resolved = match std::fs::symlink_metadata(&candidate) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&candidate).ok()?;
+                let start = if target.is_absolute() {
+                    target
+                } else {
+                    dir.join(target)
+                };
+                Some(self.realpath(&start, depth + 1)?)
+            }
+            Ok(_) => Some(candidate.clone()),
+            Err(_) => None,
+        };
+        self.memo.insert(candidate, resolved.clone());
+        Some(resolved)
+    }
 }
 
 fn compile(path: &Path) -> Vec<Part> {
@@ -80,7 +139,7 @@ impl<'a> Sensitive<'a> {
     pub fn new(entries: &'a [String], home: Option<&Path>) -> Sensitive<'a> {
         let mut set = Sensitive {
             entries: Vec::with_capacity(entries.len()),
-            parents: HashMap::new(),
+            resolver: Resolver::default(),
         };
         for entry in entries {
             let path = match entry.strip_prefix("~/") {
@@ -94,10 +153,10 @@ impl<'a> Sensitive<'a> {
                 let real = if entry.contains('*') {
                     None
                 } else {
-                    set.resolve(&lex)
+                    set.resolver.realpath(&path, 0)
                 };
-                forms.push(lex.clone());
                 forms.extend(real.filter(|r| *r != lex));
+                forms.insert(0, lex);
             }
             let compiled = forms.iter().map(|f| compile(f)).collect();
             set.entries.push((entry.as_str(), compiled));
@@ -105,19 +164,8 @@ impl<'a> Sensitive<'a> {
         set
     }
 
-    /// A path with symlinks resolved: its parent through the memo, its last component only when
-    /// it is a symlink itself.
-    fn resolve(&mut self, lex: &Path) -> Option<PathBuf> {
-        let (parent, name) = (lex.parent()?, lex.file_name()?);
-        let leaf_is_link = std::fs::symlink_metadata(lex).is_ok_and(|m| m.file_type().is_symlink());
-        if leaf_is_link {
-            std::fs::canonicalize(lex).ok()
-        } else {
-            self.resolve_dir(parent).map(|p| p.join(name))
-        }
-    }
-
-    /// The forms of a host path worth checking: as written (normalised) and with symlinks resolved.
+    /// The forms of a host path worth checking: as written (normalised) and as the kernel
+    /// resolves it (symlinks followed before `..`).
     fn forms(&mut self, source: &Path, cwd: Option<&Path>) -> Vec<PathBuf> {
         let abs = if source.is_absolute() {
             source.to_path_buf()
@@ -128,27 +176,10 @@ impl<'a> Sensitive<'a> {
             }
         };
         let lex = lexical(&abs);
-        let real = self.resolve(&lex).filter(|r| *r != lex);
+        let real = self.resolver.realpath(&abs, 0).filter(|r| *r != lex);
         let mut out = vec![lex];
         out.extend(real);
         out
-    }
-
-    /// A directory with symlinks resolved; when it does not exist (docker creates missing bind
-    /// sources), its nearest existing ancestor is resolved and the rest appended.
-    fn resolve_dir(&mut self, dir: &Path) -> Option<PathBuf> {
-        if let Some(known) = self.parents.get(dir) {
-            return known.clone();
-        }
-        let resolved = match std::fs::canonicalize(dir) {
-            Ok(real) => Some(real),
-            Err(_) => match (dir.parent(), dir.file_name()) {
-                (Some(up), Some(name)) => self.resolve_dir(up).map(|r| r.join(name)),
-                _ => None,
-            },
-        };
-        self.parents.insert(dir.to_path_buf(), resolved.clone());
-        resolved
     }
 
     /// The first listed entry that `source` equals, lies beneath, or contains.
@@ -247,6 +278,16 @@ mod tests {
             sensitive(&link.join("new/dir/file"), None, None, &l),
             Some("/etc")
         );
+        // `..` after a symlink climbs from the link's target, as the kernel does it.
+        let deep = d.path().join("deep");
+        std::os::unix::fs::symlink("/etc/ssl/certs", &deep).unwrap();
+        assert_eq!(sensitive(&deep.join("../.."), None, None, &l), Some("/etc"));
+        let up = d.path().join("up");
+        std::os::unix::fs::symlink("/usr/share", &up).unwrap();
+        assert_eq!(sensitive(&up.join("../../etc"), None, None, &l), Some("/etc"));
+        // A loop resolves to nothing rather than hanging.
+        std::os::unix::fs::symlink(d.path().join("loop"), d.path().join("loop")).unwrap();
+        assert_eq!(sensitive(&d.path().join("loop/x"), None, None, &l), None);
         // A set reused across mounts gives the same answers (the parent memo is per set).
         let mut set = Sensitive::new(&l, None);
         assert_eq!(set.find(&link.join("passwd"), None), Some("/etc"));

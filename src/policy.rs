@@ -431,26 +431,34 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
 /// there is nothing to strip, or when the file has multi-line strings (where a line starting with
 /// `#` is content, not a comment).
 fn strip_comment_lines(text: &str) -> Option<String> {
-    if text.contains("\"\"\"") || text.contains("'''") {
-        return None;
-    }
-    let is_comment = |l: &str| l.trim_start().starts_with('#');
-    if !text.lines().any(is_comment) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        if is_comment(line) {
-            if line.ends_with("\r\n") {
-                out.push_str("\r\n");
-            } else if line.ends_with('\n') {
-                out.push('\n');
-            }
-        } else {
-            out.push_str(line);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut stripped = false;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| start + p + 1);
+        let line = &bytes[start..end];
+        if line.windows(3).any(|w| w == b"\"\"\"" || w == b"'''") {
+            return None;
         }
+        let first = line.iter().position(|b| !matches!(b, b' ' | b'\t'));
+        if first.is_some_and(|i| line[i] == b'#') {
+            stripped = true;
+            let eol = line
+                .iter()
+                .rposition(|b| !matches!(b, b'\r' | b'\n'))
+                .map_or(0, |i| i + 1);
+            out.extend_from_slice(&line[eol..]);
+        } else {
+            out.extend_from_slice(line);
+        }
+        start = end;
     }
-    Some(out)
+    // Only whole lines of ASCII whitespace and comments were dropped: still valid UTF-8.
+    stripped.then(|| String::from_utf8(out).expect("UTF-8 in, whole lines out"))
 }
 
 type Value<'i> = Spanned<DeValue<'i>>;

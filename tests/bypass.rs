@@ -30,6 +30,8 @@ fn host() -> Host {
     }
     let link_to_etc = dir.path().join("innocent");
     std::os::unix::fs::symlink("/etc", &link_to_etc).unwrap();
+    // `{link}/../../etc` climbs from the link's target (/usr/share), not from its directory.
+    std::os::unix::fs::symlink("/usr/share", dir.path().join("up")).unwrap();
     Host {
         _dir: dir,
         home,
