@@ -16,12 +16,13 @@
 # order rotated per round, so load from other processes lands on all cases alike; compare the
 # ratios of one run, not absolute times across runs or machines.
 #
-# Usage: benches/run.sh [--quick] [--rounds N] [--runs N] [--variants] [--no-build]
+# Usage: benches/run.sh [--quick] [--rounds N] [--runs N] [--variants|--no-variants] [--no-build]
 #   --quick     a few runs per case: checks the harness works (numbers are meaningless)
 #   --rounds N  rounds per case (default 10)
 #   --runs N    runs per case per round (default 120; rounds x runs >= 1000 for the headline)
 #   --variants  also build and measure the shim and the exec floor linked statically
-#               (-C target-feature=+crt-static), the change docs/PERFORMANCE.md recommends
+#               (-C target-feature=+crt-static), as install.sh builds the shim (on by default
+#               except with --quick; --no-variants turns it off)
 #   --no-build  use the binaries of an earlier run as they are
 # Needs: cargo, gcc, hyperfine, jq (Debian: apt-get install hyperfine jq gcc).
 # Exit status: 0 when every case ran (targets missed are reported, not failed), 1 when a case
@@ -43,17 +44,18 @@ SCALE_ROUNDS=5 SCALE_RUNS=40
 RSS_RUNS=20
 SIZES="10 100 1000 10000"
 PROFILE_COUNTS="1 10 100"
-QUICK=0 VARIANTS=0 BUILD=1
+QUICK=0 VARIANTS=1 BUILD=1
 ARGS_GIVEN="$*"
 
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 2; }
 need_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive integer"; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) QUICK=1 ROUNDS=1 RUNS=5 WARMUP=1 SCALE_ROUNDS=1 SCALE_RUNS=3 RSS_RUNS=2 ;;
+    --quick) QUICK=1 VARIANTS=0 ROUNDS=1 RUNS=5 WARMUP=1 SCALE_ROUNDS=1 SCALE_RUNS=3 RSS_RUNS=2 ;;
     --rounds) need_int "$1" "${2:-}"; ROUNDS=$2; shift ;;
     --runs) need_int "$1" "${2:-}"; RUNS=$2; shift ;;
     --variants) VARIANTS=1 ;;
+    --no-variants) VARIANTS=0 ;;
     --no-build) BUILD=0 ;;
     -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;

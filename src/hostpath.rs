@@ -1,64 +1,37 @@
 //! Is a bind-mount source one of the host's sensitive paths?
 //!
-//! Compared after resolving `..` and, when the path exists, symlinks, so `/tmp/link-to-etc` and
-//! `/var/run/../run` are seen for what they are. A source is sensitive when it equals a listed
-//! path, lies beneath one (except beneath `/`, which holds everything), or is a parent of one:
-//! binding `/run` exposes `/run/podman/podman.sock` just as surely as binding the socket.
-//! Entries may use `~/` (the caller's home) and `*` within one path component.
+//! Compared as written (with `..` removed lexically) and as the kernel resolves it (symlinks
+//! followed, then `..`), so `/tmp/link-to-etc` and `/srv/../etc` are seen for what they are. A
+//! source is sensitive when it equals a listed path, lies beneath one (except beneath `/`, which
+//! holds everything), or is a parent of one: binding `/run` exposes `/run/podman/podman.sock`
+//! just as surely as binding the socket. Entries may use `~/` (the caller's home) and `*` within
+//! one path component.
 //!
-//! Every `docker run` pays for this check, once per bind mount, so the list is expanded and its
-//! globs compiled once per invocation ([`Sensitive::new`]), and symlink resolution is memoised
-//! per parent directory: nanoclaw's mounts share a handful of parents.
+//! Every `docker run` pays for this check, once per bind mount, so the work is done on bytes,
+//! the list is expanded and its globs compiled once per invocation ([`Sensitive::new`]), and
+//! symlink resolution is memoised per path prefix: nanoclaw's mounts share a handful of parents,
+//! so each distinct prefix costs one `lstat`.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
-use std::path::{Component, Path, PathBuf};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use crate::glob::Glob;
 
-/// Lexically normalises an absolute path: `.`, `..` and repeated `/` resolved.
-pub fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::from("/");
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
+/// The components of an absolute path with `.`, `..` and repeated `/` resolved lexically.
+fn lexical(path: &[u8]) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = Vec::new();
+    for part in path.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
                 out.pop();
             }
-            Component::Normal(n) => out.push(n),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+            name => out.push(name),
         }
     }
     out
-}
-
-fn components(p: &Path) -> Vec<OsString> {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// One component of a listed path: literal, or a glob such as `*`.
-enum Part {
-    Lit(OsString),
-    Pat(Glob),
-}
-
-impl Part {
-    fn matches(&self, s: &OsString) -> bool {
-        match self {
-            Part::Lit(l) => l == s,
-            Part::Pat(g) => g.matches(&s.to_string_lossy()),
-        }
-    }
-}
-
-/// The sensitive-path list, expanded (`~/`, symlinks of existing entries) and compiled.
-pub struct Sensitive<'a> {
-    entries: Vec<(&'a str, Vec<Vec<Part>>)>,
-    resolver: Resolver,
 }
 
 /// `realpath(3)` with a memo shared by every path of one invocation: one `lstat` per distinct
@@ -66,73 +39,107 @@ pub struct Sensitive<'a> {
 /// missing bind sources) is resolved up to its last existing component, the rest appended.
 #[derive(Default)]
 struct Resolver {
-    /// Resolved directory + name → what it resolves to (`None`: does not exist).
-    memo: HashMap<PathBuf, Option<PathBuf>>,
+    /// A resolved directory joined with a name → what it resolves to (`None`: does not exist).
+    memo: HashMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 impl Resolver {
-    fn realpath(&mut self, raw: &Path, depth: u32) -> Option<PathBuf> {
+    /// The resolved form of an absolute path, `None` on a symlink loop.
+    fn realpath(&mut self, raw: &[u8], depth: u32) -> Option<Vec<u8>> {
         if depth > 40 {
-            return None; // a symlink loop: the kernel gives ELOOP, the mount fails
+            return None; // a symlink loop: the kernel gives ELOOP and the mount fails
         }
-        let mut cur = PathBuf::from("/");
+        let mut cur: Vec<u8> = Vec::with_capacity(raw.len() + 16);
         let mut missing = false;
-        for c in raw.components() {
-            match c {
-                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-                Component::ParentDir => {
-                    cur.pop();
+        for part in raw.split(|&b| b == b'/') {
+            match part {
+                b"" | b"." => {}
+                b".." => {
+                    let cut = cur.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                    cur.truncate(cut);
                 }
-                Component::Normal(name) if missing => cur.push(name),
-                Component::Normal(name) => match self.step(&cur, name, depth)? {
-                    Some(next) => cur = next,
-                    None => {
-                        missing = true;
-                        cur.push(name);
+                name => {
+                    let at = cur.len();
+                    cur.push(b'/');
+                    cur.extend_from_slice(name);
+                    if missing {
+                        continue;
                     }
-                },
+                    match self.step(&cur, at, depth)? {
+                        Some(resolved) => cur = resolved,
+                        None => missing = true,
+                    }
+                }
             }
+        }
+        if cur.is_empty() {
+            cur.push(b'/');
         }
         Some(cur)
     }
 
-    /// One component: `Some(Some(resolved))`, `Some(None)` when it does not exist, `None` on a
-    /// symlink loop.
-    fn step(&mut self, dir: &Path, name: &std::ffi::OsStr, depth: u32) -> Option<Option<PathBuf>> {
-        let candidate = dir.join(name);
-        if let Some(known) = self.memo.get(&candidate) {
+    /// Resolves the last component of `candidate` (its directory, `candidate[..dir_len]`, is
+    /// resolved already): `Some(Some(path))`, `Some(None)` when it does not exist, `None` on a
+    /// loop.
+    fn step(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Option<Vec<u8>>> {
+        if let Some(known) = self.memo.get(candidate) {
             return Some(known.clone());
         }
-        let resolved = match std::fs::symlink_metadata(&candidate) {
+        let path = Path::new(OsStr::from_bytes(candidate));
+        let resolved = match std::fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(&candidate).ok()?;
-                let start = if target.is_absolute() {
-                    target
+                let target = std::fs::read_link(path).ok()?;
+                let target = target.as_os_str().as_bytes();
+                let start = if target.first() == Some(&b'/') {
+                    target.to_vec()
                 } else {
-                    dir.join(target)
+                    let mut s = candidate[..dir_len].to_vec();
+                    s.push(b'/');
+                    s.extend_from_slice(target);
+                    s
                 };
                 Some(self.realpath(&start, depth + 1)?)
             }
-            Ok(_) => Some(candidate.clone()),
+            Ok(_) => Some(candidate.to_vec()),
             Err(_) => None,
         };
-        self.memo.insert(candidate, resolved.clone());
+        self.memo.insert(candidate.to_vec(), resolved.clone());
         Some(resolved)
     }
 }
 
-fn compile(path: &Path) -> Vec<Part> {
-    components(path)
-        .into_iter()
+/// One component of a listed path: literal, or a glob such as `*`.
+enum Part {
+    Lit(Vec<u8>),
+    Pat(Glob),
+}
+
+impl Part {
+    fn matches(&self, s: &[u8]) -> bool {
+        match self {
+            Part::Lit(l) => l == s,
+            Part::Pat(g) => g.matches(&String::from_utf8_lossy(s)),
+        }
+    }
+}
+
+fn compile(parts: &[&[u8]]) -> Vec<Part> {
+    parts
+        .iter()
         .map(|c| {
-            let text = c.to_string_lossy();
-            if text.contains(['*', '?', '[']) {
-                Glob::new(&text).map(Part::Pat).unwrap_or(Part::Lit(c))
-            } else {
-                Part::Lit(c)
+            let text = String::from_utf8_lossy(c);
+            match text.contains(['*', '?', '[']).then(|| Glob::new(&text)) {
+                Some(Ok(g)) => Part::Pat(g),
+                _ => Part::Lit(c.to_vec()),
             }
         })
         .collect()
+}
+
+/// The sensitive-path list, expanded (`~/`, symlinks of existing entries) and compiled.
+pub struct Sensitive<'a> {
+    entries: Vec<(&'a str, Vec<Vec<Part>>)>,
+    resolver: Resolver,
 }
 
 impl<'a> Sensitive<'a> {
@@ -142,49 +149,49 @@ impl<'a> Sensitive<'a> {
             resolver: Resolver::default(),
         };
         for entry in entries {
-            let path = match entry.strip_prefix("~/") {
-                Some(rest) => home.map(|h| h.join(rest)),
-                None => Some(PathBuf::from(entry)),
+            let path: Option<Vec<u8>> = match entry.strip_prefix("~/") {
+                Some(rest) => home.map(|h| {
+                    let mut p = h.as_os_str().as_bytes().to_vec();
+                    p.push(b'/');
+                    p.extend_from_slice(rest.as_bytes());
+                    p
+                }),
+                None => Some(entry.as_bytes().to_vec()),
             };
             let mut forms = Vec::new();
             if let Some(path) = path {
                 let lex = lexical(&path);
+                forms.push(compile(&lex));
                 // `/var/run/docker.sock` is `/run/docker.sock` on most hosts: keep both forms.
-                let real = if entry.contains('*') {
-                    None
-                } else {
-                    set.resolver.realpath(&path, 0)
-                };
-                forms.extend(real.filter(|r| *r != lex));
-                forms.insert(0, lex);
+                if !entry.contains('*') {
+                    if let Some(real) = set.resolver.realpath(&path, 0) {
+                        let real = lexical(&real);
+                        if real != lex {
+                            forms.push(compile(&real));
+                        }
+                    }
+                }
             }
-            let compiled = forms.iter().map(|f| compile(f)).collect();
-            set.entries.push((entry.as_str(), compiled));
+            set.entries.push((entry.as_str(), forms));
         }
         set
     }
 
-    /// The forms of a host path worth checking: as written (normalised) and as the kernel
-    /// resolves it (symlinks followed before `..`).
-    fn forms(&mut self, source: &Path, cwd: Option<&Path>) -> Vec<PathBuf> {
-        let abs = if source.is_absolute() {
-            source.to_path_buf()
-        } else {
-            match cwd {
-                Some(c) => c.join(source),
-                None => return Vec::new(),
-            }
-        };
-        let lex = lexical(&abs);
-        let real = self.resolver.realpath(&abs, 0).filter(|r| *r != lex);
-        let mut out = vec![lex];
-        out.extend(real);
-        out
-    }
-
     /// The first listed entry that `source` equals, lies beneath, or contains.
     pub fn find(&mut self, source: &Path, cwd: Option<&Path>) -> Option<&'a str> {
-        let sources: Vec<Vec<OsString>> = self.forms(source, cwd).iter().map(|p| components(p)).collect();
+        let raw = source.as_os_str().as_bytes();
+        let abs: Vec<u8> = if raw.first() == Some(&b'/') {
+            raw.to_vec()
+        } else {
+            let mut a = cwd?.as_os_str().as_bytes().to_vec();
+            a.push(b'/');
+            a.extend_from_slice(raw);
+            a
+        };
+        let real = self.resolver.realpath(&abs, 0);
+        let lex = lexical(&abs);
+        let real_parts = real.as_deref().map(lexical).filter(|r| *r != lex);
+        let sources: Vec<&Vec<&[u8]>> = std::iter::once(&lex).chain(real_parts.as_ref()).collect();
         for (entry, forms) in &self.entries {
             for e in forms {
                 for s in &sources {
@@ -212,6 +219,12 @@ pub fn sensitive<'a>(
     entries: &'a [String],
 ) -> Option<&'a str> {
     Sensitive::new(entries, home).find(source, cwd)
+}
+
+/// The resolved form of a path (for tests and diagnostics).
+pub fn realpath(path: &Path) -> Option<std::path::PathBuf> {
+    let bytes = Resolver::default().realpath(path.as_os_str().as_bytes(), 0)?;
+    Some(std::path::PathBuf::from(OsStr::from_bytes(&bytes)))
 }
 
 #[cfg(test)]
@@ -266,6 +279,23 @@ mod tests {
     }
 
     #[test]
+    fn realpath_matches_the_kernel() {
+        let d = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/usr/share", d.path().join("up")).unwrap();
+        std::fs::create_dir(d.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real", d.path().join("rel")).unwrap();
+        for p in ["up", "up/..", "up/../..", "rel", "rel/.."] {
+            let path = d.path().join(p);
+            assert_eq!(realpath(&path), std::fs::canonicalize(&path).ok(), "{p}");
+        }
+        let missing = d.path().join("rel/a/b");
+        assert_eq!(
+            realpath(&missing),
+            Some(std::fs::canonicalize(d.path()).unwrap().join("real/a/b"))
+        );
+    }
+
+    #[test]
     fn symlinks_are_resolved() {
         let d = tempfile::tempdir().unwrap();
         let link = d.path().join("innocent");
@@ -288,7 +318,7 @@ mod tests {
         // A loop resolves to nothing rather than hanging.
         std::os::unix::fs::symlink(d.path().join("loop"), d.path().join("loop")).unwrap();
         assert_eq!(sensitive(&d.path().join("loop/x"), None, None, &l), None);
-        // A set reused across mounts gives the same answers (the parent memo is per set).
+        // A set reused across mounts gives the same answers (the memo is per set).
         let mut set = Sensitive::new(&l, None);
         assert_eq!(set.find(&link.join("passwd"), None), Some("/etc"));
         assert_eq!(set.find(&link.join("hosts"), None), Some("/etc"));

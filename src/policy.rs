@@ -436,14 +436,8 @@ fn strip_comment_lines(text: &str) -> Option<String> {
     let mut stripped = false;
     let mut start = 0;
     while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |p| start + p + 1);
+        let end = memchr_newline(&bytes[start..]).map_or(bytes.len(), |p| start + p + 1);
         let line = &bytes[start..end];
-        if line.windows(3).any(|w| w == b"\"\"\"" || w == b"'''") {
-            return None;
-        }
         let first = line.iter().position(|b| !matches!(b, b' ' | b'\t'));
         if first.is_some_and(|i| line[i] == b'#') {
             stripped = true;
@@ -453,12 +447,33 @@ fn strip_comment_lines(text: &str) -> Option<String> {
                 .map_or(0, |i| i + 1);
             out.extend_from_slice(&line[eol..]);
         } else {
+            // A multi-line string can only open on a line that is not a comment.
+            if line.windows(3).any(|w| w == b"\"\"\"" || w == b"'''") {
+                return None;
+            }
             out.extend_from_slice(line);
         }
         start = end;
     }
     // Only whole lines of ASCII whitespace and comments were dropped: still valid UTF-8.
     stripped.then(|| String::from_utf8(out).expect("UTF-8 in, whole lines out"))
+}
+
+/// The offset of the first `\n`, a word at a time.
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let x = word ^ NL;
+        if (x.wrapping_sub(LO) & !x & HI) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
 }
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -1509,6 +1524,21 @@ mod tests {
         let (p, warnings) = parse(DEFAULT_TOML, "default.toml").unwrap();
         assert_eq!(p, Policy::default());
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn newline_search() {
+        for text in [
+            "",
+            "a",
+            "\n",
+            "abcdefgh\n",
+            "abcdefghijklmnop",
+            "abcdefghijk\nlm",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\n",
+        ] {
+            assert_eq!(memchr_newline(text.as_bytes()), text.find('\n'), "{text:?}");
+        }
     }
 
     #[test]
