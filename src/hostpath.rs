@@ -136,6 +136,9 @@ fn compile(parts: &[&[u8]]) -> Vec<Part> {
         .collect()
 }
 
+/// What [`Sensitive::find`] names for a relative source when the working directory is unknown.
+pub const UNRESOLVABLE: &str = "(a relative path, and the working directory is unknown)";
+
 /// The sensitive-path list, expanded (`~/`, symlinks of existing entries) and compiled.
 pub struct Sensitive<'a> {
     entries: Vec<(&'a str, Vec<Vec<Part>>)>,
@@ -183,7 +186,9 @@ impl<'a> Sensitive<'a> {
         let abs: Vec<u8> = if raw.first() == Some(&b'/') {
             raw.to_vec()
         } else {
-            let mut a = cwd?.as_os_str().as_bytes().to_vec();
+            // Fail closed: a relative source that cannot be placed is treated as sensitive.
+            let Some(cwd) = cwd else { return Some(UNRESOLVABLE) };
+            let mut a = cwd.as_os_str().as_bytes().to_vec();
             a.push(b'/');
             a.extend_from_slice(raw);
             a
@@ -267,6 +272,8 @@ mod tests {
         assert_eq!(hit("/srv/../etc").as_deref(), Some("/etc"));
         assert_eq!(hit("//etc/").as_deref(), Some("/etc"));
         assert_eq!(hit("../../../../etc"), Some("/etc".into()));
+        let l = list();
+        assert_eq!(sensitive(Path::new("data"), None, None, &l), Some(UNRESOLVABLE));
     }
 
     #[test]
