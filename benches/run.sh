@@ -408,6 +408,12 @@ printf 'peak RSS of nanoclaw-shim, nanoclaw calls: %d KiB   target < 5120 KiB  %
   "$([ "$RSS_CALLS" -lt 5120 ] && echo met || echo MISSED)"
 printf 'peak RSS of nanoclaw-shim, %s tokens: %d KiB   target < 5120 KiB  %s\n' "$LAST" "$RSS_MAX" \
   "$([ "$RSS_MAX" -lt 5120 ] && echo met || echo MISSED)"
+if [ "$VARIANTS" = 1 ]; then
+  RSS_MAX=0
+  rss "4s nanoclaw-shim run, crt-static, $LAST tokens" -- "$BIN/static/docker" "${big[@]}"
+  printf 'peak RSS of the static shim (as install.sh builds it), %s tokens: %d KiB   target < 5120 KiB  %s\n' \
+    "$LAST" "$RSS_MAX" "$([ "$RSS_MAX" -lt 5120 ] && echo met || echo MISSED)"
+fi
 
 echo
 echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (end)"

@@ -261,16 +261,18 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         .iter()
         .map(|t| t.to_string_lossy().into_owned())
         .collect();
-    let mut plan = Plan::unchanged(command, Decision::Rewrite, policy.mode, argv);
+    // The argv is copied into the plan only where it runs unchanged (a rewrite renders its own).
+    let mut plan = Plan::unchanged(command, Decision::Rewrite, policy.mode, &[]);
     if !run.verb.starts_container() {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;
         let found = deny::check(&run, &policy.rules.deny, &policy.rules.limits, &target.host);
-        return settle(plan, found, None, None);
+        return settle(plan, argv, found, None, None);
     }
     if run.image.is_none() {
         // `run --help`: docker prints help and starts nothing.
         plan.decision = Decision::Passthrough;
+        plan.args = argv.to_vec();
         return plan;
     }
     let labels = labels(&run);
@@ -287,10 +289,12 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     plan.mode = profile.and_then(|p| p.mode).unwrap_or(policy.mode);
     if profile.is_some_and(|p| p.exempt) {
         plan.decision = Decision::Exempt;
+        plan.args = argv.to_vec();
         return plan;
     }
     if plan.mode == Mode::Off {
         plan.decision = Decision::Off;
+        plan.args = argv.to_vec();
         return plan;
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
@@ -304,12 +308,13 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     } else {
         None
     };
-    settle(plan, found, Some(rewritten), audit_args)
+    settle(plan, argv, found, Some(rewritten), audit_args)
 }
 
 /// Combines deny violations and the rewrite into the final plan for the mode in force.
 fn settle(
     mut plan: Plan,
+    argv: &[OsString],
     found: Vec<deny::Violation>,
     rewritten: Option<Result<Rewritten, Refusal>>,
     audit_args: Option<Vec<OsString>>,
@@ -337,9 +342,7 @@ fn settle(
     match plan.mode {
         Mode::Audit => {
             // The caller's argv runs; only compatibility fixes are applied.
-            if let Some(args) = audit_args {
-                plan.args = args;
-            }
+            plan.args = audit_args.unwrap_or_else(|| argv.to_vec());
             plan.decision = Decision::Audit;
             plan.refusal = refusal;
         }
@@ -349,11 +352,7 @@ fn settle(
                 plan.args.clear();
                 plan.refusal = Some(r);
             }
-            None => {
-                if let Some(args) = args {
-                    plan.args = args;
-                }
-            }
+            None => plan.args = args.unwrap_or_else(|| argv.to_vec()),
         },
     }
     plan

@@ -51,6 +51,7 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         let r = plan.refusal.expect("a refusal has a reason");
         return Err(format!("refused: {r}"));
     }
+    drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     Err(runtime::exec(&path, &binary, &plan.args).to_string())
 }
 
