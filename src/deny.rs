@@ -119,6 +119,11 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                 o,
                 "copies another container's mounts without checking them".into(),
             ),
+            "env-host" if deny.env_host && o.is_true() => v(
+                "deny.env-host",
+                o,
+                "copies the host's whole environment, credentials included, into the container".into(),
+            ),
             "use-api-socket" if deny.api_socket && o.is_true() => v(
                 "deny.api-socket",
                 o,

@@ -209,6 +209,8 @@ pub struct Deny {
     pub devices: bool,
     pub volumes_from: bool,
     pub api_socket: bool,
+    /// podman's `--env-host`: the host's whole environment (secrets included) in the container.
+    pub env_host: bool,
     pub shared_propagation: bool,
     pub sensitive_mounts: bool,
     /// The effective list: defaults plus `add_sensitive_paths` minus `remove_sensitive_paths`.
@@ -230,6 +232,7 @@ impl Default for Deny {
             devices: true,
             volumes_from: true,
             api_socket: true,
+            env_host: true,
             shared_propagation: true,
             sensitive_mounts: true,
             sensitive_paths: DEFAULT_SENSITIVE_PATHS.iter().map(|s| s.to_string()).collect(),
@@ -514,6 +517,7 @@ const DENY_KEYS: &[&str] = &[
     "devices",
     "volumes_from",
     "api_socket",
+    "env_host",
     "shared_propagation",
     "sensitive_mounts",
     "add_sensitive_paths",
@@ -1013,6 +1017,7 @@ impl<'t> Reader<'t> {
             ("devices", &mut d.devices),
             ("volumes_from", &mut d.volumes_from),
             ("api_socket", &mut d.api_socket),
+            ("env_host", &mut d.env_host),
             ("shared_propagation", &mut d.shared_propagation),
             ("sensitive_mounts", &mut d.sensitive_mounts),
             ("root_user", &mut d.root_user),
@@ -1452,7 +1457,7 @@ impl Policy {
         ));
         let d = &r.deny;
         s.push_str(&format!(
-            "\n[deny]\nprivileged = {}\nhost_namespaces = {}\ncontainer_namespaces = {}\nweak_security_options = {}\ncapabilities = {}\ndevices = {}\nvolumes_from = {}\napi_socket = {}\nshared_propagation = {}\nsensitive_mounts = {}\nroot_user = {}\nexec_privileged = {}\nexec_root = {}\nupdate_above_limits = {}\n",
+            "\n[deny]\nprivileged = {}\nhost_namespaces = {}\ncontainer_namespaces = {}\nweak_security_options = {}\ncapabilities = {}\ndevices = {}\nvolumes_from = {}\napi_socket = {}\nenv_host = {}\nshared_propagation = {}\nsensitive_mounts = {}\nroot_user = {}\nexec_privileged = {}\nexec_root = {}\nupdate_above_limits = {}\n",
             d.privileged,
             d.host_namespaces,
             d.container_namespaces,
@@ -1461,6 +1466,7 @@ impl Policy {
             d.devices,
             d.volumes_from,
             d.api_socket,
+            d.env_host,
             d.shared_propagation,
             d.sensitive_mounts,
             d.root_user,

@@ -67,6 +67,10 @@ pub const RULES: &[Rule] = &[
     r("deny.volumes-from", "refuses --volumes-from"),
     r("deny.api-socket", "refuses --use-api-socket"),
     r(
+        "deny.env-host",
+        "refuses podman's --env-host (the host's environment in the container)",
+    ),
+    r(
         "deny.mount-propagation",
         "refuses shared/rshared bind propagation",
     ),

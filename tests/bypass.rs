@@ -178,6 +178,8 @@ const REFUSED: &[(&[&str], &str)] = &[
     (&["run", "--device-cgroup-rule", "c 1:3 mr", "img"], "deny.device"),
     (&["run", "--volumes-from", "other", "img"], "deny.volumes-from"),
     (&["run", "--use-api-socket", "img"], "deny.api-socket"),
+    (&["run", "--env-host", "img"], "deny.env-host"),
+    (&["run", "--env-host=true", "-e", "A=b", "img"], "deny.env-host"),
     (
         &["run", "-v", "/data:/data:shared", "img"],
         "deny.mount-propagation",
@@ -463,6 +465,7 @@ fn every_rule_can_be_switched_off() {
     d.devices = false;
     d.volumes_from = false;
     d.api_socket = false;
+    d.env_host = false;
     d.shared_propagation = false;
     d.sensitive_mounts = false;
     d.exec_privileged = false;
