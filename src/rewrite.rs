@@ -1,8 +1,11 @@
 //! The pure core: from a docker argv and a policy to the argv the runtime receives.
 //!
-//! [`plan`] parses, then, for `run` / `create`, applies each hardening rule and records every
-//! change with a stable rule id and a reason. The shim execs exactly `Plan::args`; `explain`
-//! prints the same `Plan`, so a preview can never disagree with what runs.
+//! [`plan`] parses; for `run` / `create` it picks the profile, collects deny-rule violations
+//! ([`crate::deny`]), applies the podman compatibility fixes, the hardening and the ceilings, and
+//! settles the outcome by mode (enforce refuses or rewrites; audit runs the caller's argv and
+//! records). `exec` / `update` are only checked; everything else passes through. Every change
+//! carries a stable rule id and a reason. The shim execs exactly `Plan::args`; `explain` prints
+//! the same `Plan`, so a preview can never disagree with what runs.
 //!
 //! The semantics, rule by rule:
 //! - hardening that is absent is added after the caller's options, before the image;
