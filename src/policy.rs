@@ -1338,8 +1338,10 @@ fn read(path: &Path) -> Result<String, PolicyError> {
 /// Locates, reads and parses the policy in force.
 pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
     let (origin, text) = locate(env)?;
-    if origin == Origin::Embedded {
-        // The compiled-in default is `Policy::default()` (a unit test holds them equal).
+    if origin == Origin::Embedded || text == DEFAULT_TOML {
+        // The compiled-in default, or a file that is a verbatim copy of it (what `install.sh`
+        // and `policy init` write), is `Policy::default()`: a unit test holds them equal, so
+        // the common case skips the parse.
         return Ok((origin, Policy::default()));
     }
     let (policy, _warnings) = parse(&text, &origin.label())?;
