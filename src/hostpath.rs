@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -34,13 +35,44 @@ fn lexical(path: &[u8]) -> Vec<&[u8]> {
     out
 }
 
+/// FNV-1a: the memo's keys are a few dozen short paths from one argv, where SipHash's set-up
+/// cost dominates; flooding resistance is not needed for a table that lives a millisecond.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// `realpath(3)` with a memo shared by every path of one invocation: one `lstat` per distinct
 /// path prefix, a `readlink` only for symlinks. A path that does not exist (docker creates
 /// missing bind sources) is resolved up to its last existing component, the rest appended.
-#[derive(Default)]
 struct Resolver {
     /// A resolved directory joined with a name → what it resolves to (`None`: does not exist).
-    memo: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    memo: HashMap<Vec<u8>, Option<Vec<u8>>, BuildHasherDefault<Fnv>>,
+}
+
+impl Default for Resolver {
+    fn default() -> Self {
+        Resolver {
+            memo: HashMap::with_capacity_and_hasher(64, BuildHasherDefault::default()),
+        }
+    }
 }
 
 impl Resolver {
