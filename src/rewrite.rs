@@ -125,7 +125,9 @@ impl Action {
     }
 }
 
-/// One change with its rule id and reason. `token` is display text, secrets redacted.
+/// One change with its rule id and reason. `token` is the option as text, *not* redacted (the
+/// shim builds these on every call and rarely shows them): display it through
+/// [`crate::redact::display`], as `explain` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub rule: &'static str,
@@ -449,6 +451,11 @@ fn token(flag: &Flag, value: &OptValue) -> OsString {
     OsString::from_vec(t)
 }
 
+/// An option as text (`--long=value`), unredacted: for [`Change::token`].
+fn raw(flag: &Flag, value: &OptValue) -> String {
+    String::from_utf8_lossy(token(flag, value).as_bytes()).into_owned()
+}
+
 /// An option as display text (`--long=value`), secrets redacted.
 pub(crate) fn shown(flag: &Flag, value: &OptValue) -> String {
     redact::display(&token(flag, value))
@@ -489,14 +496,14 @@ impl<'a> Rewriter<'a> {
 
     fn drop_opt(&mut self, i: usize, rule: &'static str, reason: impl Into<String>) {
         let o = &self.run.opts[i];
-        let t = shown(o.flag, &o.value);
+        let t = raw(o.flag, &o.value);
         self.edits[i] = Edit::Drop;
         self.note(rule, Action::Remove, t, reason);
     }
 
     fn add(&mut self, rule: &'static str, name: &str, v: OptValue, reason: impl Into<String>) {
         let f = flag(name);
-        let t = shown(f, &v);
+        let t = raw(f, &v);
         self.added.push((f, v));
         self.note(rule, Action::Add, t, reason);
     }
@@ -506,13 +513,13 @@ impl<'a> Rewriter<'a> {
         let idx: Vec<usize> = self.run.find(name).map(|(i, _)| i).collect();
         let old: Vec<String> = idx
             .iter()
-            .map(|&i| shown(self.run.opts[i].flag, &self.run.opts[i].value))
+            .map(|&i| raw(self.run.opts[i].flag, &self.run.opts[i].value))
             .collect();
         for &i in &idx {
             self.edits[i] = Edit::Drop;
         }
         let f = flag(name);
-        let t = shown(f, &v);
+        let t = raw(f, &v);
         self.added.push((f, v));
         let token = if old.is_empty() {
             t
@@ -541,7 +548,7 @@ impl<'a> Rewriter<'a> {
                         self.changes.push(Change {
                             rule: "compat.rename",
                             action: Action::Replace,
-                            token: format!("{} -> {}", shown(o.flag, &o.value), shown(f, &o.value)),
+                            token: format!("{} -> {}", raw(o.flag, &o.value), raw(f, &o.value)),
                             reason: format!("{rt} spells --{} as --{to}", o.flag.long),
                         });
                         self.edits[i] = Edit::Set(f, o.value.clone());
@@ -651,7 +658,7 @@ impl<'a> Rewriter<'a> {
             self.changes.push(Change {
                 rule: "compat.host-gateway",
                 action: Action::Replace,
-                token: format!("{} -> {}", shown(f, &self.run.opts[i].value), shown(f, &new)),
+                token: format!("{} -> {}", raw(f, &self.run.opts[i].value), raw(f, &new)),
                 reason: "podman < 4.7 does not know host-gateway".into(),
             });
             self.edits[i] = Edit::Set(f, new);
