@@ -39,17 +39,25 @@ pub struct DoctorArgs {
     pub format: DoctorFormat,
 }
 
-/// The flags the shim's hardening adds to `run` / `create`; the runtime must accept each one.
-pub const POLICY_FLAGS: &[&str] = &[
-    "--read-only",
-    "--tmpfs",
-    "--cap-drop",
-    "--security-opt",
-    "--cpus",
-    "--memory",
-    "--pids-limit",
-    "--userns",
-];
+/// The flags the policy adds to `run` / `create`, found by planning a probe invocation with
+/// the same code the shim runs (as rootless podman, so `--userns=keep-id` shows too).
+pub fn policy_flags(policy: &policy::Policy) -> Vec<String> {
+    use crate::rewrite::{self, Action, Flavor, Target};
+    let probe: Vec<OsString> = ["run", "img"].iter().map(OsString::from).collect();
+    let plan = rewrite::plan(
+        &probe,
+        policy,
+        &Target::fixed(Flavor::Podman, true, Some((4, 3, 1))),
+    );
+    let mut flags: Vec<String> = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.action == Action::Add) {
+        let flag = c.token.split('=').next().unwrap_or(&c.token).to_string();
+        if !flags.contains(&flag) {
+            flags.push(flag);
+        }
+    }
+    flags
+}
 
 /// Where a systemd user manager's PATH comes from when neither the unit nor the manager's
 /// environment can be read (systemd's compiled-in default).
@@ -545,11 +553,11 @@ pub fn help_has_flag(help: &str, flag: &str) -> bool {
 }
 
 /// The `run-flags` check from `<runtime> run --help`.
-pub fn flags_check(runtime: &str, help: &str) -> Check {
+pub fn flags_check(runtime: &str, help: &str, flags: &[String]) -> Check {
     const NAME: &str = "run-flags";
-    let missing: Vec<&str> = POLICY_FLAGS
+    let missing: Vec<&str> = flags
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|f| !help_has_flag(help, f))
         .collect();
     if missing.is_empty() {
@@ -557,7 +565,7 @@ pub fn flags_check(runtime: &str, help: &str) -> Check {
             NAME,
             format!(
                 "{runtime} run accepts every flag the policy adds ({})",
-                POLICY_FLAGS.join(" ")
+                flags.join(" ")
             ),
         )
     } else {
@@ -963,12 +971,8 @@ pub fn gather(args: &DoctorArgs) -> Vec<Check> {
     };
 
     // runtime
-    let policy_binary = match &loaded {
-        Some(p) => p.runtime.binary.clone(),
-        None => policy::parse(policy::DEFAULT_TOML, "default")
-            .map(|(p, _)| p.runtime.binary)
-            .unwrap_or_else(|_| "podman".into()),
-    };
+    let in_force = loaded.unwrap_or_default();
+    let policy_binary = in_force.runtime.binary.clone();
     let binary: OsString = match &unit_env {
         Some(env) => env_get(env, runtime::RUNTIME_ENV)
             .filter(|v| !v.is_empty())
@@ -1029,7 +1033,11 @@ pub fn gather(args: &DoctorArgs) -> Vec<Check> {
     checks.push(match &rt {
         None => not_checked("run-flags", no_runtime),
         Some(_) => match run_rt(&["run", "--help"]) {
-            Ok(c) => flags_check(&rt_name, &format!("{}\n{}", c.stdout, c.stderr)),
+            Ok(c) => flags_check(
+                &rt_name,
+                &format!("{}\n{}", c.stdout, c.stderr),
+                &policy_flags(&in_force),
+            ),
             Err(e) => Check::fail("run-flags", e, format!("run `{rt_name} run --help` by hand")),
         },
     });
@@ -1297,11 +1305,24 @@ mod tests {
 
     #[test]
     fn run_flags_need_whole_words() {
-        let all = POLICY_FLAGS.join("\n  ");
-        assert_eq!(flags_check("podman", &all).status, Status::Ok);
+        let flags = policy_flags(&policy::Policy::default());
+        for f in [
+            "--read-only",
+            "--tmpfs",
+            "--cap-drop",
+            "--security-opt",
+            "--cpus",
+            "--memory",
+            "--pids-limit",
+            "--userns",
+        ] {
+            assert!(flags.iter().any(|g| g == f), "{f} missing from {flags:?}");
+        }
+        let all = flags.join("\n  ");
+        assert_eq!(flags_check("podman", &all, &flags).status, Status::Ok);
         let help =
             "  --read-only  --tmpfs x --cap-drop --security-opt --cpus --memory-swap --pids-limit --userns";
-        let c = flags_check("podman", help);
+        let c = flags_check("podman", help, &flags);
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.ends_with("does not list --memory"), "{}", c.detail);
         assert!(help_has_flag("-m, --memory=<x>", "--memory"));

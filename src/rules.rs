@@ -121,8 +121,3 @@ pub const RULES: &[Rule] = &[
         "refuses options the runtime would refuse together (--cpus with --cpu-quota)",
     ),
 ];
-
-/// Looks up a rule by id.
-pub fn find(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
-}
