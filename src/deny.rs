@@ -6,6 +6,7 @@
 //! repeats cannot hide a setting (docker-bench-security's substring match let
 //! `no-new-privileges=false` through; this module parses the value instead).
 
+use crate::rules::Rule;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -19,7 +20,7 @@ use crate::units::{self, NanoCpus};
 /// One violated deny rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    pub rule: &'static str,
+    pub rule: Rule,
     /// The offending token, as display text (secrets redacted).
     pub token: String,
     pub reason: String,
@@ -49,7 +50,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
             .get_or_insert_with(|| hostpath::Sensitive::new(&deny.sensitive_paths, host.home.as_deref()));
         set.find(Path::new(std::ffi::OsStr::from_bytes(path)), host.cwd.as_deref())
     };
-    let mut v = |rule: &'static str, o: &Opt, reason: String| {
+    let mut v = |rule: Rule, o: &Opt, reason: String| {
         out.push(Violation {
             rule,
             token: shown(o),
@@ -62,10 +63,10 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
             for o in &run.opts {
                 match o.flag.long {
                     "privileged" if deny.exec_privileged && o.is_true() => {
-                        v("deny.exec-privileged", o, "exec with every capability".into())
+                        v(Rule::DenyExecPrivileged, o, "exec with every capability".into())
                     }
                     "user" if deny.exec_root && is_root_user(o.bytes()) => {
-                        v("deny.exec-root", o, "exec as root".into())
+                        v(Rule::DenyExecRoot, o, "exec as root".into())
                     }
                     _ => {}
                 }
@@ -75,7 +76,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
         Verb::Update => {
             if deny.update_above_limits {
                 for (o, why) in update_above(run, limits) {
-                    v("deny.update-limits", o, why);
+                    v(Rule::DenyUpdateLimits, o, why);
                 }
             }
             return out;
@@ -85,7 +86,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
         let val = o.bytes();
         match o.flag.canonical() {
             "privileged" if deny.privileged && o.is_true() => v(
-                "deny.privileged",
+                Rule::DenyPrivileged,
                 o,
                 "a privileged container has every capability and device".into(),
             ),
@@ -93,13 +94,17 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                 for part in split_list(val, ns == "network") {
                     let lower = part.to_ascii_lowercase();
                     if deny.host_namespaces && (lower == "host" || lower.starts_with("ns:")) {
-                        v("deny.host-namespace", o, format!("shares a host {ns} namespace"));
+                        v(
+                            Rule::DenyHostNamespace,
+                            o,
+                            format!("shares a host {ns} namespace"),
+                        );
                     } else if deny.container_namespaces
                         && matches!(ns, "network" | "pid" | "ipc")
                         && lower.starts_with("container:")
                     {
                         v(
-                            "deny.container-namespace",
+                            Rule::DenyContainerNamespace,
                             o,
                             format!("joins another container's {ns} namespace"),
                         );
@@ -108,28 +113,28 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
             }
             "security-opt" if deny.weak_security_options => {
                 if let Some(why) = weak_security_option(val) {
-                    v("deny.security-option", o, why);
+                    v(Rule::DenySecurityOption, o, why);
                 }
             }
             "device" | "device-cgroup-rule" | "gpus" if deny.devices => {
-                v("deny.device", o, "exposes host devices".into())
+                v(Rule::DenyDevice, o, "exposes host devices".into())
             }
             "volumes-from" if deny.volumes_from => v(
-                "deny.volumes-from",
+                Rule::DenyVolumesFrom,
                 o,
                 "copies another container's mounts without checking them".into(),
             ),
             "env-host" if deny.env_host && o.is_true() => v(
-                "deny.env-host",
+                Rule::DenyEnvHost,
                 o,
                 "copies the host's whole environment, credentials included, into the container".into(),
             ),
             "use-api-socket" if deny.api_socket && o.is_true() => v(
-                "deny.api-socket",
+                Rule::DenyApiSocket,
                 o,
                 "puts the engine's API socket in the container".into(),
             ),
-            "user" if deny.root_user && is_root_user(val) => v("deny.root-user", o, "runs as root".into()),
+            "user" if deny.root_user && is_root_user(val) => v(Rule::DenyRootUser, o, "runs as root".into()),
             "volume" | "mount" => {
                 let m = if o.flag.canonical() == "volume" {
                     mounts::from_volume(val)
@@ -139,7 +144,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                 let Some(m) = m else { continue };
                 if deny.shared_propagation && shares_propagation(o.flag.canonical(), val) {
                     v(
-                        "deny.mount-propagation",
+                        Rule::DenyMountPropagation,
                         o,
                         "propagates mounts back to the host".into(),
                     );
@@ -151,7 +156,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                 if deny.sensitive_mounts && is_host_path && !m.source.is_empty() {
                     if let Some(entry) = sensitive(&m.source) {
                         v(
-                            "deny.sensitive-mount",
+                            Rule::DenySensitiveMount,
                             o,
                             format!("mounts the sensitive host path {entry}"),
                         );
@@ -165,7 +170,7 @@ pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec
                     let path = path.strip_suffix(b":O").unwrap_or(path);
                     if let Some(entry) = sensitive(path) {
                         v(
-                            "deny.sensitive-mount",
+                            Rule::DenySensitiveMount,
                             o,
                             format!("uses the sensitive host path {entry} as the root"),
                         );
@@ -189,7 +194,7 @@ pub fn denied_caps(run: &RunArgs, allowed: &[String]) -> Vec<Violation> {
             .collect();
         if !bad.is_empty() {
             out.push(Violation {
-                rule: "deny.cap-add",
+                rule: Rule::DenyCapAdd,
                 token: shown(o),
                 reason: format!("{} not in allowed_capabilities", bad.join(", ")),
             });

@@ -10,6 +10,7 @@
 //! Parsing keeps every original token, grouped by the option it belongs to, so an argv the
 //! rewrite leaves alone renders back byte for byte.
 
+use crate::rules::Rule;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
@@ -184,13 +185,13 @@ pub enum ParseError {
 
 impl ParseError {
     /// Stable rule id, shown by `explain` and in refusals.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> Rule {
         match self {
-            ParseError::UnknownFlag(_) | ParseError::UnknownGlobalFlag(_) => "parse.unknown-flag",
-            ParseError::MissingValue(_) => "parse.missing-value",
-            ParseError::BadBool { .. } => "parse.bad-bool",
-            ParseError::BadSyntax(_) => "parse.bad-syntax",
-            ParseError::MissingImage(_) => "parse.missing-image",
+            ParseError::UnknownFlag(_) | ParseError::UnknownGlobalFlag(_) => Rule::ParseUnknownFlag,
+            ParseError::MissingValue(_) => Rule::ParseMissingValue,
+            ParseError::BadBool { .. } => Rule::ParseBadBool,
+            ParseError::BadSyntax(_) => Rule::ParseBadSyntax,
+            ParseError::MissingImage(_) => Rule::ParseMissingImage,
         }
     }
 }

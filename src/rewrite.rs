@@ -19,6 +19,7 @@
 //! Options the rewrite does not touch keep their original tokens; a token run that held a
 //! changed option (a short bundle such as `-dm8g`) is re-spelled as `--long=value` tokens.
 
+use crate::rules::Rule;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
@@ -130,7 +131,7 @@ impl Action {
 /// [`crate::redact::display`], as `explain` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub action: Action,
     pub token: String,
     pub reason: String,
@@ -139,7 +140,7 @@ pub struct Change {
 /// Why the shim will not run an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub message: String,
 }
 
@@ -211,8 +212,8 @@ pub struct Plan {
 
 impl Plan {
     /// The rule ids involved, for the decision log.
-    pub fn rules(&self) -> Vec<&'static str> {
-        let mut ids: Vec<&'static str> = self.changes.iter().map(|c| c.rule).collect();
+    pub fn rules(&self) -> Vec<Rule> {
+        let mut ids: Vec<Rule> = self.changes.iter().map(|c| c.rule).collect();
         ids.extend(self.refusal.iter().map(|r| r.rule));
         ids.dedup();
         ids
@@ -327,7 +328,7 @@ fn settle(
     let mut changes = Vec::new();
     let first_denial = found.first().map(|v| Refusal {
         rule: v.rule,
-        message: format!("{} ({}): {}", v.token, v.rule, v.reason),
+        message: format!("{}: {}", v.token, v.reason),
     });
     changes.extend(found.into_iter().map(|v| Change {
         rule: v.rule,
@@ -467,7 +468,7 @@ fn value(s: impl Into<OsString>) -> OptValue {
 
 fn bad_value(flag: &str, v: &[u8]) -> Refusal {
     Refusal {
-        rule: "parse.bad-value",
+        rule: Rule::ParseBadValue,
         message: format!(
             "cannot understand --{flag} value {:?}",
             redact::display(OsStr::from_bytes(v))
@@ -485,7 +486,7 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    fn note(&mut self, rule: &'static str, action: Action, token: String, reason: impl Into<String>) {
+    fn note(&mut self, rule: Rule, action: Action, token: String, reason: impl Into<String>) {
         self.changes.push(Change {
             rule,
             action,
@@ -494,14 +495,14 @@ impl<'a> Rewriter<'a> {
         });
     }
 
-    fn drop_opt(&mut self, i: usize, rule: &'static str, reason: impl Into<String>) {
+    fn drop_opt(&mut self, i: usize, rule: Rule, reason: impl Into<String>) {
         let o = &self.run.opts[i];
         let t = raw(o.flag, &o.value);
         self.edits[i] = Edit::Drop;
         self.note(rule, Action::Remove, t, reason);
     }
 
-    fn add(&mut self, rule: &'static str, name: &str, v: OptValue, reason: impl Into<String>) {
+    fn add(&mut self, rule: Rule, name: &str, v: OptValue, reason: impl Into<String>) {
         let f = flag(name);
         let t = raw(f, &v);
         self.added.push((f, v));
@@ -509,7 +510,7 @@ impl<'a> Rewriter<'a> {
     }
 
     /// Drops every occurrence of a scalar option and adds one with the new value.
-    fn replace_all(&mut self, rule: &'static str, name: &str, v: OptValue, reason: impl Into<String>) {
+    fn replace_all(&mut self, rule: Rule, name: &str, v: OptValue, reason: impl Into<String>) {
         let idx: Vec<usize> = self.run.find(name).map(|(i, _)| i).collect();
         let old: Vec<String> = idx
             .iter()
@@ -546,7 +547,7 @@ impl<'a> Rewriter<'a> {
                     Podman::Rename(to) => {
                         let f = flag(to);
                         self.changes.push(Change {
-                            rule: "compat.rename",
+                            rule: Rule::CompatRename,
                             action: Action::Replace,
                             token: format!("{} -> {}", raw(o.flag, &o.value), raw(f, &o.value)),
                             reason: format!("{rt} spells --{} as --{to}", o.flag.long),
@@ -555,7 +556,7 @@ impl<'a> Rewriter<'a> {
                     }
                     Podman::No => {
                         return Err(Refusal {
-                            rule: "compat.unsupported-flag",
+                            rule: Rule::CompatUnsupportedFlag,
                             message: format!("{rt} does not support --{} (a docker-only flag)", o.flag.long),
                         });
                     }
@@ -563,7 +564,7 @@ impl<'a> Rewriter<'a> {
                 Flavor::Docker => {
                     if o.flag.docker == flags::Docker::No {
                         return Err(Refusal {
-                            rule: "compat.unsupported-flag",
+                            rule: Rule::CompatUnsupportedFlag,
                             message: format!("{rt} does not support --{} (a podman-only flag)", o.flag.long),
                         });
                     }
@@ -601,7 +602,7 @@ impl<'a> Rewriter<'a> {
             None => default,
         };
         self.add(
-            "compat.keep-id",
+            Rule::CompatKeepId,
             "userns",
             value(format!("keep-id:uid={uid},gid={gid}")),
             format!("rootless podman: the host user is uid {uid} inside, so bind mounts stay writable"),
@@ -627,7 +628,7 @@ impl<'a> Rewriter<'a> {
             match network.as_deref() {
                 None if pm.host_loopback => {
                     self.add(
-                        "compat.host-gateway",
+                        Rule::CompatHostGateway,
                         "network",
                         value("slirp4netns:allow_host_loopback=true"),
                         "rootless podman < 4.7: the host's 127.0.0.1 services are reached through 10.0.2.2",
@@ -638,7 +639,7 @@ impl<'a> Rewriter<'a> {
                 Some(n) if n.starts_with("slirp4netns") => "10.0.2.2".to_string(),
                 Some(n) => {
                     return Err(Refusal {
-                        rule: "compat.host-gateway",
+                        rule: Rule::CompatHostGateway,
                         message: format!(
                             "podman < 4.7 cannot resolve host-gateway on network {n:?}; give --add-host an IP address"
                         ),
@@ -656,7 +657,7 @@ impl<'a> Rewriter<'a> {
             let new = OptValue::Value(OsString::from_vec(nv));
             let f = self.run.opts[i].flag;
             self.changes.push(Change {
-                rule: "compat.host-gateway",
+                rule: Rule::CompatHostGateway,
                 action: Action::Replace,
                 token: format!("{} -> {}", raw(f, &self.run.opts[i].value), raw(f, &new)),
                 reason: "podman < 4.7 does not know host-gateway".into(),
@@ -678,14 +679,14 @@ impl<'a> Rewriter<'a> {
             } else {
                 self.drop_opt(
                     i,
-                    "harden.read-only",
+                    Rule::HardenReadOnly,
                     "a writable root filesystem is against the policy",
                 );
             }
         }
         if !on {
             self.add(
-                "harden.read-only",
+                Rule::HardenReadOnly,
                 "read-only",
                 OptValue::Bool(true),
                 "the root filesystem is read-only",
@@ -708,14 +709,14 @@ impl<'a> Rewriter<'a> {
             let spec = t.spec();
             if targets.iter().any(|d| d == t.path.as_bytes()) {
                 self.note(
-                    "harden.tmpfs",
+                    Rule::HardenTmpfs,
                     Action::Keep,
                     format!("--tmpfs={spec}"),
                     format!("the caller mounts {} itself; its mount is kept", t.path),
                 );
             } else {
                 self.add(
-                    "harden.tmpfs",
+                    Rule::HardenTmpfs,
                     "tmpfs",
                     value(spec),
                     format!("{} stays writable under --read-only", t.path),
@@ -742,7 +743,7 @@ impl<'a> Rewriter<'a> {
             for i in privileged {
                 self.drop_opt(
                     i,
-                    "harden.privileged",
+                    Rule::HardenPrivileged,
                     "--privileged grants every capability and device and lifts confinement",
                 );
             }
@@ -754,7 +755,7 @@ impl<'a> Rewriter<'a> {
                 } else {
                     format!("{cap} is dropped by the policy")
                 };
-                self.add("harden.cap-drop", "cap-drop", value(cap.as_str()), why);
+                self.add(Rule::HardenCapDrop, "cap-drop", value(cap.as_str()), why);
             }
         }
         let adds: Vec<(usize, Vec<String>)> = self.run.find("cap-add").map(|(i, o)| (i, caps(o))).collect();
@@ -766,11 +767,11 @@ impl<'a> Rewriter<'a> {
             }
             self.drop_opt(
                 i,
-                "harden.cap-add",
+                Rule::HardenCapAdd,
                 format!("{} not in the policy's allowed_capabilities", denied.join(", ")),
             );
             for c in ok {
-                self.add("harden.cap-add", "cap-add", value(c), "allowed by the policy");
+                self.add(Rule::HardenCapAdd, "cap-add", value(c), "allowed by the policy");
             }
         }
     }
@@ -779,7 +780,7 @@ impl<'a> Rewriter<'a> {
         if self.run.last("shm-size").is_none() {
             let v = units::format_bytes(size);
             self.add(
-                "harden.shm-size",
+                Rule::HardenShmSize,
                 "shm-size",
                 value(v.clone()),
                 format!("/dev/shm gets {v}"),
@@ -801,14 +802,14 @@ impl<'a> Rewriter<'a> {
                 Some(Some(true)) => on = true,
                 Some(Some(false)) => self.drop_opt(
                     i,
-                    "harden.no-new-privileges",
+                    Rule::HardenNoNewPrivileges,
                     "privilege escalation through setuid is against the policy",
                 ),
             }
         }
         if !on {
             self.add(
-                "harden.no-new-privileges",
+                Rule::HardenNoNewPrivileges,
                 "security-opt",
                 value("no-new-privileges"),
                 "setuid binaries cannot raise privileges",
@@ -818,7 +819,7 @@ impl<'a> Rewriter<'a> {
     }
 
     fn cpus(&mut self, max: NanoCpus) -> Result<(), Refusal> {
-        let rule = "limit.cpus";
+        let rule = Rule::LimitCpus;
         let quota = self.scalar_i64("cpu-quota")?;
         let period = self.scalar_i64("cpu-period")?;
         if quota.is_some_and(|q| q > 0) || period.is_some_and(|p| p > 0) {
@@ -827,7 +828,7 @@ impl<'a> Rewriter<'a> {
             if let Some((_, o)) = self.run.last("cpus") {
                 if NanoCpus::parse(&String::from_utf8_lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
                     return Err(Refusal {
-                        rule: "parse.conflict",
+                        rule: Rule::ParseConflict,
                         message: "--cpus cannot be combined with --cpu-quota or --cpu-period".into(),
                     });
                 }
@@ -841,7 +842,7 @@ impl<'a> Rewriter<'a> {
             let ceiling = (max.0 as u128 * period as u128 / 1_000_000_000) as i64;
             if ceiling < 1000 {
                 return Err(Refusal {
-                    rule: "parse.bad-value",
+                    rule: Rule::ParseBadValue,
                     message: format!(
                         "a ceiling of {max} CPUs cannot be expressed with --cpu-period={period}"
                     ),
@@ -890,7 +891,7 @@ impl<'a> Rewriter<'a> {
     }
 
     fn memory(&mut self, max: u64) -> Result<(), Refusal> {
-        let rule = "limit.memory";
+        let rule = Rule::LimitMemory;
         let shown_max = units::format_bytes(max);
         let current = self.scalar_bytes("memory")?;
         let fin = match current {
@@ -940,7 +941,7 @@ impl<'a> Rewriter<'a> {
     }
 
     fn pids(&mut self, max: u64) -> Result<(), Refusal> {
-        let rule = "limit.pids";
+        let rule = Rule::LimitPids;
         match self.scalar_i64("pids-limit")? {
             Some(n) if n > 0 && n as u64 <= max => self.note(
                 rule,
@@ -1319,16 +1320,19 @@ mod tests {
     fn unreadable_limits_are_refused() {
         assert_eq!(
             refused(&["run", "--memory", "lots", "img"]).rule,
-            "parse.bad-value"
+            Rule::ParseBadValue
         );
-        assert_eq!(refused(&["run", "--cpus", "3/2", "img"]).rule, "parse.bad-value");
+        assert_eq!(
+            refused(&["run", "--cpus", "3/2", "img"]).rule,
+            Rule::ParseBadValue
+        );
         assert_eq!(
             refused(&["run", "--pids-limit", "many", "img"]).rule,
-            "parse.bad-value"
+            Rule::ParseBadValue
         );
         assert_eq!(
             refused(&["run", "--security-opt", "no-new-privileges=yes", "img"]).rule,
-            "parse.bad-value"
+            Rule::ParseBadValue
         );
     }
 
@@ -1339,7 +1343,7 @@ mod tests {
             &["run", "--cpu-period", "6", "--cpu-quota", "1000", "img"][..],
             &["run", "--cpu-period=2000000", "img"],
         ] {
-            assert_eq!(refused(words).rule, "parse.bad-value", "{words:?}");
+            assert_eq!(refused(words).rule, Rule::ParseBadValue, "{words:?}");
         }
         let o = out(&["run", "--cpu-period=1000", "img"]);
         assert!(o.contains(&"--cpu-quota=2000".to_string()), "{o:?}");
@@ -1351,11 +1355,11 @@ mod tests {
         assert!(o.contains(&"--network-alias=a".to_string()), "{o:?}");
         assert_eq!(
             refused(&["run", "--link", "db", "img"]).rule,
-            "compat.unsupported-flag"
+            Rule::CompatUnsupportedFlag
         );
         let docker = Target::fixed(Flavor::Docker, false, None);
         let p = plan(&argv(&["run", "--replace", "img"]), &Policy::default(), &docker);
-        assert_eq!(p.refusal.unwrap().rule, "compat.unsupported-flag");
+        assert_eq!(p.refusal.unwrap().rule, Rule::CompatUnsupportedFlag);
     }
 
     #[test]
@@ -1373,20 +1377,20 @@ mod tests {
     #[test]
     fn deny_rules_refuse_by_default() {
         for (words, rule) in [
-            (&["run", "--privileged", "img"][..], "deny.privileged"),
-            (&["run", "--cap-add", "SYS_ADMIN", "img"], "deny.cap-add"),
+            (&["run", "--privileged", "img"][..], Rule::DenyPrivileged),
+            (&["run", "--cap-add", "SYS_ADMIN", "img"], Rule::DenyCapAdd),
             (
                 &["run", "--security-opt", "no-new-privileges=false", "img"],
-                "deny.security-option",
+                Rule::DenySecurityOption,
             ),
-            (&["run", "--network=host", "img"], "deny.host-namespace"),
-            (&["run", "-v", "/:/host", "img"], "deny.sensitive-mount"),
-            (&["exec", "--privileged", "c", "sh"], "deny.exec-privileged"),
-            (&["update", "--memory", "16g", "c"], "deny.update-limits"),
+            (&["run", "--network=host", "img"], Rule::DenyHostNamespace),
+            (&["run", "-v", "/:/host", "img"], Rule::DenySensitiveMount),
+            (&["exec", "--privileged", "c", "sh"], Rule::DenyExecPrivileged),
+            (&["update", "--memory", "16g", "c"], Rule::DenyUpdateLimits),
         ] {
             let r = refused(words);
             assert_eq!(r.rule, rule, "{words:?}");
-            assert!(r.message.contains(rule), "{r:?}");
+            assert!(r.to_string().contains(rule.as_str()), "{r:?}");
         }
     }
 
@@ -1400,8 +1404,8 @@ mod tests {
         let audited = plan(&a, &p, &podman());
         assert_eq!(audited.decision, Decision::Audit);
         assert_eq!(audited.args, a);
-        assert_eq!(audited.refusal.unwrap().rule, "deny.privileged");
-        assert!(audited.changes.iter().any(|c| c.rule == "harden.read-only"));
+        assert_eq!(audited.refusal.unwrap().rule, Rule::DenyPrivileged);
+        assert!(audited.changes.iter().any(|c| c.rule == Rule::HardenReadOnly));
         // Compatibility fixes still apply, so the container starts on podman.
         let a = argv(&["run", "--add-host=h:host-gateway", "img"]);
         let audited = plan(&a, &p, &podman());
@@ -1487,6 +1491,6 @@ mod tests {
             &Policy::default(),
             &rootless,
         );
-        assert_eq!(r.refusal.unwrap().rule, "compat.host-gateway");
+        assert_eq!(r.refusal.unwrap().rule, Rule::CompatHostGateway);
     }
 }

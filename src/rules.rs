@@ -1,123 +1,126 @@
-//! Every rule id the shim can report, in one list.
+//! Every rule id the shim can report, as one enum.
 //!
 //! Rule ids are a stable interface: they appear in `explain`, in refusals on stderr and in the
-//! decision log, and users grep for them. This list is what docs/RULES.md must document; a test
-//! checks that every id used anywhere in the source is listed here and documented there.
+//! decision log, and users grep for them. An enum (rather than string literals at each use) makes
+//! a misspelt id a compile error; `tests/docs_rules.rs` checks over [`Rule::ALL`] that every id is
+//! unique and documented in docs/RULES.md.
 
-/// A rule id and what it is about (one line).
-pub struct Rule {
-    pub id: &'static str,
-    pub summary: &'static str,
+macro_rules! rules {
+    ($($var:ident = $id:literal: $summary:literal,)*) => {
+        /// A stable rule id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Rule {
+            $($var,)*
+        }
+
+        impl Rule {
+            /// Every rule, in documentation order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$var,)*];
+
+            /// The id as users see it (`deny.privileged`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Rule::$var => $id,)*
+                }
+            }
+
+            /// What the rule does, in one line.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Rule::$var => $summary,)*
+                }
+            }
+        }
+    };
 }
 
-const fn r(id: &'static str, summary: &'static str) -> Rule {
-    Rule { id, summary }
+rules! {
+    HardenReadOnly = "harden.read-only": "adds --read-only; removes --read-only=false",
+    HardenTmpfs = "harden.tmpfs": "adds the policy's tmpfs mounts unless the caller mounts the path itself",
+    HardenCapDrop = "harden.cap-drop": "adds --cap-drop for the policy's dropped capabilities",
+    HardenCapAdd = "harden.cap-add": "removes --cap-add outside allowed_capabilities (when deny.cap-add is off)",
+    HardenPrivileged = "harden.privileged": "removes --privileged (when deny.privileged is off)",
+    HardenNoNewPrivileges = "harden.no-new-privileges": "adds no-new-privileges; removes no-new-privileges=false",
+    HardenShmSize = "harden.shm-size": "adds the policy's --shm-size when the caller sets none",
+    LimitCpus = "limit.cpus": "caps --cpus (or --cpu-quota with --cpu-period) at the ceiling",
+    LimitMemory = "limit.memory": "caps --memory at the ceiling; reconciles reservation and swap",
+    LimitPids = "limit.pids": "caps --pids-limit at the ceiling",
+    DenyPrivileged = "deny.privileged": "refuses --privileged",
+    DenyHostNamespace = "deny.host-namespace": "refuses host network, pid, ipc, uts, user or cgroup namespaces",
+    DenyContainerNamespace = "deny.container-namespace": "refuses joining another container's namespaces (opt-in)",
+    DenySecurityOption = "deny.security-option": "refuses security options that switch confinement off",
+    DenyCapAdd = "deny.cap-add": "refuses --cap-add outside allowed_capabilities",
+    DenyDevice = "deny.device": "refuses --device, --device-cgroup-rule and --gpus",
+    DenyVolumesFrom = "deny.volumes-from": "refuses --volumes-from",
+    DenyApiSocket = "deny.api-socket": "refuses --use-api-socket",
+    DenyEnvHost = "deny.env-host": "refuses podman's --env-host (the host's environment in the container)",
+    DenyMountPropagation = "deny.mount-propagation": "refuses shared/rshared bind propagation",
+    DenySensitiveMount = "deny.sensitive-mount": "refuses bind mounts of sensitive host paths",
+    DenyRootUser = "deny.root-user": "refuses running as root (opt-in)",
+    DenyExecPrivileged = "deny.exec-privileged": "refuses docker exec --privileged",
+    DenyExecRoot = "deny.exec-root": "refuses docker exec --user root/0",
+    DenyUpdateLimits = "deny.update-limits": "refuses docker update above the ceilings",
+    CompatRename = "compat.rename": "renames a docker flag podman spells differently (--net-alias)",
+    CompatUnsupportedFlag = "compat.unsupported-flag": "refuses a flag the runtime does not support",
+    CompatKeepId = "compat.keep-id": "rootless podman: adds --userns=keep-id so bind mounts stay writable",
+    CompatHostGateway = "compat.host-gateway": "podman < 4.7: replaces host-gateway with the host's address",
+    ParseUnknownFlag = "parse.unknown-flag": "refuses a flag docker's grammar does not know",
+    ParseMissingValue = "parse.missing-value": "refuses a value flag with no value",
+    ParseBadBool = "parse.bad-bool": "refuses a boolean flag with a value that is not a boolean",
+    ParseBadSyntax = "parse.bad-syntax": "refuses malformed flag syntax (---x, --=x)",
+    ParseMissingImage = "parse.missing-image": "refuses run/create without an image, exec/update without a container",
+    ParseBadValue = "parse.bad-value": "refuses a value the policy must compare but cannot read",
+    ParseConflict = "parse.conflict": "refuses options the runtime would refuse together (--cpus with --cpu-quota)",
+    DenyFlag = "deny.flag": "refuses a flag that is denied by default (allow it by name in [deny] allow_flags)",
+    DenyPodmanOnly = "deny.podman-only": "refuses a flag docker's CLI does not have (allow it by name in [deny] allow_flags)",
+    DenyCeiling = "deny.ceiling": "refuses settings that escape the ceilings (cgroup placement, systemd mode, OOM and realtime knobs, unbounded tmpfs or /dev/shm)",
+    DenyHostFile = "deny.host-file": "refuses a flag that makes the runtime read or write a sensitive host file",
+    DenyCredentials = "deny.credentials": "refuses mounts and files of host credentials, even read-only",
+    DenyHostExec = "deny.host-exec": "refuses writable mounts of paths that run code on the host (shell start-up files, systemd units, ~/.local, system directories, container storage)",
+    DenyWritableRoot = "deny.writable-root": "refuses read-write bind mounts outside writable_roots",
+    DenyAnnotation = "deny.annotation": "refuses OCI runtime annotations that change isolation",
+    DenyGroupAdd = "deny.group-add": "refuses --group-add keep-groups (the host user's groups in the container)",
+    DenyNetworkOption = "deny.network-option": "refuses caller options for slirp4netns and pasta (host loopback is the policy's decision)",
+    DenyPublish = "deny.publish": "refuses ports published on addresses other than loopback",
+    DenyEngineRedirect = "deny.engine-redirect": "refuses global flags and variables that send the command to another engine",
+    DenyEnvironment = "deny.environment": "refuses variables that reconfigure the runtime from an untrusted file",
+    DenyCommand = "deny.command": "refuses a subcommand that is not on the allow-list",
+    DenyBuild = "deny.build": "refuses a build option that weakens the build's isolation",
 }
 
-pub const RULES: &[Rule] = &[
-    r("harden.read-only", "adds --read-only; removes --read-only=false"),
-    r(
-        "harden.tmpfs",
-        "adds the policy's tmpfs mounts unless the caller mounts the path itself",
-    ),
-    r(
-        "harden.cap-drop",
-        "adds --cap-drop for the policy's dropped capabilities",
-    ),
-    r(
-        "harden.cap-add",
-        "removes --cap-add outside allowed_capabilities (when deny.cap-add is off)",
-    ),
-    r(
-        "harden.privileged",
-        "removes --privileged (when deny.privileged is off)",
-    ),
-    r(
-        "harden.no-new-privileges",
-        "adds no-new-privileges; removes no-new-privileges=false",
-    ),
-    r(
-        "harden.shm-size",
-        "adds the policy's --shm-size when the caller sets none",
-    ),
-    r(
-        "limit.cpus",
-        "caps --cpus (or --cpu-quota with --cpu-period) at the ceiling",
-    ),
-    r(
-        "limit.memory",
-        "caps --memory at the ceiling; reconciles reservation and swap",
-    ),
-    r("limit.pids", "caps --pids-limit at the ceiling"),
-    r("deny.privileged", "refuses --privileged"),
-    r(
-        "deny.host-namespace",
-        "refuses host network, pid, ipc, uts, user or cgroup namespaces",
-    ),
-    r(
-        "deny.container-namespace",
-        "refuses joining another container's namespaces (opt-in)",
-    ),
-    r(
-        "deny.security-option",
-        "refuses security options that switch confinement off",
-    ),
-    r("deny.cap-add", "refuses --cap-add outside allowed_capabilities"),
-    r("deny.device", "refuses --device, --device-cgroup-rule and --gpus"),
-    r("deny.volumes-from", "refuses --volumes-from"),
-    r("deny.api-socket", "refuses --use-api-socket"),
-    r(
-        "deny.env-host",
-        "refuses podman's --env-host (the host's environment in the container)",
-    ),
-    r(
-        "deny.mount-propagation",
-        "refuses shared/rshared bind propagation",
-    ),
-    r(
-        "deny.sensitive-mount",
-        "refuses bind mounts of sensitive host paths",
-    ),
-    r("deny.root-user", "refuses running as root (opt-in)"),
-    r("deny.exec-privileged", "refuses docker exec --privileged"),
-    r("deny.exec-root", "refuses docker exec --user root/0"),
-    r("deny.update-limits", "refuses docker update above the ceilings"),
-    r(
-        "compat.rename",
-        "renames a docker flag podman spells differently (--net-alias)",
-    ),
-    r(
-        "compat.unsupported-flag",
-        "refuses a flag the runtime does not support",
-    ),
-    r(
-        "compat.keep-id",
-        "rootless podman: adds --userns=keep-id so bind mounts stay writable",
-    ),
-    r(
-        "compat.host-gateway",
-        "podman < 4.7: replaces host-gateway with the host's address",
-    ),
-    r(
-        "parse.unknown-flag",
-        "refuses a flag docker's grammar does not know",
-    ),
-    r("parse.missing-value", "refuses a value flag with no value"),
-    r(
-        "parse.bad-bool",
-        "refuses a boolean flag with a value that is not a boolean",
-    ),
-    r("parse.bad-syntax", "refuses malformed flag syntax (---x, --=x)"),
-    r(
-        "parse.missing-image",
-        "refuses run/create without an image, exec/update without a container",
-    ),
-    r(
-        "parse.bad-value",
-        "refuses a value the policy must compare but cannot read",
-    ),
-    r(
-        "parse.conflict",
-        "refuses options the runtime would refuse together (--cpus with --cpu-quota)",
-    ),
-];
+impl Rule {
+    /// The rule's section in docs/RULES.md (GitHub's anchor for the heading ``### `id` ``).
+    pub fn anchor(self) -> String {
+        self.as_str().chars().filter(|c| *c != '.').collect()
+    }
+
+    /// Looks an id up (for policy keys that name rules).
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.as_str() == id)
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and callers may compare a rule with its id text.
+impl PartialEq<&str> for Rule {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Rule {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl serde::Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

@@ -426,7 +426,7 @@ fn opt_in_rules() {
         ),
     ] {
         let p = plan_with(&policy, &h, &expand(&h, words));
-        assert_eq!(p.refusal.map(|r| r.rule), Some(rule), "{words:?}");
+        assert_eq!(p.refusal.map(|r| r.rule.as_str()), Some(rule), "{words:?}");
     }
 }
 
@@ -440,7 +440,7 @@ fn close_but_legitimate_invocations_pass() {
         let p = plan_with(&policy, &h, &words);
         assert!(p.decision.runs(), "{words:?} refused: {:?}", p.refusal);
         assert!(
-            !p.changes.iter().any(|c| c.rule.starts_with("deny.")),
+            !p.changes.iter().any(|c| c.rule.as_str().starts_with("deny.")),
             "{words:?}: {:?}",
             p.changes
         );

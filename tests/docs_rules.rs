@@ -32,7 +32,14 @@ fn rule_ids_in_source() -> Vec<String> {
 #[test]
 fn every_rule_id_in_code_is_listed_and_documented() {
     let docs = read("docs/RULES.md");
-    let listed: Vec<&str> = nanoclaw_shim::rules::RULES.iter().map(|r| r.id).collect();
+    let listed: Vec<&str> = nanoclaw_shim::rules::Rule::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a rule id is listed twice");
     let found = rule_ids_in_source();
     assert!(found.len() >= 30, "the scan found too few ids: {found:?}");
     for id in &found {
