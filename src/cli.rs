@@ -152,7 +152,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     let myself = std::env::current_exe().ok();
     let resolved = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref());
     let probe_path = resolved.clone().unwrap_or_else(|_| PathBuf::from("/nonexistent"));
-    let target = shim::target(&policy, &binary, &probe_path);
+    let target = shim::target(&policy, &binary, &probe_path, origin.path());
     let plan = rewrite::plan(&args, &policy, &target);
     let facts = format!(
         "{} flavour, {}, version {}",

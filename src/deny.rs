@@ -1,21 +1,24 @@
 //! Deny rules: settings that refuse an invocation outright instead of being rewritten.
 //!
-//! Some settings cannot be neutralised by adding flags: a host namespace, a device, the runtime's
-//! socket mounted into the container. These are refused with a rule id and the offending token.
+//! The shim is default-deny. Every flag carries a security [`Class`] in the flag table, and
+//! [`check`] is one exhaustive match over those classes: a new flag cannot be added without
+//! deciding which checks it gets, and a class that lets a setting through says why it is safe.
 //! Every check reads the parsed options, never raw strings, so spelling, bundling, `=` forms and
 //! repeats cannot hide a setting (docker-bench-security's substring match let
 //! `no-new-privileges=false` through; this module parses the value instead).
 
-use crate::rules::Rule;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
-use crate::hostpath;
+use crate::flags::{Arity, Class, Docker};
+use crate::hostpath::{self, Access, HostPaths};
 use crate::mounts;
 use crate::parse::{Opt, RunArgs, Verb};
-use crate::policy::{Deny, Limits, normalize_cap};
+use crate::policy::{DenyList, Limits, Rules, normalize_cap};
 use crate::rewrite::nnp_setting;
+use crate::rules::Rule;
 use crate::units::{self, NanoCpus};
+
+pub use crate::hostpath::HostCtx;
 
 /// One violated deny rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,13 +29,6 @@ pub struct Violation {
     pub reason: String,
 }
 
-/// Where the host is, for resolving bind sources.
-#[derive(Debug, Clone, Default)]
-pub struct HostCtx {
-    pub cwd: Option<std::path::PathBuf>,
-    pub home: Option<std::path::PathBuf>,
-}
-
 fn shown(o: &Opt) -> String {
     crate::rewrite::shown(o.flag, &o.value)
 }
@@ -41,175 +37,535 @@ fn text(o: &Opt) -> String {
     String::from_utf8_lossy(o.bytes()).into_owned()
 }
 
-/// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
-pub fn check(run: &RunArgs, deny: &Deny, limits: &Limits, host: &HostCtx) -> Vec<Violation> {
-    let mut out = Vec::new();
-    let mut sensitive_set: Option<hostpath::Sensitive> = None;
-    let mut sensitive = |path: &[u8]| -> Option<&str> {
-        let set = sensitive_set
-            .get_or_insert_with(|| hostpath::Sensitive::new(&deny.sensitive_paths, host.home.as_deref()));
-        set.find(Path::new(std::ffi::OsStr::from_bytes(path)), host.cwd.as_deref())
-    };
-    let mut v = |rule: Rule, o: &Opt, reason: String| {
-        out.push(Violation {
+/// Collects violations for one invocation.
+struct Checker<'a> {
+    run: &'a RunArgs,
+    rules: &'a Rules,
+    paths: HostPaths<'a>,
+    /// Container paths of every mount, for shadowing (`-v /dev/null:/w/.env`).
+    targets: Vec<Vec<u8>>,
+    out: Vec<Violation>,
+}
+
+impl Checker<'_> {
+    fn on(&self, rule: Rule) -> bool {
+        self.rules.deny.on(rule)
+    }
+
+    fn v(&mut self, rule: Rule, o: &Opt, reason: impl Into<String>) {
+        self.out.push(Violation {
             rule,
             token: shown(o),
-            reason,
+            reason: reason.into(),
         });
-    };
-    match run.verb {
-        Verb::Run | Verb::Create => {}
-        Verb::Exec => {
-            for o in &run.opts {
-                match o.flag.long {
-                    "privileged" if deny.exec_privileged && o.is_true() => {
-                        v(Rule::DenyExecPrivileged, o, "exec with every capability".into())
-                    }
-                    "user" if deny.exec_root && is_root_user(o.bytes()) => {
-                        v(Rule::DenyExecRoot, o, "exec as root".into())
-                    }
-                    _ => {}
-                }
+    }
+
+    /// Judges one host path; `target` is the container path it is mounted at (for shadowing).
+    fn path(&mut self, o: &Opt, raw: &[u8], access: Access, target: Option<&[u8]>, host_file: bool) {
+        let targets = &self.targets;
+        let shadowed = |name: &[u8]| {
+            target.is_some_and(|t| {
+                let mut p = t.to_vec();
+                p.push(b'/');
+                p.extend_from_slice(name);
+                targets.iter().any(|x| *x == p)
+            })
+        };
+        let Some(f) = self.paths.check(raw, access, &shadowed) else {
+            return;
+        };
+        let what = match f.rule {
+            Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
+            Rule::DenyHostExec => format!("a host path that runs code when written ({})", f.entry),
+            Rule::DenyWritableRoot => {
+                format!("{} read-write, outside the policy's writable_roots", f.entry)
             }
-            return out;
-        }
-        Verb::Update => {
-            if deny.update_above_limits {
-                for (o, why) in update_above(run, limits) {
-                    v(Rule::DenyUpdateLimits, o, why);
-                }
+            _ if f.entry == hostpath::UNRESOLVABLE => f.entry.clone(),
+            _ => format!("the sensitive host path {}", f.entry),
+        };
+        if host_file {
+            if self.on(Rule::DenyHostFile) {
+                let verb = if access == Access::Write { "writes" } else { "reads" };
+                self.v(Rule::DenyHostFile, o, format!("the runtime {verb} {what}"));
             }
-            return out;
+        } else {
+            self.v(f.rule, o, format!("mounts {what}"));
         }
     }
-    for o in &run.opts {
-        let val = o.bytes();
-        match o.flag.canonical() {
-            "privileged" if deny.privileged && o.is_true() => v(
-                Rule::DenyPrivileged,
-                o,
-                "a privileged container has every capability and device".into(),
-            ),
-            ns @ ("network" | "pid" | "ipc" | "uts" | "userns" | "cgroupns") => {
-                for part in split_list(val, ns == "network") {
-                    let lower = part.to_ascii_lowercase();
-                    if deny.host_namespaces && (lower == "host" || lower.starts_with("ns:")) {
-                        v(
-                            Rule::DenyHostNamespace,
-                            o,
-                            format!("shares a host {ns} namespace"),
-                        );
-                    } else if deny.container_namespaces
-                        && matches!(ns, "network" | "pid" | "ipc")
-                        && lower.starts_with("container:")
-                    {
-                        v(
-                            Rule::DenyContainerNamespace,
-                            o,
-                            format!("joins another container's {ns} namespace"),
-                        );
-                    }
-                }
-            }
-            "security-opt" if deny.weak_security_options => {
-                if let Some(why) = weak_security_option(val) {
-                    v(Rule::DenySecurityOption, o, why);
-                }
-            }
-            "device" | "device-cgroup-rule" | "gpus" if deny.devices => {
-                v(Rule::DenyDevice, o, "exposes host devices".into())
-            }
-            "volumes-from" if deny.volumes_from => v(
-                Rule::DenyVolumesFrom,
-                o,
-                "copies another container's mounts without checking them".into(),
-            ),
-            "env-host" if deny.env_host && o.is_true() => v(
-                Rule::DenyEnvHost,
-                o,
-                "copies the host's whole environment, credentials included, into the container".into(),
-            ),
-            "use-api-socket" if deny.api_socket && o.is_true() => v(
-                Rule::DenyApiSocket,
-                o,
-                "puts the engine's API socket in the container".into(),
-            ),
-            "user" if deny.root_user && is_root_user(val) => v(Rule::DenyRootUser, o, "runs as root".into()),
-            "volume" | "mount" => {
-                let m = if o.flag.canonical() == "volume" {
-                    mounts::from_volume(val)
-                } else {
-                    mounts::from_mount(val)
+
+    fn check(&mut self, o: &Opt) {
+        match o.flag.class {
+            Class::Inert | Class::Hardening => {}
+            Class::Ceiling => self.ceiling(o),
+            Class::Namespace => self.namespace(o),
+            Class::Mount => self.mount(o),
+            Class::HostRead => self.host_file(o, Access::Read),
+            Class::HostWrite => self.host_file(o, Access::Write),
+            Class::SecurityOpt => self.security_opt(o),
+            Class::Capability => self.capability(o),
+            Class::User => self.user(o),
+            Class::Network => self.publish(o),
+            Class::Annotation => self.annotation(o),
+            Class::Denied(rule) => {
+                let set = match o.flag.arity {
+                    Arity::Bool => o.is_true(),
+                    Arity::Value => true,
                 };
-                let Some(m) = m else { continue };
-                if deny.shared_propagation && shares_propagation(o.flag.canonical(), val) {
-                    v(
-                        Rule::DenyMountPropagation,
+                if set && self.on(rule) && !self.rules.deny.allows_flag(o.flag.long) {
+                    let why = match rule {
+                        Rule::DenyDevice => "exposes host devices",
+                        Rule::DenyVolumesFrom => "copies another container's mounts without checking them",
+                        Rule::DenyApiSocket => "puts the engine's API socket in the container",
+                        Rule::DenyEnvHost => {
+                            "copies the host's whole environment, credentials included, into the container"
+                        }
+                        Rule::DenyCeiling => "takes the container out of the policy's cgroup ceilings",
+                        _ => "hands the container a host resource the policy does not allow",
+                    };
+                    self.v(rule, o, why);
+                }
+            }
+        }
+        if o.flag.docker == Docker::No
+            && self.on(Rule::DenyPodmanOnly)
+            && !self.rules.deny.allows_flag(o.flag.long)
+        {
+            self.v(
+                Rule::DenyPodmanOnly,
+                o,
+                format!(
+                    "docker's CLI has no --{}; allow it by name with [deny] add_allow_flags",
+                    o.flag.long
+                ),
+            );
+        }
+    }
+
+    fn ceiling(&mut self, o: &Opt) {
+        if self.run.verb == Verb::Update {
+            if self.on(Rule::DenyUpdateLimits) {
+                if let Some(why) = update_above(self.run, o, &self.rules.limits) {
+                    self.v(Rule::DenyUpdateLimits, o, why);
+                }
+            }
+            return;
+        }
+        if !self.on(Rule::DenyCeiling) {
+            return;
+        }
+        let t = text(o);
+        match o.flag.long {
+            "oom-kill-disable" if o.is_true() => self.v(
+                Rule::DenyCeiling,
+                o,
+                "a container that cannot be OOM-killed holds its memory at the ceiling",
+            ),
+            "oom-score-adj" if t.trim().parse::<i64>().is_ok_and(|n| n < 0) || t.trim().parse::<i64>().is_err() => {
+                self.v(
+                    Rule::DenyCeiling,
+                    o,
+                    "a negative OOM score makes the kernel kill host processes first",
+                )
+            }
+            "cpu-rt-period" | "cpu-rt-runtime" => self.v(
+                Rule::DenyCeiling,
+                o,
+                "realtime CPU time is not held by the CPU ceiling",
+            ),
+            "ulimit" => {
+                let name = t.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+                let value = t.split_once('=').map_or("", |(_, v)| v);
+                let zero = value.split(':').all(|v| v.trim() == "0");
+                if (name == "rtprio" || name == "rttime") && !zero {
+                    self.v(
+                        Rule::DenyCeiling,
                         o,
-                        "propagates mounts back to the host".into(),
+                        "realtime scheduling escapes the CPU ceiling",
                     );
                 }
-                // podman's `type=glob` binds every host path its source matches.
-                let is_host_path = matches!(&m.kind, mounts::Kind::Bind)
-                    || matches!(&m.kind, mounts::Kind::Other(t) if t == "glob")
-                    || (o.flag.canonical() == "volume" && m.source.first() == Some(&b'/'));
-                if deny.sensitive_mounts && is_host_path && !m.source.is_empty() {
-                    if let Some(entry) = sensitive(&m.source) {
-                        v(
-                            Rule::DenySensitiveMount,
-                            o,
-                            format!("mounts the sensitive host path {entry}"),
-                        );
-                    }
-                }
             }
-            "rootfs" if deny.sensitive_mounts && o.is_true() => {
-                // podman's --rootfs makes the "image" a host directory used as the root.
-                if let Some(image) = &run.image {
-                    let path = image.as_bytes();
-                    let path = path.strip_suffix(b":O").unwrap_or(path);
-                    if let Some(entry) = sensitive(path) {
-                        v(
-                            Rule::DenySensitiveMount,
+            "shm-size" | "shm-size-systemd" => {
+                if let Some(max) = self.rules.limits.shm_size {
+                    match units::parse_bytes(&t) {
+                        Some(n) if n > 0 && n <= max => {}
+                        _ => self.v(
+                            Rule::DenyCeiling,
                             o,
-                            format!("uses the sensitive host path {entry} as the root"),
-                        );
+                            format!(
+                                "/dev/shm above the policy's ceiling of {}",
+                                units::format_bytes(max)
+                            ),
+                        ),
                     }
                 }
             }
             _ => {}
         }
     }
-    out
-}
 
-/// Capability additions outside the allow-list, for the deny rule.
-pub fn denied_caps(run: &RunArgs, allowed: &[String]) -> Vec<Violation> {
-    let mut out = Vec::new();
-    for (_, o) in run.find("cap-add") {
-        let bad: Vec<String> = text(o)
-            .split(',')
-            .map(normalize_cap)
-            .filter(|c| !allowed.iter().any(|a| a == c))
-            .collect();
-        if !bad.is_empty() {
-            out.push(Violation {
-                rule: Rule::DenyCapAdd,
-                token: shown(o),
-                reason: format!("{} not in allowed_capabilities", bad.join(", ")),
-            });
+    fn namespace(&mut self, o: &Opt) {
+        let ns = o.flag.canonical();
+        let value = text(o);
+        let network = ns == "network";
+        let parts: Vec<&str> = if network {
+            value.split(',').collect()
+        } else {
+            vec![value.as_str()]
+        };
+        for part in parts {
+            let lower = part.to_ascii_lowercase();
+            if self.on(Rule::DenyHostNamespace) && (lower == "host" || lower.starts_with("ns:")) {
+                self.v(Rule::DenyHostNamespace, o, format!("shares a host {ns} namespace"));
+            } else if self.on(Rule::DenyContainerNamespace)
+                && matches!(ns, "network" | "pid" | "ipc")
+                && lower.starts_with("container:")
+            {
+                self.v(
+                    Rule::DenyContainerNamespace,
+                    o,
+                    format!("joins another container's {ns} namespace"),
+                );
+            }
+        }
+        if network && self.on(Rule::DenyNetworkOption) {
+            let lower = value.to_ascii_lowercase();
+            if lower.starts_with("slirp4netns:") || lower.starts_with("pasta:") || lower.contains(",pasta:") || lower.contains(",slirp4netns:") {
+                self.v(
+                    Rule::DenyNetworkOption,
+                    o,
+                    "network options can expose the host's loopback and ports; host loopback is the policy's [podman] decision",
+                );
+            }
         }
     }
-    out
+
+    fn mount(&mut self, o: &Opt) {
+        let kind = o.flag.canonical();
+        if kind == "rootfs" {
+            if !o.is_true() {
+                return;
+            }
+            // podman's --rootfs makes the "image" a host directory used as the root, with an
+            // optional `:O` / `:idmap...` suffix.
+            if let Some(image) = &self.run.image {
+                let path = image.as_bytes().to_vec();
+                let mut cands = vec![path.clone()];
+                if let Some(p) = path.iter().position(|&b| b == b':') {
+                    cands.push(path[..p].to_vec());
+                }
+                if let Some(p) = path.iter().rposition(|&b| b == b':') {
+                    cands.push(path[..p].to_vec());
+                }
+                cands.dedup();
+                let before = self.out.len();
+                for c in cands {
+                    if self.out.len() == before {
+                        self.path(o, &c, Access::Write, None, false);
+                    }
+                }
+            }
+            return;
+        }
+        let val = o.bytes().to_vec();
+        let m = match kind {
+            "volume" => mounts::from_volume(&val),
+            "mount" => mounts::from_mount(&val),
+            _ => mounts::from_tmpfs(&val),
+        };
+        let Some(m) = m else {
+            self.v(
+                Rule::ParseBadValue,
+                o,
+                format!("cannot understand this --{kind} value; refusing rather than guessing"),
+            );
+            return;
+        };
+        if kind == "tmpfs" || m.kind == mounts::Kind::Tmpfs {
+            self.tmpfs_size(o, kind, &val);
+            return;
+        }
+        if self.on(Rule::DenyMountPropagation) && shares_propagation(kind, &val) {
+            self.v(
+                Rule::DenyMountPropagation,
+                o,
+                "propagates mounts back to the host",
+            );
+        }
+        let access = if m.writes_host { Access::Write } else { Access::Read };
+        match &m.kind {
+            mounts::Kind::Bind => {
+                if m.source.is_empty() {
+                    self.v(Rule::ParseBadValue, o, "a bind mount needs a source");
+                } else {
+                    self.path(o, &m.source, access, Some(&m.target), false);
+                }
+            }
+            mounts::Kind::Volume => {
+                if kind == "volume" && m.source.first() == Some(&b'/') {
+                    self.path(o, &m.source, access, Some(&m.target), false);
+                }
+            }
+            mounts::Kind::Tmpfs => {}
+            mounts::Kind::Other(t) => match t.as_str() {
+                // podman's `type=glob` binds every host path its source matches: judge the
+                // directory it expands in, which holds every match.
+                "glob" => {
+                    let prefix: Vec<u8> = m
+                        .source
+                        .split(|&b| b == b'/')
+                        .take_while(|c| !c.iter().any(|b| matches!(b, b'*' | b'?' | b'[')))
+                        .collect::<Vec<_>>()
+                        .join(&b'/');
+                    let prefix = if prefix.is_empty() { b"/".to_vec() } else { prefix };
+                    self.path(o, &prefix, access, None, false);
+                }
+                "image" | "devpts" | "ramfs" | "artifact" => {}
+                _ => self.v(
+                    Rule::ParseBadValue,
+                    o,
+                    format!("mount type {t:?} is not one the policy knows; refusing"),
+                ),
+            },
+        }
+        for w in &m.host_writes {
+            self.path(o, w, Access::Write, None, false);
+        }
+    }
+
+    /// A caller's tmpfs must carry a size within the policy's ceiling.
+    fn tmpfs_size(&mut self, o: &Opt, kind: &str, val: &[u8]) {
+        let Some(max) = self.rules.limits.tmpfs_size else {
+            return;
+        };
+        if !self.on(Rule::DenyCeiling) {
+            return;
+        }
+        let s = String::from_utf8_lossy(val);
+        let opts = if kind == "tmpfs" {
+            s.split_once(':').map_or("", |(_, o)| o).to_string()
+        } else {
+            s.to_string()
+        };
+        let size = opts
+            .split(',')
+            .find_map(|f| f.strip_prefix("size=").or_else(|| f.strip_prefix("tmpfs-size=")))
+            .map(|v| units::parse_bytes(v.trim()));
+        match size {
+            Some(Some(n)) if n > 0 && n <= max => {}
+            _ => self.v(
+                Rule::DenyCeiling,
+                o,
+                format!(
+                    "a tmpfs needs a size at or below the policy's ceiling of {}",
+                    units::format_bytes(max)
+                ),
+            ),
+        }
+    }
+
+    fn host_file(&mut self, o: &Opt, access: Access) {
+        let t = o.bytes().to_vec();
+        let path: Option<Vec<u8>> = match o.flag.long {
+            "log-opt" => t.strip_prefix(b"path=").map(<[u8]>::to_vec),
+            "health-log-destination" => (t.first() == Some(&b'/')).then(|| t.clone()),
+            "decryption-key" => Some(t.split(|&b| b == b':').next().unwrap_or(b"").to_vec()),
+            "seccomp-policy" => {
+                if t != b"default" && self.on(Rule::DenySecurityOption) {
+                    self.v(
+                        Rule::DenySecurityOption,
+                        o,
+                        "a seccomp profile supplied by the image replaces the runtime's",
+                    );
+                }
+                None
+            }
+            _ => Some(t),
+        };
+        if let Some(p) = path {
+            if p.is_empty() {
+                self.v(Rule::ParseBadValue, o, "a host file flag needs a path");
+            } else {
+                self.path(o, &p, access, None, true);
+            }
+        }
+    }
+
+    fn security_opt(&mut self, o: &Opt) {
+        if !self.on(Rule::DenySecurityOption) {
+            return;
+        }
+        let val = o.bytes();
+        if let Some(why) = weak_security_option(val) {
+            self.v(Rule::DenySecurityOption, o, why);
+            return;
+        }
+        if nnp_setting(val).is_some() {
+            return; // no-new-privileges: on is the hardening, unreadable is the rewrite's refusal
+        }
+        let s = String::from_utf8_lossy(val);
+        if s.starts_with("mask=") || s.starts_with("mask:") {
+            return; // hides more paths: only stricter
+        }
+        let allowed = self.rules.deny.list(DenyList::AllowedSecurityOptions);
+        if allowed.iter().any(|a| *a == s) {
+            return;
+        }
+        self.v(
+            Rule::DenySecurityOption,
+            o,
+            format!(
+                "security option {s:?} is not on the allow-list (profiles, labels and seccomp files replace the runtime's confinement); allow it with [deny] add_allowed_security_options"
+            ),
+        );
+    }
+
+    fn capability(&mut self, o: &Opt) {
+        match (self.run.verb, o.flag.long) {
+            (Verb::Exec, "privileged") => {
+                if self.on(Rule::DenyExecPrivileged) && o.is_true() {
+                    self.v(Rule::DenyExecPrivileged, o, "exec with every capability");
+                }
+            }
+            (_, "privileged") => {
+                if self.on(Rule::DenyPrivileged) && o.is_true() {
+                    self.v(
+                        Rule::DenyPrivileged,
+                        o,
+                        "a privileged container has every capability and device",
+                    );
+                }
+            }
+            (_, "cap-add") => {
+                if !self.on(Rule::DenyCapAdd) {
+                    return;
+                }
+                let allowed = &self.rules.hardening.allowed_capabilities;
+                let bad: Vec<String> = text(o)
+                    .split(',')
+                    .map(normalize_cap)
+                    .filter(|c| !allowed.iter().any(|a| a == c))
+                    .collect();
+                if !bad.is_empty() {
+                    self.v(
+                        Rule::DenyCapAdd,
+                        o,
+                        format!("{} not in allowed_capabilities", bad.join(", ")),
+                    );
+                }
+            }
+            _ => {} // cap-drop only removes
+        }
+    }
+
+    fn user(&mut self, o: &Opt) {
+        match (self.run.verb, o.flag.long) {
+            (Verb::Exec, "user") => {
+                if self.on(Rule::DenyExecRoot) && is_root_user(o.bytes()) {
+                    self.v(Rule::DenyExecRoot, o, "exec as root");
+                }
+            }
+            (_, "user") => {
+                if self.on(Rule::DenyRootUser) && is_root_user(o.bytes()) {
+                    self.v(Rule::DenyRootUser, o, "runs as root");
+                }
+            }
+            (_, "group-add") => {
+                if self.on(Rule::DenyGroupAdd) && text(o).split(',').any(|g| g.trim() == "keep-groups") {
+                    self.v(
+                        Rule::DenyGroupAdd,
+                        o,
+                        "keeps the host user's groups (and their file access) in the container",
+                    );
+                }
+            }
+            _ => {} // id mappings and host users are podman-only: refused above unless allowed
+        }
+    }
+
+    fn publish(&mut self, o: &Opt) {
+        if !self.on(Rule::DenyPublish) {
+            return;
+        }
+        if o.flag.long == "publish-all" {
+            if o.is_true() {
+                self.v(
+                    Rule::DenyPublish,
+                    o,
+                    "publishes every exposed port on every host address",
+                );
+            }
+            return;
+        }
+        if !publishes_on_loopback(&text(o)) {
+            self.v(
+                Rule::DenyPublish,
+                o,
+                "publishes a port on addresses other than the host's loopback; use 127.0.0.1:PORT:PORT",
+            );
+        }
+    }
+
+    fn annotation(&mut self, o: &Opt) {
+        if !self.on(Rule::DenyAnnotation) {
+            return;
+        }
+        let t = text(o);
+        let key = t.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+        let list = self.rules.deny.list(DenyList::RuntimeAnnotations);
+        if let Some(prefix) = list.iter().find(|p| key.starts_with(&p.to_ascii_lowercase())) {
+            let why = format!("annotations under {prefix} reconfigure the runtime (groups, seccomp, devices, hooks)");
+            self.v(Rule::DenyAnnotation, o, why);
+        }
+    }
 }
 
-/// `network` values are a list (podman splits commas); the others are single values.
-fn split_list(val: &[u8], commas: bool) -> Vec<String> {
-    let s = String::from_utf8_lossy(val).into_owned();
-    if commas {
-        s.split(',').map(str::to_string).collect()
+/// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
+pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
+    let mut targets = Vec::new();
+    for o in &run.opts {
+        let m = match o.flag.canonical() {
+            "volume" => mounts::from_volume(o.bytes()),
+            "mount" => mounts::from_mount(o.bytes()),
+            "tmpfs" => mounts::from_tmpfs(o.bytes()),
+            _ => None,
+        };
+        targets.extend(m.map(|m| m.target));
+    }
+    let mut c = Checker {
+        run,
+        rules,
+        paths: HostPaths::new(&rules.deny, host),
+        targets,
+        out: Vec::new(),
+    };
+    for o in &run.opts {
+        c.check(o);
+    }
+    c.out
+}
+
+/// Whether a `-p` value binds only the host's loopback: `127.0.0.1:8080:80`, `[::1]:8080:80`.
+fn publishes_on_loopback(spec: &str) -> bool {
+    let (addr, rest) = if let Some(r) = spec.strip_prefix('[') {
+        match r.split_once(']') {
+            Some((a, rest)) => (Some(a.to_string()), rest.trim_start_matches(':').to_string()),
+            None => return false,
+        }
     } else {
-        vec![s]
+        let parts: Vec<&str> = spec.split(':').collect();
+        if parts.len() >= 3 {
+            (Some(parts[0].to_string()), parts[1..].join(":"))
+        } else {
+            (None, spec.to_string())
+        }
+    };
+    let _ = rest;
+    match addr {
+        None => false,
+        Some(a) => {
+            a == "localhost"
+                || a.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
     }
 }
 
@@ -235,11 +591,16 @@ pub fn weak_security_option(val: &[u8]) -> Option<String> {
     }
 }
 
-/// `0`, `root`, `0:x`, `root:x`.
+/// Whether a `--user` value is root: the name `root` or a uid whose number is 0, however it is
+/// spelled (`0`, `00`, `+0`, `0:0`, ` 0`).
 pub fn is_root_user(val: &[u8]) -> bool {
     let s = String::from_utf8_lossy(val);
     let user = s.split(':').next().unwrap_or("").trim();
-    user == "0" || user == "root"
+    if user == "root" {
+        return true;
+    }
+    let digits = user.strip_prefix('+').unwrap_or(user);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && digits.bytes().all(|b| b == b'0')
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.
@@ -255,51 +616,58 @@ fn shares_propagation(kind: &str, val: &[u8]) -> bool {
     })
 }
 
-/// `update` options that would lift a container above the ceilings (0 / -1 mean unlimited).
-fn update_above<'a>(run: &'a RunArgs, limits: &Limits) -> Vec<(&'a Opt, String)> {
-    let mut out = Vec::new();
-    for o in &run.opts {
-        let t = text(o);
-        match o.flag.long {
-            "memory" => {
-                if let Some(max) = limits.memory {
-                    if units::parse_bytes(&t).is_none_or(|m| m == 0 || m > max) {
-                        out.push((
-                            o,
-                            format!("memory above the ceiling of {}", units::format_bytes(max)),
-                        ));
-                    }
-                }
-            }
-            "cpus" => {
-                if let Some(max) = limits.cpus {
-                    if NanoCpus::parse(&t).is_none_or(|c| c.0 == 0 || c > max) {
-                        out.push((o, format!("cpus above the ceiling of {max}")));
-                    }
-                }
-            }
-            "cpu-quota" => {
-                if let Some(max) = limits.cpus {
-                    let period = run
-                        .last("cpu-period")
-                        .and_then(|(_, p)| text(p).parse::<u64>().ok())
-                        .filter(|&p| p > 0)
-                        .unwrap_or(100_000);
-                    let ceiling = (max.0 as u128 * period as u128 / 1_000_000_000) as i64;
-                    if t.parse::<i64>().is_ok_and(|q| q <= 0 || q > ceiling) || t.parse::<i64>().is_err() {
-                        out.push((o, format!("CPU quota above the ceiling of {max} CPUs")));
-                    }
-                }
-            }
-            "pids-limit" => {
-                if let Some(max) = limits.pids {
-                    if t.parse::<i64>().is_ok_and(|n| n <= 0 || n as u64 > max) || t.parse::<i64>().is_err() {
-                        out.push((o, format!("pids above the ceiling of {max}")));
-                    }
-                }
-            }
-            _ => {}
+/// Why an `update` option would lift a container above the ceilings (0 / -1 mean unlimited).
+fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
+    let t = text(o);
+    let int = |s: &str| s.trim().parse::<i64>().ok();
+    match o.flag.long {
+        "memory" => {
+            let max = limits.memory?;
+            units::parse_bytes(&t)
+                .is_none_or(|m| m == 0 || m > max)
+                .then(|| format!("memory above the ceiling of {}", units::format_bytes(max)))
         }
+        "memory-swap" => {
+            let max = limits.memory?;
+            let ok = units::parse_bytes(&t).is_some_and(|m| m > 0 && m <= max.saturating_mul(2));
+            (!ok).then(|| {
+                format!(
+                    "memory plus swap above twice the ceiling of {}",
+                    units::format_bytes(max)
+                )
+            })
+        }
+        "kernel-memory" | "cpu-rt-period" | "cpu-rt-runtime" => {
+            Some("not held by the policy's ceilings".into())
+        }
+        "cpus" => {
+            let max = limits.cpus?;
+            NanoCpus::parse(&t)
+                .is_none_or(|c| c.0 == 0 || c > max)
+                .then(|| format!("cpus above the ceiling of {max}"))
+        }
+        "cpu-quota" | "cpu-period" => {
+            let max = limits.cpus?;
+            // The pair decides the CPU time: a period alone stretches the quota in force.
+            let quota = run.last("cpu-quota").and_then(|(_, q)| int(&text(q)));
+            let period = match run.last("cpu-period") {
+                Some((_, p)) => int(&text(p)),
+                None => Some(100_000),
+            };
+            let ok = match (quota, period) {
+                (Some(q), Some(p)) if q > 0 && (1000..=1_000_000).contains(&p) => {
+                    q as i128 * 1_000_000_000 <= max.0 as i128 * p as i128
+                }
+                _ => false,
+            };
+            (!ok).then(|| format!("CPU quota and period above the ceiling of {max} CPUs"))
+        }
+        "pids-limit" => {
+            let max = limits.pids?;
+            int(&t)
+                .is_none_or(|n| n <= 0 || n as u64 > max)
+                .then(|| format!("pids above the ceiling of {max}"))
+        }
+        _ => None,
     }
-    out
 }

@@ -22,6 +22,12 @@ pub struct Mount {
     pub source: Vec<u8>,
     /// Normalised container path.
     pub target: Vec<u8>,
+    /// Whether the runtime may change the source on the host: a read-write mount, or options
+    /// that chown (`U`, `chown`) or relabel (`z`, `Z`, `relabel`) it, even read-only.
+    pub writes_host: bool,
+    /// Other host paths the mount writes: overlay `upperdir` / `workdir`, and the `device` of an
+    /// inline volume that binds a host path (`volume-opt=device=/x,volume-opt=o=bind`).
+    pub host_writes: Vec<Vec<u8>>,
 }
 
 /// Collapses `//`, `/./` and a trailing `/` of an absolute container path.
@@ -56,10 +62,33 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     } else {
         Kind::Bind
     };
+    let opts: Vec<&[u8]> = match parts.as_slice() {
+        [_, _, o] => o.split(|&b| b == b',').collect(),
+        _ => Vec::new(),
+    };
+    let mut read_only = false;
+    let mut overlay = false;
+    let mut changes_owner = false;
+    let mut host_writes = Vec::new();
+    for o in &opts {
+        match *o {
+            b"ro" | b"readonly" => read_only = true,
+            b"O" => overlay = true,
+            b"U" | b"z" | b"Z" => changes_owner = true,
+            _ => {
+                if let Some(p) = o.strip_prefix(b"upperdir=").or_else(|| o.strip_prefix(b"workdir=")) {
+                    host_writes.push(p.to_vec());
+                }
+            }
+        }
+    }
     Some(Mount {
         kind,
         source: source.to_vec(),
         target: normalize(target),
+        // An overlay (`:O`) writes to its upper directory, not to the source.
+        writes_host: changes_owner || !(read_only || overlay),
+        host_writes,
     })
 }
 
@@ -70,6 +99,8 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         kind: Kind::Tmpfs,
         source: Vec::new(),
         target: normalize(target),
+        writes_host: false,
+        host_writes: Vec::new(),
     })
 }
 
@@ -78,6 +109,10 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut kind = Kind::Volume; // docker's default type
     let mut source = Vec::new();
     let mut target = None;
+    let mut read_only = false;
+    let mut changes_owner = false;
+    let mut host_writes = Vec::new();
+    let mut device = None;
     for field in csv_fields(spec)? {
         let (key, value) = match field.iter().position(|&b| b == b'=') {
             Some(p) => (&field[..p], &field[p + 1..]),
@@ -94,13 +129,32 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
             }
             b"source" | b"src" => source = value.to_vec(),
             b"target" | b"destination" | b"dst" => target = Some(normalize(value)),
+            b"readonly" | b"ro" => read_only = crate::parse::bool_value(value).unwrap_or(value.is_empty()),
+            b"chown" | b"u" | b"relabel" | b"z" => {
+                changes_owner = value.is_empty() || crate::parse::bool_value(value) != Some(false)
+            }
+            b"upperdir" | b"workdir" => host_writes.push(value.to_vec()),
+            b"volume-opt" => {
+                if let Some(d) = value.strip_prefix(b"device=") {
+                    device = Some(d.to_vec());
+                }
+            }
             _ => {}
+        }
+    }
+    // An inline volume whose device is a host path binds that path.
+    if let (Kind::Volume, Some(d)) = (&kind, &device) {
+        if d.first() == Some(&b'/') || d.first() == Some(&b'.') {
+            kind = Kind::Bind;
+            source = d.clone();
         }
     }
     Some(Mount {
         kind,
         source,
         target: target?,
+        writes_host: changes_owner || !read_only,
+        host_writes,
     })
 }
 

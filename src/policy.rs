@@ -20,12 +20,15 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::glob::Glob;
+use crate::rules::Rule;
 use crate::units::{self, NanoCpus};
 
 /// The shipped default policy, also compiled in so the shim works with no file installed.
 pub const DEFAULT_TOML: &str = include_str!("../policy/default.toml");
 
-/// Host paths that must never be bind-mounted (also any parent directory of the sockets).
+/// Host paths that must never be bind-mounted, their parents included: the system's own trees
+/// and the runtimes' sockets. `/dev/null` is the one exception under `/dev` (nanoclaw shadows a
+/// project's `.env` with it).
 pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     "/",
     "/etc",
@@ -33,16 +36,137 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     "/sys",
     "/dev",
     "/boot",
-    "/root",
     "/var/run/docker.sock",
     "/run/docker.sock",
     "/run/podman/podman.sock",
     "/run/user/*/podman/podman.sock",
     "/run/user/*/docker.sock",
+    "/run/containerd",
+    "/var/run/containerd",
+    "~/.config/nanoclaw-shim",
+];
+
+/// Credential stores of the caller's home: refused even read-only, and so are their parents.
+pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "~/.ssh",
     "~/.gnupg",
     "~/.aws",
-    "~/.config/nanoclaw-shim",
+    "~/.azure",
+    "~/.kube",
+    "~/.docker",
+    "~/.netrc",
+    "~/.npmrc",
+    "~/.pypirc",
+    "~/.git-credentials",
+    "~/.config/gcloud",
+    "~/.config/gh",
+    "~/.config/hub",
+    "~/.config/containers/auth.json",
+    "~/.password-store",
+    "~/.local/share/keyrings",
+    "~/.pgpass",
+    "~/.vault-token",
+    "~/.terraform.d",
+    "~/.cargo/credentials",
+    "~/.cargo/credentials.toml",
+    "/run/user/*/containers/auth.json",
+    "/run/containers/*/auth.json",
+];
+
+/// Names that hold credentials wherever they appear (nanoclaw's own blocked patterns and the
+/// common others). A component matches when it equals the name or starts with it and a `.`
+/// (`.env.local`, `id_rsa.pub`). A mounted directory that holds one at its top is refused unless
+/// another mount shadows it (nanoclaw's `-v /dev/null:/workspace/project/.env:ro`).
+pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
+    ".ssh",
+    ".gnupg",
+    ".gpg",
+    ".aws",
+    ".azure",
+    ".gcloud",
+    ".kube",
+    ".docker",
+    "credentials",
+    ".env",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+    "id_rsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "id_dsa",
+    "private_key",
+    ".secret",
+    ".secrets",
+    ".git-credentials",
+    ".password-store",
+    ".pgpass",
+    ".vault-token",
+    "keyrings",
+];
+
+/// Paths that run code on the host when written (the next login, service start or `podman run`):
+/// refused read-write, parents included. `/home/*` and `/root` mean other users' homes: the
+/// caller's own home is judged by the `~/` entries.
+pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
+    "~/.bashrc",
+    "~/.bash_profile",
+    "~/.bash_login",
+    "~/.bash_logout",
+    "~/.profile",
+    "~/.zshrc",
+    "~/.zshenv",
+    "~/.zprofile",
+    "~/.zlogin",
+    "~/.config/fish",
+    "~/.config/environment.d",
+    "~/.config/autostart",
+    "~/.config/systemd",
+    "~/.config/containers",
+    "~/.config/nanoclaw",
+    "~/.config/git",
+    "~/.gitconfig",
+    "~/.pam_environment",
+    "~/.xprofile",
+    "~/.xinitrc",
+    "~/.xsession",
+    "~/.local",
+    "~/bin",
+    "~/.cache/nanoclaw-shim",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/var/lib",
+    "/var/spool",
+    "/var/cache",
+    "/etc",
+    "/home/*",
+    "/root",
+    "/run/containers",
+    "/run/user/*/containers",
+    "/run/user/*/systemd",
+    "/var/tmp/containers-user-*",
+];
+
+/// Where read-write bind sources may come from, besides the caller's working directory.
+pub const DEFAULT_WRITABLE_ROOTS: &[&str] = &["~", "/tmp", "/var/tmp", "/srv", "/mnt", "/media", "/data"];
+
+/// Annotation key prefixes that the OCI runtime or podman act on (keep host groups, change the
+/// seccomp or cgroup set-up, run hooks): refused.
+pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
+    "run.oci.",
+    "io.kubernetes.cri-o.",
+    "io.containers.",
+    "io.podman.",
+    "org.systemd.",
+    "org.criu.",
+    "com.nvidia.",
+    "io.katacontainers.",
 ];
 
 /// How strictly the policy applies.
@@ -186,6 +310,10 @@ pub struct Limits {
     pub cpus: Option<NanoCpus>,
     pub memory: Option<u64>,
     pub pids: Option<u64>,
+    /// The largest `--shm-size` a caller may ask for.
+    pub shm_size: Option<u64>,
+    /// The largest tmpfs a caller may mount (a caller's tmpfs must name its size).
+    pub tmpfs_size: Option<u64>,
 }
 
 impl Default for Limits {
@@ -194,52 +322,164 @@ impl Default for Limits {
             cpus: Some(NanoCpus(2_000_000_000)),
             memory: Some(4 << 30),
             pids: Some(256),
+            shm_size: Some(2 << 30),
+            tmpfs_size: Some(2 << 30),
         }
     }
 }
 
-/// Deny rules: each refuses an invocation outright (in enforce mode).
+/// Each `[deny]` switch: its key, the rule it turns on or off, and whether it is on by default.
+/// This table is the only place a switch is named: the reader, `policy show` and the docs check
+/// all walk it.
+pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
+    ("privileged", Rule::DenyPrivileged, true),
+    ("host_namespaces", Rule::DenyHostNamespace, true),
+    ("container_namespaces", Rule::DenyContainerNamespace, false),
+    ("weak_security_options", Rule::DenySecurityOption, true),
+    ("capabilities", Rule::DenyCapAdd, true),
+    ("devices", Rule::DenyDevice, true),
+    ("volumes_from", Rule::DenyVolumesFrom, true),
+    ("api_socket", Rule::DenyApiSocket, true),
+    ("env_host", Rule::DenyEnvHost, true),
+    ("shared_propagation", Rule::DenyMountPropagation, true),
+    ("sensitive_mounts", Rule::DenySensitiveMount, true),
+    ("root_user", Rule::DenyRootUser, false),
+    ("exec_privileged", Rule::DenyExecPrivileged, true),
+    ("exec_root", Rule::DenyExecRoot, true),
+    ("update_above_limits", Rule::DenyUpdateLimits, true),
+    ("denied_flags", Rule::DenyFlag, true),
+    ("podman_only_flags", Rule::DenyPodmanOnly, true),
+    ("ceiling_escapes", Rule::DenyCeiling, true),
+    ("host_files", Rule::DenyHostFile, true),
+    ("credentials", Rule::DenyCredentials, true),
+    ("host_exec", Rule::DenyHostExec, true),
+    ("outside_writable_roots", Rule::DenyWritableRoot, true),
+    ("runtime_annotations", Rule::DenyAnnotation, true),
+    ("keep_groups", Rule::DenyGroupAdd, true),
+    ("network_options", Rule::DenyNetworkOption, true),
+    ("public_ports", Rule::DenyPublish, true),
+    ("engine_redirect", Rule::DenyEngineRedirect, true),
+    ("untrusted_runtime_config", Rule::DenyEnvironment, true),
+    ("build_options", Rule::DenyBuild, true),
+];
+
+/// The lists of `[deny]`, each edited with `add_<key>` and `remove_<key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyList {
+    /// Host paths never mounted, their parents included (system trees, runtime sockets).
+    SensitivePaths,
+    /// Credential stores, refused even read-only (their parents too).
+    CredentialPaths,
+    /// File and directory names that hold credentials wherever they are (`.env`, `id_rsa`).
+    CredentialNames,
+    /// Paths that run code on the host when written: refused read-write (parents too).
+    HostExecPaths,
+    /// Read-write bind sources must lie beneath one of these (or the working directory).
+    WritableRoots,
+    /// Flags allowed although their class or podman-only status would refuse them.
+    AllowFlags,
+    /// `--security-opt` values allowed beyond no-new-privileges and masks.
+    AllowedSecurityOptions,
+    /// Annotation key prefixes the OCI runtime obeys: refused.
+    RuntimeAnnotations,
+}
+
+impl DenyList {
+    pub const ALL: [DenyList; 8] = [
+        DenyList::SensitivePaths,
+        DenyList::CredentialPaths,
+        DenyList::CredentialNames,
+        DenyList::HostExecPaths,
+        DenyList::WritableRoots,
+        DenyList::AllowFlags,
+        DenyList::AllowedSecurityOptions,
+        DenyList::RuntimeAnnotations,
+    ];
+
+    /// The key after `add_` / `remove_`.
+    pub fn key(self) -> &'static str {
+        match self {
+            DenyList::SensitivePaths => "sensitive_paths",
+            DenyList::CredentialPaths => "credential_paths",
+            DenyList::CredentialNames => "credential_names",
+            DenyList::HostExecPaths => "host_exec_paths",
+            DenyList::WritableRoots => "writable_roots",
+            DenyList::AllowFlags => "allow_flags",
+            DenyList::AllowedSecurityOptions => "allowed_security_options",
+            DenyList::RuntimeAnnotations => "runtime_annotations",
+        }
+    }
+
+    pub fn defaults(self) -> &'static [&'static str] {
+        match self {
+            DenyList::SensitivePaths => DEFAULT_SENSITIVE_PATHS,
+            DenyList::CredentialPaths => DEFAULT_CREDENTIAL_PATHS,
+            DenyList::CredentialNames => DEFAULT_CREDENTIAL_NAMES,
+            DenyList::HostExecPaths => DEFAULT_HOST_EXEC_PATHS,
+            DenyList::WritableRoots => DEFAULT_WRITABLE_ROOTS,
+            DenyList::AllowFlags | DenyList::AllowedSecurityOptions => &[],
+            DenyList::RuntimeAnnotations => DEFAULT_RUNTIME_ANNOTATIONS,
+        }
+    }
+
+    /// Whether entries are host paths (`/...` or `~/...`).
+    pub fn holds_paths(self) -> bool {
+        matches!(
+            self,
+            DenyList::SensitivePaths
+                | DenyList::CredentialPaths
+                | DenyList::HostExecPaths
+                | DenyList::WritableRoots
+        )
+    }
+}
+
+/// Deny rules: the set in force, and the lists they read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deny {
-    pub privileged: bool,
-    pub host_namespaces: bool,
-    pub container_namespaces: bool,
-    pub weak_security_options: bool,
-    pub capabilities: bool,
-    pub devices: bool,
-    pub volumes_from: bool,
-    pub api_socket: bool,
-    /// podman's `--env-host`: the host's whole environment (secrets included) in the container.
-    pub env_host: bool,
-    pub shared_propagation: bool,
-    pub sensitive_mounts: bool,
-    /// The effective list: defaults plus `add_sensitive_paths` minus `remove_sensitive_paths`.
-    pub sensitive_paths: Vec<String>,
-    pub root_user: bool,
-    pub exec_privileged: bool,
-    pub exec_root: bool,
-    pub update_above_limits: bool,
+    on: std::collections::BTreeSet<Rule>,
+    lists: [Vec<String>; 8],
+}
+
+impl Deny {
+    /// Whether a deny rule is in force.
+    pub fn on(&self, rule: Rule) -> bool {
+        self.on.contains(&rule)
+    }
+
+    /// Switches a deny rule on or off.
+    pub fn set(&mut self, rule: Rule, on: bool) {
+        if on {
+            self.on.insert(rule);
+        } else {
+            self.on.remove(&rule);
+        }
+    }
+
+    /// A list's effective entries.
+    pub fn list(&self, which: DenyList) -> &[String] {
+        &self.lists[which as usize]
+    }
+
+    pub fn list_mut(&mut self, which: DenyList) -> &mut Vec<String> {
+        &mut self.lists[which as usize]
+    }
+
+    /// Whether the policy allows a flag by name (long name, without `--`).
+    pub fn allows_flag(&self, long: &str) -> bool {
+        self.list(DenyList::AllowFlags).iter().any(|f| f.trim_start_matches('-') == long)
+    }
 }
 
 impl Default for Deny {
     fn default() -> Self {
         Deny {
-            privileged: true,
-            host_namespaces: true,
-            container_namespaces: false,
-            weak_security_options: true,
-            capabilities: true,
-            devices: true,
-            volumes_from: true,
-            api_socket: true,
-            env_host: true,
-            shared_propagation: true,
-            sensitive_mounts: true,
-            sensitive_paths: DEFAULT_SENSITIVE_PATHS.iter().map(|s| s.to_string()).collect(),
-            root_user: false,
-            exec_privileged: true,
-            exec_root: true,
-            update_above_limits: true,
+            on: DENY_SWITCHES
+                .iter()
+                .filter(|(_, _, on)| *on)
+                .map(|(_, r, _)| *r)
+                .collect(),
+            lists: DenyList::ALL.map(|l| l.defaults().iter().map(|s| s.to_string()).collect()),
         }
     }
 }
@@ -507,7 +747,9 @@ const HARDENING_KEYS: &[&str] = &[
     "shm_size",
 ];
 const TMPFS_KEYS: &[&str] = &["path", "size", "mode", "exec"];
-const LIMITS_KEYS: &[&str] = &["cpus", "memory", "pids"];
+const LIMITS_KEYS: &[&str] = &["cpus", "memory", "pids", "shm_size", "tmpfs_size"];
+/// Every `[deny]` key: [`DENY_SWITCHES`] and `add_` / `remove_` of each [`DenyList`] (a test
+/// checks the two agree).
 const DENY_KEYS: &[&str] = &[
     "privileged",
     "host_namespaces",
@@ -520,12 +762,40 @@ const DENY_KEYS: &[&str] = &[
     "env_host",
     "shared_propagation",
     "sensitive_mounts",
-    "add_sensitive_paths",
-    "remove_sensitive_paths",
     "root_user",
     "exec_privileged",
     "exec_root",
     "update_above_limits",
+    "denied_flags",
+    "podman_only_flags",
+    "ceiling_escapes",
+    "host_files",
+    "credentials",
+    "host_exec",
+    "outside_writable_roots",
+    "runtime_annotations",
+    "keep_groups",
+    "network_options",
+    "public_ports",
+    "engine_redirect",
+    "untrusted_runtime_config",
+    "build_options",
+    "add_sensitive_paths",
+    "remove_sensitive_paths",
+    "add_credential_paths",
+    "remove_credential_paths",
+    "add_credential_names",
+    "remove_credential_names",
+    "add_host_exec_paths",
+    "remove_host_exec_paths",
+    "add_writable_roots",
+    "remove_writable_roots",
+    "add_allow_flags",
+    "remove_allow_flags",
+    "add_allowed_security_options",
+    "remove_allowed_security_options",
+    "add_runtime_annotations",
+    "remove_runtime_annotations",
 ];
 const PODMAN_KEYS: &[&str] = &[
     "keep_id",
@@ -811,6 +1081,12 @@ impl<'t> Reader<'t> {
             if let Some((v, span)) = self.scalar(l, "memory") {
                 rules.limits.memory = v.and_then(|s| self.size(&s, span.clone()));
             }
+            if let Some((v, span)) = self.scalar(l, "shm_size") {
+                rules.limits.shm_size = v.and_then(|s| self.size(&s, span.clone()));
+            }
+            if let Some((v, span)) = self.scalar(l, "tmpfs_size") {
+                rules.limits.tmpfs_size = v.and_then(|s| self.size(&s, span.clone()));
+            }
             if let Some((v, span)) = self.scalar(l, "pids") {
                 rules.limits.pids = v.and_then(|s| match s.parse::<u64>() {
                     Ok(n) if n > 0 => Some(n),
@@ -1008,27 +1284,13 @@ impl<'t> Reader<'t> {
 
     fn deny(&mut self, t: &DeTable, d: &mut Deny, section: &str) {
         self.keys(t, DENY_KEYS, section);
-        for (key, slot) in [
-            ("privileged", &mut d.privileged),
-            ("host_namespaces", &mut d.host_namespaces),
-            ("container_namespaces", &mut d.container_namespaces),
-            ("weak_security_options", &mut d.weak_security_options),
-            ("capabilities", &mut d.capabilities),
-            ("devices", &mut d.devices),
-            ("volumes_from", &mut d.volumes_from),
-            ("api_socket", &mut d.api_socket),
-            ("env_host", &mut d.env_host),
-            ("shared_propagation", &mut d.shared_propagation),
-            ("sensitive_mounts", &mut d.sensitive_mounts),
-            ("root_user", &mut d.root_user),
-            ("exec_privileged", &mut d.exec_privileged),
-            ("exec_root", &mut d.exec_root),
-            ("update_above_limits", &mut d.update_above_limits),
-        ] {
-            self.bool(t, key, slot);
+        for &(key, rule, _) in DENY_SWITCHES {
+            let mut on = d.on(rule);
+            self.bool(t, key, &mut on);
+            d.set(rule, on);
         }
-        let check = |r: &mut Self, s: &str, span: Range<usize>| {
-            let ok = s.starts_with('/') || s.starts_with("~/");
+        let check = |r: &mut Self, which: DenyList, s: &str, span: Range<usize>| {
+            let ok = !which.holds_paths() || s.starts_with('/') || s.starts_with("~/") || s == "~";
             if !ok {
                 r.error(
                     "bad-path",
@@ -1039,28 +1301,36 @@ impl<'t> Reader<'t> {
             }
             ok
         };
-        if let Some(list) = self.strings(t, "add_sensitive_paths") {
-            for (s, span) in list {
-                if check(self, s, span) && !d.sensitive_paths.iter().any(|p| p == s) {
-                    d.sensitive_paths.push(s.to_string());
+        for which in DenyList::ALL {
+            let key = which.key();
+            if let Some(list) = self.strings(t, &format!("add_{key}")) {
+                for (s, span) in list {
+                    if check(self, which, s, span) && !d.list(which).iter().any(|p| p == s) {
+                        d.list_mut(which).push(s.to_string());
+                    }
                 }
             }
-        }
-        if let Some(list) = self.strings(t, "remove_sensitive_paths") {
-            for (s, span) in list {
-                if !check(self, s, span.clone()) {
-                    continue;
-                }
-                let before = d.sensitive_paths.len();
-                d.sensitive_paths.retain(|p| p != s);
-                if before == d.sensitive_paths.len() {
-                    self.push(
-                        Severity::Warning,
-                        "unknown-sensitive-path",
-                        span,
-                        format!("{s:?} is not in the sensitive path list"),
-                        Some(format!("the list is: {}", d.sensitive_paths.join(", "))),
-                    );
+            if let Some(list) = self.strings(t, &format!("remove_{key}")) {
+                for (s, span) in list {
+                    if !check(self, which, s, span.clone()) {
+                        continue;
+                    }
+                    let before = d.list(which).len();
+                    d.list_mut(which).retain(|p| p != s);
+                    if before == d.list(which).len() {
+                        let code = if which == DenyList::SensitivePaths {
+                            "unknown-sensitive-path"
+                        } else {
+                            "unknown-entry"
+                        };
+                        self.push(
+                            Severity::Warning,
+                            code,
+                            span,
+                            format!("{s:?} is not in the {key} list"),
+                            Some(format!("the list is: {}", d.list(which).join(", "))),
+                        );
+                    }
                 }
             }
         }
@@ -1408,115 +1678,138 @@ pub fn image_forms(image: &str) -> Vec<String> {
 }
 
 impl Policy {
-    /// The effective policy as TOML, every key spelled out (profiles summarised).
+    /// The effective policy as TOML, every key spelled out, profiles included: loading the
+    /// output gives this policy back (`policy show > file` is a faithful copy).
     pub fn to_toml(&self) -> String {
-        fn list(v: &[String]) -> String {
-            let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
-            format!("[{}]", items.join(", "))
+        use toml::{Table, Value};
+        let mut root = Table::new();
+        root.insert("mode".into(), self.mode.as_str().into());
+        let mut rt = Table::new();
+        rt.insert("binary".into(), self.runtime.binary.clone().into());
+        let flavor = self.runtime.flavor.map_or("auto", |f| f.as_str());
+        rt.insert("flavor".into(), flavor.into());
+        root.insert("runtime".into(), Value::Table(rt));
+        rules_toml(&self.rules, &mut root);
+        if let Some(p) = &self.log.path {
+            let mut log = Table::new();
+            log.insert("path".into(), p.to_string_lossy().into_owned().into());
+            root.insert("log".into(), Value::Table(log));
         }
-        let r = &self.rules;
-        let h = &r.hardening;
-        let mut s = format!("mode = {:?}\n\n", self.mode.as_str());
-        let flavor = match self.runtime.flavor {
-            None => "auto",
-            Some(f) => f.as_str(),
-        };
-        s.push_str(&format!(
-            "[runtime]\nbinary = {:?}\nflavor = {flavor:?}\n\n",
-            self.runtime.binary
-        ));
-        s.push_str(&format!(
-            "[hardening]\nread_only = {}\nno_new_privileges = {}\ndrop_capabilities = {}\nallowed_capabilities = {}\n",
-            h.read_only,
-            h.no_new_privileges,
-            list(&h.drop_capabilities),
-            list(&h.allowed_capabilities)
-        ));
-        if let Some(shm) = h.shm_size {
-            s.push_str(&format!("shm_size = {:?}\n", units::format_bytes(shm)));
-        }
-        if h.tmpfs.is_empty() {
-            s.push_str("tmpfs = []\n");
-        }
-        for t in &h.tmpfs {
-            s.push_str(&format!("\n[[hardening.tmpfs]]\npath = {:?}\n", t.path));
-            if let Some(size) = t.size {
-                s.push_str(&format!("size = {:?}\n", units::format_bytes(size)));
-            }
-            if let Some(mode) = t.mode {
-                s.push_str(&format!("mode = \"{mode:o}\"\n"));
-            }
-            s.push_str(&format!("exec = {}\n", t.exec));
-        }
-        let off = || "\"off\"".to_string();
-        s.push_str(&format!(
-            "\n[limits]\ncpus = {}\nmemory = {}\npids = {}\n",
-            r.limits.cpus.map_or_else(off, |c| format!("\"{c}\"")),
-            r.limits
-                .memory
-                .map_or_else(off, |m| format!("{:?}", units::format_bytes(m))),
-            r.limits.pids.map_or_else(off, |p| p.to_string()),
-        ));
-        let d = &r.deny;
-        s.push_str(&format!(
-            "\n[deny]\nprivileged = {}\nhost_namespaces = {}\ncontainer_namespaces = {}\nweak_security_options = {}\ncapabilities = {}\ndevices = {}\nvolumes_from = {}\napi_socket = {}\nenv_host = {}\nshared_propagation = {}\nsensitive_mounts = {}\nroot_user = {}\nexec_privileged = {}\nexec_root = {}\nupdate_above_limits = {}\n",
-            d.privileged,
-            d.host_namespaces,
-            d.container_namespaces,
-            d.weak_security_options,
-            d.capabilities,
-            d.devices,
-            d.volumes_from,
-            d.api_socket,
-            d.env_host,
-            d.shared_propagation,
-            d.sensitive_mounts,
-            d.root_user,
-            d.exec_privileged,
-            d.exec_root,
-            d.update_above_limits
-        ));
-        let added: Vec<String> = d
-            .sensitive_paths
+        let profiles: Vec<Value> = self
+            .profiles
             .iter()
-            .filter(|p| !DEFAULT_SENSITIVE_PATHS.contains(&p.as_str()))
+            .map(|p| {
+                let mut t = Table::new();
+                t.insert("name".into(), p.name.clone().into());
+                let mut m = Table::new();
+                if let Some(g) = &p.image {
+                    m.insert("image".into(), g.as_str().into());
+                }
+                if let Some(g) = &p.container {
+                    m.insert("container".into(), g.as_str().into());
+                }
+                if !p.labels.is_empty() {
+                    let labels: Vec<Value> = p
+                        .labels
+                        .iter()
+                        .map(|(k, v)| match v {
+                            Some(v) => format!("{k}={v}").into(),
+                            None => k.clone().into(),
+                        })
+                        .collect();
+                    m.insert("labels".into(), Value::Array(labels));
+                }
+                t.insert("match".into(), Value::Table(m));
+                if let Some(mode) = p.mode {
+                    t.insert("mode".into(), mode.as_str().into());
+                }
+                t.insert("exempt".into(), p.exempt.into());
+                rules_toml(&p.rules, &mut t);
+                Value::Table(t)
+            })
+            .collect();
+        if !profiles.is_empty() {
+            root.insert("profile".into(), Value::Array(profiles));
+        }
+        toml::to_string(&root).unwrap_or_else(|e| format!("# cannot render the policy: {e}\n"))
+    }
+}
+
+/// `[hardening]`, `[limits]`, `[deny]` and `[podman]` of a rule set, into `t`.
+fn rules_toml(r: &Rules, t: &mut toml::Table) {
+    use toml::{Table, Value};
+    let strings = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.clone())).collect());
+    let size = |b: Option<u64>| -> Value { b.map_or_else(|| "off".into(), |b| units::format_bytes(b).into()) };
+    let h = &r.hardening;
+    let mut ht = Table::new();
+    ht.insert("read_only".into(), h.read_only.into());
+    ht.insert("no_new_privileges".into(), h.no_new_privileges.into());
+    ht.insert("drop_capabilities".into(), strings(&h.drop_capabilities));
+    ht.insert("allowed_capabilities".into(), strings(&h.allowed_capabilities));
+    ht.insert("shm_size".into(), size(h.shm_size));
+    let tmpfs: Vec<Value> = h
+        .tmpfs
+        .iter()
+        .map(|tm| {
+            let mut e = Table::new();
+            e.insert("path".into(), tm.path.clone().into());
+            e.insert("size".into(), size(tm.size));
+            if let Some(mode) = tm.mode {
+                e.insert("mode".into(), format!("{mode:o}").into());
+            }
+            e.insert("exec".into(), tm.exec.into());
+            Value::Table(e)
+        })
+        .collect();
+    ht.insert("tmpfs".into(), Value::Array(tmpfs));
+    t.insert("hardening".into(), Value::Table(ht));
+    let l = &r.limits;
+    let mut lt = Table::new();
+    lt.insert(
+        "cpus".into(),
+        l.cpus.map_or_else(|| "off".into(), |c| c.to_string().into()),
+    );
+    lt.insert("memory".into(), size(l.memory));
+    lt.insert(
+        "pids".into(),
+        l.pids.map_or_else(|| "off".into(), |p| Value::Integer(p as i64)),
+    );
+    lt.insert("shm_size".into(), size(l.shm_size));
+    lt.insert("tmpfs_size".into(), size(l.tmpfs_size));
+    t.insert("limits".into(), Value::Table(lt));
+    let d = &r.deny;
+    let mut dt = Table::new();
+    for &(key, rule, _) in DENY_SWITCHES {
+        dt.insert(key.into(), d.on(rule).into());
+    }
+    for which in DenyList::ALL {
+        let defaults = which.defaults();
+        let now = d.list(which);
+        let added: Vec<String> = now
+            .iter()
+            .filter(|p| !defaults.contains(&p.as_str()))
             .cloned()
             .collect();
-        let removed: Vec<String> = DEFAULT_SENSITIVE_PATHS
+        let removed: Vec<String> = defaults
             .iter()
-            .filter(|p| !d.sensitive_paths.iter().any(|q| q == *p))
+            .filter(|p| !now.iter().any(|q| q == *p))
             .map(|p| p.to_string())
             .collect();
-        s.push_str(&format!(
-            "add_sensitive_paths = {}\nremove_sensitive_paths = {}\n",
-            list(&added),
-            list(&removed)
-        ));
-        s.push_str(&format!(
-            "# sensitive paths in force: {}\n",
-            d.sensitive_paths.join(", ")
-        ));
-        let pm = &r.podman;
-        s.push_str(&format!(
-            "\n[podman]\nkeep_id = {}\nkeep_id_user = \"{}:{}\"\nhost_gateway = {}\nhost_loopback = {}\nrootful_gateway = {:?}\n",
-            pm.keep_id, pm.keep_id_user.0, pm.keep_id_user.1, pm.host_gateway, pm.host_loopback, pm.rootful_gateway
-        ));
-        if let Some(p) = &self.log.path {
-            s.push_str(&format!("\n[log]\npath = {:?}\n", p.display().to_string()));
-        }
-        for p in &self.profiles {
-            s.push_str(&format!(
-                "\n# profile {:?}: image {:?}, container {:?}, labels {:?}, mode {:?}, exempt {}\n",
-                p.name,
-                p.image.as_ref().map(Glob::as_str),
-                p.container.as_ref().map(Glob::as_str),
-                p.labels,
-                p.mode.map(Mode::as_str),
-                p.exempt
-            ));
-        }
-        s
+        dt.insert(format!("add_{}", which.key()), strings(&added));
+        dt.insert(format!("remove_{}", which.key()), strings(&removed));
     }
+    t.insert("deny".into(), Value::Table(dt));
+    let pm = &r.podman;
+    let mut pt = Table::new();
+    pt.insert("keep_id".into(), pm.keep_id.into());
+    pt.insert(
+        "keep_id_user".into(),
+        format!("{}:{}", pm.keep_id_user.0, pm.keep_id_user.1).into(),
+    );
+    pt.insert("host_gateway".into(), pm.host_gateway.into());
+    pt.insert("host_loopback".into(), pm.host_loopback.into());
+    pt.insert("rootful_gateway".into(), pm.rootful_gateway.clone().into());
+    t.insert("podman".into(), Value::Table(pt));
 }
 
 #[cfg(test)]
@@ -1685,8 +1978,8 @@ mod tests {
     #[test]
     fn sensitive_paths_are_editable() {
         let (p, w) = parse("[deny]\nadd_sensitive_paths = [\"/srv/secrets\"]\nremove_sensitive_paths = [\"/boot\", \"/nope\"]\n", "p").unwrap();
-        assert!(p.rules.deny.sensitive_paths.contains(&"/srv/secrets".to_string()));
-        assert!(!p.rules.deny.sensitive_paths.contains(&"/boot".to_string()));
+        assert!(p.rules.deny.list(DenyList::SensitivePaths).contains(&"/srv/secrets".to_string()));
+        assert!(!p.rules.deny.list(DenyList::SensitivePaths).contains(&"/boot".to_string()));
         assert_eq!(w[0].code, "unknown-sensitive-path");
     }
 

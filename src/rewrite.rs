@@ -272,7 +272,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     if !run.verb.starts_container() {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;
-        let found = deny::check(&run, &policy.rules.deny, &policy.rules.limits, &target.host);
+        let found = deny::check(&run, &policy.rules, &target.host);
         return settle(plan, argv, found, None, None);
     }
     if run.image.is_none() {
@@ -304,10 +304,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         return plan;
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
-    let mut found = deny::check(&run, &rules.deny, &rules.limits, &target.host);
-    if rules.deny.capabilities {
-        found.extend(deny::denied_caps(&run, &rules.hardening.allowed_capabilities));
-    }
+    let found = deny::check(&run, rules, &target.host);
     let rewritten = rewrite(&run, rules, target);
     let audit_args = if plan.mode == Mode::Audit {
         compat_only(&run, rules, target)
@@ -1032,9 +1029,9 @@ mod tests {
     fn lenient() -> Policy {
         let mut p = Policy::default();
         let d = &mut p.rules.deny;
-        d.privileged = false;
-        d.weak_security_options = false;
-        d.capabilities = false;
+        d.set(Rule::DenyPrivileged, false);
+        d.set(Rule::DenySecurityOption, false);
+        d.set(Rule::DenyCapAdd, false);
         p
     }
 
@@ -1294,6 +1291,8 @@ mod tests {
             cpus: None,
             memory: None,
             pids: None,
+            shm_size: None,
+            tmpfs_size: None,
         };
         assert_eq!(
             out_with(&["run", "--read-only=false", "img"], &p),

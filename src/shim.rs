@@ -28,13 +28,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     runtime::check_reentry().map_err(|e| e.to_string())?;
-    let (_, policy) =
+    let (origin, policy) =
         policy::load(&LookupEnv::from_env(None)).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
     let binary = runtime::configured(&policy.runtime.binary);
     let myself = std::env::current_exe().ok();
     let path = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref())
         .map_err(|e| e.to_string())?;
-    let target = target(&policy, &binary, &path);
+    let target = target(&policy, &binary, &path, origin.path());
     let plan = rewrite::plan(&args, &policy, &target);
     if let Some(log) = &policy.log.path {
         if log::wanted(&plan) {
@@ -56,7 +56,12 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
 }
 
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
-pub fn target(policy: &policy::Policy, binary: &std::ffi::OsStr, path: &std::path::Path) -> Target {
+pub fn target(
+    policy: &policy::Policy,
+    binary: &std::ffi::OsStr,
+    path: &std::path::Path,
+    policy_file: Option<&std::path::Path>,
+) -> Target {
     let flavor = policy
         .runtime
         .flavor
@@ -64,6 +69,13 @@ pub fn target(policy: &policy::Policy, binary: &std::ffi::OsStr, path: &std::pat
     let host = HostCtx {
         cwd: std::env::current_dir().ok(),
         home: std::env::var_os("HOME").filter(|h| !h.is_empty()).map(Into::into),
+        // The shim's own files: a container that could write them would rewrite the policy.
+        own_files: std::env::current_exe()
+            .ok()
+            .into_iter()
+            .chain(policy_file.map(std::path::Path::to_path_buf))
+            .chain(policy.log.path.clone())
+            .collect(),
     };
     let path = path.to_path_buf();
     Target::probing(

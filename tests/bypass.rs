@@ -42,6 +42,7 @@ fn host() -> Host {
 fn target(h: &Host) -> Target {
     let mut t = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
     t.host = HostCtx {
+        own_files: Vec::new(),
         cwd: Some("/srv".into()),
         home: Some(h.home.clone()),
     };
@@ -406,8 +407,8 @@ fn neutralised_settings_never_reach_the_runtime() {
 fn opt_in_rules() {
     let h = host();
     let mut policy = Policy::default();
-    policy.rules.deny.root_user = true;
-    policy.rules.deny.container_namespaces = true;
+    policy.rules.deny.set(nanoclaw_shim::rules::Rule::DenyRootUser, true);
+    policy.rules.deny.set(nanoclaw_shim::rules::Rule::DenyContainerNamespace, true);
     for (words, rule) in [
         (&["run", "--user", "0", "img"][..], "deny.root-user"),
         (&["run", "-u", "root:root", "img"], "deny.root-user"),
@@ -458,19 +459,9 @@ fn every_rule_can_be_switched_off() {
     let h = host();
     let mut policy = Policy::default();
     let d = &mut policy.rules.deny;
-    d.privileged = false;
-    d.host_namespaces = false;
-    d.weak_security_options = false;
-    d.capabilities = false;
-    d.devices = false;
-    d.volumes_from = false;
-    d.api_socket = false;
-    d.env_host = false;
-    d.shared_propagation = false;
-    d.sensitive_mounts = false;
-    d.exec_privileged = false;
-    d.exec_root = false;
-    d.update_above_limits = false;
+    for &(_, rule, _) in nanoclaw_shim::policy::DENY_SWITCHES {
+        d.set(rule, false);
+    }
     for (words, rule) in REFUSED {
         if rule.starts_with("parse.") {
             continue;

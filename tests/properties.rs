@@ -23,10 +23,10 @@ fn target() -> Target {
 /// neutralised by the rewrite instead of refused).
 fn policies() -> [Policy; 2] {
     let mut lenient = Policy::default();
-    lenient.rules.deny.privileged = false;
-    lenient.rules.deny.weak_security_options = false;
-    lenient.rules.deny.capabilities = false;
-    lenient.rules.deny.sensitive_mounts = false;
+    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenyPrivileged, false);
+    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenySecurityOption, false);
+    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenyCapAdd, false);
+    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenySensitiveMount, false);
     [Policy::default(), lenient]
 }
 
@@ -282,9 +282,8 @@ proptest! {
             let out = parse_run(&plan.args);
             if policy.rules.deny == strict {
                 // Default policy: nothing any deny rule would catch is left in what runs.
-                let limits = nanoclaw_shim::policy::Limits::default();
                 let host = nanoclaw_shim::deny::HostCtx::default();
-                let left = nanoclaw_shim::deny::check(&out, &strict, &limits, &host);
+                let left = nanoclaw_shim::deny::check(&out, &policy.rules, &host);
                 prop_assert!(left.is_empty(), "{:?} left {:?}", argv, left);
             }
             // Either way (deny rules off: neutralised), the hardening holds.
