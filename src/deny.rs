@@ -350,13 +350,14 @@ impl Checker<'_> {
             .split(',')
             .find_map(|f| f.strip_prefix("size=").or_else(|| f.strip_prefix("tmpfs-size=")))
             .map(|v| units::parse_bytes(v.trim()));
+        // No size: the runtime's default, charged to the container's memory ceiling.
         match size {
-            Some(Some(n)) if n > 0 && n <= max => {}
+            None | Some(Some(1..)) if size.flatten().is_none_or(|n| n <= max) => {}
             _ => self.v(
                 Rule::DenyCeiling,
                 o,
                 format!(
-                    "a tmpfs needs a size at or below the policy's ceiling of {}",
+                    "a tmpfs above the policy's ceiling of {}",
                     units::format_bytes(max)
                 ),
             ),

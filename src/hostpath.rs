@@ -374,11 +374,17 @@ impl<'p> HostPaths<'p> {
         if is(&src, &[b"dev", b"null"]) {
             return None;
         }
+        let within_home = self.home.as_ref().is_some_and(|h| {
+            let h = lexical(h);
+            src.forms.iter().any(|f| f.len() >= h.len() && f.iter().zip(&h).all(|(a, b)| a == b))
+        });
         if self.deny.on(Rule::DenySensitiveMount) {
             if self.sensitive.is_none() {
                 self.sensitive = Some(self.list(DenyList::SensitivePaths));
             }
-            if let Some(e) = self.sensitive.as_ref().and_then(|l| l.find(&src, true, |_| false)) {
+            // `/root` is another user's home, unless it is the caller's own.
+            let skip = |e: &str| within_home && e == "/root";
+            if let Some(e) = self.sensitive.as_ref().and_then(|l| l.find(&src, true, skip)) {
                 return hit(Rule::DenySensitiveMount, e);
             }
         }
@@ -417,10 +423,6 @@ impl<'p> HostPaths<'p> {
         if access == Access::Read {
             return None;
         }
-        let within_home = self.home.as_ref().is_some_and(|h| {
-            let h = lexical(h);
-            src.forms.iter().any(|f| f.len() >= h.len() && f.iter().zip(&h).all(|(a, b)| a == b))
-        });
         if self.deny.on(Rule::DenyHostExec) {
             if self.host_exec.is_none() {
                 self.host_exec = Some(self.list(DenyList::HostExecPaths));
@@ -523,9 +525,11 @@ mod tests {
     use super::*;
 
     fn list() -> Vec<String> {
-        crate::policy::DEFAULT_SENSITIVE_PATHS
-            .iter()
+        let system = crate::policy::DEFAULT_SENSITIVE_PATHS.iter().filter(|p| !p.starts_with('~'));
+        let home = crate::policy::DEFAULT_SENSITIVE_PATHS.iter().filter(|p| p.starts_with('~'));
+        system
             .chain(crate::policy::DEFAULT_CREDENTIAL_PATHS)
+            .chain(home)
             .map(|s| s.to_string())
             .collect()
     }

@@ -36,6 +36,7 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     "/sys",
     "/dev",
     "/boot",
+    "/root",
     "/var/run/docker.sock",
     "/run/docker.sock",
     "/run/podman/podman.sock",

@@ -1253,7 +1253,7 @@ mod tests {
         let o = out(&[
             "run",
             "-v",
-            "/host/tmp:/tmp/",
+            "/srv/tmp:/tmp/",
             "--mount",
             "type=tmpfs,dst=/home/node",
             "img",
@@ -1357,7 +1357,9 @@ mod tests {
             Rule::CompatUnsupportedFlag
         );
         let docker = Target::fixed(Flavor::Docker, false, None);
-        let p = plan(&argv(&["run", "--replace", "img"]), &Policy::default(), &docker);
+        let mut lenient = Policy::default();
+        lenient.rules.deny.set(Rule::DenyPodmanOnly, false);
+        let p = plan(&argv(&["run", "--replace", "img"]), &lenient, &docker);
         assert_eq!(p.refusal.unwrap().rule, Rule::CompatUnsupportedFlag);
     }
 
@@ -1365,7 +1367,7 @@ mod tests {
     fn image_and_args_survive_byte_identical() {
         use std::os::unix::ffi::OsStringExt;
         let mut a = argv(&["run", "-v"]);
-        a.push(OsString::from_vec(b"/h/\xff:/w".to_vec()));
+        a.push(OsString::from_vec(b"/srv/h/\xff:/w".to_vec()));
         a.push(OsString::from_vec(b"img\xfe".to_vec()));
         a.push(OsString::from_vec(b"arg \x01".to_vec()));
         let p = plan(&a, &Policy::default(), &podman());

@@ -223,9 +223,9 @@ const REFUSED: &[(&[&str], &str)] = &[
     (&["run", "-v", "/dev:/dev", "img"], "deny.sensitive-mount"),
     (&["run", "-v", "/boot:/b", "img"], "deny.sensitive-mount"),
     (&["run", "-v", "/root:/r", "img"], "deny.sensitive-mount"),
-    (&["run", "-v", "{home}/.ssh:/k:ro", "img"], "deny.sensitive-mount"),
-    (&["run", "-v", "{home}/.aws:/a", "img"], "deny.sensitive-mount"),
-    (&["run", "-v", "{home}/.gnupg:/g", "img"], "deny.sensitive-mount"),
+    (&["run", "-v", "{home}/.ssh:/k:ro", "img"], "deny.credentials"),
+    (&["run", "-v", "{home}/.aws:/a", "img"], "deny.credentials"),
+    (&["run", "-v", "{home}/.gnupg:/g", "img"], "deny.credentials"),
     (
         &["run", "-v", "{home}/.config/nanoclaw-shim:/c", "img"],
         "deny.sensitive-mount",
@@ -252,6 +252,19 @@ const REFUSED: &[(&[&str], &str)] = &[
     (
         &["run", "--mount", "type=bind,src=../../etc,dst=/e", "img"],
         "deny.sensitive-mount",
+    ),
+    // Profiles and labels replace the runtime's confinement: only allow-listed values pass.
+    (
+        &["run", "--security-opt", "seccomp=/etc/containers/seccomp.json", "img"],
+        "deny.security-option",
+    ),
+    (
+        &["run", "--security-opt", "label=type:container_t", "img"],
+        "deny.security-option",
+    ),
+    (
+        &["run", "--security-opt", "apparmor=docker-default", "img"],
+        "deny.security-option",
     ),
     // exec and update
     (&["exec", "--privileged", "c", "sh"], "deny.exec-privileged"),
@@ -301,7 +314,7 @@ const LEGITIMATE: &[&[&str]] = &[
         "{home}/nanoclaw/groups/main:/workspace",
         "img",
     ],
-    &["run", "-v", "/etc-backup:/x", "img"],
+    &["run", "-v", "/etc-backup:/x:ro", "img"],
     &[
         "run",
         "-v",
@@ -312,15 +325,7 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--network", "none", "img"],
     &["run", "--network=bridge", "img"],
     &["run", "--network", "nanoclaw-egress", "img"],
-    &[
-        "run",
-        "--security-opt",
-        "seccomp=/etc/containers/seccomp.json",
-        "img",
-    ],
-    &["run", "--security-opt", "label=type:container_t", "img"],
     &["run", "--security-opt", "no-new-privileges:true", "img"],
-    &["run", "--security-opt", "apparmor=docker-default", "img"],
     &["run", "--cap-drop", "NET_RAW", "img"],
     &["run", "--user", "1000:1000", "img"],
     &["run", "--user", "root", "img"],
