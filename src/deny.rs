@@ -85,7 +85,11 @@ impl Checker<'_> {
         };
         if host_file {
             if self.on(Rule::DenyHostFile) {
-                let verb = if access == Access::Write { "writes" } else { "reads" };
+                let verb = if access == Access::Write {
+                    "writes"
+                } else {
+                    "reads"
+                };
                 self.v(Rule::DenyHostFile, o, format!("the runtime {verb} {what}"));
             }
         } else {
@@ -160,7 +164,9 @@ impl Checker<'_> {
                 o,
                 "a container that cannot be OOM-killed holds its memory at the ceiling",
             ),
-            "oom-score-adj" if t.trim().parse::<i64>().is_ok_and(|n| n < 0) || t.trim().parse::<i64>().is_err() => {
+            "oom-score-adj"
+                if t.trim().parse::<i64>().is_ok_and(|n| n < 0) || t.trim().parse::<i64>().is_err() =>
+            {
                 self.v(
                     Rule::DenyCeiling,
                     o,
@@ -215,7 +221,11 @@ impl Checker<'_> {
         for part in parts {
             let lower = part.to_ascii_lowercase();
             if self.on(Rule::DenyHostNamespace) && (lower == "host" || lower.starts_with("ns:")) {
-                self.v(Rule::DenyHostNamespace, o, format!("shares a host {ns} namespace"));
+                self.v(
+                    Rule::DenyHostNamespace,
+                    o,
+                    format!("shares a host {ns} namespace"),
+                );
             } else if self.on(Rule::DenyContainerNamespace)
                 && matches!(ns, "network" | "pid" | "ipc")
                 && lower.starts_with("container:")
@@ -229,7 +239,11 @@ impl Checker<'_> {
         }
         if network && self.on(Rule::DenyNetworkOption) {
             let lower = value.to_ascii_lowercase();
-            if lower.starts_with("slirp4netns:") || lower.starts_with("pasta:") || lower.contains(",pasta:") || lower.contains(",slirp4netns:") {
+            if lower.starts_with("slirp4netns:")
+                || lower.starts_with("pasta:")
+                || lower.contains(",pasta:")
+                || lower.contains(",slirp4netns:")
+            {
                 self.v(
                     Rule::DenyNetworkOption,
                     o,
@@ -291,7 +305,11 @@ impl Checker<'_> {
                 "propagates mounts back to the host",
             );
         }
-        let access = if m.writes_host { Access::Write } else { Access::Read };
+        let access = if m.writes_host {
+            Access::Write
+        } else {
+            Access::Read
+        };
         match &m.kind {
             mounts::Kind::Bind => {
                 if m.source.is_empty() {
@@ -514,7 +532,9 @@ impl Checker<'_> {
         let key = t.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
         let list = self.rules.deny.list(DenyList::RuntimeAnnotations);
         if let Some(prefix) = list.iter().find(|p| key.starts_with(&p.to_ascii_lowercase())) {
-            let why = format!("annotations under {prefix} reconfigure the runtime (groups, seccomp, devices, hooks)");
+            let why = format!(
+                "annotations under {prefix} reconfigure the runtime (groups, seccomp, devices, hooks)"
+            );
             self.v(Rule::DenyAnnotation, o, why);
         }
     }
@@ -563,10 +583,7 @@ fn publishes_on_loopback(spec: &str) -> bool {
     let _ = rest;
     match addr {
         None => false,
-        Some(a) => {
-            a == "localhost"
-                || a.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
+        Some(a) => a == "localhost" || a.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
     }
 }
 

@@ -370,13 +370,19 @@ impl<'p> HostPaths<'p> {
         let Some(src) = self.resolve(raw) else {
             return hit(Rule::DenySensitiveMount, UNRESOLVABLE);
         };
-        let is = |s: &Resolved, p: &[&[u8]]| s.forms.iter().any(|f| f.iter().map(Vec::as_slice).eq(p.iter().copied()));
+        let is = |s: &Resolved, p: &[&[u8]]| {
+            s.forms
+                .iter()
+                .any(|f| f.iter().map(Vec::as_slice).eq(p.iter().copied()))
+        };
         if is(&src, &[b"dev", b"null"]) {
             return None;
         }
         let within_home = self.home.as_ref().is_some_and(|h| {
             let h = lexical(h);
-            src.forms.iter().any(|f| f.len() >= h.len() && f.iter().zip(&h).all(|(a, b)| a == b))
+            src.forms
+                .iter()
+                .any(|f| f.len() >= h.len() && f.iter().zip(&h).all(|(a, b)| a == b))
         });
         if self.deny.on(Rule::DenySensitiveMount) {
             if self.sensitive.is_none() {
@@ -392,7 +398,11 @@ impl<'p> HostPaths<'p> {
             if self.credentials.is_none() {
                 self.credentials = Some(self.list(DenyList::CredentialPaths));
             }
-            if let Some(e) = self.credentials.as_ref().and_then(|l| l.find(&src, true, |_| false)) {
+            if let Some(e) = self
+                .credentials
+                .as_ref()
+                .and_then(|l| l.find(&src, true, |_| false))
+            {
                 return hit(Rule::DenyCredentials, e);
             }
             let names = self.deny.list(DenyList::CredentialNames);
@@ -429,7 +439,11 @@ impl<'p> HostPaths<'p> {
             }
             // Other users' homes (`/home/*`, `/root`) do not include the caller's own: there
             // the `~/` entries decide.
-            let skip = |e: &str| within_home && !e.starts_with('~') && (e.starts_with("/home/") || e == "/root" || is_system(e));
+            let skip = |e: &str| {
+                within_home
+                    && !e.starts_with('~')
+                    && (e.starts_with("/home/") || e == "/root" || is_system(e))
+            };
             if let Some(e) = self.host_exec.as_ref().and_then(|l| l.find(&src, true, skip)) {
                 return hit(Rule::DenyHostExec, e);
             }
@@ -438,10 +452,16 @@ impl<'p> HostPaths<'p> {
             if self.roots.is_none() {
                 self.roots = Some(self.list(DenyList::WritableRoots));
             }
-            let in_root = self.roots.as_ref().and_then(|l| l.find(&src, false, |_| false)).is_some();
+            let in_root = self
+                .roots
+                .as_ref()
+                .and_then(|l| l.find(&src, false, |_| false))
+                .is_some();
             let in_cwd = self.cwd.as_ref().is_some_and(|c| {
                 let c = lexical(c);
-                !c.is_empty() && src.forms[0].len() >= c.len() && src.forms[0].iter().zip(&c).all(|(a, b)| a == b)
+                !c.is_empty()
+                    && src.forms[0].len() >= c.len()
+                    && src.forms[0].iter().zip(&c).all(|(a, b)| a == b)
             });
             if !in_root && !in_cwd {
                 return hit(Rule::DenyWritableRoot, &String::from_utf8_lossy(raw));
@@ -489,7 +509,9 @@ impl Sensitive {
         let abs: Vec<u8> = if raw.first() == Some(&b'/') {
             raw.to_vec()
         } else {
-            let Some(cwd) = cwd else { return Some(UNRESOLVABLE.into()) };
+            let Some(cwd) = cwd else {
+                return Some(UNRESOLVABLE.into());
+            };
             let mut a = cwd.as_os_str().as_bytes().to_vec();
             a.push(b'/');
             a.extend_from_slice(raw);
@@ -525,8 +547,12 @@ mod tests {
     use super::*;
 
     fn list() -> Vec<String> {
-        let system = crate::policy::DEFAULT_SENSITIVE_PATHS.iter().filter(|p| !p.starts_with('~'));
-        let home = crate::policy::DEFAULT_SENSITIVE_PATHS.iter().filter(|p| p.starts_with('~'));
+        let system = crate::policy::DEFAULT_SENSITIVE_PATHS
+            .iter()
+            .filter(|p| !p.starts_with('~'));
+        let home = crate::policy::DEFAULT_SENSITIVE_PATHS
+            .iter()
+            .filter(|p| p.starts_with('~'));
         system
             .chain(crate::policy::DEFAULT_CREDENTIAL_PATHS)
             .chain(home)
@@ -563,7 +589,10 @@ mod tests {
         assert_eq!(hit("//etc/").as_deref(), Some("/etc"));
         assert_eq!(hit("../../../../etc"), Some("/etc".into()));
         let l = list();
-        assert_eq!(sensitive(Path::new("data"), None, None, &l).as_deref(), Some(UNRESOLVABLE));
+        assert_eq!(
+            sensitive(Path::new("data"), None, None, &l).as_deref(),
+            Some(UNRESOLVABLE)
+        );
     }
 
     #[test]
@@ -599,8 +628,14 @@ mod tests {
         std::os::unix::fs::symlink("/etc", &link).unwrap();
         let l = list();
         assert_eq!(sensitive(&link, None, None, &l).as_deref(), Some("/etc"));
-        assert_eq!(sensitive(&link.join("passwd"), None, None, &l).as_deref(), Some("/etc"));
-        assert_eq!(sensitive(&link.join("not-yet"), None, None, &l).as_deref(), Some("/etc"));
+        assert_eq!(
+            sensitive(&link.join("passwd"), None, None, &l).as_deref(),
+            Some("/etc")
+        );
+        assert_eq!(
+            sensitive(&link.join("not-yet"), None, None, &l).as_deref(),
+            Some("/etc")
+        );
         assert_eq!(
             sensitive(&link.join("new/dir/file"), None, None, &l).as_deref(),
             Some("/etc")
@@ -608,13 +643,22 @@ mod tests {
         // `..` after a symlink climbs from the link's target, as the kernel does it.
         let deep = d.path().join("deep");
         std::os::unix::fs::symlink("/etc/ssl/certs", &deep).unwrap();
-        assert_eq!(sensitive(&deep.join("../.."), None, None, &l).as_deref(), Some("/etc"));
+        assert_eq!(
+            sensitive(&deep.join("../.."), None, None, &l).as_deref(),
+            Some("/etc")
+        );
         let up = d.path().join("up");
         std::os::unix::fs::symlink("/usr/share", &up).unwrap();
-        assert_eq!(sensitive(&up.join("../../etc"), None, None, &l).as_deref(), Some("/etc"));
+        assert_eq!(
+            sensitive(&up.join("../../etc"), None, None, &l).as_deref(),
+            Some("/etc")
+        );
         // A loop resolves to nothing rather than hanging.
         std::os::unix::fs::symlink(d.path().join("loop"), d.path().join("loop")).unwrap();
-        assert_eq!(sensitive(&d.path().join("loop/x"), None, None, &l).as_deref(), None);
+        assert_eq!(
+            sensitive(&d.path().join("loop/x"), None, None, &l).as_deref(),
+            None
+        );
         // A set reused across mounts gives the same answers (the memo is per set).
         let mut set = Sensitive::new(&l, None);
         assert_eq!(set.find(&link.join("passwd"), None).as_deref(), Some("/etc"));

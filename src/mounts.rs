@@ -76,7 +76,10 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
             b"O" => overlay = true,
             b"U" | b"z" | b"Z" => changes_owner = true,
             _ => {
-                if let Some(p) = o.strip_prefix(b"upperdir=").or_else(|| o.strip_prefix(b"workdir=")) {
+                if let Some(p) = o
+                    .strip_prefix(b"upperdir=")
+                    .or_else(|| o.strip_prefix(b"workdir="))
+                {
                     host_writes.push(p.to_vec());
                 }
             }

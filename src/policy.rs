@@ -468,7 +468,9 @@ impl Deny {
 
     /// Whether the policy allows a flag by name (long name, without `--`).
     pub fn allows_flag(&self, long: &str) -> bool {
-        self.list(DenyList::AllowFlags).iter().any(|f| f.trim_start_matches('-') == long)
+        self.list(DenyList::AllowFlags)
+            .iter()
+            .any(|f| f.trim_start_matches('-') == long)
     }
 }
 
@@ -1740,7 +1742,8 @@ impl Policy {
 fn rules_toml(r: &Rules, t: &mut toml::Table) {
     use toml::{Table, Value};
     let strings = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.clone())).collect());
-    let size = |b: Option<u64>| -> Value { b.map_or_else(|| "off".into(), |b| units::format_bytes(b).into()) };
+    let size =
+        |b: Option<u64>| -> Value { b.map_or_else(|| "off".into(), |b| units::format_bytes(b).into()) };
     let h = &r.hardening;
     let mut ht = Table::new();
     ht.insert("read_only".into(), h.read_only.into());
@@ -1979,8 +1982,18 @@ mod tests {
     #[test]
     fn sensitive_paths_are_editable() {
         let (p, w) = parse("[deny]\nadd_sensitive_paths = [\"/srv/secrets\"]\nremove_sensitive_paths = [\"/boot\", \"/nope\"]\n", "p").unwrap();
-        assert!(p.rules.deny.list(DenyList::SensitivePaths).contains(&"/srv/secrets".to_string()));
-        assert!(!p.rules.deny.list(DenyList::SensitivePaths).contains(&"/boot".to_string()));
+        assert!(
+            p.rules
+                .deny
+                .list(DenyList::SensitivePaths)
+                .contains(&"/srv/secrets".to_string())
+        );
+        assert!(
+            !p.rules
+                .deny
+                .list(DenyList::SensitivePaths)
+                .contains(&"/boot".to_string())
+        );
         assert_eq!(w[0].code, "unknown-sensitive-path");
     }
 

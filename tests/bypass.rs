@@ -255,7 +255,12 @@ const REFUSED: &[(&[&str], &str)] = &[
     ),
     // Profiles and labels replace the runtime's confinement: only allow-listed values pass.
     (
-        &["run", "--security-opt", "seccomp=/etc/containers/seccomp.json", "img"],
+        &[
+            "run",
+            "--security-opt",
+            "seccomp=/etc/containers/seccomp.json",
+            "img",
+        ],
         "deny.security-option",
     ),
     (
@@ -412,8 +417,14 @@ fn neutralised_settings_never_reach_the_runtime() {
 fn opt_in_rules() {
     let h = host();
     let mut policy = Policy::default();
-    policy.rules.deny.set(nanoclaw_shim::rules::Rule::DenyRootUser, true);
-    policy.rules.deny.set(nanoclaw_shim::rules::Rule::DenyContainerNamespace, true);
+    policy
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenyRootUser, true);
+    policy
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenyContainerNamespace, true);
     for (words, rule) in [
         (&["run", "--user", "0", "img"][..], "deny.root-user"),
         (&["run", "-u", "root:root", "img"], "deny.root-user"),

@@ -44,7 +44,13 @@ fn report(plan: &rewrite::Plan) -> Report<'_> {
 fn explain_every_nanoclaw_generation() {
     let policy = Policy::default();
     // A rootless podman 4.3.1 host (Debian 12's podman): what nanoclaw users run.
-    let target = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    let mut target = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    // The fixtures' world: nanoclaw runs as alice from her checkout.
+    target.host = nanoclaw_shim::deny::HostCtx {
+        cwd: Some("/home/alice/nanoclaw".into()),
+        home: Some("/home/alice".into()),
+        own_files: Vec::new(),
+    };
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"));
     settings.set_prepend_module_to_snapshot(false);

@@ -23,10 +23,22 @@ fn target() -> Target {
 /// neutralised by the rewrite instead of refused).
 fn policies() -> [Policy; 2] {
     let mut lenient = Policy::default();
-    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenyPrivileged, false);
-    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenySecurityOption, false);
-    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenyCapAdd, false);
-    lenient.rules.deny.set(nanoclaw_shim::rules::Rule::DenySensitiveMount, false);
+    lenient
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenyPrivileged, false);
+    lenient
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenySecurityOption, false);
+    lenient
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenyCapAdd, false);
+    lenient
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenySensitiveMount, false);
     [Policy::default(), lenient]
 }
 

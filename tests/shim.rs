@@ -102,7 +102,7 @@ fn passthrough_argv_is_identical() {
 fn run_is_hardened_and_image_tail_is_byte_identical() {
     let e = Env::new();
     let mut args = os(&["run", "--rm", "-v"]);
-    args.push(OsString::from_vec(b"/h/\xff dir:/workspace".to_vec()));
+    args.push(OsString::from_vec(b"/srv/h/\xff dir:/workspace".to_vec()));
     args.push(OsString::from_vec(b"img\xfe:latest".to_vec()));
     args.push(OsString::from_vec(b"--privileged \x01".to_vec()));
     let o = e.docker().args(&args).output().unwrap();
@@ -406,7 +406,16 @@ fn explain_shell_line_reproduces_the_argv() {
     let o = cli()
         .env("PATH", &path)
         .args([
-            "explain", "--format", "json", "--", "run", "-v", "/a b:/w", "img", "it's", "",
+            "explain",
+            "--format",
+            "json",
+            "--",
+            "run",
+            "-v",
+            "/srv/a b:/w",
+            "img",
+            "it's",
+            "",
         ])
         .output()
         .unwrap();
