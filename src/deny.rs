@@ -68,7 +68,7 @@ impl Checker<'_> {
                 let mut p = t.to_vec();
                 p.push(b'/');
                 p.extend_from_slice(name);
-                targets.iter().any(|x| *x == p)
+                targets.contains(&p)
             })
         };
         let Some(f) = self.paths.check(raw, access, &shadowed) else {
@@ -440,19 +440,16 @@ impl Checker<'_> {
 
     fn capability(&mut self, o: &Opt) {
         match (self.run.verb, o.flag.long) {
-            (Verb::Exec, "privileged") => {
-                if self.on(Rule::DenyExecPrivileged) && o.is_true() {
-                    self.v(Rule::DenyExecPrivileged, o, "exec with every capability");
-                }
+            (Verb::Exec, "privileged") if self.on(Rule::DenyExecPrivileged) && o.is_true() => {
+                self.v(Rule::DenyExecPrivileged, o, "exec with every capability");
             }
-            (_, "privileged") => {
-                if self.on(Rule::DenyPrivileged) && o.is_true() {
-                    self.v(
-                        Rule::DenyPrivileged,
-                        o,
-                        "a privileged container has every capability and device",
-                    );
-                }
+            (Verb::Exec, "privileged") => {}
+            (_, "privileged") if self.on(Rule::DenyPrivileged) && o.is_true() => {
+                self.v(
+                    Rule::DenyPrivileged,
+                    o,
+                    "a privileged container has every capability and device",
+                );
             }
             (_, "cap-add") => {
                 if !self.on(Rule::DenyCapAdd) {
@@ -478,24 +475,21 @@ impl Checker<'_> {
 
     fn user(&mut self, o: &Opt) {
         match (self.run.verb, o.flag.long) {
-            (Verb::Exec, "user") => {
-                if self.on(Rule::DenyExecRoot) && is_root_user(o.bytes()) {
-                    self.v(Rule::DenyExecRoot, o, "exec as root");
-                }
+            (Verb::Exec, "user") if self.on(Rule::DenyExecRoot) && is_root_user(o.bytes()) => {
+                self.v(Rule::DenyExecRoot, o, "exec as root");
             }
-            (_, "user") => {
-                if self.on(Rule::DenyRootUser) && is_root_user(o.bytes()) {
-                    self.v(Rule::DenyRootUser, o, "runs as root");
-                }
+            (Verb::Exec, "user") => {}
+            (_, "user") if self.on(Rule::DenyRootUser) && is_root_user(o.bytes()) => {
+                self.v(Rule::DenyRootUser, o, "runs as root");
             }
-            (_, "group-add") => {
-                if self.on(Rule::DenyGroupAdd) && text(o).split(',').any(|g| g.trim() == "keep-groups") {
-                    self.v(
-                        Rule::DenyGroupAdd,
-                        o,
-                        "keeps the host user's groups (and their file access) in the container",
-                    );
-                }
+            (_, "group-add")
+                if self.on(Rule::DenyGroupAdd) && text(o).split(',').any(|g| g.trim() == "keep-groups") =>
+            {
+                self.v(
+                    Rule::DenyGroupAdd,
+                    o,
+                    "keeps the host user's groups (and their file access) in the container",
+                );
             }
             _ => {} // id mappings and host users are podman-only: refused above unless allowed
         }

@@ -20,5 +20,6 @@ pub mod rewrite;
 pub mod rules;
 pub mod runtime;
 pub mod shim;
+pub mod trust;
 pub mod units;
 pub mod verify;

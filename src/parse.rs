@@ -208,9 +208,11 @@ impl std::fmt::Display for ParseError {
                 "unknown global flag {name}; refusing rather than guessing which command follows"
             ),
             ParseError::MissingValue(name) => write!(f, "flag needs an argument: {name}"),
+            // The value is never shown: a token pasted in the wrong place may be a secret.
             ParseError::BadBool { flag, value } => write!(
                 f,
-                "invalid boolean {value:?} for {flag} (use true/false, 1/0, t/f)"
+                "invalid boolean value ({} bytes, not shown) for {flag} (use true/false, 1/0, t/f)",
+                value.len()
             ),
             ParseError::BadSyntax(tok) => write!(f, "bad flag syntax: {tok}"),
             ParseError::MissingImage(verb) => match verb {
@@ -222,6 +224,30 @@ impl std::fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// The first docker global flag that sends the command to another engine (`-H`, `--context`,
+/// `--config`, `--tls*`), by name; `None` when there is none or the argv does not parse.
+pub fn engine_redirect(argv: &[OsString]) -> Option<String> {
+    let mut i = 0;
+    while i < argv.len() {
+        let tok = argv[i].as_bytes();
+        if tok == b"--" || tok.first() != Some(&b'-') || tok.len() == 1 {
+            return None;
+        }
+        let width = global_flag_width(argv, i).ok()?;
+        let name = flag_name(&lossy(&argv[i]));
+        let redirects = |n: &str| matches!(n, "--host" | "--context" | "--config") || n.starts_with("--tls");
+        if let Some(long) = name.strip_prefix("--") {
+            if redirects(&format!("--{long}")) {
+                return Some(name);
+            }
+        } else if let Some(c) = name[1..].chars().find(|c| matches!(c, 'H' | 'c')) {
+            return Some(format!("-{c}"));
+        }
+        i += width;
+    }
+    None
+}
 
 /// Parses a docker argv (without argv\[0\]).
 pub fn parse(argv: &[OsString]) -> Result<Invocation, ParseError> {

@@ -1599,6 +1599,16 @@ pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
 }
 
 fn read(path: &Path) -> Result<String, PolicyError> {
+    // A policy someone else can edit is no policy (sudo's and ssh's rule).
+    if let Err(why) = crate::trust::check_file(path, Some(crate::trust::euid())) {
+        if path.exists() {
+            return Err(PolicyError::single(
+                &path.display().to_string(),
+                "untrusted",
+                format!("refusing a policy others can change: {why}"),
+            ));
+        }
+    }
     std::fs::read_to_string(path).map_err(|e| {
         PolicyError::single(
             &path.display().to_string(),

@@ -238,6 +238,23 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     if policy.mode == Mode::Off {
         return Plan::unchanged(Vec::new(), Decision::Off, Mode::Off, argv);
     }
+    if policy.rules.deny.on(Rule::DenyEngineRedirect) {
+        if let Some(flag) = parse::engine_redirect(argv) {
+            let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
+            p.refusal = Some(Refusal {
+                rule: Rule::DenyEngineRedirect,
+                message: format!(
+                    "{flag} sends the command to another engine, outside the policy; set [deny] engine_redirect = false to allow it"
+                ),
+            });
+            if policy.mode == Mode::Audit {
+                p.decision = Decision::Audit;
+            } else {
+                p.args.clear();
+            }
+            return p;
+        }
+    }
     let parsed = match parse::parse(argv) {
         Ok(p) => p,
         Err(e) => {
@@ -920,18 +937,36 @@ impl<'a> Rewriter<'a> {
                 "a reservation cannot exceed the memory limit",
             );
         }
+        // Swap is held with memory: memory plus swap at most twice the memory in force (the
+        // runtime's own default); `-1` (unlimited swap) is clamped like any value above that.
         if let Some((_, o)) = self.run.last("memory-swap") {
-            if o.bytes() != b"-1" {
-                let swap = units::parse_bytes(&String::from_utf8_lossy(o.bytes()))
-                    .ok_or_else(|| bad_value("memory-swap", o.bytes()))?;
-                if swap > 0 && swap < fin {
-                    self.replace_all(
-                        rule,
-                        "memory-swap",
-                        value(units::format_bytes(fin)),
-                        "memory plus swap cannot be below the memory limit",
-                    );
-                }
+            let cap = fin.saturating_mul(2);
+            let swap = if o.bytes() == b"-1" {
+                None
+            } else {
+                Some(
+                    units::parse_bytes(&String::from_utf8_lossy(o.bytes()))
+                        .ok_or_else(|| bad_value("memory-swap", o.bytes()))?,
+                )
+            };
+            match swap {
+                Some(0) => {}
+                Some(s) if s < fin => self.replace_all(
+                    rule,
+                    "memory-swap",
+                    value(units::format_bytes(fin)),
+                    "memory plus swap cannot be below the memory limit",
+                ),
+                Some(s) if s <= cap => {}
+                _ => self.replace_all(
+                    rule,
+                    "memory-swap",
+                    value(units::format_bytes(cap)),
+                    format!(
+                        "memory plus swap is capped at {} (twice the memory limit)",
+                        units::format_bytes(cap)
+                    ),
+                ),
             }
         }
         Ok(())
@@ -1244,8 +1279,13 @@ mod tests {
         assert!(o.contains(&"--memory-reservation=4g".to_string()), "{o:?}");
         let o = out(&["run", "--memory-swap=1g", "img"]);
         assert!(o.contains(&"--memory-swap=4g".to_string()), "{o:?}");
+        // Unlimited swap would take the memory ceiling away: clamped to twice the memory.
         let o = out(&["run", "--memory-swap=-1", "img"]);
-        assert!(o.contains(&"--memory-swap=-1".to_string()), "{o:?}");
+        assert!(o.contains(&"--memory-swap=8g".to_string()), "{o:?}");
+        let o = out(&["run", "--memory=2g", "--memory-swap=64g", "img"]);
+        assert!(o.contains(&"--memory-swap=4g".to_string()), "{o:?}");
+        let o = out(&["run", "--memory=2g", "--memory-swap=2g", "img"]);
+        assert!(o.contains(&"--memory-swap=2g".to_string()), "{o:?}");
     }
 
     #[test]

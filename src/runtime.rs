@@ -119,7 +119,7 @@ pub fn check_reentry() -> Result<(), RuntimeError> {
 }
 
 /// Replaces this process with the runtime. Returns only on failure.
-pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString]) -> RuntimeError {
+pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str]) -> RuntimeError {
     // Marking our own environment (rather than `Command::env`) lets the exec hand the process's
     // environment over as it is, instead of copying every variable into a new block first.
     // SAFETY: the shim is single-threaded (it never spawns a thread, and the version probe's
@@ -127,6 +127,9 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString]) -> RuntimeError {
     #[allow(unsafe_code)]
     unsafe {
         std::env::set_var(REENTRY_ENV, std::process::id().to_string());
+        for name in remove_env {
+            std::env::remove_var(name);
+        }
     }
     let err = std::process::Command::new(runtime).arg0(argv0).args(args).exec();
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))

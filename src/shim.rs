@@ -11,6 +11,7 @@ use crate::log;
 use crate::policy::{self, LookupEnv};
 use crate::rewrite::{self, Decision, Target};
 use crate::runtime;
+use crate::trust;
 
 /// The exit status for every failure of the shim itself.
 pub const EXIT_REFUSED: i32 = 125;
@@ -51,8 +52,11 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         let r = plan.refusal.expect("a refusal has a reason");
         return Err(format!("refused: {r}"));
     }
+    let owner_root = |p: &std::path::Path| trust::check_file(p, None);
+    let remove =
+        trust::environment(&policy, std::env::vars_os(), &owner_root).map_err(|r| format!("refused: {r}"))?;
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
-    Err(runtime::exec(&path, &binary, &plan.args).to_string())
+    Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
 }
 
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.

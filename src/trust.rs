@@ -1,0 +1,154 @@
+//! Which files and variables the shim trusts to configure it and the runtime.
+//!
+//! A policy file that someone else can edit is no policy: like sudo and ssh, the shim refuses a
+//! file (or a directory above it) that is writable by anyone but its owner and root, or that is
+//! owned by another non-root user. The same holds for the files podman reads its configuration
+//! from through the environment (`CONTAINERS_CONF`, ...): such a file can add mounts, hooks and
+//! capabilities to every container, so it is trusted only when root owns it. Variables that
+//! send the command to another engine are removed before exec.
+
+use std::ffi::OsString;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use crate::policy::Policy;
+use crate::rewrite::Refusal;
+use crate::rules::Rule;
+
+/// Variables that point podman (or docker) at another engine: removed before exec.
+pub const REDIRECT_VARS: &[&str] = &[
+    "CONTAINER_HOST",
+    "CONTAINER_CONNECTION",
+    "CONTAINER_SSHKEY",
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+];
+
+/// Variables naming a file podman reads its configuration from: kept only when root owns it.
+pub const CONFIG_VARS: &[&str] = &[
+    "CONTAINERS_CONF",
+    "CONTAINERS_CONF_OVERRIDE",
+    "CONTAINERS_STORAGE_CONF",
+    "CONTAINERS_REGISTRIES_CONF",
+    "REGISTRIES_CONFIG_PATH",
+];
+
+/// Whether `path` (after symlinks) and every directory above it are safe from other users:
+/// owned by root or `owner`, and not writable by group or others (a root-owned sticky directory
+/// such as `/tmp` is fine: nobody can replace what another user put there). The reason if not.
+pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
+    let real = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut cur: Option<&Path> = Some(&real);
+    let mut first = true;
+    while let Some(p) = cur {
+        let m = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let uid = m.uid();
+        if uid != 0 && Some(uid) != owner {
+            return Err(format!(
+                "{} is owned by uid {uid}, not by root{}",
+                p.display(),
+                owner.map_or(String::new(), |o| format!(" or uid {o}"))
+            ));
+        }
+        let mode = m.mode();
+        let sticky_root_dir = !first && mode & 0o1000 != 0 && uid == 0;
+        if mode & 0o022 != 0 && !sticky_root_dir {
+            return Err(format!(
+                "{} is writable by {} (mode {:o})",
+                p.display(),
+                if mode & 0o002 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                },
+                mode & 0o7777
+            ));
+        }
+        first = false;
+        cur = p.parent();
+    }
+    Ok(())
+}
+
+/// The effective uid, read without `unsafe`: the owner of `/proc/self`.
+pub fn euid() -> u32 {
+    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
+}
+
+/// Judges the runtime's environment under the policy: the variables to remove before exec, or
+/// why the invocation is refused. `vars` is the process environment.
+pub fn environment(
+    policy: &Policy,
+    vars: impl Iterator<Item = (OsString, OsString)>,
+    file_ok: &dyn Fn(&Path) -> Result<(), String>,
+) -> Result<Vec<&'static str>, Refusal> {
+    let deny = &policy.rules.deny;
+    let mut remove = Vec::new();
+    for (k, v) in vars {
+        let Some(name) = k.to_str() else { continue };
+        if deny.on(Rule::DenyEngineRedirect) {
+            if let Some(r) = REDIRECT_VARS.iter().find(|r| **r == name) {
+                remove.push(*r);
+                continue;
+            }
+        }
+        if deny.on(Rule::DenyEnvironment) && CONFIG_VARS.contains(&name) && !v.is_empty() {
+            // podman reads a list for some of these; each file must be trusted.
+            for part in std::env::split_paths(&v) {
+                if let Err(why) = file_ok(&part) {
+                    return Err(Refusal {
+                        rule: Rule::DenyEnvironment,
+                        message: format!(
+                            "{name} points the runtime at a configuration file it cannot trust ({why}); make it root-owned or unset it"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn writable_by_others_is_untrusted() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("policy.toml");
+        std::fs::write(&f, "").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(check_file(&f, Some(euid())), Ok(()));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(check_file(&f, Some(euid())).unwrap_err().contains("everyone"));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
+        assert!(check_file(&f, Some(euid())).unwrap_err().contains("group"));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(check_file(&f, Some(euid())).unwrap_err().contains("everyone"));
+    }
+
+    #[test]
+    fn redirects_are_removed_and_untrusted_config_refused() {
+        let p = Policy::default();
+        let vars = vec![
+            (OsString::from("DOCKER_HOST"), OsString::from("tcp://evil:2375")),
+            (OsString::from("CONTAINER_HOST"), OsString::from("ssh://x")),
+            (OsString::from("HOME"), OsString::from("/home/a")),
+        ];
+        let ok = |_: &Path| Ok(());
+        assert_eq!(
+            environment(&p, vars.clone().into_iter(), &ok).unwrap(),
+            ["DOCKER_HOST", "CONTAINER_HOST"]
+        );
+        let bad = |_: &Path| Err("owned by uid 1000".to_string());
+        let conf = vec![(OsString::from("CONTAINERS_CONF"), OsString::from("/w/c.conf"))];
+        let r = environment(&p, conf.clone().into_iter(), &bad).unwrap_err();
+        assert_eq!(r.rule, Rule::DenyEnvironment);
+        let mut lenient = Policy::default();
+        lenient.rules.deny.set(Rule::DenyEnvironment, false);
+        assert!(environment(&lenient, conf.into_iter(), &bad).is_ok());
+    }
+}
