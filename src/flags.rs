@@ -98,6 +98,91 @@ impl Class {
             Class::Denied(_) => "denied by default",
         }
     }
+
+    /// The rules the checks of this class can report (for docs/FLAGS.md).
+    pub fn rules(self) -> &'static [Rule] {
+        match self {
+            Class::Inert => &[],
+            Class::Ceiling => &[
+                Rule::DenyCeiling,
+                Rule::DenyUpdateLimits,
+                Rule::LimitCpus,
+                Rule::LimitMemory,
+                Rule::LimitPids,
+            ],
+            Class::Namespace => &[
+                Rule::DenyHostNamespace,
+                Rule::DenyContainerNamespace,
+                Rule::DenyNetworkOption,
+            ],
+            Class::Mount => &[
+                Rule::DenySensitiveMount,
+                Rule::DenyCredentials,
+                Rule::DenyHostExec,
+                Rule::DenyWritableRoot,
+                Rule::DenyMountPropagation,
+                Rule::DenyCeiling,
+            ],
+            Class::HostRead | Class::HostWrite => &[Rule::DenyHostFile],
+            Class::SecurityOpt => &[Rule::DenySecurityOption, Rule::HardenNoNewPrivileges],
+            Class::Capability => &[
+                Rule::DenyPrivileged,
+                Rule::DenyCapAdd,
+                Rule::DenyExecPrivileged,
+                Rule::HardenCapDrop,
+            ],
+            Class::User => &[Rule::DenyRootUser, Rule::DenyExecRoot, Rule::DenyGroupAdd],
+            Class::Network => &[Rule::DenyPublish],
+            Class::Annotation => &[Rule::DenyAnnotation],
+            Class::Hardening => &[Rule::HardenReadOnly],
+            Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
+            Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
+            Class::Denied(Rule::DenyApiSocket) => &[Rule::DenyApiSocket],
+            Class::Denied(Rule::DenyEnvHost) => &[Rule::DenyEnvHost],
+            Class::Denied(Rule::DenyCeiling) => &[Rule::DenyCeiling],
+            Class::Denied(_) => &[Rule::DenyFlag],
+        }
+    }
+}
+
+/// docs/FLAGS.md: every flag of every table with its class and rules (a test holds the file
+/// equal to this).
+pub fn docs_table() -> String {
+    let mut s = String::from(
+        "# Flags and their security classes\n\nGenerated from the flag table (`src/flags.rs`); `tests/docs_rules.rs` fails when it drifts \\\n(`NANOCLAW_SHIM_BLESS=1 cargo test --test docs_rules` rewrites it). Every flag docker's grammar\nknows has a class; a flag that is not here is refused as unknown. docs/RULES.md describes each\nrule; \"podman-only\" flags are refused by `deny.podman-only` unless allowed by name.\n",
+    );
+    for (title, table) in [
+        ("run / create", Table::Run),
+        ("exec", Table::Exec),
+        ("update", Table::Update),
+    ] {
+        s.push_str(&format!(
+            "\n## {title}\n\n| flag | class | rules | docker | podman |\n|---|---|---|---|---|\n"
+        ));
+        for f in table.flags() {
+            let short = f.short.map_or(String::new(), |c| format!(", `-{c}`"));
+            let alias = f
+                .alias_of
+                .map_or(String::new(), |a| format!(" (alias of `--{a}`)"));
+            let rules: Vec<String> = f.class.rules().iter().map(|r| format!("`{r}`")).collect();
+            let docker = match f.docker {
+                Docker::No => "podman-only",
+                _ => "yes",
+            };
+            let podman = match f.podman {
+                Podman::Yes | Podman::Hidden => "yes".to_string(),
+                Podman::Rename(to) => format!("as `--{to}`"),
+                Podman::No => "no".to_string(),
+            };
+            s.push_str(&format!(
+                "| `--{}`{short}{alias} | {} | {} | {docker} | {podman} |\n",
+                f.long,
+                f.class.as_str(),
+                rules.join(" ")
+            ));
+        }
+    }
+    s
 }
 
 /// One `run` / `create` flag.

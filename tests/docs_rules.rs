@@ -82,3 +82,17 @@ fn every_policy_key_is_documented() {
         }
     }
 }
+
+#[test]
+fn flags_doc_is_generated_from_the_table() {
+    let want = nanoclaw_shim::flags::docs_table();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/FLAGS.md");
+    if std::env::var_os("NANOCLAW_SHIM_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/FLAGS.md drifted from src/flags.rs; rerun with NANOCLAW_SHIM_BLESS=1"
+    );
+}
