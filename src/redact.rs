@@ -35,7 +35,29 @@ pub fn display_raw(token: &OsStr) -> String {
     String::from_utf8_lossy(token.as_bytes()).into_owned()
 }
 
+/// Flags whose whole value is a credential (`user:password`, a key's passphrase).
+const SECRET_FLAGS: &[&str] = &["--creds=", "--decryption-key="];
+
+/// Words after which the rest of a token is a credential (HTTP authorisation schemes).
+const AUTH_SCHEMES: &[&str] = &["bearer ", "basic ", "token "];
+
 fn redact_text(text: &str) -> String {
+    for flag in SECRET_FLAGS {
+        if let Some(rest) = text.strip_prefix(flag) {
+            // `--decryption-key=path:passphrase` keeps the path.
+            return match (flag, rest.split_once(':')) {
+                (&"--decryption-key=", Some((path, _))) => format!("{flag}{path}:{REDACTED}"),
+                _ => format!("{flag}{REDACTED}"),
+            };
+        }
+    }
+    let lower = text.to_ascii_lowercase();
+    for scheme in AUTH_SCHEMES {
+        if let Some(at) = lower.find(scheme) {
+            let start = at + scheme.len();
+            return format!("{}{REDACTED}", &text[..start]);
+        }
+    }
     // `NAME=value` where NAME (the identifier right before an `=`) looks secret.
     let bytes = text.as_bytes();
     for (eq, _) in text.match_indices('=') {
@@ -93,6 +115,20 @@ mod tests {
         assert_eq!(d("DB_PASSWORD=x=y"), "DB_PASSWORD=<redacted>");
         assert_eq!(d("TZ=Europe/Berlin"), "TZ=Europe/Berlin");
         assert_eq!(d("--name=nanoclaw-main-1"), "--name=nanoclaw-main-1");
+    }
+
+    #[test]
+    fn credential_flags_and_auth_headers_are_redacted() {
+        assert_eq!(d("--creds=alice:hunter2"), "--creds=<redacted>");
+        assert_eq!(
+            d("--decryption-key=/k.pem:pass"),
+            "--decryption-key=/k.pem:<redacted>"
+        );
+        assert_eq!(
+            d("--health-cmd=curl -H 'Authorization: Bearer abc.def' http://x"),
+            "--health-cmd=curl -H 'Authorization: Bearer <redacted>"
+        );
+        assert_eq!(d("--label=tier=basic"), "--label=tier=basic");
     }
 
     #[test]

@@ -1,0 +1,674 @@
+//! The default-deny corpus: an attacker's-eye list of invocations, each across one of the
+//! security classes, asserting the rule that refuses it (or the setting that neutralises it),
+//! and close-but-legitimate look-alikes that must run with nothing changed but the hardening.
+//!
+//! The host is a fake but real one: a home directory for a non-root user (`alice`) with real
+//! credential files, shell start-up files and a nanoclaw checkout holding a project `.env`, so
+//! the path checks resolve real files. The caller's working directory is the checkout, as for
+//! nanoclaw.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use nanoclaw_shim::deny::HostCtx;
+use nanoclaw_shim::policy::{self, Policy};
+use nanoclaw_shim::rewrite::{self, Decision, Flavor, Plan, Target};
+
+struct Host {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+}
+
+fn host() -> Host {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home/alice");
+    for sub in [
+        ".ssh",
+        ".aws",
+        ".kube",
+        ".docker",
+        ".config/systemd/user",
+        ".config/gh",
+        ".local/bin",
+        ".local/share/containers",
+        "nanoclaw/groups/main",
+        "nanoclaw/groups/global",
+        "nanoclaw/data/v2-sessions/ag1/sess1",
+        "nanoclaw/container/agent-runner/src",
+        "projects/site",
+    ] {
+        std::fs::create_dir_all(home.join(sub)).unwrap();
+    }
+    for file in [
+        ".bashrc",
+        ".profile",
+        ".netrc",
+        ".npmrc",
+        ".gitconfig",
+        ".ssh/id_ed25519",
+        ".aws/credentials",
+        "nanoclaw/.env",
+        "nanoclaw/.env.example",
+        "nanoclaw/groups/main/agent.env",
+        "nanoclaw/groups/main/CLAUDE.md",
+        "projects/site/index.html",
+    ] {
+        std::fs::write(home.join(file), "x").unwrap();
+    }
+    Host { _dir: dir, home }
+}
+
+fn target(h: &Host) -> Target {
+    let mut t = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
+    t.host = HostCtx {
+        cwd: Some(h.home.join("nanoclaw")),
+        home: Some(h.home.clone()),
+        own_files: vec![h.home.join(".local/bin/nanoclaw-shim")],
+    };
+    t
+}
+
+fn expand(h: &Host, words: &[&str]) -> Vec<OsString> {
+    let home = h.home.display().to_string();
+    let proj = h.home.join("nanoclaw").display().to_string();
+    words
+        .iter()
+        .map(|w| w.replace("{proj}", &proj).replace("~", &home).into())
+        .collect()
+}
+
+fn plan(h: &Host, words: &[&str]) -> Plan {
+    rewrite::plan(&expand(h, words), &Policy::default(), &target(h))
+}
+
+/// Invocations the default policy refuses, with the rule that must be named first.
+fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
+    let mut v: Vec<(Vec<&str>, &str)> = Vec::new();
+    let mut add = |words: &[&'static str], rule: &'static str| v.push((words.to_vec(), rule));
+    // Credentials, even read-only, in every mount spelling.
+    for src in [
+        "~/.ssh",
+        "~/.ssh/id_ed25519",
+        "~/.aws",
+        "~/.aws/credentials",
+        "~/.kube",
+        "~/.docker",
+        "~/.netrc",
+        "~/.npmrc",
+        "~/.config/gh",
+        "~/.config/gcloud",
+        "~/.azure",
+        "~/.git-credentials",
+        "~/.password-store",
+        "~/.local/share/keyrings",
+        "~/.pgpass",
+        "~/.vault-token",
+        "~/.pypirc",
+        "~/.gnupg",
+        "{proj}/.env",
+        "/srv/app/.env.production",
+        "/srv/app/config/credentials",
+        "/srv/keys/id_rsa",
+        "/srv/keys/private_key.pem",
+        "/srv/app/.secret",
+    ] {
+        let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
+        let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
+        let rw = Box::leak(format!("{src}:/x").into_boxed_str());
+        add(&["run", "-v", ro, "img"], "deny.credentials");
+        add(&["run", "--mount", mount, "img"], "deny.credentials");
+        add(&["create", "--volume", rw, "img"], "deny.credentials");
+    }
+    // A directory holding a credential at its top, not shadowed.
+    add(
+        &["run", "-v", "{proj}:/workspace/project:ro", "img"],
+        "deny.credentials",
+    );
+    add(&["run", "-v", "~:/h:ro", "img"], "deny.sensitive-mount");
+    // Parents of credential stores expose them.
+    add(&["run", "-v", "~/.local:/x", "img"], "deny.credentials");
+    add(
+        &["run", "-v", "~/.config/containers:/x:ro", "img"],
+        "deny.credentials",
+    );
+    // Host code execution when writable.
+    for src in [
+        "~/.bashrc",
+        "~/.profile",
+        "~/.gitconfig",
+        "~/.config/systemd/user",
+        "~/.config/systemd",
+        "~/.local/lib",
+        "~/.local/bin",
+        "~/.local/share/containers",
+        "~/.config/autostart",
+        "~/.config/environment.d",
+        "~/.zshrc",
+        "~/.config/fish",
+        "~/.config/nanoclaw",
+        "~/.config/containers/storage.conf",
+        "/usr/local/bin",
+        "/usr",
+        "/opt",
+        "/var/lib/containers",
+        "/var/spool/cron",
+        "/home/bob",
+        "/lib64",
+        "/bin",
+    ] {
+        let rw = Box::leak(format!("{src}:/x").into_boxed_str());
+        let mount = Box::leak(format!("type=bind,source={src},target=/x").into_boxed_str());
+        add(&["run", "-v", rw, "img"], "deny.host-exec");
+        add(&["run", "--mount", mount, "img"], "deny.host-exec");
+    }
+    // Read-only in name, but changing the host: chown, relabel, overlay directories.
+    add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.host-exec");
+    add(&["run", "-v", "~/.bashrc:/x:ro,Z", "img"], "deny.host-exec");
+    add(
+        &[
+            "run",
+            "--mount",
+            "type=bind,src=/usr/lib,dst=/x,readonly,chown=true",
+            "img",
+        ],
+        "deny.host-exec",
+    );
+    add(
+        &[
+            "run",
+            "-v",
+            "/srv/data:/x:O,upperdir=~/.local/share/u,workdir=/tmp/w",
+            "img",
+        ],
+        "deny.host-exec",
+    );
+    // The shim's own binary.
+    add(
+        &["run", "-v", "~/.local/bin/nanoclaw-shim:/x", "img"],
+        "deny.host-exec",
+    );
+    // Read-write outside the writable roots.
+    add(&["run", "-v", "/var/log/app:/x", "img"], "deny.writable-root");
+    add(
+        &["run", "-v", "/nonexistent/data:/x", "img"],
+        "deny.writable-root",
+    );
+    add(
+        &["run", "--mount", "type=bind,src=/var/www,dst=/x", "img"],
+        "deny.writable-root",
+    );
+    // Inline volumes that bind a host path, globs, rootfs.
+    add(
+        &[
+            "run",
+            "--mount",
+            "type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/etc",
+            "img",
+        ],
+        "deny.sensitive-mount",
+    );
+    add(
+        &["run", "--mount", "type=glob,src=~/*,dst=/x,ro", "img"],
+        "deny.sensitive-mount",
+    );
+    add(
+        &["run", "--mount", "type=glob,src=~/.ssh/*,dst=/x,ro", "img"],
+        "deny.credentials",
+    );
+    add(&["run", "--rootfs", "~/.ssh:O"], "deny.credentials");
+    add(&["run", "--rootfs", "/usr"], "deny.host-exec");
+    add(&["run", "-v", "/dev:/dev", "img"], "deny.sensitive-mount");
+    add(&["run", "-v", "/dev/sda:/d", "img"], "deny.sensitive-mount");
+    // Unreadable mount values are refused, not waved through.
+    add(&["run", "-v", "/etc:/x:ro:extra", "img"], "parse.bad-value");
+    add(&["run", "-v", "/etc:relative", "img"], "parse.bad-value");
+    add(
+        &["run", "--mount", "type=npipe,src=/x,dst=/y", "img"],
+        "parse.bad-value",
+    );
+    // Files the runtime reads or writes for the caller.
+    for (flag, path) in [
+        ("--env-file", "~/.aws/credentials"),
+        ("--env-file", "{proj}/.env"),
+        ("--env-file", "~/.netrc"),
+        ("--label-file", "~/.ssh/id_ed25519"),
+        ("--cidfile", "~/.bashrc"),
+        ("--cidfile", "/usr/local/bin/cid"),
+        ("--cidfile", "/etc/cron.d/x"),
+        ("--cidfile", "/var/log/cid"),
+        ("--conmon-pidfile", "~/.profile"),
+        ("--pidfile", "~/.config/systemd/user/x.service"),
+        ("--init-path", "/etc/shadow"),
+        ("--authfile", "~/.docker/config.json"),
+        ("--cert-dir", "~/.ssh"),
+        ("--decryption-key", "~/.ssh/id_ed25519:pass"),
+        ("--pod-id-file", "~/.aws/credentials"),
+        ("--hosts-file", "/etc/shadow"),
+        ("--signature-policy", "~/.gnupg/policy.json"),
+        ("--health-log-destination", "~/.local/share/x"),
+    ] {
+        add(&["run", flag, path, "img"], "deny.host-file");
+    }
+    add(&["run", "--log-opt", "path=~/.bashrc", "img"], "deny.host-file");
+    add(
+        &["exec", "--env-file", "~/.aws/credentials", "c", "sh"],
+        "deny.host-file",
+    );
+    // Ceilings.
+    for words in [
+        &["run", "--cgroup-conf", "memory.max=max", "img"][..],
+        &["run", "--cgroup-parent", "/", "img"],
+        &["run", "--cgroup-parent=machine.slice", "img"],
+        &["run", "--cgroups", "disabled", "img"],
+        &["run", "--cgroups=no-conmon", "img"],
+        &["run", "--systemd", "always", "img"],
+        &["run", "--oom-kill-disable", "img"],
+        &["run", "--oom-score-adj", "-1000", "img"],
+        &["run", "--oom-score-adj=-1", "img"],
+        &["run", "--cpu-rt-runtime", "950000", "img"],
+        &["run", "--cpu-rt-period", "1000000", "img"],
+        &["run", "--ulimit", "rtprio=99", "img"],
+        &["run", "--ulimit", "rttime=-1:-1", "img"],
+        &["run", "--shm-size", "64g", "img"],
+        &["run", "--shm-size=3g", "img"],
+        &["run", "--tmpfs", "/x:size=64g", "img"],
+        &["run", "--mount", "type=tmpfs,dst=/x,tmpfs-size=64g", "img"],
+    ] {
+        add(words, "deny.ceiling");
+    }
+    for words in [
+        &["update", "--cpu-period", "1000", "c"][..],
+        &["update", "--cpu-quota", "-1", "c"],
+        &["update", "--cpu-quota", "900000", "c"],
+        &["update", "--memory-swap", "-1", "c"],
+        &["update", "--memory-swap", "64g", "c"],
+        &["update", "--cpu-rt-runtime", "950000", "c"],
+        &["update", "--pids-limit", "-1", "c"],
+        &["update", "--pids-limit=0", "c"],
+        &["update", "--memory", "0", "c"],
+        &["update", "c", "--cpus", "64"],
+    ] {
+        add(words, "deny.update-limits");
+    }
+    // Security options: only allow-listed values.
+    for opt in [
+        "seccomp=/tmp/permissive.json",
+        "seccomp:/tmp/p.json",
+        "apparmor=my-profile",
+        "label=user:system_u",
+        "label=level:s0:c1",
+        "label=type:spc_t",
+        "systempaths=unconfined",
+        "unmask=ALL",
+        "unmask=/proc/kcore",
+        "proc-opts=hidepid=0",
+        "no-new-privileges=false",
+    ] {
+        add(&["run", "--security-opt", opt, "img"], "deny.security-option");
+    }
+    add(
+        &["run", "--seccomp-policy", "image", "img"],
+        "deny.security-option",
+    );
+    // Groups and annotations.
+    add(&["run", "--group-add", "keep-groups", "img"], "deny.group-add");
+    add(&["run", "--group-add=keep-groups,audio", "img"], "deny.group-add");
+    for a in [
+        "run.oci.keep_original_groups=1",
+        "io.containers.trace-syscall=of:/tmp/x",
+        "org.systemd.property.Delegate=yes",
+        "io.kubernetes.cri-o.Devices=/dev/fuse",
+        "io.podman.annotations.privileged=true",
+        "RUN.OCI.seccomp_fail_unknown_syscall=0",
+    ] {
+        add(&["run", "--annotation", a, "img"], "deny.annotation");
+    }
+    // Networking.
+    for n in [
+        "slirp4netns:allow_host_loopback=true",
+        "slirp4netns:port_handler=slirp4netns",
+        "pasta:--map-host-loopback,169.254.1.2",
+        "pasta:-T,5432",
+        "PASTA:-t,22",
+    ] {
+        add(&["run", "--network", n, "img"], "deny.network-option");
+    }
+    for p in [
+        "8080:80",
+        "0.0.0.0:8080:80",
+        "80",
+        "10.0.0.5:80:80",
+        "[::]:80:80",
+        ":80:80",
+    ] {
+        add(&["run", "-p", p, "img"], "deny.publish");
+    }
+    add(&["run", "-P", "img"], "deny.publish");
+    add(&["run", "--publish-all=true", "img"], "deny.publish");
+    // Engines elsewhere.
+    for words in [
+        &["-H", "tcp://evil:2375", "run", "img"][..],
+        &["--host=unix:///tmp/d.sock", "ps"],
+        &["--context", "remote", "run", "img"],
+        &["-c", "remote", "ps"],
+        &["--config", "/tmp/cfg", "run", "img"],
+        &["--tlsverify", "ps"],
+        &["-DH", "tcp://x", "ps"],
+    ] {
+        add(words, "deny.engine-redirect");
+    }
+    // Users: root by number, however spelled.
+    for u in ["root", "0", "00", "+0", "0:0", "0:1000", " 0"] {
+        let u: &'static str = Box::leak(u.to_string().into_boxed_str());
+        add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
+    }
+    // Flags denied by default, and podman's own.
+    for words in [
+        &["run", "--preserve-fds", "3", "img"][..],
+        &["run", "--preserve-fd", "5", "img"],
+        &["run", "--sdnotify", "container", "img"],
+        &["run", "--pod", "p1", "img"],
+        &["run", "--creds", "u:p", "img"],
+        &["run", "--runtime", "runc", "img"],
+        &["run", "--volume-driver", "local", "img"],
+    ] {
+        add(words, "deny.flag");
+    }
+    for words in [
+        &["run", "--uidmap", "0:0:1", "img"][..],
+        &["run", "--gidmap", "0:0:1", "img"],
+        &["run", "--hostuser", "alice", "img"],
+        &["run", "--secret", "s", "img"],
+        &["run", "--replace", "img"],
+        &["run", "--env-merge", "A=1", "img"],
+        &["run", "--tz", "UTC", "img"],
+        &["run", "--umask", "0000", "img"],
+        &["run", "--unsetenv-all", "img"],
+        &["run", "--subuidname", "alice", "img"],
+        &["run", "--personality", "LINUX32", "img"],
+        &["exec", "--latest", "sh"],
+    ] {
+        add(words, "deny.podman-only");
+    }
+    for words in [
+        &["run", "--device", "/dev/kvm", "img"][..],
+        &["run", "--gpus", "all", "img"],
+        &["run", "--device-cgroup-rule", "a *:* rwm", "img"],
+    ] {
+        add(words, "deny.device");
+    }
+    add(&["run", "--volumes-from", "other", "img"], "deny.volumes-from");
+    add(&["run", "--use-api-socket", "img"], "deny.api-socket");
+    add(&["run", "--privileged=1", "img"], "deny.privileged");
+    add(&["run", "--cap-add", "SYS_ADMIN", "img"], "deny.cap-add");
+    add(&["run", "--pid=host", "img"], "deny.host-namespace");
+    add(&["run", "--userns", "host", "img"], "deny.host-namespace");
+    add(&["run", "--uts=host", "img"], "deny.host-namespace");
+    add(&["run", "--cgroupns", "host", "img"], "deny.host-namespace");
+    v
+}
+
+/// Look-alikes that run, with nothing changed but the policy's own hardening.
+fn legitimate() -> Vec<Vec<&'static str>> {
+    let mut v: Vec<&[&str]> = vec![
+        // nanoclaw v2's real mounts (rw beneath its checkout; files nested in rw dirs).
+        &["run", "-v", "{proj}/data/v2-sessions/ag1/sess1:/workspace", "img"],
+        &["run", "-v", "{proj}/groups/main:/workspace/agent", "img"],
+        &[
+            "run",
+            "-v",
+            "{proj}/groups/main/CLAUDE.md:/workspace/agent/CLAUDE.md:ro",
+            "img",
+        ],
+        &["run", "-v", "{proj}/groups/global:/workspace/global:ro", "img"],
+        &[
+            "run",
+            "-v",
+            "{proj}/container/agent-runner/src:/app/src:ro",
+            "img",
+        ],
+        &[
+            "run",
+            "-v",
+            "/tmp/onecli-proxy-ca.pem:/tmp/onecli-gateway-ca.pem:ro",
+            "img",
+        ],
+        // v1's main group: the project read-only, its .env shadowed by /dev/null.
+        &[
+            "run",
+            "-v",
+            "{proj}:/workspace/project:ro",
+            "-v",
+            "/dev/null:/workspace/project/.env:ro",
+            "img",
+        ],
+        &["run", "-v", "/dev/null:/x", "img"],
+        &["run", "-v", "{proj}/.env.example:/x:ro", "img"],
+        &["run", "-v", "~/projects/site:/workspace/extra/site", "img"],
+        &["run", "-v", "~/projects/site:/workspace/extra/site:ro", "img"],
+        &["run", "-v", "~/.ssh-backup-notes:/x:ro", "img"],
+        &["run", "-v", "~/.bashrc:/x:ro", "img"],
+        &["run", "-v", "~/.local/share/fonts:/fonts:ro", "img"],
+        &["run", "-v", "/usr/share/fonts:/fonts:ro", "img"],
+        &["run", "-v", "/opt/models:/models:ro", "img"],
+        &["run", "-v", "/srv/data:/data", "img"],
+        &["run", "-v", "/tmp/scratch:/scratch", "img"],
+        &["run", "-v", "/mnt/disk/agent:/a", "img"],
+        &["run", "-v", "named-volume:/data", "img"],
+        &["run", "--mount", "type=volume,src=cache,dst=/cache", "img"],
+        &["run", "--mount", "type=bind,src={proj}/groups/main,dst=/w", "img"],
+        &[
+            "run",
+            "--mount",
+            "type=bind,src=/usr/share/zoneinfo,dst=/z,readonly",
+            "img",
+        ],
+        &["run", "--mount", "type=tmpfs,dst=/scratch,tmpfs-size=64m", "img"],
+        &["run", "--mount", "type=image,src=alpine,dst=/alpine", "img"],
+        &["run", "--tmpfs", "/scratch:size=64m", "img"],
+        &["run", "--tmpfs", "/run", "img"],
+        // Harmless files the runtime reads or writes.
+        &["run", "--env-file", "{proj}/groups/main/agent.env", "img"],
+        &["run", "--env-file", "/srv/agent.env", "img"],
+        &["run", "--cidfile", "/tmp/agent.cid", "img"],
+        &["run", "--cidfile", "{proj}/data/agent.cid", "img"],
+        &["run", "--label-file", "/srv/labels", "img"],
+        &["run", "--log-opt", "max-size=10m", "img"],
+        // Ceilings within the policy.
+        &["run", "--memory", "4g", "--memory-swap", "4g", "img"],
+        &["run", "--memory", "2g", "--memory-swap", "4g", "img"],
+        &["run", "--shm-size", "1g", "img"],
+        &["run", "--shm-size=1024m", "img"],
+        &["run", "--ulimit", "nofile=1024:2048", "img"],
+        &["run", "--ulimit", "rtprio=0", "img"],
+        &["run", "--oom-score-adj", "500", "img"],
+        &["run", "--cpu-shares", "512", "img"],
+        &["run", "--cpuset-cpus", "0", "img"],
+        &["run", "--blkio-weight", "300", "img"],
+        &["update", "--memory", "1g", "c"],
+        &["update", "--cpus", "1.5", "c"],
+        &["update", "--cpu-quota", "50000", "--cpu-period", "100000", "c"],
+        &["update", "--pids-limit", "100", "c"],
+        &["update", "--memory-swap", "8g", "c"],
+        &["update", "--restart", "no", "c"],
+        // Security options, groups, annotations, networks, ports, users.
+        &["run", "--security-opt", "no-new-privileges=true", "img"],
+        &["run", "--security-opt", "no-new-privileges:true", "img"],
+        &["run", "--security-opt", "mask=/proc/acpi", "img"],
+        &["run", "--group-add", "1000", "img"],
+        &["run", "--group-add", "audio", "img"],
+        &[
+            "run",
+            "--annotation",
+            "org.opencontainers.image.title=agent",
+            "img",
+        ],
+        &["run", "--annotation", "nanoclaw.group=main", "img"],
+        &["run", "--network", "nanoclaw-egress", "img"],
+        &["run", "--network", "none", "img"],
+        &["run", "--network=bridge", "img"],
+        &["run", "--network", "slirp4netns", "img"],
+        &["run", "--network", "pasta", "img"],
+        &["run", "-p", "127.0.0.1:8080:80", "img"],
+        &["run", "-p", "[::1]:8080:80", "img"],
+        &["run", "--publish=localhost:9000:9000/udp", "img"],
+        &["run", "--expose", "80", "img"],
+        &["run", "--user", "1000:1000", "img"],
+        &["run", "--user", "10", "img"],
+        &["exec", "-u", "1000", "c", "sh"],
+        &["exec", "-u", "node", "c", "sh"],
+        &["exec", "-u", "100", "c", "sh"],
+        &["exec", "-i", "c", "sh"],
+        &["run", "--userns", "keep-id", "img"],
+        &["run", "--add-host=host.docker.internal:10.0.2.2", "img"],
+        &["run", "--dns", "1.1.1.1", "img"],
+        &[
+            "run",
+            "--init",
+            "--entrypoint",
+            "bash",
+            "img",
+            "-c",
+            "exec bun run /app/src/index.ts",
+        ],
+        &[
+            "run",
+            "-e",
+            "ANTHROPIC_API_KEY=placeholder",
+            "--name",
+            "nanoclaw-main-1",
+            "img",
+        ],
+        &["run", "--hostname", "agent", "--restart", "no", "--rm", "img"],
+        &["run", "--cap-drop", "NET_RAW", "img"],
+        &["--log-level", "debug", "run", "img"],
+        &["-D", "ps"],
+    ];
+    v.dedup();
+    v.into_iter().map(<[&str]>::to_vec).collect()
+}
+
+#[test]
+fn every_class_has_refusals_and_each_names_its_rule() {
+    let h = host();
+    let cases = refused();
+    assert!(cases.len() >= 200, "only {} refused cases", cases.len());
+    let mut wrong = Vec::new();
+    for (words, rule) in &cases {
+        let p = plan(&h, words);
+        let Some(r) = p.refusal.as_ref() else {
+            wrong.push(format!("{words:?} was not refused: {:?}", p.args));
+            continue;
+        };
+        if r.rule != *rule || p.decision != Decision::Refuse || !p.args.is_empty() {
+            wrong.push(format!("{words:?}: want {rule}, got {r}"));
+        }
+        assert!(r.to_string().contains(r.rule.as_str()), "{r}");
+    }
+    assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn look_alikes_run_with_only_the_hardening_added() {
+    let h = host();
+    let cases = legitimate();
+    assert!(cases.len() >= 60, "only {} look-alikes", cases.len());
+    let refused: Vec<String> = cases
+        .iter()
+        .filter_map(|w| plan(&h, w).refusal.map(|r| format!("{w:?}: {r}")))
+        .collect();
+    assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
+    for words in &cases {
+        let p = plan(&h, words);
+        assert!(
+            !p.changes.iter().any(|c| c.rule.as_str().starts_with("deny.")),
+            "{words:?}: {:?}",
+            p.changes
+        );
+        // Every token the caller wrote is still there (the hardening only adds), except limits
+        // the policy caps and nothing else.
+        let args: Vec<String> = p.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        for w in expand(&h, words) {
+            let w = w.to_string_lossy().into_owned();
+            assert!(args.contains(&w), "{words:?}: {w} missing from {args:?}");
+        }
+    }
+}
+
+#[test]
+fn audit_mode_reports_what_enforce_would_refuse() {
+    let h = host();
+    let policy = Policy {
+        mode: policy::Mode::Audit,
+        ..Default::default()
+    };
+    for (words, rule) in refused().iter().step_by(7) {
+        let p = rewrite::plan(&expand(&h, words), &policy, &target(&h));
+        assert_eq!(p.decision, Decision::Audit, "{words:?}");
+        assert_eq!(
+            p.refusal.as_ref().map(|r| r.rule.as_str()),
+            Some(*rule),
+            "{words:?}"
+        );
+        assert!(!p.args.is_empty(), "{words:?}");
+    }
+}
+
+#[test]
+fn each_refusal_is_switchable_in_the_policy() {
+    let h = host();
+    for (words, rule) in refused() {
+        if rule.starts_with("parse.") {
+            continue;
+        }
+        let (key, id, _) = policy::DENY_SWITCHES
+            .iter()
+            .find(|(_, r, _)| *r == rule)
+            .unwrap_or_else(|| panic!("{rule} has no [deny] switch"));
+        let mut p = Policy::default();
+        p.rules.deny.set(*id, false);
+        let plan = rewrite::plan(&expand(&h, &words), &p, &target(&h));
+        assert!(
+            plan.refusal.as_ref().is_none_or(|r| r.rule != rule),
+            "{words:?}: {key} = false still refuses with {rule}"
+        );
+    }
+}
+
+#[test]
+fn secrets_never_reach_a_refusal() {
+    let h = host();
+    for words in [
+        &["run", "--creds", "alice:hunter2secret", "img"][..],
+        &["run", "--privileged=hunter2secret", "img"],
+        &[
+            "run",
+            "--decryption-key",
+            "~/.ssh/id_ed25519:hunter2secret",
+            "img",
+        ],
+        &["run", "-e", "API_TOKEN=hunter2secret", "--privileged", "img"],
+        &[
+            "run",
+            "--annotation",
+            "run.oci.auth_token=hunter2secret",
+            "-e",
+            "PASSWORD=hunter2secret",
+            "--cap-add",
+            "ALL",
+            "img",
+        ],
+    ] {
+        let p = plan(&h, words);
+        let r = p.refusal.expect("refused");
+        let shown = format!(
+            "{r} {:?}",
+            p.changes
+                .iter()
+                .map(|c| nanoclaw_shim::redact::display(c.token.as_ref()))
+                .collect::<Vec<_>>()
+        );
+        assert!(!r.to_string().contains("hunter2secret"), "{words:?}: {r}");
+        let _ = shown;
+    }
+}
