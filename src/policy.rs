@@ -170,6 +170,9 @@ pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
     "io.katacontainers.",
 ];
 
+/// The smallest memory limit podman and docker accept (6 MiB).
+pub const MIN_MEMORY: u64 = 6 << 20;
+
 /// How strictly the policy applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -250,6 +253,12 @@ pub struct Hardening {
     pub tmpfs: Vec<Tmpfs>,
     /// `--shm-size` given when the caller sets none.
     pub shm_size: Option<u64>,
+    /// Capabilities added back after `ALL` is dropped: `SYS_CHROOT` by default, which
+    /// Chromium's own sandbox needs (podman's seccomp profile allows `chroot(2)` only with it).
+    pub keep_capabilities: Vec<String>,
+    /// Add `--init` when the caller overrides the entrypoint and sets no `--init`, so the
+    /// agent receives SIGTERM on `docker stop` (an overridden entrypoint bypasses the image's init).
+    pub init: bool,
 }
 
 impl Default for Hardening {
@@ -274,6 +283,8 @@ impl Default for Hardening {
                 },
             ],
             shm_size: None,
+            keep_capabilities: vec!["SYS_CHROOT".into()],
+            init: true,
         }
     }
 }
@@ -315,6 +326,9 @@ pub struct Limits {
     pub shm_size: Option<u64>,
     /// The largest tmpfs a caller may mount (a caller's tmpfs must name its size).
     pub tmpfs_size: Option<u64>,
+    /// Refuse (rather than warn) when the runtime would ignore the ceilings (rootless podman
+    /// on cgroup v1).
+    pub refuse_unenforced: bool,
 }
 
 impl Default for Limits {
@@ -325,6 +339,7 @@ impl Default for Limits {
             pids: Some(256),
             shm_size: Some(2 << 30),
             tmpfs_size: Some(2 << 30),
+            refuse_unenforced: false,
         }
     }
 }
@@ -498,6 +513,8 @@ pub struct PodmanCompat {
     pub host_gateway: bool,
     /// Rootless: let the container reach services on the host's 127.0.0.1 through that name.
     pub host_loopback: bool,
+    /// Host loopback ports the container may reach besides those in its proxy URLs.
+    pub host_loopback_ports: Vec<u16>,
     /// The address host-gateway means for rootful podman (its default bridge gateway).
     pub rootful_gateway: String,
 }
@@ -509,6 +526,7 @@ impl Default for PodmanCompat {
             keep_id_user: (1000, 1000),
             host_gateway: true,
             host_loopback: true,
+            host_loopback_ports: Vec::new(),
             rootful_gateway: "10.88.0.1".into(),
         }
     }
@@ -748,9 +766,18 @@ const HARDENING_KEYS: &[&str] = &[
     "allowed_capabilities",
     "tmpfs",
     "shm_size",
+    "keep_capabilities",
+    "init",
 ];
 const TMPFS_KEYS: &[&str] = &["path", "size", "mode", "exec"];
-const LIMITS_KEYS: &[&str] = &["cpus", "memory", "pids", "shm_size", "tmpfs_size"];
+const LIMITS_KEYS: &[&str] = &[
+    "cpus",
+    "memory",
+    "pids",
+    "shm_size",
+    "tmpfs_size",
+    "refuse_unenforced",
+];
 /// Every `[deny]` key: [`DENY_SWITCHES`] and `add_` / `remove_` of each [`DenyList`] (a test
 /// checks the two agree).
 const DENY_KEYS: &[&str] = &[
@@ -805,6 +832,7 @@ const PODMAN_KEYS: &[&str] = &[
     "keep_id_user",
     "host_gateway",
     "host_loopback",
+    "host_loopback_ports",
     "rootful_gateway",
 ];
 const LOG_KEYS: &[&str] = &["path"];
@@ -884,11 +912,18 @@ impl<'t> Reader<'t> {
     }
 
     fn wrong_type(&mut self, v: &Value, key: &str, want: &str) {
+        let hint = match want {
+            "true or false" => format!("write `{key} = true` or `{key} = false`"),
+            "a string" => format!("quote it: `{key} = \"...\"`"),
+            w if w.starts_with("an array") => format!("use brackets: `{key} = [...]` ({w})"),
+            w if w.starts_with("a table") => format!("write it as a section: `[{key}]` ({w})"),
+            w => format!("`{key}` takes {w}; docs/POLICY.md lists every key"),
+        };
         self.error(
             "wrong-type",
             v.span(),
             format!("`{key}` must be {want}, not {}", v.get_ref().type_str()),
-            None,
+            Some(hint),
         );
     }
 
@@ -1082,11 +1117,26 @@ impl<'t> Reader<'t> {
                 });
             }
             if let Some((v, span)) = self.scalar(l, "memory") {
-                rules.limits.memory = v.and_then(|s| self.size(&s, span.clone()));
+                rules.limits.memory = v.and_then(|s| {
+                    let b = self.size(&s, span.clone())?;
+                    // Below podman's and docker's minimum every container fails to start, with a
+                    // runtime error that never names the shim.
+                    if b < MIN_MEMORY {
+                        self.error(
+                            "size-too-small",
+                            span.clone(),
+                            format!("memory {s:?} is {b} bytes, below the runtime's minimum of 6m"),
+                            Some(format!("write a unit: \"{s}m\" or \"{s}g\"")),
+                        );
+                        return None;
+                    }
+                    Some(b)
+                });
             }
             if let Some((v, span)) = self.scalar(l, "shm_size") {
                 rules.limits.shm_size = v.and_then(|s| self.size(&s, span.clone()));
             }
+            self.bool(l, "refuse_unenforced", &mut rules.limits.refuse_unenforced);
             if let Some((v, span)) = self.scalar(l, "tmpfs_size") {
                 rules.limits.tmpfs_size = v.and_then(|s| self.size(&s, span.clone()));
             }
@@ -1114,6 +1164,29 @@ impl<'t> Reader<'t> {
             self.bool(pm, "keep_id", &mut c.keep_id);
             self.bool(pm, "host_gateway", &mut c.host_gateway);
             self.bool(pm, "host_loopback", &mut c.host_loopback);
+            if let Some(v) = get(pm, "host_loopback_ports") {
+                match v.get_ref().as_array() {
+                    Some(arr) => {
+                        let mut ports = Vec::new();
+                        for item in arr.iter() {
+                            match item.get_ref() {
+                                DeValue::Integer(i) => match i.as_str().parse::<u16>() {
+                                    Ok(p) if p > 0 => ports.push(p),
+                                    _ => self.error(
+                                        "bad-port",
+                                        item.span(),
+                                        format!("{} is not a TCP port", i.as_str()),
+                                        Some("a number from 1 to 65535".into()),
+                                    ),
+                                },
+                                _ => self.wrong_type(item, "host_loopback_ports", "an array of port numbers"),
+                            }
+                        }
+                        c.host_loopback_ports = ports;
+                    }
+                    None => self.wrong_type(v, "host_loopback_ports", "an array of port numbers"),
+                }
+            }
             if let Some((s, span)) = self.string(pm, "keep_id_user") {
                 match parse_uid_gid(s) {
                     Some(ug) => c.keep_id_user = ug,
@@ -1136,6 +1209,17 @@ impl<'t> Reader<'t> {
     }
 
     fn size(&mut self, s: &str, span: Range<usize>) -> Option<u64> {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            self.push(
+                Severity::Warning,
+                "unitless-size",
+                span.clone(),
+                format!("size {s:?} has no unit and means {s} bytes"),
+                Some(format!(
+                    "write the unit: \"{s}m\", \"{s}g\" (or \"{s}b\" for bytes)"
+                )),
+            );
+        }
         match units::parse_bytes(s) {
             Some(b) if b > 0 => Some(b),
             _ => {
@@ -1178,6 +1262,10 @@ impl<'t> Reader<'t> {
         self.bool(t, "no_new_privileges", &mut h.no_new_privileges);
         let drop = self.caps(t, "drop_capabilities", true);
         let allow = self.caps(t, "allowed_capabilities", false);
+        if let Some(k) = self.caps(t, "keep_capabilities", false) {
+            h.keep_capabilities = k.into_iter().map(|(c, _)| c).collect();
+        }
+        self.bool(t, "init", &mut h.init);
         if let Some(d) = &drop {
             h.drop_capabilities = d.iter().map(|(c, _)| c.clone()).collect();
         }
@@ -1368,7 +1456,11 @@ impl<'t> Reader<'t> {
                         })
                         .collect();
                 }
-                if prof.image.is_none() && prof.container.is_none() && prof.labels.is_empty() {
+                // A matcher that failed to parse is an error already, not "matches everything".
+                let named = ["image", "container", "labels"]
+                    .iter()
+                    .any(|k| get(m, k).is_some());
+                if !named {
                     self.push(
                         Severity::Warning,
                         "match-all",
@@ -1402,7 +1494,12 @@ impl<'t> Reader<'t> {
         match Glob::new(s) {
             Ok(g) => Some(g),
             Err(e) => {
-                self.error("bad-glob", span, format!("invalid glob {s:?}: {e}"), None);
+                self.error(
+                    "bad-glob",
+                    span,
+                    format!("invalid glob {s:?}: {e}"),
+                    Some("globs use `*`, `?` and `[...]`; match a literal `[` with `[[]`".into()),
+                );
                 None
             }
         }
@@ -1761,6 +1858,8 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     ht.insert("drop_capabilities".into(), strings(&h.drop_capabilities));
     ht.insert("allowed_capabilities".into(), strings(&h.allowed_capabilities));
     ht.insert("shm_size".into(), size(h.shm_size));
+    ht.insert("keep_capabilities".into(), strings(&h.keep_capabilities));
+    ht.insert("init".into(), h.init.into());
     let tmpfs: Vec<Value> = h
         .tmpfs
         .iter()
@@ -1790,6 +1889,7 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     );
     lt.insert("shm_size".into(), size(l.shm_size));
     lt.insert("tmpfs_size".into(), size(l.tmpfs_size));
+    lt.insert("refuse_unenforced".into(), l.refuse_unenforced.into());
     t.insert("limits".into(), Value::Table(lt));
     let d = &r.deny;
     let mut dt = Table::new();
@@ -1822,6 +1922,15 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     );
     pt.insert("host_gateway".into(), pm.host_gateway.into());
     pt.insert("host_loopback".into(), pm.host_loopback.into());
+    pt.insert(
+        "host_loopback_ports".into(),
+        Value::Array(
+            pm.host_loopback_ports
+                .iter()
+                .map(|p| Value::Integer(i64::from(*p)))
+                .collect(),
+        ),
+    );
     pt.insert("rootful_gateway".into(), pm.rootful_gateway.clone().into());
     t.insert("podman".into(), Value::Table(pt));
 }
@@ -1832,6 +1941,55 @@ mod tests {
 
     fn errs(text: &str) -> Vec<Diagnostic> {
         parse(text, "p.toml").unwrap_err().diagnostics
+    }
+
+    #[test]
+    fn sizes_no_runtime_accepts_are_errors_and_unitless_sizes_warn() {
+        for text in [
+            "[limits]\nmemory = 4\n",
+            "[limits]\nmemory = \"4\"\n",
+            "[limits]\nmemory = \"4k\"\n",
+        ] {
+            let e = parse(text, "p").unwrap_err();
+            assert!(
+                e.diagnostics.iter().any(|d| d.code == "size-too-small"),
+                "{text}: {e:?}"
+            );
+        }
+        assert!(
+            errs("[limits]\nmemory = 4096\n")
+                .iter()
+                .any(|d| d.code == "size-too-small")
+        );
+        let (_, warnings) = parse("[limits]\nmemory = 8388608\n", "p").unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(
+            warnings
+                .iter()
+                .any(|d| d.code == "unitless-size" && d.hint.is_some()),
+            "{warnings:?}"
+        );
+        let (p, w) = parse("[limits]\nmemory = \"4g\"\n", "p").unwrap();
+        assert_eq!(p.rules.limits.memory, Some(4 << 30));
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn wrong_types_and_bad_globs_carry_hints_and_no_false_warning() {
+        let e = parse("[hardening]\nread_only = \"yes\"\n", "p").unwrap_err();
+        assert!(
+            e.diagnostics
+                .iter()
+                .all(|d| d.code != "wrong-type" || d.hint.is_some()),
+            "{e:?}"
+        );
+        let e = parse("[[profile]]\nname = \"b\"\nmatch.image = \"[oops\"\n", "p").unwrap_err();
+        assert!(
+            e.diagnostics
+                .iter()
+                .any(|d| d.code == "bad-glob" && d.hint.is_some()),
+            "{e:?}"
+        );
+        assert!(!e.diagnostics.iter().any(|d| d.code == "match-all"), "{e:?}");
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct Target {
     /// Rootless podman (the shim runs as a non-root user).
     pub rootless: bool,
     pub host: HostCtx,
+    /// The host runs cgroup v1, where rootless podman cannot apply resource limits.
+    pub cgroup_v1: bool,
     version: std::cell::OnceCell<Option<Version>>,
     probe: Option<Box<dyn Fn() -> Option<Version>>>,
 }
@@ -70,6 +72,7 @@ impl Target {
             flavor,
             rootless,
             host: HostCtx::default(),
+            cgroup_v1: false,
             version: cell,
             probe: None,
         }
@@ -86,6 +89,7 @@ impl Target {
             flavor,
             rootless,
             host,
+            cgroup_v1: false,
             version: std::cell::OnceCell::new(),
             probe: Some(probe),
         }
@@ -414,7 +418,14 @@ pub fn rewrite(
         rw.read_only();
     }
     rw.tmpfs(&h.tmpfs);
-    rw.capabilities(&h.drop_capabilities, &h.allowed_capabilities);
+    rw.capabilities(
+        &h.drop_capabilities,
+        &h.allowed_capabilities,
+        &h.keep_capabilities,
+    );
+    if h.init {
+        rw.init();
+    }
     if h.no_new_privileges {
         rw.no_new_privileges()?;
     }
@@ -429,6 +440,17 @@ pub fn rewrite(
     }
     if let Some(max) = rules.limits.pids {
         rw.pids(max)?;
+    }
+    let l = &rules.limits;
+    if target.rootless && target.cgroup_v1 && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
+        let why = "rootless podman on cgroup v1 ignores --cpus, --memory and --pids-limit: these ceilings are NOT in effect";
+        if l.refuse_unenforced {
+            return Err(Refusal {
+                rule: Rule::LimitUnenforced,
+                message: format!("{why}; refusing ([limits] refuse_unenforced = true)"),
+            });
+        }
+        rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
     }
     Ok((rw.render(), rw.changes))
 }
@@ -623,7 +645,17 @@ impl<'a> Rewriter<'a> {
         );
     }
 
-    /// podman < 4.7 rejects `--add-host NAME:host-gateway`; give it the address instead.
+    /// `--add-host NAME:host-gateway` is how nanoclaw points the agent at host services (OneCLI,
+    /// its credential proxy) that listen on the host's 127.0.0.1. What that needs depends on the
+    /// runtime:
+    /// - rootless podman 5 (pasta): host-gateway reaches the host's own address, not its
+    ///   loopback; pasta forwards exactly the ports nanoclaw's proxy URLs name (and the policy's
+    ///   `host_loopback_ports`) from the container's loopback to the host's, and NAME becomes
+    ///   127.0.0.1: nothing else on the host's loopback is reachable;
+    /// - rootless podman 4 (slirp4netns): nothing narrower exists; `allow_host_loopback` exposes
+    ///   every loopback service, through 10.0.2.2 (the change says so);
+    /// - podman < 4.7 rejects `host-gateway`: it becomes the address (rootful: the bridge's
+    ///   gateway, which reaches services bound to it, not to 127.0.0.1).
     fn host_gateway(&mut self, target: &Target, pm: &policy::PodmanCompat) -> Result<(), Refusal> {
         let hosts: Vec<(usize, Vec<u8>)> = self
             .run
@@ -631,27 +663,67 @@ impl<'a> Rewriter<'a> {
             .filter(|(_, o)| o.bytes().ends_with(b":host-gateway"))
             .map(|(i, o)| (i, o.bytes().to_vec()))
             .collect();
-        if hosts.is_empty() || target.version().is_some_and(|v| v >= (4, 7, 0)) {
+        if hosts.is_empty() {
             return Ok(());
         }
         let network = self
             .run
             .last("network")
             .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+        let version = target.version();
+        let pasta = version.is_some_and(|v| v >= (5, 0, 0));
+        if target.rootless && pm.host_loopback && network.is_none() && pasta {
+            let names: Vec<&[u8]> = hosts
+                .iter()
+                .map(|(_, v)| &v[..v.len() - b":host-gateway".len()])
+                .collect();
+            let mut ports = self.proxy_ports(&names);
+            ports.extend(&pm.host_loopback_ports);
+            ports.sort_unstable();
+            ports.dedup();
+            if ports.is_empty() {
+                return Ok(()); // nothing to forward; host-gateway reaches the host's address
+            }
+            let spec: Vec<String> = ports.iter().map(|p| format!("-T,{p}")).collect();
+            self.add(
+                Rule::CompatHostLoopback,
+                "network",
+                value(format!("pasta:{}", spec.join(","))),
+                format!(
+                    "rootless podman 5: only the host's loopback port(s) {} are forwarded into the container",
+                    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+                ),
+            );
+            self.set_host_addr(
+                &hosts,
+                "127.0.0.1",
+                Rule::CompatHostLoopback,
+                "pasta forwards the container's loopback port to the host's",
+            );
+            return Ok(());
+        }
+        if version.is_some_and(|v| v >= (4, 7, 0))
+            && !(target.rootless && pm.host_loopback && network.is_none())
+        {
+            return Ok(());
+        }
         let addr = if target.rootless {
             match network.as_deref() {
                 None if pm.host_loopback => {
                     self.add(
-                        Rule::CompatHostGateway,
+                        Rule::CompatHostLoopback,
                         "network",
                         value("slirp4netns:allow_host_loopback=true"),
-                        "rootless podman < 4.7: the host's 127.0.0.1 services are reached through 10.0.2.2",
+                        "rootless podman 4 (slirp4netns): nothing narrower exists, so EVERY service on the host's 127.0.0.1 is reachable through 10.0.2.2",
                     );
                     "10.0.2.2".to_string()
                 }
                 None => "10.0.2.2".to_string(),
                 Some(n) if n.starts_with("slirp4netns") => "10.0.2.2".to_string(),
                 Some(n) => {
+                    if version.is_some_and(|v| v >= (4, 7, 0)) {
+                        return Ok(());
+                    }
                     return Err(Refusal {
                         rule: Rule::CompatHostGateway,
                         message: format!(
@@ -663,23 +735,60 @@ impl<'a> Rewriter<'a> {
         } else {
             pm.rootful_gateway.clone()
         };
+        let reason = if version.is_some_and(|v| v >= (4, 7, 0)) {
+            "slirp4netns reaches the host's loopback at 10.0.2.2"
+        } else {
+            "podman < 4.7 does not know host-gateway"
+        };
+        self.set_host_addr(&hosts, &addr, Rule::CompatHostGateway, reason);
+        Ok(())
+    }
+
+    /// Rewrites each `NAME:host-gateway` to `NAME:addr`.
+    fn set_host_addr(&mut self, hosts: &[(usize, Vec<u8>)], addr: &str, rule: Rule, reason: &str) {
         for (i, v) in hosts {
             let name = &v[..v.len() - b":host-gateway".len()];
             let mut nv = name.to_vec();
             nv.push(b':');
             nv.extend_from_slice(addr.as_bytes());
             let new = OptValue::Value(OsString::from_vec(nv));
-            let f = self.run.opts[i].flag;
+            let f = self.run.opts[*i].flag;
             self.changes.push(Change {
-                rule: Rule::CompatHostGateway,
+                rule,
                 action: Action::Replace,
-                token: format!("{} -> {}", raw(f, &self.run.opts[i].value), raw(f, &new)),
-                reason: "podman < 4.7 does not know host-gateway".into(),
+                token: format!("{} -> {}", raw(f, &self.run.opts[*i].value), raw(f, &new)),
+                reason: reason.into(),
             });
-            self.edits[i] = Edit::Set(f, new);
+            self.edits[*i] = Edit::Set(f, new);
         }
-        Ok(())
     }
+
+    /// The ports of `-e` URLs that point at one of `names` (`HTTPS_PROXY=http://x:t@NAME:10255`,
+    /// `ANTHROPIC_BASE_URL=http://NAME:3001`).
+    fn proxy_ports(&self, names: &[&[u8]]) -> Vec<u16> {
+        let mut ports = Vec::new();
+        for (_, o) in self.run.find("env") {
+            let v = String::from_utf8_lossy(o.bytes());
+            let Some((_, url)) = v.split_once('=') else {
+                continue;
+            };
+            let Some((_, rest)) = url.split_once("://") else {
+                continue;
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            let Some((host, port)) = hostport.rsplit_once(':') else {
+                continue;
+            };
+            if names.iter().any(|n| n.eq_ignore_ascii_case(host.as_bytes())) {
+                if let Ok(p) = port.parse::<u16>() {
+                    ports.push(p);
+                }
+            }
+        }
+        ports
+    }
+
     fn read_only(&mut self) {
         let mut on = false;
         let found: Vec<(usize, bool)> = self
@@ -739,7 +848,7 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    fn capabilities(&mut self, drop: &[String], allowed: &[String]) {
+    fn capabilities(&mut self, drop: &[String], allowed: &[String], keep: &[String]) {
         let caps = |o: &parse::Opt| -> Vec<String> {
             String::from_utf8_lossy(o.bytes())
                 .split(',')
@@ -773,6 +882,24 @@ impl<'a> Rewriter<'a> {
             }
         }
         let adds: Vec<(usize, Vec<String>)> = self.run.find("cap-add").map(|(i, o)| (i, caps(o))).collect();
+        // Kept capabilities come back after ALL is dropped, unless the caller adds them already
+        // or drops them by name (stricter than the policy).
+        if drop.iter().any(|c| c == "ALL") {
+            for cap in keep {
+                let added = adds.iter().any(|(_, names)| names.iter().any(|c| c == cap));
+                let dropped_by_name = dropped.iter().any(|c| c == cap);
+                if !added && !dropped_by_name {
+                    self.add(
+                        Rule::HardenKeepCapabilities,
+                        "cap-add",
+                        value(cap.as_str()),
+                        format!("{cap} is kept: Chromium's sandbox needs chroot(2), which podman's seccomp profile allows only with it"),
+                    );
+                }
+            }
+        }
+        let allowed: Vec<String> = allowed.iter().chain(keep).cloned().collect();
+        let allowed = allowed.as_slice();
         for (i, names) in adds {
             let (ok, denied): (Vec<String>, Vec<String>) =
                 names.into_iter().partition(|c| allowed.iter().any(|a| a == c));
@@ -788,6 +915,20 @@ impl<'a> Rewriter<'a> {
                 self.add(Rule::HardenCapAdd, "cap-add", value(c), "allowed by the policy");
             }
         }
+    }
+
+    /// An overridden entrypoint bypasses the image's init (tini): the agent becomes PID 1, gets
+    /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
+    fn init(&mut self) {
+        if self.run.last("entrypoint").is_none() || self.run.last("init").is_some() {
+            return;
+        }
+        self.add(
+            Rule::HardenInit,
+            "init",
+            OptValue::Bool(true),
+            "the entrypoint is overridden, so the image's init does not run; --init delivers docker stop's SIGTERM to the agent",
+        );
     }
 
     fn shm_size(&mut self, size: u64) {
@@ -1099,6 +1240,7 @@ mod tests {
         "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=512m,mode=1777",
         "--tmpfs=/home/node:rw,nosuid,nodev,exec,size=1g,mode=1777",
         "--cap-drop=ALL",
+        "--cap-add=SYS_CHROOT",
         "--security-opt=no-new-privileges",
         "--cpus=2",
         "--memory=4g",
@@ -1308,9 +1450,13 @@ mod tests {
     fn cap_add_outside_the_allow_list_is_removed() {
         let o = out(&["run", "--cap-add", "SYS_ADMIN", "--cap-add=ALL", "img"]);
         assert!(
-            !o.iter().any(|t| t.contains("SYS_ADMIN") || t.contains("cap-add")),
+            !o.iter()
+                .any(|t| t.contains("SYS_ADMIN") || t.contains("cap-add=ALL")),
             "{o:?}"
         );
+        // Only the policy's kept capability comes back, once.
+        assert_eq!(o.iter().filter(|t| t.contains("cap-add")).count(), 1, "{o:?}");
+        assert!(o.contains(&"--cap-add=SYS_CHROOT".to_string()), "{o:?}");
         let mut p = lenient();
         p.rules.hardening.allowed_capabilities = vec!["NET_BIND_SERVICE".into()];
         let o = out_with(&["run", "--cap-add", "cap_net_bind_service", "img"], &p);
@@ -1333,6 +1479,7 @@ mod tests {
             pids: None,
             shm_size: None,
             tmpfs_size: None,
+            refuse_unenforced: false,
         };
         assert_eq!(
             out_with(&["run", "--read-only=false", "img"], &p),
@@ -1519,11 +1666,25 @@ mod tests {
             o.contains(&"--network=slirp4netns:allow_host_loopback=true".into()),
             "{o:?}"
         );
+        // podman 4.7-4.9 knows host-gateway, but rootless slirp4netns still needs the loopback.
         let new = Target::fixed(Flavor::Podman, true, Some((4, 9, 3)));
         let o = plan(
             &argv(&["run", "--add-host=h:host-gateway", "img"]),
             &Policy::default(),
             &new,
+        )
+        .args;
+        assert!(o.contains(&"--add-host=h:10.0.2.2".into()), "{o:?}");
+        assert!(
+            o.contains(&"--network=slirp4netns:allow_host_loopback=true".into()),
+            "{o:?}"
+        );
+        // Rootful 4.9 leaves host-gateway to podman.
+        let rootful = Target::fixed(Flavor::Podman, false, Some((4, 9, 3)));
+        let o = plan(
+            &argv(&["run", "--add-host=h:host-gateway", "img"]),
+            &Policy::default(),
+            &rootful,
         )
         .args;
         assert!(o.contains(&"--add-host=h:host-gateway".into()), "{o:?}");
@@ -1533,5 +1694,115 @@ mod tests {
             &rootless,
         );
         assert_eq!(r.refusal.unwrap().rule, Rule::CompatHostGateway);
+    }
+
+    #[test]
+    fn pasta_forwards_only_the_proxy_ports() {
+        let five = Target::fixed(Flavor::Podman, true, Some((5, 4, 2)));
+        let a = argv(&[
+            "run",
+            "-e",
+            "HTTPS_PROXY=http://x:tok@host.docker.internal:10255",
+            "-e",
+            "http_proxy=http://x:tok@host.docker.internal:10255",
+            "-e",
+            "ANTHROPIC_BASE_URL=http://host.docker.internal:3001/v1",
+            "-e",
+            "OTHER=http://example.com:8080",
+            "--add-host=host.docker.internal:host-gateway",
+            "img",
+        ]);
+        let p = plan(&a, &Policy::default(), &five);
+        assert!(
+            p.args.contains(&"--network=pasta:-T,3001,-T,10255".into()),
+            "{:?}",
+            p.args
+        );
+        assert!(
+            p.args
+                .contains(&"--add-host=host.docker.internal:127.0.0.1".into()),
+            "{:?}",
+            p.args
+        );
+        assert!(
+            !p.args.iter().any(|t| t.to_string_lossy().starts_with("--network") && t.to_string_lossy().contains("8080")),
+            "{:?}",
+            p.args
+        );
+        assert!(
+            !p.args
+                .iter()
+                .any(|t| t.to_string_lossy().contains("allow_host_loopback"))
+        );
+        // The policy may name more ports; none at all leaves host-gateway alone.
+        let mut pol = Policy::default();
+        pol.rules.podman.host_loopback_ports = vec![5432];
+        let p = plan(&argv(&["run", "--add-host=h:host-gateway", "img"]), &pol, &five);
+        assert!(p.args.contains(&"--network=pasta:-T,5432".into()), "{:?}", p.args);
+        let p = plan(
+            &argv(&["run", "--add-host=h:host-gateway", "img"]),
+            &Policy::default(),
+            &five,
+        );
+        assert!(
+            p.args.contains(&"--add-host=h:host-gateway".into()),
+            "{:?}",
+            p.args
+        );
+        // A caller who passes pasta options itself is refused: loopback is the policy's decision.
+        let again: Vec<OsString> = plan(&a, &Policy::default(), &five).args;
+        let r = plan(&again, &Policy::default(), &five).refusal.unwrap();
+        assert_eq!(r.rule, Rule::DenyNetworkOption);
+    }
+
+    #[test]
+    fn init_is_added_when_the_entrypoint_is_overridden() {
+        let o = out(&[
+            "run",
+            "--entrypoint",
+            "bash",
+            "img",
+            "-c",
+            "exec bun run /app/src/index.ts",
+        ]);
+        assert!(o.contains(&"--init".to_string()), "{o:?}");
+        for words in [
+            &["run", "img"][..],
+            &["run", "--init", "--entrypoint", "bash", "img"],
+            &["run", "--init=false", "--entrypoint", "bash", "img"],
+        ] {
+            let o = out(words);
+            assert_eq!(
+                o.iter().filter(|t| t.starts_with("--init")).count(),
+                words.iter().filter(|t| t.starts_with("--init")).count(),
+                "{o:?}"
+            );
+        }
+        let mut p = Policy::default();
+        p.rules.hardening.init = false;
+        let o = out_with(&["run", "--entrypoint", "bash", "img"], &p);
+        assert!(!o.contains(&"--init".to_string()), "{o:?}");
+    }
+
+    #[test]
+    fn ceilings_that_cannot_apply_are_said_or_refused() {
+        let mut v1 = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+        v1.cgroup_v1 = true;
+        let p = plan(&argv(&["run", "img"]), &Policy::default(), &v1);
+        assert_eq!(p.decision, Decision::Rewrite);
+        assert!(
+            p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),
+            "{:?}",
+            p.changes
+        );
+        let mut strict = Policy::default();
+        strict.rules.limits.refuse_unenforced = true;
+        let p = plan(&argv(&["run", "img"]), &strict, &v1);
+        assert_eq!(p.refusal.unwrap().rule, Rule::LimitUnenforced);
+        // Rootful on cgroup v1 applies them.
+        let mut rootful = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
+        rootful.cgroup_v1 = true;
+        let p = plan(&argv(&["run", "img"]), &strict, &rootful);
+        assert_eq!(p.decision, Decision::Rewrite);
     }
 }

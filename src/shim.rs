@@ -82,10 +82,9 @@ pub fn target(
             .collect(),
     };
     let path = path.to_path_buf();
-    Target::probing(
-        flavor,
-        runtime::is_rootless(),
-        host,
-        Box::new(move || runtime::version(&path)),
-    )
+    let rootless = runtime::is_rootless();
+    let mut target = Target::probing(flavor, rootless, host, Box::new(move || runtime::version(&path)));
+    // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
+    target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    target
 }
