@@ -553,7 +553,7 @@ static COMMANDS: &[Command] = &[
     Command { path: "unshare", spellings: &["unshare"], kind: Kind::Refused("runs a host command inside podman's user namespace") },
     Command { path: "pod", spellings: &["pod"], kind: Kind::Refused("pods create and configure containers outside run/create hardening") },
     Command { path: "kube", spellings: &["kube"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
-    Command { path: "play kube", spellings: &["play"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
+    Command { path: "play", spellings: &["play"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
     Command { path: "generate", spellings: &["generate"], kind: Kind::Refused("writes systemd units or YAML that later run containers unhardened") },
     Command { path: "system service", spellings: &["system service"], kind: Kind::Refused("starts an API service that creates containers without the shim") },
     Command { path: "system reset", spellings: &["system reset"], kind: Kind::Refused("deletes all of the engine's containers, images and volumes") },
@@ -661,9 +661,10 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
 
 /// The command a policy entry or an argv names: its canonical path (spellings resolved).
 fn canonical(words: &[&str]) -> String {
-    lookup(words)
-        .map(|(c, _)| c.path.to_string())
-        .unwrap_or_else(|| words.join(" "))
+    match lookup(words) {
+        Some((c, n)) if n == words.len() => c.path.to_string(),
+        _ => words.join(" "),
+    }
 }
 
 /// Finds the command `words` start with; returns it and how many words its path spans.
@@ -759,14 +760,24 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     if matches!(kind, Some(Kind::NotMine)) {
         return out;
     }
-    if pol.denies(&path) {
+    // A group refused as a whole (`pod`, `buildx`, ...) is also named per subcommand, so the
+    // policy can allow `pod create` without allowing `pod rm`.
+    let group = GROUPS.contains(&lead[0].as_str());
+    let full = if used == 1 && group && lead.len() > 1 {
+        format!("{} {}", lead[0], lead[1])
+    } else {
+        path.clone()
+    };
+    let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0]));
+    if denied {
         out.push(Violation {
             rule: Rule::Command.as_str(),
             token: shown_path,
-            reason: format!("`{path}` is refused by the policy's [commands] deny"),
+            reason: format!("`{full}` is refused by the policy's [commands] deny"),
         });
         return out;
     }
+    let allowed = pol.allows(&path) || pol.allows(&full);
     match kind {
         Some(Kind::NotMine) => {}
         Some(Kind::Allowed {
@@ -795,18 +806,18 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
             }
         }
         Some(Kind::Refused(why)) => {
-            if !pol.allows(&path) {
+            if !allowed {
                 out.push(Violation {
                     rule: Rule::Command.as_str(),
                     token: shown_path,
                     reason: format!(
-                        "`{path}` {why}; refused by default (allow with [commands] allow = [\"{path}\"])"
+                        "`{full}` {why}; refused by default (allow with [commands] allow = [\"{full}\"])"
                     ),
                 });
             }
         }
         None => {
-            if !pol.allows(&path) {
+            if !allowed {
                 out.push(Violation {
                     rule: Rule::Command.as_str(),
                     token: shown_path,
@@ -1114,7 +1125,10 @@ fn csv_fields(s: &[u8]) -> Option<Vec<Vec<u8>>> {
                     out.push(field);
                     return Some(out);
                 }
-                Some(b',') => i += 1,
+                Some(b',') => {
+                    out.push(field);
+                    i += 1;
+                }
                 Some(_) => return None,
             }
         } else {
