@@ -56,6 +56,7 @@ enum Rule {
     UnknownFlag,
     MissingValue,
     BadBool,
+    BadSyntax,
 }
 
 impl Rule {
@@ -66,6 +67,7 @@ impl Rule {
             Rule::UnknownFlag => "parse.unknown-flag",
             Rule::MissingValue => "parse.missing-value",
             Rule::BadBool => "parse.bad-bool",
+            Rule::BadSyntax => "parse.bad-syntax",
         }
     }
 }
@@ -938,7 +940,7 @@ fn parse(
         }
         if let Some(body) = tok.strip_prefix(b"--") {
             if body.first().is_none_or(|&c| c == b'-' || c == b'=') {
-                violation(out, Rule::UnknownFlag, flag_only(tok), "bad flag syntax".into());
+                violation(out, Rule::BadSyntax, flag_only(tok), "bad flag syntax".into());
                 return None;
             }
             let (name, eq) = match body.iter().position(|&c| c == b'=') {

@@ -407,8 +407,6 @@ fn flags_docker_does_not_define_are_refused() {
         &["volume", "create", "--ignore", "v"],
         &["logs", "--color", "n"],
         &["ps", "-x"],
-        &["ps", "---all"],
-        &["ps", "--=x"],
         // docker stops at the first argument of `top` / `tag`; podman may not.
         &["top", "n", "--runtime=/tmp/x"],
         &["tag", "a", "--root=/tmp", "b"],
@@ -445,6 +443,13 @@ fn bad_booleans_are_refused() {
     assert_allowed(&["ps", "--all=false"]);
     assert_allowed(&["ps", "-a=T"]);
     assert_allowed(&["build", "--check", "."]);
+}
+
+#[test]
+fn bad_flag_syntax_is_refused() {
+    assert_refused(&["ps", "---all"], "parse.bad-syntax");
+    assert_refused(&["ps", "--=x"], "parse.bad-syntax");
+    assert_refused(&["build", "--=x", "."], "parse.bad-syntax");
 }
 
 #[test]
