@@ -188,7 +188,13 @@ const F_PS: &[Row] = &[
     b("quiet", Some('q')),
     b("size", Some('s')),
 ];
-const F_STOP: &[Row] = &[HELP, v("signal", Some('s')), v("timeout", Some('t'))];
+/// `--time` is docker's deprecated (still accepted) spelling of `--timeout`.
+const F_STOP: &[Row] = &[
+    HELP,
+    v("signal", Some('s')),
+    v("time", None),
+    v("timeout", Some('t')),
+];
 const F_START: &[Row] = &[
     HELP,
     b("attach", Some('a')),
