@@ -811,6 +811,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
                     check_opt(o, &pol, Rule::Build, host_path, &mut out);
                 }
                 check_context(&p.positionals, &mut out, host_path);
+                relative_files(&p, &mut out, host_path);
             }
         }
         Some(Kind::Refused(why)) => {
@@ -1194,7 +1195,8 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
             }
         }
         Class::HostRead => {
-            if value != b"-" {
+            // `-` is stdin; podman also downloads a Containerfile given as a URL.
+            if !(value == b"-" || is_url(value)) {
                 path(out, value, Access::Read);
             }
         }
@@ -1421,7 +1423,12 @@ fn check_source(s: &[u8], token: &str, out: &mut Vec<Violation>, refuse: &mut Re
             token.into(),
             "a git source is cloned on the host, with the host's git credentials and ssh keys".into(),
         );
-    } else if s.starts_with(b"docker-image://") || s.starts_with(b"https://") || s.starts_with(b"http://") {
+    } else if s.starts_with(b"docker-image://")
+        || s.starts_with(b"container-image://")
+        || s.starts_with(b"docker://")
+        || is_url(s)
+    {
+        // An image reference or a tarball download: no host path.
     } else if let Some(rest) = s.strip_prefix(b"oci-layout://") {
         // oci-layout://<dir>[:tag][@digest]
         let dir = rest.split(|&c| c == b'@').next().unwrap_or(rest);
@@ -1465,6 +1472,42 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
         }
     };
     check_source(ctx, &lossy(ctx), out, &mut refuse, &mut path);
+}
+
+/// A relative `-f` is relative to the working directory for docker but may be resolved against
+/// the context directory by podman: check it there too.
+fn relative_files(p: &Parsed, out: &mut Vec<Violation>, host_path: &mut HostPath) {
+    let [ctx] = p.positionals.as_slice() else {
+        return;
+    };
+    if ctx.as_slice() == b"-"
+        || ctx.as_slice() == b"."
+        || is_url(ctx)
+        || is_git(ctx)
+        || ctx.windows(3).any(|w| w == b"://")
+    {
+        return;
+    }
+    for o in &p.opts {
+        let (Class::HostRead, Val::Bytes(f)) = (o.row.class, &o.value) else {
+            continue;
+        };
+        if f.as_slice() == b"-" || f.first() == Some(&b'/') || is_url(f) {
+            continue;
+        }
+        let mut joined = ctx.clone();
+        if joined.last() != Some(&b'/') {
+            joined.push(b'/');
+        }
+        joined.extend_from_slice(f);
+        if let Some(v) = host_path(&joined, Access::Read, &shown(&o.name, f)) {
+            out.push(v);
+        }
+    }
+}
+
+fn is_url(s: &[u8]) -> bool {
+    s.starts_with(b"http://") || s.starts_with(b"https://")
 }
 
 /// `--output`: a local or tar destination is a host write; pushing is gated.

@@ -788,6 +788,30 @@ const BUILD_PATHS: &[PathCase] = &[
     ),
     (&["--build-context", "img=docker-image://alpine", "-"], &[]),
     (&["https://example.com/c.tar"], &[]),
+    (
+        &["-f", "https://example.com/Dockerfile", "."],
+        &[(".", Access::Read)],
+    ),
+    // A relative -f is checked where docker and where podman may resolve it.
+    (
+        &["-f", "sub/F", "/ctx"],
+        &[
+            ("sub/F", Access::Read),
+            ("/ctx", Access::Read),
+            ("/ctx/sub/F", Access::Read),
+        ],
+    ),
+    (
+        &["-f", "F", "ctx/"],
+        &[
+            ("F", Access::Read),
+            ("ctx/", Access::Read),
+            ("ctx/F", Access::Read),
+        ],
+    ),
+    (&["-f", "F", "."], &[("F", Access::Read), (".", Access::Read)]),
+    (&["--build-context", "a=container-image://alpine", "-"], &[]),
+    (&["--build-context", "a=docker://alpine", "-"], &[]),
 ];
 
 #[test]
