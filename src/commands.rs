@@ -15,6 +15,14 @@
 //! [`Class`] and the checks are one exhaustive match over it, so a row cannot be added without a
 //! decision.
 //!
+//! `network create` allows only the bridge driver, `mtu`/`isolate` options and the default IPAM
+//! driver (macvlan/ipvlan, `com.docker.network.bridge.name`, `parent`, dhcp attach containers
+//! to a host interface or the host's LAN); `volume create` allows only the local driver with no
+//! options (`-o type=none,o=bind,device=<path>` is a host bind mount). Both are switchable with
+//! the gates `[commands] allow = ["network create --opt"]` / `["volume create --opt"]`;
+//! `build --push` (the host's registry credentials) likewise. A refused command the policy
+//! allows by name is passed through unparsed: its author chose to trust it.
+//!
 //! Flag tables: docker/cli v28.5.2 `docs/reference/commandline/*.md` (generated from the cobra
 //! definitions); `build` is the union of docker/cli v28.5.2 `cli/command/image/build.go` (the
 //! legacy builder) and docker/buildx v0.29.1 `commands/build.go` + `commands/root.go` (what
@@ -741,7 +749,14 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     if first.as_bytes().first() == Some(&b'-') {
         let usage = |w: &OsString| matches!(w.as_bytes(), b"--version" | b"-v" | b"--help" | b"-h");
         if !words.iter().all(usage) {
-            push(&mut out, Rule::Command, first, "a global flag where the command should be; only --version and --help are allowed without a command".into());
+            push(
+                &mut out,
+                Rule::Command,
+                first,
+                "a global flag where the command should be; only --version and --help are \
+                 allowed without a command"
+                    .into(),
+            );
         }
         return out;
     }
@@ -771,10 +786,11 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     // A group refused as a whole (`pod`, `buildx`, ...) is also named per subcommand, so the
     // policy can allow `pod create` without allowing `pod rm`.
     let group = GROUPS.contains(&lead[0].as_str());
-    let full = if used == 1 && group && lead.len() > 1 {
-        format!("{} {}", lead[0], lead[1])
+    let (full, shown_path) = if used == 1 && group && lead.len() > 1 {
+        let full = format!("{} {}", lead[0], lead[1]);
+        (full.clone(), full)
     } else {
-        path.clone()
+        (path.clone(), shown_path)
     };
     let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0]));
     if denied {
@@ -814,6 +830,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
                 relative_files(&p, &mut out, host_path);
             }
         }
+        // Allowed by the policy: passed through unparsed (the policy's author chose to trust it).
         Some(Kind::Refused(why)) => {
             if !allowed {
                 out.push(Violation {
