@@ -1385,11 +1385,12 @@ fn check_secret(
         );
         return;
     };
-    let mut src = None;
+    // Every source is checked: the builders disagree on which of several wins.
+    let mut srcs = Vec::new();
     for (k, v) in &fields {
         match k.as_str() {
             "id" => {}
-            "src" | "source" => src = Some(v.clone()),
+            "src" | "source" => srcs.push(v.as_slice()),
             "type" if v == b"file" => {}
             "type" | "env" => {
                 refuse(
@@ -1409,15 +1410,17 @@ fn check_secret(
             }
         }
     }
-    match src {
-        Some(s) => path(out, &s, Access::Read),
-        None => refuse(
+    for s in &srcs {
+        path(out, s, Access::Read);
+    }
+    if srcs.is_empty() {
+        refuse(
             out,
             token.into(),
             "--secret without src= makes the builder read the host variable or file named by id; \
              name the file with src="
                 .into(),
-        ),
+        );
     }
 }
 

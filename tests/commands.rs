@@ -832,6 +832,7 @@ fn build_path_refusals_come_from_the_host_model() {
         &["-f", "/home/alice/.ssh/Dockerfile", "."][..],
         &["/home/alice/.ssh"],
         &["--secret", "id=k,src=/home/alice/.ssh/id_rsa", "."],
+        &["--secret", "id=k,src=/ok,src=/home/alice/.ssh/id_rsa", "."],
         &["--build-context", "k=/home/alice/.ssh", "."],
         &["-o", "type=local,dest=/home/alice/.ssh", "."],
         &["--iidfile", "/home/alice/.ssh/authorized_keys", "."],
