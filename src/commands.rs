@@ -9,8 +9,9 @@
 //!
 //! Allowed commands are still parsed, with docker's own flag table for that command: podman's
 //! *global* flags are persistent in its cobra tree, so `docker stop --runtime=/tmp/x n` or
-//! `docker ps --hooks-dir=~/h` would make podman run a host binary (and `--cpu-profile` writes a
-//! host file) although docker itself rejects those flags after the command. A flag docker's CLI
+//! `docker ps --hooks-dir=~/h` would reconfigure podman with host paths, and (checked with
+//! podman 4.3.1) `docker ps --cpu-profile <file>` writes a host file and `docker rm --cidfile
+//! <file>` echoes the file's content in its error, although docker itself rejects all of these. A flag docker's CLI
 //! does not define for that command is refused, never guessed. Each flag row carries a
 //! [`Class`] and the checks are one exhaustive match over it, so a row cannot be added without a
 //! decision.
