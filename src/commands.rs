@@ -137,6 +137,9 @@ enum Class {
     IpamDriver,
     /// volume create `--driver`: only `local`.
     VolDriver,
+    /// build `--tag`: an image name, not a containers-image transport (`oci-archive:<file>`,
+    /// `dir:<dir>` write host paths; `docker://` pushes).
+    ImageTag,
 }
 
 /// One flag of one command.
@@ -447,7 +450,7 @@ const F_BUILD: &[Row] = &[
         None,
         Class::Refused("forwards the host's ssh agent or private keys into the build"),
     ),
-    v("tag", Some('t')),
+    vc("tag", Some('t'), Class::ImageTag),
     v("target", None),
     vc("ulimit", None, Class::Ulimit),
 ];
@@ -813,6 +816,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
                 for o in &p.opts {
                     check_opt(o, &pol, Rule::Command, host_path, &mut out);
                 }
+                check_transports(&p.positionals, &mut out);
             }
         }
         Some(Kind::Create { flags, .. }) => {
@@ -820,6 +824,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
                 for o in &p.opts {
                     check_opt(o, &pol, Rule::Command, host_path, &mut out);
                 }
+                check_transports(&p.positionals, &mut out);
             }
         }
         Some(Kind::Build) => {
@@ -1259,6 +1264,17 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
         }
         Class::Output => check_output(value, &token(), pol, out, &mut refuse, &mut path),
         Class::Cache => check_cache(value, &token(), out, &mut refuse, &mut path),
+        Class::ImageTag => {
+            if transport(value).is_some() {
+                refuse(
+                    out,
+                    token(),
+                    "--tag with a transport prefix: podman writes the image to that destination \
+                     (a host file or directory, or a registry with the host's credentials)"
+                        .into(),
+                );
+            }
+        }
         Class::Ulimit => {
             let name = value.split(|&c| c == b'=').next().unwrap_or(value);
             if !value.contains(&b'=') {
@@ -1493,6 +1509,50 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
         }
     };
     check_source(ctx, &lossy(ctx), out, &mut refuse, &mut path);
+}
+
+/// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.
+/// docker's CLI rejects these; podman reads or writes the host path they name.
+fn transport(s: &[u8]) -> Option<&'static str> {
+    const TRANSPORTS: &[&str] = &[
+        "containers-storage",
+        "dir",
+        "docker",
+        "docker-archive",
+        "docker-daemon",
+        "oci",
+        "oci-archive",
+        "ostree",
+        "sif",
+        "tarball",
+    ];
+    let colon = s.iter().position(|&c| c == b':')?;
+    let prefix = &s[..colon];
+    TRANSPORTS
+        .iter()
+        .find(|t| t.as_bytes().eq_ignore_ascii_case(prefix))
+        .copied()
+}
+
+/// Arguments of a passthrough command are names and image references: none may name a
+/// transport (`docker pull docker-archive:/home/u/x.tar` reads a host file under podman).
+/// `docker://` is the registry, as docker itself means it.
+fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
+    for p in pos {
+        match transport(p) {
+            None => {}
+            Some("docker") if p.get(6..9) == Some(&b"://"[..]) => {}
+            Some(t) => violation(
+                out,
+                Rule::Command,
+                lossy(p),
+                format!(
+                    "the {t}: image transport reads or writes a host path under podman; docker \
+                     accepts only registry references"
+                ),
+            ),
+        }
+    }
 }
 
 /// A relative `-f` is relative to the working directory for docker but may be resolved against

@@ -252,6 +252,9 @@ fn inspection_and_lifecycle_pass() {
         &["image", "remove", "img"],
         &["rmi", "-f", "img"],
         &["pull", "node:22-slim"],
+        &["pull", "docker://docker.io/library/node:22-slim"],
+        &["pull", "localhost:5000/agent:1"],
+        &["image", "inspect", "registry.example:443/x/y:z"],
         &["image", "pull", "--platform", "linux/amd64", "node:22-slim"],
         &["tag", "a:1", "b:2"],
         &["image", "tag", "a:1", "b:2"],
@@ -389,6 +392,15 @@ fn refused_commands() {
         &["Container", "ls"],
         // A flag where the command should be.
         &["--log-level", "debug", "ps"],
+        // Image transports: podman reads or writes the host path they name.
+        &["pull", "docker-archive:/home/alice/x.tar"],
+        &["pull", "oci-archive:/tmp/x.tar"],
+        &["image", "pull", "dir:/home/alice/.ssh"],
+        &["pull", "OCI:/tmp/layout"],
+        &["image", "inspect", "oci:/tmp/layout"],
+        &["tag", "docker-archive:/tmp/x.tar", "b"],
+        &["rmi", "containers-storage:x"],
+        &["pull", "docker:alpine"],
     ];
     for words in cases {
         assert_refused(words, "deny.command");
@@ -627,6 +639,9 @@ fn build_refusals() {
         &["build", "ssh://git@example.com/x"],
         &["build", "-t", "x"],
         &["build", "a", "b"],
+        &["build", "-t", "oci-archive:/home/alice/.bashrc", "."],
+        &["build", "--tag=dir:/home/alice/.config/autostart", "."],
+        &["build", "-t", "docker://registry.example/x", "."],
     ];
     for words in cases {
         assert_refused(words, "deny.build");
