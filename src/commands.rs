@@ -1624,6 +1624,11 @@ fn check_output(
         match k.as_str() {
             "type" => typ = v,
             "dest" if v.as_slice() != b"-" => path(out, v, Access::Write),
+            "name" if v.split(|&c| c == b',').any(|n| transport(n).is_some()) => refuse(
+                out,
+                token.into(),
+                "--output name= with a transport prefix writes to that destination".into(),
+            ),
             "push" if parse_bool(v) != Some(false) && !pol.gate(GATE_BUILD_PUSH) => refuse(
                 out,
                 token.into(),
@@ -1676,7 +1681,15 @@ fn check_cache(
         return;
     };
     if fields.len() == 1 && !fields[0].contains(&b'=') {
-        return; // a registry reference
+        // A registry reference; podman would honour a transport prefix.
+        if transport(&fields[0]).is_some() {
+            refuse(
+                out,
+                token.into(),
+                "a cache reference with a transport prefix names a host path under podman".into(),
+            );
+        }
+        return;
     }
     let Some(kv) = kv_fields(value) else {
         refuse(out, token.into(), "cache option fields must be key=value".into());

@@ -642,6 +642,9 @@ fn build_refusals() {
         &["build", "-t", "oci-archive:/home/alice/.bashrc", "."],
         &["build", "--tag=dir:/home/alice/.config/autostart", "."],
         &["build", "-t", "docker://registry.example/x", "."],
+        &["build", "--cache-from", "oci-archive:/home/alice/c.tar", "."],
+        &["build", "--cache-to", "dir:/home/alice/.config", "."],
+        &["build", "-o", "type=image,name=oci-archive:/tmp/x.tar", "."],
     ];
     for words in cases {
         assert_refused(words, "deny.build");
