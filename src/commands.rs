@@ -105,8 +105,9 @@ enum Class {
     Refused(&'static str),
     /// Refused unless the policy's `[commands] allow` names the gate.
     Gated(&'static str, &'static str),
-    /// A host file or directory the engine reads (`-` = stdin is fine).
-    HostRead,
+    /// build `-f`: a Dockerfile the engine reads from the host (`-` = stdin, a URL is
+    /// downloaded); podman runs the host's cpp over a `*.in` file, which can `#include` any file.
+    Dockerfile,
     /// A host file the engine writes.
     HostWrite,
     /// build `--network`: only the isolated modes.
@@ -418,7 +419,7 @@ const F_BUILD: &[Row] = &[
     v("cpuset-mems", None),
     b("debug", Some('D')),
     b("disable-content-trust", None),
-    vc("file", Some('f'), Class::HostRead),
+    vc("file", Some('f'), Class::Dockerfile),
     b("force-rm", None),
     HELP,
     vc("iidfile", None, Class::HostWrite),
@@ -1217,9 +1218,16 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                 refuse(out, o.name.clone(), gated(&o.name, why, gate));
             }
         }
-        Class::HostRead => {
-            // `-` is stdin; podman also downloads a Containerfile given as a URL.
-            if !(value == b"-" || is_url(value)) {
+        Class::Dockerfile => {
+            if value.ends_with(b".in") {
+                refuse(
+                    out,
+                    token(),
+                    "podman preprocesses a *.in Containerfile with the host's cpp, whose #include \
+                     reads any host file"
+                        .into(),
+                );
+            } else if !(value == b"-" || is_url(value)) {
                 path(out, value, Access::Read);
             }
         }
@@ -1570,7 +1578,7 @@ fn relative_files(p: &Parsed, out: &mut Vec<Violation>, host_path: &mut HostPath
         return;
     }
     for o in &p.opts {
-        let (Class::HostRead, Val::Bytes(f)) = (o.row.class, &o.value) else {
+        let (Class::Dockerfile, Val::Bytes(f)) = (o.row.class, &o.value) else {
             continue;
         };
         if f.as_slice() == b"-" || f.first() == Some(&b'/') || is_url(f) {

@@ -645,6 +645,8 @@ fn build_refusals() {
         &["build", "--cache-from", "oci-archive:/home/alice/c.tar", "."],
         &["build", "--cache-to", "dir:/home/alice/.config", "."],
         &["build", "-o", "type=image,name=oci-archive:/tmp/x.tar", "."],
+        &["build", "-f", "Containerfile.in", "."],
+        &["build", "--file=/srv/x/Dockerfile.in", "."],
     ];
     for words in cases {
         assert_refused(words, "deny.build");
