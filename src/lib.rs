@@ -5,6 +5,7 @@
 //! for people; [`shim`] and [`cli`] are the two personalities chosen by argv\[0\].
 
 pub mod cli;
+pub mod commands;
 pub mod deny;
 pub mod doctor;
 pub mod explain;

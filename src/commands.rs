@@ -1,0 +1,1733 @@
+//! Every docker command other than `run` / `create` / `exec` / `update`: allow-listed, parsed,
+//! and (for `build`, `network create`, `volume create`) hardened.
+//!
+//! Why this module exists: the shim used to pass any other command to podman untouched, so
+//! `docker cp`, `docker pod create`, `docker system service` or `docker build -v /:/host` reached
+//! the engine unexamined. Now a command runs only if it is on the allow-list (read-only
+//! inspection and the lifecycle of existing containers, i.e. what nanoclaw runs) or the policy's
+//! `[commands] allow` names it; anything else, known or not, is refused.
+//!
+//! Allowed commands are still parsed, with docker's own flag table for that command: podman's
+//! *global* flags are persistent in its cobra tree, so `docker stop --runtime=/tmp/x n` or
+//! `docker ps --hooks-dir=~/h` would reconfigure podman with host paths, and (checked with
+//! podman 4.3.1) `docker ps --cpu-profile <file>` writes a host file and `docker rm --cidfile
+//! <file>` echoes the file's content in its error, although docker itself rejects all of these. A flag docker's CLI
+//! does not define for that command is refused, never guessed. Each flag row carries a
+//! [`Class`] and the checks are one exhaustive match over it, so a row cannot be added without a
+//! decision.
+//!
+//! `network create` allows only the bridge driver, `mtu`/`isolate` options and the default IPAM
+//! driver (macvlan/ipvlan, `com.docker.network.bridge.name`, `parent`, dhcp attach containers
+//! to a host interface or the host's LAN); `volume create` allows only the local driver with no
+//! options (`-o type=none,o=bind,device=<path>` is a host bind mount). Both are switchable with
+//! the gates `[commands] allow = ["network create --opt"]` / `["volume create --opt"]`;
+//! `build --push` (the host's registry credentials) likewise. A refused command the policy
+//! allows by name is passed through unparsed: its author chose to trust it.
+//!
+//! Flag tables: docker/cli v28.5.2 `docs/reference/commandline/*.md` (generated from the cobra
+//! definitions); `build` is the union of docker/cli v28.5.2 `cli/command/image/build.go` (the
+//! legacy builder) and docker/buildx v0.29.1 `commands/build.go` + `commands/root.go` (what
+//! `docker build` runs in docker 28), experimental-only flags left out.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::deny::Violation;
+
+/// Policy for non-run commands (the TOML `[commands]` table).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandsPolicy {
+    /// Extra command paths allowed, e.g. "cp", "container clone", "volume create --opt".
+    pub allow: Vec<String>,
+    /// Command paths refused even though allowed by default.
+    pub deny: Vec<String>,
+}
+
+/// How a host path is used, for the path check callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The host-path check the caller supplies: (path bytes, access, token for display) → the
+/// violation when that path is refused.
+pub type HostPath<'a> = dyn FnMut(&[u8], Access, &str) -> Option<Violation> + 'a;
+
+/// The rule ids this module reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// A command not on the allow-list, on the policy's deny list, or a gated option of an
+    /// allowed command (`volume create --opt`, `network create --opt`).
+    Command,
+    /// A refused `build` option.
+    Build,
+    UnknownFlag,
+    MissingValue,
+    BadBool,
+    BadSyntax,
+}
+
+impl Rule {
+    fn as_str(self) -> &'static str {
+        match self {
+            Rule::Command => "deny.command",
+            Rule::Build => "deny.build",
+            Rule::UnknownFlag => "parse.unknown-flag",
+            Rule::MissingValue => "parse.missing-value",
+            Rule::BadBool => "parse.bad-bool",
+            Rule::BadSyntax => "parse.bad-syntax",
+        }
+    }
+}
+
+/// Policy switches for options of allowed commands, named like command paths.
+const GATE_VOLUME_OPT: &str = "volume create --opt";
+const GATE_NETWORK_OPT: &str = "network create --opt";
+const GATE_BUILD_PUSH: &str = "build --push";
+
+/// Whether a flag consumes a value (pflag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arity {
+    /// `--x` or `--x=<bool>`; never takes the next token. Also flags with a `NoOptDefVal`
+    /// whose value is a boolean (buildx `--check`).
+    Bool,
+    /// `--x=v`, `--x v`, `-xv`, `-x v`, `-x=v`.
+    Value,
+}
+
+/// What a flag's value does, security-wise. Checked by one exhaustive match in [`check_opt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Output formatting, filters, names, timeouts, labels: no effect on the host.
+    Inert,
+    /// Refused outright, with why.
+    Refused(&'static str),
+    /// Refused unless the policy's `[commands] allow` names the gate.
+    Gated(&'static str, &'static str),
+    /// build `-f`: a Dockerfile the engine reads from the host (`-` = stdin, a URL is
+    /// downloaded); podman runs the host's cpp over a `*.in` file, which can `#include` any file.
+    Dockerfile,
+    /// A host file the engine writes.
+    HostWrite,
+    /// build `--network`: only the isolated modes.
+    BuildNetwork,
+    /// build `--security-opt`: only `no-new-privileges`.
+    SecurityOpt,
+    /// build `--secret`: a host file (checked) or a host variable (refused).
+    Secret,
+    /// build `--build-context name=<path|url>`.
+    BuildContext,
+    /// build `--output` / `-o`.
+    Output,
+    /// build `--cache-from` / `--cache-to`.
+    Cache,
+    /// build `--ulimit`: no realtime limits.
+    Ulimit,
+    /// build `--isolation`: only `default`.
+    Isolation,
+    /// build `--build-arg NAME` (no `=`) copies the host's variable into the build.
+    BuildArg,
+    /// build `--push` (boolean).
+    Push,
+    /// network create `--driver`: only `bridge`.
+    NetDriver,
+    /// network create `--opt`: only mtu / isolate.
+    NetOpt,
+    /// network create `--ipam-driver`: only `default` / `host-local`.
+    IpamDriver,
+    /// volume create `--driver`: only `local`.
+    VolDriver,
+    /// build `--tag`: an image name, not a containers-image transport (`oci-archive:<file>`,
+    /// `dir:<dir>` write host paths; `docker://` pushes).
+    ImageTag,
+}
+
+/// One flag of one command.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    long: &'static str,
+    short: Option<char>,
+    arity: Arity,
+    class: Class,
+}
+
+const fn b(long: &'static str, short: Option<char>) -> Row {
+    Row {
+        long,
+        short,
+        arity: Arity::Bool,
+        class: Class::Inert,
+    }
+}
+const fn v(long: &'static str, short: Option<char>) -> Row {
+    Row {
+        long,
+        short,
+        arity: Arity::Value,
+        class: Class::Inert,
+    }
+}
+const fn vc(long: &'static str, short: Option<char>, class: Class) -> Row {
+    Row {
+        long,
+        short,
+        arity: Arity::Value,
+        class,
+    }
+}
+const fn bc(long: &'static str, short: Option<char>, class: Class) -> Row {
+    Row {
+        long,
+        short,
+        arity: Arity::Bool,
+        class,
+    }
+}
+
+/// cobra adds `-h/--help` to every command.
+const HELP: Row = b("help", Some('h'));
+
+const F_NONE: &[Row] = &[HELP];
+const F_FORMAT: &[Row] = &[HELP, v("format", Some('f'))];
+const F_PS: &[Row] = &[
+    HELP,
+    b("all", Some('a')),
+    v("filter", Some('f')),
+    v("format", None),
+    v("last", Some('n')),
+    b("latest", Some('l')),
+    b("no-trunc", None),
+    b("quiet", Some('q')),
+    b("size", Some('s')),
+];
+/// `--time` is docker's deprecated (still accepted) spelling of `--timeout`.
+const F_STOP: &[Row] = &[
+    HELP,
+    v("signal", Some('s')),
+    v("time", None),
+    v("timeout", Some('t')),
+];
+const F_START: &[Row] = &[
+    HELP,
+    b("attach", Some('a')),
+    vc(
+        "checkpoint",
+        None,
+        Class::Refused("restores a checkpoint: checkpoint/restore is refused"),
+    ),
+    vc(
+        "checkpoint-dir",
+        None,
+        Class::Refused("reads a checkpoint from a host directory: checkpoint/restore is refused"),
+    ),
+    v("detach-keys", None),
+    b("interactive", Some('i')),
+];
+const F_RM: &[Row] = &[
+    HELP,
+    b("force", Some('f')),
+    b("link", Some('l')),
+    b("volumes", Some('v')),
+];
+const F_KILL: &[Row] = &[HELP, v("signal", Some('s'))];
+const F_LOGS: &[Row] = &[
+    HELP,
+    b("details", None),
+    b("follow", Some('f')),
+    v("since", None),
+    v("tail", Some('n')),
+    b("timestamps", Some('t')),
+    v("until", None),
+];
+const F_INSPECT: &[Row] = &[
+    HELP,
+    v("format", Some('f')),
+    b("size", Some('s')),
+    v("type", None),
+];
+const F_IMAGE_INSPECT: &[Row] = &[HELP, v("format", Some('f')), v("platform", None)];
+const F_CONTAINER_INSPECT: &[Row] = &[HELP, v("format", Some('f')), b("size", Some('s'))];
+const F_EVENTS: &[Row] = &[
+    HELP,
+    v("filter", Some('f')),
+    v("format", None),
+    v("since", None),
+    v("until", None),
+];
+const F_IMAGES: &[Row] = &[
+    HELP,
+    b("all", Some('a')),
+    b("digests", None),
+    v("filter", Some('f')),
+    v("format", None),
+    b("no-trunc", None),
+    b("quiet", Some('q')),
+    b("tree", None),
+];
+const F_PULL: &[Row] = &[
+    HELP,
+    b("all-tags", Some('a')),
+    b("disable-content-trust", None),
+    v("platform", None),
+    b("quiet", Some('q')),
+];
+const F_RMI: &[Row] = &[
+    HELP,
+    b("force", Some('f')),
+    b("no-prune", None),
+    v("platform", None),
+];
+const F_HISTORY: &[Row] = &[
+    HELP,
+    v("format", None),
+    b("human", Some('H')),
+    b("no-trunc", None),
+    v("platform", None),
+    b("quiet", Some('q')),
+];
+const F_NET_CREATE: &[Row] = &[
+    HELP,
+    b("attachable", None),
+    v("aux-address", None),
+    v("config-from", None),
+    b("config-only", None),
+    vc("driver", Some('d'), Class::NetDriver),
+    v("gateway", None),
+    b("ingress", None),
+    b("internal", None),
+    v("ip-range", None),
+    vc("ipam-driver", None, Class::IpamDriver),
+    vc(
+        "ipam-opt",
+        None,
+        Class::Gated(GATE_NETWORK_OPT, "passes options to the IPAM driver"),
+    ),
+    b("ipv4", None),
+    b("ipv6", None),
+    v("label", None),
+    vc("opt", Some('o'), Class::NetOpt),
+    v("scope", None),
+    v("subnet", None),
+];
+const F_NET_CONNECT: &[Row] = &[
+    HELP,
+    v("alias", None),
+    v("driver-opt", None),
+    v("gw-priority", None),
+    v("ip", None),
+    v("ip6", None),
+    v("link", None),
+    v("link-local-ip", None),
+];
+const F_FORCE: &[Row] = &[HELP, b("force", Some('f'))];
+const F_NET_LS: &[Row] = &[
+    HELP,
+    v("filter", Some('f')),
+    v("format", None),
+    b("no-trunc", None),
+    b("quiet", Some('q')),
+];
+const F_NET_INSPECT: &[Row] = &[HELP, v("format", Some('f')), b("verbose", Some('v'))];
+const F_PRUNE: &[Row] = &[HELP, v("filter", None), b("force", Some('f'))];
+const F_PRUNE_ALL: &[Row] = &[
+    HELP,
+    b("all", Some('a')),
+    v("filter", None),
+    b("force", Some('f')),
+];
+const F_STATS: &[Row] = &[
+    HELP,
+    b("all", Some('a')),
+    v("format", None),
+    b("no-stream", None),
+    b("no-trunc", None),
+];
+const F_ATTACH: &[Row] = &[
+    HELP,
+    v("detach-keys", None),
+    b("no-stdin", None),
+    b("sig-proxy", None),
+];
+const F_SYSTEM_DF: &[Row] = &[HELP, v("format", None), b("verbose", Some('v'))];
+const F_VOLUME_LS: &[Row] = &[
+    HELP,
+    b("cluster", None),
+    v("filter", Some('f')),
+    v("format", None),
+    b("quiet", Some('q')),
+];
+const CLUSTER_VOLUME: Class = Class::Gated(GATE_VOLUME_OPT, "is a cluster (CSI) volume option");
+const F_VOLUME_CREATE: &[Row] = &[
+    HELP,
+    vc("availability", None, CLUSTER_VOLUME),
+    vc("driver", Some('d'), Class::VolDriver),
+    vc("group", None, CLUSTER_VOLUME),
+    v("label", None),
+    vc("limit-bytes", None, CLUSTER_VOLUME),
+    vc(
+        "opt",
+        Some('o'),
+        Class::Gated(
+            GATE_VOLUME_OPT,
+            "sets driver options: with the local driver `type=none,o=bind,device=<path>` is a host bind mount",
+        ),
+    ),
+    vc("required-bytes", None, CLUSTER_VOLUME),
+    vc("scope", None, CLUSTER_VOLUME),
+    vc("secret", None, CLUSTER_VOLUME),
+    vc("sharing", None, CLUSTER_VOLUME),
+    vc("topology-preferred", None, CLUSTER_VOLUME),
+    vc("topology-required", None, CLUSTER_VOLUME),
+    vc("type", None, CLUSTER_VOLUME),
+];
+/// podman's `container exists` (no docker equivalent).
+const F_EXISTS: &[Row] = &[HELP, b("external", None)];
+
+/// `docker build` in docker 28: buildx v0.29.1 build flags, buildx's persistent root flags,
+/// and the legacy builder's flags (docker/cli v28.5.2), sorted by long name.
+const F_BUILD: &[Row] = &[
+    v("add-host", None),
+    vc(
+        "allow",
+        None,
+        Class::Refused("grants a privileged build entitlement (network.host, security.insecure, device)"),
+    ),
+    v("annotation", None),
+    v("attest", None),
+    vc("build-arg", None, Class::BuildArg),
+    vc("build-context", None, Class::BuildContext),
+    vc(
+        "builder",
+        None,
+        Class::Refused("selects another (possibly remote) builder instead of the local engine"),
+    ),
+    vc("cache-from", None, Class::Cache),
+    vc("cache-to", None, Class::Cache),
+    v("call", None),
+    vc(
+        "cgroup-parent",
+        None,
+        Class::Refused("places build containers outside the engine's cgroup and its limits"),
+    ),
+    b("check", None),
+    b("compress", None),
+    v("cpu-period", None),
+    v("cpu-quota", None),
+    v("cpu-shares", Some('c')),
+    v("cpuset-cpus", None),
+    v("cpuset-mems", None),
+    b("debug", Some('D')),
+    b("disable-content-trust", None),
+    vc("file", Some('f'), Class::Dockerfile),
+    b("force-rm", None),
+    HELP,
+    vc("iidfile", None, Class::HostWrite),
+    vc("isolation", None, Class::Isolation),
+    v("label", None),
+    b("load", None),
+    v("memory", Some('m')),
+    v("memory-swap", None),
+    vc("metadata-file", None, Class::HostWrite),
+    vc("network", None, Class::BuildNetwork),
+    b("no-cache", None),
+    v("no-cache-filter", None),
+    vc("output", Some('o'), Class::Output),
+    v("platform", None),
+    v("print", None),
+    v("progress", None),
+    v("provenance", None),
+    b("pull", None),
+    bc("push", None, Class::Push),
+    b("quiet", Some('q')),
+    b("rm", None),
+    v("sbom", None),
+    vc("secret", None, Class::Secret),
+    vc("security-opt", None, Class::SecurityOpt),
+    v("shm-size", None),
+    b("squash", None),
+    vc(
+        "ssh",
+        None,
+        Class::Refused("forwards the host's ssh agent or private keys into the build"),
+    ),
+    vc("tag", Some('t'), Class::ImageTag),
+    v("target", None),
+    vc("ulimit", None, Class::Ulimit),
+];
+
+/// What the shim does with a recognised command.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// Allowed: parsed with this table, then passed through (flags-first unless interspersed).
+    Allowed {
+        flags: &'static [Row],
+        interspersed: bool,
+        why: &'static str,
+    },
+    /// `build` and its aliases: parsed and hardened.
+    Build,
+    /// `network create` / `volume create`: parsed and hardened (gated options).
+    Create {
+        flags: &'static [Row],
+        why: &'static str,
+    },
+    /// Refused unless the policy allows it (then passed through unparsed).
+    Refused(&'static str),
+    /// `run` / `create` / `exec` / `update`: checked elsewhere.
+    NotMine,
+}
+
+/// One command: its canonical path, every spelling of it, and what to do.
+struct Command {
+    path: &'static str,
+    spellings: &'static [&'static str],
+    kind: Kind,
+}
+
+const fn ok(flags: &'static [Row], why: &'static str) -> Kind {
+    Kind::Allowed {
+        flags,
+        interspersed: true,
+        why,
+    }
+}
+
+const WHY_READ: &str = "read-only inspection";
+const WHY_LIFE: &str = "lifecycle of an existing container";
+
+/// Every command the shim knows, allowed or refused. Unknown commands are refused too.
+#[rustfmt::skip]
+static COMMANDS: &[Command] = &[
+    // Read-only inspection.
+    Command { path: "info", spellings: &["info", "system info"], kind: ok(F_FORMAT, "engine information; nanoclaw's startup check") },
+    Command { path: "version", spellings: &["version"], kind: ok(F_FORMAT, "client and engine versions") },
+    Command { path: "container ls", spellings: &["ps", "container ls", "container ps", "container list"], kind: ok(F_PS, "lists containers; nanoclaw finds its own by label") },
+    Command { path: "inspect", spellings: &["inspect"], kind: ok(F_INSPECT, WHY_READ) },
+    Command { path: "container inspect", spellings: &["container inspect"], kind: ok(F_CONTAINER_INSPECT, WHY_READ) },
+    Command { path: "image inspect", spellings: &["image inspect"], kind: ok(F_IMAGE_INSPECT, "nanoclaw checks its agent image exists") },
+    Command { path: "events", spellings: &["events", "system events"], kind: ok(F_EVENTS, "nanoclaw watches its containers' events") },
+    Command { path: "container logs", spellings: &["logs", "container logs"], kind: ok(F_LOGS, WHY_READ) },
+    Command { path: "container top", spellings: &["top", "container top"], kind: Kind::Allowed { flags: F_NONE, interspersed: false, why: WHY_READ } },
+    Command { path: "container stats", spellings: &["stats", "container stats"], kind: ok(F_STATS, WHY_READ) },
+    Command { path: "container port", spellings: &["port", "container port"], kind: ok(F_NONE, WHY_READ) },
+    Command { path: "container diff", spellings: &["diff", "container diff"], kind: ok(F_NONE, WHY_READ) },
+    Command { path: "container exists", spellings: &["container exists"], kind: ok(F_EXISTS, "podman's existence check") },
+    Command { path: "image ls", spellings: &["images", "image ls", "image list"], kind: ok(F_IMAGES, WHY_READ) },
+    Command { path: "image history", spellings: &["history", "image history"], kind: ok(F_HISTORY, WHY_READ) },
+    Command { path: "network ls", spellings: &["network ls", "network list"], kind: ok(F_NET_LS, WHY_READ) },
+    Command { path: "network inspect", spellings: &["network inspect"], kind: ok(F_NET_INSPECT, WHY_READ) },
+    Command { path: "volume ls", spellings: &["volume ls", "volume list"], kind: ok(F_VOLUME_LS, WHY_READ) },
+    Command { path: "volume inspect", spellings: &["volume inspect"], kind: ok(F_FORMAT, WHY_READ) },
+    Command { path: "system df", spellings: &["system df"], kind: ok(F_SYSTEM_DF, WHY_READ) },
+    Command { path: "help", spellings: &["help"], kind: ok(F_NONE, "prints usage") },
+    // Lifecycle of existing containers.
+    Command { path: "container start", spellings: &["start", "container start"], kind: ok(F_START, "starts a container the policy already hardened at create; nanoclaw's `start --attach`") },
+    Command { path: "container stop", spellings: &["stop", "container stop"], kind: ok(F_STOP, WHY_LIFE) },
+    Command { path: "container restart", spellings: &["restart", "container restart"], kind: ok(F_STOP, WHY_LIFE) },
+    Command { path: "container kill", spellings: &["kill", "container kill"], kind: ok(F_KILL, WHY_LIFE) },
+    Command { path: "container rm", spellings: &["rm", "container rm", "container remove"], kind: ok(F_RM, WHY_LIFE) },
+    Command { path: "container wait", spellings: &["wait", "container wait"], kind: ok(F_NONE, WHY_LIFE) },
+    Command { path: "container attach", spellings: &["attach", "container attach"], kind: ok(F_ATTACH, WHY_LIFE) },
+    Command { path: "container pause", spellings: &["pause", "container pause"], kind: ok(F_NONE, WHY_LIFE) },
+    Command { path: "container unpause", spellings: &["unpause", "container unpause"], kind: ok(F_NONE, WHY_LIFE) },
+    Command { path: "container rename", spellings: &["rename", "container rename"], kind: ok(F_NONE, WHY_LIFE) },
+    Command { path: "container prune", spellings: &["container prune"], kind: ok(F_PRUNE, "removes stopped containers") },
+    Command { path: "healthcheck run", spellings: &["healthcheck run"], kind: ok(F_NONE, "runs a container's own health check (podman)") },
+    // Images.
+    Command { path: "build", spellings: &[ "build", "image build", "builder build", "buildx build", "buildx b", ], kind: Kind::Build },
+    Command { path: "image pull", spellings: &["pull", "image pull"], kind: ok(F_PULL, "fetches an image; runs nothing") },
+    Command { path: "image tag", spellings: &["tag", "image tag"], kind: Kind::Allowed { flags: F_NONE, interspersed: false, why: "names an image" } },
+    Command { path: "image rm", spellings: &["rmi", "image rm", "image remove"], kind: ok(F_RMI, "removes an image") },
+    Command { path: "image prune", spellings: &["image prune"], kind: ok(F_PRUNE_ALL, "removes unused images") },
+    // Networks and volumes.
+    Command { path: "network create", spellings: &["network create"], kind: Kind::Create { flags: F_NET_CREATE, why: "nanoclaw's per-session internal network; bridge driver only" } },
+    Command { path: "network connect", spellings: &["network connect"], kind: ok(F_NET_CONNECT, "joins an existing container to an engine network") },
+    Command { path: "network disconnect", spellings: &["network disconnect"], kind: ok(F_FORCE, "leaves an engine network") },
+    Command { path: "network rm", spellings: &["network rm", "network remove"], kind: ok(F_FORCE, "removes an engine network") },
+    Command { path: "network prune", spellings: &["network prune"], kind: ok(F_PRUNE, "removes unused engine networks") },
+    Command { path: "volume create", spellings: &["volume create"], kind: Kind::Create { flags: F_VOLUME_CREATE, why: "an engine-managed volume; no driver options" } },
+    Command { path: "volume rm", spellings: &["volume rm", "volume remove"], kind: ok(F_FORCE, "removes an engine-managed volume") },
+    Command { path: "volume prune", spellings: &["volume prune"], kind: ok(F_PRUNE_ALL, "removes unused engine-managed volumes") },
+    // Checked elsewhere.
+    Command { path: "run", spellings: &["run", "container run"], kind: Kind::NotMine },
+    Command { path: "create", spellings: &["create", "container create"], kind: Kind::NotMine },
+    Command { path: "exec", spellings: &["exec", "container exec"], kind: Kind::NotMine },
+    Command { path: "update", spellings: &["update", "container update"], kind: Kind::NotMine },
+    // Refused by default, worth naming.
+    Command { path: "container cp", spellings: &["cp", "container cp"], kind: Kind::Refused("copies files between a container and the host (reads and writes host paths)") },
+    Command { path: "container clone", spellings: &["container clone"], kind: Kind::Refused("creates a container from another one, bypassing run/create hardening") },
+    Command { path: "container commit", spellings: &["commit", "container commit"], kind: Kind::Refused("turns a container's state into an image, with --change instructions of its own") },
+    Command { path: "container export", spellings: &["export", "container export"], kind: Kind::Refused("writes a container's filesystem to a host file (-o)") },
+    Command { path: "image save", spellings: &["save", "image save"], kind: Kind::Refused("writes images to a host file (-o)") },
+    Command { path: "image load", spellings: &["load", "image load"], kind: Kind::Refused("reads images from a host file (-i)") },
+    Command { path: "image import", spellings: &["import", "image import"], kind: Kind::Refused("reads a filesystem from a host file or URL into an image") },
+    Command { path: "image push", spellings: &["push", "image push"], kind: Kind::Refused("uploads an image with the host's registry credentials") },
+    Command { path: "login", spellings: &["login"], kind: Kind::Refused("writes registry credentials on the host") },
+    Command { path: "logout", spellings: &["logout"], kind: Kind::Refused("changes the host's registry credentials") },
+    Command { path: "container runlabel", spellings: &["container runlabel"], kind: Kind::Refused("runs a command taken from an image label on the host") },
+    Command { path: "container checkpoint", spellings: &["container checkpoint"], kind: Kind::Refused("writes container memory to host files") },
+    Command { path: "container restore", spellings: &["container restore"], kind: Kind::Refused("recreates a container from host files, bypassing run/create hardening") },
+    Command { path: "container mount", spellings: &["mount", "container mount"], kind: Kind::Refused("mounts a container's filesystem on the host") },
+    Command { path: "container unmount", spellings: &["unmount", "umount", "container unmount", "container umount"], kind: Kind::Refused("unmounts container filesystems on the host") },
+    Command { path: "image mount", spellings: &["image mount"], kind: Kind::Refused("mounts an image's filesystem on the host") },
+    Command { path: "unshare", spellings: &["unshare"], kind: Kind::Refused("runs a host command inside podman's user namespace") },
+    Command { path: "pod", spellings: &["pod"], kind: Kind::Refused("pods create and configure containers outside run/create hardening") },
+    Command { path: "kube", spellings: &["kube"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
+    Command { path: "play", spellings: &["play"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
+    Command { path: "generate", spellings: &["generate"], kind: Kind::Refused("writes systemd units or YAML that later run containers unhardened") },
+    Command { path: "system service", spellings: &["system service"], kind: Kind::Refused("starts an API service that creates containers without the shim") },
+    Command { path: "system reset", spellings: &["system reset"], kind: Kind::Refused("deletes all of the engine's containers, images and volumes") },
+    Command { path: "system migrate", spellings: &["system migrate"], kind: Kind::Refused("rewrites the engine's container configuration") },
+    Command { path: "system renumber", spellings: &["system renumber"], kind: Kind::Refused("rewrites the engine's lock numbers") },
+    Command { path: "system prune", spellings: &["system prune"], kind: Kind::Refused("deletes containers, images, networks and volumes at once") },
+    Command { path: "system connection", spellings: &["system connection"], kind: Kind::Refused("redirects the CLI to another engine") },
+    Command { path: "compose", spellings: &["compose"], kind: Kind::Refused("runs containers from a compose file, bypassing run/create hardening") },
+    Command { path: "buildx", spellings: &["buildx"], kind: Kind::Refused("manages builders (remote or privileged); only `buildx build` is allowed, hardened") },
+    Command { path: "builder", spellings: &["builder"], kind: Kind::Refused("manages builders; only `builder build` is allowed, hardened") },
+    Command { path: "bake", spellings: &["bake"], kind: Kind::Refused("builds from a bake file that can name host paths, entitlements and outputs") },
+    Command { path: "context", spellings: &["context"], kind: Kind::Refused("redirects the CLI to another engine") },
+    Command { path: "secret", spellings: &["secret"], kind: Kind::Refused("reads secrets from host files into the engine") },
+    Command { path: "machine", spellings: &["machine"], kind: Kind::Refused("creates and manages virtual machines on the host") },
+    Command { path: "manifest", spellings: &["manifest"], kind: Kind::Refused("pushes manifests with the host's registry credentials") },
+    Command { path: "farm", spellings: &["farm"], kind: Kind::Refused("builds on remote machines over ssh") },
+    Command { path: "plugin", spellings: &["plugin"], kind: Kind::Refused("installs privileged engine plugins") },
+    Command { path: "swarm", spellings: &["swarm"], kind: Kind::Refused("swarm orchestration runs services outside run/create hardening") },
+    Command { path: "service", spellings: &["service"], kind: Kind::Refused("swarm services run containers outside run/create hardening") },
+    Command { path: "stack", spellings: &["stack"], kind: Kind::Refused("swarm stacks run containers outside run/create hardening") },
+    Command { path: "node", spellings: &["node"], kind: Kind::Refused("swarm node management") },
+    Command { path: "config", spellings: &["config"], kind: Kind::Refused("swarm configs read host files") },
+    Command { path: "trust", spellings: &["trust"], kind: Kind::Refused("reads and writes signing keys on the host") },
+    Command { path: "checkpoint", spellings: &["checkpoint"], kind: Kind::Refused("writes container memory to host files") },
+    Command { path: "auto-update", spellings: &["auto-update"], kind: Kind::Refused("replaces running containers from new images via systemd") },
+    Command { path: "search", spellings: &["search"], kind: Kind::Refused("not needed by nanoclaw (registry queries with the host's credentials)") },
+];
+
+/// Command groups: their second word is part of the command path.
+const GROUPS: &[&str] = &[
+    "builder",
+    "buildx",
+    "checkpoint",
+    "config",
+    "container",
+    "context",
+    "farm",
+    "generate",
+    "healthcheck",
+    "image",
+    "kube",
+    "machine",
+    "manifest",
+    "network",
+    "node",
+    "play",
+    "plugin",
+    "pod",
+    "secret",
+    "service",
+    "stack",
+    "swarm",
+    "system",
+    "trust",
+    "volume",
+];
+
+/// The default allow-list, for docs generation: (command path, why it is safe).
+pub fn default_allowed() -> &'static [(&'static str, &'static str)] {
+    static LIST: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut out = vec![("", "no command, --version, --help: prints usage or the version")];
+        for c in COMMANDS {
+            match c.kind {
+                Kind::Allowed { why, .. } | Kind::Create { why, .. } => out.push((c.path, why)),
+                Kind::Build => out.push((
+                    c.path,
+                    "nanoclaw's per-agent images; hardened: no host network, entitlements, ssh, \
+                     host env, weakened security options; every host path checked",
+                )),
+                Kind::Refused(_) | Kind::NotMine => {}
+            }
+        }
+        out
+    })
+}
+
+/// Refused-by-default commands worth naming, with why: (command path, reason).
+pub fn known_refused() -> &'static [(&'static str, &'static str)] {
+    static LIST: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut out: Vec<_> = COMMANDS
+            .iter()
+            .filter_map(|c| match c.kind {
+                Kind::Refused(why) => Some((c.path, why)),
+                _ => None,
+            })
+            .collect();
+        out.push((
+            GATE_VOLUME_OPT,
+            "volume create with driver options or a non-local driver: a host-backed volume",
+        ));
+        out.push((
+            GATE_NETWORK_OPT,
+            "network create with a non-bridge driver (macvlan/ipvlan attach to a host interface), \
+             driver options or IPAM options",
+        ));
+        out.push((
+            GATE_BUILD_PUSH,
+            "build --push / an output that pushes: uploads with the host's registry credentials",
+        ));
+        out
+    })
+}
+
+/// The command a policy entry or an argv names: its canonical path (spellings resolved).
+fn canonical(words: &[&str]) -> String {
+    match lookup(words) {
+        Some((c, n)) if n == words.len() => c.path.to_string(),
+        _ => words.join(" "),
+    }
+}
+
+/// Finds the command `words` start with; returns it and how many words its path spans.
+fn lookup<S: AsRef<str>>(words: &[S]) -> Option<(&'static Command, usize)> {
+    let first = words.first()?.as_ref();
+    if let Some(second) = words.get(1) {
+        let second = second.as_ref();
+        for c in COMMANDS {
+            for s in c.spellings {
+                if let Some((g, sub)) = s.split_once(' ') {
+                    if g == first && sub == second {
+                        return Some((c, 2));
+                    }
+                }
+            }
+        }
+    }
+    COMMANDS
+        .iter()
+        .find(|c| c.spellings.contains(&first))
+        .map(|c| (c, 1))
+}
+
+/// A policy list entry, normalised: whitespace collapsed, spellings resolved.
+fn normalise(entry: &str) -> String {
+    let words: Vec<&str> = entry.split_whitespace().collect();
+    match words.iter().position(|w| w.starts_with('-')) {
+        // A gate: "<command> --opt".
+        Some(p) if p > 0 => format!("{} {}", canonical(&words[..p]), words[p..].join(" ")),
+        _ => canonical(&words),
+    }
+}
+
+struct Pol<'a> {
+    policy: &'a CommandsPolicy,
+}
+
+impl Pol<'_> {
+    fn listed(list: &[String], path: &str) -> bool {
+        list.iter().any(|e| normalise(e) == path)
+    }
+    fn allows(&self, path: &str) -> bool {
+        Self::listed(&self.policy.allow, path) && !Self::listed(&self.policy.deny, path)
+    }
+    fn denies(&self, path: &str) -> bool {
+        Self::listed(&self.policy.deny, path)
+    }
+    /// Whether a gated option is allowed; gates follow their command: denying the gate denies.
+    fn gate(&self, gate: &str) -> bool {
+        self.allows(gate)
+    }
+}
+
+/// Checks a docker invocation that is NOT run/create/exec/update.
+///
+/// `words`: argv from the first command word on (docker's global flags already stripped).
+/// `host_path` is called for every host path the command makes the engine read or write; it
+/// returns a violation when that path is refused. Returns every violation (empty = allowed).
+pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPath) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let pol = Pol { policy };
+    // The command path: leading words up to the first flag.
+    let Some(first) = words.first() else {
+        return out; // no command: docker prints usage
+    };
+    if first.as_bytes().first() == Some(&b'-') {
+        let usage = |w: &OsString| matches!(w.as_bytes(), b"--version" | b"-v" | b"--help" | b"-h");
+        if !words.iter().all(usage) {
+            push(
+                &mut out,
+                Rule::Command,
+                first,
+                "a global flag where the command should be; only --version and --help are \
+                 allowed without a command"
+                    .into(),
+            );
+        }
+        return out;
+    }
+    let lead: Vec<String> = words
+        .iter()
+        .take(2)
+        .take_while(|w| w.as_bytes().first() != Some(&b'-'))
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let found = lookup(&lead);
+    let (path, used, kind) = match found {
+        Some((c, n)) => (c.path.to_string(), n, Some(c.kind)),
+        None => {
+            let n = if GROUPS.contains(&lead[0].as_str()) && lead.len() > 1 {
+                2
+            } else {
+                1
+            };
+            (lead[..n].join(" "), n, None)
+        }
+    };
+    let shown_path = lead[..used].join(" ");
+    let rest = &words[used..];
+    if matches!(kind, Some(Kind::NotMine)) {
+        return out;
+    }
+    // A group refused as a whole (`pod`, `buildx`, ...) is also named per subcommand, so the
+    // policy can allow `pod create` without allowing `pod rm`.
+    let group = GROUPS.contains(&lead[0].as_str());
+    let (full, shown_path) = if used == 1 && group && lead.len() > 1 {
+        let full = format!("{} {}", lead[0], lead[1]);
+        (full.clone(), full)
+    } else {
+        (path.clone(), shown_path)
+    };
+    let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0]));
+    if denied {
+        out.push(Violation {
+            rule: Rule::Command.as_str(),
+            token: shown_path,
+            reason: format!("`{full}` is refused by the policy's [commands] deny"),
+        });
+        return out;
+    }
+    let allowed = pol.allows(&path) || pol.allows(&full);
+    match kind {
+        Some(Kind::NotMine) => {}
+        Some(Kind::Allowed {
+            flags, interspersed, ..
+        }) => {
+            let parsed = parse(rest, flags, interspersed, &mut out);
+            if let Some(p) = parsed {
+                for o in &p.opts {
+                    check_opt(o, &pol, Rule::Command, host_path, &mut out);
+                }
+                check_transports(&p.positionals, &mut out);
+            }
+        }
+        Some(Kind::Create { flags, .. }) => {
+            if let Some(p) = parse(rest, flags, true, &mut out) {
+                for o in &p.opts {
+                    check_opt(o, &pol, Rule::Command, host_path, &mut out);
+                }
+                check_transports(&p.positionals, &mut out);
+            }
+        }
+        Some(Kind::Build) => {
+            if let Some(p) = parse(rest, F_BUILD, true, &mut out) {
+                for o in &p.opts {
+                    check_opt(o, &pol, Rule::Build, host_path, &mut out);
+                }
+                check_context(&p.positionals, &mut out, host_path);
+                relative_files(&p, &mut out, host_path);
+            }
+        }
+        // Allowed by the policy: passed through unparsed (the policy's author chose to trust it).
+        Some(Kind::Refused(why)) => {
+            if !allowed {
+                out.push(Violation {
+                    rule: Rule::Command.as_str(),
+                    token: shown_path,
+                    reason: format!(
+                        "`{full}` {why}; refused by default (allow with [commands] allow = [\"{full}\"])"
+                    ),
+                });
+            }
+        }
+        None => {
+            if !allowed {
+                out.push(Violation {
+                    rule: Rule::Command.as_str(),
+                    token: shown_path,
+                    reason: format!(
+                        "`{path}` is not on the shim's allow-list of commands; refused by default \
+                         (allow with [commands] allow = [\"{path}\"])"
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn push(out: &mut Vec<Violation>, rule: Rule, token: &OsString, reason: String) {
+    out.push(Violation {
+        rule: rule.as_str(),
+        token: crate::redact::display(token),
+        reason,
+    });
+}
+
+/// One parsed option.
+struct Opt {
+    row: &'static Row,
+    /// The flag as written (`--file`, `-f`), never its value.
+    name: String,
+    /// The value bytes (for booleans: the boolean).
+    value: Val,
+}
+
+enum Val {
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+struct Parsed {
+    opts: Vec<Opt>,
+    positionals: Vec<Vec<u8>>,
+}
+
+/// pflag's `strconv.ParseBool`.
+fn parse_bool(v: &[u8]) -> Option<bool> {
+    match v {
+        b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => Some(true),
+        b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => Some(false),
+        _ => None,
+    }
+}
+
+fn violation(out: &mut Vec<Violation>, rule: Rule, token: String, reason: String) {
+    out.push(Violation {
+        rule: rule.as_str(),
+        token,
+        reason,
+    });
+}
+
+/// Parses `rest` with pflag's grammar over `table`. On an error it records a violation and
+/// returns `None`: after an unknown flag the arity of everything that follows is unknown.
+fn parse(
+    rest: &[OsString],
+    table: &'static [Row],
+    interspersed: bool,
+    out: &mut Vec<Violation>,
+) -> Option<Parsed> {
+    let mut opts = Vec::new();
+    let mut positionals: Vec<Vec<u8>> = Vec::new();
+    let mut i = 0;
+    // A value read from the next token that starts with `-`: podman's grammar may disagree with
+    // docker's on the flag's arity and read it as a flag, so it must be attached with `=`.
+    let detached = |name: &str, next: &OsString, out: &mut Vec<Violation>| -> Option<Vec<u8>> {
+        let bytes = next.as_bytes();
+        if bytes.len() > 1 && bytes[0] == b'-' {
+            violation(
+                out,
+                Rule::MissingValue,
+                name.to_string(),
+                format!(
+                    "{name} takes a value, but the next token looks like a flag and podman may read \
+                     it as one; write {name}=<value>"
+                ),
+            );
+            return None;
+        }
+        Some(bytes.to_vec())
+    };
+    while i < rest.len() {
+        let tok = rest[i].as_bytes();
+        if tok == b"--" {
+            positionals.extend(rest[i + 1..].iter().map(|t| t.as_bytes().to_vec()));
+            break;
+        }
+        if tok.len() < 2 || tok[0] != b'-' {
+            if !interspersed {
+                // docker stops at the first positional; podman might not, so nothing after it
+                // may look like a flag.
+                for t in &rest[i..] {
+                    let t = t.as_bytes();
+                    if t.len() > 1 && t[0] == b'-' {
+                        violation(
+                            out,
+                            Rule::UnknownFlag,
+                            flag_only(t),
+                            "a flag-like argument after the first argument: docker reads it as an \
+                             argument, podman may read it as a flag"
+                                .into(),
+                        );
+                        return None;
+                    }
+                    positionals.push(t.to_vec());
+                }
+                break;
+            }
+            positionals.push(tok.to_vec());
+            i += 1;
+            continue;
+        }
+        if let Some(body) = tok.strip_prefix(b"--") {
+            if body.first().is_none_or(|&c| c == b'-' || c == b'=') {
+                violation(out, Rule::BadSyntax, flag_only(tok), "bad flag syntax".into());
+                return None;
+            }
+            let (name, eq) = match body.iter().position(|&c| c == b'=') {
+                Some(p) => (&body[..p], Some(&body[p + 1..])),
+                None => (body, None),
+            };
+            let shown = format!("--{}", String::from_utf8_lossy(name));
+            let Some(row) = table.iter().find(|r| r.long.as_bytes() == name) else {
+                violation(out, Rule::UnknownFlag, shown, unknown_reason());
+                return None;
+            };
+            let value = match (row.arity, eq) {
+                (Arity::Bool, None) => Val::Bool(true),
+                (Arity::Bool, Some(v)) => match parse_bool(v) {
+                    Some(b) => Val::Bool(b),
+                    None => {
+                        violation(
+                            out,
+                            Rule::BadBool,
+                            shown.clone(),
+                            format!("{shown} takes true or false"),
+                        );
+                        return None;
+                    }
+                },
+                (Arity::Value, Some(v)) => Val::Bytes(v.to_vec()),
+                (Arity::Value, None) => {
+                    let Some(next) = rest.get(i + 1) else {
+                        violation(
+                            out,
+                            Rule::MissingValue,
+                            shown.clone(),
+                            format!("flag needs an argument: {shown}"),
+                        );
+                        return None;
+                    };
+                    i += 1;
+                    Val::Bytes(detached(&shown, next, out)?)
+                }
+            };
+            opts.push(Opt {
+                row,
+                name: shown,
+                value,
+            });
+            i += 1;
+            continue;
+        }
+        // A bundle of shorthands.
+        let body = &tok[1..];
+        let mut j = 0;
+        let mut used_next = false;
+        while j < body.len() {
+            let c = body[j];
+            let shown = format!("-{}", if c.is_ascii() { c as char } else { '?' });
+            let row = if c.is_ascii() {
+                table.iter().find(|r| r.short == Some(c as char))
+            } else {
+                None
+            };
+            let Some(row) = row else {
+                violation(out, Rule::UnknownFlag, shown, unknown_reason());
+                return None;
+            };
+            let after = &body[j + 1..];
+            match row.arity {
+                Arity::Bool => {
+                    if after.len() > 1 && after[0] == b'=' {
+                        match parse_bool(&after[1..]) {
+                            Some(v) => opts.push(Opt {
+                                row,
+                                name: shown,
+                                value: Val::Bool(v),
+                            }),
+                            None => {
+                                violation(
+                                    out,
+                                    Rule::BadBool,
+                                    shown.clone(),
+                                    format!("{shown} takes true or false"),
+                                );
+                                return None;
+                            }
+                        }
+                        break;
+                    }
+                    opts.push(Opt {
+                        row,
+                        name: shown,
+                        value: Val::Bool(true),
+                    });
+                    j += 1;
+                }
+                Arity::Value => {
+                    let value = if after.is_empty() {
+                        let Some(next) = rest.get(i + 1) else {
+                            violation(
+                                out,
+                                Rule::MissingValue,
+                                shown.clone(),
+                                format!("flag needs an argument: {shown}"),
+                            );
+                            return None;
+                        };
+                        used_next = true;
+                        detached(&shown, next, out)?
+                    } else if after.len() > 1 {
+                        after.strip_prefix(b"=").unwrap_or(after).to_vec()
+                    } else {
+                        after.to_vec()
+                    };
+                    opts.push(Opt {
+                        row,
+                        name: shown,
+                        value: Val::Bytes(value),
+                    });
+                    break;
+                }
+            }
+        }
+        i += if used_next { 2 } else { 1 };
+    }
+    Some(Parsed { opts, positionals })
+}
+
+fn unknown_reason() -> String {
+    "not a flag of this docker command; refusing rather than guessing its arity (podman-only \
+     flags such as -v, --device, --runtime or --hooks-dir are refused here)"
+        .into()
+}
+
+/// The flag part of a token, without any value.
+fn flag_only(tok: &[u8]) -> String {
+    let name = tok.split(|&c| c == b'=').next().unwrap_or(tok);
+    String::from_utf8_lossy(name).into_owned()
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `--flag=value` for display, redacted like every other token.
+fn shown(name: &str, value: &[u8]) -> String {
+    let mut t = name.as_bytes().to_vec();
+    t.push(b'=');
+    t.extend_from_slice(value);
+    crate::redact::display(std::ffi::OsStr::from_bytes(&t))
+}
+
+/// Splits a CSV value the way buildx's `csvvalue.Fields` does (one record, `"` quoting with
+/// `""` escapes). `None` when the value is not well-formed: it is then refused, not guessed.
+fn csv_fields(s: &[u8]) -> Option<Vec<Vec<u8>>> {
+    if s.contains(&b'\n') || s.contains(&b'\r') {
+        return None;
+    }
+    let mut out = Vec::new();
+    if s.is_empty() {
+        return Some(out);
+    }
+    let mut i = 0;
+    loop {
+        let mut field = Vec::new();
+        if s.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match s.get(i) {
+                    None => return None,
+                    Some(b'"') if s.get(i + 1) == Some(&b'"') => {
+                        field.push(b'"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        field.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            match s.get(i) {
+                None => {
+                    out.push(field);
+                    return Some(out);
+                }
+                Some(b',') => {
+                    out.push(field);
+                    i += 1;
+                }
+                Some(_) => return None,
+            }
+        } else {
+            while let Some(&c) = s.get(i) {
+                if c == b',' {
+                    break;
+                }
+                if c == b'"' {
+                    return None;
+                }
+                field.push(c);
+                i += 1;
+            }
+            let end = i >= s.len();
+            out.push(field);
+            if end {
+                return Some(out);
+            }
+            i += 1;
+        }
+    }
+}
+
+/// `key=value` fields of a CSV value, keys lowercased (and trimmed, as buildx does).
+fn kv_fields(s: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    csv_fields(s)?
+        .into_iter()
+        .map(|f| {
+            let p = f.iter().position(|&c| c == b'=')?;
+            Some((lossy(&f[..p]).trim().to_ascii_lowercase(), f[p + 1..].to_vec()))
+        })
+        .collect()
+}
+
+/// Checks one parsed option by its class. `rule` is what a refusal of this command is called.
+fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut Vec<Violation>) {
+    let (value, on) = match &o.value {
+        Val::Bytes(v) => (v.as_slice(), true),
+        Val::Bool(b) => (&b""[..], *b),
+    };
+    let token = || shown(&o.name, value);
+    let mut refuse =
+        |out: &mut Vec<Violation>, token: String, reason: String| violation(out, rule, token, reason);
+    let mut path = |out: &mut Vec<Violation>, p: &[u8], access: Access| {
+        if let Some(v) = host_path(p, access, &shown(&o.name, value)) {
+            out.push(v);
+        }
+    };
+    match o.row.class {
+        Class::Inert => {}
+        Class::Refused(why) => refuse(out, o.name.clone(), format!("{} {why}", o.name)),
+        Class::Gated(gate, why) => {
+            if !pol.gate(gate) {
+                refuse(out, o.name.clone(), gated(&o.name, why, gate));
+            }
+        }
+        Class::Dockerfile => {
+            if value.ends_with(b".in") {
+                refuse(
+                    out,
+                    token(),
+                    "podman preprocesses a *.in Containerfile with the host's cpp, whose #include \
+                     reads any host file"
+                        .into(),
+                );
+            } else if !(value == b"-" || is_url(value)) {
+                path(out, value, Access::Read);
+            }
+        }
+        Class::HostWrite => path(out, value, Access::Write),
+        Class::BuildNetwork => {
+            if !matches!(value, b"default" | b"none" | b"bridge") {
+                refuse(
+                    out,
+                    token(),
+                    format!(
+                        "build network {:?}: only default, bridge and none keep RUN steps off the \
+                         host's network",
+                        lossy(value)
+                    ),
+                );
+            }
+        }
+        Class::SecurityOpt => {
+            let nnp = |f: &Vec<u8>| {
+                matches!(
+                    f.as_slice(),
+                    b"no-new-privileges" | b"no-new-privileges=true" | b"no-new-privileges:true"
+                )
+            };
+            if !csv_fields(value).is_some_and(|fs| fs.iter().all(nnp)) {
+                refuse(
+                    out,
+                    token(),
+                    "build --security-opt: only no-new-privileges is allowed (no unconfined, \
+                     custom profiles or label changes)"
+                        .into(),
+                );
+            }
+        }
+        Class::Secret => check_secret(value, &token(), out, &mut refuse, &mut path),
+        Class::BuildContext => {
+            let Some(p) = value.iter().position(|&c| c == b'=') else {
+                refuse(out, token(), "--build-context needs name=<source>".into());
+                return;
+            };
+            check_source(&value[p + 1..], &token(), out, &mut refuse, &mut path);
+        }
+        Class::Output => check_output(value, &token(), pol, out, &mut refuse, &mut path),
+        Class::Cache => check_cache(value, &token(), out, &mut refuse, &mut path),
+        Class::ImageTag => {
+            if transport(value).is_some() {
+                refuse(
+                    out,
+                    token(),
+                    "--tag with a transport prefix: podman writes the image to that destination \
+                     (a host file or directory, or a registry with the host's credentials)"
+                        .into(),
+                );
+            }
+        }
+        Class::Ulimit => {
+            let name = value.split(|&c| c == b'=').next().unwrap_or(value);
+            if !value.contains(&b'=') {
+                refuse(out, token(), "--ulimit needs name=soft[:hard]".into());
+            } else if name.eq_ignore_ascii_case(b"rtprio") || name.eq_ignore_ascii_case(b"rttime") {
+                refuse(
+                    out,
+                    token(),
+                    "realtime scheduling limits let RUN steps starve the host".into(),
+                );
+            }
+        }
+        Class::Isolation => {
+            if value != b"default" {
+                refuse(
+                    out,
+                    token(),
+                    "--isolation other than default (podman's chroot isolation is weaker)".into(),
+                );
+            }
+        }
+        Class::BuildArg => {
+            if !value.contains(&b'=') {
+                refuse(
+                    out,
+                    o.name.clone(),
+                    format!(
+                        "--build-arg {} without =value copies the host's environment variable into \
+                         the build; write NAME=value",
+                        lossy(value)
+                    ),
+                );
+            }
+        }
+        Class::Push => {
+            if on && !pol.gate(GATE_BUILD_PUSH) {
+                refuse(
+                    out,
+                    o.name.clone(),
+                    gated(
+                        &o.name,
+                        "uploads the image with the host's registry credentials",
+                        GATE_BUILD_PUSH,
+                    ),
+                );
+            }
+        }
+        Class::NetDriver => {
+            if value != b"bridge" && !pol.gate(GATE_NETWORK_OPT) {
+                refuse(
+                    out,
+                    token(),
+                    gated(
+                        &o.name,
+                        "other than bridge: macvlan and ipvlan attach containers directly to a host interface",
+                        GATE_NETWORK_OPT,
+                    ),
+                );
+            }
+        }
+        Class::NetOpt => {
+            let key = value.split(|&c| c == b'=').next().unwrap_or(value);
+            let safe = matches!(key, b"mtu" | b"com.docker.network.driver.mtu" | b"isolate");
+            if !safe && !pol.gate(GATE_NETWORK_OPT) {
+                refuse(
+                    out,
+                    token(),
+                    gated(
+                        &o.name,
+                        "other than mtu/isolate: options such as com.docker.network.bridge.name or parent attach the network to a host interface",
+                        GATE_NETWORK_OPT,
+                    ),
+                );
+            }
+        }
+        Class::IpamDriver => {
+            if !matches!(value, b"default" | b"host-local") && !pol.gate(GATE_NETWORK_OPT) {
+                refuse(
+                    out,
+                    token(),
+                    gated(
+                        &o.name,
+                        "other than default: dhcp leases addresses from the host's LAN",
+                        GATE_NETWORK_OPT,
+                    ),
+                );
+            }
+        }
+        Class::VolDriver => {
+            if value != b"local" && !pol.gate(GATE_VOLUME_OPT) {
+                refuse(
+                    out,
+                    token(),
+                    gated(
+                        &o.name,
+                        "other than local: a plugin or image-backed volume",
+                        GATE_VOLUME_OPT,
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn gated(name: &str, why: &str, gate: &str) -> String {
+    format!("{name} {why}; refused by default (allow with [commands] allow = [\"{gate}\"])")
+}
+
+type Refuse<'a> = dyn FnMut(&mut Vec<Violation>, String, String) + 'a;
+type PathCheck<'a> = dyn FnMut(&mut Vec<Violation>, &[u8], Access) + 'a;
+
+/// `--secret id=x,src=<file>`: the file is a host read; environment secrets are refused.
+fn check_secret(
+    value: &[u8],
+    token: &str,
+    out: &mut Vec<Violation>,
+    refuse: &mut Refuse,
+    path: &mut PathCheck,
+) {
+    let Some(fields) = kv_fields(value) else {
+        refuse(
+            out,
+            token.into(),
+            "--secret is not well-formed id=..,src=.. CSV; refusing rather than guessing".into(),
+        );
+        return;
+    };
+    // Every source is checked: the builders disagree on which of several wins.
+    let mut srcs = Vec::new();
+    for (k, v) in &fields {
+        match k.as_str() {
+            "id" => {}
+            "src" | "source" => srcs.push(v.as_slice()),
+            "type" if v == b"file" => {}
+            "type" | "env" => {
+                refuse(
+                    out,
+                    token.into(),
+                    "--secret from an environment variable reads the host's environment".into(),
+                );
+                return;
+            }
+            _ => {
+                refuse(
+                    out,
+                    token.into(),
+                    format!("--secret key {k:?} is not id, src, source or type=file"),
+                );
+                return;
+            }
+        }
+    }
+    for s in &srcs {
+        path(out, s, Access::Read);
+    }
+    if srcs.is_empty() {
+        refuse(
+            out,
+            token.into(),
+            "--secret without src= makes the builder read the host variable or file named by id; \
+             name the file with src="
+                .into(),
+        );
+    }
+}
+
+/// Whether a build source is a git repository (cloned on the host with its git credentials).
+fn is_git(s: &[u8]) -> bool {
+    let base = s.split(|&c| c == b'#').next().unwrap_or(s);
+    s.starts_with(b"git://")
+        || s.starts_with(b"git@")
+        || s.starts_with(b"ssh://")
+        || s.starts_with(b"github.com/")
+        || base.ends_with(b".git")
+        || base.ends_with(b".git/")
+}
+
+/// A build context or `--build-context` source: a URL, an image, or a host directory.
+fn check_source(s: &[u8], token: &str, out: &mut Vec<Violation>, refuse: &mut Refuse, path: &mut PathCheck) {
+    if is_git(s) {
+        refuse(
+            out,
+            token.into(),
+            "a git source is cloned on the host, with the host's git credentials and ssh keys".into(),
+        );
+    } else if s.starts_with(b"docker-image://")
+        || s.starts_with(b"container-image://")
+        || s.starts_with(b"docker://")
+        || is_url(s)
+    {
+        // An image reference or a tarball download: no host path.
+    } else if let Some(rest) = s.strip_prefix(b"oci-layout://") {
+        // oci-layout://<dir>[:tag][@digest]
+        let dir = rest.split(|&c| c == b'@').next().unwrap_or(rest);
+        let slash = dir.iter().rposition(|&c| c == b'/').map_or(0, |p| p + 1);
+        let dir = match dir[slash..].iter().position(|&c| c == b':') {
+            Some(p) => &dir[..slash + p],
+            None => dir,
+        };
+        path(out, dir, Access::Read);
+    } else if s.windows(3).any(|w| w == b"://") {
+        refuse(
+            out,
+            token.into(),
+            "an unknown source scheme; refusing rather than guessing".into(),
+        );
+    } else {
+        path(out, s, Access::Read);
+    }
+}
+
+/// The build context positional: exactly one, `-` (stdin), a URL or a host directory.
+fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut HostPath) {
+    let [ctx] = pos else {
+        violation(
+            out,
+            Rule::Build,
+            format!("{} arguments", pos.len()),
+            "docker build takes exactly one context argument (podman would default to the working directory)"
+                .into(),
+        );
+        return;
+    };
+    if ctx == b"-" {
+        return;
+    }
+    let token = lossy(ctx);
+    let mut refuse = |out: &mut Vec<Violation>, t: String, r: String| violation(out, Rule::Build, t, r);
+    let mut path = |out: &mut Vec<Violation>, p: &[u8], a: Access| {
+        if let Some(v) = host_path(p, a, &token) {
+            out.push(v);
+        }
+    };
+    check_source(ctx, &lossy(ctx), out, &mut refuse, &mut path);
+}
+
+/// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.
+/// docker's CLI rejects these; podman reads or writes the host path they name.
+fn transport(s: &[u8]) -> Option<&'static str> {
+    const TRANSPORTS: &[&str] = &[
+        "containers-storage",
+        "dir",
+        "docker",
+        "docker-archive",
+        "docker-daemon",
+        "oci",
+        "oci-archive",
+        "ostree",
+        "sif",
+        "tarball",
+    ];
+    let colon = s.iter().position(|&c| c == b':')?;
+    let prefix = &s[..colon];
+    TRANSPORTS
+        .iter()
+        .find(|t| t.as_bytes().eq_ignore_ascii_case(prefix))
+        .copied()
+}
+
+/// Arguments of a passthrough command are names and image references: none may name a
+/// transport (`docker pull docker-archive:/home/u/x.tar` reads a host file under podman).
+/// `docker://` is the registry, as docker itself means it.
+fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
+    for p in pos {
+        match transport(p) {
+            None => {}
+            Some("docker") if p.get(6..9) == Some(&b"://"[..]) => {}
+            Some(t) => violation(
+                out,
+                Rule::Command,
+                lossy(p),
+                format!(
+                    "the {t}: image transport reads or writes a host path under podman; docker \
+                     accepts only registry references"
+                ),
+            ),
+        }
+    }
+}
+
+/// A relative `-f` is relative to the working directory for docker but may be resolved against
+/// the context directory by podman: check it there too.
+fn relative_files(p: &Parsed, out: &mut Vec<Violation>, host_path: &mut HostPath) {
+    let [ctx] = p.positionals.as_slice() else {
+        return;
+    };
+    if ctx.as_slice() == b"-"
+        || ctx.as_slice() == b"."
+        || is_url(ctx)
+        || is_git(ctx)
+        || ctx.windows(3).any(|w| w == b"://")
+    {
+        return;
+    }
+    for o in &p.opts {
+        let (Class::Dockerfile, Val::Bytes(f)) = (o.row.class, &o.value) else {
+            continue;
+        };
+        if f.as_slice() == b"-" || f.first() == Some(&b'/') || is_url(f) {
+            continue;
+        }
+        let mut joined = ctx.clone();
+        if joined.last() != Some(&b'/') {
+            joined.push(b'/');
+        }
+        joined.extend_from_slice(f);
+        if let Some(v) = host_path(&joined, Access::Read, &shown(&o.name, f)) {
+            out.push(v);
+        }
+    }
+}
+
+fn is_url(s: &[u8]) -> bool {
+    s.starts_with(b"http://") || s.starts_with(b"https://")
+}
+
+/// `--output`: a local or tar destination is a host write; pushing is gated.
+fn check_output(
+    value: &[u8],
+    token: &str,
+    pol: &Pol,
+    out: &mut Vec<Violation>,
+    refuse: &mut Refuse,
+    path: &mut PathCheck,
+) {
+    let Some(fields) = csv_fields(value) else {
+        refuse(
+            out,
+            token.into(),
+            "--output is not well-formed CSV; refusing rather than guessing".into(),
+        );
+        return;
+    };
+    // A single plain field: a local directory, or `-` for a tar on stdout.
+    if fields.len() == 1 && fields[0] == value && !value.starts_with(b"type=") {
+        if value != b"-" {
+            path(out, value, Access::Write);
+        }
+        return;
+    }
+    let Some(kv) = kv_fields(value) else {
+        refuse(out, token.into(), "--output fields must be key=value".into());
+        return;
+    };
+    let mut typ: &[u8] = b"";
+    for (k, v) in &kv {
+        match k.as_str() {
+            "type" => typ = v,
+            "dest" if v.as_slice() != b"-" => path(out, v, Access::Write),
+            "name" if v.split(|&c| c == b',').any(|n| transport(n).is_some()) => refuse(
+                out,
+                token.into(),
+                "--output name= with a transport prefix writes to that destination".into(),
+            ),
+            "push" if parse_bool(v) != Some(false) && !pol.gate(GATE_BUILD_PUSH) => refuse(
+                out,
+                token.into(),
+                gated(
+                    "--output push=",
+                    "uploads the image with the host's registry credentials",
+                    GATE_BUILD_PUSH,
+                ),
+            ),
+            _ => {}
+        }
+    }
+    match typ {
+        b"local" | b"tar" | b"oci" | b"docker" | b"image" | b"cacheonly" => {}
+        b"registry" => {
+            if !pol.gate(GATE_BUILD_PUSH) {
+                refuse(
+                    out,
+                    token.into(),
+                    gated(
+                        "--output type=registry",
+                        "uploads the image with the host's registry credentials",
+                        GATE_BUILD_PUSH,
+                    ),
+                );
+            }
+        }
+        _ => refuse(
+            out,
+            token.into(),
+            format!("--output type {:?} is not one the shim knows", lossy(typ)),
+        ),
+    }
+}
+
+/// `--cache-from` / `--cache-to`: registry refs and local directories (a host read/write).
+fn check_cache(
+    value: &[u8],
+    token: &str,
+    out: &mut Vec<Violation>,
+    refuse: &mut Refuse,
+    path: &mut PathCheck,
+) {
+    let Some(fields) = csv_fields(value) else {
+        refuse(
+            out,
+            token.into(),
+            "cache option is not well-formed CSV; refusing rather than guessing".into(),
+        );
+        return;
+    };
+    if fields.len() == 1 && !fields[0].contains(&b'=') {
+        // A registry reference; podman would honour a transport prefix.
+        if transport(&fields[0]).is_some() {
+            refuse(
+                out,
+                token.into(),
+                "a cache reference with a transport prefix names a host path under podman".into(),
+            );
+        }
+        return;
+    }
+    let Some(kv) = kv_fields(value) else {
+        refuse(out, token.into(), "cache option fields must be key=value".into());
+        return;
+    };
+    let typ = kv.iter().find(|(k, _)| k == "type").map(|(_, v)| v.as_slice());
+    match typ {
+        Some(b"registry" | b"inline" | b"local") => {}
+        Some(b"gha" | b"s3" | b"azblob") => {
+            refuse(
+                out,
+                token.into(),
+                "this cache backend reads cloud credentials from the host's environment".into(),
+            );
+            return;
+        }
+        _ => {
+            refuse(
+                out,
+                token.into(),
+                "cache type missing or not registry, inline or local".into(),
+            );
+            return;
+        }
+    }
+    for (k, v) in &kv {
+        match k.as_str() {
+            "src" => path(out, v, Access::Read),
+            "dest" => path(out, v, Access::Write),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,1057 @@
+//! The command allow-list and the hardened `build` / `network create` / `volume create`, driven
+//! through `nanoclaw_shim::commands::check` as a library, with an in-memory host-path model that
+//! records every (path, access) it is asked about.
+
+use std::ffi::OsString;
+
+use nanoclaw_shim::commands::{self, Access, CommandsPolicy};
+use nanoclaw_shim::deny::Violation;
+use proptest::prelude::*;
+
+/// The rule the test host-path model reports for a refused path.
+const PATH_RULE: &str = "test.refused-path";
+
+struct Outcome {
+    violations: Vec<Violation>,
+    /// Every host-path question: (path, access, display token).
+    asked: Vec<(String, Access, String)>,
+}
+
+impl Outcome {
+    fn rules(&self) -> Vec<&'static str> {
+        self.violations.iter().map(|v| v.rule).collect()
+    }
+    fn paths(&self) -> Vec<(String, Access)> {
+        self.asked.iter().map(|(p, a, _)| (p.clone(), *a)).collect()
+    }
+}
+
+/// Runs `check`; the host model refuses any path containing `.ssh`.
+fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
+    let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+    let mut asked = Vec::new();
+    let mut host = |p: &[u8], a: Access, token: &str| -> Option<Violation> {
+        let p = String::from_utf8_lossy(p).into_owned();
+        asked.push((p.clone(), a, token.to_string()));
+        p.contains(".ssh").then(|| Violation {
+            rule: PATH_RULE,
+            token: token.to_string(),
+            reason: "credentials".into(),
+        })
+    };
+    let violations = commands::check(&argv, policy, &mut host);
+    Outcome { violations, asked }
+}
+
+fn check(words: &[&str]) -> Outcome {
+    check_with(words, &CommandsPolicy::default())
+}
+
+fn policy(allow: &[&str], deny: &[&str]) -> CommandsPolicy {
+    CommandsPolicy {
+        allow: allow.iter().map(|s| s.to_string()).collect(),
+        deny: deny.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[track_caller]
+fn assert_allowed(words: &[&str]) {
+    let o = check(words);
+    assert!(o.violations.is_empty(), "{words:?} refused: {:?}", o.violations);
+}
+
+/// Refused, and every violation carries `rule`.
+#[track_caller]
+fn assert_refused(words: &[&str], rule: &str) {
+    let o = check(words);
+    assert!(!o.violations.is_empty(), "{words:?} was allowed, expected {rule}");
+    assert!(
+        o.rules().iter().all(|r| *r == rule),
+        "{words:?}: expected only {rule}, got {:?}",
+        o.violations
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What nanoclaw runs: every generation's non-run calls pass.
+
+const NANOCLAW_CALLS: &[&[&str]] = &[
+    &[],
+    &["--version"],
+    &["--help"],
+    &["info"],
+    &["version"],
+    &[
+        "ps",
+        "--filter",
+        "label=nanoclaw-install=ab",
+        "--format",
+        "{{.Names}}",
+    ],
+    &["ps", "--filter", "name=nanoclaw-", "--format", "{{.Names}}"],
+    &[
+        "ps",
+        "-a",
+        "--filter",
+        "label=nanoclaw-install=ab",
+        "--format",
+        "{{.Names}}|{{.State}}|{{.Label \"nanoclaw-group\"}}",
+    ],
+    &["stop", "-t", "1", "nanoclaw-main-1"],
+    &["stop", "-t", "10", "ncl-ab-s1"],
+    &["start", "--attach", "ncl-ab-s1"],
+    &["inspect", "--format", "{{.State.Status}}", "ncl-ab-s1"],
+    &["rm", "--force", "ncl-ab-s1"],
+    &["network", "create", "--internal", "ncl-ab-s1"],
+    &[
+        "network",
+        "connect",
+        "--alias",
+        "egress",
+        "ncl-ab-s1",
+        "ncl-ab-gw",
+    ],
+    &["network", "ls", "--filter", "name=ncl-", "--format", "{{.Name}}"],
+    &["network", "rm", "ncl-ab-s1"],
+    &[
+        "events",
+        "--filter",
+        "type=container",
+        "--filter",
+        "label=nanoclaw-install=ab",
+        "--format",
+        "{{json .}}",
+    ],
+    &["image", "inspect", "nanoclaw-agent:latest"],
+    &["image", "inspect", "--format", "{{.Id}}", "nanoclaw-agent:latest"],
+    &[
+        "ps",
+        "-a",
+        "--filter",
+        "name=^/ncl-ab-s1$",
+        "--format",
+        "{{.Names}}",
+    ],
+    &[
+        "ps",
+        "-a",
+        "--filter",
+        "label=nanoclaw-install=ab",
+        "--filter",
+        "status=exited",
+        "--filter",
+        "status=created",
+        "--format",
+        "{{.Names}}|{{.Label \"nanoclaw-session\"}}|{{.Label \"nanoclaw-role\"}}",
+    ],
+    &[
+        "network",
+        "create",
+        "--internal",
+        "--label",
+        "nanoclaw-install=ab",
+        "--label",
+        "nanoclaw-role=session-network",
+        "ncl-ab-s1-private",
+    ],
+    &["start", "ncl-ab-s1-egress"],
+    &[
+        "build",
+        "-t",
+        "nanoclaw-agent:g1",
+        "-f",
+        "/home/alice/nanoclaw/data/Dockerfile.g1",
+        ".",
+    ],
+    &[
+        "build",
+        "-t",
+        "nanoclaw-agent-v2-0a1b2c3d:latest",
+        "-f",
+        "/srv/nanoclaw/data/Dockerfile.ag1",
+        ".",
+    ],
+];
+
+#[test]
+fn nanoclaw_calls_pass() {
+    for words in NANOCLAW_CALLS {
+        assert_allowed(words);
+    }
+}
+
+#[test]
+fn nanoclaw_build_checks_its_dockerfile_and_context() {
+    let o = check(&[
+        "build",
+        "-t",
+        "nanoclaw-agent:g1",
+        "-f",
+        "/home/alice/nanoclaw/data/Dockerfile.g1",
+        ".",
+    ]);
+    assert!(o.violations.is_empty(), "{:?}", o.violations);
+    assert_eq!(
+        o.paths(),
+        vec![
+            (
+                "/home/alice/nanoclaw/data/Dockerfile.g1".to_string(),
+                Access::Read
+            ),
+            (".".to_string(), Access::Read),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allowed: inspection and lifecycle, every spelling, flags in docker's grammar.
+
+#[test]
+fn inspection_and_lifecycle_pass() {
+    let cases: &[&[&str]] = &[
+        &["info", "--format", "{{.ServerVersion}}"],
+        &["system", "info"],
+        &["version", "-f", "{{.Server.Version}}"],
+        &["container", "ls", "-aq"],
+        &["container", "ps", "--no-trunc"],
+        &["container", "list", "-n", "3"],
+        &["container", "inspect", "-s", "n"],
+        &["container", "stop", "n"],
+        &["container", "start", "-a", "n"],
+        &["container", "rm", "-fv", "n"],
+        &["container", "remove", "n"],
+        &["container", "kill", "--signal=KILL", "n"],
+        &["container", "wait", "n"],
+        &["container", "logs", "--tail", "50", "n"],
+        &["container", "top", "n", "aux"],
+        &["container", "stats", "--no-stream", "n"],
+        &["container", "port", "n"],
+        &["container", "attach", "--no-stdin", "n"],
+        &["container", "exists", "n"],
+        &["container", "prune", "-f"],
+        &["kill", "-s", "TERM", "a", "b"],
+        &["wait", "n"],
+        &["logs", "-f", "--since=5m", "n"],
+        &["logs", "n", "--timestamps"],
+        &["top", "n"],
+        &["stats", "--all"],
+        &["port", "n", "80/tcp"],
+        &["attach", "n"],
+        &["pause", "n"],
+        &["unpause", "n"],
+        &["rename", "a", "b"],
+        &["restart", "-t", "2", "n"],
+        &["stop", "--time", "3", "n"],
+        &["stop", "--timeout=3", "--signal", "SIGTERM", "n"],
+        &["diff", "n"],
+        &["history", "img"],
+        &["images", "-q"],
+        &["image", "ls", "--format", "{{.Repository}}"],
+        &["image", "list"],
+        &["image", "rm", "img"],
+        &["image", "remove", "img"],
+        &["rmi", "-f", "img"],
+        &["pull", "node:22-slim"],
+        &["pull", "docker://docker.io/library/node:22-slim"],
+        &["pull", "localhost:5000/agent:1"],
+        &["image", "inspect", "registry.example:443/x/y:z"],
+        &["image", "pull", "--platform", "linux/amd64", "node:22-slim"],
+        &["tag", "a:1", "b:2"],
+        &["image", "tag", "a:1", "b:2"],
+        &["image", "prune", "-af"],
+        &["network", "inspect", "n"],
+        &["network", "list"],
+        &["network", "remove", "n"],
+        &["network", "disconnect", "-f", "n", "c"],
+        &["network", "prune", "--force"],
+        &["volume", "ls"],
+        &["volume", "list", "-q"],
+        &["volume", "inspect", "v"],
+        &["volume", "rm", "v"],
+        &["volume", "remove", "-f", "v"],
+        &["volume", "prune", "-f"],
+        &["volume", "create", "v"],
+        &["volume", "create", "--driver", "local", "--label", "a=b", "v"],
+        &["system", "df", "-v"],
+        &["system", "events", "--since", "1h"],
+        &["healthcheck", "run", "n"],
+        &["help"],
+        &["help", "ps"],
+        &["stop", "--help"],
+        &["ps", "-h"],
+        // `--` ends flags; nothing after it is parsed.
+        &["rm", "--", "n"],
+        // Values that look like flags pass when attached.
+        &["logs", "--since=-5m", "n"],
+        &["ps", "--format=--runtime"],
+    ];
+    for words in cases {
+        assert_allowed(words);
+    }
+}
+
+#[test]
+fn run_create_exec_update_are_not_checked_here() {
+    for words in [
+        &["run", "--privileged", "-v", "/:/host", "img"][..],
+        &["container", "run", "--privileged", "img"],
+        &["create", "--cap-add", "ALL", "img"],
+        &["container", "create", "img"],
+        &["exec", "-u", "0", "c", "sh"],
+        &["container", "exec", "c", "sh"],
+        &["update", "--memory", "1g", "c"],
+        &["container", "update", "c"],
+    ] {
+        let o = check(words);
+        assert!(o.violations.is_empty(), "{words:?}: {:?}", o.violations);
+        assert!(o.asked.is_empty(), "{words:?} asked about host paths");
+    }
+}
+
+#[test]
+fn passthrough_commands_never_ask_about_host_paths() {
+    for words in NANOCLAW_CALLS.iter().filter(|w| w.first() != Some(&"build")) {
+        assert!(check(words).asked.is_empty(), "{words:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refused commands: each class, default-deny for everything unknown.
+
+#[test]
+fn refused_commands() {
+    let cases: &[&[&str]] = &[
+        &["cp", "c:/etc/passwd", "/tmp/x"],
+        &["container", "cp", "/home/alice/.bashrc", "c:/x"],
+        &["container", "clone", "c", "c2"],
+        &["commit", "c", "img"],
+        &["container", "commit", "c"],
+        &["export", "-o", "/tmp/fs.tar", "c"],
+        &["container", "export", "c"],
+        &["save", "-o", "/home/alice/.bashrc", "img"],
+        &["image", "save", "img"],
+        &["load", "-i", "/tmp/i.tar"],
+        &["image", "load"],
+        &["import", "/tmp/fs.tar"],
+        &["image", "import", "/tmp/fs.tar"],
+        &["push", "img"],
+        &["image", "push", "img"],
+        &["pod", "create", "p"],
+        &["pod", "ps"],
+        &["kube", "play", "/tmp/pod.yaml"],
+        &["play", "kube", "/tmp/pod.yaml"],
+        &["generate", "systemd", "c"],
+        &["system", "service", "--time=0"],
+        &["system", "reset", "-f"],
+        &["system", "migrate"],
+        &["system", "renumber"],
+        &["system", "prune", "-af"],
+        &["system", "connection", "add", "x", "ssh://h"],
+        &["compose", "up"],
+        &["buildx", "ls"],
+        &["buildx", "create", "--driver", "docker-container"],
+        &["buildx", "--builder", "x", "build", "."],
+        &["builder", "prune"],
+        &["bake"],
+        &["context", "use", "remote"],
+        &["login", "-u", "u", "registry"],
+        &["logout"],
+        &["secret", "create", "s", "/home/alice/.ssh/id_rsa"],
+        &["mount", "c"],
+        &["container", "mount", "c"],
+        &["unmount", "c"],
+        &["umount", "c"],
+        &["image", "mount", "img"],
+        &["unshare", "cat", "/etc/shadow"],
+        &["container", "runlabel", "install", "img"],
+        &["container", "checkpoint", "c"],
+        &["container", "restore", "c"],
+        &["checkpoint", "create", "c", "cp1"],
+        &["machine", "init"],
+        &["manifest", "push", "m"],
+        &["farm", "build", "."],
+        &["plugin", "install", "vieux/sshfs"],
+        &["swarm", "init"],
+        &["service", "create", "img"],
+        &["stack", "deploy", "s"],
+        &["node", "ls"],
+        &["config", "create", "c", "/etc/passwd"],
+        &["trust", "sign", "img"],
+        &["auto-update"],
+        &["search", "alpine"],
+        // Unknown: default-deny.
+        &["frobnicate"],
+        &["container", "frobnicate"],
+        &["image", "frobnicate"],
+        &["network"],
+        &["network", "reload", "--all"],
+        &["volume", "export", "v"],
+        &["volume", "import", "v", "/tmp/v.tar"],
+        // Case-sensitive, like docker's CLI.
+        &["PS"],
+        &["Container", "ls"],
+        // A flag where the command should be.
+        &["--log-level", "debug", "ps"],
+        // Image transports: podman reads or writes the host path they name.
+        &["pull", "docker-archive:/home/alice/x.tar"],
+        &["pull", "oci-archive:/tmp/x.tar"],
+        &["image", "pull", "dir:/home/alice/.ssh"],
+        &["pull", "OCI:/tmp/layout"],
+        &["image", "inspect", "oci:/tmp/layout"],
+        &["tag", "docker-archive:/tmp/x.tar", "b"],
+        &["rmi", "containers-storage:x"],
+        &["pull", "docker:alpine"],
+    ];
+    for words in cases {
+        assert_refused(words, "deny.command");
+    }
+}
+
+#[test]
+fn refusal_names_the_command_and_the_switch() {
+    let o = check(&["cp", "c:/x", "/y"]);
+    assert_eq!(o.violations.len(), 1);
+    let v = &o.violations[0];
+    assert_eq!(v.token, "cp");
+    assert!(v.reason.contains("host"), "{}", v.reason);
+    assert!(
+        v.reason.contains("[commands] allow = [\"container cp\"]"),
+        "{}",
+        v.reason
+    );
+    let o = check(&["frobnicate", "--x"]);
+    assert!(
+        o.violations[0]
+            .reason
+            .contains("[commands] allow = [\"frobnicate\"]"),
+        "{:?}",
+        o.violations
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allowed commands are parsed with docker's table: podman's persistent global flags (which
+// would run host binaries or write host files) and podman-only flags are refused.
+
+#[test]
+fn flags_docker_does_not_define_are_refused() {
+    let cases: &[&[&str]] = &[
+        &["ps", "--runtime", "/tmp/evil"],
+        &["stop", "--runtime=/home/alice/evil", "n"],
+        &["stop", "--hooks-dir=/home/alice/hooks", "n"],
+        &["start", "--conmon", "/tmp/x", "n"],
+        &["ps", "--cpu-profile", "/home/alice/.bashrc"],
+        &["ps", "--out", "/home/alice/.bashrc"],
+        &["info", "--module", "/tmp/evil.conf"],
+        &["images", "--root", "/tmp/r"],
+        &["inspect", "--storage-opt", "x", "n"],
+        &["rm", "--cidfile", "/home/alice/.ssh/id_rsa"],
+        &["kill", "--cidfile=/etc/shadow"],
+        &["pull", "--authfile", "/home/alice/.docker/config.json", "img"],
+        &["pull", "--cert-dir", "/etc/pki", "img"],
+        &["network", "create", "--interface-name", "eth0", "n"],
+        &["volume", "create", "--ignore", "v"],
+        &["logs", "--color", "n"],
+        &["ps", "-x"],
+        // docker stops at the first argument of `top` / `tag`; podman may not.
+        &["top", "n", "--runtime=/tmp/x"],
+        &["tag", "a", "--root=/tmp", "b"],
+        &["top", "n", "-ef"],
+    ];
+    for words in cases {
+        assert_refused(words, "parse.unknown-flag");
+    }
+}
+
+#[test]
+fn missing_and_ambiguous_values_are_refused() {
+    let cases: &[&[&str]] = &[
+        &["stop", "-t"],
+        &["ps", "--format"],
+        &["logs", "--since", "-5m", "n"],
+        &["ps", "--format", "--runtime=/tmp/x"],
+        &["stop", "-t", "-1", "n"],
+        &["build", "-f"],
+        &["build", "--tag"],
+        &["build", "--memory-swap", "-1", "."],
+        &["build", "-t", "--network=host", "."],
+    ];
+    for words in cases {
+        assert_refused(words, "parse.missing-value");
+    }
+}
+
+#[test]
+fn bad_booleans_are_refused() {
+    assert_refused(&["ps", "--all=maybe"], "parse.bad-bool");
+    assert_refused(&["ps", "-a=maybe"], "parse.bad-bool");
+    assert_refused(&["build", "--check=maybe", "."], "parse.bad-bool");
+    assert_allowed(&["ps", "--all=false"]);
+    assert_allowed(&["ps", "-a=T"]);
+    assert_allowed(&["build", "--check", "."]);
+}
+
+#[test]
+fn bad_flag_syntax_is_refused() {
+    assert_refused(&["ps", "---all"], "parse.bad-syntax");
+    assert_refused(&["ps", "--=x"], "parse.bad-syntax");
+    assert_refused(&["build", "--=x", "."], "parse.bad-syntax");
+}
+
+#[test]
+fn start_checkpoints_are_refused() {
+    assert_refused(&["start", "--checkpoint", "c1", "n"], "deny.command");
+    assert_refused(&["start", "--checkpoint-dir=/home/alice/ck", "n"], "deny.command");
+}
+
+// ---------------------------------------------------------------------------------------------
+// volume create / network create.
+
+#[test]
+fn host_backed_volumes_are_refused() {
+    let cases: &[&[&str]] = &[
+        &[
+            "volume",
+            "create",
+            "-o",
+            "type=none,o=bind,device=/home/alice",
+            "v",
+        ],
+        &["volume", "create", "--opt=device=/", "v"],
+        &["volume", "create", "-d", "local", "-o", "type=tmpfs", "v"],
+        &["volume", "create", "--driver", "nfs", "v"],
+        &["volume", "create", "-d", "image", "v"],
+        &["volume", "create", "--type", "mount", "v"],
+        &["volume", "create", "--secret", "s=x", "v"],
+    ];
+    for words in cases {
+        assert_refused(words, "deny.command");
+    }
+    let o = check(&["volume", "create", "-o", "device=/", "v"]);
+    assert!(
+        o.violations[0]
+            .reason
+            .contains("[commands] allow = [\"volume create --opt\"]"),
+        "{:?}",
+        o.violations
+    );
+}
+
+#[test]
+fn host_attached_networks_are_refused() {
+    let cases: &[&[&str]] = &[
+        &["network", "create", "-d", "macvlan", "n"],
+        &["network", "create", "--driver=ipvlan", "n"],
+        &["network", "create", "-o", "parent=eth0", "n"],
+        &[
+            "network",
+            "create",
+            "-o",
+            "com.docker.network.bridge.name=br0",
+            "n",
+        ],
+        &["network", "create", "--ipam-driver", "dhcp", "n"],
+        &["network", "create", "--ipam-opt", "x=y", "n"],
+    ];
+    for words in cases {
+        assert_refused(words, "deny.command");
+    }
+    for words in [
+        &["network", "create", "-d", "bridge", "n"][..],
+        &["network", "create", "-o", "mtu=1400", "n"],
+        &["network", "create", "--opt", "isolate=true", "n"],
+        &[
+            "network",
+            "create",
+            "--subnet",
+            "10.89.0.0/24",
+            "--gateway",
+            "10.89.0.1",
+            "n",
+        ],
+        &["network", "create", "--ipam-driver=host-local", "n"],
+        &[
+            "network",
+            "create",
+            "--label",
+            "nanoclaw-install=ab",
+            "--internal",
+            "n",
+        ],
+    ] {
+        assert_allowed(words);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// build: hardened.
+
+#[test]
+fn build_refusals() {
+    let cases: &[&[&str]] = &[
+        &["build", "--network", "host", "."],
+        &["build", "--network=host", "."],
+        &["build", "--network=container:x", "."],
+        &["build", "--network=ns:/proc/1/ns/net", "."],
+        &["build", "--network=slirp4netns:allow_host_loopback=true", "."],
+        &["build", "--allow", "network.host", "."],
+        &["build", "--allow=security.insecure", "."],
+        &["build", "--allow", "device", "."],
+        &["build", "--security-opt", "seccomp=unconfined", "."],
+        &["build", "--security-opt=apparmor=unconfined", "."],
+        &["build", "--security-opt", "label=disable", "."],
+        &[
+            "build",
+            "--security-opt",
+            "no-new-privileges,seccomp=unconfined",
+            ".",
+        ],
+        &["build", "--security-opt", "seccomp=/home/alice/p.json", "."],
+        &["build", "--cgroup-parent", "/", "."],
+        &["build", "--ssh", "default", "."],
+        &["build", "--ssh=id=/home/alice/key", "."],
+        &["build", "--secret", "id=tok,env=GITHUB_TOKEN", "."],
+        &["build", "--secret", "id=tok,type=env", "."],
+        &["build", "--secret", "id=AWS_SECRET_ACCESS_KEY", "."],
+        &["build", "--secret", "id=x,frob=1", "."],
+        &["build", "--ulimit", "rtprio=99", "."],
+        &["build", "--ulimit=rttime=1:2", "."],
+        &["build", "--ulimit", "RTPRIO=1", "."],
+        &["build", "--ulimit", "host", "."],
+        &["build", "--isolation", "chroot", "."],
+        &["build", "--isolation=", "."],
+        &["build", "--builder", "remote", "."],
+        &["build", "--build-arg", "ANTHROPIC_API_KEY", "."],
+        &["build", "--push", "-t", "r/x", "."],
+        &["build", "-o", "type=registry", "."],
+        &["build", "-o", "type=image,name=r/x,push=true", "."],
+        &["build", "-o", "type=frob", "."],
+        &["build", "-o", "type=local,dest=\"/tmp/x", "."],
+        &["build", "--cache-to", "type=gha", "."],
+        &["build", "--cache-from", "type=s3,region=x,bucket=b", "."],
+        &["build", "--cache-from", "type=frob,src=/x", "."],
+        &["build", "--build-context", "src=git@github.com:x/y.git", "."],
+        &["build", "--build-context", "src=weird://x", "."],
+        &["build", "--build-context", "nonamed", "."],
+        &["build", "git@github.com:x/private.git"],
+        &["build", "https://github.com/x/private.git#main"],
+        &["build", "git://example.com/x"],
+        &["build", "ssh://git@example.com/x"],
+        &["build", "-t", "x"],
+        &["build", "a", "b"],
+        &["build", "-t", "oci-archive:/home/alice/.bashrc", "."],
+        &["build", "--tag=dir:/home/alice/.config/autostart", "."],
+        &["build", "-t", "docker://registry.example/x", "."],
+        &["build", "--cache-from", "oci-archive:/home/alice/c.tar", "."],
+        &["build", "--cache-to", "dir:/home/alice/.config", "."],
+        &["build", "-o", "type=image,name=oci-archive:/tmp/x.tar", "."],
+        &["build", "-f", "Containerfile.in", "."],
+        &["build", "--file=/srv/x/Dockerfile.in", "."],
+    ];
+    for words in cases {
+        assert_refused(words, "deny.build");
+    }
+}
+
+#[test]
+fn build_flags_docker_lacks_are_refused() {
+    // podman build accepts these; docker's build does not: refused, never guessed.
+    let cases: &[&[&str]] = &[
+        &["build", "-v", "/:/host", "."],
+        &["build", "--volume=/home/alice:/h", "."],
+        &["build", "--device", "/dev/kvm", "."],
+        &["build", "--cap-add", "SYS_ADMIN", "."],
+        &["build", "--net", "host", "."],
+        &["build", "--runtime", "/tmp/evil", "."],
+        &["build", "--authfile", "/home/alice/.docker/config.json", "."],
+        &["build", "--policy", "filename=/tmp/p", "."],
+        &["build", "--root", "/tmp/r", "."],
+        &["build", "-qv", "/:/h", "."],
+        &["image", "build", "--volume", "/:/h", "."],
+    ];
+    for words in cases {
+        assert_refused(words, "parse.unknown-flag");
+    }
+}
+
+#[test]
+fn build_look_alikes_pass() {
+    let cases: &[&[&str]] = &[
+        &["build", "-qt", "x", "."],
+        &["build", "-tfoo", "."],
+        &["build", "-t=foo", "."],
+        &["build", ".", "-t", "x"],
+        &["build", "--no-cache=true", "--pull", "-t", "x", "."],
+        &["build", "--network=none", "."],
+        &["build", "--network", "default", "."],
+        &["build", "--security-opt", "no-new-privileges", "."],
+        &["build", "--security-opt=no-new-privileges:true", "."],
+        &["build", "--ulimit", "nofile=1024:2048", "."],
+        &["build", "--isolation", "default", "."],
+        &["build", "-o", "type=docker", "."],
+        &["build", "--output=-", "."],
+        &["build", "--load", "."],
+        &["build", "--cache-from", "user/app:cache", "."],
+        &["build", "--cache-to", "type=inline", "."],
+        &["build", "--cache-from", "type=registry,ref=user/app:cache", "."],
+        &[
+            "build",
+            "--build-context",
+            "base=docker-image://node:22-slim",
+            ".",
+        ],
+        &[
+            "build",
+            "--build-context",
+            "src=https://example.com/src.tar.gz",
+            ".",
+        ],
+        &["build", "--build-arg", "BASE=node:22-slim", "."],
+        &["build", "--build-arg=NPM_CONFIG_REGISTRY=https://r", "."],
+        &["build", "--label", "nanoclaw-install=ab", "."],
+        &["build", "--platform", "linux/amd64", "--target", "final", "."],
+        &["build", "--progress=plain", "--add-host", "h:1.2.3.4", "."],
+        &["build", "--secret", "id=npm,src=/run/secrets/npmrc", "."],
+        &["build", "--memory", "2g", "--memory-swap=-1", "-c", "512", "."],
+        &["build", "--squash", "--rm=false", "--force-rm", "--compress", "."],
+        &["build", "--disable-content-trust", "-D", "."],
+        &["build", "--call", "check", "."],
+        &["build", "--shm-size", "256m", "--no-cache-filter", "s", "."],
+        &[
+            "build",
+            "--attest",
+            "type=sbom",
+            "--provenance=false",
+            "--sbom=true",
+            ".",
+        ],
+        &["build", "https://example.com/ctx.tar.gz"],
+        &["build", "-"],
+        &["build", "-f", "-", "."],
+        &["build", "--", "."],
+        &["image", "build", "-t", "x", "."],
+        &["builder", "build", "-t", "x", "."],
+        &["buildx", "build", "-t", "x", "."],
+        &["build", "--push=false", "."],
+    ];
+    for words in cases {
+        assert_allowed(words);
+    }
+}
+
+/// (argv after `build`, the host-path questions it must ask, in order).
+type PathCase = (&'static [&'static str], &'static [(&'static str, Access)]);
+
+const BUILD_PATHS: &[PathCase] = &[
+    (
+        &["-f", "/d/Dockerfile", "."],
+        &[("/d/Dockerfile", Access::Read), (".", Access::Read)],
+    ),
+    (
+        &["--file=/d/F", "ctx"],
+        &[("/d/F", Access::Read), ("ctx", Access::Read)],
+    ),
+    (
+        &["-qf/d/F", "ctx"],
+        &[("/d/F", Access::Read), ("ctx", Access::Read)],
+    ),
+    (&["-f=/d/F", "-"], &[("/d/F", Access::Read)]),
+    (&["-f", "-", "/ctx"], &[("/ctx", Access::Read)]),
+    (
+        &["--iidfile", "/tmp/iid", "."],
+        &[("/tmp/iid", Access::Write), (".", Access::Read)],
+    ),
+    (
+        &["--metadata-file=/tmp/m.json", "-"],
+        &[("/tmp/m.json", Access::Write)],
+    ),
+    (&["-o", "/out", "-"], &[("/out", Access::Write)]),
+    (
+        &["--output", "type=local,dest=/out", "-"],
+        &[("/out", Access::Write)],
+    ),
+    (&["-o", "type=tar,dest=/o.tar", "-"], &[("/o.tar", Access::Write)]),
+    (&["-o", "type=oci,dest=/o", "-"], &[("/o", Access::Write)]),
+    (
+        &["-o", "\"type=local\",\"dest=/a,b\"", "-"],
+        &[("/a,b", Access::Write)],
+    ),
+    (&["-o", "type=tar,dest=-", "-"], &[]),
+    (
+        &["--cache-from", "type=local,src=/c", "-"],
+        &[("/c", Access::Read)],
+    ),
+    (
+        &["--cache-to=type=local,dest=/c2,mode=max", "-"],
+        &[("/c2", Access::Write)],
+    ),
+    (&["--secret", "id=a,src=/s/a", "-"], &[("/s/a", Access::Read)]),
+    (
+        &["--secret", "id=a,source=/s/b,type=file", "-"],
+        &[("/s/b", Access::Read)],
+    ),
+    (
+        &["--build-context", "lib=/home/alice/lib", "-"],
+        &[("/home/alice/lib", Access::Read)],
+    ),
+    (
+        &["--build-context", "lib=../lib", "-"],
+        &[("../lib", Access::Read)],
+    ),
+    (
+        &[
+            "--build-context",
+            "img=oci-layout:///srv/layout:v1@sha256:ab",
+            "-",
+        ],
+        &[("/srv/layout", Access::Read)],
+    ),
+    (&["--build-context", "img=docker-image://alpine", "-"], &[]),
+    (&["https://example.com/c.tar"], &[]),
+    (
+        &["-f", "https://example.com/Dockerfile", "."],
+        &[(".", Access::Read)],
+    ),
+    // A relative -f is checked where docker and where podman may resolve it.
+    (
+        &["-f", "sub/F", "/ctx"],
+        &[
+            ("sub/F", Access::Read),
+            ("/ctx", Access::Read),
+            ("/ctx/sub/F", Access::Read),
+        ],
+    ),
+    (
+        &["-f", "F", "ctx/"],
+        &[
+            ("F", Access::Read),
+            ("ctx/", Access::Read),
+            ("ctx/F", Access::Read),
+        ],
+    ),
+    (&["-f", "F", "."], &[("F", Access::Read), (".", Access::Read)]),
+    (&["--build-context", "a=container-image://alpine", "-"], &[]),
+    (&["--build-context", "a=docker://alpine", "-"], &[]),
+];
+
+#[test]
+fn build_asks_about_every_host_path() {
+    for (args, want) in BUILD_PATHS {
+        let mut words = vec!["build"];
+        words.extend_from_slice(args);
+        let o = check(&words);
+        assert!(o.violations.is_empty(), "{words:?}: {:?}", o.violations);
+        let want: Vec<(String, Access)> = want.iter().map(|(p, a)| (p.to_string(), *a)).collect();
+        assert_eq!(o.paths(), want, "{words:?}");
+    }
+}
+
+#[test]
+fn build_path_refusals_come_from_the_host_model() {
+    for args in [
+        &["-f", "/home/alice/.ssh/Dockerfile", "."][..],
+        &["/home/alice/.ssh"],
+        &["--secret", "id=k,src=/home/alice/.ssh/id_rsa", "."],
+        &["--secret", "id=k,src=/ok,src=/home/alice/.ssh/id_rsa", "."],
+        &["--build-context", "k=/home/alice/.ssh", "."],
+        &["-o", "type=local,dest=/home/alice/.ssh", "."],
+        &["--iidfile", "/home/alice/.ssh/authorized_keys", "."],
+        &["--cache-to", "type=local,dest=/home/alice/.ssh", "."],
+    ] {
+        let mut words = vec!["build"];
+        words.extend_from_slice(args);
+        let o = check(&words);
+        assert_eq!(o.rules(), vec![PATH_RULE], "{words:?}: {:?}", o.violations);
+    }
+    let o = check(&["build", "--iidfile", "/home/alice/.ssh/k", "."]);
+    assert_eq!(o.asked[0].2, "--iidfile=/home/alice/.ssh/k");
+}
+
+#[test]
+fn build_reports_every_violation() {
+    let o = check(&[
+        "build",
+        "--network=host",
+        "--ssh",
+        "default",
+        "-f",
+        "/home/alice/.ssh/F",
+        ".",
+    ]);
+    assert_eq!(o.rules(), vec!["deny.build", "deny.build", PATH_RULE]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policy switches each way.
+
+#[test]
+fn policy_allow_and_deny() {
+    let allowed: &[(&[&str], &[&str])] = &[
+        (&["cp"], &["cp", "c:/x", "/tmp/y"]),
+        (&["container cp"], &["cp", "c:/x", "/tmp/y"]),
+        (&["cp"], &["container", "cp", "c:/x", "/tmp/y"]),
+        (&["container clone"], &["container", "clone", "c"]),
+        (&["system service"], &["system", "service"]),
+        (&["pod"], &["pod", "create"]),
+        (&["frobnicate"], &["frobnicate", "--x"]),
+        (
+            &["volume create --opt"],
+            &["volume", "create", "-o", "device=/srv/v", "v"],
+        ),
+        (
+            &["network create --opt"],
+            &["network", "create", "-d", "macvlan", "n"],
+        ),
+        (&["build --push"], &["build", "--push", "-t", "r/x", "."]),
+        (&["build --push"], &["build", "-o", "type=registry", "."]),
+        (&["image  save"], &["save", "-o", "/tmp/x.tar", "img"]),
+    ];
+    for (allow, words) in allowed {
+        let o = check_with(words, &policy(allow, &[]));
+        assert!(
+            o.violations.is_empty(),
+            "allow {allow:?} {words:?}: {:?}",
+            o.violations
+        );
+        // ... and refused without the switch.
+        assert!(
+            !check(words).violations.is_empty(),
+            "{words:?} allowed by default"
+        );
+    }
+    let denied: &[(&[&str], &[&str])] = &[
+        (&["ps"], &["ps"]),
+        (&["ps"], &["container", "ls"]),
+        (&["container list"], &["ps", "-a"]),
+        (&["build"], &["build", "-t", "x", "."]),
+        (&["build"], &["image", "build", "."]),
+        (&["image inspect"], &["image", "inspect", "img"]),
+        (&["network create"], &["network", "create", "--internal", "n"]),
+        (&["info"], &["system", "info"]),
+    ];
+    for (deny, words) in denied {
+        let o = check_with(words, &policy(&[], deny));
+        assert_eq!(o.rules(), vec!["deny.command"], "deny {deny:?} {words:?}");
+        assert!(o.violations[0].reason.contains("[commands] deny"));
+        assert!(check(words).violations.is_empty(), "{words:?} refused by default");
+    }
+    // deny wins over allow; denying one command leaves the others alone.
+    let both = policy(&["cp"], &["cp"]);
+    assert_eq!(check_with(&["cp", "a", "b"], &both).rules(), vec!["deny.command"]);
+    let p = policy(&[], &["image inspect"]);
+    assert!(check_with(&["inspect", "img"], &p).violations.is_empty());
+    // Groups refused as a whole can be allowed per subcommand or as a whole; a group in the
+    // deny list denies every command of it.
+    let p = policy(&["pod create"], &[]);
+    assert!(check_with(&["pod", "create", "p"], &p).violations.is_empty());
+    assert_eq!(check_with(&["pod", "rm", "p"], &p).rules(), vec!["deny.command"]);
+    let p = policy(&["pod"], &["pod create"]);
+    assert!(check_with(&["pod", "rm", "p"], &p).violations.is_empty());
+    assert_eq!(
+        check_with(&["pod", "create", "p"], &p).rules(),
+        vec!["deny.command"]
+    );
+    let p = policy(&[], &["network"]);
+    assert_eq!(
+        check_with(&["network", "create", "--internal", "n"], &p).rules(),
+        vec!["deny.command"]
+    );
+    assert!(check_with(&["ps"], &p).violations.is_empty());
+    let o = check(&["pod", "create", "p"]);
+    assert!(
+        o.violations[0]
+            .reason
+            .contains("[commands] allow = [\"pod create\"]"),
+        "{:?}",
+        o.violations
+    );
+    // Allowing a gate does not allow the other options of the command.
+    let p = policy(&["volume create --opt"], &[]);
+    assert!(check_with(&["volume", "create", "--runtime=/x", "v"], &p).rules() == vec!["parse.unknown-flag"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The docs lists agree with the checker.
+
+#[test]
+fn default_allowed_paths_are_allowed() {
+    let list = commands::default_allowed();
+    for needed in [
+        "info",
+        "container ls",
+        "container stop",
+        "container start",
+        "build",
+        "image inspect",
+        "events",
+        "network create",
+        "network connect",
+    ] {
+        assert!(list.iter().any(|(p, _)| *p == needed), "{needed} missing");
+    }
+    for (path, why) in list {
+        assert!(!why.is_empty());
+        let words: Vec<&str> = path.split_whitespace().collect();
+        if words == ["build"] {
+            continue; // needs a context
+        }
+        assert_allowed(&words);
+    }
+}
+
+#[test]
+fn known_refused_paths_are_refused_and_switchable() {
+    let list = commands::known_refused();
+    for needed in [
+        "container cp",
+        "container clone",
+        "system service",
+        "pod",
+        "kube",
+        "compose",
+        "container runlabel",
+        "volume create --opt",
+    ] {
+        assert!(list.iter().any(|(p, _)| *p == needed), "{needed} missing");
+    }
+    for (path, why) in list {
+        assert!(!why.is_empty());
+        if path.contains("--") {
+            continue; // gates: covered by policy_allow_and_deny
+        }
+        let words: Vec<&str> = path.split_whitespace().collect();
+        assert_refused(&words, "deny.command");
+        let o = check_with(&words, &policy(&[path], &[]));
+        assert!(o.violations.is_empty(), "{path}: {:?}", o.violations);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Never panics.
+
+proptest! {
+    #[test]
+    fn never_panics(argv in proptest::collection::vec(
+        prop_oneof![
+            Just("build".to_string()), Just("ps".to_string()), Just("network".to_string()),
+            Just("create".to_string()), Just("volume".to_string()), Just("-".to_string()),
+            Just("--".to_string()), Just("-o".to_string()), Just("--output=type=local,dest=\"".to_string()),
+            Just("--secret".to_string()), Just("=".to_string()), Just("-f=".to_string()),
+            Just("--build-context".to_string()), Just("oci-layout://:@".to_string()),
+            "[-=a-z\",:/@.]{0,12}",
+        ],
+        0..8,
+    )) {
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let _ = check(&words);
+    }
+
+    #[test]
+    fn never_panics_on_bytes(argv in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..10), 0..6)) {
+        use std::os::unix::ffi::OsStringExt;
+        let mut words: Vec<OsString> = vec![OsString::from("build")];
+        words.extend(argv.into_iter().map(OsString::from_vec));
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let _ = commands::check(&words, &CommandsPolicy::default(), &mut host);
+    }
+}
