@@ -33,6 +33,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::deny::Violation;
+use crate::rules::Rule;
 
 /// Policy for non-run commands (the TOML `[commands]` table).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,43 +44,12 @@ pub struct CommandsPolicy {
     pub deny: Vec<String>,
 }
 
-/// How a host path is used, for the path check callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
-}
+/// How a host path is used, for the path check callback (the host-path model's own type).
+pub use crate::hostpath::Access;
 
 /// The host-path check the caller supplies: (path bytes, access, token for display) → the
 /// violation when that path is refused.
 pub type HostPath<'a> = dyn FnMut(&[u8], Access, &str) -> Option<Violation> + 'a;
-
-/// The rule ids this module reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Rule {
-    /// A command not on the allow-list, on the policy's deny list, or a gated option of an
-    /// allowed command (`volume create --opt`, `network create --opt`).
-    Command,
-    /// A refused `build` option.
-    Build,
-    UnknownFlag,
-    MissingValue,
-    BadBool,
-    BadSyntax,
-}
-
-impl Rule {
-    fn as_str(self) -> &'static str {
-        match self {
-            Rule::Command => "deny.command",
-            Rule::Build => "deny.build",
-            Rule::UnknownFlag => "parse.unknown-flag",
-            Rule::MissingValue => "parse.missing-value",
-            Rule::BadBool => "parse.bad-bool",
-            Rule::BadSyntax => "parse.bad-syntax",
-        }
-    }
-}
 
 /// Policy switches for options of allowed commands, named like command paths.
 const GATE_VOLUME_OPT: &str = "volume create --opt";
@@ -756,7 +726,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         if !words.iter().all(usage) {
             push(
                 &mut out,
-                Rule::Command,
+                Rule::DenyCommand,
                 first,
                 "a global flag where the command should be; only --version and --help are \
                  allowed without a command"
@@ -800,7 +770,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0]));
     if denied {
         out.push(Violation {
-            rule: Rule::Command.as_str(),
+            rule: Rule::DenyCommand,
             token: shown_path,
             reason: format!("`{full}` is refused by the policy's [commands] deny"),
         });
@@ -815,7 +785,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
             let parsed = parse(rest, flags, interspersed, &mut out);
             if let Some(p) = parsed {
                 for o in &p.opts {
-                    check_opt(o, &pol, Rule::Command, host_path, &mut out);
+                    check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
                 check_transports(&p.positionals, &mut out);
             }
@@ -823,7 +793,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         Some(Kind::Create { flags, .. }) => {
             if let Some(p) = parse(rest, flags, true, &mut out) {
                 for o in &p.opts {
-                    check_opt(o, &pol, Rule::Command, host_path, &mut out);
+                    check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
                 check_transports(&p.positionals, &mut out);
             }
@@ -831,7 +801,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         Some(Kind::Build) => {
             if let Some(p) = parse(rest, F_BUILD, true, &mut out) {
                 for o in &p.opts {
-                    check_opt(o, &pol, Rule::Build, host_path, &mut out);
+                    check_opt(o, &pol, Rule::DenyBuild, host_path, &mut out);
                 }
                 check_context(&p.positionals, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
@@ -841,7 +811,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         Some(Kind::Refused(why)) => {
             if !allowed {
                 out.push(Violation {
-                    rule: Rule::Command.as_str(),
+                    rule: Rule::DenyCommand,
                     token: shown_path,
                     reason: format!(
                         "`{full}` {why}; refused by default (allow with [commands] allow = [\"{full}\"])"
@@ -852,7 +822,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         None => {
             if !allowed {
                 out.push(Violation {
-                    rule: Rule::Command.as_str(),
+                    rule: Rule::DenyCommand,
                     token: shown_path,
                     reason: format!(
                         "`{path}` is not on the shim's allow-list of commands; refused by default \
@@ -867,7 +837,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
 
 fn push(out: &mut Vec<Violation>, rule: Rule, token: &OsString, reason: String) {
     out.push(Violation {
-        rule: rule.as_str(),
+        rule,
         token: crate::redact::display(token),
         reason,
     });
@@ -902,11 +872,7 @@ fn parse_bool(v: &[u8]) -> Option<bool> {
 }
 
 fn violation(out: &mut Vec<Violation>, rule: Rule, token: String, reason: String) {
-    out.push(Violation {
-        rule: rule.as_str(),
-        token,
-        reason,
-    });
+    out.push(Violation { rule, token, reason });
 }
 
 /// Parses `rest` with pflag's grammar over `table`. On an error it records a violation and
@@ -927,7 +893,7 @@ fn parse(
         if bytes.len() > 1 && bytes[0] == b'-' {
             violation(
                 out,
-                Rule::MissingValue,
+                Rule::ParseMissingValue,
                 name.to_string(),
                 format!(
                     "{name} takes a value, but the next token looks like a flag and podman may read \
@@ -953,7 +919,7 @@ fn parse(
                     if t.len() > 1 && t[0] == b'-' {
                         violation(
                             out,
-                            Rule::UnknownFlag,
+                            Rule::ParseUnknownFlag,
                             flag_only(t),
                             "a flag-like argument after the first argument: docker reads it as an \
                              argument, podman may read it as a flag"
@@ -971,7 +937,12 @@ fn parse(
         }
         if let Some(body) = tok.strip_prefix(b"--") {
             if body.first().is_none_or(|&c| c == b'-' || c == b'=') {
-                violation(out, Rule::BadSyntax, flag_only(tok), "bad flag syntax".into());
+                violation(
+                    out,
+                    Rule::ParseBadSyntax,
+                    flag_only(tok),
+                    "bad flag syntax".into(),
+                );
                 return None;
             }
             let (name, eq) = match body.iter().position(|&c| c == b'=') {
@@ -980,7 +951,7 @@ fn parse(
             };
             let shown = format!("--{}", String::from_utf8_lossy(name));
             let Some(row) = table.iter().find(|r| r.long.as_bytes() == name) else {
-                violation(out, Rule::UnknownFlag, shown, unknown_reason());
+                violation(out, Rule::ParseUnknownFlag, shown, unknown_reason());
                 return None;
             };
             let value = match (row.arity, eq) {
@@ -990,7 +961,7 @@ fn parse(
                     None => {
                         violation(
                             out,
-                            Rule::BadBool,
+                            Rule::ParseBadBool,
                             shown.clone(),
                             format!("{shown} takes true or false"),
                         );
@@ -1002,7 +973,7 @@ fn parse(
                     let Some(next) = rest.get(i + 1) else {
                         violation(
                             out,
-                            Rule::MissingValue,
+                            Rule::ParseMissingValue,
                             shown.clone(),
                             format!("flag needs an argument: {shown}"),
                         );
@@ -1033,7 +1004,7 @@ fn parse(
                 None
             };
             let Some(row) = row else {
-                violation(out, Rule::UnknownFlag, shown, unknown_reason());
+                violation(out, Rule::ParseUnknownFlag, shown, unknown_reason());
                 return None;
             };
             let after = &body[j + 1..];
@@ -1049,7 +1020,7 @@ fn parse(
                             None => {
                                 violation(
                                     out,
-                                    Rule::BadBool,
+                                    Rule::ParseBadBool,
                                     shown.clone(),
                                     format!("{shown} takes true or false"),
                                 );
@@ -1070,7 +1041,7 @@ fn parse(
                         let Some(next) = rest.get(i + 1) else {
                             violation(
                                 out,
-                                Rule::MissingValue,
+                                Rule::ParseMissingValue,
                                 shown.clone(),
                                 format!("flag needs an argument: {shown}"),
                             );
@@ -1499,7 +1470,7 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
     let [ctx] = pos else {
         violation(
             out,
-            Rule::Build,
+            Rule::DenyBuild,
             format!("{} arguments", pos.len()),
             "docker build takes exactly one context argument (podman would default to the working directory)"
                 .into(),
@@ -1510,7 +1481,7 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
         return;
     }
     let token = lossy(ctx);
-    let mut refuse = |out: &mut Vec<Violation>, t: String, r: String| violation(out, Rule::Build, t, r);
+    let mut refuse = |out: &mut Vec<Violation>, t: String, r: String| violation(out, Rule::DenyBuild, t, r);
     let mut path = |out: &mut Vec<Violation>, p: &[u8], a: Access| {
         if let Some(v) = host_path(p, a, &token) {
             out.push(v);
@@ -1552,7 +1523,7 @@ fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
             Some("docker") if p.get(6..9) == Some(&b"://"[..]) => {}
             Some(t) => violation(
                 out,
-                Rule::Command,
+                Rule::DenyCommand,
                 lossy(p),
                 format!(
                     "the {t}: image transport reads or writes a host path under podman; docker \

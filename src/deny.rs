@@ -455,11 +455,16 @@ impl Checker<'_> {
                 if !self.on(Rule::DenyCapAdd) {
                     return;
                 }
-                let allowed = &self.rules.hardening.allowed_capabilities;
+                let h = &self.rules.hardening;
                 let bad: Vec<String> = text(o)
                     .split(',')
                     .map(normalize_cap)
-                    .filter(|c| !allowed.iter().any(|a| a == c))
+                    .filter(|c| {
+                        !h.allowed_capabilities
+                            .iter()
+                            .chain(&h.keep_capabilities)
+                            .any(|a| a == c)
+                    })
                     .collect();
                 if !bad.is_empty() {
                     self.v(

@@ -169,7 +169,11 @@ pub enum Invocation {
     /// `run` / `create` / `exec` / `update` (or their `container` forms): subject to policy.
     Run(RunArgs),
     /// Any other command (or none): passes through untouched. `command` is the subcommand path.
-    Other { command: Vec<String> },
+    Other {
+        command: Vec<String>,
+        /// Where the command's words start in the argv (after docker's global flags).
+        at: usize,
+    },
 }
 
 /// Why an argv was not understood. Each names the token at fault; none carries a flag's value.
@@ -262,6 +266,7 @@ pub fn parse(argv: &[OsString]) -> Result<Invocation, ParseError> {
     }
     let mut command = Vec::new();
     let mut verb = None;
+    let at = i;
     if let Some(first) = argv.get(i) {
         command.push(lossy(first));
         verb = Verb::from_bytes(first.as_bytes());
@@ -276,7 +281,7 @@ pub fn parse(argv: &[OsString]) -> Result<Invocation, ParseError> {
         }
     }
     let Some(verb) = verb else {
-        return Ok(Invocation::Other { command });
+        return Ok(Invocation::Other { command, at });
     };
     let prefix = argv[..=i].to_vec();
     parse_run(prefix, verb, &argv[i + 1..]).map(Invocation::Run)

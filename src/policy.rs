@@ -199,6 +199,8 @@ impl Mode {
 pub struct Policy {
     pub mode: Mode,
     pub runtime: Runtime,
+    /// Which commands other than run/create/exec/update may run (`[commands]`).
+    pub commands: crate::commands::CommandsPolicy,
     pub rules: Rules,
     pub profiles: Vec<Profile>,
     pub log: Log,
@@ -209,6 +211,7 @@ impl Default for Policy {
         Policy {
             mode: Mode::Enforce,
             runtime: Runtime::default(),
+            commands: crate::commands::CommandsPolicy::default(),
             rules: Rules::default(),
             profiles: Vec::new(),
             log: Log::default(),
@@ -751,6 +754,7 @@ struct Reader<'t> {
 const TOP_KEYS: &[&str] = &[
     "mode",
     "runtime",
+    "commands",
     "hardening",
     "limits",
     "deny",
@@ -759,6 +763,7 @@ const TOP_KEYS: &[&str] = &[
     "profile",
 ];
 const RUNTIME_KEYS: &[&str] = &["binary", "flavor"];
+const COMMANDS_KEYS: &[&str] = &["allow", "deny"];
 const HARDENING_KEYS: &[&str] = &[
     "read_only",
     "no_new_privileges",
@@ -852,6 +857,7 @@ const MATCH_KEYS: &[&str] = &["image", "container", "labels"];
 pub const SCHEMA: &[(&str, &[&str])] = &[
     ("", TOP_KEYS),
     ("[runtime]", RUNTIME_KEYS),
+    ("[commands]", COMMANDS_KEYS),
     ("[hardening]", HARDENING_KEYS),
     ("[[hardening.tmpfs]]", TMPFS_KEYS),
     ("[limits]", LIMITS_KEYS),
@@ -1022,6 +1028,14 @@ impl<'t> Reader<'t> {
                         None
                     }
                 };
+            }
+        }
+        if let Some(t) = self.table(root, "commands") {
+            self.keys(t, COMMANDS_KEYS, "commands");
+            for (key, slot) in [("allow", &mut p.commands.allow), ("deny", &mut p.commands.deny)] {
+                if let Some(list) = self.strings(t, key) {
+                    *slot = list.into_iter().map(|(s, _)| s.trim().to_string()).collect();
+                }
             }
         }
         let mut rules = Rules::default();
@@ -1799,6 +1813,11 @@ impl Policy {
         let flavor = self.runtime.flavor.map_or("auto", |f| f.as_str());
         rt.insert("flavor".into(), flavor.into());
         root.insert("runtime".into(), Value::Table(rt));
+        let mut ct = Table::new();
+        let strings = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.clone())).collect());
+        ct.insert("allow".into(), strings(&self.commands.allow));
+        ct.insert("deny".into(), strings(&self.commands.deny));
+        root.insert("commands".into(), Value::Table(ct));
         rules_toml(&self.rules, &mut root);
         if let Some(p) = &self.log.path {
             let mut log = Table::new();

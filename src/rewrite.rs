@@ -23,8 +23,10 @@ use crate::rules::Rule;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
+use crate::commands;
 use crate::deny::{self, HostCtx};
 use crate::flags::{self, Flag, Podman};
+use crate::hostpath::HostPaths;
 use crate::mounts;
 use crate::parse::{self, Invocation, OptValue, ParseError, RunArgs};
 use crate::policy::{self, Mode, Policy, Rules};
@@ -273,8 +275,24 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         }
     };
     let run = match parsed {
-        Invocation::Other { command } => {
-            return Plan::unchanged(command, Decision::Passthrough, policy.mode, argv);
+        Invocation::Other { command, at } => {
+            // Every other command is allow-listed and parsed (`crate::commands`); the host paths
+            // a build reads or writes go through the same model as mounts.
+            let mut paths = HostPaths::new(&policy.rules.deny, &target.host);
+            let mut host_path = |p: &[u8], access, token: &str| {
+                paths.check(p, access, &|_| false).map(|f| deny::Violation {
+                    rule: f.rule,
+                    token: redact::display(OsStr::new(token)),
+                    reason: format!("the engine would use the host path {}", f.entry),
+                })
+            };
+            let found = commands::check(&argv[at..], &policy.commands, &mut host_path);
+            let mut plan = Plan::unchanged(command, Decision::Passthrough, policy.mode, &[]);
+            if found.is_empty() {
+                plan.args = argv.to_vec();
+                return plan;
+            }
+            return settle(plan, argv, found, None, None);
         }
         Invocation::Run(run) => run,
     };

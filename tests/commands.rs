@@ -9,7 +9,7 @@ use nanoclaw_shim::deny::Violation;
 use proptest::prelude::*;
 
 /// The rule the test host-path model reports for a refused path.
-const PATH_RULE: &str = "test.refused-path";
+const PATH_RULE: nanoclaw_shim::rules::Rule = nanoclaw_shim::rules::Rule::DenyHostFile;
 
 struct Outcome {
     violations: Vec<Violation>,
@@ -19,7 +19,7 @@ struct Outcome {
 
 impl Outcome {
     fn rules(&self) -> Vec<&'static str> {
-        self.violations.iter().map(|v| v.rule).collect()
+        self.violations.iter().map(|v| v.rule.as_str()).collect()
     }
     fn paths(&self) -> Vec<(String, Access)> {
         self.asked.iter().map(|(p, a, _)| (p.clone(), *a)).collect()
@@ -861,7 +861,12 @@ fn build_path_refusals_come_from_the_host_model() {
         let mut words = vec!["build"];
         words.extend_from_slice(args);
         let o = check(&words);
-        assert_eq!(o.rules(), vec![PATH_RULE], "{words:?}: {:?}", o.violations);
+        assert_eq!(
+            o.rules(),
+            vec![PATH_RULE.as_str()],
+            "{words:?}: {:?}",
+            o.violations
+        );
     }
     let o = check(&["build", "--iidfile", "/home/alice/.ssh/k", "."]);
     assert_eq!(o.asked[0].2, "--iidfile=/home/alice/.ssh/k");
@@ -878,7 +883,7 @@ fn build_reports_every_violation() {
         "/home/alice/.ssh/F",
         ".",
     ]);
-    assert_eq!(o.rules(), vec!["deny.build", "deny.build", PATH_RULE]);
+    assert_eq!(o.rules(), vec!["deny.build", "deny.build", PATH_RULE.as_str()]);
 }
 
 // ---------------------------------------------------------------------------------------------
