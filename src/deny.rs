@@ -385,7 +385,12 @@ impl Checker<'_> {
     fn host_file(&mut self, o: &Opt, access: Access) {
         let t = o.bytes().to_vec();
         let path: Option<Vec<u8>> = match o.flag.long {
-            "log-opt" => t.strip_prefix(b"path=").map(<[u8]>::to_vec),
+            "log-opt" => {
+                if !t.contains(&b'=') {
+                    self.v(Rule::ParseBadValue, o, "a log option is key=value");
+                }
+                t.strip_prefix(b"path=").map(<[u8]>::to_vec)
+            }
             "health-log-destination" => (t.first() == Some(&b'/')).then(|| t.clone()),
             "decryption-key" => Some(t.split(|&b| b == b':').next().unwrap_or(b"").to_vec()),
             "seccomp-policy" => {
