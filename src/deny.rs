@@ -671,8 +671,10 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
         "cpu-quota" | "cpu-period" => {
             let max = limits.cpus?;
             // The pair decides the CPU time: a period alone stretches the quota in force.
-            let quota = run.last("cpu-quota").and_then(|(_, q)| int(&text(q)));
-            let period = match run.last("cpu-period") {
+            let quota = run
+                .last(crate::setting!("cpu-quota"))
+                .and_then(|(_, q)| int(&text(q)));
+            let period = match run.last(crate::setting!("cpu-period")) {
                 Some((_, p)) => int(&text(p)),
                 None => Some(100_000),
             };

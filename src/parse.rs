@@ -14,7 +14,7 @@ use crate::rules::Rule;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-use crate::flags::{Arity, Flag, Table};
+use crate::flags::{Arity, Flag, Setting, Table};
 
 /// Docker's global flags (before the subcommand): long name, short letter, takes a value.
 const GLOBAL_FLAGS: &[(&str, Option<char>, bool)] = &[
@@ -128,21 +128,21 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// Options whose setting is `canonical` (aliases resolved), in argv order.
-    pub fn find<'a>(&'a self, canonical: &'a str) -> impl Iterator<Item = (usize, &'a Opt)> + 'a {
+    pub fn find(&self, setting: Setting) -> impl Iterator<Item = (usize, &Opt)> + '_ {
         self.opts
             .iter()
             .enumerate()
-            .filter(move |(_, o)| o.flag.canonical() == canonical)
+            .filter(move |(_, o)| o.flag.canonical() == setting.name())
     }
 
     /// The value of a scalar option: the last occurrence wins.
-    pub fn last<'a>(&'a self, canonical: &'a str) -> Option<(usize, &'a Opt)> {
-        self.find(canonical).last()
+    pub fn last(&self, setting: Setting) -> Option<(usize, &Opt)> {
+        self.find(setting).last()
     }
 
     /// The effective value of a boolean flag, false when absent.
-    pub fn bool_on(&self, canonical: &str) -> bool {
-        self.last(canonical).is_some_and(|(_, o)| o.is_true())
+    pub fn bool_on(&self, setting: Setting) -> bool {
+        self.last(setting).is_some_and(|(_, o)| o.is_true())
     }
 
     /// Renders back to argv (without argv\[0\]).
@@ -755,9 +755,9 @@ mod tests {
     #[test]
     fn repeats_last_wins_for_scalars() {
         let r = run(&["run", "--read-only", "--read-only=false", "img"]);
-        assert!(!r.bool_on("read-only"));
+        assert!(!r.bool_on(crate::setting!("read-only")));
         let r = run(&["run", "--read-only=false", "--read-only", "img"]);
-        assert!(r.bool_on("read-only"));
+        assert!(r.bool_on(crate::setting!("read-only")));
     }
 
     // Regression tests for bugs peers shipped (see the project's reference notes).
@@ -786,7 +786,7 @@ mod tests {
         // A parser that skipped unknown flags would treat `--privileged` as the image here.
         assert!(parse(&argv(&["run", "--made-up", "x", "--privileged", "img"])).is_err());
         let r = run(&["run", "--privileged=true", "img"]);
-        assert!(r.bool_on("privileged"));
+        assert!(r.bool_on(crate::setting!("privileged")));
         let r = run(&["run", "--ulimit", "nofile=5", "-v", "/etc:/x", "img"]);
         assert_eq!(opts(&r)[1], ("volume".to_string(), "/etc:/x".to_string()));
         // The shim's own words in the container command are the container's.

@@ -25,7 +25,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::commands;
 use crate::deny::{self, HostCtx};
-use crate::flags::{self, Flag, Podman};
+use crate::flags::{self, Flag, Podman, Setting};
 use crate::hostpath::HostPaths;
 use crate::mounts;
 use crate::parse::{self, Invocation, OptValue, ParseError, RunArgs};
@@ -322,7 +322,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     }
     let labels = labels(&run);
     let name = run
-        .last("name")
+        .last(crate::setting!("name"))
         .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
     let image = run
         .image
@@ -409,7 +409,7 @@ fn compat_only(run: &RunArgs, rules: &Rules, target: &Target) -> Option<Vec<OsSt
 
 /// `--label k=v` / `-l k=v` pairs of an invocation (`--label-file` is not read).
 fn labels(run: &RunArgs) -> Vec<(String, String)> {
-    run.find("label")
+    run.find(crate::setting!("label"))
         .map(|(_, o)| {
             let s = String::from_utf8_lossy(o.bytes()).into_owned();
             match s.split_once('=') {
@@ -556,15 +556,15 @@ impl<'a> Rewriter<'a> {
         self.note(rule, Action::Remove, t, reason);
     }
 
-    fn add(&mut self, rule: Rule, name: &str, v: OptValue, reason: impl Into<String>) {
-        let f = flag(name);
+    fn add(&mut self, rule: Rule, name: Setting, v: OptValue, reason: impl Into<String>) {
+        let f = flag(name.name());
         let t = raw(f, &v);
         self.added.push((f, v));
         self.note(rule, Action::Add, t, reason);
     }
 
     /// Drops every occurrence of a scalar option and adds one with the new value.
-    fn replace_all(&mut self, rule: Rule, name: &str, v: OptValue, reason: impl Into<String>) {
+    fn replace_all(&mut self, rule: Rule, name: Setting, v: OptValue, reason: impl Into<String>) {
         let idx: Vec<usize> = self.run.find(name).map(|(i, _)| i).collect();
         let old: Vec<String> = idx
             .iter()
@@ -573,7 +573,7 @@ impl<'a> Rewriter<'a> {
         for &i in &idx {
             self.edits[i] = Edit::Drop;
         }
-        let f = flag(name);
+        let f = flag(name.name());
         let t = raw(f, &v);
         self.added.push((f, v));
         let token = if old.is_empty() {
@@ -639,13 +639,20 @@ impl<'a> Rewriter<'a> {
     /// Rootless podman maps the container's uid to a sub-uid, so the agent cannot write its
     /// bind-mounted workspace; keep-id maps the host user to the container user instead.
     fn keep_id(&mut self, default: (u32, u32)) {
-        let conflicting = ["userns", "uidmap", "gidmap", "subuidname", "subgidname", "pod"];
-        if conflicting.iter().any(|f| self.run.last(f).is_some()) {
+        let conflicting = [
+            crate::setting!("userns"),
+            crate::setting!("uidmap"),
+            crate::setting!("gidmap"),
+            crate::setting!("subuidname"),
+            crate::setting!("subgidname"),
+            crate::setting!("pod"),
+        ];
+        if conflicting.iter().any(|f| self.run.last(*f).is_some()) {
             return;
         }
         let user = self
             .run
-            .last("user")
+            .last(crate::setting!("user"))
             .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
         let numeric = |s: &str| s.parse::<u32>().ok();
         let (uid, gid) = match user.as_deref().map(|u| u.split_once(':').unwrap_or((u, u))) {
@@ -657,7 +664,7 @@ impl<'a> Rewriter<'a> {
         };
         self.add(
             Rule::CompatKeepId,
-            "userns",
+            crate::setting!("userns"),
             value(format!("keep-id:uid={uid},gid={gid}")),
             format!("rootless podman: the host user is uid {uid} inside, so bind mounts stay writable"),
         );
@@ -677,7 +684,7 @@ impl<'a> Rewriter<'a> {
     fn host_gateway(&mut self, target: &Target, pm: &policy::PodmanCompat) -> Result<(), Refusal> {
         let hosts: Vec<(usize, Vec<u8>)> = self
             .run
-            .find("add-host")
+            .find(crate::setting!("add-host"))
             .filter(|(_, o)| o.bytes().ends_with(b":host-gateway"))
             .map(|(i, o)| (i, o.bytes().to_vec()))
             .collect();
@@ -686,7 +693,7 @@ impl<'a> Rewriter<'a> {
         }
         let network = self
             .run
-            .last("network")
+            .last(crate::setting!("network"))
             .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
         let version = target.version();
         let pasta = version.is_some_and(|v| v >= (5, 0, 0));
@@ -705,7 +712,7 @@ impl<'a> Rewriter<'a> {
             let spec: Vec<String> = ports.iter().map(|p| format!("-T,{p}")).collect();
             self.add(
                 Rule::CompatHostLoopback,
-                "network",
+                crate::setting!("network"),
                 value(format!("pasta:{}", spec.join(","))),
                 format!(
                     "rootless podman 5: only the host's loopback port(s) {} are forwarded into the container",
@@ -730,7 +737,7 @@ impl<'a> Rewriter<'a> {
                 None if pm.host_loopback => {
                     self.add(
                         Rule::CompatHostLoopback,
-                        "network",
+                        crate::setting!("network"),
                         value("slirp4netns:allow_host_loopback=true"),
                         "rootless podman 4 (slirp4netns): nothing narrower exists, so EVERY service on the host's 127.0.0.1 is reachable through 10.0.2.2",
                     );
@@ -785,7 +792,7 @@ impl<'a> Rewriter<'a> {
     /// `ANTHROPIC_BASE_URL=http://NAME:3001`).
     fn proxy_ports(&self, names: &[&[u8]]) -> Vec<u16> {
         let mut ports = Vec::new();
-        for (_, o) in self.run.find("env") {
+        for (_, o) in self.run.find(crate::setting!("env")) {
             let v = String::from_utf8_lossy(o.bytes());
             let Some((_, url)) = v.split_once('=') else {
                 continue;
@@ -811,7 +818,7 @@ impl<'a> Rewriter<'a> {
         let mut on = false;
         let found: Vec<(usize, bool)> = self
             .run
-            .find("read-only")
+            .find(crate::setting!("read-only"))
             .map(|(i, o)| (i, o.is_true()))
             .collect();
         for (i, is_true) in found {
@@ -828,7 +835,7 @@ impl<'a> Rewriter<'a> {
         if !on {
             self.add(
                 Rule::HardenReadOnly,
-                "read-only",
+                crate::setting!("read-only"),
                 OptValue::Bool(true),
                 "the root filesystem is read-only",
             );
@@ -858,7 +865,7 @@ impl<'a> Rewriter<'a> {
             } else {
                 self.add(
                     Rule::HardenTmpfs,
-                    "tmpfs",
+                    crate::setting!("tmpfs"),
                     value(spec),
                     format!("{} stays writable under --read-only", t.path),
                 );
@@ -873,11 +880,15 @@ impl<'a> Rewriter<'a> {
                 .map(policy::normalize_cap)
                 .collect()
         };
-        let dropped: Vec<String> = self.run.find("cap-drop").flat_map(|(_, o)| caps(o)).collect();
+        let dropped: Vec<String> = self
+            .run
+            .find(crate::setting!("cap-drop"))
+            .flat_map(|(_, o)| caps(o))
+            .collect();
         if drop.iter().any(|c| c == "ALL") {
             let privileged: Vec<usize> = self
                 .run
-                .find("privileged")
+                .find(crate::setting!("privileged"))
                 .filter(|(_, o)| o.is_true())
                 .map(|(i, _)| i)
                 .collect();
@@ -896,10 +907,19 @@ impl<'a> Rewriter<'a> {
                 } else {
                     format!("{cap} is dropped by the policy")
                 };
-                self.add(Rule::HardenCapDrop, "cap-drop", value(cap.as_str()), why);
+                self.add(
+                    Rule::HardenCapDrop,
+                    crate::setting!("cap-drop"),
+                    value(cap.as_str()),
+                    why,
+                );
             }
         }
-        let adds: Vec<(usize, Vec<String>)> = self.run.find("cap-add").map(|(i, o)| (i, caps(o))).collect();
+        let adds: Vec<(usize, Vec<String>)> = self
+            .run
+            .find(crate::setting!("cap-add"))
+            .map(|(i, o)| (i, caps(o)))
+            .collect();
         // Kept capabilities come back after ALL is dropped, unless the caller adds them already
         // or drops them by name (stricter than the policy).
         if drop.iter().any(|c| c == "ALL") {
@@ -909,7 +929,7 @@ impl<'a> Rewriter<'a> {
                 if !added && !dropped_by_name {
                     self.add(
                         Rule::HardenKeepCapabilities,
-                        "cap-add",
+                        crate::setting!("cap-add"),
                         value(cap.as_str()),
                         format!("{cap} is kept: Chromium's sandbox needs chroot(2), which podman's seccomp profile allows only with it"),
                     );
@@ -930,7 +950,12 @@ impl<'a> Rewriter<'a> {
                 format!("{} not in the policy's allowed_capabilities", denied.join(", ")),
             );
             for c in ok {
-                self.add(Rule::HardenCapAdd, "cap-add", value(c), "allowed by the policy");
+                self.add(
+                    Rule::HardenCapAdd,
+                    crate::setting!("cap-add"),
+                    value(c),
+                    "allowed by the policy",
+                );
             }
         }
     }
@@ -938,23 +963,25 @@ impl<'a> Rewriter<'a> {
     /// An overridden entrypoint bypasses the image's init (tini): the agent becomes PID 1, gets
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
     fn init(&mut self) {
-        if self.run.last("entrypoint").is_none() || self.run.last("init").is_some() {
+        if self.run.last(crate::setting!("entrypoint")).is_none()
+            || self.run.last(crate::setting!("init")).is_some()
+        {
             return;
         }
         self.add(
             Rule::HardenInit,
-            "init",
+            crate::setting!("init"),
             OptValue::Bool(true),
             "the entrypoint is overridden, so the image's init does not run; --init delivers docker stop's SIGTERM to the agent",
         );
     }
 
     fn shm_size(&mut self, size: u64) {
-        if self.run.last("shm-size").is_none() {
+        if self.run.last(crate::setting!("shm-size")).is_none() {
             let v = units::format_bytes(size);
             self.add(
                 Rule::HardenShmSize,
-                "shm-size",
+                crate::setting!("shm-size"),
                 value(v.clone()),
                 format!("/dev/shm gets {v}"),
             );
@@ -965,7 +992,7 @@ impl<'a> Rewriter<'a> {
         let mut on = false;
         let found: Vec<(usize, Vec<u8>)> = self
             .run
-            .find("security-opt")
+            .find(crate::setting!("security-opt"))
             .map(|(i, o)| (i, o.bytes().to_vec()))
             .collect();
         for (i, v) in found {
@@ -983,7 +1010,7 @@ impl<'a> Rewriter<'a> {
         if !on {
             self.add(
                 Rule::HardenNoNewPrivileges,
-                "security-opt",
+                crate::setting!("security-opt"),
                 value("no-new-privileges"),
                 "setuid binaries cannot raise privileges",
             );
@@ -993,12 +1020,12 @@ impl<'a> Rewriter<'a> {
 
     fn cpus(&mut self, max: NanoCpus) -> Result<(), Refusal> {
         let rule = Rule::LimitCpus;
-        let quota = self.scalar_i64("cpu-quota")?;
-        let period = self.scalar_i64("cpu-period")?;
+        let quota = self.scalar_i64(crate::setting!("cpu-quota"))?;
+        let period = self.scalar_i64(crate::setting!("cpu-period"))?;
         if quota.is_some_and(|q| q > 0) || period.is_some_and(|p| p > 0) {
             // The caller limits CPU with the CFS pair; --cpus cannot be combined with it, and
             // both runtimes refuse the pair, so the shim does too.
-            if let Some((_, o)) = self.run.last("cpus") {
+            if let Some((_, o)) = self.run.last(crate::setting!("cpus")) {
                 if NanoCpus::parse(&String::from_utf8_lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
                     return Err(Refusal {
                         rule: Rule::ParseConflict,
@@ -1032,14 +1059,14 @@ impl<'a> Rewriter<'a> {
                 }
                 _ => self.replace_all(
                     rule,
-                    "cpu-quota",
+                    crate::setting!("cpu-quota"),
                     value(ceiling.to_string()),
                     format!("CPU time is capped at {max} CPUs (with the caller's --cpu-period)"),
                 ),
             }
             return Ok(());
         }
-        let current = match self.run.last("cpus") {
+        let current = match self.run.last(crate::setting!("cpus")) {
             None => None,
             Some((_, o)) => Some(
                 NanoCpus::parse(&String::from_utf8_lossy(o.bytes()))
@@ -1055,7 +1082,7 @@ impl<'a> Rewriter<'a> {
             ),
             _ => self.replace_all(
                 rule,
-                "cpus",
+                crate::setting!("cpus"),
                 value(max.to_string()),
                 format!("CPU is capped at {max}"),
             ),
@@ -1066,7 +1093,7 @@ impl<'a> Rewriter<'a> {
     fn memory(&mut self, max: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitMemory;
         let shown_max = units::format_bytes(max);
-        let current = self.scalar_bytes("memory")?;
+        let current = self.scalar_bytes(crate::setting!("memory"))?;
         let fin = match current {
             Some(m) if m > 0 && m <= max => {
                 self.note(
@@ -1080,7 +1107,7 @@ impl<'a> Rewriter<'a> {
             _ => {
                 self.replace_all(
                     rule,
-                    "memory",
+                    crate::setting!("memory"),
                     value(shown_max.clone()),
                     format!("memory is capped at {shown_max}"),
                 );
@@ -1088,17 +1115,20 @@ impl<'a> Rewriter<'a> {
             }
         };
         // A reservation above the limit, or a swap total below it, is rejected by the runtime.
-        if self.scalar_bytes("memory-reservation")?.is_some_and(|r| r > fin) {
+        if self
+            .scalar_bytes(crate::setting!("memory-reservation"))?
+            .is_some_and(|r| r > fin)
+        {
             self.replace_all(
                 rule,
-                "memory-reservation",
+                crate::setting!("memory-reservation"),
                 value(units::format_bytes(fin)),
                 "a reservation cannot exceed the memory limit",
             );
         }
         // Swap is held with memory: memory plus swap at most twice the memory in force (the
         // runtime's own default); `-1` (unlimited swap) is clamped like any value above that.
-        if let Some((_, o)) = self.run.last("memory-swap") {
+        if let Some((_, o)) = self.run.last(crate::setting!("memory-swap")) {
             let cap = fin.saturating_mul(2);
             let swap = if o.bytes() == b"-1" {
                 None
@@ -1112,14 +1142,14 @@ impl<'a> Rewriter<'a> {
                 Some(0) => {}
                 Some(s) if s < fin => self.replace_all(
                     rule,
-                    "memory-swap",
+                    crate::setting!("memory-swap"),
                     value(units::format_bytes(fin)),
                     "memory plus swap cannot be below the memory limit",
                 ),
                 Some(s) if s <= cap => {}
                 _ => self.replace_all(
                     rule,
-                    "memory-swap",
+                    crate::setting!("memory-swap"),
                     value(units::format_bytes(cap)),
                     format!(
                         "memory plus swap is capped at {} (twice the memory limit)",
@@ -1133,7 +1163,7 @@ impl<'a> Rewriter<'a> {
 
     fn pids(&mut self, max: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitPids;
-        match self.scalar_i64("pids-limit")? {
+        match self.scalar_i64(crate::setting!("pids-limit"))? {
             Some(n) if n > 0 && n as u64 <= max => self.note(
                 rule,
                 Action::Keep,
@@ -1142,7 +1172,7 @@ impl<'a> Rewriter<'a> {
             ),
             _ => self.replace_all(
                 rule,
-                "pids-limit",
+                crate::setting!("pids-limit"),
                 value(max.to_string()),
                 format!("processes are capped at {max}"),
             ),
@@ -1150,25 +1180,25 @@ impl<'a> Rewriter<'a> {
         Ok(())
     }
 
-    fn scalar_i64(&self, name: &str) -> Result<Option<i64>, Refusal> {
+    fn scalar_i64(&self, name: Setting) -> Result<Option<i64>, Refusal> {
         match self.run.last(name) {
             None => Ok(None),
             Some((_, o)) => std::str::from_utf8(o.bytes())
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .map(Some)
-                .ok_or_else(|| bad_value(name, o.bytes())),
+                .ok_or_else(|| bad_value(name.name(), o.bytes())),
         }
     }
 
-    fn scalar_bytes(&self, name: &str) -> Result<Option<u64>, Refusal> {
+    fn scalar_bytes(&self, name: Setting) -> Result<Option<u64>, Refusal> {
         match self.run.last(name) {
             None => Ok(None),
             Some((_, o)) => std::str::from_utf8(o.bytes())
                 .ok()
                 .and_then(units::parse_bytes)
                 .map(Some)
-                .ok_or_else(|| bad_value(name, o.bytes())),
+                .ok_or_else(|| bad_value(name.name(), o.bytes())),
         }
     }
 

@@ -823,11 +823,11 @@ mod generated {
                         }
                     }
                 }
-                "security-opt" => {
-                    if !(v.starts_with("no-new-privileges") || v.starts_with("mask=")) || v.contains("false")
-                    {
-                        return Err(format!("security option {v} ran"));
-                    }
+                "security-opt"
+                    if !(v.starts_with("no-new-privileges") || v.starts_with("mask="))
+                        || v.contains("false") =>
+                {
+                    return Err(format!("security option {v} ran"));
                 }
                 "publish" if !v.starts_with("127.0.0.1:") => return Err(format!("public port {v}")),
                 "publish-all" if o.is_true() => return Err("publish-all ran".into()),
@@ -870,7 +870,7 @@ mod generated {
                 return Err(format!("podman-only --{} ran", o.flag.long));
             }
         }
-        if !r.bool_on("read-only") {
+        if !r.bool_on(nanoclaw_shim::setting!("read-only")) {
             return Err("not read-only".into());
         }
         Ok(())

@@ -139,8 +139,8 @@ fn parse_run(argv: &[OsString]) -> RunArgs {
 
 /// The policy's guarantees, checked on a parsed output.
 fn assert_satisfies_default_policy(r: &RunArgs) {
-    assert!(r.bool_on("read-only"), "read-only");
-    assert!(!r.bool_on("privileged"), "privileged");
+    assert!(r.bool_on(nanoclaw_shim::setting!("read-only")), "read-only");
+    assert!(!r.bool_on(nanoclaw_shim::setting!("privileged")), "privileged");
     let caps = |name| {
         r.find(name)
             .flat_map(|(_, o)| {
@@ -152,17 +152,19 @@ fn assert_satisfies_default_policy(r: &RunArgs) {
             .collect::<Vec<_>>()
     };
     assert!(
-        caps("cap-drop").iter().any(|c| c == "ALL" || c == "CAP_ALL"),
+        caps(nanoclaw_shim::setting!("cap-drop"))
+            .iter()
+            .any(|c| c == "ALL" || c == "CAP_ALL"),
         "cap-drop ALL"
     );
     // Only the policy's kept capability (SYS_CHROOT, for Chromium's sandbox) comes back.
-    let added = caps("cap-add");
+    let added = caps(nanoclaw_shim::setting!("cap-add"));
     assert!(
         added.iter().all(|c| c == "SYS_CHROOT" || c == "CAP_SYS_CHROOT"),
         "cap-add {added:?}"
     );
     let nnp: Vec<bool> = r
-        .find("security-opt")
+        .find(nanoclaw_shim::setting!("security-opt"))
         .filter_map(|(_, o)| nnp_setting(o.bytes()).flatten())
         .collect();
     assert!(
@@ -173,23 +175,27 @@ fn assert_satisfies_default_policy(r: &RunArgs) {
         r.last(name)
             .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned())
     };
-    let mem = parse_bytes(&last("memory").expect("memory limit")).unwrap();
+    let mem = parse_bytes(&last(nanoclaw_shim::setting!("memory")).expect("memory limit")).unwrap();
     assert!(mem > 0 && mem <= 4 << 30, "memory {mem}");
-    let pids: i64 = last("pids-limit").expect("pids limit").parse().unwrap();
+    let pids: i64 = last(nanoclaw_shim::setting!("pids-limit"))
+        .expect("pids limit")
+        .parse()
+        .unwrap();
     assert!(pids > 0 && pids <= 256, "pids {pids}");
-    match last("cpu-quota").map(|q| q.parse::<i64>().unwrap()) {
+    match last(nanoclaw_shim::setting!("cpu-quota")).map(|q| q.parse::<i64>().unwrap()) {
         Some(q) if q > 0 => {
-            let period: i64 = last("cpu-period").map_or(100_000, |p| p.parse().unwrap());
+            let period: i64 =
+                last(nanoclaw_shim::setting!("cpu-period")).map_or(100_000, |p| p.parse().unwrap());
             let period = if period > 0 { period } else { 100_000 };
             assert!(
                 q as u128 * 1_000_000_000 / period as u128 <= 2_000_000_000,
                 "quota {q}/{period}"
             );
-            let cpus = last("cpus").map(|c| NanoCpus::parse(&c).unwrap().0);
+            let cpus = last(nanoclaw_shim::setting!("cpus")).map(|c| NanoCpus::parse(&c).unwrap().0);
             assert!(cpus.unwrap_or(0) == 0, "cpus next to cpu-quota");
         }
         _ => {
-            let cpus = NanoCpus::parse(&last("cpus").expect("cpus limit")).unwrap();
+            let cpus = NanoCpus::parse(&last(nanoclaw_shim::setting!("cpus")).expect("cpus limit")).unwrap();
             assert!(cpus.0 > 0 && cpus.0 <= 2_000_000_000, "cpus {cpus}");
         }
     }
