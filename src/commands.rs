@@ -32,17 +32,10 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::deny::Violation;
+use crate::rules::Violation;
 use crate::rules::Rule;
 
-/// Policy for non-run commands (the TOML `[commands]` table).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CommandsPolicy {
-    /// Extra command paths allowed, e.g. "cp", "container clone", "volume create --opt".
-    pub allow: Vec<String>,
-    /// Command paths refused even though allowed by default.
-    pub deny: Vec<String>,
-}
+pub use crate::policy::CommandsPolicy;
 
 /// How a host path is used, for the path check callback (the host-path model's own type).
 pub use crate::hostpath::Access;

@@ -12,25 +12,18 @@ use std::os::unix::ffi::OsStrExt;
 use crate::flags::{Arity, Class, Docker};
 use crate::hostpath::{self, Access, HostPaths};
 use crate::mounts;
+use crate::parse::nnp_setting;
 use crate::parse::{Opt, RunArgs, Verb};
 use crate::policy::{DenyList, Limits, Rules, normalize_cap};
-use crate::rewrite::nnp_setting;
 use crate::rules::Rule;
 use crate::units::{self, NanoCpus};
 
 pub use crate::hostpath::HostCtx;
 
-/// One violated deny rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub rule: Rule,
-    /// The offending token, as display text (secrets redacted).
-    pub token: String,
-    pub reason: String,
-}
+pub use crate::rules::Violation;
 
 fn shown(o: &Opt) -> String {
-    crate::rewrite::shown(o.flag, &o.value)
+    crate::render::shown(o.flag, &o.value)
 }
 
 fn text(o: &Opt) -> String {

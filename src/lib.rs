@@ -17,6 +17,7 @@ pub mod mounts;
 pub mod parse;
 pub mod policy;
 pub mod redact;
+pub mod render;
 pub mod rewrite;
 pub mod rules;
 pub mod runtime;

@@ -465,6 +465,17 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
     })
 }
 
+/// Reads a `--security-opt` value as docker does: `None` when it is not about
+/// no-new-privileges, `Some(None)` when it is but the value is not a boolean.
+pub fn nnp_setting(v: &[u8]) -> Option<Option<bool>> {
+    let rest = v.strip_prefix(b"no-new-privileges")?;
+    match rest {
+        [] => Some(Some(true)),
+        [b':' | b'=', value @ ..] => Some(bool_value(value)),
+        _ => None,
+    }
+}
+
 /// pflag's `strconv.ParseBool`.
 pub fn bool_value(v: &[u8]) -> Option<bool> {
     match v {

@@ -173,6 +173,31 @@ pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;
 
+/// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Podman,
+    Docker,
+}
+
+impl Flavor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::Podman => "podman",
+            Flavor::Docker => "docker",
+        }
+    }
+}
+
+/// Policy for non-run commands (the TOML `[commands]` table).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandsPolicy {
+    /// Extra command paths allowed, e.g. "cp", "container clone", "volume create --opt".
+    pub allow: Vec<String>,
+    /// Command paths refused even though allowed by default.
+    pub deny: Vec<String>,
+}
+
 /// How strictly the policy applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -200,7 +225,7 @@ pub struct Policy {
     pub mode: Mode,
     pub runtime: Runtime,
     /// Which commands other than run/create/exec/update may run (`[commands]`).
-    pub commands: crate::commands::CommandsPolicy,
+    pub commands: CommandsPolicy,
     pub rules: Rules,
     pub profiles: Vec<Profile>,
     pub log: Log,
@@ -211,7 +236,7 @@ impl Default for Policy {
         Policy {
             mode: Mode::Enforce,
             runtime: Runtime::default(),
-            commands: crate::commands::CommandsPolicy::default(),
+            commands: CommandsPolicy::default(),
             rules: Rules::default(),
             profiles: Vec::new(),
             log: Log::default(),
@@ -233,7 +258,7 @@ pub struct Runtime {
     /// A name looked up on PATH, or an absolute path.
     pub binary: String,
     /// `None` = guess from the binary's name.
-    pub flavor: Option<crate::rewrite::Flavor>,
+    pub flavor: Option<Flavor>,
 }
 
 impl Default for Runtime {
@@ -1013,7 +1038,7 @@ impl<'t> Reader<'t> {
                 }
             }
             if let Some((s, span)) = self.string(t, "flavor") {
-                use crate::rewrite::Flavor;
+                use Flavor;
                 p.runtime.flavor = match s {
                     "auto" => None,
                     "podman" => Some(Flavor::Podman),

@@ -128,3 +128,12 @@ impl serde::Serialize for Rule {
         s.serialize_str(self.as_str())
     }
 }
+
+/// One violated deny rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub rule: Rule,
+    /// The offending token, as display text (secrets redacted).
+    pub token: String,
+    pub reason: String,
+}

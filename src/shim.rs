@@ -11,6 +11,7 @@ use crate::log;
 use crate::policy::{self, LookupEnv};
 use crate::rewrite::{self, Decision, Target};
 use crate::runtime;
+use crate::rules::Rule;
 use crate::trust;
 
 /// The exit status for every failure of the shim itself.
@@ -53,8 +54,13 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         return Err(format!("refused: {r}"));
     }
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
-    let remove =
-        trust::environment(&policy, std::env::vars_os(), &owner_root).map_err(|r| format!("refused: {r}"))?;
+    let deny = &policy.rules.deny;
+    let env_rules = trust::EnvRules {
+        remove_redirects: deny.on(Rule::DenyEngineRedirect),
+        refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
+    };
+    let remove = trust::environment(env_rules, std::env::vars_os(), &owner_root)
+        .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
 }

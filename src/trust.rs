@@ -11,9 +11,6 @@ use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::policy::Policy;
-use crate::rewrite::Refusal;
-use crate::rules::Rule;
 
 /// Variables that point podman (or docker) at another engine: removed before exec.
 pub const REDIRECT_VARS: &[&str] = &[
@@ -75,33 +72,37 @@ pub fn euid() -> u32 {
     std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
 }
 
-/// Judges the runtime's environment under the policy: the variables to remove before exec, or
-/// why the invocation is refused. `vars` is the process environment.
+/// What the policy asks of the environment: remove redirects (`deny.engine-redirect`), refuse
+/// untrusted configuration files (`deny.environment`).
+#[derive(Debug, Clone, Copy)]
+pub struct EnvRules {
+    pub remove_redirects: bool,
+    pub refuse_untrusted_config: bool,
+}
+
+/// Judges the runtime's environment: the variables to remove before exec, or why the invocation
+/// is refused (`deny.environment`). `vars` is the process environment.
 pub fn environment(
-    policy: &Policy,
+    rules: EnvRules,
     vars: impl Iterator<Item = (OsString, OsString)>,
     file_ok: &dyn Fn(&Path) -> Result<(), String>,
-) -> Result<Vec<&'static str>, Refusal> {
-    let deny = &policy.rules.deny;
+) -> Result<Vec<&'static str>, String> {
     let mut remove = Vec::new();
     for (k, v) in vars {
         let Some(name) = k.to_str() else { continue };
-        if deny.on(Rule::DenyEngineRedirect) {
+        if rules.remove_redirects {
             if let Some(r) = REDIRECT_VARS.iter().find(|r| **r == name) {
                 remove.push(*r);
                 continue;
             }
         }
-        if deny.on(Rule::DenyEnvironment) && CONFIG_VARS.contains(&name) && !v.is_empty() {
+        if rules.refuse_untrusted_config && CONFIG_VARS.contains(&name) && !v.is_empty() {
             // podman reads a list for some of these; each file must be trusted.
             for part in std::env::split_paths(&v) {
                 if let Err(why) = file_ok(&part) {
-                    return Err(Refusal {
-                        rule: Rule::DenyEnvironment,
-                        message: format!(
-                            "{name} points the runtime at a configuration file it cannot trust ({why}); make it root-owned or unset it"
-                        ),
-                    });
+                    return Err(format!(
+                        "{name} points the runtime at a configuration file it cannot trust ({why}); make it root-owned or unset it"
+                    ));
                 }
             }
         }
@@ -132,7 +133,10 @@ mod tests {
 
     #[test]
     fn redirects_are_removed_and_untrusted_config_refused() {
-        let p = Policy::default();
+        let p = EnvRules {
+            remove_redirects: true,
+            refuse_untrusted_config: true,
+        };
         let vars = vec![
             (OsString::from("DOCKER_HOST"), OsString::from("tcp://evil:2375")),
             (OsString::from("CONTAINER_HOST"), OsString::from("ssh://x")),
@@ -140,15 +144,17 @@ mod tests {
         ];
         let ok = |_: &Path| Ok(());
         assert_eq!(
-            environment(&p, vars.clone().into_iter(), &ok).unwrap(),
+            environment(p, vars.clone().into_iter(), &ok).unwrap(),
             ["DOCKER_HOST", "CONTAINER_HOST"]
         );
         let bad = |_: &Path| Err("owned by uid 1000".to_string());
         let conf = vec![(OsString::from("CONTAINERS_CONF"), OsString::from("/w/c.conf"))];
-        let r = environment(&p, conf.clone().into_iter(), &bad).unwrap_err();
-        assert_eq!(r.rule, Rule::DenyEnvironment);
-        let mut lenient = Policy::default();
-        lenient.rules.deny.set(Rule::DenyEnvironment, false);
-        assert!(environment(&lenient, conf.into_iter(), &bad).is_ok());
+        let r = environment(p, conf.clone().into_iter(), &bad).unwrap_err();
+        assert!(r.contains("CONTAINERS_CONF"), "{r}");
+        let lenient = EnvRules {
+            refuse_untrusted_config: false,
+            ..p
+        };
+        assert!(environment(lenient, conf.into_iter(), &bad).is_ok());
     }
 }

@@ -1,0 +1,242 @@
+//! What makes nanoclaw's docker argv work on the target runtime: flag renames and refusals from
+//! the flag table, rootless podman's user namespace, and host-gateway / host loopback.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+use super::{Action, Change, Flavor, Refusal, Target};
+use crate::flags::{self, Podman};
+use crate::parse::OptValue;
+use crate::policy;
+use crate::rules::Rule;
+
+use super::rewriter::{Edit, Rewriter, flag, value};
+
+use crate::render::raw;
+
+impl Rewriter<'_> {
+    /// Flags the target runtime rejects are renamed where it has an equivalent, else refused.
+    /// Makes the argv work on the target runtime: renames and refusals from the flag table,
+    /// then podman's rootless user namespace and host-gateway.
+    pub(super) fn compat(&mut self, target: &Target, pm: &policy::PodmanCompat) -> Result<(), Refusal> {
+        for (i, o) in self.run.opts.iter().enumerate() {
+            let rt = target.flavor.as_str();
+            match target.flavor {
+                Flavor::Podman => match o.flag.podman {
+                    Podman::Yes | Podman::Hidden => {}
+                    Podman::Rename(to) => {
+                        let f = flag(to);
+                        self.changes.push(Change {
+                            rule: Rule::CompatRename,
+                            action: Action::Replace,
+                            token: format!("{} -> {}", raw(o.flag, &o.value), raw(f, &o.value)),
+                            reason: format!("{rt} spells --{} as --{to}", o.flag.long),
+                        });
+                        self.edits[i] = Edit::Set(f, o.value.clone());
+                    }
+                    Podman::No => {
+                        return Err(Refusal {
+                            rule: Rule::CompatUnsupportedFlag,
+                            message: format!("{rt} does not support --{} (a docker-only flag)", o.flag.long),
+                        });
+                    }
+                },
+                Flavor::Docker => {
+                    if o.flag.docker == flags::Docker::No {
+                        return Err(Refusal {
+                            rule: Rule::CompatUnsupportedFlag,
+                            message: format!("{rt} does not support --{} (a podman-only flag)", o.flag.long),
+                        });
+                    }
+                }
+            }
+        }
+        if target.flavor == Flavor::Podman {
+            if pm.keep_id && target.rootless {
+                self.keep_id(pm.keep_id_user);
+            }
+            if pm.host_gateway {
+                self.host_gateway(target, pm)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rootless podman maps the container's uid to a sub-uid, so the agent cannot write its
+    /// bind-mounted workspace; keep-id maps the host user to the container user instead.
+    pub(super) fn keep_id(&mut self, default: (u32, u32)) {
+        let conflicting = [
+            crate::setting!("userns"),
+            crate::setting!("uidmap"),
+            crate::setting!("gidmap"),
+            crate::setting!("subuidname"),
+            crate::setting!("subgidname"),
+            crate::setting!("pod"),
+        ];
+        if conflicting.iter().any(|f| self.run.last(*f).is_some()) {
+            return;
+        }
+        let user = self
+            .run
+            .last(crate::setting!("user"))
+            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+        let numeric = |s: &str| s.parse::<u32>().ok();
+        let (uid, gid) = match user.as_deref().map(|u| u.split_once(':').unwrap_or((u, u))) {
+            Some((u, g)) => match (numeric(u), numeric(g)) {
+                (Some(u), Some(g)) => (u, g),
+                _ => default,
+            },
+            None => default,
+        };
+        self.add(
+            Rule::CompatKeepId,
+            crate::setting!("userns"),
+            value(format!("keep-id:uid={uid},gid={gid}")),
+            format!("rootless podman: the host user is uid {uid} inside, so bind mounts stay writable"),
+        );
+    }
+
+    /// `--add-host NAME:host-gateway` is how nanoclaw points the agent at host services (OneCLI,
+    /// its credential proxy) that listen on the host's 127.0.0.1. What that needs depends on the
+    /// runtime:
+    /// - rootless podman 5 (pasta): host-gateway reaches the host's own address, not its
+    ///   loopback; pasta forwards exactly the ports nanoclaw's proxy URLs name (and the policy's
+    ///   `host_loopback_ports`) from the container's loopback to the host's, and NAME becomes
+    ///   127.0.0.1: nothing else on the host's loopback is reachable;
+    /// - rootless podman 4 (slirp4netns): nothing narrower exists; `allow_host_loopback` exposes
+    ///   every loopback service, through 10.0.2.2 (the change says so);
+    /// - podman < 4.7 rejects `host-gateway`: it becomes the address (rootful: the bridge's
+    ///   gateway, which reaches services bound to it, not to 127.0.0.1).
+    pub(super) fn host_gateway(&mut self, target: &Target, pm: &policy::PodmanCompat) -> Result<(), Refusal> {
+        let hosts: Vec<(usize, Vec<u8>)> = self
+            .run
+            .find(crate::setting!("add-host"))
+            .filter(|(_, o)| o.bytes().ends_with(b":host-gateway"))
+            .map(|(i, o)| (i, o.bytes().to_vec()))
+            .collect();
+        if hosts.is_empty() {
+            return Ok(());
+        }
+        let network = self
+            .run
+            .last(crate::setting!("network"))
+            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+        let version = target.version();
+        let pasta = version.is_some_and(|v| v >= (5, 0, 0));
+        if target.rootless && pm.host_loopback && network.is_none() && pasta {
+            let names: Vec<&[u8]> = hosts
+                .iter()
+                .map(|(_, v)| &v[..v.len() - b":host-gateway".len()])
+                .collect();
+            let mut ports = self.proxy_ports(&names);
+            ports.extend(&pm.host_loopback_ports);
+            ports.sort_unstable();
+            ports.dedup();
+            if ports.is_empty() {
+                return Ok(()); // nothing to forward; host-gateway reaches the host's address
+            }
+            let spec: Vec<String> = ports.iter().map(|p| format!("-T,{p}")).collect();
+            self.add(
+                Rule::CompatHostLoopback,
+                crate::setting!("network"),
+                value(format!("pasta:{}", spec.join(","))),
+                format!(
+                    "rootless podman 5: only the host's loopback port(s) {} are forwarded into the container",
+                    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+                ),
+            );
+            self.set_host_addr(
+                &hosts,
+                "127.0.0.1",
+                Rule::CompatHostLoopback,
+                "pasta forwards the container's loopback port to the host's",
+            );
+            return Ok(());
+        }
+        if version.is_some_and(|v| v >= (4, 7, 0))
+            && !(target.rootless && pm.host_loopback && network.is_none())
+        {
+            return Ok(());
+        }
+        let addr = if target.rootless {
+            match network.as_deref() {
+                None if pm.host_loopback => {
+                    self.add(
+                        Rule::CompatHostLoopback,
+                        crate::setting!("network"),
+                        value("slirp4netns:allow_host_loopback=true"),
+                        "rootless podman 4 (slirp4netns): nothing narrower exists, so EVERY service on the host's 127.0.0.1 is reachable through 10.0.2.2",
+                    );
+                    "10.0.2.2".to_string()
+                }
+                None => "10.0.2.2".to_string(),
+                Some(n) if n.starts_with("slirp4netns") => "10.0.2.2".to_string(),
+                Some(n) => {
+                    if version.is_some_and(|v| v >= (4, 7, 0)) {
+                        return Ok(());
+                    }
+                    return Err(Refusal {
+                        rule: Rule::CompatHostGateway,
+                        message: format!(
+                            "podman < 4.7 cannot resolve host-gateway on network {n:?}; give --add-host an IP address"
+                        ),
+                    });
+                }
+            }
+        } else {
+            pm.rootful_gateway.clone()
+        };
+        let reason = if version.is_some_and(|v| v >= (4, 7, 0)) {
+            "slirp4netns reaches the host's loopback at 10.0.2.2"
+        } else {
+            "podman < 4.7 does not know host-gateway"
+        };
+        self.set_host_addr(&hosts, &addr, Rule::CompatHostGateway, reason);
+        Ok(())
+    }
+
+    /// Rewrites each `NAME:host-gateway` to `NAME:addr`.
+    pub(super) fn set_host_addr(&mut self, hosts: &[(usize, Vec<u8>)], addr: &str, rule: Rule, reason: &str) {
+        for (i, v) in hosts {
+            let name = &v[..v.len() - b":host-gateway".len()];
+            let mut nv = name.to_vec();
+            nv.push(b':');
+            nv.extend_from_slice(addr.as_bytes());
+            let new = OptValue::Value(OsString::from_vec(nv));
+            let f = self.run.opts[*i].flag;
+            self.changes.push(Change {
+                rule,
+                action: Action::Replace,
+                token: format!("{} -> {}", raw(f, &self.run.opts[*i].value), raw(f, &new)),
+                reason: reason.into(),
+            });
+            self.edits[*i] = Edit::Set(f, new);
+        }
+    }
+
+    /// The ports of `-e` URLs that point at one of `names` (`HTTPS_PROXY=http://x:t@NAME:10255`,
+    /// `ANTHROPIC_BASE_URL=http://NAME:3001`).
+    pub(super) fn proxy_ports(&self, names: &[&[u8]]) -> Vec<u16> {
+        let mut ports = Vec::new();
+        for (_, o) in self.run.find(crate::setting!("env")) {
+            let v = String::from_utf8_lossy(o.bytes());
+            let Some((_, url)) = v.split_once('=') else {
+                continue;
+            };
+            let Some((_, rest)) = url.split_once("://") else {
+                continue;
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            let Some((host, port)) = hostport.rsplit_once(':') else {
+                continue;
+            };
+            if names.iter().any(|n| n.eq_ignore_ascii_case(host.as_bytes())) {
+                if let Ok(p) = port.parse::<u16>() {
+                    ports.push(p);
+                }
+            }
+        }
+        ports
+    }
+}

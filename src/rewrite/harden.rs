@@ -1,0 +1,218 @@
+//! The hardening every run / create receives: a read-only root, writable tmpfs scratch space,
+//! dropped capabilities (and the kept ones), no-new-privileges, an init where the entrypoint is
+//! overridden, /dev/shm. A caller's contrary setting is removed, not outvoted.
+
+use super::{Action, Refusal};
+use crate::mounts;
+use crate::parse::{self, OptValue, nnp_setting};
+use crate::policy;
+use crate::rules::Rule;
+use crate::units;
+
+use super::rewriter::{Rewriter, bad_value, value};
+
+impl Rewriter<'_> {
+    pub(super) fn read_only(&mut self) {
+        let mut on = false;
+        let found: Vec<(usize, bool)> = self
+            .run
+            .find(crate::setting!("read-only"))
+            .map(|(i, o)| (i, o.is_true()))
+            .collect();
+        for (i, is_true) in found {
+            if is_true {
+                on = true;
+            } else {
+                self.drop_opt(
+                    i,
+                    Rule::HardenReadOnly,
+                    "a writable root filesystem is against the policy",
+                );
+            }
+        }
+        if !on {
+            self.add(
+                Rule::HardenReadOnly,
+                crate::setting!("read-only"),
+                OptValue::Bool(true),
+                "the root filesystem is read-only",
+            );
+        }
+    }
+
+    pub(super) fn tmpfs(&mut self, wanted: &[policy::Tmpfs]) {
+        let mut targets: Vec<Vec<u8>> = Vec::new();
+        for o in &self.run.opts {
+            let m = match o.flag.canonical() {
+                "volume" => mounts::from_volume(o.bytes()),
+                "mount" => mounts::from_mount(o.bytes()),
+                "tmpfs" => mounts::from_tmpfs(o.bytes()),
+                _ => None,
+            };
+            targets.extend(m.map(|m| m.target));
+        }
+        for t in wanted {
+            let spec = t.spec();
+            if targets.iter().any(|d| d == t.path.as_bytes()) {
+                self.note(
+                    Rule::HardenTmpfs,
+                    Action::Keep,
+                    format!("--tmpfs={spec}"),
+                    format!("the caller mounts {} itself; its mount is kept", t.path),
+                );
+            } else {
+                self.add(
+                    Rule::HardenTmpfs,
+                    crate::setting!("tmpfs"),
+                    value(spec),
+                    format!("{} stays writable under --read-only", t.path),
+                );
+            }
+        }
+    }
+
+    pub(super) fn capabilities(&mut self, drop: &[String], allowed: &[String], keep: &[String]) {
+        let caps = |o: &parse::Opt| -> Vec<String> {
+            String::from_utf8_lossy(o.bytes())
+                .split(',')
+                .map(policy::normalize_cap)
+                .collect()
+        };
+        let dropped: Vec<String> = self
+            .run
+            .find(crate::setting!("cap-drop"))
+            .flat_map(|(_, o)| caps(o))
+            .collect();
+        if drop.iter().any(|c| c == "ALL") {
+            let privileged: Vec<usize> = self
+                .run
+                .find(crate::setting!("privileged"))
+                .filter(|(_, o)| o.is_true())
+                .map(|(i, _)| i)
+                .collect();
+            for i in privileged {
+                self.drop_opt(
+                    i,
+                    Rule::HardenPrivileged,
+                    "--privileged grants every capability and device and lifts confinement",
+                );
+            }
+        }
+        for cap in drop {
+            if !dropped.iter().any(|c| c == cap || c == "ALL") {
+                let why = if cap == "ALL" {
+                    "the container starts with no capabilities".to_string()
+                } else {
+                    format!("{cap} is dropped by the policy")
+                };
+                self.add(
+                    Rule::HardenCapDrop,
+                    crate::setting!("cap-drop"),
+                    value(cap.as_str()),
+                    why,
+                );
+            }
+        }
+        let adds: Vec<(usize, Vec<String>)> = self
+            .run
+            .find(crate::setting!("cap-add"))
+            .map(|(i, o)| (i, caps(o)))
+            .collect();
+        // Kept capabilities come back after ALL is dropped, unless the caller adds them already
+        // or drops them by name (stricter than the policy).
+        if drop.iter().any(|c| c == "ALL") {
+            for cap in keep {
+                let added = adds.iter().any(|(_, names)| names.iter().any(|c| c == cap));
+                let dropped_by_name = dropped.iter().any(|c| c == cap);
+                if !added && !dropped_by_name {
+                    self.add(
+                        Rule::HardenKeepCapabilities,
+                        crate::setting!("cap-add"),
+                        value(cap.as_str()),
+                        format!("{cap} is kept: Chromium's sandbox needs chroot(2), which podman's seccomp profile allows only with it"),
+                    );
+                }
+            }
+        }
+        let allowed: Vec<String> = allowed.iter().chain(keep).cloned().collect();
+        let allowed = allowed.as_slice();
+        for (i, names) in adds {
+            let (ok, denied): (Vec<String>, Vec<String>) =
+                names.into_iter().partition(|c| allowed.iter().any(|a| a == c));
+            if denied.is_empty() {
+                continue;
+            }
+            self.drop_opt(
+                i,
+                Rule::HardenCapAdd,
+                format!("{} not in the policy's allowed_capabilities", denied.join(", ")),
+            );
+            for c in ok {
+                self.add(
+                    Rule::HardenCapAdd,
+                    crate::setting!("cap-add"),
+                    value(c),
+                    "allowed by the policy",
+                );
+            }
+        }
+    }
+
+    /// An overridden entrypoint bypasses the image's init (tini): the agent becomes PID 1, gets
+    /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
+    pub(super) fn init(&mut self) {
+        if self.run.last(crate::setting!("entrypoint")).is_none()
+            || self.run.last(crate::setting!("init")).is_some()
+        {
+            return;
+        }
+        self.add(
+            Rule::HardenInit,
+            crate::setting!("init"),
+            OptValue::Bool(true),
+            "the entrypoint is overridden, so the image's init does not run; --init delivers docker stop's SIGTERM to the agent",
+        );
+    }
+
+    pub(super) fn shm_size(&mut self, size: u64) {
+        if self.run.last(crate::setting!("shm-size")).is_none() {
+            let v = units::format_bytes(size);
+            self.add(
+                Rule::HardenShmSize,
+                crate::setting!("shm-size"),
+                value(v.clone()),
+                format!("/dev/shm gets {v}"),
+            );
+        }
+    }
+
+    pub(super) fn no_new_privileges(&mut self) -> Result<(), Refusal> {
+        let mut on = false;
+        let found: Vec<(usize, Vec<u8>)> = self
+            .run
+            .find(crate::setting!("security-opt"))
+            .map(|(i, o)| (i, o.bytes().to_vec()))
+            .collect();
+        for (i, v) in found {
+            match nnp_setting(&v) {
+                None => {}
+                Some(None) => return Err(bad_value("security-opt", &v)),
+                Some(Some(true)) => on = true,
+                Some(Some(false)) => self.drop_opt(
+                    i,
+                    Rule::HardenNoNewPrivileges,
+                    "privilege escalation through setuid is against the policy",
+                ),
+            }
+        }
+        if !on {
+            self.add(
+                Rule::HardenNoNewPrivileges,
+                crate::setting!("security-opt"),
+                value("no-new-privileges"),
+                "setuid binaries cannot raise privileges",
+            );
+        }
+        Ok(())
+    }
+}

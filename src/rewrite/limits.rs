@@ -1,0 +1,173 @@
+//! Ceilings: a caller's lower value stays, a higher, unlimited or missing one is replaced, and
+//! related options (CFS quota and period, reservation, swap) are reconciled so the runtime never
+//! sees a conflicting pair.
+
+use super::{Action, Refusal};
+use crate::rules::Rule;
+use crate::units::{self, NanoCpus};
+
+use super::rewriter::{Rewriter, bad_value, value};
+
+impl Rewriter<'_> {
+    pub(super) fn cpus(&mut self, max: NanoCpus) -> Result<(), Refusal> {
+        let rule = Rule::LimitCpus;
+        let quota = self.scalar_i64(crate::setting!("cpu-quota"))?;
+        let period = self.scalar_i64(crate::setting!("cpu-period"))?;
+        if quota.is_some_and(|q| q > 0) || period.is_some_and(|p| p > 0) {
+            // The caller limits CPU with the CFS pair; --cpus cannot be combined with it, and
+            // both runtimes refuse the pair, so the shim does too.
+            if let Some((_, o)) = self.run.last(crate::setting!("cpus")) {
+                if NanoCpus::parse(&String::from_utf8_lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
+                    return Err(Refusal {
+                        rule: Rule::ParseConflict,
+                        message: "--cpus cannot be combined with --cpu-quota or --cpu-period".into(),
+                    });
+                }
+            }
+            let period = period.filter(|&p| p > 0).unwrap_or(100_000);
+            // The kernel takes periods of 1ms to 1s and quotas of at least 1ms; outside that the
+            // runtime refuses, and a ceiling could not be expressed.
+            if !(1000..=1_000_000).contains(&period) {
+                return Err(bad_value("cpu-period", period.to_string().as_bytes()));
+            }
+            let ceiling = (max.0 as u128 * period as u128 / 1_000_000_000) as i64;
+            if ceiling < 1000 {
+                return Err(Refusal {
+                    rule: Rule::ParseBadValue,
+                    message: format!(
+                        "a ceiling of {max} CPUs cannot be expressed with --cpu-period={period}"
+                    ),
+                });
+            }
+            match quota {
+                Some(q) if q > 0 && q <= ceiling => {
+                    self.note(
+                        rule,
+                        Action::Keep,
+                        format!("--cpu-quota={q}"),
+                        "at or below the policy's ceiling",
+                    );
+                }
+                _ => self.replace_all(
+                    rule,
+                    crate::setting!("cpu-quota"),
+                    value(ceiling.to_string()),
+                    format!("CPU time is capped at {max} CPUs (with the caller's --cpu-period)"),
+                ),
+            }
+            return Ok(());
+        }
+        let current = match self.run.last(crate::setting!("cpus")) {
+            None => None,
+            Some((_, o)) => Some(
+                NanoCpus::parse(&String::from_utf8_lossy(o.bytes()))
+                    .ok_or_else(|| bad_value("cpus", o.bytes()))?,
+            ),
+        };
+        match current {
+            Some(c) if c.0 > 0 && c <= max => self.note(
+                rule,
+                Action::Keep,
+                format!("--cpus={c}"),
+                "at or below the policy's ceiling",
+            ),
+            _ => self.replace_all(
+                rule,
+                crate::setting!("cpus"),
+                value(max.to_string()),
+                format!("CPU is capped at {max}"),
+            ),
+        }
+        Ok(())
+    }
+
+    pub(super) fn memory(&mut self, max: u64) -> Result<(), Refusal> {
+        let rule = Rule::LimitMemory;
+        let shown_max = units::format_bytes(max);
+        let current = self.scalar_bytes(crate::setting!("memory"))?;
+        let fin = match current {
+            Some(m) if m > 0 && m <= max => {
+                self.note(
+                    rule,
+                    Action::Keep,
+                    format!("--memory={}", units::format_bytes(m)),
+                    "at or below the policy's ceiling",
+                );
+                m
+            }
+            _ => {
+                self.replace_all(
+                    rule,
+                    crate::setting!("memory"),
+                    value(shown_max.clone()),
+                    format!("memory is capped at {shown_max}"),
+                );
+                max
+            }
+        };
+        // A reservation above the limit, or a swap total below it, is rejected by the runtime.
+        if self
+            .scalar_bytes(crate::setting!("memory-reservation"))?
+            .is_some_and(|r| r > fin)
+        {
+            self.replace_all(
+                rule,
+                crate::setting!("memory-reservation"),
+                value(units::format_bytes(fin)),
+                "a reservation cannot exceed the memory limit",
+            );
+        }
+        // Swap is held with memory: memory plus swap at most twice the memory in force (the
+        // runtime's own default); `-1` (unlimited swap) is clamped like any value above that.
+        if let Some((_, o)) = self.run.last(crate::setting!("memory-swap")) {
+            let cap = fin.saturating_mul(2);
+            let swap = if o.bytes() == b"-1" {
+                None
+            } else {
+                Some(
+                    units::parse_bytes(&String::from_utf8_lossy(o.bytes()))
+                        .ok_or_else(|| bad_value("memory-swap", o.bytes()))?,
+                )
+            };
+            match swap {
+                Some(0) => {}
+                Some(s) if s < fin => self.replace_all(
+                    rule,
+                    crate::setting!("memory-swap"),
+                    value(units::format_bytes(fin)),
+                    "memory plus swap cannot be below the memory limit",
+                ),
+                Some(s) if s <= cap => {}
+                _ => self.replace_all(
+                    rule,
+                    crate::setting!("memory-swap"),
+                    value(units::format_bytes(cap)),
+                    format!(
+                        "memory plus swap is capped at {} (twice the memory limit)",
+                        units::format_bytes(cap)
+                    ),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn pids(&mut self, max: u64) -> Result<(), Refusal> {
+        let rule = Rule::LimitPids;
+        match self.scalar_i64(crate::setting!("pids-limit"))? {
+            Some(n) if n > 0 && n as u64 <= max => self.note(
+                rule,
+                Action::Keep,
+                format!("--pids-limit={n}"),
+                "at or below the policy's ceiling",
+            ),
+            _ => self.replace_all(
+                rule,
+                crate::setting!("pids-limit"),
+                value(max.to_string()),
+                format!("processes are capped at {max}"),
+            ),
+        }
+        Ok(())
+    }
+}

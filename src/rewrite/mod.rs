@@ -1,0 +1,409 @@
+//! The pure core: from a docker argv and a policy to the argv the runtime receives.
+//!
+//! [`plan`] parses; for `run` / `create` it picks the profile, collects deny-rule violations
+//! ([`crate::deny`]), applies the podman compatibility fixes, the hardening and the ceilings, and
+//! settles the outcome by mode (enforce refuses or rewrites; audit runs the caller's argv and
+//! records). `exec` / `update` are only checked; everything else passes through. Every change
+//! carries a stable rule id and a reason. The shim execs exactly `Plan::args`; `explain` prints
+//! the same `Plan`, so a preview can never disagree with what runs.
+//!
+//! The semantics, rule by rule:
+//! - hardening that is absent is added after the caller's options, before the image;
+//! - a caller's contrary setting is removed, not outvoted (`--read-only=false`,
+//!   `no-new-privileges=false`, a capability the policy does not allow, `--privileged`);
+//! - limits are ceilings: a lower value stays, a higher or unlimited one is replaced, a missing
+//!   one is added, and related options (`--cpu-quota`, `--memory-reservation`, ...) are
+//!   reconciled so the runtime never sees a conflicting pair;
+//! - everything else, and every token from the image on, is left exactly as it was.
+//!
+//! Options the rewrite does not touch keep their original tokens; a token run that held a
+//! changed option (a short bundle such as `-dm8g`) is re-spelled as `--long=value` tokens.
+
+use std::ffi::{OsStr, OsString};
+
+use crate::commands;
+use crate::deny::{self};
+use crate::hostpath::HostPaths;
+use crate::parse::{self, Invocation, ParseError, RunArgs};
+use crate::policy::{Mode, Policy, Rules};
+use crate::redact;
+
+mod compat;
+mod harden;
+mod limits;
+mod rewriter;
+mod target;
+#[cfg(test)]
+mod tests;
+
+pub use crate::parse::nnp_setting;
+pub use crate::policy::Flavor;
+pub use target::{Target, Version};
+
+use crate::rules::Rule;
+use rewriter::Rewriter;
+
+/// What a change did to the argv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Add,
+    Remove,
+    Replace,
+    /// Nothing changed, on purpose (a caller's own mount kept, a lower limit kept).
+    Keep,
+    /// A deny rule matched.
+    Deny,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Remove => "remove",
+            Action::Replace => "replace",
+            Action::Keep => "keep",
+            Action::Deny => "deny",
+        }
+    }
+}
+
+/// One change with its rule id and reason. `token` is the option as text, *not* redacted (the
+/// shim builds these on every call and rarely shows them): display it through
+/// [`crate::redact::display`], as `explain` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub rule: Rule,
+    pub action: Action,
+    pub token: String,
+    pub reason: String,
+}
+
+/// Why the shim will not run an invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub rule: Rule,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}]", self.message, self.rule)
+    }
+}
+
+impl From<ParseError> for Refusal {
+    fn from(e: ParseError) -> Self {
+        Refusal {
+            rule: e.rule(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What the shim does with an invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A command the policy does not concern: exec'd unchanged.
+    Passthrough,
+    /// `run` / `create` under enforce: exec'd with the policy applied.
+    Rewrite,
+    /// Not exec'd; exit 125.
+    Refuse,
+    /// Exec'd unchanged (compatibility fixes aside); `changes` says what enforce would do.
+    Audit,
+    /// A profile exempts it: exec'd unchanged.
+    Exempt,
+    /// Mode "off": exec'd unchanged.
+    Off,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Passthrough => "passthrough",
+            Decision::Rewrite => "rewrite",
+            Decision::Refuse => "refuse",
+            Decision::Audit => "audit",
+            Decision::Exempt => "exempt",
+            Decision::Off => "off",
+        }
+    }
+
+    /// Whether the runtime is exec'd.
+    pub fn runs(self) -> bool {
+        self != Decision::Refuse
+    }
+}
+
+/// The outcome for one invocation: what runs, why, and under which mode and profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The command path (`run`, `container create`, `ps`, ...).
+    pub command: Vec<String>,
+    pub decision: Decision,
+    pub mode: Mode,
+    pub profile: Option<String>,
+    /// The argv to exec, without the runtime's own name (empty when refused).
+    pub args: Vec<OsString>,
+    /// What the policy changed (enforce) or would change (audit).
+    pub changes: Vec<Change>,
+    /// Why it is refused (refuse), or what enforce would have refused (audit).
+    pub refusal: Option<Refusal>,
+}
+
+impl Plan {
+    /// The rule ids involved, for the decision log.
+    pub fn rules(&self) -> Vec<Rule> {
+        let mut ids: Vec<Rule> = self.changes.iter().map(|c| c.rule).collect();
+        ids.extend(self.refusal.iter().map(|r| r.rule));
+        ids.dedup();
+        ids
+    }
+
+    fn unchanged(command: Vec<String>, decision: Decision, mode: Mode, argv: &[OsString]) -> Plan {
+        Plan {
+            command,
+            decision,
+            mode,
+            profile: None,
+            args: argv.to_vec(),
+            changes: Vec::new(),
+            refusal: None,
+        }
+    }
+}
+
+/// Decides what happens to a docker argv under a policy: the one function the shim and
+/// `explain` both run.
+pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
+    if policy.mode == Mode::Off {
+        return Plan::unchanged(Vec::new(), Decision::Off, Mode::Off, argv);
+    }
+    if policy.rules.deny.on(Rule::DenyEngineRedirect) {
+        if let Some(flag) = parse::engine_redirect(argv) {
+            let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
+            p.refusal = Some(Refusal {
+                rule: Rule::DenyEngineRedirect,
+                message: format!(
+                    "{flag} sends the command to another engine, outside the policy; set [deny] engine_redirect = false to allow it"
+                ),
+            });
+            if policy.mode == Mode::Audit {
+                p.decision = Decision::Audit;
+            } else {
+                p.args.clear();
+            }
+            return p;
+        }
+    }
+    let parsed = match parse::parse(argv) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
+            p.refusal = Some(e.into());
+            if policy.mode == Mode::Audit {
+                p.decision = Decision::Audit;
+            } else {
+                p.args.clear();
+            }
+            return p;
+        }
+    };
+    let run = match parsed {
+        Invocation::Other { command, at } => {
+            // Every other command is allow-listed and parsed (`crate::commands`); the host paths
+            // a build reads or writes go through the same model as mounts.
+            let mut paths = HostPaths::new(&policy.rules.deny, &target.host);
+            let mut host_path = |p: &[u8], access, token: &str| {
+                paths.check(p, access, &|_| false).map(|f| deny::Violation {
+                    rule: f.rule,
+                    token: redact::display(OsStr::new(token)),
+                    reason: format!("the engine would use the host path {}", f.entry),
+                })
+            };
+            let found = commands::check(&argv[at..], &policy.commands, &mut host_path);
+            let mut plan = Plan::unchanged(command, Decision::Passthrough, policy.mode, &[]);
+            if found.is_empty() {
+                plan.args = argv.to_vec();
+                return plan;
+            }
+            return settle(plan, argv, found, None, None);
+        }
+        Invocation::Run(run) => run,
+    };
+    let n = run.prefix.len();
+    let path_len = if n >= 2 && run.prefix[n - 2] == "container" {
+        2
+    } else {
+        1
+    };
+    let command = run.prefix[n - path_len..]
+        .iter()
+        .map(|t| t.to_string_lossy().into_owned())
+        .collect();
+    // The argv is copied into the plan only where it runs unchanged (a rewrite renders its own).
+    let mut plan = Plan::unchanged(command, Decision::Rewrite, policy.mode, &[]);
+    if !run.verb.starts_container() {
+        // exec / update: checked against the deny rules, never rewritten.
+        plan.decision = Decision::Passthrough;
+        let found = deny::check(&run, &policy.rules, &target.host);
+        return settle(plan, argv, found, None, None);
+    }
+    if run.image.is_none() {
+        // `run --help`: docker prints help and starts nothing.
+        plan.decision = Decision::Passthrough;
+        plan.args = argv.to_vec();
+        return plan;
+    }
+    let labels = labels(&run);
+    let name = run
+        .last(crate::setting!("name"))
+        .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+    let image = run
+        .image
+        .as_ref()
+        .map(|i| i.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let profile = policy.profile_for(&image, name.as_deref(), &labels);
+    plan.profile = profile.map(|p| p.name.clone());
+    plan.mode = profile.and_then(|p| p.mode).unwrap_or(policy.mode);
+    if profile.is_some_and(|p| p.exempt) {
+        plan.decision = Decision::Exempt;
+        plan.args = argv.to_vec();
+        return plan;
+    }
+    if plan.mode == Mode::Off {
+        plan.decision = Decision::Off;
+        plan.args = argv.to_vec();
+        return plan;
+    }
+    let rules = profile.map_or(&policy.rules, |p| &p.rules);
+    let found = deny::check(&run, rules, &target.host);
+    let rewritten = rewrite(&run, rules, target);
+    let audit_args = if plan.mode == Mode::Audit {
+        compat_only(&run, rules, target)
+    } else {
+        None
+    };
+    settle(plan, argv, found, Some(rewritten), audit_args)
+}
+
+/// Combines deny violations and the rewrite into the final plan for the mode in force.
+fn settle(
+    mut plan: Plan,
+    argv: &[OsString],
+    found: Vec<deny::Violation>,
+    rewritten: Option<Result<Rewritten, Refusal>>,
+    audit_args: Option<Vec<OsString>>,
+) -> Plan {
+    let mut changes = Vec::new();
+    let first_denial = found.first().map(|v| Refusal {
+        rule: v.rule,
+        message: format!("{}: {}", v.token, v.reason),
+    });
+    changes.extend(found.into_iter().map(|v| Change {
+        rule: v.rule,
+        action: Action::Deny,
+        token: v.token,
+        reason: v.reason,
+    }));
+    let (args, refusal) = match rewritten {
+        None => (None, first_denial),
+        Some(Ok((args, more))) => {
+            changes.extend(more);
+            (Some(args), first_denial)
+        }
+        Some(Err(r)) => (None, first_denial.or(Some(r))),
+    };
+    plan.changes = changes;
+    match plan.mode {
+        Mode::Audit => {
+            // The caller's argv runs; only compatibility fixes are applied.
+            plan.args = audit_args.unwrap_or_else(|| argv.to_vec());
+            plan.decision = Decision::Audit;
+            plan.refusal = refusal;
+        }
+        _ => match refusal {
+            Some(r) => {
+                plan.decision = Decision::Refuse;
+                plan.args.clear();
+                plan.refusal = Some(r);
+            }
+            None => plan.args = args.unwrap_or_else(|| argv.to_vec()),
+        },
+    }
+    plan
+}
+
+/// Applies only the compatibility fixes (audit mode: the caller's settings run, but on podman).
+fn compat_only(run: &RunArgs, rules: &Rules, target: &Target) -> Option<Vec<OsString>> {
+    let mut rw = Rewriter::new(run);
+    rw.compat(target, &rules.podman).ok()?;
+    Some(rw.render())
+}
+
+/// `--label k=v` / `-l k=v` pairs of an invocation (`--label-file` is not read).
+fn labels(run: &RunArgs) -> Vec<(String, String)> {
+    run.find(crate::setting!("label"))
+        .map(|(_, o)| {
+            let s = String::from_utf8_lossy(o.bytes()).into_owned();
+            match s.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (s, String::new()),
+            }
+        })
+        .collect()
+}
+
+/// The final argv of a rewrite and every change it made.
+pub type Rewritten = (Vec<OsString>, Vec<Change>);
+
+/// Applies the rules to a parsed `run` / `create`: the final argv and every change.
+pub fn rewrite(
+    run: &RunArgs,
+    rules: &Rules,
+    target: &Target,
+) -> Result<(Vec<OsString>, Vec<Change>), Refusal> {
+    let mut rw = Rewriter::new(run);
+    rw.compat(target, &rules.podman)?;
+    let h = &rules.hardening;
+    if h.read_only {
+        rw.read_only();
+    }
+    rw.tmpfs(&h.tmpfs);
+    rw.capabilities(
+        &h.drop_capabilities,
+        &h.allowed_capabilities,
+        &h.keep_capabilities,
+    );
+    if h.init {
+        rw.init();
+    }
+    if h.no_new_privileges {
+        rw.no_new_privileges()?;
+    }
+    if let Some(size) = h.shm_size {
+        rw.shm_size(size);
+    }
+    if let Some(max) = rules.limits.cpus {
+        rw.cpus(max)?;
+    }
+    if let Some(max) = rules.limits.memory {
+        rw.memory(max)?;
+    }
+    if let Some(max) = rules.limits.pids {
+        rw.pids(max)?;
+    }
+    let l = &rules.limits;
+    if target.rootless && target.cgroup_v1 && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
+        let why = "rootless podman on cgroup v1 ignores --cpus, --memory and --pids-limit: these ceilings are NOT in effect";
+        if l.refuse_unenforced {
+            return Err(Refusal {
+                rule: Rule::LimitUnenforced,
+                message: format!("{why}; refusing ([limits] refuse_unenforced = true)"),
+            });
+        }
+        rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
+    }
+    Ok((rw.render(), rw.changes))
+}

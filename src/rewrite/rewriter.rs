@@ -1,0 +1,157 @@
+//! The edit list over a parsed invocation: which of the caller's options are kept, dropped or
+//! replaced, what is added, every change with its rule id; and the rendering back to argv, where
+//! an untouched token run keeps its original bytes.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
+use super::{Action, Change, Refusal};
+use crate::flags::{self, Flag, Setting};
+use crate::parse::{OptValue, RunArgs};
+use crate::redact;
+use crate::rules::Rule;
+use crate::units;
+
+use crate::render::{raw, token};
+
+/// What happens to one of the caller's options.
+#[derive(Debug, Clone)]
+pub(super) enum Edit {
+    Keep,
+    Drop,
+    Set(&'static Flag, OptValue),
+}
+
+pub(super) struct Rewriter<'a> {
+    pub(super) run: &'a RunArgs,
+    pub(super) edits: Vec<Edit>,
+    pub(super) added: Vec<(&'static Flag, OptValue)>,
+    pub(super) changes: Vec<Change>,
+}
+
+pub(super) fn flag(name: &str) -> &'static Flag {
+    flags::by_long(name).unwrap_or_else(|| panic!("--{name} is missing from the flag table"))
+}
+
+pub(super) fn value(s: impl Into<OsString>) -> OptValue {
+    OptValue::Value(s.into())
+}
+
+pub(super) fn bad_value(flag: &str, v: &[u8]) -> Refusal {
+    Refusal {
+        rule: Rule::ParseBadValue,
+        message: format!(
+            "cannot understand --{flag} value {:?}",
+            redact::display(OsStr::from_bytes(v))
+        ),
+    }
+}
+
+impl<'a> Rewriter<'a> {
+    pub(super) fn new(run: &'a RunArgs) -> Self {
+        Rewriter {
+            run,
+            edits: vec![Edit::Keep; run.opts.len()],
+            added: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    pub(super) fn note(&mut self, rule: Rule, action: Action, token: String, reason: impl Into<String>) {
+        self.changes.push(Change {
+            rule,
+            action,
+            token,
+            reason: reason.into(),
+        });
+    }
+
+    pub(super) fn drop_opt(&mut self, i: usize, rule: Rule, reason: impl Into<String>) {
+        let o = &self.run.opts[i];
+        let t = raw(o.flag, &o.value);
+        self.edits[i] = Edit::Drop;
+        self.note(rule, Action::Remove, t, reason);
+    }
+
+    pub(super) fn add(&mut self, rule: Rule, name: Setting, v: OptValue, reason: impl Into<String>) {
+        let f = flag(name.name());
+        let t = raw(f, &v);
+        self.added.push((f, v));
+        self.note(rule, Action::Add, t, reason);
+    }
+
+    /// Drops every occurrence of a scalar option and adds one with the new value.
+    pub(super) fn replace_all(&mut self, rule: Rule, name: Setting, v: OptValue, reason: impl Into<String>) {
+        let idx: Vec<usize> = self.run.find(name).map(|(i, _)| i).collect();
+        let old: Vec<String> = idx
+            .iter()
+            .map(|&i| raw(self.run.opts[i].flag, &self.run.opts[i].value))
+            .collect();
+        for &i in &idx {
+            self.edits[i] = Edit::Drop;
+        }
+        let f = flag(name.name());
+        let t = raw(f, &v);
+        self.added.push((f, v));
+        let token = if old.is_empty() {
+            t
+        } else {
+            format!("{} -> {t}", old.join(" "))
+        };
+        let action = if idx.is_empty() {
+            Action::Add
+        } else {
+            Action::Replace
+        };
+        self.note(rule, action, token, reason);
+    }
+
+    pub(super) fn scalar_i64(&self, name: Setting) -> Result<Option<i64>, Refusal> {
+        match self.run.last(name) {
+            None => Ok(None),
+            Some((_, o)) => std::str::from_utf8(o.bytes())
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map(Some)
+                .ok_or_else(|| bad_value(name.name(), o.bytes())),
+        }
+    }
+
+    pub(super) fn scalar_bytes(&self, name: Setting) -> Result<Option<u64>, Refusal> {
+        match self.run.last(name) {
+            None => Ok(None),
+            Some((_, o)) => std::str::from_utf8(o.bytes())
+                .ok()
+                .and_then(units::parse_bytes)
+                .map(Some)
+                .ok_or_else(|| bad_value(name.name(), o.bytes())),
+        }
+    }
+
+    pub(super) fn render(&self) -> Vec<OsString> {
+        let run = self.run;
+        let mut out = run.prefix.clone();
+        let mut i = 0;
+        for (g, tokens) in run.groups.iter().enumerate() {
+            let start = i;
+            while i < run.opts.len() && run.opts[i].group == g {
+                i += 1;
+            }
+            let members = start..i;
+            if members.clone().all(|m| matches!(self.edits[m], Edit::Keep)) {
+                out.extend(tokens.iter().cloned());
+                continue;
+            }
+            for m in members {
+                match &self.edits[m] {
+                    Edit::Keep => out.push(token(run.opts[m].flag, &run.opts[m].value)),
+                    Edit::Drop => {}
+                    Edit::Set(f, v) => out.push(token(f, v)),
+                }
+            }
+        }
+        out.extend(self.added.iter().map(|(f, v)| token(f, v)));
+        run.render_tail(&mut out);
+        out
+    }
+}

@@ -1,0 +1,64 @@
+//! What the rewrite knows about the runtime and the host: its flavour, rootless or not, the
+//! host paths' context and the cgroup version, and its version, learned only when a rule needs it.
+
+use crate::deny::HostCtx;
+use crate::policy::Flavor;
+
+/// A runtime version (major, minor, patch).
+pub type Version = (u32, u32, u32);
+
+/// What the rewrite knows about the runtime and the host. The version is learned only when a
+/// rule needs it (through `probe`, which the edge caches), so most invocations never ask.
+pub struct Target {
+    pub flavor: Flavor,
+    /// Rootless podman (the shim runs as a non-root user).
+    pub rootless: bool,
+    pub host: HostCtx,
+    /// The host runs cgroup v1, where rootless podman cannot apply resource limits.
+    pub cgroup_v1: bool,
+    version: std::cell::OnceCell<Option<Version>>,
+    probe: Option<Box<dyn Fn() -> Option<Version>>>,
+}
+
+impl Target {
+    /// A target whose facts are all known (tests, explain snapshots).
+    pub fn fixed(flavor: Flavor, rootless: bool, version: Option<Version>) -> Target {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(version);
+        Target {
+            flavor,
+            rootless,
+            host: HostCtx::default(),
+            cgroup_v1: false,
+            version: cell,
+            probe: None,
+        }
+    }
+
+    /// A target that asks `probe` for the version the first time a rule needs it.
+    pub fn probing(
+        flavor: Flavor,
+        rootless: bool,
+        host: HostCtx,
+        probe: Box<dyn Fn() -> Option<Version>>,
+    ) -> Target {
+        Target {
+            flavor,
+            rootless,
+            host,
+            cgroup_v1: false,
+            version: std::cell::OnceCell::new(),
+            probe: Some(probe),
+        }
+    }
+
+    /// The runtime's version, if it could be learned.
+    pub fn version(&self) -> Option<Version> {
+        *self.version.get_or_init(|| self.probe.as_ref().and_then(|p| p()))
+    }
+
+    /// The version if it is already known, without probing.
+    pub fn known_version(&self) -> Option<Version> {
+        self.version.get().copied().flatten()
+    }
+}

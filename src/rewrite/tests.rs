@@ -1,0 +1,613 @@
+use super::*;
+use crate::policy;
+
+fn podman() -> Target {
+    Target::fixed(Flavor::Podman, false, Some((4, 3, 1)))
+}
+
+/// The default policy with the deny rules off: contrary settings are neutralised instead.
+fn lenient() -> Policy {
+    let mut p = Policy::default();
+    let d = &mut p.rules.deny;
+    d.set(Rule::DenyPrivileged, false);
+    d.set(Rule::DenySecurityOption, false);
+    d.set(Rule::DenyCapAdd, false);
+    p
+}
+
+fn argv(words: &[&str]) -> Vec<OsString> {
+    words.iter().map(OsString::from).collect()
+}
+
+fn out(words: &[&str]) -> Vec<String> {
+    out_with(words, &lenient())
+}
+
+fn out_with(words: &[&str], p: &Policy) -> Vec<String> {
+    let plan = plan(&argv(words), p, &podman());
+    assert!(plan.decision.runs(), "refused: {:?}", plan.refusal);
+    plan.args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+fn refused(words: &[&str]) -> Refusal {
+    let plan = plan(&argv(words), &Policy::default(), &podman());
+    assert_eq!(plan.decision, Decision::Refuse, "{plan:?}");
+    assert!(plan.args.is_empty());
+    plan.refusal.unwrap()
+}
+
+const HARDENING: &[&str] = &[
+    "--read-only",
+    "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=512m,mode=1777",
+    "--tmpfs=/home/node:rw,nosuid,nodev,exec,size=1g,mode=1777",
+    "--cap-drop=ALL",
+    "--cap-add=SYS_CHROOT",
+    "--security-opt=no-new-privileges",
+    "--cpus=2",
+    "--memory=4g",
+    "--pids-limit=256",
+];
+
+fn with_hardening(before: &[&str], after: &[&str]) -> Vec<String> {
+    before
+        .iter()
+        .chain(HARDENING)
+        .chain(after)
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[test]
+fn adds_everything_before_the_image() {
+    assert_eq!(
+        out(&["run", "--rm", "img", "cmd", "--privileged"]),
+        with_hardening(&["run", "--rm"], &["img", "cmd", "--privileged"])
+    );
+    assert_eq!(
+        out(&["container", "create", "img"]),
+        with_hardening(&["container", "create"], &["img"])
+    );
+}
+
+#[test]
+fn passthrough_is_untouched() {
+    let a = [
+        "ps",
+        "--filter",
+        "label=nanoclaw-install=ab",
+        "--format",
+        "{{.Names}}",
+    ];
+    assert_eq!(out(&a), a);
+    assert_eq!(out(&["stop", "-t", "1", "x"]), ["stop", "-t", "1", "x"]);
+    assert_eq!(out(&["run", "--help"]), ["run", "--help"]);
+}
+
+#[test]
+fn contrary_settings_are_removed() {
+    let o = out(&[
+        "run",
+        "--read-only=false",
+        "--security-opt",
+        "no-new-privileges=false",
+        "img",
+    ]);
+    assert_eq!(o, with_hardening(&["run"], &["img"]));
+    let o = out(&[
+        "run",
+        "--security-opt=no-new-privileges:false",
+        "--read-only",
+        "--read-only=0",
+        "img",
+    ]);
+    assert_eq!(
+        o.iter()
+            .filter(|t| t.contains("false") || t.ends_with("=0"))
+            .count(),
+        0,
+        "{o:?}"
+    );
+    let o = out(&["run", "--privileged", "img"]);
+    assert!(
+        !o.iter().any(|t| t.contains("privileged=") || t == "--privileged"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn equivalent_spellings_are_not_duplicated() {
+    let o = out(&[
+        "run",
+        "--cap-drop",
+        "all",
+        "--security-opt",
+        "no-new-privileges:true",
+        "--read-only",
+        "--pids-limit",
+        "2048",
+        "img",
+    ]);
+    assert_eq!(
+        o.iter()
+            .filter(|t| t.to_ascii_lowercase().contains("all"))
+            .count(),
+        1,
+        "{o:?}"
+    );
+    assert_eq!(
+        o.iter().filter(|t| t.contains("no-new-privileges")).count(),
+        1,
+        "{o:?}"
+    );
+    assert_eq!(o.iter().filter(|t| t.contains("read-only")).count(), 1, "{o:?}");
+    assert!(o.contains(&"--pids-limit=256".to_string()), "{o:?}");
+    assert!(!o.contains(&"2048".to_string()), "{o:?}");
+    let o = out(&[
+        "run",
+        "--cap-drop=CAP_ALL",
+        "--security-opt=no-new-privileges",
+        "img",
+    ]);
+    assert!(!o.contains(&"--cap-drop=ALL".to_string()), "{o:?}");
+}
+
+#[test]
+fn limits_are_ceilings_with_units() {
+    let o = out(&[
+        "run",
+        "--memory",
+        "4096m",
+        "--cpus",
+        "1.5",
+        "--pids-limit=100",
+        "img",
+    ]);
+    assert!(
+        o.contains(&"4096m".to_string()) && o.contains(&"1.5".to_string()),
+        "{o:?}"
+    );
+    assert!(
+        !o.iter()
+            .any(|t| t.starts_with("--memory=") || t.starts_with("--cpus=")),
+        "{o:?}"
+    );
+    assert!(o.contains(&"--pids-limit=100".to_string()), "{o:?}");
+    let o = out(&["run", "-m", "8g", "--cpus=4", "--pids-limit", "0", "img"]);
+    assert!(
+        o.contains(&"--memory=4g".to_string()) && !o.contains(&"8g".to_string()),
+        "{o:?}"
+    );
+    assert!(
+        o.contains(&"--cpus=2".to_string()) && !o.contains(&"--cpus=4".to_string()),
+        "{o:?}"
+    );
+    assert!(o.contains(&"--pids-limit=256".to_string()), "{o:?}");
+    let o = out(&["run", "--memory=0", "--cpus=0", "--pids-limit=-1", "img"]);
+    assert!(
+        o.contains(&"--memory=4g".to_string()) && o.contains(&"--pids-limit=256".to_string()),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn bundles_with_a_changed_option_are_respelled() {
+    let o = out(&["run", "-dm8g", "img"]);
+    assert_eq!(o[..2], ["run", "--detach"]);
+    assert!(o.contains(&"--memory=4g".to_string()));
+    let o = out(&["run", "-dit", "img"]);
+    assert_eq!(o[1], "-dit");
+}
+
+#[test]
+fn cpu_quota_is_reconciled_not_doubled() {
+    let o = out(&["run", "--cpu-quota", "50000", "img"]);
+    assert!(!o.iter().any(|t| t.starts_with("--cpus")), "{o:?}");
+    assert!(o.contains(&"50000".to_string()), "{o:?}");
+    let o = out(&["run", "--cpu-period=100000", "--cpu-quota=800000", "img"]);
+    assert!(o.contains(&"--cpu-quota=200000".to_string()), "{o:?}");
+    assert!(!o.iter().any(|t| t.starts_with("--cpus")), "{o:?}");
+    let o = out(&["run", "--cpu-period=50000", "img"]);
+    assert!(o.contains(&"--cpu-quota=100000".to_string()), "{o:?}");
+}
+
+#[test]
+fn memory_relatives_are_reconciled() {
+    let o = out(&[
+        "run",
+        "--memory=8g",
+        "--memory-reservation=6g",
+        "--memory-swap=5g",
+        "img",
+    ]);
+    assert!(o.contains(&"--memory-reservation=4g".to_string()), "{o:?}");
+    let o = out(&["run", "--memory-swap=1g", "img"]);
+    assert!(o.contains(&"--memory-swap=4g".to_string()), "{o:?}");
+    // Unlimited swap would take the memory ceiling away: clamped to twice the memory.
+    let o = out(&["run", "--memory-swap=-1", "img"]);
+    assert!(o.contains(&"--memory-swap=8g".to_string()), "{o:?}");
+    let o = out(&["run", "--memory=2g", "--memory-swap=64g", "img"]);
+    assert!(o.contains(&"--memory-swap=4g".to_string()), "{o:?}");
+    let o = out(&["run", "--memory=2g", "--memory-swap=2g", "img"]);
+    assert!(o.contains(&"--memory-swap=2g".to_string()), "{o:?}");
+}
+
+#[test]
+fn callers_own_mounts_win_over_policy_tmpfs() {
+    let o = out(&[
+        "run",
+        "-v",
+        "/srv/tmp:/tmp/",
+        "--mount",
+        "type=tmpfs,dst=/home/node",
+        "img",
+    ]);
+    assert!(!o.iter().any(|t| t.starts_with("--tmpfs")), "{o:?}");
+    // A single-file bind inside /tmp is not a mount at /tmp.
+    let o = out(&["run", "-v", "/x/ca.pem:/tmp/ca.pem:ro", "img"]);
+    assert_eq!(o.iter().filter(|t| t.starts_with("--tmpfs")).count(), 2, "{o:?}");
+}
+
+#[test]
+fn cap_add_outside_the_allow_list_is_removed() {
+    let o = out(&["run", "--cap-add", "SYS_ADMIN", "--cap-add=ALL", "img"]);
+    assert!(
+        !o.iter()
+            .any(|t| t.contains("SYS_ADMIN") || t.contains("cap-add=ALL")),
+        "{o:?}"
+    );
+    // Only the policy's kept capability comes back, once.
+    assert_eq!(o.iter().filter(|t| t.contains("cap-add")).count(), 1, "{o:?}");
+    assert!(o.contains(&"--cap-add=SYS_CHROOT".to_string()), "{o:?}");
+    let mut p = lenient();
+    p.rules.hardening.allowed_capabilities = vec!["NET_BIND_SERVICE".into()];
+    let o = out_with(&["run", "--cap-add", "cap_net_bind_service", "img"], &p);
+    assert!(o.contains(&"cap_net_bind_service".to_string()), "{o:?}");
+    let o = out_with(&["run", "--cap-add=NET_BIND_SERVICE,SYS_ADMIN", "img"], &p);
+    assert!(o.contains(&"--cap-add=NET_BIND_SERVICE".to_string()), "{o:?}");
+    assert!(!o.iter().any(|t| t.contains("SYS_ADMIN")), "{o:?}");
+}
+
+#[test]
+fn policy_switches_off_each_piece() {
+    let mut p = Policy::default();
+    p.rules.hardening.read_only = false;
+    p.rules.hardening.no_new_privileges = false;
+    p.rules.hardening.drop_capabilities.clear();
+    p.rules.hardening.tmpfs.clear();
+    p.rules.limits = policy::Limits {
+        cpus: None,
+        memory: None,
+        pids: None,
+        shm_size: None,
+        tmpfs_size: None,
+        refuse_unenforced: false,
+    };
+    assert_eq!(
+        out_with(&["run", "--read-only=false", "img"], &p),
+        ["run", "--read-only=false", "img"]
+    );
+}
+
+#[test]
+fn idempotent_on_its_own_output() {
+    let first = out(&[
+        "run",
+        "-dm8g",
+        "--cap-add",
+        "SYS_ADMIN",
+        "--read-only=false",
+        "--cpu-quota=900000",
+        "img",
+    ]);
+    let second = out(&first.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn unreadable_limits_are_refused() {
+    assert_eq!(
+        refused(&["run", "--memory", "lots", "img"]).rule,
+        Rule::ParseBadValue
+    );
+    assert_eq!(
+        refused(&["run", "--cpus", "3/2", "img"]).rule,
+        Rule::ParseBadValue
+    );
+    assert_eq!(
+        refused(&["run", "--pids-limit", "many", "img"]).rule,
+        Rule::ParseBadValue
+    );
+    assert_eq!(
+        refused(&["run", "--security-opt", "no-new-privileges=yes", "img"]).rule,
+        Rule::ParseBadValue
+    );
+}
+
+#[test]
+fn cpu_periods_outside_the_kernels_range_are_refused() {
+    // A tiny period would turn a minimum quota into many CPUs (found by proptest).
+    for words in [
+        &["run", "--cpu-period", "6", "--cpu-quota", "1000", "img"][..],
+        &["run", "--cpu-period=2000000", "img"],
+    ] {
+        assert_eq!(refused(words).rule, Rule::ParseBadValue, "{words:?}");
+    }
+    let o = out(&["run", "--cpu-period=1000", "img"]);
+    assert!(o.contains(&"--cpu-quota=2000".to_string()), "{o:?}");
+}
+
+#[test]
+fn podman_compat() {
+    let o = out(&["run", "--net-alias", "a", "img"]);
+    assert!(o.contains(&"--network-alias=a".to_string()), "{o:?}");
+    assert_eq!(
+        refused(&["run", "--link", "db", "img"]).rule,
+        Rule::CompatUnsupportedFlag
+    );
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    let mut lenient = Policy::default();
+    lenient.rules.deny.set(Rule::DenyPodmanOnly, false);
+    let p = plan(&argv(&["run", "--replace", "img"]), &lenient, &docker);
+    assert_eq!(p.refusal.unwrap().rule, Rule::CompatUnsupportedFlag);
+}
+
+#[test]
+fn image_and_args_survive_byte_identical() {
+    use std::os::unix::ffi::OsStringExt;
+    let mut a = argv(&["run", "-v"]);
+    a.push(OsString::from_vec(b"/srv/h/\xff:/w".to_vec()));
+    a.push(OsString::from_vec(b"img\xfe".to_vec()));
+    a.push(OsString::from_vec(b"arg \x01".to_vec()));
+    let p = plan(&a, &Policy::default(), &podman());
+    assert_eq!(p.args[1..3], a[1..3]);
+    assert_eq!(p.args[p.args.len() - 2..], a[3..]);
+}
+
+#[test]
+fn deny_rules_refuse_by_default() {
+    for (words, rule) in [
+        (&["run", "--privileged", "img"][..], Rule::DenyPrivileged),
+        (&["run", "--cap-add", "SYS_ADMIN", "img"], Rule::DenyCapAdd),
+        (
+            &["run", "--security-opt", "no-new-privileges=false", "img"],
+            Rule::DenySecurityOption,
+        ),
+        (&["run", "--network=host", "img"], Rule::DenyHostNamespace),
+        (&["run", "-v", "/:/host", "img"], Rule::DenySensitiveMount),
+        (&["exec", "--privileged", "c", "sh"], Rule::DenyExecPrivileged),
+        (&["update", "--memory", "16g", "c"], Rule::DenyUpdateLimits),
+    ] {
+        let r = refused(words);
+        assert_eq!(r.rule, rule, "{words:?}");
+        assert!(r.to_string().contains(rule.as_str()), "{r:?}");
+    }
+}
+
+#[test]
+fn audit_runs_the_callers_argv_and_records() {
+    let p = Policy {
+        mode: Mode::Audit,
+        ..Default::default()
+    };
+    let a = argv(&["run", "--privileged", "img"]);
+    let audited = plan(&a, &p, &podman());
+    assert_eq!(audited.decision, Decision::Audit);
+    assert_eq!(audited.args, a);
+    assert_eq!(audited.refusal.unwrap().rule, Rule::DenyPrivileged);
+    assert!(audited.changes.iter().any(|c| c.rule == Rule::HardenReadOnly));
+    // Compatibility fixes still apply, so the container starts on podman.
+    let a = argv(&["run", "--add-host=h:host-gateway", "img"]);
+    let audited = plan(&a, &p, &podman());
+    assert_eq!(audited.args, argv(&["run", "--add-host=h:10.88.0.1", "img"]));
+}
+
+#[test]
+fn profiles_select_rules_and_exempt() {
+    let (p, _) = crate::policy::parse(
+        "[[profile]]\nname = \"browser\"\nmatch.image = \"*browser*\"\n[profile.limits]\nmemory = \"8g\"\n[profile.hardening]\nshm_size = \"1g\"\n[[profile]]\nname = \"trusted\"\nmatch.container = \"trusted-*\"\nexempt = true\n",
+        "p",
+    )
+    .unwrap();
+    let plan1 = plan(
+        &argv(&["run", "--memory=6g", "localhost/browser-agent:1"]),
+        &p,
+        &podman(),
+    );
+    assert_eq!(plan1.profile.as_deref(), Some("browser"));
+    assert!(plan1.args.contains(&"--memory=6g".into()), "{:?}", plan1.args);
+    assert!(plan1.args.contains(&"--shm-size=1g".into()), "{:?}", plan1.args);
+    let a = argv(&["run", "--name", "trusted-1", "--privileged", "img"]);
+    let plan2 = plan(&a, &p, &podman());
+    assert_eq!((plan2.decision, plan2.args.clone()), (Decision::Exempt, a));
+}
+
+#[test]
+fn rootless_podman_keeps_the_host_user() {
+    let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    let o = plan(
+        &argv(&["run", "--user", "1001:1002", "img"]),
+        &Policy::default(),
+        &rootless,
+    )
+    .args;
+    assert!(o.contains(&"--userns=keep-id:uid=1001,gid=1002".into()), "{o:?}");
+    let o = plan(&argv(&["run", "img"]), &Policy::default(), &rootless).args;
+    assert!(o.contains(&"--userns=keep-id:uid=1000,gid=1000".into()), "{o:?}");
+    let o = plan(
+        &argv(&["run", "--userns=auto", "img"]),
+        &Policy::default(),
+        &rootless,
+    )
+    .args;
+    assert!(
+        !o.iter().any(|t| t.to_string_lossy().contains("keep-id")),
+        "{o:?}"
+    );
+    let o = plan(&argv(&["run", "img"]), &Policy::default(), &podman()).args;
+    assert!(
+        !o.iter().any(|t| t.to_string_lossy().contains("keep-id")),
+        "rootful: {o:?}"
+    );
+}
+
+#[test]
+fn host_gateway_on_old_podman() {
+    let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    let o = plan(
+        &argv(&["run", "--add-host=host.docker.internal:host-gateway", "img"]),
+        &Policy::default(),
+        &rootless,
+    )
+    .args;
+    assert!(
+        o.contains(&"--add-host=host.docker.internal:10.0.2.2".into()),
+        "{o:?}"
+    );
+    assert!(
+        o.contains(&"--network=slirp4netns:allow_host_loopback=true".into()),
+        "{o:?}"
+    );
+    // podman 4.7-4.9 knows host-gateway, but rootless slirp4netns still needs the loopback.
+    let new = Target::fixed(Flavor::Podman, true, Some((4, 9, 3)));
+    let o = plan(
+        &argv(&["run", "--add-host=h:host-gateway", "img"]),
+        &Policy::default(),
+        &new,
+    )
+    .args;
+    assert!(o.contains(&"--add-host=h:10.0.2.2".into()), "{o:?}");
+    assert!(
+        o.contains(&"--network=slirp4netns:allow_host_loopback=true".into()),
+        "{o:?}"
+    );
+    // Rootful 4.9 leaves host-gateway to podman.
+    let rootful = Target::fixed(Flavor::Podman, false, Some((4, 9, 3)));
+    let o = plan(
+        &argv(&["run", "--add-host=h:host-gateway", "img"]),
+        &Policy::default(),
+        &rootful,
+    )
+    .args;
+    assert!(o.contains(&"--add-host=h:host-gateway".into()), "{o:?}");
+    let r = plan(
+        &argv(&["run", "--network", "egress", "--add-host=h:host-gateway", "img"]),
+        &Policy::default(),
+        &rootless,
+    );
+    assert_eq!(r.refusal.unwrap().rule, Rule::CompatHostGateway);
+}
+
+#[test]
+fn pasta_forwards_only_the_proxy_ports() {
+    let five = Target::fixed(Flavor::Podman, true, Some((5, 4, 2)));
+    let a = argv(&[
+        "run",
+        "-e",
+        "HTTPS_PROXY=http://x:tok@host.docker.internal:10255",
+        "-e",
+        "http_proxy=http://x:tok@host.docker.internal:10255",
+        "-e",
+        "ANTHROPIC_BASE_URL=http://host.docker.internal:3001/v1",
+        "-e",
+        "OTHER=http://example.com:8080",
+        "--add-host=host.docker.internal:host-gateway",
+        "img",
+    ]);
+    let p = plan(&a, &Policy::default(), &five);
+    assert!(
+        p.args.contains(&"--network=pasta:-T,3001,-T,10255".into()),
+        "{:?}",
+        p.args
+    );
+    assert!(
+        p.args
+            .contains(&"--add-host=host.docker.internal:127.0.0.1".into()),
+        "{:?}",
+        p.args
+    );
+    assert!(
+        !p.args
+            .iter()
+            .any(|t| t.to_string_lossy().starts_with("--network") && t.to_string_lossy().contains("8080")),
+        "{:?}",
+        p.args
+    );
+    assert!(
+        !p.args
+            .iter()
+            .any(|t| t.to_string_lossy().contains("allow_host_loopback"))
+    );
+    // The policy may name more ports; none at all leaves host-gateway alone.
+    let mut pol = Policy::default();
+    pol.rules.podman.host_loopback_ports = vec![5432];
+    let p = plan(&argv(&["run", "--add-host=h:host-gateway", "img"]), &pol, &five);
+    assert!(p.args.contains(&"--network=pasta:-T,5432".into()), "{:?}", p.args);
+    let p = plan(
+        &argv(&["run", "--add-host=h:host-gateway", "img"]),
+        &Policy::default(),
+        &five,
+    );
+    assert!(
+        p.args.contains(&"--add-host=h:host-gateway".into()),
+        "{:?}",
+        p.args
+    );
+    // A caller who passes pasta options itself is refused: loopback is the policy's decision.
+    let again: Vec<OsString> = plan(&a, &Policy::default(), &five).args;
+    let r = plan(&again, &Policy::default(), &five).refusal.unwrap();
+    assert_eq!(r.rule, Rule::DenyNetworkOption);
+}
+
+#[test]
+fn init_is_added_when_the_entrypoint_is_overridden() {
+    let o = out(&[
+        "run",
+        "--entrypoint",
+        "bash",
+        "img",
+        "-c",
+        "exec bun run /app/src/index.ts",
+    ]);
+    assert!(o.contains(&"--init".to_string()), "{o:?}");
+    for words in [
+        &["run", "img"][..],
+        &["run", "--init", "--entrypoint", "bash", "img"],
+        &["run", "--init=false", "--entrypoint", "bash", "img"],
+    ] {
+        let o = out(words);
+        assert_eq!(
+            o.iter().filter(|t| t.starts_with("--init")).count(),
+            words.iter().filter(|t| t.starts_with("--init")).count(),
+            "{o:?}"
+        );
+    }
+    let mut p = Policy::default();
+    p.rules.hardening.init = false;
+    let o = out_with(&["run", "--entrypoint", "bash", "img"], &p);
+    assert!(!o.contains(&"--init".to_string()), "{o:?}");
+}
+
+#[test]
+fn ceilings_that_cannot_apply_are_said_or_refused() {
+    let mut v1 = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    v1.cgroup_v1 = true;
+    let p = plan(&argv(&["run", "img"]), &Policy::default(), &v1);
+    assert_eq!(p.decision, Decision::Rewrite);
+    assert!(
+        p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),
+        "{:?}",
+        p.changes
+    );
+    let mut strict = Policy::default();
+    strict.rules.limits.refuse_unenforced = true;
+    let p = plan(&argv(&["run", "img"]), &strict, &v1);
+    assert_eq!(p.refusal.unwrap().rule, Rule::LimitUnenforced);
+    // Rootful on cgroup v1 applies them.
+    let mut rootful = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
+    rootful.cgroup_v1 = true;
+    let p = plan(&argv(&["run", "img"]), &strict, &rootful);
+    assert_eq!(p.decision, Decision::Rewrite);
+}
