@@ -32,8 +32,8 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::rules::Violation;
 use crate::rules::Rule;
+use crate::rules::Violation;
 
 pub use crate::policy::CommandsPolicy;
 

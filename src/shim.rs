@@ -10,8 +10,8 @@ use crate::deny::HostCtx;
 use crate::log;
 use crate::policy::{self, LookupEnv};
 use crate::rewrite::{self, Decision, Target};
-use crate::runtime;
 use crate::rules::Rule;
+use crate::runtime;
 use crate::trust;
 
 /// The exit status for every failure of the shim itself.

@@ -11,7 +11,6 @@ use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-
 /// Variables that point podman (or docker) at another engine: removed before exec.
 pub const REDIRECT_VARS: &[&str] = &[
     "CONTAINER_HOST",

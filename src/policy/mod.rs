@@ -1,0 +1,499 @@
+//! The TOML policy: what every `run` / `create` receives, what is refused, and for whom.
+//!
+//! The file is read into a spanned TOML tree and validated by hand, key by key, rather than
+//! through serde derive: serde stops at the first error, and `policy check` must report every
+//! problem at once, each with `file:line:col`, a stable code and a hint (cargo-deny's model).
+//! The result is the plain [`Policy`] the pure rewrite reads.
+//!
+//! A key that is left out keeps the shipped default, so a short file never weakens the policy by
+//! accident; switching something off is always explicit (`read_only = false`, `memory = "off"`).
+//! Profiles start from the global settings and override any part of them.
+//!
+//! Where the policy comes from is decided in [`locate`]; a policy that cannot be read or has an
+//! error is refused, never replaced by "no policy".
+
+use std::path::PathBuf;
+
+use crate::glob::Glob;
+use crate::rules::Rule;
+use crate::units::{self, NanoCpus};
+
+mod defaults;
+mod diagnostics;
+mod lookup;
+mod reader;
+mod show;
+#[cfg(test)]
+mod tests;
+
+pub use defaults::*;
+pub use diagnostics::{Diagnostic, PolicyError, Severity, format_diagnostic};
+pub use lookup::{LookupEnv, Origin, load, locate};
+pub use reader::{CAPABILITIES, SCHEMA, did_you_mean, expand_home, line_col, normalize_cap, parse};
+
+/// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Podman,
+    Docker,
+}
+
+impl Flavor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::Podman => "podman",
+            Flavor::Docker => "docker",
+        }
+    }
+}
+
+/// Policy for non-run commands (the TOML `[commands]` table).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandsPolicy {
+    /// Extra command paths allowed, e.g. "cp", "container clone", "volume create --opt".
+    pub allow: Vec<String>,
+    /// Command paths refused even though allowed by default.
+    pub deny: Vec<String>,
+}
+
+/// How strictly the policy applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Rewrite and refuse.
+    Enforce,
+    /// Run the caller's command unchanged; record what enforce would have done.
+    Audit,
+    /// Plain passthrough.
+    Off,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Audit => "audit",
+            Mode::Off => "off",
+        }
+    }
+}
+
+/// A loaded, validated policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub mode: Mode,
+    pub runtime: Runtime,
+    /// Which commands other than run/create/exec/update may run (`[commands]`).
+    pub commands: CommandsPolicy,
+    pub rules: Rules,
+    pub profiles: Vec<Profile>,
+    pub log: Log,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            mode: Mode::Enforce,
+            runtime: Runtime::default(),
+            commands: CommandsPolicy::default(),
+            rules: Rules::default(),
+            profiles: Vec::new(),
+            log: Log::default(),
+        }
+    }
+}
+
+/// The parts of a policy a profile can override.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rules {
+    pub hardening: Hardening,
+    pub limits: Limits,
+    pub deny: Deny,
+    pub podman: PodmanCompat,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runtime {
+    /// A name looked up on PATH, or an absolute path.
+    pub binary: String,
+    /// `None` = guess from the binary's name.
+    pub flavor: Option<Flavor>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime {
+            binary: "podman".into(),
+            flavor: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hardening {
+    pub read_only: bool,
+    pub no_new_privileges: bool,
+    /// Capabilities always dropped (`ALL` for all).
+    pub drop_capabilities: Vec<String>,
+    /// Capabilities a caller may `--cap-add`.
+    pub allowed_capabilities: Vec<String>,
+    pub tmpfs: Vec<Tmpfs>,
+    /// `--shm-size` given when the caller sets none.
+    pub shm_size: Option<u64>,
+    /// Capabilities added back after `ALL` is dropped: `SYS_CHROOT` by default, which
+    /// Chromium's own sandbox needs (podman's seccomp profile allows `chroot(2)` only with it).
+    pub keep_capabilities: Vec<String>,
+    /// Add `--init` when the caller overrides the entrypoint and sets no `--init`, so the
+    /// agent receives SIGTERM on `docker stop` (an overridden entrypoint bypasses the image's init).
+    pub init: bool,
+}
+
+impl Default for Hardening {
+    fn default() -> Self {
+        Hardening {
+            read_only: true,
+            no_new_privileges: true,
+            drop_capabilities: vec!["ALL".into()],
+            allowed_capabilities: Vec::new(),
+            tmpfs: vec![
+                Tmpfs {
+                    path: "/tmp".into(),
+                    size: Some(512 << 20),
+                    mode: Some(0o1777),
+                    exec: false,
+                },
+                Tmpfs {
+                    path: "/home/node".into(),
+                    size: Some(1 << 30),
+                    mode: Some(0o1777),
+                    exec: true,
+                },
+            ],
+            shm_size: None,
+            keep_capabilities: vec!["SYS_CHROOT".into()],
+            init: true,
+        }
+    }
+}
+
+/// A tmpfs mount the policy wants under `--read-only`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tmpfs {
+    /// Absolute, normalised container path.
+    pub path: String,
+    pub size: Option<u64>,
+    pub mode: Option<u32>,
+    pub exec: bool,
+}
+
+impl Tmpfs {
+    /// The `--tmpfs` value: `path:rw,nosuid,nodev,noexec,size=..,mode=..`.
+    pub fn spec(&self) -> String {
+        let mut s = format!(
+            "{}:rw,nosuid,nodev,{}",
+            self.path,
+            if self.exec { "exec" } else { "noexec" }
+        );
+        if let Some(size) = self.size {
+            s.push_str(&format!(",size={}", units::format_bytes(size)));
+        }
+        if let Some(mode) = self.mode {
+            s.push_str(&format!(",mode={mode:o}"));
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    pub cpus: Option<NanoCpus>,
+    pub memory: Option<u64>,
+    pub pids: Option<u64>,
+    /// The largest `--shm-size` a caller may ask for.
+    pub shm_size: Option<u64>,
+    /// The largest tmpfs a caller may mount (a caller's tmpfs must name its size).
+    pub tmpfs_size: Option<u64>,
+    /// Refuse (rather than warn) when the runtime would ignore the ceilings (rootless podman
+    /// on cgroup v1).
+    pub refuse_unenforced: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cpus: Some(NanoCpus(2_000_000_000)),
+            memory: Some(4 << 30),
+            pids: Some(256),
+            shm_size: Some(2 << 30),
+            tmpfs_size: Some(2 << 30),
+            refuse_unenforced: false,
+        }
+    }
+}
+
+/// Each `[deny]` switch: its key, the rule it turns on or off, and whether it is on by default.
+/// This table is the only place a switch is named: the reader, `policy show` and the docs check
+/// all walk it.
+pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
+    ("privileged", Rule::DenyPrivileged, true),
+    ("host_namespaces", Rule::DenyHostNamespace, true),
+    ("container_namespaces", Rule::DenyContainerNamespace, false),
+    ("weak_security_options", Rule::DenySecurityOption, true),
+    ("capabilities", Rule::DenyCapAdd, true),
+    ("devices", Rule::DenyDevice, true),
+    ("volumes_from", Rule::DenyVolumesFrom, true),
+    ("api_socket", Rule::DenyApiSocket, true),
+    ("env_host", Rule::DenyEnvHost, true),
+    ("shared_propagation", Rule::DenyMountPropagation, true),
+    ("sensitive_mounts", Rule::DenySensitiveMount, true),
+    ("root_user", Rule::DenyRootUser, false),
+    ("exec_privileged", Rule::DenyExecPrivileged, true),
+    ("exec_root", Rule::DenyExecRoot, true),
+    ("update_above_limits", Rule::DenyUpdateLimits, true),
+    ("denied_flags", Rule::DenyFlag, true),
+    ("podman_only_flags", Rule::DenyPodmanOnly, true),
+    ("ceiling_escapes", Rule::DenyCeiling, true),
+    ("host_files", Rule::DenyHostFile, true),
+    ("credentials", Rule::DenyCredentials, true),
+    ("host_exec", Rule::DenyHostExec, true),
+    ("outside_writable_roots", Rule::DenyWritableRoot, true),
+    ("runtime_annotations", Rule::DenyAnnotation, true),
+    ("keep_groups", Rule::DenyGroupAdd, true),
+    ("network_options", Rule::DenyNetworkOption, true),
+    ("public_ports", Rule::DenyPublish, true),
+    ("engine_redirect", Rule::DenyEngineRedirect, true),
+    ("untrusted_runtime_config", Rule::DenyEnvironment, true),
+    ("build_options", Rule::DenyBuild, true),
+];
+
+/// The lists of `[deny]`, each edited with `add_<key>` and `remove_<key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyList {
+    /// Host paths never mounted, their parents included (system trees, runtime sockets).
+    SensitivePaths,
+    /// Credential stores, refused even read-only (their parents too).
+    CredentialPaths,
+    /// File and directory names that hold credentials wherever they are (`.env`, `id_rsa`).
+    CredentialNames,
+    /// Paths that run code on the host when written: refused read-write (parents too).
+    HostExecPaths,
+    /// Read-write bind sources must lie beneath one of these (or the working directory).
+    WritableRoots,
+    /// Flags allowed although their class or podman-only status would refuse them.
+    AllowFlags,
+    /// `--security-opt` values allowed beyond no-new-privileges and masks.
+    AllowedSecurityOptions,
+    /// Annotation key prefixes the OCI runtime obeys: refused.
+    RuntimeAnnotations,
+}
+
+impl DenyList {
+    pub const ALL: [DenyList; 8] = [
+        DenyList::SensitivePaths,
+        DenyList::CredentialPaths,
+        DenyList::CredentialNames,
+        DenyList::HostExecPaths,
+        DenyList::WritableRoots,
+        DenyList::AllowFlags,
+        DenyList::AllowedSecurityOptions,
+        DenyList::RuntimeAnnotations,
+    ];
+
+    /// The key after `add_` / `remove_`.
+    pub fn key(self) -> &'static str {
+        match self {
+            DenyList::SensitivePaths => "sensitive_paths",
+            DenyList::CredentialPaths => "credential_paths",
+            DenyList::CredentialNames => "credential_names",
+            DenyList::HostExecPaths => "host_exec_paths",
+            DenyList::WritableRoots => "writable_roots",
+            DenyList::AllowFlags => "allow_flags",
+            DenyList::AllowedSecurityOptions => "allowed_security_options",
+            DenyList::RuntimeAnnotations => "runtime_annotations",
+        }
+    }
+
+    pub fn defaults(self) -> &'static [&'static str] {
+        match self {
+            DenyList::SensitivePaths => DEFAULT_SENSITIVE_PATHS,
+            DenyList::CredentialPaths => DEFAULT_CREDENTIAL_PATHS,
+            DenyList::CredentialNames => DEFAULT_CREDENTIAL_NAMES,
+            DenyList::HostExecPaths => DEFAULT_HOST_EXEC_PATHS,
+            DenyList::WritableRoots => DEFAULT_WRITABLE_ROOTS,
+            DenyList::AllowFlags | DenyList::AllowedSecurityOptions => &[],
+            DenyList::RuntimeAnnotations => DEFAULT_RUNTIME_ANNOTATIONS,
+        }
+    }
+
+    /// Whether entries are host paths (`/...` or `~/...`).
+    pub fn holds_paths(self) -> bool {
+        matches!(
+            self,
+            DenyList::SensitivePaths
+                | DenyList::CredentialPaths
+                | DenyList::HostExecPaths
+                | DenyList::WritableRoots
+        )
+    }
+}
+
+/// Deny rules: the set in force, and the lists they read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deny {
+    on: std::collections::BTreeSet<Rule>,
+    lists: [Vec<String>; 8],
+}
+
+impl Deny {
+    /// Whether a deny rule is in force.
+    pub fn on(&self, rule: Rule) -> bool {
+        self.on.contains(&rule)
+    }
+
+    /// Switches a deny rule on or off.
+    pub fn set(&mut self, rule: Rule, on: bool) {
+        if on {
+            self.on.insert(rule);
+        } else {
+            self.on.remove(&rule);
+        }
+    }
+
+    /// A list's effective entries.
+    pub fn list(&self, which: DenyList) -> &[String] {
+        &self.lists[which as usize]
+    }
+
+    pub fn list_mut(&mut self, which: DenyList) -> &mut Vec<String> {
+        &mut self.lists[which as usize]
+    }
+
+    /// Whether the policy allows a flag by name (long name, without `--`).
+    pub fn allows_flag(&self, long: &str) -> bool {
+        self.list(DenyList::AllowFlags)
+            .iter()
+            .any(|f| f.trim_start_matches('-') == long)
+    }
+}
+
+impl Default for Deny {
+    fn default() -> Self {
+        Deny {
+            on: DENY_SWITCHES
+                .iter()
+                .filter(|(_, _, on)| *on)
+                .map(|(_, r, _)| *r)
+                .collect(),
+            lists: DenyList::ALL.map(|l| l.defaults().iter().map(|s| s.to_string()).collect()),
+        }
+    }
+}
+
+/// What the shim changes so nanoclaw's docker argv works on podman.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodmanCompat {
+    /// Rootless: add `--userns=keep-id:uid=U,gid=G` so the agent can write its bind mounts.
+    pub keep_id: bool,
+    /// The container user to keep the host user as when the caller's `--user` is not numeric.
+    pub keep_id_user: (u32, u32),
+    /// Translate `--add-host NAME:host-gateway` for podman older than 4.7.
+    pub host_gateway: bool,
+    /// Rootless: let the container reach services on the host's 127.0.0.1 through that name.
+    pub host_loopback: bool,
+    /// Host loopback ports the container may reach besides those in its proxy URLs.
+    pub host_loopback_ports: Vec<u16>,
+    /// The address host-gateway means for rootful podman (its default bridge gateway).
+    pub rootful_gateway: String,
+}
+
+impl Default for PodmanCompat {
+    fn default() -> Self {
+        PodmanCompat {
+            keep_id: true,
+            keep_id_user: (1000, 1000),
+            host_gateway: true,
+            host_loopback: true,
+            host_loopback_ports: Vec::new(),
+            rootful_gateway: "10.88.0.1".into(),
+        }
+    }
+}
+
+/// The decision log.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Log {
+    /// JSON Lines file; `None` = no log.
+    pub path: Option<PathBuf>,
+}
+
+/// A `[[profile]]`: a matcher and the rules that apply when it matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub image: Option<Glob>,
+    pub container: Option<Glob>,
+    /// `key` or `key=value`; all must be present.
+    pub labels: Vec<(String, Option<String>)>,
+    pub mode: Option<Mode>,
+    pub exempt: bool,
+    /// The global rules with this profile's overrides applied.
+    pub rules: Rules,
+}
+
+impl Policy {
+    /// The profile that applies to an invocation, if any (first match wins).
+    pub fn profile_for(
+        &self,
+        image: &str,
+        container: Option<&str>,
+        labels: &[(String, String)],
+    ) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.matches(image, container, labels))
+    }
+}
+
+impl Profile {
+    pub fn matches(&self, image: &str, container: Option<&str>, labels: &[(String, String)]) -> bool {
+        let image_ok = self
+            .image
+            .as_ref()
+            .is_none_or(|g| image_forms(image).iter().any(|f| g.matches(f)));
+        let name_ok = self
+            .container
+            .as_ref()
+            .is_none_or(|g| container.is_some_and(|c| g.matches(c)));
+        let labels_ok = self.labels.iter().all(|(k, v)| {
+            labels
+                .iter()
+                .any(|(lk, lv)| lk == k && v.as_ref().is_none_or(|v| v == lv))
+        });
+        image_ok && name_ok && labels_ok
+    }
+}
+
+/// An image reference with and without its registry and its tag/digest, so a profile glob can
+/// name an image either way (`nanoclaw-agent*` matches `localhost/nanoclaw-agent:latest`).
+pub fn image_forms(image: &str) -> Vec<String> {
+    let untagged = {
+        let no_digest = image.split('@').next().unwrap_or(image);
+        match no_digest.rfind(':') {
+            Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+            _ => no_digest,
+        }
+    };
+    let strip_registry = |s: &str| -> String {
+        match s.split_once('/') {
+            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+                rest.strip_prefix("library/").unwrap_or(rest).to_string()
+            }
+            _ => s.to_string(),
+        }
+    };
+    let mut forms = vec![
+        image.to_string(),
+        untagged.to_string(),
+        strip_registry(image),
+        strip_registry(untagged),
+    ];
+    forms.dedup();
+    forms
+}

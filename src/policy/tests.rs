@@ -1,0 +1,370 @@
+use super::reader::{DENY_KEYS, TOP_KEYS, memchr_newline};
+use super::*;
+
+fn errs(text: &str) -> Vec<Diagnostic> {
+    parse(text, "p.toml").unwrap_err().diagnostics
+}
+
+#[test]
+fn sizes_no_runtime_accepts_are_errors_and_unitless_sizes_warn() {
+    for text in [
+        "[limits]\nmemory = 4\n",
+        "[limits]\nmemory = \"4\"\n",
+        "[limits]\nmemory = \"4k\"\n",
+    ] {
+        let e = parse(text, "p").unwrap_err();
+        assert!(
+            e.diagnostics.iter().any(|d| d.code == "size-too-small"),
+            "{text}: {e:?}"
+        );
+    }
+    assert!(
+        errs("[limits]\nmemory = 4096\n")
+            .iter()
+            .any(|d| d.code == "size-too-small")
+    );
+    let (_, warnings) = parse("[limits]\nmemory = 8388608\n", "p").unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        warnings
+            .iter()
+            .any(|d| d.code == "unitless-size" && d.hint.is_some()),
+        "{warnings:?}"
+    );
+    let (p, w) = parse("[limits]\nmemory = \"4g\"\n", "p").unwrap();
+    assert_eq!(p.rules.limits.memory, Some(4 << 30));
+    assert!(w.is_empty());
+}
+
+#[test]
+fn wrong_types_and_bad_globs_carry_hints_and_no_false_warning() {
+    let e = parse("[hardening]\nread_only = \"yes\"\n", "p").unwrap_err();
+    assert!(
+        e.diagnostics
+            .iter()
+            .all(|d| d.code != "wrong-type" || d.hint.is_some()),
+        "{e:?}"
+    );
+    let e = parse("[[profile]]\nname = \"b\"\nmatch.image = \"[oops\"\n", "p").unwrap_err();
+    assert!(
+        e.diagnostics
+            .iter()
+            .any(|d| d.code == "bad-glob" && d.hint.is_some()),
+        "{e:?}"
+    );
+    assert!(!e.diagnostics.iter().any(|d| d.code == "match-all"), "{e:?}");
+}
+
+#[test]
+fn shipped_default_matches_the_built_in_default() {
+    let (p, warnings) = parse(DEFAULT_TOML, "default.toml").unwrap();
+    assert_eq!(p, Policy::default());
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn newline_search() {
+    for text in [
+        "",
+        "a",
+        "\n",
+        "abcdefgh\n",
+        "abcdefghijklmnop",
+        "abcdefghijk\nlm",
+        "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\n",
+    ] {
+        assert_eq!(memchr_newline(text.as_bytes()), text.find('\n'), "{text:?}");
+    }
+}
+
+#[test]
+fn comment_lines_do_not_move_positions() {
+    let text = "# a\n  # b\n[limits]\n# c\nmemory = \"x\" # d\n";
+    let e = parse(text, "p").unwrap_err();
+    assert_eq!(e.diagnostics[0].position, Some((5, 10)));
+    let (p, _) = parse("[hardening]\nread_only = false\n# x\n", "p").unwrap();
+    assert!(!p.rules.hardening.read_only);
+    // In a multi-line string, `#` lines are content.
+    let (p, _) = parse("[runtime]\nbinary = \"\"\"\n# not a comment\npodman\"\"\"\n", "p").unwrap();
+    assert!(p.runtime.binary.contains("# not a comment"));
+}
+
+#[test]
+fn empty_file_means_the_default() {
+    assert_eq!(parse("", "p.toml").unwrap().0, Policy::default());
+}
+
+#[test]
+fn unknown_key_is_an_error_with_position_and_suggestion() {
+    let e = parse("[hardening]\nread_onyl = true\n", "p.toml").unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!((d.code, d.position), ("unknown-key", Some((2, 1))));
+    assert_eq!(d.hint.as_deref(), Some("did you mean `read_only`?"));
+    assert!(
+        e.to_string().starts_with("p.toml:2:1: unknown key `read_onyl`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let d = errs(
+        "mode = \"strict\"\n[limits]\nmemory = \"4 gigs\"\ncpus = -1\n[hardening]\nallowed_capabilities = [\"ALL\", \"NET_RAWW\"]\n",
+    );
+    let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "bad-mode",
+            "bad-size",
+            "bad-cpus",
+            "bad-capability",
+            "bad-capability"
+        ],
+        "{d:?}"
+    );
+    assert_eq!(d[1].position, Some((3, 10)));
+    assert_eq!(d[4].hint.as_deref(), Some("did you mean \"NET_RAW\"?"));
+}
+
+#[test]
+fn limits_switch_off() {
+    let (p, _) = parse("[limits]\ncpus = \"off\"\nmemory = false\npids = 100\n", "p").unwrap();
+    assert_eq!(
+        (p.rules.limits.cpus, p.rules.limits.memory, p.rules.limits.pids),
+        (None, None, Some(100))
+    );
+    let (p, _) = parse("[limits]\ncpus = 1.5\nmemory = \"4096m\"\n", "p").unwrap();
+    assert_eq!(p.rules.limits.cpus, Some(NanoCpus(1_500_000_000)));
+    assert_eq!(p.rules.limits.memory, Some(4 << 30));
+}
+
+#[test]
+fn tmpfs_spec_renders_all_options() {
+    let h = Hardening::default();
+    assert_eq!(
+        h.tmpfs[0].spec(),
+        "/tmp:rw,nosuid,nodev,noexec,size=512m,mode=1777"
+    );
+    assert_eq!(
+        h.tmpfs[1].spec(),
+        "/home/node:rw,nosuid,nodev,exec,size=1g,mode=1777"
+    );
+}
+
+#[test]
+fn contradictions_are_reported() {
+    let d = errs("[hardening]\ndrop_capabilities = [\"NET_RAW\"]\nallowed_capabilities = [\"net_raw\"]\n");
+    assert_eq!(d[0].code, "cap-drop-and-allow");
+    let d = errs("[[hardening.tmpfs]]\npath = \"/tmp\"\n[[hardening.tmpfs]]\npath = \"/tmp/\"\n");
+    assert_eq!(d[0].code, "duplicate-tmpfs");
+    let (_, w) = parse("[hardening]\ntmpfs = []\n", "p").unwrap();
+    assert_eq!(w[0].code, "read-only-no-tmpfs");
+}
+
+#[test]
+fn profiles_override_and_match() {
+    let (p, w) = parse(
+        "[limits]\npids = 100\n[[profile]]\nname = \"browser\"\nmatch.image = \"nanoclaw-agent*\"\nmatch.labels = [\"role=browser\"]\n[profile.limits]\nmemory = \"8g\"\n[profile.hardening]\nshm_size = \"1g\"\n[[profile]]\nname = \"x\"\nmatch.container = \"[oops\"\n",
+        "p",
+    )
+    .unwrap_err()
+    .diagnostics
+    .into_iter()
+    .partition::<Vec<_>, _>(|d| d.severity == Severity::Error);
+    assert_eq!(p[0].code, "bad-glob", "{p:?} {w:?}");
+    let (p, _) = parse(
+        "[limits]\npids = 100\n[[profile]]\nname = \"browser\"\nmatch.image = \"nanoclaw-agent*\"\nmatch.labels = [\"role=browser\"]\n[profile.limits]\nmemory = \"8g\"\n[profile.hardening]\nshm_size = \"1g\"\n",
+        "p",
+    )
+    .unwrap();
+    let prof = &p.profiles[0];
+    assert_eq!(prof.rules.limits.memory, Some(8 << 30));
+    assert_eq!(prof.rules.limits.pids, Some(100), "inherits the global value");
+    assert_eq!(prof.rules.hardening.shm_size, Some(1 << 30));
+    let labels = vec![("role".to_string(), "browser".to_string())];
+    assert!(
+        p.profile_for("localhost/nanoclaw-agent:latest", None, &labels)
+            .is_some()
+    );
+    assert!(
+        p.profile_for("localhost/nanoclaw-agent:latest", None, &[])
+            .is_none()
+    );
+    assert!(p.profile_for("other:latest", None, &labels).is_none());
+}
+
+#[test]
+fn image_forms_cover_registry_and_tag() {
+    assert_eq!(
+        image_forms("localhost/nanoclaw-agent:latest"),
+        [
+            "localhost/nanoclaw-agent:latest",
+            "localhost/nanoclaw-agent",
+            "nanoclaw-agent:latest",
+            "nanoclaw-agent"
+        ]
+    );
+    assert_eq!(image_forms("registry:5000/a/b@sha256:x")[1], "registry:5000/a/b");
+    assert_eq!(image_forms("docker.io/library/node:22")[3], "node");
+}
+
+#[test]
+fn sensitive_paths_are_editable() {
+    let (p, w) = parse(
+        "[deny]\nadd_sensitive_paths = [\"/srv/secrets\"]\nremove_sensitive_paths = [\"/boot\", \"/nope\"]\n",
+        "p",
+    )
+    .unwrap();
+    assert!(
+        p.rules
+            .deny
+            .list(DenyList::SensitivePaths)
+            .contains(&"/srv/secrets".to_string())
+    );
+    assert!(
+        !p.rules
+            .deny
+            .list(DenyList::SensitivePaths)
+            .contains(&"/boot".to_string())
+    );
+    assert_eq!(w[0].code, "unknown-sensitive-path");
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let d = errs("[limits\n");
+    assert_eq!(d[0].code, "syntax");
+    assert_eq!(d[0].position.map(|p| p.0), Some(1));
+}
+
+#[test]
+fn did_you_mean_finds_close_words() {
+    assert_eq!(did_you_mean("hardenin", TOP_KEYS), Some("hardening"));
+    assert_eq!(did_you_mean("zzz", TOP_KEYS), None);
+}
+
+#[test]
+fn lookup_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join("xdg/nanoclaw-shim/policy.toml");
+    let system = dir.path().join("etc");
+    let mut env = LookupEnv {
+        explicit: None,
+        xdg_config_home: Some(dir.path().join("xdg")),
+        home: Some(dir.path().join("home")),
+        system_dir: system.clone(),
+    };
+    assert_eq!(locate(&env).unwrap().0, Origin::Embedded);
+    std::fs::create_dir_all(&system).unwrap();
+    std::fs::write(system.join("policy.toml"), "").unwrap();
+    assert_eq!(
+        locate(&env).unwrap().0,
+        Origin::System(system.join("policy.toml"))
+    );
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    std::fs::write(&user, "").unwrap();
+    assert_eq!(locate(&env).unwrap().0, Origin::User(user.clone()));
+    env.explicit = Some(dir.path().join("missing.toml"));
+    assert!(
+        locate(&env).is_err(),
+        "an explicit policy that is missing is an error"
+    );
+    env.xdg_config_home = None;
+    env.explicit = None;
+    assert_eq!(
+        env.user_path().unwrap(),
+        dir.path().join("home/.config/nanoclaw-shim/policy.toml")
+    );
+}
+
+#[test]
+fn deny_keys_are_the_switches_and_the_lists() {
+    let mut derived: Vec<String> = DENY_SWITCHES.iter().map(|(k, _, _)| k.to_string()).collect();
+    for l in DenyList::ALL {
+        derived.push(format!("add_{}", l.key()));
+        derived.push(format!("remove_{}", l.key()));
+    }
+    let mut keys: Vec<String> = DENY_KEYS.iter().map(|k| k.to_string()).collect();
+    derived.sort();
+    keys.sort();
+    assert_eq!(keys, derived);
+}
+
+#[test]
+fn show_round_trips_through_the_reader() {
+    let text = "mode = \"audit\"\n[commands]\nallow = [\"cp\"]\n[hardening]\nkeep_capabilities = []\n[limits]\nmemory = \"2g\"\n[deny]\nadd_credential_names = [\"tok\\u0007en\"]\nremove_sensitive_paths = [\"/boot\"]\n[[profile]]\nname = \"b\\\"q\"\nmatch.image = \"nanoclaw-agent*\"\n[profile.limits]\nmemory = \"3g\"\n";
+    let (p, _) = parse(text, "p").unwrap();
+    let shown = p.to_toml();
+    let (again, _) = parse(&shown, "shown").unwrap_or_else(|e| panic!("{e:?}\n{shown}"));
+    assert_eq!(again, p, "{shown}");
+}
+
+mod generated {
+    use super::super::*;
+    use proptest::prelude::*;
+
+    /// Any string, control characters and quotes included.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![any::<char>(), Just('"'), Just('\\'), Just('\u{7}')],
+            0..8,
+        )
+        .prop_map(|c| c.into_iter().collect())
+    }
+
+    fn policy() -> impl Strategy<Value = Policy> {
+        (
+            proptest::sample::select(vec![Mode::Enforce, Mode::Audit, Mode::Off]),
+            text(),
+            proptest::collection::vec(text(), 0..3),
+            proptest::collection::vec(any::<bool>(), DENY_SWITCHES.len()),
+            proptest::option::of(1u64..(64 << 30)),
+            proptest::option::of(1u64..100_000),
+            proptest::collection::vec(text(), 0..3),
+            proptest::collection::vec((text(), any::<bool>(), proptest::option::of(1u64..100)), 0..3),
+        )
+            .prop_map(|(mode, binary, allow, switches, memory, pids, names, profiles)| {
+                let mut p = Policy {
+                    mode,
+                    ..Default::default()
+                };
+                if !binary.trim().is_empty() {
+                    p.runtime.binary = binary;
+                }
+                p.commands.allow = allow.into_iter().map(|s| s.trim().to_string()).collect();
+                for ((_, rule, _), on) in DENY_SWITCHES.iter().zip(switches) {
+                    p.rules.deny.set(*rule, on);
+                }
+                p.rules.limits.memory = memory.map(|m| m.max(MIN_MEMORY) / 1024 * 1024);
+                p.rules.limits.pids = pids;
+                for n in names {
+                    if !p.rules.deny.list(DenyList::CredentialNames).contains(&n) {
+                        p.rules.deny.list_mut(DenyList::CredentialNames).push(n);
+                    }
+                }
+                for (i, (name, exempt, pids)) in profiles.into_iter().enumerate() {
+                    let mut rules = p.rules.clone();
+                    rules.limits.pids = pids;
+                    p.profiles.push(Profile {
+                        name: format!("{i}{name}"),
+                        image: Some(Glob::new("nanoclaw-agent*").unwrap()),
+                        container: None,
+                        labels: vec![("nanoclaw-role".into(), Some("agent".into()))],
+                        mode: None,
+                        exempt,
+                        rules,
+                    });
+                }
+                p
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn show_then_parse_is_the_same_policy(p in policy()) {
+            let shown = p.to_toml();
+            let (again, _) = parse(&shown, "shown").map_err(|e| TestCaseError::fail(format!("{e:?}\n{shown}")))?;
+            prop_assert_eq!(again, p, "{}", shown);
+        }
+    }
+}
