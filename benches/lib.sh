@@ -29,12 +29,12 @@ load_argvs() {
   done
 }
 
-# scale_argv N: SCALE_ARGV = `run`, (N-2)/2 `-v /s/I:/d/I` pairs, `img` (N tokens). The specs are
+# scale_argv N: SCALE_ARGV = `run`, (N-2)/2 `-v /srv/I:/d/I` pairs (beneath a writable root), `img` (N tokens). The specs are
 # short so that a 10 000-token hyperfine command line (one argument) stays under Linux's 128 KiB
 # per-argument limit; their sources do not exist, so the per-mount cost is a lower bound.
 scale_argv() {
   local n=$1 i
   SCALE_ARGV=(run)
-  for ((i = 0; i < (n - 2) / 2; i++)); do SCALE_ARGV+=(-v "/s/$i:/d/$i"); done
+  for ((i = 0; i < (n - 2) / 2; i++)); do SCALE_ARGV+=(-v "/srv/$i:/d/$i"); done
   SCALE_ARGV+=(img)
 }

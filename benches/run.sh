@@ -312,7 +312,7 @@ fi
 # ---------------------------------------------------------- argv scaling ---
 # Argv from lib.sh's scale_argv: sources that do not exist, so a lower bound per mount.
 echo
-echo "== argv scaling: N tokens of \`run -v /s/I:/d/I ... img\`, added = shim - Rust exec floor (same argv)"
+echo "== argv scaling: N tokens of \`run -v /srv/I:/d/I ... img\`, added = shim - Rust exec floor (same argv)"
 SCALE=()
 for n in $SIZES; do
   scale_argv "$n"

@@ -61,18 +61,29 @@ impl Hasher for Fnv {
     }
 }
 
+/// What one path resolves to, in the memo.
+#[derive(Clone)]
+enum Step {
+    /// Exists and is not a symlink: resolves to itself.
+    Same,
+    /// Does not exist.
+    Missing,
+    /// A symlink, resolved to this path.
+    Link(Vec<u8>),
+}
+
 /// `realpath(3)` with a memo shared by every path of one invocation: one `lstat` per distinct
 /// path prefix, a `readlink` only for symlinks. A path that does not exist (docker creates
 /// missing bind sources) is resolved up to its last existing component, the rest appended.
 struct Resolver {
-    /// A resolved directory joined with a name → what it resolves to (`None`: does not exist).
-    memo: HashMap<Vec<u8>, Option<Vec<u8>>, BuildHasherDefault<Fnv>>,
+    /// A resolved directory joined with a name → what it resolves to.
+    memo: HashMap<Vec<u8>, Step, BuildHasherDefault<Fnv>>,
 }
 
 impl Default for Resolver {
     fn default() -> Self {
         Resolver {
-            memo: HashMap::with_capacity_and_hasher(64, BuildHasherDefault::default()),
+            memo: HashMap::with_capacity_and_hasher(128, BuildHasherDefault::default()),
         }
     }
 }
@@ -100,8 +111,9 @@ impl Resolver {
                         continue;
                     }
                     match self.step(&cur, at, depth)? {
-                        Some(resolved) => cur = resolved,
-                        None => missing = true,
+                        Step::Same => {}
+                        Step::Missing => missing = true,
+                        Step::Link(target) => cur = target,
                     }
                 }
             }
@@ -113,32 +125,34 @@ impl Resolver {
     }
 
     /// Resolves the last component of `candidate` (its directory, `candidate[..dir_len]`, is
-    /// resolved already): `Some(Some(path))`, `Some(None)` when it does not exist, `None` on a
-    /// loop.
-    fn step(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Option<Vec<u8>>> {
+    /// resolved already); `None` on a loop.
+    fn step(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Step> {
         if let Some(known) = self.memo.get(candidate) {
             return Some(known.clone());
         }
         let path = Path::new(OsStr::from_bytes(candidate));
         let resolved = match std::fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(path).ok()?;
-                let target = target.as_os_str().as_bytes();
-                let start = if target.first() == Some(&b'/') {
-                    target.to_vec()
-                } else {
-                    let mut s = candidate[..dir_len].to_vec();
-                    s.push(b'/');
-                    s.extend_from_slice(target);
-                    s
-                };
-                Some(self.realpath(&start, depth + 1)?)
-            }
-            Ok(_) => Some(candidate.to_vec()),
-            Err(_) => None,
+            Ok(m) if m.file_type().is_symlink() => self.follow(candidate, dir_len, depth)?,
+            Ok(_) => Step::Same,
+            Err(_) => Step::Missing,
         };
         self.memo.insert(candidate.to_vec(), resolved.clone());
         Some(resolved)
+    }
+
+    /// Resolves the symlink at `candidate`.
+    fn follow(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Step> {
+        let target = std::fs::read_link(Path::new(OsStr::from_bytes(candidate))).ok()?;
+        let target = target.as_os_str().as_bytes();
+        let start = if target.first() == Some(&b'/') {
+            target.to_vec()
+        } else {
+            let mut s = candidate[..dir_len].to_vec();
+            s.push(b'/');
+            s.extend_from_slice(target);
+            s
+        };
+        Some(Step::Link(self.realpath(&start, depth + 1)?))
     }
 }
 
@@ -173,16 +187,44 @@ fn compile(parts: &[&[u8]]) -> Vec<Part> {
 /// What a check names for a relative source when the working directory is unknown.
 pub const UNRESOLVABLE: &str = "(a relative path, and the working directory is unknown)";
 
-/// One listed entry, expanded (`~`, `~/`) and compiled: as written and, when a symlink makes it
-/// differ, as resolved (`/var/run/docker.sock` is `/run/docker.sock` on most hosts).
+/// A path's components joined as `/a/b` (`` for `/` itself): comparing two such byte strings on
+/// a `/` boundary is "equal, beneath or a parent" without splitting or allocating per component.
+fn joined(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// One form of a listed entry: a literal path, or one with glob components (`/run/user/*/...`).
+enum Form {
+    Lit(Vec<u8>),
+    Glob(Vec<Part>),
+}
+
+/// One listed entry, expanded (`~`, `~/`): as written and, when a symlink makes it differ, as
+/// resolved (`/var/run/docker.sock` is `/run/docker.sock` on most hosts).
 struct Entry {
     text: String,
-    forms: Vec<Vec<Part>>,
+    forms: Vec<Form>,
 }
 
 /// A compiled list of host paths.
 struct List {
     entries: Vec<Entry>,
+}
+
+/// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
+fn related(s: &[u8], e: &[u8], parents: bool) -> bool {
+    if e.is_empty() {
+        return s.is_empty(); // `/` itself, not everything beneath it
+    }
+    let under = |long: &[u8], short: &[u8]| {
+        long.len() > short.len() && long.starts_with(short) && long[short.len()] == b'/'
+    };
+    s == e || under(s, e) || (parents && under(e, s))
 }
 
 impl List {
@@ -204,15 +246,17 @@ impl List {
             };
             let mut forms = Vec::new();
             if let Some(path) = path {
-                let lex = lexical(&path);
-                forms.push(compile(&lex));
-                if !entry.contains('*') {
+                if entry.contains(['*', '?', '[']) {
+                    forms.push(Form::Glob(compile(&lexical(&path))));
+                } else {
+                    let lit = joined(&lexical(&path));
+                    // realpath's output is already joined (`/` alone for the root).
                     if let Some(real) = r.realpath(&path, 0) {
-                        let real = lexical(&real);
-                        if real != lex {
-                            forms.push(compile(&real));
+                        if real != lit && !(real == b"/" && lit.is_empty()) {
+                            forms.push(Form::Lit(if real == b"/" { Vec::new() } else { real }));
                         }
                     }
+                    forms.push(Form::Lit(lit));
                 }
             }
             out.push(Entry {
@@ -231,13 +275,18 @@ impl List {
             }
             for form in &e.forms {
                 for s in &src.forms {
-                    let hit = if form.is_empty() {
-                        s.is_empty() // `/` itself, not everything beneath it
-                    } else if !parents && s.len() < form.len() {
-                        false
-                    } else {
-                        // equal, beneath (s longer) or a parent (s shorter)
-                        s.iter().zip(form).all(|(s, p)| p.matches(s))
+                    let hit = match form {
+                        Form::Lit(lit) => related(s, lit, parents),
+                        Form::Glob(parts) => {
+                            let comps = lexical(s);
+                            if parts.is_empty() {
+                                comps.is_empty()
+                            } else if !parents && comps.len() < parts.len() {
+                                false
+                            } else {
+                                comps.iter().zip(parts).all(|(c, p)| p.matches(c))
+                            }
+                        }
                     };
                     if hit {
                         return Some(&e.text);
@@ -249,10 +298,37 @@ impl List {
     }
 }
 
-/// A source path as written (`..` removed lexically) and as the kernel resolves it.
+/// A source path as written (`..` removed lexically) and as the kernel resolves it, both joined.
 struct Resolved {
-    forms: Vec<Vec<Vec<u8>>>,
+    forms: Vec<Vec<u8>>,
     real: Option<Vec<u8>>,
+}
+
+impl Resolved {
+    fn new(abs: &[u8], resolver: &mut Resolver) -> Resolved {
+        let real = resolver.realpath(abs, 0);
+        let lex = joined(&lexical(abs));
+        let mut forms = Vec::with_capacity(2);
+        forms.push(lex);
+        if let Some(r) = &real {
+            // realpath's output is already joined (`/` alone for the root).
+            let r: &[u8] = if r == b"/" { b"" } else { r };
+            if r != forms[0].as_slice() {
+                forms.push(r.to_vec());
+            }
+        }
+        Resolved { forms, real }
+    }
+
+    /// Whether one of its forms is exactly `path` (joined).
+    fn is(&self, path: &[u8]) -> bool {
+        self.forms.iter().any(|f| f == path)
+    }
+
+    /// Whether one of its forms lies at or beneath `dir` (joined).
+    fn within(&self, dir: &[u8]) -> bool {
+        self.forms.iter().any(|f| related(f, dir, false))
+    }
 }
 
 /// How the runtime uses a host path.
@@ -295,6 +371,9 @@ pub struct HostPaths<'p> {
     deny: &'p Deny,
     home: Option<Vec<u8>>,
     cwd: Option<Vec<u8>>,
+    /// `home` and `cwd` as joined components, for comparisons.
+    home_joined: Option<Vec<u8>>,
+    cwd_joined: Option<Vec<u8>>,
     sensitive: Option<List>,
     credentials: Option<List>,
     host_exec: Option<List>,
@@ -310,6 +389,8 @@ impl<'p> HostPaths<'p> {
             deny,
             home: host.home.as_ref().map(bytes),
             cwd: host.cwd.as_ref().map(bytes),
+            home_joined: host.home.as_ref().map(|h| joined(&lexical(&bytes(h)))),
+            cwd_joined: host.cwd.as_ref().map(|c| joined(&lexical(&bytes(c)))),
             sensitive: None,
             credentials: None,
             host_exec: None,
@@ -323,37 +404,25 @@ impl<'p> HostPaths<'p> {
     }
 
     fn resolve(&mut self, raw: &[u8]) -> Option<Resolved> {
-        let abs: Vec<u8> = if raw.first() == Some(&b'/') {
-            raw.to_vec()
-        } else {
-            let cwd = self.cwd.as_ref()?;
-            let mut a = cwd.clone();
-            a.push(b'/');
-            a.extend_from_slice(raw);
-            a
-        };
-        let real = self.resolver.realpath(&abs, 0);
-        let lex: Vec<Vec<u8>> = lexical(&abs).into_iter().map(<[u8]>::to_vec).collect();
-        let mut forms = vec![lex];
-        if let Some(r) = &real {
-            let r: Vec<Vec<u8>> = lexical(r).into_iter().map(<[u8]>::to_vec).collect();
-            if r != forms[0] {
-                forms.push(r);
-            }
+        if raw.first() == Some(&b'/') {
+            return Some(Resolved::new(raw, &mut self.resolver));
         }
-        Some(Resolved { forms, real })
+        let mut abs = self.cwd.clone()?;
+        abs.push(b'/');
+        abs.extend_from_slice(raw);
+        Some(Resolved::new(&abs, &mut self.resolver))
     }
 
     fn list(&mut self, which: DenyList) -> List {
-        let home = self.home.clone();
-        let entries: Vec<String> = self.deny.list(which).to_vec();
-        let mut extra: Vec<String> = Vec::new();
-        if which == DenyList::HostExecPaths {
-            extra = self.own.clone();
-        }
+        let deny = self.deny;
+        let own: &[String] = if which == DenyList::HostExecPaths {
+            &self.own
+        } else {
+            &[]
+        };
         List::new(
-            entries.iter().chain(&extra).map(String::as_str),
-            home.as_deref(),
+            deny.list(which).iter().chain(own).map(String::as_str),
+            self.home.as_deref(),
             &mut self.resolver,
         )
     }
@@ -370,20 +439,10 @@ impl<'p> HostPaths<'p> {
         let Some(src) = self.resolve(raw) else {
             return hit(Rule::DenySensitiveMount, UNRESOLVABLE);
         };
-        let is = |s: &Resolved, p: &[&[u8]]| {
-            s.forms
-                .iter()
-                .any(|f| f.iter().map(Vec::as_slice).eq(p.iter().copied()))
-        };
-        if is(&src, &[b"dev", b"null"]) {
+        if src.is(b"/dev/null") {
             return None;
         }
-        let within_home = self.home.as_ref().is_some_and(|h| {
-            let h = lexical(h);
-            src.forms
-                .iter()
-                .any(|f| f.len() >= h.len() && f.iter().zip(&h).all(|(a, b)| a == b))
-        });
+        let within_home = self.home_joined.as_ref().is_some_and(|h| src.within(h));
         if self.deny.on(Rule::DenySensitiveMount) {
             if self.sensitive.is_none() {
                 self.sensitive = Some(self.list(DenyList::SensitivePaths));
@@ -407,26 +466,17 @@ impl<'p> HostPaths<'p> {
             }
             let names = self.deny.list(DenyList::CredentialNames);
             for form in &src.forms {
-                for c in form {
+                for c in form.split(|&b| b == b'/') {
                     if let Some(n) = names.iter().find(|n| credential_name(c, n.as_bytes())) {
                         return hit(Rule::DenyCredentials, n);
                     }
                 }
             }
-            // A directory that holds a credential at its top exposes it, unless shadowed.
+            // A directory that holds a credential at its top exposes it, unless shadowed. One
+            // directory listing (not a lookup per name) also catches variants (`.env.local`).
             if let Some(real) = &src.real {
-                if std::fs::metadata(OsStr::from_bytes(real)).is_ok_and(|m| m.is_dir()) {
-                    for n in names {
-                        if n.contains(['/', '*']) || shadowed(n.as_bytes()) {
-                            continue;
-                        }
-                        let mut p = real.clone();
-                        p.push(b'/');
-                        p.extend_from_slice(n.as_bytes());
-                        if std::fs::symlink_metadata(OsStr::from_bytes(&p)).is_ok() {
-                            return hit(Rule::DenyCredentials, &String::from_utf8_lossy(&p));
-                        }
-                    }
+                if let Some(found) = top_level_credential(real, names, shadowed) {
+                    return hit(Rule::DenyCredentials, &String::from_utf8_lossy(&found));
                 }
             }
         }
@@ -457,18 +507,49 @@ impl<'p> HostPaths<'p> {
                 .as_ref()
                 .and_then(|l| l.find(&src, false, |_| false))
                 .is_some();
-            let in_cwd = self.cwd.as_ref().is_some_and(|c| {
-                let c = lexical(c);
-                !c.is_empty()
-                    && src.forms[0].len() >= c.len()
-                    && src.forms[0].iter().zip(&c).all(|(a, b)| a == b)
-            });
+            let in_cwd = self
+                .cwd_joined
+                .as_ref()
+                .is_some_and(|c| !c.is_empty() && related(&src.forms[0], c, false));
             if !in_root && !in_cwd {
                 return hit(Rule::DenyWritableRoot, &String::from_utf8_lossy(raw));
             }
         }
         None
     }
+}
+
+/// Listing more entries than this falls back to looking each credential name up: a huge
+/// directory costs a bounded number of lookups instead of a long listing.
+const LISTING_LIMIT: usize = 4096;
+
+/// The first credential at the top of directory `dir` that no other mount shadows.
+fn top_level_credential(dir: &[u8], names: &[String], shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
+    let path = |name: &[u8]| {
+        let mut p = dir.to_vec();
+        p.push(b'/');
+        p.extend_from_slice(name);
+        p
+    };
+    let hit = |entry: &[u8]| names.iter().any(|n| credential_name(entry, n.as_bytes())) && !shadowed(entry);
+    let Ok(listing) = std::fs::read_dir(OsStr::from_bytes(dir)) else {
+        return None; // not a directory (or unreadable: the runtime cannot mount its content either)
+    };
+    for (i, entry) in listing.enumerate() {
+        if i >= LISTING_LIMIT {
+            return names
+                .iter()
+                .filter(|n| !n.contains(['/', '*']) && !shadowed(n.as_bytes()))
+                .map(|n| path(n.as_bytes()))
+                .find(|p| std::fs::symlink_metadata(OsStr::from_bytes(p)).is_ok());
+        }
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name();
+        if hit(name.as_bytes()) {
+            return Some(path(name.as_bytes()));
+        }
+    }
+    None
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).
@@ -517,16 +598,7 @@ impl Sensitive {
             a.extend_from_slice(raw);
             a
         };
-        let real = self.resolver.realpath(&abs, 0);
-        let lex: Vec<Vec<u8>> = lexical(&abs).into_iter().map(<[u8]>::to_vec).collect();
-        let mut forms = vec![lex];
-        if let Some(r) = &real {
-            let r: Vec<Vec<u8>> = lexical(r).into_iter().map(<[u8]>::to_vec).collect();
-            if r != forms[0] {
-                forms.push(r);
-            }
-        }
-        let src = Resolved { forms, real };
+        let src = Resolved::new(&abs, &mut self.resolver);
         self.list.find(&src, true, |_| false).map(str::to_string)
     }
 }

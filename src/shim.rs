@@ -59,7 +59,12 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         remove_redirects: deny.on(Rule::DenyEngineRedirect),
         refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
     };
-    let remove = trust::environment(env_rules, std::env::vars_os(), &owner_root)
+    // Only the variables the rules name are read (copying the whole environment costs more).
+    let vars = trust::REDIRECT_VARS
+        .iter()
+        .chain(trust::CONFIG_VARS)
+        .filter_map(|n| std::env::var_os(n).map(|v| ((*n).into(), v)));
+    let remove = trust::environment(env_rules, vars, &owner_root)
         .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())

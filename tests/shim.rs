@@ -225,13 +225,23 @@ fn a_loop_of_shims_ends_with_125() {
     std::fs::create_dir(e.p("copy")).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_nanoclaw-shim"), e.p("copy/docker")).unwrap();
     let path = std::env::join_paths([e.p("shim"), e.p("copy")]).unwrap();
-    let o = e
-        .docker()
-        .env("PATH", &path)
-        .env("NANOCLAW_SHIM_RUNTIME", "docker")
-        .args(["run", "img"])
-        .output()
-        .unwrap();
+    // A file just written may be "busy" for exec while another test thread's fork still holds
+    // the writer's descriptor (until that child execs): retry that, and only that.
+    let mut attempts = 0;
+    let o = loop {
+        let o = e
+            .docker()
+            .env("PATH", &path)
+            .env("NANOCLAW_SHIM_RUNTIME", "docker")
+            .args(["run", "img"])
+            .output()
+            .unwrap();
+        attempts += 1;
+        if !stderr(&o).contains("Text file busy") || attempts >= 50 {
+            break o;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
     assert!(stderr(&o).contains("started by nanoclaw-shim"), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
