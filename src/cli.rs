@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::explain::Report;
+use crate::explain::{Facts, Report};
 use crate::policy::{self, LookupEnv, Origin};
 use crate::rewrite;
 use crate::runtime;
@@ -40,13 +40,10 @@ enum Command {
         /// Print -e values and proxy credentials unredacted
         #[arg(long)]
         show_secrets: bool,
-        /// The docker arguments (a leading `docker` is accepted)
-        #[arg(
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            required = true,
-            value_name = "DOCKER ARGS"
-        )]
+        /// The docker arguments (a leading `docker` is accepted). They start with a docker
+        /// command (`run ...`); put `--` before them when they start with a docker option
+        /// (`-- --log-level debug run ...`), so a mistyped option of explain's own is an error
+        #[arg(trailing_var_arg = true, required = true, value_name = "DOCKER ARGS")]
         args: Vec<OsString>,
     },
     /// Check that the shim is the `docker` nanoclaw runs, and that the runtime and policy work
@@ -145,6 +142,17 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");
+            if let Format::Json = format {
+                print!(
+                    "{}",
+                    crate::explain::json_error(
+                        "policy",
+                        &format!("policy not loaded, the shim would refuse everything: {e}"),
+                        Some(&e.file),
+                        &e.diagnostics
+                    )
+                );
+            }
             return EXIT_REFUSED;
         }
     };
@@ -154,14 +162,11 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     let probe_path = resolved.clone().unwrap_or_else(|_| PathBuf::from("/nonexistent"));
     let target = shim::target(&policy, &binary, &probe_path);
     let plan = rewrite::plan(&args, &policy, &target);
-    let facts = format!(
-        "{} flavour, {}, version {}",
-        target.flavor.as_str(),
-        if target.rootless { "rootless" } else { "rootful" },
-        target
-            .known_version()
-            .map_or("not needed".to_string(), |v| format!("{}.{}.{}", v.0, v.1, v.2)),
-    );
+    let facts = Facts {
+        flavor: target.flavor.as_str(),
+        rootless: target.rootless,
+        version: target.known_version(),
+    };
     let label = origin.label();
     let report = Report {
         plan: &plan,
