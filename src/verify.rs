@@ -632,6 +632,14 @@ fn pid_alive(pid: u32) -> bool {
     pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// A value the probe read, for a message: quoted, or "not reported" (never Rust's `Some(..)`).
+fn reading(v: Option<&str>) -> String {
+    match v {
+        Some(v) => format!("{v:?}"),
+        None => "not reported".into(),
+    }
+}
+
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -1676,7 +1684,10 @@ fn own_user(ctx: &mut Ctx, uid: u32, gid: u32) -> Result<String, String> {
         return Err(ran.describe());
     }
     if ran.stdout.lines().next().map(str::trim) != Some(uid.to_string().as_str()) {
-        return Err(format!("runs as uid {:?}", ran.stdout.lines().next()));
+        return Err(format!(
+            "runs as uid {}",
+            reading(ran.stdout.lines().next().map(str::trim))
+        ));
     }
     let owner = std::fs::metadata(dir.join("mine.txt"))
         .map(|m| m.uid())
@@ -1737,8 +1748,8 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
                     Outcome::pass()
                 } else {
                     Outcome::fail(format!(
-                        "/ is mounted {rootopts:?}, write {:?}",
-                        kv.get("root_write")
+                        "/ is mounted {rootopts:?}, write {}",
+                        reading(kv.get("root_write").map(String::as_str))
                     ))
                 },
             );
@@ -1762,9 +1773,9 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
                     Outcome::pass()
                 } else {
                     Outcome::fail(format!(
-                        "CapEff {:?}, CapBnd {:?}",
-                        kv.get("CapEff"),
-                        kv.get("CapBnd")
+                        "CapEff {}, CapBnd {}",
+                        reading(kv.get("CapEff").map(String::as_str)),
+                        reading(kv.get("CapBnd").map(String::as_str))
                     ))
                 },
             );
@@ -1774,7 +1785,10 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
                 if kv.get("NoNewPrivs").map(String::as_str) == Some("1") {
                     Outcome::pass()
                 } else {
-                    Outcome::fail(format!("NoNewPrivs {:?}", kv.get("NoNewPrivs")))
+                    Outcome::fail(format!(
+                        "NoNewPrivs {}",
+                        reading(kv.get("NoNewPrivs").map(String::as_str))
+                    ))
                 },
             );
             let eff = effective_limits(kv);
