@@ -69,6 +69,27 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Show the decision log (the policy's [log] path): what the shim did to each run/create
+    Log {
+        /// Show the last N matching records (default 10; `all` for every one)
+        #[arg(short = 'n', long = "lines", value_name = "N", default_value = "10", value_parser = parse_lines)]
+        lines: Count,
+        /// Keep printing records as the shim appends them (Ctrl-C ends)
+        #[arg(short, long)]
+        follow: bool,
+        /// Only refused invocations (and audited ones enforce would refuse)
+        #[arg(long)]
+        refused: bool,
+        /// Only invocations the policy rewrote
+        #[arg(long)]
+        rewritten: bool,
+        /// text for people, json for one JSON object per line (docs/JSON.md)
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Policy file whose [log] path to read, instead of the one in force
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
     /// Check or show the policy
     Policy {
         #[command(subcommand)]
@@ -122,6 +143,25 @@ pub fn main(args: Vec<OsString>) -> i32 {
             runtime,
             verbose,
         }),
+        Command::Log {
+            lines,
+            follow,
+            refused,
+            rewritten,
+            format,
+            policy,
+        } => log(
+            policy,
+            &crate::logview::LogArgs {
+                lines: lines.0,
+                follow,
+                filter: crate::logview::Filter { refused, rewritten },
+                format: match format {
+                    Format::Text => crate::logview::LogFormat::Text,
+                    Format::Json => crate::logview::LogFormat::Json,
+                },
+            },
+        ),
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => check(file),
@@ -186,6 +226,42 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         }
     );
     if report.runs() { 0 } else { EXIT_REFUSED }
+}
+
+/// How many records `log` shows: `None` is all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Count(Option<usize>);
+
+/// `-n N` or `-n all`.
+fn parse_lines(s: &str) -> Result<Count, String> {
+    if s == "all" {
+        return Ok(Count(None));
+    }
+    s.parse::<usize>()
+        .map(|n| Count(Some(n)))
+        .map_err(|_| format!("`{s}` is not a number of records (or `all`)"))
+}
+
+fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
+    let (origin, policy) = match policy::load(&LookupEnv::from_env(policy)) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("nanoclaw-shim log: policy not loaded: {e}");
+            return 1;
+        }
+    };
+    match &policy.log.path {
+        Some(path) => crate::logview::run(path, args),
+        None => {
+            eprintln!(
+                "nanoclaw-shim log: the policy in force ({}) sets no decision log; add\n  \
+                 [log]\n  path = \"~/.local/state/nanoclaw-shim/decisions.jsonl\"\n\
+                 and create its folder (mkdir -p -m 700 ~/.local/state/nanoclaw-shim)",
+                origin.label()
+            );
+            1
+        }
+    }
 }
 
 fn check(file: Option<PathBuf>) -> i32 {
@@ -269,5 +345,40 @@ fn show(policy: Option<PathBuf>) -> i32 {
             eprintln!("nanoclaw-shim: {e}");
             EXIT_REFUSED
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_parses_its_defaults() {
+        for argv in [
+            &["nanoclaw-shim", "log"][..],
+            &[
+                "nanoclaw-shim",
+                "log",
+                "-n",
+                "all",
+                "-f",
+                "--refused",
+                "--format",
+                "json",
+            ],
+            &["nanoclaw-shim", "doctor"],
+            &["nanoclaw-shim", "verify"],
+            &["nanoclaw-shim", "explain", "run", "img"],
+            &["nanoclaw-shim", "policy", "check"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_ok(), "{argv:?}");
+        }
+        assert!(Cli::try_parse_from(["nanoclaw-shim", "log", "-n", "x"]).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod flags;
 pub mod glob;
 pub mod hostpath;
 pub mod log;
+pub mod logview;
 pub mod mounts;
 pub mod parse;
 pub mod policy;
