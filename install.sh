@@ -30,10 +30,28 @@ die() {
 }
 warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
 say() { printf '%s\n' "$*"; }
-# report VERB PATH [NOTE]: one aligned line per file touched (or not)
+# report VERB PATH [NOTE]: one aligned line per file touched (or not); under --dry-run a verb
+# that would change something reads "would ..."
 report() {
-    if [ "$DRY_RUN" = 1 ]; then set -- "[dry-run] $1" "$2" "${3:-}"; fi
-    printf '%-11s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+    if [ "$DRY_RUN" = 1 ]; then
+        case $1 in
+        installed) set -- "would install" "$2" "${3:-}" ;;
+        updated) set -- "would update" "$2" "${3:-}" ;;
+        created) set -- "would create" "$2" "${3:-}" ;;
+        linked) set -- "would link" "$2" "${3:-}" ;;
+        removed) set -- "would remove" "$2" "${3:-}" ;;
+        *) set -- "$1" "$2" "${3:-}" ;;
+        esac
+    fi
+    printf '%-13s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+}
+
+# on_path DIR: whether DIR is one of the folders of $PATH
+on_path() {
+    case ":${PATH:-}:" in
+    *":$1:"* | *":$1/:"*) return 0 ;;
+    esac
+    return 1
 }
 
 usage() {
@@ -244,6 +262,18 @@ if [ "$UNINSTALL" = 1 ]; then
     fi
     kept=0
     dropin_removed=
+    # What --uninstall leaves: the decision log (wherever the policy in force puts it) and the
+    # runtime version cache. Asked before the binary and the policy go away.
+    LOG_PATH=
+    BIN_NOW=$BIN_DIR/nanoclaw-shim
+    if [ -x "$BIN_NOW" ]; then
+        LOG_PATH=$("$BIN_NOW" policy show 2>/dev/null |
+            sed -n '/^\[log\]/,/^\[/ s/^path = "\(.*\)"$/\1/p' | head -n 1) || LOG_PATH=
+    fi
+    case ${XDG_CACHE_HOME:-} in
+    /*) CACHE_DIR=${XDG_CACHE_HOME%/}/nanoclaw-shim ;;
+    *) CACHE_DIR=$HOME/.cache/nanoclaw-shim ;;
+    esac
     while IFS="$TAB" read -r kind info path; do
         case $kind in '' | '#'*) continue ;; esac
         case $kind in
@@ -300,6 +330,14 @@ if [ "$UNINSTALL" = 1 ]; then
         say ""
         say "Files changed since they were installed were kept; remove them yourself if unwanted."
     fi
+    say ""
+    say "Left in place (not installed by install.sh; remove them yourself if unwanted):"
+    if [ -n "$LOG_PATH" ]; then
+        say "  the decision log:           $LOG_PATH"
+    else
+        say "  the decision log, if a policy set [log] path (e.g. ~/.local/state/nanoclaw-shim/)"
+    fi
+    say "  the runtime version cache:  $CACHE_DIR/"
     exit 0
 fi
 
@@ -493,14 +531,17 @@ else
     "$HOME"/*) shown_dir="\$HOME/${SHIM_DIR#"$HOME"/}" ;;
     *) shown_dir=$SHIM_DIR ;;
     esac
-    say "$VERSION installed. Make it nanoclaw's \`docker\`: add this line to nanoclaw's run script,"
-    say "before it starts nanoclaw:"
-    say ""
-    say "export PATH=\"$shown_dir:\$PATH\""
-    if [ -n "$UNIT" ] && [ -z "${UNIT_KEPT:-}" ]; then
-        say ""
-        say "For the systemd user unit $UNIT.service, $DROPIN now sets its PATH. Apply it with:"
+    if [ "$DRY_RUN" = 1 ]; then
+        say "Dry run: nothing was changed. Without --dry-run, this would install $VERSION."
+    elif [ -n "$UNIT" ] && [ -z "${UNIT_KEPT:-}" ]; then
+        say "$VERSION installed. For the systemd user unit $UNIT.service, $DROPIN"
+        say "now puts the shim first on its PATH. Apply it with:"
         say "  systemctl --user daemon-reload && systemctl --user restart $UNIT"
+    else
+        say "$VERSION installed. Make it nanoclaw's \`docker\`: add this line to nanoclaw's run script,"
+        say "before it starts nanoclaw:"
+        say ""
+        say "export PATH=\"$shown_dir:\$PATH\""
     fi
     if [ "$CONFIG_HOME" != "$HOME/.config" ]; then
         warn "the policy went to $POLICY_DIR (XDG_CONFIG_HOME); a nanoclaw started without that variable reads $HOME/.config/nanoclaw-shim/policy.toml"
@@ -508,6 +549,9 @@ else
 fi
 say ""
 say "Preview what the shim does to a command:  $BIN explain -- run --rm -it alpine sh"
+if [ "$SYSTEM" = 0 ] && ! on_path "$BIN_DIR"; then
+    warn "$BIN_DIR is not on your PATH, so \`nanoclaw-shim\` alone is not found; run it as $BIN, or add export PATH=\"$BIN_DIR:\$PATH\" to your shell's profile"
+fi
 if ! command -v podman >/dev/null 2>&1; then
     warn "podman is not on PATH: the shim execs podman (set [runtime] binary in $POLICY, or NANOCLAW_SHIM_RUNTIME)"
 fi
