@@ -16,7 +16,17 @@ use crate::shim;
 use crate::shim::EXIT_REFUSED;
 
 #[derive(Parser)]
-#[command(name = "nanoclaw-shim", version, about = "Hardens every container nanoclaw starts through `docker`", long_about = None)]
+#[command(
+    name = "nanoclaw-shim",
+    version,
+    about = "Hardens every container nanoclaw starts through `docker`",
+    long_about = "Hardens every container nanoclaw starts through `docker`.\n\n\
+        Installed as `docker` first on nanoclaw's PATH, it parses each docker command line, applies \
+        the policy to `run` and `create` and execs podman; as `nanoclaw-shim` it offers the \
+        commands below.",
+    after_help = "Exit status: 0 success; 1 problems found (policy check, doctor, verify, log); \
+        2 usage error; 125 explain: the shim would refuse the command."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,10 +41,15 @@ enum Format {
 #[derive(Subcommand)]
 enum Command {
     /// Show what the shim would exec for a docker command line, and why
+    #[command(
+        after_help = "Exit status: 0 the shim would run it; 125 it would refuse it (or the \
+        policy does not load); 2 usage error."
+    )]
     Explain {
         /// Policy file to use instead of the one in force
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// text for people; json: one object, schema in docs/JSON.md
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         /// Print -e values and proxy credentials unredacted
@@ -47,6 +62,10 @@ enum Command {
         args: Vec<OsString>,
     },
     /// Check that the shim is the `docker` nanoclaw runs, and that the runtime and policy work
+    #[command(
+        after_help = "Exit status: 0 no check FAILed (warnings allowed); 1 a check FAILed; \
+        2 usage error."
+    )]
     Doctor {
         /// The PATH to examine (default: this process's PATH)
         #[arg(long)]
@@ -54,10 +73,16 @@ enum Command {
         /// Examine the PATH this systemd user unit runs with
         #[arg(long)]
         unit: Option<String>,
+        /// text for people; json: one object, schema in docs/JSON.md (exit 1 on any FAIL)
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
     /// Run compatibility and hardening checks against the real runtime, through the shim
+    #[command(
+        after_help = "Exit status: 0 every check passed; 1 a check failed; 2 it could not \
+        start (no image, no temporary folder); 130/143 interrupted by SIGINT/SIGTERM, after \
+        removing its containers and image."
+    )]
     Verify {
         /// The image to test (default: the newest local nanoclaw-agent* image)
         #[arg(long)]
@@ -70,6 +95,10 @@ enum Command {
         verbose: bool,
     },
     /// Show the decision log (the policy's [log] path): what the shim did to each run/create
+    #[command(
+        after_help = "Exit status: 0 records shown (or none yet); 1 the policy sets no \
+        [log] path, or the log cannot be read; 2 usage error."
+    )]
     Log {
         /// Show the last N matching records (default 10; `all` for every one)
         #[arg(short = 'n', long = "lines", value_name = "N", default_value = "10", value_parser = parse_lines)]
@@ -95,14 +124,57 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, or write one page per command into a folder
+    Man {
+        /// Write nanoclaw-shim.1 and nanoclaw-shim-COMMAND.1 pages into this folder
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The commit this binary was built from (see build.rs).
+pub const COMMIT: &str = match option_env!("NANOCLAW_SHIM_COMMIT") {
+    Some(c) => c,
+    None => "unknown",
+};
+
+/// `--version`: the version, then what the binary is made of, one fact per line.
+pub fn version_text() -> String {
+    format!(
+        "{}\ncommit:         {COMMIT}\nbuild:          {}\ndefault policy: sha256 {}",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(target_feature = "crt-static") {
+            "static"
+        } else {
+            "dynamic"
+        },
+        crate::sha256::hex(policy::DEFAULT_TOML.as_bytes())
+    )
+}
+
+/// The clap definition of the CLI, with the long version filled in: the one source for
+/// parsing, `--help`, the completions and the man pages.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    Cli::command().version(VERSION.get_or_init(version_text).as_str())
 }
 
 #[derive(Subcommand)]
 enum PolicyCommand {
     /// Report every problem in a policy file (default: the one in force); exit 0 clean, 1 problems
-    Check { file: Option<PathBuf> },
+    Check {
+        /// The policy file to check (default: the one in force)
+        file: Option<PathBuf>,
+    },
     /// Print the effective policy and the file it came from
     Show {
+        /// Policy file to show instead of the one in force
         #[arg(long)]
         policy: Option<PathBuf>,
     },
@@ -112,7 +184,11 @@ enum PolicyCommand {
 
 /// Runs the CLI; returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    use clap::FromArgMatches;
+    let cli = match command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -171,6 +247,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Policy {
             command: PolicyCommand::Init,
         } => init(),
+        Command::Completions { shell } => {
+            let mut cmd = command();
+            clap_complete::generate(shell, &mut cmd, "nanoclaw-shim", &mut std::io::stdout());
+            0
+        }
+        Command::Man { dir } => man(dir),
     }
 }
 
@@ -226,6 +308,26 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         }
     );
     if report.runs() { 0 } else { EXIT_REFUSED }
+}
+
+fn man(dir: Option<PathBuf>) -> i32 {
+    use clap::CommandFactory;
+    // The page header holds the version on one line: the plain one, not `--version`'s facts.
+    let cmd = Cli::command();
+    let result = match &dir {
+        None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout()),
+        Some(d) => std::fs::create_dir_all(d).and_then(|()| clap_mangen::generate_to(cmd, d)),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "nanoclaw-shim man: cannot write {}: {e}",
+                dir.map_or("to stdout".to_string(), |d| d.display().to_string())
+            );
+            1
+        }
+    }
 }
 
 /// How many records `log` shows: `None` is all of them.

@@ -20,6 +20,7 @@ pub mod redact;
 pub mod rewrite;
 pub mod rules;
 pub mod runtime;
+pub mod sha256;
 pub mod shim;
 pub mod units;
 pub mod verify;
