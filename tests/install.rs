@@ -549,3 +549,40 @@ fn outside_the_repo_the_policy_comes_from_the_binary() {
     ok(&s.run_script(&lone, &["--uninstall"], &[]));
     assert!(!s.policy().exists());
 }
+
+#[test]
+fn completions_and_man_pages_are_installed_and_uninstalled() {
+    if !have_sh() {
+        return;
+    }
+    let s = Sandbox::new();
+    let out = ok(&s.install(&[]));
+    let share = s.home().join(".local/share");
+    let files = [
+        "bash-completion/completions/nanoclaw-shim",
+        "zsh/site-functions/_nanoclaw-shim",
+        "fish/vendor_completions.d/nanoclaw-shim.fish",
+        "man/man1/nanoclaw-shim.1",
+        "man/man1/nanoclaw-shim-explain.1",
+        "man/man1/nanoclaw-shim-log.1",
+    ];
+    for f in files {
+        let p = share.join(f);
+        let text = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}\n{out}", p.display()));
+        assert!(text.contains("nanoclaw"), "{}", p.display());
+    }
+    let bash = fs::read_to_string(share.join(files[0])).unwrap();
+    let generated = Command::new(BIN).args(["completions", "bash"]).output().unwrap();
+    assert_eq!(bash.as_bytes(), &generated.stdout[..]);
+    // a dry run over an existing install reports every folder at most once
+    let dry = ok(&s.install(&["--dry-run"]));
+    assert!(!dry.contains("would create"), "{dry}");
+    ok(&s.run_script(&repo().join("install.sh"), &["--uninstall"], &[]));
+    for f in files {
+        assert!(!share.join(f).exists(), "{f} left behind");
+    }
+    assert!(
+        !share.exists(),
+        "the share folders the install created are left behind"
+    );
+}
