@@ -30,8 +30,8 @@ fn text(b: &[u8]) -> String {
 fn ok(o: &Output) -> String {
     assert!(
         o.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
         text(&o.stdout),
         text(&o.stderr)
     );
