@@ -60,7 +60,7 @@ pub struct Report<'a> {
 
 /// One rule that refuses the invocation (or would, in audit mode).
 struct Violation<'p> {
-    rule: &'static str,
+    rule: String,
     /// The offending option, when the rule points at one.
     token: Option<&'p str>,
     reason: &'p str,
@@ -89,17 +89,18 @@ impl Report<'_> {
             .iter()
             .filter(|c| c.action == Action::Deny)
             .map(|c| Violation {
-                rule: c.rule,
+                rule: c.rule.to_string(),
                 token: Some(&c.token),
                 reason: &c.reason,
             })
             .collect();
         if let Some(r) = &plan.refusal {
-            if !v.iter().any(|x| x.rule == r.rule) {
+            let rule = r.rule.to_string();
+            if !v.iter().any(|x| x.rule == rule) {
                 v.insert(
                     0,
                     Violation {
-                        rule: r.rule,
+                        rule,
                         token: None,
                         reason: &r.message,
                     },
@@ -114,7 +115,7 @@ impl Report<'_> {
     fn applied(&self, c: &Change) -> bool {
         match self.plan.decision {
             Decision::Rewrite => true,
-            Decision::Audit => c.rule.starts_with("compat."),
+            Decision::Audit => c.rule.to_string().starts_with("compat."),
             _ => false,
         }
     }

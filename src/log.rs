@@ -48,8 +48,8 @@ pub fn record(plan: &Plan, original: &[OsString], now: SystemTime, pid: u32) -> 
 
 /// The rule ids a record names, each once: for a refusal the rules that refused it (the
 /// hardening it would have had is not what happened), otherwise every rule that changed it.
-pub fn rules(plan: &Plan) -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = Vec::new();
+pub fn rules(plan: &Plan) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
     let refused = plan.decision == Decision::Refuse;
     let from_changes = plan
         .changes
@@ -57,6 +57,7 @@ pub fn rules(plan: &Plan) -> Vec<&'static str> {
         .filter(|c| !refused || c.action == Action::Deny)
         .map(|c| c.rule);
     for id in from_changes.chain(plan.refusal.iter().map(|r| r.rule)) {
+        let id = id.to_string();
         if !ids.contains(&id) {
             ids.push(id);
         }
