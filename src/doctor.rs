@@ -1637,22 +1637,28 @@ mod tests {
         assert_eq!(mode_check(&parsed(""), "p.toml").status, Status::Ok);
     }
 
+    /// A policy whose memory ceiling is `bytes`, set directly: `policy check` may already refuse
+    /// such a file, but doctor must not depend on that.
+    fn with_memory(bytes: u64) -> policy::Policy {
+        let mut p = policy::Policy::default();
+        p.rules.limits.memory = Some(bytes);
+        p
+    }
+
     #[test]
     fn tiny_memory_ceilings() {
-        let c = limits_check(&parsed("[limits]\nmemory = 4\n"), "p.toml");
+        let c = limits_check(&with_memory(4), "p.toml");
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.contains("(4 bytes)"), "{}", c.detail);
         assert!(c.fix.unwrap().contains("\"4g\""));
-        let c = limits_check(&parsed("[limits]\nmemory = 4096\n"), "p.toml");
-        assert_eq!(c.status, Status::Fail, "{}", c.detail);
-        let c = limits_check(&parsed("[limits]\nmemory = \"64m\"\n"), "p.toml");
-        assert_eq!(c.status, Status::Warn);
-        let c = limits_check(
-            &parsed(
-                "[[profile]]\nname = \"b\"\n[profile.match]\nimage = \"x*\"\n[profile.limits]\nmemory = \"1k\"\n",
-            ),
-            "p.toml",
+        assert_eq!(limits_check(&with_memory(4096), "p.toml").status, Status::Fail);
+        assert_eq!(
+            limits_check(&with_memory(64 << 20), "p.toml").status,
+            Status::Warn
         );
+        let mut p = parsed("[[profile]]\nname = \"b\"\n[profile.match]\nimage = \"x*\"\n");
+        p.profiles[0].rules.limits.memory = Some(1024);
+        let c = limits_check(&p, "p.toml");
         assert_eq!(c.status, Status::Fail);
         assert!(c.detail.contains("profile \"b\""), "{}", c.detail);
         assert_eq!(limits_check(&parsed(""), "p.toml").status, Status::Ok);

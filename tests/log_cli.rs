@@ -140,10 +140,8 @@ fn tail_filter_and_formats() {
     let (code, text) = e.log(&["-n", "all"]);
     assert_eq!(code, Some(0));
     assert!(text.contains("refuse    pid "), "{text}");
-    assert!(
-        text.contains("  reason: --privileged (deny.privileged)"),
-        "{text}"
-    );
+    assert!(text.contains("  reason: --privileged"), "{text}");
+    assert!(text.contains("  rules:  deny.privileged\n"), "{text}");
     assert!(
         text.contains("docker run --rm -e 'API_TOKEN=<redacted>' --name a1 img"),
         "{text}"
