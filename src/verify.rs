@@ -16,6 +16,11 @@
 //! platform cannot enforce it, such as resource limits under rootless podman on cgroup v1;
 //! `[SKIP]` when a check does not apply), then `Results: N/M passed`, where M counts the passes
 //! and failures. The exit status is 0 only when nothing failed.
+//!
+//! Everything verify creates (containers, the image it builds) carries the label
+//! `nanoclaw-shim.verify=PID-NANOS` and is removed before it exits, also when SIGINT, SIGTERM
+//! or SIGHUP interrupts it (exit 128 + the signal); a run killed outright leaves them behind,
+//! and the next run removes them once their PID is gone.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
