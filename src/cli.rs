@@ -444,8 +444,12 @@ fn show(policy: Option<PathBuf>) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("nanoclaw-shim: {e}");
-            EXIT_REFUSED
+            // like `policy check`: 1 is "the policy has problems"; 125 belongs to the docker face
+            eprint!("{}", e.report());
+            eprintln!(
+                "nanoclaw-shim: the policy does not load; `nanoclaw-shim policy check` lists every problem"
+            );
+            1
         }
     }
 }

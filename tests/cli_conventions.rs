@@ -141,3 +141,23 @@ fn every_option_has_help_and_exit_codes_are_documented() {
         assert!(help.contains("Exit status:"), "{sub} --help names no exit codes");
     }
 }
+
+#[test]
+fn policy_show_and_check_agree_on_an_invalid_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[hardening]\nread_only = \"yes\"\nbogus = 1\n").unwrap();
+    let check = run(&["policy", "check", bad.to_str().unwrap()]);
+    let show = run(&["policy", "show", "--policy", bad.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(
+        show.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    assert!(show.stdout.is_empty());
+    // every problem, with its position, not only the first
+    let err = String::from_utf8_lossy(&show.stderr);
+    assert!(err.contains(":2:") && err.contains(":3:"), "{err}");
+}
