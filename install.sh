@@ -8,10 +8,14 @@
 #   ${XDG_CONFIG_HOME:-~/.config}/nanoclaw-shim/policy.toml   the default policy, if none exists
 #   ~/.config/systemd/user/NAME.service.d/nanoclaw-shim.conf  with --systemd-unit NAME
 #   ~/.local/lib/nanoclaw-shim/installed.txt        the manifest --uninstall works from
+#   ~/.local/share/{bash-completion/completions,zsh/site-functions,fish/vendor_completions.d}
+#                                                   shell completions (DIR/share with --prefix)
+#   ~/.local/share/man/man1/nanoclaw-shim*.1        man pages
 #
 # System-wide install (--system, as root):
 #   /usr/local/bin/nanoclaw-shim, /usr/local/bin/docker -> nanoclaw-shim,
-#   /etc/nanoclaw-shim/policy.toml (if absent), /usr/local/lib/nanoclaw-shim/installed.txt
+#   /etc/nanoclaw-shim/policy.toml (if absent), /usr/local/lib/nanoclaw-shim/installed.txt,
+#   completions and man pages under /usr/local/share
 #
 # Running it again changes nothing that is already right. --uninstall removes exactly what the
 # manifest lists and nothing else; a file edited since it was installed is kept.
@@ -30,10 +34,28 @@ die() {
 }
 warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
 say() { printf '%s\n' "$*"; }
-# report VERB PATH [NOTE]: one aligned line per file touched (or not)
+# report VERB PATH [NOTE]: one aligned line per file touched (or not); under --dry-run a verb
+# that would change something reads "would ..."
 report() {
-    if [ "$DRY_RUN" = 1 ]; then set -- "[dry-run] $1" "$2" "${3:-}"; fi
-    printf '%-11s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+    if [ "$DRY_RUN" = 1 ]; then
+        case $1 in
+        installed) set -- "would install" "$2" "${3:-}" ;;
+        updated) set -- "would update" "$2" "${3:-}" ;;
+        created) set -- "would create" "$2" "${3:-}" ;;
+        linked) set -- "would link" "$2" "${3:-}" ;;
+        removed) set -- "would remove" "$2" "${3:-}" ;;
+        *) set -- "$1" "$2" "${3:-}" ;;
+        esac
+    fi
+    printf '%-13s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+}
+
+# on_path DIR: whether DIR is one of the folders of $PATH
+on_path() {
+    case ":${PATH:-}:" in
+    *":$1:"* | *":$1/:"*) return 0 ;;
+    esac
+    return 1
 }
 
 usage() {
@@ -135,12 +157,14 @@ if [ "$SYSTEM" = 1 ]; then
     SHIM_DIR=$BIN_DIR
     LINK_TARGET=nanoclaw-shim # relative: right both under DESTDIR and once installed
     POLICY_DIR=$ROOT/etc/nanoclaw-shim
+    DATA_DIR=$ROOT/usr/local/share
 else
     PREFIX=${PREFIX:-$HOME/.local}
     PREFIX=$(absolute "$PREFIX")
     PREFIX=${PREFIX%/}
     check_path --prefix "$PREFIX"
     BIN_DIR=$PREFIX/bin
+    DATA_DIR=$PREFIX/share
     LIB_DIR=$PREFIX/lib/nanoclaw-shim
     SHIM_DIR=$LIB_DIR/bin
     LINK_TARGET=$BIN_DIR/nanoclaw-shim
@@ -231,6 +255,37 @@ put_file() {
     report "$VERB" "$2"
 }
 
+# make_tree DIR: create DIR and whichever of its parents are missing, recording each one this
+# or an earlier install created, so that --uninstall removes them again once they are empty
+DRY_MADE=$NL # folders a --dry-run has reported as created
+make_tree() {
+    mt_dir=$1
+    mt_todo=
+    while [ "$mt_dir" != / ] && [ -n "$mt_dir" ]; do
+        case $DRY_MADE in *"$NL$mt_dir$NL"*) break ;; esac
+        if [ -d "$mt_dir" ]; then
+            [ -n "$(old_entry "$mt_dir")" ] || break
+            record dir - "$mt_dir"
+        else
+            if [ -e "$mt_dir" ] || [ -L "$mt_dir" ]; then die "$mt_dir exists and is not a directory"; fi
+            mt_todo="$mt_dir$NL$mt_todo"
+        fi
+        mt_dir=$(dirname "$mt_dir")
+    done
+    while IFS= read -r mt_one; do
+        [ -n "$mt_one" ] || continue
+        if [ "$DRY_RUN" = 0 ]; then
+            mkdir "$mt_one" || die "cannot create $mt_one"
+        else
+            DRY_MADE="$DRY_MADE$mt_one$NL"
+        fi
+        report created "$mt_one/"
+        record dir - "$mt_one"
+    done <<EOF
+$mt_todo
+EOF
+}
+
 is_our_link() { # is_our_link PATH TARGET
     [ -L "$1" ] && [ "$(readlink "$1")" = "$2" ]
 }
@@ -244,6 +299,18 @@ if [ "$UNINSTALL" = 1 ]; then
     fi
     kept=0
     dropin_removed=
+    # What --uninstall leaves: the decision log (wherever the policy in force puts it) and the
+    # runtime version cache. Asked before the binary and the policy go away.
+    LOG_PATH=
+    BIN_NOW=$BIN_DIR/nanoclaw-shim
+    if [ -x "$BIN_NOW" ]; then
+        LOG_PATH=$("$BIN_NOW" policy show 2>/dev/null |
+            sed -n '/^\[log\]/,/^\[/ s/^path = "\(.*\)"$/\1/p' | head -n 1) || LOG_PATH=
+    fi
+    case ${XDG_CACHE_HOME:-} in
+    /*) CACHE_DIR=${XDG_CACHE_HOME%/}/nanoclaw-shim ;;
+    *) CACHE_DIR=$HOME/.cache/nanoclaw-shim ;;
+    esac
     while IFS="$TAB" read -r kind info path; do
         case $kind in '' | '#'*) continue ;; esac
         case $kind in
@@ -300,6 +367,14 @@ if [ "$UNINSTALL" = 1 ]; then
         say ""
         say "Files changed since they were installed were kept; remove them yourself if unwanted."
     fi
+    say ""
+    say "Left in place (not installed by install.sh; remove them yourself if unwanted):"
+    if [ -n "$LOG_PATH" ]; then
+        say "  the decision log:           $LOG_PATH"
+    else
+        say "  the decision log, if a policy set [log] path (e.g. ~/.local/state/nanoclaw-shim/)"
+    fi
+    say "  the runtime version cache:  $CACHE_DIR/"
     exit 0
 fi
 
@@ -424,6 +499,31 @@ else
     record config "$(checksum "$POLICY_SRC")" "$POLICY"
 fi
 
+# Shell completions and man pages, generated by the binary from its own option definitions
+# (skipped for a binary too old to generate them).
+put_generated() { # put_generated SRC DEST: install a generated file, recorded like the binary
+    make_tree "$(dirname "$2")"
+    put_file "$1" "$2" 644
+    record file "$(checksum "$1")" "$2"
+}
+if "$RUN_BIN" completions bash >"$STAGE/completion.bash" 2>/dev/null &&
+    "$RUN_BIN" completions zsh >"$STAGE/completion.zsh" 2>/dev/null &&
+    "$RUN_BIN" completions fish >"$STAGE/completion.fish" 2>/dev/null; then
+    put_generated "$STAGE/completion.bash" "$DATA_DIR/bash-completion/completions/nanoclaw-shim"
+    put_generated "$STAGE/completion.zsh" "$DATA_DIR/zsh/site-functions/_nanoclaw-shim"
+    put_generated "$STAGE/completion.fish" "$DATA_DIR/fish/vendor_completions.d/nanoclaw-shim.fish"
+else
+    report skipped "shell completions" "this nanoclaw-shim cannot generate them"
+fi
+if "$RUN_BIN" man --dir "$STAGE/man1" >/dev/null 2>&1; then
+    for page in "$STAGE"/man1/*.1; do
+        [ -f "$page" ] || continue
+        put_generated "$page" "$DATA_DIR/man/man1/${page##*/}"
+    done
+else
+    report skipped "man pages" "this nanoclaw-shim cannot generate them"
+fi
+
 # systemd drop-in: the unit's own PATH with the shim folder in front
 systemd_escape() { printf '%s' "$1" | sed -e 's/%/%%/g'; }
 if [ -n "$UNIT" ]; then
@@ -493,14 +593,17 @@ else
     "$HOME"/*) shown_dir="\$HOME/${SHIM_DIR#"$HOME"/}" ;;
     *) shown_dir=$SHIM_DIR ;;
     esac
-    say "$VERSION installed. Make it nanoclaw's \`docker\`: add this line to nanoclaw's run script,"
-    say "before it starts nanoclaw:"
-    say ""
-    say "export PATH=\"$shown_dir:\$PATH\""
-    if [ -n "$UNIT" ] && [ -z "${UNIT_KEPT:-}" ]; then
-        say ""
-        say "For the systemd user unit $UNIT.service, $DROPIN now sets its PATH. Apply it with:"
+    if [ "$DRY_RUN" = 1 ]; then
+        say "Dry run: nothing was changed. Without --dry-run, this would install $VERSION."
+    elif [ -n "$UNIT" ] && [ -z "${UNIT_KEPT:-}" ]; then
+        say "$VERSION installed. For the systemd user unit $UNIT.service, $DROPIN"
+        say "now puts the shim first on its PATH. Apply it with:"
         say "  systemctl --user daemon-reload && systemctl --user restart $UNIT"
+    else
+        say "$VERSION installed. Make it nanoclaw's \`docker\`: add this line to nanoclaw's run script,"
+        say "before it starts nanoclaw:"
+        say ""
+        say "export PATH=\"$shown_dir:\$PATH\""
     fi
     if [ "$CONFIG_HOME" != "$HOME/.config" ]; then
         warn "the policy went to $POLICY_DIR (XDG_CONFIG_HOME); a nanoclaw started without that variable reads $HOME/.config/nanoclaw-shim/policy.toml"
@@ -508,6 +611,9 @@ else
 fi
 say ""
 say "Preview what the shim does to a command:  $BIN explain -- run --rm -it alpine sh"
+if [ "$SYSTEM" = 0 ] && ! on_path "$BIN_DIR"; then
+    warn "$BIN_DIR is not on your PATH, so \`nanoclaw-shim\` alone is not found; run it as $BIN, or add export PATH=\"$BIN_DIR:\$PATH\" to your shell's profile"
+fi
 if ! command -v podman >/dev/null 2>&1; then
     warn "podman is not on PATH: the shim execs podman (set [runtime] binary in $POLICY, or NANOCLAW_SHIM_RUNTIME)"
 fi

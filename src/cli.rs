@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::explain::Report;
+use crate::explain::{Facts, Report};
 use crate::policy::{self, LookupEnv, Origin};
 use crate::rewrite;
 use crate::runtime;
@@ -16,7 +16,17 @@ use crate::shim;
 use crate::shim::EXIT_REFUSED;
 
 #[derive(Parser)]
-#[command(name = "nanoclaw-shim", version, about = "Hardens every container nanoclaw starts through `docker`", long_about = None)]
+#[command(
+    name = "nanoclaw-shim",
+    version,
+    about = "Hardens every container nanoclaw starts through `docker`",
+    long_about = "Hardens every container nanoclaw starts through `docker`.\n\n\
+        Installed as `docker` first on nanoclaw's PATH, it parses each docker command line, applies \
+        the policy to `run` and `create` and execs podman; as `nanoclaw-shim` it offers the \
+        commands below.",
+    after_help = "Exit status: 0 success; 1 problems found (policy check, doctor, verify, log); \
+        2 usage error; 125 explain: the shim would refuse the command."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,25 +41,31 @@ enum Format {
 #[derive(Subcommand)]
 enum Command {
     /// Show what the shim would exec for a docker command line, and why
+    #[command(
+        after_help = "Exit status: 0 the shim would run it; 125 it would refuse it (or the \
+        policy does not load); 2 usage error."
+    )]
     Explain {
         /// Policy file to use instead of the one in force
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// text for people; json: one object, schema in docs/JSON.md
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         /// Print -e values and proxy credentials unredacted
         #[arg(long)]
         show_secrets: bool,
-        /// The docker arguments (a leading `docker` is accepted)
-        #[arg(
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            required = true,
-            value_name = "DOCKER ARGS"
-        )]
+        /// The docker arguments (a leading `docker` is accepted). They start with a docker
+        /// command (`run ...`); put `--` before them when they start with a docker option
+        /// (`-- --log-level debug run ...`), so a mistyped option of explain's own is an error
+        #[arg(trailing_var_arg = true, required = true, value_name = "DOCKER ARGS")]
         args: Vec<OsString>,
     },
     /// Check that the shim is the `docker` nanoclaw runs, and that the runtime and policy work
+    #[command(
+        after_help = "Exit status: 0 no check FAILed (warnings allowed); 1 a check FAILed; \
+        2 usage error."
+    )]
     Doctor {
         /// The PATH to examine (default: this process's PATH)
         #[arg(long)]
@@ -57,10 +73,16 @@ enum Command {
         /// Examine the PATH this systemd user unit runs with
         #[arg(long)]
         unit: Option<String>,
+        /// text for people; json: one object, schema in docs/JSON.md (exit 1 on any FAIL)
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
     /// Run compatibility and hardening checks against the real runtime, through the shim
+    #[command(
+        after_help = "Exit status: 0 every check passed; 1 a check failed; 2 it could not \
+        start (no image, no temporary folder); 130/143 interrupted by SIGINT/SIGTERM, after \
+        removing its containers and image."
+    )]
     Verify {
         /// The image to test (default: the newest local nanoclaw-agent* image)
         #[arg(long)]
@@ -72,19 +94,87 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Show the decision log (the policy's [log] path): what the shim did to each run/create
+    #[command(
+        after_help = "Exit status: 0 records shown (or none yet); 1 the policy sets no \
+        [log] path, or the log cannot be read; 2 usage error."
+    )]
+    Log {
+        /// Show the last N matching records (default 10; `all` for every one)
+        #[arg(short = 'n', long = "lines", value_name = "N", default_value = "10", value_parser = parse_lines)]
+        lines: Count,
+        /// Keep printing records as the shim appends them (Ctrl-C ends)
+        #[arg(short, long)]
+        follow: bool,
+        /// Only refused invocations (and audited ones enforce would refuse)
+        #[arg(long)]
+        refused: bool,
+        /// Only invocations the policy rewrote
+        #[arg(long)]
+        rewritten: bool,
+        /// text for people, json for one JSON object per line (docs/JSON.md)
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Policy file whose [log] path to read, instead of the one in force
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
     /// Check or show the policy
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, or write one page per command into a folder
+    Man {
+        /// Write nanoclaw-shim.1 and nanoclaw-shim-COMMAND.1 pages into this folder
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The commit this binary was built from (see build.rs).
+pub const COMMIT: &str = match option_env!("NANOCLAW_SHIM_COMMIT") {
+    Some(c) => c,
+    None => "unknown",
+};
+
+/// `--version`: the version, then what the binary is made of, one fact per line.
+pub fn version_text() -> String {
+    format!(
+        "{}\ncommit:         {COMMIT}\nbuild:          {}\ndefault policy: sha256 {}",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(target_feature = "crt-static") {
+            "static"
+        } else {
+            "dynamic"
+        },
+        crate::sha256::hex(policy::DEFAULT_TOML.as_bytes())
+    )
+}
+
+/// The clap definition of the CLI, with the long version filled in: the one source for
+/// parsing, `--help`, the completions and the man pages.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    Cli::command().version(VERSION.get_or_init(version_text).as_str())
 }
 
 #[derive(Subcommand)]
 enum PolicyCommand {
     /// Report every problem in a policy file (default: the one in force); exit 0 clean, 1 problems
-    Check { file: Option<PathBuf> },
+    Check {
+        /// The policy file to check (default: the one in force)
+        file: Option<PathBuf>,
+    },
     /// Print the effective policy and the file it came from
     Show {
+        /// Policy file to show instead of the one in force
         #[arg(long)]
         policy: Option<PathBuf>,
     },
@@ -94,7 +184,11 @@ enum PolicyCommand {
 
 /// Runs the CLI; returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    use clap::FromArgMatches;
+    let cli = match command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -125,6 +219,25 @@ pub fn main(args: Vec<OsString>) -> i32 {
             runtime,
             verbose,
         }),
+        Command::Log {
+            lines,
+            follow,
+            refused,
+            rewritten,
+            format,
+            policy,
+        } => log(
+            policy,
+            &crate::logview::LogArgs {
+                lines: lines.0,
+                follow,
+                filter: crate::logview::Filter { refused, rewritten },
+                format: match format {
+                    Format::Text => crate::logview::LogFormat::Text,
+                    Format::Json => crate::logview::LogFormat::Json,
+                },
+            },
+        ),
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => check(file),
@@ -134,6 +247,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Policy {
             command: PolicyCommand::Init,
         } => init(),
+        Command::Completions { shell } => {
+            let mut cmd = command();
+            clap_complete::generate(shell, &mut cmd, "nanoclaw-shim", &mut std::io::stdout());
+            0
+        }
+        Command::Man { dir } => man(dir),
     }
 }
 
@@ -145,6 +264,17 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");
+            if let Format::Json = format {
+                print!(
+                    "{}",
+                    crate::explain::json_error(
+                        "policy",
+                        &format!("policy not loaded, the shim would refuse everything: {e}"),
+                        Some(&e.file),
+                        &e.diagnostics
+                    )
+                );
+            }
             return EXIT_REFUSED;
         }
     };
@@ -154,14 +284,11 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     let probe_path = resolved.clone().unwrap_or_else(|_| PathBuf::from("/nonexistent"));
     let target = shim::target(&policy, &binary, &probe_path, origin.path());
     let plan = rewrite::plan(&args, &policy, &target);
-    let facts = format!(
-        "{} flavour, {}, version {}",
-        target.flavor.as_str(),
-        if target.rootless { "rootless" } else { "rootful" },
-        target
-            .known_version()
-            .map_or("not needed".to_string(), |v| format!("{}.{}.{}", v.0, v.1, v.2)),
-    );
+    let facts = Facts {
+        flavor: target.flavor.as_str(),
+        rootless: target.rootless,
+        version: target.known_version(),
+    };
     let label = origin.label();
     let report = Report {
         plan: &plan,
@@ -181,6 +308,62 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         }
     );
     if report.runs() { 0 } else { EXIT_REFUSED }
+}
+
+fn man(dir: Option<PathBuf>) -> i32 {
+    use clap::CommandFactory;
+    // The page header holds the version on one line: the plain one, not `--version`'s facts.
+    let cmd = Cli::command();
+    let result = match &dir {
+        None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout()),
+        Some(d) => std::fs::create_dir_all(d).and_then(|()| clap_mangen::generate_to(cmd, d)),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "nanoclaw-shim man: cannot write {}: {e}",
+                dir.map_or("to stdout".to_string(), |d| d.display().to_string())
+            );
+            1
+        }
+    }
+}
+
+/// How many records `log` shows: `None` is all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Count(Option<usize>);
+
+/// `-n N` or `-n all`.
+fn parse_lines(s: &str) -> Result<Count, String> {
+    if s == "all" {
+        return Ok(Count(None));
+    }
+    s.parse::<usize>()
+        .map(|n| Count(Some(n)))
+        .map_err(|_| format!("`{s}` is not a number of records (or `all`)"))
+}
+
+fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
+    let (origin, policy) = match policy::load(&LookupEnv::from_env(policy)) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("nanoclaw-shim log: policy not loaded: {e}");
+            return 1;
+        }
+    };
+    match &policy.log.path {
+        Some(path) => crate::logview::run(path, args),
+        None => {
+            eprintln!(
+                "nanoclaw-shim log: the policy in force ({}) sets no decision log; add\n  \
+                 [log]\n  path = \"~/.local/state/nanoclaw-shim/decisions.jsonl\"\n\
+                 and create its folder (mkdir -p -m 700 ~/.local/state/nanoclaw-shim)",
+                origin.label()
+            );
+            1
+        }
+    }
 }
 
 fn check(file: Option<PathBuf>) -> i32 {
@@ -261,8 +444,47 @@ fn show(policy: Option<PathBuf>) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("nanoclaw-shim: {e}");
-            EXIT_REFUSED
+            // like `policy check`: 1 is "the policy has problems"; 125 belongs to the docker face
+            eprint!("{}", e.report());
+            eprintln!(
+                "nanoclaw-shim: the policy does not load; `nanoclaw-shim policy check` lists every problem"
+            );
+            1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_parses_its_defaults() {
+        for argv in [
+            &["nanoclaw-shim", "log"][..],
+            &[
+                "nanoclaw-shim",
+                "log",
+                "-n",
+                "all",
+                "-f",
+                "--refused",
+                "--format",
+                "json",
+            ],
+            &["nanoclaw-shim", "doctor"],
+            &["nanoclaw-shim", "verify"],
+            &["nanoclaw-shim", "explain", "run", "img"],
+            &["nanoclaw-shim", "policy", "check"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_ok(), "{argv:?}");
+        }
+        assert!(Cli::try_parse_from(["nanoclaw-shim", "log", "-n", "x"]).is_err());
     }
 }

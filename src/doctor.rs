@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::policy::{self, LookupEnv};
+use crate::rewrite::Flavor;
 use crate::runtime;
 
 /// Output format of `doctor`.
@@ -616,21 +617,173 @@ pub fn is_podman_docker_script(head: &[u8]) -> bool {
     head.starts_with(b"#!") && head.windows(6).any(|w| w == b"podman")
 }
 
-/// The `rootless` check from the effective uid.
-pub fn rootless_check(euid: Option<u32>) -> Check {
+/// The `rootless` check from the effective uid and the runtime's flavour.
+pub fn rootless_check(euid: Option<u32>, flavor: Flavor) -> Check {
     const NAME: &str = "rootless";
+    if flavor == Flavor::Docker {
+        return Check::ok(
+            NAME,
+            "the runtime is docker: its daemon, not this user, decides whether containers run rootless",
+        );
+    }
     match euid {
         Some(0) => Check::warn(
             NAME,
             "running as root: podman is rootful, container root is host root",
             "run nanoclaw (and this check) as an unprivileged user, so podman runs rootless",
         ),
-        Some(uid) => Check::ok(NAME, format!("rootless (uid {uid})")),
+        Some(uid) => Check::ok(NAME, format!("podman runs rootless (uid {uid})")),
         None => Check::warn(
             NAME,
             "cannot tell the effective uid (/proc/self is unreadable)",
             "mount /proc",
         ),
+    }
+}
+
+/// Below this the runtime refuses to create a container (runc and crun: 6 MiB).
+pub const MEMORY_FLOOR: u64 = 6 << 20;
+/// Below this an agent (node and a model client) cannot start; the shim still runs it.
+pub const MEMORY_USEFUL: u64 = 256 << 20;
+
+/// The `mode` check: whether the policy hardens containers at all, and which profiles opt out.
+pub fn mode_check(policy: &policy::Policy, label: &str) -> Check {
+    const NAME: &str = "mode";
+    match policy.mode {
+        policy::Mode::Off => {
+            return Check::fail(
+                NAME,
+                format!(
+                    "{label} sets mode = \"off\": every docker command runs unchanged, containers are NOT hardened"
+                ),
+                format!("set mode = \"enforce\" in {label} (or \"audit\" to only log what would change)"),
+            );
+        }
+        policy::Mode::Audit => {
+            return Check::warn(
+                NAME,
+                format!(
+                    "{label} sets mode = \"audit\": containers run unhardened; the decision log records what enforce would change"
+                ),
+                format!(
+                    "set mode = \"enforce\" in {label} once `nanoclaw-shim log --rewritten` shows nothing unexpected"
+                ),
+            );
+        }
+        policy::Mode::Enforce => {}
+    }
+    let loose: Vec<String> = policy
+        .profiles
+        .iter()
+        .filter_map(|p| {
+            if p.exempt {
+                Some(format!("profile \"{}\" is exempt", p.name))
+            } else {
+                match p.mode {
+                    Some(policy::Mode::Off) => Some(format!("profile \"{}\" sets mode = \"off\"", p.name)),
+                    Some(policy::Mode::Audit) => {
+                        Some(format!("profile \"{}\" sets mode = \"audit\"", p.name))
+                    }
+                    _ => None,
+                }
+            }
+        })
+        .collect();
+    if loose.is_empty() {
+        Check::ok(NAME, "enforce: every agent container is hardened")
+    } else {
+        Check::warn(
+            NAME,
+            format!(
+                "enforce, but {}: the containers they match are NOT hardened",
+                loose.join(", ")
+            ),
+            format!(
+                "remove `exempt = true` / the profile's mode in {label} unless those containers must run unhardened; `nanoclaw-shim explain` shows which profile a command matches"
+            ),
+        )
+    }
+}
+
+/// The `limits` check: memory ceilings the runtime refuses, or an agent cannot live with.
+pub fn limits_check(policy: &policy::Policy, label: &str) -> Check {
+    const NAME: &str = "limits";
+    let mut sets: Vec<(String, &policy::Limits)> = vec![("[limits]".to_string(), &policy.rules.limits)];
+    for p in &policy.profiles {
+        sets.push((format!("profile \"{}\"", p.name), &p.rules.limits));
+    }
+    let shown = |b: u64| format!("{} ({b} bytes)", crate::units::format_bytes(b));
+    let fix =
+        format!("set memory to a size with a unit in {label}, e.g. memory = \"4g\" (a bare number is bytes)");
+    let too_small: Vec<String> = sets
+        .iter()
+        .filter_map(|(w, l)| {
+            l.memory
+                .filter(|&m| m < MEMORY_FLOOR)
+                .map(|m| format!("{w} memory = {}", shown(m)))
+        })
+        .collect();
+    if !too_small.is_empty() {
+        return Check::fail(
+            NAME,
+            format!(
+                "{}: below the runtime's 6m minimum, every agent container fails to start",
+                too_small.join(", ")
+            ),
+            fix,
+        );
+    }
+    let small: Vec<String> = sets
+        .iter()
+        .filter_map(|(w, l)| {
+            l.memory
+                .filter(|&m| m < MEMORY_USEFUL)
+                .map(|m| format!("{w} memory = {}", shown(m)))
+        })
+        .collect();
+    if !small.is_empty() {
+        return Check::warn(
+            NAME,
+            format!(
+                "{}: too little for an agent, which will be killed for lack of memory",
+                small.join(", ")
+            ),
+            fix,
+        );
+    }
+    let l = &policy.rules.limits;
+    Check::ok(
+        NAME,
+        format!(
+            "cpus {}, memory {}, pids {}",
+            l.cpus.map_or("unlimited".to_string(), |c| c.to_string()),
+            l.memory
+                .map_or("unlimited".to_string(), crate::units::format_bytes),
+            l.pids.map_or("unlimited".to_string(), |p| p.to_string()),
+        ),
+    )
+}
+
+/// The `cgroup` check: whether the runtime can enforce the policy's ceilings at all.
+pub fn cgroup_check(policy: &policy::Policy, flavor: Flavor, euid: Option<u32>, cgroup_v2: bool) -> Check {
+    const NAME: &str = "cgroup";
+    let l = &policy.rules.limits;
+    let wanted = l.cpus.is_some() || l.memory.is_some() || l.pids.is_some();
+    let rootless_podman = flavor == Flavor::Podman && euid.is_some_and(|u| u != 0);
+    let v = if cgroup_v2 { 2 } else { 1 };
+    if rootless_podman && !cgroup_v2 && wanted {
+        Check::warn(
+            NAME,
+            "rootless podman on cgroup v1: podman ignores --cpus, --memory and --pids-limit, so the policy's ceilings are NOT enforced",
+            "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1) or run podman rootful; `nanoclaw-shim verify` shows what is in effect",
+        )
+    } else if !wanted {
+        Check::ok(NAME, format!("cgroup v{v}; the policy sets no resource ceilings"))
+    } else {
+        Check::ok(
+            NAME,
+            format!("cgroup v{v}: the runtime can enforce the policy's ceilings"),
+        )
     }
 }
 
@@ -679,16 +832,35 @@ pub fn render_text(checks: &[Check]) -> String {
     out
 }
 
-/// `{"checks": [{"name", "status", "detail", "fix"}], "ok": bool}`.
+/// The version of `doctor --format json`'s document (docs/JSON.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `{"schema_version", "ok", "summary": {"ok", "warn", "fail"}, "checks": [{"name", "status",
+/// "detail", "fix"}]}`.
 pub fn render_json(checks: &[Check]) -> String {
     #[derive(Serialize)]
-    struct Report<'a> {
-        checks: &'a [Check],
-        ok: bool,
+    struct Summary {
+        ok: usize,
+        warn: usize,
+        fail: usize,
     }
+    #[derive(Serialize)]
+    struct Report<'a> {
+        schema_version: u32,
+        ok: bool,
+        summary: Summary,
+        checks: &'a [Check],
+    }
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
     let mut s = serde_json::to_string_pretty(&Report {
-        checks,
+        schema_version: SCHEMA_VERSION,
         ok: all_ok(checks),
+        summary: Summary {
+            ok: count(Status::Ok),
+            warn: count(Status::Warn),
+            fail: count(Status::Fail),
+        },
+        checks,
     })
     .expect("JSON of plain values");
     s.push('\n');
@@ -842,9 +1014,70 @@ fn unit_path(unit: &str) -> UnitPath {
     })
 }
 
+/// The `decision-log` check: can the shim append to the policy's `[log] path`? Creates
+/// nothing but a probe file it removes at once (and only when the log does not exist yet).
+fn log_check(path: Option<&Path>, label: &str) -> Check {
+    const NAME: &str = "decision-log";
+    let Some(path) = path else {
+        return Check::ok(NAME, "off ([log] path is not set); `nanoclaw-shim log` needs one");
+    };
+    let shown = path.display();
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let unusable = |why: String, fix: String| {
+        Check::fail(
+            NAME,
+            format!("{shown}: {why}; every agent start prints a warning and nothing is logged"),
+            fix,
+        )
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return unusable(
+                "is not a regular file".into(),
+                format!("point [log] path in {label} at a file"),
+            );
+        }
+        Ok(m) => {
+            return match std::fs::OpenOptions::new().append(true).open(path) {
+                Ok(_) => Check::ok(NAME, format!("{shown} ({} bytes) is writable", m.len())),
+                Err(e) => unusable(
+                    format!("cannot be opened for appending ({e})"),
+                    format!("chmod u+w {shown}, or point [log] path in {label} elsewhere"),
+                ),
+            };
+        }
+        Err(_) => {}
+    }
+    if !dir.is_dir() {
+        return unusable(
+            format!("its folder {} does not exist", dir.display()),
+            format!("mkdir -p -m 700 {}", dir.display()),
+        );
+    }
+    let probe = dir.join(format!(".nanoclaw-shim-doctor-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Check::ok(NAME, format!("{shown} will be created on the first logged call"))
+        }
+        Err(e) => unusable(
+            format!("cannot create files in {} ({e})", dir.display()),
+            format!(
+                "chmod u+w {}, or point [log] path in {label} elsewhere",
+                dir.display()
+            ),
+        ),
+    }
+}
+
 fn podman_docker_check() -> Check {
     const NAME: &str = "podman-docker";
     let mut head = Vec::new();
+    let exists = std::fs::symlink_metadata("/usr/bin/docker").is_ok();
     if let Ok(f) = std::fs::File::open("/usr/bin/docker") {
         let _ = f.take(4096).read_to_end(&mut head);
     }
@@ -870,11 +1103,13 @@ fn podman_docker_check() -> Check {
                 "installed ({how}); harmless while the shim's folder comes before /usr/bin on nanoclaw's PATH (see `docker`)"
             ),
         )
-    } else {
+    } else if exists {
         Check::ok(
             NAME,
-            "not installed (/usr/bin/docker is not podman's wrapper script)",
+            "not installed (/usr/bin/docker exists, but is not podman's wrapper script)",
         )
+    } else {
+        Check::ok(NAME, "not installed (there is no /usr/bin/docker)")
     }
 }
 
@@ -927,6 +1162,7 @@ pub fn gather(args: &DoctorArgs) -> Vec<Check> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
     }
+    let mut label = String::from("the policy");
     let loaded = match policy::locate(&lookup) {
         Err(e) => {
             checks.push(Check::fail(
@@ -937,7 +1173,7 @@ pub fn gather(args: &DoctorArgs) -> Vec<Check> {
             None
         }
         Ok((origin, text)) => {
-            let label = origin.label();
+            label = origin.label();
             match policy::parse(&text, &label) {
                 Err(e) => {
                     checks.push(Check::fail(
@@ -970,8 +1206,16 @@ pub fn gather(args: &DoctorArgs) -> Vec<Check> {
         }
     };
 
-    // runtime
+    // what the policy does
+    let loaded_ok = loaded.is_some();
     let in_force = loaded.unwrap_or_default();
+    if loaded_ok {
+        checks.push(mode_check(&in_force, &label));
+        checks.push(limits_check(&in_force, &label));
+        checks.push(log_check(in_force.log.path.as_deref(), &label));
+    }
+
+    // runtime
     let policy_binary = in_force.runtime.binary.clone();
     let binary: OsString = match &unit_env {
         Some(env) => env_get(env, runtime::RUNTIME_ENV)
@@ -1027,7 +1271,17 @@ pub fn gather(args: &DoctorArgs) -> Vec<Check> {
         },
     });
 
-    checks.push(rootless_check(euid()));
+    let flavor = in_force
+        .runtime
+        .flavor
+        .unwrap_or_else(|| runtime::flavor_of(&binary));
+    checks.push(rootless_check(euid(), flavor));
+    checks.push(cgroup_check(
+        &in_force,
+        flavor,
+        euid(),
+        Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
+    ));
     checks.push(podman_docker_check());
 
     checks.push(match &rt {
@@ -1354,9 +1608,99 @@ mod tests {
 
     #[test]
     fn rootless_from_uid() {
-        assert_eq!(rootless_check(Some(1000)).status, Status::Ok);
-        assert_eq!(rootless_check(Some(0)).status, Status::Warn);
-        assert_eq!(rootless_check(None).status, Status::Warn);
+        assert_eq!(rootless_check(Some(1000), Flavor::Podman).status, Status::Ok);
+        assert_eq!(rootless_check(Some(0), Flavor::Podman).status, Status::Warn);
+        assert_eq!(rootless_check(None, Flavor::Podman).status, Status::Warn);
+        let docker = rootless_check(Some(0), Flavor::Docker);
+        assert_eq!(docker.status, Status::Ok);
+        assert!(!docker.detail.contains("podman"), "{}", docker.detail);
+    }
+
+    fn parsed(text: &str) -> policy::Policy {
+        policy::parse(text, "p.toml").expect("a valid policy").0
+    }
+
+    #[test]
+    fn mode_and_exempt_profiles_are_loud() {
+        let c = mode_check(&parsed("mode = \"off\"\n"), "p.toml");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("NOT hardened") && c.fix.unwrap().contains("enforce"));
+        let c = mode_check(&parsed("mode = \"audit\"\n"), "p.toml");
+        assert_eq!(c.status, Status::Warn);
+        let c = mode_check(
+            &parsed("[[profile]]\nname = \"dev\"\nexempt = true\n[profile.match]\nimage = \"dev-*\"\n"),
+            "p.toml",
+        );
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.detail.contains("profile \"dev\" is exempt"), "{}", c.detail);
+        assert_eq!(mode_check(&parsed(""), "p.toml").status, Status::Ok);
+    }
+
+    /// A policy whose memory ceiling is `bytes`, set directly: `policy check` may already refuse
+    /// such a file, but doctor must not depend on that.
+    fn with_memory(bytes: u64) -> policy::Policy {
+        let mut p = policy::Policy::default();
+        p.rules.limits.memory = Some(bytes);
+        p
+    }
+
+    #[test]
+    fn tiny_memory_ceilings() {
+        let c = limits_check(&with_memory(4), "p.toml");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("(4 bytes)"), "{}", c.detail);
+        assert!(c.fix.unwrap().contains("\"4g\""));
+        assert_eq!(limits_check(&with_memory(4096), "p.toml").status, Status::Fail);
+        assert_eq!(
+            limits_check(&with_memory(64 << 20), "p.toml").status,
+            Status::Warn
+        );
+        let mut p = parsed("[[profile]]\nname = \"b\"\n[profile.match]\nimage = \"x*\"\n");
+        p.profiles[0].rules.limits.memory = Some(1024);
+        let c = limits_check(&p, "p.toml");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("profile \"b\""), "{}", c.detail);
+        assert_eq!(limits_check(&parsed(""), "p.toml").status, Status::Ok);
+    }
+
+    #[test]
+    fn rootless_cgroup_v1_ignores_ceilings() {
+        let p = parsed("");
+        let c = cgroup_check(&p, Flavor::Podman, Some(1000), false);
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.detail.contains("NOT enforced"), "{}", c.detail);
+        assert_eq!(
+            cgroup_check(&p, Flavor::Podman, Some(1000), true).status,
+            Status::Ok
+        );
+        assert_eq!(
+            cgroup_check(&p, Flavor::Podman, Some(0), false).status,
+            Status::Ok
+        );
+        let none = parsed("[limits]\ncpus = \"off\"\nmemory = \"off\"\npids = \"off\"\n");
+        assert_eq!(
+            cgroup_check(&none, Flavor::Podman, Some(1000), false).status,
+            Status::Ok
+        );
+    }
+
+    #[test]
+    fn decision_log_path() {
+        let d = tempfile::tempdir().unwrap();
+        let missing = d.path().join("no/such/dir/decisions.jsonl");
+        let c = log_check(Some(&missing), "p.toml");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.fix.unwrap().starts_with("mkdir -p -m 700"));
+        let fine = d.path().join("decisions.jsonl");
+        assert_eq!(log_check(Some(&fine), "p.toml").status, Status::Ok);
+        assert!(!fine.exists(), "doctor must not create the log");
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            0,
+            "probe left behind"
+        );
+        assert_eq!(log_check(Some(d.path()), "p.toml").status, Status::Fail);
+        assert_eq!(log_check(None, "p.toml").status, Status::Ok);
     }
 
     #[test]
@@ -1376,6 +1720,9 @@ mod tests {
         failing.push(Check::fail("runtime", "missing", "install podman"));
         assert_eq!(exit_code(&failing), 1);
         let v: serde_json::Value = serde_json::from_str(&render_json(&failing)).unwrap();
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["summary"]["fail"], 1);
+        assert_eq!(v["summary"]["warn"], 1);
         assert_eq!(v["ok"], false);
         assert_eq!(v["checks"][0]["status"], "OK");
         assert_eq!(v["checks"][0]["fix"], serde_json::Value::Null);

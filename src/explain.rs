@@ -11,7 +11,39 @@ use std::os::unix::ffi::OsStrExt;
 use serde_json::json;
 
 use crate::redact;
-use crate::rewrite::{Action, Decision, Plan};
+use crate::rewrite::{Action, Change, Decision, Plan};
+
+/// The version of `explain --format json`'s document (and of its error object); documented in
+/// docs/JSON.md. Bumped when a field changes meaning or goes away, not when one is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What the shim knows about the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// `podman` or `docker`: which grammar the rewrite targets.
+    pub flavor: &'static str,
+    pub rootless: bool,
+    /// Known only when a rule needed it (the probe runs `--version` once per binary).
+    pub version: Option<(u32, u32, u32)>,
+}
+
+impl Facts {
+    fn version_string(&self) -> Option<String> {
+        self.version.map(|v| format!("{}.{}.{}", v.0, v.1, v.2))
+    }
+}
+
+impl std::fmt::Display for Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} flavour, {}, version {}",
+            self.flavor,
+            if self.rootless { "rootless" } else { "rootful" },
+            self.version_string().as_deref().unwrap_or("not needed")
+        )
+    }
+}
 
 /// Everything `explain` reports about one invocation.
 pub struct Report<'a> {
@@ -20,10 +52,18 @@ pub struct Report<'a> {
     pub runtime: &'a OsStr,
     pub runtime_path: Result<String, String>,
     /// What the shim knows about the runtime (flavour, rootless, version).
-    pub facts: String,
+    pub facts: Facts,
     /// Where the policy came from.
     pub policy: &'a str,
     pub show_secrets: bool,
+}
+
+/// One rule that refuses the invocation (or would, in audit mode).
+struct Violation<'p> {
+    rule: String,
+    /// The offending option, when the rule points at one.
+    token: Option<&'p str>,
+    reason: &'p str,
 }
 
 impl Report<'_> {
@@ -37,6 +77,46 @@ impl Report<'_> {
             self.plan.decision.as_str()
         } else {
             "refuse"
+        }
+    }
+
+    /// Every violation: each deny rule that matched, then a refusal no deny rule stands for (an
+    /// argv that does not parse, a flag the runtime lacks).
+    fn violations(&self) -> Vec<Violation<'_>> {
+        let plan = self.plan;
+        let mut v: Vec<Violation<'_>> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Deny)
+            .map(|c| Violation {
+                rule: c.rule.to_string(),
+                token: Some(&c.token),
+                reason: &c.reason,
+            })
+            .collect();
+        if let Some(r) = &plan.refusal {
+            let rule = r.rule.to_string();
+            if !v.iter().any(|x| x.rule == rule) {
+                v.insert(
+                    0,
+                    Violation {
+                        rule,
+                        token: None,
+                        reason: &r.message,
+                    },
+                );
+            }
+        }
+        v
+    }
+
+    /// Whether a (non-deny) change is in the argv that is exec'd: under enforce all are; in
+    /// audit mode only the compatibility fixes; a refused invocation execs nothing.
+    fn applied(&self, c: &Change) -> bool {
+        match self.plan.decision {
+            Decision::Rewrite => true,
+            Decision::Audit => c.rule.to_string().starts_with("compat."),
+            _ => false,
         }
     }
 
@@ -95,24 +175,35 @@ impl Report<'_> {
         if plan.decision.runs() {
             let _ = writeln!(out, "command:  {}", self.words(&plan.args).join(" "));
         }
+        let audit = plan.decision == Decision::Audit;
+        let violations = self.violations();
         if let Some(r) = &plan.refusal {
-            let label = if plan.decision == Decision::Audit {
-                "would refuse:"
-            } else {
-                "refused:"
-            };
+            let label = if audit { "would refuse:" } else { "refused:" };
             let _ = writeln!(out, "{label}  {} [{}]", self.redact_text(&r.message), r.rule);
         }
-        if plan.changes.is_empty() {
+        if violations.len() > 1 || violations.iter().any(|v| v.token.is_some()) {
+            let _ = writeln!(out, "violations ({}):", violations.len());
+            for v in &violations {
+                let _ = writeln!(
+                    out,
+                    "  ! {:<26} {}  ({})",
+                    v.rule,
+                    self.redact_text(v.token.unwrap_or("-")),
+                    self.redact_text(v.reason)
+                );
+            }
+        }
+        let changes: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::Deny).collect();
+        if changes.is_empty() {
             let _ = writeln!(out, "changes:  none");
         } else {
-            let label = if plan.decision == Decision::Audit {
-                "would change:"
-            } else {
-                "changes:"
+            let label = match plan.decision {
+                Decision::Refuse => "would apply if it were allowed (nothing runs):",
+                Decision::Audit => "would change:",
+                _ => "changes:",
             };
             let _ = writeln!(out, "{label}");
-            for c in &plan.changes {
+            for c in changes {
                 let mark = match c.action {
                     Action::Add => '+',
                     Action::Remove => '-',
@@ -132,7 +223,7 @@ impl Report<'_> {
         out
     }
 
-    /// Machine-readable report (one JSON object).
+    /// Machine-readable report: one JSON object, schema [`SCHEMA_VERSION`] (docs/JSON.md).
     pub fn json(&self) -> String {
         let plan = self.plan;
         let argv: Vec<String> = std::iter::once(self.runtime)
@@ -145,7 +236,28 @@ impl Report<'_> {
                 }
             })
             .collect();
+        let change = |c: &Change| {
+            let tok = self.redact_text(&c.token);
+            let (from, to) = match c.action {
+                Action::Add => (None, Some(tok)),
+                Action::Remove => (Some(tok), None),
+                Action::Keep | Action::Deny => (Some(tok.clone()), Some(tok)),
+                Action::Replace => match tok.split_once(" -> ") {
+                    Some((a, b)) => (Some(a.to_string()), Some(b.to_string())),
+                    None => (None, Some(tok)),
+                },
+            };
+            json!({
+                "rule": c.rule,
+                "action": c.action.as_str(),
+                "from": from,
+                "to": to,
+                "reason": c.reason,
+                "applied": self.applied(c),
+            })
+        };
         let value = json!({
+            "schema_version": SCHEMA_VERSION,
             "decision": self.decision(),
             "mode": plan.mode.as_str(),
             "profile": plan.profile,
@@ -153,24 +265,60 @@ impl Report<'_> {
                 "binary": self.runtime.to_string_lossy(),
                 "path": self.runtime_path.as_ref().ok(),
                 "error": self.runtime_path.as_ref().err(),
-                "facts": self.facts,
+                "flavor": self.facts.flavor,
+                "rootless": self.facts.rootless,
+                "version": self.facts.version_string(),
             },
             "policy": self.policy,
             "command": plan.command,
             "argv": if plan.decision.runs() { Some(argv) } else { None },
             "shell": if plan.decision.runs() { Some(self.words(&plan.args).join(" ")) } else { None },
             "refusal": plan.refusal.as_ref().map(|r| json!({"rule": r.rule, "reason": self.redact_text(&r.message)})),
-            "changes": plan.changes.iter().map(|c| json!({
-                "rule": c.rule,
-                "action": c.action.as_str(),
-                "token": self.redact_text(&c.token),
-                "reason": c.reason,
+            "violations": self.violations().iter().map(|v| json!({
+                "rule": v.rule,
+                "token": v.token.map(|t| self.redact_text(t)),
+                "reason": self.redact_text(v.reason),
             })).collect::<Vec<_>>(),
+            "changes": plan.changes.iter().filter(|c| c.action != Action::Deny).map(change).collect::<Vec<_>>(),
         });
         let mut s = serde_json::to_string_pretty(&value).expect("JSON of plain values");
         s.push('\n');
         s
     }
+}
+
+/// The JSON document `explain --format json` prints when it cannot plan at all (the policy
+/// does not load): the same `schema_version`, `decision: "refuse"` (what the shim would do) and
+/// an `error` with every diagnostic.
+pub fn json_error(
+    kind: &str,
+    message: &str,
+    file: Option<&str>,
+    diagnostics: &[crate::policy::Diagnostic],
+) -> String {
+    let value = json!({
+        "schema_version": SCHEMA_VERSION,
+        "decision": "refuse",
+        "error": {
+            "kind": kind,
+            "message": message,
+            "file": file,
+            "diagnostics": diagnostics.iter().map(|d| json!({
+                "severity": match d.severity {
+                    crate::policy::Severity::Error => "error",
+                    crate::policy::Severity::Warning => "warning",
+                },
+                "code": d.code,
+                "message": d.message,
+                "hint": d.hint,
+                "line": d.position.map(|p| p.0),
+                "column": d.position.map(|p| p.1),
+            })).collect::<Vec<_>>(),
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&value).expect("JSON of plain values");
+    s.push('\n');
+    s
 }
 
 /// Quotes one argv token for a POSIX shell (bash's `$'..'` for bytes that are not printable

@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use crate::redact;
-use crate::rewrite::{Decision, Plan};
+use crate::rewrite::{Action, Decision, Plan};
 
 /// Linux's `O_NONBLOCK`: opening a FIFO with no reader must not hang the docker call.
 const O_NONBLOCK: i32 = 0o4000;
@@ -38,12 +38,31 @@ pub fn record(plan: &Plan, original: &[OsString], now: SystemTime, pid: u32) -> 
         "mode": plan.mode.as_str(),
         "profile": plan.profile,
         "decision": plan.decision.as_str(),
-        "rules": plan.rules(),
+        "rules": rules(plan),
         "reason": plan.refusal.as_ref().map(|r| r.message.clone()),
         "argv": redacted(original),
         "final": if plan.decision.runs() { Some(redacted(&plan.args)) } else { None },
     });
     value.to_string()
+}
+
+/// The rule ids a record names, each once: for a refusal the rules that refused it (the
+/// hardening it would have had is not what happened), otherwise every rule that changed it.
+pub fn rules(plan: &Plan) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let refused = plan.decision == Decision::Refuse;
+    let from_changes = plan
+        .changes
+        .iter()
+        .filter(|c| !refused || c.action == Action::Deny)
+        .map(|c| c.rule);
+    for id in from_changes.chain(plan.refusal.iter().map(|r| r.rule)) {
+        let id = id.to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 /// Appends one record; errors are returned for the caller to report once.

@@ -16,6 +16,11 @@
 //! platform cannot enforce it, such as resource limits under rootless podman on cgroup v1;
 //! `[SKIP]` when a check does not apply), then `Results: N/M passed`, where M counts the passes
 //! and failures. The exit status is 0 only when nothing failed.
+//!
+//! Everything verify creates (containers, the image it builds) carries the label
+//! `nanoclaw-shim.verify=PID-NANOS` and is removed before it exits, also when SIGINT, SIGTERM
+//! or SIGHUP interrupts it (exit 128 + the signal); a run killed outright leaves them behind,
+//! and the next run removes them once their PID is gone.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -437,7 +442,7 @@ impl Ran {
 }
 
 /// Waits for a spawned child, feeding `stdin` and collecting its output, killing it (it is our
-/// own child) when it outlives `timeout`.
+/// own child) when it outlives `timeout` or when verify is interrupted.
 fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
     let writer = child.stdin.take().map(|mut w| {
         let data = stdin.unwrap_or_default();
@@ -445,23 +450,35 @@ fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
             let _ = w.write_all(&data);
         })
     });
+    // Each pipe is read on its own thread, which hands the bytes over a channel: a killed child
+    // may leave a grandchild holding the pipe open, and then the bytes are not waited for.
     let reader = |r: Option<Box<dyn Read + Send>>| {
-        r.map(|mut r| {
+        let (tx, rx) = mpsc::channel();
+        if let Some(mut r) = r {
             std::thread::spawn(move || {
                 let mut b = Vec::new();
                 let _ = r.read_to_end(&mut b);
-                b
-            })
-        })
+                let _ = tx.send(b);
+            });
+        }
+        rx
     };
     let out = reader(child.stdout.take().map(|r| Box::new(r) as Box<dyn Read + Send>));
     let err = reader(child.stderr.take().map(|r| Box::new(r) as Box<dyn Read + Send>));
     let deadline = Instant::now() + timeout;
     let mut ran = Ran::default();
+    let mut killed = false;
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
                 ran.code = status.code();
+                break;
+            }
+            Ok(None) if interrupt::pending().is_some() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                ran.error = Some("interrupted".into());
+                killed = true;
                 break;
             }
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
@@ -469,6 +486,7 @@ fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
                 let _ = child.kill();
                 let _ = child.wait();
                 ran.timed_out = true;
+                killed = true;
                 break;
             }
             Err(e) => {
@@ -478,16 +496,153 @@ fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
         }
     }
     if let Some(w) = writer {
-        let _ = w.join();
+        if !killed {
+            let _ = w.join();
+        }
     }
-    let text = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
-        h.and_then(|h| h.join().ok())
+    let grace = if killed {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_secs(3600)
+    };
+    let text = |rx: mpsc::Receiver<Vec<u8>>| {
+        rx.recv_timeout(grace)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default()
     };
     ran.stdout = text(out);
     ran.stderr = text(err);
     ran
+}
+
+/// SIGINT, SIGTERM and SIGHUP while verify runs: recorded, so that the command in flight is
+/// killed, no further command starts, and what this run created is removed before it exits.
+///
+/// The handler only stores the signal number in an atomic (async-signal-safe); everything else
+/// happens in ordinary code that polls [`pending`]. Once cleanup starts the default actions are
+/// restored, so a second Ctrl-C ends verify at once (the next run removes what is left).
+mod interrupt {
+    use std::ffi::c_int;
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+    pub const SIGHUP: c_int = 1;
+    pub const SIGINT: c_int = 2;
+    pub const SIGTERM: c_int = 15;
+    const SIGPIPE: c_int = 13;
+    const SIG_DFL: usize = 0;
+    const SIG_IGN: usize = 1;
+
+    static CAUGHT: AtomicI32 = AtomicI32::new(0);
+    static CLEANING: AtomicBool = AtomicBool::new(false);
+
+    // SAFETY: `signal(2)` from the C library std already links; a handler is passed as the
+    // address of an `extern "C" fn(c_int)`, or SIG_DFL (0), as the C prototype expects.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn signal(signum: c_int, handler: usize) -> usize;
+    }
+
+    extern "C" fn record(sig: c_int) {
+        CAUGHT.store(sig, Ordering::SeqCst);
+    }
+
+    fn set(handler: usize) {
+        for sig in [SIGHUP, SIGINT, SIGTERM] {
+            // SAFETY: installs a handler that only stores to an atomic (async-signal-safe), or
+            // restores the default action; no other code in the process manages these signals.
+            #[allow(unsafe_code)]
+            unsafe {
+                signal(sig, handler);
+            }
+        }
+    }
+
+    /// Starts recording the three signals, and ignores SIGPIPE: the binary's `main` leaves it
+    /// at its default (see main.rs), and a command killed before it read its stdin would
+    /// otherwise kill verify through the thread still writing to it.
+    pub fn install() {
+        set(record as extern "C" fn(c_int) as usize);
+        // SAFETY: as in `set`; ignoring SIGPIPE turns a write to a closed pipe into EPIPE.
+        #[allow(unsafe_code)]
+        unsafe {
+            signal(SIGPIPE, SIG_IGN);
+        }
+    }
+
+    /// The signal that interrupted verify, while its checks (not its cleanup) run.
+    pub fn pending() -> Option<c_int> {
+        if CLEANING.load(Ordering::SeqCst) {
+            return None;
+        }
+        caught()
+    }
+
+    /// The signal that interrupted verify, if one did.
+    pub fn caught() -> Option<c_int> {
+        match CAUGHT.load(Ordering::SeqCst) {
+            0 => None,
+            s => Some(s),
+        }
+    }
+
+    /// Cleanup starts: commands run again, and a second signal has its default effect.
+    pub fn cleaning() {
+        CLEANING.store(true, Ordering::SeqCst);
+        set(SIG_DFL);
+    }
+
+    pub fn name(sig: c_int) -> &'static str {
+        match sig {
+            SIGHUP => "SIGHUP",
+            SIGINT => "SIGINT",
+            SIGTERM => "SIGTERM",
+            _ => "a signal",
+        }
+    }
+}
+
+/// The label every container and image verify creates carries; its value is the run's id,
+/// `PID-NANOS`, so a later run can tell the leftovers of a dead run from a live one's.
+pub const LABEL: &str = "nanoclaw-shim.verify";
+
+/// The ids among `(id, label value)` pairs that a run which is no longer alive left behind;
+/// `alive` says whether a process id still runs. A value that is not `PID-NANOS` is not ours.
+pub fn stale(found: &[(String, String)], alive: impl Fn(u32) -> bool) -> Vec<String> {
+    found
+        .iter()
+        .filter(|(_, label)| {
+            label
+                .split_once('-')
+                .and_then(|(pid, rest)| {
+                    (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| pid.parse::<u32>().ok())
+                        .flatten()
+                })
+                .is_some_and(|pid| !alive(pid))
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// `ID<TAB>LABEL` lines of an `inspect --format`.
+fn id_label_pairs(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(i, l)| (i.trim().to_string(), l.trim().to_string()))
+        .filter(|(i, _)| !i.is_empty())
+        .collect()
+}
+
+fn pid_alive(pid: u32) -> bool {
+    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// A value the probe read, for a message: quoted, or "not reported" (never Rust's `Some(..)`).
+fn reading(v: Option<&str>) -> String {
+    match v {
+        Some(v) => format!("{v:?}"),
+        None => "not reported".into(),
+    }
 }
 
 fn strs(v: &[&str]) -> Vec<String> {
@@ -546,12 +701,22 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// `docker ARGS` through the shim; a `run` or `create` gets this run's [`LABEL`], so that
+    /// whatever it leaves behind can be found again.
     fn command(&self, args: &[String]) -> Command {
         let mut c = Command::new(&self.shim);
-        c.arg0("docker")
-            .args(args)
-            .env("PATH", &self.path)
-            .env_remove(REENTRY_ENV);
+        c.arg0("docker");
+        match args.split_first() {
+            Some((sub, rest)) if sub == "run" || sub == "create" => {
+                c.arg(sub)
+                    .args(["--label", &format!("{LABEL}={}", self.id)])
+                    .args(rest);
+            }
+            _ => {
+                c.args(args);
+            }
+        }
+        c.env("PATH", &self.path).env_remove(REENTRY_ENV);
         if let Some(rt) = &self.runtime {
             c.env(RUNTIME_ENV, rt);
         }
@@ -587,6 +752,12 @@ impl Ctx {
 
     /// Runs `docker ARGS` through the shim, `stdin` piped in (or /dev/null).
     fn docker(&self, args: &[String], stdin: Option<&[u8]>) -> Ran {
+        if interrupt::pending().is_some() {
+            return Ran {
+                error: Some("interrupted".into()),
+                ..Ran::default()
+            };
+        }
         self.show(args);
         let mut c = self.command(args);
         c.stdin(if stdin.is_some() {
@@ -712,6 +883,9 @@ struct Out {
 
 impl Out {
     fn check(&mut self, group: &'static str, name: &str, outcome: Outcome) {
+        if interrupt::pending().is_some() {
+            return; // a check cut short says nothing about the runtime
+        }
         print!("{}", self.tally.record(group, name, &outcome));
         let _ = std::io::stdout().flush();
     }
@@ -732,6 +906,7 @@ fn make_work_dir() -> std::io::Result<PathBuf> {
 
 /// Runs every check; returns the exit status.
 pub fn run(args: &VerifyArgs) -> i32 {
+    interrupt::install();
     let exe = match std::env::current_exe() {
         Ok(p) => p,
         Err(e) => {
@@ -778,22 +953,16 @@ pub fn run(args: &VerifyArgs) -> i32 {
         images: Vec::new(),
     };
     let code = run_checks(&mut ctx, args, &exe);
-    // Clean up: containers (only ours, by name), the built image, the temporary folder.
-    let names: Vec<String> = std::mem::take(&mut ctx.containers);
-    if !names.is_empty() {
-        let mut kill = strs(&["kill"]);
-        kill.extend(names.iter().cloned());
-        let mut rm = strs(&["rm", "-f"]);
-        rm.extend(names);
-        let verbose = ctx.verbose;
-        ctx.verbose = false;
-        let _ = ctx.docker(&kill, None);
-        let _ = ctx.docker(&rm, None);
-        ctx.verbose = verbose;
+    let signal = interrupt::caught();
+    if let Some(sig) = signal {
+        eprintln!(
+            "\nnanoclaw-shim verify: interrupted by {}; removing the containers and image this run \
+             created (interrupt again to stop at once: the next verify removes what is left)",
+            interrupt::name(sig)
+        );
     }
-    for img in std::mem::take(&mut ctx.images) {
-        let _ = ctx.docker(&strs(&["rmi", "-f", &img]), None);
-    }
+    interrupt::cleaning();
+    cleanup(&mut ctx);
     if let Err(e) = std::fs::remove_dir_all(&work) {
         eprintln!(
             "nanoclaw-shim verify: note: could not remove {} completely ({e}); files created by \
@@ -801,7 +970,126 @@ pub fn run(args: &VerifyArgs) -> i32 {
             work.display()
         );
     }
-    code
+    match signal {
+        Some(sig) => 128 + sig,
+        None => code,
+    }
+}
+
+/// Removes what this run created: its containers (by name, then any other carrying its
+/// label, such as the unnamed smoke test) and its built image.
+fn cleanup(ctx: &mut Ctx) {
+    let verbose = ctx.verbose;
+    ctx.verbose = false;
+    let names: Vec<String> = std::mem::take(&mut ctx.containers);
+    if !names.is_empty() {
+        let mut kill = strs(&["kill"]);
+        kill.extend(names.iter().cloned());
+        let mut rm = strs(&["rm", "-f"]);
+        rm.extend(names);
+        let _ = ctx.docker(&kill, None);
+        let _ = ctx.docker(&rm, None);
+    }
+    let mine = format!("label={LABEL}={}", ctx.id);
+    let listed = ctx.docker(&strs(&["ps", "-a", "-q", "--filter", &mine]), None);
+    let ids: Vec<String> = listed.stdout.split_whitespace().map(str::to_string).collect();
+    if listed.ok() && !ids.is_empty() {
+        let mut rm = strs(&["rm", "-f"]);
+        rm.extend(ids);
+        let _ = ctx.docker(&rm, None);
+    }
+    for img in std::mem::take(&mut ctx.images) {
+        let _ = ctx.docker(&strs(&["rmi", "-f", &img]), None);
+    }
+    ctx.verbose = verbose;
+}
+
+/// Removes the containers, images and temporary folders that earlier verify runs left behind
+/// when they were killed before their cleanup (their process is gone); a run still going on is
+/// left alone. Returns one line per kind of thing removed.
+fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
+    let verbose = ctx.verbose;
+    ctx.verbose = false;
+    let mut said = Vec::new();
+    let filter = format!("label={LABEL}");
+    let format = format!("{{{{.Id}}}}\t{{{{index .Config.Labels \"{LABEL}\"}}}}");
+    for (what, list, inspect, remove) in [
+        (
+            "container",
+            strs(&["ps", "-a", "-q", "--filter", &filter]),
+            strs(&["inspect", "--format", &format]),
+            strs(&["rm", "-f"]),
+        ),
+        (
+            "image",
+            strs(&["images", "-q", "--filter", &filter]),
+            strs(&["image", "inspect", "--format", &format]),
+            strs(&["rmi", "-f"]),
+        ),
+    ] {
+        let listed = ctx.docker(&list, None);
+        let mut ids: Vec<String> = listed.stdout.split_whitespace().map(str::to_string).collect();
+        ids.dedup();
+        if !listed.ok() || ids.is_empty() {
+            continue;
+        }
+        let mut args = inspect;
+        args.extend(ids);
+        let found = ctx.docker(&args, None);
+        let old = stale(&id_label_pairs(&found.stdout), pid_alive);
+        if old.is_empty() {
+            continue;
+        }
+        let mut args = remove;
+        args.extend(old.iter().cloned());
+        let removed = ctx.docker(&args, None);
+        said.push(if removed.ok() {
+            format!(
+                "removed {} {what}(s) an interrupted verify left behind",
+                old.len()
+            )
+        } else {
+            format!(
+                "could not remove {} {what}(s) an interrupted verify left behind: {}",
+                old.len(),
+                removed.describe()
+            )
+        });
+    }
+    let dirs = sweep_work_dirs(&std::env::temp_dir(), pid_alive);
+    if dirs > 0 {
+        said.push(format!(
+            "removed {dirs} temporary folder(s) an interrupted verify left behind"
+        ));
+    }
+    ctx.verbose = verbose;
+    said
+}
+
+/// Removes `nanoclaw-shim-verify-PID-...` folders of dead runs owned by this user from `base`.
+fn sweep_work_dirs(base: &Path, alive: impl Fn(u32) -> bool) -> usize {
+    let me = std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid());
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("nanoclaw-shim-verify-"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let ours = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if ours && !alive(pid) && std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
@@ -826,6 +1114,9 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
         println!("\n{}", out.tally.summary());
         return 1;
     }
+    for line in sweep_leftovers(ctx) {
+        println!("note:     {line}");
+    }
     let rootless = ctx.docker(&strs(&["info", "--format", "{{.Host.Security.Rootless}}"]), None);
     match rootless.stdout.trim() {
         "true" => ctx.rootless = true,
@@ -838,6 +1129,9 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
         Some(i) => i.clone(),
         None => {
             let listing = ctx.docker(&strs(&["images", "--format", "{{.Repository}}:{{.Tag}}"]), None);
+            if interrupt::pending().is_some() {
+                return 1;
+            }
             match pick_image(&listing.stdout) {
                 Some(i) => i,
                 None => {
@@ -909,6 +1203,9 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
     hardening(ctx, &mut out);
     nanoclaw(ctx, &mut out, is_fixture);
 
+    if interrupt::pending().is_some() {
+        return 1;
+    }
     println!("\n{}", out.tally.summary());
     out.tally.exit_code()
 }
@@ -1048,6 +1345,9 @@ fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
     // Several agents at once.
     let mut children = Vec::new();
     for k in 0..3 {
+        if interrupt::pending().is_some() {
+            return;
+        }
         let name = ctx.name(&format!("parallel{k}"));
         let mut args = strs(&["run", "-i", "--rm", "--name", &name]);
         args.extend(strs(&["--entrypoint", "/bin/sh", &ctx.image, "-c", "cat"]));
@@ -1098,6 +1398,10 @@ fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
 
 /// Starts a long-running agent, lists it with `ps --filter`, stops it with `stop -t 1`.
 fn running_agent(ctx: &mut Ctx) -> (Outcome, Outcome) {
+    if interrupt::pending().is_some() {
+        let f = Outcome::fail("interrupted");
+        return (f.clone(), f);
+    }
     let name = ctx.name("stop");
     let label = format!("nanoclaw-shim-verify={}", ctx.id);
     let mut args = strs(&["run", "--rm", "--name", &name, "--label", &label]);
@@ -1130,13 +1434,16 @@ fn running_agent(ctx: &mut Ctx) -> (Outcome, Outcome) {
     let deadline = Instant::now() + TIMEOUT;
     let mut ready = false;
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match rx.recv_timeout(left) {
+        if interrupt::pending().is_some() {
+            break;
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(100))) {
             Ok(l) if l.trim() == "ready" => {
                 ready = true;
                 break;
             }
-            Ok(_) => {}
-            Err(_) => break,
+            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
     if !ready {
@@ -1382,7 +1689,10 @@ fn own_user(ctx: &mut Ctx, uid: u32, gid: u32) -> Result<String, String> {
         return Err(ran.describe());
     }
     if ran.stdout.lines().next().map(str::trim) != Some(uid.to_string().as_str()) {
-        return Err(format!("runs as uid {:?}", ran.stdout.lines().next()));
+        return Err(format!(
+            "runs as uid {}",
+            reading(ran.stdout.lines().next().map(str::trim))
+        ));
     }
     let owner = std::fs::metadata(dir.join("mine.txt"))
         .map(|m| m.uid())
@@ -1443,8 +1753,8 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
                     Outcome::pass()
                 } else {
                     Outcome::fail(format!(
-                        "/ is mounted {rootopts:?}, write {:?}",
-                        kv.get("root_write")
+                        "/ is mounted {rootopts:?}, write {}",
+                        reading(kv.get("root_write").map(String::as_str))
                     ))
                 },
             );
@@ -1468,9 +1778,9 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
                     Outcome::pass()
                 } else {
                     Outcome::fail(format!(
-                        "CapEff {:?}, CapBnd {:?}",
-                        kv.get("CapEff"),
-                        kv.get("CapBnd")
+                        "CapEff {}, CapBnd {}",
+                        reading(kv.get("CapEff").map(String::as_str)),
+                        reading(kv.get("CapBnd").map(String::as_str))
                     ))
                 },
             );
@@ -1480,7 +1790,10 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
                 if kv.get("NoNewPrivs").map(String::as_str) == Some("1") {
                     Outcome::pass()
                 } else {
-                    Outcome::fail(format!("NoNewPrivs {:?}", kv.get("NoNewPrivs")))
+                    Outcome::fail(format!(
+                        "NoNewPrivs {}",
+                        reading(kv.get("NoNewPrivs").map(String::as_str))
+                    ))
                 },
             );
             let eff = effective_limits(kv);
@@ -1850,6 +2163,41 @@ fn reach_host(ctx: &mut Ctx, gateway: IpAddr) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leftovers_of_dead_runs_only() {
+        let found = vec![
+            ("c-dead".to_string(), "4194304-17".to_string()),
+            ("c-live".to_string(), "42-17".to_string()),
+            ("c-other".to_string(), "somebody else's".to_string()),
+            ("c-empty".to_string(), String::new()),
+            ("c-nopid".to_string(), "-17".to_string()),
+        ];
+        assert_eq!(stale(&found, |pid| pid == 42), ["c-dead"]);
+        assert_eq!(
+            id_label_pairs("abc\t1-2\n\ndef\t\nnoise\n"),
+            [
+                ("abc".to_string(), "1-2".to_string()),
+                ("def".to_string(), String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn work_dirs_of_dead_runs_are_swept() {
+        let d = tempfile::tempdir().unwrap();
+        for n in [
+            "nanoclaw-shim-verify-4194304-99-0",
+            "nanoclaw-shim-verify-42-99-0",
+            "nanoclaw-shim-other",
+        ] {
+            std::fs::create_dir_all(d.path().join(n).join("bin")).unwrap();
+        }
+        assert_eq!(sweep_work_dirs(d.path(), |pid| pid == 42), 1);
+        assert!(!d.path().join("nanoclaw-shim-verify-4194304-99-0").exists());
+        assert!(d.path().join("nanoclaw-shim-verify-42-99-0").exists());
+        assert!(d.path().join("nanoclaw-shim-other").exists());
+    }
 
     #[test]
     fn tally_counts_and_formats() {

@@ -107,6 +107,9 @@ fn shim_first_on_path_is_all_ok() {
     for name in [
         "docker",
         "policy",
+        "mode",
+        "limits",
+        "decision-log",
         "runtime",
         "runtime-version",
         "run-flags",
@@ -172,13 +175,22 @@ fn json_report() {
         [
             "docker",
             "policy",
+            "mode",
+            "limits",
+            "decision-log",
             "runtime",
             "runtime-version",
             "rootless",
+            "cgroup",
             "podman-docker",
             "run-flags",
             "agent-image"
         ]
+    );
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(
+        v["summary"]["fail"].as_u64().unwrap() as usize,
+        checks.iter().filter(|c| c["status"] == "FAIL").count()
     );
     for c in checks {
         assert!(c["detail"].is_string(), "{c}");
@@ -291,4 +303,98 @@ fn path_and_unit_together_are_refused() {
     let o = s.doctor(&["--path", "/usr/bin", "--unit", "nanoclaw"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
+}
+
+/// Runs doctor with the shim first on PATH and `policy` in force; returns (exit code, report).
+fn doctor_with_policy(policy: &str) -> (Option<i32>, String) {
+    let s = Sandbox::new();
+    fs::write(s.p("policy.toml"), policy).unwrap();
+    let path = s.path_of(&["shim", "rt"]);
+    let o = s.doctor(&["--path", &path]);
+    (o.status.code(), stdout(&o))
+}
+
+#[test]
+fn mode_off_fails_and_audit_warns() {
+    let (code, out) = doctor_with_policy("mode = \"off\"\n");
+    assert_eq!(code, Some(1), "{out}");
+    assert_status(&out, "mode", "FAIL");
+    assert!(line(&out, "mode").contains("NOT hardened"), "{out}");
+    let (code, out) = doctor_with_policy("mode = \"audit\"\n");
+    assert_eq!(code, Some(0), "{out}");
+    assert_status(&out, "mode", "WARN");
+}
+
+#[test]
+fn an_exempt_profile_warns() {
+    let (code, out) = doctor_with_policy(
+        "[[profile]]\nname = \"dev\"\nexempt = true\n[profile.match]\nimage = \"dev-*\"\n",
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_status(&out, "mode", "WARN");
+    assert!(line(&out, "mode").contains("\"dev\" is exempt"), "{out}");
+}
+
+#[test]
+fn a_tiny_memory_ceiling_fails() {
+    // `memory = 4` is 4 bytes: whether the policy check refuses the file or it loads and the
+    // limits check catches it, doctor FAILs and says so
+    let (code, out) = doctor_with_policy("[limits]\nmemory = 4\n");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("4 bytes")),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unusable_decision_log_fails() {
+    let s = Sandbox::new();
+    let log = s.p("home/.local/state/nanoclaw-shim/decisions.jsonl");
+    fs::write(
+        s.p("policy.toml"),
+        format!("[log]\npath = {:?}\n", log.display().to_string()),
+    )
+    .unwrap();
+    let path = s.path_of(&["shim", "rt"]);
+    let o = s.doctor(&["--path", &path]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "decision-log", "FAIL");
+    assert!(out.contains("fix: mkdir -p -m 700"), "{out}");
+    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let o = s.doctor(&["--path", &path]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_status(&out, "decision-log", "OK");
+    assert!(!log.exists(), "doctor created the log");
+}
+
+#[test]
+fn messages_name_what_is_really_there() {
+    let s = Sandbox::new();
+    let path = s.path_of(&["shim", "rt"]);
+    let out = stdout(&s.doctor(&["--path", &path]));
+    let l = line(&out, "podman-docker");
+    if !std::path::Path::new("/usr/bin/docker").exists() {
+        assert!(l.contains("there is no /usr/bin/docker"), "{l}");
+        assert!(!l.contains("wrapper script"), "{l}");
+    }
+    // docker as the runtime: nothing about podman being rootful
+    fs::write(s.p("policy.toml"), "[runtime]\nbinary = \"docker\"\n").unwrap();
+    s.script(
+        "rt2/docker",
+        "#!/bin/sh\necho 'Docker version 28.2.2, build e6534b4'\n",
+    );
+    let path = s.path_of(&["shim", "rt2"]);
+    let out = stdout(&s.doctor(&["--path", &path]));
+    let l = line(&out, "rootless");
+    assert!(!l.contains("podman"), "{l}");
+    for l in out.lines() {
+        assert!(
+            !l.contains("Some(") && !l.contains("None"),
+            "Rust debug text: {l}"
+        );
+    }
 }

@@ -6,7 +6,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-use nanoclaw_shim::explain::Report;
+use nanoclaw_shim::explain::{Facts, Report};
 use nanoclaw_shim::policy::Policy;
 use nanoclaw_shim::rewrite::{self, Flavor, Target};
 
@@ -37,7 +37,11 @@ fn report(plan: &rewrite::Plan) -> Report<'_> {
         plan,
         runtime: OsStr::new("podman"),
         runtime_path: Ok("/usr/bin/podman".into()),
-        facts: "podman flavour, rootless, version 4.3.1".into(),
+        facts: Facts {
+            flavor: "podman",
+            rootless: true,
+            version: Some((4, 3, 1)),
+        },
         policy: "<embedded default>",
         show_secrets: false,
     }

@@ -440,8 +440,85 @@ fn errors_are_one_line_and_dry_run_changes_nothing() {
 
     let before = snapshot(s.dir.path());
     let out = ok(&s.install(&["--dry-run", "--systemd-unit", "nanoclaw"]));
-    assert!(out.contains("[dry-run]"), "{out}");
     assert_eq!(before, snapshot(s.dir.path()), "--dry-run changed files");
+    // it says what it would do, never that it did it
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("would install") && l.contains(&*s.bin().to_string_lossy())),
+        "{out}"
+    );
+    for done in ["installed", "linked", "created", "updated"] {
+        assert!(
+            !out.lines()
+                .any(|l| l.starts_with(done) || l.contains(&format!(" {done}."))),
+            "--dry-run says `{done}`:\n{out}"
+        );
+    }
+    assert!(out.contains("Dry run: nothing was changed"), "{out}");
+}
+
+#[test]
+fn warns_when_the_bin_folder_is_not_on_path() {
+    if !have_sh() {
+        return;
+    }
+    let s = Sandbox::new();
+    let o = s.install(&[]);
+    ok(&o);
+    let err = text(&o.stderr);
+    let bin_dir = s.home().join(".local/bin");
+    assert!(
+        err.contains(&format!("{} is not on your PATH", bin_dir.display())),
+        "{err}"
+    );
+    let path = format!("{}:/usr/bin:/bin", bin_dir.display());
+    let o = s.run_script(
+        &repo().join("install.sh"),
+        &["--binary", BIN],
+        &[("PATH", Path::new(&path))],
+    );
+    ok(&o);
+    assert!(
+        !text(&o.stderr).contains("not on your PATH"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn with_a_systemd_unit_there_is_no_run_script_to_edit() {
+    if !have_sh() {
+        return;
+    }
+    let s = Sandbox::new();
+    let out = ok(&s.install(&["--systemd-unit", "nanoclaw"]));
+    assert!(s.dropin().is_file());
+    assert!(out.contains("systemctl --user daemon-reload"), "{out}");
+    assert!(!out.contains("run script"), "{out}");
+    assert!(!out.contains("export PATH="), "{out}");
+}
+
+#[test]
+fn uninstall_says_what_it_leaves_and_where() {
+    if !have_sh() {
+        return;
+    }
+    let s = Sandbox::new();
+    ok(&s.install(&[]));
+    let log = s.home().join(".local/state/nanoclaw-shim/decisions.jsonl");
+    let policy = fs::read_to_string(s.policy()).unwrap()
+        + &format!("\n[log]\npath = {:?}\n", log.display().to_string());
+    fs::write(s.policy(), policy).unwrap();
+    let out = ok(&s.run_script(&repo().join("install.sh"), &["--uninstall"], &[]));
+    assert!(out.contains("Left in place"), "{out}");
+    assert!(
+        out.contains(&*log.to_string_lossy()),
+        "the log path is not named:\n{out}"
+    );
+    assert!(
+        out.contains(&format!("{}/.cache/nanoclaw-shim/", s.home().display())),
+        "the cache is not named:\n{out}"
+    );
 }
 
 #[test]
@@ -471,4 +548,41 @@ fn outside_the_repo_the_policy_comes_from_the_binary() {
     assert!(check.status.success(), "{}", text(&check.stdout));
     ok(&s.run_script(&lone, &["--uninstall"], &[]));
     assert!(!s.policy().exists());
+}
+
+#[test]
+fn completions_and_man_pages_are_installed_and_uninstalled() {
+    if !have_sh() {
+        return;
+    }
+    let s = Sandbox::new();
+    let out = ok(&s.install(&[]));
+    let share = s.home().join(".local/share");
+    let files = [
+        "bash-completion/completions/nanoclaw-shim",
+        "zsh/site-functions/_nanoclaw-shim",
+        "fish/vendor_completions.d/nanoclaw-shim.fish",
+        "man/man1/nanoclaw-shim.1",
+        "man/man1/nanoclaw-shim-explain.1",
+        "man/man1/nanoclaw-shim-log.1",
+    ];
+    for f in files {
+        let p = share.join(f);
+        let text = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}\n{out}", p.display()));
+        assert!(text.contains("nanoclaw"), "{}", p.display());
+    }
+    let bash = fs::read_to_string(share.join(files[0])).unwrap();
+    let generated = Command::new(BIN).args(["completions", "bash"]).output().unwrap();
+    assert_eq!(bash.as_bytes(), &generated.stdout[..]);
+    // a dry run over an existing install reports every folder at most once
+    let dry = ok(&s.install(&["--dry-run"]));
+    assert!(!dry.contains("would create"), "{dry}");
+    ok(&s.run_script(&repo().join("install.sh"), &["--uninstall"], &[]));
+    for f in files {
+        assert!(!share.join(f).exists(), "{f} left behind");
+    }
+    assert!(
+        !share.exists(),
+        "the share folders the install created are left behind"
+    );
 }

@@ -1,0 +1,376 @@
+//! `nanoclaw-shim log`: read the decision log the shim writes (see [`crate::log`]).
+//!
+//! When an agent breaks, the first question is whether the shim was involved: this shows what
+//! it decided for each invocation (the last N records, or as they come with `--follow`),
+//! filtered to refusals or rewrites, as text for people or JSON Lines for programs. The log
+//! already holds redacted argv; every token shown is passed through the redaction again, so a
+//! record written by an older shim (or edited by hand) cannot leak a secret either.
+
+use std::collections::VecDeque;
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::explain::quote;
+use crate::redact;
+
+/// The version of `log --format json`'s records (docs/JSON.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How often `--follow` looks for new records.
+const POLL: Duration = Duration::from_millis(200);
+
+/// Which records to show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Refused invocations, and audited ones enforce would have refused.
+    pub refused: bool,
+    /// Invocations the policy rewrote.
+    pub rewritten: bool,
+}
+
+impl Filter {
+    /// Whether a record passes (no filter: every record does; both: either kind).
+    pub fn keeps(&self, v: &Value) -> bool {
+        if !self.refused && !self.rewritten {
+            return true;
+        }
+        let decision = v["decision"].as_str().unwrap_or("");
+        let refused = decision == "refuse" || (decision == "audit" && !v["reason"].is_null());
+        (self.refused && refused) || (self.rewritten && decision == "rewrite")
+    }
+}
+
+/// How records are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// What `nanoclaw-shim log` was asked for.
+#[derive(Debug, Clone)]
+pub struct LogArgs {
+    /// Show the last `lines` matching records (`None`: all of them).
+    pub lines: Option<usize>,
+    pub follow: bool,
+    pub filter: Filter,
+    pub format: LogFormat,
+}
+
+fn redacted(s: &str) -> String {
+    redact::display(OsStr::new(s))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|t| redacted(t.as_str().unwrap_or(""))).collect())
+        .unwrap_or_default()
+}
+
+/// One record as text: `TIME  DECISION  PROFILE  docker ARGV`, then the reason, the rule ids
+/// and (for a rewrite) what ran, each on an indented line.
+pub fn render_text(v: &Value) -> String {
+    let mut out = String::new();
+    let words = |a: &Value| {
+        strings(a)
+            .iter()
+            .map(|t| quote(OsStr::new(t)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let decision = match v["decision"].as_str().unwrap_or("?") {
+        "audit" if !v["reason"].is_null() => "audit (would refuse)",
+        d => d,
+    };
+    let _ = write!(
+        out,
+        "{}  {:<8}  pid {}",
+        v["time"].as_str().unwrap_or("?"),
+        decision,
+        v["pid"]
+    );
+    if let Some(p) = v["profile"].as_str() {
+        let _ = write!(out, "  profile {p}");
+    }
+    let _ = writeln!(out, "\n  docker {}", words(&v["argv"]));
+    if let Some(r) = v["reason"].as_str() {
+        let _ = writeln!(out, "  reason: {}", redacted(r));
+    }
+    let rules = strings(&v["rules"]);
+    if !rules.is_empty() {
+        let _ = writeln!(out, "  rules:  {}", rules.join(", "));
+    }
+    if v["decision"] == "rewrite" && v["final"].is_array() {
+        let _ = writeln!(out, "  ran:    {}", words(&v["final"]));
+    }
+    out
+}
+
+/// One record as a JSON line: the record as written, redacted again, with `schema_version`.
+pub fn render_json(v: &Value) -> String {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for key in ["argv", "final"] {
+            if o.get(key).is_some_and(Value::is_array) {
+                let again = strings(&o[key]);
+                o.insert(key.into(), again.into());
+            }
+        }
+        if let Some(r) = o.get("reason").and_then(Value::as_str) {
+            let again = redacted(r);
+            o.insert("reason".into(), again.into());
+        }
+        o.insert("schema_version".into(), SCHEMA_VERSION.into());
+    }
+    let mut s = v.to_string();
+    s.push('\n');
+    s
+}
+
+/// Parses and filters complete lines; counts the lines that are not records.
+struct Reader {
+    args: LogArgs,
+    bad: usize,
+}
+
+impl Reader {
+    fn record(&mut self, line: &str) -> Option<Value> {
+        let line = line.trim();
+        if line.is_empty() {
+            return None;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(v) if v.is_object() => self.args.filter.keeps(&v).then_some(v),
+            _ => {
+                self.bad += 1;
+                None
+            }
+        }
+    }
+
+    fn render(&self, v: &Value) -> String {
+        match self.args.format {
+            LogFormat::Text => render_text(v),
+            LogFormat::Json => render_json(v),
+        }
+    }
+}
+
+/// The last `n` matching records of `text` (all when `n` is `None`), rendered.
+pub fn tail(text: impl BufRead, args: &LogArgs) -> (Vec<String>, usize) {
+    let mut r = Reader {
+        args: args.clone(),
+        bad: 0,
+    };
+    let mut kept: VecDeque<Value> = VecDeque::new();
+    for line in text.split(b'\n').map_while(Result::ok) {
+        let line = String::from_utf8_lossy(&line);
+        if let Some(v) = r.record(&line) {
+            if args.lines == Some(0) {
+                continue;
+            }
+            kept.push_back(v);
+            if args.lines.is_some_and(|n| kept.len() > n) {
+                kept.pop_front();
+            }
+        }
+    }
+    (kept.iter().map(|v| r.render(v)).collect(), r.bad)
+}
+
+/// Runs `nanoclaw-shim log` on `path` (the policy's `[log] path`); returns the exit status.
+pub fn run(path: &Path, args: &LogArgs) -> i32 {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut pos, mut id) = (0u64, None);
+    match std::fs::File::open(path) {
+        Ok(f) => {
+            id = f.metadata().ok().map(|m| (m.dev(), m.ino()));
+            let mut reader = BufReader::new(f);
+            let (shown, bad) = tail(&mut reader, args);
+            pos = reader.stream_position().unwrap_or(0);
+            for s in shown {
+                if out.write_all(s.as_bytes()).is_err() {
+                    return 0; // the reader went away (`| head`)
+                }
+            }
+            let _ = out.flush();
+            if bad > 0 {
+                eprintln!(
+                    "nanoclaw-shim log: {bad} line(s) of {} are not decision records; skipped",
+                    path.display()
+                );
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !args.follow {
+                eprintln!(
+                    "nanoclaw-shim log: {} does not exist yet: the shim has logged nothing (it \
+                     logs rewritten, refused, audited and exempted run/create commands)",
+                    path.display()
+                );
+                return 0;
+            }
+        }
+        Err(e) => {
+            eprintln!("nanoclaw-shim log: cannot read {}: {e}", path.display());
+            return 1;
+        }
+    }
+    if !args.follow {
+        return 0;
+    }
+    follow(path, args, pos, id, &mut out)
+}
+
+/// Prints records as they are appended, from byte `pos` of the file `id`; starts over when the
+/// file is replaced (rotation) or truncated. Runs until interrupted or stdout closes.
+fn follow(
+    path: &Path,
+    args: &LogArgs,
+    mut pos: u64,
+    mut id: Option<(u64, u64)>,
+    out: &mut impl Write,
+) -> i32 {
+    let mut r = Reader {
+        args: args.clone(),
+        bad: 0,
+    };
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        if let Ok(meta) = std::fs::metadata(path) {
+            let now = Some((meta.dev(), meta.ino()));
+            if now != id || meta.len() < pos {
+                // a new file (rotated) or a truncated one: read it from the start
+                id = now;
+                pos = 0;
+                partial.clear();
+            }
+            if meta.len() > pos {
+                if let Ok(mut f) = std::fs::File::open(path) {
+                    if f.seek(SeekFrom::Start(pos)).is_ok() {
+                        let mut buf = Vec::new();
+                        if let Ok(n) = f.read_to_end(&mut buf) {
+                            pos += n as u64;
+                            partial.extend_from_slice(&buf);
+                        }
+                    }
+                }
+                while let Some(nl) = partial.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = partial.drain(..=nl).collect();
+                    if let Some(v) = r.record(&String::from_utf8_lossy(&line)) {
+                        if out.write_all(r.render(&v).as_bytes()).is_err() || out.flush().is_err() {
+                            return 0;
+                        }
+                    }
+                }
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORDS: &str = r#"{"time":"2026-11-20T21:59:54.123Z","pid":7,"mode":"enforce","profile":null,"decision":"rewrite","rules":["harden.read-only"],"reason":null,"argv":["run","-e","API_TOKEN=<redacted>","img"],"final":["run","--read-only","-e","API_TOKEN=<redacted>","img"]}
+not json
+{"time":"2026-11-20T22:00:00.000Z","pid":8,"mode":"enforce","profile":"b","decision":"refuse","rules":["deny.privileged"],"reason":"--privileged (deny.privileged): no","argv":["run","--privileged","img"],"final":null}
+{"time":"2026-11-20T22:00:01.000Z","pid":9,"mode":"audit","profile":null,"decision":"audit","rules":["deny.privileged"],"reason":"would refuse","argv":["run","--privileged","-e","GH_TOKEN=ghp_leaked","img"],"final":["run","--privileged","img"]}
+{"time":"2026-11-20T22:00:02.000Z","pid":10,"mode":"enforce","profile":"dev","decision":"exempt","rules":[],"reason":null,"argv":["run","img"],"final":["run","img"]}
+"#;
+
+    fn args(lines: Option<usize>, filter: Filter, format: LogFormat) -> LogArgs {
+        LogArgs {
+            lines,
+            follow: false,
+            filter,
+            format,
+        }
+    }
+
+    #[test]
+    fn tail_filters_and_counts_bad_lines() {
+        let all = args(None, Filter::default(), LogFormat::Json);
+        let (shown, bad) = tail(RECORDS.as_bytes(), &all);
+        assert_eq!((shown.len(), bad), (4, 1));
+        let (shown, _) = tail(
+            RECORDS.as_bytes(),
+            &args(Some(2), Filter::default(), LogFormat::Json),
+        );
+        assert_eq!(shown.len(), 2);
+        assert!(shown[1].contains("\"pid\":10"), "{shown:?}");
+        let refused = Filter {
+            refused: true,
+            rewritten: false,
+        };
+        let (shown, _) = tail(RECORDS.as_bytes(), &args(None, refused, LogFormat::Json));
+        let pids: Vec<bool> = shown
+            .iter()
+            .map(|s| s.contains("\"pid\":8") || s.contains("\"pid\":9"))
+            .collect();
+        assert_eq!(pids, [true, true]);
+        let rewritten = Filter {
+            refused: false,
+            rewritten: true,
+        };
+        let (shown, _) = tail(RECORDS.as_bytes(), &args(None, rewritten, LogFormat::Json));
+        assert_eq!(shown.len(), 1);
+        assert!(shown[0].contains("\"pid\":7"));
+        let both = Filter {
+            refused: true,
+            rewritten: true,
+        };
+        assert_eq!(
+            tail(RECORDS.as_bytes(), &args(None, both, LogFormat::Json))
+                .0
+                .len(),
+            3
+        );
+        assert!(
+            tail(RECORDS.as_bytes(), &args(Some(0), both, LogFormat::Json))
+                .0
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn json_records_are_versioned_and_redacted_again() {
+        let (shown, _) = tail(
+            RECORDS.as_bytes(),
+            &args(None, Filter::default(), LogFormat::Json),
+        );
+        for s in &shown {
+            let v: Value = serde_json::from_str(s).unwrap();
+            assert_eq!(v["schema_version"], 1);
+        }
+        assert!(!shown.concat().contains("ghp_leaked"));
+    }
+
+    #[test]
+    fn text_records() {
+        let (shown, _) = tail(
+            RECORDS.as_bytes(),
+            &args(None, Filter::default(), LogFormat::Text),
+        );
+        assert_eq!(
+            shown[0],
+            "2026-11-20T21:59:54.123Z  rewrite   pid 7\n  docker run -e 'API_TOKEN=<redacted>' img\n  rules:  harden.read-only\n  ran:    run --read-only -e 'API_TOKEN=<redacted>' img\n"
+        );
+        assert!(shown[1].contains("refuse    pid 8  profile b"), "{}", shown[1]);
+        assert!(
+            shown[1].contains("  reason: --privileged (deny.privileged): no\n"),
+            "{}",
+            shown[1]
+        );
+        assert!(shown[2].contains("audit (would refuse)"), "{}", shown[2]);
+        assert!(!shown.concat().contains("ghp_leaked"));
+    }
+}

@@ -1,0 +1,174 @@
+//! `nanoclaw-shim explain` as a user types it: its own options are checked (a typo is a usage
+//! error, not a docker flag), a refusal lists every violation and applies nothing, and
+//! `--format json` is a versioned, structured document, also when the policy does not load.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new(policy: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("rt")).unwrap();
+        let rt = dir.path().join("rt/podman");
+        std::fs::write(&rt, "#!/bin/sh\necho podman version 4.3.1\n").unwrap();
+        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
+        Env { dir }
+    }
+
+    fn p(&self, rel: &str) -> std::path::PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn explain(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("explain")
+            .args(args)
+            .env_clear()
+            .env("PATH", self.p("rt"))
+            .env("HOME", self.p("home"))
+            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
+            .output()
+            .unwrap()
+    }
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn a_typo_in_explains_own_option_is_a_usage_error() {
+    let e = Env::new("");
+    let o = e.explain(&["--fromat", "json", "run", "img"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
+    let err = text(&o.stderr);
+    assert!(err.contains("--fromat") && err.contains("--format"), "{err}");
+    // docker's own flags after the command are still docker's, and `--` still works
+    let o = e.explain(&["run", "--rm", "--bogus", "img"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert!(text(&o.stdout).contains("parse.unknown-flag"));
+    let o = e.explain(&["--format", "json", "--", "run", "--rm", "img"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(json(&o)["decision"], "rewrite");
+}
+
+#[test]
+fn a_broken_policy_gives_a_json_error_object() {
+    let e = Env::new("[limits]\nmemory = \"lots\"\nbogus = 1\n");
+    let o = e.explain(&["--format", "json", "run", "img"]);
+    assert_eq!(o.status.code(), Some(125));
+    let v = json(&o);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["decision"], "refuse");
+    assert_eq!(v["error"]["kind"], "policy");
+    let file = e.p("policy.toml").display().to_string();
+    assert_eq!(v["error"]["file"], file.as_str());
+    let diags = v["error"]["diagnostics"].as_array().unwrap();
+    assert!(diags.len() >= 2, "{v}");
+    assert!(
+        diags.iter().all(|d| d["line"].is_u64() && d["code"].is_string()),
+        "{v}"
+    );
+    // text stays on stderr only
+    let o = e.explain(&["run", "img"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_refusal_lists_every_violation_and_applies_nothing() {
+    let e = Env::new("");
+    let args = ["run", "--privileged", "--pid=host", "-v", "/:/host", "img"];
+    let o = e.explain(&args);
+    assert_eq!(o.status.code(), Some(125));
+    let out = text(&o.stdout);
+    for rule in ["deny.privileged", "deny.host-namespace", "deny.sensitive-mount"] {
+        assert!(out.contains(&format!("! {rule}")), "{rule} missing:\n{out}");
+    }
+    assert!(out.contains("violations (3):"), "{out}");
+    assert!(
+        !out.lines().any(|l| l == "changes:"),
+        "hardening shown as applied:\n{out}"
+    );
+    assert!(out.contains("would apply if it were allowed"), "{out}");
+
+    let mut a = vec!["--format", "json"];
+    a.extend(args);
+    let v = json(&e.explain(&a));
+    assert_eq!(v["decision"], "refuse");
+    assert!(v["argv"].is_null());
+    let rules: Vec<&str> = v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["deny.privileged", "deny.host-namespace", "deny.sensitive-mount"]
+    );
+    let changes = v["changes"].as_array().unwrap();
+    assert!(!changes.is_empty());
+    assert!(changes.iter().all(|c| c["applied"] == false), "{v}");
+    assert!(changes.iter().all(|c| c["action"] != "deny"), "{v}");
+}
+
+#[test]
+fn json_is_structured_and_versioned() {
+    let e = Env::new("");
+    let o = e.explain(&[
+        "--format",
+        "json",
+        "run",
+        "--memory=8g",
+        "-e",
+        "API_TOKEN=s3cr3t",
+        "img",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("s3cr3t"));
+    let v = json(&o);
+    assert_eq!(v["schema_version"], 1);
+    let rt = &v["runtime"];
+    assert_eq!(rt["flavor"], "podman");
+    assert!(rt["rootless"].is_boolean(), "{rt}");
+    assert!(rt.get("facts").is_none(), "{rt}");
+    assert!(rt["version"].is_null() || rt["version"].is_string(), "{rt}");
+    let memory = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "limit.memory")
+        .unwrap_or_else(|| panic!("no limit.memory change: {v}"));
+    assert_eq!(memory["action"], "replace");
+    assert_eq!(memory["from"], "--memory=8g");
+    assert_eq!(memory["to"], "--memory=4g");
+    assert_eq!(memory["applied"], true);
+    fn no_arrow(v: &serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => assert!(!s.contains(" -> "), "prose in {s}"),
+            serde_json::Value::Array(a) => a.iter().for_each(no_arrow),
+            serde_json::Value::Object(o) => o.values().for_each(no_arrow),
+            _ => {}
+        }
+    }
+    no_arrow(&v["changes"]);
+}

@@ -1,0 +1,219 @@
+//! `nanoclaw-shim log` over a decision log the shim itself wrote: tail, filters, text and JSON,
+//! `--follow`, and no secret in any output.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("shim")).unwrap();
+        std::fs::create_dir_all(d.join("rt")).unwrap();
+        std::fs::create_dir_all(d.join("state")).unwrap();
+        symlink(BIN, d.join("shim/docker")).unwrap();
+        let rt = d.join("rt/podman");
+        std::fs::write(&rt, "#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(
+            d.join("policy.toml"),
+            format!(
+                "[log]\npath = {:?}\n",
+                d.join("state/decisions.jsonl").display().to_string()
+            ),
+        )
+        .unwrap();
+        Env { dir }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn path(&self) -> std::ffi::OsString {
+        std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap()
+    }
+
+    fn docker(&self, args: &[&str]) -> Output {
+        Command::new(self.p("shim/docker"))
+            .args(args)
+            .env_clear()
+            .env("PATH", self.path())
+            .env("HOME", self.p("home"))
+            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn log_cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("log")
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.p("home"))
+            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn log(&self, args: &[&str]) -> (Option<i32>, String) {
+        let o = self.log_cmd(args).output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
+    }
+
+    /// Three decisions: a rewrite carrying a secret, a refusal, another rewrite; and a `ps`
+    /// that is not logged.
+    fn populate(&self) {
+        assert!(
+            self.docker(&["run", "--rm", "-e", "API_TOKEN=sekrit-1", "--name", "a1", "img"])
+                .status
+                .success()
+        );
+        assert_eq!(
+            self.docker(&["run", "--privileged", "--name", "a2", "img"])
+                .status
+                .code(),
+            Some(125)
+        );
+        assert!(self.docker(&["ps", "-a"]).status.success());
+        assert!(
+            self.docker(&[
+                "create",
+                "--name",
+                "a3",
+                "-e",
+                "HTTPS_PROXY=http://x:sekrit-2@h:1",
+                "img"
+            ])
+            .status
+            .success()
+        );
+    }
+}
+
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn tail_filter_and_formats() {
+    let e = Env::new();
+    e.populate();
+    let (code, out) = e.log(&["--format", "json"]);
+    assert_eq!(code, Some(0));
+    let all = json_lines(&out);
+    let names: Vec<&str> = all
+        .iter()
+        .map(|v| v["argv"].as_array().unwrap().last().unwrap().as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["img", "img", "img"]);
+    let decisions: Vec<&str> = all.iter().map(|v| v["decision"].as_str().unwrap()).collect();
+    assert_eq!(decisions, ["rewrite", "refuse", "rewrite"]);
+    assert!(all.iter().all(|v| v["schema_version"] == 1));
+
+    let (_, out) = e.log(&["-n", "1", "--format", "json"]);
+    let last = json_lines(&out);
+    assert_eq!(last.len(), 1);
+    assert!(last[0]["argv"].as_array().unwrap().iter().any(|t| t == "a3"));
+
+    let (_, out) = e.log(&["--refused", "--format", "json"]);
+    let refused = json_lines(&out);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["rules"], serde_json::json!(["deny.privileged"]));
+    let (_, out) = e.log(&["--rewritten", "--format", "json"]);
+    assert_eq!(json_lines(&out).len(), 2);
+
+    let (code, text) = e.log(&["-n", "all"]);
+    assert_eq!(code, Some(0));
+    assert!(text.contains("refuse    pid "), "{text}");
+    assert!(text.contains("  reason: --privileged"), "{text}");
+    assert!(text.contains("  rules:  deny.privileged\n"), "{text}");
+    assert!(
+        text.contains("docker run --rm -e 'API_TOKEN=<redacted>' --name a1 img"),
+        "{text}"
+    );
+    for out in [&out, &text] {
+        assert!(!out.contains("sekrit"), "a secret was printed:\n{out}");
+    }
+}
+
+#[test]
+fn no_log_configured_or_not_yet_written() {
+    let e = Env::new();
+    let (code, out) = e.log(&[]);
+    assert_eq!(code, Some(0));
+    assert!(out.is_empty());
+    std::fs::write(e.p("policy.toml"), "").unwrap();
+    let o = e.log_cmd(&[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[log]"));
+}
+
+#[test]
+fn follow_prints_new_records_as_they_come() {
+    let e = Env::new();
+    e.populate();
+    let mut child = e
+        .log_cmd(&["-f", "-n", "0", "--refused"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    // nothing old, and a rewrite is filtered out
+    assert!(e.docker(&["run", "--name", "b1", "img"]).status.success());
+    assert!(
+        rx.recv_timeout(Duration::from_millis(800)).is_err(),
+        "printed an old or filtered record"
+    );
+    assert_eq!(
+        e.docker(&[
+            "run",
+            "--pid=host",
+            "--name",
+            "b2",
+            "-e",
+            "GH_TOKEN=sekrit-3",
+            "img"
+        ])
+        .status
+        .code(),
+        Some(125)
+    );
+    let first = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the new refusal within 10s");
+    assert!(first.contains("refuse"), "{first}");
+    let mut rest = vec![first];
+    while let Ok(l) = rx.recv_timeout(Duration::from_millis(500)) {
+        rest.push(l);
+    }
+    let shown = rest.join("\n");
+    assert!(shown.contains("--name b2"), "{shown}");
+    assert!(!shown.contains("sekrit"), "{shown}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(Path::new(&e.p("state/decisions.jsonl")).exists());
+}

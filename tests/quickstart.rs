@@ -1,0 +1,179 @@
+//! README's quickstart, walked from a fresh HOME: install.sh, then `doctor`, `explain`, an
+//! agent start through the installed `docker`, and `log` showing what the shim did.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+
+/// Answers what doctor asks a runtime, like podman 4.3.1; records every other call.
+const FAKE_PODMAN: &str = r#"#!/bin/sh
+case "$1 $2" in
+  "--version "*) echo "podman version 4.3.1" ;;
+  "run --help")
+    for f in --read-only --tmpfs --cap-add --cap-drop --security-opt --cpus --memory \
+             --memory-swap --pids-limit --userns; do
+      printf '      %s string   help text\n' "$f"
+    done ;;
+  "images "*) echo localhost/nanoclaw-agent:latest ;;
+  *) printf '%s\n' "$*" >> "$HOME/podman-calls" ;;
+esac
+"#;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[track_caller]
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    fn rt(&self) -> PathBuf {
+        self.dir.path().join("rt")
+    }
+    fn shim_dir(&self) -> PathBuf {
+        self.home().join(".local/lib/nanoclaw-shim/bin")
+    }
+    fn installed(&self) -> PathBuf {
+        self.home().join(".local/bin/nanoclaw-shim")
+    }
+    /// nanoclaw's PATH once the run script puts the shim folder first.
+    fn path(&self) -> String {
+        format!(
+            "{}:{}:/usr/bin:/bin",
+            self.shim_dir().display(),
+            self.rt().display()
+        )
+    }
+    fn cmd(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("HOME", self.home())
+            .env("PATH", self.path())
+            .env("TMPDIR", self.dir.path())
+            .stdin(Stdio::null());
+        c
+    }
+    fn shim(&self, args: &[&str]) -> Output {
+        self.cmd(&self.installed()).args(args).output().unwrap()
+    }
+}
+
+#[test]
+fn install_doctor_explain_run_log() {
+    if !Path::new("/bin/sh").exists() {
+        return;
+    }
+    let h = Home {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    fs::create_dir_all(h.home()).unwrap();
+    fs::create_dir_all(h.rt()).unwrap();
+    fs::write(h.rt().join("podman"), FAKE_PODMAN).unwrap();
+    fs::set_permissions(h.rt().join("podman"), fs::Permissions::from_mode(0o755)).unwrap();
+
+    // 1. install
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let out = ok(&h
+        .cmd(Path::new("/bin/sh"))
+        .arg(&script)
+        .args(["--binary", BIN])
+        .output()
+        .unwrap());
+    assert!(out.contains("export PATH="), "{out}");
+    let policy = h.home().join(".config/nanoclaw-shim/policy.toml");
+    assert!(policy.is_file());
+
+    // the decision log, as the default policy suggests it
+    let with_log = fs::read_to_string(&policy)
+        .unwrap()
+        .replace("# [log]\n# path = ", "[log]\npath = ");
+    assert!(
+        with_log.contains("\n[log]\npath = \"~/.local/state/nanoclaw-shim/decisions.jsonl\""),
+        "the default policy's [log] suggestion changed"
+    );
+    fs::write(&policy, with_log).unwrap();
+
+    // 2. check: the log's folder does not exist yet, and doctor says how to fix it
+    let o = h.shim(&["doctor"]);
+    let report = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("decision-log")),
+        "{report}"
+    );
+    let state = h.home().join(".local/state/nanoclaw-shim");
+    assert!(
+        report.contains(&format!("mkdir -p -m 700 {}", state.display())),
+        "{report}"
+    );
+    fs::create_dir_all(&state).unwrap();
+    fs::set_permissions(&state, fs::Permissions::from_mode(0o700)).unwrap();
+    let report = ok(&h.shim(&["doctor"]));
+    assert!(!report.lines().any(|l| l.starts_with("FAIL")), "{report}");
+
+    // 3. preview
+    let preview = ok(&h.shim(&[
+        "explain",
+        "--",
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        "nanoclaw-v2-main-1",
+        "nanoclaw-agent:latest",
+    ]));
+    assert!(
+        preview.contains("decision: rewrite") && preview.contains("harden.read-only"),
+        "{preview}"
+    );
+
+    // 4. nanoclaw starts an agent through its `docker`
+    let o = h
+        .cmd(Path::new("docker"))
+        .args([
+            "run",
+            "--rm",
+            "-e",
+            "ANTHROPIC_API_KEY=sk-quickstart",
+            "--name",
+            "nanoclaw-v2-main-2",
+            "nanoclaw-agent:latest",
+        ])
+        .output()
+        .unwrap();
+    ok(&o);
+    let calls = fs::read_to_string(h.home().join("podman-calls")).unwrap();
+    assert!(
+        calls.contains("--read-only") && calls.contains("nanoclaw-v2-main-2"),
+        "{calls}"
+    );
+
+    // 5. what did the shim do?
+    let shown = ok(&h.shim(&["log"]));
+    assert!(
+        shown.contains("rewrite") && shown.contains("nanoclaw-v2-main-2"),
+        "{shown}"
+    );
+    assert!(!shown.contains("sk-quickstart"), "{shown}");
+}

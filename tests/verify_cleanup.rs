@@ -1,0 +1,202 @@
+//! `nanoclaw-shim verify` cleans up after itself when it is interrupted, and removes what an
+//! earlier, killed run left behind. The runtime is a fake `podman` that records every argv it
+//! gets (one line each) and answers just enough for verify to go on.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+
+/// A pid that cannot run: Linux pids stay below pid_max, which is at most 2^22.
+const DEAD_PID: u32 = 4_194_304;
+
+fn fake_podman(dir: &Path) -> PathBuf {
+    let script = format!(
+        r#"#!/bin/sh
+printf '%s\n' "$*" >> "{log}"
+case "$1" in
+  --version) echo "podman version 4.3.1" ;;
+  info) echo false ;;
+  images)
+    case "$*" in
+      *"label=nanoclaw-shim.verify"*) [ -n "$LEFTOVER" ] && echo img-left ;;
+      *) echo localhost/nanoclaw-agent:latest ;;
+    esac ;;
+  ps)
+    case "$*" in
+      *"label=nanoclaw-shim.verify="*) ;;
+      *"label=nanoclaw-shim.verify"*) [ -n "$LEFTOVER" ] && printf 'ctr-left\nctr-live\n' ;;
+    esac ;;
+  inspect)
+    case "$*" in
+      *ctr-left*) printf 'ctr-left\t{dead}-123\nctr-live\t%s-456\n' "$LIVE_PID" ;;
+    esac ;;
+  image)
+    case "$*" in
+      *img-left*) printf 'img-left\t{dead}-789\n' ;;
+      *Size*) echo 1000 ;;
+    esac ;;
+  run|create) [ -n "$LEFTOVER" ] && exit 1; exec sleep 30 ;;
+esac
+exit 0
+"#,
+        log = dir.join("argv.log").display(),
+        dead = DEAD_PID,
+    );
+    let p = dir.join("podman");
+    fs::write(&p, script).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+fn verify(dir: &Path, leftover: bool) -> Child {
+    let rt = fake_podman(dir);
+    fs::create_dir_all(dir.join("home")).unwrap();
+    fs::create_dir_all(dir.join("tmp")).unwrap();
+    fs::write(dir.join("policy.toml"), "").unwrap();
+    let mut c = Command::new(BIN);
+    c.args(["verify", "--runtime"])
+        .arg(&rt)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir.join("home"))
+        .env("TMPDIR", dir.join("tmp"))
+        .env("NANOCLAW_SHIM_POLICY", dir.join("policy.toml"))
+        .env("LIVE_PID", std::process::id().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if leftover {
+        c.env("LEFTOVER", "1");
+    }
+    c.spawn().unwrap()
+}
+
+fn calls(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("argv.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn wait_for(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
+    let end = Instant::now() + deadline;
+    while !done() {
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn interrupted_run_cleans_up(signal: &str, code: i32) {
+    let d = tempfile::tempdir().unwrap();
+    let child = verify(d.path(), false);
+    // Wait until a container is being run (the build came first), then interrupt.
+    wait_for("the first `run`", Duration::from_secs(60), || {
+        calls(d.path()).iter().any(|l| l.starts_with("run "))
+    });
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t0 = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = t0.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(took < Duration::from_secs(20), "cleanup took {took:?}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+
+    let log = calls(d.path());
+    let run = log.iter().find(|l| l.starts_with("run ")).unwrap();
+    // Every container verify starts carries its label...
+    assert!(run.contains("--label nanoclaw-shim.verify="), "{run}");
+    // ...and the one in flight is named, and removed by name.
+    let name = run
+        .split_whitespace()
+        .skip_while(|w| *w != "--name")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no --name in {run}"));
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("rm -f") && l.split_whitespace().any(|w| w == name)),
+        "{name} not removed:\n{}",
+        log.join("\n")
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("rmi -f nanoclaw-shim-verify-build-")),
+        "the built image was not removed:\n{}",
+        log.join("\n")
+    );
+    // Nothing ran after the interruption but the cleanup.
+    let started = log
+        .iter()
+        .filter(|l| l.starts_with("run ") || l.starts_with("create "))
+        .count();
+    assert_eq!(
+        started,
+        1,
+        "containers started after the interruption:\n{}",
+        log.join("\n")
+    );
+    let after = log.iter().position(|l| l.starts_with("kill ")).unwrap();
+    for l in &log[after..] {
+        assert!(
+            ["kill ", "rm ", "rmi ", "ps "].iter().any(|p| l.starts_with(p)),
+            "`{l}` ran after the interruption"
+        );
+    }
+    // The temporary folder is gone.
+    let left: Vec<_> = fs::read_dir(d.path().join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn sigterm_cleans_up() {
+    interrupted_run_cleans_up("-TERM", 143);
+}
+
+#[test]
+fn sigint_cleans_up() {
+    interrupted_run_cleans_up("-INT", 130);
+}
+
+#[test]
+fn a_later_run_removes_what_a_killed_run_left() {
+    let d = tempfile::tempdir().unwrap();
+    // A killed run's temporary folder, and a live run's.
+    let tmp = d.path().join("tmp");
+    fs::create_dir_all(tmp.join(format!("nanoclaw-shim-verify-{DEAD_PID}-1-0/bin"))).unwrap();
+    let live = tmp.join(format!("nanoclaw-shim-verify-{}-1-0", std::process::id()));
+    fs::create_dir_all(&live).unwrap();
+    let out = verify(d.path(), true).wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let log = calls(d.path());
+    let all = log.join("\n");
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("rm -f") && l.contains("ctr-left")),
+        "{all}"
+    );
+    assert!(
+        !log.iter().any(|l| l.starts_with("rm") && l.contains("ctr-live")),
+        "a live run's container was removed:\n{all}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("rmi -f") && l.contains("img-left")),
+        "{all}"
+    );
+    assert!(stdout.contains("removed 1 container(s)"), "{stdout}");
+    assert!(stdout.contains("removed 1 image(s)"), "{stdout}");
+    assert!(stdout.contains("removed 1 temporary folder(s)"), "{stdout}");
+    assert!(live.exists());
+}
