@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::explain::{Facts, Report};
 use crate::policy::{self, LookupEnv, Origin};
 use crate::rewrite;
-use crate::runtime;
 use crate::shim;
 use crate::shim::EXIT_REFUSED;
 
@@ -260,8 +259,14 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     if args.first().is_some_and(|a| a == "docker") {
         args.remove(0);
     }
-    let (origin, policy) = match policy::load(&LookupEnv::from_env(policy)) {
-        Ok(loaded) => loaded,
+    let shim::Prepared {
+        origin,
+        policy,
+        binary,
+        runtime: resolved,
+        target,
+    } = match shim::prepare(policy) {
+        Ok(prepared) => prepared,
         Err(e) => {
             eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");
             if let Format::Json = format {
@@ -278,11 +283,6 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
             return EXIT_REFUSED;
         }
     };
-    let binary = runtime::configured(&policy.runtime.binary);
-    let myself = std::env::current_exe().ok();
-    let resolved = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref());
-    let probe_path = resolved.clone().unwrap_or_else(|_| PathBuf::from("/nonexistent"));
-    let target = shim::target(&policy, &binary, &probe_path, origin.path());
     let plan = rewrite::plan(&args, &policy, &target);
     let facts = Facts {
         flavor: target.flavor.as_str(),

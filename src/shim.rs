@@ -30,13 +30,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     runtime::check_reentry().map_err(|e| e.to_string())?;
-    let (origin, policy) =
-        policy::load(&LookupEnv::from_env(None)).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
-    let binary = runtime::configured(&policy.runtime.binary);
-    let myself = std::env::current_exe().ok();
-    let path = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref())
-        .map_err(|e| e.to_string())?;
-    let target = target(&policy, &binary, &path, origin.path());
+    let Prepared {
+        policy,
+        binary,
+        runtime,
+        target,
+        ..
+    } = prepare(None).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
+    let path = runtime.map_err(|e| e.to_string())?;
     let plan = rewrite::plan(&args, &policy, &target);
     if let Some(log) = &policy.log.path {
         if log::wanted(&plan) {
@@ -70,8 +71,40 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
 }
 
+/// Everything a plan needs, found the one way the shim, `explain` and `doctor` share: the policy
+/// in force and where it came from, the runtime and where it is, and what the rewrite may ask
+/// about them.
+pub struct Prepared {
+    pub origin: policy::Origin,
+    pub policy: policy::Policy,
+    /// The runtime's configured name (`podman`, or `NANOCLAW_SHIM_RUNTIME`).
+    pub binary: std::ffi::OsString,
+    /// Where it resolves on `PATH` (skipping the shim itself), or why it does not.
+    pub runtime: Result<std::path::PathBuf, runtime::RuntimeError>,
+    pub target: Target,
+}
+
+/// Loads the policy (`policy_file`, else the lookup order) and resolves the runtime.
+pub fn prepare(policy_file: Option<std::path::PathBuf>) -> Result<Prepared, policy::PolicyError> {
+    let (origin, policy) = policy::load(&LookupEnv::from_env(policy_file))?;
+    let binary = runtime::configured(&policy.runtime.binary);
+    let myself = std::env::current_exe().ok();
+    let runtime = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref());
+    let probe = runtime
+        .clone()
+        .unwrap_or_else(|_| std::path::PathBuf::from("/nonexistent"));
+    let target = target(&policy, &binary, &probe, origin.path());
+    Ok(Prepared {
+        origin,
+        policy,
+        binary,
+        runtime,
+        target,
+    })
+}
+
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
-pub fn target(
+fn target(
     policy: &policy::Policy,
     binary: &std::ffi::OsStr,
     path: &std::path::Path,

@@ -153,10 +153,21 @@ pub struct Plan {
 
 impl Plan {
     /// The rule ids involved, for the decision log.
+    /// Each once, in the order they first apply. A refused plan names only what refused it: the
+    /// hardening it would have had never ran.
     pub fn rules(&self) -> Vec<Rule> {
-        let mut ids: Vec<Rule> = self.changes.iter().map(|c| c.rule).collect();
-        ids.extend(self.refusal.iter().map(|r| r.rule));
-        ids.dedup();
+        let mut ids: Vec<Rule> = Vec::new();
+        let refused = self.decision == Decision::Refuse;
+        let applied = self
+            .changes
+            .iter()
+            .filter(|c| !refused || c.action == Action::Deny)
+            .map(|c| c.rule);
+        for id in applied.chain(self.refusal.iter().map(|r| r.rule)) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         ids
     }
 

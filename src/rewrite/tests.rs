@@ -611,3 +611,15 @@ fn ceilings_that_cannot_apply_are_said_or_refused() {
     let p = plan(&argv(&["run", "img"]), &strict, &rootful);
     assert_eq!(p.decision, Decision::Rewrite);
 }
+
+#[test]
+fn a_refusal_names_each_rule_once() {
+    let p = plan(
+        &argv(&["run", "--privileged", "--privileged=true", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert_eq!(p.rules(), vec![Rule::DenyPrivileged]);
+    let r = p.refusal.unwrap().to_string();
+    assert_eq!(r.matches("deny.privileged").count(), 1, "{r}");
+}
