@@ -30,7 +30,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
-const ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
+/// The machine facts written by `.ci/podman-setup.sh` (podman 4.3 on the host).
+const DEFAULT_ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
+/// Points the suite at another environment's facts: `.ci/podman5-exec` sets it to
+/// `/etc/nanoclaw-shim-ci/env5` (podman 5, inside its own namespaces; `.ci/podman5-setup.sh`).
+const ENV_FILE_VAR: &str = "NANOCLAW_SHIM_E2E_ENV";
 const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
 const TIMEOUT: Duration = Duration::from_secs(120);
 const NO_CAPS: &str = "0000000000000000";
@@ -55,14 +59,29 @@ fn loud(msg: &str) {
 fn ci_env() -> &'static HashMap<String, String> {
     static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        std::fs::read_to_string(ENV_FILE)
-            .unwrap_or_default()
-            .lines()
+        let path = env_file();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            // An environment chosen by name must exist: silently testing the host's podman
+            // instead would be a lie.
+            Err(e) if std::env::var_os(ENV_FILE_VAR).is_some() => {
+                panic!("{ENV_FILE_VAR}={path} cannot be read: {e}")
+            }
+            Err(_) => String::new(),
+        };
+        text.lines()
             .filter(|l| !l.trim_start().starts_with('#'))
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect()
     })
+}
+
+fn env_file() -> String {
+    std::env::var(ENV_FILE_VAR)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_ENV_FILE.to_string())
 }
 
 fn euid() -> u32 {
@@ -109,7 +128,7 @@ fn rootless_user() -> Result<User, String> {
         e.get(k)
             .filter(|v| !v.is_empty())
             .cloned()
-            .ok_or_else(|| format!("{ENV_FILE} has no {k} (run `sudo .ci/podman-setup.sh`)"))
+            .ok_or_else(|| format!("{} has no {k} (run `sudo .ci/podman-setup.sh`)", env_file()))
     };
     let num = |k: &str| get(k)?.parse::<u32>().map_err(|e| format!("{k}: {e}"));
     Ok(User {
@@ -353,6 +372,34 @@ const PROBED: &[&str] = &[
 ];
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+/// How many times `Rig::docker` retried podman's stdout loss in this process.
+static RETRIES: AtomicUsize = AtomicUsize::new(0);
+
+/// `run` with `-i` and `--rm` before the image: the invocations whose stdout podman can lose.
+fn interactive_rm_run(args: &[String]) -> bool {
+    let Some(verb) = args.first() else {
+        return false;
+    };
+    if verb != "run" {
+        return false;
+    }
+    let has = |f: &[&str]| args[1..].iter().any(|t| f.contains(&t.as_str()));
+    has(&["-i", "--interactive", "--interactive=true"]) && has(&["--rm", "--rm=true"])
+}
+
+/// A test that cannot run here: a failure under `NANOCLAW_SHIM_REQUIRE_PODMAN=1`, else a loud skip.
+fn unavailable(mode: Mode, test: &str, why: &str) -> Option<Rig> {
+    if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
+        panic!("{REQUIRE}=1 but {} podman cannot be used: {why}", mode.label());
+    }
+    loud(&format!(
+        "SKIPPED: real-podman e2e test `{test}` ({}) did NOT run:\n  {why}\n\
+         Prepare the machine with `sudo .ci/podman-setup.sh` (podman 5: `.ci/podman5-setup.sh`); \
+         set {REQUIRE}=1 to make this a failure.",
+        mode.label()
+    ));
+    None
+}
 
 /// One test's private world: host folders, names, networks, images, and the cleanup of all.
 struct Rig {
@@ -388,15 +435,7 @@ impl Rig {
     /// The rig for `test`, or `None` after a loud skip message (a failure when required).
     fn new(mode: Mode, test: &str) -> Option<Rig> {
         if let Err(why) = availability(mode) {
-            if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
-                panic!("{REQUIRE}=1 but {} podman cannot be used: {why}", mode.label());
-            }
-            loud(&format!(
-                "SKIPPED: real-podman e2e test `{test}` ({}) did NOT run:\n  {why}\n\
-                 Prepare the machine with `sudo .ci/podman-setup.sh`; set {REQUIRE}=1 to make this a failure.",
-                mode.label()
-            ));
-            return None;
+            return unavailable(mode, test, why);
         }
         let mut rig = Rig::bare(mode);
         let short = match mode {
@@ -404,6 +443,26 @@ impl Rig {
             Mode::Rootless => "l",
         };
         rig.tag = format!("e2e{}-{}-{short}", std::process::id(), test.replace('_', "-"));
+        // Rootless networking (slirp4netns on 4.x, pasta on 5.x) opens /dev/net/tun as the
+        // user. Other tests on a shared machine may change it after setup, so it is checked
+        // now, by this test, not taken from the env file.
+        if mode == Mode::Rootless {
+            let o = rig.run("sh", &strs(&["-c", ": <> /dev/net/tun"]), None);
+            if !o.ok() {
+                let u = rig.user.as_ref().map_or("?", |u| u.name.as_str());
+                return unavailable(
+                    mode,
+                    test,
+                    &format!(
+                        "/dev/net/tun is not usable by {u} NOW (setup recorded TUN_USABLE={}); \
+                         rootless podman's network needs it. `ls -l /dev/net/tun` (expect crw-rw-rw-), \
+                         rerun the setup script. {}",
+                        ci_env().get("TUN_USABLE").map_or("?", String::as_str),
+                        o.stderr.trim()
+                    ),
+                );
+            }
+        }
         install_shim(&rig.bin);
         Some(rig)
     }
@@ -469,7 +528,31 @@ impl Rig {
         self.run_in(prog, args, stdin, Path::new("/"))
     }
 
+    /// The shim as `docker`. Podman (4.3 and 5.x alike, without the shim too) now and then
+    /// loses the whole stdout of a short-lived `run -i --rm` container (~1 in 40,
+    /// shared/reference/podman5-on-ci-machines.md): exit 0, nothing printed. That exact
+    /// symptom, and only it, is retried ONCE, announced loudly on stderr and counted; every
+    /// assertion then applies to the second attempt unchanged.
     fn docker(&self, args: &[String], stdin: Option<&[u8]>) -> Out {
+        let out = self.run("docker", args, stdin);
+        if !(out.ok() && out.stdout.is_empty() && interactive_rm_run(args)) {
+            return out;
+        }
+        let n = RETRIES.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(name) = last_value(args, "--name") {
+            // --rm removes it before the same name can be used again
+            let _ = self.gone(&name);
+        }
+        loud(&format!(
+            "RETRIED (e2e stdout-loss retry #{n} in this process, {} {}): podman returned exit 0 \
+             with an EMPTY stdout for a short-lived `run -i --rm` container, podman's known \
+             stdout loss. Running it once more; a second loss fails the test.\n  docker {}\n  \
+             first attempt's stderr: {}",
+            self.mode.label(),
+            self.tag,
+            args.join(" "),
+            out.stderr.trim()
+        ));
         self.run("docker", args, stdin)
     }
 
@@ -904,13 +987,14 @@ fn requested_limit_problems(cmd: &[String]) -> Vec<String> {
 fn limits_note(rig: &Rig, test: &str) {
     if !rig.limits_apply() {
         loud(&format!(
-            "NOTE ({test}, {}): CGROUP_VERSION={} ROOTLESS_LIMITS={} in {ENV_FILE}: rootless podman on\n\
+            "NOTE ({test}, {}): CGROUP_VERSION={} ROOTLESS_LIMITS={} in {}: rootless podman on\n\
              cgroup v1 cannot apply resource limits. Checked only that the shim REQUESTED\n\
              --cpus=2 --memory=4g --pids-limit=256 (podman inspect .Config.CreateCommand);\n\
              inside the containers these limits are NOT in effect.",
             rig.mode.label(),
             ci_env().get("CGROUP_VERSION").map_or("?", String::as_str),
             ci_env().get("ROOTLESS_LIMITS").map_or("?", String::as_str),
+            env_file(),
         ));
     }
 }
@@ -1395,7 +1479,25 @@ impl Drop for Service {
     }
 }
 
-fn host_gateway(mode: Mode) {
+/// Issue 11, item 3: rootless podman 5 (pasta, its default network) maps `host-gateway`
+/// (169.254.1.2) to the host's own address, not its loopback, so a credential gateway on the
+/// host's 127.0.0.1 (OneCLI) is refused, and `[podman] host_gateway` does nothing about it.
+const PASTA_LOOPBACK: &str = "needs shim change: rootless pasta (podman 5) must reach the \
+     host-loopback port nanoclaw names (e.g. --network=pasta:-T,PORT plus \
+     --add-host=host.docker.internal:127.0.0.1), issue 11 item 3";
+
+/// The network rootless podman gives containers by default: `pasta` (5.x) or `slirp4netns`
+/// (4.x, whose `podman info` has no such field).
+fn rootless_network(rig: &Rig) -> String {
+    let o = rig.podman(&["info", "--format", "{{.Host.RootlessNetworkCmd}}"]);
+    match o.stdout.trim() {
+        s if o.ok() && !s.is_empty() => s.to_string(),
+        _ => "slirp4netns".to_string(),
+    }
+}
+
+/// `strict`: assert what nanoclaw needs even where the shim is known not to provide it yet.
+fn host_gateway(mode: Mode, strict: bool) {
     let Some(rig) = Rig::new(mode, "host_gateway") else {
         return;
     };
@@ -1406,6 +1508,8 @@ fn host_gateway(mode: Mode) {
         Mode::Rootless => [127, 0, 0, 1].into(),
         Mode::Rootful => [0, 0, 0, 0].into(),
     };
+    // Today's documented behaviour on pasta, asserted as such (see PASTA_LOOPBACK).
+    let known_pasta_gap = mode == Mode::Rootless && !strict && rootless_network(&rig) == "pasta";
     let svc = Service::start(listen, &format!("hello from the host {}", rig.tag));
     let port = svc.port.to_string();
     let mut failures = Vec::new();
@@ -1424,7 +1528,22 @@ fn host_gateway(mode: Mode) {
         }
         let r = report(&o);
         let c = &r["connect"];
-        if !(c["ok"] == true && c["response"] == svc.greeting.as_str()) {
+        let reached = c["ok"] == true && c["response"] == svc.greeting.as_str();
+        if known_pasta_gap {
+            if reached {
+                failures.push(format!(
+                    "{}: host.docker.internal:{port} now REACHES the host's loopback on pasta: \
+                     the shim gained issue 11 item 3; drop this known-gap branch and the #[ignore] \
+                     of host_gateway_reaches_a_host_loopback_service_rootless_strict",
+                    a.fixture
+                ));
+            } else if !c["error"].as_str().unwrap_or("").contains("refused") {
+                failures.push(format!(
+                    "{}: expected pasta's documented `Connection refused`, got: {c}",
+                    a.fixture
+                ));
+            }
+        } else if !reached {
             failures.push(format!(
                 "{}: host.docker.internal:{port} not reached: {c}",
                 a.fixture
@@ -1448,17 +1567,99 @@ fn host_gateway(mode: Mode) {
             ));
         }
     }
+    if known_pasta_gap && failures.is_empty() {
+        loud(&format!(
+            "KNOWN SHIM LIMITATION (host_gateway, rootless, pasta): host.docker.internal does NOT \
+             reach a service on the host's 127.0.0.1 (asserted: Connection refused).\n{PASTA_LOOPBACK}.\n\
+             The strict expectation is the ignored test \
+             host_gateway_reaches_a_host_loopback_service_rootless_strict."
+        ));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn host_gateway_reaches_a_host_service_rootful() {
-    host_gateway(Mode::Rootful);
+    host_gateway(Mode::Rootful, false);
 }
 
+/// On slirp4netns (podman 4.x) the host's loopback is reached; on pasta (podman 5.x) this
+/// asserts today's known gap, and fails loudly once the shim closes it.
 #[test]
 fn host_gateway_reaches_a_host_service_rootless() {
-    host_gateway(Mode::Rootless);
+    host_gateway(Mode::Rootless, false);
+}
+
+/// What nanoclaw needs on every rootless network, pasta included.
+#[test]
+#[ignore = "needs shim change: rootless pasta (podman 5) must reach the host-loopback port nanoclaw names (issue 11 item 3)"]
+fn host_gateway_reaches_a_host_loopback_service_rootless_strict() {
+    host_gateway(Mode::Rootless, true);
+}
+
+/// The narrow mechanism the shim change can use on pasta, proven here through today's shim
+/// (it passes both options through): pasta's `-T PORT` forwards the container's own
+/// loopback port PORT to the host's loopback, and `host.docker.internal` pointed at the
+/// container's 127.0.0.1 then reaches exactly that port and no other loopback service.
+#[test]
+fn pasta_tcp_ns_forward_reaches_only_the_named_host_loopback_port_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "pasta_narrow") else {
+        return;
+    };
+    let net = rootless_network(&rig);
+    if net != "pasta" {
+        loud(&format!(
+            "NOT APPLICABLE: pasta_tcp_ns_forward_reaches_only_the_named_host_loopback_port_rootless: \
+             rootless podman here uses {net}, not pasta (podman 5 runs it: .ci/podman5-exec)."
+        ));
+        return;
+    }
+    let onecli = Service::start([127, 0, 0, 1].into(), &format!("onecli {}", rig.tag));
+    let other = Service::start([127, 0, 0, 1].into(), &format!("other {}", rig.tag));
+    let mut failures = Vec::new();
+    for (svc, expect) in [(&onecli, true), (&other, false)] {
+        let port = svc.port.to_string();
+        let a = rig.agent("v2", "v2", false).with_opts(&[
+            &format!("--network=pasta:-T,{}", onecli.port),
+            "--add-host=host.docker.internal:127.0.0.1",
+            "-e",
+            &format!("FIXTURE_MODE=connect host.docker.internal {port}"),
+        ]);
+        let o = rig.docker(&a.argv, None);
+        if !o.ok() {
+            failures.push(format!("port {port}: {}", o.describe()));
+            continue;
+        }
+        let r = report(&o);
+        let c = &r["connect"];
+        let reached = c["ok"] == true && c["response"] == svc.greeting.as_str();
+        if reached != expect {
+            failures.push(format!(
+                "{} ({port}): reached={reached}, expected {expect}: {c}",
+                if expect {
+                    "the forwarded port"
+                } else {
+                    "another loopback port"
+                }
+            ));
+        }
+        if r["cap_eff"] != NO_CAPS || r["root_readonly"] != true {
+            failures.push(format!(
+                "port {port}: not hardened: cap_eff {} root_readonly {}",
+                r["cap_eff"], r["root_readonly"]
+            ));
+        }
+    }
+    let peers = onecli.peers.lock().unwrap().clone();
+    if peers.len() != 1 || !peers.iter().all(|p| p.is_loopback()) {
+        failures.push(format!(
+            "the forwarded service saw {peers:?}, expected one loopback peer"
+        ));
+    }
+    if !other.peers.lock().unwrap().is_empty() {
+        failures.push("the other loopback service was reached".into());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 // ------------------------------------------------------------------ --net-alias ---
