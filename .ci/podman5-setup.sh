@@ -28,7 +28,8 @@
 #      refuses user namespaces to a chrooted process, which breaks rootless podman.
 #   5. Builds localhost/nanoclaw-shim-fixture:latest with fixtures/image/build.sh in podman
 #      5's rootful and rootless stores (content-hash cached like on the host) and runs it once
-#      in each.
+#      in each; imports localhost/nanoclaw-shim-browser:latest (fixtures/browser-image) into
+#      both from the host's cached root filesystem tar.
 #   6. Writes /etc/nanoclaw-shim-ci/env5 INSIDE the root (same keys as the host's env file;
 #      the e2e suite reads it when NANOCLAW_SHIM_E2E_ENV points at it, which podman5-exec
 #      sets) and prints a one-line summary.
@@ -250,6 +251,18 @@ log "building $IMAGE (podman 5 rootful)"
 in_ns "$S/build.sh" --tag "$IMAGE" >&2
 log "building $IMAGE (podman 5 rootless, $USER_NAME)"
 as_user "$S/build.sh" --tag "$IMAGE" >&2
+# the browser image: its root filesystem tar is made (or found) on the host, cached by content
+# hash, and imported from the host's copy, visible inside under /run/host
+BROWSER_IMAGE=localhost/nanoclaw-shim-browser:latest
+BROWSER_CACHE=${BROWSER_IMAGE_CACHE:-/var/lib/nanoclaw-shim-ci/browser-image}
+"$REPO/fixtures/browser-image/build.sh" --rootfs-only >&2
+install -d -m 0755 "$STAGE/browser"
+cp "$REPO/fixtures/browser-image/build.sh" "$REPO/fixtures/browser-image/browser-agent.sh" "$STAGE/browser/"
+chmod 0755 "$STAGE/browser/build.sh" "$STAGE/browser/browser-agent.sh"
+log "building $BROWSER_IMAGE (podman 5 rootful)"
+in_ns env BROWSER_IMAGE_CACHE="/run/host$BROWSER_CACHE" "$S/browser/build.sh" --tag "$BROWSER_IMAGE" >&2
+log "building $BROWSER_IMAGE (podman 5 rootless, $USER_NAME)"
+as_user env BROWSER_IMAGE_CACHE="/run/host$BROWSER_CACHE" "$S/browser/build.sh" --tag "$BROWSER_IMAGE" >&2
 rm -rf "$STAGE"
 T_IMG=$(date +%s)
 
@@ -281,6 +294,7 @@ cat > "$ROOT/etc/nanoclaw-shim-ci/env5.tmp" <<EOF
 PODMAN_VERSION=$PODMAN_VERSION
 PODMAN_MAJOR=${PODMAN_VERSION%%.*}
 FIXTURE_IMAGE=$IMAGE
+BROWSER_IMAGE=$BROWSER_IMAGE
 CGROUP_VERSION=$CGROUP_VERSION
 ROOTLESS_USER=$USER_NAME
 ROOTLESS_UID=$USER_UID
