@@ -154,7 +154,7 @@ SUBIDS=${want_line#*:}
 # ------------------------------------------------------ 3./4. namespaces ---
 ns_alive() {
     [ -e "$P5_NS/mnt" ] && [ -e "/run/netns/$NETNS" ] \
-        && [ "$(in_ns cat /run/nanoclaw-shim-podman5.key 2>/dev/null)" = "$KEY" ]
+        && [ "$(in_ns cat /run/nanoclaw-shim-podman5.key 2>/dev/null)" = "$KEY $ROOT" ]
 }
 
 start_ns() {
@@ -208,7 +208,7 @@ start_ns() {
         cd "$R"
         pivot_root . run/host
         cd /
-    ' _ "$ROOT" "$KEY" "$USER_UID" "$USER_GID"
+    ' _ "$ROOT" "$KEY $ROOT" "$USER_UID" "$USER_GID"
 }
 
 if ns_alive; then
