@@ -61,6 +61,15 @@ die() { log "ERROR: $*"; exit 1; }
 in_ns() { nsenter --mount="$P5_NS/mnt" --net="/run/netns/$NETNS" -- "$@"; }
 
 stop_ns() {
+    # what runs in the environment (rootless podman's pause process, conmon, pasta) shares its
+    # network namespace: end it, or it keeps the old mount namespace (and root) alive
+    if [ -e "/run/netns/$NETNS" ]; then
+        pids=$(ip netns pids "$NETNS" 2>/dev/null || true)
+        if [ -n "$pids" ]; then
+            # shellcheck disable=SC2086
+            kill -KILL $pids 2>/dev/null || true
+        fi
+    fi
     if [ -e "$P5_NS/mnt" ]; then umount "$P5_NS/mnt" 2>/dev/null || true; fi
     rm -f "$P5_NS/mnt"
     if [ -e "/run/netns/$NETNS" ]; then ip netns delete "$NETNS" 2>/dev/null || true; fi
