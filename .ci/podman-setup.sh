@@ -25,7 +25,9 @@
 #      default network, needs it) or records that it is not.
 #   5. Builds localhost/nanoclaw-shim-fixture:latest (fixtures/image/build.sh)
 #      in root's store and in the rootless user's store, and runs it once in
-#      each as a smoke test.
+#      each as a smoke test; imports localhost/nanoclaw-shim-browser:latest
+#      (fixtures/browser-image/build.sh: Chromium, sqlite3, tini; its root
+#      filesystem is made once with mmdebstrap and cached by content hash).
 #   6. Writes /etc/nanoclaw-shim-ci/env (KEY=value lines the tests can source)
 #      and prints a one-line summary.
 #
@@ -179,6 +181,18 @@ chmod 0755 "$STAGE" "$STAGE/build.sh" "$STAGE/agent.sh"
 log "building $IMAGE (rootless, $USER_NAME)"
 as_user "$STAGE/build.sh" --tag "$IMAGE" >&2
 
+# the browser image (fixtures/browser-image): its root filesystem tar is made once (as root,
+# cached by content hash in /var/lib/nanoclaw-shim-ci/browser-image), then imported per store
+BROWSER_BUILD=$REPO/fixtures/browser-image/build.sh
+BROWSER_IMAGE=localhost/nanoclaw-shim-browser:latest
+log "building $BROWSER_IMAGE (rootful)"
+CONTAINERS_CONF=$CONF "$BROWSER_BUILD" --tag "$BROWSER_IMAGE" >&2
+mkdir -p "$STAGE/browser"
+cp "$REPO/fixtures/browser-image/build.sh" "$REPO/fixtures/browser-image/browser-agent.sh" "$STAGE/browser/"
+chmod 0755 "$STAGE/browser" "$STAGE/browser/build.sh" "$STAGE/browser/browser-agent.sh"
+log "building $BROWSER_IMAGE (rootless, $USER_NAME)"
+as_user "$STAGE/browser/build.sh" --tag "$BROWSER_IMAGE" >&2
+
 smoke() { # smoke LABEL CMD... -> "ok" or "FAILED"
     local label=$1 out
     shift
@@ -203,6 +217,7 @@ cat > "$ENV_FILE.tmp" <<EOF
 CONTAINERS_CONF=$CONF
 PODMAN_VERSION=$PODMAN_VERSION
 FIXTURE_IMAGE=$IMAGE
+BROWSER_IMAGE=$BROWSER_IMAGE
 CGROUP_VERSION=$CGROUP_VERSION
 ROOTLESS_USER=$USER_NAME
 ROOTLESS_UID=$USER_UID

@@ -30,7 +30,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
-const ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
+/// The machine facts written by `.ci/podman-setup.sh` (podman 4.3 on the host).
+const DEFAULT_ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
+/// Points the suite at another environment's facts: `.ci/podman5-exec` sets it to
+/// `/etc/nanoclaw-shim-ci/env5` (podman 5, inside its own namespaces; `.ci/podman5-setup.sh`).
+const ENV_FILE_VAR: &str = "NANOCLAW_SHIM_E2E_ENV";
 const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
 const TIMEOUT: Duration = Duration::from_secs(120);
 const NO_CAPS: &str = "0000000000000000";
@@ -55,14 +59,29 @@ fn loud(msg: &str) {
 fn ci_env() -> &'static HashMap<String, String> {
     static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        std::fs::read_to_string(ENV_FILE)
-            .unwrap_or_default()
-            .lines()
+        let path = env_file();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            // An environment chosen by name must exist: silently testing the host's podman
+            // instead would be a lie.
+            Err(e) if std::env::var_os(ENV_FILE_VAR).is_some() => {
+                panic!("{ENV_FILE_VAR}={path} cannot be read: {e}")
+            }
+            Err(_) => String::new(),
+        };
+        text.lines()
             .filter(|l| !l.trim_start().starts_with('#'))
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect()
     })
+}
+
+fn env_file() -> String {
+    std::env::var(ENV_FILE_VAR)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_ENV_FILE.to_string())
 }
 
 fn euid() -> u32 {
@@ -109,7 +128,7 @@ fn rootless_user() -> Result<User, String> {
         e.get(k)
             .filter(|v| !v.is_empty())
             .cloned()
-            .ok_or_else(|| format!("{ENV_FILE} has no {k} (run `sudo .ci/podman-setup.sh`)"))
+            .ok_or_else(|| format!("{} has no {k} (run `sudo .ci/podman-setup.sh`)", env_file()))
     };
     let num = |k: &str| get(k)?.parse::<u32>().map_err(|e| format!("{k}: {e}"));
     Ok(User {
@@ -353,6 +372,34 @@ const PROBED: &[&str] = &[
 ];
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+/// How many times `Rig::docker` retried podman's stdout loss in this process.
+static RETRIES: AtomicUsize = AtomicUsize::new(0);
+
+/// `run` with `-i` and `--rm` before the image: the invocations whose stdout podman can lose.
+fn interactive_rm_run(args: &[String]) -> bool {
+    let Some(verb) = args.first() else {
+        return false;
+    };
+    if verb != "run" {
+        return false;
+    }
+    let has = |f: &[&str]| args[1..].iter().any(|t| f.contains(&t.as_str()));
+    has(&["-i", "--interactive", "--interactive=true"]) && has(&["--rm", "--rm=true"])
+}
+
+/// A test that cannot run here: a failure under `NANOCLAW_SHIM_REQUIRE_PODMAN=1`, else a loud skip.
+fn unavailable(mode: Mode, test: &str, why: &str) -> Option<Rig> {
+    if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
+        panic!("{REQUIRE}=1 but {} podman cannot be used: {why}", mode.label());
+    }
+    loud(&format!(
+        "SKIPPED: real-podman e2e test `{test}` ({}) did NOT run:\n  {why}\n\
+         Prepare the machine with `sudo .ci/podman-setup.sh` (podman 5: `.ci/podman5-setup.sh`); \
+         set {REQUIRE}=1 to make this a failure.",
+        mode.label()
+    ));
+    None
+}
 
 /// One test's private world: host folders, names, networks, images, and the cleanup of all.
 struct Rig {
@@ -388,15 +435,7 @@ impl Rig {
     /// The rig for `test`, or `None` after a loud skip message (a failure when required).
     fn new(mode: Mode, test: &str) -> Option<Rig> {
         if let Err(why) = availability(mode) {
-            if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
-                panic!("{REQUIRE}=1 but {} podman cannot be used: {why}", mode.label());
-            }
-            loud(&format!(
-                "SKIPPED: real-podman e2e test `{test}` ({}) did NOT run:\n  {why}\n\
-                 Prepare the machine with `sudo .ci/podman-setup.sh`; set {REQUIRE}=1 to make this a failure.",
-                mode.label()
-            ));
-            return None;
+            return unavailable(mode, test, why);
         }
         let mut rig = Rig::bare(mode);
         let short = match mode {
@@ -404,6 +443,26 @@ impl Rig {
             Mode::Rootless => "l",
         };
         rig.tag = format!("e2e{}-{}-{short}", std::process::id(), test.replace('_', "-"));
+        // Rootless networking (slirp4netns on 4.x, pasta on 5.x) opens /dev/net/tun as the
+        // user. Other tests on a shared machine may change it after setup, so it is checked
+        // now, by this test, not taken from the env file.
+        if mode == Mode::Rootless {
+            let o = rig.run("sh", &strs(&["-c", ": <> /dev/net/tun"]), None);
+            if !o.ok() {
+                let u = rig.user.as_ref().map_or("?", |u| u.name.as_str());
+                return unavailable(
+                    mode,
+                    test,
+                    &format!(
+                        "/dev/net/tun is not usable by {u} NOW (setup recorded TUN_USABLE={}); \
+                         rootless podman's network needs it. `ls -l /dev/net/tun` (expect crw-rw-rw-), \
+                         rerun the setup script. {}",
+                        ci_env().get("TUN_USABLE").map_or("?", String::as_str),
+                        o.stderr.trim()
+                    ),
+                );
+            }
+        }
         install_shim(&rig.bin);
         Some(rig)
     }
@@ -469,7 +528,31 @@ impl Rig {
         self.run_in(prog, args, stdin, Path::new("/"))
     }
 
+    /// The shim as `docker`. Podman (4.3 and 5.x alike, without the shim too) now and then
+    /// loses the whole stdout of a short-lived `run -i --rm` container (~1 in 40,
+    /// shared/reference/podman5-on-ci-machines.md): exit 0, nothing printed. That exact
+    /// symptom, and only it, is retried ONCE, announced loudly on stderr and counted; every
+    /// assertion then applies to the second attempt unchanged.
     fn docker(&self, args: &[String], stdin: Option<&[u8]>) -> Out {
+        let out = self.run("docker", args, stdin);
+        if !(out.ok() && out.stdout.is_empty() && interactive_rm_run(args)) {
+            return out;
+        }
+        let n = RETRIES.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(name) = last_value(args, "--name") {
+            // --rm removes it before the same name can be used again
+            let _ = self.gone(&name);
+        }
+        loud(&format!(
+            "RETRIED (e2e stdout-loss retry #{n} in this process, {} {}): podman returned exit 0 \
+             with an EMPTY stdout for a short-lived `run -i --rm` container, podman's known \
+             stdout loss. Running it once more; a second loss fails the test.\n  docker {}\n  \
+             first attempt's stderr: {}",
+            self.mode.label(),
+            self.tag,
+            args.join(" "),
+            out.stderr.trim()
+        ));
         self.run("docker", args, stdin)
     }
 
@@ -904,13 +987,14 @@ fn requested_limit_problems(cmd: &[String]) -> Vec<String> {
 fn limits_note(rig: &Rig, test: &str) {
     if !rig.limits_apply() {
         loud(&format!(
-            "NOTE ({test}, {}): CGROUP_VERSION={} ROOTLESS_LIMITS={} in {ENV_FILE}: rootless podman on\n\
+            "NOTE ({test}, {}): CGROUP_VERSION={} ROOTLESS_LIMITS={} in {}: rootless podman on\n\
              cgroup v1 cannot apply resource limits. Checked only that the shim REQUESTED\n\
              --cpus=2 --memory=4g --pids-limit=256 (podman inspect .Config.CreateCommand);\n\
              inside the containers these limits are NOT in effect.",
             rig.mode.label(),
             ci_env().get("CGROUP_VERSION").map_or("?", String::as_str),
             ci_env().get("ROOTLESS_LIMITS").map_or("?", String::as_str),
+            env_file(),
         ));
     }
 }
@@ -1395,7 +1479,25 @@ impl Drop for Service {
     }
 }
 
-fn host_gateway(mode: Mode) {
+/// Issue 11, item 3: rootless podman 5 (pasta, its default network) maps `host-gateway`
+/// (169.254.1.2) to the host's own address, not its loopback, so a credential gateway on the
+/// host's 127.0.0.1 (OneCLI) is refused, and `[podman] host_gateway` does nothing about it.
+const PASTA_LOOPBACK: &str = "needs shim change: rootless pasta (podman 5) must reach the \
+     host-loopback port nanoclaw names (e.g. --network=pasta:-T,PORT plus \
+     --add-host=host.docker.internal:127.0.0.1), issue 11 item 3";
+
+/// The network rootless podman gives containers by default: `pasta` (5.x) or `slirp4netns`
+/// (4.x, whose `podman info` has no such field).
+fn rootless_network(rig: &Rig) -> String {
+    let o = rig.podman(&["info", "--format", "{{.Host.RootlessNetworkCmd}}"]);
+    match o.stdout.trim() {
+        s if o.ok() && !s.is_empty() => s.to_string(),
+        _ => "slirp4netns".to_string(),
+    }
+}
+
+/// `strict`: assert what nanoclaw needs even where the shim is known not to provide it yet.
+fn host_gateway(mode: Mode, strict: bool) {
     let Some(rig) = Rig::new(mode, "host_gateway") else {
         return;
     };
@@ -1406,9 +1508,12 @@ fn host_gateway(mode: Mode) {
         Mode::Rootless => [127, 0, 0, 1].into(),
         Mode::Rootful => [0, 0, 0, 0].into(),
     };
+    // Today's documented behaviour on pasta, asserted as such (see PASTA_LOOPBACK).
+    let known_pasta_gap = mode == Mode::Rootless && !strict && rootless_network(&rig) == "pasta";
     let svc = Service::start(listen, &format!("hello from the host {}", rig.tag));
     let port = svc.port.to_string();
     let mut failures = Vec::new();
+    let mut gap_closed = false;
     // v1 with the credential proxy (exact argv, --add-host kept), and v2 (exact argv).
     let agents = [
         rig.agent("v1-proxy", "v1", true)
@@ -1424,7 +1529,18 @@ fn host_gateway(mode: Mode) {
         }
         let r = report(&o);
         let c = &r["connect"];
-        if !(c["ok"] == true && c["response"] == svc.greeting.as_str()) {
+        let reached = c["ok"] == true && c["response"] == svc.greeting.as_str();
+        if known_pasta_gap && !reached {
+            // today: pasta maps 169.254.1.2 to the host's own address, where nothing listens
+            if !c["error"].as_str().unwrap_or("").contains("refused") {
+                failures.push(format!(
+                    "{}: expected pasta's documented `Connection refused`, got: {c}",
+                    a.fixture
+                ));
+            }
+        } else if known_pasta_gap {
+            gap_closed = true;
+        } else if !reached {
             failures.push(format!(
                 "{}: host.docker.internal:{port} not reached: {c}",
                 a.fixture
@@ -1448,17 +1564,105 @@ fn host_gateway(mode: Mode) {
             ));
         }
     }
+    if gap_closed {
+        loud(
+            "NOTE (host_gateway, rootless, pasta): host.docker.internal now REACHES the host's \
+             loopback: issue 11 item 3 is in; remove the #[ignore] of \
+             host_gateway_reaches_a_host_loopback_service_rootless_strict and this branch.",
+        );
+    } else if known_pasta_gap && failures.is_empty() {
+        loud(&format!(
+            "KNOWN SHIM LIMITATION (host_gateway, rootless, pasta): host.docker.internal does NOT \
+             reach a service on the host's 127.0.0.1 (asserted: Connection refused).\n{PASTA_LOOPBACK}.\n\
+             The strict expectation is the ignored test \
+             host_gateway_reaches_a_host_loopback_service_rootless_strict."
+        ));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn host_gateway_reaches_a_host_service_rootful() {
-    host_gateway(Mode::Rootful);
+    host_gateway(Mode::Rootful, false);
 }
 
+/// On slirp4netns (podman 4.x) the host's loopback is reached; on pasta (podman 5.x) this
+/// asserts today's known gap, and fails loudly once the shim closes it.
 #[test]
 fn host_gateway_reaches_a_host_service_rootless() {
-    host_gateway(Mode::Rootless);
+    host_gateway(Mode::Rootless, false);
+}
+
+/// What nanoclaw needs on every rootless network, pasta included.
+#[test]
+#[ignore = "needs shim change: rootless pasta (podman 5) must reach the host-loopback port nanoclaw names (issue 11 item 3)"]
+fn host_gateway_reaches_a_host_loopback_service_rootless_strict() {
+    host_gateway(Mode::Rootless, true);
+}
+
+/// The narrow mechanism the shim change can use on pasta, proven here through today's shim
+/// (it passes both options through): pasta's `-T PORT` forwards the container's own
+/// loopback port PORT to the host's loopback, and `host.docker.internal` pointed at the
+/// container's 127.0.0.1 then reaches exactly that port and no other loopback service.
+#[test]
+fn pasta_tcp_ns_forward_reaches_only_the_named_host_loopback_port_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "pasta_narrow") else {
+        return;
+    };
+    let net = rootless_network(&rig);
+    if net != "pasta" {
+        loud(&format!(
+            "NOT APPLICABLE: pasta_tcp_ns_forward_reaches_only_the_named_host_loopback_port_rootless: \
+             rootless podman here uses {net}, not pasta (podman 5 runs it: .ci/podman5-exec)."
+        ));
+        return;
+    }
+    let onecli = Service::start([127, 0, 0, 1].into(), &format!("onecli {}", rig.tag));
+    let other = Service::start([127, 0, 0, 1].into(), &format!("other {}", rig.tag));
+    let mut failures = Vec::new();
+    for (svc, expect) in [(&onecli, true), (&other, false)] {
+        let port = svc.port.to_string();
+        let a = rig.agent("v2", "v2", false).with_opts(&[
+            &format!("--network=pasta:-T,{}", onecli.port),
+            "--add-host=host.docker.internal:127.0.0.1",
+            "-e",
+            &format!("FIXTURE_MODE=connect host.docker.internal {port}"),
+        ]);
+        let o = rig.docker(&a.argv, None);
+        if !o.ok() {
+            failures.push(format!("port {port}: {}", o.describe()));
+            continue;
+        }
+        let r = report(&o);
+        let c = &r["connect"];
+        let reached = c["ok"] == true && c["response"] == svc.greeting.as_str();
+        if reached != expect {
+            failures.push(format!(
+                "{} ({port}): reached={reached}, expected {expect}: {c}",
+                if expect {
+                    "the forwarded port"
+                } else {
+                    "another loopback port"
+                }
+            ));
+        }
+        if r["cap_eff"] != NO_CAPS || r["root_readonly"] != true {
+            failures.push(format!(
+                "port {port}: not hardened: cap_eff {} root_readonly {}",
+                r["cap_eff"], r["root_readonly"]
+            ));
+        }
+    }
+    let peers = onecli.peers.lock().unwrap().clone();
+    if peers.len() != 1 || !peers.iter().all(|p| p.is_loopback()) {
+        failures.push(format!(
+            "the forwarded service saw {peers:?}, expected one loopback peer"
+        ));
+    }
+    if !other.peers.lock().unwrap().is_empty() {
+        failures.push("the other loopback service was reached".into());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 // ------------------------------------------------------------------ --net-alias ---
@@ -1616,4 +1820,459 @@ fn verify_passes_against_the_fixture_rootful() {
         None => panic!("no `Results: N/M passed` line: {}", o.describe()),
     }
     assert!(!o.stdout.contains("[FAIL]"), "{}", o.describe());
+}
+
+// ------------------------------------------------------------------ the browser image ---
+//
+// `localhost/nanoclaw-shim-browser:latest` (fixtures/browser-image) is real where a hardening
+// policy can break nanoclaw's agent: Debian's Chromium with its own namespace sandbox, SQLite,
+// and tini as the image's init. It runs nanoclaw v2's exact argv (`--entrypoint bash ... -c
+// 'exec bun run /app/src/index.ts'`, whose `bun` stand-in runs the browser fixture in the mode
+// given by BROWSER_MODE).
+
+const BROWSER_IMAGE: &str = "localhost/nanoclaw-shim-browser:latest";
+/// CapEff/CapBnd holding CAP_SYS_CHROOT (bit 18) alone.
+const SYS_CHROOT_ONLY: &str = "0000000000040000";
+
+/// A rig whose stores hold the browser image too.
+fn browser_rig(mode: Mode, test: &str) -> Option<Rig> {
+    let rig = Rig::new(mode, test)?;
+    let o = rig.podman(&["image", "exists", BROWSER_IMAGE]);
+    if o.code != Some(0) {
+        return unavailable(
+            mode,
+            test,
+            &format!(
+                "the browser image {BROWSER_IMAGE} is not in the {} store ({}); the setup scripts \
+                 build it with fixtures/browser-image/build.sh",
+                mode.label(),
+                o.describe()
+            ),
+        );
+    }
+    Some(rig)
+}
+
+/// nanoclaw v2's argv running the browser fixture in `mode`, with `opts` before the image.
+fn browser_agent(rig: &Rig, root: &str, mode: &str, opts: &[&str]) -> Agent {
+    let mut a = rig
+        .agent("v2", root, false)
+        .with_opts(&["-e", &format!("BROWSER_MODE={mode}")])
+        .with_opts(opts);
+    let i = a.image_index();
+    a.argv[i] = BROWSER_IMAGE.to_string();
+    a
+}
+
+/// The fixture's `key=value` report, and its `sqlite DIR ...` lines, and the sections.
+#[derive(Debug, Default)]
+struct BrowserReport {
+    kv: HashMap<String, String>,
+    sqlite: Vec<String>,
+    stderr: String,
+}
+
+impl BrowserReport {
+    fn get(&self, k: &str) -> &str {
+        self.kv.get(k).map_or("", String::as_str)
+    }
+}
+
+fn browser_report(out: &Out) -> BrowserReport {
+    let s = &out.stdout;
+    let start = s
+        .find("---BROWSER_REPORT---")
+        .unwrap_or_else(|| panic!("no browser report on stdout: {}", out.describe()));
+    let mut r = BrowserReport::default();
+    let mut section = "report";
+    for line in s[start..].lines().skip(1) {
+        match line {
+            "---DOM---" => section = "dom",
+            "---CHROMIUM_STDERR---" => section = "stderr",
+            "---END---" => break,
+            _ => match section {
+                "report" => {
+                    if line.starts_with("sqlite ") {
+                        r.sqlite.push(line.to_string());
+                    } else if let Some((k, v)) = line.split_once('=') {
+                        r.kv.insert(k.to_string(), v.to_string());
+                    }
+                }
+                "stderr" => {
+                    r.stderr.push_str(line);
+                    r.stderr.push('\n');
+                }
+                _ => {}
+            },
+        }
+    }
+    r
+}
+
+/// A policy for this rig: the repository's default with `allowed_capabilities` replaced.
+fn allow_capabilities(rig: &Rig, caps: &str) {
+    let p = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut replaced = 0;
+    let new: String = text
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("allowed_capabilities") && l.contains('=') {
+                replaced += 1;
+                format!("allowed_capabilities = {caps}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_eq!(
+        replaced, 1,
+        "policy/default.toml should have one `allowed_capabilities = ...` line: update this test"
+    );
+    std::fs::write(&p, new).unwrap();
+}
+
+/// What a working browser run must show (empty = fine). `caps`: the CapEff/CapBnd expected.
+fn browser_problems(o: &Out, r: &BrowserReport, caps: &[&str]) -> Vec<String> {
+    let mut p = Vec::new();
+    if !o.ok() {
+        p.push(format!("the agent run failed: exit {:?}", o.code));
+    }
+    if r.get("chromium_rc") != "0" {
+        p.push(format!(
+            "Chromium exited {} (sandbox on, no --no-sandbox):\n{}",
+            r.get("chromium_rc"),
+            r.stderr
+        ));
+    }
+    if r.get("rendered") != "yes" {
+        p.push("the page's script did not run: the DOM lacks rendered-by-chromium-42".into());
+    }
+    // the namespace sandbox puts every renderer in its own PID namespace
+    if r.get("sandboxed_renderers").parse::<u32>().unwrap_or(0) == 0 {
+        p.push(format!(
+            "no renderer in its own PID namespace (sandboxed_renderers={}): the sandbox did not run",
+            r.get("sandboxed_renderers")
+        ));
+    }
+    for k in ["cap_eff", "cap_bnd"] {
+        if !caps.contains(&r.get(k)) {
+            p.push(format!("{k} is {}, expected one of {caps:?}", r.get(k)));
+        }
+    }
+    if r.get("no_new_privs") != "1" {
+        p.push(format!("NoNewPrivs is {}", r.get("no_new_privs")));
+    }
+    if r.get("root_writable") != "no" {
+        p.push("the root filesystem is writable".into());
+    }
+    if r.get("uid") != "1000" {
+        p.push(format!(
+            "the agent runs as uid {}, expected 1000 (node)",
+            r.get("uid")
+        ));
+    }
+    p
+}
+
+/// What nanoclaw needs: the browser works under the DEFAULT policy, its sandbox on.
+fn browser_default_policy(mode: Mode) {
+    let Some(rig) = browser_rig(mode, "browser_default") else {
+        return;
+    };
+    let a = browser_agent(&rig, "default", "render", &[]);
+    let o = rig.docker(&a.argv, None);
+    let r = browser_report(&o);
+    // keeping CAP_SYS_CHROOT (and nothing else) is the fix issue 11 asks for
+    let p = browser_problems(&o, &r, &[NO_CAPS, SYS_CHROOT_ONLY]);
+    assert!(p.is_empty(), "{}\n{}", p.join("\n"), o.describe());
+}
+
+#[test]
+#[ignore = "needs keep_capabilities = [\"SYS_CHROOT\"] in the policy"]
+fn browser_renders_with_its_sandbox_under_the_default_policy_rootful() {
+    browser_default_policy(Mode::Rootful);
+}
+
+#[test]
+#[ignore = "needs keep_capabilities = [\"SYS_CHROOT\"] in the policy"]
+fn browser_renders_with_its_sandbox_under_the_default_policy_rootless() {
+    browser_default_policy(Mode::Rootless);
+}
+
+/// The cause, proven: under a policy that allows it, `--cap-add SYS_CHROOT` alone (every other
+/// capability still dropped, no-new-privileges, read-only root, limits) makes Chromium's
+/// sandbox work; the same argv without it fails in `sys_chroot` as long as the shim drops
+/// every capability.
+fn browser_sys_chroot(mode: Mode) {
+    let Some(rig) = browser_rig(mode, "browser_chroot") else {
+        return;
+    };
+    allow_capabilities(&rig, "[\"SYS_CHROOT\"]");
+    let mut failures = Vec::new();
+    let a = browser_agent(&rig, "with", "render", &["--cap-add", "SYS_CHROOT"]);
+    let o = rig.docker(&a.argv, None);
+    let r = browser_report(&o);
+    failures.extend(
+        browser_problems(&o, &r, &[SYS_CHROOT_ONLY])
+            .into_iter()
+            .map(|p| format!("with --cap-add SYS_CHROOT: {p}")),
+    );
+    let a = browser_agent(&rig, "without", "render", &[]);
+    let o = rig.docker(&a.argv, None);
+    let r = browser_report(&o);
+    if r.get("cap_eff") == NO_CAPS {
+        // today: cap-drop ALL, nothing kept; seccomp then refuses chroot(2)
+        if r.get("chromium_rc") == "0" || !r.stderr.contains("sys_chroot") {
+            failures.push(format!(
+                "without SYS_CHROOT Chromium should fail in sys_chroot (the cause in issue 11); \
+                 chromium_rc={} rendered={}:\n{}",
+                r.get("chromium_rc"),
+                r.get("rendered"),
+                r.stderr
+            ));
+        }
+    } else {
+        loud(&format!(
+            "NOTE (browser_chroot, {}): the shim now keeps {} without --cap-add; the browser \
+             must work then: un-ignore browser_renders_with_its_sandbox_under_the_default_policy_*.",
+            mode.label(),
+            r.get("cap_eff")
+        ));
+        failures.extend(
+            browser_problems(&o, &r, &[SYS_CHROOT_ONLY])
+                .into_iter()
+                .map(|p| format!("kept by the shim: {p}")),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn browser_sandbox_needs_only_sys_chroot_rootful() {
+    browser_sys_chroot(Mode::Rootful);
+}
+
+#[test]
+fn browser_sandbox_needs_only_sys_chroot_rootless() {
+    browser_sys_chroot(Mode::Rootless);
+}
+
+// ------------------------------------------------------------------ graceful stop ---
+
+/// Starts `a` (BROWSER_MODE=idle: PID 1 has no SIGTERM handler, like bun), waits until it is
+/// ready, `docker stop -t 1`s it (nanoclaw's pass-stop argv) and returns the exit status of
+/// the agent's `docker run` and how long the stop took.
+fn stop_idle_agent(rig: &Rig, a: &Agent) -> (Option<i32>, Duration) {
+    let mut child = rig.spawn_docker(&a.argv);
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(l) if l == "---AGENT_READY---" => break,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                let o = finish(child, None, Duration::from_secs(10), "idle agent");
+                panic!("the agent never became ready: {}", o.describe());
+            }
+        }
+    }
+    let mut stop = fixture_argv("pass-stop");
+    let n = stop.len();
+    stop[n - 1] = a.name.clone();
+    let t0 = Instant::now();
+    let o = rig.docker(&stop, None);
+    assert!(o.ok(), "docker stop: {}", o.describe());
+    let ended = finish(
+        child,
+        None,
+        Duration::from_secs(60),
+        "the stopped agent's docker run",
+    );
+    (ended.code, t0.elapsed())
+}
+
+/// With an init as PID 1 (the caller's `--init`, or the image's own tini entrypoint) SIGTERM
+/// reaches the agent, which ends with its own status (143: SIGTERM), not the runtime's
+/// SIGKILL (137).
+fn stop_with_init(mode: Mode) {
+    let Some(rig) = browser_rig(mode, "stop_init") else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let a = browser_agent(&rig, "init", "idle", &["--init"]);
+    let (code, took) = stop_idle_agent(&rig, &a);
+    if code != Some(143) || took > Duration::from_secs(10) {
+        failures.push(format!(
+            "nanoclaw v2 argv + --init: exit {code:?} after {took:?}, expected 143 promptly"
+        ));
+    }
+    // the image's entrypoint (tini), as a plain `docker run` would use it
+    let name = rig.unique("tini");
+    let plain = Agent {
+        fixture: "plain".into(),
+        argv: strs(&[
+            "run",
+            "--rm",
+            "--name",
+            &name,
+            "-e",
+            "BROWSER_MODE=idle",
+            BROWSER_IMAGE,
+        ]),
+        name,
+        user: None,
+        mounts: Vec::new(),
+    };
+    let (code, took) = stop_idle_agent(&rig, &plain);
+    if code != Some(143) || took > Duration::from_secs(10) {
+        failures.push(format!(
+            "the image's tini entrypoint: exit {code:?} after {took:?}, expected 143 promptly"
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn stop_is_graceful_with_an_init_rootful() {
+    stop_with_init(Mode::Rootful);
+}
+
+#[test]
+fn stop_is_graceful_with_an_init_rootless() {
+    stop_with_init(Mode::Rootless);
+}
+
+/// nanoclaw's own argv overrides the entrypoint (bypassing the image's tini) and, before Aug
+/// 2026, passes no `--init`: the agent is PID 1, the kernel drops SIGTERM, and `stop -t 1`
+/// SIGKILLs it (137). `strict` asserts what nanoclaw needs (143); otherwise this asserts
+/// today's behaviour while the shim adds no `--init`, and the needed one once it does.
+fn stop_entrypoint_overridden(mode: Mode, strict: bool) {
+    let Some(rig) = browser_rig(mode, "stop_override") else {
+        return;
+    };
+    let a = browser_agent(&rig, "override", "idle", &[]);
+    let shim_adds_init = rig
+        .requested(&a)
+        .iter()
+        .any(|t| t == "--init" || t == "--init=true");
+    let (code, took) = stop_idle_agent(&rig, &a);
+    if strict || shim_adds_init {
+        assert!(
+            code == Some(143) && took < Duration::from_secs(10),
+            "nanoclaw v2 argv (entrypoint overridden, no --init): exit {code:?} after {took:?}, \
+             expected the agent's own 143 (shim adds --init: {shim_adds_init})"
+        );
+    } else {
+        assert_eq!(
+            code,
+            Some(137),
+            "today the shim adds no --init, so the agent as PID 1 ignores SIGTERM and is killed \
+             (137); got {code:?} after {took:?}"
+        );
+        loud(&format!(
+            "KNOWN SHIM LIMITATION (stop_override, {}): nanoclaw's entrypoint-overriding argv \
+             without --init is SIGKILLed by `docker stop -t 1` (exit 137 after {took:?}); \
+             needs shim change: add --init when the caller overrides the entrypoint and sets no \
+             --init (issue 11 item 2). Strict test: stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_*.",
+            mode.label()
+        ));
+    }
+}
+
+#[test]
+fn stop_of_an_entrypoint_overriding_agent_today_rootful() {
+    stop_entrypoint_overridden(Mode::Rootful, false);
+}
+
+#[test]
+fn stop_of_an_entrypoint_overriding_agent_today_rootless() {
+    stop_entrypoint_overridden(Mode::Rootless, false);
+}
+
+#[test]
+#[ignore = "needs shim change: add --init when the caller overrides the entrypoint and sets no --init (issue 11 item 2)"]
+fn stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_rootful() {
+    stop_entrypoint_overridden(Mode::Rootful, true);
+}
+
+#[test]
+#[ignore = "needs shim change: add --init when the caller overrides the entrypoint and sets no --init (issue 11 item 2)"]
+fn stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_rootless() {
+    stop_entrypoint_overridden(Mode::Rootless, true);
+}
+
+// ------------------------------------------------------------------ SQLite on the mounts ---
+
+/// The agent's SQLite databases (WAL mode, like the runner's) on every read-write bind mount of
+/// nanoclaw v2's argv: written, readable again by the next run, and on the host with the owner
+/// the host user can use.
+fn sqlite_on_mounts(mode: Mode) {
+    let Some(rig) = browser_rig(mode, "sqlite") else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut mounts = Vec::new();
+    for round in 1..=2 {
+        let a = browser_agent(&rig, "db", "sqlite", &[]);
+        let o = rig.docker(&a.argv, None);
+        let r = browser_report(&o);
+        if !o.ok() {
+            failures.push(format!("round {round}: {}", o.describe()));
+            break;
+        }
+        let rw: Vec<&Mount> = a
+            .mounts
+            .iter()
+            .filter(|m| !m.ro && PROBED.contains(&m.target.as_str()))
+            .collect();
+        for m in &rw {
+            let want = format!("sqlite {} rc=0 wal|{round}|ok", m.target);
+            if !r.sqlite.contains(&want) {
+                failures.push(format!(
+                    "round {round}: {}: expected `{want}`, got {:?}",
+                    m.target, r.sqlite
+                ));
+            }
+        }
+        mounts = rw.into_iter().cloned().collect();
+    }
+    let owner = match (&rig.user, rig.mode) {
+        (Some(u), Mode::Rootless) => u.uid,
+        _ => 1000,
+    };
+    for m in &mounts {
+        let db = m.host.join("agent.db");
+        match std::fs::read(&db) {
+            Ok(b) if b.starts_with(b"SQLite format 3\0") => {
+                let uid = std::fs::metadata(&db).map(|md| md.uid()).unwrap_or(u32::MAX);
+                if uid != owner {
+                    failures.push(format!("{} belongs to uid {uid}, expected {owner}", db.display()));
+                }
+            }
+            Ok(_) => failures.push(format!("{} is not an SQLite database", db.display())),
+            Err(e) => failures.push(format!("{}: {e}", db.display())),
+        }
+    }
+    if mounts.is_empty() {
+        failures.push("no read-write bind mount was probed".into());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn sqlite_writes_on_the_bind_mounts_rootful() {
+    sqlite_on_mounts(Mode::Rootful);
+}
+
+#[test]
+fn sqlite_writes_on_the_bind_mounts_rootless() {
+    sqlite_on_mounts(Mode::Rootless);
 }
