@@ -305,6 +305,42 @@ pub fn caps_empty(mask: Option<&String>) -> bool {
     mask.is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b == b'0'))
 }
 
+/// Whether a `/proc/self/status` capability mask holds nothing beyond `allowed`.
+pub fn caps_within(mask: Option<&String>, allowed: u64) -> bool {
+    mask.and_then(|m| u64::from_str_radix(m, 16).ok())
+        .is_some_and(|m| m & !allowed == 0)
+}
+
+/// Linux capability numbers (`include/uapi/linux/capability.h`), by name without `CAP_`.
+#[rustfmt::skip]
+const CAP_BITS: &[(&str, u32)] = &[
+    ("CHOWN", 0), ("DAC_OVERRIDE", 1), ("DAC_READ_SEARCH", 2), ("FOWNER", 3), ("FSETID", 4),
+    ("KILL", 5), ("SETGID", 6), ("SETUID", 7), ("SETPCAP", 8), ("LINUX_IMMUTABLE", 9),
+    ("NET_BIND_SERVICE", 10), ("NET_BROADCAST", 11), ("NET_ADMIN", 12), ("NET_RAW", 13),
+    ("IPC_LOCK", 14), ("IPC_OWNER", 15), ("SYS_MODULE", 16), ("SYS_RAWIO", 17),
+    ("SYS_CHROOT", 18), ("SYS_PTRACE", 19), ("SYS_PACCT", 20), ("SYS_ADMIN", 21),
+    ("SYS_BOOT", 22), ("SYS_NICE", 23), ("SYS_RESOURCE", 24), ("SYS_TIME", 25),
+    ("SYS_TTY_CONFIG", 26), ("MKNOD", 27), ("LEASE", 28), ("AUDIT_WRITE", 29),
+    ("AUDIT_CONTROL", 30), ("SETFCAP", 31), ("MAC_OVERRIDE", 32), ("MAC_ADMIN", 33),
+    ("SYSLOG", 34), ("WAKE_ALARM", 35), ("BLOCK_SUSPEND", 36), ("AUDIT_READ", 37),
+    ("PERFMON", 38), ("BPF", 39), ("CHECKPOINT_RESTORE", 40),
+];
+
+/// The mask of the capabilities the policy in force keeps after dropping ALL (the default's
+/// `SYS_CHROOT`); the default policy's when the policy does not load.
+fn kept_caps_mask() -> u64 {
+    let policy = crate::policy::load(&crate::policy::LookupEnv::from_env(None))
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    policy
+        .rules
+        .hardening
+        .keep_capabilities
+        .iter()
+        .filter_map(|c| CAP_BITS.iter().find(|(n, _)| n == c))
+        .fold(0, |m, (_, bit)| m | 1u64 << bit)
+}
+
 /// Checks a fixture report (the JSON of an agent run): hardening seen from inside, every write
 /// the agent makes, and the prompt that went in on stdin. `rw_mounts` are the container paths
 /// mounted read-write that the agent must be able to write.
@@ -323,9 +359,10 @@ pub fn check_fixture_report(
     if v["root_readonly"] != true || v["root_writable"] != false {
         problems.push("the root filesystem is writable".into());
     }
+    let kept = kept_caps_mask();
     for k in ["cap_eff", "cap_bnd"] {
-        if v[k].as_str().is_none_or(|m| !m.bytes().all(|b| b == b'0')) {
-            problems.push(format!("{k} is {}", v[k]));
+        if !caps_within(v[k].as_str().map(str::to_string).as_ref(), kept) {
+            problems.push(format!("{k} is {} (more than the policy keeps)", v[k]));
         }
     }
     if v["no_new_privs"] != 1 {
@@ -694,6 +731,8 @@ struct Ctx {
     verbose: bool,
     rootless: bool,
     cgroup_v2: bool,
+    /// The capability mask the policy in force leaves a container (its kept capabilities).
+    kept_caps: u64,
     uid: u32,
     gid: u32,
     containers: Vec<String>,
@@ -947,6 +986,7 @@ pub fn run(args: &VerifyArgs) -> i32 {
         verbose: args.verbose,
         rootless: euid != 0,
         cgroup_v2: Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
+        kept_caps: kept_caps_mask(),
         uid: euid,
         gid: egid,
         containers: Vec::new(),
@@ -1773,8 +1813,10 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
             }
             out.check(
                 G,
-                "no capabilities (CapEff and CapBnd are 0)",
-                if caps_empty(kv.get("CapEff")) && caps_empty(kv.get("CapBnd")) {
+                "no capabilities beyond the policy's kept ones (CapEff and CapBnd)",
+                if caps_within(kv.get("CapEff"), ctx.kept_caps)
+                    && caps_within(kv.get("CapBnd"), ctx.kept_caps)
+                {
                     Outcome::pass()
                 } else {
                     Outcome::fail(format!(
@@ -1840,8 +1882,8 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
             Ok(()) => Outcome::pass_with("refused (exit 125), no container created"),
             Err(e) => Outcome::fail(e),
         }
-    } else if ran.ok() && caps_empty(parse_kv(&ran.stdout).get("CapBnd")) {
-        Outcome::pass_with("ran without its privileges (CapBnd 0)")
+    } else if ran.ok() && caps_within(parse_kv(&ran.stdout).get("CapBnd"), ctx.kept_caps) {
+        Outcome::pass_with("ran without its privileges (CapBnd holds only the kept capabilities)")
     } else {
         Outcome::fail(format!(
             "--privileged took effect: {:?} {}",
@@ -2267,6 +2309,9 @@ mod tests {
         assert_eq!(kv["rootopts"], "ro,relatime");
         assert_eq!(kv["fstype:/tmp"], "tmpfs");
         assert!(caps_empty(kv.get("CapEff")));
+        assert!(caps_within(Some(&"0000000000040000".to_string()), 1 << 18));
+        assert!(!caps_within(Some(&"0000000000240000".to_string()), 1 << 18));
+        assert!(!caps_within(None, 1 << 18));
         assert!(!caps_empty(Some(&"00000000a80425fb".to_string())));
         assert!(!caps_empty(None));
         let out = format!("log\n{START}\n{{\"a\":1}}\n{END}\n{START}\n{{\"b\":2}}\n{END}\n");
