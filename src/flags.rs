@@ -131,6 +131,7 @@ impl Class {
             Class::Denied(Rule::DenyApiSocket) => &[Rule::DenyApiSocket],
             Class::Denied(Rule::DenyEnvHost) => &[Rule::DenyEnvHost],
             Class::Denied(Rule::DenyCeiling) => &[Rule::DenyCeiling],
+            Class::Denied(Rule::DenyEngineRedirect) => &[Rule::DenyEngineRedirect],
             Class::Denied(_) => &[Rule::DenyFlag],
         }
     }
@@ -143,6 +144,7 @@ pub fn docs_table() -> String {
         "# Flags and their security classes\n\nGenerated from the flag table (`src/flags.rs`); `tests/docs_rules.rs` fails when it drifts \\\n(`NANOCLAW_SHIM_BLESS=1 cargo test --test docs_rules` rewrites it). Every flag docker's grammar\nknows has a class; a flag that is not here is refused as unknown. docs/RULES.md describes each\nrule; \"podman-only\" flags are refused by `deny.podman-only` unless allowed by name.\n",
     );
     for (title, table) in [
+        ("docker's global flags", Table::Global),
         ("run / create", Table::Run),
         ("exec", Table::Exec),
         ("update", Table::Update),
@@ -452,7 +454,7 @@ impl Setting {
     /// The setting named `name`; a compile-time error (in const context, which `setting!`
     /// forces) when no table has a canonical flag of that name.
     pub const fn of(name: &'static str) -> Setting {
-        let tables = [RUN_TABLE, EXEC_TABLE, UPDATE_TABLE];
+        let tables = [RUN_TABLE, EXEC_TABLE, UPDATE_TABLE, GLOBAL_TABLE];
         let mut t = 0;
         while t < tables.len() {
             let table = tables[t];
@@ -512,9 +514,31 @@ macro_rules! setting {
     }};
 }
 
+/// docker's global flags (before the subcommand). Those that send the command to another engine
+/// or read another client configuration are denied; the rest only change docker's own output.
+pub static GLOBAL_FLAGS: &[Flag] = GLOBAL_TABLE;
+
+#[rustfmt::skip]
+const GLOBAL_TABLE: &[Flag] = &[
+    Flag { long: "config", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "context", short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "debug", short: Some('D'), arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: "help", short: Some('h'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: "host", short: Some('H'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "log-level", short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: "tls", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "tlscacert", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "tlscert", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "tlskey", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "tlsverify", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: "version", short: Some('v'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+];
+
 /// Which command a flag table belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
+    /// docker's global flags.
+    Global,
     /// `run` and `create`.
     Run,
     Exec,
@@ -524,6 +548,7 @@ pub enum Table {
 impl Table {
     pub fn flags(self) -> &'static [Flag] {
         match self {
+            Table::Global => GLOBAL_FLAGS,
             Table::Run => FLAGS,
             Table::Exec => EXEC_FLAGS,
             Table::Update => UPDATE_FLAGS,
@@ -560,6 +585,7 @@ mod tests {
             .windows(2)
             .chain(EXEC_FLAGS.windows(2))
             .chain(UPDATE_FLAGS.windows(2))
+            .chain(GLOBAL_FLAGS.windows(2))
         {
             assert!(
                 pair[0].long < pair[1].long,

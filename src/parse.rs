@@ -16,22 +16,6 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::flags::{Arity, Flag, Setting, Table};
 
-/// Docker's global flags (before the subcommand): long name, short letter, takes a value.
-const GLOBAL_FLAGS: &[(&str, Option<char>, bool)] = &[
-    ("config", None, true),
-    ("context", Some('c'), true),
-    ("debug", Some('D'), false),
-    ("help", Some('h'), false),
-    ("host", Some('H'), true),
-    ("log-level", Some('l'), true),
-    ("tls", None, false),
-    ("tlscacert", None, true),
-    ("tlscert", None, true),
-    ("tlskey", None, true),
-    ("tlsverify", None, false),
-    ("version", Some('v'), false),
-];
-
 /// The commands the shim parses: `run` / `create` (rewritten), `exec` / `update` (checked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
@@ -232,6 +216,7 @@ impl std::error::Error for ParseError {}
 /// The first docker global flag that sends the command to another engine (`-H`, `--context`,
 /// `--config`, `--tls*`), by name; `None` when there is none or the argv does not parse.
 pub fn engine_redirect(argv: &[OsString]) -> Option<String> {
+    let redirects = |f: &Flag| f.class == crate::flags::Class::Denied(crate::rules::Rule::DenyEngineRedirect);
     let mut i = 0;
     while i < argv.len() {
         let tok = argv[i].as_bytes();
@@ -240,13 +225,21 @@ pub fn engine_redirect(argv: &[OsString]) -> Option<String> {
         }
         let width = global_flag_width(argv, i).ok()?;
         let name = flag_name(&lossy(&argv[i]));
-        let redirects = |n: &str| matches!(n, "--host" | "--context" | "--config") || n.starts_with("--tls");
         if let Some(long) = name.strip_prefix("--") {
-            if redirects(&format!("--{long}")) {
+            if Table::Global.by_long(long).is_some_and(redirects) {
                 return Some(name);
             }
-        } else if let Some(c) = name[1..].chars().find(|c| matches!(c, 'H' | 'c')) {
-            return Some(format!("-{c}"));
+        } else {
+            // A bundle: every letter up to (and including) the first that takes a value.
+            for c in name[1..].chars() {
+                let Some(f) = Table::Global.by_short(c) else { break };
+                if redirects(f) {
+                    return Some(format!("-{c}"));
+                }
+                if f.arity == Arity::Value {
+                    break;
+                }
+            }
         }
         i += width;
     }
@@ -296,7 +289,12 @@ fn global_flag_width(argv: &[OsString], i: usize) -> Result<usize, ParseError> {
             Some(p) => (&body[..p], true),
             None => (body, false),
         };
-        let Some(&(_, _, takes)) = GLOBAL_FLAGS.iter().find(|g| g.0.as_bytes() == name) else {
+        let Some(takes) = Table::Global
+            .flags()
+            .iter()
+            .find(|g| g.long.as_bytes() == name)
+            .map(|g| g.arity == Arity::Value)
+        else {
             return Err(ParseError::UnknownGlobalFlag(flag_name(&text)));
         };
         return Ok(if takes && !has_eq { 2 } else { 1 }).and_then(|w| need(argv, i, w, &text));
@@ -304,7 +302,7 @@ fn global_flag_width(argv: &[OsString], i: usize) -> Result<usize, ParseError> {
     // A bundle of short global flags: the first value-taking letter takes the rest.
     let body = &tok[1..];
     for (j, &b) in body.iter().enumerate() {
-        let Some(&(_, _, takes)) = GLOBAL_FLAGS.iter().find(|g| g.1 == Some(b as char)) else {
+        let Some(takes) = Table::Global.by_short(b as char).map(|g| g.arity == Arity::Value) else {
             return Err(ParseError::UnknownGlobalFlag(format!("-{}", b as char)));
         };
         if takes {
