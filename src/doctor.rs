@@ -1048,13 +1048,19 @@ fn log_check(path: Option<&Path>, label: &str) -> Check {
         }
         Err(_) => {}
     }
-    if !dir.is_dir() {
+    // The shim creates a missing folder (0700) on the first logged call: what must be writable
+    // is the nearest folder that exists.
+    let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(Path::new("/"));
+    if !existing.is_dir() {
         return unusable(
-            format!("its folder {} does not exist", dir.display()),
-            format!("mkdir -p -m 700 {}", dir.display()),
+            format!(
+                "{} is not a folder, so the log's folder cannot be created",
+                existing.display()
+            ),
+            format!("point [log] path in {label} elsewhere"),
         );
     }
-    let probe = dir.join(format!(".nanoclaw-shim-doctor-{}", std::process::id()));
+    let probe = existing.join(format!(".nanoclaw-shim-doctor-{}", std::process::id()));
     match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -1062,13 +1068,18 @@ fn log_check(path: Option<&Path>, label: &str) -> Check {
     {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
-            Check::ok(NAME, format!("{shown} will be created on the first logged call"))
+            let what = if existing == dir {
+                format!("{shown} will be created on the first logged call")
+            } else {
+                format!("{shown} and its folder (0700) will be created on the first logged call")
+            };
+            Check::ok(NAME, what)
         }
         Err(e) => unusable(
-            format!("cannot create files in {} ({e})", dir.display()),
+            format!("cannot create files in {} ({e})", existing.display()),
             format!(
                 "chmod u+w {}, or point [log] path in {label} elsewhere",
-                dir.display()
+                existing.display()
             ),
         ),
     }

@@ -8,7 +8,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -67,12 +67,27 @@ pub fn rules(plan: &Plan) -> Vec<String> {
 
 /// Appends one record; errors are returned for the caller to report once.
 pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(O_NONBLOCK)
-        .open(path)?;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(O_NONBLOCK)
+            .open(path)
+    };
+    let mut file = match open() {
+        // A fresh HOME has no ~/.local/state yet: create the log's folder, private, once.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)?;
+            }
+            open()?
+        }
+        other => other?,
+    };
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }

@@ -351,10 +351,13 @@ fn a_tiny_memory_ceiling_fails() {
 #[test]
 fn an_unusable_decision_log_fails() {
     let s = Sandbox::new();
-    let log = s.p("home/.local/state/nanoclaw-shim/decisions.jsonl");
+    // A log whose folder cannot be made: a file stands where a folder must be.
+    let blocked = s.p("home/not-a-folder/nanoclaw-shim/decisions.jsonl");
+    fs::create_dir_all(s.p("home")).unwrap();
+    fs::write(s.p("home/not-a-folder"), "").unwrap();
     fs::write(
         s.p("policy.toml"),
-        format!("[log]\npath = {:?}\n", log.display().to_string()),
+        format!("[log]\npath = {:?}\n", blocked.display().to_string()),
     )
     .unwrap();
     let path = s.path_of(&["shim", "rt"]);
@@ -362,13 +365,18 @@ fn an_unusable_decision_log_fails() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert_status(&out, "decision-log", "FAIL");
-    assert!(out.contains("fix: mkdir -p -m 700"), "{out}");
-    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    // A folder that does not exist yet is fine: the shim creates it (0700) on the first call.
+    let log = s.p("home/.local/state/nanoclaw-shim/decisions.jsonl");
+    fs::write(
+        s.p("policy.toml"),
+        format!("[log]\npath = {:?}\n", log.display().to_string()),
+    )
+    .unwrap();
     let o = s.doctor(&["--path", &path]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert_status(&out, "decision-log", "OK");
-    assert!(!log.exists(), "doctor created the log");
+    assert!(!log.parent().unwrap().exists(), "doctor created the folder");
 }
 
 #[test]
