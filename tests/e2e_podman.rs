@@ -1501,13 +1501,6 @@ impl Drop for Service {
     }
 }
 
-/// Issue 11, item 3: rootless podman 5 (pasta, its default network) maps `host-gateway`
-/// (169.254.1.2) to the host's own address, not its loopback, so a credential gateway on the
-/// host's 127.0.0.1 (OneCLI) is refused, and `[podman] host_gateway` does nothing about it.
-const PASTA_LOOPBACK: &str = "needs shim change: rootless pasta (podman 5) must reach the \
-     host-loopback port nanoclaw names (e.g. --network=pasta:-T,PORT plus \
-     --add-host=host.docker.internal:127.0.0.1), issue 11 item 3";
-
 /// The network rootless podman gives containers by default: `pasta` (5.x) or `slirp4netns`
 /// (4.x, whose `podman info` has no such field).
 fn rootless_network(rig: &Rig) -> String {
@@ -1518,64 +1511,60 @@ fn rootless_network(rig: &Rig) -> String {
     }
 }
 
-/// `strict`: assert what nanoclaw needs even where the shim is known not to provide it yet.
-fn host_gateway(mode: Mode, strict: bool) {
+/// OneCLI, and only OneCLI: nanoclaw points the agent at a host service through a proxy URL on
+/// `host.docker.internal` (`--add-host ...:host-gateway`). Rootless, that service listens on the
+/// host's 127.0.0.1 and must be reached: on podman 5 (pasta) the shim forwards exactly the port
+/// in the URL, so another service on the host's loopback stays unreachable; on podman 4
+/// (slirp4netns) nothing narrower exists and the whole loopback is reachable (documented,
+/// asserted as such). Rootful: the bridge gateway reaches services bound to it or to 0.0.0.0.
+fn host_gateway(mode: Mode) {
     let Some(rig) = Rig::new(mode, "host_gateway") else {
         return;
     };
-    // Rootless: slirp4netns forwards host.docker.internal to the host's loopback, where local
-    // services (OneCLI, the credential proxy) listen. Rootful: only the bridge gateway or
-    // 0.0.0.0 is reachable from the container.
     let listen: IpAddr = match mode {
         Mode::Rootless => [127, 0, 0, 1].into(),
         Mode::Rootful => [0, 0, 0, 0].into(),
     };
-    // Today's documented behaviour on pasta, asserted as such (see PASTA_LOOPBACK).
-    let known_pasta_gap = mode == Mode::Rootless && !strict && rootless_network(&rig) == "pasta";
+    let pasta = mode == Mode::Rootless && rootless_network(&rig) == "pasta";
     let svc = Service::start(listen, &format!("hello from the host {}", rig.tag));
+    let other = Service::start(listen, &format!("another host service {}", rig.tag));
     let port = svc.port.to_string();
+    let proxy = format!("HTTPS_PROXY=http://x:tok@host.docker.internal:{port}");
     let mut failures = Vec::new();
-    let mut gap_closed = false;
-    // v1 with the credential proxy (exact argv, --add-host kept), and v2 (exact argv).
-    let agents = [
-        rig.agent("v1-proxy", "v1", true)
-            .with_args(&["connect", "host.docker.internal", &port]),
-        rig.agent("v2", "v2", true)
-            .with_opts(&["-e", &format!("FIXTURE_MODE=connect host.docker.internal {port}")]),
-    ];
-    for a in &agents {
-        let o = rig.docker(&a.argv, None);
-        if !o.ok() {
-            failures.push(format!("{}: {}", a.fixture, o.describe()));
-            continue;
-        }
-        let r = report(&o);
-        let c = &r["connect"];
-        let reached = c["ok"] == true && c["response"] == svc.greeting.as_str();
-        if known_pasta_gap && !reached {
-            // today: pasta maps 169.254.1.2 to the host's own address, where nothing listens
-            if !c["error"].as_str().unwrap_or("").contains("refused") {
+    for (target, want) in [(&svc, true), (&other, mode == Mode::Rootful || !pasta)] {
+        let tport = target.port.to_string();
+        // v1 with the credential proxy and v2, exact argv plus the proxy URL nanoclaw passes.
+        let agents = [
+            rig.agent("v1-proxy", "v1", true)
+                .with_opts(&["-e", &proxy])
+                .with_args(&["connect", "host.docker.internal", &tport]),
+            rig.agent("v2", "v2", true).with_opts(&[
+                "-e",
+                &proxy,
+                "-e",
+                &format!("FIXTURE_MODE=connect host.docker.internal {tport}"),
+            ]),
+        ];
+        for a in &agents {
+            let o = rig.docker(&a.argv, None);
+            if !o.ok() {
+                failures.push(format!("{}: {}", a.fixture, o.describe()));
+                continue;
+            }
+            let r = report(&o);
+            let c = &r["connect"];
+            let reached = c["ok"] == true && c["response"] == target.greeting.as_str();
+            if reached != want {
                 failures.push(format!(
-                    "{}: expected pasta's documented `Connection refused`, got: {c}",
-                    a.fixture
+                    "{} ({}, port {tport}): reached={reached}, expected {want}: {c}",
+                    a.fixture,
+                    if std::ptr::eq(target, &svc) {
+                        "the proxy's port"
+                    } else {
+                        "another loopback service"
+                    },
                 ));
             }
-        } else if known_pasta_gap {
-            gap_closed = true;
-        } else if !reached {
-            failures.push(format!(
-                "{}: host.docker.internal:{port} not reached: {c}",
-                a.fixture
-            ));
-        }
-        if !r["hosts"].as_array().is_some_and(|h| {
-            h.iter()
-                .any(|l| l.as_str().unwrap_or("").contains("host.docker.internal"))
-        }) {
-            failures.push(format!(
-                "{}: no host.docker.internal in /etc/hosts: {}",
-                a.fixture, r["hosts"]
-            ));
         }
     }
     if mode == Mode::Rootless {
@@ -1585,105 +1574,25 @@ fn host_gateway(mode: Mode, strict: bool) {
                 "connections should arrive on the host's loopback: {peers:?}"
             ));
         }
-    }
-    if gap_closed {
-        loud(
-            "NOTE (host_gateway, rootless, pasta): host.docker.internal now REACHES the host's \
-             loopback: issue 11 item 3 is in; remove the #[ignore] of \
-             host_gateway_reaches_a_host_loopback_service_rootless_strict and this branch.",
-        );
-    } else if known_pasta_gap && failures.is_empty() {
-        loud(&format!(
-            "KNOWN SHIM LIMITATION (host_gateway, rootless, pasta): host.docker.internal does NOT \
-             reach a service on the host's 127.0.0.1 (asserted: Connection refused).\n{PASTA_LOOPBACK}.\n\
-             The strict expectation is the ignored test \
-             host_gateway_reaches_a_host_loopback_service_rootless_strict."
-        ));
+        if !pasta {
+            loud(
+                "NOTE (host_gateway, rootless, slirp4netns): podman 4 has nothing narrower than \
+                 allow_host_loopback: every host loopback service is reachable (documented; \
+                 podman 5's pasta forwards only the proxy's port)",
+            );
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn host_gateway_reaches_a_host_service_rootful() {
-    host_gateway(Mode::Rootful, false);
+    host_gateway(Mode::Rootful);
 }
 
-/// On slirp4netns (podman 4.x) the host's loopback is reached; on pasta (podman 5.x) this
-/// asserts today's known gap, and fails loudly once the shim closes it.
 #[test]
-fn host_gateway_reaches_a_host_service_rootless() {
-    host_gateway(Mode::Rootless, false);
-}
-
-/// What nanoclaw needs on every rootless network, pasta included.
-#[test]
-fn host_gateway_reaches_a_host_loopback_service_rootless_strict() {
-    host_gateway(Mode::Rootless, true);
-}
-
-/// The narrow mechanism the shim change can use on pasta, proven here through today's shim
-/// (it passes both options through): pasta's `-T PORT` forwards the container's own
-/// loopback port PORT to the host's loopback, and `host.docker.internal` pointed at the
-/// container's 127.0.0.1 then reaches exactly that port and no other loopback service.
-#[test]
-fn pasta_tcp_ns_forward_reaches_only_the_named_host_loopback_port_rootless() {
-    let Some(rig) = Rig::new(Mode::Rootless, "pasta_narrow") else {
-        return;
-    };
-    let net = rootless_network(&rig);
-    if net != "pasta" {
-        loud(&format!(
-            "NOT APPLICABLE: pasta_tcp_ns_forward_reaches_only_the_named_host_loopback_port_rootless: \
-             rootless podman here uses {net}, not pasta (podman 5 runs it: .ci/podman5-exec)."
-        ));
-        return;
-    }
-    let onecli = Service::start([127, 0, 0, 1].into(), &format!("onecli {}", rig.tag));
-    let other = Service::start([127, 0, 0, 1].into(), &format!("other {}", rig.tag));
-    let mut failures = Vec::new();
-    for (svc, expect) in [(&onecli, true), (&other, false)] {
-        let port = svc.port.to_string();
-        let a = rig.agent("v2", "v2", false).with_opts(&[
-            &format!("--network=pasta:-T,{}", onecli.port),
-            "--add-host=host.docker.internal:127.0.0.1",
-            "-e",
-            &format!("FIXTURE_MODE=connect host.docker.internal {port}"),
-        ]);
-        let o = rig.docker(&a.argv, None);
-        if !o.ok() {
-            failures.push(format!("port {port}: {}", o.describe()));
-            continue;
-        }
-        let r = report(&o);
-        let c = &r["connect"];
-        let reached = c["ok"] == true && c["response"] == svc.greeting.as_str();
-        if reached != expect {
-            failures.push(format!(
-                "{} ({port}): reached={reached}, expected {expect}: {c}",
-                if expect {
-                    "the forwarded port"
-                } else {
-                    "another loopback port"
-                }
-            ));
-        }
-        if r["cap_eff"] != KEPT_CAPS || r["root_readonly"] != true {
-            failures.push(format!(
-                "port {port}: not hardened: cap_eff {} root_readonly {}",
-                r["cap_eff"], r["root_readonly"]
-            ));
-        }
-    }
-    let peers = onecli.peers.lock().unwrap().clone();
-    if peers.len() != 1 || !peers.iter().all(|p| p.is_loopback()) {
-        failures.push(format!(
-            "the forwarded service saw {peers:?}, expected one loopback peer"
-        ));
-    }
-    if !other.peers.lock().unwrap().is_empty() {
-        failures.push("the other loopback service was reached".into());
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+fn host_gateway_reaches_only_the_proxy_port_rootless() {
+    host_gateway(Mode::Rootless);
 }
 
 // ------------------------------------------------------------------ --net-alias ---
