@@ -98,7 +98,7 @@ else
     rm -rf "$ROOT.new"
     log "building the trixie root (mmdebstrap minbase: ${PACKAGES[*]})"
     inc=$(IFS=,; echo "${PACKAGES[*]}")
-    if ! mmdebstrap --quiet --variant=minbase --include="$inc" "$SUITE" "$ROOT.new" "$MIRROR" >"$P5_STATE/mmdebstrap.log" 2>&1; then
+    if ! mmdebstrap --quiet --variant=minbase --include="$inc" --aptopt='Acquire::Retries "3"' "$SUITE" "$ROOT.new" "$MIRROR" >"$P5_STATE/mmdebstrap.log" 2>&1; then
         tail -n 30 "$P5_STATE/mmdebstrap.log" >&2
         die "mmdebstrap failed (log: $P5_STATE/mmdebstrap.log)"
     fi

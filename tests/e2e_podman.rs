@@ -1590,6 +1590,37 @@ fn host_gateway_reaches_a_host_service_rootful() {
     host_gateway(Mode::Rootful);
 }
 
+/// Rootful, what `host-gateway` reaches (issue 11: "document and test"): the address the
+/// container's `host.docker.internal` names (the bridge gateway on 4.3, netavark's pick on 5.x)
+/// is one of the host's own, so a service on 0.0.0.0 is reached
+/// (host_gateway_reaches_a_host_service_rootful) and one bound to the host's 127.0.0.1 is NOT:
+/// a rootful OneCLI must listen beyond loopback, as it must with docker.
+#[test]
+fn host_gateway_rootful_does_not_reach_the_host_loopback() {
+    let Some(rig) = Rig::new(Mode::Rootful, "gateway_loopback") else {
+        return;
+    };
+    let svc = Service::start([127, 0, 0, 1].into(), &format!("loopback only {}", rig.tag));
+    let port = svc.port.to_string();
+    let a = rig
+        .agent("v2", "v2", true)
+        .with_opts(&["-e", &format!("FIXTURE_MODE=connect host.docker.internal {port}")]);
+    let o = rig.docker(&a.argv, None);
+    assert!(o.ok(), "{}", o.describe());
+    let r = report(&o);
+    let c = &r["connect"];
+    assert!(
+        c["ok"] == false && svc.peers.lock().unwrap().is_empty(),
+        "rootful host.docker.internal ({}) reached a service bound to the host's 127.0.0.1: {c}",
+        c["address"]
+    );
+    loud(&format!(
+        "NOTE (rootful host-gateway): host.docker.internal resolves to {} and does not reach the \
+         host's loopback ({}); a rootful credential gateway must listen on that address or 0.0.0.0.",
+        c["address"], c["error"]
+    ));
+}
+
 #[test]
 fn host_gateway_reaches_only_the_proxy_port_rootless() {
     host_gateway(Mode::Rootless);
