@@ -1241,6 +1241,7 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
     environment(ctx, &mut out);
     resource_limits(ctx, &mut out);
     hardening(ctx, &mut out);
+    real_agent(ctx, &mut out);
     nanoclaw(ctx, &mut out, is_fixture);
 
     if interrupt::pending().is_some() {
@@ -1918,6 +1919,105 @@ fn hardening(ctx: &mut Ctx, out: &mut Out) {
         "an unknown flag is refused (exit 125) and creates no container",
         outcome,
     );
+}
+
+/// What nanoclaw's real agent needs beyond the hardening: `docker stop` reaching the agent when
+/// nanoclaw overrides the entrypoint (the shim's `--init`), and the browser's own sandbox working
+/// under the hardening (the kept `SYS_CHROOT`), checked in the user's image when it has Chromium.
+fn real_agent(ctx: &mut Ctx, out: &mut Out) {
+    const G: &str = "Real agent";
+    if interrupt::pending().is_some() {
+        return;
+    }
+    out.check(
+        G,
+        "docker stop -t 2 stops an agent whose entrypoint is overridden (SIGTERM, not SIGKILL)",
+        graceful_stop(ctx),
+    );
+    out.check(
+        G,
+        "the browser starts with its own sandbox under the hardening",
+        browser(ctx),
+    );
+}
+
+/// A PID 1 with no SIGTERM handler (`sleep`, like nanoclaw's `bun` behind `--entrypoint bash
+/// -c 'exec ...'`) ignores `docker stop`'s SIGTERM and is killed (137) unless an init forwards it.
+fn graceful_stop(ctx: &mut Ctx) -> Outcome {
+    let name = ctx.name("graceful");
+    let args = strs(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--entrypoint",
+        "sleep",
+        &ctx.image.clone(),
+        "600",
+    ]);
+    let started = ctx.docker(&args, None);
+    if !started.ok() {
+        return Outcome::fail(format!("cannot start it: {}", started.describe()));
+    }
+    let stopped = ctx.docker(&strs(&["stop", "-t", "2", &name]), None);
+    let code = ctx.docker(
+        &strs(&["inspect", "--format", "{{.State.ExitCode}}", &name]),
+        None,
+    );
+    let _ = ctx.docker(&strs(&["rm", "--force", &name]), None);
+    match code.stdout.trim() {
+        "143" if stopped.ok() => Outcome::pass_with("exit 143: the agent received SIGTERM"),
+        "137" => Outcome::fail(
+            "exit 137: SIGKILLed after the grace period; the agent never saw SIGTERM \
+             (is [hardening] init off?)",
+        ),
+        other => Outcome::fail(format!("exit {other:?}: {}", stopped.describe())),
+    }
+}
+
+/// Chromium in the image, started headless WITH its sandbox, renders a page.
+fn browser(ctx: &mut Ctx) -> Outcome {
+    let image = ctx.image.clone();
+    let find = "for b in chromium chromium-browser google-chrome; do command -v $b && exit 0; done; exit 1";
+    let found = ctx.docker(
+        &strs(&["run", "--rm", "--entrypoint", "/bin/sh", &image, "-c", find]),
+        None,
+    );
+    let Some(bin) = found
+        .ok()
+        .then(|| found.stdout.trim().to_string())
+        .filter(|b| !b.is_empty())
+    else {
+        return Outcome::skip("the image has no Chromium");
+    };
+    let page = "data:text/html,<p>nanoclaw-shim-browser-ok</p>";
+    let ran = ctx.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "--entrypoint",
+            &bin,
+            &image,
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--dump-dom",
+            page,
+        ]),
+        None,
+    );
+    if ran.stdout.contains("nanoclaw-shim-browser-ok") {
+        Outcome::pass_with(format!("{bin} rendered a page, sandbox on"))
+    } else if ran.stderr.contains("sys_chroot") || ran.stderr.contains("zygote") {
+        Outcome::fail(format!(
+            "Chromium's sandbox cannot start (chroot refused): keep SYS_CHROOT \
+             ([hardening] keep_capabilities); {}",
+            ran.describe()
+        ))
+    } else {
+        Outcome::fail(format!("{bin} did not render: {}", ran.describe()))
+    }
 }
 
 fn no_container(ctx: &Ctx, name: &str) -> Result<(), String> {
