@@ -163,10 +163,14 @@ pub enum Invocation {
 /// Why an argv was not understood. Each names the token at fault; none carries a flag's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
-    UnknownFlag(String),
+    /// A flag `verb`'s grammar does not have.
+    UnknownFlag(String, Verb),
     UnknownGlobalFlag(String),
     MissingValue(String),
-    BadBool { flag: String, value: String },
+    BadBool {
+        flag: String,
+        value: String,
+    },
     BadSyntax(String),
     MissingImage(Verb),
 }
@@ -175,7 +179,7 @@ impl ParseError {
     /// Stable rule id, shown by `explain` and in refusals.
     pub fn rule(&self) -> Rule {
         match self {
-            ParseError::UnknownFlag(_) | ParseError::UnknownGlobalFlag(_) => Rule::ParseUnknownFlag,
+            ParseError::UnknownFlag(..) | ParseError::UnknownGlobalFlag(_) => Rule::ParseUnknownFlag,
             ParseError::MissingValue(_) => Rule::ParseMissingValue,
             ParseError::BadBool { .. } => Rule::ParseBadBool,
             ParseError::BadSyntax(_) => Rule::ParseBadSyntax,
@@ -187,9 +191,14 @@ impl ParseError {
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ParseError::UnknownFlag(name) => write!(
+            ParseError::UnknownFlag(name, verb) => write!(
                 f,
-                "unknown flag {name} for run/create; refusing rather than guessing its arity"
+                "unknown flag {name} for {}; refusing rather than guessing its arity",
+                match verb {
+                    Verb::Run | Verb::Create => "run/create",
+                    Verb::Exec => "exec",
+                    Verb::Update => "update",
+                }
             ),
             ParseError::UnknownGlobalFlag(name) => write!(
                 f,
@@ -360,7 +369,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
             let flag = std::str::from_utf8(name)
                 .ok()
                 .and_then(|n| table.by_long(n))
-                .ok_or_else(|| ParseError::UnknownFlag(shown.clone()))?;
+                .ok_or_else(|| ParseError::UnknownFlag(shown.clone(), verb))?;
             let value = match (flag.arity, eq) {
                 (Arity::Bool, None) => OptValue::Bool(true),
                 (Arity::Bool, Some(v)) => OptValue::Bool(parse_bool(v, &shown)?),
@@ -383,7 +392,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
                 } else {
                     None
                 }
-                .ok_or_else(|| ParseError::UnknownFlag(shown.clone()))?;
+                .ok_or_else(|| ParseError::UnknownFlag(shown.clone(), verb))?;
                 let after = &body[j + 1..];
                 match flag.arity {
                     Arity::Bool => {
@@ -656,7 +665,10 @@ mod tests {
         let r = run(&["run", "-e=", "img"]);
         assert_eq!(opts(&r), pairs(&[("env", "=")]));
         // `-d=` reads `=` as a flag letter.
-        assert_eq!(err(&["run", "-d=", "img"]), ParseError::UnknownFlag("-=".into()));
+        assert_eq!(
+            err(&["run", "-d=", "img"]),
+            ParseError::UnknownFlag("-=".into(), Verb::Run)
+        );
         assert!(matches!(
             err(&["run", "-t=maybe", "img"]),
             ParseError::BadBool { .. }
@@ -700,17 +712,20 @@ mod tests {
     fn unknown_flags_are_refused_not_guessed() {
         assert_eq!(
             err(&["run", "--priv", "img"]),
-            ParseError::UnknownFlag("--priv".into())
+            ParseError::UnknownFlag("--priv".into(), Verb::Run)
         );
         assert_eq!(
             err(&["run", "--bogus=1", "img"]),
-            ParseError::UnknownFlag("--bogus".into())
+            ParseError::UnknownFlag("--bogus".into(), Verb::Run)
         );
         assert_eq!(
             err(&["run", "-name", "x", "img"]),
-            ParseError::UnknownFlag("-n".into())
+            ParseError::UnknownFlag("-n".into(), Verb::Run)
         );
-        assert_eq!(err(&["run", "-Z", "img"]), ParseError::UnknownFlag("-Z".into()));
+        assert_eq!(
+            err(&["run", "-Z", "img"]),
+            ParseError::UnknownFlag("-Z".into(), Verb::Run)
+        );
         assert!(matches!(err(&["run", "---x", "img"]), ParseError::BadSyntax(_)));
         assert!(matches!(err(&["run", "--=x", "img"]), ParseError::BadSyntax(_)));
     }
@@ -730,8 +745,10 @@ mod tests {
         assert_eq!(r.args, argv(&["c1", "c2"]));
         assert_eq!(
             err(&["exec", "--bogus", "c", "sh"]),
-            ParseError::UnknownFlag("--bogus".into())
+            ParseError::UnknownFlag("--bogus".into(), Verb::Exec)
         );
+        let e = err(&["update", "--bogus", "c"]).to_string();
+        assert!(e.contains("for update") && !e.contains("run/create"), "{e}");
         assert_eq!(
             err(&["update", "--memory", "1g"]),
             ParseError::MissingImage(Verb::Update)
