@@ -1698,10 +1698,17 @@ mod tests {
     #[test]
     fn decision_log_path() {
         let d = tempfile::tempdir().unwrap();
+        // A missing folder is created by the shim on the first logged call.
         let missing = d.path().join("no/such/dir/decisions.jsonl");
         let c = log_check(Some(&missing), "p.toml");
-        assert_eq!(c.status, Status::Fail);
-        assert!(c.fix.unwrap().starts_with("mkdir -p -m 700"));
+        assert_eq!(c.status, Status::Ok, "{}", c.detail);
+        assert!(c.detail.contains("folder (0700) will be created"), "{}", c.detail);
+        assert!(!d.path().join("no").exists(), "doctor must not create the folder");
+        // A file where a folder must be cannot become one.
+        let blocker = tempfile::NamedTempFile::new_in(d.path()).unwrap();
+        let c = log_check(Some(&blocker.path().join("sub/decisions.jsonl")), "p.toml");
+        assert_eq!(c.status, Status::Fail, "{}", c.detail);
+        drop(blocker);
         let fine = d.path().join("decisions.jsonl");
         assert_eq!(log_check(Some(&fine), "p.toml").status, Status::Ok);
         assert!(!fine.exists(), "doctor must not create the log");
