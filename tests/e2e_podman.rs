@@ -1745,13 +1745,10 @@ fn build_inspect_and_info_pass_through_rootless() {
 
 // ------------------------------------------------------------------ verify ---
 
-#[test]
-fn verify_passes_against_the_fixture_rootful() {
-    let Some(rig) = Rig::new(Mode::Rootful, "verify") else {
-        return;
-    };
+/// `nanoclaw-shim verify --image IMAGE` as root against the rig's policy.
+fn run_verify(rig: &Rig, image: &str) -> Out {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
-    c.args(["verify", "--image", IMAGE])
+    c.args(["verify", "--image", image])
         .env_clear()
         .env("PATH", SYSTEM_PATH)
         .env("HOME", "/root")
@@ -1762,12 +1759,43 @@ fn verify_passes_against_the_fixture_rootful() {
     if let Some(cc) = ci_env().get("CONTAINERS_CONF") {
         c.env("CONTAINERS_CONF", cc);
     }
-    let o = finish(
+    finish(
         c.spawn().unwrap(),
         None,
         Duration::from_secs(300),
         "nanoclaw-shim verify",
+    )
+}
+
+/// verify can never report green while the browser is broken: in the browser image it passes
+/// under the default policy and fails when the policy drops the capability Chromium needs.
+#[test]
+fn verify_fails_when_the_browser_is_broken_rootful() {
+    let Some(rig) = browser_rig(Mode::Rootful, "verify_browser") else {
+        return;
+    };
+    let check = "the browser starts with its own sandbox under the hardening";
+    let o = run_verify(&rig, BROWSER_IMAGE);
+    assert!(o.stdout.contains(&format!("[PASS] {check}")), "{}", o.describe());
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let broken = text.replace("keep_capabilities = [\"SYS_CHROOT\"]", "keep_capabilities = []");
+    assert_ne!(
+        text, broken,
+        "the default policy no longer names keep_capabilities"
     );
+    std::fs::write(&policy, broken).unwrap();
+    let o = run_verify(&rig, BROWSER_IMAGE);
+    assert_ne!(o.code, Some(0), "{}", o.describe());
+    assert!(o.stdout.contains(&format!("[FAIL] {check}")), "{}", o.describe());
+}
+
+#[test]
+fn verify_passes_against_the_fixture_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "verify") else {
+        return;
+    };
+    let o = run_verify(&rig, IMAGE);
     let results = o
         .stdout
         .lines()
