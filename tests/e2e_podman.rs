@@ -38,6 +38,8 @@ const ENV_FILE_VAR: &str = "NANOCLAW_SHIM_E2E_ENV";
 const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
 const TIMEOUT: Duration = Duration::from_secs(120);
 const NO_CAPS: &str = "0000000000000000";
+/// Written into a project's `.env` that nanoclaw shadows with `/dev/null`.
+const SHADOWED: &str = "ANTHROPIC_API_KEY=sk-shadowed-by-dev-null";
 /// The default policy drops every capability but SYS_CHROOT (Chromium's sandbox needs it).
 const KEPT_CAPS: &str = SYS_CHROOT_ONLY;
 const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -648,7 +650,7 @@ impl Rig {
     /// `--add-host` dropped unless `add_host`.
     fn agent(&self, fixture: &str, root: &str, add_host: bool) -> Agent {
         let src = fixture_argv(fixture);
-        let name = self.unique(fixture);
+        let name = self.unique(&fixture.replace('/', "-"));
         let mut argv = Vec::new();
         let mut mounts = Vec::new();
         let mut user = None;
@@ -676,6 +678,22 @@ impl Rig {
                 "-v" => {
                     let spec = it.next().unwrap();
                     let (host, rest) = spec.split_once(':').unwrap();
+                    if host == "/dev/null" {
+                        // nanoclaw #646: a file of an earlier mount shadowed by /dev/null. Give
+                        // that mount a secret to shadow; the agent must not read it.
+                        let target = rest.split(':').next().unwrap().to_string();
+                        if let Some(parent) = mounts
+                            .iter()
+                            .find(|m: &&Mount| target.starts_with(&format!("{}/", m.target)))
+                        {
+                            let rel = &target[parent.target.len() + 1..];
+                            let secret = parent.host.join(rel);
+                            std::fs::write(&secret, format!("{SHADOWED}\n")).unwrap();
+                            self.own(&secret, false);
+                        }
+                        argv.extend([t, spec.clone()]);
+                        continue;
+                    }
                     let hp = self.host_path(root, host);
                     let mut parts = rest.split(':');
                     let target = parts.next().unwrap().to_string();
@@ -1056,6 +1074,15 @@ const GENERATIONS: &[&str] = &[
     "v2-user-extra",
     "v3-create",
     "v3-create-network",
+    // nanoclaw's own argv, captured from its host code (fixtures/nanoclaw/real/README.md)
+    "real/v1-main",
+    "real/v1-proxy-main",
+    "real/v1-proxy-user-extra",
+    "real/v1-onecli-main",
+    "real/v2-may",
+    "real/v2-may-user-extra",
+    "real/v2-june",
+    "real/newest-create",
 ];
 
 fn generations(mode: Mode) {
