@@ -1832,40 +1832,12 @@ fn verify_passes_against_the_fixture_rootful() {
     if let Some(cc) = ci_env().get("CONTAINERS_CONF") {
         c.env("CONTAINERS_CONF", cc);
     }
-    let run = |c: &mut Command| {
-        finish(
-            c.spawn().unwrap(),
-            None,
-            Duration::from_secs(300),
-            "nanoclaw-shim verify",
-        )
-    };
-    let mut o = run(&mut c);
-    // verify's own short-lived `run -i --rm` checks meet podman's stdout loss too (seen once in
-    // ~10 runs, on its setup smoke test): when every failed check failed with exactly that
-    // symptom, verify runs ONCE more, loudly; anything else fails at once.
-    let lost: Vec<&str> = o
-        .stdout
-        .lines()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .filter(|w| w[0].contains("[FAIL]"))
-        .map(|w| w[1].trim())
-        .collect();
-    if o.code == Some(1) && !lost.is_empty() && lost.iter().all(|d| *d == "stdout \"\": exit 0") {
-        let n = RETRIES.fetch_add(1, Ordering::Relaxed) + 1;
-        loud(&format!(
-            "RETRIED (e2e stdout-loss retry #{n} in this process, verify): every failed verify \
-             check had exit 0 and an EMPTY stdout, podman's known stdout loss on a short-lived \
-             `run -i --rm`; running verify once more. Failed checks:\n{}",
-            o.stdout
-                .lines()
-                .filter(|l| l.contains("[FAIL]"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ));
-        o = run(&mut c);
-    }
+    let o = finish(
+        c.spawn().unwrap(),
+        None,
+        Duration::from_secs(300),
+        "nanoclaw-shim verify",
+    );
     let results = o
         .stdout
         .lines()
