@@ -275,6 +275,24 @@ fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration, what: &st
     }
 }
 
+/// `Command::spawn`, again (up to 20 times, 50 ms apart) while the kernel says ETXTBSY. Where
+/// `install_shim` must COPY the shim (no hard link across mounts, e.g. inside the podman 5
+/// namespace, where the target dir is a bind mount), a child another test thread forked while
+/// the copy was open for writing holds that write descriptor until its exec, and exec'ing the
+/// fresh copy meanwhile fails with "Text file busy" (seen once in ~10 podman 5 runs).
+fn spawn(c: &mut Command) -> std::io::Result<Child> {
+    let mut tries = 0;
+    loop {
+        match c.spawn() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            r => return r,
+        }
+    }
+}
+
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -519,7 +537,7 @@ impl Rig {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let child = c.spawn().unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
+        let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
         finish(
             child,
             stdin.map(<[u8]>::to_vec),
@@ -565,13 +583,12 @@ impl Rig {
     }
 
     fn spawn_docker(&self, args: &[String]) -> Child {
-        self.command_in("docker", Path::new("/"))
-            .args(args)
+        let mut c = self.command_in("docker", Path::new("/"));
+        c.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+            .stderr(Stdio::piped());
+        spawn(&mut c).unwrap()
     }
 
     fn unique(&self, what: &str) -> String {
