@@ -54,10 +54,18 @@ enum Command {
         /// Print -e values and proxy credentials unredacted
         #[arg(long)]
         show_secrets: bool,
+        /// One shell command line, as nanoclaw and people log it (`docker run --rm ... img`),
+        /// split the way a POSIX shell would; instead of DOCKER ARGS
+        #[arg(long, value_name = "COMMAND LINE", conflicts_with = "args")]
+        line: Option<String>,
         /// The docker arguments (a leading `docker` is accepted). They start with a docker
         /// command (`run ...`); put `--` before them when they start with a docker option
         /// (`-- --log-level debug run ...`), so a mistyped option of explain's own is an error
-        #[arg(trailing_var_arg = true, required = true, value_name = "DOCKER ARGS")]
+        #[arg(
+            trailing_var_arg = true,
+            required_unless_present = "line",
+            value_name = "DOCKER ARGS"
+        )]
         args: Vec<OsString>,
     },
     /// Check that the shim is the `docker` nanoclaw runs, and that the runtime and policy work
@@ -179,6 +187,13 @@ enum PolicyCommand {
     },
     /// Write the default policy to the user's config path (never overwrites)
     Init,
+    /// Every setting where the policy in force differs from the shipped default; exit 0 none,
+    /// 1 some, 2 the policy does not load
+    Diff {
+        /// Policy file to compare instead of the one in force
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
 }
 
 /// Runs the CLI; returns the exit status.
@@ -199,8 +214,21 @@ pub fn main(args: Vec<OsString>) -> i32 {
             policy,
             format,
             show_secrets,
+            line,
             args,
-        } => explain(policy, format, show_secrets, args),
+        } => match line.map(|l| shell_words::split(&l)) {
+            None => explain(policy, format, show_secrets, args),
+            Some(Ok(words)) => explain(
+                policy,
+                format,
+                show_secrets,
+                words.into_iter().map(OsString::from).collect(),
+            ),
+            Some(Err(e)) => {
+                eprintln!("nanoclaw-shim explain: --line is not one shell command line ({e})");
+                2
+            }
+        },
         Command::Doctor { path, unit, format } => crate::doctor::run(&crate::doctor::DoctorArgs {
             path,
             unit,
@@ -243,6 +271,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Policy {
             command: PolicyCommand::Show { policy },
         } => show(policy),
+        Command::Policy {
+            command: PolicyCommand::Diff { policy },
+        } => diff(policy),
         Command::Policy {
             command: PolicyCommand::Init,
         } => init(),
@@ -450,6 +481,51 @@ fn show(policy: Option<PathBuf>) -> i32 {
                 "nanoclaw-shim: the policy does not load; `nanoclaw-shim policy check` lists every problem"
             );
             1
+        }
+    }
+}
+
+/// `policy diff`: each setting of the policy in force that is not the shipped default, as
+/// `key: default -> in force` (both rendered as TOML values, secrets are not in policies).
+fn diff(policy: Option<PathBuf>) -> i32 {
+    let (origin, p) = match policy::load(&LookupEnv::from_env(policy)) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprint!("{}", e.report());
+            return 2;
+        }
+    };
+    let table = |p: &policy::Policy| p.to_toml().parse::<toml::Table>().unwrap_or_default();
+    let mut lines = Vec::new();
+    diff_tables("", &table(&policy::Policy::default()), &table(&p), &mut lines);
+    println!("# {} against the shipped default", origin.label());
+    if lines.is_empty() {
+        println!("# no differences");
+        return 0;
+    }
+    for l in &lines {
+        println!("{l}");
+    }
+    1
+}
+
+fn diff_tables(prefix: &str, default: &toml::Table, now: &toml::Table, out: &mut Vec<String>) {
+    let mut keys: Vec<&String> = default.keys().chain(now.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let name = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (default.get(k), now.get(k)) {
+            (Some(toml::Value::Table(a)), Some(toml::Value::Table(b))) => diff_tables(&name, a, b, out),
+            (a, b) if a == b => {}
+            (a, b) => {
+                let show = |v: Option<&toml::Value>| v.map_or("(none)".to_string(), |v| v.to_string());
+                out.push(format!("{name}: {} -> {}", show(a), show(b)));
+            }
         }
     }
 }

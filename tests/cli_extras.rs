@@ -1,0 +1,91 @@
+//! `explain --line` (a pasted shell command line) and `policy diff`.
+
+use std::process::Command;
+
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
+    c.env_remove("NANOCLAW_SHIM_POLICY")
+        .env("HOME", "/nonexistent")
+        .env("XDG_CONFIG_HOME", "/nonexistent");
+    c
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn a_pasted_command_line_is_the_same_invocation_as_its_words() {
+    let line = r#"docker run --rm -e 'NOTE=two words' -v "/srv/a b:/w" img sh -c 'echo "hi"'"#;
+    let by_line = cli()
+        .args(["explain", "--format", "json", "--line", line])
+        .output()
+        .unwrap();
+    let by_words = cli()
+        .args([
+            "explain",
+            "--format",
+            "json",
+            "--",
+            "docker",
+            "run",
+            "--rm",
+            "-e",
+            "NOTE=two words",
+        ])
+        .args(["-v", "/srv/a b:/w", "img", "sh", "-c", "echo \"hi\""])
+        .output()
+        .unwrap();
+    assert_eq!(
+        by_line.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_line.stderr)
+    );
+    assert_eq!(json(&by_line)["argv"], json(&by_words)["argv"]);
+    // A line a shell could not split is a usage error, not a guess.
+    let o = cli()
+        .args(["explain", "--line", "docker run 'img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    // Either the line or the words.
+    let o = cli()
+        .args(["explain", "--line", "docker ps", "--", "ps"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn policy_diff_names_what_differs_from_the_default() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("policy.toml");
+    std::fs::write(&p, "[limits]\nmemory = \"2g\"\n[deny]\npublic_ports = false\n").unwrap();
+    let o = cli()
+        .args(["policy", "diff", "--policy"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("limits.memory: \"4g\" -> \"2g\""), "{out}");
+    assert!(out.contains("deny.public_ports: true -> false"), "{out}");
+    assert_eq!(out.lines().filter(|l| !l.starts_with('#')).count(), 2, "{out}");
+    let default = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml");
+    let o = cli()
+        .args(["policy", "diff", "--policy"])
+        .arg(&default)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    std::fs::write(&p, "[limits]\nmemory = 4\n").unwrap();
+    let o = cli()
+        .args(["policy", "diff", "--policy"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
