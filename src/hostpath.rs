@@ -1,4 +1,5 @@
-//! Is a bind-mount source one of the host's sensitive paths?
+//! The host-path model: is a path the runtime mounts, reads or writes for the caller one the
+//! policy refuses (sensitive, credentials, host-exec when written, outside the writable roots)?
 //!
 //! Compared as written (with `..` removed lexically) and as the kernel resolves it (symlinks
 //! followed, then `..`), so `/tmp/link-to-etc` and `/srv/../etc` are seen for what they are. A
@@ -8,7 +9,7 @@
 //! one path component.
 //!
 //! Every `docker run` pays for this check, once per bind mount, so the work is done on bytes,
-//! the list is expanded and its globs compiled once per invocation ([`Sensitive::new`]), and
+//! each list is expanded and its globs compiled once per invocation ([`HostPaths`]), and
 //! symlink resolution is memoised per path prefix: nanoclaw's mounts share a handful of parents,
 //! so each distinct prefix costs one `lstat`.
 
@@ -570,14 +571,16 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
         && ![&b".example"[..], b".sample", b".template", b".dist", b".pub"].contains(&rest)
 }
 
-/// The sensitive-path list alone (for tests and diagnostics): equal, beneath or parent.
-pub struct Sensitive {
+/// One list alone (for the unit tests): equal, beneath or parent.
+#[cfg(test)]
+struct Sensitive {
     list: List,
     resolver: Resolver,
 }
 
+#[cfg(test)]
 impl Sensitive {
-    pub fn new(entries: &[String], home: Option<&Path>) -> Sensitive {
+    fn new(entries: &[String], home: Option<&Path>) -> Sensitive {
         let mut resolver = Resolver::default();
         let home = home.map(|h| h.as_os_str().as_bytes().to_vec());
         let list = List::new(entries.iter().map(String::as_str), home.as_deref(), &mut resolver);
@@ -585,7 +588,7 @@ impl Sensitive {
     }
 
     /// The first listed entry that `source` equals, lies beneath, or contains.
-    pub fn find(&mut self, source: &Path, cwd: Option<&Path>) -> Option<String> {
+    fn find(&mut self, source: &Path, cwd: Option<&Path>) -> Option<String> {
         let raw = source.as_os_str().as_bytes();
         let abs: Vec<u8> = if raw.first() == Some(&b'/') {
             raw.to_vec()
