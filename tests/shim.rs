@@ -477,3 +477,75 @@ fn policy_check_and_show() {
     let o = cli().arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("nanoclaw-shim "));
 }
+
+/// The environment reaches the runtime only as trusted: variables that send the command to
+/// another engine are removed before exec, a runtime configuration file others can write is
+/// refused, and so is a policy file others can write (exit 125, nothing run, one line).
+#[test]
+fn untrusted_environment_and_policy_fail_closed() {
+    let e = Env::new();
+    let o = e
+        .docker()
+        .env("DOCKER_HOST", "tcp://evil:2375")
+        .env("CONTAINER_HOST", "ssh://evil/run/podman.sock")
+        .args(["ps"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let env = std::fs::read_to_string(e.p("out/env")).unwrap();
+    assert!(
+        !env.contains("DOCKER_HOST") && !env.contains("CONTAINER_HOST"),
+        "{env}"
+    );
+
+    // A root-owned configuration file others cannot write is kept.
+    let o = e
+        .docker()
+        .env("CONTAINERS_CONF", "/etc/hostname")
+        .args(["ps"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(e.p("out/env"))
+            .unwrap()
+            .contains("CONTAINERS_CONF=/etc/hostname")
+    );
+
+    // One anybody can write is refused, before anything runs.
+    std::fs::remove_file(e.p("out/argv")).unwrap();
+    let conf = e.p("home/containers.conf");
+    std::fs::write(&conf, "[containers]\nvolumes = [\"/:/host\"]\n").unwrap();
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let o = e
+        .docker()
+        .env("CONTAINERS_CONF", &conf)
+        .args(["ps"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(o.stdout.is_empty() && !e.ran());
+    assert!(
+        stderr(&o).contains("deny.environment") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
+
+    // So is a policy file anybody can write.
+    let policy = e.p("home/policy.toml");
+    std::fs::write(&policy, "mode = \"off\"\n").unwrap();
+    std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let o = e
+        .docker()
+        .env("NANOCLAW_SHIM_POLICY", &policy)
+        .args(["run", "--privileged", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(o.stdout.is_empty() && !e.ran());
+    assert!(
+        stderr(&o).contains("others can change") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
+}
