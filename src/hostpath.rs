@@ -8,10 +8,13 @@
 //! just as surely as binding the socket. Entries may use `~/` (the caller's home) and `*` within
 //! one path component.
 //!
-//! Every `docker run` pays for this check, once per bind mount, so the work is done on bytes,
-//! each list is expanded and its globs compiled once per invocation ([`HostPaths`]), and
-//! symlink resolution is memoised per path prefix: nanoclaw's mounts share a handful of parents,
-//! so each distinct prefix costs one `lstat`.
+//! Every `docker run` pays for this check, so it is built to cost little more than the `lstat`s
+//! the kernel would make: the work is done on bytes in two arenas (listed paths, memoised
+//! resolutions) instead of an allocation per entry; every list is expanded once per invocation
+//! ([`HostPaths`]); symlink resolution is memoised per path prefix (nanoclaw's mounts share a
+//! handful of parents, so each distinct prefix costs one `lstat`); and a directory that many
+//! listed entries share (`~`, `~/.config`, `/`) is read once with one directory listing, whose
+//! entry types say which names exist and which are symlinks, instead of an `lstat` per entry.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -23,121 +26,178 @@ use crate::glob::Glob;
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
 
-/// The components of an absolute path with `.`, `..` and repeated `/` resolved lexically.
-fn lexical(path: &[u8]) -> Vec<&[u8]> {
-    let mut out: Vec<&[u8]> = Vec::new();
-    for part in path.split(|&b| b == b'/') {
-        match part {
-            b"" | b"." => {}
-            b".." => {
-                out.pop();
-            }
-            name => out.push(name),
-        }
+/// FNV-1a over a path: the memo's keys are a few dozen short paths from one argv, where
+/// SipHash's set-up cost dominates; flooding resistance is not needed for a table that lives a
+/// millisecond, and a collision only costs a lookup (keys are compared in full).
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    out
+    h
 }
 
-/// FNV-1a: the memo's keys are a few dozen short paths from one argv, where SipHash's set-up
-/// cost dominates; flooding resistance is not needed for a table that lives a millisecond.
+/// The memo is keyed by [`fnv`] already: hashing the hash again would be wasted work.
 #[derive(Default)]
-struct Fnv(u64);
+struct Prehashed(u64);
 
-impl Hasher for Fnv {
+impl Hasher for Prehashed {
     fn finish(&self) -> u64 {
         self.0
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("the memo is keyed by u64 only")
+    }
+
+    fn write_u64(&mut self, h: u64) {
         self.0 = h;
     }
 }
 
-/// What one path resolves to, in the memo.
-#[derive(Clone)]
-enum Step {
-    /// Exists and is not a symlink: resolves to itself.
-    Same,
-    /// Does not exist.
+/// A range of an arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    at: u32,
+    len: u32,
+}
+
+impl Span {
+    /// Appends `bytes` to `arena`, returning where they are.
+    fn push(arena: &mut Vec<u8>, bytes: &[u8]) -> Span {
+        let at = arena.len() as u32;
+        arena.extend_from_slice(bytes);
+        Span {
+            at,
+            len: bytes.len() as u32,
+        }
+    }
+
+    fn of(self, arena: &[u8]) -> &[u8] {
+        &arena[self.at as usize..(self.at + self.len) as usize]
+    }
+}
+
+/// What is at a path that is not a symlink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    Other,
     Missing,
-    /// A symlink, resolved to this path.
-    Link(Vec<u8>),
+}
+
+/// What one path resolves to, in the memo.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Not a symlink: resolves to itself.
+    Is(Kind),
+    /// A symlink, resolved to this path (in the resolver's arena), which is a `Kind`.
+    Link(Span, Kind),
 }
 
 /// `realpath(3)` with a memo shared by every path of one invocation: one `lstat` per distinct
 /// path prefix, a `readlink` only for symlinks. A path that does not exist (docker creates
 /// missing bind sources) is resolved up to its last existing component, the rest appended.
 struct Resolver {
-    /// A resolved directory joined with a name → what it resolves to.
-    memo: HashMap<Vec<u8>, Step, BuildHasherDefault<Fnv>>,
+    /// Every memo key and resolved symlink target, back to back.
+    arena: Vec<u8>,
+    /// A resolved directory joined with a name, by [`fnv`] → (that path, what it resolves to).
+    memo: HashMap<u64, (Span, Step), BuildHasherDefault<Prehashed>>,
 }
 
 impl Default for Resolver {
     fn default() -> Self {
         Resolver {
-            memo: HashMap::with_capacity_and_hasher(128, BuildHasherDefault::default()),
+            arena: Vec::with_capacity(4096),
+            memo: HashMap::with_capacity_and_hasher(256, BuildHasherDefault::default()),
         }
     }
 }
 
+/// More entries than this and a directory is not listed: its names are looked up one by one,
+/// so a huge directory costs a bounded number of lookups instead of a long listing.
+const LISTING_LIMIT: usize = 4096;
+
+/// A directory is listed once (instead of an `lstat` per name) when this many listed entries
+/// lie directly in it: a listing costs about five system calls.
+const SEED_MIN: usize = 5;
+
 impl Resolver {
-    /// The resolved form of an absolute path, `None` on a symlink loop.
-    fn realpath(&mut self, raw: &[u8], depth: u32) -> Option<Vec<u8>> {
+    /// Writes the resolved form of absolute path `raw` into `out` (`/` for the root) and says
+    /// what is there; `None` on a symlink loop.
+    fn realpath(&mut self, raw: &[u8], depth: u32, out: &mut Vec<u8>) -> Option<Kind> {
         if depth > 40 {
             return None; // a symlink loop: the kernel gives ELOOP and the mount fails
         }
-        let mut cur: Vec<u8> = Vec::with_capacity(raw.len() + 16);
-        let mut missing = false;
+        out.clear();
+        let mut kind = Kind::Dir; // `/`
         for part in raw.split(|&b| b == b'/') {
             match part {
                 b"" | b"." => {}
                 b".." => {
-                    let cut = cur.iter().rposition(|&b| b == b'/').unwrap_or(0);
-                    cur.truncate(cut);
+                    let cut = out.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                    out.truncate(cut);
+                    if kind != Kind::Missing {
+                        kind = Kind::Dir;
+                    }
                 }
                 name => {
-                    let at = cur.len();
-                    cur.push(b'/');
-                    cur.extend_from_slice(name);
-                    if missing {
+                    let at = out.len();
+                    out.push(b'/');
+                    out.extend_from_slice(name);
+                    if kind == Kind::Missing {
                         continue;
                     }
-                    match self.step(&cur, at, depth)? {
-                        Step::Same => {}
-                        Step::Missing => missing = true,
-                        Step::Link(target) => cur = target,
+                    if kind == Kind::Other {
+                        kind = Kind::Missing; // a file has no children
+                        continue;
+                    }
+                    match self.step(out, at, depth)? {
+                        Step::Is(k) => kind = k,
+                        Step::Link(target, k) => {
+                            out.clear();
+                            out.extend_from_slice(target.of(&self.arena));
+                            kind = k;
+                        }
                     }
                 }
             }
         }
-        if cur.is_empty() {
-            cur.push(b'/');
+        if out.is_empty() {
+            out.push(b'/');
         }
-        Some(cur)
+        Some(kind)
+    }
+
+    fn memo_get(&self, path: &[u8]) -> Option<Step> {
+        let (key, step) = self.memo.get(&fnv(path))?;
+        (key.of(&self.arena) == path).then_some(*step)
+    }
+
+    /// Memoises `step` for `path`, unless another path holds the slot (then it is looked up
+    /// again next time: a collision costs a system call, never a wrong answer).
+    fn memo_put(&mut self, path: &[u8], step: Step) {
+        let h = fnv(path);
+        if !self.memo.contains_key(&h) {
+            let key = Span::push(&mut self.arena, path);
+            self.memo.insert(h, (key, step));
+        }
     }
 
     /// Resolves the last component of `candidate` (its directory, `candidate[..dir_len]`, is
     /// resolved already); `None` on a loop.
     fn step(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Step> {
-        if let Some(known) = self.memo.get(candidate) {
-            return Some(known.clone());
+        if let Some(known) = self.memo_get(candidate) {
+            return Some(known);
         }
-        let path = Path::new(OsStr::from_bytes(candidate));
-        let resolved = match std::fs::symlink_metadata(path) {
+        let resolved = match std::fs::symlink_metadata(Path::new(OsStr::from_bytes(candidate))) {
             Ok(m) if m.file_type().is_symlink() => self.follow(candidate, dir_len, depth)?,
-            Ok(_) => Step::Same,
-            Err(_) => Step::Missing,
+            Ok(m) if m.is_dir() => Step::Is(Kind::Dir),
+            Ok(_) => Step::Is(Kind::Other),
+            Err(_) => Step::Is(Kind::Missing),
         };
-        self.memo.insert(candidate.to_vec(), resolved.clone());
+        self.memo_put(candidate, resolved);
         Some(resolved)
     }
 
@@ -153,8 +213,100 @@ impl Resolver {
             s.extend_from_slice(target);
             s
         };
-        Some(Step::Link(self.realpath(&start, depth + 1)?))
+        let mut resolved = Vec::with_capacity(start.len() + 16);
+        let kind = self.realpath(&start, depth + 1, &mut resolved)?;
+        Some(Step::Link(Span::push(&mut self.arena, &resolved), kind))
     }
+
+    /// Reads directory `dir` (resolved, joined: `` for the root) once and memoises what it says
+    /// about each of `names` (sorted, distinct): present and of which kind, or missing. Symlinks
+    /// are left to [`step`](Self::step), which reads them. Nothing is memoised when the listing
+    /// fails or is too long: the names are then looked up one by one, as without it.
+    fn seed(&mut self, dir: &[u8], names: &[&[u8]]) {
+        let shown: &[u8] = if dir.is_empty() { b"/" } else { dir };
+        let Ok(listing) = std::fs::read_dir(OsStr::from_bytes(shown)) else {
+            return;
+        };
+        /// What the listing says of one name.
+        #[derive(Clone, Copy)]
+        enum Seen {
+            Absent,
+            Is(Kind),
+            Link,
+        }
+        let mut found = vec![Seen::Absent; names.len()];
+        for (i, entry) in listing.enumerate() {
+            let Ok(entry) = entry else { return };
+            if i >= LISTING_LIMIT {
+                return;
+            }
+            let name = entry.file_name();
+            let Ok(at) = names.binary_search(&name.as_bytes()) else {
+                continue;
+            };
+            // The entry's type comes from the listing itself (`d_type`); std falls back to
+            // `lstat` on file systems that do not fill it in.
+            let Ok(t) = entry.file_type() else { return };
+            found[at] = if t.is_symlink() {
+                Seen::Link
+            } else if t.is_dir() {
+                Seen::Is(Kind::Dir)
+            } else {
+                Seen::Is(Kind::Other)
+            };
+        }
+        let mut path = Vec::with_capacity(dir.len() + 64);
+        for (name, seen) in names.iter().zip(found) {
+            path.clear();
+            path.extend_from_slice(dir);
+            path.push(b'/');
+            path.extend_from_slice(name);
+            if self.memo_get(&path).is_some() {
+                continue;
+            }
+            let step = match seen {
+                Seen::Absent => Step::Is(Kind::Missing),
+                Seen::Is(kind) => Step::Is(kind),
+                // Known to be a symlink: read it, no `lstat` needed. A loop is left to `step`.
+                Seen::Link => match self.follow(&path, dir.len(), 0) {
+                    Some(step) => step,
+                    None => continue,
+                },
+            };
+            self.memo_put(&path, step);
+        }
+    }
+}
+
+/// Appends the components of absolute path `path`, with `.`, `..` and repeated `/` resolved
+/// lexically, to `out` as `/a/b` (nothing for `/` itself): comparing two such byte strings on a
+/// `/` boundary is "equal, beneath or a parent" without splitting or allocating per component.
+fn push_joined(out: &mut Vec<u8>, path: &[u8]) {
+    let start = out.len();
+    for part in path.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                let cut = out[start..].iter().rposition(|&b| b == b'/').unwrap_or(0);
+                out.truncate(start + cut);
+            }
+            name => {
+                out.push(b'/');
+                out.extend_from_slice(name);
+            }
+        }
+    }
+}
+
+fn joined(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    push_joined(&mut out, path);
+    out
+}
+
+/// The components of a joined path (`/a/b` → `a`, `b`; `` → none).
+fn components(joined: &[u8]) -> impl Iterator<Item = &[u8]> {
+    joined.split(|&b| b == b'/').skip(1)
 }
 
 /// One component of a listed path: literal, or a glob such as `*`.
@@ -172,9 +324,8 @@ impl Part {
     }
 }
 
-fn compile(parts: &[&[u8]]) -> Vec<Part> {
-    parts
-        .iter()
+fn compile(joined: &[u8]) -> Vec<Part> {
+    components(joined)
         .map(|c| {
             let text = String::from_utf8_lossy(c);
             match text.contains(['*', '?', '[']).then(|| Glob::new(&text)) {
@@ -188,33 +339,27 @@ fn compile(parts: &[&[u8]]) -> Vec<Part> {
 /// What a check names for a relative source when the working directory is unknown.
 pub const UNRESOLVABLE: &str = "(a relative path, and the working directory is unknown)";
 
-/// A path's components joined as `/a/b` (`` for `/` itself): comparing two such byte strings on
-/// a `/` boundary is "equal, beneath or a parent" without splitting or allocating per component.
-fn joined(parts: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for p in parts {
-        out.push(b'/');
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// One form of a listed entry: a literal path, or one with glob components (`/run/user/*/...`).
+/// How a listed entry is compared.
 enum Form {
-    Lit(Vec<u8>),
+    /// `~` without a home: matches nothing.
+    None,
+    /// A literal path (in the lists' arena), and, when a symlink makes it differ, the path it
+    /// resolves to (`/var/run/docker.sock` is `/run/docker.sock` on most hosts); both joined.
+    Lit { lit: Span, real: Option<Span> },
+    /// A path with glob components (`/run/user/*/...`).
     Glob(Vec<Part>),
 }
 
-/// One listed entry, expanded (`~`, `~/`): as written and, when a symlink makes it differ, as
-/// resolved (`/var/run/docker.sock` is `/run/docker.sock` on most hosts).
-struct Entry {
-    text: String,
-    forms: Vec<Form>,
+/// One listed entry, expanded (`~`, `~/`).
+struct Entry<'p> {
+    text: &'p [u8],
+    form: Form,
 }
 
 /// A compiled list of host paths.
-struct List {
-    entries: Vec<Entry>,
+#[derive(Default)]
+struct List<'p> {
+    entries: Vec<Entry<'p>>,
 }
 
 /// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
@@ -228,71 +373,190 @@ fn related(s: &[u8], e: &[u8], parents: bool) -> bool {
     s == e || under(s, e) || (parents && under(e, s))
 }
 
-impl List {
-    fn new<'s>(entries: impl IntoIterator<Item = &'s str>, home: Option<&[u8]>, r: &mut Resolver) -> List {
-        let mut out = Vec::new();
-        for entry in entries {
-            let path: Option<Vec<u8>> = if entry == "~" {
-                home.map(<[u8]>::to_vec)
-            } else {
-                match entry.strip_prefix("~/") {
-                    Some(rest) => home.map(|h| {
-                        let mut p = h.to_vec();
-                        p.push(b'/');
-                        p.extend_from_slice(rest.as_bytes());
-                        p
-                    }),
-                    None => Some(entry.as_bytes().to_vec()),
-                }
-            };
-            let mut forms = Vec::new();
-            if let Some(path) = path {
-                if entry.contains(['*', '?', '[']) {
-                    forms.push(Form::Glob(compile(&lexical(&path))));
-                } else {
-                    let lit = joined(&lexical(&path));
-                    // realpath's output is already joined (`/` alone for the root).
-                    if let Some(real) = r.realpath(&path, 0) {
-                        if real != lit && !(real == b"/" && lit.is_empty()) {
-                            forms.push(Form::Lit(if real == b"/" { Vec::new() } else { real }));
-                        }
-                    }
-                    forms.push(Form::Lit(lit));
-                }
-            }
-            out.push(Entry {
-                text: entry.to_string(),
-                forms,
-            });
+/// Writes entry `text` as the kernel would read it into `out`: `~` and `~/` expanded; `false`
+/// for a home entry without a home.
+fn expand_home(home: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let rest = if text == b"~" {
+        Some(&b""[..])
+    } else {
+        text.strip_prefix(b"~/")
+    };
+    match (rest, home) {
+        (None, _) => out.extend_from_slice(text),
+        (Some(_), None) => return false,
+        (Some(rest), Some(home)) => {
+            out.extend_from_slice(home);
+            out.push(b'/');
+            out.extend_from_slice(rest);
         }
-        List { entries: out }
+    }
+    true
+}
+
+/// Compiles lists of host paths: every entry expanded into one arena, every directory that many
+/// entries share listed once, every literal entry resolved through one memo.
+struct Compiler<'h> {
+    home: Option<&'h [u8]>,
+    /// Every entry's joined form, back to back.
+    arena: Vec<u8>,
+    resolver: Resolver,
+    scratch: Vec<u8>,
+}
+
+impl<'h> Compiler<'h> {
+    fn new(home: Option<&'h [u8]>) -> Self {
+        Compiler {
+            home,
+            arena: Vec::with_capacity(4096),
+            resolver: Resolver::default(),
+            scratch: Vec::with_capacity(256),
+        }
     }
 
-    /// The first entry that a source equals, lies beneath, or contains (when `parents`).
-    fn find(&self, src: &Resolved, parents: bool, skip: impl Fn(&str) -> bool) -> Option<&str> {
-        for e in &self.entries {
-            if skip(&e.text) {
-                continue;
-            }
-            for form in &e.forms {
-                for s in &src.forms {
-                    let hit = match form {
-                        Form::Lit(lit) => related(s, lit, parents),
-                        Form::Glob(parts) => {
-                            let comps = lexical(s);
-                            if parts.is_empty() {
-                                comps.is_empty()
-                            } else if !parents && comps.len() < parts.len() {
-                                false
-                            } else {
-                                comps.iter().zip(parts).all(|(c, p)| p.matches(c))
-                            }
-                        }
-                    };
-                    if hit {
-                        return Some(&e.text);
+    /// Expands one entry (`~`, `~/x`, `/x`; globs compiled) without resolving it.
+    fn expand<'p>(&mut self, text: &'p [u8]) -> Entry<'p> {
+        if !expand_home(self.home, text, &mut self.scratch) {
+            return Entry {
+                text,
+                form: Form::None,
+            };
+        }
+        let at = self.arena.len();
+        push_joined(&mut self.arena, &self.scratch);
+        let lit = Span {
+            at: at as u32,
+            len: (self.arena.len() - at) as u32,
+        };
+        if text.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) {
+            let parts = compile(lit.of(&self.arena));
+            self.arena.truncate(at);
+            return Entry {
+                text,
+                form: Form::Glob(parts),
+            };
+        }
+        Entry {
+            text,
+            form: Form::Lit { lit, real: None },
+        }
+    }
+
+    /// Resolves every literal entry of `lists`, listing the directories many of them share.
+    fn resolve(&mut self, lists: &mut [&mut List<'_>]) {
+        // Every literal entry's parent (by hash, then bytes) and name; sorting integers is
+        // cheap, and a hash collision only splits or merges a group, which is checked below.
+        let mut children: Vec<(u64, Span, Span)> = Vec::new();
+        for list in lists.iter() {
+            for e in &list.entries {
+                if let Form::Lit { lit, .. } = e.form {
+                    let path = lit.of(&self.arena);
+                    if let Some(cut) = path.iter().rposition(|&b| b == b'/') {
+                        let cut = cut as u32;
+                        let parent = Span { at: lit.at, len: cut };
+                        let name = Span {
+                            at: lit.at + cut + 1,
+                            len: lit.len - cut - 1,
+                        };
+                        children.push((fnv(parent.of(&self.arena)), parent, name));
                     }
                 }
+            }
+        }
+        children.sort_unstable_by_key(|c| c.0);
+        let arena = &self.arena;
+        let mut scratch = Vec::with_capacity(256);
+        let mut names: Vec<&[u8]> = Vec::new();
+        for group in children.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() < SEED_MIN {
+                continue;
+            }
+            let dir = group[0].1.of(arena);
+            names.clear();
+            names.extend(
+                group
+                    .iter()
+                    .filter(|c| c.1.of(arena) == dir)
+                    .map(|c| c.2.of(arena)),
+            );
+            names.sort_unstable();
+            names.dedup();
+            if names.len() < SEED_MIN {
+                continue;
+            }
+            // Only a directory that is its own resolved form: the memo's keys are resolved.
+            let real = self.resolver.realpath(dir, 0, &mut scratch);
+            let same = scratch.as_slice() == dir || (dir.is_empty() && scratch == b"/");
+            if real == Some(Kind::Dir) && same {
+                self.resolver.seed(dir, &names);
+            }
+        }
+        let mut raw = Vec::with_capacity(256);
+        for list in lists.iter_mut() {
+            for e in &mut list.entries {
+                let Form::Lit { lit, real } = &mut e.form else {
+                    continue;
+                };
+                let path = lit.of(&self.arena);
+                // `..` after a symlink climbs from its target: resolve such an entry as written.
+                if e.text.split(|&b| b == b'/').any(|p| p == b"..") {
+                    expand_home(self.home, e.text, &mut raw);
+                } else if path.is_empty() {
+                    raw.clear();
+                    raw.push(b'/'); // the joined form of `/` is empty
+                } else {
+                    raw.clear();
+                    raw.extend_from_slice(path);
+                }
+                if self.resolver.realpath(&raw, 0, &mut scratch).is_some() {
+                    let resolved: &[u8] = if scratch == b"/" { b"" } else { &scratch };
+                    if resolved != lit.of(&self.arena) {
+                        *real = Some(Span::push(&mut self.arena, resolved));
+                    }
+                }
+            }
+        }
+    }
+
+    fn list<'p>(&mut self, entries: impl IntoIterator<Item = &'p [u8]>) -> List<'p> {
+        List {
+            entries: entries.into_iter().map(|e| self.expand(e)).collect(),
+        }
+    }
+}
+
+impl<'p> List<'p> {
+    /// The first entry that a source equals, lies beneath, or contains (when `parents`).
+    fn find(
+        &self,
+        arena: &[u8],
+        src: &Resolved,
+        parents: bool,
+        skip: impl Fn(&[u8]) -> bool,
+    ) -> Option<&'p [u8]> {
+        for e in &self.entries {
+            if skip(e.text) {
+                continue;
+            }
+            let hit = match &e.form {
+                Form::None => false,
+                Form::Lit { lit, real } => src.forms().any(|s| {
+                    related(s, lit.of(arena), parents)
+                        || real.is_some_and(|r| related(s, r.of(arena), parents))
+                }),
+                Form::Glob(parts) => src.forms().any(|s| {
+                    let depth = s.iter().filter(|&&b| b == b'/').count();
+                    if parts.is_empty() {
+                        s.is_empty()
+                    } else if !parents && depth < parts.len() {
+                        false
+                    } else {
+                        components(s).zip(parts).all(|(c, p)| p.matches(c))
+                    }
+                }),
+            };
+            if hit {
+                return Some(e.text);
             }
         }
         None
@@ -301,34 +565,41 @@ impl List {
 
 /// A source path as written (`..` removed lexically) and as the kernel resolves it, both joined.
 struct Resolved {
-    forms: Vec<Vec<u8>>,
-    real: Option<Vec<u8>>,
+    lexical: Vec<u8>,
+    /// The resolved form, joined, when it differs from the lexical one.
+    other: Option<Vec<u8>>,
+    /// The resolved form as `realpath(3)` writes it (`/` for the root), and what is there.
+    real: Option<(Vec<u8>, Kind)>,
 }
 
 impl Resolved {
     fn new(abs: &[u8], resolver: &mut Resolver) -> Resolved {
-        let real = resolver.realpath(abs, 0);
-        let lex = joined(&lexical(abs));
-        let mut forms = Vec::with_capacity(2);
-        forms.push(lex);
-        if let Some(r) = &real {
-            // realpath's output is already joined (`/` alone for the root).
-            let r: &[u8] = if r == b"/" { b"" } else { r };
-            if r != forms[0].as_slice() {
-                forms.push(r.to_vec());
-            }
+        let mut out = Vec::with_capacity(abs.len() + 16);
+        let kind = resolver.realpath(abs, 0, &mut out);
+        let lexical = joined(abs);
+        let other = kind.and_then(|_| {
+            let r: &[u8] = if out == b"/" { b"" } else { &out };
+            (r != lexical.as_slice()).then(|| r.to_vec())
+        });
+        Resolved {
+            lexical,
+            other,
+            real: kind.map(|k| (out, k)),
         }
-        Resolved { forms, real }
+    }
+
+    fn forms(&self) -> impl Iterator<Item = &[u8]> {
+        std::iter::once(self.lexical.as_slice()).chain(self.other.as_deref())
     }
 
     /// Whether one of its forms is exactly `path` (joined).
     fn is(&self, path: &[u8]) -> bool {
-        self.forms.iter().any(|f| f == path)
+        self.forms().any(|f| f == path)
     }
 
     /// Whether one of its forms lies at or beneath `dir` (joined).
     fn within(&self, dir: &[u8]) -> bool {
-        self.forms.iter().any(|f| related(f, dir, false))
+        self.forms().any(|f| related(f, dir, false))
     }
 }
 
@@ -368,164 +639,161 @@ pub struct HostCtx {
 ///
 /// `/dev/null` is always allowed: nanoclaw shadows files with it.
 pub struct HostPaths<'p> {
-    resolver: Resolver,
     deny: &'p Deny,
-    home: Option<Vec<u8>>,
-    cwd: Option<Vec<u8>>,
+    host: &'p HostCtx,
     /// `home` and `cwd` as joined components, for comparisons.
     home_joined: Option<Vec<u8>>,
     cwd_joined: Option<Vec<u8>>,
-    sensitive: Option<List>,
-    credentials: Option<List>,
-    host_exec: Option<List>,
-    roots: Option<List>,
-    own: Vec<String>,
+    /// Compiled on the first check: the lists of every rule in force, in one arena.
+    lists: Option<Lists<'p>>,
+}
+
+/// The compiled lists of the rules in force (empty when a rule is off).
+struct Lists<'p> {
+    compiler: Compiler<'p>,
+    sensitive: List<'p>,
+    credentials: List<'p>,
+    host_exec: List<'p>,
+    roots: List<'p>,
+}
+
+fn os_bytes(p: &std::path::Path) -> &[u8] {
+    p.as_os_str().as_bytes()
 }
 
 impl<'p> HostPaths<'p> {
-    pub fn new(deny: &'p Deny, host: &HostCtx) -> HostPaths<'p> {
-        let bytes = |p: &std::path::PathBuf| p.as_os_str().as_bytes().to_vec();
+    pub fn new(deny: &'p Deny, host: &'p HostCtx) -> HostPaths<'p> {
         HostPaths {
-            resolver: Resolver::default(),
             deny,
-            home: host.home.as_ref().map(bytes),
-            cwd: host.cwd.as_ref().map(bytes),
-            home_joined: host.home.as_ref().map(|h| joined(&lexical(&bytes(h)))),
-            cwd_joined: host.cwd.as_ref().map(|c| joined(&lexical(&bytes(c)))),
-            sensitive: None,
-            credentials: None,
-            host_exec: None,
-            roots: None,
-            own: host
-                .own_files
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
+            host,
+            home_joined: host.home.as_deref().map(|h| joined(os_bytes(h))),
+            cwd_joined: host.cwd.as_deref().map(|c| joined(os_bytes(c))),
+            lists: None,
         }
     }
 
-    fn resolve(&mut self, raw: &[u8]) -> Option<Resolved> {
-        if raw.first() == Some(&b'/') {
-            return Some(Resolved::new(raw, &mut self.resolver));
-        }
-        let mut abs = self.cwd.clone()?;
-        abs.push(b'/');
-        abs.extend_from_slice(raw);
-        Some(Resolved::new(&abs, &mut self.resolver))
-    }
-
-    fn list(&mut self, which: DenyList) -> List {
-        let deny = self.deny;
-        let own: &[String] = if which == DenyList::HostExecPaths {
-            &self.own
-        } else {
-            &[]
+    /// Every list a rule in force reads, compiled together so that the directories their
+    /// entries share are listed once.
+    fn compile(&self) -> Lists<'p> {
+        let (deny, host) = (self.deny, self.host);
+        let mut compiler = Compiler::new(host.home.as_deref().map(os_bytes));
+        let mut list = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| {
+            if !deny.on(rule) {
+                return List::default();
+            }
+            let listed = deny.list(which).iter().map(|s| s.as_bytes());
+            compiler.list(listed.chain(extra.iter().map(|p| os_bytes(p))))
         };
-        List::new(
-            deny.list(which).iter().chain(own).map(String::as_str),
-            self.home.as_deref(),
-            &mut self.resolver,
-        )
+        let mut sensitive = list(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]);
+        let mut credentials = list(Rule::DenyCredentials, DenyList::CredentialPaths, &[]);
+        let mut host_exec = list(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files);
+        let mut roots = list(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]);
+        compiler.resolve(&mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots]);
+        Lists {
+            compiler,
+            sensitive,
+            credentials,
+            host_exec,
+            roots,
+        }
     }
 
     /// Checks one host path; `shadowed(name)` says whether a file of that name at the top of a
     /// mounted directory is covered by another mount (only asked for directories).
     pub fn check(&mut self, raw: &[u8], access: Access, shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Finding> {
-        let hit = |rule, entry: &str| {
+        let hit = |rule, entry: &[u8]| {
             Some(Finding {
                 rule,
-                entry: entry.to_string(),
+                entry: String::from_utf8_lossy(entry).into_owned(),
             })
         };
-        let Some(src) = self.resolve(raw) else {
-            return hit(Rule::DenySensitiveMount, UNRESOLVABLE);
+        if self.lists.is_none() {
+            self.lists = Some(self.compile());
+        }
+        let deny = self.deny;
+        let cwd = self.host.cwd.as_deref().map(os_bytes);
+        let Some(lists) = self.lists.as_mut() else {
+            unreachable!("compiled above")
+        };
+        let src = if raw.first() == Some(&b'/') {
+            Resolved::new(raw, &mut lists.compiler.resolver)
+        } else {
+            let Some(cwd) = cwd else {
+                return hit(Rule::DenySensitiveMount, UNRESOLVABLE.as_bytes());
+            };
+            let mut abs = Vec::with_capacity(cwd.len() + 1 + raw.len());
+            abs.extend_from_slice(cwd);
+            abs.push(b'/');
+            abs.extend_from_slice(raw);
+            Resolved::new(&abs, &mut lists.compiler.resolver)
         };
         if src.is(b"/dev/null") {
             return None;
         }
+        let arena = lists.compiler.arena.as_slice();
         let within_home = self.home_joined.as_ref().is_some_and(|h| src.within(h));
-        if self.deny.on(Rule::DenySensitiveMount) {
-            if self.sensitive.is_none() {
-                self.sensitive = Some(self.list(DenyList::SensitivePaths));
-            }
+        if deny.on(Rule::DenySensitiveMount) {
             // `/root` is another user's home, unless it is the caller's own.
-            let skip = |e: &str| within_home && e == "/root";
-            if let Some(e) = self.sensitive.as_ref().and_then(|l| l.find(&src, true, skip)) {
+            let skip = |e: &[u8]| within_home && e == b"/root";
+            if let Some(e) = lists.sensitive.find(arena, &src, true, skip) {
                 return hit(Rule::DenySensitiveMount, e);
             }
         }
-        if self.deny.on(Rule::DenyCredentials) {
-            if self.credentials.is_none() {
-                self.credentials = Some(self.list(DenyList::CredentialPaths));
-            }
-            if let Some(e) = self
-                .credentials
-                .as_ref()
-                .and_then(|l| l.find(&src, true, |_| false))
-            {
+        if deny.on(Rule::DenyCredentials) {
+            if let Some(e) = lists.credentials.find(arena, &src, true, |_| false) {
                 return hit(Rule::DenyCredentials, e);
             }
-            let names = self.deny.list(DenyList::CredentialNames);
-            for form in &src.forms {
+            let names = deny.list(DenyList::CredentialNames);
+            for form in src.forms() {
                 for c in form.split(|&b| b == b'/') {
                     if let Some(n) = names.iter().find(|n| credential_name(c, n.as_bytes())) {
-                        return hit(Rule::DenyCredentials, n);
+                        return hit(Rule::DenyCredentials, n.as_bytes());
                     }
                 }
             }
             // A directory that holds a credential at its top exposes it, unless shadowed. One
             // directory listing (not a lookup per name) also catches variants (`.env.local`).
-            if let Some(real) = &src.real {
+            if let Some((real, Kind::Dir)) = &src.real {
                 if let Some(found) = top_level_credential(real, names, shadowed) {
-                    return hit(Rule::DenyCredentials, &String::from_utf8_lossy(&found));
+                    return hit(Rule::DenyCredentials, &found);
                 }
             }
         }
         if access == Access::Read {
             return None;
         }
-        if self.deny.on(Rule::DenyHostExec) {
-            if self.host_exec.is_none() {
-                self.host_exec = Some(self.list(DenyList::HostExecPaths));
-            }
+        if deny.on(Rule::DenyHostExec) {
             // Other users' homes (`/home/*`, `/root`) do not include the caller's own: there
             // the `~/` entries decide.
-            let skip = |e: &str| {
+            let skip = |e: &[u8]| {
                 within_home
-                    && !e.starts_with('~')
-                    && (e.starts_with("/home/") || e == "/root" || is_system(e))
+                    && !e.starts_with(b"~")
+                    && (e.starts_with(b"/home/") || e == b"/root" || is_system(e))
             };
-            if let Some(e) = self.host_exec.as_ref().and_then(|l| l.find(&src, true, skip)) {
+            if let Some(e) = lists.host_exec.find(arena, &src, true, skip) {
                 return hit(Rule::DenyHostExec, e);
             }
         }
-        if self.deny.on(Rule::DenyWritableRoot) {
-            if self.roots.is_none() {
-                self.roots = Some(self.list(DenyList::WritableRoots));
-            }
-            let in_root = self
-                .roots
-                .as_ref()
-                .and_then(|l| l.find(&src, false, |_| false))
-                .is_some();
+        if deny.on(Rule::DenyWritableRoot) {
+            let in_root = lists.roots.find(arena, &src, false, |_| false).is_some();
             let in_cwd = self
                 .cwd_joined
                 .as_ref()
-                .is_some_and(|c| !c.is_empty() && related(&src.forms[0], c, false));
+                .is_some_and(|c| !c.is_empty() && related(&src.lexical, c, false));
             if !in_root && !in_cwd {
-                return hit(Rule::DenyWritableRoot, &String::from_utf8_lossy(raw));
+                return hit(Rule::DenyWritableRoot, raw);
             }
         }
         None
     }
 }
 
-/// Listing more entries than this falls back to looking each credential name up: a huge
-/// directory costs a bounded number of lookups instead of a long listing.
-const LISTING_LIMIT: usize = 4096;
-
 /// The first credential at the top of directory `dir` that no other mount shadows.
-fn top_level_credential(dir: &[u8], names: &[String], shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
+fn top_level_credential(
+    dir: &[u8],
+    names: &[crate::policy::ListEntry],
+    shadowed: &dyn Fn(&[u8]) -> bool,
+) -> Option<Vec<u8>> {
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
@@ -534,7 +802,7 @@ fn top_level_credential(dir: &[u8], names: &[String], shadowed: &dyn Fn(&[u8]) -
     };
     let hit = |entry: &[u8]| names.iter().any(|n| credential_name(entry, n.as_bytes())) && !shadowed(entry);
     let Ok(listing) = std::fs::read_dir(OsStr::from_bytes(dir)) else {
-        return None; // not a directory (or unreadable: the runtime cannot mount its content either)
+        return None; // unreadable: the runtime cannot mount its content either
     };
     for (i, entry) in listing.enumerate() {
         if i >= LISTING_LIMIT {
@@ -554,8 +822,8 @@ fn top_level_credential(dir: &[u8], names: &[String], shadowed: &dyn Fn(&[u8]) -
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).
-fn is_system(entry: &str) -> bool {
-    entry.starts_with("/var/") || entry == "/opt" || entry == "/srv"
+fn is_system(entry: &[u8]) -> bool {
+    entry.starts_with(b"/var/") || entry == b"/opt" || entry == b"/srv"
 }
 
 /// Whether a path component is (or is a variant of) a credential name: `.env`, `.env.local`,
@@ -573,36 +841,38 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
 
 /// One list alone (for the unit tests): equal, beneath or parent.
 #[cfg(test)]
-struct Sensitive {
-    list: List,
-    resolver: Resolver,
+struct Sensitive<'p> {
+    list: List<'p>,
+    compiler: Compiler<'p>,
 }
 
 #[cfg(test)]
-impl Sensitive {
-    fn new(entries: &[String], home: Option<&Path>) -> Sensitive {
-        let mut resolver = Resolver::default();
-        let home = home.map(|h| h.as_os_str().as_bytes().to_vec());
-        let list = List::new(entries.iter().map(String::as_str), home.as_deref(), &mut resolver);
-        Sensitive { list, resolver }
+impl<'p> Sensitive<'p> {
+    fn new(entries: &'p [String], home: Option<&'p Path>) -> Sensitive<'p> {
+        let mut compiler = Compiler::new(home.map(os_bytes));
+        let mut list = compiler.list(entries.iter().map(|e| e.as_bytes()));
+        compiler.resolve(&mut [&mut list]);
+        Sensitive { list, compiler }
     }
 
     /// The first listed entry that `source` equals, lies beneath, or contains.
     fn find(&mut self, source: &Path, cwd: Option<&Path>) -> Option<String> {
-        let raw = source.as_os_str().as_bytes();
+        let raw = os_bytes(source);
         let abs: Vec<u8> = if raw.first() == Some(&b'/') {
             raw.to_vec()
         } else {
             let Some(cwd) = cwd else {
                 return Some(UNRESOLVABLE.into());
             };
-            let mut a = cwd.as_os_str().as_bytes().to_vec();
+            let mut a = os_bytes(cwd).to_vec();
             a.push(b'/');
             a.extend_from_slice(raw);
             a
         };
-        let src = Resolved::new(&abs, &mut self.resolver);
-        self.list.find(&src, true, |_| false).map(str::to_string)
+        let src = Resolved::new(&abs, &mut self.compiler.resolver);
+        self.list
+            .find(&self.compiler.arena, &src, true, |_| false)
+            .map(|e| String::from_utf8_lossy(e).into_owned())
     }
 }
 
@@ -613,8 +883,9 @@ fn sensitive(source: &Path, cwd: Option<&Path>, home: Option<&Path>, entries: &[
 
 #[cfg(test)]
 fn realpath(path: &Path) -> Option<std::path::PathBuf> {
-    let bytes = Resolver::default().realpath(path.as_os_str().as_bytes(), 0)?;
-    Some(std::path::PathBuf::from(OsStr::from_bytes(&bytes)))
+    let mut out = Vec::new();
+    Resolver::default().realpath(os_bytes(path), 0, &mut out)?;
+    Some(std::path::PathBuf::from(OsStr::from_bytes(&out)))
 }
 
 #[cfg(test)]

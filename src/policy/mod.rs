@@ -340,8 +340,12 @@ impl DenyList {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deny {
     on: std::collections::BTreeSet<Rule>,
-    lists: [Vec<String>; 8],
+    lists: [Vec<ListEntry>; 8],
 }
+
+/// One entry of a `[deny]` list: the built-in ones are borrowed (every `docker run` starts from
+/// the defaults, and copying ~200 strings would be most of its allocations), added ones owned.
+pub type ListEntry = std::borrow::Cow<'static, str>;
 
 impl Deny {
     /// Whether a deny rule is in force.
@@ -359,11 +363,11 @@ impl Deny {
     }
 
     /// A list's effective entries.
-    pub fn list(&self, which: DenyList) -> &[String] {
+    pub fn list(&self, which: DenyList) -> &[ListEntry] {
         &self.lists[which as usize]
     }
 
-    pub fn list_mut(&mut self, which: DenyList) -> &mut Vec<String> {
+    pub fn list_mut(&mut self, which: DenyList) -> &mut Vec<ListEntry> {
         &mut self.lists[which as usize]
     }
 
@@ -383,7 +387,7 @@ impl Default for Deny {
                 .filter(|(_, _, on)| *on)
                 .map(|(_, r, _)| *r)
                 .collect(),
-            lists: DenyList::ALL.map(|l| l.defaults().iter().map(|s| s.to_string()).collect()),
+            lists: DenyList::ALL.map(|l| l.defaults().iter().map(|&s| ListEntry::Borrowed(s)).collect()),
         }
     }
 }

@@ -766,7 +766,7 @@ impl<'t> Reader<'t> {
             if let Some(list) = self.strings(t, &format!("add_{key}")) {
                 for (s, span) in list {
                     if check(self, which, s, span) && !d.list(which).iter().any(|p| p == s) {
-                        d.list_mut(which).push(s.to_string());
+                        d.list_mut(which).push(s.to_string().into());
                     }
                 }
             }

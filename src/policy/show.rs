@@ -123,8 +123,8 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
         let now = d.list(which);
         let added: Vec<String> = now
             .iter()
-            .filter(|p| !defaults.contains(&p.as_str()))
-            .cloned()
+            .filter(|p| !defaults.contains(&p.as_ref()))
+            .map(|p| p.to_string())
             .collect();
         let removed: Vec<String> = defaults
             .iter()

@@ -219,13 +219,13 @@ fn sensitive_paths_are_editable() {
         p.rules
             .deny
             .list(DenyList::SensitivePaths)
-            .contains(&"/srv/secrets".to_string())
+            .contains(&"/srv/secrets".into())
     );
     assert!(
         !p.rules
             .deny
             .list(DenyList::SensitivePaths)
-            .contains(&"/boot".to_string())
+            .contains(&"/boot".into())
     );
     assert_eq!(w[0].code, "unknown-sensitive-path");
 }
@@ -338,8 +338,14 @@ mod generated {
                 p.rules.limits.memory = memory.map(|m| m.max(MIN_MEMORY) / 1024 * 1024);
                 p.rules.limits.pids = pids;
                 for n in names {
-                    if !p.rules.deny.list(DenyList::CredentialNames).contains(&n) {
-                        p.rules.deny.list_mut(DenyList::CredentialNames).push(n);
+                    if !p
+                        .rules
+                        .deny
+                        .list(DenyList::CredentialNames)
+                        .iter()
+                        .any(|e| *e == n)
+                    {
+                        p.rules.deny.list_mut(DenyList::CredentialNames).push(n.into());
                     }
                 }
                 for (i, (name, exempt, pids)) in profiles.into_iter().enumerate() {
