@@ -37,6 +37,8 @@ struct Checker<'a> {
     paths: HostPaths<'a>,
     /// Container paths of every mount, for shadowing (`-v /dev/null:/w/.env`).
     targets: Vec<Vec<u8>>,
+    /// Each option's mount, parsed once (`None` for other options and unreadable specs).
+    mounts: Vec<Option<mounts::Mount>>,
     out: Vec<Violation>,
 }
 
@@ -90,12 +92,12 @@ impl Checker<'_> {
         }
     }
 
-    fn check(&mut self, o: &Opt) {
+    fn check(&mut self, o: &Opt, at: usize) {
         match o.flag.class {
             Class::Inert | Class::Hardening => {}
             Class::Ceiling => self.ceiling(o),
             Class::Namespace => self.namespace(o),
-            Class::Mount => self.mount(o),
+            Class::Mount => self.mount(o, at),
             Class::HostRead => self.host_file(o, Access::Read),
             Class::HostWrite => self.host_file(o, Access::Write),
             Class::SecurityOpt => self.security_opt(o),
@@ -246,7 +248,8 @@ impl Checker<'_> {
         }
     }
 
-    fn mount(&mut self, o: &Opt) {
+    /// Judges mount option `o`, the `at`-th option (its parsed mount is `self.mounts[at]`).
+    fn mount(&mut self, o: &Opt, at: usize) {
         let kind = o.flag.canonical();
         if kind == "rootfs" {
             if !o.is_true() {
@@ -273,13 +276,8 @@ impl Checker<'_> {
             }
             return;
         }
-        let val = o.bytes().to_vec();
-        let m = match kind {
-            "volume" => mounts::from_volume(&val),
-            "mount" => mounts::from_mount(&val),
-            _ => mounts::from_tmpfs(&val),
-        };
-        let Some(m) = m else {
+        let val = o.bytes();
+        let Some(m) = self.mounts[at].take() else {
             self.v(
                 Rule::ParseBadValue,
                 o,
@@ -288,10 +286,10 @@ impl Checker<'_> {
             return;
         };
         if kind == "tmpfs" || m.kind == mounts::Kind::Tmpfs {
-            self.tmpfs_size(o, kind, &val);
+            self.tmpfs_size(o, kind, val);
             return;
         }
-        if self.on(Rule::DenyMountPropagation) && shares_propagation(kind, &val) {
+        if self.on(Rule::DenyMountPropagation) && shares_propagation(kind, val) {
             self.v(
                 Rule::DenyMountPropagation,
                 o,
@@ -539,25 +537,30 @@ impl Checker<'_> {
 
 /// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
 pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
-    let mut targets = Vec::new();
-    for o in &run.opts {
-        let m = match o.flag.canonical() {
+    let parsed: Vec<Option<mounts::Mount>> = run
+        .opts
+        .iter()
+        .map(|o| match o.flag.canonical() {
             "volume" => mounts::from_volume(o.bytes()),
             "mount" => mounts::from_mount(o.bytes()),
             "tmpfs" => mounts::from_tmpfs(o.bytes()),
             _ => None,
-        };
-        targets.extend(m.map(|m| m.target));
-    }
+        })
+        .collect();
+    let targets = parsed.iter().flatten().map(|m| m.target.clone()).collect();
+    let mut paths = HostPaths::new(&rules.deny, host);
+    // Many mounts from one directory (`-v /srv/1:... -v /srv/2:...`) read it once.
+    paths.prefetch(parsed.iter().flatten().map(|m| m.source.as_slice()));
     let mut c = Checker {
         run,
         rules,
-        paths: HostPaths::new(&rules.deny, host),
+        paths,
         targets,
+        mounts: parsed,
         out: Vec::new(),
     };
-    for o in &run.opts {
-        c.check(o);
+    for (at, o) in run.opts.iter().enumerate() {
+        c.check(o, at);
     }
     c.out
 }

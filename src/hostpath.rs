@@ -30,12 +30,15 @@ use crate::rules::Rule;
 /// SipHash's set-up cost dominates; flooding resistance is not needed for a table that lives a
 /// millisecond, and a collision only costs a lookup (keys are compared in full).
 fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    bytes.iter().fold(FNV_START, |h, &b| fnv_step(h, b))
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One byte more of an FNV-1a hash: hashing a path byte by byte gives the hash of every
+/// prefix on the way (the index looks up each directory above a source).
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// The memo is keyed by [`fnv`] already: hashing the hash again would be wasted work.
@@ -360,6 +363,23 @@ struct Entry<'p> {
 #[derive(Default)]
 struct List<'p> {
     entries: Vec<Entry<'p>>,
+    /// Every literal entry's forms, and every directory above them, by hash: a source is then
+    /// judged with one lookup per component instead of a comparison per entry, so a thousand
+    /// mounts cost a thousand times a few lookups, not a thousand times the list.
+    index: Vec<Key>,
+    /// Whether any entry has glob components (those are compared one by one).
+    globs: bool,
+}
+
+/// One key of a list's index.
+#[derive(Clone, Copy)]
+struct Key {
+    hash: u64,
+    entry: u32,
+    /// The entry's form (in the lists' arena).
+    form: Span,
+    /// The key is a directory above `form`, not `form` itself.
+    above: bool,
 }
 
 /// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
@@ -367,10 +387,15 @@ fn related(s: &[u8], e: &[u8], parents: bool) -> bool {
     if e.is_empty() {
         return s.is_empty(); // `/` itself, not everything beneath it
     }
-    let under = |long: &[u8], short: &[u8]| {
-        long.len() > short.len() && long.starts_with(short) && long[short.len()] == b'/'
-    };
-    s == e || under(s, e) || (parents && under(e, s))
+    // Both start with `/`: a second byte that differs settles most pairs without a `memcmp`.
+    if s.len() > 1 && s[1] != e[1] {
+        return false;
+    }
+    match s.len().cmp(&e.len()) {
+        std::cmp::Ordering::Equal => s == e,
+        std::cmp::Ordering::Greater => s[e.len()] == b'/' && s.starts_with(e),
+        std::cmp::Ordering::Less => parents && e[s.len()] == b'/' && e.starts_with(s),
+    }
 }
 
 /// Writes entry `text` as the kernel would read it into `out`: `~` and `~/` expanded; `false`
@@ -442,27 +467,24 @@ impl<'h> Compiler<'h> {
         }
     }
 
-    /// Resolves every literal entry of `lists`, listing the directories many of them share.
-    fn resolve(&mut self, lists: &mut [&mut List<'_>]) {
-        // Every literal entry's parent (by hash, then bytes) and name; sorting integers is
-        // cheap, and a hash collision only splits or merges a group, which is checked below.
-        let mut children: Vec<(u64, Span, Span)> = Vec::new();
-        for list in lists.iter() {
-            for e in &list.entries {
-                if let Form::Lit { lit, .. } = e.form {
-                    let path = lit.of(&self.arena);
-                    if let Some(cut) = path.iter().rposition(|&b| b == b'/') {
-                        let cut = cut as u32;
-                        let parent = Span { at: lit.at, len: cut };
-                        let name = Span {
-                            at: lit.at + cut + 1,
-                            len: lit.len - cut - 1,
-                        };
-                        children.push((fnv(parent.of(&self.arena)), parent, name));
-                    }
-                }
-            }
-        }
+    /// A joined path's parent (with its hash) and name.
+    fn child(&self, path: Span) -> Option<(u64, Span, Span)> {
+        let cut = path.of(&self.arena).iter().rposition(|&b| b == b'/')? as u32;
+        let parent = Span {
+            at: path.at,
+            len: cut,
+        };
+        let name = Span {
+            at: path.at + cut + 1,
+            len: path.len - cut - 1,
+        };
+        Some((fnv(parent.of(&self.arena)), parent, name))
+    }
+
+    /// Lists once each directory that at least [`SEED_MIN`] of `children` (parent, name) lie
+    /// in. Grouped by the parent's hash, as sorting integers is cheap; a collision only merges
+    /// two groups, and each group keeps only the names whose parent is its own.
+    fn seed(&mut self, mut children: Vec<(u64, Span, Span)>) {
         children.sort_unstable_by_key(|c| c.0);
         let arena = &self.arena;
         let mut scratch = Vec::with_capacity(256);
@@ -491,6 +513,20 @@ impl<'h> Compiler<'h> {
                 self.resolver.seed(dir, &names);
             }
         }
+    }
+
+    /// Resolves every literal entry of `lists`, listing the directories many of them share.
+    fn resolve(&mut self, lists: &mut [&mut List<'_>]) {
+        let mut children: Vec<(u64, Span, Span)> = Vec::new();
+        for list in lists.iter() {
+            for e in &list.entries {
+                if let Form::Lit { lit, .. } = e.form {
+                    children.extend(self.child(lit));
+                }
+            }
+        }
+        self.seed(children);
+        let mut scratch = Vec::with_capacity(256);
         let mut raw = Vec::with_capacity(256);
         for list in lists.iter_mut() {
             for e in &mut list.entries {
@@ -516,18 +552,132 @@ impl<'h> Compiler<'h> {
                 }
             }
         }
+        for list in lists.iter_mut() {
+            list.build_index(&self.arena);
+        }
     }
 
     fn list<'p>(&mut self, entries: impl IntoIterator<Item = &'p [u8]>) -> List<'p> {
         List {
             entries: entries.into_iter().map(|e| self.expand(e)).collect(),
+            ..List::default()
         }
     }
 }
 
 impl<'p> List<'p> {
-    /// The first entry that a source equals, lies beneath, or contains (when `parents`).
+    /// Builds the index once the entries' forms are final.
+    fn build_index(&mut self, arena: &[u8]) {
+        let mut keys = Vec::with_capacity(self.entries.len() * 6);
+        for (i, e) in self.entries.iter().enumerate() {
+            let (lit, real) = match e.form {
+                Form::Lit { lit, real } => (lit, real),
+                Form::Glob(_) => {
+                    self.globs = true;
+                    continue;
+                }
+                Form::None => continue,
+            };
+            for form in std::iter::once(lit).chain(real) {
+                let key = |hash, above| Key {
+                    hash,
+                    entry: i as u32,
+                    form,
+                    above,
+                };
+                let bytes = form.of(arena);
+                if !bytes.is_empty() {
+                    keys.push(key(FNV_START, true)); // `/` holds every path
+                }
+                let mut h = FNV_START;
+                for (at, &b) in bytes.iter().enumerate() {
+                    if b == b'/' && at > 0 {
+                        keys.push(key(h, true));
+                    }
+                    h = fnv_step(h, b);
+                }
+                keys.push(key(h, false));
+            }
+        }
+        keys.sort_unstable_by_key(|k| k.hash);
+        self.index = keys;
+    }
+
+    /// The keys with this hash.
+    fn keys(&self, hash: u64) -> &[Key] {
+        let from = self.index.partition_point(|k| k.hash < hash);
+        let to = from + self.index[from..].partition_point(|k| k.hash == hash);
+        &self.index[from..to]
+    }
+
+    /// The first entry (in list order) that a source equals, lies beneath, or contains (when
+    /// `parents`); entries for which `skip` holds are passed over.
     fn find(
+        &self,
+        arena: &[u8],
+        src: &Resolved,
+        parents: bool,
+        skip: impl Fn(&[u8]) -> bool,
+    ) -> Option<&'p [u8]> {
+        let mut best: Option<u32> = None;
+        let consider = |best: &mut Option<u32>, i: u32| {
+            if best.is_none_or(|b| i < b) && !skip(self.entries[i as usize].text) {
+                *best = Some(i);
+            }
+        };
+        for s in src.forms() {
+            // Equal to an entry, or beneath one: some directory above `s`, or `s`, is an entry.
+            // (Beneath `/` does not count: `/` holds everything.)
+            let mut h = FNV_START;
+            for (at, &b) in s.iter().enumerate() {
+                if b == b'/' && at > 0 {
+                    for k in self.keys(h) {
+                        if !k.above && k.form.of(arena) == &s[..at] {
+                            consider(&mut best, k.entry);
+                        }
+                    }
+                }
+                h = fnv_step(h, b);
+            }
+            for k in self.keys(h) {
+                let f = k.form.of(arena);
+                let hit = if k.above {
+                    parents && f.len() > s.len() && f.starts_with(s) && f[s.len()] == b'/'
+                } else {
+                    f == s
+                };
+                if hit {
+                    consider(&mut best, k.entry);
+                }
+            }
+        }
+        if self.globs {
+            for (i, e) in self.entries.iter().enumerate() {
+                let Form::Glob(parts) = &e.form else { continue };
+                if best.is_some_and(|b| b as usize <= i) {
+                    break;
+                }
+                let hit = src.forms().any(|s| {
+                    let depth = s.iter().filter(|&&b| b == b'/').count();
+                    if parts.is_empty() {
+                        s.is_empty()
+                    } else if !parents && depth < parts.len() {
+                        false
+                    } else {
+                        components(s).zip(parts).all(|(c, p)| p.matches(c))
+                    }
+                });
+                if hit {
+                    consider(&mut best, i as u32);
+                }
+            }
+        }
+        best.map(|i| self.entries[i as usize].text)
+    }
+
+    /// [`find`](Self::find) by comparing every entry: the definition the index must agree with.
+    #[cfg(test)]
+    fn find_linear(
         &self,
         arena: &[u8],
         src: &Resolved,
@@ -651,6 +801,7 @@ pub struct HostPaths<'p> {
 /// The compiled lists of the rules in force (empty when a rule is off).
 struct Lists<'p> {
     compiler: Compiler<'p>,
+    names: Names<'p>,
     sensitive: List<'p>,
     credentials: List<'p>,
     host_exec: List<'p>,
@@ -672,29 +823,34 @@ impl<'p> HostPaths<'p> {
         }
     }
 
-    /// Every list a rule in force reads, compiled together so that the directories their
-    /// entries share are listed once.
-    fn compile(&self) -> Lists<'p> {
-        let (deny, host) = (self.deny, self.host);
-        let mut compiler = Compiler::new(host.home.as_deref().map(os_bytes));
-        let mut list = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| {
-            if !deny.on(rule) {
-                return List::default();
+    /// Announces the paths about to be checked, so that a directory many of them lie in is
+    /// read with one listing rather than an `lstat` per path.
+    pub fn prefetch<'a>(&mut self, paths: impl Iterator<Item = &'a [u8]>) {
+        let cwd = self.host.cwd.as_deref().map(os_bytes);
+        let lists = self
+            .lists
+            .get_or_insert_with(|| compile_lists(self.deny, self.host));
+        let c = &mut lists.compiler;
+        let mut children = Vec::new();
+        let mut abs = Vec::with_capacity(256);
+        for raw in paths {
+            abs.clear();
+            if raw.first() != Some(&b'/') {
+                let Some(cwd) = cwd else { continue };
+                abs.extend_from_slice(cwd);
+                abs.push(b'/');
             }
-            let listed = deny.list(which).iter().map(|s| s.as_bytes());
-            compiler.list(listed.chain(extra.iter().map(|p| os_bytes(p))))
-        };
-        let mut sensitive = list(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]);
-        let mut credentials = list(Rule::DenyCredentials, DenyList::CredentialPaths, &[]);
-        let mut host_exec = list(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files);
-        let mut roots = list(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]);
-        compiler.resolve(&mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots]);
-        Lists {
-            compiler,
-            sensitive,
-            credentials,
-            host_exec,
-            roots,
+            abs.extend_from_slice(raw);
+            let at = c.arena.len();
+            push_joined(&mut c.arena, &abs);
+            let path = Span {
+                at: at as u32,
+                len: (c.arena.len() - at) as u32,
+            };
+            children.extend(c.child(path));
+        }
+        if children.len() >= SEED_MIN {
+            c.seed(children);
         }
     }
 
@@ -707,14 +863,11 @@ impl<'p> HostPaths<'p> {
                 entry: String::from_utf8_lossy(entry).into_owned(),
             })
         };
-        if self.lists.is_none() {
-            self.lists = Some(self.compile());
-        }
         let deny = self.deny;
         let cwd = self.host.cwd.as_deref().map(os_bytes);
-        let Some(lists) = self.lists.as_mut() else {
-            unreachable!("compiled above")
-        };
+        let lists = self
+            .lists
+            .get_or_insert_with(|| compile_lists(self.deny, self.host));
         let src = if raw.first() == Some(&b'/') {
             Resolved::new(raw, &mut lists.compiler.resolver)
         } else {
@@ -743,18 +896,17 @@ impl<'p> HostPaths<'p> {
             if let Some(e) = lists.credentials.find(arena, &src, true, |_| false) {
                 return hit(Rule::DenyCredentials, e);
             }
-            let names = deny.list(DenyList::CredentialNames);
             for form in src.forms() {
                 for c in form.split(|&b| b == b'/') {
-                    if let Some(n) = names.iter().find(|n| credential_name(c, n.as_bytes())) {
-                        return hit(Rule::DenyCredentials, n.as_bytes());
+                    if let Some(n) = lists.names.find(c) {
+                        return hit(Rule::DenyCredentials, n);
                     }
                 }
             }
             // A directory that holds a credential at its top exposes it, unless shadowed. One
             // directory listing (not a lookup per name) also catches variants (`.env.local`).
             if let Some((real, Kind::Dir)) = &src.real {
-                if let Some(found) = top_level_credential(real, names, shadowed) {
+                if let Some(found) = top_level_credential(real, &lists.names, shadowed) {
                     return hit(Rule::DenyCredentials, &found);
                 }
             }
@@ -788,28 +940,56 @@ impl<'p> HostPaths<'p> {
     }
 }
 
+/// Every list a rule in force reads, compiled together so that the directories their entries
+/// share are listed once.
+fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
+    let mut compiler = Compiler::new(host.home.as_deref().map(os_bytes));
+    let mut list = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| {
+        if !deny.on(rule) {
+            return List::default();
+        }
+        let listed = deny.list(which).iter().map(|s| s.as_bytes());
+        compiler.list(listed.chain(extra.iter().map(|p| os_bytes(p))))
+    };
+    let mut sensitive = list(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]);
+    let mut credentials = list(Rule::DenyCredentials, DenyList::CredentialPaths, &[]);
+    let mut host_exec = list(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files);
+    let mut roots = list(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]);
+    compiler.resolve(&mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots]);
+    Lists {
+        compiler,
+        names: Names::new(
+            deny.list(DenyList::CredentialNames)
+                .iter()
+                .map(|n| n.as_bytes())
+                .collect(),
+        ),
+        sensitive,
+        credentials,
+        host_exec,
+        roots,
+    }
+}
+
 /// The first credential at the top of directory `dir` that no other mount shadows.
-fn top_level_credential(
-    dir: &[u8],
-    names: &[crate::policy::ListEntry],
-    shadowed: &dyn Fn(&[u8]) -> bool,
-) -> Option<Vec<u8>> {
+fn top_level_credential(dir: &[u8], names: &Names<'_>, shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
         p.extend_from_slice(name);
         p
     };
-    let hit = |entry: &[u8]| names.iter().any(|n| credential_name(entry, n.as_bytes())) && !shadowed(entry);
+    let hit = |entry: &[u8]| names.find(entry).is_some() && !shadowed(entry);
     let Ok(listing) = std::fs::read_dir(OsStr::from_bytes(dir)) else {
         return None; // unreadable: the runtime cannot mount its content either
     };
     for (i, entry) in listing.enumerate() {
         if i >= LISTING_LIMIT {
             return names
+                .listed
                 .iter()
-                .filter(|n| !n.contains(['/', '*']) && !shadowed(n.as_bytes()))
-                .map(|n| path(n.as_bytes()))
+                .filter(|n| !n.contains(&b'/') && !n.contains(&b'*') && !shadowed(n))
+                .map(|n| path(n))
                 .find(|p| std::fs::symlink_metadata(OsStr::from_bytes(p)).is_ok());
         }
         let Ok(entry) = entry else { continue };
@@ -826,9 +1006,50 @@ fn is_system(entry: &[u8]) -> bool {
     entry.starts_with(b"/var/") || entry == b"/opt" || entry == b"/srv"
 }
 
+/// The credential names, for finding the one a path component is (or is a variant of).
+struct Names<'p> {
+    /// As listed: the first listed match is the one named.
+    listed: Vec<&'p [u8]>,
+    /// (name, position in `listed`), sorted by name.
+    sorted: Vec<(&'p [u8], usize)>,
+}
+
+impl<'p> Names<'p> {
+    fn new(listed: Vec<&'p [u8]>) -> Self {
+        let mut sorted: Vec<_> = listed.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        sorted.sort_unstable();
+        Names { listed, sorted }
+    }
+
+    /// The first listed name that `component` is or is a variant of ([`credential_name`]).
+    /// Such a name is the whole component or the part before one of its dots, so each of those
+    /// is looked up, instead of comparing every name with every component.
+    fn find(&self, component: &[u8]) -> Option<&'p [u8]> {
+        let mut best: Option<usize> = None;
+        let cuts = component
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'.')
+            .map(|(i, _)| i);
+        for cut in cuts.chain([component.len()]) {
+            let candidate = &component[..cut];
+            let from = self.sorted.partition_point(|(n, _)| *n < candidate);
+            for &(n, i) in self.sorted[from..].iter().take_while(|(n, _)| *n == candidate) {
+                if best.is_none_or(|b| i < b) && credential_name(component, n) {
+                    best = Some(i);
+                }
+            }
+        }
+        best.map(|i| self.listed[i])
+    }
+}
+
 /// Whether a path component is (or is a variant of) a credential name: `.env`, `.env.local`,
 /// `id_rsa`; not `.env.example` or `id_rsa.pub`, which are meant to be shared.
 fn credential_name(component: &[u8], name: &[u8]) -> bool {
+    if component.first() != name.first() {
+        return false; // most pairs, at the cost of one comparison
+    }
     if component == name {
         return true;
     }
@@ -1010,5 +1231,126 @@ mod tests {
         assert_eq!(set.find(&link.join("passwd"), None).as_deref(), Some("/etc"));
         assert_eq!(set.find(&link.join("hosts"), None).as_deref(), Some("/etc"));
         assert_eq!(set.find(&d.path().join("plain"), None).as_deref(), None);
+    }
+    /// A home whose listed entries are files, directories, symlinks (to a directory, a file,
+    /// nowhere, themselves) and absent names: with the home read by one listing, every answer
+    /// must be what resolving entry by entry gives.
+    #[test]
+    fn a_listed_directory_resolves_as_lstat_does() {
+        let d = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(d.path()).unwrap();
+        let home = root.join("home");
+        std::fs::create_dir_all(home.join(".config")).unwrap();
+        std::fs::create_dir_all(root.join("keys/deep")).unwrap();
+        std::fs::write(home.join(".netrc"), "x").unwrap();
+        std::fs::write(root.join("token"), "x").unwrap();
+        std::os::unix::fs::symlink(root.join("keys"), home.join(".ssh")).unwrap();
+        std::os::unix::fs::symlink("../token", home.join(".npmrc")).unwrap();
+        std::os::unix::fs::symlink(root.join("nowhere"), home.join(".aws")).unwrap();
+        std::os::unix::fs::symlink(home.join(".kube"), home.join(".kube")).unwrap();
+        let entries: Vec<String> = [
+            "~/.ssh",
+            "~/.netrc",
+            "~/.npmrc",
+            "~/.aws",
+            "~/.kube",
+            "~/.gnupg",
+            "~/.config",
+            "~/.docker",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert!(entries.len() >= SEED_MIN);
+        let mut seeded = Sensitive::new(&entries, Some(&home));
+        // The same list, resolved entry by entry (no listing: one entry per list).
+        let mut single: Vec<Sensitive> = entries
+            .chunks(1)
+            .map(|one| Sensitive::new(one, Some(&home)))
+            .collect();
+        for src in [
+            root.join("keys"),
+            root.join("keys/deep"),
+            root.join("token"),
+            root.join("nowhere"),
+            root.join("nowhere/x"),
+            home.join(".kube"),
+            home.join(".config/gh"),
+            home.clone(),
+            root.join("elsewhere"),
+        ] {
+            let alone = single.iter_mut().find_map(|s| s.find(&src, None));
+            assert_eq!(seeded.find(&src, None), alone, "{}", src.display());
+        }
+        assert_eq!(
+            seeded.find(&root.join("keys/deep"), None).as_deref(),
+            Some("~/.ssh")
+        );
+        assert_eq!(
+            seeded.find(&root.join("token"), None).as_deref(),
+            Some("~/.npmrc")
+        );
+        assert_eq!(
+            seeded.find(&root.join("nowhere/x"), None).as_deref(),
+            Some("~/.aws")
+        );
+    }
+
+    proptest::proptest! {
+        /// Looking a component's dotted prefixes up finds what comparing it with every name
+        /// does: the first listed name it is, or is a variant of.
+        #[test]
+        fn credential_names_are_found_as_by_comparing_every_name(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    ".env", ".local", ".example", ".pub", "id_rsa", "id", "_rsa", "credentials",
+                    ".netrc", ".", "x", ".secret", "s", "private_key", ".json",
+                ]),
+                0..4,
+            ),
+        ) {
+            let mut listed: Vec<&[u8]> = crate::policy::DEFAULT_CREDENTIAL_NAMES
+                .iter()
+                .map(|n| n.as_bytes())
+                .collect();
+            listed.extend([&b".env.local"[..], b".env", b"id"]); // repeats and overlaps
+            let names = Names::new(listed.clone());
+            let component = parts.concat();
+            let linear = listed.iter().copied().find(|n| credential_name(component.as_bytes(), n));
+            proptest::prop_assert_eq!(names.find(component.as_bytes()), linear, "{}", component);
+        }
+    }
+
+    proptest::proptest! {
+        /// The index answers exactly as comparing the source with every entry does, first
+        /// entry in list order included, with entries skipped and for "contains" or not.
+        #[test]
+        fn the_index_agrees_with_comparing_every_entry(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "", ".", "..", "etc", "run", "var", "home", "alice", "root", "user", "1000",
+                    "podman", "podman.sock", ".ssh", ".config", "gh", "systemd", ".local", "bin",
+                    "usr", "lib", "docker.sock", "tmp", "srv", "x",
+                ]),
+                0..7,
+            ),
+            parents in proptest::bool::ANY,
+            skip_root in proptest::bool::ANY,
+        ) {
+            let all: Vec<String> = list()
+                .into_iter()
+                .chain(crate::policy::DEFAULT_HOST_EXEC_PATHS.iter().map(|s| s.to_string()))
+                .chain(crate::policy::DEFAULT_WRITABLE_ROOTS.iter().map(|s| s.to_string()))
+                .collect();
+            let mut set = Sensitive::new(&all, Some(Path::new("/home/alice")));
+            let raw = format!("/{}", parts.join("/"));
+            let src = Resolved::new(raw.as_bytes(), &mut set.compiler.resolver);
+            let skip = |e: &[u8]| skip_root && (e == b"/root" || e.starts_with(b"/home/"));
+            let arena = &set.compiler.arena;
+            proptest::prop_assert_eq!(
+                set.list.find(arena, &src, parents, skip),
+                set.list.find_linear(arena, &src, parents, skip),
+                "{}", raw
+            );
+        }
     }
 }
