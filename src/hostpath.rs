@@ -122,6 +122,9 @@ impl Default for Resolver {
 /// so a huge directory costs a bounded number of lookups instead of a long listing.
 const LISTING_LIMIT: usize = 4096;
 
+/// With this many paths to check, the lists are indexed (see [`List::find`]).
+const INDEX_MIN: usize = 32;
+
 /// A directory is listed once (instead of an `lstat` per name) when this many listed entries
 /// lie directly in it: a listing costs about five system calls.
 const SEED_MIN: usize = 5;
@@ -367,8 +370,11 @@ struct List<'p> {
     /// judged with one lookup per component instead of a comparison per entry, so a thousand
     /// mounts cost a thousand times a few lookups, not a thousand times the list.
     index: Vec<Key>,
-    /// Whether any entry has glob components (those are compared one by one).
-    globs: bool,
+    /// The entries with glob components, in list order (those are compared one by one).
+    globs: Vec<u32>,
+    /// Whether the index is built: only for invocations with many paths, as building it costs
+    /// more than comparing a handful of sources with every entry.
+    indexed: bool,
 }
 
 /// One key of a list's index.
@@ -552,9 +558,6 @@ impl<'h> Compiler<'h> {
                 }
             }
         }
-        for list in lists.iter_mut() {
-            list.build_index(&self.arena);
-        }
     }
 
     fn list<'p>(&mut self, entries: impl IntoIterator<Item = &'p [u8]>) -> List<'p> {
@@ -573,7 +576,7 @@ impl<'p> List<'p> {
             let (lit, real) = match e.form {
                 Form::Lit { lit, real } => (lit, real),
                 Form::Glob(_) => {
-                    self.globs = true;
+                    self.globs.push(i as u32);
                     continue;
                 }
                 Form::None => continue,
@@ -601,6 +604,7 @@ impl<'p> List<'p> {
         }
         keys.sort_unstable_by_key(|k| k.hash);
         self.index = keys;
+        self.indexed = true;
     }
 
     /// The keys with this hash.
@@ -619,6 +623,9 @@ impl<'p> List<'p> {
         parents: bool,
         skip: impl Fn(&[u8]) -> bool,
     ) -> Option<&'p [u8]> {
+        if !self.indexed {
+            return self.find_linear(arena, src, parents, skip);
+        }
         let mut best: Option<u32> = None;
         let consider = |best: &mut Option<u32>, i: u32| {
             if best.is_none_or(|b| i < b) && !skip(self.entries[i as usize].text) {
@@ -651,32 +658,36 @@ impl<'p> List<'p> {
                 }
             }
         }
-        if self.globs {
-            for (i, e) in self.entries.iter().enumerate() {
-                let Form::Glob(parts) = &e.form else { continue };
-                if best.is_some_and(|b| b as usize <= i) {
-                    break;
+        for &i in &self.globs {
+            if best.is_some_and(|b| b <= i) {
+                break;
+            }
+            let Form::Glob(parts) = &self.entries[i as usize].form else {
+                continue;
+            };
+            let hit = src.forms().any(|s| {
+                if parts.is_empty() {
+                    return s.is_empty();
                 }
-                let hit = src.forms().any(|s| {
-                    let depth = s.iter().filter(|&&b| b == b'/').count();
-                    if parts.is_empty() {
-                        s.is_empty()
-                    } else if !parents && depth < parts.len() {
-                        false
-                    } else {
-                        components(s).zip(parts).all(|(c, p)| p.matches(c))
+                let mut comps = components(s);
+                let mut depth = 0;
+                for p in parts {
+                    match comps.next() {
+                        Some(c) if p.matches(c) => depth += 1,
+                        Some(_) => return false,
+                        None => break,
                     }
-                });
-                if hit {
-                    consider(&mut best, i as u32);
                 }
+                parents || depth == parts.len()
+            });
+            if hit {
+                consider(&mut best, i);
             }
         }
         best.map(|i| self.entries[i as usize].text)
     }
 
     /// [`find`](Self::find) by comparing every entry: the definition the index must agree with.
-    #[cfg(test)]
     fn find_linear(
         &self,
         arena: &[u8],
@@ -849,8 +860,19 @@ impl<'p> HostPaths<'p> {
             };
             children.extend(c.child(path));
         }
-        if children.len() >= SEED_MIN {
+        let many = children.len();
+        if many >= SEED_MIN {
             c.seed(children);
+        }
+        if many >= INDEX_MIN {
+            for list in [
+                &mut lists.sensitive,
+                &mut lists.credentials,
+                &mut lists.host_exec,
+                &mut lists.roots,
+            ] {
+                list.build_index(&c.arena);
+            }
         }
     }
 
@@ -1010,6 +1032,8 @@ fn is_system(entry: &[u8]) -> bool {
 struct Names<'p> {
     /// As listed: the first listed match is the one named.
     listed: Vec<&'p [u8]>,
+    /// The first bytes names start with: most components start otherwise.
+    firsts: [bool; 256],
     /// (name, position in `listed`), sorted by name.
     sorted: Vec<(&'p [u8], usize)>,
 }
@@ -1018,13 +1042,26 @@ impl<'p> Names<'p> {
     fn new(listed: Vec<&'p [u8]>) -> Self {
         let mut sorted: Vec<_> = listed.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         sorted.sort_unstable();
-        Names { listed, sorted }
+        let mut firsts = [false; 256];
+        for n in &listed {
+            if let Some(&b) = n.first() {
+                firsts[usize::from(b)] = true;
+            }
+        }
+        Names {
+            listed,
+            firsts,
+            sorted,
+        }
     }
 
     /// The first listed name that `component` is or is a variant of ([`credential_name`]).
     /// Such a name is the whole component or the part before one of its dots, so each of those
     /// is looked up, instead of comparing every name with every component.
     fn find(&self, component: &[u8]) -> Option<&'p [u8]> {
+        if component.first().is_some_and(|&b| !self.firsts[usize::from(b)]) {
+            return None;
+        }
         let mut best: Option<usize> = None;
         let cuts = component
             .iter()
@@ -1342,6 +1379,7 @@ mod tests {
                 .chain(crate::policy::DEFAULT_WRITABLE_ROOTS.iter().map(|s| s.to_string()))
                 .collect();
             let mut set = Sensitive::new(&all, Some(Path::new("/home/alice")));
+            set.list.build_index(&set.compiler.arena);
             let raw = format!("/{}", parts.join("/"));
             let src = Resolved::new(raw.as_bytes(), &mut set.compiler.resolver);
             let skip = |e: &[u8]| skip_root && (e == b"/root" || e.starts_with(b"/home/"));
