@@ -422,7 +422,7 @@ impl Checker<'_> {
             return; // hides more paths: only stricter
         }
         let allowed = self.rules.deny.list(DenyList::AllowedSecurityOptions);
-        if allowed.iter().any(|a| *a == s) {
+        if allowed.contains(&s) {
             return;
         }
         self.v(
