@@ -28,6 +28,7 @@ use crate::parse::{self, Invocation, ParseError, RunArgs};
 use crate::policy::{Mode, Policy, Rules};
 use crate::redact;
 
+pub mod annotate;
 mod compat;
 mod harden;
 mod limits;
@@ -350,6 +351,7 @@ fn settle(
 fn compat_only(run: &RunArgs, rules: &Rules, target: &Target) -> Option<Vec<OsString>> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman).ok()?;
+    rw.annotate(Mode::Audit);
     Some(rw.render())
 }
 
@@ -398,12 +400,15 @@ pub fn rewrite(
     }
     if let Some(max) = rules.limits.cpus {
         rw.cpus(max)?;
+        rw.enforce(Rule::LimitCpus);
     }
     if let Some(max) = rules.limits.memory {
         rw.memory(max)?;
+        rw.enforce(Rule::LimitMemory);
     }
     if let Some(max) = rules.limits.pids {
         rw.pids(max)?;
+        rw.enforce(Rule::LimitPids);
     }
     let l = &rules.limits;
     if target.rootless && target.cgroup_v1 && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
@@ -415,6 +420,8 @@ pub fn rewrite(
             });
         }
         rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
+        rw.enforce(Rule::LimitUnenforced);
     }
+    rw.annotate(Mode::Enforce);
     Ok((rw.render(), rw.changes))
 }
