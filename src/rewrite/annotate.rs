@@ -24,7 +24,6 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use super::Action;
 use super::rewriter::{Rewriter, value};
 use crate::policy::Mode;
 use crate::rules::Rule;
