@@ -1,7 +1,7 @@
 //! The annotation that tells `podman inspect` the shim was involved.
 //!
 //! Every `run` / `create` the shim lets through rewritten (enforce) or audited carries one OCI
-//! annotation, [`KEY`], whose value is [`value`]:
+//! annotation, [`KEY`], whose value is [`value_for`]:
 //!
 //! ```text
 //! io.github.nanoclaw-shim.applied=nanoclaw-shim/0.1.0 mode=enforce rules=harden.read-only;harden.tmpfs;...
