@@ -535,12 +535,79 @@ fn loud(msg: &str) {
     let _ = writeln!(std::io::stderr().lock(), "\n{bar}\n{msg}\n{bar}");
 }
 
+const FIXTURE_IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
+
+/// Rootful podman as the CI set-up prepared it (`CONTAINERS_CONF` from its facts file).
+struct RealPodman {
+    podman: PathBuf,
+    conf: Option<String>,
+}
+
+impl RealPodman {
+    /// Podman and the fixture image, or `None` after a loud skip message (a failure with
+    /// `NANOCLAW_SHIM_REQUIRE_PODMAN=1`).
+    fn get(test: &str) -> Option<RealPodman> {
+        let conf = ci_env()
+            .into_iter()
+            .find(|(k, _)| k == "CONTAINERS_CONF")
+            .map(|(_, v)| v);
+        let podman = SYSTEM_PATH
+            .split(':')
+            .map(|d| Path::new(d).join("podman"))
+            .find(|p| p.is_file());
+        let euid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+        let why = match podman {
+            _ if euid.ok() != Some(0) => "the real-podman tests run as root".to_string(),
+            None => "podman is not installed".to_string(),
+            Some(podman) => {
+                let rp = RealPodman { podman, conf };
+                let o = rp
+                    .podman()
+                    .args(["image", "exists", FIXTURE_IMAGE])
+                    .output()
+                    .unwrap();
+                if o.status.success() {
+                    return Some(rp);
+                }
+                format!("the fixture image {FIXTURE_IMAGE} is missing; build it with fixtures/image/build.sh")
+            }
+        };
+        if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
+            panic!("{REQUIRE}=1 but podman cannot be used: {why}");
+        }
+        loud(&format!(
+            "SKIPPED: real-podman test `{test}` did NOT run:\n  {why}\n\
+             Prepare the machine with `sudo .ci/podman-setup.sh`; set {REQUIRE}=1 to make this a failure."
+        ));
+        None
+    }
+
+    /// `program` with root's clean environment and the CI's containers.conf.
+    fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("PATH", SYSTEM_PATH)
+            .env("HOME", "/root")
+            .current_dir("/");
+        if let Some(cc) = &self.conf {
+            c.env("CONTAINERS_CONF", cc);
+        }
+        c
+    }
+
+    fn podman(&self) -> Command {
+        self.command(&self.podman)
+    }
+}
+
 /// Removes the test's container, pass or fail.
-struct Cleanup<'a>(&'a dyn Fn() -> Command, String);
+struct Cleanup<'a>(&'a RealPodman, String);
 
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
-        let _ = (self.0)()
+        let _ = self
+            .0
+            .podman()
             .args(["rm", "--force", &self.1])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -550,52 +617,17 @@ impl Drop for Cleanup<'_> {
 
 #[test]
 fn podman_inspect_shows_the_shims_annotation() {
-    const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
-    let facts = ci_env();
-    let conf = facts
-        .iter()
-        .find(|(k, _)| k == "CONTAINERS_CONF")
-        .map(|(_, v)| v.clone());
-    let podman = SYSTEM_PATH
-        .split(':')
-        .map(|d| Path::new(d).join("podman"))
-        .find(|p| p.is_file());
-    let euid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m));
-    let podman_cmd = || {
-        let mut c = Command::new(podman.clone().unwrap_or_else(|| "podman".into()));
-        c.env_clear().env("PATH", SYSTEM_PATH).env("HOME", "/root");
-        if let Some(cc) = &conf {
-            c.env("CONTAINERS_CONF", cc);
-        }
-        c
-    };
-    let why = if euid.ok() != Some(0) {
-        Some("the real-podman tests run as root".to_string())
-    } else if podman.is_none() {
-        Some("podman is not installed".to_string())
-    } else {
-        let o = podman_cmd().args(["image", "exists", IMAGE]).output().unwrap();
-        (!o.status.success())
-            .then(|| format!("the fixture image {IMAGE} is missing; build it with fixtures/image/build.sh"))
-    };
-    if let Some(why) = why {
-        if std::env::var(REQUIRE).is_ok_and(|v| v == "1") {
-            panic!("{REQUIRE}=1 but podman cannot be used: {why}");
-        }
-        loud(&format!(
-            "SKIPPED: real-podman test `podman_inspect_shows_the_shims_annotation` did NOT run:\n  {why}\n\
-             Prepare the machine with `sudo .ci/podman-setup.sh`; set {REQUIRE}=1 to make this a failure."
-        ));
+    const IMAGE: &str = FIXTURE_IMAGE;
+    let Some(rp) = RealPodman::get("podman_inspect_shows_the_shims_annotation") else {
         return;
-    }
-
+    };
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("bin")).unwrap();
     symlink(BIN, dir.path().join("bin/docker")).unwrap();
     let policy_file = dir.path().join("policy.toml");
     std::fs::copy(repo().join("policy/default.toml"), &policy_file).unwrap();
     let name = format!("nanoclaw-shim-annotation-{}", std::process::id());
-    let _cleanup = Cleanup(&podman_cmd, name.clone());
+    let _cleanup = Cleanup(&rp, name.clone());
     let argv = os(&[
         "create",
         "--name",
@@ -611,27 +643,22 @@ fn podman_inspect_shows_the_shims_annotation() {
         "-c",
         "true",
     ]);
-    let mut docker = Command::new(dir.path().join("bin/docker"));
+    let mut docker = rp.command(&dir.path().join("bin/docker"));
     docker
-        .env_clear()
         .env(
             "PATH",
             format!("{}:{SYSTEM_PATH}", dir.path().join("bin").display()),
         )
-        .env("HOME", "/root")
         .env("NANOCLAW_SHIM_POLICY", &policy_file)
-        .args(&argv)
-        .current_dir("/");
-    if let Some(cc) = &conf {
-        docker.env("CONTAINERS_CONF", cc);
-    }
+        .args(&argv);
     let o = docker.output().unwrap();
     assert!(
         o.status.success(),
         "docker create through the shim: {}",
         text(&o.stderr)
     );
-    let o = podman_cmd()
+    let o = rp
+        .podman()
         .args(["inspect", "--format", "{{json .Config.Annotations}}", &name])
         .output()
         .unwrap();
@@ -666,6 +693,45 @@ fn podman_inspect_shows_the_shims_annotation() {
         .filter(|k| annotate::in_namespace(k.as_bytes()))
         .collect();
     assert_eq!(ours, [annotate::KEY], "{got}");
+}
+
+/// verify's failure messages are the ones that showed Rust's `Some(..)`: a policy with the
+/// hardening switched off makes them fail on real podman, and none may show debug text.
+#[test]
+fn verify_failure_messages_show_no_rust_debug_text() {
+    let Some(rp) = RealPodman::get("verify_failure_messages_show_no_rust_debug_text") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let policy_file = dir.path().join("weak.toml");
+    std::fs::write(
+        &policy_file,
+        "[hardening]\nread_only = false\ndrop_capabilities = []\nkeep_capabilities = []\nno_new_privileges = false\n",
+    )
+    .unwrap();
+    let o = rp
+        .command(Path::new(BIN))
+        .args(["verify", "--image", FIXTURE_IMAGE])
+        .env("NANOCLAW_SHIM_POLICY", &policy_file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    // the three probes whose readings are reported
+    for (check, reading) in [
+        ("[FAIL] root filesystem is read-only", "/ is mounted "),
+        ("[FAIL] no capabilities beyond", "CapEff "),
+        ("[FAIL] no-new-privileges", "NoNewPrivs "),
+    ] {
+        let at = out
+            .lines()
+            .position(|l| l.contains(check))
+            .unwrap_or_else(|| panic!("no `{check}`:\n{out}"));
+        let detail = out.lines().nth(at + 1).unwrap_or_default();
+        assert!(detail.trim_start().starts_with(reading), "{check}: {detail}");
+    }
+    assert_no_debug_text("verify", &o);
 }
 
 // ------------------------------------------------------ docs/POLICY.md's examples ---
