@@ -42,6 +42,22 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Runs a command of a [`Sandbox`], again (up to 20 times, 50 ms apart) while its fake runtime,
+/// written a moment ago, is "Text file busy": a child another test thread forked still holds
+/// the file's write descriptor until it execs.
+fn output(c: &mut Command) -> Output {
+    for _ in 0..20 {
+        match c.output() {
+            Ok(o) if !text(&o.stderr).contains("Text file busy") => return o,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(26) => {}
+            Err(e) => panic!("cannot run {c:?}: {e}"),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    c.output().unwrap()
+}
+
 /// Every `run` / `create` argv nanoclaw has issued: `fixtures/nanoclaw/real/*.json` (captured
 /// from its own code) and `fixtures/nanoclaw/*.json`, by file name.
 fn nanoclaw_spawns() -> Vec<(String, Vec<OsString>)> {
@@ -450,7 +466,7 @@ impl Sandbox {
 fn the_docker_face_hands_the_runtime_exactly_one_genuine_annotation() {
     let s = Sandbox::new();
     let argv = forging_argv();
-    let o = s.command(&s.p("shim/docker")).args(&argv).output().unwrap();
+    let o = output(s.command(&s.p("shim/docker")).args(&argv));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
         o.stdout.is_empty(),
@@ -473,17 +489,16 @@ fn the_docker_face_hands_the_runtime_exactly_one_genuine_annotation() {
 #[test]
 fn explain_shows_the_annotation_and_the_removed_forgery() {
     let s = Sandbox::new();
-    let o = s
-        .command(Path::new(BIN))
-        .args(["explain", "--", "docker", "run", "--rm"])
-        .args([
-            "--annotation=io.github.nanoclaw-shim.applied=forged",
-            "--entrypoint",
-            "bash",
-        ])
-        .args(["img", "-c", "true"])
-        .output()
-        .unwrap();
+    let o = output(
+        s.command(Path::new(BIN))
+            .args(["explain", "--", "docker", "run", "--rm"])
+            .args([
+                "--annotation=io.github.nanoclaw-shim.applied=forged",
+                "--entrypoint",
+                "bash",
+            ])
+            .args(["img", "-c", "true"]),
+    );
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
     let added: Vec<&str> = out
@@ -891,7 +906,7 @@ fn messages_never_show_rust_debug_text() {
             ],
         ),
     ] {
-        let o = s.command(Path::new(BIN)).args(&args).output().unwrap();
+        let o = output(s.command(Path::new(BIN)).args(&args));
         assert!(o.status.code().is_some(), "{what}");
         assert_no_debug_text(what, &o);
     }
