@@ -179,13 +179,14 @@ enum PolicyCommand {
         /// The policy file to check (default: the one in force)
         file: Option<PathBuf>,
     },
-    /// Print the effective policy and the file it came from
+    /// Print the effective policy and the file it came from; exit 0 shown, 1 it does not load
     Show {
         /// Policy file to show instead of the one in force
         #[arg(long)]
         policy: Option<PathBuf>,
     },
-    /// Write the default policy to the user's config path (never overwrites)
+    /// Write the default policy to the user's config path (never overwrites); exit 0 written or
+    /// already there, 1 it cannot be written
     Init,
     /// Every setting where the policy in force differs from the shipped default; exit 0 none,
     /// 1 some, 2 the policy does not load

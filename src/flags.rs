@@ -124,7 +124,7 @@ impl Class {
             ],
             Class::User => &[Rule::DenyRootUser, Rule::DenyExecRoot, Rule::DenyGroupAdd],
             Class::Network => &[Rule::DenyPublish],
-            Class::Annotation => &[Rule::DenyAnnotation],
+            Class::Annotation => &[Rule::DenyAnnotation, Rule::HardenAnnotation],
             Class::Hardening => &[Rule::HardenReadOnly],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],

@@ -44,6 +44,7 @@ rules! {
     HardenKeepCapabilities = "harden.keep-capabilities": "adds back keep_capabilities (SYS_CHROOT for Chromium's sandbox) after dropping ALL",
     HardenInit = "harden.init": "adds --init when the caller overrides the entrypoint, so docker stop delivers SIGTERM",
     HardenShmSize = "harden.shm-size": "adds the policy's --shm-size when the caller sets none",
+    HardenAnnotation = "harden.annotation": "marks the container with the io.github.nanoclaw-shim.applied annotation (the shim, its version, the mode, the rules in force); removes a caller's annotations in that namespace",
     LimitCpus = "limit.cpus": "caps --cpus (or --cpu-quota with --cpu-period) at the ceiling",
     LimitMemory = "limit.memory": "caps --memory at the ceiling; reconciles reservation and swap",
     LimitPids = "limit.pids": "caps --pids-limit at the ceiling",

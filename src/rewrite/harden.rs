@@ -38,6 +38,7 @@ impl Rewriter<'_> {
                 "the root filesystem is read-only",
             );
         }
+        self.enforce(Rule::HardenReadOnly);
     }
 
     pub(super) fn tmpfs(&mut self, wanted: &[policy::Tmpfs]) {
@@ -50,6 +51,9 @@ impl Rewriter<'_> {
                 _ => None,
             };
             targets.extend(m.map(|m| m.target));
+        }
+        if !wanted.is_empty() {
+            self.enforce(Rule::HardenTmpfs);
         }
         for t in wanted {
             let spec = t.spec();
@@ -98,6 +102,9 @@ impl Rewriter<'_> {
                 );
             }
         }
+        if !drop.is_empty() {
+            self.enforce(Rule::HardenCapDrop);
+        }
         for cap in drop {
             if !dropped.iter().any(|c| c == cap || c == "ALL") {
                 let why = if cap == "ALL" {
@@ -124,6 +131,9 @@ impl Rewriter<'_> {
             for cap in keep {
                 let added = adds.iter().any(|(_, names)| names.iter().any(|c| c == cap));
                 let dropped_by_name = dropped.iter().any(|c| c == cap);
+                if !dropped_by_name {
+                    self.enforce(Rule::HardenKeepCapabilities);
+                }
                 if !added && !dropped_by_name {
                     self.add(
                         Rule::HardenKeepCapabilities,
@@ -161,11 +171,16 @@ impl Rewriter<'_> {
     /// An overridden entrypoint bypasses the image's init (tini): the agent becomes PID 1, gets
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
     pub(super) fn init(&mut self) {
-        if self.run.last(crate::setting!("entrypoint")).is_none()
-            || self.run.last(crate::setting!("init")).is_some()
-        {
+        if self.run.last(crate::setting!("entrypoint")).is_none() {
             return;
         }
+        if let Some((_, o)) = self.run.last(crate::setting!("init")) {
+            if o.is_true() {
+                self.enforce(Rule::HardenInit);
+            }
+            return;
+        }
+        self.enforce(Rule::HardenInit);
         self.add(
             Rule::HardenInit,
             crate::setting!("init"),
@@ -175,6 +190,7 @@ impl Rewriter<'_> {
     }
 
     pub(super) fn shm_size(&mut self, size: u64) {
+        self.enforce(Rule::HardenShmSize);
         if self.run.last(crate::setting!("shm-size")).is_none() {
             let v = units::format_bytes(size);
             self.add(
@@ -213,6 +229,7 @@ impl Rewriter<'_> {
                 "setuid binaries cannot raise privileges",
             );
         }
+        self.enforce(Rule::HardenNoNewPrivileges);
         Ok(())
     }
 }

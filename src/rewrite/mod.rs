@@ -14,6 +14,8 @@
 //! - limits are ceilings: a lower value stays, a higher or unlimited one is replaced, a missing
 //!   one is added, and related options (`--cpu-quota`, `--memory-reservation`, ...) are
 //!   reconciled so the runtime never sees a conflicting pair;
+//! - last, the `io.github.nanoclaw-shim.applied` annotation names the shim, the mode and the
+//!   rules in force ([`annotate`]); a caller's annotations in that namespace are removed;
 //! - everything else, and every token from the image on, is left exactly as it was.
 //!
 //! Options the rewrite does not touch keep their original tokens; a token run that held a
@@ -28,6 +30,7 @@ use crate::parse::{self, Invocation, ParseError, RunArgs};
 use crate::policy::{Mode, Policy, Rules};
 use crate::redact;
 
+pub mod annotate;
 mod compat;
 mod harden;
 mod limits;
@@ -109,7 +112,8 @@ pub enum Decision {
     Rewrite,
     /// Not exec'd; exit 125.
     Refuse,
-    /// Exec'd unchanged (compatibility fixes aside); `changes` says what enforce would do.
+    /// Exec'd unchanged (compatibility fixes and the `mode=audit` annotation aside); `changes`
+    /// says what enforce would do.
     Audit,
     /// A profile exempts it: exec'd unchanged.
     Exempt,
@@ -346,10 +350,12 @@ fn settle(
     plan
 }
 
-/// Applies only the compatibility fixes (audit mode: the caller's settings run, but on podman).
+/// Applies only the compatibility fixes and the audit annotation (audit mode: the caller's
+/// settings run, but on podman, and `podman inspect` shows they ran unhardened).
 fn compat_only(run: &RunArgs, rules: &Rules, target: &Target) -> Option<Vec<OsString>> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman).ok()?;
+    rw.annotate(Mode::Audit);
     Some(rw.render())
 }
 
@@ -398,12 +404,15 @@ pub fn rewrite(
     }
     if let Some(max) = rules.limits.cpus {
         rw.cpus(max)?;
+        rw.enforce(Rule::LimitCpus);
     }
     if let Some(max) = rules.limits.memory {
         rw.memory(max)?;
+        rw.enforce(Rule::LimitMemory);
     }
     if let Some(max) = rules.limits.pids {
         rw.pids(max)?;
+        rw.enforce(Rule::LimitPids);
     }
     let l = &rules.limits;
     if target.rootless && target.cgroup_v1 && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
@@ -415,6 +424,8 @@ pub fn rewrite(
             });
         }
         rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
+        rw.enforce(Rule::LimitUnenforced);
     }
+    rw.annotate(Mode::Enforce);
     Ok((rw.render(), rw.changes))
 }

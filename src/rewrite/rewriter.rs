@@ -27,6 +27,8 @@ pub(super) struct Rewriter<'a> {
     pub(super) edits: Vec<Edit>,
     pub(super) added: Vec<(&'static Flag, OptValue)>,
     pub(super) changes: Vec<Change>,
+    /// The rules the final argv satisfies, for the shim's annotation.
+    pub(super) enforced: Vec<Rule>,
 }
 
 pub(super) fn flag(name: &str) -> &'static Flag {
@@ -54,6 +56,7 @@ impl<'a> Rewriter<'a> {
             edits: vec![Edit::Keep; run.opts.len()],
             added: Vec::new(),
             changes: Vec::new(),
+            enforced: Vec::new(),
         }
     }
 

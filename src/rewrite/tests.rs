@@ -49,7 +49,21 @@ const HARDENING: &[&str] = &[
     "--cpus=2",
     "--memory=4g",
     "--pids-limit=256",
+    ANNOTATION,
 ];
+
+/// The shim's annotation under the default policy, for an invocation without `--entrypoint`.
+const ANNOTATION: &str = concat!(
+    "--annotation=io.github.nanoclaw-shim.applied=nanoclaw-shim/",
+    env!("CARGO_PKG_VERSION"),
+    " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
+    "harden.keep-capabilities;limit.cpus;limit.memory;limit.pids"
+);
+
+/// The options of a rewritten argv other than the shim's annotation (which names rule ids).
+fn without_annotation(o: &[String]) -> impl Iterator<Item = &String> {
+    o.iter().filter(|t| !t.starts_with("--annotation="))
+}
 
 fn with_hardening(before: &[&str], after: &[&str]) -> Vec<String> {
     before
@@ -131,18 +145,24 @@ fn equivalent_spellings_are_not_duplicated() {
         "img",
     ]);
     assert_eq!(
-        o.iter()
+        without_annotation(&o)
             .filter(|t| t.to_ascii_lowercase().contains("all"))
             .count(),
         1,
         "{o:?}"
     );
     assert_eq!(
-        o.iter().filter(|t| t.contains("no-new-privileges")).count(),
+        without_annotation(&o)
+            .filter(|t| t.contains("no-new-privileges"))
+            .count(),
         1,
         "{o:?}"
     );
-    assert_eq!(o.iter().filter(|t| t.contains("read-only")).count(), 1, "{o:?}");
+    assert_eq!(
+        without_annotation(&o).filter(|t| t.contains("read-only")).count(),
+        1,
+        "{o:?}"
+    );
     assert!(o.contains(&"--pids-limit=256".to_string()), "{o:?}");
     assert!(!o.contains(&"2048".to_string()), "{o:?}");
     let o = out(&[
@@ -285,9 +305,20 @@ fn policy_switches_off_each_piece() {
         tmpfs_size: None,
         refuse_unenforced: false,
     };
+    // Nothing is enforced; the annotation says so (its rules list is empty).
+    let v = concat!(
+        "nanoclaw-shim/",
+        env!("CARGO_PKG_VERSION"),
+        " mode=enforce rules="
+    );
     assert_eq!(
         out_with(&["run", "--read-only=false", "img"], &p),
-        ["run", "--read-only=false", "img"]
+        [
+            "run",
+            "--read-only=false",
+            &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),
+            "img"
+        ]
     );
 }
 
@@ -395,13 +426,22 @@ fn audit_runs_the_callers_argv_and_records() {
     let a = argv(&["run", "--privileged", "img"]);
     let audited = plan(&a, &p, &podman());
     assert_eq!(audited.decision, Decision::Audit);
-    assert_eq!(audited.args, a);
+    // The caller's argv runs, marked as audited (no rules in force).
+    let audit_mark = concat!(
+        "--annotation=io.github.nanoclaw-shim.applied=nanoclaw-shim/",
+        env!("CARGO_PKG_VERSION"),
+        " mode=audit rules="
+    );
+    assert_eq!(audited.args, argv(&["run", "--privileged", audit_mark, "img"]));
     assert_eq!(audited.refusal.unwrap().rule, Rule::DenyPrivileged);
     assert!(audited.changes.iter().any(|c| c.rule == Rule::HardenReadOnly));
     // Compatibility fixes still apply, so the container starts on podman.
     let a = argv(&["run", "--add-host=h:host-gateway", "img"]);
     let audited = plan(&a, &p, &podman());
-    assert_eq!(audited.args, argv(&["run", "--add-host=h:10.88.0.1", "img"]));
+    assert_eq!(
+        audited.args,
+        argv(&["run", "--add-host=h:10.88.0.1", audit_mark, "img"])
+    );
 }
 
 #[test]
