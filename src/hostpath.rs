@@ -17,12 +17,12 @@
 //! entry types say which names exist and which are symlinks, instead of an `lstat` per entry.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
 use crate::glob::Glob;
+use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
 
@@ -103,15 +103,17 @@ enum Step {
 /// path prefix, a `readlink` only for symlinks. A path that does not exist (docker creates
 /// missing bind sources) is resolved up to its last existing component, the rest appended.
 struct Resolver {
+    fs: &'static dyn HostFs,
     /// Every memo key and resolved symlink target, back to back.
     arena: Vec<u8>,
     /// A resolved directory joined with a name, by [`fnv`] → (that path, what it resolves to).
     memo: HashMap<u64, (Span, Step), BuildHasherDefault<Prehashed>>,
 }
 
-impl Default for Resolver {
-    fn default() -> Self {
+impl Resolver {
+    fn new(fs: &'static dyn HostFs) -> Self {
         Resolver {
+            fs,
             arena: Vec::with_capacity(4096),
             memo: HashMap::with_capacity_and_hasher(256, BuildHasherDefault::default()),
         }
@@ -197,11 +199,11 @@ impl Resolver {
         if let Some(known) = self.memo_get(candidate) {
             return Some(known);
         }
-        let resolved = match std::fs::symlink_metadata(Path::new(OsStr::from_bytes(candidate))) {
-            Ok(m) if m.file_type().is_symlink() => self.follow(candidate, dir_len, depth)?,
-            Ok(m) if m.is_dir() => Step::Is(Kind::Dir),
-            Ok(_) => Step::Is(Kind::Other),
-            Err(_) => Step::Is(Kind::Missing),
+        let resolved = match self.fs.lstat(candidate) {
+            Some(FileKind::Symlink) => self.follow(candidate, dir_len, depth)?,
+            Some(FileKind::Dir) => Step::Is(Kind::Dir),
+            Some(FileKind::File) => Step::Is(Kind::Other),
+            None => Step::Is(Kind::Missing),
         };
         self.memo_put(candidate, resolved);
         Some(resolved)
@@ -209,8 +211,8 @@ impl Resolver {
 
     /// Resolves the symlink at `candidate`.
     fn follow(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Step> {
-        let target = std::fs::read_link(Path::new(OsStr::from_bytes(candidate))).ok()?;
-        let target = target.as_os_str().as_bytes();
+        let target = self.fs.read_link(candidate)?;
+        let target = target.as_slice();
         let start = if target.first() == Some(&b'/') {
             target.to_vec()
         } else {
@@ -230,9 +232,6 @@ impl Resolver {
     /// fails or is too long: the names are then looked up one by one, as without it.
     fn seed(&mut self, dir: &[u8], names: &[&[u8]]) {
         let shown: &[u8] = if dir.is_empty() { b"/" } else { dir };
-        let Ok(listing) = std::fs::read_dir(OsStr::from_bytes(shown)) else {
-            return;
-        };
         /// What the listing says of one name.
         #[derive(Clone, Copy)]
         enum Seen {
@@ -241,25 +240,18 @@ impl Resolver {
             Link,
         }
         let mut found = vec![Seen::Absent; names.len()];
-        for (i, entry) in listing.enumerate() {
-            let Ok(entry) = entry else { return };
-            if i >= LISTING_LIMIT {
-                return;
+        let listed = self.fs.list(shown, LISTING_LIMIT, &mut |name, kind| {
+            if let Ok(at) = names.binary_search(&name) {
+                found[at] = match kind {
+                    FileKind::Symlink => Seen::Link,
+                    FileKind::Dir => Seen::Is(Kind::Dir),
+                    FileKind::File => Seen::Is(Kind::Other),
+                };
             }
-            let name = entry.file_name();
-            let Ok(at) = names.binary_search(&name.as_bytes()) else {
-                continue;
-            };
-            // The entry's type comes from the listing itself (`d_type`); std falls back to
-            // `lstat` on file systems that do not fill it in.
-            let Ok(t) = entry.file_type() else { return };
-            found[at] = if t.is_symlink() {
-                Seen::Link
-            } else if t.is_dir() {
-                Seen::Is(Kind::Dir)
-            } else {
-                Seen::Is(Kind::Other)
-            };
+            ControlFlow::Continue(())
+        });
+        if listed != Listed::Done {
+            return;
         }
         let mut path = Vec::with_capacity(dir.len() + 64);
         for (name, seen) in names.iter().zip(found) {
@@ -436,11 +428,11 @@ struct Compiler<'h> {
 }
 
 impl<'h> Compiler<'h> {
-    fn new(home: Option<&'h [u8]>) -> Self {
+    fn new(home: Option<&'h [u8]>, fs: &'static dyn HostFs) -> Self {
         Compiler {
             home,
             arena: Vec::with_capacity(4096),
-            resolver: Resolver::default(),
+            resolver: Resolver::new(fs),
             scratch: Vec::with_capacity(256),
         }
     }
@@ -779,12 +771,25 @@ pub struct Finding {
 }
 
 /// Where the host is, for resolving host paths.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HostCtx {
     pub cwd: Option<std::path::PathBuf>,
     pub home: Option<std::path::PathBuf>,
     /// The shim's own files (binary, policy, decision log): never writable by a container.
     pub own_files: Vec<std::path::PathBuf>,
+    /// The file system paths are resolved in: the host's own, or one in memory for tests.
+    pub fs: &'static dyn HostFs,
+}
+
+impl Default for HostCtx {
+    fn default() -> Self {
+        HostCtx {
+            cwd: None,
+            home: None,
+            own_files: Vec::new(),
+            fs: &RealFs,
+        }
+    }
 }
 
 /// The host-path model: every path that reaches the runtime (mount sources, overlay
@@ -928,7 +933,7 @@ impl<'p> HostPaths<'p> {
             // A directory that holds a credential at its top exposes it, unless shadowed. One
             // directory listing (not a lookup per name) also catches variants (`.env.local`).
             if let Some((real, Kind::Dir)) = &src.real {
-                if let Some(found) = top_level_credential(real, &lists.names, shadowed) {
+                if let Some(found) = top_level_credential(self.host.fs, real, &lists.names, shadowed) {
                     return hit(Rule::DenyCredentials, &found);
                 }
             }
@@ -965,7 +970,7 @@ impl<'p> HostPaths<'p> {
 /// Every list a rule in force reads, compiled together so that the directories their entries
 /// share are listed once.
 fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
-    let mut compiler = Compiler::new(host.home.as_deref().map(os_bytes));
+    let mut compiler = Compiler::new(host.home.as_deref().map(os_bytes), host.fs);
     let mut list = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| {
         if !deny.on(rule) {
             return List::default();
@@ -994,33 +999,38 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
 }
 
 /// The first credential at the top of directory `dir` that no other mount shadows.
-fn top_level_credential(dir: &[u8], names: &Names<'_>, shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
+fn top_level_credential(
+    fs: &dyn HostFs,
+    dir: &[u8],
+    names: &Names<'_>,
+    shadowed: &dyn Fn(&[u8]) -> bool,
+) -> Option<Vec<u8>> {
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
         p.extend_from_slice(name);
         p
     };
-    let hit = |entry: &[u8]| names.find(entry).is_some() && !shadowed(entry);
-    let Ok(listing) = std::fs::read_dir(OsStr::from_bytes(dir)) else {
-        return None; // unreadable: the runtime cannot mount its content either
-    };
-    for (i, entry) in listing.enumerate() {
-        if i >= LISTING_LIMIT {
-            return names
-                .listed
-                .iter()
-                .filter(|n| !n.contains(&b'/') && !n.contains(&b'*') && !shadowed(n))
-                .map(|n| path(n))
-                .find(|p| std::fs::symlink_metadata(OsStr::from_bytes(p)).is_ok());
+    let mut found = None;
+    let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
+        if names.find(name).is_some() && !shadowed(name) {
+            found = Some(path(name));
+            return ControlFlow::Break(());
         }
-        let Ok(entry) = entry else { continue };
-        let name = entry.file_name();
-        if hit(name.as_bytes()) {
-            return Some(path(name.as_bytes()));
-        }
+        ControlFlow::Continue(())
+    });
+    match listed {
+        Listed::Stopped => found,
+        Listed::Done => None,
+        // Too long to list, or not listable (a directory may be searchable but not readable):
+        // look each listed name up instead.
+        Listed::TooLong | Listed::Unreadable => names
+            .listed
+            .iter()
+            .filter(|n| !n.contains(&b'/') && !n.contains(&b'*') && !shadowed(n))
+            .map(|n| path(n))
+            .find(|p| fs.lstat(p).is_some()),
     }
-    None
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).
@@ -1099,6 +1109,9 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
 
 /// One list alone (for the unit tests): equal, beneath or parent.
 #[cfg(test)]
+use std::{ffi::OsStr, path::Path};
+
+#[cfg(test)]
 struct Sensitive<'p> {
     list: List<'p>,
     compiler: Compiler<'p>,
@@ -1107,7 +1120,7 @@ struct Sensitive<'p> {
 #[cfg(test)]
 impl<'p> Sensitive<'p> {
     fn new(entries: &'p [String], home: Option<&'p Path>) -> Sensitive<'p> {
-        let mut compiler = Compiler::new(home.map(os_bytes));
+        let mut compiler = Compiler::new(home.map(os_bytes), &RealFs);
         let mut list = compiler.list(entries.iter().map(|e| e.as_bytes()));
         compiler.resolve(&mut [&mut list]);
         Sensitive { list, compiler }
@@ -1142,7 +1155,7 @@ fn sensitive(source: &Path, cwd: Option<&Path>, home: Option<&Path>, entries: &[
 #[cfg(test)]
 fn realpath(path: &Path) -> Option<std::path::PathBuf> {
     let mut out = Vec::new();
-    Resolver::default().realpath(os_bytes(path), 0, &mut out)?;
+    Resolver::new(&RealFs).realpath(os_bytes(path), 0, &mut out)?;
     Some(std::path::PathBuf::from(OsStr::from_bytes(&out)))
 }
 

@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod explain;
 pub mod flags;
 pub mod glob;
+pub mod hostfs;
 pub mod hostpath;
 pub mod log;
 pub mod logview;

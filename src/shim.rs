@@ -124,6 +124,7 @@ fn target(
             .chain(policy_file.map(std::path::Path::to_path_buf))
             .chain(policy.log.path.clone())
             .collect(),
+        fs: &crate::hostfs::RealFs,
     };
     let path = path.to_path_buf();
     let rootless = runtime::is_rootless();
