@@ -17,6 +17,7 @@ pub mod logview;
 pub mod mounts;
 pub mod parse;
 pub mod policy;
+pub mod process;
 pub mod redact;
 pub mod render;
 pub mod rewrite;

@@ -18,7 +18,7 @@
 //! the behaviour nanoclaw needs, not as what a given build happens to do.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, TcpListener};
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
+use nanoclaw_shim::process::{self, Ending};
 use serde_json::Value;
 
 const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
@@ -89,16 +90,17 @@ fn env_file() -> String {
 }
 
 fn euid() -> u32 {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(u32::MAX)
+    process::euid().unwrap_or(u32::MAX)
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    SYSTEM_PATH.split(':').map(|d| Path::new(d).join(name)).find(|p| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    process::path_dirs(SYSTEM_PATH.as_ref())
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,9 +209,10 @@ fn check_available(mode: Mode) -> Result<(), String> {
 
 // ------------------------------------------------------------------ running things ---
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Out {
     code: Option<i32>,
+    ending: Ending,
     stdout: String,
     stderr: String,
 }
@@ -221,57 +224,28 @@ impl Out {
 
     fn describe(&self) -> String {
         format!(
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
+            "{}\n--- stdout\n{}\n--- stderr\n{}",
+            self.ending,
             self.stdout.chars().take(4000).collect::<String>(),
             self.stderr.chars().take(4000).collect::<String>()
         )
     }
 }
 
-/// Feeds stdin, collects the output, kills the child (ours) when it outlives `timeout`.
-fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration, what: &str) -> Out {
-    let writer = child.stdin.take().map(|mut w| {
-        let data = stdin.unwrap_or_default();
-        std::thread::spawn(move || {
-            let _ = w.write_all(&data);
-        })
-    });
-    let mut so = child.stdout.take();
-    let mut se = child.stderr.take();
-    let out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(r) = so.as_mut() {
-            let _ = r.read_to_end(&mut b);
-        }
-        b
-    });
-    let err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(r) = se.as_mut() {
-            let _ = r.read_to_end(&mut b);
-        }
-        b
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("timed out after {}s: {what}", timeout.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    if let Some(w) = writer {
-        let _ = w.join();
+/// Feeds stdin, collects the output, kills the child (ours) when it outlives `timeout`: the
+/// library's runner, with a timeout failing the test.
+fn finish(child: Child, stdin: Option<Vec<u8>>, timeout: Duration, what: &str) -> Out {
+    let o = process::wait(child, stdin, timeout, &process::never);
+    match o.ending {
+        Ending::TimedOut(_) => panic!("timed out after {}s: {what}", timeout.as_secs()),
+        Ending::Failed(why) => panic!("{what}: {why}"),
+        _ => {}
     }
     Out {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        code: o.code(),
+        ending: o.ending,
+        stdout: o.stdout,
+        stderr: o.stderr,
     }
 }
 
@@ -1997,7 +1971,7 @@ fn allow_capabilities(rig: &Rig, caps: &str) {
 fn browser_problems(o: &Out, r: &BrowserReport, caps: &[&str]) -> Vec<String> {
     let mut p = Vec::new();
     if !o.ok() {
-        p.push(format!("the agent run failed: exit {:?}", o.code));
+        p.push(format!("the agent run failed: {}", o.ending));
     }
     if r.get("chromium_rc") != "0" {
         p.push(format!(

@@ -23,13 +23,12 @@ mod unit;
 mod tests;
 
 use std::ffi::{OsStr, OsString};
-use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::policy::{self, LookupEnv};
+use crate::process::{self, Ending, path_dirs};
 use crate::runtime;
 
 use check::*;
@@ -58,73 +57,36 @@ pub struct DoctorArgs {
 
 /// How long one probe of an external program may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
-/// What an external program printed.
-struct Captured {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs a program with stdin closed, capturing its output, killing it after `timeout`.
+/// Runs a program with stdin closed, capturing its output, killing it after `timeout`. `Err`
+/// when it could not be run or did not finish: the check's detail says so.
 fn capture(
     program: &OsStr,
     args: &[&str],
     path_env: Option<&OsStr>,
     timeout: Duration,
-) -> Result<Captured, String> {
-    let shown = Path::new(program).display().to_string();
+) -> Result<process::Output, String> {
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args);
     if let Some(p) = path_env {
         cmd.env("PATH", p);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run {shown}: {e}"))?;
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{shown} {} did not finish within {}s",
-                    args.join(" "),
-                    timeout.as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("waiting for {shown}: {e}")),
-        }
-    };
-    Ok(Captured {
-        success: status.success(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    })
+    let out = process::run(&mut cmd, None, timeout, &process::never);
+    match &out.ending {
+        Ending::Failed(why) => Err(why.clone()),
+        Ending::TimedOut(_) | Ending::Cancelled => Err(format!(
+            "{} {}: {}",
+            Path::new(program).display(),
+            args.join(" "),
+            out.ending
+        )),
+        Ending::Exited(_) | Ending::Signalled(_) => Ok(out),
+    }
 }
 
 fn home_dir() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
-}
-
-fn euid() -> Option<u32> {
-    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
 /// The PATH being checked: its value, how to name it, how to put the shim first on it, and the
@@ -284,7 +246,7 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
     };
     let run_rt = |a: &[&str]| capture(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT);
     let version = match run_rt(&["--version"]) {
-        Ok(c) if c.success => version_check(rt_name, &c.stdout),
+        Ok(c) if c.success() => version_check(rt_name, &c.stdout),
         Ok(c) => Check::fail(
             "runtime-version",
             format!(
@@ -308,7 +270,7 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
         Err(e) => Check::fail("run-flags", e, format!("run `{rt_name} run --help` by hand")),
     };
     let image = match run_rt(&["images", "--format", "{{.Repository}}:{{.Tag}}"]) {
-        Ok(c) if c.success => image_check(rt_name, &c.stdout),
+        Ok(c) if c.success() => image_check(rt_name, &c.stdout),
         Ok(c) => Check::warn(
             "agent-image",
             format!(
@@ -359,11 +321,11 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         .runtime
         .flavor
         .unwrap_or_else(|| runtime::flavor_of(&binary));
-    checks.push(rootless_check(euid(), flavor));
+    checks.push(rootless_check(process::euid(), flavor));
     checks.push(cgroup_check(
         &in_force,
         flavor,
-        euid(),
+        process::euid(),
         Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
     ));
     checks.push(podman_docker_check());

@@ -1,25 +1,10 @@
 //! Which `docker` wins on a PATH, and whether it is this binary. The decision is pure (the
 //! candidates and the check); only `probe_docker` looks at the filesystem.
 
-use std::ffi::OsStr;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::check::Check;
-
-/// The directories of a PATH value in order; an empty entry means the current directory, as
-/// for `execvp` and the shim's own runtime lookup.
-pub(crate) fn path_dirs(path: &OsStr) -> Vec<PathBuf> {
-    std::env::split_paths(path)
-        .map(|d| {
-            if d.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                d
-            }
-        })
-        .collect()
-}
 
 /// What a `docker` found on PATH is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -167,9 +167,10 @@ pub(crate) fn podman_docker_check() -> Check {
         None,
         PROBE_TIMEOUT,
     )
-    .is_ok_and(|c| c.success && c.stdout.contains("install ok installed"));
+    .is_ok_and(|c| c.success() && c.stdout.contains("install ok installed"));
     let rpm = !dpkg
-        && capture(OsStr::new("rpm"), &["-q", "podman-docker"], None, PROBE_TIMEOUT).is_ok_and(|c| c.success);
+        && capture(OsStr::new("rpm"), &["-q", "podman-docker"], None, PROBE_TIMEOUT)
+            .is_ok_and(|c| c.success());
     if script || dpkg || rpm {
         let how = match (script, dpkg, rpm) {
             (true, _, _) => "/usr/bin/docker is a script that execs podman",

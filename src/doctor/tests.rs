@@ -11,15 +11,6 @@ fn cand(path: &str, kind: DockerKind) -> Candidate {
 }
 
 #[test]
-fn path_dirs_keep_order_and_empty_means_cwd() {
-    let dirs = path_dirs(OsStr::new("/a::/b/"));
-    assert_eq!(
-        dirs,
-        [PathBuf::from("/a"), PathBuf::from("."), PathBuf::from("/b/")]
-    );
-}
-
-#[test]
 fn the_first_executable_docker_wins() {
     let dirs = path_dirs(OsStr::new("/none:/usr/bin:/shim"));
     let found = docker_candidates(&dirs, |p| match p.to_str().unwrap() {

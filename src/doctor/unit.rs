@@ -7,7 +7,8 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use super::check::Check;
-use super::{PROBE_TIMEOUT, capture, euid, home_dir};
+use super::{PROBE_TIMEOUT, capture, home_dir};
+use crate::process::euid;
 
 /// Where a systemd user manager's PATH comes from when neither the unit nor the manager's
 /// environment can be read (systemd's compiled-in default).
@@ -361,7 +362,7 @@ pub(crate) fn unit_path(unit: &str) -> UnitPath {
     let systemctl = |args: &[&str]| {
         capture(OsStr::new("systemctl"), args, None, PROBE_TIMEOUT)
             .ok()
-            .filter(|c| c.success)
+            .filter(|c| c.success())
             .map(|c| c.stdout)
     };
     let service = format!("{unit}.service");

@@ -61,7 +61,7 @@ pub(crate) fn cleanup(ctx: &mut Ctx) {
     let mine = format!("label={LABEL}={}", ctx.id);
     let listed = ctx.docker(&strs(&["ps", "-a", "-q", "--filter", &mine]), None);
     let ids: Vec<String> = listed.stdout.split_whitespace().map(str::to_string).collect();
-    if listed.ok() && !ids.is_empty() {
+    if listed.success() && !ids.is_empty() {
         let mut rm = strs(&["rm", "-f"]);
         rm.extend(ids);
         let _ = ctx.docker(&rm, None);
@@ -98,7 +98,7 @@ pub(crate) fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
         let listed = ctx.docker(&list, None);
         let mut ids: Vec<String> = listed.stdout.split_whitespace().map(str::to_string).collect();
         ids.dedup();
-        if !listed.ok() || ids.is_empty() {
+        if !listed.success() || ids.is_empty() {
             continue;
         }
         let mut args = inspect;
@@ -111,7 +111,7 @@ pub(crate) fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
         let mut args = remove;
         args.extend(old.iter().cloned());
         let removed = ctx.docker(&args, None);
-        said.push(if removed.ok() {
+        said.push(if removed.success() {
             format!(
                 "removed {} {what}(s) an interrupted verify left behind",
                 old.len()
@@ -136,7 +136,7 @@ pub(crate) fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
 
 /// Removes `nanoclaw-shim-verify-PID-...` folders of dead runs owned by this user from `base`.
 pub(crate) fn sweep_work_dirs(base: &Path, alive: impl Fn(u32) -> bool) -> usize {
-    let me = std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid());
+    let me = crate::process::euid().unwrap_or(u32::MAX);
     let Ok(entries) = std::fs::read_dir(base) else {
         return 0;
     };

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::docker::{Ctx, Ran, finish};
 use super::report::Outcome;
-use super::{Out, TIMEOUT, interrupt, reading, strs};
+use super::{Out, TIMEOUT, interrupted, reading, strs};
 
 pub(crate) fn image_operations(ctx: &mut Ctx, out: &mut Out) {
     const G: &str = "Image operations";
@@ -17,7 +17,7 @@ pub(crate) fn image_operations(ctx: &mut Ctx, out: &mut Out) {
     out.check(
         G,
         "docker info",
-        if info.ok() {
+        if info.success() {
             Outcome::pass()
         } else {
             Outcome::fail(info.describe())
@@ -33,8 +33,8 @@ pub(crate) fn image_operations(ctx: &mut Ctx, out: &mut Out) {
         G,
         "docker image inspect --format '{{.Size}}'",
         match size.stdout.trim().parse::<u64>() {
-            Ok(n) if size.ok() && n > 0 => Outcome::pass_with(format!("{image}: {n} bytes")),
-            _ if !size.ok() => Outcome::fail(format!("{image}: {}", size.describe())),
+            Ok(n) if size.success() && n > 0 => Outcome::pass_with(format!("{image}: {n} bytes")),
+            _ if !size.success() => Outcome::fail(format!("{image}: {}", size.describe())),
             _ => Outcome::fail(format!("unexpected output {:?}", size.stdout.trim())),
         },
     );
@@ -65,7 +65,7 @@ pub(crate) fn build_image(ctx: &mut Ctx, image: &str) -> Result<String, String> 
         &strs(&["build", "-t", &tag, "-f", &dockerfile.to_string_lossy(), &context]),
         None,
     );
-    if !built.ok() {
+    if !built.success() {
         return Err(built.describe());
     }
     let label = ctx.docker(
@@ -92,9 +92,9 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
     out.check(
         G,
         "docker run -i --rm --name nanoclaw-<group>-<ts> with stdin piped in",
-        if ran.ok() && ran.stdout == input {
+        if ran.success() && ran.stdout == input {
             Outcome::pass()
-        } else if ran.ok() {
+        } else if ran.success() {
             Outcome::fail(format!("stdin did not come back: {:?}", ran.stdout))
         } else {
             Outcome::fail(ran.describe())
@@ -105,7 +105,7 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
     out.check(
         G,
         "the container's exit code passes through",
-        if ran.code == Some(3) {
+        if ran.code() == Some(3) {
             Outcome::pass()
         } else {
             Outcome::fail(format!("expected exit 3, got {}", ran.describe()))
@@ -131,11 +131,11 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
         "echo created-then-started",
     ]));
     let created = ctx.docker(&create, None);
-    let outcome = if !created.ok() {
+    let outcome = if !created.success() {
         Outcome::fail(format!("docker create: {}", created.describe()))
     } else {
         let started = ctx.docker(&strs(&["start", "--attach", &name]), None);
-        if started.ok() && started.stdout.contains("created-then-started") {
+        if started.success() && started.stdout.contains("created-then-started") {
             Outcome::pass()
         } else {
             Outcome::fail(format!("docker start --attach: {}", started.describe()))
@@ -146,7 +146,7 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
     // Several agents at once.
     let mut children = Vec::new();
     for k in 0..3 {
-        if interrupt::pending().is_some() {
+        if interrupted() {
             return;
         }
         let name = ctx.name(&format!("parallel{k}"));
@@ -167,7 +167,7 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
             std::thread::spawn(move || match child {
                 Ok(c) => {
                     let r = finish(c, Some(input.clone().into_bytes()), TIMEOUT);
-                    if r.ok() && r.stdout == input {
+                    if r.success() && r.stdout == input {
                         Ok(())
                     } else {
                         Err(r.describe())
@@ -199,7 +199,7 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
 
 /// Starts a long-running agent, lists it with `ps --filter`, stops it with `stop -t 1`.
 pub(crate) fn running_agent(ctx: &mut Ctx) -> (Outcome, Outcome) {
-    if interrupt::pending().is_some() {
+    if interrupted() {
         let f = Outcome::fail("interrupted");
         return (f.clone(), f);
     }
@@ -235,7 +235,7 @@ pub(crate) fn running_agent(ctx: &mut Ctx) -> (Outcome, Outcome) {
     let deadline = Instant::now() + TIMEOUT;
     let mut ready = false;
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        if interrupt::pending().is_some() {
+        if interrupted() {
             break;
         }
         match rx.recv_timeout(left.min(Duration::from_millis(100))) {
@@ -273,7 +273,7 @@ pub(crate) fn running_agent(ctx: &mut Ctx) -> (Outcome, Outcome) {
         ]),
         None,
     );
-    let listed = |r: &Ran| r.ok() && r.stdout.lines().any(|l| l.trim() == name);
+    let listed = |r: &Ran| r.success() && r.stdout.lines().any(|l| l.trim() == name);
     let ps = if listed(&by_label) && listed(&by_name) {
         Outcome::pass()
     } else {
@@ -289,12 +289,12 @@ pub(crate) fn running_agent(ctx: &mut Ctx) -> (Outcome, Outcome) {
     let stopped = ctx.docker(&strs(&["stop", "-t", "1", &name]), None);
     let ended = finish(child, None, Duration::from_secs(30));
     let took = t0.elapsed().as_secs_f32();
-    let stop = if !stopped.ok() {
+    let stop = if !stopped.success() {
         Outcome::fail(stopped.describe())
-    } else if ended.timed_out {
+    } else if ended.timed_out() {
         Outcome::fail("the agent's docker run did not end after docker stop")
     } else {
-        let how = match ended.code {
+        let how = match ended.code() {
             Some(143) => "ended by SIGTERM (exit 143)".to_string(),
             Some(137) => "killed after the timeout (exit 137)".to_string(),
             Some(c) => format!("exit {c}"),
@@ -338,7 +338,7 @@ pub(crate) fn bind_rw(ctx: &mut Ctx) -> Result<String, String> {
     if !ran.stdout.contains("hello from the host") {
         return Err(format!("the host file is not visible: {}", ran.describe()));
     }
-    if !ran.ok() {
+    if !ran.success() {
         return Err(format!(
             "the container cannot write the mount: {}",
             ran.describe()
@@ -366,7 +366,7 @@ pub(crate) fn bind_ro(ctx: &mut Ctx) -> Result<String, String> {
         "cat /workspace/global/hello.txt; if ( : > /workspace/global/x ) 2>/dev/null; then echo WRITABLE; else echo REFUSED; fi",
         None,
     );
-    if !ran.ok() || !ran.stdout.contains("read-only hello") {
+    if !ran.success() || !ran.stdout.contains("read-only hello") {
         return Err(format!("the host file is not visible: {}", ran.describe()));
     }
     if ran.stdout.contains("REFUSED") && !dir.join("x").exists() {
@@ -398,7 +398,7 @@ pub(crate) fn bind_files(ctx: &mut Ctx) -> Result<String, String> {
         "cat /workspace/agent/container.json /tmp/onecli-gateway-ca.pem",
         None,
     );
-    if ran.ok() && ran.stdout.contains("\"verify\":true") && ran.stdout.contains("BEGIN CERTIFICATE") {
+    if ran.success() && ran.stdout.contains("\"verify\":true") && ran.stdout.contains("BEGIN CERTIFICATE") {
         Ok(String::new())
     } else {
         Err(ran.describe())
@@ -417,7 +417,7 @@ pub(crate) fn environment(ctx: &mut Ctx, out: &mut Out) {
     out.check(
         G,
         "-e KEY=VALUE",
-        if ran.ok() && ran.stdout == value {
+        if ran.success() && ran.stdout == value {
             Outcome::pass()
         } else {
             Outcome::fail(ran.describe())
@@ -433,7 +433,7 @@ pub(crate) fn environment(ctx: &mut Ctx, out: &mut Out) {
     out.check(
         G,
         "-e TZ=America/New_York",
-        if ran.ok() && ran.stdout == "America/New_York" {
+        if ran.success() && ran.stdout == "America/New_York" {
             Outcome::pass()
         } else {
             Outcome::fail(format!("TZ={:?}: {}", ran.stdout, ran.describe()))
@@ -449,7 +449,7 @@ pub(crate) fn environment(ctx: &mut Ctx, out: &mut Out) {
     out.check(
         G,
         "--user 1000:1000",
-        if ran.ok() && ran.stdout.trim() == "1000:1000" {
+        if ran.success() && ran.stdout.trim() == "1000:1000" {
             Outcome::pass()
         } else {
             Outcome::fail(format!("id: {:?}: {}", ran.stdout.trim(), ran.describe()))
@@ -486,7 +486,7 @@ pub(crate) fn own_user(ctx: &mut Ctx, uid: u32, gid: u32) -> Result<String, Stri
         "id -u && echo mine > /workspace/group/mine.txt && echo ok > \"$HOME/.probe\"",
         None,
     );
-    if !ran.ok() {
+    if !ran.success() {
         return Err(ran.describe());
     }
     if ran.stdout.lines().next().map(str::trim) != Some(uid.to_string().as_str()) {

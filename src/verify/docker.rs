@@ -4,131 +4,26 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 use crate::runtime::{REENTRY_ENV, RUNTIME_ENV};
 use crate::units::NanoCpus;
 
 use super::checks::{Limits, parse_kv, requested_limits};
 use super::cleanup::LABEL;
-use super::{TIMEOUT, interrupt, millis, strs};
+use super::{TIMEOUT, interrupted, millis, strs};
+use crate::process::{self, Ending};
 
-/// What a finished (or abandoned) command did.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Ran {
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-    pub(crate) timed_out: bool,
-    pub(crate) error: Option<String>,
-}
+/// What a `docker` command did: the shared runner's output.
+pub(crate) type Ran = process::Output;
 
-impl Ran {
-    pub(crate) fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    /// Exit status and the end of stderr, for a failure message.
-    pub(crate) fn describe(&self) -> String {
-        if let Some(e) = &self.error {
-            return e.clone();
-        }
-        let status = if self.timed_out {
-            format!("timed out after {}s", TIMEOUT.as_secs())
-        } else {
-            match self.code {
-                Some(c) => format!("exit {c}"),
-                None => "killed by a signal".into(),
-            }
-        };
-        let tail: Vec<&str> = self.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-        let tail = tail[tail.len().saturating_sub(3)..].join("\n");
-        if tail.is_empty() {
-            status
-        } else {
-            format!("{status}: {tail}")
-        }
-    }
-}
-
-/// Waits for a spawned child, feeding `stdin` and collecting its output, killing it (it is our
-/// own child) when it outlives `timeout` or when verify is interrupted.
-pub(crate) fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
-    let writer = child.stdin.take().map(|mut w| {
-        let data = stdin.unwrap_or_default();
-        std::thread::spawn(move || {
-            let _ = w.write_all(&data);
-        })
-    });
-    // Each pipe is read on its own thread, which hands the bytes over a channel: a killed child
-    // may leave a grandchild holding the pipe open, and then the bytes are not waited for.
-    let reader = |r: Option<Box<dyn Read + Send>>| {
-        let (tx, rx) = mpsc::channel();
-        if let Some(mut r) = r {
-            std::thread::spawn(move || {
-                let mut b = Vec::new();
-                let _ = r.read_to_end(&mut b);
-                let _ = tx.send(b);
-            });
-        }
-        rx
-    };
-    let out = reader(child.stdout.take().map(|r| Box::new(r) as Box<dyn Read + Send>));
-    let err = reader(child.stderr.take().map(|r| Box::new(r) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + timeout;
-    let mut ran = Ran::default();
-    let mut killed = false;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                ran.code = status.code();
-                break;
-            }
-            Ok(None) if interrupt::pending().is_some() => {
-                let _ = child.kill();
-                let _ = child.wait();
-                ran.error = Some("interrupted".into());
-                killed = true;
-                break;
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                ran.timed_out = true;
-                killed = true;
-                break;
-            }
-            Err(e) => {
-                ran.error = Some(format!("cannot wait for docker: {e}"));
-                break;
-            }
-        }
-    }
-    if let Some(w) = writer {
-        if !killed {
-            let _ = w.join();
-        }
-    }
-    let grace = if killed {
-        Duration::from_secs(2)
-    } else {
-        Duration::from_secs(3600)
-    };
-    let text = |rx: mpsc::Receiver<Vec<u8>>| {
-        rx.recv_timeout(grace)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
-    ran.stdout = text(out);
-    ran.stderr = text(err);
-    ran
+/// Waits for a spawned child as [`process::wait`] does, killing it when verify is interrupted.
+pub(crate) fn finish(child: Child, stdin: Option<Vec<u8>>, timeout: Duration) -> Ran {
+    process::wait(child, stdin, timeout, &interrupted)
 }
 
 /// The shell probe run inside a container: mounts, writes, capabilities, cgroup limits.
@@ -223,28 +118,15 @@ impl Ctx {
 
     /// Runs `docker ARGS` through the shim, `stdin` piped in (or /dev/null).
     pub(crate) fn docker(&self, args: &[String], stdin: Option<&[u8]>) -> Ran {
-        if interrupt::pending().is_some() {
+        if interrupted() {
             return Ran {
-                error: Some("interrupted".into()),
-                ..Ran::default()
+                ending: Ending::Cancelled,
+                stdout: String::new(),
+                stderr: String::new(),
             };
         }
         self.show(args);
-        let mut c = self.command(args);
-        c.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let ran = match c.spawn() {
-            Ok(child) => finish(child, stdin.map(<[u8]>::to_vec), TIMEOUT),
-            Err(e) => Ran {
-                error: Some(format!("cannot start docker: {e}")),
-                ..Ran::default()
-            },
-        };
+        let ran = process::run(&mut self.command(args), stdin, TIMEOUT, &interrupted);
         self.show_output(&ran);
         ran
     }
@@ -301,7 +183,7 @@ impl Ctx {
         args.extend(extra.iter().cloned());
         args.extend(strs(&["--entrypoint", "/bin/sh", &self.image, "-c", PROBE]));
         let created = self.docker(&args, None);
-        if !created.ok() {
+        if !created.success() {
             return Err(format!("docker create failed: {}", created.describe()));
         }
         let cmd = self.docker(
@@ -337,7 +219,7 @@ impl Ctx {
         }
         let started = self.docker(&strs(&["start", "--attach", &name]), None);
         let _ = self.docker(&strs(&["rm", "-f", &name]), None);
-        if !started.ok() {
+        if !started.success() {
             return Err(format!("docker start --attach failed: {}", started.describe()));
         }
         Ok(Probe {

@@ -7,7 +7,7 @@ use super::checks::{
 };
 use super::docker::Ctx;
 use super::report::{Outcome, Status};
-use super::{EXIT_REFUSED, Out, interrupt, reading, strs};
+use super::{EXIT_REFUSED, Out, interrupted, reading, strs};
 
 pub(crate) fn resource_limits(ctx: &mut Ctx, out: &mut Out) {
     const G: &str = "Resource limits";
@@ -142,12 +142,12 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
         "while read -r k v _; do case \"$k\" in CapBnd:) echo \"CapBnd=$v\";; esac; done < /proc/self/status",
     ]));
     let ran = ctx.docker(&args, None);
-    let outcome = if ran.code == Some(EXIT_REFUSED) {
+    let outcome = if ran.code() == Some(EXIT_REFUSED) {
         match no_container(ctx, &name) {
             Ok(()) => Outcome::pass_with("refused (exit 125), no container created"),
             Err(e) => Outcome::fail(e),
         }
-    } else if ran.ok() && caps_within(parse_kv(&ran.stdout).get("CapBnd"), ctx.kept_caps) {
+    } else if ran.success() && caps_within(parse_kv(&ran.stdout).get("CapBnd"), ctx.kept_caps) {
         Outcome::pass_with("ran without its privileges (CapBnd holds only the kept capabilities)")
     } else {
         Outcome::fail(format!(
@@ -168,7 +168,7 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
         &ctx.image,
     ]);
     let ran = ctx.docker(&args, None);
-    let outcome = if ran.code != Some(EXIT_REFUSED) {
+    let outcome = if ran.code() != Some(EXIT_REFUSED) {
         Outcome::fail(format!("expected exit 125, got {}", ran.describe()))
     } else if !ran.stdout.is_empty() {
         Outcome::fail("the refusal wrote to stdout")
@@ -190,7 +190,7 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
 /// under the hardening (the kept `SYS_CHROOT`), checked in the user's image when it has Chromium.
 pub(crate) fn real_agent(ctx: &mut Ctx, out: &mut Out) {
     const G: &str = "Real agent";
-    if interrupt::pending().is_some() {
+    if interrupted() {
         return;
     }
     out.check(
@@ -220,7 +220,7 @@ pub(crate) fn graceful_stop(ctx: &mut Ctx) -> Outcome {
         "600",
     ]);
     let started = ctx.docker(&args, None);
-    if !started.ok() {
+    if !started.success() {
         return Outcome::fail(format!("cannot start it: {}", started.describe()));
     }
     let stopped = ctx.docker(&strs(&["stop", "-t", "2", &name]), None);
@@ -230,7 +230,7 @@ pub(crate) fn graceful_stop(ctx: &mut Ctx) -> Outcome {
     );
     let _ = ctx.docker(&strs(&["rm", "--force", &name]), None);
     match code.stdout.trim() {
-        "143" if stopped.ok() => Outcome::pass_with("exit 143: the agent received SIGTERM"),
+        "143" if stopped.success() => Outcome::pass_with("exit 143: the agent received SIGTERM"),
         "137" => Outcome::fail(
             "exit 137: SIGKILLed after the grace period; the agent never saw SIGTERM \
              (is [hardening] init off?)",
@@ -248,7 +248,7 @@ pub(crate) fn browser(ctx: &mut Ctx) -> Outcome {
         None,
     );
     let Some(bin) = found
-        .ok()
+        .success()
         .then(|| found.stdout.trim().to_string())
         .filter(|b| !b.is_empty())
     else {
@@ -296,7 +296,7 @@ pub(crate) fn no_container(ctx: &Ctx, name: &str) -> Result<(), String> {
         ]),
         None,
     );
-    if !ps.ok() {
+    if !ps.success() {
         return Err(format!("docker ps -a: {}", ps.describe()));
     }
     if ps.stdout.lines().any(|l| l.trim() == name) {

@@ -42,12 +42,13 @@ mod tests;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::process;
 use crate::runtime::REENTRY_ENV;
 
 use checks::{FIXTURE_TITLE, caps_mask, pick_image};
@@ -102,7 +103,7 @@ pub(crate) struct Out {
 
 impl Out {
     pub(crate) fn check(&mut self, group: &'static str, name: &str, outcome: Outcome) {
-        if interrupt::pending().is_some() {
+        if interrupted() {
             return; // a check cut short says nothing about the runtime
         }
         print!("{}", self.tally.record(group, name, &outcome));
@@ -151,11 +152,9 @@ pub fn run(args: &VerifyArgs) -> i32 {
         return 2;
     }
     let mut path = vec![shim_dir.clone()];
-    path.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    let euid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
-    let egid = std::fs::metadata("/proc/self").map_or(0, |m| m.gid());
+    path.extend(process::path_dirs(&std::env::var_os("PATH").unwrap_or_default()));
+    let euid = process::euid().unwrap_or(0);
+    let egid = process::egid().unwrap_or(0);
     let mut ctx = Ctx {
         shim: shim_dir.join("docker"),
         path: std::env::join_paths(path).unwrap_or_default(),
@@ -205,7 +204,7 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
 
     // The runtime, through the shim.
     let version = ctx.docker(&strs(&["--version"]), None);
-    if !version.ok() {
+    if !version.success() {
         out.check(
             "Setup",
             "docker (the shim) reaches the runtime",
@@ -233,7 +232,7 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
         Some(i) => i.clone(),
         None => {
             let listing = ctx.docker(&strs(&["images", "--format", "{{.Repository}}:{{.Tag}}"]), None);
-            if interrupt::pending().is_some() {
+            if interrupted() {
                 return 1;
             }
             match pick_image(&listing.stdout) {
@@ -243,7 +242,7 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
                         "nanoclaw-shim verify: no local image named nanoclaw-agent* was found{}.\n\
                          Build nanoclaw's agent image first (./container/build.sh in nanoclaw), or \
                          name one with --image IMAGE.",
-                        if listing.ok() {
+                        if listing.success() {
                             String::new()
                         } else {
                             format!(" ({})", listing.describe())
@@ -265,7 +264,7 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
         ]),
         None,
     );
-    let is_fixture = title.ok() && title.stdout.trim() == FIXTURE_TITLE;
+    let is_fixture = title.success() && title.stdout.trim() == FIXTURE_TITLE;
     let policy = Command::new(exe)
         .arg0("nanoclaw-shim")
         .args(["policy", "show"])
@@ -308,11 +307,17 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
     hardening::real_agent(ctx, &mut out);
     nanoclaw::nanoclaw(ctx, &mut out, is_fixture);
 
-    if interrupt::pending().is_some() {
+    if interrupted() {
         return 1;
     }
     println!("\n{}", out.tally.summary());
     out.tally.exit_code()
+}
+
+/// Whether verify was interrupted while its checks run: no further command starts, and the
+/// one in flight is killed.
+pub(crate) fn interrupted() -> bool {
+    interrupt::pending().is_some()
 }
 
 /// The mask of the capabilities the policy in force keeps after dropping ALL (the default's

@@ -29,7 +29,7 @@ pub(crate) fn nanoclaw(ctx: &mut Ctx, out: &mut Out, is_fixture: bool) {
     out.check(
         G,
         "setup's smoke test: echo '{}' | docker run -i --rm --entrypoint /bin/echo IMAGE \"Container OK\"",
-        if ran.ok() && ran.stdout.trim() == "Container OK" {
+        if ran.success() && ran.stdout.trim() == "Container OK" {
             Outcome::pass()
         } else {
             Outcome::fail(format!("stdout {:?}: {}", ran.stdout.trim(), ran.describe()))
@@ -50,7 +50,7 @@ pub(crate) fn nanoclaw(ctx: &mut Ctx, out: &mut Out, is_fixture: bool) {
     out.check(
         G,
         "--add-host=host.docker.internal:host-gateway",
-        match (ran.ok(), gateway) {
+        match (ran.success(), gateway) {
             (true, Some(ip)) => Outcome::pass_with(format!("host.docker.internal is {ip}")),
             (true, None) => Outcome::fail("no host.docker.internal line in /etc/hosts"),
             (false, _) => Outcome::fail(ran.describe()),
@@ -117,7 +117,7 @@ pub(crate) fn agent_v1(ctx: &mut Ctx, image: &str) -> Result<String, String> {
     let prompt = format!("nanoclaw-shim verify {}", ctx.id);
     let input = format!("{{\"prompt\":\"{prompt}\",\"secrets\":{{\"ANTHROPIC_API_KEY\":\"placeholder\"}}}}");
     let ran = ctx.docker(&args, Some(input.as_bytes()));
-    if !ran.ok() {
+    if !ran.success() {
         return Err(ran.describe());
     }
     let json = framed_json(&ran.stdout).ok_or("no sentinel-framed output on stdout")?;
@@ -194,7 +194,7 @@ pub(crate) fn agent_v2(ctx: &mut Ctx, image: &str) -> Result<String, String> {
         "exec bun run /app/src/index.ts",
     ]);
     let ran = ctx.docker(&args, None);
-    if !ran.ok() {
+    if !ran.success() {
         return Err(ran.describe());
     }
     let json = framed_json(&ran.stdout).ok_or("no sentinel-framed output on stdout")?;
