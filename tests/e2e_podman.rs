@@ -28,6 +28,8 @@ use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use nanoclaw_shim::process::{self, Ending};
+use nanoclaw_shim::units::NanoCpus;
+use nanoclaw_shim::verify::checks;
 use serde_json::Value;
 
 const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
@@ -271,18 +273,11 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// The JSON report between the sentinels.
+/// The JSON report between the sentinels, found as `verify` finds it.
 fn report(out: &Out) -> Value {
-    let s = &out.stdout;
-    let start = s
-        .find("---NANOCLAW_OUTPUT_START---")
-        .unwrap_or_else(|| panic!("no report on stdout: {}", out.describe()));
-    let rest = &s[start + "---NANOCLAW_OUTPUT_START---".len()..];
-    let end = rest
-        .find("---NANOCLAW_OUTPUT_END---")
-        .unwrap_or_else(|| panic!("unterminated report: {}", out.describe()));
-    serde_json::from_str(rest[..end].trim())
-        .unwrap_or_else(|e| panic!("bad report JSON ({e}): {}", out.describe()))
+    let json =
+        checks::framed_json(&out.stdout).unwrap_or_else(|| panic!("no report on stdout: {}", out.describe()));
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("bad report JSON ({e}): {}", out.describe()))
 }
 
 fn fixture_argv(name: &str) -> Vec<String> {
@@ -977,20 +972,21 @@ fn agent_problems(rig: &Rig, a: &Agent, r: &Value, prompt: Option<&str>) -> Vec<
     p
 }
 
-/// The limits the shim asked podman for, from its create command.
+/// The limits the shim asked podman for, from its create command, read as `verify` reads them.
 fn requested_limit_problems(cmd: &[String]) -> Vec<String> {
     let mut p = Vec::new();
-    let cpus = last_value(cmd, "--cpus");
-    if cpus.as_deref().and_then(|c| c.parse::<f64>().ok()) != Some(2.0) {
-        p.push(format!("requested --cpus {cpus:?}, expected 2"));
+    let l = checks::requested_limits(cmd);
+    if l.cpus != Some(NanoCpus(2_000_000_000)) {
+        p.push(format!(
+            "requested cpus {:?}, expected 2",
+            l.cpus.map(|c| c.to_string())
+        ));
     }
-    let mem = last_value(cmd, "--memory").or_else(|| last_value(cmd, "-m"));
-    if mem.as_deref().and_then(nanoclaw_shim::units::parse_bytes) != Some(4 << 30) {
-        p.push(format!("requested --memory {mem:?}, expected 4g"));
+    if l.memory != Some(4 << 30) {
+        p.push(format!("requested memory {:?}, expected 4g", l.memory));
     }
-    let pids = last_value(cmd, "--pids-limit");
-    if pids.as_deref() != Some(PIDS) {
-        p.push(format!("requested --pids-limit {pids:?}, expected {PIDS}"));
+    if l.pids.map(|n| n.to_string()).as_deref() != Some(PIDS) {
+        p.push(format!("requested pids {:?}, expected {PIDS}", l.pids));
     }
     p
 }

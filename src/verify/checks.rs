@@ -3,7 +3,9 @@
 //! public so the real-podman tests judge containers with the same code as `verify`.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 
+use crate::parse::{self, Invocation};
 use crate::units::{self, NanoCpus};
 
 use super::report::Outcome;
@@ -54,42 +56,33 @@ pub struct Limits {
     pub pids: Option<u64>,
 }
 
-/// The limits a create/run argv asks for: the last `--cpus`, `--memory`/`-m` and
-/// `--pids-limit`, in either `--flag=value` or `--flag value` spelling (the probes' own
-/// arguments after the image never use these words). Unlimited values (`0`, `-1`) count as none.
+/// The limits a create/run argv asks for, as podman records it (`.Config.CreateCommand`, the
+/// runtime's name first): read with the shim's own parser, so `--cpus=2`, `--cpus 2`, `-m 4g`
+/// and repeated flags (the last wins) mean what they mean to docker. Unlimited values (`0`,
+/// `-1`) count as none, and so does everything of an argv the parser refuses.
 pub fn requested_limits(argv: &[String]) -> Limits {
-    let mut l = Limits::default();
-    let mut i = 0;
-    while i < argv.len() {
-        let t = argv[i].as_str();
-        let (name, value) = match t.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (t, argv.get(i + 1).cloned()),
-        };
-        let inline = t.contains('=');
-        let mut used = false;
-        match name {
-            "--cpus" => {
-                l.cpus = value.as_deref().and_then(NanoCpus::parse).filter(|c| c.0 > 0);
-                used = true;
-            }
-            "--memory" | "-m" => {
-                l.memory = value.as_deref().and_then(units::parse_bytes).filter(|&b| b > 0);
-                used = true;
-            }
-            "--pids-limit" => {
-                l.pids = value
-                    .as_deref()
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .and_then(|v| u64::try_from(v).ok())
-                    .filter(|&v| v > 0);
-                used = true;
-            }
-            _ => {}
-        }
-        i += if used && !inline { 2 } else { 1 };
+    let args: Vec<OsString> = argv.iter().skip(1).map(OsString::from).collect();
+    let Ok(Invocation::Run(run)) = parse::parse(&args) else {
+        return Limits::default();
+    };
+    let value = |setting| {
+        run.last(setting)
+            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned())
+    };
+    Limits {
+        cpus: value(crate::setting!("cpus"))
+            .as_deref()
+            .and_then(NanoCpus::parse)
+            .filter(|c| c.0 > 0),
+        memory: value(crate::setting!("memory"))
+            .as_deref()
+            .and_then(units::parse_bytes)
+            .filter(|&b| b > 0),
+        pids: value(crate::setting!("pids-limit"))
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|v| u64::try_from(v).ok())
+            .filter(|&v| v > 0),
     }
-    l
 }
 
 /// The limits in effect, from the probe's `cgroup`, `pids`, `memory`, `cpu` readings (cgroup

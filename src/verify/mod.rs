@@ -43,13 +43,11 @@ mod tests;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::policy::{self, LookupEnv};
 use crate::process;
-use crate::runtime::REENTRY_ENV;
 
 use checks::{FIXTURE_TITLE, caps_mask, pick_image};
 use docker::Ctx;
@@ -155,6 +153,13 @@ pub fn run(args: &VerifyArgs) -> i32 {
     path.extend(process::path_dirs(&std::env::var_os("PATH").unwrap_or_default()));
     let euid = process::euid().unwrap_or(0);
     let egid = process::egid().unwrap_or(0);
+    // The policy the shim will load for each command (same environment): its label for the
+    // header, and the capabilities it keeps (the default policy's when it does not load, in
+    // which case every run through the shim is refused and the checks say so).
+    let (label, in_force) = match policy::load(&LookupEnv::from_env(None)) {
+        Ok((origin, p)) => (Some(origin.label()), p),
+        Err(_) => (None, policy::Policy::default()),
+    };
     let mut ctx = Ctx {
         shim: shim_dir.join("docker"),
         path: std::env::join_paths(path).unwrap_or_default(),
@@ -165,13 +170,13 @@ pub fn run(args: &VerifyArgs) -> i32 {
         verbose: args.verbose,
         rootless: euid != 0,
         cgroup_v2: Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
-        kept_caps: kept_caps_mask(),
+        kept_caps: caps_mask(&in_force.rules.hardening.keep_capabilities),
         uid: euid,
         gid: egid,
         containers: Vec::new(),
         images: Vec::new(),
     };
-    let code = run_checks(&mut ctx, args, &exe);
+    let code = run_checks(&mut ctx, args, label.as_deref());
     let signal = interrupt::caught();
     if let Some(sig) = signal {
         eprintln!(
@@ -195,7 +200,8 @@ pub fn run(args: &VerifyArgs) -> i32 {
     }
 }
 
-fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
+/// Runs the groups in order; `policy` is the label of the policy in force, when it loads.
+fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, policy: Option<&str>) -> i32 {
     let mut out = Out {
         tally: Tally::default(),
     };
@@ -265,19 +271,6 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
         None,
     );
     let is_fixture = title.success() && title.stdout.trim() == FIXTURE_TITLE;
-    let policy = Command::new(exe)
-        .arg0("nanoclaw-shim")
-        .args(["policy", "show"])
-        .env_remove(REENTRY_ENV)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .find_map(|l| l.strip_prefix("# policy in force:").map(|s| s.trim().to_string()))
-        });
     println!(
         "image:    {image}{}",
         if is_fixture {
@@ -318,13 +311,4 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, exe: &Path) -> i32 {
 /// one in flight is killed.
 pub(crate) fn interrupted() -> bool {
     interrupt::pending().is_some()
-}
-
-/// The mask of the capabilities the policy in force keeps after dropping ALL (the default's
-/// `SYS_CHROOT`); the default policy's when the policy does not load.
-fn kept_caps_mask() -> u64 {
-    let policy = crate::policy::load(&crate::policy::LookupEnv::from_env(None))
-        .map(|(_, p)| p)
-        .unwrap_or_default();
-    caps_mask(&policy.rules.hardening.keep_capabilities)
 }

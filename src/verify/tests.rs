@@ -150,6 +150,27 @@ fn requested_limits_from_a_create_command() {
 }
 
 #[test]
+fn requested_limits_read_back_what_the_shim_execs() {
+    use crate::rewrite::{Flavor, Target, plan};
+    let argv: Vec<std::ffi::OsString> = ["run", "-i", "--rm", "--name", "x", "img", "--cpus=9"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    let policy = crate::policy::Policy::default();
+    let planned = plan(
+        &argv,
+        &policy,
+        &Target::fixed(Flavor::Podman, true, Some((4, 3, 1))),
+    );
+    let mut recorded = vec!["podman".to_string()];
+    recorded.extend(planned.args.iter().map(|a| a.to_string_lossy().into_owned()));
+    let l = requested_limits(&recorded);
+    assert_eq!(l.cpus, Some(NanoCpus(2_000_000_000)), "{recorded:?}");
+    assert_eq!(l.memory, Some(4 << 30), "{recorded:?}");
+    assert_eq!(l.pids, Some(256), "{recorded:?}");
+}
+
+#[test]
 fn effective_limits_v1_and_v2() {
     let v1 = parse_kv("cgroup=1\npids=256\nmemory=4294967296\ncpu=200000 100000\n");
     let l = effective_limits(&v1);
