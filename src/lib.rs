@@ -25,6 +25,7 @@ pub mod rules;
 pub mod runtime;
 pub mod sha256;
 pub mod shim;
+pub mod style;
 pub mod trust;
 pub mod units;
 pub mod verify;

@@ -345,7 +345,7 @@ pub fn run(args: &DoctorArgs) -> i32 {
     print!(
         "{}",
         match args.format {
-            DoctorFormat::Text => render_text(&checks),
+            DoctorFormat::Text => render_text(&checks, crate::style::Paint::stdout()),
             DoctorFormat::Json => render_json(&checks),
         }
     );

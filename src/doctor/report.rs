@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::check::{Check, Status};
+use crate::style::{Paint, Tone};
 
 /// Whether the report has no failure.
 pub(crate) fn all_ok(checks: &[Check]) -> bool {
@@ -16,14 +17,19 @@ pub(crate) fn exit_code(checks: &[Check]) -> i32 {
 }
 
 /// One line per check (`STATUS  name  detail`), an indented `fix:` line under each that is not
-/// OK, and a summary line.
-pub(crate) fn render_text(checks: &[Check]) -> String {
+/// OK, and a summary line; `paint` colours the statuses.
+pub(crate) fn render_text(checks: &[Check], paint: Paint) -> String {
     let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for c in checks {
+        let tone = match c.status {
+            Status::Ok => Tone::Good,
+            Status::Warn => Tone::Warn,
+            Status::Fail => Tone::Bad,
+        };
         out.push_str(&format!(
-            "{:<4}  {:<width$}  {}\n",
-            c.status.as_str(),
+            "{}  {:<width$}  {}\n",
+            paint.tone(tone, &format!("{:<4}", c.status.as_str())),
             c.name,
             c.detail
         ));

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::rewrite::Flavor;
+use crate::style::Paint;
 
 fn cand(path: &str, kind: DockerKind) -> Candidate {
     Candidate {
@@ -377,7 +378,7 @@ fn aggregation_and_rendering() {
     ];
     assert!(all_ok(&checks));
     assert_eq!(exit_code(&checks), 0);
-    let text = render_text(&checks);
+    let text = render_text(&checks, Paint::PLAIN);
     assert_eq!(
         text,
         "OK    docker    fine\nWARN  rootless  root\n                fix: be a user\n1 OK, 1 WARN, 0 FAIL\n"
