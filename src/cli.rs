@@ -423,7 +423,7 @@ fn check(file: Option<PathBuf>) -> i32 {
         return 0;
     }
     for d in &diagnostics {
-        print!("{}", policy::format_diagnostic_painted(&label, d, paint));
+        print!("{}", policy::format_diagnostic(&label, d, paint));
     }
     let errors = diagnostics
         .iter()
@@ -478,7 +478,7 @@ fn show(policy: Option<PathBuf>) -> i32 {
         }
         Err(e) => {
             // like `policy check`: 1 is "the policy has problems"; 125 belongs to the docker face
-            eprint!("{}", e.report_painted(crate::style::Paint::stderr()));
+            eprint!("{}", e.report(crate::style::Paint::stderr()));
             eprintln!(
                 "nanoclaw-shim: the policy does not load; `nanoclaw-shim policy check` lists every problem"
             );
@@ -493,7 +493,7 @@ fn diff(policy: Option<PathBuf>) -> i32 {
     let (origin, p) = match policy::load(&LookupEnv::from_env(policy)) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprint!("{}", e.report_painted(crate::style::Paint::stderr()));
+            eprint!("{}", e.report(crate::style::Paint::stderr()));
             return 2;
         }
     };

@@ -77,13 +77,8 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// One record as text: `TIME  DECISION  PROFILE  docker ARGV`, then the reason, the rule ids
-/// and (for a rewrite) what ran, each on an indented line.
-pub fn render_text(v: &Value) -> String {
-    render_text_painted(v, Paint::PLAIN)
-}
-
-/// [`render_text`] with the decision coloured by `paint`.
-pub fn render_text_painted(v: &Value, paint: Paint) -> String {
+/// and (for a rewrite) what ran, each on an indented line; `paint` colours the decision.
+pub fn render_text(v: &Value, paint: Paint) -> String {
     let mut out = String::new();
     let words = |a: &Value| {
         strings(a)
@@ -169,7 +164,7 @@ impl Reader {
 
     fn render(&self, v: &Value) -> String {
         match self.args.format {
-            LogFormat::Text => render_text_painted(v, self.args.paint),
+            LogFormat::Text => render_text(v, self.args.paint),
             LogFormat::Json => render_json(v),
         }
     }

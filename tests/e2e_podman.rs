@@ -40,7 +40,6 @@ const DEFAULT_ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
 const ENV_FILE_VAR: &str = "NANOCLAW_SHIM_E2E_ENV";
 const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
 const TIMEOUT: Duration = Duration::from_secs(120);
-const NO_CAPS: &str = "0000000000000000";
 /// Written into a project's `.env` that nanoclaw shadows with `/dev/null`.
 const SHADOWED: &str = "ANTHROPIC_API_KEY=sk-shadowed-by-dev-null";
 /// The default policy drops every capability but SYS_CHROOT (Chromium's sandbox needs it).
@@ -1604,7 +1603,7 @@ fn host_gateway_reaches_a_host_service_rootful() {
     host_gateway(Mode::Rootful);
 }
 
-/// Rootful, what `host-gateway` reaches (issue 11: "document and test"): the address the
+/// Rootful, what `host-gateway` reaches (documented in docs/SECURITY.md): the address the
 /// container's `host.docker.internal` names (the bridge gateway on 4.3, netavark's pick on 5.x)
 /// is one of the host's own, so a service on 0.0.0.0 is reached
 /// (host_gateway_reaches_a_host_service_rootful) and one bound to the host's 127.0.0.1 is NOT:
@@ -2014,7 +2013,7 @@ fn browser_default_policy(mode: Mode) {
     let a = browser_agent(&rig, "default", "render", &[]);
     let o = rig.docker(&a.argv, None);
     let r = browser_report(&o);
-    // keeping CAP_SYS_CHROOT (and nothing else) is the fix issue 11 asks for
+    // keeping CAP_SYS_CHROOT (and nothing else) is what the default policy does for Chromium
     let p = browser_problems(&o, &r, &[SYS_CHROOT_ONLY]);
     assert!(p.is_empty(), "{}\n{}", p.join("\n"), o.describe());
 }
@@ -2050,11 +2049,11 @@ fn browser_sys_chroot(mode: Mode) {
     let a = browser_agent(&rig, "without", "render", &[]);
     let o = rig.docker(&a.argv, None);
     let r = browser_report(&o);
-    if r.get("cap_eff") == NO_CAPS {
+    if checks::caps_empty(r.kv.get("cap_eff")) {
         // today: cap-drop ALL, nothing kept; seccomp then refuses chroot(2)
         if r.get("chromium_rc") == "0" || !r.stderr.contains("sys_chroot") {
             failures.push(format!(
-                "without SYS_CHROOT Chromium should fail in sys_chroot (the cause in issue 11); \
+                "without SYS_CHROOT Chromium should fail in sys_chroot (why the policy keeps it); \
                  chromium_rc={} rendered={}:\n{}",
                 r.get("chromium_rc"),
                 r.get("rendered"),
@@ -2212,7 +2211,7 @@ fn stop_entrypoint_overridden(mode: Mode, strict: bool) {
             "KNOWN SHIM LIMITATION (stop_override, {}): nanoclaw's entrypoint-overriding argv \
              without --init is SIGKILLed by `docker stop -t 1` (exit 137 after {took:?}); \
              needs shim change: add --init when the caller overrides the entrypoint and sets no \
-             --init (issue 11 item 2). Strict test: stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_*.",
+             --init. Strict test: stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_*.",
             mode.label()
         ));
     }

@@ -47,27 +47,18 @@ impl PolicyError {
         }
     }
 
-    /// Every diagnostic, one per line (with hints).
-    pub fn report(&self) -> String {
-        self.report_painted(Paint::PLAIN)
-    }
-
-    /// Every diagnostic, its `error` / `warning` label coloured by `paint`.
-    pub fn report_painted(&self, paint: Paint) -> String {
+    /// Every diagnostic, one per line (with hints), labels coloured by `paint`.
+    pub fn report(&self, paint: Paint) -> String {
         self.diagnostics
             .iter()
-            .map(|d| format_diagnostic_painted(&self.file, d, paint))
+            .map(|d| format_diagnostic(&self.file, d, paint))
             .collect()
     }
 }
 
-/// `file:line:col: error[code]: message` plus an indented hint line.
-pub fn format_diagnostic(file: &str, d: &Diagnostic) -> String {
-    format_diagnostic_painted(file, d, Paint::PLAIN)
-}
-
-/// [`format_diagnostic`] with its `error` / `warning` label coloured by `paint`.
-pub fn format_diagnostic_painted(file: &str, d: &Diagnostic, paint: Paint) -> String {
+/// `file:line:col: error[code]: message` plus an indented hint line, the `error` / `warning`
+/// label coloured by `paint`.
+pub fn format_diagnostic(file: &str, d: &Diagnostic, paint: Paint) -> String {
     let sev = match d.severity {
         Severity::Error => paint.tone(Tone::Bad, "error"),
         Severity::Warning => paint.tone(Tone::Warn, "warning"),
