@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::BIN;
 
 /// Answers what doctor asks a runtime, like podman 4.3.1; records every other call.
 const FAKE_PODMAN: &str = r#"#!/bin/sh

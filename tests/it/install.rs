@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::BIN;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -431,7 +431,7 @@ fn errors_are_one_line_and_dry_run_changes_nothing() {
     // a binary that is not nanoclaw-shim
     let err = fails(&s.run_script(&script, &["--binary", "/bin/sh"], &[]));
     assert!(err.contains("not a nanoclaw-shim binary"), "{err}");
-    if fs::metadata("/proc/self").is_ok_and(|m| m.uid() != 0) {
+    if nanoclaw_shim::process::euid().is_some_and(|u| u != 0) {
         let err = fails(&s.install(&["--system", "--dry-run"]));
         assert!(err.contains("root"), "{err}");
     }

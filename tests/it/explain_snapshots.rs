@@ -16,7 +16,7 @@ fn fixtures() -> Vec<(String, Vec<OsString>)> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if !path.is_file() || path.extension().is_none_or(|e| e != "json") {
-            continue; // real/: nanoclaw's own argv, checked by tests/real_argv.rs
+            continue; // real/: nanoclaw's own argv, checked by tests/it/real_argv.rs
         }
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let argv = v["argv"]
