@@ -247,17 +247,9 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
     let run_rt = |a: &[&str]| capture(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT);
     let version = match run_rt(&["--version"]) {
         Ok(c) if c.success() => version_check(rt_name, &c.stdout),
-        Ok(c) => Check::fail(
+        r => Check::fail(
             "runtime-version",
-            format!(
-                "`{rt_name} --version` failed: {}",
-                c.stderr.lines().next().unwrap_or("").trim()
-            ),
-            format!("run `{rt_name} --version` by hand and repair the runtime"),
-        ),
-        Err(e) => Check::fail(
-            "runtime-version",
-            e,
+            failure(r, &format!("{rt_name} --version")),
             format!("run `{rt_name} --version` by hand and repair the runtime"),
         ),
     };
@@ -273,15 +265,24 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
         Ok(c) if c.success() => image_check(rt_name, &c.stdout),
         Ok(c) => Check::warn(
             "agent-image",
-            format!(
-                "`{rt_name} images` failed: {}",
-                c.stderr.lines().next().unwrap_or("").trim()
-            ),
+            failure(Ok(c), &format!("{rt_name} images")),
             format!("run `{rt_name} images` as the user nanoclaw runs as"),
         ),
         Err(e) => Check::warn("agent-image", e, format!("run `{rt_name} images` by hand")),
     };
     [version, flags, image]
+}
+
+/// Why a probe of the runtime did not answer: its error, or `` `COMMAND` failed: `` and the
+/// first line of its stderr.
+fn failure(ran: Result<process::Output, String>, command: &str) -> String {
+    match ran {
+        Ok(c) => format!(
+            "`{command}` failed: {}",
+            c.stderr.lines().next().unwrap_or("").trim()
+        ),
+        Err(e) => e,
+    }
 }
 
 /// Runs every check against the PATH (and environment) chosen by `args`, in the report's order.

@@ -37,29 +37,23 @@ impl Outcome {
             detail: None,
         }
     }
-    pub(crate) fn pass_with(detail: impl Into<String>) -> Outcome {
+    fn with(status: Status, detail: impl Into<String>) -> Outcome {
         Outcome {
-            status: Status::Pass,
+            status,
             detail: Some(detail.into()),
         }
+    }
+    pub(crate) fn pass_with(detail: impl Into<String>) -> Outcome {
+        Outcome::with(Status::Pass, detail)
     }
     pub(crate) fn fail(detail: impl Into<String>) -> Outcome {
-        Outcome {
-            status: Status::Fail,
-            detail: Some(detail.into()),
-        }
+        Outcome::with(Status::Fail, detail)
     }
     pub(crate) fn warn(detail: impl Into<String>) -> Outcome {
-        Outcome {
-            status: Status::Warn,
-            detail: Some(detail.into()),
-        }
+        Outcome::with(Status::Warn, detail)
     }
     pub(crate) fn skip(detail: impl Into<String>) -> Outcome {
-        Outcome {
-            status: Status::Skip,
-            detail: Some(detail.into()),
-        }
+        Outcome::with(Status::Skip, detail)
     }
 
     pub(crate) fn from_result(r: Result<String, String>) -> Outcome {

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::support::BIN;
+use crate::support::{BIN, ok};
 
 /// Answers what doctor asks a runtime, like podman 4.3.1; records every other call.
 const FAKE_PODMAN: &str = r#"#!/bin/sh
@@ -21,22 +21,6 @@ case "$1 $2" in
   *) printf '%s\n' "$*" >> "$HOME/podman-calls" ;;
 esac
 "#;
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
 
 struct Home {
     dir: tempfile::TempDir,

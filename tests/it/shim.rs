@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::World;
+use crate::support::{World, bare as cli};
 
 const FAKE: &str = r#"#!/bin/sh
 out="$FAKE_DIR"
@@ -322,31 +322,21 @@ fn secrets_never_reach_stderr() {
     );
 }
 
-fn cli() -> Command {
-    let mut c = Command::new(crate::support::BIN);
-    c.env_remove("NANOCLAW_SHIM_POLICY")
-        .env("HOME", "/nonexistent")
-        .env_remove("XDG_CONFIG_HOME");
-    c
-}
-
 #[test]
 fn explain_exit_codes_and_redaction() {
     let e = Env::new();
-    let path = std::env::join_paths([e.p("rt")]).unwrap();
-    let o = cli()
-        .env("PATH", &path)
-        .args([
-            "explain",
-            "--",
-            "docker",
-            "run",
-            "-e",
-            "CLAUDE_CODE_OAUTH_TOKEN=sk-live",
-            "img",
-        ])
-        .output()
-        .unwrap();
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "--",
+                "docker",
+                "run",
+                "-e",
+                "CLAUDE_CODE_OAUTH_TOKEN=sk-live",
+                "img",
+            ])
+            .run();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -354,20 +344,19 @@ fn explain_exit_codes_and_redaction() {
         "{out}"
     );
     assert!(out.contains("harden.read-only"), "{out}");
-    let o = cli()
-        .env("PATH", &path)
-        .args([
-            "explain",
-            "--show-secrets",
-            "--format",
-            "json",
-            "run",
-            "-e",
-            "X_TOKEN=sk-live",
-            "img",
-        ])
-        .output()
-        .unwrap();
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "--show-secrets",
+                "--format",
+                "json",
+                "run",
+                "-e",
+                "X_TOKEN=sk-live",
+                "img",
+            ])
+            .run();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["decision"], "rewrite");
     assert!(
@@ -377,42 +366,32 @@ fn explain_exit_codes_and_redaction() {
             .iter()
             .any(|t| t == "X_TOKEN=sk-live")
     );
-    let o = cli()
-        .env("PATH", &path)
-        .args(["explain", "run", "--bogus", "img"])
-        .output()
-        .unwrap();
+    let o = e.w.cli().args(["explain", "run", "--bogus", "img"]).run();
     assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stdout).contains("parse.unknown-flag"));
     // No runtime: the shim would refuse, so explain says so.
-    let o = cli()
-        .env("PATH", e.p("out"))
-        .args(["explain", "ps"])
-        .output()
-        .unwrap();
+    let o = e.w.cli().env("PATH", e.p("out")).args(["explain", "ps"]).run();
     assert_eq!(o.status.code(), Some(125));
 }
 
 #[test]
 fn explain_shell_line_reproduces_the_argv() {
     let e = Env::new();
-    let path = std::env::join_paths([e.p("rt")]).unwrap();
-    let o = cli()
-        .env("PATH", &path)
-        .args([
-            "explain",
-            "--format",
-            "json",
-            "--",
-            "run",
-            "-v",
-            "/srv/a b:/w",
-            "img",
-            "it's",
-            "",
-        ])
-        .output()
-        .unwrap();
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "--format",
+                "json",
+                "--",
+                "run",
+                "-v",
+                "/srv/a b:/w",
+                "img",
+                "it's",
+                "",
+            ])
+            .run();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let shell = v["shell"].as_str().unwrap().to_string();
     // Let the shell split it and compare with the JSON argv.

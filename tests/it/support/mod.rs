@@ -151,6 +151,19 @@ impl Run {
     }
 }
 
+/// Its stdout, after asserting that it succeeded (else both outputs are shown).
+#[track_caller]
+pub(crate) fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
 /// Output bytes as text (lossily).
 pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
