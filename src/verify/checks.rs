@@ -102,6 +102,65 @@ pub fn effective_limits(kv: &BTreeMap<String, String>) -> Limits {
     Limits { cpus, memory, pids }
 }
 
+/// From a probe's readings (`parse_kv` of its output): `/` is mounted read-only and a write
+/// to it was refused.
+pub fn root_read_only(kv: &BTreeMap<String, String>) -> Result<(), String> {
+    let rootopts = kv.get("rootopts").cloned().unwrap_or_default();
+    let ro = rootopts.split(',').next() == Some("ro");
+    if ro && kv.get("root_write").map(String::as_str) == Some("refused") {
+        Ok(())
+    } else {
+        Err(format!(
+            "/ is mounted {rootopts:?}, write {}",
+            reading(kv.get("root_write").map(String::as_str))
+        ))
+    }
+}
+
+/// From a probe's readings: `dir` is a tmpfs the container could write.
+pub fn writable_tmpfs(kv: &BTreeMap<String, String>, dir: &str) -> Result<(), String> {
+    let fstype = kv.get(&format!("fstype:{dir}")).cloned().unwrap_or_default();
+    let write = kv.get(&format!("write:{dir}")).cloned().unwrap_or_default();
+    if fstype == "tmpfs" && write == "ok" {
+        Ok(())
+    } else {
+        Err(format!("{dir}: filesystem {fstype:?}, write {write:?}"))
+    }
+}
+
+/// From a probe's readings: the effective and bounding capability sets hold nothing beyond
+/// `kept` ([`caps_mask`]).
+pub fn caps_kept(kv: &BTreeMap<String, String>, kept: u64) -> Result<(), String> {
+    if caps_within(kv.get("CapEff"), kept) && caps_within(kv.get("CapBnd"), kept) {
+        Ok(())
+    } else {
+        Err(format!(
+            "CapEff {}, CapBnd {}",
+            reading(kv.get("CapEff").map(String::as_str)),
+            reading(kv.get("CapBnd").map(String::as_str))
+        ))
+    }
+}
+
+/// From a probe's readings: `NoNewPrivs: 1`.
+pub fn no_new_privs(kv: &BTreeMap<String, String>) -> Result<(), String> {
+    match kv.get("NoNewPrivs").map(String::as_str) {
+        Some("1") => Ok(()),
+        _ => Err(format!(
+            "NoNewPrivs {}",
+            reading(kv.get("NoNewPrivs").map(String::as_str))
+        )),
+    }
+}
+
+/// A value the probe read, for a message: quoted, or "not reported" (never Rust's `Some(..)`).
+pub(crate) fn reading(v: Option<&str>) -> String {
+    match v {
+        Some(v) => format!("{v:?}"),
+        None => "not reported".into(),
+    }
+}
+
 /// Whether a `/proc/self/status` capability mask is empty.
 pub fn caps_empty(mask: Option<&String>) -> bool {
     mask.is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b == b'0'))
@@ -221,6 +280,15 @@ pub(crate) fn limit_outcome<T: PartialEq + Copy>(
         },
         (Some(r), Some(e)) => Outcome::fail(format!("{} requested, {} in effect", show(r), show(e))),
     }
+}
+
+/// The cpu, memory and pids limits compared, in that order.
+pub(crate) fn limit_outcomes(r: Limits, eff: Limits, why: Option<&str>) -> [Outcome; 3] {
+    [
+        limit_outcome("cpu limit", r.cpus, eff.cpus, show_cpus, why),
+        limit_outcome("memory limit", r.memory, eff.memory, show_memory, why),
+        limit_outcome("pids limit", r.pids, eff.pids, show_pids, why),
+    ]
 }
 
 pub(crate) fn show_cpus(c: NanoCpus) -> String {

@@ -7,9 +7,10 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::checks::reading;
 use super::docker::{Ctx, Ran, finish};
 use super::report::Outcome;
-use super::{Out, TIMEOUT, interrupted, reading, strs};
+use super::{Out, TIMEOUT, interrupted, strs};
 
 pub(crate) fn image_operations(ctx: &mut Ctx, out: &mut Out) {
     const G: &str = "Image operations";

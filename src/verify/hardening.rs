@@ -3,11 +3,12 @@
 //! the browser's sandbox).
 
 use super::checks::{
-    caps_within, effective_limits, limit_outcome, parse_kv, show_cpus, show_memory, show_pids,
+    Limits, caps_kept, caps_within, effective_limits, limit_outcomes, no_new_privs, parse_kv, root_read_only,
+    writable_tmpfs,
 };
 use super::docker::Ctx;
 use super::report::{Outcome, Status};
-use super::{EXIT_REFUSED, Out, interrupted, reading, strs};
+use super::{EXIT_REFUSED, Out, interrupted, strs};
 
 pub(crate) fn resource_limits(ctx: &mut Ctx, out: &mut Out) {
     const G: &str = "Resource limits";
@@ -21,117 +22,78 @@ pub(crate) fn resource_limits(ctx: &mut Ctx, out: &mut Out) {
             }
         }
         Ok(p) => {
-            let eff = effective_limits(&p.kv);
-            let r = p.requested;
-            out.check(
-                G,
-                "--cpus=2",
-                limit_outcome("cpu limit", r.cpus, eff.cpus, show_cpus, why),
-            );
-            out.check(
-                G,
-                "--memory=4g",
-                limit_outcome("memory limit", r.memory, eff.memory, show_memory, why),
-            );
-            out.check(
-                G,
-                "--pids-limit=256",
-                limit_outcome("pids limit", r.pids, eff.pids, show_pids, why),
-            );
+            let outcomes = limit_outcomes(p.requested, effective_limits(&p.kv), why);
+            for (flag, outcome) in ["--cpus=2", "--memory=4g", "--pids-limit=256"]
+                .into_iter()
+                .zip(outcomes)
+            {
+                out.check(G, flag, outcome);
+            }
         }
     }
 }
 
 pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
     const G: &str = "Hardening in effect";
-    let why = ctx.unenforceable();
     match ctx.probe("hardening", &[]) {
         Err(e) => out.check(G, "a container with no flags of its own", Outcome::fail(e)),
         Ok(p) => {
             let kv = &p.kv;
-            let rootopts = kv.get("rootopts").cloned().unwrap_or_default();
-            let ro = rootopts.split(',').next() == Some("ro");
-            out.check(
-                G,
-                "root filesystem is read-only",
-                if ro && kv.get("root_write").map(String::as_str) == Some("refused") {
-                    Outcome::pass()
-                } else {
-                    Outcome::fail(format!(
-                        "/ is mounted {rootopts:?}, write {}",
-                        reading(kv.get("root_write").map(String::as_str))
-                    ))
-                },
-            );
+            let judged = |r: Result<(), String>| match r {
+                Ok(()) => Outcome::pass(),
+                Err(e) => Outcome::fail(e),
+            };
+            out.check(G, "root filesystem is read-only", judged(root_read_only(kv)));
             for dir in ["/tmp", "/home/node"] {
-                let fstype = kv.get(&format!("fstype:{dir}")).cloned().unwrap_or_default();
-                let write = kv.get(&format!("write:{dir}")).cloned().unwrap_or_default();
-                out.check(
-                    G,
-                    &format!("{dir} is a writable tmpfs"),
-                    if fstype == "tmpfs" && write == "ok" {
-                        Outcome::pass()
-                    } else {
-                        Outcome::fail(format!("{dir}: filesystem {fstype:?}, write {write:?}"))
-                    },
-                );
+                let name = format!("{dir} is a writable tmpfs");
+                out.check(G, &name, judged(writable_tmpfs(kv, dir)));
             }
             out.check(
                 G,
                 "no capabilities beyond the policy's kept ones (CapEff and CapBnd)",
-                if caps_within(kv.get("CapEff"), ctx.kept_caps)
-                    && caps_within(kv.get("CapBnd"), ctx.kept_caps)
-                {
-                    Outcome::pass()
-                } else {
-                    Outcome::fail(format!(
-                        "CapEff {}, CapBnd {}",
-                        reading(kv.get("CapEff").map(String::as_str)),
-                        reading(kv.get("CapBnd").map(String::as_str))
-                    ))
-                },
+                judged(caps_kept(kv, ctx.kept_caps)),
             );
-            out.check(
-                G,
-                "no-new-privileges (NoNewPrivs: 1)",
-                if kv.get("NoNewPrivs").map(String::as_str) == Some("1") {
-                    Outcome::pass()
-                } else {
-                    Outcome::fail(format!(
-                        "NoNewPrivs {}",
-                        reading(kv.get("NoNewPrivs").map(String::as_str))
-                    ))
-                },
-            );
-            let eff = effective_limits(kv);
-            let r = p.requested;
-            let parts = [
-                limit_outcome("cpu limit", r.cpus, eff.cpus, show_cpus, why),
-                limit_outcome("memory limit", r.memory, eff.memory, show_memory, why),
-                limit_outcome("pids limit", r.pids, eff.pids, show_pids, why),
-            ];
-            let worst = parts
-                .iter()
-                .map(|o| o.status)
-                .max_by_key(|s| match s {
-                    Status::Pass | Status::Skip => 0,
-                    Status::Warn => 1,
-                    Status::Fail => 2,
-                })
-                .unwrap_or(Status::Pass);
-            let detail: Vec<String> = parts.iter().filter_map(|o| o.detail.clone()).collect();
+            out.check(G, "no-new-privileges (NoNewPrivs: 1)", judged(no_new_privs(kv)));
             out.check(
                 G,
                 "cpu, memory and pids ceilings without any limit flags",
-                Outcome {
-                    status: worst,
-                    detail: Some(detail.join("\n")),
-                },
+                limits_outcome(p.requested, effective_limits(kv), ctx.unenforceable()),
             );
         }
     }
+    out.check(
+        G,
+        "a caller's --privileged is refused or without effect",
+        privileged(ctx),
+    );
+    out.check(
+        G,
+        "an unknown flag is refused (exit 125) and creates no container",
+        unknown_flag(ctx),
+    );
+}
 
-    // --privileged: refused, or at least without effect.
+/// All three ceilings in one outcome: the worst of them, every detail.
+fn limits_outcome(r: Limits, eff: Limits, why: Option<&str>) -> Outcome {
+    let parts = limit_outcomes(r, eff, why);
+    let worst = parts
+        .iter()
+        .map(|o| o.status)
+        .max_by_key(|s| match s {
+            Status::Pass | Status::Skip => 0,
+            Status::Warn => 1,
+            Status::Fail => 2,
+        })
+        .unwrap_or(Status::Pass);
+    let detail: Vec<String> = parts.iter().filter_map(|o| o.detail.clone()).collect();
+    Outcome {
+        status: worst,
+        detail: Some(detail.join("\n")),
+    }
+}
+
+/// A caller's `--privileged`: refused, or at least without effect.
+fn privileged(ctx: &mut Ctx) -> Outcome {
     let name = ctx.name("privileged");
     let mut args = strs(&["run", "--rm", "--name", &name, "--privileged"]);
     args.extend(strs(&[
@@ -142,7 +104,7 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
         "while read -r k v _; do case \"$k\" in CapBnd:) echo \"CapBnd=$v\";; esac; done < /proc/self/status",
     ]));
     let ran = ctx.docker(&args, None);
-    let outcome = if ran.code() == Some(EXIT_REFUSED) {
+    if ran.code() == Some(EXIT_REFUSED) {
         match no_container(ctx, &name) {
             Ok(()) => Outcome::pass_with("refused (exit 125), no container created"),
             Err(e) => Outcome::fail(e),
@@ -155,9 +117,11 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
             ran.stdout.trim(),
             ran.describe()
         ))
-    };
-    out.check(G, "a caller's --privileged is refused or without effect", outcome);
+    }
+}
 
+/// A flag the shim does not know: exit 125, nothing on stdout, no container.
+fn unknown_flag(ctx: &mut Ctx) -> Outcome {
     let name = ctx.name("refused");
     let args = strs(&[
         "run",
@@ -168,7 +132,7 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
         &ctx.image,
     ]);
     let ran = ctx.docker(&args, None);
-    let outcome = if ran.code() != Some(EXIT_REFUSED) {
+    if ran.code() != Some(EXIT_REFUSED) {
         Outcome::fail(format!("expected exit 125, got {}", ran.describe()))
     } else if !ran.stdout.is_empty() {
         Outcome::fail("the refusal wrote to stdout")
@@ -177,12 +141,7 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
             Ok(()) => Outcome::pass_with(ran.stderr.lines().next().unwrap_or("").to_string()),
             Err(e) => Outcome::fail(e),
         }
-    };
-    out.check(
-        G,
-        "an unknown flag is refused (exit 125) and creates no container",
-        outcome,
-    );
+    }
 }
 
 /// What nanoclaw's real agent needs beyond the hardening: `docker stop` reaching the agent when

@@ -69,14 +69,6 @@ pub(crate) const TIMEOUT: Duration = Duration::from_secs(180);
 /// The exit status of a refused invocation.
 pub(crate) const EXIT_REFUSED: i32 = crate::shim::EXIT_REFUSED;
 
-/// A value the probe read, for a message: quoted, or "not reported" (never Rust's `Some(..)`).
-pub(crate) fn reading(v: Option<&str>) -> String {
-    match v {
-        Some(v) => format!("{v:?}"),
-        None => "not reported".into(),
-    }
-}
-
 pub(crate) fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }

@@ -261,3 +261,30 @@ fn fixture_reports() {
     );
     assert!(check_fixture_report(&serde_json::json!({}), None, &[], KEPT).is_err());
 }
+
+#[test]
+fn probe_readings_judged() {
+    let kv = parse_kv(
+        "rootopts=ro,relatime\nroot_write=refused\nfstype:/tmp=tmpfs\nwrite:/tmp=ok\n\
+         fstype:/home/node=overlay\nwrite:/home/node=ok\nCapEff=0000000000000000\n\
+         CapBnd=0000000000040000\nNoNewPrivs=1\n",
+    );
+    assert_eq!(root_read_only(&kv), Ok(()));
+    assert_eq!(writable_tmpfs(&kv, "/tmp"), Ok(()));
+    assert_eq!(
+        writable_tmpfs(&kv, "/home/node"),
+        Err("/home/node: filesystem \"overlay\", write \"ok\"".into())
+    );
+    assert_eq!(caps_kept(&kv, KEPT), Ok(()));
+    assert_eq!(
+        caps_kept(&kv, 0),
+        Err("CapEff \"0000000000000000\", CapBnd \"0000000000040000\"".into())
+    );
+    assert_eq!(no_new_privs(&kv), Ok(()));
+    let bare = parse_kv("rootopts=rw\n");
+    assert_eq!(
+        root_read_only(&bare),
+        Err("/ is mounted \"rw\", write not reported".into())
+    );
+    assert_eq!(no_new_privs(&bare), Err("NoNewPrivs not reported".into()));
+}
