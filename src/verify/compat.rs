@@ -122,6 +122,18 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
     );
     out.check(G, "docker stop -t 1 of a running agent", stop);
 
+    out.check(
+        G,
+        "docker create, then docker start --attach",
+        create_then_start(ctx),
+    );
+    if let Some(outcome) = parallel_agents(ctx) {
+        out.check(G, "three agents in parallel", outcome);
+    }
+}
+
+/// `docker create`, then `docker start --attach` shows the container's output.
+fn create_then_start(ctx: &mut Ctx) -> Outcome {
     let name = ctx.name("create");
     let mut create = strs(&["create", "--rm", "--name", &name]);
     create.extend(strs(&[
@@ -132,23 +144,24 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
         "echo created-then-started",
     ]));
     let created = ctx.docker(&create, None);
-    let outcome = if !created.success() {
-        Outcome::fail(format!("docker create: {}", created.describe()))
+    if !created.success() {
+        return Outcome::fail(format!("docker create: {}", created.describe()));
+    }
+    let started = ctx.docker(&strs(&["start", "--attach", &name]), None);
+    if started.success() && started.stdout.contains("created-then-started") {
+        Outcome::pass()
     } else {
-        let started = ctx.docker(&strs(&["start", "--attach", &name]), None);
-        if started.success() && started.stdout.contains("created-then-started") {
-            Outcome::pass()
-        } else {
-            Outcome::fail(format!("docker start --attach: {}", started.describe()))
-        }
-    };
-    out.check(G, "docker create, then docker start --attach", outcome);
+        Outcome::fail(format!("docker start --attach: {}", started.describe()))
+    }
+}
 
-    // Several agents at once.
+/// Three agents at once, each echoing its own stdin; `None` when verify was interrupted
+/// before all of them started.
+fn parallel_agents(ctx: &mut Ctx) -> Option<Outcome> {
     let mut children = Vec::new();
     for k in 0..3 {
         if interrupted() {
-            return;
+            return None;
         }
         let name = ctx.name(&format!("parallel{k}"));
         let mut args = strs(&["run", "-i", "--rm", "--name", &name]);
@@ -187,15 +200,11 @@ pub(crate) fn lifecycle(ctx: &mut Ctx, out: &mut Out) {
             Err(_) => Some(format!("agent {k}: panicked")),
         })
         .collect();
-    out.check(
-        G,
-        "three agents in parallel",
-        if errors.is_empty() {
-            Outcome::pass()
-        } else {
-            Outcome::fail(errors.join("\n"))
-        },
-    );
+    Some(if errors.is_empty() {
+        Outcome::pass()
+    } else {
+        Outcome::fail(errors.join("\n"))
+    })
 }
 
 /// Starts a long-running agent, lists it with `ps --filter`, stops it with `stop -t 1`.

@@ -192,6 +192,31 @@ pub fn run(args: &VerifyArgs) -> i32 {
     }
 }
 
+/// The image to test: `--image`, else the newest local `nanoclaw-agent*`; `Err` is the exit
+/// status when there is none (said on stderr) or verify was interrupted.
+fn choose_image(ctx: &Ctx, args: &VerifyArgs) -> Result<String, i32> {
+    if let Some(i) = &args.image {
+        return Ok(i.clone());
+    }
+    let listing = ctx.docker(&strs(&["images", "--format", "{{.Repository}}:{{.Tag}}"]), None);
+    if interrupted() {
+        return Err(1);
+    }
+    pick_image(&listing.stdout).ok_or_else(|| {
+        eprintln!(
+            "nanoclaw-shim verify: no local image named nanoclaw-agent* was found{}.\n\
+             Build nanoclaw's agent image first (./container/build.sh in nanoclaw), or \
+             name one with --image IMAGE.",
+            if listing.success() {
+                String::new()
+            } else {
+                format!(" ({})", listing.describe())
+            }
+        );
+        2
+    })
+}
+
 /// Runs the groups in order; `policy` is the label of the policy in force, when it loads.
 fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, policy: Option<&str>) -> i32 {
     let mut out = Out {
@@ -225,31 +250,9 @@ fn run_checks(ctx: &mut Ctx, args: &VerifyArgs, policy: Option<&str>) -> i32 {
         _ => {}
     }
 
-    // The image.
-    let image = match &args.image {
-        Some(i) => i.clone(),
-        None => {
-            let listing = ctx.docker(&strs(&["images", "--format", "{{.Repository}}:{{.Tag}}"]), None);
-            if interrupted() {
-                return 1;
-            }
-            match pick_image(&listing.stdout) {
-                Some(i) => i,
-                None => {
-                    eprintln!(
-                        "nanoclaw-shim verify: no local image named nanoclaw-agent* was found{}.\n\
-                         Build nanoclaw's agent image first (./container/build.sh in nanoclaw), or \
-                         name one with --image IMAGE.",
-                        if listing.success() {
-                            String::new()
-                        } else {
-                            format!(" ({})", listing.describe())
-                        }
-                    );
-                    return 2;
-                }
-            }
-        }
+    let image = match choose_image(ctx, args) {
+        Ok(i) => i,
+        Err(code) => return code,
     };
     ctx.image = image.clone();
     let title = ctx.docker(
