@@ -1271,27 +1271,7 @@ fn stop_running_agent(mode: Mode) {
     let a = rig
         .agent("v2", "stop", false)
         .with_opts(&["-e", "FIXTURE_MODE=sleep 60"]);
-    let mut child = rig.spawn_docker(&a.argv);
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(l) if l == "---FIXTURE_SLEEPING---" => break,
-            Ok(_) => {}
-            Err(_) => {
-                let _ = child.kill();
-                let o = finish(child, None, Duration::from_secs(10), "sleeping agent");
-                panic!("the agent never started: {}", o.describe());
-            }
-        }
-    }
+    let child = start_until(&rig, &a, "---FIXTURE_SLEEPING---", "sleeping agent");
     // Orphan cleanup's listing (pass-ps), with this rig's install label.
     let mut ps = fixture_argv("pass-ps");
     ps[2] = format!("label=nanoclaw-install={}", rig.tag);
@@ -1328,19 +1308,7 @@ fn stop_running_agent(mode: Mode) {
         o.describe()
     );
     // stop -t 1 (pass-stop): the agent handles SIGTERM, so it ends promptly with 143.
-    let mut stop = fixture_argv("pass-stop");
-    let n = stop.len();
-    stop[n - 1] = a.name.clone();
-    let t0 = Instant::now();
-    let o = rig.docker(&stop, None);
-    assert!(o.ok(), "docker stop: {}", o.describe());
-    let ended = finish(
-        child,
-        None,
-        Duration::from_secs(30),
-        "the stopped agent's docker run",
-    );
-    let took = t0.elapsed();
+    let (ended, took) = stop_agent(&rig, &a, child, Duration::from_secs(30));
     assert_eq!(
         ended.code,
         Some(143),
@@ -2092,6 +2060,15 @@ fn browser_sandbox_needs_only_sys_chroot_rootless() {
 /// ready, `docker stop -t 1`s it (nanoclaw's pass-stop argv) and returns the exit status of
 /// the agent's `docker run` and how long the stop took.
 fn stop_idle_agent(rig: &Rig, a: &Agent) -> (Option<i32>, Duration) {
+    let child = start_until(rig, a, "---AGENT_READY---", "idle agent");
+    let (ended, took) = stop_agent(rig, a, child, Duration::from_secs(60));
+    (ended.code, took)
+}
+
+/// Starts `a` through the shim and returns its `docker run`, still running, once its stdout
+/// has said `ready` (a line); fails the test when it ends first or within [`TIMEOUT`] never
+/// says it.
+fn start_until(rig: &Rig, a: &Agent, ready: &str, what: &str) -> Child {
     let mut child = rig.spawn_docker(&a.argv);
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
@@ -2103,28 +2080,28 @@ fn stop_idle_agent(rig: &Rig, a: &Agent) -> (Option<i32>, Duration) {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(l) if l == "---AGENT_READY---" => break,
+            Ok(l) if l == ready => return child,
             Ok(_) => {}
             Err(_) => {
                 let _ = child.kill();
-                let o = finish(child, None, Duration::from_secs(10), "idle agent");
-                panic!("the agent never became ready: {}", o.describe());
+                let o = finish(child, None, Duration::from_secs(10), what);
+                panic!("the {what} never said {ready}: {}", o.describe());
             }
         }
     }
+}
+
+/// `docker stop -t 1` of `a` (nanoclaw's pass-stop argv); waits up to `wait` for the agent's
+/// `docker run` to end and returns it with how long the stop took.
+fn stop_agent(rig: &Rig, a: &Agent, child: Child, wait: Duration) -> (Out, Duration) {
     let mut stop = fixture_argv("pass-stop");
     let n = stop.len();
     stop[n - 1] = a.name.clone();
     let t0 = Instant::now();
     let o = rig.docker(&stop, None);
     assert!(o.ok(), "docker stop: {}", o.describe());
-    let ended = finish(
-        child,
-        None,
-        Duration::from_secs(60),
-        "the stopped agent's docker run",
-    );
-    (ended.code, t0.elapsed())
+    let ended = finish(child, None, wait, "the stopped agent's docker run");
+    (ended, t0.elapsed())
 }
 
 /// With an init as PID 1 (the caller's `--init`, or the image's own tini entrypoint) SIGTERM
