@@ -117,57 +117,14 @@ fn make_work_dir() -> std::io::Result<PathBuf> {
 /// Runs every check; returns the exit status.
 pub fn run(args: &VerifyArgs) -> i32 {
     interrupt::install();
-    let exe = match std::env::current_exe() {
-        Ok(p) => p,
+    let (mut ctx, label) = match setup(args) {
+        Ok(set) => set,
         Err(e) => {
-            eprintln!("nanoclaw-shim verify: cannot find this program's own path: {e}");
+            eprintln!("nanoclaw-shim verify: {e}");
             return 2;
         }
     };
-    let work = match make_work_dir() {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("nanoclaw-shim verify: cannot create a temporary folder: {e}");
-            return 2;
-        }
-    };
-    let shim_dir = work.join("bin");
-    let prepared = std::fs::DirBuilder::new()
-        .mode(0o755)
-        .create(&shim_dir)
-        .and_then(|()| std::os::unix::fs::symlink(&exe, shim_dir.join("docker")));
-    if let Err(e) = prepared {
-        eprintln!("nanoclaw-shim verify: cannot prepare {}: {e}", shim_dir.display());
-        let _ = std::fs::remove_dir_all(&work);
-        return 2;
-    }
-    let mut path = vec![shim_dir.clone()];
-    path.extend(process::path_dirs(&std::env::var_os("PATH").unwrap_or_default()));
-    let euid = process::euid().unwrap_or(0);
-    let egid = process::egid().unwrap_or(0);
-    // The policy the shim will load for each command (same environment): its label for the
-    // header, and the capabilities it keeps (the default policy's when it does not load, in
-    // which case every run through the shim is refused and the checks say so).
-    let (label, in_force) = match policy::load(&LookupEnv::from_env(None)) {
-        Ok((origin, p)) => (Some(origin.label()), p),
-        Err(_) => (None, policy::Policy::default()),
-    };
-    let mut ctx = Ctx {
-        shim: shim_dir.join("docker"),
-        path: std::env::join_paths(path).unwrap_or_default(),
-        work: work.clone(),
-        runtime: args.runtime.clone(),
-        image: String::new(),
-        id: unique_suffix(),
-        verbose: args.verbose,
-        rootless: euid != 0,
-        cgroup_v2: Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
-        kept_caps: caps_mask(&in_force.rules.hardening.keep_capabilities),
-        uid: euid,
-        gid: egid,
-        containers: Vec::new(),
-        images: Vec::new(),
-    };
+    let work = ctx.work.clone();
     let code = run_checks(&mut ctx, args, label.as_deref());
     let signal = interrupt::caught();
     if let Some(sig) = signal {
@@ -190,6 +147,50 @@ pub fn run(args: &VerifyArgs) -> i32 {
         Some(sig) => 128 + sig,
         None => code,
     }
+}
+
+/// The run's context: a private folder (0700) whose `bin/docker` is this very binary, first on
+/// the PATH every command gets; who runs it; the policy in force and its label.
+fn setup(args: &VerifyArgs) -> Result<(Ctx, Option<String>), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's own path: {e}"))?;
+    let work = make_work_dir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let shim_dir = work.join("bin");
+    let prepared = std::fs::DirBuilder::new()
+        .mode(0o755)
+        .create(&shim_dir)
+        .and_then(|()| std::os::unix::fs::symlink(&exe, shim_dir.join("docker")));
+    if let Err(e) = prepared {
+        let _ = std::fs::remove_dir_all(&work);
+        return Err(format!("cannot prepare {}: {e}", shim_dir.display()));
+    }
+    let mut path = vec![shim_dir.clone()];
+    path.extend(process::path_dirs(&std::env::var_os("PATH").unwrap_or_default()));
+    let euid = process::euid().unwrap_or(0);
+    let egid = process::egid().unwrap_or(0);
+    // The policy the shim will load for each command (same environment): its label for the
+    // header, and the capabilities it keeps (the default policy's when it does not load, in
+    // which case every run through the shim is refused and the checks say so).
+    let (label, in_force) = match policy::load(&LookupEnv::from_env(None)) {
+        Ok((origin, p)) => (Some(origin.label()), p),
+        Err(_) => (None, policy::Policy::default()),
+    };
+    let ctx = Ctx {
+        shim: shim_dir.join("docker"),
+        path: std::env::join_paths(path).unwrap_or_default(),
+        work,
+        runtime: args.runtime.clone(),
+        image: String::new(),
+        id: unique_suffix(),
+        verbose: args.verbose,
+        rootless: euid != 0,
+        cgroup_v2: Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
+        kept_caps: caps_mask(&in_force.rules.hardening.keep_capabilities),
+        uid: euid,
+        gid: egid,
+        containers: Vec::new(),
+        images: Vec::new(),
+    };
+    Ok((ctx, label))
 }
 
 /// The image to test: `--image`, else the newest local `nanoclaw-agent*`; `Err` is the exit
