@@ -264,6 +264,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
                     Format::Text => crate::logview::LogFormat::Text,
                     Format::Json => crate::logview::LogFormat::Json,
                 },
+                paint: crate::style::Paint::stdout(),
             },
         ),
         Command::Policy {
@@ -335,7 +336,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     print!(
         "{}",
         match format {
-            Format::Text => report.text(),
+            Format::Text => report.text_painted(crate::style::Paint::stdout()),
             Format::Json => report.json(),
         }
     );
@@ -417,12 +418,13 @@ fn check(file: Option<PathBuf>) -> i32 {
         Ok((_, warnings)) => warnings,
         Err(e) => e.diagnostics,
     };
+    let paint = crate::style::Paint::stdout();
     if diagnostics.is_empty() {
         println!("{label}: ok");
         return 0;
     }
     for d in &diagnostics {
-        print!("{}", policy::format_diagnostic(&label, d));
+        print!("{}", policy::format_diagnostic(&label, d, paint));
     }
     let errors = diagnostics
         .iter()
@@ -477,7 +479,7 @@ fn show(policy: Option<PathBuf>) -> i32 {
         }
         Err(e) => {
             // like `policy check`: 1 is "the policy has problems"; 125 belongs to the docker face
-            eprint!("{}", e.report());
+            eprint!("{}", e.report(crate::style::Paint::stderr()));
             eprintln!(
                 "nanoclaw-shim: the policy does not load; `nanoclaw-shim policy check` lists every problem"
             );
@@ -492,7 +494,7 @@ fn diff(policy: Option<PathBuf>) -> i32 {
     let (origin, p) = match policy::load(&LookupEnv::from_env(policy)) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprint!("{}", e.report());
+            eprint!("{}", e.report(crate::style::Paint::stderr()));
             return 2;
         }
     };

@@ -13,7 +13,7 @@
 //! podman 4.3.1) `docker ps --cpu-profile <file>` writes a host file and `docker rm --cidfile
 //! <file>` echoes the file's content in its error, although docker itself rejects all of these. A flag docker's CLI
 //! does not define for that command is refused, never guessed. Each flag row carries a
-//! [`Class`] and the checks are one exhaustive match over it, so a row cannot be added without a
+//! `Class` and the checks are one exhaustive match over it, so a row cannot be added without a
 //! decision.
 //!
 //! `network create` allows only the bridge driver, `mtu`/`isolate` options and the default IPAM

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::redact;
 use crate::rewrite::{Action, Change, Decision, Plan};
+use crate::style::{Paint, Tone};
 
 /// The version of `explain --format json`'s document (and of its error object); documented in
 /// docs/JSON.md. Bumped when a field changes meaning or goes away, not when one is added.
@@ -149,9 +150,20 @@ impl Report<'_> {
 
     /// Human-readable report.
     pub fn text(&self) -> String {
+        self.text_painted(Paint::PLAIN)
+    }
+
+    /// Human-readable report, the verdict (the decision and a refusal) coloured by `paint`.
+    pub fn text_painted(&self, paint: Paint) -> String {
         let plan = self.plan;
         let mut out = String::new();
-        let _ = writeln!(out, "decision: {}", self.decision());
+        let decision = self.decision();
+        let tone = match decision {
+            "refuse" => Tone::Bad,
+            "audit" => Tone::Warn,
+            _ => Tone::Good,
+        };
+        let _ = writeln!(out, "decision: {}", paint.tone(tone, decision));
         let _ = writeln!(out, "mode:     {}", plan.mode.as_str());
         let _ = writeln!(out, "profile:  {}", plan.profile.as_deref().unwrap_or("none"));
         match &self.runtime_path {
@@ -178,7 +190,11 @@ impl Report<'_> {
         let audit = plan.decision == Decision::Audit;
         let violations = self.violations();
         if let Some(r) = &plan.refusal {
-            let label = if audit { "would refuse:" } else { "refused:" };
+            let label = if audit {
+                paint.tone(Tone::Warn, "would refuse:")
+            } else {
+                paint.tone(Tone::Bad, "refused:")
+            };
             let _ = writeln!(out, "{label}  {} [{}]", self.redact_text(&r.message), r.rule);
         }
         if violations.len() > 1 || violations.iter().any(|v| v.token.is_some()) {

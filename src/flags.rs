@@ -141,7 +141,7 @@ impl Class {
 /// equal to this).
 pub fn docs_table() -> String {
     let mut s = String::from(
-        "# Flags and their security classes\n\nGenerated from the flag table (`src/flags.rs`); `tests/docs_rules.rs` fails when it drifts \\\n(`NANOCLAW_SHIM_BLESS=1 cargo test --test docs_rules` rewrites it). Every flag docker's grammar\nknows has a class; a flag that is not here is refused as unknown. docs/RULES.md describes each\nrule; \"podman-only\" flags are refused by `deny.podman-only` unless allowed by name.\n",
+        "# Flags and their security classes\n\nGenerated from the flag table (`src/flags.rs`); `tests/it/docs_rules.rs` fails when it drifts \\\n(`NANOCLAW_SHIM_BLESS=1 cargo test --test it docs_rules` rewrites it). Every flag docker's grammar\nknows has a class; a flag that is not here is refused as unknown. docs/RULES.md describes each\nrule; \"podman-only\" flags are refused by `deny.podman-only` unless allowed by name.\n",
     );
     for (title, table) in [
         ("docker's global flags", Table::Global),

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::explain::quote;
 use crate::redact;
+use crate::style::{Paint, Tone};
 
 /// The version of `log --format json`'s records (docs/JSON.md).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -61,6 +62,8 @@ pub struct LogArgs {
     pub follow: bool,
     pub filter: Filter,
     pub format: LogFormat,
+    /// How text records colour their decision (JSON is never coloured).
+    pub paint: Paint,
 }
 
 fn redacted(s: &str) -> String {
@@ -74,8 +77,8 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// One record as text: `TIME  DECISION  PROFILE  docker ARGV`, then the reason, the rule ids
-/// and (for a rewrite) what ran, each on an indented line.
-pub fn render_text(v: &Value) -> String {
+/// and (for a rewrite) what ran, each on an indented line; `paint` colours the decision.
+pub fn render_text(v: &Value, paint: Paint) -> String {
     let mut out = String::new();
     let words = |a: &Value| {
         strings(a)
@@ -88,11 +91,16 @@ pub fn render_text(v: &Value) -> String {
         "audit" if !v["reason"].is_null() => "audit (would refuse)",
         d => d,
     };
+    let tone = match v["decision"].as_str() {
+        Some("refuse") => Tone::Bad,
+        Some("audit") => Tone::Warn,
+        _ => Tone::Good,
+    };
     let _ = write!(
         out,
-        "{}  {:<8}  pid {}",
+        "{}  {}  pid {}",
         v["time"].as_str().unwrap_or("?"),
-        decision,
+        paint.tone(tone, &format!("{decision:<8}")),
         v["pid"]
     );
     if let Some(p) = v["profile"].as_str() {
@@ -156,7 +164,7 @@ impl Reader {
 
     fn render(&self, v: &Value) -> String {
         match self.args.format {
-            LogFormat::Text => render_text(v),
+            LogFormat::Text => render_text(v, self.args.paint),
             LogFormat::Json => render_json(v),
         }
     }
@@ -293,6 +301,7 @@ not json
             follow: false,
             filter,
             format,
+            paint: Paint::PLAIN,
         }
     }
 

@@ -22,7 +22,7 @@ pub fn token(flag: &Flag, value: &OptValue) -> OsString {
     OsString::from_vec(t)
 }
 
-/// An option as text (`--long=value`), unredacted: for [`Change::token`].
+/// An option as text (`--long=value`), unredacted: for [`Change::token`](crate::rewrite::Change::token).
 pub fn raw(flag: &Flag, value: &OptValue) -> String {
     String::from_utf8_lossy(token(flag, value).as_bytes()).into_owned()
 }

@@ -2,7 +2,7 @@
 //!
 //! Rule ids are a stable interface: they appear in `explain`, in refusals on stderr and in the
 //! decision log, and users grep for them. An enum (rather than string literals at each use) makes
-//! a misspelt id a compile error; `tests/docs_rules.rs` checks over [`Rule::ALL`] that every id is
+//! a misspelt id a compile error; `tests/it/docs_rules.rs` checks over [`Rule::ALL`] that every id is
 //! unique and documented in docs/RULES.md.
 
 macro_rules! rules {

@@ -81,12 +81,7 @@ pub fn resolve(
         return Ok(p);
     }
     let mut skipped_self = false;
-    for dir in std::env::split_paths(path_var.unwrap_or_default()) {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
+    for dir in crate::process::path_dirs(path_var.unwrap_or_default()) {
         let candidate = dir.join(binary);
         if !is_executable(&candidate) {
             continue;
@@ -138,7 +133,7 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str
 /// Whether this process runs as a non-root user (rootless podman): the owner of `/proc/self`
 /// is the effective uid, read without a syscall wrapper or `unsafe`.
 pub fn is_rootless() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() != 0)
+    crate::process::euid().is_some_and(|u| u != 0)
 }
 
 /// `major.minor.patch` from `podman version 4.3.1` or `Docker version 28.2.2, build x`.

@@ -66,9 +66,9 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
     Ok(())
 }
 
-/// The effective uid, read without `unsafe`: the owner of `/proc/self`.
+/// The effective uid ([`crate::process::euid`]); `u32::MAX`, which owns nothing, when unknown.
 pub fn euid() -> u32 {
-    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
+    crate::process::euid().unwrap_or(u32::MAX)
 }
 
 /// What the policy asks of the environment: remove redirects (`deny.engine-redirect`), refuse

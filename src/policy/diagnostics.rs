@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::style::{Paint, Tone};
+
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -45,20 +47,21 @@ impl PolicyError {
         }
     }
 
-    /// Every diagnostic, one per line (with hints).
-    pub fn report(&self) -> String {
+    /// Every diagnostic, one per line (with hints), labels coloured by `paint`.
+    pub fn report(&self, paint: Paint) -> String {
         self.diagnostics
             .iter()
-            .map(|d| format_diagnostic(&self.file, d))
+            .map(|d| format_diagnostic(&self.file, d, paint))
             .collect()
     }
 }
 
-/// `file:line:col: error[code]: message` plus an indented hint line.
-pub fn format_diagnostic(file: &str, d: &Diagnostic) -> String {
+/// `file:line:col: error[code]: message` plus an indented hint line, the `error` / `warning`
+/// label coloured by `paint`.
+pub fn format_diagnostic(file: &str, d: &Diagnostic, paint: Paint) -> String {
     let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
+        Severity::Error => paint.tone(Tone::Bad, "error"),
+        Severity::Warning => paint.tone(Tone::Warn, "warning"),
     };
     let mut s = match d.position {
         Some((l, c)) => format!("{file}:{l}:{c}: {sev}[{}]: {}\n", d.code, d.message),

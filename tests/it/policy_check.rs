@@ -1,10 +1,10 @@
 //! Snapshots of `nanoclaw-shim policy check` diagnostics for the policies in
 //! `fixtures/policies/`: every problem at once, each with `file:line:col`, a code and a hint.
 
-use std::process::Command;
+use crate::support::bare;
 
 fn check(file: &str) -> (i32, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"))
+    let o = bare()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["policy", "check", file])
         .output()

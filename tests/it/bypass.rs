@@ -45,6 +45,7 @@ fn target(h: &Host) -> Target {
         own_files: Vec::new(),
         cwd: Some("/srv".into()),
         home: Some(h.home.clone()),
+        ..Default::default()
     };
     t
 }

@@ -5,16 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::bare;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", "/nonexistent")
-        .output()
-        .unwrap()
+    bare().args(args).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::{BIN, World, ok};
 
 /// Answers what doctor asks a runtime, like podman 4.3.1; records every other call.
 const FAKE_PODMAN: &str = r#"#!/bin/sh
@@ -22,32 +22,16 @@ case "$1 $2" in
 esac
 "#;
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
-
 struct Home {
-    dir: tempfile::TempDir,
+    w: World,
 }
 
 impl Home {
     fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
+        self.w.p("home")
     }
     fn rt(&self) -> PathBuf {
-        self.dir.path().join("rt")
+        self.w.p("rt")
     }
     fn shim_dir(&self) -> PathBuf {
         self.home().join(".local/lib/nanoclaw-shim/bin")
@@ -68,7 +52,7 @@ impl Home {
         c.env_clear()
             .env("HOME", self.home())
             .env("PATH", self.path())
-            .env("TMPDIR", self.dir.path())
+            .env("TMPDIR", self.w.p("tmp"))
             .stdin(Stdio::null());
         c
     }
@@ -83,12 +67,9 @@ fn install_doctor_explain_run_log() {
         return;
     }
     let h = Home {
-        dir: tempfile::tempdir().unwrap(),
+        w: World::new().fake_runtime(FAKE_PODMAN),
     };
-    fs::create_dir_all(h.home()).unwrap();
-    fs::create_dir_all(h.rt()).unwrap();
-    fs::write(h.rt().join("podman"), FAKE_PODMAN).unwrap();
-    fs::set_permissions(h.rt().join("podman"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir_all(h.w.p("tmp")).unwrap();
 
     // 1. install
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");

@@ -2,11 +2,11 @@
 //! holding a `docker` symlink to itself, a fake podman, or a `docker` that is something else.
 
 use std::fs;
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::symlink;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::{BIN, World};
 
 /// Answers the three questions doctor asks a runtime, like podman 4.3.1 does.
 const FAKE_PODMAN: &str = r#"#!/bin/sh
@@ -23,33 +23,27 @@ esac
 "#;
 
 struct Sandbox {
-    dir: tempfile::TempDir,
+    w: World,
 }
 
 impl Sandbox {
     fn new() -> Sandbox {
         let s = Sandbox {
-            dir: tempfile::tempdir().unwrap(),
+            w: World::new().policy("").fake_runtime(FAKE_PODMAN),
         };
-        for sub in ["shim", "rt", "other", "bin", "home"] {
+        for sub in ["other", "bin"] {
             fs::create_dir_all(s.p(sub)).unwrap();
         }
-        symlink(BIN, s.p("shim/docker")).unwrap();
-        s.script("rt/podman", FAKE_PODMAN);
         s.script("other/docker", "#!/bin/sh\nexec podman \"$@\"\n");
-        fs::write(s.p("policy.toml"), "").unwrap();
         s
     }
 
     fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        self.w.p(rel)
     }
 
     fn script(&self, rel: &str, text: &str) {
-        let path = self.p(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        self.w.script(rel, text);
     }
 
     fn path_of(&self, dirs: &[&str]) -> String {
@@ -63,16 +57,12 @@ impl Sandbox {
     /// sandbox, and a process PATH whose first folder (`bin`) can hold a fake systemctl.
     fn doctor(&self, args: &[&str]) -> Output {
         let process_path = format!("{}:/usr/bin:/bin", self.p("bin").display());
-        Command::new(BIN)
-            .arg("doctor")
+        self.w
+            .cli()
+            .args(["doctor"])
             .args(args)
-            .env_clear()
             .env("PATH", process_path)
-            .env("HOME", self.p("home"))
-            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+            .run()
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::BIN;
 
 /// README.md and every docs/*.md, sorted.
 fn doc_files() -> Vec<PathBuf> {

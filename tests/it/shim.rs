@@ -3,10 +3,12 @@
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::support::{World, bare as cli};
 
 const FAKE: &str = r#"#!/bin/sh
 out="$FAKE_DIR"
@@ -22,41 +24,23 @@ exit "${FAKE_EXIT:-0}"
 "#;
 
 struct Env {
-    dir: tempfile::TempDir,
+    w: World,
 }
 
 impl Env {
     fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["shim", "rt", "out", "home"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        symlink(
-            env!("CARGO_BIN_EXE_nanoclaw-shim"),
-            dir.path().join("shim/docker"),
-        )
-        .unwrap();
-        let rt = dir.path().join("rt/podman");
-        std::fs::write(&rt, FAKE).unwrap();
-        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Env { dir }
+        let w = World::new().fake_runtime(FAKE);
+        std::fs::create_dir(w.p("out")).unwrap();
+        Env { w }
     }
 
     fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        self.w.p(rel)
     }
 
     /// `docker` with PATH = shim folder, then the fake runtime's folder, then the system.
     fn docker(&self) -> Command {
-        let mut c = Command::new(self.p("shim/docker"));
-        let path =
-            std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
-        c.env_clear()
-            .env("PATH", path)
-            .env("HOME", self.p("home"))
-            .env("FAKE_DIR", self.p("out"))
-            .stdin(Stdio::null());
-        c
+        self.w.docker().env("FAKE_DIR", self.p("out")).command()
     }
 
     fn recorded_argv(&self) -> Vec<OsString> {
@@ -223,7 +207,7 @@ fn a_loop_of_shims_ends_with_125() {
     let e = Env::new();
     // The runtime is named docker; the only docker besides the shim itself is a copy of it.
     std::fs::create_dir(e.p("copy")).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_nanoclaw-shim"), e.p("copy/docker")).unwrap();
+    std::fs::copy(crate::support::BIN, e.p("copy/docker")).unwrap();
     let path = std::env::join_paths([e.p("shim"), e.p("copy")]).unwrap();
     // A file just written may be "busy" for exec while another test thread's fork still holds
     // the writer's descriptor (until that child execs): retry that, and only that.
@@ -338,31 +322,21 @@ fn secrets_never_reach_stderr() {
     );
 }
 
-fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
-    c.env_remove("NANOCLAW_SHIM_POLICY")
-        .env("HOME", "/nonexistent")
-        .env_remove("XDG_CONFIG_HOME");
-    c
-}
-
 #[test]
 fn explain_exit_codes_and_redaction() {
     let e = Env::new();
-    let path = std::env::join_paths([e.p("rt")]).unwrap();
-    let o = cli()
-        .env("PATH", &path)
-        .args([
-            "explain",
-            "--",
-            "docker",
-            "run",
-            "-e",
-            "CLAUDE_CODE_OAUTH_TOKEN=sk-live",
-            "img",
-        ])
-        .output()
-        .unwrap();
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "--",
+                "docker",
+                "run",
+                "-e",
+                "CLAUDE_CODE_OAUTH_TOKEN=sk-live",
+                "img",
+            ])
+            .run();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -370,20 +344,19 @@ fn explain_exit_codes_and_redaction() {
         "{out}"
     );
     assert!(out.contains("harden.read-only"), "{out}");
-    let o = cli()
-        .env("PATH", &path)
-        .args([
-            "explain",
-            "--show-secrets",
-            "--format",
-            "json",
-            "run",
-            "-e",
-            "X_TOKEN=sk-live",
-            "img",
-        ])
-        .output()
-        .unwrap();
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "--show-secrets",
+                "--format",
+                "json",
+                "run",
+                "-e",
+                "X_TOKEN=sk-live",
+                "img",
+            ])
+            .run();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["decision"], "rewrite");
     assert!(
@@ -393,42 +366,32 @@ fn explain_exit_codes_and_redaction() {
             .iter()
             .any(|t| t == "X_TOKEN=sk-live")
     );
-    let o = cli()
-        .env("PATH", &path)
-        .args(["explain", "run", "--bogus", "img"])
-        .output()
-        .unwrap();
+    let o = e.w.cli().args(["explain", "run", "--bogus", "img"]).run();
     assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stdout).contains("parse.unknown-flag"));
     // No runtime: the shim would refuse, so explain says so.
-    let o = cli()
-        .env("PATH", e.p("out"))
-        .args(["explain", "ps"])
-        .output()
-        .unwrap();
+    let o = e.w.cli().env("PATH", e.p("out")).args(["explain", "ps"]).run();
     assert_eq!(o.status.code(), Some(125));
 }
 
 #[test]
 fn explain_shell_line_reproduces_the_argv() {
     let e = Env::new();
-    let path = std::env::join_paths([e.p("rt")]).unwrap();
-    let o = cli()
-        .env("PATH", &path)
-        .args([
-            "explain",
-            "--format",
-            "json",
-            "--",
-            "run",
-            "-v",
-            "/srv/a b:/w",
-            "img",
-            "it's",
-            "",
-        ])
-        .output()
-        .unwrap();
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "--format",
+                "json",
+                "--",
+                "run",
+                "-v",
+                "/srv/a b:/w",
+                "img",
+                "it's",
+                "",
+            ])
+            .run();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let shell = v["shell"].as_str().unwrap().to_string();
     // Let the shell split it and compare with the JSON argv.

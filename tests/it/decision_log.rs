@@ -1,52 +1,32 @@
 //! The decision log under concurrency and failure: 10 processes × 200 invocations at once give
 //! 2000 complete JSON lines; a log that cannot be written never breaks the docker call.
 
-use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-fn setup(dir: &Path, log: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    std::fs::create_dir_all(dir.join("shim")).unwrap();
-    std::fs::create_dir_all(dir.join("rt")).unwrap();
-    symlink(env!("CARGO_BIN_EXE_nanoclaw-shim"), dir.join("shim/docker")).unwrap();
-    let rt = dir.join("rt/podman");
-    std::fs::write(&rt, "#!/bin/sh\nexit 0\n").unwrap();
-    std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let policy = dir.join("policy.toml");
-    std::fs::write(
-        &policy,
-        format!("[log]\npath = {:?}\n", log.display().to_string()),
-    )
-    .unwrap();
-    (
-        policy,
-        std::env::join_paths([dir.join("shim"), dir.join("rt"), "/usr/bin".into(), "/bin".into()])
-            .unwrap()
-            .into(),
-    )
-}
+use crate::support::{RUNTIME_OK, World};
 
-fn docker(dir: &Path, policy: &Path, path: &Path) -> Command {
-    let mut c = Command::new(dir.join("shim/docker"));
-    c.env_clear()
-        .env("PATH", path)
-        .env("NANOCLAW_SHIM_POLICY", policy)
-        .stdin(Stdio::null());
-    c
+/// A world whose policy logs to `log` (a path inside it); `prepare` runs first (to make the
+/// log unwritable, say).
+fn world(log: &str, prepare: impl FnOnce(&PathBuf)) -> (World, PathBuf) {
+    let w = World::new().fake_runtime(RUNTIME_OK);
+    let log = w.p(log);
+    prepare(&log);
+    let policy = format!("[log]\npath = {:?}\n", log.display().to_string());
+    (w.policy(&policy), log)
 }
 
 #[test]
 fn concurrent_writers_yield_complete_lines() {
-    let d = tempfile::tempdir().unwrap();
-    let log = d.path().join("decisions.jsonl");
-    let (policy, path) = setup(d.path(), &log);
+    let (world, log) = world("decisions.jsonl", |_| {});
+    let world = Arc::new(world);
     let workers: Vec<_> = (0..10)
         .map(|w| {
-            let (dir, policy, path) = (d.path().to_path_buf(), policy.clone(), path.clone());
+            let world = Arc::clone(&world);
             std::thread::spawn(move || {
                 for i in 0..200 {
                     let privileged = i % 10 == 0;
-                    let mut c = docker(&dir, &policy, &path);
+                    let mut c = world.docker().command();
                     c.args([
                         "run",
                         "--rm",
@@ -94,37 +74,23 @@ fn concurrent_writers_yield_complete_lines() {
 
 #[test]
 fn an_unwritable_log_warns_once_and_the_call_goes_on() {
-    let d = tempfile::tempdir().unwrap();
     // A directory where the log file should be: it can never be opened for appending.
-    let log = d.path().join("is-a-dir");
-    std::fs::create_dir(&log).unwrap();
-    let (policy, path) = setup(d.path(), &log);
-    let o = docker(d.path(), &policy, &path)
-        .args(["run", "img"])
-        .output()
-        .unwrap();
+    let (w, _) = world("is-a-dir", |log| std::fs::create_dir(log).unwrap());
+    let o = w.docker().args(["run", "img"]).run();
     assert_eq!(o.status.code(), Some(0), "the docker call must still run");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("decision log") && err.contains("warning"), "{err}");
     assert!(o.stdout.is_empty());
     // A refusal is still a refusal, with its own line after the warning.
-    let o = docker(d.path(), &policy, &path)
-        .args(["run", "--privileged", "img"])
-        .output()
-        .unwrap();
+    let o = w.docker().args(["run", "--privileged", "img"]).run();
     assert_eq!(o.status.code(), Some(125));
 }
 
 #[test]
 fn passthrough_commands_are_not_logged() {
-    let d = tempfile::tempdir().unwrap();
-    let log = d.path().join("decisions.jsonl");
-    let (policy, path) = setup(d.path(), &log);
-    let o = docker(d.path(), &policy, &path)
-        .args(["ps", "-a"])
-        .output()
-        .unwrap();
+    let (w, log) = world("decisions.jsonl", |_| {});
+    let o = w.docker().args(["ps", "-a"]).run();
     assert!(o.status.success());
     assert!(!log.exists());
 }

@@ -2,70 +2,37 @@
 //! `--follow`, and no secret in any output.
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::{RUNTIME_OK, World};
 
 struct Env {
-    dir: tempfile::TempDir,
+    w: World,
 }
 
 impl Env {
     fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::create_dir_all(d.join("shim")).unwrap();
-        std::fs::create_dir_all(d.join("rt")).unwrap();
-        std::fs::create_dir_all(d.join("state")).unwrap();
-        symlink(BIN, d.join("shim/docker")).unwrap();
-        let rt = d.join("rt/podman");
-        std::fs::write(&rt, "#!/bin/sh\nexit 0\n").unwrap();
-        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(
-            d.join("policy.toml"),
-            format!(
-                "[log]\npath = {:?}\n",
-                d.join("state/decisions.jsonl").display().to_string()
-            ),
-        )
-        .unwrap();
-        Env { dir }
+        let w = World::new().fake_runtime(RUNTIME_OK);
+        std::fs::create_dir_all(w.p("state")).unwrap();
+        let log = w.p("state/decisions.jsonl").display().to_string();
+        Env {
+            w: w.policy(&format!("[log]\npath = {log:?}\n")),
+        }
     }
 
     fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn path(&self) -> std::ffi::OsString {
-        std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap()
+        self.w.p(rel)
     }
 
     fn docker(&self, args: &[&str]) -> Output {
-        Command::new(self.p("shim/docker"))
-            .args(args)
-            .env_clear()
-            .env("PATH", self.path())
-            .env("HOME", self.p("home"))
-            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+        self.w.docker().args(args).run()
     }
 
     fn log_cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.arg("log")
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", self.p("home"))
-            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
-            .stdin(Stdio::null());
-        c
+        self.w.cli().args(["log"]).args(args).command()
     }
 
     fn log(&self, args: &[&str]) -> (Option<i32>, String) {

@@ -18,7 +18,7 @@
 //! the behaviour nanoclaw needs, not as what a given build happens to do.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, TcpListener};
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
+use nanoclaw_shim::process::{self, Ending};
+use nanoclaw_shim::units::NanoCpus;
+use nanoclaw_shim::verify::checks;
 use serde_json::Value;
 
 const IMAGE: &str = "localhost/nanoclaw-shim-fixture:latest";
@@ -37,7 +40,6 @@ const DEFAULT_ENV_FILE: &str = "/etc/nanoclaw-shim-ci/env";
 const ENV_FILE_VAR: &str = "NANOCLAW_SHIM_E2E_ENV";
 const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
 const TIMEOUT: Duration = Duration::from_secs(120);
-const NO_CAPS: &str = "0000000000000000";
 /// Written into a project's `.env` that nanoclaw shadows with `/dev/null`.
 const SHADOWED: &str = "ANTHROPIC_API_KEY=sk-shadowed-by-dev-null";
 /// The default policy drops every capability but SYS_CHROOT (Chromium's sandbox needs it).
@@ -89,16 +91,17 @@ fn env_file() -> String {
 }
 
 fn euid() -> u32 {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(u32::MAX)
+    process::euid().unwrap_or(u32::MAX)
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    SYSTEM_PATH.split(':').map(|d| Path::new(d).join(name)).find(|p| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    process::path_dirs(SYSTEM_PATH.as_ref())
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +154,7 @@ fn install_shim(dir: &Path) {
     std::fs::create_dir(dir).unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let exe = dir.join("nanoclaw-shim");
-    let built = env!("CARGO_BIN_EXE_nanoclaw-shim");
+    let built = crate::support::BIN;
     if std::fs::hard_link(built, &exe).is_err() {
         std::fs::copy(built, &exe).unwrap();
         std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -207,9 +210,10 @@ fn check_available(mode: Mode) -> Result<(), String> {
 
 // ------------------------------------------------------------------ running things ---
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Out {
     code: Option<i32>,
+    ending: Ending,
     stdout: String,
     stderr: String,
 }
@@ -221,57 +225,28 @@ impl Out {
 
     fn describe(&self) -> String {
         format!(
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
+            "{}\n--- stdout\n{}\n--- stderr\n{}",
+            self.ending,
             self.stdout.chars().take(4000).collect::<String>(),
             self.stderr.chars().take(4000).collect::<String>()
         )
     }
 }
 
-/// Feeds stdin, collects the output, kills the child (ours) when it outlives `timeout`.
-fn finish(mut child: Child, stdin: Option<Vec<u8>>, timeout: Duration, what: &str) -> Out {
-    let writer = child.stdin.take().map(|mut w| {
-        let data = stdin.unwrap_or_default();
-        std::thread::spawn(move || {
-            let _ = w.write_all(&data);
-        })
-    });
-    let mut so = child.stdout.take();
-    let mut se = child.stderr.take();
-    let out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(r) = so.as_mut() {
-            let _ = r.read_to_end(&mut b);
-        }
-        b
-    });
-    let err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(r) = se.as_mut() {
-            let _ = r.read_to_end(&mut b);
-        }
-        b
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("timed out after {}s: {what}", timeout.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    if let Some(w) = writer {
-        let _ = w.join();
+/// Feeds stdin, collects the output, kills the child (ours) when it outlives `timeout`: the
+/// library's runner, with a timeout failing the test.
+fn finish(child: Child, stdin: Option<Vec<u8>>, timeout: Duration, what: &str) -> Out {
+    let o = process::wait(child, stdin, timeout, &process::never);
+    match o.ending {
+        Ending::TimedOut(_) => panic!("timed out after {}s: {what}", timeout.as_secs()),
+        Ending::Failed(why) => panic!("{what}: {why}"),
+        _ => {}
     }
     Out {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        code: o.code(),
+        ending: o.ending,
+        stdout: o.stdout,
+        stderr: o.stderr,
     }
 }
 
@@ -297,18 +272,11 @@ fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// The JSON report between the sentinels.
+/// The JSON report between the sentinels, found as `verify` finds it.
 fn report(out: &Out) -> Value {
-    let s = &out.stdout;
-    let start = s
-        .find("---NANOCLAW_OUTPUT_START---")
-        .unwrap_or_else(|| panic!("no report on stdout: {}", out.describe()));
-    let rest = &s[start + "---NANOCLAW_OUTPUT_START---".len()..];
-    let end = rest
-        .find("---NANOCLAW_OUTPUT_END---")
-        .unwrap_or_else(|| panic!("unterminated report: {}", out.describe()));
-    serde_json::from_str(rest[..end].trim())
-        .unwrap_or_else(|e| panic!("bad report JSON ({e}): {}", out.describe()))
+    let json =
+        checks::framed_json(&out.stdout).unwrap_or_else(|| panic!("no report on stdout: {}", out.describe()));
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("bad report JSON ({e}): {}", out.describe()))
 }
 
 fn fixture_argv(name: &str) -> Vec<String> {
@@ -1003,20 +971,21 @@ fn agent_problems(rig: &Rig, a: &Agent, r: &Value, prompt: Option<&str>) -> Vec<
     p
 }
 
-/// The limits the shim asked podman for, from its create command.
+/// The limits the shim asked podman for, from its create command, read as `verify` reads them.
 fn requested_limit_problems(cmd: &[String]) -> Vec<String> {
     let mut p = Vec::new();
-    let cpus = last_value(cmd, "--cpus");
-    if cpus.as_deref().and_then(|c| c.parse::<f64>().ok()) != Some(2.0) {
-        p.push(format!("requested --cpus {cpus:?}, expected 2"));
+    let l = checks::requested_limits(cmd);
+    if l.cpus != Some(NanoCpus(2_000_000_000)) {
+        p.push(format!(
+            "requested cpus {:?}, expected 2",
+            l.cpus.map(|c| c.to_string())
+        ));
     }
-    let mem = last_value(cmd, "--memory").or_else(|| last_value(cmd, "-m"));
-    if mem.as_deref().and_then(nanoclaw_shim::units::parse_bytes) != Some(4 << 30) {
-        p.push(format!("requested --memory {mem:?}, expected 4g"));
+    if l.memory != Some(4 << 30) {
+        p.push(format!("requested memory {:?}, expected 4g", l.memory));
     }
-    let pids = last_value(cmd, "--pids-limit");
-    if pids.as_deref() != Some(PIDS) {
-        p.push(format!("requested --pids-limit {pids:?}, expected {PIDS}"));
+    if l.pids.map(|n| n.to_string()).as_deref() != Some(PIDS) {
+        p.push(format!("requested pids {:?}, expected {PIDS}", l.pids));
     }
     p
 }
@@ -1302,27 +1271,7 @@ fn stop_running_agent(mode: Mode) {
     let a = rig
         .agent("v2", "stop", false)
         .with_opts(&["-e", "FIXTURE_MODE=sleep 60"]);
-    let mut child = rig.spawn_docker(&a.argv);
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(l) if l == "---FIXTURE_SLEEPING---" => break,
-            Ok(_) => {}
-            Err(_) => {
-                let _ = child.kill();
-                let o = finish(child, None, Duration::from_secs(10), "sleeping agent");
-                panic!("the agent never started: {}", o.describe());
-            }
-        }
-    }
+    let child = start_until(&rig, &a, "---FIXTURE_SLEEPING---", "sleeping agent");
     // Orphan cleanup's listing (pass-ps), with this rig's install label.
     let mut ps = fixture_argv("pass-ps");
     ps[2] = format!("label=nanoclaw-install={}", rig.tag);
@@ -1359,19 +1308,7 @@ fn stop_running_agent(mode: Mode) {
         o.describe()
     );
     // stop -t 1 (pass-stop): the agent handles SIGTERM, so it ends promptly with 143.
-    let mut stop = fixture_argv("pass-stop");
-    let n = stop.len();
-    stop[n - 1] = a.name.clone();
-    let t0 = Instant::now();
-    let o = rig.docker(&stop, None);
-    assert!(o.ok(), "docker stop: {}", o.describe());
-    let ended = finish(
-        child,
-        None,
-        Duration::from_secs(30),
-        "the stopped agent's docker run",
-    );
-    let took = t0.elapsed();
+    let (ended, took) = stop_agent(&rig, &a, child, Duration::from_secs(30));
     assert_eq!(
         ended.code,
         Some(143),
@@ -1634,7 +1571,7 @@ fn host_gateway_reaches_a_host_service_rootful() {
     host_gateway(Mode::Rootful);
 }
 
-/// Rootful, what `host-gateway` reaches (issue 11: "document and test"): the address the
+/// Rootful, what `host-gateway` reaches (documented in docs/SECURITY.md): the address the
 /// container's `host.docker.internal` names (the bridge gateway on 4.3, netavark's pick on 5.x)
 /// is one of the host's own, so a service on 0.0.0.0 is reached
 /// (host_gateway_reaches_a_host_service_rootful) and one bound to the host's 127.0.0.1 is NOT:
@@ -1791,7 +1728,7 @@ fn build_inspect_and_info_pass_through_rootless() {
 
 /// `nanoclaw-shim verify --image IMAGE` as root against the rig's policy.
 fn run_verify(rig: &Rig, image: &str) -> Out {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
+    let mut c = Command::new(crate::support::BIN);
     c.args(["verify", "--image", image])
         .env_clear()
         .env("PATH", SYSTEM_PATH)
@@ -1997,7 +1934,7 @@ fn allow_capabilities(rig: &Rig, caps: &str) {
 fn browser_problems(o: &Out, r: &BrowserReport, caps: &[&str]) -> Vec<String> {
     let mut p = Vec::new();
     if !o.ok() {
-        p.push(format!("the agent run failed: exit {:?}", o.code));
+        p.push(format!("the agent run failed: {}", o.ending));
     }
     if r.get("chromium_rc") != "0" {
         p.push(format!(
@@ -2044,7 +1981,7 @@ fn browser_default_policy(mode: Mode) {
     let a = browser_agent(&rig, "default", "render", &[]);
     let o = rig.docker(&a.argv, None);
     let r = browser_report(&o);
-    // keeping CAP_SYS_CHROOT (and nothing else) is the fix issue 11 asks for
+    // keeping CAP_SYS_CHROOT (and nothing else) is what the default policy does for Chromium
     let p = browser_problems(&o, &r, &[SYS_CHROOT_ONLY]);
     assert!(p.is_empty(), "{}\n{}", p.join("\n"), o.describe());
 }
@@ -2080,11 +2017,11 @@ fn browser_sys_chroot(mode: Mode) {
     let a = browser_agent(&rig, "without", "render", &[]);
     let o = rig.docker(&a.argv, None);
     let r = browser_report(&o);
-    if r.get("cap_eff") == NO_CAPS {
+    if checks::caps_empty(r.kv.get("cap_eff")) {
         // today: cap-drop ALL, nothing kept; seccomp then refuses chroot(2)
         if r.get("chromium_rc") == "0" || !r.stderr.contains("sys_chroot") {
             failures.push(format!(
-                "without SYS_CHROOT Chromium should fail in sys_chroot (the cause in issue 11); \
+                "without SYS_CHROOT Chromium should fail in sys_chroot (why the policy keeps it); \
                  chromium_rc={} rendered={}:\n{}",
                 r.get("chromium_rc"),
                 r.get("rendered"),
@@ -2123,6 +2060,15 @@ fn browser_sandbox_needs_only_sys_chroot_rootless() {
 /// ready, `docker stop -t 1`s it (nanoclaw's pass-stop argv) and returns the exit status of
 /// the agent's `docker run` and how long the stop took.
 fn stop_idle_agent(rig: &Rig, a: &Agent) -> (Option<i32>, Duration) {
+    let child = start_until(rig, a, "---AGENT_READY---", "idle agent");
+    let (ended, took) = stop_agent(rig, a, child, Duration::from_secs(60));
+    (ended.code, took)
+}
+
+/// Starts `a` through the shim and returns its `docker run`, still running, once its stdout
+/// has said `ready` (a line); fails the test when it ends first or within [`TIMEOUT`] never
+/// says it.
+fn start_until(rig: &Rig, a: &Agent, ready: &str, what: &str) -> Child {
     let mut child = rig.spawn_docker(&a.argv);
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
@@ -2134,28 +2080,28 @@ fn stop_idle_agent(rig: &Rig, a: &Agent) -> (Option<i32>, Duration) {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(l) if l == "---AGENT_READY---" => break,
+            Ok(l) if l == ready => return child,
             Ok(_) => {}
             Err(_) => {
                 let _ = child.kill();
-                let o = finish(child, None, Duration::from_secs(10), "idle agent");
-                panic!("the agent never became ready: {}", o.describe());
+                let o = finish(child, None, Duration::from_secs(10), what);
+                panic!("the {what} never said {ready}: {}", o.describe());
             }
         }
     }
+}
+
+/// `docker stop -t 1` of `a` (nanoclaw's pass-stop argv); waits up to `wait` for the agent's
+/// `docker run` to end and returns it with how long the stop took.
+fn stop_agent(rig: &Rig, a: &Agent, child: Child, wait: Duration) -> (Out, Duration) {
     let mut stop = fixture_argv("pass-stop");
     let n = stop.len();
     stop[n - 1] = a.name.clone();
     let t0 = Instant::now();
     let o = rig.docker(&stop, None);
     assert!(o.ok(), "docker stop: {}", o.describe());
-    let ended = finish(
-        child,
-        None,
-        Duration::from_secs(60),
-        "the stopped agent's docker run",
-    );
-    (ended.code, t0.elapsed())
+    let ended = finish(child, None, wait, "the stopped agent's docker run");
+    (ended, t0.elapsed())
 }
 
 /// With an init as PID 1 (the caller's `--init`, or the image's own tini entrypoint) SIGTERM
@@ -2242,7 +2188,7 @@ fn stop_entrypoint_overridden(mode: Mode, strict: bool) {
             "KNOWN SHIM LIMITATION (stop_override, {}): nanoclaw's entrypoint-overriding argv \
              without --init is SIGKILLed by `docker stop -t 1` (exit 137 after {took:?}); \
              needs shim change: add --init when the caller overrides the entrypoint and sets no \
-             --init (issue 11 item 2). Strict test: stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_*.",
+             --init. Strict test: stop_is_graceful_when_nanoclaw_overrides_the_entrypoint_*.",
             mode.label()
         ));
     }

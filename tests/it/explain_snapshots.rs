@@ -16,7 +16,7 @@ fn fixtures() -> Vec<(String, Vec<OsString>)> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if !path.is_file() || path.extension().is_none_or(|e| e != "json") {
-            continue; // real/: nanoclaw's own argv, checked by tests/real_argv.rs
+            continue; // real/: nanoclaw's own argv, checked by tests/it/real_argv.rs
         }
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let argv = v["argv"]
@@ -57,6 +57,7 @@ fn explain_every_nanoclaw_generation() {
         cwd: Some("/home/alice/nanoclaw".into()),
         home: Some("/home/alice".into()),
         own_files: Vec::new(),
+        ..Default::default()
     };
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"));

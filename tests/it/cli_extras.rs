@@ -1,14 +1,6 @@
 //! `explain --line` (a pasted shell command line) and `policy diff`.
 
-use std::process::Command;
-
-fn cli() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"));
-    c.env_remove("NANOCLAW_SHIM_POLICY")
-        .env("HOME", "/nonexistent")
-        .env("XDG_CONFIG_HOME", "/nonexistent");
-    c
-}
+use crate::support::bare as cli;
 
 fn json(o: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)

@@ -2,40 +2,27 @@
 //! error, not a docker flag), a refusal lists every violation and applies nothing, and
 //! `--format json` is a versioned, structured document, also when the policy does not load.
 
-use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::{PODMAN_VERSION, World};
 
 struct Env {
-    dir: tempfile::TempDir,
+    w: World,
 }
 
 impl Env {
     fn new(policy: &str) -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("rt")).unwrap();
-        let rt = dir.path().join("rt/podman");
-        std::fs::write(&rt, "#!/bin/sh\necho podman version 4.3.1\n").unwrap();
-        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
-        Env { dir }
+        Env {
+            w: World::new().policy(policy).fake_runtime(PODMAN_VERSION),
+        }
     }
 
     fn p(&self, rel: &str) -> std::path::PathBuf {
-        self.dir.path().join(rel)
+        self.w.p(rel)
     }
 
     fn explain(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .arg("explain")
-            .args(args)
-            .env_clear()
-            .env("PATH", self.p("rt"))
-            .env("HOME", self.p("home"))
-            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
-            .output()
-            .unwrap()
+        self.w.cli().args(["explain"]).args(args).run()
     }
 }
 
@@ -49,9 +36,7 @@ fn json(o: &Output) -> serde_json::Value {
     })
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::support::text;
 
 #[test]
 fn a_typo_in_explains_own_option_is_a_usage_error() {

@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::{BIN, ok, text};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -86,22 +86,6 @@ impl Sandbox {
         all.extend_from_slice(args);
         self.run_script(&repo().join("install.sh"), &all, &[])
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "install.sh failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 /// Fails with exactly one line on stderr; returns it.
@@ -431,7 +415,7 @@ fn errors_are_one_line_and_dry_run_changes_nothing() {
     // a binary that is not nanoclaw-shim
     let err = fails(&s.run_script(&script, &["--binary", "/bin/sh"], &[]));
     assert!(err.contains("not a nanoclaw-shim binary"), "{err}");
-    if fs::metadata("/proc/self").is_ok_and(|m| m.uid() != 0) {
+    if nanoclaw_shim::process::euid().is_some_and(|u| u != 0) {
         let err = fails(&s.install(&["--system", "--dry-run"]));
         assert!(err.contains("root"), "{err}");
     }

@@ -63,7 +63,7 @@ impl World {
         std::fs::write(home.join(".bashrc"), "# untouched\n").unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
-        symlink(env!("CARGO_BIN_EXE_nanoclaw-shim"), bin.join("docker")).unwrap();
+        symlink(crate::support::BIN, bin.join("docker")).unwrap();
         let policy = dir.path().join("policy.toml");
         std::fs::copy(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml"),
@@ -128,6 +128,19 @@ fn refused(o: &Output, rule: &str) {
     assert!(!text(o).contains(MARKER), "the credential leaked: {}", text(o));
 }
 
+/// The control (podman without the shim) reads the credential with `a`, so the check can see
+/// a leak; through the shim, `a` is refused by `rule` and leaks nothing.
+#[track_caller]
+fn leaked_without_refused_with(w: &World, a: &[String], rule: &str) {
+    let c = w.control(a);
+    assert!(
+        String::from_utf8_lossy(&c.stdout).contains(MARKER),
+        "control did not read it: {}",
+        text(&c)
+    );
+    refused(&w.shim(a), rule);
+}
+
 #[test]
 fn host_files_and_paths_are_never_touched() {
     let podman = match podman_ready() {
@@ -166,13 +179,7 @@ fn host_files_and_paths_are_never_touched() {
     let mut a = words(&w, &["run", "--rm", "--env-file", "~/.aws/credentials"]);
     a.extend(words(&w, &sh));
     a.push("env".into());
-    let c = w.control(&a);
-    assert!(
-        String::from_utf8_lossy(&c.stdout).contains(MARKER),
-        "control did not read it: {}",
-        text(&c)
-    );
-    refused(&w.shim(&a), "deny.host-file");
+    leaked_without_refused_with(&w, &a, "deny.host-file");
 
     // 3. A log path on a shell start-up file: the container's output appended to ~/.bashrc.
     let mut a = words(
@@ -206,13 +213,7 @@ fn host_files_and_paths_are_never_touched() {
     let mut a = words(&w, &["run", "--rm", "-v", "~/.aws:/a:ro"]);
     a.extend(words(&w, &sh));
     a.push("cat /a/credentials".into());
-    let c = w.control(&a);
-    assert!(
-        String::from_utf8_lossy(&c.stdout).contains(MARKER),
-        "control: {}",
-        text(&c)
-    );
-    refused(&w.shim(&a), "deny.credentials");
+    leaked_without_refused_with(&w, &a, "deny.credentials");
 
     // 5. An inline volume that binds a host directory (no -v, no type=bind in sight).
     let mut a = words(
@@ -226,11 +227,5 @@ fn host_files_and_paths_are_never_touched() {
     );
     a.extend(words(&w, &sh));
     a.push("cat /x/credentials".into());
-    let c = w.control(&a);
-    assert!(
-        String::from_utf8_lossy(&c.stdout).contains(MARKER),
-        "control: {}",
-        text(&c)
-    );
-    refused(&w.shim(&a), "deny.credentials");
+    leaked_without_refused_with(&w, &a, "deny.credentials");
 }

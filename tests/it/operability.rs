@@ -92,6 +92,7 @@ fn alice(mut t: Target) -> Target {
         cwd: Some("/home/alice/nanoclaw".into()),
         home: Some("/home/alice".into()),
         own_files: Vec::new(),
+        ..HostCtx::default()
     };
     t
 }

@@ -8,11 +8,11 @@
 //! `-v /dev/null:/workspace/project/.env:ro` shadow (nanoclaw #646) included.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::support::{PODMAN_VERSION, World};
 
 struct Fixture {
     name: String,
@@ -73,25 +73,18 @@ fn fixtures() -> Vec<Fixture> {
 }
 
 /// A podman that answers the shim's probes like Debian 12's 4.3.1.
-fn fake_runtime() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let rt = dir.path().join("podman");
-    std::fs::write(&rt, "#!/bin/sh\necho 'podman version 4.3.1'\n").unwrap();
-    std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
+fn fake_runtime() -> World {
+    World::new().fake_runtime(PODMAN_VERSION)
 }
 
-fn explain(path: &Path, argv: &[String]) -> (Option<i32>, Value) {
-    let o = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"))
-        .env_remove("NANOCLAW_SHIM_POLICY")
-        .env_remove("XDG_CONFIG_HOME")
-        // nanoclaw runs as alice, from her checkout's world: her home is the fixtures' home.
+fn explain(w: &World, argv: &[String]) -> (Option<i32>, Value) {
+    // nanoclaw runs as alice, from her checkout's world: her home is the fixtures' home.
+    let o = w
+        .cli()
         .env("HOME", "/home/alice")
-        .env("PATH", path)
         .args(["explain", "--show-secrets", "--format", "json", "--", "docker"])
         .args(argv)
-        .output()
-        .unwrap();
+        .run();
     let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
             "explain printed no JSON ({e}): {}{}",
@@ -160,7 +153,7 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
     let rt = fake_runtime();
     let mut refused = Vec::new();
     for f in fixtures() {
-        let (code, v) = explain(rt.path(), &f.argv);
+        let (code, v) = explain(&rt, &f.argv);
         let name = &f.name;
         let decision = v["decision"]
             .as_str()

@@ -64,6 +64,7 @@ fn target(h: &Host) -> Target {
         cwd: Some(h.home.join("nanoclaw")),
         home: Some(h.home.clone()),
         own_files: vec![h.home.join(".local/bin/nanoclaw-shim")],
+        ..Default::default()
     };
     t
 }

@@ -3,17 +3,16 @@
 //! gets (one line each) and answers just enough for verify to go on.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::World;
 
 /// A pid that cannot run: Linux pids stay below pid_max, which is at most 2^22.
 const DEAD_PID: u32 = 4_194_304;
 
-fn fake_podman(dir: &Path) -> PathBuf {
+fn fake_podman(w: &World) -> PathBuf {
     let script = format!(
         r#"#!/bin/sh
 printf '%s\n' "$*" >> "{log}"
@@ -43,40 +42,32 @@ case "$1" in
 esac
 exit 0
 "#,
-        log = dir.join("argv.log").display(),
+        log = w.p("argv.log").display(),
         dead = DEAD_PID,
     );
-    let p = dir.join("podman");
-    fs::write(&p, script).unwrap();
-    fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
-    p
+    w.script("rt/podman", &script)
 }
 
-fn verify(dir: &Path, leftover: bool) -> Child {
-    let rt = fake_podman(dir);
-    fs::create_dir_all(dir.join("home")).unwrap();
-    fs::create_dir_all(dir.join("tmp")).unwrap();
-    fs::write(dir.join("policy.toml"), "").unwrap();
-    let mut c = Command::new(BIN);
-    c.args(["verify", "--runtime"])
-        .arg(&rt)
-        .env_clear()
+fn verify(w: &World, leftover: bool) -> Child {
+    let rt = fake_podman(w);
+    fs::create_dir_all(w.p("tmp")).unwrap();
+    let mut c = w
+        .cli()
+        .args(["verify", "--runtime"])
+        .args([&rt])
         .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.join("home"))
-        .env("TMPDIR", dir.join("tmp"))
-        .env("NANOCLAW_SHIM_POLICY", dir.join("policy.toml"))
+        .env("TMPDIR", w.p("tmp"))
         .env("LIVE_PID", std::process::id().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .command();
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
     if leftover {
         c.env("LEFTOVER", "1");
     }
     c.spawn().unwrap()
 }
 
-fn calls(dir: &Path) -> Vec<String> {
-    fs::read_to_string(dir.join("argv.log"))
+fn calls(w: &World) -> Vec<String> {
+    fs::read_to_string(w.p("argv.log"))
         .unwrap_or_default()
         .lines()
         .map(str::to_string)
@@ -92,11 +83,11 @@ fn wait_for(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
 }
 
 fn interrupted_run_cleans_up(signal: &str, code: i32) {
-    let d = tempfile::tempdir().unwrap();
-    let child = verify(d.path(), false);
+    let w = World::new().policy("");
+    let child = verify(&w, false);
     // Wait until a container is being run (the build came first), then interrupt.
     wait_for("the first `run`", Duration::from_secs(60), || {
-        calls(d.path()).iter().any(|l| l.starts_with("run "))
+        calls(&w).iter().any(|l| l.starts_with("run "))
     });
     let pid = child.id().to_string();
     assert!(
@@ -114,7 +105,7 @@ fn interrupted_run_cleans_up(signal: &str, code: i32) {
     assert!(took < Duration::from_secs(20), "cleanup took {took:?}");
     assert!(stderr.contains("interrupted"), "{stderr}");
 
-    let log = calls(d.path());
+    let log = calls(&w);
     let run = log.iter().find(|l| l.starts_with("run ")).unwrap();
     // Every container verify starts carries its label...
     assert!(run.contains("--label nanoclaw-shim.verify="), "{run}");
@@ -155,7 +146,7 @@ fn interrupted_run_cleans_up(signal: &str, code: i32) {
         );
     }
     // The temporary folder is gone.
-    let left: Vec<_> = fs::read_dir(d.path().join("tmp")).unwrap().collect();
+    let left: Vec<_> = fs::read_dir(w.p("tmp")).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -171,15 +162,15 @@ fn sigint_cleans_up() {
 
 #[test]
 fn a_later_run_removes_what_a_killed_run_left() {
-    let d = tempfile::tempdir().unwrap();
+    let w = World::new().policy("");
     // A killed run's temporary folder, and a live run's.
-    let tmp = d.path().join("tmp");
+    let tmp = w.p("tmp");
     fs::create_dir_all(tmp.join(format!("nanoclaw-shim-verify-{DEAD_PID}-1-0/bin"))).unwrap();
     let live = tmp.join(format!("nanoclaw-shim-verify-{}-1-0", std::process::id()));
     fs::create_dir_all(&live).unwrap();
-    let out = verify(d.path(), true).wait_with_output().unwrap();
+    let out = verify(&w, true).wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let log = calls(d.path());
+    let log = calls(&w);
     let all = log.join("\n");
     assert!(
         log.iter()

@@ -1,0 +1,354 @@
+//! `nanoclaw-shim doctor`: is this machine set up so that nanoclaw's `docker` is the shim?
+//!
+//! The shim only protects the `docker` command lines of processes that find it first on their
+//! `PATH`, and it only works when the runtime behind it accepts the flags it adds. Both are easy
+//! to get wrong silently (podman-docker's `/usr/bin/docker` first on a systemd unit's `PATH`, a
+//! policy with a typo, an old podman), so `doctor` checks each link of the chain and prints one
+//! `OK` / `WARN` / `FAIL` line per check, with a fix for everything that is not OK.
+//!
+//! Each link has its module, split into a pure part (deciding from what was read; unit-tested
+//! in `tests.rs`) and a thin part that reads files and runs `systemctl`, the runtime and the
+//! package managers: `path` (which `docker` wins), `unit` (a systemd unit's environment),
+//! `policy_checks`, `runtime_checks`; `check` is the report's line and `report` renders it.
+//! This file only orders the checks.
+
+mod check;
+mod path;
+mod policy_checks;
+mod report;
+mod runtime_checks;
+mod unit;
+
+#[cfg(test)]
+mod tests;
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::policy::{self, LookupEnv};
+use crate::process::{self, Ending, path_dirs};
+use crate::runtime;
+
+use check::*;
+use path::*;
+use policy_checks::*;
+use report::*;
+use runtime_checks::*;
+use unit::*;
+
+/// Output format of `doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoctorFormat {
+    Text,
+    Json,
+}
+
+/// The arguments of `nanoclaw-shim doctor`.
+#[derive(Debug, Clone)]
+pub struct DoctorArgs {
+    /// Check this PATH instead of the current one.
+    pub path: Option<OsString>,
+    /// Check the PATH of this systemd user unit.
+    pub unit: Option<String>,
+    pub format: DoctorFormat,
+}
+
+/// How long one probe of an external program may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Runs a program with stdin closed, capturing its output, killing it after `timeout`. `Err`
+/// when it could not be run or did not finish: the check's detail says so.
+fn capture(
+    program: &OsStr,
+    args: &[&str],
+    path_env: Option<&OsStr>,
+    timeout: Duration,
+) -> Result<process::Output, String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    if let Some(p) = path_env {
+        cmd.env("PATH", p);
+    }
+    let out = process::run(&mut cmd, None, timeout, &process::never);
+    match &out.ending {
+        Ending::Failed(why) => Err(why.clone()),
+        Ending::TimedOut(_) | Ending::Cancelled => Err(format!(
+            "{} {}: {}",
+            Path::new(program).display(),
+            args.join(" "),
+            out.ending
+        )),
+        Ending::Exited(_) | Ending::Signalled(_) => Ok(out),
+    }
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The PATH being checked: its value, how to name it, how to put the shim first on it, and the
+/// environment of the systemd unit it comes from (when checking one).
+struct Scope {
+    path: OsString,
+    source: String,
+    fix_order: String,
+    unit_env: Option<Vec<(String, String)>>,
+}
+
+/// Chooses the PATH (and environment) `args` asks for; checking a unit adds the `unit` check.
+fn scope(args: &DoctorArgs, checks: &mut Vec<Check>) -> Scope {
+    let current = || std::env::var_os("PATH").unwrap_or_default();
+    match (&args.path, &args.unit) {
+        (Some(p), _) => Scope {
+            path: p.clone(),
+            source: "the given --path".into(),
+            fix_order: "put the shim's folder (e.g. ~/.local/lib/nanoclaw-shim/bin, see install.sh) first on that PATH".into(),
+            unit_env: None,
+        },
+        (None, Some(unit)) => {
+            let u = unit_path(unit);
+            let unit = unit.strip_suffix(".service").unwrap_or(unit);
+            checks.push(u.check.clone());
+            let fix_order = format!(
+                "./install.sh --systemd-unit {unit} (a drop-in that puts the shim's folder first), then {}",
+                reload_fix(unit)
+            );
+            match u.path {
+                Some(p) => Scope {
+                    path: p.into(),
+                    source: u.source,
+                    fix_order,
+                    unit_env: Some(u.environment),
+                },
+                None => Scope {
+                    path: current(),
+                    source: u.source,
+                    fix_order,
+                    unit_env: None,
+                },
+            }
+        }
+        (None, None) => Scope {
+            path: current(),
+            source: "the current PATH".into(),
+            fix_order: "put the shim's folder first on nanoclaw's PATH: export PATH=\"$HOME/.local/lib/nanoclaw-shim/bin:$PATH\" in its run script, or ./install.sh --systemd-unit NAME".into(),
+            unit_env: None,
+        },
+    }
+}
+
+/// The `policy` check, the policy's label and the policy when it loads.
+fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
+    let mut lookup = LookupEnv::from_env(None);
+    if let Some(env) = &scope.unit_env {
+        lookup.explicit = env_get(env, "NANOCLAW_SHIM_POLICY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+    }
+    let (origin, text) = match policy::locate(&lookup) {
+        Err(e) => {
+            let check = Check::fail(
+                "policy",
+                format!("{e}: the shim refuses every docker command"),
+                "fix or remove the file; `nanoclaw-shim policy check` shows every problem",
+            );
+            return (check, "the policy".into(), None);
+        }
+        Ok(found) => found,
+    };
+    let label = origin.label();
+    match policy::parse(&text, &label) {
+        Err(e) => {
+            let check = Check::fail(
+                "policy",
+                format!("{e}: the shim refuses every docker command"),
+                format!("`nanoclaw-shim policy check {label}` lists every problem"),
+            );
+            (check, label, None)
+        }
+        Ok((p, warnings)) if !warnings.is_empty() => {
+            let list: Vec<String> = warnings
+                .iter()
+                .map(|d| match d.position {
+                    Some((l, c)) => format!("{l}:{c}: {}", d.message),
+                    None => d.message.clone(),
+                })
+                .collect();
+            let check = Check::warn(
+                "policy",
+                format!("{label} is in force, with warnings: {}", list.join("; ")),
+                format!("`nanoclaw-shim policy check {label}` explains each warning"),
+            );
+            (check, label, Some(p))
+        }
+        Ok((p, _)) => (
+            Check::ok("policy", format!("{label} is in force and valid")),
+            label,
+            Some(p),
+        ),
+    }
+}
+
+/// The runtime the shim would exec, by name, as the unit or this environment configures it.
+fn runtime_name(scope: &Scope, in_force: &policy::Policy) -> OsString {
+    let policy_binary = &in_force.runtime.binary;
+    match &scope.unit_env {
+        Some(env) => env_get(env, runtime::RUNTIME_ENV)
+            .filter(|v| !v.is_empty())
+            .map(OsString::from)
+            .unwrap_or_else(|| policy_binary.clone().into()),
+        None => runtime::configured(policy_binary),
+    }
+}
+
+/// The `runtime` check, and the runtime's path when it resolves on the scope's PATH.
+fn runtime_check(
+    scope: &Scope,
+    rt_name: &str,
+    binary: &OsStr,
+    me: Option<&Path>,
+) -> (Check, Option<PathBuf>) {
+    match runtime::resolve(binary, Some(&scope.path), me) {
+        Ok(p) => (
+            Check::ok(
+                "runtime",
+                format!("{rt_name} → {} on {}", p.display(), scope.source),
+            ),
+            Some(p),
+        ),
+        Err(e) => (
+            Check::fail(
+                "runtime",
+                format!("{e} (searched {})", scope.source),
+                format!(
+                    "install podman, put it on that PATH, or set {} to its absolute path",
+                    runtime::RUNTIME_ENV
+                ),
+            ),
+            None,
+        ),
+    }
+}
+
+/// The checks that ask the runtime itself: `runtime-version`, `run-flags`, `agent-image`
+/// (each a warning that says why when the runtime was not found).
+fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &policy::Policy) -> [Check; 3] {
+    let Some(rt) = rt else {
+        let no_runtime = "the runtime was not found";
+        return [
+            not_checked("runtime-version", no_runtime),
+            not_checked("run-flags", no_runtime),
+            not_checked("agent-image", no_runtime),
+        ];
+    };
+    let run_rt = |a: &[&str]| capture(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT);
+    let version = match run_rt(&["--version"]) {
+        Ok(c) if c.success() => version_check(rt_name, &c.stdout),
+        r => Check::fail(
+            "runtime-version",
+            failure(r, &format!("{rt_name} --version")),
+            format!("run `{rt_name} --version` by hand and repair the runtime"),
+        ),
+    };
+    let flags = match run_rt(&["run", "--help"]) {
+        Ok(c) => flags_check(
+            rt_name,
+            &format!("{}\n{}", c.stdout, c.stderr),
+            &policy_flags(in_force),
+        ),
+        Err(e) => Check::fail("run-flags", e, format!("run `{rt_name} run --help` by hand")),
+    };
+    let image = match run_rt(&["images", "--format", "{{.Repository}}:{{.Tag}}"]) {
+        Ok(c) if c.success() => image_check(rt_name, &c.stdout),
+        Ok(c) => Check::warn(
+            "agent-image",
+            failure(Ok(c), &format!("{rt_name} images")),
+            format!("run `{rt_name} images` as the user nanoclaw runs as"),
+        ),
+        Err(e) => Check::warn("agent-image", e, format!("run `{rt_name} images` by hand")),
+    };
+    [version, flags, image]
+}
+
+/// Why a probe of the runtime did not answer: its error, or `` `COMMAND` failed: `` and the
+/// first line of its stderr.
+fn failure(ran: Result<process::Output, String>, command: &str) -> String {
+    match ran {
+        Ok(c) => format!(
+            "`{command}` failed: {}",
+            c.stderr.lines().next().unwrap_or("").trim()
+        ),
+        Err(e) => e,
+    }
+}
+
+/// Runs every check against the PATH (and environment) chosen by `args`, in the report's order.
+fn gather(args: &DoctorArgs) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let me = std::env::current_exe().ok();
+    let me_shown = me.clone().unwrap_or_else(|| PathBuf::from("nanoclaw-shim"));
+    let scope = scope(args, &mut checks);
+
+    let my_id = me.as_deref().and_then(identity);
+    let candidates = docker_candidates(&path_dirs(&scope.path), |p| probe_docker(p, my_id));
+    checks.push(docker_check(
+        &candidates,
+        &me_shown,
+        &scope.source,
+        &scope.fix_order,
+    ));
+
+    let (check, label, loaded) = policy_check(&scope);
+    checks.push(check);
+    let loaded_ok = loaded.is_some();
+    let in_force = loaded.unwrap_or_default();
+    if loaded_ok {
+        checks.push(mode_check(&in_force, &label));
+        checks.push(limits_check(&in_force, &label));
+        checks.push(log_check(in_force.log.path.as_deref(), &label));
+    }
+
+    let binary = runtime_name(&scope, &in_force);
+    let rt_name = binary.to_string_lossy().into_owned();
+    let (check, rt) = runtime_check(&scope, &rt_name, &binary, me.as_deref());
+    checks.push(check);
+    let [version, flags, image] = runtime_probes(&scope, rt.as_deref(), &rt_name, &in_force);
+    checks.push(version);
+
+    let flavor = in_force
+        .runtime
+        .flavor
+        .unwrap_or_else(|| runtime::flavor_of(&binary));
+    checks.push(rootless_check(process::euid(), flavor));
+    checks.push(cgroup_check(
+        &in_force,
+        flavor,
+        process::euid(),
+        Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
+    ));
+    checks.push(podman_docker_check());
+    checks.push(flags);
+    checks.push(image);
+    checks
+}
+
+/// Runs `nanoclaw-shim doctor`; returns the exit status (0: nothing failed, 1: something did,
+/// 2: bad arguments).
+pub fn run(args: &DoctorArgs) -> i32 {
+    if args.path.is_some() && args.unit.is_some() {
+        eprintln!("nanoclaw-shim doctor: give either --path or --unit, not both");
+        return 2;
+    }
+    let checks = gather(args);
+    print!(
+        "{}",
+        match args.format {
+            DoctorFormat::Text => render_text(&checks, crate::style::Paint::stdout()),
+            DoctorFormat::Json => render_json(&checks),
+        }
+    );
+    exit_code(&checks)
+}

@@ -1,0 +1,230 @@
+//! What the policy in force does on this machine: its mode and exempting profiles, ceilings the
+//! runtime refuses or an agent cannot live with, whether cgroups can enforce them, and whether
+//! the decision log can be written.
+
+use std::path::Path;
+
+use super::check::Check;
+use crate::policy;
+use crate::rewrite::Flavor;
+
+/// Below this the runtime refuses to create a container (runc and crun: 6 MiB).
+pub(crate) const MEMORY_FLOOR: u64 = 6 << 20;
+/// Below this an agent (node and a model client) cannot start; the shim still runs it.
+pub(crate) const MEMORY_USEFUL: u64 = 256 << 20;
+
+/// The `mode` check: whether the policy hardens containers at all, and which profiles opt out.
+pub(crate) fn mode_check(policy: &policy::Policy, label: &str) -> Check {
+    const NAME: &str = "mode";
+    match policy.mode {
+        policy::Mode::Off => {
+            return Check::fail(
+                NAME,
+                format!(
+                    "{label} sets mode = \"off\": every docker command runs unchanged, containers are NOT hardened"
+                ),
+                format!("set mode = \"enforce\" in {label} (or \"audit\" to only log what would change)"),
+            );
+        }
+        policy::Mode::Audit => {
+            return Check::warn(
+                NAME,
+                format!(
+                    "{label} sets mode = \"audit\": containers run unhardened; the decision log records what enforce would change"
+                ),
+                format!(
+                    "set mode = \"enforce\" in {label} once `nanoclaw-shim log --rewritten` shows nothing unexpected"
+                ),
+            );
+        }
+        policy::Mode::Enforce => {}
+    }
+    let loose: Vec<String> = policy
+        .profiles
+        .iter()
+        .filter_map(|p| {
+            if p.exempt {
+                Some(format!("profile \"{}\" is exempt", p.name))
+            } else {
+                match p.mode {
+                    Some(policy::Mode::Off) => Some(format!("profile \"{}\" sets mode = \"off\"", p.name)),
+                    Some(policy::Mode::Audit) => {
+                        Some(format!("profile \"{}\" sets mode = \"audit\"", p.name))
+                    }
+                    _ => None,
+                }
+            }
+        })
+        .collect();
+    if loose.is_empty() {
+        Check::ok(NAME, "enforce: every agent container is hardened")
+    } else {
+        Check::warn(
+            NAME,
+            format!(
+                "enforce, but {}: the containers they match are NOT hardened",
+                loose.join(", ")
+            ),
+            format!(
+                "remove `exempt = true` / the profile's mode in {label} unless those containers must run unhardened; `nanoclaw-shim explain` shows which profile a command matches"
+            ),
+        )
+    }
+}
+
+/// The `limits` check: memory ceilings the runtime refuses, or an agent cannot live with.
+pub(crate) fn limits_check(policy: &policy::Policy, label: &str) -> Check {
+    const NAME: &str = "limits";
+    let mut sets: Vec<(String, &policy::Limits)> = vec![("[limits]".to_string(), &policy.rules.limits)];
+    for p in &policy.profiles {
+        sets.push((format!("profile \"{}\"", p.name), &p.rules.limits));
+    }
+    let shown = |b: u64| format!("{} ({b} bytes)", crate::units::format_bytes(b));
+    let fix =
+        format!("set memory to a size with a unit in {label}, e.g. memory = \"4g\" (a bare number is bytes)");
+    let too_small: Vec<String> = sets
+        .iter()
+        .filter_map(|(w, l)| {
+            l.memory
+                .filter(|&m| m < MEMORY_FLOOR)
+                .map(|m| format!("{w} memory = {}", shown(m)))
+        })
+        .collect();
+    if !too_small.is_empty() {
+        return Check::fail(
+            NAME,
+            format!(
+                "{}: below the runtime's 6m minimum, every agent container fails to start",
+                too_small.join(", ")
+            ),
+            fix,
+        );
+    }
+    let small: Vec<String> = sets
+        .iter()
+        .filter_map(|(w, l)| {
+            l.memory
+                .filter(|&m| m < MEMORY_USEFUL)
+                .map(|m| format!("{w} memory = {}", shown(m)))
+        })
+        .collect();
+    if !small.is_empty() {
+        return Check::warn(
+            NAME,
+            format!(
+                "{}: too little for an agent, which will be killed for lack of memory",
+                small.join(", ")
+            ),
+            fix,
+        );
+    }
+    let l = &policy.rules.limits;
+    Check::ok(
+        NAME,
+        format!(
+            "cpus {}, memory {}, pids {}",
+            l.cpus.map_or("unlimited".to_string(), |c| c.to_string()),
+            l.memory
+                .map_or("unlimited".to_string(), crate::units::format_bytes),
+            l.pids.map_or("unlimited".to_string(), |p| p.to_string()),
+        ),
+    )
+}
+
+/// The `cgroup` check: whether the runtime can enforce the policy's ceilings at all.
+pub(crate) fn cgroup_check(
+    policy: &policy::Policy,
+    flavor: Flavor,
+    euid: Option<u32>,
+    cgroup_v2: bool,
+) -> Check {
+    const NAME: &str = "cgroup";
+    let l = &policy.rules.limits;
+    let wanted = l.cpus.is_some() || l.memory.is_some() || l.pids.is_some();
+    let rootless_podman = flavor == Flavor::Podman && euid.is_some_and(|u| u != 0);
+    let v = if cgroup_v2 { 2 } else { 1 };
+    if rootless_podman && !cgroup_v2 && wanted {
+        Check::warn(
+            NAME,
+            "rootless podman on cgroup v1: podman ignores --cpus, --memory and --pids-limit, so the policy's ceilings are NOT enforced",
+            "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1) or run podman rootful; `nanoclaw-shim verify` shows what is in effect",
+        )
+    } else if !wanted {
+        Check::ok(NAME, format!("cgroup v{v}; the policy sets no resource ceilings"))
+    } else {
+        Check::ok(
+            NAME,
+            format!("cgroup v{v}: the runtime can enforce the policy's ceilings"),
+        )
+    }
+}
+
+/// nothing but a probe file it removes at once (and only when the log does not exist yet).
+pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
+    const NAME: &str = "decision-log";
+    let Some(path) = path else {
+        return Check::ok(NAME, "off ([log] path is not set); `nanoclaw-shim log` needs one");
+    };
+    let shown = path.display();
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let unusable = |why: String, fix: String| {
+        Check::fail(
+            NAME,
+            format!("{shown}: {why}; every agent start prints a warning and nothing is logged"),
+            fix,
+        )
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return unusable(
+                "is not a regular file".into(),
+                format!("point [log] path in {label} at a file"),
+            );
+        }
+        Ok(m) => {
+            return match std::fs::OpenOptions::new().append(true).open(path) {
+                Ok(_) => Check::ok(NAME, format!("{shown} ({} bytes) is writable", m.len())),
+                Err(e) => unusable(
+                    format!("cannot be opened for appending ({e})"),
+                    format!("chmod u+w {shown}, or point [log] path in {label} elsewhere"),
+                ),
+            };
+        }
+        Err(_) => {}
+    }
+    // The shim creates a missing folder (0700) on the first logged call: what must be writable
+    // is the nearest folder that exists.
+    let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(Path::new("/"));
+    if !existing.is_dir() {
+        return unusable(
+            format!(
+                "{} is not a folder, so the log's folder cannot be created",
+                existing.display()
+            ),
+            format!("point [log] path in {label} elsewhere"),
+        );
+    }
+    let probe = existing.join(format!(".nanoclaw-shim-doctor-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            let what = if existing == dir {
+                format!("{shown} will be created on the first logged call")
+            } else {
+                format!("{shown} and its folder (0700) will be created on the first logged call")
+            };
+            Check::ok(NAME, what)
+        }
+        Err(e) => unusable(
+            format!("cannot create files in {} ({e})", existing.display()),
+            format!(
+                "chmod u+w {}, or point [log] path in {label} elsewhere",
+                existing.display()
+            ),
+        ),
+    }
+}

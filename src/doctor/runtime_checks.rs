@@ -1,0 +1,194 @@
+//! The runtime behind the shim and the host around it: version, the flags the policy adds,
+//! agent images, rootless or rootful, podman-docker. Judging output is pure; the caller runs
+//! the programs.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+
+use super::check::Check;
+use super::{PROBE_TIMEOUT, capture};
+use crate::policy;
+use crate::rewrite::Flavor;
+use crate::runtime;
+
+/// The flags the policy adds to `run` / `create`, found by planning a probe invocation with
+/// the same code the shim runs (as rootless podman, so `--userns=keep-id` shows too).
+pub(crate) fn policy_flags(policy: &policy::Policy) -> Vec<String> {
+    use crate::rewrite::{self, Action, Flavor, Target};
+    let probe: Vec<OsString> = ["run", "img"].iter().map(OsString::from).collect();
+    let plan = rewrite::plan(
+        &probe,
+        policy,
+        &Target::fixed(Flavor::Podman, true, Some((4, 3, 1))),
+    );
+    let mut flags: Vec<String> = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.action == Action::Add) {
+        let flag = c.token.split('=').next().unwrap_or(&c.token).to_string();
+        if !flags.contains(&flag) {
+            flags.push(flag);
+        }
+    }
+    flags
+}
+
+/// The `runtime-version` check from the first line of `<runtime> --version`.
+pub(crate) fn version_check(runtime: &str, output: &str) -> Check {
+    const NAME: &str = "runtime-version";
+    let line = output.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.starts_with("nanoclaw-shim") {
+        return Check::fail(
+            NAME,
+            format!("{runtime} --version says `{line}`: the runtime is another nanoclaw-shim"),
+            format!(
+                "set {} (or [runtime] binary) to the real podman",
+                runtime::RUNTIME_ENV
+            ),
+        );
+    }
+    match crate::runtime::parse_version(line) {
+        Some(_) => Check::ok(NAME, line.to_string()),
+        None => Check::warn(
+            NAME,
+            format!("{runtime} --version printed no version: `{line}`"),
+            "check that the runtime is podman (or docker)",
+        ),
+    }
+}
+
+/// Whether `flag` appears in help text as a whole flag (`--memory` is not `--memory-swap`).
+pub(crate) fn help_has_flag(help: &str, flag: &str) -> bool {
+    help.match_indices(flag).any(|(i, _)| {
+        let before = help[..i].chars().next_back();
+        let after = help[i + flag.len()..].chars().next();
+        before.is_none_or(|c| !(c.is_alphanumeric() || c == '-'))
+            && after.is_none_or(|c| !(c.is_alphanumeric() || c == '-'))
+    })
+}
+
+/// The `run-flags` check from `<runtime> run --help`.
+pub(crate) fn flags_check(runtime: &str, help: &str, flags: &[String]) -> Check {
+    const NAME: &str = "run-flags";
+    let missing: Vec<&str> = flags
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !help_has_flag(help, f))
+        .collect();
+    if missing.is_empty() {
+        Check::ok(
+            NAME,
+            format!(
+                "{runtime} run accepts every flag the policy adds ({})",
+                flags.join(" ")
+            ),
+        )
+    } else {
+        Check::fail(
+            NAME,
+            format!("`{runtime} run --help` does not list {}", missing.join(" ")),
+            format!("upgrade {runtime} (podman 4.3 or later), or switch the matching policy settings off"),
+        )
+    }
+}
+
+/// The images of `<runtime> images --format '{{.Repository}}:{{.Tag}}'` that are nanoclaw
+/// agent images (the last path component of the repository starts with `nanoclaw-agent`).
+pub(crate) fn agent_images(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let repo = match l.rfind(':') {
+                Some(i) if !l[i..].contains('/') => &l[..i],
+                _ => l,
+            };
+            repo.rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("nanoclaw-agent"))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `agent-image` check.
+pub(crate) fn image_check(runtime: &str, listing: &str) -> Check {
+    const NAME: &str = "agent-image";
+    let found = agent_images(listing);
+    if found.is_empty() {
+        Check::warn(
+            NAME,
+            format!("no nanoclaw-agent* image in `{runtime} images`"),
+            "build it with nanoclaw's setup (it runs `docker build -t nanoclaw-agent...`) as the user nanoclaw runs as",
+        )
+    } else {
+        Check::ok(NAME, format!("found {}", found.join(", ")))
+    }
+}
+
+/// Whether `/usr/bin/docker`'s content is podman-docker's wrapper script.
+pub(crate) fn is_podman_docker_script(head: &[u8]) -> bool {
+    head.starts_with(b"#!") && head.windows(6).any(|w| w == b"podman")
+}
+
+/// The `rootless` check from the effective uid and the runtime's flavour.
+pub(crate) fn rootless_check(euid: Option<u32>, flavor: Flavor) -> Check {
+    const NAME: &str = "rootless";
+    if flavor == Flavor::Docker {
+        return Check::ok(
+            NAME,
+            "the runtime is docker: its daemon, not this user, decides whether containers run rootless",
+        );
+    }
+    match euid {
+        Some(0) => Check::warn(
+            NAME,
+            "running as root: podman is rootful, container root is host root",
+            "run nanoclaw (and this check) as an unprivileged user, so podman runs rootless",
+        ),
+        Some(uid) => Check::ok(NAME, format!("podman runs rootless (uid {uid})")),
+        None => Check::warn(
+            NAME,
+            "cannot tell the effective uid (/proc/self is unreadable)",
+            "mount /proc",
+        ),
+    }
+}
+
+pub(crate) fn podman_docker_check() -> Check {
+    const NAME: &str = "podman-docker";
+    let mut head = Vec::new();
+    let exists = std::fs::symlink_metadata("/usr/bin/docker").is_ok();
+    if let Ok(f) = std::fs::File::open("/usr/bin/docker") {
+        let _ = f.take(4096).read_to_end(&mut head);
+    }
+    let script = is_podman_docker_script(&head);
+    let dpkg = capture(
+        OsStr::new("dpkg-query"),
+        &["-W", "-f=${Status}", "podman-docker"],
+        None,
+        PROBE_TIMEOUT,
+    )
+    .is_ok_and(|c| c.success() && c.stdout.contains("install ok installed"));
+    let rpm = !dpkg
+        && capture(OsStr::new("rpm"), &["-q", "podman-docker"], None, PROBE_TIMEOUT)
+            .is_ok_and(|c| c.success());
+    if script || dpkg || rpm {
+        let how = match (script, dpkg, rpm) {
+            (true, _, _) => "/usr/bin/docker is a script that execs podman",
+            (_, true, _) => "dpkg lists podman-docker",
+            _ => "rpm lists podman-docker",
+        };
+        Check::ok(
+            NAME,
+            format!(
+                "installed ({how}); harmless while the shim's folder comes before /usr/bin on nanoclaw's PATH (see `docker`)"
+            ),
+        )
+    } else if exists {
+        Check::ok(
+            NAME,
+            "not installed (/usr/bin/docker exists, but is not podman's wrapper script)",
+        )
+    } else {
+        Check::ok(NAME, "not installed (there is no /usr/bin/docker)")
+    }
+}

@@ -1,0 +1,400 @@
+//! Unit tests of the pure parts: PATH winner, unit files, output parsing, checks, rendering.
+
+use super::*;
+use crate::rewrite::Flavor;
+use crate::style::Paint;
+
+fn cand(path: &str, kind: DockerKind) -> Candidate {
+    Candidate {
+        path: PathBuf::from(path),
+        kind,
+    }
+}
+
+#[test]
+fn the_first_executable_docker_wins() {
+    let dirs = path_dirs(OsStr::new("/none:/usr/bin:/shim"));
+    let found = docker_candidates(&dirs, |p| match p.to_str().unwrap() {
+        "/usr/bin/docker" => Some(DockerKind::Other),
+        "/shim/docker" => Some(DockerKind::ThisShim),
+        _ => None,
+    });
+    assert_eq!(
+        found,
+        [
+            cand("/usr/bin/docker", DockerKind::Other),
+            cand("/shim/docker", DockerKind::ThisShim)
+        ]
+    );
+    let c = docker_check(&found, Path::new("/bin/nanoclaw-shim"), "the current PATH", "FIX");
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.detail.contains("/usr/bin/docker wins"), "{}", c.detail);
+    assert!(c.detail.contains("/shim/docker comes later"), "{}", c.detail);
+    assert_eq!(c.fix.as_deref(), Some("FIX"));
+}
+
+#[test]
+fn docker_check_statuses() {
+    let me = Path::new("/x/nanoclaw-shim");
+    let ok = docker_check(&[cand("/s/docker", DockerKind::ThisShim)], me, "P", "F");
+    assert_eq!((ok.status, ok.fix), (Status::Ok, None));
+    assert!(ok.detail.contains("is this nanoclaw-shim"));
+    let other = docker_check(
+        &[cand(
+            "/s/docker",
+            DockerKind::OtherShim("/o/nanoclaw-shim".into()),
+        )],
+        me,
+        "P",
+        "F",
+    );
+    assert_eq!(other.status, Status::Warn);
+    let none = docker_check(&[], me, "P", "F");
+    assert_eq!(none.status, Status::Fail);
+    assert!(none.detail.contains("no `docker` on P"));
+}
+
+#[test]
+fn systemd_word_splitting() {
+    assert_eq!(systemd_words("A=1 B=2"), ["A=1", "B=2"]);
+    assert_eq!(systemd_words("\"PATH=/a b:/c\" X=y"), ["PATH=/a b:/c", "X=y"]);
+    assert_eq!(systemd_words("PATH=\"/a:/b\""), ["PATH=/a:/b"]);
+    assert_eq!(systemd_words("'Q=it\\'s' R=a\\ b"), ["Q=it's", "R=a b"]);
+    assert_eq!(systemd_words("  "), Vec::<String>::new());
+    assert_eq!(systemd_words("E=\"\""), ["E="]);
+}
+
+#[test]
+fn specifiers_expand() {
+    let s = Specifiers {
+        home: "/home/u".into(),
+        user: "u".into(),
+        uid: "1000".into(),
+        runtime_dir: "/run/user/1000".into(),
+    };
+    assert_eq!(
+        expand_specifiers("%h/.local/bin:%%h:%U:%u:%t:%Z", &s),
+        "/home/u/.local/bin:%h:1000:u:/run/user/1000:%Z"
+    );
+}
+
+#[test]
+fn unit_environment_last_assignment_wins() {
+    let spec = Specifiers {
+        home: "/home/u".into(),
+        ..Specifiers::default()
+    };
+    let mut env = Vec::new();
+    apply_unit_environment(
+        &mut env,
+        "[Unit]\nDescription=nanoclaw\nEnvironment=PATH=/not/service\n\n[Service]\n# Environment=PATH=/comment\nEnvironment=NODE_ENV=production PATH=/usr/local/bin:/usr/bin:/bin:%h/.local/bin\nExecStart=/usr/bin/node dist/index.js\n",
+        &spec,
+    );
+    assert_eq!(
+        env_get(&env, "PATH"),
+        Some("/usr/local/bin:/usr/bin:/bin:/home/u/.local/bin")
+    );
+    assert_eq!(env_get(&env, "NODE_ENV"), Some("production"));
+    // a drop-in as install.sh writes it
+    apply_unit_environment(
+        &mut env,
+        "# Written by nanoclaw-shim's install.sh\n[Service]\nEnvironment=\"PATH=/home/u/.local/lib/nanoclaw-shim/bin:/usr/local/bin:/usr/bin\"\n",
+        &spec,
+    );
+    assert_eq!(
+        env_get(&env, "PATH"),
+        Some("/home/u/.local/lib/nanoclaw-shim/bin:/usr/local/bin:/usr/bin")
+    );
+    assert_eq!(env_get(&env, "NODE_ENV"), Some("production"));
+    // continuation lines, then an empty Environment= resets everything
+    apply_unit_environment(&mut env, "[Service]\nEnvironment=A=1 \\\n  PATH=/cont\n", &spec);
+    assert_eq!(env_get(&env, "PATH"), Some("/cont"));
+    apply_unit_environment(&mut env, "[Service]\nEnvironment=\nEnvironment=B=2\n", &spec);
+    assert_eq!(env, [("B".to_string(), "2".to_string())]);
+}
+
+#[test]
+fn systemctl_output_parses() {
+    let s = parse_systemctl_show("LoadState=loaded\nEnvironment=PATH=/a:/b \"X=y z\"\n");
+    assert_eq!(s.load_state.as_deref(), Some("loaded"));
+    assert_eq!(env_get(&s.environment, "PATH"), Some("/a:/b"));
+    assert_eq!(env_get(&s.environment, "X"), Some("y z"));
+    assert_eq!(
+        parse_show_environment("HOME=/h\nPATH=/usr/local/bin:/usr/bin\n").as_deref(),
+        Some("/usr/local/bin:/usr/bin")
+    );
+}
+
+fn files(path: Option<&str>) -> UnitFiles {
+    UnitFiles {
+        read: vec![PathBuf::from("/h/.config/systemd/user/nanoclaw.service")],
+        environment: path
+            .map(|p| vec![("PATH".to_string(), p.to_string())])
+            .unwrap_or_default(),
+    }
+}
+
+fn show(state: &str, path: Option<&str>) -> ShowOutput {
+    ShowOutput {
+        load_state: Some(state.into()),
+        environment: path
+            .map(|p| vec![("PATH".to_string(), p.to_string())])
+            .unwrap_or_default(),
+    }
+}
+
+#[test]
+fn unit_path_prefers_systemctl_and_warns_on_pending_reload() {
+    let u = decide_unit_path(
+        "nanoclaw",
+        Some(&show("loaded", Some("/a"))),
+        &files(Some("/a")),
+        || None,
+    );
+    assert_eq!((u.path.as_deref(), u.check.status), (Some("/a"), Status::Ok));
+    assert!(u.source.contains("systemctl"), "{}", u.source);
+    let u = decide_unit_path(
+        "nanoclaw",
+        Some(&show("loaded", Some("/old"))),
+        &files(Some("/new")),
+        || None,
+    );
+    assert_eq!((u.path.as_deref(), u.check.status), (Some("/old"), Status::Warn));
+    assert!(u.check.fix.unwrap().contains("daemon-reload"));
+}
+
+#[test]
+fn unit_path_falls_back_to_files_then_manager() {
+    let u = decide_unit_path("nanoclaw", None, &files(Some("/f")), || panic!("not asked"));
+    assert_eq!((u.path.as_deref(), u.check.status), (Some("/f"), Status::Ok));
+    assert!(u.source.contains("unit files"), "{}", u.source);
+    let u = decide_unit_path("nanoclaw", None, &files(None), || Some("/m".into()));
+    assert_eq!(u.path.as_deref(), Some("/m"));
+    assert!(u.source.contains("user manager"), "{}", u.source);
+    let u = decide_unit_path("nanoclaw", None, &files(None), || None);
+    assert_eq!(u.path.as_deref(), Some(SYSTEMD_DEFAULT_PATH));
+    let u = decide_unit_path(
+        "nanoclaw",
+        Some(&show("not-found", None)),
+        &files(Some("/f")),
+        || None,
+    );
+    assert_eq!((u.path.as_deref(), u.check.status), (Some("/f"), Status::Warn));
+    let u = decide_unit_path(
+        "nope",
+        Some(&show("not-found", None)),
+        &UnitFiles::default(),
+        || None,
+    );
+    assert_eq!((u.path, u.check.status), (None, Status::Fail));
+    let u = decide_unit_path("nope", None, &UnitFiles::default(), || None);
+    assert_eq!(u.check.status, Status::Fail);
+}
+
+#[test]
+fn versions() {
+    assert_eq!(
+        crate::runtime::parse_version("podman version 4.3.1"),
+        Some((4, 3, 1))
+    );
+    assert_eq!(
+        crate::runtime::parse_version("Docker version 28.2.2, build e6534b4"),
+        Some((28, 2, 2))
+    );
+    assert_eq!(
+        crate::runtime::parse_version("podman version 5.0.0-dev"),
+        Some((5, 0, 0))
+    );
+    assert_eq!(crate::runtime::parse_version("nope"), None);
+    assert_eq!(
+        version_check("podman", "podman version 4.3.1\n").status,
+        Status::Ok
+    );
+    assert_eq!(
+        version_check("podman", "nanoclaw-shim 0.1.0\n").status,
+        Status::Fail
+    );
+    assert_eq!(version_check("podman", "").status, Status::Warn);
+}
+
+#[test]
+fn run_flags_need_whole_words() {
+    let flags = policy_flags(&policy::Policy::default());
+    for f in [
+        "--read-only",
+        "--tmpfs",
+        "--cap-drop",
+        "--security-opt",
+        "--cpus",
+        "--memory",
+        "--pids-limit",
+        "--userns",
+    ] {
+        assert!(flags.iter().any(|g| g == f), "{f} missing from {flags:?}");
+    }
+    let all = flags.join("\n  ");
+    assert_eq!(flags_check("podman", &all, &flags).status, Status::Ok);
+    let help = "  --read-only  --tmpfs x --cap-drop --cap-add --init --security-opt --cpus --memory-swap --pids-limit --userns --annotation";
+    let c = flags_check("podman", help, &flags);
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.detail.ends_with("does not list --memory"), "{}", c.detail);
+    assert!(help_has_flag("-m, --memory=<x>", "--memory"));
+    assert!(!help_has_flag("--memory-reservation", "--memory"));
+}
+
+#[test]
+fn agent_images_match_by_name() {
+    let listing = "localhost/nanoclaw-agent:latest\ndocker.io/library/node:22\n<none>:<none>\nnanoclaw-agent-v2-ab12cd34:latest\nregistry:5000/x/nanoclaw-agentish:1\nlocalhost/not-nanoclaw-agent:1\n";
+    assert_eq!(
+        agent_images(listing),
+        [
+            "localhost/nanoclaw-agent:latest",
+            "nanoclaw-agent-v2-ab12cd34:latest",
+            "registry:5000/x/nanoclaw-agentish:1"
+        ]
+    );
+    assert_eq!(image_check("podman", "node:22\n").status, Status::Warn);
+    assert_eq!(image_check("podman", listing).status, Status::Ok);
+}
+
+#[test]
+fn podman_docker_script_detection() {
+    assert!(is_podman_docker_script(
+        b"#!/bin/sh\n[ -e /etc/containers/nodocker ] || echo Emulate Docker CLI using podman.\nexec /usr/bin/podman \"$@\"\n"
+    ));
+    assert!(!is_podman_docker_script(b"\x7fELF\x02\x01\x01"));
+    assert!(!is_podman_docker_script(b"#!/bin/sh\nexec docker-real \"$@\"\n"));
+}
+
+#[test]
+fn rootless_from_uid() {
+    assert_eq!(rootless_check(Some(1000), Flavor::Podman).status, Status::Ok);
+    assert_eq!(rootless_check(Some(0), Flavor::Podman).status, Status::Warn);
+    assert_eq!(rootless_check(None, Flavor::Podman).status, Status::Warn);
+    let docker = rootless_check(Some(0), Flavor::Docker);
+    assert_eq!(docker.status, Status::Ok);
+    assert!(!docker.detail.contains("podman"), "{}", docker.detail);
+}
+
+fn parsed(text: &str) -> policy::Policy {
+    policy::parse(text, "p.toml").expect("a valid policy").0
+}
+
+#[test]
+fn mode_and_exempt_profiles_are_loud() {
+    let c = mode_check(&parsed("mode = \"off\"\n"), "p.toml");
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.detail.contains("NOT hardened") && c.fix.unwrap().contains("enforce"));
+    let c = mode_check(&parsed("mode = \"audit\"\n"), "p.toml");
+    assert_eq!(c.status, Status::Warn);
+    let c = mode_check(
+        &parsed("[[profile]]\nname = \"dev\"\nexempt = true\n[profile.match]\nimage = \"dev-*\"\n"),
+        "p.toml",
+    );
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.detail.contains("profile \"dev\" is exempt"), "{}", c.detail);
+    assert_eq!(mode_check(&parsed(""), "p.toml").status, Status::Ok);
+}
+
+/// A policy whose memory ceiling is `bytes`, set directly: `policy check` may already refuse
+/// such a file, but doctor must not depend on that.
+fn with_memory(bytes: u64) -> policy::Policy {
+    let mut p = policy::Policy::default();
+    p.rules.limits.memory = Some(bytes);
+    p
+}
+
+#[test]
+fn tiny_memory_ceilings() {
+    let c = limits_check(&with_memory(4), "p.toml");
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.detail.contains("(4 bytes)"), "{}", c.detail);
+    assert!(c.fix.unwrap().contains("\"4g\""));
+    assert_eq!(limits_check(&with_memory(4096), "p.toml").status, Status::Fail);
+    assert_eq!(
+        limits_check(&with_memory(64 << 20), "p.toml").status,
+        Status::Warn
+    );
+    let mut p = parsed("[[profile]]\nname = \"b\"\n[profile.match]\nimage = \"x*\"\n");
+    p.profiles[0].rules.limits.memory = Some(1024);
+    let c = limits_check(&p, "p.toml");
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.detail.contains("profile \"b\""), "{}", c.detail);
+    assert_eq!(limits_check(&parsed(""), "p.toml").status, Status::Ok);
+}
+
+#[test]
+fn rootless_cgroup_v1_ignores_ceilings() {
+    let p = parsed("");
+    let c = cgroup_check(&p, Flavor::Podman, Some(1000), false);
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.detail.contains("NOT enforced"), "{}", c.detail);
+    assert_eq!(
+        cgroup_check(&p, Flavor::Podman, Some(1000), true).status,
+        Status::Ok
+    );
+    assert_eq!(
+        cgroup_check(&p, Flavor::Podman, Some(0), false).status,
+        Status::Ok
+    );
+    let none = parsed("[limits]\ncpus = \"off\"\nmemory = \"off\"\npids = \"off\"\n");
+    assert_eq!(
+        cgroup_check(&none, Flavor::Podman, Some(1000), false).status,
+        Status::Ok
+    );
+}
+
+#[test]
+fn decision_log_path() {
+    let d = tempfile::tempdir().unwrap();
+    // A missing folder is created by the shim on the first logged call.
+    let missing = d.path().join("no/such/dir/decisions.jsonl");
+    let c = log_check(Some(&missing), "p.toml");
+    assert_eq!(c.status, Status::Ok, "{}", c.detail);
+    assert!(c.detail.contains("folder (0700) will be created"), "{}", c.detail);
+    assert!(!d.path().join("no").exists(), "doctor must not create the folder");
+    // A file where a folder must be cannot become one.
+    let blocker = tempfile::NamedTempFile::new_in(d.path()).unwrap();
+    let c = log_check(Some(&blocker.path().join("sub/decisions.jsonl")), "p.toml");
+    assert_eq!(c.status, Status::Fail, "{}", c.detail);
+    drop(blocker);
+    let fine = d.path().join("decisions.jsonl");
+    assert_eq!(log_check(Some(&fine), "p.toml").status, Status::Ok);
+    assert!(!fine.exists(), "doctor must not create the log");
+    assert_eq!(
+        std::fs::read_dir(d.path()).unwrap().count(),
+        0,
+        "probe left behind"
+    );
+    assert_eq!(log_check(Some(d.path()), "p.toml").status, Status::Fail);
+    assert_eq!(log_check(None, "p.toml").status, Status::Ok);
+}
+
+#[test]
+fn aggregation_and_rendering() {
+    let checks = vec![
+        Check::ok("docker", "fine"),
+        Check::warn("rootless", "root", "be a user"),
+    ];
+    assert!(all_ok(&checks));
+    assert_eq!(exit_code(&checks), 0);
+    let text = render_text(&checks, Paint::PLAIN);
+    assert_eq!(
+        text,
+        "OK    docker    fine\nWARN  rootless  root\n                fix: be a user\n1 OK, 1 WARN, 0 FAIL\n"
+    );
+    let mut failing = checks.clone();
+    failing.push(Check::fail("runtime", "missing", "install podman"));
+    assert_eq!(exit_code(&failing), 1);
+    let v: serde_json::Value = serde_json::from_str(&render_json(&failing)).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["summary"]["fail"], 1);
+    assert_eq!(v["summary"]["warn"], 1);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["checks"][0]["status"], "OK");
+    assert_eq!(v["checks"][0]["fix"], serde_json::Value::Null);
+    assert_eq!(v["checks"][2]["name"], "runtime");
+    assert_eq!(v["checks"][2]["status"], "FAIL");
+    assert_eq!(v["checks"][2]["fix"], "install podman");
+    assert_eq!(v["checks"][2]["detail"], "missing");
+}
