@@ -663,3 +663,58 @@ fn a_refusal_names_each_rule_once() {
     let r = p.refusal.unwrap().to_string();
     assert_eq!(r.matches("deny.privileged").count(), 1, "{r}");
 }
+
+/// The plan asks the file system only through the target's host: a home built in memory (no
+/// file of it exists on disk) decides every host-path rule, symlinks and directory contents
+/// included.
+#[test]
+fn host_paths_are_judged_in_the_hosts_file_system_only() {
+    use crate::hostfs::MemFs;
+    let fs = MemFs::new()
+        .dir("/home/alice/.config/gh")
+        .file("/home/alice/.bashrc")
+        .file("/home/alice/.profile")
+        .file("/home/alice/.netrc")
+        .dir("/home/alice/.local/bin")
+        .link("/home/alice/.ssh", "/data/keys")
+        .dir("/data/keys")
+        .link("/home/alice/work", "proj")
+        .file("/home/alice/proj/.env")
+        .file("/home/alice/proj/src/main.rs")
+        .link("/home/alice/loop", "/home/alice/loop");
+    let mut t = podman();
+    t.host = crate::hostpath::HostCtx {
+        cwd: Some("/home/alice/proj".into()),
+        home: Some("/home/alice".into()),
+        own_files: Vec::new(),
+        fs: Box::leak(Box::new(fs)),
+    };
+    let run = |mount: &str| plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t);
+    let refused_by = |mount: &str| run(mount).refusal.map(|r| r.rule);
+    // `~/.ssh` is a symlink: its target is the credential store, under any name.
+    assert_eq!(refused_by("/data/keys:/k:ro"), Some(Rule::DenyCredentials));
+    // A project with a `.env` at its top, through a symlinked path, unless `/dev/null` shadows it.
+    assert_eq!(refused_by("/home/alice/work:/w:ro"), Some(Rule::DenyCredentials));
+    let shadowed = plan(
+        &argv(&[
+            "run",
+            "-v",
+            "/home/alice/work:/w:ro",
+            "-v",
+            "/dev/null:/w/.env:ro",
+            "img",
+        ]),
+        &Policy::default(),
+        &t,
+    );
+    assert!(shadowed.decision.runs(), "{:?}", shadowed.refusal);
+    // Written start-up files and `~/.local` run code on the host.
+    assert_eq!(refused_by("/home/alice/.bashrc:/b"), Some(Rule::DenyHostExec));
+    assert_eq!(refused_by("/home/alice/.local/bin:/b"), Some(Rule::DenyHostExec));
+    assert!(run("/home/alice/.bashrc:/b:ro").decision.runs());
+    assert!(run("/home/alice/proj/src:/src").decision.runs());
+    // A symlink loop resolves to nothing: the runtime cannot mount it either.
+    assert!(refused_by("/home/alice/loop/x:/x").is_none());
+    // The disk was never asked: none of these paths exist here.
+    assert!(!std::path::Path::new("/data/keys").exists());
+}
