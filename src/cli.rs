@@ -298,7 +298,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         binary,
         runtime: resolved,
         target,
-    } = match shim::prepare(policy) {
+    } = match shim::prepare(&crate::env::Env::capture(), policy) {
         Ok(prepared) => prepared,
         Err(e) => {
             eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");

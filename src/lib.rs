@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod deny;
 pub mod doctor;
+pub mod env;
 pub mod explain;
 pub mod flags;
 pub mod glob;

@@ -34,10 +34,8 @@ impl std::fmt::Display for RuntimeError {
 impl std::error::Error for RuntimeError {}
 
 /// The runtime name in force: `NANOCLAW_SHIM_RUNTIME`, else the policy's.
-pub fn configured(policy_binary: &str) -> OsString {
-    std::env::var_os(RUNTIME_ENV)
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| policy_binary.into())
+pub fn configured(env: &crate::env::Env, policy_binary: &str) -> OsString {
+    env.runtime.clone().unwrap_or_else(|| policy_binary.into())
 }
 
 /// Guesses the CLI flavour from the runtime's file name.
@@ -103,8 +101,8 @@ pub fn resolve(
 }
 
 /// Fails when this process was started by a shim (a loop of shims).
-pub fn check_reentry() -> Result<(), RuntimeError> {
-    match std::env::var_os(REENTRY_ENV) {
+pub fn check_reentry(env: &crate::env::Env) -> Result<(), RuntimeError> {
+    match &env.reentry {
         Some(v) => Err(RuntimeError(format!(
             "nanoclaw-shim was started by nanoclaw-shim (pid {}): the runtime resolves to another shim; set {RUNTIME_ENV} to the real podman",
             v.to_string_lossy()
@@ -130,12 +128,6 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
 }
 
-/// Whether this process runs as a non-root user (rootless podman): the owner of `/proc/self`
-/// is the effective uid, read without a syscall wrapper or `unsafe`.
-pub fn is_rootless() -> bool {
-    crate::process::euid().is_some_and(|u| u != 0)
-}
-
 /// `major.minor.patch` from `podman version 4.3.1` or `Docker version 28.2.2, build x`.
 pub fn parse_version(output: &str) -> Option<Version> {
     let word = output
@@ -151,7 +143,8 @@ pub fn parse_version(output: &str) -> Option<Version> {
 
 /// The runtime's version, from a cache keyed by the binary's identity (device, inode, size,
 /// mtime), so `--version` runs once per installed runtime rather than once per invocation.
-pub fn version(runtime: &Path) -> Option<Version> {
+/// `cache` is where the versions are kept ([`Env::version_cache`](crate::env::Env::version_cache)).
+pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
     let meta = std::fs::metadata(runtime).ok()?;
     let key = format!(
         "{}\t{}\t{}\t{}\t{}",
@@ -161,8 +154,7 @@ pub fn version(runtime: &Path) -> Option<Version> {
         meta.size(),
         meta.mtime_nsec() as i128 + meta.mtime() as i128 * 1_000_000_000
     );
-    let cache = cache_file();
-    if let Some(text) = cache.as_ref().and_then(|c| std::fs::read_to_string(c).ok()) {
+    if let Some(text) = cache.and_then(|c| std::fs::read_to_string(c).ok()) {
         for line in text.lines() {
             if let Some((k, v)) = line.rsplit_once('\t') {
                 if k == key {
@@ -181,21 +173,9 @@ pub fn version(runtime: &Path) -> Option<Version> {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let v = parse_version(&text)?;
     if let Some(c) = cache {
-        let _ = write_cache(&c, &key, v);
+        let _ = write_cache(c, &key, v);
     }
     Some(v)
-}
-
-fn cache_file() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })?;
-    Some(base.join("nanoclaw-shim").join("runtime-versions"))
 }
 
 /// Replaces the cache atomically (write a temporary file, rename it over).

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 
 use crate::deny::HostCtx;
+use crate::env::Env;
 use crate::log;
 use crate::policy::{self, LookupEnv};
 use crate::rewrite::{self, Decision, Target};
@@ -29,14 +30,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
 }
 
 fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
-    runtime::check_reentry().map_err(|e| e.to_string())?;
+    let env = Env::capture();
+    runtime::check_reentry(&env).map_err(|e| e.to_string())?;
     let Prepared {
         policy,
         binary,
         runtime,
         target,
         ..
-    } = prepare(None).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
+    } = prepare(&env, None).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
     let path = runtime.map_err(|e| e.to_string())?;
     let plan = rewrite::plan(&args, &policy, &target);
     if let Some(log) = &policy.log.path {
@@ -84,16 +86,16 @@ pub struct Prepared {
     pub target: Target,
 }
 
-/// Loads the policy (`policy_file`, else the lookup order) and resolves the runtime.
-pub fn prepare(policy_file: Option<std::path::PathBuf>) -> Result<Prepared, policy::PolicyError> {
-    let (origin, policy) = policy::load(&LookupEnv::from_env(policy_file))?;
-    let binary = runtime::configured(&policy.runtime.binary);
-    let myself = std::env::current_exe().ok();
-    let runtime = runtime::resolve(&binary, std::env::var_os("PATH").as_deref(), myself.as_deref());
+/// Loads the policy (`policy_file`, else the lookup order) and resolves the runtime, from one
+/// reading of the environment.
+pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Prepared, policy::PolicyError> {
+    let (origin, policy) = policy::load(&LookupEnv::from(env, policy_file))?;
+    let binary = runtime::configured(env, &policy.runtime.binary);
+    let runtime = runtime::resolve(&binary, env.path.as_deref(), env.exe.as_deref());
     let probe = runtime
         .clone()
         .unwrap_or_else(|_| std::path::PathBuf::from("/nonexistent"));
-    let target = target(&policy, &binary, &probe, origin.path());
+    let target = target(env, &policy, &binary, &probe, origin.path());
     Ok(Prepared {
         origin,
         policy,
@@ -105,6 +107,7 @@ pub fn prepare(policy_file: Option<std::path::PathBuf>) -> Result<Prepared, poli
 
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
 fn target(
+    env: &Env,
     policy: &policy::Policy,
     binary: &std::ffi::OsStr,
     path: &std::path::Path,
@@ -115,11 +118,12 @@ fn target(
         .flavor
         .unwrap_or_else(|| runtime::flavor_of(binary));
     let host = HostCtx {
-        cwd: std::env::current_dir().ok(),
-        home: std::env::var_os("HOME").filter(|h| !h.is_empty()).map(Into::into),
+        cwd: env.cwd.clone(),
+        home: env.home.clone(),
         // The shim's own files: a container that could write them would rewrite the policy.
-        own_files: std::env::current_exe()
-            .ok()
+        own_files: env
+            .exe
+            .clone()
             .into_iter()
             .chain(policy_file.map(std::path::Path::to_path_buf))
             .chain(policy.log.path.clone())
@@ -127,8 +131,10 @@ fn target(
         fs: &crate::hostfs::RealFs,
     };
     let path = path.to_path_buf();
-    let rootless = runtime::is_rootless();
-    let mut target = Target::probing(flavor, rootless, host, Box::new(move || runtime::version(&path)));
+    let rootless = env.rootless();
+    let cache = env.version_cache();
+    let probe = move || runtime::version(&path, cache.as_deref());
+    let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
     target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
     target

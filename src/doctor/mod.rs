@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::env::Env;
 use crate::policy::{self, LookupEnv};
 use crate::process::{self, Ending, path_dirs};
 use crate::runtime;
@@ -92,21 +93,27 @@ fn home_dir() -> Option<PathBuf> {
 /// The PATH being checked: its value, how to name it, how to put the shim first on it, and the
 /// environment of the systemd unit it comes from (when checking one).
 struct Scope {
+    /// The environment the shim would see: this process's, or a unit's where it sets one.
+    env: Env,
+    /// `env`'s PATH.
     path: OsString,
     source: String,
     fix_order: String,
-    unit_env: Option<Vec<(String, String)>>,
 }
 
 /// Chooses the PATH (and environment) `args` asks for; checking a unit adds the `unit` check.
-fn scope(args: &DoctorArgs, checks: &mut Vec<Check>) -> Scope {
-    let current = || std::env::var_os("PATH").unwrap_or_default();
+fn scope(args: &DoctorArgs, env: &Env, checks: &mut Vec<Check>) -> Scope {
+    let current = || env.path.clone().unwrap_or_default();
+    let with_path = |path: &OsString| Env {
+        path: Some(path.clone()),
+        ..env.clone()
+    };
     match (&args.path, &args.unit) {
         (Some(p), _) => Scope {
+            env: with_path(p),
             path: p.clone(),
             source: "the given --path".into(),
             fix_order: "put the shim's folder (e.g. ~/.local/lib/nanoclaw-shim/bin, see install.sh) first on that PATH".into(),
-            unit_env: None,
         },
         (None, Some(unit)) => {
             let u = unit_path(unit);
@@ -117,37 +124,41 @@ fn scope(args: &DoctorArgs, checks: &mut Vec<Check>) -> Scope {
                 reload_fix(unit)
             );
             match u.path {
-                Some(p) => Scope {
-                    path: p.into(),
-                    source: u.source,
-                    fix_order,
-                    unit_env: Some(u.environment),
-                },
+                Some(p) => {
+                    // The unit's own environment decides, not this shell's.
+                    let unit_var = |k: &str| env_get(&u.environment, k).filter(|v| !v.is_empty());
+                    let path: OsString = p.into();
+                    Scope {
+                        env: Env {
+                            policy: unit_var(crate::env::POLICY_ENV).map(PathBuf::from),
+                            runtime: unit_var(runtime::RUNTIME_ENV).map(OsString::from),
+                            ..with_path(&path)
+                        },
+                        path,
+                        source: u.source,
+                        fix_order,
+                    }
+                }
                 None => Scope {
+                    env: env.clone(),
                     path: current(),
                     source: u.source,
                     fix_order,
-                    unit_env: None,
                 },
             }
         }
         (None, None) => Scope {
+            env: env.clone(),
             path: current(),
             source: "the current PATH".into(),
             fix_order: "put the shim's folder first on nanoclaw's PATH: export PATH=\"$HOME/.local/lib/nanoclaw-shim/bin:$PATH\" in its run script, or ./install.sh --systemd-unit NAME".into(),
-            unit_env: None,
         },
     }
 }
 
 /// The `policy` check, the policy's label and the policy when it loads.
 fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
-    let mut lookup = LookupEnv::from_env(None);
-    if let Some(env) = &scope.unit_env {
-        lookup.explicit = env_get(env, "NANOCLAW_SHIM_POLICY")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
-    }
+    let lookup = LookupEnv::from(&scope.env, None);
     let (origin, text) = match policy::locate(&lookup) {
         Err(e) => {
             let check = Check::fail(
@@ -194,14 +205,7 @@ fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
 
 /// The runtime the shim would exec, by name, as the unit or this environment configures it.
 fn runtime_name(scope: &Scope, in_force: &policy::Policy) -> OsString {
-    let policy_binary = &in_force.runtime.binary;
-    match &scope.unit_env {
-        Some(env) => env_get(env, runtime::RUNTIME_ENV)
-            .filter(|v| !v.is_empty())
-            .map(OsString::from)
-            .unwrap_or_else(|| policy_binary.clone().into()),
-        None => runtime::configured(policy_binary),
-    }
+    runtime::configured(&scope.env, &in_force.runtime.binary)
 }
 
 /// The `runtime` check, and the runtime's path when it resolves on the scope's PATH.
@@ -288,9 +292,10 @@ fn failure(ran: Result<process::Output, String>, command: &str) -> String {
 /// Runs every check against the PATH (and environment) chosen by `args`, in the report's order.
 fn gather(args: &DoctorArgs) -> Vec<Check> {
     let mut checks = Vec::new();
-    let me = std::env::current_exe().ok();
+    let env = Env::capture();
+    let me = env.exe.clone();
     let me_shown = me.clone().unwrap_or_else(|| PathBuf::from("nanoclaw-shim"));
-    let scope = scope(args, &mut checks);
+    let scope = scope(args, &env, &mut checks);
 
     let my_id = me.as_deref().and_then(identity);
     let candidates = docker_candidates(&path_dirs(&scope.path), |p| probe_docker(p, my_id));
@@ -322,11 +327,11 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         .runtime
         .flavor
         .unwrap_or_else(|| runtime::flavor_of(&binary));
-    checks.push(rootless_check(process::euid(), flavor));
+    checks.push(rootless_check(env.euid, flavor));
     checks.push(cgroup_check(
         &in_force,
         flavor,
-        process::euid(),
+        env.euid,
         Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
     ));
     checks.push(podman_docker_check());

@@ -46,15 +46,19 @@ pub struct LookupEnv {
 }
 
 impl LookupEnv {
-    /// Reads the real environment; `explicit` is `--policy` when given.
-    pub fn from_env(explicit: Option<PathBuf>) -> LookupEnv {
-        let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    /// The lookup `env` asks for; `explicit` is `--policy` when given.
+    pub fn from(env: &crate::env::Env, explicit: Option<PathBuf>) -> LookupEnv {
         LookupEnv {
-            explicit: explicit.or_else(|| nonempty("NANOCLAW_SHIM_POLICY")),
-            xdg_config_home: nonempty("XDG_CONFIG_HOME").filter(|p| p.is_absolute()),
-            home: nonempty("HOME"),
+            explicit: explicit.or_else(|| env.policy.clone()),
+            xdg_config_home: env.xdg_config_home.clone(),
+            home: env.home.clone(),
             system_dir: PathBuf::from("/etc/nanoclaw-shim"),
         }
+    }
+
+    /// The lookup the process's environment asks for.
+    pub fn from_env(explicit: Option<PathBuf>) -> LookupEnv {
+        LookupEnv::from(&crate::env::Env::capture(), explicit)
     }
 
     /// The per-user policy path, whether or not it exists.
