@@ -37,8 +37,6 @@ struct Checker<'a> {
     paths: HostPaths<'a>,
     /// Container paths of every mount, for shadowing (`-v /dev/null:/w/.env`).
     targets: Vec<Vec<u8>>,
-    /// Each option's mount, parsed once (`None` for other options and unreadable specs).
-    mounts: Vec<Option<mounts::Mount>>,
     out: Vec<Violation>,
 }
 
@@ -92,12 +90,12 @@ impl Checker<'_> {
         }
     }
 
-    fn check(&mut self, o: &Opt, at: usize) {
+    fn check(&mut self, o: &Opt) {
         match o.flag.class {
             Class::Inert | Class::Hardening => {}
             Class::Ceiling => self.ceiling(o),
             Class::Namespace => self.namespace(o),
-            Class::Mount => self.mount(o, at),
+            Class::Mount => self.mount(o),
             Class::HostRead => self.host_file(o, Access::Read),
             Class::HostWrite => self.host_file(o, Access::Write),
             Class::SecurityOpt => self.security_opt(o),
@@ -248,8 +246,7 @@ impl Checker<'_> {
         }
     }
 
-    /// Judges mount option `o`, the `at`-th option (its parsed mount is `self.mounts[at]`).
-    fn mount(&mut self, o: &Opt, at: usize) {
+    fn mount(&mut self, o: &Opt) {
         let kind = o.flag.canonical();
         if kind == "rootfs" {
             if !o.is_true() {
@@ -277,7 +274,7 @@ impl Checker<'_> {
             return;
         }
         let val = o.bytes();
-        let Some(m) = self.mounts[at].take() else {
+        let Some(m) = parse_mount(o) else {
             self.v(
                 Rule::ParseBadValue,
                 o,
@@ -537,32 +534,39 @@ impl Checker<'_> {
 
 /// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
 pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
-    let parsed: Vec<Option<mounts::Mount>> = run
-        .opts
-        .iter()
-        .map(|o| match o.flag.canonical() {
-            "volume" => mounts::from_volume(o.bytes()),
-            "mount" => mounts::from_mount(o.bytes()),
-            "tmpfs" => mounts::from_tmpfs(o.bytes()),
-            _ => None,
-        })
-        .collect();
-    let targets = parsed.iter().flatten().map(|m| m.target.clone()).collect();
+    // Mounts are parsed here for their targets (shadowing) and sources (many mounts from one
+    // directory read it once), then again one at a time when judged: keeping every parsed mount
+    // would cost more memory than parsing twice costs time.
+    let mut targets = Vec::new();
     let mut paths = HostPaths::new(&rules.deny, host);
-    // Many mounts from one directory (`-v /srv/1:... -v /srv/2:...`) read it once.
-    paths.prefetch(parsed.iter().flatten().map(|m| m.source.as_slice()));
+    for m in run.opts.iter().filter_map(parse_mount) {
+        if !m.source.is_empty() {
+            paths.announce(&m.source);
+        }
+        targets.push(m.target);
+    }
+    paths.prefetch();
     let mut c = Checker {
         run,
         rules,
         paths,
         targets,
-        mounts: parsed,
         out: Vec::new(),
     };
-    for (at, o) in run.opts.iter().enumerate() {
-        c.check(o, at);
+    for o in &run.opts {
+        c.check(o);
     }
     c.out
+}
+
+/// A mount option's mount (`None` for other options and unreadable specs).
+fn parse_mount(o: &Opt) -> Option<mounts::Mount> {
+    match o.flag.canonical() {
+        "volume" => mounts::from_volume(o.bytes()),
+        "mount" => mounts::from_mount(o.bytes()),
+        "tmpfs" => mounts::from_tmpfs(o.bytes()),
+        _ => None,
+    }
 }
 
 /// Whether a `-p` value binds only the host's loopback: `127.0.0.1:8080:80`, `[::1]:8080:80`.

@@ -812,6 +812,10 @@ pub struct HostPaths<'p> {
     cwd_joined: Option<Vec<u8>>,
     /// Compiled on the first check: the lists of every rule in force, in one arena.
     lists: Option<Lists<'p>>,
+    /// Parent and name of every announced path (in the lists' arena), until [`prefetch`].
+    ///
+    /// [`prefetch`]: Self::prefetch
+    announced: Vec<(u64, Span, Span)>,
 }
 
 /// The compiled lists of the rules in force (empty when a rule is off).
@@ -836,38 +840,42 @@ impl<'p> HostPaths<'p> {
             home_joined: host.home.as_deref().map(|h| joined(os_bytes(h))),
             cwd_joined: host.cwd.as_deref().map(|c| joined(os_bytes(c))),
             lists: None,
+            announced: Vec::new(),
         }
     }
 
-    /// Announces the paths about to be checked, so that a directory many of them lie in is
-    /// read with one listing rather than an `lstat` per path.
-    pub fn prefetch<'a>(&mut self, paths: impl Iterator<Item = &'a [u8]>) {
+    /// Announces a path about to be checked, so that a directory many of them lie in is read
+    /// with one listing rather than an `lstat` per path (see [`prefetch`](Self::prefetch)).
+    pub fn announce(&mut self, raw: &[u8]) {
         let cwd = self.host.cwd.as_deref().map(os_bytes);
         let lists = self
             .lists
             .get_or_insert_with(|| compile_lists(self.deny, self.host));
         let c = &mut lists.compiler;
-        let mut children = Vec::new();
-        let mut abs = Vec::with_capacity(256);
-        for raw in paths {
-            abs.clear();
-            if raw.first() != Some(&b'/') {
-                let Some(cwd) = cwd else { continue };
-                abs.extend_from_slice(cwd);
-                abs.push(b'/');
-            }
-            abs.extend_from_slice(raw);
-            let at = c.arena.len();
-            push_joined(&mut c.arena, &abs);
-            let path = Span {
-                at: at as u32,
-                len: (c.arena.len() - at) as u32,
-            };
-            children.extend(c.child(path));
+        let at = c.arena.len();
+        if raw.first() != Some(&b'/') {
+            let Some(cwd) = cwd else { return };
+            push_joined(&mut c.arena, cwd);
         }
-        let many = children.len();
+        push_joined(&mut c.arena, raw);
+        let path = Span {
+            at: at as u32,
+            len: (c.arena.len() - at) as u32,
+        };
+        self.announced.extend(c.child(path));
+    }
+
+    /// Reads once each directory many announced paths lie in, and indexes the lists when there
+    /// are many paths to check.
+    pub fn prefetch(&mut self) {
+        let announced = std::mem::take(&mut self.announced);
+        let Some(lists) = self.lists.as_mut() else {
+            return;
+        };
+        let c = &mut lists.compiler;
+        let many = announced.len();
         if many >= SEED_MIN {
-            c.seed(children);
+            c.seed(announced);
         }
         if many >= INDEX_MIN {
             for list in [
