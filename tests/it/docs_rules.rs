@@ -32,6 +32,41 @@ fn every_rule_id_is_unique_and_documented() {
 }
 
 #[test]
+fn policy_check_codes_are_unique_and_docs_table_matches_them() {
+    // The codes are an enum (`policy::Code`): docs/POLICY.md's table under `## Diagnostics` must
+    // list exactly those codes, in that order, with each code's severity and summary.
+    use nanoclaw_shim::policy::{Code, Severity};
+    let listed: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert!(listed.len() >= 25, "{listed:?}");
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a diagnostic code is listed twice");
+    let want: Vec<String> = Code::ALL
+        .iter()
+        .map(|c| {
+            let severity = match c.severity() {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            format!("| `{}` | {severity} | {} |", c.as_str(), c.summary())
+        })
+        .collect();
+    let docs = read("docs/POLICY.md");
+    let section = docs
+        .split_once("\n## Diagnostics\n")
+        .map(|(_, rest)| rest.split("\n## ").next().unwrap_or(rest))
+        .expect("docs/POLICY.md has a `## Diagnostics` section");
+    let have: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    assert_eq!(
+        have,
+        want,
+        "docs/POLICY.md's diagnostics table differs from policy::Code; it should read:\n{}",
+        want.join("\n")
+    );
+}
+
+#[test]
 fn every_policy_key_is_documented() {
     let docs = read("docs/POLICY.md");
     for (section, keys) in nanoclaw_shim::policy::SCHEMA {
