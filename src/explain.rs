@@ -324,7 +324,7 @@ pub fn json_error(
                     crate::policy::Severity::Error => "error",
                     crate::policy::Severity::Warning => "warning",
                 },
-                "code": d.code,
+                "code": d.code.as_str(),
                 "message": d.message,
                 "hint": d.hint,
                 "line": d.position.map(|p| p.0),

@@ -1,7 +1,68 @@
 //! One line of the doctor report: a status, what was found and what to do about it. Every
 //! other doctor module builds these; only `report` renders them.
+//!
+//! Check names are a stable interface (the text report and `doctor --format json`'s `name`), so
+//! they are one enum ([`CheckId`]): a misspelt name does not compile, and
+//! `tests/it/docs_rules.rs` checks docs/JSON.md's list against [`CheckId::ALL`].
 
 use serde::Serialize;
+
+macro_rules! checks {
+    ($($var:ident = $id:literal: $summary:literal,)*) => {
+        /// A stable doctor check name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckId {
+            $($var,)*
+        }
+
+        impl CheckId {
+            /// Every check, in the report's order.
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$var,)*];
+
+            /// The name as the report shows it (`runtime-version`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CheckId::$var => $id,)*
+                }
+            }
+
+            /// What the check looks at, in one line (docs/JSON.md's list).
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(CheckId::$var => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+checks! {
+    Unit = "unit": "the systemd user unit named by `--unit` is known, and its files match what systemd loaded",
+    Docker = "docker": "the first `docker` on the PATH is this nanoclaw-shim",
+    Policy = "policy": "the policy in force loads, without warnings",
+    Mode = "mode": "the policy enforces, and no profile exempts or audits containers",
+    Limits = "limits": "the memory ceilings are large enough for an agent to start and run",
+    DecisionLog = "decision-log": "the `[log] path`, when set, can be written",
+    Runtime = "runtime": "the runtime the shim would exec is found on the PATH",
+    RuntimeVersion = "runtime-version": "`<runtime> --version` answers, and it is not the shim",
+    Rootless = "rootless": "podman runs rootless, so root in a container is not root on the host",
+    Cgroup = "cgroup": "the ceilings take effect (rootless podman on cgroup v1 ignores them)",
+    PodmanDocker = "podman-docker": "whether podman-docker's `/usr/bin/docker` is installed",
+    RunFlags = "run-flags": "the runtime's `run` accepts every flag the policy adds",
+    AgentImage = "agent-image": "a `nanoclaw-agent*` image exists",
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -28,7 +89,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Check {
     /// Stable kebab-case id.
-    pub(crate) name: &'static str,
+    pub(crate) name: CheckId,
     pub(crate) status: Status,
     pub(crate) detail: String,
     /// What to do about it; `None` when the check is OK.
@@ -36,7 +97,7 @@ pub(crate) struct Check {
 }
 
 impl Check {
-    pub(crate) fn ok(name: &'static str, detail: impl Into<String>) -> Check {
+    pub(crate) fn ok(name: CheckId, detail: impl Into<String>) -> Check {
         Check {
             name,
             status: Status::Ok,
@@ -45,7 +106,7 @@ impl Check {
         }
     }
 
-    pub(crate) fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    pub(crate) fn warn(name: CheckId, detail: impl Into<String>, fix: impl Into<String>) -> Check {
         Check {
             name,
             status: Status::Warn,
@@ -54,7 +115,7 @@ impl Check {
         }
     }
 
-    pub(crate) fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    pub(crate) fn fail(name: CheckId, detail: impl Into<String>, fix: impl Into<String>) -> Check {
         Check {
             name,
             status: Status::Fail,
@@ -65,7 +126,7 @@ impl Check {
 }
 
 /// A check that could not run because an earlier one failed.
-pub(crate) fn not_checked(name: &'static str, why: &str) -> Check {
+pub(crate) fn not_checked(name: CheckId, why: &str) -> Check {
     Check::warn(
         name,
         format!("not checked: {why}"),

@@ -32,6 +32,7 @@ use crate::policy::{self, LookupEnv};
 use crate::process::{self, Ending, path_dirs};
 use crate::runtime;
 
+pub use check::CheckId;
 use check::*;
 use path::*;
 use policy_checks::*;
@@ -162,7 +163,7 @@ fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
     let (origin, text) = match policy::locate(&lookup) {
         Err(e) => {
             let check = Check::fail(
-                "policy",
+                CheckId::Policy,
                 format!("{e}: the shim refuses every docker command"),
                 "fix or remove the file; `nanoclaw-shim policy check` shows every problem",
             );
@@ -174,7 +175,7 @@ fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
     match policy::parse(&text, &label) {
         Err(e) => {
             let check = Check::fail(
-                "policy",
+                CheckId::Policy,
                 format!("{e}: the shim refuses every docker command"),
                 format!("`nanoclaw-shim policy check {label}` lists every problem"),
             );
@@ -189,14 +190,14 @@ fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
                 })
                 .collect();
             let check = Check::warn(
-                "policy",
+                CheckId::Policy,
                 format!("{label} is in force, with warnings: {}", list.join("; ")),
                 format!("`nanoclaw-shim policy check {label}` explains each warning"),
             );
             (check, label, Some(p))
         }
         Ok((p, _)) => (
-            Check::ok("policy", format!("{label} is in force and valid")),
+            Check::ok(CheckId::Policy, format!("{label} is in force and valid")),
             label,
             Some(p),
         ),
@@ -218,14 +219,14 @@ fn runtime_check(
     match runtime::resolve(binary, Some(&scope.path), me) {
         Ok(p) => (
             Check::ok(
-                "runtime",
+                CheckId::Runtime,
                 format!("{rt_name} → {} on {}", p.display(), scope.source),
             ),
             Some(p),
         ),
         Err(e) => (
             Check::fail(
-                "runtime",
+                CheckId::Runtime,
                 format!("{e} (searched {})", scope.source),
                 format!(
                     "install podman, put it on that PATH, or set {} to its absolute path",
@@ -243,16 +244,16 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
     let Some(rt) = rt else {
         let no_runtime = "the runtime was not found";
         return [
-            not_checked("runtime-version", no_runtime),
-            not_checked("run-flags", no_runtime),
-            not_checked("agent-image", no_runtime),
+            not_checked(CheckId::RuntimeVersion, no_runtime),
+            not_checked(CheckId::RunFlags, no_runtime),
+            not_checked(CheckId::AgentImage, no_runtime),
         ];
     };
     let run_rt = |a: &[&str]| capture(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT);
     let version = match run_rt(&["--version"]) {
         Ok(c) if c.success() => version_check(rt_name, &c.stdout),
         r => Check::fail(
-            "runtime-version",
+            CheckId::RuntimeVersion,
             failure(r, &format!("{rt_name} --version")),
             format!("run `{rt_name} --version` by hand and repair the runtime"),
         ),
@@ -263,16 +264,20 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
             &format!("{}\n{}", c.stdout, c.stderr),
             &policy_flags(in_force),
         ),
-        Err(e) => Check::fail("run-flags", e, format!("run `{rt_name} run --help` by hand")),
+        Err(e) => Check::fail(
+            CheckId::RunFlags,
+            e,
+            format!("run `{rt_name} run --help` by hand"),
+        ),
     };
     let image = match run_rt(&["images", "--format", "{{.Repository}}:{{.Tag}}"]) {
         Ok(c) if c.success() => image_check(rt_name, &c.stdout),
         Ok(c) => Check::warn(
-            "agent-image",
+            CheckId::AgentImage,
             failure(Ok(c), &format!("{rt_name} images")),
             format!("run `{rt_name} images` as the user nanoclaw runs as"),
         ),
-        Err(e) => Check::warn("agent-image", e, format!("run `{rt_name} images` by hand")),
+        Err(e) => Check::warn(CheckId::AgentImage, e, format!("run `{rt_name} images` by hand")),
     };
     [version, flags, image]
 }

@@ -4,7 +4,7 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::check::Check;
+use super::check::{Check, CheckId};
 
 /// What a `docker` found on PATH is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub(crate) fn docker_candidates(
 /// The `docker` check from the candidates found on the PATH described by `source`.
 /// `fix_order` says how to put the shim first on that PATH.
 pub(crate) fn docker_check(candidates: &[Candidate], me: &Path, source: &str, fix_order: &str) -> Check {
-    const NAME: &str = "docker";
+    const NAME: CheckId = CheckId::Docker;
     let Some(first) = candidates.first() else {
         return Check::fail(
             NAME,

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::check::Check;
+use super::check::{Check, CheckId};
 use crate::policy;
 use crate::rewrite::Flavor;
 
@@ -15,7 +15,7 @@ pub(crate) const MEMORY_USEFUL: u64 = 256 << 20;
 
 /// The `mode` check: whether the policy hardens containers at all, and which profiles opt out.
 pub(crate) fn mode_check(policy: &policy::Policy, label: &str) -> Check {
-    const NAME: &str = "mode";
+    const NAME: CheckId = CheckId::Mode;
     match policy.mode {
         policy::Mode::Off => {
             return Check::fail(
@@ -74,7 +74,7 @@ pub(crate) fn mode_check(policy: &policy::Policy, label: &str) -> Check {
 
 /// The `limits` check: memory ceilings the runtime refuses, or an agent cannot live with.
 pub(crate) fn limits_check(policy: &policy::Policy, label: &str) -> Check {
-    const NAME: &str = "limits";
+    const NAME: CheckId = CheckId::Limits;
     let mut sets: Vec<(String, &policy::Limits)> = vec![("[limits]".to_string(), &policy.rules.limits)];
     for p in &policy.profiles {
         sets.push((format!("profile \"{}\"", p.name), &p.rules.limits));
@@ -138,7 +138,7 @@ pub(crate) fn cgroup_check(
     euid: Option<u32>,
     cgroup_v2: bool,
 ) -> Check {
-    const NAME: &str = "cgroup";
+    const NAME: CheckId = CheckId::Cgroup;
     let l = &policy.rules.limits;
     let wanted = l.cpus.is_some() || l.memory.is_some() || l.pids.is_some();
     let rootless_podman = flavor == Flavor::Podman && euid.is_some_and(|u| u != 0);
@@ -161,7 +161,7 @@ pub(crate) fn cgroup_check(
 
 /// nothing but a probe file it removes at once (and only when the log does not exist yet).
 pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
-    const NAME: &str = "decision-log";
+    const NAME: CheckId = CheckId::DecisionLog;
     let Some(path) = path else {
         return Check::ok(NAME, "off ([log] path is not set); `nanoclaw-shim log` needs one");
     };

@@ -19,7 +19,7 @@ pub(crate) fn exit_code(checks: &[Check]) -> i32 {
 /// One line per check (`STATUS  name  detail`), an indented `fix:` line under each that is not
 /// OK, and a summary line; `paint` colours the statuses.
 pub(crate) fn render_text(checks: &[Check], paint: Paint) -> String {
-    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let width = checks.iter().map(|c| c.name.as_str().len()).max().unwrap_or(0);
     let mut out = String::new();
     for c in checks {
         let tone = match c.status {

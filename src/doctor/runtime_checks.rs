@@ -5,7 +5,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 
-use super::check::Check;
+use super::check::{Check, CheckId};
 use super::{PROBE_TIMEOUT, capture};
 use crate::policy;
 use crate::rewrite::Flavor;
@@ -33,7 +33,7 @@ pub(crate) fn policy_flags(policy: &policy::Policy) -> Vec<String> {
 
 /// The `runtime-version` check from the first line of `<runtime> --version`.
 pub(crate) fn version_check(runtime: &str, output: &str) -> Check {
-    const NAME: &str = "runtime-version";
+    const NAME: CheckId = CheckId::RuntimeVersion;
     let line = output.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     if line.starts_with("nanoclaw-shim") {
         return Check::fail(
@@ -67,7 +67,7 @@ pub(crate) fn help_has_flag(help: &str, flag: &str) -> bool {
 
 /// The `run-flags` check from `<runtime> run --help`.
 pub(crate) fn flags_check(runtime: &str, help: &str, flags: &[String]) -> Check {
-    const NAME: &str = "run-flags";
+    const NAME: CheckId = CheckId::RunFlags;
     let missing: Vec<&str> = flags
         .iter()
         .map(String::as_str)
@@ -111,7 +111,7 @@ pub(crate) fn agent_images(listing: &str) -> Vec<String> {
 
 /// The `agent-image` check.
 pub(crate) fn image_check(runtime: &str, listing: &str) -> Check {
-    const NAME: &str = "agent-image";
+    const NAME: CheckId = CheckId::AgentImage;
     let found = agent_images(listing);
     if found.is_empty() {
         Check::warn(
@@ -131,7 +131,7 @@ pub(crate) fn is_podman_docker_script(head: &[u8]) -> bool {
 
 /// The `rootless` check from the effective uid and the runtime's flavour.
 pub(crate) fn rootless_check(euid: Option<u32>, flavor: Flavor) -> Check {
-    const NAME: &str = "rootless";
+    const NAME: CheckId = CheckId::Rootless;
     if flavor == Flavor::Docker {
         return Check::ok(
             NAME,
@@ -154,7 +154,7 @@ pub(crate) fn rootless_check(euid: Option<u32>, flavor: Flavor) -> Check {
 }
 
 pub(crate) fn podman_docker_check() -> Check {
-    const NAME: &str = "podman-docker";
+    const NAME: CheckId = CheckId::PodmanDocker;
     let mut head = Vec::new();
     let exists = std::fs::symlink_metadata("/usr/bin/docker").is_ok();
     if let Ok(f) = std::fs::File::open("/usr/bin/docker") {

@@ -373,8 +373,8 @@ fn decision_log_path() {
 #[test]
 fn aggregation_and_rendering() {
     let checks = vec![
-        Check::ok("docker", "fine"),
-        Check::warn("rootless", "root", "be a user"),
+        Check::ok(CheckId::Docker, "fine"),
+        Check::warn(CheckId::Rootless, "root", "be a user"),
     ];
     assert!(all_ok(&checks));
     assert_eq!(exit_code(&checks), 0);
@@ -384,7 +384,7 @@ fn aggregation_and_rendering() {
         "OK    docker    fine\nWARN  rootless  root\n                fix: be a user\n1 OK, 1 WARN, 0 FAIL\n"
     );
     let mut failing = checks.clone();
-    failing.push(Check::fail("runtime", "missing", "install podman"));
+    failing.push(Check::fail(CheckId::Runtime, "missing", "install podman"));
     assert_eq!(exit_code(&failing), 1);
     let v: serde_json::Value = serde_json::from_str(&render_json(&failing)).unwrap();
     assert_eq!(v["schema_version"], 1);

@@ -6,7 +6,7 @@
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
-use super::check::Check;
+use super::check::{Check, CheckId};
 use super::{PROBE_TIMEOUT, capture, home_dir};
 use crate::process::euid;
 
@@ -226,7 +226,7 @@ pub(crate) fn decide_unit_path(
     files: &UnitFiles,
     manager_path: impl FnOnce() -> Option<String>,
 ) -> UnitPath {
-    const NAME: &str = "unit";
+    const NAME: CheckId = CheckId::Unit;
     let not_found = show.is_some_and(|s| s.load_state.as_deref() == Some("not-found"));
     let files_found = !files.read.is_empty();
     let file_list = || {

@@ -1,9 +1,85 @@
 //! What `policy check` reports: every problem at once, each with `file:line:col`, a stable code
 //! and a hint (cargo-deny's model); and the one line the shim prints when a policy does not load.
+//!
+//! The codes are one enum ([`Code`]), so a misspelt code does not compile; each carries its
+//! severity, and `tests/it/docs_rules.rs` checks docs/POLICY.md's table against [`Code::ALL`].
 
 use std::fmt;
 
 use crate::style::{Paint, Tone};
+
+macro_rules! codes {
+    ($($var:ident = $id:literal ($sev:ident): $summary:literal,)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $($var,)*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$var,)*];
+
+            /// The code as users see it (`unknown-key`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$var => $id,)*
+                }
+            }
+
+            /// Whether a diagnostic with this code stops the policy from loading.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$var => Severity::$sev,)*
+                }
+            }
+
+            /// What the code means, in one line (docs/POLICY.md's table).
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$var => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "syntax" (Error): "not valid TOML",
+    UnknownKey = "unknown-key" (Error): "a key the policy does not have (with a did-you-mean)",
+    WrongType = "wrong-type" (Error): "e.g. a string where a boolean belongs",
+    MissingKey = "missing-key" (Error): "a tmpfs entry without `path`",
+    BadMode = "bad-mode" (Error): "`mode` not `enforce` / `audit` / `off`",
+    BadFlavor = "bad-flavor" (Error): "`flavor` not `auto` / `podman` / `docker`",
+    BadRuntime = "bad-runtime" (Error): "empty `binary`",
+    BadSize = "bad-size" (Error): "not a size",
+    SizeTooSmall = "size-too-small" (Error): "`[limits] memory` below 6m, which no runtime starts (`memory = 4` is 4 bytes)",
+    UnitlessSize = "unitless-size" (Warning): "a size without a unit (`4096` is bytes, not megabytes)",
+    BadCpus = "bad-cpus" (Error): "not a positive decimal",
+    BadPids = "bad-pids" (Error): "not a positive integer",
+    BadFileMode = "bad-file-mode" (Error): "tmpfs `mode` not octal ≤ 7777",
+    BadPath = "bad-path" (Error): "an unusable tmpfs, log or sensitive path",
+    BadCapability = "bad-capability" (Error): "unknown capability (did-you-mean), or `ALL` allowed",
+    BadGlob = "bad-glob" (Error): "an unclosed `[` or trailing `\\` in a profile glob",
+    BadUser = "bad-user" (Error): "`keep_id_user` not numeric `uid:gid`",
+    BadIp = "bad-ip" (Error): "`rootful_gateway` not an IP address",
+    BadPort = "bad-port" (Error): "a `host_loopback_ports` entry not a TCP port (1 to 65535)",
+    DuplicateTmpfs = "duplicate-tmpfs" (Error): "two tmpfs entries at one path",
+    CapDropAndAllow = "cap-drop-and-allow" (Error): "a capability both dropped and allowed",
+    Unreadable = "unreadable" (Error): "the file exists but cannot be read",
+    Untrusted = "untrusted" (Error): "the file or a folder above it can be changed by someone other than the user and root",
+    ReadOnlyNoTmpfs = "read-only-no-tmpfs" (Warning): "`read_only` with an empty tmpfs list",
+    UnknownSensitivePath = "unknown-sensitive-path" (Warning): "`remove_sensitive_paths` names a path not in the list",
+    UnknownEntry = "unknown-entry" (Warning): "`remove_<list>` names an entry not in that list",
+    MatchAll = "match-all" (Warning): "a profile without match keys (it matches everything)",
+    DuplicateProfile = "duplicate-profile" (Warning): "two profiles with one name",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +95,7 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable kebab-case code, documented in docs/POLICY.md.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub hint: Option<String>,
     /// 1-based line and column.
@@ -34,11 +110,11 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
-    pub(super) fn single(file: &str, code: &'static str, message: String) -> PolicyError {
+    pub(super) fn single(file: &str, code: Code, message: String) -> PolicyError {
         PolicyError {
             file: file.to_string(),
             diagnostics: vec![Diagnostic {
-                severity: Severity::Error,
+                severity: code.severity(),
                 code,
                 message,
                 hint: None,

@@ -98,7 +98,7 @@ fn read(path: &Path) -> Result<String, PolicyError> {
         if path.exists() {
             return Err(PolicyError::single(
                 &path.display().to_string(),
-                "untrusted",
+                Code::Untrusted,
                 format!("refusing a policy others can change: {why}"),
             ));
         }
@@ -106,7 +106,7 @@ fn read(path: &Path) -> Result<String, PolicyError> {
     std::fs::read_to_string(path).map_err(|e| {
         PolicyError::single(
             &path.display().to_string(),
-            "unreadable",
+            Code::Unreadable,
             format!("cannot read policy: {e}"),
         )
     })

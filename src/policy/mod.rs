@@ -27,7 +27,7 @@ mod show;
 mod tests;
 
 pub use defaults::*;
-pub use diagnostics::{Diagnostic, PolicyError, Severity, format_diagnostic};
+pub use diagnostics::{Code, Diagnostic, PolicyError, Severity, format_diagnostic};
 pub use lookup::{LookupEnv, Origin, load, locate};
 pub use reader::{CAPABILITIES, SCHEMA, did_you_mean, expand_home, line_col, normalize_cap, parse};
 

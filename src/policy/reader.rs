@@ -24,8 +24,7 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
         Ok(root) => r.policy(root.get_ref()),
         Err(e) => {
             r.push(
-                Severity::Error,
-                "syntax",
+                Code::Syntax,
                 e.span().map_or(0..0, |s| s.start..s.end),
                 e.message()
                     .lines()
@@ -228,26 +227,16 @@ fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
 }
 
 impl<'t> Reader<'t> {
-    fn push(
-        &mut self,
-        severity: Severity,
-        code: &'static str,
-        span: Range<usize>,
-        message: String,
-        hint: Option<String>,
-    ) {
+    /// Records a diagnostic; its severity is the code's.
+    fn push(&mut self, code: Code, span: Range<usize>, message: String, hint: Option<String>) {
         let position = Some(line_col(self.text, span.start));
         self.diags.push(Diagnostic {
-            severity,
+            severity: code.severity(),
             code,
             message,
             hint,
             position,
         });
-    }
-
-    fn error(&mut self, code: &'static str, span: Range<usize>, message: String, hint: Option<String>) {
-        self.push(Severity::Error, code, span, message, hint);
     }
 
     fn keys(&mut self, t: &DeTable, allowed: &[&str], section: &str) {
@@ -262,8 +251,8 @@ impl<'t> Reader<'t> {
                 } else {
                     format!("in [{section}]")
                 };
-                self.error(
-                    "unknown-key",
+                self.push(
+                    Code::UnknownKey,
                     k.span(),
                     format!("unknown key `{key}` {place}"),
                     hint,
@@ -280,8 +269,8 @@ impl<'t> Reader<'t> {
             w if w.starts_with("a table") => format!("write it as a section: `[{key}]` ({w})"),
             w => format!("`{key}` takes {w}; docs/POLICY.md lists every key"),
         };
-        self.error(
-            "wrong-type",
+        self.push(
+            Code::WrongType,
             v.span(),
             format!("`{key}` must be {want}, not {}", v.get_ref().type_str()),
             Some(hint),
@@ -362,7 +351,7 @@ impl<'t> Reader<'t> {
             self.keys(t, RUNTIME_KEYS, "runtime");
             if let Some((s, span)) = self.string(t, "binary") {
                 if s.trim().is_empty() {
-                    self.error("bad-runtime", span, "`binary` must not be empty".into(), None);
+                    self.push(Code::BadRuntime, span, "`binary` must not be empty".into(), None);
                 } else {
                     p.runtime.binary = s.to_string();
                 }
@@ -374,8 +363,8 @@ impl<'t> Reader<'t> {
                     "podman" => Some(Flavor::Podman),
                     "docker" => Some(Flavor::Docker),
                     _ => {
-                        self.error(
-                            "bad-flavor",
+                        self.push(
+                            Code::BadFlavor,
                             span,
                             format!("unknown flavor {s:?}"),
                             Some("use \"auto\", \"podman\" or \"docker\"".into()),
@@ -400,8 +389,8 @@ impl<'t> Reader<'t> {
             if let Some((s, span)) = self.string(t, "path") {
                 let path = expand_home(s);
                 if !path.is_absolute() {
-                    self.error(
-                        "bad-path",
+                    self.push(
+                        Code::BadPath,
                         span,
                         format!("log path {s:?} is not absolute"),
                         Some("use an absolute path or one starting with `~/`".into()),
@@ -419,8 +408,7 @@ impl<'t> Reader<'t> {
                                 if let Some(prof) = self.profile(t, item.span(), i, &rules) {
                                     if p.profiles.iter().any(|q| q.name == prof.name) {
                                         self.push(
-                                            Severity::Warning,
-                                            "duplicate-profile",
+                                            Code::DuplicateProfile,
                                             item.span(),
                                             format!("profile name {:?} is used twice", prof.name),
                                             Some("only the first match applies; rename one".into()),
@@ -446,8 +434,8 @@ impl<'t> Reader<'t> {
             "audit" => Some(Mode::Audit),
             "off" => Some(Mode::Off),
             _ => {
-                self.error(
-                    "bad-mode",
+                self.push(
+                    Code::BadMode,
                     span,
                     format!("unknown mode {s:?}"),
                     Some("use \"enforce\", \"audit\" or \"off\"".into()),
@@ -475,8 +463,8 @@ impl<'t> Reader<'t> {
                 rules.limits.cpus = v.and_then(|s| match NanoCpus::parse(&s) {
                     Some(c) if c.0 > 0 => Some(c),
                     _ => {
-                        self.error(
-                            "bad-cpus",
+                        self.push(
+                            Code::BadCpus,
                             span.clone(),
                             format!("invalid cpus {s:?}"),
                             Some("a positive number such as 2 or 1.5, or \"off\"".into()),
@@ -491,8 +479,8 @@ impl<'t> Reader<'t> {
                     // Below podman's and docker's minimum every container fails to start, with a
                     // runtime error that never names the shim.
                     if b < MIN_MEMORY {
-                        self.error(
-                            "size-too-small",
+                        self.push(
+                            Code::SizeTooSmall,
                             span.clone(),
                             format!("memory {s:?} is {b} bytes, below the runtime's minimum of 6m"),
                             Some(format!("write a unit: \"{s}m\" or \"{s}g\"")),
@@ -513,8 +501,8 @@ impl<'t> Reader<'t> {
                 rules.limits.pids = v.and_then(|s| match s.parse::<u64>() {
                     Ok(n) if n > 0 => Some(n),
                     _ => {
-                        self.error(
-                            "bad-pids",
+                        self.push(
+                            Code::BadPids,
                             span.clone(),
                             format!("invalid pids {s:?}"),
                             Some("a positive integer, or \"off\"".into()),
@@ -541,8 +529,8 @@ impl<'t> Reader<'t> {
                             match item.get_ref() {
                                 DeValue::Integer(i) => match i.as_str().parse::<u16>() {
                                     Ok(p) if p > 0 => ports.push(p),
-                                    _ => self.error(
-                                        "bad-port",
+                                    _ => self.push(
+                                        Code::BadPort,
                                         item.span(),
                                         format!("{} is not a TCP port", i.as_str()),
                                         Some("a number from 1 to 65535".into()),
@@ -559,8 +547,8 @@ impl<'t> Reader<'t> {
             if let Some((s, span)) = self.string(pm, "keep_id_user") {
                 match parse_uid_gid(s) {
                     Some(ug) => c.keep_id_user = ug,
-                    None => self.error(
-                        "bad-user",
+                    None => self.push(
+                        Code::BadUser,
                         span,
                         format!("invalid keep_id_user {s:?}"),
                         Some("numeric \"uid:gid\", e.g. \"1000:1000\"".into()),
@@ -571,7 +559,7 @@ impl<'t> Reader<'t> {
                 if s.parse::<std::net::IpAddr>().is_ok() {
                     c.rootful_gateway = s.to_string();
                 } else {
-                    self.error("bad-ip", span, format!("{s:?} is not an IP address"), None);
+                    self.push(Code::BadIp, span, format!("{s:?} is not an IP address"), None);
                 }
             }
         }
@@ -580,8 +568,7 @@ impl<'t> Reader<'t> {
     fn size(&mut self, s: &str, span: Range<usize>) -> Option<u64> {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
             self.push(
-                Severity::Warning,
-                "unitless-size",
+                Code::UnitlessSize,
                 span.clone(),
                 format!("size {s:?} has no unit and means {s} bytes"),
                 Some(format!(
@@ -592,8 +579,8 @@ impl<'t> Reader<'t> {
         match units::parse_bytes(s) {
             Some(b) if b > 0 => Some(b),
             _ => {
-                self.error(
-                    "bad-size",
+                self.push(
+                    Code::BadSize,
                     span,
                     format!("invalid size {s:?}"),
                     Some("a size such as \"512m\" or \"4g\" (units b, k, m, g, t)".into()),
@@ -609,15 +596,20 @@ impl<'t> Reader<'t> {
         for (s, span) in list {
             let cap = normalize_cap(s);
             if cap == "ALL" && !allow_all {
-                self.error(
-                    "bad-capability",
+                self.push(
+                    Code::BadCapability,
                     span,
                     "\"ALL\" cannot be allowed".into(),
                     Some("list the capabilities the agent needs".into()),
                 );
             } else if cap != "ALL" && !CAPABILITIES.contains(&cap.as_str()) {
                 let hint = did_you_mean(&cap, CAPABILITIES).map(|c| format!("did you mean \"{c}\"?"));
-                self.error("bad-capability", span, format!("unknown capability {s:?}"), hint);
+                self.push(
+                    Code::BadCapability,
+                    span,
+                    format!("unknown capability {s:?}"),
+                    hint,
+                );
             } else {
                 out.push((cap, span));
             }
@@ -642,8 +634,8 @@ impl<'t> Reader<'t> {
             h.allowed_capabilities = a.iter().map(|(c, _)| c.clone()).collect();
             for (cap, span) in a {
                 if h.drop_capabilities.iter().any(|d| d == cap) {
-                    self.error(
-                        "cap-drop-and-allow",
+                    self.push(
+                        Code::CapDropAndAllow,
                         span.clone(),
                         format!("{cap} is both dropped and allowed"),
                         Some("remove it from drop_capabilities or from allowed_capabilities".into()),
@@ -668,8 +660,8 @@ impl<'t> Reader<'t> {
                         };
                         if let Some(tm) = self.tmpfs(it, item.span(), section) {
                             if list.iter().any(|o| o.path == tm.path) {
-                                self.error(
-                                    "duplicate-tmpfs",
+                                self.push(
+                                    Code::DuplicateTmpfs,
                                     item.span(),
                                     format!("tmpfs path {:?} is listed twice", tm.path),
                                     None,
@@ -684,8 +676,7 @@ impl<'t> Reader<'t> {
             }
             if h.read_only && v.get_ref().as_array().is_some_and(|a| a.is_empty()) {
                 self.push(
-                    Severity::Warning,
-                    "read-only-no-tmpfs",
+                    Code::ReadOnlyNoTmpfs,
                     v.span(),
                     "read_only is on but no tmpfs is writable".into(),
                     Some("the agent writes /tmp and /home/node; add [[hardening.tmpfs]] entries".into()),
@@ -698,7 +689,7 @@ impl<'t> Reader<'t> {
         self.keys(t, TMPFS_KEYS, &format!("{section}.tmpfs"));
         let Some((path, pspan)) = self.string(t, "path") else {
             if get(t, "path").is_none() {
-                self.error("missing-key", span, "a tmpfs entry needs `path`".into(), None);
+                self.push(Code::MissingKey, span, "a tmpfs entry needs `path`".into(), None);
             }
             return None;
         };
@@ -708,8 +699,8 @@ impl<'t> Reader<'t> {
             && !path.contains([':', ','])
             && norm != "/";
         if !path_ok {
-            self.error(
-                "bad-path",
+            self.push(
+                Code::BadPath,
                 pspan,
                 format!("{path:?} is not a usable tmpfs path"),
                 Some("an absolute container path other than /, without `..`, `:` or `,`".into()),
@@ -730,8 +721,8 @@ impl<'t> Reader<'t> {
         if let Some((s, mspan)) = self.string(t, "mode") {
             match u32::from_str_radix(s, 8) {
                 Ok(m) if m <= 0o7777 && !s.is_empty() => tm.mode = Some(m),
-                _ => self.error(
-                    "bad-file-mode",
+                _ => self.push(
+                    Code::BadFileMode,
                     mspan,
                     format!("invalid mode {s:?}"),
                     Some("an octal string such as \"1777\"".into()),
@@ -752,8 +743,8 @@ impl<'t> Reader<'t> {
         let check = |r: &mut Self, which: DenyList, s: &str, span: Range<usize>| {
             let ok = !which.holds_paths() || s.starts_with('/') || s.starts_with("~/") || s == "~";
             if !ok {
-                r.error(
-                    "bad-path",
+                r.push(
+                    Code::BadPath,
                     span,
                     format!("{s:?} is not an absolute host path"),
                     Some("start it with `/` or `~/`".into()),
@@ -779,12 +770,11 @@ impl<'t> Reader<'t> {
                     d.list_mut(which).retain(|p| p != s);
                     if before == d.list(which).len() {
                         let code = if which == DenyList::SensitivePaths {
-                            "unknown-sensitive-path"
+                            Code::UnknownSensitivePath
                         } else {
-                            "unknown-entry"
+                            Code::UnknownEntry
                         };
                         self.push(
-                            Severity::Warning,
                             code,
                             span,
                             format!("{s:?} is not in the {key} list"),
@@ -831,8 +821,7 @@ impl<'t> Reader<'t> {
                     .any(|k| get(m, k).is_some());
                 if !named {
                     self.push(
-                        Severity::Warning,
-                        "match-all",
+                        Code::MatchAll,
                         span.clone(),
                         format!("profile {:?} matches every invocation", prof.name),
                         Some("give [profile.match] an image, container or labels".into()),
@@ -840,8 +829,7 @@ impl<'t> Reader<'t> {
                 }
             }
             None => self.push(
-                Severity::Warning,
-                "match-all",
+                Code::MatchAll,
                 span,
                 format!(
                     "profile {:?} has no [profile.match] and matches every invocation",
@@ -863,8 +851,8 @@ impl<'t> Reader<'t> {
         match Glob::new(s) {
             Ok(g) => Some(g),
             Err(e) => {
-                self.error(
-                    "bad-glob",
+                self.push(
+                    Code::BadGlob,
                     span,
                     format!("invalid glob {s:?}: {e}"),
                     Some("globs use `*`, `?` and `[...]`; match a literal `[` with `[[]`".into()),

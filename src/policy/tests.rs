@@ -14,20 +14,20 @@ fn sizes_no_runtime_accepts_are_errors_and_unitless_sizes_warn() {
     ] {
         let e = parse(text, "p").unwrap_err();
         assert!(
-            e.diagnostics.iter().any(|d| d.code == "size-too-small"),
+            e.diagnostics.iter().any(|d| d.code == Code::SizeTooSmall),
             "{text}: {e:?}"
         );
     }
     assert!(
         errs("[limits]\nmemory = 4096\n")
             .iter()
-            .any(|d| d.code == "size-too-small")
+            .any(|d| d.code == Code::SizeTooSmall)
     );
     let (_, warnings) = parse("[limits]\nmemory = 8388608\n", "p").unwrap_or_else(|e| panic!("{e:?}"));
     assert!(
         warnings
             .iter()
-            .any(|d| d.code == "unitless-size" && d.hint.is_some()),
+            .any(|d| d.code == Code::UnitlessSize && d.hint.is_some()),
         "{warnings:?}"
     );
     let (p, w) = parse("[limits]\nmemory = \"4g\"\n", "p").unwrap();
@@ -41,17 +41,17 @@ fn wrong_types_and_bad_globs_carry_hints_and_no_false_warning() {
     assert!(
         e.diagnostics
             .iter()
-            .all(|d| d.code != "wrong-type" || d.hint.is_some()),
+            .all(|d| d.code != Code::WrongType || d.hint.is_some()),
         "{e:?}"
     );
     let e = parse("[[profile]]\nname = \"b\"\nmatch.image = \"[oops\"\n", "p").unwrap_err();
     assert!(
         e.diagnostics
             .iter()
-            .any(|d| d.code == "bad-glob" && d.hint.is_some()),
+            .any(|d| d.code == Code::BadGlob && d.hint.is_some()),
         "{e:?}"
     );
-    assert!(!e.diagnostics.iter().any(|d| d.code == "match-all"), "{e:?}");
+    assert!(!e.diagnostics.iter().any(|d| d.code == Code::MatchAll), "{e:?}");
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn empty_file_means_the_default() {
 fn unknown_key_is_an_error_with_position_and_suggestion() {
     let e = parse("[hardening]\nread_onyl = true\n", "p.toml").unwrap_err();
     let d = &e.diagnostics[0];
-    assert_eq!((d.code, d.position), ("unknown-key", Some((2, 1))));
+    assert_eq!((d.code, d.position), (Code::UnknownKey, Some((2, 1))));
     assert_eq!(d.hint.as_deref(), Some("did you mean `read_only`?"));
     assert!(
         e.to_string().starts_with("p.toml:2:1: unknown key `read_onyl`"),
@@ -110,15 +110,15 @@ fn every_problem_is_reported_at_once() {
     let d = errs(
         "mode = \"strict\"\n[limits]\nmemory = \"4 gigs\"\ncpus = -1\n[hardening]\nallowed_capabilities = [\"ALL\", \"NET_RAWW\"]\n",
     );
-    let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+    let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
     assert_eq!(
         codes,
         [
-            "bad-mode",
-            "bad-size",
-            "bad-cpus",
-            "bad-capability",
-            "bad-capability"
+            Code::BadMode,
+            Code::BadSize,
+            Code::BadCpus,
+            Code::BadCapability,
+            Code::BadCapability
         ],
         "{d:?}"
     );
@@ -154,11 +154,11 @@ fn tmpfs_spec_renders_all_options() {
 #[test]
 fn contradictions_are_reported() {
     let d = errs("[hardening]\ndrop_capabilities = [\"NET_RAW\"]\nallowed_capabilities = [\"net_raw\"]\n");
-    assert_eq!(d[0].code, "cap-drop-and-allow");
+    assert_eq!(d[0].code, Code::CapDropAndAllow);
     let d = errs("[[hardening.tmpfs]]\npath = \"/tmp\"\n[[hardening.tmpfs]]\npath = \"/tmp/\"\n");
-    assert_eq!(d[0].code, "duplicate-tmpfs");
+    assert_eq!(d[0].code, Code::DuplicateTmpfs);
     let (_, w) = parse("[hardening]\ntmpfs = []\n", "p").unwrap();
-    assert_eq!(w[0].code, "read-only-no-tmpfs");
+    assert_eq!(w[0].code, Code::ReadOnlyNoTmpfs);
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn profiles_override_and_match() {
     .diagnostics
     .into_iter()
     .partition::<Vec<_>, _>(|d| d.severity == Severity::Error);
-    assert_eq!(p[0].code, "bad-glob", "{p:?} {w:?}");
+    assert_eq!(p[0].code, Code::BadGlob, "{p:?} {w:?}");
     let (p, _) = parse(
         "[limits]\npids = 100\n[[profile]]\nname = \"browser\"\nmatch.image = \"nanoclaw-agent*\"\nmatch.labels = [\"role=browser\"]\n[profile.limits]\nmemory = \"8g\"\n[profile.hardening]\nshm_size = \"1g\"\n",
         "p",
@@ -227,13 +227,13 @@ fn sensitive_paths_are_editable() {
             .list(DenyList::SensitivePaths)
             .contains(&"/boot".into())
     );
-    assert_eq!(w[0].code, "unknown-sensitive-path");
+    assert_eq!(w[0].code, Code::UnknownSensitivePath);
 }
 
 #[test]
 fn syntax_errors_have_positions() {
     let d = errs("[limits\n");
-    assert_eq!(d[0].code, "syntax");
+    assert_eq!(d[0].code, Code::Syntax);
     assert_eq!(d[0].position.map(|p| p.0), Some(1));
 }
 

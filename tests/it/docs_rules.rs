@@ -32,6 +32,84 @@ fn every_rule_id_is_unique_and_documented() {
 }
 
 #[test]
+fn policy_check_codes_are_unique_and_docs_table_matches_them() {
+    // The codes are an enum (`policy::Code`): docs/POLICY.md's table under `## Diagnostics` must
+    // list exactly those codes, in that order, with each code's severity and summary.
+    use nanoclaw_shim::policy::{Code, Severity};
+    let listed: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert!(listed.len() >= 25, "{listed:?}");
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a diagnostic code is listed twice");
+    let want: Vec<String> = Code::ALL
+        .iter()
+        .map(|c| {
+            let severity = match c.severity() {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            format!("| `{}` | {severity} | {} |", c.as_str(), c.summary())
+        })
+        .collect();
+    let docs = read("docs/POLICY.md");
+    let have = table_rows(&docs, "\n## Diagnostics\n");
+    assert_eq!(
+        have,
+        want,
+        "docs/POLICY.md's diagnostics table differs from policy::Code; it should read:\n{}",
+        want.join("\n")
+    );
+}
+
+/// The rows of the first markdown table after `heading` (the lines starting with `` | ` ``).
+fn table_rows<'a>(docs: &'a str, heading: &str) -> Vec<&'a str> {
+    let (_, rest) = docs
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("no {heading:?} in the docs"));
+    rest.lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter(|l| l.starts_with("| `"))
+        .collect()
+}
+
+#[test]
+fn doctor_check_names_are_unique_and_listed_in_json_doc() {
+    // The names are an enum (`doctor::CheckId`): docs/JSON.md lists exactly those, in the
+    // report's order, each with its summary; TROUBLESHOOTING.md may name only those.
+    use nanoclaw_shim::doctor::CheckId;
+    let listed: Vec<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
+    assert!(listed.len() >= 13, "{listed:?}");
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a check name is listed twice");
+    let want: Vec<String> = CheckId::ALL
+        .iter()
+        .map(|c| format!("| `{}` | {} |", c.as_str(), c.summary()))
+        .collect();
+    let json = read("docs/JSON.md");
+    let have = table_rows(&json, "## `doctor --format json`");
+    assert_eq!(
+        have,
+        want,
+        "docs/JSON.md's doctor check table differs from doctor::CheckId; it should read:\n{}",
+        want.join("\n")
+    );
+    let troubleshooting = read("docs/TROUBLESHOOTING.md");
+    let rows = table_rows(&troubleshooting, "### `doctor` warnings about the policy");
+    assert!(!rows.is_empty());
+    for row in rows {
+        let name = row.split('`').nth(1).unwrap_or_default();
+        assert!(
+            listed.contains(&name),
+            "docs/TROUBLESHOOTING.md names a doctor check that does not exist: {row}"
+        );
+    }
+}
+
+#[test]
 fn every_policy_key_is_documented() {
     let docs = read("docs/POLICY.md");
     for (section, keys) in nanoclaw_shim::policy::SCHEMA {
