@@ -140,12 +140,15 @@ impl Resolver {
         }
         out.clear();
         let mut kind = Kind::Dir; // `/`
+        // The memo's hash of `out`, kept as it grows: each component costs its own length.
+        let mut h = FNV_START;
         for part in raw.split(|&b| b == b'/') {
             match part {
                 b"" | b"." => {}
                 b".." => {
                     let cut = out.iter().rposition(|&b| b == b'/').unwrap_or(0);
                     out.truncate(cut);
+                    h = fnv(out);
                     if kind != Kind::Missing {
                         kind = Kind::Dir;
                     }
@@ -161,11 +164,13 @@ impl Resolver {
                         kind = Kind::Missing; // a file has no children
                         continue;
                     }
-                    match self.step(out, at, depth)? {
+                    h = out[at..].iter().fold(h, |h, &b| fnv_step(h, b));
+                    match self.step(out, h, at, depth)? {
                         Step::Is(k) => kind = k,
                         Step::Link(target, k) => {
                             out.clear();
                             out.extend_from_slice(target.of(&self.arena));
+                            h = fnv(out);
                             kind = k;
                         }
                     }
@@ -178,25 +183,25 @@ impl Resolver {
         Some(kind)
     }
 
-    fn memo_get(&self, path: &[u8]) -> Option<Step> {
-        let (key, step) = self.memo.get(&fnv(path))?;
+    /// What `path` (whose [`fnv`] is `h`) resolves to, if known.
+    fn memo_get(&self, path: &[u8], h: u64) -> Option<Step> {
+        let (key, step) = self.memo.get(&h)?;
         (key.of(&self.arena) == path).then_some(*step)
     }
 
     /// Memoises `step` for `path`, unless another path holds the slot (then it is looked up
     /// again next time: a collision costs a system call, never a wrong answer).
-    fn memo_put(&mut self, path: &[u8], step: Step) {
-        let h = fnv(path);
+    fn memo_put(&mut self, path: &[u8], h: u64, step: Step) {
         if !self.memo.contains_key(&h) {
             let key = Span::push(&mut self.arena, path);
             self.memo.insert(h, (key, step));
         }
     }
 
-    /// Resolves the last component of `candidate` (its directory, `candidate[..dir_len]`, is
-    /// resolved already); `None` on a loop.
-    fn step(&mut self, candidate: &[u8], dir_len: usize, depth: u32) -> Option<Step> {
-        if let Some(known) = self.memo_get(candidate) {
+    /// Resolves the last component of `candidate` (hashed `h`; its directory,
+    /// `candidate[..dir_len]`, is resolved already); `None` on a loop.
+    fn step(&mut self, candidate: &[u8], h: u64, dir_len: usize, depth: u32) -> Option<Step> {
+        if let Some(known) = self.memo_get(candidate, h) {
             return Some(known);
         }
         let resolved = match self.fs.lstat(candidate) {
@@ -205,7 +210,7 @@ impl Resolver {
             Some(FileKind::File) => Step::Is(Kind::Other),
             None => Step::Is(Kind::Missing),
         };
-        self.memo_put(candidate, resolved);
+        self.memo_put(candidate, h, resolved);
         Some(resolved)
     }
 
@@ -259,7 +264,8 @@ impl Resolver {
             path.extend_from_slice(dir);
             path.push(b'/');
             path.extend_from_slice(name);
-            if self.memo_get(&path).is_some() {
+            let h = fnv(&path);
+            if self.memo_get(&path, h).is_some() {
                 continue;
             }
             let step = match seen {
@@ -271,7 +277,7 @@ impl Resolver {
                     None => continue,
                 },
             };
-            self.memo_put(&path, step);
+            self.memo_put(&path, h, step);
         }
     }
 }
