@@ -386,6 +386,24 @@ struct Key {
     above: bool,
 }
 
+/// Whether joined path `s` matches a glob entry's `parts`: every component of the shorter
+/// matches, and `s` is at least as deep unless `parents` (then a directory above matches too).
+fn glob_matches(parts: &[Part], s: &[u8], parents: bool) -> bool {
+    if parts.is_empty() {
+        return s.is_empty();
+    }
+    let mut comps = components(s);
+    let mut depth = 0;
+    for p in parts {
+        match comps.next() {
+            Some(c) if p.matches(c) => depth += 1,
+            Some(_) => return false,
+            None => break,
+        }
+    }
+    parents || depth == parts.len()
+}
+
 /// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
 fn related(s: &[u8], e: &[u8], parents: bool) -> bool {
     if e.is_empty() {
@@ -663,21 +681,7 @@ impl<'p> List<'p> {
             let Form::Glob(parts) = &self.entries[i as usize].form else {
                 continue;
             };
-            let hit = src.forms().any(|s| {
-                if parts.is_empty() {
-                    return s.is_empty();
-                }
-                let mut comps = components(s);
-                let mut depth = 0;
-                for p in parts {
-                    match comps.next() {
-                        Some(c) if p.matches(c) => depth += 1,
-                        Some(_) => return false,
-                        None => break,
-                    }
-                }
-                parents || depth == parts.len()
-            });
+            let hit = src.forms().any(|s| glob_matches(parts, s, parents));
             if hit {
                 consider(&mut best, i);
             }
@@ -703,16 +707,7 @@ impl<'p> List<'p> {
                     related(s, lit.of(arena), parents)
                         || real.is_some_and(|r| related(s, r.of(arena), parents))
                 }),
-                Form::Glob(parts) => src.forms().any(|s| {
-                    let depth = s.iter().filter(|&&b| b == b'/').count();
-                    if parts.is_empty() {
-                        s.is_empty()
-                    } else if !parents && depth < parts.len() {
-                        false
-                    } else {
-                        components(s).zip(parts).all(|(c, p)| p.matches(c))
-                    }
-                }),
+                Form::Glob(parts) => src.forms().any(|s| glob_matches(parts, s, parents)),
             };
             if hit {
                 return Some(e.text);
