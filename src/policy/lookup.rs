@@ -71,6 +71,7 @@ impl LookupEnv {
 /// that exists but cannot be read is an error, not a reason to fall through.
 pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
     if let Some(p) = &env.explicit {
+        tracing::info!("policy: {} ({})", p.display(), explicit_source(p));
         return read(p).map(|t| (Origin::Explicit(p.clone()), t));
     }
     let candidates = env
@@ -81,11 +82,37 @@ pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
     for origin in candidates {
         let path = origin.path().expect("file origin");
         match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            _ => return read(path).map(|t| (origin.clone(), t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!("policy: no file at {}", path.display());
+                continue;
+            }
+            _ => {
+                tracing::info!("policy: {} ({})", path.display(), origin_source(&origin, env));
+                return read(path).map(|t| (origin.clone(), t));
+            }
         }
     }
+    tracing::info!("policy: the default compiled into the binary (no policy file found)");
     Ok((Origin::Embedded, DEFAULT_TOML.to_string()))
+}
+
+/// Why an explicit policy is in force, for diagnostics: the variable or `--policy`.
+fn explicit_source(path: &Path) -> &'static str {
+    if std::env::var_os("NANOCLAW_SHIM_POLICY").is_some_and(|v| v == path.as_os_str()) {
+        "NANOCLAW_SHIM_POLICY is set"
+    } else {
+        "--policy"
+    }
+}
+
+/// Why a user or system policy is in force, for diagnostics.
+fn origin_source(origin: &Origin, env: &LookupEnv) -> &'static str {
+    match origin {
+        Origin::User(_) if env.xdg_config_home.is_some() => "the user's, under $XDG_CONFIG_HOME",
+        Origin::User(_) => "the user's, under ~/.config",
+        Origin::System(_) => "the system's: no user policy",
+        Origin::Explicit(_) | Origin::Embedded => "",
+    }
 }
 
 fn read(path: &Path) -> Result<String, PolicyError> {
@@ -115,8 +142,16 @@ pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
         // The compiled-in default, or a file that is a verbatim copy of it (what `install.sh`
         // and `policy init` write), is `Policy::default()`: a unit test holds them equal, so
         // the common case skips the parse.
+        if origin != Origin::Embedded {
+            tracing::debug!("policy: the file is the shipped default, byte for byte: not parsed");
+        }
         return Ok((origin, Policy::default()));
     }
     let (policy, _warnings) = parse(&text, &origin.label())?;
+    tracing::debug!(
+        "policy: parsed: mode {}, {} profile(s)",
+        policy.mode.as_str(),
+        policy.profiles.len()
+    );
     Ok((origin, policy))
 }
