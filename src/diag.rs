@@ -27,19 +27,31 @@ pub const ENV: &str = "NANOCLAW_SHIM_LOG";
 /// The values [`ENV`] accepts, least to most verbose.
 pub const LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
-/// The level a value of [`ENV`] asks for: `None` for `off` (or empty), `Err` for anything
-/// that is not one of [`LEVELS`] (ASCII case ignored).
-pub fn level(value: &OsStr) -> Result<Option<Level>, ()> {
-    let v = value.to_str().ok_or(())?.trim().to_ascii_lowercase();
-    Ok(Some(match v.as_str() {
-        "" | "off" => return Ok(None),
-        "error" => Level::ERROR,
-        "warn" => Level::WARN,
-        "info" => Level::INFO,
-        "debug" => Level::DEBUG,
-        "trace" => Level::TRACE,
-        _ => return Err(()),
-    }))
+/// What a value of [`ENV`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// `off`, or empty.
+    Off,
+    /// Events up to this level.
+    Up(Level),
+    /// Not one of [`LEVELS`].
+    Invalid,
+}
+
+/// Reads a value of [`ENV`]: one of [`LEVELS`], ASCII case and surrounding blanks ignored.
+pub fn setting(value: &OsStr) -> Setting {
+    let Some(v) = value.to_str() else {
+        return Setting::Invalid;
+    };
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "off" => Setting::Off,
+        "error" => Setting::Up(Level::ERROR),
+        "warn" => Setting::Up(Level::WARN),
+        "info" => Setting::Up(Level::INFO),
+        "debug" => Setting::Up(Level::DEBUG),
+        "trace" => Setting::Up(Level::TRACE),
+        _ => Setting::Invalid,
+    }
 }
 
 /// Switches diagnostics on when [`ENV`] asks for them; otherwise builds nothing.
@@ -47,9 +59,9 @@ pub fn init() {
     let Some(value) = std::env::var_os(ENV) else {
         return;
     };
-    match level(&value) {
-        Ok(None) => {}
-        Ok(Some(max)) => {
+    match setting(&value) {
+        Setting::Off => {}
+        Setting::Up(max) => {
             // `try_init` fails only when a subscriber is already set (a second call): keep it.
             let _ = tracing_subscriber::fmt()
                 .with_max_level(max)
@@ -58,7 +70,7 @@ pub fn init() {
                 .try_init();
             tracing::debug!("diagnostics: {ENV}={} (pid {})", name(max), std::process::id());
         }
-        Err(()) => eprintln!(
+        Setting::Invalid => eprintln!(
             "nanoclaw-shim: warning: {ENV}={} is not one of {}; diagnostics stay off",
             value.to_string_lossy(),
             LEVELS.join(", ")
@@ -85,7 +97,12 @@ where
     S: tracing::Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &tracing::Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> fmt::Result {
         write!(w, "nanoclaw-shim: {}: ", name(*event.metadata().level()))?;
         ctx.field_format().format_fields(w.by_ref(), event)?;
         writeln!(w)
@@ -120,19 +137,19 @@ mod tests {
     #[test]
     fn levels() {
         for (v, want) in [
-            ("", None),
-            ("off", None),
-            ("OFF", None),
-            ("error", Some(Level::ERROR)),
-            ("warn", Some(Level::WARN)),
-            ("info", Some(Level::INFO)),
-            (" Debug ", Some(Level::DEBUG)),
-            ("trace", Some(Level::TRACE)),
+            ("", Setting::Off),
+            ("off", Setting::Off),
+            ("OFF", Setting::Off),
+            ("error", Setting::Up(Level::ERROR)),
+            ("warn", Setting::Up(Level::WARN)),
+            ("info", Setting::Up(Level::INFO)),
+            (" Debug ", Setting::Up(Level::DEBUG)),
+            ("trace", Setting::Up(Level::TRACE)),
         ] {
-            assert_eq!(level(OsStr::new(v)), Ok(want), "{v:?}");
+            assert_eq!(setting(OsStr::new(v)), want, "{v:?}");
         }
         for bad in ["1", "verbose", "debug,foo=trace", "warning"] {
-            assert_eq!(level(OsStr::new(bad)), Err(()), "{bad:?}");
+            assert_eq!(setting(OsStr::new(bad)), Setting::Invalid, "{bad:?}");
         }
     }
 

@@ -99,7 +99,10 @@ pub fn resolve(
             continue;
         }
         if me.is_some() && identity(&candidate) == me {
-            tracing::debug!("runtime: skipped {}: it is nanoclaw-shim itself", candidate.display());
+            tracing::debug!(
+                "runtime: skipped {}: it is nanoclaw-shim itself",
+                candidate.display()
+            );
             skipped_self = true;
             continue;
         }
@@ -197,11 +200,10 @@ pub fn version(runtime: &Path) -> Option<Version> {
     }
     tracing::debug!(
         "runtime version: cache miss ({}); running {} --version",
-        cache
-            .as_deref()
-            .map_or("no cache folder: neither XDG_CACHE_HOME nor HOME is set".into(), |c| c
-                .display()
-                .to_string()),
+        cache.as_deref().map_or(
+            "no cache folder: neither XDG_CACHE_HOME nor HOME is set".into(),
+            |c| c.display().to_string()
+        ),
         runtime.display()
     );
     let out = std::process::Command::new(runtime)
@@ -213,7 +215,10 @@ pub fn version(runtime: &Path) -> Option<Version> {
     let out = match out {
         Ok(out) => out,
         Err(e) => {
-            tracing::warn!("runtime version: {} --version failed: {e}: unknown to the rules", runtime.display());
+            tracing::warn!(
+                "runtime version: {} --version failed: {e}: unknown to the rules",
+                runtime.display()
+            );
             return None;
         }
     };

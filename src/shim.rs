@@ -96,7 +96,11 @@ fn trace_plan(plan: &rewrite::Plan, target: &Target) {
     );
     let refused = plan.decision == Decision::Refuse;
     // A refused plan's hardening never runs: only what refused it is shown.
-    for c in plan.changes.iter().filter(|c| !refused || c.action == rewrite::Action::Deny) {
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| !refused || c.action == rewrite::Action::Deny)
+    {
         let (token, reason) = (diag::shown(&c.token), diag::shown(&c.reason));
         let sep = if token.is_empty() { "" } else { " " };
         if c.action == rewrite::Action::Deny {

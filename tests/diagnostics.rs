@@ -64,7 +64,8 @@ impl Env {
     /// `docker ARGS` with `NANOCLAW_SHIM_LOG` set to `log` (unset for `None`), PATH = the shim's
     /// folder, then the fake runtime's.
     fn docker(&self, log: Option<&str>, args: &[&str]) -> Output {
-        let path = std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
+        let path =
+            std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
         let mut c = Command::new(self.p("shim/docker"));
         c.env_clear()
             .env("PATH", path)
@@ -92,7 +93,7 @@ impl Env {
         let raw = std::fs::read(self.p("out/argv")).expect("the runtime ran");
         raw.split(|&b| b == 0)
             .filter(|s| !s.is_empty())
-            .map(|s| text(s))
+            .map(text)
             .collect()
     }
 
@@ -130,7 +131,10 @@ fn strs(v: &[String]) -> Vec<&str> {
 
 fn assert_no_secret(what: &str, out: &str) {
     assert!(!out.contains(SECRET), "{what} shows the -e token:\n{out}");
-    assert!(!out.contains(PROXY_PASSWORD), "{what} shows the proxy password:\n{out}");
+    assert!(
+        !out.contains(PROXY_PASSWORD),
+        "{what} shows the proxy password:\n{out}"
+    );
 }
 
 #[test]
@@ -140,7 +144,11 @@ fn debug_traces_every_step_to_stderr_only() {
     let o = e.docker(Some("debug"), &strs(&argv));
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(o.stdout.is_empty(), "stdout before the exec: {:?}", text(&o.stdout));
+    assert!(
+        o.stdout.is_empty(),
+        "stdout before the exec: {:?}",
+        text(&o.stdout)
+    );
     let policy = e.p("policy.toml");
     let runtime = e.p("rt/podman");
     for want in [
@@ -169,7 +177,10 @@ fn debug_traces_every_step_to_stderr_only() {
     );
     // The exec line is the last word before the runtime, and shows what it received.
     let last = err.lines().last().unwrap();
-    assert!(last.contains(" --read-only ") && last.ends_with(" nanoclaw-agent:latest"), "{last}");
+    assert!(
+        last.contains(" --read-only ") && last.ends_with(" nanoclaw-agent:latest"),
+        "{last}"
+    );
     assert!(e.recorded_argv().iter().any(|t| t == "--read-only"));
 
     // The second call finds the version in the cache.
@@ -197,12 +208,19 @@ fn levels_choose_how_much_and_off_or_unset_print_nothing() {
     }
     let o = e.docker(Some("info"), &strs(&argv));
     let err = text(&o.stderr);
-    assert!(err.contains("info: exec: ") && err.contains("info: policy: "), "{err}");
+    assert!(
+        err.contains("info: exec: ") && err.contains("info: policy: "),
+        "{err}"
+    );
     assert!(!err.contains(": debug: "), "info shows no debug lines:\n{err}");
     let o = e.docker(Some("error"), &strs(&argv));
     assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o.stderr));
     let o = e.docker(Some("trace"), &strs(&argv));
-    assert!(text(&o.stderr).contains("debug: argv: docker run --rm"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("debug: argv: docker run --rm"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -236,7 +254,10 @@ fn secrets_never_appear_at_any_level() {
         assert_no_secret(level, &text(&o.stdout));
         if level == "trace" || level == "debug" {
             assert!(err.contains("CLAUDE_CODE_OAUTH_TOKEN=<redacted>"), "{err}");
-            assert!(err.contains("https://<redacted>@host.docker.internal:10255"), "{err}");
+            assert!(
+                err.contains("https://<redacted>@host.docker.internal:10255"),
+                "{err}"
+            );
         }
         // Refused: the trace and the refusal line hide them too.
         let o = e.docker(Some(level), &strs(&agent_run(&["--privileged"])));
@@ -252,7 +273,11 @@ fn a_refusal_ends_with_its_line_after_the_trace() {
     let refused = "nanoclaw-shim: refused: --privileged: a privileged container has every capability and device [deny.privileged]";
     let o = e.docker(None, &["run", "--privileged", "nanoclaw-agent:latest"]);
     assert_eq!(o.status.code(), Some(125));
-    assert_eq!(text(&o.stderr), format!("{refused}\n"), "without diagnostics: one line");
+    assert_eq!(
+        text(&o.stderr),
+        format!("{refused}\n"),
+        "without diagnostics: one line"
+    );
     assert!(o.stdout.is_empty());
 
     let o = e.docker(Some("debug"), &["run", "--privileged", "nanoclaw-agent:latest"]);
@@ -273,7 +298,10 @@ fn a_refusal_ends_with_its_line_after_the_trace() {
         .unwrap_or_else(|| panic!("no decision line:\n{err}"));
     assert!(deny < decision && decision < lines.len() - 1, "{err}");
     assert!(!err.contains("exec: "), "a refusal execs nothing:\n{err}");
-    assert!(!err.contains("add --read-only"), "a refused plan's hardening never ran:\n{err}");
+    assert!(
+        !err.contains("add --read-only"),
+        "a refused plan's hardening never ran:\n{err}"
+    );
 }
 
 #[test]
@@ -293,6 +321,9 @@ fn explain_honours_it_on_stderr() {
     let (out, err) = (text(&o.stdout), text(&o.stderr));
     assert!(o.status.success(), "{err}");
     assert!(err.contains("profile: agents matches image"), "{err}");
-    assert!(!out.contains("nanoclaw-shim: debug:"), "diagnostics stay off stdout:\n{out}");
+    assert!(
+        !out.contains("nanoclaw-shim: debug:"),
+        "diagnostics stay off stdout:\n{out}"
+    );
     assert_no_secret("explain's diagnostics", &err);
 }

@@ -226,7 +226,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     };
     let run = match parsed {
         Invocation::Other { command, at } => {
-            tracing::debug!("command: {}: allow-listed, checked, never rewritten", command.join(" "));
+            tracing::debug!(
+                "command: {}: allow-listed, checked, never rewritten",
+                command.join(" ")
+            );
             // Every other command is allow-listed and parsed (`crate::commands`); the host paths
             // a build reads or writes go through the same model as mounts.
             let mut paths = HostPaths::new(&policy.rules.deny, &target.host);
@@ -287,7 +290,11 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             p.name,
             redact::display(OsStr::new(&image)),
             name.as_deref().map_or(String::new(), |n| format!(", name {n}")),
-            if p.exempt { " (exempt: passed through unchanged)" } else { "" }
+            if p.exempt {
+                " (exempt: passed through unchanged)"
+            } else {
+                ""
+            }
         ),
         None => tracing::info!(
             "profile: none matches image {}{}: the policy's own rules apply",
