@@ -66,6 +66,8 @@ pub fn init() {
             let _ = tracing_subscriber::fmt()
                 .with_max_level(max)
                 .with_writer(std::io::stderr)
+                // A line that cannot be written is dropped: diagnostics never stop the call.
+                .log_internal_errors(false)
                 .event_format(Line)
                 .try_init();
             tracing::debug!("diagnostics: {ENV}={} (pid {})", name(max), std::process::id());
