@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod deny;
+pub mod diag;
 pub mod doctor;
 pub mod env;
 pub mod explain;

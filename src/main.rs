@@ -19,6 +19,8 @@ use std::path::Path;
 extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
+    // Builds nothing unless NANOCLAW_SHIM_LOG asks for diagnostics (one variable read).
+    nanoclaw_shim::diag::init();
     let code = if Path::new(&argv0).file_name().is_some_and(|n| n == "docker") {
         nanoclaw_shim::shim::main(args.collect())
     } else {

@@ -35,7 +35,16 @@ impl std::error::Error for RuntimeError {}
 
 /// The runtime name in force: `NANOCLAW_SHIM_RUNTIME`, else the policy's.
 pub fn configured(env: &crate::env::Env, policy_binary: &str) -> OsString {
-    env.runtime.clone().unwrap_or_else(|| policy_binary.into())
+    match &env.runtime {
+        Some(v) => {
+            tracing::debug!("runtime: {} ({RUNTIME_ENV} is set)", v.to_string_lossy());
+            v.clone()
+        }
+        None => {
+            tracing::debug!("runtime: {policy_binary} (the policy's [runtime] binary)");
+            policy_binary.into()
+        }
+    }
 }
 
 /// Guesses the CLI flavour from the runtime's file name.
@@ -85,9 +94,14 @@ pub fn resolve(
             continue;
         }
         if me.is_some() && identity(&candidate) == me {
+            tracing::debug!(
+                "runtime: skipped {}: it is nanoclaw-shim itself",
+                candidate.display()
+            );
             skipped_self = true;
             continue;
         }
+        tracing::debug!("runtime: {shown} found on PATH at {}", candidate.display());
         return Ok(candidate);
     }
     let hint = if skipped_self {
@@ -124,6 +138,12 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str
             std::env::remove_var(name);
         }
     }
+    tracing::info!(
+        "exec: {} as {}: {}",
+        runtime.display(),
+        argv0.to_string_lossy(),
+        crate::diag::Argv(args)
+    );
     let err = std::process::Command::new(runtime).arg0(argv0).args(args).exec();
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
 }
@@ -158,22 +178,59 @@ pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
         for line in text.lines() {
             if let Some((k, v)) = line.rsplit_once('\t') {
                 if k == key {
+                    tracing::debug!(
+                        "runtime version: {v} (cache hit in {})",
+                        cache.unwrap_or(Path::new("")).display()
+                    );
                     return parse_version(v);
                 }
             }
         }
     }
+    tracing::debug!(
+        "runtime version: cache miss ({}); running {} --version",
+        cache.map_or(
+            "no cache folder: neither XDG_CACHE_HOME nor HOME is set".into(),
+            |c| c.display().to_string()
+        ),
+        runtime.display()
+    );
     let out = std::process::Command::new(runtime)
         .arg("--version")
         .env(REENTRY_ENV, std::process::id().to_string())
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            tracing::warn!(
+                "runtime version: {} --version failed: {e}: unknown to the rules",
+                runtime.display()
+            );
+            return None;
+        }
+    };
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let v = parse_version(&text)?;
+    let Some(v) = parse_version(&text) else {
+        tracing::warn!(
+            "runtime version: not understood in {:?}: unknown to the rules",
+            text.trim()
+        );
+        return None;
+    };
     if let Some(c) = cache {
-        let _ = write_cache(c, &key, v);
+        let written = write_cache(c, &key, v);
+        tracing::debug!(
+            "runtime version: {}.{}.{} ({})",
+            v.0,
+            v.1,
+            v.2,
+            match written {
+                Ok(()) => format!("cached in {}", c.display()),
+                Err(e) => format!("not cached: {e}"),
+            }
+        );
     }
     Some(v)
 }

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 
 use crate::deny::HostCtx;
+use crate::diag;
 use crate::env::Env;
 use crate::log;
 use crate::policy::{self, LookupEnv};
@@ -32,6 +33,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
 fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     let env = Env::capture();
     runtime::check_reentry(&env).map_err(|e| e.to_string())?;
+    tracing::debug!("argv: docker {}", diag::Argv(&args));
     let Prepared {
         policy,
         binary,
@@ -41,14 +43,18 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     } = prepare(&env, None).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
     let path = runtime.map_err(|e| e.to_string())?;
     let plan = rewrite::plan(&args, &policy, &target);
+    if tracing::enabled!(tracing::Level::WARN) {
+        trace_plan(&plan, &target);
+    }
     if let Some(log) = &policy.log.path {
         if log::wanted(&plan) {
             let line = log::record(&plan, &args, std::time::SystemTime::now(), std::process::id());
-            if let Err(e) = log::append(log, &line) {
-                eprintln!(
+            match log::append(log, &line) {
+                Ok(()) => tracing::debug!("decision log: one record appended to {}", log.display()),
+                Err(e) => eprintln!(
                     "nanoclaw-shim: warning: decision log {} not written: {e}",
                     log.display()
-                );
+                ),
             }
         }
     }
@@ -69,8 +75,63 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         .filter_map(|n| std::env::var_os(n).map(|v| ((*n).into(), v)));
     let remove = trust::environment(env_rules, vars, &owner_root)
         .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
+    if !remove.is_empty() {
+        tracing::debug!(
+            "environment: {} removed for the runtime [{}]",
+            remove.join(", "),
+            Rule::DenyEngineRedirect
+        );
+    }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
+}
+
+/// Diagnostics for a plan: the decision, every change and violation with its rule id, the
+/// refusal. Tokens and reasons are redacted ([`diag::shown`]).
+fn trace_plan(plan: &rewrite::Plan, target: &Target) {
+    tracing::debug!(
+        "runtime version: {}",
+        match target.known_version() {
+            Some((a, b, c)) => format!("{a}.{b}.{c}"),
+            None => "not known (asked only when a rule needs it)".into(),
+        }
+    );
+    let refused = plan.decision == Decision::Refuse;
+    // A refused plan's hardening never runs: only what refused it is shown.
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| !refused || c.action == rewrite::Action::Deny)
+    {
+        let (token, reason) = (diag::shown(&c.token), diag::shown(&c.reason));
+        let sep = if token.is_empty() { "" } else { " " };
+        if c.action == rewrite::Action::Deny {
+            tracing::warn!("deny {token} [{}]: {reason}", c.rule);
+        } else {
+            tracing::debug!("{}{sep}{token} [{}]: {reason}", c.action.as_str(), c.rule);
+        }
+    }
+    let command = plan.command.join(" ");
+    match &plan.refusal {
+        Some(r) if refused => tracing::warn!(
+            "decision: refuse {command} (mode {}): {} [{}]",
+            plan.mode.as_str(),
+            diag::shown(&r.message),
+            r.rule
+        ),
+        Some(r) => tracing::warn!(
+            "decision: {} {command}: enforce would refuse: {} [{}]",
+            plan.decision.as_str(),
+            diag::shown(&r.message),
+            r.rule
+        ),
+        None => tracing::info!(
+            "decision: {} {command} (mode {}, {} change(s))",
+            plan.decision.as_str(),
+            plan.mode.as_str(),
+            plan.changes.len()
+        ),
+    }
 }
 
 /// Everything a plan needs, found the one way the shim, `explain` and `doctor` share: the policy
@@ -96,6 +157,19 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
         .clone()
         .unwrap_or_else(|_| std::path::PathBuf::from("/nonexistent"));
     let target = target(env, &policy, &binary, &probe, origin.path());
+    match &runtime {
+        Ok(path) => tracing::info!(
+            "runtime: {} (flavour {}, {})",
+            path.display(),
+            target.flavor.as_str(),
+            if policy.runtime.flavor.is_some() {
+                "from the policy's [runtime] flavor"
+            } else {
+                "guessed from the name"
+            }
+        ),
+        Err(e) => tracing::error!("runtime: {e}"),
+    }
     Ok(Prepared {
         origin,
         policy,
@@ -137,5 +211,10 @@ fn target(
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
     target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    tracing::debug!(
+        "host: {} (the owner of /proc/self){}",
+        if rootless { "rootless" } else { "rootful" },
+        if target.cgroup_v1 { ", cgroup v1" } else { "" }
+    );
     target
 }

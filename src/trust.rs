@@ -66,11 +66,6 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
     Ok(())
 }
 
-/// The effective uid ([`crate::process::euid`]); `u32::MAX`, which owns nothing, when unknown.
-pub fn euid() -> u32 {
-    crate::process::euid().unwrap_or(u32::MAX)
-}
-
 /// What the policy asks of the environment: remove redirects (`deny.engine-redirect`), refuse
 /// untrusted configuration files (`deny.environment`).
 #[derive(Debug, Clone, Copy)]
@@ -120,14 +115,26 @@ mod tests {
         let f = d.path().join("policy.toml");
         std::fs::write(&f, "").unwrap();
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(check_file(&f, Some(euid())), Ok(()));
+        assert_eq!(check_file(&f, crate::process::euid()), Ok(()));
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
-        assert!(check_file(&f, Some(euid())).unwrap_err().contains("everyone"));
+        assert!(
+            check_file(&f, crate::process::euid())
+                .unwrap_err()
+                .contains("everyone")
+        );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
-        assert!(check_file(&f, Some(euid())).unwrap_err().contains("group"));
+        assert!(
+            check_file(&f, crate::process::euid())
+                .unwrap_err()
+                .contains("group")
+        );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-        assert!(check_file(&f, Some(euid())).unwrap_err().contains("everyone"));
+        assert!(
+            check_file(&f, crate::process::euid())
+                .unwrap_err()
+                .contains("everyone")
+        );
     }
 
     #[test]

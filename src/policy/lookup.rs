@@ -40,19 +40,25 @@ impl Origin {
 #[derive(Debug, Clone, Default)]
 pub struct LookupEnv {
     pub explicit: Option<PathBuf>,
+    /// `explicit` came from `NANOCLAW_SHIM_POLICY` (not `--policy`): for diagnostics.
+    pub explicit_from_env: bool,
     pub xdg_config_home: Option<PathBuf>,
     pub home: Option<PathBuf>,
     pub system_dir: PathBuf,
+    /// Who may own the policy file besides root (the effective uid).
+    pub owner: Option<u32>,
 }
 
 impl LookupEnv {
     /// The lookup `env` asks for; `explicit` is `--policy` when given.
     pub fn from(env: &crate::env::Env, explicit: Option<PathBuf>) -> LookupEnv {
         LookupEnv {
+            explicit_from_env: explicit.is_none() && env.policy.is_some(),
             explicit: explicit.or_else(|| env.policy.clone()),
             xdg_config_home: env.xdg_config_home.clone(),
             home: env.home.clone(),
             system_dir: PathBuf::from("/etc/nanoclaw-shim"),
+            owner: env.euid,
         }
     }
 
@@ -75,7 +81,13 @@ impl LookupEnv {
 /// that exists but cannot be read is an error, not a reason to fall through.
 pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
     if let Some(p) = &env.explicit {
-        return read(p).map(|t| (Origin::Explicit(p.clone()), t));
+        let why = if env.explicit_from_env {
+            "NANOCLAW_SHIM_POLICY is set"
+        } else {
+            "--policy"
+        };
+        tracing::info!("policy: {} ({why})", p.display());
+        return read(p, env.owner).map(|t| (Origin::Explicit(p.clone()), t));
     }
     let candidates = env
         .user_path()
@@ -85,16 +97,33 @@ pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
     for origin in candidates {
         let path = origin.path().expect("file origin");
         match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            _ => return read(path).map(|t| (origin.clone(), t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!("policy: no file at {}", path.display());
+                continue;
+            }
+            _ => {
+                tracing::info!("policy: {} ({})", path.display(), origin_source(&origin, env));
+                return read(path, env.owner).map(|t| (origin.clone(), t));
+            }
         }
     }
+    tracing::info!("policy: the default compiled into the binary (no policy file found)");
     Ok((Origin::Embedded, DEFAULT_TOML.to_string()))
 }
 
-fn read(path: &Path) -> Result<String, PolicyError> {
+/// Why a user or system policy is in force, for diagnostics.
+fn origin_source(origin: &Origin, env: &LookupEnv) -> &'static str {
+    match origin {
+        Origin::User(_) if env.xdg_config_home.is_some() => "the user's, under $XDG_CONFIG_HOME",
+        Origin::User(_) => "the user's, under ~/.config",
+        Origin::System(_) => "the system's: no user policy",
+        Origin::Explicit(_) | Origin::Embedded => "",
+    }
+}
+
+fn read(path: &Path, owner: Option<u32>) -> Result<String, PolicyError> {
     // A policy someone else can edit is no policy (sudo's and ssh's rule).
-    if let Err(why) = crate::trust::check_file(path, Some(crate::trust::euid())) {
+    if let Err(why) = crate::trust::check_file(path, owner) {
         if path.exists() {
             return Err(PolicyError::single(
                 &path.display().to_string(),
@@ -119,8 +148,16 @@ pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
         // The compiled-in default, or a file that is a verbatim copy of it (what `install.sh`
         // and `policy init` write), is `Policy::default()`: a unit test holds them equal, so
         // the common case skips the parse.
+        if origin != Origin::Embedded {
+            tracing::debug!("policy: the file is the shipped default, byte for byte: not parsed");
+        }
         return Ok((origin, Policy::default()));
     }
     let (policy, _warnings) = parse(&text, &origin.label())?;
+    tracing::debug!(
+        "policy: parsed: mode {}, {} profile(s)",
+        policy.mode.as_str(),
+        policy.profiles.len()
+    );
     Ok((origin, policy))
 }

@@ -253,6 +253,8 @@ fn lookup_order() {
         xdg_config_home: Some(dir.path().join("xdg")),
         home: Some(dir.path().join("home")),
         system_dir: system.clone(),
+        owner: crate::process::euid(),
+        ..LookupEnv::default()
     };
     assert_eq!(locate(&env).unwrap().0, Origin::Embedded);
     std::fs::create_dir_all(&system).unwrap();

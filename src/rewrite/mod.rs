@@ -226,6 +226,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     };
     let run = match parsed {
         Invocation::Other { command, at } => {
+            tracing::debug!(
+                "command: {}: allow-listed, checked, never rewritten",
+                command.join(" ")
+            );
             // Every other command is allow-listed and parsed (`crate::commands`); the host paths
             // a build reads or writes go through the same model as mounts.
             let mut paths = HostPaths::new(&policy.rules.deny, &target.host);
@@ -280,6 +284,24 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         .map(|i| i.to_string_lossy().into_owned())
         .unwrap_or_default();
     let profile = policy.profile_for(&image, name.as_deref(), &labels);
+    match profile {
+        Some(p) => tracing::info!(
+            "profile: {} matches image {}{}{}",
+            p.name,
+            redact::display(OsStr::new(&image)),
+            name.as_deref().map_or(String::new(), |n| format!(", name {n}")),
+            if p.exempt {
+                " (exempt: passed through unchanged)"
+            } else {
+                ""
+            }
+        ),
+        None => tracing::info!(
+            "profile: none matches image {}{}: the policy's own rules apply",
+            redact::display(OsStr::new(&image)),
+            name.as_deref().map_or(String::new(), |n| format!(", name {n}"))
+        ),
+    }
     plan.profile = profile.map(|p| p.name.clone());
     plan.mode = profile.and_then(|p| p.mode).unwrap_or(policy.mode);
     if profile.is_some_and(|p| p.exempt) {

@@ -8,6 +8,7 @@ mod colour;
 mod commands;
 mod decision_log;
 mod default_deny;
+mod diagnostics;
 mod docs;
 mod docs_rules;
 mod doctor;

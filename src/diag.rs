@@ -1,0 +1,176 @@
+//! Diagnostics on demand: `NANOCLAW_SHIM_LOG=debug` traces every step of a call to stderr.
+//!
+//! The shim lives for a millisecond on every `docker` call, so diagnostics must cost nothing
+//! when nobody asked for them. [`init`] reads one environment variable; only when it names a
+//! level other than `off` is a `tracing` subscriber built. Without one, every `tracing` macro
+//! in the code is a relaxed atomic load of the maximum level (`OFF`) and a branch, and its
+//! arguments are never evaluated.
+//!
+//! Diagnostics never change what the shim decides: a value that is not a level costs one
+//! warning line on stderr and leaves them off, because a mistyped diagnostics knob must not
+//! stop agents from starting. Nothing is ever written to stdout, and every argv token and
+//! reason shown goes through [`crate::redact`] first ([`Argv`], [`shown`]).
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+
+use tracing::Level;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::redact;
+
+/// The variable that switches diagnostics on.
+pub const ENV: &str = "NANOCLAW_SHIM_LOG";
+
+/// The values [`ENV`] accepts, least to most verbose.
+pub const LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+
+/// What a value of [`ENV`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// `off`, or empty.
+    Off,
+    /// Events up to this level.
+    Up(Level),
+    /// Not one of [`LEVELS`].
+    Invalid,
+}
+
+/// Reads a value of [`ENV`]: one of [`LEVELS`], ASCII case and surrounding blanks ignored.
+pub fn setting(value: &OsStr) -> Setting {
+    let Some(v) = value.to_str() else {
+        return Setting::Invalid;
+    };
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "off" => Setting::Off,
+        "error" => Setting::Up(Level::ERROR),
+        "warn" => Setting::Up(Level::WARN),
+        "info" => Setting::Up(Level::INFO),
+        "debug" => Setting::Up(Level::DEBUG),
+        "trace" => Setting::Up(Level::TRACE),
+        _ => Setting::Invalid,
+    }
+}
+
+/// Switches diagnostics on when [`ENV`] asks for them; otherwise builds nothing.
+pub fn init() {
+    let Some(value) = std::env::var_os(ENV) else {
+        return;
+    };
+    match setting(&value) {
+        Setting::Off => {}
+        Setting::Up(max) => {
+            // `try_init` fails only when a subscriber is already set (a second call): keep it.
+            let _ = tracing_subscriber::fmt()
+                .with_max_level(max)
+                .with_writer(std::io::stderr)
+                // A line that cannot be written is dropped: diagnostics never stop the call.
+                .log_internal_errors(false)
+                .event_format(Line)
+                .try_init();
+            tracing::debug!("diagnostics: {ENV}={} (pid {})", name(max), std::process::id());
+        }
+        Setting::Invalid => eprintln!(
+            "nanoclaw-shim: warning: {ENV}={} is not one of {}; diagnostics stay off",
+            value.to_string_lossy(),
+            LEVELS.join(", ")
+        ),
+    }
+}
+
+/// A level as [`ENV`] spells it.
+fn name(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "error",
+        Level::WARN => "warn",
+        Level::INFO => "info",
+        Level::DEBUG => "debug",
+        Level::TRACE => "trace",
+    }
+}
+
+/// One line per event: `nanoclaw-shim: debug: <message>`, like the shim's other stderr lines.
+struct Line;
+
+impl<S, N> FormatEvent<S, N> for Line
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> fmt::Result {
+        write!(w, "nanoclaw-shim: {}: ", name(*event.metadata().level()))?;
+        ctx.field_format().format_fields(w.by_ref(), event)?;
+        writeln!(w)
+    }
+}
+
+/// An argv as one shell-quoted line, every token redacted first: what an event may show.
+pub struct Argv<'a>(pub &'a [OsString]);
+
+impl fmt::Display for Argv<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, t) in self.0.iter().enumerate() {
+            let shown = redact::display(t);
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(&crate::explain::quote(OsStr::new(&shown)))?;
+        }
+        Ok(())
+    }
+}
+
+/// Text as an event may show it (a change's token or reason, a refusal): secrets redacted.
+pub fn shown(text: &str) -> String {
+    redact::display(OsStr::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels() {
+        for (v, want) in [
+            ("", Setting::Off),
+            ("off", Setting::Off),
+            ("OFF", Setting::Off),
+            ("error", Setting::Up(Level::ERROR)),
+            ("warn", Setting::Up(Level::WARN)),
+            ("info", Setting::Up(Level::INFO)),
+            (" Debug ", Setting::Up(Level::DEBUG)),
+            ("trace", Setting::Up(Level::TRACE)),
+        ] {
+            assert_eq!(setting(OsStr::new(v)), want, "{v:?}");
+        }
+        for bad in ["1", "verbose", "debug,foo=trace", "warning"] {
+            assert_eq!(setting(OsStr::new(bad)), Setting::Invalid, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn argv_is_redacted_and_quoted() {
+        let argv: Vec<OsString> = [
+            "run",
+            "-e",
+            "CLAUDE_CODE_OAUTH_TOKEN=sk-secret",
+            "--env=HTTPS_PROXY=https://u:pw@proxy:3128",
+            "a b",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let line = Argv(&argv).to_string();
+        assert!(!line.contains("sk-secret") && !line.contains("pw@"), "{line}");
+        assert!(line.contains("CLAUDE_CODE_OAUTH_TOKEN=<redacted>"), "{line}");
+        assert!(line.contains("https://<redacted>@proxy:3128"), "{line}");
+        assert!(line.ends_with("'a b'"), "{line}");
+    }
+}

@@ -1,0 +1,329 @@
+//! Diagnostics on demand: the built binary as `docker`, with and without `NANOCLAW_SHIM_LOG`,
+//! against a fake runtime that records its argv and prints nothing.
+//!
+//! - With `NANOCLAW_SHIM_LOG=debug`, stderr names the policy file and why it was chosen, the
+//!   profile, the runtime, the version cache's miss and hit, every change with its rule id and
+//!   the exec; stdout stays empty.
+//! - Without it (or with `off`) stderr is empty on success; a value that is not a level costs
+//!   one warning line and never the call.
+//! - A secret `-e` value and a proxy URL's credentials reach the runtime but never stderr, at
+//!   any level, allowed or refused.
+//! - A refusal still ends with its one `refused:` line and exit 125, after the trace.
+
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// Answers `--version` like podman 4.3.1 (so the shim's version cache fills), records the argv
+/// of every other call, prints nothing.
+const FAKE: &str = r#"#!/bin/sh
+case "$1" in --version) echo "podman version 4.3.1"; exit 0 ;; esac
+printf '%s\0' "$@" > "$FAKE_DIR/argv"
+exit 0
+"#;
+
+/// A policy that is not the shipped default (so it is parsed), with one profile.
+const POLICY: &str = r#"
+[[profile]]
+name = "agents"
+match.image = "nanoclaw-agent:*"
+
+[profile.limits]
+pids = 128
+"#;
+
+const SECRET: &str = "sk-ant-oat01-DO-NOT-PRINT";
+const PROXY_PASSWORD: &str = "hunter2proxy";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["shim", "rt", "out", "home"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        symlink(
+            env!("CARGO_BIN_EXE_nanoclaw-shim"),
+            dir.path().join("shim/docker"),
+        )
+        .unwrap();
+        let rt = dir.path().join("rt/podman");
+        std::fs::write(&rt, FAKE).unwrap();
+        std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
+        Env { dir }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `docker ARGS` with `NANOCLAW_SHIM_LOG` set to `log` (unset for `None`), PATH = the shim's
+    /// folder, then the fake runtime's.
+    fn docker(&self, log: Option<&str>, args: &[&str]) -> Output {
+        let path =
+            std::env::join_paths([self.p("shim"), self.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
+        let mut c = Command::new(self.p("shim/docker"));
+        c.env_clear()
+            .env("PATH", path)
+            .env("HOME", self.p("home"))
+            .env("FAKE_DIR", self.p("out"))
+            .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
+            .args(args)
+            .stdin(Stdio::null());
+        if let Some(level) = log {
+            c.env("NANOCLAW_SHIM_LOG", level);
+        }
+        // A fake runtime written a moment ago may be "Text file busy" while another test
+        // thread's fork still holds its write descriptor: retry that, and only that.
+        for _ in 0..50 {
+            let o = c.output().unwrap();
+            if !text(&o.stderr).contains("Text file busy") {
+                return o;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        c.output().unwrap()
+    }
+
+    fn recorded_argv(&self) -> Vec<String> {
+        let raw = std::fs::read(self.p("out/argv")).expect("the runtime ran");
+        raw.split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .map(text)
+            .collect()
+    }
+
+    fn ran(&self) -> bool {
+        self.p("out/argv").exists()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// nanoclaw's shape of an agent start: a token in `-e`, a proxy with credentials, and the
+/// host-gateway mapping whose rewrite needs the runtime's version.
+fn agent_run(extra: &[&'static str]) -> Vec<String> {
+    let mut argv: Vec<String> = vec![
+        "run".into(),
+        "--rm".into(),
+        "--name".into(),
+        "nanoclaw-main-1".into(),
+        "-e".into(),
+        format!("CLAUDE_CODE_OAUTH_TOKEN={SECRET}"),
+        "--env".into(),
+        format!("HTTPS_PROXY=https://agent:{PROXY_PASSWORD}@host.docker.internal:10255"),
+        "--add-host=host.docker.internal:host-gateway".into(),
+    ];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    argv.push("nanoclaw-agent:latest".into());
+    argv
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn assert_no_secret(what: &str, out: &str) {
+    assert!(!out.contains(SECRET), "{what} shows the -e token:\n{out}");
+    assert!(
+        !out.contains(PROXY_PASSWORD),
+        "{what} shows the proxy password:\n{out}"
+    );
+}
+
+#[test]
+fn debug_traces_every_step_to_stderr_only() {
+    let e = Env::new();
+    let argv = agent_run(&[]);
+    let o = e.docker(Some("debug"), &strs(&argv));
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "stdout before the exec: {:?}",
+        text(&o.stdout)
+    );
+    let policy = e.p("policy.toml");
+    let runtime = e.p("rt/podman");
+    for want in [
+        format!(
+            "nanoclaw-shim: info: policy: {} (NANOCLAW_SHIM_POLICY is set)",
+            policy.display()
+        ),
+        "policy: parsed: mode enforce, 1 profile(s)".to_string(),
+        "profile: agents matches image nanoclaw-agent:latest, name nanoclaw-main-1".to_string(),
+        format!("runtime: {} (flavour podman, guessed from the name)", runtime.display()),
+        format!("runtime version: cache miss ({})", e.p("home/.cache/nanoclaw-shim/runtime-versions").display()),
+        "runtime version: 4.3.1 (cached in".to_string(),
+        "host: rootful".to_string(),
+        "add --read-only [harden.read-only]".to_string(),
+        "add --pids-limit=128 [limit.pids]".to_string(),
+        "replace --add-host=host.docker.internal:host-gateway -> --add-host=host.docker.internal:10.88.0.1 [compat.host-gateway]".to_string(),
+        "decision: rewrite run (mode enforce,".to_string(),
+        format!("nanoclaw-shim: info: exec: {} as podman: run --rm", runtime.display()),
+    ] {
+        let want = want.replace("rootful", if is_root() { "rootful" } else { "rootless" });
+        assert!(err.contains(&want), "stderr lacks {want:?}:\n{err}");
+    }
+    assert!(
+        err.lines().all(|l| l.starts_with("nanoclaw-shim: ")),
+        "every diagnostics line names the shim:\n{err}"
+    );
+    // The exec line is the last word before the runtime, and shows what it received.
+    let last = err.lines().last().unwrap();
+    assert!(
+        last.contains(" --read-only ") && last.ends_with(" nanoclaw-agent:latest"),
+        "{last}"
+    );
+    assert!(e.recorded_argv().iter().any(|t| t == "--read-only"));
+
+    // The second call finds the version in the cache.
+    let o = e.docker(Some("debug"), &strs(&argv));
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("runtime version: 4.3.1 (cache hit in"), "{err}");
+    assert!(!err.contains("cache miss"), "{err}");
+}
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").unwrap().uid() == 0
+}
+
+#[test]
+fn levels_choose_how_much_and_off_or_unset_print_nothing() {
+    let e = Env::new();
+    let argv = agent_run(&[]);
+    for log in [None, Some("off"), Some(""), Some("OFF")] {
+        let o = e.docker(log, &strs(&argv));
+        assert!(o.status.success(), "{log:?}: {}", text(&o.stderr));
+        assert!(o.stderr.is_empty(), "{log:?}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "{log:?}");
+    }
+    let o = e.docker(Some("info"), &strs(&argv));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("info: exec: ") && err.contains("info: policy: "),
+        "{err}"
+    );
+    assert!(!err.contains(": debug: "), "info shows no debug lines:\n{err}");
+    let o = e.docker(Some("error"), &strs(&argv));
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o.stderr));
+    let o = e.docker(Some("trace"), &strs(&argv));
+    assert!(
+        text(&o.stderr).contains("debug: argv: docker run --rm"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_value_that_is_not_a_level_warns_once_and_never_blocks() {
+    let e = Env::new();
+    let o = e.docker(Some("verbose"), &["run", "--rm", "nanoclaw-agent:latest"]);
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(e.ran(), "the runtime ran");
+    assert_eq!(
+        err,
+        "nanoclaw-shim: warning: NANOCLAW_SHIM_LOG=verbose is not one of off, error, warn, info, debug, trace; diagnostics stay off\n"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn secrets_never_appear_at_any_level() {
+    for level in ["trace", "debug", "info", "warn"] {
+        // Allowed: the runtime receives the secrets; the trace shows them redacted.
+        let e = Env::new();
+        let o = e.docker(Some(level), &strs(&agent_run(&[])));
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{level}: {err}");
+        let got = e.recorded_argv().join(" ");
+        assert!(
+            got.contains(SECRET) && got.contains(PROXY_PASSWORD),
+            "the control: the runtime gets both secrets: {got}"
+        );
+        assert_no_secret(level, &err);
+        assert_no_secret(level, &text(&o.stdout));
+        if level == "trace" || level == "debug" {
+            assert!(err.contains("CLAUDE_CODE_OAUTH_TOKEN=<redacted>"), "{err}");
+            assert!(
+                err.contains("https://<redacted>@host.docker.internal:10255"),
+                "{err}"
+            );
+        }
+        // Refused: the trace and the refusal line hide them too.
+        let o = e.docker(Some(level), &strs(&agent_run(&["--privileged"])));
+        assert_eq!(o.status.code(), Some(125), "{level}: {}", text(&o.stderr));
+        assert_no_secret(level, &text(&o.stderr));
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_refusal_ends_with_its_line_after_the_trace() {
+    let e = Env::new();
+    let refused = "nanoclaw-shim: refused: --privileged: a privileged container has every capability and device [deny.privileged]";
+    let o = e.docker(None, &["run", "--privileged", "nanoclaw-agent:latest"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(
+        text(&o.stderr),
+        format!("{refused}\n"),
+        "without diagnostics: one line"
+    );
+    assert!(o.stdout.is_empty());
+
+    let o = e.docker(Some("debug"), &["run", "--privileged", "nanoclaw-agent:latest"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(o.stdout.is_empty());
+    assert!(!e.ran(), "nothing ran");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.last(), Some(&refused), "{err}");
+    assert!(lines.len() > 3, "the trace comes first:\n{err}");
+    let deny = lines
+        .iter()
+        .position(|l| l.starts_with("nanoclaw-shim: warn: deny --privileged [deny.privileged]"))
+        .unwrap_or_else(|| panic!("no deny line:\n{err}"));
+    let decision = lines
+        .iter()
+        .position(|l| l.starts_with("nanoclaw-shim: warn: decision: refuse run (mode enforce)"))
+        .unwrap_or_else(|| panic!("no decision line:\n{err}"));
+    assert!(deny < decision && decision < lines.len() - 1, "{err}");
+    assert!(!err.contains("exec: "), "a refusal execs nothing:\n{err}");
+    assert!(
+        !err.contains("add --read-only"),
+        "a refused plan's hardening never ran:\n{err}"
+    );
+}
+
+#[test]
+fn explain_honours_it_on_stderr() {
+    let e = Env::new();
+    let path = std::env::join_paths([e.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"))
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", e.p("home"))
+        .env("NANOCLAW_SHIM_POLICY", e.p("policy.toml"))
+        .env("NANOCLAW_SHIM_LOG", "debug")
+        .args(["explain", "--", "docker"])
+        .args(agent_run(&[]))
+        .output()
+        .unwrap();
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("profile: agents matches image"), "{err}");
+    assert!(
+        !out.contains("nanoclaw-shim: debug:"),
+        "diagnostics stay off stdout:\n{out}"
+    );
+    assert_no_secret("explain's diagnostics", &err);
+}
