@@ -512,7 +512,7 @@ fn keys_read_conditionally_are_known() {
     let d = errs("[[profile]]\nmatch = 1\nname = \"a\"\nmode = \"audit\"\nexempt = true\n");
     let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::MatchAll, Code::WrongType], "{d:?}");
-    // Unknown keys come first among a table's diagnostics, as they always have.
+    // Diagnostics, unknown keys among them, stay in the order of the file.
     let d = errs("[limits]\nmemory = \"x\"\nzzz = 1\ncpus = \"y\"\n");
     let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::BadSize, Code::UnknownKey, Code::BadCpus], "{d:?}");
