@@ -168,7 +168,7 @@ impl<'a, 'i> Keys<'a, 'i> {
     }
 
     /// The table `table` at `key` of this one (`entry`: one entry of an array of tables there).
-    fn child<'b>(&self, table: &'b DeTable<'i>, key: &str, entry: bool) -> Keys<'b, 'i> {
+    fn child(&self, table: &'a DeTable<'i>, key: &str, entry: bool) -> Keys<'a, 'i> {
         Keys {
             table,
             section: if self.section.is_empty() {
@@ -459,13 +459,14 @@ impl<'t> Reader<'t> {
                 p.log.path = Some(path);
             }
         });
-        if let Some(v) = k.take("profile").value {
+        let profiles = k.take("profile");
+        if let Some(v) = profiles.value {
             match v.get_ref().as_array() {
                 Some(arr) => {
                     for (i, item) in arr.iter().enumerate() {
                         match item.get_ref().as_table() {
                             Some(t) => {
-                                let prof = self.read(k.child(t, "profile", true), |r, pk| {
+                                let prof = self.read(k.child(t, profiles.key.name, true), |r, pk| {
                                     r.profile(pk, item.span(), i, &rules)
                                 });
                                 if p.profiles.iter().any(|q| q.name == prof.name) {
@@ -478,11 +479,11 @@ impl<'t> Reader<'t> {
                                 }
                                 p.profiles.push(prof);
                             }
-                            None => self.wrong_type(item, "profile", "a table ([[profile]])"),
+                            None => self.wrong_type(item, profiles.key, "a table ([[profile]])"),
                         }
                     }
                 }
-                None => self.wrong_type(v, "profile", "an array of tables ([[profile]])"),
+                None => self.wrong_type(v, profiles.key, "an array of tables ([[profile]])"),
             }
         }
         p.rules = rules;
