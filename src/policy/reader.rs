@@ -1,5 +1,8 @@
 //! Reading a policy file: a spanned TOML tree validated key by key, so every problem is reported
 //! with its position, and a key left out keeps its default.
+//!
+//! Each key is named once, where it is read: a table's known keys are the keys the reader asked
+//! of it ([`Keys`]), and every other key of the table is reported as unknown.
 
 use std::fmt;
 use std::ops::Range;
