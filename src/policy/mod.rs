@@ -29,7 +29,7 @@ mod tests;
 pub use defaults::*;
 pub use diagnostics::{Code, Diagnostic, PolicyError, Severity, format_diagnostic};
 pub use lookup::{LookupEnv, Origin, load, locate};
-pub use reader::{CAPABILITIES, SCHEMA, did_you_mean, expand_home, line_col, normalize_cap, parse};
+pub use reader::{CAPABILITIES, did_you_mean, expand_home, line_col, normalize_cap, parse, schema};
 
 /// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

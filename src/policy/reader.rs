@@ -1,6 +1,10 @@
 //! Reading a policy file: a spanned TOML tree validated key by key, so every problem is reported
 //! with its position, and a key left out keeps its default.
+//!
+//! Each key is named once, where it is read: a table's known keys are the keys the reader asked
+//! of it ([`Keys`]), and every other key of the table is reported as unknown.
 
+use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -19,6 +23,7 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
     let mut r = Reader {
         text,
         diags: Vec::new(),
+        schema: None,
     };
     let policy = match DeTable::parse(text) {
         Ok(root) => r.policy(root.get_ref()),
@@ -103,165 +108,217 @@ type Value<'i> = Spanned<DeValue<'i>>;
 struct Reader<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
+    /// When set, every table read is recorded here with the keys asked of it ([`schema`]).
+    schema: Option<Vec<(String, Vec<String>)>>,
 }
 
-pub(super) const TOP_KEYS: &[&str] = &[
-    "mode",
-    "runtime",
-    "commands",
-    "hardening",
-    "limits",
-    "deny",
-    "podman",
-    "log",
-    "profile",
-];
-const RUNTIME_KEYS: &[&str] = &["binary", "flavor"];
-const COMMANDS_KEYS: &[&str] = &["allow", "deny"];
-const HARDENING_KEYS: &[&str] = &[
-    "read_only",
-    "no_new_privileges",
-    "drop_capabilities",
-    "allowed_capabilities",
-    "tmpfs",
-    "shm_size",
-    "keep_capabilities",
-    "init",
-];
-const TMPFS_KEYS: &[&str] = &["path", "size", "mode", "exec"];
-const LIMITS_KEYS: &[&str] = &[
-    "cpus",
-    "memory",
-    "pids",
-    "shm_size",
-    "tmpfs_size",
-    "refuse_unenforced",
-];
-/// Every `[deny]` key: [`DENY_SWITCHES`] and `add_` / `remove_` of each [`DenyList`] (a test
-/// checks the two agree).
-pub(super) const DENY_KEYS: &[&str] = &[
-    "privileged",
-    "host_namespaces",
-    "container_namespaces",
-    "weak_security_options",
-    "capabilities",
-    "devices",
-    "volumes_from",
-    "api_socket",
-    "env_host",
-    "shared_propagation",
-    "sensitive_mounts",
-    "root_user",
-    "exec_privileged",
-    "exec_root",
-    "update_above_limits",
-    "denied_flags",
-    "podman_only_flags",
-    "ceiling_escapes",
-    "host_files",
-    "credentials",
-    "host_exec",
-    "outside_writable_roots",
-    "runtime_annotations",
-    "keep_groups",
-    "network_options",
-    "public_ports",
-    "engine_redirect",
-    "untrusted_runtime_config",
-    "build_options",
-    "add_sensitive_paths",
-    "remove_sensitive_paths",
-    "add_credential_paths",
-    "remove_credential_paths",
-    "add_credential_names",
-    "remove_credential_names",
-    "add_host_exec_paths",
-    "remove_host_exec_paths",
-    "add_writable_roots",
-    "remove_writable_roots",
-    "add_allow_flags",
-    "remove_allow_flags",
-    "add_allowed_security_options",
-    "remove_allowed_security_options",
-    "add_runtime_annotations",
-    "remove_runtime_annotations",
-];
-const PODMAN_KEYS: &[&str] = &[
-    "keep_id",
-    "keep_id_user",
-    "host_gateway",
-    "host_loopback",
-    "host_loopback_ports",
-    "rootful_gateway",
-];
-const LOG_KEYS: &[&str] = &["path"];
-const PROFILE_KEYS: &[&str] = &[
-    "name",
-    "match",
-    "mode",
-    "exempt",
-    "hardening",
-    "limits",
-    "deny",
-    "podman",
-];
-const MATCH_KEYS: &[&str] = &["image", "container", "labels"];
+/// A key as the reader asks for it: a word, or `add_` / `remove_` and the name of a `[deny]`
+/// list, compared without building the string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    prefix: &'static str,
+    name: &'static str,
+}
 
-/// Every section and its keys (for documentation checks).
-pub const SCHEMA: &[(&str, &[&str])] = &[
-    ("", TOP_KEYS),
-    ("[runtime]", RUNTIME_KEYS),
-    ("[commands]", COMMANDS_KEYS),
-    ("[hardening]", HARDENING_KEYS),
-    ("[[hardening.tmpfs]]", TMPFS_KEYS),
-    ("[limits]", LIMITS_KEYS),
-    ("[deny]", DENY_KEYS),
-    ("[podman]", PODMAN_KEYS),
-    ("[log]", LOG_KEYS),
-    ("[[profile]]", PROFILE_KEYS),
-    ("match.", MATCH_KEYS),
-];
+impl Key {
+    fn is(self, s: &str) -> bool {
+        s.strip_prefix(self.prefix) == Some(self.name)
+    }
+}
 
-fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
-    t.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+impl From<&'static str> for Key {
+    fn from(name: &'static str) -> Key {
+        Key { prefix: "", name }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.prefix, self.name)
+    }
+}
+
+/// A key asked of a table, and its value if the table has it.
+#[derive(Clone, Copy)]
+struct Field<'a, 'i> {
+    key: Key,
+    value: Option<&'a Value<'i>>,
+}
+
+/// One table as it is read. Asking for a key is what makes it known: once the table has been
+/// read ([`Reader::read`]), every key of it that was not asked for is an unknown key, and the
+/// keys that were asked for, in the order they were asked, are its suggestions.
+struct Keys<'a, 'i> {
+    table: &'a DeTable<'i>,
+    /// The dotted path of the table (`hardening.tmpfs`, `profile.match`); empty at the top level.
+    section: String,
+    /// The table is an entry of an array of tables (`[[profile]]`).
+    entry: bool,
+    /// The table is, or lies within, such an entry.
+    in_entry: bool,
+    asked: Vec<Key>,
+}
+
+impl<'a, 'i> Keys<'a, 'i> {
+    fn root(table: &'a DeTable<'i>) -> Self {
+        Keys {
+            table,
+            section: String::new(),
+            entry: false,
+            in_entry: false,
+            asked: Vec::new(),
+        }
+    }
+
+    /// The table `table` at `key` of this one (`entry`: one entry of an array of tables there).
+    fn child(&self, table: &'a DeTable<'i>, key: &str, entry: bool) -> Keys<'a, 'i> {
+        Keys {
+            table,
+            section: if self.section.is_empty() {
+                key.to_string()
+            } else {
+                format!("{}.{key}", self.section)
+            },
+            entry,
+            in_entry: entry || self.in_entry,
+            asked: Vec::new(),
+        }
+    }
+
+    /// Asks for `key`: it is known from now on, whether the table has it or not.
+    fn take(&mut self, key: impl Into<Key>) -> Field<'a, 'i> {
+        let key = key.into();
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
+        }
+        let value = self
+            .table
+            .iter()
+            .find(|(k, _)| key.is(k.get_ref()))
+            .map(|(_, v)| v);
+        Field { key, value }
+    }
+
+    /// How docs/POLICY.md heads the table: `[limits]`, `[[hardening.tmpfs]]`, and `match.` for a
+    /// table within a `[[profile]]`, whose keys are written dotted (`match.image`).
+    fn heading(&self) -> String {
+        if self.section.is_empty() {
+            String::new()
+        } else if self.entry {
+            format!("[[{}]]", self.section)
+        } else if self.in_entry {
+            let last = self.section.rsplit('.').next().unwrap_or_default();
+            format!("{last}.")
+        } else {
+            format!("[{}]", self.section)
+        }
+    }
+}
+
+/// The tables [`schema`] reads: each once, in the order the reader reaches them.
+const SCHEMA_PROBE: &str = "[runtime]\n[commands]\n[hardening]\n[[hardening.tmpfs]]\n[limits]\n[deny]\n\
+                            [podman]\n[log]\n[[profile]]\n[profile.match]\n";
+
+/// Every table of a policy, headed as docs/POLICY.md heads it, with its keys in the order the
+/// reader asks for them (the order of `policy check`'s "known keys here"). Taken from the reader
+/// itself, reading a policy that holds one of each table (`[profile.hardening]` and the other
+/// tables of a profile are the global ones again).
+pub fn schema() -> Vec<(String, Vec<String>)> {
+    let root = DeTable::parse(SCHEMA_PROBE).expect("the probe is valid TOML");
+    let mut r = Reader {
+        text: SCHEMA_PROBE,
+        diags: Vec::new(),
+        schema: Some(Vec::new()),
+    };
+    r.policy(root.get_ref());
+    r.schema.unwrap_or_default()
 }
 
 impl<'t> Reader<'t> {
-    /// Records a diagnostic; its severity is the code's.
-    fn push(&mut self, code: Code, span: Range<usize>, message: String, hint: Option<String>) {
-        let position = Some(line_col(self.text, span.start));
-        self.diags.push(Diagnostic {
+    /// A diagnostic at `span`; its severity is the code's.
+    fn diagnostic(
+        &self,
+        code: Code,
+        span: Range<usize>,
+        message: String,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        Diagnostic {
             severity: code.severity(),
             code,
             message,
             hint,
-            position,
-        });
+            position: Some(line_col(self.text, span.start)),
+        }
     }
 
-    fn keys(&mut self, t: &DeTable, allowed: &[&str], section: &str) {
-        for (k, _) in t.iter() {
-            let key: &str = k.get_ref();
-            if !allowed.contains(&key) {
-                let hint = did_you_mean(key, allowed)
+    /// Records a diagnostic; its severity is the code's.
+    fn push(&mut self, code: Code, span: Range<usize>, message: String, hint: Option<String>) {
+        let d = self.diagnostic(code, span, message, hint);
+        self.diags.push(d);
+    }
+
+    /// Reads a table with `read`, then reports every key of it that `read` did not ask for. Those
+    /// come first among the table's diagnostics, as if checked before its values were read.
+    fn read<'a, 'i, R>(
+        &mut self,
+        mut keys: Keys<'a, 'i>,
+        read: impl FnOnce(&mut Self, &mut Keys<'a, 'i>) -> R,
+    ) -> R {
+        let start = self.diags.len();
+        let recorded = self.schema.as_mut().and_then(|s| {
+            let heading = keys.heading();
+            (!s.iter().any(|(h, _)| *h == heading)).then(|| {
+                s.push((heading, Vec::new()));
+                s.len() - 1
+            })
+        });
+        let out = read(self, &mut keys);
+        let unknown = self.unknown_keys(&keys);
+        if !unknown.is_empty() {
+            self.diags.splice(start..start, unknown);
+        }
+        if let (Some(schema), Some(i)) = (self.schema.as_mut(), recorded) {
+            schema[i].1 = keys.asked.iter().map(Key::to_string).collect();
+        }
+        out
+    }
+
+    /// An `unknown key` for every key of the table that was not asked for, with the closest
+    /// known key as a suggestion, or else every known key.
+    fn unknown_keys(&self, keys: &Keys) -> Vec<Diagnostic> {
+        let mut unknown = keys
+            .table
+            .iter()
+            .filter(|(k, _)| !keys.asked.iter().any(|a| a.is(k.get_ref())))
+            .peekable();
+        if unknown.peek().is_none() {
+            return Vec::new();
+        }
+        let known: Vec<String> = keys.asked.iter().map(Key::to_string).collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        let place = if keys.section.is_empty() {
+            "at the top level".to_string()
+        } else {
+            format!("in [{}]", keys.section)
+        };
+        unknown
+            .map(|(k, _)| {
+                let key: &str = k.get_ref();
+                let hint = did_you_mean(key, &known)
                     .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| Some(format!("known keys here: {}", allowed.join(", "))));
-                let place = if section.is_empty() {
-                    "at the top level".to_string()
-                } else {
-                    format!("in [{section}]")
-                };
-                self.push(
+                    .or_else(|| Some(format!("known keys here: {}", known.join(", "))));
+                self.diagnostic(
                     Code::UnknownKey,
                     k.span(),
                     format!("unknown key `{key}` {place}"),
                     hint,
-                );
-            }
-        }
+                )
+            })
+            .collect()
     }
 
-    fn wrong_type(&mut self, v: &Value, key: &str, want: &str) {
+    fn wrong_type(&mut self, v: &Value, key: impl fmt::Display, want: &str) {
         let hint = match want {
             "true or false" => format!("write `{key} = true` or `{key} = false`"),
             "a string" => format!("quote it: `{key} = \"...\"`"),
@@ -277,10 +334,16 @@ impl<'t> Reader<'t> {
         );
     }
 
-    fn table<'a, 'i>(&mut self, t: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> {
-        let v = get(t, key)?;
+    /// Reads the table at `key` of `parent` with `read`; another type there is reported.
+    fn table<'a, 'i, R>(
+        &mut self,
+        parent: &mut Keys<'a, 'i>,
+        key: &'static str,
+        read: impl FnOnce(&mut Self, &mut Keys<'a, 'i>) -> R,
+    ) -> Option<R> {
+        let v = parent.take(key).value?;
         match v.get_ref() {
-            DeValue::Table(inner) => Some(inner),
+            DeValue::Table(inner) => Some(self.read(parent.child(inner, key, false), read)),
             _ => {
                 self.wrong_type(v, key, "a table");
                 None
@@ -288,45 +351,45 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn bool(&mut self, t: &DeTable, key: &str, slot: &mut bool) {
-        if let Some(v) = get(t, key) {
+    fn bool(&mut self, f: Field, slot: &mut bool) {
+        if let Some(v) = f.value {
             match v.get_ref().as_bool() {
                 Some(b) => *slot = b,
-                None => self.wrong_type(v, key, "true or false"),
+                None => self.wrong_type(v, f.key, "true or false"),
             }
         }
     }
 
-    fn string<'a>(&mut self, t: &'a DeTable, key: &str) -> Option<(&'a str, Range<usize>)> {
-        let v = get(t, key)?;
+    fn string<'a>(&mut self, f: Field<'a, '_>) -> Option<(&'a str, Range<usize>)> {
+        let v = f.value?;
         match v.get_ref().as_str() {
             Some(s) => Some((s, v.span())),
             None => {
-                self.wrong_type(v, key, "a string");
+                self.wrong_type(v, f.key, "a string");
                 None
             }
         }
     }
 
-    fn strings<'a>(&mut self, t: &'a DeTable, key: &str) -> Option<Vec<(&'a str, Range<usize>)>> {
-        let v = get(t, key)?;
+    fn strings<'a>(&mut self, f: Field<'a, '_>) -> Option<Vec<(&'a str, Range<usize>)>> {
+        let v = f.value?;
         let Some(arr) = v.get_ref().as_array() else {
-            self.wrong_type(v, key, "an array of strings");
+            self.wrong_type(v, f.key, "an array of strings");
             return None;
         };
         let mut out = Vec::new();
         for item in arr.iter() {
             match item.get_ref().as_str() {
                 Some(s) => out.push((s, item.span())),
-                None => self.wrong_type(item, key, "an array of strings"),
+                None => self.wrong_type(item, f.key, "an array of strings"),
             }
         }
         Some(out)
     }
 
     /// A number or string, as text (limits accept both), or `None` for `false` / `"off"`.
-    fn scalar(&mut self, t: &DeTable, key: &str) -> Option<(Option<String>, Range<usize>)> {
-        let v = get(t, key)?;
+    fn scalar(&mut self, f: Field) -> Option<(Option<String>, Range<usize>)> {
+        let v = f.value?;
         let text = match v.get_ref() {
             DeValue::Integer(i) if i.radix() == 10 => Some(i.as_str().replace('_', "")),
             DeValue::Float(f) => Some(f.as_str().replace('_', "")),
@@ -334,7 +397,7 @@ impl<'t> Reader<'t> {
             DeValue::String(s) => Some(s.to_string()),
             DeValue::Boolean(false) => None,
             _ => {
-                self.wrong_type(v, key, "a number, a string, or \"off\"");
+                self.wrong_type(v, f.key, "a number, a string, or \"off\"");
                 return None;
             }
         };
@@ -342,28 +405,30 @@ impl<'t> Reader<'t> {
     }
 
     fn policy(&mut self, root: &DeTable) -> Policy {
-        self.keys(root, TOP_KEYS, "");
+        self.read(Keys::root(root), |r, k| r.top(k))
+    }
+
+    /// The top level. Its keys are asked for in the order `policy check` lists them.
+    fn top(&mut self, k: &mut Keys) -> Policy {
         let mut p = Policy::default();
-        if let Some((s, span)) = self.string(root, "mode") {
+        if let Some((s, span)) = self.string(k.take("mode")) {
             p.mode = self.mode(s, span).unwrap_or(Mode::Enforce);
         }
-        if let Some(t) = self.table(root, "runtime") {
-            self.keys(t, RUNTIME_KEYS, "runtime");
-            if let Some((s, span)) = self.string(t, "binary") {
+        self.table(k, "runtime", |r, t| {
+            if let Some((s, span)) = r.string(t.take("binary")) {
                 if s.trim().is_empty() {
-                    self.push(Code::BadRuntime, span, "`binary` must not be empty".into(), None);
+                    r.push(Code::BadRuntime, span, "`binary` must not be empty".into(), None);
                 } else {
                     p.runtime.binary = s.to_string();
                 }
             }
-            if let Some((s, span)) = self.string(t, "flavor") {
-                use Flavor;
+            if let Some((s, span)) = r.string(t.take("flavor")) {
                 p.runtime.flavor = match s {
                     "auto" => None,
                     "podman" => Some(Flavor::Podman),
                     "docker" => Some(Flavor::Docker),
                     _ => {
-                        self.push(
+                        r.push(
                             Code::BadFlavor,
                             span,
                             format!("unknown flavor {s:?}"),
@@ -373,23 +438,21 @@ impl<'t> Reader<'t> {
                     }
                 };
             }
-        }
-        if let Some(t) = self.table(root, "commands") {
-            self.keys(t, COMMANDS_KEYS, "commands");
+        });
+        self.table(k, "commands", |r, t| {
             for (key, slot) in [("allow", &mut p.commands.allow), ("deny", &mut p.commands.deny)] {
-                if let Some(list) = self.strings(t, key) {
+                if let Some(list) = r.strings(t.take(key)) {
                     *slot = list.into_iter().map(|(s, _)| s.trim().to_string()).collect();
                 }
             }
-        }
+        });
         let mut rules = Rules::default();
-        self.rules(root, &mut rules, "");
-        if let Some(t) = self.table(root, "log") {
-            self.keys(t, LOG_KEYS, "log");
-            if let Some((s, span)) = self.string(t, "path") {
+        self.rules(k, &mut rules);
+        self.table(k, "log", |r, t| {
+            if let Some((s, span)) = r.string(t.take("path")) {
                 let path = expand_home(s);
                 if !path.is_absolute() {
-                    self.push(
+                    r.push(
                         Code::BadPath,
                         span,
                         format!("log path {s:?} is not absolute"),
@@ -398,30 +461,32 @@ impl<'t> Reader<'t> {
                 }
                 p.log.path = Some(path);
             }
-        }
-        if let Some(v) = get(root, "profile") {
+        });
+        let profiles = k.take("profile");
+        if let Some(v) = profiles.value {
             match v.get_ref().as_array() {
                 Some(arr) => {
                     for (i, item) in arr.iter().enumerate() {
                         match item.get_ref().as_table() {
                             Some(t) => {
-                                if let Some(prof) = self.profile(t, item.span(), i, &rules) {
-                                    if p.profiles.iter().any(|q| q.name == prof.name) {
-                                        self.push(
-                                            Code::DuplicateProfile,
-                                            item.span(),
-                                            format!("profile name {:?} is used twice", prof.name),
-                                            Some("only the first match applies; rename one".into()),
-                                        );
-                                    }
-                                    p.profiles.push(prof);
+                                let prof = self.read(k.child(t, profiles.key.name, true), |r, pk| {
+                                    r.profile(pk, item.span(), i, &rules)
+                                });
+                                if p.profiles.iter().any(|q| q.name == prof.name) {
+                                    self.push(
+                                        Code::DuplicateProfile,
+                                        item.span(),
+                                        format!("profile name {:?} is used twice", prof.name),
+                                        Some("only the first match applies; rename one".into()),
+                                    );
                                 }
+                                p.profiles.push(prof);
                             }
-                            None => self.wrong_type(item, "profile", "a table ([[profile]])"),
+                            None => self.wrong_type(item, profiles.key, "a table ([[profile]])"),
                         }
                     }
                 }
-                None => self.wrong_type(v, "profile", "an array of tables ([[profile]])"),
+                None => self.wrong_type(v, profiles.key, "an array of tables ([[profile]])"),
             }
         }
         p.rules = rules;
@@ -445,122 +510,113 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// Reads `[hardening]`, `[limits]`, `[deny]`, `[podman]` of `t` over `rules`.
-    fn rules(&mut self, t: &DeTable, rules: &mut Rules, prefix: &str) {
-        let sect = |s: &str| {
-            if prefix.is_empty() {
-                s.to_string()
-            } else {
-                format!("{prefix}.{s}")
-            }
-        };
-        if let Some(h) = self.table(t, "hardening") {
-            self.hardening(h, &mut rules.hardening, &sect("hardening"));
+    /// Reads `[hardening]`, `[limits]`, `[deny]`, `[podman]` of `k` over `rules`.
+    fn rules(&mut self, k: &mut Keys, rules: &mut Rules) {
+        self.table(k, "hardening", |r, t| r.hardening(t, &mut rules.hardening));
+        self.table(k, "limits", |r, t| r.limits(t, &mut rules.limits));
+        self.table(k, "deny", |r, t| r.deny(t, &mut rules.deny));
+        self.table(k, "podman", |r, t| r.podman(t, &mut rules.podman));
+    }
+
+    fn limits(&mut self, l: &mut Keys, limits: &mut Limits) {
+        if let Some((v, span)) = self.scalar(l.take("cpus")) {
+            limits.cpus = v.and_then(|s| match NanoCpus::parse(&s) {
+                Some(c) if c.0 > 0 => Some(c),
+                _ => {
+                    self.push(
+                        Code::BadCpus,
+                        span.clone(),
+                        format!("invalid cpus {s:?}"),
+                        Some("a positive number such as 2 or 1.5, or \"off\"".into()),
+                    );
+                    None
+                }
+            });
         }
-        if let Some(l) = self.table(t, "limits") {
-            self.keys(l, LIMITS_KEYS, &sect("limits"));
-            if let Some((v, span)) = self.scalar(l, "cpus") {
-                rules.limits.cpus = v.and_then(|s| match NanoCpus::parse(&s) {
-                    Some(c) if c.0 > 0 => Some(c),
-                    _ => {
-                        self.push(
-                            Code::BadCpus,
-                            span.clone(),
-                            format!("invalid cpus {s:?}"),
-                            Some("a positive number such as 2 or 1.5, or \"off\"".into()),
-                        );
-                        None
-                    }
-                });
-            }
-            if let Some((v, span)) = self.scalar(l, "memory") {
-                rules.limits.memory = v.and_then(|s| {
-                    let b = self.size(&s, span.clone())?;
-                    // Below podman's and docker's minimum every container fails to start, with a
-                    // runtime error that never names the shim.
-                    if b < MIN_MEMORY {
-                        self.push(
-                            Code::SizeTooSmall,
-                            span.clone(),
-                            format!("memory {s:?} is {b} bytes, below the runtime's minimum of 6m"),
-                            Some(format!("write a unit: \"{s}m\" or \"{s}g\"")),
-                        );
-                        return None;
-                    }
-                    Some(b)
-                });
-            }
-            if let Some((v, span)) = self.scalar(l, "shm_size") {
-                rules.limits.shm_size = v.and_then(|s| self.size(&s, span.clone()));
-            }
-            self.bool(l, "refuse_unenforced", &mut rules.limits.refuse_unenforced);
-            if let Some((v, span)) = self.scalar(l, "tmpfs_size") {
-                rules.limits.tmpfs_size = v.and_then(|s| self.size(&s, span.clone()));
-            }
-            if let Some((v, span)) = self.scalar(l, "pids") {
-                rules.limits.pids = v.and_then(|s| match s.parse::<u64>() {
-                    Ok(n) if n > 0 => Some(n),
-                    _ => {
-                        self.push(
-                            Code::BadPids,
-                            span.clone(),
-                            format!("invalid pids {s:?}"),
-                            Some("a positive integer, or \"off\"".into()),
-                        );
-                        None
-                    }
-                });
+        if let Some((v, span)) = self.scalar(l.take("memory")) {
+            limits.memory = v.and_then(|s| {
+                let b = self.size(&s, span.clone())?;
+                // Below podman's and docker's minimum every container fails to start, with a
+                // runtime error that never names the shim.
+                if b < MIN_MEMORY {
+                    self.push(
+                        Code::SizeTooSmall,
+                        span.clone(),
+                        format!("memory {s:?} is {b} bytes, below the runtime's minimum of 6m"),
+                        Some(format!("write a unit: \"{s}m\" or \"{s}g\"")),
+                    );
+                    return None;
+                }
+                Some(b)
+            });
+        }
+        if let Some((v, span)) = self.scalar(l.take("pids")) {
+            limits.pids = v.and_then(|s| match s.parse::<u64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    self.push(
+                        Code::BadPids,
+                        span.clone(),
+                        format!("invalid pids {s:?}"),
+                        Some("a positive integer, or \"off\"".into()),
+                    );
+                    None
+                }
+            });
+        }
+        if let Some((v, span)) = self.scalar(l.take("shm_size")) {
+            limits.shm_size = v.and_then(|s| self.size(&s, span.clone()));
+        }
+        if let Some((v, span)) = self.scalar(l.take("tmpfs_size")) {
+            limits.tmpfs_size = v.and_then(|s| self.size(&s, span.clone()));
+        }
+        self.bool(l.take("refuse_unenforced"), &mut limits.refuse_unenforced);
+    }
+
+    fn podman(&mut self, pm: &mut Keys, c: &mut PodmanCompat) {
+        self.bool(pm.take("keep_id"), &mut c.keep_id);
+        if let Some((s, span)) = self.string(pm.take("keep_id_user")) {
+            match parse_uid_gid(s) {
+                Some(ug) => c.keep_id_user = ug,
+                None => self.push(
+                    Code::BadUser,
+                    span,
+                    format!("invalid keep_id_user {s:?}"),
+                    Some("numeric \"uid:gid\", e.g. \"1000:1000\"".into()),
+                ),
             }
         }
-        if let Some(d) = self.table(t, "deny") {
-            self.deny(d, &mut rules.deny, &sect("deny"));
-        }
-        if let Some(pm) = self.table(t, "podman") {
-            self.keys(pm, PODMAN_KEYS, &sect("podman"));
-            let c = &mut rules.podman;
-            self.bool(pm, "keep_id", &mut c.keep_id);
-            self.bool(pm, "host_gateway", &mut c.host_gateway);
-            self.bool(pm, "host_loopback", &mut c.host_loopback);
-            if let Some(v) = get(pm, "host_loopback_ports") {
-                match v.get_ref().as_array() {
-                    Some(arr) => {
-                        let mut ports = Vec::new();
-                        for item in arr.iter() {
-                            match item.get_ref() {
-                                DeValue::Integer(i) => match i.as_str().parse::<u16>() {
-                                    Ok(p) if p > 0 => ports.push(p),
-                                    _ => self.push(
-                                        Code::BadPort,
-                                        item.span(),
-                                        format!("{} is not a TCP port", i.as_str()),
-                                        Some("a number from 1 to 65535".into()),
-                                    ),
-                                },
-                                _ => self.wrong_type(item, "host_loopback_ports", "an array of port numbers"),
-                            }
+        self.bool(pm.take("host_gateway"), &mut c.host_gateway);
+        self.bool(pm.take("host_loopback"), &mut c.host_loopback);
+        let ports = pm.take("host_loopback_ports");
+        if let Some(v) = ports.value {
+            match v.get_ref().as_array() {
+                Some(arr) => {
+                    let mut list = Vec::new();
+                    for item in arr.iter() {
+                        match item.get_ref() {
+                            DeValue::Integer(i) => match i.as_str().parse::<u16>() {
+                                Ok(p) if p > 0 => list.push(p),
+                                _ => self.push(
+                                    Code::BadPort,
+                                    item.span(),
+                                    format!("{} is not a TCP port", i.as_str()),
+                                    Some("a number from 1 to 65535".into()),
+                                ),
+                            },
+                            _ => self.wrong_type(item, ports.key, "an array of port numbers"),
                         }
-                        c.host_loopback_ports = ports;
                     }
-                    None => self.wrong_type(v, "host_loopback_ports", "an array of port numbers"),
+                    c.host_loopback_ports = list;
                 }
+                None => self.wrong_type(v, ports.key, "an array of port numbers"),
             }
-            if let Some((s, span)) = self.string(pm, "keep_id_user") {
-                match parse_uid_gid(s) {
-                    Some(ug) => c.keep_id_user = ug,
-                    None => self.push(
-                        Code::BadUser,
-                        span,
-                        format!("invalid keep_id_user {s:?}"),
-                        Some("numeric \"uid:gid\", e.g. \"1000:1000\"".into()),
-                    ),
-                }
-            }
-            if let Some((s, span)) = self.string(pm, "rootful_gateway") {
-                if s.parse::<std::net::IpAddr>().is_ok() {
-                    c.rootful_gateway = s.to_string();
-                } else {
-                    self.push(Code::BadIp, span, format!("{s:?} is not an IP address"), None);
-                }
+        }
+        if let Some((s, span)) = self.string(pm.take("rootful_gateway")) {
+            if s.parse::<std::net::IpAddr>().is_ok() {
+                c.rootful_gateway = s.to_string();
+            } else {
+                self.push(Code::BadIp, span, format!("{s:?} is not an IP address"), None);
             }
         }
     }
@@ -590,8 +646,8 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn caps(&mut self, t: &DeTable, key: &str, allow_all: bool) -> Option<Vec<(String, Range<usize>)>> {
-        let list = self.strings(t, key)?;
+    fn caps(&mut self, f: Field, allow_all: bool) -> Option<Vec<(String, Range<usize>)>> {
+        let list = self.strings(f)?;
         let mut out = Vec::new();
         for (s, span) in list {
             let cap = normalize_cap(s);
@@ -617,22 +673,14 @@ impl<'t> Reader<'t> {
         Some(out)
     }
 
-    fn hardening(&mut self, t: &DeTable, h: &mut Hardening, section: &str) {
-        self.keys(t, HARDENING_KEYS, section);
-        self.bool(t, "read_only", &mut h.read_only);
-        self.bool(t, "no_new_privileges", &mut h.no_new_privileges);
-        let drop = self.caps(t, "drop_capabilities", true);
-        let allow = self.caps(t, "allowed_capabilities", false);
-        if let Some(k) = self.caps(t, "keep_capabilities", false) {
-            h.keep_capabilities = k.into_iter().map(|(c, _)| c).collect();
+    fn hardening(&mut self, t: &mut Keys, h: &mut Hardening) {
+        self.bool(t.take("read_only"), &mut h.read_only);
+        self.bool(t.take("no_new_privileges"), &mut h.no_new_privileges);
+        if let Some(d) = self.caps(t.take("drop_capabilities"), true) {
+            h.drop_capabilities = d.into_iter().map(|(c, _)| c).collect();
         }
-        self.bool(t, "init", &mut h.init);
-        if let Some(d) = &drop {
-            h.drop_capabilities = d.iter().map(|(c, _)| c.clone()).collect();
-        }
-        if let Some(a) = &allow {
-            h.allowed_capabilities = a.iter().map(|(c, _)| c.clone()).collect();
-            for (cap, span) in a {
+        if let Some(a) = self.caps(t.take("allowed_capabilities"), false) {
+            for (cap, span) in &a {
                 if h.drop_capabilities.iter().any(|d| d == cap) {
                     self.push(
                         Code::CapDropAndAllow,
@@ -642,23 +690,20 @@ impl<'t> Reader<'t> {
                     );
                 }
             }
+            h.allowed_capabilities = a.into_iter().map(|(c, _)| c).collect();
         }
-        if let Some(v) = get(t, "shm_size") {
-            let span = v.span();
-            if let Some((s, _)) = self.scalar(t, "shm_size") {
-                h.shm_size = s.and_then(|s| self.size(&s, span));
-            }
-        }
-        if let Some(v) = get(t, "tmpfs") {
+        let tmpfs = t.take("tmpfs");
+        if let Some(v) = tmpfs.value {
             match v.get_ref().as_array() {
                 Some(arr) => {
                     let mut list: Vec<Tmpfs> = Vec::new();
                     for item in arr.iter() {
                         let Some(it) = item.get_ref().as_table() else {
-                            self.wrong_type(item, "tmpfs", "a table ([[hardening.tmpfs]])");
+                            self.wrong_type(item, tmpfs.key, "a table ([[hardening.tmpfs]])");
                             continue;
                         };
-                        if let Some(tm) = self.tmpfs(it, item.span(), section) {
+                        let entry = t.child(it, tmpfs.key.name, true);
+                        if let Some(tm) = self.read(entry, |r, e| r.tmpfs(e, item.span())) {
                             if list.iter().any(|o| o.path == tm.path) {
                                 self.push(
                                     Code::DuplicateTmpfs,
@@ -672,7 +717,7 @@ impl<'t> Reader<'t> {
                     }
                     h.tmpfs = list;
                 }
-                None => self.wrong_type(v, "tmpfs", "an array of tables ([[hardening.tmpfs]])"),
+                None => self.wrong_type(v, tmpfs.key, "an array of tables ([[hardening.tmpfs]])"),
             }
             if h.read_only && v.get_ref().as_array().is_some_and(|a| a.is_empty()) {
                 self.push(
@@ -683,12 +728,24 @@ impl<'t> Reader<'t> {
                 );
             }
         }
+        if let Some((s, span)) = self.scalar(t.take("shm_size")) {
+            h.shm_size = s.and_then(|s| self.size(&s, span));
+        }
+        if let Some(k) = self.caps(t.take("keep_capabilities"), false) {
+            h.keep_capabilities = k.into_iter().map(|(c, _)| c).collect();
+        }
+        self.bool(t.take("init"), &mut h.init);
     }
 
-    fn tmpfs(&mut self, t: &DeTable, span: Range<usize>, section: &str) -> Option<Tmpfs> {
-        self.keys(t, TMPFS_KEYS, &format!("{section}.tmpfs"));
-        let Some((path, pspan)) = self.string(t, "path") else {
-            if get(t, "path").is_none() {
+    /// One `[[hardening.tmpfs]]` entry. Every key is asked for before any is judged, so an entry
+    /// without a usable `path` still knows its other keys (and is not judged further).
+    fn tmpfs(&mut self, t: &mut Keys, span: Range<usize>) -> Option<Tmpfs> {
+        let path = t.take("path");
+        let size = t.take("size");
+        let mode = t.take("mode");
+        let exec = t.take("exec");
+        let Some((path, pspan)) = self.string(path) else {
+            if path.value.is_none() {
                 self.push(Code::MissingKey, span, "a tmpfs entry needs `path`".into(), None);
             }
             return None;
@@ -712,13 +769,10 @@ impl<'t> Reader<'t> {
             mode: None,
             exec: false,
         };
-        if let Some(v) = get(t, "size") {
-            let vspan = v.span();
-            if let Some((s, _)) = self.scalar(t, "size") {
-                tm.size = s.and_then(|s| self.size(&s, vspan));
-            }
+        if let Some((s, vspan)) = self.scalar(size) {
+            tm.size = s.and_then(|s| self.size(&s, vspan));
         }
-        if let Some((s, mspan)) = self.string(t, "mode") {
+        if let Some((s, mspan)) = self.string(mode) {
             match u32::from_str_radix(s, 8) {
                 Ok(m) if m <= 0o7777 && !s.is_empty() => tm.mode = Some(m),
                 _ => self.push(
@@ -729,15 +783,16 @@ impl<'t> Reader<'t> {
                 ),
             }
         }
-        self.bool(t, "exec", &mut tm.exec);
+        self.bool(exec, &mut tm.exec);
         path_ok.then_some(tm)
     }
 
-    fn deny(&mut self, t: &DeTable, d: &mut Deny, section: &str) {
-        self.keys(t, DENY_KEYS, section);
+    /// `[deny]`: a switch per [`DENY_SWITCHES`] row, then `add_` and `remove_` of each
+    /// [`DenyList`], in that order.
+    fn deny(&mut self, t: &mut Keys, d: &mut Deny) {
         for &(key, rule, _) in DENY_SWITCHES {
             let mut on = d.on(rule);
-            self.bool(t, key, &mut on);
+            self.bool(t.take(key), &mut on);
             d.set(rule, on);
         }
         let check = |r: &mut Self, which: DenyList, s: &str, span: Range<usize>| {
@@ -754,14 +809,22 @@ impl<'t> Reader<'t> {
         };
         for which in DenyList::ALL {
             let key = which.key();
-            if let Some(list) = self.strings(t, &format!("add_{key}")) {
+            let add = Key {
+                prefix: "add_",
+                name: key,
+            };
+            if let Some(list) = self.strings(t.take(add)) {
                 for (s, span) in list {
                     if check(self, which, s, span) && !d.list(which).iter().any(|p| p == s) {
                         d.list_mut(which).push(s.to_string().into());
                     }
                 }
             }
-            if let Some(list) = self.strings(t, &format!("remove_{key}")) {
+            let remove = Key {
+                prefix: "remove_",
+                name: key,
+            };
+            if let Some(list) = self.strings(t.take(remove)) {
                 for (s, span) in list {
                     if !check(self, which, s, span.clone()) {
                         continue;
@@ -786,9 +849,8 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn profile(&mut self, t: &DeTable, span: Range<usize>, index: usize, global: &Rules) -> Option<Profile> {
-        self.keys(t, PROFILE_KEYS, "profile");
-        let name = match self.string(t, "name") {
+    fn profile(&mut self, t: &mut Keys, span: Range<usize>, index: usize, global: &Rules) -> Profile {
+        let name = match self.string(t.take("name")) {
             Some((s, _)) => s.to_string(),
             None => format!("profile-{}", index + 1),
         };
@@ -801,34 +863,33 @@ impl<'t> Reader<'t> {
             exempt: false,
             rules: global.clone(),
         };
-        match self.table(t, "match") {
-            Some(m) => {
-                self.keys(m, MATCH_KEYS, "profile.match");
-                prof.image = self.glob(m, "image");
-                prof.container = self.glob(m, "container");
-                if let Some(list) = self.strings(m, "labels") {
-                    prof.labels = list
-                        .into_iter()
-                        .map(|(s, _)| match s.split_once('=') {
-                            Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                            None => (s.to_string(), None),
-                        })
-                        .collect();
-                }
-                // A matcher that failed to parse is an error already, not "matches everything".
-                let named = ["image", "container", "labels"]
-                    .iter()
-                    .any(|k| get(m, k).is_some());
-                if !named {
-                    self.push(
-                        Code::MatchAll,
-                        span.clone(),
-                        format!("profile {:?} matches every invocation", prof.name),
-                        Some("give [profile.match] an image, container or labels".into()),
-                    );
-                }
+        let matched = self.table(t, "match", |r, m| {
+            let image = m.take("image");
+            let container = m.take("container");
+            let labels = m.take("labels");
+            prof.image = r.glob(image);
+            prof.container = r.glob(container);
+            if let Some(list) = r.strings(labels) {
+                prof.labels = list
+                    .into_iter()
+                    .map(|(s, _)| match s.split_once('=') {
+                        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                        None => (s.to_string(), None),
+                    })
+                    .collect();
             }
-            None => self.push(
+            // A matcher that failed to parse is an error already, not "matches everything".
+            if [image, container, labels].iter().all(|f| f.value.is_none()) {
+                r.push(
+                    Code::MatchAll,
+                    span.clone(),
+                    format!("profile {:?} matches every invocation", prof.name),
+                    Some("give [profile.match] an image, container or labels".into()),
+                );
+            }
+        });
+        if matched.is_none() {
+            self.push(
                 Code::MatchAll,
                 span,
                 format!(
@@ -836,18 +897,18 @@ impl<'t> Reader<'t> {
                     prof.name
                 ),
                 None,
-            ),
+            );
         }
-        if let Some((s, mspan)) = self.string(t, "mode") {
+        if let Some((s, mspan)) = self.string(t.take("mode")) {
             prof.mode = self.mode(s, mspan);
         }
-        self.bool(t, "exempt", &mut prof.exempt);
-        self.rules(t, &mut prof.rules, "profile");
-        Some(prof)
+        self.bool(t.take("exempt"), &mut prof.exempt);
+        self.rules(t, &mut prof.rules);
+        prof
     }
 
-    fn glob(&mut self, t: &DeTable, key: &str) -> Option<Glob> {
-        let (s, span) = self.string(t, key)?;
+    fn glob(&mut self, f: Field) -> Option<Glob> {
+        let (s, span) = self.string(f)?;
         match Glob::new(s) {
             Ok(g) => Some(g),
             Err(e) => {

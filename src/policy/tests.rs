@@ -1,8 +1,17 @@
-use super::reader::{DENY_KEYS, TOP_KEYS, memchr_newline};
+use super::reader::memchr_newline;
 use super::*;
 
 fn errs(text: &str) -> Vec<Diagnostic> {
     parse(text, "p.toml").unwrap_err().diagnostics
+}
+
+/// The keys the reader knows in a table, as [`schema`] heads it, in the order it asks for them.
+fn known(heading: &str) -> Vec<String> {
+    schema()
+        .into_iter()
+        .find(|(h, _)| h == heading)
+        .unwrap_or_else(|| panic!("no table {heading:?} in {:?}", schema()))
+        .1
 }
 
 #[test]
@@ -239,8 +248,10 @@ fn syntax_errors_have_positions() {
 
 #[test]
 fn did_you_mean_finds_close_words() {
-    assert_eq!(did_you_mean("hardenin", TOP_KEYS), Some("hardening"));
-    assert_eq!(did_you_mean("zzz", TOP_KEYS), None);
+    let top = known("");
+    let top: Vec<&str> = top.iter().map(String::as_str).collect();
+    assert_eq!(did_you_mean("hardenin", &top), Some("hardening"));
+    assert_eq!(did_you_mean("zzz", &top), None);
 }
 
 #[test]
@@ -286,10 +297,7 @@ fn deny_keys_are_the_switches_and_the_lists() {
         derived.push(format!("add_{}", l.key()));
         derived.push(format!("remove_{}", l.key()));
     }
-    let mut keys: Vec<String> = DENY_KEYS.iter().map(|k| k.to_string()).collect();
-    derived.sort();
-    keys.sort();
-    assert_eq!(keys, derived);
+    assert_eq!(known("[deny]"), derived);
 }
 
 #[test]
@@ -375,4 +383,217 @@ mod generated {
             prop_assert_eq!(again, p, "{}", shown);
         }
     }
+}
+
+/// The tables and keys the reader knows, in the order `policy check` suggests them: the order of
+/// "known keys here" is part of its output.
+#[test]
+fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
+    let want: &[(&str, &[&str])] = &[
+        (
+            "",
+            &[
+                "mode",
+                "runtime",
+                "commands",
+                "hardening",
+                "limits",
+                "deny",
+                "podman",
+                "log",
+                "profile",
+            ],
+        ),
+        ("[runtime]", &["binary", "flavor"]),
+        ("[commands]", &["allow", "deny"]),
+        (
+            "[hardening]",
+            &[
+                "read_only",
+                "no_new_privileges",
+                "drop_capabilities",
+                "allowed_capabilities",
+                "tmpfs",
+                "shm_size",
+                "keep_capabilities",
+                "init",
+            ],
+        ),
+        ("[[hardening.tmpfs]]", &["path", "size", "mode", "exec"]),
+        (
+            "[limits]",
+            &[
+                "cpus",
+                "memory",
+                "pids",
+                "shm_size",
+                "tmpfs_size",
+                "refuse_unenforced",
+            ],
+        ),
+        ("[deny]", &[]),
+        (
+            "[podman]",
+            &[
+                "keep_id",
+                "keep_id_user",
+                "host_gateway",
+                "host_loopback",
+                "host_loopback_ports",
+                "rootful_gateway",
+            ],
+        ),
+        ("[log]", &["path"]),
+        (
+            "[[profile]]",
+            &[
+                "name",
+                "match",
+                "mode",
+                "exempt",
+                "hardening",
+                "limits",
+                "deny",
+                "podman",
+            ],
+        ),
+        ("match.", &["image", "container", "labels"]),
+    ];
+    let have = schema();
+    let headings: Vec<&str> = have.iter().map(|(h, _)| h.as_str()).collect();
+    let want_headings: Vec<&str> = want.iter().map(|(h, _)| *h).collect();
+    assert_eq!(headings, want_headings);
+    for ((heading, keys), (_, want)) in have.iter().zip(want) {
+        if *heading == "[deny]" {
+            continue; // deny_keys_are_the_switches_and_the_lists
+        }
+        assert_eq!(keys, want, "{heading}");
+        // An unknown key lists them in that order.
+        let (text, section) = match heading.as_str() {
+            "" => ("zzz = 1\n".to_string(), "at the top level".to_string()),
+            "[[hardening.tmpfs]]" => (
+                "[[hardening.tmpfs]]\npath = \"/x\"\nzzz = 1\n".into(),
+                "in [hardening.tmpfs]".into(),
+            ),
+            "[[profile]]" => (
+                "[[profile]]\nmatch.image = \"x\"\nzzz = 1\n".into(),
+                "in [profile]".into(),
+            ),
+            "match." => (
+                "[[profile]]\nmatch.image = \"x\"\nmatch.zzz = 1\n".into(),
+                "in [profile.match]".into(),
+            ),
+            h => (format!("{h}\nzzz = 1\n"), format!("in {h}")),
+        };
+        let d = errs(&text);
+        assert_eq!(d.len(), 1, "{text}: {d:?}");
+        assert_eq!(d[0].message, format!("unknown key `zzz` {section}"), "{text}");
+        assert_eq!(
+            d[0].hint.as_deref(),
+            Some(format!("known keys here: {}", want.join(", ")).as_str()),
+            "{text}"
+        );
+    }
+}
+
+/// A key the reader asks for only in some cases is still known in the others.
+#[test]
+fn keys_read_conditionally_are_known() {
+    // A tmpfs entry without `path` is not judged further, but its other keys are known.
+    let d = errs("[[hardening.tmpfs]]\nsize = \"lots\"\nmode = \"9\"\nexec = 1\n");
+    let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::MissingKey], "{d:?}");
+    let d = errs("[[hardening.tmpfs]]\npath = 1\nsize = \"1g\"\nbogus = 1\n");
+    let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::WrongType, Code::UnknownKey], "{d:?}");
+    assert_eq!(
+        d[1].hint.as_deref(),
+        Some("known keys here: path, size, mode, exec")
+    );
+    // A profile whose `match` is not a table still knows its other keys.
+    let d = errs("[[profile]]\nmatch = 1\nname = \"a\"\nmode = \"audit\"\nexempt = true\n");
+    let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::MatchAll, Code::WrongType], "{d:?}");
+    // Diagnostics, unknown keys among them, stay in the order of the file.
+    let d = errs("[limits]\nmemory = \"x\"\nzzz = 1\ncpus = \"y\"\n");
+    let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::BadSize, Code::UnknownKey, Code::BadCpus], "{d:?}");
+}
+
+/// Every policy the project ships or documents loads without an unknown key.
+#[test]
+fn every_shipped_and_documented_policy_has_only_known_keys() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let mut policies = vec![
+        ("policy/default.toml".to_string(), read("policy/default.toml")),
+        (
+            "fixtures/policies/profiles.toml".to_string(),
+            read("fixtures/policies/profiles.toml"),
+        ),
+    ];
+    let md = read("docs/POLICY.md");
+    let mut block: Option<String> = None;
+    for line in md.lines() {
+        match &mut block {
+            None if line.trim() == "```toml" => block = Some(String::new()),
+            Some(_) if line.trim() == "```" => {
+                policies.push(("docs/POLICY.md".into(), block.take().unwrap_or_default()))
+            }
+            Some(b) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(policies.len() >= 10, "{} policies", policies.len());
+    for (file, text) in &policies {
+        if let Err(e) = parse(text, file) {
+            panic!("{e:?}\n{text}");
+        }
+    }
+    // The fixtures with problems have no unknown key but their typos.
+    for name in ["bad-values", "contradictions"] {
+        let file = format!("fixtures/policies/{name}.toml");
+        let e = parse(&read(&file), &file).unwrap_err();
+        assert!(
+            e.diagnostics.iter().all(|d| d.code != Code::UnknownKey),
+            "{file}: {e:?}"
+        );
+    }
+}
+
+/// Every key of every table at once, in a profile too, is a policy without unknown keys.
+#[test]
+fn a_policy_with_every_key_loads() {
+    let mut text = String::from("mode = \"enforce\"\n");
+    text.push_str("[runtime]\nbinary = \"podman\"\nflavor = \"auto\"\n[commands]\nallow = []\ndeny = []\n");
+    let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\n";
+    let tmpfs = "path = \"/tmp\"\nsize = \"1g\"\nmode = \"1777\"\nexec = false\n";
+    let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\n";
+    let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\n";
+    let mut deny = String::new();
+    for (key, _, on) in DENY_SWITCHES {
+        deny.push_str(&format!("{key} = {on}\n"));
+    }
+    for l in DenyList::ALL {
+        deny.push_str(&format!("add_{0} = []\nremove_{0} = []\n", l.key()));
+    }
+    for prefix in ["", "profile."] {
+        if !prefix.is_empty() {
+            text.push_str("[[profile]]\nname = \"p\"\nmode = \"audit\"\nexempt = false\n");
+            text.push_str("[profile.match]\nimage = \"a*\"\ncontainer = \"b*\"\nlabels = [\"c\"]\n");
+        }
+        text.push_str(&format!(
+            "[{prefix}hardening]\n{hardening}[[{prefix}hardening.tmpfs]]\n{tmpfs}"
+        ));
+        text.push_str(&format!(
+            "[{prefix}limits]\n{limits}[{prefix}deny]\n{deny}[{prefix}podman]\n{podman}"
+        ));
+    }
+    text.push_str("[log]\npath = \"/tmp/log\"\n");
+    let (p, w) = parse(&text, "p").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(p.profiles[0].rules.podman.host_loopback_ports, [5432]);
 }
