@@ -385,8 +385,8 @@ fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
             return 1;
         }
     };
-    match &policy.log.path {
-        Some(path) => crate::logview::run(path, args),
+    match policy.log.resolved(crate::env::Env::capture().home.as_deref()) {
+        Some(path) => crate::logview::run(&path, args),
         None => {
             eprintln!(
                 "nanoclaw-shim log: the policy in force ({}) sets no decision log; add\n  \

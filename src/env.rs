@@ -12,6 +12,12 @@ use std::path::PathBuf;
 /// The variable naming the policy file (over the lookup order).
 pub const POLICY_ENV: &str = "NANOCLAW_SHIM_POLICY";
 
+/// Overrides the policy's runtime binary.
+pub const RUNTIME_ENV: &str = "NANOCLAW_SHIM_RUNTIME";
+
+/// Set in the runtime's environment; seeing it on entry means the shim called itself.
+pub const REENTRY_ENV: &str = "NANOCLAW_SHIM_ACTIVE";
+
 /// What the shim reads of its environment, read once.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
@@ -49,8 +55,8 @@ impl Env {
                 .filter(|p| p.is_absolute()),
             xdg_cache_home: nonempty("XDG_CACHE_HOME").map(PathBuf::from),
             policy: nonempty(POLICY_ENV).map(PathBuf::from),
-            runtime: nonempty(crate::runtime::RUNTIME_ENV),
-            reentry: std::env::var_os(crate::runtime::REENTRY_ENV),
+            runtime: nonempty(RUNTIME_ENV),
+            reentry: std::env::var_os(REENTRY_ENV),
             cwd: std::env::current_dir().ok(),
             exe: std::env::current_exe().ok(),
             euid: crate::process::euid(),

@@ -258,6 +258,8 @@ impl Resolver {
         if listed != Listed::Done {
             return;
         }
+        // One growth for all of them: growing step by step would hold two tables at once.
+        self.memo.reserve(names.len());
         let mut path = Vec::with_capacity(dir.len() + 64);
         for (name, seen) in names.iter().zip(found) {
             path.clear();

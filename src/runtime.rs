@@ -15,11 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::rewrite::{Flavor, Version};
 
-/// Set in the runtime's environment; seeing it on entry means the shim called itself.
-pub const REENTRY_ENV: &str = "NANOCLAW_SHIM_ACTIVE";
-
-/// Overrides the policy's runtime binary.
-pub const RUNTIME_ENV: &str = "NANOCLAW_SHIM_RUNTIME";
+pub use crate::env::{REENTRY_ENV, RUNTIME_ENV};
 
 /// Why the runtime could not be found or started.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -46,16 +46,13 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     if tracing::enabled!(tracing::Level::WARN) {
         trace_plan(&plan, &target);
     }
-    if let Some(log) = &policy.log.path {
-        if log::wanted(&plan) {
-            let line = log::record(&plan, &args, std::time::SystemTime::now(), std::process::id());
-            match log::append(log, &line) {
-                Ok(()) => tracing::debug!("decision log: one record appended to {}", log.display()),
-                Err(e) => eprintln!(
-                    "nanoclaw-shim: warning: decision log {} not written: {e}",
-                    log.display()
-                ),
-            }
+    if let Some(written) = &policy.log.path {
+        match policy.log.resolved(env.home.as_deref()) {
+            Some(log) => write_log(&log, &plan, &args),
+            None => eprintln!(
+                "nanoclaw-shim: warning: decision log {} not written: HOME is not set",
+                written.display()
+            ),
         }
     }
     if plan.decision == Decision::Refuse {
@@ -134,6 +131,22 @@ fn trace_plan(plan: &rewrite::Plan, target: &Target) {
     }
 }
 
+/// Appends the plan to the decision log when the log wants it; a log that cannot be written
+/// costs a warning line, never the call.
+fn write_log(log: &std::path::Path, plan: &rewrite::Plan, args: &[OsString]) {
+    if !log::wanted(plan) {
+        return;
+    }
+    let line = log::record(plan, args, std::time::SystemTime::now(), std::process::id());
+    match log::append(log, &line) {
+        Ok(()) => tracing::debug!("decision log: one record appended to {}", log.display()),
+        Err(e) => eprintln!(
+            "nanoclaw-shim: warning: decision log {} not written: {e}",
+            log.display()
+        ),
+    }
+}
+
 /// Everything a plan needs, found the one way the shim, `explain` and `doctor` share: the policy
 /// in force and where it came from, the runtime and where it is, and what the rewrite may ask
 /// about them.
@@ -200,7 +213,7 @@ fn target(
             .clone()
             .into_iter()
             .chain(policy_file.map(std::path::Path::to_path_buf))
-            .chain(policy.log.path.clone())
+            .chain(policy.log.resolved(env.home.as_deref()))
             .collect(),
         fs: &crate::hostfs::RealFs,
     };

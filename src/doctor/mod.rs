@@ -318,7 +318,9 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
     if loaded_ok {
         checks.push(mode_check(&in_force, &label));
         checks.push(limits_check(&in_force, &label));
-        checks.push(log_check(in_force.log.path.as_deref(), &label));
+        // Without a home a `~/` path stays as written, and the check says it cannot be used.
+        let log = in_force.log.resolved(scope.env.home.as_deref());
+        checks.push(log_check(log.as_deref().or(in_force.log.path.as_deref()), &label));
     }
 
     let binary = runtime_name(&scope, &in_force);

@@ -29,7 +29,7 @@ mod tests;
 pub use defaults::*;
 pub use diagnostics::{Code, Diagnostic, PolicyError, Severity, format_diagnostic};
 pub use lookup::{LookupEnv, Origin, load, locate};
-pub use reader::{CAPABILITIES, did_you_mean, expand_home, line_col, normalize_cap, parse, schema};
+pub use reader::{CAPABILITIES, did_you_mean, line_col, normalize_cap, parse, schema};
 
 /// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,8 +425,20 @@ impl Default for PodmanCompat {
 /// The decision log.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Log {
-    /// JSON Lines file; `None` = no log.
+    /// JSON Lines file, as written (absolute, or under `~/`); `None` = no log.
     pub path: Option<PathBuf>,
+}
+
+impl Log {
+    /// The log file, `~/` expanded with `home`; `None` without a log, or for a `~/` path
+    /// without a home.
+    pub fn resolved(&self, home: Option<&std::path::Path>) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        match path.strip_prefix("~") {
+            Ok(rest) if path.as_os_str().as_encoded_bytes().starts_with(b"~/") => home.map(|h| h.join(rest)),
+            _ => Some(path.clone()),
+        }
+    }
 }
 
 /// A `[[profile]]`: a matcher and the rules that apply when it matches.

@@ -597,3 +597,23 @@ fn a_policy_with_every_key_loads() {
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(p.profiles[0].rules.podman.host_loopback_ports, [5432]);
 }
+
+/// Reading a policy reads no environment: a `~/` log path is kept as written and expanded
+/// where the file is used, with the home of whoever runs the shim.
+#[test]
+fn a_home_log_path_is_expanded_where_it_is_used() {
+    let (p, _) = parse("[log]\npath = \"~/.local/state/ncs/decisions.jsonl\"\n", "p").unwrap();
+    assert_eq!(
+        p.log.path.as_deref(),
+        Some(std::path::Path::new("~/.local/state/ncs/decisions.jsonl"))
+    );
+    assert_eq!(
+        p.log.resolved(Some(std::path::Path::new("/home/alice"))),
+        Some(PathBuf::from("/home/alice/.local/state/ncs/decisions.jsonl"))
+    );
+    assert_eq!(p.log.resolved(None), None);
+    let (abs, _) = parse("[log]\npath = \"/var/log/ncs.jsonl\"\n", "p").unwrap();
+    assert_eq!(abs.log.resolved(None), Some(PathBuf::from("/var/log/ncs.jsonl")));
+    let (tilde_user, _) = parse("[log]\npath = \"~bob/x\"\n", "p").map_or((Policy::default(), vec![]), |x| x);
+    assert_eq!(tilde_user.log.path, None, "only `~/` is the caller's home");
+}

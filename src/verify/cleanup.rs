@@ -5,12 +5,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::docker::Ctx;
+use super::docker::{Ctx, LABEL};
 use super::strs;
-
-/// The label every container and image verify creates carries; its value is the run's id,
-/// `PID-NANOS`, so a later run can tell the leftovers of a dead run from a live one's.
-pub(crate) const LABEL: &str = "nanoclaw-shim.verify";
 
 /// The ids among `(id, label value)` pairs that a run which is no longer alive left behind;
 /// `alive` says whether a process id still runs. A value that is not `PID-NANOS` is not ours.

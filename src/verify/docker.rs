@@ -10,13 +10,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use crate::runtime::{REENTRY_ENV, RUNTIME_ENV};
+use crate::env::{REENTRY_ENV, RUNTIME_ENV};
 use crate::units::NanoCpus;
 
 use super::checks::{Limits, parse_kv, requested_limits};
-use super::cleanup::LABEL;
 use super::{TIMEOUT, interrupted, millis, strs};
 use crate::process::{self, Ending};
+
+/// The label every container and image verify creates carries; its value is the run's id,
+/// `PID-NANOS`, so a later run can tell the leftovers of a dead run from a live one's.
+pub(crate) const LABEL: &str = "nanoclaw-shim.verify";
 
 /// What a `docker` command did: the shared runner's output.
 pub(crate) type Ran = process::Output;
