@@ -153,6 +153,29 @@ pub fn no_new_privs(kv: &BTreeMap<String, String>) -> Result<(), String> {
     }
 }
 
+/// From `inspect --format '{{json .Config.Annotations}}'`: the container carries the shim's
+/// annotation, naming this version and enforce mode, with the read-only root among its rules.
+pub fn shim_annotation(annotations_json: &str) -> Result<(), String> {
+    use crate::rewrite::annotate::KEY;
+    let map: BTreeMap<String, String> = serde_json::from_str(annotations_json.trim())
+        .map_err(|_| format!("annotations not readable: {:?}", annotations_json.trim()))?;
+    let Some(value) = map.get(KEY) else {
+        return Err(format!("no {KEY} annotation: the shim did not rewrite it"));
+    };
+    let head = format!("nanoclaw-shim/{} mode=enforce rules=", env!("CARGO_PKG_VERSION"));
+    let rules = value
+        .strip_prefix(&head)
+        .ok_or_else(|| format!("{KEY}={value:?}"))?;
+    if rules
+        .split(';')
+        .any(|r| r == crate::rules::Rule::HardenReadOnly.as_str())
+    {
+        Ok(())
+    } else {
+        Err(format!("{KEY}={value:?} lacks harden.read-only"))
+    }
+}
+
 /// A value the probe read, for a message: quoted, or "not reported" (never Rust's `Some(..)`).
 pub(crate) fn reading(v: Option<&str>) -> String {
     match v {

@@ -49,6 +49,8 @@ echo "cpu=$q $p"; fi
 pub(crate) struct Probe {
     pub(crate) requested: Limits,
     pub(crate) kv: BTreeMap<String, String>,
+    /// `inspect --format '{{json .Config.Annotations}}'` of the created container.
+    pub(crate) annotations: String,
 }
 
 pub(crate) struct Ctx {
@@ -220,6 +222,12 @@ impl Ctx {
                 };
             }
         }
+        let annotations = self
+            .docker(
+                &strs(&["inspect", "--format", "{{json .Config.Annotations}}", &name]),
+                None,
+            )
+            .stdout;
         let started = self.docker(&strs(&["start", "--attach", &name]), None);
         let _ = self.docker(&strs(&["rm", "-f", &name]), None);
         if !started.success() {
@@ -228,6 +236,7 @@ impl Ctx {
         Ok(Probe {
             requested,
             kv: parse_kv(&started.stdout),
+            annotations,
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use super::checks::{
     Limits, caps_kept, caps_within, effective_limits, limit_outcomes, no_new_privs, parse_kv, root_read_only,
-    writable_tmpfs,
+    shim_annotation, writable_tmpfs,
 };
 use super::docker::Ctx;
 use super::report::{Outcome, Status};
@@ -54,6 +54,11 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
                 judged(caps_kept(kv, ctx.kept_caps)),
             );
             out.check(G, "no-new-privileges (NoNewPrivs: 1)", judged(no_new_privs(kv)));
+            out.check(
+                G,
+                "podman inspect shows the shim's annotation (version, enforce, rules)",
+                judged(shim_annotation(&p.annotations)),
+            );
             out.check(
                 G,
                 "cpu, memory and pids ceilings without any limit flags",

@@ -288,3 +288,25 @@ fn probe_readings_judged() {
     );
     assert_eq!(no_new_privs(&bare), Err("NoNewPrivs not reported".into()));
 }
+
+#[test]
+fn the_shims_annotation_is_judged_from_inspect() {
+    let key = crate::rewrite::annotate::KEY;
+    let v = env!("CARGO_PKG_VERSION");
+    let json = |value: &str| format!("{{\"other\":\"x\",\"{key}\":\"{value}\"}}\n");
+    let good = json(&format!(
+        "nanoclaw-shim/{v} mode=enforce rules=harden.read-only;harden.cap-drop"
+    ));
+    assert_eq!(shim_annotation(&good), Ok(()));
+    for bad in [
+        json(&format!("nanoclaw-shim/{v} mode=audit rules=")),
+        json(&format!("nanoclaw-shim/{v} mode=enforce rules=harden.cap-drop")),
+        json("nanoclaw-shim/0.0.0 mode=enforce rules=harden.read-only"),
+        "{\"other\":\"x\"}".to_string(),
+        "null".to_string(),
+        "<no value>".to_string(),
+    ] {
+        let e = shim_annotation(&bad).unwrap_err();
+        assert!(!e.contains("Some("), "{e}");
+    }
+}

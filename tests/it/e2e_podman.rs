@@ -1828,6 +1828,14 @@ fn verify_passes_against_the_fixture_rootful() {
         None => panic!("no `Results: N/M passed` line: {}", o.describe()),
     }
     assert!(!o.stdout.contains("[FAIL]"), "{}", o.describe());
+    // The container verify created through the shim shows the shim's annotation to inspect.
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.contains("[PASS]") && l.contains("the shim's annotation")),
+        "{}",
+        o.describe()
+    );
 }
 
 // ------------------------------------------------------------------ the browser image ---
