@@ -387,6 +387,18 @@ fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
     };
     match policy.log.resolved(crate::env::Env::capture().home.as_deref()) {
         Some(path) => crate::logview::run(&path, args),
+        None if policy.log.path.is_some() => {
+            eprintln!(
+                "nanoclaw-shim log: the decision log {} is under ~/, and HOME is not set",
+                policy
+                    .log
+                    .path
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
+            );
+            1
+        }
         None => {
             eprintln!(
                 "nanoclaw-shim log: the policy in force ({}) sets no decision log; add\n  \

@@ -184,3 +184,37 @@ fn follow_prints_new_records_as_they_come() {
     child.wait().unwrap();
     assert!(Path::new(&e.p("state/decisions.jsonl")).exists());
 }
+
+/// A `~/` log path is the home of whoever runs the shim: the docker face writes it there and
+/// `log` reads it there; without a home `log` says so instead of claiming there is no log.
+#[test]
+fn a_home_log_path_is_the_callers_home() {
+    let w = World::new()
+        .fake_runtime(RUNTIME_OK)
+        .policy("[log]\npath = \"~/state/decisions.jsonl\"\n");
+    std::fs::create_dir_all(w.p("home/state")).unwrap();
+    let o = w.docker().args(["run", "--rm", "img"]).run();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(w.p("home/state/decisions.jsonl").is_file());
+    let o = w
+        .cli()
+        .args(["log", "--format", "json"])
+        .command()
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json_lines(&String::from_utf8_lossy(&o.stdout)).len(), 1);
+    let o = w
+        .cli()
+        .args(["log"])
+        .command()
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("HOME is not set"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
