@@ -540,7 +540,8 @@ pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
     let mut targets = Vec::new();
     let mut paths = HostPaths::new(&rules.deny, host);
     for m in run.opts.iter().filter_map(parse_mount) {
-        if !m.source.is_empty() {
+        // The sources `mount` judges as host paths: binds, and volumes named by a path.
+        if (m.kind == mounts::Kind::Bind && !m.source.is_empty()) || m.source.first() == Some(&b'/') {
             paths.announce(&m.source);
         }
         targets.push(m.target);

@@ -831,6 +831,20 @@ struct Lists<'p> {
     roots: List<'p>,
 }
 
+/// `raw` made absolute against the working directory `cwd`; `None` for a relative path when the
+/// working directory is unknown.
+fn absolute<'a>(cwd: Option<&[u8]>, raw: &'a [u8]) -> Option<std::borrow::Cow<'a, [u8]>> {
+    if raw.first() == Some(&b'/') {
+        return Some(raw.into());
+    }
+    let cwd = cwd?;
+    let mut abs = Vec::with_capacity(cwd.len() + 1 + raw.len());
+    abs.extend_from_slice(cwd);
+    abs.push(b'/');
+    abs.extend_from_slice(raw);
+    Some(abs.into())
+}
+
 fn os_bytes(p: &std::path::Path) -> &[u8] {
     p.as_os_str().as_bytes()
 }
@@ -855,12 +869,11 @@ impl<'p> HostPaths<'p> {
             .lists
             .get_or_insert_with(|| compile_lists(self.deny, self.host));
         let c = &mut lists.compiler;
+        let Some(abs) = absolute(cwd, raw) else {
+            return;
+        };
         let at = c.arena.len();
-        if raw.first() != Some(&b'/') {
-            let Some(cwd) = cwd else { return };
-            push_joined(&mut c.arena, cwd);
-        }
-        push_joined(&mut c.arena, raw);
+        push_joined(&mut c.arena, &abs);
         let path = Span {
             at: at as u32,
             len: (c.arena.len() - at) as u32,
@@ -906,18 +919,10 @@ impl<'p> HostPaths<'p> {
         let lists = self
             .lists
             .get_or_insert_with(|| compile_lists(self.deny, self.host));
-        let src = if raw.first() == Some(&b'/') {
-            Resolved::new(raw, &mut lists.compiler.resolver)
-        } else {
-            let Some(cwd) = cwd else {
-                return hit(Rule::DenySensitiveMount, UNRESOLVABLE.as_bytes());
-            };
-            let mut abs = Vec::with_capacity(cwd.len() + 1 + raw.len());
-            abs.extend_from_slice(cwd);
-            abs.push(b'/');
-            abs.extend_from_slice(raw);
-            Resolved::new(&abs, &mut lists.compiler.resolver)
+        let Some(abs) = absolute(cwd, raw) else {
+            return hit(Rule::DenySensitiveMount, UNRESOLVABLE.as_bytes());
         };
+        let src = Resolved::new(&abs, &mut lists.compiler.resolver);
         if src.is(b"/dev/null") {
             return None;
         }
@@ -1139,17 +1144,8 @@ impl<'p> Sensitive<'p> {
 
     /// The first listed entry that `source` equals, lies beneath, or contains.
     fn find(&mut self, source: &Path, cwd: Option<&Path>) -> Option<String> {
-        let raw = os_bytes(source);
-        let abs: Vec<u8> = if raw.first() == Some(&b'/') {
-            raw.to_vec()
-        } else {
-            let Some(cwd) = cwd else {
-                return Some(UNRESOLVABLE.into());
-            };
-            let mut a = os_bytes(cwd).to_vec();
-            a.push(b'/');
-            a.extend_from_slice(raw);
-            a
+        let Some(abs) = absolute(cwd.map(os_bytes), os_bytes(source)) else {
+            return Some(UNRESOLVABLE.into());
         };
         let src = Resolved::new(&abs, &mut self.compiler.resolver);
         self.list

@@ -204,11 +204,6 @@ fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
     }
 }
 
-/// The runtime the shim would exec, by name, as the unit or this environment configures it.
-fn runtime_name(scope: &Scope, in_force: &policy::Policy) -> OsString {
-    runtime::configured(&scope.env, &in_force.runtime.binary)
-}
-
 /// The `runtime` check, and the runtime's path when it resolves on the scope's PATH.
 fn runtime_check(
     scope: &Scope,
@@ -323,7 +318,8 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         checks.push(log_check(log.as_deref().or(in_force.log.path.as_deref()), &label));
     }
 
-    let binary = runtime_name(&scope, &in_force);
+    // By name, as the unit or this environment configures it.
+    let binary = runtime::configured(&scope.env, &in_force.runtime.binary);
     let rt_name = binary.to_string_lossy().into_owned();
     let (check, rt) = runtime_check(&scope, &rt_name, &binary, me.as_deref());
     checks.push(check);

@@ -435,8 +435,8 @@ impl Log {
     pub fn resolved(&self, home: Option<&std::path::Path>) -> Option<PathBuf> {
         let path = self.path.as_ref()?;
         match path.strip_prefix("~") {
-            Ok(rest) if path.as_os_str().as_encoded_bytes().starts_with(b"~/") => home.map(|h| h.join(rest)),
-            _ => Some(path.clone()),
+            Ok(rest) => home.map(|h| h.join(rest)),
+            Err(_) => Some(path.clone()),
         }
     }
 }
