@@ -11,6 +11,10 @@
 use std::ffi::{c_char, c_int};
 use std::path::Path;
 
+/// Small allocations come from a bump arena: see `bump`'s module comment for why.
+#[global_allocator]
+static ALLOC: nanoclaw_shim::bump::Global = nanoclaw_shim::bump::Global;
+
 // SAFETY: `no_mangle` makes this the program's `main`, with the C signature glibc calls once at
 // start-up; nothing else in the program is named `main`, and the body is ordinary safe Rust that
 // never returns (it exits through `std::process::exit`, which flushes std's buffers).
