@@ -71,10 +71,24 @@ impl Env {
     /// Where the runtime versions are cached: `$XDG_CACHE_HOME/nanoclaw-shim/runtime-versions`,
     /// else under `~/.cache`.
     pub fn version_cache(&self) -> Option<PathBuf> {
+        Some(self.cache_dir()?.join("runtime-versions"))
+    }
+
+    /// Where the host-path model remembers the resolved lists ([`crate::hostmemo`]), and whose
+    /// that file must be; `None` without a cache folder or a known uid.
+    pub fn host_memory(&self) -> Option<crate::hostmemo::Memory> {
+        Some(crate::hostmemo::Memory {
+            file: self.cache_dir()?.join("host-paths"),
+            owner: self.euid?,
+        })
+    }
+
+    /// The shim's cache folder: `$XDG_CACHE_HOME/nanoclaw-shim`, else `~/.cache/nanoclaw-shim`.
+    fn cache_dir(&self) -> Option<PathBuf> {
         let base = self
             .xdg_cache_home
             .clone()
             .or_else(|| self.home.as_ref().map(|h| h.join(".cache")))?;
-        Some(base.join("nanoclaw-shim").join("runtime-versions"))
+        Some(base.join("nanoclaw-shim"))
     }
 }

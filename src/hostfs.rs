@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::sync::Mutex;
 
 /// What is at a path, not following a final symlink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,6 +36,18 @@ pub enum Listed {
     Unreadable,
 }
 
+/// A directory's identity and last change. While a directory's stamp is unchanged, so are its
+/// entries: creating, removing or renaming one updates the directory's change time (`ctime`,
+/// which, unlike `mtime`, nobody but the clock can set), and a symlink's target cannot be
+/// changed in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub ctime: i64,
+    pub ctime_nsec: i64,
+}
+
 /// The file-system questions the host-path model asks.
 pub trait HostFs: Sync {
     /// What is at `path` (not following a final symlink); `None` when nothing is, or it cannot
@@ -50,6 +65,24 @@ pub trait HostFs: Sync {
         limit: usize,
         each: &mut dyn FnMut(&[u8], FileKind) -> ControlFlow<()>,
     ) -> Listed;
+
+    /// The [`Stamp`] of directory `dir` (not following a final symlink); `None` when it is not
+    /// a directory.
+    fn stamp(&self, dir: &[u8]) -> Option<Stamp>;
+
+    /// The clock `ctime` is kept by, in seconds since the epoch.
+    fn now(&self) -> i64;
+
+    /// The identity of the mount namespace paths are resolved in.
+    fn namespace(&self) -> Option<u64>;
+
+    /// The contents of `file` if it is a regular file that `owner` owns and nobody else may
+    /// write; `None` otherwise (missing, someone else's, or writable by its group or others).
+    fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>>;
+
+    /// Replaces `file` with `bytes`, readable and writable by its owner only, atomically (a
+    /// reader sees the old file or the new one); creates its directory (mode 0700).
+    fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()>;
 }
 
 impl std::fmt::Debug for dyn HostFs {
@@ -113,15 +146,93 @@ impl HostFs for RealFs {
         }
         Listed::Done
     }
+
+    fn stamp(&self, dir: &[u8]) -> Option<Stamp> {
+        let m = std::fs::symlink_metadata(os(dir)).ok()?;
+        m.is_dir().then(|| Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            ctime: m.ctime(),
+            ctime_nsec: m.ctime_nsec(),
+        })
+    }
+
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+
+    fn namespace(&self) -> Option<u64> {
+        std::fs::metadata("/proc/self/ns/mnt").ok().map(|m| m.ino())
+    }
+
+    fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {
+        use std::io::Read;
+        // Judged on the file opened, so that what is read is what was judged; a symlink is
+        // followed by `open`, so its target is what must be private.
+        let mut f = std::fs::File::open(file).ok()?;
+        let m = f.metadata().ok()?;
+        if !m.is_file() || m.uid() != owner || m.mode() & 0o022 != 0 {
+            return None;
+        }
+        // Files are replaced by renaming, never written in place: the size read is the size.
+        let mut bytes = vec![0; usize::try_from(m.len()).ok()?];
+        f.read_exact(&mut bytes).ok()?;
+        Some(bytes)
+    }
+
+    fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        let dir = file.parent().unwrap_or(Path::new("/"));
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(bytes)?;
+        drop(f);
+        std::fs::rename(&tmp, file).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
 }
 
 use std::os::unix::ffi::OsStringExt;
 
 /// An in-memory file system for tests: absolute paths (without a trailing `/`) to what is
 /// there. Parent directories are implied by their children.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct MemFs {
     nodes: BTreeMap<Vec<u8>, Node>,
+    /// Directories' change times (seconds; 0, long ago, when not set).
+    changed: BTreeMap<Vec<u8>, i64>,
+    /// The clock.
+    clock: i64,
+    /// Private files written, by path: (owner, mode, contents).
+    private: Mutex<BTreeMap<std::path::PathBuf, (u32, u32, Vec<u8>)>>,
+    /// Questions asked of the tree (`lstat`, `read_link`, `list`), for tests that count them.
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+impl Clone for MemFs {
+    fn clone(&self) -> Self {
+        MemFs {
+            nodes: self.nodes.clone(),
+            changed: self.changed.clone(),
+            clock: self.clock,
+            private: Mutex::new(self.private.lock().map(|p| p.clone()).unwrap_or_default()),
+            asked: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -161,10 +272,46 @@ impl MemFs {
     pub fn link(self, path: &str, target: &str) -> Self {
         self.add(path, Node::Link(target.as_bytes().to_vec()))
     }
+
+    /// Sets the clock (seconds since the epoch).
+    pub fn at(mut self, now: i64) -> Self {
+        self.clock = now;
+        self
+    }
+
+    /// Records that directory `dir`'s entries changed at `time` (its `ctime`).
+    pub fn changed(mut self, dir: &str, time: i64) -> Self {
+        self.changed.insert(dir.as_bytes().to_vec(), time);
+        self
+    }
+
+    /// Puts a private file in place as if someone wrote it: `owner`, `mode`, `bytes`.
+    pub fn private_file(self, path: &str, owner: u32, mode: u32, bytes: &[u8]) -> Self {
+        self.private
+            .lock()
+            .expect("not poisoned")
+            .insert(path.into(), (owner, mode, bytes.to_vec()));
+        self
+    }
+
+    /// A private file's contents, if written.
+    pub fn private_contents(&self, path: &str) -> Option<Vec<u8>> {
+        let files = self.private.lock().expect("not poisoned");
+        files.get(Path::new(path)).map(|f| f.2.clone())
+    }
+
+    /// How many questions about the tree (`lstat`, `read_link`, `list`) were asked so far.
+    pub fn asked(&self) -> usize {
+        self.asked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn ask(&self) {
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
-impl HostFs for MemFs {
-    fn lstat(&self, path: &[u8]) -> Option<FileKind> {
+impl MemFs {
+    fn kind(&self, path: &[u8]) -> Option<FileKind> {
         if path == b"/" {
             return Some(FileKind::Dir);
         }
@@ -174,8 +321,16 @@ impl HostFs for MemFs {
             Node::Link(_) => FileKind::Symlink,
         })
     }
+}
+
+impl HostFs for MemFs {
+    fn lstat(&self, path: &[u8]) -> Option<FileKind> {
+        self.ask();
+        self.kind(path)
+    }
 
     fn read_link(&self, path: &[u8]) -> Option<Vec<u8>> {
+        self.ask();
         match self.nodes.get(path)? {
             Node::Link(t) => Some(t.clone()),
             _ => None,
@@ -188,7 +343,8 @@ impl HostFs for MemFs {
         limit: usize,
         each: &mut dyn FnMut(&[u8], FileKind) -> ControlFlow<()>,
     ) -> Listed {
-        if self.lstat(dir) != Some(FileKind::Dir) {
+        self.ask();
+        if self.kind(dir) != Some(FileKind::Dir) {
             return Listed::Unreadable;
         }
         let mut prefix = if dir == b"/" { Vec::new() } else { dir.to_vec() };
@@ -202,18 +358,94 @@ impl HostFs for MemFs {
             if i >= limit {
                 return Listed::TooLong;
             }
-            let Some(k) = self.lstat(path) else { continue };
+            let Some(k) = self.kind(path) else { continue };
             if each(&path[prefix.len()..], k).is_break() {
                 return Listed::Stopped;
             }
         }
         Listed::Done
     }
+
+    fn stamp(&self, dir: &[u8]) -> Option<Stamp> {
+        (self.kind(dir) == Some(FileKind::Dir)).then(|| Stamp {
+            dev: 1,
+            ino: crate::hostpath::fnv_hash(dir),
+            ctime: self.changed.get(dir).copied().unwrap_or(0),
+            ctime_nsec: 0,
+        })
+    }
+
+    fn now(&self) -> i64 {
+        self.clock
+    }
+
+    fn namespace(&self) -> Option<u64> {
+        Some(1)
+    }
+
+    fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {
+        let files = self.private.lock().ok()?;
+        let (o, mode, bytes) = files.get(file)?;
+        (*o == owner && mode & 0o022 == 0).then(|| bytes.clone())
+    }
+
+    fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let mut files = self
+            .private
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        // Written by the caller, whose uid the tests name 1000.
+        files.insert(file.to_path_buf(), (1000, 0o600, bytes.to_vec()));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_files_are_the_owners_alone() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("cache/nanoclaw-shim/memory");
+        RealFs.write_private(&file, b"first").unwrap();
+        RealFs.write_private(&file, b"second").unwrap();
+        let m = std::fs::metadata(&file).unwrap();
+        assert_eq!(m.mode() & 0o777, 0o600);
+        let dir = std::fs::metadata(file.parent().unwrap()).unwrap();
+        assert_eq!(dir.mode() & 0o777, 0o700);
+        let me = m.uid();
+        assert_eq!(RealFs.read_private(&file, me).as_deref(), Some(&b"second"[..]));
+        assert_eq!(RealFs.read_private(&file, me + 1), None, "someone else's");
+        for (mode, judged) in [(0o620, "group-writable"), (0o606, "writable by all")] {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(RealFs.read_private(&file, me), None, "{judged}");
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(
+            RealFs.read_private(&file, me).is_some(),
+            "readable by others is fine"
+        );
+        assert_eq!(RealFs.read_private(&d.path().join("none"), me), None);
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_directory_stamp_changes_with_its_entries() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().as_os_str().as_bytes();
+        let before = RealFs.stamp(dir).expect("a directory");
+        assert_eq!(RealFs.stamp(dir), Some(before));
+        // The clock ticks coarsely: wait until a change must show in `ctime`.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::os::unix::fs::symlink("/data/keys", d.path().join(".ssh")).unwrap();
+        assert_ne!(RealFs.stamp(dir), Some(before));
+        assert_eq!(RealFs.stamp(d.path().join(".ssh").as_os_str().as_bytes()), None);
+        assert!(RealFs.namespace().is_some());
+        assert!(RealFs.now() >= before.ctime);
+    }
 
     #[test]
     fn memory_answers_as_the_disk_does() {

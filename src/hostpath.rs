@@ -23,6 +23,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::glob::Glob;
 use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
+use crate::hostmemo::{self, Memory};
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
 
@@ -31,6 +32,11 @@ use crate::rules::Rule;
 /// millisecond, and a collision only costs a lookup (keys are compared in full).
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(FNV_START, |h, &b| fnv_step(h, b))
+}
+
+/// [`fnv`] for the in-memory file system's inode numbers.
+pub(crate) fn fnv_hash(bytes: &[u8]) -> u64 {
+    fnv(bytes)
 }
 
 const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
@@ -108,6 +114,9 @@ struct Resolver {
     arena: Vec<u8>,
     /// A resolved directory joined with a name, by [`fnv`] → (that path, what it resolves to).
     memo: HashMap<u64, (Span, Step), BuildHasherDefault<Prehashed>>,
+    /// While recording: every directory whose entries an answer came from (see
+    /// [`hostmemo`](crate::hostmemo)).
+    witnesses: Option<Vec<Vec<u8>>>,
 }
 
 impl Resolver {
@@ -116,6 +125,7 @@ impl Resolver {
             fs,
             arena: Vec::with_capacity(4096),
             memo: HashMap::with_capacity_and_hasher(256, BuildHasherDefault::default()),
+            witnesses: None,
         }
     }
 }
@@ -204,6 +214,13 @@ impl Resolver {
         if let Some(known) = self.memo_get(candidate, h) {
             return Some(known);
         }
+        if let Some(w) = &mut self.witnesses {
+            w.push(if dir_len == 0 {
+                b"/".to_vec()
+            } else {
+                candidate[..dir_len].to_vec()
+            });
+        }
         let resolved = match self.fs.lstat(candidate) {
             Some(FileKind::Symlink) => self.follow(candidate, dir_len, depth)?,
             Some(FileKind::Dir) => Step::Is(Kind::Dir),
@@ -257,6 +274,9 @@ impl Resolver {
         });
         if listed != Listed::Done {
             return;
+        }
+        if let Some(w) = &mut self.witnesses {
+            w.push(shown.to_vec());
         }
         // One growth for all of them: growing step by step would hold two tables at once.
         self.memo.reserve(names.len());
@@ -539,8 +559,57 @@ impl<'h> Compiler<'h> {
         }
     }
 
-    /// Resolves every literal entry of `lists`, listing the directories many of them share.
-    fn resolve(&mut self, lists: &mut [&mut List<'_>]) {
+    /// The path an entry is resolved from: as written when it climbs with `..` (after a
+    /// symlink, `..` climbs from the target), else its joined form (`/` for the root).
+    fn raw_of(&self, text: &[u8], lit: Span, raw: &mut Vec<u8>) {
+        let path = lit.of(&self.arena);
+        if text.split(|&b| b == b'/').any(|p| p == b"..") {
+            expand_home(self.home, text, raw);
+        } else if path.is_empty() {
+            raw.clear();
+            raw.push(b'/'); // the joined form of `/` is empty
+        } else {
+            raw.clear();
+            raw.extend_from_slice(path);
+        }
+    }
+
+    /// Resolves every literal entry of `lists`, listing the directories many of them share; or,
+    /// with a `memory`, recalls the last resolution when nothing it depended on has changed
+    /// (and remembers this one for next time).
+    fn resolve(&mut self, lists: &mut [&mut List<'_>], memory: Option<&Memory>) {
+        // Every path to resolve, NUL-terminated, in order: the memory's key.
+        let mut inputs = Vec::with_capacity(4096);
+        let mut raw = Vec::with_capacity(256);
+        for list in lists.iter() {
+            for e in &list.entries {
+                if let Form::Lit { lit, .. } = e.form {
+                    self.raw_of(e.text, lit, &mut raw);
+                    inputs.extend_from_slice(&raw);
+                    inputs.push(0);
+                }
+            }
+        }
+        let fs = self.resolver.fs;
+        if let Some(m) = memory {
+            match hostmemo::recall(fs, m, &inputs) {
+                Ok(outputs) => {
+                    let mut outputs = outputs.into_iter();
+                    for list in lists.iter_mut() {
+                        for e in &mut list.entries {
+                            if let Form::Lit { real, .. } = &mut e.form {
+                                *real = outputs.next().flatten().map(|r| Span::push(&mut self.arena, &r));
+                            }
+                        }
+                    }
+                    tracing::debug!("host-path lists: recalled from {}", m.file.display());
+                    return;
+                }
+                Err(why) => tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.file.display()),
+            }
+            self.resolver.witnesses = Some(Vec::new());
+        }
+        let started = fs.now();
         let mut children: Vec<(u64, Span, Span)> = Vec::new();
         for list in lists.iter() {
             for e in &list.entries {
@@ -551,29 +620,30 @@ impl<'h> Compiler<'h> {
         }
         self.seed(children);
         let mut scratch = Vec::with_capacity(256);
-        let mut raw = Vec::with_capacity(256);
+        let mut at = 0;
+        let mut outputs: Vec<Option<Span>> = Vec::new();
         for list in lists.iter_mut() {
             for e in &mut list.entries {
                 let Form::Lit { lit, real } = &mut e.form else {
                     continue;
                 };
-                let path = lit.of(&self.arena);
-                // `..` after a symlink climbs from its target: resolve such an entry as written.
-                if e.text.split(|&b| b == b'/').any(|p| p == b"..") {
-                    expand_home(self.home, e.text, &mut raw);
-                } else if path.is_empty() {
-                    raw.clear();
-                    raw.push(b'/'); // the joined form of `/` is empty
-                } else {
-                    raw.clear();
-                    raw.extend_from_slice(path);
-                }
-                if self.resolver.realpath(&raw, 0, &mut scratch).is_some() {
+                let end = at + inputs[at..].iter().position(|&b| b == 0).expect("terminated");
+                let raw = &inputs[at..end];
+                at = end + 1;
+                if self.resolver.realpath(raw, 0, &mut scratch).is_some() {
                     let resolved: &[u8] = if scratch == b"/" { b"" } else { &scratch };
                     if resolved != lit.of(&self.arena) {
                         *real = Some(Span::push(&mut self.arena, resolved));
                     }
                 }
+                outputs.push(*real);
+            }
+        }
+        if let (Some(m), Some(witnesses)) = (memory, self.resolver.witnesses.take()) {
+            let outputs: Vec<Option<&[u8]>> = outputs.iter().map(|o| o.map(|s| s.of(&self.arena))).collect();
+            match hostmemo::remember(fs, m, started, &inputs, &outputs, witnesses) {
+                Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.file.display()),
+                Err(why) => tracing::debug!("host-path lists: not remembered: {why}"),
             }
         }
     }
@@ -782,6 +852,8 @@ pub struct HostCtx {
     pub own_files: Vec<std::path::PathBuf>,
     /// The file system paths are resolved in: the host's own, or one in memory for tests.
     pub fs: &'static dyn HostFs,
+    /// Where resolved lists are remembered between invocations; `None`: resolved every time.
+    pub memory: Option<Memory>,
 }
 
 impl Default for HostCtx {
@@ -791,6 +863,7 @@ impl Default for HostCtx {
             home: None,
             own_files: Vec::new(),
             fs: &RealFs,
+            memory: None,
         }
     }
 }
@@ -998,7 +1071,10 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
     let mut credentials = list(Rule::DenyCredentials, DenyList::CredentialPaths, &[]);
     let mut host_exec = list(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files);
     let mut roots = list(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]);
-    compiler.resolve(&mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots]);
+    compiler.resolve(
+        &mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots],
+        host.memory.as_ref(),
+    );
     Lists {
         compiler,
         names: Names::new(
@@ -1138,7 +1214,7 @@ impl<'p> Sensitive<'p> {
     fn new(entries: &'p [String], home: Option<&'p Path>) -> Sensitive<'p> {
         let mut compiler = Compiler::new(home.map(os_bytes), &RealFs);
         let mut list = compiler.list(entries.iter().map(|e| e.as_bytes()));
-        compiler.resolve(&mut [&mut list]);
+        compiler.resolve(&mut [&mut list], None);
         Sensitive { list, compiler }
     }
 

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod flags;
 pub mod glob;
 pub mod hostfs;
+pub mod hostmemo;
 pub mod hostpath;
 pub mod log;
 pub mod logview;

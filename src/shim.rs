@@ -222,6 +222,7 @@ fn target(
             .chain(policy.log.resolved(env.home.as_deref()))
             .collect(),
         fs: &crate::hostfs::RealFs,
+        memory: env.host_memory(),
     };
     let path = path.to_path_buf();
     let rootless = env.rootless();

@@ -41,7 +41,10 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
+        Env::in_dir(tempfile::tempdir().unwrap())
+    }
+
+    fn in_dir(dir: tempfile::TempDir) -> Env {
         for sub in ["shim", "rt", "out", "home"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
         }
@@ -326,4 +329,51 @@ fn explain_honours_it_on_stderr() {
         "diagnostics stay off stdout:\n{out}"
     );
     assert_no_secret("explain's diagnostics", &err);
+}
+
+/// The policy's lists are resolved once and recalled while nothing they depend on changed; a
+/// home that gains a symlinked credential store afterwards is seen at once.
+#[test]
+fn resolved_lists_are_recalled_until_the_home_changes() {
+    // A quiet parent: the memory is only written once every directory it depends on has been
+    // unchanged for a while, and `/tmp` is rarely that quiet while tests run.
+    let parent = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("host-memory");
+    std::fs::create_dir_all(&parent).unwrap();
+    let env = Env::in_dir(tempfile::tempdir_in(&parent).unwrap());
+    let aws = env.p("elsewhere/aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let mount = format!("{}:/aws:ro", aws.display());
+    let with_mount = agent_run(&["-v"]);
+    let mut with_mount: Vec<&str> = strs(&with_mount);
+    with_mount.insert(with_mount.len() - 1, &mount);
+    // Until the new folders have settled, each call resolves and says why it kept nothing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let o = env.docker(Some("debug"), &with_mount);
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        if err.contains("host-path lists: remembered") {
+            break;
+        }
+        assert!(
+            err.contains("host-path lists: not remembered"),
+            "no word on the memory:\n{err}"
+        );
+        assert!(std::time::Instant::now() < deadline, "never remembered:\n{err}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let o = env.docker(Some("debug"), &with_mount);
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("host-path lists: recalled"), "{err}");
+    // Now `~/.aws` is a symlink to that folder: mounting the folder exposes the credentials.
+    symlink(&aws, env.p("home/.aws")).unwrap();
+    let o = env.docker(Some("debug"), &with_mount);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("resolved afresh: a directory on the entries' way changed"),
+        "{err}"
+    );
+    assert!(err.contains("deny.credentials"), "{err}");
 }

@@ -1,0 +1,459 @@
+//! The host-path model's memory between invocations: the policy's list entries, resolved once,
+//! reused while every directory that resolution looked in is unchanged.
+//!
+//! Resolving the ~130 entries of the default lists (symlinks followed, so that `~/.ssh` linked
+//! to `/data/keys` protects `/data/keys`) was the largest part of a `docker run`'s cost: about
+//! fifty system calls, three directory listings among them, and a quarter of the instructions.
+//! The answer only changes when a directory on an entry's way changes, and a directory's
+//! [`Stamp`] (device, inode, change time) says whether it did: creating, removing or renaming an
+//! entry updates the directory's `ctime`, which nobody but the clock can set, and a symlink's
+//! target cannot be rewritten in place. So each resolution records the directories it looked in
+//! (the *witnesses*), and the next invocation checks one stamp per witness instead of resolving.
+//!
+//! What makes reuse safe:
+//! - the key is every input in full (the expanded entries, in order, the caller's uid and the
+//!   mount namespace), compared byte for byte, not a hash;
+//! - every witness must be the same directory, unchanged: one differing stamp and everything is
+//!   resolved again;
+//! - nothing is remembered from a directory that changed less than [`SETTLE_SECS`] before the
+//!   resolution began: a change in the same clock tick as the stamp was taken could otherwise
+//!   leave the stamp equal (the racy-clean problem git's index has), and a change during the
+//!   resolution would be stamped after it;
+//! - the file is only read when the caller owns it and nobody else may write it, and it lives
+//!   in the shim's cache folder, which the host-exec list refuses to any writable mount;
+//! - it holds paths from the policy's lists and where they resolve, nothing from the argv.
+//!
+//! Sources are never remembered: each invocation resolves its own mounts afresh.
+
+use std::path::PathBuf;
+
+use crate::hostfs::{HostFs, Stamp};
+
+/// Where the resolved lists are remembered, and whose file it must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memory {
+    pub file: PathBuf,
+    /// The caller's uid: the file is trusted only when this user owns it.
+    pub owner: u32,
+}
+
+/// A directory that changed this recently (seconds, before the resolution began) is not relied
+/// on: its stamp may not yet tell a later change from this one.
+pub const SETTLE_SECS: i64 = 2;
+
+const MAGIC: &[u8] = b"nanoclaw-shim resolved host-path lists 1\n";
+
+/// What the memory holds: the inputs (NUL-terminated paths), each one's resolved form when it
+/// differs from the entry as written, and the witnesses with their stamps.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Remembered<'b> {
+    pub namespace: u64,
+    pub owner: u32,
+    pub inputs: &'b [u8],
+    pub outputs: Vec<Option<&'b [u8]>>,
+    pub witnesses: Vec<(&'b [u8], Stamp)>,
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+pub(crate) fn encode(r: &Remembered<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(MAGIC.len() + r.inputs.len() * 2 + 64 * r.witnesses.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&r.namespace.to_le_bytes());
+    out.extend_from_slice(&r.owner.to_le_bytes());
+    put_bytes(&mut out, r.inputs);
+    out.extend_from_slice(&(r.outputs.len() as u32).to_le_bytes());
+    for o in &r.outputs {
+        match o {
+            None => out.push(0),
+            Some(b) => {
+                out.push(1);
+                put_bytes(&mut out, b);
+            }
+        }
+    }
+    out.extend_from_slice(&(r.witnesses.len() as u32).to_le_bytes());
+    for (dir, s) in &r.witnesses {
+        put_bytes(&mut out, dir);
+        for v in [s.dev, s.ino, s.ctime as u64, s.ctime_nsec as u64] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Reads fields off the front of a byte string; every read is bounds-checked.
+struct Reader<'b>(&'b [u8]);
+
+impl<'b> Reader<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    fn bytes(&mut self) -> Option<&'b [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+}
+
+/// The memory's contents, or `None` when the bytes are not a whole, well-formed memory.
+pub(crate) fn decode(bytes: &[u8]) -> Option<Remembered<'_>> {
+    let mut r = Reader(bytes.strip_prefix(MAGIC)?);
+    let namespace = r.u64()?;
+    let owner = r.u32()?;
+    let inputs = r.bytes()?;
+    let n = r.u32()? as usize;
+    // Each output takes at least a byte: a count larger than what is left is corrupt.
+    if n > r.0.len() {
+        return None;
+    }
+    let mut outputs = Vec::with_capacity(n);
+    for _ in 0..n {
+        outputs.push(match r.u8()? {
+            0 => None,
+            1 => Some(r.bytes()?),
+            _ => return None,
+        });
+    }
+    let w = r.u32()? as usize;
+    if w > r.0.len() / 36 {
+        return None;
+    }
+    let mut witnesses = Vec::with_capacity(w);
+    for _ in 0..w {
+        let dir = r.bytes()?;
+        let stamp = Stamp {
+            dev: r.u64()?,
+            ino: r.u64()?,
+            ctime: r.u64()? as i64,
+            ctime_nsec: r.u64()? as i64,
+        };
+        witnesses.push((dir, stamp));
+    }
+    r.0.is_empty().then_some(Remembered {
+        namespace,
+        owner,
+        inputs,
+        outputs,
+        witnesses,
+    })
+}
+
+/// Why the lists were resolved rather than recalled, or why they were not remembered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Miss {
+    /// No memory yet, or not the caller's own, or not private.
+    Unreadable,
+    /// Not a memory this version wrote, or cut short.
+    Malformed,
+    /// Remembered for other lists, another user or another mount namespace.
+    OtherInputs,
+    /// A directory a resolution looked in has changed (or is gone).
+    Changed,
+}
+
+impl std::fmt::Display for Miss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Miss::Unreadable => "nothing remembered that the caller owns and only the caller may write",
+            Miss::Malformed => "not a memory this version wrote",
+            Miss::OtherInputs => "remembered for other lists, user or mount namespace",
+            Miss::Changed => "a directory on the entries' way changed",
+        })
+    }
+}
+
+/// The remembered resolution of `inputs` (one output per NUL-terminated input), if every
+/// witness is unchanged.
+pub(crate) fn recall(fs: &dyn HostFs, memory: &Memory, inputs: &[u8]) -> Result<Vec<Option<Vec<u8>>>, Miss> {
+    let bytes = fs
+        .read_private(&memory.file, memory.owner)
+        .ok_or(Miss::Unreadable)?;
+    let r = decode(&bytes).ok_or(Miss::Malformed)?;
+    let count = inputs.iter().filter(|&&b| b == 0).count();
+    if r.inputs != inputs
+        || r.owner != memory.owner
+        || Some(r.namespace) != fs.namespace()
+        || r.outputs.len() != count
+    {
+        return Err(Miss::OtherInputs);
+    }
+    for (dir, stamp) in &r.witnesses {
+        if fs.stamp(dir) != Some(*stamp) {
+            return Err(Miss::Changed);
+        }
+    }
+    Ok(r.outputs.iter().map(|o| o.map(<[u8]>::to_vec)).collect())
+}
+
+/// Why a resolution was not remembered.
+#[derive(Debug)]
+pub(crate) enum NotKept {
+    /// This witness changed within [`SETTLE_SECS`] of `started`, or is gone (empty: the mount
+    /// namespace is unknown).
+    Unsettled(Vec<u8>),
+    /// Writing the file failed.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for NotKept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotKept::Unsettled(dir) => write!(
+                f,
+                "{} changed less than {SETTLE_SECS} s ago",
+                String::from_utf8_lossy(dir)
+            ),
+            NotKept::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Remembers the resolution of `inputs` that began at `started` (the file system's clock) and
+/// looked in `witnesses`, unless one of them changed too recently to be relied on.
+pub(crate) fn remember(
+    fs: &dyn HostFs,
+    memory: &Memory,
+    started: i64,
+    inputs: &[u8],
+    outputs: &[Option<&[u8]>],
+    mut witnesses: Vec<Vec<u8>>,
+) -> Result<(), NotKept> {
+    witnesses.sort_unstable();
+    witnesses.dedup();
+    let namespace = fs.namespace().ok_or(NotKept::Unsettled(Vec::new()))?;
+    let mut stamped = Vec::with_capacity(witnesses.len());
+    for dir in &witnesses {
+        match fs.stamp(dir) {
+            Some(s) if s.ctime <= started - SETTLE_SECS => stamped.push((dir.as_slice(), s)),
+            _ => return Err(NotKept::Unsettled(dir.clone())),
+        }
+    }
+    let bytes = encode(&Remembered {
+        namespace,
+        owner: memory.owner,
+        inputs,
+        outputs: outputs.to_vec(),
+        witnesses: stamped,
+    });
+    fs.write_private(&memory.file, &bytes).map_err(NotKept::Io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn stamp(n: u64) -> Stamp {
+        Stamp {
+            dev: n,
+            ino: n * 7,
+            ctime: n as i64 * 3,
+            ctime_nsec: 5,
+        }
+    }
+
+    use crate::hostfs::MemFs;
+    use crate::hostpath::{Access, HostCtx, HostPaths};
+    use crate::policy::Deny;
+    use crate::rules::Rule;
+
+    const FILE: &str = "/home/alice/.cache/nanoclaw-shim/host-paths";
+
+    /// Alice's home: `~/.ssh` is a symlink to `/data/keys`; long unchanged, read at time 1000.
+    fn home() -> MemFs {
+        MemFs::new()
+            .file("/home/alice/.bashrc")
+            .link("/home/alice/.ssh", "/data/keys")
+            .dir("/data/keys")
+            .dir("/srv/aws")
+            .dir("/home/alice/proj")
+            .at(1000)
+    }
+
+    fn ctx(fs: MemFs) -> (HostCtx, &'static MemFs) {
+        let fs: &'static MemFs = Box::leak(Box::new(fs));
+        let host = HostCtx {
+            cwd: Some("/home/alice/proj".into()),
+            home: Some("/home/alice".into()),
+            own_files: Vec::new(),
+            fs,
+            memory: Some(Memory {
+                file: FILE.into(),
+                owner: 1000,
+            }),
+        };
+        (host, fs)
+    }
+
+    /// The rule that refuses a read-only mount of `source`, if any.
+    fn refused(host: &HostCtx, source: &str) -> Option<Rule> {
+        let deny = Deny::default();
+        let mut paths = HostPaths::new(&deny, host);
+        paths
+            .check(source.as_bytes(), Access::Read, &|_| false)
+            .map(|f| f.rule)
+    }
+
+    #[test]
+    fn a_recalled_resolution_judges_as_a_fresh_one_without_resolving() {
+        let (host, fs) = ctx(home());
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        let remembered = fs.private_contents(FILE).expect("remembered");
+        let judge = |host: &HostCtx| {
+            [
+                refused(host, "/data/keys"),
+                refused(host, "/data"),
+                refused(host, "/home/alice/proj"),
+            ]
+        };
+        let (mut host, fs) = ctx(home());
+        host.memory = None;
+        let fresh = judge(&host);
+        let fresh_questions = fs.asked();
+        let (host, fs) = ctx(home().private_file(FILE, 1000, 0o600, &remembered));
+        // The symlinked `~/.ssh` is still known for what it is ...
+        assert_eq!(judge(&host), fresh);
+        assert_eq!(fresh[..2], [Some(Rule::DenyCredentials); 2]);
+        // ... with fewer questions: the lists were not resolved again, only the sources.
+        assert!(
+            fs.asked() < fresh_questions,
+            "{} of {fresh_questions}",
+            fs.asked()
+        );
+    }
+
+    #[test]
+    fn a_changed_directory_is_resolved_again() {
+        let (host, fs) = ctx(home());
+        assert_eq!(refused(&host, "/srv/aws"), None);
+        let remembered = fs.private_contents(FILE).expect("remembered");
+        // Later, `~/.aws` becomes a symlink to `/srv/aws`: the home changed.
+        let later = home()
+            .link("/home/alice/.aws", "/srv/aws")
+            .changed("/home/alice", 1500)
+            .at(1501)
+            .private_file(FILE, 1000, 0o600, &remembered);
+        let (host, fs) = ctx(later);
+        assert_eq!(refused(&host, "/srv/aws"), Some(Rule::DenyCredentials));
+        // Changed a second ago: not remembered, so the old memory stays and stays unused.
+        assert_eq!(fs.private_contents(FILE), Some(remembered));
+    }
+
+    #[test]
+    fn a_directory_changed_moments_ago_is_not_relied_on() {
+        let (host, fs) = ctx(home().changed("/home/alice", 1000 - SETTLE_SECS + 1));
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        assert_eq!(fs.private_contents(FILE), None);
+        let (host, fs) = ctx(home().changed("/home/alice", 1000 - SETTLE_SECS));
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        assert!(fs.private_contents(FILE).is_some());
+    }
+
+    #[test]
+    fn a_memory_someone_else_could_write_is_not_read() {
+        // A forged memory that says `~/.ssh` is a plain directory, with every stamp right.
+        let (host, fs) = ctx(home());
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        let honest = fs.private_contents(FILE).expect("remembered");
+        let r = decode(&honest).expect("well-formed");
+        let outputs: Vec<Option<&[u8]>> = r.outputs.iter().map(|_| None).collect();
+        let forged = encode(&Remembered { outputs, ..r });
+        for (owner, mode, judged) in [
+            (1001, 0o600, "someone else's"),
+            (1000, 0o620, "writable by its group"),
+            (1000, 0o602, "writable by everyone"),
+        ] {
+            let (host, _) = ctx(home().private_file(FILE, owner, mode, &forged));
+            assert_eq!(
+                refused(&host, "/data/keys"),
+                Some(Rule::DenyCredentials),
+                "{judged}"
+            );
+        }
+        // The caller's own, private file is the caller's word (they could edit their policy).
+        let (host, _) = ctx(home().private_file(FILE, 1000, 0o600, &forged));
+        assert_eq!(refused(&host, "/data/keys"), None);
+    }
+
+    #[test]
+    fn memory_is_for_the_lists_it_was_made_for() {
+        let (host, fs) = ctx(home());
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        let remembered = fs.private_contents(FILE).expect("remembered");
+        // Another home: other inputs, resolved afresh (and remembered anew).
+        let (mut host, fs) = ctx(home().private_file(FILE, 1000, 0o600, &remembered));
+        host.home = Some("/data".into());
+        assert_eq!(refused(&host, "/data/keys"), None);
+        assert_ne!(fs.private_contents(FILE), Some(remembered));
+    }
+
+    #[test]
+    fn encodes_and_decodes_back() {
+        let r = Remembered {
+            namespace: 4026531841,
+            owner: 1000,
+            inputs: b"/home/a/.ssh\0/bin\0",
+            outputs: vec![None, Some(b"/usr/bin")],
+            witnesses: vec![(b"/".as_slice(), stamp(1)), (b"/home/a", stamp(2))],
+        };
+        assert_eq!(decode(&encode(&r)), Some(r));
+    }
+
+    proptest! {
+        /// Whatever bytes are found where the memory should be, reading them never panics, and
+        /// a cut or changed file is never taken for the whole one.
+        #[test]
+        fn damaged_bytes_are_refused_not_misread(
+            cut in 0usize..400,
+            flip in 0usize..400,
+            junk in prop::collection::vec(any::<u8>(), 0..300),
+        ) {
+            let r = Remembered {
+                namespace: 9,
+                owner: 1000,
+                inputs: b"/home/a/.ssh\0/bin\0/etc\0",
+                outputs: vec![None, Some(b"/usr/bin"), None],
+                witnesses: vec![(b"/".as_slice(), stamp(1)), (b"/home/a", stamp(2))],
+            };
+            let whole = encode(&r);
+            if cut < whole.len() {
+                prop_assert_eq!(decode(&whole[..cut]), None);
+            }
+            let mut flipped = whole.clone();
+            if flip < flipped.len() {
+                flipped[flip] ^= 0x40;
+                let read = decode(&flipped);
+                prop_assert_ne!(read.as_ref(), Some(&r));
+            }
+            let _ = decode(&junk);
+            let mut tail = whole.clone();
+            tail.extend_from_slice(&junk);
+            if !junk.is_empty() {
+                prop_assert_eq!(decode(&tail), None);
+            }
+        }
+    }
+}
