@@ -217,11 +217,14 @@ pub struct MemFs {
     changed: BTreeMap<Vec<u8>, i64>,
     /// The clock.
     clock: i64,
-    /// Private files written, by path: (owner, mode, contents).
-    private: Mutex<BTreeMap<std::path::PathBuf, (u32, u32, Vec<u8>)>>,
+    /// Private files written, by path.
+    private: Mutex<BTreeMap<std::path::PathBuf, PrivateFile>>,
     /// Questions asked of the tree (`lstat`, `read_link`, `list`), for tests that count them.
     asked: std::sync::atomic::AtomicUsize,
 }
+
+/// A file in [`MemFs`]'s private store: owner, mode, contents.
+type PrivateFile = (u32, u32, Vec<u8>);
 
 impl Clone for MemFs {
     fn clone(&self) -> Self {
