@@ -557,6 +557,7 @@ pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
     for o in &run.opts {
         c.check(o);
     }
+    c.paths.finish();
     c.out
 }
 

@@ -23,7 +23,11 @@
 //!   in the shim's cache folder, which the host-exec list refuses to any writable mount;
 //! - it holds paths from the policy's lists and where they resolve, nothing from the argv.
 //!
-//! Sources are never remembered: each invocation resolves its own mounts afresh.
+//! Sources are resolved afresh by every invocation. What is remembered of a mounted directory
+//! is only which credential names lie at its top ([`Dirs`]): listing a directory is the
+//! costliest question a check asks, and nanoclaw mounts the same group and skill folders into
+//! every container. That fact too is tied to the directory's stamp, which the check reads anew
+//! each time, and is never taken from a directory that changed within [`SETTLE_SECS`].
 
 use std::path::PathBuf;
 
@@ -261,6 +265,128 @@ pub(crate) fn remember(
     fs.write_private(&memory.file, &bytes).map_err(NotKept::Io)
 }
 
+const DIRS_MAGIC: &[u8] = b"nanoclaw-shim mounted-directory facts 1\n";
+
+/// How many directories' facts are kept: nanoclaw mounts a handful per container.
+pub const DIRS_KEPT: usize = 64;
+
+/// What is known of one directory: its stamp when listed, and the credential names at its
+/// top, in listing order.
+type DirFact = (Vec<u8>, Stamp, Vec<Vec<u8>>);
+
+/// Facts about mounted directories: which credential names lie at their top, remembered
+/// beside the lists (in the memory's file with `.dirs` appended) and trusted as they are.
+#[derive(Debug, Default)]
+pub(crate) struct Dirs {
+    /// The credential names these facts were found with, NUL-terminated.
+    key: Vec<u8>,
+    known: Vec<DirFact>,
+    learned: Vec<DirFact>,
+}
+
+fn dirs_file(memory: &Memory) -> PathBuf {
+    let mut f = memory.file.clone().into_os_string();
+    f.push(".dirs");
+    f.into()
+}
+
+impl Dirs {
+    /// The facts remembered for these credential names (none when nothing usable is).
+    pub(crate) fn load(fs: &dyn HostFs, memory: &Memory, key: Vec<u8>) -> Dirs {
+        let known = fs
+            .read_private(&dirs_file(memory), memory.owner)
+            .and_then(|b| decode_dirs(&b, &key, memory.owner, fs.namespace()?))
+            .unwrap_or_default();
+        Dirs {
+            key,
+            known,
+            learned: Vec::new(),
+        }
+    }
+
+    /// The credential names at the top of `dir`, if known for this very `stamp`.
+    pub(crate) fn recall(&self, dir: &[u8], stamp: Stamp) -> Option<&[Vec<u8>]> {
+        self.learned
+            .iter()
+            .chain(&self.known)
+            .find(|(d, s, _)| d == dir && *s == stamp)
+            .map(|(_, _, names)| names.as_slice())
+    }
+
+    /// Records what a listing of `dir`, stamped `stamp` before it began at `started`, found;
+    /// nothing when the directory changed too recently to be relied on.
+    pub(crate) fn learn(&mut self, dir: &[u8], stamp: Stamp, started: i64, names: Vec<Vec<u8>>) {
+        if stamp.ctime <= started - SETTLE_SECS {
+            self.learned.push((dir.to_vec(), stamp, names));
+        }
+    }
+
+    /// Writes the facts back when something was learned: the newest first, at most
+    /// [`DIRS_KEPT`].
+    pub(crate) fn save(self, fs: &dyn HostFs, memory: &Memory) -> Option<std::io::Result<()>> {
+        if self.learned.is_empty() {
+            return None;
+        }
+        let namespace = fs.namespace()?;
+        let mut all = self.learned;
+        for k in self.known {
+            if !all.iter().any(|(d, _, _)| *d == k.0) {
+                all.push(k);
+            }
+        }
+        all.truncate(DIRS_KEPT);
+        let mut out = Vec::with_capacity(1024);
+        out.extend_from_slice(DIRS_MAGIC);
+        out.extend_from_slice(&namespace.to_le_bytes());
+        out.extend_from_slice(&memory.owner.to_le_bytes());
+        put_bytes(&mut out, &self.key);
+        out.extend_from_slice(&(all.len() as u32).to_le_bytes());
+        for (dir, s, names) in &all {
+            put_bytes(&mut out, dir);
+            for v in [s.dev, s.ino, s.ctime as u64, s.ctime_nsec as u64] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&(names.len() as u32).to_le_bytes());
+            for n in names {
+                put_bytes(&mut out, n);
+            }
+        }
+        Some(fs.write_private(&dirs_file(memory), &out))
+    }
+}
+
+/// The facts in `bytes`, if they are whole and were found for `key` by `owner` in `namespace`.
+fn decode_dirs(bytes: &[u8], key: &[u8], owner: u32, namespace: u64) -> Option<Vec<DirFact>> {
+    let mut r = Reader(bytes.strip_prefix(DIRS_MAGIC)?);
+    if r.u64()? != namespace || r.u32()? != owner || r.bytes()? != key {
+        return None;
+    }
+    let n = r.u32()? as usize;
+    if n > DIRS_KEPT {
+        return None;
+    }
+    let mut facts = Vec::with_capacity(n);
+    for _ in 0..n {
+        let dir = r.bytes()?.to_vec();
+        let stamp = Stamp {
+            dev: r.u64()?,
+            ino: r.u64()?,
+            ctime: r.u64()? as i64,
+            ctime_nsec: r.u64()? as i64,
+        };
+        let k = r.u32()? as usize;
+        if k > r.0.len() / 4 {
+            return None;
+        }
+        let mut names = Vec::with_capacity(k);
+        for _ in 0..k {
+            names.push(r.bytes()?.to_vec());
+        }
+        facts.push((dir, stamp, names));
+    }
+    r.0.is_empty().then_some(facts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +534,84 @@ mod tests {
         host.home = Some("/data".into());
         assert_eq!(refused(&host, "/data/keys"), None);
         assert_ne!(fs.private_contents(FILE), Some(remembered));
+    }
+
+    /// Checks `source` read-only with the given shadowing, then ends the checks (which writes
+    /// what was learned).
+    fn judged(host: &HostCtx, source: &str, shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Rule> {
+        let deny = Deny::default();
+        let mut paths = HostPaths::new(&deny, host);
+        let f = paths.check(source.as_bytes(), Access::Read, shadowed);
+        paths.finish();
+        f.map(|f| f.rule)
+    }
+
+    #[test]
+    fn a_mounted_directory_is_listed_once_while_unchanged() {
+        let project = || {
+            home()
+                .file("/home/alice/proj/.env")
+                .file("/home/alice/proj/main.rs")
+        };
+        let (host, fs) = ctx(project());
+        assert_eq!(
+            judged(&host, "/home/alice/proj", &|_| false),
+            Some(Rule::DenyCredentials)
+        );
+        let lists = fs.private_contents(FILE).expect("lists remembered");
+        let dirs = fs
+            .private_contents(&format!("{FILE}.dirs"))
+            .expect("facts remembered");
+        let remembered = |fs: MemFs| {
+            fs.private_file(FILE, 1000, 0o600, &lists).private_file(
+                &format!("{FILE}.dirs"),
+                1000,
+                0o600,
+                &dirs,
+            )
+        };
+        // Recalled: no listing, and shadowing is still judged per call.
+        let (host, fs) = ctx(remembered(project()));
+        assert_eq!(
+            judged(&host, "/home/alice/proj", &|_| false),
+            Some(Rule::DenyCredentials)
+        );
+        let asked = fs.asked();
+        let (host, _) = ctx(remembered(project()));
+        assert_eq!(judged(&host, "/home/alice/proj", &|n| n == b".env"), None);
+        let (mut host, fresh) = ctx(project());
+        host.memory = None;
+        judged(&host, "/home/alice/proj", &|_| false);
+        assert!(
+            asked < fresh.asked(),
+            "recalled {asked}, listed {}",
+            fresh.asked()
+        );
+        // A `.netrc` added since (the directory changed) is found.
+        let changed = project()
+            .file("/home/alice/proj/.netrc")
+            .changed("/home/alice/proj", 900);
+        let (host, _) = ctx(remembered(changed));
+        assert_eq!(
+            judged(&host, "/home/alice/proj", &|n| n == b".env"),
+            Some(Rule::DenyCredentials)
+        );
+        // A clean directory is remembered as clean, and stays so only while unchanged.
+        let (host, fs) = ctx(home().file("/srv/site/index.html"));
+        assert_eq!(judged(&host, "/srv/site", &|_| false), None);
+        let dirs = fs
+            .private_contents(&format!("{FILE}.dirs"))
+            .expect("facts remembered");
+        let dirty = home()
+            .file("/srv/site/index.html")
+            .file("/srv/site/id_ed25519")
+            .changed("/srv/site", 950)
+            .private_file(&format!("{FILE}.dirs"), 1000, 0o600, &dirs);
+        let (host, _) = ctx(dirty);
+        assert_eq!(
+            judged(&host, "/srv/site", &|_| false),
+            Some(Rule::DenyCredentials)
+        );
     }
 
     #[test]

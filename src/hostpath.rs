@@ -23,7 +23,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::glob::Glob;
 use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
-use crate::hostmemo::{self, Memory};
+use crate::hostmemo::{self, Dirs, Memory};
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
 
@@ -888,6 +888,8 @@ pub struct HostPaths<'p> {
     cwd_joined: Option<Vec<u8>>,
     /// Compiled on the first check: the lists of every rule in force, in one arena.
     lists: Option<Lists<'p>>,
+    /// What is remembered of mounted directories, once a check needs it.
+    dirs: Option<Dirs>,
     /// Parent and name of every announced path (in the lists' arena), until [`prefetch`].
     ///
     /// [`prefetch`]: Self::prefetch
@@ -930,7 +932,20 @@ impl<'p> HostPaths<'p> {
             home_joined: host.home.as_deref().map(|h| joined(os_bytes(h))),
             cwd_joined: host.cwd.as_deref().map(|c| joined(os_bytes(c))),
             lists: None,
+            dirs: None,
             announced: Vec::new(),
+        }
+    }
+
+    /// Ends the checks: what was learned of mounted directories is remembered.
+    pub fn finish(&mut self) {
+        let (Some(dirs), Some(memory)) = (self.dirs.take(), self.host.memory.as_ref()) else {
+            return;
+        };
+        match dirs.save(self.host.fs, memory) {
+            None => {}
+            Some(Ok(())) => tracing::debug!("mounted directories: facts remembered"),
+            Some(Err(e)) => tracing::debug!("mounted directories: facts not remembered: {e}"),
         }
     }
 
@@ -1022,7 +1037,9 @@ impl<'p> HostPaths<'p> {
             // A directory that holds a credential at its top exposes it, unless shadowed. One
             // directory listing (not a lookup per name) also catches variants (`.env.local`).
             if let Some((real, Kind::Dir)) = &src.real {
-                if let Some(found) = top_level_credential(self.host.fs, real, &lists.names, shadowed) {
+                let memory = self.host.memory.as_ref().map(|m| (m, &mut self.dirs));
+                if let Some(found) = top_level_credential(self.host.fs, real, &lists.names, shadowed, memory)
+                {
                     return hit(Rule::DenyCredentials, &found);
                 }
             }
@@ -1090,12 +1107,15 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
     }
 }
 
-/// The first credential at the top of directory `dir` that no other mount shadows.
+/// The first credential at the top of directory `dir` that no other mount shadows. With a
+/// memory, what a listing found is remembered for the directory's stamp (see [`Dirs`]) and
+/// recalled while the stamp holds; which of it is shadowed is judged anew each time.
 fn top_level_credential(
     fs: &dyn HostFs,
     dir: &[u8],
     names: &Names<'_>,
     shadowed: &dyn Fn(&[u8]) -> bool,
+    memory: Option<(&Memory, &mut Option<Dirs>)>,
 ) -> Option<Vec<u8>> {
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
@@ -1103,26 +1123,56 @@ fn top_level_credential(
         p.extend_from_slice(name);
         p
     };
-    let mut found = None;
-    let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
-        if names.find(name).is_some() && !shadowed(name) {
-            found = Some(path(name));
-            return ControlFlow::Break(());
+    let first = |found: &[Vec<u8>]| found.iter().find(|n| !shadowed(n)).map(|n| path(n));
+    let listed = match memory {
+        Some((memory, dirs)) => {
+            let started = fs.now();
+            let stamp = fs.stamp(dir);
+            let dirs = dirs.get_or_insert_with(|| Dirs::load(fs, memory, names.key()));
+            if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
+                return first(found);
+            }
+            let mut found = Vec::new();
+            let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
+                if names.find(name).is_some() {
+                    found.push(name.to_vec());
+                }
+                ControlFlow::Continue(())
+            });
+            if listed == Listed::Done {
+                let hit = first(&found);
+                if let Some(s) = stamp {
+                    dirs.learn(dir, s, started, found);
+                }
+                return hit;
+            }
+            listed
         }
-        ControlFlow::Continue(())
-    });
-    match listed {
-        Listed::Stopped => found,
-        Listed::Done => None,
-        // Too long to list, or not listable (a directory may be searchable but not readable):
-        // look each listed name up instead.
-        Listed::TooLong | Listed::Unreadable => names
-            .listed
-            .iter()
-            .filter(|n| !n.contains(&b'/') && !n.contains(&b'*') && !shadowed(n))
-            .map(|n| path(n))
-            .find(|p| fs.lstat(p).is_some()),
-    }
+        None => {
+            let mut found = None;
+            let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
+                if names.find(name).is_some() && !shadowed(name) {
+                    found = Some(path(name));
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            match listed {
+                Listed::Stopped => return found,
+                Listed::Done => return None,
+                other => other,
+            }
+        }
+    };
+    // Too long to list, or not listable (a directory may be searchable but not readable): look
+    // each listed name up instead.
+    debug_assert!(matches!(listed, Listed::TooLong | Listed::Unreadable));
+    names
+        .listed
+        .iter()
+        .filter(|n| !n.contains(&b'/') && !n.contains(&b'*') && !shadowed(n))
+        .map(|n| path(n))
+        .find(|p| fs.lstat(p).is_some())
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).
@@ -1155,6 +1205,16 @@ impl<'p> Names<'p> {
             firsts,
             sorted,
         }
+    }
+
+    /// The names, NUL-terminated: what facts found with them are keyed by.
+    fn key(&self) -> Vec<u8> {
+        let mut key = Vec::with_capacity(self.listed.iter().map(|n| n.len() + 1).sum());
+        for n in &self.listed {
+            key.extend_from_slice(n);
+            key.push(0);
+        }
+        key
     }
 
     /// The first listed name that `component` is or is a variant of ([`credential_name`]).
