@@ -45,16 +45,32 @@ pub struct Memory {
 /// on: its stamp may not yet tell a later change from this one.
 pub const SETTLE_SECS: i64 = 2;
 
-const MAGIC: &[u8] = b"nanoclaw-shim resolved host-path lists 1\n";
+const MAGIC: &[u8] = b"nanoclaw-shim compiled host-path lists 2\n";
 
-/// What the memory holds: the inputs (NUL-terminated paths), each one's resolved form when it
-/// differs from the entry as written, and the witnesses with their stamps.
+/// How one entry was compiled, with spans into the remembered arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// `~` without a home: matches nothing.
+    None,
+    /// A literal path, and the path it resolves to when that differs: (start, length) each.
+    Lit {
+        lit: (u32, u32),
+        real: Option<(u32, u32)>,
+    },
+    /// Glob components: compiled again from the entry (cheap, and rare).
+    Glob,
+}
+
+/// What the memory holds: the inputs it was compiled from (the caller's home and every entry,
+/// NUL-terminated), the compiled entries (their joined and resolved paths in one arena), and
+/// the witnesses with their stamps.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Remembered<'b> {
     pub namespace: u64,
     pub owner: u32,
     pub inputs: &'b [u8],
-    pub outputs: Vec<Option<&'b [u8]>>,
+    pub arena: &'b [u8],
+    pub forms: Vec<Stored>,
     pub witnesses: Vec<(&'b [u8], Stamp)>,
 }
 
@@ -69,13 +85,27 @@ pub(crate) fn encode(r: &Remembered<'_>) -> Vec<u8> {
     out.extend_from_slice(&r.namespace.to_le_bytes());
     out.extend_from_slice(&r.owner.to_le_bytes());
     put_bytes(&mut out, r.inputs);
-    out.extend_from_slice(&(r.outputs.len() as u32).to_le_bytes());
-    for o in &r.outputs {
-        match o {
-            None => out.push(0),
-            Some(b) => {
-                out.push(1);
-                put_bytes(&mut out, b);
+    put_bytes(&mut out, r.arena);
+    out.extend_from_slice(&(r.forms.len() as u32).to_le_bytes());
+    let span = |out: &mut Vec<u8>, (at, len): (u32, u32)| {
+        out.extend_from_slice(&at.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+    };
+    for f in &r.forms {
+        match *f {
+            Stored::None => out.push(0),
+            Stored::Glob => out.push(1),
+            Stored::Lit { lit, real: None } => {
+                out.push(2);
+                span(&mut out, lit);
+            }
+            Stored::Lit {
+                lit,
+                real: Some(real),
+            } => {
+                out.push(3);
+                span(&mut out, lit);
+                span(&mut out, real);
             }
         }
     }
@@ -128,16 +158,30 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Remembered<'_>> {
     let namespace = r.u64()?;
     let owner = r.u32()?;
     let inputs = r.bytes()?;
+    let arena = r.bytes()?;
     let n = r.u32()? as usize;
-    // Each output takes at least a byte: a count larger than what is left is corrupt.
+    // Each form takes at least a byte: a count larger than what is left is corrupt.
     if n > r.0.len() {
         return None;
     }
-    let mut outputs = Vec::with_capacity(n);
+    let mut forms = Vec::with_capacity(n);
+    // A span must lie within the arena.
+    let span = |r: &mut Reader<'_>| {
+        let (at, len) = (r.u32()?, r.u32()?);
+        (at as usize + len as usize <= arena.len()).then_some((at, len))
+    };
     for _ in 0..n {
-        outputs.push(match r.u8()? {
-            0 => None,
-            1 => Some(r.bytes()?),
+        forms.push(match r.u8()? {
+            0 => Stored::None,
+            1 => Stored::Glob,
+            2 => Stored::Lit {
+                lit: span(&mut r)?,
+                real: None,
+            },
+            3 => Stored::Lit {
+                lit: span(&mut r)?,
+                real: Some(span(&mut r)?),
+            },
             _ => return None,
         });
     }
@@ -160,7 +204,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Remembered<'_>> {
         namespace,
         owner,
         inputs,
-        outputs,
+        arena,
+        forms,
         witnesses,
     })
 }
@@ -189,18 +234,22 @@ impl std::fmt::Display for Miss {
     }
 }
 
-/// The remembered resolution of `inputs` (one output per NUL-terminated input), if every
-/// witness is unchanged.
-pub(crate) fn recall(fs: &dyn HostFs, memory: &Memory, inputs: &[u8]) -> Result<Vec<Option<Vec<u8>>>, Miss> {
+/// The lists compiled from `inputs` (`entries` of them), as remembered: their arena and each
+/// entry's form, if every witness is unchanged.
+pub(crate) fn recall(
+    fs: &dyn HostFs,
+    memory: &Memory,
+    inputs: &[u8],
+    entries: usize,
+) -> Result<(Vec<u8>, Vec<Stored>), Miss> {
     let bytes = fs
         .read_private(&memory.file, memory.owner)
         .ok_or(Miss::Unreadable)?;
     let r = decode(&bytes).ok_or(Miss::Malformed)?;
-    let count = inputs.iter().filter(|&&b| b == 0).count();
     if r.inputs != inputs
         || r.owner != memory.owner
         || Some(r.namespace) != fs.namespace()
-        || r.outputs.len() != count
+        || r.forms.len() != entries
     {
         return Err(Miss::OtherInputs);
     }
@@ -209,7 +258,7 @@ pub(crate) fn recall(fs: &dyn HostFs, memory: &Memory, inputs: &[u8]) -> Result<
             return Err(Miss::Changed);
         }
     }
-    Ok(r.outputs.iter().map(|o| o.map(<[u8]>::to_vec)).collect())
+    Ok((r.arena.to_vec(), r.forms))
 }
 
 /// Why a resolution was not remembered.
@@ -235,14 +284,16 @@ impl std::fmt::Display for NotKept {
     }
 }
 
-/// Remembers the resolution of `inputs` that began at `started` (the file system's clock) and
-/// looked in `witnesses`, unless one of them changed too recently to be relied on.
+/// Remembers the lists compiled from `inputs` (`arena`, `forms`) by a resolution that began at
+/// `started` (the file system's clock) and looked in `witnesses`, unless one of them changed
+/// too recently to be relied on.
 pub(crate) fn remember(
     fs: &dyn HostFs,
     memory: &Memory,
     started: i64,
     inputs: &[u8],
-    outputs: &[Option<&[u8]>],
+    arena: &[u8],
+    forms: Vec<Stored>,
     mut witnesses: Vec<Vec<u8>>,
 ) -> Result<(), NotKept> {
     witnesses.sort_unstable();
@@ -259,7 +310,8 @@ pub(crate) fn remember(
         namespace,
         owner: memory.owner,
         inputs,
-        outputs: outputs.to_vec(),
+        arena,
+        forms,
         witnesses: stamped,
     });
     fs.write_private(&memory.file, &bytes).map_err(NotKept::Io)
@@ -505,8 +557,15 @@ mod tests {
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
         let honest = fs.private_contents(FILE).expect("remembered");
         let r = decode(&honest).expect("well-formed");
-        let outputs: Vec<Option<&[u8]>> = r.outputs.iter().map(|_| None).collect();
-        let forged = encode(&Remembered { outputs, ..r });
+        let forms = r
+            .forms
+            .iter()
+            .map(|f| match *f {
+                Stored::Lit { lit, .. } => Stored::Lit { lit, real: None },
+                other => other,
+            })
+            .collect();
+        let forged = encode(&Remembered { forms, ..r });
         for (owner, mode, judged) in [
             (1001, 0o600, "someone else's"),
             (1000, 0o620, "writable by its group"),
@@ -619,8 +678,20 @@ mod tests {
         let r = Remembered {
             namespace: 4026531841,
             owner: 1000,
-            inputs: b"/home/a/.ssh\0/bin\0",
-            outputs: vec![None, Some(b"/usr/bin")],
+            inputs: b"/home/a\0~/.ssh\0/bin\0/run/*/x\0~\0",
+            arena: b"/home/a/.ssh/bin/usr/bin",
+            forms: vec![
+                Stored::Lit {
+                    lit: (0, 12),
+                    real: None,
+                },
+                Stored::Lit {
+                    lit: (12, 4),
+                    real: Some((16, 8)),
+                },
+                Stored::Glob,
+                Stored::None,
+            ],
             witnesses: vec![(b"/".as_slice(), stamp(1)), (b"/home/a", stamp(2))],
         };
         assert_eq!(decode(&encode(&r)), Some(r));
@@ -638,8 +709,13 @@ mod tests {
             let r = Remembered {
                 namespace: 9,
                 owner: 1000,
-                inputs: b"/home/a/.ssh\0/bin\0/etc\0",
-                outputs: vec![None, Some(b"/usr/bin"), None],
+                inputs: b"/home/a\0~/.ssh\0/bin\0/etc\0",
+                arena: b"/home/a/.ssh/bin/usr/bin/etc",
+                forms: vec![
+                    Stored::Lit { lit: (0, 12), real: None },
+                    Stored::Lit { lit: (12, 4), real: Some((16, 8)) },
+                    Stored::Lit { lit: (24, 4), real: None },
+                ],
                 witnesses: vec![(b"/".as_slice(), stamp(1)), (b"/home/a", stamp(2))],
             };
             let whole = encode(&r);

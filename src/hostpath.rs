@@ -23,7 +23,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::glob::Glob;
 use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
-use crate::hostmemo::{self, Dirs, Memory};
+use crate::hostmemo::{self, Dirs, Memory, Stored};
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
 
@@ -376,6 +376,21 @@ enum Form {
     Glob(Vec<Part>),
 }
 
+impl Form {
+    /// The form as the memory keeps it.
+    fn stored(&self) -> Stored {
+        let span = |s: Span| (s.at, s.len);
+        match self {
+            Form::None => Stored::None,
+            Form::Lit { lit, real } => Stored::Lit {
+                lit: span(*lit),
+                real: real.map(span),
+            },
+            Form::Glob(_) => Stored::Glob,
+        }
+    }
+}
+
 /// One listed entry, expanded (`~`, `~/`).
 struct Entry<'p> {
     text: &'p [u8],
@@ -511,6 +526,26 @@ impl<'h> Compiler<'h> {
         }
     }
 
+    /// An entry as the memory kept it (its spans in the recalled arena); globs are compiled
+    /// again.
+    fn recalled<'p>(&mut self, text: &'p [u8], form: Stored) -> Entry<'p> {
+        let span = |(at, len)| Span { at, len };
+        match form {
+            Stored::None => Entry {
+                text,
+                form: Form::None,
+            },
+            Stored::Lit { lit, real } => Entry {
+                text,
+                form: Form::Lit {
+                    lit: span(lit),
+                    real: real.map(span),
+                },
+            },
+            Stored::Glob => self.expand(text),
+        }
+    }
+
     /// A joined path's parent (with its hash) and name.
     fn child(&self, path: Span) -> Option<(u64, Span, Span)> {
         let cut = path.of(&self.arena).iter().rposition(|&b| b == b'/')? as u32;
@@ -559,57 +594,8 @@ impl<'h> Compiler<'h> {
         }
     }
 
-    /// The path an entry is resolved from: as written when it climbs with `..` (after a
-    /// symlink, `..` climbs from the target), else its joined form (`/` for the root).
-    fn raw_of(&self, text: &[u8], lit: Span, raw: &mut Vec<u8>) {
-        let path = lit.of(&self.arena);
-        if text.split(|&b| b == b'/').any(|p| p == b"..") {
-            expand_home(self.home, text, raw);
-        } else if path.is_empty() {
-            raw.clear();
-            raw.push(b'/'); // the joined form of `/` is empty
-        } else {
-            raw.clear();
-            raw.extend_from_slice(path);
-        }
-    }
-
-    /// Resolves every literal entry of `lists`, listing the directories many of them share; or,
-    /// with a `memory`, recalls the last resolution when nothing it depended on has changed
-    /// (and remembers this one for next time).
-    fn resolve(&mut self, lists: &mut [&mut List<'_>], memory: Option<&Memory>) {
-        // Every path to resolve, NUL-terminated, in order: the memory's key.
-        let mut inputs = Vec::with_capacity(4096);
-        let mut raw = Vec::with_capacity(256);
-        for list in lists.iter() {
-            for e in &list.entries {
-                if let Form::Lit { lit, .. } = e.form {
-                    self.raw_of(e.text, lit, &mut raw);
-                    inputs.extend_from_slice(&raw);
-                    inputs.push(0);
-                }
-            }
-        }
-        let fs = self.resolver.fs;
-        if let Some(m) = memory {
-            match hostmemo::recall(fs, m, &inputs) {
-                Ok(outputs) => {
-                    let mut outputs = outputs.into_iter();
-                    for list in lists.iter_mut() {
-                        for e in &mut list.entries {
-                            if let Form::Lit { real, .. } = &mut e.form {
-                                *real = outputs.next().flatten().map(|r| Span::push(&mut self.arena, &r));
-                            }
-                        }
-                    }
-                    tracing::debug!("host-path lists: recalled from {}", m.file.display());
-                    return;
-                }
-                Err(why) => tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.file.display()),
-            }
-            self.resolver.witnesses = Some(Vec::new());
-        }
-        let started = fs.now();
+    /// Resolves every literal entry of `lists`, listing the directories many of them share.
+    fn resolve(&mut self, lists: &mut [&mut List<'_>]) {
         let mut children: Vec<(u64, Span, Span)> = Vec::new();
         for list in lists.iter() {
             for e in &list.entries {
@@ -620,30 +606,29 @@ impl<'h> Compiler<'h> {
         }
         self.seed(children);
         let mut scratch = Vec::with_capacity(256);
-        let mut at = 0;
-        let mut outputs: Vec<Option<Span>> = Vec::new();
+        let mut raw = Vec::with_capacity(256);
         for list in lists.iter_mut() {
             for e in &mut list.entries {
                 let Form::Lit { lit, real } = &mut e.form else {
                     continue;
                 };
-                let end = at + inputs[at..].iter().position(|&b| b == 0).expect("terminated");
-                let raw = &inputs[at..end];
-                at = end + 1;
-                if self.resolver.realpath(raw, 0, &mut scratch).is_some() {
+                let path = lit.of(&self.arena);
+                // `..` after a symlink climbs from its target: resolve such an entry as written.
+                if e.text.split(|&b| b == b'/').any(|p| p == b"..") {
+                    expand_home(self.home, e.text, &mut raw);
+                } else if path.is_empty() {
+                    raw.clear();
+                    raw.push(b'/'); // the joined form of `/` is empty
+                } else {
+                    raw.clear();
+                    raw.extend_from_slice(path);
+                }
+                if self.resolver.realpath(&raw, 0, &mut scratch).is_some() {
                     let resolved: &[u8] = if scratch == b"/" { b"" } else { &scratch };
                     if resolved != lit.of(&self.arena) {
                         *real = Some(Span::push(&mut self.arena, resolved));
                     }
                 }
-                outputs.push(*real);
-            }
-        }
-        if let (Some(m), Some(witnesses)) = (memory, self.resolver.witnesses.take()) {
-            let outputs: Vec<Option<&[u8]>> = outputs.iter().map(|o| o.map(|s| s.of(&self.arena))).collect();
-            match hostmemo::remember(fs, m, started, &inputs, &outputs, witnesses) {
-                Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.file.display()),
-                Err(why) => tracing::debug!("host-path lists: not remembered: {why}"),
             }
         }
     }
@@ -1074,32 +1059,88 @@ impl<'p> HostPaths<'p> {
 }
 
 /// Every list a rule in force reads, compiled together so that the directories their entries
-/// share are listed once.
+/// share are listed once; with a memory, recalled instead when nothing the compilation
+/// depended on has changed, and remembered for next time (see [`hostmemo`]).
 fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
-    let mut compiler = Compiler::new(host.home.as_deref().map(os_bytes), host.fs);
-    let mut list = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| {
+    let home = host.home.as_deref().map(os_bytes);
+    let mut compiler = Compiler::new(home, host.fs);
+    let texts = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| -> Vec<&'p [u8]> {
         if !deny.on(rule) {
-            return List::default();
+            return Vec::new();
         }
         let listed = deny.list(which).iter().map(|s| s.as_bytes());
-        compiler.list(listed.chain(extra.iter().map(|p| os_bytes(p))))
+        listed.chain(extra.iter().map(|p| os_bytes(p))).collect()
     };
-    let mut sensitive = list(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]);
-    let mut credentials = list(Rule::DenyCredentials, DenyList::CredentialPaths, &[]);
-    let mut host_exec = list(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files);
-    let mut roots = list(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]);
-    compiler.resolve(
-        &mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots],
-        host.memory.as_ref(),
+    let texts = [
+        texts(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]),
+        texts(Rule::DenyCredentials, DenyList::CredentialPaths, &[]),
+        texts(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files),
+        texts(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]),
+    ];
+    let names = Names::new(
+        deny.list(DenyList::CredentialNames)
+            .iter()
+            .map(|n| n.as_bytes())
+            .collect(),
     );
+    let memory = host.memory.as_ref();
+    let mut inputs = Vec::new();
+    if let Some(m) = memory {
+        // What the compilation depends on besides the file system: the home and every entry.
+        inputs.reserve(4096);
+        inputs.extend_from_slice(home.unwrap_or(b"\x01"));
+        inputs.push(0);
+        for list in &texts {
+            for t in list {
+                inputs.extend_from_slice(t);
+                inputs.push(0);
+            }
+            inputs.push(1);
+        }
+        let count = texts.iter().map(Vec::len).sum();
+        match hostmemo::recall(host.fs, m, &inputs, count) {
+            Ok((arena, stored)) => {
+                tracing::debug!("host-path lists: recalled from {}", m.file.display());
+                compiler.arena = arena;
+                let mut stored = stored.into_iter();
+                let [sensitive, credentials, host_exec, roots] = texts.map(|list| List {
+                    entries: list
+                        .into_iter()
+                        .zip(stored.by_ref())
+                        .map(|(text, form)| compiler.recalled(text, form))
+                        .collect(),
+                    ..List::default()
+                });
+                return Lists {
+                    compiler,
+                    names,
+                    sensitive,
+                    credentials,
+                    host_exec,
+                    roots,
+                };
+            }
+            Err(why) => tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.file.display()),
+        }
+        compiler.resolver.witnesses = Some(Vec::new());
+    }
+    let started = host.fs.now();
+    let [mut sensitive, mut credentials, mut host_exec, mut roots] = texts.map(|list| compiler.list(list));
+    compiler.resolve(&mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots]);
+    if let (Some(m), Some(witnesses)) = (memory, compiler.resolver.witnesses.take()) {
+        let forms = [&sensitive, &credentials, &host_exec, &roots]
+            .into_iter()
+            .flat_map(|l| &l.entries)
+            .map(|e| e.form.stored())
+            .collect();
+        match hostmemo::remember(host.fs, m, started, &inputs, &compiler.arena, forms, witnesses) {
+            Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.file.display()),
+            Err(why) => tracing::debug!("host-path lists: not remembered: {why}"),
+        }
+    }
     Lists {
         compiler,
-        names: Names::new(
-            deny.list(DenyList::CredentialNames)
-                .iter()
-                .map(|n| n.as_bytes())
-                .collect(),
-        ),
+        names,
         sensitive,
         credentials,
         host_exec,
@@ -1274,7 +1315,7 @@ impl<'p> Sensitive<'p> {
     fn new(entries: &'p [String], home: Option<&'p Path>) -> Sensitive<'p> {
         let mut compiler = Compiler::new(home.map(os_bytes), &RealFs);
         let mut list = compiler.list(entries.iter().map(|e| e.as_bytes()));
-        compiler.resolve(&mut [&mut list], None);
+        compiler.resolve(&mut [&mut list]);
         Sensitive { list, compiler }
     }
 
