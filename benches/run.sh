@@ -292,7 +292,7 @@ M_RUN=$(median main run) M_PS=$(median main ps)
 R42=$(ratio "$M_RUN" "$M_SH") R43=$(ratio "$M_RUN" "$M_FLOOR") R52=$(ratio "$M_PS" "$M_SH")
 echo
 printf 'ratio 4/2 (shim run / sh wrapper):          %s   target <= 1.00  %s\n' "$R42" "$(verdict "$R42" 1.00)"
-printf 'ratio 4/3 (shim run / Rust exec floor):     %s   target <= 1.10  %s\n' "$R43" "$(verdict "$R43" 1.10)"
+printf 'ratio 4/3 (shim run / Rust exec floor):     %s   target <= 1.15  %s\n' "$R43" "$(verdict "$R43" 1.15)"
 printf 'ratio 5/2 (shim ps / sh wrapper):           %s   target <= 1.00  %s\n' "$R52" "$(verdict "$R52" 1.00)"
 printf 'ratio 3/2 (Rust exec floor / sh wrapper):   %s   (context)\n' "$(ratio "$M_FLOOR" "$M_SH")"
 printf 'shim work over the exec floor (4-3):        %s ms\n' "$(ms "$(awk -v a="$M_RUN" -v b="$M_FLOOR" 'BEGIN { print a - b }')")"
@@ -304,8 +304,8 @@ fi
 if [ "$VARIANTS" = 1 ]; then
   M_RS=$(median main run-static) M_PSS=$(median main ps-static) M_FS=$(median main floor-static)
   printf 'ratio 4s/2 (static shim run / sh wrapper):  %s   target <= 1.00  %s\n' "$(ratio "$M_RS" "$M_SH")" "$(verdict "$(ratio "$M_RS" "$M_SH")" 1.00)"
-  printf 'ratio 4s/3 (static shim run / exec floor):  %s   target <= 1.10  %s\n' "$(ratio "$M_RS" "$M_FLOOR")" "$(verdict "$(ratio "$M_RS" "$M_FLOOR")" 1.10)"
-  printf 'ratio 4s/3s (both static):                  %s   target <= 1.10  %s\n' "$(ratio "$M_RS" "$M_FS")" "$(verdict "$(ratio "$M_RS" "$M_FS")" 1.10)"
+  printf 'ratio 4s/3 (static shim run / exec floor):  %s   target <= 1.15  %s\n' "$(ratio "$M_RS" "$M_FLOOR")" "$(verdict "$(ratio "$M_RS" "$M_FLOOR")" 1.15)"
+  printf 'ratio 4s/3s (both static):                  %s   target <= 1.15  %s\n' "$(ratio "$M_RS" "$M_FS")" "$(verdict "$(ratio "$M_RS" "$M_FS")" 1.15)"
   printf 'ratio 5s/2 (static shim ps / sh wrapper):   %s   target <= 1.00  %s\n' "$(ratio "$M_PSS" "$M_SH")" "$(verdict "$(ratio "$M_PSS" "$M_SH")" 1.00)"
 fi
 

@@ -78,7 +78,7 @@ impl Env {
     /// that file must be; `None` without a cache folder or a known uid.
     pub fn host_memory(&self) -> Option<crate::hostmemo::Memory> {
         Some(crate::hostmemo::Memory {
-            file: self.cache_dir()?.join("host-paths"),
+            dir: self.cache_dir()?,
             owner: self.euid?,
         })
     }

@@ -303,6 +303,12 @@ impl MemFs {
         files.get(Path::new(path)).map(|f| f.2.clone())
     }
 
+    /// The paths of the private files written, in order.
+    pub fn private_paths(&self) -> Vec<String> {
+        let files = self.private.lock().expect("not poisoned");
+        files.keys().map(|p| p.display().to_string()).collect()
+    }
+
     /// How many questions about the tree (`lstat`, `read_link`, `list`) were asked so far.
     pub fn asked(&self) -> usize {
         self.asked.load(std::sync::atomic::Ordering::Relaxed)

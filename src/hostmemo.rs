@@ -33,13 +33,30 @@ use std::path::PathBuf;
 
 use crate::hostfs::{HostFs, Stamp};
 
-/// Where the resolved lists are remembered, and whose file it must be.
+/// Where the resolved lists are remembered, and whose files they must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Memory {
-    pub file: PathBuf,
-    /// The caller's uid: the file is trusted only when this user owns it.
+    /// The shim's cache folder.
+    pub dir: PathBuf,
+    /// The caller's uid: a file is trusted only when this user owns it.
     pub owner: u32,
 }
+
+impl Memory {
+    /// The file for one set of inputs: named by their hash, so that callers with other
+    /// policies or homes do not overwrite each other's memory on every call (the inputs are
+    /// still compared in full inside, so a collision only costs a miss).
+    pub fn file(&self, kind: &str, inputs: &[u8]) -> PathBuf {
+        self.dir
+            .join(format!("{kind}.{:016x}", crate::hostpath::fnv_hash(inputs)))
+    }
+}
+
+/// The name the compiled lists are remembered under (with a hash of their inputs).
+pub const LISTS: &str = "host-paths";
+
+/// The name facts about mounted directories are remembered under.
+pub const DIRS: &str = "host-dirs";
 
 /// A directory that changed this recently (seconds, before the resolution began) is not relied
 /// on: its stamp may not yet tell a later change from this one.
@@ -243,7 +260,7 @@ pub(crate) fn recall(
     entries: usize,
 ) -> Result<(Vec<u8>, Vec<Stored>), Miss> {
     let bytes = fs
-        .read_private(&memory.file, memory.owner)
+        .read_private(&memory.file(LISTS, inputs), memory.owner)
         .ok_or(Miss::Unreadable)?;
     let r = decode(&bytes).ok_or(Miss::Malformed)?;
     if r.inputs != inputs
@@ -314,7 +331,8 @@ pub(crate) fn remember(
         forms,
         witnesses: stamped,
     });
-    fs.write_private(&memory.file, &bytes).map_err(NotKept::Io)
+    fs.write_private(&memory.file(LISTS, inputs), &bytes)
+        .map_err(NotKept::Io)
 }
 
 const DIRS_MAGIC: &[u8] = b"nanoclaw-shim mounted-directory facts 1\n";
@@ -327,7 +345,7 @@ pub const DIRS_KEPT: usize = 64;
 type DirFact = (Vec<u8>, Stamp, Vec<Vec<u8>>);
 
 /// Facts about mounted directories: which credential names lie at their top, remembered
-/// beside the lists (in the memory's file with `.dirs` appended) and trusted as they are.
+/// beside the lists and trusted as they are.
 #[derive(Debug, Default)]
 pub(crate) struct Dirs {
     /// The credential names these facts were found with, NUL-terminated.
@@ -336,17 +354,11 @@ pub(crate) struct Dirs {
     learned: Vec<DirFact>,
 }
 
-fn dirs_file(memory: &Memory) -> PathBuf {
-    let mut f = memory.file.clone().into_os_string();
-    f.push(".dirs");
-    f.into()
-}
-
 impl Dirs {
     /// The facts remembered for these credential names (none when nothing usable is).
     pub(crate) fn load(fs: &dyn HostFs, memory: &Memory, key: Vec<u8>) -> Dirs {
         let known = fs
-            .read_private(&dirs_file(memory), memory.owner)
+            .read_private(&memory.file(DIRS, &key), memory.owner)
             .and_then(|b| decode_dirs(&b, &key, memory.owner, fs.namespace()?))
             .unwrap_or_default();
         Dirs {
@@ -403,7 +415,7 @@ impl Dirs {
                 put_bytes(&mut out, n);
             }
         }
-        Some(fs.write_private(&dirs_file(memory), &out))
+        Some(fs.write_private(&memory.file(DIRS, &self.key), &out))
     }
 }
 
@@ -458,7 +470,19 @@ mod tests {
     use crate::policy::Deny;
     use crate::rules::Rule;
 
-    const FILE: &str = "/home/alice/.cache/nanoclaw-shim/host-paths";
+    const DIR: &str = "/home/alice/.cache/nanoclaw-shim";
+
+    /// The one private file of this kind the shim wrote.
+    fn written(fs: &MemFs, kind: &str) -> Option<(String, Vec<u8>)> {
+        let mut found = fs
+            .private_paths()
+            .into_iter()
+            .filter(|p| p.strip_prefix(&format!("{DIR}/{kind}.")).is_some());
+        let path = found.next()?;
+        assert!(found.next().is_none(), "one {kind} file");
+        let bytes = fs.private_contents(&path)?;
+        Some((path, bytes))
+    }
 
     /// Alice's home: `~/.ssh` is a symlink to `/data/keys`; long unchanged, read at time 1000.
     fn home() -> MemFs {
@@ -479,7 +503,7 @@ mod tests {
             own_files: Vec::new(),
             fs,
             memory: Some(Memory {
-                file: FILE.into(),
+                dir: DIR.into(),
                 owner: 1000,
             }),
         };
@@ -499,7 +523,7 @@ mod tests {
     fn a_recalled_resolution_judges_as_a_fresh_one_without_resolving() {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let remembered = fs.private_contents(FILE).expect("remembered");
+        let (file, remembered) = written(&fs, LISTS).expect("remembered");
         let judge = |host: &HostCtx| {
             [
                 refused(host, "/data/keys"),
@@ -511,7 +535,7 @@ mod tests {
         host.memory = None;
         let fresh = judge(&host);
         let fresh_questions = fs.asked();
-        let (host, fs) = ctx(home().private_file(FILE, 1000, 0o600, &remembered));
+        let (host, fs) = ctx(home().private_file(&file, 1000, 0o600, &remembered));
         // The symlinked `~/.ssh` is still known for what it is ...
         assert_eq!(judge(&host), fresh);
         assert_eq!(fresh[..2], [Some(Rule::DenyCredentials); 2]);
@@ -527,27 +551,27 @@ mod tests {
     fn a_changed_directory_is_resolved_again() {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/srv/aws"), None);
-        let remembered = fs.private_contents(FILE).expect("remembered");
+        let (file, remembered) = written(&fs, LISTS).expect("remembered");
         // Later, `~/.aws` becomes a symlink to `/srv/aws`: the home changed.
         let later = home()
             .link("/home/alice/.aws", "/srv/aws")
             .changed("/home/alice", 1500)
             .at(1501)
-            .private_file(FILE, 1000, 0o600, &remembered);
+            .private_file(&file, 1000, 0o600, &remembered);
         let (host, fs) = ctx(later);
         assert_eq!(refused(&host, "/srv/aws"), Some(Rule::DenyCredentials));
         // Changed a second ago: not remembered, so the old memory stays and stays unused.
-        assert_eq!(fs.private_contents(FILE), Some(remembered));
+        assert_eq!(fs.private_contents(&file), Some(remembered));
     }
 
     #[test]
     fn a_directory_changed_moments_ago_is_not_relied_on() {
         let (host, fs) = ctx(home().changed("/home/alice", 1000 - SETTLE_SECS + 1));
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        assert_eq!(fs.private_contents(FILE), None);
+        assert_eq!(written(&fs, LISTS), None);
         let (host, fs) = ctx(home().changed("/home/alice", 1000 - SETTLE_SECS));
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        assert!(fs.private_contents(FILE).is_some());
+        assert!(written(&fs, LISTS).is_some());
     }
 
     #[test]
@@ -555,7 +579,7 @@ mod tests {
         // A forged memory that says `~/.ssh` is a plain directory, with every stamp right.
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let honest = fs.private_contents(FILE).expect("remembered");
+        let (file, honest) = written(&fs, LISTS).expect("remembered");
         let r = decode(&honest).expect("well-formed");
         let forms = r
             .forms
@@ -571,7 +595,7 @@ mod tests {
             (1000, 0o620, "writable by its group"),
             (1000, 0o602, "writable by everyone"),
         ] {
-            let (host, _) = ctx(home().private_file(FILE, owner, mode, &forged));
+            let (host, _) = ctx(home().private_file(&file, owner, mode, &forged));
             assert_eq!(
                 refused(&host, "/data/keys"),
                 Some(Rule::DenyCredentials),
@@ -579,7 +603,7 @@ mod tests {
             );
         }
         // The caller's own, private file is the caller's word (they could edit their policy).
-        let (host, _) = ctx(home().private_file(FILE, 1000, 0o600, &forged));
+        let (host, _) = ctx(home().private_file(&file, 1000, 0o600, &forged));
         assert_eq!(refused(&host, "/data/keys"), None);
     }
 
@@ -587,12 +611,12 @@ mod tests {
     fn memory_is_for_the_lists_it_was_made_for() {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let remembered = fs.private_contents(FILE).expect("remembered");
+        let (file, remembered) = written(&fs, LISTS).expect("remembered");
         // Another home: other inputs, resolved afresh (and remembered anew).
-        let (mut host, fs) = ctx(home().private_file(FILE, 1000, 0o600, &remembered));
+        let (mut host, fs) = ctx(home().private_file(&file, 1000, 0o600, &remembered));
         host.home = Some("/data".into());
         assert_eq!(refused(&host, "/data/keys"), None);
-        assert_ne!(fs.private_contents(FILE), Some(remembered));
+        assert!(fs.private_paths().len() == 2, "a second memory, the first kept");
     }
 
     /// Checks `source` read-only with the given shadowing, then ends the checks (which writes
@@ -617,17 +641,11 @@ mod tests {
             judged(&host, "/home/alice/proj", &|_| false),
             Some(Rule::DenyCredentials)
         );
-        let lists = fs.private_contents(FILE).expect("lists remembered");
-        let dirs = fs
-            .private_contents(&format!("{FILE}.dirs"))
-            .expect("facts remembered");
+        let (lists_file, lists) = written(&fs, LISTS).expect("lists remembered");
+        let (dirs_file, dirs) = written(&fs, DIRS).expect("facts remembered");
         let remembered = |fs: MemFs| {
-            fs.private_file(FILE, 1000, 0o600, &lists).private_file(
-                &format!("{FILE}.dirs"),
-                1000,
-                0o600,
-                &dirs,
-            )
+            fs.private_file(&lists_file, 1000, 0o600, &lists)
+                .private_file(&dirs_file, 1000, 0o600, &dirs)
         };
         // Recalled: no listing, and shadowing is still judged per call.
         let (host, fs) = ctx(remembered(project()));
@@ -658,14 +676,12 @@ mod tests {
         // A clean directory is remembered as clean, and stays so only while unchanged.
         let (host, fs) = ctx(home().file("/srv/site/index.html"));
         assert_eq!(judged(&host, "/srv/site", &|_| false), None);
-        let dirs = fs
-            .private_contents(&format!("{FILE}.dirs"))
-            .expect("facts remembered");
+        let (dirs_file, dirs) = written(&fs, DIRS).expect("facts remembered");
         let dirty = home()
             .file("/srv/site/index.html")
             .file("/srv/site/id_ed25519")
             .changed("/srv/site", 950)
-            .private_file(&format!("{FILE}.dirs"), 1000, 0o600, &dirs);
+            .private_file(&dirs_file, 1000, 0o600, &dirs);
         let (host, _) = ctx(dirty);
         assert_eq!(
             judged(&host, "/srv/site", &|_| false),

@@ -1100,7 +1100,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         let count = texts.iter().map(Vec::len).sum();
         match hostmemo::recall(host.fs, m, &inputs, count) {
             Ok((arena, stored)) => {
-                tracing::debug!("host-path lists: recalled from {}", m.file.display());
+                tracing::debug!("host-path lists: recalled from {}", m.dir.display());
                 compiler.arena = arena;
                 let mut stored = stored.into_iter();
                 let [sensitive, credentials, host_exec, roots] = texts.map(|list| List {
@@ -1120,7 +1120,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
                     roots,
                 };
             }
-            Err(why) => tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.file.display()),
+            Err(why) => tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.dir.display()),
         }
         compiler.resolver.witnesses = Some(Vec::new());
     }
@@ -1134,7 +1134,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
             .map(|e| e.form.stored())
             .collect();
         match hostmemo::remember(host.fs, m, started, &inputs, &compiler.arena, forms, witnesses) {
-            Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.file.display()),
+            Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.dir.display()),
             Err(why) => tracing::debug!("host-path lists: not remembered: {why}"),
         }
     }
