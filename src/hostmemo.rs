@@ -523,7 +523,7 @@ mod tests {
     fn a_recalled_resolution_judges_as_a_fresh_one_without_resolving() {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let (file, remembered) = written(&fs, LISTS).expect("remembered");
+        let (file, remembered) = written(fs, LISTS).expect("remembered");
         let judge = |host: &HostCtx| {
             [
                 refused(host, "/data/keys"),
@@ -551,7 +551,7 @@ mod tests {
     fn a_changed_directory_is_resolved_again() {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/srv/aws"), None);
-        let (file, remembered) = written(&fs, LISTS).expect("remembered");
+        let (file, remembered) = written(fs, LISTS).expect("remembered");
         // Later, `~/.aws` becomes a symlink to `/srv/aws`: the home changed.
         let later = home()
             .link("/home/alice/.aws", "/srv/aws")
@@ -568,10 +568,10 @@ mod tests {
     fn a_directory_changed_moments_ago_is_not_relied_on() {
         let (host, fs) = ctx(home().changed("/home/alice", 1000 - SETTLE_SECS + 1));
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        assert_eq!(written(&fs, LISTS), None);
+        assert_eq!(written(fs, LISTS), None);
         let (host, fs) = ctx(home().changed("/home/alice", 1000 - SETTLE_SECS));
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        assert!(written(&fs, LISTS).is_some());
+        assert!(written(fs, LISTS).is_some());
     }
 
     #[test]
@@ -579,7 +579,7 @@ mod tests {
         // A forged memory that says `~/.ssh` is a plain directory, with every stamp right.
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let (file, honest) = written(&fs, LISTS).expect("remembered");
+        let (file, honest) = written(fs, LISTS).expect("remembered");
         let r = decode(&honest).expect("well-formed");
         let forms = r
             .forms
@@ -611,7 +611,7 @@ mod tests {
     fn memory_is_for_the_lists_it_was_made_for() {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let (file, remembered) = written(&fs, LISTS).expect("remembered");
+        let (file, remembered) = written(fs, LISTS).expect("remembered");
         // Another home: other inputs, resolved afresh (and remembered anew).
         let (mut host, fs) = ctx(home().private_file(&file, 1000, 0o600, &remembered));
         host.home = Some("/data".into());
@@ -641,8 +641,8 @@ mod tests {
             judged(&host, "/home/alice/proj", &|_| false),
             Some(Rule::DenyCredentials)
         );
-        let (lists_file, lists) = written(&fs, LISTS).expect("lists remembered");
-        let (dirs_file, dirs) = written(&fs, DIRS).expect("facts remembered");
+        let (lists_file, lists) = written(fs, LISTS).expect("lists remembered");
+        let (dirs_file, dirs) = written(fs, DIRS).expect("facts remembered");
         let remembered = |fs: MemFs| {
             fs.private_file(&lists_file, 1000, 0o600, &lists)
                 .private_file(&dirs_file, 1000, 0o600, &dirs)
@@ -676,7 +676,7 @@ mod tests {
         // A clean directory is remembered as clean, and stays so only while unchanged.
         let (host, fs) = ctx(home().file("/srv/site/index.html"));
         assert_eq!(judged(&host, "/srv/site", &|_| false), None);
-        let (dirs_file, dirs) = written(&fs, DIRS).expect("facts remembered");
+        let (dirs_file, dirs) = written(fs, DIRS).expect("facts remembered");
         let dirty = home()
             .file("/srv/site/index.html")
             .file("/srv/site/id_ed25519")
