@@ -109,11 +109,28 @@ fn kind(t: std::fs::FileType) -> FileKind {
     }
 }
 
+fn stamp_of(m: &std::fs::Metadata) -> Stamp {
+    Stamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        ctime: m.ctime(),
+        ctime_nsec: m.ctime_nsec(),
+    }
+}
+
+std::thread_local! {
+    /// The directory the last `lstat` found, with its stamp: a check that resolves a mounted
+    /// directory and then asks for its stamp costs one system call, not two.
+    static LAST_DIR: std::cell::RefCell<Option<(Vec<u8>, Stamp)>> = const { std::cell::RefCell::new(None) };
+}
+
 impl HostFs for RealFs {
     fn lstat(&self, path: &[u8]) -> Option<FileKind> {
-        std::fs::symlink_metadata(os(path))
-            .ok()
-            .map(|m| kind(m.file_type()))
+        let m = std::fs::symlink_metadata(os(path)).ok()?;
+        if m.is_dir() {
+            LAST_DIR.with_borrow_mut(|last| *last = Some((path.to_vec(), stamp_of(&m))));
+        }
+        Some(kind(m.file_type()))
     }
 
     fn read_link(&self, path: &[u8]) -> Option<Vec<u8>> {
@@ -148,13 +165,17 @@ impl HostFs for RealFs {
     }
 
     fn stamp(&self, dir: &[u8]) -> Option<Stamp> {
+        // Taken from the `lstat` just made of the same directory, if that was the last one:
+        // the stamp is then as old as what the resolution saw, which is what it must match.
+        let last = LAST_DIR.with_borrow_mut(|last| match last.take() {
+            Some((p, s)) if p == dir => Some(s),
+            _ => None,
+        });
+        if last.is_some() {
+            return last;
+        }
         let m = std::fs::symlink_metadata(os(dir)).ok()?;
-        m.is_dir().then(|| Stamp {
-            dev: m.dev(),
-            ino: m.ino(),
-            ctime: m.ctime(),
-            ctime_nsec: m.ctime_nsec(),
-        })
+        m.is_dir().then(|| stamp_of(&m))
     }
 
     fn now(&self) -> i64 {
@@ -164,7 +185,9 @@ impl HostFs for RealFs {
     }
 
     fn namespace(&self) -> Option<u64> {
-        std::fs::metadata("/proc/self/ns/mnt").ok().map(|m| m.ino())
+        // Asked by the lists and by the mounted directories: one `stat` per process.
+        static NAMESPACE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+        *NAMESPACE.get_or_init(|| std::fs::metadata("/proc/self/ns/mnt").ok().map(|m| m.ino()))
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {

@@ -58,8 +58,10 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+/// The identity of `path` when it is an executable file (one `stat` for both questions).
+fn executable(path: &Path) -> Option<(u64, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    (m.is_file() && m.permissions().mode() & 0o111 != 0).then(|| (m.dev(), m.ino()))
 }
 
 /// Resolves `binary` to a path: as given when it contains a `/`, else the first executable of
@@ -73,10 +75,10 @@ pub fn resolve(
     let shown = binary.to_string_lossy();
     if binary.as_encoded_bytes().contains(&b'/') {
         let p = PathBuf::from(binary);
-        if !is_executable(&p) {
+        let Some(id) = executable(&p) else {
             return Err(RuntimeError(format!("runtime {shown} is not an executable file")));
-        }
-        if me.is_some() && identity(&p) == me {
+        };
+        if me == Some(id) {
             return Err(RuntimeError(format!(
                 "runtime {shown} is nanoclaw-shim itself; point it at podman"
             )));
@@ -86,10 +88,10 @@ pub fn resolve(
     let mut skipped_self = false;
     for dir in crate::process::path_dirs(path_var.unwrap_or_default()) {
         let candidate = dir.join(binary);
-        if !is_executable(&candidate) {
+        let Some(id) = executable(&candidate) else {
             continue;
-        }
-        if me.is_some() && identity(&candidate) == me {
+        };
+        if me == Some(id) {
             tracing::debug!(
                 "runtime: skipped {}: it is nanoclaw-shim itself",
                 candidate.display()
