@@ -365,17 +365,19 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
                 Some(p) => (&body[..p], Some(&body[p + 1..])),
                 None => (body, None),
             };
-            let shown = format!("--{}", String::from_utf8_lossy(name));
+            // Named only in an error: formatting it for every flag would cost more than the
+            // lookup.
+            let shown = || format!("--{}", String::from_utf8_lossy(name));
             let flag = std::str::from_utf8(name)
                 .ok()
                 .and_then(|n| table.by_long(n))
-                .ok_or_else(|| ParseError::UnknownFlag(shown.clone(), verb))?;
+                .ok_or_else(|| ParseError::UnknownFlag(shown(), verb))?;
             let value = match (flag.arity, eq) {
                 (Arity::Bool, None) => OptValue::Bool(true),
-                (Arity::Bool, Some(v)) => OptValue::Bool(parse_bool(v, &shown)?),
+                (Arity::Bool, Some(v)) => OptValue::Bool(parse_bool(v, shown)?),
                 (Arity::Value, Some(v)) => OptValue::Value(OsString::from_vec(v.to_vec())),
                 (Arity::Value, None) => {
-                    let next = rest.get(i + 1).ok_or(ParseError::MissingValue(shown))?;
+                    let next = rest.get(i + 1).ok_or_else(|| ParseError::MissingValue(shown()))?;
                     used = 2;
                     OptValue::Value(next.clone())
                 }
@@ -386,20 +388,20 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
             let mut j = 0;
             while j < body.len() {
                 let letter = body[j] as char;
-                let shown = format!("-{letter}");
+                let shown = || format!("-{letter}");
                 let flag = if body[j].is_ascii() {
                     table.by_short(letter)
                 } else {
                     None
                 }
-                .ok_or_else(|| ParseError::UnknownFlag(shown.clone(), verb))?;
+                .ok_or_else(|| ParseError::UnknownFlag(shown(), verb))?;
                 let after = &body[j + 1..];
                 match flag.arity {
                     Arity::Bool => {
                         // pflag: `-t=v` sets the value only when something follows the `=`;
                         // a bare trailing `=` is then read as an (unknown) flag letter.
                         if after.len() > 1 && after[0] == b'=' {
-                            let b = parse_bool(&after[1..], &shown)?;
+                            let b = parse_bool(&after[1..], shown)?;
                             opts.push(Opt {
                                 flag,
                                 value: OptValue::Bool(b),
@@ -416,7 +418,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
                     }
                     Arity::Value => {
                         let value = if after.is_empty() {
-                            let next = rest.get(i + 1).ok_or(ParseError::MissingValue(shown))?;
+                            let next = rest.get(i + 1).ok_or_else(|| ParseError::MissingValue(shown()))?;
                             used = 2;
                             next.clone()
                         } else {
@@ -492,9 +494,9 @@ pub fn bool_value(v: &[u8]) -> Option<bool> {
     }
 }
 
-fn parse_bool(v: &[u8], flag: &str) -> Result<bool, ParseError> {
+fn parse_bool(v: &[u8], flag: impl Fn() -> String) -> Result<bool, ParseError> {
     bool_value(v).ok_or_else(|| ParseError::BadBool {
-        flag: flag.to_string(),
+        flag: flag(),
         value: String::from_utf8_lossy(v).into_owned(),
     })
 }
