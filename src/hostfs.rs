@@ -194,14 +194,15 @@ impl HostFs for RealFs {
         use std::io::Read;
         // Judged on the file opened, so that what is read is what was judged; a symlink is
         // followed by `open`, so its target is what must be private.
-        let mut f = std::fs::File::open(file).ok()?;
+        let f = std::fs::File::open(file).ok()?;
         let m = f.metadata().ok()?;
         if !m.is_file() || m.uid() != owner || m.mode() & 0o022 != 0 {
             return None;
         }
-        // Files are replaced by renaming, never written in place: the size read is the size.
-        let mut bytes = vec![0; usize::try_from(m.len()).ok()?];
-        f.read_exact(&mut bytes).ok()?;
+        // Files are replaced by renaming, never written in place: the size read is the size
+        // (and `take` stops there without asking the kernel again).
+        let mut bytes = Vec::with_capacity(usize::try_from(m.len()).ok()?);
+        f.take(m.len()).read_to_end(&mut bytes).ok()?;
         Some(bytes)
     }
 
