@@ -39,6 +39,9 @@ case $TARGET in /*) ;; *) TARGET=$REPO/$TARGET ;; esac
 OUT=$TARGET/bench
 BIN=$OUT/bin
 WORK=$OUT/work
+# Scratch files written while timing live apart from $WORK, which holds policies and logs: the
+# shim remembers its resolved lists only while the directories they lie in are unchanged.
+SCRATCH=$OUT/scratch
 RES=$OUT/results
 
 ROUNDS=10 RUNS=120 WARMUP=20
@@ -79,7 +82,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }
 
 # ------------------------------------------------------------------ build ---
 mkdir -p "$BIN" "$RES"
-rm -rf "$WORK" && mkdir -p "$WORK"
+rm -rf "$WORK" "$SCRATCH" && mkdir -p "$WORK" "$SCRATCH"
 SHIM=$TARGET/release/nanoclaw-shim
 FLOOR=$TARGET/bench/exec-floor/release/exec-floor
 HOST=$(rustc -vV | sed -n 's/^host: //p')
@@ -159,7 +162,7 @@ add_case() { CASES+=("$1"); CMD[$1]=$2; ENVS[$1]=${3:-}; }
 # Runs once, outside the timing: a case that does not exit 0 fails the harness here, with the
 # shim's message, rather than as a hyperfine error.
 check_case() {
-  local name=$1 err=$WORK/check.err
+  local name=$1 err=$SCRATCH/check.err
   # shellcheck disable=SC2086
   if ! eval "env ${ENVS[$name]} ${CMD[$name]}" >/dev/null 2>"$err"; then
     echo "case $name failed:" >&2
@@ -179,14 +182,14 @@ bench() {
   for ((r = 0; r < rounds; r++)); do
     for ((i = 0; i < n; i++)); do
       c=${cases[$(((i + r) % n))]}
-      json=$WORK/round.json
+      json=$SCRATCH/round.json
       # shellcheck disable=SC2086
       local prep=()
       [ -n "${PREP[$c]:-}" ] && prep=(--prepare "${PREP[$c]}")
       if ! env ${ENVS[$c]} hyperfine -N --style none --warmup "$warmup" --runs "$runs" "${prep[@]}" \
-        --export-json "$json" --command-name "$c" "${CMD[$c]}" >/dev/null 2>"$WORK/hyperfine.err"; then
+        --export-json "$json" --command-name "$c" "${CMD[$c]}" >/dev/null 2>"$SCRATCH/hyperfine.err"; then
         echo "hyperfine failed for case $c:" >&2
-        cat "$WORK/hyperfine.err" >&2
+        cat "$SCRATCH/hyperfine.err" >&2
         exit 1
       fi
       jq -r '.results[0].times[]' "$json" >>"$RES/$set/$c.times"
@@ -374,6 +377,7 @@ if detect_profiles; then
     add_case "profiles-$n" "$(cmdline "$BIN/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$(profiles_policy "$n")"
     PSCALE+=("profiles-$n")
   done
+  sleep 2.2 # the policies were written a moment ago: let their folder settle
   bench policy "$ROUNDS" "$RUNS" "$WARMUP" "${PSCALE[@]}"
   row policy run "default policy (0 profiles)"
   base=$(median policy run)
