@@ -48,11 +48,17 @@ load_argvs
 trap 'rm -rf "$HOSTFS"' EXIT
 scale_argv 1000
 
+# With COLD=1, the shim's host-path memory is deleted before each measurement.
+forget() {
+  if [ "${COLD:-}" = 1 ]; then find "$XDG_CACHE_HOME" -name 'host-*' -delete 2>/dev/null || true; fi
+}
+
 # profile NAME PROGRAM ARG...
 profile() {
   local name=$1 file=$OUT/$1.callgrind
   shift
   "$@" >/dev/null 2>&1 || { echo "profile.sh: $name does not run" >&2; exit 1; } # fills caches
+  forget
   valgrind --tool=callgrind --dump-before='execve*' --callgrind-out-file="$file" "$@" >/dev/null 2>&1 || true
   # The dump before execve is part 1 (a wrapper that fails before exec dumps at exit instead).
   [ -s "$file.1" ] && file=$file.1
@@ -62,6 +68,7 @@ profile() {
   { callgrind_annotate --inclusive=yes "$file" 2>/dev/null |
     sed -n '/^Ir .*file:function/,$p' | sed '1,2d' | grep -v '^$' | head -n "$TOP" | cut -c1-160; } || true
   echo "-- system calls (strace -f -c, the runtime's included)"
+  forget
   strace -f -c -o "$OUT/$name.strace" "$@" >/dev/null 2>&1 || true
   { awk 'NR > 2 && $1 !~ /^-/ { n = $4 ~ /^[0-9]+$/ ? $4 : $3; printf "   %-18s %s\n", $NF, n }' \
     "$OUT/$name.strace" | sort -k2 -n -r | head -12; } || true
@@ -69,6 +76,11 @@ profile() {
 }
 
 declare -A TOTAL
+# The shim remembers what it resolved only from directories unchanged for 2 s (src/hostmemo.rs):
+# the profiles show the steady state, and shim-run-cold a run with nothing remembered.
+sleep 2.2
+"$BIN/docker" "${RUN_ARGV[@]}" >/dev/null 2>&1 || true
+COLD=1 profile shim-run-cold "$BIN/docker" "${RUN_ARGV[@]}"
 profile sh-wrapper "$BIN/docker-sh" "${RUN_ARGV[@]}"
 profile exec-floor "$BIN/exec-floor" "${RUN_ARGV[@]}"
 profile shim-run "$BIN/docker" "${RUN_ARGV[@]}"
