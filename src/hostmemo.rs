@@ -689,6 +689,137 @@ mod tests {
         );
     }
 
+    /// Where the generated trees put things, what their symlinks point at, and what is mounted.
+    const PARENTS: &[&str] = &[
+        "/home/alice",
+        "/home/alice/.config",
+        "/home/alice/proj",
+        "/data",
+        "/data/keys",
+        "/srv",
+    ];
+    const NAMES: &[&str] = &[
+        ".ssh", ".aws", "proj", ".bashrc", "keys", "x", ".env", "gh", "aws",
+    ];
+    const TARGETS: &[&str] = &[
+        "/data/keys",
+        "/data",
+        "/srv/aws",
+        "/home/alice/proj",
+        "keys",
+        "/gone",
+    ];
+    const SOURCES: &[&str] = &[
+        "/data/keys",
+        "/data",
+        "/srv",
+        "/srv/aws",
+        "/home/alice/proj",
+        "/home/alice/proj/x",
+        "/home/alice/.ssh",
+        "/home/alice/x",
+        "/data/keys/x",
+        "/home/alice/.config/gh",
+    ];
+
+    /// One node of a generated tree: parent, name, and 0 directory, 1 file, 2+ symlink.
+    type Node = (usize, usize, usize);
+
+    fn node() -> impl Strategy<Value = Node> {
+        (0..PARENTS.len(), 0..NAMES.len(), 0..2 + TARGETS.len())
+    }
+
+    /// Adds a node to `fs` and marks as changed (at `when`) the directories whose entries that
+    /// changes: its own, and those of any directory it implies. That is the law the memory
+    /// relies on (a directory's `ctime` moves when its entries do), and nothing more.
+    fn add(mut fs: MemFs, (p, n, k): Node, when: Option<i64>) -> MemFs {
+        let path = format!("{}/{}", PARENTS[p], NAMES[n]);
+        if let Some(t) = when {
+            let mut at = 1;
+            while let Some(cut) = path[at..].find('/') {
+                let (dir, parent) = (&path[..at + cut], &path[..at.max(2) - 1]);
+                if fs.lstat(dir.as_bytes()) != Some(crate::hostfs::FileKind::Dir) {
+                    fs = fs.changed(if parent.is_empty() { "/" } else { parent }, t);
+                }
+                at += cut + 1;
+            }
+            fs = fs.changed(&path[..path.rfind('/').unwrap()], t);
+        }
+        match k {
+            0 => fs.dir(&path),
+            1 => fs.file(&path),
+            t => fs.link(&path, TARGETS[t - 2]),
+        }
+    }
+
+    /// Every source judged read-only and read-write, each with a fresh model.
+    fn judge_all(host: &HostCtx) -> Vec<Option<(Rule, String)>> {
+        let deny = Deny::default();
+        let mut out = Vec::new();
+        for src in SOURCES {
+            for access in [Access::Read, Access::Write] {
+                let mut paths = HostPaths::new(&deny, host);
+                out.push(
+                    paths
+                        .check(src.as_bytes(), access, &|_| false)
+                        .map(|f| (f.rule, f.entry)),
+                );
+                paths.finish();
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Whatever the tree, and whatever changes in it after the memory was written (new
+        /// symlinks, files, directories, replacements), a judgement made with the memory is the
+        /// judgement made without it.
+        #[test]
+        fn the_memory_never_changes_a_judgement(
+            tree in prop::collection::vec(node(), 0..12),
+            changes in prop::collection::vec(node(), 0..4),
+        ) {
+            let build = |changed: bool| {
+                let mut fs = home();
+                for n in &tree {
+                    fs = add(fs, *n, None);
+                }
+                if changed {
+                    for n in &changes {
+                        fs = add(fs, *n, Some(1500));
+                    }
+                    fs = fs.at(1501);
+                }
+                fs
+            };
+            // Remember, from the tree as it was (long settled).
+            let (host, first) = ctx(build(false));
+            let before = judge_all(&host);
+            let files: Vec<(String, Vec<u8>)> = first
+                .private_paths()
+                .into_iter()
+                .map(|p| {
+                    let bytes = first.private_contents(&p).unwrap();
+                    (p, bytes)
+                })
+                .collect();
+            prop_assert!(!files.is_empty(), "something was remembered");
+            let with_memory = |fs: MemFs| {
+                files.iter().fold(fs, |fs, (p, b)| fs.private_file(p, 1000, 0o600, b))
+            };
+            // Unchanged: recalled judgements are the fresh ones.
+            let (recalled, _) = ctx(with_memory(build(false)));
+            prop_assert_eq!(judge_all(&recalled), before);
+            // Changed: still the fresh ones, on the changed tree.
+            let (recalled, _) = ctx(with_memory(build(true)));
+            let (mut fresh, _) = ctx(build(true));
+            fresh.memory = None;
+            prop_assert_eq!(judge_all(&recalled), judge_all(&fresh));
+        }
+    }
+
     #[test]
     fn encodes_and_decodes_back() {
         let r = Remembered {
