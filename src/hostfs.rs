@@ -70,6 +70,10 @@ pub trait HostFs: Sync {
     /// a directory.
     fn stamp(&self, dir: &[u8]) -> Option<Stamp>;
 
+    /// Whether `dir` lies on a file system known to keep `ctime` as the stamp needs it (the
+    /// kernel's local file systems); network and FUSE file systems are not relied on.
+    fn keeps_ctime(&self, dir: &[u8]) -> bool;
+
     /// The clock `ctime` is kept by, in seconds since the epoch.
     fn now(&self) -> i64;
 
@@ -107,6 +111,49 @@ fn kind(t: std::fs::FileType) -> FileKind {
     } else {
         FileKind::File
     }
+}
+
+/// File systems whose directories' `ctime` the kernel itself keeps on every change of their
+/// entries (`f_type` magic numbers from `linux/magic.h`): ext2/3/4, XFS, Btrfs, tmpfs, ramfs,
+/// overlayfs, ZFS, F2FS. Elsewhere (NFS, SMB, FUSE, 9p, ...) a server or a daemon reports it, and
+/// a client may cache it: nothing found there is remembered.
+const LOCAL_FILE_SYSTEMS: &[i64] = &[
+    0xEF53,
+    0x5846_5342,
+    0x9123_683E,
+    0x0102_1994,
+    0x8584_58f6,
+    0x794c_7630,
+    0x2fc1_2fc1,
+    0xF2F5_2010,
+];
+
+/// The `f_type` of the file system `path` lies on (`statfs(2)`).
+fn statfs_type(path: &[u8]) -> Option<i64> {
+    /// `struct statfs` begins with `f_type` (a `long`) on every Linux architecture; the rest is
+    /// room (the struct is 120 bytes on 64-bit architectures).
+    #[repr(C)]
+    struct Statfs {
+        f_type: std::ffi::c_long,
+        rest: [u64; 31],
+    }
+    // SAFETY: glibc's `statfs(3)`, declared with its C signature (a path, a buffer).
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn statfs(path: *const std::ffi::c_char, buf: *mut Statfs) -> std::ffi::c_int;
+    }
+    let path = std::ffi::CString::new(path).ok()?;
+    let mut buf = Statfs {
+        f_type: 0,
+        rest: [0; 31],
+    };
+    // SAFETY: `path` is a NUL-terminated string that outlives the call, and `buf` is a writable
+    // buffer larger than the kernel's `struct statfs` on any Linux architecture, whose first
+    // field is `f_type` as declared.
+    #[allow(unsafe_code)]
+    let rc = unsafe { statfs(path.as_ptr(), &mut buf) };
+    // The magic numbers are 32-bit; a 32-bit `long` would hold the larger ones as negative.
+    (rc == 0).then_some(i64::from(buf.f_type as u32))
 }
 
 fn stamp_of(m: &std::fs::Metadata) -> Stamp {
@@ -178,6 +225,10 @@ impl HostFs for RealFs {
         m.is_dir().then(|| stamp_of(&m))
     }
 
+    fn keeps_ctime(&self, dir: &[u8]) -> bool {
+        statfs_type(dir).is_some_and(|t| LOCAL_FILE_SYSTEMS.contains(&t))
+    }
+
     fn now(&self) -> i64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -245,6 +296,8 @@ pub struct MemFs {
     private: Mutex<BTreeMap<std::path::PathBuf, PrivateFile>>,
     /// Questions asked of the tree (`lstat`, `read_link`, `list`), for tests that count them.
     asked: std::sync::atomic::AtomicUsize,
+    /// Directories on a file system that does not keep `ctime` (and everything beneath them).
+    remote: Vec<Vec<u8>>,
 }
 
 /// A file in [`MemFs`]'s private store: owner, mode, contents.
@@ -258,6 +311,7 @@ impl Clone for MemFs {
             clock: self.clock,
             private: Mutex::new(self.private.lock().map(|p| p.clone()).unwrap_or_default()),
             asked: std::sync::atomic::AtomicUsize::new(0),
+            remote: self.remote.clone(),
         }
     }
 }
@@ -303,6 +357,12 @@ impl MemFs {
     /// Sets the clock (seconds since the epoch).
     pub fn at(mut self, now: i64) -> Self {
         self.clock = now;
+        self
+    }
+
+    /// Puts `dir` and everything beneath it on a file system that does not keep `ctime`.
+    pub fn remote(mut self, dir: &str) -> Self {
+        self.remote.push(dir.as_bytes().to_vec());
         self
     }
 
@@ -408,6 +468,13 @@ impl HostFs for MemFs {
         })
     }
 
+    fn keeps_ctime(&self, dir: &[u8]) -> bool {
+        !self
+            .remote
+            .iter()
+            .any(|r| dir == r.as_slice() || (dir.starts_with(r) && dir.get(r.len()) == Some(&b'/')))
+    }
+
     fn now(&self) -> i64 {
         self.clock
     }
@@ -477,6 +544,10 @@ mod tests {
         assert_ne!(RealFs.stamp(dir), Some(before));
         assert_eq!(RealFs.stamp(d.path().join(".ssh").as_os_str().as_bytes()), None);
         assert!(RealFs.namespace().is_some());
+        // `/proc` keeps no change times worth the name; a missing path has no file system.
+        assert!(!RealFs.keeps_ctime(b"/proc"));
+        assert!(!RealFs.keeps_ctime(b"/nonexistent/nanoclaw-shim"));
+        assert_eq!(statfs_type(b"/proc"), Some(0x9fa0), "procfs's magic number");
         assert!(RealFs.now() >= before.ctime);
     }
 

@@ -284,6 +284,8 @@ pub(crate) enum NotKept {
     /// This witness changed within [`SETTLE_SECS`] of `started`, or is gone (empty: the mount
     /// namespace is unknown).
     Unsettled(Vec<u8>),
+    /// This witness lies on a file system whose `ctime` is not relied on (network, FUSE).
+    Remote(Vec<u8>),
     /// Writing the file failed.
     Io(std::io::Error),
 }
@@ -294,6 +296,11 @@ impl std::fmt::Display for NotKept {
             NotKept::Unsettled(dir) => write!(
                 f,
                 "{} changed less than {SETTLE_SECS} s ago",
+                String::from_utf8_lossy(dir)
+            ),
+            NotKept::Remote(dir) => write!(
+                f,
+                "{} is on a file system whose change times are not relied on",
                 String::from_utf8_lossy(dir)
             ),
             NotKept::Io(e) => write!(f, "{e}"),
@@ -321,6 +328,9 @@ pub(crate) fn remember(
         match fs.stamp(dir) {
             Some(s) if s.ctime <= started - SETTLE_SECS => stamped.push((dir.as_slice(), s)),
             _ => return Err(NotKept::Unsettled(dir.clone())),
+        }
+        if !fs.keeps_ctime(dir) {
+            return Err(NotKept::Remote(dir.clone()));
         }
     }
     let bytes = encode(&Remembered {
@@ -378,9 +388,17 @@ impl Dirs {
     }
 
     /// Records what a listing of `dir`, stamped `stamp` before it began at `started`, found;
-    /// nothing when the directory changed too recently to be relied on.
-    pub(crate) fn learn(&mut self, dir: &[u8], stamp: Stamp, started: i64, names: Vec<Vec<u8>>) {
-        if stamp.ctime <= started - SETTLE_SECS {
+    /// nothing when the directory changed too recently to be relied on, or lies on a file
+    /// system whose change times are not.
+    pub(crate) fn learn(
+        &mut self,
+        fs: &dyn HostFs,
+        dir: &[u8],
+        stamp: Stamp,
+        started: i64,
+        names: Vec<Vec<u8>>,
+    ) {
+        if stamp.ctime <= started - SETTLE_SECS && fs.keeps_ctime(dir) {
             self.learned.push((dir.to_vec(), stamp, names));
         }
     }
@@ -605,6 +623,25 @@ mod tests {
         // The caller's own, private file is the caller's word (they could edit their policy).
         let (host, _) = ctx(home().private_file(&file, 1000, 0o600, &forged));
         assert_eq!(refused(&host, "/data/keys"), None);
+    }
+
+    #[test]
+    fn nothing_is_remembered_from_a_file_system_that_does_not_keep_change_times() {
+        // A home on NFS or FUSE: its server's `ctime` may not move when an entry does.
+        let (host, fs) = ctx(home().remote("/home"));
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        assert_eq!(written(fs, LISTS), None);
+        let (host, fs) = ctx(home().file("/srv/nfs/project/a.txt").remote("/srv/nfs"));
+        assert_eq!(judged(&host, "/srv/nfs/project", &|_| false), None);
+        assert!(
+            written(fs, LISTS).is_some(),
+            "the lists do not depend on /srv/nfs"
+        );
+        assert_eq!(
+            written(fs, DIRS),
+            None,
+            "a mounted directory there is listed every time"
+        );
     }
 
     #[test]

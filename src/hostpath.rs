@@ -1183,7 +1183,7 @@ fn top_level_credential(
             if listed == Listed::Done {
                 let hit = first(&found);
                 if let Some(s) = stamp {
-                    dirs.learn(dir, s, started, found);
+                    dirs.learn(fs, dir, s, started, found);
                 }
                 return hit;
             }
