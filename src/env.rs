@@ -84,7 +84,7 @@ impl Env {
     }
 
     /// The shim's cache folder: `$XDG_CACHE_HOME/nanoclaw-shim`, else `~/.cache/nanoclaw-shim`.
-    fn cache_dir(&self) -> Option<PathBuf> {
+    pub fn cache_dir(&self) -> Option<PathBuf> {
         let base = self
             .xdg_cache_home
             .clone()

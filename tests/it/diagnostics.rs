@@ -377,3 +377,35 @@ fn resolved_lists_are_recalled_until_the_home_changes() {
     );
     assert!(err.contains("deny.credentials"), "{err}");
 }
+
+/// The memory lives in the cache folder, wherever `XDG_CACHE_HOME` puts it: a container that
+/// could write there could forge it, so no writable mount may reach it (nor the runtime-version
+/// cache beside it); reading it is harmless.
+#[test]
+fn the_cache_folder_is_never_writable_by_a_container() {
+    let env = Env::new();
+    let xdg = env.p("xdg");
+    std::fs::create_dir_all(xdg.join("nanoclaw-shim")).unwrap();
+    let path = std::env::join_paths([env.p("shim"), env.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
+    let run = |mount: String| {
+        Command::new(env.p("shim/docker"))
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", env.p("home"))
+            .env("XDG_CACHE_HOME", &xdg)
+            .env("FAKE_DIR", env.p("out"))
+            .env("NANOCLAW_SHIM_POLICY", env.p("policy.toml"))
+            .args(["run", "--rm", "-v", &mount, "nanoclaw-agent:latest"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for target in [xdg.clone(), xdg.join("nanoclaw-shim")] {
+        let o = run(format!("{}:/c", target.display()));
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(125), "{}: {err}", target.display());
+        assert!(err.contains("deny.host-exec"), "{}: {err}", target.display());
+    }
+    let o = run(format!("{}:/c:ro", xdg.display()));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
