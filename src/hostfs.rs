@@ -266,10 +266,14 @@ impl HostFs for RealFs {
             .create(dir)?;
         let name = file.file_name().unwrap_or_default().to_string_lossy();
         let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+        // Created afresh, never opened through what is there: in a folder someone else can
+        // write (root with a user's `XDG_CACHE_HOME`), a planted symlink at this name would
+        // otherwise have the write truncate its target. A leftover is removed (the name, not
+        // what it points to); if one reappears, nothing is written.
+        let _ = std::fs::remove_file(&tmp);
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
@@ -530,6 +534,21 @@ mod tests {
         // No temporary file is left behind.
         let names: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_planted_symlink_is_not_written_through() {
+        let d = tempfile::tempdir().unwrap();
+        let victim = d.path().join("victim");
+        std::fs::write(&victim, "keep me").unwrap();
+        let file = d.path().join("cache/memory");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let tmp = d.path().join(format!("cache/.memory.{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        RealFs.write_private(&file, b"memory").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+        assert_eq!(std::fs::read(&file).unwrap(), b"memory");
+        assert!(!std::fs::symlink_metadata(&file).unwrap().file_type().is_symlink());
     }
 
     #[test]

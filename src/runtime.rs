@@ -8,6 +8,7 @@
 //! The hand-over is `execve`: podman replaces the shim in the same process, so stdin, stdout,
 //! stderr, the exit status and every signal nanoclaw sends belong to podman, with no relay.
 
+use crate::hostfs::{HostFs, RealFs};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
@@ -235,8 +236,6 @@ pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
 
 /// Replaces the cache atomically (write a temporary file, rename it over).
 fn write_cache(path: &Path, key: &str, v: Version) -> std::io::Result<()> {
-    let dir = path.parent().expect("cache file has a directory");
-    std::fs::create_dir_all(dir)?;
     let old = std::fs::read_to_string(path).unwrap_or_default();
     let runtime = key.split('\t').next().unwrap_or("");
     let mut text: String = old
@@ -245,9 +244,8 @@ fn write_cache(path: &Path, key: &str, v: Version) -> std::io::Result<()> {
         .map(|l| format!("{l}\n"))
         .collect();
     text.push_str(&format!("{key}\t{}.{}.{}\n", v.0, v.1, v.2));
-    let tmp = dir.join(format!(".runtime-versions.{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    // Atomically, and never through a symlink planted at the temporary name.
+    RealFs.write_private(path, text.as_bytes())
 }
 
 #[cfg(test)]
