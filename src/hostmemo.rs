@@ -40,6 +40,10 @@ pub struct Memory {
     pub dir: PathBuf,
     /// The caller's uid: a file is trusted only when this user owns it.
     pub owner: u32,
+    /// Which build of the shim this is (version, commit, and the binary's identity and
+    /// modification time): a memory is only ever read by the build that wrote it, so a change
+    /// to how paths are resolved cannot meet an answer the old code gave.
+    pub build: Vec<u8>,
 }
 
 impl Memory {
@@ -523,6 +527,7 @@ mod tests {
             memory: Some(Memory {
                 dir: DIR.into(),
                 owner: 1000,
+                build: b"test build".to_vec(),
             }),
         };
         (host, fs)
@@ -642,6 +647,28 @@ mod tests {
             None,
             "a mounted directory there is listed every time"
         );
+    }
+
+    #[test]
+    fn another_build_does_not_read_this_ones_memory() {
+        // A forged answer, written as this build's: the next build does not take it.
+        let (host, fs) = ctx(home());
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        let (file, honest) = written(fs, LISTS).expect("remembered");
+        let r = decode(&honest).expect("well-formed");
+        let forms = r
+            .forms
+            .iter()
+            .map(|f| match *f {
+                Stored::Lit { lit, .. } => Stored::Lit { lit, real: None },
+                other => other,
+            })
+            .collect();
+        let forged = encode(&Remembered { forms, ..r });
+        let (mut host, fs) = ctx(home().private_file(&file, 1000, 0o600, &forged));
+        host.memory.as_mut().unwrap().build = b"the next build".to_vec();
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        assert_eq!(fs.private_paths().len(), 2, "its own memory beside the old one");
     }
 
     #[test]

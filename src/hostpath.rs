@@ -1086,8 +1086,11 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
     let memory = host.memory.as_ref();
     let mut inputs = Vec::new();
     if let Some(m) = memory {
-        // What the compilation depends on besides the file system: the home and every entry.
+        // What the compilation depends on besides the file system: this build, the home and
+        // every entry.
         inputs.reserve(4096);
+        inputs.extend_from_slice(&m.build);
+        inputs.push(0);
         inputs.extend_from_slice(home.unwrap_or(b"\x01"));
         inputs.push(0);
         for list in &texts {
@@ -1169,7 +1172,12 @@ fn top_level_credential(
         Some((memory, dirs)) => {
             let started = fs.now();
             let stamp = fs.stamp(dir);
-            let dirs = dirs.get_or_insert_with(|| Dirs::load(fs, memory, names.key()));
+            let dirs = dirs.get_or_insert_with(|| {
+                let mut key = memory.build.clone();
+                key.push(0);
+                key.extend_from_slice(&names.key());
+                Dirs::load(fs, memory, key)
+            });
             if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
                 return first(found);
             }
