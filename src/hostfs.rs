@@ -87,6 +87,10 @@ pub trait HostFs: Sync {
     /// Replaces `file` with `bytes`, readable and writable by its owner only, atomically (a
     /// reader sees the old file or the new one); creates its directory (mode 0700).
     fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()>;
+
+    /// Removes all but the `keep` most recently written files in `dir` whose names start with
+    /// `prefix` (a memory per build and policy would otherwise pile up).
+    fn prune(&self, _dir: &Path, _prefix: &str, _keep: usize) {}
 }
 
 impl std::fmt::Debug for dyn HostFs {
@@ -282,6 +286,24 @@ impl HostFs for RealFs {
         std::fs::rename(&tmp, file).inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })
+    }
+
+    fn prune(&self, dir: &Path, prefix: &str, keep: usize) {
+        let Ok(listing) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = listing
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().as_bytes().starts_with(prefix.as_bytes()))
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        if files.len() <= keep {
+            return;
+        }
+        files.sort_unstable_by_key(|f| std::cmp::Reverse(f.0));
+        for (_, path) in &files[keep..] {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -534,6 +556,29 @@ mod tests {
         // No temporary file is left behind.
         let names: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn old_memories_are_pruned_newest_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let start = std::time::SystemTime::now() - std::time::Duration::from_secs(1000);
+        for i in 0..12u64 {
+            let f = d.path().join(format!("host-paths.{i:02}"));
+            std::fs::write(&f, "x").unwrap();
+            let f = std::fs::File::options().write(true).open(&f).unwrap();
+            f.set_modified(start + std::time::Duration::from_secs(i * 10))
+                .unwrap();
+        }
+        std::fs::write(d.path().join("runtime-versions"), "x").unwrap();
+        RealFs.prune(d.path(), "host-paths.", 8);
+        let mut left: Vec<String> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = (4..12).map(|i| format!("host-paths.{i:02}")).collect();
+        expected.push("runtime-versions".into());
+        assert_eq!(left, expected);
     }
 
     #[test]

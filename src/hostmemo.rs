@@ -62,6 +62,10 @@ pub const LISTS: &str = "host-paths";
 /// The name facts about mounted directories are remembered under.
 pub const DIRS: &str = "host-dirs";
 
+/// How many memories of each kind are kept (one per build, policy and home in use): the most
+/// recently written.
+pub const KEPT_FILES: usize = 8;
+
 /// A directory that changed this recently (seconds, before the resolution began) is not relied
 /// on: its stamp may not yet tell a later change from this one.
 pub const SETTLE_SECS: i64 = 2;
@@ -346,7 +350,9 @@ pub(crate) fn remember(
         witnesses: stamped,
     });
     fs.write_private(&memory.file(LISTS, inputs), &bytes)
-        .map_err(NotKept::Io)
+        .map_err(NotKept::Io)?;
+    fs.prune(&memory.dir, &format!("{LISTS}."), KEPT_FILES);
+    Ok(())
 }
 
 const DIRS_MAGIC: &[u8] = b"nanoclaw-shim mounted-directory facts 1\n";
@@ -437,7 +443,11 @@ impl Dirs {
                 put_bytes(&mut out, n);
             }
         }
-        Some(fs.write_private(&memory.file(DIRS, &self.key), &out))
+        let written = fs.write_private(&memory.file(DIRS, &self.key), &out);
+        if written.is_ok() {
+            fs.prune(&memory.dir, &format!("{DIRS}."), KEPT_FILES);
+        }
+        Some(written)
     }
 }
 
