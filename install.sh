@@ -374,7 +374,7 @@ if [ "$UNINSTALL" = 1 ]; then
     else
         say "  the decision log, if a policy set [log] path (e.g. ~/.local/state/nanoclaw-shim/)"
     fi
-    say "  the runtime version cache:  $CACHE_DIR/"
+    say "  the cache (runtime version, host-path memory): $CACHE_DIR/"
     exit 0
 fi
 
