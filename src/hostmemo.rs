@@ -607,13 +607,10 @@ mod tests {
         assert!(written(fs, LISTS).is_some());
     }
 
-    #[test]
-    fn a_memory_someone_else_could_write_is_not_read() {
-        // A forged memory that says `~/.ssh` is a plain directory, with every stamp right.
-        let (host, fs) = ctx(home());
-        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
-        let (file, honest) = written(fs, LISTS).expect("remembered");
-        let r = decode(&honest).expect("well-formed");
+    /// `honest` forged to say that no entry resolves anywhere else (`~/.ssh` a plain
+    /// directory), every stamp left right.
+    fn without_symlinks(honest: &[u8]) -> Vec<u8> {
+        let r = decode(honest).expect("well-formed");
         let forms = r
             .forms
             .iter()
@@ -622,7 +619,16 @@ mod tests {
                 other => other,
             })
             .collect();
-        let forged = encode(&Remembered { forms, ..r });
+        encode(&Remembered { forms, ..r })
+    }
+
+    #[test]
+    fn a_memory_someone_else_could_write_is_not_read() {
+        // A forged memory that says `~/.ssh` is a plain directory, with every stamp right.
+        let (host, fs) = ctx(home());
+        assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
+        let (file, honest) = written(fs, LISTS).expect("remembered");
+        let forged = without_symlinks(&honest);
         for (owner, mode, judged) in [
             (1001, 0o600, "someone else's"),
             (1000, 0o620, "writable by its group"),
@@ -665,16 +671,7 @@ mod tests {
         let (host, fs) = ctx(home());
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
         let (file, honest) = written(fs, LISTS).expect("remembered");
-        let r = decode(&honest).expect("well-formed");
-        let forms = r
-            .forms
-            .iter()
-            .map(|f| match *f {
-                Stored::Lit { lit, .. } => Stored::Lit { lit, real: None },
-                other => other,
-            })
-            .collect();
-        let forged = encode(&Remembered { forms, ..r });
+        let forged = without_symlinks(&honest);
         let (mut host, fs) = ctx(home().private_file(&file, 1000, 0o600, &forged));
         host.memory.as_mut().unwrap().build = b"the next build".to_vec();
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));

@@ -15,6 +15,9 @@
 //! handful of parents, so each distinct prefix costs one `lstat`); and a directory that many
 //! listed entries share (`~`, `~/.config`, `/`) is read once with one directory listing, whose
 //! entry types say which names exist and which are symlinks, instead of an `lstat` per entry.
+//! Between calls, the compiled lists and what a mounted directory holds at its top are
+//! remembered while the directories they came from are unchanged ([`hostmemo`]), so a `run`
+//! usually checks a few directory stamps instead of resolving every entry.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -1084,63 +1087,53 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
             .collect(),
     );
     let memory = host.memory.as_ref();
-    let mut inputs = Vec::new();
-    if let Some(m) = memory {
-        // What the compilation depends on besides the file system: this build, the home and
-        // every entry.
-        inputs.reserve(4096);
-        inputs.extend_from_slice(&m.build);
-        inputs.push(0);
-        inputs.extend_from_slice(home.unwrap_or(b"\x01"));
-        inputs.push(0);
-        for list in &texts {
-            for t in list {
-                inputs.extend_from_slice(t);
-                inputs.push(0);
+    let inputs = memory.map(|m| memory_key(m, home, &texts)).unwrap_or_default();
+    let count = texts.iter().map(Vec::len).sum();
+    let recalled = memory.and_then(|m| match hostmemo::recall(host.fs, m, &inputs, count) {
+        Ok(found) => {
+            tracing::debug!("host-path lists: recalled from {}", m.dir.display());
+            Some(found)
+        }
+        Err(why) => {
+            tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.dir.display());
+            None
+        }
+    });
+    let [sensitive, credentials, host_exec, roots] = match recalled {
+        Some((arena, stored)) => {
+            compiler.arena = arena;
+            let mut stored = stored.into_iter();
+            texts.map(|list| List {
+                entries: list
+                    .into_iter()
+                    .zip(stored.by_ref())
+                    .map(|(text, form)| compiler.recalled(text, form))
+                    .collect(),
+                ..List::default()
+            })
+        }
+        None => {
+            if memory.is_some() {
+                compiler.resolver.witnesses = Some(Vec::new());
             }
-            inputs.push(1);
-        }
-        let count = texts.iter().map(Vec::len).sum();
-        match hostmemo::recall(host.fs, m, &inputs, count) {
-            Ok((arena, stored)) => {
-                tracing::debug!("host-path lists: recalled from {}", m.dir.display());
-                compiler.arena = arena;
-                let mut stored = stored.into_iter();
-                let [sensitive, credentials, host_exec, roots] = texts.map(|list| List {
-                    entries: list
-                        .into_iter()
-                        .zip(stored.by_ref())
-                        .map(|(text, form)| compiler.recalled(text, form))
-                        .collect(),
-                    ..List::default()
-                });
-                return Lists {
-                    compiler,
-                    names,
-                    sensitive,
-                    credentials,
-                    host_exec,
-                    roots,
-                };
+            let started = host.fs.now();
+            let mut lists = texts.map(|list| compiler.list(list));
+            let [a, b, c, d] = &mut lists;
+            compiler.resolve(&mut [a, b, c, d]);
+            if let (Some(m), Some(witnesses)) = (memory, compiler.resolver.witnesses.take()) {
+                let forms = lists
+                    .iter()
+                    .flat_map(|l| &l.entries)
+                    .map(|e| e.form.stored())
+                    .collect();
+                match hostmemo::remember(host.fs, m, started, &inputs, &compiler.arena, forms, witnesses) {
+                    Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.dir.display()),
+                    Err(why) => tracing::debug!("host-path lists: not remembered: {why}"),
+                }
             }
-            Err(why) => tracing::debug!("host-path lists: resolved afresh: {why} ({})", m.dir.display()),
+            lists
         }
-        compiler.resolver.witnesses = Some(Vec::new());
-    }
-    let started = host.fs.now();
-    let [mut sensitive, mut credentials, mut host_exec, mut roots] = texts.map(|list| compiler.list(list));
-    compiler.resolve(&mut [&mut sensitive, &mut credentials, &mut host_exec, &mut roots]);
-    if let (Some(m), Some(witnesses)) = (memory, compiler.resolver.witnesses.take()) {
-        let forms = [&sensitive, &credentials, &host_exec, &roots]
-            .into_iter()
-            .flat_map(|l| &l.entries)
-            .map(|e| e.form.stored())
-            .collect();
-        match hostmemo::remember(host.fs, m, started, &inputs, &compiler.arena, forms, witnesses) {
-            Ok(()) => tracing::debug!("host-path lists: remembered in {}", m.dir.display()),
-            Err(why) => tracing::debug!("host-path lists: not remembered: {why}"),
-        }
-    }
+    };
     Lists {
         compiler,
         names,
@@ -1149,6 +1142,24 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         host_exec,
         roots,
     }
+}
+
+/// What compiled lists depend on besides the file system, NUL-separated: this build, the home
+/// and every entry of every list (in order, each list closed by `\x01`).
+fn memory_key(memory: &Memory, home: Option<&[u8]>, texts: &[Vec<&[u8]>; 4]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(4096);
+    key.extend_from_slice(&memory.build);
+    key.push(0);
+    key.extend_from_slice(home.unwrap_or(b"\x01"));
+    key.push(0);
+    for list in texts {
+        for t in list {
+            key.extend_from_slice(t);
+            key.push(0);
+        }
+        key.push(1);
+    }
+    key
 }
 
 /// The first credential at the top of directory `dir` that no other mount shadows. With a
