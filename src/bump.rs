@@ -157,7 +157,7 @@ pub const ARENA_BYTES: usize = 256 * 1024;
 
 static ARENA: Bump<ARENA_BYTES> = Bump::new();
 
-/// The program's allocator (`#[global_allocator]` in `main.rs`): [`ARENA`] in front of
+/// The program's allocator (`#[global_allocator]` in `main.rs`): a 256 KiB arena in front of
 /// [`System`].
 pub struct Global;
 

@@ -24,7 +24,7 @@
 //! - it holds paths from the policy's lists and where they resolve, nothing from the argv.
 //!
 //! Sources are resolved afresh by every invocation. What is remembered of a mounted directory
-//! is only which credential names lie at its top ([`Dirs`]): listing a directory is the
+//! is only which credential names lie at its top: listing a directory is the
 //! costliest question a check asks, and nanoclaw mounts the same group and skill folders into
 //! every container. That fact too is tied to the directory's stamp, which the check reads anew
 //! each time, and is never taken from a directory that changed within [`SETTLE_SECS`].
