@@ -346,35 +346,45 @@ fn resolved_lists_are_recalled_until_the_home_changes() {
     let with_mount = agent_run(&["-v"]);
     let mut with_mount: Vec<&str> = strs(&with_mount);
     with_mount.insert(with_mount.len() - 1, &mount);
-    // Until the new folders have settled, each call resolves and says why it kept nothing.
+    // Until the new folders have settled, each call resolves and says why it kept nothing. On a
+    // checkout whose file system the memory does not trust (NFS, FUSE, 9p), nothing is ever
+    // remembered: then only the judgement below is checked, and the test says so.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
+    let remembered = loop {
         let o = env.docker(Some("debug"), &with_mount);
         let err = text(&o.stderr);
         assert!(o.status.success(), "{err}");
         if err.contains("host-path lists: remembered") {
-            break;
+            break true;
         }
         assert!(
             err.contains("host-path lists: not remembered"),
             "no word on the memory:\n{err}"
         );
+        if err.contains("on a file system whose change times are not relied on") {
+            eprintln!("note: this checkout's file system keeps no trusted change times:\n{err}");
+            break false;
+        }
         assert!(std::time::Instant::now() < deadline, "never remembered:\n{err}");
         std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    if remembered {
+        let o = env.docker(Some("debug"), &with_mount);
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(err.contains("host-path lists: recalled"), "{err}");
     }
-    let o = env.docker(Some("debug"), &with_mount);
-    let err = text(&o.stderr);
-    assert!(o.status.success(), "{err}");
-    assert!(err.contains("host-path lists: recalled"), "{err}");
     // Now `~/.aws` is a symlink to that folder: mounting the folder exposes the credentials.
     symlink(&aws, env.p("home/.aws")).unwrap();
     let o = env.docker(Some("debug"), &with_mount);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(125), "{err}");
-    assert!(
-        err.contains("resolved afresh: a directory on the entries' way changed"),
-        "{err}"
-    );
+    if remembered {
+        assert!(
+            err.contains("resolved afresh: a directory on the entries' way changed"),
+            "{err}"
+        );
+    }
     assert!(err.contains("deny.credentials"), "{err}");
 }
 
