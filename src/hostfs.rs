@@ -488,7 +488,7 @@ impl HostFs for MemFs {
     fn stamp(&self, dir: &[u8]) -> Option<Stamp> {
         (self.kind(dir) == Some(FileKind::Dir)).then(|| Stamp {
             dev: 1,
-            ino: crate::hostpath::fnv_hash(dir),
+            ino: crate::fnv::hash(dir),
             ctime: self.changed.get(dir).copied().unwrap_or(0),
             ctime_nsec: 0,
         })

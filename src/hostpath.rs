@@ -24,31 +24,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::fnv::{START as FNV_START, hash as fnv, step as fnv_step};
 use crate::glob::Glob;
 use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
 use crate::hostmemo::{self, Dirs, Memory, Stored};
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
-
-/// FNV-1a over a path: the memo's keys are a few dozen short paths from one argv, where
-/// SipHash's set-up cost dominates; flooding resistance is not needed for a table that lives a
-/// millisecond, and a collision only costs a lookup (keys are compared in full).
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(FNV_START, |h, &b| fnv_step(h, b))
-}
-
-/// [`fnv`] for the in-memory file system's inode numbers.
-pub(crate) fn fnv_hash(bytes: &[u8]) -> u64 {
-    fnv(bytes)
-}
-
-const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// One byte more of an FNV-1a hash: hashing a path byte by byte gives the hash of every
-/// prefix on the way (the index looks up each directory above a source).
-fn fnv_step(h: u64, b: u8) -> u64 {
-    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-}
 
 /// The memo is keyed by [`fnv`] already: hashing the hash again would be wasted work.
 #[derive(Default)]

@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod env;
 pub mod explain;
 pub mod flags;
+pub mod fnv;
 pub mod glob;
 pub mod hostfs;
 pub mod hostmemo;
