@@ -77,25 +77,11 @@ impl Env {
     /// Where the host-path model remembers the resolved lists ([`crate::hostmemo`]), and whose
     /// that file must be; `None` without a cache folder or a known uid.
     pub fn host_memory(&self) -> Option<crate::hostmemo::Memory> {
-        use std::os::unix::fs::MetadataExt;
-        // The binary as it is now: a build replaced in place (same path, same version) is
-        // another build.
-        let exe = std::fs::metadata(self.exe.as_ref()?).ok()?;
-        let build = format!(
-            "{} {} {}:{}:{}:{}.{}",
-            env!("CARGO_PKG_VERSION"),
-            option_env!("NANOCLAW_SHIM_COMMIT").unwrap_or("unknown"),
-            exe.dev(),
-            exe.ino(),
-            exe.size(),
-            exe.mtime(),
-            exe.mtime_nsec()
-        );
-        Some(crate::hostmemo::Memory {
-            dir: self.cache_dir()?,
-            owner: self.euid?,
-            build: build.into_bytes(),
-        })
+        Some(crate::hostmemo::Memory::new(
+            self.cache_dir()?,
+            self.euid?,
+            self.exe.clone()?,
+        ))
     }
 
     /// The shim's cache folder: `$XDG_CACHE_HOME/nanoclaw-shim`, else `~/.cache/nanoclaw-shim`.

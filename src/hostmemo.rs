@@ -42,11 +42,56 @@ pub struct Memory {
     pub owner: u32,
     /// Which build of the shim this is (version, commit, and the binary's identity and
     /// modification time): a memory is only ever read by the build that wrote it, so a change
-    /// to how paths are resolved cannot meet an answer the old code gave.
-    pub build: Vec<u8>,
+    /// to how paths are resolved cannot meet an answer the old code gave. Asked of the binary
+    /// only when a check needs the memory: a `ps` does not pay for the `stat`.
+    build: std::sync::OnceLock<Option<Vec<u8>>>,
+    /// The binary the build is read from.
+    exe: Option<PathBuf>,
 }
 
 impl Memory {
+    /// The memory of the build at `exe`, in folder `dir`, for user `owner`.
+    pub fn new(dir: PathBuf, owner: u32, exe: PathBuf) -> Memory {
+        Memory {
+            dir,
+            owner,
+            build: std::sync::OnceLock::new(),
+            exe: Some(exe),
+        }
+    }
+
+    /// A memory whose build is named outright (tests).
+    pub fn of_build(dir: PathBuf, owner: u32, build: &[u8]) -> Memory {
+        Memory {
+            dir,
+            owner,
+            build: std::sync::OnceLock::from(Some(build.to_vec())),
+            exe: None,
+        }
+    }
+
+    /// This build's identity; `None` when the binary cannot be looked at (then nothing is
+    /// remembered or recalled).
+    pub fn build(&self) -> Option<&[u8]> {
+        self.build
+            .get_or_init(|| {
+                use std::os::unix::fs::MetadataExt;
+                let exe = std::fs::metadata(self.exe.as_ref()?).ok()?;
+                let id = format!(
+                    "{} {} {}:{}:{}:{}.{}",
+                    env!("CARGO_PKG_VERSION"),
+                    option_env!("NANOCLAW_SHIM_COMMIT").unwrap_or("unknown"),
+                    exe.dev(),
+                    exe.ino(),
+                    exe.size(),
+                    exe.mtime(),
+                    exe.mtime_nsec()
+                );
+                Some(id.into_bytes())
+            })
+            .as_deref()
+    }
+
     /// The file for one set of inputs: named by their hash, so that callers with other
     /// policies or homes do not overwrite each other's memory on every call (the inputs are
     /// still compared in full inside, so a collision only costs a miss).
@@ -533,11 +578,7 @@ mod tests {
             home: Some("/home/alice".into()),
             own_files: Vec::new(),
             fs,
-            memory: Some(Memory {
-                dir: DIR.into(),
-                owner: 1000,
-                build: b"test build".to_vec(),
-            }),
+            memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),
         };
         (host, fs)
     }
@@ -672,7 +713,7 @@ mod tests {
         let (file, honest) = written(fs, LISTS).expect("remembered");
         let forged = without_symlinks(&honest);
         let (mut host, fs) = ctx(home().private_file(&file, 1000, 0o600, &forged));
-        host.memory.as_mut().unwrap().build = b"the next build".to_vec();
+        host.memory = Some(Memory::of_build(DIR.into(), 1000, b"the next build"));
         assert_eq!(refused(&host, "/data/keys"), Some(Rule::DenyCredentials));
         assert_eq!(fs.private_paths().len(), 2, "its own memory beside the old one");
     }

@@ -1006,7 +1006,9 @@ impl<'p> HostPaths<'p> {
             // A directory that holds a credential at its top exposes it, unless shadowed. One
             // directory listing (not a lookup per name) also catches variants (`.env.local`).
             if let Some((real, Kind::Dir)) = &src.real {
-                let memory = self.host.memory.as_ref().map(|m| (m, &mut self.dirs));
+                let memory = (self.host.memory.as_ref())
+                    .filter(|m| m.build().is_some())
+                    .map(|m| (m, &mut self.dirs));
                 if let Some(found) = top_level_credential(self.host.fs, real, &lists.names, shadowed, memory)
                 {
                     return hit(Rule::DenyCredentials, &found);
@@ -1067,7 +1069,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
             .map(|n| n.as_bytes())
             .collect(),
     );
-    let memory = host.memory.as_ref();
+    let memory = host.memory.as_ref().filter(|m| m.build().is_some());
     let inputs = memory.map(|m| memory_key(m, home, &texts)).unwrap_or_default();
     let count = texts.iter().map(Vec::len).sum();
     let recalled = memory.and_then(|m| match hostmemo::recall(host.fs, m, &inputs, count) {
@@ -1129,7 +1131,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
 /// and every entry of every list (in order, each list closed by `\x01`).
 fn memory_key(memory: &Memory, home: Option<&[u8]>, texts: &[Vec<&[u8]>; 4]) -> Vec<u8> {
     let mut key = Vec::with_capacity(4096);
-    key.extend_from_slice(&memory.build);
+    key.extend_from_slice(memory.build().unwrap_or_default());
     key.push(0);
     key.extend_from_slice(home.unwrap_or(b"\x01"));
     key.push(0);
@@ -1165,7 +1167,7 @@ fn top_level_credential(
             let started = fs.now();
             let stamp = fs.stamp(dir);
             let dirs = dirs.get_or_insert_with(|| {
-                let mut key = memory.build.clone();
+                let mut key = memory.build().unwrap_or_default().to_vec();
                 key.push(0);
                 key.extend_from_slice(&names.key());
                 Dirs::load(fs, memory, key)

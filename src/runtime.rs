@@ -8,12 +8,12 @@
 //! The hand-over is `execve`: podman replaces the shim in the same process, so stdin, stdout,
 //! stderr, the exit status and every signal nanoclaw sends belong to podman, with no relay.
 
-use crate::hostfs::{HostFs, RealFs};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
+use crate::hostfs::{HostFs, RealFs};
 use crate::rewrite::{Flavor, Version};
 
 pub use crate::env::{REENTRY_ENV, RUNTIME_ENV};

@@ -80,12 +80,7 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         );
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
-    tracing::debug!(
-        "exec {} ({} arguments; {} bytes of the allocator's arena used)",
-        path.display(),
-        plan.args.len(),
-        crate::bump::used()
-    );
+    tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
 }
 
