@@ -1,6 +1,12 @@
-//! Records the commit the binary is built from, for `nanoclaw-shim --version`: the
-//! `NANOCLAW_SHIM_COMMIT` environment variable if set (a packager's choice), else
-//! `git rev-parse --short=12 HEAD` when building from a git checkout, else nothing ("unknown").
+//! Two things the compiler cannot know on its own:
+//!
+//! - The commit the binary is built from, for `nanoclaw-shim --version`: the
+//!   `NANOCLAW_SHIM_COMMIT` environment variable if set (a packager's choice), else
+//!   `git rev-parse --short=12 HEAD` when building from a git checkout, else nothing ("unknown").
+//! - Where the linker puts the code a `docker` call runs: `link/hot-text.ld` names those
+//!   functions (benches/layout.sh writes it from a profile) and the linker places them side by
+//!   side, so that the kernel maps them with a handful of page faults instead of dozens. The
+//!   order changes nothing but addresses; `NANOCLAW_SHIM_LAYOUT=0` links without it.
 
 use std::process::Command;
 
@@ -14,6 +20,7 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
+    layout();
     println!("cargo:rerun-if-env-changed=NANOCLAW_SHIM_COMMIT");
     let commit = std::env::var("NANOCLAW_SHIM_COMMIT")
         .ok()
@@ -34,5 +41,17 @@ fn main() {
         });
     if let Some(c) = commit {
         println!("cargo:rustc-env=NANOCLAW_SHIM_COMMIT={c}");
+    }
+}
+
+/// Passes `link/hot-text.ld` to the linker for the binary, on Linux (an ELF linker script).
+fn layout() {
+    println!("cargo:rerun-if-env-changed=NANOCLAW_SHIM_LAYOUT");
+    println!("cargo:rerun-if-changed=link/hot-text.ld");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
+    let off = std::env::var("NANOCLAW_SHIM_LAYOUT").is_ok_and(|v| v == "0");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link/hot-text.ld");
+    if linux && !off && script.is_file() {
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
     }
 }

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# benches/layout.sh: regenerates link/hot-text.ld, the list of functions a `docker` call runs,
+# which the linker places side by side at the start of the program's code (build.rs passes the
+# file to the linker).
+#
+# Why: the shim lives for under a millisecond, and the kernel maps a program's code on first
+# touch, 64 KiB around the page touched. The functions one `run` executes (about 330, 360 KB) lie
+# scattered over 2.7 MB of code, one page fault (about 2 us) for every 64 KiB they touch; placed
+# side by side, they take a handful. docs/PERFORMANCE.md has the measurement.
+#
+# How: builds the shim statically (as install.sh does) with a link map, runs it under callgrind
+# on the argv benches/run.sh times (nanoclaw v2's `run` and its `ps`), with the host-path memory
+# settled as it is on every call but the first, and writes one input-section pattern per function
+# that ran, in the order they first ran. A Rust symbol's hash and crate disambiguators become a
+# glob, so the file stays valid as the code changes: a function it no longer names is linked in
+# the ordinary order, which costs speed and never correctness.
+#
+# Usage: benches/layout.sh           rewrite link/hot-text.ld
+#        benches/layout.sh --check   only report how many of the functions that ran lie in the
+#                                    hot section of a build with today's file (exit 1 below 90%)
+# Needs: cargo, gcc, valgrind, jq, perl.
+set -euo pipefail
+export LC_ALL=C
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+case $TARGET in /*) ;; *) TARGET=$REPO/$TARGET ;; esac
+OUT=$TARGET/bench/layout
+LAYOUT=$REPO/link/hot-text.ld
+CHECK=0
+case ${1:-} in
+  --check) CHECK=1 ;;
+  "") ;;
+  *) echo "layout.sh: unknown argument $1 (usage: benches/layout.sh [--check])" >&2; exit 2 ;;
+esac
+for tool in cargo gcc valgrind jq perl; do
+  command -v "$tool" >/dev/null || { echo "layout.sh: $tool is not installed" >&2; exit 2; }
+done
+unset NANOCLAW_SHIM_ACTIVE NANOCLAW_SHIM_LOG
+
+mkdir -p "$OUT/bin"
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+MAP=$OUT/shim.map
+echo "== build (static, with a link map)"
+(cd "$REPO" && RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-Map=$MAP,--no-demangle" \
+  cargo build --release --quiet --target "$HOST" --target-dir "$OUT/build")
+ln -sfn "$OUT/build/$HOST/release/nanoclaw-shim" "$OUT/bin/docker"
+gcc -O2 -static -o "$OUT/bin/podman" "$REPO/benches/fake-runtime.c" 2>/dev/null ||
+  gcc -O2 -o "$OUT/bin/podman" "$REPO/benches/fake-runtime.c"
+
+export NANOCLAW_SHIM_RUNTIME=$OUT/bin/podman NANOCLAW_SHIM_POLICY=$REPO/policy/default.toml
+export XDG_CACHE_HOME=$OUT/cache
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
+load_argvs
+trap 'rm -rf "$HOSTFS"' EXIT
+
+echo "== run under callgrind (v2 run, ps; steady state)"
+rm -rf "$XDG_CACHE_HOME" "$OUT"/*.callgrind*
+"$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+sleep 2.2 # the memory keeps only what lies in directories unchanged for 2 s (src/hostmemo.rs)
+"$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+for c in run ps; do
+  if [ "$c" = run ]; then argv=("${RUN_ARGV[@]}"); else argv=("${PS_ARGV[@]}"); fi
+  valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
+    --callgrind-out-file="$OUT/$c.callgrind" "$OUT/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
+  [ -s "$OUT/$c.callgrind.1" ] || { echo "layout.sh: the $c call did not reach the exec" >&2; exit 1; }
+done
+
+# The functions that ran, in the order callgrind first saw them, by name. Callgrind compresses
+# names: "fn=(N) name" or "cfn=(N) name" defines N once; "fn=(N)" is a function that ran.
+perl -ne '
+  if (/^(c?fn)=\((\d+)\)(?: (.*))?$/) {
+    $name{$2} = $3 if defined $3;
+    if ($1 eq "fn" && !$seen{$name{$2}}++) { print "$name{$2}\n" }
+  }
+  close ARGV if eof; # ids are per file
+  %name = () if eof;
+' "$OUT/run.callgrind.1" "$OUT/ps.callgrind.1" >"$OUT/ran.txt"
+
+if [ "$CHECK" = 1 ]; then
+  # Which of them lie inside the output section .text.hot of this build?
+  perl -e '
+    my ($lo, $hi, %addr);
+    open my $m, "<", $ARGV[0] or die;
+    while (<$m>) {
+      my @f = split;
+      next unless @f >= 5;
+      if ($f[4] eq ".text.hot") { $lo = hex $f[0]; $hi = $lo + hex $f[2] }
+      elsif ($f[4] !~ /:\(/ && !exists $addr{$f[4]}) { $addr{$f[4]} = hex $f[0] }
+    }
+    die "layout.sh: the build has no .text.hot section\n" unless defined $lo;
+    open my $r, "<", $ARGV[1] or die;
+    my ($in, $all, @out) = (0, 0);
+    while (<$r>) {
+      chomp; next unless exists $addr{$_};
+      $all++;
+      if ($addr{$_} >= $lo && $addr{$_} < $hi) { $in++ } else { push @out, $_ }
+    }
+    printf "hot section: %d of the %d functions that ran (%.0f%%), %d KiB\n", $in, $all, 100 * $in / $all, ($hi - $lo) / 1024;
+    print "  outside: $_\n" for @out[0 .. ($#out < 9 ? $#out : 9)];
+    exit($in >= 0.9 * $all ? 0 : 1);
+  ' "$MAP" "$OUT/ran.txt"
+  exit
+fi
+
+# One input-section pattern per function. The map names each symbol under the input section
+# that holds it: Rust functions sit in their own section (.text.SYMBOL, or .text.unlikely.SYMBOL
+# for cold ones) of the one LTO object; C library functions in their archive member's section.
+perl -e '
+  my (%sec, $cur);
+  open my $m, "<", $ARGV[0] or die;
+  while (<$m>) {
+    my @f = split;
+    next unless @f >= 5;
+    if ($f[4] =~ /^(.*):\((.*)\)$/) { $cur = [$1, $2] }
+    elsif ($cur && !exists $sec{$f[4]}) { $sec{$f[4]} = $cur }
+  }
+  open my $r, "<", $ARGV[1] or die;
+  my (%done, $n, $missed);
+  print "/* Generated by benches/layout.sh: the functions a `docker` call runs, placed side by\n",
+        "   side so that the kernel maps them with few page faults. Regenerate after changes to\n",
+        "   the hot path; a stale entry costs speed, never correctness. */\n",
+        "SECTIONS {\n  .text.hot : {\n";
+  while (my $sym = <$r>) {
+    chomp $sym;
+    my $s = $sec{$sym} or do { $missed++; next };
+    my ($file, $section) = @$s;
+    next unless $section =~ /^\.text/;
+    my $pat;
+    if ($file =~ /\.rcgu\.o$/) {
+      (my $g = $section) =~ s/^\.text\.(?:unlikely\.|hot\.)?//;
+      $g =~ s/17h[0-9a-f]{16}E$/17h*/;   # legacy mangling: the hash
+      $g =~ s/Cs[0-9A-Za-z]+_/Cs*_/g;     # v0 mangling: crate disambiguators
+      $pat = "*(.text.$g .text.unlikely.$g)";
+    } else {
+      (my $member = $file) =~ s{^.*/}{};
+      $member =~ s/^(.*)\((.*)\)$/$1:$2/;
+      $pat = "*$member($section)";
+    }
+    next if $done{$pat}++;
+    print "    $pat\n";
+    $n++;
+  }
+  print "  }\n} INSERT BEFORE .text;\n";
+  printf STDERR "%d patterns; %d names had no section (callgrind pseudo-names, inlined copies)\n", $n, $missed;
+' "$MAP" "$OUT/ran.txt" >"$LAYOUT.new"
+mv "$LAYOUT.new" "$LAYOUT"
+echo "wrote $LAYOUT; rebuild and run benches/layout.sh --check"
