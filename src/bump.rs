@@ -1,36 +1,57 @@
 //! The `docker` face's allocator: a bump arena in front of the system allocator.
 //!
 //! The shim lives for well under a millisecond and then execs the runtime, which discards the
-//! whole address space. In that life it makes a few hundred small allocations (tokens, paths,
-//! rendered arguments), and glibc's `malloc`/`free` bookkeeping for them cost more instructions
-//! than parsing the argv did (about a sixth of a `run`'s user-space work). Here a small
-//! allocation is a bounds check and an atomic add in a fixed arena; freeing the newest block
-//! gives its bytes back (a growing `Vec` or `String` is extended in place), freeing any other is
-//! a no-op. The arena is bounded, so the memory a long argv can leak to it is bounded too: once
-//! it is full, and for every large block, the system allocator is used as before, and a block
-//! is always freed by the allocator that made it (told apart by its address).
+//! whole address space. In that life it makes several hundred small allocations (tokens, paths,
+//! rendered arguments). glibc's `malloc`/`free` bookkeeping for them cost more instructions than
+//! parsing the argv did, and every page the process touches for the first time costs a page
+//! fault (about a microsecond, more than a thousand instructions). So the allocator is built for
+//! both: a block is a bounds check and a bump in a fixed arena, the newest block grows in place
+//! and gives its bytes back when freed, and any other freed block is kept on a short list by
+//! size and handed out again, so that temporary buffers do not spread over fresh pages.
 //!
-//! The arena lives in `.bss`: pages the process never touches cost nothing.
+//! The arena is bounded, so the memory a long argv can take from it is bounded too: once it is
+//! full, and for every block larger than [`SMALL_MAX`], the system allocator is used as before,
+//! and a block is always freed by the allocator that made it (told apart by its address). The
+//! arena lives in `.bss`: pages the process never touches cost nothing.
 
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Blocks larger than this go to the system allocator: large buffers grow by doubling, and
-/// glibc reuses what they free, which a bump arena cannot.
-pub const SMALL_MAX: usize = 2048;
+/// Blocks larger than this go to the system allocator: very large buffers grow by doubling, and
+/// a bounded arena would soon be full of their old copies.
+pub const SMALL_MAX: usize = 16 * 1024;
+
+/// The smallest block kept for reuse: it must hold the link to the next free block.
+const REUSE_MIN_LOG2: u32 = 4;
+/// Freed blocks are kept in one list per power of two, from 16 bytes to [`SMALL_MAX`].
+const CLASSES: usize = (SMALL_MAX.ilog2() - REUSE_MIN_LOG2 + 1) as usize;
+/// Blocks that may be reused are placed at this alignment, so a reused block serves any
+/// request aligned at most this much (nearly every one: bytes, pointers, `usize`s).
+const REUSE_ALIGN: usize = 8;
+
+/// The arena's bookkeeping, reached only under [`Bump::lock`].
+struct State {
+    /// Bytes of the arena handed out (the newest block ends here).
+    top: usize,
+    /// Per size class `c`, the offset + 1 of the most recently freed block of at least
+    /// `16 << c` bytes (0: none); each free block's first word holds the next one's.
+    free: [usize; CLASSES],
+}
 
 /// A bump arena of `N` bytes in front of [`System`].
 pub struct Bump<const N: usize> {
     arena: UnsafeCell<[u8; N]>,
-    /// Bytes of the arena handed out (the newest block ends here).
-    top: AtomicUsize,
+    state: UnsafeCell<State>,
+    /// A spin lock: the shim has one thread, so it is never contended there; it keeps the
+    /// allocator sound for any caller all the same.
+    lock: AtomicBool,
 }
 
-// SAFETY: the arena's bytes are only reached through blocks handed out by `alloc`, and `top` is
-// advanced with compare-and-swap, so no two blocks alive at once overlap, whichever thread asks.
+// SAFETY: the arena's bytes are only reached through blocks handed out by `alloc`, and `state`
+// only under `lock`, so no two blocks alive at once overlap, whichever thread asks.
 unsafe impl<const N: usize> Sync for Bump<N> {}
 
 impl<const N: usize> Default for Bump<N> {
@@ -39,16 +60,52 @@ impl<const N: usize> Default for Bump<N> {
     }
 }
 
+/// Holds [`Bump::lock`]; releases it when dropped.
+struct Locked<'a, const N: usize>(&'a Bump<N>);
+
+impl<const N: usize> Drop for Locked<'_, N> {
+    fn drop(&mut self) {
+        self.0.lock.store(false, Ordering::Release);
+    }
+}
+
+impl<const N: usize> Locked<'_, N> {
+    fn state(&mut self) -> &mut State {
+        // SAFETY: `state` is only reached while `lock` is held, and `self` holds it.
+        unsafe { &mut *self.0.state.get() }
+    }
+}
+
 impl<const N: usize> Bump<N> {
     pub const fn new() -> Self {
         Bump {
             arena: UnsafeCell::new([0; N]),
-            top: AtomicUsize::new(0),
+            state: UnsafeCell::new(State {
+                top: 0,
+                free: [0; CLASSES],
+            }),
+            lock: AtomicBool::new(false),
         }
+    }
+
+    fn lock(&self) -> Locked<'_, N> {
+        while self
+            .lock
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            std::hint::spin_loop();
+        }
+        Locked(self)
     }
 
     fn base(&self) -> usize {
         self.arena.get() as usize
+    }
+
+    fn at(&self, offset: usize) -> *mut u8 {
+        // SAFETY: callers pass offsets within the arena.
+        unsafe { (self.arena.get() as *mut u8).add(offset) }
     }
 
     /// Whether `ptr` was handed out by the arena.
@@ -59,41 +116,73 @@ impl<const N: usize> Bump<N> {
 
     /// Bytes of the arena in use (for tests and measurements).
     pub fn used(&self) -> usize {
-        self.top.load(Ordering::Relaxed)
+        self.lock().state().top
     }
 
-    /// A block from the arena, or `None` when it does not fit.
-    fn bump(&self, layout: Layout) -> Option<*mut u8> {
+    /// The size class a request of `size` bytes aligned to `align` is served from, if any.
+    fn wanted_class(size: usize, align: usize) -> Option<usize> {
+        (size >= 1 << REUSE_MIN_LOG2 && size <= SMALL_MAX && align <= REUSE_ALIGN)
+            .then(|| (size.next_power_of_two().ilog2() - REUSE_MIN_LOG2) as usize)
+    }
+
+    /// A block from the arena (a freed one of its class, else a new one), or `None` when it
+    /// does not fit.
+    fn take(&self, s: &mut State, layout: Layout) -> Option<*mut u8> {
         if layout.size() > SMALL_MAX {
             return None;
         }
-        let base = self.base();
-        let mut top = self.top.load(Ordering::Relaxed);
-        loop {
-            let start = (base + top).next_multiple_of(layout.align()) - base;
-            let end = start.checked_add(layout.size().max(1))?;
-            if end > N {
-                return None;
+        let class = Self::wanted_class(layout.size(), layout.align());
+        if let Some(c) = class {
+            if s.free[c] != 0 {
+                let offset = s.free[c] - 1;
+                let block = self.at(offset);
+                // SAFETY: a free block of at least 16 bytes, 8-aligned, whose first word was
+                // written by `give_back`.
+                s.free[c] = unsafe { (block as *const usize).read() };
+                return Some(block);
             }
-            match self
-                .top
-                .compare_exchange_weak(top, end, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                // SAFETY: `start < end <= N`, so the pointer lies within the arena.
-                Ok(_) => return Some(unsafe { (self.arena.get() as *mut u8).add(start) }),
-                Err(now) => top = now,
-            }
+        }
+        let align = if class.is_some() {
+            REUSE_ALIGN.max(layout.align())
+        } else {
+            layout.align()
+        };
+        let start = (self.base() + s.top).next_multiple_of(align) - self.base();
+        let end = start.checked_add(layout.size().max(1))?;
+        if end > N {
+            return None;
+        }
+        s.top = end;
+        Some(self.at(start))
+    }
+
+    /// Takes back an arena block of `size` bytes at `ptr`.
+    fn give_back(&self, s: &mut State, ptr: *mut u8, size: usize) {
+        let start = ptr as usize - self.base();
+        let end = start + size.max(1);
+        if end == s.top {
+            s.top = start; // the newest block: its bytes are simply bumped again
+        } else if size >= 1 << REUSE_MIN_LOG2 && (ptr as usize).is_multiple_of(REUSE_ALIGN) {
+            // At least 2^c bytes for c = floor(log2(size)): the class whose requests it can hold.
+            let c = ((size.min(SMALL_MAX).ilog2() - REUSE_MIN_LOG2) as usize).min(CLASSES - 1);
+            // SAFETY: the block is the caller's no longer, 8-aligned and at least 16 bytes.
+            unsafe { (ptr as *mut usize).write(s.free[c]) };
+            s.free[c] = start + 1;
         }
     }
 }
 
-// SAFETY: every block handed out is within the arena (checked against `N`), aligned as asked
-// (`next_multiple_of(align)` on the address), at least `size` bytes, and disjoint from every
-// other live block (see `Sync`); blocks the arena did not make are passed to `System`, which
-// made them. `realloc` copies `min(old, new)` bytes whenever a block moves.
+// SAFETY: every block handed out is within the arena (checked against `N`), aligned as asked (a
+// new block by `next_multiple_of(align)` on the address; a reused one was placed 8-aligned and
+// serves only requests aligned at most 8), at least `size` bytes (a reused block of class `c`
+// held at least `16 << c`, and serves only requests of at most that), and disjoint from every
+// other live block (a block is on a free list only between its `dealloc` and its next hand-out,
+// and `top` only retreats over the newest block); blocks the arena did not make are passed to
+// `System`, which made them. `realloc` copies `min(old, new)` bytes whenever a block moves.
 unsafe impl<const N: usize> GlobalAlloc for Bump<N> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match self.bump(layout) {
+        let taken = self.take(self.lock().state(), layout);
+        match taken {
             Some(p) => p,
             // SAFETY: the caller's `layout` contract is passed on unchanged.
             None => unsafe { System.alloc(layout) },
@@ -102,12 +191,7 @@ unsafe impl<const N: usize> GlobalAlloc for Bump<N> {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if self.owns(ptr) {
-            // The newest block gives its bytes back; others stay until the exec.
-            let start = ptr as usize - self.base();
-            let end = start + layout.size().max(1);
-            let _ = self
-                .top
-                .compare_exchange(end, start, Ordering::Relaxed, Ordering::Relaxed);
+            self.give_back(self.lock().state(), ptr, layout.size());
         } else {
             // SAFETY: not the arena's, so `System` made it, with this layout.
             unsafe { System.dealloc(ptr, layout) }
@@ -122,14 +206,12 @@ unsafe impl<const N: usize> GlobalAlloc for Bump<N> {
         }
         let start = ptr as usize - self.base();
         let end = start + layout.size().max(1);
-        // The newest block grows (or shrinks) in place while it stays small and fits.
-        if new_size <= SMALL_MAX && start + new_size.max(1) <= N {
-            let new_end = start + new_size.max(1);
-            if self
-                .top
-                .compare_exchange(end, new_end, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-            {
+        {
+            let mut held = self.lock();
+            let s = held.state();
+            // The newest block grows (or shrinks) in place while it stays small and fits.
+            if end == s.top && new_size <= SMALL_MAX && start + new_size.max(1) <= N {
+                s.top = start + new_size.max(1);
                 return ptr;
             }
             if new_size <= layout.size() {
@@ -197,11 +279,16 @@ mod tests {
         Realloc(usize, usize),
     }
 
+    /// Sizes around every boundary: tiny (not reused), small, and past [`SMALL_MAX`].
+    fn size() -> impl Strategy<Value = usize> {
+        prop_oneof![0usize..64, 0usize..3000, 0usize..(SMALL_MAX + 4000)]
+    }
+
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (0usize..3000, 0u32..7).prop_map(|(size, align_log2)| Op::Alloc { size, align_log2 }),
+            (size(), 0u32..7).prop_map(|(size, align_log2)| Op::Alloc { size, align_log2 }),
             any::<usize>().prop_map(Op::Free),
-            (any::<usize>(), 0usize..3000).prop_map(|(i, n)| Op::Realloc(i, n)),
+            (any::<usize>(), size()).prop_map(|(i, n)| Op::Realloc(i, n)),
         ]
     }
 
@@ -218,11 +305,12 @@ mod tests {
 
     proptest! {
         /// Whatever the sequence of calls, every live block is aligned, keeps its contents
-        /// (across `realloc` too) and overlaps no other; the arena never hands out more than it
-        /// has, and blocks it cannot hold come from the system allocator.
+        /// (across `realloc` too) and overlaps no other, freed blocks handed out again
+        /// included; the arena never hands out more than it has, and blocks it cannot hold
+        /// come from the system allocator.
         #[test]
-        fn blocks_are_aligned_disjoint_and_keep_their_bytes(ops in prop::collection::vec(op(), 1..120)) {
-            let bump: Box<Bump<8192>> = Box::default();
+        fn blocks_are_aligned_disjoint_and_keep_their_bytes(ops in prop::collection::vec(op(), 1..160)) {
+            let bump: Box<Bump<65536>> = Box::default();
             let mut live: Vec<Live> = Vec::new();
             for (n, op) in ops.into_iter().enumerate() {
                 let fill = n as u8;
@@ -259,7 +347,7 @@ mod tests {
                     }
                     _ => {}
                 }
-                prop_assert!(bump.used() <= 8192);
+                prop_assert!(bump.used() <= 65536);
                 for (i, a) in live.iter().enumerate() {
                     prop_assert!(filled(a));
                     for b in &live[i + 1..] {
@@ -285,6 +373,26 @@ mod tests {
         assert_eq!(bump.used(), 64);
         unsafe { bump.dealloc(grown, Layout::from_size_align(64, 8).unwrap()) };
         assert_eq!(bump.used(), 0, "freeing the newest block returns its bytes");
+    }
+
+    #[test]
+    fn a_freed_block_is_handed_out_again_to_a_request_it_can_hold() {
+        let bump: Box<Bump<4096>> = Box::default();
+        let bytes = |n| Layout::from_size_align(n, 1).unwrap();
+        let old = unsafe { bump.alloc(bytes(40)) };
+        let newer = unsafe { bump.alloc(bytes(8)) };
+        unsafe { bump.dealloc(old, bytes(40)) }; // not the newest: kept for reuse
+        let used = bump.used();
+        let words = Layout::from_size_align(32, 8).unwrap();
+        assert_eq!(unsafe { bump.alloc(words) }, old, "32 bytes fit in the freed 40");
+        assert_eq!(bump.used(), used, "no new bytes taken");
+        let again = unsafe { bump.alloc(words) };
+        assert_ne!(again, old, "a block is handed out once");
+        let wide = Layout::from_size_align(32, 64).unwrap();
+        unsafe { bump.dealloc(again, words) };
+        let aligned = unsafe { bump.alloc(wide) };
+        assert_eq!(aligned as usize % 64, 0, "a request aligned beyond 8 gets a new block");
+        let _ = newer;
     }
 
     #[test]

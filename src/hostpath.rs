@@ -108,7 +108,7 @@ impl Resolver {
         Resolver {
             fs,
             arena: Vec::with_capacity(4096),
-            memo: HashMap::with_capacity_and_hasher(256, BuildHasherDefault::default()),
+            memo: HashMap::with_capacity_and_hasher(64, BuildHasherDefault::default()),
             witnesses: None,
         }
     }
