@@ -391,7 +391,11 @@ mod tests {
         let wide = Layout::from_size_align(32, 64).unwrap();
         unsafe { bump.dealloc(again, words) };
         let aligned = unsafe { bump.alloc(wide) };
-        assert_eq!(aligned as usize % 64, 0, "a request aligned beyond 8 gets a new block");
+        assert_eq!(
+            aligned as usize % 64,
+            0,
+            "a request aligned beyond 8 gets a new block"
+        );
         let _ = newer;
     }
 

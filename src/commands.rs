@@ -942,7 +942,7 @@ fn parse(
                 Some(p) => (&body[..p], Some(&body[p + 1..])),
                 None => (body, None),
             };
-            let shown = format!("--{}", String::from_utf8_lossy(name));
+            let shown = format!("--{}", crate::text::lossy(name));
             let Some(row) = table.iter().find(|r| r.long.as_bytes() == name) else {
                 violation(out, Rule::ParseUnknownFlag, shown, unknown_reason());
                 return None;
@@ -1070,11 +1070,11 @@ fn unknown_reason() -> String {
 /// The flag part of a token, without any value.
 fn flag_only(tok: &[u8]) -> String {
     let name = tok.split(|&c| c == b'=').next().unwrap_or(tok);
-    String::from_utf8_lossy(name).into_owned()
+    crate::text::owned(name)
 }
 
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::text::owned(b)
 }
 
 /// `--flag=value` for display, redacted like every other token.

@@ -27,7 +27,7 @@ fn shown(o: &Opt) -> String {
 }
 
 fn text(o: &Opt) -> String {
-    String::from_utf8_lossy(o.bytes()).into_owned()
+    crate::text::owned(o.bytes())
 }
 
 /// Collects violations for one invocation.
@@ -346,7 +346,7 @@ impl Checker<'_> {
         if !self.on(Rule::DenyCeiling) {
             return;
         }
-        let s = String::from_utf8_lossy(val);
+        let s = crate::text::lossy(val);
         let opts = if kind == "tmpfs" {
             s.split_once(':').map_or("", |(_, o)| o).to_string()
         } else {
@@ -414,7 +414,7 @@ impl Checker<'_> {
         if nnp_setting(val).is_some() {
             return; // no-new-privileges: on is the hardening, unreadable is the rewrite's refusal
         }
-        let s = String::from_utf8_lossy(val);
+        let s = crate::text::lossy(val);
         if s.starts_with("mask=") || s.starts_with("mask:") {
             return; // hides more paths: only stricter
         }
@@ -598,7 +598,7 @@ pub fn weak_security_option(val: &[u8]) -> Option<String> {
     if nnp_setting(val) == Some(Some(false)) {
         return Some("no-new-privileges=false allows privilege escalation".into());
     }
-    let s = String::from_utf8_lossy(val);
+    let s = crate::text::lossy(val);
     // docker accepts `key=value` and `key:value`.
     let (key, value) = s.split_once('=').or_else(|| s.split_once(':'))?;
     let value = value.trim();
@@ -618,7 +618,7 @@ pub fn weak_security_option(val: &[u8]) -> Option<String> {
 /// Whether a `--user` value is root: the name `root` or a uid whose number is 0, however it is
 /// spelled (`0`, `00`, `+0`, `0:0`, ` 0`).
 pub fn is_root_user(val: &[u8]) -> bool {
-    let s = String::from_utf8_lossy(val);
+    let s = crate::text::lossy(val);
     let user = s.split(':').next().unwrap_or("").trim();
     if user == "root" {
         return true;
@@ -629,13 +629,13 @@ pub fn is_root_user(val: &[u8]) -> bool {
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.
 fn shares_propagation(kind: &str, val: &[u8]) -> bool {
-    let s = String::from_utf8_lossy(val);
+    let s = crate::text::lossy(val);
     if kind == "volume" {
         let parts: Vec<&str> = s.split(':').collect();
         return parts.len() == 3 && parts[2].split(',').any(|o| o == "shared" || o == "rshared");
     }
     mounts::csv_fields(val).unwrap_or_default().iter().any(|f| {
-        let f = String::from_utf8_lossy(f);
+        let f = crate::text::lossy(f);
         matches!(f.split_once('='), Some((k, v)) if k.eq_ignore_ascii_case("bind-propagation") && (v == "shared" || v == "rshared"))
     })
 }

@@ -343,7 +343,7 @@ pub fn quote(t: &OsStr) -> String {
     let b = t.as_bytes();
     let safe = |c: u8| c.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&c);
     if !b.is_empty() && b.iter().all(|&c| safe(c)) {
-        return String::from_utf8_lossy(b).into_owned();
+        return crate::text::owned(b);
     }
     match std::str::from_utf8(b) {
         Ok(s) if !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', r"'\''")),

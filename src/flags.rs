@@ -564,11 +564,41 @@ impl Table {
             .map(|i| &flags[i])
     }
 
-    /// Looks up a flag by its short letter.
+    /// Looks up a flag by its short letter (one index read: nanoclaw's argv is mostly `-e` and
+    /// `-v`, and a scan of the table per letter was a third of parsing it).
     pub fn by_short(self, letter: char) -> Option<&'static Flag> {
-        self.flags().iter().find(|f| f.short == Some(letter))
+        let index = match self {
+            Table::Global => &GLOBAL_SHORT,
+            Table::Run => &RUN_SHORT,
+            Table::Exec => &EXEC_SHORT,
+            Table::Update => &UPDATE_SHORT,
+        };
+        let at = *index.get(usize::try_from(u32::from(letter)).ok()?)?;
+        self.flags().get(usize::from(at))
     }
 }
+
+/// Per ASCII letter, the row of `table` whose short letter it is, or `u8::MAX`; computed from
+/// the table when the program is compiled, so the table stays the one source.
+const fn short_index(table: &[Flag]) -> [u8; 128] {
+    assert!(table.len() < u8::MAX as usize, "the index holds rows in a u8");
+    let mut index = [u8::MAX; 128];
+    let mut i = 0;
+    while i < table.len() {
+        if let Some(c) = table[i].short {
+            assert!(c.is_ascii(), "short letters are ASCII");
+            assert!(index[c as usize] == u8::MAX, "short letters are unique");
+            index[c as usize] = i as u8;
+        }
+        i += 1;
+    }
+    index
+}
+
+static GLOBAL_SHORT: [u8; 128] = short_index(GLOBAL_TABLE);
+static RUN_SHORT: [u8; 128] = short_index(RUN_TABLE);
+static EXEC_SHORT: [u8; 128] = short_index(EXEC_TABLE);
+static UPDATE_SHORT: [u8; 128] = short_index(UPDATE_TABLE);
 
 /// Looks up a `run` / `create` flag by its long name (without `--`).
 pub fn by_long(name: &str) -> Option<&'static Flag> {
@@ -602,6 +632,16 @@ mod tests {
         for f in FLAGS {
             if let Some(c) = f.short {
                 assert!(seen.insert(c), "-{c} used twice");
+            }
+        }
+    }
+
+    #[test]
+    fn the_short_index_agrees_with_the_table() {
+        for table in [Table::Global, Table::Run, Table::Exec, Table::Update] {
+            for c in (0..=255u8).map(char::from).chain(['é', '\u{2014}']) {
+                let scanned = table.flags().iter().find(|f| f.short == Some(c));
+                assert_eq!(table.by_short(c), scanned, "{table:?} -{c}");
             }
         }
     }

@@ -348,12 +348,12 @@ impl std::fmt::Display for NotKept {
             NotKept::Unsettled(dir) => write!(
                 f,
                 "{} changed less than {SETTLE_SECS} s ago",
-                String::from_utf8_lossy(dir)
+                crate::text::lossy(dir)
             ),
             NotKept::Remote(dir) => write!(
                 f,
                 "{} is on a file system whose change times are not relied on",
-                String::from_utf8_lossy(dir)
+                crate::text::lossy(dir)
             ),
             NotKept::Io(e) => write!(f, "{e}"),
         }

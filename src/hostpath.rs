@@ -329,7 +329,7 @@ impl Part {
     fn matches(&self, s: &[u8]) -> bool {
         match self {
             Part::Lit(l) => l == s,
-            Part::Pat(g) => g.matches(&String::from_utf8_lossy(s)),
+            Part::Pat(g) => g.matches(&crate::text::lossy(s)),
         }
     }
 }
@@ -337,7 +337,7 @@ impl Part {
 fn compile(joined: &[u8]) -> Vec<Part> {
     components(joined)
         .map(|c| {
-            let text = String::from_utf8_lossy(c);
+            let text = crate::text::lossy(c);
             match text.contains(['*', '?', '[']).then(|| Glob::new(&text)) {
                 Some(Ok(g)) => Part::Pat(g),
                 _ => Part::Lit(c.to_vec()),
@@ -968,7 +968,7 @@ impl<'p> HostPaths<'p> {
         let hit = |rule, entry: &[u8]| {
             Some(Finding {
                 rule,
-                entry: String::from_utf8_lossy(entry).into_owned(),
+                entry: crate::text::owned(entry),
             })
         };
         let deny = self.deny;
@@ -1329,7 +1329,7 @@ impl<'p> Sensitive<'p> {
         let src = Resolved::new(&abs, &mut self.compiler.resolver);
         self.list
             .find(&self.compiler.arena, &src, true, |_| false)
-            .map(|e| String::from_utf8_lossy(e).into_owned())
+            .map(|e| crate::text::owned(e))
     }
 }
 

@@ -32,6 +32,7 @@ pub mod runtime;
 pub mod sha256;
 pub mod shim;
 pub mod style;
+pub mod text;
 pub mod trust;
 pub mod units;
 pub mod verify;

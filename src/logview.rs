@@ -178,7 +178,7 @@ pub fn tail(text: impl BufRead, args: &LogArgs) -> (Vec<String>, usize) {
     };
     let mut kept: VecDeque<Value> = VecDeque::new();
     for line in text.split(b'\n').map_while(Result::ok) {
-        let line = String::from_utf8_lossy(&line);
+        let line = crate::text::lossy(&line);
         if let Some(v) = r.record(&line) {
             if args.lines == Some(0) {
                 continue;
@@ -272,7 +272,7 @@ fn follow(
                 }
                 while let Some(nl) = partial.iter().position(|&b| b == b'\n') {
                     let line: Vec<u8> = partial.drain(..=nl).collect();
-                    if let Some(v) = r.record(&String::from_utf8_lossy(&line)) {
+                    if let Some(v) = r.record(&crate::text::lossy(&line)) {
                         if out.write_all(r.render(&v).as_bytes()).is_err() || out.flush().is_err() {
                             return 0;
                         }

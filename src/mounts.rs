@@ -127,7 +127,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
                     b"bind" => Kind::Bind,
                     b"volume" => Kind::Volume,
                     b"tmpfs" => Kind::Tmpfs,
-                    other => Kind::Other(String::from_utf8_lossy(other).into_owned()),
+                    other => Kind::Other(crate::text::owned(other)),
                 }
             }
             b"source" | b"src" => source = value.to_vec(),

@@ -367,7 +367,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
             };
             // Named only in an error: formatting it for every flag would cost more than the
             // lookup.
-            let shown = || format!("--{}", String::from_utf8_lossy(name));
+            let shown = || format!("--{}", crate::text::lossy(name));
             let flag = std::str::from_utf8(name)
                 .ok()
                 .and_then(|n| table.by_long(n))
@@ -497,7 +497,7 @@ pub fn bool_value(v: &[u8]) -> Option<bool> {
 fn parse_bool(v: &[u8], flag: impl Fn() -> String) -> Result<bool, ParseError> {
     bool_value(v).ok_or_else(|| ParseError::BadBool {
         flag: flag(),
-        value: String::from_utf8_lossy(v).into_owned(),
+        value: crate::text::owned(v),
     })
 }
 
@@ -507,7 +507,7 @@ fn flag_name(tok: &str) -> String {
 }
 
 fn lossy(s: &OsStr) -> String {
-    s.to_string_lossy().into_owned()
+    crate::text::owned(s.as_bytes())
 }
 
 #[cfg(test)]
@@ -536,7 +536,7 @@ mod tests {
             .map(|o| {
                 let v = match &o.value {
                     OptValue::Bool(b) => b.to_string(),
-                    OptValue::Value(v) => v.to_string_lossy().into_owned(),
+                    OptValue::Value(v) => crate::text::owned(v.as_bytes()),
                 };
                 (o.flag.long.to_string(), v)
             })

@@ -222,7 +222,7 @@ pub fn wait(
     };
     let text = |rx: mpsc::Receiver<Vec<u8>>| {
         rx.recv_timeout(grace)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map(|b| crate::text::owned(&b))
             .unwrap_or_default()
     };
     Output {

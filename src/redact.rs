@@ -26,13 +26,13 @@ const SECRET_WORDS: &[&str] = &[
 
 /// A token as display text, with secret values and URL credentials redacted.
 pub fn display(token: &OsStr) -> String {
-    let text = String::from_utf8_lossy(token.as_bytes());
+    let text = crate::text::lossy(token.as_bytes());
     redact_text(&text)
 }
 
 /// Display text for a token, unredacted (for `--show-secrets`).
 pub fn display_raw(token: &OsStr) -> String {
-    String::from_utf8_lossy(token.as_bytes()).into_owned()
+    crate::text::owned(token.as_bytes())
 }
 
 /// Flags whose whole value is a credential (`user:password`, a key's passphrase).

@@ -210,7 +210,7 @@ pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
             return None;
         }
     };
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = crate::text::owned(&out.stdout);
     let Some(v) = parse_version(&text) else {
         tracing::warn!(
             "runtime version: not understood in {:?}: unknown to the rules",

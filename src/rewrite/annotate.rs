@@ -54,7 +54,7 @@ pub fn value_for(mode: Mode, rules: &[Rule]) -> String {
 /// Whether an `--annotation` value (`KEY=VALUE`) is in the shim's namespace.
 pub fn in_namespace(annotation: &[u8]) -> bool {
     let key = annotation.split(|b| *b == b'=').next().unwrap_or_default();
-    let key = String::from_utf8_lossy(key);
+    let key = crate::text::lossy(key);
     key.trim().to_ascii_lowercase().starts_with(NAMESPACE)
 }
 
@@ -104,7 +104,7 @@ pub fn find(args: &[std::ffi::OsString]) -> Option<String> {
     args.iter()
         .map(|a| a.as_bytes())
         .filter_map(|a| a.strip_prefix(prefix.as_bytes()))
-        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .map(|v| crate::text::owned(v))
         .next_back()
 }
 

@@ -79,7 +79,7 @@ impl Rewriter<'_> {
         let user = self
             .run
             .last(crate::setting!("user"))
-            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+            .map(|(_, o)| crate::text::owned(o.bytes()));
         let numeric = |s: &str| s.parse::<u32>().ok();
         let (uid, gid) = match user.as_deref().map(|u| u.split_once(':').unwrap_or((u, u))) {
             Some((u, g)) => match (numeric(u), numeric(g)) {
@@ -120,7 +120,7 @@ impl Rewriter<'_> {
         let network = self
             .run
             .last(crate::setting!("network"))
-            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+            .map(|(_, o)| crate::text::owned(o.bytes()));
         let version = target.version();
         let pasta = version.is_some_and(|v| v >= (5, 0, 0));
         if target.rootless && pm.host_loopback && network.is_none() && pasta {
@@ -219,7 +219,7 @@ impl Rewriter<'_> {
     pub(super) fn proxy_ports(&self, names: &[&[u8]]) -> Vec<u16> {
         let mut ports = Vec::new();
         for (_, o) in self.run.find(crate::setting!("env")) {
-            let v = String::from_utf8_lossy(o.bytes());
+            let v = crate::text::lossy(o.bytes());
             let Some((_, url)) = v.split_once('=') else {
                 continue;
             };

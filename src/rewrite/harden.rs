@@ -77,7 +77,7 @@ impl Rewriter<'_> {
 
     pub(super) fn capabilities(&mut self, drop: &[String], allowed: &[String], keep: &[String]) {
         let caps = |o: &parse::Opt| -> Vec<String> {
-            String::from_utf8_lossy(o.bytes())
+            crate::text::lossy(o.bytes())
                 .split(',')
                 .map(policy::normalize_cap)
                 .collect()

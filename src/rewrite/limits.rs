@@ -17,7 +17,7 @@ impl Rewriter<'_> {
             // The caller limits CPU with the CFS pair; --cpus cannot be combined with it, and
             // both runtimes refuse the pair, so the shim does too.
             if let Some((_, o)) = self.run.last(crate::setting!("cpus")) {
-                if NanoCpus::parse(&String::from_utf8_lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
+                if NanoCpus::parse(&crate::text::lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
                     return Err(Refusal {
                         rule: Rule::ParseConflict,
                         message: "--cpus cannot be combined with --cpu-quota or --cpu-period".into(),
@@ -60,7 +60,7 @@ impl Rewriter<'_> {
         let current = match self.run.last(crate::setting!("cpus")) {
             None => None,
             Some((_, o)) => Some(
-                NanoCpus::parse(&String::from_utf8_lossy(o.bytes()))
+                NanoCpus::parse(&crate::text::lossy(o.bytes()))
                     .ok_or_else(|| bad_value("cpus", o.bytes()))?,
             ),
         };
@@ -125,7 +125,7 @@ impl Rewriter<'_> {
                 None
             } else {
                 Some(
-                    units::parse_bytes(&String::from_utf8_lossy(o.bytes()))
+                    units::parse_bytes(&crate::text::lossy(o.bytes()))
                         .ok_or_else(|| bad_value("memory-swap", o.bytes()))?,
                 )
             };

@@ -22,6 +22,7 @@
 //! changed option (a short bundle such as `-dm8g`) is re-spelled as `--long=value` tokens.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 
 use crate::commands;
 use crate::deny::{self};
@@ -258,7 +259,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     };
     let command = run.prefix[n - path_len..]
         .iter()
-        .map(|t| t.to_string_lossy().into_owned())
+        .map(|t| crate::text::owned(t.as_bytes()))
         .collect();
     // The argv is copied into the plan only where it runs unchanged (a rewrite renders its own).
     let mut plan = Plan::unchanged(command, Decision::Rewrite, policy.mode, &[]);
@@ -277,11 +278,11 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     let labels = labels(&run);
     let name = run
         .last(crate::setting!("name"))
-        .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned());
+        .map(|(_, o)| crate::text::owned(o.bytes()));
     let image = run
         .image
         .as_ref()
-        .map(|i| i.to_string_lossy().into_owned())
+        .map(|i| crate::text::owned(i.as_bytes()))
         .unwrap_or_default();
     let profile = policy.profile_for(&image, name.as_deref(), &labels);
     match profile {
@@ -385,7 +386,7 @@ fn compat_only(run: &RunArgs, rules: &Rules, target: &Target) -> Option<Vec<OsSt
 fn labels(run: &RunArgs) -> Vec<(String, String)> {
     run.find(crate::setting!("label"))
         .map(|(_, o)| {
-            let s = String::from_utf8_lossy(o.bytes()).into_owned();
+            let s = crate::text::owned(o.bytes());
             match s.split_once('=') {
                 Some((k, v)) => (k.to_string(), v.to_string()),
                 None => (s, String::new()),

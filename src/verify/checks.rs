@@ -65,10 +65,7 @@ pub fn requested_limits(argv: &[String]) -> Limits {
     let Ok(Invocation::Run(run)) = parse::parse(&args) else {
         return Limits::default();
     };
-    let value = |setting| {
-        run.last(setting)
-            .map(|(_, o)| String::from_utf8_lossy(o.bytes()).into_owned())
-    };
+    let value = |setting| run.last(setting).map(|(_, o)| crate::text::owned(o.bytes()));
     Limits {
         cpus: value(crate::setting!("cpus"))
             .as_deref()
