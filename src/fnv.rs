@@ -1,5 +1,6 @@
 //! FNV-1a, the one hash the host-path model uses: its keys are short paths (the memo's, the
-//! index's, a memory file's name), where SipHash's set-up cost dominates. Flooding resistance is
+//! index's), where SipHash's set-up cost dominates; and [`wide`], the same idea a word at a time
+//! for the one long key (a memory file's name). Flooding resistance is
 //! not needed: every table keyed by it lives one call and compares keys in full, and a memory
 //! file's name only picks the file (its inputs are compared in full inside), so a collision
 //! only ever costs a lookup.
@@ -18,6 +19,29 @@ pub fn hash(bytes: &[u8]) -> u64 {
     bytes.iter().fold(START, |h, &b| step(h, b))
 }
 
+/// A hash of `bytes` eight at a time, for long inputs whose prefixes are not wanted (a memory
+/// file's name hashes every entry of every list: byte by byte, FNV spent more instructions there
+/// than on the rest of recalling the lists). Each word is folded in with a full 64 × 64 → 128-bit
+/// multiply whose halves are xored (wyhash's mixing step), so every input bit reaches every
+/// output bit; like [`hash`], it only ever picks where to look.
+pub fn wide(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    fn mix(a: u64, b: u64) -> u64 {
+        let m = u128::from(a) * u128::from(b);
+        (m as u64) ^ ((m >> 64) as u64)
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    let mut h = START ^ bytes.len() as u64;
+    for c in chunks.by_ref() {
+        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        h = mix(h ^ w, K);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = mix(h ^ u64::from_le_bytes(last), K);
+    mix(h, h ^ K)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -26,5 +50,27 @@ mod tests {
         assert_eq!(super::hash(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(super::hash(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(super::hash(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn wide_sees_every_byte_and_the_length() {
+        use std::collections::HashSet;
+        let base = b"/home/alice/.aws\0~/.ssh\0/etc/containers".to_vec();
+        let mut seen = HashSet::from([super::wide(&base)]);
+        for i in 0..base.len() {
+            for bit in 0..8 {
+                let mut b = base.clone();
+                b[i] ^= 1 << bit;
+                assert!(seen.insert(super::wide(&b)), "byte {i} bit {bit}");
+            }
+        }
+        for n in 0..base.len() {
+            assert!(seen.insert(super::wide(&base[..n])), "prefix {n}");
+        }
+        assert_ne!(
+            super::wide(b"a"),
+            super::wide(b"a\0"),
+            "trailing zero bytes count"
+        );
     }
 }

@@ -96,7 +96,7 @@ impl Memory {
     /// policies or homes do not overwrite each other's memory on every call (the inputs are
     /// still compared in full inside, so a collision only costs a miss).
     pub fn file(&self, kind: &str, inputs: &[u8]) -> PathBuf {
-        self.dir.join(format!("{kind}.{:016x}", crate::fnv::hash(inputs)))
+        self.dir.join(format!("{kind}.{:016x}", crate::fnv::wide(inputs)))
     }
 }
 

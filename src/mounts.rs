@@ -48,11 +48,14 @@ pub fn normalize(path: &[u8]) -> Vec<u8> {
 
 /// Reads `-v` / `--volume`: `dst`, `src:dst` or `src:dst:options`.
 pub fn from_volume(spec: &[u8]) -> Option<Mount> {
-    let parts: Vec<&[u8]> = spec.split(|&b| b == b':').collect();
-    let (source, target) = match parts.as_slice() {
-        [dst] => (&b""[..], *dst),
-        [src, dst] | [src, dst, _] => (*src, *dst),
-        _ => return None,
+    // Split by hand rather than into vectors: every mount is read two or three times per call.
+    let mut parts = spec.splitn(4, |&b| b == b':');
+    let first = parts.next()?;
+    let (source, target, options) = match (parts.next(), parts.next(), parts.next()) {
+        (None, _, _) => (&b""[..], first, None),
+        (Some(dst), None, _) => (first, dst, None),
+        (Some(dst), Some(o), None) => (first, dst, Some(o)),
+        (Some(_), Some(_), Some(_)) => return None,
     };
     if target.first() != Some(&b'/') {
         return None;
@@ -62,16 +65,12 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     } else {
         Kind::Bind
     };
-    let opts: Vec<&[u8]> = match parts.as_slice() {
-        [_, _, o] => o.split(|&b| b == b',').collect(),
-        _ => Vec::new(),
-    };
     let mut read_only = false;
     let mut overlay = false;
     let mut changes_owner = false;
     let mut host_writes = Vec::new();
-    for o in &opts {
-        match *o {
+    for o in options.into_iter().flat_map(|o| o.split(|&b| b == b',')) {
+        match o {
             b"ro" | b"readonly" => read_only = true,
             b"O" => overlay = true,
             b"U" | b"z" | b"Z" => changes_owner = true,
