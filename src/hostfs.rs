@@ -170,9 +170,49 @@ fn stamp_of(m: &std::fs::Metadata) -> Stamp {
 }
 
 std::thread_local! {
+    /// Every file [`metadata_once`] was asked about, with what `stat` said.
+    static STATTED: std::cell::RefCell<Vec<(std::path::PathBuf, Option<std::fs::Metadata>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `std::fs::metadata(path)`, asked of the kernel once per path and thread: the shim's binary
+/// and the runtime are each the subject of two questions in one call (is the runtime the shim
+/// itself? is it executable? which build is this? which runtime version is cached?), and one
+/// call lasts a millisecond, so one answer serves both.
+pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
+    if let Some(known) = STATTED.with_borrow(|s| s.iter().find(|(p, _)| p == path).map(|(_, m)| m.clone())) {
+        return known;
+    }
+    let m = std::fs::metadata(path).ok();
+    STATTED.with_borrow_mut(|s| s.push((path.to_path_buf(), m.clone())));
+    m
+}
+
+std::thread_local! {
     /// The directory the last `lstat` found, with its stamp: a check that resolves a mounted
     /// directory and then asks for its stamp costs one system call, not two.
     static LAST_DIR: std::cell::RefCell<Option<(Vec<u8>, Stamp)>> = const { std::cell::RefCell::new(None) };
+    /// Directories checked before any resolution (those above the policy file, see [`saw`]),
+    /// with their stamps.
+    static SEEN_DIRS: std::cell::RefCell<Vec<(Vec<u8>, Stamp)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many directories [`SEEN_DIRS`] keeps.
+const SEEN_MAX: usize = 8;
+
+/// Notes what an `lstat` of `path` found, when it is a directory, for [`RealFs::stamp`]: the
+/// directories above the policy file, checked for trust first thing, are often among the
+/// memory's witnesses (the home, `~/.config`). A stamp taken earlier in this call is never
+/// newer than what a resolution after it saw: a memory written with it is checked against a
+/// directory's state at least as old, and one read with it compares a state of this same call.
+pub fn saw(path: &[u8], m: &std::fs::Metadata) {
+    if m.is_dir() {
+        SEEN_DIRS.with_borrow_mut(|seen| {
+            if seen.len() < SEEN_MAX {
+                seen.push((path.to_vec(), stamp_of(m)));
+            }
+        });
+    }
 }
 
 impl HostFs for RealFs {
@@ -216,14 +256,17 @@ impl HostFs for RealFs {
     }
 
     fn stamp(&self, dir: &[u8]) -> Option<Stamp> {
-        // Taken from the `lstat` just made of the same directory, if that was the last one:
-        // the stamp is then as old as what the resolution saw, which is what it must match.
+        // Taken from the `lstat` just made of the same directory, if that was the last one (the
+        // stamp is then as old as what the resolution saw, which is what it must match), or
+        // from one made earlier in this call (older still, see `saw`).
         let last = LAST_DIR.with_borrow_mut(|last| match last.take() {
             Some((p, s)) if p == dir => Some(s),
             _ => None,
         });
-        if last.is_some() {
-            return last;
+        let known = last
+            .or_else(|| SEEN_DIRS.with_borrow(|seen| seen.iter().find(|(p, _)| p == dir).map(|(_, s)| *s)));
+        if known.is_some() {
+            return known;
         }
         let m = std::fs::symlink_metadata(os(dir)).ok()?;
         m.is_dir().then(|| stamp_of(&m))

@@ -76,7 +76,7 @@ impl Memory {
         self.build
             .get_or_init(|| {
                 use std::os::unix::fs::MetadataExt;
-                let exe = std::fs::metadata(self.exe.as_ref()?).ok()?;
+                let exe = crate::hostfs::metadata_once(self.exe.as_ref()?)?;
                 let id = format!(
                     "{} {} {}:{}:{}:{}.{}",
                     env!("CARGO_PKG_VERSION"),
@@ -576,6 +576,7 @@ mod tests {
         let host = HostCtx {
             cwd: Some("/home/alice/proj".into()),
             home: Some("/home/alice".into()),
+            exe: None,
             own_files: Vec::new(),
             fs,
             memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),
@@ -617,6 +618,38 @@ mod tests {
             fs.asked() < fresh_questions,
             "{} of {fresh_questions}",
             fs.asked()
+        );
+    }
+
+    #[test]
+    fn the_binary_is_judged_by_its_kernel_name_without_resolving_the_folders_above_it() {
+        const EXE: &str = "/opt/shim/bin/nanoclaw-shim";
+        let fs = || home().file(EXE).at(1000);
+        let writable = |host: &HostCtx, source: &str| {
+            let deny = Deny::default();
+            let mut paths = HostPaths::new(&deny, host);
+            paths
+                .check(source.as_bytes(), Access::Write, &|_| false)
+                .map(|f| f.rule)
+        };
+        // The same binary named as one of the other own files (resolved, watched) ...
+        let (mut named, named_fs) = ctx(fs());
+        named.memory = None;
+        named.own_files = vec![EXE.into()];
+        let (mut exe, exe_fs) = ctx(fs());
+        exe.memory = None;
+        exe.exe = Some(EXE.into());
+        // ... is judged alike: a writable mount of it, or of a folder above it, is refused.
+        for source in [EXE, "/opt/shim/bin", "/opt"] {
+            assert_eq!(writable(&named, source), Some(Rule::DenyHostExec), "{source}");
+            assert_eq!(writable(&exe, source), Some(Rule::DenyHostExec), "{source}");
+        }
+        // The kernel's name is already resolved: fewer questions of the file system.
+        assert!(
+            exe_fs.asked() < named_fs.asked(),
+            "{} vs {}",
+            exe_fs.asked(),
+            named_fs.asked()
         );
     }
 

@@ -466,6 +466,8 @@ fn expand_home(home: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>) -> bool {
 /// entries share listed once, every literal entry resolved through one memo.
 struct Compiler<'h> {
     home: Option<&'h [u8]>,
+    /// An entry already in resolved form (the shim's binary): not resolved, not watched.
+    canonical: Option<&'h [u8]>,
     /// Every entry's joined form, back to back.
     arena: Vec<u8>,
     resolver: Resolver,
@@ -476,6 +478,7 @@ impl<'h> Compiler<'h> {
     fn new(home: Option<&'h [u8]>, fs: &'static dyn HostFs) -> Self {
         Compiler {
             home,
+            canonical: None,
             arena: Vec::with_capacity(4096),
             resolver: Resolver::new(fs),
             scratch: Vec::with_capacity(256),
@@ -596,6 +599,9 @@ impl<'h> Compiler<'h> {
                 let Form::Lit { lit, real } = &mut e.form else {
                     continue;
                 };
+                if self.canonical == Some(e.text) {
+                    continue; // its resolved form is its joined form
+                }
                 let path = lit.of(&self.arena);
                 // `..` after a symlink climbs from its target: resolve such an entry as written.
                 if e.text.split(|&b| b == b'/').any(|p| p == b"..") {
@@ -817,7 +823,12 @@ pub struct Finding {
 pub struct HostCtx {
     pub cwd: Option<std::path::PathBuf>,
     pub home: Option<std::path::PathBuf>,
-    /// The shim's own files (binary, policy, decision log): never writable by a container.
+    /// The shim's own binary as the kernel names it (`/proc/self/exe`): never writable by a
+    /// container. That name is already resolved, so it is neither resolved again nor watched
+    /// by the memory (if a directory above it changes, so does the name, and so the memory's key).
+    pub exe: Option<std::path::PathBuf>,
+    /// The shim's other files (policy, decision log, cache folder): never writable by a
+    /// container either; their names are as the caller gave them, so they are resolved.
     pub own_files: Vec<std::path::PathBuf>,
     /// The file system paths are resolved in: the host's own, or one in memory for tests.
     pub fs: &'static dyn HostFs,
@@ -830,6 +841,7 @@ impl Default for HostCtx {
         HostCtx {
             cwd: None,
             home: None,
+            exe: None,
             own_files: Vec::new(),
             fs: &RealFs,
             memory: None,
@@ -1050,17 +1062,24 @@ impl<'p> HostPaths<'p> {
 fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
     let home = host.home.as_deref().map(os_bytes);
     let mut compiler = Compiler::new(home, host.fs);
-    let texts = |rule: Rule, which: DenyList, extra: &'p [std::path::PathBuf]| -> Vec<&'p [u8]> {
+    compiler.canonical = host.exe.as_deref().map(os_bytes);
+    let texts = |rule: Rule, which: DenyList, extra: &[&'p std::path::Path]| -> Vec<&'p [u8]> {
         if !deny.on(rule) {
             return Vec::new();
         }
         let listed = deny.list(which).iter().map(|s| s.as_bytes());
         listed.chain(extra.iter().map(|p| os_bytes(p))).collect()
     };
+    let own: Vec<&std::path::Path> = host
+        .exe
+        .iter()
+        .chain(&host.own_files)
+        .map(|p| p.as_path())
+        .collect();
     let texts = [
         texts(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]),
         texts(Rule::DenyCredentials, DenyList::CredentialPaths, &[]),
-        texts(Rule::DenyHostExec, DenyList::HostExecPaths, &host.own_files),
+        texts(Rule::DenyHostExec, DenyList::HostExecPaths, &own),
         texts(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]),
     ];
     let names = Names::new(

@@ -56,12 +56,12 @@ pub fn flavor_of(binary: &OsStr) -> Flavor {
 
 /// Identity of a file: (device, inode) after following symlinks.
 fn identity(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    crate::hostfs::metadata_once(path).map(|m| (m.dev(), m.ino()))
 }
 
 /// The identity of `path` when it is an executable file (one `stat` for both questions).
 fn executable(path: &Path) -> Option<(u64, u64)> {
-    let m = std::fs::metadata(path).ok()?;
+    let m = crate::hostfs::metadata_once(path)?;
     (m.is_file() && m.permissions().mode() & 0o111 != 0).then(|| (m.dev(), m.ino()))
 }
 
@@ -164,7 +164,7 @@ pub fn parse_version(output: &str) -> Option<Version> {
 /// mtime), so `--version` runs once per installed runtime rather than once per invocation.
 /// `cache` is where the versions are kept ([`Env::version_cache`](crate::env::Env::version_cache)).
 pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
-    let meta = std::fs::metadata(runtime).ok()?;
+    let meta = crate::hostfs::metadata_once(runtime)?;
     let key = format!(
         "{}\t{}\t{}\t{}\t{}",
         runtime.display(),

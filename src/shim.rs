@@ -208,13 +208,13 @@ fn target(
     let host = HostCtx {
         cwd: env.cwd.clone(),
         home: env.home.clone(),
-        // The shim's own files: a container that could write them would rewrite the policy, or
-        // (the cache folder, wherever XDG_CACHE_HOME puts it) the host-path model's memory.
-        own_files: env
-            .exe
-            .clone()
+        // The shim's own files: a container that could write them would replace the binary,
+        // rewrite the policy, or (the cache folder, wherever XDG_CACHE_HOME puts it) forge the
+        // host-path model's memory.
+        exe: env.exe.clone(),
+        own_files: policy_file
+            .map(std::path::Path::to_path_buf)
             .into_iter()
-            .chain(policy_file.map(std::path::Path::to_path_buf))
             .chain(policy.log.resolved(env.home.as_deref()))
             .chain(env.cache_dir())
             .collect(),

@@ -8,6 +8,7 @@
 //! send the command to another engine are removed before exec.
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path};
 
@@ -44,7 +45,10 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
     if plain {
         for p in path.ancestors() {
             match std::fs::symlink_metadata(p) {
-                Ok(m) if !m.file_type().is_symlink() => cached.push(m),
+                Ok(m) if !m.file_type().is_symlink() => {
+                    crate::hostfs::saw(p.as_os_str().as_bytes(), &m);
+                    cached.push(m)
+                }
                 _ => {
                     cached.clear();
                     break;

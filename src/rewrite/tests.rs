@@ -686,6 +686,7 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     t.host = crate::hostpath::HostCtx {
         cwd: Some("/home/alice/proj".into()),
         home: Some("/home/alice".into()),
+        exe: None,
         own_files: Vec::new(),
         fs: Box::leak(Box::new(fs)),
         memory: None,

@@ -91,6 +91,7 @@ fn alice(mut t: Target) -> Target {
     t.host = HostCtx {
         cwd: Some("/home/alice/nanoclaw".into()),
         home: Some("/home/alice".into()),
+        exe: None,
         own_files: Vec::new(),
         ..HostCtx::default()
     };
