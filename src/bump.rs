@@ -121,7 +121,7 @@ impl<const N: usize> Bump<N> {
 
     /// The size class a request of `size` bytes aligned to `align` is served from, if any.
     fn wanted_class(size: usize, align: usize) -> Option<usize> {
-        (size >= 1 << REUSE_MIN_LOG2 && size <= SMALL_MAX && align <= REUSE_ALIGN)
+        ((1 << REUSE_MIN_LOG2..=SMALL_MAX).contains(&size) && align <= REUSE_ALIGN)
             .then(|| (size.next_power_of_two().ilog2() - REUSE_MIN_LOG2) as usize)
     }
 
@@ -162,7 +162,7 @@ impl<const N: usize> Bump<N> {
         let end = start + size.max(1);
         if end == s.top {
             s.top = start; // the newest block: its bytes are simply bumped again
-        } else if size >= 1 << REUSE_MIN_LOG2 && (ptr as usize).is_multiple_of(REUSE_ALIGN) {
+        } else if size >= 1 << REUSE_MIN_LOG2 && (ptr as usize) % REUSE_ALIGN == 0 {
             // At least 2^c bytes for c = floor(log2(size)): the class whose requests it can hold.
             let c = ((size.min(SMALL_MAX).ilog2() - REUSE_MIN_LOG2) as usize).min(CLASSES - 1);
             // SAFETY: the block is the caller's no longer, 8-aligned and at least 16 bytes.

@@ -1348,7 +1348,7 @@ impl<'p> Sensitive<'p> {
         let src = Resolved::new(&abs, &mut self.compiler.resolver);
         self.list
             .find(&self.compiler.arena, &src, true, |_| false)
-            .map(|e| crate::text::owned(e))
+            .map(crate::text::owned)
     }
 }
 

@@ -104,7 +104,7 @@ pub fn find(args: &[std::ffi::OsString]) -> Option<String> {
     args.iter()
         .map(|a| a.as_bytes())
         .filter_map(|a| a.strip_prefix(prefix.as_bytes()))
-        .map(|v| crate::text::owned(v))
+        .map(crate::text::owned)
         .next_back()
 }
 
