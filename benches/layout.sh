@@ -11,7 +11,7 @@
 # How: builds the shim statically (as install.sh does) with a link map, runs it under callgrind
 # on the argv benches/run.sh times (nanoclaw v2's `run` and its `ps`), with the host-path memory
 # settled as it is on every call but the first, and writes one input-section pattern per function
-# that ran, in the order they first ran. A Rust symbol's hash and crate disambiguators become a
+# that ran, sorted. A Rust symbol's hash and crate disambiguators become a
 # glob, so the file stays valid as the code changes: a function it no longer names is linked in
 # the ordinary order, which costs speed and never correctness.
 #
@@ -77,6 +77,9 @@ perl -ne '
   close ARGV if eof; # ids are per file
   %name = () if eof;
 ' "$OUT/run.callgrind.1" "$OUT/ps.callgrind.1" >"$OUT/ran.txt"
+# What callgrind cannot see: the entry point (it starts the count in the C library), and the
+# exec itself (the dump is taken just before it).
+printf '%s\n' _start execve __execve >>"$OUT/ran.txt"
 
 if [ "$CHECK" = 1 ]; then
   # Which of them lie inside the output section .text.hot of this build?
@@ -108,13 +111,22 @@ fi
 # that holds it: Rust functions sit in their own section (.text.SYMBOL, or .text.unlikely.SYMBOL
 # for cold ones) of the one LTO object; C library functions in their archive member's section.
 perl -e '
-  my (%sec, $cur);
+  my (%sec, $cur, @ranges);
   open my $m, "<", $ARGV[0] or die;
   while (<$m>) {
     my @f = split;
     next unless @f >= 5;
-    if ($f[4] =~ /^(.*):\((.*)\)$/) { $cur = [$1, $2] }
+    if ($f[4] =~ /^(.*):\((.*)\)$/) {
+      $cur = [$1, $2];
+      push @ranges, [hex $f[0], hex $f[0] + hex $f[2], $cur] if $2 =~ /^\.text/;
+    }
     elsif ($cur && !exists $sec{$f[4]}) { $sec{$f[4]} = $cur }
+  }
+  # Callgrind names a function without a symbol by its address: the section that holds it.
+  sub by_address {
+    my $a = shift;
+    for (@ranges) { return $_->[2] if $a >= $_->[0] && $a < $_->[1] }
+    return undef;
   }
   open my $r, "<", $ARGV[1] or die;
   my (%done, $n, $missed);
@@ -124,7 +136,7 @@ perl -e '
         "SECTIONS {\n  .text.hot : {\n";
   while (my $sym = <$r>) {
     chomp $sym;
-    my $s = $sec{$sym} or do { $missed++; next };
+    my $s = $sec{$sym} // ($sym =~ /^0x([0-9a-f]+)$/ ? by_address(hex $1) : undef) or do { $missed++; next };
     my ($file, $section) = @$s;
     next unless $section =~ /^\.text/;
     my $pat;
@@ -139,9 +151,11 @@ perl -e '
       $pat = "*$member($section)";
     }
     next if $done{$pat}++;
-    print "    $pat\n";
     $n++;
   }
+  # Sorted, so that regenerating after a change shows only what changed: the order inside the
+  # section hardly matters, as all of it is touched on every call.
+  print "    $_\n" for sort keys %done;
   print "  }\n} INSERT BEFORE .text;\n";
   printf STDERR "%d patterns; %d names had no section (callgrind pseudo-names, inlined copies)\n", $n, $missed;
 ' "$MAP" "$OUT/ran.txt" >"$LAYOUT.new"
