@@ -107,7 +107,7 @@ impl Resolver {
     fn new(fs: &'static dyn HostFs) -> Self {
         Resolver {
             fs,
-            arena: Vec::with_capacity(4096),
+            arena: Vec::with_capacity(1024),
             memo: HashMap::with_capacity_and_hasher(64, BuildHasherDefault::default()),
             witnesses: None,
         }
@@ -479,7 +479,8 @@ impl<'h> Compiler<'h> {
         Compiler {
             home,
             canonical: None,
-            arena: Vec::with_capacity(4096),
+            // Replaced by the remembered arena on most calls; grown as entries are expanded.
+            arena: Vec::new(),
             resolver: Resolver::new(fs),
             scratch: Vec::with_capacity(256),
         }
@@ -1149,8 +1150,10 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
 /// What compiled lists depend on besides the file system, NUL-separated: this build, the home
 /// and every entry of every list (in order, each list closed by `\x01`).
 fn memory_key(memory: &Memory, home: Option<&[u8]>, texts: &[Vec<&[u8]>; 4]) -> Vec<u8> {
-    let mut key = Vec::with_capacity(4096);
-    key.extend_from_slice(memory.build().unwrap_or_default());
+    let build = memory.build().unwrap_or_default();
+    let entries: usize = texts.iter().flatten().map(|t| t.len() + 1).sum();
+    let mut key = Vec::with_capacity(build.len() + home.map_or(1, <[u8]>::len) + entries + 6);
+    key.extend_from_slice(build);
     key.push(0);
     key.extend_from_slice(home.unwrap_or(b"\x01"));
     key.push(0);
