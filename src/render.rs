@@ -10,7 +10,16 @@ use crate::redact;
 
 /// `--long=value` (or `--long`, `--long=false`): one token that no parser can misread.
 pub fn token(flag: &Flag, value: &OptValue) -> OsString {
-    let mut t = format!("--{}", flag.long).into_bytes();
+    let long = flag.long.as_bytes();
+    let more = match value {
+        OptValue::Bool(_) => 6,
+        OptValue::Value(v) => 1 + v.len(),
+    };
+    // Built by hand, not with `format!`: every added or re-spelled option is rendered twice
+    // per call (the argv, and the change it records).
+    let mut t = Vec::with_capacity(2 + long.len() + more);
+    t.extend_from_slice(b"--");
+    t.extend_from_slice(long);
     match value {
         OptValue::Bool(true) => {}
         OptValue::Bool(false) => t.extend_from_slice(b"=false"),
@@ -24,7 +33,9 @@ pub fn token(flag: &Flag, value: &OptValue) -> OsString {
 
 /// An option as text (`--long=value`), unredacted: for [`Change::token`](crate::rewrite::Change::token).
 pub fn raw(flag: &Flag, value: &OptValue) -> String {
-    String::from_utf8_lossy(token(flag, value).as_bytes()).into_owned()
+    token(flag, value)
+        .into_string()
+        .unwrap_or_else(|t| crate::text::owned(t.as_bytes()))
 }
 
 /// An option as display text (`--long=value`), secrets redacted.

@@ -10,7 +10,6 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 use crate::hostfs::{HostFs, RealFs};
@@ -143,8 +142,57 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str
         argv0.to_string_lossy(),
         crate::diag::Argv(args)
     );
-    let err = std::process::Command::new(runtime).arg0(argv0).args(args).exec();
+    let err = execve(runtime, argv0, args);
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
+}
+
+/// `execve(2)` with the process's environment; returns only on failure. `Command::exec` would
+/// do the same, at the price of a `CString` and two vector pushes per argument (nanoclaw's
+/// `run` has about seventy): here every string is copied once into one buffer, NUL-terminated,
+/// and the argument vector points into it. Signal dispositions pass to the runtime as the shim
+/// received them (it never changes one: see `main.rs`), as they do through podman-docker's sh
+/// wrapper; `Command::exec` would also have set SIGPIPE back to its default.
+fn execve(path: &Path, argv0: &OsStr, args: &[OsString]) -> std::io::Error {
+    use std::ffi::c_char;
+    use std::os::unix::ffi::OsStrExt;
+    let strings = || {
+        std::iter::once(path.as_os_str())
+            .chain(std::iter::once(argv0))
+            .chain(args.iter().map(OsString::as_os_str))
+            .map(OsStr::as_bytes)
+    };
+    let mut buf = Vec::with_capacity(strings().map(|s| s.len() + 1).sum());
+    let mut starts = Vec::with_capacity(args.len() + 2);
+    for s in strings() {
+        // C strings end at the first NUL: such an argument cannot be passed on as it is.
+        if s.contains(&0) {
+            return std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "an argument contains a NUL byte",
+            );
+        }
+        starts.push(buf.len());
+        buf.extend_from_slice(s);
+        buf.push(0);
+    }
+    let at = |i: usize| buf.as_ptr().wrapping_add(i).cast::<c_char>();
+    let mut argv: Vec<*const c_char> = starts[1..].iter().map(|&i| at(i)).collect();
+    argv.push(std::ptr::null());
+    // SAFETY: glibc's `execve(2)` wrapper and `environ`, declared with their C types.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char) -> i32;
+        static environ: *const *const c_char;
+    }
+    // SAFETY: `path` and every `argv` entry point at NUL-terminated strings inside `buf`, and
+    // `argv` ends with a null pointer; both live until `execve` returns, which it does only on
+    // failure. `environ` is the C library's environment block (the one `set_var` updates),
+    // read on the single thread that changes it.
+    #[allow(unsafe_code)]
+    unsafe {
+        execve(at(starts[0]), argv.as_ptr(), environ);
+    }
+    std::io::Error::last_os_error()
 }
 
 /// `major.minor.patch` from `podman version 4.3.1` or `Docker version 28.2.2, build x`.
@@ -256,6 +304,24 @@ mod tests {
     fn exe(path: &Path) {
         std::fs::write(path, "#!/bin/sh\n").unwrap();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn an_argument_with_a_nul_byte_is_not_passed_on() {
+        // A NUL would cut the argument short in C: refused before the exec (the path does not
+        // exist either, so a broken check shows as "not found", never as a replaced process).
+        let err = execve(
+            Path::new("/nonexistent/podman"),
+            OsStr::new("podman"),
+            &["run".into(), "--label=a\0b".into()],
+        );
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+        let err = execve(
+            Path::new("/nonexistent/podman"),
+            OsStr::new("podman"),
+            &["ps".into()],
+        );
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
     }
 
     #[test]
