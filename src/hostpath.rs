@@ -136,7 +136,7 @@ impl Resolver {
         let mut kind = Kind::Dir; // `/`
         // The memo's hash of `out`, kept as it grows: each component costs its own length.
         let mut h = FNV_START;
-        for part in raw.split(|&b| b == b'/') {
+        for part in crate::text::split(raw, b'/') {
             match part {
                 b"" | b"." => {}
                 b".." => {
@@ -293,7 +293,7 @@ impl Resolver {
 /// `/` boundary is "equal, beneath or a parent" without splitting or allocating per component.
 fn push_joined(out: &mut Vec<u8>, path: &[u8]) {
     let start = out.len();
-    for part in path.split(|&b| b == b'/') {
+    for part in crate::text::split(path, b'/') {
         match part {
             b"" | b"." => {}
             b".." => {
@@ -316,7 +316,7 @@ fn joined(path: &[u8]) -> Vec<u8> {
 
 /// The components of a joined path (`/a/b` → `a`, `b`; `` → none).
 fn components(joined: &[u8]) -> impl Iterator<Item = &[u8]> {
-    joined.split(|&b| b == b'/').skip(1)
+    crate::text::split(joined, b'/').skip(1)
 }
 
 /// One component of a listed path: literal, or a glob such as `*`.
@@ -337,8 +337,8 @@ impl Part {
 fn compile(joined: &[u8]) -> Vec<Part> {
     components(joined)
         .map(|c| {
-            let text = crate::text::lossy(c);
-            match text.contains(['*', '?', '[']).then(|| Glob::new(&text)) {
+            let glob = c.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+            match glob.then(|| Glob::new(&crate::text::lossy(c))) {
                 Some(Ok(g)) => Part::Pat(g),
                 _ => Part::Lit(c.to_vec()),
             }
@@ -605,7 +605,7 @@ impl<'h> Compiler<'h> {
                 }
                 let path = lit.of(&self.arena);
                 // `..` after a symlink climbs from its target: resolve such an entry as written.
-                if e.text.split(|&b| b == b'/').any(|p| p == b"..") {
+                if crate::text::split(e.text, b'/').any(|p| p == b"..") {
                     expand_home(self.home, e.text, &mut raw);
                 } else if path.is_empty() {
                     raw.clear();
@@ -1010,7 +1010,7 @@ impl<'p> HostPaths<'p> {
                 return hit(Rule::DenyCredentials, e);
             }
             for form in src.forms() {
-                for c in form.split(|&b| b == b'/') {
+                for c in crate::text::split(form, b'/') {
                     if let Some(n) = lists.names.find(c) {
                         return hit(Rule::DenyCredentials, n);
                     }

@@ -32,8 +32,8 @@ pub struct Mount {
 
 /// Collapses `//`, `/./` and a trailing `/` of an absolute container path.
 pub fn normalize(path: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(path.len());
-    for part in path.split(|&b| b == b'/') {
+    let mut out = Vec::with_capacity(path.len() + 1);
+    for part in crate::text::split(path, b'/') {
         if part.is_empty() || part == b"." {
             continue;
         }
@@ -49,7 +49,7 @@ pub fn normalize(path: &[u8]) -> Vec<u8> {
 /// Reads `-v` / `--volume`: `dst`, `src:dst` or `src:dst:options`.
 pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     // Split by hand rather than into vectors: every mount is read two or three times per call.
-    let mut parts = spec.splitn(4, |&b| b == b':');
+    let mut parts = crate::text::split(spec, b':');
     let first = parts.next()?;
     let (source, target, options) = match (parts.next(), parts.next(), parts.next()) {
         (None, _, _) => (&b""[..], first, None),
@@ -69,7 +69,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     let mut overlay = false;
     let mut changes_owner = false;
     let mut host_writes = Vec::new();
-    for o in options.into_iter().flat_map(|o| o.split(|&b| b == b',')) {
+    for o in options.into_iter().flat_map(|o| crate::text::split(o, b',')) {
         match o {
             b"ro" | b"readonly" => read_only = true,
             b"O" => overlay = true,
@@ -96,7 +96,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
 
 /// Reads `--tmpfs dst[:options]`.
 pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
-    let target = spec.split(|&b| b == b':').next()?;
+    let target = crate::text::split(spec, b':').next()?;
     (target.first() == Some(&b'/')).then(|| Mount {
         kind: Kind::Tmpfs,
         source: Vec::new(),
@@ -116,7 +116,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut host_writes = Vec::new();
     let mut device = None;
     for field in csv_fields(spec)? {
-        let (key, value) = match field.iter().position(|&b| b == b'=') {
+        let (key, value) = match crate::text::find(&field, b'=') {
             Some(p) => (&field[..p], &field[p + 1..]),
             None => (&field[..], &b""[..]),
         };
@@ -232,6 +232,24 @@ mod tests {
     fn tmpfs_targets() {
         assert_eq!(from_tmpfs(b"/tmp:size=1g").unwrap().target, b"/tmp".to_vec());
         assert!(from_tmpfs(b"tmp").is_none());
+    }
+
+    proptest::proptest! {
+        /// What collapsing component by component gives.
+        #[test]
+        fn normalize_agrees_with_collapsing_each_component(
+            path in proptest::collection::vec(proptest::sample::select(vec![b'/', b'.', b'a']), 0..12)
+        ) {
+            let mut collapsed = Vec::new();
+            for part in path.split(|&b| b == b'/').filter(|p| !p.is_empty() && *p != b".") {
+                collapsed.push(b'/');
+                collapsed.extend_from_slice(part);
+            }
+            if collapsed.is_empty() {
+                collapsed.push(b'/');
+            }
+            proptest::prop_assert_eq!(normalize(&path), collapsed);
+        }
     }
 
     #[test]

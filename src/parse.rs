@@ -294,7 +294,7 @@ fn global_flag_width(argv: &[OsString], i: usize) -> Result<usize, ParseError> {
     let tok = argv[i].as_bytes();
     let text = lossy(&argv[i]);
     if let Some(body) = tok.strip_prefix(b"--") {
-        let (name, has_eq) = match body.iter().position(|&b| b == b'=') {
+        let (name, has_eq) = match crate::text::find(body, b'=') {
             Some(p) => (&body[..p], true),
             None => (body, false),
         };
@@ -361,7 +361,7 @@ pub fn parse_run(prefix: Vec<OsString>, verb: Verb, rest: &[OsString]) -> Result
             if body.first().is_none_or(|&b| b == b'-' || b == b'=') {
                 return Err(ParseError::BadSyntax(lossy(&rest[i])));
             }
-            let (name, eq) = match body.iter().position(|&b| b == b'=') {
+            let (name, eq) = match crate::text::find(body, b'=') {
                 Some(p) => (&body[..p], Some(&body[p + 1..])),
                 None => (body, None),
             };

@@ -1,7 +1,10 @@
-//! Bytes as text, for messages and records: invalid UTF-8 becomes U+FFFD, as with
-//! `String::from_utf8_lossy`, but valid text (nearly every token) is checked with std's
-//! word-at-a-time validation first, which costs a fraction of the lossy decoder's byte-by-byte
-//! walk. Every `docker` call converts each of its tokens at least once.
+//! Bytes as text, for messages and records, and bytes split at a separator.
+//!
+//! Every `docker` call converts each of its tokens to text at least once, and splits every
+//! mount spec and host path it judges at `:` or `/` several times. Invalid UTF-8 becomes U+FFFD,
+//! as with `String::from_utf8_lossy`, but valid text (nearly every token) is checked with std's
+//! word-at-a-time validation first; and a separator is looked for eight bytes at a time, where
+//! `<[u8]>::split` with a closure tests one byte per step.
 
 use std::borrow::Cow;
 
@@ -18,6 +21,43 @@ pub fn owned(bytes: &[u8]) -> String {
     lossy(bytes).into_owned()
 }
 
+/// The index of the first `byte` in `hay`: eight bytes per step (the classic test for a zero
+/// byte in a word, whose lowest flagged byte is always a true match).
+pub fn find(hay: &[u8], byte: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(byte);
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for c in chunks.by_ref() {
+        let x = u64::from_le_bytes(c.try_into().expect("eight bytes")) ^ pattern;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == byte).map(|p| at + p)
+}
+
+/// `hay` split at every `byte`, as `hay.split(|&b| b == byte)` splits it.
+pub fn split(hay: &[u8], byte: u8) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(hay);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match find(r, byte) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +69,20 @@ mod tests {
         fn agrees_with_std(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
             prop_assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes));
             prop_assert_eq!(owned(&bytes), String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+
+    proptest! {
+        /// The same answers as a byte-by-byte search, wherever the byte lies (or does not).
+        #[test]
+        fn find_and_split_agree_with_std(
+            hay in prop::collection::vec(prop::sample::select(vec![b'/', b':', b'a', 0x80, 0xff]), 0..40),
+            byte in prop::sample::select(vec![b'/', b':', 0x80, 0xff, 0]),
+        ) {
+            prop_assert_eq!(find(&hay, byte), hay.iter().position(|&b| b == byte));
+            let ours: Vec<&[u8]> = split(&hay, byte).collect();
+            let std: Vec<&[u8]> = hay.split(|&b| b == byte).collect();
+            prop_assert_eq!(ours, std);
         }
     }
 
