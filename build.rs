@@ -44,12 +44,16 @@ fn main() {
     }
 }
 
-/// Passes `link/hot-text.ld` to the linker for the binary, on Linux (an ELF linker script).
+/// Passes `link/hot-text.ld` to the linker for the binary, on Linux (an ELF linker script, which
+/// lld and GNU ld read; gold and mold do not take its `INSERT`, so a build that asks for either
+/// links without it).
 fn layout() {
     println!("cargo:rerun-if-env-changed=NANOCLAW_SHIM_LAYOUT");
     println!("cargo:rerun-if-changed=link/hot-text.ld");
     let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    let off = std::env::var("NANOCLAW_SHIM_LAYOUT").is_ok_and(|v| v == "0");
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let other_linker = ["gold", "mold"].iter().any(|l| flags.contains(l));
+    let off = other_linker || std::env::var("NANOCLAW_SHIM_LAYOUT").is_ok_and(|v| v == "0");
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link/hot-text.ld");
     if linux && !off && script.is_file() {
         println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
