@@ -39,8 +39,10 @@ done
 [ -x "$BIN/docker" ] || { echo "profile.sh: run benches/run.sh first" >&2; exit 2; }
 unset NANOCLAW_SHIM_ACTIVE NANOCLAW_SHIM_LOG
 export NANOCLAW_SHIM_RUNTIME=$BIN/podman NANOCLAW_SHIM_POLICY=$REPO/policy/default.toml
-export XDG_CACHE_HOME=$OUT/cache
-rm -rf "$OUT" && mkdir -p "$OUT"
+# The shim's cache lives apart from $OUT: every profile writes files into $OUT, and the shim
+# trusts what it remembered only while the directories above its cache folder are unchanged.
+export XDG_CACHE_HOME=$TARGET/bench/profile-cache
+rm -rf "$OUT" "$XDG_CACHE_HOME" && mkdir -p "$OUT" "$XDG_CACHE_HOME"
 
 # shellcheck source=benches/lib.sh
 . "$REPO/benches/lib.sh"
@@ -78,8 +80,8 @@ profile() {
 declare -A TOTAL
 # The shim remembers what it resolved only from directories unchanged for 2 s (src/hostmemo.rs):
 # the profiles show the steady state, and shim-run-cold a run with nothing remembered.
+"$BIN/docker" "${RUN_ARGV[@]}" >/dev/null 2>&1 || true # creates the cache folder
 sleep 2.2
-"$BIN/docker" "${RUN_ARGV[@]}" >/dev/null 2>&1 || true
 COLD=1 profile shim-run-cold "$BIN/docker" "${RUN_ARGV[@]}"
 profile sh-wrapper "$BIN/docker-sh" "${RUN_ARGV[@]}"
 profile exec-floor "$BIN/exec-floor" "${RUN_ARGV[@]}"
