@@ -125,44 +125,40 @@ pub fn check_reentry(env: &crate::env::Env) -> Result<(), RuntimeError> {
 
 /// Replaces this process with the runtime. Returns only on failure.
 pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str]) -> RuntimeError {
-    // Marking our own environment (rather than `Command::env`) lets the exec hand the process's
-    // environment over as it is, instead of copying every variable into a new block first.
-    // SAFETY: the shim is single-threaded (it never spawns a thread, and the version probe's
-    // child has already exited), so nothing reads the environment while it changes.
-    #[allow(unsafe_code)]
-    unsafe {
-        std::env::set_var(REENTRY_ENV, std::process::id().to_string());
-        for name in remove_env {
-            std::env::remove_var(name);
-        }
-    }
     tracing::info!(
         "exec: {} as {}: {}",
         runtime.display(),
         argv0.to_string_lossy(),
         crate::diag::Argv(args)
     );
-    let err = execve(runtime, argv0, args);
+    let marker = format!("{REENTRY_ENV}={}", std::process::id());
+    let err = execve(runtime, argv0, args, &marker, remove_env);
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
 }
 
-/// `execve(2)` with the process's environment; returns only on failure. `Command::exec` would
-/// do the same, at the price of a `CString` and two vector pushes per argument (nanoclaw's
-/// `run` has about seventy): here every string is copied once into one buffer, NUL-terminated,
-/// and the argument vector points into it. Signal dispositions pass to the runtime as the shim
-/// received them (it never changes one: see `main.rs`), as they do through podman-docker's sh
-/// wrapper; `Command::exec` would also have set SIGPIPE back to its default.
-fn execve(path: &Path, argv0: &OsStr, args: &[OsString]) -> std::io::Error {
-    use std::ffi::c_char;
+/// `execve(2)`; returns only on failure. The runtime gets the process's environment without the
+/// variables named in `remove` (and any loop marker), plus `marker` (`NAME=value`).
+///
+/// `Command::exec` would do the same at the price of a `CString` and two vector pushes per
+/// argument (nanoclaw's `run` has about seventy), and `Command::env` of a copy of every variable;
+/// changing the process's own environment instead would go through the C library's `setenv`,
+/// its `malloc` and a copy of the variable table. Here every string is copied once into one
+/// buffer, NUL-terminated; the argument vector points into it, and the environment vector at the
+/// C library's strings as they are. Signal dispositions pass to the runtime as the shim received
+/// them (it never changes one: see `main.rs`), as they do through podman-docker's sh wrapper;
+/// `Command::exec` would also have set SIGPIPE back to its default.
+fn execve(path: &Path, argv0: &OsStr, args: &[OsString], marker: &str, remove: &[&str]) -> std::io::Error {
+    use std::ffi::{CStr, c_char};
     use std::os::unix::ffi::OsStrExt;
     let strings = || {
         std::iter::once(path.as_os_str())
             .chain(std::iter::once(argv0))
             .chain(args.iter().map(OsString::as_os_str))
+            .chain(std::iter::once(OsStr::new(marker)))
             .map(OsStr::as_bytes)
     };
     let mut buf = Vec::with_capacity(strings().map(|s| s.len() + 1).sum());
-    let mut starts = Vec::with_capacity(args.len() + 2);
+    let mut starts = Vec::with_capacity(args.len() + 3);
     for s in strings() {
         // C strings end at the first NUL: such an argument cannot be passed on as it is.
         if s.contains(&0) {
@@ -176,21 +172,43 @@ fn execve(path: &Path, argv0: &OsStr, args: &[OsString]) -> std::io::Error {
         buf.push(0);
     }
     let at = |i: usize| buf.as_ptr().wrapping_add(i).cast::<c_char>();
-    let mut argv: Vec<*const c_char> = starts[1..].iter().map(|&i| at(i)).collect();
+    let (marker_at, argv_at) = starts[1..]
+        .split_last()
+        .expect("the path, argv[0] and the marker");
+    let mut argv: Vec<*const c_char> = argv_at.iter().map(|&i| at(i)).collect();
     argv.push(std::ptr::null());
+    let named = |entry: &[u8], name: &str| {
+        entry.len() > name.len() && entry.starts_with(name.as_bytes()) && entry[name.len()] == b'='
+    };
     // SAFETY: glibc's `execve(2)` wrapper and `environ`, declared with their C types.
     #[allow(unsafe_code)]
     unsafe extern "C" {
         fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char) -> i32;
         static environ: *const *const c_char;
     }
-    // SAFETY: `path` and every `argv` entry point at NUL-terminated strings inside `buf`, and
-    // `argv` ends with a null pointer; both live until `execve` returns, which it does only on
-    // failure. `environ` is the C library's environment block (the one `set_var` updates),
-    // read on the single thread that changes it.
+    let mut envp: Vec<*const c_char> = Vec::with_capacity(64);
+    // SAFETY: `environ` is the C library's null-terminated array of NUL-terminated `NAME=value`
+    // strings. The shim is single-threaded and never changes its environment, so the array and
+    // its strings stay as they are while they are read here and until `execve` copies them.
     #[allow(unsafe_code)]
     unsafe {
-        execve(at(starts[0]), argv.as_ptr(), environ);
+        let mut p = environ;
+        while !p.is_null() && !(*p).is_null() {
+            let entry = CStr::from_ptr(*p).to_bytes();
+            if !named(entry, REENTRY_ENV) && !remove.iter().any(|r| named(entry, r)) {
+                envp.push(*p);
+            }
+            p = p.add(1);
+        }
+    }
+    envp.push(at(*marker_at));
+    envp.push(std::ptr::null());
+    // SAFETY: `path`, every `argv` entry and the marker point at NUL-terminated strings inside
+    // `buf`, the other `envp` entries at the C library's (see above); both vectors end with a
+    // null pointer, and everything lives until `execve` returns, which it does only on failure.
+    #[allow(unsafe_code)]
+    unsafe {
+        execve(at(starts[0]), argv.as_ptr(), envp.as_ptr());
     }
     std::io::Error::last_os_error()
 }
@@ -314,12 +332,16 @@ mod tests {
             Path::new("/nonexistent/podman"),
             OsStr::new("podman"),
             &["run".into(), "--label=a\0b".into()],
+            "NANOCLAW_SHIM_ACTIVE=1",
+            &[],
         );
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
         let err = execve(
             Path::new("/nonexistent/podman"),
             OsStr::new("podman"),
             &["ps".into()],
+            "NANOCLAW_SHIM_ACTIVE=1",
+            &[],
         );
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
     }

@@ -460,6 +460,16 @@ fn untrusted_environment_and_policy_fail_closed() {
         !env.contains("DOCKER_HOST") && !env.contains("CONTAINER_HOST"),
         "{env}"
     );
+    // The loop marker, once, with the shim's pid (the runtime replaced the shim: its own pid).
+    let markers: Vec<&str> = env
+        .lines()
+        .filter(|l| l.starts_with("NANOCLAW_SHIM_ACTIVE="))
+        .collect();
+    assert_eq!(markers.len(), 1, "{env}");
+    assert!(
+        markers[0]["NANOCLAW_SHIM_ACTIVE=".len()..].parse::<u32>().is_ok(),
+        "{env}"
+    );
 
     // A root-owned configuration file others cannot write is kept.
     let o = e
