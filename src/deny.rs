@@ -108,7 +108,7 @@ impl Checker<'_> {
                     Arity::Bool => o.is_true(),
                     Arity::Value => true,
                 };
-                if set && self.on(rule) && !self.rules.deny.allows_flag(o.flag.long) {
+                if set && self.on(rule) && !self.rules.deny.allows_flag(o.flag.long.as_str()) {
                     let why = match rule {
                         Rule::DenyDevice => "exposes host devices",
                         Rule::DenyVolumesFrom => "copies another container's mounts without checking them",
@@ -125,7 +125,7 @@ impl Checker<'_> {
         }
         if o.flag.docker == Docker::No
             && self.on(Rule::DenyPodmanOnly)
-            && !self.rules.deny.allows_flag(o.flag.long)
+            && !self.rules.deny.allows_flag(o.flag.long.as_str())
         {
             self.v(
                 Rule::DenyPodmanOnly,
@@ -151,7 +151,7 @@ impl Checker<'_> {
             return;
         }
         let t = text(o);
-        match o.flag.long {
+        match o.flag.long.as_str() {
             "oom-kill-disable" if o.is_true() => self.v(
                 Rule::DenyCeiling,
                 o,
@@ -372,7 +372,7 @@ impl Checker<'_> {
 
     fn host_file(&mut self, o: &Opt, access: Access) {
         let t = o.bytes().to_vec();
-        let path: Option<Vec<u8>> = match o.flag.long {
+        let path: Option<Vec<u8>> = match o.flag.long.as_str() {
             "log-opt" => {
                 if !t.contains(&b'=') {
                     self.v(Rule::ParseBadValue, o, "a log option is key=value");
@@ -432,7 +432,7 @@ impl Checker<'_> {
     }
 
     fn capability(&mut self, o: &Opt) {
-        match (self.run.verb, o.flag.long) {
+        match (self.run.verb, o.flag.long.as_str()) {
             (Verb::Exec, "privileged") if self.on(Rule::DenyExecPrivileged) && o.is_true() => {
                 self.v(Rule::DenyExecPrivileged, o, "exec with every capability");
             }
@@ -472,7 +472,7 @@ impl Checker<'_> {
     }
 
     fn user(&mut self, o: &Opt) {
-        match (self.run.verb, o.flag.long) {
+        match (self.run.verb, o.flag.long.as_str()) {
             (Verb::Exec, "user") if self.on(Rule::DenyExecRoot) && is_root_user(o.bytes()) => {
                 self.v(Rule::DenyExecRoot, o, "exec as root");
             }
@@ -644,7 +644,7 @@ fn shares_propagation(kind: &str, val: &[u8]) -> bool {
 fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     let t = text(o);
     let int = |s: &str| s.trim().parse::<i64>().ok();
-    match o.flag.long {
+    match o.flag.long.as_str() {
         "memory" => {
             let max = limits.memory?;
             units::parse_bytes(&t)

@@ -32,7 +32,7 @@ pub enum Podman {
     /// Accepted but absent from `--help`.
     Hidden,
     /// Rejected under this name; podman accepts the same setting under another name.
-    Rename(&'static str),
+    Rename(Name),
     /// Rejected (or parsed as a podman *global* flag with another meaning).
     No,
 }
@@ -178,25 +178,124 @@ pub fn docs_table() -> String {
     s
 }
 
+/// The longest long name a flag may have.
+pub const NAME_MAX: usize = 24;
+
+/// A flag's long name, held in the row itself. A table of `&'static str` is a table of
+/// pointers, which a position-independent binary must relocate at every start: the kernel then
+/// copies each of its pages for the process (about 2 µs a page, on every `docker` call). A
+/// pointer-free table stays in read-only data, shared and never copied.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Name {
+    len: u8,
+    bytes: [u8; NAME_MAX],
+}
+
+impl Name {
+    /// `name` as a row holds it; an empty, overlong or non-ASCII name does not build:
+    ///
+    /// ```compile_fail
+    /// const TOO_LONG: nanoclaw_shim::flags::Name =
+    ///     nanoclaw_shim::flags::Name::new("a-flag-name-of-thirty-bytes");
+    /// ```
+    pub const fn new(name: &str) -> Name {
+        let b = name.as_bytes();
+        assert!(
+            !b.is_empty() && b.len() <= NAME_MAX,
+            "a flag name is 1 to NAME_MAX bytes"
+        );
+        let mut bytes = [0; NAME_MAX];
+        let mut i = 0;
+        while i < b.len() {
+            assert!(b[i].is_ascii(), "flag names are ASCII");
+            bytes[i] = b[i];
+            i += 1;
+        }
+        Name {
+            len: b.len() as u8,
+            bytes,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    pub fn as_str(&self) -> &str {
+        // ASCII by construction (`new`), so this never takes the fallback.
+        std::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+
+    const fn eq_str(&self, other: &str) -> bool {
+        let o = other.as_bytes();
+        if o.len() != self.len as usize {
+            return false;
+        }
+        let mut i = 0;
+        while i < o.len() {
+            if self.bytes[i] != o[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+/// A row's name (the tables' shorthand for [`Name::new`]).
+const fn n(name: &str) -> Name {
+    Name::new(name)
+}
+
 /// One `run` / `create` flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flag {
     /// Long name without the leading `--`.
-    pub long: &'static str,
+    pub long: Name,
     pub short: Option<char>,
     pub arity: Arity,
     pub docker: Docker,
     pub podman: Podman,
     /// For aliases: the long name of the flag whose setting this one writes (`net` → `network`).
-    pub alias_of: Option<&'static str>,
+    pub alias_of: Option<Name>,
     /// The security meaning of the setting.
     pub class: Class,
 }
 
 impl Flag {
     /// The long name of the setting this flag writes, aliases resolved.
-    pub fn canonical(&self) -> &'static str {
-        self.alias_of.unwrap_or(self.long)
+    pub fn canonical(&self) -> &str {
+        self.canonical_name().as_str()
+    }
+
+    /// The same as a [`Name`], compared as bytes (no UTF-8 check: settings are looked up
+    /// across every option many times per call).
+    pub fn canonical_name(&self) -> &Name {
+        self.alias_of.as_ref().unwrap_or(&self.long)
     }
 }
 
@@ -212,184 +311,184 @@ pub static FLAGS: &[Flag] = RUN_TABLE;
 
 #[rustfmt::skip]
 const RUN_TABLE: &[Flag] = &[
-    Flag { long: "add-host", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "annotation", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Annotation },
-    Flag { long: "arch", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "attach", short: Some('a'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "authfile", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "blkio-weight", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "blkio-weight-device", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cap-add", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
-    Flag { long: "cap-drop", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
-    Flag { long: "cert-dir", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "cgroup-conf", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
-    Flag { long: "cgroup-parent", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
-    Flag { long: "cgroupns", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
-    Flag { long: "cgroups", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
-    Flag { long: "chrootdirs", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "cidfile", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostWrite },
-    Flag { long: "conmon-pidfile", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite },
-    Flag { long: "cpu-count", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-percent", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-period", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-quota", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-rt-period", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-rt-runtime", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-shares", short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpus", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpuset-cpus", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpuset-mems", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "creds", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "decryption-key", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "detach", short: Some('d'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "detach-keys", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "device", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice) },
-    Flag { long: "device-cgroup-rule", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice) },
-    Flag { long: "device-read-bps", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-read-iops", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-write-bps", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-write-iops", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "disable-content-trust", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "dns", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "dns-opt", short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Hidden, alias_of: Some("dns-option"), class: Inert },
-    Flag { long: "dns-option", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "dns-search", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "domainname", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
-    Flag { long: "entrypoint", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "env", short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "env-file", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "env-host", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyEnvHost) },
-    Flag { long: "env-merge", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "expose", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "gidmap", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "gpus", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice) },
-    Flag { long: "group-add", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "group-entry", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-cmd", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-interval", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-log-destination", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite },
-    Flag { long: "health-max-log-count", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-max-log-size", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-on-failure", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-retries", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-start-interval", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
-    Flag { long: "health-start-period", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-startup-cmd", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-startup-interval", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-startup-retries", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-startup-success", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-startup-timeout", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "health-timeout", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "healthcheck-command", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("health-cmd"), class: Inert },
-    Flag { long: "healthcheck-interval", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("health-interval"), class: Inert },
-    Flag { long: "healthcheck-retries", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("health-retries"), class: Inert },
-    Flag { long: "healthcheck-start-period", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("health-start-period"), class: Inert },
-    Flag { long: "healthcheck-timeout", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("health-timeout"), class: Inert },
-    Flag { long: "help", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "hostname", short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "hosts-file", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "hostuser", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "http-proxy", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "image-volume", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "init", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "init-ctr", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "init-path", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "interactive", short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "io-maxbandwidth", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
-    Flag { long: "io-maxiops", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
-    Flag { long: "ip", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "ip6", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "ipc", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
-    Flag { long: "isolation", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
-    Flag { long: "kernel-memory", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Hidden, alias_of: None, class: Ceiling },
-    Flag { long: "label", short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "label-file", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "link", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
-    Flag { long: "link-local-ip", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
-    Flag { long: "log-driver", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "log-opt", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostWrite },
-    Flag { long: "mac-address", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "memory", short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "memory-reservation", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "memory-swap", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "memory-swappiness", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "mount", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount },
-    Flag { long: "name", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "net", short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Hidden, alias_of: Some("network"), class: Namespace },
-    Flag { long: "net-alias", short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Rename("network-alias"), alias_of: Some("network-alias"), class: Inert },
-    Flag { long: "network", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
-    Flag { long: "network-alias", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "no-healthcheck", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "no-hostname", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "no-hosts", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "oom-kill-disable", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "oom-score-adj", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "os", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "override-arch", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("arch"), class: Inert },
-    Flag { long: "override-os", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("os"), class: Inert },
-    Flag { long: "override-variant", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some("variant"), class: Inert },
-    Flag { long: "passwd", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "passwd-entry", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "personality", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "pid", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
-    Flag { long: "pidfile", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite },
-    Flag { long: "pids-limit", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "platform", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "pod", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "pod-id-file", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "preserve-fd", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "preserve-fds", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "privileged", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
-    Flag { long: "publish", short: Some('p'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Network },
-    Flag { long: "publish-all", short: Some('P'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Network },
-    Flag { long: "pull", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "quiet", short: Some('q'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "rdt-class", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "read-only", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Hardening },
-    Flag { long: "read-only-tmpfs", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "replace", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "requires", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "restart", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "retry", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "retry-delay", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "rm", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "rmi", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "rootfs", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Mount },
-    Flag { long: "runtime", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "sdnotify", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "seccomp-policy", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "secret", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "security-opt", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: SecurityOpt },
-    Flag { long: "shm-size", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "shm-size-systemd", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "sig-proxy", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "signature-policy", short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: None, class: HostRead },
-    Flag { long: "stop-signal", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "stop-timeout", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "storage-opt", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
-    Flag { long: "subgidname", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "subuidname", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "sysctl", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "systemd", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
-    Flag { long: "timeout", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "tls-verify", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "tmpfs", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount },
-    Flag { long: "tty", short: Some('t'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "tz", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "uidmap", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "ulimit", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "umask", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "unsetenv", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "unsetenv-all", short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "use-api-socket", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyApiSocket) },
-    Flag { long: "user", short: Some('u'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "userns", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
-    Flag { long: "uts", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
-    Flag { long: "variant", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "volume", short: Some('v'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount },
-    Flag { long: "volume-driver", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "volumes-from", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyVolumesFrom) },
-    Flag { long: "workdir", short: Some('w'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("add-host"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("annotation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Annotation },
+    Flag { long: n("arch"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("attach"), short: Some('a'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("authfile"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("blkio-weight"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("blkio-weight-device"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cap-add"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
+    Flag { long: n("cap-drop"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
+    Flag { long: n("cert-dir"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("cgroup-conf"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
+    Flag { long: n("cgroup-parent"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
+    Flag { long: n("cgroupns"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
+    Flag { long: n("cgroups"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
+    Flag { long: n("chrootdirs"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("cidfile"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostWrite },
+    Flag { long: n("conmon-pidfile"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite },
+    Flag { long: n("cpu-count"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-percent"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-quota"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-rt-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-rt-runtime"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-shares"), short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpus"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpuset-cpus"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpuset-mems"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("creds"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("decryption-key"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("detach"), short: Some('d'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("detach-keys"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("device"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice) },
+    Flag { long: n("device-cgroup-rule"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice) },
+    Flag { long: n("device-read-bps"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-read-iops"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-write-bps"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-write-iops"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("disable-content-trust"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("dns"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("dns-opt"), short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Hidden, alias_of: Some(n("dns-option")), class: Inert },
+    Flag { long: n("dns-option"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("dns-search"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("domainname"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: n("entrypoint"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("env-host"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyEnvHost) },
+    Flag { long: n("env-merge"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("expose"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("gidmap"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("gpus"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice) },
+    Flag { long: n("group-add"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("group-entry"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-cmd"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-interval"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-log-destination"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite },
+    Flag { long: n("health-max-log-count"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-max-log-size"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-on-failure"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-retries"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-start-interval"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: n("health-start-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-startup-cmd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-startup-interval"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-startup-retries"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-startup-success"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-startup-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("health-timeout"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("healthcheck-command"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-cmd")), class: Inert },
+    Flag { long: n("healthcheck-interval"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-interval")), class: Inert },
+    Flag { long: n("healthcheck-retries"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-retries")), class: Inert },
+    Flag { long: n("healthcheck-start-period"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-start-period")), class: Inert },
+    Flag { long: n("healthcheck-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-timeout")), class: Inert },
+    Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("hostname"), short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("hosts-file"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("hostuser"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("http-proxy"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("image-volume"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("init"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("init-ctr"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("init-path"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("interactive"), short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("io-maxbandwidth"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
+    Flag { long: n("io-maxiops"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
+    Flag { long: n("ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("ip6"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("ipc"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
+    Flag { long: n("isolation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: n("kernel-memory"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Hidden, alias_of: None, class: Ceiling },
+    Flag { long: n("label"), short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("label-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("link"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: n("link-local-ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: n("log-driver"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("log-opt"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostWrite },
+    Flag { long: n("mac-address"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("memory"), short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("memory-reservation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("memory-swap"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("memory-swappiness"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("mount"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount },
+    Flag { long: n("name"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("net"), short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Hidden, alias_of: Some(n("network")), class: Namespace },
+    Flag { long: n("net-alias"), short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Rename(n("network-alias")), alias_of: Some(n("network-alias")), class: Inert },
+    Flag { long: n("network"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
+    Flag { long: n("network-alias"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("no-healthcheck"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("no-hostname"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("no-hosts"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("oom-kill-disable"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("oom-score-adj"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("os"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("override-arch"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("arch")), class: Inert },
+    Flag { long: n("override-os"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("os")), class: Inert },
+    Flag { long: n("override-variant"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("variant")), class: Inert },
+    Flag { long: n("passwd"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("passwd-entry"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("personality"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("pid"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
+    Flag { long: n("pidfile"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite },
+    Flag { long: n("pids-limit"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("platform"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("pod"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("pod-id-file"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("preserve-fd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("preserve-fds"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("privileged"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
+    Flag { long: n("publish"), short: Some('p'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Network },
+    Flag { long: n("publish-all"), short: Some('P'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Network },
+    Flag { long: n("pull"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("quiet"), short: Some('q'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("rdt-class"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("read-only"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Hardening },
+    Flag { long: n("read-only-tmpfs"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("replace"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("requires"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("restart"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("retry"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("retry-delay"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("rm"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("rmi"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("rootfs"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Mount },
+    Flag { long: n("runtime"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("sdnotify"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("seccomp-policy"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("secret"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("security-opt"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: SecurityOpt },
+    Flag { long: n("shm-size"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("shm-size-systemd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("sig-proxy"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("signature-policy"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: None, class: HostRead },
+    Flag { long: n("stop-signal"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("stop-timeout"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("storage-opt"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
+    Flag { long: n("subgidname"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("subuidname"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("sysctl"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("systemd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling) },
+    Flag { long: n("timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("tls-verify"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("tmpfs"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount },
+    Flag { long: n("tty"), short: Some('t'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("tz"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("uidmap"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("ulimit"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("umask"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("unsetenv"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("unsetenv-all"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("use-api-socket"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyApiSocket) },
+    Flag { long: n("user"), short: Some('u'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("userns"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
+    Flag { long: n("uts"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace },
+    Flag { long: n("variant"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("volume"), short: Some('v'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount },
+    Flag { long: n("volume-driver"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("volumes-from"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyVolumesFrom) },
+    Flag { long: n("workdir"), short: Some('w'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
 ];
 
 /// `exec` flags of docker 28 and podman 4.3 – 5.x, sorted by long name.
@@ -397,19 +496,19 @@ pub static EXEC_FLAGS: &[Flag] = EXEC_TABLE;
 
 #[rustfmt::skip]
 const EXEC_TABLE: &[Flag] = &[
-    Flag { long: "detach", short: Some('d'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "detach-keys", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "env", short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "env-file", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
-    Flag { long: "help", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "interactive", short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "latest", short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "preserve-fd", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "preserve-fds", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
-    Flag { long: "privileged", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
-    Flag { long: "tty", short: Some('t'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "user", short: Some('u'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User },
-    Flag { long: "workdir", short: Some('w'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("detach"), short: Some('d'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("detach-keys"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
+    Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("interactive"), short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("preserve-fd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("preserve-fds"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag) },
+    Flag { long: n("privileged"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability },
+    Flag { long: n("tty"), short: Some('t'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("user"), short: Some('u'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User },
+    Flag { long: n("workdir"), short: Some('w'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
 ];
 
 /// `update` flags of docker 28 and podman 4.3 – 5.x, sorted by long name.
@@ -417,31 +516,31 @@ pub static UPDATE_FLAGS: &[Flag] = UPDATE_TABLE;
 
 #[rustfmt::skip]
 const UPDATE_TABLE: &[Flag] = &[
-    Flag { long: "blkio-weight", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "blkio-weight-device", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-period", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-quota", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-rt-period", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-rt-runtime", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpu-shares", short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpus", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpuset-cpus", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "cpuset-mems", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-read-bps", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-read-iops", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-write-bps", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "device-write-iops", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "env", short: Some('e'), arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "help", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "kernel-memory", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
-    Flag { long: "latest", short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "memory", short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "memory-reservation", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "memory-swap", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "memory-swappiness", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "pids-limit", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: "restart", short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "unsetenv", short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("blkio-weight"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("blkio-weight-device"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-quota"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-rt-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-rt-runtime"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpu-shares"), short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpus"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpuset-cpus"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("cpuset-mems"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-read-bps"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-read-iops"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-write-bps"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("device-write-iops"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("kernel-memory"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
+    Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("memory"), short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("memory-reservation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("memory-swap"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("memory-swappiness"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("pids-limit"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling },
+    Flag { long: n("restart"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("unsetenv"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
 ];
 
 /// The id of a setting: a flag's canonical long name, checked against the tables when the
@@ -460,7 +559,7 @@ impl Setting {
             let table = tables[t];
             let mut i = 0;
             while i < table.len() {
-                if table[i].alias_of.is_none() && const_eq(table[i].long, name) {
+                if table[i].alias_of.is_none() && table[i].long.eq_str(name) {
                     return Setting(name);
                 }
                 i += 1;
@@ -474,21 +573,6 @@ impl Setting {
     pub fn name(self) -> &'static str {
         self.0
     }
-}
-
-const fn const_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// A [`Setting`] by name, checked when the program is compiled:
@@ -520,18 +604,18 @@ pub static GLOBAL_FLAGS: &[Flag] = GLOBAL_TABLE;
 
 #[rustfmt::skip]
 const GLOBAL_TABLE: &[Flag] = &[
-    Flag { long: "config", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "context", short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "debug", short: Some('D'), arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
-    Flag { long: "help", short: Some('h'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "host", short: Some('H'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "log-level", short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: "tls", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "tlscacert", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "tlscert", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "tlskey", short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "tlsverify", short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
-    Flag { long: "version", short: Some('v'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("config"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("context"), short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("debug"), short: Some('D'), arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
+    Flag { long: n("help"), short: Some('h'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("host"), short: Some('H'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("log-level"), short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("tls"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("tlscacert"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("tlscert"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("tlskey"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("tlsverify"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect) },
+    Flag { long: n("version"), short: Some('v'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
 ];
 
 /// Which command a flag table belongs to.
@@ -559,7 +643,7 @@ impl Table {
     pub fn by_long(self, name: &str) -> Option<&'static Flag> {
         let flags = self.flags();
         flags
-            .binary_search_by(|f| f.long.cmp(name))
+            .binary_search_by(|f| f.long.as_bytes().cmp(name.as_bytes()))
             .ok()
             .map(|i| &flags[i])
     }
@@ -618,7 +702,7 @@ mod tests {
             .chain(GLOBAL_FLAGS.windows(2))
         {
             assert!(
-                pair[0].long < pair[1].long,
+                pair[0].long.as_str() < pair[1].long.as_str(),
                 "{} before {}",
                 pair[0].long,
                 pair[1].long
@@ -650,7 +734,11 @@ mod tests {
     fn aliases_point_at_real_flags() {
         for f in FLAGS {
             if let Some(target) = f.alias_of {
-                assert!(by_long(target).is_some(), "{} aliases unknown {target}", f.long);
+                assert!(
+                    by_long(target.as_str()).is_some(),
+                    "{} aliases unknown {target}",
+                    f.long
+                );
             }
         }
     }

@@ -116,7 +116,7 @@ impl RunArgs {
         self.opts
             .iter()
             .enumerate()
-            .filter(move |(_, o)| o.flag.canonical() == setting.name())
+            .filter(move |(_, o)| *o.flag.canonical_name() == setting.name())
     }
 
     /// The value of a scalar option: the last occurrence wins.
@@ -538,7 +538,7 @@ mod tests {
                     OptValue::Bool(b) => b.to_string(),
                     OptValue::Value(v) => crate::text::owned(v.as_bytes()),
                 };
-                (o.flag.long.to_string(), v)
+                (o.flag.long.as_str().to_string(), v)
             })
             .collect()
     }

@@ -25,7 +25,7 @@ impl Rewriter<'_> {
                 Flavor::Podman => match o.flag.podman {
                     Podman::Yes | Podman::Hidden => {}
                     Podman::Rename(to) => {
-                        let f = flag(to);
+                        let f = flag(to.as_str());
                         self.changes.push(Change {
                             rule: Rule::CompatRename,
                             action: Action::Replace,
