@@ -169,22 +169,31 @@ fn stamp_of(m: &std::fs::Metadata) -> Stamp {
     }
 }
 
+/// How long an answer this process remembers about the file system stands. One `docker` call
+/// lasts about a millisecond, and a `doctor` or `explain` report not much longer; a caller that
+/// lives on (a test thread, anything long-running) asks the kernel again after this.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
 std::thread_local! {
-    /// Every file [`metadata_once`] was asked about, with what `stat` said.
-    static STATTED: std::cell::RefCell<Vec<(std::path::PathBuf, Option<std::fs::Metadata>)>> =
+    /// Every file [`metadata_once`] was asked about, with what `stat` said and when.
+    static STATTED: std::cell::RefCell<Vec<(std::path::PathBuf, Option<std::fs::Metadata>, std::time::Instant)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `std::fs::metadata(path)`, asked of the kernel once per path and thread: the shim's binary
-/// and the runtime are each the subject of two questions in one call (is the runtime the shim
-/// itself? is it executable? which build is this? which runtime version is cached?), and one
-/// call lasts a millisecond, so one answer serves both.
+/// `std::fs::metadata(path)`, asked of the kernel once per path, thread and [`FRESH`] period:
+/// the shim's binary and the runtime are each the subject of two questions in one call (is the
+/// runtime the shim itself? is it executable? which build is this? which runtime version is
+/// cached?), so one answer serves both.
 pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
-    if let Some(known) = STATTED.with_borrow(|s| s.iter().find(|(p, _)| p == path).map(|(_, m)| m.clone())) {
+    let known = STATTED.with_borrow_mut(|s| {
+        s.retain(|(_, _, at)| at.elapsed() < FRESH);
+        s.iter().find(|(p, _, _)| p == path).map(|(_, m, _)| m.clone())
+    });
+    if let Some(known) = known {
         return known;
     }
     let m = std::fs::metadata(path).ok();
-    STATTED.with_borrow_mut(|s| s.push((path.to_path_buf(), m.clone())));
+    STATTED.with_borrow_mut(|s| s.push((path.to_path_buf(), m.clone(), std::time::Instant::now())));
     m
 }
 
@@ -193,8 +202,9 @@ std::thread_local! {
     /// directory and then asks for its stamp costs one system call, not two.
     static LAST_DIR: std::cell::RefCell<Option<(Vec<u8>, Stamp)>> = const { std::cell::RefCell::new(None) };
     /// Directories checked before any resolution (those above the policy file, see [`saw`]),
-    /// with their stamps.
-    static SEEN_DIRS: std::cell::RefCell<Vec<(Vec<u8>, Stamp)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// with their stamps and when they were taken.
+    static SEEN_DIRS: std::cell::RefCell<Vec<(Vec<u8>, Stamp, std::time::Instant)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// How many directories [`SEEN_DIRS`] keeps.
@@ -204,12 +214,14 @@ const SEEN_MAX: usize = 8;
 /// directories above the policy file, checked for trust first thing, are often among the
 /// memory's witnesses (the home, `~/.config`). A stamp taken earlier in this call is never
 /// newer than what a resolution after it saw: a memory written with it is checked against a
-/// directory's state at least as old, and one read with it compares a state of this same call.
+/// directory's state at least as old, and one read with it compares a state of this same call
+/// (a stamp older than [`FRESH`] is not used).
 pub fn saw(path: &[u8], m: &std::fs::Metadata) {
     if m.is_dir() {
         SEEN_DIRS.with_borrow_mut(|seen| {
+            seen.retain(|(_, _, at)| at.elapsed() < FRESH);
             if seen.len() < SEEN_MAX {
-                seen.push((path.to_vec(), stamp_of(m)));
+                seen.push((path.to_vec(), stamp_of(m), std::time::Instant::now()));
             }
         });
     }
@@ -263,8 +275,13 @@ impl HostFs for RealFs {
             Some((p, s)) if p == dir => Some(s),
             _ => None,
         });
-        let known = last
-            .or_else(|| SEEN_DIRS.with_borrow(|seen| seen.iter().find(|(p, _)| p == dir).map(|(_, s)| *s)));
+        let known = last.or_else(|| {
+            SEEN_DIRS.with_borrow(|seen| {
+                seen.iter()
+                    .find(|(p, _, at)| p == dir && at.elapsed() < FRESH)
+                    .map(|(_, s, _)| *s)
+            })
+        });
         if known.is_some() {
             return known;
         }
@@ -572,6 +589,20 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remembered_stat_stands_for_one_call_only() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("runtime");
+        std::fs::write(&f, b"").unwrap();
+        assert_eq!(metadata_once(&f).map(|m| m.len()), Some(0));
+        std::fs::write(&f, b"changed").unwrap();
+        // Within one call the first answer serves every question ...
+        assert_eq!(metadata_once(&f).map(|m| m.len()), Some(0));
+        // ... and a caller that lives longer asks the kernel again.
+        std::thread::sleep(FRESH + std::time::Duration::from_millis(50));
+        assert_eq!(metadata_once(&f).map(|m| m.len()), Some(7));
+    }
 
     #[test]
     fn private_files_are_the_owners_alone() {
