@@ -86,6 +86,9 @@ rm -rf "$WORK" "$SCRATCH" && mkdir -p "$WORK" "$SCRATCH"
 SHIM=$TARGET/release/nanoclaw-shim
 FLOOR=$TARGET/bench/exec-floor/release/exec-floor
 HOST=$(rustc -vV | sed -n 's/^host: //p')
+# Whether a binary's start-up relocations are packed (RELR): build.rs asks for it on static
+# glibc builds; `readelf` comes with gcc's binutils.
+relocs_packed() { LC_ALL=C readelf -SW "$1" 2>/dev/null | grep -q '\.relr\.dyn'; }
 STATIC_SHIM=$TARGET/bench/static/$HOST/release/nanoclaw-shim
 STATIC_FLOOR=$TARGET/bench/static-exec-floor/$HOST/release/exec-floor
 
@@ -103,7 +106,13 @@ if [ "$BUILD" = 1 ]; then
     # --target keeps the flag away from build scripts and proc-macros (clap_derive).
     (cd "$REPO" && RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet \
       --target "$HOST" --target-dir "$TARGET/bench/static")
-    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet \
+    # The floor is linked as the shim is: with packed relocations when build.rs chose them
+    # (static glibc >= 2.36), so that 4s/3s compares the work done, not the link.
+    floor_flags="-C target-feature=+crt-static"
+    if relocs_packed "$STATIC_SHIM"; then
+      floor_flags="$floor_flags -C link-arg=-Wl,-z,pack-relative-relocs"
+    fi
+    RUSTFLAGS="$floor_flags" cargo build --release --quiet \
       --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" --target "$HOST" \
       --target-dir "$TARGET/bench/static-exec-floor"
   fi
@@ -149,6 +158,12 @@ fi
 echo "shim:      $SHIM ($rev)"
 echo "           $(stat -c %s "$SHIM") bytes, $( (ldd "$SHIM" 2>/dev/null || true) | grep -c '=>') shared libraries"
 echo "runtime:   fake ($(file -b "$BIN/podman" 2>/dev/null | cut -d, -f1-2 || echo binary)), NANOCLAW_SHIM_RUNTIME=$BIN/podman"
+if [ "$VARIANTS" = 1 ]; then
+  for f in "$STATIC_SHIM" "$STATIC_FLOOR"; do
+    if relocs_packed "$f"; then how="packed (RELR)"; else how="one Elf64_Rela each"; fi
+    echo "static:    $(basename "$f"): $(stat -c %s "$f") bytes, start-up relocations $how"
+  done
+fi
 echo "policy:    NANOCLAW_SHIM_POLICY=$POLICY"
 echo "runs:      $ROUNDS rounds x $RUNS runs per case (+$WARMUP warm-up per round)"
 echo "command:   benches/run.sh${ARGS_GIVEN:+ $ARGS_GIVEN}"
