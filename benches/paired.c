@@ -1,0 +1,82 @@
+/* benches/paired.c: times commands call by call, interleaved, for ratios that noise cannot skew.
+ *
+ * Usage: paired ROUNDS WARMUP NAME CMD [ARG...] -- NAME CMD [ARG...] -- ...
+ * Each round runs every command once, in an order rotated per round, each spawned with stdout and
+ * stderr on /dev/null and waited for; it prints one line per call: "ROUND NAME SECONDS". A
+ * command that does not exit 0 stops it with exit 1.
+ *
+ * Why not hyperfine alone: on a shared virtual machine the noise comes in bursts of seconds.
+ * hyperfine runs one command's calls back to back, so a block of them can fall inside a burst
+ * while the block it is compared with does not; two calls made one after the other share their
+ * conditions, and the median of their per-round ratios keeps that pairing.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+#define MAX_CASES 32
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One call of argv; its wall time (spawn to reaped), or a negative number on failure. */
+static double call(char **argv, const posix_spawn_file_actions_t *quiet) {
+  pid_t pid;
+  int status;
+  double start = now();
+  if (posix_spawn(&pid, argv[0], quiet, NULL, argv, environ) != 0) return -1;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  double took = now() - start;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? took : -1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: paired ROUNDS WARMUP NAME CMD [ARG...] [-- NAME CMD [ARG...]]...\n");
+    return 2;
+  }
+  int rounds = atoi(argv[1]), warmup = atoi(argv[2]), n = 0;
+  char *names[MAX_CASES];
+  char **cmds[MAX_CASES];
+  for (int i = 3; i < argc && n < MAX_CASES;) {
+    names[n] = argv[i++];
+    cmds[n] = &argv[i];
+    while (i < argc && strcmp(argv[i], "--") != 0) i++;
+    if (i < argc) argv[i++] = NULL;
+    if (cmds[n][0] == NULL) {
+      fprintf(stderr, "paired: case %s has no command\n", names[n]);
+      return 2;
+    }
+    n++;
+  }
+  if (rounds < 1 || warmup < 0 || n == 0) {
+    fprintf(stderr, "paired: ROUNDS must be positive and WARMUP not negative\n");
+    return 2;
+  }
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+  for (int r = -warmup; r < rounds; r++) {
+    for (int j = 0; j < n; j++) {
+      int k = ((r % n + n) % n + j) % n;
+      double took = call(cmds[k], &quiet);
+      if (took < 0) {
+        fprintf(stderr, "paired: case %s failed (%s)\n", names[k], cmds[k][0]);
+        return 1;
+      }
+      if (r >= 0) printf("%d %s %.9f\n", r, names[k], took);
+    }
+  }
+  return 0;
+}
