@@ -164,7 +164,8 @@ pub struct Prepared {
 /// Loads the policy (`policy_file`, else the lookup order) and resolves the runtime, from one
 /// reading of the environment.
 pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Prepared, policy::PolicyError> {
-    let (origin, policy) = policy::load(&LookupEnv::from(env, policy_file))?;
+    let memory = env.host_memory();
+    let (origin, policy) = policy::load_remembered(&LookupEnv::from(env, policy_file), memory.as_ref())?;
     let binary = runtime::configured(env, &policy.runtime.binary);
     let runtime = runtime::resolve(&binary, env.path.as_deref(), env.exe.as_deref());
     let probe = runtime

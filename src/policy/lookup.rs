@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::hostfs::RealFs;
+use crate::hostmemo::Memory;
 
 /// Where the policy in force comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +145,12 @@ fn read(path: &Path, owner: Option<u32>) -> Result<String, PolicyError> {
 
 /// Locates, reads and parses the policy in force.
 pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
+    load_remembered(env, None)
+}
+
+/// [`load`], with an edited policy's parse remembered in `memory` between calls and recalled
+/// while the file's text is the same, byte for byte ([`super::compiled`]).
+pub fn load_remembered(env: &LookupEnv, memory: Option<&Memory>) -> Result<(Origin, Policy), PolicyError> {
     let (origin, text) = locate(env)?;
     if origin == Origin::Embedded || text == DEFAULT_TOML {
         // The compiled-in default, or a file that is a verbatim copy of it (what `install.sh`
@@ -153,11 +161,24 @@ pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
         }
         return Ok((origin, Policy::default()));
     }
+    let remembered = memory.zip(origin.path());
+    if let Some((memory, file)) = remembered {
+        if let Some(policy) = super::compiled::recall(&RealFs, memory, file, &text) {
+            tracing::debug!("policy: compiled before from this very text: not parsed");
+            return Ok((origin, policy));
+        }
+    }
     let (policy, _warnings) = parse(&text, &origin.label())?;
     tracing::debug!(
         "policy: parsed: mode {}, {} profile(s)",
         policy.mode.as_str(),
         policy.profiles.len()
     );
+    if let Some((memory, file)) = remembered {
+        match super::compiled::remember(&RealFs, memory, file, &text, &policy) {
+            Ok(at) => tracing::debug!("policy: compiled form remembered in {}", at.display()),
+            Err(why) => tracing::debug!("policy: compiled form not remembered: {why}"),
+        }
+    }
     Ok((origin, policy))
 }

@@ -18,6 +18,7 @@ use crate::glob::Glob;
 use crate::rules::Rule;
 use crate::units::{self, NanoCpus};
 
+pub mod compiled;
 mod defaults;
 mod diagnostics;
 mod lookup;
@@ -28,7 +29,7 @@ mod tests;
 
 pub use defaults::*;
 pub use diagnostics::{Code, Diagnostic, PolicyError, Severity, format_diagnostic};
-pub use lookup::{LookupEnv, Origin, load, locate};
+pub use lookup::{LookupEnv, Origin, load, load_remembered, locate};
 pub use reader::{CAPABILITIES, did_you_mean, line_col, normalize_cap, parse, schema};
 
 /// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).

@@ -522,3 +522,49 @@ fn untrusted_environment_and_policy_fail_closed() {
         stderr(&o)
     );
 }
+
+/// An edited policy is parsed once, then recalled from the cache folder while its text is the
+/// same; an edit takes effect on the very next call.
+#[test]
+fn an_edited_policy_is_parsed_once_and_an_edit_is_seen_at_once() {
+    let e = Env::new();
+    let call = |want_pids: &str, want_log: &str| {
+        let o = e
+            .docker()
+            .env("NANOCLAW_SHIM_LOG", "debug")
+            .args(["run", "--rm", "img"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let argv = e.recorded_argv();
+        assert!(
+            argv.iter().any(|t| t == want_pids),
+            "{want_pids} missing from {argv:?}"
+        );
+        assert!(
+            stderr(&o).contains(want_log),
+            "{want_log:?} not in:\n{}",
+            stderr(&o)
+        );
+    };
+    e.w.write("policy.toml", "[limits]\npids = 111\n");
+    call("--pids-limit=111", "policy: parsed");
+    call(
+        "--pids-limit=111",
+        "policy: compiled before from this very text: not parsed",
+    );
+    let memory: Vec<_> = std::fs::read_dir(e.p("home/.cache/nanoclaw-shim"))
+        .unwrap()
+        .flatten()
+        .filter(|f| f.file_name().to_string_lossy().starts_with("policy."))
+        .collect();
+    assert_eq!(memory.len(), 1);
+    assert_eq!(memory[0].metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    // The same length and the same mtime second would not fool it: the text is compared whole.
+    e.w.write("policy.toml", "[limits]\npids = 222\n");
+    call("--pids-limit=222", "policy: parsed");
+    call(
+        "--pids-limit=222",
+        "policy: compiled before from this very text: not parsed",
+    );
+}
