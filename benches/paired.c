@@ -1,6 +1,7 @@
 /* benches/paired.c: times commands call by call, interleaved, for ratios that noise cannot skew.
  *
- * Usage: paired ROUNDS WARMUP NAME CMD [ARG...] -- NAME CMD [ARG...] -- ...
+ * Usage: paired ROUNDS WARMUP NAME [VAR=VALUE...] CMD [ARG...] -- NAME ... -- ...
+ * A case's leading VAR=VALUE words are added to its environment (replacing the same variable).
  * Each round runs every command once, in an order rotated per round, each spawned with stdout and
  * stderr on /dev/null and waited for; it prints one line per call: "ROUND NAME SECONDS". A
  * command that does not exit 0 stops it with exit 1.
@@ -29,12 +30,31 @@ static double now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* This process's environment with the assignments `set` (n of them) added or replacing. */
+static char **with_env(char **set, int n) {
+  int have = 0;
+  while (environ[have]) have++;
+  char **env = calloc((size_t)(have + n + 1), sizeof *env);
+  if (!env) return NULL;
+  int m = 0;
+  for (int i = 0; i < n; i++) env[m++] = set[i];
+  for (int i = 0; i < have; i++) {
+    int replaced = 0;
+    for (int j = 0; j < n && !replaced; j++) {
+      size_t len = (size_t)(strchr(set[j], '=') - set[j]) + 1;
+      replaced = strncmp(environ[i], set[j], len) == 0;
+    }
+    if (!replaced) env[m++] = environ[i];
+  }
+  return env;
+}
+
 /* One call of argv; its wall time (spawn to reaped), or a negative number on failure. */
-static double call(char **argv, const posix_spawn_file_actions_t *quiet) {
+static double call(char **argv, char **env, const posix_spawn_file_actions_t *quiet) {
   pid_t pid;
   int status;
   double start = now();
-  if (posix_spawn(&pid, argv[0], quiet, NULL, argv, environ) != 0) return -1;
+  if (posix_spawn(&pid, argv[0], quiet, NULL, argv, env) != 0) return -1;
   if (waitpid(pid, &status, 0) != pid) return -1;
   double took = now() - start;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? took : -1;
@@ -48,11 +68,17 @@ int main(int argc, char **argv) {
   int rounds = atoi(argv[1]), warmup = atoi(argv[2]), n = 0;
   char *names[MAX_CASES];
   char **cmds[MAX_CASES];
+  char **envs[MAX_CASES];
   for (int i = 3; i < argc && n < MAX_CASES;) {
     names[n] = argv[i++];
     cmds[n] = &argv[i];
     while (i < argc && strcmp(argv[i], "--") != 0) i++;
     if (i < argc) argv[i++] = NULL;
+    int set = 0;
+    while (cmds[n][set] && strchr(cmds[n][set], '=') && cmds[n][set][0] != '/') set++;
+    envs[n] = with_env(cmds[n], set);
+    cmds[n] += set;
+    if (!envs[n]) return 2;
     if (cmds[n][0] == NULL) {
       fprintf(stderr, "paired: case %s has no command\n", names[n]);
       return 2;
@@ -70,7 +96,7 @@ int main(int argc, char **argv) {
   for (int r = -warmup; r < rounds; r++) {
     for (int j = 0; j < n; j++) {
       int k = ((r % n + n) % n + j) % n;
-      double took = call(cmds[k], &quiet);
+      double took = call(cmds[k], envs[k], &quiet);
       if (took < 0) {
         fprintf(stderr, "paired: case %s failed (%s)\n", names[k], cmds[k][0]);
         return 1;

@@ -11,6 +11,7 @@
 #   6  4 with the decision log on (when this build has one; else "skipped")
 #   7  4 with nothing remembered: the host-path memory (resolved lists, mounted directories'
 #      facts) is deleted before every run, so each run resolves and writes it again
+#   8  4 with an edited policy (the default plus a comment): parsed once, then remembered
 # then the target ratios (4/2, 4/3, 5/2, and for the static build 4s/2, 4s/3s, 5s/2) measured
 # paired; then argv scaling (10 .. 10 000 arguments), policy scaling (1, 10, 100 profiles, when
 # supported) and peak RSS.
@@ -295,6 +296,12 @@ if LOG_POLICY=$(detect_log); then
   add_case log "$(cmdline "$BIN/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$LOG_POLICY"
   MAIN+=(log)
 fi
+# An edited policy: the default with one comment line added, so it is no longer recognised as
+# the shipped file and its parse is what is remembered (case 8).
+EDITED_POLICY=$WORK/edited.toml
+{ cat "$POLICY"; echo "# edited: no longer the shipped file, byte for byte"; } >"$EDITED_POLICY"
+add_case edited "$(cmdline "$BIN/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$EDITED_POLICY"
+MAIN+=(edited)
 # The memory in the cache folder: deleted before each run of case 7 (hyperfine --prepare).
 COLD_CACHE=$WORK/cold-cache
 mkdir -p "$COLD_CACHE"
@@ -325,6 +332,7 @@ else
   printf '  %-44s skipped: not supported by this build\n' "6 nanoclaw-shim run, decision log on"
 fi
 row main cold "7 nanoclaw-shim run, nothing remembered"
+row main edited "8 nanoclaw-shim run, an edited policy"
 if [ "$VARIANTS" = 1 ]; then
   row main floor-static "3s minimal Rust exec wrapper, crt-static"
   row main run-static "4s nanoclaw-shim run, crt-static"
@@ -350,13 +358,16 @@ else
   echo "ratio 6/4 (decision log on / off):          skipped: not supported by this build"
 fi
 printf 'ratio 7/4 (nothing remembered / remembered): %s\n' "$(ratio "$(median main cold)" "$M_RUN")"
+printf 'ratio 8/4 (an edited policy / the shipped one): %s\n' "$(ratio "$(median main edited)" "$M_RUN")"
 
 # ------------------------------------------------------ paired targets ---
 PAIRED=(sh floor run ps)
-[ "$VARIANTS" = 1 ] && PAIRED+=(floor-static run-static ps-static)
+[ "$VARIANTS" = 1 ] && PAIRED+=(floor-static run-static ps-static edited-static)
+add_case edited-static "$(cmdline "$BIN/static/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$EDITED_POLICY"
 paired_args=()
 for c in "${PAIRED[@]}"; do
-  eval "set -- ${CMD[$c]}"
+  # shellcheck disable=SC2086
+  eval "set -- ${ENVS[$c]} ${CMD[$c]}"
   paired_args+=("$c" "$@" --)
 done
 PAIRED_OUT=$RES/paired.txt
@@ -388,6 +399,8 @@ if [ "$VARIANTS" = 1 ]; then
   target "5s/2 (static shim ps / sh wrapper):" ps-static sh 1.00
   printf 'ratio %-40s %s   (context: a static shim against a dynamic floor)\n' \
     "4s/3 (static shim run / exec floor):" "$(paired_ratio run-static floor)"
+  printf 'ratio %-40s %s   (context: an edited policy, remembered compiled)\n' \
+    "8s/2 (static run, edited policy / sh):" "$(paired_ratio edited-static sh)"
 fi
 
 # ---------------------------------------------------------- argv scaling ---
