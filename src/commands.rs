@@ -32,6 +32,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::flags::Name;
 use crate::rules::Rule;
 use crate::rules::Violation;
 
@@ -106,10 +107,11 @@ enum Class {
     ImageTag,
 }
 
-/// One flag of one command.
+/// One flag of one command. Its name is held in the row ([`Name`]), so the tables hold no
+/// pointers and need no relocating at start-up.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    long: &'static str,
+    long: Name,
     short: Option<char>,
     arity: Arity,
     class: Class,
@@ -117,7 +119,7 @@ struct Row {
 
 const fn b(long: &'static str, short: Option<char>) -> Row {
     Row {
-        long,
+        long: Name::new(long),
         short,
         arity: Arity::Bool,
         class: Class::Inert,
@@ -125,7 +127,7 @@ const fn b(long: &'static str, short: Option<char>) -> Row {
 }
 const fn v(long: &'static str, short: Option<char>) -> Row {
     Row {
-        long,
+        long: Name::new(long),
         short,
         arity: Arity::Value,
         class: Class::Inert,
@@ -133,7 +135,7 @@ const fn v(long: &'static str, short: Option<char>) -> Row {
 }
 const fn vc(long: &'static str, short: Option<char>, class: Class) -> Row {
     Row {
-        long,
+        long: Name::new(long),
         short,
         arity: Arity::Value,
         class,
@@ -141,7 +143,7 @@ const fn vc(long: &'static str, short: Option<char>, class: Class) -> Row {
 }
 const fn bc(long: &'static str, short: Option<char>, class: Class) -> Row {
     Row {
-        long,
+        long: Name::new(long),
         short,
         arity: Arity::Bool,
         class,
