@@ -9,7 +9,8 @@
 # side by side, they take a handful. docs/PERFORMANCE.md has the measurement.
 #
 # How: builds the shim statically (as install.sh does) with a link map, runs it under callgrind
-# on the argv benches/run.sh times (nanoclaw v2's `run` and its `ps`), with the host-path memory
+# on the argv benches/run.sh times (nanoclaw v2's `run` and its `ps`, and the `run` under an edited
+# policy, which takes the remembered-policy path), with the host-path memory
 # settled as it is on every call but the first, and writes one input-section pattern per function
 # that ran, sorted. A Rust symbol's hash and crate disambiguators become a
 # glob, so the file stays valid as the code changes: a function it no longer names is linked in
@@ -55,14 +56,20 @@ export XDG_CACHE_HOME=$OUT/cache
 load_argvs
 trap 'rm -rf "$HOSTFS"' EXIT
 
-echo "== run under callgrind (v2 run, ps; steady state)"
+echo "== run under callgrind (v2 run, ps, v2 run under an edited policy; steady state)"
 rm -rf "$XDG_CACHE_HOME" "$OUT"/*.callgrind*
+# An edited policy (the default plus a comment) takes the remembered-policy path.
+EDITED=$OUT/edited.toml
+{ cat "$NANOCLAW_SHIM_POLICY"; echo "# edited"; } >"$EDITED"
 "$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+NANOCLAW_SHIM_POLICY=$EDITED "$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
 sleep 2.2 # the memory keeps only what lies in directories unchanged for 2 s (src/hostmemo.rs)
 "$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-for c in run ps; do
-  if [ "$c" = run ]; then argv=("${RUN_ARGV[@]}"); else argv=("${PS_ARGV[@]}"); fi
-  valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
+for c in run ps edited; do
+  if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
+  policy=$NANOCLAW_SHIM_POLICY
+  [ "$c" = edited ] && policy=$EDITED
+  NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
     --callgrind-out-file="$OUT/$c.callgrind" "$OUT/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
   [ -s "$OUT/$c.callgrind.1" ] || { echo "layout.sh: the $c call did not reach the exec" >&2; exit 1; }
 done
@@ -76,7 +83,7 @@ perl -ne '
   }
   close ARGV if eof; # ids are per file
   %name = () if eof;
-' "$OUT/run.callgrind.1" "$OUT/ps.callgrind.1" >"$OUT/ran.txt"
+' "$OUT/run.callgrind.1" "$OUT/ps.callgrind.1" "$OUT/edited.callgrind.1" >"$OUT/ran.txt"
 # What callgrind cannot see: the entry point (it starts the count in the C library), and the
 # exec itself (the dump is taken just before it).
 printf '%s\n' _start execve __execve >>"$OUT/ran.txt"
