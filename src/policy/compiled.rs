@@ -144,7 +144,7 @@ impl Writer {
         });
         self.strs(allow);
         self.strs(deny);
-        self.rules(rules);
+        self.rules(rules, &Rules::default());
         self.u64(profiles.len() as u64);
         for profile in profiles {
             let Profile {
@@ -166,12 +166,14 @@ impl Writer {
             }
             self.mode(*mode);
             self.flag(*exempt);
-            self.rules(rules);
+            self.rules(rules, &p.rules);
         }
         self.opt_bytes(path.as_ref().map(|p| p.as_os_str().as_encoded_bytes()));
     }
 
-    fn rules(&mut self, r: &Rules) {
+    /// `r`, its deny lists written only where they differ from `base`'s (a profile starts from
+    /// the global rules, the global rules from the defaults: most lists are the same).
+    fn rules(&mut self, r: &Rules, base: &Rules) {
         let Rules {
             hardening,
             limits,
@@ -231,8 +233,11 @@ impl Writer {
                 .expect("every rule is in Rule::ALL");
             self.u64(at as u64);
         }
-        for list in lists {
-            self.strs(list);
+        for (list, base) in lists.iter().zip(&base.deny.lists) {
+            self.flag(list != base);
+            if list != base {
+                self.strs(list);
+            }
         }
         let PodmanCompat {
             keep_id,
@@ -335,7 +340,7 @@ impl<'b> Reader<'b> {
             allow: self.strs()?,
             deny: self.strs()?,
         };
-        let rules = self.rules()?;
+        let rules = self.rules(&Rules::default())?;
         let profiles = self.list(|r| {
             Some(Profile {
                 name: r.string()?,
@@ -344,7 +349,7 @@ impl<'b> Reader<'b> {
                 labels: r.list(|r| Some((r.string()?, r.opt_string()?)))?,
                 mode: r.mode()?,
                 exempt: r.flag()?,
-                rules: r.rules()?,
+                rules: r.rules(&rules)?,
             })
         })?;
         let path = self.opt_string()?.map(PathBuf::from);
@@ -358,7 +363,7 @@ impl<'b> Reader<'b> {
         })
     }
 
-    fn rules(&mut self) -> Option<Rules> {
+    fn rules(&mut self, base: &Rules) -> Option<Rules> {
         let hardening = Hardening {
             read_only: self.flag()?,
             no_new_privileges: self.flag()?,
@@ -396,8 +401,17 @@ impl<'b> Reader<'b> {
             .map(|i| Rule::ALL.get(i).copied())
             .collect::<Option<Vec<_>>>()?;
         let mut lists: [Vec<Cow<'static, str>>; DenyList::ALL.len()] = Default::default();
-        for list in &mut lists {
-            *list = self.list(|r| r.string().map(Cow::Owned))?;
+        for (list, base) in lists.iter_mut().zip(&base.deny.lists) {
+            *list = if self.flag()? {
+                let own = self.list(|r| r.string().map(Cow::Owned))?;
+                // Written only when it differs: the same list here is not this encoding.
+                if own == *base {
+                    return None;
+                }
+                own
+            } else {
+                base.clone()
+            };
         }
         let deny = Deny {
             on: on.into_iter().collect(),
@@ -504,6 +518,8 @@ match.labels = ["tier=web", "any"]
 mode = "enforce"
 [profile.limits]
 memory = "8g"
+[profile.deny]
+add_sensitive_paths = ["/srv/secret"]
 [[profile]]
 name = "trusted"
 match.image = "tools:*"
@@ -514,6 +530,12 @@ exempt = true
             Err(e) => panic!("{e}"),
         };
         assert_ne!(policy, Policy::default());
+        let p = &policy.profiles[0].rules.deny;
+        assert!(
+            p.list(DenyList::SensitivePaths)
+                .iter()
+                .any(|e| e == "/srv/secret")
+        );
         assert_eq!(decode(&encode(&policy)), Some(policy));
     }
 
