@@ -197,6 +197,19 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
     m
 }
 
+/// The whole text of a file, read with one `read` of the size the open file reports: std's
+/// `read_to_string` asks once more to see the end, a system call every `docker` call would pay
+/// for the policy and again for the runtime's version. A file that grows while it is read is
+/// read to the size it had when opened, as a read racing the writer would be anyway.
+pub fn read_whole(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0));
+    f.take(len).read_to_string(&mut text)?;
+    Ok(text)
+}
+
 std::thread_local! {
     /// The directory the last `lstat` found, with its stamp: a check that resolves a mounted
     /// directory and then asks for its stamp costs one system call, not two.

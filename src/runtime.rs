@@ -239,7 +239,7 @@ pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
         meta.size(),
         meta.mtime_nsec() as i128 + meta.mtime() as i128 * 1_000_000_000
     );
-    if let Some(text) = cache.and_then(|c| std::fs::read_to_string(c).ok()) {
+    if let Some(text) = cache.and_then(|c| crate::hostfs::read_whole(c).ok()) {
         for line in text.lines() {
             if let Some((k, v)) = line.rsplit_once('\t') {
                 if k == key {

@@ -138,7 +138,7 @@ fn read(path: &Path, owner: Option<u32>) -> Result<String, PolicyError> {
             ));
         }
     }
-    std::fs::read_to_string(path).map_err(|e| {
+    crate::hostfs::read_whole(path).map_err(|e| {
         PolicyError::single(
             &path.display().to_string(),
             Code::Unreadable,
