@@ -21,10 +21,12 @@
 # ratios of one run, not absolute times across runs or machines.
 #
 # The target ratios are judged paired (benches/paired.c): one call of each case per round, order
-# rotated, PAIRED_ROUNDS rounds, and the median of the per-round ratios. hyperfine runs a case's
+# shuffled, PAIRED_ROUNDS rounds, and the median of the per-round ratios. hyperfine runs a case's
 # calls back to back, and on a shared virtual machine a block of them can fall in a burst of
-# noise the block it is compared with misses; the ratios of its pooled medians are printed for
-# context (docs/PERFORMANCE.md shows how far they move between runs).
+# noise the block it is compared with misses; back to back, each call also finds its binary's
+# pages warm from the call before, which nanoclaw's calls, seconds apart, do not. The ratios of
+# hyperfine's pooled medians are printed for context (docs/PERFORMANCE.md shows how far they
+# move between runs).
 #
 # Usage: benches/run.sh [--quick] [--rounds N] [--runs N] [--paired-rounds N]
 #                       [--variants|--no-variants] [--no-build]
@@ -372,7 +374,7 @@ for c in "${PAIRED[@]}"; do
 done
 PAIRED_OUT=$RES/paired.txt
 echo
-echo "== targets, paired: ${#PAIRED[@]} cases, one call each per round, order rotated, $PAIRED_ROUNDS rounds"
+echo "== targets, paired: ${#PAIRED[@]} cases, one call each per round, order shuffled, $PAIRED_ROUNDS rounds"
 "$BIN/paired" "$PAIRED_ROUNDS" 20 "${paired_args[@]}" >"$PAIRED_OUT" || { echo "the paired measurement failed" >&2; exit 1; }
 # paired_ratio A B: the median over rounds of (A's time / B's time) in the same round.
 paired_ratio() {
