@@ -34,7 +34,8 @@ use crate::hostmemo::Memory;
 use crate::rules::Rule;
 use crate::units::NanoCpus;
 
-/// The name compiled policies are remembered under (with a hash of the policy file's path).
+/// The name compiled policies are remembered under (with a hash of the build and the policy
+/// file's path).
 pub const POLICIES: &str = "policy";
 
 const MAGIC: &[u8] = b"nanoclaw-shim compiled policy 1\n";
@@ -42,10 +43,7 @@ const MAGIC: &[u8] = b"nanoclaw-shim compiled policy 1\n";
 /// The policy compiled from `text`, when `memory` holds it for this build and this exact text.
 pub fn recall(fs: &dyn HostFs, memory: &Memory, file: &Path, text: &str) -> Option<Policy> {
     let build = memory.build()?;
-    let bytes = fs.read_private(
-        &memory.file(POLICIES, file.as_os_str().as_encoded_bytes()),
-        memory.owner,
-    )?;
+    let bytes = fs.read_private(&memory_file(memory, build, file), memory.owner)?;
     let mut r = Reader(bytes.strip_prefix(MAGIC)?);
     if r.bytes()? != build || r.bytes()? != text.as_bytes() {
         return None;
@@ -67,10 +65,19 @@ pub fn remember(
     w.bytes(build);
     w.bytes(text.as_bytes());
     w.policy(policy);
-    let path = memory.file(POLICIES, file.as_os_str().as_encoded_bytes());
+    let path = memory_file(memory, build, file);
     fs.write_private(&path, &w.0).map_err(|e| e.to_string())?;
     fs.prune(&memory.dir, &format!("{POLICIES}."), crate::hostmemo::KEPT_FILES);
     Ok(path)
+}
+
+/// Where the compiled form of the policy at `file` is kept for `build`: named by both, so that
+/// two builds in use at once (an upgrade under way) do not overwrite each other's on every call.
+fn memory_file(memory: &Memory, build: &[u8], file: &Path) -> PathBuf {
+    let mut key = build.to_vec();
+    key.push(0);
+    key.extend_from_slice(file.as_os_str().as_encoded_bytes());
+    memory.file(POLICIES, &key)
 }
 
 /// The encoding of `policy` (tests, and [`remember`]).
@@ -599,6 +606,10 @@ exempt = true
         );
         let other = Memory::of_build(dir.path().join("cache"), owner, b"build-2");
         assert_eq!(recall(&RealFs, &other, file, text), None, "other build");
+        // Each build keeps its own file: the other's writing does not displace this one's.
+        remember(&RealFs, &other, file, text, &policy).unwrap();
+        assert_eq!(recall(&RealFs, &memory, file, text), Some(policy.clone()));
+        assert_eq!(recall(&RealFs, &other, file, text), Some(policy.clone()));
         assert_eq!(
             recall(&RealFs, &memory, Path::new("/elsewhere.toml"), text),
             None,
