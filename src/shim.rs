@@ -171,7 +171,7 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
     let probe = runtime
         .clone()
         .unwrap_or_else(|_| std::path::PathBuf::from("/nonexistent"));
-    let target = target(env, &policy, &binary, &probe, origin.path());
+    let target = target(env, &policy, &binary, &probe, origin.path(), memory);
     match &runtime {
         Ok(path) => tracing::info!(
             "runtime: {} (flavour {}, {})",
@@ -201,6 +201,7 @@ fn target(
     binary: &std::ffi::OsStr,
     path: &std::path::Path,
     policy_file: Option<&std::path::Path>,
+    memory: Option<crate::hostmemo::Memory>,
 ) -> Target {
     let flavor = policy
         .runtime
@@ -220,7 +221,8 @@ fn target(
             .chain(env.cache_dir())
             .collect(),
         fs: &crate::hostfs::RealFs,
-        memory: env.host_memory(),
+        // The same memory the policy was loaded with: the build is looked up once.
+        memory,
     };
     let path = path.to_path_buf();
     let rootless = env.rootless();
