@@ -199,14 +199,20 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
 
 /// The whole text of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_string` asks once more to see the end, a system call every `docker` call would pay
-/// for the policy and again for the runtime's version. A file that grows while it is read is
-/// read to the size it had when opened, as a read racing the writer would be anyway.
+/// for the policy and again for the runtime's version. A regular file that grows while it is
+/// read is read to the size it had when opened, as a read racing the writer would be anyway.
+/// Anything whose size says nothing (a pipe, `/dev/stdin`, a `/proc` file reporting 0) is read
+/// to its end, never taken as empty.
 pub fn read_whole(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
-    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0));
-    f.take(len).read_to_string(&mut text)?;
+    let mut f = std::fs::File::open(path)?;
+    let m = f.metadata()?;
+    let mut text = String::with_capacity(usize::try_from(m.len()).unwrap_or(0));
+    if m.is_file() && m.len() > 0 {
+        f.take(m.len()).read_to_string(&mut text)?;
+    } else {
+        f.read_to_string(&mut text)?;
+    }
     Ok(text)
 }
 
@@ -602,6 +608,19 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_file_is_read_whatever_size_it_reports() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("policy.toml");
+        std::fs::write(&f, "mode = \"audit\"\n").unwrap();
+        assert_eq!(read_whole(&f).unwrap(), "mode = \"audit\"\n");
+        std::fs::write(&f, "").unwrap();
+        assert_eq!(read_whole(&f).unwrap(), "");
+        // A file whose reported size is 0 but which has text is read to its end, not as empty.
+        let status = read_whole(Path::new("/proc/self/status")).unwrap();
+        assert!(status.starts_with("Name:"), "{status:?}");
+    }
 
     #[test]
     fn a_remembered_stat_stands_for_one_call_only() {
