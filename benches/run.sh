@@ -364,8 +364,10 @@ printf 'ratio 8/4 (an edited policy / the shipped one): %s\n' "$(ratio "$(median
 
 # ------------------------------------------------------ paired targets ---
 PAIRED=(sh floor run ps)
-[ "$VARIANTS" = 1 ] && PAIRED+=(floor-static run-static ps-static edited-static)
-add_case edited-static "$(cmdline "$BIN/static/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$EDITED_POLICY"
+if [ "$VARIANTS" = 1 ]; then
+  add_case edited-static "$(cmdline "$BIN/static/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$EDITED_POLICY"
+  PAIRED+=(floor-static run-static ps-static edited-static)
+fi
 paired_args=()
 for c in "${PAIRED[@]}"; do
   # shellcheck disable=SC2086

@@ -48,8 +48,7 @@ pub fn recall(fs: &dyn HostFs, memory: &Memory, file: &Path, text: &str) -> Opti
     if r.bytes()? != build || r.bytes()? != text.as_bytes() {
         return None;
     }
-    let policy = r.policy()?;
-    r.0.is_empty().then_some(policy)
+    decode(r.0)
 }
 
 /// Remembers that `text` compiles to `policy`; returns the file written, or why not.
@@ -64,7 +63,7 @@ pub fn remember(
     let mut w = Writer(MAGIC.to_vec());
     w.bytes(build);
     w.bytes(text.as_bytes());
-    w.policy(policy);
+    w.0.extend_from_slice(&encode(policy));
     let path = memory_file(memory, build, file);
     fs.write_private(&path, &w.0).map_err(|e| e.to_string())?;
     fs.prune(&memory.dir, &format!("{POLICIES}."), crate::hostmemo::KEPT_FILES);
@@ -80,14 +79,15 @@ fn memory_file(memory: &Memory, build: &[u8], file: &Path) -> PathBuf {
     memory.file(POLICIES, &key)
 }
 
-/// The encoding of `policy` (tests, and [`remember`]).
+/// The encoding of `policy`, as [`remember`] stores it after the build and the text.
 pub fn encode(policy: &Policy) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     w.policy(policy);
     w.0
 }
 
-/// The policy `bytes` encode, or `None` when they are not exactly one encoded policy.
+/// The policy `bytes` encode, or `None` when they are not exactly one encoded policy (what
+/// [`recall`] reads after the build and the text).
 pub fn decode(bytes: &[u8]) -> Option<Policy> {
     let mut r = Reader(bytes);
     let policy = r.policy()?;
