@@ -77,7 +77,8 @@ pub trait HostFs: Sync {
     /// The clock `ctime` is kept by, in seconds since the epoch.
     fn now(&self) -> i64;
 
-    /// The identity of the mount namespace paths are resolved in.
+    /// The identity of the mount tree paths are resolved in (the mount `/` is: each mount
+    /// namespace has its own).
     fn namespace(&self) -> Option<u64>;
 
     /// The contents of `file` if it is a regular file that `owner` owns and nobody else may
@@ -131,6 +132,70 @@ const LOCAL_FILE_SYSTEMS: &[i64] = &[
     0x2fc1_2fc1,
     0xF2F5_2010,
 ];
+
+/// The identity of the mount the process's `/` is: the mount tree its paths are resolved in.
+///
+/// A new mount namespace copies every mount, and each copy gets a new id, so this tells
+/// namespaces apart as `/proc/self/ns/mnt` does; it also tells apart a process whose root is
+/// another namespace's mount (entered with `chroot` after `setns`), whose paths are resolved in
+/// that other tree. It costs one `statx` of `/` instead of a lookup in `/proc` (about 7 µs in a
+/// process that has not touched `/proc` yet, a tenth of a `docker run`'s own work). The id is
+/// the kernel's never-reused one where it has it (`STATX_MNT_ID_UNIQUE`, Linux 6.8), else the
+/// older one, which may be reused after its mount is gone; the two are kept apart. `None` where
+/// the kernel gives neither (before Linux 5.8): the caller asks `/proc`.
+fn root_mount() -> Option<u64> {
+    /// `struct statx` (linux/stat.h): 256 bytes, `stx_mask` first and `stx_mnt_id` at byte 144.
+    #[repr(C)]
+    struct Statx {
+        mask: u32,
+        before_mnt_id: [u32; 35],
+        mnt_id: u64,
+        rest: [u64; 13],
+    }
+    const STATX_MNT_ID: u32 = 0x1000;
+    const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+    // SAFETY: glibc's `statx(2)` wrapper, declared with its C signature.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn statx(
+            dirfd: std::ffi::c_int,
+            path: *const std::ffi::c_char,
+            flags: std::ffi::c_int,
+            mask: std::ffi::c_uint,
+            buf: *mut Statx,
+        ) -> std::ffi::c_int;
+    }
+    const AT_FDCWD: std::ffi::c_int = -100;
+    let mut buf = Statx {
+        mask: 0,
+        before_mnt_id: [0; 35],
+        mnt_id: 0,
+        rest: [0; 13],
+    };
+    // SAFETY: the path is a NUL-terminated literal and `buf` a writable `struct statx` of the
+    // kernel's size and layout.
+    #[allow(unsafe_code)]
+    let rc = unsafe {
+        statx(
+            AT_FDCWD,
+            c"/".as_ptr(),
+            0,
+            STATX_MNT_ID | STATX_MNT_ID_UNIQUE,
+            &mut buf,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    // The two kinds of id are counted apart: set the top bit on the older kind.
+    if buf.mask & STATX_MNT_ID_UNIQUE != 0 {
+        Some(buf.mnt_id & !(1 << 63))
+    } else if buf.mask & STATX_MNT_ID != 0 {
+        Some(buf.mnt_id | 1 << 63)
+    } else {
+        None
+    }
+}
 
 /// The `f_type` of the file system `path` lies on (`statfs(2)`).
 fn statfs_type(path: &[u8]) -> Option<i64> {
@@ -319,9 +384,11 @@ impl HostFs for RealFs {
     }
 
     fn namespace(&self) -> Option<u64> {
-        // Asked by the lists and by the mounted directories: one `stat` per process.
+        // Asked by the lists and by the mounted directories: once per process.
         static NAMESPACE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
-        *NAMESPACE.get_or_init(|| std::fs::metadata("/proc/self/ns/mnt").ok().map(|m| m.ino()))
+        *NAMESPACE.get_or_init(|| {
+            root_mount().or_else(|| std::fs::metadata("/proc/self/ns/mnt").ok().map(|m| m.ino()))
+        })
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {
@@ -719,6 +786,42 @@ mod tests {
         assert!(!RealFs.keeps_ctime(b"/nonexistent/nanoclaw-shim"));
         assert_eq!(statfs_type(b"/proc"), Some(0x9fa0), "procfs's magic number");
         assert!(RealFs.now() >= before.ctime);
+    }
+
+    #[test]
+    fn the_root_mount_tells_mount_namespaces_apart() {
+        const PRINT: &str = "NANOCLAW_SHIM_TEST_PRINT_ROOT_MOUNT";
+        if std::env::var_os(PRINT).is_some() {
+            println!("root-mount={}", root_mount().map_or(0, |id| id));
+            return;
+        }
+        let here = root_mount().expect("Linux 5.8 or later gives the root's mount id");
+        assert_eq!(root_mount(), Some(here));
+        assert_eq!(RealFs.namespace(), Some(here));
+        if crate::process::euid() != Some(0) {
+            eprintln!("not root: a new mount namespace cannot be made here, part skipped");
+            return;
+        }
+        // The same `/`, seen from a new mount namespace, is another mount.
+        let out = std::process::Command::new("unshare")
+            .args(["--mount", "--propagation", "unchanged", "--"])
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "hostfs::tests::the_root_mount_tells_mount_namespaces_apart",
+            ])
+            .args(["--nocapture", "--test-threads", "1"])
+            .env(PRINT, "1")
+            .output()
+            .expect("unshare (util-linux) runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let there: u64 = text
+            .split_once("root-mount=")
+            .map(|(_, id)| id.split(|c: char| !c.is_ascii_digit()).next().unwrap_or(""))
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("no id from the new namespace: {text}"));
+        assert_ne!(there, 0, "the kernel gives the id in the new namespace too");
+        assert_ne!(there, here, "a new mount namespace's root is another mount");
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!
 //! What makes reuse safe:
 //! - the key is every input in full (the expanded entries, in order, the caller's uid and the
-//!   mount namespace), compared byte for byte, not a hash;
+//!   mount tree paths are resolved in: the mount `/` is, which differs between mount
+//!   namespaces), compared byte for byte, not a hash;
 //! - every witness must be the same directory, unchanged: one differing stamp and everything is
 //!   resolved again;
 //! - nothing is remembered from a directory that changed less than [`SETTLE_SECS`] before the

@@ -10,22 +10,34 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{Read, Write};
-use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The effective uid, read without `unsafe`: the owner of `/proc/self`. `None` when `/proc` is
-/// not mounted; each caller says what that means for it.
+// SAFETY: glibc's `geteuid(2)` and `getegid(2)`, declared with their C signatures; they take
+// nothing, touch no memory of ours and cannot fail.
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    fn geteuid() -> u32;
+    fn getegid() -> u32;
+}
+
+/// The effective uid. Asked of the kernel directly: reading it as the owner of `/proc/self`
+/// cost a `docker` call about 2.6 µs, the first look into `/proc` of a new process. Always
+/// `Some`; the `Option` is kept for the callers, each of which says what `None` would mean.
 pub fn euid() -> Option<u32> {
-    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    // SAFETY: see the declaration.
+    #[allow(unsafe_code)]
+    Some(unsafe { geteuid() })
 }
 
 /// The effective gid, read as [`euid`] is.
 pub fn egid() -> Option<u32> {
-    std::fs::metadata("/proc/self").ok().map(|m| m.gid())
+    // SAFETY: see the declaration.
+    #[allow(unsafe_code)]
+    Some(unsafe { getegid() })
 }
 
 /// The directories of a PATH value in order; an empty entry means the current directory, as
