@@ -32,7 +32,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::flags::Name;
+use crate::flags::{Inline, Name};
 use crate::rules::Rule;
 use crate::rules::Violation;
 
@@ -421,41 +421,130 @@ const F_BUILD: &[Row] = &[
     vc("ulimit", None, Class::Ulimit),
 ];
 
-/// What the shim does with a recognised command.
+/// What the shim does with a recognised command. Like the flag tables' rows, it holds no
+/// pointers (a flag table by its [`Flags`] id, the reason as [`Why`] text), so the table of
+/// commands stays in read-only data instead of being relocated at every start.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     /// Allowed: parsed with this table, then passed through (flags-first unless interspersed).
     Allowed {
-        flags: &'static [Row],
+        flags: Flags,
         interspersed: bool,
-        why: &'static str,
+        why: Why,
     },
     /// `build` and its aliases: parsed and hardened.
     Build,
     /// `network create` / `volume create`: parsed and hardened (gated options).
-    Create {
-        flags: &'static [Row],
-        why: &'static str,
-    },
+    Create { flags: Flags, why: Why },
     /// Refused unless the policy allows it (then passed through unparsed).
-    Refused(&'static str),
+    Refused(Why),
     /// `run` / `create` / `exec` / `update`: checked elsewhere.
     NotMine,
 }
 
+/// Why a command is allowed or refused, held in its row.
+type Why = Inline<WHY_MAX>;
+const WHY_MAX: usize = 96;
+
+/// The most spellings one command has (`build`: five).
+const SPELLINGS_MAX: usize = 5;
+
 /// One command: its canonical path, every spelling of it, and what to do.
+#[derive(Debug)]
 struct Command {
-    path: &'static str,
-    spellings: &'static [&'static str],
+    path: Name,
+    spellings: [Name; SPELLINGS_MAX],
+    /// How many of `spellings` are used.
+    spelled: u8,
     kind: Kind,
 }
 
-const fn ok(flags: &'static [Row], why: &'static str) -> Kind {
+impl Command {
+    fn spellings(&self) -> impl Iterator<Item = &str> {
+        self.spellings[..usize::from(self.spelled)]
+            .iter()
+            .map(Name::as_str)
+    }
+}
+
+/// A row of [`COMMANDS`]; the spellings are copied into it, so the literals are not kept.
+const fn cmd(path: &str, spellings: &[&str], kind: Kind) -> Command {
+    assert!(!spellings.is_empty() && spellings.len() <= SPELLINGS_MAX);
+    let mut names = [Name::new(spellings[0]); SPELLINGS_MAX];
+    let mut i = 1;
+    while i < spellings.len() {
+        names[i] = Name::new(spellings[i]);
+        i += 1;
+    }
+    Command {
+        path: Name::new(path),
+        spellings: names,
+        spelled: spellings.len() as u8,
+        kind,
+    }
+}
+
+const fn ok(flags: Flags, why: &str) -> Kind {
     Kind::Allowed {
         flags,
         interspersed: true,
-        why,
+        why: Why::new(why),
     }
+}
+
+const fn refused(why: &str) -> Kind {
+    Kind::Refused(Why::new(why))
+}
+
+/// Declares [`Flags`]: one id per flag table a command row names.
+macro_rules! flag_tables {
+    ($($id:ident => $table:ident),* $(,)?) => {
+        /// A flag table, named in a command's row by id rather than by pointer.
+        #[derive(Debug, Clone, Copy)]
+        enum Flags {
+            $($id),*
+        }
+
+        impl Flags {
+            fn rows(self) -> &'static [Row] {
+                match self {
+                    $(Flags::$id => $table),*
+                }
+            }
+        }
+    };
+}
+
+flag_tables! {
+    Attach => F_ATTACH,
+    ContainerInspect => F_CONTAINER_INSPECT,
+    Events => F_EVENTS,
+    Exists => F_EXISTS,
+    Force => F_FORCE,
+    Format => F_FORMAT,
+    History => F_HISTORY,
+    Images => F_IMAGES,
+    ImageInspect => F_IMAGE_INSPECT,
+    Inspect => F_INSPECT,
+    Kill => F_KILL,
+    Logs => F_LOGS,
+    NetConnect => F_NET_CONNECT,
+    NetCreate => F_NET_CREATE,
+    NetInspect => F_NET_INSPECT,
+    NetLs => F_NET_LS,
+    HelpOnly => F_NONE,
+    Prune => F_PRUNE,
+    PruneAll => F_PRUNE_ALL,
+    Ps => F_PS,
+    Pull => F_PULL,
+    Rm => F_RM,
+    Rmi => F_RMI,
+    Start => F_START,
+    Stats => F_STATS,
+    Stop => F_STOP,
+    SystemDf => F_SYSTEM_DF,
+    VolumeCreate => F_VOLUME_CREATE,
+    VolumeLs => F_VOLUME_LS,
 }
 
 const WHY_READ: &str = "read-only inspection";
@@ -465,107 +554,107 @@ const WHY_LIFE: &str = "lifecycle of an existing container";
 #[rustfmt::skip]
 static COMMANDS: &[Command] = &[
     // Read-only inspection.
-    Command { path: "info", spellings: &["info", "system info"], kind: ok(F_FORMAT, "engine information; nanoclaw's startup check") },
-    Command { path: "version", spellings: &["version"], kind: ok(F_FORMAT, "client and engine versions") },
-    Command { path: "container ls", spellings: &["ps", "container ls", "container ps", "container list"], kind: ok(F_PS, "lists containers; nanoclaw finds its own by label") },
-    Command { path: "inspect", spellings: &["inspect"], kind: ok(F_INSPECT, WHY_READ) },
-    Command { path: "container inspect", spellings: &["container inspect"], kind: ok(F_CONTAINER_INSPECT, WHY_READ) },
-    Command { path: "image inspect", spellings: &["image inspect"], kind: ok(F_IMAGE_INSPECT, "nanoclaw checks its agent image exists") },
-    Command { path: "events", spellings: &["events", "system events"], kind: ok(F_EVENTS, "nanoclaw watches its containers' events") },
-    Command { path: "container logs", spellings: &["logs", "container logs"], kind: ok(F_LOGS, WHY_READ) },
-    Command { path: "container top", spellings: &["top", "container top"], kind: Kind::Allowed { flags: F_NONE, interspersed: false, why: WHY_READ } },
-    Command { path: "container stats", spellings: &["stats", "container stats"], kind: ok(F_STATS, WHY_READ) },
-    Command { path: "container port", spellings: &["port", "container port"], kind: ok(F_NONE, WHY_READ) },
-    Command { path: "container diff", spellings: &["diff", "container diff"], kind: ok(F_NONE, WHY_READ) },
-    Command { path: "container exists", spellings: &["container exists"], kind: ok(F_EXISTS, "podman's existence check") },
-    Command { path: "image ls", spellings: &["images", "image ls", "image list"], kind: ok(F_IMAGES, WHY_READ) },
-    Command { path: "image history", spellings: &["history", "image history"], kind: ok(F_HISTORY, WHY_READ) },
-    Command { path: "network ls", spellings: &["network ls", "network list"], kind: ok(F_NET_LS, WHY_READ) },
-    Command { path: "network inspect", spellings: &["network inspect"], kind: ok(F_NET_INSPECT, WHY_READ) },
-    Command { path: "volume ls", spellings: &["volume ls", "volume list"], kind: ok(F_VOLUME_LS, WHY_READ) },
-    Command { path: "volume inspect", spellings: &["volume inspect"], kind: ok(F_FORMAT, WHY_READ) },
-    Command { path: "system df", spellings: &["system df"], kind: ok(F_SYSTEM_DF, WHY_READ) },
-    Command { path: "help", spellings: &["help"], kind: ok(F_NONE, "prints usage") },
+    cmd("info", &["info", "system info"], ok(Flags::Format, "engine information; nanoclaw's startup check")),
+    cmd("version", &["version"], ok(Flags::Format, "client and engine versions")),
+    cmd("container ls", &["ps", "container ls", "container ps", "container list"], ok(Flags::Ps, "lists containers; nanoclaw finds its own by label")),
+    cmd("inspect", &["inspect"], ok(Flags::Inspect, WHY_READ)),
+    cmd("container inspect", &["container inspect"], ok(Flags::ContainerInspect, WHY_READ)),
+    cmd("image inspect", &["image inspect"], ok(Flags::ImageInspect, "nanoclaw checks its agent image exists")),
+    cmd("events", &["events", "system events"], ok(Flags::Events, "nanoclaw watches its containers' events")),
+    cmd("container logs", &["logs", "container logs"], ok(Flags::Logs, WHY_READ)),
+    cmd("container top", &["top", "container top"], Kind::Allowed { flags: Flags::HelpOnly, interspersed: false, why: Why::new(WHY_READ) }),
+    cmd("container stats", &["stats", "container stats"], ok(Flags::Stats, WHY_READ)),
+    cmd("container port", &["port", "container port"], ok(Flags::HelpOnly, WHY_READ)),
+    cmd("container diff", &["diff", "container diff"], ok(Flags::HelpOnly, WHY_READ)),
+    cmd("container exists", &["container exists"], ok(Flags::Exists, "podman's existence check")),
+    cmd("image ls", &["images", "image ls", "image list"], ok(Flags::Images, WHY_READ)),
+    cmd("image history", &["history", "image history"], ok(Flags::History, WHY_READ)),
+    cmd("network ls", &["network ls", "network list"], ok(Flags::NetLs, WHY_READ)),
+    cmd("network inspect", &["network inspect"], ok(Flags::NetInspect, WHY_READ)),
+    cmd("volume ls", &["volume ls", "volume list"], ok(Flags::VolumeLs, WHY_READ)),
+    cmd("volume inspect", &["volume inspect"], ok(Flags::Format, WHY_READ)),
+    cmd("system df", &["system df"], ok(Flags::SystemDf, WHY_READ)),
+    cmd("help", &["help"], ok(Flags::HelpOnly, "prints usage")),
     // Lifecycle of existing containers.
-    Command { path: "container start", spellings: &["start", "container start"], kind: ok(F_START, "starts a container the policy already hardened at create; nanoclaw's `start --attach`") },
-    Command { path: "container stop", spellings: &["stop", "container stop"], kind: ok(F_STOP, WHY_LIFE) },
-    Command { path: "container restart", spellings: &["restart", "container restart"], kind: ok(F_STOP, WHY_LIFE) },
-    Command { path: "container kill", spellings: &["kill", "container kill"], kind: ok(F_KILL, WHY_LIFE) },
-    Command { path: "container rm", spellings: &["rm", "container rm", "container remove"], kind: ok(F_RM, WHY_LIFE) },
-    Command { path: "container wait", spellings: &["wait", "container wait"], kind: ok(F_NONE, WHY_LIFE) },
-    Command { path: "container attach", spellings: &["attach", "container attach"], kind: ok(F_ATTACH, WHY_LIFE) },
-    Command { path: "container pause", spellings: &["pause", "container pause"], kind: ok(F_NONE, WHY_LIFE) },
-    Command { path: "container unpause", spellings: &["unpause", "container unpause"], kind: ok(F_NONE, WHY_LIFE) },
-    Command { path: "container rename", spellings: &["rename", "container rename"], kind: ok(F_NONE, WHY_LIFE) },
-    Command { path: "container prune", spellings: &["container prune"], kind: ok(F_PRUNE, "removes stopped containers") },
-    Command { path: "healthcheck run", spellings: &["healthcheck run"], kind: ok(F_NONE, "runs a container's own health check (podman)") },
+    cmd("container start", &["start", "container start"], ok(Flags::Start, "starts a container the policy already hardened at create; nanoclaw's `start --attach`")),
+    cmd("container stop", &["stop", "container stop"], ok(Flags::Stop, WHY_LIFE)),
+    cmd("container restart", &["restart", "container restart"], ok(Flags::Stop, WHY_LIFE)),
+    cmd("container kill", &["kill", "container kill"], ok(Flags::Kill, WHY_LIFE)),
+    cmd("container rm", &["rm", "container rm", "container remove"], ok(Flags::Rm, WHY_LIFE)),
+    cmd("container wait", &["wait", "container wait"], ok(Flags::HelpOnly, WHY_LIFE)),
+    cmd("container attach", &["attach", "container attach"], ok(Flags::Attach, WHY_LIFE)),
+    cmd("container pause", &["pause", "container pause"], ok(Flags::HelpOnly, WHY_LIFE)),
+    cmd("container unpause", &["unpause", "container unpause"], ok(Flags::HelpOnly, WHY_LIFE)),
+    cmd("container rename", &["rename", "container rename"], ok(Flags::HelpOnly, WHY_LIFE)),
+    cmd("container prune", &["container prune"], ok(Flags::Prune, "removes stopped containers")),
+    cmd("healthcheck run", &["healthcheck run"], ok(Flags::HelpOnly, "runs a container's own health check (podman)")),
     // Images.
-    Command { path: "build", spellings: &[ "build", "image build", "builder build", "buildx build", "buildx b", ], kind: Kind::Build },
-    Command { path: "image pull", spellings: &["pull", "image pull"], kind: ok(F_PULL, "fetches an image; runs nothing") },
-    Command { path: "image tag", spellings: &["tag", "image tag"], kind: Kind::Allowed { flags: F_NONE, interspersed: false, why: "names an image" } },
-    Command { path: "image rm", spellings: &["rmi", "image rm", "image remove"], kind: ok(F_RMI, "removes an image") },
-    Command { path: "image prune", spellings: &["image prune"], kind: ok(F_PRUNE_ALL, "removes unused images") },
+    cmd("build", &[ "build", "image build", "builder build", "buildx build", "buildx b", ], Kind::Build),
+    cmd("image pull", &["pull", "image pull"], ok(Flags::Pull, "fetches an image; runs nothing")),
+    cmd("image tag", &["tag", "image tag"], Kind::Allowed { flags: Flags::HelpOnly, interspersed: false, why: Why::new("names an image") }),
+    cmd("image rm", &["rmi", "image rm", "image remove"], ok(Flags::Rmi, "removes an image")),
+    cmd("image prune", &["image prune"], ok(Flags::PruneAll, "removes unused images")),
     // Networks and volumes.
-    Command { path: "network create", spellings: &["network create"], kind: Kind::Create { flags: F_NET_CREATE, why: "nanoclaw's per-session internal network; bridge driver only" } },
-    Command { path: "network connect", spellings: &["network connect"], kind: ok(F_NET_CONNECT, "joins an existing container to an engine network") },
-    Command { path: "network disconnect", spellings: &["network disconnect"], kind: ok(F_FORCE, "leaves an engine network") },
-    Command { path: "network rm", spellings: &["network rm", "network remove"], kind: ok(F_FORCE, "removes an engine network") },
-    Command { path: "network prune", spellings: &["network prune"], kind: ok(F_PRUNE, "removes unused engine networks") },
-    Command { path: "volume create", spellings: &["volume create"], kind: Kind::Create { flags: F_VOLUME_CREATE, why: "an engine-managed volume; no driver options" } },
-    Command { path: "volume rm", spellings: &["volume rm", "volume remove"], kind: ok(F_FORCE, "removes an engine-managed volume") },
-    Command { path: "volume prune", spellings: &["volume prune"], kind: ok(F_PRUNE_ALL, "removes unused engine-managed volumes") },
+    cmd("network create", &["network create"], Kind::Create { flags: Flags::NetCreate, why: Why::new("nanoclaw's per-session internal network; bridge driver only") }),
+    cmd("network connect", &["network connect"], ok(Flags::NetConnect, "joins an existing container to an engine network")),
+    cmd("network disconnect", &["network disconnect"], ok(Flags::Force, "leaves an engine network")),
+    cmd("network rm", &["network rm", "network remove"], ok(Flags::Force, "removes an engine network")),
+    cmd("network prune", &["network prune"], ok(Flags::Prune, "removes unused engine networks")),
+    cmd("volume create", &["volume create"], Kind::Create { flags: Flags::VolumeCreate, why: Why::new("an engine-managed volume; no driver options") }),
+    cmd("volume rm", &["volume rm", "volume remove"], ok(Flags::Force, "removes an engine-managed volume")),
+    cmd("volume prune", &["volume prune"], ok(Flags::PruneAll, "removes unused engine-managed volumes")),
     // Checked elsewhere.
-    Command { path: "run", spellings: &["run", "container run"], kind: Kind::NotMine },
-    Command { path: "create", spellings: &["create", "container create"], kind: Kind::NotMine },
-    Command { path: "exec", spellings: &["exec", "container exec"], kind: Kind::NotMine },
-    Command { path: "update", spellings: &["update", "container update"], kind: Kind::NotMine },
+    cmd("run", &["run", "container run"], Kind::NotMine),
+    cmd("create", &["create", "container create"], Kind::NotMine),
+    cmd("exec", &["exec", "container exec"], Kind::NotMine),
+    cmd("update", &["update", "container update"], Kind::NotMine),
     // Refused by default, worth naming.
-    Command { path: "container cp", spellings: &["cp", "container cp"], kind: Kind::Refused("copies files between a container and the host (reads and writes host paths)") },
-    Command { path: "container clone", spellings: &["container clone"], kind: Kind::Refused("creates a container from another one, bypassing run/create hardening") },
-    Command { path: "container commit", spellings: &["commit", "container commit"], kind: Kind::Refused("turns a container's state into an image, with --change instructions of its own") },
-    Command { path: "container export", spellings: &["export", "container export"], kind: Kind::Refused("writes a container's filesystem to a host file (-o)") },
-    Command { path: "image save", spellings: &["save", "image save"], kind: Kind::Refused("writes images to a host file (-o)") },
-    Command { path: "image load", spellings: &["load", "image load"], kind: Kind::Refused("reads images from a host file (-i)") },
-    Command { path: "image import", spellings: &["import", "image import"], kind: Kind::Refused("reads a filesystem from a host file or URL into an image") },
-    Command { path: "image push", spellings: &["push", "image push"], kind: Kind::Refused("uploads an image with the host's registry credentials") },
-    Command { path: "login", spellings: &["login"], kind: Kind::Refused("writes registry credentials on the host") },
-    Command { path: "logout", spellings: &["logout"], kind: Kind::Refused("changes the host's registry credentials") },
-    Command { path: "container runlabel", spellings: &["container runlabel"], kind: Kind::Refused("runs a command taken from an image label on the host") },
-    Command { path: "container checkpoint", spellings: &["container checkpoint"], kind: Kind::Refused("writes container memory to host files") },
-    Command { path: "container restore", spellings: &["container restore"], kind: Kind::Refused("recreates a container from host files, bypassing run/create hardening") },
-    Command { path: "container mount", spellings: &["mount", "container mount"], kind: Kind::Refused("mounts a container's filesystem on the host") },
-    Command { path: "container unmount", spellings: &["unmount", "umount", "container unmount", "container umount"], kind: Kind::Refused("unmounts container filesystems on the host") },
-    Command { path: "image mount", spellings: &["image mount"], kind: Kind::Refused("mounts an image's filesystem on the host") },
-    Command { path: "unshare", spellings: &["unshare"], kind: Kind::Refused("runs a host command inside podman's user namespace") },
-    Command { path: "pod", spellings: &["pod"], kind: Kind::Refused("pods create and configure containers outside run/create hardening") },
-    Command { path: "kube", spellings: &["kube"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
-    Command { path: "play", spellings: &["play"], kind: Kind::Refused("creates pods and containers from YAML, bypassing run/create hardening") },
-    Command { path: "generate", spellings: &["generate"], kind: Kind::Refused("writes systemd units or YAML that later run containers unhardened") },
-    Command { path: "system service", spellings: &["system service"], kind: Kind::Refused("starts an API service that creates containers without the shim") },
-    Command { path: "system reset", spellings: &["system reset"], kind: Kind::Refused("deletes all of the engine's containers, images and volumes") },
-    Command { path: "system migrate", spellings: &["system migrate"], kind: Kind::Refused("rewrites the engine's container configuration") },
-    Command { path: "system renumber", spellings: &["system renumber"], kind: Kind::Refused("rewrites the engine's lock numbers") },
-    Command { path: "system prune", spellings: &["system prune"], kind: Kind::Refused("deletes containers, images, networks and volumes at once") },
-    Command { path: "system connection", spellings: &["system connection"], kind: Kind::Refused("redirects the CLI to another engine") },
-    Command { path: "compose", spellings: &["compose"], kind: Kind::Refused("runs containers from a compose file, bypassing run/create hardening") },
-    Command { path: "buildx", spellings: &["buildx"], kind: Kind::Refused("manages builders (remote or privileged); only `buildx build` is allowed, hardened") },
-    Command { path: "builder", spellings: &["builder"], kind: Kind::Refused("manages builders; only `builder build` is allowed, hardened") },
-    Command { path: "bake", spellings: &["bake"], kind: Kind::Refused("builds from a bake file that can name host paths, entitlements and outputs") },
-    Command { path: "context", spellings: &["context"], kind: Kind::Refused("redirects the CLI to another engine") },
-    Command { path: "secret", spellings: &["secret"], kind: Kind::Refused("reads secrets from host files into the engine") },
-    Command { path: "machine", spellings: &["machine"], kind: Kind::Refused("creates and manages virtual machines on the host") },
-    Command { path: "manifest", spellings: &["manifest"], kind: Kind::Refused("pushes manifests with the host's registry credentials") },
-    Command { path: "farm", spellings: &["farm"], kind: Kind::Refused("builds on remote machines over ssh") },
-    Command { path: "plugin", spellings: &["plugin"], kind: Kind::Refused("installs privileged engine plugins") },
-    Command { path: "swarm", spellings: &["swarm"], kind: Kind::Refused("swarm orchestration runs services outside run/create hardening") },
-    Command { path: "service", spellings: &["service"], kind: Kind::Refused("swarm services run containers outside run/create hardening") },
-    Command { path: "stack", spellings: &["stack"], kind: Kind::Refused("swarm stacks run containers outside run/create hardening") },
-    Command { path: "node", spellings: &["node"], kind: Kind::Refused("swarm node management") },
-    Command { path: "config", spellings: &["config"], kind: Kind::Refused("swarm configs read host files") },
-    Command { path: "trust", spellings: &["trust"], kind: Kind::Refused("reads and writes signing keys on the host") },
-    Command { path: "checkpoint", spellings: &["checkpoint"], kind: Kind::Refused("writes container memory to host files") },
-    Command { path: "auto-update", spellings: &["auto-update"], kind: Kind::Refused("replaces running containers from new images via systemd") },
-    Command { path: "search", spellings: &["search"], kind: Kind::Refused("not needed by nanoclaw (registry queries with the host's credentials)") },
+    cmd("container cp", &["cp", "container cp"], refused("copies files between a container and the host (reads and writes host paths)")),
+    cmd("container clone", &["container clone"], refused("creates a container from another one, bypassing run/create hardening")),
+    cmd("container commit", &["commit", "container commit"], refused("turns a container's state into an image, with --change instructions of its own")),
+    cmd("container export", &["export", "container export"], refused("writes a container's filesystem to a host file (-o)")),
+    cmd("image save", &["save", "image save"], refused("writes images to a host file (-o)")),
+    cmd("image load", &["load", "image load"], refused("reads images from a host file (-i)")),
+    cmd("image import", &["import", "image import"], refused("reads a filesystem from a host file or URL into an image")),
+    cmd("image push", &["push", "image push"], refused("uploads an image with the host's registry credentials")),
+    cmd("login", &["login"], refused("writes registry credentials on the host")),
+    cmd("logout", &["logout"], refused("changes the host's registry credentials")),
+    cmd("container runlabel", &["container runlabel"], refused("runs a command taken from an image label on the host")),
+    cmd("container checkpoint", &["container checkpoint"], refused("writes container memory to host files")),
+    cmd("container restore", &["container restore"], refused("recreates a container from host files, bypassing run/create hardening")),
+    cmd("container mount", &["mount", "container mount"], refused("mounts a container's filesystem on the host")),
+    cmd("container unmount", &["unmount", "umount", "container unmount", "container umount"], refused("unmounts container filesystems on the host")),
+    cmd("image mount", &["image mount"], refused("mounts an image's filesystem on the host")),
+    cmd("unshare", &["unshare"], refused("runs a host command inside podman's user namespace")),
+    cmd("pod", &["pod"], refused("pods create and configure containers outside run/create hardening")),
+    cmd("kube", &["kube"], refused("creates pods and containers from YAML, bypassing run/create hardening")),
+    cmd("play", &["play"], refused("creates pods and containers from YAML, bypassing run/create hardening")),
+    cmd("generate", &["generate"], refused("writes systemd units or YAML that later run containers unhardened")),
+    cmd("system service", &["system service"], refused("starts an API service that creates containers without the shim")),
+    cmd("system reset", &["system reset"], refused("deletes all of the engine's containers, images and volumes")),
+    cmd("system migrate", &["system migrate"], refused("rewrites the engine's container configuration")),
+    cmd("system renumber", &["system renumber"], refused("rewrites the engine's lock numbers")),
+    cmd("system prune", &["system prune"], refused("deletes containers, images, networks and volumes at once")),
+    cmd("system connection", &["system connection"], refused("redirects the CLI to another engine")),
+    cmd("compose", &["compose"], refused("runs containers from a compose file, bypassing run/create hardening")),
+    cmd("buildx", &["buildx"], refused("manages builders (remote or privileged); only `buildx build` is allowed, hardened")),
+    cmd("builder", &["builder"], refused("manages builders; only `builder build` is allowed, hardened")),
+    cmd("bake", &["bake"], refused("builds from a bake file that can name host paths, entitlements and outputs")),
+    cmd("context", &["context"], refused("redirects the CLI to another engine")),
+    cmd("secret", &["secret"], refused("reads secrets from host files into the engine")),
+    cmd("machine", &["machine"], refused("creates and manages virtual machines on the host")),
+    cmd("manifest", &["manifest"], refused("pushes manifests with the host's registry credentials")),
+    cmd("farm", &["farm"], refused("builds on remote machines over ssh")),
+    cmd("plugin", &["plugin"], refused("installs privileged engine plugins")),
+    cmd("swarm", &["swarm"], refused("swarm orchestration runs services outside run/create hardening")),
+    cmd("service", &["service"], refused("swarm services run containers outside run/create hardening")),
+    cmd("stack", &["stack"], refused("swarm stacks run containers outside run/create hardening")),
+    cmd("node", &["node"], refused("swarm node management")),
+    cmd("config", &["config"], refused("swarm configs read host files")),
+    cmd("trust", &["trust"], refused("reads and writes signing keys on the host")),
+    cmd("checkpoint", &["checkpoint"], refused("writes container memory to host files")),
+    cmd("auto-update", &["auto-update"], refused("replaces running containers from new images via systemd")),
+    cmd("search", &["search"], refused("not needed by nanoclaw (registry queries with the host's credentials)")),
 ];
 
 /// Command groups: their second word is part of the command path.
@@ -603,10 +692,12 @@ pub fn default_allowed() -> &'static [(&'static str, &'static str)] {
     LIST.get_or_init(|| {
         let mut out = vec![("", "no command, --version, --help: prints usage or the version")];
         for c in COMMANDS {
-            match c.kind {
-                Kind::Allowed { why, .. } | Kind::Create { why, .. } => out.push((c.path, why)),
+            match &c.kind {
+                Kind::Allowed { why, .. } | Kind::Create { why, .. } => {
+                    out.push((c.path.as_str(), why.as_str()))
+                }
                 Kind::Build => out.push((
-                    c.path,
+                    c.path.as_str(),
                     "nanoclaw's per-agent images; hardened: no host network, entitlements, ssh, \
                      host env, weakened security options; every host path checked",
                 )),
@@ -623,8 +714,8 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
     LIST.get_or_init(|| {
         let mut out: Vec<_> = COMMANDS
             .iter()
-            .filter_map(|c| match c.kind {
-                Kind::Refused(why) => Some((c.path, why)),
+            .filter_map(|c| match &c.kind {
+                Kind::Refused(why) => Some((c.path.as_str(), why.as_str())),
                 _ => None,
             })
             .collect();
@@ -648,7 +739,7 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
 /// The command a policy entry or an argv names: its canonical path (spellings resolved).
 fn canonical(words: &[&str]) -> String {
     match lookup(words) {
-        Some((c, n)) if n == words.len() => c.path.to_string(),
+        Some((c, n)) if n == words.len() => c.path.as_str().to_string(),
         _ => words.join(" "),
     }
 }
@@ -659,7 +750,7 @@ fn lookup<S: AsRef<str>>(words: &[S]) -> Option<(&'static Command, usize)> {
     if let Some(second) = words.get(1) {
         let second = second.as_ref();
         for c in COMMANDS {
-            for s in c.spellings {
+            for s in c.spellings() {
                 if let Some((g, sub)) = s.split_once(' ') {
                     if g == first && sub == second {
                         return Some((c, 2));
@@ -670,7 +761,7 @@ fn lookup<S: AsRef<str>>(words: &[S]) -> Option<(&'static Command, usize)> {
     }
     COMMANDS
         .iter()
-        .find(|c| c.spellings.contains(&first))
+        .find(|c| c.spellings().any(|s| s == first))
         .map(|c| (c, 1))
 }
 
@@ -738,7 +829,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         .collect();
     let found = lookup(&lead);
     let (path, used, kind) = match found {
-        Some((c, n)) => (c.path.to_string(), n, Some(c.kind)),
+        Some((c, n)) => (c.path.as_str().to_string(), n, Some(c.kind)),
         None => {
             let n = if GROUPS.contains(&lead[0].as_str()) && lead.len() > 1 {
                 2
@@ -777,7 +868,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         Some(Kind::Allowed {
             flags, interspersed, ..
         }) => {
-            let parsed = parse(rest, flags, interspersed, &mut out);
+            let parsed = parse(rest, flags.rows(), interspersed, &mut out);
             if let Some(p) = parsed {
                 for o in &p.opts {
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
@@ -786,7 +877,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
             }
         }
         Some(Kind::Create { flags, .. }) => {
-            if let Some(p) = parse(rest, flags, true, &mut out) {
+            if let Some(p) = parse(rest, flags.rows(), true, &mut out) {
                 for o in &p.opts {
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }

@@ -242,6 +242,49 @@ impl Name {
     }
 }
 
+/// Text held in a table row rather than pointed to, for the reason [`Name`] is: up to `N`
+/// bytes of UTF-8 (`N` below 256).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Inline<const N: usize> {
+    len: u8,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> Inline<N> {
+    /// `text` as a row holds it; text longer than `N` bytes does not build.
+    pub const fn new(text: &str) -> Self {
+        let b = text.as_bytes();
+        assert!(N < 256 && b.len() <= N, "the text is longer than its row holds");
+        let mut bytes = [0; N];
+        let mut i = 0;
+        while i < b.len() {
+            bytes[i] = b[i];
+            i += 1;
+        }
+        Inline {
+            len: b.len() as u8,
+            bytes,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Whole UTF-8 by construction (`new` copies a `&str` entire), so this never falls back.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Inline<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl<const N: usize> std::fmt::Display for Inline<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::fmt::Debug for Name {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(self.as_str(), f)
