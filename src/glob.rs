@@ -10,17 +10,7 @@ pub struct Glob(String);
 impl Glob {
     /// Validates a pattern: every `[` needs its `]`, and a class is not empty.
     pub fn new(pattern: &str) -> Result<Glob, String> {
-        let b = pattern.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'[' => i = class_end(b, i).ok_or_else(|| format!("unclosed `[` at offset {i}"))?,
-                b'\\' if i + 1 == b.len() => return Err("trailing `\\`".into()),
-                b'\\' => i += 1,
-                _ => {}
-            }
-            i += 1;
-        }
+        check(pattern.as_bytes())?;
         Ok(Glob(pattern.to_string()))
     }
 
@@ -31,6 +21,32 @@ impl Glob {
     pub fn matches(&self, text: &str) -> bool {
         matches(self.0.as_bytes(), text.as_bytes())
     }
+}
+
+/// Why `b` is not a valid pattern, if it is not.
+fn check(b: &[u8]) -> Result<(), String> {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'[' => i = class_end(b, i).ok_or_else(|| format!("unclosed `[` at offset {i}"))?,
+            b'\\' if i + 1 == b.len() => return Err("trailing `\\`".into()),
+            b'\\' => i += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Whether `pattern` is a valid glob (what [`Glob::new`] accepts), as bytes.
+pub fn is_valid(pattern: &[u8]) -> bool {
+    check(pattern).is_ok()
+}
+
+/// Whether `pattern` is a valid glob and matches `text`, both bytes: for callers that keep
+/// patterns in place rather than as [`Glob`]s (the host-path lists, in one arena).
+pub fn matches_bytes(pattern: &[u8], text: &[u8]) -> bool {
+    is_valid(pattern) && matches(pattern, text)
 }
 
 /// Index of the `]` closing the class opened at `start`.
@@ -128,6 +144,15 @@ mod tests {
         assert!(m(r"a\*", "a*"));
         assert!(!m(r"a\*", "ab"));
         assert!(Glob::new("a[bc").is_err());
+        assert!(matches_bytes(b"ncl-[0-9a-f]*", b"ncl-3f9a"));
+        assert!(
+            matches_bytes(b"*", b"\xff\xfe"),
+            "bytes that are not UTF-8 are matched as they are"
+        );
+        assert!(
+            !matches_bytes(b"a[bc", b"a[bc"),
+            "an invalid pattern matches nothing"
+        );
         assert!(Glob::new("a\\").is_err());
     }
 }

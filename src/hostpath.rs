@@ -25,7 +25,6 @@ use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::fnv::{START as FNV_START, hash as fnv, step as fnv_step};
-use crate::glob::Glob;
 use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
 use crate::hostmemo::{self, Dirs, Memory, Stored};
 use crate::policy::{Deny, DenyList};
@@ -319,31 +318,15 @@ fn components(joined: &[u8]) -> impl Iterator<Item = &[u8]> {
     crate::text::split(joined, b'/').skip(1)
 }
 
-/// One component of a listed path: literal, or a glob such as `*`.
-enum Part {
-    Lit(Vec<u8>),
-    Pat(Glob),
-}
-
-impl Part {
-    fn matches(&self, s: &[u8]) -> bool {
-        match self {
-            Part::Lit(l) => l == s,
-            Part::Pat(g) => g.matches(&crate::text::lossy(s)),
-        }
+/// Whether component `c` of a source matches component `p` of a glob entry: as a pattern when
+/// `p` has glob characters and is a valid pattern, else literally (so `[abc`, which no pattern
+/// can be, names itself).
+fn component_matches(p: &[u8], c: &[u8]) -> bool {
+    if p.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) && crate::glob::is_valid(p) {
+        crate::glob::matches_bytes(p, c)
+    } else {
+        p == c
     }
-}
-
-fn compile(joined: &[u8]) -> Vec<Part> {
-    components(joined)
-        .map(|c| {
-            let glob = c.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
-            match glob.then(|| Glob::new(&crate::text::lossy(c))) {
-                Some(Ok(g)) => Part::Pat(g),
-                _ => Part::Lit(c.to_vec()),
-            }
-        })
-        .collect()
 }
 
 /// What a check names for a relative source when the working directory is unknown.
@@ -356,8 +339,9 @@ enum Form {
     /// A literal path (in the lists' arena), and, when a symlink makes it differ, the path it
     /// resolves to (`/var/run/docker.sock` is `/run/docker.sock` on most hosts); both joined.
     Lit { lit: Span, real: Option<Span> },
-    /// A path with glob components (`/run/user/*/...`).
-    Glob(Vec<Part>),
+    /// A path with glob components (`/run/user/*/...`), joined, in the lists' arena: matched
+    /// in place, component by component.
+    Glob(Span),
 }
 
 impl Form {
@@ -407,22 +391,24 @@ struct Key {
     above: bool,
 }
 
-/// Whether joined path `s` matches a glob entry's `parts`: every component of the shorter
-/// matches, and `s` is at least as deep unless `parents` (then a directory above matches too).
-fn glob_matches(parts: &[Part], s: &[u8], parents: bool) -> bool {
-    if parts.is_empty() {
+/// Whether joined path `s` matches glob entry `pattern` (joined): every component of the
+/// shorter matches, and `s` is at least as deep unless `parents` (then a directory above matches
+/// too).
+fn glob_matches(pattern: &[u8], s: &[u8], parents: bool) -> bool {
+    if pattern.is_empty() {
         return s.is_empty();
     }
     let mut comps = components(s);
-    let mut depth = 0;
-    for p in parts {
+    let (mut depth, mut parts) = (0, 0);
+    for p in components(pattern) {
+        parts += 1;
         match comps.next() {
-            Some(c) if p.matches(c) => depth += 1,
+            Some(c) if component_matches(p, c) => depth += 1,
             Some(_) => return false,
-            None => break,
+            None => return parents,
         }
     }
-    parents || depth == parts.len()
+    parents || depth == parts
 }
 
 /// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
@@ -501,11 +487,9 @@ impl<'h> Compiler<'h> {
             len: (self.arena.len() - at) as u32,
         };
         if text.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) {
-            let parts = compile(lit.of(&self.arena));
-            self.arena.truncate(at);
             return Entry {
                 text,
-                form: Form::Glob(parts),
+                form: Form::Glob(lit),
             };
         }
         Entry {
@@ -726,10 +710,10 @@ impl<'p> List<'p> {
             if best.is_some_and(|b| b <= i) {
                 break;
             }
-            let Form::Glob(parts) = &self.entries[i as usize].form else {
+            let Form::Glob(pattern) = self.entries[i as usize].form else {
                 continue;
             };
-            let hit = src.forms().any(|s| glob_matches(parts, s, parents));
+            let hit = src.forms().any(|s| glob_matches(pattern.of(arena), s, parents));
             if hit {
                 consider(&mut best, i);
             }
@@ -755,7 +739,7 @@ impl<'p> List<'p> {
                     related(s, lit.of(arena), parents)
                         || real.is_some_and(|r| related(s, r.of(arena), parents))
                 }),
-                Form::Glob(parts) => src.forms().any(|s| glob_matches(parts, s, parents)),
+                Form::Glob(pattern) => src.forms().any(|s| glob_matches(pattern.of(arena), s, parents)),
             };
             if hit {
                 return Some(e.text);
@@ -1427,6 +1411,30 @@ mod tests {
         assert_eq!(hit("/srv/data"), None);
         assert_eq!(hit("/home/bob/.ssh"), None);
         assert_eq!(hit("/etc-backup"), None);
+    }
+
+    #[test]
+    fn glob_entries_match_component_by_component() {
+        let e = b"/run/user/*/podman/podman.sock";
+        assert!(glob_matches(e, b"/run/user/1000/podman/podman.sock", false));
+        assert!(
+            glob_matches(e, b"/run/user/1000/podman/podman.sock/x", false),
+            "beneath"
+        );
+        assert!(!glob_matches(e, b"/run/user/1000/podman", false));
+        assert!(
+            glob_matches(e, b"/run/user/1000/podman", true),
+            "a parent, when parents count"
+        );
+        assert!(glob_matches(e, b"/run", true));
+        assert!(!glob_matches(e, b"/run/usr", true));
+        assert!(!glob_matches(e, b"/run/user/1000/docker/podman.sock", true));
+        // `*` stays within one component; a component that is no valid pattern names itself.
+        assert!(!glob_matches(b"/a/*", b"/b/x", false));
+        assert!(glob_matches(b"/a/[bc", b"/a/[bc", false));
+        assert!(!glob_matches(b"/a/[bc", b"/a/b", false));
+        assert!(glob_matches(b"/a/[bc]", b"/a/b", false));
+        assert!(glob_matches(b"", b"", false) && !glob_matches(b"", b"/a", true));
     }
 
     #[test]
