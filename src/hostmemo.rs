@@ -415,7 +415,11 @@ type DirFact = (Vec<u8>, Stamp, Vec<Vec<u8>>);
 pub(crate) struct Dirs {
     /// The credential names these facts were found with, NUL-terminated.
     key: Vec<u8>,
-    known: Vec<DirFact>,
+    /// The remembered facts as read: checked whole when loaded, then read in place when a
+    /// directory is asked about. nanoclaw mounts a new session folder into every container, so
+    /// the file is usually full ([`DIRS_KEPT`] facts), and decoding every fact on every call
+    /// cost a `run` more than a hundred allocations to answer a handful of questions.
+    known: Vec<u8>,
     learned: Vec<DirFact>,
 }
 
@@ -424,7 +428,10 @@ impl Dirs {
     pub(crate) fn load(fs: &dyn HostFs, memory: &Memory, key: Vec<u8>) -> Dirs {
         let known = fs
             .read_private(&memory.file(DIRS, &key), memory.owner)
-            .and_then(|b| decode_dirs(&b, &key, memory.owner, fs.namespace()?))
+            .and_then(|b| {
+                let at = facts_start(&b, &key, memory.owner, fs.namespace()?)?;
+                Some(b[at..].to_vec())
+            })
             .unwrap_or_default();
         Dirs {
             key,
@@ -434,12 +441,13 @@ impl Dirs {
     }
 
     /// The credential names at the top of `dir`, if known for this very `stamp`.
-    pub(crate) fn recall(&self, dir: &[u8], stamp: Stamp) -> Option<&[Vec<u8>]> {
-        self.learned
-            .iter()
-            .chain(&self.known)
-            .find(|(d, s, _)| d == dir && *s == stamp)
-            .map(|(_, _, names)| names.as_slice())
+    pub(crate) fn recall(&self, dir: &[u8], stamp: Stamp) -> Option<Vec<Vec<u8>>> {
+        if let Some((_, _, names)) = self.learned.iter().find(|(d, s, _)| d == dir && *s == stamp) {
+            return Some(names.clone());
+        }
+        facts(&self.known)
+            .find(|f| f.dir == dir && f.stamp == stamp)
+            .map(|f| f.names().map(<[u8]>::to_vec).collect())
     }
 
     /// Records what a listing of `dir`, stamped `stamp` before it began at `started`, found;
@@ -466,9 +474,9 @@ impl Dirs {
         }
         let namespace = fs.namespace()?;
         let mut all = self.learned;
-        for k in self.known {
-            if !all.iter().any(|(d, _, _)| *d == k.0) {
-                all.push(k);
+        for k in facts(&self.known) {
+            if !all.iter().any(|(d, _, _)| d == k.dir) {
+                all.push((k.dir.to_vec(), k.stamp, k.names().map(<[u8]>::to_vec).collect()));
             }
         }
         all.truncate(DIRS_KEPT);
@@ -496,36 +504,70 @@ impl Dirs {
     }
 }
 
-/// The facts in `bytes`, if they are whole and were found for `key` by `owner` in `namespace`.
-fn decode_dirs(bytes: &[u8], key: &[u8], owner: u32, namespace: u64) -> Option<Vec<DirFact>> {
+/// Where the facts in `bytes` begin, if they are whole and were found for `key` by `owner` in
+/// `namespace`: the count, then each fact, and nothing after the last.
+fn facts_start(bytes: &[u8], key: &[u8], owner: u32, namespace: u64) -> Option<usize> {
     let mut r = Reader(bytes.strip_prefix(DIRS_MAGIC)?);
     if r.u64()? != namespace || r.u32()? != owner || r.bytes()? != key {
         return None;
     }
+    let at = bytes.len() - r.0.len();
     let n = r.u32()? as usize;
     if n > DIRS_KEPT {
         return None;
     }
-    let mut facts = Vec::with_capacity(n);
     for _ in 0..n {
-        let dir = r.bytes()?.to_vec();
+        Fact::read(&mut r)?;
+    }
+    r.0.is_empty().then_some(at)
+}
+
+/// One fact, read in place.
+struct Fact<'b> {
+    dir: &'b [u8],
+    stamp: Stamp,
+    count: usize,
+    /// The names, each as [`put_bytes`] wrote it, and whatever follows them.
+    names: &'b [u8],
+}
+
+impl<'b> Fact<'b> {
+    /// Reads one fact from `r`, leaving it after the fact.
+    fn read(r: &mut Reader<'b>) -> Option<Fact<'b>> {
+        let dir = r.bytes()?;
         let stamp = Stamp {
             dev: r.u64()?,
             ino: r.u64()?,
             ctime: r.u64()? as i64,
             ctime_nsec: r.u64()? as i64,
         };
-        let k = r.u32()? as usize;
-        if k > r.0.len() / 4 {
+        let count = r.u32()? as usize;
+        if count > r.0.len() / 4 {
             return None;
         }
-        let mut names = Vec::with_capacity(k);
-        for _ in 0..k {
-            names.push(r.bytes()?.to_vec());
+        let names = r.0;
+        for _ in 0..count {
+            r.bytes()?;
         }
-        facts.push((dir, stamp, names));
+        Some(Fact {
+            dir,
+            stamp,
+            count,
+            names,
+        })
     }
-    r.0.is_empty().then_some(facts)
+
+    fn names(&self) -> impl Iterator<Item = &'b [u8]> {
+        let mut r = Reader(self.names);
+        (0..self.count).map_while(move |_| r.bytes())
+    }
+}
+
+/// The facts of a [`Dirs::known`] area, checked whole by [`facts_start`] when it was loaded.
+fn facts(area: &[u8]) -> impl Iterator<Item = Fact<'_>> {
+    let mut r = Reader(area);
+    let n = r.u32().unwrap_or(0) as usize;
+    (0..n).map_while(move |_| Fact::read(&mut r))
 }
 
 #[cfg(test)]
@@ -963,6 +1005,57 @@ mod tests {
             fresh.memory = None;
             prop_assert_eq!(judge_all(&recalled), judge_all(&fresh));
         }
+    }
+
+    #[test]
+    fn mounted_directory_facts_are_read_in_place_and_a_damaged_file_is_not_read() {
+        let (host, fs) = ctx(home());
+        let memory = host.memory.as_ref().unwrap();
+        let key = b"test build\0.env\0".to_vec();
+        let names = |i: usize| -> Vec<Vec<u8>> {
+            match i % 3 {
+                0 => vec![b".env".to_vec(), b"id_rsa".to_vec()],
+                1 => vec![b".netrc".to_vec()],
+                _ => Vec::new(),
+            }
+        };
+        let dir = |i: usize| format!("/srv/d{i}").into_bytes();
+        let mut dirs = Dirs {
+            key: key.clone(),
+            ..Dirs::default()
+        };
+        for i in 0..DIRS_KEPT + 3 {
+            dirs.learned.push((dir(i), stamp(i as u64 + 1), names(i)));
+        }
+        dirs.save(fs, memory).expect("learned").expect("written");
+        let (_, bytes) = written(fs, DIRS).expect("facts remembered");
+        let loaded = Dirs::load(fs, memory, key.clone());
+        assert_eq!(facts(&loaded.known).count(), DIRS_KEPT);
+        for i in 0..DIRS_KEPT {
+            assert_eq!(
+                loaded.recall(&dir(i), stamp(i as u64 + 1)),
+                Some(names(i)),
+                "fact {i}"
+            );
+            assert_eq!(loaded.recall(&dir(i), stamp(999)), None, "another stamp");
+        }
+        assert_eq!(
+            loaded.recall(&dir(DIRS_KEPT), stamp(DIRS_KEPT as u64 + 1)),
+            None,
+            "not kept"
+        );
+        // Only a whole file, for this key, owner and mount tree, is read.
+        let ns = fs.namespace().unwrap();
+        assert!(facts_start(&bytes, &key, 1000, ns).is_some());
+        assert_eq!(facts_start(&bytes, b"other\0", 1000, ns), None);
+        assert_eq!(facts_start(&bytes, &key, 1001, ns), None);
+        assert_eq!(facts_start(&bytes, &key, 1000, ns + 1), None);
+        for cut in 0..bytes.len() {
+            assert_eq!(facts_start(&bytes[..cut], &key, 1000, ns), None, "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(facts_start(&longer, &key, 1000, ns), None);
     }
 
     #[test]

@@ -1179,7 +1179,7 @@ fn top_level_credential(
                 Dirs::load(fs, memory, key)
             });
             if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
-                return first(found);
+                return first(&found);
             }
             let mut found = Vec::new();
             let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
