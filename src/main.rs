@@ -4,24 +4,34 @@
 //! nanoclaw makes, so it names the C `main` itself (`no_main`) and skips the Rust runtime's
 //! start-up work that such a process never uses: recording the main thread's stack guard (which
 //! parses `/proc/self/maps`) and ignoring SIGPIPE (which the runtime would then have to undo).
-//! The arguments still come from `std::env::args_os()`, which glibc hands std before `main`.
+//! The arguments are read from `main`'s own `argc`/`argv`: std's `args_os()` is filled before
+//! `main` by glibc, but not by musl, which the installed binary is built with where it can be
+//! (see `install.sh`).
 
 #![no_main]
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{OsStr, c_char, c_int};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// Small allocations come from a bump arena: see `bump`'s module comment for why.
 #[global_allocator]
 static ALLOC: nanoclaw_shim::bump::Global = nanoclaw_shim::bump::Global;
 
-// SAFETY: `no_mangle` makes this the program's `main`, with the C signature glibc calls once at
-// start-up; nothing else in the program is named `main`, and the body is ordinary safe Rust that
-// never returns (it exits through `std::process::exit`, which flushes std's buffers).
+// SAFETY: `no_mangle` makes this the program's `main`, with the C signature the C runtime (glibc
+// or musl) calls once at start-up; nothing else in the program is named `main`. The body reads
+// `argv` as the C standard lays it out (below) and never returns: it exits through
+// `std::process::exit`, which flushes std's buffers.
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    let mut args = std::env::args_os();
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    let count = usize::try_from(argc).unwrap_or(0);
+    // SAFETY: the C runtime passes `argc` pointers to NUL-terminated strings in `argv`, which
+    // stay valid and unchanged for the life of the process; each is copied before use.
+    let mut args = (0..count).map(|i| {
+        let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+        OsStr::from_bytes(arg.to_bytes()).to_os_string()
+    });
     let argv0 = args.next().unwrap_or_default();
     // Builds nothing unless NANOCLAW_SHIM_LOG asks for diagnostics (one variable read).
     nanoclaw_shim::diag::init();

@@ -48,11 +48,7 @@ impl Env {
         for sub in ["shim", "rt", "out", "home"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
         }
-        symlink(
-            env!("CARGO_BIN_EXE_nanoclaw-shim"),
-            dir.path().join("shim/docker"),
-        )
-        .unwrap();
+        symlink(*crate::support::BIN, dir.path().join("shim/docker")).unwrap();
         let rt = dir.path().join("rt/podman");
         std::fs::write(&rt, FAKE).unwrap();
         std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -311,7 +307,7 @@ fn a_refusal_ends_with_its_line_after_the_trace() {
 fn explain_honours_it_on_stderr() {
     let e = Env::new();
     let path = std::env::join_paths([e.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_nanoclaw-shim"))
+    let o = Command::new(*crate::support::BIN)
         .env_clear()
         .env("PATH", path)
         .env("HOME", e.p("home"))

@@ -289,7 +289,7 @@ impl Checker {
         self.helps
             .entry(path.to_vec())
             .or_insert_with(|| {
-                let out = Command::new(BIN)
+                let out = Command::new(*BIN)
                     .args(path)
                     .arg("--help")
                     .output()

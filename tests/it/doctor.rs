@@ -218,7 +218,7 @@ fn unit_path_from_unit_files_when_systemctl_fails() {
     // the shim folder under HOME, named with systemd's %h in the drop-in
     let shim_in_home = s.p("home/.local/lib/nanoclaw-shim/bin");
     fs::create_dir_all(&shim_in_home).unwrap();
-    symlink(BIN, shim_in_home.join("docker")).unwrap();
+    symlink(*BIN, shim_in_home.join("docker")).unwrap();
     let units = s.p("home/.config/systemd/user");
     fs::create_dir_all(units.join("nanoclaw.service.d")).unwrap();
     fs::write(

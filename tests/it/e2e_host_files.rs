@@ -63,7 +63,7 @@ impl World {
         std::fs::write(home.join(".bashrc"), "# untouched\n").unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
-        symlink(crate::support::BIN, bin.join("docker")).unwrap();
+        symlink(*crate::support::BIN, bin.join("docker")).unwrap();
         let policy = dir.path().join("policy.toml");
         std::fs::copy(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml"),

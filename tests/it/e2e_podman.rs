@@ -154,7 +154,7 @@ fn install_shim(dir: &Path) {
     std::fs::create_dir(dir).unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let exe = dir.join("nanoclaw-shim");
-    let built = crate::support::BIN;
+    let built = *crate::support::BIN;
     if std::fs::hard_link(built, &exe).is_err() {
         std::fs::copy(built, &exe).unwrap();
         std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -1738,7 +1738,7 @@ fn build_inspect_and_info_pass_through_rootless() {
 
 /// `nanoclaw-shim verify --image IMAGE` as root against the rig's policy.
 fn run_verify(rig: &Rig, image: &str) -> Out {
-    let mut c = Command::new(crate::support::BIN);
+    let mut c = Command::new(*crate::support::BIN);
     c.args(["verify", "--image", image])
         .env_clear()
         .env("PATH", SYSTEM_PATH)

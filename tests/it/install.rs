@@ -82,7 +82,7 @@ impl Sandbox {
     }
 
     fn install(&self, args: &[&str]) -> Output {
-        let mut all = vec!["--binary", BIN];
+        let mut all = vec!["--binary", *BIN];
         all.extend_from_slice(args);
         self.run_script(&repo().join("install.sh"), &all, &[])
     }
@@ -190,7 +190,7 @@ fn user_install_is_idempotent_and_uninstall_removes_exactly_it() {
     );
 
     // the files, and the docker symlink resolving to the installed binary
-    assert_eq!(fs::read(s.bin()).unwrap(), fs::read(BIN).unwrap());
+    assert_eq!(fs::read(s.bin()).unwrap(), fs::read(*BIN).unwrap());
     assert_eq!(fs::metadata(s.bin()).unwrap().permissions().mode() & 0o777, 0o755);
     let link = s.shim_dir().join("docker");
     assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
@@ -376,15 +376,15 @@ fn system_install_into_destdir() {
     let root = s.path("root");
     let script = repo().join("install.sh");
     let sys = |args: &[&str]| s.run_script(&script, args, &[("DESTDIR", &root)]);
-    ok(&sys(&["--system", "--binary", BIN]));
+    ok(&sys(&["--system", "--binary", *BIN]));
     let bin = root.join("usr/local/bin/nanoclaw-shim");
     let link = root.join("usr/local/bin/docker");
-    assert_eq!(fs::read(&bin).unwrap(), fs::read(BIN).unwrap());
+    assert_eq!(fs::read(&bin).unwrap(), fs::read(*BIN).unwrap());
     assert_eq!(fs::read_link(&link).unwrap(), Path::new("nanoclaw-shim"));
     assert!(root.join("etc/nanoclaw-shim/policy.toml").is_file());
     assert!(root.join("usr/local/lib/nanoclaw-shim/installed.txt").is_file());
     let before = snapshot(&root);
-    ok(&sys(&["--system", "--binary", BIN]));
+    ok(&sys(&["--system", "--binary", *BIN]));
     assert_eq!(before, snapshot(&root));
 
     ok(&sys(&["--system", "--uninstall"]));
@@ -394,7 +394,7 @@ fn system_install_into_destdir() {
 
     // a docker that is not ours is never replaced
     fs::write(&link, "#!/bin/sh\n").unwrap();
-    let err = fails(&sys(&["--system", "--binary", BIN]));
+    let err = fails(&sys(&["--system", "--binary", *BIN]));
     assert!(err.contains("not nanoclaw-shim's symlink"), "{err}");
     assert_eq!(fs::read_to_string(&link).unwrap(), "#!/bin/sh\n");
 }
@@ -458,7 +458,7 @@ fn warns_when_the_bin_folder_is_not_on_path() {
     let path = format!("{}:/usr/bin:/bin", bin_dir.display());
     let o = s.run_script(
         &repo().join("install.sh"),
-        &["--binary", BIN],
+        &["--binary", *BIN],
         &[("PATH", Path::new(&path))],
     );
     ok(&o);
@@ -518,13 +518,13 @@ fn outside_the_repo_the_policy_comes_from_the_binary() {
     let lone = s.path("download/install.sh");
     fs::create_dir_all(lone.parent().unwrap()).unwrap();
     fs::copy(repo().join("install.sh"), &lone).unwrap();
-    ok(&s.run_script(&lone, &["--binary", BIN], &[]));
+    ok(&s.run_script(&lone, &["--binary", *BIN], &[]));
     let policy = fs::read_to_string(s.policy()).unwrap();
     assert!(
         policy.contains("[limits]") && policy.contains("read_only = true"),
         "{policy}"
     );
-    let check = Command::new(BIN)
+    let check = Command::new(*BIN)
         .args(["policy", "check"])
         .arg(s.policy())
         .output()
@@ -556,7 +556,7 @@ fn completions_and_man_pages_are_installed_and_uninstalled() {
         assert!(text.contains("nanoclaw"), "{}", p.display());
     }
     let bash = fs::read_to_string(share.join(files[0])).unwrap();
-    let generated = Command::new(BIN).args(["completions", "bash"]).output().unwrap();
+    let generated = Command::new(*BIN).args(["completions", "bash"]).output().unwrap();
     assert_eq!(bash.as_bytes(), &generated.stdout[..]);
     // a dry run over an existing install reports every folder at most once
     let dry = ok(&s.install(&["--dry-run"]));

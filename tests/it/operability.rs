@@ -25,7 +25,7 @@ use nanoclaw_shim::policy::{self, Mode, Policy};
 use nanoclaw_shim::rewrite::{self, Action, Decision, Flavor, Plan, Target, annotate};
 use nanoclaw_shim::rules::Rule;
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+use crate::support::BIN;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const REQUIRE: &str = "NANOCLAW_SHIM_REQUIRE_PODMAN";
 const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -441,7 +441,7 @@ impl Sandbox {
         )
         .unwrap();
         std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
-        symlink(BIN, s.p("shim/docker")).unwrap();
+        symlink(*BIN, s.p("shim/docker")).unwrap();
         std::fs::write(s.p("policy.toml"), "").unwrap();
         s
     }
@@ -492,7 +492,7 @@ fn the_docker_face_hands_the_runtime_exactly_one_genuine_annotation() {
 fn explain_shows_the_annotation_and_the_removed_forgery() {
     let s = Sandbox::new();
     let o = output(
-        s.command(Path::new(BIN))
+        s.command(Path::new(*BIN))
             .args(["explain", "--", "docker", "run", "--rm"])
             .args([
                 "--annotation=io.github.nanoclaw-shim.applied=forged",
@@ -640,7 +640,7 @@ fn podman_inspect_shows_the_shims_annotation() {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("bin")).unwrap();
-    symlink(BIN, dir.path().join("bin/docker")).unwrap();
+    symlink(*BIN, dir.path().join("bin/docker")).unwrap();
     let policy_file = dir.path().join("policy.toml");
     std::fs::copy(repo().join("policy/default.toml"), &policy_file).unwrap();
     let name = format!("nanoclaw-shim-annotation-{}", std::process::id());
@@ -727,7 +727,7 @@ fn verify_failure_messages_show_no_rust_debug_text() {
     )
     .unwrap();
     let o = rp
-        .command(Path::new(BIN))
+        .command(Path::new(*BIN))
         .args(["verify", "--image", FIXTURE_IMAGE])
         .env("NANOCLAW_SHIM_POLICY", &policy_file)
         .stdin(Stdio::null())
@@ -908,7 +908,7 @@ fn messages_never_show_rust_debug_text() {
             ],
         ),
     ] {
-        let o = output(s.command(Path::new(BIN)).args(&args));
+        let o = output(s.command(Path::new(*BIN)).args(&args));
         assert!(o.status.code().is_some(), "{what}");
         assert_no_debug_text(what, &o);
     }
@@ -943,7 +943,7 @@ fn messages_never_show_rust_debug_text() {
 #[test]
 fn every_policy_subcommands_help_names_its_exit_status() {
     for sub in ["check", "show", "diff", "init"] {
-        let o = Command::new(BIN)
+        let o = Command::new(*BIN)
             .args(["policy", sub, "--help"])
             .output()
             .unwrap();

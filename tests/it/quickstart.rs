@@ -76,7 +76,7 @@ fn install_doctor_explain_run_log() {
     let out = ok(&h
         .cmd(Path::new("/bin/sh"))
         .arg(&script)
-        .args(["--binary", BIN])
+        .args(["--binary", *BIN])
         .output()
         .unwrap());
     assert!(out.contains("export PATH="), "{out}");

@@ -207,7 +207,7 @@ fn a_loop_of_shims_ends_with_125() {
     let e = Env::new();
     // The runtime is named docker; the only docker besides the shim itself is a copy of it.
     std::fs::create_dir(e.p("copy")).unwrap();
-    std::fs::copy(crate::support::BIN, e.p("copy/docker")).unwrap();
+    std::fs::copy(*crate::support::BIN, e.p("copy/docker")).unwrap();
     let path = std::env::join_paths([e.p("shim"), e.p("copy")]).unwrap();
     // A file just written may be "busy" for exec while another test thread's fork still holds
     // the writer's descriptor (until that child execs): retry that, and only that.

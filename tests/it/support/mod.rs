@@ -15,8 +15,14 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// The binary under test.
-pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_nanoclaw-shim");
+/// The binary under test: the one cargo built for these tests, or the one
+/// `NANOCLAW_SHIM_TEST_BIN` names (so the whole suite can run against another build of the
+/// same source, such as the static musl binary `install.sh` builds).
+pub(crate) static BIN: std::sync::LazyLock<&'static str> =
+    std::sync::LazyLock::new(|| match std::env::var("NANOCLAW_SHIM_TEST_BIN") {
+        Ok(bin) if !bin.is_empty() => bin.leak(),
+        _ => env!("CARGO_BIN_EXE_nanoclaw-shim"),
+    });
 
 /// A fake podman that answers `--version` like podman 4.3.1 and does nothing else.
 pub(crate) const PODMAN_VERSION: &str = "#!/bin/sh\necho podman version 4.3.1\n";
@@ -38,7 +44,7 @@ impl World {
         for sub in ["home", "shim", "rt"] {
             std::fs::create_dir_all(w.p(sub)).unwrap();
         }
-        symlink(BIN, w.p("shim/docker")).unwrap();
+        symlink(*BIN, w.p("shim/docker")).unwrap();
         w
     }
 
@@ -81,7 +87,7 @@ impl World {
 
     /// `nanoclaw-shim` with PATH = the fake runtime's folder, HOME and the policy in the world.
     pub(crate) fn cli(&self) -> Run {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(*BIN);
         cmd.env("PATH", self.p("rt"));
         self.clean(cmd)
     }
@@ -112,7 +118,7 @@ impl World {
 /// `nanoclaw-shim` outside any world: a clean environment with no HOME to find a policy in
 /// (`/nonexistent`), so the default policy is in force, and the system's PATH.
 pub(crate) fn bare() -> Command {
-    let mut c = Command::new(BIN);
+    let mut c = Command::new(*BIN);
     c.env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("HOME", "/nonexistent")
