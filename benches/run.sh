@@ -12,7 +12,8 @@
 #   7  4 with nothing remembered: the host-path memory (resolved lists, mounted directories'
 #      facts) is deleted before every run, so each run resolves and writes it again
 #   8  4 with an edited policy (the default plus a comment): parsed once, then remembered
-# then the target ratios (4/2, 4/3, 5/2, and for the static build 4s/2, 4s/3s, 5s/2) measured
+# then the target ratios (4/2, 4/3, 5/2, and for the static builds 4s/2, 4s/3s, 5s/2 and 4m/2,
+# 4m/3m, 5m/2) measured
 # paired; then argv scaling (10 .. 10 000 arguments), policy scaling (1, 10, 100 profiles, when
 # supported) and peak RSS.
 #
@@ -34,9 +35,11 @@
 #   --rounds N  rounds per case (default 10)
 #   --runs N    runs per case per round (default 120; rounds x runs >= 1000 for the headline)
 #   --paired-rounds N  rounds of the paired measurement (default 2000)
-#   --variants  also build and measure the shim and the exec floor linked statically
-#               (-C target-feature=+crt-static), as install.sh builds the shim (on by default
-#               except with --quick; --no-variants turns it off)
+#   --variants  also build and measure the shim and the exec floor linked statically: with
+#               glibc (-C target-feature=+crt-static, rows 3s-5s) and, when the musl target is
+#               installed (rustup target add x86_64-unknown-linux-musl), with musl (rows
+#               3m-5m), which is what install.sh builds when it can (on by default except with
+#               --quick; --no-variants turns it off)
 #   --no-build  use the binaries of an earlier run as they are
 # Needs: cargo, gcc, hyperfine, jq (Debian: apt-get install hyperfine jq gcc).
 # Exit status: 0 when every case ran (targets missed are reported, not failed), 1 when a case
@@ -105,6 +108,16 @@ HOST=$(rustc -vV | sed -n 's/^host: //p')
 relocs_packed() { LC_ALL=C readelf -SW "$1" 2>/dev/null | grep -q '\.relr\.dyn'; }
 STATIC_SHIM=$TARGET/bench/static/$HOST/release/nanoclaw-shim
 STATIC_FLOOR=$TARGET/bench/static-exec-floor/$HOST/release/exec-floor
+# The musl build install.sh makes where the target is installed (x86_64-unknown-linux-gnu ->
+# x86_64-unknown-linux-musl); MUSL=0 when it is not, and its rows are skipped.
+MUSL_TARGET=${HOST%%-linux-gnu*}-linux-musl
+MUSL=0
+if [ "$VARIANTS" = 1 ] && [ "$MUSL_TARGET" != "$HOST" ] &&
+  [ -d "$(rustc --print sysroot)/lib/rustlib/$MUSL_TARGET/lib" ]; then
+  MUSL=1
+fi
+MUSL_SHIM=$TARGET/bench/musl/$MUSL_TARGET/release/nanoclaw-shim
+MUSL_FLOOR=$TARGET/bench/musl-exec-floor/$MUSL_TARGET/release/exec-floor
 
 if [ "$BUILD" = 1 ]; then
   echo "== build"
@@ -131,6 +144,12 @@ if [ "$BUILD" = 1 ]; then
       --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" --target "$HOST" \
       --target-dir "$TARGET/bench/static-exec-floor"
   fi
+  if [ "$MUSL" = 1 ]; then
+    # musl links statically by default; the shim and the floor are linked alike.
+    (cd "$REPO" && cargo build --release --quiet --target "$MUSL_TARGET" --target-dir "$TARGET/bench/musl")
+    cargo build --release --quiet --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" \
+      --target "$MUSL_TARGET" --target-dir "$TARGET/bench/musl-exec-floor"
+  fi
 fi
 for f in "$SHIM" "$FLOOR" "$BIN/podman" "$BIN/peak-rss" "$BIN/paired"; do
   [ -x "$f" ] || die "missing $f (run without --no-build)"
@@ -145,6 +164,12 @@ if [ "$VARIANTS" = 1 ]; then
   mkdir -p "$BIN/static"
   ln -sfn "$STATIC_SHIM" "$BIN/static/docker"
   ln -sfn "$STATIC_FLOOR" "$BIN/static/exec-floor"
+fi
+if [ "$MUSL" = 1 ]; then
+  for f in "$MUSL_SHIM" "$MUSL_FLOOR"; do [ -x "$f" ] || die "missing $f (run without --no-build)"; done
+  mkdir -p "$BIN/musl"
+  ln -sfn "$MUSL_SHIM" "$BIN/musl/docker"
+  ln -sfn "$MUSL_FLOOR" "$BIN/musl/exec-floor"
 fi
 
 POLICY=$REPO/policy/default.toml
@@ -178,6 +203,11 @@ if [ "$VARIANTS" = 1 ]; then
     if relocs_packed "$f"; then how="packed (RELR)"; else how="one Elf64_Rela each"; fi
     echo "static:    $(basename "$f"): $(stat -c %s "$f") bytes, start-up relocations $how"
   done
+  if [ "$MUSL" = 1 ]; then
+    echo "musl:      $MUSL_TARGET, $(stat -c %s "$MUSL_SHIM") bytes (the build install.sh makes)"
+  else
+    echo "musl:      $MUSL_TARGET not installed: rows 3m-5m skipped, install.sh builds static glibc"
+  fi
 fi
 echo "policy:    NANOCLAW_SHIM_POLICY=$POLICY"
 echo "runs:      $ROUNDS rounds x $RUNS runs per case (+$WARMUP warm-up per round)"
@@ -316,6 +346,12 @@ if [ "$VARIANTS" = 1 ]; then
   add_case ps-static "$(cmdline "$BIN/static/docker") $PS_CMD"
   MAIN+=(floor-static run-static ps-static)
 fi
+if [ "$MUSL" = 1 ]; then
+  add_case floor-musl "$(cmdline "$BIN/musl/exec-floor") $RUN_CMD"
+  add_case run-musl "$(cmdline "$BIN/musl/docker") $RUN_CMD"
+  add_case ps-musl "$(cmdline "$BIN/musl/docker") $PS_CMD"
+  MAIN+=(floor-musl run-musl ps-musl)
+fi
 
 # The shim remembers resolved host-path lists only from directories unchanged for 2 s (see
 # src/hostmemo.rs); the source tree above and the binaries were made moments ago.
@@ -339,6 +375,11 @@ if [ "$VARIANTS" = 1 ]; then
   row main floor-static "3s minimal Rust exec wrapper, crt-static"
   row main run-static "4s nanoclaw-shim run, crt-static"
   row main ps-static "5s nanoclaw-shim ps, crt-static"
+fi
+if [ "$MUSL" = 1 ]; then
+  row main floor-musl "3m minimal Rust exec wrapper, musl"
+  row main run-musl "4m nanoclaw-shim run, musl"
+  row main ps-musl "5m nanoclaw-shim ps, musl"
 fi
 
 M_FAKE=$(median main fake) M_SH=$(median main sh) M_FLOOR=$(median main floor)
@@ -367,6 +408,10 @@ PAIRED=(sh floor run ps)
 if [ "$VARIANTS" = 1 ]; then
   add_case edited-static "$(cmdline "$BIN/static/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$EDITED_POLICY"
   PAIRED+=(floor-static run-static ps-static edited-static)
+fi
+if [ "$MUSL" = 1 ]; then
+  add_case edited-musl "$(cmdline "$BIN/musl/docker") $RUN_CMD" "NANOCLAW_SHIM_POLICY=$EDITED_POLICY"
+  PAIRED+=(floor-musl run-musl ps-musl edited-musl)
 fi
 paired_args=()
 for c in "${PAIRED[@]}"; do
@@ -405,6 +450,24 @@ if [ "$VARIANTS" = 1 ]; then
     "4s/3 (static shim run / exec floor):" "$(paired_ratio run-static floor)"
   printf 'ratio %-40s %s   (context: an edited policy, remembered compiled)\n' \
     "8s/2 (static run, edited policy / sh):" "$(paired_ratio edited-static sh)"
+fi
+if [ "$MUSL" = 1 ]; then
+  target "4m/2 (musl shim run / sh wrapper):" run-musl sh 1.00
+  target "4m/3m (musl shim run / musl floor):" run-musl floor-musl 1.15
+  target "5m/2 (musl shim ps / sh wrapper):" ps-musl sh 1.00
+  printf 'ratio %-40s %s   (context: the musl shim against the static glibc floor)\n' \
+    "4m/3s (musl shim run / static floor):" "$(paired_ratio run-musl floor-static)"
+  printf 'ratio %-40s %s   (context: the two static builds of the shim)\n' \
+    "4m/4s (musl run / static glibc run):" "$(paired_ratio run-musl run-static)"
+  printf 'ratio %-40s %s   (context: an edited policy, remembered compiled)\n' \
+    "8m/2 (musl run, edited policy / sh):" "$(paired_ratio edited-musl sh)"
+fi
+if [ "$VARIANTS" = 1 ]; then
+  if [ "$MUSL" = 1 ]; then
+    echo "install.sh builds the musl binary here: rows 4m/2, 4m/3m and 5m/2 are the shipped build's"
+  else
+    echo "install.sh builds static glibc here: rows 4s/2, 4s/3s and 5s/2 are the shipped build's"
+  fi
 fi
 
 # ---------------------------------------------------------- argv scaling ---
@@ -500,6 +563,9 @@ fi
 if [ "$VARIANTS" = 1 ]; then
   rss "4s nanoclaw-shim run, crt-static" -- "$BIN/static/docker" "${RUN_ARGV[@]}"
 fi
+if [ "$MUSL" = 1 ]; then
+  rss "4m nanoclaw-shim run, musl" -- "$BIN/musl/docker" "${RUN_ARGV[@]}"
+fi
 RSS_CALLS=$RSS_MAX RSS_MAX=0
 eval "big=(\"\${ARGV_$LAST[@]}\")"
 rss "nanoclaw-shim run, $LAST tokens" -- "$BIN/docker" "${big[@]}"
@@ -510,7 +576,13 @@ printf 'peak RSS of nanoclaw-shim, %s tokens: %d KiB   target < 5120 KiB  %s\n' 
 if [ "$VARIANTS" = 1 ]; then
   RSS_MAX=0
   rss "4s nanoclaw-shim run, crt-static, $LAST tokens" -- "$BIN/static/docker" "${big[@]}"
-  printf 'peak RSS of the static shim (as install.sh builds it), %s tokens: %d KiB   target < 5120 KiB  %s\n' \
+  printf 'peak RSS of the static glibc shim, %s tokens: %d KiB   target < 5120 KiB  %s\n' \
+    "$LAST" "$RSS_MAX" "$([ "$RSS_MAX" -lt 5120 ] && echo met || echo MISSED)"
+fi
+if [ "$MUSL" = 1 ]; then
+  RSS_MAX=0
+  rss "4m nanoclaw-shim run, musl, $LAST tokens" -- "$BIN/musl/docker" "${big[@]}"
+  printf 'peak RSS of the musl shim, %s tokens: %d KiB   target < 5120 KiB  %s\n' \
     "$LAST" "$RSS_MAX" "$([ "$RSS_MAX" -lt 5120 ] && echo met || echo MISSED)"
 fi
 
