@@ -455,6 +455,8 @@ if [ "$MUSL" = 1 ]; then
   target "4m/2 (musl shim run / sh wrapper):" run-musl sh 1.00
   target "4m/3m (musl shim run / musl floor):" run-musl floor-musl 1.15
   target "5m/2 (musl shim ps / sh wrapper):" ps-musl sh 1.00
+  printf 'ratio %-40s %s   (context: the musl shim against the floor built as cargo builds it)\n' \
+    "4m/3 (musl shim run / exec floor):" "$(paired_ratio run-musl floor)"
   printf 'ratio %-40s %s   (context: the musl shim against the static glibc floor)\n' \
     "4m/3s (musl shim run / static floor):" "$(paired_ratio run-musl floor-static)"
   printf 'ratio %-40s %s   (context: the two static builds of the shim)\n' \
