@@ -154,16 +154,20 @@ fn root_mount() -> Option<u64> {
     }
     const STATX_MNT_ID: u32 = 0x1000;
     const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
-    // SAFETY: glibc's `statx(2)` wrapper, declared with its C signature.
+    /// `statx`'s system call number: asked through `syscall(2)`, which every C library has,
+    /// rather than a `statx` wrapper, which musl gained only in 1.2.5 (where it is missing, the
+    /// musl build would not link). Elsewhere `/proc` is asked instead.
+    #[cfg(target_arch = "x86_64")]
+    const SYS_STATX: Option<std::ffi::c_long> = Some(332);
+    #[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+    const SYS_STATX: Option<std::ffi::c_long> = Some(291);
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")))]
+    const SYS_STATX: Option<std::ffi::c_long> = None;
+    let number = SYS_STATX?;
+    // SAFETY: the C library's `syscall(2)`, declared with its C signature (variadic).
     #[allow(unsafe_code)]
     unsafe extern "C" {
-        fn statx(
-            dirfd: std::ffi::c_int,
-            path: *const std::ffi::c_char,
-            flags: std::ffi::c_int,
-            mask: std::ffi::c_uint,
-            buf: *mut Statx,
-        ) -> std::ffi::c_int;
+        fn syscall(number: std::ffi::c_long, ...) -> std::ffi::c_long;
     }
     const AT_FDCWD: std::ffi::c_int = -100;
     let mut buf = Statx {
@@ -172,16 +176,18 @@ fn root_mount() -> Option<u64> {
         mnt_id: 0,
         rest: [0; 13],
     };
-    // SAFETY: the path is a NUL-terminated literal and `buf` a writable `struct statx` of the
-    // kernel's size and layout.
+    // SAFETY: `statx(AT_FDCWD, "/", 0, mask, &buf)` as the kernel declares it: the path is a
+    // NUL-terminated literal and `buf` a writable `struct statx` of the kernel's size and
+    // layout; each argument is passed at the width the kernel reads it.
     #[allow(unsafe_code)]
     let rc = unsafe {
-        statx(
+        syscall(
+            number,
             AT_FDCWD,
             c"/".as_ptr(),
-            0,
+            0 as std::ffi::c_int,
             STATX_MNT_ID | STATX_MNT_ID_UNIQUE,
-            &mut buf,
+            &mut buf as *mut Statx,
         )
     };
     if rc != 0 {
