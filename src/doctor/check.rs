@@ -39,6 +39,7 @@ macro_rules! checks {
 checks! {
     Unit = "unit": "the systemd user unit named by `--unit` is known, and its files match what systemd loaded",
     Docker = "docker": "the first `docker` on the PATH is this nanoclaw-shim",
+    Build = "build": "this binary is linked statically, as install.sh builds it (a dynamic one pays the loader on every `docker` call)",
     Policy = "policy": "the policy in force loads, without warnings",
     Mode = "mode": "the policy enforces, and no profile exempts or audits containers",
     Limits = "limits": "the memory ceilings are large enough for an agent to start and run",

@@ -305,6 +305,7 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         &scope.source,
         &scope.fix_order,
     ));
+    checks.push(build_check(Linkage::of_this_build()));
 
     let (check, label, loaded) = policy_check(&scope);
     checks.push(check);

@@ -145,11 +145,7 @@ pub(crate) fn rootless_check(euid: Option<u32>, flavor: Flavor) -> Check {
             "run nanoclaw (and this check) as an unprivileged user, so podman runs rootless",
         ),
         Some(uid) => Check::ok(NAME, format!("podman runs rootless (uid {uid})")),
-        None => Check::warn(
-            NAME,
-            "cannot tell the effective uid (/proc/self is unreadable)",
-            "mount /proc",
-        ),
+        None => Check::warn(NAME, "cannot tell the effective uid", "run the check again"),
     }
 }
 
@@ -190,5 +186,44 @@ pub(crate) fn podman_docker_check() -> Check {
         )
     } else {
         Check::ok(NAME, "not installed (there is no /usr/bin/docker)")
+    }
+}
+
+/// How this binary was linked: chosen when it was compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Linkage {
+    StaticMusl,
+    StaticGlibc,
+    Dynamic,
+}
+
+impl Linkage {
+    pub(crate) const fn of_this_build() -> Linkage {
+        if cfg!(target_env = "musl") {
+            Linkage::StaticMusl
+        } else if cfg!(target_feature = "crt-static") {
+            Linkage::StaticGlibc
+        } else {
+            Linkage::Dynamic
+        }
+    }
+}
+
+/// Whether every `docker` call starts as fast as this build can: a dynamically linked shim
+/// pays the dynamic loader on each of them (about 0.3 ms, a third more than podman-docker's own
+/// wrapper; docs/PERFORMANCE.md), which nothing else would show.
+pub(crate) fn build_check(linkage: Linkage) -> Check {
+    const NAME: CheckId = CheckId::Build;
+    match linkage {
+        Linkage::StaticMusl => Check::ok(NAME, "linked statically with musl, as install.sh builds it"),
+        Linkage::StaticGlibc => Check::ok(
+            NAME,
+            "linked statically with glibc (a static musl build starts ~10 % faster: install.sh makes one once `rustup target add x86_64-unknown-linux-musl` is done)",
+        ),
+        Linkage::Dynamic => Check::warn(
+            NAME,
+            "linked dynamically: every `docker` call pays the dynamic loader (~0.3 ms)",
+            "install with ./install.sh, which builds a static binary (with musl once `rustup target add x86_64-unknown-linux-musl` is done)",
+        ),
     }
 }

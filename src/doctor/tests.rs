@@ -258,6 +258,22 @@ fn agent_images_match_by_name() {
 }
 
 #[test]
+fn a_dynamically_linked_binary_warns() {
+    assert_eq!(build_check(Linkage::StaticMusl).status, Status::Ok);
+    assert_eq!(build_check(Linkage::StaticGlibc).status, Status::Ok);
+    let dynamic = build_check(Linkage::Dynamic);
+    assert_eq!(dynamic.status, Status::Warn);
+    assert!(
+        dynamic.fix.as_deref().is_some_and(|f| f.contains("install.sh")),
+        "{dynamic:?}"
+    );
+    // Cargo builds the tests as it builds `cargo build`'s binary: dynamically, on glibc.
+    if cfg!(all(target_env = "gnu", not(target_feature = "crt-static"))) {
+        assert_eq!(Linkage::of_this_build(), Linkage::Dynamic);
+    }
+}
+
+#[test]
 fn podman_docker_script_detection() {
     assert!(is_podman_docker_script(
         b"#!/bin/sh\n[ -e /etc/containers/nodocker ] || echo Emulate Docker CLI using podman.\nexec /usr/bin/podman \"$@\"\n"

@@ -164,6 +164,7 @@ fn json_report() {
         names,
         [
             "docker",
+            "build",
             "policy",
             "mode",
             "limits",
