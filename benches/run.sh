@@ -439,6 +439,9 @@ target() { # LABEL A B LIMIT
   r=$(paired_ratio "$2" "$3")
   printf 'ratio %-40s %s   target <= %s  %s\n' "$1" "$r" "$4" "$(verdict "$r" "$4")"
 }
+context() { # LABEL A B WHY: a ratio printed for context, not judged
+  printf 'ratio %-40s %s   (context: %s)\n' "$1" "$(paired_ratio "$2" "$3")" "$4"
+}
 target "4/2 (shim run / sh wrapper):" run sh 1.00
 target "4/3 (shim run / Rust exec floor):" run floor 1.15
 target "5/2 (shim ps / sh wrapper):" ps sh 1.00
@@ -446,23 +449,17 @@ if [ "$VARIANTS" = 1 ]; then
   target "4s/2 (static shim run / sh wrapper):" run-static sh 1.00
   target "4s/3s (static shim run / static floor):" run-static floor-static 1.15
   target "5s/2 (static shim ps / sh wrapper):" ps-static sh 1.00
-  printf 'ratio %-40s %s   (context: a static shim against a dynamic floor)\n' \
-    "4s/3 (static shim run / exec floor):" "$(paired_ratio run-static floor)"
-  printf 'ratio %-40s %s   (context: an edited policy, remembered compiled)\n' \
-    "8s/2 (static run, edited policy / sh):" "$(paired_ratio edited-static sh)"
+  context "4s/3 (static shim run / exec floor):" run-static floor "a static shim against a dynamic floor"
+  context "8s/2 (static run, edited policy / sh):" edited-static sh "an edited policy, remembered compiled"
 fi
 if [ "$MUSL" = 1 ]; then
   target "4m/2 (musl shim run / sh wrapper):" run-musl sh 1.00
   target "4m/3m (musl shim run / musl floor):" run-musl floor-musl 1.15
   target "5m/2 (musl shim ps / sh wrapper):" ps-musl sh 1.00
-  printf 'ratio %-40s %s   (context: the musl shim against the floor built as cargo builds it)\n' \
-    "4m/3 (musl shim run / exec floor):" "$(paired_ratio run-musl floor)"
-  printf 'ratio %-40s %s   (context: the musl shim against the static glibc floor)\n' \
-    "4m/3s (musl shim run / static floor):" "$(paired_ratio run-musl floor-static)"
-  printf 'ratio %-40s %s   (context: the two static builds of the shim)\n' \
-    "4m/4s (musl run / static glibc run):" "$(paired_ratio run-musl run-static)"
-  printf 'ratio %-40s %s   (context: an edited policy, remembered compiled)\n' \
-    "8m/2 (musl run, edited policy / sh):" "$(paired_ratio edited-musl sh)"
+  context "4m/3 (musl shim run / exec floor):" run-musl floor "the musl shim against the floor built as cargo builds it"
+  context "4m/3s (musl shim run / static floor):" run-musl floor-static "the musl shim against the static glibc floor"
+  context "4m/4s (musl run / static glibc run):" run-musl run-static "the two static builds of the shim"
+  context "8m/2 (musl run, edited policy / sh):" edited-musl sh "an edited policy, remembered compiled"
 fi
 if [ "$VARIANTS" = 1 ]; then
   if [ "$MUSL" = 1 ]; then
