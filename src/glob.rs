@@ -38,15 +38,11 @@ fn check(b: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `pattern` is a valid glob (what [`Glob::new`] accepts), as bytes.
-pub fn is_valid(pattern: &[u8]) -> bool {
-    check(pattern).is_ok()
-}
-
-/// Whether `pattern` is a valid glob and matches `text`, both bytes: for callers that keep
-/// patterns in place rather than as [`Glob`]s (the host-path lists, in one arena).
-pub fn matches_bytes(pattern: &[u8], text: &[u8]) -> bool {
-    is_valid(pattern) && matches(pattern, text)
+/// Whether `pattern` matches `text`, both bytes; `None` when `pattern` is no valid glob (what
+/// [`Glob::new`] refuses). For callers that keep patterns in place rather than as [`Glob`]s
+/// (the host-path lists, in one arena).
+pub fn matches_bytes(pattern: &[u8], text: &[u8]) -> Option<bool> {
+    check(pattern).ok().map(|()| matches(pattern, text))
 }
 
 /// Index of the `]` closing the class opened at `start`.
@@ -144,14 +140,17 @@ mod tests {
         assert!(m(r"a\*", "a*"));
         assert!(!m(r"a\*", "ab"));
         assert!(Glob::new("a[bc").is_err());
-        assert!(matches_bytes(b"ncl-[0-9a-f]*", b"ncl-3f9a"));
-        assert!(
+        assert_eq!(matches_bytes(b"ncl-[0-9a-f]*", b"ncl-3f9a"), Some(true));
+        assert_eq!(matches_bytes(b"ncl-[!0-9]*", b"ncl-3f9a"), Some(false));
+        assert_eq!(
             matches_bytes(b"*", b"\xff\xfe"),
+            Some(true),
             "bytes that are not UTF-8 are matched as they are"
         );
-        assert!(
-            !matches_bytes(b"a[bc", b"a[bc"),
-            "an invalid pattern matches nothing"
+        assert_eq!(
+            matches_bytes(b"a[bc", b"a[bc"),
+            None,
+            "an invalid pattern is no pattern"
         );
         assert!(Glob::new("a\\").is_err());
     }

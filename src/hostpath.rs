@@ -322,11 +322,11 @@ fn components(joined: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// `p` has glob characters and is a valid pattern, else literally (so `[abc`, which no pattern
 /// can be, names itself).
 fn component_matches(p: &[u8], c: &[u8]) -> bool {
-    if p.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) && crate::glob::is_valid(p) {
-        crate::glob::matches_bytes(p, c)
-    } else {
-        p == c
-    }
+    let pattern = p.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+    pattern
+        .then(|| crate::glob::matches_bytes(p, c))
+        .flatten()
+        .unwrap_or(p == c)
 }
 
 /// What a check names for a relative source when the working directory is unknown.
