@@ -59,7 +59,7 @@ impl Env {
             reentry: std::env::var_os(REENTRY_ENV),
             cwd: std::env::current_dir().ok(),
             exe: std::env::current_exe().ok(),
-            euid: crate::process::euid(),
+            euid: Some(crate::process::euid()),
         }
     }
 

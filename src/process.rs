@@ -25,19 +25,22 @@ unsafe extern "C" {
 }
 
 /// The effective uid. Asked of the kernel directly: reading it as the owner of `/proc/self`
-/// cost a `docker` call about 2.6 µs, the first look into `/proc` of a new process. Always
-/// `Some`; the `Option` is kept for the callers, each of which says what `None` would mean.
-pub fn euid() -> Option<u32> {
+/// cost a `docker` call about 2.6 µs, the first look into `/proc` of a new process.
+pub fn euid() -> u32 {
     // SAFETY: see the declaration.
     #[allow(unsafe_code)]
-    Some(unsafe { geteuid() })
+    unsafe {
+        geteuid()
+    }
 }
 
 /// The effective gid, read as [`euid`] is.
-pub fn egid() -> Option<u32> {
+pub fn egid() -> u32 {
     // SAFETY: see the declaration.
     #[allow(unsafe_code)]
-    Some(unsafe { getegid() })
+    unsafe {
+        getegid()
+    }
 }
 
 /// The directories of a PATH value in order; an empty entry means the current directory, as

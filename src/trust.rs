@@ -146,23 +146,23 @@ mod tests {
         let f = d.path().join("policy.toml");
         std::fs::write(&f, "").unwrap();
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(check_file(&f, crate::process::euid()), Ok(()));
+        assert_eq!(check_file(&f, Some(crate::process::euid())), Ok(()));
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
         assert!(
-            check_file(&f, crate::process::euid())
+            check_file(&f, Some(crate::process::euid()))
                 .unwrap_err()
                 .contains("everyone")
         );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
         assert!(
-            check_file(&f, crate::process::euid())
+            check_file(&f, Some(crate::process::euid()))
                 .unwrap_err()
                 .contains("group")
         );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         assert!(
-            check_file(&f, crate::process::euid())
+            check_file(&f, Some(crate::process::euid()))
                 .unwrap_err()
                 .contains("everyone")
         );

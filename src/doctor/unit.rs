@@ -355,9 +355,8 @@ pub(crate) fn unit_path(unit: &str) -> UnitPath {
         user: std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_default(),
-        uid: uid.map(|u| u.to_string()).unwrap_or_default(),
-        runtime_dir: std::env::var("XDG_RUNTIME_DIR")
-            .unwrap_or_else(|_| uid.map(|u| format!("/run/user/{u}")).unwrap_or_default()),
+        uid: uid.to_string(),
+        runtime_dir: std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| format!("/run/user/{uid}")),
     };
     let systemctl = |args: &[&str]| {
         capture(OsStr::new("systemctl"), args, None, PROBE_TIMEOUT)

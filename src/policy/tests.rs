@@ -264,7 +264,7 @@ fn lookup_order() {
         xdg_config_home: Some(dir.path().join("xdg")),
         home: Some(dir.path().join("home")),
         system_dir: system.clone(),
-        owner: crate::process::euid(),
+        owner: Some(crate::process::euid()),
         ..LookupEnv::default()
     };
     assert_eq!(locate(&env).unwrap().0, Origin::Embedded);

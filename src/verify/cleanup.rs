@@ -132,7 +132,7 @@ pub(crate) fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
 
 /// Removes `nanoclaw-shim-verify-PID-...` folders of dead runs owned by this user from `base`.
 pub(crate) fn sweep_work_dirs(base: &Path, alive: impl Fn(u32) -> bool) -> usize {
-    let me = crate::process::euid().unwrap_or(u32::MAX);
+    let me = crate::process::euid();
     let Ok(entries) = std::fs::read_dir(base) else {
         return 0;
     };

@@ -165,8 +165,8 @@ fn setup(args: &VerifyArgs) -> Result<(Ctx, Option<String>), String> {
     }
     let mut path = vec![shim_dir.clone()];
     path.extend(process::path_dirs(&std::env::var_os("PATH").unwrap_or_default()));
-    let euid = process::euid().unwrap_or(0);
-    let egid = process::egid().unwrap_or(0);
+    let euid = process::euid();
+    let egid = process::egid();
     // The policy the shim will load for each command (same environment): its label for the
     // header, and the capabilities it keeps (the default policy's when it does not load, in
     // which case every run through the shim is refused and the checks say so).

@@ -91,7 +91,7 @@ fn env_file() -> String {
 }
 
 fn euid() -> u32 {
-    process::euid().unwrap_or(u32::MAX)
+    process::euid()
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
