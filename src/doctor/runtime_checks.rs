@@ -210,8 +210,8 @@ impl Linkage {
 }
 
 /// Whether every `docker` call starts as fast as this build can: a dynamically linked shim
-/// pays the dynamic loader on each of them (about 0.3 ms, a third more than podman-docker's own
-/// wrapper; docs/PERFORMANCE.md), which nothing else would show.
+/// pays the dynamic loader on each of them (~0.2 ms more than a static build: a `run` then
+/// costs 1.3x podman-docker's own wrapper; docs/PERFORMANCE.md), which nothing else would show.
 pub(crate) fn build_check(linkage: Linkage) -> Check {
     const NAME: CheckId = CheckId::Build;
     match linkage {
@@ -222,7 +222,7 @@ pub(crate) fn build_check(linkage: Linkage) -> Check {
         ),
         Linkage::Dynamic => Check::warn(
             NAME,
-            "linked dynamically: every `docker` call pays the dynamic loader (~0.3 ms)",
+            "linked dynamically: every `docker` call pays the dynamic loader (~0.2 ms)",
             "install with ./install.sh, which builds a static binary (with musl once `rustup target add x86_64-unknown-linux-musl` is done)",
         ),
     }
