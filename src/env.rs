@@ -6,7 +6,8 @@
 //! different ways (empty values ignored, relative `XDG_CONFIG_HOME` ignored, as the XDG spec
 //! says). Tests build an `Env` by hand instead of mutating the process environment.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 /// The variable naming the policy file (over the lookup order).
@@ -39,27 +40,90 @@ pub struct Env {
     pub cwd: Option<PathBuf>,
     /// This program's own path, as the kernel resolved it.
     pub exe: Option<PathBuf>,
-    /// The effective uid (`None` when `/proc` is not mounted).
+    /// The effective uid (`None` only in an `Env` built by hand).
     pub euid: Option<u32>,
+    /// Every variable that redirects or reconfigures the runtime
+    /// ([`crate::trust::REDIRECT_VARS`], [`crate::trust::CONFIG_VARS`]), as set.
+    pub engine: Vec<(OsString, OsString)>,
 }
 
+fn os(bytes: &[u8]) -> OsString {
+    OsStr::from_bytes(bytes).to_os_string()
+}
+
+/// The variables [`Env`] keeps by name, in the order [`Env::from_vars`] indexes them.
+const NAMES: [&str; 7] = [
+    "PATH",
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    POLICY_ENV,
+    RUNTIME_ENV,
+    REENTRY_ENV,
+];
+
 impl Env {
-    /// Reads the process's environment.
+    /// Reads the process's environment (the `nanoclaw-shim` commands).
     pub fn capture() -> Env {
-        let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let mut env = Env::from_vars(vars.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())));
+        env.cwd = std::env::current_dir().ok();
+        env.exe = std::env::current_exe().ok();
+        env.euid = Some(crate::process::euid());
+        env
+    }
+
+    /// Reads the environment as the C runtime handed it to `main` (`NAME=value` entries), and
+    /// the process's facts: the `docker` face, which pays for every look on every call. One pass
+    /// over the entries, where asking `getenv` for each of the seventeen variables the shim
+    /// consults scanned the whole environment seventeen times (~45 k instructions).
+    pub fn of_process<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Env {
+        let vars = entries.into_iter().filter_map(|e| {
+            let eq = e.iter().position(|&b| b == b'=')?;
+            Some((&e[..eq], &e[eq + 1..]))
+        });
+        let mut env = Env::from_vars(vars);
+        env.cwd = std::env::current_dir().ok();
+        env.exe = std::env::current_exe().ok();
+        env.euid = Some(crate::process::euid());
+        env
+    }
+
+    /// The variables of `vars` (name, value) the shim consults. A name given twice counts as its
+    /// first occurrence, as `getenv` and podman read it; every occurrence of an engine variable
+    /// is kept, so that each is judged ([`crate::trust::environment`]).
+    pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Env {
+        let mut first: [Option<&[u8]>; NAMES.len()] = [None; NAMES.len()];
+        let mut engine = Vec::new();
+        for (name, value) in vars {
+            if let Some(i) = NAMES.iter().position(|n| n.as_bytes() == name) {
+                first[i].get_or_insert(value);
+            } else if crate::trust::is_engine_var(name) {
+                engine.push((os(name), os(value)));
+            }
+        }
+        let [
+            path,
+            home,
+            xdg_config_home,
+            xdg_cache_home,
+            policy,
+            runtime,
+            reentry,
+        ] = first;
+        let nonempty = |v: Option<&[u8]>| v.filter(|v| !v.is_empty()).map(os);
         Env {
-            path: std::env::var_os("PATH"),
-            home: nonempty("HOME").map(PathBuf::from),
-            xdg_config_home: nonempty("XDG_CONFIG_HOME")
+            path: path.map(os),
+            home: nonempty(home).map(PathBuf::from),
+            xdg_config_home: nonempty(xdg_config_home)
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute()),
-            xdg_cache_home: nonempty("XDG_CACHE_HOME").map(PathBuf::from),
-            policy: nonempty(POLICY_ENV).map(PathBuf::from),
-            runtime: nonempty(RUNTIME_ENV),
-            reentry: std::env::var_os(REENTRY_ENV),
-            cwd: std::env::current_dir().ok(),
-            exe: std::env::current_exe().ok(),
-            euid: Some(crate::process::euid()),
+            xdg_cache_home: nonempty(xdg_cache_home).map(PathBuf::from),
+            policy: nonempty(policy).map(PathBuf::from),
+            runtime: nonempty(runtime),
+            reentry: reentry.map(os),
+            engine,
+            ..Env::default()
         }
     }
 
@@ -91,5 +155,78 @@ impl Env {
             .clone()
             .or_else(|| self.home.as_ref().map(|h| h.join(".cache")))?;
         Some(base.join("nanoclaw-shim"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(list: &[&'static str]) -> Vec<&'static [u8]> {
+        list.iter().map(|e| e.as_bytes()).collect()
+    }
+
+    #[test]
+    fn one_pass_reads_what_getenv_would() {
+        let env = Env::of_process(entries(&[
+            "PATH=/usr/bin:/bin",
+            "HOME=/home/alice",
+            "XDG_CONFIG_HOME=relative/ignored",
+            "XDG_CACHE_HOME=/home/alice/.cache",
+            "NANOCLAW_SHIM_POLICY=",
+            "NANOCLAW_SHIM_RUNTIME=/usr/bin/podman",
+            "NANOCLAW_SHIM_ACTIVE=",
+            "HOME=/second/is/ignored",
+            "PATHLIKE=/not/path",
+            "no equals sign",
+            "TOKEN=secret=with=equals",
+        ]));
+        assert_eq!(env.path.as_deref(), Some(OsStr::new("/usr/bin:/bin")));
+        assert_eq!(env.home.as_deref(), Some(std::path::Path::new("/home/alice")));
+        assert_eq!(
+            env.xdg_config_home, None,
+            "relative: ignored, as the XDG spec says"
+        );
+        assert_eq!(
+            env.xdg_cache_home.as_deref(),
+            Some(std::path::Path::new("/home/alice/.cache"))
+        );
+        assert_eq!(env.policy, None, "empty: as if unset");
+        assert_eq!(env.runtime.as_deref(), Some(OsStr::new("/usr/bin/podman")));
+        // The loop marker counts when set at all, even empty.
+        assert_eq!(env.reentry.as_deref(), Some(OsStr::new("")));
+        assert!(env.engine.is_empty());
+        // The process's facts are read too.
+        assert!(env.exe.is_some() && env.cwd.is_some() && env.euid.is_some());
+    }
+
+    #[test]
+    fn a_first_empty_value_hides_a_later_one() {
+        // getenv answers with the first entry of a name, empty or not.
+        let env = Env::of_process(entries(&["HOME=", "HOME=/home/alice"]));
+        assert_eq!(env.home, None);
+    }
+
+    #[test]
+    fn every_engine_variable_is_kept_each_time_it_is_set() {
+        let env = Env::of_process(entries(&[
+            "DOCKER_HOST=tcp://a:2375",
+            "CONTAINERS_CONF=/tmp/evil.conf",
+            "CONTAINERS_CONF=/etc/containers/containers.conf",
+            "CONTAINERS_CONF_OVERRIDE_X=not/a/known/name",
+        ]));
+        let names: Vec<&OsStr> = env.engine.iter().map(|(k, _)| k.as_os_str()).collect();
+        assert_eq!(names, ["DOCKER_HOST", "CONTAINERS_CONF", "CONTAINERS_CONF"]);
+        assert_eq!(env.engine[1].1, "/tmp/evil.conf");
+    }
+
+    #[test]
+    fn capture_and_the_entries_agree_on_this_process() {
+        let entries: Vec<Vec<u8>> = std::env::vars_os()
+            .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
+            .collect();
+        let a = Env::capture();
+        let b = Env::of_process(entries.iter().map(Vec::as_slice));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
 }

@@ -245,10 +245,27 @@ fn stamp_of(m: &std::fs::Metadata) -> Stamp {
 /// lives on (a test thread, anything long-running) asks the kernel again after this.
 const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// A thread's memory of the file system, never dropped. A thread-local whose type needs `Drop`
+/// makes std register a destructor on the thread's first use, and std allocates that registry
+/// with the C library's `malloc`, not this program's allocator: under musl that is a heap of its
+/// own, two `mmap`s, a `brk` and four fresh pages on every `docker` call, ~10 µs. What a thread
+/// leaks at its exit instead is a few hundred bytes (test threads; the shim's one thread ends
+/// with the process).
+type Kept<T> = std::mem::ManuallyDrop<std::cell::RefCell<T>>;
+
+const fn kept<T>(value: T) -> Kept<T> {
+    std::mem::ManuallyDrop::new(std::cell::RefCell::new(value))
+}
+
+/// `f` on the value of `key`, borrowed mutably.
+fn with_kept<T: 'static, R>(key: &'static std::thread::LocalKey<Kept<T>>, f: impl FnOnce(&mut T) -> R) -> R {
+    key.with(|cell| f(&mut cell.borrow_mut()))
+}
+
 std::thread_local! {
     /// Every file [`metadata_once`] was asked about, with what `stat` said and when.
-    static STATTED: std::cell::RefCell<Vec<(std::path::PathBuf, Option<std::fs::Metadata>, std::time::Instant)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static STATTED: Kept<Vec<(std::path::PathBuf, Option<std::fs::Metadata>, std::time::Instant)>> =
+        const { kept(Vec::new()) };
 }
 
 /// `std::fs::metadata(path)`, asked of the kernel once per path, thread and [`FRESH`] period:
@@ -256,7 +273,7 @@ std::thread_local! {
 /// runtime the shim itself? is it executable? which build is this? which runtime version is
 /// cached?), so one answer serves both.
 pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
-    let known = STATTED.with_borrow_mut(|s| {
+    let known = with_kept(&STATTED, |s| {
         s.retain(|(_, _, at)| at.elapsed() < FRESH);
         s.iter().find(|(p, _, _)| p == path).map(|(_, m, _)| m.clone())
     });
@@ -264,7 +281,9 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
         return known;
     }
     let m = std::fs::metadata(path).ok();
-    STATTED.with_borrow_mut(|s| s.push((path.to_path_buf(), m.clone(), std::time::Instant::now())));
+    with_kept(&STATTED, |s| {
+        s.push((path.to_path_buf(), m.clone(), std::time::Instant::now()))
+    });
     m
 }
 
@@ -290,11 +309,10 @@ pub fn read_whole(path: &Path) -> std::io::Result<String> {
 std::thread_local! {
     /// The directory the last `lstat` found, with its stamp: a check that resolves a mounted
     /// directory and then asks for its stamp costs one system call, not two.
-    static LAST_DIR: std::cell::RefCell<Option<(Vec<u8>, Stamp)>> = const { std::cell::RefCell::new(None) };
+    static LAST_DIR: Kept<Option<(Vec<u8>, Stamp)>> = const { kept(None) };
     /// Directories checked before any resolution (those above the policy file, see [`saw`]),
     /// with their stamps and when they were taken.
-    static SEEN_DIRS: std::cell::RefCell<Vec<(Vec<u8>, Stamp, std::time::Instant)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static SEEN_DIRS: Kept<Vec<(Vec<u8>, Stamp, std::time::Instant)>> = const { kept(Vec::new()) };
 }
 
 /// How many directories [`SEEN_DIRS`] keeps.
@@ -308,7 +326,7 @@ const SEEN_MAX: usize = 8;
 /// (a stamp older than [`FRESH`] is not used).
 pub fn saw(path: &[u8], m: &std::fs::Metadata) {
     if m.is_dir() {
-        SEEN_DIRS.with_borrow_mut(|seen| {
+        with_kept(&SEEN_DIRS, |seen| {
             seen.retain(|(_, _, at)| at.elapsed() < FRESH);
             if seen.len() < SEEN_MAX {
                 seen.push((path.to_vec(), stamp_of(m), std::time::Instant::now()));
@@ -321,7 +339,7 @@ impl HostFs for RealFs {
     fn lstat(&self, path: &[u8]) -> Option<FileKind> {
         let m = std::fs::symlink_metadata(os(path)).ok()?;
         if m.is_dir() {
-            LAST_DIR.with_borrow_mut(|last| *last = Some((path.to_vec(), stamp_of(&m))));
+            with_kept(&LAST_DIR, |last| *last = Some((path.to_vec(), stamp_of(&m))));
         }
         Some(kind(m.file_type()))
     }
@@ -361,12 +379,12 @@ impl HostFs for RealFs {
         // Taken from the `lstat` just made of the same directory, if that was the last one (the
         // stamp is then as old as what the resolution saw, which is what it must match), or
         // from one made earlier in this call (older still, see `saw`).
-        let last = LAST_DIR.with_borrow_mut(|last| match last.take() {
+        let last = with_kept(&LAST_DIR, |last| match last.take() {
             Some((p, s)) if p == dir => Some(s),
             _ => None,
         });
         let known = last.or_else(|| {
-            SEEN_DIRS.with_borrow(|seen| {
+            with_kept(&SEEN_DIRS, |seen| {
                 seen.iter()
                     .find(|(p, _, at)| p == dir && at.elapsed() < FRESH)
                     .map(|(_, s, _)| *s)

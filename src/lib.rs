@@ -20,6 +20,7 @@ pub mod hostmemo;
 pub mod hostpath;
 pub mod log;
 pub mod logview;
+pub mod memcmp;
 pub mod mounts;
 pub mod parse;
 pub mod policy;

@@ -24,7 +24,7 @@ static ALLOC: nanoclaw_shim::bump::Global = nanoclaw_shim::bump::Global;
 // `std::process::exit`, which flushes std's buffers.
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
-extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     let count = usize::try_from(argc).unwrap_or(0);
     // SAFETY: the C runtime passes `argc` pointers to NUL-terminated strings in `argv`, which
     // stay valid and unchanged for the life of the process; each is copied before use.
@@ -36,9 +36,57 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     // Builds nothing unless NANOCLAW_SHIM_LOG asks for diagnostics (one variable read).
     nanoclaw_shim::diag::init();
     let code = if Path::new(&argv0).file_name().is_some_and(|n| n == "docker") {
-        nanoclaw_shim::shim::main(args.collect())
+        // SAFETY: `envp` is the NULL-terminated array of NUL-terminated `NAME=value` strings the
+        // C runtime passes `main`, the one `environ` points at; nothing in this program sets
+        // variables, so the strings stay as they are for the life of the process.
+        let entries = (0..)
+            .map(|i| unsafe { *envp.add(i) })
+            .take_while(|e| !e.is_null())
+            .map(|e| unsafe { std::ffi::CStr::from_ptr(e) }.to_bytes());
+        let env = nanoclaw_shim::env::Env::of_process(entries);
+        nanoclaw_shim::shim::main(args.collect(), env)
     } else {
         nanoclaw_shim::cli::main(std::iter::once(argv0).chain(args).collect())
     };
     std::process::exit(code);
+}
+
+/// musl's `memcmp` and `bcmp` compare a byte at a time; these replace them in the musl build,
+/// which links its C library statically, so the linker takes these and never pulls musl's (see
+/// `nanoclaw_shim::memcmp` for why and what it costs). glibc's are faster than these and stay.
+/// Were LLVM ever to compile `compare` into a call of `memcmp`, every comparison would recurse
+/// until the stack ran out: CI runs the whole integration suite against the musl binary.
+#[cfg(target_env = "musl")]
+mod c_memcmp {
+    use std::ffi::{c_int, c_void};
+
+    // SAFETY: the C signatures, with C's contract: `a` and `b` each point at `n` readable bytes
+    // (none when `n` is 0, when neither is read). Nothing else in the program is named so.
+    // Never inlined: with its body in view, LLVM copied it into each of the thousands of slice
+    // comparisons (+200 KiB of code, more pages to fault in on every call).
+    #[allow(unsafe_code)]
+    #[unsafe(no_mangle)]
+    #[inline(never)]
+    unsafe extern "C" fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
+        if n == 0 {
+            return 0;
+        }
+        // SAFETY: by the contract above, both point at `n` bytes that live through the call.
+        let (a, b) = unsafe {
+            (
+                std::slice::from_raw_parts(a.cast::<u8>(), n),
+                std::slice::from_raw_parts(b.cast::<u8>(), n),
+            )
+        };
+        nanoclaw_shim::memcmp::compare(a, b)
+    }
+
+    // SAFETY: as `memcmp`; any nonzero answer means "differ", which `memcmp`'s is.
+    #[allow(unsafe_code)]
+    #[unsafe(no_mangle)]
+    #[inline(never)]
+    unsafe extern "C" fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
+        // SAFETY: the same contract, passed on.
+        unsafe { memcmp(a, b, n) }
+    }
 }

@@ -16,8 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-// SAFETY: glibc's `geteuid(2)` and `getegid(2)`, declared with their C signatures; they take
-// nothing, touch no memory of ours and cannot fail.
+// SAFETY: the C library's `geteuid(2)` and `getegid(2)`, declared with their C signatures; they
+// take nothing, touch no memory of ours and cannot fail.
 #[allow(unsafe_code)]
 unsafe extern "C" {
     fn geteuid() -> u32;

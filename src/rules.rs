@@ -105,6 +105,55 @@ impl Rule {
     }
 }
 
+/// A set of rules, one bit each: the deny rules in force are asked about for every setting of
+/// every call, and built on every call from the defaults (a `BTreeSet` cost a sort with a 4 KiB
+/// scratch buffer on the stack, one fresh page of it per call, and a tree walk per question).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleSet(u128);
+
+const _: () = assert!(Rule::ALL.len() <= 128, "RuleSet holds a bit per rule");
+
+impl RuleSet {
+    pub fn contains(&self, rule: Rule) -> bool {
+        self.0 & (1 << rule as u32) != 0
+    }
+
+    pub fn insert(&mut self, rule: Rule) {
+        self.0 |= 1 << rule as u32;
+    }
+
+    pub fn remove(&mut self, rule: Rule) {
+        self.0 &= !(1 << rule as u32);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The rules in the set, in [`Rule::ALL`]'s order.
+    pub fn iter(&self) -> impl Iterator<Item = Rule> + '_ {
+        Rule::ALL.iter().copied().filter(|r| self.contains(*r))
+    }
+}
+
+impl FromIterator<Rule> for RuleSet {
+    fn from_iter<I: IntoIterator<Item = Rule>>(rules: I) -> Self {
+        let mut set = RuleSet::default();
+        rules.into_iter().for_each(|r| set.insert(r));
+        set
+    }
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.pad(self.as_str())
@@ -137,4 +186,32 @@ pub struct Violation {
     /// The offending token, as display text (secrets redacted).
     pub token: String,
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_set_holds_each_rule_apart() {
+        let mut set = RuleSet::default();
+        assert!(set.is_empty());
+        for (i, r) in Rule::ALL.iter().enumerate() {
+            assert!(!set.contains(*r));
+            set.insert(*r);
+            assert!(set.contains(*r) && set.len() == i + 1);
+        }
+        assert!(set.iter().eq(Rule::ALL.iter().copied()), "in documentation order");
+        let (first, last) = (Rule::ALL[0], Rule::ALL[Rule::ALL.len() - 1]);
+        set.remove(first);
+        set.remove(last);
+        assert!(!set.contains(first) && !set.contains(last) && set.contains(Rule::ALL[1]));
+        assert_eq!(set.len(), Rule::ALL.len() - 2);
+        let again: RuleSet = set.iter().collect();
+        assert_eq!(again, set);
+        assert_eq!(
+            format!("{:?}", RuleSet::from_iter([last])),
+            format!("{{{last:?}}}")
+        );
+    }
 }

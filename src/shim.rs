@@ -20,8 +20,8 @@ use crate::trust;
 pub const EXIT_REFUSED: i32 = 125;
 
 /// Runs the shim for `args` (argv without argv\[0\]); returns only on failure.
-pub fn main(args: Vec<OsString>) -> i32 {
-    match run(args) {
+pub fn main(args: Vec<OsString>, env: Env) -> i32 {
+    match run(args, env) {
         Ok(never) => match never {},
         Err(message) => {
             eprintln!("nanoclaw-shim: {message}");
@@ -30,8 +30,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
 }
 
-fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
-    let env = Env::capture();
+fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String> {
     runtime::check_reentry(&env).map_err(|e| e.to_string())?;
     tracing::debug!("argv: docker {}", diag::Argv(&args));
     let Prepared {
@@ -65,11 +64,7 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
         remove_redirects: deny.on(Rule::DenyEngineRedirect),
         refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
     };
-    // Only the variables the rules name are read (copying the whole environment costs more).
-    let vars = trust::REDIRECT_VARS
-        .iter()
-        .chain(trust::CONFIG_VARS)
-        .filter_map(|n| std::env::var_os(n).map(|v| ((*n).into(), v)));
+    let vars = env.engine.iter().cloned();
     let remove = trust::environment(env_rules, vars, &owner_root)
         .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     if !remove.is_empty() {

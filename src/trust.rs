@@ -30,6 +30,14 @@ pub const CONFIG_VARS: &[&str] = &[
     "REGISTRIES_CONFIG_PATH",
 ];
 
+/// Whether `name` is one of [`REDIRECT_VARS`] or [`CONFIG_VARS`].
+pub fn is_engine_var(name: &[u8]) -> bool {
+    REDIRECT_VARS
+        .iter()
+        .chain(CONFIG_VARS)
+        .any(|n| n.as_bytes() == name)
+}
+
 /// Whether `path` (after symlinks) and every directory above it are safe from other users:
 /// owned by root or `owner`, and not writable by group or others (a root-owned sticky directory
 /// such as `/tmp` is fine: nobody can replace what another user put there). The reason if not.
@@ -117,7 +125,9 @@ pub fn environment(
         let Some(name) = k.to_str() else { continue };
         if rules.remove_redirects {
             if let Some(r) = REDIRECT_VARS.iter().find(|r| **r == name) {
-                remove.push(*r);
+                if !remove.contains(r) {
+                    remove.push(*r);
+                }
                 continue;
             }
         }
@@ -184,6 +194,9 @@ mod tests {
             environment(p, vars.clone().into_iter(), &ok).unwrap(),
             ["DOCKER_HOST", "CONTAINER_HOST"]
         );
+        // A name set twice is removed once (execve drops every entry of it).
+        let twice = [vars[0].clone(), vars[0].clone()];
+        assert_eq!(environment(p, twice.into_iter(), &ok).unwrap(), ["DOCKER_HOST"]);
         let bad = |_: &Path| Err("owned by uid 1000".to_string());
         let conf = vec![(OsString::from("CONTAINERS_CONF"), OsString::from("/w/c.conf"))];
         let r = environment(p, conf.clone().into_iter(), &bad).unwrap_err();

@@ -233,10 +233,10 @@ impl Writer {
         self.flag(*refuse_unenforced);
         let Deny { on, lists } = deny;
         self.u64(on.len() as u64);
-        for rule in on {
+        for rule in on.iter() {
             let at = Rule::ALL
                 .iter()
-                .position(|r| r == rule)
+                .position(|r| *r == rule)
                 .expect("every rule is in Rule::ALL");
             self.u64(at as u64);
         }

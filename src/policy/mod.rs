@@ -340,7 +340,7 @@ impl DenyList {
 /// Deny rules: the set in force, and the lists they read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deny {
-    on: std::collections::BTreeSet<Rule>,
+    on: crate::rules::RuleSet,
     lists: [Vec<ListEntry>; 8],
 }
 
@@ -351,7 +351,7 @@ pub type ListEntry = std::borrow::Cow<'static, str>;
 impl Deny {
     /// Whether a deny rule is in force.
     pub fn on(&self, rule: Rule) -> bool {
-        self.on.contains(&rule)
+        self.on.contains(rule)
     }
 
     /// Switches a deny rule on or off.
@@ -359,7 +359,7 @@ impl Deny {
         if on {
             self.on.insert(rule);
         } else {
-            self.on.remove(&rule);
+            self.on.remove(rule);
         }
     }
 
