@@ -175,7 +175,8 @@ fn execve(path: &Path, argv0: &OsStr, args: &[OsString], marker: &str, remove: &
     let (marker_at, argv_at) = starts[1..]
         .split_last()
         .expect("the path, argv[0] and the marker");
-    let mut argv: Vec<*const c_char> = argv_at.iter().map(|&i| at(i)).collect();
+    let mut argv: Vec<*const c_char> = Vec::with_capacity(argv_at.len() + 1);
+    argv.extend(argv_at.iter().map(|&i| at(i)));
     argv.push(std::ptr::null());
     let named = |entry: &[u8], name: &str| {
         entry.len() > name.len() && entry.starts_with(name.as_bytes()) && entry[name.len()] == b'='

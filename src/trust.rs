@@ -49,7 +49,7 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
         && path
             .components()
             .all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
-    let mut cached = Vec::new();
+    let mut cached = Vec::with_capacity(if plain { path.components().count() } else { 0 });
     if plain {
         for p in path.ancestors() {
             match std::fs::symlink_metadata(p) {
