@@ -414,7 +414,7 @@ fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
 fn check(file: Option<PathBuf>) -> i32 {
     let located = match file {
         Some(f) => std::fs::read_to_string(&f)
-            .map(|t| (Origin::Explicit(f.clone()), t))
+            .map(|t| (Origin::Explicit(f.clone()), t.into()))
             .map_err(|e| format!("{}: cannot read policy: {e}", f.display())),
         None => policy::locate(&LookupEnv::from_env(None)).map_err(|e| e.to_string()),
     };

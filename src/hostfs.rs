@@ -287,23 +287,36 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
     m
 }
 
-/// The whole text of a file, read with one `read` of the size the open file reports: std's
-/// `read_to_string` asks once more to see the end, a system call every `docker` call would pay
-/// for the policy and again for the runtime's version. A regular file that grows while it is
-/// read is read to the size it had when opened, as a read racing the writer would be anyway.
-/// Anything whose size says nothing (a pipe, `/dev/stdin`, a `/proc` file reporting 0) is read
-/// to its end, never taken as empty.
-pub fn read_whole(path: &Path) -> std::io::Result<String> {
+/// The whole of a file, read with one `read` of the size the open file reports: std's
+/// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
+/// the policy and again for the runtime's version. A regular file that grows while it is read is
+/// read to the size it had when opened, as a read racing the writer would be anyway. Anything
+/// whose size says nothing (a pipe, `/dev/stdin`, a `/proc` file reporting 0) is read to its
+/// end, never taken as empty.
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let m = f.metadata()?;
-    let mut text = String::with_capacity(usize::try_from(m.len()).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(m.len()).unwrap_or(0));
     if m.is_file() && m.len() > 0 {
-        f.take(m.len()).read_to_string(&mut text)?;
+        f.take(m.len()).read_to_end(&mut bytes)?;
     } else {
-        f.read_to_string(&mut text)?;
+        f.read_to_end(&mut bytes)?;
     }
-    Ok(text)
+    Ok(bytes)
+}
+
+/// [`read_bytes`], as text: a file that is not UTF-8 is an error, as with `read_to_string`.
+pub fn read_whole(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_bytes(path)?).map_err(|_| not_utf8())
+}
+
+/// `read_to_string`'s error for a file that is not UTF-8.
+pub fn not_utf8() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
 }
 
 std::thread_local! {

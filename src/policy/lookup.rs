@@ -79,9 +79,12 @@ impl LookupEnv {
     }
 }
 
+/// A policy's text: the compiled-in default's, or a file's own.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// Finds and reads the policy in force: explicit, user, system, embedded, in that order. A file
 /// that exists but cannot be read is an error, not a reason to fall through.
-pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
+pub fn locate(env: &LookupEnv) -> Result<(Origin, Text), PolicyError> {
     if let Some(p) = &env.explicit {
         let why = if env.explicit_from_env {
             "NANOCLAW_SHIM_POLICY is set"
@@ -114,7 +117,7 @@ pub fn locate(env: &LookupEnv) -> Result<(Origin, String), PolicyError> {
         }
     }
     tracing::info!("policy: the default compiled into the binary (no policy file found)");
-    Ok((Origin::Embedded, DEFAULT_TOML.to_string()))
+    Ok((Origin::Embedded, Text::Borrowed(DEFAULT_TOML)))
 }
 
 /// Why a user or system policy is in force, for diagnostics.
@@ -127,7 +130,10 @@ fn origin_source(origin: &Origin, env: &LookupEnv) -> &'static str {
     }
 }
 
-fn read(path: &Path, owner: Option<u32>) -> Result<String, PolicyError> {
+/// The policy file's text; the compiled-in default's own, borrowed, when the file is a verbatim
+/// copy of it (what `install.sh` and `policy init` write): it is neither checked for UTF-8 nor
+/// kept, and [`load_remembered`] knows it by that.
+fn read(path: &Path, owner: Option<u32>) -> Result<Text, PolicyError> {
     // A policy someone else can edit is no policy (sudo's and ssh's rule).
     if let Err(why) = crate::trust::check_file(path, owner) {
         if path.exists() {
@@ -138,13 +144,20 @@ fn read(path: &Path, owner: Option<u32>) -> Result<String, PolicyError> {
             ));
         }
     }
-    crate::hostfs::read_whole(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         PolicyError::single(
             &path.display().to_string(),
             Code::Unreadable,
             format!("cannot read policy: {e}"),
         )
-    })
+    };
+    let bytes = crate::hostfs::read_bytes(path).map_err(unreadable)?;
+    if bytes == DEFAULT_TOML.as_bytes() {
+        return Ok(Text::Borrowed(DEFAULT_TOML));
+    }
+    String::from_utf8(bytes)
+        .map(Text::Owned)
+        .map_err(|_| unreadable(crate::hostfs::not_utf8()))
 }
 
 /// Locates, reads and parses the policy in force.
@@ -156,7 +169,7 @@ pub fn load(env: &LookupEnv) -> Result<(Origin, Policy), PolicyError> {
 /// while the file's text is the same, byte for byte ([`super::compiled`]).
 pub fn load_remembered(env: &LookupEnv, memory: Option<&Memory>) -> Result<(Origin, Policy), PolicyError> {
     let (origin, text) = locate(env)?;
-    if origin == Origin::Embedded || text == DEFAULT_TOML {
+    if let Text::Borrowed(_) = text {
         // The compiled-in default, or a file that is a verbatim copy of it (what `install.sh`
         // and `policy init` write), is `Policy::default()`: a unit test holds them equal, so
         // the common case skips the parse.

@@ -29,7 +29,7 @@ mod tests;
 
 pub use defaults::*;
 pub use diagnostics::{Code, Diagnostic, PolicyError, Severity, format_diagnostic};
-pub use lookup::{LookupEnv, Origin, load, load_remembered, locate};
+pub use lookup::{LookupEnv, Origin, Text, load, load_remembered, locate};
 pub use reader::{CAPABILITIES, did_you_mean, line_col, normalize_cap, parse, schema};
 
 /// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).

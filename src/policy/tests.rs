@@ -617,3 +617,29 @@ fn a_home_log_path_is_expanded_where_it_is_used() {
     let (tilde_user, _) = parse("[log]\npath = \"~bob/x\"\n", "p").map_or((Policy::default(), vec![]), |x| x);
     assert_eq!(tilde_user.log.path, None, "only `~/` is the caller's home");
 }
+
+#[test]
+fn a_verbatim_default_is_lent_and_anything_else_read_as_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.toml");
+    let env = LookupEnv {
+        explicit: Some(file.clone()),
+        owner: Some(crate::process::euid()),
+        ..LookupEnv::default()
+    };
+    std::fs::write(&file, super::DEFAULT_TOML).unwrap();
+    let (_, text) = locate(&env).unwrap();
+    assert!(
+        matches!(text, Text::Borrowed(_)),
+        "the shipped default stands for the copy"
+    );
+    assert_eq!(load(&env).unwrap().1, Policy::default());
+    // One byte more is an edited policy, read and parsed as written.
+    std::fs::write(&file, format!("{}\n", super::DEFAULT_TOML)).unwrap();
+    assert!(matches!(locate(&env).unwrap().1, Text::Owned(_)));
+    assert_eq!(load(&env).unwrap().1, Policy::default());
+    // Not UTF-8: unreadable, as before.
+    std::fs::write(&file, b"mode = \"audit\"\n# \xff\xfe\n").unwrap();
+    let e = load(&env).unwrap_err().to_string();
+    assert!(e.contains("cannot read policy") && e.contains("UTF-8"), "{e}");
+}
