@@ -6,7 +6,8 @@
 //! parses `/proc/self/maps`) and ignoring SIGPIPE (which the runtime would then have to undo).
 //! The arguments are read from `main`'s own `argc`/`argv`: std's `args_os()` is filled before
 //! `main` by glibc, but not by musl, which the installed binary is built with where it can be
-//! (see `install.sh`).
+//! (see `install.sh`). The `docker` face reads its environment from `main`'s `envp` too, in one
+//! pass (`Env::of_process`).
 
 #![no_main]
 
@@ -19,8 +20,9 @@ use std::path::Path;
 static ALLOC: nanoclaw_shim::bump::Global = nanoclaw_shim::bump::Global;
 
 // SAFETY: `no_mangle` makes this the program's `main`, with the C signature the C runtime (glibc
-// or musl) calls once at start-up; nothing else in the program is named `main`. The body reads
-// `argv` as the C standard lays it out (below) and never returns: it exits through
+// or musl) calls once at start-up, with the environment as the common third argument (both
+// pass it); nothing else in the program is named `main`. The body reads `argv` and `envp` as
+// C lays them out (below) and never returns: it exits through
 // `std::process::exit`, which flushes std's buffers.
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
