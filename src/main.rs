@@ -39,10 +39,17 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
     nanoclaw_shim::diag::init();
     let code = if Path::new(&argv0).file_name().is_some_and(|n| n == "docker") {
         // SAFETY: `envp` is the NULL-terminated array of NUL-terminated `NAME=value` strings the
-        // C runtime passes `main`, the one `environ` points at; nothing in this program sets
-        // variables, so the strings stay as they are for the life of the process.
+        // C runtime passes `main`, the one `environ` points at (never null on Linux; read as
+        // empty if it were); nothing in this program sets variables, so the strings stay as
+        // they are for the life of the process.
         let entries = (0..)
-            .map(|i| unsafe { *envp.add(i) })
+            .map(|i| {
+                if envp.is_null() {
+                    std::ptr::null()
+                } else {
+                    unsafe { *envp.add(i) }
+                }
+            })
             .take_while(|e| !e.is_null())
             .map(|e| unsafe { std::ffi::CStr::from_ptr(e) }.to_bytes());
         let env = nanoclaw_shim::env::Env::of_process(entries);
