@@ -394,6 +394,13 @@ else
     # work: CPU and cache probing, tunables, its dynamic-loader set-up): musl when its target is
     # installed (rustup target add x86_64-unknown-linux-musl), else static glibc. `--target`
     # keeps glibc's flag away from build scripts and proc-macros.
+    # cargo_build [CARGO ARGS...]: builds in this script's folder; prints the nanoclaw-shim
+    # binary cargo reports, or nothing when the build fails.
+    cargo_build() {
+        (cd "$SCRIPT_DIR" &&
+            cargo build --release --locked "$@" --message-format=json-render-diagnostics |
+            sed -n 's/.*"executable":"\([^"]*\/nanoclaw-shim\)".*/\1/p' | tail -n 1) || true
+    }
     HOST=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')
     SRC_BIN=
     case $HOST in
@@ -401,31 +408,21 @@ else
         MUSL=${HOST%%-linux-gnu*}-linux-musl
         if [ -d "$(rustc --print sysroot 2>/dev/null)/lib/rustlib/$MUSL/lib" ]; then
             say "building nanoclaw-shim (cargo build --release --locked --target $MUSL, static musl) ..."
-            SRC_BIN=$(cd "$SCRIPT_DIR" &&
-                cargo build --release --locked --target "$MUSL" --message-format=json-render-diagnostics |
-                sed -n 's/.*"executable":"\([^"]*\/nanoclaw-shim\)".*/\1/p' | tail -n 1) ||
-                SRC_BIN=
+            SRC_BIN=$(cargo_build --target "$MUSL")
             [ -n "$SRC_BIN" ] || say "musl build failed; building a static glibc one"
         else
             say "note: the $MUSL target is not installed; a static musl build starts faster (rustup target add $MUSL)"
         fi
         if [ -z "$SRC_BIN" ]; then
             say "building nanoclaw-shim (cargo build --release --locked --target $HOST, static) ..."
-            SRC_BIN=$(cd "$SCRIPT_DIR" &&
-                RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-                    cargo build --release --locked --target "$HOST" --message-format=json-render-diagnostics |
-                sed -n 's/.*"executable":"\([^"]*\/nanoclaw-shim\)".*/\1/p' | tail -n 1) ||
-                SRC_BIN=
+            SRC_BIN=$(RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" cargo_build --target "$HOST")
             [ -n "$SRC_BIN" ] || say "static build failed; building a dynamically linked one"
         fi
         ;;
     esac
     if [ -z "$SRC_BIN" ]; then
         say "building nanoclaw-shim (cargo build --release --locked) ..."
-        SRC_BIN=$(cd "$SCRIPT_DIR" &&
-            cargo build --release --locked --message-format=json-render-diagnostics |
-            sed -n 's/.*"executable":"\([^"]*\/nanoclaw-shim\)".*/\1/p' | tail -n 1) ||
-            SRC_BIN=
+        SRC_BIN=$(cargo_build)
     fi
     [ -n "$SRC_BIN" ] && [ -x "$SRC_BIN" ] || die "cargo build failed or built no nanoclaw-shim binary (see above)"
 fi

@@ -66,11 +66,7 @@ impl Env {
     /// Reads the process's environment (the `nanoclaw-shim` commands).
     pub fn capture() -> Env {
         let vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-        let mut env = Env::from_vars(vars.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())));
-        env.cwd = std::env::current_dir().ok();
-        env.exe = std::env::current_exe().ok();
-        env.euid = Some(crate::process::euid());
-        env
+        Env::from_vars(vars.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()))).with_process_facts()
     }
 
     /// Reads the environment as the C runtime handed it to `main` (`NAME=value` entries), and
@@ -82,11 +78,17 @@ impl Env {
             let eq = e.iter().position(|&b| b == b'=')?;
             Some((&e[..eq], &e[eq + 1..]))
         });
-        let mut env = Env::from_vars(vars);
-        env.cwd = std::env::current_dir().ok();
-        env.exe = std::env::current_exe().ok();
-        env.euid = Some(crate::process::euid());
-        env
+        Env::from_vars(vars).with_process_facts()
+    }
+
+    /// The facts of this process that are not variables: working directory, own path, euid.
+    fn with_process_facts(self) -> Env {
+        Env {
+            cwd: std::env::current_dir().ok(),
+            exe: std::env::current_exe().ok(),
+            euid: Some(crate::process::euid()),
+            ..self
+        }
     }
 
     /// The variables of `vars` (name, value) the shim consults. A name given twice counts as its
