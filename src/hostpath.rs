@@ -322,7 +322,7 @@ fn components(joined: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// `p` has glob characters and is a valid pattern, else literally (so `[abc`, which no pattern
 /// can be, names itself).
 fn component_matches(p: &[u8], c: &[u8]) -> bool {
-    let pattern = p.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+    let pattern = p.iter().any(|&b| is_glob_char(b));
     pattern
         .then(|| crate::glob::matches_bytes(p, c))
         .flatten()
@@ -340,8 +340,10 @@ enum Form {
     /// resolves to (`/var/run/docker.sock` is `/run/docker.sock` on most hosts); both joined.
     Lit { lit: Span, real: Option<Span> },
     /// A path with glob components (`/run/user/*/...`), joined, in the lists' arena: matched
-    /// in place, component by component.
-    Glob(Span),
+    /// in place, component by component. `fixed` is the length of its leading components that
+    /// hold no glob character (`/run/user`): a source that neither lies beneath them nor above
+    /// them cannot match, and is told so by one comparison instead of a component walk.
+    Glob { pattern: Span, fixed: u32 },
 }
 
 impl Form {
@@ -354,7 +356,7 @@ impl Form {
                 lit: span(*lit),
                 real: real.map(span),
             },
-            Form::Glob(_) => Stored::Glob,
+            Form::Glob { .. } => Stored::Glob,
         }
     }
 }
@@ -371,8 +373,13 @@ struct List<'p> {
     entries: Vec<Entry<'p>>,
     /// Every literal entry's forms, and every directory above them, by hash: a source is then
     /// judged with one lookup per component instead of a comparison per entry, so a thousand
-    /// mounts cost a thousand times a few lookups, not a thousand times the list.
+    /// mounts cost a thousand times a few lookups, not a thousand times the list. The keys are
+    /// grouped by bucket (see [`bucket`]); bucket `b`'s are `index[starts[b]..starts[b + 1]]`,
+    /// so a lookup is one step to its bucket, not a binary search of them all.
     index: Vec<Key>,
+    starts: Vec<u32>,
+    /// How many bits of a hash pick its bucket.
+    bucket_bits: u32,
     /// The entries with glob components, in list order (those are compared one by one).
     globs: Vec<u32>,
     /// Whether the index is built: only for invocations with many paths, as building it costs
@@ -389,6 +396,15 @@ struct Key {
     form: Span,
     /// The key is a directory above `form`, not `form` itself.
     above: bool,
+}
+
+/// The bucket of a list's index that keys with `hash` are in: its top `bits` bits once mixed
+/// (an FNV hash's low bits alone follow the last bytes too closely).
+fn bucket(hash: u64, bits: u32) -> usize {
+    if bits == 0 {
+        return 0;
+    }
+    (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
 }
 
 /// Whether joined path `s` matches glob entry `pattern` (joined): every component of the
@@ -409,6 +425,25 @@ fn glob_matches(pattern: &[u8], s: &[u8], parents: bool) -> bool {
         }
     }
     parents || depth == parts
+}
+
+/// [`glob_matches`], told early when `s` is neither beneath nor above the pattern's first
+/// `fixed` bytes, its leading components without glob characters (so compared literally).
+fn glob_hits(pattern: &[u8], fixed: u32, s: &[u8], parents: bool) -> bool {
+    let lead = &pattern[..fixed as usize];
+    (lead.is_empty() || related(s, lead, true)) && glob_matches(pattern, s, parents)
+}
+
+/// How long a joined glob pattern's leading components without a glob character are: up to
+/// the `/` before the first component with one, wherever it came from (a home may hold one).
+fn glob_fixed(joined: &[u8]) -> u32 {
+    let first = joined.iter().position(|&b| is_glob_char(b)).unwrap_or(0);
+    joined[..first].iter().rposition(|&b| b == b'/').unwrap_or(0) as u32
+}
+
+/// Whether `b` makes a component a glob pattern.
+fn is_glob_char(b: u8) -> bool {
+    matches!(b, b'*' | b'?' | b'[')
 }
 
 /// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
@@ -486,10 +521,11 @@ impl<'h> Compiler<'h> {
             at: at as u32,
             len: (self.arena.len() - at) as u32,
         };
-        if text.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) {
+        if text.iter().any(|&b| is_glob_char(b)) {
+            let fixed = glob_fixed(lit.of(&self.arena));
             return Entry {
                 text,
-                form: Form::Glob(lit),
+                form: Form::Glob { pattern: lit, fixed },
             };
         }
         Entry {
@@ -623,7 +659,7 @@ impl<'p> List<'p> {
         for (i, e) in self.entries.iter().enumerate() {
             let (lit, real) = match e.form {
                 Form::Lit { lit, real } => (lit, real),
-                Form::Glob(_) => {
+                Form::Glob { .. } => {
                     self.globs.push(i as u32);
                     continue;
                 }
@@ -650,16 +686,33 @@ impl<'p> List<'p> {
                 keys.push(key(h, false));
             }
         }
-        keys.sort_unstable_by_key(|k| k.hash);
-        self.index = keys;
+        // A counting sort by bucket: about one key per bucket, and `starts` is the prefix sum.
+        let bits = keys.len().max(1).next_power_of_two().ilog2();
+        let mut starts = vec![0u32; (1 << bits) + 1];
+        for k in &keys {
+            starts[bucket(k.hash, bits) + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        let mut next = starts.clone();
+        let mut index = keys.clone();
+        for &k in &keys {
+            let slot = &mut next[bucket(k.hash, bits)];
+            index[*slot as usize] = k;
+            *slot += 1;
+        }
+        self.index = index;
+        self.starts = starts;
+        self.bucket_bits = bits;
         self.indexed = true;
     }
 
     /// The keys with this hash.
-    fn keys(&self, hash: u64) -> &[Key] {
-        let from = self.index.partition_point(|k| k.hash < hash);
-        let to = from + self.index[from..].partition_point(|k| k.hash == hash);
-        &self.index[from..to]
+    fn keys(&self, hash: u64) -> impl Iterator<Item = &Key> {
+        let b = bucket(hash, self.bucket_bits);
+        let (from, to) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        self.index[from..to].iter().filter(move |k| k.hash == hash)
     }
 
     /// The first entry (in list order) that a source equals, lies beneath, or contains (when
@@ -710,10 +763,12 @@ impl<'p> List<'p> {
             if best.is_some_and(|b| b <= i) {
                 break;
             }
-            let Form::Glob(pattern) = self.entries[i as usize].form else {
+            let Form::Glob { pattern, fixed } = self.entries[i as usize].form else {
                 continue;
             };
-            let hit = src.forms().any(|s| glob_matches(pattern.of(arena), s, parents));
+            let hit = src
+                .forms()
+                .any(|s| glob_hits(pattern.of(arena), fixed, s, parents));
             if hit {
                 consider(&mut best, i);
             }
@@ -739,7 +794,9 @@ impl<'p> List<'p> {
                     related(s, lit.of(arena), parents)
                         || real.is_some_and(|r| related(s, r.of(arena), parents))
                 }),
-                Form::Glob(pattern) => src.forms().any(|s| glob_matches(pattern.of(arena), s, parents)),
+                Form::Glob { pattern, fixed } => src
+                    .forms()
+                    .any(|s| glob_hits(pattern.of(arena), *fixed, s, parents)),
             };
             if hit {
                 return Some(e.text);
@@ -1583,6 +1640,32 @@ mod tests {
             let component = parts.concat();
             let linear = listed.iter().copied().find(|n| credential_name(component.as_bytes(), n));
             proptest::prop_assert_eq!(names.find(component.as_bytes()), linear, "{}", component);
+        }
+    }
+
+    proptest::proptest! {
+        /// Telling a source early that it lies apart from a glob's leading components never
+        /// changes the answer of matching it component by component.
+        #[test]
+        fn the_glob_shortcut_agrees_with_the_component_walk(
+            pattern in proptest::collection::vec(
+                proptest::sample::select(vec!["run", "user", "*", "1000", "x?", "[ab]", "[a", "a", "b", "podman"]),
+                0..5,
+            ),
+            source in proptest::collection::vec(
+                proptest::sample::select(vec!["run", "user", "1000", "xy", "a", "b", "[a", "podman", "srv"]),
+                0..6,
+            ),
+            parents in proptest::bool::ANY,
+        ) {
+            let joined = |parts: &[&str]| parts.iter().map(|p| format!("/{p}")).collect::<String>();
+            let (p, s) = (joined(&pattern), joined(&source));
+            let fixed = glob_fixed(p.as_bytes());
+            proptest::prop_assert_eq!(
+                glob_hits(p.as_bytes(), fixed, s.as_bytes(), parents),
+                glob_matches(p.as_bytes(), s.as_bytes(), parents),
+                "{} against {} (fixed {})", s, p, fixed
+            );
         }
     }
 
