@@ -274,7 +274,7 @@ impl Checker<'_> {
             return;
         }
         let val = o.bytes();
-        let Some(m) = parse_mount(o) else {
+        let Some(m) = mounts::of_opt(o) else {
             self.v(
                 Rule::ParseBadValue,
                 o,
@@ -286,7 +286,7 @@ impl Checker<'_> {
             self.tmpfs_size(o, kind, val);
             return;
         }
-        if self.on(Rule::DenyMountPropagation) && shares_propagation(kind, val) {
+        if self.on(Rule::DenyMountPropagation) && m.shares_propagation {
             self.v(
                 Rule::DenyMountPropagation,
                 o,
@@ -539,7 +539,7 @@ pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
     // would cost more memory than parsing twice costs time.
     let mut targets = Vec::new();
     let mut paths = HostPaths::new(&rules.deny, host);
-    for m in run.opts.iter().filter_map(parse_mount) {
+    for m in run.opts.iter().filter_map(mounts::of_opt) {
         // The sources `mount` judges as host paths: binds, and volumes named by a path.
         if (m.kind == mounts::Kind::Bind && !m.source.is_empty()) || m.source.first() == Some(&b'/') {
             paths.announce(&m.source);
@@ -562,14 +562,6 @@ pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
 }
 
 /// A mount option's mount (`None` for other options and unreadable specs).
-fn parse_mount(o: &Opt) -> Option<mounts::Mount> {
-    match o.flag.canonical() {
-        "volume" => mounts::from_volume(o.bytes()),
-        "mount" => mounts::from_mount(o.bytes()),
-        "tmpfs" => mounts::from_tmpfs(o.bytes()),
-        _ => None,
-    }
-}
 
 /// Whether a `-p` value binds only the host's loopback: `127.0.0.1:8080:80`, `[::1]:8080:80`.
 fn publishes_on_loopback(spec: &str) -> bool {
@@ -628,18 +620,6 @@ pub fn is_root_user(val: &[u8]) -> bool {
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.
-fn shares_propagation(kind: &str, val: &[u8]) -> bool {
-    let s = crate::text::lossy(val);
-    if kind == "volume" {
-        let parts: Vec<&str> = s.split(':').collect();
-        return parts.len() == 3 && parts[2].split(',').any(|o| o == "shared" || o == "rshared");
-    }
-    mounts::csv_fields(val).unwrap_or_default().iter().any(|f| {
-        let f = crate::text::lossy(f);
-        matches!(f.split_once('='), Some((k, v)) if k.eq_ignore_ascii_case("bind-propagation") && (v == "shared" || v == "rshared"))
-    })
-}
-
 /// Why an `update` option would lift a container above the ceilings (0 / -1 mean unlimited).
 fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     let t = text(o);

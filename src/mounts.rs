@@ -28,6 +28,20 @@ pub struct Mount {
     /// Other host paths the mount writes: overlay `upperdir` / `workdir`, and the `device` of an
     /// inline volume that binds a host path (`volume-opt=device=/x,volume-opt=o=bind`).
     pub host_writes: Vec<Vec<u8>>,
+    /// Whether mounts made beneath the target propagate back to the host: `-v` option
+    /// `shared` / `rshared`, `--mount` field `bind-propagation=shared` / `rshared`.
+    pub shares_propagation: bool,
+}
+
+/// The mount an option writes (`-v`, `--mount`, `--tmpfs`), when it is one and reads as one.
+pub fn of_opt(o: &crate::parse::Opt) -> Option<Mount> {
+    // As bytes: the name is compared for every option of every call.
+    match o.flag.canonical_name().as_bytes() {
+        b"volume" => from_volume(o.bytes()),
+        b"mount" => from_mount(o.bytes()),
+        b"tmpfs" => from_tmpfs(o.bytes()),
+        _ => None,
+    }
 }
 
 /// Collapses `//`, `/./` and a trailing `/` of an absolute container path.
@@ -68,12 +82,14 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     let mut read_only = false;
     let mut overlay = false;
     let mut changes_owner = false;
+    let mut shares_propagation = false;
     let mut host_writes = Vec::new();
     for o in options.into_iter().flat_map(|o| crate::text::split(o, b',')) {
         match o {
             b"ro" | b"readonly" => read_only = true,
             b"O" => overlay = true,
             b"U" | b"z" | b"Z" => changes_owner = true,
+            b"shared" | b"rshared" => shares_propagation = true,
             _ => {
                 if let Some(p) = o
                     .strip_prefix(b"upperdir=")
@@ -91,6 +107,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
         // An overlay (`:O`) writes to its upper directory, not to the source.
         writes_host: changes_owner || !(read_only || overlay),
         host_writes,
+        shares_propagation,
     })
 }
 
@@ -103,6 +120,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         target: normalize(target),
         writes_host: false,
         host_writes: Vec::new(),
+        shares_propagation: false,
     })
 }
 
@@ -114,6 +132,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut read_only = false;
     let mut changes_owner = false;
     let mut host_writes = Vec::new();
+    let mut shares_propagation = false;
     let mut device = None;
     for field in csv_fields(spec)? {
         let (key, value) = match crate::text::find(&field, b'=') {
@@ -136,6 +155,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
                 changes_owner = value.is_empty() || crate::parse::bool_value(value) != Some(false)
             }
             b"upperdir" | b"workdir" => host_writes.push(value.to_vec()),
+            b"bind-propagation" => shares_propagation = matches!(value, b"shared" | b"rshared"),
             b"volume-opt" => {
                 if let Some(d) = value.strip_prefix(b"device=") {
                     device = Some(d.to_vec());
@@ -157,6 +177,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         target: target?,
         writes_host: changes_owner || !read_only,
         host_writes,
+        shares_propagation,
     })
 }
 
@@ -250,6 +271,28 @@ mod tests {
             }
             proptest::prop_assert_eq!(normalize(&path), collapsed);
         }
+    }
+
+    #[test]
+    fn shared_propagation_is_read_with_the_mount() {
+        let shares = |m: Option<Mount>| m.map(|m| m.shares_propagation);
+        assert_eq!(shares(from_volume(b"/d:/d:shared")), Some(true));
+        assert_eq!(shares(from_volume(b"/d:/d:ro,rshared")), Some(true));
+        assert_eq!(shares(from_volume(b"/d:/d:rslave")), Some(false));
+        assert_eq!(
+            shares(from_volume(b"/d:/shared")),
+            Some(false),
+            "a target named so is not an option"
+        );
+        assert_eq!(
+            shares(from_mount(b"type=bind,src=/d,dst=/d,BIND-PROPAGATION=rshared")),
+            Some(true)
+        );
+        assert_eq!(
+            shares(from_mount(b"type=bind,src=/d,dst=/d,bind-propagation=private")),
+            Some(false)
+        );
+        assert_eq!(shares(from_tmpfs(b"/t:rw")), Some(false));
     }
 
     #[test]

@@ -44,13 +44,7 @@ impl Rewriter<'_> {
     pub(super) fn tmpfs(&mut self, wanted: &[policy::Tmpfs]) {
         let mut targets: Vec<Vec<u8>> = Vec::new();
         for o in &self.run.opts {
-            let m = match o.flag.canonical() {
-                "volume" => mounts::from_volume(o.bytes()),
-                "mount" => mounts::from_mount(o.bytes()),
-                "tmpfs" => mounts::from_tmpfs(o.bytes()),
-                _ => None,
-            };
-            targets.extend(m.map(|m| m.target));
+            targets.extend(mounts::of_opt(o).map(|m| m.target));
         }
         if !wanted.is_empty() {
             self.enforce(Rule::HardenTmpfs);
