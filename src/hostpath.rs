@@ -784,10 +784,9 @@ impl<'p> List<'p> {
         parents: bool,
         skip: impl Fn(&[u8]) -> bool,
     ) -> Option<&'p [u8]> {
+        // Whether an entry applies (`skip`) is asked only of entries that match: most do not,
+        // and `skip` compares texts.
         for e in &self.entries {
-            if skip(e.text) {
-                continue;
-            }
             let hit = match &e.form {
                 Form::None => false,
                 Form::Lit { lit, real } => src.forms().any(|s| {
@@ -798,7 +797,7 @@ impl<'p> List<'p> {
                     .forms()
                     .any(|s| glob_hits(pattern.of(arena), *fixed, s, parents)),
             };
-            if hit {
+            if hit && !skip(e.text) {
                 return Some(e.text);
             }
         }
