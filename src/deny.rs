@@ -561,8 +561,6 @@ pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
     c.out
 }
 
-/// A mount option's mount (`None` for other options and unreadable specs).
-
 /// Whether a `-p` value binds only the host's loopback: `127.0.0.1:8080:80`, `[::1]:8080:80`.
 fn publishes_on_loopback(spec: &str) -> bool {
     let (addr, rest) = if let Some(r) = spec.strip_prefix('[') {
