@@ -167,7 +167,7 @@ perl -e '
   # own C library, whose archive members end in .lo: all of it that is linked is ~60 KiB, so it
   # is placed here whole, with the `memcmp` and `bcmp` main.rs gives that build.
   print "    *libc.a:*.lo(.text .text.*) *rcrt1.o(.text.*)\n";
-  print "    *(.text.memcmp .text.bcmp)\n";
+  print "    *(.text.memcmp .text.bcmp .text.memcpy .text.memmove)\n";
   print "  }\n} INSERT BEFORE .text;\n";
   printf STDERR "%d patterns; %d names had no section (callgrind pseudo-names, inlined copies)\n", $n, $missed;
 ' "$MAP" "$OUT/ran.txt" >"$LAYOUT.new"

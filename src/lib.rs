@@ -21,6 +21,8 @@ pub mod hostpath;
 pub mod log;
 pub mod logview;
 pub mod memcmp;
+#[cfg(target_arch = "x86_64")]
+pub mod memcpy;
 pub mod mounts;
 pub mod parse;
 pub mod policy;

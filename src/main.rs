@@ -60,6 +60,38 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
     std::process::exit(code);
 }
 
+/// musl's x86-64 `memcpy` starts `rep movsq` for every copy of 8 bytes or more, and a `docker`
+/// call makes ~1 200 copies of a few dozen bytes: these replace it and `memmove` in the musl
+/// build (see `nanoclaw_shim::memcpy` for why and what it costs). Both are replaced together:
+/// musl's `memmove` jumps into its `memcpy`'s code, so linking it would bring that back and
+/// define `memcpy` twice. glibc's are faster than these and stay.
+#[cfg(all(target_env = "musl", target_arch = "x86_64"))]
+mod c_memcpy {
+    use std::ffi::c_void;
+
+    // SAFETY: the C signature, with C's contract: `src` readable and `dst` writable for `n`
+    // bytes, the two not overlapping (a caller that lets them overlap is already wrong, and
+    // still gets a copy as a forward loop would make). Nothing else in the program is named so.
+    #[allow(unsafe_code)]
+    #[unsafe(no_mangle)]
+    #[inline(never)]
+    unsafe extern "C" fn memcpy(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
+        // SAFETY: C's contract above is `forward`'s.
+        unsafe { nanoclaw_shim::memcpy::forward(dst.cast(), src.cast(), n) };
+        dst
+    }
+
+    // SAFETY: as `memcpy`, but the ranges may overlap, which `overlapping` allows.
+    #[allow(unsafe_code)]
+    #[unsafe(no_mangle)]
+    #[inline(never)]
+    unsafe extern "C" fn memmove(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
+        // SAFETY: C's contract above is `overlapping`'s.
+        unsafe { nanoclaw_shim::memcpy::overlapping(dst.cast(), src.cast(), n) };
+        dst
+    }
+}
+
 /// musl's `memcmp` and `bcmp` compare a byte at a time; these replace them in the musl build,
 /// which links its C library statically, so the linker takes these and never pulls musl's (see
 /// `nanoclaw_shim::memcmp` for why and what it costs). glibc's are faster than these and stay.
