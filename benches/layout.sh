@@ -57,7 +57,7 @@ load_argvs
 trap 'rm -rf "$HOSTFS"' EXIT
 
 echo "== run under callgrind (v2 run, ps, v2 run under an edited policy; steady state)"
-rm -rf "$XDG_CACHE_HOME" "$OUT"/*.callgrind*
+rm -rf "$XDG_CACHE_HOME" "$OUT"/*.callgrind* "$OUT/musl"
 # An edited policy (the default plus a comment) takes the remembered-policy path.
 EDITED=$OUT/edited.toml
 { cat "$NANOCLAW_SHIM_POLICY"; echo "# edited"; } >"$EDITED"
@@ -74,19 +74,52 @@ for c in run ps edited; do
   [ -s "$OUT/$c.callgrind.1" ] || { echo "layout.sh: the $c call did not reach the exec" >&2; exit 1; }
 done
 
-# The functions that ran, in the order callgrind first saw them, by name. Callgrind compresses
-# names: "fn=(N) name" or "cfn=(N) name" defines N once; "fn=(N)" is a function that ran.
-perl -ne '
-  if (/^(c?fn)=\((\d+)\)(?: (.*))?$/) {
-    $name{$2} = $3 if defined $3;
-    if ($1 eq "fn" && !$seen{$name{$2}}++) { print "$name{$2}\n" }
-  }
-  close ARGV if eof; # ids are per file
-  %name = () if eof;
-' "$OUT/run.callgrind.1" "$OUT/ps.callgrind.1" "$OUT/edited.callgrind.1" >"$OUT/ran.txt"
-# What callgrind cannot see: the entry point (it starts the count in the C library), and the
-# exec itself (the dump is taken just before it).
-printf '%s\n' _start execve __execve >>"$OUT/ran.txt"
+# The functions that ran, in the order callgrind first saw them, by name, each with the number
+# of the first profile it ran in (1 the `run`, 2 the `ps`, 3 the edited policy's `run`).
+# Callgrind compresses names: "fn=(N) name" or "cfn=(N) name" defines N once; "fn=(N)" is a
+# function that ran.
+ran() { # DIR: the three profiles in DIR, to stdout
+  perl -ne '
+    BEGIN { $file = 1 }
+    if (/^(c?fn)=\((\d+)\)(?: (.*))?$/) {
+      $name{$2} = $3 if defined $3;
+      if ($1 eq "fn" && !$seen{$name{$2}}++) { print "$file\t$name{$2}\n" }
+    }
+    if (eof) { close ARGV; %name = (); $file++ } # ids are per file
+  ' "$1/run.callgrind.1" "$1/ps.callgrind.1" "$1/edited.callgrind.1"
+  # What callgrind cannot see: the entry point (it starts the count in the C library), and the
+  # exec itself (the dump is taken just before it).
+  printf '1\t%s\n' _start execve __execve
+}
+ran "$OUT" >"$OUT/ran.txt"
+
+# The musl build (what install.sh prefers) links its own C library, whose functions the glibc
+# profile cannot name: where that target is installed, the same three calls are profiled on a
+# musl build too, for the C functions alone. Without it, all of musl's C library that is linked
+# (~60 KiB) is placed in the hot section whole.
+MUSL_TARGET=x86_64-unknown-linux-musl
+MUSL_MAP=
+if [ "$CHECK" = 0 ] && rustup target list --installed 2>/dev/null | grep -qx "$MUSL_TARGET"; then
+  echo "== musl build (with a link map) and its profile"
+  MUSL_MAP=$OUT/musl.map
+  (cd "$REPO" && RUSTFLAGS="-C link-arg=-Wl,-Map=$MUSL_MAP,--no-demangle" \
+    cargo build --release --quiet --target "$MUSL_TARGET" --target-dir "$OUT/musl-build")
+  mkdir -p "$OUT/musl/bin"
+  ln -sfn "$OUT/musl-build/$MUSL_TARGET/release/nanoclaw-shim" "$OUT/musl/bin/docker"
+  "$OUT/musl/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  NANOCLAW_SHIM_POLICY=$EDITED "$OUT/musl/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  sleep 2.2
+  "$OUT/musl/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  for c in run ps edited; do
+    if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
+    policy=$NANOCLAW_SHIM_POLICY
+    [ "$c" = edited ] && policy=$EDITED
+    NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
+      --callgrind-out-file="$OUT/musl/$c.callgrind" "$OUT/musl/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
+    [ -s "$OUT/musl/$c.callgrind.1" ] || { echo "layout.sh: the musl $c call did not reach the exec" >&2; exit 1; }
+  done
+  ran "$OUT/musl" >"$OUT/musl/ran.txt"
+fi
 
 if [ "$CHECK" = 1 ]; then
   # Which of them lie inside the output section .text.hot of this build?
@@ -103,7 +136,7 @@ if [ "$CHECK" = 1 ]; then
     open my $r, "<", $ARGV[1] or die;
     my ($in, $all, @out) = (0, 0);
     while (<$r>) {
-      chomp; next unless exists $addr{$_};
+      chomp; s/^\d+\t//; next unless exists $addr{$_};
       $all++;
       if ($addr{$_} >= $lo && $addr{$_} < $hi) { $in++ } else { push @out, $_ }
     }
@@ -117,35 +150,56 @@ fi
 # One input-section pattern per function. The map names each symbol under the input section
 # that holds it: Rust functions sit in their own section (.text.SYMBOL, or .text.unlikely.SYMBOL
 # for cold ones) of the one LTO object; C library functions in their archive member's section.
+# MUSL_PROFILED: the musl build's C functions are named by its own profile.
+export MUSL_PROFILED=${MUSL_MAP:+1}
 perl -e '
-  my (%sec, $cur, @ranges);
-  open my $m, "<", $ARGV[0] or die;
-  while (<$m>) {
-    my @f = split;
-    next unless @f >= 5;
-    if ($f[4] =~ /^(.*):\((.*)\)$/) {
-      $cur = [$1, $2];
-      push @ranges, [hex $f[0], hex $f[0] + hex $f[2], $cur] if $2 =~ /^\.text/;
+  my (%done, %group, $n, $missed);
+  # Each pair of arguments is a link map and the functions that ran in that build; the second
+  # pair, the musl build, adds its C functions only (its Rust functions are those of the first).
+  while (my ($map, $ran) = splice @ARGV, 0, 2) {
+    my $c_only = $n > 0;
+    my (%sec, $cur, @ranges, $gnu, $in_map, $pending);
+    open my $m, "<", $map or die;
+    while (<$m>) {
+      # GNU ld writes its own format (the musl target links with it): after "Linker script
+      # and memory map", " .text.NAME 0xADDR 0xSIZE FILE" (the name alone on a line when
+      # long), then "0xADDR SYMBOL" for each symbol in it.
+      $gnu = 1 if $. == 1 && /^Archive member included/;
+      if ($gnu) {
+        $in_map = 1 if /^Linker script and memory map/;
+        next unless $in_map;
+        if (/^ (\.\S+)\s*$/) { $pending = $1; next }
+        if (/^ (\.\S+)?\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(\S+)\s*$/) {
+          my $section = $1 // $pending;
+          $cur = defined $section ? [$2, $section] : undef;
+          undef $pending;
+          next;
+        }
+        if ($cur && /^\s+0x[0-9a-f]+\s+(\S+)\s*$/ && !exists $sec{$1}) { $sec{$1} = $cur }
+        next;
+      }
+      my @f = split;
+      next unless @f >= 5;
+      if ($f[4] =~ /^(.*):\((.*)\)$/) {
+        $cur = [$1, $2];
+        push @ranges, [hex $f[0], hex $f[0] + hex $f[2], $cur] if $2 =~ /^\.text/;
+      }
+      elsif ($cur && !exists $sec{$f[4]}) { $sec{$f[4]} = $cur }
     }
-    elsif ($cur && !exists $sec{$f[4]}) { $sec{$f[4]} = $cur }
-  }
-  # Callgrind names a function without a symbol by its address: the section that holds it.
-  sub by_address {
-    my $a = shift;
-    for (@ranges) { return $_->[2] if $a >= $_->[0] && $a < $_->[1] }
-    return undef;
-  }
-  open my $r, "<", $ARGV[1] or die;
-  my (%done, $n, $missed);
-  print "/* Generated by benches/layout.sh: the functions a `docker` call runs, placed side by\n",
-        "   side so that the kernel maps them with few page faults. Regenerate after changes to\n",
-        "   the hot path; a stale entry costs speed, never correctness. */\n",
-        "SECTIONS {\n  .text.hot : {\n";
-  while (my $sym = <$r>) {
-    chomp $sym;
-    my $s = $sec{$sym} // ($sym =~ /^0x([0-9a-f]+)$/ ? by_address(hex $1) : undef) or do { $missed++; next };
+    # Callgrind names a function without a symbol by its address: the section that holds it.
+    my $by_address = sub {
+      my $a = shift;
+      for (@ranges) { return $_->[2] if $a >= $_->[0] && $a < $_->[1] }
+      return undef;
+    };
+    open my $r, "<", $ran or die;
+  while (my $line = <$r>) {
+    chomp $line;
+    my ($first, $sym) = split /\t/, $line, 2;
+    my $s = $sec{$sym} // ($sym =~ /^0x([0-9a-f]+)$/ ? $by_address->(hex $1) : undef) or do { $missed++; next };
     my ($file, $section) = @$s;
     next unless $section =~ /^\.text/;
+    next if $c_only && $file =~ /\.rcgu\.o$/;
     my $pat;
     if ($file =~ /\.rcgu\.o$/) {
       (my $g = $section) =~ s/^\.text\.(?:unlikely\.|hot\.)?//;
@@ -155,21 +209,36 @@ perl -e '
     } else {
       (my $member = $file) =~ s{^.*/}{};
       $member =~ s/^(.*)\((.*)\)$/$1:$2/;
-      $pat = "*$member($section)";
+      # A musl member is one small function with its static helpers, which the map does not
+      # name: all of its code.
+      $pat = $c_only ? "*$member(.text .text.*)" : "*$member($section)";
     }
     next if $done{$pat}++;
+    $group{$pat} = $first;
     $n++;
   }
-  # Sorted, so that regenerating after a change shows only what changed: the order inside the
-  # section hardly matters, as all of it is touched on every call.
-  print "    $_\n" for sort keys %done;
-  # The profile is of the static glibc build; the musl build (what install.sh prefers) links its
-  # own C library, whose archive members end in .lo: all of it that is linked is ~60 KiB, so it
-  # is placed here whole, with the `memcmp` and `bcmp` main.rs gives that build.
-  print "    *libc.a:*.lo(.text .text.*) *rcrt1.o(.text.*)\n";
+  }
+  print "/* Generated by benches/layout.sh: the functions a `docker` call runs, placed side by\n",
+        "   side so that the kernel maps them with few page faults. Regenerate after changes to\n",
+        "   the hot path; a stale entry costs speed, never correctness. */\n",
+        "SECTIONS {\n  .text.hot : {\n";
+  # What a `run` runs first, then what only a `ps` or an edited policy adds: the kernel maps
+  # code 64 KiB at a time, and a `run` then touches only the chunks its own functions span,
+  # not ones it shares with code it never calls. Sorted inside each group, so that
+  # regenerating after a change shows only what changed.
+  my @run = sort grep { $group{$_} == 1 } keys %group;
+  my @rest = sort { $group{$a} <=> $group{$b} || $a cmp $b } grep { $group{$_} != 1 } keys %group;
+  print "    $_\n" for @run;
+  # The musl build: without its own profile, all of its C library that is linked, whose
+  # archive members end in .lo; and in any case the code of its start-up files (`__do_init` of
+  # crtbegin runs on every call) and the `memcmp`, `bcmp`, `memcpy` and `memmove` main.rs gives
+  # that build.
+  print "    *libc.a:*.lo(.text .text.*)\n" unless $ENV{MUSL_PROFILED};
+  print "    *rcrt1.o(.text.*) *crtbegin*.o(.text .text.*)\n";
   print "    *(.text.memcmp .text.bcmp .text.memcpy .text.memmove)\n";
+  print "    $_\n" for @rest;
   print "  }\n} INSERT BEFORE .text;\n";
   printf STDERR "%d patterns; %d names had no section (callgrind pseudo-names, inlined copies)\n", $n, $missed;
-' "$MAP" "$OUT/ran.txt" >"$LAYOUT.new"
+' "$MAP" "$OUT/ran.txt" ${MUSL_MAP:+"$MUSL_MAP" "$OUT/musl/ran.txt"} >"$LAYOUT.new"
 mv "$LAYOUT.new" "$LAYOUT"
 echo "wrote $LAYOUT; rebuild and run benches/layout.sh --check"
