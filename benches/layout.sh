@@ -61,18 +61,24 @@ rm -rf "$XDG_CACHE_HOME" "$OUT"/*.callgrind* "$OUT/musl"
 # An edited policy (the default plus a comment) takes the remembered-policy path.
 EDITED=$OUT/edited.toml
 { cat "$NANOCLAW_SHIM_POLICY"; echo "# edited"; } >"$EDITED"
-"$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-NANOCLAW_SHIM_POLICY=$EDITED "$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-sleep 2.2 # the memory keeps only what lies in directories unchanged for 2 s (src/hostmemo.rs)
-"$OUT/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-for c in run ps edited; do
-  if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
-  policy=$NANOCLAW_SHIM_POLICY
-  [ "$c" = edited ] && policy=$EDITED
-  NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
-    --callgrind-out-file="$OUT/$c.callgrind" "$OUT/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
-  [ -s "$OUT/$c.callgrind.1" ] || { echo "layout.sh: the $c call did not reach the exec" >&2; exit 1; }
-done
+# profile DIR: the three calls of DIR/bin/docker under callgrind, to DIR/{run,ps,edited}.callgrind.1,
+# with the host-path memory settled first, as it is on every call but the first.
+profile() {
+  local dir=$1 c policy argv
+  "$dir/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  NANOCLAW_SHIM_POLICY=$EDITED "$dir/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  sleep 2.2 # the memory keeps only what lies in directories unchanged for 2 s (src/hostmemo.rs)
+  "$dir/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  for c in run ps edited; do
+    if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
+    policy=$NANOCLAW_SHIM_POLICY
+    [ "$c" = edited ] && policy=$EDITED
+    NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
+      --callgrind-out-file="$dir/$c.callgrind" "$dir/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
+    [ -s "$dir/$c.callgrind.1" ] || { echo "layout.sh: the $c call of $dir/bin/docker did not reach the exec" >&2; exit 1; }
+  done
+}
+profile "$OUT"
 
 # The functions that ran, in the order callgrind first saw them, by name, each with the number
 # of the first profile it ran in (1 the `run`, 2 the `ps`, 3 the edited policy's `run`).
@@ -106,18 +112,7 @@ if [ "$CHECK" = 0 ] && rustup target list --installed 2>/dev/null | grep -qx "$M
     cargo build --release --quiet --target "$MUSL_TARGET" --target-dir "$OUT/musl-build")
   mkdir -p "$OUT/musl/bin"
   ln -sfn "$OUT/musl-build/$MUSL_TARGET/release/nanoclaw-shim" "$OUT/musl/bin/docker"
-  "$OUT/musl/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-  NANOCLAW_SHIM_POLICY=$EDITED "$OUT/musl/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-  sleep 2.2
-  "$OUT/musl/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-  for c in run ps edited; do
-    if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
-    policy=$NANOCLAW_SHIM_POLICY
-    [ "$c" = edited ] && policy=$EDITED
-    NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
-      --callgrind-out-file="$OUT/musl/$c.callgrind" "$OUT/musl/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
-    [ -s "$OUT/musl/$c.callgrind.1" ] || { echo "layout.sh: the musl $c call did not reach the exec" >&2; exit 1; }
-  done
+  profile "$OUT/musl"
   ran "$OUT/musl" >"$OUT/musl/ran.txt"
 fi
 
@@ -153,11 +148,11 @@ fi
 # MUSL_PROFILED: the musl build's C functions are named by its own profile.
 export MUSL_PROFILED=${MUSL_MAP:+1}
 perl -e '
-  my (%done, %group, $n, $missed);
+  my (%done, %group, $n, $missed, $pair);
   # Each pair of arguments is a link map and the functions that ran in that build; the second
   # pair, the musl build, adds its C functions only (its Rust functions are those of the first).
   while (my ($map, $ran) = splice @ARGV, 0, 2) {
-    my $c_only = $n > 0;
+    my $c_only = $pair++ > 0;
     my (%sec, $cur, @ranges, $gnu, $in_map, $pending);
     open my $m, "<", $map or die;
     while (<$m>) {
@@ -193,30 +188,30 @@ perl -e '
       return undef;
     };
     open my $r, "<", $ran or die;
-  while (my $line = <$r>) {
-    chomp $line;
-    my ($first, $sym) = split /\t/, $line, 2;
-    my $s = $sec{$sym} // ($sym =~ /^0x([0-9a-f]+)$/ ? $by_address->(hex $1) : undef) or do { $missed++; next };
-    my ($file, $section) = @$s;
-    next unless $section =~ /^\.text/;
-    next if $c_only && $file =~ /\.rcgu\.o$/;
-    my $pat;
-    if ($file =~ /\.rcgu\.o$/) {
-      (my $g = $section) =~ s/^\.text\.(?:unlikely\.|hot\.)?//;
-      $g =~ s/17h[0-9a-f]{16}E$/17h*/;   # legacy mangling: the hash
-      $g =~ s/Cs[0-9A-Za-z]+_/Cs*_/g;     # v0 mangling: crate disambiguators
-      $pat = "*(.text.$g .text.unlikely.$g)";
-    } else {
-      (my $member = $file) =~ s{^.*/}{};
-      $member =~ s/^(.*)\((.*)\)$/$1:$2/;
-      # A musl member is one small function with its static helpers, which the map does not
-      # name: all of its code.
-      $pat = $c_only ? "*$member(.text .text.*)" : "*$member($section)";
+    while (my $line = <$r>) {
+      chomp $line;
+      my ($first, $sym) = split /\t/, $line, 2;
+      my $s = $sec{$sym} // ($sym =~ /^0x([0-9a-f]+)$/ ? $by_address->(hex $1) : undef) or do { $missed++; next };
+      my ($file, $section) = @$s;
+      next unless $section =~ /^\.text/;
+      next if $c_only && $file =~ /\.rcgu\.o$/;
+      my $pat;
+      if ($file =~ /\.rcgu\.o$/) {
+        (my $g = $section) =~ s/^\.text\.(?:unlikely\.|hot\.)?//;
+        $g =~ s/17h[0-9a-f]{16}E$/17h*/;   # legacy mangling: the hash
+        $g =~ s/Cs[0-9A-Za-z]+_/Cs*_/g;     # v0 mangling: crate disambiguators
+        $pat = "*(.text.$g .text.unlikely.$g)";
+      } else {
+        (my $member = $file) =~ s{^.*/}{};
+        $member =~ s/^(.*)\((.*)\)$/$1:$2/;
+        # A musl member is one small function with its static helpers, which the map does not
+        # name: all of its code.
+        $pat = $c_only ? "*$member(.text .text.*)" : "*$member($section)";
+      }
+      next if $done{$pat}++;
+      $group{$pat} = $first;
+      $n++;
     }
-    next if $done{$pat}++;
-    $group{$pat} = $first;
-    $n++;
-  }
   }
   print "/* Generated by benches/layout.sh: the functions a `docker` call runs, placed side by\n",
         "   side so that the kernel maps them with few page faults. Regenerate after changes to\n",
