@@ -11,9 +11,11 @@
 //!   RELR) when the C library applies them itself. A static-PIE binary relocates itself at every
 //!   start; RELR describes the ~4 000 pointers in 1.3 KiB instead of 98 KiB of `Elf64_Rela`, so
 //!   a `docker` call no longer reads a hundred KiB of the binary before `main` (about 35 µs here,
-//!   docs/PERFORMANCE.md). Only glibc 2.36 and later apply RELR in a static binary, and an older
-//!   one would silently skip them, so the flag is passed only when the C library the binary is
-//!   linked with says it is new enough; `NANOCLAW_SHIM_RELR=0` links without it.
+//!   docs/PERFORMANCE.md). Only glibc 2.36 and musl 1.2.4 and later apply RELR in a static
+//!   binary, and an older one would silently skip them, so the flag is passed only when the C
+//!   library the binary is linked with is known to apply them: glibc says its version; musl
+//!   does not, and a Rust toolchain links its own copy of it, so a small program is linked
+//!   with the flag and run. `NANOCLAW_SHIM_RELR=0` links without it.
 
 use std::process::Command;
 
@@ -68,29 +70,86 @@ fn layout() {
     }
 }
 
-/// Passes `-z pack-relative-relocs` for a static glibc binary built on the machine it targets,
-/// when that glibc (2.36 or later) applies packed relocations at start-up. A dynamic binary is
-/// left as it is: the loader of whatever machine it is copied to would have to know RELR.
+/// Passes `-z pack-relative-relocs` for a static binary built on a machine that can run it,
+/// when its C library applies packed relocations at start-up: glibc 2.36 or later (asked for
+/// its version), or a musl that a probe linked with them runs correctly on. A dynamic binary
+/// is left as it is: the loader of whatever machine it is copied to would have to know RELR.
 fn relr() {
     println!("cargo:rerun-if-env-changed=NANOCLAW_SHIM_RELR");
     let var = |k: &str| std::env::var(k).unwrap_or_default();
-    let linux_gnu = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
+    let linux = var("CARGO_CFG_TARGET_OS") == "linux";
+    let env = var("CARGO_CFG_TARGET_ENV");
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    // musl links statically unless told otherwise, and its default does not show as a feature.
     let static_crt = var("CARGO_CFG_TARGET_FEATURE")
         .split(',')
-        .any(|f| f == "crt-static");
-    let native = var("HOST") == var("TARGET");
+        .any(|f| f == "crt-static")
+        || env == "musl" && !flags.contains("-crt-static");
     // gold does not know the option (mold and lld do); GNU ld before 2.38 ignores it.
-    let gold = var("CARGO_ENCODED_RUSTFLAGS").contains("gold");
+    let gold = flags.contains("gold");
     let off = var("NANOCLAW_SHIM_RELR") == "0";
-    if !(linux_gnu && static_crt && native) || gold || off {
+    if !(linux && static_crt) || gold || off {
         return;
     }
-    match glibc_version() {
-        Some(v) if v >= (2, 36) => println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs"),
-        found => println!(
-            "cargo:warning=static build without packed relocations: glibc {} (2.36 or later applies them)",
-            found.map_or("of unknown version".into(), |(a, b)| format!("{a}.{b}"))
-        ),
+    const FLAG: &str = "cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs";
+    match env.as_str() {
+        "gnu" if var("HOST") == var("TARGET") => match glibc_version() {
+            Some(v) if v >= (2, 36) => println!("{FLAG}"),
+            found => println!(
+                "cargo:warning=static build without packed relocations: glibc {} (2.36 or later applies them)",
+                found.map_or("of unknown version".into(), |(a, b)| format!("{a}.{b}"))
+            ),
+        },
+        // A musl binary runs on any Linux kernel of its architecture.
+        "musl" if var("HOST").split('-').next() == var("TARGET").split('-').next() => match musl_probe() {
+            Ok(()) => println!("{FLAG}"),
+            Err(why) => println!("cargo:warning=musl build without packed relocations: {why}"),
+        },
+        _ => {}
+    }
+}
+
+/// Links a small program for the target with packed relocations, as the binary would be, and
+/// runs it. Its table of string slices holds pointers that only a relocation makes right (and
+/// the standard library it links holds hundreds more): a musl that skips RELR starts it with
+/// them unrelocated, and it crashes or reads the wrong bytes.
+fn musl_probe() -> Result<(), String> {
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    let src = out.join("relr-probe.rs");
+    let exe = out.join("relr-probe");
+    std::fs::write(
+        &src,
+        "static WORDS: [&str; 3] = [\"packed\", \"relative\", \"relocations\"];\n\
+         fn main() {\n\
+             let w = std::hint::black_box(&WORDS);\n\
+             let ok = w.iter().map(|s| s.len()).sum::<usize>() == 25 && w[2].starts_with(\"reloc\");\n\
+             std::process::exit(if ok { 0 } else { 1 });\n\
+         }\n",
+    )
+    .map_err(|e| format!("cannot write the probe: {e}"))?;
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let built = Command::new(rustc)
+        .args(flags.split('\x1f').filter(|f| !f.is_empty()))
+        .args([
+            "--edition=2021",
+            "--crate-name=relr_probe",
+            "-Cpanic=abort",
+            "--target",
+        ])
+        .arg(std::env::var("TARGET").unwrap_or_default())
+        .args(["-C", "link-arg=-Wl,-z,pack-relative-relocs", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("cannot run rustc for the probe: {e}"))?;
+    if !built.status.success() {
+        return Err("the probe did not link with -z pack-relative-relocs".into());
+    }
+    match Command::new(&exe).status() {
+        Ok(s) if s.success() => Ok(()),
+        Ok(_) => Err("this musl does not apply them (1.2.4 or later does)".into()),
+        Err(e) => Err(format!("cannot run the probe: {e}")),
     }
 }
 

@@ -145,9 +145,12 @@ if [ "$BUILD" = 1 ]; then
       --target-dir "$TARGET/bench/static-exec-floor"
   fi
   if [ "$MUSL" = 1 ]; then
-    # musl links statically by default; the shim and the floor are linked alike.
+    # musl links statically by default; the shim and the floor are linked alike (with packed
+    # relocations when build.rs found that this musl applies them).
     (cd "$REPO" && cargo build --release --quiet --target "$MUSL_TARGET" --target-dir "$TARGET/bench/musl")
-    cargo build --release --quiet --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" \
+    floor_flags=""
+    if relocs_packed "$MUSL_SHIM"; then floor_flags="-C link-arg=-Wl,-z,pack-relative-relocs"; fi
+    RUSTFLAGS="$floor_flags" cargo build --release --quiet --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" \
       --target "$MUSL_TARGET" --target-dir "$TARGET/bench/musl-exec-floor"
   fi
 fi
@@ -204,7 +207,8 @@ if [ "$VARIANTS" = 1 ]; then
     echo "static:    $(basename "$f"): $(stat -c %s "$f") bytes, start-up relocations $how"
   done
   if [ "$MUSL" = 1 ]; then
-    echo "musl:      $MUSL_TARGET, $(stat -c %s "$MUSL_SHIM") bytes (the build install.sh makes)"
+    if relocs_packed "$MUSL_SHIM"; then how="packed (RELR)"; else how="one Elf64_Rela each"; fi
+    echo "musl:      $MUSL_TARGET, $(stat -c %s "$MUSL_SHIM") bytes (the build install.sh makes), start-up relocations $how"
   else
     echo "musl:      $MUSL_TARGET not installed: rows 3m-5m skipped, install.sh builds static glibc"
   fi

@@ -9,9 +9,11 @@
 //! shim's own user time, and a fifth of a 10 000-token `run`'s.
 //!
 //! Here a copy of up to 32 bytes is two loads and two stores of the widest word that fits
-//! (a head and a tail that may overlap each other), and anything longer is one `rep movsb`,
-//! which processors with fast short strings (`fsrm`) start quickly and which copies long runs
-//! at the memory's speed. Everything is loaded before anything is stored in the short case,
+//! (a head and a tail that may overlap each other); up to 128 bytes, two or four 16-byte words
+//! from each end; anything longer is one `rep movsb`, which copies long runs at the memory's
+//! speed. `rep movsb` costs some twenty cycles to start even on processors with fast short
+//! strings (`fsrm`), more than the copy of a path takes, and paths of 33-128 bytes are a third
+//! of a `docker` call's copies. Everything is loaded before anything is stored up to 128 bytes,
 //! and `rep movsb` copies byte by byte as far as the program can tell, so a forward copy is
 //! also right when the destination starts before the source.
 //!
@@ -28,10 +30,10 @@
 /// # Safety
 ///
 /// `src` is readable and `dst` writable for `n` bytes; if the two ranges overlap, `dst` is at
-/// or before `src`, or `n` is at most 32.
+/// or before `src`, or `n` is at most [`LOADED_FIRST`].
 #[inline(always)]
 pub unsafe fn forward(dst: *mut u8, src: *const u8, n: usize) {
-    if n <= 32 {
+    if n <= LOADED_FIRST {
         // SAFETY: passed on from this function's contract.
         unsafe { short(dst, src, n) };
         return;
@@ -59,14 +61,14 @@ pub unsafe fn forward(dst: *mut u8, src: *const u8, n: usize) {
 pub unsafe fn overlapping(dst: *mut u8, src: *const u8, n: usize) {
     // `dst` inside `src + 1 .. src + n` is the one case a forward copy would read bytes it had
     // already overwritten (with the unsigned difference, `dst` before `src` counts as far).
-    if n <= 32 || (dst as usize).wrapping_sub(src as usize) >= n {
+    if n <= LOADED_FIRST || (dst as usize).wrapping_sub(src as usize) >= n {
         // SAFETY: the overlap, if any, is one `forward` copies right.
         unsafe { forward(dst, src, n) };
         return;
     }
     // SAFETY: with the direction flag set, `rep movsb` copies from the last byte down, so each
     // source byte is read before the copy reaches it; both pointers start at the last byte of
-    // their range (`n` > 32 here), and the flag is cleared again, as the C ABI requires.
+    // their range (`n` > 0 here), and the flag is cleared again, as the C ABI requires.
     unsafe {
         std::arch::asm!(
             "std",
@@ -80,17 +82,42 @@ pub unsafe fn overlapping(dst: *mut u8, src: *const u8, n: usize) {
     }
 }
 
-/// A copy of at most 32 bytes: the first and the last word of the widest size that fits, both
-/// loaded before either is stored (so any overlap is copied right).
+/// The longest copy made of loads and stores, every load before the first store.
+pub const LOADED_FIRST: usize = 128;
+
+/// A copy of at most [`LOADED_FIRST`] bytes: up to 32, the first and the last word of the
+/// widest size that fits; beyond, the first and the last two or four 16-byte words. Every word
+/// is loaded before any is stored (so any overlap is copied right).
 ///
 /// # Safety
 ///
-/// As [`overlapping`], with `n` at most 32.
+/// As [`overlapping`], with `n` at most [`LOADED_FIRST`].
 #[inline(always)]
 unsafe fn short(dst: *mut u8, src: *const u8, n: usize) {
-    // SAFETY: each access is `size` bytes at offset 0 or `n - size`, with `size <= n`, so
-    // inside both ranges; unaligned reads and writes need no alignment.
+    // SAFETY: each access is `size` bytes at offset `k * size` or `n - (k + 1) * size` for
+    // `k < words`, with `words * size <= n`, so inside both ranges; unaligned reads and writes
+    // need no alignment.
     unsafe {
+        // Written out, not looped: LLVM may see a loop of loads and stores as a copy, and a
+        // call of `memcpy` here would be this function calling itself.
+        macro_rules! words {
+            ($($k:literal)*) => {{
+                let head = [$(src.cast::<u128>().add($k).read_unaligned()),*];
+                let tail = [$(src.add(n - ($k + 1) * 16).cast::<u128>().read_unaligned()),*];
+                $(
+                    dst.cast::<u128>().add($k).write_unaligned(head[$k]);
+                    dst.add(n - ($k + 1) * 16).cast::<u128>().write_unaligned(tail[$k]);
+                )*
+            }};
+        }
+        if n > 64 {
+            words!(0 1 2 3);
+            return;
+        }
+        if n > 32 {
+            words!(0 1);
+            return;
+        }
         macro_rules! ends {
             ($t:ty) => {{
                 let size = std::mem::size_of::<$t>();
@@ -118,7 +145,7 @@ unsafe fn short(dst: *mut u8, src: *const u8, n: usize) {
 mod tests {
     use proptest::prelude::*;
 
-    const ROOM: usize = 160;
+    const ROOM: usize = 300;
 
     /// A buffer of distinct bytes, with `n` of them copied from `from` to `to` by `copy`.
     fn after(copy: unsafe fn(*mut u8, *const u8, usize), from: usize, to: usize, n: usize) -> Vec<u8> {
@@ -140,15 +167,25 @@ mod tests {
 
     #[test]
     fn every_length_to_past_the_long_case_in_both_directions() {
-        for n in 0..=70 {
-            for (from, to) in [(0, 80), (80, 0), (10, 11), (11, 10), (3, 3), (5, 40), (40, 5)] {
+        for n in 0..=140 {
+            for (from, to) in [
+                (0, 150),
+                (150, 0),
+                (10, 11),
+                (11, 10),
+                (3, 3),
+                (5, 40),
+                (40, 5),
+                (0, 64),
+                (64, 0),
+            ] {
                 let want = reference(from, to, n);
                 assert_eq!(
                     after(super::overlapping, from, to, n),
                     want,
                     "memmove {n} bytes {from} -> {to}"
                 );
-                if to <= from || to >= from + n || n <= 32 {
+                if to <= from || to >= from + n || n <= super::LOADED_FIRST {
                     assert_eq!(
                         after(super::forward, from, to, n),
                         want,
@@ -169,7 +206,7 @@ mod tests {
             let want = reference(from, to, n);
             prop_assert_eq!(after(super::overlapping, from, to, n), want.clone());
             // `forward` is promised only where memcpy's callers may overlap it.
-            if to <= from || to >= from + n || n <= 32 {
+            if to <= from || to >= from + n || n <= super::LOADED_FIRST {
                 prop_assert_eq!(after(super::forward, from, to, n), want);
             }
         }
