@@ -534,6 +534,21 @@ impl Checker<'_> {
 
 /// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
 pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
+    judge(run, rules, host).violations
+}
+
+/// What [`judge`] found.
+pub struct Judged {
+    /// Every violation, in argv order.
+    pub violations: Vec<Violation>,
+    /// The normalised container path of every mount the caller asked for (`-v`, `--mount`,
+    /// `--tmpfs`), in argv order: read here for shadowing, and handed on so that the rewrite,
+    /// which must not add a second mount at any of them, does not parse them again.
+    pub targets: Vec<Vec<u8>>,
+}
+
+/// [`check`], with the caller's mount targets.
+pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
     // Mounts are parsed here for their targets (shadowing) and sources (many mounts from one
     // directory read it once), then again one at a time when judged: keeping every parsed mount
     // would cost more memory than parsing twice costs time.
@@ -558,7 +573,10 @@ pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
         c.check(o);
     }
     c.paths.finish();
-    c.out
+    Judged {
+        violations: c.out,
+        targets: c.targets,
+    }
 }
 
 /// Whether a `-p` value binds only the host's loopback: `127.0.0.1:8080:80`, `[::1]:8080:80`.

@@ -122,12 +122,22 @@ mod c_memcmp {
         nanoclaw_shim::memcmp::compare(a, b)
     }
 
-    // SAFETY: as `memcmp`; any nonzero answer means "differ", which `memcmp`'s is.
+    // SAFETY: as `memcmp`; any nonzero answer means "differ", and zero "equal".
     #[allow(unsafe_code)]
     #[unsafe(no_mangle)]
     #[inline(never)]
     unsafe extern "C" fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
-        // SAFETY: the same contract, passed on.
-        unsafe { memcmp(a, b, n) }
+        if n == 0 {
+            return 0;
+        }
+        // SAFETY: by the contract above, both point at `n` readable bytes that live through
+        // the call.
+        let (a, b) = unsafe {
+            (
+                std::slice::from_raw_parts(a.cast::<u8>(), n),
+                std::slice::from_raw_parts(b.cast::<u8>(), n),
+            )
+        };
+        c_int::from(!nanoclaw_shim::memcmp::equal(a, b))
     }
 }

@@ -1,5 +1,5 @@
 //! Byte comparison eight bytes at a time, which the musl build links as the C library's `memcmp`
-//! and `bcmp` (see `main.rs`).
+//! and `bcmp` (see `main.rs`); `bcmp`, which only asks whether, 32 bytes at a time.
 //!
 //! Every `==` between slices or strings, and every ordering of them, compiles to a call of
 //! `bcmp` or `memcmp`. glibc's are vectorised; musl's compare a byte per loop turn, about four
@@ -35,6 +35,48 @@ pub fn compare(a: &[u8], b: &[u8]) -> i32 {
     0
 }
 
+/// `bcmp(a, b, len) == 0` for slices of one length: whether they are equal. No order is
+/// wanted, so words are compared as they lie, 32 bytes a turn with their differences or-ed
+/// together, and the last 1-31 bytes as whole words ending at the end: the file-against-default
+/// comparison of every `docker` call (6 KiB) takes a third of the turns [`compare`] does.
+pub fn equal(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("eight bytes"));
+    if n < 8 {
+        let short = |s: &[u8]| {
+            if n >= 4 {
+                let head = u32::from_ne_bytes(s[..4].try_into().expect("four bytes"));
+                let tail = u32::from_ne_bytes(s[n - 4..].try_into().expect("four bytes"));
+                u64::from(head) << 32 | u64::from(tail)
+            } else {
+                s.iter().fold(0, |w, &x| w << 8 | u64::from(x))
+            }
+        };
+        return short(a) == short(b);
+    }
+    let mut at = 0;
+    while at + 32 <= n {
+        let diff = (word(a, at) ^ word(b, at))
+            | (word(a, at + 8) ^ word(b, at + 8))
+            | (word(a, at + 16) ^ word(b, at + 16))
+            | (word(a, at + 24) ^ word(b, at + 24));
+        if diff != 0 {
+            return false;
+        }
+        at += 32;
+    }
+    // The rest, 0-31 bytes, in words; the last ends at `n` and may overlap the one before.
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    at == n || word(a, n - 8) == word(b, n - 8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +87,19 @@ mod tests {
         match a.iter().zip(b).find(|(x, y)| x != y) {
             Some((x, y)) => i32::from(*x) - i32::from(*y),
             None => 0,
+        }
+    }
+
+    #[test]
+    fn equality_sees_a_difference_at_every_position_of_every_length() {
+        for n in 0..=100usize {
+            let x: Vec<u8> = (0..n).map(|i| (i * 13 + 1) as u8).collect();
+            assert!(equal(&x, &x.clone()), "{n} bytes equal");
+            for at in 0..n {
+                let mut y = x.clone();
+                y[at] ^= 0x80;
+                assert!(!equal(&x, &y), "{n} bytes, differing at {at}");
+            }
         }
     }
 
@@ -81,6 +136,8 @@ mod tests {
             prop_assert_eq!(compare(&x, &y).signum(), reference(&x, &y).signum());
             prop_assert_eq!(compare(&y, &x).signum(), reference(&y, &x).signum());
             prop_assert_eq!(compare(&x, &x), 0);
+            prop_assert_eq!(equal(&x, &y), x == y);
+            prop_assert_eq!(equal(&x, &x), true);
         }
     }
 }

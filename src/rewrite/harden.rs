@@ -3,7 +3,6 @@
 //! overridden, /dev/shm. A caller's contrary setting is removed, not outvoted.
 
 use super::{Action, Refusal};
-use crate::mounts;
 use crate::parse::{self, OptValue, nnp_setting};
 use crate::policy;
 use crate::rules::Rule;
@@ -41,17 +40,15 @@ impl Rewriter<'_> {
         self.enforce(Rule::HardenReadOnly);
     }
 
-    pub(super) fn tmpfs(&mut self, wanted: &[policy::Tmpfs]) {
-        let mut targets: Vec<Vec<u8>> = Vec::new();
-        for o in &self.run.opts {
-            targets.extend(mounts::of_opt(o).map(|m| m.target));
-        }
+    /// The policy's tmpfs mounts, each unless the caller mounts something at its path itself
+    /// (`mounted`: the container path of every mount the caller asked for).
+    pub(super) fn tmpfs(&mut self, wanted: &[policy::Tmpfs], mounted: &[Vec<u8>]) {
         if !wanted.is_empty() {
             self.enforce(Rule::HardenTmpfs);
         }
         for t in wanted {
             let spec = t.spec();
-            if targets.iter().any(|d| d == t.path.as_bytes()) {
+            if mounted.iter().any(|d| d == t.path.as_bytes()) {
                 self.note(
                     Rule::HardenTmpfs,
                     Action::Keep,

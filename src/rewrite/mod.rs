@@ -316,8 +316,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         return plan;
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
-    let found = deny::check(&run, rules, &target.host);
-    let rewritten = rewrite(&run, rules, target);
+    let judged = deny::judge(&run, rules, &target.host);
+    let rewritten = rewrite(&run, rules, target, &judged.targets);
+    let found = judged.violations;
     let audit_args = if plan.mode == Mode::Audit {
         compat_only(&run, rules, target)
     } else {
@@ -398,11 +399,13 @@ fn labels(run: &RunArgs) -> Vec<(String, String)> {
 /// The final argv of a rewrite and every change it made.
 pub type Rewritten = (Vec<OsString>, Vec<Change>);
 
-/// Applies the rules to a parsed `run` / `create`: the final argv and every change.
+/// Applies the rules to a parsed `run` / `create`: the final argv and every change. `mounted`
+/// holds the container path of every mount the caller asked for ([`deny::Judged::targets`]).
 pub fn rewrite(
     run: &RunArgs,
     rules: &Rules,
     target: &Target,
+    mounted: &[Vec<u8>],
 ) -> Result<(Vec<OsString>, Vec<Change>), Refusal> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman)?;
@@ -410,7 +413,7 @@ pub fn rewrite(
     if h.read_only {
         rw.read_only();
     }
-    rw.tmpfs(&h.tmpfs);
+    rw.tmpfs(&h.tmpfs, mounted);
     rw.capabilities(
         &h.drop_capabilities,
         &h.allowed_capabilities,
