@@ -67,8 +67,12 @@ profile() {
   local dir=$1 c policy argv
   "$dir/bin/docker" "${RUN_ARGV[@]}" >/dev/null
   NANOCLAW_SHIM_POLICY=$EDITED "$dir/bin/docker" "${RUN_ARGV[@]}" >/dev/null
-  sleep 2.2 # the memory keeps only what lies in directories unchanged for 2 s (src/hostmemo.rs)
+  # The memory keeps only what lies in directories unchanged for 2 s (src/hostmemo.rs), its own
+  # folder included: the call after the first pause writes it, and the second pause lets that
+  # write settle, so that the profiled calls recall it rather than resolve and write again.
+  sleep 2.2
   "$dir/bin/docker" "${RUN_ARGV[@]}" >/dev/null
+  sleep 2.2
   for c in run ps edited; do
     if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
     policy=$NANOCLAW_SHIM_POLICY
@@ -164,9 +168,12 @@ perl -e '
         $in_map = 1 if /^Linker script and memory map/;
         next unless $in_map;
         if (/^ (\.\S+)\s*$/) { $pending = $1; next }
-        if (/^ (\.\S+)?\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(\S+)\s*$/) {
-          my $section = $1 // $pending;
-          $cur = defined $section ? [$2, $section] : undef;
+        if (/^ (\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)\s*$/) {
+          my ($section, $at, $size) = ($1 // $pending, hex($2), hex($3));
+          $cur = defined $section ? [$4, $section] : undef;
+          # Assembly members of the C library (memset, __set_thread_area) have no symbol size,
+          # and callgrind names them by address.
+          push @ranges, [$at, $at + $size, $cur] if $cur && $section =~ /^\.text/;
           undef $pending;
           next;
         }
@@ -177,7 +184,7 @@ perl -e '
       next unless @f >= 5;
       if ($f[4] =~ /^(.*):\((.*)\)$/) {
         $cur = [$1, $2];
-        push @ranges, [hex $f[0], hex $f[0] + hex $f[2], $cur] if $2 =~ /^\.text/;
+        push @ranges, [hex($f[0]), hex($f[0]) + hex($f[2]), $cur] if $2 =~ /^\.text/;
       }
       elsif ($cur && !exists $sec{$f[4]}) { $sec{$f[4]} = $cur }
     }
