@@ -77,7 +77,7 @@ profile() {
     if [ "$c" = ps ]; then argv=("${PS_ARGV[@]}"); else argv=("${RUN_ARGV[@]}"); fi
     policy=$NANOCLAW_SHIM_POLICY
     [ "$c" = edited ] && policy=$EDITED
-    NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-before='execve*' \
+    NANOCLAW_SHIM_POLICY=$policy valgrind --tool=callgrind --demangle=no --dump-instr=yes --dump-before='execve*' \
       --callgrind-out-file="$dir/$c.callgrind" "$dir/bin/docker" "${argv[@]}" >/dev/null 2>&1 || true
     [ -s "$dir/$c.callgrind.1" ] || { echo "layout.sh: the $c call of $dir/bin/docker did not reach the exec" >&2; exit 1; }
   done
@@ -89,16 +89,40 @@ profile "$OUT"
 # Callgrind compresses names: "fn=(N) name" or "cfn=(N) name" defines N once; "fn=(N)" is a
 # function that ran.
 ran() { # DIR: the three profiles in DIR, to stdout
+  # Callgrind names code it has no symbol for (the C library's assembly: memset, _start) by its
+  # address in the process, where valgrind loaded the binary. The address in the binary is that
+  # less the load bias, which the named functions give: the first address a function's costs
+  # are listed at (profiled with --dump-instr=yes) is its entry, against its symbol's value.
+  local syms=$1/symbols.txt
+  LC_ALL=C nm --defined-only "$(readlink -f "$1/bin/docker")" >"$syms"
   perl -ne '
-    BEGIN { $file = 1 }
+    BEGIN {
+      $file = 1;
+      open my $s, "<", shift @ARGV or die;
+      while (<$s>) {
+        next unless /^([0-9a-f]+) ([tTwW]) (\S+)$/;
+        $at{$3} = hex $1;
+      }
+    }
     if (/^(c?fn)=\((\d+)\)(?: (.*))?$/) {
       $name{$2} = $3 if defined $3;
-      if ($1 eq "fn" && !$seen{$name{$2}}++) { print "$file\t$name{$2}\n" }
+      push @fns, [$1, $name{$2}];
+      $first = $1 eq "fn" ? $name{$2} : undef;
+    } elsif (defined $first && /^0x([0-9a-f]+) /) {
+      $votes{hex($1) - $at{$first}}++ if exists $at{$first};
+      undef $first;
     }
-    if (eof) { close ARGV; %name = (); $file++ } # ids are per file
-  ' "$1/run.callgrind.1" "$1/ps.callgrind.1" "$1/edited.callgrind.1"
-  # What callgrind cannot see: the entry point (it starts the count in the C library), and the
-  # exec itself (the dump is taken just before it).
+    if (eof) {
+      my ($bias) = sort { $votes{$b} <=> $votes{$a} } keys %votes;
+      for (@fns) {
+        my ($kind, $n) = @$_;
+        $n = sprintf "0x%x", hex($n) - ($bias // 0) if $n =~ /^0x/;
+        print "$file\t$n\n" if $kind eq "fn" && !$seen{$n}++;
+      }
+      close ARGV; %name = (); @fns = (); %votes = (); undef $first; $file++; # ids are per file
+    }
+  ' "$syms" "$1/run.callgrind.1" "$1/ps.callgrind.1" "$1/edited.callgrind.1"
+  # What callgrind cannot see: the exec itself (the dump is taken just before it).
   printf '1\t%s\n' _start execve __execve
 }
 ran "$OUT" >"$OUT/ran.txt"
@@ -154,9 +178,10 @@ export MUSL_PROFILED=${MUSL_MAP:+1}
 perl -e '
   my (%done, %group, $n, $missed, $pair);
   # Each pair of arguments is a link map and the functions that ran in that build; the second
-  # pair, the musl build, adds its C functions only (its Rust functions are those of the first).
+  # pair, the musl build, adds its C functions and the Rust functions only it has (generic
+  # copies and outlined parts differ between the builds; a Rust pattern names no build).
   while (my ($map, $ran) = splice @ARGV, 0, 2) {
-    my $c_only = $pair++ > 0;
+    my $musl = $pair++ > 0;
     my (%sec, $cur, @ranges, $gnu, $in_map, $pending);
     open my $m, "<", $map or die;
     while (<$m>) {
@@ -174,6 +199,8 @@ perl -e '
           # Assembly members of the C library (memset, __set_thread_area) have no symbol size,
           # and callgrind names them by address.
           push @ranges, [$at, $at + $size, $cur] if $cur && $section =~ /^\.text/;
+          # GNU ld lists global symbols only; a local function is named by its section.
+          $sec{$1} //= $cur if $cur && $section =~ /^\.text\.(?:unlikely\.|hot\.)?(.+)$/;
           undef $pending;
           next;
         }
@@ -201,19 +228,22 @@ perl -e '
       my $s = $sec{$sym} // ($sym =~ /^0x([0-9a-f]+)$/ ? $by_address->(hex $1) : undef) or do { $missed++; next };
       my ($file, $section) = @$s;
       next unless $section =~ /^\.text/;
-      next if $c_only && $file =~ /\.rcgu\.o$/;
+      # A Rust function is placed by its name only: an address callgrind names is code it saw
+      # no symbol for, and inside a Rust section that is part of another function.
+      next if $file =~ /\.rcgu\.o$/ && $sym =~ /^0x/;
       my $pat;
       if ($file =~ /\.rcgu\.o$/) {
         (my $g = $section) =~ s/^\.text\.(?:unlikely\.|hot\.)?//;
         $g =~ s/17h[0-9a-f]{16}E$/17h*/;   # legacy mangling: the hash
         $g =~ s/Cs[0-9A-Za-z]+_/Cs*_/g;     # v0 mangling: crate disambiguators
+        $g =~ s/\.[0-9]+$/.*/;              # the number a local symbol gets, per build
         $pat = "*(.text.$g .text.unlikely.$g)";
       } else {
         (my $member = $file) =~ s{^.*/}{};
         $member =~ s/^(.*)\((.*)\)$/$1:$2/;
         # A musl member is one small function with its static helpers, which the map does not
         # name: all of its code.
-        $pat = $c_only ? "*$member(.text .text.*)" : "*$member($section)";
+        $pat = $musl ? "*$member(.text .text.*)" : "*$member($section)";
       }
       next if $done{$pat}++;
       $group{$pat} = $first;
@@ -237,6 +267,9 @@ perl -e '
   # that build.
   print "    *libc.a:*.lo(.text .text.*)\n" unless $ENV{MUSL_PROFILED};
   print "    *rcrt1.o(.text.*) *crtbegin*.o(.text .text.*)\n";
+  # musl finds clock_gettime in the vDSO by name (strcmp); under valgrind, which has no vDSO,
+  # that never runs, so no profile names it.
+  print "    *libc.a:strcmp.lo(.text .text.*)\n" if $ENV{MUSL_PROFILED};
   print "    *(.text.memcmp .text.bcmp .text.memcpy .text.memmove)\n";
   print "    $_\n" for @rest;
   print "  }\n} INSERT BEFORE .text;\n";
