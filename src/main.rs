@@ -101,6 +101,24 @@ mod c_memcpy {
 mod c_memcmp {
     use std::ffi::{c_int, c_void};
 
+    /// The two ranges C's contract names, as slices; `None` when `n` is 0 (when C allows null
+    /// pointers, which a slice does not).
+    ///
+    /// # Safety
+    ///
+    /// `a` and `b` each point at `n` readable bytes that live through the caller's call.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    unsafe fn ranges<'a>(a: *const c_void, b: *const c_void, n: usize) -> Option<(&'a [u8], &'a [u8])> {
+        // SAFETY: passed on from this function's contract, for `n` > 0.
+        (n > 0).then(|| unsafe {
+            (
+                std::slice::from_raw_parts(a.cast::<u8>(), n),
+                std::slice::from_raw_parts(b.cast::<u8>(), n),
+            )
+        })
+    }
+
     // SAFETY: the C signatures, with C's contract: `a` and `b` each point at `n` readable bytes
     // (none when `n` is 0, when neither is read). Nothing else in the program is named so.
     // Never inlined: with its body in view, LLVM copied it into each of the thousands of slice
@@ -109,17 +127,8 @@ mod c_memcmp {
     #[unsafe(no_mangle)]
     #[inline(never)]
     unsafe extern "C" fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
-        if n == 0 {
-            return 0;
-        }
-        // SAFETY: by the contract above, both point at `n` bytes that live through the call.
-        let (a, b) = unsafe {
-            (
-                std::slice::from_raw_parts(a.cast::<u8>(), n),
-                std::slice::from_raw_parts(b.cast::<u8>(), n),
-            )
-        };
-        nanoclaw_shim::memcmp::compare(a, b)
+        // SAFETY: the contract above is `ranges`'s.
+        unsafe { ranges(a, b, n) }.map_or(0, |(a, b)| nanoclaw_shim::memcmp::compare(a, b))
     }
 
     // SAFETY: as `memcmp`; any nonzero answer means "differ", and zero "equal".
@@ -127,17 +136,7 @@ mod c_memcmp {
     #[unsafe(no_mangle)]
     #[inline(never)]
     unsafe extern "C" fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
-        if n == 0 {
-            return 0;
-        }
-        // SAFETY: by the contract above, both point at `n` readable bytes that live through
-        // the call.
-        let (a, b) = unsafe {
-            (
-                std::slice::from_raw_parts(a.cast::<u8>(), n),
-                std::slice::from_raw_parts(b.cast::<u8>(), n),
-            )
-        };
-        c_int::from(!nanoclaw_shim::memcmp::equal(a, b))
+        // SAFETY: the contract above is `ranges`'s.
+        unsafe { ranges(a, b, n) }.map_or(0, |(a, b)| c_int::from(!nanoclaw_shim::memcmp::equal(a, b)))
     }
 }
