@@ -41,18 +41,20 @@ unset NANOCLAW_SHIM_ACTIVE NANOCLAW_SHIM_LOG
 
 mkdir -p "$OUT/bin"
 HOST=$(rustc -vV | sed -n 's/^host: //p')
-MAP=$OUT/shim.map
+MUSL_TARGET=x86_64-unknown-linux-musl
+# shellcheck source=benches/lib.sh
+. "$REPO/benches/lib.sh"
+# The static build benches/run.sh measures (--variants), the same one: after run.sh, cargo finds
+# it up to date and this builds nothing.
+MAP=$TARGET/bench/static/static.map
 echo "== build (static, with a link map)"
-(cd "$REPO" && RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-Map=$MAP,--no-demangle" \
-  cargo build --release --quiet --target "$HOST" --target-dir "$OUT/build")
-ln -sfn "$OUT/build/$HOST/release/nanoclaw-shim" "$OUT/bin/docker"
+variant_build static
+ln -sfn "$TARGET/bench/static/$HOST/release/nanoclaw-shim" "$OUT/bin/docker"
 gcc -O2 -static -o "$OUT/bin/podman" "$REPO/benches/fake-runtime.c" 2>/dev/null ||
   gcc -O2 -o "$OUT/bin/podman" "$REPO/benches/fake-runtime.c"
 
 export NANOCLAW_SHIM_RUNTIME=$OUT/bin/podman NANOCLAW_SHIM_POLICY=$REPO/policy/default.toml
 export XDG_CACHE_HOME=$OUT/cache
-# shellcheck source=benches/lib.sh
-. "$REPO/benches/lib.sh"
 load_argvs
 trap 'rm -rf "$HOSTFS"' EXIT
 
@@ -131,15 +133,14 @@ ran "$OUT" >"$OUT/ran.txt"
 # profile cannot name: where that target is installed, the same three calls are profiled on a
 # musl build too, for the C functions alone. Without it, all of musl's C library that is linked
 # (~60 KiB) is placed in the hot section whole.
-MUSL_TARGET=x86_64-unknown-linux-musl
 MUSL_MAP=
 if [ "$CHECK" = 0 ] && rustup target list --installed 2>/dev/null | grep -qx "$MUSL_TARGET"; then
   echo "== musl build (with a link map) and its profile"
-  MUSL_MAP=$OUT/musl.map
-  (cd "$REPO" && RUSTFLAGS="-C link-arg=-Wl,-Map=$MUSL_MAP,--no-demangle" \
-    cargo build --release --quiet --target "$MUSL_TARGET" --target-dir "$OUT/musl-build")
+  # run.sh's musl build, the same one (see variant_build in lib.sh).
+  MUSL_MAP=$TARGET/bench/musl/musl.map
+  variant_build musl
   mkdir -p "$OUT/musl/bin"
-  ln -sfn "$OUT/musl-build/$MUSL_TARGET/release/nanoclaw-shim" "$OUT/musl/bin/docker"
+  ln -sfn "$TARGET/bench/musl/$MUSL_TARGET/release/nanoclaw-shim" "$OUT/musl/bin/docker"
   profile "$OUT/musl"
   ran "$OUT/musl" >"$OUT/musl/ran.txt"
 fi

@@ -38,3 +38,20 @@ scale_argv() {
   for ((i = 0; i < (n - 2) / 2; i++)); do SCALE_ARGV+=(-v "/srv/$i:/d/$i"); done
   SCALE_ARGV+=(img)
 }
+
+# variant_build static|musl: builds the shim as install.sh does, statically linked (glibc with
+# +crt-static for the host triple HOST, or for MUSL_TARGET), into $TARGET/bench/KIND, with a link
+# map beside it ($TARGET/bench/KIND/KIND.map). run.sh measures these builds and layout.sh profiles
+# them; built with the same flags into the same folder, cargo links each once for both (the map
+# is written by the linker and changes nothing in the binary). Needs REPO and TARGET.
+variant_build() {
+  local kind=$1 dir=$TARGET/bench/$1 flags triple
+  case $kind in
+    static) triple=$HOST flags="-C target-feature=+crt-static " ;;
+    musl) triple=$MUSL_TARGET flags="" ;;
+    *) echo "variant_build: unknown kind $kind" >&2; return 2 ;;
+  esac
+  # --target keeps the flags away from build scripts and proc-macros (clap_derive).
+  (cd "$REPO" && RUSTFLAGS="${flags}-C link-arg=-Wl,-Map=$dir/$kind.map,--no-demangle" \
+    cargo build --release --quiet --target "$triple" --target-dir "$dir")
+}

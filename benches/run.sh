@@ -131,9 +131,7 @@ if [ "$BUILD" = 1 ]; then
   gcc -O2 -o "$BIN/peak-rss" "$BENCH_SRC/peak-rss.c"
   gcc -O2 -o "$BIN/paired" "$BENCH_SRC/paired.c"
   if [ "$VARIANTS" = 1 ]; then
-    # --target keeps the flag away from build scripts and proc-macros (clap_derive).
-    (cd "$REPO" && RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet \
-      --target "$HOST" --target-dir "$TARGET/bench/static")
+    variant_build static
     # The floor is linked as the shim is: with packed relocations when build.rs chose them
     # (static glibc >= 2.36), so that 4s/3s compares the work done, not the link.
     floor_flags="-C target-feature=+crt-static"
@@ -147,7 +145,7 @@ if [ "$BUILD" = 1 ]; then
   if [ "$MUSL" = 1 ]; then
     # musl links statically by default; the shim and the floor are linked alike (with packed
     # relocations when build.rs found that this musl applies them).
-    (cd "$REPO" && cargo build --release --quiet --target "$MUSL_TARGET" --target-dir "$TARGET/bench/musl")
+    variant_build musl
     floor_flags=""
     if relocs_packed "$MUSL_SHIM"; then floor_flags="-C link-arg=-Wl,-z,pack-relative-relocs"; fi
     RUSTFLAGS="$floor_flags" cargo build --release --quiet --manifest-path "$BENCH_SRC/exec-floor/Cargo.toml" \
