@@ -377,7 +377,7 @@ impl Checker<'_> {
                 if !t.contains(&b'=') {
                     self.v(Rule::ParseBadValue, o, "a log option is key=value");
                 }
-                t.strip_prefix(b"path=").map(<[u8]>::to_vec)
+                log_path(&t).map(<[u8]>::to_vec)
             }
             "health-log-destination" => (t.first() == Some(&b'/')).then(|| t.clone()),
             "decryption-key" => Some(t.split(|&b| b == b':').next().unwrap_or(b"").to_vec()),
@@ -623,16 +623,32 @@ pub fn weak_security_option(val: &[u8]) -> Option<String> {
     }
 }
 
-/// Whether a `--user` value is root: the name `root` or a uid whose number is 0, however it is
-/// spelled (`0`, `00`, `+0`, `0:0`, ` 0`).
+/// The path a `--log-opt` value gives the log file, if it gives one. podman compares the key
+/// without regard to case (`PATH=`, `Path=`); surrounding spaces are dropped too, so that no
+/// spelling a runtime might accept reaches it unchecked.
+fn log_path(opt: &[u8]) -> Option<&[u8]> {
+    let at = opt.iter().position(|&b| b == b'=')?;
+    let key = crate::text::lossy(&opt[..at]);
+    key.trim().eq_ignore_ascii_case("path").then(|| &opt[at + 1..])
+}
+
+/// Whether a `--user` value runs as root: the name `root`; no user before the `:` (`:0`: the
+/// runtime's default user, root); or a uid whose number is 0 however it is spelled (`0`, `00`,
+/// `+0`, `-0`, ` 0`: the runtimes read it with Go's `Atoi`, which takes a sign), or wraps to 0
+/// as a 32-bit uid (`4294967296`).
 pub fn is_root_user(val: &[u8]) -> bool {
     let s = crate::text::lossy(val);
     let user = s.split(':').next().unwrap_or("").trim();
-    if user == "root" {
+    if user.is_empty() || user == "root" {
         return true;
     }
-    let digits = user.strip_prefix('+').unwrap_or(user);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && digits.bytes().all(|b| b == b'0')
+    let digits = user.strip_prefix(['+', '-']).unwrap_or(user);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits
+            .bytes()
+            .fold(0u32, |r, b| r.wrapping_mul(10).wrapping_add(u32::from(b - b'0')))
+            == 0
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.

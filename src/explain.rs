@@ -134,10 +134,22 @@ impl Report<'_> {
     }
 
     fn words(&self, args: &[OsString]) -> Vec<String> {
-        std::iter::once(self.runtime)
-            .chain(args.iter().map(OsString::as_os_str))
-            .map(|t| self.token(t))
-            .collect()
+        let mut words = vec![self.token(self.runtime)];
+        if self.show_secrets {
+            words.extend(args.iter().map(|t| quote(t)));
+        } else {
+            // Redacted as an argv (a flag's separate value too); a token shown as it is keeps its
+            // bytes.
+            let shown = redact::argv(args);
+            words.extend(args.iter().zip(&shown).map(|(t, s)| {
+                if *s == redact::display_raw(t) {
+                    quote(t)
+                } else {
+                    quote(OsStr::new(s))
+                }
+            }));
+        }
+        words
     }
 
     fn redact_text(&self, s: &str) -> String {

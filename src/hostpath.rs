@@ -1073,14 +1073,25 @@ impl<'p> HostPaths<'p> {
         }
         if deny.on(Rule::DenyHostExec) {
             // Other users' homes (`/home/*`, `/root`) do not include the caller's own: there
-            // the `~/` entries decide.
+            // the `~/` entries decide. Only an entry that holds the home is passed over: one
+            // inside it (the shim's own files, a policy's `/home/me/.nvm`) still applies.
+            let home = self.home_joined.as_deref();
             let skip = |e: &[u8]| {
                 within_home
                     && !e.starts_with(b"~")
                     && (e.starts_with(b"/home/") || e == b"/root" || is_system(e))
+                    && home.is_some_and(|h| glob_matches(&joined(e), h, false))
             };
             if let Some(e) = lists.host_exec.find(arena, &src, true, skip) {
                 return hit(Rule::DenyHostExec, e);
+            }
+            // A repository's `.git` (or anything in it): its hooks and `core.fsmonitor` run on
+            // the next `git` command there. By name, as it lies in any repository.
+            if src
+                .forms()
+                .any(|f| crate::text::split(f, b'/').any(|c| c == b".git"))
+            {
+                return hit(Rule::DenyHostExec, b".git");
             }
         }
         if deny.on(Rule::DenyWritableRoot) {

@@ -31,7 +31,7 @@ pub fn wanted(plan: &Plan) -> bool {
 
 /// The JSON record for a plan (one line, no trailing newline).
 pub fn record(plan: &Plan, original: &[OsString], now: SystemTime, pid: u32) -> String {
-    let redacted = |v: &[OsString]| v.iter().map(|t| redact::display(t)).collect::<Vec<_>>();
+    let redacted = |v: &[OsString]| redact::argv(v);
     let value = json!({
         "time": rfc3339(now),
         "pid": pid,

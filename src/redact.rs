@@ -35,11 +35,50 @@ pub fn display_raw(token: &OsStr) -> String {
     crate::text::owned(token.as_bytes())
 }
 
+/// An argv as display text, token by token as [`display`] shows them, and the value that follows
+/// a credential flag on its own (`--creds user:pass`, `--decryption-key path:pass`, `login -p
+/// pass`) redacted too: [`display`] sees one token and cannot know what the one before it was.
+/// By the token before, not by a parse: the value of another flag that happens to read
+/// `--creds` makes the next token redacted, which hides nothing that needs showing.
+pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
+    let login = tokens.iter().any(|t| t == "login");
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut before: &[u8] = b"";
+    for t in tokens {
+        let b = t.as_bytes();
+        let shown = match before {
+            b"--creds" | b"--password" => REDACTED.to_string(),
+            b"-p" if login => REDACTED.to_string(),
+            b"--decryption-key" => match display(&concat("--decryption-key=", b)).split_once('=') {
+                Some((_, value)) => value.to_string(),
+                None => REDACTED.to_string(),
+            },
+            _ if login && b.len() > 2 && b.starts_with(b"-p") && !b.starts_with(b"--") => {
+                format!("-p{REDACTED}")
+            }
+            _ => display(t),
+        };
+        out.push(shown);
+        before = b;
+    }
+    out
+}
+
+fn concat(flag: &str, value: &[u8]) -> std::ffi::OsString {
+    let mut v = flag.as_bytes().to_vec();
+    v.extend_from_slice(value);
+    <std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(v)
+}
+
 /// Flags whose whole value is a credential (`user:password`, a key's passphrase).
-const SECRET_FLAGS: &[&str] = &["--creds=", "--decryption-key="];
+const SECRET_FLAGS: &[&str] = &["--creds=", "--decryption-key=", "--password="];
 
 /// Words after which the rest of a token is a credential (HTTP authorisation schemes).
 const AUTH_SCHEMES: &[&str] = &["bearer ", "basic ", "token "];
+
+/// Header names whose value is a credential, in a command line (`curl -H 'X-Api-Key: abc'`):
+/// the name ends in one of these and a space follows the colon.
+const SECRET_HEADERS: &[&str] = &["key: ", "token: ", "secret: ", "password: ", "auth: "];
 
 fn redact_text(text: &str) -> String {
     for flag in SECRET_FLAGS {
@@ -52,10 +91,20 @@ fn redact_text(text: &str) -> String {
         }
     }
     let lower = text.to_ascii_lowercase();
-    for scheme in AUTH_SCHEMES {
+    for scheme in AUTH_SCHEMES.iter().chain(SECRET_HEADERS) {
         if let Some(at) = lower.find(scheme) {
             let start = at + scheme.len();
             return format!("{}{REDACTED}", &text[..start]);
+        }
+    }
+    // `curl -u user:password` (or `--user`) inside a command: the password.
+    for opt in ["-u ", "--user "] {
+        if let Some(at) = lower.find(opt) {
+            let arg = at + opt.len();
+            let end = text[arg..].find(' ').map_or(text.len(), |e| arg + e);
+            if let Some(colon) = text[arg..end].find(':') {
+                return format!("{}{REDACTED}{}", &text[..=arg + colon], &text[end..]);
+            }
         }
     }
     // `NAME=value` where NAME (the identifier right before an `=`) looks secret.
@@ -129,6 +178,50 @@ mod tests {
             "--health-cmd=curl -H 'Authorization: Bearer <redacted>"
         );
         assert_eq!(d("--label=tier=basic"), "--label=tier=basic");
+        assert_eq!(d("--password=hunter2"), "--password=<redacted>");
+        assert_eq!(
+            d("--health-cmd=curl -H 'X-Api-Key: abc123' http://x"),
+            "--health-cmd=curl -H 'X-Api-Key: <redacted>"
+        );
+        assert_eq!(
+            d("curl -fsS -u admin:hunter2 http://localhost/health"),
+            "curl -fsS -u admin:<redacted> http://localhost/health"
+        );
+        assert_eq!(d("--user=1000:1000"), "--user=1000:1000");
+        assert_eq!(
+            d("exec bun run /app/src/index.ts"),
+            "exec bun run /app/src/index.ts"
+        );
+    }
+
+    #[test]
+    fn a_credential_flag_s_separate_value_is_redacted_in_an_argv() {
+        let a = |words: &[&str]| argv(&words.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        assert_eq!(
+            a(&["pull", "--creds", "user:hunter2", "img"]),
+            ["pull", "--creds", "<redacted>", "img"]
+        );
+        assert_eq!(
+            a(&["run", "--decryption-key", "/tmp/k:hunter2", "img"]),
+            ["run", "--decryption-key", "/tmp/k:<redacted>", "img"]
+        );
+        assert_eq!(
+            a(&["login", "-u", "u", "-p", "hunter2", "reg"]),
+            ["login", "-u", "u", "-p", "<redacted>", "reg"]
+        );
+        assert_eq!(
+            a(&["login", "-phunter2", "reg"]),
+            ["login", "-p<redacted>", "reg"]
+        );
+        assert_eq!(
+            a(&["login", "--password", "hunter2", "reg"]),
+            ["login", "--password", "<redacted>", "reg"]
+        );
+        // `-p` publishes a port outside `login`.
+        assert_eq!(
+            a(&["run", "-p", "127.0.0.1:80:80", "img"]),
+            ["run", "-p", "127.0.0.1:80:80", "img"]
+        );
     }
 
     #[test]

@@ -94,3 +94,57 @@ fn passthrough_commands_are_not_logged() {
     assert!(o.status.success());
     assert!(!log.exists());
 }
+
+#[test]
+fn credential_values_reach_neither_the_log_nor_stderr() {
+    // Each carries a secret where the shim's redaction must find it: a credential flag's value
+    // on its own (not `--flag=value`), a login password, a value the shim cannot parse, and a
+    // password inside a health check's command.
+    let (w, log) = world("decisions.jsonl", |_| {});
+    let calls: &[&[&str]] = &[
+        &["pull", "--creds", "user:SEKRIT1", "img"],
+        &["run", "--decryption-key", "/tmp/k:SEKRIT2", "img"],
+        &["login", "--password", "SEKRIT3", "reg.example"],
+        &["login", "-u", "u", "-p", "SEKRIT4", "reg.example"],
+        &[
+            "run",
+            "--health-cmd",
+            "curl -fsS -u admin:SEKRIT7 http://localhost/",
+            "img",
+        ],
+        &[
+            "run",
+            "--health-cmd",
+            "curl -H 'X-Api-Key: SEKRIT8' http://localhost/",
+            "img",
+        ],
+        &["login", "-pSEKRIT9", "reg.example"],
+    ];
+    for words in calls {
+        let o = w.docker().args(*words).run();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("SEKRIT"), "{words:?}: stderr shows a secret: {err}");
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.lines().count() >= 6, "{text}");
+    assert!(!text.contains("SEKRIT"), "a secret reached the log:\n{text}");
+    // A value the shim cannot read is named by its length: not on stderr, not in the log's
+    // reason (the log's argv keeps it, as it keeps every value that does not look secret).
+    for words in [
+        &["run", "--memory", "SEKRIT5", "img"][..],
+        &["run", "--cpus", "SEKRIT6", "img"],
+    ] {
+        let o = w.docker().args(words).run();
+        assert_eq!(o.status.code(), Some(125));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains("SEKRIT") && err.contains("bytes"),
+            "{words:?}: {err}"
+        );
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    for line in text.lines().filter(|l| l.contains("parse.bad-value")) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(!v["reason"].as_str().unwrap().contains("SEKRIT"), "{line}");
+    }
+}

@@ -36,6 +36,14 @@ fn host() -> Host {
         "nanoclaw/data/v2-sessions/ag1/sess1",
         "nanoclaw/container/agent-runner/src",
         "projects/site",
+        "projects/site/.git/hooks",
+        "tools",
+        "pol",
+        "logs",
+        ".claude",
+        "nanoclaw/store/auth",
+        ".nvm/versions/node/v22/bin",
+        ".cargo/bin",
     ] {
         std::fs::create_dir_all(home.join(sub)).unwrap();
     }
@@ -52,6 +60,11 @@ fn host() -> Host {
         "nanoclaw/groups/main/agent.env",
         "nanoclaw/groups/main/CLAUDE.md",
         "projects/site/index.html",
+        "tools/nanoclaw-shim",
+        "pol/policy.toml",
+        ".claude/.credentials.json",
+        ".bash_aliases",
+        "nanoclaw/store/auth/creds.json",
     ] {
         std::fs::write(home.join(file), "x").unwrap();
     }
@@ -63,7 +76,12 @@ fn target(h: &Host) -> Target {
     t.host = HostCtx {
         cwd: Some(h.home.join("nanoclaw")),
         home: Some(h.home.clone()),
-        own_files: vec![h.home.join(".local/bin/nanoclaw-shim")],
+        own_files: vec![
+            h.home.join(".local/bin/nanoclaw-shim"),
+            h.home.join("tools/nanoclaw-shim"),
+            h.home.join("pol/policy.toml"),
+            h.home.join("logs/decisions.jsonl"),
+        ],
         ..Default::default()
     };
     t
@@ -112,6 +130,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/srv/keys/id_rsa",
         "/srv/keys/private_key.pem",
         "/srv/app/.secret",
+        // AI tools' token stores, and the others the first corpus missed.
+        "~/.claude",
+        "~/.claude/.credentials.json",
+        "~/.claude.json",
+        "~/.codex",
+        "~/.config/rclone",
+        "~/.mozilla",
+        "~/.m2/settings.xml",
+        "{proj}/store/auth",
+        "{proj}/store/auth/creds.json",
+        "/srv/app/.credentials.json",
     ] {
         let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
         let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
@@ -156,6 +185,30 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/home/bob",
         "/lib64",
         "/bin",
+        // What the shells' start-up files source, editors run, and the tool chains on PATH.
+        "~/.bash_aliases",
+        "~/.bashrc.d",
+        "~/.oh-my-zsh",
+        "~/.vimrc",
+        "~/.config/nvim",
+        "~/.emacs.d",
+        "~/.tmux.conf",
+        "~/.nvm",
+        "~/.nvm/versions/node/v22/bin",
+        "~/.cargo/bin",
+        "~/.bun",
+        "~/.node_modules",
+        "~/go/bin",
+        // A repository's `.git`, and anything in it.
+        "~/projects/site/.git",
+        "~/projects/site/.git/hooks",
+        "/srv/repo/.git",
+        // The shim's own files where they lie in the home, outside the `~/` entries.
+        "~/tools/nanoclaw-shim",
+        "~/tools",
+        "~/pol/policy.toml",
+        "~/pol",
+        "~/logs/decisions.jsonl",
     ] {
         let rw = Box::leak(format!("{src}:/x").into_boxed_str());
         let mount = Box::leak(format!("type=bind,source={src},target=/x").into_boxed_str());
@@ -251,6 +304,15 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["run", flag, path, "img"], "deny.host-file");
     }
     add(&["run", "--log-opt", "path=~/.bashrc", "img"], "deny.host-file");
+    // podman reads the key without regard to case: each of these sets the log file.
+    for opt in [
+        "PATH=~/.bashrc",
+        "Path=~/.bash_aliases",
+        " path=~/.profile",
+        "path =~/.zshrc",
+    ] {
+        add(&["run", "--log-opt", opt, "img"], "deny.host-file");
+    }
     add(
         &["exec", "--env-file", "~/.aws/credentials", "c", "sh"],
         "deny.host-file",
@@ -359,7 +421,24 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(words, "deny.engine-redirect");
     }
     // Users: root by number, however spelled.
-    for u in ["root", "0", "00", "+0", "0:0", "0:1000", " 0"] {
+    // `-0` and `:0` are root too: the runtimes read the uid with Go's `Atoi` (a sign is taken),
+    // and no user before the `:` is the default user, root (both checked on podman 4.3).
+    for u in [
+        "root",
+        "0",
+        "00",
+        "+0",
+        "0:0",
+        "0:1000",
+        " 0",
+        "-0",
+        "-00",
+        "-0:-0",
+        ":0",
+        ":",
+        "",
+        "4294967296",
+    ] {
         let u: &'static str = Box::leak(u.to_string().into_boxed_str());
         add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
     }
@@ -447,6 +526,12 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "{proj}/.env.example:/x:ro", "img"],
         &["run", "-v", "~/projects/site:/workspace/extra/site", "img"],
         &["run", "-v", "~/projects/site:/workspace/extra/site:ro", "img"],
+        &["run", "-v", "~/projects/site/.git:/repo-git:ro", "img"],
+        &["run", "-v", "~/projects/site/.gitignore:/x", "img"],
+        &["run", "-v", "~/projects/site/.github:/x", "img"],
+        &["run", "-v", "~/tools/notes:/x", "img"],
+        &["run", "-v", "~/.nvm-notes:/x", "img"],
+        &["run", "-v", "~/.claude-notes:/x:ro", "img"],
         &["run", "-v", "~/.ssh-backup-notes:/x:ro", "img"],
         &["run", "-v", "~/.bashrc:/x:ro", "img"],
         &["run", "-v", "~/.local/share/fonts:/fonts:ro", "img"],
@@ -475,6 +560,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--cidfile", "{proj}/data/agent.cid", "img"],
         &["run", "--label-file", "/srv/labels", "img"],
         &["run", "--log-opt", "max-size=10m", "img"],
+        &["run", "--log-opt", "MAX-SIZE=10m", "img"],
+        &["run", "--log-opt", "tag=agent-path", "img"],
         // Ceilings within the policy.
         &["run", "--memory", "4g", "--memory-swap", "4g", "img"],
         &["run", "--memory", "2g", "--memory-swap", "4g", "img"],
@@ -519,6 +606,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["exec", "-u", "1000", "c", "sh"],
         &["exec", "-u", "node", "c", "sh"],
         &["exec", "-u", "100", "c", "sh"],
+        &["exec", "-u", "1000:0", "c", "sh"],
+        &["exec", "-u", "10000", "c", "sh"],
         &["exec", "-i", "c", "sh"],
         &["run", "--userns", "keep-id", "img"],
         &["run", "--add-host=host.docker.internal:10.0.2.2", "img"],
