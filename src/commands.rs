@@ -1599,14 +1599,21 @@ fn transport(s: &[u8]) -> Option<&'static str> {
         .copied()
 }
 
+/// The transport an image reference names, unless it is none or `docker://` (the registry, as
+/// docker itself means it): every other one reads or writes a host path under podman.
+pub fn host_transport(p: &[u8]) -> Option<&'static str> {
+    match transport(p) {
+        Some("docker") if p.get(6..9) == Some(&b"://"[..]) => None,
+        t => t,
+    }
+}
+
 /// Arguments of a passthrough command are names and image references: none may name a
 /// transport (`docker pull docker-archive:/home/u/x.tar` reads a host file under podman).
-/// `docker://` is the registry, as docker itself means it.
 fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
     for p in pos {
-        match transport(p) {
+        match host_transport(p) {
             None => {}
-            Some("docker") if p.get(6..9) == Some(&b"://"[..]) => {}
             Some(t) => violation(
                 out,
                 Rule::DenyCommand,

@@ -45,6 +45,27 @@ impl Checker<'_> {
         self.rules.deny.on(rule)
     }
 
+    /// The image of a `run` / `create`: a reference naming a containers-image transport
+    /// (`docker-archive:/x.tar`, `oci:`, `dir:`) makes podman read a host path; docker's CLI
+    /// takes registry references only.
+    fn image(&mut self) {
+        let (Verb::Run | Verb::Create, Some(image)) = (self.run.verb, &self.run.image) else {
+            return;
+        };
+        if !self.on(Rule::DenyHostFile) {
+            return;
+        }
+        if let Some(t) = crate::commands::host_transport(image.as_bytes()) {
+            self.out.push(Violation {
+                rule: Rule::DenyHostFile,
+                token: crate::redact::display(image),
+                reason: format!(
+                    "the {t}: image transport reads a host path under podman; docker accepts only registry references"
+                ),
+            });
+        }
+    }
+
     fn v(&mut self, rule: Rule, o: &Opt, reason: impl Into<String>) {
         self.out.push(Violation {
             rule,
@@ -572,6 +593,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
     for o in &run.opts {
         c.check(o);
     }
+    c.image();
     c.paths.finish();
     Judged {
         violations: c.out,

@@ -65,12 +65,71 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
         }
     }
     let real = if cached.is_empty() {
-        std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?
+        resolve_trusted(path, owner)?
     } else {
         path.to_path_buf()
     };
+    check_chain(&real, cached, owner, false)
+}
+
+/// `path` resolved as the kernel resolves it, component by component, with every directory that
+/// holds a symlink on the way checked as [`check_file`] checks the file's own: a link in a
+/// directory someone else can write could be swapped between the check and the read.
+fn resolve_trusted(path: &Path, owner: Option<u32>) -> Result<std::path::PathBuf, String> {
+    let shown = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let start = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| shown(path, e))?.join(path)
+    };
+    let mut todo: std::collections::VecDeque<OsString> =
+        start.components().map(|c| c.as_os_str().to_os_string()).collect();
+    let mut done = std::path::PathBuf::from("/");
+    let mut links = 0;
+    while let Some(c) = todo.pop_front() {
+        match c.as_bytes() {
+            b"/" => done = "/".into(),
+            b"." => {}
+            b".." => {
+                done.pop();
+            }
+            _ => {
+                let next = done.join(&c);
+                let m = std::fs::symlink_metadata(&next).map_err(|e| shown(&next, e))?;
+                if !m.file_type().is_symlink() {
+                    done = next;
+                    continue;
+                }
+                links += 1;
+                if links > 40 {
+                    return Err(format!("{}: too many symbolic links", path.display()));
+                }
+                // In a root-owned sticky directory (`/tmp`) only the link's owner can replace it.
+                let owned = m.uid() == 0 || Some(m.uid()) == owner;
+                check_chain(&done, Vec::new(), owner, owned)
+                    .map_err(|why| format!("the symbolic link {}: {why}", next.display()))?;
+                let target = std::fs::read_link(&next).map_err(|e| shown(&next, e))?;
+                for t in target.components().rev() {
+                    todo.push_front(t.as_os_str().to_os_string());
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Checks `real` (a path without symlinks) and every directory above it; `cached` holds the
+/// `lstat`s of the first ones when the caller has them. A root-owned sticky directory passes
+/// above the first; `real` itself only when `sticky_ok` (a directory holding a link its owner
+/// made).
+fn check_chain(
+    real: &Path,
+    cached: Vec<std::fs::Metadata>,
+    owner: Option<u32>,
+    sticky_ok: bool,
+) -> Result<(), String> {
     let mut cached = cached.into_iter();
-    let mut cur: Option<&Path> = Some(&real);
+    let mut cur: Option<&Path> = Some(real);
     let mut first = true;
     while let Some(p) = cur {
         let m = match cached.next() {
@@ -86,7 +145,7 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
             ));
         }
         let mode = m.mode();
-        let sticky_root_dir = !first && mode & 0o1000 != 0 && uid == 0;
+        let sticky_root_dir = (!first || sticky_ok) && mode & 0o1000 != 0 && uid == 0;
         if mode & 0o022 != 0 && !sticky_root_dir {
             return Err(format!(
                 "{} is writable by {} (mode {:o})",
@@ -176,6 +235,40 @@ mod tests {
                 .unwrap_err()
                 .contains("everyone")
         );
+    }
+
+    #[test]
+    fn a_symlink_in_a_directory_others_can_write_is_untrusted() {
+        let me = Some(crate::process::euid());
+        let d = tempfile::tempdir().unwrap();
+        let safe = d.path().join("safe");
+        std::fs::create_dir(&safe).unwrap();
+        std::fs::set_permissions(&safe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let f = safe.join("containers.conf");
+        std::fs::write(&f, "").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        // A link in a safe directory to a safe file: trusted.
+        let good = safe.join("link");
+        std::os::unix::fs::symlink(&f, &good).unwrap();
+        assert_eq!(check_file(&good, me), Ok(()));
+        // The same link in a directory everyone can write: whoever can replace it decides
+        // what the runtime reads, though the file it points at is safe.
+        let open = d.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let bad = open.join("link");
+        std::os::unix::fs::symlink(&f, &bad).unwrap();
+        let why = check_file(&bad, me).unwrap_err();
+        assert!(why.contains("symbolic link") && why.contains("everyone"), "{why}");
+        // ... and one hop further: a safe link to that link.
+        let hop = safe.join("hop");
+        std::os::unix::fs::symlink(&bad, &hop).unwrap();
+        assert!(check_file(&hop, me).is_err());
+        // A relative link is resolved from its own directory.
+        let rel = safe.join("rel");
+        std::os::unix::fs::symlink("containers.conf", &rel).unwrap();
+        assert_eq!(check_file(&rel, me), Ok(()));
     }
 
     #[test]

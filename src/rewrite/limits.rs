@@ -13,9 +13,10 @@ impl Rewriter<'_> {
         let rule = Rule::LimitCpus;
         let quota = self.scalar_i64(crate::setting!("cpu-quota"))?;
         let period = self.scalar_i64(crate::setting!("cpu-period"))?;
-        if quota.is_some_and(|q| q > 0) || period.is_some_and(|p| p > 0) {
-            // The caller limits CPU with the CFS pair; --cpus cannot be combined with it, and
-            // both runtimes refuse the pair, so the shim does too.
+        if quota.is_some() || period.is_some() {
+            // The caller speaks of CPU with the CFS pair (an unlimited quota, `-1` or `0`,
+            // included); --cpus cannot be combined with it, and both runtimes refuse the pair, so
+            // the shim does too, and caps the quota instead of adding --cpus.
             if let Some((_, o)) = self.run.last(crate::setting!("cpus")) {
                 if NanoCpus::parse(&crate::text::lossy(o.bytes())).is_none_or(|c| c.0 > 0) {
                     return Err(Refusal {

@@ -231,6 +231,14 @@ fn cpu_quota_is_reconciled_not_doubled() {
     assert!(!o.iter().any(|t| t.starts_with("--cpus")), "{o:?}");
     let o = out(&["run", "--cpu-period=50000", "img"]);
     assert!(o.contains(&"--cpu-quota=100000".to_string()), "{o:?}");
+    // An unlimited quota is capped in place: adding --cpus beside it would make the runtime
+    // refuse the pair.
+    for q in ["-1", "0"] {
+        let o = out(&["run", "--cpu-quota", q, "img"]);
+        assert!(!o.iter().any(|t| t.starts_with("--cpus")), "{o:?}");
+        assert!(!o.contains(&q.to_string()), "{o:?}");
+        assert!(o.contains(&"--cpu-quota=200000".to_string()), "{o:?}");
+    }
 }
 
 #[test]

@@ -304,6 +304,19 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["run", flag, path, "img"], "deny.host-file");
     }
     add(&["run", "--log-opt", "path=~/.bashrc", "img"], "deny.host-file");
+    // An image read from a host path: a containers-image transport.
+    for image in [
+        "docker-archive:/etc/shadow",
+        "oci:/srv/layout:latest",
+        "dir:/tmp/img",
+        "oci-archive:~/x.tar",
+        "containers-storage:[/tmp/store]img",
+        "DOCKER-ARCHIVE:/x.tar",
+        "docker-daemon:img:latest",
+    ] {
+        add(&["run", "--rm", image], "deny.host-file");
+        add(&["create", image, "sh"], "deny.host-file");
+    }
     // podman reads the key without regard to case: each of these sets the log file.
     for opt in [
         "PATH=~/.bashrc",
@@ -633,6 +646,10 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--cap-drop", "NET_RAW", "img"],
         &["--log-level", "debug", "run", "img"],
         &["-D", "ps"],
+        // Registry references with ports and digests: no transport.
+        &["run", "localhost:5000/agent:1.2", "sh"],
+        &["run", "registry.example:443/team/agent", "sh"],
+        &["create", "ghcr.io/acme/oci:latest"],
     ];
     v.dedup();
     v.into_iter().map(<[&str]>::to_vec).collect()

