@@ -240,10 +240,7 @@ impl Checker<'_> {
                     o,
                     format!("shares a host {ns} namespace"),
                 );
-            } else if self.on(Rule::DenyContainerNamespace)
-                && matches!(ns, "network" | "pid" | "ipc")
-                && lower.starts_with("container:")
-            {
+            } else if self.on(Rule::DenyContainerNamespace) && lower.starts_with("container:") {
                 self.v(
                     Rule::DenyContainerNamespace,
                     o,

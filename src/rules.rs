@@ -51,7 +51,7 @@ rules! {
     LimitUnenforced = "limit.unenforced": "says when the runtime would ignore the ceilings (rootless podman on cgroup v1); refuses with refuse_unenforced",
     DenyPrivileged = "deny.privileged": "refuses --privileged",
     DenyHostNamespace = "deny.host-namespace": "refuses host network, pid, ipc, uts, user or cgroup namespaces",
-    DenyContainerNamespace = "deny.container-namespace": "refuses joining another container's namespaces (opt-in)",
+    DenyContainerNamespace = "deny.container-namespace": "refuses joining another container's namespaces",
     DenySecurityOption = "deny.security-option": "refuses security options that switch confinement off",
     DenyCapAdd = "deny.cap-add": "refuses --cap-add outside allowed_capabilities",
     DenyDevice = "deny.device": "refuses --device, --device-cgroup-rule and --gpus",

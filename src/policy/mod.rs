@@ -237,7 +237,7 @@ impl Default for Limits {
 pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("privileged", Rule::DenyPrivileged, true),
     ("host_namespaces", Rule::DenyHostNamespace, true),
-    ("container_namespaces", Rule::DenyContainerNamespace, false),
+    ("container_namespaces", Rule::DenyContainerNamespace, true),
     ("weak_security_options", Rule::DenySecurityOption, true),
     ("capabilities", Rule::DenyCapAdd, true),
     ("devices", Rule::DenyDevice, true),

@@ -336,7 +336,7 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--user", "1000:1000", "img"],
     &["run", "--user", "root", "img"],
     &["run", "--pid", "private", "--ipc", "private", "img"],
-    &["run", "--pid", "container:abc", "img"],
+    &["run", "--uts", "private", "img"],
     &["run", "--userns", "keep-id", "img"],
     &["run", "-v", "named-volume:/data", "img"],
     &["run", "--mount", "type=volume,src=cache,dst=/cache", "img"],

@@ -497,6 +497,23 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     add(&["run", "--pid=host", "img"], "deny.host-namespace");
     add(&["run", "--userns", "host", "img"], "deny.host-namespace");
     add(&["run", "--uts=host", "img"], "deny.host-namespace");
+    // Another container's namespaces (another agent's processes, environment and loopback).
+    for ns in [
+        "--pid",
+        "--ipc",
+        "--network",
+        "--net",
+        "--uts",
+        "--userns",
+        "--cgroupns",
+    ] {
+        let ns: &'static str = Box::leak(format!("{ns}=container:nanoclaw-other-1").into_boxed_str());
+        add(&["run", ns, "img"], "deny.container-namespace");
+    }
+    add(
+        &["create", "--pid", "CONTAINER:abc", "img"],
+        "deny.container-namespace",
+    );
     add(&["run", "--cgroupns", "host", "img"], "deny.host-namespace");
     v
 }
