@@ -252,3 +252,71 @@ fn host_files_and_paths_are_never_touched() {
     a.push("cat /x/credentials".into());
     leaked_without_refused_with(&w, &a, "deny.credentials");
 }
+
+/// Another agent's container is not one to join: with its process namespace (`--pid
+/// container:B`), a container reads B's environment, B's token among it, from `/proc`. The
+/// control (plain podman) reads it; through the shim the same argv is refused.
+#[test]
+fn another_agent_s_namespaces_are_never_joined() {
+    let podman = match podman_ready() {
+        Ok(p) => p,
+        Err(why) => {
+            assert!(
+                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
+                "real podman required: {why}"
+            );
+            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
+            return;
+        }
+    };
+    let w = World::new(podman);
+    let other = format!("nanoclaw-shim-e2e-other-{}", std::process::id());
+    let token = format!("AGENT_TOKEN={MARKER}");
+    let b = w.control(
+        &[
+            "run",
+            "-d",
+            "--rm",
+            "--name",
+            &other,
+            "-e",
+            &token,
+            "--entrypoint",
+            "/bin/sleep",
+            IMAGE,
+            "60",
+        ]
+        .map(String::from),
+    );
+    assert!(b.status.success(), "the other agent did not start: {}", text(&b));
+    // Removed however the test ends.
+    struct Gone<'a>(&'a World, &'a str);
+    impl Drop for Gone<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.control(&["rm", "-f", "-t", "0", self.1].map(String::from));
+        }
+    }
+    let _gone = Gone(&w, &other);
+    let read = "cat /proc/[0-9]*/environ | tr '\\0' '\\n'".to_string();
+    for ns in ["--pid", "--ipc", "--uts"] {
+        let join = format!("{ns}=container:{other}");
+        let a: Vec<String> = [
+            "run",
+            "--rm",
+            &join,
+            "--entrypoint",
+            "/bin/sh",
+            IMAGE,
+            "-c",
+            &read,
+        ]
+        .map(String::from)
+        .to_vec();
+        // The process namespace shows the other's environment; the others are refused alike.
+        if ns == "--pid" {
+            leaked_without_refused_with(&w, &a, "deny.container-namespace");
+        } else {
+            refused(&w.shim(&a), "deny.container-namespace");
+        }
+    }
+}
