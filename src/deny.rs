@@ -7,7 +7,7 @@
 //! repeats cannot hide a setting (docker-bench-security's substring match let
 //! `no-new-privileges=false` through; this module parses the value instead).
 
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::flags::{Arity, Class, Docker};
 use crate::hostpath::{self, Access, HostPaths};
@@ -112,6 +112,25 @@ impl Checker<'_> {
     }
 
     fn check(&mut self, o: &Opt) {
+        // What podman reads as a list is judged element by element: docker's one value
+        // `tag=a,path=~/.bashrc` is two log options to podman.
+        if o.flag.podman_list() {
+            if let Some(parts) = podman_list_elements(o.bytes()) {
+                for part in parts {
+                    let one = Opt {
+                        flag: o.flag,
+                        value: crate::parse::OptValue::Value(std::ffi::OsString::from_vec(part)),
+                        group: o.group,
+                    };
+                    self.check_one(&one);
+                }
+                return;
+            }
+        }
+        self.check_one(o);
+    }
+
+    fn check_one(&mut self, o: &Opt) {
         match o.flag.class {
             Class::Inert | Class::Hardening => {}
             Class::Ceiling => self.ceiling(o),
@@ -124,6 +143,7 @@ impl Checker<'_> {
             Class::User => self.user(o),
             Class::Network => self.publish(o),
             Class::Annotation => self.annotation(o),
+            Class::Environment => self.environment(o),
             Class::Denied(rule) => {
                 let set = match o.flag.arity {
                     Arity::Bool => o.is_true(),
@@ -331,13 +351,24 @@ impl Checker<'_> {
             }
             mounts::Kind::Tmpfs => {}
             mounts::Kind::Other(t) => match t.as_str() {
-                // podman's `type=glob` binds every host path its source matches: judge the
-                // directory it expands in, which holds every match.
+                // podman's `type=glob` binds every host path its source matches, as Go's
+                // `filepath.Glob` expands it: wildcards in any component, `\` escaping any
+                // character (`\.bashrc` is `.bashrc`). docker has no such mount, and no check
+                // on the pattern can see every file it will match: refused as podman-only. With
+                // that rule off, the directory it expands in is judged, which holds every match.
                 "glob" => {
+                    if self.on(Rule::DenyPodmanOnly) {
+                        self.v(
+                            Rule::DenyPodmanOnly,
+                            o,
+                            "a glob mount binds whatever host paths its pattern matches; docker has no glob mounts",
+                        );
+                        return;
+                    }
                     let prefix: Vec<u8> = m
                         .source
                         .split(|&b| b == b'/')
-                        .take_while(|c| !c.iter().any(|b| matches!(b, b'*' | b'?' | b'[')))
+                        .take_while(|c| !c.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\')))
                         .collect::<Vec<_>>()
                         .join(&b'/');
                     let prefix = if prefix.is_empty() { b"/".to_vec() } else { prefix };
@@ -415,7 +446,46 @@ impl Checker<'_> {
             if p.is_empty() {
                 self.v(Rule::ParseBadValue, o, "a host file flag needs a path");
             } else {
+                let before = self.out.len();
                 self.path(o, &p, access, None, true);
+                if o.flag.canonical() == "env-file" && self.out.len() == before {
+                    self.env_file_lines(o, &p);
+                }
+            }
+        }
+    }
+
+    /// `-e NAME` (no value) copies the host's NAME into the container, and podman expands
+    /// `-e 'PREFIX*'` to every host variable that matches: nanoclaw's own environment, the
+    /// operator's keys among it, handed over by whoever shapes the argv. `deny.env-host`, as
+    /// `--env-host` is.
+    fn environment(&mut self, o: &Opt) {
+        if !self.on(Rule::DenyEnvHost) {
+            return;
+        }
+        if let Some(why) = copies_host_env(o.bytes()) {
+            self.v(Rule::DenyEnvHost, o, why);
+        }
+    }
+
+    /// The lines of an `--env-file` that the path checks let through, judged as `-e` values
+    /// are (podman reads `NAME` and `PREFIX*` lines as copies of the host's variables).
+    fn env_file_lines(&mut self, o: &Opt, path: &[u8]) {
+        if !self.on(Rule::DenyEnvHost) {
+            return;
+        }
+        let Some(text) = self.paths.read_file(path) else {
+            return; // unreadable here is unreadable to the runtime: it refuses the file
+        };
+        for line in text.split(|&b| b == b'\n') {
+            let line = crate::text::lossy(line);
+            let line = line.trim_start();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(why) = copies_host_env(line.as_bytes()) {
+                self.v(Rule::DenyEnvHost, o, format!("a line of the env file: {why}"));
+                return;
             }
         }
     }
@@ -640,6 +710,70 @@ pub fn weak_security_option(val: &[u8]) -> Option<String> {
         ("unmask", _) => Some(format!("unmask={value} exposes masked /proc and /sys paths")),
         _ => None,
     }
+}
+
+/// Why an `-e` value (or an env file's line) copies the host's environment: a name with no
+/// `=value`, or a name with podman's `*` wildcard; `None` for `NAME=value`.
+fn copies_host_env(v: &[u8]) -> Option<String> {
+    let name = match v.iter().position(|&b| b == b'=') {
+        Some(at) => &v[..at],
+        None => {
+            return Some(
+                "a variable without a value is copied from the host's environment (set NAME=value)".into(),
+            );
+        }
+    };
+    name.contains(&b'*')
+        .then(|| "a `*` in a variable's name copies every host variable it matches (podman)".into())
+}
+
+/// The elements podman could read from a list flag's value, or `None` when it is one element:
+/// split on commas as CSV (a quoted field keeps its commas), and also on every comma and line
+/// break regardless of quotes, so that whichever way a version reads it, each element is
+/// judged (a quoted element is judged whole and in pieces; stricter, never looser).
+fn podman_list_elements(v: &[u8]) -> Option<Vec<Vec<u8>>> {
+    if !v.iter().any(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"')) {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    // CSV, as Go's encoding/csv reads one record.
+    let mut field = Vec::new();
+    let mut quoted = false;
+    let mut at_start = true;
+    let mut i = 0;
+    while i < v.len() {
+        let b = v[i];
+        if quoted {
+            if b == b'"' && v.get(i + 1) == Some(&b'"') {
+                field.push(b'"');
+                i += 1;
+            } else if b == b'"' {
+                quoted = false;
+            } else {
+                field.push(b);
+            }
+        } else if b == b'"' && at_start {
+            quoted = true;
+        } else if b == b',' {
+            out.push(std::mem::take(&mut field));
+            at_start = true;
+            i += 1;
+            continue;
+        } else {
+            field.push(b);
+        }
+        at_start = false;
+        i += 1;
+    }
+    out.push(field);
+    // Every piece between commas and line breaks, quotes dropped.
+    for piece in v.split(|&b| matches!(b, b',' | b'\n' | b'\r')) {
+        let piece: Vec<u8> = piece.iter().copied().filter(|&b| b != b'"').collect();
+        if !out.contains(&piece) {
+            out.push(piece);
+        }
+    }
+    Some(out)
 }
 
 /// The path a `--log-opt` value gives the log file, if it gives one. podman compares the key

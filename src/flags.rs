@@ -64,6 +64,9 @@ pub enum Class {
     Network,
     /// OCI annotations, some of which the OCI runtime obeys.
     Annotation,
+    /// Environment variables: passed on as given, but a name without a value, or with podman's
+    /// `*` wildcard, copies the host's.
+    Environment,
     /// A setting the policy's hardening owns (`--read-only`).
     Hardening,
     /// Refused unless the policy allows the flag by name; the rule says why.
@@ -85,6 +88,7 @@ impl Class {
             Class::User => "user",
             Class::Network => "network",
             Class::Annotation => "annotation",
+            Class::Environment => "environment",
             Class::Hardening => "hardening",
             Class::Denied(_) => "denied by default",
         }
@@ -125,6 +129,7 @@ impl Class {
             Class::User => &[Rule::DenyRootUser, Rule::DenyExecRoot, Rule::DenyGroupAdd],
             Class::Network => &[Rule::DenyPublish],
             Class::Annotation => &[Rule::DenyAnnotation, Rule::HardenAnnotation],
+            Class::Environment => &[Rule::DenyEnvHost],
             Class::Hardening => &[Rule::HardenReadOnly],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
@@ -141,7 +146,7 @@ impl Class {
 /// equal to this).
 pub fn docs_table() -> String {
     let mut s = String::from(
-        "# Flags and their security classes\n\nGenerated from the flag table (`src/flags.rs`); `tests/it/docs_rules.rs` fails when it drifts \\\n(`NANOCLAW_SHIM_BLESS=1 cargo test --test it docs_rules` rewrites it). Every flag docker's grammar\nknows has a class; a flag that is not here is refused as unknown. docs/RULES.md describes each\nrule; \"podman-only\" flags are refused by `deny.podman-only` unless allowed by name.\n",
+        "# Flags and their security classes\n\nGenerated from the flag table (`src/flags.rs`); `tests/it/docs_rules.rs` fails when it drifts \\\n(`NANOCLAW_SHIM_BLESS=1 cargo test --test it docs_rules` rewrites it). Every flag docker's grammar\nknows has a class; a flag that is not here is refused as unknown. docs/RULES.md describes each\nrule; \"podman-only\" flags are refused by `deny.podman-only` unless allowed by name. \"a list\"\nin the podman column: podman reads the value as comma-separated elements, each judged.\n",
     );
     for (title, table) in [
         ("docker's global flags", Table::Global),
@@ -163,6 +168,7 @@ pub fn docs_table() -> String {
                 _ => "yes",
             };
             let podman = match f.podman {
+                Podman::Yes | Podman::Hidden if f.podman_list() => "yes, a list".to_string(),
                 Podman::Yes | Podman::Hidden => "yes".to_string(),
                 Podman::Rename(to) => format!("as `--{to}`"),
                 Podman::No => "no".to_string(),
@@ -329,7 +335,50 @@ pub struct Flag {
     pub class: Class,
 }
 
+/// Flags whose value podman (4.3 to 5.x) reads as a comma-separated list (pflag's `StringSlice`,
+/// quoted fields as in CSV) where docker takes it whole: `--log-opt tag=a,path=~/.bashrc` is two
+/// options to podman 4.3. The deny checks judge every element podman could see. podman 5 reads
+/// some of these whole again; the list is the union, so a check never misses an element.
+pub const PODMAN_LISTS: &[&str] = &[
+    "add-host",
+    "annotation",
+    "attach",
+    "blkio-weight-device",
+    "cap-add",
+    "cap-drop",
+    "cgroup-conf",
+    "chrootdirs",
+    "device",
+    "device-cgroup-rule",
+    "device-read-bps",
+    "device-read-iops",
+    "device-write-bps",
+    "device-write-iops",
+    "dns",
+    "dns-option",
+    "dns-search",
+    "env-file",
+    "expose",
+    "gidmap",
+    "gpus",
+    "group-add",
+    "hostuser",
+    "label-file",
+    "log-opt",
+    "network-alias",
+    "publish",
+    "requires",
+    "sysctl",
+    "uidmap",
+    "ulimit",
+];
+
 impl Flag {
+    /// Whether podman splits this flag's value on commas ([`PODMAN_LISTS`]).
+    pub fn podman_list(&self) -> bool {
+        PODMAN_LISTS.contains(&self.canonical())
+    }
+
     /// The long name of the setting this flag writes, aliases resolved.
     pub fn canonical(&self) -> &str {
         self.canonical_name().as_str()
@@ -345,8 +394,8 @@ impl Flag {
 use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
-    Annotation, Capability, Ceiling, Denied, Hardening, HostRead, HostWrite, Inert, Mount, Namespace,
-    Network, SecurityOpt, User,
+    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Mount,
+    Namespace, Network, SecurityOpt, User,
 };
 
 /// Every `run` / `create` flag of docker 28 and podman 4.3 – 5.x, sorted by long name.
@@ -398,7 +447,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("dns-search"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
     Flag { long: n("domainname"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert },
     Flag { long: n("entrypoint"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Environment },
     Flag { long: n("env-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
     Flag { long: n("env-host"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyEnvHost) },
     Flag { long: n("env-merge"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
@@ -541,7 +590,7 @@ pub static EXEC_FLAGS: &[Flag] = EXEC_TABLE;
 const EXEC_TABLE: &[Flag] = &[
     Flag { long: n("detach"), short: Some('d'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
     Flag { long: n("detach-keys"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
-    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Environment },
     Flag { long: n("env-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead },
     Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
     Flag { long: n("interactive"), short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
@@ -573,7 +622,7 @@ const UPDATE_TABLE: &[Flag] = &[
     Flag { long: n("device-read-iops"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
     Flag { long: n("device-write-bps"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
     Flag { long: n("device-write-iops"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling },
-    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
+    Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Environment },
     Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert },
     Flag { long: n("kernel-memory"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling },
     Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert },
@@ -735,6 +784,16 @@ pub fn by_long(name: &str) -> Option<&'static Flag> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_podman_list_is_a_flag_of_the_table() {
+        for name in PODMAN_LISTS {
+            assert!(
+                FLAGS.iter().chain(EXEC_FLAGS).any(|f| f.long == *name),
+                "--{name} is in PODMAN_LISTS but not in the flag table"
+            );
+        }
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

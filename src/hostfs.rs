@@ -85,6 +85,13 @@ pub trait HostFs: Sync {
     /// write; `None` otherwise (missing, someone else's, or writable by its group or others).
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>>;
 
+    /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
+    /// them), at most `limit` bytes; `None` when it cannot be read or is longer. A file system
+    /// that cannot say (a test's) answers `None`, and the content checks pass it by.
+    fn read_small(&self, _path: &[u8], _limit: usize) -> Option<Vec<u8>> {
+        None
+    }
+
     /// Replaces `file` with `bytes`, readable and writable by its owner only, atomically (a
     /// reader sees the old file or the new one); creates its directory (mode 0700).
     fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()>;
@@ -426,6 +433,17 @@ impl HostFs for RealFs {
         *NAMESPACE.get_or_init(|| {
             root_mount().or_else(|| std::fs::metadata("/proc/self/ns/mnt").ok().map(|m| m.ino()))
         })
+    }
+
+    fn read_small(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let f = std::fs::File::open(OsStr::from_bytes(path)).ok()?;
+        if !f.metadata().ok()?.is_file() {
+            return None;
+        }
+        let mut out = Vec::new();
+        f.take(limit as u64 + 1).read_to_end(&mut out).ok()?;
+        (out.len() <= limit).then_some(out)
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {

@@ -959,6 +959,14 @@ impl<'p> HostPaths<'p> {
         }
     }
 
+    /// The contents of a small host file the runtime will read for the caller (an env file,
+    /// relative to the working directory), for the checks of what is in it.
+    pub fn read_file(&self, raw: &[u8]) -> Option<Vec<u8>> {
+        let cwd = self.host.cwd.as_deref().map(os_bytes);
+        let abs = absolute(cwd, raw)?;
+        self.host.fs.read_small(&abs, 1 << 20)
+    }
+
     /// Ends the checks: what was learned of mounted directories is remembered.
     pub fn finish(&mut self) {
         let (Some(dirs), Some(memory)) = (self.dirs.take(), self.host.memory.as_ref()) else {

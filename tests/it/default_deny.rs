@@ -47,6 +47,14 @@ fn host() -> Host {
     ] {
         std::fs::create_dir_all(home.join(sub)).unwrap();
     }
+    std::fs::create_dir_all(home.join("nanoclaw/groups/main")).unwrap();
+    std::fs::write(
+        home.join("nanoclaw/groups/main/agent.env"),
+        "# the agent's\nTZ=UTC\n",
+    )
+    .unwrap();
+    std::fs::write(home.join("nanoclaw/wild.env"), "TZ=UTC\nANTH*\n").unwrap();
+    std::fs::write(home.join("nanoclaw/bare.env"), "TZ=UTC\n  HOME\n").unwrap();
     for file in [
         ".bashrc",
         ".profile",
@@ -57,7 +65,6 @@ fn host() -> Host {
         ".aws/credentials",
         "nanoclaw/.env",
         "nanoclaw/.env.example",
-        "nanoclaw/groups/main/agent.env",
         "nanoclaw/groups/main/CLAUDE.md",
         "projects/site/index.html",
         "tools/nanoclaw-shim",
@@ -261,14 +268,20 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         ],
         "deny.sensitive-mount",
     );
-    add(
-        &["run", "--mount", "type=glob,src=~/*,dst=/x,ro", "img"],
-        "deny.sensitive-mount",
-    );
-    add(
-        &["run", "--mount", "type=glob,src=~/.ssh/*,dst=/x,ro", "img"],
-        "deny.credentials",
-    );
+    // Glob mounts (podman's; docker has none): Go's glob escapes with `\` and expands
+    // wildcards in any component, so no check of the pattern sees every file it matches.
+    for src in [
+        "~/*",
+        "~/.ssh/*",
+        "~/\\.bashrc",
+        "~/.bash\\rc",
+        "~/\\.claude/\\.credentials.json",
+        "{proj}/*/.git",
+        "/srv/*/*",
+    ] {
+        let m: &'static str = Box::leak(format!("type=glob,src={src},dst=/x").into_boxed_str());
+        add(&["run", "--mount", m, "img"], "deny.podman-only");
+    }
     add(&["run", "--rootfs", "~/.ssh:O"], "deny.credentials");
     add(&["run", "--rootfs", "/usr"], "deny.host-exec");
     add(&["run", "-v", "/dev:/dev", "img"], "deny.sensitive-mount");
@@ -389,6 +402,51 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     // Groups and annotations.
     add(&["run", "--group-add", "keep-groups", "img"], "deny.group-add");
     add(&["run", "--group-add=keep-groups,audio", "img"], "deny.group-add");
+    add(
+        &["run", "--group-add", "1000,keep-groups", "img"],
+        "deny.group-add",
+    );
+    // Values podman reads as comma-separated lists (docker takes them whole): every element.
+    for opt in [
+        "max-size=10m,path=~/.bashrc",
+        "tag=a,Path=~/.bashrc",
+        "\"tag=a,b\",path=~/.bashrc",
+        "path=/tmp/ok.log,path=~/.bashrc",
+        "tag=a\npath=~/.bashrc",
+    ] {
+        add(&["run", "--log-opt", opt, "img"], "deny.host-file");
+        add(&["create", "--log-opt", opt, "img"], "deny.host-file");
+    }
+    add(
+        &["run", "--env-file", "/tmp/ok.env,~/.aws/credentials", "img"],
+        "deny.host-file",
+    );
+    add(
+        &["run", "--label-file", "/srv/labels,~/.claude.json", "img"],
+        "deny.host-file",
+    );
+    add(
+        &["exec", "--env-file", "/tmp/ok.env,~/.aws/credentials", "c", "sh"],
+        "deny.host-file",
+    );
+    add(&["run", "-p", "127.0.0.1:8090:80,8091:80", "img"], "deny.publish");
+    add(
+        &["run", "--annotation", "a=1,run.oci.keep_original_groups=1", "img"],
+        "deny.annotation",
+    );
+    add(
+        &["run", "--ulimit", "nofile=1024:1024,rtprio=99", "img"],
+        "deny.ceiling",
+    );
+    // The host's environment copied in: a name without a value, podman's `*` wildcard, and
+    // env files whose lines do either.
+    for e in ["*", "ANTH*", "ANTHROPIC_API_KEY", "HOME", "A*=x"] {
+        add(&["run", "-e", e, "img"], "deny.env-host");
+        add(&["exec", "-e", e, "c", "sh"], "deny.env-host");
+    }
+    add(&["run", "--env=PATH", "img"], "deny.env-host");
+    add(&["run", "--env-file", "{proj}/wild.env", "img"], "deny.env-host");
+    add(&["run", "--env-file", "{proj}/bare.env", "img"], "deny.env-host");
     for a in [
         "run.oci.keep_original_groups=1",
         "io.containers.trace-syscall=of:/tmp/x",
@@ -591,6 +649,14 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--label-file", "/srv/labels", "img"],
         &["run", "--log-opt", "max-size=10m", "img"],
         &["run", "--log-opt", "MAX-SIZE=10m", "img"],
+        &["run", "--log-opt", "max-size=10m,tag=agent", "img"],
+        &["run", "-p", "127.0.0.1:8090:80,127.0.0.1:8091:80", "img"],
+        &["run", "--dns", "1.1.1.1,8.8.8.8", "img"],
+        &["run", "--cap-drop", "NET_RAW,MKNOD", "img"],
+        &["run", "-e", "EMPTY=", "img"],
+        &["run", "-e", "GREETING=a*b", "img"],
+        &["run", "-e", "LIST=a,b,c", "img"],
+        &["exec", "-e", "TZ=UTC", "c", "sh"],
         &["run", "--log-opt", "tag=agent-path", "img"],
         // Ceilings within the policy.
         &["run", "--memory", "4g", "--memory-swap", "4g", "img"],
@@ -837,6 +903,8 @@ mod generated {
                 "/tmp/ok",
                 "path=~/.profile",
                 "/usr/local/bin/x",
+                "tag=a,path=~/.bashrc",
+                "/tmp/ok,~/.aws/credentials",
             ],
             Class::SecurityOpt => vec![
                 "no-new-privileges",
@@ -857,6 +925,7 @@ mod generated {
                 "nofile=10:10",
                 "1000",
                 "8g",
+                "nofile=10:10,rtprio=99",
             ],
             Class::Namespace => vec![
                 "host",
@@ -868,12 +937,20 @@ mod generated {
             ],
             Class::Capability => vec!["ALL", "SYS_ADMIN", "SYS_CHROOT", "NET_RAW"],
             Class::User => vec!["0", "00", "+0", "root", "1000:1000", "keep-groups", "0:0:1"],
-            Class::Network => vec!["8080:80", "0.0.0.0:1:1", "127.0.0.1:8080:80", "80"],
+            Class::Network => vec![
+                "8080:80",
+                "0.0.0.0:1:1",
+                "127.0.0.1:8080:80",
+                "80",
+                "127.0.0.1:1:1,8091:80",
+            ],
             Class::Annotation => vec![
                 "run.oci.keep_original_groups=1",
+                "a=1,run.oci.keep_original_groups=1",
                 "io.containers.trace-syscall=of:/tmp/x",
                 "org.opencontainers.image.title=x",
             ],
+            Class::Environment => vec!["TZ=UTC", "*", "ANTH*", "HOME", "A=b,c"],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
     }
@@ -924,71 +1001,83 @@ mod generated {
             }
         };
         for o in &r.opts {
-            let v = String::from_utf8_lossy(o.bytes()).to_string();
+            let whole = String::from_utf8_lossy(o.bytes()).to_string();
             if let Class::Denied(_) = o.flag.class {
                 if o.flag.arity == Arity::Value || o.is_true() {
                     return Err(format!("denied flag --{} ran", o.flag.long));
                 }
             }
-            match o.flag.canonical() {
-                "volume" | "mount" => {
-                    for part in v.split([':', ',', '=']) {
-                        let p = norm(part);
-                        if secret.iter().any(|s| p.starts_with(s.as_str()))
-                            || ["/", "/etc", "/run", "/proc"].contains(&p.as_str())
-                            || p == home
-                            || p.starts_with("/etc/")
-                        {
-                            return Err(format!("mount of {p} ran: {v}"));
-                        }
-                        let ro = v.contains(":ro") || v.contains("readonly");
-                        if !ro && exec.iter().any(|e| p.starts_with(e.as_str())) {
-                            return Err(format!("writable {p} ran: {v}"));
+            // podman reads some values as comma-separated lists: every element must hold.
+            let parts: Vec<String> = if o.flag.podman_list() {
+                whole.split(',').map(str::to_string).collect()
+            } else {
+                vec![whole.clone()]
+            };
+            for v in parts {
+                match o.flag.canonical() {
+                    "env" if !v.contains('=') || v.split('=').next().unwrap_or("").contains('*') => {
+                        return Err(format!("-e {v} copies the host's environment"));
+                    }
+                    "volume" | "mount" => {
+                        for part in v.split([':', ',', '=']) {
+                            let p = norm(part);
+                            if secret.iter().any(|s| p.starts_with(s.as_str()))
+                                || ["/", "/etc", "/run", "/proc"].contains(&p.as_str())
+                                || p == home
+                                || p.starts_with("/etc/")
+                            {
+                                return Err(format!("mount of {p} ran: {v}"));
+                            }
+                            let ro = v.contains(":ro") || v.contains("readonly");
+                            if !ro && exec.iter().any(|e| p.starts_with(e.as_str())) {
+                                return Err(format!("writable {p} ran: {v}"));
+                            }
                         }
                     }
-                }
-                "security-opt"
-                    if !(v.starts_with("no-new-privileges") || v.starts_with("mask="))
-                        || v.contains("false") =>
-                {
-                    return Err(format!("security option {v} ran"));
-                }
-                "publish" if !v.starts_with("127.0.0.1:") => return Err(format!("public port {v}")),
-                "publish-all" if o.is_true() => return Err("publish-all ran".into()),
-                "annotation" if v.starts_with("run.oci") || v.starts_with("io.containers") => {
-                    return Err(format!("annotation {v} ran"));
-                }
-                "group-add" if v.contains("keep-groups") => return Err("keep-groups ran".into()),
-                "user" if ["0", "00", "+0", "root"].contains(&v.split(':').next().unwrap_or("")) => {}
-                "privileged" if o.is_true() => return Err("privileged ran".into()),
-                "cap-add" if v != "SYS_CHROOT" => return Err(format!("cap-add {v} ran")),
-                "network" if v.contains("allow_host_loopback") || v.starts_with("pasta:") => {
-                    return Err(format!("--network {v} ran"));
-                }
-                "network" | "pid" | "ipc" | "uts" | "userns" | "cgroupns"
-                    if v == "host" || v.starts_with("ns:") =>
-                {
-                    return Err(format!("--{} {v} ran", o.flag.canonical()));
-                }
-                "env-file" | "label-file" => {
-                    let p = norm(&v);
-                    if secret.iter().any(|s| p.starts_with(s.as_str())) || p.starts_with("/etc") {
-                        return Err(format!("host file {p} was read"));
-                    }
-                }
-                "cidfile" | "conmon-pidfile" | "pidfile" | "log-opt" => {
-                    let p = norm(v.trim_start_matches("path="));
-                    if secret.iter().chain(&exec).any(|s| p.starts_with(s.as_str())) || p.starts_with("/etc")
+                    "security-opt"
+                        if !(v.starts_with("no-new-privileges") || v.starts_with("mask="))
+                            || v.contains("false") =>
                     {
-                        return Err(format!("host file {p} was written"));
+                        return Err(format!("security option {v} ran"));
                     }
+                    "publish" if !v.starts_with("127.0.0.1:") => return Err(format!("public port {v}")),
+                    "publish-all" if o.is_true() => return Err("publish-all ran".into()),
+                    "annotation" if v.starts_with("run.oci") || v.starts_with("io.containers") => {
+                        return Err(format!("annotation {v} ran"));
+                    }
+                    "group-add" if v.contains("keep-groups") => return Err("keep-groups ran".into()),
+                    "user" if ["0", "00", "+0", "root"].contains(&v.split(':').next().unwrap_or("")) => {}
+                    "privileged" if o.is_true() => return Err("privileged ran".into()),
+                    "cap-add" if v != "SYS_CHROOT" => return Err(format!("cap-add {v} ran")),
+                    "network" if v.contains("allow_host_loopback") || v.starts_with("pasta:") => {
+                        return Err(format!("--network {v} ran"));
+                    }
+                    "network" | "pid" | "ipc" | "uts" | "userns" | "cgroupns"
+                        if v == "host" || v.starts_with("ns:") =>
+                    {
+                        return Err(format!("--{} {v} ran", o.flag.canonical()));
+                    }
+                    "env-file" | "label-file" => {
+                        let p = norm(&v);
+                        if secret.iter().any(|s| p.starts_with(s.as_str())) || p.starts_with("/etc") {
+                            return Err(format!("host file {p} was read"));
+                        }
+                    }
+                    "cidfile" | "conmon-pidfile" | "pidfile" | "log-opt" => {
+                        let p = norm(v.trim_start_matches("path="));
+                        if secret.iter().chain(&exec).any(|s| p.starts_with(s.as_str()))
+                            || p.starts_with("/etc")
+                        {
+                            return Err(format!("host file {p} was written"));
+                        }
+                    }
+                    "cgroup-conf" | "cgroup-parent" | "cgroups" | "systemd" | "cpu-rt-runtime"
+                    | "cpu-rt-period" => return Err(format!("--{} ran", o.flag.long)),
+                    "oom-kill-disable" if o.is_true() => return Err("oom-kill-disable ran".into()),
+                    "ulimit" if v.starts_with("rtprio=99") => return Err("rtprio ran".into()),
+                    "memory-swap" if v == "-1" => return Err("unlimited swap ran".into()),
+                    _ => {}
                 }
-                "cgroup-conf" | "cgroup-parent" | "cgroups" | "systemd" | "cpu-rt-runtime"
-                | "cpu-rt-period" => return Err(format!("--{} ran", o.flag.long)),
-                "oom-kill-disable" if o.is_true() => return Err("oom-kill-disable ran".into()),
-                "ulimit" if v.starts_with("rtprio=99") => return Err("rtprio ran".into()),
-                "memory-swap" if v == "-1" => return Err("unlimited swap ran".into()),
-                _ => {}
             }
             if o.flag.docker == nanoclaw_shim::flags::Docker::No {
                 return Err(format!("podman-only --{} ran", o.flag.long));
