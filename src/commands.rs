@@ -801,6 +801,20 @@ impl Pol<'_> {
 /// `host_path` is called for every host path the command makes the engine read or write; it
 /// returns a violation when that path is refused. Returns every violation (empty = allowed).
 pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPath) -> Vec<Violation> {
+    check_with(words, policy, host_path, &|_| None, &[])
+}
+
+/// [`check`], with what a build's checks read on the host: `read` gives a small file's contents
+/// (a Containerfile, for its `RUN --mount`s; `None` when unreadable, as it then is to the
+/// engine), and `annotations` the annotation prefixes the policy refuses (empty when that rule
+/// is off).
+pub fn check_with(
+    words: &[OsString],
+    policy: &CommandsPolicy,
+    host_path: &mut HostPath,
+    read: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    annotations: &[crate::policy::ListEntry],
+) -> Vec<Violation> {
     let mut out = Vec::new();
     let pol = Pol { policy };
     // The command path: leading words up to the first flag.
@@ -887,10 +901,17 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         Some(Kind::Build) => {
             if let Some(p) = parse(rest, F_BUILD, true, &mut out) {
                 for o in &p.opts {
-                    check_opt(o, &pol, Rule::DenyBuild, host_path, &mut out);
+                    // What podman reads as a list (`-f a,b`, `--ulimit x,rtprio=99`), each element.
+                    for one in build_elements(o) {
+                        check_opt(&one, &pol, Rule::DenyBuild, host_path, &mut out);
+                    }
+                    if o.row.long == "annotation" {
+                        build_annotation(o, annotations, &mut out);
+                    }
                 }
                 check_context(&p.positionals, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
+                containerfile_mounts(&p, read, &mut out);
             }
         }
         // Allowed by the policy: passed through unparsed (the policy's author chose to trust it).
@@ -1574,6 +1595,169 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
         }
     };
     check_source(ctx, &lossy(ctx), out, &mut refuse, &mut path);
+}
+
+/// build's flags whose value podman reads as a comma-separated list (buildah's `StringSlice`,
+/// podman 4.3 to 5.x): `-f a,b` is two Containerfiles.
+const BUILD_LISTS: &[&str] = &[
+    "add-host",
+    "cap-add",
+    "cap-drop",
+    "decryption-key",
+    "dns",
+    "dns-option",
+    "dns-search",
+    "file",
+    "group-add",
+    "platform",
+    "runtime-flag",
+    "ulimit",
+    "unsetenv",
+    "unsetlabel",
+];
+
+/// `o`, or each element podman reads from it when it is a list.
+fn build_elements(o: &Opt) -> Vec<Opt> {
+    let one = |value: Val| Opt {
+        row: o.row,
+        name: o.name.clone(),
+        value,
+    };
+    match &o.value {
+        Val::Bytes(v) if BUILD_LISTS.contains(&o.row.long.as_str()) => {
+            match crate::deny::podman_list_elements(v) {
+                Some(parts) => parts.into_iter().map(|p| one(Val::Bytes(p))).collect(),
+                None => vec![one(Val::Bytes(v.clone()))],
+            }
+        }
+        Val::Bytes(v) => vec![one(Val::Bytes(v.clone()))],
+        Val::Bool(b) => vec![one(Val::Bool(*b))],
+    }
+}
+
+/// A build's `--annotation` lands in the image, and podman copies an image's annotations into
+/// every container made from it: one the runtime obeys (`run.oci.keep_original_groups`) is
+/// refused here as `run --annotation` is.
+fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
+    let Val::Bytes(v) = &o.value else { return };
+    let parts = crate::deny::podman_list_elements(v).unwrap_or_else(|| vec![v.clone()]);
+    for part in parts {
+        let key = lossy(part.split(|&b| b == b'=').next().unwrap_or(b""))
+            .trim()
+            .to_ascii_lowercase();
+        if let Some(prefix) = refused.iter().find(|p| key.starts_with(&p.to_ascii_lowercase())) {
+            violation(
+                out,
+                Rule::DenyAnnotation,
+                shown(&o.name, v),
+                format!(
+                    "annotations under {prefix} reconfigure the runtime, and podman copies an image's annotations into its containers"
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// The Containerfiles a build reads, checked for `RUN --mount`: a bind or cache mount `from` a
+/// stage holding a symlink reaches the host's root file system read-write on podman before
+/// 4.9.4 / 5.0.1 (CVE-2024-1753, unfixed in Debian 12's 4.3.1), and no mount of a build is one
+/// the shim can judge. A Containerfile the shim cannot see (standard input, a URL, a remote
+/// context) cannot be checked, so it is refused too. Continuation lines are joined first, as
+/// the parser joins them (`--mo\` + `unt`).
+fn containerfile_mounts(p: &Parsed, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>, out: &mut Vec<Violation>) {
+    let refuse = |out: &mut Vec<Violation>, token: String, why: &str| {
+        violation(out, Rule::DenyBuild, token, why.to_string())
+    };
+    let ctx = match p.positionals.as_slice() {
+        [c] => Some(c.as_slice()),
+        _ => None,
+    };
+    let remote = |s: &[u8]| is_url(s) || is_git(s) || s.windows(3).any(|w| w == b"://");
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    for o in &p.opts {
+        if let (Class::Dockerfile, Val::Bytes(f)) = (o.row.class, &o.value) {
+            files.extend(crate::deny::podman_list_elements(f).unwrap_or_else(|| vec![f.clone()]));
+        }
+    }
+    if ctx == Some(b"-") || files.iter().any(|f| f == b"-") {
+        return refuse(
+            out,
+            "-".into(),
+            "a Containerfile or context on standard input cannot be checked for RUN --mount",
+        );
+    }
+    if let Some(f) = files.iter().find(|f| remote(f)) {
+        return refuse(
+            out,
+            lossy(f),
+            "a Containerfile fetched from elsewhere cannot be checked for RUN --mount",
+        );
+    }
+    let local_ctx = ctx.filter(|c| !remote(c));
+    if files.is_empty() && ctx.is_some() && local_ctx.is_none() {
+        return refuse(
+            out,
+            lossy(ctx.unwrap_or_default()),
+            "a remote context's Containerfile cannot be checked for RUN --mount",
+        );
+    }
+    let join = |dir: &[u8], name: &[u8]| {
+        let mut p = dir.to_vec();
+        p.push(b'/');
+        p.extend_from_slice(name);
+        p
+    };
+    let mut candidates: Vec<Vec<u8>> = Vec::new();
+    if files.is_empty() {
+        if let Some(c) = local_ctx {
+            candidates.push(join(c, b"Containerfile"));
+            candidates.push(join(c, b"Dockerfile"));
+        }
+    }
+    for f in &files {
+        candidates.push(f.clone());
+        // podman may read a relative -f against the context (see `relative_files`).
+        if let (Some(c), false) = (local_ctx, f.first() == Some(&b'/')) {
+            candidates.push(join(c, f));
+        }
+    }
+    for c in candidates {
+        let Some(text) = read(&c) else { continue };
+        if has_run_mount(&text) {
+            return refuse(
+                out,
+                lossy(&c),
+                "the Containerfile mounts with RUN --mount, which no check of the shim can judge (CVE-2024-1753: the host's root file system on podman before 4.9.4)",
+            );
+        }
+    }
+}
+
+/// Whether a Containerfile's text asks for `--mount` anywhere, continuation lines joined (`\`
+/// or a backtick, the two escape characters), case ignored: stricter than the parser, never
+/// looser.
+fn has_run_mount(text: &[u8]) -> bool {
+    let mut joined = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if matches!(b, b'\\' | b'`') {
+            let mut j = i + 1;
+            while j < text.len() && matches!(text[j], b' ' | b'\t' | b'\r') {
+                j += 1;
+            }
+            if j < text.len() && text[j] == b'\n' {
+                i = j + 1;
+                continue;
+            }
+        }
+        if b != b'\r' {
+            joined.push(b.to_ascii_lowercase());
+        }
+        i += 1;
+    }
+    joined.windows(7).any(|w| w == b"--mount")
 }
 
 /// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.

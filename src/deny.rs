@@ -731,7 +731,7 @@ fn copies_host_env(v: &[u8]) -> Option<String> {
 /// split on commas as CSV (a quoted field keeps its commas), and also on every comma and line
 /// break regardless of quotes, so that whichever way a version reads it, each element is
 /// judged (a quoted element is judged whole and in pieces; stricter, never looser).
-fn podman_list_elements(v: &[u8]) -> Option<Vec<Vec<u8>>> {
+pub fn podman_list_elements(v: &[u8]) -> Option<Vec<Vec<u8>>> {
     if !v.iter().any(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"')) {
         return None;
     }

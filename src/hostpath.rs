@@ -962,9 +962,7 @@ impl<'p> HostPaths<'p> {
     /// The contents of a small host file the runtime will read for the caller (an env file,
     /// relative to the working directory), for the checks of what is in it.
     pub fn read_file(&self, raw: &[u8]) -> Option<Vec<u8>> {
-        let cwd = self.host.cwd.as_deref().map(os_bytes);
-        let abs = absolute(cwd, raw)?;
-        self.host.fs.read_small(&abs, 1 << 20)
+        read_host_file(self.host, raw)
     }
 
     /// Ends the checks: what was learned of mounted directories is remembered.
@@ -1114,6 +1112,14 @@ impl<'p> HostPaths<'p> {
         }
         None
     }
+}
+
+/// The contents of a small host file (at most 1 MiB), `raw` relative to the working directory:
+/// what an env file or a Containerfile says, for the checks of its content.
+pub fn read_host_file(host: &HostCtx, raw: &[u8]) -> Option<Vec<u8>> {
+    let cwd = host.cwd.as_deref().map(os_bytes);
+    let abs = absolute(cwd, raw)?;
+    host.fs.read_small(&abs, 1 << 20)
 }
 
 /// Every list a rule in force reads, compiled together so that the directories their entries

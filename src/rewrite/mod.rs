@@ -241,7 +241,15 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     reason: format!("the engine would use the host path {}", f.entry),
                 })
             };
-            let found = commands::check(&argv[at..], &policy.commands, &mut host_path);
+            let read = |p: &[u8]| crate::hostpath::read_host_file(&target.host, p);
+            let deny = &policy.rules.deny;
+            let annotations = if deny.on(Rule::DenyAnnotation) {
+                deny.list(crate::policy::DenyList::RuntimeAnnotations)
+            } else {
+                &[]
+            };
+            let found =
+                commands::check_with(&argv[at..], &policy.commands, &mut host_path, &read, annotations);
             let mut plan = Plan::unchanged(command, Decision::Passthrough, policy.mode, &[]);
             if found.is_empty() {
                 plan.args = argv.to_vec();

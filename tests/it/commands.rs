@@ -725,9 +725,6 @@ fn build_look_alikes_pass() {
             "--sbom=true",
             ".",
         ],
-        &["build", "https://example.com/ctx.tar.gz"],
-        &["build", "-"],
-        &["build", "-f", "-", "."],
         &["build", "--", "."],
         &["image", "build", "-t", "x", "."],
         &["builder", "build", "-t", "x", "."],
@@ -840,7 +837,14 @@ fn build_asks_about_every_host_path() {
         let mut words = vec!["build"];
         words.extend_from_slice(args);
         let o = check(&words);
-        assert!(o.violations.is_empty(), "{words:?}: {:?}", o.violations);
+        // A Containerfile the shim cannot see (standard input, a URL) is refused on its own
+        // account (`containerfiles_are_checked_for_run_mounts`); here, the paths asked.
+        let other: Vec<_> = o
+            .violations
+            .iter()
+            .filter(|v| !v.reason.contains("RUN --mount"))
+            .collect();
+        assert!(other.is_empty(), "{words:?}: {other:?}");
         let want: Vec<(String, Access)> = want.iter().map(|(p, a)| (p.to_string(), *a)).collect();
         assert_eq!(o.paths(), want, "{words:?}");
     }
@@ -1058,5 +1062,111 @@ proptest! {
         words.extend(argv.into_iter().map(OsString::from_vec));
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let _ = commands::check(&words, &CommandsPolicy::default(), &mut host);
+    }
+}
+
+/// A build's Containerfiles are read and refused when they `RUN --mount` (CVE-2024-1753 reaches
+/// the host's root file system through one on podman before 4.9.4); one the shim cannot see
+/// (standard input, a URL, a remote context) is refused for that; annotations the runtime obeys
+/// are refused on `build` as on `run`.
+#[test]
+fn containerfiles_are_checked_for_run_mounts() {
+    let files: std::collections::HashMap<&str, &str> = [
+        (
+            "/ctx/Containerfile",
+            "FROM a\nRUN --mount=type=bind,from=s,source=/l,target=/h,rw sh\n",
+        ),
+        (
+            "/ok/Dockerfile",
+            "FROM node:22-slim\nUSER root\nRUN apt-get install -y jq\nUSER node\n",
+        ),
+        (
+            "/d/Dockerfile.split",
+            "FROM a\nRUN --mo\\\nunt=type=cache,target=/x true\n",
+        ),
+        (
+            "/d/Dockerfile.tick",
+            "# escape=`\nFROM a\nRUN --MOUNT=type=cache,target=/x `\n  true\n",
+        ),
+        (
+            "/d/Dockerfile.ag1",
+            "FROM base\nUSER root\nRUN apt-get install -y curl\nUSER node\n",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let read = |p: &[u8]| {
+        files
+            .get(String::from_utf8_lossy(p).as_ref())
+            .map(|t| t.as_bytes().to_vec())
+    };
+    let annotations: Vec<nanoclaw_shim::policy::ListEntry> = vec!["run.oci.".into()];
+    let run = |words: &[&str]| {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &read, &annotations)
+    };
+    for (words, rule) in [
+        (&["build", "/ctx"][..], "deny.build"),
+        (
+            &["build", "-t", "x", "-f", "/d/Dockerfile.split", "/ok"],
+            "deny.build",
+        ),
+        (&["build", "-f", "/d/Dockerfile.tick", "/ok"], "deny.build"),
+        (
+            &["build", "-f", "/d/Dockerfile.ag1,/ctx/Containerfile", "/ok"],
+            "deny.build",
+        ),
+        (&["build", "-"], "deny.build"),
+        (&["build", "-f", "-", "/ok"], "deny.build"),
+        (
+            &["build", "-f", "https://example.com/Dockerfile", "/ok"],
+            "deny.build",
+        ),
+        (&["build", "https://example.com/ctx.tar.gz"], "deny.build"),
+        (
+            &["build", "--annotation", "run.oci.keep_original_groups=1", "/ok"],
+            "deny.annotation",
+        ),
+        (
+            &[
+                "build",
+                "--annotation",
+                "a=1,RUN.OCI.keep_original_groups=1",
+                "/ok",
+            ],
+            "deny.annotation",
+        ),
+        (
+            &["build", "--ulimit", "nofile=1:1,rtprio=99", "/ok"],
+            "deny.build",
+        ),
+    ] {
+        let v = run(words);
+        assert!(
+            v.iter().any(|v| v.rule.as_str() == rule),
+            "{words:?}: want {rule}, got {v:?}"
+        );
+    }
+    // nanoclaw's per-agent build, and a context's own Dockerfile without mounts.
+    for words in [
+        &[
+            "build",
+            "-t",
+            "nanoclaw-agent:ag1",
+            "-f",
+            "/d/Dockerfile.ag1",
+            "/ok",
+        ][..],
+        &["build", "/ok"],
+        &[
+            "build",
+            "--annotation",
+            "org.opencontainers.image.title=agent",
+            "/ok",
+        ],
+    ] {
+        let v = run(words);
+        assert!(v.is_empty(), "{words:?} refused: {v:?}");
     }
 }
