@@ -248,8 +248,12 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             } else {
                 &[]
             };
-            let found =
+            let mut found =
                 commands::check_with(&argv[at..], &policy.commands, &mut host_path, &read, annotations);
+            // A rule the policy switched off (`build_options = false`) refuses nothing.
+            found.retain(|v| {
+                deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)
+            });
             let mut plan = Plan::unchanged(command, Decision::Passthrough, policy.mode, &[]);
             if found.is_empty() {
                 plan.args = argv.to_vec();

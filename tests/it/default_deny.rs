@@ -1145,3 +1145,20 @@ mod generated {
         }
     }
 }
+
+/// A `[deny]` switch turned off relaxes the commands it covers too: `build_options = false`
+/// lets a build with the host network through (it refused before the switch was read there).
+#[test]
+fn a_switched_off_build_rule_relaxes_build() {
+    let h = host();
+    let words = expand(&h, &["build", "--network", "host", "{proj}/groups/main"]);
+    let p = rewrite::plan(&words, &Policy::default(), &target(&h));
+    assert_eq!(p.decision, Decision::Refuse, "{:?}", p.refusal);
+    let mut relaxed = Policy::default();
+    relaxed
+        .rules
+        .deny
+        .set(nanoclaw_shim::rules::Rule::DenyBuild, false);
+    let p = rewrite::plan(&words, &relaxed, &target(&h));
+    assert!(p.decision.runs(), "{:?}", p.refusal);
+}
