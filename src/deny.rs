@@ -164,7 +164,11 @@ impl Checker<'_> {
                 }
             }
         }
+        // `--http-proxy=false` only keeps the host's proxy variables out (the shim adds it):
+        // the one podman-only setting that restricts, so the shim's own output reads back.
+        let restricts = o.flag.canonical() == "http-proxy" && o.flag.arity == Arity::Bool && !o.is_true();
         if o.flag.docker == Docker::No
+            && !restricts
             && self.on(Rule::DenyPodmanOnly)
             && !self.rules.deny.allows_flag(o.flag.long.as_str())
         {

@@ -55,6 +55,17 @@ impl Rewriter<'_> {
             if pm.keep_id && target.rootless {
                 self.keep_id(pm.keep_id_user);
             }
+            // podman copies its own HTTP(S)_PROXY / NO_PROXY into every container unless told
+            // not to; docker does not. The operator's proxy, credentials and all, is not the
+            // agent's: nanoclaw passes the proxy an agent should use with -e.
+            if self.run.last(crate::setting!("http-proxy")).is_none() {
+                self.add(
+                    Rule::CompatHttpProxy,
+                    crate::setting!("http-proxy"),
+                    OptValue::Bool(false),
+                    "podman copies the host's proxy variables into the container by default; docker does not",
+                );
+            }
             if pm.host_gateway {
                 self.host_gateway(target, pm)?;
             }

@@ -40,6 +40,7 @@ fn refused(words: &[&str]) -> Refusal {
 }
 
 const HARDENING: &[&str] = &[
+    "--http-proxy=false",
     "--read-only",
     "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=512m,mode=1777",
     "--tmpfs=/home/node:rw,nosuid,nodev,exec,size=1g,mode=1777",
@@ -119,7 +120,7 @@ fn contrary_settings_are_removed() {
     ]);
     assert_eq!(
         o.iter()
-            .filter(|t| t.contains("false") || t.ends_with("=0"))
+            .filter(|t| (t.contains("false") && *t != "--http-proxy=false") || t.ends_with("=0"))
             .count(),
         0,
         "{o:?}"
@@ -324,6 +325,7 @@ fn policy_switches_off_each_piece() {
         [
             "run",
             "--read-only=false",
+            "--http-proxy=false",
             &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),
             "img"
         ]
@@ -440,7 +442,10 @@ fn audit_runs_the_callers_argv_and_records() {
         env!("CARGO_PKG_VERSION"),
         " mode=audit rules="
     );
-    assert_eq!(audited.args, argv(&["run", "--privileged", audit_mark, "img"]));
+    assert_eq!(
+        audited.args,
+        argv(&["run", "--privileged", "--http-proxy=false", audit_mark, "img"])
+    );
     assert_eq!(audited.refusal.unwrap().rule, Rule::DenyPrivileged);
     assert!(audited.changes.iter().any(|c| c.rule == Rule::HardenReadOnly));
     // Compatibility fixes still apply, so the container starts on podman.
@@ -448,7 +453,13 @@ fn audit_runs_the_callers_argv_and_records() {
     let audited = plan(&a, &p, &podman());
     assert_eq!(
         audited.args,
-        argv(&["run", "--add-host=h:10.88.0.1", audit_mark, "img"])
+        argv(&[
+            "run",
+            "--add-host=h:10.88.0.1",
+            "--http-proxy=false",
+            audit_mark,
+            "img"
+        ])
     );
 }
 

@@ -1079,7 +1079,10 @@ mod generated {
                     _ => {}
                 }
             }
-            if o.flag.docker == nanoclaw_shim::flags::Docker::No {
+            // `--http-proxy=false` is the shim's own, and only restricts.
+            if o.flag.docker == nanoclaw_shim::flags::Docker::No
+                && !(o.flag.long == "http-proxy" && !o.is_true())
+            {
                 return Err(format!("podman-only --{} ran", o.flag.long));
             }
         }

@@ -79,6 +79,10 @@ impl World {
     }
 
     fn run(&self, program: &Path, args: &[String]) -> Output {
+        self.run_env(program, args, &[])
+    }
+
+    fn run_env(&self, program: &Path, args: &[String], env: &[(&str, &str)]) -> Output {
         let mut c = Command::new(program);
         c.env_clear()
             .env(
@@ -96,6 +100,7 @@ impl World {
         if let Some(cc) = containers_conf() {
             c.env("CONTAINERS_CONF", cc);
         }
+        c.envs(env.iter().copied());
         c.output().unwrap()
     }
 
@@ -319,4 +324,54 @@ fn another_agent_s_namespaces_are_never_joined() {
             refused(&w.shim(&a), "deny.container-namespace");
         }
     }
+}
+
+/// The operator's proxy, credentials in its URL, stays out of the agent: plain podman copies
+/// `HTTPS_PROXY` from its own environment into the container (`--http-proxy` defaults to true);
+/// through the shim (`compat.http-proxy`) the container has none, and a proxy nanoclaw passes
+/// with `-e` still arrives.
+#[test]
+fn the_host_s_proxy_stays_out_of_the_container() {
+    let podman = match podman_ready() {
+        Ok(p) => p,
+        Err(why) => {
+            assert!(
+                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
+                "real podman required: {why}"
+            );
+            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
+            return;
+        }
+    };
+    let w = World::new(podman);
+    let proxy = format!("http://operator:{MARKER}@proxy.invalid:3128");
+    let env = [("HTTPS_PROXY", proxy.as_str())];
+    let a: Vec<String> = [
+        "run",
+        "--rm",
+        "-e",
+        "AGENT_PROXY_SET=yes",
+        "--entrypoint",
+        "/bin/sh",
+        IMAGE,
+        "-c",
+        "env",
+    ]
+    .map(String::from)
+    .to_vec();
+    let c = w.run_env(&w.podman.clone(), &a, &env);
+    assert!(
+        c.status.success() && String::from_utf8_lossy(&c.stdout).contains(MARKER),
+        "control did not copy the proxy: {}",
+        text(&c)
+    );
+    let s = w.run_env(&w.dir.path().join("bin/docker"), &a, &env);
+    let out = String::from_utf8_lossy(&s.stdout);
+    assert!(s.status.success(), "{}", text(&s));
+    assert!(out.contains("AGENT_PROXY_SET=yes"), "{}", text(&s));
+    assert!(
+        !text(&s).contains(MARKER),
+        "the host's proxy reached the container: {}",
+        text(&s)
+    );
 }
