@@ -1081,7 +1081,7 @@ mod generated {
             }
             // `--http-proxy=false` is the shim's own, and only restricts.
             if o.flag.docker == nanoclaw_shim::flags::Docker::No
-                && !(o.flag.long == "http-proxy" && !o.is_true())
+                && (o.flag.long != "http-proxy" || o.is_true())
             {
                 return Err(format!("podman-only --{} ran", o.flag.long));
             }
