@@ -115,6 +115,9 @@ struct Row {
     short: Option<char>,
     arity: Arity,
     class: Class,
+    /// Whether podman reads the value as a comma-separated list (buildah's `StringSlice`,
+    /// podman 4.3 to 5.x): `-f a,b` is two Containerfiles. Each element is judged.
+    podman_list: bool,
 }
 
 const fn b(long: &'static str, short: Option<char>) -> Row {
@@ -123,6 +126,7 @@ const fn b(long: &'static str, short: Option<char>) -> Row {
         short,
         arity: Arity::Bool,
         class: Class::Inert,
+        podman_list: false,
     }
 }
 const fn v(long: &'static str, short: Option<char>) -> Row {
@@ -131,6 +135,7 @@ const fn v(long: &'static str, short: Option<char>) -> Row {
         short,
         arity: Arity::Value,
         class: Class::Inert,
+        podman_list: false,
     }
 }
 const fn vc(long: &'static str, short: Option<char>, class: Class) -> Row {
@@ -139,6 +144,7 @@ const fn vc(long: &'static str, short: Option<char>, class: Class) -> Row {
         short,
         arity: Arity::Value,
         class,
+        podman_list: false,
     }
 }
 const fn bc(long: &'static str, short: Option<char>, class: Class) -> Row {
@@ -147,6 +153,15 @@ const fn bc(long: &'static str, short: Option<char>, class: Class) -> Row {
         short,
         arity: Arity::Bool,
         class,
+        podman_list: false,
+    }
+}
+
+/// `r`, whose value podman reads as a comma-separated list.
+const fn list(r: Row) -> Row {
+    Row {
+        podman_list: true,
+        ..r
     }
 }
 
@@ -352,7 +367,7 @@ const F_EXISTS: &[Row] = &[HELP, b("external", None)];
 /// `docker build` in docker 28: buildx v0.29.1 build flags, buildx's persistent root flags,
 /// and the legacy builder's flags (docker/cli v28.5.2), sorted by long name.
 const F_BUILD: &[Row] = &[
-    v("add-host", None),
+    list(v("add-host", None)),
     vc(
         "allow",
         None,
@@ -384,7 +399,7 @@ const F_BUILD: &[Row] = &[
     v("cpuset-mems", None),
     b("debug", Some('D')),
     b("disable-content-trust", None),
-    vc("file", Some('f'), Class::Dockerfile),
+    list(vc("file", Some('f'), Class::Dockerfile)),
     b("force-rm", None),
     HELP,
     vc("iidfile", None, Class::HostWrite),
@@ -398,7 +413,7 @@ const F_BUILD: &[Row] = &[
     b("no-cache", None),
     v("no-cache-filter", None),
     vc("output", Some('o'), Class::Output),
-    v("platform", None),
+    list(v("platform", None)),
     v("print", None),
     v("progress", None),
     v("provenance", None),
@@ -418,7 +433,7 @@ const F_BUILD: &[Row] = &[
     ),
     vc("tag", Some('t'), Class::ImageTag),
     v("target", None),
-    vc("ulimit", None, Class::Ulimit),
+    list(vc("ulimit", None, Class::Ulimit)),
 ];
 
 /// What the shim does with a recognised command. Like the flag tables' rows, it holds no
@@ -1597,25 +1612,6 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
     check_source(ctx, &lossy(ctx), out, &mut refuse, &mut path);
 }
 
-/// build's flags whose value podman reads as a comma-separated list (buildah's `StringSlice`,
-/// podman 4.3 to 5.x): `-f a,b` is two Containerfiles.
-const BUILD_LISTS: &[&str] = &[
-    "add-host",
-    "cap-add",
-    "cap-drop",
-    "decryption-key",
-    "dns",
-    "dns-option",
-    "dns-search",
-    "file",
-    "group-add",
-    "platform",
-    "runtime-flag",
-    "ulimit",
-    "unsetenv",
-    "unsetlabel",
-];
-
 /// `o`, or each element podman reads from it when it is a list.
 fn build_elements(o: &Opt) -> Vec<Opt> {
     let one = |value: Val| Opt {
@@ -1624,12 +1620,10 @@ fn build_elements(o: &Opt) -> Vec<Opt> {
         value,
     };
     match &o.value {
-        Val::Bytes(v) if BUILD_LISTS.contains(&o.row.long.as_str()) => {
-            match crate::deny::podman_list_elements(v) {
-                Some(parts) => parts.into_iter().map(|p| one(Val::Bytes(p))).collect(),
-                None => vec![one(Val::Bytes(v.clone()))],
-            }
-        }
+        Val::Bytes(v) if o.row.podman_list => match crate::flags::podman_list_elements(v) {
+            Some(parts) => parts.into_iter().map(|p| one(Val::Bytes(p))).collect(),
+            None => vec![one(Val::Bytes(v.clone()))],
+        },
         Val::Bytes(v) => vec![one(Val::Bytes(v.clone()))],
         Val::Bool(b) => vec![one(Val::Bool(*b))],
     }
@@ -1640,7 +1634,7 @@ fn build_elements(o: &Opt) -> Vec<Opt> {
 /// refused here as `run --annotation` is.
 fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
     let Val::Bytes(v) = &o.value else { return };
-    let parts = crate::deny::podman_list_elements(v).unwrap_or_else(|| vec![v.clone()]);
+    let parts = crate::flags::podman_list_elements(v).unwrap_or_else(|| vec![v.clone()]);
     for part in parts {
         let key = lossy(part.split(|&b| b == b'=').next().unwrap_or(b""))
             .trim()
@@ -1677,7 +1671,7 @@ fn containerfile_mounts(p: &Parsed, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>, out
     let mut files: Vec<Vec<u8>> = Vec::new();
     for o in &p.opts {
         if let (Class::Dockerfile, Val::Bytes(f)) = (o.row.class, &o.value) {
-            files.extend(crate::deny::podman_list_elements(f).unwrap_or_else(|| vec![f.clone()]));
+            files.extend(crate::flags::podman_list_elements(f).unwrap_or_else(|| vec![f.clone()]));
         }
     }
     if ctx == Some(b"-") || files.iter().any(|f| f == b"-") {

@@ -114,8 +114,8 @@ impl Checker<'_> {
     fn check(&mut self, o: &Opt) {
         // What podman reads as a list is judged element by element: docker's one value
         // `tag=a,path=~/.bashrc` is two log options to podman.
-        if o.flag.podman_list() {
-            if let Some(parts) = podman_list_elements(o.bytes()) {
+        if o.flag.podman_list {
+            if let Some(parts) = crate::flags::podman_list_elements(o.bytes()) {
                 for part in parts {
                     let one = Opt {
                         flag: o.flag,
@@ -729,55 +729,6 @@ fn copies_host_env(v: &[u8]) -> Option<String> {
     };
     name.contains(&b'*')
         .then(|| "a `*` in a variable's name copies every host variable it matches (podman)".into())
-}
-
-/// The elements podman could read from a list flag's value, or `None` when it is one element:
-/// split on commas as CSV (a quoted field keeps its commas), and also on every comma and line
-/// break regardless of quotes, so that whichever way a version reads it, each element is
-/// judged (a quoted element is judged whole and in pieces; stricter, never looser).
-pub fn podman_list_elements(v: &[u8]) -> Option<Vec<Vec<u8>>> {
-    if !v.iter().any(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"')) {
-        return None;
-    }
-    let mut out: Vec<Vec<u8>> = Vec::new();
-    // CSV, as Go's encoding/csv reads one record.
-    let mut field = Vec::new();
-    let mut quoted = false;
-    let mut at_start = true;
-    let mut i = 0;
-    while i < v.len() {
-        let b = v[i];
-        if quoted {
-            if b == b'"' && v.get(i + 1) == Some(&b'"') {
-                field.push(b'"');
-                i += 1;
-            } else if b == b'"' {
-                quoted = false;
-            } else {
-                field.push(b);
-            }
-        } else if b == b'"' && at_start {
-            quoted = true;
-        } else if b == b',' {
-            out.push(std::mem::take(&mut field));
-            at_start = true;
-            i += 1;
-            continue;
-        } else {
-            field.push(b);
-        }
-        at_start = false;
-        i += 1;
-    }
-    out.push(field);
-    // Every piece between commas and line breaks, quotes dropped.
-    for piece in v.split(|&b| matches!(b, b',' | b'\n' | b'\r')) {
-        let piece: Vec<u8> = piece.iter().copied().filter(|&b| b != b'"').collect();
-        if !out.contains(&piece) {
-            out.push(piece);
-        }
-    }
-    Some(out)
 }
 
 /// The path a `--log-opt` value gives the log file, if it gives one. podman compares the key

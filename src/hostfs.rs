@@ -437,7 +437,14 @@ impl HostFs for RealFs {
 
     fn read_small(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
         use std::io::Read;
-        let f = std::fs::File::open(OsStr::from_bytes(path)).ok()?;
+        // Non-blocking: a FIFO named as an env file must not hang the docker call (it is not a
+        // regular file, so it is not read).
+        const O_NONBLOCK: i32 = 0o4000;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NONBLOCK)
+            .open(OsStr::from_bytes(path))
+            .ok()?;
         if !f.metadata().ok()?.is_file() {
             return None;
         }

@@ -1008,7 +1008,7 @@ mod generated {
                 }
             }
             // podman reads some values as comma-separated lists: every element must hold.
-            let parts: Vec<String> = if o.flag.podman_list() {
+            let parts: Vec<String> = if o.flag.podman_list {
                 whole.split(',').map(str::to_string).collect()
             } else {
                 vec![whole.clone()]
@@ -1164,4 +1164,24 @@ fn a_switched_off_build_rule_relaxes_build() {
         .set(nanoclaw_shim::rules::Rule::DenyBuild, false);
     let p = rewrite::plan(&words, &relaxed, &target(&h));
     assert!(p.decision.runs(), "{:?}", p.refusal);
+}
+
+/// An env file that is a FIFO is not read (the check opens it without blocking): the docker
+/// call must not hang waiting for a writer.
+#[test]
+fn a_fifo_env_file_does_not_hang_the_check() {
+    let h = host();
+    let fifo = h.home.join("nanoclaw/groups/main/agent.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let words = expand(&h, &["run", "--env-file", "{proj}/groups/main/agent.fifo", "img"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let p = rewrite::plan(&words, &Policy::default(), &target(&h));
+        let _ = tx.send(p.decision);
+    });
+    let decision = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the check hung on a FIFO");
+    assert!(decision.runs(), "{decision:?}");
 }

@@ -42,6 +42,22 @@ fn podman_ready() -> Result<PathBuf, String> {
     }
 }
 
+/// podman, or `None` after saying loudly why the test skips (a failure instead under
+/// `NANOCLAW_SHIM_REQUIRE_PODMAN`).
+fn podman_or_skip() -> Option<PathBuf> {
+    match podman_ready() {
+        Ok(p) => Some(p),
+        Err(why) => {
+            assert!(
+                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
+                "real podman required: {why}"
+            );
+            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
+            None
+        }
+    }
+}
+
 /// A home directory with a credential, a systemd user folder and a shell start-up file; the
 /// shim installed as `docker` in front of the real podman.
 struct World {
@@ -148,16 +164,8 @@ fn leaked_without_refused_with(w: &World, a: &[String], rule: &str) {
 
 #[test]
 fn host_files_and_paths_are_never_touched() {
-    let podman = match podman_ready() {
-        Ok(p) => p,
-        Err(why) => {
-            assert!(
-                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
-                "real podman required: {why}"
-            );
-            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
-            return;
-        }
+    let Some(podman) = podman_or_skip() else {
+        return;
     };
     let w = World::new(podman);
     let sh = ["--entrypoint", "/bin/sh", IMAGE, "-c"];
@@ -263,16 +271,8 @@ fn host_files_and_paths_are_never_touched() {
 /// control (plain podman) reads it; through the shim the same argv is refused.
 #[test]
 fn another_agent_s_namespaces_are_never_joined() {
-    let podman = match podman_ready() {
-        Ok(p) => p,
-        Err(why) => {
-            assert!(
-                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
-                "real podman required: {why}"
-            );
-            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
-            return;
-        }
+    let Some(podman) = podman_or_skip() else {
+        return;
     };
     let w = World::new(podman);
     let other = format!("nanoclaw-shim-e2e-other-{}", std::process::id());
@@ -332,16 +332,8 @@ fn another_agent_s_namespaces_are_never_joined() {
 /// with `-e` still arrives.
 #[test]
 fn the_host_s_proxy_stays_out_of_the_container() {
-    let podman = match podman_ready() {
-        Ok(p) => p,
-        Err(why) => {
-            assert!(
-                std::env::var_os("NANOCLAW_SHIM_REQUIRE_PODMAN").is_none(),
-                "real podman required: {why}"
-            );
-            eprintln!("\n==== SKIPPED e2e_host_files: {why} ====\n");
-            return;
-        }
+    let Some(podman) = podman_or_skip() else {
+        return;
     };
     let w = World::new(podman);
     let proxy = format!("http://operator:{MARKER}@proxy.invalid:3128");
