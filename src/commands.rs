@@ -816,18 +816,38 @@ impl Pol<'_> {
 /// `host_path` is called for every host path the command makes the engine read or write; it
 /// returns a violation when that path is refused. Returns every violation (empty = allowed).
 pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPath) -> Vec<Violation> {
-    check_with(words, policy, host_path, &|_| None, &[])
+    let files = BuildFiles {
+        read: &|_| None,
+        bases: None,
+    };
+    check_with(words, policy, host_path, &files, &[])
 }
 
-/// [`check`], with what a build's checks read on the host: `read` gives a small file's contents
-/// (a Containerfile, for its `RUN --mount`s; `None` when unreadable, as it then is to the
-/// engine), and `annotations` the annotation prefixes the policy refuses (empty when that rule
-/// is off).
+/// What a build's checks learn on the host beyond its paths.
+pub struct BuildFiles<'a> {
+    /// A small file's contents (a Containerfile); `None` when unreadable, as it then is to the
+    /// engine.
+    pub read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    /// Asks about the images a build starts from (`None`: nothing to ask).
+    pub bases: Option<&'a dyn BaseImages>,
+}
+
+/// What the runtime says about a build's base images ([`crate::onbuild`]).
+pub trait BaseImages {
+    /// Whether base images must be checked: on a runtime where their `ONBUILD` triggers reach
+    /// the host. Asked only for a build (it may ask the runtime for its version).
+    fn needed(&self) -> bool;
+    /// `Ok` for an image in local storage that carries no trigger; otherwise why not.
+    fn check(&self, image: &str) -> Result<(), String>;
+}
+
+/// [`check`], with what a build's checks read on the host (`files`), and `annotations` the
+/// annotation prefixes the policy refuses (empty when that rule is off).
 pub fn check_with(
     words: &[OsString],
     policy: &CommandsPolicy,
     host_path: &mut HostPath,
-    read: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    files: &BuildFiles,
     annotations: &[crate::policy::ListEntry],
 ) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -926,7 +946,7 @@ pub fn check_with(
                 }
                 check_context(&p.positionals, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
-                containerfile_mounts(&p, read, &mut out);
+                containerfile_mounts(&p, files, &mut out);
             }
         }
         // Allowed by the policy: passed through unparsed (the policy's author chose to trust it).
@@ -1659,7 +1679,7 @@ fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec
 /// the shim can judge. A Containerfile the shim cannot see (standard input, a URL, a remote
 /// context) cannot be checked, so it is refused too. Continuation lines are joined first, as
 /// the parser joins them (`--mo\` + `unt`).
-fn containerfile_mounts(p: &Parsed, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>, out: &mut Vec<Violation>) {
+fn containerfile_mounts(p: &Parsed, host: &BuildFiles, out: &mut Vec<Violation>) {
     let refuse = |out: &mut Vec<Violation>, token: String, why: &str| {
         violation(out, Rule::DenyBuild, token, why.to_string())
     };
@@ -1716,8 +1736,9 @@ fn containerfile_mounts(p: &Parsed, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>, out
             candidates.push(join(c, f));
         }
     }
+    let mut texts = Vec::new();
     for c in candidates {
-        let Some(text) = read(&c) else { continue };
+        let Some(text) = (host.read)(&c) else { continue };
         if has_run_mount(&text) {
             return refuse(
                 out,
@@ -1725,33 +1746,149 @@ fn containerfile_mounts(p: &Parsed, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>, out
                 "the Containerfile mounts with RUN --mount, which no check of the shim can judge (CVE-2024-1753: the host's root file system on podman before 4.9.4)",
             );
         }
+        texts.push((c, text));
     }
+    if let Some(bases) = host.bases.filter(|b| b.needed()) {
+        base_images(p, &texts, bases, out);
+    }
+}
+
+/// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage
+/// starts from is asked about (`bases`) before the build; a build that could start from another
+/// image than the one asked about (a newer one pulled, another platform's, one named by a build
+/// argument) is refused. A Containerfile the shim cannot read, the engine cannot read either.
+fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages, out: &mut Vec<Violation>) {
+    let mut refuse = |token: String, why: String| violation(out, Rule::DenyBuildBase, token, why);
+    for o in &p.opts {
+        let pulls = o.row.long == "pull" && matches!(&o.value, Val::Bool(true));
+        if pulls || o.row.long == "platform" {
+            refuse(
+                format!("--{}", o.row.long),
+                "the build could pull another base image than the local one the shim checks for ONBUILD triggers".into(),
+            );
+        }
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for (file, text) in texts {
+        let images = match from_images(text) {
+            Ok(images) => images,
+            Err(why) => return refuse(lossy(file), why),
+        };
+        for image in images {
+            if seen.contains(&image) {
+                continue;
+            }
+            if let Err(why) = bases.check(&image) {
+                refuse(image.clone(), why);
+            }
+            seen.push(image);
+        }
+    }
+}
+
+/// The images a Containerfile's stages start from (`FROM`; `scratch` and earlier stages' names
+/// left out). Read three ways and joined, so that no escape directive or comment can hide a
+/// `FROM`: continuation lines joined with `\`, with a backtick (the other escape character),
+/// and not at all (stricter, never looser). A stage name is trusted only in a file without
+/// here-documents, where it cannot be text inside another instruction. An image named by a
+/// build argument, or a `FROM --platform`, cannot be known before the build.
+fn from_images(text: &[u8]) -> Result<Vec<String>, String> {
+    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    let heredocs = text.windows(2).any(|w| w == b"<<");
+    let views = [joined(text, b'\\'), joined(text, b'`'), text.to_vec()];
+    let mut images: Vec<String> = Vec::new();
+    for view in &views {
+        let mut stages: Vec<String> = Vec::new();
+        for line in view.split(|&b| b == b'\n') {
+            let line = crate::text::owned(line);
+            let mut words = line.split_ascii_whitespace();
+            if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("from")) {
+                continue;
+            }
+            let mut words = words.peekable();
+            while let Some(flag) = words.next_if(|w| w.starts_with("--")) {
+                if flag
+                    .get(..10)
+                    .is_some_and(|f| f.eq_ignore_ascii_case("--platform"))
+                {
+                    return Err(format!(
+                        "{flag}: a FROM for another platform may pull an image other than the local one the shim checks for ONBUILD triggers"
+                    ));
+                }
+            }
+            // A line continued (`FROM \`) is read whole in the joined views.
+            let Some(image) = words.next().filter(|w| !matches!(*w, "\\" | "`")) else {
+                continue;
+            };
+            if image.contains('$') {
+                return Err(format!(
+                    "FROM {image}: an image named by a build argument cannot be checked for ONBUILD triggers before the build"
+                ));
+            }
+            let stage = image.to_ascii_lowercase();
+            let is_stage = !heredocs && stages.contains(&stage);
+            if !is_stage && !image.eq_ignore_ascii_case("scratch") && !images.iter().any(|i| i == image) {
+                images.push(image.to_string());
+            }
+            if let (Some(as_), Some(name)) = (words.next(), words.next()) {
+                if as_.eq_ignore_ascii_case("as") {
+                    stages.push(name.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    Ok(images)
+}
+
+/// `text` with continuation lines joined as the Containerfile parser joins them: `escape` at
+/// the end of a line (blanks after it allowed) joins the next line to it, and blank or comment
+/// lines inside a continuation are dropped (`--mo\` `# note` `unt` is `--mount`); carriage
+/// returns dropped.
+fn joined(text: &[u8], escape: u8) -> Vec<u8> {
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == escape {
+            let mut j = i + 1;
+            while j < text.len() && blank(text[j]) {
+                j += 1;
+            }
+            if j < text.len() && text[j] == b'\n' {
+                i = j + 1;
+                // Blank and comment lines inside a continuation are not part of it.
+                loop {
+                    let end = text[i..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(text.len(), |n| i + n);
+                    let first = text[i..end].iter().position(|&b| !blank(b)).map(|n| text[i + n]);
+                    if end < text.len() && matches!(first, None | Some(b'#')) {
+                        i = end + 1;
+                    } else {
+                        break;
+                    }
+                }
+                continue;
+            }
+        }
+        if b != b'\r' {
+            out.push(b);
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Whether a Containerfile's text asks for `--mount` anywhere, continuation lines joined (`\`
 /// or a backtick, the two escape characters), case ignored: stricter than the parser, never
 /// looser.
 fn has_run_mount(text: &[u8]) -> bool {
-    let mut joined = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        if matches!(b, b'\\' | b'`') {
-            let mut j = i + 1;
-            while j < text.len() && matches!(text[j], b' ' | b'\t' | b'\r') {
-                j += 1;
-            }
-            if j < text.len() && text[j] == b'\n' {
-                i = j + 1;
-                continue;
-            }
-        }
-        if b != b'\r' {
-            joined.push(b.to_ascii_lowercase());
-        }
-        i += 1;
-    }
-    joined.windows(7).any(|w| w == b"--mount")
+    [b'\\', b'`'].into_iter().any(|escape| {
+        let joined = joined(text, escape).to_ascii_lowercase();
+        joined.windows(7).any(|w| w == b"--mount")
+    })
 }
 
 /// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.

@@ -164,13 +164,12 @@ impl Checker<'_> {
                 }
             }
         }
-        // `--http-proxy=false` only keeps the host's proxy variables out (the shim adds it):
-        // the one podman-only setting that restricts, so the shim's own output reads back.
-        let restricts = o.flag.canonical() == "http-proxy" && o.flag.arity == Arity::Bool && !o.is_true();
-        if o.flag.docker == Docker::No
-            && !restricts
-            && self.on(Rule::DenyPodmanOnly)
-            && !self.rules.deny.allows_flag(o.flag.long.as_str())
+        let podman_only = match o.flag.docker {
+            Docker::No => true,
+            Docker::Off => o.flag.arity == Arity::Value || o.is_true(),
+            Docker::Yes | Docker::Hidden => false,
+        };
+        if podman_only && self.on(Rule::DenyPodmanOnly) && !self.rules.deny.allows_flag(o.flag.long.as_str())
         {
             self.v(
                 Rule::DenyPodmanOnly,

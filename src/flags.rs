@@ -23,6 +23,10 @@ pub enum Docker {
     /// Accepted but absent from `--help` (deprecated aliases).
     Hidden,
     No,
+    /// Absent from docker's CLI, which always behaves as the flag's off value does: podman's
+    /// `--http-proxy=false` keeps the host's proxy variables out, as docker does. Only that
+    /// value passes as docker argv (the shim adds it itself, and its output must read back).
+    Off,
 }
 
 /// How podman's `run` / `create` treats a flag.
@@ -165,7 +169,8 @@ pub fn docs_table() -> String {
             let rules: Vec<String> = f.class.rules().iter().map(|r| format!("`{r}`")).collect();
             let docker = match f.docker {
                 Docker::No => "podman-only",
-                _ => "yes",
+                Docker::Off => "podman-only (`=false` passes)",
+                Docker::Yes | Docker::Hidden => "yes",
             };
             let podman = match f.podman {
                 Podman::Yes | Podman::Hidden if f.podman_list => "yes, a list".to_string(),
@@ -462,7 +467,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("hostname"), short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("hosts-file"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: false },
     Flag { long: n("hostuser"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: true },
-    Flag { long: n("http-proxy"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("http-proxy"), short: None, arity: Bool, docker: Docker::Off, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("image-volume"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("init"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("init-ctr"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },

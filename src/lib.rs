@@ -24,6 +24,7 @@ pub mod memcmp;
 #[cfg(target_arch = "x86_64")]
 pub mod memcpy;
 pub mod mounts;
+pub mod onbuild;
 pub mod parse;
 pub mod policy;
 pub mod process;

@@ -92,6 +92,7 @@ rules! {
     DenyEnvironment = "deny.environment": "refuses variables that reconfigure the runtime from an untrusted file",
     DenyCommand = "deny.command": "refuses a subcommand that is not on the allow-list",
     DenyBuild = "deny.build": "refuses a build option that weakens the build's isolation",
+    DenyBuildBase = "deny.build-base": "refuses a build whose base image could carry ONBUILD triggers, on a podman where they reach the host (CVE-2024-1753)",
 }
 
 impl Rule {

@@ -58,15 +58,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         let r = plan.refusal.expect("a refusal has a reason");
         return Err(format!("refused: {r}"));
     }
-    let owner_root = |p: &std::path::Path| trust::check_file(p, None);
-    let deny = &policy.rules.deny;
-    let env_rules = trust::EnvRules {
-        remove_redirects: deny.on(Rule::DenyEngineRedirect),
-        refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
-    };
-    let vars = env.engine.iter().cloned();
-    let remove = trust::environment(env_rules, vars, &owner_root)
-        .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
+    let remove = runtime_environment(env_rules(&policy), &env.engine)?;
     if !remove.is_empty() {
         tracing::debug!(
             "environment: {} removed for the runtime [{}]",
@@ -77,6 +69,26 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
+}
+
+/// Which of the environment's rules the policy has on.
+fn env_rules(policy: &policy::Policy) -> trust::EnvRules {
+    let deny = &policy.rules.deny;
+    trust::EnvRules {
+        remove_redirects: deny.on(Rule::DenyEngineRedirect),
+        refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
+    }
+}
+
+/// The variables removed from the runtime's environment (`engine`: those set that redirect or
+/// reconfigure it), or why that environment is refused.
+fn runtime_environment(
+    rules: trust::EnvRules,
+    engine: &[(std::ffi::OsString, std::ffi::OsString)],
+) -> Result<Vec<&'static str>, String> {
+    let owner_root = |p: &std::path::Path| trust::check_file(p, None);
+    trust::environment(rules, engine.iter().cloned(), &owner_root)
+        .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))
 }
 
 /// Diagnostics for a plan: the decision, every change and violation with its rule id, the
@@ -222,8 +234,19 @@ fn target(
     let path = path.to_path_buf();
     let rootless = env.rootless();
     let cache = env.version_cache();
+    let runtime = path.clone();
     let probe = move || runtime::version(&path, cache.as_deref());
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
+    // A build's base images are asked about with the environment the build's exec will have.
+    let (rules, engine) = (env_rules(policy), env.engine.clone());
+    target.base_probe = Some(Box::new(move |image| {
+        let remove_env = runtime_environment(rules, &engine)?;
+        let probe = crate::onbuild::Probe {
+            runtime: runtime.clone(),
+            remove_env: remove_env.iter().map(|s| s.to_string()).collect(),
+        };
+        probe.check(image)
+    }));
     // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
     target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
     tracing::debug!(

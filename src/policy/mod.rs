@@ -264,6 +264,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("engine_redirect", Rule::DenyEngineRedirect, true),
     ("untrusted_runtime_config", Rule::DenyEnvironment, true),
     ("build_options", Rule::DenyBuild, true),
+    ("build_base_images", Rule::DenyBuildBase, true),
 ];
 
 /// The lists of `[deny]`, each edited with `add_<key>` and `remove_<key>`.

@@ -42,7 +42,7 @@ mod tests;
 
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
-pub use target::{Target, Version};
+pub use target::{BaseProbe, Target, Version};
 
 use crate::rules::Rule;
 use rewriter::Rewriter;
@@ -248,8 +248,14 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             } else {
                 &[]
             };
+            let files = commands::BuildFiles {
+                read: &read,
+                bases: deny
+                    .on(Rule::DenyBuildBase)
+                    .then_some(target as &dyn commands::BaseImages),
+            };
             let mut found =
-                commands::check_with(&argv[at..], &policy.commands, &mut host_path, &read, annotations);
+                commands::check_with(&argv[at..], &policy.commands, &mut host_path, &files, annotations);
             // A rule the policy switched off (`build_options = false`) refuses nothing.
             found.retain(|v| {
                 deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)

@@ -7,6 +7,10 @@ use crate::policy::Flavor;
 /// A runtime version (major, minor, patch).
 pub type Version = (u32, u32, u32);
 
+/// Asks the runtime about a build's base image: `Ok` when it is in local storage and carries
+/// no `ONBUILD` trigger, else why not.
+pub type BaseProbe = Box<dyn Fn(&str) -> Result<(), String>>;
+
 /// What the rewrite knows about the runtime and the host. The version is learned only when a
 /// rule needs it (through `probe`, which the edge caches), so most invocations never ask.
 pub struct Target {
@@ -18,6 +22,25 @@ pub struct Target {
     pub cgroup_v1: bool,
     version: std::cell::OnceCell<Option<Version>>,
     probe: Option<Box<dyn Fn() -> Option<Version>>>,
+    /// Asks the runtime whether a build's base image is in local storage and carries no
+    /// `ONBUILD` trigger ([`crate::onbuild::Probe`]); `None` where nothing can be asked (tests,
+    /// explain snapshots), and every base image is then refused where they must be checked.
+    pub base_probe: Option<BaseProbe>,
+}
+
+impl crate::commands::BaseImages for Target {
+    fn needed(&self) -> bool {
+        self.flavor == crate::policy::Flavor::Podman && crate::onbuild::affected(self.version())
+    }
+
+    fn check(&self, image: &str) -> Result<(), String> {
+        match &self.base_probe {
+            Some(probe) => probe(image),
+            None => Err(format!(
+                "the base image {image} cannot be checked for ONBUILD triggers here (no runtime to ask)"
+            )),
+        }
+    }
 }
 
 impl Target {
@@ -32,6 +55,7 @@ impl Target {
             cgroup_v1: false,
             version: cell,
             probe: None,
+            base_probe: None,
         }
     }
 
@@ -49,6 +73,7 @@ impl Target {
             cgroup_v1: false,
             version: std::cell::OnceCell::new(),
             probe: Some(probe),
+            base_probe: None,
         }
     }
 

@@ -1104,7 +1104,11 @@ fn containerfiles_are_checked_for_run_mounts() {
     let run = |words: &[&str]| {
         let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
         let mut host = |_: &[u8], _: Access, _: &str| None;
-        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &read, &annotations)
+        let files = commands::BuildFiles {
+            read: &read,
+            bases: None,
+        };
+        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &annotations)
     };
     for (words, rule) in [
         (&["build", "/ctx"][..], "deny.build"),
@@ -1169,4 +1173,141 @@ fn containerfiles_are_checked_for_run_mounts() {
         let v = run(words);
         assert!(v.is_empty(), "{words:?} refused: {v:?}");
     }
+}
+
+/// What a test's runtime says about base images: which it has, and which carry triggers.
+struct FakeBases {
+    needed: bool,
+    local: &'static [&'static str],
+    triggers: &'static [&'static str],
+    asked: std::cell::RefCell<Vec<String>>,
+}
+
+impl commands::BaseImages for FakeBases {
+    fn needed(&self) -> bool {
+        self.needed
+    }
+    fn check(&self, image: &str) -> Result<(), String> {
+        self.asked.borrow_mut().push(image.to_string());
+        if !self.local.contains(&image) {
+            return Err(format!("{image} is not in local storage"));
+        }
+        if self.triggers.contains(&image) {
+            return Err(format!("{image} carries ONBUILD triggers"));
+        }
+        Ok(())
+    }
+}
+
+/// On a podman where a base image's ONBUILD triggers reach the host (CVE-2024-1753), every image
+/// a Containerfile's stages start from is asked about, however the file hides it; a build that
+/// could start from an image other than the one asked about is refused. Elsewhere nothing is
+/// asked.
+#[test]
+fn build_base_images_are_checked_for_onbuild_triggers() {
+    let files: std::collections::HashMap<&str, &str> = [
+        ("/ok/Dockerfile", "FROM node:22-slim\nUSER root\nRUN apt-get install -y jq\n"),
+        ("/d/ag1", "FROM nanoclaw-agent:latest\nUSER root\nRUN apt-get install -y curl\nUSER node\n"),
+        ("/d/evil", "FROM evil:1\n"),
+        ("/d/stages", "FROM node:22-slim AS build\nRUN true\nFROM build\nFROM Build AS two\nFROM scratch\nCOPY --from=two /x /x\n"),
+        ("/d/arg", "ARG BASE=node:22-slim\nFROM ${BASE}\n"),
+        ("/d/platform", "FROM --platform=linux/arm64 node:22-slim\n"),
+        // The real escape character is `\`: the backtick joins nothing, and `FROM evil:1` is an
+        // instruction of its own.
+        ("/d/tick", "FROM node:22-slim\nRUN echo `\nFROM evil:1\n"),
+        // A stage name defined inside a here-document is text, not a stage.
+        ("/d/heredoc", "FROM node:22-slim\nRUN <<EOF\nFROM scratch AS evil:1\nEOF\nFROM evil:1\n"),
+        ("/d/continued", "FROM \\\n  evil:1\n"),
+        ("/d/bom", "\u{feff}from evil:1\n"),
+        // Comment lines inside a continuation are dropped by the parser: this is `--mount`.
+        ("/d/comment-mount", "FROM node:22-slim\nRUN --mo\\\n# note\n\nunt=type=bind,from=l,source=/link,target=/h,rw true\n"),
+    ]
+    .into_iter()
+    .collect();
+    let read = |p: &[u8]| {
+        files
+            .get(String::from_utf8_lossy(p).as_ref())
+            .map(|t| t.as_bytes().to_vec())
+    };
+    let run = |words: &[&str], bases: &FakeBases| {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let files = commands::BuildFiles {
+            read: &read,
+            bases: Some(bases),
+        };
+        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
+    };
+    let affected = || FakeBases {
+        needed: true,
+        local: &["node:22-slim", "nanoclaw-agent:latest", "evil:1"],
+        triggers: &["evil:1"],
+        asked: Default::default(),
+    };
+    let rules = |v: &[nanoclaw_shim::rules::Violation]| v.iter().map(|v| v.rule.as_str()).collect::<Vec<_>>();
+
+    // nanoclaw's builds pass, each base image asked about once.
+    for (words, asked) in [
+        (
+            &["build", "-t", "nanoclaw-agent:latest", "/ok"][..],
+            &["node:22-slim"][..],
+        ),
+        (
+            &["build", "-t", "nanoclaw-agent:ag1", "-f", "/d/ag1", "/ok"],
+            &["nanoclaw-agent:latest"],
+        ),
+        (&["build", "-f", "/d/stages", "/ok"], &["node:22-slim"]),
+    ] {
+        let b = affected();
+        let v = run(words, &b);
+        assert!(v.is_empty(), "{words:?} refused: {v:?}");
+        assert_eq!(*b.asked.borrow(), asked, "{words:?}");
+    }
+    // Refused: a base with triggers, however the file hides it; one not in local storage.
+    for words in [
+        &["build", "-f", "/d/evil", "/ok"][..],
+        &["build", "-f", "/d/tick", "/ok"],
+        &["build", "-f", "/d/heredoc", "/ok"],
+        &["build", "-f", "/d/continued", "/ok"],
+        &["build", "-f", "/d/bom", "/ok"],
+        &["build", "-f", "/d/ag1,/d/evil", "/ok"],
+    ] {
+        let v = run(words, &affected());
+        assert_eq!(rules(&v), ["deny.build-base"], "{words:?}: {v:?}");
+        assert!(v[0].reason.contains("ONBUILD"), "{v:?}");
+    }
+    let missing = FakeBases {
+        local: &[],
+        ..affected()
+    };
+    let v = run(&["build", "/ok"], &missing);
+    assert_eq!(rules(&v), ["deny.build-base"]);
+    assert!(v[0].reason.contains("local storage"), "{v:?}");
+    // Refused: a build that could start from another image than the one asked about.
+    for words in [
+        &["build", "-f", "/d/arg", "/ok"][..],
+        &["build", "-f", "/d/platform", "/ok"],
+        &["build", "--pull", "/ok"],
+        &["build", "--platform", "linux/arm64", "/ok"],
+    ] {
+        let v = run(words, &affected());
+        assert_eq!(rules(&v), ["deny.build-base"], "{words:?}: {v:?}");
+    }
+    // The comment inside a continuation does not hide a RUN --mount.
+    let v = run(&["build", "-f", "/d/comment-mount", "/ok"], &affected());
+    assert_eq!(rules(&v), ["deny.build"], "{v:?}");
+    // A runtime where triggers cannot reach the host is not asked at all.
+    let fixed = FakeBases {
+        needed: false,
+        ..affected()
+    };
+    for words in [
+        &["build", "-f", "/d/evil", "/ok"][..],
+        &["build", "-f", "/d/arg", "/ok"],
+        &["build", "--pull", "/ok"],
+    ] {
+        let v = run(words, &fixed);
+        assert!(v.is_empty(), "{words:?} refused: {v:?}");
+    }
+    assert!(fixed.asked.borrow().is_empty());
 }
