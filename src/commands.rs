@@ -1767,6 +1767,12 @@ fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages,
                 "the build could pull another base image than the local one the shim checks for ONBUILD triggers".into(),
             );
         }
+        if o.row.long == "build-context" {
+            refuse(
+                "--build-context".into(),
+                "a named context can stand in for a FROM image (docker-image://, oci-layout://), which the shim cannot check for ONBUILD triggers".into(),
+            );
+        }
     }
     let mut seen: Vec<String> = Vec::new();
     for (file, text) in texts {

@@ -1289,6 +1289,12 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         &["build", "-f", "/d/platform", "/ok"],
         &["build", "--pull", "/ok"],
         &["build", "--platform", "linux/arm64", "/ok"],
+        &[
+            "build",
+            "--build-context",
+            "node:22-slim=docker-image://evil:1",
+            "/ok",
+        ],
     ] {
         let v = run(words, &affected());
         assert_eq!(rules(&v), ["deny.build-base"], "{words:?}: {v:?}");
