@@ -33,6 +33,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::flags::{Inline, Name};
+use crate::hostfs::SmallFile;
 use crate::rules::Rule;
 use crate::rules::Violation;
 
@@ -817,7 +818,7 @@ impl Pol<'_> {
 /// returns a violation when that path is refused. Returns every violation (empty = allowed).
 pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPath) -> Vec<Violation> {
     let files = BuildFiles {
-        read: &|_| None,
+        read: &|_| SmallFile::Missing,
         bases: None,
     };
     check_with(words, policy, host_path, &files, &[])
@@ -825,9 +826,8 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
 
 /// What a build's checks learn on the host beyond its paths.
 pub struct BuildFiles<'a> {
-    /// A small file's contents (a Containerfile); `None` when unreadable, as it then is to the
-    /// engine.
-    pub read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>,
+    /// A small file's contents (a Containerfile).
+    pub read: &'a dyn Fn(&[u8]) -> SmallFile,
     /// Asks about the images a build starts from (`None`: nothing to ask).
     pub bases: Option<&'a dyn BaseImages>,
 }
@@ -1738,7 +1738,18 @@ fn containerfile_mounts(p: &Parsed, host: &BuildFiles, out: &mut Vec<Violation>)
     }
     let mut texts = Vec::new();
     for c in candidates {
-        let Some(text) = (host.read)(&c) else { continue };
+        let text = match (host.read)(&c) {
+            SmallFile::Read(text) => text,
+            SmallFile::Missing => continue,
+            // podman may still read it (a FIFO, a long file): what it asks for is unknown.
+            SmallFile::Unread(why) => {
+                return refuse(
+                    out,
+                    lossy(&c),
+                    &format!("the Containerfile cannot be checked for RUN --mount: {why}"),
+                );
+            }
+        };
         if has_run_mount(&text) {
             return refuse(
                 out,

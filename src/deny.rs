@@ -10,6 +10,7 @@
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::flags::{Arity, Class, Docker};
+use crate::hostfs::SmallFile;
 use crate::hostpath::{self, Access, HostPaths};
 use crate::mounts;
 use crate::parse::nnp_setting;
@@ -477,8 +478,14 @@ impl Checker<'_> {
         if !self.on(Rule::DenyEnvHost) {
             return;
         }
-        let Some(text) = self.paths.read_file(path) else {
-            return; // unreadable here is unreadable to the runtime: it refuses the file
+        let text = match self.paths.read_file(path) {
+            SmallFile::Read(text) => text,
+            SmallFile::Missing => return, // the runtime refuses a missing env file
+            SmallFile::Unread(why) => {
+                // podman may still read it (a FIFO, a long file): what it holds is unknown.
+                let why = format!("the env file cannot be checked for copies of the host's variables: {why}");
+                return self.v(Rule::DenyEnvHost, o, why);
+            }
         };
         for line in text.split(|&b| b == b'\n') {
             let line = crate::text::lossy(line);

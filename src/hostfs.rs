@@ -86,10 +86,10 @@ pub trait HostFs: Sync {
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>>;
 
     /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
-    /// them), at most `limit` bytes; `None` when it cannot be read or is longer. A file system
-    /// that cannot say (a test's) answers `None`, and the content checks pass it by.
-    fn read_small(&self, _path: &[u8], _limit: usize) -> Option<Vec<u8>> {
-        None
+    /// them), at most `limit` bytes. A file system that cannot say (a test's) answers
+    /// [`SmallFile::Missing`].
+    fn read_small(&self, _path: &[u8], _limit: usize) -> SmallFile {
+        SmallFile::Missing
     }
 
     /// Replaces `file` with `bytes`, readable and writable by its owner only, atomically (a
@@ -105,6 +105,19 @@ impl std::fmt::Debug for dyn HostFs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("HostFs")
     }
+}
+
+/// What reading a small host file (an env file, a Containerfile) found. A file that is there
+/// but cannot be read whole is not "nothing to check": podman may still read it (a FIFO, a file
+/// past the limit), so the content checks refuse it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmallFile {
+    /// Nothing at the path: the runtime finds nothing either.
+    Missing,
+    /// The whole file.
+    Read(Vec<u8>),
+    /// There, but not read whole: why.
+    Unread(&'static str),
 }
 
 /// The host's own file system.
@@ -435,22 +448,34 @@ impl HostFs for RealFs {
         })
     }
 
-    fn read_small(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        use std::io::Read;
+    fn read_small(&self, path: &[u8], limit: usize) -> SmallFile {
+        use std::io::{ErrorKind, Read};
         // Non-blocking: a FIFO named as an env file must not hang the docker call (it is not a
         // regular file, so it is not read).
         const O_NONBLOCK: i32 = 0o4000;
-        let f = std::fs::OpenOptions::new()
+        let f = match std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(O_NONBLOCK)
             .open(OsStr::from_bytes(path))
-            .ok()?;
-        if !f.metadata().ok()?.is_file() {
-            return None;
+        {
+            Ok(f) => f,
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                return SmallFile::Missing;
+            }
+            Err(_) => return SmallFile::Unread("it cannot be read"),
+        };
+        match f.metadata() {
+            Ok(m) if m.is_file() => {}
+            _ => return SmallFile::Unread("it is not a regular file"),
         }
         let mut out = Vec::new();
-        f.take(limit as u64 + 1).read_to_end(&mut out).ok()?;
-        (out.len() <= limit).then_some(out)
+        if f.take(limit as u64 + 1).read_to_end(&mut out).is_err() {
+            return SmallFile::Unread("it cannot be read");
+        }
+        if out.len() > limit {
+            return SmallFile::Unread("it is larger than the shim reads (1 MiB)");
+        }
+        SmallFile::Read(out)
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {

@@ -25,7 +25,7 @@ use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::fnv::{START as FNV_START, hash as fnv, step as fnv_step};
-use crate::hostfs::{FileKind, HostFs, Listed, RealFs};
+use crate::hostfs::{FileKind, HostFs, Listed, RealFs, SmallFile};
 use crate::hostmemo::{self, Dirs, Memory, Stored};
 use crate::policy::{Deny, DenyList};
 use crate::rules::Rule;
@@ -965,7 +965,7 @@ impl<'p> HostPaths<'p> {
 
     /// The contents of a small host file the runtime will read for the caller (an env file,
     /// relative to the working directory), for the checks of what is in it.
-    pub fn read_file(&self, raw: &[u8]) -> Option<Vec<u8>> {
+    pub fn read_file(&self, raw: &[u8]) -> SmallFile {
         read_host_file(self.host, raw)
     }
 
@@ -1120,10 +1120,12 @@ impl<'p> HostPaths<'p> {
 
 /// The contents of a small host file (at most 1 MiB), `raw` relative to the working directory:
 /// what an env file or a Containerfile says, for the checks of its content.
-pub fn read_host_file(host: &HostCtx, raw: &[u8]) -> Option<Vec<u8>> {
+pub fn read_host_file(host: &HostCtx, raw: &[u8]) -> SmallFile {
     let cwd = host.cwd.as_deref().map(os_bytes);
-    let abs = absolute(cwd, raw)?;
-    host.fs.read_small(&abs, 1 << 20)
+    match absolute(cwd, raw) {
+        Some(abs) => host.fs.read_small(&abs, 1 << 20),
+        None => SmallFile::Unread("it is relative and the working directory is unknown"),
+    }
 }
 
 /// Every list a rule in force reads, compiled together so that the directories their entries

@@ -4,6 +4,8 @@
 
 use std::ffi::OsString;
 
+use nanoclaw_shim::hostfs::SmallFile;
+
 use nanoclaw_shim::commands::{self, Access, CommandsPolicy};
 use nanoclaw_shim::deny::Violation;
 use proptest::prelude::*;
@@ -1095,10 +1097,9 @@ fn containerfiles_are_checked_for_run_mounts() {
     ]
     .into_iter()
     .collect();
-    let read = |p: &[u8]| {
-        files
-            .get(String::from_utf8_lossy(p).as_ref())
-            .map(|t| t.as_bytes().to_vec())
+    let read = |p: &[u8]| match files.get(String::from_utf8_lossy(p).as_ref()) {
+        Some(t) => SmallFile::Read(t.as_bytes().to_vec()),
+        None => SmallFile::Missing,
     };
     let annotations: Vec<nanoclaw_shim::policy::ListEntry> = vec!["run.oci.".into()];
     let run = |words: &[&str]| {
@@ -1224,10 +1225,12 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
     ]
     .into_iter()
     .collect();
-    let read = |p: &[u8]| {
-        files
-            .get(String::from_utf8_lossy(p).as_ref())
-            .map(|t| t.as_bytes().to_vec())
+    let read = |p: &[u8]| match String::from_utf8_lossy(p).as_ref() {
+        // There, but not readable whole (a FIFO, a file past the limit): podman may still read it.
+        "/d/fifo" => SmallFile::Unread("it is not a regular file"),
+        p => files
+            .get(p)
+            .map_or(SmallFile::Missing, |t| SmallFile::Read(t.as_bytes().to_vec())),
     };
     let run = |words: &[&str], bases: &FakeBases| {
         let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
@@ -1299,6 +1302,9 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         let v = run(words, &affected());
         assert_eq!(rules(&v), ["deny.build-base"], "{words:?}: {v:?}");
     }
+    // A Containerfile that is there but cannot be read whole is refused, not passed by.
+    let v = run(&["build", "-f", "/d/fifo", "/ok"], &affected());
+    assert_eq!(rules(&v), ["deny.build"], "{v:?}");
     // The comment inside a continuation does not hide a RUN --mount.
     let v = run(&["build", "-f", "/d/comment-mount", "/ok"], &affected());
     assert_eq!(rules(&v), ["deny.build"], "{v:?}");

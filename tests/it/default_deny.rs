@@ -1166,22 +1166,67 @@ fn a_switched_off_build_rule_relaxes_build() {
     assert!(p.decision.runs(), "{:?}", p.refusal);
 }
 
-/// An env file that is a FIFO is not read (the check opens it without blocking): the docker
-/// call must not hang waiting for a writer.
+/// An env file or a Containerfile that is there but cannot be read whole (a FIFO, which podman
+/// reads from whatever writes it; a file past the 1 MiB the shim reads, ending in a bare `NAME`
+/// line) is refused, not passed by as "nothing to check"; and the check never blocks on a
+/// FIFO waiting for a writer.
 #[test]
-fn a_fifo_env_file_does_not_hang_the_check() {
+fn an_env_file_or_containerfile_that_cannot_be_read_whole_is_refused() {
+    // The FIFOs, each checked on a thread of its own that must answer in time.
+    for (argv, rule) in [
+        (
+            &["run", "--env-file", "{proj}/groups/main/agent.fifo", "img"][..],
+            "deny.env-host",
+        ),
+        (
+            &[
+                "build",
+                "-f",
+                "{proj}/groups/main/agent.fifo",
+                "{proj}/groups/main",
+            ],
+            "deny.build",
+        ),
+    ] {
+        let h = host();
+        let made = std::process::Command::new("mkfifo")
+            .arg(h.home.join("nanoclaw/groups/main/agent.fifo"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let words = expand(&h, argv);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let p = rewrite::plan(&words, &Policy::default(), &target(&h));
+            let _ = tx.send(p.refusal.map(|r| r.rule.as_str()));
+        });
+        let refused = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the check hung on a FIFO");
+        assert_eq!(refused, Some(rule), "{argv:?}");
+    }
+    // Past the limit, with what the check must not miss at the end.
     let h = host();
-    let fifo = h.home.join("nanoclaw/groups/main/agent.fifo");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
-    let words = expand(&h, &["run", "--env-file", "{proj}/groups/main/agent.fifo", "img"]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let p = rewrite::plan(&words, &Policy::default(), &target(&h));
-        let _ = tx.send(p.decision);
-    });
-    let decision = rx
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .expect("the check hung on a FIFO");
-    assert!(decision.runs(), "{decision:?}");
+    let dir = h.home.join("nanoclaw/groups/main");
+    let mut big = "PAD=x\n".repeat(200_000);
+    big.push_str("HOST_SECRET\n");
+    std::fs::write(dir.join("big.env"), &big).unwrap();
+    std::fs::create_dir(dir.join("ctx")).unwrap();
+    let mut file = "# padding\n".repeat(120_000);
+    file.push_str("FROM img\nRUN --mount=type=bind,from=s,source=/l,target=/h,rw true\n");
+    std::fs::write(dir.join("ctx/Containerfile"), &file).unwrap();
+    for (argv, rule) in [
+        (
+            &["run", "--env-file", "{proj}/groups/main/big.env", "img"][..],
+            "deny.env-host",
+        ),
+        (
+            &["exec", "--env-file", "{proj}/groups/main/big.env", "c", "sh"],
+            "deny.env-host",
+        ),
+        (&["build", "{proj}/groups/main/ctx"], "deny.build"),
+    ] {
+        let p = rewrite::plan(&expand(&h, argv), &Policy::default(), &target(&h));
+        assert_eq!(p.refusal.map(|r| r.rule.as_str()), Some(rule), "{argv:?}");
+    }
 }
