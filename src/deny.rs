@@ -335,6 +335,13 @@ impl Checker<'_> {
                 "propagates mounts back to the host",
             );
         }
+        if m.driver_options && self.on(Rule::DenySensitiveMount) {
+            return self.v(
+                Rule::DenySensitiveMount,
+                o,
+                "an inline volume with driver options (volume-opt) mounts whatever they name: a host directory by a relative device, overlay layers, a network share; use a volume without them",
+            );
+        }
         let access = if m.writes_host {
             Access::Write
         } else {

@@ -29,8 +29,13 @@ pub struct Mount {
     /// inline volume that binds a host path (`volume-opt=device=/x,volume-opt=o=bind`).
     pub host_writes: Vec<Vec<u8>>,
     /// Whether mounts made beneath the target propagate back to the host: `-v` option
-    /// `shared` / `rshared`, `--mount` field `bind-propagation=shared` / `rshared`.
+    /// `shared` / `rshared`, `--mount` field `bind-propagation=shared` / `rshared` or the bare
+    /// word (podman takes `--mount type=bind,...,rshared`).
     pub shares_propagation: bool,
+    /// An inline volume with driver options (`--mount type=volume,volume-opt=...`): mounted as
+    /// its options say, a host directory by a relative `device`, overlay layers in `o=`, a
+    /// network share.
+    pub driver_options: bool,
 }
 
 /// The mount an option writes (`-v`, `--mount`, `--tmpfs`), when it is one and reads as one.
@@ -108,6 +113,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
         writes_host: changes_owner || !(read_only || overlay),
         host_writes,
         shares_propagation,
+        driver_options: false,
     })
 }
 
@@ -121,6 +127,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         writes_host: false,
         host_writes: Vec::new(),
         shares_propagation: false,
+        driver_options: false,
     })
 }
 
@@ -133,6 +140,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut changes_owner = false;
     let mut host_writes = Vec::new();
     let mut shares_propagation = false;
+    let mut driver_options = false;
     let mut device = None;
     for field in csv_fields(spec)? {
         let (key, value) = match crate::text::find(&field, b'=') {
@@ -156,7 +164,9 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
             }
             b"upperdir" | b"workdir" => host_writes.push(value.to_vec()),
             b"bind-propagation" => shares_propagation = matches!(value, b"shared" | b"rshared"),
-            b"volume-opt" => {
+            b"shared" | b"rshared" if field.len() == key.len() => shares_propagation = true,
+            b"volume-opt" | b"volume_opt" => {
+                driver_options = true;
                 if let Some(d) = value.strip_prefix(b"device=") {
                     device = Some(d.to_vec());
                 }
@@ -178,6 +188,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         writes_host: changes_owner || !read_only,
         host_writes,
         shares_propagation,
+        driver_options,
     })
 }
 

@@ -268,6 +268,23 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         ],
         "deny.sensitive-mount",
     );
+    // Review 3: inline volumes whose driver options name a host directory by a relative
+    // device, or overlay layers in `o=`; a named volume made so outlives the run.
+    for spec in [
+        "type=volume,src=v3,dst=/h,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=ctx/../../../../etc",
+        "type=volume,src=v5,dst=/x,volume-opt=type=overlay,volume-opt=device=overlay,\"volume-opt=o=lowerdir=/root/.cargo:/etc,upperdir=/tmp/u,workdir=/tmp/w\"",
+        "type=volume,src=n,dst=/n,volume-opt=type=nfs,volume-opt=o=addr=10.0.0.1,volume-opt=device=:/export",
+        "type=volume,dst=/x,VOLUME-OPT=device=/etc",
+    ] {
+        add(&["run", "--mount", spec, "img"], "deny.sensitive-mount");
+    }
+    // Review 3: podman takes the propagation as a bare word in --mount too.
+    for spec in [
+        "type=bind,src={proj},dst=/workspace/project,readonly,rshared",
+        "type=bind,src={proj},dst=/workspace/project,shared",
+    ] {
+        add(&["run", "--mount", spec, "img"], "deny.mount-propagation");
+    }
     // Glob mounts (podman's; docker has none): Go's glob escapes with `\` and expands
     // wildcards in any component, so no check of the pattern sees every file it matches.
     for src in [
@@ -697,6 +714,18 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-p", "[::1]:8080:80", "img"],
         &["run", "--publish=localhost:9000:9000/udp", "img"],
         &["run", "--expose", "80", "img"],
+        &[
+            "run",
+            "--mount",
+            "type=bind,src={proj}/groups/main,dst=/w,readonly,rslave",
+            "img",
+        ],
+        &[
+            "run",
+            "--mount",
+            "type=volume,src=cache,dst=/home/node/.cache",
+            "img",
+        ],
         &["run", "--user", "1000:1000", "img"],
         &["run", "--user", "10", "img"],
         &["exec", "-u", "1000", "c", "sh"],
