@@ -36,7 +36,13 @@ pub struct Env {
     pub runtime: Option<OsString>,
     /// `NANOCLAW_SHIM_ACTIVE`: set when a shim started this process (a loop of shims).
     pub reentry: Option<OsString>,
-    /// The working directory.
+    /// `PWD`, when set and absolute: the working directory's name as the shell keeps it.
+    pub pwd: Option<PathBuf>,
+    /// The working directory, named as podman (Go's `os.Getwd`) names it: `PWD` when that is
+    /// this very directory (reached through a symlink, its name differs from `getcwd`'s), else
+    /// `getcwd`. A relative mount source is joined to this name and cleaned lexically, so
+    /// `../x` from a directory reached through a symlink climbs the symlink's name, not its
+    /// target's.
     pub cwd: Option<PathBuf>,
     /// This program's own path, as the kernel resolved it.
     pub exe: Option<PathBuf>,
@@ -47,12 +53,27 @@ pub struct Env {
     pub engine: Vec<(OsString, OsString)>,
 }
 
+/// Go's `os.Getwd`: `pwd` when it names the same directory as `getcwd` (the same device and
+/// inode), else `getcwd`. When the two are the same text, nothing is asked of the file system.
+fn working_dir(getcwd: Option<PathBuf>, pwd: Option<&std::path::Path>) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(pwd) = pwd.filter(|p| getcwd.as_deref() != Some(*p)) else {
+        return getcwd;
+    };
+    let same = match (getcwd.as_deref().map(std::fs::metadata), std::fs::metadata(pwd)) {
+        (Some(Ok(dot)), Ok(named)) => dot.dev() == named.dev() && dot.ino() == named.ino(),
+        _ => false,
+    };
+    if same { Some(pwd.to_path_buf()) } else { getcwd }
+}
+
 fn os(bytes: &[u8]) -> OsString {
     OsStr::from_bytes(bytes).to_os_string()
 }
 
 /// The variables [`Env`] keeps by name, in the order [`Env::from_vars`] indexes them.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
+    "PWD",
     "PATH",
     "HOME",
     "XDG_CONFIG_HOME",
@@ -84,7 +105,7 @@ impl Env {
     /// The facts of this process that are not variables: working directory, own path, euid.
     fn with_process_facts(self) -> Env {
         Env {
-            cwd: std::env::current_dir().ok(),
+            cwd: working_dir(std::env::current_dir().ok(), self.pwd.as_deref()),
             exe: std::env::current_exe().ok(),
             euid: Some(crate::process::euid()),
             ..self
@@ -105,6 +126,7 @@ impl Env {
             }
         }
         let [
+            pwd,
             path,
             home,
             xdg_config_home,
@@ -115,6 +137,7 @@ impl Env {
         ] = first;
         let nonempty = |v: Option<&[u8]>| v.filter(|v| !v.is_empty()).map(os);
         Env {
+            pwd: nonempty(pwd).map(PathBuf::from).filter(|p| p.is_absolute()),
             path: path.map(os),
             home: nonempty(home).map(PathBuf::from),
             xdg_config_home: nonempty(xdg_config_home)
@@ -163,6 +186,26 @@ impl Env {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_working_directory_is_named_as_go_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        let link = dir.path().join("link");
+        std::fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let other = dir.path().to_path_buf();
+        // PWD naming the same directory through a symlink wins, as in os.Getwd.
+        assert_eq!(working_dir(Some(real.clone()), Some(&link)), Some(link.clone()));
+        // PWD naming another directory (stale) or none: getcwd.
+        assert_eq!(working_dir(Some(real.clone()), Some(&other)), Some(real.clone()));
+        assert_eq!(working_dir(Some(real.clone()), None), Some(real.clone()));
+        assert_eq!(
+            working_dir(Some(real.clone()), Some(&dir.path().join("gone"))),
+            Some(real.clone())
+        );
+        assert_eq!(working_dir(None, Some(&link)), None);
+    }
 
     fn entries(list: &[&'static str]) -> Vec<&'static [u8]> {
         list.iter().map(|e| e.as_bytes()).collect()

@@ -814,28 +814,47 @@ struct Resolved {
     lexical: Vec<u8>,
     /// The resolved form, joined, when it differs from the lexical one.
     other: Option<Vec<u8>>,
-    /// The resolved form as `realpath(3)` writes it (`/` for the root), and what is there.
+    /// With `..` in the path: the lexical form resolved, joined, when it differs from both.
+    /// podman cleans a source lexically before the kernel resolves it (`/a/link/../b` is
+    /// `/a/b`, wherever `link` points), while `realpath(3)` climbs from a symlink's target.
+    cleaned: Option<Vec<u8>>,
+    /// The form the kernel resolves the runtime's path to, as `realpath(3)` writes it (`/` for
+    /// the root), and what is there.
     real: Option<(Vec<u8>, Kind)>,
 }
 
 impl Resolved {
     fn new(abs: &[u8], resolver: &mut Resolver) -> Resolved {
+        let as_joined = |out: &[u8]| -> Vec<u8> { if out == b"/" { Vec::new() } else { out.to_vec() } };
         let mut out = Vec::with_capacity(abs.len() + 16);
         let kind = resolver.realpath(abs, 0, &mut out);
         let lexical = joined(abs);
-        let other = kind.and_then(|_| {
-            let r: &[u8] = if out == b"/" { b"" } else { &out };
-            (r != lexical.as_slice()).then(|| r.to_vec())
-        });
+        let other = kind.map(|_| as_joined(&out)).filter(|r| r != &lexical);
+        let mut real = kind.map(|k| (out, k));
+        let mut cleaned = None;
+        if crate::text::split(abs, b'/').any(|c| c == b"..") {
+            let path: &[u8] = if lexical.is_empty() { b"/" } else { &lexical };
+            let mut out = Vec::with_capacity(path.len() + 16);
+            if let Some(k) = resolver.realpath(path, 0, &mut out) {
+                let r = as_joined(&out);
+                if r != lexical && Some(&r) != other.as_ref() {
+                    cleaned = Some(r);
+                }
+                real = Some((out, k));
+            }
+        }
         Resolved {
             lexical,
             other,
-            real: kind.map(|k| (out, k)),
+            cleaned,
+            real,
         }
     }
 
     fn forms(&self) -> impl Iterator<Item = &[u8]> {
-        std::iter::once(self.lexical.as_slice()).chain(self.other.as_deref())
+        std::iter::once(self.lexical.as_slice())
+            .chain(self.other.as_deref())
+            .chain(self.cleaned.as_deref())
     }
 
     /// Whether one of its forms is exactly `path` (joined).

@@ -465,3 +465,87 @@ fn a_base_image_s_onbuild_triggers_never_reach_the_host() {
     let p = context("plain", format!("FROM {IMAGE}\nRUN true\n"));
     built(w.shim(&build(&["-q", "--no-cache", "-t", &plain, &p])));
 }
+
+/// podman cleans a mount source lexically before the kernel resolves it, after joining a
+/// relative one to the working directory as Go names it (`PWD`, when that is the same
+/// directory). So `../../.bashrc` from a directory reached through a symlink is the home's
+/// `.bashrc`, not a file beside the symlink's target; and `/d/y/../x`, with `y` a symlink, is
+/// `/d/x` (here a link to a credential), not `x` beside `y`'s target. The control really
+/// writes the start-up file and reads the credential; through the shim both are refused.
+#[test]
+fn a_source_is_judged_as_podman_cleans_it() {
+    let Some(podman) = podman_or_skip() else {
+        return;
+    };
+    let w = World::new(podman);
+    let dir = w.dir.path();
+    // (a) A working directory reached through a symlink, named by PWD.
+    std::fs::create_dir_all(dir.join("phys/x/y")).unwrap();
+    std::fs::create_dir_all(w.home().join("proj")).unwrap();
+    let lnk = w.home().join("proj/lnk");
+    symlink(dir.join("phys/x/y"), &lnk).unwrap();
+    let a: Vec<String> = [
+        "run",
+        "--rm",
+        // As root: the file is root's, the fixture's user is not.
+        "-u",
+        "0",
+        "-v",
+        "../../.bashrc:/x:rw",
+        "--entrypoint",
+        "/bin/sh",
+        IMAGE,
+        "-c",
+        "echo '# written by the container' >> /x",
+    ]
+    .map(String::from)
+    .to_vec();
+    let in_lnk = |program: &Path| {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", dir.join("bin").display()),
+            )
+            .env("HOME", w.home())
+            .env("PWD", &lnk)
+            .env("NANOCLAW_SHIM_POLICY", dir.join("policy.toml"))
+            .current_dir(&lnk)
+            .args(&a)
+            .stdin(Stdio::null());
+        if let Some(cc) = containers_conf() {
+            c.env("CONTAINERS_CONF", cc);
+        }
+        c.output().unwrap()
+    };
+    let bashrc = w.home().join(".bashrc");
+    let control = in_lnk(&w.podman);
+    let after = std::fs::read_to_string(&bashrc).unwrap();
+    assert!(
+        after.contains("written by the container"),
+        "control did not write ~/.bashrc: {}",
+        text(&control)
+    );
+    std::fs::write(&bashrc, "# untouched\n").unwrap();
+    refused(&in_lnk(&dir.join("bin/docker")), "deny.host-exec");
+    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "# untouched\n");
+
+    // (b) `..` after a symlink, cleaned away by podman.
+    symlink("/usr", dir.join("y")).unwrap();
+    symlink(w.home().join(".aws"), dir.join("x")).unwrap();
+    let src = format!("{}/y/../x:/k:ro", dir.display());
+    let b = words(
+        &w,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            &src,
+            "--entrypoint",
+            "/bin/cat",
+            IMAGE,
+            "/k/credentials",
+        ],
+    );
+    leaked_without_refused_with(&w, &b, "deny.credentials");
+}
