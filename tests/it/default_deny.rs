@@ -148,6 +148,18 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "{proj}/store/auth",
         "{proj}/store/auth/creds.json",
         "/srv/app/.credentials.json",
+        // Review 3: container storage (other agents' environment, podman's secrets) and the
+        // system's copies of password files, mail and crontabs; `/var/lib` with them.
+        "/var/lib/containers",
+        "/var/lib/containers/storage",
+        "/var/lib/containers/storage/libpod/bolt_state.db",
+        "~/.local/share/containers",
+        "~/.local/share/containers/storage/secrets",
+        "/var/lib",
+        "/var/lib/docker",
+        "/var/backups",
+        "/var/mail",
+        "/var/spool/cron",
     ] {
         let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
         let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
@@ -162,6 +174,29 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "deny.credentials",
     );
     add(&["run", "-v", "~:/h:ro", "img"], "deny.sensitive-mount");
+    // Review 3: host services' sockets (a read-only mount does not stop connect(2)), and the
+    // directories holding them.
+    for src in [
+        "/tmp",
+        "/tmp/tmux-1002",
+        "/tmp/tmux-1002/default",
+        "/tmp/ssh-XYZ123/agent.4242",
+        "/tmp/.X11-unix",
+        "/tmp/dbus-abc",
+        "/tmp/emacs1000",
+        "/tmp/vscode-ipc-1.sock",
+        "/tmp/podman-run-1002",
+        "/tmp/systemd-private-abc-nginx.service-x",
+        "/tmp/.s.PGSQL.5432",
+        "/run/user/1000",
+        "/run/user/1000/bus",
+        "/run/user/1000/gnupg/S.gpg-agent",
+        "/run/dbus/system_bus_socket",
+        "/run/systemd/private",
+    ] {
+        let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
+        add(&["run", "-v", ro, "img"], "deny.sensitive-mount");
+    }
     // Parents of credential stores expose them.
     add(&["run", "-v", "~/.local:/x", "img"], "deny.credentials");
     add(
@@ -177,7 +212,6 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.config/systemd",
         "~/.local/lib",
         "~/.local/bin",
-        "~/.local/share/containers",
         "~/.config/autostart",
         "~/.config/environment.d",
         "~/.zshrc",
@@ -187,8 +221,6 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/usr/local/bin",
         "/usr",
         "/opt",
-        "/var/lib/containers",
-        "/var/spool/cron",
         "/home/bob",
         "/lib64",
         "/bin",
@@ -206,6 +238,30 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.bun",
         "~/.node_modules",
         "~/go/bin",
+        // Review 3: package caches and tool homes, editors' servers, shells and desktops.
+        "~/.npm",
+        "~/.npm/_npx",
+        "~/.m2/repository",
+        "~/.gradle/init.d",
+        "~/go/pkg",
+        "~/.cache/ms-playwright",
+        "~/.config/pip",
+        "~/.yarnrc",
+        "~/.bunfig.toml",
+        "~/.Rprofile",
+        "~/.jupyter",
+        "~/.config/direnv",
+        "~/.gem",
+        "~/.conda",
+        "~/.vscode-server",
+        "~/.cursor-server",
+        "~/.config/Code",
+        "~/.config/nushell",
+        "~/.config/sway",
+        "~/.zsh",
+        "~/.xonshrc",
+        "~/.wezterm.lua",
+        "~/.forward",
         // A repository's `.git`, and anything in it.
         "~/projects/site/.git",
         "~/projects/site/.git/hooks",

@@ -267,7 +267,21 @@ fn host_files_and_paths_are_never_touched() {
     );
     a.extend(words(&w, &sh));
     a.push("cat /x/credentials".into());
-    leaked_without_refused_with(&w, &a, "deny.credentials");
+    leaked_without_refused_with(&w, &a, "deny.sensitive-mount");
+
+    // 6. The same with the device relative to the working directory (podman's own), which no
+    //    check of a path could have seen for what it is: inline driver options are refused.
+    // From the working directory (the test's folder) up to `/`, then down to `~/.aws`.
+    let up = "../".repeat(w.dir.path().components().count());
+    let aws = w.home().join(".aws").display().to_string();
+    let device = format!(
+        "type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device={up}{}",
+        aws.trim_start_matches('/')
+    );
+    let mut a = words(&w, &["run", "--rm", "--mount", &device]);
+    a.extend(words(&w, &sh));
+    a.push("cat /x/credentials".into());
+    leaked_without_refused_with(&w, &a, "deny.sensitive-mount");
 }
 
 /// Another agent's container is not one to join: with its process namespace (`--pid
