@@ -90,24 +90,17 @@ fn redact_text(text: &str) -> String {
             };
         }
     }
+    // Where the rest of the text is secret: after an auth scheme or a secret header, or after
+    // `NAME=` with a secret-looking NAME. The earliest such place wins, and what comes before
+    // it is still searched for URL credentials and `-u user:password` (a command holds many).
     let lower = text.to_ascii_lowercase();
+    let mut cut: Option<usize> = None;
+    let mut earliest = |at: usize| cut = Some(cut.map_or(at, |c: usize| c.min(at)));
     for scheme in AUTH_SCHEMES.iter().chain(SECRET_HEADERS) {
         if let Some(at) = lower.find(scheme) {
-            let start = at + scheme.len();
-            return format!("{}{REDACTED}", &text[..start]);
+            earliest(at + scheme.len());
         }
     }
-    // `curl -u user:password` (or `--user`) inside a command: the password.
-    for opt in ["-u ", "--user "] {
-        if let Some(at) = lower.find(opt) {
-            let arg = at + opt.len();
-            let end = text[arg..].find(' ').map_or(text.len(), |e| arg + e);
-            if let Some(colon) = text[arg..end].find(':') {
-                return format!("{}{REDACTED}{}", &text[..=arg + colon], &text[end..]);
-            }
-        }
-    }
-    // `NAME=value` where NAME (the identifier right before an `=`) looks secret.
     let bytes = text.as_bytes();
     for (eq, _) in text.match_indices('=') {
         let start = bytes[..eq]
@@ -116,10 +109,40 @@ fn redact_text(text: &str) -> String {
             .map_or(0, |p| p + 1);
         let name = text[start..eq].to_ascii_uppercase();
         if !name.is_empty() && SECRET_WORDS.iter().any(|w| name.contains(w)) {
-            return format!("{}{REDACTED}", &text[..=eq]);
+            earliest(eq + 1);
+            break;
         }
     }
-    redact_url_credentials(text)
+    let head = &text[..cut.unwrap_or(text.len())];
+    let mut out = redact_user_passwords(&redact_url_credentials(head));
+    if cut.is_some() {
+        out.push_str(REDACTED);
+    }
+    out
+}
+
+/// `curl -u user:password` (or `--user`) inside a command: every such password.
+fn redact_user_passwords(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut from = 0;
+    while let Some((at, opt)) = ["-u ", "--user "]
+        .iter()
+        .filter_map(|opt| lower[from..].find(opt).map(|p| (from + p, *opt)))
+        .min()
+    {
+        let arg = at + opt.len();
+        let end = text[arg..].find(' ').map_or(text.len(), |e| arg + e);
+        if let Some(colon) = text[arg..end].find(':') {
+            out.push_str(&text[done..=arg + colon]);
+            out.push_str(REDACTED);
+            done = end;
+        }
+        from = end.max(arg);
+    }
+    out.push_str(&text[done..]);
+    out
 }
 
 /// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in the text.
@@ -148,6 +171,40 @@ mod tests {
 
     fn d(s: &str) -> String {
         display(OsStr::new(s))
+    }
+
+    /// Review 3: a command holds many secrets; redacting one (the last rule to match, or the
+    /// first in the text) must not leave the others.
+    #[test]
+    fn every_secret_in_a_command_is_redacted() {
+        for (text, leaks) in [
+            (
+                "git clone https://oauth2:ghp_LEAK1@github.com/o/r && curl -H \"Authorization: Bearer x\" http://h",
+                &["ghp_LEAK1", "Bearer x"][..],
+            ),
+            (
+                "curl https://admin:LEAK2@127.0.0.1/; API_TOKEN=x",
+                &["LEAK2", "TOKEN=x"],
+            ),
+            (
+                "curl -u a:LEAK3 https://x; curl https://u:LEAK4@h/",
+                &["LEAK3", "LEAK4"],
+            ),
+            ("curl -u a:LEAK5 h; curl --user b:LEAK6 h", &["LEAK5", "LEAK6"]),
+            ("wget http://u:LEAK7@h/ ; PASSWORD=LEAK8", &["LEAK7", "LEAK8"]),
+        ] {
+            let shown = d(text);
+            for leak in leaks {
+                assert!(!shown.contains(leak), "{leak} in {shown}");
+            }
+            assert!(shown.contains(REDACTED), "{shown}");
+        }
+        // What is not a secret stays readable.
+        assert_eq!(d("curl -u a http://h/x"), "curl -u a http://h/x");
+        assert_eq!(
+            d("exec bun run /app/src/index.ts"),
+            "exec bun run /app/src/index.ts"
+        );
     }
 
     #[test]
