@@ -1384,7 +1384,22 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
             check_source(&value[p + 1..], &token(), out, &mut refuse, &mut path);
         }
         Class::Output => check_output(value, &token(), pol, out, &mut refuse, &mut path),
-        Class::Cache => check_cache(value, &token(), out, &mut refuse, &mut path),
+        Class::Cache => {
+            // Exported to a registry, a cache is pushed with the host's credentials, as an image
+            // is by --push.
+            if o.name.ends_with("cache-to") && pushes_cache(value) && !pol.gate(GATE_BUILD_PUSH) {
+                refuse(
+                    out,
+                    token(),
+                    gated(
+                        &o.name,
+                        "to a registry uploads the build cache with the host's registry credentials",
+                        GATE_BUILD_PUSH,
+                    ),
+                );
+            }
+            check_cache(value, &token(), out, &mut refuse, &mut path)
+        }
         Class::ImageTag => {
             if transport(value).is_some() {
                 refuse(
@@ -2069,6 +2084,16 @@ fn check_output(
 }
 
 /// `--cache-from` / `--cache-to`: registry refs and local directories (a host read/write).
+/// Whether a `--cache-to` value exports to a registry: a bare reference, or `type=registry`.
+fn pushes_cache(value: &[u8]) -> bool {
+    match csv_fields(value) {
+        Some(fields) if fields.len() == 1 && !fields[0].contains(&b'=') => true,
+        Some(_) => kv_fields(value)
+            .is_none_or(|kv| kv.iter().any(|(k, v)| k == "type" && v.as_slice() == b"registry")),
+        None => true,
+    }
+}
+
 fn check_cache(
     value: &[u8],
     token: &str,

@@ -630,6 +630,16 @@ fn build_refusals() {
         &["build", "-o", "type=frob", "."],
         &["build", "-o", "type=local,dest=\"/tmp/x", "."],
         &["build", "--cache-to", "type=gha", "."],
+        // Review 3: a cache exported to a registry is pushed with the host's credentials.
+        &[
+            "build",
+            "--cache-to",
+            "127.0.0.1:5999/victim/repo",
+            "-t",
+            "x",
+            ".",
+        ],
+        &["build", "--cache-to", "type=registry,ref=r/x", "."],
         &["build", "--cache-from", "type=s3,region=x,bucket=b", "."],
         &["build", "--cache-from", "type=frob,src=/x", "."],
         &["build", "--build-context", "src=git@github.com:x/y.git", "."],
@@ -915,6 +925,7 @@ fn policy_allow_and_deny() {
         ),
         (&["build --push"], &["build", "--push", "-t", "r/x", "."]),
         (&["build --push"], &["build", "-o", "type=registry", "."]),
+        (&["build --push"], &["build", "--cache-to", "r/cache", "."]),
         (&["image  save"], &["save", "-o", "/tmp/x.tar", "img"]),
     ];
     for (allow, words) in allowed {
