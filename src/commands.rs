@@ -820,6 +820,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     let files = BuildFiles {
         read: &|_| SmallFile::Missing,
         bases: None,
+        limits: None,
     };
     check_with(words, policy, host_path, &files, &[])
 }
@@ -830,6 +831,8 @@ pub struct BuildFiles<'a> {
     pub read: &'a dyn Fn(&[u8]) -> SmallFile,
     /// Asks about the images a build starts from (`None`: nothing to ask).
     pub bases: Option<&'a dyn BaseImages>,
+    /// The policy's ceilings, which a build's own limits may not exceed (`None`: not held).
+    pub limits: Option<&'a crate::policy::Limits>,
 }
 
 /// What the runtime says about a build's base images ([`crate::onbuild`]).
@@ -947,6 +950,9 @@ pub fn check_with(
                 check_context(&p.positionals, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
                 containerfile_mounts(&p, files, &mut out);
+                if let Some(limits) = files.limits {
+                    build_ceilings(&p, limits, &mut out);
+                }
             }
         }
         // Allowed by the policy: passed through unparsed (the policy's author chose to trust it).
@@ -2084,6 +2090,71 @@ fn check_output(
 }
 
 /// `--cache-from` / `--cache-to`: registry refs and local directories (a host read/write).
+/// A build's own limits (`-m`, `--memory-swap`, `--shm-size`, `--cpu-quota` with
+/// `--cpu-period`) held to the policy's ceilings, as on `run` (the last of each counts, as
+/// pflag reads them). A build that names none runs with podman's defaults.
+fn build_ceilings(p: &Parsed, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {
+    use crate::units::{format_bytes, parse_bytes};
+    let last = |name: &str| {
+        p.opts
+            .iter()
+            .rev()
+            .find(|o| o.row.long == name)
+            .and_then(|o| match &o.value {
+                Val::Bytes(b) => Some(lossy(b).trim().to_string()),
+                Val::Bool(_) => None,
+            })
+    };
+    let mut refuse =
+        |name: &str, v: &str, why: String| violation(out, Rule::DenyCeiling, format!("--{name}={v}"), why);
+    if let (Some(max), Some(v)) = (limits.memory, last("memory")) {
+        if parse_bytes(&v).is_none_or(|m| m == 0 || m > max) {
+            refuse(
+                "memory",
+                &v,
+                format!("memory above the ceiling of {}", format_bytes(max)),
+            );
+        }
+    }
+    if let (Some(max), Some(v)) = (limits.memory, last("memory-swap")) {
+        if parse_bytes(&v).is_none_or(|m| m == 0 || m > max.saturating_mul(2)) {
+            refuse(
+                "memory-swap",
+                &v,
+                format!(
+                    "memory plus swap above twice the ceiling of {}",
+                    format_bytes(max)
+                ),
+            );
+        }
+    }
+    if let (Some(max), Some(v)) = (limits.shm_size, last("shm-size")) {
+        if parse_bytes(&v).is_none_or(|m| m == 0 || m > max) {
+            refuse(
+                "shm-size",
+                &v,
+                format!("/dev/shm above the ceiling of {}", format_bytes(max)),
+            );
+        }
+    }
+    if let (Some(max), Some(q)) = (limits.cpus, last("cpu-quota")) {
+        let period = last("cpu-period").map_or(Some(100_000), |p| p.parse::<i64>().ok());
+        let within = match (q.parse::<i64>().ok(), period) {
+            (Some(q), Some(p)) if q > 0 && p > 0 => {
+                (q as i128) * 1_000_000_000 <= (max.0 as i128) * (p as i128)
+            }
+            _ => false,
+        };
+        if !within {
+            refuse(
+                "cpu-quota",
+                &q,
+                format!("CPU time above the ceiling of {max} CPUs"),
+            );
+        }
+    }
+}
+
 /// Whether a `--cache-to` value exports to a registry: a bare reference, or `type=registry`.
 fn pushes_cache(value: &[u8]) -> bool {
     match csv_fields(value) {

@@ -253,6 +253,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 bases: deny
                     .on(Rule::DenyBuildBase)
                     .then_some(target as &dyn commands::BaseImages),
+                limits: deny.on(Rule::DenyCeiling).then_some(&policy.rules.limits),
             };
             let mut found =
                 commands::check_with(&argv[at..], &policy.commands, &mut host_path, &files, annotations);

@@ -1119,6 +1119,7 @@ fn containerfiles_are_checked_for_run_mounts() {
         let files = commands::BuildFiles {
             read: &read,
             bases: None,
+            limits: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &annotations)
     };
@@ -1249,6 +1250,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         let files = commands::BuildFiles {
             read: &read,
             bases: Some(bases),
+            limits: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1333,4 +1335,50 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         assert!(v.is_empty(), "{words:?} refused: {v:?}");
     }
     assert!(fixed.asked.borrow().is_empty());
+}
+
+/// A build's own limits are held to the policy's ceilings, as on `run` (review 3:
+/// `build -m 100g --memory-swap=-1 --shm-size 100g` ran its RUN steps unlimited).
+#[test]
+fn build_limits_are_held_to_the_ceilings() {
+    let limits = nanoclaw_shim::policy::Limits::default();
+    let run = |words: &[&str]| {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let files = commands::BuildFiles {
+            read: &|_| SmallFile::Missing,
+            bases: None,
+            limits: Some(&limits),
+        };
+        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
+    };
+    for words in [
+        &["build", "-m", "100g", "."][..],
+        &["build", "--memory=4097m", "."],
+        &["build", "-m", "0", "."],
+        &["build", "--memory-swap=-1", "."],
+        &["build", "--memory-swap", "9g", "."],
+        &["build", "--shm-size", "100g", "."],
+        &["build", "--cpu-quota=-1", "."],
+        &["build", "--cpu-quota", "400000", "."],
+        &["build", "--cpu-period", "10000", "--cpu-quota", "30000", "."],
+        &["build", "-m", "1g", "-m", "8g", "."],
+    ] {
+        let v = run(words);
+        assert!(
+            v.iter().any(|v| v.rule.as_str() == "deny.ceiling"),
+            "{words:?}: {v:?}"
+        );
+    }
+    for words in [
+        &["build", "-m", "4g", "--memory-swap", "8g", "."][..],
+        &["build", "--shm-size", "1g", "."],
+        &["build", "--cpu-quota", "200000", "."],
+        &["build", "--cpu-period", "50000", "--cpu-quota", "100000", "."],
+        &["build", "-m", "8g", "-m", "1g", "."],
+        &["build", "."],
+    ] {
+        let v = run(words);
+        assert!(v.is_empty(), "{words:?}: {v:?}");
+    }
 }
