@@ -16,9 +16,10 @@
 //! `Class` and the checks are one exhaustive match over it, so a row cannot be added without a
 //! decision.
 //!
-//! `network create` allows only the bridge driver, `mtu`/`isolate` options and the default IPAM
-//! driver (macvlan/ipvlan, `com.docker.network.bridge.name`, `parent`, dhcp attach containers
-//! to a host interface or the host's LAN); `volume create` allows only the local driver with no
+//! `network create` allows only the bridge driver, `mtu`/`isolate` options, the default IPAM
+//! driver and subnets in the private ranges (macvlan/ipvlan, `com.docker.network.bridge.name`,
+//! `parent`, dhcp attach containers to a host interface or the host's LAN; a bridge on a routed
+//! range takes the host's route to it); `volume create` allows only the local driver with no
 //! options (`-o type=none,o=bind,device=<path>` is a host bind mount). Both are switchable with
 //! the gates `[commands] allow = ["network create --opt"]` / `["volume create --opt"]`;
 //! `build --push` (the host's registry credentials) likewise. A refused command the policy
@@ -101,6 +102,9 @@ enum Class {
     NetOpt,
     /// network create `--ipam-driver`: only `default` / `host-local`.
     IpamDriver,
+    /// network create `--subnet` / `--ip-range`: only private ranges (a bridge on any other
+    /// range takes the host's route to it, rootful).
+    NetRange,
     /// volume create `--driver`: only `local`.
     VolDriver,
     /// build `--tag`: an image name, not a containers-image transport (`oci-archive:<file>`,
@@ -277,7 +281,7 @@ const F_NET_CREATE: &[Row] = &[
     v("gateway", None),
     b("ingress", None),
     b("internal", None),
-    v("ip-range", None),
+    vc("ip-range", None, Class::NetRange),
     vc("ipam-driver", None, Class::IpamDriver),
     vc(
         "ipam-opt",
@@ -289,7 +293,7 @@ const F_NET_CREATE: &[Row] = &[
     v("label", None),
     vc("opt", Some('o'), Class::NetOpt),
     v("scope", None),
-    v("subnet", None),
+    vc("subnet", None, Class::NetRange),
 ];
 const F_NET_CONNECT: &[Row] = &[
     HELP,
@@ -1492,6 +1496,19 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                 );
             }
         }
+        Class::NetRange => {
+            if !private_range(&lossy(value)) && !pol.gate(GATE_NETWORK_OPT) {
+                refuse(
+                    out,
+                    token(),
+                    gated(
+                        &o.name,
+                        "outside the private ranges (10/8, 172.16/12, 192.168/16, fc00::/7): a bridge there takes the host's route to those addresses",
+                        GATE_NETWORK_OPT,
+                    ),
+                );
+            }
+        }
         Class::IpamDriver => {
             if !matches!(value, b"default" | b"host-local") && !pol.gate(GATE_NETWORK_OPT) {
                 refuse(
@@ -2152,6 +2169,26 @@ fn build_ceilings(p: &Parsed, limits: &crate::policy::Limits, out: &mut Vec<Viol
                 format!("CPU time above the ceiling of {max} CPUs"),
             );
         }
+    }
+}
+
+/// Whether a CIDR (`10.89.0.0/24`, `fd00:1::/64`) lies within the private ranges: RFC 1918's for
+/// IPv4, unique local addresses (`fc00::/7`) for IPv6. Anything unparsable is not.
+fn private_range(cidr: &str) -> bool {
+    let Some((addr, len)) = cidr.trim().split_once('/') else {
+        return false;
+    };
+    let Ok(len) = len.parse::<u32>() else {
+        return false;
+    };
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) if len <= 32 => {
+            let a = u32::from(a);
+            let within = |net: u32, bits: u32| len >= bits && (a >> (32 - bits)) == (net >> (32 - bits));
+            within(0x0a00_0000, 8) || within(0xac10_0000, 12) || within(0xc0a8_0000, 16)
+        }
+        Ok(std::net::IpAddr::V6(a)) if len <= 128 => len >= 7 && a.octets()[0] & 0xfe == 0xfc,
+        _ => false,
     }
 }
 

@@ -554,6 +554,23 @@ fn host_attached_networks_are_refused() {
         ],
         &["network", "create", "--ipam-driver", "dhcp", "n"],
         &["network", "create", "--ipam-opt", "x=y", "n"],
+        // Review 3: a bridge on a routed range takes the host's route to it (rootful).
+        &["network", "create", "--subnet", "198.51.100.0/24", "n"],
+        &["network", "create", "--subnet=8.8.8.0/24", "n"],
+        &["network", "create", "--subnet", "100.64.0.0/10", "n"],
+        &["network", "create", "--subnet", "172.32.0.0/16", "n"],
+        &["network", "create", "--subnet", "10.0.0.0/7", "n"],
+        &["network", "create", "--subnet", "2001:db8::/64", "n"],
+        &[
+            "network",
+            "create",
+            "--subnet",
+            "10.89.0.0/24",
+            "--ip-range",
+            "11.0.0.0/25",
+            "n",
+        ],
+        &["network", "create", "--subnet", "junk", "n"],
     ];
     for words in cases {
         assert_refused(words, "deny.command");
@@ -572,6 +589,24 @@ fn host_attached_networks_are_refused() {
             "n",
         ],
         &["network", "create", "--ipam-driver=host-local", "n"],
+        &["network", "create", "--subnet", "172.20.0.0/16", "n"],
+        &[
+            "network",
+            "create",
+            "--subnet",
+            "192.168.77.0/24",
+            "--ip-range",
+            "192.168.77.128/25",
+            "n",
+        ],
+        &[
+            "network",
+            "create",
+            "--ipv6",
+            "--subnet",
+            "fd00:dead:beef::/64",
+            "n",
+        ],
         &[
             "network",
             "create",
