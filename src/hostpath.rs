@@ -435,7 +435,24 @@ fn glob_matches(pattern: &[u8], s: &[u8], parents: bool) -> bool {
 /// `fixed` bytes, its leading components without glob characters (so compared literally).
 fn glob_hits(pattern: &[u8], fixed: u32, s: &[u8], parents: bool) -> bool {
     let lead = &pattern[..fixed as usize];
-    (lead.is_empty() || related(s, lead, true)) && glob_matches(pattern, s, parents)
+    if !(lead.is_empty() || related(s, lead, true)) {
+        return false;
+    }
+    // The first component with a glob character starts with a literal part (`tmux-` of
+    // `/tmp/tmux-*`): a source whose component there starts otherwise is settled without the
+    // matcher, as most are (`/tmp` holds a dozen such entries, and every source in it meets them).
+    if let (Some(p), Some(c)) = (pattern.get(lead.len() + 1..), s.get(lead.len() + 1..)) {
+        let p = p.split(|&b| b == b'/').next().unwrap_or_default();
+        let c = c.split(|&b| b == b'/').next().unwrap_or_default();
+        let literal = p
+            .iter()
+            .position(|&b| is_glob_char(b) || b == b'\\')
+            .unwrap_or(p.len());
+        if !c.starts_with(&p[..literal]) {
+            return false;
+        }
+    }
+    glob_matches(pattern, s, parents)
 }
 
 /// How long a joined glob pattern's leading components without a glob character are: up to
