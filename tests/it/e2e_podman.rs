@@ -1734,6 +1734,109 @@ fn build_inspect_and_info_pass_through_rootless() {
     image_commands(Mode::Rootless);
 }
 
+// ------------------------------------------------------------------ ONBUILD ---
+
+/// A base image's `ONBUILD` trigger runs in every build `FROM` it, unseen in the Containerfile.
+/// On podman before 4.9.4 / 5.0.1 (CVE-2024-1753) a trigger's `RUN --mount` of a symlink to `/`
+/// in another image is the host's root file system: the control (plain podman, as this rig's
+/// identity) copies a host file the identity can read to a host folder it can write; through
+/// the shim the build is refused (`deny.build-base`) and nothing is written. On a podman with
+/// the fix the control writes nothing and the shim builds. Rootful and rootless.
+fn onbuild_triggers(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "onbuild") else {
+        return;
+    };
+    let dir = rig.dir.path().join("onbuild");
+    rig.mkdirs(&dir);
+    let secret = dir.join("secret");
+    std::fs::write(&secret, format!("onbuild-{}\n", rig.tag)).unwrap();
+    rig.own(&secret, false);
+    let out = dir.join("out");
+    rig.mkdirs(&out);
+    let copied = out.join("copied");
+    let context = |name: &str, text: String| {
+        let c = dir.join(name);
+        rig.mkdirs(&c);
+        let f = c.join("Containerfile");
+        std::fs::write(&f, text).unwrap();
+        rig.own(&f, false);
+        c.display().to_string()
+    };
+    let tag = |what: &str| {
+        let t = format!("localhost/{}-{what}:latest", rig.tag);
+        rig.images.lock().unwrap().push(t.clone());
+        t
+    };
+    let (link, base, child) = (tag("link"), tag("base"), tag("child"));
+    // buildah raises these two limits past what podman 5's CI namespace allows; held here.
+    let build = |rest: &[&str]| {
+        let mut a = vec![
+            "build",
+            "--ulimit",
+            "nofile=1024:1024",
+            "--ulimit",
+            "nproc=1024:1024",
+        ];
+        a.extend_from_slice(rest);
+        strs(&a)
+    };
+    let l = context("link", format!("FROM {IMAGE}\nUSER root\nRUN ln -s / /link\n"));
+    let o = rig.run("podman", &build(&["-q", "-t", &link, &l]), None);
+    assert!(o.ok(), "{}", o.describe());
+    let trigger = format!(
+        "ONBUILD RUN --mount=type=bind,from={link},source=/link,target=/h,rw sh -c 'cat /h{} > /h{}; true'",
+        secret.display(),
+        copied.display()
+    );
+    let b = context("base", format!("FROM {IMAGE}\nUSER root\n{trigger}\n"));
+    let o = rig.run(
+        "podman",
+        &build(&["-q", "--format", "docker", "-t", &base, &b]),
+        None,
+    );
+    assert!(o.ok(), "{}", o.describe());
+    let c = context("child", format!("FROM {base}\nRUN true\n"));
+    let build_child = build(&["--no-cache", "-t", &child, &c]);
+
+    let control = rig.run("podman", &build_child, None);
+    let reached = std::fs::read_to_string(&copied).unwrap_or_default();
+    let fixed = ci_env()
+        .get("PODMAN_VERSION")
+        .and_then(|v| nanoclaw_shim::runtime::parse_version(v))
+        .is_some_and(|v| !nanoclaw_shim::onbuild::affected(Some(v)));
+    let label = mode.label();
+    if fixed {
+        assert!(
+            reached.is_empty(),
+            "{label}: the trigger reached the host: {}",
+            control.describe()
+        );
+        let o = rig.run("docker", &build_child, None);
+        assert!(o.ok(), "{label}: {}", o.describe());
+    } else {
+        assert!(
+            reached.contains(&rig.tag),
+            "{label}: the control's trigger did not reach the host: {}",
+            control.describe()
+        );
+        std::fs::remove_file(&copied).unwrap();
+        let o = rig.run("docker", &build_child, None);
+        assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+        assert!(o.stderr.contains("deny.build-base"), "{label}: {}", o.describe());
+        assert!(!copied.exists(), "{label}: the trigger ran through the shim");
+    }
+}
+
+#[test]
+fn a_base_image_s_onbuild_triggers_never_reach_the_host_rootful() {
+    onbuild_triggers(Mode::Rootful);
+}
+
+#[test]
+fn a_base_image_s_onbuild_triggers_never_reach_the_host_rootless() {
+    onbuild_triggers(Mode::Rootless);
+}
+
 // ------------------------------------------------------------------ verify ---
 
 /// `nanoclaw-shim verify --image IMAGE` as root against the rig's policy.
