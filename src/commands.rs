@@ -86,8 +86,10 @@ enum Class {
     BuildContext,
     /// build `--output` / `-o`.
     Output,
-    /// build `--cache-from` / `--cache-to`.
+    /// build `--cache-from`.
     Cache,
+    /// build `--cache-to`: also a push when it exports to a registry (gated like `--push`).
+    CacheTo,
     /// build `--ulimit`: no realtime limits.
     Ulimit,
     /// build `--isolation`: only `default`.
@@ -388,7 +390,7 @@ const F_BUILD: &[Row] = &[
         Class::Refused("selects another (possibly remote) builder instead of the local engine"),
     ),
     vc("cache-from", None, Class::Cache),
-    vc("cache-to", None, Class::Cache),
+    vc("cache-to", None, Class::CacheTo),
     v("call", None),
     vc(
         "cgroup-parent",
@@ -953,7 +955,10 @@ pub fn check_with(
                 }
                 check_context(&p.positionals, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
-                containerfile_mounts(&p, files, &mut out);
+                let texts = containerfiles(&p, files.read, &mut out);
+                if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {
+                    base_images(&p, &texts, bases, &mut out);
+                }
                 if let Some(limits) = files.limits {
                     build_ceilings(&p, limits, &mut out);
                 }
@@ -1394,10 +1399,11 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
             check_source(&value[p + 1..], &token(), out, &mut refuse, &mut path);
         }
         Class::Output => check_output(value, &token(), pol, out, &mut refuse, &mut path),
-        Class::Cache => {
+        Class::Cache => check_cache(value, &token(), out, &mut refuse, &mut path),
+        Class::CacheTo => {
             // Exported to a registry, a cache is pushed with the host's credentials, as an image
             // is by --push.
-            if o.name.ends_with("cache-to") && pushes_cache(value) && !pol.gate(GATE_BUILD_PUSH) {
+            if pushes_cache(value) && !pol.gate(GATE_BUILD_PUSH) {
                 refuse(
                     out,
                     token(),
@@ -1711,15 +1717,20 @@ fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec
     }
 }
 
-/// The Containerfiles a build reads, checked for `RUN --mount`: a bind or cache mount `from` a
-/// stage holding a symlink reaches the host's root file system read-write on podman before
-/// 4.9.4 / 5.0.1 (CVE-2024-1753, unfixed in Debian 12's 4.3.1), and no mount of a build is one
-/// the shim can judge. A Containerfile the shim cannot see (standard input, a URL, a remote
-/// context) cannot be checked, so it is refused too. Continuation lines are joined first, as
-/// the parser joins them (`--mo\` + `unt`).
-fn containerfile_mounts(p: &Parsed, host: &BuildFiles, out: &mut Vec<Violation>) {
+/// The Containerfiles a build reads (path, text), each checked for `RUN --mount`: a bind or
+/// cache mount `from` a stage holding a symlink reaches the host's root file system read-write
+/// on podman before 4.9.4 / 5.0.1 (CVE-2024-1753, unfixed in Debian 12's 4.3.1), and no mount
+/// of a build is one the shim can judge. A Containerfile the shim cannot see (standard input, a
+/// URL, a remote context) or cannot read whole cannot be checked, so it is refused too (`None`).
+/// Continuation lines are joined first, as the parser joins them (`--mo\` + `unt`).
+fn containerfiles(
+    p: &Parsed,
+    read: &dyn Fn(&[u8]) -> SmallFile,
+    out: &mut Vec<Violation>,
+) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
     let refuse = |out: &mut Vec<Violation>, token: String, why: &str| {
-        violation(out, Rule::DenyBuild, token, why.to_string())
+        violation(out, Rule::DenyBuild, token, why.to_string());
+        None
     };
     let ctx = match p.positionals.as_slice() {
         [c] => Some(c.as_slice()),
@@ -1776,7 +1787,7 @@ fn containerfile_mounts(p: &Parsed, host: &BuildFiles, out: &mut Vec<Violation>)
     }
     let mut texts = Vec::new();
     for c in candidates {
-        let text = match (host.read)(&c) {
+        let text = match read(&c) {
             SmallFile::Read(text) => text,
             SmallFile::Missing => continue,
             // podman may still read it (a FIFO, a long file): what it asks for is unknown.
@@ -1797,9 +1808,7 @@ fn containerfile_mounts(p: &Parsed, host: &BuildFiles, out: &mut Vec<Violation>)
         }
         texts.push((c, text));
     }
-    if let Some(bases) = host.bases.filter(|b| b.needed()) {
-        base_images(p, &texts, bases, out);
-    }
+    Some(texts)
 }
 
 /// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage
@@ -2106,12 +2115,10 @@ fn check_output(
     }
 }
 
-/// `--cache-from` / `--cache-to`: registry refs and local directories (a host read/write).
 /// A build's own limits (`-m`, `--memory-swap`, `--shm-size`, `--cpu-quota` with
 /// `--cpu-period`) held to the policy's ceilings, as on `run` (the last of each counts, as
 /// pflag reads them). A build that names none runs with podman's defaults.
 fn build_ceilings(p: &Parsed, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {
-    use crate::units::{format_bytes, parse_bytes};
     let last = |name: &str| {
         p.opts
             .iter()
@@ -2122,52 +2129,31 @@ fn build_ceilings(p: &Parsed, limits: &crate::policy::Limits, out: &mut Vec<Viol
                 Val::Bool(_) => None,
             })
     };
-    let mut refuse =
-        |name: &str, v: &str, why: String| violation(out, Rule::DenyCeiling, format!("--{name}={v}"), why);
-    if let (Some(max), Some(v)) = (limits.memory, last("memory")) {
-        if parse_bytes(&v).is_none_or(|m| m == 0 || m > max) {
-            refuse(
-                "memory",
-                &v,
-                format!("memory above the ceiling of {}", format_bytes(max)),
-            );
-        }
-    }
-    if let (Some(max), Some(v)) = (limits.memory, last("memory-swap")) {
-        if parse_bytes(&v).is_none_or(|m| m == 0 || m > max.saturating_mul(2)) {
-            refuse(
-                "memory-swap",
-                &v,
-                format!(
-                    "memory plus swap above twice the ceiling of {}",
-                    format_bytes(max)
-                ),
-            );
-        }
-    }
-    if let (Some(max), Some(v)) = (limits.shm_size, last("shm-size")) {
-        if parse_bytes(&v).is_none_or(|m| m == 0 || m > max) {
-            refuse(
-                "shm-size",
-                &v,
-                format!("/dev/shm above the ceiling of {}", format_bytes(max)),
-            );
-        }
-    }
-    if let (Some(max), Some(q)) = (limits.cpus, last("cpu-quota")) {
-        let period = last("cpu-period").map_or(Some(100_000), |p| p.parse::<i64>().ok());
-        let within = match (q.parse::<i64>().ok(), period) {
-            (Some(q), Some(p)) if q > 0 && p > 0 => {
-                (q as i128) * 1_000_000_000 <= (max.0 as i128) * (p as i128)
-            }
-            _ => false,
-        };
-        if !within {
-            refuse(
-                "cpu-quota",
-                &q,
-                format!("CPU time above the ceiling of {max} CPUs"),
-            );
+    let int = |v: &str| v.parse::<i64>().ok();
+    let checks = [
+        (
+            "memory",
+            last("memory").and_then(|v| limits.memory_above(&v).map(|w| (v, w))),
+        ),
+        (
+            "memory-swap",
+            last("memory-swap").and_then(|v| limits.swap_above(&v).map(|w| (v, w))),
+        ),
+        (
+            "shm-size",
+            last("shm-size").and_then(|v| limits.shm_above(&v).map(|w| (v, w))),
+        ),
+        (
+            "cpu-quota",
+            last("cpu-quota").and_then(|q| {
+                let period = last("cpu-period").map_or(Some(100_000), |p| int(&p));
+                limits.cpu_time_above(int(&q), period).map(|w| (q, w))
+            }),
+        ),
+    ];
+    for (name, found) in checks {
+        if let Some((value, why)) = found {
+            violation(out, Rule::DenyCeiling, format!("--{name}={value}"), why);
         }
     }
 }
@@ -2202,6 +2188,7 @@ fn pushes_cache(value: &[u8]) -> bool {
     }
 }
 
+/// `--cache-from` / `--cache-to`: registry refs and local directories (a host read/write).
 fn check_cache(
     value: &[u8],
     token: &str,

@@ -229,18 +229,8 @@ impl Checker<'_> {
                 }
             }
             "shm-size" | "shm-size-systemd" => {
-                if let Some(max) = self.rules.limits.shm_size {
-                    match units::parse_bytes(&t) {
-                        Some(n) if n > 0 && n <= max => {}
-                        _ => self.v(
-                            Rule::DenyCeiling,
-                            o,
-                            format!(
-                                "/dev/shm above the policy's ceiling of {}",
-                                units::format_bytes(max)
-                            ),
-                        ),
-                    }
+                if let Some(why) = self.rules.limits.shm_above(&t) {
+                    self.v(Rule::DenyCeiling, o, why);
                 }
             }
             _ => {}
@@ -778,22 +768,8 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     let t = text(o);
     let int = |s: &str| s.trim().parse::<i64>().ok();
     match o.flag.long.as_str() {
-        "memory" => {
-            let max = limits.memory?;
-            units::parse_bytes(&t)
-                .is_none_or(|m| m == 0 || m > max)
-                .then(|| format!("memory above the ceiling of {}", units::format_bytes(max)))
-        }
-        "memory-swap" => {
-            let max = limits.memory?;
-            let ok = units::parse_bytes(&t).is_some_and(|m| m > 0 && m <= max.saturating_mul(2));
-            (!ok).then(|| {
-                format!(
-                    "memory plus swap above twice the ceiling of {}",
-                    units::format_bytes(max)
-                )
-            })
-        }
+        "memory" => limits.memory_above(&t),
+        "memory-swap" => limits.swap_above(&t),
         "kernel-memory" | "cpu-rt-period" | "cpu-rt-runtime" => {
             Some("not held by the policy's ceilings".into())
         }
@@ -804,7 +780,6 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
                 .then(|| format!("cpus above the ceiling of {max}"))
         }
         "cpu-quota" | "cpu-period" => {
-            let max = limits.cpus?;
             // The pair decides the CPU time: a period alone stretches the quota in force.
             let quota = run
                 .last(crate::setting!("cpu-quota"))
@@ -813,13 +788,7 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
                 Some((_, p)) => int(&text(p)),
                 None => Some(100_000),
             };
-            let ok = match (quota, period) {
-                (Some(q), Some(p)) if q > 0 && (1000..=1_000_000).contains(&p) => {
-                    q as i128 * 1_000_000_000 <= max.0 as i128 * p as i128
-                }
-                _ => false,
-            };
-            (!ok).then(|| format!("CPU quota and period above the ceiling of {max} CPUs"))
+            limits.cpu_time_above(quota, period)
         }
         "pids-limit" => {
             let max = limits.pids?;

@@ -842,11 +842,15 @@ struct Resolved {
 
 impl Resolved {
     fn new(abs: &[u8], resolver: &mut Resolver) -> Resolved {
+        // `realpath(3)`'s `/` is the joined form's empty path.
         let as_joined = |out: &[u8]| -> Vec<u8> { if out == b"/" { Vec::new() } else { out.to_vec() } };
         let mut out = Vec::with_capacity(abs.len() + 16);
         let kind = resolver.realpath(abs, 0, &mut out);
         let lexical = joined(abs);
-        let other = kind.map(|_| as_joined(&out)).filter(|r| r != &lexical);
+        let other = kind.and_then(|_| {
+            let r: &[u8] = if out == b"/" { b"" } else { &out };
+            (r != lexical.as_slice()).then(|| r.to_vec())
+        });
         let mut real = kind.map(|k| (out, k));
         let mut cleaned = None;
         if crate::text::split(abs, b'/').any(|c| c == b"..") {

@@ -104,7 +104,7 @@ fn base64(bytes: &[u8]) -> String {
 /// same storage.
 pub struct Probe {
     pub runtime: PathBuf,
-    pub remove_env: Vec<String>,
+    pub remove_env: Vec<&'static str>,
 }
 
 impl Probe {

@@ -58,7 +58,8 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         let r = plan.refusal.expect("a refusal has a reason");
         return Err(format!("refused: {r}"));
     }
-    let remove = runtime_environment(env_rules(&policy), &env.engine)?;
+    let remove =
+        runtime_environment(env_rules(&policy), &env.engine).map_err(|why| format!("refused: {why}"))?;
     if !remove.is_empty() {
         tracing::debug!(
             "environment: {} removed for the runtime [{}]",
@@ -88,7 +89,7 @@ fn runtime_environment(
 ) -> Result<Vec<&'static str>, String> {
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
     trust::environment(rules, engine.iter().cloned(), &owner_root)
-        .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))
+        .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))
 }
 
 /// Diagnostics for a plan: the decision, every change and violation with its rule id, the
@@ -240,10 +241,9 @@ fn target(
     // A build's base images are asked about with the environment the build's exec will have.
     let (rules, engine) = (env_rules(policy), env.engine.clone());
     target.base_probe = Some(Box::new(move |image| {
-        let remove_env = runtime_environment(rules, &engine)?;
         let probe = crate::onbuild::Probe {
             runtime: runtime.clone(),
-            remove_env: remove_env.iter().map(|s| s.to_string()).collect(),
+            remove_env: runtime_environment(rules, &engine)?,
         };
         probe.check(image)
     }));

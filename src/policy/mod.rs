@@ -218,6 +218,56 @@ pub struct Limits {
     pub refuse_unenforced: bool,
 }
 
+/// Why a caller's own limit escapes a ceiling, if it does: unreadable, unlimited (`0`, `-1`)
+/// or above it. One definition for every command that takes limits (`update`, `build`, `run`'s
+/// `--shm-size`); `None` where the policy sets no such ceiling.
+impl Limits {
+    pub fn memory_above(&self, value: &str) -> Option<String> {
+        let max = self.memory?;
+        units::parse_bytes(value)
+            .is_none_or(|m| m == 0 || m > max)
+            .then(|| format!("memory above the ceiling of {}", units::format_bytes(max)))
+    }
+
+    /// `--memory-swap` is memory plus swap: held at twice the memory ceiling.
+    pub fn swap_above(&self, value: &str) -> Option<String> {
+        let max = self.memory?;
+        units::parse_bytes(value)
+            .is_none_or(|m| m == 0 || m > max.saturating_mul(2))
+            .then(|| {
+                format!(
+                    "memory plus swap above twice the ceiling of {}",
+                    units::format_bytes(max)
+                )
+            })
+    }
+
+    pub fn shm_above(&self, value: &str) -> Option<String> {
+        let max = self.shm_size?;
+        units::parse_bytes(value)
+            .is_none_or(|m| m == 0 || m > max)
+            .then(|| {
+                format!(
+                    "/dev/shm above the policy's ceiling of {}",
+                    units::format_bytes(max)
+                )
+            })
+    }
+
+    /// The CPU time a quota gives per period (`None`: unreadable); the period defaults to
+    /// 100 ms and must lie within the kernel's 1 ms to 1 s.
+    pub fn cpu_time_above(&self, quota: Option<i64>, period: Option<i64>) -> Option<String> {
+        let max = self.cpus?;
+        let ok = match (quota, period) {
+            (Some(q), Some(p)) if q > 0 && (1000..=1_000_000).contains(&p) => {
+                q as i128 * 1_000_000_000 <= max.0 as i128 * p as i128
+            }
+            _ => false,
+        };
+        (!ok).then(|| format!("CPU quota and period above the ceiling of {max} CPUs"))
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -1397,6 +1397,8 @@ fn build_limits_are_held_to_the_ceilings() {
         &["build", "--cpu-quota=-1", "."],
         &["build", "--cpu-quota", "400000", "."],
         &["build", "--cpu-period", "10000", "--cpu-quota", "30000", "."],
+        // A period outside the kernel's 1 ms to 1 s, as `update` reads it.
+        &["build", "--cpu-period", "100", "--cpu-quota", "100", "."],
         &["build", "-m", "1g", "-m", "8g", "."],
     ] {
         let v = run(words);
