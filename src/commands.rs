@@ -112,6 +112,20 @@ enum Class {
     /// build `--tag`: an image name, not a containers-image transport (`oci-archive:<file>`,
     /// `dir:<dir>` write host paths; `docker://` pushes).
     ImageTag,
+    /// build `-m`, `--memory-swap`, `--shm-size`, `--cpu-quota`, `--cpu-period`: the limits of
+    /// the build's RUN steps, held to the policy's ceilings and added at them when missing
+    /// (judged together: a quota means nothing without its period).
+    Ceiling(BuildLimit),
+}
+
+/// Which of a build's own limits a flag sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildLimit {
+    Memory,
+    MemorySwap,
+    ShmSize,
+    CpuQuota,
+    CpuPeriod,
 }
 
 /// One flag of one command. Its name is held in the row ([`Name`]), so the tables hold no
@@ -399,8 +413,8 @@ const F_BUILD: &[Row] = &[
     ),
     b("check", None),
     b("compress", None),
-    v("cpu-period", None),
-    v("cpu-quota", None),
+    vc("cpu-period", None, Class::Ceiling(BuildLimit::CpuPeriod)),
+    vc("cpu-quota", None, Class::Ceiling(BuildLimit::CpuQuota)),
     v("cpu-shares", Some('c')),
     v("cpuset-cpus", None),
     v("cpuset-mems", None),
@@ -413,8 +427,8 @@ const F_BUILD: &[Row] = &[
     vc("isolation", None, Class::Isolation),
     v("label", None),
     b("load", None),
-    v("memory", Some('m')),
-    v("memory-swap", None),
+    vc("memory", Some('m'), Class::Ceiling(BuildLimit::Memory)),
+    vc("memory-swap", None, Class::Ceiling(BuildLimit::MemorySwap)),
     vc("metadata-file", None, Class::HostWrite),
     vc("network", None, Class::BuildNetwork),
     b("no-cache", None),
@@ -431,7 +445,7 @@ const F_BUILD: &[Row] = &[
     v("sbom", None),
     vc("secret", None, Class::Secret),
     vc("security-opt", None, Class::SecurityOpt),
-    v("shm-size", None),
+    vc("shm-size", None, Class::Ceiling(BuildLimit::ShmSize)),
     b("squash", None),
     vc(
         "ssh",
@@ -960,7 +974,7 @@ pub fn check_with(
                     base_images(&p, &texts, bases, &mut out);
                 }
                 if let Some(limits) = files.limits {
-                    build_ceilings(&p, limits, &mut out);
+                    build_ceilings(&BuildLimits::of(&p, used), limits, &mut out);
                 }
             }
         }
@@ -1340,6 +1354,8 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
     };
     match o.row.class {
         Class::Inert => {}
+        // Judged together, once every option is read ([`build_ceilings`]).
+        Class::Ceiling(_) => {}
         Class::Refused(why) => refuse(out, o.name.clone(), format!("{} {why}", o.name)),
         Class::Gated(gate, why) => {
             if !pol.gate(gate) {
@@ -2115,39 +2131,80 @@ fn check_output(
     }
 }
 
-/// A build's own limits (`-m`, `--memory-swap`, `--shm-size`, `--cpu-quota` with
-/// `--cpu-period`) held to the policy's ceilings, as on `run` (the last of each counts, as
-/// pflag reads them). A build that names none runs with podman's defaults.
-fn build_ceilings(p: &Parsed, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {
-    let last = |name: &str| {
-        p.opts
-            .iter()
-            .rev()
-            .find(|o| o.row.long == name)
-            .and_then(|o| match &o.value {
-                Val::Bytes(b) => Some(lossy(b).trim().to_string()),
-                Val::Bool(_) => None,
-            })
-    };
+/// A build's own limits as written: the last of each, as pflag reads them (`None`: not named).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildLimits {
+    /// How many words the command path takes (`build`: 1, `image build`: 2): where options
+    /// may be added.
+    pub at: usize,
+    pub memory: Option<String>,
+    pub memory_swap: Option<String>,
+    pub shm_size: Option<String>,
+    pub cpu_quota: Option<String>,
+    pub cpu_period: Option<String>,
+}
+
+impl BuildLimits {
+    fn of(p: &Parsed, at: usize) -> BuildLimits {
+        let mut seen = BuildLimits {
+            at,
+            ..BuildLimits::default()
+        };
+        for o in &p.opts {
+            let (Class::Ceiling(which), Val::Bytes(v)) = (o.row.class, &o.value) else {
+                continue;
+            };
+            let slot = match which {
+                BuildLimit::Memory => &mut seen.memory,
+                BuildLimit::MemorySwap => &mut seen.memory_swap,
+                BuildLimit::ShmSize => &mut seen.shm_size,
+                BuildLimit::CpuQuota => &mut seen.cpu_quota,
+                BuildLimit::CpuPeriod => &mut seen.cpu_period,
+            };
+            *slot = Some(lossy(v).trim().to_string());
+        }
+        seen
+    }
+}
+
+/// The limits a build names, when `words` (from the first command word on) is a build that
+/// parses; `None` for every other command.
+pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
+    // Every spelling of build starts with one of these: other commands (`ps`, on every call
+    // nanoclaw makes) are told apart without the table.
+    let first = words.first()?.as_bytes();
+    if !matches!(first, b"build" | b"image" | b"builder" | b"buildx") {
+        return None;
+    }
+    let lead: Vec<String> = words
+        .iter()
+        .take(2)
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let (c, used) = lookup(&lead)?;
+    if !matches!(c.kind, Kind::Build) {
+        return None;
+    }
+    let mut scratch = Vec::new();
+    parse(&words[used..], F_BUILD, true, &mut scratch).map(|p| BuildLimits::of(&p, used))
+}
+
+/// A build's own limits held to the policy's ceilings, as on `run`. A build that names none
+/// is given them by the rewrite ([`crate::rewrite`]).
+fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {
     let int = |v: &str| v.parse::<i64>().ok();
+    let above = |v: &Option<String>, f: &dyn Fn(&str) -> Option<String>| {
+        v.as_ref().and_then(|v| f(v).map(|w| (v.clone(), w)))
+    };
     let checks = [
-        (
-            "memory",
-            last("memory").and_then(|v| limits.memory_above(&v).map(|w| (v, w))),
-        ),
-        (
-            "memory-swap",
-            last("memory-swap").and_then(|v| limits.swap_above(&v).map(|w| (v, w))),
-        ),
-        (
-            "shm-size",
-            last("shm-size").and_then(|v| limits.shm_above(&v).map(|w| (v, w))),
-        ),
+        ("memory", above(&seen.memory, &|v| limits.memory_above(v))),
+        ("memory-swap", above(&seen.memory_swap, &|v| limits.swap_above(v))),
+        ("shm-size", above(&seen.shm_size, &|v| limits.shm_above(v))),
         (
             "cpu-quota",
-            last("cpu-quota").and_then(|q| {
-                let period = last("cpu-period").map_or(Some(100_000), |p| int(&p));
-                limits.cpu_time_above(int(&q), period).map(|w| (q, w))
+            above(&seen.cpu_quota, &|q| {
+                let period = seen.cpu_period.as_deref().map_or(Some(100_000), int);
+                limits.cpu_time_above(int(q), period)
             }),
         ),
     ];

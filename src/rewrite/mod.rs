@@ -3,7 +3,8 @@
 //! [`plan`] parses; for `run` / `create` it picks the profile, collects deny-rule violations
 //! ([`crate::deny`]), applies the podman compatibility fixes, the hardening and the ceilings, and
 //! settles the outcome by mode (enforce refuses or rewrites; audit runs the caller's argv and
-//! records). `exec` / `update` are only checked; everything else passes through. Every change
+//! records). `exec` / `update` are only checked; a `build` is checked and given the ceilings
+//! ([`build`]); everything else passes through. Every change
 //! carries a stable rule id and a reason. The shim execs exactly `Plan::args`; `explain` prints
 //! the same `Plan`, so a preview can never disagree with what runs.
 //!
@@ -32,6 +33,7 @@ use crate::policy::{Mode, Policy, Rules};
 use crate::redact;
 
 pub mod annotate;
+mod build;
 mod compat;
 mod harden;
 mod limits;
@@ -109,7 +111,8 @@ impl From<ParseError> for Refusal {
 pub enum Decision {
     /// A command the policy does not concern: exec'd unchanged.
     Passthrough,
-    /// `run` / `create` under enforce: exec'd with the policy applied.
+    /// `run` / `create` (or a `build`, given the ceilings) under enforce: exec'd with the policy
+    /// applied.
     Rewrite,
     /// Not exec'd; exit 125.
     Refuse,
@@ -262,11 +265,30 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)
             });
             let mut plan = Plan::unchanged(command, Decision::Passthrough, policy.mode, &[]);
-            if found.is_empty() {
+            // A build's RUN steps are held to the ceilings too ([`build`]).
+            let added = commands::build_limits(&argv[at..])
+                .map(|seen| build::ceilings(&seen, &policy.rules.limits, target).map(|a| (seen.at, a)));
+            let rewritten = match added {
+                None => None,
+                Some(Ok((_, a))) if a.options.is_empty() && a.changes.is_empty() => None,
+                Some(Ok((used, a))) => {
+                    if !a.options.is_empty() {
+                        plan.decision = Decision::Rewrite;
+                    }
+                    let split = at + used;
+                    let mut args = Vec::with_capacity(argv.len() + a.options.len());
+                    args.extend_from_slice(&argv[..split]);
+                    args.extend(a.options);
+                    args.extend_from_slice(&argv[split..]);
+                    Some(Ok((args, a.changes)))
+                }
+                Some(Err(r)) => Some(Err(r)),
+            };
+            if found.is_empty() && rewritten.is_none() {
                 plan.args = argv.to_vec();
                 return plan;
             }
-            return settle(plan, argv, found, None, None);
+            return settle(plan, argv, found, rewritten, None);
         }
         Invocation::Run(run) => run,
     };

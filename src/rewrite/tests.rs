@@ -739,3 +739,153 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     // The disk was never asked: none of these paths exist here.
     assert!(!std::path::Path::new("/data/keys").exists());
 }
+
+/// A target on which a build's base images need no check, and a build context to point at.
+fn build_target(rootless: bool) -> (Target, tempfile::TempDir) {
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(ctx.path().join("Containerfile"), "FROM img\nRUN true\n").unwrap();
+    (Target::fixed(Flavor::Podman, rootless, Some((5, 4, 2))), ctx)
+}
+
+fn build_plan(words: &[&str], p: &Policy, t: &Target, ctx: &tempfile::TempDir) -> Plan {
+    let mut a = argv(words);
+    a.push(ctx.path().into());
+    plan(&a, p, t)
+}
+
+fn shown(p: &Plan) -> Vec<String> {
+    let mut v: Vec<String> = p.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    v.pop(); // the context
+    v
+}
+
+#[test]
+fn a_build_is_given_the_ceilings_it_does_not_name() {
+    let (t, ctx) = build_target(false);
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    assert_eq!(
+        shown(&p),
+        [
+            "build",
+            "--memory=4g",
+            "--cpu-period=100000",
+            "--cpu-quota=200000",
+            "-t",
+            "x"
+        ]
+    );
+    // podman's build takes no pids limit: said, not pretended.
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| c.rule == Rule::LimitPids && c.action == Action::Keep),
+        "{:?}",
+        p.changes
+    );
+    // After every command word (and docker's global flags), the caller's own values kept.
+    let p = build_plan(
+        &[
+            "--log-level",
+            "debug",
+            "image",
+            "build",
+            "-m",
+            "1g",
+            "--cpu-period",
+            "50000",
+        ],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(
+        shown(&p),
+        [
+            "--log-level",
+            "debug",
+            "image",
+            "build",
+            "--cpu-quota=100000",
+            "-m",
+            "1g",
+            "--cpu-period",
+            "50000"
+        ]
+    );
+    // A memory-plus-swap total below the ceiling bounds the memory added.
+    let p = build_plan(
+        &["build", "--memory-swap=2g", "--cpu-quota=50000"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(
+        shown(&p),
+        ["build", "--memory=2g", "--memory-swap=2g", "--cpu-quota=50000"]
+    );
+    // A build that names them all is not rewritten.
+    let p = build_plan(
+        &["build", "-m", "4g", "--cpu-quota", "200000"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(p.decision, Decision::Passthrough, "{p:?}");
+    assert_eq!(shown(&p), ["build", "-m", "4g", "--cpu-quota", "200000"]);
+    // Above a ceiling: refused, as before.
+    let p = build_plan(&["build", "-m", "64g"], &Policy::default(), &t, &ctx);
+    assert_eq!(p.refusal.unwrap().rule, Rule::DenyCeiling);
+    // A period the kernel would not take cannot carry a ceiling.
+    let p = build_plan(&["build", "--cpu-period", "500"], &Policy::default(), &t, &ctx);
+    assert_eq!(p.refusal.unwrap().rule, Rule::ParseBadValue);
+}
+
+#[test]
+fn a_build_s_ceilings_follow_the_mode_and_the_host() {
+    let (t, ctx) = build_target(false);
+    // audit: the caller's argv runs; the plan says what enforce would add.
+    let audit = Policy {
+        mode: Mode::Audit,
+        ..Policy::default()
+    };
+    let p = build_plan(&["build", "-t", "x"], &audit, &t, &ctx);
+    assert_eq!(p.decision, Decision::Audit);
+    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| c.action == Action::Add && c.token == "--memory=4g")
+    );
+    // No ceilings in the policy: nothing to add, nothing said.
+    let mut none = Policy::default();
+    let l = &mut none.rules.limits;
+    (l.cpus, l.memory, l.pids) = (None, None, None);
+    let p = build_plan(&["build", "-t", "x"], &none, &t, &ctx);
+    assert_eq!(p.decision, Decision::Passthrough);
+    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    // Rootless on cgroup v1, podman's build fails on any limit: none is added, and it is said
+    // (or refused with refuse_unenforced).
+    let (mut v1, ctx) = build_target(true);
+    v1.cgroup_v1 = true;
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &v1, &ctx);
+    assert_eq!(p.decision, Decision::Passthrough);
+    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    assert!(
+        p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),
+        "{:?}",
+        p.changes
+    );
+    let mut strict = Policy::default();
+    strict.rules.limits.refuse_unenforced = true;
+    let p = build_plan(&["build", "-t", "x"], &strict, &v1, &ctx);
+    assert_eq!(p.refusal.unwrap().rule, Rule::LimitUnenforced);
+    // docker's builder: not given podman's options.
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &docker, &ctx);
+    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    // Other commands are never touched.
+    let p = plan(&argv(&["images", "--format", "{{.ID}}"]), &Policy::default(), &t);
+    assert_eq!(p.decision, Decision::Passthrough);
+    assert!(p.changes.is_empty());
+}

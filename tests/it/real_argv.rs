@@ -177,6 +177,17 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
         let command = f.argv[0].as_str();
         match decision {
             "passthrough" => assert_eq!(out[1..], f.argv[..], "{name}: a pass-through was changed"),
+            "rewrite" if command == "build" => {
+                // The ceilings the build does not name come right after `build`; every token of
+                // nanoclaw's own follows unchanged.
+                let added = &out[2..out.len() - (f.argv.len() - 1)];
+                assert_eq!(out[out.len() - (f.argv.len() - 1)..], f.argv[1..], "{name}: {v}");
+                assert_eq!(
+                    added,
+                    ["--memory=4g", "--cpu-period=100000", "--cpu-quota=200000"],
+                    "{name}: {v}"
+                );
+            }
             "rewrite" => {
                 assert!(
                     matches!(command, "run" | "create"),

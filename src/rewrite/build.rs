@@ -1,0 +1,157 @@
+//! A build's RUN steps are containers the engine starts for the build, and on podman they get
+//! no memory or CPU limit unless the build names one (`podman build` reads no `pids_limit`, no
+//! ceiling of `containers.conf`): an agent-requested package's install script could take the
+//! host's memory and CPUs. So a build is held to the policy's ceilings as a `run` is: a value
+//! the build names above a ceiling is refused (`deny.ceiling`, [`crate::commands`]), a missing
+//! one is added here. Only what podman's build takes can be added: it has no pids limit, and
+//! the plan says so rather than pretend.
+//!
+//! The options go right after the command words (`build`, `image build`), before the caller's
+//! own: build options may come anywhere before the context, and the caller names none of them.
+
+use std::ffi::OsString;
+
+use super::{Action, Change, Refusal, Target};
+use crate::commands::BuildLimits;
+use crate::policy::{Flavor, Limits};
+use crate::rules::Rule;
+use crate::units;
+
+/// The options a build is given, and what the plan says of each ceiling.
+pub(super) struct Added {
+    pub options: Vec<OsString>,
+    pub changes: Vec<Change>,
+}
+
+/// CFS's default period, which the runtime uses when a quota comes without one.
+const PERIOD: i64 = 100_000;
+
+/// What a build that names `seen` is given under `limits`.
+pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> Result<Added, Refusal> {
+    let mut added = Added {
+        options: Vec::new(),
+        changes: Vec::new(),
+    };
+    let note = |changes: &mut Vec<Change>, rule, action, token: String, reason: &str| {
+        changes.push(Change {
+            rule,
+            action,
+            token,
+            reason: reason.to_string(),
+        })
+    };
+    if limits.cpus.is_none() && limits.memory.is_none() && limits.pids.is_none() {
+        return Ok(added);
+    }
+    if target.flavor == Flavor::Docker {
+        // docker's builder (BuildKit) runs RUN steps in its own daemon, whose limits are its
+        // configuration's; the legacy options are not its.
+        note(
+            &mut added.changes,
+            Rule::LimitUnenforced,
+            Action::Keep,
+            String::new(),
+            "the docker engine's builder is not given the ceilings: its RUN steps run under the daemon's limits",
+        );
+        return Ok(added);
+    }
+    if target.rootless && target.cgroup_v1 {
+        // Here podman's build fails on any limit ("cannot set memory limit"), where `run`
+        // ignores them with a warning: the build runs without them, or not at all.
+        let why =
+            "rootless podman on cgroup v1 cannot limit a build's RUN steps: the ceilings are NOT in effect";
+        if limits.refuse_unenforced {
+            return Err(Refusal {
+                rule: Rule::LimitUnenforced,
+                message: format!("{why}; refusing ([limits] refuse_unenforced = true)"),
+            });
+        }
+        note(
+            &mut added.changes,
+            Rule::LimitUnenforced,
+            Action::Keep,
+            String::new(),
+            why,
+        );
+        return Ok(added);
+    }
+    let add = |added: &mut Added, rule, name: &str, value: String, reason: &str| {
+        let token = format!("--{name}={value}");
+        added.options.push(OsString::from(&token));
+        note(&mut added.changes, rule, Action::Add, token, reason);
+    };
+    if let Some(max) = limits.memory {
+        if seen.memory.is_none() {
+            // A memory-plus-swap total the build names below the ceiling bounds memory too
+            // (the runtime refuses a limit above it).
+            let swap = seen
+                .memory_swap
+                .as_deref()
+                .and_then(units::parse_bytes)
+                .filter(|&s| s > 0);
+            let m = swap.map_or(max, |s| s.min(max));
+            add(
+                &mut added,
+                Rule::LimitMemory,
+                "memory",
+                units::format_bytes(m),
+                "a build's RUN steps are held to the memory ceiling",
+            );
+        }
+    }
+    if let Some(max) = limits.cpus {
+        if seen.cpu_quota.is_none() {
+            let period = match seen.cpu_period.as_deref() {
+                None => None,
+                Some(p) => Some(
+                    p.parse::<i64>()
+                        .ok()
+                        .filter(|p| (1000..=1_000_000).contains(p))
+                        .ok_or_else(|| Refusal {
+                            rule: Rule::ParseBadValue,
+                            message: format!(
+                                "--cpu-period={p}: the kernel takes a period of 1000 to 1000000 microseconds"
+                            ),
+                        })?,
+                ),
+            };
+            let quota = (max.0 as i128 * period.unwrap_or(PERIOD) as i128 / 1_000_000_000) as i64;
+            if quota < 1000 {
+                return Err(Refusal {
+                    rule: Rule::ParseBadValue,
+                    message: format!(
+                        "a ceiling of {max} CPUs cannot be expressed with --cpu-period={}",
+                        period.unwrap_or(PERIOD)
+                    ),
+                });
+            }
+            let reason = "a build's RUN steps are held to the CPU ceiling";
+            if period.is_none() {
+                add(
+                    &mut added,
+                    Rule::LimitCpus,
+                    "cpu-period",
+                    PERIOD.to_string(),
+                    reason,
+                );
+            }
+            add(
+                &mut added,
+                Rule::LimitCpus,
+                "cpu-quota",
+                quota.to_string(),
+                reason,
+            );
+        }
+    }
+    if limits.pids.is_some() {
+        note(
+            &mut added.changes,
+            Rule::LimitPids,
+            Action::Keep,
+            String::new(),
+            "podman's build takes no pids limit: a build's RUN steps are NOT held to the pids ceiling",
+        );
+    }
+    Ok(added)
+}
