@@ -346,8 +346,9 @@ enum Form {
     /// A path with glob components (`/run/user/*/...`), joined, in the lists' arena: matched
     /// in place, component by component. `fixed` is the length of its leading components that
     /// hold no glob character (`/run/user`): a source that neither lies beneath them nor above
-    /// them cannot match, and is told so by one comparison instead of a component walk.
-    Glob { pattern: Span, fixed: u32 },
+    /// them cannot match, and is told so by one comparison instead of a component walk; nor can
+    /// one whose next component does not start with `pattern[fixed + 1..literal]`.
+    Glob { pattern: Span, fixed: u32, literal: u32 },
 }
 
 impl Form {
@@ -432,34 +433,37 @@ fn glob_matches(pattern: &[u8], s: &[u8], parents: bool) -> bool {
 }
 
 /// [`glob_matches`], told early when `s` is neither beneath nor above the pattern's first
-/// `fixed` bytes, its leading components without glob characters (so compared literally).
-fn glob_hits(pattern: &[u8], fixed: u32, s: &[u8], parents: bool) -> bool {
+/// `fixed` bytes, its leading components without glob characters (so compared literally), or
+/// when its next component does not start with the literal part of the pattern's there
+/// (`pattern[fixed + 1..literal]`: `tmux-` of `/tmp/tmux-*`). Most sources are settled so, without
+/// the matcher: `/tmp` holds a dozen such entries, and every source in it meets them.
+#[inline(always)]
+fn glob_hits(pattern: &[u8], fixed: u32, literal: u32, s: &[u8], parents: bool) -> bool {
     let lead = &pattern[..fixed as usize];
     if !(lead.is_empty() || related(s, lead, true)) {
         return false;
     }
-    // The first component with a glob character starts with a literal part (`tmux-` of
-    // `/tmp/tmux-*`): a source whose component there starts otherwise is settled without the
-    // matcher, as most are (`/tmp` holds a dozen such entries, and every source in it meets them).
-    if let (Some(p), Some(c)) = (pattern.get(lead.len() + 1..), s.get(lead.len() + 1..)) {
-        let p = p.split(|&b| b == b'/').next().unwrap_or_default();
-        let c = c.split(|&b| b == b'/').next().unwrap_or_default();
-        let literal = p
-            .iter()
-            .position(|&b| is_glob_char(b) || b == b'\\')
-            .unwrap_or(p.len());
-        if !c.starts_with(&p[..literal]) {
+    let from = fixed as usize + 1;
+    if let (Some(lit), Some(c)) = (pattern.get(from..literal as usize), s.get(from..)) {
+        if !c.starts_with(lit) {
             return false;
         }
     }
     glob_matches(pattern, s, parents)
 }
 
-/// How long a joined glob pattern's leading components without a glob character are: up to
-/// the `/` before the first component with one, wherever it came from (a home may hold one).
-fn glob_fixed(joined: &[u8]) -> u32 {
+/// How long a joined glob pattern's leading components without a glob character are (up to
+/// the `/` before the first component with one, wherever it came from: a home may hold one),
+/// and where the literal start of that component ends.
+fn glob_shape(joined: &[u8]) -> (u32, u32) {
     let first = joined.iter().position(|&b| is_glob_char(b)).unwrap_or(0);
-    joined[..first].iter().rposition(|&b| b == b'/').unwrap_or(0) as u32
+    let fixed = joined[..first].iter().rposition(|&b| b == b'/').unwrap_or(0);
+    let from = (fixed + 1).min(joined.len());
+    let literal = joined[from..]
+        .iter()
+        .position(|&b| is_glob_char(b) || b == b'\\' || b == b'/')
+        .unwrap_or(joined.len() - from);
+    (fixed as u32, (from + literal) as u32)
 }
 
 /// Whether `b` makes a component a glob pattern.
@@ -468,6 +472,7 @@ fn is_glob_char(b: u8) -> bool {
 }
 
 /// Whether `s` equals `e`, lies beneath it, or (with `parents`) contains it; both joined forms.
+#[inline(always)]
 fn related(s: &[u8], e: &[u8], parents: bool) -> bool {
     if e.is_empty() {
         return s.is_empty(); // `/` itself, not everything beneath it
@@ -543,10 +548,14 @@ impl<'h> Compiler<'h> {
             len: (self.arena.len() - at) as u32,
         };
         if text.iter().any(|&b| is_glob_char(b)) {
-            let fixed = glob_fixed(lit.of(&self.arena));
+            let (fixed, literal) = glob_shape(lit.of(&self.arena));
             return Entry {
                 text,
-                form: Form::Glob { pattern: lit, fixed },
+                form: Form::Glob {
+                    pattern: lit,
+                    fixed,
+                    literal,
+                },
             };
         }
         Entry {
@@ -784,12 +793,17 @@ impl<'p> List<'p> {
             if best.is_some_and(|b| b <= i) {
                 break;
             }
-            let Form::Glob { pattern, fixed } = self.entries[i as usize].form else {
+            let Form::Glob {
+                pattern,
+                fixed,
+                literal,
+            } = self.entries[i as usize].form
+            else {
                 continue;
             };
             let hit = src
                 .forms()
-                .any(|s| glob_hits(pattern.of(arena), fixed, s, parents));
+                .any(|s| glob_hits(pattern.of(arena), fixed, literal, s, parents));
             if hit {
                 consider(&mut best, i);
             }
@@ -806,17 +820,28 @@ impl<'p> List<'p> {
         skip: impl Fn(&[u8]) -> bool,
     ) -> Option<&'p [u8]> {
         // Whether an entry applies (`skip`) is asked only of entries that match: most do not,
-        // and `skip` compares texts.
+        // and `skip` compares texts. Every source meets every entry here (a run's ten sources,
+        // some three hundred entries), so the loop is kept plain: the forms in an array, not an
+        // iterator built per entry.
+        let (all, n) = src.form_array();
+        let forms = &all[..n];
+        let any_related = |e: &[u8]| forms.iter().any(|s| related(s, e, parents));
         for e in &self.entries {
-            let hit = match &e.form {
+            let hit = match e.form {
                 Form::None => false,
-                Form::Lit { lit, real } => src.forms().any(|s| {
-                    related(s, lit.of(arena), parents)
-                        || real.is_some_and(|r| related(s, r.of(arena), parents))
-                }),
-                Form::Glob { pattern, fixed } => src
-                    .forms()
-                    .any(|s| glob_hits(pattern.of(arena), *fixed, s, parents)),
+                Form::Lit { lit, real } => {
+                    any_related(lit.of(arena)) || real.is_some_and(|r| any_related(r.of(arena)))
+                }
+                Form::Glob {
+                    pattern,
+                    fixed,
+                    literal,
+                } => {
+                    let pattern = pattern.of(arena);
+                    forms
+                        .iter()
+                        .any(|s| glob_hits(pattern, fixed, literal, s, parents))
+                }
             };
             if hit && !skip(e.text) {
                 return Some(e.text);
@@ -870,6 +895,20 @@ impl Resolved {
             cleaned,
             real,
         }
+    }
+
+    /// Its forms as an array, the first `n` of it used: for loops over every listed entry.
+    fn form_array(&self) -> ([&[u8]; 3], usize) {
+        let mut all: [&[u8]; 3] = [&self.lexical, &[], &[]];
+        let mut n = 1;
+        for f in [self.other.as_deref(), self.cleaned.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            all[n] = f;
+            n += 1;
+        }
+        (all, n)
     }
 
     fn forms(&self) -> impl Iterator<Item = &[u8]> {
@@ -1762,11 +1801,11 @@ mod tests {
         ) {
             let joined = |parts: &[&str]| parts.iter().map(|p| format!("/{p}")).collect::<String>();
             let (p, s) = (joined(&pattern), joined(&source));
-            let fixed = glob_fixed(p.as_bytes());
+            let (fixed, literal) = glob_shape(p.as_bytes());
             proptest::prop_assert_eq!(
-                glob_hits(p.as_bytes(), fixed, s.as_bytes(), parents),
+                glob_hits(p.as_bytes(), fixed, literal, s.as_bytes(), parents),
                 glob_matches(p.as_bytes(), s.as_bytes(), parents),
-                "{} against {} (fixed {})", s, p, fixed
+                "{} against {} (fixed {}, literal {})", s, p, fixed, literal
             );
         }
     }
