@@ -51,6 +51,10 @@ pub type HostPath<'a> = dyn FnMut(&[u8], Access, &str) -> Option<Violation> + 'a
 const GATE_VOLUME_OPT: &str = "volume create --opt";
 const GATE_NETWORK_OPT: &str = "network create --opt";
 const GATE_BUILD_PUSH: &str = "build --push";
+/// A build that downloads on the host: a URL context or named context, `ADD <url>`. podman
+/// fetches these itself, in the host's network namespace (`--network` does not apply), where
+/// services bound to the host's loopback answer.
+const GATE_BUILD_REMOTE: &str = "build --remote";
 
 /// Whether a flag consumes a value (pflag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -768,6 +772,11 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
             GATE_BUILD_PUSH,
             "build --push / an output that pushes: uploads with the host's registry credentials",
         ));
+        out.push((
+            GATE_BUILD_REMOTE,
+            "a build that downloads on the host (ADD <url>, a URL context or --build-context): \
+             podman fetches it outside the build's network, where the host's loopback answers",
+        ));
         out
     })
 }
@@ -967,9 +976,9 @@ pub fn check_with(
                         build_annotation(o, annotations, &mut out);
                     }
                 }
-                check_context(&p.positionals, &mut out, host_path);
+                check_context(&p.positionals, &pol, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
-                let texts = containerfiles(&p, files.read, &mut out);
+                let texts = containerfiles(&p, files.read, pol.gate(GATE_BUILD_REMOTE), &mut out);
                 if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {
                     base_images(&p, &texts, bases, &mut out);
                 }
@@ -1412,7 +1421,8 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                 refuse(out, token(), "--build-context needs name=<source>".into());
                 return;
             };
-            check_source(&value[p + 1..], &token(), out, &mut refuse, &mut path);
+            let remote_ok = pol.gate(GATE_BUILD_REMOTE);
+            check_source(&value[p + 1..], &token(), remote_ok, out, &mut refuse, &mut path);
         }
         Class::Output => check_output(value, &token(), pol, out, &mut refuse, &mut path),
         Class::Cache => check_cache(value, &token(), out, &mut refuse, &mut path),
@@ -1634,7 +1644,14 @@ fn is_git(s: &[u8]) -> bool {
 }
 
 /// A build context or `--build-context` source: a URL, an image, or a host directory.
-fn check_source(s: &[u8], token: &str, out: &mut Vec<Violation>, refuse: &mut Refuse, path: &mut PathCheck) {
+fn check_source(
+    s: &[u8],
+    token: &str,
+    remote_ok: bool,
+    out: &mut Vec<Violation>,
+    refuse: &mut Refuse,
+    path: &mut PathCheck,
+) {
     if is_git(s) {
         refuse(
             out,
@@ -1644,9 +1661,12 @@ fn check_source(s: &[u8], token: &str, out: &mut Vec<Violation>, refuse: &mut Re
     } else if s.starts_with(b"docker-image://")
         || s.starts_with(b"container-image://")
         || s.starts_with(b"docker://")
-        || is_url(s)
     {
-        // An image reference or a tarball download: no host path.
+        // An image reference: no host path.
+    } else if is_url(s) {
+        if !remote_ok {
+            refuse(out, token.into(), gated(token, REMOTE_WHY, GATE_BUILD_REMOTE));
+        }
     } else if let Some(rest) = s.strip_prefix(b"oci-layout://") {
         // oci-layout://<dir>[:tag][@digest]
         let dir = rest.split(|&c| c == b'@').next().unwrap_or(rest);
@@ -1667,8 +1687,12 @@ fn check_source(s: &[u8], token: &str, out: &mut Vec<Violation>, refuse: &mut Re
     }
 }
 
+/// Why a download by the engine is refused by default.
+const REMOTE_WHY: &str = "is downloaded by podman itself on the host, outside the build's network \
+     namespace, where services bound to the host's loopback answer";
+
 /// The build context positional: exactly one, `-` (stdin), a URL or a host directory.
-fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut HostPath) {
+fn check_context(pos: &[Vec<u8>], pol: &Pol, out: &mut Vec<Violation>, host_path: &mut HostPath) {
     let [ctx] = pos else {
         violation(
             out,
@@ -1689,7 +1713,14 @@ fn check_context(pos: &[Vec<u8>], out: &mut Vec<Violation>, host_path: &mut Host
             out.push(v);
         }
     };
-    check_source(ctx, &lossy(ctx), out, &mut refuse, &mut path);
+    check_source(
+        ctx,
+        &lossy(ctx),
+        pol.gate(GATE_BUILD_REMOTE),
+        out,
+        &mut refuse,
+        &mut path,
+    );
 }
 
 /// `o`, or each element podman reads from it when it is a list.
@@ -1742,6 +1773,7 @@ fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec
 fn containerfiles(
     p: &Parsed,
     read: &dyn Fn(&[u8]) -> SmallFile,
+    remote_ok: bool,
     out: &mut Vec<Violation>,
 ) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
     let refuse = |out: &mut Vec<Violation>, token: String, why: &str| {
@@ -1781,6 +1813,20 @@ fn containerfiles(
             "a remote context's Containerfile cannot be checked for RUN --mount",
         );
     }
+    // podman reads a relative -f it does not find in the working directory from the context,
+    // which for a remote one is the download the shim never sees.
+    if let (Some(c), None) = (ctx, local_ctx) {
+        if let Some(f) = files.iter().find(|f| f.first() != Some(&b'/')) {
+            return refuse(
+                out,
+                format!("-f {}", lossy(f)),
+                &format!(
+                    "a relative Containerfile with the remote context {} may be read from the download, which the shim cannot check",
+                    lossy(c)
+                ),
+            );
+        }
+    }
     let join = |dir: &[u8], name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
@@ -1815,14 +1861,20 @@ fn containerfiles(
                 );
             }
         };
-        if has_run_mount(&text) {
-            return refuse(
-                out,
-                lossy(&c),
-                "the Containerfile mounts with RUN --mount, which no check of the shim can judge (CVE-2024-1753: the host's root file system on podman before 4.9.4)",
-            );
+        if let Some(why) = instruction_problem(&text, remote_ok) {
+            return refuse(out, lossy(&c), &why);
         }
         texts.push((c, text));
+    }
+    // Nothing found where the shim looked: podman would look elsewhere or fail, and what it
+    // found there would be unchecked.
+    if texts.is_empty() {
+        let token = ctx.map_or_else(|| "build".to_string(), lossy);
+        return refuse(
+            out,
+            token,
+            "no Containerfile found where the shim looks for it (the -f files, else Containerfile or Dockerfile in the context), so none can be checked",
+        );
     }
     Some(texts)
 }
@@ -1961,14 +2013,63 @@ fn joined(text: &[u8], escape: u8) -> Vec<u8> {
     out
 }
 
-/// Whether a Containerfile's text asks for `--mount` anywhere, continuation lines joined (`\`
-/// or a backtick, the two escape characters), case ignored: stricter than the parser, never
-/// looser.
-fn has_run_mount(text: &[u8]) -> bool {
-    [b'\\', b'`'].into_iter().any(|escape| {
-        let joined = joined(text, escape).to_ascii_lowercase();
-        joined.windows(7).any(|w| w == b"--mount")
-    })
+/// What in a Containerfile no check of the shim can judge, if anything:
+///
+/// - any flag on a `RUN` (`--mount`, `--network`, `--security`), on its own or after `ONBUILD`:
+///   a bind mount from another image is the host's root file system on podman before 4.9.4
+///   (CVE-2024-1753), and the others leave the build's isolation. The parser takes as flags the
+///   words that start with `--` as written, and only then removes quotes and escapes and expands
+///   build arguments (`--m"ou"nt`, `--mo\unt`, `--${M}` are all `--mount`), so every such word
+///   is refused, whatever it spells;
+/// - an `ADD` that downloads (a URL, or a source named by a variable, which may be one), unless
+///   the policy allows builds to download on the host ([`GATE_BUILD_REMOTE`]).
+///
+/// Each instruction is read as the parser reads it: continuation lines joined with `\` and with
+/// a backtick (the two escape characters), and not joined (stricter, never looser); the keyword
+/// in any case, after leading blanks. A here-document's lines read as instructions too, which
+/// can only refuse more.
+fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
+    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    let blank = |b: &u8| b.is_ascii_whitespace();
+    let views = [joined(text, b'\\'), joined(text, b'`'), text.to_vec()];
+    for view in &views {
+        for line in view.split(|&b| b == b'\n') {
+            let mut rest = line;
+            let keyword = |rest: &mut &[u8]| -> Vec<u8> {
+                let start = rest.iter().position(|b| !blank(b)).unwrap_or(rest.len());
+                let word = &rest[start..];
+                let end = word.iter().position(blank).unwrap_or(word.len());
+                *rest = &word[end..];
+                word[..end].to_ascii_lowercase()
+            };
+            let mut word = keyword(&mut rest);
+            if word == b"onbuild" {
+                word = keyword(&mut rest);
+            }
+            let args = rest.trim_ascii_start();
+            match word.as_slice() {
+                b"run" if args.starts_with(b"--") => {
+                    let flag = args.split(|b| blank(b)).next().unwrap_or_default();
+                    return Some(format!(
+                        "RUN {}: a RUN flag (--mount, --network, --security, in any spelling) is refused: a mount from another image is the host's root file system on podman before 4.9.4 (CVE-2024-1753), and the others leave the build's isolation",
+                        crate::redact::display(std::ffi::OsStr::from_bytes(flag))
+                    ));
+                }
+                b"add"
+                    if !remote_ok
+                        && (args.windows(3).any(|w| w == b"://")
+                            || args.windows(4).any(|w| w == b"git@")
+                            || args.contains(&b'$')) =>
+                {
+                    return Some(format!(
+                        "ADD of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.

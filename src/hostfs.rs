@@ -557,6 +557,9 @@ pub struct MemFs {
     asked: std::sync::atomic::AtomicUsize,
     /// Directories on a file system that does not keep `ctime` (and everything beneath them).
     remote: Vec<Vec<u8>>,
+    /// What files added with [`MemFs::file_with`] hold (for [`HostFs::read_small`]; a file
+    /// added without contents reads as missing there).
+    contents: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 /// A file in [`MemFs`]'s private store: owner, mode, contents.
@@ -571,6 +574,7 @@ impl Clone for MemFs {
             private: Mutex::new(self.private.lock().map(|p| p.clone()).unwrap_or_default()),
             asked: std::sync::atomic::AtomicUsize::new(0),
             remote: self.remote.clone(),
+            contents: self.contents.clone(),
         }
     }
 }
@@ -605,6 +609,13 @@ impl MemFs {
 
     /// Adds a file (and its parents).
     pub fn file(self, path: &str) -> Self {
+        self.add(path, Node::File)
+    }
+
+    /// Adds a regular file at `path` holding `bytes` (and its parents).
+    pub fn file_with(mut self, path: &str, bytes: &[u8]) -> Self {
+        self.contents
+            .insert(path.trim_end_matches('/').as_bytes().to_vec(), bytes.to_vec());
         self.add(path, Node::File)
     }
 
@@ -679,6 +690,14 @@ impl HostFs for MemFs {
     fn lstat(&self, path: &[u8]) -> Option<FileKind> {
         self.ask();
         self.kind(path)
+    }
+
+    fn read_small(&self, path: &[u8], limit: usize) -> SmallFile {
+        match self.contents.get(path) {
+            Some(b) if b.len() <= limit => SmallFile::Read(b.clone()),
+            Some(_) => SmallFile::Unread("it is larger than the shim reads"),
+            None => SmallFile::Missing,
+        }
     }
 
     fn read_link(&self, path: &[u8]) -> Option<Vec<u8>> {

@@ -76,9 +76,16 @@ const SECRET_FLAGS: &[&str] = &["--creds=", "--decryption-key=", "--password="];
 /// Words after which the rest of a token is a credential (HTTP authorisation schemes).
 const AUTH_SCHEMES: &[&str] = &["bearer ", "basic ", "token "];
 
-/// Header names whose value is a credential, in a command line (`curl -H 'X-Api-Key: abc'`):
-/// the name ends in one of these and a space follows the colon.
-const SECRET_HEADERS: &[&str] = &["key: ", "token: ", "secret: ", "password: ", "auth: "];
+/// Header names whose value is a credential, in a command line (`curl -H 'X-Api-Key: abc'`,
+/// `wget --header=X-Auth-Token:abc`): the name ends in one of these; blanks may follow.
+const SECRET_HEADERS: &[&str] = &[
+    "key:",
+    "token:",
+    "secret:",
+    "password:",
+    "auth:",
+    "authorization:",
+];
 
 fn redact_text(text: &str) -> String {
     for flag in SECRET_FLAGS {
@@ -96,9 +103,16 @@ fn redact_text(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let mut cut: Option<usize> = None;
     let mut earliest = |at: usize| cut = Some(cut.map_or(at, |c: usize| c.min(at)));
-    for scheme in AUTH_SCHEMES.iter().chain(SECRET_HEADERS) {
+    for scheme in AUTH_SCHEMES {
         if let Some(at) = lower.find(scheme) {
             earliest(at + scheme.len());
+        }
+    }
+    for header in SECRET_HEADERS {
+        if let Some(at) = lower.find(header) {
+            let value = at + header.len();
+            let blanks = lower[value..].len() - lower[value..].trim_start_matches([' ', '\t']).len();
+            earliest(value + blanks);
         }
     }
     let bytes = text.as_bytes();
@@ -121,21 +135,55 @@ fn redact_text(text: &str) -> String {
     out
 }
 
-/// `curl -u user:password` (or `--user`) inside a command: every such password.
+/// Inside a command, every password of `curl -u user:password` in its spellings (`-u x:y`,
+/// `-ux:y`, `--user x:y`, `--user=x:y`), and of `mysql -ppassword` (a client of MySQL or
+/// MariaDB named in the text). The glued spellings count only after a blank, inside a command:
+/// a token that starts with them is docker's own `-u` (`-u1000:1000`).
 fn redact_user_passwords(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
+    let mysql = lower.contains("mysql") || lower.contains("mariadb");
     let mut out = String::with_capacity(text.len());
     let mut done = 0;
     let mut from = 0;
-    while let Some((at, opt)) = ["-u ", "--user "]
+    // (spelling, whether the whole value is the secret rather than what follows its `:`).
+    let spellings: &[(&str, bool)] = &[
+        ("-u ", false),
+        ("--user ", false),
+        (" --user=", false),
+        (" -u", false),
+        (" -p", true),
+    ];
+    // The next place `opt` is written from `from` on; a glued spelling (no trailing blank) only
+    // where a value follows it at once.
+    let next = |from: usize, opt: &str| {
+        let mut at = from;
+        while let Some(p) = lower[at..].find(opt) {
+            let after = at + p + opt.len();
+            let glued = !opt.ends_with(' ') && !opt.ends_with('=');
+            if !glued || lower[after..].starts_with(|c: char| !c.is_ascii_whitespace()) {
+                return Some(at + p);
+            }
+            at = after;
+        }
+        None
+    };
+    while let Some((at, opt, whole)) = spellings
         .iter()
-        .filter_map(|opt| lower[from..].find(opt).map(|p| (from + p, *opt)))
+        .filter(|(_, whole)| !*whole || mysql)
+        .filter_map(|&(opt, whole)| next(from, opt).map(|p| (p, opt, whole)))
         .min()
     {
         let arg = at + opt.len();
-        let end = text[arg..].find(' ').map_or(text.len(), |e| arg + e);
-        if let Some(colon) = text[arg..end].find(':') {
-            out.push_str(&text[done..=arg + colon]);
+        let end = text[arg..].find([' ', '\t']).map_or(text.len(), |e| arg + e);
+        let value = &text[arg..end];
+        // `-p` must have its value glued to it, and a glued `-u` is not another flag (`-uv`).
+        let secret_from = if whole {
+            (!value.is_empty() && !value.starts_with('-')).then_some(arg)
+        } else {
+            value.find(':').map(|colon| arg + colon + 1)
+        };
+        if let Some(start) = secret_from.filter(|&st| st <= end && st > done) {
+            out.push_str(&text[done..start]);
             out.push_str(REDACTED);
             done = end;
         }
@@ -192,6 +240,16 @@ mod tests {
             ),
             ("curl -u a:LEAK5 h; curl --user b:LEAK6 h", &["LEAK5", "LEAK6"]),
             ("wget http://u:LEAK7@h/ ; PASSWORD=LEAK8", &["LEAK7", "LEAK8"]),
+            // Review 4: the spellings without a blank.
+            ("curl -fsS -H X-Api-Key:LEAK9 http://localhost/health", &["LEAK9"]),
+            ("sh -c 'curl -uadmin:LEAK10 http://x'", &["LEAK10"]),
+            ("wget --header=X-Auth-Token:LEAK11 x", &["LEAK11"]),
+            (
+                "curl --user=a:LEAK12 h; curl -H 'Authorization:LEAK13' h",
+                &["LEAK12", "LEAK13"],
+            ),
+            ("mysql -pLEAK14 -e 'select 1'", &["LEAK14"]),
+            ("mariadb -u root -pLEAK15", &["LEAK15"]),
         ] {
             let shown = d(text);
             for leak in leaks {
@@ -201,6 +259,11 @@ mod tests {
         }
         // What is not a secret stays readable.
         assert_eq!(d("curl -u a http://h/x"), "curl -u a http://h/x");
+        assert_eq!(d("-u1000:1000"), "-u1000:1000");
+        assert_eq!(d("--user=1000:1000"), "--user=1000:1000");
+        assert_eq!(d("sh -c 'tar -uvf a b'"), "sh -c 'tar -uvf a b'");
+        assert_eq!(d("ssh -p 22 host"), "ssh -p 22 host");
+        assert_eq!(d("grep -pattern x"), "grep -pattern x");
         assert_eq!(
             d("exec bun run /app/src/index.ts"),
             "exec bun run /app/src/index.ts"
@@ -232,7 +295,7 @@ mod tests {
         );
         assert_eq!(
             d("--health-cmd=curl -H 'Authorization: Bearer abc.def' http://x"),
-            "--health-cmd=curl -H 'Authorization: Bearer <redacted>"
+            "--health-cmd=curl -H 'Authorization: <redacted>"
         );
         assert_eq!(d("--label=tier=basic"), "--label=tier=basic");
         assert_eq!(d("--password=hunter2"), "--password=<redacted>");

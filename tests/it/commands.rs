@@ -28,7 +28,11 @@ impl Outcome {
     }
 }
 
-/// Runs `check`; the host model refuses any path containing `.ssh`.
+/// Every Containerfile on the test host: nothing in it for a check to refuse.
+const PLAIN_CONTAINERFILE: &[u8] = b"FROM img\nRUN true\n";
+
+/// Runs the checks; the host model refuses any path containing `.ssh`, and every file a build
+/// reads is [`PLAIN_CONTAINERFILE`].
 fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
     let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
     let mut asked = Vec::new();
@@ -41,7 +45,12 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
             reason: "credentials".into(),
         })
     };
-    let violations = commands::check(&argv, policy, &mut host);
+    let files = commands::BuildFiles {
+        read: &|_| SmallFile::Read(PLAIN_CONTAINERFILE.to_vec()),
+        bases: None,
+        limits: None,
+    };
+    let violations = commands::check_with(&argv, policy, &mut host, &files, &[]);
     Outcome { violations, asked }
 }
 
@@ -747,12 +756,6 @@ fn build_look_alikes_pass() {
             "base=docker-image://node:22-slim",
             ".",
         ],
-        &[
-            "build",
-            "--build-context",
-            "src=https://example.com/src.tar.gz",
-            ".",
-        ],
         &["build", "--build-arg", "BASE=node:22-slim", "."],
         &["build", "--build-arg=NPM_CONFIG_REGISTRY=https://r", "."],
         &["build", "--label", "nanoclaw-install=ab", "."],
@@ -889,7 +892,7 @@ fn build_asks_about_every_host_path() {
         let other: Vec<_> = o
             .violations
             .iter()
-            .filter(|v| !v.reason.contains("RUN --mount"))
+            .filter(|v| !v.reason.contains("RUN --mount") && !v.reason.contains("downloaded by podman"))
             .collect();
         assert!(other.is_empty(), "{words:?}: {other:?}");
         let want: Vec<(String, Access)> = want.iter().map(|(p, a)| (p.to_string(), *a)).collect();
@@ -1140,6 +1143,25 @@ fn containerfiles_are_checked_for_run_mounts() {
             "/d/Dockerfile.ag1",
             "FROM base\nUSER root\nRUN apt-get install -y curl\nUSER node\n",
         ),
+        // Review 4: the parser takes a word starting with `--` as a flag, then unquotes,
+        // unescapes and expands it; each of these is `--mount` to podman 4.3.1 (confirmed).
+        ("/d/quoted", "FROM a\nRUN --m\"ou\"nt=type=bind,from=s,source=/l,target=/h,rw sh\n"),
+        ("/d/single", "FROM a\nRUN --'mount'=type=bind,source=.,target=/x ls\n"),
+        ("/d/escaped", "FROM a\nRUN --mo\\unt=type=bind,source=.,target=/x ls\n"),
+        ("/d/arg", "FROM a\nARG M=mount\nRUN --${M}=type=bind,source=.,target=/x ls\n"),
+        ("/d/network", "FROM a\nrun   --network=host curl http://127.0.0.1/\n"),
+        ("/d/onbuild", "FROM a\nONBUILD RUN --security=insecure true\n"),
+        ("/d/tab", "FROM a\n\tRUN\t--mount=type=cache,target=/x true\n"),
+        // ADD downloads on the host (review 4: a loopback-only service was read).
+        ("/d/add-url", "FROM a\nADD http://127.0.0.1:18777/secret.txt /tmp/s\n"),
+        ("/d/add-json", "FROM a\nADD [\"https://h/x\", \"/x\"]\n"),
+        ("/d/add-var", "FROM a\nARG U\nADD $U /x\n"),
+        ("/d/add-git", "FROM a\nonbuild add git@github.com:o/r /r\n"),
+        // Look-alikes: a command that mentions a flag, a local ADD, a COPY.
+        (
+            "/d/alike",
+            "FROM a\nRUN echo --mount && grep -- --network f\nADD ./src /src\nCOPY --from=a /x /y\nRUN [\"--mount\"]\n",
+        ),
     ]
     .into_iter()
     .collect();
@@ -1148,7 +1170,7 @@ fn containerfiles_are_checked_for_run_mounts() {
         None => SmallFile::Missing,
     };
     let annotations: Vec<nanoclaw_shim::policy::ListEntry> = vec!["run.oci.".into()];
-    let run = |words: &[&str]| {
+    let run_with = |words: &[&str], policy: &CommandsPolicy| {
         let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
@@ -1156,10 +1178,40 @@ fn containerfiles_are_checked_for_run_mounts() {
             bases: None,
             limits: None,
         };
-        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &annotations)
+        commands::check_with(&argv, policy, &mut host, &files, &annotations)
     };
+    let run = |words: &[&str]| run_with(words, &CommandsPolicy::default());
     for (words, rule) in [
-        (&["build", "/ctx"][..], "deny.build"),
+        (&["build", "-f", "/d/quoted", "/ok"][..], "deny.build"),
+        (&["build", "-f", "/d/single", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/escaped", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/arg", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/network", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/onbuild", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/tab", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-url", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-json", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-var", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-git", "/ok"], "deny.build"),
+        // A relative -f with a remote context: podman may read it from the download (review 4).
+        (
+            &[
+                "build",
+                "-f",
+                "Containerfile",
+                "http://127.0.0.1:18778/ctx.tar.gz",
+            ],
+            "deny.build",
+        ),
+        // No Containerfile where the shim looks: nothing checked, so nothing built.
+        (&["build", "/empty"], "deny.build"),
+        (&["build", "-f", "/d/missing", "/ok"], "deny.build"),
+        // A download by the engine on the host, in a context or a named context.
+        (
+            &["build", "--build-context", "s=https://h/s.tar.gz", "/ok"],
+            "deny.build",
+        ),
+        (&["build", "/ctx"], "deny.build"),
         (
             &["build", "-t", "x", "-f", "/d/Dockerfile.split", "/ok"],
             "deny.build",
@@ -1217,10 +1269,27 @@ fn containerfiles_are_checked_for_run_mounts() {
             "org.opencontainers.image.title=agent",
             "/ok",
         ],
+        &["build", "-f", "/d/alike", "/ok"],
     ] {
         let v = run(words);
         assert!(v.is_empty(), "{words:?} refused: {v:?}");
     }
+    // Downloads on the host, allowed by the policy: ADD of a URL and a named context pass; a
+    // RUN flag never does.
+    let remote = policy(&["build --remote"], &[]);
+    for words in [
+        &["build", "-f", "/d/add-url", "/ok"][..],
+        &["build", "-f", "/d/add-var", "/ok"],
+        &["build", "--build-context", "s=https://h/s.tar.gz", "/ok"],
+    ] {
+        let v = run_with(words, &remote);
+        assert!(v.is_empty(), "{words:?} refused: {v:?}");
+    }
+    let v = run_with(&["build", "-f", "/d/quoted", "/ok"], &remote);
+    assert!(v.iter().any(|v| v.rule.as_str() == "deny.build"), "{v:?}");
+    // A remote context's own Containerfile stays unseen, allowed or not.
+    let v = run_with(&["build", "https://h/ctx.tar.gz"], &remote);
+    assert!(v.iter().any(|v| v.reason.contains("cannot be checked")), "{v:?}");
 }
 
 /// What a test's runtime says about base images: which it has, and which carry triggers.
@@ -1381,7 +1450,7 @@ fn build_limits_are_held_to_the_ceilings() {
         let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
-            read: &|_| SmallFile::Missing,
+            read: &|_| SmallFile::Read(PLAIN_CONTAINERFILE.to_vec()),
             bases: None,
             limits: Some(&limits),
         };

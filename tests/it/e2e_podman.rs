@@ -1842,6 +1842,171 @@ fn a_build_s_run_steps_are_held_to_the_ceilings_rootless() {
     build_limits(Mode::Rootless);
 }
 
+// ------------------------------------------------------- Containerfile tricks ---
+
+/// A build as this rig's identity, holding the two limits buildah raises past what podman 5's CI
+/// namespace allows.
+fn build_argv(rest: &[&str]) -> Vec<String> {
+    let mut a = vec![
+        "build",
+        "--no-cache",
+        "--ulimit",
+        "nofile=1024:1024",
+        "--ulimit",
+        "nproc=1024:1024",
+    ];
+    a.extend_from_slice(rest);
+    strs(&a)
+}
+
+/// The Containerfile parser takes a word after `RUN` that starts with `--` as a flag and only
+/// then unquotes it (review 4): `--m"ou"nt` is `--mount`. On podman before 4.9.4 the control
+/// (plain podman) copies a host file through a bind mount of another stage's symlink to `/`
+/// (CVE-2024-1753); through the shim every RUN flag is refused, whatever its spelling, and
+/// nothing is written. On a podman with the fix the control copies nothing; the shim still
+/// refuses. Rootful and rootless.
+fn run_flags_in_any_spelling(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "runflags") else {
+        return;
+    };
+    let dir = rig.dir.path().join("runflags");
+    rig.mkdirs(&dir);
+    let secret = dir.join("secret");
+    std::fs::write(&secret, format!("runflags-{}\n", rig.tag)).unwrap();
+    rig.own(&secret, false);
+    let out = dir.join("out");
+    rig.mkdirs(&out);
+    let copied = out.join("copied");
+    let ctx = dir.join("ctx");
+    rig.mkdirs(&ctx);
+    let file = ctx.join("Containerfile");
+    std::fs::write(
+        &file,
+        format!(
+            "FROM {IMAGE} AS base\nUSER root\nRUN mkdir -p /s && ln -s / /s/root\n\
+             FROM {IMAGE}\nUSER root\n\
+             RUN --m\"ou\"nt=type=bind,from=base,source=/s/root,target=/h,rw sh -c 'cat /h{} > /h{}; true'\n",
+            secret.display(),
+            copied.display()
+        ),
+    )
+    .unwrap();
+    rig.own(&file, false);
+    let tag = format!("localhost/{}-runflags:latest", rig.tag);
+    rig.images.lock().unwrap().push(tag.clone());
+    let ctx = ctx.display().to_string();
+    let build = build_argv(&["-t", &tag, &ctx]);
+    let label = mode.label();
+    let control = rig.run("podman", &build, None);
+    let reached = std::fs::read_to_string(&copied).unwrap_or_default();
+    let fixed = ci_env()
+        .get("PODMAN_VERSION")
+        .and_then(|v| nanoclaw_shim::runtime::parse_version(v))
+        .is_some_and(|v| !nanoclaw_shim::onbuild::affected(Some(v)));
+    if fixed {
+        assert!(
+            reached.is_empty(),
+            "{label}: the mount reached the host: {}",
+            control.describe()
+        );
+    } else {
+        assert!(
+            reached.contains(&rig.tag),
+            "{label}: the control's quoted --mount did not reach the host: {}",
+            control.describe()
+        );
+        std::fs::remove_file(&copied).unwrap();
+    }
+    let o = rig.run("docker", &build, None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.build"), "{label}: {}", o.describe());
+    assert!(!copied.exists(), "{label}: the mount ran through the shim");
+}
+
+#[test]
+fn a_run_flag_in_any_spelling_never_reaches_the_host_rootful() {
+    run_flags_in_any_spelling(Mode::Rootful);
+}
+
+#[test]
+fn a_run_flag_in_any_spelling_never_reaches_the_host_rootless() {
+    run_flags_in_any_spelling(Mode::Rootless);
+}
+
+/// `ADD <url>` is downloaded by podman itself, in the host's network namespace, whatever the
+/// build's `--network` (review 4 read a loopback-only service so): the control (plain podman,
+/// `--network=none`) fetches from a server on the host's loopback; through the shim the build is
+/// refused and the server is never asked. Rootful and rootless.
+fn add_of_a_url(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "addurl") else {
+        return;
+    };
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let server = {
+        let (hits, stop) = (hits.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut c, _)) => {
+                        hits.fetch_add(1, Ordering::Relaxed);
+                        c.set_nonblocking(false).ok();
+                        c.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                        let mut buf = [0u8; 2048];
+                        let _ = std::io::Read::read(&mut c, &mut buf);
+                        let _ = c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 14\r\n\r\nloopback-only\n");
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        })
+    };
+    let ctx = rig.dir.path().join("addurl");
+    rig.mkdirs(&ctx);
+    let file = ctx.join("Containerfile");
+    std::fs::write(
+        &file,
+        format!("FROM {IMAGE}\nADD http://127.0.0.1:{port}/secret.txt /tmp/s.txt\n"),
+    )
+    .unwrap();
+    rig.own(&file, false);
+    let tag = format!("localhost/{}-addurl:latest", rig.tag);
+    rig.images.lock().unwrap().push(tag.clone());
+    let ctx = ctx.display().to_string();
+    let build = build_argv(&["--network=none", "-t", &tag, &ctx]);
+    let label = mode.label();
+    let control = rig.run("podman", &build, None);
+    let asked = hits.load(Ordering::Relaxed);
+    let o = rig.run("docker", &build, None);
+    let asked_again = hits.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    server.join().unwrap();
+    assert!(
+        asked > 0,
+        "{label}: the control never asked the host's loopback: {}",
+        control.describe()
+    );
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.build"), "{label}: {}", o.describe());
+    assert_eq!(
+        asked_again, asked,
+        "{label}: the build through the shim asked the server"
+    );
+}
+
+#[test]
+fn add_of_a_url_never_reaches_the_host_s_loopback_rootful() {
+    add_of_a_url(Mode::Rootful);
+}
+
+#[test]
+fn add_of_a_url_never_reaches_the_host_s_loopback_rootless() {
+    add_of_a_url(Mode::Rootless);
+}
+
 // ------------------------------------------------------------------ ONBUILD ---
 
 /// A base image's `ONBUILD` trigger runs in every build `FROM` it, unseen in the Containerfile.

@@ -53,12 +53,20 @@ fn explain_every_nanoclaw_generation() {
     // A rootless podman 4.3.1 host (Debian 12's podman): what nanoclaw users run.
     let mut target = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
     // The fixtures' world: nanoclaw runs as alice from her checkout.
+    // Her per-agent Containerfile (nanoclaw's own shape) is the one file the fixtures read; its
+    // base image is in local storage, without ONBUILD triggers.
+    let fs = nanoclaw_shim::hostfs::MemFs::new().file_with(
+        "/home/alice/nanoclaw/data/Dockerfile.ag1",
+        b"FROM nanoclaw-agent-v2-3f9a1c0e:latest\nUSER root\nRUN apt-get install -y jq\nUSER node\n",
+    );
     target.host = nanoclaw_shim::deny::HostCtx {
         cwd: Some("/home/alice/nanoclaw".into()),
         home: Some("/home/alice".into()),
         own_files: Vec::new(),
+        fs: Box::leak(Box::new(fs)),
         ..Default::default()
     };
+    target.base_probe = Some(Box::new(|_| Ok(())));
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
