@@ -56,6 +56,15 @@ const GATE_BUILD_PUSH: &str = "build --push";
 /// services bound to the host's loopback answer.
 const GATE_BUILD_REMOTE: &str = "build --remote";
 
+/// Every way docker spells `build` (the table's row, and [`build_limits`]' quick test).
+const BUILD_SPELLINGS: &[&str] = &[
+    "build",
+    "image build",
+    "builder build",
+    "buildx build",
+    "buildx b",
+];
+
 /// Whether a flag consumes a value (pflag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arity {
@@ -629,7 +638,7 @@ static COMMANDS: &[Command] = &[
     cmd("container prune", &["container prune"], ok(Flags::Prune, "removes stopped containers")),
     cmd("healthcheck run", &["healthcheck run"], ok(Flags::HelpOnly, "runs a container's own health check (podman)")),
     // Images.
-    cmd("build", &[ "build", "image build", "builder build", "buildx build", "buildx b", ], Kind::Build),
+    cmd("build", BUILD_SPELLINGS, Kind::Build),
     cmd("image pull", &["pull", "image pull"], ok(Flags::Pull, "fetches an image; runs nothing")),
     cmd("image tag", &["tag", "image tag"], Kind::Allowed { flags: Flags::HelpOnly, interspersed: false, why: Why::new("names an image") }),
     cmd("image rm", &["rmi", "image rm", "image remove"], ok(Flags::Rmi, "removes an image")),
@@ -1919,15 +1928,13 @@ fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages,
 }
 
 /// The images a Containerfile's stages start from (`FROM`; `scratch` and earlier stages' names
-/// left out). Read three ways and joined, so that no escape directive or comment can hide a
-/// `FROM`: continuation lines joined with `\`, with a backtick (the other escape character),
-/// and not at all (stricter, never looser). A stage name is trusted only in a file without
+/// left out), from each of the three [`views`], so that no escape directive or comment can
+/// hide a `FROM`. A stage name is trusted only in a file without
 /// here-documents, where it cannot be text inside another instruction. An image named by a
 /// build argument, or a `FROM --platform`, cannot be known before the build.
 fn from_images(text: &[u8]) -> Result<Vec<String>, String> {
-    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
     let heredocs = text.windows(2).any(|w| w == b"<<");
-    let views = [joined(text, b'\\'), joined(text, b'`'), text.to_vec()];
+    let views = views(text);
     let mut images: Vec<String> = Vec::new();
     for view in &views {
         let mut stages: Vec<String> = Vec::new();
@@ -1970,6 +1977,14 @@ fn from_images(text: &[u8]) -> Result<Vec<String>, String> {
         }
     }
     Ok(images)
+}
+
+/// A Containerfile read three ways (a byte-order mark left out), so that no escape directive or
+/// comment can hide an instruction: continuation lines joined with `\`, with a backtick (the
+/// other escape character), and not at all (stricter, never looser).
+fn views(text: &[u8]) -> [Vec<u8>; 3] {
+    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    [joined(text, b'\\'), joined(text, b'`'), text.to_vec()]
 }
 
 /// `text` with continuation lines joined as the Containerfile parser joins them: `escape` at
@@ -2024,15 +2039,12 @@ fn joined(text: &[u8], escape: u8) -> Vec<u8> {
 /// - an `ADD` that downloads (a URL, or a source named by a variable, which may be one), unless
 ///   the policy allows builds to download on the host ([`GATE_BUILD_REMOTE`]).
 ///
-/// Each instruction is read as the parser reads it: continuation lines joined with `\` and with
-/// a backtick (the two escape characters), and not joined (stricter, never looser); the keyword
+/// Each instruction is read as the parser reads it, in each of the three [`views`]: the keyword
 /// in any case, after leading blanks. A here-document's lines read as instructions too, which
 /// can only refuse more.
 fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
-    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
     let blank = |b: &u8| b.is_ascii_whitespace();
-    let views = [joined(text, b'\\'), joined(text, b'`'), text.to_vec()];
-    for view in &views {
+    for view in &views(text) {
         for line in view.split(|&b| b == b'\n') {
             let mut rest = line;
             let keyword = |rest: &mut &[u8]| -> Vec<u8> {
@@ -2271,10 +2283,13 @@ impl BuildLimits {
 /// The limits a build names, when `words` (from the first command word on) is a build that
 /// parses; `None` for every other command.
 pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
-    // Every spelling of build starts with one of these: other commands (`ps`, on every call
-    // nanoclaw makes) are told apart without the table.
+    // Other commands (`ps`, on every call nanoclaw makes) are told apart by their first word,
+    // without a look through the whole table.
     let first = words.first()?.as_bytes();
-    if !matches!(first, b"build" | b"image" | b"builder" | b"buildx") {
+    if !BUILD_SPELLINGS
+        .iter()
+        .any(|s| s.split(' ').next().is_some_and(|w| w.as_bytes() == first))
+    {
         return None;
     }
     let lead: Vec<String> = words
@@ -2304,7 +2319,10 @@ fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut 
         (
             "cpu-quota",
             above(&seen.cpu_quota, &|q| {
-                let period = seen.cpu_period.as_deref().map_or(Some(100_000), int);
+                let period = seen
+                    .cpu_period
+                    .as_deref()
+                    .map_or(Some(crate::units::CFS_PERIOD), int);
                 limits.cpu_time_above(int(q), period)
             }),
         ),

@@ -786,7 +786,7 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
                 .and_then(|(_, q)| int(&text(q)));
             let period = match run.last(crate::setting!("cpu-period")) {
                 Some((_, p)) => int(&text(p)),
-                None => Some(100_000),
+                None => Some(crate::units::CFS_PERIOD),
             };
             limits.cpu_time_above(quota, period)
         }

@@ -43,6 +43,11 @@ pub fn format_bytes(bytes: u64) -> String {
     bytes.to_string()
 }
 
+/// CFS's default period (µs): the runtime's when a quota comes without one.
+pub const CFS_PERIOD: i64 = 100_000;
+/// The CFS periods the kernel takes (µs): 1 ms to 1 s.
+pub const CFS_PERIODS: std::ops::RangeInclusive<i64> = 1000..=1_000_000;
+
 /// A CPU count in billionths (docker's NanoCPUs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct NanoCpus(pub u64);

@@ -259,7 +259,7 @@ impl Limits {
     pub fn cpu_time_above(&self, quota: Option<i64>, period: Option<i64>) -> Option<String> {
         let max = self.cpus?;
         let ok = match (quota, period) {
-            (Some(q), Some(p)) if q > 0 && (1000..=1_000_000).contains(&p) => {
+            (Some(q), Some(p)) if q > 0 && units::CFS_PERIODS.contains(&p) => {
                 q as i128 * 1_000_000_000 <= max.0 as i128 * p as i128
             }
             _ => false,

@@ -11,6 +11,8 @@
 
 use std::ffi::OsString;
 
+use super::limits::{cfs_quota, unenforced};
+use super::rewriter::bad_value;
 use super::{Action, Change, Refusal, Target};
 use crate::commands::BuildLimits;
 use crate::policy::{Flavor, Limits};
@@ -22,9 +24,6 @@ pub(super) struct Added {
     pub options: Vec<OsString>,
     pub changes: Vec<Change>,
 }
-
-/// CFS's default period, which the runtime uses when a quota comes without one.
-const PERIOD: i64 = 100_000;
 
 /// What a build that names `seen` is given under `limits`.
 pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> Result<Added, Refusal> {
@@ -55,17 +54,12 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
         );
         return Ok(added);
     }
-    if target.rootless && target.cgroup_v1 {
+    if target.limits_ignored() {
         // Here podman's build fails on any limit ("cannot set memory limit"), where `run`
         // ignores them with a warning: the build runs without them, or not at all.
         let why =
             "rootless podman on cgroup v1 cannot limit a build's RUN steps: the ceilings are NOT in effect";
-        if limits.refuse_unenforced {
-            return Err(Refusal {
-                rule: Rule::LimitUnenforced,
-                message: format!("{why}; refusing ([limits] refuse_unenforced = true)"),
-            });
-        }
+        unenforced(limits, why)?;
         note(
             &mut added.changes,
             Rule::LimitUnenforced,
@@ -105,33 +99,17 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
                 None => None,
                 Some(p) => Some(
                     p.parse::<i64>()
-                        .ok()
-                        .filter(|p| (1000..=1_000_000).contains(p))
-                        .ok_or_else(|| Refusal {
-                            rule: Rule::ParseBadValue,
-                            message: format!(
-                                "--cpu-period={p}: the kernel takes a period of 1000 to 1000000 microseconds"
-                            ),
-                        })?,
+                        .map_err(|_| bad_value("cpu-period", p.as_bytes()))?,
                 ),
             };
-            let quota = (max.0 as i128 * period.unwrap_or(PERIOD) as i128 / 1_000_000_000) as i64;
-            if quota < 1000 {
-                return Err(Refusal {
-                    rule: Rule::ParseBadValue,
-                    message: format!(
-                        "a ceiling of {max} CPUs cannot be expressed with --cpu-period={}",
-                        period.unwrap_or(PERIOD)
-                    ),
-                });
-            }
+            let quota = cfs_quota(max, period.unwrap_or(units::CFS_PERIOD))?;
             let reason = "a build's RUN steps are held to the CPU ceiling";
             if period.is_none() {
                 add(
                     &mut added,
                     Rule::LimitCpus,
                     "cpu-period",
-                    PERIOD.to_string(),
+                    units::CFS_PERIOD.to_string(),
                     reason,
                 );
             }

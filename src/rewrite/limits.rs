@@ -8,6 +8,38 @@ use crate::units::{self, NanoCpus};
 
 use super::rewriter::{Rewriter, bad_value, value};
 
+/// The CFS quota that is `max` CPUs over `period` (µs). The kernel takes periods of 1 ms to 1 s
+/// and quotas of at least 1 ms; outside that the runtime refuses, and a ceiling could not be
+/// expressed. Shared by `run` / `create` and a build's RUN steps ([`super::build`]).
+pub(super) fn cfs_quota(max: NanoCpus, period: i64) -> Result<i64, Refusal> {
+    if !units::CFS_PERIODS.contains(&period) {
+        return Err(bad_value("cpu-period", period.to_string().as_bytes()));
+    }
+    let ceiling = (max.0 as u128 * period as u128 / 1_000_000_000) as i64;
+    if ceiling < 1000 {
+        return Err(Refusal {
+            rule: Rule::ParseBadValue,
+            message: format!("a ceiling of {max} CPUs cannot be expressed with --cpu-period={period}"),
+        });
+    }
+    Ok(ceiling)
+}
+
+/// Where the runtime would ignore the ceilings (rootless podman on cgroup v1, [`Target`]'s
+/// `limits_ignored`): refused with `[limits] refuse_unenforced`, else `Ok`, and the caller says
+/// `why` as a change. Shared by `run` / `create` and a build.
+///
+/// [`Target`]: super::Target
+pub(super) fn unenforced(limits: &crate::policy::Limits, why: &str) -> Result<(), Refusal> {
+    if limits.refuse_unenforced {
+        return Err(Refusal {
+            rule: Rule::LimitUnenforced,
+            message: format!("{why}; refusing ([limits] refuse_unenforced = true)"),
+        });
+    }
+    Ok(())
+}
+
 impl Rewriter<'_> {
     pub(super) fn cpus(&mut self, max: NanoCpus) -> Result<(), Refusal> {
         let rule = Rule::LimitCpus;
@@ -25,21 +57,8 @@ impl Rewriter<'_> {
                     });
                 }
             }
-            let period = period.filter(|&p| p > 0).unwrap_or(100_000);
-            // The kernel takes periods of 1ms to 1s and quotas of at least 1ms; outside that the
-            // runtime refuses, and a ceiling could not be expressed.
-            if !(1000..=1_000_000).contains(&period) {
-                return Err(bad_value("cpu-period", period.to_string().as_bytes()));
-            }
-            let ceiling = (max.0 as u128 * period as u128 / 1_000_000_000) as i64;
-            if ceiling < 1000 {
-                return Err(Refusal {
-                    rule: Rule::ParseBadValue,
-                    message: format!(
-                        "a ceiling of {max} CPUs cannot be expressed with --cpu-period={period}"
-                    ),
-                });
-            }
+            let period = period.filter(|&p| p > 0).unwrap_or(units::CFS_PERIOD);
+            let ceiling = cfs_quota(max, period)?;
             match quota {
                 Some(q) if q > 0 && q <= ceiling => {
                     self.note(

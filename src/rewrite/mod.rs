@@ -482,14 +482,9 @@ pub fn rewrite(
         rw.enforce(Rule::LimitPids);
     }
     let l = &rules.limits;
-    if target.rootless && target.cgroup_v1 && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
+    if target.limits_ignored() && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
         let why = "rootless podman on cgroup v1 ignores --cpus, --memory and --pids-limit: these ceilings are NOT in effect";
-        if l.refuse_unenforced {
-            return Err(Refusal {
-                rule: Rule::LimitUnenforced,
-                message: format!("{why}; refusing ([limits] refuse_unenforced = true)"),
-            });
-        }
+        limits::unenforced(l, why)?;
         rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
         rw.enforce(Rule::LimitUnenforced);
     }

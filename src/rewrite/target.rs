@@ -77,6 +77,11 @@ impl Target {
         }
     }
 
+    /// Whether the runtime ignores resource limits here: rootless podman on cgroup v1.
+    pub fn limits_ignored(&self) -> bool {
+        self.rootless && self.cgroup_v1
+    }
+
     /// The runtime's version, if it could be learned.
     pub fn version(&self) -> Option<Version> {
         *self.version.get_or_init(|| self.probe.as_ref().and_then(|p| p()))

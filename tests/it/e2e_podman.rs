@@ -560,6 +560,35 @@ impl Rig {
         self.run("podman", &strs(args), None)
     }
 
+    /// `dir` (created, this rig's identity's) holding a `Containerfile` with `text`: a build
+    /// context, as a path argument.
+    fn containerfile(&self, dir: &Path, text: &str) -> String {
+        self.mkdirs(dir);
+        let f = dir.join("Containerfile");
+        std::fs::write(&f, text).unwrap();
+        self.own(&f, false);
+        dir.display().to_string()
+    }
+
+    /// An image tag of this rig's, removed when the rig is dropped.
+    fn image_tag(&self, what: &str) -> String {
+        let t = format!("localhost/{}-{what}:latest", self.tag);
+        self.images.lock().unwrap().push(t.clone());
+        t
+    }
+
+    /// A host file this rig's identity can read (holding its tag) and where a build that reaches
+    /// the host would copy it: (the file, the copy), in `dir`.
+    fn bait(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        self.mkdirs(dir);
+        let secret = dir.join("secret");
+        std::fs::write(&secret, format!("bait-{}\n", self.tag)).unwrap();
+        self.own(&secret, false);
+        let out = dir.join("out");
+        self.mkdirs(&out);
+        (secret, out.join("copied"))
+    }
+
     fn spawn_docker(&self, args: &[String]) -> Child {
         let mut c = self.command_in("docker", Path::new("/"));
         c.args(args)
@@ -1745,36 +1774,21 @@ fn build_limits(mode: Mode) {
     let Some(rig) = Rig::new(mode, "buildlimits") else {
         return;
     };
-    let ctx = rig.dir.path().join("limits");
-    rig.mkdirs(&ctx);
-    let file = ctx.join("Containerfile");
-    std::fs::write(
-        &file,
-        format!(
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("limits"),
+        &format!(
             "FROM {IMAGE}\nLABEL nanoclaw-shim.e2e={}\n\
              RUN echo \"memory=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)\"; \
              echo \"quota=$(cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)\"\n",
             rig.tag
         ),
-    )
-    .unwrap();
-    rig.own(&file, false);
-    let tag = format!("localhost/{}-limits:latest", rig.tag);
-    rig.images.lock().unwrap().push(tag.clone());
-    let ctx = ctx.display().to_string();
-    // buildah raises these two limits past what podman 5's CI namespace allows; held here.
+    );
+    let tag = rig.image_tag("limits");
     let build = |extra: &[&str]| {
-        let mut a = vec![
-            "build",
-            "--no-cache",
-            "--ulimit",
-            "nofile=1024:1024",
-            "--ulimit",
-            "nproc=1024:1024",
-        ];
+        let mut a = vec!["--no-cache"];
         a.extend_from_slice(extra);
         a.extend_from_slice(&["-t", &tag, &ctx]);
-        strs(&a)
+        build_argv(&a)
     };
     let read = |o: &Out, what: &str| -> String {
         let all = format!("{}\n{}", o.stdout, o.stderr);
@@ -1844,12 +1858,20 @@ fn a_build_s_run_steps_are_held_to_the_ceilings_rootless() {
 
 // ------------------------------------------------------- Containerfile tricks ---
 
-/// A build as this rig's identity, holding the two limits buildah raises past what podman 5's CI
-/// namespace allows.
+/// Whether this rig's podman has the fix for CVE-2024-1753 (4.9.4 / 5.0.1 on): a build mount
+/// from another image's symlink to `/` stays inside that image.
+fn podman_has_the_cve_fix() -> bool {
+    ci_env()
+        .get("PODMAN_VERSION")
+        .and_then(|v| nanoclaw_shim::runtime::parse_version(v))
+        .is_some_and(|v| !nanoclaw_shim::onbuild::affected(Some(v)))
+}
+
+/// `build` with `rest`, holding the two limits buildah raises past what podman 5's CI namespace
+/// allows.
 fn build_argv(rest: &[&str]) -> Vec<String> {
     let mut a = vec![
         "build",
-        "--no-cache",
         "--ulimit",
         "nofile=1024:1024",
         "--ulimit",
@@ -1870,40 +1892,23 @@ fn run_flags_in_any_spelling(mode: Mode) {
         return;
     };
     let dir = rig.dir.path().join("runflags");
-    rig.mkdirs(&dir);
-    let secret = dir.join("secret");
-    std::fs::write(&secret, format!("runflags-{}\n", rig.tag)).unwrap();
-    rig.own(&secret, false);
-    let out = dir.join("out");
-    rig.mkdirs(&out);
-    let copied = out.join("copied");
-    let ctx = dir.join("ctx");
-    rig.mkdirs(&ctx);
-    let file = ctx.join("Containerfile");
-    std::fs::write(
-        &file,
-        format!(
+    let (secret, copied) = rig.bait(&dir);
+    let ctx = rig.containerfile(
+        &dir.join("ctx"),
+        &format!(
             "FROM {IMAGE} AS base\nUSER root\nRUN mkdir -p /s && ln -s / /s/root\n\
              FROM {IMAGE}\nUSER root\n\
              RUN --m\"ou\"nt=type=bind,from=base,source=/s/root,target=/h,rw sh -c 'cat /h{} > /h{}; true'\n",
             secret.display(),
             copied.display()
         ),
-    )
-    .unwrap();
-    rig.own(&file, false);
-    let tag = format!("localhost/{}-runflags:latest", rig.tag);
-    rig.images.lock().unwrap().push(tag.clone());
-    let ctx = ctx.display().to_string();
-    let build = build_argv(&["-t", &tag, &ctx]);
+    );
+    let tag = rig.image_tag("runflags");
+    let build = build_argv(&["--no-cache", "-t", &tag, &ctx]);
     let label = mode.label();
     let control = rig.run("podman", &build, None);
     let reached = std::fs::read_to_string(&copied).unwrap_or_default();
-    let fixed = ci_env()
-        .get("PODMAN_VERSION")
-        .and_then(|v| nanoclaw_shim::runtime::parse_version(v))
-        .is_some_and(|v| !nanoclaw_shim::onbuild::affected(Some(v)));
-    if fixed {
+    if podman_has_the_cve_fix() {
         assert!(
             reached.is_empty(),
             "{label}: the mount reached the host: {}",
@@ -1964,19 +1969,12 @@ fn add_of_a_url(mode: Mode) {
             }
         })
     };
-    let ctx = rig.dir.path().join("addurl");
-    rig.mkdirs(&ctx);
-    let file = ctx.join("Containerfile");
-    std::fs::write(
-        &file,
-        format!("FROM {IMAGE}\nADD http://127.0.0.1:{port}/secret.txt /tmp/s.txt\n"),
-    )
-    .unwrap();
-    rig.own(&file, false);
-    let tag = format!("localhost/{}-addurl:latest", rig.tag);
-    rig.images.lock().unwrap().push(tag.clone());
-    let ctx = ctx.display().to_string();
-    let build = build_argv(&["--network=none", "-t", &tag, &ctx]);
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("addurl"),
+        &format!("FROM {IMAGE}\nADD http://127.0.0.1:{port}/secret.txt /tmp/s.txt\n"),
+    );
+    let tag = rig.image_tag("addurl");
+    let build = build_argv(&["--no-cache", "--network=none", "-t", &tag, &ctx]);
     let label = mode.label();
     let control = rig.run("podman", &build, None);
     let asked = hits.load(Ordering::Relaxed);
@@ -2020,39 +2018,14 @@ fn onbuild_triggers(mode: Mode) {
         return;
     };
     let dir = rig.dir.path().join("onbuild");
-    rig.mkdirs(&dir);
-    let secret = dir.join("secret");
-    std::fs::write(&secret, format!("onbuild-{}\n", rig.tag)).unwrap();
-    rig.own(&secret, false);
-    let out = dir.join("out");
-    rig.mkdirs(&out);
-    let copied = out.join("copied");
-    let context = |name: &str, text: String| {
-        let c = dir.join(name);
-        rig.mkdirs(&c);
-        let f = c.join("Containerfile");
-        std::fs::write(&f, text).unwrap();
-        rig.own(&f, false);
-        c.display().to_string()
-    };
-    let tag = |what: &str| {
-        let t = format!("localhost/{}-{what}:latest", rig.tag);
-        rig.images.lock().unwrap().push(t.clone());
-        t
-    };
-    let (link, base, child) = (tag("link"), tag("base"), tag("child"));
-    // buildah raises these two limits past what podman 5's CI namespace allows; held here.
-    let build = |rest: &[&str]| {
-        let mut a = vec![
-            "build",
-            "--ulimit",
-            "nofile=1024:1024",
-            "--ulimit",
-            "nproc=1024:1024",
-        ];
-        a.extend_from_slice(rest);
-        strs(&a)
-    };
+    let (secret, copied) = rig.bait(&dir);
+    let context = |name: &str, text: String| rig.containerfile(&dir.join(name), &text);
+    let (link, base, child) = (
+        rig.image_tag("link"),
+        rig.image_tag("base"),
+        rig.image_tag("child"),
+    );
+    let build = build_argv;
     let l = context("link", format!("FROM {IMAGE}\nUSER root\nRUN ln -s / /link\n"));
     let o = rig.run("podman", &build(&["-q", "-t", &link, &l]), None);
     assert!(o.ok(), "{}", o.describe());
@@ -2073,12 +2046,8 @@ fn onbuild_triggers(mode: Mode) {
 
     let control = rig.run("podman", &build_child, None);
     let reached = std::fs::read_to_string(&copied).unwrap_or_default();
-    let fixed = ci_env()
-        .get("PODMAN_VERSION")
-        .and_then(|v| nanoclaw_shim::runtime::parse_version(v))
-        .is_some_and(|v| !nanoclaw_shim::onbuild::affected(Some(v)));
     let label = mode.label();
-    if fixed {
+    if podman_has_the_cve_fix() {
         assert!(
             reached.is_empty(),
             "{label}: the trigger reached the host: {}",
