@@ -21,25 +21,51 @@ pub fn hash(bytes: &[u8]) -> u64 {
 
 /// A hash of `bytes` eight at a time, for long inputs whose prefixes are not wanted (a memory
 /// file's name hashes every entry of every list: byte by byte, FNV spent more instructions there
-/// than on the rest of recalling the lists). Each word is folded in with a full 64 × 64 → 128-bit
-/// multiply whose halves are xored (wyhash's mixing step), so every input bit reaches every
-/// output bit; like [`hash`], it only ever picks where to look.
+/// than on the rest of recalling the lists). [`Wide`] with one part.
 pub fn wide(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    fn mix(a: u64, b: u64) -> u64 {
-        let m = u128::from(a) * u128::from(b);
-        (m as u64) ^ ((m >> 64) as u64)
+    let mut w = Wide::default();
+    w.part(bytes);
+    w.finish()
+}
+
+/// [`wide`] over a sequence of parts, without putting them together first (a memory's inputs
+/// are every entry of every list). Each word is folded in with a full 64 × 64 → 128-bit
+/// multiply whose halves are xored (wyhash's mixing step), so every input bit reaches every
+/// output bit, and each part's length is folded in after it, so where parts end counts; like
+/// [`hash`], it only ever picks where to look.
+pub struct Wide(u64);
+
+impl Default for Wide {
+    fn default() -> Self {
+        Wide(START)
     }
-    let mut chunks = bytes.chunks_exact(8);
-    let mut h = START ^ bytes.len() as u64;
-    for c in chunks.by_ref() {
-        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        h = mix(h ^ w, K);
+}
+
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+fn mix(a: u64, b: u64) -> u64 {
+    let m = u128::from(a) * u128::from(b);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+impl Wide {
+    /// Folds in one part.
+    pub fn part(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        let mut h = self.0;
+        for c in chunks.by_ref() {
+            let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+            h = mix(h ^ w, K);
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        h = mix(h ^ u64::from_le_bytes(last), K);
+        self.0 = mix(h ^ bytes.len() as u64, K);
     }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = mix(h ^ u64::from_le_bytes(last), K);
-    mix(h, h ^ K)
+
+    pub fn finish(&self) -> u64 {
+        mix(self.0, self.0 ^ K)
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +98,18 @@ mod tests {
             super::wide(b"a\0"),
             "trailing zero bytes count"
         );
+    }
+
+    #[test]
+    fn where_parts_end_counts() {
+        let parts = |ps: &[&[u8]]| {
+            let mut w = super::Wide::default();
+            ps.iter().for_each(|p| w.part(p));
+            w.finish()
+        };
+        assert_eq!(parts(&[b"/home/alice"]), super::wide(b"/home/alice"));
+        assert_ne!(parts(&[b"/home", b"/alice"]), parts(&[b"/home/", b"alice"]));
+        assert_ne!(parts(&[b"ab", b""]), parts(&[b"ab"]));
+        assert_ne!(parts(&[b"", b"ab"]), parts(&[b"ab", b""]));
     }
 }

@@ -317,12 +317,32 @@ pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let m = f.metadata()?;
-    let mut bytes = Vec::with_capacity(usize::try_from(m.len()).unwrap_or(0));
-    if m.is_file() && m.len() > 0 {
-        f.take(m.len()).read_to_end(&mut bytes)?;
-    } else {
-        f.read_to_end(&mut bytes)?;
+    match usize::try_from(m.len()) {
+        Ok(len) if m.is_file() && len > 0 => read_len(&mut f, len),
+        _ => {
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes)?;
+            Ok(bytes)
+        }
     }
+}
+
+/// At most `len` bytes of `f`, asked for all at once: one `read` for a regular file. std's
+/// `read_to_end` asks 8 KiB at a time at first, a second system call for every file past that
+/// (the remembered lists are).
+fn read_len(f: &mut std::fs::File, len: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = vec![0; len];
+    let mut got = 0;
+    while got < len {
+        match f.read(&mut bytes[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(got);
     Ok(bytes)
 }
 
@@ -479,19 +499,17 @@ impl HostFs for RealFs {
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {
-        use std::io::Read;
         // Judged on the file opened, so that what is read is what was judged; a symlink is
         // followed by `open`, so its target is what must be private.
-        let f = std::fs::File::open(file).ok()?;
+        let mut f = std::fs::File::open(file).ok()?;
         let m = f.metadata().ok()?;
         if !m.is_file() || m.uid() != owner || m.mode() & 0o022 != 0 {
             return None;
         }
-        // Files are replaced by renaming, never written in place: the size read is the size
-        // (and `take` stops there without asking the kernel again).
-        let mut bytes = Vec::with_capacity(usize::try_from(m.len()).ok()?);
-        f.take(m.len()).read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        // Files are replaced by renaming, never written in place: the size read is the size,
+        // and nothing is read past it.
+        let len = usize::try_from(m.len()).ok()?;
+        read_len(&mut f, len).ok().filter(|b| b.len() == len)
     }
 
     fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()> {

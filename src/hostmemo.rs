@@ -97,7 +97,74 @@ impl Memory {
     /// policies or homes do not overwrite each other's memory on every call (the inputs are
     /// still compared in full inside, so a collision only costs a miss).
     pub fn file(&self, kind: &str, inputs: &[u8]) -> PathBuf {
-        self.dir.join(format!("{kind}.{:016x}", crate::fnv::wide(inputs)))
+        self.named(kind, crate::fnv::wide(inputs))
+    }
+
+    fn named(&self, kind: &str, hash: u64) -> PathBuf {
+        self.dir.join(format!("{kind}.{hash:016x}"))
+    }
+}
+
+/// What compiled lists depend on besides the file system: this build, the caller's home and
+/// every entry of every list, in order. As bytes: the parts NUL-terminated, each list closed
+/// by `\x01`. A recall never puts them together: they are hashed for the file's name and
+/// compared with the file's copy part by part (putting them together was a fresh page of
+/// copies on every call).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Inputs<'a> {
+    pub build: &'a [u8],
+    pub home: Option<&'a [u8]>,
+    pub lists: &'a [Vec<&'a [u8]>],
+}
+
+impl<'a> Inputs<'a> {
+    /// Hands each part to `f` in order while it answers `true`; whether every part was handed.
+    fn each(&self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let head: [&[u8]; 4] = [self.build, b"\0", self.home.unwrap_or(b"\x01"), b"\0"];
+        if !head.into_iter().all(&mut *f) {
+            return false;
+        }
+        for list in self.lists {
+            for entry in list {
+                if !(f(entry) && f(b"\0")) {
+                    return false;
+                }
+            }
+            if !f(b"\x01") {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether `stored` is these inputs, byte for byte.
+    fn equal(&self, stored: &[u8]) -> bool {
+        let mut rest = stored;
+        self.each(&mut |part| match rest.strip_prefix(part) {
+            Some(after) => {
+                rest = after;
+                true
+            }
+            None => false,
+        }) && rest.is_empty()
+    }
+
+    fn to_vec(self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.each(&mut |part| {
+            out.extend_from_slice(part);
+            true
+        });
+        out
+    }
+
+    fn hash(&self) -> u64 {
+        let mut h = crate::fnv::Wide::default();
+        self.each(&mut |part| {
+            h.part(part);
+            true
+        });
+        h.finish()
     }
 }
 
@@ -115,7 +182,7 @@ pub const KEPT_FILES: usize = 8;
 /// on: its stamp may not yet tell a later change from this one.
 pub const SETTLE_SECS: i64 = 2;
 
-const MAGIC: &[u8] = b"nanoclaw-shim compiled host-path lists 2\n";
+const MAGIC: &[u8] = b"nanoclaw-shim compiled host-path lists 3\n";
 
 /// How one entry was compiled, with spans into the remembered arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +194,10 @@ pub(crate) enum Stored {
         lit: (u32, u32),
         real: Option<(u32, u32)>,
     },
-    /// Glob components: compiled again from the entry (cheap, and rare).
-    Glob,
+    /// A path with glob components, joined: (start, length). Its shape (where the first glob
+    /// character is) is read off it again, a scan of a few bytes; the `~` expansion and the
+    /// joining are not redone.
+    Glob { pattern: (u32, u32) },
 }
 
 /// What the memory holds: the inputs it was compiled from (the caller's home and every entry,
@@ -164,7 +233,10 @@ pub(crate) fn encode(r: &Remembered<'_>) -> Vec<u8> {
     for f in &r.forms {
         match *f {
             Stored::None => out.push(0),
-            Stored::Glob => out.push(1),
+            Stored::Glob { pattern } => {
+                out.push(1);
+                span(&mut out, pattern);
+            }
             Stored::Lit { lit, real: None } => {
                 out.push(2);
                 span(&mut out, lit);
@@ -243,7 +315,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Remembered<'_>> {
     for _ in 0..n {
         forms.push(match r.u8()? {
             0 => Stored::None,
-            1 => Stored::Glob,
+            1 => Stored::Glob {
+                pattern: span(&mut r)?,
+            },
             2 => Stored::Lit {
                 lit: span(&mut r)?,
                 real: None,
@@ -305,18 +379,19 @@ impl std::fmt::Display for Miss {
 }
 
 /// The lists compiled from `inputs` (`entries` of them), as remembered: their arena and each
-/// entry's form, if every witness is unchanged.
+/// entry's form, if every witness is unchanged. The arena is returned in the buffer the file
+/// was read into, moved to its front: no second copy, and room to grow.
 pub(crate) fn recall(
     fs: &dyn HostFs,
     memory: &Memory,
-    inputs: &[u8],
+    inputs: &Inputs<'_>,
     entries: usize,
 ) -> Result<(Vec<u8>, Vec<Stored>), Miss> {
-    let bytes = fs
-        .read_private(&memory.file(LISTS, inputs), memory.owner)
+    let mut bytes = fs
+        .read_private(&memory.named(LISTS, inputs.hash()), memory.owner)
         .ok_or(Miss::Unreadable)?;
     let r = decode(&bytes).ok_or(Miss::Malformed)?;
-    if r.inputs != inputs
+    if !inputs.equal(r.inputs)
         || r.owner != memory.owner
         || Some(r.namespace) != fs.namespace()
         || r.forms.len() != entries
@@ -328,7 +403,12 @@ pub(crate) fn recall(
             return Err(Miss::Changed);
         }
     }
-    Ok((r.arena.to_vec(), r.forms))
+    let at = r.arena.as_ptr() as usize - bytes.as_ptr() as usize;
+    let len = r.arena.len();
+    let forms = r.forms;
+    bytes.copy_within(at..at + len, 0);
+    bytes.truncate(len);
+    Ok((bytes, forms))
 }
 
 /// Why a resolution was not remembered.
@@ -368,7 +448,7 @@ pub(crate) fn remember(
     fs: &dyn HostFs,
     memory: &Memory,
     started: i64,
-    inputs: &[u8],
+    inputs: &Inputs<'_>,
     arena: &[u8],
     forms: Vec<Stored>,
     mut witnesses: Vec<Vec<u8>>,
@@ -389,12 +469,12 @@ pub(crate) fn remember(
     let bytes = encode(&Remembered {
         namespace,
         owner: memory.owner,
-        inputs,
+        inputs: &inputs.to_vec(),
         arena,
         forms,
         witnesses: stamped,
     });
-    fs.write_private(&memory.file(LISTS, inputs), &bytes)
+    fs.write_private(&memory.named(LISTS, inputs.hash()), &bytes)
         .map_err(NotKept::Io)?;
     fs.prune(&memory.dir, &format!("{LISTS}."), KEPT_FILES);
     Ok(())
@@ -1074,7 +1154,7 @@ mod tests {
                     lit: (12, 4),
                     real: Some((16, 8)),
                 },
-                Stored::Glob,
+                Stored::Glob { pattern: (12, 4) },
                 Stored::None,
             ],
             witnesses: vec![(b"/".as_slice(), stamp(1)), (b"/home/a", stamp(2))],

@@ -361,7 +361,9 @@ impl Form {
                 lit: span(*lit),
                 real: real.map(span),
             },
-            Form::Glob { .. } => Stored::Glob,
+            Form::Glob { pattern, .. } => Stored::Glob {
+                pattern: span(*pattern),
+            },
         }
     }
 }
@@ -564,8 +566,7 @@ impl<'h> Compiler<'h> {
         }
     }
 
-    /// An entry as the memory kept it (its spans in the recalled arena); globs are compiled
-    /// again.
+    /// An entry as the memory kept it (its spans in the recalled arena).
     fn recalled<'p>(&mut self, text: &'p [u8], form: Stored) -> Entry<'p> {
         let span = |(at, len)| Span { at, len };
         match form {
@@ -580,7 +581,18 @@ impl<'h> Compiler<'h> {
                     real: real.map(span),
                 },
             },
-            Stored::Glob => self.expand(text),
+            Stored::Glob { pattern } => {
+                let pattern = span(pattern);
+                let (fixed, literal) = glob_shape(pattern.of(&self.arena));
+                Entry {
+                    text,
+                    form: Form::Glob {
+                        pattern,
+                        fixed,
+                        literal,
+                    },
+                }
+            }
         }
     }
 
@@ -1240,7 +1252,11 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
             .collect(),
     );
     let memory = host.memory.as_ref().filter(|m| m.build().is_some());
-    let inputs = memory.map(|m| memory_key(m, home, &texts)).unwrap_or_default();
+    let inputs = hostmemo::Inputs {
+        build: memory.and_then(|m| m.build()).unwrap_or_default(),
+        home,
+        lists: &texts,
+    };
     let count = texts.iter().map(Vec::len).sum();
     let recalled = memory.and_then(|m| match hostmemo::recall(host.fs, m, &inputs, count) {
         Ok(found) => {
@@ -1256,9 +1272,10 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         Some((arena, stored)) => {
             compiler.arena = arena;
             let mut stored = stored.into_iter();
-            texts.map(|list| List {
+            texts.each_ref().map(|list| List {
                 entries: list
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .zip(stored.by_ref())
                     .map(|(text, form)| compiler.recalled(text, form))
                     .collect(),
@@ -1270,7 +1287,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
                 compiler.resolver.witnesses = Some(Vec::new());
             }
             let started = host.fs.now();
-            let mut lists = texts.map(|list| compiler.list(list));
+            let mut lists = texts.each_ref().map(|list| compiler.list(list.iter().copied()));
             let [a, b, c, d] = &mut lists;
             compiler.resolve(&mut [a, b, c, d]);
             if let (Some(m), Some(witnesses)) = (memory, compiler.resolver.witnesses.take()) {
@@ -1295,26 +1312,6 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         host_exec,
         roots,
     }
-}
-
-/// What compiled lists depend on besides the file system, NUL-separated: this build, the home
-/// and every entry of every list (in order, each list closed by `\x01`).
-fn memory_key(memory: &Memory, home: Option<&[u8]>, texts: &[Vec<&[u8]>; 4]) -> Vec<u8> {
-    let build = memory.build().unwrap_or_default();
-    let entries: usize = texts.iter().flatten().map(|t| t.len() + 1).sum();
-    let mut key = Vec::with_capacity(build.len() + home.map_or(1, <[u8]>::len) + entries + 6);
-    key.extend_from_slice(build);
-    key.push(0);
-    key.extend_from_slice(home.unwrap_or(b"\x01"));
-    key.push(0);
-    for list in texts {
-        for t in list {
-            key.extend_from_slice(t);
-            key.push(0);
-        }
-        key.push(1);
-    }
-    key
 }
 
 /// The first credential at the top of directory `dir` that no other mount shadows. With a

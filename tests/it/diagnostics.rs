@@ -369,6 +369,16 @@ fn resolved_lists_are_recalled_until_the_home_changes() {
         let err = text(&o.stderr);
         assert!(o.status.success(), "{err}");
         assert!(err.contains("host-path lists: recalled"), "{err}");
+        // A glob entry recalled (`/tmp/tmux-*`) matches as the freshly compiled one does.
+        let tmux = "/tmp/tmux-nanoclaw-shim-recall/default:/t";
+        let mut with_glob = with_mount.clone();
+        with_glob.insert(with_glob.len() - 1, "-v");
+        with_glob.insert(with_glob.len() - 1, tmux);
+        let o = env.docker(Some("debug"), &with_glob);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(125), "{err}");
+        assert!(err.contains("host-path lists: recalled"), "{err}");
+        assert!(err.contains("deny.sensitive-mount"), "{err}");
     }
     // Now `~/.aws` is a symlink to that folder: mounting the folder exposes the credentials.
     symlink(&aws, env.p("home/.aws")).unwrap();
