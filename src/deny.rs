@@ -568,13 +568,17 @@ impl Checker<'_> {
 
     fn user(&mut self, o: &Opt) {
         match (self.run.verb, o.flag.long.as_str()) {
-            (Verb::Exec, "user") if self.on(Rule::DenyExecRoot) && is_root_user(o.bytes()) => {
-                self.v(Rule::DenyExecRoot, o, "exec as root");
-            }
+            (Verb::Exec, "user") if self.on(Rule::DenyExecRoot) => match user_is(o.bytes()) {
+                UserIs::Root => self.v(Rule::DenyExecRoot, o, "exec as root"),
+                UserIs::Named => self.v(Rule::DenyExecRoot, o, NAMED_USER),
+                UserIs::NotRoot => {}
+            },
             (Verb::Exec, "user") => {}
-            (_, "user") if self.on(Rule::DenyRootUser) && is_root_user(o.bytes()) => {
-                self.v(Rule::DenyRootUser, o, "runs as root");
-            }
+            (_, "user") if self.on(Rule::DenyRootUser) => match user_is(o.bytes()) {
+                UserIs::Root => self.v(Rule::DenyRootUser, o, "runs as root"),
+                UserIs::Named => self.v(Rule::DenyRootUser, o, NAMED_USER),
+                UserIs::NotRoot => {}
+            },
             (_, "group-add")
                 if self.on(Rule::DenyGroupAdd) && text(o).split(',').any(|g| g.trim() == "keep-groups") =>
             {
@@ -743,23 +747,40 @@ fn log_path(opt: &[u8]) -> Option<&[u8]> {
     key.trim().eq_ignore_ascii_case("path").then(|| &opt[at + 1..])
 }
 
-/// Whether a `--user` value runs as root: the name `root`; no user before the `:` (`:0`: the
-/// runtime's default user, root); or a uid whose number is 0 however it is spelled (`0`, `00`,
-/// `+0`, `-0`, ` 0`: the runtimes read it with Go's `Atoi`, which takes a sign), or wraps to 0
-/// as a 32-bit uid (`4294967296`).
-pub fn is_root_user(val: &[u8]) -> bool {
+/// Why a user name other than `root` is refused where root is: the image's `/etc/passwd` says
+/// which uid it is, and an image built by an agent may map any name to 0.
+const NAMED_USER: &str = "a user name, which the image's /etc/passwd may map to uid 0 (give the numeric uid)";
+
+/// Who a `--user` value runs as, as far as the argv can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserIs {
+    /// Root: the name `root`; no user before the `:` (`:0`: the runtime's default user, root);
+    /// or a uid whose number is 0 however it is spelled (`0`, `00`, `+0`, `-0`, ` 0`: the
+    /// runtimes read it with Go's `Atoi`, which takes a sign), or wraps to 0 as a 32-bit uid
+    /// (`4294967296`).
+    Root,
+    /// Another name: only the image can say its uid, so it cannot be shown not to be root
+    /// (Kubernetes' `runAsNonRoot` refuses a non-numeric user for the same reason).
+    Named,
+    /// A uid other than 0.
+    NotRoot,
+}
+
+/// Who the user part of a `--user` value (before any `:`) runs as.
+pub fn user_is(val: &[u8]) -> UserIs {
     let s = crate::text::lossy(val);
     let user = s.split(':').next().unwrap_or("").trim();
     if user.is_empty() || user == "root" {
-        return true;
+        return UserIs::Root;
     }
     let digits = user.strip_prefix(['+', '-']).unwrap_or(user);
-    !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && digits
-            .bytes()
-            .fold(0u32, |r, b| r.wrapping_mul(10).wrapping_add(u32::from(b - b'0')))
-            == 0
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return UserIs::Named;
+    }
+    let uid = digits
+        .bytes()
+        .fold(0u32, |r, b| r.wrapping_mul(10).wrapping_add(u32::from(b - b'0')));
+    if uid == 0 { UserIs::Root } else { UserIs::NotRoot }
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.

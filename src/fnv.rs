@@ -57,10 +57,19 @@ impl Wide {
             let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
             h = mix(h ^ w, K);
         }
-        let mut last = [0u8; 8];
-        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        h = mix(h ^ u64::from_le_bytes(last), K);
+        // The last bytes a shift at a time: a copy into a word would call `memcpy` per part.
+        let last = chunks
+            .remainder()
+            .iter()
+            .rev()
+            .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+        h = mix(h ^ last, K);
         self.0 = mix(h ^ bytes.len() as u64, K);
+    }
+
+    /// Folds in one byte (a part's terminator).
+    pub fn byte(&mut self, b: u8) {
+        self.0 = mix(self.0 ^ u64::from(b), K);
     }
 
     pub fn finish(&self) -> u64 {

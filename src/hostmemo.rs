@@ -117,20 +117,20 @@ pub(crate) struct Inputs<'a> {
     pub lists: &'a [Vec<&'a [u8]>],
 }
 
-impl<'a> Inputs<'a> {
-    /// Hands each part to `f` in order while it answers `true`; whether every part was handed.
-    fn each(&self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-        let head: [&[u8]; 4] = [self.build, b"\0", self.home.unwrap_or(b"\x01"), b"\0"];
-        if !head.into_iter().all(&mut *f) {
+impl Inputs<'_> {
+    /// Hands each part to `f` with the byte that ends it, in order, while `f` answers `true`;
+    /// whether every part was handed. A list's closing `\x01` is an empty part ended by it.
+    fn each(&self, mut f: impl FnMut(&[u8], u8) -> bool) -> bool {
+        if !(f(self.build, 0) && f(self.home.unwrap_or(b"\x01"), 0)) {
             return false;
         }
         for list in self.lists {
             for entry in list {
-                if !(f(entry) && f(b"\0")) {
+                if !f(entry, 0) {
                     return false;
                 }
             }
-            if !f(b"\x01") {
+            if !f(b"", 1) {
                 return false;
             }
         }
@@ -140,19 +140,21 @@ impl<'a> Inputs<'a> {
     /// Whether `stored` is these inputs, byte for byte.
     fn equal(&self, stored: &[u8]) -> bool {
         let mut rest = stored;
-        self.each(&mut |part| match rest.strip_prefix(part) {
-            Some(after) => {
-                rest = after;
-                true
+        self.each(|part, end| {
+            let n = part.len();
+            let same = rest.len() > n && rest[n] == end && rest[..n] == *part;
+            if same {
+                rest = &rest[n + 1..];
             }
-            None => false,
+            same
         }) && rest.is_empty()
     }
 
     fn to_vec(self) -> Vec<u8> {
         let mut out = Vec::new();
-        self.each(&mut |part| {
+        self.each(|part, end| {
             out.extend_from_slice(part);
+            out.push(end);
             true
         });
         out
@@ -160,8 +162,9 @@ impl<'a> Inputs<'a> {
 
     fn hash(&self) -> u64 {
         let mut h = crate::fnv::Wide::default();
-        self.each(&mut |part| {
+        self.each(|part, end| {
             h.part(part);
+            h.byte(end);
             true
         });
         h.finish()

@@ -357,7 +357,7 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--entrypoint", "--privileged", "img"],
     &["run", "--", "img", "--cap-add=ALL"],
     &["exec", "-i", "c", "sh"],
-    &["exec", "-u", "node", "c", "sh"],
+    &["exec", "-u", "1000", "c", "sh"],
     &["update", "--memory", "1g", "c"],
     &["update", "--pids-limit", "100", "--cpus", "1.5", "c"],
 ];
@@ -430,6 +430,8 @@ fn opt_in_rules() {
         (&["run", "--user", "0", "img"][..], "deny.root-user"),
         (&["run", "-u", "root:root", "img"], "deny.root-user"),
         (&["run", "--user=0:1000", "img"], "deny.root-user"),
+        (&["run", "--user", "toor", "img"], "deny.root-user"),
+        (&["run", "-u", "node:node", "img"], "deny.root-user"),
         (
             &["run", "--pid", "container:abc", "img"],
             "deny.container-namespace",

@@ -586,6 +586,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         let u: &'static str = Box::leak(u.to_string().into_boxed_str());
         add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
     }
+    // A name the image's /etc/passwd may map to uid 0 (an agent's build can add `toor:x:0:0`).
+    for u in ["node", "toor", "nobody:nogroup", "1000x", "+", "r\u{f6}\u{f6}t"] {
+        add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
+    }
     // Flags denied by default, and podman's own.
     for words in [
         &["run", "--preserve-fds", "3", "img"][..],
@@ -785,7 +789,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--user", "1000:1000", "img"],
         &["run", "--user", "10", "img"],
         &["exec", "-u", "1000", "c", "sh"],
-        &["exec", "-u", "node", "c", "sh"],
+        &["exec", "-u", "1000:node", "c", "sh"],
         &["exec", "-u", "100", "c", "sh"],
         &["exec", "-u", "1000:0", "c", "sh"],
         &["exec", "-u", "10000", "c", "sh"],

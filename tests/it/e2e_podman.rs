@@ -1368,6 +1368,54 @@ fn ps_exec_and_stop_of_a_running_agent_rootless() {
     stop_running_agent(Mode::Rootless);
 }
 
+/// `exec -u NAME` runs as whatever uid the image's `/etc/passwd` gives the name, and an agent's
+/// build can add `toor:x:0:0`: the control (plain podman) execs as uid 0 under that name; through
+/// the shim the name is refused (`deny.exec-root`) and nothing runs, while the numeric uid still
+/// execs. Rootful and rootless.
+fn exec_as_a_user_name(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "execname") else {
+        return;
+    };
+    let label = mode.label();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("execname"),
+        &format!("FROM {IMAGE}\nUSER root\nRUN echo 'toor:x:0:0::/root:/bin/sh' >> /etc/passwd\nUSER 1000\n"),
+    );
+    let tag = rig.image_tag("execname");
+    let o = rig.run("docker", &build_argv(&["-t", &tag, &ctx]), None);
+    assert!(o.ok(), "{label}: the build: {}", o.describe());
+    let name = format!("{}-execname", rig.tag);
+    let o = rig.docker(
+        &strs(&["run", "-d", "--rm", "--name", &name, &tag, "sleep", "120"]),
+        None,
+    );
+    assert!(o.ok(), "{label}: run -d: {}", o.describe());
+    let exec = |user: &str| strs(&["exec", "-u", user, &name, "id", "-u"]);
+    let control = rig.run("podman", &exec("toor"), None);
+    assert_eq!(
+        control.stdout.trim(),
+        "0",
+        "{label}: the control's named user is not root: {}",
+        control.describe()
+    );
+    let o = rig.docker(&exec("toor"), None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.exec-root"), "{label}: {}", o.describe());
+    assert!(o.stdout.is_empty(), "{label}: something ran: {}", o.describe());
+    let o = rig.docker(&exec("1000"), None);
+    assert_eq!(o.stdout.trim(), "1000", "{label}: {}", o.describe());
+}
+
+#[test]
+fn exec_as_a_user_name_the_image_maps_to_root_is_refused_rootful() {
+    exec_as_a_user_name(Mode::Rootful);
+}
+
+#[test]
+fn exec_as_a_user_name_the_image_maps_to_root_is_refused_rootless() {
+    exec_as_a_user_name(Mode::Rootless);
+}
+
 // ------------------------------------------------------------------ parallel agents ---
 
 fn parallel(mode: Mode) {
