@@ -1694,6 +1694,58 @@ fn host_gateway_reaches_only_the_proxy_port_rootless() {
     host_gateway(Mode::Rootless);
 }
 
+/// A caller's bare `--network=pasta` (no options, so `deny.network-option` has nothing to judge)
+/// passes the shim: pasta's defaults must keep the host's loopback closed. The container's names
+/// for the host (`host.containers.internal`, podman 5.3+'s `169.254.1.2`) do not reach a service
+/// bound to the host's 127.0.0.1. Rootless, where pasta is installed (podman 5; Debian 12's
+/// podman 4.3 has none, and says so).
+#[test]
+fn bare_pasta_does_not_reach_the_host_loopback_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "bare_pasta") else {
+        return;
+    };
+    if rootless_network(&rig) != "pasta" {
+        loud("NOTE (bare_pasta): this podman's rootless network is not pasta; nothing to check");
+        return;
+    }
+    let svc = Service::start([127, 0, 0, 1].into(), &format!("loopback only {}", rig.tag));
+    let port = svc.port.to_string();
+    // The control: plain podman told to forward the port reaches the service, so a refusal
+    // below is the network's, not the fixture's or the service's.
+    let control = rig.run(
+        "podman",
+        &strs(&[
+            "run",
+            "--rm",
+            &format!("--network=pasta:-T,{port}"),
+            "-e",
+            &format!("FIXTURE_MODE=connect 127.0.0.1 {port}"),
+            IMAGE,
+        ]),
+        None,
+    );
+    assert!(
+        report(&control)["connect"]["ok"] == true,
+        "the control did not reach the host's loopback: {}",
+        control.describe()
+    );
+    svc.peers.lock().unwrap().clear();
+    for host in ["host.containers.internal", "169.254.1.2"] {
+        let a = rig.agent("v2", "v2", false).with_opts(&[
+            "--network=pasta",
+            "-e",
+            &format!("FIXTURE_MODE=connect {host} {port}"),
+        ]);
+        let o = rig.docker(&a.argv, None);
+        assert!(o.ok(), "{host}: {}", o.describe());
+        let c = &report(&o)["connect"];
+        assert!(
+            c["ok"] == false && svc.peers.lock().unwrap().is_empty(),
+            "bare --network=pasta: {host} reached a service bound to the host's 127.0.0.1: {c}"
+        );
+    }
+}
+
 // ------------------------------------------------------------------ --net-alias ---
 
 fn net_alias(mode: Mode) {
