@@ -65,6 +65,13 @@ const BUILD_SPELLINGS: &[&str] = &[
     "buildx b",
 ];
 
+/// Whether `command` (a plan's command words) is a build, in any of its spellings.
+pub fn is_build(command: &[String]) -> bool {
+    BUILD_SPELLINGS
+        .iter()
+        .any(|s| s.split(' ').eq(command.iter().map(String::as_str)))
+}
+
 /// Whether a flag consumes a value (pflag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arity {

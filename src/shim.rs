@@ -58,8 +58,8 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         let r = plan.refusal.expect("a refusal has a reason");
         return Err(format!("refused: {r}"));
     }
-    let remove =
-        runtime_environment(env_rules(&policy), &env.engine).map_err(|why| format!("refused: {why}"))?;
+    let remove = runtime_environment(env_rules(&policy, &plan.command), &env.engine)
+        .map_err(|why| format!("refused: {why}"))?;
     if !remove.is_empty() {
         tracing::debug!(
             "environment: {} removed for the runtime [{}]",
@@ -72,12 +72,13 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
 }
 
-/// Which of the environment's rules the policy has on.
-fn env_rules(policy: &policy::Policy) -> trust::EnvRules {
+/// Which of the environment's rules the policy has on, for `command` (its words).
+fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::EnvRules {
     let deny = &policy.rules.deny;
     trust::EnvRules {
         remove_redirects: deny.on(Rule::DenyEngineRedirect),
         refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
+        refuse_build_isolation: deny.on(Rule::DenyEnvironment) && crate::commands::is_build(command),
     }
 }
 
@@ -238,8 +239,9 @@ fn target(
     let runtime = path.clone();
     let probe = move || runtime::version(&path, cache.as_deref());
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
-    // A build's base images are asked about with the environment the build's exec will have.
-    let (rules, engine) = (env_rules(policy), env.engine.clone());
+    // A build's base images are asked about with the environment the build's exec will have
+    // (an inspection, not a build: no isolation is asked of it).
+    let (rules, engine) = (env_rules(policy, &[]), env.engine.clone());
     target.base_probe = Some(Box::new(move |image| {
         let probe = crate::onbuild::Probe {
             runtime: runtime.clone(),

@@ -30,11 +30,22 @@ pub const CONFIG_VARS: &[&str] = &[
     "REGISTRIES_CONFIG_PATH",
 ];
 
-/// Whether `name` is one of [`REDIRECT_VARS`] or [`CONFIG_VARS`].
+/// The variable that sets a build's isolation when the build names none: `chroot` runs its RUN
+/// steps in the host's PID, IPC and (rootful) user namespaces, what `--isolation chroot` asks
+/// and `deny.build` refuses (proven on podman 4.3.1: a RUN step sees the host's PID 1). Only
+/// builds read it, so only a build is judged by it.
+pub const ISOLATION_VAR: &str = "BUILDAH_ISOLATION";
+
+/// The values of [`ISOLATION_VAR`] that keep a build's OCI isolation (compared without regard
+/// to case, around blanks).
+const ISOLATION_KEPT: &[&str] = &["", "default", "oci", "rootless"];
+
+/// Whether `name` is one of [`REDIRECT_VARS`], [`CONFIG_VARS`] or [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     REDIRECT_VARS
         .iter()
         .chain(CONFIG_VARS)
+        .chain([&ISOLATION_VAR])
         .any(|n| n.as_bytes() == name)
 }
 
@@ -165,11 +176,13 @@ fn check_chain(
 }
 
 /// What the policy asks of the environment: remove redirects (`deny.engine-redirect`), refuse
-/// untrusted configuration files (`deny.environment`).
+/// untrusted configuration files and, for a build, a weaker isolation (`deny.environment`).
 #[derive(Debug, Clone, Copy)]
 pub struct EnvRules {
     pub remove_redirects: bool,
     pub refuse_untrusted_config: bool,
+    /// The command is a build, and `deny.environment` is on.
+    pub refuse_build_isolation: bool,
 }
 
 /// Judges the runtime's environment: the variables to remove before exec, or why the invocation
@@ -188,6 +201,16 @@ pub fn environment(
                     remove.push(*r);
                 }
                 continue;
+            }
+        }
+        if rules.refuse_build_isolation && name == ISOLATION_VAR {
+            let kept = v
+                .to_str()
+                .is_some_and(|v| ISOLATION_KEPT.iter().any(|k| k.eq_ignore_ascii_case(v.trim())));
+            if !kept {
+                return Err(format!(
+                    "{ISOLATION_VAR} asks the build for an isolation other than oci (chroot runs its RUN steps in the host's namespaces, as --isolation chroot would); unset it"
+                ));
             }
         }
         if rules.refuse_untrusted_config && CONFIG_VARS.contains(&name) && !v.is_empty() {
@@ -276,6 +299,7 @@ mod tests {
         let p = EnvRules {
             remove_redirects: true,
             refuse_untrusted_config: true,
+            refuse_build_isolation: false,
         };
         let vars = vec![
             (OsString::from("DOCKER_HOST"), OsString::from("tcp://evil:2375")),
@@ -299,5 +323,30 @@ mod tests {
             ..p
         };
         assert!(environment(lenient, conf.into_iter(), &bad).is_ok());
+    }
+
+    #[test]
+    fn a_build_s_isolation_is_only_oci() {
+        let ok = |_: &Path| Ok(());
+        let build = EnvRules {
+            remove_redirects: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: true,
+        };
+        let var = |v: &str| vec![(OsString::from(ISOLATION_VAR), OsString::from(v))].into_iter();
+        for weak in ["chroot", "CHROOT", " chroot", "anything", "oci,chroot"] {
+            let r = environment(build, var(weak), &ok).unwrap_err();
+            assert!(r.contains("BUILDAH_ISOLATION"), "{weak}: {r}");
+        }
+        for kept in ["", "oci", "OCI", "rootless", "default"] {
+            assert_eq!(environment(build, var(kept), &ok), Ok(vec![]), "{kept}");
+        }
+        // Not a build (or the rule off): nothing reads it.
+        let other = EnvRules {
+            refuse_build_isolation: false,
+            ..build
+        };
+        assert_eq!(environment(other, var("chroot"), &ok), Ok(vec![]));
+        assert!(is_engine_var(b"BUILDAH_ISOLATION"));
     }
 }

@@ -2028,6 +2028,55 @@ fn run_flags_in_any_spelling(mode: Mode) {
     assert!(!copied.exists(), "{label}: the mount ran through the shim");
 }
 
+/// `BUILDAH_ISOLATION=chroot` in the environment is `--isolation chroot` by another name: the
+/// control (plain podman) runs the build's RUN step in the host's PID namespace; through the
+/// shim the build is refused (`deny.environment`) and its RUN step never runs. Rootful and
+/// rootless.
+fn build_isolation_from_the_environment(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "isoenv") else {
+        return;
+    };
+    let label = mode.label();
+    let host_pid_ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let host_pid_ns = host_pid_ns.to_string_lossy();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("isoenv"),
+        &format!("FROM {IMAGE}\nUSER root\nRUN echo \"ran in $(readlink /proc/self/ns/pid)\"\n"),
+    );
+    let tag = rig.image_tag("isoenv");
+    let build = |prog: &str| {
+        let mut a = strs(&["BUILDAH_ISOLATION=chroot", prog]);
+        a.extend(build_argv(&["--no-cache", "-t", &tag, &ctx]));
+        rig.run("env", &a, None)
+    };
+    let control = build("podman");
+    let said = format!("{}{}", control.stdout, control.stderr);
+    assert!(
+        said.contains(&format!("ran in {host_pid_ns}")),
+        "{label}: the control's RUN step is not in the host's PID namespace ({host_pid_ns}): {}",
+        control.describe()
+    );
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    let o = build("docker");
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.environment"), "{label}: {}", o.describe());
+    assert!(
+        !format!("{}{}", o.stdout, o.stderr).contains("ran in"),
+        "{label}: the RUN step ran: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn build_isolation_from_the_environment_is_refused_rootful() {
+    build_isolation_from_the_environment(Mode::Rootful);
+}
+
+#[test]
+fn build_isolation_from_the_environment_is_refused_rootless() {
+    build_isolation_from_the_environment(Mode::Rootless);
+}
+
 #[test]
 fn a_run_flag_in_any_spelling_never_reaches_the_host_rootful() {
     run_flags_in_any_spelling(Mode::Rootful);
