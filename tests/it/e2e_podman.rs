@@ -1406,6 +1406,68 @@ fn exec_as_a_user_name(mode: Mode) {
     assert_eq!(o.stdout.trim(), "1000", "{label}: {}", o.describe());
 }
 
+/// A `ramfs` mount has no size to hold to `[limits] tmpfs_size`; what it holds is charged to the
+/// container's memory limit, as a tmpfs without a size is (docs/RULES.md, `deny.ceiling`):
+/// writing 200 MiB into one under a 64 MiB limit ends with the writer killed. Podman 4.3 knows no
+/// `ramfs` mounts at all, and says so.
+fn ramfs_is_held_to_the_memory_limit(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "ramfs") else {
+        return;
+    };
+    let label = mode.label();
+    if !rig.limits_apply() {
+        loud(&format!(
+            "NOTE (ramfs, {label}): resource limits do not apply here; nothing to check"
+        ));
+        return;
+    }
+    let o = rig.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "--memory",
+            "64m",
+            "--memory-swap",
+            "64m",
+            "--user",
+            "0",
+            "--mount",
+            "type=ramfs,dst=/x",
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "dd if=/dev/zero of=/x/f bs=1M count=200 2>/dev/null; echo held $(du -sm /x | cut -f1)",
+        ]),
+        None,
+    );
+    if o.stderr.contains("invalid filesystem type \"ramfs\"") {
+        loud(&format!("NOTE (ramfs, {label}): this podman has no ramfs mounts"));
+        return;
+    }
+    let held: u64 = o
+        .stdout
+        .trim()
+        .strip_prefix("held ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{label}: {}", o.describe()));
+    assert!(
+        held < 64,
+        "{label}: {held} MiB in a ramfs under a 64 MiB limit: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_ramfs_mount_is_held_to_the_memory_limit_rootful() {
+    ramfs_is_held_to_the_memory_limit(Mode::Rootful);
+}
+
+#[test]
+fn a_ramfs_mount_is_held_to_the_memory_limit_rootless() {
+    ramfs_is_held_to_the_memory_limit(Mode::Rootless);
+}
+
 #[test]
 fn exec_as_a_user_name_the_image_maps_to_root_is_refused_rootful() {
     exec_as_a_user_name(Mode::Rootful);
