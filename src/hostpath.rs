@@ -392,6 +392,14 @@ struct List<'p> {
     /// Whether the index is built: only for invocations with many paths, as building it costs
     /// more than comparing a handful of sources with every entry.
     indexed: bool,
+    /// Per entry (see [`List::seal`]), the second byte of the paths it is compared by (its
+    /// literal and resolved forms, a glob's leading components), 0 when it must always be
+    /// compared (no such byte, or two different ones): two joined paths relate only if they
+    /// share the byte after their first `/` (or one is `/`), so
+    /// [`find_linear`](Self::find_linear) passes over an entry whose byte no form of the source
+    /// has without reading the entry's paths. An entry without a byte (a list never sealed) is
+    /// always compared.
+    seconds: Vec<u8>,
 }
 
 /// One key of a list's index.
@@ -695,6 +703,27 @@ impl<'h> Compiler<'h> {
 }
 
 impl<'p> List<'p> {
+    /// Records each entry's [`seconds`](Self::seconds), once the entries' forms are final.
+    fn seal(&mut self, arena: &[u8]) {
+        // A path's second byte, 0 for `/` (the empty joined path) or a span out of the arena.
+        let second = |s: Span| match s.len {
+            0 | 1 => 0,
+            _ => arena.get(s.at as usize + 1).copied().unwrap_or(0),
+        };
+        self.seconds.clear();
+        self.seconds.reserve_exact(self.entries.len());
+        for e in &self.entries {
+            self.seconds.push(match e.form {
+                Form::Lit { lit, real } => {
+                    let a = second(lit);
+                    if real.is_none_or(|r| second(r) == a) { a } else { 0 }
+                }
+                Form::Glob { pattern, fixed, .. } if fixed > 0 => second(pattern),
+                Form::Glob { .. } | Form::None => 0,
+            });
+        }
+    }
+
     /// Builds the index once the entries' forms are final.
     fn build_index(&mut self, arena: &[u8]) {
         let mut keys = Vec::with_capacity(self.entries.len() * 6);
@@ -838,7 +867,20 @@ impl<'p> List<'p> {
         let (all, n) = src.form_array();
         let forms = &all[..n];
         let any_related = |e: &[u8]| forms.iter().any(|s| related(s, e, parents));
-        for e in &self.entries {
+        // The second bytes the source's forms have (all of them for `/`, which holds everything),
+        // and 0, the byte of the entries always compared.
+        let mut have = [false; 256];
+        have[0] = true;
+        for s in forms {
+            match s.get(1) {
+                Some(&b) => have[usize::from(b)] = true,
+                None => have = [true; 256],
+            }
+        }
+        for (i, e) in self.entries.iter().enumerate() {
+            if !have[usize::from(self.seconds.get(i).copied().unwrap_or(0))] {
+                continue;
+            }
             let hit = match e.form {
                 Form::None => false,
                 Form::Lit { lit, real } => {
@@ -1268,7 +1310,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
             None
         }
     });
-    let [sensitive, credentials, host_exec, roots] = match recalled {
+    let [mut sensitive, mut credentials, mut host_exec, mut roots] = match recalled {
         Some((arena, stored)) => {
             compiler.arena = arena;
             let mut stored = stored.into_iter();
@@ -1304,6 +1346,9 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
             lists
         }
     };
+    for list in [&mut sensitive, &mut credentials, &mut host_exec, &mut roots] {
+        list.seal(&compiler.arena);
+    }
     Lists {
         compiler,
         names,
@@ -1519,6 +1564,7 @@ impl<'p> Sensitive<'p> {
         let mut compiler = Compiler::new(home.map(os_bytes), &RealFs);
         let mut list = compiler.list(entries.iter().map(|e| e.as_bytes()));
         compiler.resolve(&mut [&mut list]);
+        list.seal(&compiler.arena);
         Sensitive { list, compiler }
     }
 
@@ -1834,11 +1880,12 @@ mod tests {
             let src = Resolved::new(raw.as_bytes(), &mut set.compiler.resolver);
             let skip = |e: &[u8]| skip_root && (e == b"/root" || e.starts_with(b"/home/"));
             let arena = &set.compiler.arena;
-            proptest::prop_assert_eq!(
-                set.list.find(arena, &src, parents, skip),
-                set.list.find_linear(arena, &src, parents, skip),
-                "{}", raw
-            );
+            let linear = set.list.find_linear(arena, &src, parents, skip);
+            proptest::prop_assert_eq!(set.list.find(arena, &src, parents, skip), linear, "{}", raw);
+            // And the second-byte filter passes over no entry that matches.
+            let sealed = std::mem::take(&mut set.list.seconds);
+            proptest::prop_assert!(!sealed.is_empty());
+            proptest::prop_assert_eq!(set.list.find_linear(arena, &src, parents, skip), linear, "{}", raw);
         }
     }
 }
