@@ -724,6 +724,11 @@ impl<'p> List<'p> {
         }
     }
 
+    /// Entry `i`'s [`seconds`](Self::seconds) byte; 0 (always compared) when not sealed.
+    fn second(&self, i: usize) -> u8 {
+        self.seconds.get(i).copied().unwrap_or(0)
+    }
+
     /// Builds the index once the entries' forms are final.
     fn build_index(&mut self, arena: &[u8]) {
         let mut keys = Vec::with_capacity(self.entries.len() * 6);
@@ -830,9 +835,14 @@ impl<'p> List<'p> {
                 }
             }
         }
+        let (all, n) = src.form_array();
+        let have = second_bytes(&all[..n]);
         for &i in &self.globs {
             if best.is_some_and(|b| b <= i) {
                 break;
+            }
+            if !have[usize::from(self.second(i as usize))] {
+                continue;
             }
             let Form::Glob {
                 pattern,
@@ -867,18 +877,9 @@ impl<'p> List<'p> {
         let (all, n) = src.form_array();
         let forms = &all[..n];
         let any_related = |e: &[u8]| forms.iter().any(|s| related(s, e, parents));
-        // The second bytes the source's forms have (all of them for `/`, which holds everything),
-        // and 0, the byte of the entries always compared.
-        let mut have = [false; 256];
-        have[0] = true;
-        for s in forms {
-            match s.get(1) {
-                Some(&b) => have[usize::from(b)] = true,
-                None => have = [true; 256],
-            }
-        }
+        let have = second_bytes(forms);
         for (i, e) in self.entries.iter().enumerate() {
-            if !have[usize::from(self.seconds.get(i).copied().unwrap_or(0))] {
+            if !have[usize::from(self.second(i))] {
                 continue;
             }
             let hit = match e.form {
@@ -903,6 +904,21 @@ impl<'p> List<'p> {
         }
         None
     }
+}
+
+/// Which [`List::seconds`] bytes a source with these joined forms may relate to: each form's
+/// second byte (every byte for `/`, which holds everything), and 0, the byte of the entries
+/// always compared.
+fn second_bytes(forms: &[&[u8]]) -> [bool; 256] {
+    let mut have = [false; 256];
+    have[0] = true;
+    for s in forms {
+        match s.get(1) {
+            Some(&b) => have[usize::from(b)] = true,
+            None => have = [true; 256],
+        }
+    }
+    have
 }
 
 /// A source path as written (`..` removed lexically) and as the kernel resolves it, both joined.
