@@ -292,13 +292,14 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     if args.first().is_some_and(|a| a == "docker") {
         args.remove(0);
     }
+    let env = crate::env::Env::capture();
     let shim::Prepared {
         origin,
         policy,
         binary,
         runtime: resolved,
         target,
-    } = match shim::prepare(&crate::env::Env::capture(), policy) {
+    } = match shim::prepare(&env, policy) {
         Ok(prepared) => prepared,
         Err(e) => {
             eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");
@@ -331,6 +332,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
             .map_err(|e| e.to_string()),
         facts,
         policy: &label,
+        environment: shim::runtime_environment(shim::env_rules(&policy, &plan.command), &env.engine),
         show_secrets,
     };
     print!(

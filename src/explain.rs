@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::redact;
 use crate::rewrite::{Action, Change, Decision, Plan};
+use crate::rules::Rule;
 use crate::style::{Paint, Tone};
 
 /// The version of `explain --format json`'s document (and of its error object); documented in
@@ -56,6 +57,9 @@ pub struct Report<'a> {
     pub facts: Facts,
     /// Where the policy came from.
     pub policy: &'a str,
+    /// The runtime's environment as the policy judges it: the variables removed before exec
+    /// (`deny.engine-redirect`), or why it is refused (`deny.environment`).
+    pub environment: Result<Vec<&'static str>, String>,
     pub show_secrets: bool,
 }
 
@@ -70,7 +74,7 @@ struct Violation<'p> {
 impl Report<'_> {
     /// Whether the shim would exec the runtime.
     pub fn runs(&self) -> bool {
-        self.plan.decision.runs() && self.runtime_path.is_ok()
+        self.plan.decision.runs() && self.runtime_path.is_ok() && self.environment.is_ok()
     }
 
     fn decision(&self) -> &'static str {
@@ -107,6 +111,13 @@ impl Report<'_> {
                     },
                 );
             }
+        }
+        if let Err(why) = &self.environment {
+            v.push(Violation {
+                rule: Rule::DenyEnvironment.to_string(),
+                token: None,
+                reason: why,
+            });
         }
         v
     }
@@ -196,6 +207,26 @@ impl Report<'_> {
             }
         }
         let _ = writeln!(out, "policy:   {}", self.policy);
+        match &self.environment {
+            Ok(removed) if removed.is_empty() => {}
+            Ok(removed) => {
+                let _ = writeln!(
+                    out,
+                    "environment: {} removed before exec [{}]",
+                    removed.join(", "),
+                    Rule::DenyEngineRedirect
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(
+                    out,
+                    "environment: {} {} [{}]",
+                    paint.tone(Tone::Bad, "refused:"),
+                    self.redact_text(why),
+                    Rule::DenyEnvironment
+                );
+            }
+        }
         if plan.decision.runs() {
             let _ = writeln!(out, "command:  {}", self.words(&plan.args).join(" "));
         }
@@ -298,6 +329,10 @@ impl Report<'_> {
                 "version": self.facts.version_string(),
             },
             "policy": self.policy,
+            "environment": {
+                "removed": self.environment.as_ref().ok(),
+                "refused": self.environment.as_ref().err().map(|why| self.redact_text(why)),
+            },
             "command": plan.command,
             "argv": if plan.decision.runs() { Some(argv) } else { None },
             "shell": if plan.decision.runs() { Some(self.words(&plan.args).join(" ")) } else { None },

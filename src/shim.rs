@@ -59,7 +59,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         return Err(format!("refused: {r}"));
     }
     let remove = runtime_environment(env_rules(&policy, &plan.command), &env.engine)
-        .map_err(|why| format!("refused: {why}"))?;
+        .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     if !remove.is_empty() {
         tracing::debug!(
             "environment: {} removed for the runtime [{}]",
@@ -73,7 +73,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
 }
 
 /// Which of the environment's rules the policy has on, for `command` (its words).
-fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::EnvRules {
+pub(crate) fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::EnvRules {
     let deny = &policy.rules.deny;
     trust::EnvRules {
         remove_redirects: deny.on(Rule::DenyEngineRedirect),
@@ -83,14 +83,13 @@ fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::EnvRules {
 }
 
 /// The variables removed from the runtime's environment (`engine`: those set that redirect or
-/// reconfigure it), or why that environment is refused.
-fn runtime_environment(
+/// reconfigure it), or why that environment is refused (`deny.environment`).
+pub(crate) fn runtime_environment(
     rules: trust::EnvRules,
     engine: &[(std::ffi::OsString, std::ffi::OsString)],
 ) -> Result<Vec<&'static str>, String> {
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
     trust::environment(rules, engine.iter().cloned(), &owner_root)
-        .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))
 }
 
 /// Diagnostics for a plan: the decision, every change and violation with its rule id, the
@@ -245,7 +244,8 @@ fn target(
     target.base_probe = Some(Box::new(move |image| {
         let probe = crate::onbuild::Probe {
             runtime: runtime.clone(),
-            remove_env: runtime_environment(rules, &engine)?,
+            remove_env: runtime_environment(rules, &engine)
+                .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
         };
         probe.check(image)
     }));

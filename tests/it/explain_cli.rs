@@ -157,3 +157,72 @@ fn json_is_structured_and_versioned() {
     }
     no_arrow(&v["changes"]);
 }
+
+/// `explain` judges the environment as the call itself would: a build whose
+/// `BUILDAH_ISOLATION` asks for chroot is refused (`deny.environment`), and a variable that
+/// sends podman to another engine is shown removed.
+#[test]
+fn the_environment_is_judged_as_the_call_would_judge_it() {
+    let e = Env::new("");
+    e.w.write("ctx/Containerfile", "FROM scratch\n");
+    let ctx = e.p("ctx").display().to_string();
+    let build = ["build", "-t", "x", ctx.as_str()];
+    let control = e.explain(&build);
+    assert_eq!(control.status.code(), Some(0), "{}", text(&control.stdout));
+    assert!(
+        !text(&control.stdout).contains("environment:"),
+        "{}",
+        text(&control.stdout)
+    );
+    let o =
+        e.w.cli()
+            .args(["explain"])
+            .args(build)
+            .env("BUILDAH_ISOLATION", "chroot")
+            .run();
+    assert_eq!(o.status.code(), Some(125), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("decision: refuse"), "{out}");
+    assert!(out.contains("environment: refused: BUILDAH_ISOLATION"), "{out}");
+    assert!(out.contains("[deny.environment]"), "{out}");
+    let v = json(
+        &e.w.cli()
+            .args(["explain", "--format", "json"])
+            .args(build)
+            .env("BUILDAH_ISOLATION", "chroot")
+            .run(),
+    );
+    assert_eq!(v["decision"], "refuse");
+    assert!(
+        v["environment"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("BUILDAH_ISOLATION")
+    );
+    assert!(
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["rule"] == "deny.environment"),
+        "{v}"
+    );
+    // Not a build: nothing reads it.
+    let o =
+        e.w.cli()
+            .args(["explain", "run", "img"])
+            .env("BUILDAH_ISOLATION", "chroot")
+            .run();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let o =
+        e.w.cli()
+            .args(["explain", "run", "img"])
+            .env("CONTAINER_HOST", "ssh://elsewhere")
+            .run();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("environment: CONTAINER_HOST removed before exec [deny.engine-redirect]"),
+        "{out}"
+    );
+}

@@ -43,6 +43,7 @@ fn report(plan: &rewrite::Plan) -> Report<'_> {
             version: Some((4, 3, 1)),
         },
         policy: "<embedded default>",
+        environment: Ok(Vec::new()),
         show_secrets: false,
     }
 }
