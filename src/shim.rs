@@ -41,7 +41,17 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         ..
     } = prepare(&env, None).map_err(|e| format!("policy not loaded, refusing: {e}"))?;
     let path = runtime.map_err(|e| e.to_string())?;
-    let plan = rewrite::plan(&args, &policy, &target);
+    let mut plan = rewrite::plan(&args, &policy, &target);
+    // The environment is judged before the plan is traced and logged, so that both say what
+    // happens: a call its environment refuses is a refusal there too.
+    let environment = runtime_environment(env_rules(&policy, &plan.command), &env.engine);
+    if let (Err(why), true) = (&environment, plan.decision.runs()) {
+        plan.decision = Decision::Refuse;
+        plan.refusal = Some(rewrite::Refusal {
+            rule: Rule::DenyEnvironment,
+            message: why.clone(),
+        });
+    }
     if tracing::enabled!(tracing::Level::WARN) {
         trace_plan(&plan, &target);
     }
@@ -58,8 +68,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         let r = plan.refusal.expect("a refusal has a reason");
         return Err(format!("refused: {r}"));
     }
-    let remove = runtime_environment(env_rules(&policy, &plan.command), &env.engine)
-        .map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
+    let remove = environment.map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     if !remove.is_empty() {
         tracing::debug!(
             "environment: {} removed for the runtime [{}]",

@@ -148,3 +148,24 @@ fn credential_values_reach_neither_the_log_nor_stderr() {
         assert!(!v["reason"].as_str().unwrap().contains("SEKRIT"), "{line}");
     }
 }
+
+/// A call its environment refuses (`deny.environment`) is logged as refused, with that rule,
+/// not as the rewrite its argv alone would have been.
+#[test]
+fn an_environment_refusal_is_logged_as_one() {
+    let (world, log) = world("decisions.jsonl", |_| {});
+    let conf = world.write("writable.conf", "");
+    let mut perms = std::fs::metadata(&conf).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o666);
+    std::fs::set_permissions(&conf, perms).unwrap();
+    let o = world
+        .docker()
+        .args(["run", "--rm", "img"])
+        .env("CONTAINERS_CONF", &conf)
+        .run();
+    assert_eq!(o.status.code(), Some(125));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(v["decision"], "refuse", "{v}");
+    assert!(v["rules"].to_string().contains("deny.environment"), "{v}");
+}
