@@ -65,11 +65,20 @@ const BUILD_SPELLINGS: &[&str] = &[
     "buildx b",
 ];
 
-/// Whether `command` (a plan's command words) is a build, in any of its spellings.
+/// Whether `command` (a plan's command words) is a build, in any of its spellings: the
+/// command table's answer, as for every other question about a command. Asked on every call
+/// (the environment's rules), so other commands are told apart by their first word first.
 pub fn is_build(command: &[String]) -> bool {
+    command.first().is_some_and(|w| may_be_build(w.as_bytes()))
+        && lookup(command).is_some_and(|(c, used)| used == command.len() && matches!(c.kind, Kind::Build))
+}
+
+/// Whether a command starting with `first` could be a build: a look at [`BUILD_SPELLINGS`]'
+/// first words, not through the whole table (`ps`, on every call nanoclaw makes, is not).
+fn may_be_build(first: &[u8]) -> bool {
     BUILD_SPELLINGS
         .iter()
-        .any(|s| s.split(' ').eq(command.iter().map(String::as_str)))
+        .any(|s| s.split(' ').next().is_some_and(|w| w.as_bytes() == first))
 }
 
 /// Whether a flag consumes a value (pflag).
@@ -2290,13 +2299,7 @@ impl BuildLimits {
 /// The limits a build names, when `words` (from the first command word on) is a build that
 /// parses; `None` for every other command.
 pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
-    // Other commands (`ps`, on every call nanoclaw makes) are told apart by their first word,
-    // without a look through the whole table.
-    let first = words.first()?.as_bytes();
-    if !BUILD_SPELLINGS
-        .iter()
-        .any(|s| s.split(' ').next().is_some_and(|w| w.as_bytes() == first))
-    {
+    if !may_be_build(words.first()?.as_bytes()) {
         return None;
     }
     let lead: Vec<String> = words

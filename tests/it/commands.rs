@@ -1488,3 +1488,31 @@ fn build_limits_are_held_to_the_ceilings() {
         assert!(v.is_empty(), "{words:?}: {v:?}");
     }
 }
+
+/// The environment's build-only rule (`BUILDAH_ISOLATION`) asks the command table whether a
+/// plan's command is a build: every spelling of it is, nothing else is.
+#[test]
+fn every_spelling_of_build_is_a_build() {
+    use nanoclaw_shim::commands::is_build;
+    let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    for s in [
+        "build",
+        "image build",
+        "builder build",
+        "buildx build",
+        "buildx b",
+    ] {
+        assert!(is_build(&words(s)), "{s}");
+    }
+    for s in [
+        "run",
+        "image",
+        "image ls",
+        "buildx",
+        "image build x",
+        "create",
+        "ps",
+    ] {
+        assert!(!is_build(&words(s)), "{s}");
+    }
+}

@@ -24,6 +24,11 @@ impl Env {
     fn explain(&self, args: &[&str]) -> Output {
         self.w.cli().args(["explain"]).args(args).run()
     }
+
+    /// [`Env::explain`] with one more variable in its environment.
+    fn explain_with(&self, (key, value): (&str, &str), args: &[&str]) -> Output {
+        self.w.cli().args(["explain"]).args(args).env(key, value).run()
+    }
 }
 
 fn json(o: &Output) -> serde_json::Value {
@@ -174,24 +179,16 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
         "{}",
         text(&control.stdout)
     );
-    let o =
-        e.w.cli()
-            .args(["explain"])
-            .args(build)
-            .env("BUILDAH_ISOLATION", "chroot")
-            .run();
+    let chroot = ("BUILDAH_ISOLATION", "chroot");
+    let o = e.explain_with(chroot, &build);
     assert_eq!(o.status.code(), Some(125), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.starts_with("decision: refuse"), "{out}");
     assert!(out.contains("environment: refused: BUILDAH_ISOLATION"), "{out}");
     assert!(out.contains("[deny.environment]"), "{out}");
-    let v = json(
-        &e.w.cli()
-            .args(["explain", "--format", "json"])
-            .args(build)
-            .env("BUILDAH_ISOLATION", "chroot")
-            .run(),
-    );
+    let mut as_json = vec!["--format", "json"];
+    as_json.extend(build);
+    let v = json(&e.explain_with(chroot, &as_json));
     assert_eq!(v["decision"], "refuse");
     assert!(
         v["environment"]["refused"]
@@ -208,17 +205,9 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
         "{v}"
     );
     // Not a build: nothing reads it.
-    let o =
-        e.w.cli()
-            .args(["explain", "run", "img"])
-            .env("BUILDAH_ISOLATION", "chroot")
-            .run();
+    let o = e.explain_with(chroot, &["run", "img"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
-    let o =
-        e.w.cli()
-            .args(["explain", "run", "img"])
-            .env("CONTAINER_HOST", "ssh://elsewhere")
-            .run();
+    let o = e.explain_with(("CONTAINER_HOST", "ssh://elsewhere"), &["run", "img"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
     let out = text(&o.stdout);
     assert!(
