@@ -317,7 +317,8 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
             return EXIT_REFUSED;
         }
     };
-    let plan = rewrite::plan(&args, &policy, &target);
+    let mut plan = rewrite::plan(&args, &policy, &target);
+    let environment = shim::judge_environment(&mut plan, &policy, &env.engine);
     let facts = Facts {
         flavor: target.flavor.as_str(),
         rootless: target.rootless,
@@ -332,7 +333,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
             .map_err(|e| e.to_string()),
         facts,
         policy: &label,
-        environment: shim::runtime_environment(shim::env_rules(&policy, &plan.command), &env.engine),
+        environment,
         show_secrets,
     };
     print!(

@@ -44,7 +44,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     let mut plan = rewrite::plan(&args, &policy, &target);
     // The environment is judged before the plan is traced and logged, so that both say what
     // happens: a call its environment refuses is a refusal there too.
-    let environment = runtime_environment(env_rules(&policy, &plan.command), &env.engine);
+    let environment = judge_environment(&mut plan, &policy, &env.engine);
     if let (Err(why), true) = (&environment, plan.decision.runs()) {
         plan.decision = Decision::Refuse;
         plan.refusal = Some(rewrite::Refusal {
@@ -79,6 +79,30 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
+}
+
+/// The environment's verdict for `plan`, by the plan's mode, as every rule is: under enforce, the
+/// variables removed before exec, or why the call is refused; under audit nothing is removed or
+/// refused, and a refusal enforce would make is recorded in the plan (what the log and `explain`
+/// show); under off the caller's environment is the runtime's.
+pub(crate) fn judge_environment(
+    plan: &mut rewrite::Plan,
+    policy: &policy::Policy,
+    engine: &[(OsString, OsString)],
+) -> Result<Vec<&'static str>, String> {
+    match plan.mode {
+        policy::Mode::Off => Ok(Vec::new()),
+        policy::Mode::Audit => {
+            if let Err(why) = runtime_environment(env_rules(policy, &plan.command), engine) {
+                plan.refusal.get_or_insert(rewrite::Refusal {
+                    rule: Rule::DenyEnvironment,
+                    message: why,
+                });
+            }
+            Ok(Vec::new())
+        }
+        policy::Mode::Enforce => runtime_environment(env_rules(policy, &plan.command), engine),
+    }
 }
 
 /// Which of the environment's rules the policy has on, for `command` (its words).

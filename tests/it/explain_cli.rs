@@ -207,6 +207,19 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
     // Not a build: nothing reads it.
     let o = e.explain_with(chroot, &["run", "img"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    // Under audit the build runs as the caller wrote it, and enforce's refusal is reported.
+    let audit = Env::new("mode = \"audit\"\n");
+    audit.w.write("ctx/Containerfile", "FROM scratch\n");
+    let ctx = audit.p("ctx").display().to_string();
+    let o = audit.explain_with(chroot, &["build", "-t", "x", ctx.as_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("decision: audit"), "{out}");
+    assert!(!out.contains("environment: refused"), "{out}");
+    assert!(
+        out.contains("BUILDAH_ISOLATION") && out.contains("[deny.environment]"),
+        "{out}"
+    );
     let o = e.explain_with(("CONTAINER_HOST", "ssh://elsewhere"), &["run", "img"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
     let out = text(&o.stdout);

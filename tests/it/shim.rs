@@ -523,6 +523,44 @@ fn untrusted_environment_and_policy_fail_closed() {
     );
 }
 
+/// The environment's rules follow the mode, as every rule does: enforce refuses a runtime
+/// configuration others can write and removes a redirect; audit runs the call with the caller's
+/// environment and says what enforce would have refused; off is a plain passthrough.
+#[test]
+fn the_environment_rules_follow_the_mode() {
+    let e = Env::new();
+    let conf = e.p("home/containers.conf");
+    std::fs::write(&conf, "[containers]\nvolumes = [\"/:/host\"]\n").unwrap();
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let call = |mode: &str| {
+        e.w.write("policy.toml", &format!("mode = \"{mode}\"\n"));
+        let _ = std::fs::remove_file(e.p("out/env"));
+        e.docker()
+            .env("CONTAINERS_CONF", &conf)
+            .env("CONTAINER_HOST", "ssh://elsewhere/run/podman.sock")
+            .env("NANOCLAW_SHIM_LOG", "warn")
+            .args(["run", "--rm", "img"])
+            .output()
+            .unwrap()
+    };
+    let o = call("enforce");
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[deny.environment]"), "{}", stderr(&o));
+    assert!(!e.p("out/env").exists(), "enforce ran the runtime");
+    for mode in ["audit", "off"] {
+        let o = call(mode);
+        assert!(o.status.success(), "{mode}: {}", stderr(&o));
+        let env = std::fs::read_to_string(e.p("out/env")).unwrap();
+        assert!(
+            env.contains(&format!("CONTAINERS_CONF={}", conf.display()))
+                && env.contains("CONTAINER_HOST=ssh://elsewhere"),
+            "{mode}: the caller's environment did not reach the runtime:\n{env}"
+        );
+        let said = stderr(&o).contains("enforce would refuse") && stderr(&o).contains("[deny.environment]");
+        assert_eq!(said, mode == "audit", "{mode}: {}", stderr(&o));
+    }
+}
+
 /// An edited policy is parsed once, then recalled from the cache folder while its text is the
 /// same; an edit takes effect on the very next call.
 #[test]
