@@ -2000,7 +2000,48 @@ fn from_images(text: &[u8]) -> Result<Vec<String>, String> {
 /// other escape character), and not at all (stricter, never looser).
 fn views(text: &[u8]) -> [Vec<u8>; 3] {
     let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
-    [joined(text, b'\\'), joined(text, b'`'), text.to_vec()]
+    let text = ascii_blanks(text);
+    [joined(&text, b'\\'), joined(&text, b'`'), text]
+}
+
+/// `text` with every other blank the Containerfile parser skips before and between words (Go's
+/// `unicode.IsSpace`: a vertical tab, a next line, a no-break space, the Unicode spaces) made an
+/// ASCII space: the checks read words between ASCII blanks, and `\vRUN --mount` or a no-break
+/// space before `FROM` hid the keyword from them and not from the parser. A blank the parser
+/// does not skip, made a space here, can only split a word the checks then refuse.
+fn ascii_blanks(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == 0x0b {
+            out.push(b' ');
+            rest = tail;
+            continue;
+        }
+        if b < 0x80 {
+            out.push(b);
+            rest = tail;
+            continue;
+        }
+        let len = match b {
+            0xc2 => 2,
+            0xe1..=0xe3 => 3,
+            _ => 0,
+        };
+        let spaced = rest
+            .get(..len)
+            .and_then(|c| std::str::from_utf8(c).ok())
+            .and_then(|c| c.chars().next())
+            .is_some_and(char::is_whitespace);
+        if spaced {
+            out.push(b' ');
+            rest = &rest[len..];
+        } else {
+            out.push(b);
+            rest = tail;
+        }
+    }
+    out
 }
 
 /// `text` with continuation lines joined as the Containerfile parser joins them: `escape` at

@@ -1152,6 +1152,14 @@ fn containerfiles_are_checked_for_run_mounts() {
         ("/d/network", "FROM a\nrun   --network=host curl http://127.0.0.1/\n"),
         ("/d/onbuild", "FROM a\nONBUILD RUN --security=insecure true\n"),
         ("/d/tab", "FROM a\n\tRUN\t--mount=type=cache,target=/x true\n"),
+        // The red team's: a blank the parser skips (Go's `unicode.IsSpace`) and an ASCII-only
+        // split did not hid the keyword; each ran the RUN --mount on podman 4.3.1.
+        ("/d/vtab", "FROM a\n\x0bRUN --mount=type=bind,from=s,source=/l,target=/h,rw sh\n"),
+        ("/d/vtab-after", "FROM a\nRUN\x0b--mount=type=bind,from=s,source=/l,target=/h,rw sh\n"),
+        ("/d/nbsp", "FROM a\n\u{a0}RUN --mount=type=cache,target=/x true\n"),
+        ("/d/nel", "FROM a\n\u{85}run --network=host true\n"),
+        ("/d/ideographic", "FROM a\nONBUILD\u{3000}RUN --mount=type=cache,target=/x true\n"),
+        ("/d/add-url-vtab", "FROM a\n\x0bADD http://127.0.0.1:8080/secret /x\n"),
         // ADD downloads on the host (review 4: a loopback-only service was read).
         ("/d/add-url", "FROM a\nADD http://127.0.0.1:18777/secret.txt /tmp/s\n"),
         ("/d/add-json", "FROM a\nADD [\"https://h/x\", \"/x\"]\n"),
@@ -1189,6 +1197,12 @@ fn containerfiles_are_checked_for_run_mounts() {
         (&["build", "-f", "/d/network", "/ok"], "deny.build"),
         (&["build", "-f", "/d/onbuild", "/ok"], "deny.build"),
         (&["build", "-f", "/d/tab", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/vtab", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/vtab-after", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/nbsp", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/nel", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/ideographic", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-url-vtab", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-url", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-json", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-var", "/ok"], "deny.build"),
@@ -1336,6 +1350,8 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         ("/d/heredoc", "FROM node:22-slim\nRUN <<EOF\nFROM scratch AS evil:1\nEOF\nFROM evil:1\n"),
         ("/d/continued", "FROM \\\n  evil:1\n"),
         ("/d/bom", "\u{feff}from evil:1\n"),
+        ("/d/vtab-from", "FROM node:22-slim\n\x0bFROM evil:1\n"),
+        ("/d/nbsp-from", "FROM node:22-slim\nFROM\u{a0}evil:1\n"),
         // Comment lines inside a continuation are dropped by the parser: this is `--mount`.
         ("/d/comment-mount", "FROM node:22-slim\nRUN --mo\\\n# note\n\nunt=type=bind,from=l,source=/link,target=/h,rw true\n"),
     ]
@@ -1390,6 +1406,8 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         &["build", "-f", "/d/heredoc", "/ok"],
         &["build", "-f", "/d/continued", "/ok"],
         &["build", "-f", "/d/bom", "/ok"],
+        &["build", "-f", "/d/vtab-from", "/ok"],
+        &["build", "-f", "/d/nbsp-from", "/ok"],
         &["build", "-f", "/d/ag1,/d/evil", "/ok"],
     ] {
         let v = run(words, &affected());

@@ -2044,50 +2044,61 @@ fn build_argv(rest: &[&str]) -> Vec<String> {
 }
 
 /// The Containerfile parser takes a word after `RUN` that starts with `--` as a flag and only
-/// then unquotes it (review 4): `--m"ou"nt` is `--mount`. On podman before 4.9.4 the control
-/// (plain podman) copies a host file through a bind mount of another stage's symlink to `/`
-/// (CVE-2024-1753); through the shim every RUN flag is refused, whatever its spelling, and
-/// nothing is written. On a podman with the fix the control copies nothing; the shim still
-/// refuses. Rootful and rootless.
+/// then unquotes it (review 4): `--m"ou"nt` is `--mount`; and it skips every blank Go's
+/// `unicode.IsSpace` knows before the keyword and after it (the red team's: a vertical tab, a
+/// no-break space). On podman before 4.9.4 the control (plain podman) copies a host file through a
+/// bind mount of another stage's symlink to `/` (CVE-2024-1753); through the shim every RUN flag
+/// is refused, whatever its spelling, and nothing is written. On a podman with the fix the control
+/// copies nothing; the shim still refuses. Rootful and rootless.
 fn run_flags_in_any_spelling(mode: Mode) {
     let Some(rig) = Rig::new(mode, "runflags") else {
         return;
     };
-    let dir = rig.dir.path().join("runflags");
-    let (secret, copied) = rig.bait(&dir);
-    let ctx = rig.containerfile(
-        &dir.join("ctx"),
-        &format!(
-            "FROM {IMAGE} AS base\nUSER root\nRUN mkdir -p /s && ln -s / /s/root\n\
-             FROM {IMAGE}\nUSER root\n\
-             RUN --m\"ou\"nt=type=bind,from=base,source=/s/root,target=/h,rw sh -c 'cat /h{} > /h{}; true'\n",
-            secret.display(),
-            copied.display()
-        ),
-    );
-    let tag = rig.image_tag("runflags");
-    let build = build_argv(&["--no-cache", "-t", &tag, &ctx]);
-    let label = mode.label();
-    let control = rig.run("podman", &build, None);
-    let reached = std::fs::read_to_string(&copied).unwrap_or_default();
-    if podman_has_the_cve_fix() {
-        assert!(
-            reached.is_empty(),
-            "{label}: the mount reached the host: {}",
-            control.describe()
+    for (n, run_mount) in [
+        "RUN --m\"ou\"nt=",
+        "\x0bRUN --mount=",
+        "RUN\x0b--mount=",
+        "\u{a0}RUN --mount=",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = rig.dir.path().join(format!("runflags{n}"));
+        let (secret, copied) = rig.bait(&dir);
+        let ctx = rig.containerfile(
+            &dir.join("ctx"),
+            &format!(
+                "FROM {IMAGE} AS base\nUSER root\nRUN mkdir -p /s && ln -s / /s/root\n\
+                 FROM {IMAGE}\nUSER root\n\
+                 {run_mount}type=bind,from=base,source=/s/root,target=/h,rw sh -c 'cat /h{} > /h{}; true'\n",
+                secret.display(),
+                copied.display()
+            ),
         );
-    } else {
-        assert!(
-            reached.contains(&rig.tag),
-            "{label}: the control's quoted --mount did not reach the host: {}",
-            control.describe()
-        );
-        std::fs::remove_file(&copied).unwrap();
+        let tag = rig.image_tag(&format!("runflags{n}"));
+        let build = build_argv(&["--no-cache", "-t", &tag, &ctx]);
+        let label = format!("{} {run_mount:?}", mode.label());
+        let control = rig.run("podman", &build, None);
+        let reached = std::fs::read_to_string(&copied).unwrap_or_default();
+        if podman_has_the_cve_fix() {
+            assert!(
+                reached.is_empty(),
+                "{label}: the mount reached the host: {}",
+                control.describe()
+            );
+        } else {
+            assert!(
+                reached.contains(&rig.tag),
+                "{label}: the control's --mount did not reach the host: {}",
+                control.describe()
+            );
+            std::fs::remove_file(&copied).unwrap();
+        }
+        let o = rig.run("docker", &build, None);
+        assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+        assert!(o.stderr.contains("deny.build"), "{label}: {}", o.describe());
+        assert!(!copied.exists(), "{label}: the mount ran through the shim");
     }
-    let o = rig.run("docker", &build, None);
-    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
-    assert!(o.stderr.contains("deny.build"), "{label}: {}", o.describe());
-    assert!(!copied.exists(), "{label}: the mount ran through the shim");
 }
 
 /// `BUILDAH_ISOLATION=chroot` in the environment is `--isolation chroot` by another name: the
