@@ -325,6 +325,13 @@ impl Checker<'_> {
                 "propagates mounts back to the host",
             );
         }
+        if let (Some((option, why)), true) = (&m.odd_option, self.on(Rule::DenyMountOption)) {
+            self.v(
+                Rule::DenyMountOption,
+                o,
+                format!("{}: {why}", String::from_utf8_lossy(option)),
+            );
+        }
         if m.driver_options && self.on(Rule::DenySensitiveMount) {
             return self.v(
                 Rule::DenySensitiveMount,

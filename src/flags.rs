@@ -120,6 +120,7 @@ impl Class {
                 Rule::DenyHostExec,
                 Rule::DenyWritableRoot,
                 Rule::DenyMountPropagation,
+                Rule::DenyMountOption,
                 Rule::DenyCeiling,
             ],
             Class::HostRead | Class::HostWrite => &[Rule::DenyHostFile],

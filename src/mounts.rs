@@ -36,7 +36,105 @@ pub struct Mount {
     /// its options say, a host directory by a relative `device`, overlay layers in `o=`, a
     /// network share.
     pub driver_options: bool,
+    /// The first option that is not one whose meaning the checks know, with why it is refused
+    /// (`deny.mount-option`): podman gives some options a meaning by prefix (`upperdirX=` is an
+    /// overlay's upper directory) or passes a value on as a raw mount option
+    /// (`bind-propagation=U` chowns the source), so only the options listed here pass.
+    pub odd_option: Option<(Vec<u8>, &'static str)>,
 }
+
+/// `-v` options whose meaning the checks know (the rest of the spec: the overlay directories,
+/// judged as host paths the mount writes).
+const VOLUME_OPTIONS: &[&[u8]] = &[
+    b"ro",
+    b"rw",
+    b"readonly",
+    b"z",
+    b"Z",
+    b"O",
+    b"U",
+    b"copy",
+    b"nocopy",
+    b"exec",
+    b"noexec",
+    b"nosuid",
+    b"nodev",
+    b"bind",
+    b"rbind",
+    b"private",
+    b"rprivate",
+    b"slave",
+    b"rslave",
+    b"unbindable",
+    b"runbindable",
+    b"shared",
+    b"rshared",
+];
+
+/// `--mount` keys whose meaning the checks know (compared in lower case, as they are read).
+const MOUNT_KEYS: &[&[u8]] = &[
+    b"type",
+    b"source",
+    b"src",
+    b"target",
+    b"destination",
+    b"dst",
+    b"readonly",
+    b"ro",
+    b"rw",
+    b"readwrite",
+    b"chown",
+    b"u",
+    b"relabel",
+    b"z",
+    b"bind-propagation",
+    b"bind-nonrecursive",
+    b"consistency",
+    b"tmpfs-size",
+    b"tmpfs-mode",
+    b"tmpcopyup",
+    b"notmpcopyup",
+    b"noswap",
+    b"size",
+    b"mode",
+    b"uid",
+    b"gid",
+    b"max",
+    b"volume-nocopy",
+    b"nocopy",
+    b"volume-label",
+    b"volume-opt",
+    b"volume_opt",
+    b"upperdir",
+    b"workdir",
+    b"exec",
+    b"noexec",
+    b"nosuid",
+    b"nodev",
+    b"shared",
+    b"rshared",
+    b"private",
+    b"rprivate",
+    b"slave",
+    b"rslave",
+];
+
+/// Propagation modes: podman passes `bind-propagation`'s value on as a mount option, whatever it
+/// is.
+const PROPAGATIONS: &[&[u8]] = &[
+    b"private",
+    b"rprivate",
+    b"slave",
+    b"rslave",
+    b"shared",
+    b"rshared",
+    b"unbindable",
+    b"runbindable",
+];
+
+const UNKNOWN_OPTION: &str = "is not a mount option whose meaning the shim knows: podman gives some a meaning by their prefix (upperdirX= is an overlay's upper directory on the host) or passes them on to the kernel";
+const RAW_PROPAGATION: &str = "is not a propagation mode: podman passes the value on as a mount option (bind-propagation=U chowns the source on the host)";
+const RELATIVE_OVERLAY: &str = "an overlay's upperdir and workdir must be absolute: the runtime resolves a relative one from its own directory, not the caller's";
 
 /// The mount an option writes (`-v`, `--mount`, `--tmpfs`), when it is one and reads as one.
 pub fn of_opt(o: &crate::parse::Opt) -> Option<Mount> {
@@ -87,33 +185,43 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     let mut read_only = false;
     let mut overlay = false;
     let mut changes_owner = false;
+    let mut read_write = false;
     let mut shares_propagation = false;
     let mut host_writes = Vec::new();
+    let mut odd_option = None;
     for o in options.into_iter().flat_map(|o| crate::text::split(o, b',')) {
         match o {
             b"ro" | b"readonly" => read_only = true,
+            b"rw" => read_write = true,
             b"O" => overlay = true,
             b"U" | b"z" | b"Z" => changes_owner = true,
             b"shared" | b"rshared" => shares_propagation = true,
-            _ => {
-                if let Some(p) = o
-                    .strip_prefix(b"upperdir=")
-                    .or_else(|| o.strip_prefix(b"workdir="))
-                {
-                    host_writes.push(p.to_vec());
+            _ if VOLUME_OPTIONS.contains(&o) => {}
+            _ => match o
+                .strip_prefix(b"upperdir=")
+                .or_else(|| o.strip_prefix(b"workdir="))
+            {
+                Some(p) if p.first() == Some(&b'/') => host_writes.push(p.to_vec()),
+                Some(_) => {
+                    odd_option.get_or_insert((o.to_vec(), RELATIVE_OVERLAY));
                 }
-            }
+                None => {
+                    odd_option.get_or_insert((o.to_vec(), UNKNOWN_OPTION));
+                }
+            },
         }
     }
     Some(Mount {
         kind,
         source: source.to_vec(),
         target: normalize(target),
-        // An overlay (`:O`) writes to its upper directory, not to the source.
-        writes_host: changes_owner || !(read_only || overlay),
+        // An overlay (`:O`) writes to its upper directory, not to the source; `ro,rw` is read as
+        // read-write, whichever the runtime takes.
+        writes_host: changes_owner || read_write || !(read_only || overlay),
         host_writes,
         shares_propagation,
         driver_options: false,
+        odd_option,
     })
 }
 
@@ -128,6 +236,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         host_writes: Vec::new(),
         shares_propagation: false,
         driver_options: false,
+        odd_option: None,
     })
 }
 
@@ -142,12 +251,18 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut shares_propagation = false;
     let mut driver_options = false;
     let mut device = None;
+    let mut read_write = false;
+    let mut odd_option = None;
     for field in csv_fields(spec)? {
         let (key, value) = match crate::text::find(&field, b'=') {
             Some(p) => (&field[..p], &field[p + 1..]),
             None => (&field[..], &b""[..]),
         };
-        match key.to_ascii_lowercase().as_slice() {
+        let lower = key.to_ascii_lowercase();
+        if !MOUNT_KEYS.contains(&lower.as_slice()) {
+            odd_option.get_or_insert((field.clone(), UNKNOWN_OPTION));
+        }
+        match lower.as_slice() {
             b"type" => {
                 kind = match value {
                     b"bind" => Kind::Bind,
@@ -162,8 +277,17 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
             b"chown" | b"u" | b"relabel" | b"z" => {
                 changes_owner = value.is_empty() || crate::parse::bool_value(value) != Some(false)
             }
-            b"upperdir" | b"workdir" => host_writes.push(value.to_vec()),
-            b"bind-propagation" => shares_propagation = matches!(value, b"shared" | b"rshared"),
+            b"rw" | b"readwrite" => read_write = crate::parse::bool_value(value) != Some(false),
+            b"upperdir" | b"workdir" if value.first() == Some(&b'/') => host_writes.push(value.to_vec()),
+            b"upperdir" | b"workdir" => {
+                odd_option.get_or_insert((field.clone(), RELATIVE_OVERLAY));
+            }
+            b"bind-propagation" => {
+                shares_propagation = matches!(value, b"shared" | b"rshared");
+                if !PROPAGATIONS.contains(&value) {
+                    odd_option.get_or_insert((field.clone(), RAW_PROPAGATION));
+                }
+            }
             b"shared" | b"rshared" if field.len() == key.len() => shares_propagation = true,
             b"volume-opt" | b"volume_opt" => {
                 driver_options = true;
@@ -185,10 +309,11 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         kind,
         source,
         target: target?,
-        writes_host: changes_owner || !read_only,
+        writes_host: changes_owner || read_write || !read_only,
         host_writes,
         shares_propagation,
         driver_options,
+        odd_option,
     })
 }
 

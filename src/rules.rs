@@ -59,6 +59,7 @@ rules! {
     DenyApiSocket = "deny.api-socket": "refuses --use-api-socket",
     DenyEnvHost = "deny.env-host": "refuses podman's --env-host (the host's environment in the container)",
     DenyMountPropagation = "deny.mount-propagation": "refuses shared/rshared bind propagation",
+    DenyMountOption = "deny.mount-option": "refuses mount options whose meaning the shim does not know, and relative overlay directories",
     DenySensitiveMount = "deny.sensitive-mount": "refuses bind mounts of sensitive host paths",
     DenyRootUser = "deny.root-user": "refuses running as root (opt-in)",
     DenyExecPrivileged = "deny.exec-privileged": "refuses docker exec --privileged",

@@ -295,6 +295,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("api_socket", Rule::DenyApiSocket, true),
     ("env_host", Rule::DenyEnvHost, true),
     ("shared_propagation", Rule::DenyMountPropagation, true),
+    ("unknown_mount_options", Rule::DenyMountOption, true),
     ("sensitive_mounts", Rule::DenySensitiveMount, true),
     ("root_user", Rule::DenyRootUser, false),
     ("exec_privileged", Rule::DenyExecPrivileged, true),

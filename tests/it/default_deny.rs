@@ -341,6 +341,37 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     ] {
         add(&["run", "--mount", spec, "img"], "deny.mount-propagation");
     }
+    // The red team's: podman takes an option by its prefix (`upperdirX=` is an overlay's upper
+    // directory: the container wrote ~/.local/bin), resolves a relative overlay directory from
+    // the runtime's own directory, and passes `bind-propagation`'s value on as a mount option
+    // (`bind-propagation=U` chowned ~/.local/bin); only the options the checks know pass.
+    for spec in [
+        "{proj}/groups/main:/x:O,upperdirX=~/.local/bin,workdirX=~/w",
+        "{proj}/groups/main:/x:O,upperdir=./up,workdir=./wk",
+        "{proj}/groups/main:/x:O,upperdir=up,workdir=/tmp/w",
+        "vol:/x:O,upperdirX=~/.ssh,workdirX=~/w",
+        "{proj}/groups/main:/x:idmap",
+        "{proj}/groups/main:/x:ro,dev",
+        "{proj}/groups/main:/x:ro,suid",
+    ] {
+        add(&["run", "-v", spec, "img"], "deny.mount-option");
+    }
+    for spec in [
+        "type=bind,src=~/.local/bin,dst=/x,ro,bind-propagation=U",
+        "type=bind,src={proj}/groups/main,dst=/x,ro,bind-propagation=z",
+        "type=bind,src={proj}/groups/main,dst=/x,ro,bind-propagation=chown",
+        "type=bind,src={proj}/groups/main,dst=/x,ro,idmap",
+        "type=volume,src=v,dst=/x,subpath=a",
+        "type=bind,src={proj}/groups/main,dst=/x,upperdir=rel",
+    ] {
+        add(&["run", "--mount", spec, "img"], "deny.mount-option");
+    }
+    // `ro,rw` is read as read-write, whichever the runtime takes.
+    add(&["run", "-v", "~/.local/bin:/x:ro,rw", "img"], "deny.host-exec");
+    add(
+        &["run", "--mount", "type=bind,src=~/.local/bin,dst=/x,ro,rw", "img"],
+        "deny.host-exec",
+    );
     // Glob mounts (podman's; docker has none): Go's glob escapes with `\` and expands
     // wildcards in any component, so no check of the pattern sees every file it matches.
     for src in [
@@ -676,6 +707,19 @@ fn legitimate() -> Vec<Vec<&'static str>> {
             "run",
             "-v",
             "/tmp/onecli-proxy-ca.pem:/tmp/onecli-gateway-ca.pem:ro",
+            "img",
+        ],
+        // Mount options whose meaning the checks know.
+        &[
+            "run",
+            "-v",
+            "{proj}/groups/global:/workspace/global:ro,z,nosuid,nodev,rprivate",
+            "img",
+        ],
+        &[
+            "run",
+            "--mount",
+            "type=bind,src={proj}/groups/global,dst=/g,ro,bind-propagation=rslave,relabel=private",
             "img",
         ],
         // v1's main group: the project read-only, its .env shadowed by /dev/null.

@@ -1406,6 +1406,72 @@ fn exec_as_a_user_name(mode: Mode) {
     assert_eq!(o.stdout.trim(), "1000", "{label}: {}", o.describe());
 }
 
+/// Podman takes an overlay's upper directory from any `-v` option that starts with `upperdir`
+/// (the red team's `upperdirX=`): the control (plain podman) writes a file into the named host
+/// directory; through the shim the option is refused (`deny.mount-option`) and nothing is
+/// written. Rootful and rootless.
+fn overlay_option_by_prefix(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "ovlprefix") else {
+        return;
+    };
+    let label = mode.label();
+    let dir = rig.dir.path().join("ovlprefix");
+    let [lower, up, wk] = ["lower", "up", "wk"].map(|d| dir.join(d));
+    for d in [&lower, &up, &wk] {
+        rig.mkdirs(d);
+    }
+
+    let spec = format!(
+        "{}:/x:O,upperdirX={},workdirX={}",
+        lower.display(),
+        up.display(),
+        wk.display()
+    );
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "-v",
+        &spec,
+        // Root in the container is the directories' owner rootless, root rootful.
+        "--user",
+        "0",
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "echo reached > /x/f",
+    ]);
+    let control = rig.run("podman", &argv, None);
+    let written = up.join("f");
+    assert!(
+        written.exists(),
+        "{label}: the control did not write the upper directory: {}",
+        control.describe()
+    );
+    std::fs::remove_file(&written).unwrap();
+    let o = rig.docker(&argv, None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.mount-option"),
+        "{label}: {}",
+        o.describe()
+    );
+    assert!(
+        !written.exists(),
+        "{label}: the container wrote the host directory"
+    );
+}
+
+#[test]
+fn an_overlay_option_named_by_its_prefix_is_refused_rootful() {
+    overlay_option_by_prefix(Mode::Rootful);
+}
+
+#[test]
+fn an_overlay_option_named_by_its_prefix_is_refused_rootless() {
+    overlay_option_by_prefix(Mode::Rootless);
+}
+
 /// A `ramfs` mount has no size to hold to `[limits] tmpfs_size`; what it holds is charged to the
 /// container's memory limit, as a tmpfs without a size is (docs/RULES.md, `deny.ceiling`):
 /// writing 200 MiB into one under a 64 MiB limit ends with the writer killed. Podman 4.3 knows no
