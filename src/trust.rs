@@ -30,6 +30,14 @@ pub const CONFIG_VARS: &[&str] = &[
     "REGISTRIES_CONFIG_PATH",
 ];
 
+/// Variables that are one of podman's global flags by another name, a flag the shim refuses
+/// (`--storage-opt`, `--storage-driver`): `STORAGE_OPTS=overlay.mount_program=PROGRAM` runs
+/// `PROGRAM` on the host, as root for a rootful caller (the red team's). Refused when set.
+pub const FLAG_VARS: &[(&str, &str)] = &[
+    ("STORAGE_OPTS", "--storage-opt"),
+    ("STORAGE_DRIVER", "--storage-driver"),
+];
+
 /// The variable that sets a build's isolation when the build names none: `chroot` runs its RUN
 /// steps in the host's PID, IPC and (rootful) user namespaces, what `--isolation chroot` asks
 /// and `deny.build` refuses (proven on podman 4.3.1: a RUN step sees the host's PID 1). Only
@@ -40,11 +48,13 @@ pub const ISOLATION_VAR: &str = "BUILDAH_ISOLATION";
 /// to case, around blanks).
 const ISOLATION_KEPT: &[&str] = &["", "default", "oci", "rootless"];
 
-/// Whether `name` is one of [`REDIRECT_VARS`], [`CONFIG_VARS`] or [`ISOLATION_VAR`].
+/// Whether `name` is one of [`REDIRECT_VARS`], [`CONFIG_VARS`], [`FLAG_VARS`] or
+/// [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     REDIRECT_VARS
         .iter()
         .chain(CONFIG_VARS)
+        .chain(FLAG_VARS.iter().map(|(n, _)| n))
         .chain([&ISOLATION_VAR])
         .any(|n| n.as_bytes() == name)
 }
@@ -212,6 +222,14 @@ pub fn environment(
                     "{ISOLATION_VAR} asks the build for an isolation other than oci (chroot runs its RUN steps in the host's namespaces, as --isolation chroot would); unset it"
                 ));
             }
+        }
+        if let (true, Some((_, flag))) = (
+            rules.refuse_untrusted_config && !v.is_empty(),
+            FLAG_VARS.iter().find(|(n, _)| *n == name),
+        ) {
+            return Err(format!(
+                "{name} is podman's {flag} by another name, which the shim refuses (a storage option can run a program on the host); unset it"
+            ));
         }
         if rules.refuse_untrusted_config && CONFIG_VARS.contains(&name) && !v.is_empty() {
             // podman reads a list for some of these; each file must be trusted.

@@ -504,6 +504,26 @@ fn untrusted_environment_and_policy_fail_closed() {
         stderr(&o)
     );
 
+    // So are podman's refused global flags by another name (the red team's: a storage option's
+    // mount_program ran on the host as root).
+    for (name, value) in [
+        ("STORAGE_OPTS", "overlay.mount_program=/tmp/evil"),
+        ("STORAGE_DRIVER", "vfs"),
+    ] {
+        let o = e.docker().env(name, value).args(["ps"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(125), "{name}: {}", stderr(&o));
+        assert!(o.stdout.is_empty() && !e.ran());
+        assert!(
+            stderr(&o).contains(name) && stderr(&o).contains("deny.environment"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // Set but empty, it asks nothing.
+    let o = e.docker().env("STORAGE_OPTS", "").args(["ps"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(e.p("out/argv")).unwrap();
+
     // So is a policy file anybody can write.
     let policy = e.p("home/policy.toml");
     std::fs::write(&policy, "mode = \"off\"\n").unwrap();
