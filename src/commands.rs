@@ -1379,6 +1379,9 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
         Val::Bool(b) => (&b""[..], *b),
     };
     let token = || shown(&o.name, value);
+    // A value that does not read as what the flag takes is named by its length, as a parse
+    // error is: it may be anything, a secret pasted in the wrong place included.
+    let unread = || format!("{}=<{} bytes, not shown>", o.name, value.len());
     let mut refuse =
         |out: &mut Vec<Violation>, token: String, reason: String| violation(out, rule, token, reason);
     let mut path = |out: &mut Vec<Violation>, p: &[u8], access: Access| {
@@ -1481,7 +1484,7 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
         Class::Ulimit => {
             let name = value.split(|&c| c == b'=').next().unwrap_or(value);
             if !value.contains(&b'=') {
-                refuse(out, token(), "--ulimit needs name=soft[:hard]".into());
+                refuse(out, unread(), "--ulimit needs name=soft[:hard]".into());
             } else if name.eq_ignore_ascii_case(b"rtprio") || name.eq_ignore_ascii_case(b"rttime") {
                 refuse(
                     out,
@@ -1555,9 +1558,18 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
         }
         Class::NetRange => {
             if !private_range(&lossy(value)) && !pol.gate(GATE_NETWORK_OPT) {
+                // A range that does not parse is not shown; one that does, is.
+                let shown_as = if lossy(value).parse::<std::net::IpAddr>().is_ok()
+                    || lossy(value).split_once('/').is_some_and(|(a, n)| {
+                        a.parse::<std::net::IpAddr>().is_ok() && n.parse::<u8>().is_ok()
+                    }) {
+                    token()
+                } else {
+                    unread()
+                };
                 refuse(
                     out,
-                    token(),
+                    shown_as,
                     gated(
                         &o.name,
                         "outside the private ranges (10/8, 172.16/12, 192.168/16, fc00::/7): a bridge there takes the host's route to those addresses",

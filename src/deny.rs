@@ -187,7 +187,17 @@ impl Checker<'_> {
         if self.run.verb == Verb::Update {
             if self.on(Rule::DenyUpdateLimits) {
                 if let Some(why) = update_above(self.run, o, &self.rules.limits) {
-                    self.v(Rule::DenyUpdateLimits, o, why);
+                    if readable_limit(o) {
+                        self.v(Rule::DenyUpdateLimits, o, why);
+                    } else {
+                        // A value that is no number is named by its length, as a parse error
+                        // is: it may be anything, a secret pasted in the wrong place included.
+                        self.out.push(Violation {
+                            rule: Rule::DenyUpdateLimits,
+                            token: format!("--{}=<{} bytes, not shown>", o.flag.long, o.bytes().len()),
+                            reason: format!("cannot understand the value; {why}"),
+                        });
+                    }
                 }
             }
             return;
@@ -791,6 +801,18 @@ pub fn user_is(val: &[u8]) -> UserIs {
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.
+/// Whether an `update` limit's value reads as the number or size it should be.
+fn readable_limit(o: &Opt) -> bool {
+    let t = text(o);
+    match o.flag.long.as_str() {
+        "memory" | "memory-swap" | "memory-reservation" | "kernel-memory" => {
+            t.trim() == "-1" || crate::units::parse_bytes(&t).is_some()
+        }
+        "cpus" => NanoCpus::parse(&t).is_some(),
+        _ => t.trim().parse::<i64>().is_ok(),
+    }
+}
+
 /// Why an `update` option would lift a container above the ceilings (0 / -1 mean unlimited).
 fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     let t = text(o);

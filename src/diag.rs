@@ -111,13 +111,13 @@ where
     }
 }
 
-/// An argv as one shell-quoted line, every token redacted first: what an event may show.
+/// An argv as one shell-quoted line, redacted first as the log redacts it ([`redact::argv`]: a
+/// credential that is a flag's separate value too, `--creds user:pass`): what an event may show.
 pub struct Argv<'a>(pub &'a [OsString]);
 
 impl fmt::Display for Argv<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, t) in self.0.iter().enumerate() {
-            let shown = redact::display(t);
+        for (i, shown) in redact::argv(self.0).iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -159,6 +159,8 @@ mod tests {
     fn argv_is_redacted_and_quoted() {
         let argv: Vec<OsString> = [
             "run",
+            "--creds",
+            "u:creds-secret",
             "-e",
             "CLAUDE_CODE_OAUTH_TOKEN=sk-secret",
             "--env=HTTPS_PROXY=https://u:pw@proxy:3128",
@@ -169,6 +171,10 @@ mod tests {
         .collect();
         let line = Argv(&argv).to_string();
         assert!(!line.contains("sk-secret") && !line.contains("pw@"), "{line}");
+        assert!(
+            !line.contains("creds-secret"),
+            "a separate credential value: {line}"
+        );
         assert!(line.contains("CLAUDE_CODE_OAUTH_TOKEN=<redacted>"), "{line}");
         assert!(line.contains("https://<redacted>@proxy:3128"), "{line}");
         assert!(line.ends_with("'a b'"), "{line}");

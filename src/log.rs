@@ -39,7 +39,8 @@ pub fn record(plan: &Plan, original: &[OsString], now: SystemTime, pid: u32) -> 
         "profile": plan.profile,
         "decision": plan.decision.as_str(),
         "rules": rules(plan),
-        "reason": plan.refusal.as_ref().map(|r| r.message.clone()),
+        // A reason quotes the caller's tokens (a build context's URL with its password).
+        "reason": plan.refusal.as_ref().map(|r| redact::display(std::ffi::OsStr::new(&r.message))),
         "argv": redacted(original),
         "final": if plan.decision.runs() { Some(redacted(&plan.args)) } else { None },
     });

@@ -66,7 +66,8 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     if plan.decision == Decision::Refuse {
         let r = plan.refusal.expect("a refusal has a reason");
-        return Err(format!("refused: {r}"));
+        // The reason quotes the caller's tokens: shown as the log and `explain` show them.
+        return Err(format!("refused: {} [{}]", diag::shown(&r.message), r.rule));
     }
     let remove = environment.map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     if !remove.is_empty() {

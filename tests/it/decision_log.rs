@@ -151,6 +151,32 @@ fn credential_values_reach_neither_the_log_nor_stderr() {
 
 /// A call its environment refuses (`deny.environment`) is logged as refused, with that rule,
 /// not as the rewrite its argv alone would have been.
+/// A refusal's reason quotes the caller's tokens: a password in a build context's URL reached
+/// stderr and the log's `reason` (the red team's), though the log's `argv` hid it.
+#[test]
+fn a_refusal_s_reason_is_redacted_on_stderr_and_in_the_log() {
+    let (world, log) = world("decisions.jsonl", |_| {});
+    for url in [
+        "https://user:SECRETVAL123@github.com/o/r",
+        "http://user:SECRETVAL123@127.0.0.1:8080/ctx.tar",
+    ] {
+        let o = world.docker().args(["build", "-t", "x", url]).run();
+        assert_eq!(o.status.code(), Some(125));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("deny.build"), "{stderr}");
+        assert!(
+            !stderr.contains("SECRETVAL123"),
+            "a password reached stderr: {stderr}"
+        );
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("<redacted>@github.com"), "{text}");
+    assert!(
+        !text.contains("SECRETVAL123"),
+        "a password reached the log: {text}"
+    );
+}
+
 #[test]
 fn an_environment_refusal_is_logged_as_one() {
     let (world, log) = world("decisions.jsonl", |_| {});

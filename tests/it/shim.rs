@@ -543,6 +543,40 @@ fn untrusted_environment_and_policy_fail_closed() {
     );
 }
 
+/// A value that does not read as what its flag takes is named by its length, never shown, on
+/// every command (the red team's: `update --memory SECRET` printed it), and a credential given
+/// as a flag's separate value stays out of the diagnostics.
+#[test]
+fn values_that_do_not_parse_are_not_echoed() {
+    let e = Env::new();
+    for words in [
+        &["update", "--memory", "SECRETVAL123", "c"][..],
+        &["update", "--pids-limit", "SECRETVAL123", "c"],
+        &["update", "--cpus", "SECRETVAL123", "c"],
+        &["update", "--memory-swap=SECRETVAL123", "c"],
+        &["build", "--ulimit", "SECRETVAL123", "/tmp"],
+        &["network", "create", "--subnet", "SECRETVAL123", "n"],
+        &["run", "--memory", "SECRETVAL123", "img"],
+        &["run", "--rm=SECRETVAL123", "img"],
+    ] {
+        let o = e.docker().args(words).output().unwrap();
+        assert_eq!(o.status.code(), Some(125), "{words:?}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("SECRETVAL123") && stderr(&o).contains("12 bytes"),
+            "{words:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = e
+        .docker()
+        .env("NANOCLAW_SHIM_LOG", "debug")
+        .args(["pull", "--creds", "u:SECRETVAL123", "img"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&o).contains("SECRETVAL123"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("argv: docker pull --creds"), "{}", stderr(&o));
+}
+
 /// The environment's rules follow the mode, as every rule does: enforce refuses a runtime
 /// configuration others can write and removes a redirect; audit runs the call with the caller's
 /// environment and says what enforce would have refused; off is a plain passthrough.
