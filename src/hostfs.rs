@@ -307,18 +307,29 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
     m
 }
 
+/// `open(2)`'s flag for "do not wait": a FIFO's open would wait for a writer.
+const O_NONBLOCK: i32 = 0o4000;
+
 /// The whole of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
 /// the policy and again for the runtime's version. A regular file that grows while it is read is
 /// read to the size it had when opened, as a read racing the writer would be anyway. Anything
-/// whose size says nothing (a pipe, `/dev/stdin`, a `/proc` file reporting 0) is read to its
-/// end, never taken as empty.
+/// whose size says nothing (a `/proc` file reporting 0) is read to its end, never taken as
+/// empty. Only a regular file is read: the open does not wait for a writer (a FIFO named as
+/// the policy hung every call), and a pipe, a device or a socket is an error.
 pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(path)?;
     let m = f.metadata()?;
+    if !m.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     match usize::try_from(m.len()) {
-        Ok(len) if m.is_file() && len > 0 => read_len(&mut f, len),
+        Ok(len) if len > 0 => read_len(&mut f, len),
         _ => {
             let mut bytes = Vec::new();
             f.read_to_end(&mut bytes)?;
@@ -472,7 +483,6 @@ impl HostFs for RealFs {
         use std::io::{ErrorKind, Read};
         // Non-blocking: a FIFO named as an env file must not hang the docker call (it is not a
         // regular file, so it is not read).
-        const O_NONBLOCK: i32 = 0o4000;
         let f = match std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(O_NONBLOCK)

@@ -615,6 +615,43 @@ fn the_environment_rules_follow_the_mode() {
     }
 }
 
+/// A policy that is not a regular file is refused at once: a FIFO's open waited for a writer,
+/// and every docker call hung (the red team's).
+#[test]
+fn a_policy_that_is_a_fifo_is_refused_without_waiting() {
+    let e = Env::new();
+    let fifo = e.p("home/policy.fifo");
+    let made = Command::new("mkfifo")
+        .args(["-m", "600"])
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = e
+        .docker()
+        .env("NANOCLAW_SHIM_POLICY", &fifo)
+        .args(["ps"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("the shim waited on a FIFO named as its policy");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(125), "{err}");
+    assert!(err.contains("not a regular file") && !e.ran(), "{err}");
+}
+
 /// An edited policy is parsed once, then recalled from the cache folder while its text is the
 /// same; an edit takes effect on the very next call.
 #[test]
