@@ -1204,8 +1204,18 @@ impl<'p> HostPaths<'p> {
                 return hit(Rule::DenySensitiveMount, e);
             }
         }
+        // Other users' homes (`/home/*`, `/root`) do not include the caller's own: there the
+        // `~/` entries decide. Only an entry that holds the home is passed over: one inside it
+        // (the shim's own files, a policy's `/home/me/.nvm`) still applies.
+        let home = self.home_joined.as_deref();
+        let others_home = |e: &[u8]| {
+            within_home
+                && !e.starts_with(b"~")
+                && (e.starts_with(b"/home/") || e == b"/root" || is_system(e))
+                && home.is_some_and(|h| glob_matches(&joined(e), h, false))
+        };
         if deny.on(Rule::DenyCredentials) {
-            if let Some(e) = lists.credentials.find(arena, &src, true, |_| false) {
+            if let Some(e) = lists.credentials.find(arena, &src, true, others_home) {
                 return hit(Rule::DenyCredentials, e);
             }
             for form in src.forms() {
@@ -1231,17 +1241,7 @@ impl<'p> HostPaths<'p> {
             return None;
         }
         if deny.on(Rule::DenyHostExec) {
-            // Other users' homes (`/home/*`, `/root`) do not include the caller's own: there
-            // the `~/` entries decide. Only an entry that holds the home is passed over: one
-            // inside it (the shim's own files, a policy's `/home/me/.nvm`) still applies.
-            let home = self.home_joined.as_deref();
-            let skip = |e: &[u8]| {
-                within_home
-                    && !e.starts_with(b"~")
-                    && (e.starts_with(b"/home/") || e == b"/root" || is_system(e))
-                    && home.is_some_and(|h| glob_matches(&joined(e), h, false))
-            };
-            if let Some(e) = lists.host_exec.find(arena, &src, true, skip) {
+            if let Some(e) = lists.host_exec.find(arena, &src, true, others_home) {
                 return hit(Rule::DenyHostExec, e);
             }
             // A repository's `.git` (or anything in it): its hooks and `core.fsmonitor` run on
@@ -1619,8 +1619,13 @@ mod tests {
         let home = crate::policy::DEFAULT_SENSITIVE_PATHS
             .iter()
             .filter(|p| p.starts_with('~'));
+        // Other users' homes need the caller's home passed over, which only `HostPaths` does
+        // (the corpus in tests/it/default_deny.rs holds it).
+        let credentials = crate::policy::DEFAULT_CREDENTIAL_PATHS
+            .iter()
+            .filter(|p| !matches!(**p, "/home/*" | "/root"));
         system
-            .chain(crate::policy::DEFAULT_CREDENTIAL_PATHS)
+            .chain(credentials)
             .chain(home)
             .map(|s| s.to_string())
             .collect()

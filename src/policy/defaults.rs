@@ -52,7 +52,12 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
 ];
 
 /// Credential stores of the caller's home: refused even read-only, and so are their parents.
+/// `/home/*` and `/root` mean other users' homes, whose keys a container given their uid reads
+/// (the red team's `-v /home:/h:ro --user 1001`); the caller's own home is judged by the `~/`
+/// entries.
 pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
+    "/home/*",
+    "/root",
     "~/.ssh",
     "~/.gnupg",
     "~/.aws",
@@ -140,6 +145,15 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     ".pgpass",
     ".vault-token",
     "keyrings",
+    // Shells' and REPLs' histories: tokens typed on a command line stay there (the red team's
+    // `~/.bash_history` passed read-only).
+    ".bash_history",
+    ".zsh_history",
+    ".sh_history",
+    ".python_history",
+    ".node_repl_history",
+    ".psql_history",
+    ".mysql_history",
 ];
 
 /// Paths that run code on the host when written (the next login, service start or `podman run`):

@@ -147,6 +147,13 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.m2/settings.xml",
         "{proj}/store/auth",
         "{proj}/store/auth/creds.json",
+        // Other users' homes and what holds them (the red team's: `-v /home:/h:ro --user 1001`
+        // read another user's 0600 key on rootful podman).
+        "/home/bob",
+        "/home/bob/.ssh/id_ed25519",
+        "/home",
+        "~/.bash_history",
+        "{proj}/.zsh_history",
         "/srv/app/.credentials.json",
         // Review 3: container storage (other agents' environment, podman's secrets) and the
         // system's copies of password files, mail and crontabs; `/var/lib` with them.
@@ -221,7 +228,6 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/usr/local/bin",
         "/usr",
         "/opt",
-        "/home/bob",
         "/lib64",
         "/bin",
         // What the shells' start-up files source, editors run, and the tool chains on PATH.
