@@ -91,6 +91,10 @@ impl Checker<'_> {
         };
         let what = match f.rule {
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
+            Rule::DenyHostExec if f.entry.ends_with("/.git") => format!(
+                "a repository's {}, whose hooks and core.fsmonitor run on the host's next git command; mount the repository read-only, or shadow its .git with a read-only mount of it at the same place inside",
+                f.entry
+            ),
             Rule::DenyHostExec => format!("a host path that runs code when written ({})", f.entry),
             Rule::DenyWritableRoot => {
                 format!("{} read-write, outside the policy's writable_roots", f.entry)

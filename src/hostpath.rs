@@ -1225,16 +1225,25 @@ impl<'p> HostPaths<'p> {
                     }
                 }
             }
-            // A directory that holds a credential at its top exposes it, unless shadowed. One
-            // directory listing (not a lookup per name) also catches variants (`.env.local`).
-            if let Some((real, Kind::Dir)) = &src.real {
+        }
+        // A directory that holds a credential at its top exposes it, and one that holds a
+        // repository's `.git` there hands it over when mounted read-write, unless another mount
+        // shadows it. One directory listing (not a lookup per name) finds both, and variants
+        // (`.env.local`).
+        let needs_top =
+            deny.on(Rule::DenyCredentials) || (access == Access::Write && deny.on(Rule::DenyHostExec));
+        let top = match &src.real {
+            Some((real, Kind::Dir)) if needs_top => {
                 let memory = (self.host.memory.as_ref())
                     .filter(|m| m.build().is_some())
                     .map(|m| (m, &mut self.dirs));
-                if let Some(found) = top_level_credential(self.host.fs, real, &lists.names, shadowed, memory)
-                {
-                    return hit(Rule::DenyCredentials, &found);
-                }
+                top_level(self.host.fs, real, &lists.names, shadowed, memory)
+            }
+            _ => Top::default(),
+        };
+        if deny.on(Rule::DenyCredentials) {
+            if let Some(found) = top.credential {
+                return hit(Rule::DenyCredentials, &found);
             }
         }
         if access == Access::Read {
@@ -1243,6 +1252,9 @@ impl<'p> HostPaths<'p> {
         if deny.on(Rule::DenyHostExec) {
             if let Some(e) = lists.host_exec.find(arena, &src, true, others_home) {
                 return hit(Rule::DenyHostExec, e);
+            }
+            if let Some(git) = top.git {
+                return hit(Rule::DenyHostExec, &git);
             }
             // A repository's `.git` (or anything in it): its hooks and `core.fsmonitor` run on
             // the next `git` command there. By name, as it lies in any repository.
@@ -1375,23 +1387,48 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
     }
 }
 
-/// The first credential at the top of directory `dir` that no other mount shadows. With a
-/// memory, what a listing found is remembered for the directory's stamp (see [`Dirs`]) and
-/// recalled while the stamp holds; which of it is shadowed is judged anew each time.
-fn top_level_credential(
+/// A repository's metadata: at the top of a directory mounted read-write, the container could
+/// add hooks or `core.fsmonitor` to it, which run on the host's next `git` command there (the red
+/// team's: a host `git status` ran the container's command). A file too (a worktree's or a
+/// submodule's `gitdir:` pointer).
+const GIT: &[u8] = b".git";
+
+/// What lies at the top of a mounted directory, unshadowed by another mount.
+#[derive(Default)]
+struct Top {
+    /// The first credential there.
+    credential: Option<Vec<u8>>,
+    /// Its `.git`, if it has one.
+    git: Option<Vec<u8>>,
+}
+
+/// [`Top`] for directory `dir`. With a memory, what a listing found is remembered for the
+/// directory's stamp (see [`Dirs`]) and recalled while the stamp holds; which of it is shadowed
+/// is judged anew each time.
+fn top_level(
     fs: &dyn HostFs,
     dir: &[u8],
     names: &Names<'_>,
     shadowed: &dyn Fn(&[u8]) -> bool,
     memory: Option<(&Memory, &mut Option<Dirs>)>,
-) -> Option<Vec<u8>> {
+) -> Top {
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
         p.extend_from_slice(name);
         p
     };
-    let first = |found: &[Vec<u8>]| found.iter().find(|n| !shadowed(n)).map(|n| path(n));
+    let wanted = |name: &[u8]| name == GIT || names.find(name).is_some();
+    let first = |found: &[Vec<u8>]| Top {
+        credential: found
+            .iter()
+            .find(|n| n.as_slice() != GIT && !shadowed(n))
+            .map(|n| path(n)),
+        git: found
+            .iter()
+            .find(|n| n.as_slice() == GIT && !shadowed(n))
+            .map(|n| path(n)),
+    };
     let listed = match memory {
         Some((memory, dirs)) => {
             let started = fs.now();
@@ -1400,6 +1437,9 @@ fn top_level_credential(
                 let mut key = memory.build().unwrap_or_default().to_vec();
                 key.push(0);
                 key.extend_from_slice(&names.key());
+                // What a listing keeps: the names and `.git` (a memory from before kept no
+                // `.git`, and is not this one).
+                key.extend_from_slice(b"\0+.git");
                 Dirs::load(fs, memory, key)
             });
             if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
@@ -1407,7 +1447,7 @@ fn top_level_credential(
             }
             let mut found = Vec::new();
             let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
-                if names.find(name).is_some() {
+                if wanted(name) {
                     found.push(name.to_vec());
                 }
                 ControlFlow::Continue(())
@@ -1422,17 +1462,15 @@ fn top_level_credential(
             listed
         }
         None => {
-            let mut found = None;
+            let mut found = Vec::new();
             let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
-                if names.find(name).is_some() && !shadowed(name) {
-                    found = Some(path(name));
-                    return ControlFlow::Break(());
+                if wanted(name) && !shadowed(name) {
+                    found.push(name.to_vec());
                 }
                 ControlFlow::Continue(())
             });
             match listed {
-                Listed::Stopped => return found,
-                Listed::Done => return None,
+                Listed::Done => return first(&found),
                 other => other,
             }
         }
@@ -1440,12 +1478,16 @@ fn top_level_credential(
     // Too long to list, or not listable (a directory may be searchable but not readable): look
     // each listed name up instead.
     debug_assert!(matches!(listed, Listed::TooLong | Listed::Unreadable));
-    names
-        .listed
-        .iter()
-        .filter(|n| !n.contains(&b'/') && !n.contains(&b'*') && !shadowed(n))
-        .map(|n| path(n))
-        .find(|p| fs.lstat(p).is_some())
+    let there = |n: &[u8]| !shadowed(n) && fs.lstat(&path(n)).is_some();
+    Top {
+        credential: names
+            .listed
+            .iter()
+            .filter(|n| !n.contains(&b'/') && !n.contains(&b'*'))
+            .find(|n| there(n))
+            .map(|n| path(n)),
+        git: there(GIT).then(|| path(GIT)),
+    }
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).

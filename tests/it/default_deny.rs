@@ -268,7 +268,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.xonshrc",
         "~/.wezterm.lua",
         "~/.forward",
-        // A repository's `.git`, and anything in it.
+        // A repository's `.git`, and anything in it; and a working tree whose `.git` is at its
+        // top (the red team's: the container set `core.fsmonitor`, and a host `git status` ran
+        // it).
+        "~/projects/site",
         "~/projects/site/.git",
         "~/projects/site/.git/hooks",
         "/srv/repo/.git",
@@ -739,7 +742,15 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         ],
         &["run", "-v", "/dev/null:/x", "img"],
         &["run", "-v", "{proj}/.env.example:/x:ro", "img"],
-        &["run", "-v", "~/projects/site:/workspace/extra/site", "img"],
+        // A working tree read-write, its `.git` shadowed read-only.
+        &[
+            "run",
+            "-v",
+            "~/projects/site:/workspace/extra/site",
+            "-v",
+            "~/projects/site/.git:/workspace/extra/site/.git:ro",
+            "img",
+        ],
         &["run", "-v", "~/projects/site:/workspace/extra/site:ro", "img"],
         &["run", "-v", "~/projects/site/.git:/repo-git:ro", "img"],
         &["run", "-v", "~/projects/site/.gitignore:/x", "img"],

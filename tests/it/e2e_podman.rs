@@ -1472,6 +1472,78 @@ fn an_overlay_option_named_by_its_prefix_is_refused_rootless() {
     overlay_option_by_prefix(Mode::Rootless);
 }
 
+/// A repository mounted read-write hands over its `.git`: the control (plain podman) adds a
+/// line to `.git/config`, where `core.fsmonitor` would run on the host's next `git status` (the
+/// red team's). Through the shim that mount is refused (`deny.host-exec`); with the `.git`
+/// shadowed read-only it runs, and the container's write to `.git/config` fails. Rootful and
+/// rootless.
+fn git_at_the_top(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "gittop") else {
+        return;
+    };
+    let label = mode.label();
+    let repo = rig.dir.path().join("gittop/repo");
+    rig.mkdirs(&repo.join(".git"));
+    let config = repo.join(".git/config");
+    let original = "[core]\n\trepositoryformatversion = 0\n";
+    std::fs::write(&config, original).unwrap();
+    // Writable by whichever uid the container's user maps to: only a read-only mount stops it.
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let work = format!("{}:/w", repo.display());
+    let shadow = format!("{}/.git:/w/.git:ro", repo.display());
+    let argv = |mounts: &[&str]| {
+        let mut a = strs(&["run", "--rm"]);
+        for m in mounts {
+            a.extend(strs(&["-v", m]));
+        }
+        a.extend(strs(&[
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo '[core] fsmonitor = touch /tmp/ran' >> /w/.git/config; echo done",
+        ]));
+        a
+    };
+    let control = rig.run("podman", &argv(&[&work]), None);
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        written.contains("fsmonitor"),
+        "{label}: the control did not write .git/config: {}",
+        control.describe()
+    );
+    std::fs::write(&config, original).unwrap();
+    let o = rig.docker(&argv(&[&work]), None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.host-exec") && o.stderr.contains(".git"),
+        "{label}: {}",
+        o.describe()
+    );
+    let o = rig.docker(&argv(&[&work, &shadow]), None);
+    assert!(
+        o.stdout.contains("done"),
+        "{label}: the shadowed run did not run: {}",
+        o.describe()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        original,
+        "{label}: the container wrote a shadowed .git: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_repository_s_git_at_the_top_of_a_writable_mount_is_refused_rootful() {
+    git_at_the_top(Mode::Rootful);
+}
+
+#[test]
+fn a_repository_s_git_at_the_top_of_a_writable_mount_is_refused_rootless() {
+    git_at_the_top(Mode::Rootless);
+}
+
 /// A `ramfs` mount has no size to hold to `[limits] tmpfs_size`; what it holds is charged to the
 /// container's memory limit, as a tmpfs without a size is (docs/RULES.md, `deny.ceiling`):
 /// writing 200 MiB into one under a 64 MiB limit ends with the writer killed. Podman 4.3 knows no
