@@ -66,6 +66,19 @@ fn executable(path: &Path) -> Option<(u64, u64)> {
 
 /// Resolves `binary` to a path: as given when it contains a `/`, else the first executable of
 /// that name on `path_var` that is not the file `myself`.
+/// `path`, when nobody but its owner (the caller or root) could have replaced it: the policy
+/// file's rule (sudo's and ssh's), for the program every call execs. A runtime in a folder
+/// others can write ran whatever another user put there (the red team's).
+fn trusted(path: PathBuf) -> Result<PathBuf, RuntimeError> {
+    match crate::trust::check_file(&path, Some(crate::process::euid())) {
+        Ok(()) => Ok(path),
+        Err(why) => Err(RuntimeError(format!(
+            "runtime {} is not trusted: {why}",
+            path.display()
+        ))),
+    }
+}
+
 pub fn resolve(
     binary: &OsStr,
     path_var: Option<&OsStr>,
@@ -83,7 +96,7 @@ pub fn resolve(
                 "runtime {shown} is nanoclaw-shim itself; point it at podman"
             )));
         }
-        return Ok(p);
+        return trusted(p);
     }
     let mut skipped_self = false;
     for dir in crate::process::path_dirs(path_var.unwrap_or_default()) {
@@ -100,7 +113,9 @@ pub fn resolve(
             continue;
         }
         tracing::debug!("runtime: {shown} found on PATH at {}", candidate.display());
-        return Ok(candidate);
+        // The first found is the one `podman-docker` would run: an untrusted one is refused,
+        // not passed over for the next.
+        return trusted(candidate);
     }
     let hint = if skipped_self {
         " (only nanoclaw-shim itself was found)"

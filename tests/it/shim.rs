@@ -200,6 +200,28 @@ fn missing_runtime_is_refused() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(125));
+    // A runtime others could have replaced is refused, named or found on PATH, as a policy file
+    // is (the red team's: one in a folder anybody can write ran).
+    let open = e.p("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::copy(e.p("rt/podman"), open.join("podman")).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    for (key, value) in [
+        ("NANOCLAW_SHIM_RUNTIME", open.join("podman").into_os_string()),
+        (
+            "PATH",
+            std::env::join_paths([e.p("shim"), open.clone(), e.p("rt")]).unwrap(),
+        ),
+    ] {
+        let o = e.docker().env(key, &value).args(["ps"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(125), "{key}: {}", stderr(&o));
+        assert!(o.stdout.is_empty() && !e.ran(), "{key}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("is not trusted") && err.lines().count() == 1,
+            "{err}"
+        );
+    }
 }
 
 #[test]
