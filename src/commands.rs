@@ -2017,15 +2017,18 @@ fn views(text: &[u8]) -> [Vec<u8>; 3] {
 }
 
 /// `text` with every other blank the Containerfile parser skips before and between words (Go's
-/// `unicode.IsSpace`: a vertical tab, a next line, a no-break space, the Unicode spaces) made an
-/// ASCII space: the checks read words between ASCII blanks, and `\vRUN --mount` or a no-break
+/// `unicode.IsSpace`, on runes and on single bytes: a vertical tab, a next line, a no-break
+/// space, the Unicode spaces) made an ASCII space: the checks read words between ASCII blanks, and `\vRUN --mount` or a no-break
 /// space before `FROM` hid the keyword from them and not from the parser. A blank the parser
 /// does not skip, made a space here, can only split a word the checks then refuse.
 fn ascii_blanks(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut rest = text;
     while let Some((&b, tail)) = rest.split_first() {
-        if b == 0x0b {
+        // A vertical tab; and NEL's and the no-break space's Latin-1 bytes on their own: the
+        // parser reads a RUN's flags byte by byte (`unicode.IsSpace(rune(line[pos]))`), so a
+        // lone 0xA0 before `--mount` is a blank to it (the red team's).
+        if matches!(b, 0x0b | 0x85 | 0xa0) {
             out.push(b' ');
             rest = tail;
             continue;
@@ -2136,11 +2139,19 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
                         crate::redact::display(std::ffi::OsStr::from_bytes(flag))
                     ));
                 }
+                // The parser unquotes and unescapes a source before it downloads it
+                // (`http:\/\/127.0.0.1/` is fetched, the red team's): judged without them.
                 b"add"
-                    if !remote_ok
-                        && (args.windows(3).any(|w| w == b"://")
-                            || args.windows(4).any(|w| w == b"git@")
-                            || args.contains(&b'$')) =>
+                    if !remote_ok && {
+                        let plain: Vec<u8> = args
+                            .iter()
+                            .copied()
+                            .filter(|b| !matches!(b, b'\\' | b'"' | b'\''))
+                            .collect();
+                        plain.windows(3).any(|w| w == b"://")
+                            || plain.windows(4).any(|w| w == b"git@")
+                            || plain.contains(&b'$')
+                    } =>
                 {
                     return Some(format!(
                         "ADD of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"

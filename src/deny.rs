@@ -91,7 +91,11 @@ impl Checker<'_> {
         };
         let what = match f.rule {
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
-            Rule::DenyHostExec if f.entry.ends_with("/.git") => format!(
+            Rule::DenyHostExec if f.entry.ends_with("/config") => format!(
+                "a git directory ({}: a bare repository, or a repository's separate .git), whose hooks and core.fsmonitor run on the host's next git command; mount it read-only",
+                f.entry.trim_end_matches("/config")
+            ),
+            Rule::DenyHostExec if f.entry.ends_with("/.git") || f.entry.ends_with("/.hg") => format!(
                 "a repository's {}, whose hooks and core.fsmonitor run on the host's next git command; mount the repository read-only, or shadow its .git with a read-only mount of it at the same place inside",
                 f.entry
             ),
@@ -328,6 +332,13 @@ impl Checker<'_> {
             );
             return;
         };
+        if let (Some((option, why)), true) = (&m.odd_option, self.on(Rule::DenyMountOption)) {
+            self.v(
+                Rule::DenyMountOption,
+                o,
+                format!("{}: {why}", String::from_utf8_lossy(option)),
+            );
+        }
         if kind == "tmpfs" || m.kind == mounts::Kind::Tmpfs {
             self.tmpfs_size(o, kind, val);
             return;
@@ -337,13 +348,6 @@ impl Checker<'_> {
                 Rule::DenyMountPropagation,
                 o,
                 "propagates mounts back to the host",
-            );
-        }
-        if let (Some((option, why)), true) = (&m.odd_option, self.on(Rule::DenyMountOption)) {
-            self.v(
-                Rule::DenyMountOption,
-                o,
-                format!("{}: {why}", String::from_utf8_lossy(option)),
             );
         }
         if m.driver_options && self.on(Rule::DenySensitiveMount) {
@@ -423,14 +427,18 @@ impl Checker<'_> {
         } else {
             s.to_string()
         };
-        let size = opts
-            .split(',')
-            .find_map(|f| f.strip_prefix("size=").or_else(|| f.strip_prefix("tmpfs-size=")))
-            .map(|v| units::parse_bytes(v.trim()));
-        // No size: the runtime's default, charged to the container's memory ceiling.
-        match size {
-            None | Some(Some(1..)) if size.flatten().is_none_or(|n| n <= max) => {}
-            _ => self.v(
+        // Every size is judged, the last as much as the first (which one a runtime keeps is its
+        // own affair), and `nr_blocks` (a size in pages; 0 is unlimited) is refused: `size`
+        // says the same, and is judged. No size: the runtime's default, charged to the
+        // container's memory ceiling.
+        let fields = || opts.split(',').map(str::trim);
+        let sizes_held = fields()
+            .filter_map(|f| f.strip_prefix("size=").or_else(|| f.strip_prefix("tmpfs-size=")))
+            .all(|v| units::parse_bytes(v.trim()).is_some_and(|n| (1..=max).contains(&n)));
+        let blocks = fields().any(|f| f.to_ascii_lowercase().starts_with("nr_blocks"));
+        match sizes_held && !blocks {
+            true => {}
+            false => self.v(
                 Rule::DenyCeiling,
                 o,
                 format!(

@@ -1393,6 +1393,20 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
 /// submodule's `gitdir:` pointer).
 const GIT: &[u8] = b".git";
 
+/// Mercurial's: `.hg/hgrc` names hooks that run on the host's next `hg` command.
+const HG: &[u8] = b".hg";
+
+/// What a git directory holds at its top (a bare repository, a `--separate-git-dir`): a
+/// directory with all of [`GIT_DIR_CORE`] and one of [`GIT_DIR_STORE`] is one, and mounted
+/// read-write it is the `.git` of [`GIT`] by another name.
+const GIT_DIR_CORE: [&[u8]; 2] = [b"HEAD", b"config"];
+const GIT_DIR_STORE: [&[u8]; 2] = [b"objects", b"refs"];
+
+/// The names at a directory's top that [`top_level`] keeps besides the credential names.
+fn is_vcs_name(name: &[u8]) -> bool {
+    name == GIT || name == HG || GIT_DIR_CORE.contains(&name) || GIT_DIR_STORE.contains(&name)
+}
+
 /// What lies at the top of a mounted directory, unshadowed by another mount.
 #[derive(Default)]
 struct Top {
@@ -1418,16 +1432,24 @@ fn top_level(
         p.extend_from_slice(name);
         p
     };
-    let wanted = |name: &[u8]| name == GIT || names.find(name).is_some();
-    let first = |found: &[Vec<u8>]| Top {
-        credential: found
-            .iter()
-            .find(|n| n.as_slice() != GIT && !shadowed(n))
-            .map(|n| path(n)),
-        git: found
-            .iter()
-            .find(|n| n.as_slice() == GIT && !shadowed(n))
-            .map(|n| path(n)),
+    let wanted = |name: &[u8]| is_vcs_name(name) || names.find(name).is_some();
+    let first = |found: &[Vec<u8>]| {
+        let has = |n: &[u8]| found.iter().any(|f| f.as_slice() == n);
+        let git_dir = GIT_DIR_CORE.iter().all(|n| has(n)) && GIT_DIR_STORE.iter().any(|n| has(n));
+        Top {
+            credential: found
+                .iter()
+                .find(|n| !is_vcs_name(n) && !shadowed(n))
+                .map(|n| path(n)),
+            git: if git_dir {
+                Some(path(b"config"))
+            } else {
+                found
+                    .iter()
+                    .find(|n| (n.as_slice() == GIT || n.as_slice() == HG) && !shadowed(n))
+                    .map(|n| path(n))
+            },
+        }
     };
     let listed = match memory {
         Some((memory, dirs)) => {
@@ -1439,7 +1461,7 @@ fn top_level(
                 key.extend_from_slice(&names.key());
                 // What a listing keeps: the names and `.git` (a memory from before kept no
                 // `.git`, and is not this one).
-                key.extend_from_slice(b"\0+.git");
+                key.extend_from_slice(b"\0+vcs");
                 Dirs::load(fs, memory, key)
             });
             if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
@@ -1464,7 +1486,7 @@ fn top_level(
         None => {
             let mut found = Vec::new();
             let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
-                if wanted(name) && !shadowed(name) {
+                if wanted(name) {
                     found.push(name.to_vec());
                 }
                 ControlFlow::Continue(())
@@ -1478,16 +1500,19 @@ fn top_level(
     // Too long to list, or not listable (a directory may be searchable but not readable): look
     // each listed name up instead.
     debug_assert!(matches!(listed, Listed::TooLong | Listed::Unreadable));
-    let there = |n: &[u8]| !shadowed(n) && fs.lstat(&path(n)).is_some();
-    Top {
-        credential: names
-            .listed
-            .iter()
-            .filter(|n| !n.contains(&b'/') && !n.contains(&b'*'))
-            .find(|n| there(n))
-            .map(|n| path(n)),
-        git: there(GIT).then(|| path(GIT)),
-    }
+    let there = |n: &[u8]| fs.lstat(&path(n)).is_some();
+    let found: Vec<Vec<u8>> = names
+        .listed
+        .iter()
+        .copied()
+        .filter(|n| !n.contains(&b'/') && !n.contains(&b'*'))
+        .chain([GIT, HG])
+        .chain(GIT_DIR_CORE)
+        .chain(GIT_DIR_STORE)
+        .filter(|n| there(n))
+        .map(<[u8]>::to_vec)
+        .collect();
+    first(&found)
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).

@@ -138,6 +138,12 @@ const RELATIVE_OVERLAY: &str = "an overlay's upperdir and workdir must be absolu
 
 /// The mount an option writes (`-v`, `--mount`, `--tmpfs`), when it is one and reads as one.
 pub fn of_opt(o: &crate::parse::Opt) -> Option<Mount> {
+    // A line break ends a CSV record for the runtime's reader, which then mounts what came
+    // before it (`src=~/.ssh\n` mounted `~/.ssh`, the red team's), and no path a caller means
+    // holds one: such a spec does not read as a mount, and is refused.
+    if o.bytes().iter().any(|&b| matches!(b, b'\n' | b'\r')) {
+        return None;
+    }
     // As bytes: the name is compared for every option of every call.
     match o.flag.canonical_name().as_bytes() {
         b"volume" => from_volume(o.bytes()),
@@ -319,6 +325,11 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
 
 /// Splits one CSV record into fields, honouring `"` quoting with `""` escapes.
 pub fn csv_fields(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // Go's reader ends the record at a line break (and drops a `\r` before it): one record
+    // here, so a value holding either is not read at all.
+    if line.iter().any(|&b| matches!(b, b'\n' | b'\r')) {
+        return None;
+    }
     let mut fields = Vec::new();
     let mut field = Vec::new();
     let mut i = 0;

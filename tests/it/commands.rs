@@ -1160,6 +1160,9 @@ fn containerfiles_are_checked_for_run_mounts() {
         ("/d/nel", "FROM a\n\u{85}run --network=host true\n"),
         ("/d/ideographic", "FROM a\nONBUILD\u{3000}RUN --mount=type=cache,target=/x true\n"),
         ("/d/add-url-vtab", "FROM a\n\x0bADD http://127.0.0.1:8080/secret /x\n"),
+        // The parser unescapes the source before it downloads it.
+        ("/d/add-url-escaped", "FROM a\nADD http:\\/\\/127.0.0.1:18777/secret.txt /s.txt\n"),
+        ("/d/add-url-quoted", "FROM a\nADD \"http\":\"//127.0.0.1/x\" /s\n"),
         // ADD downloads on the host (review 4: a loopback-only service was read).
         ("/d/add-url", "FROM a\nADD http://127.0.0.1:18777/secret.txt /tmp/s\n"),
         ("/d/add-json", "FROM a\nADD [\"https://h/x\", \"/x\"]\n"),
@@ -1173,9 +1176,27 @@ fn containerfiles_are_checked_for_run_mounts() {
     ]
     .into_iter()
     .collect();
+    // Not UTF-8: NEL's and the no-break space's Latin-1 bytes on their own, which the parser
+    // reads as blanks before a RUN's flags (the red team's second look: this ran CVE-2024-1753).
+    let bytes: std::collections::HashMap<&str, &[u8]> = [
+        (
+            "/d/lone-a0",
+            &b"FROM a\nRUN \xa0--mount=type=bind,from=s,source=/x,target=/h,rw true\n"[..],
+        ),
+        ("/d/lone-85", b"FROM a\nRUN \x85--network=host true\n"),
+        (
+            "/d/onbuild-a0",
+            b"FROM a\nonbuild run \xa0--mount=type=cache,target=/x true\n",
+        ),
+    ]
+    .into_iter()
+    .collect();
     let read = |p: &[u8]| match files.get(String::from_utf8_lossy(p).as_ref()) {
         Some(t) => SmallFile::Read(t.as_bytes().to_vec()),
-        None => SmallFile::Missing,
+        None => match bytes.get(String::from_utf8_lossy(p).as_ref()) {
+            Some(b) => SmallFile::Read(b.to_vec()),
+            None => SmallFile::Missing,
+        },
     };
     let annotations: Vec<nanoclaw_shim::policy::ListEntry> = vec!["run.oci.".into()];
     let run_with = |words: &[&str], policy: &CommandsPolicy| {
@@ -1203,6 +1224,11 @@ fn containerfiles_are_checked_for_run_mounts() {
         (&["build", "-f", "/d/nel", "/ok"], "deny.build"),
         (&["build", "-f", "/d/ideographic", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-url-vtab", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-url-escaped", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/add-url-quoted", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/lone-a0", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/lone-85", "/ok"], "deny.build"),
+        (&["build", "-f", "/d/onbuild-a0", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-url", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-json", "/ok"], "deny.build"),
         (&["build", "-f", "/d/add-var", "/ok"], "deny.build"),

@@ -37,6 +37,9 @@ fn host() -> Host {
         "nanoclaw/container/agent-runner/src",
         "projects/site",
         "projects/site/.git/hooks",
+        "projects/bare.git/objects",
+        "projects/bare.git/refs",
+        "projects/hgrepo/.hg",
         "tools",
         "pol",
         "logs",
@@ -67,6 +70,9 @@ fn host() -> Host {
         "nanoclaw/.env.example",
         "nanoclaw/groups/main/CLAUDE.md",
         "projects/site/index.html",
+        "projects/bare.git/HEAD",
+        "projects/bare.git/config",
+        "projects/hgrepo/.hg/hgrc",
         "tools/nanoclaw-shim",
         "pol/policy.toml",
         ".claude/.credentials.json",
@@ -274,6 +280,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/projects/site",
         "~/projects/site/.git",
         "~/projects/site/.git/hooks",
+        // A git directory on its own (a bare repository, a `--separate-git-dir`), and a
+        // Mercurial working tree (`.hg/hgrc` names hooks): the red team's second look.
+        "~/projects/bare.git",
+        "~/projects/hgrepo",
         "/srv/repo/.git",
         // The shim's own files where they lie in the home, outside the `~/` entries.
         "~/tools/nanoclaw-shim",
@@ -375,6 +385,28 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     ] {
         add(&["run", "--mount", spec, "img"], "deny.mount-option");
     }
+    // A line break ends the runtime's CSV record: `src=~/.ssh\n` mounted `~/.ssh` (the red
+    // team's second look); a spec holding one is not read as a mount.
+    for spec in [
+        "type=bind,dst=/y,readonly,src=~/.ssh\n",
+        "type=bind,dst=/y,readonly,src=/\r\n",
+        "type=bind,src={proj}/groups/main\n,dst=/y",
+    ] {
+        add(&["run", "--mount", spec, "img"], "parse.bad-value");
+    }
+    add(&["run", "-v", "~/.ssh\n:/y:ro", "img"], "parse.bad-value");
+    // Every tmpfs size is judged, and `nr_blocks` (0 is unlimited) is refused.
+    add(&["run", "--tmpfs", "/x:size=1m,size=100g", "img"], "deny.ceiling");
+    add(&["run", "--tmpfs", "/x:nr_blocks=0", "img"], "deny.ceiling");
+    add(
+        &[
+            "run",
+            "--mount",
+            "type=tmpfs,dst=/x,tmpfs-size=1m,tmpfs-size=50g",
+            "img",
+        ],
+        "deny.ceiling",
+    );
     // `ro,rw` is read as read-write, whichever the runtime takes.
     add(&["run", "-v", "~/.local/bin:/x:ro,rw", "img"], "deny.host-exec");
     add(

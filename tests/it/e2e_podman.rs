@@ -1544,6 +1544,55 @@ fn a_repository_s_git_at_the_top_of_a_writable_mount_is_refused_rootless() {
     git_at_the_top(Mode::Rootless);
 }
 
+/// A line break ends the runtime's CSV record, and what came before it is mounted: the control
+/// (plain podman) reads a file through `--mount type=bind,...,src=DIR\n`; through the shim the
+/// spec is not read as a mount and the call is refused (the red team's: `src=~/.ssh\n` printed
+/// a private key). Rootful and rootless.
+fn mount_spec_with_a_line_break(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "mountnl") else {
+        return;
+    };
+    let label = mode.label();
+    let dir = rig.dir.path().join("mountnl");
+    let (secret, _) = rig.bait(&dir);
+    let spec = format!("type=bind,dst=/y,readonly,src={}\n", dir.display());
+    let name = secret.file_name().unwrap().to_string_lossy().into_owned();
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--mount",
+        &spec,
+        "--entrypoint",
+        "cat",
+        IMAGE,
+        &format!("/y/{name}"),
+    ]);
+    let control = rig.run("podman", &argv, None);
+    assert!(
+        control.stdout.contains(&rig.tag),
+        "{label}: the control did not read through the mount: {}",
+        control.describe()
+    );
+    let o = rig.docker(&argv, None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("parse.bad-value"), "{label}: {}", o.describe());
+    assert!(
+        !o.stdout.contains(&rig.tag),
+        "{label}: the container read it: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_mount_spec_with_a_line_break_is_refused_rootful() {
+    mount_spec_with_a_line_break(Mode::Rootful);
+}
+
+#[test]
+fn a_mount_spec_with_a_line_break_is_refused_rootless() {
+    mount_spec_with_a_line_break(Mode::Rootless);
+}
+
 /// A `ramfs` mount has no size to hold to `[limits] tmpfs_size`; what it holds is charged to the
 /// container's memory limit, as a tmpfs without a size is (docs/RULES.md, `deny.ceiling`):
 /// writing 200 MiB into one under a 64 MiB limit ends with the writer killed. Podman 4.3 knows no
