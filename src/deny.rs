@@ -244,6 +244,13 @@ impl Checker<'_> {
                         o,
                         "realtime scheduling escapes the CPU ceiling",
                     );
+                } else if name == "host" {
+                    // podman copies the caller's limits, `rtprio` and `rttime` included.
+                    self.v(
+                        Rule::DenyCeiling,
+                        o,
+                        "copies the caller's limits, realtime scheduling's included, which escapes the CPU ceiling",
+                    );
                 }
             }
             "shm-size" | "shm-size-systemd" => {
@@ -455,6 +462,17 @@ impl Checker<'_> {
             "log-opt" => {
                 if !t.contains(&b'=') {
                     self.v(Rule::ParseBadValue, o, "a log option is key=value");
+                }
+                // Whatever the path: the file holds what the container prints, and a file
+                // beneath a writable root may run as code (the red team's: a log written to a
+                // project's `.husky/pre-commit` ran on the host). nanoclaw reads the output
+                // through its pipe and names no log file.
+                if log_path(&t).is_some() && self.on(Rule::DenyHostFile) {
+                    return self.v(
+                        Rule::DenyHostFile,
+                        o,
+                        "the runtime writes the container's output to a host file of the caller's choosing: text the container controls, in a file that may run as code (a git hook, .envrc, a Makefile)",
+                    );
                 }
                 log_path(&t).map(<[u8]>::to_vec)
             }

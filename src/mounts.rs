@@ -44,7 +44,10 @@ pub struct Mount {
 }
 
 /// `-v` options whose meaning the checks know (the rest of the spec: the overlay directories,
-/// judged as host paths the mount writes).
+/// judged as host paths the mount writes). Not `U` (`chown` in `--mount`): rootful podman
+/// re-owns everything beneath the source to the container's user before it starts, so a root
+/// file under a writable root became the caller's chosen uid's, and readable (the red team's);
+/// nanoclaw's rootless calls get `--userns=keep-id` instead.
 const VOLUME_OPTIONS: &[&[u8]] = &[
     b"ro",
     b"rw",
@@ -52,7 +55,6 @@ const VOLUME_OPTIONS: &[&[u8]] = &[
     b"z",
     b"Z",
     b"O",
-    b"U",
     b"copy",
     b"nocopy",
     b"exec",
@@ -83,8 +85,6 @@ const MOUNT_KEYS: &[&[u8]] = &[
     b"ro",
     b"rw",
     b"readwrite",
-    b"chown",
-    b"u",
     b"relabel",
     b"z",
     b"bind-propagation",
@@ -200,7 +200,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
             b"ro" | b"readonly" => read_only = true,
             b"rw" => read_write = true,
             b"O" => overlay = true,
-            b"U" | b"z" | b"Z" => changes_owner = true,
+            b"z" | b"Z" => changes_owner = true,
             b"shared" | b"rshared" => shares_propagation = true,
             _ if VOLUME_OPTIONS.contains(&o) => {}
             _ => match o

@@ -115,6 +115,9 @@ fn redact_text(text: &str) -> String {
             earliest(value + blanks);
         }
     }
+    if let Some(at) = shaped_secret_at(text) {
+        earliest(at);
+    }
     let bytes = text.as_bytes();
     for (eq, _) in text.match_indices('=') {
         let start = bytes[..eq]
@@ -133,6 +136,61 @@ fn redact_text(text: &str) -> String {
         out.push_str(REDACTED);
     }
     out
+}
+
+/// How well-known credentials begin, whatever name they are given under (`-e X=sk-ant-...`: the
+/// red team's): API keys of the model vendors, GitHub's, GitLab's and Slack's tokens, Google's
+/// keys and OAuth tokens, npm's, PyPI's and Hugging Face's, and a PEM private key. A token counts
+/// when at least 8 more characters follow the prefix.
+const SECRET_PREFIXES: &[&str] = &[
+    "sk-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxs-",
+    "xapp-",
+    "AIza",
+    "ya29.",
+    "npm_",
+    "pypi-",
+    "hf_",
+];
+
+/// Where a token shaped like a credential ([`SECRET_PREFIXES`], an AWS access key id, a PEM
+/// block) starts in `text`, at the start of a word or a value.
+fn shaped_secret_at(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let word_end = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',');
+    for (i, _) in text.char_indices() {
+        if i > 0 && !matches!(bytes[i - 1], b'=' | b' ' | b'\t' | b'"' | b'\'' | b':' | b',') {
+            continue;
+        }
+        let rest = &text[i..];
+        if rest.starts_with("-----BEGIN") {
+            return Some(i);
+        }
+        let token = &rest[..rest.find(word_end).unwrap_or(rest.len())];
+        let prefixed = SECRET_PREFIXES
+            .iter()
+            .any(|p| token.starts_with(p) && token.len() >= p.len() + 8);
+        let aws = (token.starts_with("AKIA") || token.starts_with("ASIA"))
+            && token.len() >= 20
+            && token.as_bytes()[4..20]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if prefixed || aws {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// Inside a command, every password of `curl -u user:password` in its spellings (`-u x:y`,
@@ -219,6 +277,35 @@ mod tests {
 
     fn d(s: &str) -> String {
         display(OsStr::new(s))
+    }
+
+    /// The red team's third look: a credential's own shape gives it away under any name.
+    #[test]
+    fn values_shaped_like_credentials_are_redacted_under_any_name() {
+        for (text, leak) in [
+            ("X=sk-ant-api03-LEAKLEAKLEAK", "LEAKLEAK"),
+            ("Y=AKIAIOSFODNN7EXAMPLE", "IOSFODNN7"),
+            ("W=xoxb-1234-LEAKLEAKLEAK", "LEAKLEAK"),
+            ("V=glpat-LEAKLEAKLEAK", "LEAKLEAK"),
+            ("Z=-----BEGIN OPENSSH PRIVATE KEY----- LEAKLEAK", "LEAKLEAK"),
+            ("X=ghp_LEAKLEAKLEAK", "LEAKLEAK"),
+            ("curl -H x:github_pat_LEAKLEAKLEAK h", "LEAKLEAK"),
+            ("ya29.LEAKLEAKLEAK", "LEAKLEAK"),
+        ] {
+            let shown = d(text);
+            assert!(!shown.contains(leak), "{text} -> {shown}");
+            assert!(shown.contains(REDACTED), "{text} -> {shown}");
+        }
+        // Look-alikes keep their text: a short prefix match, a word inside another.
+        for text in [
+            "TZ=Europe/Berlin",
+            "NAME=sk-1",
+            "task-runner",
+            "ASIAN=1",
+            "mask-all",
+        ] {
+            assert_eq!(d(text), text);
+        }
     }
 
     /// Review 3: a command holds many secrets; redacting one (the last rule to match, or the

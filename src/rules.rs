@@ -61,7 +61,7 @@ rules! {
     DenyMountPropagation = "deny.mount-propagation": "refuses shared/rshared bind propagation",
     DenyMountOption = "deny.mount-option": "refuses mount options whose meaning the shim does not know, and relative overlay directories",
     DenySensitiveMount = "deny.sensitive-mount": "refuses bind mounts of sensitive host paths",
-    DenyRootUser = "deny.root-user": "refuses running as root (opt-in)",
+    DenyRootUser = "deny.root-user": "refuses running as root, or as a user name",
     DenyExecPrivileged = "deny.exec-privileged": "refuses docker exec --privileged",
     DenyExecRoot = "deny.exec-root": "refuses docker exec --user root/0",
     DenyUpdateLimits = "deny.update-limits": "refuses docker update above the ceilings",

@@ -297,7 +297,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("shared_propagation", Rule::DenyMountPropagation, true),
     ("unknown_mount_options", Rule::DenyMountOption, true),
     ("sensitive_mounts", Rule::DenySensitiveMount, true),
-    ("root_user", Rule::DenyRootUser, false),
+    ("root_user", Rule::DenyRootUser, true),
     ("exec_privileged", Rule::DenyExecPrivileged, true),
     ("exec_root", Rule::DenyExecRoot, true),
     ("update_above_limits", Rule::DenyUpdateLimits, true),

@@ -334,7 +334,6 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--security-opt", "no-new-privileges:true", "img"],
     &["run", "--cap-drop", "NET_RAW", "img"],
     &["run", "--user", "1000:1000", "img"],
-    &["run", "--user", "root", "img"],
     &["run", "--pid", "private", "--ipc", "private", "img"],
     &["run", "--uts", "private", "img"],
     &["run", "--userns", "keep-id", "img"],

@@ -298,7 +298,8 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["run", "--mount", mount, "img"], "deny.host-exec");
     }
     // Read-only in name, but changing the host: chown, relabel, overlay directories.
-    add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.host-exec");
+    // `U` / `chown` are refused as options (rootful podman re-owns the whole source).
+    add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.mount-option");
     add(&["run", "-v", "~/.bashrc:/x:ro,Z", "img"], "deny.host-exec");
     add(
         &[
@@ -307,7 +308,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
             "type=bind,src=/usr/lib,dst=/x,readonly,chown=true",
             "img",
         ],
-        "deny.host-exec",
+        "deny.mount-option",
     );
     add(
         &[
@@ -407,6 +408,31 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         ],
         "deny.ceiling",
     );
+    // Root, on by default since the red team's third look: rootful, the container's uid 0 left a
+    // setuid-root binary in a read-write mount.
+    for user in ["0", "root", "0:0", "00", "+0", ":0", "toor"] {
+        let user: &'static str = Box::leak(user.to_string().into_boxed_str());
+        add(&["run", "--user", user, "img"], "deny.root-user");
+    }
+    // A log file the runtime writes, wherever it is: its text is the container's (a project's
+    // `.husky/pre-commit` ran it).
+    add(
+        &[
+            "run",
+            "--log-driver",
+            "k8s-file",
+            "--log-opt",
+            "path={proj}/.husky/pre-commit",
+            "img",
+        ],
+        "deny.host-file",
+    );
+    add(
+        &["run", "--log-opt", "path=/srv/app/Makefile", "img"],
+        "deny.host-file",
+    );
+    // podman copies the caller's limits for `--ulimit host`, realtime scheduling's included.
+    add(&["run", "--ulimit", "host", "img"], "deny.ceiling");
     // `ro,rw` is read as read-write, whichever the runtime takes.
     add(&["run", "-v", "~/.local/bin:/x:ro,rw", "img"], "deny.host-exec");
     add(

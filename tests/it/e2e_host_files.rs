@@ -407,11 +407,12 @@ fn a_source_is_judged_as_podman_cleans_it() {
     let a: Vec<String> = [
         "run",
         "--rm",
-        // As root: the file is root's, the fixture's user is not.
-        "-u",
-        "0",
         "-v",
         "../../.bashrc:/x:rw",
+        // As root: the file is root's, the fixture's user is not. (After the mount: the shim
+        // refuses the mount first, and `deny.root-user` after it.)
+        "-u",
+        "0",
         "--entrypoint",
         "/bin/sh",
         IMAGE,

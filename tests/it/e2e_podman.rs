@@ -1593,6 +1593,105 @@ fn a_mount_spec_with_a_line_break_is_refused_rootless() {
     mount_spec_with_a_line_break(Mode::Rootless);
 }
 
+/// A log file the runtime writes holds what the container prints: the control (plain podman)
+/// writes the container's line into a project's git hook (the red team's: `sh .husky/pre-commit`
+/// then ran it on the host); through the shim `--log-opt path=` is refused (`deny.host-file`)
+/// and no file appears. Rootful and rootless.
+fn log_file_in_a_project(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "logopt") else {
+        return;
+    };
+    let label = mode.label();
+    let hooks = rig.dir.path().join("logopt/proj/.husky");
+    rig.mkdirs(&hooks);
+    let hook = hooks.join("pre-commit");
+    let path = format!("path={}", hook.display());
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--log-driver",
+        "k8s-file",
+        "--log-opt",
+        &path,
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "echo '; echo ran-on-the-host'",
+    ]);
+    let control = rig.run("podman", &argv, None);
+    let written = std::fs::read_to_string(&hook).unwrap_or_default();
+    assert!(
+        written.contains("ran-on-the-host"),
+        "{label}: the control did not write the log file: {}",
+        control.describe()
+    );
+    std::fs::remove_file(&hook).unwrap();
+    let o = rig.docker(&argv, None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.host-file"), "{label}: {}", o.describe());
+    assert!(!hook.exists(), "{label}: the runtime wrote the log file");
+}
+
+#[test]
+fn a_log_file_in_a_project_is_refused_rootful() {
+    log_file_in_a_project(Mode::Rootful);
+}
+
+#[test]
+fn a_log_file_in_a_project_is_refused_rootless() {
+    log_file_in_a_project(Mode::Rootless);
+}
+
+/// Rootful, the container's root is the host's: the control (plain podman, `--user 0`) leaves a
+/// setuid-root copy of a shell in a read-write mount, no capability needed (the red team's);
+/// through the shim `--user 0` is refused (`deny.root-user`, on by default) and nothing is
+/// written.
+#[test]
+fn root_in_a_rootful_container_is_refused_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "rootsuid") else {
+        return;
+    };
+    let work = rig.dir.path().join("rootsuid/w");
+    rig.mkdirs(&work);
+    let planted = work.join("bb");
+    let spec = format!("{}:/w", work.display());
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "-v",
+        &spec,
+        "--user",
+        "0",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "cp /bin/sh /w/bb && chmod 4755 /w/bb",
+    ]);
+    let control = rig.run("podman", &argv, None);
+    let meta = std::fs::metadata(&planted)
+        .unwrap_or_else(|e| panic!("the control planted nothing ({e}): {}", control.describe()));
+    assert_eq!(
+        (
+            std::os::unix::fs::MetadataExt::uid(&meta),
+            std::os::unix::fs::MetadataExt::mode(&meta) & 0o4000
+        ),
+        (0, 0o4000),
+        "the control's copy is not setuid root: {}",
+        control.describe()
+    );
+    std::fs::remove_file(&planted).unwrap();
+    let o = rig.docker(&argv, None);
+    assert_eq!(o.code, Some(125), "{}", o.describe());
+    assert!(o.stderr.contains("deny.root-user"), "{}", o.describe());
+    assert!(!planted.exists(), "the container planted a file through the shim");
+}
+
 /// A `ramfs` mount has no size to hold to `[limits] tmpfs_size`; what it holds is charged to the
 /// container's memory limit, as a tmpfs without a size is (docs/RULES.md, `deny.ceiling`):
 /// writing 200 MiB into one under a 64 MiB limit ends with the writer killed. Podman 4.3 knows no
@@ -1608,6 +1707,13 @@ fn ramfs_is_held_to_the_memory_limit(mode: Mode) {
         ));
         return;
     }
+    // A ramfs is root's: this rig's policy lets the writer be root (`deny.root-user` is on by
+    // default), which the memory limit does not care about.
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let relaxed = text.replace("root_user = true", "root_user = false");
+    assert_ne!(text, relaxed, "the default policy no longer names root_user");
+    std::fs::write(&policy, relaxed).unwrap();
     let o = rig.docker(
         &strs(&[
             "run",
