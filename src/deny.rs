@@ -91,12 +91,12 @@ impl Checker<'_> {
         };
         let what = match f.rule {
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
-            Rule::DenyHostExec if f.entry.ends_with("/config") => format!(
+            Rule::DenyHostExec if f.repository == Some(hostpath::Repository::GitDir) => format!(
                 "a git directory ({}: a bare repository, or a repository's separate .git), whose hooks and core.fsmonitor run on the host's next git command; mount it read-only",
-                f.entry.trim_end_matches("/config")
+                f.entry
             ),
-            Rule::DenyHostExec if f.entry.ends_with("/.git") || f.entry.ends_with("/.hg") => format!(
-                "a repository's {}, whose hooks and core.fsmonitor run on the host's next git command; mount the repository read-only, or shadow its .git with a read-only mount of it at the same place inside",
+            Rule::DenyHostExec if f.repository == Some(hostpath::Repository::Metadata) => format!(
+                "a repository's {}, whose hooks (and git's core.fsmonitor) run on the host's next git or hg command; mount the repository read-only, or shadow it with a read-only mount of it at the same place inside",
                 f.entry
             ),
             Rule::DenyHostExec => format!("a host path that runs code when written ({})", f.entry),

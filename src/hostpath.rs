@@ -1010,6 +1010,18 @@ pub enum Access {
 pub struct Finding {
     pub rule: Rule,
     pub entry: String,
+    /// When the finding is a repository's metadata at a mounted directory's top: which kind,
+    /// for the message's advice.
+    pub repository: Option<Repository>,
+}
+
+/// A repository's metadata found at the top of a directory mounted read-write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repository {
+    /// A working tree's `.git` or `.hg`: shadowing it read-only keeps the tree writable.
+    Metadata,
+    /// The directory is a git directory itself (bare, or a `--separate-git-dir`).
+    GitDir,
 }
 
 /// Where the host is, for resolving host paths.
@@ -1181,6 +1193,7 @@ impl<'p> HostPaths<'p> {
             Some(Finding {
                 rule,
                 entry: crate::text::owned(entry),
+                repository: None,
             })
         };
         let deny = self.deny;
@@ -1253,8 +1266,12 @@ impl<'p> HostPaths<'p> {
             if let Some(e) = lists.host_exec.find(arena, &src, true, others_home) {
                 return hit(Rule::DenyHostExec, e);
             }
-            if let Some(git) = top.git {
-                return hit(Rule::DenyHostExec, &git);
+            if let Some((git, kind)) = top.git {
+                return Some(Finding {
+                    rule: Rule::DenyHostExec,
+                    entry: crate::text::owned(&git),
+                    repository: Some(kind),
+                });
             }
             // A repository's `.git` (or anything in it): its hooks and `core.fsmonitor` run on
             // the next `git` command there. By name, as it lies in any repository.
@@ -1412,8 +1429,8 @@ fn is_vcs_name(name: &[u8]) -> bool {
 struct Top {
     /// The first credential there.
     credential: Option<Vec<u8>>,
-    /// Its `.git`, if it has one.
-    git: Option<Vec<u8>>,
+    /// Its `.git` or `.hg` (or the directory itself, when it is a git directory), if any.
+    git: Option<(Vec<u8>, Repository)>,
 }
 
 /// [`Top`] for directory `dir`. With a memory, what a listing found is remembered for the
@@ -1442,12 +1459,12 @@ fn top_level(
                 .find(|n| !is_vcs_name(n) && !shadowed(n))
                 .map(|n| path(n)),
             git: if git_dir {
-                Some(path(b"config"))
+                Some((dir.to_vec(), Repository::GitDir))
             } else {
                 found
                     .iter()
                     .find(|n| (n.as_slice() == GIT || n.as_slice() == HG) && !shadowed(n))
-                    .map(|n| path(n))
+                    .map(|n| (path(n), Repository::Metadata))
             },
         }
     };
