@@ -467,14 +467,15 @@ impl Checker<'_> {
                 // beneath a writable root may run as code (the red team's: a log written to a
                 // project's `.husky/pre-commit` ran on the host). nanoclaw reads the output
                 // through its pipe and names no log file.
-                if log_path(&t).is_some() && self.on(Rule::DenyHostFile) {
+                let path = log_path(&t).map(<[u8]>::to_vec);
+                if path.is_some() && self.on(Rule::DenyHostFile) {
                     return self.v(
                         Rule::DenyHostFile,
                         o,
                         "the runtime writes the container's output to a host file of the caller's choosing: text the container controls, in a file that may run as code (a git hook, .envrc, a Makefile)",
                     );
                 }
-                log_path(&t).map(<[u8]>::to_vec)
+                path
             }
             "health-log-destination" => (t.first() == Some(&b'/')).then(|| t.clone()),
             "decryption-key" => Some(t.split(|&b| b == b':').next().unwrap_or(b"").to_vec()),
