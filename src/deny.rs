@@ -153,6 +153,19 @@ impl Checker<'_> {
             Class::Network => self.publish(o),
             Class::Annotation => self.annotation(o),
             Class::Environment => self.environment(o),
+            Class::Logging => {
+                let value = match &o.value {
+                    crate::parse::OptValue::Bool(b) => Some(if *b { &b"true"[..] } else { b"false" }),
+                    crate::parse::OptValue::Value(v) => Some(v.as_bytes()),
+                };
+                if self.on(Rule::DenyDebugLog) && crate::flags::logs_arguments(o.flag, value) {
+                    self.v(
+                        Rule::DenyDebugLog,
+                        o,
+                        "makes the runtime log every argument, secret values included",
+                    );
+                }
+            }
             Class::Denied(rule) => {
                 let set = match o.flag.arity {
                     Arity::Bool => o.is_true(),

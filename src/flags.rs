@@ -73,6 +73,9 @@ pub enum Class {
     Environment,
     /// A setting the policy's hardening owns (`--read-only`).
     Hardening,
+    /// How much the runtime logs: podman's debug and trace levels print the whole argv, `-e`
+    /// values included, on its stderr (which nanoclaw keeps in its logs).
+    Logging,
     /// Refused unless the policy allows the flag by name; the rule says why.
     Denied(Rule),
 }
@@ -94,6 +97,7 @@ impl Class {
             Class::Annotation => "annotation",
             Class::Environment => "environment",
             Class::Hardening => "hardening",
+            Class::Logging => "logging",
             Class::Denied(_) => "denied by default",
         }
     }
@@ -136,6 +140,7 @@ impl Class {
             Class::Annotation => &[Rule::DenyAnnotation, Rule::HardenAnnotation],
             Class::Environment => &[Rule::DenyEnvHost],
             Class::Hardening => &[Rule::HardenReadOnly],
+            Class::Logging => &[Rule::DenyDebugLog],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
             Class::Denied(Rule::DenyApiSocket) => &[Rule::DenyApiSocket],
@@ -382,9 +387,29 @@ impl Flag {
 use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
-    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Mount,
-    Namespace, Network, SecurityOpt, User,
+    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Logging,
+    Mount, Namespace, Network, SecurityOpt, User,
 };
+
+/// The log levels of podman's `--log-level` that do not print the argv (compared without regard
+/// to case, as logrus parses them). An allow-list: a level podman adds later is refused until
+/// someone reads what it prints.
+const QUIET_LOG_LEVELS: &[&[u8]] = &[b"info", b"warn", b"warning", b"error", b"fatal", b"panic"];
+
+/// Whether a [`Class::Logging`] flag set to `value` (`None`: a boolean flag given bare) makes
+/// the runtime print every argument: podman's debug level logs its whole command line, `-e`
+/// values included, on stderr, and `-D` is podman's hidden "debug" alias. A boolean is off only
+/// when its value says false; a level passes only when it is on [`QUIET_LOG_LEVELS`].
+pub fn logs_arguments(flag: &Flag, value: Option<&[u8]>) -> bool {
+    match (flag.arity, value) {
+        (Arity::Bool, None) => true,
+        (Arity::Bool, Some(v)) => crate::parse::bool_value(v) != Some(false),
+        (Arity::Value, v) => {
+            let v = v.unwrap_or_default();
+            !QUIET_LOG_LEVELS.iter().any(|q| q.eq_ignore_ascii_case(v))
+        }
+    }
+}
 
 /// Every `run` / `create` flag of docker 28 and podman 4.3 – 5.x, sorted by long name.
 pub static FLAGS: &[Flag] = RUN_TABLE;
@@ -686,10 +711,10 @@ pub static GLOBAL_FLAGS: &[Flag] = GLOBAL_TABLE;
 const GLOBAL_TABLE: &[Flag] = &[
     Flag { long: n("config"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect), podman_list: false },
     Flag { long: n("context"), short: Some('c'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect), podman_list: false },
-    Flag { long: n("debug"), short: Some('D'), arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("debug"), short: Some('D'), arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Logging, podman_list: false },
     Flag { long: n("help"), short: Some('h'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("host"), short: Some('H'), arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect), podman_list: false },
-    Flag { long: n("log-level"), short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("log-level"), short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Logging, podman_list: false },
     Flag { long: n("tls"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect), podman_list: false },
     Flag { long: n("tlscacert"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect), podman_list: false },
     Flag { long: n("tlscert"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Denied(Rule::DenyEngineRedirect), podman_list: false },

@@ -222,28 +222,65 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// The first docker global flag that sends the command to another engine (`-H`, `--context`,
-/// `--config`, `--tls*`), by name; `None` when there is none or the argv does not parse.
-pub fn engine_redirect(argv: &[OsString]) -> Option<String> {
-    let redirects = |f: &Flag| f.class == crate::flags::Class::Denied(crate::rules::Rule::DenyEngineRedirect);
+/// The first docker global flag (before the subcommand) that a rule in force refuses, with the
+/// rule and the flag as spelt: a redirect to another engine (`-H`, `--context`, `--config`,
+/// `--tls*`: `deny.engine-redirect`) or a log level that prints every argument (`-D`,
+/// `--log-level debug`: `deny.debug-log`); a redirect anywhere is named before a log level.
+/// `None` when there is none or the argv does not parse (the parser then refuses it).
+pub fn refused_global(argv: &[OsString], on: impl Fn(Rule) -> bool) -> Option<(Rule, String)> {
+    let judge = |f: &Flag, value: Option<&[u8]>| match f.class {
+        crate::flags::Class::Denied(Rule::DenyEngineRedirect) => {
+            on(Rule::DenyEngineRedirect).then_some(Rule::DenyEngineRedirect)
+        }
+        crate::flags::Class::Logging => {
+            (on(Rule::DenyDebugLog) && crate::flags::logs_arguments(f, value)).then_some(Rule::DenyDebugLog)
+        }
+        _ => None,
+    };
+    let mut found: Option<(Rule, String)> = None;
+    let mut keep = |rule: Rule, name: String| {
+        if found
+            .as_ref()
+            .is_none_or(|(r, _)| *r != Rule::DenyEngineRedirect && rule == Rule::DenyEngineRedirect)
+        {
+            found = Some((rule, name));
+        }
+    };
     let mut i = 0;
     while i < argv.len() {
         let tok = argv[i].as_bytes();
         if tok == b"--" || tok.first() != Some(&b'-') || tok.len() == 1 {
-            return None;
+            break;
         }
         let width = global_flag_width(argv, i).ok()?;
+        let next = || argv.get(i + 1).map(|v| v.as_bytes());
         let name = flag_name(&lossy(&argv[i]));
-        if let Some(long) = name.strip_prefix("--") {
-            if Table::Global.by_long(long).is_some_and(redirects) {
-                return Some(name);
+        if let Some(body) = tok.strip_prefix(b"--") {
+            let (long, inline) = match crate::text::find(body, b'=') {
+                Some(p) => (&body[..p], Some(&body[p + 1..])),
+                None => (body, None),
+            };
+            let f = Table::Global.flags().iter().find(|g| g.long.as_bytes() == long)?;
+            let value = match (f.arity, inline) {
+                (_, Some(v)) => Some(v),
+                (Arity::Value, None) => next(),
+                (Arity::Bool, None) => None,
+            };
+            if let Some(rule) = judge(f, value) {
+                keep(rule, name);
             }
         } else {
-            // A bundle: every letter up to (and including) the first that takes a value.
-            for c in name[1..].chars() {
-                let Some(f) = Table::Global.by_short(c) else { break };
-                if redirects(f) {
-                    return Some(format!("-{c}"));
+            // A bundle: every letter up to (and including) the first that takes a value, which
+            // takes the rest of the token or the next one.
+            for (j, &c) in tok[1..].iter().enumerate() {
+                let f = Table::Global.by_short(c as char)?;
+                let value = match f.arity {
+                    Arity::Bool => None,
+                    Arity::Value if j + 2 < tok.len() => Some(&tok[j + 2..]),
+                    Arity::Value => next(),
+                };
+                if let Some(rule) = judge(f, value) {
+                    keep(rule, format!("-{}", c as char));
                 }
                 if f.arity == Arity::Value {
                     break;
@@ -252,7 +289,7 @@ pub fn engine_redirect(argv: &[OsString]) -> Option<String> {
         }
         i += width;
     }
-    None
+    found
 }
 
 /// Parses a docker argv (without argv\[0\]).
@@ -600,6 +637,42 @@ mod tests {
         );
         assert!(matches!(parse(&argv(&["-v"])).unwrap(), Invocation::Other { .. }));
         assert_eq!(err(&["--config"]), ParseError::MissingValue("--config".into()));
+    }
+
+    #[test]
+    fn global_flags_a_rule_refuses() {
+        let all = |_: Rule| true;
+        let found = |words: &[&str]| refused_global(&argv(words), all);
+        let debug = |flag: &str| Some((Rule::DenyDebugLog, flag.to_string()));
+        assert_eq!(found(&["-D", "run", "img"]), debug("-D"));
+        assert_eq!(found(&["--debug", "ps"]), debug("--debug"));
+        assert_eq!(found(&["--debug=true", "ps"]), debug("--debug"));
+        assert_eq!(found(&["--debug=false", "ps"]), None);
+        assert_eq!(found(&["--log-level", "debug", "ps"]), debug("--log-level"));
+        assert_eq!(found(&["--log-level=Trace", "ps"]), debug("--log-level"));
+        assert_eq!(found(&["-lDEBUG", "ps"]), debug("-l"));
+        assert_eq!(found(&["-l", "debug", "ps"]), debug("-l"));
+        // A level that is not on the allow-list (a later podman's, a typo) is refused too.
+        assert_eq!(found(&["--log-level", "verbose", "ps"]), debug("--log-level"));
+        for quiet in ["info", "warn", "warning", "error", "fatal", "panic", "INFO"] {
+            assert_eq!(found(&["--log-level", quiet, "ps"]), None, "{quiet}");
+            assert_eq!(found(&["-l", quiet, "ps"]), None, "{quiet}");
+        }
+        // After the subcommand a token is the command's, not a global flag.
+        assert_eq!(found(&["ps", "-D"]), None);
+        assert_eq!(found(&["run", "img", "--log-level", "debug"]), None);
+        // A redirect is named before a log level, wherever it stands.
+        assert_eq!(
+            found(&["-D", "-H", "tcp://x", "ps"]),
+            Some((Rule::DenyEngineRedirect, "-H".into()))
+        );
+        assert_eq!(
+            found(&["-DH", "tcp://x", "ps"]),
+            Some((Rule::DenyEngineRedirect, "-H".into()))
+        );
+        // A rule the policy switched off finds nothing.
+        let no_debug = |r: Rule| r != Rule::DenyDebugLog;
+        assert_eq!(refused_global(&argv(&["-D", "ps"]), no_debug), None);
     }
 
     #[test]

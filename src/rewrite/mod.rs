@@ -198,22 +198,23 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     if policy.mode == Mode::Off {
         return Plan::unchanged(Vec::new(), Decision::Off, Mode::Off, argv);
     }
-    if policy.rules.deny.on(Rule::DenyEngineRedirect) {
-        if let Some(flag) = parse::engine_redirect(argv) {
-            let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
-            p.refusal = Some(Refusal {
-                rule: Rule::DenyEngineRedirect,
-                message: format!(
-                    "{flag} sends the command to another engine, outside the policy; set [deny] engine_redirect = false to allow it"
-                ),
-            });
-            if policy.mode == Mode::Audit {
-                p.decision = Decision::Audit;
-            } else {
-                p.args.clear();
-            }
-            return p;
+    if let Some((rule, flag)) = parse::refused_global(argv, |r| policy.rules.deny.on(r)) {
+        let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
+        let message = match rule {
+            Rule::DenyEngineRedirect => format!(
+                "{flag} sends the command to another engine, outside the policy; set [deny] engine_redirect = false to allow it"
+            ),
+            _ => format!(
+                "{flag} asks the runtime for a log level that prints every argument on stderr, secret values included (info, warn, error, fatal and panic pass); set [deny] debug_logging = false to allow it"
+            ),
+        };
+        p.refusal = Some(Refusal { rule, message });
+        if policy.mode == Mode::Audit {
+            p.decision = Decision::Audit;
+        } else {
+            p.args.clear();
         }
+        return p;
     }
     let parsed = match parse::parse(argv) {
         Ok(p) => p,

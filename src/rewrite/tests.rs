@@ -787,7 +787,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
     let p = build_plan(
         &[
             "--log-level",
-            "debug",
+            "warn",
             "image",
             "build",
             "-m",
@@ -803,7 +803,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         shown(&p),
         [
             "--log-level",
-            "debug",
+            "warn",
             "image",
             "build",
             "--cpu-quota=100000",

@@ -80,7 +80,7 @@ const REFUSED: &[(&[&str], &str)] = &[
     (&["container", "run", "--privileged", "img"], "deny.privileged"),
     (&["create", "--privileged", "img"], "deny.privileged"),
     (
-        &["--log-level", "debug", "run", "--privileged", "img"],
+        &["--log-level", "info", "run", "--privileged", "img"],
         "deny.privileged",
     ),
     (&["run", "-dit", "--privileged", "img"], "deny.privileged"),

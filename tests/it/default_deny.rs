@@ -662,6 +662,18 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     ] {
         add(words, "deny.engine-redirect");
     }
+    // Log levels that print the runtime's whole argv, `-e` values included.
+    for words in [
+        &["-D", "run", "img"][..],
+        &["--debug", "ps"],
+        &["--log-level", "debug", "run", "img"],
+        &["--log-level=trace", "ps"],
+        &["-lDEBUG", "run", "img"],
+        &["--log-level", "verbose", "ps"],
+        &["-D", "container", "run", "img"],
+    ] {
+        add(words, "deny.debug-log");
+    }
     // Users: root by number, however spelled.
     // `-0` and `:0` are root too: the runtimes read the uid with Go's `Atoi` (a sign is taken),
     // and no user before the `:` is the default user, root (both checked on podman 4.3).
@@ -754,6 +766,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
 /// Look-alikes that run, with nothing changed but the policy's own hardening.
 fn legitimate() -> Vec<Vec<&'static str>> {
     let mut v: Vec<&[&str]> = vec![
+        // Global log levels that keep the argv out of the log.
+        &["--log-level", "info", "run", "img"],
+        &["-l", "error", "run", "img"],
+        &["--debug=false", "run", "img"],
         // nanoclaw v2's real mounts (rw beneath its checkout; files nested in rw dirs).
         &["run", "-v", "{proj}/data/v2-sessions/ag1/sess1:/workspace", "img"],
         &["run", "-v", "{proj}/groups/main:/workspace/agent", "img"],
@@ -935,8 +951,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         ],
         &["run", "--hostname", "agent", "--restart", "no", "--rm", "img"],
         &["run", "--cap-drop", "NET_RAW", "img"],
-        &["--log-level", "debug", "run", "img"],
-        &["-D", "ps"],
+        &["--log-level", "warn", "run", "img"],
+        &["--debug=0", "ps"],
         // Registry references with ports and digests: no transport.
         &["run", "localhost:5000/agent:1.2", "sh"],
         &["run", "registry.example:443/team/agent", "sh"],
@@ -1079,7 +1095,7 @@ mod generated {
     //! independently of the shim's checks.
 
     use super::*;
-    use nanoclaw_shim::flags::{Arity, Class, FLAGS, Flag};
+    use nanoclaw_shim::flags::{Arity, Class, FLAGS, Flag, GLOBAL_FLAGS};
     use nanoclaw_shim::parse::{self, Invocation};
     use proptest::prelude::*;
 
@@ -1159,8 +1175,41 @@ mod generated {
                 "org.opencontainers.image.title=x",
             ],
             Class::Environment => vec!["TZ=UTC", "*", "ANTH*", "HOME", "A=b,c"],
+            Class::Logging => vec!["debug", "trace", "info", "error", "DEBUG", "verbose"],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
+    }
+
+    /// docker's global flags before `run`, in every spelling: none, or one of them.
+    fn global() -> impl Strategy<Value = Vec<String>> {
+        let mut spellings: Vec<Vec<String>> = vec![vec![]];
+        for f in GLOBAL_FLAGS
+            .iter()
+            .filter(|f| !matches!(f.long.as_str(), "help" | "version"))
+        {
+            let names = std::iter::once(format!("--{}", f.long)).chain(f.short.map(|c| format!("-{c}")));
+            for name in names {
+                match f.arity {
+                    Arity::Bool => {
+                        spellings.push(vec![name.clone()]);
+                        if name.starts_with("--") {
+                            spellings.push(vec![format!("{name}=false")]);
+                            spellings.push(vec![format!("{name}=1")]);
+                        }
+                    }
+                    Arity::Value => {
+                        let values = match f.class {
+                            Class::Logging => class_values(f),
+                            _ => vec!["tcp://10.0.0.1:2375", "/tmp/cfg"],
+                        };
+                        for v in values {
+                            spellings.push(vec![name.clone(), v.to_string()]);
+                        }
+                    }
+                }
+            }
+        }
+        proptest::sample::select(spellings)
     }
 
     fn option() -> impl Strategy<Value = Vec<String>> {
@@ -1189,6 +1238,23 @@ mod generated {
         let Ok(Invocation::Run(r)) = parse::parse(out) else {
             return Err("output does not parse".into());
         };
+        // docker's global flags: no other engine, no log level that prints the argv.
+        let globals = &r.prefix[..r.prefix.len() - 1];
+        for (i, g) in globals.iter().enumerate() {
+            let g = g.to_string_lossy();
+            let next = globals.get(i + 1).map(|v| v.to_string_lossy().to_lowercase());
+            let quiet = |v: &str| ["info", "warn", "warning", "error", "fatal", "panic"].contains(&v);
+            match g.as_ref() {
+                "-H" | "--host" | "-c" | "--context" | "--config" | "--tls" | "--tlsverify" | "--tls=1" => {
+                    return Err(format!("{g} sends the command elsewhere"));
+                }
+                "-D" | "--debug" | "--debug=1" => return Err(format!("{g} logs the argv")),
+                "-l" | "--log-level" if !next.as_deref().is_some_and(quiet) => {
+                    return Err(format!("{g} {next:?} logs the argv"));
+                }
+                _ => {}
+            }
+        }
         let home = h.home.display().to_string();
         let secret = [
             format!("{home}/.ssh"),
@@ -1317,19 +1383,23 @@ mod generated {
             proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha);
         let mut runner = proptest::test_runner::TestRunner::new_with_rng(config, rng);
         runner
-            .run(&proptest::collection::vec(option(), 1..6), |opts| {
-                let mut words: Vec<String> = vec!["run".into()];
-                words.extend(opts.into_iter().flatten());
-                words.push("img".into());
-                let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-                let p = plan(&h, &refs);
-                if p.decision != Decision::Refuse {
-                    if let Err(why) = satisfies(&h, &p.args) {
-                        prop_assert!(false, "{words:?} ran although {why}: {:?}", p.args);
+            .run(
+                &(global(), proptest::collection::vec(option(), 1..6)),
+                |(globals, opts)| {
+                    let mut words: Vec<String> = globals;
+                    words.push("run".into());
+                    words.extend(opts.into_iter().flatten());
+                    words.push("img".into());
+                    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+                    let p = plan(&h, &refs);
+                    if p.decision != Decision::Refuse {
+                        if let Err(why) = satisfies(&h, &p.args) {
+                            prop_assert!(false, "{words:?} ran although {why}: {:?}", p.args);
+                        }
                     }
-                }
-                Ok(())
-            })
+                    Ok(())
+                },
+            )
             .unwrap();
     }
 
@@ -1353,6 +1423,11 @@ mod generated {
             "denied by default",
         ] {
             assert!(classes.contains(c), "no flag of class {c}");
+        }
+        // The global table's classes are generated by `global()`.
+        let global: BTreeSet<&str> = GLOBAL_FLAGS.iter().map(|f| f.class.as_str()).collect();
+        for c in ["inert", "logging", "denied by default"] {
+            assert!(global.contains(c), "no global flag of class {c}");
         }
     }
 }

@@ -1632,6 +1632,55 @@ fn a_log_file_in_a_project_is_refused_rootless() {
     log_file_in_a_project(Mode::Rootless);
 }
 
+/// Podman's debug log level prints its whole command line on stderr, `-e` values included
+/// (the control); through the shim `-D` and `--log-level debug` are refused (`deny.debug-log`)
+/// without the value on stderr, and `--log-level info` runs without printing it.
+fn debug_log_level(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "debuglog") else {
+        return;
+    };
+    let label = mode.label();
+    let secret = format!("TOKEN=debug-log-secret-{}", std::process::id());
+    let with = |globals: &[&str]| {
+        let mut argv = strs(globals);
+        argv.extend(strs(&["run", "--rm", "-e", &secret, IMAGE, "exit", "0"]));
+        argv
+    };
+    let control = rig.run("podman", &with(&["-D"]), None);
+    assert!(
+        control.stderr.contains(&secret),
+        "{label}: the control did not print the value: {}",
+        control.describe()
+    );
+    for globals in [&["-D"][..], &["--log-level", "debug"], &["--log-level=trace"]] {
+        let argv = with(globals);
+        assert_refused(&rig, &argv, "deny.debug-log");
+        let o = rig.docker(&argv, None);
+        assert!(
+            !o.stderr.contains(&secret),
+            "{label}: {globals:?} printed the value: {}",
+            o.describe()
+        );
+    }
+    let o = rig.docker(&with(&["--log-level", "info"]), None);
+    assert_eq!(o.code, Some(0), "{label}: --log-level info: {}", o.describe());
+    assert!(
+        !o.stderr.contains(&secret),
+        "{label}: info printed the value: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_debug_log_level_is_refused_rootful() {
+    debug_log_level(Mode::Rootful);
+}
+
+#[test]
+fn a_debug_log_level_is_refused_rootless() {
+    debug_log_level(Mode::Rootless);
+}
+
 /// Rootful, the container's root is the host's: the control (plain podman, `--user 0`) leaves a
 /// setuid-root copy of a shell in a read-write mount, no capability needed (the red team's);
 /// through the shim `--user 0` is refused (`deny.root-user`, on by default) and nothing is
