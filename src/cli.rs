@@ -318,7 +318,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         }
     };
     let mut plan = rewrite::plan(&args, &policy, &target);
-    let environment = shim::judge_environment(&mut plan, &policy, &env.engine);
+    let environment = shim::judge_environment(&mut plan, &policy, &env);
     let facts = Facts {
         flavor: target.flavor.as_str(),
         rootless: target.rootless,

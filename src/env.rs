@@ -28,7 +28,7 @@ pub struct Env {
     pub home: Option<PathBuf>,
     /// `XDG_CONFIG_HOME`, when set, not empty and absolute.
     pub xdg_config_home: Option<PathBuf>,
-    /// `XDG_CACHE_HOME`, when set and not empty.
+    /// `XDG_CACHE_HOME`, when set, not empty and absolute.
     pub xdg_cache_home: Option<PathBuf>,
     /// `NANOCLAW_SHIM_POLICY`, when set and not empty.
     pub policy: Option<PathBuf>,
@@ -49,7 +49,8 @@ pub struct Env {
     /// The effective uid (`None` only in an `Env` built by hand).
     pub euid: Option<u32>,
     /// Every variable that redirects or reconfigures the runtime
-    /// ([`crate::trust::REDIRECT_VARS`], [`crate::trust::CONFIG_VARS`]), as set.
+    /// ([`crate::trust::REDIRECT_VARS`], [`crate::trust::CONFIG_VARS`],
+    /// [`crate::trust::DIR_VARS`], ...), as set.
     pub engine: Vec<(OsString, OsString)>,
 }
 
@@ -121,7 +122,9 @@ impl Env {
         for (name, value) in vars {
             if let Some(i) = NAMES.iter().position(|n| n.as_bytes() == name) {
                 first[i].get_or_insert(value);
-            } else if crate::trust::is_engine_var(name) {
+            }
+            // `XDG_CONFIG_HOME` is both: the shim's own policy lookup and podman's folder.
+            if crate::trust::is_engine_var(name) {
                 engine.push((os(name), os(value)));
             }
         }
@@ -143,7 +146,11 @@ impl Env {
             xdg_config_home: nonempty(xdg_config_home)
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute()),
-            xdg_cache_home: nonempty(xdg_cache_home).map(PathBuf::from),
+            // Relative: ignored, as the XDG spec says (a cache beneath the working directory
+            // is one a container mounting that directory could forge).
+            xdg_cache_home: nonempty(xdg_cache_home)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute()),
             policy: nonempty(policy).map(PathBuf::from),
             runtime: nonempty(runtime),
             reentry: reentry.map(os),
@@ -171,6 +178,19 @@ impl Env {
             self.euid?,
             self.exe.clone()?,
         ))
+    }
+
+    /// Where the variables of [`crate::trust::DIR_VARS`] move the runtime's folders.
+    pub fn relocations(&self) -> crate::trust::Relocations {
+        crate::trust::Relocations::of(&self.engine, &self.homes())
+    }
+
+    /// Where the runtime's folders are when nothing moves them.
+    pub fn homes(&self) -> crate::trust::Homes<'_> {
+        crate::trust::Homes {
+            home: self.home.as_deref(),
+            uid: self.euid,
+        }
     }
 
     /// The shim's cache folder: `$XDG_CACHE_HOME/nanoclaw-shim`, else `~/.cache/nanoclaw-shim`.
@@ -240,7 +260,14 @@ mod tests {
         assert_eq!(env.runtime.as_deref(), Some(OsStr::new("/usr/bin/podman")));
         // The loop marker counts when set at all, even empty.
         assert_eq!(env.reentry.as_deref(), Some(OsStr::new("")));
-        assert!(env.engine.is_empty());
+        // XDG_CONFIG_HOME is podman's too, which does not ignore a relative one: judged.
+        assert_eq!(
+            env.engine,
+            [(
+                OsString::from("XDG_CONFIG_HOME"),
+                OsString::from("relative/ignored")
+            )]
+        );
         // The process's facts are read too.
         assert!(env.exe.is_some() && env.cwd.is_some() && env.euid.is_some());
     }

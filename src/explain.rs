@@ -58,7 +58,7 @@ pub struct Report<'a> {
     /// Where the policy came from.
     pub policy: &'a str,
     /// The runtime's environment as the policy judges it: the variables removed before exec
-    /// (`deny.engine-redirect`), or why it is refused (`deny.environment`).
+    /// (`deny.engine-redirect`, `deny.host-handoff`), or why it is refused (`deny.environment`).
     pub environment: Result<Vec<&'static str>, String>,
     pub show_secrets: bool,
 }
@@ -210,12 +210,25 @@ impl Report<'_> {
         match &self.environment {
             Ok(removed) if removed.is_empty() => {}
             Ok(removed) => {
-                let _ = writeln!(
-                    out,
-                    "environment: {} removed before exec [{}]",
-                    removed.join(", "),
-                    Rule::DenyEngineRedirect
-                );
+                // Grouped by the rule that removes them, in the order they were met.
+                let mut rules: Vec<Rule> = Vec::new();
+                for r in removed.iter().map(|n| crate::trust::removed_by(n)) {
+                    if !rules.contains(&r) {
+                        rules.push(r);
+                    }
+                }
+                for rule in rules {
+                    let names: Vec<&str> = removed
+                        .iter()
+                        .copied()
+                        .filter(|n| crate::trust::removed_by(n) == rule)
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "environment: {} removed before exec [{rule}]",
+                        names.join(", ")
+                    );
+                }
             }
             Err(why) => {
                 let _ = writeln!(

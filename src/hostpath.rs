@@ -1036,6 +1036,9 @@ pub struct HostCtx {
     /// The shim's other files (policy, decision log, cache folder): never writable by a
     /// container either; their names are as the caller gave them, so they are resolved.
     pub own_files: Vec<std::path::PathBuf>,
+    /// List entries beneath a folder the environment moved (`~/.config/containers` as
+    /// `$XDG_CONFIG_HOME/containers`), with the list each belongs to ([`relocated`]).
+    pub relocated: Vec<(DenyList, std::path::PathBuf)>,
     /// The file system paths are resolved in: the host's own, or one in memory for tests.
     pub fs: &'static dyn HostFs,
     /// Where resolved lists are remembered between invocations; `None`: resolved every time.
@@ -1049,10 +1052,33 @@ impl Default for HostCtx {
             home: None,
             exe: None,
             own_files: Vec::new(),
+            relocated: Vec::new(),
             fs: &RealFs,
             memory: None,
         }
     }
+}
+
+/// The entries of the lists that protect a folder the environment moved, beneath where it
+/// moved ([`crate::trust::Relocations`]): podman reads its configuration and keeps its storage
+/// and running state there, so they are what `~/.config/containers`,
+/// `~/.local/share/containers` and `/run/user` are by default (the red team's `-v
+/// $XDG_CONFIG_HOME:/c` wrote a hook the next `run` ran on the host).
+pub fn relocated(deny: &Deny, moved: &crate::trust::Relocations) -> Vec<(DenyList, std::path::PathBuf)> {
+    let mut out = Vec::new();
+    if moved.is_empty() {
+        return out;
+    }
+    for which in [
+        DenyList::SensitivePaths,
+        DenyList::CredentialPaths,
+        DenyList::HostExecPaths,
+    ] {
+        for entry in deny.list(which) {
+            out.extend(moved.twins(entry).into_iter().map(|p| (which, p)));
+        }
+    }
+    out
 }
 
 /// The host-path model: every path that reaches the runtime (mount sources, overlay
@@ -1320,15 +1346,24 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         let listed = deny.list(which).iter().map(|s| s.as_bytes());
         listed.chain(extra.iter().map(|p| os_bytes(p))).collect()
     };
+    let moved = |which: DenyList| {
+        host.relocated
+            .iter()
+            .filter(move |(l, _)| *l == which)
+            .map(|(_, p)| p.as_path())
+    };
     let own: Vec<&std::path::Path> = host
         .exe
         .iter()
         .chain(&host.own_files)
         .map(|p| p.as_path())
+        .chain(moved(DenyList::HostExecPaths))
         .collect();
+    let sensitive: Vec<&std::path::Path> = moved(DenyList::SensitivePaths).collect();
+    let credentials: Vec<&std::path::Path> = moved(DenyList::CredentialPaths).collect();
     let texts = [
-        texts(Rule::DenySensitiveMount, DenyList::SensitivePaths, &[]),
-        texts(Rule::DenyCredentials, DenyList::CredentialPaths, &[]),
+        texts(Rule::DenySensitiveMount, DenyList::SensitivePaths, &sensitive),
+        texts(Rule::DenyCredentials, DenyList::CredentialPaths, &credentials),
         texts(Rule::DenyHostExec, DenyList::HostExecPaths, &own),
         texts(Rule::DenyWritableRoot, DenyList::WritableRoots, &[]),
     ];

@@ -67,7 +67,15 @@ pub fn rules(plan: &Plan) -> Vec<String> {
 }
 
 /// Appends one record; errors are returned for the caller to report once.
-pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
+///
+/// Written only where nobody but `owner` (the caller) and root could have put what is there:
+/// the log's folder and every folder above it pass the policy file's trust check, and the file
+/// opened is a regular file `owner` owns, that nobody else may write, with one name. Otherwise a
+/// link planted in a shared folder would have the caller append to a file of the planter's
+/// choosing (the red team's `decisions.jsonl -> ~/.bashrc`: a label's `$(...)` ran when the
+/// file was sourced).
+pub fn append(path: &Path, line: &str, owner: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     let open = || {
         std::fs::OpenOptions::new()
             .append(true)
@@ -76,21 +84,40 @@ pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
             .custom_flags(O_NONBLOCK)
             .open(path)
     };
-    let mut file = match open() {
-        // A fresh HOME has no ~/.local/state yet: create the log's folder, private, once.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(dir) = path.parent() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(dir)?;
-            }
-            open()?
+    // The folder is judged before anything is opened in it: `open` would follow a planted link
+    // and create its target.
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Err(why) = crate::trust::check_file(dir, Some(owner)) {
+        if std::fs::symlink_metadata(dir).is_ok() {
+            return Err(std::io::Error::other(why));
         }
-        other => other?,
-    };
-    if !file.metadata()?.is_file() {
+        // A fresh HOME has no ~/.local/state yet: create the log's folder, private, once.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        crate::trust::check_file(dir, Some(owner)).map_err(std::io::Error::other)?;
+    }
+    let mut file = open()?;
+    let m = file.metadata()?;
+    if !m.is_file() {
         return Err(std::io::Error::other("not a regular file"));
+    }
+    if m.uid() != owner || m.mode() & 0o022 != 0 || m.nlink() != 1 {
+        return Err(std::io::Error::other(format!(
+            "the file is not the caller's alone (owner uid {}, mode {:o}, {} names)",
+            m.uid(),
+            m.mode() & 0o7777,
+            m.nlink()
+        )));
+    }
+    // What was opened must be what the name holds now: not a link's target.
+    let named = std::fs::symlink_metadata(path)?;
+    if (named.dev(), named.ino()) != (m.dev(), m.ino()) {
+        return Err(std::io::Error::other("the name is a link"));
     }
     let mut buf = Vec::with_capacity(line.len() + 1);
     buf.extend_from_slice(line.as_bytes());
@@ -145,6 +172,40 @@ mod tests {
     }
 
     #[test]
+    fn only_the_caller_s_own_file_is_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let me = crate::process::euid();
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let log = d.path().join("decisions.jsonl");
+        append(&log, "{}", me).unwrap();
+        append(&log, "{}", me).unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "{}\n{}\n");
+        // A link at the log's name: its target is not written.
+        let target = d.path().join("bashrc");
+        std::fs::write(&target, "").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = d.path().join("linked.jsonl");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(append(&link, "{}", me).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+        // A second name for another file.
+        let hard = d.path().join("hard.jsonl");
+        std::fs::hard_link(&target, &hard).unwrap();
+        assert!(append(&hard, "{}", me).is_err());
+        // Someone else's file, or one others may write.
+        assert!(append(&log, "{}", me + 1).is_err());
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(append(&log, "{}", me).is_err());
+        // A folder everyone can write: nothing in it is trusted.
+        let open = d.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = append(&open.join("decisions.jsonl"), "{}", me).unwrap_err();
+        assert!(e.to_string().contains("everyone"), "{e}");
+    }
+
+    #[test]
     fn fifo_without_reader_does_not_block() {
         let d = tempfile::tempdir().unwrap();
         let fifo = d.path().join("fifo");
@@ -153,7 +214,7 @@ mod tests {
             .status()
             .is_ok_and(|s| s.success());
         if ok {
-            assert!(append(&fifo, "{}").is_err());
+            assert!(append(&fifo, "{}", crate::process::euid()).is_err());
         }
     }
 }

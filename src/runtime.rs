@@ -244,8 +244,12 @@ pub fn parse_version(output: &str) -> Option<Version> {
 
 /// The runtime's version, from a cache keyed by the binary's identity (device, inode, size,
 /// mtime), so `--version` runs once per installed runtime rather than once per invocation.
-/// `cache` is where the versions are kept ([`Env::version_cache`](crate::env::Env::version_cache)).
-pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
+/// `cache` is where the versions are kept ([`Env::version_cache`](crate::env::Env::version_cache)),
+/// read only when `owner` (the caller) owns it and nobody else may write it, as the host-path
+/// memory is: a version line someone else wrote would tell the rules that the runtime is fixed
+/// (`deny.build-base` asks nothing of a podman it believes patched; the red team's forged
+/// `5.0.1` let an ONBUILD trigger read the host).
+pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Version> {
     let meta = crate::hostfs::metadata_once(runtime)?;
     let key = format!(
         "{}\t{}\t{}\t{}\t{}",
@@ -255,7 +259,8 @@ pub fn version(runtime: &Path, cache: Option<&Path>) -> Option<Version> {
         meta.size(),
         meta.mtime_nsec() as i128 + meta.mtime() as i128 * 1_000_000_000
     );
-    if let Some(text) = cache.and_then(|c| crate::hostfs::read_whole(c).ok()) {
+    let private = cache.and_then(|c| RealFs.read_private(c, owner));
+    if let Some(text) = private.and_then(|b| String::from_utf8(b).ok()) {
         for line in text.lines() {
             if let Some((k, v)) = line.rsplit_once('\t') {
                 if k == key {

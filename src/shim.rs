@@ -44,7 +44,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     let mut plan = rewrite::plan(&args, &policy, &target);
     // The environment is judged before the plan is traced and logged, so that both say what
     // happens: a call its environment refuses is a refusal there too.
-    let environment = judge_environment(&mut plan, &policy, &env.engine);
+    let environment = judge_environment(&mut plan, &policy, &env);
     if let (Err(why), true) = (&environment, plan.decision.runs()) {
         plan.decision = Decision::Refuse;
         plan.refusal = Some(rewrite::Refusal {
@@ -57,7 +57,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     if let Some(written) = &policy.log.path {
         match policy.log.resolved(env.home.as_deref()) {
-            Some(log) => write_log(&log, &plan, &args),
+            Some(log) => write_log(&log, &plan, &args, env.euid.unwrap_or_else(crate::process::euid)),
             None => eprintln!(
                 "nanoclaw-shim: warning: decision log {} not written: HOME is not set",
                 written.display()
@@ -70,11 +70,10 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         return Err(format!("refused: {} [{}]", diag::shown(&r.message), r.rule));
     }
     let remove = environment.map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
-    if !remove.is_empty() {
+    for name in &remove {
         tracing::debug!(
-            "environment: {} removed for the runtime [{}]",
-            remove.join(", "),
-            Rule::DenyEngineRedirect
+            "environment: {name} removed for the runtime [{}]",
+            trust::removed_by(name)
         );
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
@@ -89,12 +88,13 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
 pub(crate) fn judge_environment(
     plan: &mut rewrite::Plan,
     policy: &policy::Policy,
-    engine: &[(OsString, OsString)],
+    env: &Env,
 ) -> Result<Vec<&'static str>, String> {
+    let (engine, homes) = (&env.engine, env.homes());
     match plan.mode {
         policy::Mode::Off => Ok(Vec::new()),
         policy::Mode::Audit => {
-            if let Err(why) = runtime_environment(env_rules(policy, &plan.command), engine) {
+            if let Err(why) = runtime_environment(env_rules(policy, &plan.command), engine, &homes) {
                 plan.refusal.get_or_insert(rewrite::Refusal {
                     rule: Rule::DenyEnvironment,
                     message: why,
@@ -102,7 +102,7 @@ pub(crate) fn judge_environment(
             }
             Ok(Vec::new())
         }
-        policy::Mode::Enforce => runtime_environment(env_rules(policy, &plan.command), engine),
+        policy::Mode::Enforce => runtime_environment(env_rules(policy, &plan.command), engine, &homes),
     }
 }
 
@@ -111,6 +111,7 @@ pub(crate) fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::E
     let deny = &policy.rules.deny;
     trust::EnvRules {
         remove_redirects: deny.on(Rule::DenyEngineRedirect),
+        remove_handoffs: deny.on(Rule::DenyHostHandoff),
         refuse_untrusted_config: deny.on(Rule::DenyEnvironment),
         refuse_build_isolation: deny.on(Rule::DenyEnvironment) && crate::commands::is_build(command),
     }
@@ -121,9 +122,12 @@ pub(crate) fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::E
 pub(crate) fn runtime_environment(
     rules: trust::EnvRules,
     engine: &[(std::ffi::OsString, std::ffi::OsString)],
+    homes: &trust::Homes,
 ) -> Result<Vec<&'static str>, String> {
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
-    trust::environment(rules, engine.iter().cloned(), &owner_root)
+    let owner_caller =
+        |p: &std::path::Path| trust::check_file(p, Some(homes.uid.unwrap_or_else(crate::process::euid)));
+    trust::environment(rules, engine.iter().cloned(), homes, &owner_root, &owner_caller)
 }
 
 /// Diagnostics for a plan: the decision, every change and violation with its rule id, the
@@ -176,12 +180,12 @@ fn trace_plan(plan: &rewrite::Plan, target: &Target) {
 
 /// Appends the plan to the decision log when the log wants it; a log that cannot be written
 /// costs a warning line, never the call.
-fn write_log(log: &std::path::Path, plan: &rewrite::Plan, args: &[OsString]) {
+fn write_log(log: &std::path::Path, plan: &rewrite::Plan, args: &[OsString], owner: u32) {
     if !log::wanted(plan) {
         return;
     }
     let line = log::record(plan, args, std::time::SystemTime::now(), std::process::id());
-    match log::append(log, &line) {
+    match log::append(log, &line, owner) {
         Ok(()) => tracing::debug!("decision log: one record appended to {}", log.display()),
         Err(e) => eprintln!(
             "nanoclaw-shim: warning: decision log {} not written: {e}",
@@ -262,6 +266,7 @@ fn target(
             .chain(policy.log.resolved(env.home.as_deref()))
             .chain(env.cache_dir())
             .collect(),
+        relocated: crate::hostpath::relocated(&policy.rules.deny, &env.relocations()),
         fs: &crate::hostfs::RealFs,
         // The same memory the policy was loaded with: the build is looked up once.
         memory,
@@ -270,16 +275,25 @@ fn target(
     let rootless = env.rootless();
     let cache = env.version_cache();
     let runtime = path.clone();
-    let probe = move || runtime::version(&path, cache.as_deref());
+    let owner = env.euid.unwrap_or_else(crate::process::euid);
+    let probe = move || runtime::version(&path, cache.as_deref(), owner);
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     // A build's base images are asked about with the environment the build's exec will have
     // (an inspection, not a build: no isolation is asked of it).
     let (rules, engine) = (env_rules(policy, &[]), env.engine.clone());
+    let (home, uid) = (env.home.clone(), env.euid);
     target.base_probe = Some(Box::new(move |image| {
         let probe = crate::onbuild::Probe {
             runtime: runtime.clone(),
-            remove_env: runtime_environment(rules, &engine)
-                .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
+            remove_env: runtime_environment(
+                rules,
+                &engine,
+                &trust::Homes {
+                    home: home.as_deref(),
+                    uid,
+                },
+            )
+            .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
         };
         probe.check(image)
     }));

@@ -21,6 +21,23 @@ pub const REDIRECT_VARS: &[&str] = &[
     "DOCKER_CONTEXT",
 ];
 
+/// Variables by which podman hands the container something of the caller's: systemd's socket
+/// activation (`LISTEN_FDS`: podman passes the caller's open descriptors from 3 up into the
+/// container, what `--preserve-fds`, refused, would; the red team's container read an open
+/// `~/.ssh/id_ed25519`) and the service manager's notification socket (`NOTIFY_SOCKET`: podman
+/// mounts it into the container, what `--sdnotify`, refused, asks). docker reads neither:
+/// removed before exec (`deny.host-handoff`).
+pub const HANDOFF_VARS: &[&str] = &["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"];
+
+/// The rule that removes `name` before exec: a redirect's or a hand-off's.
+pub fn removed_by(name: &str) -> crate::rules::Rule {
+    if HANDOFF_VARS.contains(&name) {
+        crate::rules::Rule::DenyHostHandoff
+    } else {
+        crate::rules::Rule::DenyEngineRedirect
+    }
+}
+
 /// Variables naming a file podman reads its configuration from: kept only when root owns it.
 pub const CONFIG_VARS: &[&str] = &[
     "CONTAINERS_CONF",
@@ -38,6 +55,125 @@ pub const FLAG_VARS: &[(&str, &str)] = &[
     ("STORAGE_DRIVER", "--storage-driver"),
 ];
 
+/// A variable that moves one of rootless podman's folders from its place in the caller's home:
+/// podman reads it as given, a relative value from the working directory (which the XDG spec
+/// says to ignore, and podman does not).
+#[derive(Debug)]
+pub struct DirVar {
+    pub name: &'static str,
+    /// What podman keeps there, for messages.
+    pub holds: &'static str,
+    /// The folder when the variable is not set.
+    pub default: DirDefault,
+    /// The prefixes of list entries that name something in that folder, longest first: an
+    /// entry beneath one is protected beneath the moved folder too (`~/.config/containers` is
+    /// `$XDG_CONFIG_HOME/containers` once the variable moves it).
+    pub entries: &'static [&'static str],
+}
+
+/// Where a [`DirVar`]'s folder is by default.
+#[derive(Debug)]
+pub enum DirDefault {
+    /// Beneath `HOME`.
+    Home(&'static str),
+    /// `/run/user/UID`.
+    RunUser,
+}
+
+/// The variables that move podman's configuration (containers.conf can add mounts, hooks and
+/// capabilities to every container, and the shim's own policy lies beside it), its storage
+/// (every container's environment, tokens included) and its running state (sockets, registry
+/// logins). Judged when set to anything but their default: relative is refused, and the folder
+/// must be one nobody else can write ([`check_file`]); the list entries beneath their defaults
+/// are protected beneath the moved folders too ([`Relocations`]).
+pub const DIR_VARS: &[DirVar] = &[
+    DirVar {
+        name: "XDG_CONFIG_HOME",
+        holds: "configuration (containers.conf and its hooks, storage.conf, registries, the shim's own policy)",
+        default: DirDefault::Home(".config"),
+        entries: &["~/.config"],
+    },
+    DirVar {
+        name: "XDG_DATA_HOME",
+        holds: "storage (every container's settings, other agents' tokens included)",
+        default: DirDefault::Home(".local/share"),
+        entries: &["~/.local/share"],
+    },
+    DirVar {
+        name: "XDG_RUNTIME_DIR",
+        holds: "running state (its sockets, registry logins)",
+        default: DirDefault::RunUser,
+        entries: &["/run/user/*", "/run/user"],
+    },
+];
+
+/// Where [`DIR_VARS`]' folders are when nothing moves them: the caller's home and uid.
+#[derive(Debug, Clone, Copy)]
+pub struct Homes<'a> {
+    pub home: Option<&'a Path>,
+    pub uid: Option<u32>,
+}
+
+impl Homes<'_> {
+    /// `var`'s folder when it is not set; `None` when that is not known (no `HOME`).
+    pub fn default_of(&self, var: &DirVar) -> Option<std::path::PathBuf> {
+        match var.default {
+            DirDefault::Home(rel) => self.home.map(|h| h.join(rel)),
+            DirDefault::RunUser => self.uid.map(|u| format!("/run/user/{u}").into()),
+        }
+    }
+}
+
+/// The folders [`DIR_VARS`] move, each setting that is absolute and not the default (every
+/// setting of a variable set twice: podman reads the first, the programs it starts may not).
+#[derive(Debug, Clone, Default)]
+pub struct Relocations(pub Vec<(&'static DirVar, std::path::PathBuf)>);
+
+impl Relocations {
+    /// The relocations among `engine` (the environment's engine variables).
+    pub fn of(engine: &[(OsString, OsString)], homes: &Homes) -> Relocations {
+        let mut moved = Vec::new();
+        for (k, v) in engine {
+            let Some(var) = DIR_VARS.iter().find(|d| d.name.as_bytes() == k.as_bytes()) else {
+                continue;
+            };
+            let p = Path::new(v);
+            if !v.is_empty() && p.is_absolute() && Some(p) != homes.default_of(var).as_deref() {
+                moved.push((var, p.to_path_buf()));
+            }
+        }
+        Relocations(moved)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `entry` (a list entry as written) beneath every folder that moved from where it lies:
+    /// `~/.config/containers` with `XDG_CONFIG_HOME=/srv/cfg` is `/srv/cfg/containers`.
+    pub fn twins(&self, entry: &str) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for (var, to) in &self.0 {
+            for prefix in var.entries {
+                let rest = match entry.strip_prefix(prefix) {
+                    Some("") => Some(""),
+                    Some(r) => r.strip_prefix('/'),
+                    None => None,
+                };
+                if let Some(rest) = rest {
+                    out.push(if rest.is_empty() {
+                        to.clone()
+                    } else {
+                        to.join(rest)
+                    });
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The variable that sets a build's isolation when the build names none: `chroot` runs its RUN
 /// steps in the host's PID, IPC and (rootful) user namespaces, what `--isolation chroot` asks
 /// and `deny.build` refuses (proven on podman 4.3.1: a RUN step sees the host's PID 1). Only
@@ -48,13 +184,15 @@ pub const ISOLATION_VAR: &str = "BUILDAH_ISOLATION";
 /// to case, around blanks).
 const ISOLATION_KEPT: &[&str] = &["", "default", "oci", "rootless"];
 
-/// Whether `name` is one of [`REDIRECT_VARS`], [`CONFIG_VARS`], [`FLAG_VARS`] or
-/// [`ISOLATION_VAR`].
+/// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
+/// [`FLAG_VARS`], [`DIR_VARS`] or [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     REDIRECT_VARS
         .iter()
+        .chain(HANDOFF_VARS)
         .chain(CONFIG_VARS)
         .chain(FLAG_VARS.iter().map(|(n, _)| n))
+        .chain(DIR_VARS.iter().map(|d| &d.name))
         .chain([&ISOLATION_VAR])
         .any(|n| n.as_bytes() == name)
 }
@@ -190,6 +328,8 @@ fn check_chain(
 #[derive(Debug, Clone, Copy)]
 pub struct EnvRules {
     pub remove_redirects: bool,
+    /// Remove [`HANDOFF_VARS`] (`deny.host-handoff`).
+    pub remove_handoffs: bool,
     pub refuse_untrusted_config: bool,
     /// The command is a build, and `deny.environment` is on.
     pub refuse_build_isolation: bool,
@@ -197,14 +337,47 @@ pub struct EnvRules {
 
 /// Judges the runtime's environment: the variables to remove before exec, or why the invocation
 /// is refused (`deny.environment`). `vars` is the process environment.
+///
+/// `file_ok` judges a configuration file a variable names (root's alone); `dir_ok` a folder a
+/// [`DIR_VARS`] variable moves away from its default in `homes` (the caller's or root's).
 pub fn environment(
     rules: EnvRules,
     vars: impl Iterator<Item = (OsString, OsString)>,
+    homes: &Homes,
     file_ok: &dyn Fn(&Path) -> Result<(), String>,
+    dir_ok: &dyn Fn(&Path) -> Result<(), String>,
 ) -> Result<Vec<&'static str>, String> {
     let mut remove = Vec::new();
     for (k, v) in vars {
         let Some(name) = k.to_str() else { continue };
+        if let (true, Some(var)) = (
+            rules.refuse_untrusted_config && !v.is_empty(),
+            DIR_VARS.iter().find(|d| d.name == name),
+        ) {
+            let p = Path::new(&v);
+            if !p.is_absolute() {
+                return Err(format!(
+                    "{name} is relative: podman would keep its {} beneath the working directory, which a container may mount; make it absolute or unset it",
+                    var.holds
+                ));
+            }
+            if Some(p) != homes.default_of(var).as_deref() {
+                if let Err(why) = dir_ok(p) {
+                    return Err(format!(
+                        "{name} moves podman's {} to a folder the shim cannot trust ({why}); use a folder only you and root can write, or unset it",
+                        var.holds
+                    ));
+                }
+            }
+        }
+        if rules.remove_handoffs {
+            if let Some(r) = HANDOFF_VARS.iter().find(|r| **r == name) {
+                if !remove.contains(r) {
+                    remove.push(*r);
+                }
+                continue;
+            }
+        }
         if rules.remove_redirects {
             if let Some(r) = REDIRECT_VARS.iter().find(|r| **r == name) {
                 if !remove.contains(r) {
@@ -312,10 +485,158 @@ mod tests {
         assert_eq!(check_file(&rel, me), Ok(()));
     }
 
+    const HOMES: Homes = Homes {
+        home: None,
+        uid: Some(1000),
+    };
+
+    #[test]
+    fn hand_offs_are_removed_by_their_own_rule() {
+        let rules = EnvRules {
+            remove_redirects: false,
+            remove_handoffs: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: false,
+        };
+        let ok = |_: &Path| Ok(());
+        let vars = || {
+            [
+                "LISTEN_FDS",
+                "LISTEN_PID",
+                "LISTEN_FDNAMES",
+                "NOTIFY_SOCKET",
+                "DOCKER_HOST",
+                "LISTEN_FDS",
+            ]
+            .map(|k| (OsString::from(k), OsString::from("1")))
+            .into_iter()
+        };
+        assert_eq!(
+            environment(rules, vars(), &HOMES, &ok, &ok).unwrap(),
+            ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"]
+        );
+        assert_eq!(removed_by("NOTIFY_SOCKET"), crate::rules::Rule::DenyHostHandoff);
+        assert_eq!(removed_by("DOCKER_HOST"), crate::rules::Rule::DenyEngineRedirect);
+        let off = EnvRules {
+            remove_handoffs: false,
+            ..rules
+        };
+        assert_eq!(
+            environment(off, vars(), &HOMES, &ok, &ok).unwrap(),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn a_moved_runtime_folder_must_be_absolute_and_trusted() {
+        let rules = EnvRules {
+            remove_redirects: true,
+            remove_handoffs: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: false,
+        };
+        let home = Path::new("/home/a");
+        let homes = Homes {
+            home: Some(home),
+            uid: Some(1000),
+        };
+        let ok = |_: &Path| Ok(());
+        let untrusted = |p: &Path| Err(format!("{} is writable by everyone", p.display()));
+        let one = |k: &str, v: &str| vec![(OsString::from(k), OsString::from(v))].into_iter();
+        for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR"] {
+            // Relative: podman would read it from the working directory.
+            let r = environment(rules, one(var, "rel/dir"), &homes, &ok, &ok).unwrap_err();
+            assert!(r.contains(var) && r.contains("relative"), "{r}");
+            // Moved to a folder someone else can write.
+            let r = environment(rules, one(var, "/srv/x"), &homes, &ok, &untrusted).unwrap_err();
+            assert!(r.contains(var) && r.contains("writable by everyone"), "{r}");
+            // Moved to a folder only the caller can write: kept.
+            assert_eq!(
+                environment(rules, one(var, "/srv/x"), &homes, &ok, &ok),
+                Ok(vec![])
+            );
+            // Empty: as if unset.
+            assert_eq!(
+                environment(rules, one(var, ""), &homes, &ok, &untrusted),
+                Ok(vec![])
+            );
+        }
+        // At its default, nothing is asked of the folder.
+        for (var, at) in [
+            ("XDG_CONFIG_HOME", "/home/a/.config"),
+            ("XDG_CONFIG_HOME", "/home/a/.config/"),
+            ("XDG_DATA_HOME", "/home/a/.local/share"),
+            ("XDG_RUNTIME_DIR", "/run/user/1000"),
+        ] {
+            assert_eq!(
+                environment(rules, one(var, at), &homes, &ok, &untrusted),
+                Ok(vec![]),
+                "{var}={at}"
+            );
+        }
+        // The switch off: nothing judged.
+        let off = EnvRules {
+            refuse_untrusted_config: false,
+            ..rules
+        };
+        assert_eq!(
+            environment(off, one("XDG_DATA_HOME", "rel"), &homes, &ok, &untrusted),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn a_moved_folder_s_list_entries_move_with_it() {
+        let homes = Homes {
+            home: Some(Path::new("/home/a")),
+            uid: Some(1000),
+        };
+        let engine = |pairs: &[(&str, &str)]| -> Vec<(OsString, OsString)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+                .collect()
+        };
+        let moved = Relocations::of(
+            &engine(&[
+                ("XDG_CONFIG_HOME", "/srv/cfg"),
+                ("XDG_DATA_HOME", "/home/a/.local/share"),
+                ("XDG_RUNTIME_DIR", "/srv/run"),
+                ("XDG_CONFIG_HOME", "relative"),
+            ]),
+            &homes,
+        );
+        // The default and the relative settings move nothing (the relative one is refused).
+        assert_eq!(moved.0.len(), 2);
+        let twins = |e: &str| {
+            moved
+                .twins(e)
+                .into_iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(twins("~/.config/containers"), ["/srv/cfg/containers"]);
+        assert_eq!(twins("~/.config"), ["/srv/cfg"]);
+        assert_eq!(twins("~/.configure"), Vec::<String>::new());
+        assert_eq!(
+            twins("~/.local/share/containers"),
+            Vec::<String>::new(),
+            "not moved"
+        );
+        assert_eq!(twins("/run/user"), ["/srv/run"]);
+        assert_eq!(
+            twins("/run/user/*/podman/podman.sock"),
+            ["/srv/run/podman/podman.sock"]
+        );
+        assert_eq!(twins("/etc"), Vec::<String>::new());
+        assert!(Relocations::of(&engine(&[("XDG_DATA_HOME", "/home/a/.local/share")]), &homes).is_empty());
+    }
+
     #[test]
     fn redirects_are_removed_and_untrusted_config_refused() {
         let p = EnvRules {
             remove_redirects: true,
+            remove_handoffs: true,
             refuse_untrusted_config: true,
             refuse_build_isolation: false,
         };
@@ -326,21 +647,24 @@ mod tests {
         ];
         let ok = |_: &Path| Ok(());
         assert_eq!(
-            environment(p, vars.clone().into_iter(), &ok).unwrap(),
+            environment(p, vars.clone().into_iter(), &HOMES, &ok, &ok).unwrap(),
             ["DOCKER_HOST", "CONTAINER_HOST"]
         );
         // A name set twice is removed once (execve drops every entry of it).
         let twice = [vars[0].clone(), vars[0].clone()];
-        assert_eq!(environment(p, twice.into_iter(), &ok).unwrap(), ["DOCKER_HOST"]);
+        assert_eq!(
+            environment(p, twice.into_iter(), &HOMES, &ok, &ok).unwrap(),
+            ["DOCKER_HOST"]
+        );
         let bad = |_: &Path| Err("owned by uid 1000".to_string());
         let conf = vec![(OsString::from("CONTAINERS_CONF"), OsString::from("/w/c.conf"))];
-        let r = environment(p, conf.clone().into_iter(), &bad).unwrap_err();
+        let r = environment(p, conf.clone().into_iter(), &HOMES, &bad, &ok).unwrap_err();
         assert!(r.contains("CONTAINERS_CONF"), "{r}");
         let lenient = EnvRules {
             refuse_untrusted_config: false,
             ..p
         };
-        assert!(environment(lenient, conf.into_iter(), &bad).is_ok());
+        assert!(environment(lenient, conf.into_iter(), &HOMES, &bad, &ok).is_ok());
     }
 
     #[test]
@@ -348,23 +672,28 @@ mod tests {
         let ok = |_: &Path| Ok(());
         let build = EnvRules {
             remove_redirects: true,
+            remove_handoffs: true,
             refuse_untrusted_config: true,
             refuse_build_isolation: true,
         };
         let var = |v: &str| vec![(OsString::from(ISOLATION_VAR), OsString::from(v))].into_iter();
         for weak in ["chroot", "CHROOT", " chroot", "anything", "oci,chroot"] {
-            let r = environment(build, var(weak), &ok).unwrap_err();
+            let r = environment(build, var(weak), &HOMES, &ok, &ok).unwrap_err();
             assert!(r.contains("BUILDAH_ISOLATION"), "{weak}: {r}");
         }
         for kept in ["", "oci", "OCI", "rootless", "default"] {
-            assert_eq!(environment(build, var(kept), &ok), Ok(vec![]), "{kept}");
+            assert_eq!(
+                environment(build, var(kept), &HOMES, &ok, &ok),
+                Ok(vec![]),
+                "{kept}"
+            );
         }
         // Not a build (or the rule off): nothing reads it.
         let other = EnvRules {
             refuse_build_isolation: false,
             ..build
         };
-        assert_eq!(environment(other, var("chroot"), &ok), Ok(vec![]));
+        assert_eq!(environment(other, var("chroot"), &HOMES, &ok, &ok), Ok(vec![]));
         assert!(is_engine_var(b"BUILDAH_ISOLATION"));
     }
 }

@@ -314,6 +314,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("public_ports", Rule::DenyPublish, true),
     ("engine_redirect", Rule::DenyEngineRedirect, true),
     ("debug_logging", Rule::DenyDebugLog, true),
+    ("host_handoff", Rule::DenyHostHandoff, true),
     ("untrusted_runtime_config", Rule::DenyEnvironment, true),
     ("build_options", Rule::DenyBuild, true),
     ("build_base_images", Rule::DenyBuildBase, true),

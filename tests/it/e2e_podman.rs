@@ -1632,6 +1632,147 @@ fn a_log_file_in_a_project_is_refused_rootless() {
     log_file_in_a_project(Mode::Rootless);
 }
 
+/// With `LISTEN_FDS` set, podman hands the caller's open descriptors from 3 up to the container
+/// (socket activation; the control reads a host file the caller had open through
+/// `/proc/self/fd/3`). The shim removes the variables (`deny.host-handoff`): the same call runs,
+/// and the container has no descriptor 3.
+fn open_files_handed_over(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "listenfds") else {
+        return;
+    };
+    let label = mode.label();
+    let (secret, _) = rig.bait(&rig.dir.path().join("listenfds"));
+    let bait = std::fs::read_to_string(&secret).unwrap();
+    let secret = secret.display().to_string();
+    let call = |prog: &str| {
+        rig.run(
+            "sh",
+            &strs(&[
+                "-c",
+                "exec 3<\"$0\"; LISTEN_FDS=1 LISTEN_PID=$$ LISTEN_FDNAMES=x exec \"$@\"",
+                &secret,
+                prog,
+                "run",
+                "--rm",
+                "--entrypoint",
+                "sh",
+                IMAGE,
+                "-c",
+                "cat /proc/self/fd/3; true",
+            ]),
+            None,
+        )
+    };
+    let control = call("podman");
+    assert!(
+        control.stdout.contains(bait.trim()),
+        "{label}: the control's container did not read the open file: {}",
+        control.describe()
+    );
+    let o = call("docker");
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    assert!(
+        !o.stdout.contains(bait.trim()) && !o.stderr.contains(bait.trim()),
+        "{label}: the container read the caller's open file through the shim: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_caller_s_open_files_are_not_handed_over_rootful() {
+    open_files_handed_over(Mode::Rootful);
+}
+
+#[test]
+fn a_caller_s_open_files_are_not_handed_over_rootless() {
+    open_files_handed_over(Mode::Rootless);
+}
+
+/// Rootless podman reads its configuration from `$XDG_CONFIG_HOME/containers` (the control: a
+/// container given that folder read-write writes a `containers.conf`, and the next container
+/// has the variable it sets; a hook there would run on the host). Through the shim the moved
+/// folder is protected as `~/.config` is, so the first call is refused and nothing is written;
+/// a relative `XDG_CONFIG_HOME`, which podman reads from the working directory, is refused.
+#[test]
+fn a_moved_configuration_folder_is_protected_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "xdgcfg") else {
+        return;
+    };
+    let cfg = rig.dir.path().join("xdgcfg/cfg");
+    rig.mkdirs(&cfg);
+    let conf = cfg.join("containers/containers.conf");
+    let var = format!("XDG_CONFIG_HOME={}", cfg.display());
+    let spec = format!("{}:/c", cfg.display());
+    // The control's container is root, which rootless podman maps to the caller; through the
+    // shim the caller's uid (which the shim maps with keep-id), as nanoclaw passes it.
+    let uid = rig.user.as_ref().map(|u| format!("{}:{}", u.uid, u.gid)).unwrap();
+    let write = |prog: &str, user: &str| {
+        rig.run(
+            "env",
+            &strs(&[
+                &var,
+                prog,
+                "run",
+                "--rm",
+                "--user",
+                user,
+                "-v",
+                &spec,
+                "--entrypoint",
+                "sh",
+                IMAGE,
+                "-c",
+                "mkdir -p /c/containers && printf '[containers]\\nenv = [\"MOVED=yes\"]\\n' > /c/containers/containers.conf",
+            ]),
+            None,
+        )
+    };
+    let control = write("podman", "0");
+    assert!(
+        conf.exists(),
+        "the control wrote no configuration: {}",
+        control.describe()
+    );
+    let read = rig.run(
+        "env",
+        &strs(&[
+            &var,
+            "podman",
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo got-$MOVED",
+        ]),
+        None,
+    );
+    assert!(
+        read.stdout.contains("got-yes"),
+        "the control's podman did not read the moved configuration: {}",
+        read.describe()
+    );
+    std::fs::remove_file(&conf).unwrap();
+    let o = write("docker", &uid);
+    assert_eq!(o.code, Some(125), "expected a refusal: {}", o.describe());
+    assert!(
+        o.stdout.is_empty()
+            && o.stderr
+                .contains(&cfg.join("nanoclaw-shim").display().to_string())
+            && o.stderr.contains("[deny.sensitive-mount]"),
+        "the refusal should name the moved folder: {}",
+        o.describe()
+    );
+    assert!(
+        !conf.exists(),
+        "the container wrote podman's configuration through the shim"
+    );
+    let o = rig.run("env", &strs(&["XDG_CONFIG_HOME=relcfg", "docker", "ps"]), None);
+    assert_eq!(o.code, Some(125), "expected a refusal: {}", o.describe());
+    assert!(o.stderr.contains("deny.environment"), "{}", o.describe());
+}
+
 /// Podman's debug log level prints its whole command line on stderr, `-e` values included
 /// (the control); through the shim `-D` and `--log-level debug` are refused (`deny.debug-log`)
 /// without the value on stderr, and `--log-level info` runs without printing it.
