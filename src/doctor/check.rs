@@ -44,6 +44,7 @@ checks! {
     Mode = "mode": "the policy enforces, and no profile exempts or audits containers",
     Limits = "limits": "the memory ceilings are large enough for an agent to start and run",
     DecisionLog = "decision-log": "the `[log] path`, when set, can be written",
+    Environment = "environment": "the environment passes the policy: the variables removed before exec, or why every `docker` call would be refused (a runtime configuration or a moved podman folder others could write)",
     Runtime = "runtime": "the runtime the shim would exec is found on the PATH",
     RuntimeVersion = "runtime-version": "`<runtime> --version` answers, and it is not the shim",
     Rootless = "rootless": "podman runs rootless, so root in a container is not root on the host",

@@ -277,6 +277,25 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
     [version, flags, image]
 }
 
+/// What the policy makes of the environment every `docker` call would have (the unit's, or
+/// this one): what the shim and `explain` judge, so that doctor cannot say OK to an environment
+/// the shim refuses.
+fn environment_check(in_force: &policy::Policy, env: &Env) -> Check {
+    let rules = crate::shim::env_rules(in_force, &[]);
+    match crate::shim::runtime_environment(rules, &env.engine, &env.homes()) {
+        Ok(removed) if removed.is_empty() => Check::ok(CheckId::Environment, "nothing to remove or refuse"),
+        Ok(removed) => Check::ok(
+            CheckId::Environment,
+            format!("{} removed before every exec", removed.join(", ")),
+        ),
+        Err(why) => Check::fail(
+            CheckId::Environment,
+            format!("every `docker` call is refused: {why}"),
+            "fix or unset the variable in nanoclaw's environment (its unit's Environment= lines)",
+        ),
+    }
+}
+
 /// Why a probe of the runtime did not answer: its error, or `` `COMMAND` failed: `` and the
 /// first line of its stderr.
 fn failure(ran: Result<process::Output, String>, command: &str) -> String {
@@ -317,6 +336,7 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         // Without a home a `~/` path stays as written, and the check says it cannot be used.
         let log = in_force.log.resolved(scope.env.home.as_deref());
         checks.push(log_check(log.as_deref().or(in_force.log.path.as_deref()), &label));
+        checks.push(environment_check(&in_force, &scope.env));
     }
 
     // By name, as the unit or this environment configures it.

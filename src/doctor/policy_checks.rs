@@ -174,6 +174,27 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
             fix,
         )
     };
+    // The shim writes only where nobody but the caller and root could have put what is there
+    // (`log::append`): the nearest folder that exists, and every folder above it.
+    let me = crate::process::euid();
+    let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(Path::new("/"));
+    if let Err(why) = crate::trust::check_file(existing, Some(me)) {
+        return unusable(
+            format!("its folder is not trusted: {why}"),
+            format!("point [log] path in {label} at a folder only you and root can write"),
+        );
+    }
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        if m.file_type().is_symlink() || (m.is_file() && (m.uid() != me || m.mode() & 0o022 != 0 || m.nlink() != 1)) {
+            return unusable(
+                format!(
+                    "is not your file alone (a link, another owner, writable by others or with a second name)"
+                ),
+                format!("remove {shown} (the shim creates it afresh), or point [log] path in {label} elsewhere"),
+            );
+        }
+    }
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => {
             return unusable(

@@ -169,6 +169,7 @@ fn json_report() {
             "mode",
             "limits",
             "decision-log",
+            "environment",
             "runtime",
             "runtime-version",
             "rootless",
@@ -294,6 +295,32 @@ fn path_and_unit_together_are_refused() {
     let o = s.doctor(&["--path", "/usr/bin", "--unit", "nanoclaw"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
+}
+
+/// doctor judges the environment as the shim does: what the shim would refuse FAILs, what it
+/// would remove is named.
+#[test]
+fn the_environment_is_judged_as_the_shim_judges_it() {
+    let s = Sandbox::new();
+    let path = s.path_of(&["shim", "rt"]);
+    let run = |k: &str, v: &str| {
+        let o = s
+            .w
+            .cli()
+            .args(["doctor", "--path", &path])
+            .env("PATH", format!("{}:/usr/bin:/bin", s.p("bin").display()))
+            .env(k, v)
+            .run();
+        (o.status.code(), stdout(&o))
+    };
+    let (code, out) = run("XDG_CONFIG_HOME", "relative/cfg");
+    assert_eq!(code, Some(1), "{out}");
+    assert_status(&out, "environment", "FAIL");
+    assert!(line(&out, "environment").contains("XDG_CONFIG_HOME is relative"), "{out}");
+    let (code, out) = run("LISTEN_FDS", "1");
+    assert_eq!(code, Some(0), "{out}");
+    assert_status(&out, "environment", "OK");
+    assert!(line(&out, "environment").contains("LISTEN_FDS removed"), "{out}");
 }
 
 /// Runs doctor with the shim first on PATH and `policy` in force; returns (exit code, report).
