@@ -65,6 +65,10 @@ pub struct DirVar {
     pub holds: &'static str,
     /// The folder when the variable is not set.
     pub default: DirDefault,
+    /// Whether a moved folder must be one nobody else can write. Not for `TMPDIR`, whose usual
+    /// places (`/var/tmp`) everyone may write: podman makes its files there under private,
+    /// unpredictable names, and only its fallback running state needs the lists' protection.
+    pub trusted_only: bool,
     /// The prefixes of list entries that name something in that folder, longest first: an
     /// entry beneath one is protected beneath the moved folder too (`~/.config/containers` is
     /// `$XDG_CONFIG_HOME/containers` once the variable moves it).
@@ -78,32 +82,44 @@ pub enum DirDefault {
     Home(&'static str),
     /// `/run/user/UID`.
     RunUser,
+    /// A fixed folder.
+    Fixed(&'static str),
 }
 
 /// The variables that move podman's configuration (containers.conf can add mounts, hooks and
 /// capabilities to every container, and the shim's own policy lies beside it), its storage
 /// (every container's environment, tokens included) and its running state (sockets, registry
 /// logins). Judged when set to anything but their default: relative is refused, and the folder
-/// must be one nobody else can write ([`check_file`]); the list entries beneath their defaults
-/// are protected beneath the moved folders too ([`Relocations`]).
+/// must be one nobody else can write ([`check_file`], but for `TMPDIR`); the list entries
+/// beneath their defaults are protected beneath the moved folders too ([`Relocations`]).
 pub const DIR_VARS: &[DirVar] = &[
     DirVar {
         name: "XDG_CONFIG_HOME",
         holds: "configuration (containers.conf and its hooks, storage.conf, registries, the shim's own policy)",
         default: DirDefault::Home(".config"),
+        trusted_only: true,
         entries: &["~/.config"],
     },
     DirVar {
         name: "XDG_DATA_HOME",
         holds: "storage (every container's settings, other agents' tokens included)",
         default: DirDefault::Home(".local/share"),
+        trusted_only: true,
         entries: &["~/.local/share"],
     },
     DirVar {
         name: "XDG_RUNTIME_DIR",
         holds: "running state (its sockets, registry logins)",
         default: DirDefault::RunUser,
+        trusted_only: true,
         entries: &["/run/user/*", "/run/user"],
+    },
+    DirVar {
+        name: "TMPDIR",
+        holds: "running state when XDG_RUNTIME_DIR is unset (podman-run-UID) and temporary files",
+        default: DirDefault::Fixed("/tmp"),
+        trusted_only: false,
+        entries: &["/tmp"],
     },
 ];
 
@@ -120,6 +136,7 @@ impl Homes<'_> {
         match var.default {
             DirDefault::Home(rel) => self.home.map(|h| h.join(rel)),
             DirDefault::RunUser => self.uid.map(|u| format!("/run/user/{u}").into()),
+            DirDefault::Fixed(p) => Some(p.into()),
         }
     }
 }
@@ -361,7 +378,7 @@ pub fn environment(
                     var.holds
                 ));
             }
-            if Some(p) != homes.default_of(var).as_deref() {
+            if var.trusted_only && Some(p) != homes.default_of(var).as_deref() {
                 if let Err(why) = dir_ok(p) {
                     return Err(format!(
                         "{name} moves podman's {} to a folder the shim cannot trust ({why}); use a folder only you and root can write, or unset it",
@@ -561,6 +578,13 @@ mod tests {
                 Ok(vec![])
             );
         }
+        // TMPDIR: relative is refused; a folder everyone may write (`/var/tmp`) is kept.
+        let r = environment(rules, one("TMPDIR", "tmp"), &homes, &ok, &ok).unwrap_err();
+        assert!(r.contains("TMPDIR is relative"), "{r}");
+        assert_eq!(
+            environment(rules, one("TMPDIR", "/var/tmp"), &homes, &ok, &untrusted),
+            Ok(vec![])
+        );
         // At its default, nothing is asked of the folder.
         for (var, at) in [
             ("XDG_CONFIG_HOME", "/home/a/.config"),
@@ -629,6 +653,14 @@ mod tests {
             ["/srv/run/podman/podman.sock"]
         );
         assert_eq!(twins("/etc"), Vec::<String>::new());
+        let tmp = Relocations::of(&engine(&[("TMPDIR", "/srv/t"), ("TMPDIR", "/tmp/")]), &homes);
+        assert_eq!(
+            tmp.twins("/tmp/podman-run-*")
+                .into_iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>(),
+            ["/srv/t/podman-run-*"]
+        );
         assert!(Relocations::of(&engine(&[("XDG_DATA_HOME", "/home/a/.local/share")]), &homes).is_empty());
     }
 

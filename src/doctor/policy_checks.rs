@@ -186,12 +186,16 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
     }
     if let Ok(m) = std::fs::symlink_metadata(path) {
         use std::os::unix::fs::MetadataExt;
-        if m.file_type().is_symlink() || (m.is_file() && (m.uid() != me || m.mode() & 0o022 != 0 || m.nlink() != 1)) {
+        if m.file_type().is_symlink()
+            || (m.is_file() && (m.uid() != me || m.mode() & 0o022 != 0 || m.nlink() != 1))
+        {
             return unusable(
                 format!(
                     "is not your file alone (a link, another owner, writable by others or with a second name)"
                 ),
-                format!("remove {shown} (the shim creates it afresh), or point [log] path in {label} elsewhere"),
+                format!(
+                    "remove {shown} (the shim creates it afresh), or point [log] path in {label} elsewhere"
+                ),
             );
         }
     }

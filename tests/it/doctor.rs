@@ -304,19 +304,21 @@ fn the_environment_is_judged_as_the_shim_judges_it() {
     let s = Sandbox::new();
     let path = s.path_of(&["shim", "rt"]);
     let run = |k: &str, v: &str| {
-        let o = s
-            .w
-            .cli()
-            .args(["doctor", "--path", &path])
-            .env("PATH", format!("{}:/usr/bin:/bin", s.p("bin").display()))
-            .env(k, v)
-            .run();
+        let o =
+            s.w.cli()
+                .args(["doctor", "--path", &path])
+                .env("PATH", format!("{}:/usr/bin:/bin", s.p("bin").display()))
+                .env(k, v)
+                .run();
         (o.status.code(), stdout(&o))
     };
     let (code, out) = run("XDG_CONFIG_HOME", "relative/cfg");
     assert_eq!(code, Some(1), "{out}");
     assert_status(&out, "environment", "FAIL");
-    assert!(line(&out, "environment").contains("XDG_CONFIG_HOME is relative"), "{out}");
+    assert!(
+        line(&out, "environment").contains("XDG_CONFIG_HOME is relative"),
+        "{out}"
+    );
     let (code, out) = run("LISTEN_FDS", "1");
     assert_eq!(code, Some(0), "{out}");
     assert_status(&out, "environment", "OK");
