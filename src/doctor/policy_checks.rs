@@ -190,9 +190,8 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
             || (m.is_file() && (m.uid() != me || m.mode() & 0o022 != 0 || m.nlink() != 1))
         {
             return unusable(
-                format!(
-                    "is not your file alone (a link, another owner, writable by others or with a second name)"
-                ),
+                "is not your file alone (a link, another owner, writable by others or with a second name)"
+                    .to_string(),
                 format!(
                     "remove {shown} (the shim creates it afresh), or point [log] path in {label} elsewhere"
                 ),
