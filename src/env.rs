@@ -52,6 +52,8 @@ pub struct Env {
     /// ([`crate::trust::REDIRECT_VARS`], [`crate::trust::CONFIG_VARS`],
     /// [`crate::trust::DIR_VARS`], ...), as set.
     pub engine: Vec<(OsString, OsString)>,
+    /// Whether the cache folder is trusted ([`Env::trusted_cache_dir`]), asked once.
+    pub cache_trusted: std::cell::OnceCell<bool>,
 }
 
 /// Go's `os.Getwd`: `pwd` when it names the same directory as `getcwd` (the same device and
@@ -66,6 +68,21 @@ fn working_dir(getcwd: Option<PathBuf>, pwd: Option<&std::path::Path>) -> Option
         _ => false,
     };
     if same { Some(pwd.to_path_buf()) } else { getcwd }
+}
+
+/// The home of `uid` in a password file's lines (`name:x:uid:gid:gecos:home:shell`), the first
+/// line with that uid, when it is absolute. Users that only a directory service knows (LDAP) are
+/// not in the file: their home stays unknown, as an unset `HOME` was.
+fn passwd_home(passwd: &[u8], uid: u32) -> Option<PathBuf> {
+    passwd.split(|&b| b == b'\n').find_map(|line| {
+        let mut f = line.split(|&b| b == b':');
+        let (_, _, id) = (f.next()?, f.next()?, f.next()?);
+        if id != uid.to_string().as_bytes() {
+            return None;
+        }
+        let home = f.nth(2)?;
+        Some(PathBuf::from(os(home))).filter(|p| p.is_absolute())
+    })
 }
 
 fn os(bytes: &[u8]) -> OsString {
@@ -103,12 +120,26 @@ impl Env {
         Env::from_vars(vars).with_process_facts()
     }
 
-    /// The facts of this process that are not variables: working directory, own path, euid.
+    /// The facts of this process that are not variables: working directory, own path, euid,
+    /// and the home podman would use when `HOME` is no absolute path.
     fn with_process_facts(self) -> Env {
+        let cwd = working_dir(std::env::current_dir().ok(), self.pwd.as_deref());
+        let euid = crate::process::euid();
+        let home = match self.home {
+            Some(h) if h.is_absolute() => Some(h),
+            // Relative: podman takes it from the working directory, so must the `~/` entries.
+            Some(h) => cwd.as_ref().map(|c| c.join(h)),
+            // Unset or empty: podman asks the password database, so must the `~/` entries
+            // (else none of them would protect anything; the red team's `env -i` call).
+            None => std::fs::read("/etc/passwd")
+                .ok()
+                .and_then(|p| passwd_home(&p, euid)),
+        };
         Env {
-            cwd: working_dir(std::env::current_dir().ok(), self.pwd.as_deref()),
+            cwd,
             exe: std::env::current_exe().ok(),
-            euid: Some(crate::process::euid()),
+            euid: Some(euid),
+            home,
             ..self
         }
     }
@@ -167,14 +198,37 @@ impl Env {
     /// Where the runtime versions are cached: `$XDG_CACHE_HOME/nanoclaw-shim/runtime-versions`,
     /// else under `~/.cache`.
     pub fn version_cache(&self) -> Option<PathBuf> {
-        Some(self.cache_dir()?.join("runtime-versions"))
+        Some(self.trusted_cache_dir()?.join("runtime-versions"))
+    }
+
+    /// The cache folder, when what is in it can only be the caller's or root's doing: the folder
+    /// (or, before its first use, the nearest folder above it that exists) and every folder
+    /// above pass the policy file's trust check. Else nothing is remembered or recalled: in a
+    /// folder someone else can write, a planted link to a file the caller's agent wrote (a
+    /// forged runtime version, forged lists) would be read as the caller's own (the red team's).
+    /// The folder's own files are protected from containers wherever it is
+    /// ([`crate::hostpath::HostCtx::own_files`]).
+    pub fn trusted_cache_dir(&self) -> Option<PathBuf> {
+        let dir = self.cache_dir()?;
+        let uid = self.euid?;
+        let trusted = *self.cache_trusted.get_or_init(|| {
+            let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
+            match crate::trust::check_file(existing.unwrap_or(std::path::Path::new("/")), Some(uid)) {
+                Ok(()) => true,
+                Err(why) => {
+                    tracing::warn!("cache folder not used: {why}");
+                    false
+                }
+            }
+        });
+        trusted.then_some(dir)
     }
 
     /// Where the host-path model remembers the resolved lists ([`crate::hostmemo`]), and whose
     /// that file must be; `None` without a cache folder or a known uid.
     pub fn host_memory(&self) -> Option<crate::hostmemo::Memory> {
         Some(crate::hostmemo::Memory::new(
-            self.cache_dir()?,
+            self.trusted_cache_dir()?,
             self.euid?,
             self.exe.clone()?,
         ))
@@ -273,9 +327,61 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_home_is_the_password_database_s() {
+        let passwd = b"root:x:0:0:root:/root:/bin/bash\nbad line\nsvc:x:998:998::/srv/nanoclaw:/bin/sh\nrel:x:5:5::home:/bin/sh\nsvc2:x:998:0::/elsewhere:/bin/sh\n";
+        assert_eq!(
+            passwd_home(passwd, 998),
+            Some(PathBuf::from("/srv/nanoclaw")),
+            "the first line"
+        );
+        assert_eq!(passwd_home(passwd, 0), Some(PathBuf::from("/root")));
+        assert_eq!(passwd_home(passwd, 5), None, "relative");
+        assert_eq!(passwd_home(passwd, 7), None, "not there");
+        // Unset in the process: the database's home for this uid, as podman reads it.
+        let env = Env::of_process(entries(&["PATH=/usr/bin"]));
+        let expected = std::fs::read("/etc/passwd")
+            .ok()
+            .and_then(|p| passwd_home(&p, crate::process::euid()));
+        assert_eq!(env.home, expected);
+        // Relative: beneath the working directory, as podman takes it.
+        let env = Env::of_process(entries(&["HOME=relhome"]));
+        assert_eq!(env.home, env.cwd.as_ref().map(|c| c.join("relhome")));
+    }
+
+    #[test]
+    fn a_cache_folder_others_can_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let at = |cache: &std::path::Path| Env {
+            xdg_cache_home: Some(cache.to_path_buf()),
+            euid: Some(crate::process::euid()),
+            ..Env::default()
+        };
+        // Not there yet: the nearest folder above that is, judged.
+        let own = d.path().join("own");
+        let env = at(&own);
+        assert_eq!(env.trusted_cache_dir(), Some(own.join("nanoclaw-shim")));
+        assert!(env.version_cache().is_some());
+        // A folder everyone can write, or one above it: nothing remembered or recalled.
+        let shared = d.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let env = at(&shared);
+        assert_eq!(env.trusted_cache_dir(), None);
+        assert!(env.version_cache().is_none() && env.host_memory().is_none());
+        std::fs::create_dir(shared.join("nanoclaw-shim")).unwrap();
+        assert_eq!(at(&shared).trusted_cache_dir(), None, "beneath it too");
+    }
+
+    #[test]
     fn a_first_empty_value_hides_a_later_one() {
         // getenv answers with the first entry of a name, empty or not.
-        let env = Env::of_process(entries(&["HOME=", "HOME=/home/alice"]));
+        // Empty counts as unset: the password database's home, as podman's.
+        let env = Env::from_vars(entries(&["HOME=", "HOME=/home/alice"]).into_iter().map(|e| {
+            let eq = e.iter().position(|&b| b == b'=').unwrap();
+            (&e[..eq], &e[eq + 1..])
+        }));
         assert_eq!(env.home, None);
     }
 

@@ -310,6 +310,29 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
 /// `open(2)`'s flag for "do not wait": a FIFO's open would wait for a writer.
 const O_NONBLOCK: i32 = 0o4000;
 
+/// `open(2)`'s flag for "fail on a symlink as the last component" (Linux's value per
+/// architecture, from its `fcntl.h`s; the arm, arm64 and powerpc families have their own).
+#[cfg(any(
+    target_arch = "arm",
+    target_arch = "aarch64",
+    target_arch = "powerpc",
+    target_arch = "powerpc64",
+    target_arch = "m68k"
+))]
+const O_NOFOLLOW: i32 = 0o100000;
+#[cfg(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "riscv32",
+    target_arch = "riscv64",
+    target_arch = "loongarch64",
+    target_arch = "s390x",
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "sparc64"
+))]
+const O_NOFOLLOW: i32 = 0o400000;
+
 /// The whole of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
 /// the policy and again for the runtime's version. A regular file that grows while it is read is
@@ -380,7 +403,7 @@ std::thread_local! {
 }
 
 /// How many directories [`SEEN_DIRS`] keeps.
-const SEEN_MAX: usize = 8;
+const SEEN_MAX: usize = 24;
 
 /// Notes what an `lstat` of `path` found, when it is a directory, for [`RealFs::stamp`]: the
 /// directories above the policy file, checked for trust first thing, are often among the
@@ -509,11 +532,16 @@ impl HostFs for RealFs {
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {
-        // Judged on the file opened, so that what is read is what was judged; a symlink is
-        // followed by `open`, so its target is what must be private.
-        let mut f = std::fs::File::open(file).ok()?;
+        // Judged on the file opened, so that what is read is what was judged. A link is not
+        // followed and a file with a second name is not read: the shim writes these files
+        // afresh and renames them, so a link or a second name at one is someone's planting.
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NOFOLLOW | O_NONBLOCK)
+            .open(file)
+            .ok()?;
         let m = f.metadata().ok()?;
-        if !m.is_file() || m.uid() != owner || m.mode() & 0o022 != 0 {
+        if !m.is_file() || m.uid() != owner || m.mode() & 0o022 != 0 || m.nlink() != 1 {
             return None;
         }
         // Files are replaced by renaming, never written in place: the size read is the size,
@@ -863,6 +891,14 @@ mod tests {
         // No temporary file is left behind.
         let names: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+        // A link to a private file, or a second name for one, is someone's planting: not read.
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(RealFs.read_private(&link, me), None, "a link");
+        let second = d.path().join("second");
+        std::fs::hard_link(&file, &second).unwrap();
+        assert_eq!(RealFs.read_private(&second, me), None, "a second name");
+        assert_eq!(RealFs.read_private(&file, me), None, "either name");
     }
 
     #[test]

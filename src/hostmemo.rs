@@ -704,7 +704,7 @@ mod tests {
             home: Some("/home/alice".into()),
             exe: None,
             own_files: Vec::new(),
-            relocated: Vec::new(),
+            from_environment: Vec::new(),
             fs,
             memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),
         };

@@ -1036,9 +1036,11 @@ pub struct HostCtx {
     /// The shim's other files (policy, decision log, cache folder): never writable by a
     /// container either; their names are as the caller gave them, so they are resolved.
     pub own_files: Vec<std::path::PathBuf>,
-    /// List entries beneath a folder the environment moved (`~/.config/containers` as
-    /// `$XDG_CONFIG_HOME/containers`), with the list each belongs to ([`relocated`]).
-    pub relocated: Vec<(DenyList, std::path::PathBuf)>,
+    /// List entries the environment adds, with the list each belongs to: those beneath a folder
+    /// it moved (`~/.config/containers` as `$XDG_CONFIG_HOME/containers`, [`relocated`]), the
+    /// folders on `PATH` (host-exec: podman finds `slirp4netns`, `conmon` and the OCI runtime
+    /// there), the registry logins `REGISTRY_AUTH_FILE` and `DOCKER_CONFIG` name (credentials).
+    pub from_environment: Vec<(DenyList, std::path::PathBuf)>,
     /// The file system paths are resolved in: the host's own, or one in memory for tests.
     pub fs: &'static dyn HostFs,
     /// Where resolved lists are remembered between invocations; `None`: resolved every time.
@@ -1052,7 +1054,7 @@ impl Default for HostCtx {
             home: None,
             exe: None,
             own_files: Vec::new(),
-            relocated: Vec::new(),
+            from_environment: Vec::new(),
             fs: &RealFs,
             memory: None,
         }
@@ -1347,7 +1349,7 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         listed.chain(extra.iter().map(|p| os_bytes(p))).collect()
     };
     let moved = |which: DenyList| {
-        host.relocated
+        host.from_environment
             .iter()
             .filter(move |(l, _)| *l == which)
             .map(|(_, p)| p.as_path())

@@ -240,6 +240,39 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
     })
 }
 
+/// The list entries the environment adds ([`HostCtx::from_environment`]).
+fn from_environment(
+    env: &Env,
+    policy: &policy::Policy,
+) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
+    use crate::policy::DenyList;
+    let mut out = crate::hostpath::relocated(&policy.rules.deny, &env.relocations());
+    // podman looks its helpers up on PATH (slirp4netns, pasta, conmon, the OCI runtime) where
+    // its configuration names none that exists: a folder there that a container could write is
+    // a program the host runs (the red team's `node_modules/.bin/slirp4netns`, first on the
+    // PATH `npm start` gives). Relative entries podman refuses itself (Go's LookPath).
+    if let Some(path) = &env.path {
+        out.extend(
+            std::env::split_paths(path)
+                .filter(|d| d.is_absolute())
+                .map(|d| (DenyList::HostExecPaths, d)),
+        );
+    }
+    // Registry logins moved out of their listed places.
+    for (k, v) in &env.engine {
+        if crate::trust::LOGIN_VARS.iter().any(|n| k == n) && !v.is_empty() {
+            let p = std::path::PathBuf::from(v);
+            let p = match (&env.cwd, p.is_absolute()) {
+                (_, true) => p,
+                (Some(cwd), false) => cwd.join(p),
+                (None, false) => continue,
+            };
+            out.push((DenyList::CredentialPaths, p));
+        }
+    }
+    out
+}
+
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
 fn target(
     env: &Env,
@@ -266,7 +299,7 @@ fn target(
             .chain(policy.log.resolved(env.home.as_deref()))
             .chain(env.cache_dir())
             .collect(),
-        relocated: crate::hostpath::relocated(&policy.rules.deny, &env.relocations()),
+        from_environment: from_environment(env, policy),
         fs: &crate::hostfs::RealFs,
         // The same memory the policy was loaded with: the build is looked up once.
         memory,

@@ -29,6 +29,10 @@ pub const REDIRECT_VARS: &[&str] = &[
 /// removed before exec (`deny.host-handoff`).
 pub const HANDOFF_VARS: &[&str] = &["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"];
 
+/// Variables naming where podman keeps registry logins (a file, a folder): protected as
+/// credentials wherever they point, as `~/.docker` and `containers/auth.json` are.
+pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
+
 /// The rule that removes `name` before exec: a redirect's or a hand-off's.
 pub fn removed_by(name: &str) -> crate::rules::Rule {
     if HANDOFF_VARS.contains(&name) {
@@ -202,7 +206,7 @@ pub const ISOLATION_VAR: &str = "BUILDAH_ISOLATION";
 const ISOLATION_KEPT: &[&str] = &["", "default", "oci", "rootless"];
 
 /// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
-/// [`FLAG_VARS`], [`DIR_VARS`] or [`ISOLATION_VAR`].
+/// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`] or [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     REDIRECT_VARS
         .iter()
@@ -210,6 +214,7 @@ pub fn is_engine_var(name: &[u8]) -> bool {
         .chain(CONFIG_VARS)
         .chain(FLAG_VARS.iter().map(|(n, _)| n))
         .chain(DIR_VARS.iter().map(|d| &d.name))
+        .chain(LOGIN_VARS)
         .chain([&ISOLATION_VAR])
         .any(|n| n.as_bytes() == name)
 }

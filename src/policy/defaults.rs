@@ -28,6 +28,10 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     // editor server runs keystrokes, an ssh agent signs, X11 takes input, podman's runroot
     // holds other containers' configuration).
     "/run/user",
+    // Rootless podman's last place for its running state, when neither XDG_RUNTIME_DIR nor
+    // /run/user/UID nor a podman-run-UID of its own in TMPDIR is there (another user can squat
+    // the last): a container that writes runc's state there adds a hook the host runs.
+    "~/rundir",
     "/run/dbus",
     "/var/run/dbus",
     "/run/systemd",
