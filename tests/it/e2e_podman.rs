@@ -1773,6 +1773,87 @@ fn a_moved_configuration_folder_is_protected_rootless() {
     assert!(o.stderr.contains("deny.environment"), "{}", o.describe());
 }
 
+/// Rootless podman looks its network helper (`slirp4netns` on 4.x, `pasta` on 5.x) up on `PATH`
+/// when its helper folders have none: a folder first on `PATH` that a container can write (a
+/// project's `node_modules/.bin`, first on the PATH `npm start` gives) is a program the host
+/// runs. The control's container plants one, and the next plain `run` runs it on the host;
+/// through the shim that folder is host-exec (`deny.host-exec`) and nothing is planted.
+#[test]
+fn a_folder_on_path_is_not_writable_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "pathdir") else {
+        return;
+    };
+    let root = rig.dir.path().join("pathdir");
+    let pbin = root.join("pbin");
+    rig.mkdirs(&pbin);
+    let ran = root.join("ran");
+    let script = root.join("helper.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho ran > {}\nn=$(basename \"$0\")\nfor d in /usr/local/bin /usr/bin /bin /usr/libexec/podman /usr/lib/podman; do\n  [ -x \"$d/$n\" ] && exec \"$d/$n\" \"$@\"\ndone\nexit 1\n",
+            ran.display()
+        ),
+    )
+    .unwrap();
+    rig.own(&script, false);
+    let path = format!("PATH={}:{}:{USER_PATH}", pbin.display(), rig.bin.display());
+    let plant = |prog: &str, user: &str| {
+        rig.run(
+            "env",
+            &strs(&[
+                &path,
+                prog,
+                "run",
+                "--rm",
+                "--user",
+                user,
+                "-v",
+                &format!("{}:/p", pbin.display()),
+                "-v",
+                &format!("{}:/s:ro", script.display()),
+                "--entrypoint",
+                "sh",
+                IMAGE,
+                "-c",
+                "cp /s /p/slirp4netns && cp /s /p/pasta && chmod 755 /p/slirp4netns /p/pasta",
+            ]),
+            None,
+        )
+    };
+    let control = plant("podman", "0");
+    assert!(
+        pbin.join("slirp4netns").exists(),
+        "the control planted nothing: {}",
+        control.describe()
+    );
+    let next = rig.run(
+        "env",
+        &strs(&[&path, "podman", "run", "--rm", IMAGE, "exit", "0"]),
+        None,
+    );
+    assert!(
+        ran.exists(),
+        "the next plain run did not run the planted helper (podman found its own first?): {}",
+        next.describe()
+    );
+    for f in [pbin.join("slirp4netns"), pbin.join("pasta"), ran.clone()] {
+        std::fs::remove_file(f).unwrap();
+    }
+    let uid = rig.user.as_ref().map(|u| format!("{}:{}", u.uid, u.gid)).unwrap();
+    let o = plant("docker", &uid);
+    assert_eq!(o.code, Some(125), "expected a refusal: {}", o.describe());
+    assert!(
+        o.stdout.is_empty() && o.stderr.contains("[deny.host-exec]"),
+        "{}",
+        o.describe()
+    );
+    assert!(
+        !pbin.join("slirp4netns").exists(),
+        "the container planted a helper through the shim"
+    );
+}
+
 /// Podman's debug log level prints its whole command line on stderr, `-e` values included
 /// (the control); through the shim `-D` and `--log-level debug` are refused (`deny.debug-log`)
 /// without the value on stderr, and `--log-level info` runs without printing it.
