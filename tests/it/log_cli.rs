@@ -186,7 +186,7 @@ fn follow_prints_new_records_as_they_come() {
 }
 
 /// A `~/` log path is the home of whoever runs the shim: the docker face writes it there and
-/// `log` reads it there; without a home `log` says so instead of claiming there is no log.
+/// `log` reads it there; without `HOME`, both take the password file's home, as podman does.
 #[test]
 fn a_home_log_path_is_the_callers_home() {
     let w = World::new()
@@ -211,10 +211,21 @@ fn a_home_log_path_is_the_callers_home() {
         .env_remove("HOME")
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("HOME is not set"),
-        "{}",
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let uid = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()).to_string();
+    let home = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 5 && f[2] == uid)
+        .map(|f| f[5].to_string());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+    match home {
+        Some(home) => assert!(said.contains(&format!("{home}/state/decisions.jsonl")), "{said}"),
+        None => assert!(said.contains("HOME is not set"), "{said}"),
+    }
+    assert!(!said.contains(&w.p("home").display().to_string()), "{said}");
 }
