@@ -258,6 +258,24 @@ fn from_environment(
                 .map(|d| (DenyList::HostExecPaths, d)),
         );
     }
+    for (k, v) in &env.engine {
+        if crate::trust::HELPER_VARS.iter().any(|n| k == n) {
+            out.extend(
+                std::env::split_paths(v)
+                    .filter(|d| d.is_absolute())
+                    .map(|d| (DenyList::HostExecPaths, d)),
+            );
+        }
+    }
+    // The working directory's code, when it is a checkout (never `/`: its names are the
+    // system's, judged by the lists).
+    if let Some(cwd) = env.cwd.as_ref().filter(|c| c.parent().is_some()) {
+        out.extend(
+            crate::trust::PROJECT_CODE
+                .iter()
+                .map(|name| (DenyList::HostExecPaths, cwd.join(name))),
+        );
+    }
     // Registry logins moved out of their listed places.
     for (k, v) in &env.engine {
         if crate::trust::LOGIN_VARS.iter().any(|n| k == n) && !v.is_empty() {

@@ -33,6 +33,34 @@ pub const HANDOFF_VARS: &[&str] = &["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"
 /// credentials wherever they point, as `~/.docker` and `containers/auth.json` are.
 pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
 
+/// Variables naming folders podman finds its helper programs in before its own folders and
+/// `PATH` (`pasta`, `netavark`, `catatonit` on 5.x): host-exec wherever they point, as `PATH`'s
+/// folders are.
+pub const HELPER_VARS: &[&str] = &["CONTAINERS_HELPER_BINARY_DIR"];
+
+/// What in the working directory is code the host runs when it is nanoclaw's checkout (its
+/// working directory in every generation): `npm start` runs `package.json`'s scripts and
+/// `dist/`, git runs `.husky/`, Claude Code runs `.claude/`'s hooks for whoever works there, the
+/// setup runs `container/` and `scripts/`. Host-exec beneath the working directory; nanoclaw's
+/// own read-write mounts lie in `data/` and `groups/`, which are not here (the red team's
+/// container rewrote `dist/index.js` and added a `prestart` script; `npm start` ran both).
+pub const PROJECT_CODE: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "node_modules",
+    "dist",
+    "src",
+    "setup",
+    "scripts",
+    "container",
+    ".husky",
+    ".claude",
+    "tsconfig.json",
+    "bun.lock",
+    "bun.lockb",
+    ".github",
+];
+
 /// The rule that removes `name` before exec: a redirect's or a hand-off's.
 pub fn removed_by(name: &str) -> crate::rules::Rule {
     if HANDOFF_VARS.contains(&name) {
@@ -206,7 +234,7 @@ pub const ISOLATION_VAR: &str = "BUILDAH_ISOLATION";
 const ISOLATION_KEPT: &[&str] = &["", "default", "oci", "rootless"];
 
 /// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
-/// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`] or [`ISOLATION_VAR`].
+/// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`] or [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     REDIRECT_VARS
         .iter()
@@ -215,6 +243,7 @@ pub fn is_engine_var(name: &[u8]) -> bool {
         .chain(FLAG_VARS.iter().map(|(n, _)| n))
         .chain(DIR_VARS.iter().map(|d| &d.name))
         .chain(LOGIN_VARS)
+        .chain(HELPER_VARS)
         .chain([&ISOLATION_VAR])
         .any(|n| n.as_bytes() == name)
 }

@@ -228,3 +228,93 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
         "{out}"
     );
 }
+
+/// The environment adds to the lists: the folders on `PATH` and the one
+/// `CONTAINERS_HELPER_BINARY_DIR` names are host-exec (podman finds its helpers there), what
+/// `REGISTRY_AUTH_FILE` names is a credential, and the working directory's code (nanoclaw's
+/// checkout: `package.json`, `dist`, ...) is host-exec while its `data` and `groups`, where
+/// nanoclaw's read-write mounts lie, are not.
+#[test]
+fn the_environment_adds_to_the_lists() {
+    let e = Env::new("");
+    for d in [
+        "proj/dist",
+        "proj/data/s",
+        "proj/groups/g",
+        "pbin",
+        "helpers",
+        "creds",
+    ] {
+        std::fs::create_dir_all(e.p(d)).unwrap();
+    }
+    std::fs::write(e.p("proj/package.json"), "{}").unwrap();
+    let p = |rel: &str| e.p(rel).display().to_string();
+    let verdict = |vars: &[(&str, String)], args: &[&str]| {
+        let mut run = e.w.cli().args(["explain", "--format", "json", "--"]).args(args);
+        for (k, v) in vars {
+            run = run.env(k, v);
+        }
+        let mut c = run.command();
+        c.current_dir(e.p("proj"));
+        let v = json(&c.output().unwrap());
+        let rules: Vec<String> = v["violations"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x["rule"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (v["decision"].as_str().unwrap().to_string(), rules)
+    };
+    let host_exec = ("refuse".to_string(), vec!["deny.host-exec".to_string()]);
+    let dist = format!("{}:/d", p("proj/dist"));
+    assert_eq!(
+        verdict(&[], &["run", "-v", &dist, "img"]),
+        host_exec,
+        "the checkout's code"
+    );
+    let whole = format!("{}:/p", p("proj"));
+    assert_eq!(
+        verdict(&[], &["run", "-v", &whole, "img"]),
+        host_exec,
+        "a parent of it"
+    );
+    let (data, groups) = (
+        format!("{}:/w", p("proj/data/s")),
+        format!("{}:/g", p("proj/groups/g")),
+    );
+    let ro = format!("{}:/p:ro", p("proj"));
+    assert_eq!(
+        verdict(&[], &["run", "-v", &data, "-v", &groups, "-v", &ro, "img"]).0,
+        "rewrite",
+        "nanoclaw's own mounts"
+    );
+    let path = ("PATH".to_string(), format!("{}:/usr/bin:/bin", p("pbin")));
+    let pbin = format!("{}:/b", p("pbin"));
+    assert_eq!(
+        verdict(&[(&path.0, path.1.clone())], &["run", "-v", &pbin, "img"]),
+        host_exec
+    );
+    assert_eq!(
+        verdict(&[], &["run", "-v", &pbin, "img"]).0,
+        "rewrite",
+        "not on PATH"
+    );
+    let helpers = format!("{}:/h", p("helpers"));
+    assert_eq!(
+        verdict(
+            &[("CONTAINERS_HELPER_BINARY_DIR", p("helpers"))],
+            &["run", "-v", &helpers, "img"]
+        ),
+        host_exec
+    );
+    let creds = format!("{}:/c:ro", p("creds"));
+    assert_eq!(
+        verdict(
+            &[("REGISTRY_AUTH_FILE", p("creds/auth.json"))],
+            &["run", "-v", &creds, "img"]
+        ),
+        ("refuse".to_string(), vec!["deny.credentials".to_string()])
+    );
+}
