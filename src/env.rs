@@ -212,8 +212,16 @@ impl Env {
         let dir = self.cache_dir()?;
         let uid = self.euid?;
         let trusted = *self.cache_trusted.get_or_init(|| {
-            let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
-            match crate::trust::check_file(existing.unwrap_or(std::path::Path::new("/")), Some(uid)) {
+            // The folder itself first (one walk when it is there, as on every call but the
+            // first); the nearest folder above that is there only when it is not.
+            let verdict = crate::trust::check_file(&dir, Some(uid)).or_else(|why| {
+                if std::fs::symlink_metadata(&dir).is_ok() {
+                    return Err(why);
+                }
+                let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
+                crate::trust::check_file(existing.unwrap_or(std::path::Path::new("/")), Some(uid))
+            });
+            match verdict {
                 Ok(()) => true,
                 Err(why) => {
                     tracing::warn!("cache folder not used: {why}");
