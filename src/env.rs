@@ -52,8 +52,6 @@ pub struct Env {
     /// ([`crate::trust::REDIRECT_VARS`], [`crate::trust::CONFIG_VARS`],
     /// [`crate::trust::DIR_VARS`], ...), as set.
     pub engine: Vec<(OsString, OsString)>,
-    /// Whether the cache folder is trusted ([`Env::trusted_cache_dir`]), asked once.
-    pub cache_trusted: std::cell::OnceCell<bool>,
 }
 
 /// Go's `os.Getwd`: `pwd` when it names the same directory as `getcwd` (the same device and
@@ -198,45 +196,14 @@ impl Env {
     /// Where the runtime versions are cached: `$XDG_CACHE_HOME/nanoclaw-shim/runtime-versions`,
     /// else under `~/.cache`.
     pub fn version_cache(&self) -> Option<PathBuf> {
-        Some(self.trusted_cache_dir()?.join("runtime-versions"))
-    }
-
-    /// The cache folder, when what is in it can only be the caller's or root's doing: the folder
-    /// (or, before its first use, the nearest folder above it that exists) and every folder
-    /// above pass the policy file's trust check. Else nothing is remembered or recalled: in a
-    /// folder someone else can write, a planted link to a file the caller's agent wrote (a
-    /// forged runtime version, forged lists) would be read as the caller's own (the red team's).
-    /// The folder's own files are protected from containers wherever it is
-    /// ([`crate::hostpath::HostCtx::own_files`]).
-    pub fn trusted_cache_dir(&self) -> Option<PathBuf> {
-        let dir = self.cache_dir()?;
-        let uid = self.euid?;
-        let trusted = *self.cache_trusted.get_or_init(|| {
-            // The folder itself first (one walk when it is there, as on every call but the
-            // first); the nearest folder above that is there only when it is not.
-            let verdict = crate::trust::check_file(&dir, Some(uid)).or_else(|why| {
-                if std::fs::symlink_metadata(&dir).is_ok() {
-                    return Err(why);
-                }
-                let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
-                crate::trust::check_file(existing.unwrap_or(std::path::Path::new("/")), Some(uid))
-            });
-            match verdict {
-                Ok(()) => true,
-                Err(why) => {
-                    tracing::warn!("cache folder not used: {why}");
-                    false
-                }
-            }
-        });
-        trusted.then_some(dir)
+        Some(self.cache_dir()?.join("runtime-versions"))
     }
 
     /// Where the host-path model remembers the resolved lists ([`crate::hostmemo`]), and whose
     /// that file must be; `None` without a cache folder or a known uid.
     pub fn host_memory(&self) -> Option<crate::hostmemo::Memory> {
         Some(crate::hostmemo::Memory::new(
-            self.trusted_cache_dir()?,
+            self.cache_dir()?,
             self.euid?,
             self.exe.clone()?,
         ))
@@ -359,27 +326,31 @@ mod tests {
     #[test]
     fn a_cache_folder_others_can_write_is_not_used() {
         use std::os::unix::fs::PermissionsExt;
+        let me = crate::process::euid();
         let d = tempfile::tempdir().unwrap();
         std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let at = |cache: &std::path::Path| Env {
-            xdg_cache_home: Some(cache.to_path_buf()),
-            euid: Some(crate::process::euid()),
-            ..Env::default()
+        let memory = |cache: &std::path::Path| {
+            Env {
+                xdg_cache_home: Some(cache.to_path_buf()),
+                euid: Some(me),
+                exe: std::env::current_exe().ok(),
+                ..Env::default()
+            }
+            .host_memory()
+            .unwrap()
         };
         // Not there yet: the nearest folder above that is, judged.
         let own = d.path().join("own");
-        let env = at(&own);
-        assert_eq!(env.trusted_cache_dir(), Some(own.join("nanoclaw-shim")));
-        assert!(env.version_cache().is_some());
+        assert!(crate::trust::cache_folder(&own.join("nanoclaw-shim"), me).is_ok());
+        assert!(memory(&own).build().is_some());
         // A folder everyone can write, or one above it: nothing remembered or recalled.
         let shared = d.path().join("shared");
         std::fs::create_dir(&shared).unwrap();
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let env = at(&shared);
-        assert_eq!(env.trusted_cache_dir(), None);
-        assert!(env.version_cache().is_none() && env.host_memory().is_none());
+        assert!(crate::trust::cache_folder(&shared.join("nanoclaw-shim"), me).is_err());
+        assert!(memory(&shared).build().is_none());
         std::fs::create_dir(shared.join("nanoclaw-shim")).unwrap();
-        assert_eq!(at(&shared).trusted_cache_dir(), None, "beneath it too");
+        assert!(memory(&shared).build().is_none(), "beneath it too");
     }
 
     #[test]

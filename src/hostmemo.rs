@@ -71,13 +71,19 @@ impl Memory {
         }
     }
 
-    /// This build's identity; `None` when the binary cannot be looked at (then nothing is
-    /// remembered or recalled).
+    /// This build's identity; `None` when the binary cannot be looked at, or when the folder
+    /// is not one only the caller and root could have filled ([`crate::trust::cache_folder`]):
+    /// then nothing is remembered or recalled. Asked once, and only by a call that needs the
+    /// memory.
     pub fn build(&self) -> Option<&[u8]> {
         self.build
             .get_or_init(|| {
                 use std::os::unix::fs::MetadataExt;
                 let exe = crate::hostfs::metadata_once(self.exe.as_ref()?)?;
+                if let Err(why) = crate::trust::cache_folder(&self.dir, self.owner) {
+                    tracing::warn!("cache folder not used: {why}");
+                    return None;
+                }
                 let id = format!(
                     "{} {} {}:{}:{}:{}.{}",
                     env!("CARGO_PKG_VERSION"),

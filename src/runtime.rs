@@ -259,6 +259,13 @@ pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Versi
         meta.size(),
         meta.mtime_nsec() as i128 + meta.mtime() as i128 * 1_000_000_000
     );
+    // Asked only here, when a rule needs the version: a `ps` does not pay for the walk.
+    let cache = cache.filter(|c| {
+        let dir = c.parent().unwrap_or(Path::new("/"));
+        crate::trust::cache_folder(dir, owner)
+            .inspect_err(|why| tracing::warn!("cache folder not used: {why}"))
+            .is_ok()
+    });
     let private = cache.and_then(|c| RealFs.read_private(c, owner));
     if let Some(text) = private.and_then(|b| String::from_utf8(b).ok()) {
         for line in text.lines() {

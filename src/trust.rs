@@ -248,6 +248,24 @@ pub fn is_engine_var(name: &[u8]) -> bool {
         .any(|n| n.as_bytes() == name)
 }
 
+/// Whether the shim's cache folder `dir` can only hold what `owner` (the caller) or root put
+/// there: the folder (or, before its first use, the nearest folder above it that exists) and
+/// every folder above pass [`check_file`]. In a folder someone else can write, a planted link
+/// to a file the caller's agent wrote (a forged runtime version, forged lists) would be read as
+/// the caller's own (the red team's). Its files are protected from containers wherever it is
+/// ([`crate::hostpath::HostCtx::own_files`]).
+pub fn cache_folder(dir: &Path, owner: u32) -> Result<(), String> {
+    // The folder itself first (one walk when it is there, as on every call but the first); the
+    // nearest folder above that is there only when it is not.
+    check_file(dir, Some(owner)).or_else(|why| {
+        if std::fs::symlink_metadata(dir).is_ok() {
+            return Err(why);
+        }
+        let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
+        check_file(existing.unwrap_or(Path::new("/")), Some(owner))
+    })
+}
+
 /// Whether `path` (after symlinks) and every directory above it are safe from other users:
 /// owned by root or `owner`, and not writable by group or others (a root-owned sticky directory
 /// such as `/tmp` is fine: nobody can replace what another user put there). The reason if not.
