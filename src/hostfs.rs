@@ -307,8 +307,16 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
     m
 }
 
+/// Whether `m` (an open file's or a name's metadata) is `owner`'s alone: a regular file that
+/// `owner` owns, that neither its group nor others may write, with one name. The shim's own
+/// files (its memory, its version cache, the decision log) are written only so; a link or a
+/// second name at one is someone's planting.
+pub(crate) fn callers_alone(m: &std::fs::Metadata, owner: u32) -> bool {
+    m.is_file() && m.uid() == owner && m.mode() & 0o022 == 0 && m.nlink() == 1
+}
+
 /// `open(2)`'s flag for "do not wait": a FIFO's open would wait for a writer.
-const O_NONBLOCK: i32 = 0o4000;
+pub(crate) const O_NONBLOCK: i32 = 0o4000;
 
 /// `open(2)`'s flag for "fail on a symlink as the last component" (Linux's value per
 /// architecture, from its `fcntl.h`s; the arm, arm64 and powerpc families have their own).
@@ -319,7 +327,7 @@ const O_NONBLOCK: i32 = 0o4000;
     target_arch = "powerpc64",
     target_arch = "m68k"
 ))]
-const O_NOFOLLOW: i32 = 0o100000;
+pub(crate) const O_NOFOLLOW: i32 = 0o100000;
 #[cfg(any(
     target_arch = "x86",
     target_arch = "x86_64",
@@ -331,7 +339,7 @@ const O_NOFOLLOW: i32 = 0o100000;
     target_arch = "mips64",
     target_arch = "sparc64"
 ))]
-const O_NOFOLLOW: i32 = 0o400000;
+pub(crate) const O_NOFOLLOW: i32 = 0o400000;
 
 /// The whole of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
@@ -541,7 +549,7 @@ impl HostFs for RealFs {
             .open(file)
             .ok()?;
         let m = f.metadata().ok()?;
-        if !m.is_file() || m.uid() != owner || m.mode() & 0o022 != 0 || m.nlink() != 1 {
+        if !callers_alone(&m, owner) {
             return None;
         }
         // Files are replaced by renaming, never written in place: the size read is the size,

@@ -17,9 +17,6 @@ use serde_json::json;
 use crate::redact;
 use crate::rewrite::{Action, Decision, Plan};
 
-/// Linux's `O_NONBLOCK`: opening a FIFO with no reader must not hang the docker call.
-const O_NONBLOCK: i32 = 0o4000;
-
 /// Whether a plan is worth a record.
 pub fn wanted(plan: &Plan) -> bool {
     match plan.decision {
@@ -81,7 +78,9 @@ pub fn append(path: &Path, line: &str, owner: u32) -> std::io::Result<()> {
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(O_NONBLOCK)
+            // A FIFO with no reader must not hang the docker call; a link at the name is
+            // someone's planting, not followed.
+            .custom_flags(crate::hostfs::O_NONBLOCK | crate::hostfs::O_NOFOLLOW)
             .open(path)
     };
     // The folder is judged before anything is opened in it: `open` would follow a planted link
@@ -106,18 +105,13 @@ pub fn append(path: &Path, line: &str, owner: u32) -> std::io::Result<()> {
     if !m.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    if m.uid() != owner || m.mode() & 0o022 != 0 || m.nlink() != 1 {
+    if !crate::hostfs::callers_alone(&m, owner) {
         return Err(std::io::Error::other(format!(
             "the file is not the caller's alone (owner uid {}, mode {:o}, {} names)",
             m.uid(),
             m.mode() & 0o7777,
             m.nlink()
         )));
-    }
-    // What was opened must be what the name holds now: not a link's target.
-    let named = std::fs::symlink_metadata(path)?;
-    if (named.dev(), named.ino()) != (m.dev(), m.ino()) {
-        return Err(std::io::Error::other("the name is a link"));
     }
     let mut buf = Vec::with_capacity(line.len() + 1);
     buf.extend_from_slice(line.as_bytes());

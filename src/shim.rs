@@ -258,6 +258,8 @@ fn from_environment(
                 .map(|d| (DenyList::HostExecPaths, d)),
         );
     }
+    // Helper folders named outright, searched first (host-exec as PATH's), and registry
+    // logins moved out of their listed places (credentials).
     for (k, v) in &env.engine {
         if crate::trust::HELPER_VARS.iter().any(|n| k == n) {
             out.extend(
@@ -265,6 +267,14 @@ fn from_environment(
                     .filter(|d| d.is_absolute())
                     .map(|d| (DenyList::HostExecPaths, d)),
             );
+        } else if crate::trust::LOGIN_VARS.iter().any(|n| k == n) && !v.is_empty() {
+            let p = std::path::PathBuf::from(v);
+            let p = match (&env.cwd, p.is_absolute()) {
+                (_, true) => p,
+                (Some(cwd), false) => cwd.join(p),
+                (None, false) => continue,
+            };
+            out.push((DenyList::CredentialPaths, p));
         }
     }
     // The working directory's code, when it is a checkout (never `/`: its names are the
@@ -275,18 +285,6 @@ fn from_environment(
                 .iter()
                 .map(|name| (DenyList::HostExecPaths, cwd.join(name))),
         );
-    }
-    // Registry logins moved out of their listed places.
-    for (k, v) in &env.engine {
-        if crate::trust::LOGIN_VARS.iter().any(|n| k == n) && !v.is_empty() {
-            let p = std::path::PathBuf::from(v);
-            let p = match (&env.cwd, p.is_absolute()) {
-                (_, true) => p,
-                (Some(cwd), false) => cwd.join(p),
-                (None, false) => continue,
-            };
-            out.push((DenyList::CredentialPaths, p));
-        }
     }
     out
 }

@@ -185,10 +185,7 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
         );
     }
     if let Ok(m) = std::fs::symlink_metadata(path) {
-        use std::os::unix::fs::MetadataExt;
-        if m.file_type().is_symlink()
-            || (m.is_file() && (m.uid() != me || m.mode() & 0o022 != 0 || m.nlink() != 1))
-        {
+        if m.file_type().is_symlink() || (m.is_file() && !crate::hostfs::callers_alone(&m, me)) {
             return unusable(
                 "is not your file alone (a link, another owner, writable by others or with a second name)"
                     .to_string(),
