@@ -907,6 +907,43 @@ pub fn check_with(
     files: &BuildFiles,
     annotations: &[crate::policy::ListEntry],
 ) -> Vec<Violation> {
+    check_read(words, policy, host_path, files, annotations).0
+}
+
+/// Where podman reads each Containerfile of a build the checks let through, and the text the
+/// checks read there: the runtime is given that text, not the path again ([`crate::pin`]).
+#[derive(Debug, Default)]
+pub struct Containerfiles {
+    /// How many words the command path takes (`build`: 1, `image build`: 2).
+    pub used: usize,
+    /// Per `-f`: the index in `words` of the token that holds its value, how many bytes of that
+    /// token come before the value, the text read, and the option as shown (`-f PATH`).
+    pub named: Vec<(usize, usize, Vec<u8>, String)>,
+    /// No `-f`: the context's file podman reads (its path as given) and its text.
+    pub default: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// [`check_with`], and for a build, the Containerfiles it read ([`Containerfiles`]).
+pub fn check_read(
+    words: &[OsString],
+    policy: &CommandsPolicy,
+    host_path: &mut HostPath,
+    files: &BuildFiles,
+    annotations: &[crate::policy::ListEntry],
+) -> (Vec<Violation>, Option<Containerfiles>) {
+    let mut read = None;
+    let out = check_inner(words, policy, host_path, files, annotations, &mut read);
+    (out, read)
+}
+
+fn check_inner(
+    words: &[OsString],
+    policy: &CommandsPolicy,
+    host_path: &mut HostPath,
+    files: &BuildFiles,
+    annotations: &[crate::policy::ListEntry],
+    read: &mut Option<Containerfiles>,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     let pol = Pol { policy };
     // The command path: leading words up to the first flag.
@@ -1004,6 +1041,9 @@ pub fn check_with(
                 check_context(&p.positionals, &pol, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
                 let texts = containerfiles(&p, files.read, pol.gate(GATE_BUILD_REMOTE), &mut out);
+                if let Some(texts) = &texts {
+                    *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
+                }
                 if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {
                     base_images(&p, &texts, bases, &mut out);
                 }
@@ -1055,6 +1095,9 @@ struct Opt {
     name: String,
     /// The value bytes (for booleans: the boolean).
     value: Val,
+    /// The index of the token that holds the value (for booleans: the flag), in the words
+    /// after the command path: the value is that token's last bytes.
+    at: usize,
 }
 
 enum Val {
@@ -1192,6 +1235,7 @@ fn parse(
                 row,
                 name: shown,
                 value,
+                at: i,
             });
             i += 1;
             continue;
@@ -1221,6 +1265,7 @@ fn parse(
                                 row,
                                 name: shown,
                                 value: Val::Bool(v),
+                                at: i,
                             }),
                             None => {
                                 violation(
@@ -1238,6 +1283,7 @@ fn parse(
                         row,
                         name: shown,
                         value: Val::Bool(true),
+                        at: i,
                     });
                     j += 1;
                 }
@@ -1263,6 +1309,7 @@ fn parse(
                         row,
                         name: shown,
                         value: Val::Bytes(value),
+                        at: if used_next { i + 1 } else { i },
                     });
                     break;
                 }
@@ -1766,6 +1813,7 @@ fn build_elements(o: &Opt) -> Vec<Opt> {
         row: o.row,
         name: o.name.clone(),
         value,
+        at: o.at,
     };
     match &o.value {
         Val::Bytes(v) if o.row.podman_list => match crate::flags::podman_list_elements(v) {
@@ -1914,6 +1962,66 @@ fn containerfiles(
         );
     }
     Some(texts)
+}
+
+/// Which of the Containerfiles read ([`containerfiles`]) podman reads, as buildah picks them: a
+/// `-f` path as given (relative to the working directory) if it exists, else beneath the
+/// context; without `-f`, the context's `Containerfile` if it exists, else its `Dockerfile`.
+/// A `-f` value podman could split into several files cannot be pointed at one copy, and one
+/// that does not exist could be created after the check: both are refused.
+fn pinned_containerfiles(
+    p: &Parsed,
+    rest: &[OsString],
+    used: usize,
+    texts: &[(Vec<u8>, Vec<u8>)],
+    out: &mut Vec<Violation>,
+) -> Option<Containerfiles> {
+    let found = |path: &[u8]| texts.iter().find(|(c, _)| c == path).map(|(_, t)| t.clone());
+    let ctx = match p.positionals.as_slice() {
+        [c] => Some(c.as_slice()),
+        _ => None,
+    };
+    let join = |dir: &[u8], name: &[u8]| [dir, b"/", name].concat();
+    let mut cf = Containerfiles {
+        used,
+        ..Containerfiles::default()
+    };
+    let mut named = false;
+    for o in &p.opts {
+        let (Class::Dockerfile, Val::Bytes(f)) = (o.row.class, &o.value) else {
+            continue;
+        };
+        named = true;
+        if crate::flags::podman_list_elements(f).is_some() {
+            violation(
+                out,
+                Rule::DenyBuild,
+                format!("{} {}", o.name, lossy(f)),
+                "podman may read this value as several Containerfiles (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name each with its own -f".into(),
+            );
+            return None;
+        }
+        let beneath = ctx.filter(|_| f.first() != Some(&b'/')).map(|c| join(c, f));
+        let Some(text) = found(f).or_else(|| beneath.as_deref().and_then(found)) else {
+            violation(
+                out,
+                Rule::DenyBuild,
+                format!("{} {}", o.name, lossy(f)),
+                "the Containerfile does not exist: podman would fail, and one created after the check would be read unchecked".into(),
+            );
+            return None;
+        };
+        let token = rest.get(o.at).map_or(0, |t| t.len());
+        let shown = format!("{} {}", o.name, lossy(f));
+        cf.named.push((used + o.at, token.saturating_sub(f.len()), text, shown));
+    }
+    if !named {
+        let c = ctx?;
+        cf.default = [join(c, b"Containerfile"), join(c, b"Dockerfile")]
+            .into_iter()
+            .find_map(|path| found(&path).map(|text| (path, text)));
+    }
+    Some(cf)
 }
 
 /// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage

@@ -39,6 +39,10 @@ struct Checker<'a> {
     /// Container paths of every mount, for shadowing (`-v /dev/null:/w/.env`).
     targets: Vec<Vec<u8>>,
     out: Vec<Violation>,
+    /// The index of the option being judged.
+    current: usize,
+    /// The files the checks read and let through, by option ([`Judged::read`]).
+    read: Vec<(usize, Vec<u8>)>,
 }
 
 impl Checker<'_> {
@@ -125,6 +129,13 @@ impl Checker<'_> {
         // `tag=a,path=~/.bashrc` is two log options to podman.
         if o.flag.podman_list {
             if let Some(parts) = crate::flags::podman_list_elements(o.bytes()) {
+                if o.flag.canonical() == "env-file" && self.on(Rule::DenyHostFile) {
+                    self.v(
+                        Rule::DenyHostFile,
+                        o,
+                        "podman may read this value as several env files (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name one file per --env-file",
+                    );
+                }
                 for part in parts {
                     let one = Opt {
                         flag: o.flag,
@@ -511,7 +522,7 @@ impl Checker<'_> {
                 let before = self.out.len();
                 self.path(o, &p, access, None, true);
                 if o.flag.canonical() == "env-file" && self.out.len() == before {
-                    self.env_file_lines(o, &p);
+                    self.env_file(o, &p);
                 }
             }
         }
@@ -530,21 +541,42 @@ impl Checker<'_> {
         }
     }
 
-    /// The lines of an `--env-file` that the path checks let through, judged as `-e` values
-    /// are (podman reads `NAME` and `PREFIX*` lines as copies of the host's variables).
-    fn env_file_lines(&mut self, o: &Opt, path: &[u8]) {
-        if !self.on(Rule::DenyEnvHost) {
-            return;
-        }
+    /// An `--env-file` that the path checks let through: read once, its lines judged as `-e`
+    /// values are (podman reads `NAME` and `PREFIX*` lines as copies of the host's variables),
+    /// and what was read is what the runtime is given ([`Judged::read`]): a file changed or
+    /// replaced by a link after this read is never the one podman reads.
+    fn env_file(&mut self, o: &Opt, path: &[u8]) {
+        let judge = self.on(Rule::DenyEnvHost);
         let text = match self.paths.read_file(path) {
             SmallFile::Read(text) => text,
-            SmallFile::Missing => return, // the runtime refuses a missing env file
+            SmallFile::Missing => {
+                // podman fails on it too; one created after this check would be read unchecked.
+                if self.on(Rule::DenyHostFile) {
+                    self.v(
+                        Rule::DenyHostFile,
+                        o,
+                        "the env file does not exist: podman would fail, and one created after the check would be read unchecked",
+                    );
+                }
+                return;
+            }
             SmallFile::Unread(why) => {
                 // podman may still read it (a FIFO, a long file): what it holds is unknown.
-                let why = format!("the env file cannot be checked for copies of the host's variables: {why}");
-                return self.v(Rule::DenyEnvHost, o, why);
+                if judge {
+                    let why = format!("the env file cannot be checked for copies of the host's variables: {why}");
+                    self.v(Rule::DenyEnvHost, o, why);
+                }
+                return;
             }
         };
+        // An element of a value podman reads as a list is judged, never pinned: [`Self::check`]
+        // refuses such a value when the runtime is to read what was judged.
+        if self.run.opts.get(self.current).map(Opt::bytes) == Some(path) {
+            self.read.push((self.current, text.clone()));
+        }
+        if !judge {
+            return;
+        }
         for line in text.split(|&b| b == b'\n') {
             let line = crate::text::lossy(line);
             let line = line.trim_start();
@@ -705,6 +737,9 @@ pub struct Judged {
     /// `--tmpfs`), in argv order: read here for shadowing, and handed on so that the rewrite,
     /// which must not add a second mount at any of them, does not parse them again.
     pub targets: Vec<Vec<u8>>,
+    /// The host files the checks read and let through (env files), by option index: the runtime
+    /// is given what was read here, not the path again ([`crate::pin`]).
+    pub read: Vec<(usize, Vec<u8>)>,
 }
 
 /// [`check`], with the caller's mount targets.
@@ -728,8 +763,11 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         paths,
         targets,
         out: Vec::new(),
+        current: 0,
+        read: Vec::new(),
     };
-    for o in &run.opts {
+    for (i, o) in run.opts.iter().enumerate() {
+        c.current = i;
         c.check(o);
     }
     c.image();
@@ -737,6 +775,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
     Judged {
         violations: c.out,
         targets: c.targets,
+        read: c.read,
     }
 }
 

@@ -26,6 +26,7 @@ pub mod memcpy;
 pub mod mounts;
 pub mod onbuild;
 pub mod parse;
+pub mod pin;
 pub mod policy;
 pub mod process;
 pub mod redact;

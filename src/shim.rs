@@ -77,8 +77,20 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         );
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
+    // The files the checks read reach the runtime as sealed copies; a copy that cannot be made
+    // would leave the runtime reading the path again, after the check.
+    let argv = if plan.pinned.is_empty() {
+        plan.args
+    } else {
+        crate::pin::apply(plan.args, &plan.pinned).map_err(|e| {
+            format!(
+                "refused: cannot give the runtime a sealed copy of a file the shim checked: {e} [{}]",
+                Rule::HardenPinnedFiles
+            )
+        })?
+    };
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
-    Err(runtime::exec(&path, &binary, &plan.args, &remove).to_string())
+    Err(runtime::exec(&path, &binary, &argv, &remove).to_string())
 }
 
 /// The environment's verdict for `plan`, by the plan's mode, as every rule is: under enforce, the

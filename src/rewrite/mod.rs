@@ -23,7 +23,7 @@
 //! changed option (a short bundle such as `-dm8g`) is re-spelled as `--long=value` tokens.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::commands;
 use crate::deny::{self};
@@ -157,6 +157,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Why it is refused (refuse), or what enforce would have refused (audit).
     pub refusal: Option<Refusal>,
+    /// Tokens of `args` whose path the runtime reads as the shim's sealed copy of what the
+    /// checks read there ([`crate::pin`]): made at the edge, just before the exec.
+    pub pinned: Vec<crate::pin::Pinned>,
 }
 
 impl Plan {
@@ -188,6 +191,7 @@ impl Plan {
             args: argv.to_vec(),
             changes: Vec::new(),
             refusal: None,
+            pinned: Vec::new(),
         }
     }
 }
@@ -259,8 +263,8 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     .then_some(target as &dyn commands::BaseImages),
                 limits: deny.on(Rule::DenyCeiling).then_some(&policy.rules.limits),
             };
-            let mut found =
-                commands::check_with(&argv[at..], &policy.commands, &mut host_path, &files, annotations);
+            let (mut found, containerfiles) =
+                commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);
             // A rule the policy switched off (`build_options = false`) refuses nothing.
             found.retain(|v| {
                 deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)
@@ -271,19 +275,29 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 .map(|seen| build::ceilings(&seen, &policy.rules.limits, target).map(|a| (seen.at, a)));
             let rewritten = match added {
                 None => None,
-                Some(Ok((_, a))) if a.options.is_empty() && a.changes.is_empty() => None,
-                Some(Ok((used, a))) => {
-                    if !a.options.is_empty() {
-                        plan.decision = Decision::Rewrite;
-                    }
-                    let split = at + used;
-                    let mut args = Vec::with_capacity(argv.len() + a.options.len());
-                    args.extend_from_slice(&argv[..split]);
-                    args.extend(a.options);
-                    args.extend_from_slice(&argv[split..]);
-                    Some(Ok((args, a.changes)))
-                }
                 Some(Err(r)) => Some(Err(r)),
+                Some(Ok((used, mut a))) => {
+                    // The Containerfiles podman reads are the copies the checks read ([`crate::pin`]).
+                    let pinned = containerfiles.map(|cf| pin_containerfiles(cf, at, &mut a));
+                    let pinned = pinned.unwrap_or_default();
+                    if a.options.is_empty() && a.changes.is_empty() {
+                        None
+                    } else {
+                        if !a.options.is_empty() || !pinned.is_empty() {
+                            plan.decision = Decision::Rewrite;
+                        }
+                        let split = at + used;
+                        let mut args = Vec::with_capacity(argv.len() + a.options.len());
+                        args.extend_from_slice(&argv[..split]);
+                        args.extend(a.options);
+                        args.extend_from_slice(&argv[split..]);
+                        Some(Ok(Rewritten {
+                            args,
+                            changes: a.changes,
+                            pinned,
+                        }))
+                    }
+                }
             };
             if found.is_empty() && rewritten.is_none() {
                 plan.args = argv.to_vec();
@@ -359,7 +373,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
     let judged = deny::judge(&run, rules, &target.host);
-    let rewritten = rewrite(&run, rules, target, &judged.targets);
+    let rewritten = rewrite(&run, rules, target, &judged.targets, judged.read);
     let found = judged.violations;
     let audit_args = if plan.mode == Mode::Audit {
         compat_only(&run, rules, target)
@@ -367,6 +381,47 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         None
     };
     settle(plan, argv, found, Some(rewritten), audit_args)
+}
+
+/// Where a build's Containerfiles land in its final argv (the options in `added` go right after
+/// the command words, at `at + cf.used`): each `-f` value is pinned where it stands; without one,
+/// a `--file` naming the context's file is added. Each is a change the plan shows.
+fn pin_containerfiles(
+    cf: commands::Containerfiles,
+    at: usize,
+    added: &mut build::Added,
+) -> Vec<crate::pin::Pinned> {
+    let why = "podman reads the shim's sealed copy of the Containerfile it checked (/proc/self/fd/N), not the path again";
+    let note = |added: &mut build::Added, action, token: String| {
+        added.changes.push(Change {
+            rule: Rule::HardenPinnedFiles,
+            action,
+            token,
+            reason: why.to_string(),
+        })
+    };
+    let mut pinned = Vec::new();
+    if let Some((path, text)) = cf.default {
+        let mut token = b"--file=".to_vec();
+        token.extend_from_slice(&path);
+        note(added, Action::Add, crate::text::owned(&token));
+        added.options.push(OsString::from_vec(token));
+        pinned.push(crate::pin::Pinned {
+            arg: at + cf.used + added.options.len() - 1,
+            prefix: "--file=".len(),
+            text,
+        });
+    }
+    let shift = added.options.len();
+    for (word, prefix, text, shown) in cf.named {
+        note(added, Action::Replace, shown);
+        pinned.push(crate::pin::Pinned {
+            arg: at + word + shift,
+            prefix,
+            text,
+        });
+    }
+    pinned
 }
 
 /// Combines deny violations and the rewrite into the final plan for the mode in force.
@@ -390,9 +445,9 @@ fn settle(
     }));
     let (args, refusal) = match rewritten {
         None => (None, first_denial),
-        Some(Ok((args, more))) => {
-            changes.extend(more);
-            (Some(args), first_denial)
+        Some(Ok(r)) => {
+            changes.extend(r.changes);
+            (Some((r.args, r.pinned)), first_denial)
         }
         Some(Err(r)) => (None, first_denial.or(Some(r))),
     };
@@ -410,7 +465,13 @@ fn settle(
                 plan.args.clear();
                 plan.refusal = Some(r);
             }
-            None => plan.args = args.unwrap_or_else(|| argv.to_vec()),
+            None => match args {
+                Some((args, pinned)) => {
+                    plan.args = args;
+                    plan.pinned = pinned;
+                }
+                None => plan.args = argv.to_vec(),
+            },
         },
     }
     plan
@@ -438,8 +499,14 @@ fn labels(run: &RunArgs) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The final argv of a rewrite and every change it made.
-pub type Rewritten = (Vec<OsString>, Vec<Change>);
+/// The final argv of a rewrite, every change it made, and the tokens whose files the runtime
+/// reads as the shim's sealed copies.
+#[derive(Debug, Default)]
+pub struct Rewritten {
+    pub args: Vec<OsString>,
+    pub changes: Vec<Change>,
+    pub pinned: Vec<crate::pin::Pinned>,
+}
 
 /// Applies the rules to a parsed `run` / `create`: the final argv and every change. `mounted`
 /// holds the container path of every mount the caller asked for ([`deny::Judged::targets`]).
@@ -448,7 +515,8 @@ pub fn rewrite(
     rules: &Rules,
     target: &Target,
     mounted: &[Vec<u8>],
-) -> Result<(Vec<OsString>, Vec<Change>), Refusal> {
+    read: Vec<(usize, Vec<u8>)>,
+) -> Result<Rewritten, Refusal> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman)?;
     let h = &rules.hardening;
@@ -489,6 +557,12 @@ pub fn rewrite(
         rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
         rw.enforce(Rule::LimitUnenforced);
     }
+    rw.pin(read);
     rw.annotate(Mode::Enforce);
-    Ok((rw.render(), rw.changes))
+    let (args, pinned) = rw.render_pinned();
+    Ok(Rewritten {
+        args,
+        changes: rw.changes,
+        pinned,
+    })
 }

@@ -27,6 +27,9 @@ pub(super) struct Rewriter<'a> {
     pub(super) changes: Vec<Change>,
     /// The rules the final argv satisfies, for the shim's annotation.
     pub(super) enforced: Vec<Rule>,
+    /// The caller's options whose file the runtime reads as the shim's sealed copy: the option's
+    /// index and the text the checks read ([`crate::pin`]).
+    pub(super) pins: Vec<(usize, Vec<u8>)>,
 }
 
 pub(super) fn flag(name: &str) -> &'static Flag {
@@ -57,6 +60,24 @@ impl<'a> Rewriter<'a> {
             added: Vec::new(),
             changes: Vec::new(),
             enforced: Vec::new(),
+            pins: Vec::new(),
+        }
+    }
+
+    /// The files the checks read ([`crate::deny::Judged::read`]) reach the runtime as sealed
+    /// copies of what was read: each option is rendered on its own (`--env-file=PATH`), and the
+    /// path is replaced at the exec.
+    pub(super) fn pin(&mut self, read: Vec<(usize, Vec<u8>)>) {
+        for (i, text) in read {
+            let o = &self.run.opts[i];
+            let t = raw(o.flag, &o.value);
+            self.note(
+                Rule::HardenPinnedFiles,
+                Action::Replace,
+                t,
+                "the runtime reads the shim's sealed copy of what was checked (/proc/self/fd/N), not the path again",
+            );
+            self.pins.push((i, text));
         }
     }
 
@@ -132,7 +153,13 @@ impl<'a> Rewriter<'a> {
     }
 
     pub(super) fn render(&self) -> Vec<OsString> {
+        self.render_pinned().0
+    }
+
+    /// [`render`](Self::render), and where each pinned option's path landed in the argv.
+    pub(super) fn render_pinned(&self) -> (Vec<OsString>, Vec<crate::pin::Pinned>) {
         let run = self.run;
+        let mut pinned = Vec::with_capacity(self.pins.len());
         // Sized once: grown by doubling, the vector left each outgrown copy behind in the bump
         // arena (3 KiB of dead blocks, a page to fault in on every call).
         let groups: usize = run.groups.iter().map(Vec::len).sum();
@@ -147,12 +174,26 @@ impl<'a> Rewriter<'a> {
                 i += 1;
             }
             let members = start..i;
-            if members.clone().all(|m| matches!(self.edits[m], Edit::Keep)) {
+            let pin = |m: usize| self.pins.iter().find(|(i, _)| *i == m);
+            if members
+                .clone()
+                .all(|m| matches!(self.edits[m], Edit::Keep) && pin(m).is_none())
+            {
                 out.extend(tokens.iter().cloned());
                 continue;
             }
             for m in members {
                 match &self.edits[m] {
+                    Edit::Keep if pin(m).is_some() => {
+                        let o = &run.opts[m];
+                        let t = token(o.flag, &o.value);
+                        pinned.push(crate::pin::Pinned {
+                            arg: out.len(),
+                            prefix: t.len() - o.bytes().len(),
+                            text: pin(m).map(|(_, t)| t.clone()).unwrap_or_default(),
+                        });
+                        out.push(t);
+                    }
                     Edit::Keep => out.push(token(run.opts[m].flag, &run.opts[m].value)),
                     Edit::Drop => {}
                     Edit::Set(f, v) => out.push(token(f, v)),
@@ -161,6 +202,6 @@ impl<'a> Rewriter<'a> {
         }
         out.extend(self.added.iter().map(|(f, v)| token(f, v)));
         run.render_tail(&mut out);
-        out
+        (out, pinned)
     }
 }

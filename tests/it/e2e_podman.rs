@@ -1693,6 +1693,120 @@ fn a_caller_s_open_files_are_not_handed_over_rootless() {
     open_files_handed_over(Mode::Rootless);
 }
 
+/// The window between the shim's check of a file and podman's read of it, made deterministic: a
+/// runtime wrapper (what the shim execs) rewrites a build's Containerfile and a `run`'s env file
+/// before it execs podman, as a container with their folder mounted read-write could. Called
+/// directly (the control), podman reads the rewritten files; through the shim it reads the
+/// sealed copies of what the shim checked (`harden.pinned-files`), and the container holds no
+/// descriptor of them.
+fn files_changed_after_the_check(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "pinned") else {
+        return;
+    };
+    let label = mode.label();
+    let work = rig.dir.path().join("pinned");
+    let checked = format!("FROM {IMAGE}\nRUN echo checked-$((6*7))\n");
+    let ctx = rig.containerfile(&work.join("ctx"), &checked);
+    let containerfile = work.join("ctx/Containerfile");
+    let env_file = work.join("ctx/agent.env");
+    std::fs::write(&env_file, "A=checked\n").unwrap();
+    rig.own(&env_file, false);
+    let podman = find_on_path("podman").expect("podman on PATH");
+    let swap_dir = rig.bin.join("swap");
+    std::fs::create_dir(&swap_dir).unwrap();
+    std::fs::set_permissions(&swap_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let wrapper = swap_dir.join("podman");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in build|run)\n  printf 'FROM %s\\nRUN echo swapped-$((6*7))\\n' '{IMAGE}' > '{cf}'\n  printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
+            cf = containerfile.display(),
+            env = env_file.display(),
+            podman = podman.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let reset = || {
+        std::fs::write(&containerfile, &checked).unwrap();
+        std::fs::write(&env_file, "A=checked\n").unwrap();
+    };
+    let tag = rig.image_tag("pinned");
+    let build = strs(&["build", "--no-cache", "-t", &tag, &ctx]);
+    let env = env_file.display().to_string();
+    let run = strs(&[
+        "run",
+        "--rm",
+        "--env-file",
+        &env,
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "echo A=$A; for f in /proc/$$/fd/*; do readlink $f; done; true",
+    ]);
+    let through = |prog: &str, args: &[String]| {
+        reset();
+        let mut argv = Vec::new();
+        if prog == "docker" {
+            argv.push(format!("NANOCLAW_SHIM_RUNTIME={}", wrapper.display()));
+        }
+        argv.push(if prog == "docker" {
+            "docker".to_string()
+        } else {
+            wrapper.display().to_string()
+        });
+        argv.extend(args.iter().cloned());
+        rig.run("env", &argv, None)
+    };
+    let all = |o: &Out| format!("{}{}", o.stdout, o.stderr);
+    // The control: podman reads the files as the wrapper left them.
+    let control = through("podman", &build);
+    assert!(
+        all(&control).contains("swapped-42") && !all(&control).contains("checked-42"),
+        "{label}: the control's build did not read the rewritten Containerfile: {}",
+        control.describe()
+    );
+    let control = through("podman", &run);
+    assert!(
+        control.stdout.contains("A=swapped"),
+        "{label}: the control's container did not get the rewritten env file: {}",
+        control.describe()
+    );
+    // Through the shim: what the shim checked, though the files were rewritten again.
+    let o = through("docker", &build);
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    assert!(
+        all(&o).contains("checked-42") && !all(&o).contains("swapped-42"),
+        "{label}: the build did not read the Containerfile the shim checked: {}",
+        o.describe()
+    );
+    let rewritten = std::fs::read_to_string(&containerfile).unwrap();
+    assert!(rewritten.contains("swapped"), "{label}: the wrapper did not rewrite the Containerfile");
+    let o = through("docker", &run);
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    assert!(
+        o.stdout.contains("A=checked") && !o.stdout.contains("A=swapped"),
+        "{label}: the container did not get the env file the shim checked: {}",
+        o.describe()
+    );
+    assert!(
+        !o.stdout.contains("nanoclaw-shim-pinned") && !o.stdout.contains("memfd"),
+        "{label}: the container holds a descriptor of the shim's copy: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_file_changed_after_the_check_is_never_read_rootful() {
+    files_changed_after_the_check(Mode::Rootful);
+}
+
+#[test]
+fn a_file_changed_after_the_check_is_never_read_rootless() {
+    files_changed_after_the_check(Mode::Rootless);
+}
+
 /// Rootless podman reads its configuration from `$XDG_CONFIG_HOME/containers` (the control: a
 /// container given that folder read-write writes a `containers.conf`, and the next container
 /// has the variable it sets; a hook there would run on the host). Through the shim the moved

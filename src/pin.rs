@@ -1,0 +1,152 @@
+//! Host files the runtime reads that the shim read and judged first (a build's Containerfile, a
+//! `run`'s env file) reach the runtime as the shim's own sealed copy, not as the path again.
+//!
+//! A path is resolved twice: once when the shim judges what it names, once when podman reads it.
+//! Whoever can write the file or a folder on its path in between (a running agent container
+//! with that folder mounted read-write) decides what podman reads: a Containerfile with a `RUN
+//! --mount` the check never saw, an env file whose `NAME` lines copy the host's secrets into
+//! the container, or a link to `~/.aws/credentials` read as environment. A file descriptor does
+//! not move: the text the checks read is written to an anonymous memory file (`memfd_create`),
+//! sealed against every change, left open across the `exec`, and podman is told to read
+//! `/proc/self/fd/N`. podman is the process that reads it (the same process after `exec`; a
+//! rootless podman's re-executed child inherits the descriptor at the same number), so what it
+//! reads is byte for byte what was judged.
+//!
+//! The plan only says where each copy goes ([`Pinned`]); the copies are made at the edge, just
+//! before the `exec` ([`apply`]), and a copy that cannot be made refuses the call.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+/// One token of the final argv whose path is replaced by a sealed copy of `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pinned {
+    /// The token's index in the plan's argv.
+    pub arg: usize,
+    /// How many bytes of the token come before the path (`--env-file=`: 11; a whole token: 0).
+    pub prefix: usize,
+    /// What the shim read there and judged.
+    pub text: Vec<u8>,
+}
+
+/// The argv with every pinned token pointing at its sealed copy (`/proc/self/fd/N`); the copies
+/// stay open across `exec`. Fails when a copy cannot be made: the runtime would otherwise read
+/// the path again.
+pub fn apply(mut args: Vec<OsString>, pins: &[Pinned]) -> std::io::Result<Vec<OsString>> {
+    for p in pins {
+        let fd = sealed_copy(&p.text)?;
+        let Some(token) = args.get(p.arg) else {
+            return Err(std::io::Error::other("a pinned file's argument is missing"));
+        };
+        args[p.arg] = pointed(token.as_bytes(), p.prefix, fd);
+    }
+    Ok(args)
+}
+
+/// `token` with the bytes after `prefix` replaced by `/proc/self/fd/FD`.
+pub fn pointed(token: &[u8], prefix: usize, fd: i32) -> OsString {
+    let mut t = token[..prefix.min(token.len())].to_vec();
+    t.extend_from_slice(format!("/proc/self/fd/{fd}").as_bytes());
+    OsString::from_vec(t)
+}
+
+/// An anonymous memory file holding `text`, sealed so that nobody (the shim included) can
+/// write, grow or shrink it or change its seals, and open across `exec` (no close-on-exec).
+fn sealed_copy(text: &[u8]) -> std::io::Result<i32> {
+    use std::ffi::{c_char, c_int, c_uint};
+    const MFD_ALLOW_SEALING: c_uint = 2;
+    const F_ADD_SEALS: c_int = 1033;
+    const F_SEAL_SEAL: c_int = 1;
+    const F_SEAL_SHRINK: c_int = 2;
+    const F_SEAL_GROW: c_int = 4;
+    const F_SEAL_WRITE: c_int = 8;
+    // SAFETY: the C library's `memfd_create(2)`, `write(2)`, `fcntl(2)` and `close(2)` (glibc
+    // 2.27 and musl 1.1.20 have all four), declared with their C signatures; `fcntl` is
+    // variadic and takes an `int` third argument for `F_ADD_SEALS`.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn memfd_create(name: *const c_char, flags: c_uint) -> c_int;
+        fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
+        fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+        fn close(fd: c_int) -> c_int;
+    }
+    // SAFETY: the name is a NUL-terminated literal; the flags ask for no close-on-exec.
+    #[allow(unsafe_code)]
+    let fd = unsafe { memfd_create(c"nanoclaw-shim-pinned".as_ptr(), MFD_ALLOW_SEALING) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let fail = |fd: c_int| {
+        let e = std::io::Error::last_os_error();
+        // SAFETY: `fd` is the descriptor opened above, closed once.
+        #[allow(unsafe_code)]
+        unsafe {
+            close(fd);
+        }
+        e
+    };
+    let mut done = 0;
+    while done < text.len() {
+        let rest = &text[done..];
+        // SAFETY: `rest` is a live slice of `rest.len()` readable bytes.
+        #[allow(unsafe_code)]
+        let n = unsafe { write(fd, rest.as_ptr(), rest.len()) };
+        if n <= 0 {
+            if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(fail(fd));
+        }
+        done += n as usize;
+    }
+    let seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    // SAFETY: `fd` is an open memory file created with sealing allowed; the third argument is
+    // the `int` the command takes.
+    #[allow(unsafe_code)]
+    let rc = unsafe { fcntl(fd, F_ADD_SEALS, seals) };
+    if rc != 0 {
+        return Err(fail(fd));
+    }
+    Ok(fd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_reads_back_and_cannot_be_changed() {
+        let fd = sealed_copy(b"FROM scratch\n").unwrap();
+        let path = format!("/proc/self/fd/{fd}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"FROM scratch\n");
+        // Opened again for writing, as anyone holding the path would: the seal refuses it.
+        if let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&path) {
+            use std::io::Write;
+            assert!(w.write_all(b"RUN --mount").is_err(), "a sealed copy written");
+        }
+        let f = std::fs::File::open(&path).unwrap();
+        assert!(f.set_len(0).is_err(), "a sealed copy shrunk");
+    }
+
+    #[test]
+    fn the_token_keeps_its_flag_and_loses_the_path() {
+        assert_eq!(pointed(b"--env-file=/w/.env", 11, 3), OsString::from("--env-file=/proc/self/fd/3"));
+        assert_eq!(pointed(b"/w/Containerfile", 0, 7), OsString::from("/proc/self/fd/7"));
+        assert_eq!(pointed(b"-qf/w/x", 3, 4), OsString::from("-qf/proc/self/fd/4"));
+    }
+
+    #[test]
+    fn apply_points_each_pinned_token_at_its_copy() {
+        let args: Vec<OsString> = ["build", "-f", "/w/Containerfile", "."].map(OsString::from).to_vec();
+        let pins = [Pinned {
+            arg: 2,
+            prefix: 0,
+            text: b"FROM a\n".to_vec(),
+        }];
+        let out = apply(args, &pins).unwrap();
+        let p = out[2].to_str().unwrap().to_string();
+        assert!(p.starts_with("/proc/self/fd/"), "{p}");
+        assert_eq!(std::fs::read(&p).unwrap(), b"FROM a\n");
+        assert_eq!(out[3], OsString::from("."));
+    }
+}
