@@ -2013,7 +2013,8 @@ fn pinned_containerfiles(
         };
         let token = rest.get(o.at).map_or(0, |t| t.len());
         let shown = format!("{} {}", o.name, lossy(f));
-        cf.named.push((used + o.at, token.saturating_sub(f.len()), text, shown));
+        cf.named
+            .push((used + o.at, token.saturating_sub(f.len()), text, shown));
     }
     if !named {
         let c = ctx?;

@@ -563,7 +563,8 @@ impl Checker<'_> {
             SmallFile::Unread(why) => {
                 // podman may still read it (a FIFO, a long file): what it holds is unknown.
                 if judge {
-                    let why = format!("the env file cannot be checked for copies of the host's variables: {why}");
+                    let why =
+                        format!("the env file cannot be checked for copies of the host's variables: {why}");
                     self.v(Rule::DenyEnvHost, o, why);
                 }
                 return;

@@ -130,14 +130,22 @@ mod tests {
 
     #[test]
     fn the_token_keeps_its_flag_and_loses_the_path() {
-        assert_eq!(pointed(b"--env-file=/w/.env", 11, 3), OsString::from("--env-file=/proc/self/fd/3"));
-        assert_eq!(pointed(b"/w/Containerfile", 0, 7), OsString::from("/proc/self/fd/7"));
+        assert_eq!(
+            pointed(b"--env-file=/w/.env", 11, 3),
+            OsString::from("--env-file=/proc/self/fd/3")
+        );
+        assert_eq!(
+            pointed(b"/w/Containerfile", 0, 7),
+            OsString::from("/proc/self/fd/7")
+        );
         assert_eq!(pointed(b"-qf/w/x", 3, 4), OsString::from("-qf/proc/self/fd/4"));
     }
 
     #[test]
     fn apply_points_each_pinned_token_at_its_copy() {
-        let args: Vec<OsString> = ["build", "-f", "/w/Containerfile", "."].map(OsString::from).to_vec();
+        let args: Vec<OsString> = ["build", "-f", "/w/Containerfile", "."]
+            .map(OsString::from)
+            .to_vec();
         let pins = [Pinned {
             arg: 2,
             prefix: 0,

@@ -278,7 +278,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 Some(Err(r)) => Some(Err(r)),
                 Some(Ok((used, mut a))) => {
                     // The Containerfiles podman reads are the copies the checks read ([`crate::pin`]).
-                    let pinned = containerfiles.map(|cf| pin_containerfiles(cf, at, &mut a));
+                    let pinned = containerfiles
+                        .filter(|_| target.flavor == Flavor::Podman)
+                        .map(|cf| pin_containerfiles(cf, at, &mut a));
                     let pinned = pinned.unwrap_or_default();
                     if a.options.is_empty() && a.changes.is_empty() {
                         None
@@ -557,7 +559,11 @@ pub fn rewrite(
         rw.note(Rule::LimitUnenforced, Action::Keep, String::new(), why);
         rw.enforce(Rule::LimitUnenforced);
     }
-    rw.pin(read);
+    // docker's CLI sends a build's Dockerfile folder to its daemon; only podman reads the
+    // copies in the process the shim becomes.
+    if target.flavor == Flavor::Podman {
+        rw.pin(read);
+    }
     rw.annotate(Mode::Enforce);
     let (args, pinned) = rw.render_pinned();
     Ok(Rewritten {

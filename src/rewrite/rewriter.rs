@@ -3,6 +3,7 @@
 //! an untouched token run keeps its original bytes.
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 
 use super::{Action, Change, Refusal};
 use crate::flags::{self, Flag, Setting};
@@ -175,12 +176,27 @@ impl<'a> Rewriter<'a> {
             }
             let members = start..i;
             let pin = |m: usize| self.pins.iter().find(|(i, _)| *i == m);
-            if members
-                .clone()
-                .all(|m| matches!(self.edits[m], Edit::Keep) && pin(m).is_none())
-            {
-                out.extend(tokens.iter().cloned());
-                continue;
+            if members.clone().all(|m| matches!(self.edits[m], Edit::Keep)) {
+                // The caller's spelling is kept: a pinned option's value is the end of the
+                // group's last token (`--env-file PATH`, `--env-file=PATH`).
+                let last = tokens.last().map(|t| t.as_bytes()).unwrap_or_default();
+                let pinned_here: Vec<usize> = members.clone().filter(|&m| pin(m).is_some()).collect();
+                let in_place = match pinned_here.as_slice() {
+                    [] => true,
+                    [m] => *m + 1 == i && last.ends_with(run.opts[*m].bytes()),
+                    _ => false,
+                };
+                if in_place {
+                    out.extend(tokens.iter().cloned());
+                    for m in pinned_here {
+                        pinned.push(crate::pin::Pinned {
+                            arg: out.len() - 1,
+                            prefix: last.len() - run.opts[m].bytes().len(),
+                            text: pin(m).map(|(_, t)| t.clone()).unwrap_or_default(),
+                        });
+                    }
+                    continue;
+                }
             }
             for m in members {
                 match &self.edits[m] {

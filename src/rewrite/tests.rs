@@ -754,10 +754,145 @@ fn build_plan(words: &[&str], p: &Policy, t: &Target, ctx: &tempfile::TempDir) -
     plan(&a, p, t)
 }
 
+/// The argv without the context and without the `--file` the pinned copy adds (what the tests
+/// of the ceilings look at; the pins have tests of their own).
 fn shown(p: &Plan) -> Vec<String> {
-    let mut v: Vec<String> = p.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = p
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !(p.pinned.iter().any(|x| x.arg == *i) && a.as_bytes().starts_with(b"--file=")))
+        .map(|(_, a)| a.to_string_lossy().into_owned())
+        .collect();
     v.pop(); // the context
     v
+}
+
+/// The path each pinned token names, and the text its copy will hold.
+fn pins(p: &Plan) -> Vec<(String, String)> {
+    p.pinned
+        .iter()
+        .map(|x| {
+            let t = p.args[x.arg].as_bytes();
+            (
+                String::from_utf8_lossy(&t[x.prefix..]).into_owned(),
+                String::from_utf8_lossy(&x.text).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_build_reads_the_containerfile_the_shim_checked() {
+    let (t, ctx) = build_target(false);
+    let dir = ctx.path().display().to_string();
+    let file = format!("{dir}/Containerfile");
+    let text = "FROM img\nRUN true\n".to_string();
+    // No -f: podman's own choice (the context's Containerfile) named, and pinned.
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    assert_eq!(pins(&p), [(file.clone(), text.clone())], "{p:?}");
+    assert!(p.args.contains(&OsString::from(format!("--file={file}"))));
+    let c = p
+        .changes
+        .iter()
+        .find(|c| c.rule == Rule::HardenPinnedFiles)
+        .unwrap();
+    assert_eq!(
+        (c.action, c.token.as_str()),
+        (Action::Add, format!("--file={file}").as_str())
+    );
+    // Every spelling of -f: the value is replaced where it stands, the flag kept.
+    for words in [
+        vec!["build", "-f", file.as_str(), "-t", "x"],
+        vec!["build", &format!("--file={file}"), "-t", "x"],
+        vec!["image", "build", &format!("-qf{file}"), "-t", "x"],
+        vec!["build", "-qf", file.as_str()],
+    ] {
+        let p = build_plan(&words, &Policy::default(), &t, &ctx);
+        assert_eq!(p.decision, Decision::Rewrite, "{words:?}: {p:?}");
+        assert_eq!(pins(&p), [(file.clone(), text.clone())], "{words:?}: {p:?}");
+        let flag = &p.args[p.pinned[0].arg].as_bytes()[..p.pinned[0].prefix];
+        assert!(
+            [&b""[..], b"--file=", b"-qf"].contains(&flag),
+            "{words:?}: the flag became {:?}",
+            String::from_utf8_lossy(flag)
+        );
+    }
+    // Under audit the caller's argv runs, with nothing pinned.
+    let audit = Policy {
+        mode: Mode::Audit,
+        ..Policy::default()
+    };
+    let p = build_plan(&["build", "-t", "x"], &audit, &t, &ctx);
+    assert!(p.pinned.is_empty(), "{p:?}");
+}
+
+#[test]
+fn a_containerfile_that_cannot_be_pinned_is_refused() {
+    let (t, ctx) = build_target(false);
+    let dir = ctx.path().display().to_string();
+    let file = format!("{dir}/Containerfile");
+    // podman may split the value into two files; one that does not exist may appear later.
+    for f in [format!("{file},{file}"), format!("{dir}/Missing")] {
+        let p = build_plan(&["build", "-f", &f, "-t", "x"], &Policy::default(), &t, &ctx);
+        assert_eq!(p.decision, Decision::Refuse, "{f}: {p:?}");
+        assert_eq!(
+            p.refusal.as_ref().map(|r| r.rule),
+            Some(Rule::DenyBuild),
+            "{f}: {p:?}"
+        );
+        assert!(p.pinned.is_empty());
+    }
+}
+
+#[test]
+fn a_run_reads_the_env_file_the_shim_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("agent.env");
+    std::fs::write(&env, "A=1\n# a comment\nB=two\n").unwrap();
+    let path = env.display().to_string();
+    let t = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
+    for spelling in [
+        vec!["--env-file", path.as_str()],
+        vec![&*format!("--env-file={path}")],
+    ] {
+        let mut words = vec!["run", "--rm"];
+        words.extend(spelling.iter().copied());
+        words.extend(["img", "--env-file", "/not/read"]);
+        let p = plan(&argv(&words), &Policy::default(), &t);
+        assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+        assert_eq!(
+            pins(&p),
+            [(path.clone(), "A=1\n# a comment\nB=two\n".to_string())],
+            "{p:?}"
+        );
+        // The caller's spelling kept: the path is replaced where it stands.
+        let (at, prefix) = (p.pinned[0].arg, p.pinned[0].prefix);
+        let flag = &p.args[at].as_bytes()[..prefix];
+        assert!(
+            flag == b"--env-file=" || (flag.is_empty() && p.args[at - 1] == *"--env-file"),
+            "{p:?}"
+        );
+        // Nothing after the image is touched.
+        assert_eq!(p.args[p.args.len() - 2..], argv(&["--env-file", "/not/read"])[..]);
+    }
+    // A missing file, and a value podman may read as two files, are refused.
+    for value in [
+        format!("{}/missing.env", dir.path().display()),
+        format!("{path},{path}"),
+    ] {
+        let p = plan(
+            &argv(&["run", "--env-file", &value, "img"]),
+            &Policy::default(),
+            &t,
+        );
+        assert_eq!(p.decision, Decision::Refuse, "{value}: {p:?}");
+        assert_eq!(
+            p.refusal.as_ref().map(|r| r.rule),
+            Some(Rule::DenyHostFile),
+            "{value}: {p:?}"
+        );
+    }
 }
 
 #[test]
@@ -825,14 +960,20 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         shown(&p),
         ["build", "--memory=2g", "--memory-swap=2g", "--cpu-quota=50000"]
     );
-    // A build that names them all is not rewritten.
+    // A build that names them all is given none (its Containerfile is still pinned).
     let p = build_plan(
         &["build", "-m", "4g", "--cpu-quota", "200000"],
         &Policy::default(),
         &t,
         &ctx,
     );
-    assert_eq!(p.decision, Decision::Passthrough, "{p:?}");
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| [Rule::LimitPids, Rule::HardenPinnedFiles].contains(&c.rule)),
+        "{p:?}"
+    );
     assert_eq!(shown(&p), ["build", "-m", "4g", "--cpu-quota", "200000"]);
     // Above a ceiling: refused, as before.
     let p = build_plan(&["build", "-m", "64g"], &Policy::default(), &t, &ctx);
@@ -858,19 +999,24 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
             .iter()
             .any(|c| c.action == Action::Add && c.token == "--memory=4g")
     );
-    // No ceilings in the policy: nothing to add, nothing said.
+    // No ceilings in the policy: nothing to add, nothing said but the pinned Containerfile.
     let mut none = Policy::default();
     let l = &mut none.rules.limits;
     (l.cpus, l.memory, l.pids) = (None, None, None);
     let p = build_plan(&["build", "-t", "x"], &none, &t, &ctx);
-    assert_eq!(p.decision, Decision::Passthrough);
-    assert!(p.changes.is_empty(), "{:?}", p.changes);
+    assert_eq!(p.decision, Decision::Rewrite);
+    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    assert!(
+        p.changes.iter().all(|c| c.rule == Rule::HardenPinnedFiles),
+        "{:?}",
+        p.changes
+    );
     // Rootless on cgroup v1, podman's build fails on any limit: none is added, and it is said
     // (or refused with refuse_unenforced).
     let (mut v1, ctx) = build_target(true);
     v1.cgroup_v1 = true;
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &v1, &ctx);
-    assert_eq!(p.decision, Decision::Passthrough);
+    assert_eq!(p.decision, Decision::Rewrite);
     assert_eq!(shown(&p), ["build", "-t", "x"]);
     assert!(
         p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),

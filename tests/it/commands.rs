@@ -1434,12 +1434,16 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         &["build", "-f", "/d/bom", "/ok"],
         &["build", "-f", "/d/vtab-from", "/ok"],
         &["build", "-f", "/d/nbsp-from", "/ok"],
-        &["build", "-f", "/d/ag1,/d/evil", "/ok"],
     ] {
         let v = run(words, &affected());
         assert_eq!(rules(&v), ["deny.build-base"], "{words:?}: {v:?}");
         assert!(v[0].reason.contains("ONBUILD"), "{v:?}");
     }
+    // Two files in one -f: judged one by one, and refused whole, as no one copy can stand for
+    // them (`harden.pinned-files`).
+    let v = run(&["build", "-f", "/d/ag1,/d/evil", "/ok"], &affected());
+    assert_eq!(rules(&v), ["deny.build", "deny.build-base"], "{v:?}");
+    assert!(v[1].reason.contains("ONBUILD"), "{v:?}");
     let missing = FakeBases {
         local: &[],
         ..affected()

@@ -56,6 +56,7 @@ fn host() -> Host {
         "# the agent's\nTZ=UTC\n",
     )
     .unwrap();
+    std::fs::write(home.join("tools/agent.env"), "LANG=C.UTF-8\n").unwrap();
     std::fs::write(home.join("nanoclaw/wild.env"), "TZ=UTC\nANTH*\n").unwrap();
     std::fs::write(home.join("nanoclaw/bare.env"), "TZ=UTC\n  HOME\n").unwrap();
     for file in [
@@ -855,7 +856,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--tmpfs", "/run", "img"],
         // Harmless files the runtime reads or writes.
         &["run", "--env-file", "{proj}/groups/main/agent.env", "img"],
-        &["run", "--env-file", "/srv/agent.env", "img"],
+        &["run", "--env-file", "~/tools/agent.env", "img"],
         &["run", "--cidfile", "/tmp/agent.cid", "img"],
         &["run", "--cidfile", "{proj}/data/agent.cid", "img"],
         &["run", "--label-file", "/srv/labels", "img"],

@@ -1782,7 +1782,10 @@ fn files_changed_after_the_check(mode: Mode) {
         o.describe()
     );
     let rewritten = std::fs::read_to_string(&containerfile).unwrap();
-    assert!(rewritten.contains("swapped"), "{label}: the wrapper did not rewrite the Containerfile");
+    assert!(
+        rewritten.contains("swapped"),
+        "{label}: the wrapper did not rewrite the Containerfile"
+    );
     let o = through("docker", &run);
     assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
     assert!(
