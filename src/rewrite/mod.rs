@@ -324,8 +324,21 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     if !run.verb.starts_container() {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;
-        let found = deny::check(&run, &policy.rules, &target.host);
-        return settle(plan, argv, found, None, None);
+        let judged = deny::judge(&run, &policy.rules, &target.host);
+        if judged.read.is_empty() || target.flavor != Flavor::Podman {
+            return settle(plan, argv, judged.violations, None, None);
+        }
+        // `exec --env-file`: the argv as the caller wrote it, the file pinned ([`crate::pin`]).
+        plan.decision = Decision::Rewrite;
+        let mut rw = Rewriter::new(&run);
+        rw.pin(judged.read);
+        let (args, pinned) = rw.render_pinned();
+        let rewritten = Rewritten {
+            args,
+            changes: rw.changes,
+            pinned,
+        };
+        return settle(plan, argv, judged.violations, Some(Ok(rewritten)), None);
     }
     if run.image.is_none() {
         // `run --help`: docker prints help and starts nothing.

@@ -1036,3 +1036,31 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     assert_eq!(p.decision, Decision::Passthrough);
     assert!(p.changes.is_empty());
 }
+
+#[test]
+fn an_exec_reads_the_env_file_the_shim_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("exec.env");
+    std::fs::write(&env, "A=1\n").unwrap();
+    let path = env.display().to_string();
+    let t = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
+    let words = [
+        "exec",
+        "-i",
+        "--env-file",
+        path.as_str(),
+        "agent-1",
+        "sh",
+        "-c",
+        "echo $A",
+    ];
+    let p = plan(&argv(&words), &Policy::default(), &t);
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    // Nothing but the pin: the caller's argv, token for token.
+    assert_eq!(p.args, argv(&words));
+    assert_eq!(pins(&p), [(path.clone(), "A=1\n".to_string())], "{p:?}");
+    // Without an env file, an exec passes through as before.
+    let p = plan(&argv(&["exec", "-i", "agent-1", "true"]), &Policy::default(), &t);
+    assert_eq!(p.decision, Decision::Passthrough, "{p:?}");
+    assert!(p.pinned.is_empty());
+}

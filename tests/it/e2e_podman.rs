@@ -1719,7 +1719,7 @@ fn files_changed_after_the_check(mode: Mode) {
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\ncase \"$1\" in build|run)\n  printf 'FROM %s\\nRUN echo swapped-$((6*7))\\n' '{IMAGE}' > '{cf}'\n  printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
+            "#!/bin/sh\ncase \"$1\" in build|run|exec)\n  printf 'FROM %s\\nRUN echo swapped-$((6*7))\\n' '{IMAGE}' > '{cf}'\n  printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
             cf = containerfile.display(),
             env = env_file.display(),
             podman = podman.display()
@@ -1796,6 +1796,24 @@ fn files_changed_after_the_check(mode: Mode) {
     assert!(
         !o.stdout.contains("nanoclaw-shim-pinned") && !o.stdout.contains("memfd"),
         "{label}: the container holds a descriptor of the shim's copy: {}",
+        o.describe()
+    );
+    // `exec --env-file` into a running container: the same.
+    let name = rig.unique("pinned");
+    let started = rig.podman(&["run", "-d", "--rm", "--name", &name, IMAGE, "sleep", "120"]);
+    assert!(started.ok(), "{label}: {}", started.describe());
+    let exec = strs(&["exec", "--env-file", &env, &name, "sh", "-c", "echo A=$A"]);
+    let control = through("podman", &exec);
+    let o = through("docker", &exec);
+    let _ = rig.podman(&["rm", "-f", "-t", "0", &name]);
+    assert!(
+        control.stdout.contains("A=swapped"),
+        "{label}: the control's exec did not get the rewritten env file: {}",
+        control.describe()
+    );
+    assert!(
+        o.ok() && o.stdout.contains("A=checked"),
+        "{label}: the exec did not get the env file the shim checked: {}",
         o.describe()
     );
 }
