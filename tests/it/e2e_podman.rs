@@ -1732,7 +1732,7 @@ fn files_changed_after_the_check(mode: Mode) {
         std::fs::write(&env_file, "A=checked\n").unwrap();
     };
     let tag = rig.image_tag("pinned");
-    let build = strs(&["build", "--no-cache", "-t", &tag, &ctx]);
+    let build = build_argv(&["--no-cache", "-t", &tag, &ctx]);
     let env = env_file.display().to_string();
     let run = strs(&[
         "run",
