@@ -921,6 +921,9 @@ pub struct Containerfiles {
     pub named: Vec<(usize, usize, Vec<u8>, String)>,
     /// No `-f`: the context's file podman reads (its path as given) and its text.
     pub default: Option<(Vec<u8>, Vec<u8>)>,
+    /// The ignore file podman would have read beside a Containerfile (`<file>.dockerignore`,
+    /// `<file>.containerignore`), which a copy has no folder to hold: named with `--ignorefile`.
+    pub ignore: Option<Vec<u8>>,
 }
 
 /// [`check_with`], and for a build, the Containerfiles it read ([`Containerfiles`]).
@@ -1043,6 +1046,9 @@ fn check_inner(
                 let texts = containerfiles(&p, files.read, pol.gate(GATE_BUILD_REMOTE), &mut out);
                 if let Some(texts) = &texts {
                     *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
+                    if let Some(cf) = read.as_mut() {
+                        cf.ignore = beside_containerfile(&p, files.read);
+                    }
                 }
                 if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {
                     base_images(&p, &texts, bases, &mut out);
@@ -2023,6 +2029,41 @@ fn pinned_containerfiles(
             .find_map(|path| found(&path).map(|text| (path, text)));
     }
     Some(cf)
+}
+
+/// The ignore file buildah takes beside a Containerfile when none is named: for each
+/// Containerfile in order (a relative one joined to the context), `<file>.dockerignore`, else
+/// `<file>.containerignore`; the first found wins. Docker's builder reads
+/// `<Dockerfile>.dockerignore` the same way.
+fn beside_containerfile(p: &Parsed, read: &dyn Fn(&[u8]) -> SmallFile) -> Option<Vec<u8>> {
+    if p.opts.iter().any(|o| o.row.long == "ignorefile") {
+        return None;
+    }
+    let ctx = match p.positionals.as_slice() {
+        [c] => c.as_slice(),
+        _ => return None,
+    };
+    let join = |dir: &[u8], name: &[u8]| [dir, b"/", name].concat();
+    let mut files: Vec<Vec<u8>> = p
+        .opts
+        .iter()
+        .filter_map(|o| match (o.row.class, &o.value) {
+            (Class::Dockerfile, Val::Bytes(f)) if f.first() == Some(&b'/') => Some(f.clone()),
+            (Class::Dockerfile, Val::Bytes(f)) => Some(join(ctx, f)),
+            _ => None,
+        })
+        .collect();
+    if files.is_empty() {
+        let exists = |f: &[u8]| !matches!(read(f), SmallFile::Missing);
+        let c = join(ctx, b"Containerfile");
+        files.push(if exists(&c) { c } else { join(ctx, b"Dockerfile") });
+    }
+    files.iter().find_map(|f| {
+        [&b".dockerignore"[..], b".containerignore"]
+            .iter()
+            .map(|suffix| [f.as_slice(), suffix].concat())
+            .find(|i| !matches!(read(i), SmallFile::Missing))
+    })
 }
 
 /// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage

@@ -427,6 +427,19 @@ fn pin_containerfiles(
             text,
         });
     }
+    if let Some(ignore) = cf.ignore {
+        let mut token = b"--ignorefile=".to_vec();
+        token.extend_from_slice(&ignore);
+        added.changes.push(Change {
+            rule: Rule::HardenPinnedFiles,
+            action: Action::Add,
+            token: crate::text::owned(&token),
+            reason:
+                "podman would read it beside the Containerfile; its copy has no folder, so the file is named"
+                    .into(),
+        });
+        added.options.push(OsString::from_vec(token));
+    }
     let shift = added.options.len();
     for (word, prefix, text, shown) in cf.named {
         note(added, Action::Replace, shown);

@@ -1064,3 +1064,31 @@ fn an_exec_reads_the_env_file_the_shim_checked() {
     assert_eq!(p.decision, Decision::Passthrough, "{p:?}");
     assert!(p.pinned.is_empty());
 }
+
+#[test]
+fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
+    let (t, ctx) = build_target(false);
+    let dir = ctx.path().display().to_string();
+    let has = |p: &Plan, token: &str| p.args.iter().any(|a| *a == *token);
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    assert!(
+        !p.args.iter().any(|a| a.as_bytes().starts_with(b"--ignorefile")),
+        "{p:?}"
+    );
+    std::fs::write(ctx.path().join("Containerfile.containerignore"), "secret\n").unwrap();
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    assert!(
+        has(&p, &format!("--ignorefile={dir}/Containerfile.containerignore")),
+        "{p:?}"
+    );
+    // `.dockerignore` wins over `.containerignore`, as buildah picks it.
+    std::fs::write(ctx.path().join("Containerfile.dockerignore"), "secret\n").unwrap();
+    let file = format!("{dir}/Containerfile");
+    let p = build_plan(&["build", "-f", &file, "-t", "x"], &Policy::default(), &t, &ctx);
+    assert!(has(&p, &format!("--ignorefile={file}.dockerignore")), "{p:?}");
+    assert_eq!(
+        pins(&p),
+        [(file.clone(), "FROM img\nRUN true\n".to_string())],
+        "{p:?}"
+    );
+}
