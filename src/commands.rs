@@ -51,6 +51,11 @@ pub type HostPath<'a> = dyn FnMut(&[u8], Access, &str) -> Option<Violation> + 'a
 const GATE_VOLUME_OPT: &str = "volume create --opt";
 const GATE_NETWORK_OPT: &str = "network create --opt";
 const GATE_BUILD_PUSH: &str = "build --push";
+/// A build that writes its result into a host folder or file (`-o DIR`, `--output
+/// type=local|tar,dest=PATH`). podman writes it after the whole build, long after the shim
+/// judged the path: a container that can replace the folder or one above it in the meantime
+/// points the write at the host's home (the red team's: the build's `.bashrc` landed in `~`).
+const GATE_BUILD_OUTPUT: &str = "build --output";
 /// A build that downloads on the host: a URL context or named context, `ADD <url>`. podman
 /// fetches these itself, in the host's network namespace (`--network` does not apply), where
 /// services bound to the host's loopback answer.
@@ -798,6 +803,11 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
             "build --push / an output that pushes: uploads with the host's registry credentials",
         ));
         out.push((
+            GATE_BUILD_OUTPUT,
+            "a build that writes its result into a host folder or file (-o DIR, --output dest=): \
+             written when the build ends, after the path was checked",
+        ));
+        out.push((
             GATE_BUILD_REMOTE,
             "a build that downloads on the host (ADD <url>, a URL context or --build-context): \
              podman fetches it outside the build's network, where the host's loopback answers",
@@ -1045,6 +1055,18 @@ fn check_inner(
                 relative_files(&p, &mut out, host_path);
                 let texts = containerfiles(&p, files.read, pol.gate(GATE_BUILD_REMOTE), &mut out);
                 if let Some(texts) = &texts {
+                    // The files podman would pick by name in the context are host paths like
+                    // any `-f` (the red team's `Containerfile` linked to `~/.aws/credentials`).
+                    // (A `-f` file is judged as its option, and beneath the context by
+                    // `relative_files`.)
+                    // A call already refused (its context, say) is not told again of each file in it.
+                    let named = p.opts.iter().any(|o| o.row.class == Class::Dockerfile);
+                    let judged = !named && out.is_empty();
+                    for (path, _) in texts.iter().filter(|_| judged) {
+                        if let Some(v) = host_path(path, Access::Read, &lossy(path)) {
+                            out.push(v);
+                        }
+                    }
                     *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
                     if let Some(cf) = read.as_mut() {
                         cf.ignore = beside_containerfile(&p, files.read);
@@ -2419,9 +2441,24 @@ fn check_output(
         return;
     };
     // A single plain field: a local directory, or `-` for a tar on stdout.
+    let host = |out: &mut Vec<Violation>, dest: &[u8], refuse: &mut Refuse, path: &mut PathCheck| {
+        if pol.gate(GATE_BUILD_OUTPUT) {
+            path(out, dest, Access::Write);
+        } else {
+            refuse(
+                out,
+                token.into(),
+                gated(
+                    "--output to a host path",
+                    "writes the build's files there when the build ends, long after the path was checked (a folder swapped for a link in between puts them in ~)",
+                    GATE_BUILD_OUTPUT,
+                ),
+            );
+        }
+    };
     if fields.len() == 1 && fields[0] == value && !value.starts_with(b"type=") {
         if value != b"-" {
-            path(out, value, Access::Write);
+            host(out, value, refuse, path);
         }
         return;
     }
@@ -2433,7 +2470,7 @@ fn check_output(
     for (k, v) in &kv {
         match k.as_str() {
             "type" => typ = v,
-            "dest" if v.as_slice() != b"-" => path(out, v, Access::Write),
+            "dest" if v.as_slice() != b"-" => host(out, v, refuse, path),
             "name" if v.split(|&c| c == b',').any(|n| transport(n).is_some()) => refuse(
                 out,
                 token.into(),

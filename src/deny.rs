@@ -129,11 +129,11 @@ impl Checker<'_> {
         // `tag=a,path=~/.bashrc` is two log options to podman.
         if o.flag.podman_list {
             if let Some(parts) = crate::flags::podman_list_elements(o.bytes()) {
-                if o.flag.canonical() == "env-file" && self.on(Rule::DenyHostFile) {
+                if pinned_file(o.flag.canonical()) && self.on(Rule::DenyHostFile) {
                     self.v(
                         Rule::DenyHostFile,
                         o,
-                        "podman may read this value as several env files (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name one file per --env-file",
+                        "podman may read this value as several files (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name one file per option",
                     );
                 }
                 for part in parts {
@@ -309,6 +309,11 @@ impl Checker<'_> {
                     o,
                     format!("joins another container's {ns} namespace"),
                 );
+            }
+        }
+        if ns == "userns" && self.on(Rule::DenyHostNamespace) {
+            if let Some(why) = userns_problem(&value) {
+                self.v(Rule::DenyHostNamespace, o, why);
             }
         }
         if network && self.on(Rule::DenyNetworkOption) {
@@ -521,7 +526,7 @@ impl Checker<'_> {
             } else {
                 let before = self.out.len();
                 self.path(o, &p, access, None, true);
-                if o.flag.canonical() == "env-file" && self.out.len() == before {
+                if pinned_file(o.flag.canonical()) && self.out.len() == before {
                     self.env_file(o, &p);
                 }
             }
@@ -541,12 +546,13 @@ impl Checker<'_> {
         }
     }
 
-    /// An `--env-file` that the path checks let through: read once, its lines judged as `-e`
-    /// values are (podman reads `NAME` and `PREFIX*` lines as copies of the host's variables),
-    /// and what was read is what the runtime is given ([`Judged::read`]): a file changed or
-    /// replaced by a link after this read is never the one podman reads.
+    /// An `--env-file` or `--label-file` that the path checks let through: read once, an env
+    /// file's lines judged as `-e` values are (podman reads `NAME` and `PREFIX*` lines as copies
+    /// of the host's variables), and what was read is what the runtime is given
+    /// ([`Judged::read`]): a file changed or replaced by a link after this read (the red team's
+    /// label file swapped for `~/.aws/credentials`) is never the one podman reads.
     fn env_file(&mut self, o: &Opt, path: &[u8]) {
-        let judge = self.on(Rule::DenyEnvHost);
+        let judge = o.flag.canonical() == "env-file" && self.on(Rule::DenyEnvHost);
         let text = match self.paths.read_file(path) {
             SmallFile::Read(text) => text,
             SmallFile::Missing => {
@@ -555,7 +561,7 @@ impl Checker<'_> {
                     self.v(
                         Rule::DenyHostFile,
                         o,
-                        "the env file does not exist: podman would fail, and one created after the check would be read unchecked",
+                        "the file does not exist: podman would fail, and one created after the check would be read unchecked",
                     );
                 }
                 return;
@@ -566,6 +572,9 @@ impl Checker<'_> {
                     let why =
                         format!("the env file cannot be checked for copies of the host's variables: {why}");
                     self.v(Rule::DenyEnvHost, o, why);
+                } else if self.on(Rule::DenyHostFile) {
+                    let why = format!("the file cannot be given to podman as the copy the shim read: {why}");
+                    self.v(Rule::DenyHostFile, o, why);
                 }
                 return;
             }
@@ -665,22 +674,33 @@ impl Checker<'_> {
             (Verb::Exec, "user") if self.on(Rule::DenyExecRoot) => match user_is(o.bytes()) {
                 UserIs::Root => self.v(Rule::DenyExecRoot, o, "exec as root"),
                 UserIs::Named => self.v(Rule::DenyExecRoot, o, NAMED_USER),
-                UserIs::NotRoot => {}
+                UserIs::NotRoot => {
+                    if let Some(why) = group_problem(o.bytes()) {
+                        self.v(Rule::DenyExecRoot, o, why);
+                    }
+                }
             },
             (Verb::Exec, "user") => {}
             (_, "user") if self.on(Rule::DenyRootUser) => match user_is(o.bytes()) {
                 UserIs::Root => self.v(Rule::DenyRootUser, o, "runs as root"),
                 UserIs::Named => self.v(Rule::DenyRootUser, o, NAMED_USER),
-                UserIs::NotRoot => {}
+                UserIs::NotRoot => {
+                    if let Some(why) = group_problem(o.bytes()) {
+                        self.v(Rule::DenyRootUser, o, why);
+                    }
+                }
             },
-            (_, "group-add")
-                if self.on(Rule::DenyGroupAdd) && text(o).split(',').any(|g| g.trim() == "keep-groups") =>
-            {
-                self.v(
-                    Rule::DenyGroupAdd,
-                    o,
-                    "keeps the host user's groups (and their file access) in the container",
-                );
+            (_, "group-add") if self.on(Rule::DenyGroupAdd) => {
+                let t = text(o);
+                if t.split(',').any(|g| g.trim() == "keep-groups") {
+                    self.v(
+                        Rule::DenyGroupAdd,
+                        o,
+                        "keeps the host user's groups (and their file access) in the container",
+                    );
+                } else if let Some(why) = t.split(',').find_map(|g| added_group_problem(g.trim())) {
+                    self.v(Rule::DenyGroupAdd, o, why);
+                }
             }
             _ => {} // id mappings and host users are podman-only: refused above unless allowed
         }
@@ -866,6 +886,109 @@ pub enum UserIs {
     /// A uid other than 0.
     NotRoot,
 }
+
+/// The files a `run`, `create` or `exec` names that podman reads whole, given to it as the copy
+/// the checks read ([`crate::pin`]).
+fn pinned_file(setting: &str) -> bool {
+    matches!(setting, "env-file" | "label-file")
+}
+
+/// Why a `--userns` mode is refused, if it is (`host`, `ns:` and `container:` are judged as
+/// every namespace is). Allowed: podman's default, `private`, `nomap`, `auto` with a `size`,
+/// and `keep-id` with a non-root `uid`/`gid` and a `size`. `auto:uidmapping=` / `gidmapping=`
+/// place container ids on host ids of the caller's choosing: with `1000:0:1` the image's own
+/// user is the host's root on rootful podman (the red team's: a host root file read through a
+/// read-only mount, a setuid-root program left in a writable one), which `--user 0` is refused
+/// for. Anything else is a mode the shim does not know.
+fn userns_problem(value: &str) -> Option<String> {
+    let lower = value.trim().to_ascii_lowercase();
+    if lower == "host" || lower.starts_with("ns:") || lower.starts_with("container:") {
+        return None;
+    }
+    let (mode, options) = lower.split_once(':').unwrap_or((lower.as_str(), ""));
+    let allowed: &[&str] = match mode {
+        "" | "private" | "nomap" if options.is_empty() => return None,
+        "auto" => &["size"],
+        "keep-id" => &["uid", "gid", "size"],
+        _ => {
+            return Some(format!(
+                "user namespace mode {value:?} is not one the shim knows (private, nomap, auto, keep-id)"
+            ));
+        }
+    };
+    for option in options.split(',').filter(|o| !o.is_empty()) {
+        let (key, v) = option.split_once('=').unwrap_or((option, ""));
+        if !allowed.contains(&key) {
+            return Some(format!(
+                "{mode}:{key} places the container's ids on host ids of the caller's choosing (the host's root included); only {} may be given",
+                allowed.join(", ")
+            ));
+        }
+        match numeric_id(v) {
+            None => return Some(format!("{mode}:{key} takes a number")),
+            Some(0) if key != "size" => {
+                return Some(format!(
+                    "{mode}:{key}=0 maps the host user to root in the container"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// A number however podman reads it (`0`, `00`, `+0`, ` 0`), or `None` for a name.
+fn numeric_id(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        digits
+            .bytes()
+            .fold(0u32, |r, b| r.wrapping_mul(10).wrapping_add(u32::from(b - b'0'))),
+    )
+}
+
+/// The lowest id Debian and most distributions give an ordinary account (`FIRST_UID` /
+/// `FIRST_GID`); below it are the system's (`shadow` 42, `adm` 4, `disk` 6, `sudo` 27, ...).
+const FIRST_ORDINARY_ID: u32 = 1000;
+
+/// Why the group part of a `--user` value (after `:`) is refused, if it is. On rootful podman a
+/// container's gid is the host's: a process in group 0 or a system group reads what that
+/// group may read in every mount and, owning a file in a read-write mount, may set its setgid
+/// bit (no capability needed), leaving a program that runs with that group for whoever runs
+/// it on the host (the red team's setgid-`shadow` copy read `/etc/shadow`). A system group
+/// equal to the user's own id (a service account's `998:998`) is that account's own.
+pub fn group_problem(val: &[u8]) -> Option<&'static str> {
+    let s = crate::text::lossy(val);
+    let (user, group) = s.split_once(':')?;
+    if group.trim().is_empty() {
+        return None;
+    }
+    match numeric_id(group) {
+        None => Some(NAMED_GROUP),
+        Some(0) => Some("runs with the root group (gid 0), the host's on rootful podman"),
+        Some(g) if g < FIRST_ORDINARY_ID && numeric_id(user) != Some(g) => Some(SYSTEM_GROUP),
+        Some(_) => None,
+    }
+}
+
+/// Why one `--group-add` element is refused, if it is: as [`group_problem`]'s group, with no
+/// user of its own to match.
+fn added_group_problem(group: &str) -> Option<&'static str> {
+    match numeric_id(group) {
+        None => Some(NAMED_GROUP),
+        Some(0) => Some("adds the root group (gid 0), the host's on rootful podman"),
+        Some(g) if g < FIRST_ORDINARY_ID => Some(SYSTEM_GROUP),
+        Some(_) => None,
+    }
+}
+
+const NAMED_GROUP: &str =
+    "a group name, which the image's /etc/group may map to gid 0 or a system group (give the numeric gid)";
+const SYSTEM_GROUP: &str = "a system group (gid below 1000), the host's on rootful podman: its file access, and setgid programs left in a read-write mount";
 
 /// Who the user part of a `--user` value (before any `:`) runs as.
 pub fn user_is(val: &[u8]) -> UserIs {

@@ -176,7 +176,7 @@ mod tests {
             "a separate credential value: {line}"
         );
         assert!(line.contains("CLAUDE_CODE_OAUTH_TOKEN=<redacted>"), "{line}");
-        assert!(line.contains("https://<redacted>@proxy:3128"), "{line}");
+        assert!(line.contains("--env=HTTPS_PROXY=<redacted>"), "{line}");
         assert!(line.ends_with("'a b'"), "{line}");
     }
 }

@@ -22,7 +22,57 @@ const SECRET_WORDS: &[&str] = &[
     "CREDENTIAL",
     "COOKIE",
     "PRIVATE",
+    // `DB_PASS`, `SMTP_PASS`, `MYSQL_PWD` (the red team's): over-redacting `BYPASS` or `OLDPWD`
+    // costs nothing.
+    "PASS",
+    "PWD",
 ];
+
+/// Environment variables whose values are configuration, never credentials: the only
+/// `NAME=value` of an environment-style name (upper case, digits, `_`) whose value is shown.
+/// Every other such value is redacted, whatever its name: a list of secret-looking words
+/// missed `DB_PASS` and a webhook URL's path, and nanoclaw passes its tokens and proxy URLs
+/// as `-e` values (default-deny, as for flags).
+const SHOWN_VARIABLES: &[&str] = &[
+    "CI",
+    "COLUMNS",
+    "DEBIAN_FRONTEND",
+    "DENO_CERT",
+    "FORCE_COLOR",
+    "GIT_HTTP_PROXY_AUTHMETHOD",
+    "GIT_TERMINAL_PROMPT",
+    "HOME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LINES",
+    "LOGNAME",
+    "NODE_ENV",
+    "NODE_EXTRA_CA_CERTS",
+    "NODE_USE_ENV_PROXY",
+    "NO_COLOR",
+    "PATH",
+    "REQUESTS_CA_BUNDLE",
+    "SHELL",
+    "SSL_CERT_DIR",
+    "SSL_CERT_FILE",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "USER",
+];
+
+/// Whether `name` (the text before a `=`, a podman `*` pattern included) is spelt as an
+/// environment variable is, and is not one of [`SHOWN_VARIABLES`].
+fn hidden_variable(name: &str) -> bool {
+    let bare: String = name.chars().filter(|&c| c != '*').collect();
+    let env_style = bare.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+        && bare
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    env_style && !SHOWN_VARIABLES.contains(&bare.as_str())
+}
 
 /// A token as display text, with secret values and URL credentials redacted.
 pub fn display(token: &OsStr) -> String {
@@ -120,12 +170,20 @@ fn redact_text(text: &str) -> String {
     }
     let bytes = text.as_bytes();
     for (eq, _) in text.match_indices('=') {
+        // Already redacted (a refusal's message quotes its redacted token): the text after it
+        // is the shim's own.
+        if text[eq + 1..].starts_with(REDACTED) {
+            continue;
+        }
+        // A podman `NAME*=` pattern's `*` is part of the name (the red team's `API_TOKEN*=`).
         let start = bytes[..eq]
             .iter()
-            .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'*'))
             .map_or(0, |p| p + 1);
-        let name = text[start..eq].to_ascii_uppercase();
-        if !name.is_empty() && SECRET_WORDS.iter().any(|w| name.contains(w)) {
+        let written = &text[start..eq];
+        let name = written.to_ascii_uppercase();
+        let secret_word = SECRET_WORDS.iter().any(|w| name.contains(w));
+        if !name.is_empty() && (secret_word || hidden_variable(written)) {
             earliest(eq + 1);
             break;
         }
@@ -162,6 +220,10 @@ const SECRET_PREFIXES: &[&str] = &[
     "npm_",
     "pypi-",
     "hf_",
+    // Webhook URLs carry their secret in the path.
+    "https://hooks.slack.com/",
+    "https://discord.com/api/webhooks/",
+    "https://discordapp.com/api/webhooks/",
 ];
 
 /// Where a token shaped like a credential ([`SECRET_PREFIXES`], an AWS access key id, a PEM
@@ -296,16 +358,55 @@ mod tests {
             assert!(!shown.contains(leak), "{text} -> {shown}");
             assert!(shown.contains(REDACTED), "{text} -> {shown}");
         }
-        // Look-alikes keep their text: a short prefix match, a word inside another.
+        // Look-alikes keep their text: a short prefix match, a word inside another (under names
+        // whose values are shown).
         for text in [
             "TZ=Europe/Berlin",
-            "NAME=sk-1",
+            "name=sk-1",
             "task-runner",
-            "ASIAN=1",
+            "lang=ASIAN1",
             "mask-all",
         ] {
             assert_eq!(d(text), text);
         }
+    }
+
+    /// Default-deny for values: any environment-style name's value is hidden but for the few
+    /// whose values are configuration (the red team's `DB_PASS`, `MYSQL_PWD`, a webhook URL, a
+    /// `NAME*=` pattern); a value already redacted is not redacted again, so a refusal's reason
+    /// after its redacted token stays readable.
+    #[test]
+    fn environment_values_are_hidden_unless_known_harmless() {
+        for (text, shown) in [
+            ("DB_PASS=hunter2", "DB_PASS=<redacted>"),
+            ("MYSQL_PWD=hunter3", "MYSQL_PWD=<redacted>"),
+            ("SOME_SETTING=x", "SOME_SETTING=<redacted>"),
+            (
+                "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T/B/x",
+                "SLACK_WEBHOOK_URL=<redacted>",
+            ),
+            ("--env=API_TOKEN*=zz", "--env=API_TOKEN*=<redacted>"),
+            ("X*=zz", "X*=<redacted>"),
+            ("--env-merge=X=zz", "--env-merge=X=<redacted>"),
+            ("db_pass=hunter2", "db_pass=<redacted>"),
+            ("TZ=UTC", "TZ=UTC"),
+            ("HOME=/home/node", "HOME=/home/node"),
+            ("--label=nanoclaw-install=abc", "--label=nanoclaw-install=abc"),
+            (
+                "--mount=type=bind,src=/a,dst=/b",
+                "--mount=type=bind,src=/a,dst=/b",
+            ),
+        ] {
+            assert_eq!(d(text), shown, "{text}");
+        }
+        assert_eq!(
+            d("curl https://hooks.slack.com/services/T0/B0/abcdefghij"),
+            "curl <redacted>"
+        );
+        assert_eq!(
+            d("--env=X=<redacted>: a reason with NAME=value in it"),
+            "--env=X=<redacted>: a reason with NAME=<redacted>"
+        );
     }
 
     /// Review 3: a command holds many secrets; redacting one (the last rule to match, or the
@@ -435,15 +536,21 @@ mod tests {
     fn proxy_credentials_are_redacted() {
         assert_eq!(
             d("HTTPS_PROXY=http://x:tok123@host.docker.internal:10255"),
-            "HTTPS_PROXY=http://<redacted>@host.docker.internal:10255"
+            "HTTPS_PROXY=<redacted>"
+        );
+        assert_eq!(
+            d("--build-arg=https_proxy=http://x:tok123@host.docker.internal:10255"),
+            "--build-arg=https_proxy=http://<redacted>@host.docker.internal:10255"
         );
         assert_eq!(
             d("http_proxy=http://tok@h:1/p"),
             "http_proxy=http://<redacted>@h:1/p"
         );
+        // Without a credential in it, a URL under an environment-style name is hidden too: its
+        // name is not one whose values are known harmless.
         assert_eq!(
             d("ANTHROPIC_BASE_URL=http://host.docker.internal:3001"),
-            "ANTHROPIC_BASE_URL=http://host.docker.internal:3001"
+            "ANTHROPIC_BASE_URL=<redacted>"
         );
     }
 }

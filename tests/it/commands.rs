@@ -804,9 +804,15 @@ const BUILD_PATHS: &[PathCase] = &[
     ),
     (&["-f=/d/F", "-"], &[("/d/F", Access::Read)]),
     (&["-f", "-", "/ctx"], &[("/ctx", Access::Read)]),
+    // Without -f, the files podman would pick in the context are host paths too.
     (
         &["--iidfile", "/tmp/iid", "."],
-        &[("/tmp/iid", Access::Write), (".", Access::Read)],
+        &[
+            ("/tmp/iid", Access::Write),
+            (".", Access::Read),
+            ("./Containerfile", Access::Read),
+            ("./Dockerfile", Access::Read),
+        ],
     ),
     (
         &["--metadata-file=/tmp/m.json", "-"],
@@ -883,10 +889,13 @@ const BUILD_PATHS: &[PathCase] = &[
 
 #[test]
 fn build_asks_about_every_host_path() {
+    // Outputs to a host path are refused unless allowed (`build_outputs_to_the_host_are_gated`):
+    // allowed here, so that their paths are asked.
+    let outputs = policy(&["build --output"], &[]);
     for (args, want) in BUILD_PATHS {
         let mut words = vec!["build"];
         words.extend_from_slice(args);
-        let o = check(&words);
+        let o = check_with(&words, &outputs);
         // A Containerfile the shim cannot see (standard input, a URL) is refused on its own
         // account (`containerfiles_are_checked_for_run_mounts`); here, the paths asked.
         let other: Vec<_> = o
@@ -897,6 +906,33 @@ fn build_asks_about_every_host_path() {
         assert!(other.is_empty(), "{words:?}: {other:?}");
         let want: Vec<(String, Access)> = want.iter().map(|(p, a)| (p.to_string(), *a)).collect();
         assert_eq!(o.paths(), want, "{words:?}");
+    }
+}
+
+/// `-o DIR` / `--output dest=PATH` write the build's files after the whole build, long after the
+/// path was judged (the red team swapped the folder for a link to `~` mid-build): refused
+/// unless the policy allows `build --output`; an output to stdout or local storage passes.
+#[test]
+fn build_outputs_to_the_host_are_gated() {
+    for out in [
+        "/out",
+        "type=local,dest=/out",
+        "type=tar,dest=/o.tar",
+        "type=oci,dest=/o",
+    ] {
+        let o = check(&["build", "-o", out, "/ctx"]);
+        assert_eq!(o.rules(), vec!["deny.build"], "{out}: {:?}", o.violations);
+        assert!(
+            o.violations[0].reason.contains("build --output"),
+            "{:?}",
+            o.violations
+        );
+        let allowed = check_with(&["build", "-o", out, "/ctx"], &policy(&["build --output"], &[]));
+        assert!(allowed.violations.is_empty(), "{out}: {:?}", allowed.violations);
+    }
+    for out in ["-", "type=tar,dest=-", "type=image,name=x"] {
+        let o = check(&["build", "-o", out, "/ctx"]);
+        assert!(o.violations.is_empty(), "{out}: {:?}", o.violations);
     }
 }
 
@@ -914,7 +950,7 @@ fn build_path_refusals_come_from_the_host_model() {
     ] {
         let mut words = vec!["build"];
         words.extend_from_slice(args);
-        let o = check(&words);
+        let o = check_with(&words, &policy(&["build --output"], &[]));
         assert_eq!(
             o.rules(),
             vec![PATH_RULE.as_str()],

@@ -57,6 +57,7 @@ fn host() -> Host {
     )
     .unwrap();
     std::fs::write(home.join("tools/agent.env"), "LANG=C.UTF-8\n").unwrap();
+    std::fs::write(home.join("tools/labels"), "team=agents\n").unwrap();
     std::fs::write(home.join("nanoclaw/wild.env"), "TZ=UTC\nANTH*\n").unwrap();
     std::fs::write(home.join("nanoclaw/bare.env"), "TZ=UTC\n  HOME\n").unwrap();
     for file in [
@@ -573,6 +574,31 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     );
     // Groups and annotations.
     add(&["run", "--group-add", "keep-groups", "img"], "deny.group-add");
+    // Groups: on rootful podman a container's gid is the host's (the red team's setgid-`shadow`
+    // copy read /etc/shadow); 0, system groups and names (which may map to either) are refused.
+    for g in ["0", "00", "+0", "root", "audio", "42", "4,2000"] {
+        add(&["run", "--group-add", g, "img"], "deny.group-add");
+    }
+    for u in ["1000:0", "1000:00", "1000:root", "1000:node", "1000:42", "1000:4"] {
+        add(&["run", "--user", u, "img"], "deny.root-user");
+        add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
+    }
+    // User namespaces that place container ids on host ids of the caller's choosing.
+    for ns in [
+        "auto:uidmapping=1000:0:1",
+        "auto:gidmapping=0:0:1",
+        "auto:size=1,uidmapping=1000:0:1",
+        "keep-id:uid=0",
+        "keep-id:gid=0",
+        "keep-id:uid=x",
+        "bogus",
+    ] {
+        add(&["run", "--userns", ns, "img"], "deny.host-namespace");
+    }
+    add(
+        &["run", "--label-file", "~/tools/missing", "img"],
+        "deny.host-file",
+    );
     add(&["run", "--group-add=keep-groups,audio", "img"], "deny.group-add");
     add(
         &["run", "--group-add", "1000,keep-groups", "img"],
@@ -859,7 +885,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--env-file", "~/tools/agent.env", "img"],
         &["run", "--cidfile", "/tmp/agent.cid", "img"],
         &["run", "--cidfile", "{proj}/data/agent.cid", "img"],
-        &["run", "--label-file", "/srv/labels", "img"],
+        &["run", "--label-file", "~/tools/labels", "img"],
         &["run", "--log-opt", "max-size=10m", "img"],
         &["run", "--log-opt", "MAX-SIZE=10m", "img"],
         &["run", "--log-opt", "max-size=10m,tag=agent", "img"],
@@ -893,7 +919,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--security-opt", "no-new-privileges:true", "img"],
         &["run", "--security-opt", "mask=/proc/acpi", "img"],
         &["run", "--group-add", "1000", "img"],
-        &["run", "--group-add", "audio", "img"],
+        &["run", "--group-add", "2000", "img"],
         &[
             "run",
             "--annotation",
@@ -925,9 +951,12 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--user", "1000:1000", "img"],
         &["run", "--user", "10", "img"],
         &["exec", "-u", "1000", "c", "sh"],
-        &["exec", "-u", "1000:node", "c", "sh"],
+        &["exec", "-u", "1000:1000", "c", "sh"],
         &["exec", "-u", "100", "c", "sh"],
-        &["exec", "-u", "1000:0", "c", "sh"],
+        &["exec", "-u", "998:998", "c", "sh"],
+        &["run", "--user", "1001:1002", "img"],
+        &["run", "--userns", "auto:size=65536", "img"],
+        &["run", "--userns=keep-id:uid=1000,gid=1000", "img"],
         &["exec", "-u", "10000", "c", "sh"],
         &["exec", "-i", "c", "sh"],
         &["run", "--userns", "keep-id", "img"],
