@@ -1828,6 +1828,45 @@ fn a_file_changed_after_the_check_is_never_read_rootless() {
     files_changed_after_the_check(Mode::Rootless);
 }
 
+/// On rootful podman a container's gid is the host's: with `--user 1000:42` the container leaves a
+/// program setgid `shadow` (42 on Debian) in its read-write mount, no capability needed (the
+/// control), which any host user could then run to read `/etc/shadow`. Through the shim the
+/// group is refused (`deny.root-user`) and nothing is written.
+#[test]
+fn a_system_group_for_the_container_is_refused_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "sgid") else {
+        return;
+    };
+    let dir = rig.dir.path().join("sgid/w");
+    rig.mkdirs(&dir);
+    let program = dir.join("sg");
+    let spec = format!("{}:/w", dir.display());
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--user",
+        "1000:42",
+        "-v",
+        &spec,
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "cp /bin/sh /w/sg && chmod 2755 /w/sg",
+    ]);
+    let control = rig.run("podman", &argv, None);
+    let meta = std::fs::metadata(&program);
+    assert!(
+        meta.as_ref()
+            .is_ok_and(|m| m.gid() == 42 && m.mode() & 0o2000 != 0),
+        "the control did not leave a setgid-42 program: {meta:?} {}",
+        control.describe()
+    );
+    std::fs::remove_file(&program).unwrap();
+    assert_refused(&rig, &argv, "deny.root-user");
+    assert!(!program.exists(), "the container wrote the program through the shim");
+}
+
 /// Rootless podman reads its configuration from `$XDG_CONFIG_HOME/containers` (the control: a
 /// container given that folder read-write writes a `containers.conf`, and the next container
 /// has the variable it sets; a hook there would run on the host). Through the shim the moved
