@@ -72,7 +72,13 @@ impl Rewriter<'_> {
         let forged: Vec<usize> = self
             .run
             .find(crate::setting!("annotation"))
-            .filter(|(_, o)| in_namespace(o.bytes()))
+            // podman reads a comma list as several annotations: one of them in the namespace
+            // removes the option (the red team's `foo=a,io.github.nanoclaw-shim.applied=x`).
+            .filter(|(_, o)| {
+                in_namespace(o.bytes())
+                    || crate::flags::podman_list_elements(o.bytes())
+                        .is_some_and(|parts| parts.iter().any(|p| in_namespace(p)))
+            })
             .map(|(i, _)| i)
             .collect();
         for i in forged {

@@ -1092,3 +1092,25 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
         "{p:?}"
     );
 }
+
+#[test]
+fn a_forged_annotation_inside_a_list_is_removed() {
+    let t = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
+    let words = [
+        "run",
+        "--annotation",
+        "foo=a,io.github.nanoclaw-shim.applied=x",
+        "img",
+    ];
+    let p = plan(&argv(&words), &Policy::default(), &t);
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    let forged = |a: &OsString| a.to_string_lossy().contains("applied=x");
+    assert!(!p.args.iter().any(forged), "{:?}", p.args);
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| c.rule == Rule::HardenAnnotation && c.action == Action::Remove),
+        "{:?}",
+        p.changes
+    );
+}

@@ -1864,7 +1864,10 @@ fn a_system_group_for_the_container_is_refused_rootful() {
     );
     std::fs::remove_file(&program).unwrap();
     assert_refused(&rig, &argv, "deny.root-user");
-    assert!(!program.exists(), "the container wrote the program through the shim");
+    assert!(
+        !program.exists(),
+        "the container wrote the program through the shim"
+    );
 }
 
 /// Rootless podman reads its configuration from `$XDG_CONFIG_HOME/containers` (the control: a
