@@ -931,6 +931,9 @@ pub struct Containerfiles {
     pub named: Vec<(usize, usize, Vec<u8>, String)>,
     /// No `-f`: the context's file podman reads (its path as given) and its text.
     pub default: Option<(Vec<u8>, Vec<u8>)>,
+    /// The context folder, when it is a local one: the index in `words` of its token, and the
+    /// token as shown. Opened at the exec and given as a descriptor ([`crate::pin::Pin::Folder`]).
+    pub context: Option<(usize, String)>,
     /// The ignore file podman would have read beside a Containerfile (`<file>.dockerignore`,
     /// `<file>.containerignore`), which a copy has no folder to hold: named with `--ignorefile`.
     pub ignore: Option<Vec<u8>>,
@@ -1136,6 +1139,8 @@ enum Val {
 struct Parsed {
     opts: Vec<Opt>,
     positionals: Vec<Vec<u8>>,
+    /// Where each positional stands in the words after the command path.
+    positional_at: Vec<usize>,
 }
 
 /// pflag's `strconv.ParseBool`.
@@ -1161,6 +1166,7 @@ fn parse(
 ) -> Option<Parsed> {
     let mut opts = Vec::new();
     let mut positionals: Vec<Vec<u8>> = Vec::new();
+    let mut positional_at: Vec<usize> = Vec::new();
     let mut i = 0;
     // A value read from the next token that starts with `-`: podman's grammar may disagree with
     // docker's on the flag's arity and read it as a flag, so it must be attached with `=`.
@@ -1184,13 +1190,14 @@ fn parse(
         let tok = rest[i].as_bytes();
         if tok == b"--" {
             positionals.extend(rest[i + 1..].iter().map(|t| t.as_bytes().to_vec()));
+            positional_at.extend(i + 1..rest.len());
             break;
         }
         if tok.len() < 2 || tok[0] != b'-' {
             if !interspersed {
                 // docker stops at the first positional; podman might not, so nothing after it
                 // may look like a flag.
-                for t in &rest[i..] {
+                for (k, t) in rest[i..].iter().enumerate() {
                     let t = t.as_bytes();
                     if t.len() > 1 && t[0] == b'-' {
                         violation(
@@ -1204,10 +1211,12 @@ fn parse(
                         return None;
                     }
                     positionals.push(t.to_vec());
+                    positional_at.push(i + k);
                 }
                 break;
             }
             positionals.push(tok.to_vec());
+            positional_at.push(i);
             i += 1;
             continue;
         }
@@ -1345,7 +1354,11 @@ fn parse(
         }
         i += if used_next { 2 } else { 1 };
     }
-    Some(Parsed { opts, positionals })
+    Some(Parsed {
+        opts,
+        positionals,
+        positional_at,
+    })
 }
 
 fn unknown_reason() -> String {
@@ -2049,6 +2062,12 @@ fn pinned_containerfiles(
         cf.default = [join(c, b"Containerfile"), join(c, b"Dockerfile")]
             .into_iter()
             .find_map(|path| found(&path).map(|text| (path, text)));
+    }
+    // A local context (the checks refused every other kind before a Containerfile was read).
+    if let (Some(c), [at]) = (ctx, p.positional_at.as_slice()) {
+        if c != b"-" && !is_url(c) && !is_git(c) && !c.windows(3).any(|w| w == b"://") {
+            cf.context = Some((used + at, lossy(c)));
+        }
     }
     Some(cf)
 }

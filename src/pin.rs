@@ -12,42 +12,104 @@
 //! rootless podman's re-executed child inherits the descriptor at the same number), so what it
 //! reads is byte for byte what was judged.
 //!
-//! The plan only says where each copy goes ([`Pinned`]); the copies are made at the edge, just
-//! before the `exec` ([`apply`]), and a copy that cannot be made refuses the call.
+//! A build's context is a folder podman reads at every `COPY`, long after the check: it is
+//! opened instead, and podman is given `/proc/PID/fd/N`, the shim's own process id (which podman
+//! keeps after the `exec`, and which a rootless podman's parent keeps while its child builds;
+//! buildah's copier, a child process, reaches the folder through it). What was opened is judged
+//! again where the kernel says it is (`readlink` of the descriptor), so a folder swapped for a
+//! link between the check and the open is refused, and one swapped after the open is not read.
+//!
+//! The plan only says where each copy or folder goes ([`Pinned`]); the copies are made and the
+//! folders opened at the edge, just before the `exec` ([`apply`]), and one that cannot be made
+//! refuses the call.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-/// One token of the final argv whose path is replaced by a sealed copy of `text`.
+/// One token of the final argv whose path is replaced by a descriptor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pinned {
     /// The token's index in the plan's argv.
     pub arg: usize,
     /// How many bytes of the token come before the path (`--env-file=`: 11; a whole token: 0).
     pub prefix: usize,
-    /// What the shim read there and judged.
-    pub text: Vec<u8>,
+    pub what: Pin,
 }
 
-/// The argv with every pinned token pointing at its sealed copy (`/proc/self/fd/N`); the copies
-/// stay open across `exec`. Fails when a copy cannot be made: the runtime would otherwise read
-/// the path again.
-pub fn apply(mut args: Vec<OsString>, pins: &[Pinned]) -> std::io::Result<Vec<OsString>> {
+/// What a pinned token's descriptor holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    /// A sealed copy of what the shim read there and judged.
+    Copy(Vec<u8>),
+    /// The folder the path names, opened (a build's context).
+    Folder,
+}
+
+/// The argv with every pinned token pointing at its descriptor: `/proc/self/fd/N` for a copy,
+/// `/proc/PID/fd/N` for a folder; the descriptors stay open across `exec`. `judge` is asked
+/// about the real path of each folder opened (`Err`: why it is refused). Fails when a
+/// descriptor cannot be made or a folder is refused: the runtime would otherwise read the path
+/// again, or read what was refused.
+pub fn apply(
+    mut args: Vec<OsString>,
+    pins: &[Pinned],
+    judge: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<Vec<OsString>, String> {
     for p in pins {
-        let fd = sealed_copy(&p.text)?;
         let Some(token) = args.get(p.arg) else {
-            return Err(std::io::Error::other("a pinned file's argument is missing"));
+            return Err("a pinned file's argument is missing".into());
         };
-        args[p.arg] = pointed(token.as_bytes(), p.prefix, fd);
+        let token = token.as_bytes();
+        let path = &token[p.prefix.min(token.len())..];
+        let (fd, process) = match &p.what {
+            Pin::Copy(text) => (
+                sealed_copy(text).map_err(|e| format!("cannot make a sealed copy: {e}"))?,
+                "self".to_string(),
+            ),
+            Pin::Folder => {
+                let fd = open_folder(path)
+                    .map_err(|e| format!("cannot open the folder {}: {e}", crate::text::lossy(path)))?;
+                let real = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+                    .map_err(|e| format!("cannot tell where the folder opened is: {e}"))?;
+                judge(real.as_os_str().as_bytes()).map_err(|why| {
+                    format!(
+                        "the folder {} was {} when opened: {why}",
+                        crate::text::lossy(path),
+                        real.display()
+                    )
+                })?;
+                (fd, std::process::id().to_string())
+            }
+        };
+        args[p.arg] = pointed(token, p.prefix, &process, fd);
     }
     Ok(args)
 }
 
-/// `token` with the bytes after `prefix` replaced by `/proc/self/fd/FD`.
-pub fn pointed(token: &[u8], prefix: usize, fd: i32) -> OsString {
+/// `token` with the bytes after `prefix` replaced by `/proc/PROCESS/fd/FD`.
+pub fn pointed(token: &[u8], prefix: usize, process: &str, fd: i32) -> OsString {
     let mut t = token[..prefix.min(token.len())].to_vec();
-    t.extend_from_slice(format!("/proc/self/fd/{fd}").as_bytes());
+    t.extend_from_slice(format!("/proc/{process}/fd/{fd}").as_bytes());
     OsString::from_vec(t)
+}
+
+/// A folder opened for reading, open across `exec` (std opens close-on-exec; this does not).
+fn open_folder(path: &[u8]) -> std::io::Result<i32> {
+    use std::ffi::{c_char, c_int};
+    const O_DIRECTORY: c_int = 0o200000;
+    // SAFETY: the C library's `open(2)` (variadic: no mode is passed without `O_CREAT`).
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn open(path: *const c_char, flags: c_int, ...) -> c_int;
+    }
+    let c = std::ffi::CString::new(path).map_err(|_| std::io::Error::other("a NUL in the path"))?;
+    // SAFETY: `c` is a NUL-terminated string that outlives the call; read-only, no creation.
+    #[allow(unsafe_code)]
+    let fd = unsafe { open(c.as_ptr(), O_DIRECTORY) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(fd)
 }
 
 /// An anonymous memory file holding `text`, sealed so that nobody (the shim included) can
@@ -131,14 +193,45 @@ mod tests {
     #[test]
     fn the_token_keeps_its_flag_and_loses_the_path() {
         assert_eq!(
-            pointed(b"--env-file=/w/.env", 11, 3),
+            pointed(b"--env-file=/w/.env", 11, "self", 3),
             OsString::from("--env-file=/proc/self/fd/3")
         );
         assert_eq!(
-            pointed(b"/w/Containerfile", 0, 7),
+            pointed(b"/w/Containerfile", 0, "self", 7),
             OsString::from("/proc/self/fd/7")
         );
-        assert_eq!(pointed(b"-qf/w/x", 3, 4), OsString::from("-qf/proc/self/fd/4"));
+        assert_eq!(
+            pointed(b"-qf/w/x", 3, "12", 4),
+            OsString::from("-qf/proc/12/fd/4")
+        );
+    }
+
+    #[test]
+    fn a_folder_is_opened_and_judged_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        let args: Vec<OsString> = vec!["build".into(), link.clone().into()];
+        let pins = [Pinned {
+            arg: 1,
+            prefix: 0,
+            what: Pin::Folder,
+        }];
+        let mut seen = Vec::new();
+        let out = apply(args.clone(), &pins, &mut |real| {
+            seen.push(real.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        // Judged where the link led, not where it was named.
+        assert_eq!(seen, [dir.path().as_os_str().as_bytes().to_vec()]);
+        let p = out[1].to_str().unwrap().to_string();
+        assert!(p.starts_with(&format!("/proc/{}/fd/", std::process::id())), "{p}");
+        assert_eq!(std::fs::read(format!("{p}/f")).unwrap(), b"x");
+        // A refused folder refuses the call.
+        let e = apply(args, &pins, &mut |_| Err("credentials".into())).unwrap_err();
+        assert!(e.contains("credentials"), "{e}");
     }
 
     #[test]
@@ -149,9 +242,9 @@ mod tests {
         let pins = [Pinned {
             arg: 2,
             prefix: 0,
-            text: b"FROM a\n".to_vec(),
+            what: Pin::Copy(b"FROM a\n".to_vec()),
         }];
-        let out = apply(args, &pins).unwrap();
+        let out = apply(args, &pins, &mut |_| Ok(())).unwrap();
         let p = out[2].to_str().unwrap().to_string();
         assert!(p.starts_with("/proc/self/fd/"), "{p}");
         assert_eq!(std::fs::read(&p).unwrap(), b"FROM a\n");

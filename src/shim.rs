@@ -82,9 +82,19 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     let argv = if plan.pinned.is_empty() {
         plan.args
     } else {
-        crate::pin::apply(plan.args, &plan.pinned).map_err(|e| {
+        // A folder opened is judged again where the kernel says it is: one swapped for a link
+        // since the check is refused.
+        let mut paths = crate::hostpath::HostPaths::new(&policy.rules.deny, &target.host);
+        let mut judge = |real: &[u8]| match paths.check(real, crate::hostpath::Access::Read, &|_| false) {
+            Some(f) => Err(format!(
+                "the engine would use the host path {} [{}]",
+                f.entry, f.rule
+            )),
+            None => Ok(()),
+        };
+        crate::pin::apply(plan.args, &plan.pinned, &mut judge).map_err(|e| {
             format!(
-                "refused: cannot give the runtime a sealed copy of a file the shim checked: {e} [{}]",
+                "refused: what the shim checked cannot be given to the runtime: {e} [{}]",
                 Rule::HardenPinnedFiles
             )
         })?

@@ -424,7 +424,7 @@ fn pin_containerfiles(
         pinned.push(crate::pin::Pinned {
             arg: at + cf.used + added.options.len() - 1,
             prefix: "--file=".len(),
-            text,
+            what: crate::pin::Pin::Copy(text),
         });
     }
     if let Some(ignore) = cf.ignore {
@@ -446,7 +446,20 @@ fn pin_containerfiles(
         pinned.push(crate::pin::Pinned {
             arg: at + word + shift,
             prefix,
-            text,
+            what: crate::pin::Pin::Copy(text),
+        });
+    }
+    if let Some((word, shown)) = cf.context {
+        added.changes.push(Change {
+            rule: Rule::HardenPinnedFiles,
+            action: Action::Replace,
+            token: shown,
+            reason: "podman reads the context folder the shim opened and judged again where it was (/proc/PID/fd/N), not the path at every COPY".into(),
+        });
+        pinned.push(crate::pin::Pinned {
+            arg: at + word + shift,
+            prefix: 0,
+            what: crate::pin::Pin::Folder,
         });
     }
     pinned

@@ -192,7 +192,7 @@ impl<'a> Rewriter<'a> {
                         pinned.push(crate::pin::Pinned {
                             arg: out.len() - 1,
                             prefix: last.len() - run.opts[m].bytes().len(),
-                            text: pin(m).map(|(_, t)| t.clone()).unwrap_or_default(),
+                            what: crate::pin::Pin::Copy(pin(m).map(|(_, t)| t.clone()).unwrap_or_default()),
                         });
                     }
                     continue;
@@ -206,7 +206,7 @@ impl<'a> Rewriter<'a> {
                         pinned.push(crate::pin::Pinned {
                             arg: out.len(),
                             prefix: t.len() - o.bytes().len(),
-                            text: pin(m).map(|(_, t)| t.clone()).unwrap_or_default(),
+                            what: crate::pin::Pin::Copy(pin(m).map(|(_, t)| t.clone()).unwrap_or_default()),
                         });
                         out.push(t);
                     }

@@ -768,17 +768,31 @@ fn shown(p: &Plan) -> Vec<String> {
     v
 }
 
-/// The path each pinned token names, and the text its copy will hold.
+/// The path each pinned copy's token names, and the text the copy will hold (the context
+/// folder of a build: [`folders`]).
 fn pins(p: &Plan) -> Vec<(String, String)> {
     p.pinned
         .iter()
+        .filter(|x| x.what != crate::pin::Pin::Folder)
         .map(|x| {
             let t = p.args[x.arg].as_bytes();
             (
                 String::from_utf8_lossy(&t[x.prefix..]).into_owned(),
-                String::from_utf8_lossy(&x.text).into_owned(),
+                match &x.what {
+                    crate::pin::Pin::Copy(text) => String::from_utf8_lossy(text).into_owned(),
+                    crate::pin::Pin::Folder => "<folder>".to_string(),
+                },
             )
         })
+        .collect()
+}
+
+/// The paths of the folders a plan pins (a build's context).
+fn folders(p: &Plan) -> Vec<String> {
+    p.pinned
+        .iter()
+        .filter(|x| x.what == crate::pin::Pin::Folder)
+        .map(|x| String::from_utf8_lossy(&p.args[x.arg].as_bytes()[x.prefix..]).into_owned())
         .collect()
 }
 
@@ -792,6 +806,9 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
     assert_eq!(pins(&p), [(file.clone(), text.clone())], "{p:?}");
     assert!(p.args.contains(&OsString::from(format!("--file={file}"))));
+    // The context, the last token, is the folder opened at the exec.
+    assert_eq!(folders(&p), [dir.clone()], "{p:?}");
+    assert_eq!(p.pinned.last().map(|x| x.arg), Some(p.args.len() - 1));
     let c = p
         .changes
         .iter()

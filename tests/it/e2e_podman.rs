@@ -1705,10 +1705,13 @@ fn files_changed_after_the_check(mode: Mode) {
     };
     let label = mode.label();
     let work = rig.dir.path().join("pinned");
-    let checked = format!("FROM {IMAGE}\nRUN echo checked-$((6*7))\n");
+    let checked = format!("FROM {IMAGE}\nCOPY . /c\nRUN echo checked-$((6*7)); ls /c\n");
     let ctx = rig.containerfile(&work.join("ctx"), &checked);
     let containerfile = work.join("ctx/Containerfile");
-    let env_file = work.join("ctx/agent.env");
+    let marker = work.join("ctx/marker-real");
+    std::fs::write(&marker, "real\n").unwrap();
+    rig.own(&marker, false);
+    let env_file = work.join("agent.env");
     std::fs::write(&env_file, "A=checked\n").unwrap();
     rig.own(&env_file, false);
     let podman = find_on_path("podman").expect("podman on PATH");
@@ -1719,15 +1722,26 @@ fn files_changed_after_the_check(mode: Mode) {
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\ncase \"$1\" in build|run|exec)\n  printf 'FROM %s\\nRUN echo swapped-$((6*7))\\n' '{IMAGE}' > '{cf}'\n  printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
-            cf = containerfile.display(),
+            "#!/bin/sh\nset -e\ncase \"$1\" in\nbuild)\n  mv '{c}' '{c}.old'; mkdir '{c}.new'\n  printf 'FROM %s\\nCOPY . /c\\nRUN echo swapped-$((6*7)); ls /c\\n' '{IMAGE}' > '{c}.new/Containerfile'\n  echo x > '{c}.new/marker-swapped'; ln -s '{c}.new' '{c}';;\nrun|exec) printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
+            c = ctx,
             env = env_file.display(),
             podman = podman.display()
         ),
     )
     .unwrap();
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (old, new) = (work.join("ctx.old"), work.join("ctx.new"));
     let reset = || {
+        let dir = work.join("ctx");
+        if dir.is_symlink() {
+            std::fs::remove_file(&dir).unwrap();
+        }
+        if new.exists() {
+            std::fs::remove_dir_all(&new).unwrap();
+        }
+        if old.exists() {
+            std::fs::rename(&old, &dir).unwrap();
+        }
         std::fs::write(&containerfile, &checked).unwrap();
         std::fs::write(&env_file, "A=checked\n").unwrap();
     };
@@ -1763,8 +1777,10 @@ fn files_changed_after_the_check(mode: Mode) {
     // The control: podman reads the files as the wrapper left them.
     let control = through("podman", &build);
     assert!(
-        all(&control).contains("swapped-42") && !all(&control).contains("checked-42"),
-        "{label}: the control's build did not read the rewritten Containerfile: {}",
+        all(&control).contains("swapped-42")
+            && all(&control).contains("marker-swapped")
+            && !all(&control).contains("checked-42"),
+        "{label}: the control's build did not read the swapped context: {}",
         control.describe()
     );
     let control = through("podman", &run);
@@ -1777,14 +1793,13 @@ fn files_changed_after_the_check(mode: Mode) {
     let o = through("docker", &build);
     assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
     assert!(
-        all(&o).contains("checked-42") && !all(&o).contains("swapped-42"),
-        "{label}: the build did not read the Containerfile the shim checked: {}",
+        all(&o).contains("checked-42") && all(&o).contains("marker-real") && !all(&o).contains("swapped"),
+        "{label}: the build did not read the Containerfile and the context the shim checked: {}",
         o.describe()
     );
-    let rewritten = std::fs::read_to_string(&containerfile).unwrap();
     assert!(
-        rewritten.contains("swapped"),
-        "{label}: the wrapper did not rewrite the Containerfile"
+        work.join("ctx").is_symlink(),
+        "{label}: the wrapper did not swap the context"
     );
     let o = through("docker", &run);
     assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
