@@ -807,7 +807,7 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
     assert_eq!(pins(&p), [(file.clone(), text.clone())], "{p:?}");
     assert!(p.args.contains(&OsString::from(format!("--file={file}"))));
     // The context, the last token, is the folder opened at the exec.
-    assert_eq!(folders(&p), [dir.clone()], "{p:?}");
+    assert_eq!(folders(&p), vec![dir.clone()], "{p:?}");
     assert_eq!(p.pinned.last().map(|x| x.arg), Some(p.args.len() - 1));
     let c = p
         .changes
