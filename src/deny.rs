@@ -675,7 +675,7 @@ impl Checker<'_> {
                 UserIs::Root => self.v(Rule::DenyExecRoot, o, "exec as root"),
                 UserIs::Named => self.v(Rule::DenyExecRoot, o, NAMED_USER),
                 UserIs::NotRoot => {
-                    if let Some(why) = group_problem(o.bytes()) {
+                    if let Some(why) = group_problem(o.bytes(), self.paths.host().rootless) {
                         self.v(Rule::DenyExecRoot, o, why);
                     }
                 }
@@ -685,7 +685,7 @@ impl Checker<'_> {
                 UserIs::Root => self.v(Rule::DenyRootUser, o, "runs as root"),
                 UserIs::Named => self.v(Rule::DenyRootUser, o, NAMED_USER),
                 UserIs::NotRoot => {
-                    if let Some(why) = group_problem(o.bytes()) {
+                    if let Some(why) = group_problem(o.bytes(), self.paths.host().rootless) {
                         self.v(Rule::DenyRootUser, o, why);
                     }
                 }
@@ -698,7 +698,10 @@ impl Checker<'_> {
                         o,
                         "keeps the host user's groups (and their file access) in the container",
                     );
-                } else if let Some(why) = t.split(',').find_map(|g| added_group_problem(g.trim())) {
+                } else if let Some(why) = t
+                    .split(',')
+                    .find_map(|g| added_group_problem(g.trim(), self.paths.host().rootless))
+                {
                     self.v(Rule::DenyGroupAdd, o, why);
                 }
             }
@@ -959,29 +962,24 @@ const FIRST_ORDINARY_ID: u32 = 1000;
 /// container's gid is the host's: a process in group 0 or a system group reads what that
 /// group may read in every mount and, owning a file in a read-write mount, may set its setgid
 /// bit (no capability needed), leaving a program that runs with that group for whoever runs
-/// it on the host (the red team's setgid-`shadow` copy read `/etc/shadow`). A system group
-/// equal to the user's own id (a service account's `998:998`) is that account's own.
-pub fn group_problem(val: &[u8]) -> Option<&'static str> {
+/// it on the host (the red team's setgid-`shadow` copy read `/etc/shadow`, with `1000:42` and
+/// with `42:42`). Rootless, a system group is one of the caller's sub-ids: only gid 0 and names
+/// are refused there, as root and user names are.
+pub fn group_problem(val: &[u8], rootless: bool) -> Option<&'static str> {
     let s = crate::text::lossy(val);
-    let (user, group) = s.split_once(':')?;
+    let (_, group) = s.split_once(':')?;
     if group.trim().is_empty() {
         return None;
     }
-    match numeric_id(group) {
-        None => Some(NAMED_GROUP),
-        Some(0) => Some("runs with the root group (gid 0), the host's on rootful podman"),
-        Some(g) if g < FIRST_ORDINARY_ID && numeric_id(user) != Some(g) => Some(SYSTEM_GROUP),
-        Some(_) => None,
-    }
+    added_group_problem(group, rootless)
 }
 
-/// Why one `--group-add` element is refused, if it is: as [`group_problem`]'s group, with no
-/// user of its own to match.
-fn added_group_problem(group: &str) -> Option<&'static str> {
+/// Why one group (a `--group-add` element, a `--user` value's group) is refused, if it is.
+fn added_group_problem(group: &str, rootless: bool) -> Option<&'static str> {
     match numeric_id(group) {
         None => Some(NAMED_GROUP),
-        Some(0) => Some("adds the root group (gid 0), the host's on rootful podman"),
-        Some(g) if g < FIRST_ORDINARY_ID => Some(SYSTEM_GROUP),
+        Some(0) => Some("the root group (gid 0), the host's on rootful podman"),
+        Some(g) if g < FIRST_ORDINARY_ID && !rootless => Some(SYSTEM_GROUP),
         Some(_) => None,
     }
 }

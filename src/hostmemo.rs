@@ -713,6 +713,7 @@ mod tests {
             from_environment: Vec::new(),
             fs,
             memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),
+            rootless: false,
         };
         (host, fs)
     }

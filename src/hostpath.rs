@@ -1045,6 +1045,10 @@ pub struct HostCtx {
     pub fs: &'static dyn HostFs,
     /// Where resolved lists are remembered between invocations; `None`: resolved every time.
     pub memory: Option<Memory>,
+    /// Whether the runtime runs rootless: its containers' ids are then the caller's sub-ids,
+    /// not the host's (a system group in the container is no host group). `false` (rootful) is
+    /// the stricter reading.
+    pub rootless: bool,
 }
 
 impl Default for HostCtx {
@@ -1057,6 +1061,7 @@ impl Default for HostCtx {
             from_environment: Vec::new(),
             fs: &RealFs,
             memory: None,
+            rootless: false,
         }
     }
 }
@@ -1154,6 +1159,11 @@ impl<'p> HostPaths<'p> {
 
     /// The contents of a small host file the runtime will read for the caller (an env file,
     /// relative to the working directory), for the checks of what is in it.
+    /// The host these paths are judged on.
+    pub fn host(&self) -> &'p HostCtx {
+        self.host
+    }
+
     pub fn read_file(&self, raw: &[u8]) -> SmallFile {
         read_host_file(self.host, raw)
     }

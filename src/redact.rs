@@ -98,6 +98,8 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         let b = t.as_bytes();
         let shown = match before {
             b"--creds" | b"--password" => REDACTED.to_string(),
+            // An environment value as its own argument, whatever the name's case.
+            b"-e" | b"--env" | b"--env-merge" => environment(&crate::text::lossy(b)),
             b"-p" if login => REDACTED.to_string(),
             b"--decryption-key" => match display(&concat("--decryption-key=", b)).split_once('=') {
                 Some((_, value)) => value.to_string(),
@@ -137,7 +139,35 @@ const SECRET_HEADERS: &[&str] = &[
     "authorization:",
 ];
 
+/// `NAME=value` as the value of `-e` / `--env`: the value hidden unless `NAME` is one of
+/// [`SHOWN_VARIABLES`] (any spelling of the name: `Db_Conn` is an environment variable too).
+fn environment(assignment: &str) -> String {
+    match assignment.split_once('=') {
+        Some((name, value)) if !value.starts_with(REDACTED) && !SHOWN_VARIABLES.contains(&name) => {
+            format!("{name}={REDACTED}")
+        }
+        _ => redact_text(assignment),
+    }
+}
+
+/// Where an environment assignment starts in a token that is an `-e` option with its value:
+/// `--env=`, `--env-merge=`, or a cluster of docker's one-letter flags ending in `e` with the
+/// value glued to it (`-eNAME=v`, `-ieNAME=v`: the red team's).
+fn environment_in(text: &str) -> Option<usize> {
+    for flag in ["--env=", "--env-merge="] {
+        if text.starts_with(flag) {
+            return Some(flag.len());
+        }
+    }
+    let cluster = text.strip_prefix('-').filter(|c| !c.starts_with('-'))?;
+    let e = cluster.find(|c: char| !c.is_ascii_alphabetic() || c == 'e')?;
+    (cluster[e..].starts_with('e') && e + 1 < cluster.len()).then_some(1 + e + 1)
+}
+
 fn redact_text(text: &str) -> String {
+    if let Some(at) = environment_in(text) {
+        return format!("{}{}", &text[..at], environment(&text[at..]));
+    }
     for flag in SECRET_FLAGS {
         if let Some(rest) = text.strip_prefix(flag) {
             // `--decryption-key=path:passphrase` keeps the path.
@@ -402,6 +432,23 @@ mod tests {
         assert_eq!(
             d("curl https://hooks.slack.com/services/T0/B0/abcdefghij"),
             "curl <redacted>"
+        );
+        // `-e` with its value glued, in a cluster, or as `--env=`: any name's value (the red
+        // team's `-eDB_CONN=`, `Db_Conn`), but a shown name's.
+        for (text, shown) in [
+            ("-eDB_CONN=hunter2", "-eDB_CONN=<redacted>"),
+            ("-ieDb_Conn=hunter2", "-ieDb_Conn=<redacted>"),
+            ("--env=Db_Conn=hunter2", "--env=Db_Conn=<redacted>"),
+            ("-eTZ=UTC", "-eTZ=UTC"),
+            ("-exec", "-exec"),
+            ("-it", "-it"),
+        ] {
+            assert_eq!(d(text), shown, "{text}");
+        }
+        let a = |t: &[&str]| argv(&t.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        assert_eq!(
+            a(&["-e", "Db_Conn=x", "--env", "a=b"]),
+            ["-e", "Db_Conn=<redacted>", "--env", "a=<redacted>"]
         );
         assert_eq!(
             d("--env=X=<redacted>: a reason with NAME=value in it"),

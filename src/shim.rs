@@ -341,6 +341,8 @@ fn target(
         fs: &crate::hostfs::RealFs,
         // The same memory the policy was loaded with: the build is looked up once.
         memory,
+        // docker's daemon is rootful whoever calls it.
+        rootless: env.rootless() && flavor == crate::policy::Flavor::Podman,
     };
     let path = path.to_path_buf();
     let rootless = env.rootless();

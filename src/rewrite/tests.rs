@@ -710,6 +710,7 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
         from_environment: Vec::new(),
         fs: Box::leak(Box::new(fs)),
         memory: None,
+        rootless: false,
     };
     let run = |mount: &str| plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t);
     let refused_by = |mount: &str| run(mount).refusal.map(|r| r.rule);
