@@ -931,9 +931,10 @@ pub struct Containerfiles {
     pub named: Vec<(usize, usize, Vec<u8>, String)>,
     /// No `-f`: the context's file podman reads (its path as given) and its text.
     pub default: Option<(Vec<u8>, Vec<u8>)>,
-    /// The context folder, when it is a local one: the index in `words` of its token, and the
-    /// token as shown. Opened at the exec and given as a descriptor ([`crate::pin::Pin::Folder`]).
-    pub context: Option<(usize, String)>,
+    /// The local folders the build reads (the context, `--build-context name=DIR`): the index in
+    /// `words` of the token, how many bytes of it come before the path, and the option as shown.
+    /// Opened at the exec and given as descriptors ([`crate::pin::Pin::Folder`]).
+    pub folders: Vec<(usize, usize, String)>,
     /// The ignore file podman would have read beside a Containerfile (`<file>.dockerignore`,
     /// `<file>.containerignore`), which a copy has no folder to hold: named with `--ignorefile`.
     pub ignore: Option<Vec<u8>>,
@@ -1812,6 +1813,18 @@ fn check_source(
     }
 }
 
+/// Whether a build source is a host path ([`check_source`]'s last case): not git, an image, a
+/// URL, an OCI layout or another scheme.
+fn local_source(s: &[u8]) -> bool {
+    !(is_git(s)
+        || is_url(s)
+        || s.starts_with(b"docker-image://")
+        || s.starts_with(b"container-image://")
+        || s.starts_with(b"docker://")
+        || s.starts_with(b"oci-layout://")
+        || s.windows(3).any(|w| w == b"://"))
+}
+
 /// Why a download by the engine is refused by default.
 const REMOTE_WHY: &str = "is downloaded by podman itself on the host, outside the build's network \
      namespace, where services bound to the host's loopback answer";
@@ -2065,8 +2078,23 @@ fn pinned_containerfiles(
     }
     // A local context (the checks refused every other kind before a Containerfile was read).
     if let (Some(c), [at]) = (ctx, p.positional_at.as_slice()) {
-        if c != b"-" && !is_url(c) && !is_git(c) && !c.windows(3).any(|w| w == b"://") {
-            cf.context = Some((used + at, lossy(c)));
+        if c != b"-" && local_source(c) {
+            cf.folders.push((used + at, 0, lossy(c)));
+        }
+    }
+    // Named contexts that are local folders, read at `COPY --from=NAME` as the context is.
+    for o in &p.opts {
+        let (Class::BuildContext, Val::Bytes(v)) = (o.row.class, &o.value) else {
+            continue;
+        };
+        let Some(eq) = v.iter().position(|&c| c == b'=') else {
+            continue;
+        };
+        if local_source(&v[eq + 1..]) {
+            let token = rest.get(o.at).map_or(0, |t| t.len());
+            let prefix = token.saturating_sub(v.len()) + eq + 1;
+            cf.folders
+                .push((used + o.at, prefix, format!("{} {}", o.name, lossy(v))));
         }
     }
     Some(cf)

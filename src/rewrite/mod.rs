@@ -449,16 +449,16 @@ fn pin_containerfiles(
             what: crate::pin::Pin::Copy(text),
         });
     }
-    if let Some((word, shown)) = cf.context {
+    for (word, prefix, shown) in cf.folders {
         added.changes.push(Change {
             rule: Rule::HardenPinnedFiles,
             action: Action::Replace,
             token: shown,
-            reason: "podman reads the context folder the shim opened and judged again where it was (/proc/PID/fd/N), not the path at every COPY".into(),
+            reason: "podman reads the folder the shim opened and judged again where it was (/proc/PID/fd/N), not the path at every COPY".into(),
         });
         pinned.push(crate::pin::Pinned {
             arg: at + word + shift,
-            prefix: 0,
+            prefix,
             what: crate::pin::Pin::Folder,
         });
     }

@@ -1132,3 +1132,35 @@ fn a_forged_annotation_inside_a_list_is_removed() {
         p.changes
     );
 }
+
+#[test]
+fn a_named_context_folder_is_pinned_as_the_context_is() {
+    let (t, ctx) = build_target(false);
+    let dir = ctx.path().display().to_string();
+    let lib = tempfile::tempdir().unwrap();
+    let libdir = lib.path().display().to_string();
+    let named = format!("lib={libdir}");
+    let p = build_plan(
+        &[
+            "build",
+            "--build-context",
+            &named,
+            "--build-context",
+            "img=docker-image://alpine",
+            "-t",
+            "x",
+        ],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    // The named folder's path is replaced after `lib=`; an image reference is not a folder.
+    assert_eq!(folders(&p), [dir, libdir], "{p:?}");
+    let x = p
+        .pinned
+        .iter()
+        .find(|x| x.prefix > 0 && x.what == crate::pin::Pin::Folder)
+        .unwrap();
+    assert_eq!(&p.args[x.arg].as_bytes()[..x.prefix], b"lib=");
+}
