@@ -312,7 +312,7 @@ impl Checker<'_> {
             }
         }
         if ns == "userns" && self.on(Rule::DenyHostNamespace) {
-            if let Some(why) = userns_problem(&value) {
+            if let Some(why) = userns_problem(&value, self.paths.host().rootless) {
                 self.v(Rule::DenyHostNamespace, o, why);
             }
         }
@@ -903,7 +903,7 @@ fn pinned_file(setting: &str) -> bool {
 /// user is the host's root on rootful podman (the red team's: a host root file read through a
 /// read-only mount, a setuid-root program left in a writable one), which `--user 0` is refused
 /// for. Anything else is a mode the shim does not know.
-fn userns_problem(value: &str) -> Option<String> {
+fn userns_problem(value: &str, rootless: bool) -> Option<String> {
     let lower = value.trim().to_ascii_lowercase();
     if lower == "host" || lower.starts_with("ns:") || lower.starts_with("container:") {
         return None;
@@ -932,6 +932,13 @@ fn userns_problem(value: &str) -> Option<String> {
             Some(0) if key != "size" => {
                 return Some(format!(
                     "{mode}:{key}=0 maps the host user to root in the container"
+                ));
+            }
+            // Rootful, the ids are the host's: a system group or user (the red team's
+            // `keep-id:gid=42`, the host's `shadow`), as for `--user`.
+            Some(n) if key != "size" && !rootless && n < FIRST_ORDINARY_ID => {
+                return Some(format!(
+                    "{mode}:{key}={n} is a system id, the host's on rootful podman"
                 ));
             }
             Some(_) => {}
@@ -967,12 +974,16 @@ const FIRST_ORDINARY_ID: u32 = 1000;
 /// are refused there, as root and user names are.
 pub fn group_problem(val: &[u8], rootless: bool) -> Option<&'static str> {
     let s = crate::text::lossy(val);
-    let (_, group) = s.split_once(':')?;
-    if group.trim().is_empty() {
-        return None;
+    match s.split_once(':') {
+        Some((_, group)) if !group.trim().is_empty() => added_group_problem(group, rootless),
+        _ if rootless => None,
+        _ => Some(NO_GROUP),
     }
-    added_group_problem(group, rootless)
 }
+
+/// A `--user` value without a group on rootful podman: a uid the image's `/etc/passwd` does not
+/// list runs with gid 0, the host's root group (the red team's `--user 12345`).
+const NO_GROUP: &str = "a uid without a group: podman gives a uid the image's /etc/passwd does not list gid 0, the host's root group on rootful podman (give uid:gid)";
 
 /// Why one group (a `--group-add` element, a `--user` value's group) is refused, if it is.
 fn added_group_problem(group: &str, rootless: bool) -> Option<&'static str> {

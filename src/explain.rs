@@ -298,16 +298,18 @@ impl Report<'_> {
     /// Machine-readable report: one JSON object, schema [`SCHEMA_VERSION`] (docs/JSON.md).
     pub fn json(&self) -> String {
         let plan = self.plan;
-        let argv: Vec<String> = std::iter::once(self.runtime)
-            .chain(plan.args.iter().map(OsString::as_os_str))
-            .map(|t| {
-                if self.show_secrets {
-                    redact::display_raw(t)
-                } else {
-                    redact::display(t)
-                }
-            })
-            .collect();
+        // Redacted as an argv, as the text is: a flag's separate value too (`-e db=secret`).
+        let argv: Vec<String> = if self.show_secrets {
+            std::iter::once(self.runtime)
+                .chain(plan.args.iter().map(OsString::as_os_str))
+                .map(redact::display_raw)
+                .collect()
+        } else {
+            let tokens: Vec<OsString> = std::iter::once(self.runtime.to_os_string())
+                .chain(plan.args.iter().cloned())
+                .collect();
+            redact::argv(&tokens)
+        };
         let change = |c: &Change| {
             let tok = self.redact_text(&c.token);
             let (from, to) = match c.action {

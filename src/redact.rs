@@ -99,7 +99,7 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         let shown = match before {
             b"--creds" | b"--password" => REDACTED.to_string(),
             // An environment value as its own argument, whatever the name's case.
-            b"-e" | b"--env" | b"--env-merge" => environment(&crate::text::lossy(b)),
+            b"-e" | b"--env" | b"--env-merge" | b"--build-arg" => environment(&crate::text::lossy(b)),
             b"-p" if login => REDACTED.to_string(),
             b"--decryption-key" => match display(&concat("--decryption-key=", b)).split_once('=') {
                 Some((_, value)) => value.to_string(),
@@ -154,7 +154,7 @@ fn environment(assignment: &str) -> String {
 /// `--env=`, `--env-merge=`, or a cluster of docker's one-letter flags ending in `e` with the
 /// value glued to it (`-eNAME=v`, `-ieNAME=v`: the red team's).
 fn environment_in(text: &str) -> Option<usize> {
-    for flag in ["--env=", "--env-merge="] {
+    for flag in ["--env=", "--env-merge=", "--build-arg="] {
         if text.starts_with(flag) {
             return Some(flag.len());
         }
@@ -585,9 +585,14 @@ mod tests {
             d("HTTPS_PROXY=http://x:tok123@host.docker.internal:10255"),
             "HTTPS_PROXY=<redacted>"
         );
+        // A build argument's value is hidden whole, as an `-e` value is.
         assert_eq!(
             d("--build-arg=https_proxy=http://x:tok123@host.docker.internal:10255"),
-            "--build-arg=https_proxy=http://<redacted>@host.docker.internal:10255"
+            "--build-arg=https_proxy=<redacted>"
+        );
+        assert_eq!(
+            d("--label=proxy=http://x:tok123@host.docker.internal:10255"),
+            "--label=proxy=http://<redacted>@host.docker.internal:10255"
         );
         assert_eq!(
             d("http_proxy=http://tok@h:1/p"),

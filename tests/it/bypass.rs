@@ -356,7 +356,7 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--entrypoint", "--privileged", "img"],
     &["run", "--", "img", "--cap-add=ALL"],
     &["exec", "-i", "c", "sh"],
-    &["exec", "-u", "1000", "c", "sh"],
+    &["exec", "-u", "1000:1000", "c", "sh"],
     &["update", "--memory", "1g", "c"],
     &["update", "--pids-limit", "100", "--cpus", "1.5", "c"],
 ];

@@ -589,6 +589,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "42:42",
         "+42:42",
         "998:998",
+        // A uid with no group (rootful): a uid the image does not list runs with gid 0.
+        "12345",
+        "1000",
+        "1000:",
     ] {
         add(&["run", "--user", u, "img"], "deny.root-user");
         add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
@@ -601,6 +605,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "keep-id:uid=0",
         "keep-id:gid=0",
         "keep-id:uid=x",
+        "keep-id:uid=1000,gid=42",
         "bogus",
     ] {
         add(&["run", "--userns", ns, "img"], "deny.host-namespace");
@@ -959,14 +964,14 @@ fn legitimate() -> Vec<Vec<&'static str>> {
             "img",
         ],
         &["run", "--user", "1000:1000", "img"],
-        &["run", "--user", "10", "img"],
-        &["exec", "-u", "1000", "c", "sh"],
+        &["run", "--user", "1000:1000", "img"],
         &["exec", "-u", "1000:1000", "c", "sh"],
-        &["exec", "-u", "100", "c", "sh"],
+        &["exec", "-u", "1000:1000", "c", "sh"],
+        &["exec", "-u", "2000:2000", "c", "sh"],
         &["run", "--user", "1001:1002", "img"],
         &["run", "--userns", "auto:size=65536", "img"],
         &["run", "--userns=keep-id:uid=1000,gid=1000", "img"],
-        &["exec", "-u", "10000", "c", "sh"],
+        &["exec", "-u", "10000:10000", "c", "sh"],
         &["exec", "-i", "c", "sh"],
         &["run", "--userns", "keep-id", "img"],
         &["run", "--add-host=host.docker.internal:10.0.2.2", "img"],

@@ -1883,6 +1883,23 @@ fn a_system_group_for_the_container_is_refused_rootful() {
         !program.exists(),
         "the container wrote the program through the shim"
     );
+    // A uid the image does not list, with no group: podman gives it gid 0, the host's root group.
+    let mut no_group = argv.clone();
+    no_group[3] = "12345".into();
+    let control = rig.run("podman", &no_group, None);
+    let meta = std::fs::metadata(&program);
+    assert!(
+        meta.as_ref()
+            .is_ok_and(|m| m.gid() == 0 && m.mode() & 0o2000 != 0),
+        "the control did not leave a setgid-root program: {meta:?} {}",
+        control.describe()
+    );
+    std::fs::remove_file(&program).unwrap();
+    assert_refused(&rig, &no_group, "deny.root-user");
+    assert!(
+        !program.exists(),
+        "the container wrote the program through the shim"
+    );
 }
 
 /// Rootless podman reads its configuration from `$XDG_CONFIG_HOME/containers` (the control: a
