@@ -1410,7 +1410,8 @@ fn exec_as_a_user_name(mode: Mode) {
     assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
     assert!(o.stderr.contains("deny.exec-root"), "{label}: {}", o.describe());
     assert!(o.stdout.is_empty(), "{label}: something ran: {}", o.describe());
-    let o = rig.docker(&exec("1000"), None);
+    // A numeric uid with its group runs (rootful, a uid alone is refused: `deny.root-user`).
+    let o = rig.docker(&exec("1000:1000"), None);
     assert_eq!(o.stdout.trim(), "1000", "{label}: {}", o.describe());
 }
 
