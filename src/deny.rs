@@ -912,6 +912,11 @@ fn userns_problem(value: &str, rootless: bool) -> Option<String> {
     let allowed: &[&str] = match mode {
         "" | "private" | "nomap" if options.is_empty() => return None,
         "auto" => &["size"],
+        // keep-id maps the caller's own ids into the container: on rootful podman the caller is
+        // root (the red team's `keep-id` added the host's root group, gid 0).
+        "keep-id" if !rootless => {
+            return Some("keep-id maps the caller's ids into the container, and on rootful podman the caller is root (its group 0 joins the container's)".into());
+        }
         "keep-id" => &["uid", "gid", "size"],
         _ => {
             return Some(format!(
@@ -974,6 +979,12 @@ const FIRST_ORDINARY_ID: u32 = 1000;
 /// are refused there, as root and user names are.
 pub fn group_problem(val: &[u8], rootless: bool) -> Option<&'static str> {
     let s = crate::text::lossy(val);
+    // The user part (not root: `user_is` judged that): a system account on rootful podman is the
+    // host's (the red team's `996:1000` left a setuid-`polkitd` program, a way to a polkit rule).
+    let user = s.split(':').next().unwrap_or("");
+    if !rootless && numeric_id(user).is_some_and(|u| u < FIRST_ORDINARY_ID) {
+        return Some(SYSTEM_USER);
+    }
     match s.split_once(':') {
         Some((_, group)) if !group.trim().is_empty() => added_group_problem(group, rootless),
         _ if rootless => None,
@@ -997,6 +1008,7 @@ fn added_group_problem(group: &str, rootless: bool) -> Option<&'static str> {
 
 const NAMED_GROUP: &str =
     "a group name, which the image's /etc/group may map to gid 0 or a system group (give the numeric gid)";
+const SYSTEM_USER: &str = "a system user (uid below 1000), the host's on rootful podman: its files, and setuid programs left in a read-write mount";
 const SYSTEM_GROUP: &str = "a system group (gid below 1000), the host's on rootful podman: its file access, and setgid programs left in a read-write mount";
 
 /// Who the user part of a `--user` value (before any `:`) runs as.

@@ -1164,3 +1164,39 @@ fn a_named_context_folder_is_pinned_as_the_context_is() {
         .unwrap();
     assert_eq!(&p.args[x.arg].as_bytes()[..x.prefix], b"lib=");
 }
+
+/// Rootless, the container's ids are the caller's sub-ids: keep-id, a system uid or gid and a
+/// uid alone pass; rootful, the same ids are the host's and are refused.
+#[test]
+fn ids_are_judged_as_the_host_s_only_on_rootful_podman() {
+    for (words, rule) in [
+        (
+            &["run", "--userns", "keep-id:uid=1000,gid=1000", "img"][..],
+            Rule::DenyHostNamespace,
+        ),
+        (&["run", "--user", "996:1000", "img"], Rule::DenyRootUser),
+        (&["run", "--user", "1000:42", "img"], Rule::DenyRootUser),
+        (&["run", "--user", "12345", "img"], Rule::DenyRootUser),
+        (&["run", "--group-add", "42", "img"], Rule::DenyGroupAdd),
+    ] {
+        let mut rootful = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
+        rootful.host.rootless = false;
+        let p = plan(&argv(words), &Policy::default(), &rootful);
+        assert_eq!(p.refusal.map(|r| r.rule), Some(rule), "rootful {words:?}");
+        let mut rootless = Target::fixed(Flavor::Podman, true, Some((5, 4, 2)));
+        rootless.host.rootless = true;
+        let p = plan(&argv(words), &Policy::default(), &rootless);
+        assert!(p.decision.runs(), "rootless {words:?}: {:?}", p.refusal);
+    }
+    // Root and names stay refused rootless.
+    let mut rootless = Target::fixed(Flavor::Podman, true, Some((5, 4, 2)));
+    rootless.host.rootless = true;
+    for u in ["1000:0", "1000:node", "0:1000"] {
+        let p = plan(&argv(&["run", "--user", u, "img"]), &Policy::default(), &rootless);
+        assert_eq!(
+            p.refusal.map(|r| r.rule),
+            Some(Rule::DenyRootUser),
+            "rootless {u}"
+        );
+    }
+}

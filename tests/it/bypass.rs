@@ -336,7 +336,7 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--user", "1000:1000", "img"],
     &["run", "--pid", "private", "--ipc", "private", "img"],
     &["run", "--uts", "private", "img"],
-    &["run", "--userns", "keep-id", "img"],
+    &["run", "--userns", "auto", "img"],
     &["run", "-v", "named-volume:/data", "img"],
     &["run", "--mount", "type=volume,src=cache,dst=/cache", "img"],
     &["run", "--mount", "type=tmpfs,dst=/scratch", "img"],

@@ -589,6 +589,9 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "42:42",
         "+42:42",
         "998:998",
+        // A system user with an ordinary group (rootful: the host's `polkitd`, `postgres`).
+        "996:1000",
+        "101:1000",
         // A uid with no group (rootful): a uid the image does not list runs with gid 0.
         "12345",
         "1000",
@@ -606,6 +609,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "keep-id:gid=0",
         "keep-id:uid=x",
         "keep-id:uid=1000,gid=42",
+        // Rootful, keep-id maps the caller, root (its group 0 joined the container's).
+        "keep-id",
+        "keep-id:uid=1000",
+        "keep-id:uid=1000,gid=1000",
         "bogus",
     ] {
         add(&["run", "--userns", ns, "img"], "deny.host-namespace");
@@ -970,10 +977,10 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["exec", "-u", "2000:2000", "c", "sh"],
         &["run", "--user", "1001:1002", "img"],
         &["run", "--userns", "auto:size=65536", "img"],
-        &["run", "--userns=keep-id:uid=1000,gid=1000", "img"],
+        &["run", "--userns=private", "img"],
         &["exec", "-u", "10000:10000", "c", "sh"],
         &["exec", "-i", "c", "sh"],
-        &["run", "--userns", "keep-id", "img"],
+        &["run", "--userns", "nomap", "img"],
         &["run", "--add-host=host.docker.internal:10.0.2.2", "img"],
         &["run", "--dns", "1.1.1.1", "img"],
         &[
