@@ -51,7 +51,11 @@ impl Target {
         Target {
             flavor,
             rootless,
-            host: HostCtx::default(),
+            // As the shim sets it: docker's daemon is rootful whoever calls it.
+            host: HostCtx {
+                rootless: rootless && flavor == Flavor::Podman,
+                ..HostCtx::default()
+            },
             cgroup_v1: false,
             version: cell,
             probe: None,
