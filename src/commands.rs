@@ -1059,11 +1059,10 @@ fn check_inner(
                 relative_files(&p, &mut out, host_path);
                 let texts = containerfiles(&p, files.read, pol.gate(GATE_BUILD_REMOTE), &mut out);
                 if let Some(texts) = &texts {
-                    // The files podman would pick by name in the context are host paths like
-                    // any `-f` (the red team's `Containerfile` linked to `~/.aws/credentials`).
-                    // (A `-f` file is judged as its option, and beneath the context by
-                    // `relative_files`.)
-                    // A call already refused (its context, say) is not told again of each file in it.
+                    // Without `-f`, the files podman would pick in the context are host paths as
+                    // a `-f` one is (the red team's `Containerfile` linked to
+                    // `~/.aws/credentials`); a call already refused (its context, say) is not
+                    // told again of each file in it.
                     let named = p.opts.iter().any(|o| o.row.class == Class::Dockerfile);
                     let judged = !named && out.is_empty();
                     for (path, _) in texts.iter().filter(|_| judged) {
@@ -1778,7 +1777,9 @@ fn check_source(
     refuse: &mut Refuse,
     path: &mut PathCheck,
 ) {
-    if is_git(s) {
+    if local_source(s) {
+        path(out, s, Access::Read);
+    } else if is_git(s) {
         refuse(
             out,
             token.into(),
@@ -1802,19 +1803,17 @@ fn check_source(
             None => dir,
         };
         path(out, dir, Access::Read);
-    } else if s.windows(3).any(|w| w == b"://") {
+    } else {
         refuse(
             out,
             token.into(),
             "an unknown source scheme; refusing rather than guessing".into(),
         );
-    } else {
-        path(out, s, Access::Read);
     }
 }
 
-/// Whether a build source is a host path ([`check_source`]'s last case): not git, an image, a
-/// URL, an OCI layout or another scheme.
+/// Whether a build source is a host path: not git, an image, a URL, an OCI layout or another
+/// scheme. [`check_source`] judges it as a path; the build reads it through a descriptor.
 fn local_source(s: &[u8]) -> bool {
     !(is_git(s)
         || is_url(s)
@@ -2046,27 +2045,25 @@ fn pinned_containerfiles(
             continue;
         };
         named = true;
+        let shown = format!("{} {}", o.name, lossy(f));
+        let refuse = |out: &mut Vec<Violation>, why: &str| {
+            violation(out, Rule::DenyBuild, shown.clone(), why.into());
+            None
+        };
         if crate::flags::podman_list_elements(f).is_some() {
-            violation(
+            return refuse(
                 out,
-                Rule::DenyBuild,
-                format!("{} {}", o.name, lossy(f)),
-                "podman may read this value as several Containerfiles (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name each with its own -f".into(),
+                "podman may read this value as several Containerfiles (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name each with its own -f",
             );
-            return None;
         }
         let beneath = ctx.filter(|_| f.first() != Some(&b'/')).map(|c| join(c, f));
         let Some(text) = found(f).or_else(|| beneath.as_deref().and_then(found)) else {
-            violation(
+            return refuse(
                 out,
-                Rule::DenyBuild,
-                format!("{} {}", o.name, lossy(f)),
-                "the Containerfile does not exist: podman would fail, and one created after the check would be read unchecked".into(),
+                "the Containerfile does not exist: podman would fail, and one created after the check would be read unchecked",
             );
-            return None;
         };
         let token = rest.get(o.at).map_or(0, |t| t.len());
-        let shown = format!("{} {}", o.name, lossy(f));
         cf.named
             .push((used + o.at, token.saturating_sub(f.len()), text, shown));
     }

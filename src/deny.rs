@@ -527,7 +527,7 @@ impl Checker<'_> {
                 let before = self.out.len();
                 self.path(o, &p, access, None, true);
                 if pinned_file(o.flag.canonical()) && self.out.len() == before {
-                    self.env_file(o, &p);
+                    self.read_pinned(o, &p);
                 }
             }
         }
@@ -551,7 +551,7 @@ impl Checker<'_> {
     /// of the host's variables), and what was read is what the runtime is given
     /// ([`Judged::read`]): a file changed or replaced by a link after this read (the red team's
     /// label file swapped for `~/.aws/credentials`) is never the one podman reads.
-    fn env_file(&mut self, o: &Opt, path: &[u8]) {
+    fn read_pinned(&mut self, o: &Opt, path: &[u8]) {
         let judge = o.flag.canonical() == "env-file" && self.on(Rule::DenyEnvHost);
         let text = match self.paths.read_file(path) {
             SmallFile::Read(text) => text,
@@ -579,15 +579,7 @@ impl Checker<'_> {
                 return;
             }
         };
-        // An element of a value podman reads as a list is judged, never pinned: [`Self::check`]
-        // refuses such a value when the runtime is to read what was judged.
-        if self.run.opts.get(self.current).map(Opt::bytes) == Some(path) {
-            self.read.push((self.current, text.clone()));
-        }
-        if !judge {
-            return;
-        }
-        for line in text.split(|&b| b == b'\n') {
+        for line in text.split(|&b| b == b'\n').filter(|_| judge) {
             let line = crate::text::lossy(line);
             let line = line.trim_start();
             if line.is_empty() || line.starts_with('#') {
@@ -597,6 +589,11 @@ impl Checker<'_> {
                 self.v(Rule::DenyEnvHost, o, format!("a line of the env file: {why}"));
                 return;
             }
+        }
+        // An element of a value podman reads as a list is judged, never pinned: [`Self::check`]
+        // refuses such a value when the runtime is to read what was judged.
+        if self.run.opts.get(self.current).map(Opt::bytes) == Some(path) {
+            self.read.push((self.current, text));
         }
     }
 
@@ -761,7 +758,7 @@ pub struct Judged {
     /// `--tmpfs`), in argv order: read here for shadowing, and handed on so that the rewrite,
     /// which must not add a second mount at any of them, does not parse them again.
     pub targets: Vec<Vec<u8>>,
-    /// The host files the checks read and let through (env files), by option index: the runtime
+    /// The host files the checks read and let through (env and label files), by option index: the runtime
     /// is given what was read here, not the path again ([`crate::pin`]).
     pub read: Vec<(usize, Vec<u8>)>,
 }
@@ -977,7 +974,7 @@ const FIRST_ORDINARY_ID: u32 = 1000;
 /// it on the host (the red team's setgid-`shadow` copy read `/etc/shadow`, with `1000:42` and
 /// with `42:42`). Rootless, a system group is one of the caller's sub-ids: only gid 0 and names
 /// are refused there, as root and user names are.
-pub fn group_problem(val: &[u8], rootless: bool) -> Option<&'static str> {
+fn group_problem(val: &[u8], rootless: bool) -> Option<&'static str> {
     let s = crate::text::lossy(val);
     // The user part (not root: `user_is` judged that): a system account on rootful podman is the
     // host's (the red team's `996:1000` left a setuid-`polkitd` program, a way to a polkit rule).
@@ -1018,14 +1015,11 @@ pub fn user_is(val: &[u8]) -> UserIs {
     if user.is_empty() || user == "root" {
         return UserIs::Root;
     }
-    let digits = user.strip_prefix(['+', '-']).unwrap_or(user);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return UserIs::Named;
+    match numeric_id(user) {
+        None => UserIs::Named,
+        Some(0) => UserIs::Root,
+        Some(_) => UserIs::NotRoot,
     }
-    let uid = digits
-        .bytes()
-        .fold(0u32, |r, b| r.wrapping_mul(10).wrapping_add(u32::from(b - b'0')));
-    if uid == 0 { UserIs::Root } else { UserIs::NotRoot }
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.

@@ -1157,13 +1157,13 @@ impl<'p> HostPaths<'p> {
         }
     }
 
-    /// The contents of a small host file the runtime will read for the caller (an env file,
-    /// relative to the working directory), for the checks of what is in it.
     /// The host these paths are judged on.
     pub fn host(&self) -> &'p HostCtx {
         self.host
     }
 
+    /// The contents of a small host file the runtime will read for the caller (an env file,
+    /// relative to the working directory), for the checks of what is in it.
     pub fn read_file(&self, raw: &[u8]) -> SmallFile {
         read_host_file(self.host, raw)
     }

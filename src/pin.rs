@@ -64,7 +64,7 @@ pub fn apply(
         let (fd, process) = match &p.what {
             Pin::Copy(text) => (
                 sealed_copy(text).map_err(|e| format!("cannot make a sealed copy: {e}"))?,
-                "self".to_string(),
+                None,
             ),
             Pin::Folder => {
                 let fd = open_folder(path)
@@ -78,18 +78,22 @@ pub fn apply(
                         real.display()
                     )
                 })?;
-                (fd, std::process::id().to_string())
+                (fd, Some(std::process::id()))
             }
         };
-        args[p.arg] = pointed(token, p.prefix, &process, fd);
+        args[p.arg] = pointed(token, p.prefix, process, fd);
     }
     Ok(args)
 }
 
-/// `token` with the bytes after `prefix` replaced by `/proc/PROCESS/fd/FD`.
-pub fn pointed(token: &[u8], prefix: usize, process: &str, fd: i32) -> OsString {
+/// `token` with the bytes after `prefix` replaced by `/proc/PID/fd/FD` (`/proc/self/fd/FD`
+/// without a process id).
+pub fn pointed(token: &[u8], prefix: usize, process: Option<u32>, fd: i32) -> OsString {
     let mut t = token[..prefix.min(token.len())].to_vec();
-    t.extend_from_slice(format!("/proc/{process}/fd/{fd}").as_bytes());
+    match process {
+        Some(pid) => t.extend_from_slice(format!("/proc/{pid}/fd/{fd}").as_bytes()),
+        None => t.extend_from_slice(format!("/proc/self/fd/{fd}").as_bytes()),
+    }
     OsString::from_vec(t)
 }
 
@@ -193,15 +197,15 @@ mod tests {
     #[test]
     fn the_token_keeps_its_flag_and_loses_the_path() {
         assert_eq!(
-            pointed(b"--env-file=/w/.env", 11, "self", 3),
+            pointed(b"--env-file=/w/.env", 11, None, 3),
             OsString::from("--env-file=/proc/self/fd/3")
         );
         assert_eq!(
-            pointed(b"/w/Containerfile", 0, "self", 7),
+            pointed(b"/w/Containerfile", 0, None, 7),
             OsString::from("/proc/self/fd/7")
         );
         assert_eq!(
-            pointed(b"-qf/w/x", 3, "12", 4),
+            pointed(b"-qf/w/x", 3, Some(12), 4),
             OsString::from("-qf/proc/12/fd/4")
         );
     }

@@ -176,7 +176,12 @@ impl<'a> Rewriter<'a> {
             }
             let members = start..i;
             let pin = |m: usize| self.pins.iter().find(|(i, _)| *i == m);
+            let copy = |m: usize| crate::pin::Pin::Copy(pin(m).map(|(_, t)| t.clone()).unwrap_or_default());
             if members.clone().all(|m| matches!(self.edits[m], Edit::Keep)) {
+                if self.pins.is_empty() {
+                    out.extend(tokens.iter().cloned());
+                    continue;
+                }
                 // The caller's spelling is kept: a pinned option's value is the end of the
                 // group's last token (`--env-file PATH`, `--env-file=PATH`).
                 let last = tokens.last().map(|t| t.as_bytes()).unwrap_or_default();
@@ -192,7 +197,7 @@ impl<'a> Rewriter<'a> {
                         pinned.push(crate::pin::Pinned {
                             arg: out.len() - 1,
                             prefix: last.len() - run.opts[m].bytes().len(),
-                            what: crate::pin::Pin::Copy(pin(m).map(|(_, t)| t.clone()).unwrap_or_default()),
+                            what: copy(m),
                         });
                     }
                     continue;
@@ -206,7 +211,7 @@ impl<'a> Rewriter<'a> {
                         pinned.push(crate::pin::Pinned {
                             arg: out.len(),
                             prefix: t.len() - o.bytes().len(),
-                            what: crate::pin::Pin::Copy(pin(m).map(|(_, t)| t.clone()).unwrap_or_default()),
+                            what: copy(m),
                         });
                         out.push(t);
                     }

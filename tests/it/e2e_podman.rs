@@ -1857,50 +1857,37 @@ fn a_system_group_for_the_container_is_refused_rootful() {
     rig.mkdirs(&dir);
     let program = dir.join("sg");
     let spec = format!("{}:/w", dir.display());
-    let argv = strs(&[
-        "run",
-        "--rm",
-        "--user",
-        "1000:42",
-        "-v",
-        &spec,
-        "--entrypoint",
-        "sh",
-        IMAGE,
-        "-c",
-        "cp /bin/sh /w/sg && chmod 2755 /w/sg",
-    ]);
-    let control = rig.run("podman", &argv, None);
-    let meta = std::fs::metadata(&program);
-    assert!(
-        meta.as_ref()
-            .is_ok_and(|m| m.gid() == 42 && m.mode() & 0o2000 != 0),
-        "the control did not leave a setgid-42 program: {meta:?} {}",
-        control.describe()
-    );
-    std::fs::remove_file(&program).unwrap();
-    assert_refused(&rig, &argv, "deny.root-user");
-    assert!(
-        !program.exists(),
-        "the container wrote the program through the shim"
-    );
-    // A uid the image does not list, with no group: podman gives it gid 0, the host's root group.
-    let mut no_group = argv.clone();
-    no_group[3] = "12345".into();
-    let control = rig.run("podman", &no_group, None);
-    let meta = std::fs::metadata(&program);
-    assert!(
-        meta.as_ref()
-            .is_ok_and(|m| m.gid() == 0 && m.mode() & 0o2000 != 0),
-        "the control did not leave a setgid-root program: {meta:?} {}",
-        control.describe()
-    );
-    std::fs::remove_file(&program).unwrap();
-    assert_refused(&rig, &no_group, "deny.root-user");
-    assert!(
-        !program.exists(),
-        "the container wrote the program through the shim"
-    );
+    // `1000:42`: the group is `shadow`; `12345`, a uid the image does not list with no group:
+    // podman gives it gid 0, the host's root group.
+    for (user, gid) in [("1000:42", 42), ("12345", 0)] {
+        let argv = strs(&[
+            "run",
+            "--rm",
+            "--user",
+            user,
+            "-v",
+            &spec,
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "cp /bin/sh /w/sg && chmod 2755 /w/sg",
+        ]);
+        let control = rig.run("podman", &argv, None);
+        let meta = std::fs::metadata(&program);
+        assert!(
+            meta.as_ref()
+                .is_ok_and(|m| m.gid() == gid && m.mode() & 0o2000 != 0),
+            "--user {user}: the control did not leave a setgid-{gid} program: {meta:?} {}",
+            control.describe()
+        );
+        std::fs::remove_file(&program).unwrap();
+        assert_refused(&rig, &argv, "deny.root-user");
+        assert!(
+            !program.exists(),
+            "--user {user}: the container wrote the program through the shim"
+        );
+    }
 }
 
 /// Rootless podman reads its configuration from `$XDG_CONFIG_HOME/containers` (the control: a
