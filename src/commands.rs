@@ -1072,7 +1072,13 @@ fn check_inner(
                     }
                     *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
                     if let Some(cf) = read.as_mut() {
+                        // Named to podman by the shim, so a host path like any other it reads.
                         cf.ignore = beside_containerfile(&p, files.read);
+                        if let Some(ignore) = &cf.ignore {
+                            if let Some(v) = host_path(ignore, Access::Read, &lossy(ignore)) {
+                                out.push(v);
+                            }
+                        }
                     }
                 }
                 if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {

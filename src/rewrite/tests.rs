@@ -1200,3 +1200,18 @@ fn ids_are_judged_as_the_host_s_only_on_rootful_podman() {
         );
     }
 }
+
+/// The ignore file the shim names to podman is a host path as every other: one linked to a
+/// file the lists refuse refuses the build.
+#[test]
+fn an_ignore_file_the_shim_names_is_judged() {
+    let (t, ctx) = build_target(false);
+    std::os::unix::fs::symlink(
+        "/proc/self/environ",
+        ctx.path().join("Containerfile.dockerignore"),
+    )
+    .unwrap();
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    assert_eq!(p.decision, Decision::Refuse, "{p:?}");
+    assert!(!p.args.iter().any(|a| a.as_bytes().starts_with(b"--ignorefile")));
+}
