@@ -1074,7 +1074,7 @@ fn check_inner(
                     if let Some(cf) = read.as_mut() {
                         // Named to podman by the shim, so a host path like any other it reads.
                         cf.ignore = beside_containerfile(&p, files.read);
-                        if let Some(ignore) = &cf.ignore {
+                        if let Some(ignore) = cf.ignore.as_ref().filter(|_| out.is_empty()) {
                             if let Some(v) = host_path(ignore, Access::Read, &lossy(ignore)) {
                                 out.push(v);
                             }

@@ -31,8 +31,17 @@ impl Outcome {
 /// Every Containerfile on the test host: nothing in it for a check to refuse.
 const PLAIN_CONTAINERFILE: &[u8] = b"FROM img\nRUN true\n";
 
+/// The test host's files: every path a Containerfile, but for ignore files, of which it has none.
+fn plain_files(p: &[u8]) -> SmallFile {
+    if p.ends_with(b"ignore") {
+        SmallFile::Missing
+    } else {
+        SmallFile::Read(PLAIN_CONTAINERFILE.to_vec())
+    }
+}
+
 /// Runs the checks; the host model refuses any path containing `.ssh`, and every file a build
-/// reads is [`PLAIN_CONTAINERFILE`].
+/// reads is [`PLAIN_CONTAINERFILE`] (no ignore file lies beside one).
 fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
     let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
     let mut asked = Vec::new();
@@ -46,7 +55,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
         })
     };
     let files = commands::BuildFiles {
-        read: &|_| SmallFile::Read(PLAIN_CONTAINERFILE.to_vec()),
+        read: &plain_files,
         bases: None,
         limits: None,
     };
@@ -1534,7 +1543,7 @@ fn build_limits_are_held_to_the_ceilings() {
         let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
-            read: &|_| SmallFile::Read(PLAIN_CONTAINERFILE.to_vec()),
+            read: &plain_files,
             bases: None,
             limits: Some(&limits),
         };
