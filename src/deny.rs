@@ -43,6 +43,8 @@ struct Checker<'a> {
     current: usize,
     /// The files the checks read and let through, by option ([`Judged::read`]).
     read: Vec<(usize, Vec<u8>)>,
+    /// What each bind mount let through must be ([`Judged::binds`]).
+    binds: Vec<crate::mountcheck::Expected>,
 }
 
 impl Checker<'_> {
@@ -121,6 +123,29 @@ impl Checker<'_> {
             }
         } else {
             self.v(f.rule, o, format!("mounts {what}"));
+        }
+    }
+
+    /// Records what the bind mount of `raw` at `target` must be for the mount check
+    /// ([`crate::mountcheck`]): the file or folder as opened now, judged again where the kernel
+    /// says it is. A path judged by name can change before it is opened (a link swapped in);
+    /// what was opened cannot, and it is what the container must get. One that cannot be
+    /// opened is expected as nothing at all.
+    fn bound(&mut self, o: &Opt, raw: &[u8], access: Access, target: Vec<u8>) {
+        let Some(id) = self.paths.identity(raw) else {
+            self.binds.push(crate::mountcheck::Expected { dev: 0, ino: 0, target });
+            return;
+        };
+        let before = self.out.len();
+        if id.real != raw {
+            self.path(o, &id.real, access, Some(&target), false);
+        }
+        if self.out.len() == before {
+            self.binds.push(crate::mountcheck::Expected {
+                dev: id.dev,
+                ino: id.ino,
+                target,
+            });
         }
     }
 
@@ -403,7 +428,13 @@ impl Checker<'_> {
                 if m.source.is_empty() {
                     self.v(Rule::ParseBadValue, o, "a bind mount needs a source");
                 } else {
+                    let before = self.out.len();
                     self.path(o, &m.source, access, Some(&m.target), false);
+                    // An overlay (`:O`) and an inline volume are mounted as what they are, not
+                    // as the source: the mount check knows binds only.
+                    if self.out.len() == before && !m.overlay && !m.driver_options && self.rules.podman.verify_mounts {
+                        self.bound(o, &m.source, access, m.target);
+                    }
                 }
             }
             mounts::Kind::Volume => {
@@ -761,6 +792,9 @@ pub struct Judged {
     /// The host files the checks read and let through (env and label files), by option index: the runtime
     /// is given what was read here, not the path again ([`crate::pin`]).
     pub read: Vec<(usize, Vec<u8>)>,
+    /// What each bind mount let through must be when the runtime has mounted it, in argv order
+    /// ([`crate::mountcheck`]).
+    pub binds: Vec<crate::mountcheck::Expected>,
 }
 
 /// [`check`], with the caller's mount targets.
@@ -786,6 +820,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         out: Vec::new(),
         current: 0,
         read: Vec::new(),
+        binds: Vec::new(),
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
@@ -797,6 +832,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         violations: c.out,
         targets: c.targets,
         read: c.read,
+        binds: c.binds,
     }
 }
 

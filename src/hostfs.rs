@@ -85,6 +85,11 @@ pub trait HostFs: Sync {
     /// write; `None` otherwise (missing, someone else's, or writable by its group or others).
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>>;
 
+    /// The file or folder `path` names (symlinks followed, as the runtime follows them when it
+    /// mounts it), opened, and asked where it is: the real path the kernel gives for the
+    /// descriptor and its identity. `None` when it cannot be opened.
+    fn identity(&self, path: &[u8]) -> Option<Identity>;
+
     /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
     /// them), at most `limit` bytes. A file system that cannot say (a test's) answers
     /// [`SmallFile::Missing`].
@@ -105,6 +110,15 @@ impl std::fmt::Debug for dyn HostFs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("HostFs")
     }
+}
+
+/// A file or folder as opened: where the kernel says it is, and which it is (device and inode,
+/// as `stat(2)` gives them). No two files that exist at one time share an identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub real: Vec<u8>,
+    pub dev: u64,
+    pub ino: u64,
 }
 
 /// What reading a small host file (an env file, a Containerfile) found. A file that is there
@@ -431,6 +445,24 @@ pub fn saw(path: &[u8], m: &std::fs::Metadata) {
 }
 
 impl HostFs for RealFs {
+    fn identity(&self, path: &[u8]) -> Option<Identity> {
+        use std::os::fd::AsRawFd;
+        /// `open(2)`'s "a reference, not for reading": a folder or a file of any mode opens.
+        const O_PATH: i32 = 0o10000000;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_PATH)
+            .open(os(path))
+            .ok()?;
+        let m = f.metadata().ok()?;
+        let real = std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd())).ok()?;
+        Some(Identity {
+            real: real.into_os_string().into_vec(),
+            dev: m.dev(),
+            ino: m.ino(),
+        })
+    }
+
     fn lstat(&self, path: &[u8]) -> Option<FileKind> {
         let m = std::fs::symlink_metadata(os(path)).ok()?;
         if m.is_dir() {
@@ -751,6 +783,53 @@ impl MemFs {
 }
 
 impl HostFs for MemFs {
+    fn identity(&self, path: &[u8]) -> Option<Identity> {
+        // Links followed component by component, as the kernel does; the inode is the real
+        // path's hash (one file system, device 1).
+        let mut real = Vec::new();
+        let parts = |p: &[u8]| {
+            let mut v: Vec<Vec<u8>> = crate::text::split(p, b'/')
+                .filter(|c| !c.is_empty() && *c != b".")
+                .map(<[u8]>::to_vec)
+                .collect();
+            v.reverse();
+            v
+        };
+        let mut rest = parts(path);
+        let mut hops = 0;
+        while let Some(c) = rest.pop() {
+            if c == b".." {
+                let cut = real.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                real.truncate(cut);
+                continue;
+            }
+            let mut next = real.clone();
+            next.push(b'/');
+            next.extend_from_slice(&c);
+            match self.nodes.get(&next)? {
+                Node::Link(t) => {
+                    hops += 1;
+                    if hops > 40 {
+                        return None;
+                    }
+                    if t.first() == Some(&b'/') {
+                        real.clear();
+                    }
+                    rest.extend(parts(t));
+                }
+                _ => real = next,
+            }
+        }
+        if real.is_empty() {
+            real.push(b'/');
+        }
+        Some(Identity {
+            dev: 1,
+            ino: crate::fnv::hash(&real),
+            real,
+        })
+    }
+
     fn lstat(&self, path: &[u8]) -> Option<FileKind> {
         self.ask();
         self.kind(path)

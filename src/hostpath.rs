@@ -1168,6 +1168,13 @@ impl<'p> HostPaths<'p> {
         read_host_file(self.host, raw)
     }
 
+    /// What `raw` names as the runtime will open it (relative to the working directory), opened
+    /// and asked where it is ([`HostFs::identity`]); `None` when it cannot be opened.
+    pub fn identity(&self, raw: &[u8]) -> Option<crate::hostfs::Identity> {
+        let abs = absolute(self.host.cwd.as_deref().map(os_bytes), raw)?;
+        self.host.fs.identity(&abs)
+    }
+
     /// Ends the checks: what was learned of mounted directories is remembered.
     pub fn finish(&mut self) {
         let (Some(dirs), Some(memory)) = (self.dirs.take(), self.host.memory.as_ref()) else {

@@ -23,6 +23,7 @@ pub mod logview;
 pub mod memcmp;
 #[cfg(target_arch = "x86_64")]
 pub mod memcpy;
+pub mod mountcheck;
 pub mod mounts;
 pub mod onbuild;
 pub mod parse;

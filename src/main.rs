@@ -37,7 +37,10 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
     let argv0 = args.next().unwrap_or_default();
     // Builds nothing unless NANOCLAW_SHIM_LOG asks for diagnostics (one variable read).
     nanoclaw_shim::diag::init();
-    let code = if Path::new(&argv0).file_name().is_some_and(|n| n == "docker") {
+    let name = Path::new(&argv0).file_name();
+    let code = if name.is_some_and(|n| n == nanoclaw_shim::mountcheck::PROGRAM) {
+        nanoclaw_shim::mountcheck::hook_main()
+    } else if name.is_some_and(|n| n == "docker") {
         // SAFETY: `envp` is the NULL-terminated array of NUL-terminated `NAME=value` strings the
         // C runtime passes `main`, the one `environ` points at (never null on Linux; read as
         // empty if it were); nothing in this program sets variables, so the strings stay as

@@ -28,6 +28,8 @@ pub struct Mount {
     /// Other host paths the mount writes: overlay `upperdir` / `workdir`, and the `device` of an
     /// inline volume that binds a host path (`volume-opt=device=/x,volume-opt=o=bind`).
     pub host_writes: Vec<Vec<u8>>,
+    /// An overlay (`-v src:dst:O`): the source is the lower layer of a new file system.
+    pub overlay: bool,
     /// Whether mounts made beneath the target propagate back to the host: `-v` option
     /// `shared` / `rshared`, `--mount` field `bind-propagation=shared` / `rshared` or the bare
     /// word (podman takes `--mount type=bind,...,rshared`).
@@ -224,6 +226,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
         // An overlay (`:O`) writes to its upper directory, not to the source; `ro,rw` is read as
         // read-write, whichever the runtime takes.
         writes_host: changes_owner || read_write || !(read_only || overlay),
+        overlay,
         host_writes,
         shares_propagation,
         driver_options: false,
@@ -239,6 +242,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         source: Vec::new(),
         target: normalize(target),
         writes_host: false,
+        overlay: false,
         host_writes: Vec::new(),
         shares_propagation: false,
         driver_options: false,
@@ -316,6 +320,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         source,
         target: target?,
         writes_host: changes_owner || read_write || !read_only,
+        overlay: false,
         host_writes,
         shares_propagation,
         driver_options,

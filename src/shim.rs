@@ -79,6 +79,16 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     // The files the checks read reach the runtime as sealed copies; a copy that cannot be made
     // would leave the runtime reading the path again, after the check.
+    // The mount check's hook folder is put in place (and named) only now, for a call that runs.
+    if plan.hooks {
+        let folder = hook_folder(&env, &target).map_err(|e| {
+            format!(
+                "refused: {e}; or set [podman] verify_mounts = false [{}]",
+                Rule::HardenMountCheck
+            )
+        })?;
+        plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
+    }
     let argv = if plan.pinned.is_empty() {
         plan.args
     } else {
@@ -101,6 +111,25 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     };
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &argv, &remove).to_string())
+}
+
+/// The folder holding the mount check's hook file ([`crate::mountcheck`]), written if it is
+/// not there as it should be: in the shim's cache folder, which must be the caller's alone.
+fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String> {
+    let (Some(cache), Some(exe)) = (env.cache_dir(), env.exe.as_deref()) else {
+        return Err("the mount check needs the shim's cache folder for its hook file, and neither XDG_CACHE_HOME nor HOME is set".into());
+    };
+    let owner = env.euid.unwrap_or_else(crate::process::euid);
+    let file = crate::mountcheck::hook_file(exe);
+    let folder = crate::mountcheck::folder(&cache, &file);
+    // The memory checked the same folder in this call when it was used.
+    let trusted = target
+        .host
+        .memory
+        .as_ref()
+        .is_some_and(|m| m.dir == cache && m.build().is_some());
+    crate::mountcheck::install(&cache, &folder, &file, owner, trusted)?;
+    Ok(folder)
 }
 
 /// The environment's verdict for `plan`, by the plan's mode, as every rule is: under enforce, the

@@ -253,6 +253,7 @@ impl Writer {
             host_loopback,
             host_loopback_ports,
             rootful_gateway,
+            verify_mounts,
         } = podman;
         self.flag(*keep_id);
         self.u64(keep_id_user.0.into());
@@ -264,6 +265,7 @@ impl Writer {
             self.u64((*p).into());
         }
         self.bytes(rootful_gateway.as_bytes());
+        self.flag(*verify_mounts);
     }
 }
 
@@ -431,6 +433,7 @@ impl<'b> Reader<'b> {
             host_loopback: self.flag()?,
             host_loopback_ports: self.list(|r| u16::try_from(r.u64()?).ok())?,
             rootful_gateway: self.string()?,
+            verify_mounts: self.flag()?,
         };
         Some(Rules {
             hardening,

@@ -462,6 +462,9 @@ pub struct PodmanCompat {
     pub host_loopback_ports: Vec<u16>,
     /// The address host-gateway means for rootful podman (its default bridge gateway).
     pub rootful_gateway: String,
+    /// Have podman run the shim's mount check in each new container: it starts only if every
+    /// bind mount is the file or folder the shim judged ([`crate::mountcheck`]).
+    pub verify_mounts: bool,
 }
 
 impl Default for PodmanCompat {
@@ -473,6 +476,7 @@ impl Default for PodmanCompat {
             host_loopback: true,
             host_loopback_ports: Vec::new(),
             rootful_gateway: "10.88.0.1".into(),
+            verify_mounts: true,
         }
     }
 }

@@ -144,6 +144,7 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     );
     pt.insert("host_gateway".into(), pm.host_gateway.into());
     pt.insert("host_loopback".into(), pm.host_loopback.into());
+    pt.insert("verify_mounts".into(), pm.verify_mounts.into());
     pt.insert(
         "host_loopback_ports".into(),
         Value::Array(

@@ -441,6 +441,7 @@ fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
                 "host_loopback",
                 "host_loopback_ports",
                 "rootful_gateway",
+                "verify_mounts",
             ],
         ),
         ("[log]", &["path"]),
@@ -572,7 +573,7 @@ fn a_policy_with_every_key_loads() {
     let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\n";
     let tmpfs = "path = \"/tmp\"\nsize = \"1g\"\nmode = \"1777\"\nexec = false\n";
     let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\n";
-    let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\n";
+    let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\nverify_mounts = true\n";
     let mut deny = String::new();
     for (key, _, on) in DENY_SWITCHES {
         deny.push_str(&format!("{key} = {on}\n"));

@@ -161,6 +161,26 @@ impl Rewriter<'_> {
 
     /// An overridden entrypoint bypasses the image's init (tini): the agent becomes PID 1, gets
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
+    /// The mount check ([`crate::mountcheck`]): what each bind mount must be, in the shim's
+    /// annotation, and the hook folder that has podman check it.
+    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) {
+        if binds.is_empty() {
+            return;
+        }
+        self.enforce(Rule::HardenMountCheck);
+        self.hooks = true;
+        self.add(
+            Rule::HardenMountCheck,
+            crate::setting!("annotation"),
+            value(format!(
+                "{}={}",
+                crate::mountcheck::KEY,
+                crate::mountcheck::encode(binds)
+            )),
+            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:target); podman runs the shim's hook (--hooks-dir) to check",
+        );
+    }
+
     pub(super) fn init(&mut self) {
         if self.run.last(crate::setting!("entrypoint")).is_none() {
             return;

@@ -160,6 +160,9 @@ pub struct Plan {
     /// Tokens of `args` whose path the runtime reads as the shim's sealed copy of what the
     /// checks read there ([`crate::pin`]): made at the edge, just before the exec.
     pub pinned: Vec<crate::pin::Pinned>,
+    /// Whether `args[0]` is the hook folder's option, filled in at the exec
+    /// ([`crate::mountcheck`]).
+    pub hooks: bool,
 }
 
 impl Plan {
@@ -192,6 +195,7 @@ impl Plan {
             changes: Vec::new(),
             refusal: None,
             pinned: Vec::new(),
+            hooks: false,
         }
     }
 }
@@ -297,6 +301,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                             args,
                             changes: a.changes,
                             pinned,
+                            hooks: false,
                         }))
                     }
                 }
@@ -337,6 +342,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             args,
             changes: rw.changes,
             pinned,
+            hooks: false,
         };
         return settle(plan, argv, judged.violations, Some(Ok(rewritten)), None);
     }
@@ -388,7 +394,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
     let judged = deny::judge(&run, rules, &target.host);
-    let rewritten = rewrite(&run, rules, target, &judged.targets, judged.read);
+    let rewritten = rewrite(&run, rules, target, &judged.targets, judged.read, &judged.binds);
     let found = judged.violations;
     let audit_args = if plan.mode == Mode::Audit {
         compat_only(&run, rules, target)
@@ -488,7 +494,7 @@ fn settle(
         None => (None, first_denial),
         Some(Ok(r)) => {
             changes.extend(r.changes);
-            (Some((r.args, r.pinned)), first_denial)
+            (Some((r.args, r.pinned, r.hooks)), first_denial)
         }
         Some(Err(r)) => (None, first_denial.or(Some(r))),
     };
@@ -507,9 +513,10 @@ fn settle(
                 plan.refusal = Some(r);
             }
             None => match args {
-                Some((args, pinned)) => {
+                Some((args, pinned, hooks)) => {
                     plan.args = args;
                     plan.pinned = pinned;
+                    plan.hooks = hooks;
                 }
                 None => plan.args = argv.to_vec(),
             },
@@ -547,6 +554,8 @@ pub struct Rewritten {
     pub args: Vec<OsString>,
     pub changes: Vec<Change>,
     pub pinned: Vec<crate::pin::Pinned>,
+    /// Whether the first token is the hook folder's option ([`Plan::hooks`]).
+    pub hooks: bool,
 }
 
 /// Applies the rules to a parsed `run` / `create`: the final argv and every change. `mounted`
@@ -557,6 +566,7 @@ pub fn rewrite(
     target: &Target,
     mounted: &[Vec<u8>],
     read: Vec<(usize, Vec<u8>)>,
+    binds: &[crate::mountcheck::Expected],
 ) -> Result<Rewritten, Refusal> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman)?;
@@ -602,6 +612,9 @@ pub fn rewrite(
     // copies in the process the shim becomes.
     if target.flavor == Flavor::Podman {
         rw.pin(read);
+        if rules.podman.verify_mounts {
+            rw.mount_check(binds);
+        }
     }
     rw.annotate(Mode::Enforce);
     let (args, pinned) = rw.render_pinned();
@@ -609,5 +622,6 @@ pub fn rewrite(
         args,
         changes: rw.changes,
         pinned,
+        hooks: rw.hooks,
     })
 }

@@ -31,6 +31,9 @@ pub(super) struct Rewriter<'a> {
     /// The caller's options whose file the runtime reads as the shim's sealed copy: the option's
     /// index and the text the checks read ([`crate::pin`]).
     pub(super) pins: Vec<(usize, Vec<u8>)>,
+    /// Whether podman is given the shim's hook folder ([`crate::mountcheck`]): a global option
+    /// before the command, filled in at the exec.
+    pub(super) hooks: bool,
 }
 
 pub(super) fn flag(name: &str) -> &'static Flag {
@@ -62,6 +65,7 @@ impl<'a> Rewriter<'a> {
             changes: Vec::new(),
             enforced: Vec::new(),
             pins: Vec::new(),
+            hooks: false,
         }
     }
 
@@ -165,8 +169,12 @@ impl<'a> Rewriter<'a> {
         // arena (3 KiB of dead blocks, a page to fault in on every call).
         let groups: usize = run.groups.iter().map(Vec::len).sum();
         let tail = 1 + run.image.iter().count() + run.args.len();
-        let mut out =
-            Vec::with_capacity(run.prefix.len() + groups + run.opts.len() + self.added.len() + tail);
+        let mut out = Vec::with_capacity(
+            usize::from(self.hooks) + run.prefix.len() + groups + run.opts.len() + self.added.len() + tail,
+        );
+        if self.hooks {
+            out.push(crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER));
+        }
         out.extend(run.prefix.iter().cloned());
         let mut i = 0;
         for (g, tokens) in run.groups.iter().enumerate() {
