@@ -211,6 +211,15 @@ pub fn folder_token(folder: &str) -> OsString {
     t
 }
 
+/// `args` (a final argv, without the runtime's name) without the hook folder's option, which is
+/// podman's, not docker's: what a reader of the shim's own output parses with docker's grammar.
+pub fn command_args(args: &[OsString]) -> &[OsString] {
+    match args.first() {
+        Some(t) if t.as_bytes().starts_with(b"--hooks-dir=") => &args[1..],
+        _ => args,
+    }
+}
+
 /// Whether `token` is the shim's own hook folder token, not yet filled in.
 pub fn is_placeholder(token: &OsString) -> bool {
     token.as_bytes() == folder_token(FOLDER_PLACEHOLDER).as_bytes()

@@ -590,7 +590,6 @@ impl<'t> Reader<'t> {
         }
         self.bool(pm.take("host_gateway"), &mut c.host_gateway);
         self.bool(pm.take("host_loopback"), &mut c.host_loopback);
-        self.bool(pm.take("verify_mounts"), &mut c.verify_mounts);
         let ports = pm.take("host_loopback_ports");
         if let Some(v) = ports.value {
             match v.get_ref().as_array() {
@@ -622,6 +621,7 @@ impl<'t> Reader<'t> {
                 self.push(Code::BadIp, span, format!("{s:?} is not an IP address"), None);
             }
         }
+        self.bool(pm.take("verify_mounts"), &mut c.verify_mounts);
     }
 
     fn size(&mut self, s: &str, span: Range<usize>) -> Option<u64> {

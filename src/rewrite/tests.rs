@@ -403,7 +403,9 @@ fn image_and_args_survive_byte_identical() {
     a.push(OsString::from_vec(b"img\xfe".to_vec()));
     a.push(OsString::from_vec(b"arg \x01".to_vec()));
     let p = plan(&a, &Policy::default(), &podman());
-    assert_eq!(p.args[1..3], a[1..3]);
+    // After the mount check's hook folder, a global option.
+    assert!(p.hooks);
+    assert_eq!(p.args[2..4], a[1..3]);
     assert_eq!(p.args[p.args.len() - 2..], a[3..]);
 }
 

@@ -61,7 +61,13 @@ pub struct Limits {
 /// and repeated flags (the last wins) mean what they mean to docker. Unlimited values (`0`,
 /// `-1`) count as none, and so does everything of an argv the parser refuses.
 pub fn requested_limits(argv: &[String]) -> Limits {
-    let args: Vec<OsString> = argv.iter().skip(1).map(OsString::from).collect();
+    // The shim's own global option (the mount check's hook folder) is podman's, not docker's.
+    let args: Vec<OsString> = argv
+        .iter()
+        .skip(1)
+        .skip_while(|t| t.starts_with("--hooks-dir="))
+        .map(OsString::from)
+        .collect();
     let Ok(Invocation::Run(run)) = parse::parse(&args) else {
         return Limits::default();
     };

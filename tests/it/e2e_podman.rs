@@ -1844,6 +1844,114 @@ fn a_file_changed_after_the_check_is_never_read_rootless() {
     files_changed_after_the_check(Mode::Rootless);
 }
 
+/// The window between the shim's check of a bind source and the runtime's mount of it, made
+/// deterministic: a runtime wrapper (what the shim execs) swaps a folder and a file the call
+/// mounts for links to a stand-in secret just before it execs podman, as an agent container
+/// with their parent mounted read-write could. Called directly (the control), podman mounts the
+/// secret; through the shim the mount check's hook refuses the container before it runs
+/// (`harden.mount-check`), and without the swap the same call runs and reads what was checked.
+fn mount_source_swapped(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "mountswap") else {
+        return;
+    };
+    let label = mode.label();
+    let work = rig.dir.path().join("mountswap");
+    let (ws, secret) = (work.join("ws"), work.join("secret"));
+    rig.mkdirs(&ws.join("notes"));
+    rig.mkdirs(&secret);
+    for (file, text) in [
+        (ws.join("notes/note"), "checked-folder\n"),
+        (ws.join("CLAUDE.md"), "checked-file\n"),
+        (secret.join("key"), "SECRET-KEY-42\n"),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        rig.own(&file, false);
+    }
+    let podman = find_on_path("podman").expect("podman on PATH");
+    let swap_dir = rig.bin.join("mountswap");
+    std::fs::create_dir(&swap_dir).unwrap();
+    std::fs::set_permissions(&swap_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let wrapper = swap_dir.join("podman");
+    let (w, k) = (ws.display().to_string(), secret.display().to_string());
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nset -e\nfor a in \"$@\"; do if [ \"$a\" = run ]; then\n  mv '{w}/notes' '{w}/notes.old'; ln -s '{k}' '{w}/notes'\n  mv '{w}/CLAUDE.md' '{w}/CLAUDE.md.old'; ln -s '{k}/key' '{w}/CLAUDE.md'\n  break\nfi; done\nexec '{podman}' \"$@\"\n",
+            podman = podman.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let reset = || {
+        for name in ["notes", "CLAUDE.md"] {
+            let (p, old) = (ws.join(name), ws.join(format!("{name}.old")));
+            if old.exists() {
+                std::fs::remove_file(&p).unwrap();
+                std::fs::rename(&old, &p).unwrap();
+            }
+        }
+    };
+    let run = strs(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{w}/notes:/notes:ro"),
+        "-v",
+        &format!("{w}/CLAUDE.md:/workspace/CLAUDE.md:ro"),
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "cat /notes/* /workspace/CLAUDE.md",
+    ]);
+    let through = |prog: &str, runtime: &Path| {
+        reset();
+        let mut argv = Vec::new();
+        if prog == "docker" {
+            argv.push(format!("NANOCLAW_SHIM_RUNTIME={}", runtime.display()));
+            argv.push("docker".to_string());
+        } else {
+            argv.push(runtime.display().to_string());
+        }
+        argv.extend(run.iter().cloned());
+        let o = rig.run("env", &argv, None);
+        reset();
+        o
+    };
+    let all = |o: &Out| format!("{}{}", o.stdout, o.stderr);
+    // The control: podman mounts what the wrapper swapped in.
+    let control = through("podman", &wrapper);
+    assert!(
+        control.stdout.matches("SECRET-KEY-42").count() == 2,
+        "{label}: the control's container did not get the swapped-in secret twice: {}",
+        control.describe()
+    );
+    // Through the shim, unswapped: the hook lets the container run.
+    let o = through("docker", &podman);
+    assert!(
+        o.ok() && o.stdout.contains("checked-folder") && o.stdout.contains("checked-file"),
+        "{label}: the unswapped call did not run: {}",
+        o.describe()
+    );
+    // Through the shim, swapped after the check: the hook refuses the container.
+    let o = through("docker", &wrapper);
+    assert!(
+        !o.ok() && all(&o).contains("[harden.mount-check]") && !all(&o).contains("SECRET-KEY-42"),
+        "{label}: a bind source swapped after the check was mounted: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_mount_source_swapped_after_the_check_never_starts_rootful() {
+    mount_source_swapped(Mode::Rootful);
+}
+
+#[test]
+fn a_mount_source_swapped_after_the_check_never_starts_rootless() {
+    mount_source_swapped(Mode::Rootless);
+}
+
 /// On rootful podman a container's gid is the host's: with `--user 1000:42` the container leaves a
 /// program setgid `shadow` (42 on Debian) in its read-write mount, no capability needed (the
 /// control), which any host user could then run to read `/etc/shadow`. Through the shim the

@@ -131,7 +131,7 @@ fn run_argv() -> impl Strategy<Value = Vec<OsString>> {
 }
 
 fn parse_run(argv: &[OsString]) -> RunArgs {
-    match parse::parse(argv).expect("the shim's own output parses") {
+    match parse::parse(nanoclaw_shim::mountcheck::command_args(argv)).expect("the shim's own output parses") {
         Invocation::Run(r) => r,
         Invocation::Other { .. } => panic!("not a run"),
     }
