@@ -163,9 +163,23 @@ impl Rewriter<'_> {
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
     /// The mount check ([`crate::mountcheck`]): what each bind mount must be, in the shim's
     /// annotation, and the hook folder that has podman check it.
-    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) {
+    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) -> Result<(), Refusal> {
         if binds.is_empty() {
-            return;
+            return Ok(());
+        }
+        // podman restarts a container by its restart policy without the hook: its bind sources
+        // are then mounted again by path, unchecked, at a moment the container chooses.
+        if let Some((_, o)) = self.run.last(crate::setting!("restart")) {
+            let v = o.bytes();
+            if !v.is_empty() && v != b"no" {
+                return Err(Refusal {
+                    rule: Rule::HardenMountCheck,
+                    message: format!(
+                        "--restart={}: podman would restart the container without the mount check, mounting its bind sources again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)",
+                        crate::text::lossy(v)
+                    ),
+                });
+            }
         }
         self.enforce(Rule::HardenMountCheck);
         self.hooks = true;
@@ -179,6 +193,7 @@ impl Rewriter<'_> {
             )),
             "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:target); podman runs the shim's hook (--hooks-dir) to check",
         );
+        Ok(())
     }
 
     pub(super) fn init(&mut self) {

@@ -308,6 +308,25 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             };
             if found.is_empty() && rewritten.is_none() {
                 plan.args = argv.to_vec();
+                // podman runs the OCI hooks its own options name when it starts a container,
+                // not those of the call that created it: a `create` then `start` is checked
+                // only if `start` names the hook folder too.
+                let starts = matches!(plan.command.last().map(String::as_str), Some("start" | "restart"));
+                if starts
+                    && plan.mode == Mode::Enforce
+                    && target.flavor == Flavor::Podman
+                    && policy.rules.podman.verify_mounts
+                {
+                    plan.args.insert(0, crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER));
+                    plan.hooks = true;
+                    plan.decision = Decision::Rewrite;
+                    plan.changes.push(Change {
+                        rule: Rule::HardenMountCheck,
+                        action: Action::Add,
+                        token: crate::text::owned(plan.args[0].as_bytes()),
+                        reason: "a container created with bind mounts starts only if they are the files and folders the shim judged at create; podman runs the shim's hook (--hooks-dir) to check".into(),
+                    });
+                }
                 return plan;
             }
             return settle(plan, argv, found, rewritten, None);
@@ -613,7 +632,7 @@ pub fn rewrite(
     if target.flavor == Flavor::Podman {
         rw.pin(read);
         if rules.podman.verify_mounts {
-            rw.mount_check(binds);
+            rw.mount_check(binds)?;
         }
     }
     rw.annotate(Mode::Enforce);

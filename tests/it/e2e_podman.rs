@@ -1940,6 +1940,35 @@ fn mount_source_swapped(mode: Mode) {
         "{label}: a bind source swapped after the check was mounted: {}",
         o.describe()
     );
+    // nanoclaw's newest `create`, then `start --attach`: swapped between the two, refused at
+    // the start; podman starting the same container itself (the control) mounts the secret.
+    let name = rig.unique("mountswap");
+    let mut create = run.clone();
+    create[0] = "create".into();
+    create.splice(1..2, ["--name".to_string(), name.clone()]);
+    let o = rig.docker(&create, None);
+    assert!(o.ok(), "{label}: docker create: {}", o.describe());
+    for (name, target) in [("notes", k.clone()), ("CLAUDE.md", format!("{k}/key"))] {
+        std::fs::rename(ws.join(name), ws.join(format!("{name}.old"))).unwrap();
+        std::os::unix::fs::symlink(&target, ws.join(name)).unwrap();
+        if mode == Mode::Rootless {
+            std::os::unix::fs::lchown(ws.join(name), rig.user.as_ref().map(|u| u.uid), None).unwrap();
+        }
+    }
+    let o = rig.docker(&strs(&["start", "--attach", &name]), None);
+    let control = rig.podman(&["start", "--attach", &name]);
+    let _ = rig.podman(&["rm", "-f", "-t", "0", &name]);
+    reset();
+    assert!(
+        !o.ok() && all(&o).contains("[harden.mount-check]") && !all(&o).contains("SECRET-KEY-42"),
+        "{label}: a bind source swapped between create and start was mounted: {}",
+        o.describe()
+    );
+    assert!(
+        control.stdout.contains("SECRET-KEY-42"),
+        "{label}: podman's own start did not mount the swapped-in secret: {}",
+        control.describe()
+    );
 }
 
 #[test]
