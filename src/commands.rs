@@ -262,7 +262,9 @@ const F_START: &[Row] = &[
 const F_RM: &[Row] = &[
     HELP,
     b("force", Some('f')),
-    b("link", Some('l')),
+    // Not docker's `-l`: podman reads `rm -l` as `--latest` and removes the newest container,
+    // one the argv never names (the red team's). Refused as an unknown flag; `--link` passes.
+    b("link", None),
     b("volumes", Some('v')),
 ];
 const F_KILL: &[Row] = &[HELP, v("signal", Some('s'))];
@@ -271,7 +273,8 @@ const F_LOGS: &[Row] = &[
     b("details", None),
     b("follow", Some('f')),
     v("since", None),
-    v("tail", Some('n')),
+    // Not docker's `-n`: podman reads `logs -n` as `--names` and the value as a container.
+    v("tail", None),
     b("timestamps", Some('t')),
     v("until", None),
 ];

@@ -163,11 +163,13 @@ impl Report<'_> {
         words
     }
 
+    /// A message for people: secrets hidden (unless asked for), control characters escaped
+    /// ([`crate::text::printable`]).
     fn redact_text(&self, s: &str) -> String {
         if self.show_secrets {
-            s.to_string()
+            crate::text::printable(s).into_owned()
         } else {
-            redact::display(OsStr::new(s))
+            crate::text::printable(&redact::display(OsStr::new(s))).into_owned()
         }
     }
 

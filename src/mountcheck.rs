@@ -148,7 +148,8 @@ pub fn hook_main() -> i32 {
         Ok(()) => 0,
         Err(why) => {
             eprintln!(
-                "nanoclaw-shim: refused: {why}; a host path changed between the shim's check and the mount [{}]",
+                "nanoclaw-shim: refused: {}; a host path changed between the shim's check and the mount [{}]",
+                crate::text::printable(&why),
                 crate::rules::Rule::HardenMountCheck
             );
             1

@@ -24,7 +24,8 @@ pub fn main(args: Vec<OsString>, env: Env) -> i32 {
     match run(args, env) {
         Ok(never) => match never {},
         Err(message) => {
-            eprintln!("nanoclaw-shim: {message}");
+            // The reason may quote the caller's tokens, control characters and all.
+            eprintln!("nanoclaw-shim: {}", crate::text::printable(&message));
             EXIT_REFUSED
         }
     }

@@ -16,6 +16,27 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// `text` with every control character (C0, DEL, C1; a line break too) written as `\xNN` per
+/// byte: a line meant for a terminal or a log viewer that quotes a caller's token cannot move
+/// the cursor, erase itself, or print a second line (`\e[2K\r` then `nanoclaw-shim: ok`).
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `bytes` as an owned string.
 pub fn owned(bytes: &[u8]) -> String {
     lossy(bytes).into_owned()
@@ -62,6 +83,13 @@ pub fn split(hay: &[u8], byte: u8) -> impl Iterator<Item = &[u8]> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn control_characters_are_written_out() {
+        assert_eq!(printable("/w/a b:/c"), "/w/a b:/c");
+        assert_eq!(printable("x\u{1b}[2K\rok\n\u{7f}\u{9b}"), r"x\x1b[2K\x0dok\x0a\x7f\xc2\x9b");
+        assert!(matches!(printable("plain"), Cow::Borrowed(_)));
+    }
 
     proptest! {
         /// The same text as std's lossy conversion, for any bytes.

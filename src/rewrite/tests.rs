@@ -1217,3 +1217,66 @@ fn an_ignore_file_the_shim_names_is_judged() {
     assert_eq!(p.decision, Decision::Refuse, "{p:?}");
     assert!(!p.args.iter().any(|a| a.as_bytes().starts_with(b"--ignorefile")));
 }
+
+#[test]
+fn bind_mounts_are_checked_after_the_mount_and_only_then() {
+    use crate::mountcheck::{FOLDER_PLACEHOLDER, KEY, decode, folder_token};
+    let find = |p: &Plan| {
+        p.args
+            .iter()
+            .find_map(|a| a.to_str()?.strip_prefix(&format!("--annotation={KEY}=")).map(String::from))
+    };
+    // Two binds (a missing source is expected as nothing at all), a volume and a tmpfs: two
+    // expectations, in argv order, and the hook folder first.
+    let p = plan(
+        &argv(&["run", "-v", "/srv/a:/a:ro", "-v", "vol:/v", "--tmpfs", "/t", "--mount", "type=bind,src=/srv/b,dst=/b", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
+    assert!(p.hooks);
+    assert_eq!(p.args[0], folder_token(FOLDER_PLACEHOLDER));
+    let want = decode(&find(&p).unwrap()).unwrap();
+    let targets: Vec<&[u8]> = want.iter().map(|e| e.target.as_slice()).collect();
+    assert_eq!(targets, [&b"/a"[..], b"/b"]);
+    assert!(want.iter().all(|e| (e.dev, e.ino) == (0, 0)), "{want:?}");
+    assert!(p.changes.iter().any(|c| c.rule == Rule::HardenMountCheck));
+    // No bind, an overlay, docker, audit, or the policy's switch: nothing.
+    let mut off = Policy::default();
+    off.rules.podman.verify_mounts = false;
+    let mut audit = Policy::default();
+    audit.mode = crate::policy::Mode::Audit;
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    for (what, a, policy, target) in [
+        ("no bind", argv(&["run", "-v", "vol:/v", "img"]), &Policy::default(), &podman()),
+        ("overlay", argv(&["run", "-v", "/srv/a:/a:O", "img"]), &Policy::default(), &podman()),
+        ("docker", argv(&["run", "-v", "/srv/a:/a:ro", "img"]), &Policy::default(), &docker),
+        ("audit", argv(&["run", "-v", "/srv/a:/a:ro", "img"]), &audit, &podman()),
+        ("off", argv(&["run", "-v", "/srv/a:/a:ro", "img"]), &off, &podman()),
+    ] {
+        let p = plan(&a, policy, target);
+        assert!(!p.hooks && find(&p).is_none(), "{what}: {:?}", p.args);
+    }
+    // A restart policy would mount the sources again without the hook.
+    for r in ["always", "unless-stopped", "on-failure:3"] {
+        let p = plan(
+            &argv(&["run", &format!("--restart={r}"), "-v", "/srv/a:/a:ro", "img"]),
+            &Policy::default(),
+            &podman(),
+        );
+        assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{r}");
+    }
+    let p = plan(&argv(&["run", "--restart=no", "-v", "/srv/a:/a:ro", "img"]), &Policy::default(), &podman());
+    assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
+    let p = plan(&argv(&["run", "--restart=always", "img"]), &Policy::default(), &podman());
+    assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
+    // Starting a created container names the hook folder too; other commands do not.
+    for a in [&["start", "--attach", "c"][..], &["container", "restart", "c"]] {
+        let p = plan(&argv(a), &Policy::default(), &podman());
+        assert!(p.hooks && p.args[0] == folder_token(FOLDER_PLACEHOLDER), "{a:?}: {:?}", p.args);
+        assert_eq!(p.args[1..], argv(a)[..]);
+    }
+    for a in [&["stop", "c"][..], &["ps", "-a"]] {
+        assert!(!plan(&argv(a), &Policy::default(), &podman()).hooks, "{a:?}");
+    }
+}

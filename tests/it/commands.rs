@@ -477,6 +477,12 @@ fn flags_docker_does_not_define_are_refused() {
         &["top", "n", "--runtime=/tmp/x"],
         &["tag", "a", "--root=/tmp", "b"],
         &["top", "n", "-ef"],
+        // Short flags podman reads otherwise: `rm -l` is its `--latest` (the newest container,
+        // not one named), `logs -n X` its `--names` with X a container.
+        &["rm", "-l"],
+        &["rm", "-fl", "n"],
+        &["logs", "-n", "5", "n"],
+        &["container", "logs", "-n5", "n"],
     ];
     for words in cases {
         assert_refused(words, "parse.unknown-flag");

@@ -725,3 +725,25 @@ fn an_edited_policy_is_parsed_once_and_an_edit_is_seen_at_once() {
         "policy: compiled before from this very text: not parsed",
     );
 }
+
+/// A refusal quotes the caller's token; its control characters are written out, so that a
+/// terminal or a log viewer cannot be made to erase the line and show something else.
+#[test]
+fn a_refusal_line_prints_no_control_characters() {
+    let e = Env::new();
+    for args in [
+        &["run", "-v", "/root/.ssh\u{1b}[2K\r:/k", "img"][..],
+        &["--bogus\u{1b}[2K\rnanoclaw-shim: ok", "ps"],
+        &["frobnicate\u{7}\u{1b}]0;x\u{7}"],
+    ] {
+        let o = e.docker().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(125), "{args:?}");
+        assert!(o.stdout.is_empty());
+        let err = stderr(&o);
+        assert!(
+            !err.trim_end_matches('\n').chars().any(char::is_control) && err.contains(r"\x1b"),
+            "{args:?}: {err:?}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err:?}");
+    }
+}
