@@ -133,7 +133,11 @@ impl Checker<'_> {
     /// opened is expected as nothing at all.
     fn bound(&mut self, o: &Opt, raw: &[u8], access: Access, target: Vec<u8>) {
         let Some(id) = self.paths.identity(raw) else {
-            self.binds.push(crate::mountcheck::Expected { dev: 0, ino: 0, target });
+            self.binds.push(crate::mountcheck::Expected {
+                dev: 0,
+                ino: 0,
+                target,
+            });
             return;
         };
         let before = self.out.len();
@@ -432,7 +436,11 @@ impl Checker<'_> {
                     self.path(o, &m.source, access, Some(&m.target), false);
                     // An overlay (`:O`) and an inline volume are mounted as what they are, not
                     // as the source: the mount check knows binds only.
-                    if self.out.len() == before && !m.overlay && !m.driver_options && self.rules.podman.verify_mounts {
+                    if self.out.len() == before
+                        && !m.overlay
+                        && !m.driver_options
+                        && self.rules.podman.verify_mounts
+                    {
                         self.bound(o, &m.source, access, m.target);
                     }
                 }

@@ -114,7 +114,12 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
         }
     }
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    let made = |e: std::io::Error| format!("cannot write the mount check's hook file in {}: {e}", dir.display());
+    let made = |e: std::io::Error| {
+        format!(
+            "cannot write the mount check's hook file in {}: {e}",
+            dir.display()
+        )
+    };
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -173,9 +178,13 @@ fn hook() -> Result<(), String> {
     let bundle = PathBuf::from(state["bundle"].as_str().ok_or("the state names no bundle")?);
     let config = std::fs::read(bundle.join("config.json"))
         .map_err(|e| format!("cannot read the container's config.json: {e}"))?;
-    let config: serde_json::Value =
-        serde_json::from_slice(&config).map_err(|e| format!("cannot read the container's config.json: {e}"))?;
-    let root = Path::new(config["root"]["path"].as_str().ok_or("config.json names no root")?);
+    let config: serde_json::Value = serde_json::from_slice(&config)
+        .map_err(|e| format!("cannot read the container's config.json: {e}"))?;
+    let root = Path::new(
+        config["root"]["path"]
+            .as_str()
+            .ok_or("config.json names no root")?,
+    );
     let root = if root.is_absolute() {
         root.to_path_buf()
     } else {
@@ -191,7 +200,8 @@ pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
     let mut seen: Vec<u64> = Vec::with_capacity(expected.len());
     for e in expected {
         let shown = crate::text::lossy(&e.target);
-        let found = sys::look(&root, &e.target).map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?;
+        let found = sys::look(&root, &e.target)
+            .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?;
         if !found.mount_root || seen.contains(&found.mount_id) {
             return Err(format!("nothing was mounted at {shown} as the shim expected"));
         }
@@ -349,7 +359,9 @@ mod sys {
             return Err(std::io::Error::last_os_error());
         }
         if st.stx_mask & STATX_MNT_ID == 0 || st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT == 0 {
-            return Err(std::io::Error::other("the kernel does not say where mounts are (Linux 5.8 or later)"));
+            return Err(std::io::Error::other(
+                "the kernel does not say where mounts are (Linux 5.8 or later)",
+            ));
         }
         // The st_dev `stat(2)` reports (glibc's and musl's makedev).
         let (ma, mi) = (u64::from(st.stx_dev_major), u64::from(st.stx_dev_minor));
@@ -396,9 +408,18 @@ mod tests {
         assert_eq!(v["hook"]["path"], "/home/a \"b\"/nanoclaw-shim");
         assert_eq!(v["hook"]["args"][0], PROGRAM);
         assert_eq!(v["stages"][0], "createContainer");
-        let key = v["when"]["annotations"].as_object().unwrap().keys().next().unwrap().clone();
+        let key = v["when"]["annotations"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
         assert_eq!(key, r"^io\.github\.nanoclaw-shim\.mounts$");
-        assert_ne!(folder(Path::new("/c"), &f), folder(Path::new("/c"), &hook_file(Path::new("/x"))));
+        assert_ne!(
+            folder(Path::new("/c"), &f),
+            folder(Path::new("/c"), &hook_file(Path::new("/x")))
+        );
     }
 
     #[test]
@@ -434,7 +455,10 @@ mod tests {
         verify(Path::new("/"), std::slice::from_ref(&root)).unwrap();
         // Two expectations cannot both be met by one mount.
         assert!(verify(Path::new("/"), &[root.clone(), root.clone()]).is_err());
-        let other = Expected { ino: m.ino() + 1, ..root };
+        let other = Expected {
+            ino: m.ino() + 1,
+            ..root
+        };
         assert!(verify(Path::new("/"), &[other]).is_err());
     }
 }

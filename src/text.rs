@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn control_characters_are_written_out() {
         assert_eq!(printable("/w/a b:/c"), "/w/a b:/c");
-        assert_eq!(printable("x\u{1b}[2K\rok\n\u{7f}\u{9b}"), r"x\x1b[2K\x0dok\x0a\x7f\xc2\x9b");
+        assert_eq!(
+            printable("x\u{1b}[2K\rok\n\u{7f}\u{9b}"),
+            r"x\x1b[2K\x0dok\x0a\x7f\xc2\x9b"
+        );
         assert!(matches!(printable("plain"), Cow::Borrowed(_)));
     }
 

@@ -317,7 +317,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     && target.flavor == Flavor::Podman
                     && policy.rules.podman.verify_mounts
                 {
-                    plan.args.insert(0, crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER));
+                    plan.args.insert(
+                        0,
+                        crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER),
+                    );
                     plan.hooks = true;
                     plan.decision = Decision::Rewrite;
                     plan.changes.push(Change {

@@ -173,7 +173,9 @@ impl<'a> Rewriter<'a> {
             usize::from(self.hooks) + run.prefix.len() + groups + run.opts.len() + self.added.len() + tail,
         );
         if self.hooks {
-            out.push(crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER));
+            out.push(crate::mountcheck::folder_token(
+                crate::mountcheck::FOLDER_PLACEHOLDER,
+            ));
         }
         out.extend(run.prefix.iter().cloned());
         let mut i = 0;

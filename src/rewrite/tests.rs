@@ -1222,14 +1222,27 @@ fn an_ignore_file_the_shim_names_is_judged() {
 fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     use crate::mountcheck::{FOLDER_PLACEHOLDER, KEY, decode, folder_token};
     let find = |p: &Plan| {
-        p.args
-            .iter()
-            .find_map(|a| a.to_str()?.strip_prefix(&format!("--annotation={KEY}=")).map(String::from))
+        p.args.iter().find_map(|a| {
+            a.to_str()?
+                .strip_prefix(&format!("--annotation={KEY}="))
+                .map(String::from)
+        })
     };
     // Two binds (a missing source is expected as nothing at all), a volume and a tmpfs: two
     // expectations, in argv order, and the hook folder first.
     let p = plan(
-        &argv(&["run", "-v", "/srv/a:/a:ro", "-v", "vol:/v", "--tmpfs", "/t", "--mount", "type=bind,src=/srv/b,dst=/b", "img"]),
+        &argv(&[
+            "run",
+            "-v",
+            "/srv/a:/a:ro",
+            "-v",
+            "vol:/v",
+            "--tmpfs",
+            "/t",
+            "--mount",
+            "type=bind,src=/srv/b,dst=/b",
+            "img",
+        ]),
         &Policy::default(),
         &podman(),
     );
@@ -1248,11 +1261,36 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     audit.mode = crate::policy::Mode::Audit;
     let docker = Target::fixed(Flavor::Docker, false, None);
     for (what, a, policy, target) in [
-        ("no bind", argv(&["run", "-v", "vol:/v", "img"]), &Policy::default(), &podman()),
-        ("overlay", argv(&["run", "-v", "/srv/a:/a:O", "img"]), &Policy::default(), &podman()),
-        ("docker", argv(&["run", "-v", "/srv/a:/a:ro", "img"]), &Policy::default(), &docker),
-        ("audit", argv(&["run", "-v", "/srv/a:/a:ro", "img"]), &audit, &podman()),
-        ("off", argv(&["run", "-v", "/srv/a:/a:ro", "img"]), &off, &podman()),
+        (
+            "no bind",
+            argv(&["run", "-v", "vol:/v", "img"]),
+            &Policy::default(),
+            &podman(),
+        ),
+        (
+            "overlay",
+            argv(&["run", "-v", "/srv/a:/a:O", "img"]),
+            &Policy::default(),
+            &podman(),
+        ),
+        (
+            "docker",
+            argv(&["run", "-v", "/srv/a:/a:ro", "img"]),
+            &Policy::default(),
+            &docker,
+        ),
+        (
+            "audit",
+            argv(&["run", "-v", "/srv/a:/a:ro", "img"]),
+            &audit,
+            &podman(),
+        ),
+        (
+            "off",
+            argv(&["run", "-v", "/srv/a:/a:ro", "img"]),
+            &off,
+            &podman(),
+        ),
     ] {
         let p = plan(&a, policy, target);
         assert!(!p.hooks && find(&p).is_none(), "{what}: {:?}", p.args);
@@ -1266,14 +1304,26 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         );
         assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{r}");
     }
-    let p = plan(&argv(&["run", "--restart=no", "-v", "/srv/a:/a:ro", "img"]), &Policy::default(), &podman());
+    let p = plan(
+        &argv(&["run", "--restart=no", "-v", "/srv/a:/a:ro", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
     assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
-    let p = plan(&argv(&["run", "--restart=always", "img"]), &Policy::default(), &podman());
+    let p = plan(
+        &argv(&["run", "--restart=always", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
     assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
     // Starting a created container names the hook folder too; other commands do not.
     for a in [&["start", "--attach", "c"][..], &["container", "restart", "c"]] {
         let p = plan(&argv(a), &Policy::default(), &podman());
-        assert!(p.hooks && p.args[0] == folder_token(FOLDER_PLACEHOLDER), "{a:?}: {:?}", p.args);
+        assert!(
+            p.hooks && p.args[0] == folder_token(FOLDER_PLACEHOLDER),
+            "{a:?}: {:?}",
+            p.args
+        );
         assert_eq!(p.args[1..], argv(a)[..]);
     }
     for a in [&["stop", "c"][..], &["ps", "-a"]] {
