@@ -47,14 +47,17 @@ pub struct Expected {
 /// The annotation's value: `DEV:INO:HEX(TARGET)` per mount, `;` between (podman splits an
 /// annotation at commas; a target may hold any byte but NUL).
 pub fn encode(mounts: &[Expected]) -> String {
-    let mut out = String::with_capacity(mounts.len() * 48);
+    use std::fmt::Write;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(mounts.iter().map(|m| 42 + 2 * m.target.len()).sum());
     for (i, m) in mounts.iter().enumerate() {
         if i > 0 {
             out.push(';');
         }
-        out.push_str(&format!("{}:{}:", m.dev, m.ino));
+        let _ = write!(out, "{}:{}:", m.dev, m.ino);
         for b in &m.target {
-            out.push_str(&format!("{b:02x}"));
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out

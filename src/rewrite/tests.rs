@@ -1257,8 +1257,10 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     // No bind, an overlay, docker, audit, or the policy's switch: nothing.
     let mut off = Policy::default();
     off.rules.podman.verify_mounts = false;
-    let mut audit = Policy::default();
-    audit.mode = crate::policy::Mode::Audit;
+    let audit = Policy {
+        mode: crate::policy::Mode::Audit,
+        ..Policy::default()
+    };
     let docker = Target::fixed(Flavor::Docker, false, None);
     for (what, a, policy, target) in [
         (
