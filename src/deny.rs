@@ -181,6 +181,21 @@ impl Checker<'_> {
 
     fn check_one(&mut self, o: &Opt) {
         match o.flag.class {
+            // A restart policy set on a running container: podman restarts it without the mount
+            // check, mounting its bind sources again unchecked (a `run`'s own is refused by the
+            // rewrite, [`crate::mountcheck`]).
+            Class::Inert
+                if self.run.verb == Verb::Update
+                    && self.rules.podman.verify_mounts
+                    && o.flag.long.as_str() == "restart"
+                    && !matches!(o.bytes(), b"" | b"no") =>
+            {
+                self.v(
+                    Rule::HardenMountCheck,
+                    o,
+                    "podman would restart the container without the mount check, mounting its bind sources again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)",
+                )
+            }
             Class::Inert | Class::Hardening => {}
             Class::Ceiling => self.ceiling(o),
             Class::Namespace => self.namespace(o),

@@ -1318,6 +1318,19 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         &podman(),
     );
     assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
+    // ... and so would one set on a running container.
+    let p = plan(
+        &argv(&["update", "--restart", "always", "c"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck));
+    let p = plan(
+        &argv(&["update", "--restart=no", "c"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert_eq!(p.decision, Decision::Passthrough, "{:?}", p.refusal);
     // Starting a created container names the hook folder too; other commands do not.
     for a in [&["start", "--attach", "c"][..], &["container", "restart", "c"]] {
         let p = plan(&argv(a), &Policy::default(), &podman());
