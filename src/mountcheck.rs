@@ -26,6 +26,10 @@ use std::path::{Path, PathBuf};
 /// The annotation the expectations travel in.
 pub const KEY: &str = "io.github.nanoclaw-shim.mounts";
 
+/// podman's default hook folders (containers.conf's `hooks_dir`, and the folder that overrides
+/// it): a `--hooks-dir` replaces them, so those that exist are named too.
+pub const SYSTEM_FOLDERS: &[&str] = &["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"];
+
 /// The name the hook runs this binary under (argv\[0\] picks the personality).
 pub const PROGRAM: &str = "nanoclaw-shim-mount-check";
 
@@ -228,10 +232,11 @@ pub fn folder_token(folder: &str) -> OsString {
 /// `args` (a final argv, without the runtime's name) without the hook folder's option, which is
 /// podman's, not docker's: what a reader of the shim's own output parses with docker's grammar.
 pub fn command_args(args: &[OsString]) -> &[OsString] {
-    match args.first() {
-        Some(t) if t.as_bytes().starts_with(b"--hooks-dir=") => &args[1..],
-        _ => args,
-    }
+    let n = args
+        .iter()
+        .take_while(|t| t.as_bytes().starts_with(b"--hooks-dir="))
+        .count();
+    &args[n..]
 }
 
 /// Whether `token` is the shim's own hook folder token, not yet filled in.

@@ -78,8 +78,6 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         );
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
-    // The files the checks read reach the runtime as sealed copies; a copy that cannot be made
-    // would leave the runtime reading the path again, after the check.
     // The mount check's hook folder is put in place (and named) only now, for a call that runs.
     if plan.hooks {
         let folder = hook_folder(&env, &target).map_err(|e| {
@@ -90,7 +88,9 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         })?;
         plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
     }
-    let argv = if plan.pinned.is_empty() {
+    // The files the checks read reach the runtime as sealed copies; a copy that cannot be made
+    // would leave the runtime reading the path again, after the check.
+    let mut argv = if plan.pinned.is_empty() {
         plan.args
     } else {
         // A folder opened is judged again where the kernel says it is: one swapped for a link
@@ -110,6 +110,15 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
             )
         })?
     };
+    if plan.hooks {
+        // `--hooks-dir` replaces podman's own hook folders: those of its default that exist are
+        // named after the shim's, so that their hooks still run.
+        let system = crate::mountcheck::SYSTEM_FOLDERS
+            .iter()
+            .filter(|d| std::fs::metadata(d).is_ok_and(|m| m.is_dir()))
+            .map(|d| crate::mountcheck::folder_token(d));
+        argv.splice(1..1, system);
+    }
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &argv, &remove).to_string())
 }
