@@ -222,6 +222,20 @@ pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether this kernel says where mounts are, as the hook asks (`/` checked against itself).
+pub fn kernel_support() -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata("/").map_err(|e| e.to_string())?;
+    verify(
+        Path::new("/"),
+        &[Expected {
+            dev: m.dev(),
+            ino: m.ino(),
+            target: b"/".to_vec(),
+        }],
+    )
+}
+
 /// The token that names the hook folder to podman, before and after the edge fills it in.
 pub fn folder_token(folder: &str) -> OsString {
     let mut t = OsString::from("--hooks-dir=");

@@ -49,6 +49,7 @@ checks! {
     RuntimeVersion = "runtime-version": "`<runtime> --version` answers, and it is not the shim",
     Rootless = "rootless": "podman runs rootless, so root in a container is not root on the host",
     Cgroup = "cgroup": "the ceilings take effect (rootless podman on cgroup v1 ignores them)",
+    MountCheck = "mount-check": "each new container's bind mounts are checked after the mount: the kernel can say where mounts are, and the hook's file can be written",
     PodmanDocker = "podman-docker": "whether podman-docker's `/usr/bin/docker` is installed",
     RunFlags = "run-flags": "the runtime's `run` accepts every flag the policy adds",
     AgentImage = "agent-image": "a `nanoclaw-agent*` image exists",

@@ -358,6 +358,7 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         env.euid,
         Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
     ));
+    checks.push(mount_check(&in_force, flavor, &scope.env, me.as_deref()));
     checks.push(podman_docker_check());
     checks.push(flags);
     checks.push(image);

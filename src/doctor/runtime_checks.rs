@@ -149,6 +149,59 @@ pub(crate) fn rootless_check(euid: Option<u32>, flavor: Flavor) -> Check {
     }
 }
 
+/// Whether the mount check ([`crate::mountcheck`]) can run: on, the kernel able to say where
+/// mounts are, and the hook's file in place (written now if it is not).
+pub(crate) fn mount_check(
+    policy: &policy::Policy,
+    flavor: Flavor,
+    env: &crate::env::Env,
+    exe: Option<&std::path::Path>,
+) -> Check {
+    const NAME: CheckId = CheckId::MountCheck;
+    if flavor == Flavor::Docker {
+        return Check::ok(NAME, "the runtime is docker: no hook is named (podman only)");
+    }
+    if !policy.rules.podman.verify_mounts {
+        return Check::warn(
+            NAME,
+            "off ([podman] verify_mounts = false): a bind source swapped between the shim's check and the mount is mounted",
+            "set [podman] verify_mounts = true",
+        );
+    }
+    if let Err(e) = crate::mountcheck::kernel_support() {
+        return Check::fail(
+            NAME,
+            format!(
+                "the kernel cannot say where mounts are ({e}): every container with a bind mount would be refused at its start"
+            ),
+            "Linux 5.8 or later; or set [podman] verify_mounts = false",
+        );
+    }
+    let (Some(cache), Some(exe), Some(owner)) = (env.cache_dir(), exe, env.euid) else {
+        return Check::fail(
+            NAME,
+            "no cache folder for the hook's file (neither XDG_CACHE_HOME nor HOME is set): every run with a bind mount would be refused",
+            "set HOME (or XDG_CACHE_HOME) for nanoclaw",
+        );
+    };
+    let file = crate::mountcheck::hook_file(exe);
+    let folder = crate::mountcheck::folder(&cache, &file);
+    match crate::mountcheck::install(&cache, &folder, &file, owner, false) {
+        Ok(()) => Check::ok(
+            NAME,
+            format!(
+                "bind mounts are checked in each new container (hook file in {})",
+                folder.display()
+            ),
+        ),
+        Err(e) => Check::fail(
+            NAME,
+            format!("{e}: every run with a bind mount would be refused"),
+            "make the cache folder (XDG_CACHE_HOME or ~/.cache) writable by you alone",
+        ),
+    }
+}
+
 pub(crate) fn podman_docker_check() -> Check {
     const NAME: CheckId = CheckId::PodmanDocker;
     let mut head = Vec::new();

@@ -414,3 +414,44 @@ fn aggregation_and_rendering() {
     assert_eq!(v["checks"][2]["fix"], "install podman");
     assert_eq!(v["checks"][2]["detail"], "missing");
 }
+
+#[test]
+fn the_mount_check_s_state_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = crate::process::euid();
+    let env = crate::env::Env {
+        xdg_cache_home: Some(dir.path().to_path_buf()),
+        euid: Some(me),
+        ..crate::env::Env::default()
+    };
+    let exe = std::path::Path::new("/usr/local/bin/nanoclaw-shim");
+    let on = policy::Policy::default();
+    let c = mount_check(&on, Flavor::Podman, &env, Some(exe));
+    assert_eq!(c.status, Status::Ok, "{c:?}");
+    assert!(c.detail.contains("hooks."), "{c:?}");
+    // The hook's file is in place, naming this binary.
+    let folder = crate::mountcheck::folder(
+        &dir.path().join("nanoclaw-shim"),
+        &crate::mountcheck::hook_file(exe),
+    );
+    let written = std::fs::read_to_string(folder.join("nanoclaw-shim.json")).unwrap();
+    assert!(written.contains("/usr/local/bin/nanoclaw-shim"), "{written}");
+    let mut off = policy::Policy::default();
+    off.rules.podman.verify_mounts = false;
+    assert_eq!(
+        mount_check(&off, Flavor::Podman, &env, Some(exe)).status,
+        Status::Warn
+    );
+    assert_eq!(
+        mount_check(&on, Flavor::Docker, &env, Some(exe)).status,
+        Status::Ok
+    );
+    let homeless = crate::env::Env {
+        euid: Some(me),
+        ..crate::env::Env::default()
+    };
+    assert_eq!(
+        mount_check(&on, Flavor::Podman, &homeless, Some(exe)).status,
+        Status::Fail
+    );
+}

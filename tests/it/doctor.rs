@@ -174,6 +174,7 @@ fn json_report() {
             "runtime-version",
             "rootless",
             "cgroup",
+            "mount-check",
             "podman-docker",
             "run-flags",
             "agent-image"
