@@ -807,8 +807,9 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
         ));
         out.push((
             GATE_BUILD_OUTPUT,
-            "a build that writes its result into a host folder or file (-o DIR, --output dest=): \
-             written when the build ends, after the path was checked",
+            "a build that writes into a host folder or file (-o DIR, --output dest=, --iidfile, \
+             --metadata-file, --cache-to dest=): written when the build ends, after the path was \
+             checked",
         ));
         out.push((
             GATE_BUILD_REMOTE,
@@ -1509,7 +1510,18 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                 path(out, value, Access::Read);
             }
         }
-        Class::HostWrite => path(out, value, Access::Write),
+        // A build's `--iidfile` / `--metadata-file`: written by path when the build ends (buildah
+        // follows a link there), long after the check; gated with the build's other outputs.
+        Class::HostWrite if pol.gate(GATE_BUILD_OUTPUT) => path(out, value, Access::Write),
+        Class::HostWrite => refuse(
+            out,
+            token(),
+            gated(
+                &o.name,
+                "writes to that host path when the build ends, long after the path was checked (a folder swapped for a link in between, or a link put in its place, points the write elsewhere)",
+                GATE_BUILD_OUTPUT,
+            ),
+        ),
         Class::BuildNetwork => {
             if !matches!(value, b"default" | b"none" | b"bridge") {
                 refuse(
@@ -1550,7 +1562,7 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
             check_source(&value[p + 1..], &token(), remote_ok, out, &mut refuse, &mut path);
         }
         Class::Output => check_output(value, &token(), pol, out, &mut refuse, &mut path),
-        Class::Cache => check_cache(value, &token(), out, &mut refuse, &mut path),
+        Class::Cache => check_cache(value, &token(), pol, out, &mut refuse, &mut path),
         Class::CacheTo => {
             // Exported to a registry, a cache is pushed with the host's credentials, as an image
             // is by --push.
@@ -1565,7 +1577,7 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                     ),
                 );
             }
-            check_cache(value, &token(), out, &mut refuse, &mut path)
+            check_cache(value, &token(), pol, out, &mut refuse, &mut path)
         }
         Class::ImageTag => {
             if transport(value).is_some() {
@@ -2682,6 +2694,7 @@ fn pushes_cache(value: &[u8]) -> bool {
 fn check_cache(
     value: &[u8],
     token: &str,
+    pol: &Pol,
     out: &mut Vec<Violation>,
     refuse: &mut Refuse,
     path: &mut PathCheck,
@@ -2732,7 +2745,17 @@ fn check_cache(
     for (k, v) in &kv {
         match k.as_str() {
             "src" => path(out, v, Access::Read),
-            "dest" => path(out, v, Access::Write),
+            // A local cache is written when the build ends: gated as the build's outputs are.
+            "dest" if pol.gate(GATE_BUILD_OUTPUT) => path(out, v, Access::Write),
+            "dest" => refuse(
+                out,
+                token.into(),
+                gated(
+                    "--cache-to dest=",
+                    "writes the build cache to that host folder when the build ends, long after the path was checked",
+                    GATE_BUILD_OUTPUT,
+                ),
+            ),
             _ => {}
         }
     }

@@ -973,8 +973,40 @@ fn build_path_refusals_come_from_the_host_model() {
             o.violations
         );
     }
-    let o = check(&["build", "--iidfile", "/home/alice/.ssh/k", "."]);
+    let o = check_with(
+        &["build", "--iidfile", "/home/alice/.ssh/k", "."],
+        &policy(&["build --output"], &[]),
+    );
     assert_eq!(o.asked[0].2, "--iidfile=/home/alice/.ssh/k");
+}
+
+/// A build's other late writes (`--iidfile`, `--metadata-file`, a local `--cache-to`) are
+/// written by path when the build ends, as `-o` is: gated with it, whatever the path.
+#[test]
+fn a_build_s_late_writes_are_gated_with_its_outputs() {
+    for args in [
+        &["--iidfile", "/srv/w/id", "."][..],
+        &["--metadata-file=/srv/w/m.json", "."],
+        &["--cache-to", "type=local,dest=/srv/w/cache", "."],
+    ] {
+        let mut words = vec!["build"];
+        words.extend_from_slice(args);
+        let o = check(&words);
+        assert!(
+            o.violations.len() == 1 && o.violations[0].reason.contains("build --output"),
+            "{words:?}: {:?}",
+            o.violations
+        );
+        let allowed = check_with(&words, &policy(&["build --output"], &[]));
+        assert!(
+            allowed.violations.is_empty(),
+            "{words:?}: {:?}",
+            allowed.violations
+        );
+    }
+    // A cache read from a host folder, or exported to a registry, is not a late write.
+    let o = check(&["build", "--cache-from", "type=local,src=/srv/w/cache", "."]);
+    assert!(o.violations.is_empty(), "{:?}", o.violations);
 }
 
 #[test]
