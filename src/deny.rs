@@ -45,6 +45,8 @@ struct Checker<'a> {
     read: Vec<(usize, Vec<u8>)>,
     /// What each bind mount let through must be ([`Judged::binds`]).
     binds: Vec<crate::mountcheck::Expected>,
+    /// The files podman writes that the checks let through, by option ([`Judged::written`]).
+    written: Vec<usize>,
 }
 
 impl Checker<'_> {
@@ -583,6 +585,11 @@ impl Checker<'_> {
                 if pinned_file(o.flag.canonical()) && self.out.len() == before {
                     self.read_pinned(o, &p);
                 }
+                // podman writes the container's id in its own process: into the folder the
+                // shim opens, not by the path again ([`crate::pin::Pin::Into`]).
+                if o.flag.canonical() == "cidfile" && self.out.len() == before {
+                    self.written.push(self.current);
+                }
             }
         }
     }
@@ -818,6 +825,9 @@ pub struct Judged {
     /// What each bind mount let through must be when the runtime has mounted it, in argv order
     /// ([`crate::mountcheck`]).
     pub binds: Vec<crate::mountcheck::Expected>,
+    /// The options whose file podman writes in its own process (`--cidfile`), by index: written
+    /// into the folder the shim opened and judged ([`crate::pin`]).
+    pub written: Vec<usize>,
 }
 
 /// [`check`], with the caller's mount targets.
@@ -844,6 +854,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         current: 0,
         read: Vec::new(),
         binds: Vec::new(),
+        written: Vec::new(),
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
@@ -856,6 +867,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         targets: c.targets,
         read: c.read,
         binds: c.binds,
+        written: c.written,
     }
 }
 

@@ -43,6 +43,8 @@ pub enum Pin {
     Copy(Vec<u8>),
     /// The folder the path names, opened (a build's context).
     Folder,
+    /// The folder the path's file is in, opened: podman writes the file into it (`--cidfile`).
+    Into,
 }
 
 /// The argv with every pinned token pointing at its descriptor: `/proc/self/fd/N` for a copy,
@@ -53,7 +55,7 @@ pub enum Pin {
 pub fn apply(
     mut args: Vec<OsString>,
     pins: &[Pinned],
-    judge: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    judge: &mut dyn FnMut(&[u8], crate::hostpath::Access) -> Result<(), String>,
 ) -> Result<Vec<OsString>, String> {
     for p in pins {
         let Some(token) = args.get(p.arg) else {
@@ -71,7 +73,7 @@ pub fn apply(
                     .map_err(|e| format!("cannot open the folder {}: {e}", crate::text::lossy(path)))?;
                 let real = std::fs::read_link(format!("/proc/self/fd/{fd}"))
                     .map_err(|e| format!("cannot tell where the folder opened is: {e}"))?;
-                judge(real.as_os_str().as_bytes()).map_err(|why| {
+                judge(real.as_os_str().as_bytes(), crate::hostpath::Access::Read).map_err(|why| {
                     format!(
                         "the folder {} was {} when opened: {why}",
                         crate::text::lossy(path),
@@ -79,6 +81,38 @@ pub fn apply(
                     )
                 })?;
                 (fd, Some(std::process::id()))
+            }
+            Pin::Into => {
+                let (folder, name) = match path.iter().rposition(|&b| b == b'/') {
+                    Some(0) => (&b"/"[..], &path[1..]),
+                    Some(at) => (&path[..at], &path[at + 1..]),
+                    None => (&b"."[..], path),
+                };
+                if name.is_empty() || name == b"." || name == b".." {
+                    return Err(format!("{} names no file", crate::text::lossy(path)));
+                }
+                let fd = open_folder(folder)
+                    .map_err(|e| format!("cannot open the folder of {}: {e}", crate::text::lossy(path)))?;
+                let mut real = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+                    .map_err(|e| format!("cannot tell where the folder opened is: {e}"))?
+                    .into_os_string()
+                    .into_vec();
+                if real != b"/" {
+                    real.push(b'/');
+                }
+                real.extend_from_slice(name);
+                judge(&real, crate::hostpath::Access::Write).map_err(|why| {
+                    format!(
+                        "{} was {} when its folder was opened: {why}",
+                        crate::text::lossy(path),
+                        crate::text::lossy(&real)
+                    )
+                })?;
+                let mut t = pointed(token, p.prefix, Some(std::process::id()), fd).into_vec();
+                t.push(b'/');
+                t.extend_from_slice(name);
+                args[p.arg] = OsString::from_vec(t);
+                continue;
             }
         };
         args[p.arg] = pointed(token, p.prefix, process, fd);
@@ -223,7 +257,7 @@ mod tests {
             what: Pin::Folder,
         }];
         let mut seen = Vec::new();
-        let out = apply(args.clone(), &pins, &mut |real| {
+        let out = apply(args.clone(), &pins, &mut |real, _| {
             seen.push(real.to_vec());
             Ok(())
         })
@@ -234,8 +268,54 @@ mod tests {
         assert!(p.starts_with(&format!("/proc/{}/fd/", std::process::id())), "{p}");
         assert_eq!(std::fs::read(format!("{p}/f")).unwrap(), b"x");
         // A refused folder refuses the call.
-        let e = apply(args, &pins, &mut |_| Err("credentials".into())).unwrap_err();
+        let e = apply(args, &pins, &mut |_, _| Err("credentials".into())).unwrap_err();
         assert!(e.contains("credentials"), "{e}");
+    }
+
+    #[test]
+    fn a_written_file_goes_into_the_folder_opened_and_judged() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(real.join("w")).unwrap();
+        std::os::unix::fs::symlink(real.join("w"), real.join("link")).unwrap();
+        let args: Vec<OsString> = vec![
+            "run".into(),
+            format!("--cidfile={}/link/cid", real.display()).into(),
+        ];
+        let pins = [Pinned {
+            arg: 1,
+            prefix: 10,
+            what: Pin::Into,
+        }];
+        let mut seen = Vec::new();
+        let out = apply(args.clone(), &pins, &mut |p, access| {
+            seen.push((p.to_vec(), access));
+            Ok(())
+        })
+        .unwrap();
+        // Judged as a write where the folder really is.
+        let want = real.join("w/cid");
+        assert_eq!(
+            seen,
+            [(
+                want.as_os_str().as_bytes().to_vec(),
+                crate::hostpath::Access::Write
+            )]
+        );
+        let t = out[1].to_str().unwrap().to_string();
+        let p = t.strip_prefix("--cidfile=").unwrap();
+        assert!(
+            p.starts_with(&format!("/proc/{}/fd/", std::process::id())) && p.ends_with("/cid"),
+            "{t}"
+        );
+        let e = apply(args, &pins, &mut |_, _| Err("host-exec".into())).unwrap_err();
+        assert!(e.contains("host-exec"), "{e}");
+        // Written through the descriptor, it lands in the folder opened, though the link moves.
+        std::fs::remove_file(real.join("link")).unwrap();
+        std::fs::write(p, "id").unwrap();
+        assert_eq!(std::fs::read(&want).unwrap(), b"id");
+        let none: Vec<OsString> = vec!["run".into(), "--cidfile=/tmp/".into()];
+        assert!(apply(none, &pins, &mut |_, _| Ok(())).is_err());
     }
 
     #[test]
@@ -248,7 +328,7 @@ mod tests {
             prefix: 0,
             what: Pin::Copy(b"FROM a\n".to_vec()),
         }];
-        let out = apply(args, &pins, &mut |_| Ok(())).unwrap();
+        let out = apply(args, &pins, &mut |_, _| Ok(())).unwrap();
         let p = out[2].to_str().unwrap().to_string();
         assert!(p.starts_with("/proc/self/fd/"), "{p}");
         assert_eq!(std::fs::read(&p).unwrap(), b"FROM a\n");

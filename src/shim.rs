@@ -96,7 +96,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         // A folder opened is judged again where the kernel says it is: one swapped for a link
         // since the check is refused.
         let mut paths = crate::hostpath::HostPaths::new(&policy.rules.deny, &target.host);
-        let mut judge = |real: &[u8]| match paths.check(real, crate::hostpath::Access::Read, &|_| false) {
+        let mut judge = |real: &[u8], access| match paths.check(real, access, &|_| false) {
             Some(f) => Err(format!(
                 "the engine would use the host path {} [{}]",
                 f.entry, f.rule

@@ -358,7 +358,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         // `exec --env-file`: the argv as the caller wrote it, the file pinned ([`crate::pin`]).
         plan.decision = Decision::Rewrite;
         let mut rw = Rewriter::new(&run);
-        rw.pin(judged.read);
+        rw.pin(judged.read, judged.written);
         let (args, pinned) = rw.render_pinned();
         let rewritten = Rewritten {
             args,
@@ -416,7 +416,15 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
     let judged = deny::judge(&run, rules, &target.host);
-    let rewritten = rewrite(&run, rules, target, &judged.targets, judged.read, &judged.binds);
+    let rewritten = rewrite(
+        &run,
+        rules,
+        target,
+        &judged.targets,
+        judged.read,
+        judged.written,
+        &judged.binds,
+    );
     let found = judged.violations;
     let audit_args = if plan.mode == Mode::Audit {
         compat_only(&run, rules, target)
@@ -588,6 +596,7 @@ pub fn rewrite(
     target: &Target,
     mounted: &[Vec<u8>],
     read: Vec<(usize, Vec<u8>)>,
+    written: Vec<usize>,
     binds: &[crate::mountcheck::Expected],
 ) -> Result<Rewritten, Refusal> {
     let mut rw = Rewriter::new(run);
@@ -633,7 +642,7 @@ pub fn rewrite(
     // docker's CLI sends a build's Dockerfile folder to its daemon; only podman reads the
     // copies in the process the shim becomes.
     if target.flavor == Flavor::Podman {
-        rw.pin(read);
+        rw.pin(read, written);
         if rules.podman.verify_mounts {
             rw.mount_check(binds)?;
         }

@@ -30,7 +30,7 @@ pub(super) struct Rewriter<'a> {
     pub(super) enforced: Vec<Rule>,
     /// The caller's options whose file the runtime reads as the shim's sealed copy: the option's
     /// index and the text the checks read ([`crate::pin`]).
-    pub(super) pins: Vec<(usize, Vec<u8>)>,
+    pub(super) pins: Vec<(usize, crate::pin::Pin)>,
     /// Whether podman is given the shim's hook folder ([`crate::mountcheck`]): a global option
     /// before the command, filled in at the exec.
     pub(super) hooks: bool,
@@ -72,7 +72,7 @@ impl<'a> Rewriter<'a> {
     /// The files the checks read ([`crate::deny::Judged::read`]) reach the runtime as sealed
     /// copies of what was read: each option is rendered on its own (`--env-file=PATH`), and the
     /// path is replaced at the exec.
-    pub(super) fn pin(&mut self, read: Vec<(usize, Vec<u8>)>) {
+    pub(super) fn pin(&mut self, read: Vec<(usize, Vec<u8>)>, written: Vec<usize>) {
         for (i, text) in read {
             let o = &self.run.opts[i];
             let t = raw(o.flag, &o.value);
@@ -82,7 +82,18 @@ impl<'a> Rewriter<'a> {
                 t,
                 "the runtime reads the shim's sealed copy of what was checked (/proc/self/fd/N), not the path again",
             );
-            self.pins.push((i, text));
+            self.pins.push((i, crate::pin::Pin::Copy(text)));
+        }
+        for i in written {
+            let o = &self.run.opts[i];
+            let t = raw(o.flag, &o.value);
+            self.note(
+                Rule::HardenPinnedFiles,
+                Action::Replace,
+                t,
+                "the runtime writes the file into the folder the shim opened and judged (/proc/PID/fd/N/NAME), not by the path again",
+            );
+            self.pins.push((i, crate::pin::Pin::Into));
         }
     }
 
@@ -186,7 +197,7 @@ impl<'a> Rewriter<'a> {
             }
             let members = start..i;
             let pin = |m: usize| self.pins.iter().find(|(i, _)| *i == m);
-            let copy = |m: usize| crate::pin::Pin::Copy(pin(m).map(|(_, t)| t.clone()).unwrap_or_default());
+            let copy = |m: usize| pin(m).map_or(crate::pin::Pin::Copy(Vec::new()), |(_, p)| p.clone());
             if members.clone().all(|m| matches!(self.edits[m], Edit::Keep)) {
                 if self.pins.is_empty() {
                     out.extend(tokens.iter().cloned());

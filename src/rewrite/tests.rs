@@ -784,10 +784,30 @@ fn pins(p: &Plan) -> Vec<(String, String)> {
                 match &x.what {
                     crate::pin::Pin::Copy(text) => String::from_utf8_lossy(text).into_owned(),
                     crate::pin::Pin::Folder => "<folder>".to_string(),
+                    crate::pin::Pin::Into => "<into>".to_string(),
                 },
             )
         })
         .collect()
+}
+
+#[test]
+fn a_cidfile_is_written_into_the_folder_the_shim_opens() {
+    let p = plan(
+        &argv(&["run", "--cidfile", "/srv/w/cid", "--rm", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
+    assert_eq!(pins(&p), [("/srv/w/cid".to_string(), "<into>".to_string())]);
+    assert!(p.changes.iter().any(|c| c.rule == Rule::HardenPinnedFiles));
+    // docker reads no path of the shim's; nothing pinned there.
+    let d = plan(
+        &argv(&["run", "--cidfile", "/srv/w/cid", "img"]),
+        &Policy::default(),
+        &Target::fixed(Flavor::Docker, false, None),
+    );
+    assert!(d.pinned.is_empty());
 }
 
 /// The paths of the folders a plan pins (a build's context).

@@ -1971,6 +1971,97 @@ fn mount_source_swapped(mode: Mode) {
     );
 }
 
+/// A `--cidfile`'s folder swapped for a link between the shim's check and podman's write (a
+/// runtime wrapper does it, as a container with the folder's parent read-write could): podman
+/// called directly writes where the link points (the control); through the shim it writes into
+/// the folder the shim opened and judged (`harden.pinned-files`).
+fn cidfile_folder_swapped(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "cidswap") else {
+        return;
+    };
+    let label = mode.label();
+    let work = rig.dir.path().join("cidswap");
+    let (dir, moved, elsewhere) = (work.join("cid"), work.join("cid.old"), work.join("elsewhere"));
+    rig.mkdirs(&dir);
+    rig.mkdirs(&elsewhere);
+    let podman = find_on_path("podman").expect("podman on PATH");
+    let swap_dir = rig.bin.join("cidswap");
+    std::fs::create_dir(&swap_dir).unwrap();
+    std::fs::set_permissions(&swap_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let wrapper = swap_dir.join("podman");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nset -e\nfor a in \"$@\"; do if [ \"$a\" = run ]; then mv '{d}' '{m}'; ln -s '{e}' '{d}'; break; fi; done\nexec '{podman}' \"$@\"\n",
+            d = dir.display(),
+            m = moved.display(),
+            e = elsewhere.display(),
+            podman = podman.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let reset = || {
+        if dir.is_symlink() {
+            std::fs::remove_file(&dir).unwrap();
+        }
+        if moved.exists() {
+            std::fs::rename(&moved, &dir).unwrap();
+        }
+        for f in [dir.join("id"), elsewhere.join("id")] {
+            let _ = std::fs::remove_file(f);
+        }
+    };
+    let cid = dir.join("id").display().to_string();
+    let run = strs(&[
+        "run",
+        "--rm",
+        "--cidfile",
+        &cid,
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "true",
+    ]);
+    let through = |prog: &str| {
+        reset();
+        let mut argv = vec![format!("NANOCLAW_SHIM_RUNTIME={}", wrapper.display())];
+        argv.push(if prog == "docker" {
+            "docker".to_string()
+        } else {
+            wrapper.display().to_string()
+        });
+        argv.extend(run.iter().cloned());
+        let o = rig.run("env", &argv, None);
+        let wrote = (moved.join("id").exists(), elsewhere.join("id").exists());
+        reset();
+        (o, wrote)
+    };
+    let (control, wrote) = through("podman");
+    assert!(
+        control.ok() && wrote == (false, true),
+        "{label}: the control did not write through the link: {wrote:?} {}",
+        control.describe()
+    );
+    let (o, wrote) = through("docker");
+    assert!(
+        o.ok() && wrote == (true, false),
+        "{label}: the cidfile was not written into the folder the shim checked: {wrote:?} {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_cidfile_s_folder_swapped_after_the_check_is_not_written_rootful() {
+    cidfile_folder_swapped(Mode::Rootful);
+}
+
+#[test]
+fn a_cidfile_s_folder_swapped_after_the_check_is_not_written_rootless() {
+    cidfile_folder_swapped(Mode::Rootless);
+}
+
 #[test]
 fn a_mount_source_swapped_after_the_check_never_starts_rootful() {
     mount_source_swapped(Mode::Rootful);
