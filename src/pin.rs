@@ -47,6 +47,9 @@ pub enum Pin {
     Into,
 }
 
+/// Asked about each real path a pin opens, read or written: `Err` says why it is refused.
+pub type Judge<'a> = dyn FnMut(&[u8], crate::hostpath::Access) -> Result<(), String> + 'a;
+
 /// The argv with every pinned token pointing at its descriptor: `/proc/self/fd/N` for a copy,
 /// `/proc/PID/fd/N` for a folder; the descriptors stay open across `exec`. `judge` is asked
 /// about the real path of each folder opened (`Err`: why it is refused). Fails when a
@@ -55,7 +58,7 @@ pub enum Pin {
 pub fn apply(
     mut args: Vec<OsString>,
     pins: &[Pinned],
-    judge: &mut dyn FnMut(&[u8], crate::hostpath::Access) -> Result<(), String>,
+    judge: &mut Judge,
 ) -> Result<Vec<OsString>, String> {
     for p in pins {
         let Some(token) = args.get(p.arg) else {
