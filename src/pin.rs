@@ -55,11 +55,7 @@ pub type Judge<'a> = dyn FnMut(&[u8], crate::hostpath::Access) -> Result<(), Str
 /// about the real path of each folder opened (`Err`: why it is refused). Fails when a
 /// descriptor cannot be made or a folder is refused: the runtime would otherwise read the path
 /// again, or read what was refused.
-pub fn apply(
-    mut args: Vec<OsString>,
-    pins: &[Pinned],
-    judge: &mut Judge,
-) -> Result<Vec<OsString>, String> {
+pub fn apply(mut args: Vec<OsString>, pins: &[Pinned], judge: &mut Judge) -> Result<Vec<OsString>, String> {
     for p in pins {
         let Some(token) = args.get(p.arg) else {
             return Err("a pinned file's argument is missing".into());

@@ -1992,7 +1992,7 @@ fn cidfile_folder_swapped(mode: Mode) {
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\nset -e\nfor a in \"$@\"; do if [ \"$a\" = run ]; then mv '{d}' '{m}'; ln -s '{e}' '{d}'; break; fi; done\nexec '{podman}' \"$@\"\n",
+            "#!/bin/sh\nset -e\nfor a in \"$@\"; do if [ \"$a\" = create ]; then mv '{d}' '{m}'; ln -s '{e}' '{d}'; break; fi; done\nexec '{podman}' \"$@\"\n",
             d = dir.display(),
             m = moved.display(),
             e = elsewhere.display(),
@@ -2014,8 +2014,8 @@ fn cidfile_folder_swapped(mode: Mode) {
     };
     let cid = dir.join("id").display().to_string();
     let run = strs(&[
-        "run",
-        "--rm",
+        // `create`: podman 5 removes a `run --rm`'s cidfile with the container.
+        "create",
         "--cidfile",
         &cid,
         "--entrypoint",
@@ -2035,6 +2035,10 @@ fn cidfile_folder_swapped(mode: Mode) {
         argv.extend(run.iter().cloned());
         let o = rig.run("env", &argv, None);
         let wrote = (moved.join("id").exists(), elsewhere.join("id").exists());
+        let id = o.stdout.trim().to_string();
+        if !id.is_empty() {
+            let _ = rig.podman(&["rm", "-f", "-t", "0", &id]);
+        }
         reset();
         (o, wrote)
     };
