@@ -138,6 +138,7 @@ impl Checker<'_> {
             self.binds.push(crate::mountcheck::Expected {
                 dev: 0,
                 ino: 0,
+                birth: 0,
                 target,
             });
             return;
@@ -150,6 +151,7 @@ impl Checker<'_> {
             self.binds.push(crate::mountcheck::Expected {
                 dev: id.dev,
                 ino: id.ino,
+                birth: id.birth,
                 target,
             });
         }
@@ -402,6 +404,13 @@ impl Checker<'_> {
                         self.path(o, &c, Access::Write, None, false);
                     }
                 }
+                if self.out.len() == before && self.rules.podman.verify_mounts {
+                    self.v(
+                        Rule::HardenMountCheck,
+                        o,
+                        "the root is a host folder podman mounts by its path at every start, which the mount check cannot verify (set [podman] verify_mounts = false to allow it)",
+                    );
+                }
             }
             return;
         }
@@ -424,6 +433,16 @@ impl Checker<'_> {
         if kind == "tmpfs" || m.kind == mounts::Kind::Tmpfs {
             self.tmpfs_size(o, kind, val);
             return;
+        }
+        // An overlay is built from its source path (and its upperdir's) at every start: nothing
+        // is mounted that the hook could compare with what was judged (the red team swapped
+        // the source, and the upperdir, for links to `~/.ssh` between create and start).
+        if m.overlay && self.rules.podman.verify_mounts {
+            return self.v(
+                Rule::HardenMountCheck,
+                o,
+                "an overlay (:O) is built from its source path at every start, which the mount check cannot verify; use a read-only bind (or set [podman] verify_mounts = false)",
+            );
         }
         if self.on(Rule::DenyMountPropagation) && m.shares_propagation {
             self.v(

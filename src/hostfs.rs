@@ -119,6 +119,117 @@ pub struct Identity {
     pub real: Vec<u8>,
     pub dev: u64,
     pub ino: u64,
+    /// Birth time in nanoseconds since the epoch; 0 where the file system does not say.
+    pub birth: u64,
+}
+
+/// What `statx(2)` says of an open descriptor, the link itself for a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    /// `st_dev` as `stat(2)` gives it.
+    pub dev: u64,
+    pub ino: u64,
+    /// The mount it lies on (the id `/proc/self/mountinfo` lists).
+    pub mount_id: u64,
+    /// Whether it is the root of that mount.
+    pub mount_root: bool,
+    pub is_link: bool,
+    /// Birth time in nanoseconds since the epoch; 0 where the file system does not say.
+    pub birth: u64,
+}
+
+/// `statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)`. Fails on a kernel that cannot say
+/// where mounts are (before Linux 5.8).
+pub fn statx(fd: i32) -> std::io::Result<Stat> {
+    #[cfg(target_arch = "x86_64")]
+    const SYS_STATX: i64 = 332;
+    #[cfg(target_arch = "aarch64")]
+    const SYS_STATX: i64 = 291;
+    const AT_EMPTY_PATH: i64 = 0x1000;
+    const AT_SYMLINK_NOFOLLOW: i64 = 0x100;
+    const STATX_TYPE: u32 = 0x1;
+    const STATX_INO: u32 = 0x100;
+    const STATX_BTIME: u32 = 0x800;
+    const STATX_MNT_ID: u32 = 0x1000;
+    const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
+    const S_IFMT: u16 = 0o170000;
+    const S_IFLNK: u16 = 0o120000;
+    #[repr(C)]
+    #[derive(Default)]
+    struct Timestamp {
+        tv_sec: i64,
+        tv_nsec: u32,
+        _reserved: i32,
+    }
+    #[repr(C)]
+    #[derive(Default)]
+    struct Statx {
+        stx_mask: u32,
+        stx_blksize: u32,
+        stx_attributes: u64,
+        stx_nlink: u32,
+        stx_uid: u32,
+        stx_gid: u32,
+        stx_mode: u16,
+        _spare0: u16,
+        stx_ino: u64,
+        stx_size: u64,
+        stx_blocks: u64,
+        stx_attributes_mask: u64,
+        stx_atime: Timestamp,
+        stx_btime: Timestamp,
+        stx_ctime: Timestamp,
+        stx_mtime: Timestamp,
+        stx_rdev_major: u32,
+        stx_rdev_minor: u32,
+        stx_dev_major: u32,
+        stx_dev_minor: u32,
+        stx_mnt_id: u64,
+        _spare: [u64; 13],
+    }
+    // SAFETY: the C library's `syscall(2)` (variadic, long arguments), in glibc and musl.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn syscall(number: i64, ...) -> i64;
+    }
+    let mut st = Statx::default();
+    // SAFETY: statx(fd, "", flags, mask, &st): the empty path is a NUL-terminated literal; `st`
+    // is a live `struct statx` the kernel fills.
+    #[allow(unsafe_code)]
+    let rc = unsafe {
+        syscall(
+            SYS_STATX,
+            i64::from(fd),
+            c"".as_ptr(),
+            AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+            i64::from(STATX_TYPE | STATX_INO | STATX_BTIME | STATX_MNT_ID),
+            &mut st as *mut Statx,
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if st.stx_mask & STATX_MNT_ID == 0 || st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT == 0 {
+        return Err(std::io::Error::other(
+            "the kernel does not say where mounts are (Linux 5.8 or later)",
+        ));
+    }
+    // The st_dev `stat(2)` reports (glibc's and musl's makedev).
+    let (ma, mi) = (u64::from(st.stx_dev_major), u64::from(st.stx_dev_minor));
+    let dev = ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff);
+    let birth = if st.stx_mask & STATX_BTIME != 0 {
+        u64::try_from(st.stx_btime.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::from(st.stx_btime.tv_nsec)
+    } else {
+        0
+    };
+    Ok(Stat {
+        dev,
+        ino: st.stx_ino,
+        mount_id: st.stx_mnt_id,
+        mount_root: st.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0,
+        is_link: st.stx_mode & S_IFMT == S_IFLNK,
+        birth,
+    })
 }
 
 /// What reading a small host file (an env file, a Containerfile) found. A file that is there
@@ -510,13 +621,15 @@ impl HostFs for RealFs {
         if plain(path) {
             match open_without_links(path) {
                 Ok(f) => {
-                    let m = f.metadata().ok()?;
+                    use std::os::fd::AsRawFd;
+                    let st = statx(f.as_raw_fd()).ok()?;
                     // Left open until the `exec` closes it: one system call fewer.
                     std::mem::forget(f);
                     return Some(Identity {
                         real: path.to_vec(),
-                        dev: m.dev(),
-                        ino: m.ino(),
+                        dev: st.dev,
+                        ino: st.ino,
+                        birth: st.birth,
                     });
                 }
                 Err(e) if matches!(e.raw_os_error(), Some(ELOOP | ENOSYS | EPERM)) => {}
@@ -531,12 +644,13 @@ impl HostFs for RealFs {
             .custom_flags(O_PATH)
             .open(os(path))
             .ok()?;
-        let m = f.metadata().ok()?;
+        let st = statx(f.as_raw_fd()).ok()?;
         let real = std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd())).ok()?;
         Some(Identity {
             real: real.into_os_string().into_vec(),
-            dev: m.dev(),
-            ino: m.ino(),
+            dev: st.dev,
+            ino: st.ino,
+            birth: st.birth,
         })
     }
 
@@ -903,6 +1017,7 @@ impl HostFs for MemFs {
         Some(Identity {
             dev: 1,
             ino: crate::fnv::hash(&real),
+            birth: 0,
             real,
         })
     }
@@ -1011,10 +1126,16 @@ mod tests {
         std::fs::write(real.join("d/f"), "x").unwrap();
         std::os::unix::fs::symlink(real.join("d"), real.join("l")).unwrap();
         let m = std::fs::metadata(real.join("d/f")).unwrap();
+        // The birth time, where the file system keeps one (std asks statx on glibc).
+        let birth = m.created().ok().map_or(0, |t| {
+            let d = t.duration_since(std::time::UNIX_EPOCH).unwrap();
+            d.as_secs() * 1_000_000_000 + u64::from(d.subsec_nanos())
+        });
         let want = |p: &std::path::Path| Identity {
             real: p.as_os_str().as_bytes().to_vec(),
             dev: m.dev(),
             ino: m.ino(),
+            birth,
         };
         // A plain path, and one through a link or with `..`: the same file, where it really is.
         for asked in [real.join("d/f"), real.join("l/f"), real.join("d/../l/f")] {

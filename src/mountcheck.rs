@@ -44,11 +44,14 @@ pub const FOLDER_PLACEHOLDER: &str = "<mount-check>";
 pub struct Expected {
     pub dev: u64,
     pub ino: u64,
+    /// When the file was created (`statx`'s birth time, in nanoseconds since the epoch), or 0
+    /// where the file system does not say.
+    pub birth: u64,
     /// The normalised container path.
     pub target: Vec<u8>,
 }
 
-/// The annotation's value: `DEV:INO:HEX(TARGET)` per mount, `;` between (podman splits an
+/// The annotation's value: `DEV:INO:BIRTH:HEX(TARGET)` per mount, `;` between (podman splits an
 /// annotation at commas; a target may hold any byte but NUL).
 pub fn encode(mounts: &[Expected]) -> String {
     use std::fmt::Write;
@@ -58,7 +61,7 @@ pub fn encode(mounts: &[Expected]) -> String {
         if i > 0 {
             out.push(';');
         }
-        let _ = write!(out, "{}:{}:", m.dev, m.ino);
+        let _ = write!(out, "{}:{}:{}:", m.dev, m.ino, m.birth);
         for b in &m.target {
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 15)]));
@@ -72,9 +75,10 @@ pub fn decode(value: &str) -> Option<Vec<Expected>> {
     value
         .split(';')
         .map(|one| {
-            let mut parts = one.splitn(3, ':');
+            let mut parts = one.splitn(4, ':');
             let dev = parts.next()?.parse().ok()?;
             let ino = parts.next()?.parse().ok()?;
+            let birth = parts.next()?.parse().ok()?;
             let hex = parts.next()?.as_bytes();
             if hex.is_empty() || hex.len() % 2 != 0 {
                 return None;
@@ -83,7 +87,12 @@ pub fn decode(value: &str) -> Option<Vec<Expected>> {
                 .chunks(2)
                 .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
                 .collect::<Option<Vec<u8>>>()?;
-            (target.first() == Some(&b'/')).then_some(Expected { dev, ino, target })
+            (target.first() == Some(&b'/')).then_some(Expected {
+                dev,
+                ino,
+                birth,
+                target,
+            })
         })
         .collect()
 }
@@ -207,12 +216,15 @@ pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
     let mut seen: Vec<u64> = Vec::with_capacity(expected.len());
     for e in expected {
         let shown = crate::text::lossy(&e.target);
-        let found = sys::look(&root, &e.target)
+        let found = sys::locate(&root, &e.target)
             .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?;
         if !found.mount_root || seen.contains(&found.mount_id) {
             return Err(format!("nothing was mounted at {shown} as the shim expected"));
         }
-        if (found.dev, found.ino) != (e.dev, e.ino) {
+        // The birth time tells a file from a later one given the same inode number (the
+        // red team's: a source deleted, its number reused by a credential written next).
+        let born = |a: u64, b: u64| a == 0 || b == 0 || a == b;
+        if (found.dev, found.ino) != (e.dev, e.ino) || !born(found.birth, e.birth) {
             return Err(format!(
                 "the runtime mounted another file or folder at {shown} than the one the shim judged"
             ));
@@ -231,6 +243,7 @@ pub fn kernel_support() -> Result<(), String> {
         &[Expected {
             dev: m.dev(),
             ino: m.ino(),
+            birth: 0,
             target: b"/".to_vec(),
         }],
     )
@@ -259,30 +272,17 @@ pub fn is_placeholder(token: &OsString) -> bool {
 }
 
 mod sys {
-    //! `openat2(2)` and `statx(2)`, which neither C library wraps everywhere: the system calls.
+    //! Walking a target inside the container's root one component at a time (`openat2`), and
+    //! what each step finds ([`crate::hostfs::statx`]).
+    use crate::hostfs::{Stat, statx};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-    pub(super) struct Found {
-        pub dev: u64,
-        pub ino: u64,
-        pub mount_id: u64,
-        pub mount_root: bool,
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    const SYS_STATX: i64 = 332;
-    #[cfg(target_arch = "aarch64")]
-    const SYS_STATX: i64 = 291;
     const SYS_OPENAT2: i64 = 437;
     const O_PATH: u64 = 0o10000000;
+    const O_NOFOLLOW: u64 = 0o400000;
     const O_CLOEXEC: u64 = 0o2000000;
-    const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-    const RESOLVE_IN_ROOT: u64 = 0x10;
-    const AT_EMPTY_PATH: i32 = 0x1000;
-    const AT_SYMLINK_NOFOLLOW: i32 = 0x100;
-    const STATX_INO: u32 = 0x100;
-    const STATX_MNT_ID: u32 = 0x1000;
-    const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
+    const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+    const RESOLVE_BENEATH: u64 = 0x08;
 
     #[repr(C)]
     struct OpenHow {
@@ -291,68 +291,30 @@ mod sys {
         resolve: u64,
     }
 
-    #[repr(C)]
-    #[derive(Default)]
-    struct StatxTimestamp {
-        tv_sec: i64,
-        tv_nsec: u32,
-        _reserved: i32,
-    }
-
-    #[repr(C)]
-    #[derive(Default)]
-    struct Statx {
-        stx_mask: u32,
-        stx_blksize: u32,
-        stx_attributes: u64,
-        stx_nlink: u32,
-        stx_uid: u32,
-        stx_gid: u32,
-        stx_mode: u16,
-        _spare0: u16,
-        stx_ino: u64,
-        stx_size: u64,
-        stx_blocks: u64,
-        stx_attributes_mask: u64,
-        stx_atime: StatxTimestamp,
-        stx_btime: StatxTimestamp,
-        stx_ctime: StatxTimestamp,
-        stx_mtime: StatxTimestamp,
-        stx_rdev_major: u32,
-        stx_rdev_minor: u32,
-        stx_dev_major: u32,
-        stx_dev_minor: u32,
-        stx_mnt_id: u64,
-        _spare: [u64; 13],
-    }
-
-    // SAFETY: the C library's `syscall(2)` (variadic, long arguments), in glibc and musl.
+    // SAFETY: the C library's `syscall(2)` (variadic, long arguments) and `readlinkat(2)`, in
+    // glibc and musl.
     #[allow(unsafe_code)]
     unsafe extern "C" {
         fn syscall(number: i64, ...) -> i64;
+        fn readlinkat(dirfd: i32, path: *const std::ffi::c_char, buf: *mut u8, size: usize) -> isize;
     }
 
-    /// What is at `target` resolved inside `root` (symlinks followed as if `root` were `/`, as
-    /// the runtime resolves a mount's destination), not following a final link.
-    pub(super) fn look(root: &std::fs::File, target: &[u8]) -> std::io::Result<Found> {
-        let mut rel: Vec<u8> = target.iter().copied().skip_while(|&b| b == b'/').collect();
-        if rel.is_empty() {
-            rel.push(b'.');
-        }
-        let path = std::ffi::CString::new(rel).map_err(|_| std::io::Error::other("a NUL in the path"))?;
+    /// `name` (one component) in the folder `dir`, not following it if it is a link.
+    fn open_in(dir: &OwnedFd, name: &[u8]) -> std::io::Result<OwnedFd> {
+        let c = std::ffi::CString::new(name).map_err(|_| std::io::Error::other("a NUL in the path"))?;
         let how = OpenHow {
-            flags: O_PATH | O_CLOEXEC,
+            flags: O_PATH | O_NOFOLLOW | O_CLOEXEC,
             mode: 0,
-            resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+            resolve: RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
         };
-        // SAFETY: openat2(dirfd, path, &how, sizeof how): `path` is NUL-terminated and `how`
-        // a live `struct open_how`, both outliving the call.
+        // SAFETY: openat2(dirfd, path, &how, sizeof how): `c` is NUL-terminated and `how` a live
+        // `struct open_how`, both outliving the call.
         #[allow(unsafe_code)]
         let fd = unsafe {
             syscall(
                 SYS_OPENAT2,
-                root.as_raw_fd() as i64,
-                path.as_ptr(),
+                dir.as_raw_fd() as i64,
+                c.as_ptr(),
                 &how as *const OpenHow,
                 std::mem::size_of::<OpenHow>(),
             )
@@ -362,38 +324,72 @@ mod sys {
         }
         // SAFETY: a descriptor the kernel just returned, owned here alone.
         #[allow(unsafe_code)]
-        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-        let mut st = Statx::default();
-        // SAFETY: statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, &st): the empty path
-        // is a NUL-terminated literal; `st` is a live `struct statx`.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+    }
+
+    /// What the link `fd` (opened `O_PATH | O_NOFOLLOW`) points to.
+    fn link_text(fd: &OwnedFd) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; 4096];
+        // SAFETY: readlinkat(fd, "", buf, len): the empty path is a NUL-terminated literal (the
+        // link the descriptor holds); `buf` is live and `len` bytes long.
         #[allow(unsafe_code)]
-        let rc = unsafe {
-            syscall(
-                SYS_STATX,
-                fd.as_raw_fd() as i64,
-                c"".as_ptr(),
-                (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) as i64,
-                (STATX_INO | STATX_MNT_ID) as i64,
-                &mut st as *mut Statx,
-            )
-        };
-        if rc < 0 {
+        let n = unsafe { readlinkat(fd.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        if st.stx_mask & STATX_MNT_ID == 0 || st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT == 0 {
-            return Err(std::io::Error::other(
-                "the kernel does not say where mounts are (Linux 5.8 or later)",
-            ));
+        buf.truncate(n as usize);
+        Ok(buf)
+    }
+
+    /// The file or folder at `target` inside `root`, walked as the runtime resolves a mount's
+    /// destination (links followed as if `root` were `/`), with one difference: a link is
+    /// followed only when it lies on the root's own file system (the image's). A link inside a
+    /// mounted host folder is one a running container can change between the runtime's walk and
+    /// this one (the red team pointed the target at podman's own `/run/podman-init` bind
+    /// after the mount, a file the shim had judged): refused.
+    pub(super) fn locate(root: &std::fs::File, target: &[u8]) -> Result<Stat, String> {
+        let root_fd = open_in(&root.try_clone().map_err(|e| e.to_string())?.into(), b".")
+            .map_err(|e| format!("cannot open the container's root: {e}"))?;
+        let root_mount = statx(root_fd.as_raw_fd()).map_err(|e| e.to_string())?.mount_id;
+        let split = |p: &[u8]| {
+            let mut v: Vec<Vec<u8>> = crate::text::split(p, b'/')
+                .filter(|c| !c.is_empty() && *c != b".")
+                .map(<[u8]>::to_vec)
+                .collect();
+            v.reverse();
+            v
+        };
+        let mut todo = split(target);
+        let mut walked: Vec<OwnedFd> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = todo.pop() {
+            let here = walked.last().unwrap_or(&root_fd);
+            if c == b".." {
+                walked.pop();
+                continue;
+            }
+            let next = open_in(here, &c).map_err(|e| e.to_string())?;
+            let st = statx(next.as_raw_fd()).map_err(|e| e.to_string())?;
+            if !st.is_link {
+                walked.push(next);
+                continue;
+            }
+            if st.mount_id != root_mount {
+                return Err(
+                    "a link on the way lies in a mounted folder, which a running container can change".into(),
+                );
+            }
+            hops += 1;
+            if hops > 40 {
+                return Err("too many links".into());
+            }
+            let text = link_text(&next).map_err(|e| e.to_string())?;
+            if text.first() == Some(&b'/') {
+                walked.clear();
+            }
+            todo.extend(split(&text));
         }
-        // The st_dev `stat(2)` reports (glibc's and musl's makedev).
-        let (ma, mi) = (u64::from(st.stx_dev_major), u64::from(st.stx_dev_minor));
-        let dev = ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff);
-        Ok(Found {
-            dev,
-            ino: st.stx_ino,
-            mount_id: st.stx_mnt_id,
-            mount_root: st.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0,
-        })
+        statx(walked.last().unwrap_or(&root_fd).as_raw_fd()).map_err(|e| e.to_string())
     }
 }
 
@@ -407,18 +403,30 @@ mod tests {
             Expected {
                 dev: 65024,
                 ino: 2170946,
+                birth: 1_764_870_000_123_456_789,
                 target: b"/workspace/agent".to_vec(),
             },
             Expected {
                 dev: 0,
                 ino: 0,
+                birth: 0,
                 target: b"/a b,c;d:e".to_vec(),
             },
         ];
         let v = encode(&m);
         assert!(!v.contains(','), "{v}");
         assert_eq!(decode(&v), Some(m));
-        for bad in ["", "1:2", "1:2:", "1:2:2", "x:2:2f", "1:2:6162", "1:2:2f;"] {
+        for bad in [
+            "",
+            "1:2",
+            "1:2:0",
+            "1:2:0:",
+            "1:2:0:2",
+            "x:2:0:2f",
+            "1:2:0:6162",
+            "1:2:0:2f;",
+            "1:2:2f",
+        ] {
             assert_eq!(decode(bad), None, "{bad}");
         }
     }
@@ -453,6 +461,7 @@ mod tests {
         let want = |target: &[u8]| Expected {
             dev: m.dev(),
             ino: m.ino(),
+            birth: 0,
             target: target.to_vec(),
         };
         // The right inode, but no mount of its own: what a link swapped in and out leaves.
@@ -472,6 +481,7 @@ mod tests {
         let root = Expected {
             dev: m.dev(),
             ino: m.ino(),
+            birth: 0,
             target: b"/".to_vec(),
         };
         verify(Path::new("/"), std::slice::from_ref(&root)).unwrap();

@@ -2066,6 +2066,108 @@ fn a_cidfile_s_folder_swapped_after_the_check_is_not_written_rootless() {
     cidfile_folder_swapped(Mode::Rootless);
 }
 
+/// The double race (the red team's): a bind source judged as a harmless file podman also mounts
+/// itself (catatonit, at `/run/podman-init` under `--init`), swapped for a secret before the
+/// mount, and its target, beneath another read-write bind, pointed elsewhere for the mount and
+/// at `/run/podman-init` for the check. A wrapper does the first two steps and names a hook of its
+/// own that runs before the shim's and does the third. The mount check walks the target without
+/// following a link inside a mounted folder, so the container is refused; the secret is never
+/// read.
+fn target_retargeted_for_the_check(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "retarget") else {
+        return;
+    };
+    let label = mode.label();
+    let catatonit = Path::new("/usr/libexec/podman/catatonit");
+    assert!(
+        catatonit.exists(),
+        "{label}: podman's catatonit is not at {}",
+        catatonit.display()
+    );
+    let work = rig.dir.path().join("retarget");
+    let (grp, secret) = (work.join("grp"), work.join("secret"));
+    rig.mkdirs(&grp);
+    rig.mkdirs(&secret);
+    std::fs::write(secret.join("key"), "SECRET-KEY-42\n").unwrap();
+    rig.own(&secret.join("key"), false);
+    let (g, k) = (grp.display().to_string(), secret.display().to_string());
+    let podman = find_on_path("podman").expect("podman on PATH");
+    let race = rig.bin.join("retarget");
+    std::fs::create_dir_all(race.join("hooks")).unwrap();
+    for d in [&race, &race.join("hooks")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = race.join("retarget.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nln -s /run/podman-init '{g}/x.new' && mv -T '{g}/x.new' '{g}/x'\nexit 0\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        race.join("hooks/00-race.json"),
+        format!(
+            r#"{{"version":"1.0.0","hook":{{"path":"{}"}},"when":{{"always":true}},"stages":["createContainer"]}}"#,
+            script.display()
+        ),
+    )
+    .unwrap();
+    let wrapper = race.join("podman");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do if [ \"$a\" = run ]; then\n  ln -sfn '{k}/key' '{g}/link'; : > '{g}/y'; ln -sfn /g/y '{g}/x'\n  exec '{podman}' --hooks-dir='{h}' \"$@\"\nfi; done\nexec '{podman}' \"$@\"\n",
+            podman = podman.display(),
+            h = race.join("hooks").display()
+        ),
+    )
+    .unwrap();
+    for f in [&script, &wrapper] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Judged: the link leads to catatonit, a file the shim lets any call mount.
+    std::os::unix::fs::symlink(catatonit, grp.join("link")).unwrap();
+    if let (Mode::Rootless, Some(u)) = (mode, rig.user.as_ref()) {
+        std::os::unix::fs::lchown(grp.join("link"), Some(u.uid), Some(u.gid)).unwrap();
+    }
+    let argv = strs(&[
+        &format!("NANOCLAW_SHIM_RUNTIME={}", wrapper.display()),
+        "docker",
+        "run",
+        "--rm",
+        "-v",
+        &format!("{g}:/g"),
+        "-v",
+        &format!("{g}/link:/g/x:ro"),
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "cat /g/y",
+    ]);
+    let o = rig.run("env", &argv, None);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(
+        !o.ok() && all.contains("[harden.mount-check]") && !all.contains("SECRET-KEY-42"),
+        "{label}: the retargeted mount was not refused: {}",
+        o.describe()
+    );
+    assert!(
+        all.contains("a link on the way lies in a mounted folder"),
+        "{label}: refused, but not for the retargeted link: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_target_retargeted_for_the_check_never_starts_rootful() {
+    target_retargeted_for_the_check(Mode::Rootful);
+}
+
+#[test]
+fn a_target_retargeted_for_the_check_never_starts_rootless() {
+    target_retargeted_for_the_check(Mode::Rootless);
+}
+
 #[test]
 fn a_mount_source_swapped_after_the_check_never_starts_rootful() {
     mount_source_swapped(Mode::Rootful);
