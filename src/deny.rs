@@ -434,21 +434,29 @@ impl Checker<'_> {
             self.tmpfs_size(o, kind, val);
             return;
         }
-        // An overlay is built from its source path (and its upperdir's) at every start: nothing
-        // is mounted that the hook could compare with what was judged (the red team swapped
-        // the source, and the upperdir, for links to `~/.ssh` between create and start).
-        if m.overlay && self.rules.podman.verify_mounts {
-            return self.v(
-                Rule::HardenMountCheck,
-                o,
-                "an overlay (:O) is built from its source path at every start, which the mount check cannot verify; use a read-only bind (or set [podman] verify_mounts = false)",
-            );
-        }
         if self.on(Rule::DenyMountPropagation) && m.shares_propagation {
             self.v(
                 Rule::DenyMountPropagation,
                 o,
                 "propagates mounts back to the host",
+            );
+        }
+        // Beneath a folder another container can change, podman's own mounts are ones it can
+        // move: a rename carries a mount along, and the hook would find podman's catatonit (a
+        // file any call may bind) where the judged file should be (the red team's: the agent's
+        // folder at /run, `podman-init` renamed onto a bind whose source was swapped).
+        if self.rules.podman.verify_mounts
+            && m.kind != mounts::Kind::Tmpfs
+            && crate::mountcheck::holds_podman_s_mounts(&m.target)
+        {
+            return self.v(
+                Rule::HardenMountCheck,
+                o,
+                format!(
+                    "a mount at {} would hold mounts podman makes itself ({}), which a container with the folder read-write can move onto a checked mount's place; mount it elsewhere (or set [podman] verify_mounts = false)",
+                    crate::text::lossy(&m.target),
+                    crate::mountcheck::PODMAN_S_MOUNTS.join(", ")
+                ),
             );
         }
         if m.driver_options && self.on(Rule::DenySensitiveMount) {
@@ -519,8 +527,20 @@ impl Checker<'_> {
                 ),
             },
         }
+        let before = self.out.len();
         for w in &m.host_writes {
             self.path(o, w, Access::Write, None, false);
+        }
+        // An overlay is built from its source path (and its upperdir's) at every start: nothing
+        // is mounted that the hook could compare with what was judged (the red team swapped
+        // the source, and the upperdir, for links to `~/.ssh` between create and start). After
+        // the path checks, which say more when they refuse.
+        if m.overlay && self.rules.podman.verify_mounts && self.out.len() == before {
+            self.v(
+                Rule::HardenMountCheck,
+                o,
+                "an overlay (:O) is built from its source path at every start, which the mount check cannot verify; use a read-only bind (or set [podman] verify_mounts = false)",
+            );
         }
     }
 

@@ -30,6 +30,32 @@ pub const KEY: &str = "io.github.nanoclaw-shim.mounts";
 /// it): a `--hooks-dir` replaces them, so those that exist are named too.
 pub const SYSTEM_FOLDERS: &[&str] = &["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"];
 
+/// Where podman and its runtime mount things of their own in every container (the init binary,
+/// the host's name files, the container's marker, secrets; the kernel's file systems; devices,
+/// which rootless runc binds from the host).
+pub const PODMAN_S_MOUNTS: &[&str] = &[
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/resolv.conf",
+    "/run/.containerenv",
+    "/run/podman-init",
+    "/run/secrets",
+    "/dev",
+    "/proc",
+    "/sys",
+];
+
+/// Whether a mount at `target` (normalised) would hold one of podman's own mounts beneath it,
+/// or replace one of its kernel file systems: the root, `/etc`, `/run`, `/dev`, `/proc`, `/sys`.
+pub fn holds_podman_s_mounts(target: &[u8]) -> bool {
+    target == b"/"
+        || PODMAN_S_MOUNTS.iter().any(|p| {
+            let p = p.as_bytes();
+            (p.len() > target.len() && p.starts_with(target) && p[target.len()] == b'/')
+                || (p == target && matches!(p, b"/dev" | b"/proc" | b"/sys"))
+        })
+}
+
 /// The name the hook runs this binary under (argv\[0\] picks the personality).
 pub const PROGRAM: &str = "nanoclaw-shim-mount-check";
 

@@ -1311,6 +1311,29 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         let p = plan(&a, policy, target);
         assert!(!p.hooks && find(&p).is_none(), "{what}: {:?}", p.args);
     }
+    // A mount that would hold podman's own (its catatonit at /run/podman-init, /etc/hosts, the
+    // devices rootless runc binds): another container could move them onto a checked target.
+    for spec in [
+        "/srv/a:/run",
+        "/srv/a:/etc:ro",
+        "/srv/a:/dev",
+        "vol:/run",
+        "/srv/a:/",
+    ] {
+        let p = plan(&argv(&["run", "-v", spec, "img"]), &Policy::default(), &podman());
+        assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{spec}");
+    }
+    for spec in [
+        "/srv/a:/run/x",
+        "/srv/a:/etc/hosts:ro",
+        "/srv/a:/dev/x",
+        "/srv/a:/workspace",
+    ] {
+        let p = plan(&argv(&["run", "-v", spec, "img"]), &Policy::default(), &podman());
+        assert_eq!(p.decision, Decision::Rewrite, "{spec}: {:?}", p.refusal);
+    }
+    let p = plan(&argv(&["run", "-v", "/srv/a:/run", "img"]), &off, &podman());
+    assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
     // An overlay is rebuilt from its source path at every start: refused while the check is on.
     let p = plan(
         &argv(&["run", "-v", "/srv/a:/a:O", "img"]),
