@@ -414,6 +414,7 @@ impl Checker<'_> {
             }
             return;
         }
+        let first = self.out.len();
         let val = o.bytes();
         let Some(m) = mounts::of_opt(o) else {
             self.v(
@@ -430,6 +431,13 @@ impl Checker<'_> {
                 format!("{}: {why}", String::from_utf8_lossy(option)),
             );
         }
+        // Asked now: a bind's target moves into the record of what it must be.
+        let holds_podman_s = crate::mountcheck::holds_podman_s_mounts(&m.target);
+        let target = if holds_podman_s {
+            m.target.clone()
+        } else {
+            Vec::new()
+        };
         if kind == "tmpfs" || m.kind == mounts::Kind::Tmpfs {
             self.tmpfs_size(o, kind, val);
             return;
@@ -439,24 +447,6 @@ impl Checker<'_> {
                 Rule::DenyMountPropagation,
                 o,
                 "propagates mounts back to the host",
-            );
-        }
-        // Beneath a folder another container can change, podman's own mounts are ones it can
-        // move: a rename carries a mount along, and the hook would find podman's catatonit (a
-        // file any call may bind) where the judged file should be (the red team's: the agent's
-        // folder at /run, `podman-init` renamed onto a bind whose source was swapped).
-        if self.rules.podman.verify_mounts
-            && m.kind != mounts::Kind::Tmpfs
-            && crate::mountcheck::holds_podman_s_mounts(&m.target)
-        {
-            return self.v(
-                Rule::HardenMountCheck,
-                o,
-                format!(
-                    "a mount at {} would hold mounts podman makes itself ({}), which a container with the folder read-write can move onto a checked mount's place; mount it elsewhere (or set [podman] verify_mounts = false)",
-                    crate::text::lossy(&m.target),
-                    crate::mountcheck::PODMAN_S_MOUNTS.join(", ")
-                ),
             );
         }
         if m.driver_options && self.on(Rule::DenySensitiveMount) {
@@ -527,15 +517,33 @@ impl Checker<'_> {
                 ),
             },
         }
-        let before = self.out.len();
         for w in &m.host_writes {
             self.path(o, w, Access::Write, None, false);
         }
+        // What the mount check cannot check, after the path checks, which say more when they
+        // refuse. Beneath a folder another container can change, podman's own mounts are ones
+        // it can move: a rename carries a mount along, and the hook would find podman's
+        // catatonit (a file any call may bind) where the judged file should be (the red team's:
+        // the agent's folder at /run, `podman-init` renamed onto a bind whose source was
+        // swapped).
+        if !self.rules.podman.verify_mounts || self.out.len() != first {
+            return;
+        }
+        if holds_podman_s {
+            return self.v(
+                Rule::HardenMountCheck,
+                o,
+                format!(
+                    "a mount at {} would hold mounts podman makes itself ({}), which a container with the folder read-write can move onto a checked mount's place; mount it elsewhere (or set [podman] verify_mounts = false)",
+                    crate::text::lossy(&target),
+                    crate::mountcheck::PODMAN_S_MOUNTS.join(", ")
+                ),
+            );
+        }
         // An overlay is built from its source path (and its upperdir's) at every start: nothing
         // is mounted that the hook could compare with what was judged (the red team swapped
-        // the source, and the upperdir, for links to `~/.ssh` between create and start). After
-        // the path checks, which say more when they refuse.
-        if m.overlay && self.rules.podman.verify_mounts && self.out.len() == before {
+        // the source, and the upperdir, for links to `~/.ssh` between create and start).
+        if m.overlay {
             self.v(
                 Rule::HardenMountCheck,
                 o,
