@@ -236,14 +236,25 @@ fn hook() -> Result<(), String> {
 }
 
 /// Whether the mount at each expected target, resolved inside `root`, is a mount whose root is
-/// the expected file or folder, each a mount of its own.
+/// the expected file or folder, each a mount of its own, and podman's own mounts lie where no
+/// other container can move them.
 pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
+    let root_file =
+        std::fs::File::open(root).map_err(|e| format!("cannot open the container's root: {e}"))?;
+    verify_targets(root, expected)?;
+    podman_s_mounts_are_its_own(&root_file)
+}
+
+/// The first half of [`verify`]: the expected mounts alone.
+fn verify_targets(root: &Path, expected: &[Expected]) -> Result<(), String> {
     let root = std::fs::File::open(root).map_err(|e| format!("cannot open the container's root: {e}"))?;
     let mut seen: Vec<u64> = Vec::with_capacity(expected.len());
     for e in expected {
         let shown = crate::text::lossy(&e.target);
-        let found = sys::locate(&root, &e.target)
-            .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?;
+        let found = sys::walk(&root, &e.target)
+            .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?
+            .ok_or_else(|| format!("nothing was mounted at {shown} as the shim expected"))?
+            .found;
         if !found.mount_root || seen.contains(&found.mount_id) {
             return Err(format!("nothing was mounted at {shown} as the shim expected"));
         }
@@ -260,11 +271,53 @@ pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
     Ok(())
 }
 
+/// Where podman mounts host files of its own (the init binary, the name files, the time zone,
+/// secrets; the devices rootless runc binds): each must lie in a folder of the image's or of a
+/// memory file system the runtime made, never in a mounted folder another container can write.
+/// There a rename could move podman's mount onto a checked target's place, and the check would
+/// find a file it had judged (catatonit) where the swapped source was mounted (the red team's,
+/// through an image's `/var/run -> /run` link, which the shim's own refusal of a mount at `/run`
+/// does not see).
+const PODMAN_S_FILES: &[&str] = &[
+    "/run/podman-init",
+    "/run/.containerenv",
+    "/run/secrets",
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/resolv.conf",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/tty",
+    "/dev/random",
+    "/dev/urandom",
+];
+
+fn podman_s_mounts_are_its_own(root: &std::fs::File) -> Result<(), String> {
+    for p in PODMAN_S_FILES {
+        let Some(w) = sys::walk(root, p.as_bytes()).map_err(|e| format!("cannot look at {p}: {e}"))? else {
+            continue;
+        };
+        let shared = w
+            .folders
+            .iter()
+            .any(|(st, in_memory)| st.mount_id != w.root_mount && !in_memory);
+        if shared {
+            return Err(format!(
+                "{p}, where podman mounts a file of its own, lies in a mounted folder another container can change"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Whether this kernel says where mounts are, as the hook asks (`/` checked against itself).
 pub fn kernel_support() -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata("/").map_err(|e| e.to_string())?;
-    verify(
+    verify_targets(
         Path::new("/"),
         &[Expected {
             dev: m.dev(),
@@ -367,13 +420,38 @@ mod sys {
         Ok(buf)
     }
 
+    /// What a walk found: the root's mount, and each folder on the way with its mount and
+    /// whether that mount is a memory file system (tmpfs), then what is at the end.
+    pub(super) struct Walked {
+        pub root_mount: u64,
+        pub folders: Vec<(Stat, bool)>,
+        pub found: Stat,
+    }
+
+    /// Whether the file system `fd` lies on keeps its files in memory (tmpfs, devtmpfs share a
+    /// magic): one the runtime made for this container, which no other container shares.
+    fn in_memory(fd: &OwnedFd) -> bool {
+        const TMPFS_MAGIC: i64 = 0x0102_1994;
+        // SAFETY: the C library's `fstatfs(2)`.
+        #[allow(unsafe_code)]
+        unsafe extern "C" {
+            fn fstatfs(fd: i32, buf: *mut u64) -> i32;
+        }
+        // `struct statfs` (120 bytes on 64-bit Linux, `f_type` first): room to spare.
+        let mut buf = [0u64; 32];
+        // SAFETY: `buf` is live and larger than `struct statfs`.
+        #[allow(unsafe_code)]
+        let rc = unsafe { fstatfs(fd.as_raw_fd(), buf.as_mut_ptr()) };
+        rc == 0 && buf[0] as i64 == TMPFS_MAGIC
+    }
+
     /// The file or folder at `target` inside `root`, walked as the runtime resolves a mount's
     /// destination (links followed as if `root` were `/`), with one difference: a link is
     /// followed only when it lies on the root's own file system (the image's). A link inside a
     /// mounted host folder is one a running container can change between the runtime's walk and
     /// this one (the red team pointed the target at podman's own `/run/podman-init` bind
-    /// after the mount, a file the shim had judged): refused.
-    pub(super) fn locate(root: &std::fs::File, target: &[u8]) -> Result<Stat, String> {
+    /// after the mount, a file the shim had judged): refused. `Ok(None)`: nothing is there.
+    pub(super) fn walk(root: &std::fs::File, target: &[u8]) -> Result<Option<Walked>, String> {
         let root_fd = open_in(&root.try_clone().map_err(|e| e.to_string())?.into(), b".")
             .map_err(|e| format!("cannot open the container's root: {e}"))?;
         let root_mount = statx(root_fd.as_raw_fd()).map_err(|e| e.to_string())?.mount_id;
@@ -394,7 +472,11 @@ mod sys {
                 walked.pop();
                 continue;
             }
-            let next = open_in(here, &c).map_err(|e| e.to_string())?;
+            let next = match open_in(here, &c) {
+                Ok(fd) => fd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(e.to_string()),
+            };
             let st = statx(next.as_raw_fd()).map_err(|e| e.to_string())?;
             if !st.is_link {
                 walked.push(next);
@@ -415,7 +497,26 @@ mod sys {
             }
             todo.extend(split(&text));
         }
-        statx(walked.last().unwrap_or(&root_fd).as_raw_fd()).map_err(|e| e.to_string())
+        let mut folders = Vec::with_capacity(walked.len() + 1);
+        let root_stat = statx(root_fd.as_raw_fd()).map_err(|e| e.to_string())?;
+        folders.push((root_stat, in_memory(&root_fd)));
+        let last = walked.pop();
+        for fd in &walked {
+            let st = statx(fd.as_raw_fd()).map_err(|e| e.to_string())?;
+            folders.push((st, in_memory(fd)));
+        }
+        let found = match &last {
+            Some(fd) => statx(fd.as_raw_fd()).map_err(|e| e.to_string())?,
+            None => {
+                folders.pop();
+                root_stat
+            }
+        };
+        Ok(Some(Walked {
+            root_mount,
+            folders,
+            found,
+        }))
     }
 }
 
@@ -510,13 +611,13 @@ mod tests {
             birth: 0,
             target: b"/".to_vec(),
         };
-        verify(Path::new("/"), std::slice::from_ref(&root)).unwrap();
+        verify_targets(Path::new("/"), std::slice::from_ref(&root)).unwrap();
         // Two expectations cannot both be met by one mount.
-        assert!(verify(Path::new("/"), &[root.clone(), root.clone()]).is_err());
+        assert!(verify_targets(Path::new("/"), &[root.clone(), root.clone()]).is_err());
         let other = Expected {
             ino: m.ino() + 1,
             ..root
         };
-        assert!(verify(Path::new("/"), &[other]).is_err());
+        assert!(verify_targets(Path::new("/"), &[other]).is_err());
     }
 }
