@@ -138,6 +138,12 @@ pub struct Stat {
     pub birth: u64,
 }
 
+/// The `st_dev` `stat(2)` reports for a device's major and minor numbers (glibc's and musl's
+/// `makedev`).
+pub fn makedev(major: u64, minor: u64) -> u64 {
+    ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
+}
+
 /// `statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)`. Fails on a kernel that cannot say
 /// where mounts are (before Linux 5.8).
 pub fn statx(fd: i32) -> std::io::Result<Stat> {
@@ -214,9 +220,7 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
             "the kernel does not say where mounts are (Linux 5.8 or later)",
         ));
     }
-    // The st_dev `stat(2)` reports (glibc's and musl's makedev).
-    let (ma, mi) = (u64::from(st.stx_dev_major), u64::from(st.stx_dev_minor));
-    let dev = ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff);
+    let dev = makedev(u64::from(st.stx_dev_major), u64::from(st.stx_dev_minor));
     let birth = if st.stx_mask & STATX_BTIME != 0 {
         u64::try_from(st.stx_btime.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::from(st.stx_btime.tv_nsec)
     } else {

@@ -242,7 +242,69 @@ pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
     let root_file =
         std::fs::File::open(root).map_err(|e| format!("cannot open the container's root: {e}"))?;
     verify_targets(root, expected)?;
-    podman_s_mounts_are_its_own(&root_file)
+    let mountinfo =
+        std::fs::read("/proc/self/mountinfo").map_err(|e| format!("cannot read the mount table: {e}"))?;
+    let real_root =
+        std::fs::canonicalize(root).map_err(|e| format!("cannot resolve the container's root: {e}"))?;
+    let outside = devices_outside(&mountinfo, real_root.as_os_str().as_bytes());
+    podman_s_mounts_are_its_own(&root_file, &outside)
+}
+
+/// The devices (`st_dev`) of every mount outside the container's root in `mountinfo` (the
+/// hook runs before `pivot_root`, in a copy of the host's mount table): a memory file system
+/// among them is one the host, or another container, shares; one that is not is a fresh one the
+/// runtime made for this container.
+fn devices_outside(mountinfo: &[u8], root: &[u8]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for line in mountinfo.split(|&b| b == b'\n') {
+        let mut fields = line.split(|&b| b == b' ');
+        let (Some(_), Some(_), Some(dev), Some(_), Some(point)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            continue;
+        };
+        let point = unescape(point);
+        let inside = point == root || (point.starts_with(root) && point.get(root.len()) == Some(&b'/'));
+        if inside {
+            continue;
+        }
+        let mut mm = dev.split(|&b| b == b':');
+        let (Some(ma), Some(mi)) = (mm.next(), mm.next()) else {
+            continue;
+        };
+        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
+        if let (Some(ma), Some(mi)) = (num(ma), num(mi)) {
+            out.push(crate::hostfs::makedev(ma, mi));
+        }
+    }
+    out
+}
+
+/// A mount point as `mountinfo` writes it, its `\ooo` escapes (space, tab, line break,
+/// backslash) undone.
+fn unescape(field: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        if field[i] == b'\\'
+            && i + 3 < field.len()
+            && field[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = field[i + 1..i + 4]
+                .iter()
+                .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+            out.push(v as u8);
+            i += 4;
+        } else {
+            out.push(field[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The first half of [`verify`]: the expected mounts alone.
@@ -295,15 +357,25 @@ const PODMAN_S_FILES: &[&str] = &[
     "/dev/urandom",
 ];
 
-fn podman_s_mounts_are_its_own(root: &std::fs::File) -> Result<(), String> {
+/// Each folder podman mounts a host file of its own in (the folder itself and every folder on
+/// the way to it: whether the file is still there or was moved away), walked as the runtime
+/// walks, must be the image's or a memory file system no mount outside the root shares.
+fn podman_s_mounts_are_its_own(root: &std::fs::File, outside: &[u64]) -> Result<(), String> {
     for p in PODMAN_S_FILES {
-        let Some(w) = sys::walk(root, p.as_bytes()).map_err(|e| format!("cannot look at {p}: {e}"))? else {
+        let folder = match p.rfind('/') {
+            Some(0) | None => "/",
+            Some(at) => &p[..at],
+        };
+        let Some(w) =
+            sys::walk(root, folder.as_bytes()).map_err(|e| format!("cannot look at {folder}: {e}"))?
+        else {
             continue;
         };
-        let shared = w
-            .folders
-            .iter()
-            .any(|(st, in_memory)| st.mount_id != w.root_mount && !in_memory);
+        let private = |st: &crate::hostfs::Stat, in_memory: bool| {
+            st.mount_id == w.root_mount || (in_memory && !outside.contains(&st.dev))
+        };
+        let found_memory = w.found_in_memory;
+        let shared = w.folders.iter().any(|(st, m)| !private(st, *m)) || !private(&w.found, found_memory);
         if shared {
             return Err(format!(
                 "{p}, where podman mounts a file of its own, lies in a mounted folder another container can change"
@@ -426,6 +498,8 @@ mod sys {
         pub root_mount: u64,
         pub folders: Vec<(Stat, bool)>,
         pub found: Stat,
+        /// Whether what was found lies on a memory file system.
+        pub found_in_memory: bool,
     }
 
     /// Whether the file system `fd` lies on keeps its files in memory (tmpfs, devtmpfs share a
@@ -505,17 +579,15 @@ mod sys {
             let st = statx(fd.as_raw_fd()).map_err(|e| e.to_string())?;
             folders.push((st, in_memory(fd)));
         }
-        let found = match &last {
-            Some(fd) => statx(fd.as_raw_fd()).map_err(|e| e.to_string())?,
-            None => {
-                folders.pop();
-                root_stat
-            }
+        let (found, found_in_memory) = match &last {
+            Some(fd) => (statx(fd.as_raw_fd()).map_err(|e| e.to_string())?, in_memory(fd)),
+            None => folders.pop().unwrap_or((root_stat, false)),
         };
         Ok(Some(Walked {
             root_mount,
             folders,
             found,
+            found_in_memory,
         }))
     }
 }
@@ -556,6 +628,24 @@ mod tests {
         ] {
             assert_eq!(decode(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_mounts_outside_the_root_are_the_shared_ones() {
+        let table = b"22 1 0:21 / /tmp rw - tmpfs tmpfs rw\n\
+30 22 0:45 / /r/merged/dev rw - tmpfs tmpfs rw\n\
+31 30 0:46 / /r/merged/run rw - tmpfs tmpfs rw\n\
+32 22 0:21 /g /r/merged/var\\040run rw - tmpfs tmpfs rw\n\
+33 1 0:47 / /r/merged2 rw - tmpfs tmpfs rw\n";
+        let out = devices_outside(table, b"/r/merged");
+        // The host's /tmp (shared, also bound into the root) and a sibling of the root; not the
+        // runtime's fresh /dev and /run.
+        assert_eq!(
+            out,
+            [crate::hostfs::makedev(0, 21), crate::hostfs::makedev(0, 47)]
+        );
+        assert_eq!(unescape(br"/a\040b\134c\011"), b"/a b\\c\t");
+        assert_eq!(unescape(br"/x\9"), br"/x\9");
     }
 
     #[test]
