@@ -232,13 +232,25 @@ fn hook() -> Result<(), String> {
     } else {
         bundle.join(root)
     };
-    verify(&root, &expected)
+    // The memory file systems the runtime fills from what is at their place (podman's
+    // `tmpcopyup`, the default): their place must not lie in a mounted folder either, or a
+    // container could swap what is copied in, by path, for a link to `~/.ssh`.
+    let tmpfs: Vec<Vec<u8>> = config["mounts"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .filter(|m| m["type"].as_str() == Some("tmpfs"))
+                .filter_map(|m| m["destination"].as_str().map(|d| d.as_bytes().to_vec()))
+                .collect()
+        })
+        .unwrap_or_default();
+    verify(&root, &expected, &tmpfs)
 }
 
 /// Whether the mount at each expected target, resolved inside `root`, is a mount whose root is
 /// the expected file or folder, each a mount of its own, and podman's own mounts lie where no
 /// other container can move them.
-pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
+pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(), String> {
     let root_file =
         std::fs::File::open(root).map_err(|e| format!("cannot open the container's root: {e}"))?;
     verify_targets(root, expected)?;
@@ -247,7 +259,29 @@ pub fn verify(root: &Path, expected: &[Expected]) -> Result<(), String> {
     let real_root =
         std::fs::canonicalize(root).map_err(|e| format!("cannot resolve the container's root: {e}"))?;
     let outside = devices_outside(&mountinfo, real_root.as_os_str().as_bytes());
-    podman_s_mounts_are_its_own(&root_file, &outside)
+    podman_s_mounts_are_its_own(&root_file, &outside)?;
+    for place in tmpfs {
+        if !in_private_folders(&root_file, place, &outside)? {
+            return Err(format!(
+                "the memory file system at {} lies in a mounted folder another container can change (what is copied into it is read by path)",
+                crate::text::lossy(place)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `place`, walked as the runtime walks, and every folder on the way are the image's or
+/// a memory file system no mount outside the root shares. `true` when nothing is there.
+fn in_private_folders(root: &std::fs::File, place: &[u8], outside: &[u64]) -> Result<bool, String> {
+    let shown = crate::text::lossy(place);
+    let Some(w) = sys::walk(root, place).map_err(|e| format!("cannot look at {shown}: {e}"))? else {
+        return Ok(true);
+    };
+    let private = |st: &crate::hostfs::Stat, in_memory: bool| {
+        st.mount_id == w.root_mount || (in_memory && !outside.contains(&st.dev))
+    };
+    Ok(w.folders.iter().all(|(st, m)| private(st, *m)) && private(&w.found, w.found_in_memory))
 }
 
 /// The devices (`st_dev`) of every mount outside the container's root in `mountinfo` (the
@@ -366,17 +400,7 @@ fn podman_s_mounts_are_its_own(root: &std::fs::File, outside: &[u64]) -> Result<
             Some(0) | None => "/",
             Some(at) => &p[..at],
         };
-        let Some(w) =
-            sys::walk(root, folder.as_bytes()).map_err(|e| format!("cannot look at {folder}: {e}"))?
-        else {
-            continue;
-        };
-        let private = |st: &crate::hostfs::Stat, in_memory: bool| {
-            st.mount_id == w.root_mount || (in_memory && !outside.contains(&st.dev))
-        };
-        let found_memory = w.found_in_memory;
-        let shared = w.folders.iter().any(|(st, m)| !private(st, *m)) || !private(&w.found, found_memory);
-        if shared {
+        if !in_private_folders(root, folder.as_bytes(), outside)? {
             return Err(format!(
                 "{p}, where podman mounts a file of its own, lies in a mounted folder another container can change"
             ));
@@ -682,12 +706,12 @@ mod tests {
             target: target.to_vec(),
         };
         // The right inode, but no mount of its own: what a link swapped in and out leaves.
-        let e = verify(dir.path(), &[want(b"/w")]).unwrap_err();
+        let e = verify(dir.path(), &[want(b"/w")], &[]).unwrap_err();
         assert!(e.contains("nothing was mounted at /w"), "{e}");
         // Resolved inside the root: a link out of it does not reach the host's folder.
         std::os::unix::fs::symlink(dir.path().join("w"), dir.path().join("l")).unwrap();
-        assert!(verify(dir.path(), &[want(b"/l")]).is_err());
-        assert!(verify(dir.path(), &[want(b"/missing")]).is_err());
+        assert!(verify(dir.path(), &[want(b"/l")], &[]).is_err());
+        assert!(verify(dir.path(), &[want(b"/missing")], &[]).is_err());
     }
 
     #[test]

@@ -1940,6 +1940,30 @@ fn mount_source_swapped(mode: Mode) {
         "{label}: a bind source swapped after the check was mounted: {}",
         o.describe()
     );
+    // A memory file system inside a mounted folder: the runtime copies into it what is at its
+    // place, by path, where a running container could swap in a link (the red team's); refused
+    // by the hook whatever is there.
+    let o = rig.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{w}:/ws"),
+            "--tmpfs",
+            "/ws/notes",
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "true",
+        ]),
+        None,
+    );
+    assert!(
+        !o.ok() && all(&o).contains("the memory file system at /ws/notes lies in a mounted folder"),
+        "{label}: a tmpfs inside a bind was not refused: {}",
+        o.describe()
+    );
     // nanoclaw's newest `create`, then `start --attach`: swapped between the two, refused at
     // the start; podman starting the same container itself (the control) mounts the secret.
     let name = rig.unique("mountswap");
