@@ -570,9 +570,20 @@ const ELOOP: i32 = 40;
 const ENOSYS: i32 = 38;
 const EPERM: i32 = 1;
 
-/// `openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS)`: the file `path` names
-/// when no component on the way is a link (`ELOOP` when one is).
-fn open_without_links(path: &[u8]) -> std::io::Result<std::fs::File> {
+/// `openat2(2)` flags and `resolve` bits the shim uses.
+pub mod open_how {
+    pub const O_PATH: u64 = 0o10000000;
+    pub const O_NOFOLLOW: u64 = 0o400000;
+    pub const O_CLOEXEC: u64 = 0o2000000;
+    pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+    pub const RESOLVE_BENEATH: u64 = 0x08;
+    /// The working directory, as a folder descriptor.
+    pub const AT_FDCWD: i32 = -100;
+}
+
+/// `openat2(dir, path, flags, resolve)`, which neither C library wraps everywhere: the system
+/// call. Opened close-on-exec when `flags` says so.
+pub fn openat2(dir: i32, path: &[u8], flags: u64, resolve: u64) -> std::io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     #[repr(C)]
     struct OpenHow {
@@ -581,10 +592,6 @@ fn open_without_links(path: &[u8]) -> std::io::Result<std::fs::File> {
         resolve: u64,
     }
     const SYS_OPENAT2: i64 = 437;
-    const AT_FDCWD: i64 = -100;
-    const O_PATH: u64 = 0o10000000;
-    const O_CLOEXEC: u64 = 0o2000000;
-    const RESOLVE_NO_SYMLINKS: u64 = 0x04;
     // SAFETY: the C library's `syscall(2)` (variadic, long arguments), in glibc and musl.
     #[allow(unsafe_code)]
     unsafe extern "C" {
@@ -592,9 +599,9 @@ fn open_without_links(path: &[u8]) -> std::io::Result<std::fs::File> {
     }
     let c = std::ffi::CString::new(path).map_err(|_| std::io::Error::other("a NUL in the path"))?;
     let how = OpenHow {
-        flags: O_PATH | O_CLOEXEC,
+        flags,
         mode: 0,
-        resolve: RESOLVE_NO_SYMLINKS,
+        resolve,
     };
     // SAFETY: openat2(dirfd, path, &how, sizeof how): `c` is NUL-terminated and `how` a live
     // `struct open_how`, both outliving the call.
@@ -602,7 +609,7 @@ fn open_without_links(path: &[u8]) -> std::io::Result<std::fs::File> {
     let fd = unsafe {
         syscall(
             SYS_OPENAT2,
-            AT_FDCWD,
+            i64::from(dir),
             c.as_ptr(),
             &how as *const OpenHow,
             std::mem::size_of::<OpenHow>(),
@@ -613,7 +620,7 @@ fn open_without_links(path: &[u8]) -> std::io::Result<std::fs::File> {
     }
     // SAFETY: a descriptor the kernel just returned, owned here alone.
     #[allow(unsafe_code)]
-    Ok(unsafe { std::fs::File::from_raw_fd(fd as i32) })
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
 impl HostFs for RealFs {
@@ -623,7 +630,8 @@ impl HostFs for RealFs {
         // descriptor to learn it. A link on the way (`ELOOP`), or a kernel older than 5.6,
         // takes the general way below.
         if plain(path) {
-            match open_without_links(path) {
+            use open_how::*;
+            match openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS) {
                 Ok(f) => {
                     use std::os::fd::AsRawFd;
                     let st = statx(f.as_raw_fd()).ok()?;

@@ -450,56 +450,23 @@ mod sys {
     //! Walking a target inside the container's root one component at a time (`openat2`), and
     //! what each step finds ([`crate::hostfs::statx`]).
     use crate::hostfs::{Stat, statx};
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::fd::{AsRawFd, OwnedFd};
 
-    const SYS_OPENAT2: i64 = 437;
-    const O_PATH: u64 = 0o10000000;
-    const O_NOFOLLOW: u64 = 0o400000;
-    const O_CLOEXEC: u64 = 0o2000000;
-    const RESOLVE_NO_SYMLINKS: u64 = 0x04;
-    const RESOLVE_BENEATH: u64 = 0x08;
-
-    #[repr(C)]
-    struct OpenHow {
-        flags: u64,
-        mode: u64,
-        resolve: u64,
-    }
-
-    // SAFETY: the C library's `syscall(2)` (variadic, long arguments) and `readlinkat(2)`, in
-    // glibc and musl.
+    // SAFETY: the C library's `readlinkat(2)`, in glibc and musl.
     #[allow(unsafe_code)]
     unsafe extern "C" {
-        fn syscall(number: i64, ...) -> i64;
         fn readlinkat(dirfd: i32, path: *const std::ffi::c_char, buf: *mut u8, size: usize) -> isize;
     }
 
     /// `name` (one component) in the folder `dir`, not following it if it is a link.
     fn open_in(dir: &OwnedFd, name: &[u8]) -> std::io::Result<OwnedFd> {
-        let c = std::ffi::CString::new(name).map_err(|_| std::io::Error::other("a NUL in the path"))?;
-        let how = OpenHow {
-            flags: O_PATH | O_NOFOLLOW | O_CLOEXEC,
-            mode: 0,
-            resolve: RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
-        };
-        // SAFETY: openat2(dirfd, path, &how, sizeof how): `c` is NUL-terminated and `how` a live
-        // `struct open_how`, both outliving the call.
-        #[allow(unsafe_code)]
-        let fd = unsafe {
-            syscall(
-                SYS_OPENAT2,
-                dir.as_raw_fd() as i64,
-                c.as_ptr(),
-                &how as *const OpenHow,
-                std::mem::size_of::<OpenHow>(),
-            )
-        };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: a descriptor the kernel just returned, owned here alone.
-        #[allow(unsafe_code)]
-        Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+        use crate::hostfs::open_how::*;
+        crate::hostfs::openat2(
+            dir.as_raw_fd(),
+            name,
+            O_PATH | O_NOFOLLOW | O_CLOEXEC,
+            RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+        )
     }
 
     /// What the link `fd` (opened `O_PATH | O_NOFOLLOW`) points to.
