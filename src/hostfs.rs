@@ -990,14 +990,7 @@ impl HostFs for MemFs {
         // Links followed component by component, as the kernel does; the inode is the real
         // path's hash (one file system, device 1).
         let mut real = Vec::new();
-        let parts = |p: &[u8]| {
-            let mut v: Vec<Vec<u8>> = crate::text::split(p, b'/')
-                .filter(|c| !c.is_empty() && *c != b".")
-                .map(<[u8]>::to_vec)
-                .collect();
-            v.reverse();
-            v
-        };
+        let parts = crate::text::components_last_first;
         let mut rest = parts(path);
         let mut hops = 0;
         while let Some(c) = rest.pop() {

@@ -155,7 +155,7 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
             return Ok(());
         }
     }
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::DirBuilderExt;
     let made = |e: std::io::Error| {
         format!(
             "cannot write the mount check's hook file in {}: {e}",
@@ -172,19 +172,11 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
     if !m.is_dir() || m.uid() != owner || m.mode() & 0o022 != 0 {
         return Err(format!("{} is not the caller's own folder", dir.display()));
     }
-    let temp = dir.join(format!(".nanoclaw-shim.json.{}", std::process::id()));
-    let _ = std::fs::remove_file(&temp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(crate::hostfs::O_NOFOLLOW)
-        .open(&temp)
-        .map_err(made)?;
-    use std::io::Write;
-    f.write_all(file.as_bytes()).map_err(made)?;
-    drop(f);
-    std::fs::rename(&temp, &name).map_err(made)
+    // Written as the shim's other private files are: a fresh name, then renamed into place.
+    use crate::hostfs::HostFs;
+    crate::hostfs::RealFs
+        .write_private(&name, file.as_bytes())
+        .map_err(made)
 }
 
 /// The hook: reads the container's state (OCI runtime spec) on stdin, the expectations from
@@ -441,11 +433,6 @@ pub fn command_args(args: &[OsString]) -> &[OsString] {
     &args[n..]
 }
 
-/// Whether `token` is the shim's own hook folder token, not yet filled in.
-pub fn is_placeholder(token: &OsString) -> bool {
-    token.as_bytes() == folder_token(FOLDER_PLACEHOLDER).as_bytes()
-}
-
 mod sys {
     //! Walking a target inside the container's root one component at a time (`openat2`), and
     //! what each step finds ([`crate::hostfs::statx`]).
@@ -520,14 +507,7 @@ mod sys {
         let root_fd = open_in(&root.try_clone().map_err(|e| e.to_string())?.into(), b".")
             .map_err(|e| format!("cannot open the container's root: {e}"))?;
         let root_mount = statx(root_fd.as_raw_fd()).map_err(|e| e.to_string())?.mount_id;
-        let split = |p: &[u8]| {
-            let mut v: Vec<Vec<u8>> = crate::text::split(p, b'/')
-                .filter(|c| !c.is_empty() && *c != b".")
-                .map(<[u8]>::to_vec)
-                .collect();
-            v.reverse();
-            v
-        };
+        let split = crate::text::components_last_first;
         let mut todo = split(target);
         let mut walked: Vec<OwnedFd> = Vec::new();
         let mut hops = 0;

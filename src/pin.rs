@@ -67,49 +67,45 @@ pub fn apply(mut args: Vec<OsString>, pins: &[Pinned], judge: &mut Judge) -> Res
                 sealed_copy(text).map_err(|e| format!("cannot make a sealed copy: {e}"))?,
                 None,
             ),
-            Pin::Folder => {
-                let fd = open_folder(path)
-                    .map_err(|e| format!("cannot open the folder {}: {e}", crate::text::lossy(path)))?;
-                let real = std::fs::read_link(format!("/proc/self/fd/{fd}"))
-                    .map_err(|e| format!("cannot tell where the folder opened is: {e}"))?;
-                judge(real.as_os_str().as_bytes(), crate::hostpath::Access::Read).map_err(|why| {
-                    format!(
-                        "the folder {} was {} when opened: {why}",
-                        crate::text::lossy(path),
-                        real.display()
-                    )
-                })?;
-                (fd, Some(std::process::id()))
-            }
-            Pin::Into => {
-                let (folder, name) = match path.iter().rposition(|&b| b == b'/') {
-                    Some(0) => (&b"/"[..], &path[1..]),
-                    Some(at) => (&path[..at], &path[at + 1..]),
-                    None => (&b"."[..], path),
+            Pin::Folder | Pin::Into => {
+                // A folder is judged where the kernel says it is; a file written into one, as
+                // that place and its name, a write.
+                let (folder, name, access) = match p.what {
+                    Pin::Into => {
+                        let (folder, name) = match path.iter().rposition(|&b| b == b'/') {
+                            Some(0) => (&b"/"[..], &path[1..]),
+                            Some(at) => (&path[..at], &path[at + 1..]),
+                            None => (&b"."[..], path),
+                        };
+                        if name.is_empty() || name == b"." || name == b".." {
+                            return Err(format!("{} names no file", crate::text::lossy(path)));
+                        }
+                        (folder, Some(name), crate::hostpath::Access::Write)
+                    }
+                    _ => (path, None, crate::hostpath::Access::Read),
                 };
-                if name.is_empty() || name == b"." || name == b".." {
-                    return Err(format!("{} names no file", crate::text::lossy(path)));
-                }
                 let fd = open_folder(folder)
-                    .map_err(|e| format!("cannot open the folder of {}: {e}", crate::text::lossy(path)))?;
+                    .map_err(|e| format!("cannot open the folder {}: {e}", crate::text::lossy(folder)))?;
                 let mut real = std::fs::read_link(format!("/proc/self/fd/{fd}"))
                     .map_err(|e| format!("cannot tell where the folder opened is: {e}"))?
                     .into_os_string()
                     .into_vec();
-                if real != b"/" {
-                    real.push(b'/');
+                let mut t = pointed(token, p.prefix, Some(std::process::id()), fd).into_vec();
+                if let Some(name) = name {
+                    if real != b"/" {
+                        real.push(b'/');
+                    }
+                    real.extend_from_slice(name);
+                    t.push(b'/');
+                    t.extend_from_slice(name);
                 }
-                real.extend_from_slice(name);
-                judge(&real, crate::hostpath::Access::Write).map_err(|why| {
+                judge(&real, access).map_err(|why| {
                     format!(
-                        "{} was {} when its folder was opened: {why}",
+                        "{} was {} when opened: {why}",
                         crate::text::lossy(path),
                         crate::text::lossy(&real)
                     )
                 })?;
-                let mut t = pointed(token, p.prefix, Some(std::process::id()), fd).into_vec();
-                t.push(b'/');
-                t.extend_from_slice(name);
                 args[p.arg] = OsString::from_vec(t);
                 continue;
             }

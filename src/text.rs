@@ -37,6 +37,17 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The components of `path` (none empty, none `.`), the last first: a stack to walk it with, a
+/// link's text pushed on top as it is met.
+pub fn components_last_first(path: &[u8]) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = split(path, b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .map(<[u8]>::to_vec)
+        .collect();
+    v.reverse();
+    v
+}
+
 /// `bytes` as an owned string.
 pub fn owned(bytes: &[u8]) -> String {
     lossy(bytes).into_owned()

@@ -1694,6 +1694,16 @@ fn a_caller_s_open_files_are_not_handed_over_rootless() {
     open_files_handed_over(Mode::Rootless);
 }
 
+/// An executable file at `path` holding `text` (a runtime wrapper, a hook), in a folder the
+/// rootless user can reach.
+fn executable(path: &Path, text: &str) {
+    let dir = path.parent().expect("a folder");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// The window between the shim's check of a file and podman's read of it, made deterministic: a
 /// runtime wrapper (what the shim execs) rewrites a build's Containerfile and a `run`'s env file
 /// before it execs podman, as a container with their folder mounted read-write could. Called
@@ -1716,21 +1726,16 @@ fn files_changed_after_the_check(mode: Mode) {
     std::fs::write(&env_file, "A=checked\n").unwrap();
     rig.own(&env_file, false);
     let podman = find_on_path("podman").expect("podman on PATH");
-    let swap_dir = rig.bin.join("swap");
-    std::fs::create_dir(&swap_dir).unwrap();
-    std::fs::set_permissions(&swap_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let wrapper = swap_dir.join("podman");
-    std::fs::write(
+    let wrapper = rig.bin.join("swap/podman");
+    executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\nset -e\ncase \"$1\" in\nbuild)\n  mv '{c}' '{c}.old'; mkdir '{c}.new'\n  printf 'FROM %s\\nCOPY . /c\\nRUN echo swapped-$((6*7)); ls /c\\n' '{IMAGE}' > '{c}.new/Containerfile'\n  echo x > '{c}.new/marker-swapped'; ln -s '{c}.new' '{c}';;\nrun|exec) printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
             c = ctx,
             env = env_file.display(),
             podman = podman.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let (old, new) = (work.join("ctx.old"), work.join("ctx.new"));
     let reset = || {
         let dir = work.join("ctx");
@@ -1868,20 +1873,15 @@ fn mount_source_swapped(mode: Mode) {
         rig.own(&file, false);
     }
     let podman = find_on_path("podman").expect("podman on PATH");
-    let swap_dir = rig.bin.join("mountswap");
-    std::fs::create_dir(&swap_dir).unwrap();
-    std::fs::set_permissions(&swap_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let wrapper = swap_dir.join("podman");
+    let wrapper = rig.bin.join("mountswap/podman");
     let (w, k) = (ws.display().to_string(), secret.display().to_string());
-    std::fs::write(
+    executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\nset -e\nfor a in \"$@\"; do if [ \"$a\" = run ]; then\n  mv '{w}/notes' '{w}/notes.old'; ln -s '{k}' '{w}/notes'\n  mv '{w}/CLAUDE.md' '{w}/CLAUDE.md.old'; ln -s '{k}/key' '{w}/CLAUDE.md'\n  break\nfi; done\nexec '{podman}' \"$@\"\n",
             podman = podman.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let reset = || {
         for name in ["notes", "CLAUDE.md"] {
             let (p, old) = (ws.join(name), ws.join(format!("{name}.old")));
@@ -2009,22 +2009,17 @@ fn cidfile_folder_swapped(mode: Mode) {
     rig.mkdirs(&dir);
     rig.mkdirs(&elsewhere);
     let podman = find_on_path("podman").expect("podman on PATH");
-    let swap_dir = rig.bin.join("cidswap");
-    std::fs::create_dir(&swap_dir).unwrap();
-    std::fs::set_permissions(&swap_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let wrapper = swap_dir.join("podman");
-    std::fs::write(
+    let wrapper = rig.bin.join("cidswap/podman");
+    executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\nset -e\nfor a in \"$@\"; do if [ \"$a\" = create ]; then mv '{d}' '{m}'; ln -s '{e}' '{d}'; break; fi; done\nexec '{podman}' \"$@\"\n",
             d = dir.display(),
             m = moved.display(),
             e = elsewhere.display(),
             podman = podman.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let reset = || {
         if dir.is_symlink() {
             std::fs::remove_file(&dir).unwrap();
@@ -2117,16 +2112,13 @@ fn target_retargeted_for_the_check(mode: Mode) {
     let (g, k) = (grp.display().to_string(), secret.display().to_string());
     let podman = find_on_path("podman").expect("podman on PATH");
     let race = rig.bin.join("retarget");
-    std::fs::create_dir_all(race.join("hooks")).unwrap();
-    for d in [&race, &race.join("hooks")] {
-        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
     let script = race.join("retarget.sh");
-    std::fs::write(
+    executable(
         &script,
-        format!("#!/bin/sh\nln -s /run/podman-init '{g}/x.new' && mv -T '{g}/x.new' '{g}/x'\nexit 0\n"),
-    )
-    .unwrap();
+        &format!("#!/bin/sh\nln -s /run/podman-init '{g}/x.new' && mv -T '{g}/x.new' '{g}/x'\nexit 0\n"),
+    );
+    std::fs::create_dir(race.join("hooks")).unwrap();
+    std::fs::set_permissions(race.join("hooks"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::write(
         race.join("hooks/00-race.json"),
         format!(
@@ -2136,18 +2128,14 @@ fn target_retargeted_for_the_check(mode: Mode) {
     )
     .unwrap();
     let wrapper = race.join("podman");
-    std::fs::write(
+    executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\nfor a in \"$@\"; do if [ \"$a\" = run ]; then\n  ln -sfn '{k}/key' '{g}/link'; : > '{g}/y'; ln -sfn /g/y '{g}/x'\n  exec '{podman}' --hooks-dir='{h}' \"$@\"\nfi; done\nexec '{podman}' \"$@\"\n",
             podman = podman.display(),
             h = race.join("hooks").display()
         ),
-    )
-    .unwrap();
-    for f in [&script, &wrapper] {
-        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     // Judged: the link leads to catatonit, a file the shim lets any call mount.
     std::os::unix::fs::symlink(catatonit, grp.join("link")).unwrap();
     if let (Mode::Rootless, Some(u)) = (mode, rig.user.as_ref()) {
