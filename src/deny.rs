@@ -47,7 +47,11 @@ struct Checker<'a> {
     binds: Vec<crate::mountcheck::Expected>,
     /// The files podman writes that the checks let through, by option ([`Judged::written`]).
     written: Vec<usize>,
+    /// The option setting a restart policy, if any ([`Checker::restart`]).
+    restart_at: Option<usize>,
 }
+
+const RESTART_UNCHECKED: &str = "podman would restart the container without the mount check, mounting its bind sources again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
 
 impl Checker<'_> {
     fn on(&self, rule: Rule) -> bool {
@@ -157,6 +161,21 @@ impl Checker<'_> {
         }
     }
 
+    /// A restart policy: podman restarts the container by itself, without the mount check,
+    /// mounting its bind sources again unchecked, at a moment the container chooses. Refused
+    /// with the check on: on `update` always, on `run` / `create` when a bind is checked
+    /// (judged once every mount is read, [`judge`]).
+    fn restart(&mut self, o: &Opt) {
+        if !self.rules.podman.verify_mounts || matches!(o.bytes(), b"" | b"no") {
+            return;
+        }
+        if self.run.verb == Verb::Update {
+            self.v(Rule::HardenMountCheck, o, RESTART_UNCHECKED);
+        } else {
+            self.restart_at = Some(self.current);
+        }
+    }
+
     fn check(&mut self, o: &Opt) {
         // What podman reads as a list is judged element by element: docker's one value
         // `tag=a,path=~/.bashrc` is two log options to podman.
@@ -185,22 +204,8 @@ impl Checker<'_> {
 
     fn check_one(&mut self, o: &Opt) {
         match o.flag.class {
-            // A restart policy set on a running container: podman restarts it without the mount
-            // check, mounting its bind sources again unchecked (a `run`'s own is refused by the
-            // rewrite, [`crate::mountcheck`]).
-            Class::Inert
-                if self.run.verb == Verb::Update
-                    && self.rules.podman.verify_mounts
-                    && o.flag.long.as_str() == "restart"
-                    && !matches!(o.bytes(), b"" | b"no") =>
-            {
-                self.v(
-                    Rule::HardenMountCheck,
-                    o,
-                    "podman would restart the container without the mount check, mounting its bind sources again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)",
-                )
-            }
             Class::Inert | Class::Hardening => {}
+            Class::Restart => self.restart(o),
             Class::Ceiling => self.ceiling(o),
             Class::Namespace => self.namespace(o),
             Class::Mount => self.mount(o),
@@ -902,12 +907,16 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         read: Vec::new(),
         binds: Vec::new(),
         written: Vec::new(),
+        restart_at: None,
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
         c.check(o);
     }
     c.image();
+    if let (Some(i), false) = (c.restart_at, c.binds.is_empty()) {
+        c.v(Rule::HardenMountCheck, &run.opts[i], RESTART_UNCHECKED);
+    }
     c.paths.finish();
     Judged {
         violations: c.out,

@@ -46,8 +46,11 @@ pub enum Podman {
 /// The shim is default-deny: a setting is let through because its class says why it is safe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
-    /// No effect outside the container (names, labels, entrypoint, environment, DNS, restart).
+    /// No effect outside the container (names, labels, entrypoint, environment, DNS).
     Inert,
+    /// A restart policy: podman restarts the container by itself, without the mount check's hook
+    /// ([`crate::mountcheck`]), mounting its bind sources again unchecked.
+    Restart,
     /// A resource limit: held to the policy's ceilings, and refused where it escapes them.
     Ceiling,
     /// Which namespaces the container shares with the host or other containers.
@@ -85,6 +88,7 @@ impl Class {
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Inert => "inert",
+            Class::Restart => "restart policy",
             Class::Ceiling => "ceiling",
             Class::Namespace => "namespace",
             Class::Mount => "mount",
@@ -106,6 +110,7 @@ impl Class {
     pub fn rules(self) -> &'static [Rule] {
         match self {
             Class::Inert => &[],
+            Class::Restart => &[Rule::HardenMountCheck],
             Class::Ceiling => &[
                 Rule::DenyCeiling,
                 Rule::DenyUpdateLimits,
@@ -388,7 +393,7 @@ use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
     Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Logging,
-    Mount, Namespace, Network, SecurityOpt, User,
+    Mount, Namespace, Network, Restart, SecurityOpt, User,
 };
 
 /// The log levels of podman's `--log-level` that do not print the argv (compared without regard
@@ -553,7 +558,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("read-only-tmpfs"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("replace"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("requires"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: true },
-    Flag { long: n("restart"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("restart"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Restart, podman_list: false },
     Flag { long: n("retry"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("retry-delay"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("rm"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
@@ -644,7 +649,7 @@ const UPDATE_TABLE: &[Flag] = &[
     Flag { long: n("memory-swap"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("memory-swappiness"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("pids-limit"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
-    Flag { long: n("restart"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("restart"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Restart, podman_list: false },
     Flag { long: n("unsetenv"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
 ];
 

@@ -163,23 +163,9 @@ impl Rewriter<'_> {
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
     /// The mount check ([`crate::mountcheck`]): what each bind mount must be, in the shim's
     /// annotation, and the hook folder that has podman check it.
-    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) -> Result<(), Refusal> {
+    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) {
         if binds.is_empty() {
-            return Ok(());
-        }
-        // podman restarts a container by its restart policy without the hook: its bind sources
-        // are then mounted again by path, unchecked, at a moment the container chooses.
-        if let Some((_, o)) = self.run.last(crate::setting!("restart")) {
-            let v = o.bytes();
-            if !v.is_empty() && v != b"no" {
-                return Err(Refusal {
-                    rule: Rule::HardenMountCheck,
-                    message: format!(
-                        "--restart={}: podman would restart the container without the mount check, mounting its bind sources again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)",
-                        crate::text::lossy(v)
-                    ),
-                });
-            }
+            return;
         }
         self.enforce(Rule::HardenMountCheck);
         self.hooks = true;
@@ -191,9 +177,8 @@ impl Rewriter<'_> {
                 crate::mountcheck::KEY,
                 crate::mountcheck::encode(binds)
             )),
-            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:target); podman runs the shim's hook (--hooks-dir) to check",
+            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:birth:target); podman runs the shim's hook (--hooks-dir) to check",
         );
-        Ok(())
     }
 
     pub(super) fn init(&mut self) {

@@ -644,7 +644,7 @@ pub fn rewrite(
     if target.flavor == Flavor::Podman {
         rw.pin(read, written);
         if rules.podman.verify_mounts {
-            rw.mount_check(binds)?;
+            rw.mount_check(binds);
         }
     }
     rw.annotate(Mode::Enforce);

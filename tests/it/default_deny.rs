@@ -456,6 +456,40 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["run", "--mount", m, "img"], "deny.podman-only");
     }
     add(&["run", "--rootfs", "~/.ssh:O"], "deny.credentials");
+    // The mount check: podman restarts a container without it; an overlay is rebuilt by path.
+    add(
+        &[
+            "run",
+            "--restart",
+            "always",
+            "-v",
+            "{proj}/groups/main:/w:ro",
+            "img",
+        ],
+        "harden.mount-check",
+    );
+    add(
+        &[
+            "create",
+            "--restart=on-failure:3",
+            "--mount",
+            "type=bind,src={proj}/groups/main,dst=/w",
+            "img",
+        ],
+        "harden.mount-check",
+    );
+    add(
+        &["update", "--restart", "unless-stopped", "c"],
+        "harden.mount-check",
+    );
+    add(
+        &["run", "-v", "{proj}/groups/main:/w:O", "img"],
+        "harden.mount-check",
+    );
+    add(
+        &["run", "-v", "{proj}/groups/main:/run", "img"],
+        "harden.mount-check",
+    );
     add(&["run", "--rootfs", "/usr"], "deny.host-exec");
     add(&["run", "-v", "/dev:/dev", "img"], "deny.sensitive-mount");
     add(&["run", "-v", "/dev/sda:/d", "img"], "deny.sensitive-mount");
@@ -1086,6 +1120,17 @@ fn each_refusal_is_switchable_in_the_policy() {
         if rule.starts_with("parse.") {
             continue;
         }
+        // The mount check's switch is [podman]'s.
+        if rule == "harden.mount-check" {
+            let mut p = Policy::default();
+            p.rules.podman.verify_mounts = false;
+            let plan = rewrite::plan(&expand(&h, &words), &p, &target(&h));
+            assert!(
+                plan.refusal.as_ref().is_none_or(|r| r.rule != rule),
+                "{words:?}: verify_mounts = false still refuses with {rule}"
+            );
+            continue;
+        }
         let (key, id, _) = policy::DENY_SWITCHES
             .iter()
             .find(|(_, r, _)| *r == rule)
@@ -1227,6 +1272,7 @@ mod generated {
             ],
             Class::Environment => vec!["TZ=UTC", "*", "ANTH*", "HOME", "A=b,c"],
             Class::Logging => vec!["debug", "trace", "info", "error", "DEBUG", "verbose"],
+            Class::Restart => vec!["always", "no", "on-failure:3", "unless-stopped"],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
     }
@@ -1286,9 +1332,17 @@ mod generated {
 
     /// The oracle: what must hold of anything the shim lets run under the default policy.
     fn satisfies(h: &Host, out: &[OsString]) -> Result<(), String> {
-        let Ok(Invocation::Run(r)) = parse::parse(out) else {
+        // The mount check's hook folder, podman's global option, comes first when binds are
+        // checked; podman restarts a container without it.
+        let checked = nanoclaw_shim::mountcheck::command_args(out).len() < out.len();
+        let Ok(Invocation::Run(r)) = parse::parse(nanoclaw_shim::mountcheck::command_args(out)) else {
             return Err("output does not parse".into());
         };
+        if let Some((_, o)) = r.last(nanoclaw_shim::setting!("restart")) {
+            if checked && !matches!(o.bytes(), b"" | b"no") {
+                return Err("a restart policy on a container whose binds are checked".into());
+            }
+        }
         // docker's global flags: no other engine, no log level that prints the argv.
         let globals = &r.prefix[..r.prefix.len() - 1];
         for (i, g) in globals.iter().enumerate() {
