@@ -121,6 +121,8 @@ pub struct Identity {
     pub ino: u64,
     /// Birth time in nanoseconds since the epoch; 0 where the file system does not say.
     pub birth: u64,
+    /// Whether it is a folder.
+    pub is_dir: bool,
 }
 
 /// What `statx(2)` says of an open descriptor, the link itself for a link.
@@ -136,6 +138,8 @@ pub struct Stat {
     pub is_link: bool,
     /// Birth time in nanoseconds since the epoch; 0 where the file system does not say.
     pub birth: u64,
+    /// For a folder, its [`Stamp`] (what `lstat` would say of it).
+    pub dir: Option<Stamp>,
 }
 
 /// The `st_dev` `stat(2)` reports for a device's major and minor numbers (glibc's and musl's
@@ -154,12 +158,14 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
     const AT_EMPTY_PATH: i64 = 0x1000;
     const AT_SYMLINK_NOFOLLOW: i64 = 0x100;
     const STATX_TYPE: u32 = 0x1;
+    const STATX_CTIME: u32 = 0x80;
     const STATX_INO: u32 = 0x100;
     const STATX_BTIME: u32 = 0x800;
     const STATX_MNT_ID: u32 = 0x1000;
     const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
     const S_IFMT: u16 = 0o170000;
     const S_IFLNK: u16 = 0o120000;
+    const S_IFDIR: u16 = 0o040000;
     #[repr(C)]
     #[derive(Default)]
     struct Timestamp {
@@ -208,7 +214,7 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
             i64::from(fd),
             c"".as_ptr(),
             AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-            i64::from(STATX_TYPE | STATX_INO | STATX_BTIME | STATX_MNT_ID),
+            i64::from(STATX_TYPE | STATX_CTIME | STATX_INO | STATX_BTIME | STATX_MNT_ID),
             &mut st as *mut Statx,
         )
     };
@@ -233,6 +239,12 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
         mount_root: st.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0,
         is_link: st.stx_mode & S_IFMT == S_IFLNK,
         birth,
+        dir: (st.stx_mode & S_IFMT == S_IFDIR).then_some(Stamp {
+            dev,
+            ino: st.stx_ino,
+            ctime: st.stx_ctime.tv_sec,
+            ctime_nsec: i64::from(st.stx_ctime.tv_nsec),
+        }),
     })
 }
 
@@ -436,6 +448,30 @@ pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
     m
 }
 
+std::thread_local! {
+    /// Folders [`passed_once`] found safe, for whom, and when.
+    static PASSED: Kept<Vec<(std::path::PathBuf, u32, std::time::Instant)>> = const { kept(Vec::new()) };
+}
+
+/// `check` of folder `dir` for `owner`, whose success stands for [`FRESH`] in this thread: the
+/// cache folder's walk up to `/` is asked for by each of the shim's files in it (the memory, the
+/// runtime's version, the mount check's hook), one walk serves them all. A failure is asked
+/// again.
+pub fn passed_once(dir: &Path, owner: u32, check: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    let known = with_kept(&PASSED, |p| {
+        p.retain(|(_, _, at)| at.elapsed() < FRESH);
+        p.iter().any(|(d, o, _)| d == dir && *o == owner)
+    });
+    if known {
+        return Ok(());
+    }
+    check()?;
+    with_kept(&PASSED, |p| {
+        p.push((dir.to_path_buf(), owner, std::time::Instant::now()))
+    });
+    Ok(())
+}
+
 /// Whether `m` (an open file's or a name's metadata) is `owner`'s alone: a regular file that
 /// `owner` owns, that neither its group nor others may write, with one name. The shim's own
 /// files (its memory, its version cache, the decision log) are written only so; a link or a
@@ -637,11 +673,15 @@ impl HostFs for RealFs {
                     let st = statx(f.as_raw_fd()).ok()?;
                     // Left open until the `exec` closes it: one system call fewer.
                     std::mem::forget(f);
+                    if let Some(stamp) = st.dir {
+                        with_kept(&LAST_DIR, |last| *last = Some((path.to_vec(), stamp)));
+                    }
                     return Some(Identity {
                         real: path.to_vec(),
                         dev: st.dev,
                         ino: st.ino,
                         birth: st.birth,
+                        is_dir: st.dir.is_some(),
                     });
                 }
                 Err(e) if matches!(e.raw_os_error(), Some(ELOOP | ENOSYS | EPERM)) => {}
@@ -663,6 +703,7 @@ impl HostFs for RealFs {
             dev: st.dev,
             ino: st.ino,
             birth: st.birth,
+            is_dir: st.dir.is_some(),
         })
     }
 
@@ -988,7 +1029,9 @@ impl MemFs {
 impl HostFs for MemFs {
     fn identity(&self, path: &[u8]) -> Option<Identity> {
         // Links followed component by component, as the kernel does; the inode is the real
-        // path's hash (one file system, device 1).
+        // path's hash (one file system, device 1). One question, as the host's opening of a
+        // path with no link on it is one (and its `statx`).
+        self.ask();
         let mut real = Vec::new();
         let parts = crate::text::components_last_first;
         let mut rest = parts(path);
@@ -1023,6 +1066,7 @@ impl HostFs for MemFs {
             dev: 1,
             ino: crate::fnv::hash(&real),
             birth: 0,
+            is_dir: self.kind(&real) == Some(FileKind::Dir),
             real,
         })
     }
@@ -1122,6 +1166,29 @@ impl HostFs for MemFs {
 mod tests {
     use super::*;
 
+    /// One walk serves every file in the cache folder within a call: a success is asked once
+    /// per folder and owner, a failure every time.
+    #[test]
+    fn a_folder_found_safe_is_not_walked_again_at_once() {
+        let asked = &std::cell::Cell::new(0);
+        let check = |ok: bool| {
+            move || {
+                asked.set(asked.get() + 1);
+                if ok { Ok(()) } else { Err("no".to_string()) }
+            }
+        };
+        let (a, b) = (Path::new("/nowhere/a-once"), Path::new("/nowhere/b-once"));
+        assert!(passed_once(b, 7, check(false)).is_err());
+        assert!(passed_once(b, 7, check(false)).is_err());
+        assert_eq!(asked.get(), 2, "a failure is asked again");
+        assert!(passed_once(a, 7, check(true)).is_ok());
+        assert!(passed_once(a, 7, check(false)).is_ok());
+        assert_eq!(asked.get(), 3, "a success stands");
+        assert!(passed_once(a, 8, check(false)).is_err(), "for its owner only");
+        assert!(passed_once(b, 7, check(true)).is_ok());
+        assert_eq!(asked.get(), 5);
+    }
+
     #[test]
     fn an_opened_path_says_where_and_which_file_it_is() {
         use std::os::unix::fs::MetadataExt;
@@ -1141,6 +1208,7 @@ mod tests {
             dev: m.dev(),
             ino: m.ino(),
             birth,
+            is_dir: false,
         };
         // A plain path, and one through a link or with `..`: the same file, where it really is.
         for asked in [real.join("d/f"), real.join("l/f"), real.join("d/../l/f")] {

@@ -967,6 +967,16 @@ impl Resolved {
         }
     }
 
+    /// A path opened where it is written (no link, `.` or `..` on its way): its own real form.
+    fn opened(abs: &[u8], kind: Kind) -> Resolved {
+        Resolved {
+            lexical: joined(abs),
+            other: None,
+            cleaned: None,
+            real: Some((abs.to_vec(), kind)),
+        }
+    }
+
     /// Its forms as an array, the first `n` of it used: for loops over every listed entry.
     fn form_array(&self) -> ([&[u8]; 3], usize) {
         let mut all: [&[u8]; 3] = [&self.lexical, &[], &[]];
@@ -1114,6 +1124,9 @@ pub struct HostPaths<'p> {
     ///
     /// [`prefetch`]: Self::prefetch
     announced: Vec<(u64, Span, Span)>,
+    /// The last path opened ([`HostFs::identity`]), absolute, and what opening it found: a
+    /// check opens what it judges, and the mount check's record of it reuses that opening.
+    opened: Option<(Vec<u8>, Option<crate::hostfs::Identity>)>,
 }
 
 /// The compiled lists of the rules in force (empty when a rule is off).
@@ -1154,7 +1167,16 @@ impl<'p> HostPaths<'p> {
             lists: None,
             dirs: None,
             announced: Vec::new(),
+            opened: None,
         }
+    }
+
+    /// `abs` opened ([`HostFs::identity`]), once for a check and the record that follows it.
+    fn open(&mut self, abs: &[u8]) -> Option<&crate::hostfs::Identity> {
+        if self.opened.as_ref().is_none_or(|(p, _)| p != abs) {
+            self.opened = Some((abs.to_vec(), self.host.fs.identity(abs)));
+        }
+        self.opened.as_ref().and_then(|(_, id)| id.as_ref())
     }
 
     /// The host these paths are judged on.
@@ -1170,9 +1192,9 @@ impl<'p> HostPaths<'p> {
 
     /// What `raw` names as the runtime will open it (relative to the working directory), opened
     /// and asked where it is ([`HostFs::identity`]); `None` when it cannot be opened.
-    pub fn identity(&self, raw: &[u8]) -> Option<crate::hostfs::Identity> {
+    pub fn identity(&mut self, raw: &[u8]) -> Option<crate::hostfs::Identity> {
         let abs = absolute(self.host.cwd.as_deref().map(os_bytes), raw)?;
-        self.host.fs.identity(&abs)
+        self.open(&abs).cloned()
     }
 
     /// Ends the checks: what was learned of mounted directories is remembered.
@@ -1243,13 +1265,23 @@ impl<'p> HostPaths<'p> {
         };
         let deny = self.deny;
         let cwd = self.host.cwd.as_deref().map(os_bytes);
-        let lists = self
-            .lists
-            .get_or_insert_with(|| compile_lists(self.deny, self.host));
         let Some(abs) = absolute(cwd, raw) else {
             return hit(Rule::DenySensitiveMount, UNRESOLVABLE.as_bytes());
         };
-        let src = Resolved::new(&abs, &mut lists.compiler.resolver);
+        // Opened first: a path the kernel opens as written, without following a link, is
+        // where it says (two system calls for the whole path, where resolving it takes one per
+        // component), and what is judged is then what was opened.
+        let as_written = self
+            .open(&abs)
+            .filter(|id| id.real == *abs)
+            .map(|id| if id.is_dir { Kind::Dir } else { Kind::Other });
+        let lists = self
+            .lists
+            .get_or_insert_with(|| compile_lists(self.deny, self.host));
+        let src = match as_written {
+            Some(kind) => Resolved::opened(&abs, kind),
+            None => Resolved::new(&abs, &mut lists.compiler.resolver),
+        };
         if src.is(b"/dev/null") {
             return None;
         }

@@ -257,12 +257,14 @@ pub fn is_engine_var(name: &[u8]) -> bool {
 pub fn cache_folder(dir: &Path, owner: u32) -> Result<(), String> {
     // The folder itself first (one walk when it is there, as on every call but the first); the
     // nearest folder above that is there only when it is not.
-    check_file(dir, Some(owner)).or_else(|why| {
-        if std::fs::symlink_metadata(dir).is_ok() {
-            return Err(why);
-        }
-        let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
-        check_file(existing.unwrap_or(Path::new("/")), Some(owner))
+    crate::hostfs::passed_once(dir, owner, || {
+        check_file(dir, Some(owner)).or_else(|why| {
+            if std::fs::symlink_metadata(dir).is_ok() {
+                return Err(why);
+            }
+            let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
+            check_file(existing.unwrap_or(Path::new("/")), Some(owner))
+        })
     })
 }
 

@@ -744,6 +744,49 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     assert!(!std::path::Path::new("/data/keys").exists());
 }
 
+/// A source with no link on its way is opened and judged where it is: the same questions
+/// however deep it lies, where resolving it asks once per component; one with a link on its
+/// way is still resolved component by component and judged where it leads.
+#[test]
+fn a_source_with_no_link_is_opened_not_walked() {
+    use crate::hostfs::MemFs;
+    let fs: &'static MemFs = Box::leak(Box::new(
+        MemFs::new()
+            .dir("/home/alice/proj/a/b/c/d/e/f")
+            .dir("/home/alice/proj/g")
+            .dir("/home/alice/.ssh")
+            .link("/home/alice/proj/keys", "/home/alice/.ssh")
+            .link("/home/alice/proj/a/b/c/d/e/k", "/home/alice/.ssh"),
+    ));
+    let mut t = podman();
+    t.host = crate::hostpath::HostCtx {
+        cwd: Some("/home/alice/proj".into()),
+        home: Some("/home/alice".into()),
+        fs,
+        ..Default::default()
+    };
+    let asked = |mount: &str| {
+        let before = fs.asked();
+        let p = plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t);
+        (fs.asked() - before, p.refusal.map(|r| r.rule))
+    };
+    let (shallow, ok) = asked("/home/alice/proj/g:/w");
+    assert_eq!(ok, None);
+    let (deep, ok) = asked("/home/alice/proj/a/b/c/d/e/f:/w");
+    assert_eq!(ok, None);
+    assert_eq!(deep, shallow, "a deeper plain source costs no more questions");
+    // Through a link: resolved, and refused for where it leads, however deep.
+    let (walked, refused) = asked("/home/alice/proj/a/b/c/d/e/k/x:/w");
+    assert_eq!(refused, Some(Rule::DenyCredentials));
+    assert!(
+        walked > deep,
+        "{walked} questions for a linked path, {deep} for a plain one"
+    );
+    assert_eq!(asked("/home/alice/proj/keys:/w").1, Some(Rule::DenyCredentials));
+    // Opened as written, judged as written: the folder itself is refused too.
+    assert_eq!(asked("/home/alice/.ssh:/w").1, Some(Rule::DenyCredentials));
+}
+
 /// A target on which a build's base images need no check, and a build context to point at.
 fn build_target(rootless: bool) -> (Target, tempfile::TempDir) {
     let ctx = tempfile::tempdir().unwrap();
