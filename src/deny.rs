@@ -49,9 +49,11 @@ struct Checker<'a> {
     written: Vec<usize>,
     /// The option setting a restart policy, if any ([`Checker::restart`]).
     restart_at: Option<usize>,
+    /// Whether a named volume is mounted ([`Judged::shared`]).
+    shared: bool,
 }
 
-const RESTART_UNCHECKED: &str = "podman would restart the container without the mount check, mounting its bind sources again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
+const RESTART_UNCHECKED: &str = "podman would restart the container without the mount check, mounting its bind sources and volumes again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
 
 impl Checker<'_> {
     fn on(&self, rule: Rule) -> bool {
@@ -487,6 +489,8 @@ impl Checker<'_> {
             mounts::Kind::Volume => {
                 if kind == "volume" && m.source.first() == Some(&b'/') {
                     self.path(o, &m.source, access, Some(&m.target), false);
+                } else if !m.source.is_empty() {
+                    self.shared = true;
                 }
             }
             mounts::Kind::Tmpfs => {}
@@ -877,6 +881,10 @@ pub struct Judged {
     /// What each bind mount let through must be when the runtime has mounted it, in argv order
     /// ([`crate::mountcheck`]).
     pub binds: Vec<crate::mountcheck::Expected>,
+    /// Whether a named volume is mounted: another container can change what is in it while
+    /// this one starts, so the mount check's hook runs (for the memory file systems and
+    /// podman's own mounts) even with no bind to compare.
+    pub shared: bool,
     /// The options whose file podman writes in its own process (`--cidfile`), by index: written
     /// into the folder the shim opened and judged ([`crate::pin`]).
     pub written: Vec<usize>,
@@ -908,13 +916,14 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         binds: Vec::new(),
         written: Vec::new(),
         restart_at: None,
+        shared: false,
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
         c.check(o);
     }
     c.image();
-    if let (Some(i), false) = (c.restart_at, c.binds.is_empty()) {
+    if let (Some(i), true) = (c.restart_at, !c.binds.is_empty() || c.shared) {
         c.v(Rule::HardenMountCheck, &run.opts[i], RESTART_UNCHECKED);
     }
     c.paths.finish();
@@ -923,6 +932,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         targets: c.targets,
         read: c.read,
         binds: c.binds,
+        shared: c.shared,
         written: c.written,
     }
 }

@@ -77,6 +77,15 @@ pub struct Expected {
     pub target: Vec<u8>,
 }
 
+/// What the mount check has to look at in one container: the binds let through (each must be
+/// what was opened), and whether a named volume is mounted (another container can change what
+/// is in it, so the hook runs even with no bind to compare).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub binds: &'a [Expected],
+    pub shared: bool,
+}
+
 /// The annotation's value: `DEV:INO:BIRTH:HEX(TARGET)` per mount, `;` between (podman splits an
 /// annotation at commas; a target may hold any byte but NUL).
 pub fn encode(mounts: &[Expected]) -> String {
@@ -98,6 +107,9 @@ pub fn encode(mounts: &[Expected]) -> String {
 
 /// [`encode`]'s inverse; `None` for anything else.
 pub fn decode(value: &str) -> Option<Vec<Expected>> {
+    if value.is_empty() {
+        return Some(Vec::new()); // a named volume and no bind: the hook's other checks
+    }
     value
         .split(';')
         .map(|one| {
@@ -128,7 +140,7 @@ pub fn decode(value: &str) -> Option<Vec<Expected>> {
 pub fn hook_file(binary: &Path) -> String {
     let path = serde_json::to_string(&binary.to_string_lossy()).unwrap_or_default();
     format!(
-        r#"{{"version":"1.0.0","hook":{{"path":{path},"args":["{PROGRAM}"]}},"when":{{"annotations":{{"^{}$":".+"}}}},"stages":["createContainer"]}}"#,
+        r#"{{"version":"1.0.0","hook":{{"path":{path},"args":["{PROGRAM}"]}},"when":{{"annotations":{{"^{}$":".*"}}}},"stages":["createContainer"]}}"#,
         KEY.replace('.', "\\\\.")
     )
 }
@@ -253,9 +265,10 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
     let outside = devices_outside(&mountinfo, real_root.as_os_str().as_bytes());
     podman_s_mounts_are_its_own(&root_file, &outside)?;
     for place in tmpfs {
-        if !in_private_folders(&root_file, place, &outside)? {
+        // The runtime has just mounted it: gone, it was moved, and what it holds with it.
+        if !in_private_folders(&root_file, place, &outside, true)? {
             return Err(format!(
-                "the memory file system at {} lies in a mounted folder another container can change (what is copied into it is read by path)",
+                "the memory file system at {} lies in a mounted folder another container can change, or is gone from where the runtime mounted it (what is copied into it is read by path)",
                 crate::text::lossy(place)
             ));
         }
@@ -264,12 +277,21 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
 }
 
 /// Whether `place`, walked as the runtime walks, and every folder on the way are the image's or
-/// a memory file system no mount outside the root shares. `true` when nothing is there.
-fn in_private_folders(root: &std::fs::File, place: &[u8], outside: &[u64]) -> Result<bool, String> {
+/// a memory file system no mount outside the root shares. With nothing at `place`, the folders
+/// on the way decide, unless it `must_be_there` (then `false`).
+fn in_private_folders(
+    root: &std::fs::File,
+    place: &[u8],
+    outside: &[u64],
+    must_be_there: bool,
+) -> Result<bool, String> {
     let shown = crate::text::lossy(place);
-    let Some(w) = sys::walk(root, place).map_err(|e| format!("cannot look at {shown}: {e}"))? else {
-        return Ok(true);
-    };
+    // With nothing there, the folders on the way are judged: a place renamed away inside a
+    // mounted folder before the hook leaves that folder on the way (a nineteenth look's).
+    let w = sys::walk(root, place).map_err(|e| format!("cannot look at {shown}: {e}"))?;
+    if must_be_there && !w.complete {
+        return Ok(false);
+    }
     let private = |st: &crate::hostfs::Stat, in_memory: bool| {
         st.mount_id == w.root_mount || (in_memory && !outside.contains(&st.dev))
     };
@@ -339,11 +361,10 @@ fn verify_targets(root: &Path, expected: &[Expected]) -> Result<(), String> {
     let mut seen: Vec<u64> = Vec::with_capacity(expected.len());
     for e in expected {
         let shown = crate::text::lossy(&e.target);
-        let found = sys::walk(&root, &e.target)
-            .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?
-            .ok_or_else(|| format!("nothing was mounted at {shown} as the shim expected"))?
-            .found;
-        if !found.mount_root || seen.contains(&found.mount_id) {
+        let walked = sys::walk(&root, &e.target)
+            .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?;
+        let found = walked.found;
+        if !walked.complete || !found.mount_root || seen.contains(&found.mount_id) {
             return Err(format!("nothing was mounted at {shown} as the shim expected"));
         }
         // The birth time tells a file from a later one given the same inode number (the
@@ -392,7 +413,7 @@ fn podman_s_mounts_are_its_own(root: &std::fs::File, outside: &[u64]) -> Result<
             Some(0) | None => "/",
             Some(at) => &p[..at],
         };
-        if !in_private_folders(root, folder.as_bytes(), outside)? {
+        if !in_private_folders(root, folder.as_bytes(), outside, false)? {
             return Err(format!(
                 "{p}, where podman mounts a file of its own, lies in a mounted folder another container can change"
             ));
@@ -478,6 +499,9 @@ mod sys {
         pub found: Stat,
         /// Whether what was found lies on a memory file system.
         pub found_in_memory: bool,
+        /// Whether the walk reached the target; when not, `found` is the last folder there was
+        /// on the way (the root, if none), and `folders` those before it.
+        pub complete: bool,
     }
 
     /// Whether the file system `fd` lies on keeps its files in memory (tmpfs, devtmpfs share a
@@ -502,8 +526,9 @@ mod sys {
     /// followed only when it lies on the root's own file system (the image's). A link inside a
     /// mounted host folder is one a running container can change between the runtime's walk and
     /// this one (the red team pointed the target at podman's own `/run/podman-init` bind
-    /// after the mount, a file the shim had judged): refused. `Ok(None)`: nothing is there.
-    pub(super) fn walk(root: &std::fs::File, target: &[u8]) -> Result<Option<Walked>, String> {
+    /// after the mount, a file the shim had judged): refused. Nothing there: the folders the
+    /// walk went through, [`Walked::complete`] false.
+    pub(super) fn walk(root: &std::fs::File, target: &[u8]) -> Result<Walked, String> {
         let root_fd = open_in(&root.try_clone().map_err(|e| e.to_string())?.into(), b".")
             .map_err(|e| format!("cannot open the container's root: {e}"))?;
         let root_mount = statx(root_fd.as_raw_fd()).map_err(|e| e.to_string())?.mount_id;
@@ -511,6 +536,7 @@ mod sys {
         let mut todo = split(target);
         let mut walked: Vec<OwnedFd> = Vec::new();
         let mut hops = 0;
+        let mut complete = true;
         while let Some(c) = todo.pop() {
             let here = walked.last().unwrap_or(&root_fd);
             if c == b".." {
@@ -519,7 +545,10 @@ mod sys {
             }
             let next = match open_in(here, &c) {
                 Ok(fd) => fd,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    complete = false;
+                    break;
+                }
                 Err(e) => return Err(e.to_string()),
             };
             let st = statx(next.as_raw_fd()).map_err(|e| e.to_string())?;
@@ -554,12 +583,13 @@ mod sys {
             Some(fd) => (statx(fd.as_raw_fd()).map_err(|e| e.to_string())?, in_memory(fd)),
             None => folders.pop().unwrap_or((root_stat, false)),
         };
-        Ok(Some(Walked {
+        Ok(Walked {
             root_mount,
             folders,
             found,
             found_in_memory,
-        }))
+            complete,
+        })
     }
 }
 
@@ -586,8 +616,9 @@ mod tests {
         let v = encode(&m);
         assert!(!v.contains(','), "{v}");
         assert_eq!(decode(&v), Some(m));
+        assert_eq!(decode(""), Some(Vec::new()), "no bind: nothing to compare");
         for bad in [
-            "",
+            ";",
             "1:2",
             "1:2:0",
             "1:2:0:",
@@ -634,6 +665,9 @@ mod tests {
             .unwrap()
             .clone();
         assert_eq!(key, r"^io\.github\.nanoclaw-shim\.mounts$");
+        // Any value, the empty one too: a named volume and no bind still runs the hook.
+        assert_eq!(v["when"]["annotations"][&key], ".*");
+        assert_eq!(decode(&encode(&[])), Some(Vec::new()));
         assert_ne!(
             folder(Path::new("/c"), &f),
             folder(Path::new("/c"), &hook_file(Path::new("/x")))

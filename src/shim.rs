@@ -112,12 +112,14 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     };
     if plan.hooks {
         // `--hooks-dir` replaces podman's own hook folders: those of its default that exist are
-        // named after the shim's, so that their hooks still run.
+        // named too, so that their hooks still run, and before the shim's: of two hook files
+        // of one name, podman runs the one in the folder named last, so a file named as the
+        // shim's in a system folder cannot replace the mount check (a nineteenth look's).
         let system = crate::mountcheck::SYSTEM_FOLDERS
             .iter()
             .filter(|d| std::fs::metadata(d).is_ok_and(|m| m.is_dir()))
             .map(|d| crate::mountcheck::folder_token(d));
-        argv.splice(1..1, system);
+        argv.splice(0..0, system);
     }
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &argv, &remove).to_string())

@@ -163,8 +163,8 @@ impl Rewriter<'_> {
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
     /// The mount check ([`crate::mountcheck`]): what each bind mount must be, in the shim's
     /// annotation, and the hook folder that has podman check it.
-    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) {
-        if binds.is_empty() {
+    pub(super) fn mount_check(&mut self, checked: crate::mountcheck::Scope<'_>) {
+        if checked.binds.is_empty() && !checked.shared {
             return;
         }
         self.enforce(Rule::HardenMountCheck);
@@ -175,9 +175,9 @@ impl Rewriter<'_> {
             value(format!(
                 "{}={}",
                 crate::mountcheck::KEY,
-                crate::mountcheck::encode(binds)
+                crate::mountcheck::encode(checked.binds)
             )),
-            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:birth:target); podman runs the shim's hook (--hooks-dir) to check",
+            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:birth:target) and no memory file system or mount of podman's own lies in a folder another container can change; podman runs the shim's hook (--hooks-dir) to check",
         );
     }
 

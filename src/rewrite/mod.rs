@@ -423,7 +423,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         &judged.targets,
         judged.read,
         judged.written,
-        &judged.binds,
+        crate::mountcheck::Scope {
+            binds: &judged.binds,
+            shared: judged.shared,
+        },
     );
     let found = judged.violations;
     let audit_args = if plan.mode == Mode::Audit {
@@ -597,7 +600,7 @@ pub fn rewrite(
     mounted: &[Vec<u8>],
     read: Vec<(usize, Vec<u8>)>,
     written: Vec<usize>,
-    binds: &[crate::mountcheck::Expected],
+    checked: crate::mountcheck::Scope<'_>,
 ) -> Result<Rewritten, Refusal> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman)?;
@@ -644,7 +647,7 @@ pub fn rewrite(
     if target.flavor == Flavor::Podman {
         rw.pin(read, written);
         if rules.podman.verify_mounts {
-            rw.mount_check(binds);
+            rw.mount_check(checked);
         }
     }
     rw.annotate(Mode::Enforce);

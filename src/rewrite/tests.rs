@@ -1317,7 +1317,29 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     assert_eq!(targets, [&b"/a"[..], b"/b"]);
     assert!(want.iter().all(|e| (e.dev, e.ino) == (0, 0)), "{want:?}");
     assert!(p.changes.iter().any(|c| c.rule == Rule::HardenMountCheck));
-    // No bind, an overlay, docker, audit, or the policy's switch: nothing.
+    // A named volume and no bind: the hook runs with nothing to compare, for what another
+    // container can change in the volume (a memory file system placed in it, podman's own
+    // mounts), and a restart policy would start it without the hook.
+    let p = plan(
+        &argv(&["run", "-v", "vol:/v", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert!(p.hooks && find(&p).as_deref() == Some(""), "{:?}", p.args);
+    let p = plan(
+        &argv(&[
+            "run",
+            "--restart=always",
+            "--mount",
+            "type=volume,src=vol,dst=/v",
+            "img",
+        ]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck));
+    // No bind or named volume (an anonymous one, a tmpfs), docker, audit, or the policy's
+    // switch: nothing.
     let mut off = Policy::default();
     off.rules.podman.verify_mounts = false;
     let audit = Policy {
@@ -1328,7 +1350,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     for (what, a, policy, target) in [
         (
             "no bind",
-            argv(&["run", "-v", "vol:/v", "img"]),
+            argv(&["run", "-v", "/v", "--tmpfs", "/t", "img"]),
             &Policy::default(),
             &podman(),
         ),

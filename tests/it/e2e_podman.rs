@@ -1964,6 +1964,31 @@ fn mount_source_swapped(mode: Mode) {
         "{label}: a tmpfs inside a bind was not refused: {}",
         o.describe()
     );
+    // The same inside a named volume, which another container can change as this one starts:
+    // the hook runs with no bind to compare. The volume alone runs.
+    let volume = rig.unique("mountswap-vol");
+    let in_volume = |tmpfs: bool| {
+        let mut a = strs(&["run", "--rm", "-v", &format!("{volume}:/vol")]);
+        if tmpfs {
+            a.extend(strs(&["--tmpfs", "/vol/notes"]));
+        }
+        a.extend(strs(&["--entrypoint", "sh", IMAGE, "-c", "echo volume-ran"]));
+        rig.docker(&a, None)
+    };
+    let alone = in_volume(false);
+    let inside = in_volume(true);
+    rig.docker(&strs(&["volume", "rm", "-f", &volume]), None);
+    assert!(
+        alone.ok() && alone.stdout.contains("volume-ran"),
+        "{label}: a named volume alone did not run: {}",
+        alone.describe()
+    );
+    assert!(
+        !inside.ok()
+            && all(&inside).contains("the memory file system at /vol/notes lies in a mounted folder"),
+        "{label}: a tmpfs inside a named volume was not refused: {}",
+        inside.describe()
+    );
     // nanoclaw's newest `create`, then `start --attach`: swapped between the two, refused at
     // the start; podman starting the same container itself (the control) mounts the secret.
     let name = rig.unique("mountswap");
@@ -2166,6 +2191,161 @@ fn target_retargeted_for_the_check(mode: Mode) {
     assert!(
         all.contains("a link on the way lies in a mounted folder"),
         "{label}: refused, but not for the retargeted link: {}",
+        o.describe()
+    );
+}
+
+/// A memory file system placed in a mounted folder, moved away (its folder renamed) by a hook
+/// of the race's own that runs before the shim's: with nothing at its place, the folders on the
+/// way decide, and a memory file system must be where the runtime mounted it (a nineteenth
+/// look's: the check passed a place it could not find). The control, unmoved, is refused too.
+fn a_place_moved_before_the_check(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "moved") else {
+        return;
+    };
+    let label = mode.label();
+    let grp = rig.dir.path().join("moved/grp");
+    rig.mkdirs(&grp.join("a/notes"));
+    let g = grp.display().to_string();
+    let podman = find_on_path("podman").expect("podman on PATH");
+    let race = rig.bin.join("moved");
+    let script = race.join("move.sh");
+    executable(
+        &script,
+        &format!(
+            "#!/bin/sh
+mv '{g}/a' '{g}/z'
+exit 0
+"
+        ),
+    );
+    std::fs::create_dir(race.join("hooks")).unwrap();
+    std::fs::set_permissions(race.join("hooks"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        race.join("hooks/00-move.json"),
+        format!(
+            r#"{{"version":"1.0.0","hook":{{"path":"{}"}},"when":{{"always":true}},"stages":["createContainer"]}}"#,
+            script.display()
+        ),
+    )
+    .unwrap();
+    let wrapper = race.join("podman");
+    executable(
+        &wrapper,
+        &format!(
+            "#!/bin/sh
+for a in \"$@\"; do if [ \"$a\" = run ]; then exec '{podman}' --hooks-dir='{h}' \"$@\"; fi; done\nexec '{podman}' \"$@\"\n",
+            podman = podman.display(),
+            h = race.join("hooks").display()
+        ),
+    );
+    let run = |runtime: &Path| {
+        if grp.join("z").exists() {
+            std::fs::rename(grp.join("z"), grp.join("a")).unwrap();
+        }
+        let argv = strs(&[
+            &format!("NANOCLAW_SHIM_RUNTIME={}", runtime.display()),
+            "docker",
+            "run",
+            "--rm",
+            "-v",
+            &format!("{g}:/g"),
+            "--tmpfs",
+            "/g/a/notes",
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo moved-ran",
+        ]);
+        let o = rig.run("env", &argv, None);
+        (format!("{}{}", o.stdout, o.stderr), o)
+    };
+    let (all, o) = run(&podman);
+    assert!(
+        !o.ok() && all.contains("the memory file system at /g/a/notes lies in a mounted folder"),
+        "{label}: the unmoved control was not refused: {}",
+        o.describe()
+    );
+    let (all, o) = run(&wrapper);
+    assert!(
+        grp.join("z").exists(),
+        "{label}: the race's hook did not run: {}",
+        o.describe()
+    );
+    assert!(
+        !o.ok() && !all.contains("moved-ran") && all.contains("is gone from where the runtime mounted it"),
+        "{label}: a memory file system moved before the check was let through: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_place_moved_before_the_check_is_refused_rootful() {
+    a_place_moved_before_the_check(Mode::Rootful);
+}
+
+#[test]
+fn a_place_moved_before_the_check_is_refused_rootless() {
+    a_place_moved_before_the_check(Mode::Rootless);
+}
+
+/// A hook file named as the shim's in one of podman's own hook folders: podman runs, of two
+/// files of one name, the one in the folder named last, and the shim names its own last, so the
+/// mount check still runs (a nineteenth look's: named first, the system file replaced it and
+/// the check never ran). The planted hook does nothing and matches only the shim's containers;
+/// the folder is removed afterwards if the test made it.
+#[test]
+fn a_system_hook_named_as_the_shim_s_does_not_replace_it_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "sysclash") else {
+        return;
+    };
+    /// The planted file, and the folders made for it (deepest first), removed when dropped.
+    struct Planted(PathBuf, Vec<PathBuf>);
+    impl Drop for Planted {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+            for d in &self.1 {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+    }
+    let folder = PathBuf::from("/etc/containers/oci/hooks.d");
+    let made: Vec<PathBuf> = folder
+        .ancestors()
+        .take_while(|d| !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    std::fs::create_dir_all(&folder).unwrap();
+    let _planted = Planted(folder.join("nanoclaw-shim.json"), made);
+    std::fs::write(
+        folder.join("nanoclaw-shim.json"),
+        r#"{"version":"1.0.0","hook":{"path":"/bin/true"},"when":{"annotations":{"^io\\.github\\.nanoclaw-shim\\.mounts$":".*"}},"stages":["createContainer"]}"#,
+    )
+    .unwrap();
+    let grp = rig.dir.path().join("sysclash/grp");
+    rig.mkdirs(&grp.join("notes"));
+    // Refused by the mount check alone: a memory file system inside a bind.
+    let o = rig.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{}:/g", grp.display()),
+            "--tmpfs",
+            "/g/notes",
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo clash-ran",
+        ]),
+        None,
+    );
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(
+        !o.ok() && !all.contains("clash-ran") && all.contains("[harden.mount-check]"),
+        "the system folder's file replaced the mount check: {}",
         o.describe()
     );
 }
