@@ -30,6 +30,29 @@ pub const KEY: &str = "io.github.nanoclaw-shim.mounts";
 /// it): a `--hooks-dir` replaces them, so those that exist are named too.
 pub const SYSTEM_FOLDERS: &[&str] = &["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"];
 
+/// The hook folders a site's containers.conf names (`[engine] hooks_dir`) that the shim does not
+/// name after its `--hooks-dir`, which replaces them: their hooks do not run for the shim's
+/// containers. `configs` are the files' texts in podman's order (a later file's setting wins);
+/// a file that does not read is passed over (podman refuses to start with it anyway).
+pub fn unnamed_hook_folders(configs: &[String]) -> Vec<String> {
+    let set = configs.iter().rev().find_map(|text| {
+        let table: toml::Table = text.parse().ok()?;
+        let dirs = table.get("engine")?.get("hooks_dir")?.as_array()?;
+        Some(
+            dirs.iter()
+                .filter_map(|d| d.as_str().map(String::from))
+                .collect::<Vec<_>>(),
+        )
+    });
+    set.unwrap_or_default()
+        .into_iter()
+        .filter(|d| {
+            let d = d.trim_end_matches('/');
+            !d.is_empty() && !SYSTEM_FOLDERS.contains(&d)
+        })
+        .collect()
+}
+
 /// Where podman and its runtime mount things of their own in every container (the init binary,
 /// the host's name files, the container's marker, secrets; the kernel's file systems; devices,
 /// which rootless runc binds from the host).
@@ -648,6 +671,23 @@ mod tests {
         );
         assert_eq!(unescape(br"/a\040b\134c\011"), b"/a b\\c\t");
         assert_eq!(unescape(br"/x\9"), br"/x\9");
+    }
+
+    #[test]
+    fn a_site_s_own_hook_folders_are_found_in_containers_conf() {
+        let conf = |t: &str| t.to_string();
+        let base =
+            conf("[engine]\nhooks_dir = [\"/usr/share/containers/oci/hooks.d\", \"/opt/site/hooks\"]\n");
+        assert_eq!(unnamed_hook_folders(&[base.clone()]), ["/opt/site/hooks"]);
+        // A later file's setting wins; one that does not set it, or does not read, does not.
+        let later = conf("[engine]\nhooks_dir = [\"/etc/containers/oci/hooks.d/\"]\n");
+        assert!(unnamed_hook_folders(&[base.clone(), later]).is_empty());
+        let silent = conf("[engine]\ncgroup_manager = \"cgroupfs\"\n");
+        assert_eq!(
+            unnamed_hook_folders(&[base.clone(), silent, conf("not toml [")]),
+            ["/opt/site/hooks"]
+        );
+        assert!(unnamed_hook_folders(&[]).is_empty());
     }
 
     #[test]

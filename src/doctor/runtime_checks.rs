@@ -186,7 +186,17 @@ pub(crate) fn mount_check(
     };
     let file = crate::mountcheck::hook_file(exe);
     let folder = crate::mountcheck::folder(&cache, &file);
+    let site = crate::mountcheck::unnamed_hook_folders(&containers_confs(env, owner));
     match crate::mountcheck::install(&cache, &folder, &file, owner, false) {
+        Ok(()) if !site.is_empty() => Check::warn(
+            NAME,
+            format!(
+                "bind mounts are checked in each new container (hook file in {}), but containers.conf names hook folders the shim's --hooks-dir replaces: {} (their hooks do not run for the shim's containers)",
+                folder.display(),
+                site.join(", ")
+            ),
+            "move those hooks into /etc/containers/oci/hooks.d, which the shim names too",
+        ),
         Ok(()) => Check::ok(
             NAME,
             format!(
@@ -200,6 +210,41 @@ pub(crate) fn mount_check(
             "make the cache folder (XDG_CACHE_HOME or ~/.cache) writable by you alone",
         ),
     }
+}
+
+/// The texts of the containers.conf files podman reads, in its order (a later file's settings
+/// win): the system's, its drop-in folder, and for an ordinary user their own. The variable
+/// that names another file is removed by the shim, so it is not read here either.
+pub(crate) fn containers_confs(env: &crate::env::Env, owner: u32) -> Vec<String> {
+    use std::path::PathBuf;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let with_drop_ins = |files: &mut Vec<PathBuf>, dir: PathBuf| {
+        files.push(dir.join("containers.conf"));
+        let mut d: Vec<PathBuf> = std::fs::read_dir(dir.join("containers.conf.d"))
+            .map(|r| {
+                r.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        d.sort();
+        files.extend(d);
+    };
+    with_drop_ins(&mut files, PathBuf::from("/usr/share/containers"));
+    with_drop_ins(&mut files, PathBuf::from("/etc/containers"));
+    if owner != 0 {
+        let config = env
+            .xdg_config_home
+            .clone()
+            .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+        if let Some(c) = config {
+            with_drop_ins(&mut files, c.join("containers"));
+        }
+    }
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect()
 }
 
 pub(crate) fn podman_docker_check() -> Check {

@@ -455,3 +455,28 @@ fn the_mount_check_s_state_is_reported() {
         Status::Fail
     );
 }
+
+/// An ordinary user's own containers.conf and its drop-ins are read after the system's, in
+/// name order; root's are not (podman reads none for root).
+#[test]
+fn a_user_s_containers_conf_is_read_after_the_system_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("containers");
+    std::fs::create_dir_all(own.join("containers.conf.d")).unwrap();
+    std::fs::write(own.join("containers.conf"), "# mine\n").unwrap();
+    std::fs::write(own.join("containers.conf.d/20-b.conf"), "# b\n").unwrap();
+    std::fs::write(own.join("containers.conf.d/10-a.conf"), "# a\n").unwrap();
+    std::fs::write(own.join("containers.conf.d/notes.txt"), "# not read\n").unwrap();
+    let env = crate::env::Env {
+        xdg_config_home: Some(dir.path().to_path_buf()),
+        ..crate::env::Env::default()
+    };
+    let read = super::runtime_checks::containers_confs(&env, 1000);
+    let tail: Vec<&str> = read.iter().rev().take(3).rev().map(String::as_str).collect();
+    assert_eq!(tail, ["# mine\n", "# a\n", "# b\n"]);
+    assert!(
+        !super::runtime_checks::containers_confs(&env, 0)
+            .iter()
+            .any(|t| t == "# mine\n")
+    );
+}
