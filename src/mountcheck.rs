@@ -678,7 +678,10 @@ mod tests {
         let conf = |t: &str| t.to_string();
         let base =
             conf("[engine]\nhooks_dir = [\"/usr/share/containers/oci/hooks.d\", \"/opt/site/hooks\"]\n");
-        assert_eq!(unnamed_hook_folders(&[base.clone()]), ["/opt/site/hooks"]);
+        assert_eq!(
+            unnamed_hook_folders(std::slice::from_ref(&base)),
+            ["/opt/site/hooks"]
+        );
         // A later file's setting wins; one that does not set it, or does not read, does not.
         let later = conf("[engine]\nhooks_dir = [\"/etc/containers/oci/hooks.d/\"]\n");
         assert!(unnamed_hook_folders(&[base.clone(), later]).is_empty());
