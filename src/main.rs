@@ -55,6 +55,8 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
             })
             .take_while(|e| !e.is_null())
             .map(|e| unsafe { std::ffi::CStr::from_ptr(e) }.to_bytes());
+        // What a call allocates grows with its argv: about 16 KiB, and 1 KiB a token.
+        let _ = nanoclaw_shim::bump::prefault(16 * 1024 + count * 1024);
         let env = nanoclaw_shim::env::Env::of_process(entries);
         nanoclaw_shim::shim::main(args.collect(), env)
     } else {
