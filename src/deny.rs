@@ -49,8 +49,8 @@ struct Checker<'a> {
     written: Vec<usize>,
     /// The option setting a restart policy, if any ([`Checker::restart`]).
     restart_at: Option<usize>,
-    /// Whether a named volume is mounted ([`Judged::shared`]).
-    shared: bool,
+    /// Whether a volume (not a host path) is mounted: a restart would mount it unchecked too.
+    volumes: bool,
 }
 
 const RESTART_UNCHECKED: &str = "podman would restart the container without the mount check, mounting its bind sources and volumes again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
@@ -489,8 +489,10 @@ impl Checker<'_> {
             mounts::Kind::Volume => {
                 if kind == "volume" && m.source.first() == Some(&b'/') {
                     self.path(o, &m.source, access, Some(&m.target), false);
-                } else if !m.source.is_empty() {
-                    self.shared = true;
+                } else {
+                    // Named or anonymous (which any container can mount by the name podman
+                    // gives it): another container can change what is in it.
+                    self.volumes = true;
                 }
             }
             mounts::Kind::Tmpfs => {}
@@ -881,10 +883,6 @@ pub struct Judged {
     /// What each bind mount let through must be when the runtime has mounted it, in argv order
     /// ([`crate::mountcheck`]).
     pub binds: Vec<crate::mountcheck::Expected>,
-    /// Whether a named volume is mounted: another container can change what is in it while
-    /// this one starts, so the mount check's hook runs (for the memory file systems and
-    /// podman's own mounts) even with no bind to compare.
-    pub shared: bool,
     /// The options whose file podman writes in its own process (`--cidfile`), by index: written
     /// into the folder the shim opened and judged ([`crate::pin`]).
     pub written: Vec<usize>,
@@ -916,14 +914,14 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         binds: Vec::new(),
         written: Vec::new(),
         restart_at: None,
-        shared: false,
+        volumes: false,
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
         c.check(o);
     }
     c.image();
-    if let (Some(i), true) = (c.restart_at, !c.binds.is_empty() || c.shared) {
+    if let (Some(i), true) = (c.restart_at, !c.binds.is_empty() || c.volumes) {
         c.v(Rule::HardenMountCheck, &run.opts[i], RESTART_UNCHECKED);
     }
     c.paths.finish();
@@ -932,7 +930,6 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         targets: c.targets,
         read: c.read,
         binds: c.binds,
-        shared: c.shared,
         written: c.written,
     }
 }

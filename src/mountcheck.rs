@@ -100,15 +100,6 @@ pub struct Expected {
     pub target: Vec<u8>,
 }
 
-/// What the mount check has to look at in one container: the binds let through (each must be
-/// what was opened), and whether a named volume is mounted (another container can change what
-/// is in it, so the hook runs even with no bind to compare).
-#[derive(Debug, Clone, Copy)]
-pub struct Scope<'a> {
-    pub binds: &'a [Expected],
-    pub shared: bool,
-}
-
 /// The annotation's value: `DEV:INO:BIRTH:HEX(TARGET)` per mount, `;` between (podman splits an
 /// annotation at commas; a target may hold any byte but NUL).
 pub fn encode(mounts: &[Expected]) -> String {
@@ -295,8 +286,45 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
                 crate::text::lossy(place)
             ));
         }
+        // What the runtime copied into it is what was at its place: the mount it was stacked
+        // on must be the image's root or a memory file system of this container's own, not a
+        // volume or a bind another container can write (a twentieth look's: an image's link
+        // led a tmpfs onto a volume's own mount point, and the copy came from the volume).
+        let w = sys::walk(&root_file, place)
+            .map_err(|e| format!("cannot look at {}: {e}", crate::text::lossy(place)))?;
+        let private_parent = w.found.mount_root
+            && mounted_on(&mountinfo, w.found.mount_id).is_some_and(|(parent, dev, in_memory)| {
+                parent == w.root_mount || (in_memory && !outside.contains(&dev))
+            });
+        if !private_parent {
+            return Err(format!(
+                "the memory file system at {} is not a mount of its own on the image or on a memory file system of the container's (what is copied into it comes from what it covers)",
+                crate::text::lossy(place)
+            ));
+        }
     }
     Ok(())
+}
+
+/// The mount that mount `id` was made on, in `mountinfo`: its id, its device, and whether it is
+/// a memory file system (`tmpfs`).
+fn mounted_on(mountinfo: &[u8], id: u64) -> Option<(u64, u64, bool)> {
+    let line = |l: &[u8]| -> Option<(u64, u64, u64, bool)> {
+        let mut f = l.split(|&b| b == b' ');
+        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
+        let (me, parent) = (num(f.next()?)?, num(f.next()?)?);
+        let mut mm = f.next()?.split(|&b| b == b':');
+        let dev = crate::hostfs::makedev(num(mm.next()?)?, num(mm.next()?)?);
+        // The file system's type follows the optional fields' `-`.
+        let fstype = f.skip_while(|&x| x != b"-").nth(1)?;
+        Some((me, parent, dev, fstype == b"tmpfs"))
+    };
+    let lines: Vec<_> = mountinfo.split(|&b| b == b'\n').filter_map(line).collect();
+    let parent = lines.iter().find(|l| l.0 == id)?.1;
+    lines
+        .iter()
+        .find(|l| l.0 == parent)
+        .map(|&(me, _, dev, mem)| (me, dev, mem))
 }
 
 /// Whether `place`, walked as the runtime walks, and every folder on the way are the image's or
@@ -671,6 +699,22 @@ mod tests {
         );
         assert_eq!(unescape(br"/a\040b\134c\011"), b"/a b\\c\t");
         assert_eq!(unescape(br"/x\9"), br"/x\9");
+    }
+
+    #[test]
+    fn a_mount_s_parent_is_read_from_the_mount_table() {
+        let table = b"22 1 0:21 / /tmp rw - tmpfs tmpfs rw\n\
+40 22 0:50 / /r/merged rw shared:7 - overlay overlay rw\n\
+41 40 0:51 / /r/merged/dev rw - tmpfs tmpfs rw\n\
+42 41 0:52 / /r/merged/dev/shm rw master:3 - tmpfs shm rw\n\
+43 40 8:1 /vol/_data /r/merged/srv rw - ext4 /dev/sda1 rw\n\
+44 43 0:53 / /r/merged/srv rw - tmpfs tmpfs rw\n";
+        let dev = crate::hostfs::makedev;
+        assert_eq!(mounted_on(table, 41), Some((40, dev(0, 50), false)));
+        assert_eq!(mounted_on(table, 42), Some((41, dev(0, 51), true)));
+        // A tmpfs stacked on a volume's mount point: its parent is the volume.
+        assert_eq!(mounted_on(table, 44), Some((43, dev(8, 1), false)));
+        assert_eq!(mounted_on(table, 99), None);
     }
 
     #[test]

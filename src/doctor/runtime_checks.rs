@@ -172,7 +172,7 @@ pub(crate) fn mount_check(
         return Check::fail(
             NAME,
             format!(
-                "the kernel cannot say where mounts are ({e}): every container with a bind mount would be refused at its start"
+                "the kernel cannot say where mounts are ({e}): every container would be refused at its start"
             ),
             "Linux 5.8 or later; or set [podman] verify_mounts = false",
         );
@@ -180,7 +180,7 @@ pub(crate) fn mount_check(
     let (Some(cache), Some(exe), Some(owner)) = (env.cache_dir(), exe, env.euid) else {
         return Check::fail(
             NAME,
-            "no cache folder for the hook's file (neither XDG_CACHE_HOME nor HOME is set): every run with a bind mount would be refused",
+            "no cache folder for the hook's file (neither XDG_CACHE_HOME nor HOME is set): every run and create would be refused",
             "set HOME (or XDG_CACHE_HOME) for nanoclaw",
         );
     };
@@ -206,7 +206,7 @@ pub(crate) fn mount_check(
         ),
         Err(e) => Check::fail(
             NAME,
-            format!("{e}: every run with a bind mount would be refused"),
+            format!("{e}: every run and create would be refused"),
             "make the cache folder (XDG_CACHE_HOME or ~/.cache) writable by you alone",
         ),
     }

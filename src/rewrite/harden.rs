@@ -163,10 +163,10 @@ impl Rewriter<'_> {
     /// no default SIGTERM handler, and `docker stop` ends in SIGKILL. `--init` puts one back.
     /// The mount check ([`crate::mountcheck`]): what each bind mount must be, in the shim's
     /// annotation, and the hook folder that has podman check it.
-    pub(super) fn mount_check(&mut self, checked: crate::mountcheck::Scope<'_>) {
-        if checked.binds.is_empty() && !checked.shared {
-            return;
-        }
+    /// Every container podman makes carries the check: its binds to compare, and, bind or not,
+    /// its memory file systems and podman's own mounts to hold to the hook's rules (a volume,
+    /// named, anonymous or the image's own, is one another container can change).
+    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) {
         self.enforce(Rule::HardenMountCheck);
         self.hooks = true;
         self.add(
@@ -175,7 +175,7 @@ impl Rewriter<'_> {
             value(format!(
                 "{}={}",
                 crate::mountcheck::KEY,
-                crate::mountcheck::encode(checked.binds)
+                crate::mountcheck::encode(binds)
             )),
             "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:birth:target) and no memory file system or mount of podman's own lies in a folder another container can change; podman runs the shim's hook (--hooks-dir) to check",
         );

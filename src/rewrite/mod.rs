@@ -423,10 +423,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         &judged.targets,
         judged.read,
         judged.written,
-        crate::mountcheck::Scope {
-            binds: &judged.binds,
-            shared: judged.shared,
-        },
+        &judged.binds,
     );
     let found = judged.violations;
     let audit_args = if plan.mode == Mode::Audit {
@@ -600,7 +597,7 @@ pub fn rewrite(
     mounted: &[Vec<u8>],
     read: Vec<(usize, Vec<u8>)>,
     written: Vec<usize>,
-    checked: crate::mountcheck::Scope<'_>,
+    binds: &[crate::mountcheck::Expected],
 ) -> Result<Rewritten, Refusal> {
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman)?;
@@ -647,7 +644,7 @@ pub fn rewrite(
     if target.flavor == Flavor::Podman {
         rw.pin(read, written);
         if rules.podman.verify_mounts {
-            rw.mount_check(checked);
+            rw.mount_check(binds);
         }
     }
     rw.annotate(Mode::Enforce);

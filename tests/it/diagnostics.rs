@@ -165,7 +165,9 @@ fn debug_traces_every_step_to_stderr_only() {
         "add --pids-limit=128 [limit.pids]".to_string(),
         "replace --add-host=host.docker.internal:host-gateway -> --add-host=host.docker.internal:10.88.0.1 [compat.host-gateway]".to_string(),
         "decision: rewrite run (mode enforce,".to_string(),
-        format!("nanoclaw-shim: info: exec: {} as podman: run --rm", runtime.display()),
+        // The mount check's hook folder first (podman's global option), then the command.
+        format!("nanoclaw-shim: info: exec: {} as podman: --hooks-dir=", runtime.display()),
+        " run --rm --name nanoclaw-main-1".to_string(),
     ] {
         let want = want.replace("rootful", if is_root() { "rootful" } else { "rootless" });
         assert!(err.contains(&want), "stderr lacks {want:?}:\n{err}");

@@ -476,7 +476,7 @@ impl Sandbox {
 }
 
 #[test]
-fn the_docker_face_hands_the_runtime_exactly_one_genuine_annotation() {
+fn the_docker_face_hands_the_runtime_only_its_own_annotations() {
     let s = Sandbox::new();
     let argv = forging_argv();
     let o = output(s.command(&s.p("shim/docker")).args(&argv));
@@ -491,8 +491,14 @@ fn the_docker_face_hands_the_runtime_exactly_one_genuine_annotation() {
         .lines()
         .map(OsString::from)
         .collect();
+    // The shim's own two: what it applied, and the mount check's record (no bind here: empty);
+    // every forged one is gone.
     let found = shim_annotations(&got);
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.contains(&format!("{}=", nanoclaw_shim::mountcheck::KEY)),
+        "{found:?}"
+    );
     let value = annotate::find(&got).unwrap();
     let rules = rules_of(&value, "enforce");
     assert!(rules.contains(&Rule::HardenReadOnly), "{value}");
@@ -720,7 +726,12 @@ fn podman_inspect_shows_the_shims_annotation() {
         .keys()
         .filter(|k| annotate::in_namespace(k.as_bytes()))
         .collect();
-    assert_eq!(ours, [annotate::KEY], "{got}");
+    assert_eq!(ours, [annotate::KEY, nanoclaw_shim::mountcheck::KEY], "{got}");
+    assert_eq!(
+        got[nanoclaw_shim::mountcheck::KEY],
+        "",
+        "no bind to record: {got}"
+    );
 }
 
 /// verify's failure messages are the ones that showed Rust's `Some(..)`: a policy with the
