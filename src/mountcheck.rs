@@ -213,7 +213,7 @@ pub fn hook_main() -> i32 {
         Ok(()) => 0,
         Err(why) => {
             eprintln!(
-                "nanoclaw-shim: refused: {}; a host path changed between the shim's check and the mount [{}]",
+                "nanoclaw-shim: refused: {}; the container does not start [{}]",
                 crate::text::printable(&why),
                 crate::rules::Rule::HardenMountCheck
             );
@@ -253,11 +253,18 @@ fn hook() -> Result<(), String> {
     // The memory file systems the runtime fills from what is at their place (podman's
     // `tmpcopyup`, the default): their place must not lie in a mounted folder either, or a
     // container could swap what is copied in, by path, for a link to `~/.ssh`.
+    // Only those it fills: `tmpcopyup` among the options (podman's default; `notmpcopyup`
+    // leaves it out, and nothing is read from the place then).
     let tmpfs: Vec<Vec<u8>> = config["mounts"]
         .as_array()
         .map(|ms| {
             ms.iter()
                 .filter(|m| m["type"].as_str() == Some("tmpfs"))
+                .filter(|m| {
+                    m["options"]
+                        .as_array()
+                        .is_some_and(|o| o.iter().any(|x| x.as_str() == Some("tmpcopyup")))
+                })
                 .filter_map(|m| m["destination"].as_str().map(|d| d.as_bytes().to_vec()))
                 .collect()
         })
@@ -293,9 +300,7 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
         let w = sys::walk(&root_file, place)
             .map_err(|e| format!("cannot look at {}: {e}", crate::text::lossy(place)))?;
         let private_parent = w.found.mount_root
-            && mounted_on(&mountinfo, w.found.mount_id).is_some_and(|(parent, dev, in_memory)| {
-                parent == w.root_mount || (in_memory && !outside.contains(&dev))
-            });
+            && made_on_the_container_s_own(&mountinfo, w.found.mount_id, w.root_mount, &outside);
         if !private_parent {
             return Err(format!(
                 "the memory file system at {} is not a mount of its own on the image or on a memory file system of the container's (what is copied into it comes from what it covers)",
@@ -304,6 +309,22 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Whether mount `id` was made on the container's root mount `root`, directly or through memory
+/// file systems of the container's own only (a device no mount outside the root has): `/dev/shm`
+/// on `/dev`. A tmpfs stacked on another tmpfs that covers a volume is filled from the lower
+/// one, which was filled from the volume (a twenty-first look's, through two spellings of one
+/// place).
+fn made_on_the_container_s_own(mountinfo: &[u8], mut id: u64, root: u64, outside: &[u64]) -> bool {
+    for _ in 0..64 {
+        match mounted_on(mountinfo, id) {
+            Some((parent, _, _)) if parent == root => return true,
+            Some((parent, dev, true)) if !outside.contains(&dev) => id = parent,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The mount that mount `id` was made on, in `mountinfo`: its id, its device, and whether it is
@@ -416,14 +437,16 @@ fn verify_targets(root: &Path, expected: &[Expected]) -> Result<(), String> {
             .map_err(|err| format!("cannot look at the mount at {shown}: {err}"))?;
         let found = walked.found;
         if !walked.complete || !found.mount_root || seen.contains(&found.mount_id) {
-            return Err(format!("nothing was mounted at {shown} as the shim expected"));
+            return Err(format!(
+                "nothing was mounted at {shown} as the shim expected: a host path changed between the shim's check and the mount"
+            ));
         }
         // The birth time tells a file from a later one given the same inode number (the
         // red team's: a source deleted, its number reused by a credential written next).
         let born = |a: u64, b: u64| a == 0 || b == 0 || a == b;
         if (found.dev, found.ino) != (e.dev, e.ino) || !born(found.birth, e.birth) {
             return Err(format!(
-                "the runtime mounted another file or folder at {shown} than the one the shim judged"
+                "the runtime mounted another file or folder at {shown} than the one the shim judged: a host path changed between the shim's check and the mount"
             ));
         }
         seen.push(found.mount_id);
@@ -715,6 +738,15 @@ mod tests {
         // A tmpfs stacked on a volume's mount point: its parent is the volume.
         assert_eq!(mounted_on(table, 44), Some((43, dev(8, 1), false)));
         assert_eq!(mounted_on(table, 99), None);
+        // Made on the root through the container's own tmpfs: yes; on a volume, directly or
+        // through a tmpfs stacked on it: no; a tmpfs another mount outside the root has: no.
+        let stacked = [&table[..], b"45 44 0:54 / /r/merged/srv rw - tmpfs tmpfs rw\n"].concat();
+        assert!(made_on_the_container_s_own(&stacked, 41, 40, &[]));
+        assert!(made_on_the_container_s_own(&stacked, 42, 40, &[]));
+        assert!(!made_on_the_container_s_own(&stacked, 44, 40, &[]));
+        assert!(!made_on_the_container_s_own(&stacked, 45, 40, &[]));
+        assert!(!made_on_the_container_s_own(&stacked, 42, 40, &[dev(0, 51)]));
+        assert!(!made_on_the_container_s_own(&stacked, 99, 40, &[]));
     }
 
     #[test]
