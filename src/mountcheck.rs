@@ -308,6 +308,21 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
             ));
         }
     }
+    // Then every memory file system the runtime made for this container, found in the mount table
+    // wherever it sits, not by the path it was asked at: later mounts can cover the links a
+    // path went through, and another memory file system put where the path now leads (a
+    // twenty-second look's, with three volumes and two tmpfs given `notmpcopyup`).
+    let root_mount = sys::walk(&root_file, b"/")
+        .map_err(|e| format!("cannot look at the container's root: {e}"))?
+        .root_mount;
+    for (id, point) in fresh_memory_mounts(&mountinfo, real_root.as_os_str().as_bytes(), &outside) {
+        if !made_on_the_container_s_own(&mountinfo, id, root_mount, &outside) {
+            return Err(format!(
+                "a memory file system at {} is made on a mount another container can change (what is copied into it comes from what it covers)",
+                crate::text::lossy(&point)
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -320,17 +335,69 @@ fn made_on_the_container_s_own(mountinfo: &[u8], mut id: u64, root: u64, outside
     for _ in 0..64 {
         match mounted_on(mountinfo, id) {
             Some((parent, _, _)) if parent == root => return true,
-            Some((parent, dev, true)) if !outside.contains(&dev) => id = parent,
+            Some((parent, dev, Fs::Memory)) if !outside.contains(&dev) => id = parent,
+            // The kernel's own (`/sys`, under which runc puts a tmpfs at `/sys/fs/cgroup` on
+            // cgroup v1): nothing in them is a file another container wrote.
+            Some((parent, _, Fs::Kernel)) => id = parent,
             _ => return false,
         }
     }
     false
 }
 
-/// The mount that mount `id` was made on, in `mountinfo`: its id, its device, and whether it is
-/// a memory file system (`tmpfs`).
-fn mounted_on(mountinfo: &[u8], id: u64) -> Option<(u64, u64, bool)> {
-    let line = |l: &[u8]| -> Option<(u64, u64, u64, bool)> {
+/// What kind of file system a mount is, for [`made_on_the_container_s_own`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fs {
+    /// `tmpfs`.
+    Memory,
+    /// One the kernel fills itself: `sysfs`, `proc`, `cgroup`, `cgroup2`, `devpts`, `mqueue`.
+    Kernel,
+    /// Any other: a disk's, an overlay's, a network's (a volume or a bind lies on one).
+    Files,
+}
+
+impl Fs {
+    fn of(fstype: &[u8]) -> Fs {
+        match fstype {
+            b"tmpfs" => Fs::Memory,
+            b"sysfs" | b"proc" | b"cgroup" | b"cgroup2" | b"devpts" | b"mqueue" => Fs::Kernel,
+            _ => Fs::Files,
+        }
+    }
+}
+
+/// The memory file systems (`tmpfs`) mounted inside the container's root `root` whose device no
+/// mount outside it has (the ones the runtime made for this container): id, and the place inside
+/// the root.
+fn fresh_memory_mounts(mountinfo: &[u8], root: &[u8], outside: &[u64]) -> Vec<(u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    for l in mountinfo.split(|&b| b == b'\n') {
+        let mut f = l.split(|&b| b == b' ');
+        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
+        let (Some(id), Some(_), Some(mm), Some(_), Some(point)) =
+            (f.next().and_then(num), f.next(), f.next(), f.next(), f.next())
+        else {
+            continue;
+        };
+        let point = unescape(point);
+        let Some(inside) = point.strip_prefix(root).filter(|r| r.first() == Some(&b'/')) else {
+            continue;
+        };
+        let mut mm = mm.split(|&b| b == b':');
+        let (Some(ma), Some(mi)) = (mm.next().and_then(num), mm.next().and_then(num)) else {
+            continue;
+        };
+        let tmpfs = f.skip_while(|&x| x != b"-").nth(1) == Some(&b"tmpfs"[..]);
+        if tmpfs && !outside.contains(&crate::hostfs::makedev(ma, mi)) {
+            out.push((id, inside.to_vec()));
+        }
+    }
+    out
+}
+
+/// The mount that mount `id` was made on, in `mountinfo`: its id, its device, and its kind.
+fn mounted_on(mountinfo: &[u8], id: u64) -> Option<(u64, u64, Fs)> {
+    let line = |l: &[u8]| -> Option<(u64, u64, u64, Fs)> {
         let mut f = l.split(|&b| b == b' ');
         let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
         let (me, parent) = (num(f.next()?)?, num(f.next()?)?);
@@ -338,7 +405,7 @@ fn mounted_on(mountinfo: &[u8], id: u64) -> Option<(u64, u64, bool)> {
         let dev = crate::hostfs::makedev(num(mm.next()?)?, num(mm.next()?)?);
         // The file system's type follows the optional fields' `-`.
         let fstype = f.skip_while(|&x| x != b"-").nth(1)?;
-        Some((me, parent, dev, fstype == b"tmpfs"))
+        Some((me, parent, dev, Fs::of(fstype)))
     };
     let lines: Vec<_> = mountinfo.split(|&b| b == b'\n').filter_map(line).collect();
     let parent = lines.iter().find(|l| l.0 == id)?.1;
@@ -733,10 +800,10 @@ mod tests {
 43 40 8:1 /vol/_data /r/merged/srv rw - ext4 /dev/sda1 rw\n\
 44 43 0:53 / /r/merged/srv rw - tmpfs tmpfs rw\n";
         let dev = crate::hostfs::makedev;
-        assert_eq!(mounted_on(table, 41), Some((40, dev(0, 50), false)));
-        assert_eq!(mounted_on(table, 42), Some((41, dev(0, 51), true)));
+        assert_eq!(mounted_on(table, 41), Some((40, dev(0, 50), Fs::Files)));
+        assert_eq!(mounted_on(table, 42), Some((41, dev(0, 51), Fs::Memory)));
         // A tmpfs stacked on a volume's mount point: its parent is the volume.
-        assert_eq!(mounted_on(table, 44), Some((43, dev(8, 1), false)));
+        assert_eq!(mounted_on(table, 44), Some((43, dev(8, 1), Fs::Files)));
         assert_eq!(mounted_on(table, 99), None);
         // Made on the root through the container's own tmpfs: yes; on a volume, directly or
         // through a tmpfs stacked on it: no; a tmpfs another mount outside the root has: no.
@@ -747,6 +814,24 @@ mod tests {
         assert!(!made_on_the_container_s_own(&stacked, 45, 40, &[]));
         assert!(!made_on_the_container_s_own(&stacked, 42, 40, &[dev(0, 51)]));
         assert!(!made_on_the_container_s_own(&stacked, 99, 40, &[]));
+        // runc's tmpfs at /sys/fs/cgroup (cgroup v1) is made on the kernel's /sys: its own.
+        let sys = [
+            &table[..],
+            b"46 40 0:22 / /r/merged/sys ro - sysfs sysfs ro\n47 46 0:55 / /r/merged/sys/fs/cgroup rw - tmpfs tmpfs rw\n",
+        ]
+        .concat();
+        assert!(made_on_the_container_s_own(&sys, 47, 40, &[]));
+        // The container's own memory file systems, by the table, wherever they sit: not the
+        // host's `/tmp`, not one another mount outside has.
+        let fresh: Vec<u64> = fresh_memory_mounts(&stacked, b"/r/merged", &[dev(0, 51)])
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(fresh, [42, 44, 45]);
+        assert_eq!(
+            fresh_memory_mounts(&stacked, b"/r/merged", &[])[0],
+            (41, b"/dev".to_vec())
+        );
     }
 
     #[test]

@@ -110,8 +110,16 @@ pub struct Probe {
 impl Probe {
     /// `Ok` when `image` is in local storage and carries no trigger; otherwise why not.
     pub fn check(&self, image: &str) -> Result<(), String> {
-        let id = self
-            .output(&["image", "inspect", "--format", "{{.Id}}", "--", image])
+        // Asked twice before it counts as missing: podman's storage can fail an inspect while
+        // another podman changes it (seen once in the test suite's parallel runs, an image
+        // removed beside it). An image that is not there fails both times, and the build is
+        // refused either way.
+        let inspect = || self.output(&["image", "inspect", "--format", "{{.Id}}", "--", image]);
+        let id = inspect()
+            .or_else(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                inspect()
+            })
             .map_err(|_| {
                 format!(
                     "the base image {image} is not in local storage, so its ONBUILD triggers cannot be checked before the build; pull it first (docker pull {image})"

@@ -2299,7 +2299,10 @@ fn a_place_moved_before_the_check_is_refused_rootless() {
 /// here are of different depths, so podman mounts the volume first and the memory file systems
 /// on it in order, every run. The control (plain podman) shows the volume's file copied in. A
 /// memory file system in an anonymous volume (which any container can mount by the name podman
-/// gives it) is refused too; one that is not filled (`notmpcopyup`) reads nothing and runs.
+/// gives it) is refused too. And the twenty-second look's: three volumes an agent prepared with
+/// links, a tmpfs filled through one of them, then two given `notmpcopyup` that cover the link
+/// and put an empty tmpfs where the first one's path now leads: the hook finds every memory file
+/// system by the mount table, not by its path, and refuses.
 fn a_tmpfs_on_a_volume(mode: Mode) {
     let Some(rig) = Rig::new(mode, "tmpvol") else {
         return;
@@ -2307,7 +2310,7 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
     let label = mode.label();
     let ctx = rig.containerfile(
         &rig.dir.path().join("tmpvol"),
-        &format!("FROM {IMAGE}\nUSER root\nRUN mkdir -p /srv /x/y && ln -s /srv /x/s && ln -s /srv /x/y/s\n"),
+        &format!("FROM {IMAGE}\nUSER root\nRUN mkdir -p /srv /x/y /var/mail /opt && ln -s /srv /x/s && ln -s /srv /x/y/s\n"),
     );
     let tag = rig.image_tag("tmpvol");
     let b = rig.run("podman", &build_argv(&["-t", &tag, &ctx]), None);
@@ -2337,7 +2340,45 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
         run("docker", &stacked, "cat /x/y/s/m"),
         run("docker", &stacked, "cat /x/y/s/m"),
     ];
-    let unfilled = run("docker", &["--tmpfs", "/srv/nc:notmpcopyup"], "echo unfilled-ran");
+    let (a, b, c) = (
+        rig.unique("tmpvol-a"),
+        rig.unique("tmpvol-b"),
+        rig.unique("tmpvol-c"),
+    );
+    let three = |rest: &[&str]| {
+        let mut v = strs(&[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{a}:/var/mail"),
+            "-v",
+            &format!("{b}:/opt/v2"),
+            "-v",
+            &format!("{c}:/srv/v3"),
+        ]);
+        v.extend(strs(rest));
+        rig.docker(&v, None)
+    };
+    let prepared = three(&[
+        "--entrypoint",
+        "sh",
+        &tag,
+        "-c",
+        "mkdir -p /var/mail/x /srv/v3/a/b/c/d/e && echo VOLUME-MARK > /var/mail/x/m && ln -s /var/mail /opt/v2/t && ln -s /opt /srv/v3/a/b/c/up && ln -s /opt/v2/t/x /srv/v3/a/b/c/d/e/g",
+    ]);
+    let covered = three(&[
+        "--tmpfs",
+        "/opt/v2/t/x",
+        "--tmpfs",
+        "/srv/v3/a/b/c/up:notmpcopyup",
+        "--tmpfs",
+        "/srv/v3/a/b/c/d/e/g:notmpcopyup",
+        "--entrypoint",
+        "sh",
+        &tag,
+        "-c",
+        "cat /var/mail/x/m",
+    ]);
     let anonymous = rig.docker(
         &strs(&[
             "run",
@@ -2354,7 +2395,7 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
         ]),
         None,
     );
-    let _ = rig.podman(&["volume", "rm", "-f", &volume]);
+    let _ = rig.podman(&["volume", "rm", "-f", &volume, &a, &b, &c]);
     let _ = rig.podman(&["rmi", "-f", &tag]);
     assert!(fill.ok(), "{label}: filling the volume: {}", fill.describe());
     for c in &controls {
@@ -2373,9 +2414,17 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
         );
     }
     assert!(
-        unfilled.ok() && unfilled.stdout.contains("unfilled-ran"),
-        "{label}: a tmpfs that is not filled was refused: {}",
-        unfilled.describe()
+        prepared.ok(),
+        "{label}: preparing the volumes: {}",
+        prepared.describe()
+    );
+    let all = format!("{}{}", covered.stdout, covered.stderr);
+    assert!(
+        !covered.ok()
+            && !all.contains("VOLUME-MARK")
+            && all.contains("is made on a mount another container can change"),
+        "{label}: a tmpfs filled from a volume, its path covered after, was let through: {}",
+        covered.describe()
     );
     let all = format!("{}{}", anonymous.stdout, anonymous.stderr);
     assert!(
