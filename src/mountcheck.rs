@@ -283,28 +283,29 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
         std::fs::read("/proc/self/mountinfo").map_err(|e| format!("cannot read the mount table: {e}"))?;
     let real_root =
         std::fs::canonicalize(root).map_err(|e| format!("cannot resolve the container's root: {e}"))?;
-    let outside = devices_outside(&mountinfo, real_root.as_os_str().as_bytes());
+    let table = Table::read(&mountinfo);
+    let real_root = real_root.as_os_str().as_bytes();
+    let outside = table.devices_outside(real_root);
+    let root_mount = crate::hostfs::statx(std::os::fd::AsRawFd::as_raw_fd(&root_file))
+        .map_err(|e| format!("cannot look at the container's root: {e}"))?
+        .mount_id;
     podman_s_mounts_are_its_own(&root_file, &outside)?;
     for place in tmpfs {
+        let shown = crate::text::lossy(place);
+        let w = sys::walk(&root_file, place).map_err(|e| format!("cannot look at {shown}: {e}"))?;
         // The runtime has just mounted it: gone, it was moved, and what it holds with it.
-        if !in_private_folders(&root_file, place, &outside, true)? {
+        if !w.complete || !on_a_private_way(&w, &outside) {
             return Err(format!(
-                "the memory file system at {} lies in a mounted folder another container can change, or is gone from where the runtime mounted it (what is copied into it is read by path)",
-                crate::text::lossy(place)
+                "the memory file system at {shown} lies in a mounted folder another container can change, or is gone from where the runtime mounted it (what is copied into it is read by path)"
             ));
         }
         // What the runtime copied into it is what was at its place: the mount it was stacked
         // on must be the image's root or a memory file system of this container's own, not a
         // volume or a bind another container can write (a twentieth look's: an image's link
         // led a tmpfs onto a volume's own mount point, and the copy came from the volume).
-        let w = sys::walk(&root_file, place)
-            .map_err(|e| format!("cannot look at {}: {e}", crate::text::lossy(place)))?;
-        let private_parent = w.found.mount_root
-            && made_on_the_container_s_own(&mountinfo, w.found.mount_id, w.root_mount, &outside);
-        if !private_parent {
+        if !w.found.mount_root || !table.made_on_the_container_s_own(w.found.mount_id, root_mount, &outside) {
             return Err(format!(
-                "the memory file system at {} is not a mount of its own on the image or on a memory file system of the container's (what is copied into it comes from what it covers)",
-                crate::text::lossy(place)
+                "the memory file system at {shown} is not a mount of its own on the image or on a memory file system of the container's (what is copied into it comes from what it covers)"
             ));
         }
     }
@@ -312,40 +313,109 @@ pub fn verify(root: &Path, expected: &[Expected], tmpfs: &[Vec<u8>]) -> Result<(
     // wherever it sits, not by the path it was asked at: later mounts can cover the links a
     // path went through, and another memory file system put where the path now leads (a
     // twenty-second look's, with three volumes and two tmpfs given `notmpcopyup`).
-    let root_mount = sys::walk(&root_file, b"/")
-        .map_err(|e| format!("cannot look at the container's root: {e}"))?
-        .root_mount;
-    for (id, point) in fresh_memory_mounts(&mountinfo, real_root.as_os_str().as_bytes(), &outside) {
-        if !made_on_the_container_s_own(&mountinfo, id, root_mount, &outside) {
+    for m in table.fresh_memory(real_root, &outside) {
+        if !table.made_on_the_container_s_own(m.id, root_mount, &outside) {
             return Err(format!(
                 "a memory file system at {} is made on a mount another container can change (what is copied into it comes from what it covers)",
-                crate::text::lossy(&point)
+                crate::text::lossy(&m.point[real_root.len()..])
             ));
         }
     }
     Ok(())
 }
 
-/// Whether mount `id` was made on the container's root mount `root`, directly or through memory
-/// file systems of the container's own only (a device no mount outside the root has): `/dev/shm`
-/// on `/dev`. A tmpfs stacked on another tmpfs that covers a volume is filled from the lower
-/// one, which was filled from the volume (a twenty-first look's, through two spellings of one
-/// place).
-fn made_on_the_container_s_own(mountinfo: &[u8], mut id: u64, root: u64, outside: &[u64]) -> bool {
-    for _ in 0..64 {
-        match mounted_on(mountinfo, id) {
-            Some((parent, _, _)) if parent == root => return true,
-            Some((parent, dev, Fs::Memory)) if !outside.contains(&dev) => id = parent,
-            // The kernel's own (`/sys`, under which runc puts a tmpfs at `/sys/fs/cgroup` on
-            // cgroup v1): nothing in them is a file another container wrote.
-            Some((parent, _, Fs::Kernel)) => id = parent,
-            _ => return false,
-        }
-    }
-    false
+/// One line of `/proc/self/mountinfo`, as much as the hook asks of a mount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Mount {
+    id: u64,
+    /// The mount it was made on.
+    parent: u64,
+    /// `st_dev` of what is in it.
+    dev: u64,
+    /// Where it is, its escapes undone.
+    point: Vec<u8>,
+    fs: Fs,
 }
 
-/// What kind of file system a mount is, for [`made_on_the_container_s_own`].
+/// The mount table (the hook runs before `pivot_root`, in a copy of the host's): read once,
+/// asked three questions. A line that does not read is passed over.
+struct Table(Vec<Mount>);
+
+impl Table {
+    fn read(mountinfo: &[u8]) -> Table {
+        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
+        let line = |l: &[u8]| -> Option<Mount> {
+            let mut f = l.split(|&b| b == b' ');
+            let (id, parent) = (num(f.next()?)?, num(f.next()?)?);
+            let mut mm = f.next()?.split(|&b| b == b':');
+            let dev = crate::hostfs::makedev(num(mm.next()?)?, num(mm.next()?)?);
+            let point = unescape(f.nth(1)?);
+            // The file system's type follows the optional fields' `-`.
+            let fs = f.skip_while(|&x| x != b"-").nth(1).map_or(Fs::Files, Fs::of);
+            Some(Mount {
+                id,
+                parent,
+                dev,
+                point,
+                fs,
+            })
+        };
+        Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
+    }
+
+    /// The devices (`st_dev`) of every mount outside the container's root `root`: a memory file
+    /// system among them is one the host, or another container, shares; one that is not is a
+    /// fresh one the runtime made for this container.
+    fn devices_outside(&self, root: &[u8]) -> Vec<u64> {
+        self.0
+            .iter()
+            .filter(|m| inside(&m.point, root).is_none())
+            .map(|m| m.dev)
+            .collect()
+    }
+
+    /// The memory file systems mounted inside `root` whose device no mount outside it has
+    /// (`outside`): the ones the runtime made for this container.
+    fn fresh_memory<'t>(&'t self, root: &'t [u8], outside: &'t [u64]) -> impl Iterator<Item = &'t Mount> {
+        self.0.iter().filter(move |m| {
+            m.fs == Fs::Memory
+                && !outside.contains(&m.dev)
+                && inside(&m.point, root).is_some_and(|r| !r.is_empty())
+        })
+    }
+
+    /// Whether mount `id` was made on the container's root mount `root`, directly or through
+    /// memory file systems of the container's own only (a device no mount outside the root
+    /// has: `/dev/shm` on `/dev`) or the kernel's own. A tmpfs stacked on another tmpfs that
+    /// covers a volume is filled from the lower one, which was filled from the volume (a
+    /// twenty-first look's, through two spellings of one place).
+    fn made_on_the_container_s_own(&self, mut id: u64, root: u64, outside: &[u64]) -> bool {
+        let by_id = |id: u64| self.0.iter().find(|m| m.id == id);
+        for _ in 0..64 {
+            let Some(parent) = by_id(id).and_then(|m| by_id(m.parent)) else {
+                return false;
+            };
+            match parent.fs {
+                _ if parent.id == root => return true,
+                Fs::Memory if !outside.contains(&parent.dev) => id = parent.id,
+                // The kernel's own (`/sys`, under which runc puts a tmpfs at `/sys/fs/cgroup` on
+                // cgroup v1): nothing in them is a file another container wrote.
+                Fs::Kernel => id = parent.id,
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
+/// `point` relative to `root` (empty for `root` itself) when it lies at or beneath it.
+fn inside<'p>(point: &'p [u8], root: &[u8]) -> Option<&'p [u8]> {
+    point
+        .strip_prefix(root)
+        .filter(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
+}
+
+/// What kind of file system a mount is, for [`Table::made_on_the_container_s_own`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fs {
     /// `tmpfs`.
@@ -366,109 +436,15 @@ impl Fs {
     }
 }
 
-/// The memory file systems (`tmpfs`) mounted inside the container's root `root` whose device no
-/// mount outside it has (the ones the runtime made for this container): id, and the place inside
-/// the root.
-fn fresh_memory_mounts(mountinfo: &[u8], root: &[u8], outside: &[u64]) -> Vec<(u64, Vec<u8>)> {
-    let mut out = Vec::new();
-    for l in mountinfo.split(|&b| b == b'\n') {
-        let mut f = l.split(|&b| b == b' ');
-        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
-        let (Some(id), Some(_), Some(mm), Some(_), Some(point)) =
-            (f.next().and_then(num), f.next(), f.next(), f.next(), f.next())
-        else {
-            continue;
-        };
-        let point = unescape(point);
-        let Some(inside) = point.strip_prefix(root).filter(|r| r.first() == Some(&b'/')) else {
-            continue;
-        };
-        let mut mm = mm.split(|&b| b == b':');
-        let (Some(ma), Some(mi)) = (mm.next().and_then(num), mm.next().and_then(num)) else {
-            continue;
-        };
-        let tmpfs = f.skip_while(|&x| x != b"-").nth(1) == Some(&b"tmpfs"[..]);
-        if tmpfs && !outside.contains(&crate::hostfs::makedev(ma, mi)) {
-            out.push((id, inside.to_vec()));
-        }
-    }
-    out
-}
-
-/// The mount that mount `id` was made on, in `mountinfo`: its id, its device, and its kind.
-fn mounted_on(mountinfo: &[u8], id: u64) -> Option<(u64, u64, Fs)> {
-    let line = |l: &[u8]| -> Option<(u64, u64, u64, Fs)> {
-        let mut f = l.split(|&b| b == b' ');
-        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
-        let (me, parent) = (num(f.next()?)?, num(f.next()?)?);
-        let mut mm = f.next()?.split(|&b| b == b':');
-        let dev = crate::hostfs::makedev(num(mm.next()?)?, num(mm.next()?)?);
-        // The file system's type follows the optional fields' `-`.
-        let fstype = f.skip_while(|&x| x != b"-").nth(1)?;
-        Some((me, parent, dev, Fs::of(fstype)))
-    };
-    let lines: Vec<_> = mountinfo.split(|&b| b == b'\n').filter_map(line).collect();
-    let parent = lines.iter().find(|l| l.0 == id)?.1;
-    lines
-        .iter()
-        .find(|l| l.0 == parent)
-        .map(|&(me, _, dev, mem)| (me, dev, mem))
-}
-
-/// Whether `place`, walked as the runtime walks, and every folder on the way are the image's or
-/// a memory file system no mount outside the root shares. With nothing at `place`, the folders
-/// on the way decide, unless it `must_be_there` (then `false`).
-fn in_private_folders(
-    root: &std::fs::File,
-    place: &[u8],
-    outside: &[u64],
-    must_be_there: bool,
-) -> Result<bool, String> {
-    let shown = crate::text::lossy(place);
-    // With nothing there, the folders on the way are judged: a place renamed away inside a
-    // mounted folder before the hook leaves that folder on the way (a nineteenth look's).
-    let w = sys::walk(root, place).map_err(|e| format!("cannot look at {shown}: {e}"))?;
-    if must_be_there && !w.complete {
-        return Ok(false);
-    }
+/// Whether a walk's place (or, with nothing there, the last folder it reached) and every folder
+/// on the way are the image's or a memory file system no mount outside the root shares. With
+/// nothing at the place, the folders on the way decide: a place renamed away inside a mounted
+/// folder before the hook leaves that folder on the way (a nineteenth look's).
+fn on_a_private_way(w: &sys::Walked, outside: &[u64]) -> bool {
     let private = |st: &crate::hostfs::Stat, in_memory: bool| {
         st.mount_id == w.root_mount || (in_memory && !outside.contains(&st.dev))
     };
-    Ok(w.folders.iter().all(|(st, m)| private(st, *m)) && private(&w.found, w.found_in_memory))
-}
-
-/// The devices (`st_dev`) of every mount outside the container's root in `mountinfo` (the
-/// hook runs before `pivot_root`, in a copy of the host's mount table): a memory file system
-/// among them is one the host, or another container, shares; one that is not is a fresh one the
-/// runtime made for this container.
-fn devices_outside(mountinfo: &[u8], root: &[u8]) -> Vec<u64> {
-    let mut out = Vec::new();
-    for line in mountinfo.split(|&b| b == b'\n') {
-        let mut fields = line.split(|&b| b == b' ');
-        let (Some(_), Some(_), Some(dev), Some(_), Some(point)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            continue;
-        };
-        let point = unescape(point);
-        let inside = point == root || (point.starts_with(root) && point.get(root.len()) == Some(&b'/'));
-        if inside {
-            continue;
-        }
-        let mut mm = dev.split(|&b| b == b':');
-        let (Some(ma), Some(mi)) = (mm.next(), mm.next()) else {
-            continue;
-        };
-        let num = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<u64>().ok();
-        if let (Some(ma), Some(mi)) = (num(ma), num(mi)) {
-            out.push(crate::hostfs::makedev(ma, mi));
-        }
-    }
-    out
+    w.folders.iter().all(|(st, m)| private(st, *m)) && private(&w.found, w.found_in_memory)
 }
 
 /// A mount point as `mountinfo` writes it, its `\ooo` escapes (space, tab, line break,
@@ -554,7 +530,8 @@ fn podman_s_mounts_are_its_own(root: &std::fs::File, outside: &[u64]) -> Result<
             Some(0) | None => "/",
             Some(at) => &p[..at],
         };
-        if !in_private_folders(root, folder.as_bytes(), outside, false)? {
+        let w = sys::walk(root, folder.as_bytes()).map_err(|e| format!("cannot look at {folder}: {e}"))?;
+        if !on_a_private_way(&w, outside) {
             return Err(format!(
                 "{p}, where podman mounts a file of its own, lies in a mounted folder another container can change"
             ));
@@ -780,7 +757,7 @@ mod tests {
 31 30 0:46 / /r/merged/run rw - tmpfs tmpfs rw\n\
 32 22 0:21 /g /r/merged/var\\040run rw - tmpfs tmpfs rw\n\
 33 1 0:47 / /r/merged2 rw - tmpfs tmpfs rw\n";
-        let out = devices_outside(table, b"/r/merged");
+        let out = Table::read(table).devices_outside(b"/r/merged");
         // The host's /tmp (shared, also bound into the root) and a sibling of the root; not the
         // runtime's fresh /dev and /run.
         assert_eq!(
@@ -800,38 +777,41 @@ mod tests {
 43 40 8:1 /vol/_data /r/merged/srv rw - ext4 /dev/sda1 rw\n\
 44 43 0:53 / /r/merged/srv rw - tmpfs tmpfs rw\n";
         let dev = crate::hostfs::makedev;
-        assert_eq!(mounted_on(table, 41), Some((40, dev(0, 50), Fs::Files)));
-        assert_eq!(mounted_on(table, 42), Some((41, dev(0, 51), Fs::Memory)));
-        // A tmpfs stacked on a volume's mount point: its parent is the volume.
-        assert_eq!(mounted_on(table, 44), Some((43, dev(8, 1), Fs::Files)));
-        assert_eq!(mounted_on(table, 99), None);
+        let t = Table::read(table);
+        assert_eq!(
+            t.0[5],
+            Mount {
+                id: 44,
+                parent: 43,
+                dev: dev(0, 53),
+                point: b"/r/merged/srv".to_vec(),
+                fs: Fs::Memory
+            }
+        );
+        assert_eq!((t.0[4].dev, t.0[4].fs), (dev(8, 1), Fs::Files));
         // Made on the root through the container's own tmpfs: yes; on a volume, directly or
         // through a tmpfs stacked on it: no; a tmpfs another mount outside the root has: no.
         let stacked = [&table[..], b"45 44 0:54 / /r/merged/srv rw - tmpfs tmpfs rw\n"].concat();
-        assert!(made_on_the_container_s_own(&stacked, 41, 40, &[]));
-        assert!(made_on_the_container_s_own(&stacked, 42, 40, &[]));
-        assert!(!made_on_the_container_s_own(&stacked, 44, 40, &[]));
-        assert!(!made_on_the_container_s_own(&stacked, 45, 40, &[]));
-        assert!(!made_on_the_container_s_own(&stacked, 42, 40, &[dev(0, 51)]));
-        assert!(!made_on_the_container_s_own(&stacked, 99, 40, &[]));
+        let t = Table::read(&stacked);
+        assert!(t.made_on_the_container_s_own(41, 40, &[]));
+        assert!(t.made_on_the_container_s_own(42, 40, &[]));
+        assert!(!t.made_on_the_container_s_own(44, 40, &[]));
+        assert!(!t.made_on_the_container_s_own(45, 40, &[]));
+        assert!(!t.made_on_the_container_s_own(42, 40, &[dev(0, 51)]));
+        assert!(!t.made_on_the_container_s_own(99, 40, &[]));
         // runc's tmpfs at /sys/fs/cgroup (cgroup v1) is made on the kernel's /sys: its own.
         let sys = [
             &table[..],
             b"46 40 0:22 / /r/merged/sys ro - sysfs sysfs ro\n47 46 0:55 / /r/merged/sys/fs/cgroup rw - tmpfs tmpfs rw\n",
         ]
         .concat();
-        assert!(made_on_the_container_s_own(&sys, 47, 40, &[]));
+        assert!(Table::read(&sys).made_on_the_container_s_own(47, 40, &[]));
         // The container's own memory file systems, by the table, wherever they sit: not the
         // host's `/tmp`, not one another mount outside has.
-        let fresh: Vec<u64> = fresh_memory_mounts(&stacked, b"/r/merged", &[dev(0, 51)])
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        assert_eq!(fresh, [42, 44, 45]);
-        assert_eq!(
-            fresh_memory_mounts(&stacked, b"/r/merged", &[])[0],
-            (41, b"/dev".to_vec())
-        );
+        let ids =
+            |outside: &[u64]| -> Vec<u64> { t.fresh_memory(b"/r/merged", outside).map(|m| m.id).collect() };
+        assert_eq!(ids(&[dev(0, 51)]), [42, 44, 45]);
+        assert_eq!(ids(&[]), [41, 42, 44, 45]);
     }
 
     #[test]
