@@ -1,4 +1,4 @@
-//! Two things the compiler cannot know on its own:
+//! Four things the compiler cannot know on its own:
 //!
 //! - The commit the binary is built from, for `nanoclaw-shim --version`: the
 //!   `NANOCLAW_SHIM_COMMIT` environment variable if set (a packager's choice), else
@@ -16,6 +16,9 @@
 //!   library the binary is linked with is known to apply them: glibc says its version; musl
 //!   does not, and a Rust toolchain links its own copy of it, so a small program is linked
 //!   with the flag and run. `NANOCLAW_SHIM_RELR=0` links without it.
+//! - Where a static musl binary starts: at `nanoclaw_shim_start` (src/main.rs), which fills the
+//!   pages those relocations write in one system call before musl's `_start` writes them (one
+//!   copy-on-write page fault each otherwise). `NANOCLAW_SHIM_PREFAULT=0` links without it.
 
 use std::process::Command;
 
@@ -31,6 +34,7 @@ fn git(args: &[&str]) -> Option<String> {
 fn main() {
     layout();
     relr();
+    entry();
     println!("cargo:rerun-if-env-changed=NANOCLAW_SHIM_COMMIT");
     let commit = std::env::var("NANOCLAW_SHIM_COMMIT")
         .ok()
@@ -67,6 +71,22 @@ fn layout() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link/hot-text.ld");
     if linux && !off && script.is_file() {
         println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
+    }
+}
+
+/// Names `nanoclaw_shim_start` (src/main.rs) the musl x86-64 binary's entry point: it fills the
+/// pages the start-up relocations write in one system call, then runs musl's `_start`.
+/// `NANOCLAW_SHIM_PREFAULT=0` links with musl's `_start` as the entry, as before.
+fn entry() {
+    println!("cargo:rerun-if-env-changed=NANOCLAW_SHIM_PREFAULT");
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    let musl_x86_64 = var("CARGO_CFG_TARGET_OS") == "linux"
+        && var("CARGO_CFG_TARGET_ENV") == "musl"
+        && var("CARGO_CFG_TARGET_ARCH") == "x86_64";
+    // A dynamically linked musl binary is relocated by the loader, before any entry point.
+    let dynamic = var("CARGO_ENCODED_RUSTFLAGS").contains("-crt-static");
+    if musl_x86_64 && !dynamic && var("NANOCLAW_SHIM_PREFAULT") != "0" {
+        println!("cargo:rustc-link-arg-bins=-Wl,--entry=nanoclaw_shim_start");
     }
 }
 

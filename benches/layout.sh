@@ -273,7 +273,7 @@ perl -e '
   # musl finds clock_gettime in the vDSO by name (strcmp); under valgrind, which has no vDSO,
   # that never runs, so no profile names it.
   print "    *libc.a:strcmp.lo(.text .text.*)\n" if $ENV{MUSL_PROFILED};
-  print "    *(.text.memcmp .text.bcmp .text.memcpy .text.memmove)\n";
+  print "    *(.text.nanoclaw_shim_start .text.memcmp .text.bcmp .text.memcpy .text.memmove)\n";
   print "    $_\n" for @rest;
   print "  }\n} INSERT BEFORE .text;\n";
   printf STDERR "%d patterns; %d names had no section (callgrind pseudo-names, inlined copies)\n", $n, $missed;

@@ -406,6 +406,13 @@ fn stamp_of(m: &std::fs::Metadata) -> Stamp {
 /// lives on (a test thread, anything long-running) asks the kernel again after this.
 const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Whether an answer kept since `at` still stands at `now`. The clock is read once per question,
+/// not once per answer kept: the trust walks note some twenty folders a call, and reading the
+/// clock for each kept one at each note cost a hundred clock reads.
+fn fresh(now: std::time::Instant, at: &std::time::Instant) -> bool {
+    now.saturating_duration_since(*at) < FRESH
+}
+
 /// A thread's memory of the file system, never dropped. A thread-local whose type needs `Drop`
 /// makes std register a destructor on the thread's first use, and std allocates that registry
 /// with the C library's `malloc`, not this program's allocator: under musl that is a heap of its
@@ -434,17 +441,16 @@ std::thread_local! {
 /// runtime the shim itself? is it executable? which build is this? which runtime version is
 /// cached?), so one answer serves both.
 pub fn metadata_once(path: &Path) -> Option<std::fs::Metadata> {
+    let now = std::time::Instant::now();
     let known = with_kept(&STATTED, |s| {
-        s.retain(|(_, _, at)| at.elapsed() < FRESH);
+        s.retain(|(_, _, at)| fresh(now, at));
         s.iter().find(|(p, _, _)| p == path).map(|(_, m, _)| m.clone())
     });
     if let Some(known) = known {
         return known;
     }
     let m = std::fs::metadata(path).ok();
-    with_kept(&STATTED, |s| {
-        s.push((path.to_path_buf(), m.clone(), std::time::Instant::now()))
-    });
+    with_kept(&STATTED, |s| s.push((path.to_path_buf(), m.clone(), now)));
     m
 }
 
@@ -458,17 +464,16 @@ std::thread_local! {
 /// runtime's version, the mount check's hook), one walk serves them all. A failure is asked
 /// again.
 pub fn passed_once(dir: &Path, owner: u32, check: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    let now = std::time::Instant::now();
     let known = with_kept(&PASSED, |p| {
-        p.retain(|(_, _, at)| at.elapsed() < FRESH);
+        p.retain(|(_, _, at)| fresh(now, at));
         p.iter().any(|(d, o, _)| d == dir && *o == owner)
     });
     if known {
         return Ok(());
     }
     check()?;
-    with_kept(&PASSED, |p| {
-        p.push((dir.to_path_buf(), owner, std::time::Instant::now()))
-    });
+    with_kept(&PASSED, |p| p.push((dir.to_path_buf(), owner, now)));
     Ok(())
 }
 
@@ -586,10 +591,11 @@ const SEEN_MAX: usize = 24;
 /// (a stamp older than [`FRESH`] is not used).
 pub fn saw(path: &[u8], m: &std::fs::Metadata) {
     if m.is_dir() {
+        let now = std::time::Instant::now();
         with_kept(&SEEN_DIRS, |seen| {
-            seen.retain(|(_, _, at)| at.elapsed() < FRESH);
+            seen.retain(|(_, _, at)| fresh(now, at));
             if seen.len() < SEEN_MAX {
-                seen.push((path.to_vec(), stamp_of(m), std::time::Instant::now()));
+                seen.push((path.to_vec(), stamp_of(m), now));
             }
         });
     }

@@ -143,16 +143,19 @@ pub fn of_opt(o: &crate::parse::Opt) -> Option<Mount> {
     // A line break ends a CSV record for the runtime's reader, which then mounts what came
     // before it (`src=~/.ssh\n` mounted `~/.ssh`, the red team's), and no path a caller means
     // holds one: such a spec does not read as a mount, and is refused.
-    if o.bytes().iter().any(|&b| matches!(b, b'\n' | b'\r')) {
+    // The name first, as bytes: it is compared for every option of every call, and most are not
+    // mounts (an `-e` value is not scanned for line breaks here).
+    let read: fn(&[u8]) -> Option<Mount> = match o.flag.canonical_name().as_bytes() {
+        b"volume" => from_volume,
+        b"mount" => from_mount,
+        b"tmpfs" => from_tmpfs,
+        _ => return None,
+    };
+    let spec = o.bytes();
+    if spec.iter().any(|&b| matches!(b, b'\n' | b'\r')) {
         return None;
     }
-    // As bytes: the name is compared for every option of every call.
-    match o.flag.canonical_name().as_bytes() {
-        b"volume" => from_volume(o.bytes()),
-        b"mount" => from_mount(o.bytes()),
-        b"tmpfs" => from_tmpfs(o.bytes()),
-        _ => None,
-    }
+    read(spec)
 }
 
 /// Collapses `//`, `/./` and a trailing `/` of an absolute container path.
