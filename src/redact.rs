@@ -92,14 +92,21 @@ pub fn display_raw(token: &OsStr) -> String {
 /// `--creds` makes the next token redacted, which hides nothing that needs showing.
 pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     let login = tokens.iter().any(|t| t == "login");
+    let command = command_at(tokens);
     let mut out = Vec::with_capacity(tokens.len());
     let mut before: &[u8] = b"";
-    for t in tokens {
+    for (i, t) in tokens.iter().enumerate() {
         let b = t.as_bytes();
         let shown = match before {
             b"--creds" | b"--password" => REDACTED.to_string(),
-            // An environment value as its own argument, whatever the name's case.
-            b"-e" | b"--env" | b"--env-merge" | b"--build-arg" => environment(&crate::text::lossy(b)),
+            // A credential as the word after its option, in the command the container runs
+            // (`curl -u user:password`); before it, `-u` is docker's own user.
+            _ if command.is_some_and(|c| i > c) && CREDENTIAL_OPTIONS.contains(&before) => {
+                credential(&crate::text::lossy(b))
+            }
+            // An environment value as its own argument, whatever the name's case, after `-e` or
+            // a cluster of short flags ending in it (`-ie`, `-ite`).
+            _ if env_flag(before) => environment(&crate::text::lossy(b)),
             b"-p" if login => REDACTED.to_string(),
             b"--decryption-key" => match display(&concat("--decryption-key=", b)).split_once('=') {
                 Some((_, value)) => value.to_string(),
@@ -114,6 +121,74 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         before = b;
     }
     out
+}
+
+/// Whether `flag` takes an environment assignment as the next argument: `-e`, `--env`,
+/// `--env-merge`, `--build-arg`, or a cluster of short flags whose first `e` ends it (`-ie`,
+/// `-ite`: the shorthands before it are docker's switches, and `-e`'s value is the next word).
+/// Judged as [`environment_in`] judges the glued form, without a parse: a cluster that is not
+/// one (`-ue`, `-u`'s value `e`) only over-redacts the next word.
+fn env_flag(flag: &[u8]) -> bool {
+    if matches!(flag, b"-e" | b"--env" | b"--env-merge" | b"--build-arg") {
+        return true;
+    }
+    let Some(cluster) = flag.strip_prefix(b"-").filter(|c| !c.starts_with(b"-")) else {
+        return false;
+    };
+    cluster.iter().all(u8::is_ascii_alphabetic)
+        && cluster.iter().position(|&c| c == b'e') == Some(cluster.len() - 1)
+}
+
+/// Options of common programs whose next word is `user:password` (curl's `-u`, `--user`,
+/// `--proxy-user` and `-U`), judged in the command after the image and in an exec-form
+/// `--health-cmd`, where they are separate words.
+const CREDENTIAL_OPTIONS: &[&[u8]] = &[b"-u", b"--user", b"-U", b"--proxy-user"];
+
+/// `user:password` with the password redacted; a word without `:` as [`display`] shows it
+/// (curl then asks for the password).
+fn credential(word: &str) -> String {
+    match word.split_once(':') {
+        Some((user, _)) => format!("{user}:{REDACTED}"),
+        None => redact_text(word),
+    }
+}
+
+/// Where the command the container runs starts in `tokens`: the index of the image (or, for
+/// `exec`, the container) when they parse as a `run`, `create` or `exec`; the words after it are
+/// that command's. Leading words that are not docker's (the runtime's path, the mount check's
+/// `--hooks-dir=`) are passed over, so that a rewritten argv is read as the caller's was.
+fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
+    let skip = tokens
+        .iter()
+        .take_while(|t| t.as_bytes().starts_with(b"/") || t.as_bytes().starts_with(b"--hooks-dir="))
+        .count();
+    match crate::parse::parse(&tokens[skip..]) {
+        Ok(crate::parse::Invocation::Run(run)) if run.image.is_some() => {
+            Some(tokens.len() - run.args.len() - 1)
+        }
+        _ => None,
+    }
+}
+
+/// The words of a command given as a JSON array (`--health-cmd '["CMD","curl","-u","u:p"]'`),
+/// each as [`display`] shows it and a credential option's next word redacted; `None` when
+/// `text` is not one.
+fn json_words(text: &str) -> Option<String> {
+    let words: Vec<String> = serde_json::from_str(text.trim()).ok()?;
+    let mut before = "";
+    let shown: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let s = if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) {
+                credential(w)
+            } else {
+                redact_text(w)
+            };
+            before = w;
+            s
+        })
+        .collect();
+    serde_json::to_string(&shown).ok()
 }
 
 fn concat(flag: &str, value: &[u8]) -> std::ffi::OsString {
@@ -168,6 +243,18 @@ fn redact_text(text: &str) -> String {
     if let Some(at) = environment_in(text) {
         return format!("{}{}", &text[..at], environment(&text[at..]));
     }
+    // An exec-form command (`--health-cmd '["CMD", ...]'`, or glued after `=`): word by word.
+    let json_at = if text.starts_with('[') {
+        Some(0)
+    } else {
+        text.find("=[")
+            .filter(|&eq| text[..eq].starts_with("--"))
+            .map(|eq| eq + 1)
+    };
+    if let Some(shown) = json_at.and_then(|at| json_words(&text[at..]).map(|w| format!("{}{w}", &text[..at])))
+    {
+        return shown;
+    }
     for flag in SECRET_FLAGS {
         if let Some(rest) = text.strip_prefix(flag) {
             // `--decryption-key=path:passphrase` keeps the path.
@@ -219,7 +306,7 @@ fn redact_text(text: &str) -> String {
         }
     }
     let head = &text[..cut.unwrap_or(text.len())];
-    let mut out = redact_user_passwords(&redact_url_credentials(head));
+    let mut out = redact_user_passwords(&redact_userinfo(&redact_url_credentials(head)));
     if cut.is_some() {
         out.push_str(REDACTED);
     }
@@ -344,6 +431,41 @@ fn redact_user_passwords(text: &str) -> String {
 }
 
 /// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in the text.
+/// Every `user:password@host` written without a scheme (`curl -x u:p@proxy:3128`, a label's
+/// `u:p@db`): the password redacted. A word counts when it has a `:` and then an `@` with a
+/// host after it, and no `/` before the `@` (not a path, not a URL, which
+/// [`redact_url_credentials`] reads); not an image's digest (`alpine:3@sha256:...`).
+fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut start = 0;
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        let ends = i == text.len() || c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=');
+        if !ends {
+            continue;
+        }
+        let word = &text[start..i];
+        let shown = match (word.find(':'), word.rfind('@')) {
+            (Some(colon), Some(at))
+                if colon > 0
+                    && colon < at
+                    && at + 1 < word.len()
+                    && !word[..at].contains('/')
+                    && !word[at + 1..].starts_with("sha")
+                    && !word[colon + 1..at].starts_with(REDACTED) =>
+            {
+                format!("{}{REDACTED}{}", &word[..=colon], &word[at..])
+            }
+            _ => word.to_string(),
+        };
+        out.push_str(&shown);
+        if i < text.len() {
+            out.push(c);
+        }
+        start = i + c.len_utf8();
+    }
+    out
+}
+
 fn redact_url_credentials(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -577,6 +699,74 @@ mod tests {
             a(&["run", "-p", "127.0.0.1:80:80", "img"]),
             ["run", "-p", "127.0.0.1:80:80", "img"]
         );
+    }
+
+    /// The twenty-third look's: `-ie NAME=value` (a cluster of short flags ending in `-e`, its
+    /// value the next word) was shown whole by `explain`, the log and the debug lines.
+    #[test]
+    fn an_environment_value_after_a_cluster_ending_in_e_is_redacted() {
+        let a = |words: &[&str]| argv(&words.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        for flag in ["-ie", "-te", "-ite", "-e"] {
+            let shown = a(&["run", "--rm", flag, "db=S3CRET", "img", "true"]);
+            assert_eq!(shown[3], "db=<redacted>", "{flag}: {shown:?}");
+            assert!(!shown.concat().contains("S3CRET"), "{flag}: {shown:?}");
+        }
+        let shown = a(&["exec", "-ie", "Db_Conn=S3CRET", "c", "sh"]);
+        assert!(!shown.concat().contains("S3CRET"), "{shown:?}");
+        // A cluster whose `e` is not last is `-e` with its value glued (already redacted), and a
+        // flag that merely contains an `e` is not `-e`.
+        assert_eq!(a(&["run", "-ieX=S3CRET", "img"])[1], "-ieX=<redacted>");
+        assert_eq!(a(&["run", "--entrypoint", "sh", "img"])[2], "sh");
+        assert_eq!(a(&["run", "--rm", "-it", "img"])[3], "img");
+    }
+
+    /// The twenty-third look's: curl's `-u user:password` written as separate words after the
+    /// image, in an exec-form `--health-cmd`, and `user:password@host` without a scheme.
+    #[test]
+    fn a_command_s_credentials_are_redacted_word_by_word() {
+        let a = |words: &[&str]| argv(&words.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        for opt in ["-u", "--user", "-U", "--proxy-user"] {
+            let shown = a(&["run", "--rm", "img", "curl", opt, "user:S3CRET", "http://h"]);
+            assert_eq!(shown[5], "user:<redacted>", "{opt}: {shown:?}");
+        }
+        let shown = a(&["exec", "-u", "root", "c", "curl", "-u", "user:S3CRET", "http://h"]);
+        assert_eq!(shown[2], "root");
+        assert_eq!(shown[6], "user:<redacted>");
+        // Before the image, `-u` / `--user` is docker's own user, shown.
+        assert_eq!(
+            a(&["run", "-u", "1000:1000", "--user", "node:staff", "img", "id"]),
+            ["run", "-u", "1000:1000", "--user", "node:staff", "img", "id"]
+        );
+        // A rewritten argv, behind the runtime's path and the mount check's folder, reads alike.
+        let shown = a(&[
+            "/usr/bin/podman",
+            "--hooks-dir=/x",
+            "run",
+            "img",
+            "curl",
+            "-u",
+            "u:S3CRET",
+        ]);
+        assert_eq!(shown[6], "u:<redacted>");
+        let health = r#"["CMD","curl","-u","u:S3CRET","http://h"]"#;
+        let shown = a(&["run", "--health-cmd", health, "img"]);
+        assert!(
+            !shown.concat().contains("S3CRET") && shown[2].contains("u:<redacted>"),
+            "{shown:?}"
+        );
+        assert!(!d(&format!("--health-cmd={health}")).contains("S3CRET"));
+        assert_eq!(
+            d("curl -x u:S3CRET@proxy:3128 http://h"),
+            "curl -x u:<redacted>@proxy:3128 http://h"
+        );
+        assert_eq!(
+            d("--label=com.x.conn=u:S3CRET@db"),
+            "--label=com.x.conn=u:<redacted>@db"
+        );
+        // Not credentials: an image digest, an address, an email.
+        assert_eq!(d("alpine:3@sha256:0123abcd"), "alpine:3@sha256:0123abcd");
+        assert_eq!(d("127.0.0.1:8080:80"), "127.0.0.1:8080:80");
+        assert_eq!(d("--label=owner=me@example.com"), "--label=owner=me@example.com");
     }
 
     #[test]

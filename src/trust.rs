@@ -79,12 +79,29 @@ pub const CONFIG_VARS: &[&str] = &[
     "REGISTRIES_CONFIG_PATH",
 ];
 
-/// Variables that are one of podman's global flags by another name, a flag the shim refuses
-/// (`--storage-opt`, `--storage-driver`): `STORAGE_OPTS=overlay.mount_program=PROGRAM` runs
-/// `PROGRAM` on the host, as root for a rootful caller (the red team's). Refused when set.
-pub const FLAG_VARS: &[(&str, &str)] = &[
-    ("STORAGE_OPTS", "--storage-opt"),
-    ("STORAGE_DRIVER", "--storage-driver"),
+/// Variables that are one of podman's flags by another name, read when the argv does not give
+/// the flag, and that the shim would judge as a flag: `STORAGE_OPTS=overlay.mount_program=PROGRAM`
+/// runs `PROGRAM` on the host, as root for a rootful caller (the red team's), and
+/// `PODMAN_USERNS` is `--userns`'s default for `run` and `create` (the twenty-third look's
+/// `PODMAN_USERNS=auto:uidmapping=1000:0:1` ran a rootful container's uid 1000 as the host's
+/// root, what `--userns` with that value is refused for). Refused when set: (name, the flag,
+/// why it matters).
+pub const FLAG_VARS: &[(&str, &str, &str)] = &[
+    (
+        "STORAGE_OPTS",
+        "--storage-opt",
+        "a storage option can run a program on the host",
+    ),
+    (
+        "STORAGE_DRIVER",
+        "--storage-driver",
+        "a storage option can run a program on the host",
+    ),
+    (
+        "PODMAN_USERNS",
+        "--userns",
+        "a user namespace the shim has not judged can map the container's users onto the host's root; give --userns in the argv, which the shim judges",
+    ),
 ];
 
 /// A variable that moves one of rootless podman's folders from its place in the caller's home:
@@ -240,7 +257,7 @@ pub fn is_engine_var(name: &[u8]) -> bool {
         .iter()
         .chain(HANDOFF_VARS)
         .chain(CONFIG_VARS)
-        .chain(FLAG_VARS.iter().map(|(n, _)| n))
+        .chain(FLAG_VARS.iter().map(|(n, _, _)| n))
         .chain(DIR_VARS.iter().map(|d| &d.name))
         .chain(LOGIN_VARS)
         .chain(HELPER_VARS)
@@ -467,12 +484,12 @@ pub fn environment(
                 ));
             }
         }
-        if let (true, Some((_, flag))) = (
+        if let (true, Some((_, flag, why))) = (
             rules.refuse_untrusted_config && !v.is_empty(),
-            FLAG_VARS.iter().find(|(n, _)| *n == name),
+            FLAG_VARS.iter().find(|(n, _, _)| *n == name),
         ) {
             return Err(format!(
-                "{name} is podman's {flag} by another name, which the shim refuses (a storage option can run a program on the host); unset it"
+                "{name} is podman's {flag} by another name, which the shim does not judge there ({why}); unset it"
             ));
         }
         if rules.refuse_untrusted_config && CONFIG_VARS.contains(&name) && !v.is_empty() {

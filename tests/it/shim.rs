@@ -542,13 +542,20 @@ fn untrusted_environment_and_policy_fail_closed() {
         stderr(&o)
     );
 
-    // So are podman's refused global flags by another name (the red team's: a storage option's
-    // mount_program ran on the host as root).
-    for (name, value) in [
-        ("STORAGE_OPTS", "overlay.mount_program=/tmp/evil"),
-        ("STORAGE_DRIVER", "vfs"),
+    // So are podman's flags by another name (the red team's: a storage option's mount_program
+    // ran on the host as root; the twenty-third look's `PODMAN_USERNS`, `--userns`'s default,
+    // mapped a rootful container's uid 1000 onto the host's root).
+    for (name, value, args) in [
+        ("STORAGE_OPTS", "overlay.mount_program=/tmp/evil", &["ps"][..]),
+        ("STORAGE_DRIVER", "vfs", &["ps"][..]),
+        (
+            "PODMAN_USERNS",
+            "auto:uidmapping=1000:0:1,gidmapping=1000:0:1",
+            &["run", "--rm", "img", "true"][..],
+        ),
+        ("PODMAN_USERNS", "host", &["create", "img"][..]),
     ] {
-        let o = e.docker().env(name, value).args(["ps"]).output().unwrap();
+        let o = e.docker().env(name, value).args(args).output().unwrap();
         assert_eq!(o.status.code(), Some(125), "{name}: {}", stderr(&o));
         assert!(o.stdout.is_empty() && !e.ran());
         assert!(
