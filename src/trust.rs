@@ -250,6 +250,27 @@ pub const ISOLATION_VAR: &str = "BUILDAH_ISOLATION";
 /// to case, around blanks).
 const ISOLATION_KEPT: &[&str] = &["", "default", "oci", "rootless"];
 
+/// podman's storage and running-state folders by default (rootful, then rootless beneath the
+/// home): every file of an image's layers and of a container's root lies there, owned by root
+/// on a rootful host, so owner and mode do not tell an agent's file from the system's.
+const CONTAINER_STORAGE: &[&str] = &["/var/lib/containers", "/run/containers", "/var/run/containers"];
+const CONTAINER_STORAGE_IN_HOME: &str = ".local/share/containers";
+
+/// The container-storage folder `path` lies in (as written, and as the kernel resolves it), if
+/// any: a configuration file there is one a `docker build` or a container may have written (the
+/// twenty-third look's: a `containers.conf` from an image layer, root-owned, mounted `~/.ssh`).
+fn in_container_storage(path: &Path, homes: &Homes) -> Option<std::path::PathBuf> {
+    let stores: Vec<std::path::PathBuf> = CONTAINER_STORAGE
+        .iter()
+        .map(std::path::PathBuf::from)
+        .chain(homes.home.map(|h| h.join(CONTAINER_STORAGE_IN_HOME)))
+        .collect();
+    let real = std::fs::canonicalize(path).ok();
+    std::iter::once(path)
+        .chain(real.as_deref())
+        .find_map(|p| stores.iter().find(|s| p.starts_with(s)).cloned())
+}
+
 /// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
 /// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`] or [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
@@ -495,6 +516,12 @@ pub fn environment(
         if rules.refuse_untrusted_config && CONFIG_VARS.contains(&name) && !v.is_empty() {
             // podman reads a list for some of these; each file must be trusted.
             for part in std::env::split_paths(&v) {
+                if let Some(store) = in_container_storage(&part, homes) {
+                    return Err(format!(
+                        "{name} points the runtime at a file in container storage ({}), where an image's or a container's files lie, which an agent's build or container writes; name a file outside it or unset it",
+                        store.display()
+                    ));
+                }
                 if let Err(why) = file_ok(&part) {
                     return Err(format!(
                         "{name} points the runtime at a configuration file it cannot trust ({why}); make it root-owned or unset it"
@@ -613,6 +640,68 @@ mod tests {
             environment(off, vars(), &HOMES, &ok, &ok).unwrap(),
             Vec::<&str>::new()
         );
+    }
+
+    /// The twenty-third look's: a `containers.conf` a build left in an image layer is root's on a
+    /// rootful host, and passed the owner check; container storage is refused wherever a
+    /// configuration file lies in it.
+    #[test]
+    fn a_configuration_file_in_container_storage_is_refused() {
+        let rules = EnvRules {
+            remove_redirects: true,
+            remove_handoffs: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: false,
+        };
+        let homes = Homes {
+            home: Some(Path::new("/home/a")),
+            uid: Some(1000),
+        };
+        let ok = |_: &Path| Ok(());
+        let one = |k: &str, v: &str| vec![(OsString::from(k), OsString::from(v))].into_iter();
+        for (var, file) in [
+            (
+                "CONTAINERS_CONF",
+                "/var/lib/containers/storage/overlay/abc/diff/cc.conf",
+            ),
+            ("CONTAINERS_CONF_OVERRIDE", "/run/containers/storage/x.conf"),
+            (
+                "CONTAINERS_REGISTRIES_CONF",
+                "/home/a/.local/share/containers/storage/overlay/d/r.conf",
+            ),
+            (
+                "CONTAINERS_STORAGE_CONF",
+                "/etc/containers/storage.conf:/var/lib/containers/s.conf",
+            ),
+        ] {
+            let r = environment(rules, one(var, file), &homes, &ok, &ok).unwrap_err();
+            assert!(r.contains(var) && r.contains("container storage"), "{r}");
+        }
+        // Outside it, the owner check alone decides.
+        assert_eq!(
+            environment(
+                rules,
+                one("CONTAINERS_CONF", "/etc/nanoclaw-shim-ci/containers.conf"),
+                &homes,
+                &ok,
+                &ok
+            ),
+            Ok(vec![])
+        );
+        // Through a link, where the kernel resolves it.
+        let d = tempfile::tempdir().unwrap();
+        let link = d.path().join("cc.conf");
+        std::os::unix::fs::symlink("/var/lib/containers", &link).unwrap();
+        let r = environment(
+            rules,
+            one("CONTAINERS_CONF", link.to_str().unwrap()),
+            &homes,
+            &ok,
+            &ok,
+        );
+        if Path::new("/var/lib/containers").exists() {
+            assert!(r.unwrap_err().contains("container storage"));
+        }
     }
 
     #[test]
