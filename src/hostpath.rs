@@ -392,14 +392,51 @@ struct List<'p> {
     /// Whether the index is built: only for invocations with many paths, as building it costs
     /// more than comparing a handful of sources with every entry.
     indexed: bool,
-    /// Per entry (see [`List::seal`]), the second byte of the paths it is compared by (its
-    /// literal and resolved forms, a glob's leading components), 0 when it must always be
-    /// compared (no such byte, or two different ones): two joined paths relate only if they
-    /// share the byte after their first `/` (or one is `/`), so
-    /// [`find_linear`](Self::find_linear) passes over an entry whose byte no form of the source
-    /// has without reading the entry's paths. An entry without a byte (a list never sealed) is
-    /// always compared.
-    seconds: Vec<u8>,
+    /// Per entry (see [`List::seal`]), the [`Head`] of the path it is compared by (its literal
+    /// form, a glob's leading components), so that [`find_linear`](Self::find_linear) passes
+    /// over an entry no form of the source can relate to without reading the entry's paths
+    /// (the second byte alone let most of a home's entries through: the sources lie in the home
+    /// too). An entry without a head (a list never sealed) is always compared.
+    heads: Vec<Head>,
+}
+
+/// What [`find_linear`](List::find_linear) knows of an entry's path without reading it: its
+/// length, its last byte and its second. A source relates to a path no longer than itself only
+/// if the path ends where one of the source's components does (the source's byte there is `/`,
+/// or it ends) and their last bytes agree; to a longer one only if their second bytes agree.
+/// A length of 0 is an entry compared always (`/`, two forms, a list never sealed).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Head {
+    len: u16,
+    last: u8,
+    second: u8,
+}
+
+impl Head {
+    fn of(path: &[u8]) -> Head {
+        match (u16::try_from(path.len()), path) {
+            (Ok(len), [_, second, .., last]) => Head {
+                len,
+                last: *last,
+                second: *second,
+            },
+            _ => Head::default(),
+        }
+    }
+
+    /// Whether a source form `s` may relate to the path: never `false` for one that does.
+    #[inline(always)]
+    fn admits(self, s: &[u8]) -> bool {
+        let len = usize::from(self.len);
+        if len == 0 || s.len() < 2 {
+            return true;
+        }
+        match s.get(len) {
+            _ if len > s.len() => s[1] == self.second,
+            None => s[len - 1] == self.last,
+            Some(&b) => b == b'/' && s[len - 1] == self.last,
+        }
+    }
 }
 
 /// One key of a list's index.
@@ -703,30 +740,39 @@ impl<'h> Compiler<'h> {
 }
 
 impl<'p> List<'p> {
-    /// Records each entry's [`seconds`](Self::seconds), once the entries' forms are final.
+    /// Records each entry's [`heads`](Self::heads), once the entries' forms are final.
     fn seal(&mut self, arena: &[u8]) {
-        // A path's second byte, 0 for `/` (the empty joined path) or a span out of the arena.
-        let second = |s: Span| match s.len {
-            0 | 1 => 0,
-            _ => arena.get(s.at as usize + 1).copied().unwrap_or(0),
+        // A span's head; an empty one (compared always) for a span out of the arena.
+        let head = |s: Span| {
+            arena
+                .get(s.at as usize..(s.at + s.len) as usize)
+                .map_or(Head::default(), Head::of)
         };
-        self.seconds.clear();
-        self.seconds.reserve_exact(self.entries.len());
+        let same = |a: Span, b: Span| a.of(arena) == b.of(arena);
+        self.heads.clear();
+        self.heads.reserve_exact(self.entries.len());
         for e in &self.entries {
-            self.seconds.push(match e.form {
-                Form::Lit { lit, real } => {
-                    let a = second(lit);
-                    if real.is_none_or(|r| second(r) == a) { a } else { 0 }
-                }
-                Form::Glob { pattern, fixed, .. } if fixed > 0 => second(pattern),
-                Form::Glob { .. } | Form::None => 0,
+            self.heads.push(match e.form {
+                Form::Lit { lit, real } => match real {
+                    Some(r) if !same(lit, r) => Head::default(),
+                    _ => head(lit),
+                },
+                Form::Glob { pattern, fixed, .. } => head(Span {
+                    at: pattern.at,
+                    len: fixed.min(pattern.len),
+                }),
+                Form::None => Head::default(),
             });
         }
     }
 
-    /// Entry `i`'s [`seconds`](Self::seconds) byte; 0 (always compared) when not sealed.
-    fn second(&self, i: usize) -> u8 {
-        self.seconds.get(i).copied().unwrap_or(0)
+    /// Whether entry `i` may relate to a source with these joined forms (always, when the list
+    /// is not sealed).
+    #[inline(always)]
+    fn may_relate(&self, i: usize, forms: &[&[u8]]) -> bool {
+        self.heads
+            .get(i)
+            .is_none_or(|h| forms.iter().any(|s| h.admits(s)))
     }
 
     /// Builds the index once the entries' forms are final.
@@ -836,12 +882,11 @@ impl<'p> List<'p> {
             }
         }
         let (all, n) = src.form_array();
-        let have = second_bytes(&all[..n]);
         for &i in &self.globs {
             if best.is_some_and(|b| b <= i) {
                 break;
             }
-            if !have[usize::from(self.second(i as usize))] {
+            if !self.may_relate(i as usize, &all[..n]) {
                 continue;
             }
             let Form::Glob {
@@ -877,9 +922,8 @@ impl<'p> List<'p> {
         let (all, n) = src.form_array();
         let forms = &all[..n];
         let any_related = |e: &[u8]| forms.iter().any(|s| related(s, e, parents));
-        let have = second_bytes(forms);
         for (i, e) in self.entries.iter().enumerate() {
-            if !have[usize::from(self.second(i))] {
+            if !self.may_relate(i, forms) {
                 continue;
             }
             let hit = match e.form {
@@ -904,21 +948,6 @@ impl<'p> List<'p> {
         }
         None
     }
-}
-
-/// Which [`List::seconds`] bytes a source with these joined forms may relate to: each form's
-/// second byte (every byte for `/`, which holds everything), and 0, the byte of the entries
-/// always compared.
-fn second_bytes(forms: &[&[u8]]) -> [bool; 256] {
-    let mut have = [false; 256];
-    have[0] = true;
-    for s in forms {
-        match s.get(1) {
-            Some(&b) => have[usize::from(b)] = true,
-            None => have = [true; 256],
-        }
-    }
-    have
 }
 
 /// A source path as written (`..` removed lexically) and as the kernel resolves it, both joined.
@@ -2073,8 +2102,8 @@ mod tests {
             let arena = &set.compiler.arena;
             let linear = set.list.find_linear(arena, &src, parents, skip);
             proptest::prop_assert_eq!(set.list.find(arena, &src, parents, skip), linear, "{}", raw);
-            // And the second-byte filter passes over no entry that matches.
-            let sealed = std::mem::take(&mut set.list.seconds);
+            // And the heads' filter passes over no entry that matches.
+            let sealed = std::mem::take(&mut set.list.heads);
             proptest::prop_assert!(!sealed.is_empty());
             proptest::prop_assert_eq!(set.list.find_linear(arena, &src, parents, skip), linear, "{}", raw);
         }
