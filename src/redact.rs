@@ -92,18 +92,24 @@ pub fn display_raw(token: &OsStr) -> String {
 /// `--creds` makes the next token redacted, which hides nothing that needs showing.
 pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     let login = tokens.iter().any(|t| t == "login");
+    // The words of the command the container runs: after the image when the argv reads as a
+    // `run`, `create` or `exec`; every word when it does not (an argv refused as unreadable:
+    // over-redacting docker's own `-u uid:gid` there hides nothing that needs showing).
     let command = command_at(tokens);
+    let in_command = |i: usize| command.is_none_or(|c| i > c);
+    let mysql = mysql_in(tokens.iter().map(|t| t.as_bytes()));
     let mut out = Vec::with_capacity(tokens.len());
     let mut before: &[u8] = b"";
     for (i, t) in tokens.iter().enumerate() {
         let b = t.as_bytes();
+        // A credential as a word of the command the container runs (`curl -u user:password`,
+        // `--user=user:password`); before it, `-u` is docker's own user.
+        let by_place = in_command(i)
+            .then(|| command_word(&crate::text::lossy(b), &crate::text::lossy(before), mysql))
+            .flatten();
         let shown = match before {
+            _ if by_place.is_some() => by_place.unwrap_or_default(),
             b"--creds" | b"--password" => REDACTED.to_string(),
-            // A credential as the word after its option, in the command the container runs
-            // (`curl -u user:password`); before it, `-u` is docker's own user.
-            _ if command.is_some_and(|c| i > c) && CREDENTIAL_OPTIONS.contains(&before) => {
-                credential(&crate::text::lossy(b))
-            }
             // An environment value as its own argument, whatever the name's case, after `-e` or
             // a cluster of short flags ending in it (`-ie`, `-ite`).
             _ if env_flag(before) => environment(&crate::text::lossy(b)),
@@ -139,10 +145,52 @@ fn env_flag(flag: &[u8]) -> bool {
         && cluster.iter().position(|&c| c == b'e') == Some(cluster.len() - 1)
 }
 
-/// Options of common programs whose next word is `user:password` (curl's `-u`, `--user`,
+/// Options of common programs whose value is `user:password` (curl's `-u`, `--user`,
 /// `--proxy-user` and `-U`), judged in the command after the image and in an exec-form
-/// `--health-cmd`, where they are separate words.
+/// `--health-cmd`, where they are words of their own, with the value as the next word or glued
+/// (`-uuser:password`, `--user=user:password`).
 const CREDENTIAL_OPTIONS: &[&[u8]] = &[b"-u", b"--user", b"-U", b"--proxy-user"];
+
+/// Options whose next word is a secret whole (`wget --password P`, `curl --oauth2-bearer T`),
+/// in the same places.
+const SECRET_OPTIONS: &[&str] = &["--password", "--oauth2-bearer", "--passphrase"];
+
+/// Whether a command names a MySQL or MariaDB client, whose `-pPASSWORD` is a password.
+fn mysql_in<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> bool {
+    words.any(|w| {
+        let w = w.to_ascii_lowercase();
+        w.windows(5).any(|x| x == b"mysql") || w.windows(7).any(|x| x == b"mariadb")
+    })
+}
+
+/// `word` as shown when it is a word of a command the container runs and a credential by its
+/// place: the value after a [`CREDENTIAL_OPTIONS`] or [`SECRET_OPTIONS`] word (`before`), or
+/// one of them with its value glued; `None` when no such rule applies.
+fn command_word(word: &str, before: &str, mysql: bool) -> Option<String> {
+    if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) {
+        return Some(credential(word));
+    }
+    if SECRET_OPTIONS.contains(&before) {
+        return Some(REDACTED.to_string());
+    }
+    for opt in ["--user=", "--proxy-user="] {
+        if let Some(value) = word.strip_prefix(opt) {
+            return Some(format!("{opt}{}", credential(value)));
+        }
+    }
+    for opt in ["-u", "-U"] {
+        if let Some(value) = word.strip_prefix(opt).filter(|v| v.contains(':')) {
+            return Some(format!("{opt}{}", credential(value)));
+        }
+    }
+    if let Some(opt) = SECRET_OPTIONS.iter().find(|o| word.starts_with(&format!("{o}="))) {
+        return Some(format!("{opt}={REDACTED}"));
+    }
+    match word.strip_prefix("-p") {
+        Some(value) if mysql && !value.is_empty() && !value.starts_with('-') => Some(format!("-p{REDACTED}")),
+        _ => None,
+    }
+}
 
 /// `user:password` with the password redacted; a word without `:` as [`display`] shows it
 /// (curl then asks for the password).
@@ -171,19 +219,16 @@ fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
 }
 
 /// The words of a command given as a JSON array (`--health-cmd '["CMD","curl","-u","u:p"]'`),
-/// each as [`display`] shows it and a credential option's next word redacted; `None` when
-/// `text` is not one.
+/// each as [`display`] shows it or as [`command_word`] redacts it; `None` when `text` is not
+/// one.
 fn json_words(text: &str) -> Option<String> {
     let words: Vec<String> = serde_json::from_str(text.trim()).ok()?;
+    let mysql = mysql_in(words.iter().map(|w| w.as_bytes()));
     let mut before = "";
     let shown: Vec<String> = words
         .iter()
         .map(|w| {
-            let s = if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) {
-                credential(w)
-            } else {
-                redact_text(w)
-            };
+            let s = command_word(w, before, mysql).unwrap_or_else(|| redact_text(w));
             before = w;
             s
         })
@@ -206,6 +251,7 @@ const AUTH_SCHEMES: &[&str] = &["bearer ", "basic ", "token "];
 /// Header names whose value is a credential, in a command line (`curl -H 'X-Api-Key: abc'`,
 /// `wget --header=X-Auth-Token:abc`): the name ends in one of these; blanks may follow.
 const SECRET_HEADERS: &[&str] = &[
+    "cookie:",
     "key:",
     "token:",
     "secret:",
@@ -387,6 +433,8 @@ fn redact_user_passwords(text: &str) -> String {
         ("-u ", false),
         ("--user ", false),
         (" --user=", false),
+        ("--proxy-user ", false),
+        (" --proxy-user=", false),
         (" -u", false),
         (" -p", true),
     ];
@@ -763,6 +811,36 @@ mod tests {
             d("--label=com.x.conn=u:S3CRET@db"),
             "--label=com.x.conn=u:<redacted>@db"
         );
+        // Glued, and the options whose next word is a secret whole (the twenty-fourth look's).
+        for (word, shown) in [
+            ("--user=u:S3CRET", "--user=u:<redacted>"),
+            ("-uu:S3CRET", "-uu:<redacted>"),
+            ("-Uu:S3CRET", "-Uu:<redacted>"),
+            ("--proxy-user=u:S3CRET", "--proxy-user=u:<redacted>"),
+            ("--oauth2-bearer=S3CRET", "--oauth2-bearer=<redacted>"),
+        ] {
+            assert_eq!(a(&["run", "img", "curl", word, "http://h"])[3], shown);
+        }
+        assert_eq!(a(&["run", "img", "mysql", "-pS3CRET"])[3], "-p<redacted>");
+        assert_eq!(
+            a(&["run", "img", "wget", "--password", "S3CRET"])[4],
+            "<redacted>"
+        );
+        assert_eq!(
+            a(&["run", "img", "curl", "--oauth2-bearer", "S3CRET"])[4],
+            "<redacted>"
+        );
+        let health = r#"["CMD","wget","--password","S3CRET","http://h"]"#;
+        assert!(
+            !a(&["run", "--health-cmd", health, "img"])
+                .concat()
+                .contains("S3CRET")
+        );
+        assert!(!d("--health-cmd=curl --proxy-user=u:S3CRET http://h").contains("S3CRET"));
+        assert!(!d("--health-cmd=curl -H 'Cookie: s=S3CRET' http://h").contains("S3CRET"));
+        // An argv that does not read (an unknown flag): every word is judged as a command's.
+        let shown = a(&["run", "--bogus", "img", "curl", "-u", "u:S3CRET"]);
+        assert!(!shown.concat().contains("S3CRET"), "{shown:?}");
         // Not credentials: an image digest, an address, an email.
         assert_eq!(d("alpine:3@sha256:0123abcd"), "alpine:3@sha256:0123abcd");
         assert_eq!(d("127.0.0.1:8080:80"), "127.0.0.1:8080:80");

@@ -29,6 +29,16 @@ pub const REDIRECT_VARS: &[&str] = &[
 /// removed before exec (`deny.host-handoff`).
 pub const HANDOFF_VARS: &[&str] = &["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"];
 
+/// podman's own markers for the child it re-executes in a user namespace: set, a rootful podman
+/// 4.3 takes itself for rootless, and drops every resource limit (the twenty-third look's
+/// `_CONTAINERS_USERNS_CONFIGURED=1`: memory and pids unlimited, the policy's ceilings gone).
+/// Nothing but podman itself sets them, for itself: refused when set (`deny.environment`).
+pub const INTERNAL_VARS: &[&str] = &[
+    "_CONTAINERS_USERNS_CONFIGURED",
+    "_CONTAINERS_ROOTLESS_UID",
+    "_CONTAINERS_ROOTLESS_GID",
+];
+
 /// Variables naming where podman keeps registry logins (a file, a folder): protected as
 /// credentials wherever they point, as `~/.docker` and `containers/auth.json` are.
 pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
@@ -272,7 +282,8 @@ fn in_container_storage(path: &Path, homes: &Homes) -> Option<std::path::PathBuf
 }
 
 /// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
-/// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`] or [`ISOLATION_VAR`].
+/// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`], [`INTERNAL_VARS`] or
+/// [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     REDIRECT_VARS
         .iter()
@@ -282,6 +293,7 @@ pub fn is_engine_var(name: &[u8]) -> bool {
         .chain(DIR_VARS.iter().map(|d| &d.name))
         .chain(LOGIN_VARS)
         .chain(HELPER_VARS)
+        .chain(INTERNAL_VARS)
         .chain([&ISOLATION_VAR])
         .any(|n| n.as_bytes() == name)
 }
@@ -513,6 +525,11 @@ pub fn environment(
                 "{name} is podman's {flag} by another name, which the shim does not judge there ({why}); unset it"
             ));
         }
+        if rules.refuse_untrusted_config && INTERNAL_VARS.contains(&name) && !v.is_empty() {
+            return Err(format!(
+                "{name} is set: podman sets it only for its own child in a user namespace, and with it a rootful podman takes itself for rootless and drops every resource limit; unset it"
+            ));
+        }
         if rules.refuse_untrusted_config && CONFIG_VARS.contains(&name) && !v.is_empty() {
             // podman reads a list for some of these; each file must be trusted.
             for part in std::env::split_paths(&v) {
@@ -528,6 +545,21 @@ pub fn environment(
                     ));
                 }
             }
+        }
+    }
+    // A rootless podman's configuration, storage and running state default to folders in the
+    // home (`~/.config/containers`, `~/.local/share/containers`): a home someone else can write
+    // moves them as the variables above would (the twenty-third look's `HOME` owned by another
+    // user held a `containers.conf` that mounted `~/.ssh`). Root's podman does not read them.
+    if let (true, Some(home)) = (
+        rules.refuse_untrusted_config && homes.uid.is_some_and(|u| u != 0),
+        homes.home,
+    ) {
+        if let Err(why) = dir_ok(home) {
+            return Err(format!(
+                "the home {} is a folder the shim cannot trust ({why}): rootless podman reads its configuration and keeps its storage beneath it; use a home only you and root can write",
+                home.display()
+            ));
         }
     }
     Ok(remove)
@@ -704,6 +736,46 @@ mod tests {
         }
     }
 
+    /// The twenty-third look's: a rootless podman reads `~/.config/containers` of whatever home
+    /// it is given, and podman's re-exec marker turned a rootful podman's limits off.
+    #[test]
+    fn a_rootless_home_must_be_trusted_and_podman_s_markers_are_refused() {
+        let rules = EnvRules {
+            remove_redirects: true,
+            remove_handoffs: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: false,
+        };
+        let home = Path::new("/srv/nobodys");
+        let ok = |_: &Path| Ok(());
+        let untrusted = |p: &Path| Err(format!("{} is owned by uid 65534", p.display()));
+        let none = || std::iter::empty::<(OsString, OsString)>();
+        let user = Homes {
+            home: Some(home),
+            uid: Some(1000),
+        };
+        let r = environment(rules, none(), &user, &ok, &untrusted).unwrap_err();
+        assert!(r.contains("/srv/nobodys") && r.contains("uid 65534"), "{r}");
+        assert_eq!(environment(rules, none(), &user, &ok, &ok), Ok(vec![]));
+        // Root's podman does not read them; the switch off asks nothing.
+        let root = Homes {
+            home: Some(home),
+            uid: Some(0),
+        };
+        assert_eq!(environment(rules, none(), &root, &ok, &untrusted), Ok(vec![]));
+        let off = EnvRules {
+            refuse_untrusted_config: false,
+            ..rules
+        };
+        assert_eq!(environment(off, none(), &user, &ok, &untrusted), Ok(vec![]));
+        for name in INTERNAL_VARS {
+            assert!(is_engine_var(name.as_bytes()));
+            let one = vec![(OsString::from(name), OsString::from("1"))].into_iter();
+            let r = environment(rules, one, &root, &ok, &ok).unwrap_err();
+            assert!(r.contains(name) && r.contains("resource limit"), "{r}");
+        }
+    }
+
     #[test]
     fn a_moved_runtime_folder_must_be_absolute_and_trusted() {
         let rules = EnvRules {
@@ -718,7 +790,11 @@ mod tests {
             uid: Some(1000),
         };
         let ok = |_: &Path| Ok(());
-        let untrusted = |p: &Path| Err(format!("{} is writable by everyone", p.display()));
+        // Every folder but the home (judged on its own: see the next test).
+        let untrusted = |p: &Path| match p == home {
+            true => Ok(()),
+            false => Err(format!("{} is writable by everyone", p.display())),
+        };
         let one = |k: &str, v: &str| vec![(OsString::from(k), OsString::from(v))].into_iter();
         for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR"] {
             // Relative: podman would read it from the working directory.
