@@ -2634,7 +2634,8 @@ pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
 /// A build's own limits held to the policy's ceilings, as on `run`. A build that names none
 /// is given them by the rewrite ([`crate::rewrite`]).
 fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {
-    let int = |v: &str| v.parse::<i64>().ok();
+    // As podman's flag library reads an integer (a leading `0` is octal).
+    let int = crate::units::go_int;
     let above = |v: &Option<String>, f: &dyn Fn(&str) -> Option<String>| {
         v.as_ref().and_then(|v| f(v).map(|w| (v.clone(), w)))
     };

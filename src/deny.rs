@@ -299,15 +299,11 @@ impl Checker<'_> {
                 o,
                 "a container that cannot be OOM-killed holds its memory at the ceiling",
             ),
-            "oom-score-adj"
-                if t.trim().parse::<i64>().is_ok_and(|n| n < 0) || t.trim().parse::<i64>().is_err() =>
-            {
-                self.v(
-                    Rule::DenyCeiling,
-                    o,
-                    "a negative OOM score makes the kernel kill host processes first",
-                )
-            }
+            "oom-score-adj" if crate::units::go_int(&t).is_none_or(|n| n < 0) => self.v(
+                Rule::DenyCeiling,
+                o,
+                "a negative OOM score makes the kernel kill host processes first",
+            ),
             "cpu-rt-period" | "cpu-rt-runtime" => self.v(
                 Rule::DenyCeiling,
                 o,
@@ -1165,14 +1161,15 @@ fn readable_limit(o: &Opt) -> bool {
             t.trim() == "-1" || crate::units::parse_bytes(&t).is_some()
         }
         "cpus" => NanoCpus::parse(&t).is_some(),
-        _ => t.trim().parse::<i64>().is_ok(),
+        _ => crate::units::go_int(&t).is_some(),
     }
 }
 
 /// Why an `update` option would lift a container above the ceilings (0 / -1 mean unlimited).
 fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     let t = text(o);
-    let int = |s: &str| s.trim().parse::<i64>().ok();
+    // As podman's flag library reads an integer (a leading `0` is octal).
+    let int = |s: &str| crate::units::go_int(s);
     match o.flag.long.as_str() {
         "memory" => limits.memory_above(&t),
         "memory-swap" => limits.swap_above(&t),

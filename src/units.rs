@@ -43,6 +43,53 @@ pub fn format_bytes(bytes: u64) -> String {
     bytes.to_string()
 }
 
+/// An integer as docker's and podman's flags read it: Go's `strconv.ParseInt(s, 0, 64)`, which
+/// their flag library calls for every integer flag. Base 0 means a prefix picks the base: `0x`
+/// hexadecimal, `0o` or a bare leading `0` octal, `0b` binary, else decimal; a sign may come
+/// first, and `_` may separate digits. Read as a decimal, `--cpu-period 01000000` was a million
+/// microseconds to the shim and 262 144 to podman: a quota judged for 2 CPUs ran 7.6 (the
+/// twenty-fifth look's). `None` for anything Go refuses, and on overflow.
+pub fn go_int(s: &str) -> Option<i64> {
+    let (negative, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d, true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d, true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d, true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..], true)
+    } else {
+        (10, lower.as_str(), false)
+    };
+    // Go's rule for `_`: only between digits, or between the prefix and a digit.
+    let bytes = digits.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'_' {
+            let after_prefix = i == 0 && prefixed;
+            let before_ok = after_prefix || (i > 0 && bytes[i - 1] != b'_');
+            if !before_ok || bytes.get(i + 1).is_none_or(|&n| n == b'_') {
+                return None;
+            }
+        }
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.is_empty() || !clean.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(&clean, radix).ok()?;
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
 /// CFS's default period (µs): the runtime's when a quota comes without one.
 pub const CFS_PERIOD: i64 = 100_000;
 /// The CFS periods the kernel takes (µs): 1 ms to 1 s.
@@ -90,6 +137,44 @@ impl fmt::Display for NanoCpus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What Go's `strconv.ParseInt(s, 0, 64)` answers for each (checked against Go's rules:
+    /// a leading `0` is octal, `_` only between digits or after a prefix).
+    #[test]
+    fn integers_read_as_go_reads_them() {
+        for (s, want) in [
+            ("100000", Some(100_000)),
+            ("01000000", Some(262_144)),
+            ("0100000", Some(32_768)),
+            ("01750", Some(1000)),
+            ("0", Some(0)),
+            ("00", Some(0)),
+            ("-1", Some(-1)),
+            ("+42", Some(42)),
+            ("0x186a0", Some(100_000)),
+            ("0X186A0", Some(100_000)),
+            ("0o303240", Some(100_000)),
+            ("0b1010", Some(10)),
+            ("1_000_000", Some(1_000_000)),
+            ("0x_1", Some(1)),
+            ("0_7", Some(7)),
+            ("-0x10", Some(-16)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775808", None),
+            ("08", None),
+            ("0x", None),
+            ("_1", None),
+            ("1_", None),
+            ("1__0", None),
+            ("1e6", None),
+            (" 1", None),
+            ("", None),
+            ("-", None),
+        ] {
+            assert_eq!(go_int(s), want, "{s:?}");
+        }
+    }
 
     #[test]
     fn sizes_compare_across_units() {

@@ -97,10 +97,7 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
         if seen.cpu_quota.is_none() {
             let period = match seen.cpu_period.as_deref() {
                 None => None,
-                Some(p) => Some(
-                    p.parse::<i64>()
-                        .map_err(|_| bad_value("cpu-period", p.as_bytes()))?,
-                ),
+                Some(p) => Some(units::go_int(p).ok_or_else(|| bad_value("cpu-period", p.as_bytes()))?),
             };
             let quota = cfs_quota(max, period.unwrap_or(units::CFS_PERIOD))?;
             let reason = "a build's RUN steps are held to the CPU ceiling";

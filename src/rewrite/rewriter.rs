@@ -149,9 +149,11 @@ impl<'a> Rewriter<'a> {
     pub(super) fn scalar_i64(&self, name: Setting) -> Result<Option<i64>, Refusal> {
         match self.run.last(name) {
             None => Ok(None),
+            // As podman's flag library reads it (a leading `0` is octal): what is judged is
+            // what the runtime gets.
             Some((_, o)) => std::str::from_utf8(o.bytes())
                 .ok()
-                .and_then(|s| s.parse().ok())
+                .and_then(units::go_int)
                 .map(Some)
                 .ok_or_else(|| bad_value(name.name(), o.bytes())),
         }

@@ -224,6 +224,28 @@ fn bundles_with_a_changed_option_are_respelled() {
     assert_eq!(o[1], "-dit");
 }
 
+/// The twenty-fifth look's: podman reads `--cpu-period 01000000` as octal (262 144 µs), as Go's
+/// flag library reads every integer; judged as a decimal million, a quota of two CPUs' worth ran
+/// 7.6 CPUs. The period is read as podman reads it, and the quota judged against that.
+#[test]
+fn an_octal_cpu_period_is_read_as_the_runtime_reads_it() {
+    // 2 000 000 µs over 262 144 µs: above 2 CPUs, capped at 2 × 262 144.
+    let o = out(&["run", "--cpu-period", "01000000", "--cpu-quota", "2000000", "img"]);
+    assert!(o.contains(&"--cpu-quota=524288".to_string()), "{o:?}");
+    assert!(!o.contains(&"2000000".to_string()), "{o:?}");
+    // A period alone: the quota added is for the period podman gets (0100000 is 32 768 µs).
+    let o = out(&["run", "--cpu-period", "0100000", "img"]);
+    assert!(o.contains(&"--cpu-quota=65536".to_string()), "{o:?}");
+    let o = out(&["run", "--cpu-period=0x186a0", "img"]);
+    assert!(o.contains(&"--cpu-quota=200000".to_string()), "{o:?}");
+    // And `--pids-limit 0777` is 511 to podman, above the default ceiling of 256.
+    let o = out(&["run", "--pids-limit", "0777", "img"]);
+    assert!(
+        o.contains(&"--pids-limit=256".to_string()) && !o.contains(&"0777".to_string()),
+        "{o:?}"
+    );
+}
+
 #[test]
 fn cpu_quota_is_reconciled_not_doubled() {
     let o = out(&["run", "--cpu-quota", "50000", "img"]);

@@ -1600,6 +1600,8 @@ fn build_limits_are_held_to_the_ceilings() {
         // A period outside the kernel's 1 ms to 1 s, as `update` reads it.
         &["build", "--cpu-period", "100", "--cpu-quota", "100", "."],
         &["build", "-m", "1g", "-m", "8g", "."],
+        // podman reads a leading 0 as octal: 262 144 µs, 7.6 CPUs (the twenty-fifth look's).
+        &["build", "--cpu-period", "01000000", "--cpu-quota", "2000000", "."],
     ] {
         let v = run(words);
         assert!(

@@ -583,6 +583,15 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         &["update", "--pids-limit=0", "c"],
         &["update", "--memory", "0", "c"],
         &["update", "c", "--cpus", "64"],
+        // podman reads a leading 0 as octal: 262 144 µs, 7.6 CPUs (the twenty-fifth look's).
+        &[
+            "update",
+            "--cpu-period",
+            "01000000",
+            "--cpu-quota",
+            "2000000",
+            "c",
+        ],
     ] {
         add(words, "deny.update-limits");
     }

@@ -2888,6 +2888,73 @@ fn a_ramfs_mount_is_held_to_the_memory_limit_rootless() {
     ramfs_is_held_to_the_memory_limit(Mode::Rootless);
 }
 
+/// Go's flag library, which podman's flags use, reads an integer with a leading `0` as octal:
+/// the control shows podman giving the kernel a CFS period of 262 144 µs for
+/// `--cpu-period 01000000`. Read as a decimal million, a quota of 2 000 000 µs passed as two
+/// CPUs and ran 7.6 (the twenty-fifth look's); through the shim the container's quota is at
+/// most the policy's two CPUs of the period the kernel has.
+fn an_octal_cpu_period_is_held_to_the_ceiling(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "octalperiod") else {
+        return;
+    };
+    let label = mode.label();
+    if !rig.limits_apply() {
+        loud(&format!(
+            "NOTE (octal cpu period, {label}): resource limits do not apply here; nothing to check"
+        ));
+        return;
+    }
+    let script = "if [ -f /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max; \
+                  else echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us); fi";
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--cpu-period",
+        "01000000",
+        "--cpu-quota",
+        "2000000",
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        script,
+    ]);
+    let cfs = |o: &Out| -> (u64, u64) {
+        let mut words = o.stdout.split_whitespace().map(|w| w.parse::<u64>());
+        match (words.next(), words.next()) {
+            (Some(Ok(q)), Some(Ok(p))) => (q, p),
+            _ => panic!("{label}: no quota and period: {}", o.describe()),
+        }
+    };
+    let control = rig.run("podman", &argv, None);
+    assert!(control.ok(), "{label}: control: {}", control.describe());
+    assert_eq!(
+        cfs(&control),
+        (2_000_000, 262_144),
+        "{label}: podman no longer reads the period as octal: {}",
+        control.describe()
+    );
+    let o = rig.docker(&argv, None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let (quota, period) = cfs(&o);
+    assert_eq!(period, 262_144, "{label}: {}", o.describe());
+    assert!(
+        quota <= 2 * period,
+        "{label}: {quota} µs over {period} µs is more than the policy's 2 CPUs: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn an_octal_cpu_period_is_held_to_the_ceiling_rootful() {
+    an_octal_cpu_period_is_held_to_the_ceiling(Mode::Rootful);
+}
+
+#[test]
+fn an_octal_cpu_period_is_held_to_the_ceiling_rootless() {
+    an_octal_cpu_period_is_held_to_the_ceiling(Mode::Rootless);
+}
+
 #[test]
 fn exec_as_a_user_name_the_image_maps_to_root_is_refused_rootful() {
     exec_as_a_user_name(Mode::Rootful);
