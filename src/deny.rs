@@ -254,7 +254,10 @@ impl Checker<'_> {
         }
         let podman_only = match o.flag.docker {
             Docker::No => true,
-            Docker::Off => o.flag.arity == Arity::Value || o.is_true(),
+            Docker::Off => match o.flag.arity {
+                Arity::Value => o.bytes() != b"false",
+                _ => o.is_true(),
+            },
             Docker::Yes | Docker::Hidden => false,
         };
         if podman_only && self.on(Rule::DenyPodmanOnly) && !self.rules.deny.allows_flag(o.flag.long.as_str())
@@ -303,6 +306,13 @@ impl Checker<'_> {
                 Rule::DenyCeiling,
                 o,
                 "a negative OOM score makes the kernel kill host processes first",
+            ),
+            // `false` is what the shim itself adds (`harden.systemd`); `true` (podman's default,
+            // for a command named systemd or init) and `always` mount the host's cgroup tree.
+            "systemd" if t != "false" => self.v(
+                Rule::DenyCeiling,
+                o,
+                "systemd mode mounts the host's cgroup tree read-write and memory file systems without a size",
             ),
             "cpu-rt-period" | "cpu-rt-runtime" => self.v(
                 Rule::DenyCeiling,

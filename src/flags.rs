@@ -24,8 +24,9 @@ pub enum Docker {
     Hidden,
     No,
     /// Absent from docker's CLI, which always behaves as the flag's off value does: podman's
-    /// `--http-proxy=false` keeps the host's proxy variables out, as docker does. Only that
-    /// value passes as docker argv (the shim adds it itself, and its output must read back).
+    /// `--http-proxy=false` keeps the host's proxy variables out, and `--systemd=false` its
+    /// systemd mode off, as docker does. Only that value (`false`) passes as docker argv (the
+    /// shim adds it itself, and its output must read back).
     Off,
 }
 
@@ -579,7 +580,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("subgidname"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: false },
     Flag { long: n("subuidname"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: false },
     Flag { long: n("sysctl"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: true },
-    Flag { long: n("systemd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyCeiling), podman_list: false },
+    Flag { long: n("systemd"), short: None, arity: Value, docker: Docker::Off, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("tls-verify"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("tmpfs"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount, podman_list: false },

@@ -44,6 +44,7 @@ rules! {
     HardenKeepCapabilities = "harden.keep-capabilities": "adds back keep_capabilities (SYS_CHROOT for Chromium's sandbox) after dropping ALL",
     HardenInit = "harden.init": "adds --init when the caller overrides the entrypoint, so docker stop delivers SIGTERM",
     HardenShmSize = "harden.shm-size": "adds the policy's --shm-size when the caller sets none",
+    HardenSystemd = "harden.systemd": "podman: adds --systemd=false, so that no command (an entrypoint named systemd or init) turns on systemd mode, which mounts the host's cgroup tree read-write",
     HardenAnnotation = "harden.annotation": "marks the container with the io.github.nanoclaw-shim.applied annotation (the shim, its version, the mode, the rules in force); removes a caller's annotations in that namespace",
     HardenPinnedFiles = "harden.pinned-files": "gives the runtime a sealed copy of each file the shim read and judged (a build's Containerfile, an env file) in place of its path, so that nothing can change what the runtime reads after the check",
     HardenMountCheck = "harden.mount-check": "has podman run the shim's hook in each new container, after the mounts and before anything runs: it starts only if every bind mount is the file or folder the shim opened and judged, so a source swapped for a link after the check is refused",

@@ -200,6 +200,32 @@ impl Rewriter<'_> {
         );
     }
 
+    /// podman's systemd mode is on by default for a command named `systemd` or `init` (an
+    /// entrypoint the caller or the image names): it mounts the host's whole `name=systemd`
+    /// cgroup tree read-write and adds memory file systems without a size (the twenty-fifth
+    /// look's: a container as root made a cgroup in the host's tree that outlived it, and moved
+    /// itself to the host's root cgroup). The caller's `--systemd` is refused
+    /// (`deny.ceiling`); the default is turned off here, whatever the command.
+    pub(super) fn no_systemd(&mut self) {
+        // The caller's value, if any: whether it is `false` (another is refused, `deny.ceiling`,
+        // unless that rule is off, when the mode is the caller's).
+        let off = self
+            .run
+            .last(crate::setting!("systemd"))
+            .map(|(_, o)| o.bytes() == b"false");
+        if off != Some(false) {
+            self.enforce(Rule::HardenSystemd);
+        }
+        if off.is_none() {
+            self.add(
+                Rule::HardenSystemd,
+                crate::setting!("systemd"),
+                value("false"),
+                "podman turns systemd mode on for a command named systemd or init, and mounts the host's cgroup tree read-write; docker has no such mode",
+            );
+        }
+    }
+
     pub(super) fn shm_size(&mut self, size: u64) {
         self.enforce(Rule::HardenShmSize);
         if self.run.last(crate::setting!("shm-size")).is_none() {

@@ -642,6 +642,7 @@ pub fn rewrite(
     // docker's CLI sends a build's Dockerfile folder to its daemon; only podman reads the
     // copies in the process the shim becomes.
     if target.flavor == Flavor::Podman {
+        rw.no_systemd();
         rw.pin(read, written);
         if rules.podman.verify_mounts {
             rw.mount_check(binds);

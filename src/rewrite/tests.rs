@@ -52,6 +52,7 @@ const HARDENING: &[&str] = &[
     "--cpus=2",
     "--memory=4g",
     "--pids-limit=256",
+    "--systemd=false",
     ANNOTATION,
 ];
 
@@ -60,7 +61,7 @@ const ANNOTATION: &str = concat!(
     "--annotation=io.github.nanoclaw-shim.applied=nanoclaw-shim/",
     env!("CARGO_PKG_VERSION"),
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
-    "harden.keep-capabilities;limit.cpus;limit.memory;limit.pids"
+    "harden.keep-capabilities;harden.systemd;limit.cpus;limit.memory;limit.pids"
 );
 
 /// The options of a rewritten argv other than the shim's annotation (which names rule ids).
@@ -122,7 +123,10 @@ fn contrary_settings_are_removed() {
     ]);
     assert_eq!(
         o.iter()
-            .filter(|t| (t.contains("false") && *t != "--http-proxy=false") || t.ends_with("=0"))
+            .filter(|t| {
+                (t.contains("false") && *t != "--http-proxy=false" && *t != "--systemd=false")
+                    || t.ends_with("=0")
+            })
             .count(),
         0,
         "{o:?}"
@@ -339,11 +343,12 @@ fn policy_switches_off_each_piece() {
         tmpfs_size: None,
         refuse_unenforced: false,
     };
-    // Nothing is enforced; the annotation says so (its rules list is empty).
+    // Nothing is enforced but podman's systemd mode kept off (which no switch turns off: the
+    // caller's `--systemd` is `deny.ceiling`'s); the annotation says so.
     let v = concat!(
         "nanoclaw-shim/",
         env!("CARGO_PKG_VERSION"),
-        " mode=enforce rules="
+        " mode=enforce rules=harden.systemd"
     );
     assert_eq!(
         out_with(&["run", "--read-only=false", "img"], &p),
@@ -351,6 +356,7 @@ fn policy_switches_off_each_piece() {
             "run",
             "--read-only=false",
             "--http-proxy=false",
+            "--systemd=false",
             &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),
             "img"
         ]

@@ -1459,8 +1459,11 @@ mod generated {
                             return Err(format!("host file {p} was written"));
                         }
                     }
-                    "cgroup-conf" | "cgroup-parent" | "cgroups" | "systemd" | "cpu-rt-runtime"
-                    | "cpu-rt-period" => return Err(format!("--{} ran", o.flag.long)),
+                    // `--systemd=false` is the shim's own (`harden.systemd`), and only restricts.
+                    "systemd" if v != "false" => return Err("--systemd ran".into()),
+                    "cgroup-conf" | "cgroup-parent" | "cgroups" | "cpu-rt-runtime" | "cpu-rt-period" => {
+                        return Err(format!("--{} ran", o.flag.long));
+                    }
                     "oom-kill-disable" if o.is_true() => return Err("oom-kill-disable ran".into()),
                     "ulimit" if v.starts_with("rtprio=99") => return Err("rtprio ran".into()),
                     "memory-swap" if v == "-1" => return Err("unlimited swap ran".into()),

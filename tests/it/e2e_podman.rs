@@ -2955,6 +2955,63 @@ fn an_octal_cpu_period_is_held_to_the_ceiling_rootless() {
     an_octal_cpu_period_is_held_to_the_ceiling(Mode::Rootless);
 }
 
+/// podman turns systemd mode on by default for a command named `systemd` or `/sbin/init`: the
+/// control, created by podman itself with `--init=false` and such an entrypoint, is in systemd
+/// mode (which mounts the host's cgroup tree read-write: the twenty-fifth look's). Through the
+/// shim (`harden.systemd`) the same argv is not, and a caller's `--systemd=always` is refused.
+fn systemd_mode_stays_off(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "systemd") else {
+        return;
+    };
+    let label = mode.label();
+    for entrypoint in ["/sbin/init", "/usr/local/bin/systemd"] {
+        let control = rig.unique("systemd-control");
+        let shimmed = rig.unique("systemd");
+        let argv = |name: &str| {
+            strs(&[
+                "create",
+                "--name",
+                name,
+                "--init=false",
+                "--entrypoint",
+                entrypoint,
+                IMAGE,
+            ])
+        };
+        let c = rig.podman(&argv(&control).iter().map(String::as_str).collect::<Vec<_>>());
+        let o = rig.docker(&argv(&shimmed), None);
+        let mode_of = |name: &str| rig.podman(&["inspect", "--format", "{{.Config.SystemdMode}}", name]);
+        let (c_mode, o_mode) = (mode_of(&control), mode_of(&shimmed));
+        let _ = rig.podman(&["rm", "-f", "-t", "0", &control, &shimmed]);
+        assert!(c.ok(), "{label}: control: {}", c.describe());
+        assert_eq!(
+            c_mode.stdout.trim(),
+            "true",
+            "{label}: podman no longer turns systemd mode on for {entrypoint}: {}",
+            c_mode.describe()
+        );
+        assert!(o.ok(), "{label}: {}", o.describe());
+        assert_eq!(
+            o_mode.stdout.trim(),
+            "false",
+            "{label}: systemd mode through the shim for {entrypoint}: {}",
+            o_mode.describe()
+        );
+    }
+    let argv = strs(&["run", "--rm", "--systemd=always", IMAGE, "true"]);
+    assert_refused(&rig, &argv, "deny.ceiling");
+}
+
+#[test]
+fn systemd_mode_stays_off_rootful() {
+    systemd_mode_stays_off(Mode::Rootful);
+}
+
+#[test]
+fn systemd_mode_stays_off_rootless() {
+    systemd_mode_stays_off(Mode::Rootless);
+}
+
 #[test]
 fn exec_as_a_user_name_the_image_maps_to_root_is_refused_rootful() {
     exec_as_a_user_name(Mode::Rootful);
