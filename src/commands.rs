@@ -2641,7 +2641,12 @@ fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut 
     };
     let checks = [
         ("memory", above(&seen.memory, &|v| limits.memory_above(v))),
-        ("memory-swap", above(&seen.memory_swap, &|v| limits.swap_above(v))),
+        (
+            "memory-swap",
+            above(&seen.memory_swap, &|v| {
+                limits.swap_above_for(v, seen.memory.as_deref())
+            }),
+        ),
         ("shm-size", above(&seen.shm_size, &|v| limits.shm_above(v))),
         (
             "cpu-quota",

@@ -1182,7 +1182,10 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     let int = |s: &str| crate::units::go_int(s);
     match o.flag.long.as_str() {
         "memory" => limits.memory_above(&t),
-        "memory-swap" => limits.swap_above(&t),
+        "memory-swap" => {
+            let memory = run.last(crate::setting!("memory")).map(|(_, m)| text(m));
+            limits.swap_above_for(&t, memory.as_deref())
+        }
         "kernel-memory" | "cpu-rt-period" | "cpu-rt-runtime" => {
             Some("not held by the policy's ceilings".into())
         }

@@ -231,14 +231,27 @@ impl Limits {
 
     /// `--memory-swap` is memory plus swap: held at twice the memory ceiling.
     pub fn swap_above(&self, value: &str) -> Option<String> {
+        self.swap_above_for(value, None)
+    }
+
+    /// [`swap_above`](Self::swap_above), and above twice `memory` when the same call names the
+    /// memory in force (what a `run` is clamped to: `update --memory 100m --memory-swap 8g` gave
+    /// a 100m container 7.9g of swap, the twenty-fifth look's).
+    pub fn swap_above_for(&self, value: &str, memory: Option<&str>) -> Option<String> {
         let max = self.memory?;
+        let memory = memory.and_then(units::parse_bytes).filter(|&m| m > 0 && m <= max);
+        let bound = memory.unwrap_or(max).saturating_mul(2);
         units::parse_bytes(value)
-            .is_none_or(|m| m == 0 || m > max.saturating_mul(2))
-            .then(|| {
-                format!(
+            .is_none_or(|m| m == 0 || m > bound)
+            .then(|| match memory {
+                Some(m) => format!(
+                    "memory plus swap above twice the memory of {} given with it",
+                    units::format_bytes(m)
+                ),
+                None => format!(
                     "memory plus swap above twice the ceiling of {}",
                     units::format_bytes(max)
-                )
+                ),
             })
     }
 

@@ -92,6 +92,23 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
                 "a build's RUN steps are held to the memory ceiling",
             );
         }
+        // podman's build sets no swap limit of its own (a `run` gets twice its memory): a RUN
+        // step with memory held had memory plus swap unlimited (the twenty-fifth look's).
+        if seen.memory_swap.is_none() {
+            let memory = seen
+                .memory
+                .as_deref()
+                .and_then(units::parse_bytes)
+                .filter(|&m| m > 0)
+                .map_or(max, |m| m.min(max));
+            add(
+                &mut added,
+                Rule::LimitMemory,
+                "memory-swap",
+                units::format_bytes(memory.saturating_mul(2)),
+                "a build's RUN steps are held to memory plus swap of twice their memory, as a run is",
+            );
+        }
     }
     if let Some(max) = limits.cpus {
         if seen.cpu_quota.is_none() {

@@ -1020,6 +1020,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         [
             "build",
             "--memory=4g",
+            "--memory-swap=8g",
             "--cpu-period=100000",
             "--cpu-quota=200000",
             "-t",
@@ -1057,6 +1058,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "warn",
             "image",
             "build",
+            "--memory-swap=2g",
             "--cpu-quota=100000",
             "-m",
             "1g",
@@ -1077,7 +1079,15 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
     );
     // A build that names them all is given none (its Containerfile is still pinned).
     let p = build_plan(
-        &["build", "-m", "4g", "--cpu-quota", "200000"],
+        &[
+            "build",
+            "-m",
+            "4g",
+            "--memory-swap",
+            "8g",
+            "--cpu-quota",
+            "200000",
+        ],
         &Policy::default(),
         &t,
         &ctx,
@@ -1089,7 +1099,29 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             .all(|c| [Rule::LimitPids, Rule::HardenPinnedFiles].contains(&c.rule)),
         "{p:?}"
     );
-    assert_eq!(shown(&p), ["build", "-m", "4g", "--cpu-quota", "200000"]);
+    assert_eq!(
+        shown(&p),
+        [
+            "build",
+            "-m",
+            "4g",
+            "--memory-swap",
+            "8g",
+            "--cpu-quota",
+            "200000"
+        ]
+    );
+    // Memory without swap: swap of twice the memory named (podman's build sets none, the
+    // twenty-fifth look's), and a swap above twice the memory named is refused, as on `run`.
+    let p = build_plan(&["build", "-m", "1g"], &Policy::default(), &t, &ctx);
+    assert!(shown(&p).contains(&"--memory-swap=2g".to_string()), "{p:?}");
+    let p = build_plan(
+        &["build", "-m", "1g", "--memory-swap", "8g"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(p.refusal.unwrap().rule, Rule::DenyCeiling);
     // Above a ceiling: refused, as before.
     let p = build_plan(&["build", "-m", "64g"], &Policy::default(), &t, &ctx);
     assert_eq!(p.refusal.unwrap().rule, Rule::DenyCeiling);

@@ -592,6 +592,8 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
             "2000000",
             "c",
         ],
+        // Swap above twice the memory given with it, as `run` clamps it (the same look's).
+        &["update", "--memory", "100m", "--memory-swap", "8g", "c"],
     ] {
         add(words, "deny.update-limits");
     }

@@ -206,7 +206,12 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 assert_eq!(out[out.len() - (f.argv.len() - 1)..], f.argv[1..], "{name}: {v}");
                 assert_eq!(
                     added,
-                    ["--memory=4g", "--cpu-period=100000", "--cpu-quota=200000"],
+                    [
+                        "--memory=4g",
+                        "--memory-swap=8g",
+                        "--cpu-period=100000",
+                        "--cpu-quota=200000"
+                    ],
                     "{name}: {v}"
                 );
             }
