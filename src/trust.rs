@@ -281,10 +281,54 @@ fn in_container_storage(path: &Path, homes: &Homes) -> Option<std::path::PathBuf
         .find_map(|p| stores.iter().find(|s| p.starts_with(s)).cloned())
 }
 
+/// Which of 128 classes a name falls in, by its length and its first and last bytes.
+const fn sieve_bit(name: &[u8]) -> u128 {
+    match name {
+        [first, .., last] => 1 << ((name.len() * 7 + *first as usize * 3 + *last as usize) % 128),
+        _ => 1,
+    }
+}
+
+/// The classes of every engine variable's name ([`sieve_bit`]).
+const ENGINE_SIEVE: u128 = {
+    const fn all(names: &[&str]) -> u128 {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < names.len() {
+            bits |= sieve_bit(names[i].as_bytes());
+            i += 1;
+        }
+        bits
+    }
+    let mut bits = all(REDIRECT_VARS)
+        | all(HANDOFF_VARS)
+        | all(CONFIG_VARS)
+        | all(LOGIN_VARS)
+        | all(HELPER_VARS)
+        | all(INTERNAL_VARS)
+        | sieve_bit(ISOLATION_VAR.as_bytes());
+    let mut i = 0;
+    while i < FLAG_VARS.len() {
+        bits |= sieve_bit(FLAG_VARS[i].0.as_bytes());
+        i += 1;
+    }
+    let mut i = 0;
+    while i < DIR_VARS.len() {
+        bits |= sieve_bit(DIR_VARS[i].name.as_bytes());
+        i += 1;
+    }
+    bits
+};
+
 /// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
 /// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`], [`INTERNAL_VARS`] or
 /// [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
+    // Every variable of the process is asked about (some thirty a call), and nearly none is
+    // one: a name whose length and first and last bytes no engine variable has is not compared.
+    if ENGINE_SIEVE & sieve_bit(name) == 0 {
+        return false;
+    }
     REDIRECT_VARS
         .iter()
         .chain(HANDOFF_VARS)
@@ -738,6 +782,27 @@ mod tests {
 
     /// The twenty-third look's: a rootless podman reads `~/.config/containers` of whatever home
     /// it is given, and podman's re-exec marker turned a rootful podman's limits off.
+    /// The sieve that passes over most variables unread lets every engine variable through.
+    #[test]
+    fn every_engine_variable_is_one() {
+        let names = REDIRECT_VARS
+            .iter()
+            .chain(HANDOFF_VARS)
+            .chain(CONFIG_VARS)
+            .chain(FLAG_VARS.iter().map(|(n, _, _)| n))
+            .chain(DIR_VARS.iter().map(|d| &d.name))
+            .chain(LOGIN_VARS)
+            .chain(HELPER_VARS)
+            .chain(INTERNAL_VARS)
+            .chain([&ISOLATION_VAR]);
+        for n in names {
+            assert!(is_engine_var(n.as_bytes()), "{n}");
+        }
+        for n in ["PATH", "HOME", "_", "", "LANG", "CONTAINER_HOSTX"] {
+            assert!(!is_engine_var(n.as_bytes()), "{n}");
+        }
+    }
+
     #[test]
     fn a_rootless_home_must_be_trusted_and_podman_s_markers_are_refused() {
         let rules = EnvRules {
