@@ -2368,6 +2368,63 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
                 word = keyword(&mut rest);
             }
             let args = rest.trim_ascii_start();
+            // What the parser makes of a word: quotes and escapes removed.
+            let plain = |w: &[u8]| -> Vec<u8> {
+                w.iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b'\\' | b'"' | b'\''))
+                    .collect()
+            };
+            match word.as_slice() {
+                // An image a stage starts from, or a `COPY`/`ADD` copies from, named by a
+                // transport (`oci-archive:/host/x.tar`, `containers-storage:[vfs@/root/.ssh+...]`)
+                // is a host path podman reads and writes for the build, outside the host-path
+                // model; a `--from` named by a build argument may be one (the twenty-sixth look's:
+                // a host file read into the image, storage made inside `~/.ssh`). A `FROM` named
+                // by one is refused with the base images' check (`deny.build-base`).
+                b"from" | b"copy" | b"add" => {
+                    let words: Vec<&[u8]> = args.split(|b| blank(b)).filter(|w| !w.is_empty()).collect();
+                    let images: Vec<Vec<u8>> = if word == b"from" {
+                        words
+                            .iter()
+                            .find(|w| !w.starts_with(b"--"))
+                            .map(|w| plain(w))
+                            .into_iter()
+                            .collect()
+                    } else {
+                        words
+                            .iter()
+                            .take_while(|w| w.starts_with(b"--"))
+                            .map(|w| plain(w))
+                            .filter_map(|w| {
+                                let (name, value) =
+                                    w.split_at(w.iter().position(|&b| b == b'=').unwrap_or(w.len()));
+                                name.eq_ignore_ascii_case(b"--from")
+                                    .then(|| value.get(1..).unwrap_or_default().to_vec())
+                            })
+                            .collect()
+                    };
+                    for image in images {
+                        let kw = crate::text::lossy(&word).to_ascii_uppercase();
+                        if word != b"from" && image.contains(&b'$') {
+                            return Some(format!(
+                                "{kw} {}: an image named by a build argument may name a host path by a transport (oci-archive:/..., containers-storage:[...]), which the shim cannot judge before the build",
+                                crate::redact::display(std::ffi::OsStr::from_bytes(&image))
+                            ));
+                        }
+                        if let Some(t) = host_transport(&image) {
+                            return Some(format!(
+                                "{kw} {}: the {t}: transport makes podman read or write a host path for the build, outside the checks of host paths",
+                                crate::redact::display(std::ffi::OsStr::from_bytes(&image))
+                            ));
+                        }
+                    }
+                    if word != b"add" {
+                        continue;
+                    }
+                }
+                _ => {}
+            }
             match word.as_slice() {
                 b"run" if args.starts_with(b"--") => {
                     let flag = args.split(|b| blank(b)).next().unwrap_or_default();

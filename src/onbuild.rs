@@ -2,14 +2,16 @@
 //! configuration.
 //!
 //! Why: a base image's triggers run as the first steps of every build `FROM` it, unseen in the
-//! Containerfile the shim reads. On podman before 4.9.4 / 5.0.1 (CVE-2024-1753) a trigger's
-//! `RUN --mount=type=bind,from=IMAGE,source=LINK,rw` with `LINK` a symlink to `/` mounts the
-//! host's root file system read-write into the build (seen on Debian 12's 4.3.1, rootful and
-//! rootless). No build option turns triggers off, and `podman image inspect` cannot show them:
-//! its `.Config` is OCI's, which has no `OnBuild`, yet buildah reads `OnBuild` from any image's
-//! configuration blob, an OCI image's included. So the blob itself is read, from the storage
-//! folder `podman info` names, and any key `OnBuild` (in any case, as Go's JSON decoder matches
-//! keys) with a value refuses the build.
+//! Containerfile the shim reads, where every RUN flag is refused (`deny.build`). A trigger's
+//! `RUN --network=host` runs in the host's network namespace on every podman (the twenty-sixth
+//! look's, on 5.4.2: a base made by hand as a `docker-archive`); and on podman before 4.9.4 /
+//! 5.0.1 (CVE-2024-1753) a trigger's `RUN --mount=type=bind,from=IMAGE,source=LINK,rw` with
+//! `LINK` a symlink to `/` mounts the host's root file system read-write into the build (seen on
+//! Debian 12's 4.3.1, rootful and rootless). No build option turns triggers off, and `podman
+//! image inspect` cannot show them: its `.Config` is OCI's, which has no `OnBuild`, yet buildah
+//! reads `OnBuild` from any image's configuration blob, an OCI image's included. So the blob
+//! itself is read, from the storage folder `podman info` names, and any key `OnBuild` (in any
+//! case, as Go's JSON decoder matches keys) with a value refuses the build, on every podman.
 //!
 //! The pure parts (which versions are affected, the blob's file name, the search of its JSON)
 //! are here beside the probe that runs podman, so that the whole of the check reads in one place.
@@ -17,11 +19,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::rewrite::Version;
-
 /// Whether a podman of this version runs a build's bind mounts through symlinks out of the
 /// image (CVE-2024-1753: fixed in 4.9.4 and 5.0.1). An unknown version is taken as affected.
-pub fn affected(version: Option<Version>) -> bool {
+/// Base images are checked on every podman (a trigger's other RUN flags leave the build's
+/// isolation on any version); this says which of the two a refusal guards against.
+pub fn affected(version: Option<crate::rewrite::Version>) -> bool {
     match version {
         None => true,
         Some(v) => v < (4, 9, 4) || ((5, 0, 0)..(5, 0, 1)).contains(&v),
@@ -143,7 +145,7 @@ impl Probe {
         match triggers(config.as_bytes())? {
             0 => Ok(()),
             _ => Err(format!(
-                "the base image {image} carries ONBUILD triggers, which would run in this build unseen; on this podman a trigger's RUN --mount reaches the host's root file system (CVE-2024-1753: fixed in 4.9.4 and 5.0.1)"
+                "the base image {image} carries ONBUILD triggers, which would run in this build unseen: a trigger's RUN flags leave the build's isolation (--network=host), and on podman before 4.9.4 / 5.0.1 its RUN --mount reaches the host's root file system (CVE-2024-1753)"
             )),
         }
     }

@@ -30,7 +30,7 @@ pub struct Target {
 
 impl crate::commands::BaseImages for Target {
     fn needed(&self) -> bool {
-        self.flavor == crate::policy::Flavor::Podman && crate::onbuild::affected(self.version())
+        self.flavor == crate::policy::Flavor::Podman
     }
 
     fn check(&self, image: &str) -> Result<(), String> {

@@ -823,7 +823,13 @@ fn a_source_with_no_link_is_opened_not_walked() {
 fn build_target(rootless: bool) -> (Target, tempfile::TempDir) {
     let ctx = tempfile::tempdir().unwrap();
     std::fs::write(ctx.path().join("Containerfile"), "FROM img\nRUN true\n").unwrap();
-    (Target::fixed(Flavor::Podman, rootless, Some((5, 4, 2))), ctx)
+    let mut t = Target::fixed(Flavor::Podman, rootless, Some((5, 4, 2)));
+    // Every podman's build asks whether its base images carry ONBUILD triggers: `img` does not.
+    t.base_probe = Some(Box::new(|image: &str| match image {
+        "img" => Ok(()),
+        other => Err(format!("{other} is not in local storage")),
+    }));
+    (t, ctx)
 }
 
 fn build_plan(words: &[&str], p: &Policy, t: &Target, ctx: &tempfile::TempDir) -> Plan {
@@ -1269,6 +1275,17 @@ fn a_named_context_folder_is_pinned_as_the_context_is() {
     let lib = tempfile::tempdir().unwrap();
     let libdir = lib.path().display().to_string();
     let named = format!("lib={libdir}");
+    // A named context can stand in for a base image, which the base images' check cannot see:
+    // refused while that check is on (on every podman), pinned where the policy turns it off.
+    let p = build_plan(
+        &["build", "--build-context", &named],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyBuildBase));
+    let mut policy = Policy::default();
+    policy.rules.deny.set(Rule::DenyBuildBase, false);
     let p = build_plan(
         &[
             "build",
@@ -1279,7 +1296,7 @@ fn a_named_context_folder_is_pinned_as_the_context_is() {
             "-t",
             "x",
         ],
-        &Policy::default(),
+        &policy,
         &t,
         &ctx,
     );

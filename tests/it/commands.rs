@@ -1439,6 +1439,59 @@ impl commands::BaseImages for FakeBases {
     }
 }
 
+/// An image named by a transport in a Containerfile is a host path podman reads and writes for the
+/// build (the twenty-sixth look's: `COPY --from=oci-archive:/host/x.tar` read a host file into the
+/// image, `containers-storage:[vfs@~/.ssh+...]` made a store inside `~/.ssh`): refused in a
+/// `FROM`, a `COPY --from=` and an `ADD --from=`, in any spelling the parser reads as one, and a
+/// `--from=` named by a build argument; a stage, an index or an image reference passes.
+#[test]
+fn a_transport_in_the_containerfile_is_refused() {
+    let refused = [
+        "FROM node:22-slim\nCOPY --from=oci-archive:/home/u/x.tar /s /s\n",
+        "FROM node:22-slim\nCOPY --from=docker-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\ncopy --FROM=\"oci:/tmp/l\" /s /s\n",
+        "FROM node:22-slim\nADD --chown=1 --from=dir:/tmp/d /s /s\n",
+        "FROM node:22-slim\nCOPY --from=containers-storage:[vfs@/root/.ssh+/run/x]img /x /x\n",
+        "ARG X=oci-archive:/tmp/x.tar\nFROM node:22-slim\nARG X\nCOPY --from=$X /x /x\n",
+        "FROM node:22-slim\nONBUILD COPY --from=oci-archive:/tmp/x.tar /s /s\n",
+        "FROM oci-archive:/tmp/x.tar\n",
+        "FROM --platform=linux/amd64 docker-archive:/tmp/x.tar AS a\n",
+        "FROM node:22-slim\nCOPY \\\n --from=oci-archive:/tmp/x.tar /s /s\n",
+    ];
+    let passed = [
+        "FROM node:22-slim AS build\nRUN true\nFROM node:22-slim\nCOPY --from=build /x /x\n",
+        "FROM node:22-slim\nCOPY --from=0 /x /x\n",
+        "FROM node:22-slim\nCOPY --from=docker.io/library/alpine:3 /x /x\n",
+        "FROM node:22-slim\nCOPY --chown=node:node src/ /app/\n",
+    ];
+    let judge = |text: &str| {
+        let text = text.to_string();
+        let read = move |p: &[u8]| match String::from_utf8_lossy(p).as_ref() {
+            "/ok/Dockerfile" => SmallFile::Read(text.as_bytes().to_vec()),
+            _ => SmallFile::Missing,
+        };
+        let argv: Vec<OsString> = ["build", "/ok"].iter().map(OsString::from).collect();
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let files = commands::BuildFiles {
+            read: &read,
+            bases: None,
+            limits: None,
+        };
+        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
+    };
+    for text in refused {
+        let v = judge(text);
+        assert!(
+            v.iter().any(|v| v.rule.as_str() == "deny.build"),
+            "{text:?} passed: {v:?}"
+        );
+    }
+    for text in passed {
+        let v = judge(text);
+        assert!(v.is_empty(), "{text:?} refused: {v:?}");
+    }
+}
+
 /// On a podman where a base image's ONBUILD triggers reach the host (CVE-2024-1753), every image
 /// a Containerfile's stages start from is asked about, however the file hides it; a build that
 /// could start from an image other than the one asked about is refused. Elsewhere nothing is
