@@ -219,6 +219,7 @@ impl Checker<'_> {
             Class::Network => self.publish(o),
             Class::Annotation => self.annotation(o),
             Class::Environment => self.environment(o),
+            Class::LogDriver => self.log_driver(o),
             Class::Logging => {
                 let value = match &o.value {
                     crate::parse::OptValue::Bool(b) => Some(if *b { &b"true"[..] } else { b"false" }),
@@ -344,6 +345,21 @@ impl Checker<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// `--log-driver`: an allow-list. podman's `passthrough` and `passthrough-tty` give the
+    /// container the caller's own standard streams, and runc hands their files to the
+    /// container's user: a root-owned `0600` file the caller's output went to became uid 1000's,
+    /// and the container read and wrote it through `/proc/self/fd/1` (the twenty-seventh look's).
+    fn log_driver(&mut self, o: &Opt) {
+        const KEPT: &[&[u8]] = &[b"json-file", b"k8s-file", b"journald", b"none"];
+        if self.on(Rule::DenyHostHandoff) && !KEPT.contains(&o.bytes()) {
+            self.v(
+                Rule::DenyHostHandoff,
+                o,
+                "only the json-file, k8s-file, journald and none log drivers pass: passthrough hands the container the caller's own output files",
+            );
         }
     }
 
@@ -1200,11 +1216,16 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
             let quota = run
                 .last(crate::setting!("cpu-quota"))
                 .and_then(|(_, q)| int(&text(q)));
-            let period = match run.last(crate::setting!("cpu-period")) {
-                Some((_, p)) => int(&text(p)),
-                None => Some(crate::units::CFS_PERIOD),
+            // A quota alone is held to the period in force, which is not the default's when the
+            // container was made with its own (`run --cpu-period 1000`, then `update --cpu-quota
+            // 200000`: 200 CPUs, the twenty-seventh look's); the shim cannot ask which it is.
+            let Some((_, period)) = run.last(crate::setting!("cpu-period")) else {
+                return Some(
+                    "a quota alone is held to the period in force, which the shim cannot know; give --cpu-period with it"
+                        .into(),
+                );
             };
-            limits.cpu_time_above(quota, period)
+            limits.cpu_time_above(quota, int(&text(period)))
         }
         "pids-limit" => {
             let max = limits.pids?;

@@ -80,6 +80,9 @@ pub enum Class {
     /// How much the runtime logs: podman's debug and trace levels print the whole argv, `-e`
     /// values included, on its stderr (which nanoclaw keeps in its logs).
     Logging,
+    /// Where a container's output goes: podman's `passthrough` drivers hand the container the
+    /// caller's own standard streams (and chown an output file to the container's user).
+    LogDriver,
     /// Refused unless the policy allows the flag by name; the rule says why.
     Denied(Rule),
 }
@@ -103,6 +106,7 @@ impl Class {
             Class::Environment => "environment",
             Class::Hardening => "hardening",
             Class::Logging => "logging",
+            Class::LogDriver => "log driver",
             Class::Denied(_) => "denied by default",
         }
     }
@@ -147,6 +151,7 @@ impl Class {
             Class::Environment => &[Rule::DenyEnvHost],
             Class::Hardening => &[Rule::HardenReadOnly],
             Class::Logging => &[Rule::DenyDebugLog],
+            Class::LogDriver => &[Rule::DenyHostHandoff],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
             Class::Denied(Rule::DenyApiSocket) => &[Rule::DenyApiSocket],
@@ -393,8 +398,8 @@ impl Flag {
 use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
-    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Logging,
-    Mount, Namespace, Network, Restart, SecurityOpt, User,
+    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, LogDriver,
+    Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
 };
 
 /// The log levels of podman's `--log-level` that do not print the argv (compared without regard
@@ -516,7 +521,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("label-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: true },
     Flag { long: n("link"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("link-local-ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("log-driver"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("log-driver"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: LogDriver, podman_list: false },
     Flag { long: n("log-opt"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostWrite, podman_list: true },
     Flag { long: n("mac-address"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("memory"), short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },

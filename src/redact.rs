@@ -151,9 +151,18 @@ fn env_flag(flag: &[u8]) -> bool {
 /// (`-uuser:password`, `--user=user:password`).
 const CREDENTIAL_OPTIONS: &[&[u8]] = &[b"-u", b"--user", b"-U", b"--proxy-user"];
 
-/// Options whose next word is a secret whole (`wget --password P`, `curl --oauth2-bearer T`),
-/// in the same places.
-const SECRET_OPTIONS: &[&str] = &["--password", "--oauth2-bearer", "--passphrase"];
+/// Options whose next word is a secret whole (`wget --password P`, `curl --oauth2-bearer T`,
+/// a cookie), in the same places.
+const SECRET_OPTIONS: &[&str] = &[
+    "--password",
+    "--oauth2-bearer",
+    "--passphrase",
+    "--pass",
+    "--http-password",
+    "--ftp-password",
+    "--proxy-password",
+    "--cookie",
+];
 
 /// Whether a command names a MySQL or MariaDB client, whose `-pPASSWORD` is a password.
 fn mysql_in<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> bool {
@@ -167,10 +176,22 @@ fn mysql_in<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> bool {
 /// place: the value after a [`CREDENTIAL_OPTIONS`] or [`SECRET_OPTIONS`] word (`before`), or
 /// one of them with its value glued; `None` when no such rule applies.
 fn command_word(word: &str, before: &str, mysql: bool) -> Option<String> {
-    if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) {
+    // curl's short options cluster: `-su user:password` is `-s -u user:password`.
+    let cluster_ends_in_user = before.len() > 2
+        && before.starts_with('-')
+        && !before.starts_with("--")
+        && before[1..].bytes().all(|b| b.is_ascii_alphabetic())
+        && before.ends_with(['u', 'U']);
+    if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) || cluster_ends_in_user {
         return Some(credential(word));
     }
-    if SECRET_OPTIONS.contains(&before) {
+    // curl's `-b` is its cookie (`-b 'session=S'`), or a cluster ending in it.
+    let cookie = before.len() >= 2
+        && before.starts_with('-')
+        && !before.starts_with("--")
+        && before[1..].bytes().all(|b| b.is_ascii_alphabetic())
+        && before.ends_with('b');
+    if SECRET_OPTIONS.contains(&before) || (cookie && word.contains('=')) {
         return Some(REDACTED.to_string());
     }
     for opt in ["--user=", "--proxy-user="] {
@@ -838,6 +859,28 @@ mod tests {
         );
         assert!(!d("--health-cmd=curl --proxy-user=u:S3CRET http://h").contains("S3CRET"));
         assert!(!d("--health-cmd=curl -H 'Cookie: s=S3CRET' http://h").contains("S3CRET"));
+        // The twenty-seventh look's: curl's short options clustered before `-u`, its `--pass`,
+        // wget's passwords, and cookies.
+        for (opt, word, shown) in [
+            ("-su", "u:S3CRET", "u:<redacted>"),
+            ("-Lu", "u:S3CRET", "u:<redacted>"),
+            ("-kU", "u:S3CRET", "u:<redacted>"),
+            ("--pass", "S3CRET", "<redacted>"),
+            ("--http-password", "S3CRET", "<redacted>"),
+            ("--ftp-password", "S3CRET", "<redacted>"),
+            ("--proxy-password", "S3CRET", "<redacted>"),
+            ("--cookie", "s=S3CRET", "<redacted>"),
+            ("-b", "s=S3CRET", "<redacted>"),
+            ("-sb", "s=S3CRET", "<redacted>"),
+        ] {
+            assert_eq!(
+                a(&["run", "img", "curl", opt, word, "http://h"])[4],
+                shown,
+                "{opt}"
+            );
+        }
+        // `git clone -b BRANCH` is no cookie.
+        assert_eq!(a(&["run", "img", "git", "clone", "-b", "main", "u"])[5], "main");
         // An argv that does not read (an unknown flag): every word is judged as a command's.
         let shown = a(&["run", "--bogus", "img", "curl", "-u", "u:S3CRET"]);
         assert!(!shown.concat().contains("S3CRET"), "{shown:?}");

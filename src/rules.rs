@@ -93,7 +93,7 @@ rules! {
     DenyNetworkOption = "deny.network-option": "refuses caller options for slirp4netns and pasta (host loopback is the policy's decision)",
     DenyPublish = "deny.publish": "refuses ports published on addresses other than loopback",
     DenyEngineRedirect = "deny.engine-redirect": "refuses global flags and variables that send the command to another engine",
-    DenyHostHandoff = "deny.host-handoff": "removes variables by which podman hands the container the caller's open files (LISTEN_FDS) or its service manager's socket (NOTIFY_SOCKET)",
+    DenyHostHandoff = "deny.host-handoff": "removes variables by which podman hands the container the caller's open files (LISTEN_FDS) or its service manager's socket (NOTIFY_SOCKET); refuses log drivers other than json-file, k8s-file, journald and none (passthrough hands it the caller's output files)",
     DenyDebugLog = "deny.debug-log": "refuses global flags that make the runtime log every argument, secret values included (-D, --log-level debug or trace)",
     DenyEnvironment = "deny.environment": "refuses variables that reconfigure the runtime from an untrusted file",
     DenyCommand = "deny.command": "refuses a subcommand that is not on the allow-list",

@@ -592,10 +592,22 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
             "2000000",
             "c",
         ],
+        // A quota alone, held to a period the shim cannot know (`run --cpu-period 1000` made it
+        // 200 CPUs: the twenty-seventh look's).
+        &["update", "--cpu-quota", "200000", "c"],
         // Swap above twice the memory given with it, as `run` clamps it (the same look's).
         &["update", "--memory", "100m", "--memory-swap", "8g", "c"],
     ] {
         add(words, "deny.update-limits");
+    }
+    // podman's passthrough log drivers hand the container the caller's own output files (the
+    // twenty-seventh look's: a root-owned 0600 file became the container user's); an allow-list.
+    for words in [
+        &["run", "--log-driver", "passthrough", "img"][..],
+        &["run", "--log-driver=passthrough-tty", "img"],
+        &["create", "--log-driver", "syslog", "img"],
+    ] {
+        add(words, "deny.host-handoff");
     }
     // Security options: only allow-listed values.
     for opt in [
@@ -964,6 +976,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-e", "LIST=a,b,c", "img"],
         &["exec", "-e", "TZ=UTC", "c", "sh"],
         &["run", "--log-opt", "tag=agent-path", "img"],
+        &["run", "--log-driver", "k8s-file", "img"],
+        &["run", "--log-driver=none", "img"],
         // Ceilings within the policy.
         &["run", "--memory", "4g", "--memory-swap", "4g", "img"],
         &["run", "--memory", "2g", "--memory-swap", "4g", "img"],
@@ -1283,6 +1297,7 @@ mod generated {
             ],
             Class::Environment => vec!["TZ=UTC", "*", "ANTH*", "HOME", "A=b,c"],
             Class::Logging => vec!["debug", "trace", "info", "error", "DEBUG", "verbose"],
+            Class::LogDriver => vec!["passthrough", "passthrough-tty", "k8s-file", "none", "syslog"],
             Class::Restart => vec!["always", "no", "on-failure:3", "unless-stopped"],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
@@ -1460,6 +1475,9 @@ mod generated {
                         {
                             return Err(format!("host file {p} was written"));
                         }
+                    }
+                    "log-driver" if v.starts_with("passthrough") => {
+                        return Err(format!("--log-driver {v} ran"));
                     }
                     // `--systemd=false` is the shim's own (`harden.systemd`), and only restricts.
                     "systemd" if v != "false" => return Err("--systemd ran".into()),
