@@ -176,22 +176,19 @@ fn mysql_in<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> bool {
 /// place: the value after a [`CREDENTIAL_OPTIONS`] or [`SECRET_OPTIONS`] word (`before`), or
 /// one of them with its value glued; `None` when no such rule applies.
 fn command_word(word: &str, before: &str, mysql: bool) -> Option<String> {
-    // curl's short options cluster: `-su user:password` is `-s -u user:password`.
-    let cluster_ends_in_user = before.len() > 2
-        && before.starts_with('-')
-        && !before.starts_with("--")
-        && before[1..].bytes().all(|b| b.is_ascii_alphabetic())
-        && before.ends_with(['u', 'U']);
-    if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) || cluster_ends_in_user {
+    // Short options cluster: `-su user:password` is `-s -u user:password`.
+    let cluster_ending = |last: &[char]| {
+        before.len() >= 2
+            && before.starts_with('-')
+            && !before.starts_with("--")
+            && before[1..].bytes().all(|b| b.is_ascii_alphabetic())
+            && before.ends_with(last)
+    };
+    if CREDENTIAL_OPTIONS.contains(&before.as_bytes()) || cluster_ending(&['u', 'U']) {
         return Some(credential(word));
     }
-    // curl's `-b` is its cookie (`-b 'session=S'`), or a cluster ending in it.
-    let cookie = before.len() >= 2
-        && before.starts_with('-')
-        && !before.starts_with("--")
-        && before[1..].bytes().all(|b| b.is_ascii_alphabetic())
-        && before.ends_with('b');
-    if SECRET_OPTIONS.contains(&before) || (cookie && word.contains('=')) {
+    // curl's `-b` is its cookie (`-b 'session=S'`), alone or ending a cluster.
+    if SECRET_OPTIONS.contains(&before) || (cluster_ending(&['b']) && word.contains('=')) {
         return Some(REDACTED.to_string());
     }
     for opt in ["--user=", "--proxy-user="] {
