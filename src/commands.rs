@@ -2383,24 +2383,24 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
                 // a host file read into the image, storage made inside `~/.ssh`). A `FROM` named
                 // by one is refused with the base images' check (`deny.build-base`).
                 b"from" | b"copy" | b"add" => {
-                    let words: Vec<&[u8]> = args.split(|b| blank(b)).filter(|w| !w.is_empty()).collect();
+                    // Read with quotes and escapes removed, as one text, not as words: the parser
+                    // keeps a quoted or escaped blank inside a word, so a split at every blank
+                    // stopped at `--exclude="a b"` before the `--from=` after it (the twenty-eighth
+                    // look's). For a `FROM` every word is judged; for `COPY`/`ADD` every
+                    // `--from=` in the instruction, wherever it stands (stricter, never looser).
+                    let text = plain(args);
+                    let words = text.split(|b| blank(b)).filter(|w| !w.is_empty());
                     let images: Vec<Vec<u8>> = if word == b"from" {
-                        words
-                            .iter()
-                            .find(|w| !w.starts_with(b"--"))
-                            .map(|w| plain(w))
-                            .into_iter()
-                            .collect()
+                        words.map(<[u8]>::to_vec).collect()
                     } else {
-                        words
-                            .iter()
-                            .take_while(|w| w.starts_with(b"--"))
-                            .map(|w| plain(w))
-                            .filter_map(|w| {
-                                let (name, value) =
-                                    w.split_at(w.iter().position(|&b| b == b'=').unwrap_or(w.len()));
-                                name.eq_ignore_ascii_case(b"--from")
-                                    .then(|| value.get(1..).unwrap_or_default().to_vec())
+                        let lower = text.to_ascii_lowercase();
+                        lower
+                            .windows(7)
+                            .enumerate()
+                            .filter(|(_, w)| *w == b"--from=")
+                            .map(|(at, _)| {
+                                let value = &text[at + 7..];
+                                value[..value.iter().position(|b| blank(b)).unwrap_or(value.len())].to_vec()
                             })
                             .collect()
                     };

@@ -97,7 +97,7 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     // over-redacting docker's own `-u uid:gid` there hides nothing that needs showing).
     let command = command_at(tokens);
     let in_command = |i: usize| command.is_none_or(|c| i > c);
-    let mysql = mysql_in(tokens.iter().map(|t| t.as_bytes()));
+    let programs = programs_in(tokens.iter().map(|t| t.as_bytes()));
     let mut out = Vec::with_capacity(tokens.len());
     let mut before: &[u8] = b"";
     for (i, t) in tokens.iter().enumerate() {
@@ -105,7 +105,7 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         // A credential as a word of the command the container runs (`curl -u user:password`,
         // `--user=user:password`); before it, `-u` is docker's own user.
         let by_place = in_command(i)
-            .then(|| command_word(&crate::text::lossy(b), &crate::text::lossy(before), mysql))
+            .then(|| command_word(&crate::text::lossy(b), &crate::text::lossy(before), programs))
             .flatten();
         let shown = match before {
             _ if by_place.is_some() => by_place.unwrap_or_default(),
@@ -149,7 +149,16 @@ fn env_flag(flag: &[u8]) -> bool {
 /// `--proxy-user` and `-U`), judged in the command after the image and in an exec-form
 /// `--health-cmd`, where they are words of their own, with the value as the next word or glued
 /// (`-uuser:password`, `--user=user:password`).
-const CREDENTIAL_OPTIONS: &[&[u8]] = &[b"-u", b"--user", b"-U", b"--proxy-user"];
+const CREDENTIAL_OPTIONS: &[&[u8]] = &[
+    b"-u",
+    b"--user",
+    b"-U",
+    b"--proxy-user",
+    // curl's client certificate with its passphrase (`-E cert.pem:PASSPHRASE`).
+    b"-E",
+    b"--cert",
+    b"--proxy-cert",
+];
 
 /// Options whose next word is a secret whole (`wget --password P`, `curl --oauth2-bearer T`,
 /// a cookie), in the same places.
@@ -162,20 +171,47 @@ const SECRET_OPTIONS: &[&str] = &[
     "--ftp-password",
     "--proxy-password",
     "--cookie",
+    "--tlspassword",
+    "--proxy-tlspassword",
 ];
 
-/// Whether a command names a MySQL or MariaDB client, whose `-pPASSWORD` is a password.
-fn mysql_in<'a>(mut words: impl Iterator<Item = &'a [u8]>) -> bool {
-    words.any(|w| {
+/// The programs a command names whose password options are short options other programs use
+/// for other things: a MySQL or MariaDB client's `-pPASSWORD`, `sshpass -p`, `redis-cli -a`,
+/// `openssl -k` / `-pass`.
+#[derive(Clone, Copy, Default)]
+struct Programs {
+    mysql: bool,
+    sshpass: bool,
+    redis: bool,
+    openssl: bool,
+}
+
+fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
+    let mut p = Programs::default();
+    for w in words {
         let w = w.to_ascii_lowercase();
-        w.windows(5).any(|x| x == b"mysql") || w.windows(7).any(|x| x == b"mariadb")
-    })
+        let has = |name: &[u8]| w.windows(name.len()).any(|x| x == name);
+        p.mysql |= has(b"mysql") || has(b"mariadb");
+        p.sshpass |= has(b"sshpass");
+        p.redis |= has(b"redis-cli");
+        p.openssl |= has(b"openssl");
+    }
+    p
 }
 
 /// `word` as shown when it is a word of a command the container runs and a credential by its
 /// place: the value after a [`CREDENTIAL_OPTIONS`] or [`SECRET_OPTIONS`] word (`before`), or
 /// one of them with its value glued; `None` when no such rule applies.
-fn command_word(word: &str, before: &str, mysql: bool) -> Option<String> {
+fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> {
+    let by_program = match before {
+        "-p" => programs.sshpass,
+        "-a" => programs.redis,
+        "-k" | "-pass" | "-passin" | "-passout" => programs.openssl,
+        _ => false,
+    };
+    if by_program {
+        return Some(REDACTED.to_string());
+    }
     // Short options cluster: `-su user:password` is `-s -u user:password`.
     let cluster_ending = |last: &[char]| {
         before.len() >= 2
@@ -205,16 +241,21 @@ fn command_word(word: &str, before: &str, mysql: bool) -> Option<String> {
         return Some(format!("{opt}={REDACTED}"));
     }
     match word.strip_prefix("-p") {
-        Some(value) if mysql && !value.is_empty() && !value.starts_with('-') => Some(format!("-p{REDACTED}")),
+        Some(value)
+            if (programs.mysql || programs.sshpass) && !value.is_empty() && !value.starts_with('-') =>
+        {
+            Some(format!("-p{REDACTED}"))
+        }
         _ => None,
     }
 }
 
-/// `user:password` with the password redacted; a word without `:` as [`display`] shows it
-/// (curl then asks for the password).
+/// `user:password` with the password redacted (and `user%password`, smbclient's, and
+/// `user,password`, lftp's); a word without a separator as [`display`] shows it (the program
+/// then asks for the password).
 fn credential(word: &str) -> String {
-    match word.split_once(':') {
-        Some((user, _)) => format!("{user}:{REDACTED}"),
+    match word.find([':', '%', ',']) {
+        Some(at) => format!("{}{REDACTED}", &word[..=at]),
         None => redact_text(word),
     }
 }
@@ -241,12 +282,12 @@ fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
 /// one.
 fn json_words(text: &str) -> Option<String> {
     let words: Vec<String> = serde_json::from_str(text.trim()).ok()?;
-    let mysql = mysql_in(words.iter().map(|w| w.as_bytes()));
+    let programs = programs_in(words.iter().map(|w| w.as_bytes()));
     let mut before = "";
     let shown: Vec<String> = words
         .iter()
         .map(|w| {
-            let s = command_word(w, before, mysql).unwrap_or_else(|| redact_text(w));
+            let s = command_word(w, before, programs).unwrap_or_else(|| redact_text(w));
             before = w;
             s
         })
@@ -876,6 +917,24 @@ mod tests {
                 "{opt}"
             );
         }
+        // The twenty-eighth look's: curl's certificate passphrase and TLS passwords, and other
+        // programs' password options where the program is named.
+        for (words, at, shown) in [
+            (&["curl", "-E", "c.pem:S3CRET", "h"][..], 4, "c.pem:<redacted>"),
+            (&["curl", "--tlspassword", "S3CRET", "h"], 4, "<redacted>"),
+            (&["sshpass", "-p", "S3CRET", "ssh", "h"], 4, "<redacted>"),
+            (&["sshpass", "-pS3CRET", "ssh", "h"], 3, "-p<redacted>"),
+            (&["redis-cli", "-a", "S3CRET", "ping"], 4, "<redacted>"),
+            (&["openssl", "enc", "-k", "S3CRET"], 5, "<redacted>"),
+            (&["smbclient", "-U", "u%S3CRET", "//h/s"], 4, "u%<redacted>"),
+            (&["lftp", "-u", "u,S3CRET", "h"], 4, "u,<redacted>"),
+        ] {
+            let mut argv = vec!["run", "img"];
+            argv.extend_from_slice(words);
+            assert_eq!(a(&argv)[at], shown, "{words:?}");
+        }
+        // `-a` and `-k` of programs that are not those are shown.
+        assert_eq!(a(&["run", "img", "ls", "-a", "dir"])[4], "dir");
         // `git clone -b BRANCH` is no cookie.
         assert_eq!(a(&["run", "img", "git", "clone", "-b", "main", "u"])[5], "main");
         // An argv that does not read (an unknown flag): every word is judged as a command's.

@@ -1457,6 +1457,12 @@ fn a_transport_in_the_containerfile_is_refused() {
         "FROM oci-archive:/tmp/x.tar\n",
         "FROM --platform=linux/amd64 docker-archive:/tmp/x.tar AS a\n",
         "FROM node:22-slim\nCOPY \\\n --from=oci-archive:/tmp/x.tar /s /s\n",
+        // A quoted or escaped blank in a flag before it is one word to the parser (the
+        // twenty-eighth look's).
+        "FROM node:22-slim\nCOPY --exclude=\"a b\" --from=oci-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\nCOPY --chown=\"0:0 \" --from=$X /s /s\n",
+        "FROM node:22-slim\nCOPY --exclude=a\\ b --from=docker-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\nONBUILD ADD --chmod='0644 ' --from=oci:/tmp/l /s /s\n",
     ];
     let passed = [
         "FROM node:22-slim AS build\nRUN true\nFROM node:22-slim\nCOPY --from=build /x /x\n",
