@@ -2400,7 +2400,7 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
                             .filter(|(_, w)| *w == b"--from=")
                             .map(|(at, _)| {
                                 let value = &text[at + 7..];
-                                value[..value.iter().position(|b| blank(b)).unwrap_or(value.len())].to_vec()
+                                value[..value.iter().position(blank).unwrap_or(value.len())].to_vec()
                             })
                             .collect()
                     };
