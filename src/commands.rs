@@ -2383,40 +2383,46 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
                 // a host file read into the image, storage made inside `~/.ssh`). A `FROM` named
                 // by one is refused with the base images' check (`deny.build-base`).
                 b"from" | b"copy" | b"add" => {
-                    // Read with quotes and escapes removed, as one text, not as words: the parser
-                    // keeps a quoted or escaped blank inside a word, so a split at every blank
-                    // stopped at `--exclude="a b"` before the `--from=` after it (the twenty-eighth
-                    // look's). For a `FROM` every word is judged; for `COPY`/`ADD` every
-                    // `--from=` in the instruction, wherever it stands (stricter, never looser).
+                    // Read with quotes and escapes removed (the parser removes them before it
+                    // uses a value): a quoted or escaped blank is a blank here, which can only
+                    // split a word more (the twenty-eighth look's `--exclude="a b"` had hidden the
+                    // `--from=` after it from a check that stopped at the first word without
+                    // `--`).
                     let text = plain(args);
-                    let words = text.split(|b| blank(b)).filter(|w| !w.is_empty());
-                    let images: Vec<Vec<u8>> = if word == b"from" {
-                        words.map(<[u8]>::to_vec).collect()
-                    } else {
-                        let lower = text.to_ascii_lowercase();
-                        lower
-                            .windows(7)
-                            .enumerate()
-                            .filter(|(_, w)| *w == b"--from=")
-                            .map(|(at, _)| {
-                                let value = &text[at + 7..];
-                                value[..value.iter().position(blank).unwrap_or(value.len())].to_vec()
-                            })
-                            .collect()
-                    };
-                    for image in images {
-                        let kw = crate::text::lossy(&word).to_ascii_uppercase();
-                        if word != b"from" && image.contains(&b'$') {
-                            return Some(format!(
-                                "{kw} {}: an image named by a build argument may name a host path by a transport (oci-archive:/..., containers-storage:[...]), which the shim cannot judge before the build",
-                                crate::redact::display(std::ffi::OsStr::from_bytes(&image))
-                            ));
-                        }
-                        if let Some(t) = host_transport(&image) {
-                            return Some(format!(
-                                "{kw} {}: the {t}: transport makes podman read or write a host path for the build, outside the checks of host paths",
-                                crate::redact::display(std::ffi::OsStr::from_bytes(&image))
-                            ));
+                    let kw = crate::text::lossy(&word).to_ascii_uppercase();
+                    let shown = |t: &[u8]| crate::redact::display(std::ffi::OsStr::from_bytes(t));
+                    // A transport written anywhere in the instruction, whatever word holds it.
+                    if let Some((t, at)) = transport_in(&text) {
+                        return Some(format!(
+                            "{kw} {}: the {t}: transport makes podman read or write a host path for the build, outside the checks of host paths",
+                            shown(
+                                &text[at..text[at..].iter().position(blank).map_or(text.len(), |e| at + e)]
+                            )
+                        ));
+                    }
+                    // Each flag of a `COPY` or `ADD` must be one it has, named as written: buildah
+                    // fetches the image of any flag word that holds `--from` before it reads the
+                    // flags (`--fromX=`, `--from${E}=` with `E` empty: the twenty-ninth look's, a
+                    // host archive imported, read on podman 5.4.2); a `--from` value named by a
+                    // build argument may be a transport.
+                    if word != b"from" {
+                        for w in text.split(|b| blank(b)).filter(|w| w.starts_with(b"--")) {
+                            let cut = w.iter().position(|&b| b == b'=').unwrap_or(w.len());
+                            let name = w[..cut].to_ascii_lowercase();
+                            let value = w.get(cut + 1..).unwrap_or_default();
+                            let nested = value.to_ascii_lowercase().windows(6).any(|x| x == b"--from");
+                            if !COPY_FLAGS.contains(&name.as_slice()) || nested {
+                                return Some(format!(
+                                    "{kw} {}: not a flag of {kw} as written (buildah fetches the image of any flag that holds --from, before it reads the flags)",
+                                    shown(w)
+                                ));
+                            }
+                            if name == b"--from" && value.contains(&b'$') {
+                                return Some(format!(
+                                    "{kw} {}: an image named by a build argument may name a host path by a transport (oci-archive:/..., containers-storage:[...]), which the shim cannot judge before the build",
+                                    shown(w)
+                                ));
+                            }
                         }
                     }
                     if word != b"add" {
@@ -2456,6 +2462,29 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
         }
     }
     None
+}
+
+/// The flags of `COPY` and `ADD`, as the Containerfile parsers know them.
+const COPY_FLAGS: &[&[u8]] = &[
+    b"--from",
+    b"--chown",
+    b"--chmod",
+    b"--link",
+    b"--parents",
+    b"--exclude",
+    b"--checksum",
+    b"--keep-git-dir",
+    b"--unpack",
+];
+
+/// The first transport written in `text` (`name:` at the start of a word or after `=`, `,`,
+/// `[`, a quote: not inside another name such as `mydir:`), but `docker://`, the registry, and
+/// where it starts.
+fn transport_in(text: &[u8]) -> Option<(&'static str, usize)> {
+    let lower = text.to_ascii_lowercase();
+    (0..lower.len())
+        .filter(|&at| at == 0 || !(lower[at - 1].is_ascii_alphanumeric() || b"-_./".contains(&lower[at - 1])))
+        .find_map(|at| host_transport(&lower[at..]).map(|t| (t, at)))
 }
 
 /// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.

@@ -1463,12 +1463,23 @@ fn a_transport_in_the_containerfile_is_refused() {
         "FROM node:22-slim\nCOPY --chown=\"0:0 \" --from=$X /s /s\n",
         "FROM node:22-slim\nCOPY --exclude=a\\ b --from=docker-archive:/tmp/x.tar /s /s\n",
         "FROM node:22-slim\nONBUILD ADD --chmod='0644 ' --from=oci:/tmp/l /s /s\n",
+        // buildah fetches the image of any flag word holding `--from` (the twenty-ninth look's).
+        "ARG E=\nFROM node:22-slim\nARG E\nCOPY --from${E}=oci-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\nCOPY --fromX=oci-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\nCOPY --fr${E}om=x /s /s\n",
+        "FROM node:22-slim\nCOPY --$F=x /s /s\n",
+        "# escape=`\nFROM node:22-slim\nCOPY --from`=x /s /s\n",
+        "FROM node:22-slim\nCOPY --exclude=--from=x /s /s\n",
+        // A transport anywhere in the instruction.
+        "FROM node:22-slim\nCOPY --chown=1 src oci-archive:/tmp/x.tar\n",
     ];
     let passed = [
         "FROM node:22-slim AS build\nRUN true\nFROM node:22-slim\nCOPY --from=build /x /x\n",
         "FROM node:22-slim\nCOPY --from=0 /x /x\n",
         "FROM node:22-slim\nCOPY --from=docker.io/library/alpine:3 /x /x\n",
         "FROM node:22-slim\nCOPY --chown=node:node src/ /app/\n",
+        "ARG UID=1000\nFROM node:22-slim\nARG UID\nCOPY --chown=${UID}:${UID} --chmod=0644 src/ /app/\n",
+        "FROM node:22-slim\nCOPY --link --parents src/mydir:x/ /app/\n",
     ];
     let judge = |text: &str| {
         let text = text.to_string();
