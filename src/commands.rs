@@ -2352,6 +2352,9 @@ fn joined(text: &[u8], escape: u8) -> Vec<u8> {
 /// in any case, after leading blanks. A here-document's lines read as instructions too, which
 /// can only refuse more.
 fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
+    if let Some(why) = unreadable_from(text) {
+        return Some(why);
+    }
     let blank = |b: &u8| b.is_ascii_whitespace();
     for view in &views(text) {
         for line in view.split(|&b| b == b'\n') {
@@ -2460,6 +2463,40 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
                 _ => {}
             }
         }
+    }
+    None
+}
+
+/// Why a `--from` in the file cannot be read as the parser reads it, if one cannot. buildah
+/// fetches the image of any flag word that holds `--from` (the text after its `=`, build
+/// arguments expanded) before it reads the flags, and its words keep quoted and escaped blanks,
+/// and Unicode ones, inside them: `COPY --from" "--chown=$T` is one word to it, and two harmless
+/// ones to a reader that splits at blanks (the thirtieth look's: a host archive imported into
+/// local storage on podman 4.3.1 and 5.4.2). So every `--from` in the file, in any case and
+/// wherever it stands (stricter, never looser), must be `--from=` followed, up to an ASCII blank,
+/// by printable ASCII with no quote, escape, `$` or backtick.
+fn unreadable_from(text: &[u8]) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(i) = lower[at..].windows(6).position(|w| w == b"--from") {
+        let start = at + i;
+        let after = &text[start + 6..];
+        let end = after
+            .iter()
+            .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(after.len());
+        let word = &after[..end];
+        let clean = word.first() == Some(&b'=')
+            && word[1..]
+                .iter()
+                .all(|&b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'$' | b'`'));
+        if !clean {
+            let shown = crate::redact::display(std::ffi::OsStr::from_bytes(&text[start..start + 6 + end]));
+            return Some(format!(
+                "{shown}: a --from the shim cannot read as the build's parser does (written other than --from=IMAGE, or with a quote, an escape, a build argument or a blank other than a space inside); buildah fetches its image before it reads the flags"
+            ));
+        }
+        at = start + 6;
     }
     None
 }

@@ -1470,6 +1470,12 @@ fn a_transport_in_the_containerfile_is_refused() {
         "FROM node:22-slim\nCOPY --$F=x /s /s\n",
         "# escape=`\nFROM node:22-slim\nCOPY --from`=x /s /s\n",
         "FROM node:22-slim\nCOPY --exclude=--from=x /s /s\n",
+        // A blank the parser keeps inside the word hides a `--from` from a split at blanks (the
+        // thirtieth look's: the archive imported before the build failed).
+        "ARG T=oci-archive:/tmp/x.tar\nFROM node:22-slim\nARG T\nCOPY --from\" \"--chown=$T /s /s\n",
+        "FROM node:22-slim\nCOPY --from\\ --chmod=$T /s /s\n",
+        "FROM node:22-slim\nCOPY --from\u{2000}--chown=$T /s /s\n",
+        "FROM node:22-slim\nCOPY --chown=$T\" \"--from /s /s\n",
         // A transport anywhere in the instruction.
         "FROM node:22-slim\nCOPY --chown=1 src oci-archive:/tmp/x.tar\n",
     ];
