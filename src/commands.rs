@@ -2329,8 +2329,13 @@ fn joined(text: &[u8], escape: u8) -> Vec<u8> {
                 continue;
             }
         }
-        if b != b'\r' {
-            out.push(b);
+        // A carriage return ending a line (CRLF) goes; any other is a blank to the parser (the
+        // thirty-first look's `RUN<CR>\` then `--mount=...` on the next line: dropped, it made
+        // `RUN--mount=...`, no instruction the checks knew).
+        match b {
+            b'\r' if text.get(i + 1) == Some(&b'\n') => {}
+            b'\r' => out.push(b' '),
+            _ => out.push(b),
         }
         i += 1;
     }
@@ -2476,6 +2481,18 @@ fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
 /// wherever it stands (stricter, never looser), must be `--from=` followed, up to an ASCII blank,
 /// by printable ASCII with no quote, escape, `$` or backtick.
 fn unreadable_from(text: &[u8]) -> Option<String> {
+    // As written, and as the parser reads a word: quotes and escape characters (`\`, or a
+    // backtick by the escape directive) removed, and every blank it skips a space: `--fr"o"m`
+    // is `--from` to it (the thirty-first look's).
+    let unquoted: Vec<u8> = ascii_blanks(text)
+        .into_iter()
+        .filter(|b| !matches!(b, b'"' | b'\'' | b'\\' | b'`'))
+        .collect();
+    from_words(text).or_else(|| from_words(&unquoted))
+}
+
+/// [`unreadable_from`] of one reading of the file.
+fn from_words(text: &[u8]) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut at = 0;
     while let Some(i) = lower[at..].windows(6).position(|w| w == b"--from") {

@@ -1476,6 +1476,13 @@ fn a_transport_in_the_containerfile_is_refused() {
         "FROM node:22-slim\nCOPY --from\\ --chmod=$T /s /s\n",
         "FROM node:22-slim\nCOPY --from\u{2000}--chown=$T /s /s\n",
         "FROM node:22-slim\nCOPY --chown=$T\" \"--from /s /s\n",
+        // The thirty-first look's: `--from` spelled with quotes or escapes, and a carriage return
+        // before a continuation, which the parser reads as a blank.
+        "FROM node:22-slim\nCOPY --fr\"o\"m\" \"--chown=$T /s /s\n",
+        "FROM node:22-slim\nCOPY --fr\\om\\ --chown=$T /s /s\n",
+        "FROM node:22-slim\nCOPY --f\"\"rom\u{2000}--chown=$T /s /s\n",
+        "FROM node:22-slim\nCOPY\r\\\n--from=oci-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\nRUN\r\\\n--mount=type=tmpfs,target=/x true\n",
         // A transport anywhere in the instruction.
         "FROM node:22-slim\nCOPY --chown=1 src oci-archive:/tmp/x.tar\n",
     ];
@@ -1486,6 +1493,8 @@ fn a_transport_in_the_containerfile_is_refused() {
         "FROM node:22-slim\nCOPY --chown=node:node src/ /app/\n",
         "ARG UID=1000\nFROM node:22-slim\nARG UID\nCOPY --chown=${UID}:${UID} --chmod=0644 src/ /app/\n",
         "FROM node:22-slim\nCOPY --link --parents src/mydir:x/ /app/\n",
+        // Line ends of another system.
+        "FROM node:22-slim AS build\r\nRUN true\r\nFROM node:22-slim\r\nCOPY --from=build /x /x\r\n",
     ];
     let judge = |text: &str| {
         let text = text.to_string();
