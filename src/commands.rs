@@ -2244,13 +2244,20 @@ fn from_images(text: &[u8]) -> Result<Vec<String>, String> {
     Ok(images)
 }
 
-/// A Containerfile read three ways (a byte-order mark left out), so that no escape directive or
-/// comment can hide an instruction: continuation lines joined with `\`, with a backtick (the
-/// other escape character), and not at all (stricter, never looser).
-fn views(text: &[u8]) -> [Vec<u8>; 3] {
+/// A Containerfile read four ways (a byte-order mark left out), so that no escape directive or
+/// comment can hide an instruction: continuation lines joined with `\` as the older parser joins
+/// them and as the newer one does (an escaped escape, `\\`, at a line's end continues nothing,
+/// and only spaces and tabs may follow the escape: the thirty-second look's), with a backtick
+/// (the other escape character), and not at all (stricter, never looser).
+fn views(text: &[u8]) -> [Vec<u8>; 4] {
     let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
     let text = ascii_blanks(text);
-    [joined(&text, b'\\'), joined(&text, b'`'), text]
+    [
+        joined(&text, b'\\', false),
+        joined(&text, b'\\', true),
+        joined(&text, b'`', false),
+        text,
+    ]
 }
 
 /// `text` with every other blank the Containerfile parser skips before and between words (Go's
@@ -2300,18 +2307,38 @@ fn ascii_blanks(text: &[u8]) -> Vec<u8> {
 /// the end of a line (blanks after it allowed) joins the next line to it, and blank or comment
 /// lines inside a continuation are dropped (`--mo\` `# note` `unt` is `--mount`); carriage
 /// returns dropped.
-fn joined(text: &[u8], escape: u8) -> Vec<u8> {
+fn joined(text: &[u8], escape: u8, strict: bool) -> Vec<u8> {
     let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
+    // What may stand between the escape and the line's end: strictly, spaces and tabs, and a
+    // carriage return only right before the newline.
+    let trailing = |b: u8, next: Option<&u8>| match b {
+        b' ' | b'\t' => true,
+        b'\r' => !strict || next == Some(&b'\n'),
+        _ => false,
+    };
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
+    // Where the line being read starts, and whether it continues another: a comment line of its
+    // own never continues, the parser drops it before it looks for an escape (the thirty-second
+    // look's `# note \` then `RUN \` then `--mount=...`: joined here, the comment had swallowed
+    // the `RUN`).
+    let mut line_start = 0;
+    let mut continuing = false;
     while i < text.len() {
         let b = text[i];
+        // Strictly, an escape escaped by the one before it is a character, not an escape.
+        if strict && b == escape && text.get(i + 1) == Some(&escape) {
+            out.extend_from_slice(&[b, b]);
+            i += 2;
+            continue;
+        }
         if b == escape {
+            let comment = !continuing && text[line_start..i].iter().find(|&&c| !blank(c)) == Some(&b'#');
             let mut j = i + 1;
-            while j < text.len() && blank(text[j]) {
+            while j < text.len() && trailing(text[j], text.get(j + 1)) {
                 j += 1;
             }
-            if j < text.len() && text[j] == b'\n' {
+            if !comment && j < text.len() && text[j] == b'\n' {
                 i = j + 1;
                 // Blank and comment lines inside a continuation are not part of it.
                 loop {
@@ -2326,8 +2353,14 @@ fn joined(text: &[u8], escape: u8) -> Vec<u8> {
                         break;
                     }
                 }
+                line_start = i;
+                continuing = true;
                 continue;
             }
+        }
+        if b == b'\n' {
+            line_start = i + 1;
+            continuing = false;
         }
         // A carriage return ending a line (CRLF) goes; any other is a blank to the parser (the
         // thirty-first look's `RUN<CR>\` then `--mount=...` on the next line: dropped, it made

@@ -1483,6 +1483,15 @@ fn a_transport_in_the_containerfile_is_refused() {
         "FROM node:22-slim\nCOPY --f\"\"rom\u{2000}--chown=$T /s /s\n",
         "FROM node:22-slim\nCOPY\r\\\n--from=oci-archive:/tmp/x.tar /s /s\n",
         "FROM node:22-slim\nRUN\r\\\n--mount=type=tmpfs,target=/x true\n",
+        // A comment ending in an escape does not continue (the thirty-second look's).
+        "FROM node:22-slim\n# note \\\nRUN \\\n--mount=type=bind,from=x,source=/,target=/h true\n",
+        "FROM node:22-slim\n# note \\\nCOPY \\\n--from=oci-archive:/tmp/x.tar /s /s\n",
+        "FROM node:22-slim\n# note \\\nADD \\\nhttp://127.0.0.1:9/x /x\n",
+        "# escape=`\nFROM node:22-slim\n# note `\nRUN `\n--network=host true\n",
+        // Where the newer parser does not continue a line: an escaped escape at its end, and a
+        // carriage return between the escape and the line's end (the same look's).
+        "FROM node:22-slim\nLABEL x=a\\\\\nRUN \\\n--mount=type=tmpfs,target=/t true\n",
+        "FROM node:22-slim\nLABEL a=b \\ \r \nRUN \\\n--mount=type=tmpfs,target=/t true\n",
         // A transport anywhere in the instruction.
         "FROM node:22-slim\nCOPY --chown=1 src oci-archive:/tmp/x.tar\n",
     ];
