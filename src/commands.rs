@@ -2193,7 +2193,7 @@ fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages,
 }
 
 /// The images a Containerfile's stages start from (`FROM`; `scratch` and earlier stages' names
-/// left out), from each of the three [`views`], so that no escape directive or comment can
+/// left out), from each of the four [`views`], so that no escape directive or comment can
 /// hide a `FROM`. A stage name is trusted only in a file without
 /// here-documents, where it cannot be text inside another instruction. An image named by a
 /// build argument, or a `FROM --platform`, cannot be known before the build.
@@ -2386,7 +2386,7 @@ fn joined(text: &[u8], escape: u8, strict: bool) -> Vec<u8> {
 /// - an `ADD` that downloads (a URL, or a source named by a variable, which may be one), unless
 ///   the policy allows builds to download on the host ([`GATE_BUILD_REMOTE`]).
 ///
-/// Each instruction is read as the parser reads it, in each of the three [`views`]: the keyword
+/// Each instruction is read as the parser reads it, in each of the four [`views`]: the keyword
 /// in any case, after leading blanks. A here-document's lines read as instructions too, which
 /// can only refuse more.
 fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {

@@ -107,14 +107,14 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         let by_place = in_command(i)
             .then(|| command_word(&crate::text::lossy(b), &crate::text::lossy(before), programs))
             .flatten();
-        let shown = match before {
-            _ if by_place.is_some() => by_place.unwrap_or_default(),
-            b"--creds" | b"--password" => REDACTED.to_string(),
+        let shown = match (by_place, before) {
+            (Some(shown), _) => shown,
+            (None, b"--creds" | b"--password") => REDACTED.to_string(),
             // An environment value as its own argument, whatever the name's case, after `-e` or
             // a cluster of short flags ending in it (`-ie`, `-ite`).
             _ if env_flag(before) => environment(&crate::text::lossy(b)),
-            b"-p" if login => REDACTED.to_string(),
-            b"--decryption-key" => match display(&concat("--decryption-key=", b)).split_once('=') {
+            (None, b"-p") if login => REDACTED.to_string(),
+            (None, b"--decryption-key") => match display(&concat("--decryption-key=", b)).split_once('=') {
                 Some((_, value)) => value.to_string(),
                 None => REDACTED.to_string(),
             },
