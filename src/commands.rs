@@ -1580,7 +1580,7 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
             check_cache(value, &token(), pol, out, &mut refuse, &mut path)
         }
         Class::ImageTag => {
-            if transport(value).is_some() {
+            if crate::containerfile::transport(value).is_some() {
                 refuse(
                     out,
                     token(),
@@ -2020,7 +2020,24 @@ fn containerfiles(
                 );
             }
         };
-        if let Some(why) = instruction_problem(&text, remote_ok) {
+        let instructions = match crate::containerfile::read(&text) {
+            Ok(i) => i,
+            Err(why) => {
+                return refuse(
+                    out,
+                    lossy(&c),
+                    &format!(
+                        "{why} (the shim reads only the part of the Containerfile language every parser reads the same)"
+                    ),
+                );
+            }
+        };
+        let remote = format!(
+            "of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"
+        );
+        if let Some(why) =
+            crate::containerfile::problem(&instructions, (!remote_ok).then_some(remote.as_str()))
+        {
             return refuse(out, lossy(&c), &why);
         }
         texts.push((c, text));
@@ -2176,10 +2193,11 @@ fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages,
     }
     let mut seen: Vec<String> = Vec::new();
     for (file, text) in texts {
-        let images = match from_images(text) {
-            Ok(images) => images,
-            Err(why) => return refuse(lossy(file), why),
-        };
+        let images =
+            match crate::containerfile::read(text).and_then(|i| crate::containerfile::base_images(&i)) {
+                Ok(images) => images,
+                Err(why) => return refuse(lossy(file), why),
+            };
         for image in images {
             if seen.contains(&image) {
                 continue;
@@ -2192,425 +2210,11 @@ fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages,
     }
 }
 
-/// The images a Containerfile's stages start from (`FROM`; `scratch` and earlier stages' names
-/// left out), from each of the four [`views`], so that no escape directive or comment can
-/// hide a `FROM`. A stage name is trusted only in a file without
-/// here-documents, where it cannot be text inside another instruction. An image named by a
-/// build argument, or a `FROM --platform`, cannot be known before the build.
-fn from_images(text: &[u8]) -> Result<Vec<String>, String> {
-    let heredocs = text.windows(2).any(|w| w == b"<<");
-    let views = views(text);
-    let mut images: Vec<String> = Vec::new();
-    for view in &views {
-        let mut stages: Vec<String> = Vec::new();
-        for line in view.split(|&b| b == b'\n') {
-            let line = crate::text::owned(line);
-            let mut words = line.split_ascii_whitespace();
-            if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("from")) {
-                continue;
-            }
-            let mut words = words.peekable();
-            while let Some(flag) = words.next_if(|w| w.starts_with("--")) {
-                if flag
-                    .get(..10)
-                    .is_some_and(|f| f.eq_ignore_ascii_case("--platform"))
-                {
-                    return Err(format!(
-                        "{flag}: a FROM for another platform may pull an image other than the local one the shim checks for ONBUILD triggers"
-                    ));
-                }
-            }
-            // A line continued (`FROM \`) is read whole in the joined views.
-            let Some(image) = words.next().filter(|w| !matches!(*w, "\\" | "`")) else {
-                continue;
-            };
-            if image.contains('$') {
-                return Err(format!(
-                    "FROM {image}: an image named by a build argument cannot be checked for ONBUILD triggers before the build"
-                ));
-            }
-            let stage = image.to_ascii_lowercase();
-            let is_stage = !heredocs && stages.contains(&stage);
-            if !is_stage && !image.eq_ignore_ascii_case("scratch") && !images.iter().any(|i| i == image) {
-                images.push(image.to_string());
-            }
-            if let (Some(as_), Some(name)) = (words.next(), words.next()) {
-                if as_.eq_ignore_ascii_case("as") {
-                    stages.push(name.to_ascii_lowercase());
-                }
-            }
-        }
-    }
-    Ok(images)
-}
-
-/// A Containerfile read four ways (a byte-order mark left out), so that no escape directive or
-/// comment can hide an instruction: continuation lines joined with `\` as the older parser joins
-/// them and as the newer one does (an escaped escape, `\\`, at a line's end continues nothing,
-/// and only spaces and tabs may follow the escape: the thirty-second look's), with a backtick
-/// (the other escape character), and not at all (stricter, never looser).
-fn views(text: &[u8]) -> [Vec<u8>; 4] {
-    let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
-    let text = ascii_blanks(text);
-    [
-        joined(&text, b'\\', false),
-        joined(&text, b'\\', true),
-        joined(&text, b'`', false),
-        text,
-    ]
-}
-
-/// `text` with every other blank the Containerfile parser skips before and between words (Go's
-/// `unicode.IsSpace`, on runes and on single bytes: a vertical tab, a next line, a no-break
-/// space, the Unicode spaces) made an ASCII space: the checks read words between ASCII blanks, and `\vRUN --mount` or a no-break
-/// space before `FROM` hid the keyword from them and not from the parser. A blank the parser
-/// does not skip, made a space here, can only split a word the checks then refuse.
-fn ascii_blanks(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((&b, tail)) = rest.split_first() {
-        // A vertical tab; and NEL's and the no-break space's Latin-1 bytes on their own: the
-        // parser reads a RUN's flags byte by byte (`unicode.IsSpace(rune(line[pos]))`), so a
-        // lone 0xA0 before `--mount` is a blank to it (the red team's).
-        if matches!(b, 0x0b | 0x85 | 0xa0) {
-            out.push(b' ');
-            rest = tail;
-            continue;
-        }
-        if b < 0x80 {
-            out.push(b);
-            rest = tail;
-            continue;
-        }
-        let len = match b {
-            0xc2 => 2,
-            0xe1..=0xe3 => 3,
-            _ => 0,
-        };
-        let spaced = rest
-            .get(..len)
-            .and_then(|c| std::str::from_utf8(c).ok())
-            .and_then(|c| c.chars().next())
-            .is_some_and(char::is_whitespace);
-        if spaced {
-            out.push(b' ');
-            rest = &rest[len..];
-        } else {
-            out.push(b);
-            rest = tail;
-        }
-    }
-    out
-}
-
-/// `text` with continuation lines joined as the Containerfile parser joins them: `escape` at
-/// the end of a line (blanks after it allowed) joins the next line to it, and blank or comment
-/// lines inside a continuation are dropped (`--mo\` `# note` `unt` is `--mount`); carriage
-/// returns dropped.
-fn joined(text: &[u8], escape: u8, strict: bool) -> Vec<u8> {
-    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
-    // What may stand between the escape and the line's end: strictly, spaces and tabs, and a
-    // carriage return only right before the newline.
-    let trailing = |b: u8, next: Option<&u8>| match b {
-        b' ' | b'\t' => true,
-        b'\r' => !strict || next == Some(&b'\n'),
-        _ => false,
-    };
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    // Where the line being read starts, and whether it continues another: a comment line of its
-    // own never continues, the parser drops it before it looks for an escape (the thirty-second
-    // look's `# note \` then `RUN \` then `--mount=...`: joined here, the comment had swallowed
-    // the `RUN`).
-    let mut line_start = 0;
-    let mut continuing = false;
-    while i < text.len() {
-        let b = text[i];
-        // Strictly, an escape escaped by the one before it is a character, not an escape.
-        if strict && b == escape && text.get(i + 1) == Some(&escape) {
-            out.extend_from_slice(&[b, b]);
-            i += 2;
-            continue;
-        }
-        if b == escape {
-            let comment = !continuing && text[line_start..i].iter().find(|&&c| !blank(c)) == Some(&b'#');
-            let mut j = i + 1;
-            while j < text.len() && trailing(text[j], text.get(j + 1)) {
-                j += 1;
-            }
-            if !comment && j < text.len() && text[j] == b'\n' {
-                i = j + 1;
-                // Blank and comment lines inside a continuation are not part of it.
-                loop {
-                    let end = text[i..]
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .map_or(text.len(), |n| i + n);
-                    let first = text[i..end].iter().position(|&b| !blank(b)).map(|n| text[i + n]);
-                    if end < text.len() && matches!(first, None | Some(b'#')) {
-                        i = end + 1;
-                    } else {
-                        break;
-                    }
-                }
-                line_start = i;
-                continuing = true;
-                continue;
-            }
-        }
-        if b == b'\n' {
-            line_start = i + 1;
-            continuing = false;
-        }
-        // A carriage return ending a line (CRLF) goes; any other is a blank to the parser (the
-        // thirty-first look's `RUN<CR>\` then `--mount=...` on the next line: dropped, it made
-        // `RUN--mount=...`, no instruction the checks knew).
-        match b {
-            b'\r' if text.get(i + 1) == Some(&b'\n') => {}
-            b'\r' => out.push(b' '),
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
-/// What in a Containerfile no check of the shim can judge, if anything:
-///
-/// - any flag on a `RUN` (`--mount`, `--network`, `--security`), on its own or after `ONBUILD`:
-///   a bind mount from another image is the host's root file system on podman before 4.9.4
-///   (CVE-2024-1753), and the others leave the build's isolation. The parser takes as flags the
-///   words that start with `--` as written, and only then removes quotes and escapes and expands
-///   build arguments (`--m"ou"nt`, `--mo\unt`, `--${M}` are all `--mount`), so every such word
-///   is refused, whatever it spells;
-/// - an `ADD` that downloads (a URL, or a source named by a variable, which may be one), unless
-///   the policy allows builds to download on the host ([`GATE_BUILD_REMOTE`]).
-///
-/// Each instruction is read as the parser reads it, in each of the four [`views`]: the keyword
-/// in any case, after leading blanks. A here-document's lines read as instructions too, which
-/// can only refuse more.
-fn instruction_problem(text: &[u8], remote_ok: bool) -> Option<String> {
-    if let Some(why) = unreadable_from(text) {
-        return Some(why);
-    }
-    let blank = |b: &u8| b.is_ascii_whitespace();
-    for view in &views(text) {
-        for line in view.split(|&b| b == b'\n') {
-            let mut rest = line;
-            let keyword = |rest: &mut &[u8]| -> Vec<u8> {
-                let start = rest.iter().position(|b| !blank(b)).unwrap_or(rest.len());
-                let word = &rest[start..];
-                let end = word.iter().position(blank).unwrap_or(word.len());
-                *rest = &word[end..];
-                word[..end].to_ascii_lowercase()
-            };
-            let mut word = keyword(&mut rest);
-            if word == b"onbuild" {
-                word = keyword(&mut rest);
-            }
-            let args = rest.trim_ascii_start();
-            // What the parser makes of a word: quotes and escapes removed.
-            let plain = |w: &[u8]| -> Vec<u8> {
-                w.iter()
-                    .copied()
-                    .filter(|b| !matches!(b, b'\\' | b'"' | b'\''))
-                    .collect()
-            };
-            match word.as_slice() {
-                // An image a stage starts from, or a `COPY`/`ADD` copies from, named by a
-                // transport (`oci-archive:/host/x.tar`, `containers-storage:[vfs@/root/.ssh+...]`)
-                // is a host path podman reads and writes for the build, outside the host-path
-                // model; a `--from` named by a build argument may be one (the twenty-sixth look's:
-                // a host file read into the image, storage made inside `~/.ssh`). A `FROM` named
-                // by one is refused with the base images' check (`deny.build-base`).
-                b"from" | b"copy" | b"add" => {
-                    // Read with quotes and escapes removed (the parser removes them before it
-                    // uses a value): a quoted or escaped blank is a blank here, which can only
-                    // split a word more (the twenty-eighth look's `--exclude="a b"` had hidden the
-                    // `--from=` after it from a check that stopped at the first word without
-                    // `--`).
-                    let text = plain(args);
-                    let kw = crate::text::lossy(&word).to_ascii_uppercase();
-                    let shown = |t: &[u8]| crate::redact::display(std::ffi::OsStr::from_bytes(t));
-                    // A transport written anywhere in the instruction, whatever word holds it.
-                    if let Some((t, at)) = transport_in(&text) {
-                        return Some(format!(
-                            "{kw} {}: the {t}: transport makes podman read or write a host path for the build, outside the checks of host paths",
-                            shown(
-                                &text[at..text[at..].iter().position(blank).map_or(text.len(), |e| at + e)]
-                            )
-                        ));
-                    }
-                    // Each flag of a `COPY` or `ADD` must be one it has, named as written: buildah
-                    // fetches the image of any flag word that holds `--from` before it reads the
-                    // flags (`--fromX=`, `--from${E}=` with `E` empty: the twenty-ninth look's, a
-                    // host archive imported, read on podman 5.4.2); a `--from` value named by a
-                    // build argument may be a transport.
-                    if word != b"from" {
-                        for w in text.split(|b| blank(b)).filter(|w| w.starts_with(b"--")) {
-                            let cut = w.iter().position(|&b| b == b'=').unwrap_or(w.len());
-                            let name = w[..cut].to_ascii_lowercase();
-                            let value = w.get(cut + 1..).unwrap_or_default();
-                            let nested = value.to_ascii_lowercase().windows(6).any(|x| x == b"--from");
-                            if !COPY_FLAGS.contains(&name.as_slice()) || nested {
-                                return Some(format!(
-                                    "{kw} {}: not a flag of {kw} as written (buildah fetches the image of any flag that holds --from, before it reads the flags)",
-                                    shown(w)
-                                ));
-                            }
-                            if name == b"--from" && value.contains(&b'$') {
-                                return Some(format!(
-                                    "{kw} {}: an image named by a build argument may name a host path by a transport (oci-archive:/..., containers-storage:[...]), which the shim cannot judge before the build",
-                                    shown(w)
-                                ));
-                            }
-                        }
-                    }
-                    if word != b"add" {
-                        continue;
-                    }
-                }
-                _ => {}
-            }
-            match word.as_slice() {
-                b"run" if args.starts_with(b"--") => {
-                    let flag = args.split(|b| blank(b)).next().unwrap_or_default();
-                    return Some(format!(
-                        "RUN {}: a RUN flag (--mount, --network, --security, in any spelling) is refused: a mount from another image is the host's root file system on podman before 4.9.4 (CVE-2024-1753), and the others leave the build's isolation",
-                        crate::redact::display(std::ffi::OsStr::from_bytes(flag))
-                    ));
-                }
-                // The parser unquotes and unescapes a source before it downloads it
-                // (`http:\/\/127.0.0.1/` is fetched, the red team's): judged without them.
-                b"add"
-                    if !remote_ok && {
-                        let plain: Vec<u8> = args
-                            .iter()
-                            .copied()
-                            .filter(|b| !matches!(b, b'\\' | b'"' | b'\''))
-                            .collect();
-                        plain.windows(3).any(|w| w == b"://")
-                            || plain.windows(4).any(|w| w == b"git@")
-                            || plain.contains(&b'$')
-                    } =>
-                {
-                    return Some(format!(
-                        "ADD of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"
-                    ));
-                }
-                _ => {}
-            }
-        }
-    }
-    None
-}
-
-/// Why a `--from` in the file cannot be read as the parser reads it, if one cannot. buildah
-/// fetches the image of any flag word that holds `--from` (the text after its `=`, build
-/// arguments expanded) before it reads the flags, and its words keep quoted and escaped blanks,
-/// and Unicode ones, inside them: `COPY --from" "--chown=$T` is one word to it, and two harmless
-/// ones to a reader that splits at blanks (the thirtieth look's: a host archive imported into
-/// local storage on podman 4.3.1 and 5.4.2). So every `--from` in the file, in any case and
-/// wherever it stands (stricter, never looser), must be `--from=` followed, up to an ASCII blank,
-/// by printable ASCII with no quote, escape, `$` or backtick.
-fn unreadable_from(text: &[u8]) -> Option<String> {
-    // As written, and as the parser reads a word: quotes and escape characters (`\`, or a
-    // backtick by the escape directive) removed, and every blank it skips a space: `--fr"o"m`
-    // is `--from` to it (the thirty-first look's).
-    let unquoted: Vec<u8> = ascii_blanks(text)
-        .into_iter()
-        .filter(|b| !matches!(b, b'"' | b'\'' | b'\\' | b'`'))
-        .collect();
-    from_words(text).or_else(|| from_words(&unquoted))
-}
-
-/// [`unreadable_from`] of one reading of the file.
-fn from_words(text: &[u8]) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let mut at = 0;
-    while let Some(i) = lower[at..].windows(6).position(|w| w == b"--from") {
-        let start = at + i;
-        let after = &text[start + 6..];
-        let end = after
-            .iter()
-            .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-            .unwrap_or(after.len());
-        let word = &after[..end];
-        let clean = word.first() == Some(&b'=')
-            && word[1..]
-                .iter()
-                .all(|&b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'$' | b'`'));
-        if !clean {
-            let shown = crate::redact::display(std::ffi::OsStr::from_bytes(&text[start..start + 6 + end]));
-            return Some(format!(
-                "{shown}: a --from the shim cannot read as the build's parser does (written other than --from=IMAGE, or with a quote, an escape, a build argument or a blank other than a space inside); buildah fetches its image before it reads the flags"
-            ));
-        }
-        at = start + 6;
-    }
-    None
-}
-
-/// The flags of `COPY` and `ADD`, as the Containerfile parsers know them.
-const COPY_FLAGS: &[&[u8]] = &[
-    b"--from",
-    b"--chown",
-    b"--chmod",
-    b"--link",
-    b"--parents",
-    b"--exclude",
-    b"--checksum",
-    b"--keep-git-dir",
-    b"--unpack",
-];
-
-/// The first transport written in `text` (`name:` at the start of a word or after `=`, `,`,
-/// `[`, a quote: not inside another name such as `mydir:`), but `docker://`, the registry, and
-/// where it starts.
-fn transport_in(text: &[u8]) -> Option<(&'static str, usize)> {
-    let lower = text.to_ascii_lowercase();
-    (0..lower.len())
-        .filter(|&at| at == 0 || !(lower[at - 1].is_ascii_alphanumeric() || b"-_./".contains(&lower[at - 1])))
-        .find_map(|at| host_transport(&lower[at..]).map(|t| (t, at)))
-}
-
-/// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.
-/// docker's CLI rejects these; podman reads or writes the host path they name.
-fn transport(s: &[u8]) -> Option<&'static str> {
-    const TRANSPORTS: &[&str] = &[
-        "containers-storage",
-        "dir",
-        "docker",
-        "docker-archive",
-        "docker-daemon",
-        "oci",
-        "oci-archive",
-        "ostree",
-        "sif",
-        "tarball",
-    ];
-    let colon = s.iter().position(|&c| c == b':')?;
-    let prefix = &s[..colon];
-    TRANSPORTS
-        .iter()
-        .find(|t| t.as_bytes().eq_ignore_ascii_case(prefix))
-        .copied()
-}
-
-/// The transport an image reference names, unless it is none or `docker://` (the registry, as
-/// docker itself means it): every other one reads or writes a host path under podman.
-pub fn host_transport(p: &[u8]) -> Option<&'static str> {
-    match transport(p) {
-        Some("docker") if p.get(6..9) == Some(&b"://"[..]) => None,
-        t => t,
-    }
-}
-
 /// Arguments of a passthrough command are names and image references: none may name a
 /// transport (`docker pull docker-archive:/home/u/x.tar` reads a host file under podman).
 fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
     for p in pos {
-        match host_transport(p) {
+        match crate::containerfile::host_transport(p) {
             None => {}
             Some(t) => violation(
                 out,
@@ -2709,11 +2313,16 @@ fn check_output(
         match k.as_str() {
             "type" => typ = v,
             "dest" if v.as_slice() != b"-" => host(out, v, refuse, path),
-            "name" if v.split(|&c| c == b',').any(|n| transport(n).is_some()) => refuse(
-                out,
-                token.into(),
-                "--output name= with a transport prefix writes to that destination".into(),
-            ),
+            "name"
+                if v.split(|&c| c == b',')
+                    .any(|n| crate::containerfile::transport(n).is_some()) =>
+            {
+                refuse(
+                    out,
+                    token.into(),
+                    "--output name= with a transport prefix writes to that destination".into(),
+                )
+            }
             "push" if parse_bool(v) != Some(false) && !pol.gate(GATE_BUILD_PUSH) => refuse(
                 out,
                 token.into(),
@@ -2888,7 +2497,7 @@ fn check_cache(
     };
     if fields.len() == 1 && !fields[0].contains(&b'=') {
         // A registry reference; podman would honour a transport prefix.
-        if transport(&fields[0]).is_some() {
+        if crate::containerfile::transport(&fields[0]).is_some() {
             refuse(
                 out,
                 token.into(),

@@ -70,7 +70,7 @@ impl Checker<'_> {
         if !self.on(Rule::DenyHostFile) {
             return;
         }
-        if let Some(t) = crate::commands::host_transport(image.as_bytes()) {
+        if let Some(t) = crate::containerfile::host_transport(image.as_bytes()) {
             self.out.push(Violation {
                 rule: Rule::DenyHostFile,
                 token: crate::redact::display(image),

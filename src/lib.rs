@@ -7,6 +7,7 @@
 pub mod bump;
 pub mod cli;
 pub mod commands;
+pub mod containerfile;
 pub mod deny;
 pub mod diag;
 pub mod doctor;

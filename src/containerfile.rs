@@ -1,0 +1,652 @@
+//! A Containerfile read one way, exactly, or not at all.
+//!
+//! Why this module exists: podman reads a build's Containerfile with whichever parser its build
+//! library vendors (a copy of docker's older parser on podman 4.3, buildkit's on podman 5), and
+//! those parsers disagree at the edges: a blank other than a space, a carriage return, a comment
+//! ending in an escape, an escaped escape at a line's end, a blank kept or dropped where a line is
+//! continued, here-documents, the escape directive. Ten attacker's-eye looks in a row found a hole
+//! in such an edge (a `RUN --mount` the shim read as text, a `COPY --from=oci-archive:` it did not
+//! see), each closed by reading the file one more way. This module turns that around, as the
+//! shim does for flags and commands: it accepts only the part of the language every parser reads
+//! the same (instructions, their flags and the words the checks judge), and refuses the rest with
+//! the line and what to write instead. Nothing nanoclaw writes, nor its own agent image's
+//! Containerfile, leaves that part.
+//!
+//! The subset, each rule there because a parser's reading differs outside it:
+//!
+//! - bytes: printable ASCII, tabs and line ends (`\n`, or `\r\n`); no byte-order mark, no other
+//!   control character or blank (`\v`, a no-break space, the Unicode spaces), no other byte;
+//! - no escape directive (`# escape=`), in any case or place: the escape is `\`;
+//! - a line continues only when `\` is its last character (no blank after it) and the one before
+//!   is not `\`; a line joined to the one before it may start with a blank only when the one
+//!   before ends in one (the older parser drops a continuation line's leading blanks, the newer
+//!   keeps them); a comment never ends in `\`; the file never ends in a continuation;
+//! - an instruction is one the parsers know, optionally after `ONBUILD`;
+//! - no here-document (`<<` in an instruction): the older parser reads its body as instructions.
+//!
+//! Inside that subset an instruction's flags are exactly its leading words that start with `--`,
+//! as written, split at spaces and tabs, which is what [`Instruction::flags`] returns; the checks
+//! of a flag's value then hold it to plain characters where the parser would unquote, unescape or
+//! expand it ([`plain_word`]).
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+/// An instruction keyword the parsers know (docker's reference, buildah's and buildkit's lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keyword {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+}
+
+impl Keyword {
+    const ALL: [(&'static str, Keyword); 18] = [
+        ("add", Keyword::Add),
+        ("arg", Keyword::Arg),
+        ("cmd", Keyword::Cmd),
+        ("copy", Keyword::Copy),
+        ("entrypoint", Keyword::Entrypoint),
+        ("env", Keyword::Env),
+        ("expose", Keyword::Expose),
+        ("from", Keyword::From),
+        ("healthcheck", Keyword::Healthcheck),
+        ("label", Keyword::Label),
+        ("maintainer", Keyword::Maintainer),
+        ("onbuild", Keyword::Onbuild),
+        ("run", Keyword::Run),
+        ("shell", Keyword::Shell),
+        ("stopsignal", Keyword::Stopsignal),
+        ("user", Keyword::User),
+        ("volume", Keyword::Volume),
+        ("workdir", Keyword::Workdir),
+    ];
+
+    /// The keyword `word` spells, in any case.
+    fn of(word: &[u8]) -> Option<Keyword> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
+            .map(|&(_, k)| k)
+    }
+
+    /// How messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Keyword::Add => "ADD",
+            Keyword::Arg => "ARG",
+            Keyword::Cmd => "CMD",
+            Keyword::Copy => "COPY",
+            Keyword::Entrypoint => "ENTRYPOINT",
+            Keyword::Env => "ENV",
+            Keyword::Expose => "EXPOSE",
+            Keyword::From => "FROM",
+            Keyword::Healthcheck => "HEALTHCHECK",
+            Keyword::Label => "LABEL",
+            Keyword::Maintainer => "MAINTAINER",
+            Keyword::Onbuild => "ONBUILD",
+            Keyword::Run => "RUN",
+            Keyword::Shell => "SHELL",
+            Keyword::Stopsignal => "STOPSIGNAL",
+            Keyword::User => "USER",
+            Keyword::Volume => "VOLUME",
+            Keyword::Workdir => "WORKDIR",
+        }
+    }
+}
+
+/// One instruction as every parser reads it: its keyword (the one after `ONBUILD` for a
+/// trigger), and its arguments with continuation lines joined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instruction {
+    /// The line it starts on, from 1.
+    pub line: usize,
+    /// Whether it is an `ONBUILD` trigger (then `keyword` is the trigger's).
+    pub onbuild: bool,
+    pub keyword: Keyword,
+    /// The text after the keyword, leading blanks removed.
+    pub args: Vec<u8>,
+}
+
+fn blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t')
+}
+
+/// `s` split at runs of spaces and tabs.
+pub fn words(s: &[u8]) -> impl Iterator<Item = &[u8]> {
+    s.split(|&b| blank(b)).filter(|w| !w.is_empty())
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let at = s.iter().position(|&b| !blank(b)).unwrap_or(s.len());
+    &s[at..]
+}
+
+impl Instruction {
+    /// Its flags (the leading words that start with `--`, as the parsers take them) and the text
+    /// after them.
+    pub fn flags(&self) -> (Vec<&[u8]>, &[u8]) {
+        let mut rest = trim_start(&self.args);
+        let mut flags = Vec::new();
+        while rest.starts_with(b"--") {
+            let end = rest.iter().position(|&b| blank(b)).unwrap_or(rest.len());
+            flags.push(&rest[..end]);
+            rest = trim_start(&rest[end..]);
+        }
+        (flags, rest)
+    }
+
+    /// How messages name it: `RUN`, or `ONBUILD RUN`.
+    pub fn shown(&self) -> String {
+        if self.onbuild {
+            format!("ONBUILD {}", self.keyword.name())
+        } else {
+            self.keyword.name().to_string()
+        }
+    }
+}
+
+/// A word's bytes for a message, redacted as the shim redacts argv.
+pub fn display(word: &[u8]) -> String {
+    crate::redact::display(OsStr::from_bytes(word))
+}
+
+/// Whether the parser takes `word` as written: printable ASCII without a quote, an escape or a
+/// backtick, which it would remove or read before it used the word.
+pub fn plain_word(word: &[u8]) -> bool {
+    word.iter()
+        .all(|&b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'`'))
+}
+
+/// Why a comment line is outside the subset, if it is: an escape directive (`# escape=`, any
+/// case, any blanks) or an escape at its end.
+fn comment_problem(comment: &[u8]) -> Option<&'static str> {
+    if comment.ends_with(b"\\") {
+        return Some(
+            "a comment ends in an escape (\\): parsers differ on whether it continues; end it otherwise",
+        );
+    }
+    let after = trim_start(&comment[1..]);
+    let named = after.get(..6).is_some_and(|w| w.eq_ignore_ascii_case(b"escape"));
+    if named && trim_start(&after[6..]).first() == Some(&b'=') {
+        return Some("an escape directive: the shim reads Containerfiles with the default escape (\\) only");
+    }
+    None
+}
+
+/// The Containerfile `text`, read as every parser reads it, or why it is outside the subset
+/// (module documentation): `line N: ...`.
+pub fn read(text: &[u8]) -> Result<Vec<Instruction>, String> {
+    let fail = |line: usize, why: &str| Err(format!("line {line}: {why}"));
+    let mut out = Vec::new();
+    // The instruction being joined: its first line and text so far.
+    let mut open: Option<(usize, Vec<u8>)> = None;
+    let mut lines = text.split(|&b| b == b'\n').enumerate().peekable();
+    while let Some((n, raw)) = lines.next() {
+        let n = n + 1;
+        // The split's last piece is what follows the final line end: empty, or a last line
+        // without one.
+        if raw.is_empty() && lines.peek().is_none() {
+            break;
+        }
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let Some(&b) = line
+            .iter()
+            .find(|&&b| !(b.is_ascii_graphic() || b == b' ' || b == b'\t'))
+        {
+            return fail(
+                n,
+                &format!(
+                    "a byte the shim does not read in a Containerfile (0x{b:02x}): only printable ASCII, tabs and line ends, where every parser reads the same blanks"
+                ),
+            );
+        }
+        let content = trim_start(line);
+        let end = content.iter().rposition(|&b| !blank(b)).map_or(0, |e| e + 1);
+        if content[..end].ends_with(b"\\") && end < content.len() {
+            return fail(
+                n,
+                "an escape (\\) followed by blanks at a line's end: parsers differ on whether it continues; remove the blanks",
+            );
+        }
+        if content.first() == Some(&b'#') {
+            if let Some(why) = comment_problem(content) {
+                return fail(n, why);
+            }
+            continue;
+        }
+        if content.is_empty() {
+            continue;
+        }
+        let (piece, continues) = match line.strip_suffix(b"\\") {
+            Some(_) if line.ends_with(b"\\\\") => {
+                return fail(
+                    n,
+                    "a line ends in an escaped escape (\\\\): parsers differ on whether it continues",
+                );
+            }
+            Some(p) => (p, true),
+            None => (line, false),
+        };
+        let (start, mut joined) = match open.take() {
+            None => {
+                if trim_start(piece).is_empty() {
+                    return fail(n, "a line of nothing but an escape (\\) starts no instruction");
+                }
+                (n, trim_start(piece).to_vec())
+            }
+            Some((start, mut joined)) => {
+                if joined.last().is_some_and(|&b| !blank(b)) && piece.first().is_some_and(|&b| blank(b)) {
+                    return fail(
+                        n,
+                        "a continued line starts with a blank and the line before ends in a word: parsers differ on keeping the blank; put a blank before the escape (\\)",
+                    );
+                }
+                joined.extend_from_slice(piece);
+                (start, joined)
+            }
+        };
+        if continues {
+            open = Some((start, joined));
+            continue;
+        }
+        // Trailing blanks are no part of any word.
+        while joined.last().is_some_and(|&b| blank(b)) {
+            joined.pop();
+        }
+        out.push(instruction(start, &joined)?);
+    }
+    if let Some((start, _)) = open {
+        return fail(start, "the file ends in a continued line");
+    }
+    Ok(out)
+}
+
+/// One joined instruction's keyword and arguments.
+fn instruction(line: usize, text: &[u8]) -> Result<Instruction, String> {
+    let fail = |why: String| Err(format!("line {line}: {why}"));
+    let split = |s: &[u8]| -> (Vec<u8>, Vec<u8>) {
+        let s = trim_start(s);
+        let end = s.iter().position(|&b| blank(b)).unwrap_or(s.len());
+        (s[..end].to_vec(), trim_start(&s[end..]).to_vec())
+    };
+    let (word, mut args) = split(text);
+    let Some(mut keyword) = Keyword::of(&word) else {
+        return fail(format!("{}: not an instruction the shim knows", display(&word)));
+    };
+    let onbuild = keyword == Keyword::Onbuild;
+    if onbuild {
+        let (inner, rest) = split(&args);
+        keyword = match Keyword::of(&inner) {
+            Some(Keyword::Onbuild | Keyword::From | Keyword::Maintainer) | None => {
+                return fail(format!(
+                    "ONBUILD {}: not a trigger the parsers take",
+                    display(&inner)
+                ));
+            }
+            Some(k) => k,
+        };
+        args = rest;
+    }
+    if args.windows(2).any(|w| w == b"<<") {
+        return fail(format!(
+            "{}{}: a here-document (<<): podman's older parser reads its lines as instructions, the newer as text; write the file with COPY, or the text with printf",
+            if onbuild { "ONBUILD " } else { "" },
+            keyword.name()
+        ));
+    }
+    Ok(Instruction {
+        line,
+        onbuild,
+        keyword,
+        args,
+    })
+}
+
+/// The flags of `COPY` and `ADD`, as the parsers know them.
+pub const COPY_FLAGS: &[&[u8]] = &[
+    b"--from",
+    b"--chown",
+    b"--chmod",
+    b"--link",
+    b"--parents",
+    b"--exclude",
+    b"--checksum",
+    b"--keep-git-dir",
+    b"--unpack",
+];
+
+/// The containers-image transport an image reference names (`docker-archive:/x.tar`), if any.
+/// docker's CLI rejects these; podman reads or writes the host path they name.
+pub fn transport(s: &[u8]) -> Option<&'static str> {
+    const TRANSPORTS: &[&str] = &[
+        "containers-storage",
+        "dir",
+        "docker",
+        "docker-archive",
+        "docker-daemon",
+        "oci",
+        "oci-archive",
+        "ostree",
+        "sif",
+        "tarball",
+    ];
+    let colon = s.iter().position(|&c| c == b':')?;
+    let prefix = &s[..colon];
+    TRANSPORTS
+        .iter()
+        .find(|t| t.as_bytes().eq_ignore_ascii_case(prefix))
+        .copied()
+}
+
+/// The transport an image reference names, unless it is none or `docker://` (the registry, as
+/// docker itself means it): every other one reads or writes a host path under podman.
+pub fn host_transport(p: &[u8]) -> Option<&'static str> {
+    match transport(p) {
+        Some("docker") if p.get(6..9) == Some(&b"://"[..]) => None,
+        t => t,
+    }
+}
+
+/// The first transport written in `text` (`name:` at the start of a word or after `=`, `,`,
+/// `[`, a quote: not inside another name such as `mydir:`), but `docker://`, the registry, and
+/// where it starts.
+fn transport_in(text: &[u8]) -> Option<(&'static str, usize)> {
+    let lower = text.to_ascii_lowercase();
+    (0..lower.len())
+        .filter(|&at| at == 0 || !(lower[at - 1].is_ascii_alphanumeric() || b"-_./".contains(&lower[at - 1])))
+        .find_map(|at| host_transport(&lower[at..]).map(|t| (t, at)))
+}
+
+/// What the parser makes of a word's characters at most: quotes and escapes removed (a quoted or
+/// escaped blank becomes a blank, which can only split a word more).
+fn unquoted(s: &[u8]) -> Vec<u8> {
+    s.iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\\' | b'"' | b'\''))
+        .collect()
+}
+
+/// What in the instructions no check of the shim can judge, if anything:
+///
+/// - any flag on a `RUN` (`--mount`, `--network`, `--security`): a bind mount from another image
+///   is the host's root file system on podman before 4.9.4 (CVE-2024-1753), and the others leave
+///   the build's isolation;
+/// - a transport in a `FROM`, `COPY` or `ADD` (`oci-archive:/host/x.tar`,
+///   `containers-storage:[vfs@/root/.ssh+...]`): a host path podman reads or writes for the
+///   build, outside the host-path model;
+/// - a `COPY`/`ADD` flag that is not one it has, or not as written: buildah fetches the image of
+///   any flag word holding `--from` before it reads the flags, expanding build arguments in it;
+///   so a `--from` value must be plain and name no build argument;
+/// - an `ADD` that downloads (a URL, or a source named by a variable, which may be one), when
+///   `remote` is the refusal to give (`None`: the policy allows builds to download on the host).
+pub fn problem(instructions: &[Instruction], remote: Option<&str>) -> Option<String> {
+    for i in instructions {
+        let at = |why: String| Some(format!("line {}: {} {why}", i.line, i.shown()));
+        let (flags, rest) = i.flags();
+        match i.keyword {
+            Keyword::Run if i.args.first() == Some(&b'-') => {
+                let flag = words(&i.args).next().unwrap_or_default();
+                return at(format!(
+                    "{}: a RUN flag (--mount, --network, --security) is refused: a mount from another image is the host's root file system on podman before 4.9.4 (CVE-2024-1753), and the others leave the build's isolation",
+                    display(flag)
+                ));
+            }
+            Keyword::From | Keyword::Copy | Keyword::Add => {
+                let text = unquoted(&i.args);
+                if let Some((t, at_)) = transport_in(&text) {
+                    let end = text[at_..]
+                        .iter()
+                        .position(|&b| blank(b))
+                        .map_or(text.len(), |e| at_ + e);
+                    return at(format!(
+                        "{}: the {t}: transport makes podman read or write a host path for the build, outside the checks of host paths",
+                        display(&text[at_..end])
+                    ));
+                }
+                if i.keyword == Keyword::From {
+                    continue;
+                }
+                for f in &flags {
+                    let cut = f.iter().position(|&b| b == b'=').unwrap_or(f.len());
+                    let (name, value) = (&f[..cut], f.get(cut + 1..).unwrap_or_default());
+                    let nested = value.to_ascii_lowercase().windows(6).any(|x| x == b"--from");
+                    if !plain_word(f) || !COPY_FLAGS.contains(&name) || nested {
+                        return at(format!(
+                            "{}: not a flag of {} as written (buildah fetches the image of any flag that holds --from, before it reads the flags)",
+                            display(f),
+                            i.keyword.name()
+                        ));
+                    }
+                    if name == b"--from" && (value.is_empty() || value.contains(&b'$')) {
+                        return at(format!(
+                            "{}: an image named by a build argument may name a host path by a transport (oci-archive:/..., containers-storage:[...]), which the shim cannot judge before the build",
+                            display(f)
+                        ));
+                    }
+                }
+                let plain = unquoted(rest);
+                let downloads = plain.windows(3).any(|w| w == b"://")
+                    || plain.windows(4).any(|w| w == b"git@")
+                    || plain.contains(&b'$');
+                if let (Keyword::Add, Some(why), true) = (i.keyword, remote, downloads) {
+                    return at(why.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The images the stages start from (`FROM`; `scratch` and earlier stages' names left out). An
+/// image named by a build argument, a `FROM` flag (`--platform`), or a word the parser would
+/// unquote cannot be known before the build: why, as an error.
+pub fn base_images(instructions: &[Instruction]) -> Result<Vec<String>, String> {
+    let mut images: Vec<String> = Vec::new();
+    let mut stages: Vec<String> = Vec::new();
+    for i in instructions.iter().filter(|i| i.keyword == Keyword::From) {
+        let fail = |why: String| Err(format!("line {}: FROM {why}", i.line));
+        let ws: Vec<&[u8]> = words(&i.args).collect();
+        if let Some(w) = ws.iter().find(|w| !plain_word(w)) {
+            return fail(format!(
+                "{}: a quote or an escape in a FROM, which the shim does not read",
+                display(w)
+            ));
+        }
+        let image = match ws.as_slice() {
+            [flag, ..] if flag.starts_with(b"-") => {
+                return fail(format!(
+                    "{}: a FROM flag (--platform) may pull an image other than the local one the shim checks for ONBUILD triggers",
+                    display(flag)
+                ));
+            }
+            [image] => image,
+            [image, as_, name] if as_.eq_ignore_ascii_case(b"as") => {
+                stages.push(crate::text::owned(name).to_ascii_lowercase());
+                image
+            }
+            _ => return fail(format!("{}: not FROM IMAGE [AS NAME]", display(&i.args))),
+        };
+        let image = crate::text::owned(image);
+        if image.contains('$') {
+            return fail(format!(
+                "{image}: an image named by a build argument cannot be checked for ONBUILD triggers before the build"
+            ));
+        }
+        let lower = image.to_ascii_lowercase();
+        // A stage named earlier (the name just pushed is this stage's own, not an earlier one).
+        let earlier = stages.len().saturating_sub(usize::from(ws.len() == 3));
+        let is_stage = stages[..earlier].contains(&lower);
+        if !is_stage && lower != "scratch" && !images.contains(&image) {
+            images.push(image);
+        }
+    }
+    Ok(images)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Vec<Instruction> {
+        read(text.as_bytes()).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    fn refused(text: &[u8]) -> String {
+        match read(text) {
+            Ok(i) => panic!("{:?} read as {i:?}", String::from_utf8_lossy(text)),
+            Err(e) => e,
+        }
+    }
+
+    /// nanoclaw's own agent image's Containerfile (qwibitai/nanoclaw `container/Dockerfile`, its
+    /// shape: continued lines, comments, escapes inside a RUN's quoted text) and its per-agent
+    /// one are read whole.
+    #[test]
+    fn nanoclaw_s_containerfiles_are_read() {
+        let agent = "# NanoClaw Agent Container\n\nFROM node:22-slim\n\n# deps\nRUN apt-get update && apt-get install -y \\\n    chromium \\\n    curl \\\n    && rm -rf /var/lib/apt/lists/*\n\nENV A=/usr/bin/chromium\nWORKDIR /app\nCOPY agent-runner/package*.json ./\nRUN printf '#!/bin/bash\\nset -e\\ncat > /tmp/input.json\\nnode /tmp/dist/index.js < /tmp/input.json\\n' > /app/entrypoint.sh && chmod +x /app/entrypoint.sh\nRUN chown -R node:node /workspace && chmod 777 /home/node\nUSER node\nENTRYPOINT [\"/app/entrypoint.sh\"]\n";
+        let i = ok(agent);
+        assert_eq!(i.len(), 9);
+        assert_eq!(i[1].keyword, Keyword::Run);
+        assert_eq!(i[1].line, 6);
+        assert_eq!(
+            i[1].args,
+            b"apt-get update && apt-get install -y     chromium     curl     && rm -rf /var/lib/apt/lists/*"
+                .to_vec()
+        );
+        let per_agent = "FROM nanoclaw-agent-v2-9ce3f7df:latest\nUSER root\nRUN apt-get update && apt-get install -y ffmpeg\nRUN echo 'only-built-dependencies[]=pdf-lib' >> /root/.npmrc && pnpm install -g pdf-lib\nUSER node\nLABEL dev.nanoclaw.image-source=\"derived\"\n";
+        assert_eq!(ok(per_agent).len(), 6);
+        assert_eq!(
+            base_images(&ok(per_agent)).unwrap(),
+            vec!["nanoclaw-agent-v2-9ce3f7df:latest".to_string()]
+        );
+        // Windows line ends, comments and blank lines inside a continuation (every parser drops
+        // them), a trailing space after the last word.
+        let i = ok("FROM a\r\nRUN a \\\r\n  # note\r\n\r\n  b \r\n");
+        assert_eq!(i[1].args, b"a   b".to_vec());
+    }
+
+    #[test]
+    fn flags_are_the_leading_double_dash_words_as_written() {
+        let i = ok("FROM a\ncopy\t--chown=1:1  --from=b /x /y\nonbuild Run --mount=x true\n");
+        assert_eq!(
+            i[1].flags(),
+            (vec![&b"--chown=1:1"[..], b"--from=b"], &b"/x /y"[..])
+        );
+        assert!(i[2].onbuild);
+        assert_eq!(i[2].keyword, Keyword::Run);
+        assert_eq!(i[2].flags().0, vec![&b"--mount=x"[..]]);
+        // Joined without a blank where none was written.
+        let i = ok("FROM a\nRUN --mo\\\nunt=x true\nR\\\nUN --network=host true\n");
+        assert_eq!(i[1].flags().0, vec![&b"--mount=x"[..]]);
+        assert_eq!(i[2].keyword, Keyword::Run);
+    }
+
+    /// Each edge where the parsers' readings differ is refused, with its line.
+    #[test]
+    fn what_parsers_read_differently_is_refused() {
+        for (text, line) in [
+            (&b"FROM a\n\x0bRUN --mount=x true\n"[..], 2),
+            (b"FROM a\nRUN\xa0--mount=x true\n", 2),
+            ("FROM a\n\u{a0}RUN x\n".as_bytes(), 2),
+            ("\u{feff}FROM a\n".as_bytes(), 1),
+            (b"FROM a\nRUN\r\\\n--mount=x true\n", 2),
+            (b"FROM a\nRUN x \\ \n--network=host true\n", 2),
+            (b"# escape=`\nFROM a\n", 1),
+            (b"  #ESCAPE  = \\\nFROM a\n", 1),
+            (b"FROM a\n# note \\\nRUN \\\n--mount=x true\n", 2),
+            (b"FROM a\nLABEL x=a\\\\\nRUN \\\n--mount=x true\n", 2),
+            (b"FROM a\nRUN a\\\n  --mount=x\n", 3),
+            (b"FROM a\nRUN a \\\n", 2),
+            (b"FROM a\n\\\nRUN x\n", 2),
+            (b"FROM a\nRUN <<EOF\nRUN --mount=x true\nEOF\n", 2),
+            (b"FROM a\nCOPY <<EOF /x\nhi\nEOF\n", 2),
+            (b"FROM a\nBOGUS x\n", 2),
+            (b"FROM a\nONBUILD ONBUILD RUN x\n", 2),
+            (b"FROM a\nONBUILD\n", 2),
+        ] {
+            let e = refused(text);
+            assert!(
+                e.starts_with(&format!("line {line}: ")),
+                "{:?}: {e}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn run_flags_transports_and_from_values_are_problems() {
+        let problem_of = |t: &str| problem(&ok(t), Some("downloads"));
+        for t in [
+            "FROM a\nRUN --mount=type=cache,target=/x true\n",
+            "FROM a\nRUN -x\n",
+            "FROM a\nONBUILD RUN --network=host true\n",
+            "FROM a\nRUN --m\"ou\"nt=type=bind,source=.,target=/x ls\n",
+            "FROM oci-archive:/tmp/x.tar\n",
+            "FROM a\nCOPY --from=oci-archive:/tmp/x.tar /s /s\n",
+            "FROM a\nCOPY --from=\"x\" /s /s\n",
+            "FROM a\nCOPY --from=$X /s /s\n",
+            "FROM a\nCOPY --from= /s /s\n",
+            "FROM a\nCOPY --FROM=x /s /s\n",
+            "FROM a\nCOPY --fromX=x /s /s\n",
+            "FROM a\nCOPY --chown=--from=x /s /s\n",
+            "FROM a\nCOPY --exclude=\"a b\" --from=x /s /s\n",
+            "FROM a\nADD http://127.0.0.1/x /x\n",
+            "FROM a\nADD \"http\":\"//127.0.0.1/x\" /x\n",
+            "FROM a\nADD $U /x\n",
+            "FROM a\nONBUILD ADD git@github.com:o/r /r\n",
+            "FROM a\nCOPY src oci-archive:/tmp/x.tar\n",
+        ] {
+            assert!(problem_of(t).is_some(), "{t:?} passed");
+        }
+        for t in [
+            "FROM a AS b\nRUN echo --mount && grep -- --network f\nCOPY --from=b /x /y\nRUN [\"--mount\"]\n",
+            "FROM a\nCOPY --chown=${UID}:${UID} --chmod=0644 src/ /app/\n",
+            "FROM a\nCOPY --link --parents src/mydir:x/ /app/\n",
+            "FROM a\nCOPY --from=docker.io/library/alpine:3 /x /x\n",
+            "FROM a\nADD ./src /src\n",
+        ] {
+            assert_eq!(problem_of(t), None, "{t:?}");
+        }
+        // Downloads allowed by the policy.
+        assert_eq!(problem(&ok("FROM a\nADD http://h/x /x\n"), None), None);
+    }
+
+    #[test]
+    fn base_images_leave_out_stages_and_scratch() {
+        let i = ok(
+            "FROM node:22 AS build\nFROM build\nFROM scratch\nFROM Build AS b2\nFROM alpine\nFROM node:22\n",
+        );
+        assert_eq!(
+            base_images(&i).unwrap(),
+            vec!["node:22".to_string(), "alpine".to_string()]
+        );
+        // A stage is not its own base.
+        let i = ok("FROM x AS x\n");
+        assert_eq!(base_images(&i).unwrap(), vec!["x".to_string()]);
+        for t in [
+            "FROM --platform=linux/amd64 a\n",
+            "FROM $BASE\n",
+            "FROM \"a\"\n",
+            "FROM a b\n",
+        ] {
+            assert!(base_images(&ok(t)).is_err(), "{t:?}");
+        }
+    }
+}
