@@ -243,13 +243,17 @@ pub fn read(text: &[u8]) -> Result<Vec<Instruction>, String> {
             Some(p) => (p, true),
             None => (line, false),
         };
+        // The newer parser continues a line only when a character stands before its escape
+        // (`([^\\])\\[ \t]*$`): a line of nothing but `\` ends an instruction to it and continues
+        // one to the older parser (its expression, from the thirty-second look's report).
+        if continues && trim_start(piece).is_empty() {
+            return fail(
+                n,
+                "a line of nothing but an escape (\\): parsers differ on whether it continues",
+            );
+        }
         let (start, mut joined) = match open.take() {
-            None => {
-                if trim_start(piece).is_empty() {
-                    return fail(n, "a line of nothing but an escape (\\) starts no instruction");
-                }
-                (n, trim_start(piece).to_vec())
-            }
+            None => (n, trim_start(piece).to_vec()),
             Some((start, mut joined)) => {
                 if joined.last().is_some_and(|&b| !blank(b)) && piece.first().is_some_and(|&b| blank(b)) {
                     return fail(
@@ -575,6 +579,8 @@ mod tests {
             (b"FROM a\nRUN a\\\n  --mount=x\n", 3),
             (b"FROM a\nRUN a \\\n", 2),
             (b"FROM a\n\\\nRUN x\n", 2),
+            (b"FROM a\nLABEL a=b \\\n\\\nRUN --network=host true\n", 3),
+            (b"FROM a\nLABEL a=b \\\n  \\\nRUN --network=host true\n", 3),
             (b"FROM a\nRUN <<EOF\nRUN --mount=x true\nEOF\n", 2),
             (b"FROM a\nCOPY <<EOF /x\nhi\nEOF\n", 2),
             (b"FROM a\nBOGUS x\n", 2),
