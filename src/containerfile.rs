@@ -358,17 +358,16 @@ pub fn transport(s: &[u8]) -> Option<&'static str> {
         .copied()
 }
 
-/// The transport an image reference names, unless it is none or `docker://` (the registry, as
-/// docker itself means it): every other one reads or writes a host path under podman.
+/// The transport an image reference names, unless it is none or `docker` (the registry, as
+/// docker itself means it): every other one reads or writes a host path under podman. `docker:`
+/// without `//` is no transport to podman but a short name (`docker:27-dind` is
+/// `docker.io/library/docker:27-dind`).
 pub fn host_transport(p: &[u8]) -> Option<&'static str> {
-    match transport(p) {
-        Some("docker") if p.get(6..9) == Some(&b"://"[..]) => None,
-        t => t,
-    }
+    transport(p).filter(|&t| t != "docker")
 }
 
 /// The first transport written in `text` (`name:` at the start of a word or after `=`, `,`,
-/// `[`, a quote: not inside another name such as `mydir:`), but `docker://`, the registry, and
+/// `[`, a quote: not inside another name such as `mydir:`), but `docker:`, the registry, and
 /// where it starts.
 fn transport_in(text: &[u8]) -> Option<(&'static str, usize)> {
     let lower = text.to_ascii_lowercase();
@@ -626,6 +625,7 @@ mod tests {
             "FROM a\nCOPY --chown=${UID}:${UID} --chmod=0644 src/ /app/\n",
             "FROM a\nCOPY --link --parents src/mydir:x/ /app/\n",
             "FROM a\nCOPY --from=docker.io/library/alpine:3 /x /x\n",
+            "FROM docker:27-dind\nCOPY --from=docker://docker.io/library/alpine:3 /x /x\n",
             "FROM a\nADD ./src /src\n",
         ] {
             assert_eq!(problem_of(t), None, "{t:?}");
