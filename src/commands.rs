@@ -1153,15 +1153,6 @@ struct Parsed {
     positional_at: Vec<usize>,
 }
 
-/// pflag's `strconv.ParseBool`.
-fn parse_bool(v: &[u8]) -> Option<bool> {
-    match v {
-        b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => Some(true),
-        b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => Some(false),
-        _ => None,
-    }
-}
-
 fn violation(out: &mut Vec<Violation>, rule: Rule, token: String, reason: String) {
     out.push(Violation { rule, token, reason });
 }
@@ -1251,7 +1242,7 @@ fn parse(
             };
             let value = match (row.arity, eq) {
                 (Arity::Bool, None) => Val::Bool(true),
-                (Arity::Bool, Some(v)) => match parse_bool(v) {
+                (Arity::Bool, Some(v)) => match crate::govalue::bool_value(v) {
                     Some(b) => Val::Bool(b),
                     None => {
                         violation(
@@ -1307,7 +1298,7 @@ fn parse(
             match row.arity {
                 Arity::Bool => {
                     if after.len() > 1 && after[0] == b'=' {
-                        match parse_bool(&after[1..]) {
+                        match crate::govalue::bool_value(&after[1..]) {
                             Some(v) => opts.push(Opt {
                                 row,
                                 name: shown,
@@ -2323,7 +2314,7 @@ fn check_output(
                     "--output name= with a transport prefix writes to that destination".into(),
                 )
             }
-            "push" if parse_bool(v) != Some(false) && !pol.gate(GATE_BUILD_PUSH) => refuse(
+            "push" if crate::govalue::bool_value(v) != Some(false) && !pol.gate(GATE_BUILD_PUSH) => refuse(
                 out,
                 token.into(),
                 gated(

@@ -364,7 +364,7 @@ pub struct Flag {
 }
 
 /// The elements podman could read from a list flag's value ([`Flag::podman_list`]), or `None`
-/// when it is one element: the CSV fields as pflag reads them ([`crate::mounts::csv_fields`];
+/// when it is one element: the CSV fields as pflag reads them ([`crate::govalue::csv_fields`];
 /// none when podman would refuse the value), and also every piece between commas and line
 /// breaks regardless of quotes, so that whichever way a version reads it, each element is
 /// judged (a quoted element is judged whole and in pieces: stricter, never looser).
@@ -372,7 +372,7 @@ pub fn podman_list_elements(v: &[u8]) -> Option<Vec<Vec<u8>>> {
     if !v.iter().any(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"')) {
         return None;
     }
-    let mut out = crate::mounts::csv_fields(v).unwrap_or_default();
+    let mut out = crate::govalue::csv_fields(v).unwrap_or_default();
     for piece in v.split(|&b| matches!(b, b',' | b'\n' | b'\r')) {
         let piece: Vec<u8> = piece.iter().copied().filter(|&b| b != b'"').collect();
         if !out.contains(&piece) {
@@ -414,7 +414,7 @@ const QUIET_LOG_LEVELS: &[&[u8]] = &[b"info", b"warn", b"warning", b"error", b"f
 pub fn logs_arguments(flag: &Flag, value: Option<&[u8]>) -> bool {
     match (flag.arity, value) {
         (Arity::Bool, None) => true,
-        (Arity::Bool, Some(v)) => crate::parse::bool_value(v) != Some(false),
+        (Arity::Bool, Some(v)) => crate::govalue::bool_value(v) != Some(false),
         (Arity::Value, v) => {
             let v = v.unwrap_or_default();
             !QUIET_LOG_LEVELS.iter().any(|q| q.eq_ignore_ascii_case(v))

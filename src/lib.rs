@@ -16,6 +16,7 @@ pub mod explain;
 pub mod flags;
 pub mod fnv;
 pub mod glob;
+pub mod govalue;
 pub mod hostfs;
 pub mod hostmemo;
 pub mod hostpath;

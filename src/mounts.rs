@@ -266,7 +266,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut device = None;
     let mut read_write = false;
     let mut odd_option = None;
-    for field in csv_fields(spec)? {
+    for field in crate::govalue::csv_fields(spec)? {
         let (key, value) = match crate::text::find(&field, b'=') {
             Some(p) => (&field[..p], &field[p + 1..]),
             None => (&field[..], &b""[..]),
@@ -286,11 +286,11 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
             }
             b"source" | b"src" => source = value.to_vec(),
             b"target" | b"destination" | b"dst" => target = Some(normalize(value)),
-            b"readonly" | b"ro" => read_only = crate::parse::bool_value(value).unwrap_or(value.is_empty()),
+            b"readonly" | b"ro" => read_only = crate::govalue::bool_value(value).unwrap_or(value.is_empty()),
             b"chown" | b"u" | b"relabel" | b"z" => {
-                changes_owner = value.is_empty() || crate::parse::bool_value(value) != Some(false)
+                changes_owner = value.is_empty() || crate::govalue::bool_value(value) != Some(false)
             }
-            b"rw" | b"readwrite" => read_write = crate::parse::bool_value(value) != Some(false),
+            b"rw" | b"readwrite" => read_write = crate::govalue::bool_value(value) != Some(false),
             b"upperdir" | b"workdir" if value.first() == Some(&b'/') => host_writes.push(value.to_vec()),
             b"upperdir" | b"workdir" => {
                 odd_option.get_or_insert((field.clone(), RELATIVE_OVERLAY));
@@ -329,53 +329,6 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         driver_options,
         odd_option,
     })
-}
-
-/// Splits one CSV record into fields, honouring `"` quoting with `""` escapes.
-pub fn csv_fields(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    // Go's reader ends the record at a line break (and drops a `\r` before it): one record
-    // here, so a value holding either is not read at all.
-    if line.iter().any(|&b| matches!(b, b'\n' | b'\r')) {
-        return None;
-    }
-    let mut fields = Vec::new();
-    let mut field = Vec::new();
-    let mut i = 0;
-    let mut quoted = false;
-    let mut at_start = true;
-    while i < line.len() {
-        let b = line[i];
-        if quoted {
-            if b == b'"' {
-                if line.get(i + 1) == Some(&b'"') {
-                    field.push(b'"');
-                    i += 1;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(b);
-            }
-        } else if b == b'"' && at_start {
-            quoted = true;
-        } else if b == b',' {
-            fields.push(std::mem::take(&mut field));
-            at_start = true;
-            i += 1;
-            continue;
-        } else if b == b'"' {
-            return None; // a bare quote inside an unquoted field is a CSV error
-        } else {
-            field.push(b);
-        }
-        at_start = false;
-        i += 1;
-    }
-    if quoted {
-        return None;
-    }
-    fields.push(field);
-    Some(fields)
 }
 
 #[cfg(test)]

@@ -517,22 +517,13 @@ pub fn nnp_setting(v: &[u8]) -> Option<Option<bool>> {
     let rest = v.strip_prefix(b"no-new-privileges")?;
     match rest {
         [] => Some(Some(true)),
-        [b':' | b'=', value @ ..] => Some(bool_value(value)),
-        _ => None,
-    }
-}
-
-/// pflag's `strconv.ParseBool`.
-pub fn bool_value(v: &[u8]) -> Option<bool> {
-    match v {
-        b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => Some(true),
-        b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => Some(false),
+        [b':' | b'=', value @ ..] => Some(crate::govalue::bool_value(value)),
         _ => None,
     }
 }
 
 fn parse_bool(v: &[u8], flag: impl Fn() -> String) -> Result<bool, ParseError> {
-    bool_value(v).ok_or_else(|| ParseError::BadBool {
+    crate::govalue::bool_value(v).ok_or_else(|| ParseError::BadBool {
         flag: flag(),
         value: crate::text::owned(v),
     })
