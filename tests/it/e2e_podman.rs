@@ -3665,6 +3665,64 @@ fn run_flags_in_any_spelling(mode: Mode) {
     }
 }
 
+/// The shim reads a Containerfile one way, exactly, or refuses it (`containerfile.rs`): within
+/// the part of the language it accepts, podman's own parser must read the same instructions.
+/// Each file here is accepted and made of `LABEL`s only (no step runs a container), shaped at
+/// the edges where parsers differ: continuations with and without a blank at the join, comment
+/// and blank lines inside one, Windows line ends, a keyword split across lines, tabs, a last
+/// line without a line end. Built through the shim, the image's labels must be exactly those
+/// the shim's reading holds: a line joined or split otherwise than the shim reads it moves a
+/// label. On podman 4.3 (docker's older parser) and, in the podman 5 leg, buildkit's.
+#[test]
+fn podman_reads_an_accepted_containerfile_as_the_shim_does() {
+    let Some(rig) = Rig::new(Mode::Rootful, "cfread") else {
+        return;
+    };
+    let files: &[&str] = &[
+        "FROM scratch\nLABEL a=1 \\\n  b=2\nLABEL c=3\n",
+        "FROM scratch\r\nLABEL a=1 \\\r\n  b=2\r\nLABEL c=3\r\n",
+        "FROM scratch\nLABEL a=1 \\\n# note\n\n   \n  # indented note\n  b=2\nLABEL c=3\n",
+        "FROM scratch\nLABEL a=1 b=x\\\ny c=3\nLABEL d=4\n",
+        "FROM scratch\nLAB\\\nEL a=1\nlabel b=2\n",
+        "# syntax=docker/dockerfile:1\n# a comment\n\nFROM scratch\n\tLABEL\ta=1\n   label b=2 \t\n",
+        "FROM scratch\nLABEL a=1 \\\n\tb=2 \\\n\tc=3\nLABEL d=#4",
+        "FROM scratch\nLABEL a=x\\y b=2\nLABEL c=3 \\\n  d=4\n",
+    ];
+    for (n, text) in files.iter().enumerate() {
+        let instructions = nanoclaw_shim::containerfile::read(text.as_bytes())
+            .unwrap_or_else(|e| panic!("file {n} {text:?} is refused: {e}"));
+        let mut want: std::collections::BTreeMap<String, String> = Default::default();
+        for i in instructions
+            .iter()
+            .filter(|i| i.keyword == nanoclaw_shim::containerfile::Keyword::Label)
+        {
+            for w in nanoclaw_shim::containerfile::words(&i.args) {
+                let w = String::from_utf8(w.to_vec()).unwrap();
+                let (k, v) = w.split_once('=').unwrap();
+                // The parser removes an escape from a label's value (`x\y` is `xy`).
+                want.insert(k.to_string(), v.replace('\\', ""));
+            }
+        }
+        let ctx = rig.containerfile(&rig.dir.path().join(format!("cfread{n}")), text);
+        let tag = rig.image_tag(&format!("cfread{n}"));
+        let o = rig.run("docker", &build_argv(&["-t", &tag, &ctx]), None);
+        assert_eq!(o.code, Some(0), "file {n} {text:?}: {}", o.describe());
+        let labels = rig.podman(&["image", "inspect", "--format", "{{json .Config.Labels}}", &tag]);
+        let got: std::collections::BTreeMap<String, String> =
+            serde_json::from_str::<Option<_>>(labels.stdout.trim())
+                .unwrap_or_else(|e| panic!("labels of file {n} ({e}): {}", labels.describe()))
+                .unwrap_or_default();
+        let got: std::collections::BTreeMap<String, String> = got
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("io.buildah."))
+            .collect();
+        assert_eq!(
+            got, want,
+            "file {n} {text:?}: podman read other labels than the shim's reading holds"
+        );
+    }
+}
+
 /// `BUILDAH_ISOLATION=chroot` in the environment is `--isolation chroot` by another name: the
 /// control (plain podman) runs the build's RUN step in the host's PID namespace; through the
 /// shim the build is refused (`deny.environment`) and its RUN step never runs. Rootful and
