@@ -26,6 +26,78 @@ use std::path::{Path, PathBuf};
 /// The annotation the expectations travel in.
 pub const KEY: &str = "io.github.nanoclaw-shim.mounts";
 
+/// The annotation that names the prefixes no annotation of the container may start with (the
+/// policy's `runtime_annotations`). The shim refuses them in the caller's `--annotation`; but
+/// podman also copies an **image's** annotations into its containers (checked on 4.3.1: an
+/// image built with `run.oci.keep_original_groups=1` gives it to every container made from it),
+/// where the runtime acts on them (crun keeps the caller's groups, applies `org.systemd.property.`
+/// settings, loads a CRIU configuration file). Only the container's final configuration shows
+/// them, so the hook judges it.
+pub const REFUSED_KEY: &str = "io.github.nanoclaw-shim.refused-annotations";
+
+/// Namespaces podman writes annotations of its own in (`io.podman.annotations.privileged`,
+/// `io.kubernetes.cri-o.TTY`), after the image's, and the shim's: not judged by the hook.
+const OWN_NAMESPACES: &[&str] = &[
+    "io.podman.annotations.",
+    "io.kubernetes.cri-o.",
+    "io.github.nanoclaw-shim.",
+];
+
+/// [`REFUSED_KEY`]'s value: the prefixes, `;` between (podman splits an annotation at commas),
+/// each byte outside `[A-Za-z0-9._/-]` as `%XX`.
+pub fn encode_prefixes<S: AsRef<str>>(prefixes: &[S]) -> String {
+    let mut out = String::new();
+    for (i, p) in prefixes.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        for &b in p.as_ref().as_bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// [`encode_prefixes`]' inverse; `None` for anything else.
+pub fn decode_prefixes(value: &str) -> Option<Vec<String>> {
+    value
+        .split(';')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut out = Vec::new();
+            let mut bytes = p.bytes();
+            while let Some(b) = bytes.next() {
+                if b == b'%' {
+                    let hex = [bytes.next()?, bytes.next()?];
+                    out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+                } else {
+                    out.push(b);
+                }
+            }
+            String::from_utf8(out).ok()
+        })
+        .collect()
+}
+
+/// The first annotation key that starts with one of `prefixes` (any case, as the shim judges
+/// `--annotation`), podman's and the shim's own namespaces left out.
+pub fn refused_annotation<'k>(
+    keys: impl IntoIterator<Item = &'k str>,
+    prefixes: &[String],
+) -> Option<&'k str> {
+    keys.into_iter().find(|k| {
+        let lower = k.to_ascii_lowercase();
+        !OWN_NAMESPACES.iter().any(|n| lower.starts_with(n))
+            && prefixes
+                .iter()
+                .any(|p| lower.starts_with(&p.to_ascii_lowercase()))
+    })
+}
+
 /// podman's default hook folders (containers.conf's `hooks_dir`, and the folder that overrides
 /// it): a `--hooks-dir` replaces them, so those that exist are named too.
 pub const SYSTEM_FOLDERS: &[&str] = &["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"];
@@ -209,20 +281,27 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
 /// its annotation, and the root from the bundle's `config.json`; exit 0 only when every
 /// expected mount is in place. Its error line reaches the caller in podman's.
 pub fn hook_main() -> i32 {
-    match hook() {
-        Ok(()) => 0,
-        Err(why) => {
-            eprintln!(
-                "nanoclaw-shim: refused: {}; the container does not start [{}]",
-                crate::text::printable(&why),
-                crate::rules::Rule::HardenMountCheck
-            );
-            1
-        }
-    }
+    use crate::rules::Rule;
+    let (rule, why) = match hook() {
+        Ok(Ok(())) => return 0,
+        Ok(Err(key)) => (
+            Rule::DenyAnnotation,
+            format!(
+                "the container carries the annotation {key} (from its image: podman copies an image's annotations into its containers), under a prefix that reconfigures the runtime"
+            ),
+        ),
+        Err(why) => (Rule::HardenMountCheck, why),
+    };
+    eprintln!(
+        "nanoclaw-shim: refused: {}; the container does not start [{rule}]",
+        crate::text::printable(&why),
+    );
+    1
 }
 
-fn hook() -> Result<(), String> {
+/// The hook's work: `Err` when it cannot check or a mount is not what was judged, `Ok(Err(key))`
+/// when the container carries a refused annotation.
+fn hook() -> Result<Result<(), String>, String> {
     use std::io::Read;
     let mut state = Vec::new();
     std::io::stdin()
@@ -240,6 +319,16 @@ fn hook() -> Result<(), String> {
         .map_err(|e| format!("cannot read the container's config.json: {e}"))?;
     let config: serde_json::Value = serde_json::from_slice(&config)
         .map_err(|e| format!("cannot read the container's config.json: {e}"))?;
+    if let Some(value) = state["annotations"][REFUSED_KEY].as_str() {
+        let prefixes = decode_prefixes(value).ok_or("the refused annotation prefixes do not read")?;
+        let keys = config["annotations"]
+            .as_object()
+            .into_iter()
+            .flat_map(|a| a.keys());
+        if let Some(key) = refused_annotation(keys.map(String::as_str), &prefixes) {
+            return Ok(Err(crate::text::printable(key).to_string()));
+        }
+    }
     let root = Path::new(
         config["root"]["path"]
             .as_str()
@@ -269,7 +358,7 @@ fn hook() -> Result<(), String> {
                 .collect()
         })
         .unwrap_or_default();
-    verify(&root, &expected, &tmpfs)
+    verify(&root, &expected, &tmpfs).map(Ok)
 }
 
 /// Whether the mount at each expected target, resolved inside `root`, is a mount whose root is

@@ -166,8 +166,24 @@ impl Rewriter<'_> {
     /// Every container podman makes carries the check: its binds to compare, and, bind or not,
     /// its memory file systems and podman's own mounts to hold to the hook's rules (a volume,
     /// named, anonymous or the image's own, is one another container can change).
-    pub(super) fn mount_check(&mut self, binds: &[crate::mountcheck::Expected]) {
+    pub(super) fn mount_check<S: AsRef<str>>(
+        &mut self,
+        binds: &[crate::mountcheck::Expected],
+        refused: &[S],
+    ) {
         self.enforce(Rule::HardenMountCheck);
+        if !refused.is_empty() {
+            self.add(
+                Rule::HardenMountCheck,
+                crate::setting!("annotation"),
+                value(format!(
+                    "{}={}",
+                    crate::mountcheck::REFUSED_KEY,
+                    crate::mountcheck::encode_prefixes(refused)
+                )),
+                "the container starts only if no annotation under these prefixes (runtime_annotations) reached it from its image: podman copies an image's annotations into its containers; the shim's hook checks (deny.annotation)",
+            );
+        }
         self.hooks = true;
         self.add(
             Rule::HardenMountCheck,

@@ -645,7 +645,12 @@ pub fn rewrite(
         rw.no_systemd();
         rw.pin(read, written);
         if rules.podman.verify_mounts {
-            rw.mount_check(binds);
+            let refused = if rules.deny.on(Rule::DenyAnnotation) {
+                rules.deny.list(crate::policy::DenyList::RuntimeAnnotations)
+            } else {
+                &[]
+            };
+            rw.mount_check(binds, refused);
         }
     }
     rw.annotate(Mode::Enforce);

@@ -2434,6 +2434,91 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
     );
 }
 
+/// podman copies an image's annotations into every container made from it, where the runtime
+/// acts on them (crun: `run.oci.keep_original_groups=1` keeps the caller's groups,
+/// `org.systemd.property.*`, `org.criu.config`): an image pulled or built elsewhere carries the
+/// `--annotation` the shim refuses on the command line. The control (plain podman) creates a
+/// container from an image built with `run.oci.keep_original_groups=1` and the container's
+/// configuration holds it; through the shim the hook finds it in the final configuration and the
+/// container never starts (`deny.annotation`); the same image without it runs. Rootful and
+/// rootless.
+fn an_image_s_runtime_annotation(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "imgannot") else {
+        return;
+    };
+    let label = mode.label();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("imgannot"),
+        &format!("FROM {IMAGE}\nLABEL probe=1\n"),
+    );
+    let (bad, good) = (rig.image_tag("imgannot-bad"), rig.image_tag("imgannot-good"));
+    for (tag, annotation) in [
+        (&bad, "run.oci.keep_original_groups=1"),
+        (&good, "org.example.team=blue"),
+    ] {
+        let built = rig.podman(&[
+            "build",
+            "-q",
+            "--no-cache",
+            "--annotation",
+            annotation,
+            "-t",
+            tag,
+            &ctx,
+        ]);
+        assert!(built.ok(), "{label}: building {tag}: {}", built.describe());
+    }
+    let name = format!("{}-control", rig.tag);
+    let created = rig.podman(&["create", "--name", &name, &bad, "exit", "0"]);
+    let inspected = rig.podman(&[
+        "container",
+        "inspect",
+        "--format",
+        "{{json .Config.Annotations}}",
+        &name,
+    ]);
+    let _ = rig.podman(&["rm", "-f", &name]);
+    assert!(
+        created.ok(),
+        "{label}: the control's create: {}",
+        created.describe()
+    );
+    assert!(
+        inspected
+            .stdout
+            .contains("\"run.oci.keep_original_groups\":\"1\""),
+        "{label}: podman did not copy the image's annotation into the control: {}",
+        inspected.describe()
+    );
+    let run = |tag: &str| rig.docker(&strs(&["run", "--rm", tag, "report"]), None);
+    let refused = run(&bad);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        !refused.ok()
+            && all.contains("deny.annotation")
+            && all.contains("run.oci.keep_original_groups")
+            && !all.contains("---NANOCLAW_OUTPUT_START---"),
+        "{label}: a container with its image's runtime annotation started: {}",
+        refused.describe()
+    );
+    let ran = run(&good);
+    assert!(
+        ran.ok() && ran.stdout.contains("---NANOCLAW_OUTPUT_START---"),
+        "{label}: an image with a harmless annotation did not run: {}",
+        ran.describe()
+    );
+}
+
+#[test]
+fn an_image_s_runtime_annotation_never_reaches_the_runtime_rootful() {
+    an_image_s_runtime_annotation(Mode::Rootful);
+}
+
+#[test]
+fn an_image_s_runtime_annotation_never_reaches_the_runtime_rootless() {
+    an_image_s_runtime_annotation(Mode::Rootless);
+}
+
 #[test]
 fn a_tmpfs_stacked_on_a_volume_never_starts_rootful() {
     a_tmpfs_on_a_volume(Mode::Rootful);

@@ -178,12 +178,14 @@ fn rules_of(value: &str, mode: &str) -> Vec<Rule> {
 /// mount check's expectations: one annotation, when the call has bind mounts.)
 fn check_annotation(what: &str, argv: &[OsString], plan: &Plan) -> Vec<Rule> {
     let mut found = shim_annotations(&plan.args);
-    let checks = found
-        .iter()
-        .filter(|a| a.starts_with(&format!("{}=", nanoclaw_shim::mountcheck::KEY)))
-        .count();
-    assert_eq!(checks, usize::from(plan.hooks), "{what}: {found:?}");
-    found.retain(|a| !a.starts_with(&format!("{}=", nanoclaw_shim::mountcheck::KEY)));
+    for key in [
+        nanoclaw_shim::mountcheck::KEY,
+        nanoclaw_shim::mountcheck::REFUSED_KEY,
+    ] {
+        let checks = found.iter().filter(|a| a.starts_with(&format!("{key}="))).count();
+        assert_eq!(checks, usize::from(plan.hooks), "{what}: {key}: {found:?}");
+        found.retain(|a| !a.starts_with(&format!("{key}=")));
+    }
     assert_eq!(
         found.len(),
         1,
@@ -491,10 +493,16 @@ fn the_docker_face_hands_the_runtime_only_its_own_annotations() {
         .lines()
         .map(OsString::from)
         .collect();
-    // The shim's own two: what it applied, and the mount check's record (no bind here: empty);
-    // every forged one is gone.
+    // The shim's own three: what it applied, the mount check's record (no bind here: empty) and
+    // the annotation prefixes its hook refuses; every forged one is gone.
     let found = shim_annotations(&got);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|a| a.starts_with(&format!("{}=run.oci.;", nanoclaw_shim::mountcheck::REFUSED_KEY))),
+        "{found:?}"
+    );
     assert!(
         found.contains(&format!("{}=", nanoclaw_shim::mountcheck::KEY)),
         "{found:?}"
@@ -726,7 +734,15 @@ fn podman_inspect_shows_the_shims_annotation() {
         .keys()
         .filter(|k| annotate::in_namespace(k.as_bytes()))
         .collect();
-    assert_eq!(ours, [annotate::KEY, nanoclaw_shim::mountcheck::KEY], "{got}");
+    assert_eq!(
+        ours,
+        [
+            annotate::KEY,
+            nanoclaw_shim::mountcheck::KEY,
+            nanoclaw_shim::mountcheck::REFUSED_KEY
+        ],
+        "{got}"
+    );
     assert_eq!(
         got[nanoclaw_shim::mountcheck::KEY],
         "",
