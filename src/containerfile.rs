@@ -14,13 +14,14 @@
 //!
 //! The subset, each rule there because a parser's reading differs outside it:
 //!
-//! - bytes: printable ASCII, tabs and line ends (`\n`, or `\r\n`); no byte-order mark, no other
-//!   control character or blank (`\v`, a no-break space, the Unicode spaces), no other byte;
+//! - text: UTF-8 without a blank other than a space or a tab (no vertical tab, next line,
+//!   no-break space or Unicode space: one parser skips them where another keeps them in a word),
+//!   without another control character or a byte-order mark; lines end in `\n` or `\r\n`;
 //! - no escape directive (`# escape=`), in any case or place: the escape is `\`;
-//! - a line continues only when `\` is its last character (no blank after it) and the one before
-//!   is not `\`; a line joined to the one before it may start with a blank only when the one
-//!   before ends in one (the older parser drops a continuation line's leading blanks, the newer
-//!   keeps them); a comment never ends in `\`; the file never ends in a continuation;
+//! - a line continues when `\` is its last character but spaces and tabs, unless it is `\\`
+//!   (an escaped escape: the newer parser continues nothing then) or the line holds nothing
+//!   else (the newer parser's expression wants a character before it); a comment line never
+//!   continues and is dropped, inside a continuation too; the file never ends in a continuation;
 //! - an instruction is one the parsers know, optionally after `ONBUILD`;
 //! - no here-document (`<<` in an instruction): the older parser reads its body as instructions.
 //!
@@ -174,19 +175,31 @@ pub fn plain_word(word: &[u8]) -> bool {
 }
 
 /// Why a comment line is outside the subset, if it is: an escape directive (`# escape=`, any
-/// case, any blanks) or an escape at its end.
+/// case, any blanks, anywhere in the file).
 fn comment_problem(comment: &[u8]) -> Option<&'static str> {
-    if comment.ends_with(b"\\") {
-        return Some(
-            "a comment ends in an escape (\\): parsers differ on whether it continues; end it otherwise",
-        );
-    }
     let after = trim_start(&comment[1..]);
     let named = after.get(..6).is_some_and(|w| w.eq_ignore_ascii_case(b"escape"));
     if named && trim_start(&after[6..]).first() == Some(&b'=') {
         return Some("an escape directive: the shim reads Containerfiles with the default escape (\\) only");
     }
     None
+}
+
+/// Why a line's text is outside the subset, if it is: not UTF-8, or holding a character some
+/// parser reads as a blank where another does not (every blank but a space and a tab: a vertical
+/// tab, a next line, a no-break space, the Unicode spaces; the parsers also take a lone byte
+/// 0x85 or 0xA0 for one, which is no UTF-8), another control character, or a byte-order mark.
+fn text_problem(line: &[u8]) -> Option<String> {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Some("text that is not UTF-8: parsers read its bytes as blanks or not".into());
+    };
+    let odd = text
+        .chars()
+        .find(|&c| !matches!(c, ' ' | '\t') && (c.is_whitespace() || c.is_control() || c == '\u{feff}'))?;
+    Some(format!(
+        "the character U+{:04X}: a blank other than a space or a tab, a control character or a byte-order mark, which parsers read differently",
+        u32::from(odd)
+    ))
 }
 
 /// The Containerfile `text`, read as every parser reads it, or why it is outside the subset
@@ -205,25 +218,12 @@ pub fn read(text: &[u8]) -> Result<Vec<Instruction>, String> {
             break;
         }
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if let Some(&b) = line
-            .iter()
-            .find(|&&b| !(b.is_ascii_graphic() || b == b' ' || b == b'\t'))
-        {
-            return fail(
-                n,
-                &format!(
-                    "a byte the shim does not read in a Containerfile (0x{b:02x}): only printable ASCII, tabs and line ends, where every parser reads the same blanks"
-                ),
-            );
+        if let Some(why) = text_problem(line) {
+            return fail(n, &why);
         }
         let content = trim_start(line);
-        let end = content.iter().rposition(|&b| !blank(b)).map_or(0, |e| e + 1);
-        if content[..end].ends_with(b"\\") && end < content.len() {
-            return fail(
-                n,
-                "an escape (\\) followed by blanks at a line's end: parsers differ on whether it continues; remove the blanks",
-            );
-        }
+        // A comment line is dropped by every parser before it looks for an escape, inside a
+        // continuation or not: it never continues (the thirty-second look's `# note \`).
         if content.first() == Some(&b'#') {
             if let Some(why) = comment_problem(content) {
                 return fail(n, why);
@@ -233,8 +233,10 @@ pub fn read(text: &[u8]) -> Result<Vec<Instruction>, String> {
         if content.is_empty() {
             continue;
         }
-        let (piece, continues) = match line.strip_suffix(b"\\") {
-            Some(_) if line.ends_with(b"\\\\") => {
+        // Spaces and tabs after a line's final escape: both parsers' expressions allow them.
+        let end = line.iter().rposition(|&b| !blank(b)).map_or(0, |e| e + 1);
+        let (piece, continues) = match line[..end].strip_suffix(b"\\") {
+            Some(_) if line[..end].ends_with(b"\\\\") => {
                 return fail(
                     n,
                     "a line ends in an escaped escape (\\\\): parsers differ on whether it continues",
@@ -252,15 +254,11 @@ pub fn read(text: &[u8]) -> Result<Vec<Instruction>, String> {
                 "a line of nothing but an escape (\\): parsers differ on whether it continues",
             );
         }
+        // A continued line's leading blanks are kept by both parsers (the thirty-third look
+        // checked podman 4.3.1 and 5.4.2), and so here.
         let (start, mut joined) = match open.take() {
             None => (n, trim_start(piece).to_vec()),
             Some((start, mut joined)) => {
-                if joined.last().is_some_and(|&b| !blank(b)) && piece.first().is_some_and(|&b| blank(b)) {
-                    return fail(
-                        n,
-                        "a continued line starts with a blank and the line before ends in a word: parsers differ on keeping the blank; put a blank before the escape (\\)",
-                    );
-                }
                 joined.extend_from_slice(piece);
                 (start, joined)
             }
@@ -481,7 +479,7 @@ pub fn base_images(instructions: &[Instruction]) -> Result<Vec<String>, String> 
             }
             [image] => image,
             [image, as_, name] if as_.eq_ignore_ascii_case(b"as") => {
-                stages.push(crate::text::owned(name).to_ascii_lowercase());
+                stages.push(crate::text::owned(name));
                 image
             }
             _ => return fail(format!("{}: not FROM IMAGE [AS NAME]", display(&i.args))),
@@ -492,11 +490,14 @@ pub fn base_images(instructions: &[Instruction]) -> Result<Vec<String>, String> 
                 "{image}: an image named by a build argument cannot be checked for ONBUILD triggers before the build"
             ));
         }
-        let lower = image.to_ascii_lowercase();
-        // A stage named earlier (the name just pushed is this stage's own, not an earlier one).
+        // A stage named earlier, exactly as written: podman's build library matches a stage's
+        // name case for case, and takes `FROM build` after `AS Build` for an image named `build`
+        // (the thirty-third look's: its triggers ran unchecked; buildkit would read the stage,
+        // so an image that is not there is refused, which is stricter). The name just pushed is
+        // this stage's own, not an earlier one.
         let earlier = stages.len().saturating_sub(usize::from(ws.len() == 3));
-        let is_stage = stages[..earlier].contains(&lower);
-        if !is_stage && lower != "scratch" && !images.contains(&image) {
+        let is_stage = stages[..earlier].contains(&image);
+        if !is_stage && !image.eq_ignore_ascii_case("scratch") && !images.contains(&image) {
             images.push(image);
         }
     }
@@ -543,6 +544,11 @@ mod tests {
         // them), a trailing space after the last word.
         let i = ok("FROM a\r\nRUN a \\\r\n  # note\r\n\r\n  b \r\n");
         assert_eq!(i[1].args, b"a   b".to_vec());
+        // Text beyond ASCII; blanks after an escape; a comment ending in an escape, which never
+        // continues; a continued line's blanks kept.
+        let i = ok("FROM a\nLABEL who=\"José 🙂\"\n# note \\\nRUN a&&\\  \n  b \\\n  # c \\\n  d\n");
+        assert_eq!(i.len(), 3);
+        assert_eq!(i[2].args, b"a&&  b   d".to_vec());
     }
 
     #[test]
@@ -570,12 +576,12 @@ mod tests {
             ("FROM a\n\u{a0}RUN x\n".as_bytes(), 2),
             ("\u{feff}FROM a\n".as_bytes(), 1),
             (b"FROM a\nRUN\r\\\n--mount=x true\n", 2),
-            (b"FROM a\nRUN x \\ \n--network=host true\n", 2),
             (b"# escape=`\nFROM a\n", 1),
             (b"  #ESCAPE  = \\\nFROM a\n", 1),
-            (b"FROM a\n# note \\\nRUN \\\n--mount=x true\n", 2),
+            ("FROM a\nRUN x\u{2003}--mount=x\n".as_bytes(), 2),
+            ("FROM a\nLABEL a=\u{85}\n".as_bytes(), 2),
+            (b"FROM a\nRUN x\x0c\n", 2),
             (b"FROM a\nLABEL x=a\\\\\nRUN \\\n--mount=x true\n", 2),
-            (b"FROM a\nRUN a\\\n  --mount=x\n", 3),
             (b"FROM a\nRUN a \\\n", 2),
             (b"FROM a\n\\\nRUN x\n", 2),
             (b"FROM a\nLABEL a=b \\\n\\\nRUN --network=host true\n", 3),
@@ -599,6 +605,11 @@ mod tests {
     fn run_flags_transports_and_from_values_are_problems() {
         let problem_of = |t: &str| problem(&ok(t), Some("downloads"));
         for t in [
+            // Joined as every parser joins them: a comment never continues, blanks after an
+            // escape are no matter, a continued line keeps its blanks.
+            "FROM a\n# note \\\nRUN \\\n--mount=x true\n",
+            "FROM a\nRUN \\  \n  --network=host true\n",
+            "FROM a\nCOPY \\\n  # c \\\n  --from=oci-archive:/x.tar /s /s\n",
             "FROM a\nRUN --mount=type=cache,target=/x true\n",
             "FROM a\nRUN -x\n",
             "FROM a\nONBUILD RUN --network=host true\n",
@@ -637,11 +648,17 @@ mod tests {
     #[test]
     fn base_images_leave_out_stages_and_scratch() {
         let i = ok(
-            "FROM node:22 AS build\nFROM build\nFROM scratch\nFROM Build AS b2\nFROM alpine\nFROM node:22\n",
+            "FROM node:22 AS build\nFROM build\nFROM scratch\nFROM b AS b2\nFROM alpine\nFROM node:22\nFROM b2\n",
         );
         assert_eq!(
             base_images(&i).unwrap(),
-            vec!["node:22".to_string(), "alpine".to_string()]
+            vec!["node:22".to_string(), "b".to_string(), "alpine".to_string()]
+        );
+        // A stage is named case for case, as podman matches it (the thirty-third look's).
+        let i = ok("FROM a AS Trig\nFROM trig\nFROM Trig\n");
+        assert_eq!(
+            base_images(&i).unwrap(),
+            vec!["a".to_string(), "trig".to_string()]
         );
         // A stage is not its own base.
         let i = ok("FROM x AS x\n");

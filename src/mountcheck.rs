@@ -28,8 +28,9 @@ pub const KEY: &str = "io.github.nanoclaw-shim.mounts";
 
 /// The annotation that names the prefixes no annotation of the container may start with (the
 /// policy's `runtime_annotations`). The shim refuses them in the caller's `--annotation`; but
-/// podman also copies an **image's** annotations into its containers (checked on 4.3.1: an
-/// image built with `run.oci.keep_original_groups=1` gives it to every container made from it),
+/// podman 4 also copies an **image's** annotations into its containers (checked on 4.3.1: an
+/// image built with `run.oci.keep_original_groups=1` gives it to every container made from it;
+/// 5.4.2 does not),
 /// where the runtime acts on them (crun keeps the caller's groups, applies `org.systemd.property.`
 /// settings, loads a CRIU configuration file). Only the container's final configuration shows
 /// them, so the hook judges it.
@@ -41,6 +42,13 @@ const OWN_NAMESPACES: &[&str] = &[
     "io.podman.annotations.",
     "io.kubernetes.cri-o.",
     "io.github.nanoclaw-shim.",
+];
+
+/// Annotations podman 5 writes itself under a refused prefix, from the container's stop signal
+/// and timeout (seen on 5.4.2): not judged by the hook, by exact name.
+const OWN_KEYS: &[&str] = &[
+    "org.systemd.property.KillSignal",
+    "org.systemd.property.TimeoutStopUSec",
 ];
 
 /// [`REFUSED_KEY`]'s value: the prefixes, `;` between (podman splits an annotation at commas),
@@ -91,7 +99,8 @@ pub fn refused_annotation<'k>(
 ) -> Option<&'k str> {
     keys.into_iter().find(|k| {
         let lower = k.to_ascii_lowercase();
-        !OWN_NAMESPACES.iter().any(|n| lower.starts_with(n))
+        !OWN_KEYS.contains(k)
+            && !OWN_NAMESPACES.iter().any(|n| lower.starts_with(n))
             && prefixes
                 .iter()
                 .any(|p| lower.starts_with(&p.to_ascii_lowercase()))

@@ -1544,7 +1544,10 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         ("/ok/Dockerfile", "FROM node:22-slim\nUSER root\nRUN apt-get install -y jq\n"),
         ("/d/ag1", "FROM nanoclaw-agent:latest\nUSER root\nRUN apt-get install -y curl\nUSER node\n"),
         ("/d/evil", "FROM evil:1\n"),
-        ("/d/stages", "FROM node:22-slim AS build\nRUN true\nFROM build\nFROM Build AS two\nFROM scratch\nCOPY --from=two /x /x\n"),
+        ("/d/stages", "FROM node:22-slim AS build\nRUN true\nFROM build\nFROM build AS two\nFROM scratch\nCOPY --from=two /x /x\n"),
+        // podman matches a stage's name case for case: `FROM evil` after `AS Evil` is the image
+        // `evil` (the thirty-third look's: its triggers ran unchecked).
+        ("/d/stage-case", "FROM node:22-slim AS Evil\nRUN true\nFROM evil\n"),
         ("/d/arg", "ARG BASE=node:22-slim\nFROM ${BASE}\n"),
         ("/d/platform", "FROM --platform=linux/arm64 node:22-slim\n"),
         // The real escape character is `\`: the backtick joins nothing, and `FROM evil:1` is an
@@ -1580,8 +1583,8 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
     };
     let affected = || FakeBases {
         needed: true,
-        local: &["node:22-slim", "nanoclaw-agent:latest", "evil:1"],
-        triggers: &["evil:1"],
+        local: &["node:22-slim", "nanoclaw-agent:latest", "evil:1", "evil"],
+        triggers: &["evil:1", "evil"],
         asked: Default::default(),
     };
     let rules = |v: &[nanoclaw_shim::rules::Violation]| v.iter().map(|v| v.rule.as_str()).collect::<Vec<_>>();
@@ -1606,6 +1609,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
     // Refused: a base with triggers, however the file names it; one not in local storage.
     for words in [
         &["build", "-f", "/d/evil", "/ok"][..],
+        &["build", "-f", "/d/stage-case", "/ok"],
         &["build", "-f", "/d/tick", "/ok"],
         &["build", "-f", "/d/continued", "/ok"],
     ] {
