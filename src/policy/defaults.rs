@@ -314,6 +314,7 @@ pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
     "org.criu.",
     "com.nvidia.",
     "io.katacontainers.",
+    "module.wasm.image/",
 ];
 
 /// The smallest memory limit podman and docker accept (6 MiB).

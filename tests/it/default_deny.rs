@@ -731,6 +731,9 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "io.kubernetes.cri-o.Devices=/dev/fuse",
         "io.podman.annotations.privileged=true",
         "RUN.OCI.seccomp_fail_unknown_syscall=0",
+        // crun runs the container's program under a WebAssembly engine (`compat`).
+        "module.wasm.image/variant=compat",
+        "org.criu.config=/home/alice/.criu.conf",
     ] {
         add(&["run", "--annotation", a, "img"], "deny.annotation");
     }
