@@ -47,13 +47,9 @@ struct Checker<'a> {
     binds: Vec<crate::mountcheck::Expected>,
     /// The files podman writes that the checks let through, by option ([`Judged::written`]).
     written: Vec<usize>,
-    /// The option setting a restart policy, if any ([`Checker::restart`]).
-    restart_at: Option<usize>,
-    /// Whether a volume (not a host path) is mounted: a restart would mount it unchecked too.
-    volumes: bool,
 }
 
-const RESTART_UNCHECKED: &str = "podman would restart the container without the mount check, mounting its bind sources and volumes again unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
+const RESTART_UNCHECKED: &str = "podman would restart the container by itself without the shim's hook, mounting its bind sources and volumes again unchecked and with annotations from its image unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
 
 impl Checker<'_> {
     fn on(&self, rule: Rule) -> bool {
@@ -163,19 +159,16 @@ impl Checker<'_> {
         }
     }
 
-    /// A restart policy: podman restarts the container by itself, without the mount check,
-    /// mounting its bind sources again unchecked, at a moment the container chooses. Refused
-    /// with the check on: on `update` always, on `run` / `create` when a bind is checked
-    /// (judged once every mount is read, [`judge`]).
+    /// A restart policy: podman restarts the container by itself (and `podman-restart.service`
+    /// at boot), without the shim's hook: its bind sources and volumes mounted again unchecked,
+    /// and an image's runtime annotations, which the hook refuses, applied (the thirty-fourth
+    /// look's, on 4.3.1: a container the hook had refused came up at the next start). Refused
+    /// with the hook on, on `run`, `create` and `update` alike.
     fn restart(&mut self, o: &Opt) {
         if !self.rules.podman.verify_mounts || matches!(o.bytes(), b"" | b"no") {
             return;
         }
-        if self.run.verb == Verb::Update {
-            self.v(Rule::HardenMountCheck, o, RESTART_UNCHECKED);
-        } else {
-            self.restart_at = Some(self.current);
-        }
+        self.v(Rule::HardenMountCheck, o, RESTART_UNCHECKED);
     }
 
     fn check(&mut self, o: &Opt) {
@@ -509,12 +502,10 @@ impl Checker<'_> {
                 }
             }
             mounts::Kind::Volume => {
+                // Named or anonymous volumes (which any container can mount by the name podman
+                // gives it) are the hook's to judge.
                 if kind == "volume" && m.source.first() == Some(&b'/') {
                     self.path(o, &m.source, access, Some(&m.target), false);
-                } else {
-                    // Named or anonymous (which any container can mount by the name podman
-                    // gives it): another container can change what is in it.
-                    self.volumes = true;
                 }
             }
             mounts::Kind::Tmpfs => {}
@@ -935,17 +926,12 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         read: Vec::new(),
         binds: Vec::new(),
         written: Vec::new(),
-        restart_at: None,
-        volumes: false,
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
         c.check(o);
     }
     c.image();
-    if let (Some(i), true) = (c.restart_at, !c.binds.is_empty() || c.volumes) {
-        c.v(Rule::HardenMountCheck, &run.opts[i], RESTART_UNCHECKED);
-    }
     c.paths.finish();
     Judged {
         violations: c.out,

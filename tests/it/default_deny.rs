@@ -482,6 +482,8 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         &["update", "--restart", "unless-stopped", "c"],
         "harden.mount-check",
     );
+    // Without a mount too: the hook judges the image's annotations as well.
+    add(&["run", "--restart", "always", "img"], "harden.mount-check");
     add(
         &["run", "-v", "{proj}/groups/main:/w:O", "img"],
         "harden.mount-check",

@@ -2440,7 +2440,8 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
 /// `--annotation` the shim refuses on the command line. The control (plain podman) creates a
 /// container from an image built with `run.oci.keep_original_groups=1` and the container's
 /// configuration holds it; through the shim the hook finds it in the final configuration and the
-/// container never starts (`deny.annotation`); the same image without it runs. podman 5 leaves
+/// container never starts (`deny.annotation`), nor can a restart policy start it without the
+/// hook; the same image without it runs. podman 5 leaves
 /// an image's annotations out (5.4.2), and sets some of its own under a refused prefix: there
 /// both images run. Rootful and rootless.
 fn an_image_s_runtime_annotation(mode: Mode) {
@@ -2520,6 +2521,24 @@ fn an_image_s_runtime_annotation(mode: Mode) {
         "{label}: an image with a harmless annotation did not run: {}",
         ran.describe()
     );
+    // A start podman makes by itself runs no hook (the thirty-fourth look's: a restart policy
+    // brought up the container the hook had refused): no restart policy is let through.
+    let name = format!("{}-restart", rig.tag);
+    let restarting = rig.docker(
+        &strs(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--restart=always",
+            &bad,
+            "sleep",
+            "30",
+        ]),
+        None,
+    );
+    let _ = rig.podman(&["rm", "-f", &name]);
+    assert_refusal(&restarting, "harden.mount-check");
 }
 
 #[test]
