@@ -213,6 +213,7 @@ impl Checker<'_> {
             Class::Annotation => self.annotation(o),
             Class::Environment => self.environment(o),
             Class::LogDriver => self.log_driver(o),
+            Class::Label => self.label(o),
             Class::Logging => {
                 let value = match &o.value {
                     crate::parse::OptValue::Bool(b) => Some(if *b { &b"true"[..] } else { b"false" }),
@@ -857,6 +858,30 @@ impl Checker<'_> {
                 Rule::DenyPublish,
                 o,
                 "publishes a port on addresses other than the host's loopback; use 127.0.0.1:PORT:PORT",
+            );
+        }
+    }
+
+    /// A label podman's auto-update acts on: a policy (`io.containers.autoupdate`, and its
+    /// `.authfile`, a host file the pull reads) or the systemd unit to restart
+    /// (`PODMAN_SYSTEMD_UNIT`). Root's daily timer restarts that unit, whatever it is and whether
+    /// or not the container runs in it (the thirty-fifth look's: `podman-kube@` of a YAML the
+    /// agent wrote ran `play kube` as root; `reboot.target` rebooted). Always on podman's side:
+    /// the shim's own `io.containers.autoupdate=disabled` follows ([`crate::rewrite`]).
+    fn label(&mut self, o: &Opt) {
+        let t = text(o);
+        let key = t.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+        // `disabled` is what the shim itself adds (`harden.auto-update`), and only restricts.
+        let own = t.trim() == "io.containers.autoupdate=disabled";
+        let acted_on = key == "io.containers.autoupdate"
+            || key.starts_with("io.containers.autoupdate.")
+            || key == "podman_systemd_unit";
+        let acted_on = acted_on && !own;
+        if acted_on {
+            self.v(
+                Rule::HardenAutoUpdate,
+                o,
+                "podman's auto-update timer (root's, daily) restarts the systemd unit a container names, or pulls with a host file: a host unit restarted for the container",
             );
         }
     }

@@ -83,6 +83,9 @@ pub enum Class {
     /// Where a container's output goes: podman's `passthrough` drivers hand the container the
     /// caller's own standard streams (and chown an output file to the container's user).
     LogDriver,
+    /// Container labels: podman's auto-update timer (root's, daily) acts on two of them
+    /// (`io.containers.autoupdate`, `PODMAN_SYSTEMD_UNIT`).
+    Label,
     /// Refused unless the policy allows the flag by name; the rule says why.
     Denied(Rule),
 }
@@ -107,6 +110,7 @@ impl Class {
             Class::Hardening => "hardening",
             Class::Logging => "logging",
             Class::LogDriver => "log driver",
+            Class::Label => "label",
             Class::Denied(_) => "denied by default",
         }
     }
@@ -152,6 +156,7 @@ impl Class {
             Class::Hardening => &[Rule::HardenReadOnly],
             Class::Logging => &[Rule::DenyDebugLog],
             Class::LogDriver => &[Rule::DenyHostHandoff],
+            Class::Label => &[Rule::HardenAutoUpdate],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
             Class::Denied(Rule::DenyApiSocket) => &[Rule::DenyApiSocket],
@@ -398,8 +403,8 @@ impl Flag {
 use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
-    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, LogDriver,
-    Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
+    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Label,
+    LogDriver, Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
 };
 
 /// The log levels of podman's `--log-level` that do not print the argv (compared without regard
@@ -517,7 +522,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("ipc"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace, podman_list: false },
     Flag { long: n("isolation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("kernel-memory"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Hidden, alias_of: None, class: Ceiling, podman_list: false },
-    Flag { long: n("label"), short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("label"), short: Some('l'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Label, podman_list: false },
     Flag { long: n("label-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: true },
     Flag { long: n("link"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("link-local-ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },

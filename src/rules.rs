@@ -44,6 +44,7 @@ rules! {
     HardenKeepCapabilities = "harden.keep-capabilities": "adds back keep_capabilities (SYS_CHROOT for Chromium's sandbox) after dropping ALL",
     HardenInit = "harden.init": "adds --init when the caller overrides the entrypoint, so docker stop delivers SIGTERM",
     HardenShmSize = "harden.shm-size": "adds the policy's --shm-size when the caller sets none",
+    HardenAutoUpdate = "harden.auto-update": "podman: adds --label io.containers.autoupdate=disabled, so that podman's auto-update timer never restarts a host systemd unit an image or the caller names for the container; a caller's label naming an auto-update policy or a systemd unit is refused",
     HardenSystemd = "harden.systemd": "podman: adds --systemd=false, so that no command (an entrypoint named systemd or init) turns on systemd mode, which mounts the host's cgroup tree read-write",
     HardenAnnotation = "harden.annotation": "marks the container with the io.github.nanoclaw-shim.applied annotation (the shim, its version, the mode, the rules in force); removes a caller's annotations in that namespace",
     HardenPinnedFiles = "harden.pinned-files": "gives the runtime a sealed copy of each file the shim read and judged (a build's Containerfile, an env file) in place of its path, so that nothing can change what the runtime reads after the check",

@@ -222,6 +222,27 @@ impl Rewriter<'_> {
     /// look's: a container as root made a cgroup in the host's tree that outlived it, and moved
     /// itself to the host's root cgroup). The caller's `--systemd` is refused
     /// (`deny.ceiling`); the default is turned off here, whatever the command.
+    /// podman's auto-update: off for every container the shim makes, whatever its image's labels
+    /// say (a label of the caller's wins over the image's and over a `--label-file`, checked on
+    /// 4.3.1; the caller's own are refused, [`crate::deny`]).
+    pub(super) fn no_auto_update(&mut self) {
+        self.enforce(Rule::HardenAutoUpdate);
+        let given = self
+            .run
+            .opts
+            .iter()
+            .any(|o| o.flag.long == "label" && o.bytes() == b"io.containers.autoupdate=disabled");
+        if given {
+            return;
+        }
+        self.add(
+            Rule::HardenAutoUpdate,
+            crate::setting!("label"),
+            value("io.containers.autoupdate=disabled"),
+            "an image's io.containers.autoupdate and PODMAN_SYSTEMD_UNIT labels would have podman's auto-update timer restart any host systemd unit they name",
+        );
+    }
+
     pub(super) fn no_systemd(&mut self) {
         // The caller's value, if any: whether it is `false` (another is refused, `deny.ceiling`,
         // unless that rule is off, when the mode is the caller's).

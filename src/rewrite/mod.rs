@@ -643,6 +643,7 @@ pub fn rewrite(
     // copies in the process the shim becomes.
     if target.flavor == Flavor::Podman {
         rw.no_systemd();
+        rw.no_auto_update();
         rw.pin(read, written);
         if rules.podman.verify_mounts {
             let refused = if rules.deny.on(Rule::DenyAnnotation) {

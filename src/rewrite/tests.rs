@@ -53,6 +53,7 @@ const HARDENING: &[&str] = &[
     "--memory=4g",
     "--pids-limit=256",
     "--systemd=false",
+    "--label=io.containers.autoupdate=disabled",
     ANNOTATION,
 ];
 
@@ -61,7 +62,7 @@ const ANNOTATION: &str = concat!(
     "--annotation=io.github.nanoclaw-shim.applied=nanoclaw-shim/",
     env!("CARGO_PKG_VERSION"),
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
-    "harden.keep-capabilities;harden.systemd;limit.cpus;limit.memory;limit.pids"
+    "harden.keep-capabilities;harden.auto-update;harden.systemd;limit.cpus;limit.memory;limit.pids"
 );
 
 /// The options of a rewritten argv other than the shim's annotation (which names rule ids).
@@ -343,12 +344,12 @@ fn policy_switches_off_each_piece() {
         tmpfs_size: None,
         refuse_unenforced: false,
     };
-    // Nothing is enforced but podman's systemd mode kept off (which no switch turns off: the
-    // caller's `--systemd` is `deny.ceiling`'s); the annotation says so.
+    // Nothing is enforced but podman's systemd mode and auto-update kept off (which no switch
+    // turns off); the annotation says so.
     let v = concat!(
         "nanoclaw-shim/",
         env!("CARGO_PKG_VERSION"),
-        " mode=enforce rules=harden.systemd"
+        " mode=enforce rules=harden.auto-update;harden.systemd"
     );
     assert_eq!(
         out_with(&["run", "--read-only=false", "img"], &p),
@@ -357,6 +358,7 @@ fn policy_switches_off_each_piece() {
             "--read-only=false",
             "--http-proxy=false",
             "--systemd=false",
+            "--label=io.containers.autoupdate=disabled",
             &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),
             "img"
         ]

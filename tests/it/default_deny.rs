@@ -1304,6 +1304,13 @@ mod generated {
             Class::Logging => vec!["debug", "trace", "info", "error", "DEBUG", "verbose"],
             Class::LogDriver => vec!["passthrough", "passthrough-tty", "k8s-file", "none", "syslog"],
             Class::Restart => vec!["always", "no", "on-failure:3", "unless-stopped"],
+            Class::Label => vec![
+                "team=blue",
+                "io.containers.autoupdate=local",
+                "io.containers.autoupdate=disabled",
+                "PODMAN_SYSTEMD_UNIT=reboot.target",
+                "IO.Containers.AutoUpdate.authfile=/root/.docker/config.json",
+            ],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
     }
@@ -1449,6 +1456,16 @@ mod generated {
                             || v.contains("false") =>
                     {
                         return Err(format!("security option {v} ran"));
+                    }
+                    "label" => {
+                        let key = v.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+                        let policy =
+                            key == "io.containers.autoupdate" || key.starts_with("io.containers.autoupdate.");
+                        if (policy && v != "io.containers.autoupdate=disabled")
+                            || key == "podman_systemd_unit"
+                        {
+                            return Err(format!("label {v} drives podman's auto-update"));
+                        }
                     }
                     "publish" if !v.starts_with("127.0.0.1:") => return Err(format!("public port {v}")),
                     "publish-all" if o.is_true() => return Err("publish-all ran".into()),

@@ -2541,6 +2541,71 @@ fn an_image_s_runtime_annotation(mode: Mode) {
     assert_refusal(&restarting, "harden.mount-check");
 }
 
+/// podman copies an image's labels into its containers, and its auto-update timer (root's,
+/// daily) restarts whatever systemd unit a container's `PODMAN_SYSTEMD_UNIT` names when its
+/// `io.containers.autoupdate` policy finds a newer image (the thirty-fifth look's: `podman-kube@`
+/// of a YAML the agent wrote, or `reboot.target`). The control (plain podman) creates a container
+/// from an image carrying both labels and keeps the policy `local`; through the shim the
+/// container's policy is `disabled` (`harden.auto-update`), which auto-update passes over; and a
+/// caller's label naming a policy or a unit is refused. Rootful and rootless.
+fn an_image_s_auto_update_labels(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "autoupd") else {
+        return;
+    };
+    let label = mode.label();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("autoupd"),
+        &format!("FROM {IMAGE}\nLABEL io.containers.autoupdate=local PODMAN_SYSTEMD_UNIT=reboot.target\n"),
+    );
+    let tag = rig.image_tag("autoupd");
+    let built = rig.podman(&["build", "-q", "--no-cache", "-t", &tag, &ctx]);
+    assert!(built.ok(), "{label}: {}", built.describe());
+    let policy_of = |name: &str| {
+        let o = rig.podman(&[
+            "container",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"io.containers.autoupdate\"}}",
+            name,
+        ]);
+        let _ = rig.podman(&["rm", "-f", name]);
+        o.stdout.trim().to_string()
+    };
+    let control = format!("{}-control", rig.tag);
+    let o = rig.podman(&["create", "--name", &control, &tag, "exit", "0"]);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert_eq!(
+        policy_of(&control),
+        "local",
+        "{label}: the control kept no policy from the image"
+    );
+    let shimmed = format!("{}-shim", rig.tag);
+    let o = rig.docker(&strs(&["create", "--name", &shimmed, &tag, "exit", "0"]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert_eq!(
+        policy_of(&shimmed),
+        "disabled",
+        "{label}: a container made through the shim kept its image's auto-update policy"
+    );
+    for l in [
+        "io.containers.autoupdate=registry",
+        "PODMAN_SYSTEMD_UNIT=ssh.service",
+    ] {
+        let o = rig.docker(&strs(&["create", "--label", l, &tag, "exit", "0"]), None);
+        assert_refusal(&o, "harden.auto-update");
+    }
+}
+
+#[test]
+fn an_image_s_auto_update_labels_are_overridden_rootful() {
+    an_image_s_auto_update_labels(Mode::Rootful);
+}
+
+#[test]
+fn an_image_s_auto_update_labels_are_overridden_rootless() {
+    an_image_s_auto_update_labels(Mode::Rootless);
+}
+
 #[test]
 fn an_image_s_runtime_annotation_never_reaches_the_runtime_rootful() {
     an_image_s_runtime_annotation(Mode::Rootful);
