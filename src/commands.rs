@@ -1069,7 +1069,7 @@ fn check_inner(
                     // told again of each file in it.
                     let named = p.opts.iter().any(|o| o.row.class == Class::Dockerfile);
                     let judged = !named && out.is_empty();
-                    for (path, _) in texts.iter().filter(|_| judged) {
+                    for path in texts.iter().filter(|_| judged).map(|f| &f.path) {
                         if let Some(v) = host_path(path, Access::Read, &lossy(path)) {
                             out.push(v);
                         }
@@ -1920,12 +1920,21 @@ fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec
 /// of a build is one the shim can judge. A Containerfile the shim cannot see (standard input, a
 /// URL, a remote context) or cannot read whole cannot be checked, so it is refused too (`None`).
 /// Continuation lines are joined first, as the parser joins them (`--mo\` + `unt`).
+/// A Containerfile the checks read: where, its text (podman is given a sealed copy of it), and
+/// the images its stages start from, or why they cannot be known before the build (from the one
+/// reading the checks made, [`crate::containerfile::base_images`]).
+struct ReadFile {
+    path: Vec<u8>,
+    text: Vec<u8>,
+    bases: Result<Vec<String>, String>,
+}
+
 fn containerfiles(
     p: &Parsed,
     read: &dyn Fn(&[u8]) -> SmallFile,
     remote_ok: bool,
     out: &mut Vec<Violation>,
-) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+) -> Option<Vec<ReadFile>> {
     let refuse = |out: &mut Vec<Violation>, token: String, why: &str| {
         violation(out, Rule::DenyBuild, token, why.to_string());
         None
@@ -1997,6 +2006,9 @@ fn containerfiles(
             candidates.push(join(c, f));
         }
     }
+    let remote = format!(
+        "of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"
+    );
     let mut texts = Vec::new();
     for c in candidates {
         let text = match read(&c) {
@@ -2023,15 +2035,13 @@ fn containerfiles(
                 );
             }
         };
-        let remote = format!(
-            "of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"
-        );
         if let Some(why) =
             crate::containerfile::problem(&instructions, (!remote_ok).then_some(remote.as_str()))
         {
             return refuse(out, lossy(&c), &why);
         }
-        texts.push((c, text));
+        let bases = crate::containerfile::base_images(&instructions);
+        texts.push(ReadFile { path: c, text, bases });
     }
     // Nothing found where the shim looked: podman would look elsewhere or fail, and what it
     // found there would be unchecked.
@@ -2055,10 +2065,10 @@ fn pinned_containerfiles(
     p: &Parsed,
     rest: &[OsString],
     used: usize,
-    texts: &[(Vec<u8>, Vec<u8>)],
+    texts: &[ReadFile],
     out: &mut Vec<Violation>,
 ) -> Option<Containerfiles> {
-    let found = |path: &[u8]| texts.iter().find(|(c, _)| c == path).map(|(_, t)| t.clone());
+    let found = |path: &[u8]| texts.iter().find(|f| f.path == path).map(|f| f.text.clone());
     let ctx = match p.positionals.as_slice() {
         [c] => Some(c.as_slice()),
         _ => None,
@@ -2165,7 +2175,7 @@ fn beside_containerfile(p: &Parsed, read: &dyn Fn(&[u8]) -> SmallFile) -> Option
 /// starts from is asked about (`bases`) before the build; a build that could start from another
 /// image than the one asked about (a newer one pulled, another platform's, one named by a build
 /// argument) is refused. A Containerfile the shim cannot read, the engine cannot read either.
-fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages, out: &mut Vec<Violation>) {
+fn base_images(p: &Parsed, texts: &[ReadFile], bases: &dyn BaseImages, out: &mut Vec<Violation>) {
     let mut refuse = |token: String, why: String| violation(out, Rule::DenyBuildBase, token, why);
     for o in &p.opts {
         let pulls = o.row.long == "pull" && matches!(&o.value, Val::Bool(true));
@@ -2183,12 +2193,11 @@ fn base_images(p: &Parsed, texts: &[(Vec<u8>, Vec<u8>)], bases: &dyn BaseImages,
         }
     }
     let mut seen: Vec<String> = Vec::new();
-    for (file, text) in texts {
-        let images =
-            match crate::containerfile::read(text).and_then(|i| crate::containerfile::base_images(&i)) {
-                Ok(images) => images,
-                Err(why) => return refuse(lossy(file), why),
-            };
+    for file in texts {
+        let images = match &file.bases {
+            Ok(images) => images.clone(),
+            Err(why) => return refuse(lossy(&file.path), why.clone()),
+        };
         for image in images {
             if seen.contains(&image) {
                 continue;

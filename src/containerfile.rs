@@ -163,13 +163,13 @@ impl Instruction {
 }
 
 /// A word's bytes for a message, redacted as the shim redacts argv.
-pub fn display(word: &[u8]) -> String {
+fn display(word: &[u8]) -> String {
     crate::redact::display(OsStr::from_bytes(word))
 }
 
 /// Whether the parser takes `word` as written: printable ASCII without a quote, an escape or a
 /// backtick, which it would remove or read before it used the word.
-pub fn plain_word(word: &[u8]) -> bool {
+fn plain_word(word: &[u8]) -> bool {
     word.iter()
         .all(|&b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'`'))
 }
@@ -321,7 +321,7 @@ fn instruction(line: usize, text: &[u8]) -> Result<Instruction, String> {
 }
 
 /// The flags of `COPY` and `ADD`, as the parsers know them.
-pub const COPY_FLAGS: &[&[u8]] = &[
+const COPY_FLAGS: &[&[u8]] = &[
     b"--from",
     b"--chown",
     b"--chmod",

@@ -49,6 +49,10 @@ struct Checker<'a> {
     written: Vec<usize>,
 }
 
+/// The label `harden.auto-update` gives every container podman makes: podman's auto-update
+/// passes it over, whatever its image's labels say.
+pub const AUTO_UPDATE_OFF: &str = "io.containers.autoupdate=disabled";
+
 const RESTART_UNCHECKED: &str = "podman would restart the container by itself without the shim's hook, mounting its bind sources and volumes again unchecked and with annotations from its image unchecked; restart it with docker restart (or set [podman] verify_mounts = false)";
 
 impl Checker<'_> {
@@ -870,14 +874,14 @@ impl Checker<'_> {
     /// the shim's own `io.containers.autoupdate=disabled` follows ([`crate::rewrite`]).
     fn label(&mut self, o: &Opt) {
         let t = text(o);
-        let key = t.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+        let key = t.split('=').next().unwrap_or("").trim().as_bytes();
+        let policy = key
+            .get(..24)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"io.containers.autoupdate"))
+            && matches!(key.get(24), None | Some(b'.'));
         // `disabled` is what the shim itself adds (`harden.auto-update`), and only restricts.
-        let own = t.trim() == "io.containers.autoupdate=disabled";
-        let acted_on = key == "io.containers.autoupdate"
-            || key.starts_with("io.containers.autoupdate.")
-            || key == "podman_systemd_unit";
-        let acted_on = acted_on && !own;
-        if acted_on {
+        let own = t.trim() == AUTO_UPDATE_OFF;
+        if (policy && !own) || key.eq_ignore_ascii_case(b"podman_systemd_unit") {
             self.v(
                 Rule::HardenAutoUpdate,
                 o,

@@ -71,7 +71,7 @@ pub fn encode_prefixes<S: AsRef<str>>(prefixes: &[S]) -> String {
 }
 
 /// [`encode_prefixes`]' inverse; `None` for anything else.
-pub fn decode_prefixes(value: &str) -> Option<Vec<String>> {
+fn decode_prefixes(value: &str) -> Option<Vec<String>> {
     value
         .split(';')
         .filter(|p| !p.is_empty())
@@ -93,10 +93,7 @@ pub fn decode_prefixes(value: &str) -> Option<Vec<String>> {
 
 /// The first annotation key that starts with one of `prefixes` (any case, as the shim judges
 /// `--annotation`), podman's and the shim's own namespaces left out.
-pub fn refused_annotation<'k>(
-    keys: impl IntoIterator<Item = &'k str>,
-    prefixes: &[String],
-) -> Option<&'k str> {
+fn refused_annotation<'k>(keys: impl IntoIterator<Item = &'k str>, prefixes: &[String]) -> Option<&'k str> {
     keys.into_iter().find(|k| {
         let lower = k.to_ascii_lowercase();
         !OWN_KEYS.contains(k)
@@ -930,6 +927,37 @@ mod tests {
             ["/opt/site/hooks"]
         );
         assert!(unnamed_hook_folders(&[]).is_empty());
+    }
+
+    /// The refused prefixes travel to the hook whole, whatever bytes a policy gives them; the
+    /// hook finds an image's annotation under one in any case, and leaves podman's own alone.
+    #[test]
+    fn refused_annotations_are_found_and_podman_s_own_pass() {
+        let prefixes = ["run.oci.", "org.systemd.", "a,b;c%d", "module.wasm.image/"];
+        let value = encode_prefixes(&prefixes);
+        assert!(!value.contains(','), "{value}");
+        assert_eq!(decode_prefixes(&value), Some(prefixes.map(String::from).to_vec()));
+        assert_eq!(decode_prefixes("run.oci.;%4"), None);
+        let prefixes = decode_prefixes(&value).unwrap();
+        let find = |keys: &[&'static str]| refused_annotation(keys.iter().copied(), &prefixes);
+        assert_eq!(
+            find(&["a=1", "RUN.OCI.keep_original_groups"]),
+            Some("RUN.OCI.keep_original_groups")
+        );
+        assert_eq!(
+            find(&["org.systemd.property.CPUQuota"]),
+            Some("org.systemd.property.CPUQuota")
+        );
+        assert_eq!(
+            find(&[
+                "org.systemd.property.KillSignal",
+                "org.systemd.property.TimeoutStopUSec",
+                "io.podman.annotations.privileged",
+                "io.github.nanoclaw-shim.mounts",
+                "org.opencontainers.image.title",
+            ]),
+            None
+        );
     }
 
     #[test]

@@ -216,12 +216,6 @@ impl Rewriter<'_> {
         );
     }
 
-    /// podman's systemd mode is on by default for a command named `systemd` or `init` (an
-    /// entrypoint the caller or the image names): it mounts the host's whole `name=systemd`
-    /// cgroup tree read-write and adds memory file systems without a size (the twenty-fifth
-    /// look's: a container as root made a cgroup in the host's tree that outlived it, and moved
-    /// itself to the host's root cgroup). The caller's `--systemd` is refused
-    /// (`deny.ceiling`); the default is turned off here, whatever the command.
     /// podman's auto-update: off for every container the shim makes, whatever its image's labels
     /// say (a label of the caller's wins over the image's and over a `--label-file`, checked on
     /// 4.3.1; the caller's own are refused, [`crate::deny`]).
@@ -231,18 +225,24 @@ impl Rewriter<'_> {
             .run
             .opts
             .iter()
-            .any(|o| o.flag.long == "label" && o.bytes() == b"io.containers.autoupdate=disabled");
+            .any(|o| o.flag.long == "label" && o.bytes() == crate::deny::AUTO_UPDATE_OFF.as_bytes());
         if given {
             return;
         }
         self.add(
             Rule::HardenAutoUpdate,
             crate::setting!("label"),
-            value("io.containers.autoupdate=disabled"),
+            value(crate::deny::AUTO_UPDATE_OFF),
             "an image's io.containers.autoupdate and PODMAN_SYSTEMD_UNIT labels would have podman's auto-update timer restart any host systemd unit they name",
         );
     }
 
+    /// podman's systemd mode is on by default for a command named `systemd` or `init` (an
+    /// entrypoint the caller or the image names): it mounts the host's whole `name=systemd`
+    /// cgroup tree read-write and adds memory file systems without a size (the twenty-fifth
+    /// look's: a container as root made a cgroup in the host's tree that outlived it, and moved
+    /// itself to the host's root cgroup). The caller's `--systemd` is refused
+    /// (`deny.ceiling`); the default is turned off here, whatever the command.
     pub(super) fn no_systemd(&mut self) {
         // The caller's value, if any: whether it is `false` (another is refused, `deny.ceiling`,
         // unless that rule is off, when the mode is the caller's).
