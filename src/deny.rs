@@ -218,6 +218,7 @@ impl Checker<'_> {
             Class::Environment => self.environment(o),
             Class::LogDriver => self.log_driver(o),
             Class::Label => self.label(o),
+            Class::Health => self.health(o),
             Class::Logging => {
                 let value = match &o.value {
                     crate::parse::OptValue::Bool(b) => Some(if *b { &b"true"[..] } else { b"false" }),
@@ -890,6 +891,45 @@ impl Checker<'_> {
         }
     }
 
+    /// A health-check setting. Each check is a process the host starts (root's `podman
+    /// healthcheck run`, from a systemd timer), outside the container's ceilings: an interval of
+    /// `1ms` (the thirty-fifth look's, `systemd-run --on-unit-inactive=1ms` captured) is a host
+    /// process started as fast as systemd allows, for as long as the container runs. The interval
+    /// is read as docker's CLI and podman read it (Go's `time.ParseDuration`); `0` sets no timer
+    /// (podman) or docker's default of 30 s. With `no_healthcheck` on, the image's own check is
+    /// turned off ([`crate::rewrite`]), so a setting that would tune it is refused: podman 4.3
+    /// ignores it (checked: `--health-interval=30s` alone left an image's `1ms` in force).
+    fn health(&mut self, o: &Opt) {
+        let name = o.flag.canonical();
+        if matches!(name, "health-interval" | "health-start-interval" | "health-startup-interval") {
+            let t = text(o);
+            let floor = self.rules.limits.health_interval;
+            let why = match crate::govalue::duration(&t) {
+                None => Some(
+                    "not an interval docker's CLI reads: a number with its unit, such as 30s (0 for the default)".to_string(),
+                ),
+                Some(n) if n < 0 => Some("a negative interval".to_string()),
+                Some(n) => floor.filter(|&min| n > 0 && n.unsigned_abs() < min).map(|min| {
+                    format!(
+                        "a health check this often has the host start a process (outside the container's ceilings) more often than the policy's health_interval of {} allows",
+                        units::format_duration(min)
+                    )
+                }),
+            };
+            if let Some(why) = why {
+                self.v(Rule::HardenHealthcheck, o, why);
+            }
+        }
+        let tunes = !matches!(name, "health-cmd" | "no-healthcheck");
+        if tunes && self.rules.hardening.no_healthcheck && !health_cmd_given(self.run) {
+            self.v(
+                Rule::HardenHealthcheck,
+                o,
+                "tunes the image's health check, which the policy turns off (hardening.no_healthcheck): give --health-cmd too, or leave it out",
+            );
+        }
+    }
+
     fn annotation(&mut self, o: &Opt) {
         if !self.on(Rule::DenyAnnotation) {
             return;
@@ -907,6 +947,14 @@ impl Checker<'_> {
 }
 
 /// Checks a parsed invocation against the deny rules; returns every violation, in argv order.
+/// Whether the caller names a health check of its own: a `--health-cmd` whose last value is not
+/// empty (docker's CLI and podman both read an empty one as none given, and the image's check
+/// stays).
+pub fn health_cmd_given(run: &RunArgs) -> bool {
+    run.last(crate::setting!("health-cmd"))
+        .is_some_and(|(_, o)| !o.bytes().is_empty())
+}
+
 pub fn check(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Vec<Violation> {
     judge(run, rules, host).violations
 }

@@ -83,6 +83,9 @@ pub enum Class {
     /// Where a container's output goes: podman's `passthrough` drivers hand the container the
     /// caller's own standard streams (and chown an output file to the container's user).
     LogDriver,
+    /// Health checks: each check is a process the host starts (root's `podman healthcheck run`,
+    /// from a systemd timer), outside the container's ceilings, at the interval asked for.
+    Health,
     /// Container labels: podman's auto-update timer (root's, daily) acts on two of them
     /// (`io.containers.autoupdate`, `PODMAN_SYSTEMD_UNIT`).
     Label,
@@ -111,6 +114,7 @@ impl Class {
             Class::Logging => "logging",
             Class::LogDriver => "log driver",
             Class::Label => "label",
+            Class::Health => "health check",
             Class::Denied(_) => "denied by default",
         }
     }
@@ -157,6 +161,7 @@ impl Class {
             Class::Logging => &[Rule::DenyDebugLog],
             Class::LogDriver => &[Rule::DenyHostHandoff],
             Class::Label => &[Rule::HardenAutoUpdate],
+            Class::Health => &[Rule::HardenHealthcheck],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
             Class::Denied(Rule::DenyApiSocket) => &[Rule::DenyApiSocket],
@@ -403,8 +408,8 @@ impl Flag {
 use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
-    Annotation, Capability, Ceiling, Denied, Environment, Hardening, HostRead, HostWrite, Inert, Label,
-    LogDriver, Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
+    Annotation, Capability, Ceiling, Denied, Environment, Hardening, Health, HostRead, HostWrite, Inert,
+    Label, LogDriver, Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
 };
 
 /// The log levels of podman's `--log-level` that do not print the argv (compared without regard
@@ -485,26 +490,26 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("gpus"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyDevice), podman_list: true },
     Flag { long: n("group-add"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: User, podman_list: true },
     Flag { long: n("group-entry"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-cmd"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-interval"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("health-cmd"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-interval"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
     Flag { long: n("health-log-destination"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostWrite, podman_list: false },
     Flag { long: n("health-max-log-count"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("health-max-log-size"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("health-on-failure"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-retries"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-start-interval"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-start-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-startup-cmd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-startup-interval"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-startup-retries"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-startup-success"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-startup-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("health-timeout"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("healthcheck-command"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-cmd")), class: Inert, podman_list: false },
-    Flag { long: n("healthcheck-interval"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-interval")), class: Inert, podman_list: false },
-    Flag { long: n("healthcheck-retries"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-retries")), class: Inert, podman_list: false },
-    Flag { long: n("healthcheck-start-period"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-start-period")), class: Inert, podman_list: false },
-    Flag { long: n("healthcheck-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-timeout")), class: Inert, podman_list: false },
+    Flag { long: n("health-retries"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-start-interval"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-start-period"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-startup-cmd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-startup-interval"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-startup-retries"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-startup-success"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-startup-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("health-timeout"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
+    Flag { long: n("healthcheck-command"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-cmd")), class: Health, podman_list: false },
+    Flag { long: n("healthcheck-interval"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-interval")), class: Health, podman_list: false },
+    Flag { long: n("healthcheck-retries"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-retries")), class: Health, podman_list: false },
+    Flag { long: n("healthcheck-start-period"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-start-period")), class: Health, podman_list: false },
+    Flag { long: n("healthcheck-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-timeout")), class: Health, podman_list: false },
     Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("hostname"), short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("hosts-file"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: false },
@@ -539,7 +544,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("net-alias"), short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Rename(n("network-alias")), alias_of: Some(n("network-alias")), class: Inert, podman_list: true },
     Flag { long: n("network"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace, podman_list: false },
     Flag { long: n("network-alias"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: true },
-    Flag { long: n("no-healthcheck"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("no-healthcheck"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Health, podman_list: false },
     Flag { long: n("no-hostname"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("no-hosts"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("oom-kill-disable"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },

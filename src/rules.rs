@@ -44,6 +44,7 @@ rules! {
     HardenKeepCapabilities = "harden.keep-capabilities": "adds back keep_capabilities (SYS_CHROOT for Chromium's sandbox) after dropping ALL",
     HardenInit = "harden.init": "adds --init when the caller overrides the entrypoint, so docker stop delivers SIGTERM",
     HardenShmSize = "harden.shm-size": "adds the policy's --shm-size when the caller sets none",
+    HardenHealthcheck = "harden.healthcheck": "adds --no-healthcheck when the caller gives no --health-cmd (no_healthcheck), so that an image's health check, whose interval the shim cannot see, never has the host start a process at the rate the image chose; refuses a caller's health-check interval below the policy's health_interval, and health-check settings without --health-cmd while the image's check is off",
     HardenAutoUpdate = "harden.auto-update": "podman: adds --label io.containers.autoupdate=disabled, so that podman's auto-update timer never restarts a host systemd unit an image or the caller names for the container; a caller's label naming an auto-update policy or a systemd unit is refused",
     HardenSystemd = "harden.systemd": "podman: adds --systemd=false, so that no command (an entrypoint named systemd or init) turns on systemd mode, which mounts the host's cgroup tree read-write",
     HardenAnnotation = "harden.annotation": "marks the container with the io.github.nanoclaw-shim.applied annotation (the shim, its version, the mode, the rules in force); removes a caller's annotations in that namespace",

@@ -1,4 +1,4 @@
-//! The value grammars of the limits the policy caps: sizes, CPU counts and pids.
+//! The value grammars of the limits the policy caps: sizes, CPU counts, pids and intervals.
 //!
 //! A ceiling is only as good as the comparison behind it: `4096m` must equal `4g`, `0` and `-1`
 //! mean "unlimited", and a value the runtime would read differently from us must be refused, not
@@ -41,6 +41,25 @@ pub fn format_bytes(bytes: u64) -> String {
         }
     }
     bytes.to_string()
+}
+
+/// A duration in nanoseconds as Go writes the largest whole unit that divides it (`30s`,
+/// `1500ms`): what `policy show` prints for `health_interval`, read back to the same value.
+pub fn format_duration(nanos: u64) -> String {
+    const UNITS: [(u64, &str); 6] = [
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+        (1, "ns"),
+    ];
+    let (size, unit) = UNITS
+        .iter()
+        .copied()
+        .find(|&(size, _)| nanos % size == 0)
+        .unwrap_or((1, "ns"));
+    format!("{}{unit}", nanos / size)
 }
 
 /// An integer as docker's and podman's flags read it: Go's `strconv.ParseInt(s, 0, 64)`, which

@@ -196,6 +196,7 @@ impl Writer {
             shm_size,
             keep_capabilities,
             init,
+            no_healthcheck,
         } = hardening;
         self.flag(*read_only);
         self.flag(*no_new_privileges);
@@ -217,6 +218,7 @@ impl Writer {
         self.opt_u64(*shm_size);
         self.strs(keep_capabilities);
         self.flag(*init);
+        self.flag(*no_healthcheck);
         let Limits {
             cpus,
             memory,
@@ -224,6 +226,7 @@ impl Writer {
             shm_size,
             tmpfs_size,
             refuse_unenforced,
+            health_interval,
         } = limits;
         self.opt_u64(cpus.map(|c| c.0));
         self.opt_u64(*memory);
@@ -231,6 +234,7 @@ impl Writer {
         self.opt_u64(*shm_size);
         self.opt_u64(*tmpfs_size);
         self.flag(*refuse_unenforced);
+        self.opt_u64(*health_interval);
         let Deny { on, lists } = deny;
         self.u64(on.len() as u64);
         for rule in on.iter() {
@@ -392,6 +396,7 @@ impl<'b> Reader<'b> {
             shm_size: self.opt_u64()?,
             keep_capabilities: self.strs()?,
             init: self.flag()?,
+            no_healthcheck: self.flag()?,
         };
         let limits = Limits {
             cpus: self.opt_u64()?.map(NanoCpus),
@@ -400,6 +405,7 @@ impl<'b> Reader<'b> {
             shm_size: self.opt_u64()?,
             tmpfs_size: self.opt_u64()?,
             refuse_unenforced: self.flag()?,
+            health_interval: self.opt_u64()?,
         };
         let on = self.list(|r| usize::try_from(r.u64()?).ok())?;
         if on.windows(2).any(|w| w[0] >= w[1]) {

@@ -57,6 +57,7 @@ codes! {
     UnitlessSize = "unitless-size" (Warning): "a size without a unit (`4096` is bytes, not megabytes)",
     BadCpus = "bad-cpus" (Error): "not a positive decimal",
     BadPids = "bad-pids" (Error): "not a positive integer",
+    BadDuration = "bad-duration" (Error): "`health_interval` not a positive duration with its unit (`30s`)",
     BadFileMode = "bad-file-mode" (Error): "tmpfs `mode` not octal ≤ 7777",
     BadPath = "bad-path" (Error): "an unusable tmpfs, log or sensitive path",
     BadCapability = "bad-capability" (Error): "unknown capability (did-you-mean), or `ALL` allowed",

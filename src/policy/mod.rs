@@ -146,6 +146,11 @@ pub struct Hardening {
     /// Add `--init` when the caller overrides the entrypoint and sets no `--init`, so the
     /// agent receives SIGTERM on `docker stop` (an overridden entrypoint bypasses the image's init).
     pub init: bool,
+    /// Add `--no-healthcheck` when the caller gives no `--health-cmd`: an image's health check
+    /// runs at the interval the image chose, each run a process on the host (root's `podman
+    /// healthcheck run`, from a systemd timer), outside every ceiling of the container's; and
+    /// the shim cannot see the image's interval before the container exists.
+    pub no_healthcheck: bool,
 }
 
 impl Default for Hardening {
@@ -172,6 +177,7 @@ impl Default for Hardening {
             shm_size: None,
             keep_capabilities: vec!["SYS_CHROOT".into()],
             init: true,
+            no_healthcheck: true,
         }
     }
 }
@@ -216,6 +222,9 @@ pub struct Limits {
     /// Refuse (rather than warn) when the runtime would ignore the ceilings (rootless podman
     /// on cgroup v1).
     pub refuse_unenforced: bool,
+    /// The shortest health-check interval a caller may ask for, in nanoseconds: each check is
+    /// a process the host starts, outside the container's ceilings.
+    pub health_interval: Option<u64>,
 }
 
 /// Why a caller's own limit escapes a ceiling, if it does: unreadable, unlimited (`0`, `-1`)
@@ -290,6 +299,7 @@ impl Default for Limits {
             shm_size: Some(2 << 30),
             tmpfs_size: Some(2 << 30),
             refuse_unenforced: false,
+            health_interval: Some(30_000_000_000),
         }
     }
 }

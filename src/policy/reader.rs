@@ -573,6 +573,20 @@ impl<'t> Reader<'t> {
             limits.tmpfs_size = v.and_then(|s| self.size(&s, span.clone()));
         }
         self.bool(l.take("refuse_unenforced"), &mut limits.refuse_unenforced);
+        if let Some((v, span)) = self.scalar(l.take("health_interval")) {
+            limits.health_interval = v.and_then(|s| match crate::govalue::duration(&s) {
+                Some(n) if n > 0 => Some(n as u64),
+                _ => {
+                    self.push(
+                        Code::BadDuration,
+                        span.clone(),
+                        format!("invalid health_interval {s:?}"),
+                        Some("a positive duration with its unit, such as \"30s\" or \"5m\", or \"off\"".into()),
+                    );
+                    None
+                }
+            });
+        }
     }
 
     fn podman(&mut self, pm: &mut Keys, c: &mut PodmanCompat) {
@@ -738,6 +752,7 @@ impl<'t> Reader<'t> {
             h.keep_capabilities = k.into_iter().map(|(c, _)| c).collect();
         }
         self.bool(t.take("init"), &mut h.init);
+        self.bool(t.take("no_healthcheck"), &mut h.no_healthcheck);
     }
 
     /// One `[[hardening.tmpfs]]` entry. Every key is asked for before any is judged, so an entry

@@ -82,6 +82,7 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     ht.insert("shm_size".into(), size(h.shm_size));
     ht.insert("keep_capabilities".into(), strings(&h.keep_capabilities));
     ht.insert("init".into(), h.init.into());
+    ht.insert("no_healthcheck".into(), h.no_healthcheck.into());
     let tmpfs: Vec<Value> = h
         .tmpfs
         .iter()
@@ -112,6 +113,11 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     lt.insert("shm_size".into(), size(l.shm_size));
     lt.insert("tmpfs_size".into(), size(l.tmpfs_size));
     lt.insert("refuse_unenforced".into(), l.refuse_unenforced.into());
+    lt.insert(
+        "health_interval".into(),
+        l.health_interval
+            .map_or_else(|| "off".into(), |n| units::format_duration(n).into()),
+    );
     t.insert("limits".into(), Value::Table(lt));
     let d = &r.deny;
     let mut dt = Table::new();

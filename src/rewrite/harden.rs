@@ -263,6 +263,25 @@ impl Rewriter<'_> {
         }
     }
 
+    /// An image's health check runs at the interval the image chose, each run a process the
+    /// host starts outside the container's ceilings (the thirty-fifth look's: `HEALTHCHECK
+    /// --interval=1ms`), and the shim cannot see it before the container exists: turned off
+    /// unless the caller names a check of its own, whose interval [`crate::deny`] holds to the
+    /// policy's floor. A caller's `--no-healthcheck` (its last value true) needs nothing added.
+    pub(super) fn no_healthcheck(&mut self) {
+        self.enforce(Rule::HardenHealthcheck);
+        let off = self.run.bool_on(crate::setting!("no-healthcheck"));
+        if off || crate::deny::health_cmd_given(self.run) {
+            return;
+        }
+        self.add(
+            Rule::HardenHealthcheck,
+            crate::setting!("no-healthcheck"),
+            OptValue::Bool(true),
+            "an image's health check would run at the interval the image chose, each check a process on the host outside the container's ceilings",
+        );
+    }
+
     pub(super) fn shm_size(&mut self, size: u64) {
         self.enforce(Rule::HardenShmSize);
         if self.run.last(crate::setting!("shm-size")).is_none() {

@@ -620,6 +620,9 @@ pub fn rewrite(
     if let Some(size) = h.shm_size {
         rw.shm_size(size);
     }
+    if h.no_healthcheck {
+        rw.no_healthcheck();
+    }
     if let Some(max) = rules.limits.cpus {
         rw.cpus(max)?;
         rw.enforce(Rule::LimitCpus);

@@ -49,6 +49,7 @@ const HARDENING: &[&str] = &[
     "--cap-drop=ALL",
     "--cap-add=SYS_CHROOT",
     "--security-opt=no-new-privileges",
+    "--no-healthcheck",
     "--cpus=2",
     "--memory=4g",
     "--pids-limit=256",
@@ -62,7 +63,8 @@ const ANNOTATION: &str = concat!(
     "--annotation=io.github.nanoclaw-shim.applied=nanoclaw-shim/",
     env!("CARGO_PKG_VERSION"),
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
-    "harden.keep-capabilities;harden.auto-update;harden.systemd;limit.cpus;limit.memory;limit.pids"
+    "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;limit.cpus;",
+    "limit.memory;limit.pids"
 );
 
 /// The options of a rewritten argv other than the shim's annotation (which names rule ids).
@@ -335,6 +337,7 @@ fn policy_switches_off_each_piece() {
     p.rules.hardening.no_new_privileges = false;
     p.rules.hardening.drop_capabilities.clear();
     p.rules.hardening.tmpfs.clear();
+    p.rules.hardening.no_healthcheck = false;
     p.rules.podman.verify_mounts = false;
     p.rules.limits = policy::Limits {
         cpus: None,
@@ -343,6 +346,7 @@ fn policy_switches_off_each_piece() {
         shm_size: None,
         tmpfs_size: None,
         refuse_unenforced: false,
+        health_interval: None,
     };
     // Nothing is enforced but podman's systemd mode and auto-update kept off (which no switch
     // turns off); the annotation says so.
@@ -1537,4 +1541,58 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     for a in [&["stop", "c"][..], &["ps", "-a"]] {
         assert!(!plan(&argv(a), &Policy::default(), &podman()).hooks, "{a:?}");
     }
+}
+
+#[test]
+fn an_image_s_health_check_is_turned_off_and_a_caller_s_held_to_the_floor() {
+    let has = |o: &[String], t: &str| o.iter().any(|x| x == t);
+    // No check of the caller's: the image's is turned off, once.
+    for a in [
+        &["run", "img"][..],
+        &["run", "--health-cmd=", "img"],
+        &["create", "--no-healthcheck=false", "img"],
+    ] {
+        let o = out(a);
+        assert_eq!(o.iter().filter(|t| *t == "--no-healthcheck").count(), 1, "{a:?}: {o:?}");
+    }
+    let o = out(&["run", "--no-healthcheck", "img"]);
+    assert_eq!(o.iter().filter(|t| t.starts_with("--no-healthcheck")).count(), 1, "{o:?}");
+    // A check of the caller's at the floor or slower, or without a timer, runs as given.
+    for a in [
+        &["run", "--health-cmd", "curl -f localhost", "img"][..],
+        &["run", "--health-cmd=true", "--health-interval=30s", "img"],
+        &["run", "--health-cmd=true", "--health-interval=1m", "--health-retries=3", "img"],
+        &["run", "--health-cmd=true", "--health-interval=0", "--health-timeout=1ms", "img"],
+        &["run", "--health-cmd=true", "--health-start-interval=0.5m", "img"],
+    ] {
+        let o = out(a);
+        assert!(!has(&o, "--no-healthcheck"), "{a:?}: {o:?}");
+        assert!(o.iter().any(|t| t.starts_with("--health-cmd") || t == "curl -f localhost"));
+    }
+    // Faster than the floor, unreadable, negative; or tuning the image's check, which is off.
+    for a in [
+        &["run", "--health-cmd=true", "--health-interval=1ms", "img"][..],
+        &["run", "--health-cmd=true", "--health-interval", "29.999s", "img"],
+        &["run", "--health-cmd=true", "--health-start-interval=1s", "img"],
+        &["run", "--health-cmd=true", "--health-interval=1", "img"],
+        &["run", "--health-cmd=true", "--health-interval=disable", "img"],
+        &["run", "--health-cmd=true", "--health-interval=-1s", "img"],
+        &["run", "--health-interval=1m", "img"],
+        &["run", "--health-retries=1", "img"],
+        &["run", "--health-cmd=", "--health-timeout=1s", "img"],
+        &["create", "--health-start-period=1s", "img"],
+    ] {
+        assert_eq!(refused(a).rule, Rule::HardenHealthcheck, "{a:?}");
+    }
+    // The image's check kept (the escape hatch): nothing added, and the floor still holds.
+    let mut p = Policy::default();
+    p.rules.hardening.no_healthcheck = false;
+    let o = out_with(&["run", "--health-interval=1m", "img"], &p);
+    assert!(!has(&o, "--no-healthcheck") && has(&o, "--health-interval=1m"), "{o:?}");
+    let fast = plan(&argv(&["run", "--health-interval=10s", "img"]), &p, &podman());
+    assert_eq!(fast.refusal.map(|r| r.rule), Some(Rule::HardenHealthcheck));
+    // No floor: any interval of the caller's.
+    p.rules.limits.health_interval = None;
+    let o = out_with(&["run", "--health-cmd=true", "--health-interval=1ms", "img"], &p);
+    assert!(has(&o, "--health-interval=1ms"), "{o:?}");
 }
