@@ -901,7 +901,10 @@ impl Checker<'_> {
     /// ignores it (checked: `--health-interval=30s` alone left an image's `1ms` in force).
     fn health(&mut self, o: &Opt) {
         let name = o.flag.canonical();
-        if matches!(name, "health-interval" | "health-start-interval" | "health-startup-interval") {
+        if matches!(
+            name,
+            "health-interval" | "health-start-interval" | "health-startup-interval"
+        ) {
             let t = text(o);
             let floor = self.rules.limits.health_interval;
             let why = match crate::govalue::duration(&t) {

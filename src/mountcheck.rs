@@ -227,13 +227,15 @@ pub fn decode(value: &str) -> Option<Vec<Expected>> {
         .collect()
 }
 
-/// The hook file: run [`PROGRAM`] (this binary) at `createContainer` for every container that
-/// carries [`KEY`].
+/// The hook file: run [`PROGRAM`] (this binary) at `createContainer` for every container podman
+/// starts with the shim's hook folder, whatever it carries: one made without the shim (by
+/// podman itself, with `--cap-add ALL` and a runtime annotation, the thirty-fourth look's) carries
+/// no [`KEY`], and a hook that ran only for containers carrying it let `docker start` bring that
+/// one up unchecked. The hook refuses a container without the shim's expectations.
 pub fn hook_file(binary: &Path) -> String {
     let path = serde_json::to_string(&binary.to_string_lossy()).unwrap_or_default();
     format!(
-        r#"{{"version":"1.0.0","hook":{{"path":{path},"args":["{PROGRAM}"]}},"when":{{"annotations":{{"^{}$":".*"}}}},"stages":["createContainer"]}}"#,
-        KEY.replace('.', "\\\\.")
+        r#"{{"version":"1.0.0","hook":{{"path":{path},"args":["{PROGRAM}"]}},"when":{{"always":true}},"stages":["createContainer"]}}"#
     )
 }
 
@@ -316,9 +318,9 @@ fn hook() -> Result<Result<(), String>, String> {
         .map_err(|e| format!("cannot read the container's state: {e}"))?;
     let state: serde_json::Value =
         serde_json::from_slice(&state).map_err(|e| format!("cannot read the container's state: {e}"))?;
-    let value = state["annotations"][KEY]
-        .as_str()
-        .ok_or("the container carries no mount expectations")?;
+    let value = state["annotations"][KEY].as_str().ok_or(
+        "the container was not made through the shim (it carries none of the shim's checks: made by podman itself, or through the shim in audit mode or with verify_mounts off); make it again with docker run or docker create",
+    )?;
     let expected = decode(value).ok_or("the mount expectations do not read")?;
     let bundle = PathBuf::from(state["bundle"].as_str().ok_or("the state names no bundle")?);
     let config = std::fs::read(bundle.join("config.json"))
@@ -961,22 +963,15 @@ mod tests {
     }
 
     #[test]
-    fn the_hook_file_names_the_binary_and_the_annotation() {
+    fn the_hook_file_names_the_binary_and_runs_for_every_container() {
         let f = hook_file(Path::new("/home/a \"b\"/nanoclaw-shim"));
         let v: serde_json::Value = serde_json::from_str(&f).unwrap();
         assert_eq!(v["hook"]["path"], "/home/a \"b\"/nanoclaw-shim");
         assert_eq!(v["hook"]["args"][0], PROGRAM);
         assert_eq!(v["stages"][0], "createContainer");
-        let key = v["when"]["annotations"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .next()
-            .unwrap()
-            .clone();
-        assert_eq!(key, r"^io\.github\.nanoclaw-shim\.mounts$");
-        // Any value, the empty one too: a named volume and no bind still runs the hook.
-        assert_eq!(v["when"]["annotations"][&key], ".*");
+        // Every container, not only those carrying the shim's annotation: one made without the
+        // shim is refused by the hook, not passed over by podman.
+        assert_eq!(v["when"], serde_json::json!({"always": true}));
         assert_eq!(decode(&encode(&[])), Some(Vec::new()));
         assert_ne!(
             folder(Path::new("/c"), &f),

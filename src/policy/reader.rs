@@ -581,7 +581,9 @@ impl<'t> Reader<'t> {
                         Code::BadDuration,
                         span.clone(),
                         format!("invalid health_interval {s:?}"),
-                        Some("a positive duration with its unit, such as \"30s\" or \"5m\", or \"off\"".into()),
+                        Some(
+                            "a positive duration with its unit, such as \"30s\" or \"5m\", or \"off\"".into(),
+                        ),
                     );
                     None
                 }

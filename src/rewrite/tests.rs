@@ -1553,27 +1553,48 @@ fn an_image_s_health_check_is_turned_off_and_a_caller_s_held_to_the_floor() {
         &["create", "--no-healthcheck=false", "img"],
     ] {
         let o = out(a);
-        assert_eq!(o.iter().filter(|t| *t == "--no-healthcheck").count(), 1, "{a:?}: {o:?}");
+        assert_eq!(
+            o.iter().filter(|t| *t == "--no-healthcheck").count(),
+            1,
+            "{a:?}: {o:?}"
+        );
     }
     let o = out(&["run", "--no-healthcheck", "img"]);
-    assert_eq!(o.iter().filter(|t| t.starts_with("--no-healthcheck")).count(), 1, "{o:?}");
+    assert_eq!(
+        o.iter().filter(|t| t.starts_with("--no-healthcheck")).count(),
+        1,
+        "{o:?}"
+    );
     // A check of the caller's at the floor or slower, or without a timer, runs as given.
     for a in [
         &["run", "--health-cmd", "curl -f localhost", "img"][..],
         &["run", "--health-cmd=true", "--health-interval=30s", "img"],
-        &["run", "--health-cmd=true", "--health-interval=1m", "--health-retries=3", "img"],
-        &["run", "--health-cmd=true", "--health-interval=0", "--health-timeout=1ms", "img"],
-        &["run", "--health-cmd=true", "--health-start-interval=0.5m", "img"],
+        &[
+            "run",
+            "--health-cmd=true",
+            "--health-interval=1m",
+            "--health-retries=3",
+            "img",
+        ],
+        &[
+            "run",
+            "--health-cmd=true",
+            "--health-interval=0",
+            "--health-timeout=1ms",
+            "img",
+        ],
     ] {
         let o = out(a);
         assert!(!has(&o, "--no-healthcheck"), "{a:?}: {o:?}");
-        assert!(o.iter().any(|t| t.starts_with("--health-cmd") || t == "curl -f localhost"));
+        assert!(
+            o.iter()
+                .any(|t| t.starts_with("--health-cmd") || t == "curl -f localhost")
+        );
     }
     // Faster than the floor, unreadable, negative; or tuning the image's check, which is off.
     for a in [
         &["run", "--health-cmd=true", "--health-interval=1ms", "img"][..],
         &["run", "--health-cmd=true", "--health-interval", "29.999s", "img"],
-        &["run", "--health-cmd=true", "--health-start-interval=1s", "img"],
         &["run", "--health-cmd=true", "--health-interval=1", "img"],
         &["run", "--health-cmd=true", "--health-interval=disable", "img"],
         &["run", "--health-cmd=true", "--health-interval=-1s", "img"],
@@ -1584,11 +1605,28 @@ fn an_image_s_health_check_is_turned_off_and_a_caller_s_held_to_the_floor() {
     ] {
         assert_eq!(refused(a).rule, Rule::HardenHealthcheck, "{a:?}");
     }
+    // podman's start-up check, allowed by name: held to the same floor.
+    let mut p = Policy::default();
+    for f in ["health-startup-cmd", "health-startup-interval"] {
+        p.rules.deny.list_mut(policy::DenyList::AllowFlags).push(f.into());
+    }
+    let startup = |v: &str| {
+        let a = ["run", "--health-cmd=true", "--health-startup-cmd=true", v, "img"];
+        plan(&argv(&a), &p, &podman()).refusal.map(|r| r.rule)
+    };
+    assert_eq!(
+        startup("--health-startup-interval=1s"),
+        Some(Rule::HardenHealthcheck)
+    );
+    assert_eq!(startup("--health-startup-interval=30s"), None);
     // The image's check kept (the escape hatch): nothing added, and the floor still holds.
     let mut p = Policy::default();
     p.rules.hardening.no_healthcheck = false;
     let o = out_with(&["run", "--health-interval=1m", "img"], &p);
-    assert!(!has(&o, "--no-healthcheck") && has(&o, "--health-interval=1m"), "{o:?}");
+    assert!(
+        !has(&o, "--no-healthcheck") && has(&o, "--health-interval=1m"),
+        "{o:?}"
+    );
     let fast = plan(&argv(&["run", "--health-interval=10s", "img"]), &p, &podman());
     assert_eq!(fast.refusal.map(|r| r.rule), Some(Rule::HardenHealthcheck));
     // No floor: any interval of the caller's.

@@ -492,6 +492,32 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         &["run", "-v", "{proj}/groups/main:/run", "img"],
         "harden.mount-check",
     );
+    // Health checks: each a process the host starts, outside the container's ceilings.
+    for interval in ["1ms", "10s", "29.999s", "1us", "1", "disable", "-1s", "1e3s"] {
+        let a: &'static [&'static str] = Box::leak(
+            vec!["run", "--health-cmd=true", "--health-interval", interval, "img"].into_boxed_slice(),
+        );
+        add(a, "harden.healthcheck");
+    }
+    add(
+        &[
+            "create",
+            "--health-cmd",
+            "true",
+            "--health-interval=1m",
+            "--health-interval=1s",
+            "img",
+        ],
+        "harden.healthcheck",
+    );
+    // Tuning the image's check, which the policy turns off.
+    add(&["run", "--health-interval=1m", "img"], "harden.healthcheck");
+    add(&["run", "--health-retries=1", "img"], "harden.healthcheck");
+    add(&["run", "--health-timeout", "1s", "img"], "harden.healthcheck");
+    add(
+        &["run", "--health-cmd=", "--health-start-period=1s", "img"],
+        "harden.healthcheck",
+    );
     add(&["run", "--rootfs", "/usr"], "deny.host-exec");
     add(&["run", "-v", "/dev:/dev", "img"], "deny.sensitive-mount");
     add(&["run", "-v", "/dev/sda:/d", "img"], "deny.sensitive-mount");
@@ -1068,6 +1094,27 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--cap-drop", "NET_RAW", "img"],
         &["--log-level", "warn", "run", "img"],
         &["--debug=0", "ps"],
+        // A health check of the caller's, at the floor or slower, or none at all.
+        &["run", "--health-cmd=true", "img"],
+        &[
+            "run",
+            "--health-cmd",
+            "curl -f http://localhost/",
+            "--health-interval",
+            "1m",
+            "--health-retries",
+            "3",
+            "img",
+        ],
+        &["run", "--health-cmd=true", "--health-interval=0", "img"],
+        &[
+            "run",
+            "--health-cmd=true",
+            "--health-interval=30s",
+            "--health-timeout=1ms",
+            "img",
+        ],
+        &["run", "--no-healthcheck", "img"],
         // Registry references with ports and digests: no transport.
         &["run", "localhost:5000/agent:1.2", "sh"],
         &["run", "registry.example:443/team/agent", "sh"],
@@ -1148,6 +1195,21 @@ fn each_refusal_is_switchable_in_the_policy() {
     let h = host();
     for (words, rule) in refused() {
         if rule.starts_with("parse.") {
+            continue;
+        }
+        // The health check's switches are [hardening]'s and [limits]'s.
+        if rule == "harden.healthcheck" {
+            let mut p = Policy::default();
+            p.rules.hardening.no_healthcheck = false;
+            p.rules.limits.health_interval = None;
+            let plan = rewrite::plan(&expand(&h, &words), &p, &target(&h));
+            // What no Go reader reads stays refused: the shim cannot judge it.
+            let unreadable = words.iter().any(|w| ["1", "disable", "-1s", "1e3s"].contains(w));
+            assert_eq!(
+                plan.refusal.as_ref().is_some_and(|r| r.rule.as_str() == rule),
+                unreadable,
+                "{words:?}: no_healthcheck = false, health_interval = \"off\""
+            );
             continue;
         }
         // The mount check's switch is [podman]'s.
@@ -1310,6 +1372,9 @@ mod generated {
                 "io.containers.autoupdate=disabled",
                 "PODMAN_SYSTEMD_UNIT=reboot.target",
                 "IO.Containers.AutoUpdate.authfile=/root/.docker/config.json",
+            ],
+            Class::Health => vec![
+                "1ms", "30s", "0", "1m", "29s", "true", "0.5m", "-1s", "disable", "",
             ],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
@@ -1521,6 +1586,24 @@ mod generated {
         }
         if !r.bool_on(nanoclaw_shim::setting!("read-only")) {
             return Err("not read-only".into());
+        }
+        // Health checks: the image's off unless the caller names one, and every interval the
+        // caller gives at least the default policy's 30 s (the generated values, read by hand).
+        let cmd = r
+            .last(nanoclaw_shim::setting!("health-cmd"))
+            .is_some_and(|(_, o)| !o.bytes().is_empty());
+        if !cmd && !r.bool_on(nanoclaw_shim::setting!("no-healthcheck")) {
+            return Err("the image's health check left on".into());
+        }
+        for o in r.opts.iter().filter(|o| o.flag.class == Class::Health) {
+            let v = String::from_utf8_lossy(o.bytes()).to_string();
+            let interval = o.flag.canonical().ends_with("interval");
+            if interval && !["30s", "0", "1m", "0.5m"].contains(&v.as_str()) {
+                return Err(format!("health-check interval {v} ran"));
+            }
+            if !cmd && !matches!(o.flag.canonical(), "health-cmd" | "no-healthcheck") {
+                return Err(format!("--{} tunes the image's health check", o.flag.long));
+            }
         }
         Ok(())
     }

@@ -2596,6 +2596,176 @@ fn an_image_s_auto_update_labels(mode: Mode) {
     }
 }
 
+/// An image's `HEALTHCHECK --interval=1ms` (the thirty-fifth look's): each check is a process
+/// the host starts (a systemd timer's `podman healthcheck run`, outside the container's
+/// ceilings), at the interval the container's configuration holds. Through the shim that
+/// configuration holds no check; a caller's own check keeps its command at an interval the
+/// policy allows, and a faster one is refused.
+fn an_image_s_health_check(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "health") else {
+        return;
+    };
+    let label = mode.label();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("health"),
+        &format!("FROM {IMAGE}\nHEALTHCHECK --interval=1ms --timeout=1ms --retries=1 CMD true\n"),
+    );
+    let tag = rig.image_tag("health");
+    // Only docker's image format carries a health check.
+    let built = rig.podman(&[
+        "build",
+        "-q",
+        "--no-cache",
+        "--format",
+        "docker",
+        "-t",
+        &tag,
+        &ctx,
+    ]);
+    assert!(built.ok(), "{label}: {}", built.describe());
+    let check_of = |name: &str| {
+        let o = rig.podman(&[
+            "container",
+            "inspect",
+            "--format",
+            "{{json .Config.Healthcheck}}",
+            name,
+        ]);
+        let _ = rig.podman(&["rm", "-f", name]);
+        assert!(o.ok(), "{label}: {}", o.describe());
+        serde_json::from_str::<serde_json::Value>(o.stdout.trim()).unwrap_or_default()
+    };
+    let control = format!("{}-control", rig.tag);
+    let o = rig.podman(&["create", "--name", &control, &tag, "exit", "0"]);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let c = check_of(&control);
+    assert_eq!(
+        c["Interval"], 1_000_000,
+        "{label}: the control kept no 1ms check: {c}"
+    );
+    let shimmed = format!("{}-shim", rig.tag);
+    let o = rig.docker(&strs(&["create", "--name", &shimmed, &tag, "exit", "0"]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let c = check_of(&shimmed);
+    assert_eq!(
+        c["Test"],
+        serde_json::json!(["NONE"]),
+        "{label}: a container made through the shim kept its image's health check: {c}"
+    );
+    let own = format!("{}-own", rig.tag);
+    let o = rig.docker(
+        &strs(&[
+            "create",
+            "--name",
+            &own,
+            "--health-cmd",
+            "true",
+            "--health-interval=1m",
+            &tag,
+            "exit",
+            "0",
+        ]),
+        None,
+    );
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let c = check_of(&own);
+    assert_eq!(
+        c["Test"],
+        serde_json::json!(["CMD-SHELL", "true"]),
+        "{label}: {c}"
+    );
+    assert_eq!(c["Interval"], 60_000_000_000u64, "{label}: {c}");
+    for a in [
+        &["create", "--health-cmd=true", "--health-interval=1ms"][..],
+        &["create", "--health-interval=1m"],
+    ] {
+        let mut a = a.to_vec();
+        a.extend([tag.as_str(), "exit", "0"]);
+        assert_refusal(&rig.docker(&strs(&a), None), "harden.healthcheck");
+    }
+}
+
+/// A container made by podman itself (all capabilities, here) carries none of the shim's
+/// expectations: `docker start` through the shim names the hook folder, and the hook, which runs
+/// for every container podman starts with it, refuses it before anything in it runs (the
+/// thirty-fourth look's: it started). One made through the shim starts.
+fn a_container_made_without_the_shim(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "foreign") else {
+        return;
+    };
+    let label = mode.label();
+    let foreign = format!("{}-foreign", rig.tag);
+    let o = rig.podman(&[
+        "create",
+        "--name",
+        &foreign,
+        "--cap-add",
+        "ALL",
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "echo foreign-ran",
+    ]);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    // The control: podman starts it.
+    let ran = rig.podman(&["start", "-a", &foreign]);
+    assert!(ran.stdout.contains("foreign-ran"), "{label}: {}", ran.describe());
+    let refused = rig.docker(&strs(&["start", "-a", &foreign]), None);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    let _ = rig.podman(&["rm", "-f", &foreign]);
+    assert!(
+        !refused.ok()
+            && all.contains("harden.mount-check")
+            && all.contains("not made through the shim")
+            && !all.contains("foreign-ran"),
+        "{label}: a container made without the shim started through it: {}",
+        refused.describe()
+    );
+    let made = format!("{}-made", rig.tag);
+    let o = rig.docker(
+        &strs(&[
+            "create",
+            "--name",
+            &made,
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo made-ran",
+        ]),
+        None,
+    );
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let ran = rig.docker(&strs(&["start", "-a", &made]), None);
+    let _ = rig.podman(&["rm", "-f", &made]);
+    assert!(
+        ran.ok() && ran.stdout.contains("made-ran"),
+        "{label}: a container made through the shim did not start through it: {}",
+        ran.describe()
+    );
+}
+
+#[test]
+fn a_container_made_without_the_shim_never_starts_through_it_rootful() {
+    a_container_made_without_the_shim(Mode::Rootful);
+}
+
+#[test]
+fn a_container_made_without_the_shim_never_starts_through_it_rootless() {
+    a_container_made_without_the_shim(Mode::Rootless);
+}
+
+#[test]
+fn an_image_s_health_check_never_runs_rootful() {
+    an_image_s_health_check(Mode::Rootful);
+}
+
+#[test]
+fn an_image_s_health_check_never_runs_rootless() {
+    an_image_s_health_check(Mode::Rootless);
+}
+
 #[test]
 fn an_image_s_auto_update_labels_are_overridden_rootful() {
     an_image_s_auto_update_labels(Mode::Rootful);
