@@ -1038,6 +1038,9 @@ fn check_inner(
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
                 check_transports(&p.positionals, &mut out);
+                if path == "container top" {
+                    check_top(&p.positionals, &mut out);
+                }
             }
         }
         Some(Kind::Create { flags, .. }) => {
@@ -2226,6 +2229,32 @@ fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
                 ),
             ),
         }
+    }
+}
+
+/// podman's own `top` descriptors (`pid,user,args`). Anything else after the container is a
+/// `ps(1)` option, and podman runs `ps` with it in the container's namespaces: podman 5 the
+/// host's `ps`, as root for root's containers (a thirty-sixth look's), and `ps e` prints every
+/// process's environment, the `-e` secrets among them. Descriptors only, comma-separated or not.
+const TOP_DESCRIPTORS: &[&str] = &[
+    "args", "capamb", "capbnd", "capeff", "capinh", "capprm", "comm", "etime", "group", "hgroup",
+    "hpid", "huser", "label", "nice", "pcpu", "pgid", "pid", "ppid", "rgroup", "ruser", "seccomp",
+    "state", "stime", "time", "tty", "user", "vsz",
+];
+
+fn check_top(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
+    let ps = pos.iter().skip(1).find(|arg| {
+        arg.split(|&b| b == b',')
+            .filter(|d| !d.is_empty())
+            .any(|d| !TOP_DESCRIPTORS.iter().any(|k| k.as_bytes() == d))
+    });
+    if let Some(arg) = ps {
+        violation(
+            out,
+            Rule::DenyCommand,
+            lossy(arg),
+            "a ps(1) option: podman runs ps with it in the container's namespaces (podman 5 the host's ps), and some print every process's environment; name podman's descriptors instead (pid,user,args,comm,etime,...)".into(),
+        );
     }
 }
 

@@ -243,7 +243,8 @@ fn inspection_and_lifecycle_pass() {
         &["container", "kill", "--signal=KILL", "n"],
         &["container", "wait", "n"],
         &["container", "logs", "--tail", "50", "n"],
-        &["container", "top", "n", "aux"],
+        &["container", "top", "n", "pid,user", "args"],
+        &["top", "n", "pid,,comm", "etime"],
         &["container", "stats", "--no-stream", "n"],
         &["container", "port", "n"],
         &["container", "attach", "--no-stdin", "n"],
@@ -487,6 +488,23 @@ fn flags_docker_does_not_define_are_refused() {
     ];
     for words in cases {
         assert_refused(words, "parse.unknown-flag");
+    }
+}
+
+/// After the container, `top` takes podman's descriptors only: anything else is a `ps(1)` option,
+/// which podman runs `ps` with (podman 5 the host's), and `ps e` prints every process's
+/// environment (a thirty-sixth look's).
+#[test]
+fn top_takes_podman_s_descriptors_not_ps_options() {
+    let cases: &[&[&str]] = &[
+        &["top", "n", "aux"],
+        &["container", "top", "n", "e"],
+        &["top", "n", "pid", "eww"],
+        &["top", "n", "pid,e"],
+        &["top", "n", "PID"],
+    ];
+    for words in cases {
+        assert_refused(words, "deny.command");
     }
 }
 
