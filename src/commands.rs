@@ -2237,9 +2237,9 @@ fn check_transports(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
 /// host's `ps`, as root for root's containers (a thirty-sixth look's), and `ps e` prints every
 /// process's environment, the `-e` secrets among them. Descriptors only, comma-separated or not.
 const TOP_DESCRIPTORS: &[&str] = &[
-    "args", "capamb", "capbnd", "capeff", "capinh", "capprm", "comm", "etime", "group", "hgroup",
-    "hpid", "huser", "label", "nice", "pcpu", "pgid", "pid", "ppid", "rgroup", "ruser", "seccomp",
-    "state", "stime", "time", "tty", "user", "vsz",
+    "args", "capamb", "capbnd", "capeff", "capinh", "capprm", "comm", "etime", "group", "hgroup", "hpid",
+    "huser", "label", "nice", "pcpu", "pgid", "pid", "ppid", "rgroup", "ruser", "seccomp", "state", "stime",
+    "time", "tty", "user", "vsz",
 ];
 
 fn check_top(pos: &[Vec<u8>], out: &mut Vec<Violation>) {
