@@ -1900,6 +1900,22 @@ fn build_annotation(o: &Opt, refused: &[crate::policy::ListEntry], out: &mut Vec
     let Val::Bytes(v) = &o.value else { return };
     let parts = crate::flags::podman_list_elements(v).unwrap_or_else(|| vec![v.clone()]);
     for part in parts {
+        // podman 4 copies an image's annotations into its containers: one in the shim's
+        // namespace would pass for the shim's own in a container made from the image without
+        // the shim (its hook takes the mounts annotation for the mark of a container the shim
+        // made; a thirty-seventh look's). A container the shim makes gets its own, which win.
+        if crate::rewrite::annotate::in_namespace(&part) {
+            violation(
+                out,
+                Rule::HardenAnnotation,
+                shown(&o.name, v),
+                format!(
+                    "only the shim writes annotations under {}; podman copies an image's annotations into its containers",
+                    crate::rewrite::annotate::NAMESPACE
+                ),
+            );
+            return;
+        }
         let key = lossy(part.split(|&b| b == b'=').next().unwrap_or(b""))
             .trim()
             .to_ascii_lowercase();

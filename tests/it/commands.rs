@@ -1383,6 +1383,16 @@ fn containerfiles_are_checked_for_run_mounts() {
             ],
             "deny.annotation",
         ),
+        // The shim's own namespace: a plain podman container made from the image would carry
+        // the mark of one the shim made.
+        (
+            &["build", "--annotation", "io.github.nanoclaw-shim.mounts=", "/ok"],
+            "harden.annotation",
+        ),
+        (
+            &["build", "--annotation", "a=1, IO.GitHub.Nanoclaw-Shim.applied=x", "/ok"],
+            "harden.annotation",
+        ),
         (
             &["build", "--ulimit", "nofile=1:1,rtprio=99", "/ok"],
             "deny.build",
