@@ -74,6 +74,7 @@ codes! {
     UnknownEntry = "unknown-entry" (Warning): "`remove_<list>` names an entry not in that list",
     MatchAll = "match-all" (Warning): "a profile without match keys (it matches everything)",
     DuplicateProfile = "duplicate-profile" (Warning): "two profiles with one name",
+    UnstartableProfile = "unstartable-profile" (Warning): "a profile (`exempt`, mode `audit` / `off`, or `verify_mounts = false`) whose containers `docker start` refuses under the top level's mount check",
 }
 
 impl fmt::Display for Code {

@@ -482,6 +482,25 @@ impl<'t> Reader<'t> {
                                         Some("only the first match applies; rename one".into()),
                                     );
                                 }
+                                // `docker start` matches no profile: under the top level's mount
+                                // check its hook refuses a container that carries none of the
+                                // shim's checks, as one this profile makes does (a
+                                // thirty-seventh look's: nanoclaw's create then start failed).
+                                let starts_checked = p.mode == Mode::Enforce && rules.podman.verify_mounts;
+                                let unchecked = prof.exempt
+                                    || matches!(prof.mode, Some(Mode::Audit | Mode::Off))
+                                    || !prof.rules.podman.verify_mounts;
+                                if starts_checked && unchecked {
+                                    self.push(
+                                        Code::UnstartableProfile,
+                                        item.span(),
+                                        format!(
+                                            "containers profile {:?} makes carry none of the shim's checks, and docker start refuses them (it matches no profile, and the mount check's hook refuses a container without the shim's checks)",
+                                            prof.name
+                                        ),
+                                        Some("nanoclaw's newest generation creates, then starts: let this profile match only what runs with docker run, or set [podman] verify_mounts = false at the top level".into()),
+                                    );
+                                }
                                 p.profiles.push(prof);
                             }
                             None => self.wrong_type(item, profiles.key, "a table ([[profile]])"),

@@ -516,7 +516,11 @@ fn keys_read_conditionally_are_known() {
     // A profile whose `match` is not a table still knows its other keys.
     let d = errs("[[profile]]\nmatch = 1\nname = \"a\"\nmode = \"audit\"\nexempt = true\n");
     let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
-    assert_eq!(codes, [Code::MatchAll, Code::WrongType], "{d:?}");
+    assert_eq!(
+        codes,
+        [Code::MatchAll, Code::UnstartableProfile, Code::WrongType],
+        "{d:?}"
+    );
     // Diagnostics, unknown keys among them, stay in the order of the file.
     let d = errs("[limits]\nmemory = \"x\"\nzzz = 1\ncpus = \"y\"\n");
     let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
@@ -572,9 +576,9 @@ fn every_shipped_and_documented_policy_has_only_known_keys() {
 fn a_policy_with_every_key_loads() {
     let mut text = String::from("mode = \"enforce\"\n");
     text.push_str("[runtime]\nbinary = \"podman\"\nflavor = \"auto\"\n[commands]\nallow = []\ndeny = []\n");
-    let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\n";
+    let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\nno_healthcheck = true\n";
     let tmpfs = "path = \"/tmp\"\nsize = \"1g\"\nmode = \"1777\"\nexec = false\n";
-    let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\n";
+    let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\nhealth_interval = \"1m\"\n";
     let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\nverify_mounts = true\n";
     let mut deny = String::new();
     for (key, _, on) in DENY_SWITCHES {
@@ -585,7 +589,7 @@ fn a_policy_with_every_key_loads() {
     }
     for prefix in ["", "profile."] {
         if !prefix.is_empty() {
-            text.push_str("[[profile]]\nname = \"p\"\nmode = \"audit\"\nexempt = false\n");
+            text.push_str("[[profile]]\nname = \"p\"\nmode = \"enforce\"\nexempt = false\n");
             text.push_str("[profile.match]\nimage = \"a*\"\ncontainer = \"b*\"\nlabels = [\"c\"]\n");
         }
         text.push_str(&format!(
@@ -645,4 +649,30 @@ fn a_verbatim_default_is_lent_and_anything_else_read_as_utf8() {
     std::fs::write(&file, b"mode = \"audit\"\n# \xff\xfe\n").unwrap();
     let e = load(&env).unwrap_err().to_string();
     assert!(e.contains("cannot read policy") && e.contains("UTF-8"), "{e}");
+}
+
+/// A profile whose containers carry none of the shim's checks: `docker start` (no profile)
+/// refuses them under the top level's mount check, which nanoclaw's create-then-start meets.
+#[test]
+fn a_profile_whose_containers_docker_start_refuses_warns() {
+    let codes = |text: &str| -> Vec<Code> {
+        let (_, d) = parse(text, "p.toml").unwrap_or_else(|e| panic!("{e:?}"));
+        d.into_iter().map(|d| d.code).collect()
+    };
+    for body in [
+        "exempt = true\n",
+        "mode = \"audit\"\n",
+        "mode = \"off\"\n",
+        "[profile.podman]\nverify_mounts = false\n",
+    ] {
+        let text = format!("[[profile]]\nname = \"p\"\nmatch.container = \"x-*\"\n{body}");
+        assert_eq!(codes(&text), [Code::UnstartableProfile], "{body}");
+        // Not when starts are not checked at the top level.
+        let off = format!("[podman]\nverify_mounts = false\n{text}");
+        assert!(codes(&off).is_empty(), "{body}");
+        let audit = format!("mode = \"audit\"\n{text}");
+        assert!(codes(&audit).is_empty(), "{body}");
+    }
+    let checked = "[[profile]]\nname = \"p\"\nmatch.container = \"x-*\"\n[profile.limits]\nmemory = \"8g\"\n";
+    assert!(codes(checked).is_empty());
 }

@@ -1390,7 +1390,12 @@ fn containerfiles_are_checked_for_run_mounts() {
             "harden.annotation",
         ),
         (
-            &["build", "--annotation", "a=1, IO.GitHub.Nanoclaw-Shim.applied=x", "/ok"],
+            &[
+                "build",
+                "--annotation",
+                "a=1, IO.GitHub.Nanoclaw-Shim.applied=x",
+                "/ok",
+            ],
             "harden.annotation",
         ),
         (
