@@ -50,6 +50,11 @@ pub type HostPath<'a> = dyn FnMut(&[u8], Access, &str) -> Option<Violation> + 'a
 /// Policy switches for options of allowed commands, named like command paths.
 const GATE_VOLUME_OPT: &str = "volume create --opt";
 const GATE_NETWORK_OPT: &str = "network create --opt";
+/// A network's own address range: where a rootful bridge sits is where the host's traffic to
+/// those addresses goes (a thirty-eighth look's: a bridge on the range of the host's DNS server,
+/// reached through its default route, and a container at that address answered the host's
+/// queries and read a proxy's credentials). Without it podman picks a free range itself.
+const GATE_NETWORK_SUBNET: &str = "network create --subnet";
 const GATE_BUILD_PUSH: &str = "build --push";
 /// A build that writes its result into a host folder or file (`-o DIR`, `--output
 /// type=local|tar,dest=PATH`). podman writes it after the whole build, long after the shim
@@ -138,8 +143,9 @@ enum Class {
     NetOpt,
     /// network create `--ipam-driver`: only `default` / `host-local`.
     IpamDriver,
-    /// network create `--subnet` / `--ip-range`: only private ranges (a bridge on any other
-    /// range takes the host's route to it, rootful).
+    /// network create `--subnet` / `--ip-range` / `--gateway`: refused unless the policy opens
+    /// [`GATE_NETWORK_SUBNET`], and then only private ranges (a rootful bridge on a range takes
+    /// the host's route to it).
     NetRange,
     /// volume create `--driver`: only `local`.
     VolDriver,
@@ -331,7 +337,7 @@ const F_NET_CREATE: &[Row] = &[
     v("config-from", None),
     b("config-only", None),
     vc("driver", Some('d'), Class::NetDriver),
-    v("gateway", None),
+    vc("gateway", None, Class::NetRange),
     b("ingress", None),
     b("internal", None),
     vc("ip-range", None, Class::NetRange),
@@ -1660,16 +1666,25 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
             }
         }
         Class::NetRange => {
-            if !private_range(&lossy(value)) && !pol.gate(GATE_NETWORK_OPT) {
-                // A range that does not parse is not shown; one that does, is.
-                let shown_as = if lossy(value).parse::<std::net::IpAddr>().is_ok()
-                    || lossy(value).split_once('/').is_some_and(|(a, n)| {
-                        a.parse::<std::net::IpAddr>().is_ok() && n.parse::<u8>().is_ok()
-                    }) {
-                    token()
-                } else {
-                    unread()
-                };
+            // A range that does not parse is not shown; one that does, is.
+            let text = lossy(value);
+            let address = |a: &str| a.parse::<std::net::IpAddr>().is_ok();
+            let readable = address(&text)
+                || text
+                    .split_once('/')
+                    .is_some_and(|(a, n)| address(a) && n.parse::<u8>().is_ok());
+            let shown_as = if readable { token() } else { unread() };
+            if !pol.gate(GATE_NETWORK_SUBNET) {
+                refuse(
+                    out,
+                    shown_as,
+                    gated(
+                        &o.name,
+                        "chooses where the bridge sits: a rootful bridge takes the host's route to every address in its range, its DNS server, proxy or registry among them when reached through the default route (podman picks a free range when none is given)",
+                        GATE_NETWORK_SUBNET,
+                    ),
+                );
+            } else if !private_range(&text) && !pol.gate(GATE_NETWORK_OPT) {
                 refuse(
                     out,
                     shown_as,
@@ -2493,14 +2508,17 @@ fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut 
     }
 }
 
-/// Whether a CIDR (`10.89.0.0/24`, `fd00:1::/64`) lies within the private ranges: RFC 1918's for
-/// IPv4, unique local addresses (`fc00::/7`) for IPv6. Anything unparsable is not.
+/// Whether a CIDR (`10.89.0.0/24`, `fd00:1::/64`) or an address (a `--gateway`) lies within the
+/// private ranges: RFC 1918's for IPv4, unique local addresses (`fc00::/7`) for IPv6. Anything
+/// unparsable is not.
 fn private_range(cidr: &str) -> bool {
-    let Some((addr, len)) = cidr.trim().split_once('/') else {
-        return false;
-    };
-    let Ok(len) = len.parse::<u32>() else {
-        return false;
+    let (addr, len) = match cidr.trim().split_once('/') {
+        Some((addr, len)) => match len.parse::<u32>() {
+            Ok(len) => (addr, len),
+            Err(_) => return false,
+        },
+        None if cidr.trim().contains(':') => (cidr.trim(), 128),
+        None => (cidr.trim(), 32),
     };
     match addr.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(a)) if len <= 32 => {

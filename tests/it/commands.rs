@@ -614,9 +614,42 @@ fn host_attached_networks_are_refused() {
             "n",
         ],
         &["network", "create", "--subnet", "junk", "n"],
+        // A thirty-eighth look's: a private range holding an address the host reaches through
+        // its default route (its DNS server here) takes the host's route there, rootful.
+        &["network", "create", "--subnet", "10.255.255.0/24", "n"],
+        &["network", "create", "--ipv6", "--subnet", "fd00::/64", "n"],
+        &["network", "create", "--gateway", "10.89.0.1", "n"],
     ];
     for words in cases {
         assert_refused(words, "deny.command");
+    }
+    for words in [
+        &["network", "create", "-d", "bridge", "n"][..],
+        &["network", "create", "-o", "mtu=1400", "n"],
+        &["network", "create", "--opt", "isolate=true", "n"],
+        &["network", "create", "--ipam-driver=host-local", "n"],
+        &["network", "create", "--ipv6", "n"],
+        &[
+            "network",
+            "create",
+            "--label",
+            "nanoclaw-install=ab",
+            "--internal",
+            "n",
+        ],
+    ] {
+        assert_allowed(words);
+    }
+    // Where the policy lets the caller choose the range: private ranges only, as before.
+    let subnets = policy(&["network create --subnet"], &[]);
+    for words in [
+        &["network", "create", "--subnet", "198.51.100.0/24", "n"][..],
+        &["network", "create", "--subnet", "10.89.0.0/24", "--ip-range", "11.0.0.0/25", "n"],
+        &["network", "create", "--subnet", "10.89.0.0/24", "--gateway", "8.8.8.8", "n"],
+        &["network", "create", "--subnet", "junk", "n"],
+    ] {
+        let o = check_with(words, &subnets);
+        assert!(!o.violations.is_empty(), "{words:?} was allowed");
     }
     for words in [
         &["network", "create", "-d", "bridge", "n"][..],
@@ -659,7 +692,8 @@ fn host_attached_networks_are_refused() {
             "n",
         ],
     ] {
-        assert_allowed(words);
+        let o = check_with(words, &subnets);
+        assert!(o.violations.is_empty(), "{words:?} refused: {:?}", o.violations);
     }
 }
 
