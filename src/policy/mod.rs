@@ -497,7 +497,7 @@ impl Default for PodmanCompat {
             keep_id_user: (1000, 1000),
             host_gateway: true,
             host_loopback: true,
-            host_loopback_ports: Vec::new(),
+            host_loopback_ports: vec![10255, 3001],
             rootful_gateway: "10.88.0.1".into(),
             verify_mounts: true,
         }

@@ -111,9 +111,12 @@ impl Rewriter<'_> {
     /// its credential proxy) that listen on the host's 127.0.0.1. What that needs depends on the
     /// runtime:
     /// - rootless podman 5 (pasta): host-gateway reaches the host's own address, not its
-    ///   loopback; pasta forwards exactly the ports nanoclaw's proxy URLs name (and the policy's
-    ///   `host_loopback_ports`) from the container's loopback to the host's, and NAME becomes
-    ///   127.0.0.1: nothing else on the host's loopback is reachable;
+    ///   loopback; pasta forwards the ports nanoclaw's URLs name that the policy's
+    ///   `host_loopback_ports` lists (OneCLI's 10255, the credential proxy's 3001) from the
+    ///   container's loopback to the host's, and NAME becomes 127.0.0.1: nothing else on the
+    ///   host's loopback is reachable. The argv names a port, the policy decides whether it
+    ///   opens (a thirty-eighth look's: any `-e` URL opened any port, a database's or an admin
+    ///   console's);
     /// - rootless podman 4 (slirp4netns): nothing narrower exists; `allow_host_loopback` exposes
     ///   every loopback service, through 10.0.2.2 (the change says so);
     /// - podman < 4.7 rejects `host-gateway`: it becomes the address (rootful: the bridge's
@@ -139,10 +142,23 @@ impl Rewriter<'_> {
                 .iter()
                 .map(|(_, v)| &v[..v.len() - b":host-gateway".len()])
                 .collect();
-            let mut ports = self.proxy_ports(&names);
-            ports.extend(&pm.host_loopback_ports);
-            ports.sort_unstable();
-            ports.dedup();
+            let mut named = self.proxy_ports(&names);
+            named.sort_unstable();
+            named.dedup();
+            let (ports, closed): (Vec<u16>, Vec<u16>) = named
+                .into_iter()
+                .partition(|p| pm.host_loopback_ports.contains(p));
+            if !closed.is_empty() {
+                let list = closed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+                self.note(
+                    Rule::CompatHostLoopback,
+                    Action::Keep,
+                    format!("port {list}"),
+                    format!(
+                        "rootless podman 5: a -e URL names the host's loopback port(s) {list}, which [podman] host_loopback_ports does not list: not forwarded"
+                    ),
+                );
+            }
             if ports.is_empty() {
                 return Ok(()); // nothing to forward; host-gateway reaches the host's address
             }
@@ -176,7 +192,7 @@ impl Rewriter<'_> {
                         Rule::CompatHostLoopback,
                         crate::setting!("network"),
                         value("slirp4netns:allow_host_loopback=true"),
-                        "rootless podman 4 (slirp4netns): nothing narrower exists, so EVERY service on the host's 127.0.0.1 is reachable through 10.0.2.2",
+                        "rootless podman 4 (slirp4netns): nothing narrower exists, so EVERY service on the host's 127.0.0.1 and ::1 is reachable (through 10.0.2.2 and fd00::2)",
                     );
                     "10.0.2.2".to_string()
                 }

@@ -611,10 +611,20 @@ fn pasta_forwards_only_the_proxy_ports() {
         "ANTHROPIC_BASE_URL=http://host.docker.internal:3001/v1",
         "-e",
         "OTHER=http://example.com:8080",
+        // A port the policy does not list: named, not opened (a thirty-eighth look's).
+        "-e",
+        "NOT_A_PROXY=tcp://host.docker.internal:47101",
         "--add-host=host.docker.internal:host-gateway",
         "img",
     ]);
     let p = plan(&a, &Policy::default(), &five);
+    assert!(
+        p.changes.iter().any(|c| c.rule == Rule::CompatHostLoopback
+            && c.action == Action::Keep
+            && c.reason.contains("47101")),
+        "{:?}",
+        p.changes
+    );
     assert!(
         p.args.contains(&"--network=pasta:-T,3001,-T,10255".into()),
         "{:?}",
@@ -638,11 +648,31 @@ fn pasta_forwards_only_the_proxy_ports() {
             .iter()
             .any(|t| t.to_string_lossy().contains("allow_host_loopback"))
     );
-    // The policy may name more ports; none at all leaves host-gateway alone.
+    assert!(
+        !p.args
+            .iter()
+            .any(|t| t.to_string_lossy().contains("47101") && t.to_string_lossy().starts_with("--network")),
+        "{:?}",
+        p.args
+    );
+    // The policy lists the ports that may open; a URL still has to name one.
     let mut pol = Policy::default();
     pol.rules.podman.host_loopback_ports = vec![5432];
-    let p = plan(&argv(&["run", "--add-host=h:host-gateway", "img"]), &pol, &five);
+    let db = argv(&[
+        "run",
+        "--add-host=h:host-gateway",
+        "-e",
+        "DB=postgres://u@h:5432/x",
+        "img",
+    ]);
+    let p = plan(&db, &pol, &five);
     assert!(p.args.contains(&"--network=pasta:-T,5432".into()), "{:?}", p.args);
+    let p = plan(&argv(&["run", "--add-host=h:host-gateway", "img"]), &pol, &five);
+    assert!(
+        p.args.contains(&"--add-host=h:host-gateway".into()),
+        "{:?}",
+        p.args
+    );
     let p = plan(
         &argv(&["run", "--add-host=h:host-gateway", "img"]),
         &Policy::default(),

@@ -644,8 +644,24 @@ fn host_attached_networks_are_refused() {
     let subnets = policy(&["network create --subnet"], &[]);
     for words in [
         &["network", "create", "--subnet", "198.51.100.0/24", "n"][..],
-        &["network", "create", "--subnet", "10.89.0.0/24", "--ip-range", "11.0.0.0/25", "n"],
-        &["network", "create", "--subnet", "10.89.0.0/24", "--gateway", "8.8.8.8", "n"],
+        &[
+            "network",
+            "create",
+            "--subnet",
+            "10.89.0.0/24",
+            "--ip-range",
+            "11.0.0.0/25",
+            "n",
+        ],
+        &[
+            "network",
+            "create",
+            "--subnet",
+            "10.89.0.0/24",
+            "--gateway",
+            "8.8.8.8",
+            "n",
+        ],
         &["network", "create", "--subnet", "junk", "n"],
     ] {
         let o = check_with(words, &subnets);

@@ -3556,17 +3556,33 @@ fn host_gateway(mode: Mode) {
     let other = Service::start(listen, &format!("another host service {}", rig.tag));
     let port = svc.port.to_string();
     let proxy = format!("HTTPS_PROXY=http://x:tok@host.docker.internal:{port}");
+    // The other service's port is named by a URL too, but the policy lists only the proxy's:
+    // on pasta it stays closed (a thirty-eighth look's: any -e URL opened any port).
+    let named = format!("NOT_A_PROXY=tcp://host.docker.internal:{}", other.port);
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let listed = text.replace(
+        "host_loopback_ports = [10255, 3001]",
+        &format!("host_loopback_ports = [{port}]"),
+    );
+    assert_ne!(
+        text, listed,
+        "the default policy no longer lists host_loopback_ports"
+    );
+    std::fs::write(&policy, listed).unwrap();
     let mut failures = Vec::new();
     for (target, want) in [(&svc, true), (&other, mode == Mode::Rootful || !pasta)] {
         let tport = target.port.to_string();
         // v1 with the credential proxy and v2, exact argv plus the proxy URL nanoclaw passes.
         let agents = [
             rig.agent("v1-proxy", "v1", true)
-                .with_opts(&["-e", &proxy])
+                .with_opts(&["-e", &proxy, "-e", &named])
                 .with_args(&["connect", "host.docker.internal", &tport]),
             rig.agent("v2", "v2", true).with_opts(&[
                 "-e",
                 &proxy,
+                "-e",
+                &named,
                 "-e",
                 &format!("FIXTURE_MODE=connect host.docker.internal {tport}"),
             ]),
