@@ -189,7 +189,7 @@ pub(crate) fn runtime_environment(
 ) -> Result<Vec<&'static str>, String> {
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
     let owner_caller =
-        |p: &std::path::Path| trust::check_file(p, Some(homes.uid.unwrap_or_else(crate::process::euid)));
+        |p: &std::path::Path| trust::own_folder(p, homes.uid.unwrap_or_else(crate::process::euid));
     trust::environment(rules, engine.iter().cloned(), homes, &owner_root, &owner_caller)
 }
 

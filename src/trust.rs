@@ -276,9 +276,13 @@ fn in_container_storage(path: &Path, homes: &Homes) -> Option<std::path::PathBuf
         .chain(homes.home.map(|h| h.join(CONTAINER_STORAGE_IN_HOME)))
         .collect();
     let real = std::fs::canonicalize(path).ok();
-    std::iter::once(path)
-        .chain(real.as_deref())
-        .find_map(|p| stores.iter().find(|s| p.starts_with(s)).cloned())
+    std::iter::once(path).chain(real.as_deref()).find_map(|p| {
+        stores
+            .iter()
+            .find(|s| p.starts_with(s))
+            .cloned()
+            .or_else(|| in_storage_shape(p))
+    })
 }
 
 /// Which of 128 classes a name falls in, by its length and its first and last bytes.
@@ -357,20 +361,95 @@ pub fn cache_folder(dir: &Path, owner: u32) -> Result<(), String> {
     // The folder itself first (one walk when it is there, as on every call but the first); the
     // nearest folder above that is there only when it is not.
     crate::hostfs::passed_once(dir, owner, || {
-        check_file(dir, Some(owner)).or_else(|why| {
-            if std::fs::symlink_metadata(dir).is_ok() {
-                return Err(why);
+        let real = match check_file_real(dir, Some(owner)) {
+            Ok(real) => real,
+            Err(why) if std::fs::symlink_metadata(dir).is_ok() => return Err(why),
+            Err(_) => {
+                // Where it will be made: beneath where the nearest folder there really is.
+                let existing = dir
+                    .ancestors()
+                    .find(|d| std::fs::symlink_metadata(d).is_ok())
+                    .unwrap_or(Path::new("/"));
+                let real = check_file_real(existing, Some(owner))?;
+                real.join(dir.strip_prefix(existing).unwrap_or(dir))
             }
-            let existing = dir.ancestors().find(|d| std::fs::symlink_metadata(d).is_ok());
-            check_file(existing.unwrap_or(Path::new("/")), Some(owner))
-        })
+        };
+        match in_storage_shape(&real) {
+            Some(store) => Err(in_storage(&store)),
+            None => Ok(()),
+        }
     })
+}
+
+/// A folder the caller's podman or the shim keeps its own files in (its configuration, its
+/// storage, its running state, the shim's cache and hook): [`check_file`] for `owner`, and not
+/// in container storage, where a container writes (a rootless volume's folder is the caller's
+/// own, so the owner check passes it: the thirty-ninth look's `XDG_CACHE_HOME` and
+/// `XDG_CONFIG_HOME` in a named volume had a container forge the shim's hook file and podman's
+/// `containers.conf`, and podman ran the container's program on the host).
+pub fn own_folder(dir: &Path, owner: u32) -> Result<(), String> {
+    let real = check_file_real(dir, Some(owner))?;
+    match in_storage_shape(&real).or_else(|| in_storage_shape(dir)) {
+        Some(store) => Err(in_storage(&store)),
+        None => Ok(()),
+    }
+}
+
+fn in_storage(store: &Path) -> String {
+    format!(
+        "it lies in container storage ({}), where containers write: a volume's folder or a layer's",
+        store.display()
+    )
+}
+
+/// The part of `path` that makes it container storage, if any: podman's default stores, or a
+/// folder shaped as podman's storage is wherever it lies (`storage.conf` may move it; the
+/// variables move it): `…/containers/storage`, a volume's `volumes/NAME/_data`, a layer's
+/// `overlay/ID/diff` (`merged`, `work`), a container's `overlay-containers/ID/userdata`, a
+/// `vfs/dir/ID`. Judged on the path as given: pass the real one.
+pub fn in_storage_shape(path: &Path) -> Option<std::path::PathBuf> {
+    if let Some(s) = CONTAINER_STORAGE.iter().find(|s| path.starts_with(s)) {
+        return Some(std::path::PathBuf::from(s));
+    }
+    let parts: Vec<&std::ffi::OsStr> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let at = |i: usize, n: usize| -> std::path::PathBuf {
+        std::iter::once(Component::RootDir.as_os_str())
+            .chain(parts[..i + n].iter().copied())
+            .collect()
+    };
+    for i in 0..parts.len() {
+        let w = |k: usize| parts.get(i + k).and_then(|s| s.to_str());
+        let shaped = match (w(0), w(1), w(2)) {
+            (Some("containers"), Some("storage"), _) => Some(2),
+            (Some("volumes"), Some(_), Some("_data")) => Some(3),
+            (Some("overlay"), Some(_), Some("diff" | "merged" | "work")) => Some(3),
+            (Some("overlay-containers"), Some(_), Some("userdata")) => Some(3),
+            (Some("vfs"), Some("dir"), Some(_)) => Some(3),
+            _ => None,
+        };
+        if let Some(n) = shaped {
+            return Some(at(i, n));
+        }
+    }
+    None
 }
 
 /// Whether `path` (after symlinks) and every directory above it are safe from other users:
 /// owned by root or `owner`, and not writable by group or others (a root-owned sticky directory
 /// such as `/tmp` is fine: nobody can replace what another user put there). The reason if not.
 pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
+    check_file_real(path, owner).map(|_| ())
+}
+
+/// [`check_file`], and the path it checked: `path` itself when no symlink lies on its way, else
+/// where the symlinks led.
+fn check_file_real(path: &Path, owner: Option<u32>) -> Result<std::path::PathBuf, String> {
     // An absolute path with no symlink, `.` or `..` on its way is its own canonical form: its
     // `lstat`s are the checks' `stat`s, one call per directory instead of `realpath`'s
     // `readlink` and then a `stat` each. Anything else is resolved first.
@@ -398,7 +477,8 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
     } else {
         path.to_path_buf()
     };
-    check_chain(&real, cached, owner, false)
+    check_chain(&real, cached, owner, false)?;
+    Ok(real)
 }
 
 /// `path` resolved as the kernel resolves it, component by component, with every directory that
@@ -529,6 +609,13 @@ pub fn environment(
                 return Err(format!(
                     "{name} is relative: podman would keep its {} beneath the working directory, which a container may mount; make it absolute or unset it",
                     var.holds
+                ));
+            }
+            if let Some(store) = in_storage_shape(p) {
+                return Err(format!(
+                    "{name} moves podman's {} into container storage ({}), where containers write; use a folder only you and root can write, or unset it",
+                    var.holds,
+                    store.display()
                 ));
             }
             if var.trusted_only && Some(p) != homes.default_of(var).as_deref() {
@@ -874,6 +961,17 @@ mod tests {
                 Ok(vec![])
             );
         }
+        // Into container storage, where containers write (a thirty-ninth look's): refused, the
+        // owner check aside (a rootless volume's folder is the caller's own).
+        for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "TMPDIR"] {
+            for at in [
+                "/home/a/.local/share/containers/storage/volumes/v/_data",
+                "/var/lib/containers/storage/overlay/l1/diff",
+            ] {
+                let r = environment(rules, one(var, at), &homes, &ok, &ok).unwrap_err();
+                assert!(r.contains(var) && r.contains("container storage"), "{r}");
+            }
+        }
         // TMPDIR: relative is refused; a folder everyone may write (`/var/tmp`) is kept.
         let r = environment(rules, one("TMPDIR", "tmp"), &homes, &ok, &ok).unwrap_err();
         assert!(r.contains("TMPDIR is relative"), "{r}");
@@ -1023,5 +1121,62 @@ mod tests {
         };
         assert_eq!(environment(other, var("chroot"), &HOMES, &ok, &ok), Ok(vec![]));
         assert!(is_engine_var(b"BUILDAH_ISOLATION"));
+    }
+
+    #[test]
+    fn container_storage_is_told_by_its_shape_wherever_it_lies() {
+        for p in [
+            "/var/lib/containers/storage/volumes/v/_data",
+            "/home/a/.local/share/containers/storage/volumes/v/_data/nanoclaw-shim",
+            "/srv/data/containers/storage",
+            "/mnt/big/volumes/v/_data",
+            "/mnt/big/overlay/0123abcd/diff/etc",
+            "/run/user/1001/containers/overlay-containers/c1/userdata",
+            "/mnt/big/vfs/dir/l1",
+            "/run/containers/x",
+        ] {
+            assert!(in_storage_shape(Path::new(p)).is_some(), "{p}");
+        }
+        for p in [
+            "/home/a/.cache",
+            "/home/a/.config",
+            "/home/a/.local/share",
+            "/home/a/containers",
+            "/home/a/volumes/_data",
+            "/home/a/overlay/x",
+            "/run/user/1001",
+        ] {
+            assert!(in_storage_shape(Path::new(p)).is_none(), "{p}");
+        }
+        assert_eq!(
+            in_storage_shape(Path::new("/m/volumes/v/_data/x")),
+            Some(std::path::PathBuf::from("/m/volumes/v/_data"))
+        );
+    }
+
+    /// A volume's folder is the caller's own: the owner check passes it, the storage check not,
+    /// also through a link, and for a cache folder not made yet.
+    #[test]
+    fn a_folder_of_the_caller_s_in_container_storage_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let me = crate::process::euid();
+        let vol = d.path().join("volumes/v/_data");
+        std::fs::create_dir_all(&vol).unwrap();
+        for dir in [d.path().join("volumes"), d.path().join("volumes/v"), vol.clone()] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&vol, &link).unwrap();
+        if check_file(d.path(), Some(me)).is_err() {
+            return; // a temporary folder others can write above: nothing to tell apart here
+        }
+        assert!(own_folder(d.path(), me).is_ok());
+        for p in [&vol, &link] {
+            let why = own_folder(p, me).unwrap_err();
+            assert!(why.contains("container storage"), "{}: {why}", p.display());
+            let why = cache_folder(&p.join("nanoclaw-shim"), me).unwrap_err();
+            assert!(why.contains("container storage"), "{}: {why}", p.display());
+        }
     }
 }

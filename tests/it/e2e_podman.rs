@@ -2756,6 +2756,57 @@ fn a_container_made_without_the_shim_never_starts_through_it_rootless() {
     a_container_made_without_the_shim(Mode::Rootless);
 }
 
+/// The shim's cache folder (`XDG_CACHE_HOME`, where its hook file lies) or podman's
+/// configuration (`XDG_CONFIG_HOME`) in a named volume's folder: a rootless volume's folder is
+/// the caller's own, so an owner check passes it, and a container with the volume forged the
+/// hook file and `containers.conf`, which podman then ran on the host (the thirty-ninth look's).
+/// Refused before podman runs, for both, and for a link that leads there. Rootless: `env -i`
+/// takes the variable as its first assignment after the rig's.
+#[test]
+fn a_folder_of_the_caller_s_own_in_a_volume_is_refused_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "volfolder") else {
+        return;
+    };
+    let vol = rig.unique("vol");
+    let made = rig.podman(&["volume", "create", &vol]);
+    assert!(made.ok(), "{}", made.describe());
+    let mp = rig.podman(&["volume", "inspect", "--format", "{{.Mountpoint}}", &vol]);
+    let mountpoint = mp.stdout.trim().to_string();
+    assert!(mp.ok() && mountpoint.ends_with("/_data"), "{}", mp.describe());
+    // A link in the caller's home that leads there (a container can make one in a read-write
+    // workspace): judged where it leads.
+    let home = rig
+        .user
+        .as_ref()
+        .map(|u| u.home.clone())
+        .expect("a rootless rig has a user");
+    let link = PathBuf::from(home).join(format!("{vol}-link"));
+    symlink(&mountpoint, &link).unwrap();
+    let mut outs = Vec::new();
+    for (var, at) in [
+        ("XDG_CACHE_HOME", mountpoint.clone()),
+        ("XDG_CONFIG_HOME", mountpoint.clone()),
+        ("XDG_CONFIG_HOME", link.display().to_string()),
+        ("XDG_CACHE_HOME", link.display().to_string()),
+    ] {
+        let o = rig.run(
+            &format!("{var}={at}"),
+            &strs(&["docker", "run", "--rm", IMAGE, "true"]),
+            None,
+        );
+        outs.push((var, o));
+    }
+    let _ = std::fs::remove_file(&link);
+    let _ = rig.podman(&["volume", "rm", "-f", &vol]);
+    for (var, o) in outs {
+        assert!(
+            o.code == Some(125) && o.stdout.is_empty() && o.stderr.contains("container storage"),
+            "{var} in a volume's folder: {}",
+            o.describe()
+        );
+    }
+}
+
 #[test]
 fn an_image_s_health_check_never_runs_rootful() {
     an_image_s_health_check(Mode::Rootful);
