@@ -70,7 +70,18 @@ fn executable(path: &Path) -> Option<(u64, u64)> {
 /// file's rule (sudo's and ssh's), for the program every call execs. A runtime in a folder
 /// others can write ran whatever another user put there (the red team's).
 fn trusted(path: PathBuf) -> Result<PathBuf, RuntimeError> {
-    match crate::trust::check_file(&path, Some(crate::process::euid())) {
+    // A rootless volume's folder is the caller's own: the owner check passes a runtime a
+    // container put there, so container storage is refused outright.
+    let checked = crate::trust::check_file_real(&path, Some(crate::process::euid())).and_then(|real| {
+        match crate::trust::in_storage_shape(&real) {
+            Some(store) => Err(format!(
+                "it lies in container storage ({}), where containers write",
+                store.display()
+            )),
+            None => Ok(()),
+        }
+    });
+    match checked {
         Ok(()) => Ok(path),
         Err(why) => Err(RuntimeError(format!(
             "runtime {} is not trusted: {why}",

@@ -157,7 +157,12 @@ pub(crate) fn judge_environment(
     match plan.mode {
         policy::Mode::Off => Ok(Vec::new()),
         policy::Mode::Audit => {
-            if let Err(why) = runtime_environment(env_rules(policy, &plan.command), engine, &homes) {
+            if let Err(why) = runtime_environment(
+                env_rules(policy, &plan.command),
+                engine,
+                env.path.as_deref(),
+                &homes,
+            ) {
                 plan.refusal.get_or_insert(rewrite::Refusal {
                     rule: Rule::DenyEnvironment,
                     message: why,
@@ -165,7 +170,12 @@ pub(crate) fn judge_environment(
             }
             Ok(Vec::new())
         }
-        policy::Mode::Enforce => runtime_environment(env_rules(policy, &plan.command), engine, &homes),
+        policy::Mode::Enforce => runtime_environment(
+            env_rules(policy, &plan.command),
+            engine,
+            env.path.as_deref(),
+            &homes,
+        ),
     }
 }
 
@@ -185,8 +195,12 @@ pub(crate) fn env_rules(policy: &policy::Policy, command: &[String]) -> trust::E
 pub(crate) fn runtime_environment(
     rules: trust::EnvRules,
     engine: &[(std::ffi::OsString, std::ffi::OsString)],
+    path: Option<&std::ffi::OsStr>,
     homes: &trust::Homes,
 ) -> Result<Vec<&'static str>, String> {
+    if rules.refuse_untrusted_config {
+        trust::path_var(path)?;
+    }
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
     let owner_caller =
         |p: &std::path::Path| trust::own_folder(p, homes.uid.unwrap_or_else(crate::process::euid));
@@ -394,7 +408,7 @@ fn target(
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     // A build's base images are asked about with the environment the build's exec will have
     // (an inspection, not a build: no isolation is asked of it).
-    let (rules, engine) = (env_rules(policy, &[]), env.engine.clone());
+    let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
     let (home, uid) = (env.home.clone(), env.euid);
     target.base_probe = Some(Box::new(move |image| {
         let probe = crate::onbuild::Probe {
@@ -402,6 +416,7 @@ fn target(
             remove_env: runtime_environment(
                 rules,
                 &engine,
+                path.as_deref(),
                 &trust::Homes {
                     home: home.as_deref(),
                     uid,

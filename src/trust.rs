@@ -75,10 +75,45 @@ pub const PROJECT_CODE: &[&str] = &[
 pub fn removed_by(name: &str) -> crate::rules::Rule {
     if HANDOFF_VARS.contains(&name) {
         crate::rules::Rule::DenyHostHandoff
+    } else if LOADER_VARS.contains(&name) {
+        crate::rules::Rule::DenyEnvironment
     } else {
         crate::rules::Rule::DenyEngineRedirect
     }
 }
+
+/// Variables the dynamic loader reads to load code or files into a program: glibc's own list of
+/// those it drops for a setuid program (but `TMPDIR`, a [`DIR_VARS`] entry), musl's two among
+/// them. podman, conmon, the OCI runtime and podman's helpers are such programs, the shim is not
+/// (static): a library named there that a container can write (a workspace, a volume's folder)
+/// is code the host runs at the next call, as the caller (the fortieth look's `LD_PRELOAD` into
+/// a volume). docker's CLI needs none of them: removed before exec (`deny.environment`).
+pub const LOADER_VARS: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "LD_AUDIT",
+    "LD_DEBUG",
+    "LD_DEBUG_OUTPUT",
+    "LD_DYNAMIC_WEAK",
+    "LD_HWCAP_MASK",
+    "LD_ORIGIN_PATH",
+    "LD_PROFILE",
+    "LD_PROFILE_OUTPUT",
+    "LD_SHOW_AUXV",
+    "LD_USE_LOAD_BIAS",
+    "GCONV_PATH",
+    "GETCONF_DIR",
+    "GLIBC_TUNABLES",
+    "HOSTALIASES",
+    "LOCALDOMAIN",
+    "LOCPATH",
+    "MALLOC_TRACE",
+    "NIS_PATH",
+    "NLSPATH",
+    "RESOLV_HOST_CONF",
+    "RES_OPTIONS",
+    "TZDIR",
+];
 
 /// Variables naming a file podman reads its configuration from: kept only when root owns it.
 pub const CONFIG_VARS: &[&str] = &[
@@ -306,6 +341,7 @@ const ENGINE_SIEVE: u128 = {
     }
     let mut bits = all(REDIRECT_VARS)
         | all(HANDOFF_VARS)
+        | all(LOADER_VARS)
         | all(CONFIG_VARS)
         | all(LOGIN_VARS)
         | all(HELPER_VARS)
@@ -324,7 +360,7 @@ const ENGINE_SIEVE: u128 = {
     bits
 };
 
-/// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`CONFIG_VARS`],
+/// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`LOADER_VARS`], [`CONFIG_VARS`],
 /// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`], [`INTERNAL_VARS`] or
 /// [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
@@ -341,6 +377,7 @@ fn engine_vars() -> impl Iterator<Item = &'static str> {
     REDIRECT_VARS
         .iter()
         .chain(HANDOFF_VARS)
+        .chain(LOADER_VARS)
         .chain(CONFIG_VARS)
         .chain(FLAG_VARS.iter().map(|(n, _, _)| n))
         .chain(DIR_VARS.iter().map(|d| &d.name))
@@ -411,6 +448,14 @@ pub fn in_storage_shape(path: &Path) -> Option<std::path::PathBuf> {
     if let Some(s) = CONTAINER_STORAGE.iter().find(|s| path.starts_with(s)) {
         return Some(std::path::PathBuf::from(s));
     }
+    // Judged for every PATH folder on every call: most paths have none of the shapes' names.
+    let bytes = path.as_os_str().as_bytes();
+    let named = [&b"/storage"[..], b"/_data", b"/overlay", b"/vfs/"]
+        .iter()
+        .any(|n| bytes.windows(n.len()).any(|w| w == *n));
+    if !named {
+        return None;
+    }
     let parts: Vec<&std::ffi::OsStr> = path
         .components()
         .filter_map(|c| match c {
@@ -449,7 +494,7 @@ pub fn check_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
 
 /// [`check_file`], and the path it checked: `path` itself when no symlink lies on its way, else
 /// where the symlinks led.
-fn check_file_real(path: &Path, owner: Option<u32>) -> Result<std::path::PathBuf, String> {
+pub fn check_file_real(path: &Path, owner: Option<u32>) -> Result<std::path::PathBuf, String> {
     // An absolute path with no symlink, `.` or `..` on its way is its own canonical form: its
     // `lstat`s are the checks' `stat`s, one call per directory instead of `realpath`'s
     // `readlink` and then a `stat` each. Anything else is resolved first.
@@ -585,6 +630,23 @@ pub struct EnvRules {
     pub refuse_build_isolation: bool,
 }
 
+/// `PATH` as the runtime gets it: podman finds its helpers there (`newuidmap`, `conmon`, `pasta`,
+/// `slirp4netns`), and the shim the runtime itself. A folder on it in container storage is one
+/// a container writes (a rootless volume's folder is the caller's own, which the runtime's
+/// owner check passes): refused (`deny.environment`), as written; a link that leads there lies
+/// in a folder the host-exec list already keeps from writable mounts.
+pub fn path_var(path: Option<&std::ffi::OsStr>) -> Result<(), String> {
+    for dir in path.map(std::env::split_paths).into_iter().flatten() {
+        if let Some(store) = in_storage_shape(&dir) {
+            return Err(format!(
+                "PATH names a folder in container storage ({}), where containers write, and podman runs its helper programs from PATH; take it off PATH",
+                store.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Judges the runtime's environment: the variables to remove before exec, or why the invocation
 /// is refused (`deny.environment`). `vars` is the process environment.
 ///
@@ -633,6 +695,25 @@ pub fn environment(
                     remove.push(*r);
                 }
                 continue;
+            }
+        }
+        if rules.refuse_untrusted_config {
+            if let Some(r) = LOADER_VARS.iter().find(|r| **r == name) {
+                if !remove.contains(r) {
+                    remove.push(*r);
+                }
+                continue;
+            }
+            // A folder of helper programs in container storage: a container writes them.
+            if HELPER_VARS.contains(&name) {
+                for part in std::env::split_paths(&v).filter(|p| p.is_absolute()) {
+                    if let Some(store) = in_storage_shape(&part) {
+                        return Err(format!(
+                            "{name} names a folder of podman's helper programs in container storage ({}), where containers write; unset it",
+                            store.display()
+                        ));
+                    }
+                }
             }
         }
         if rules.remove_redirects {
@@ -1178,5 +1259,63 @@ mod tests {
             let why = cache_folder(&p.join("nanoclaw-shim"), me).unwrap_err();
             assert!(why.contains("container storage"), "{}: {why}", p.display());
         }
+    }
+
+    /// The loader's variables never reach podman; PATH and helper folders in container storage
+    /// are refused (the fortieth look's `LD_PRELOAD`, `PATH` into a volume's folder).
+    #[test]
+    fn the_loader_s_variables_are_removed_and_storage_is_off_path() {
+        let rules = EnvRules {
+            remove_redirects: true,
+            remove_handoffs: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: false,
+        };
+        let ok = |_: &Path| Ok(());
+        let vol = "/home/a/.local/share/containers/storage/volumes/v/_data";
+        let vars = vec![
+            (
+                OsString::from("LD_PRELOAD"),
+                OsString::from(format!("{vol}/x.so")),
+            ),
+            (OsString::from("LD_LIBRARY_PATH"), OsString::from(vol)),
+            (OsString::from("GCONV_PATH"), OsString::from(vol)),
+        ];
+        for (k, _) in &vars {
+            assert!(is_engine_var(k.as_bytes()), "{k:?}");
+            assert_eq!(
+                removed_by(k.to_str().unwrap()),
+                crate::rules::Rule::DenyEnvironment
+            );
+        }
+        let removed = environment(rules, vars.clone().into_iter(), &HOMES, &ok, &ok).unwrap();
+        assert_eq!(removed, ["LD_PRELOAD", "LD_LIBRARY_PATH", "GCONV_PATH"]);
+        let off = EnvRules {
+            refuse_untrusted_config: false,
+            ..rules
+        };
+        assert!(
+            environment(off, vars.into_iter(), &HOMES, &ok, &ok)
+                .unwrap()
+                .is_empty()
+        );
+        let helper = vec![(
+            OsString::from("CONTAINERS_HELPER_BINARY_DIR"),
+            OsString::from(format!("/usr/lib/podman:{vol}")),
+        )];
+        let r = environment(rules, helper.into_iter(), &HOMES, &ok, &ok).unwrap_err();
+        assert!(r.contains("container storage"), "{r}");
+        let path = |p: &str| path_var(Some(std::ffi::OsStr::new(p)));
+        assert!(
+            path(&format!("/usr/bin:{vol}:/bin"))
+                .unwrap_err()
+                .contains("container storage")
+        );
+        assert!(path("/var/lib/containers/storage/overlay/l/diff/usr/bin").is_err());
+        assert_eq!(
+            path("/usr/local/bin:/usr/bin:/bin:/home/a/.local/bin::rel"),
+            Ok(())
+        );
+        assert_eq!(path_var(None), Ok(()));
     }
 }

@@ -282,7 +282,7 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
 /// the shim refuses.
 fn environment_check(in_force: &policy::Policy, env: &Env) -> Check {
     let rules = crate::shim::env_rules(in_force, &[]);
-    match crate::shim::runtime_environment(rules, &env.engine, &env.homes()) {
+    match crate::shim::runtime_environment(rules, &env.engine, env.path.as_deref(), &env.homes()) {
         Ok(removed) if removed.is_empty() => Check::ok(CheckId::Environment, "nothing to remove or refuse"),
         Ok(removed) => Check::ok(
             CheckId::Environment,

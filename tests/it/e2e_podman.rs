@@ -2782,8 +2782,12 @@ fn a_folder_of_the_caller_s_own_in_a_volume_is_refused_rootless() {
         .expect("a rootless rig has a user");
     let link = PathBuf::from(home).join(format!("{vol}-link"));
     symlink(&mountpoint, &link).unwrap();
+    let bin = rig.bin.display().to_string();
     let mut outs = Vec::new();
     for (var, at) in [
+        // podman runs its helpers (`newuidmap`, `conmon`, `pasta`) from PATH, the shim the
+        // runtime: a folder there that a container writes (the fortieth look's).
+        ("PATH", format!("{mountpoint}:{bin}:/usr/bin:/bin")),
         ("XDG_CACHE_HOME", mountpoint.clone()),
         ("XDG_CONFIG_HOME", mountpoint.clone()),
         ("XDG_CONFIG_HOME", link.display().to_string()),
@@ -2805,6 +2809,51 @@ fn a_folder_of_the_caller_s_own_in_a_volume_is_refused_rootless() {
             o.describe()
         );
     }
+}
+
+/// The dynamic loader's variables never reach podman: `LD_PRELOAD` naming a library a
+/// container can write (a workspace, a volume's folder) would be code the host runs at the next
+/// call (the fortieth look's). Seen with `LD_DEBUG=files`, which has the loader of every program
+/// it starts name the libraries that program needs: the control's podman is named; through the
+/// shim neither podman nor anything it starts is (a shim built dynamically names itself, which
+/// is not what is asked).
+fn the_loader_s_variables_never_reach_podman(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "loader") else {
+        return;
+    };
+    let label = mode.label();
+    let debug = "LD_DEBUG=files";
+    let control = rig.run("env", &strs(&[debug, "podman", "--version"]), None);
+    assert!(
+        control.stderr.contains("needed by podman"),
+        "{label}: podman's loader did not read LD_DEBUG: {}",
+        control.describe()
+    );
+    let o = rig.run(
+        "env",
+        &strs(&[debug, "docker", "run", "--rm", IMAGE, "exit", "0"]),
+        None,
+    );
+    let reached: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("needed by") && !l.contains("needed by docker"))
+        .collect();
+    assert!(
+        o.ok() && reached.is_empty(),
+        "{label}: the loader's variables reached podman through the shim: {reached:?}\n{}",
+        o.describe()
+    );
+}
+
+#[test]
+fn the_loader_s_variables_never_reach_podman_rootful() {
+    the_loader_s_variables_never_reach_podman(Mode::Rootful);
+}
+
+#[test]
+fn the_loader_s_variables_never_reach_podman_rootless() {
+    the_loader_s_variables_never_reach_podman(Mode::Rootless);
 }
 
 #[test]
