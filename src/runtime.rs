@@ -110,7 +110,13 @@ pub fn resolve(
         return trusted(p);
     }
     let mut skipped_self = false;
-    for dir in crate::process::path_dirs(path_var.unwrap_or_default()) {
+    // Only absolute folders: a relative one (an empty entry is `.`) lies beneath the working
+    // directory, which a container may write (the forty-first look's planted `podman`); the
+    // environment's judge refuses such a PATH too ([`crate::trust::path_var`]).
+    for dir in crate::process::path_dirs(path_var.unwrap_or_default())
+        .into_iter()
+        .filter(|d| d.is_absolute())
+    {
         let candidate = dir.join(binary);
         let Some(id) = executable(&candidate) else {
             continue;

@@ -386,11 +386,21 @@ fn target(
         // rewrite the policy, or (the cache folder, wherever XDG_CACHE_HOME puts it) forge the
         // host-path model's memory.
         exe: env.exe.clone(),
+        // The runtime too, where it resolved (`NANOCLAW_SHIM_RUNTIME` may name a wrapper in a
+        // folder of the caller's: the forty-first look's). A relative name is taken from the
+        // working directory, as the file is read (a relative `NANOCLAW_SHIM_POLICY` was a policy
+        // a container could rewrite: the same look's).
         own_files: policy_file
             .map(std::path::Path::to_path_buf)
             .into_iter()
             .chain(policy.log.resolved(env.home.as_deref()))
             .chain(env.cache_dir())
+            .chain(Some(path.to_path_buf()).filter(|p| p != std::path::Path::new("/nonexistent")))
+            .filter_map(|p| match (p.is_absolute(), &env.cwd) {
+                (true, _) => Some(p),
+                (false, Some(cwd)) => Some(cwd.join(p)),
+                (false, None) => None,
+            })
             .collect(),
         from_environment: from_environment(env, policy),
         fs: &crate::hostfs::RealFs,

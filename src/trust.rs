@@ -84,7 +84,7 @@ pub fn removed_by(name: &str) -> crate::rules::Rule {
 
 /// Variables the dynamic loader reads to load code or files into a program: glibc's own list of
 /// those it drops for a setuid program (but `TMPDIR`, a [`DIR_VARS`] entry), musl's two among
-/// them. podman, conmon, the OCI runtime and podman's helpers are such programs, the shim is not
+/// them; and Go's runtime knobs (`GODEBUG`). podman, conmon, the OCI runtime and podman's helpers are such programs, the shim is not
 /// (static): a library named there that a container can write (a workspace, a volume's folder)
 /// is code the host runs at the next call, as the caller (the fortieth look's `LD_PRELOAD` into
 /// a volume). docker's CLI needs none of them: removed before exec (`deny.environment`).
@@ -113,6 +113,9 @@ pub const LOADER_VARS: &[&str] = &[
     "RESOLV_HOST_CONF",
     "RES_OPTIONS",
     "TZDIR",
+    // Go's runtime knobs, podman's: `execerrdot=0` has it run a program a relative PATH entry
+    // finds (the forty-first look's), others weaken its TLS checks.
+    "GODEBUG",
 ];
 
 /// Variables naming a file podman reads its configuration from: kept only when root owns it.
@@ -637,6 +640,16 @@ pub struct EnvRules {
 /// in a folder the host-exec list already keeps from writable mounts.
 pub fn path_var(path: Option<&std::ffi::OsStr>) -> Result<(), String> {
     for dir in path.map(std::env::split_paths).into_iter().flatten() {
+        // An empty or relative entry is a folder beneath the working directory, which a
+        // container may write through a mount of a folder below it, and the host-path lists
+        // cannot name it (the forty-first look's: the shim found `podman`, podman 5 `pasta`,
+        // there). Go refuses them for podman, unless `GODEBUG=execerrdot=0` (removed).
+        if !dir.is_absolute() {
+            return Err(format!(
+                "PATH has an empty or relative entry ({:?}), a folder beneath the working directory: programs found there are run on the host; make every entry absolute",
+                dir.display().to_string()
+            ));
+        }
         if let Some(store) = in_storage_shape(&dir) {
             return Err(format!(
                 "PATH names a folder in container storage ({}), where containers write, and podman runs its helper programs from PATH; take it off PATH",
@@ -704,9 +717,16 @@ pub fn environment(
                 }
                 continue;
             }
-            // A folder of helper programs in container storage: a container writes them.
+            // A folder of helper programs in container storage, or beneath the working directory
+            // (relative): a container writes them (podman 5 looks there first, with no refusal
+            // of a relative folder: the forty-first look's `pasta` from the workspace).
             if HELPER_VARS.contains(&name) {
-                for part in std::env::split_paths(&v).filter(|p| p.is_absolute()) {
+                for part in std::env::split_paths(&v) {
+                    if !part.is_absolute() {
+                        return Err(format!(
+                            "{name} has an empty or relative folder, beneath the working directory: podman runs its helper programs from it; make it absolute or unset it"
+                        ));
+                    }
                     if let Some(store) = in_storage_shape(&part) {
                         return Err(format!(
                             "{name} names a folder of podman's helper programs in container storage ({}), where containers write; unset it",
@@ -1312,10 +1332,32 @@ mod tests {
                 .contains("container storage")
         );
         assert!(path("/var/lib/containers/storage/overlay/l/diff/usr/bin").is_err());
-        assert_eq!(
-            path("/usr/local/bin:/usr/bin:/bin:/home/a/.local/bin::rel"),
-            Ok(())
-        );
+        assert_eq!(path("/usr/local/bin:/usr/bin:/bin:/home/a/.local/bin"), Ok(()));
         assert_eq!(path_var(None), Ok(()));
+        // Beneath the working directory (the forty-first look's): an empty or relative entry.
+        for p in [
+            "/usr/bin::/bin",
+            "/usr/bin:",
+            ":/usr/bin",
+            "groups/main/bin:/usr/bin",
+            ".",
+        ] {
+            assert!(path(p).unwrap_err().contains("relative"), "{p}");
+        }
+        let rel = vec![(
+            OsString::from("CONTAINERS_HELPER_BINARY_DIR"),
+            OsString::from("ws/bin"),
+        )];
+        assert!(
+            environment(rules, rel.into_iter(), &HOMES, &ok, &ok)
+                .unwrap_err()
+                .contains("relative")
+        );
+        let go = vec![(OsString::from("GODEBUG"), OsString::from("execerrdot=0"))];
+        assert!(is_engine_var(b"GODEBUG"));
+        assert_eq!(
+            environment(rules, go.into_iter(), &HOMES, &ok, &ok).unwrap(),
+            ["GODEBUG"]
+        );
     }
 }

@@ -2825,7 +2825,10 @@ fn the_loader_s_variables_never_reach_podman(mode: Mode) {
     let debug = "LD_DEBUG=files";
     let control = rig.run("env", &strs(&[debug, "podman", "--version"]), None);
     assert!(
-        control.stderr.contains("needed by podman"),
+        control
+            .stderr
+            .lines()
+            .any(|l| l.contains("needed by") && l.contains("podman")),
         "{label}: podman's loader did not read LD_DEBUG: {}",
         control.describe()
     );
@@ -2854,6 +2857,56 @@ fn the_loader_s_variables_never_reach_podman_rootful() {
 #[test]
 fn the_loader_s_variables_never_reach_podman_rootless() {
     the_loader_s_variables_never_reach_podman(Mode::Rootless);
+}
+
+/// A relative name in the shim's environment is a folder beneath the working directory, which a
+/// container may write through a mount of a folder below it, and which the host-path lists
+/// cannot name as written (the forty-first look's: a relative `PATH` entry had the shim run a
+/// `podman` the container wrote, a relative `CONTAINERS_HELPER_BINARY_DIR` had podman 5 run its
+/// `pasta`, and a relative `NANOCLAW_SHIM_POLICY` was a policy the container rewrote). The first
+/// two are refused; the policy is judged where it lies, so a writable mount of its folder is.
+#[test]
+fn a_relative_name_in_the_environment_is_refused_or_protected_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "relative") else {
+        return;
+    };
+    let ws = rig.dir.path().join("relws");
+    rig.mkdirs(&ws.join("bin"));
+    let policy = ws.join("policy.toml");
+    std::fs::copy(rig.bin.join("policy.toml"), &policy).unwrap();
+    rig.own(&policy, false);
+    let bin = rig.bin.display().to_string();
+    let run = |assign: &str, args: &[&str]| {
+        let mut a = vec!["docker"];
+        a.extend(args);
+        rig.run_in(assign, &strs(&a), None, &ws)
+    };
+    let plain = ["run", "--rm", IMAGE, "exit", "0"];
+    for assign in [
+        format!("PATH=bin:{bin}:/usr/bin:/bin"),
+        format!("PATH={bin}:/usr/bin:/bin:"),
+        "CONTAINERS_HELPER_BINARY_DIR=bin".to_string(),
+    ] {
+        let o = run(&assign, &plain);
+        assert!(
+            o.code == Some(125) && o.stdout.is_empty() && o.stderr.contains("relative"),
+            "{assign}: {}",
+            o.describe()
+        );
+    }
+    // The policy named relatively loads, and its folder cannot be mounted writable.
+    let o = run("NANOCLAW_SHIM_POLICY=policy.toml", &plain);
+    assert!(o.ok(), "a relative policy path: {}", o.describe());
+    let mount = format!("{}:/w", ws.display());
+    let o = run(
+        "NANOCLAW_SHIM_POLICY=policy.toml",
+        &["run", "--rm", "-v", &mount, IMAGE, "exit", "0"],
+    );
+    assert!(
+        o.code == Some(125) && o.stderr.contains("deny.host-exec"),
+        "the relative policy's folder mounted writable: {}",
+        o.describe()
+    );
 }
 
 #[test]
