@@ -73,7 +73,7 @@ fn trusted(path: PathBuf) -> Result<PathBuf, RuntimeError> {
     // A rootless volume's folder is the caller's own: the owner check passes a runtime a
     // container put there, so container storage is refused outright.
     let checked = crate::trust::check_file_real(&path, Some(crate::process::euid())).and_then(|real| {
-        match crate::trust::in_storage_shape(&real) {
+        match crate::trust::in_storage_shape(&real).or_else(|| crate::trust::in_storage_shape(&path)) {
             Some(store) => Err(format!(
                 "it lies in container storage ({}), where containers write",
                 store.display()

@@ -414,7 +414,8 @@ pub fn cache_folder(dir: &Path, owner: u32) -> Result<(), String> {
                 real.join(dir.strip_prefix(existing).unwrap_or(dir))
             }
         };
-        match in_storage_shape(&real) {
+        // Where it really is, and as named: `/proc/PID/root/...` resolves to a host path.
+        match in_storage_shape(&real).or_else(|| in_storage_shape(dir)) {
             Some(store) => Err(in_storage(&store)),
             None => Ok(()),
         }
@@ -442,13 +443,18 @@ fn in_storage(store: &Path) -> String {
     )
 }
 
-/// The part of `path` that makes it container storage, if any: podman's default stores, or a
+/// The part of `path` that makes it container storage, if any: podman's default stores, `/proc`
+/// (a container's root through `/proc/PID/root`) and `/dev/fd`, or a
 /// folder shaped as podman's storage is wherever it lies (`storage.conf` may move it; the
 /// variables move it): `…/containers/storage`, a volume's `volumes/NAME/_data`, a layer's
 /// `overlay/ID/diff` (`merged`, `work`), a container's `overlay-containers/ID/userdata`, a
 /// `vfs/dir/ID`. Judged on the path as given: pass the real one.
 pub fn in_storage_shape(path: &Path) -> Option<std::path::PathBuf> {
-    if let Some(s) = CONTAINER_STORAGE.iter().find(|s| path.starts_with(s)) {
+    // `/proc/PID/root` leads into a running container's own files (a rootless user may follow
+    // it into its own containers), and `/dev/fd` to `/proc/self/fd`: no folder of the caller's
+    // lies there.
+    let stores = CONTAINER_STORAGE.iter().chain(&["/proc", "/dev/fd"]);
+    if let Some(s) = stores.into_iter().find(|s| path.starts_with(s)) {
         return Some(std::path::PathBuf::from(s));
     }
     // Judged for every PATH folder on every call: most paths have none of the shapes' names.
@@ -1235,6 +1241,8 @@ mod tests {
             "/run/user/1001/containers/overlay-containers/c1/userdata",
             "/mnt/big/vfs/dir/l1",
             "/run/containers/x",
+            "/proc/4242/root/tmp/cfg",
+            "/dev/fd/3",
         ] {
             assert!(in_storage_shape(Path::new(p)).is_some(), "{p}");
         }
