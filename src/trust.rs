@@ -511,6 +511,12 @@ pub fn check_file_real(path: &Path, owner: Option<u32>) -> Result<std::path::Pat
         && path
             .components()
             .all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
+    if plain && path.starts_with("/proc") {
+        return Err(format!(
+            "{}: it lies in /proc, whose links lead elsewhere than their text says",
+            path.display()
+        ));
+    }
     let mut cached = Vec::with_capacity(if plain { path.components().count() } else { 0 });
     if plain {
         for p in path.ancestors() {
@@ -558,6 +564,16 @@ fn resolve_trusted(path: &Path, owner: Option<u32>) -> Result<std::path::PathBuf
             }
             _ => {
                 let next = done.join(&c);
+                // `/proc`'s links (`/proc/PID/root`, `cwd`, `fd/N`) lead where their text does not
+                // say: `/proc/PID/root` reads `/` and opens a running container's own root (the
+                // forty-second look's: the host's `/usr/bin/podman` was judged, the container's
+                // run). Nothing the shim trusts lies there.
+                if next.starts_with("/proc") {
+                    return Err(format!(
+                        "{}: the way leads through /proc, whose links lead elsewhere than their text says",
+                        path.display()
+                    ));
+                }
                 let m = std::fs::symlink_metadata(&next).map_err(|e| shown(&next, e))?;
                 if !m.file_type().is_symlink() {
                     done = next;
@@ -1367,5 +1383,27 @@ mod tests {
             environment(rules, go.into_iter(), &HOMES, &ok, &ok).unwrap(),
             ["GODEBUG"]
         );
+    }
+
+    /// `/proc/PID/root` reads `/` and opens a running container's root: a file named through
+    /// `/proc`, or a link that leads there, is never trusted (the forty-second look's runtime).
+    #[test]
+    fn a_way_through_proc_is_never_trusted() {
+        let me = crate::process::euid();
+        let pid = std::process::id();
+        for p in [
+            format!("/proc/{pid}/root/usr/bin"),
+            format!("/proc/{pid}/root/etc/passwd"),
+            "/proc/self/root/etc/passwd".to_string(),
+            "/dev/fd/0".to_string(),
+        ] {
+            let why = check_file(Path::new(&p), Some(me)).unwrap_err();
+            assert!(why.contains("/proc"), "{p}: {why}");
+        }
+        let d = tempfile::tempdir().unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(format!("/proc/{pid}/root/usr"), &link).unwrap();
+        assert!(check_file(&link, Some(me)).unwrap_err().contains("/proc"));
+        assert_eq!(check_file(Path::new("/usr/bin"), Some(me)), Ok(()));
     }
 }

@@ -2909,6 +2909,50 @@ fn a_relative_name_in_the_environment_is_refused_or_protected_rootless() {
     );
 }
 
+/// `/proc/PID/root/...` leads into a running container's own files (its `/home/node`, a tmpfs
+/// the shim mounts with `exec`), and reads `/` as a link: the forty-second look's `PATH` entry
+/// there had podman run the container's `pasta` as the host user, and a runtime named there was
+/// judged as the host's `/usr/bin/podman`. A running container of the rig's, so the way exists.
+#[test]
+fn a_way_through_proc_in_the_environment_is_refused_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "procway") else {
+        return;
+    };
+    let name = rig.unique("sleeper");
+    let started = rig.docker(&strs(&["run", "-d", "--name", &name, IMAGE, "sleep", "60"]), None);
+    assert!(started.ok(), "{}", started.describe());
+    let pid = rig.podman(&["inspect", "--format", "{{.State.Pid}}", &name]);
+    let pid = pid.stdout.trim().to_string();
+    let bin = rig.bin.display().to_string();
+    let root = format!("/proc/{pid}/root");
+    let mut outs = Vec::new();
+    for assign in [
+        format!("PATH={root}/home/node:{bin}:/usr/bin:/bin"),
+        format!("NANOCLAW_SHIM_RUNTIME={root}/usr/bin/podman"),
+        format!("NANOCLAW_SHIM_POLICY={root}/etc/passwd"),
+        format!("XDG_CONFIG_HOME={root}/home/node"),
+    ] {
+        let o = rig.run(
+            &assign,
+            &strs(&["docker", "run", "--rm", IMAGE, "exit", "0"]),
+            None,
+        );
+        outs.push((assign, o));
+    }
+    let _ = rig.podman(&["rm", "-f", &name]);
+    assert!(
+        pid.parse::<u32>().is_ok_and(|p| p > 0),
+        "no pid for the sleeper: {pid:?}"
+    );
+    for (assign, o) in outs {
+        assert!(
+            o.code == Some(125) && o.stdout.is_empty() && o.stderr.contains("/proc"),
+            "{assign}: {}",
+            o.describe()
+        );
+    }
+}
+
 #[test]
 fn an_image_s_health_check_never_runs_rootful() {
     an_image_s_health_check(Mode::Rootful);
