@@ -43,6 +43,17 @@ pub const INTERNAL_VARS: &[&str] = &[
 /// credentials wherever they point, as `~/.docker` and `containers/auth.json` are.
 pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
 
+/// Variables naming a file or folder podman reads or runs from, which must not lie in container
+/// storage (as named, or where links lead), where a container writes or reads: registry logins
+/// ([`LOGIN_VARS`] too), the CA it trusts for pulls, its state folder (the forty-third look's,
+/// all accepted into a volume's folder).
+pub const STORED_VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR", "XDG_STATE_HOME"];
+
+/// Variables naming a folder of programs podman 5 runs on the host at every call (its
+/// pre-exec hooks, when the site opts in): refused when set (the forty-third look's container
+/// planted one in a volume's folder, and the next `run` ran it). docker has no such thing.
+pub const HOOK_VARS: &[&str] = &["PODMAN_PREEXEC_HOOKS_DIR"];
+
 /// Variables naming folders podman finds its helper programs in before its own folders and
 /// `PATH` (`pasta`, `netavark`, `catatonit` on 5.x): host-exec wherever they point, as `PATH`'s
 /// folders are.
@@ -345,6 +356,8 @@ const ENGINE_SIEVE: u128 = {
     let mut bits = all(REDIRECT_VARS)
         | all(HANDOFF_VARS)
         | all(LOADER_VARS)
+        | all(STORED_VARS)
+        | all(HOOK_VARS)
         | all(CONFIG_VARS)
         | all(LOGIN_VARS)
         | all(HELPER_VARS)
@@ -381,6 +394,8 @@ fn engine_vars() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(HANDOFF_VARS)
         .chain(LOADER_VARS)
+        .chain(STORED_VARS)
+        .chain(HOOK_VARS)
         .chain(CONFIG_VARS)
         .chain(FLAG_VARS.iter().map(|(n, _, _)| n))
         .chain(DIR_VARS.iter().map(|d| &d.name))
@@ -697,6 +712,35 @@ pub fn environment(
     let mut remove = Vec::new();
     for (k, v) in vars {
         let Some(name) = k.to_str() else { continue };
+        if rules.refuse_untrusted_config && !v.is_empty() {
+            if HOOK_VARS.contains(&name) {
+                return Err(format!(
+                    "{name} names a folder of programs podman runs on the host at every call; unset it"
+                ));
+            }
+            // What podman reads or runs from a place a container writes: as named, and where
+            // links lead (`TMPDIR` through a link into a volume's folder: a container rewrote a
+            // build step's spec there, the forty-third look's).
+            let stored = name == "TMPDIR" || STORED_VARS.contains(&name) || LOGIN_VARS.contains(&name);
+            if stored {
+                for part in std::env::split_paths(&v).filter(|p| p.is_absolute()) {
+                    // Where the nearest part that is there really is (a file not made yet lies
+                    // beneath it).
+                    let real = part.ancestors().find_map(|a| {
+                        let r = std::fs::canonicalize(a).ok()?;
+                        Some(r.join(part.strip_prefix(a).ok()?))
+                    });
+                    let found =
+                        in_storage_shape(&part).or_else(|| real.as_deref().and_then(in_storage_shape));
+                    if let Some(store) = found {
+                        return Err(format!(
+                            "{name} names a place in container storage ({}), where containers write; name a place outside it or unset it",
+                            store.display()
+                        ));
+                    }
+                }
+            }
+        }
         if let (true, Some(var)) = (
             rules.refuse_untrusted_config && !v.is_empty(),
             DIR_VARS.iter().find(|d| d.name == name),
@@ -804,6 +848,18 @@ pub fn environment(
                     ));
                 }
             }
+        }
+    }
+    // Root's podman reads `~/.config/containers` (registries, the signature policy) too: a home
+    // in container storage is refused for every caller (as named; a rootless home's way is
+    // judged below).
+    if let (true, Some(home)) = (rules.refuse_untrusted_config, homes.home) {
+        if let Some(store) = in_storage_shape(home) {
+            return Err(format!(
+                "the home {} lies in container storage ({}), where containers write; podman reads its configuration beneath it",
+                home.display(),
+                store.display()
+            ));
         }
     }
     // A rootless podman's configuration, storage and running state default to folders in the
@@ -1405,5 +1461,59 @@ mod tests {
         std::os::unix::fs::symlink(format!("/proc/{pid}/root/usr"), &link).unwrap();
         assert!(check_file(&link, Some(me)).unwrap_err().contains("/proc"));
         assert_eq!(check_file(Path::new("/usr/bin"), Some(me)), Ok(()));
+    }
+
+    /// The forty-third look's: `TMPDIR` through a link into a volume's folder, a registry login,
+    /// a CA or a state folder there, a root's home there, and podman 5's pre-exec hooks.
+    #[test]
+    fn what_podman_reads_from_the_environment_stays_out_of_storage() {
+        let rules = EnvRules {
+            remove_redirects: true,
+            remove_handoffs: true,
+            refuse_untrusted_config: true,
+            refuse_build_isolation: false,
+        };
+        let ok = |_: &Path| Ok(());
+        let one = |k: &str, v: &str| vec![(OsString::from(k), OsString::from(v))].into_iter();
+        let d = tempfile::tempdir().unwrap();
+        let vol = d.path().join("volumes/v/_data");
+        std::fs::create_dir_all(&vol).unwrap();
+        let link = d.path().join("tmp-link");
+        std::os::unix::fs::symlink(&vol, &link).unwrap();
+        for var in [
+            "TMPDIR",
+            "REGISTRY_AUTH_FILE",
+            "DOCKER_CONFIG",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "XDG_STATE_HOME",
+        ] {
+            assert!(is_engine_var(var.as_bytes()), "{var}");
+            for at in [vol.display().to_string(), link.display().to_string()] {
+                let r = environment(rules, one(var, &at), &HOMES, &ok, &ok).unwrap_err();
+                assert!(
+                    r.contains(var) && r.contains("container storage"),
+                    "{var}={at}: {r}"
+                );
+            }
+            assert_eq!(
+                environment(rules, one(var, "/etc/ssl/certs"), &HOMES, &ok, &ok),
+                Ok(vec![])
+            );
+        }
+        let r = environment(
+            rules,
+            one("PODMAN_PREEXEC_HOOKS_DIR", "/usr/libexec/x"),
+            &HOMES,
+            &ok,
+            &ok,
+        );
+        assert!(r.unwrap_err().contains("PODMAN_PREEXEC_HOOKS_DIR"));
+        let root = Homes {
+            home: Some(Path::new("/var/lib/containers/storage/volumes/v/_data")),
+            uid: Some(0),
+        };
+        let r = environment(rules, std::iter::empty(), &root, &ok, &ok).unwrap_err();
+        assert!(r.contains("container storage"), "{r}");
     }
 }

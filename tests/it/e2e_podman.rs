@@ -2792,6 +2792,10 @@ fn a_folder_of_the_caller_s_own_in_a_volume_is_refused_rootless() {
         ("XDG_CONFIG_HOME", mountpoint.clone()),
         ("XDG_CONFIG_HOME", link.display().to_string()),
         ("XDG_CACHE_HOME", link.display().to_string()),
+        // Where a build writes each RUN step's spec (the forty-third look's container rewrote
+        // one through such a link), and where podman reads registry logins.
+        ("TMPDIR", link.display().to_string()),
+        ("REGISTRY_AUTH_FILE", format!("{}/auth.json", link.display())),
     ] {
         let o = rig.run(
             &format!("{var}={at}"),
