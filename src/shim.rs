@@ -338,7 +338,14 @@ fn from_environment(
     // Helper folders named outright, searched first (host-exec as PATH's), and registry
     // logins moved out of their listed places (credentials).
     for (k, v) in &env.engine {
-        if crate::trust::HELPER_VARS.iter().any(|n| k == n) {
+        // A build writes each RUN step's spec into `$TMPDIR` (`buildahN/config.json`) and runs
+        // it moments later; podman trusts the CA `SSL_CERT_*` name for its pulls: the folder
+        // itself, as named and where it leads (the lists resolve their entries), must not be
+        // writable by a container (the forty-fourth look's `TMPDIR` through a link into the
+        // workspace: an agent rewrote a step to mount the home as root).
+        // (`TMPDIR=/tmp` is the default: judged as when unset, where writable roots keep `/tmp`.)
+        let written = (k == "TMPDIR" && v != "/tmp") || crate::trust::STORED_VARS.iter().any(|n| k == n);
+        if crate::trust::HELPER_VARS.iter().any(|n| k == n) || written {
             out.extend(
                 std::env::split_paths(v)
                     .filter(|d| d.is_absolute())

@@ -2898,6 +2898,22 @@ fn a_relative_name_in_the_environment_is_refused_or_protected_rootless() {
             o.describe()
         );
     }
+    // `TMPDIR` through a link into the workspace (the forty-fourth look's: a build writes each
+    // RUN step's spec there, and the agent rewrote one): the workspace cannot be mounted
+    // writable while it holds podman's temporary folder.
+    rig.mkdirs(&ws.join("tmp"));
+    let tmp_link = rig.dir.path().join("tmp-link");
+    symlink(ws.join("tmp"), &tmp_link).unwrap();
+    let workspace = format!("{}:/w", ws.display());
+    let o = run(
+        &format!("TMPDIR={}", tmp_link.display()),
+        &["run", "--rm", "-v", &workspace, IMAGE, "exit", "0"],
+    );
+    assert!(
+        o.code == Some(125) && o.stderr.contains("deny.host-exec"),
+        "TMPDIR through a link into a writable workspace: {}",
+        o.describe()
+    );
     // The policy named relatively loads, and its folder cannot be mounted writable.
     let o = run("NANOCLAW_SHIM_POLICY=policy.toml", &plain);
     assert!(o.ok(), "a relative policy path: {}", o.describe());
