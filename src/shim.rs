@@ -346,9 +346,10 @@ fn from_environment(
         // (`TMPDIR=/tmp` is the default: judged as when unset, where writable roots keep `/tmp`.)
         let written = (k == "TMPDIR" && v != "/tmp") || crate::trust::STORED_VARS.iter().any(|n| k == n);
         if crate::trust::HELPER_VARS.iter().any(|n| k == n) || written {
+            let system = |d: &std::path::Path| crate::trust::SYSTEM_TREES.iter().any(|t| d.starts_with(t));
             out.extend(
                 std::env::split_paths(v)
-                    .filter(|d| d.is_absolute())
+                    .filter(|d| d.is_absolute() && !(written && system(d)))
                     .map(|d| (DenyList::HostExecPaths, d)),
             );
         } else if crate::trust::LOGIN_VARS.iter().any(|n| k == n) && !v.is_empty() {
@@ -402,7 +403,16 @@ fn target(
             .into_iter()
             .chain(policy.log.resolved(env.home.as_deref()))
             .chain(env.cache_dir())
-            .chain(Some(path.to_path_buf()).filter(|p| p != std::path::Path::new("/nonexistent")))
+            // (Where a PATH folder or a system tree holds it, it is protected already.)
+            .chain(Some(path.to_path_buf()).filter(|p| {
+                let on_path = env
+                    .path
+                    .as_ref()
+                    .is_some_and(|v| std::env::split_paths(v).any(|d| p.parent() == Some(d.as_path())));
+                p != std::path::Path::new("/nonexistent")
+                    && !on_path
+                    && !crate::trust::SYSTEM_TREES.iter().any(|t| p.starts_with(t))
+            }))
             .filter_map(|p| match (p.is_absolute(), &env.cwd) {
                 (true, _) => Some(p),
                 (false, Some(cwd)) => Some(cwd.join(p)),

@@ -49,6 +49,10 @@ pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
 /// all accepted into a volume's folder).
 pub const STORED_VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR", "XDG_STATE_HOME"];
 
+/// Trees only root writes, which the lists keep from every writable mount (sensitive or
+/// host-exec): a path beneath them needs no resolution to be judged.
+pub const SYSTEM_TREES: &[&str] = &["/etc", "/usr"];
+
 /// Variables naming a folder of programs podman 5 runs on the host at every call (its
 /// pre-exec hooks, when the site opts in): refused when set (the forty-third look's container
 /// planted one in a volume's folder, and the next `run` ran it). docker has no such thing.
@@ -723,7 +727,10 @@ pub fn environment(
             // build step's spec there, the forty-third look's).
             let stored = name == "TMPDIR" || STORED_VARS.contains(&name) || LOGIN_VARS.contains(&name);
             if stored {
-                for part in std::env::split_paths(&v).filter(|p| p.is_absolute()) {
+                // Beneath the system's own root-owned trees (`SSL_CERT_DIR=/etc/ssl/certs`) no
+                // link a container planted can lie: only where links lead elsewhere is asked.
+                let system = |p: &Path| SYSTEM_TREES.iter().any(|t| p.starts_with(t));
+                for part in std::env::split_paths(&v).filter(|p| p.is_absolute() && !system(p)) {
                     // Where the nearest part that is there really is (a file not made yet lies
                     // beneath it).
                     let real = part.ancestors().find_map(|a| {
