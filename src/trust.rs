@@ -954,6 +954,14 @@ mod tests {
         assert_eq!(check_file(&rel, me), Ok(()));
     }
 
+    /// Every rule of the environment on, but the build's isolation.
+    const ALL_ON: EnvRules = EnvRules {
+        remove_redirects: true,
+        remove_handoffs: true,
+        refuse_untrusted_config: true,
+        refuse_build_isolation: false,
+    };
+
     const HOMES: Homes = Homes {
         home: None,
         uid: Some(1000),
@@ -1372,12 +1380,7 @@ mod tests {
     /// are refused (the fortieth look's `LD_PRELOAD`, `PATH` into a volume's folder).
     #[test]
     fn the_loader_s_variables_are_removed_and_storage_is_off_path() {
-        let rules = EnvRules {
-            remove_redirects: true,
-            remove_handoffs: true,
-            refuse_untrusted_config: true,
-            refuse_build_isolation: false,
-        };
+        let rules = ALL_ON;
         let ok = |_: &Path| Ok(());
         let vol = "/home/a/.local/share/containers/storage/volumes/v/_data";
         let vars = vec![
@@ -1474,12 +1477,7 @@ mod tests {
     /// a CA or a state folder there, a root's home there, and podman 5's pre-exec hooks.
     #[test]
     fn what_podman_reads_from_the_environment_stays_out_of_storage() {
-        let rules = EnvRules {
-            remove_redirects: true,
-            remove_handoffs: true,
-            refuse_untrusted_config: true,
-            refuse_build_isolation: false,
-        };
+        let rules = ALL_ON;
         let ok = |_: &Path| Ok(());
         let one = |k: &str, v: &str| vec![(OsString::from(k), OsString::from(v))].into_iter();
         let d = tempfile::tempdir().unwrap();
