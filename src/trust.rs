@@ -53,10 +53,24 @@ pub const STORED_VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR", "XDG_STATE_H
 /// host-exec): a path beneath them needs no resolution to be judged.
 pub const SYSTEM_TREES: &[&str] = &["/etc", "/usr"];
 
-/// Variables naming a folder of programs podman 5 runs on the host at every call (its
-/// pre-exec hooks, when the site opts in): refused when set (the forty-third look's container
-/// planted one in a volume's folder, and the next `run` ran it). docker has no such thing.
-pub const HOOK_VARS: &[&str] = &["PODMAN_PREEXEC_HOOKS_DIR"];
+/// Variables refused when set, and why. docker has neither.
+/// - podman 5's pre-exec hooks: a folder of programs it runs on the host at every call, where
+///   the site opts in (the forty-third look's container planted one in a volume's folder, and
+///   the next `run` ran it);
+/// - buildah's `BUILDAH_NOPIVOT` (podman 4.3 and 5 read it for a build): the RUN steps are jailed
+///   with `chroot` instead of `pivot_root`, which leaves the host's root in their mount
+///   namespace, and a step holds `CAP_SYS_CHROOT`, with which a process walks out of a chroot
+///   (runc's own warning for `--no-pivot`).
+pub const REFUSED_VARS: &[(&str, &str)] = &[
+    (
+        "PODMAN_PREEXEC_HOOKS_DIR",
+        "names a folder of programs podman runs on the host at every call",
+    ),
+    (
+        "BUILDAH_NOPIVOT",
+        "has a build's RUN steps jailed by chroot instead of pivot_root, which leaves the host's root in reach of a step holding CAP_SYS_CHROOT",
+    ),
+];
 
 /// Variables naming folders podman finds its helper programs in before its own folders and
 /// `PATH` (`pasta`, `netavark`, `catatonit` on 5.x): host-exec wherever they point, as `PATH`'s
@@ -357,11 +371,20 @@ const ENGINE_SIEVE: u128 = {
         }
         bits
     }
+    const fn all_of(named: &[(&str, &str)]) -> u128 {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < named.len() {
+            bits |= sieve_bit(named[i].0.as_bytes());
+            i += 1;
+        }
+        bits
+    }
     let mut bits = all(REDIRECT_VARS)
         | all(HANDOFF_VARS)
         | all(LOADER_VARS)
         | all(STORED_VARS)
-        | all(HOOK_VARS)
+        | all_of(REFUSED_VARS)
         | all(CONFIG_VARS)
         | all(LOGIN_VARS)
         | all(HELPER_VARS)
@@ -399,7 +422,7 @@ fn engine_vars() -> impl Iterator<Item = &'static str> {
         .chain(HANDOFF_VARS)
         .chain(LOADER_VARS)
         .chain(STORED_VARS)
-        .chain(HOOK_VARS)
+        .chain(REFUSED_VARS.iter().map(|(n, _)| n))
         .chain(CONFIG_VARS)
         .chain(FLAG_VARS.iter().map(|(n, _, _)| n))
         .chain(DIR_VARS.iter().map(|d| &d.name))
@@ -717,10 +740,8 @@ pub fn environment(
     for (k, v) in vars {
         let Some(name) = k.to_str() else { continue };
         if rules.refuse_untrusted_config && !v.is_empty() {
-            if HOOK_VARS.contains(&name) {
-                return Err(format!(
-                    "{name} names a folder of programs podman runs on the host at every call; unset it"
-                ));
+            if let Some((_, why)) = REFUSED_VARS.iter().find(|(n, _)| *n == name) {
+                return Err(format!("{name} {why}; unset it"));
             }
             // What podman reads or runs from a place a container writes: as named, and where
             // links lead (`TMPDIR` through a link into a volume's folder: a container rewrote a
@@ -1506,14 +1527,14 @@ mod tests {
                 Ok(vec![])
             );
         }
-        let r = environment(
-            rules,
-            one("PODMAN_PREEXEC_HOOKS_DIR", "/usr/libexec/x"),
-            &HOMES,
-            &ok,
-            &ok,
-        );
-        assert!(r.unwrap_err().contains("PODMAN_PREEXEC_HOOKS_DIR"));
+        for (var, at) in [
+            ("PODMAN_PREEXEC_HOOKS_DIR", "/usr/libexec/x"),
+            ("BUILDAH_NOPIVOT", "1"),
+        ] {
+            assert!(is_engine_var(var.as_bytes()), "{var}");
+            let r = environment(rules, one(var, at), &HOMES, &ok, &ok).unwrap_err();
+            assert!(r.contains(var) && r.contains("unset it"), "{r}");
+        }
         let root = Homes {
             home: Some(Path::new("/var/lib/containers/storage/volumes/v/_data")),
             uid: Some(0),

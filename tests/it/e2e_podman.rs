@@ -2914,6 +2914,17 @@ fn a_relative_name_in_the_environment_is_refused_or_protected_rootless() {
         "TMPDIR through a link into a writable workspace: {}",
         o.describe()
     );
+    // A build's RUN steps jailed by chroot, not pivot_root: refused before podman runs.
+    let ctx = rig.containerfile(&ws.join("ctx"), &format!("FROM {IMAGE}\nRUN true\n"));
+    let o = run(
+        "BUILDAH_NOPIVOT=1",
+        &["build", "-t", "nanoclaw-e2e-nopivot", &ctx],
+    );
+    assert!(
+        o.code == Some(125) && o.stderr.contains("BUILDAH_NOPIVOT"),
+        "BUILDAH_NOPIVOT: {}",
+        o.describe()
+    );
     // The policy named relatively loads, and its folder cannot be mounted writable.
     let o = run("NANOCLAW_SHIM_POLICY=policy.toml", &plain);
     assert!(o.ok(), "a relative policy path: {}", o.describe());
