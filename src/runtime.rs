@@ -71,17 +71,8 @@ fn executable(path: &Path) -> Option<(u64, u64)> {
 /// others can write ran whatever another user put there (the red team's).
 fn trusted(path: PathBuf) -> Result<PathBuf, RuntimeError> {
     // A rootless volume's folder is the caller's own: the owner check passes a runtime a
-    // container put there, so container storage is refused outright.
-    let checked = crate::trust::check_file_real(&path, Some(crate::process::euid())).and_then(|real| {
-        match crate::trust::in_storage_shape(&real).or_else(|| crate::trust::in_storage_shape(&path)) {
-            Some(store) => Err(format!(
-                "it lies in container storage ({}), where containers write",
-                store.display()
-            )),
-            None => Ok(()),
-        }
-    });
-    match checked {
+    // container put there, so container storage is refused outright (as for the shim's folders).
+    match crate::trust::own_folder(&path, crate::process::euid()) {
         Ok(()) => Ok(path),
         Err(why) => Err(RuntimeError(format!(
             "runtime {} is not trusted: {why}",

@@ -346,10 +346,9 @@ fn from_environment(
         // (`TMPDIR=/tmp` is the default: judged as when unset, where writable roots keep `/tmp`.)
         let written = (k == "TMPDIR" && v != "/tmp") || crate::trust::STORED_VARS.iter().any(|n| k == n);
         if crate::trust::HELPER_VARS.iter().any(|n| k == n) || written {
-            let system = |d: &std::path::Path| crate::trust::SYSTEM_TREES.iter().any(|t| d.starts_with(t));
             out.extend(
                 std::env::split_paths(v)
-                    .filter(|d| d.is_absolute() && !(written && system(d)))
+                    .filter(|d| d.is_absolute() && !(written && crate::trust::in_system_tree(d)))
                     .map(|d| (DenyList::HostExecPaths, d)),
             );
         } else if crate::trust::LOGIN_VARS.iter().any(|n| k == n) && !v.is_empty() {
@@ -409,9 +408,7 @@ fn target(
                     .path
                     .as_ref()
                     .is_some_and(|v| std::env::split_paths(v).any(|d| p.parent() == Some(d.as_path())));
-                p != std::path::Path::new("/nonexistent")
-                    && !on_path
-                    && !crate::trust::SYSTEM_TREES.iter().any(|t| p.starts_with(t))
+                p != std::path::Path::new("/nonexistent") && !on_path && !crate::trust::in_system_tree(p)
             }))
             .filter_map(|p| match (p.is_absolute(), &env.cwd) {
                 (true, _) => Some(p),

@@ -51,7 +51,7 @@ pub const STORED_VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR", "XDG_STATE_H
 
 /// Trees only root writes, which the lists keep from every writable mount (sensitive or
 /// host-exec): a path beneath them needs no resolution to be judged.
-pub const SYSTEM_TREES: &[&str] = &["/etc", "/usr"];
+const SYSTEM_TREES: &[&str] = &["/etc", "/usr"];
 
 /// Variables refused when set, and why. docker has neither.
 /// - podman 5's pre-exec hooks: a folder of programs it runs on the host at every call, where
@@ -403,9 +403,9 @@ const ENGINE_SIEVE: u128 = {
     bits
 };
 
-/// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`LOADER_VARS`], [`CONFIG_VARS`],
-/// [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`], [`INTERNAL_VARS`] or
-/// [`ISOLATION_VAR`].
+/// Whether `name` is one of [`REDIRECT_VARS`], [`HANDOFF_VARS`], [`LOADER_VARS`], [`STORED_VARS`],
+/// [`REFUSED_VARS`], [`CONFIG_VARS`], [`FLAG_VARS`], [`DIR_VARS`], [`LOGIN_VARS`], [`HELPER_VARS`],
+/// [`INTERNAL_VARS`] or [`ISOLATION_VAR`].
 pub fn is_engine_var(name: &[u8]) -> bool {
     // Every variable of the process is asked about (some thirty a call), and nearly none is
     // one: a name whose length and first and last bytes no engine variable has is not compared.
@@ -456,12 +456,25 @@ pub fn cache_folder(dir: &Path, owner: u32) -> Result<(), String> {
                 real.join(dir.strip_prefix(existing).unwrap_or(dir))
             }
         };
-        // Where it really is, and as named: `/proc/PID/root/...` resolves to a host path.
-        match in_storage_shape(&real).or_else(|| in_storage_shape(dir)) {
-            Some(store) => Err(in_storage(&store)),
-            None => Ok(()),
-        }
+        outside_storage(&real, dir)
     })
+}
+
+/// That neither where a folder really is nor its name lies in container storage
+/// (`/proc/PID/root/...` resolves to a host path, so the name is judged too).
+fn outside_storage(real: &Path, named: &Path) -> Result<(), String> {
+    match in_storage_shape(real).or_else(|| in_storage_shape(named)) {
+        Some(store) => Err(format!(
+            "it lies in container storage ({}), where containers write: a volume's folder or a layer's",
+            store.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether `path` lies in a tree only root writes ([`SYSTEM_TREES`]).
+pub fn in_system_tree(path: &Path) -> bool {
+    SYSTEM_TREES.iter().any(|t| path.starts_with(t))
 }
 
 /// A folder the caller's podman or the shim keeps its own files in (its configuration, its
@@ -471,18 +484,7 @@ pub fn cache_folder(dir: &Path, owner: u32) -> Result<(), String> {
 /// `XDG_CONFIG_HOME` in a named volume had a container forge the shim's hook file and podman's
 /// `containers.conf`, and podman ran the container's program on the host).
 pub fn own_folder(dir: &Path, owner: u32) -> Result<(), String> {
-    let real = check_file_real(dir, Some(owner))?;
-    match in_storage_shape(&real).or_else(|| in_storage_shape(dir)) {
-        Some(store) => Err(in_storage(&store)),
-        None => Ok(()),
-    }
-}
-
-fn in_storage(store: &Path) -> String {
-    format!(
-        "it lies in container storage ({}), where containers write: a volume's folder or a layer's",
-        store.display()
-    )
+    outside_storage(&check_file_real(dir, Some(owner))?, dir)
 }
 
 /// The part of `path` that makes it container storage, if any: podman's default stores, `/proc`
@@ -750,8 +752,7 @@ pub fn environment(
             if stored {
                 // Beneath the system's own root-owned trees (`SSL_CERT_DIR=/etc/ssl/certs`) no
                 // link a container planted can lie: only where links lead elsewhere is asked.
-                let system = |p: &Path| SYSTEM_TREES.iter().any(|t| p.starts_with(t));
-                for part in std::env::split_paths(&v).filter(|p| p.is_absolute() && !system(p)) {
+                for part in std::env::split_paths(&v).filter(|p| p.is_absolute() && !in_system_tree(p)) {
                     // Where the nearest part that is there really is (a file not made yet lies
                     // beneath it).
                     let real = part.ancestors().find_map(|a| {
