@@ -334,6 +334,10 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         facts,
         policy: &label,
         environment,
+        unlisted: shim::unlisted(&env, shim::env_gate(&policy, plan.mode))
+            .iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect(),
         show_secrets,
     };
     print!(

@@ -52,6 +52,9 @@ pub struct Env {
     /// ([`crate::trust::REDIRECT_VARS`], [`crate::trust::CONFIG_VARS`],
     /// [`crate::trust::DIR_VARS`], ...), as set.
     pub engine: Vec<(OsString, OsString)>,
+    /// The names of the variables not on the runtime's list ([`crate::trust::listed`]), in the
+    /// order met: removed before exec unless the policy keeps them.
+    pub unlisted: Vec<OsString>,
 }
 
 /// Go's `os.Getwd`: `pwd` when it names the same directory as `getcwd` (the same device and
@@ -147,7 +150,7 @@ impl Env {
     /// is kept, so that each is judged ([`crate::trust::environment`]).
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Env {
         let mut first: [Option<&[u8]>; NAMES.len()] = [None; NAMES.len()];
-        let mut engine = Vec::new();
+        let (mut engine, mut unlisted) = (Vec::new(), Vec::new());
         for (name, value) in vars {
             if let Some(i) = NAMES.iter().position(|n| n.as_bytes() == name) {
                 first[i].get_or_insert(value);
@@ -155,6 +158,8 @@ impl Env {
             // `XDG_CONFIG_HOME` is both: the shim's own policy lookup and podman's folder.
             if crate::trust::is_engine_var(name) {
                 engine.push((os(name), os(value)));
+            } else if !crate::trust::listed(name) {
+                unlisted.push(os(name));
             }
         }
         let [
@@ -184,6 +189,7 @@ impl Env {
             runtime: nonempty(runtime),
             reentry: reentry.map(os),
             engine,
+            unlisted,
             ..Env::default()
         }
     }

@@ -60,6 +60,8 @@ pub struct Report<'a> {
     /// The runtime's environment as the policy judges it: the variables removed before exec
     /// (`deny.engine-redirect`, `deny.host-handoff`), or why it is refused (`deny.environment`).
     pub environment: Result<Vec<&'static str>, String>,
+    /// The variables not on the runtime's list that are removed before exec (names only).
+    pub unlisted: Vec<String>,
     pub show_secrets: bool,
 }
 
@@ -232,6 +234,18 @@ impl Report<'_> {
                     );
                 }
             }
+            Err(_) => {}
+        }
+        if self.environment.is_ok() && !self.unlisted.is_empty() {
+            let _ = writeln!(
+                out,
+                "environment: {} removed before exec: not on the runtime's list; keep one with [runtime] keep_environment [{}]",
+                self.unlisted.join(", "),
+                Rule::DenyEnvironment
+            );
+        }
+        match &self.environment {
+            Ok(_) => {}
             Err(why) => {
                 let _ = writeln!(
                     out,
@@ -347,7 +361,9 @@ impl Report<'_> {
             },
             "policy": self.policy,
             "environment": {
-                "removed": self.environment.as_ref().ok(),
+                "removed": self.environment.as_ref().ok().map(|named| {
+                    named.iter().map(|n| n.to_string()).chain(self.unlisted.iter().cloned()).collect::<Vec<_>>()
+                }),
                 "refused": self.environment.as_ref().err().map(|why| self.redact_text(why)),
             },
             "command": plan.command,

@@ -107,6 +107,9 @@ fn base64(bytes: &[u8]) -> String {
 pub struct Probe {
     pub runtime: PathBuf,
     pub remove_env: Vec<&'static str>,
+    /// What the policy keeps of the variables not on the runtime's list, when only those and
+    /// the listed ones are given ([`crate::runtime::given`]).
+    pub keep_env: Option<Vec<String>>,
 }
 
 impl Probe {
@@ -153,13 +156,19 @@ impl Probe {
     /// What the runtime prints for `args`, or why it failed.
     fn output(&self, args: &[&str]) -> Result<String, String> {
         let mut cmd = Command::new(&self.runtime);
-        cmd.args(args)
-            .env(crate::runtime::REENTRY_ENV, std::process::id().to_string())
+        cmd.args(args).env_clear();
+        for (name, value) in std::env::vars_os() {
+            if crate::runtime::given(
+                name.as_encoded_bytes(),
+                &self.remove_env,
+                self.keep_env.as_deref(),
+            ) {
+                cmd.env(name, value);
+            }
+        }
+        cmd.env(crate::runtime::REENTRY_ENV, std::process::id().to_string())
             .stdin(Stdio::null())
             .stderr(Stdio::null());
-        for name in &self.remove_env {
-            cmd.env_remove(name);
-        }
         let out = cmd
             .output()
             .map_err(|e| format!("{} {} failed: {e}", self.runtime.display(), args[0]))?;

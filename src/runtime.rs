@@ -147,7 +147,15 @@ pub fn check_reentry(env: &crate::env::Env) -> Result<(), RuntimeError> {
 }
 
 /// Replaces this process with the runtime. Returns only on failure.
-pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str]) -> RuntimeError {
+/// `remove_env` names variables the runtime is not given; with `keep` (`Some`), it is given only
+/// the variables on its list ([`crate::trust::listed`]) and those `keep` keeps.
+pub fn exec(
+    runtime: &Path,
+    argv0: &OsStr,
+    args: &[OsString],
+    remove_env: &[&str],
+    keep: Option<&[String]>,
+) -> RuntimeError {
     tracing::info!(
         "exec: {} as {}: {}",
         runtime.display(),
@@ -155,12 +163,21 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str
         crate::diag::Argv(args)
     );
     let marker = format!("{REENTRY_ENV}={}", std::process::id());
-    let err = execve(runtime, argv0, args, &marker, remove_env);
+    let err = execve(runtime, argv0, args, &marker, &|name| {
+        given(name, remove_env, keep)
+    });
     RuntimeError(format!("cannot exec {}: {err}", runtime.display()))
 }
 
-/// `execve(2)`; returns only on failure. The runtime gets the process's environment without the
-/// variables named in `remove` (and any loop marker), plus `marker` (`NAME=value`).
+/// Whether the runtime is given the variable `name` ([`exec`]). The loop marker is the shim's.
+pub fn given(name: &[u8], remove: &[&str], keep: Option<&[String]>) -> bool {
+    name != REENTRY_ENV.as_bytes()
+        && !remove.iter().any(|r| r.as_bytes() == name)
+        && keep.is_none_or(|k| crate::trust::listed(name) || crate::trust::kept_by(k, name))
+}
+
+/// `execve(2)`; returns only on failure. The runtime gets the process's variables `give` passes
+/// (by name; an entry without `=` is all name), plus `marker` (`NAME=value`).
 ///
 /// `Command::exec` would do the same at the price of a `CString` and two vector pushes per
 /// argument (nanoclaw's `run` has about seventy), and `Command::env` of a copy of every variable;
@@ -170,7 +187,13 @@ pub fn exec(runtime: &Path, argv0: &OsStr, args: &[OsString], remove_env: &[&str
 /// C library's strings as they are. Signal dispositions pass to the runtime as the shim received
 /// them (it never changes one: see `main.rs`), as they do through podman-docker's sh wrapper;
 /// `Command::exec` would also have set SIGPIPE back to its default.
-fn execve(path: &Path, argv0: &OsStr, args: &[OsString], marker: &str, remove: &[&str]) -> std::io::Error {
+fn execve(
+    path: &Path,
+    argv0: &OsStr,
+    args: &[OsString],
+    marker: &str,
+    give: &dyn Fn(&[u8]) -> bool,
+) -> std::io::Error {
     use std::ffi::{CStr, c_char};
     use std::os::unix::ffi::OsStrExt;
     let strings = || {
@@ -201,9 +224,6 @@ fn execve(path: &Path, argv0: &OsStr, args: &[OsString], marker: &str, remove: &
     let mut argv: Vec<*const c_char> = Vec::with_capacity(argv_at.len() + 1);
     argv.extend(argv_at.iter().map(|&i| at(i)));
     argv.push(std::ptr::null());
-    let named = |entry: &[u8], name: &str| {
-        entry.len() > name.len() && entry.starts_with(name.as_bytes()) && entry[name.len()] == b'='
-    };
     // SAFETY: glibc's `execve(2)` wrapper and `environ`, declared with their C types.
     #[allow(unsafe_code)]
     unsafe extern "C" {
@@ -219,7 +239,11 @@ fn execve(path: &Path, argv0: &OsStr, args: &[OsString], marker: &str, remove: &
         let mut p = environ;
         while !p.is_null() && !(*p).is_null() {
             let entry = CStr::from_ptr(*p).to_bytes();
-            if !named(entry, REENTRY_ENV) && !remove.iter().any(|r| named(entry, r)) {
+            let name = entry
+                .iter()
+                .position(|&b| b == b'=')
+                .map_or(entry, |at| &entry[..at]);
+            if give(name) {
                 envp.push(*p);
             }
             p = p.add(1);
@@ -296,8 +320,12 @@ pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Versi
         ),
         runtime.display()
     );
+    // Asked before the environment is judged, and `--version` needs none of it: nothing of the
+    // caller's environment reaches this podman (a loader variable would have it load a library
+    // a container wrote, before any rule looked at it).
     let out = std::process::Command::new(runtime)
         .arg("--version")
+        .env_clear()
         .env(REENTRY_ENV, std::process::id().to_string())
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -369,7 +397,7 @@ mod tests {
             OsStr::new("podman"),
             &["run".into(), "--label=a\0b".into()],
             "NANOCLAW_SHIM_ACTIVE=1",
-            &[],
+            &|_| true,
         );
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
         let err = execve(
@@ -377,9 +405,42 @@ mod tests {
             OsStr::new("podman"),
             &["ps".into()],
             "NANOCLAW_SHIM_ACTIVE=1",
-            &[],
+            &|_| true,
         );
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+    }
+
+    #[test]
+    fn the_runtime_is_given_its_list_and_what_the_policy_keeps() {
+        let keep = ["LANG".to_string(), "LC_*".to_string()];
+        let gives = |name: &str| given(name.as_bytes(), &["LD_PRELOAD"], Some(&keep));
+        for name in [
+            "PATH",
+            "HOME",
+            "XDG_RUNTIME_DIR",
+            "CONTAINERS_CONF",
+            "https_proxy",
+            "LANG",
+            "LC_ALL",
+        ] {
+            assert!(gives(name), "{name}");
+        }
+        for name in [
+            "NETAVARK_FW",
+            "GIT_SSH_COMMAND",
+            "BUILDAH_CPPFLAGS",
+            "CONMON_SECCOMP_NOTIFY_PLUGINS",
+            "LANGUAGE",
+            "LD_PRELOAD",
+            "NANOCLAW_SHIM_ACTIVE",
+            "",
+        ] {
+            assert!(!gives(name), "{name}");
+        }
+        // Without the gate (audit, off, deny.environment off) only the named are removed.
+        assert!(given(b"NETAVARK_FW", &["LD_PRELOAD"], None));
+        assert!(!given(b"LD_PRELOAD", &["LD_PRELOAD"], None));
+        assert!(!given(REENTRY_ENV.as_bytes(), &[], None));
     }
 
     #[test]

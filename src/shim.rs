@@ -71,11 +71,21 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         return Err(format!("refused: {} [{}]", diag::shown(&r.message), r.rule));
     }
     let remove = environment.map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
-    for name in &remove {
-        tracing::debug!(
-            "environment: {name} removed for the runtime [{}]",
-            trust::removed_by(name)
-        );
+    let gate = env_gate(&policy, plan.mode);
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        for name in &remove {
+            tracing::debug!(
+                "environment: {name} removed for the runtime [{}]",
+                trust::removed_by(name)
+            );
+        }
+        for name in unlisted(&env, gate) {
+            tracing::debug!(
+                "environment: {} removed for the runtime: not on its list [{}]",
+                name.to_string_lossy(),
+                Rule::DenyEnvironment
+            );
+        }
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     // The mount check's hook folder is put in place (and named) only now, for a call that runs.
@@ -122,7 +132,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         argv.splice(0..0, system);
     }
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
-    Err(runtime::exec(&path, &binary, &argv, &remove).to_string())
+    Err(runtime::exec(&path, &binary, &argv, &remove, gate).to_string())
 }
 
 /// The folder holding the mount check's hook file ([`crate::mountcheck`]), written if it is
@@ -177,6 +187,29 @@ pub(crate) fn judge_environment(
             &homes,
         ),
     }
+}
+
+/// Under enforce with `deny.environment` on, what the policy keeps of the variables not on the
+/// runtime's list ([`trust::listed`], `[runtime] keep_environment`): the runtime is given no
+/// other. `None`: the runtime is given every variable the environment's rules do not remove.
+pub(crate) fn env_gate(policy: &policy::Policy, mode: policy::Mode) -> Option<&[String]> {
+    (mode == policy::Mode::Enforce && policy.rules.deny.on(Rule::DenyEnvironment))
+        .then_some(&policy.runtime.keep_environment[..])
+}
+
+/// The variables of `env` not on the runtime's list that `gate` removes ([`env_gate`]).
+pub(crate) fn unlisted<'e>(env: &'e Env, gate: Option<&[String]>) -> Vec<&'e std::ffi::OsStr> {
+    let Some(keep) = gate else {
+        return Vec::new();
+    };
+    let mut names: Vec<&std::ffi::OsStr> = Vec::new();
+    for name in &env.unlisted {
+        let name = name.as_os_str();
+        if !trust::kept_by(keep, name.as_encoded_bytes()) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// Which of the environment's rules the policy has on, for `command` (its words).
@@ -434,6 +467,7 @@ fn target(
     // (an inspection, not a build: no isolation is asked of it).
     let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
     let (home, uid) = (env.home.clone(), env.euid);
+    let keep_env = env_gate(policy, policy.mode).map(<[String]>::to_vec);
     target.base_probe = Some(Box::new(move |image| {
         let probe = crate::onbuild::Probe {
             runtime: runtime.clone(),
@@ -447,6 +481,7 @@ fn target(
                 },
             )
             .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
+            keep_env: keep_env.clone(),
         };
         probe.check(image)
     }));

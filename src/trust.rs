@@ -39,6 +39,67 @@ pub const INTERNAL_VARS: &[&str] = &[
     "_CONTAINERS_ROOTLESS_GID",
 ];
 
+/// The variables the runtime is given as they are, besides those its own rules judge
+/// ([`is_engine_var`]): what podman needs of its caller's environment to work for an ordinary
+/// user, rootful or rootless (its programs' folders, the home and the user's name its rootless
+/// ranges are looked up by, the terminal and time zone it prints for, the proxy it pulls
+/// through), and podman 5's switch for its cgroup v1 warning. Every other variable is removed
+/// before exec (`deny.environment`) unless the policy keeps it by name
+/// (`[runtime] keep_environment`): default-deny, as for flags. podman 5 hands its whole
+/// environment to conmon, the OCI runtime, netavark, pasta and a build's `git` and `cpp`, and
+/// many of their variables weaken what the shim holds (`NETAVARK_FW=none` turns a container
+/// network's firewall off, `BUILDAH_CPPFLAGS` gives the host's `cpp` options, `GIT_SSH_COMMAND`
+/// runs a program, `CONMON_SECCOMP_NOTIFY_PLUGINS` loads a library), none of them listed until a
+/// look found each; a list of what is needed cannot miss one.
+pub const KEPT_VARS: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "TERM",
+    "TZ",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "PODMAN_IGNORE_CGROUPSV1_WARNING",
+];
+
+/// Whether the runtime is given `name` (a variable's name) without the policy keeping it: one
+/// of [`KEPT_VARS`], or a variable the environment's rules judge ([`is_engine_var`]: those they
+/// would remove are removed by name, those they refuse refuse the call).
+pub fn listed(name: &[u8]) -> bool {
+    KEPT_VARS.iter().any(|k| k.as_bytes() == name) || is_engine_var(name)
+}
+
+/// Whether `keep` (the policy's `[runtime] keep_environment`: names, or prefixes ending in `*`)
+/// keeps `name`.
+pub fn kept_by(keep: &[String], name: &[u8]) -> bool {
+    keep.iter().any(|k| match k.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix.as_bytes()),
+        None => k.as_bytes() == name,
+    })
+}
+
+/// Why the policy cannot keep `name` (`[runtime] keep_environment`): a variable the
+/// environment's rules remove or refuse whatever the list says.
+pub fn not_keepable(name: &str) -> Option<&'static str> {
+    if LOADER_VARS.contains(&name) {
+        Some("the dynamic loader's variables are removed before exec (deny.environment)")
+    } else if REFUSED_VARS.iter().any(|(n, _)| *n == name)
+        || FLAG_VARS.iter().any(|(n, _, _)| *n == name)
+        || INTERNAL_VARS.contains(&name)
+    {
+        Some("the call is refused while it is set (deny.environment)")
+    } else if name == crate::env::REENTRY_ENV {
+        Some("the shim sets it for the runtime itself")
+    } else {
+        None
+    }
+}
+
 /// Variables naming where podman keeps registry logins (a file, a folder): protected as
 /// credentials wherever they point, as `~/.docker` and `containers/auth.json` are.
 pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
@@ -100,14 +161,15 @@ pub const PROJECT_CODE: &[&str] = &[
     ".github",
 ];
 
-/// The rule that removes `name` before exec: a redirect's or a hand-off's.
+/// The rule that removes `name` before exec: a redirect's, a hand-off's, or `deny.environment`.
 pub fn removed_by(name: &str) -> crate::rules::Rule {
     if HANDOFF_VARS.contains(&name) {
         crate::rules::Rule::DenyHostHandoff
-    } else if LOADER_VARS.contains(&name) {
-        crate::rules::Rule::DenyEnvironment
-    } else {
+    } else if REDIRECT_VARS.contains(&name) {
         crate::rules::Rule::DenyEngineRedirect
+    } else {
+        // The loader's, and every variable not on the runtime's list ([`listed`]).
+        crate::rules::Rule::DenyEnvironment
     }
 }
 
@@ -371,25 +433,20 @@ const ENGINE_SIEVE: u128 = {
         }
         bits
     }
-    const fn all_of(named: &[(&str, &str)]) -> u128 {
-        let mut bits = 0;
-        let mut i = 0;
-        while i < named.len() {
-            bits |= sieve_bit(named[i].0.as_bytes());
-            i += 1;
-        }
-        bits
-    }
     let mut bits = all(REDIRECT_VARS)
         | all(HANDOFF_VARS)
         | all(LOADER_VARS)
         | all(STORED_VARS)
-        | all_of(REFUSED_VARS)
         | all(CONFIG_VARS)
         | all(LOGIN_VARS)
         | all(HELPER_VARS)
         | all(INTERNAL_VARS)
         | sieve_bit(ISOLATION_VAR.as_bytes());
+    let mut i = 0;
+    while i < REFUSED_VARS.len() {
+        bits |= sieve_bit(REFUSED_VARS[i].0.as_bytes());
+        i += 1;
+    }
     let mut i = 0;
     while i < FLAG_VARS.len() {
         bits |= sieve_bit(FLAG_VARS[i].0.as_bytes());

@@ -282,12 +282,28 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
 /// the shim refuses.
 fn environment_check(in_force: &policy::Policy, env: &Env) -> Check {
     let rules = crate::shim::env_rules(in_force, &[]);
+    let unlisted = crate::shim::unlisted(env, crate::shim::env_gate(in_force, in_force.mode));
     match crate::shim::runtime_environment(rules, &env.engine, env.path.as_deref(), &env.homes()) {
-        Ok(removed) if removed.is_empty() => Check::ok(CheckId::Environment, "nothing to remove or refuse"),
-        Ok(removed) => Check::ok(
-            CheckId::Environment,
-            format!("{} removed before every exec", removed.join(", ")),
-        ),
+        Ok(removed) if removed.is_empty() && unlisted.is_empty() => {
+            Check::ok(CheckId::Environment, "nothing to remove or refuse")
+        }
+        Ok(removed) => {
+            let mut said = Vec::new();
+            if !removed.is_empty() {
+                said.push(format!("{} removed before every exec", removed.join(", ")));
+            }
+            if !unlisted.is_empty() {
+                let names: Vec<String> = unlisted
+                    .iter()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect();
+                said.push(format!(
+                    "{} removed before every exec: not on the runtime's list (keep one with [runtime] keep_environment)",
+                    names.join(", ")
+                ));
+            }
+            Check::ok(CheckId::Environment, said.join("; "))
+        }
         Err(why) => Check::fail(
             CheckId::Environment,
             format!("every `docker` call is refused: {why}"),

@@ -136,7 +136,12 @@ impl Writer {
     fn policy(&mut self, p: &Policy) {
         let Policy {
             mode,
-            runtime: Runtime { binary, flavor },
+            runtime:
+                Runtime {
+                    binary,
+                    flavor,
+                    keep_environment,
+                },
             commands: CommandsPolicy { allow, deny },
             rules,
             profiles,
@@ -149,6 +154,7 @@ impl Writer {
             Some(Flavor::Podman) => 1,
             Some(Flavor::Docker) => 2,
         });
+        self.strs(keep_environment);
         self.strs(allow);
         self.strs(deny);
         self.rules(rules, &Rules::default());
@@ -349,6 +355,7 @@ impl<'b> Reader<'b> {
             2 => Some(Flavor::Docker),
             _ => return None,
         };
+        let keep_environment = self.strs()?;
         let commands = CommandsPolicy {
             allow: self.strs()?,
             deny: self.strs()?,
@@ -368,7 +375,11 @@ impl<'b> Reader<'b> {
         let path = self.opt_string()?.map(PathBuf::from);
         Some(Policy {
             mode,
-            runtime: Runtime { binary, flavor },
+            runtime: Runtime {
+                binary,
+                flavor,
+                keep_environment,
+            },
             commands,
             rules,
             profiles,

@@ -52,6 +52,7 @@ codes! {
     BadMode = "bad-mode" (Error): "`mode` not `enforce` / `audit` / `off`",
     BadFlavor = "bad-flavor" (Error): "`flavor` not `auto` / `podman` / `docker`",
     BadRuntime = "bad-runtime" (Error): "empty `binary`",
+    BadKeepEnvironment = "bad-keep-environment" (Error): "a `keep_environment` entry that is not a variable's name, or names one the environment's rules remove or refuse",
     BadSize = "bad-size" (Error): "not a size",
     SizeTooSmall = "size-too-small" (Error): "`[limits] memory` below 6m, which no runtime starts (`memory = 4` is 4 bytes)",
     UnitlessSize = "unitless-size" (Warning): "a size without a unit (`4096` is bytes, not megabytes)",

@@ -118,6 +118,9 @@ pub struct Runtime {
     pub binary: String,
     /// `None` = guess from the binary's name.
     pub flavor: Option<Flavor>,
+    /// Variables the runtime is given besides its own list ([`crate::trust::listed`]): names,
+    /// or prefixes ending in `*`. Every other variable is removed before exec.
+    pub keep_environment: Vec<String>,
 }
 
 impl Default for Runtime {
@@ -125,6 +128,7 @@ impl Default for Runtime {
         Runtime {
             binary: "podman".into(),
             flavor: None,
+            keep_environment: Vec::new(),
         }
     }
 }

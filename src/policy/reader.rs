@@ -438,6 +438,22 @@ impl<'t> Reader<'t> {
                     }
                 };
             }
+            if let Some(list) = r.strings(t.take("keep_environment")) {
+                for (name, span) in list {
+                    let plain = name.strip_suffix('*').unwrap_or(name);
+                    let why = if plain.bytes().any(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
+                        Some(format!("{name:?} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
+                    } else if name.is_empty() {
+                        Some("an empty name".into())
+                    } else {
+                        crate::trust::not_keepable(name).map(|why| format!("{name} cannot be kept: {why}"))
+                    };
+                    match why {
+                        Some(why) => r.push(Code::BadKeepEnvironment, span, why, None),
+                        None => p.runtime.keep_environment.push(name.to_string()),
+                    }
+                }
+            }
         });
         self.table(k, "commands", |r, t| {
             for (key, slot) in [("allow", &mut p.commands.allow), ("deny", &mut p.commands.deny)] {

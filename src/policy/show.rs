@@ -15,9 +15,10 @@ impl Policy {
         rt.insert("binary".into(), self.runtime.binary.clone().into());
         let flavor = self.runtime.flavor.map_or("auto", |f| f.as_str());
         rt.insert("flavor".into(), flavor.into());
+        let strings = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.clone())).collect());
+        rt.insert("keep_environment".into(), strings(&self.runtime.keep_environment));
         root.insert("runtime".into(), Value::Table(rt));
         let mut ct = Table::new();
-        let strings = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.clone())).collect());
         ct.insert("allow".into(), strings(&self.commands.allow));
         ct.insert("deny".into(), strings(&self.commands.deny));
         root.insert("commands".into(), Value::Table(ct));

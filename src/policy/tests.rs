@@ -404,7 +404,7 @@ fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
                 "profile",
             ],
         ),
-        ("[runtime]", &["binary", "flavor"]),
+        ("[runtime]", &["binary", "flavor", "keep_environment"]),
         ("[commands]", &["allow", "deny"]),
         (
             "[hardening]",
@@ -575,7 +575,7 @@ fn every_shipped_and_documented_policy_has_only_known_keys() {
 #[test]
 fn a_policy_with_every_key_loads() {
     let mut text = String::from("mode = \"enforce\"\n");
-    text.push_str("[runtime]\nbinary = \"podman\"\nflavor = \"auto\"\n[commands]\nallow = []\ndeny = []\n");
+    text.push_str("[runtime]\nbinary = \"podman\"\nflavor = \"auto\"\nkeep_environment = [\"LANG\", \"LC_*\"]\n[commands]\nallow = []\ndeny = []\n");
     let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\nno_healthcheck = true\n";
     let tmpfs = "path = \"/tmp\"\nsize = \"1g\"\nmode = \"1777\"\nexec = false\n";
     let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\nhealth_interval = \"1m\"\n";
@@ -603,6 +603,37 @@ fn a_policy_with_every_key_loads() {
     let (p, w) = parse(&text, "p").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(p.profiles[0].rules.podman.host_loopback_ports, [5432]);
+    assert_eq!(p.runtime.keep_environment, ["LANG", "LC_*"]);
+}
+
+/// `keep_environment` names variables (or prefixes): never one the environment's rules remove
+/// or refuse whatever the list says, nor something that is not a name.
+#[test]
+fn keep_environment_takes_names_the_rules_do_not_remove_or_refuse() {
+    let (p, _) = parse(
+        "[runtime]\nkeep_environment = [\"BUILDAH_FORMAT\", \"LC_*\", \"*\"]\n",
+        "p",
+    )
+    .unwrap();
+    assert_eq!(p.runtime.keep_environment, ["BUILDAH_FORMAT", "LC_*", "*"]);
+    for bad in [
+        "LD_PRELOAD",
+        "STORAGE_OPTS",
+        "_CONTAINERS_USERNS_CONFIGURED",
+        "BUILDAH_NOPIVOT",
+        "NANOCLAW_SHIM_ACTIVE",
+        "A=B",
+        "",
+        "L*C",
+        "X Y",
+    ] {
+        let text = format!("[runtime]\nkeep_environment = [{bad:?}]\n");
+        let e = errs(&text);
+        assert!(
+            e.iter().any(|d| d.code == Code::BadKeepEnvironment),
+            "{bad:?}: {e:?}"
+        );
+    }
 }
 
 /// Reading a policy reads no environment: a `~/` log path is kept as written and expanded

@@ -44,6 +44,7 @@ fn report(plan: &rewrite::Plan) -> Report<'_> {
         },
         policy: "<embedded default>",
         environment: Ok(Vec::new()),
+        unlisted: Vec::new(),
         show_secrets: false,
     }
 }
