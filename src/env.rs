@@ -53,7 +53,8 @@ pub struct Env {
     /// [`crate::trust::DIR_VARS`], ...), as set.
     pub engine: Vec<(OsString, OsString)>,
     /// The names of the variables not on the runtime's list ([`crate::trust::listed`]), in the
-    /// order met: removed before exec unless the policy keeps them.
+    /// order met: removed before exec unless the policy keeps them. The shim's own
+    /// (`NANOCLAW_SHIM_*`) are removed too, and not named here.
     pub unlisted: Vec<OsString>,
 }
 
@@ -158,7 +159,8 @@ impl Env {
             // `XDG_CONFIG_HOME` is both: the shim's own policy lookup and podman's folder.
             if crate::trust::is_engine_var(name) {
                 engine.push((os(name), os(value)));
-            } else if !crate::trust::listed(name) {
+            } else if !crate::trust::listed(name) && !name.starts_with(b"NANOCLAW_SHIM_") {
+                // (The shim's own variables are its configuration, removed too but not named.)
                 unlisted.push(os(name));
             }
         }

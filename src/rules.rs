@@ -75,7 +75,7 @@ rules! {
     CompatKeepId = "compat.keep-id": "rootless podman: adds --userns=keep-id so bind mounts stay writable",
     CompatHostLoopback = "compat.host-loopback": "rootless podman: lets the agent reach the host loopback ports nanoclaw points it at (pasta), or all of them (slirp4netns, podman < 5)",
     CompatHostGateway = "compat.host-gateway": "podman < 4.7: replaces host-gateway with the host's address",
-    CompatHttpProxy = "compat.http-proxy": "podman: adds --http-proxy=false, so the host's proxy variables stay out of the container (as with docker)",
+    CompatHttpProxy = "compat.http-proxy": "podman: adds --http-proxy=false to run, create and build, so the host's proxy variables stay out of the container and a build's RUN steps (as with docker)",
     ParseUnknownFlag = "parse.unknown-flag": "refuses a flag docker's grammar does not know",
     ParseMissingValue = "parse.missing-value": "refuses a value flag with no value",
     ParseBadBool = "parse.bad-bool": "refuses a boolean flag with a value that is not a boolean",

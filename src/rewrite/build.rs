@@ -25,6 +25,21 @@ pub(super) struct Added {
     pub changes: Vec<Change>,
 }
 
+/// podman's build copies its proxy variables (the operator's proxy, credentials and all) into
+/// every RUN step unless told not to, where an agent-requested package's install script reads
+/// them; docker's build does not (`compat.http-proxy`, as for a `run`). The caller cannot name
+/// `--http-proxy` (podman's alone: `deny.podman-only`).
+pub(super) fn no_http_proxy(added: &mut Added) {
+    let token = "--http-proxy=false";
+    added.options.push(OsString::from(token));
+    added.changes.push(Change {
+        rule: Rule::CompatHttpProxy,
+        action: Action::Add,
+        token: token.into(),
+        reason: "podman's build copies the host's proxy variables into its RUN steps by default; docker's does not".into(),
+    });
+}
+
 /// What a build that names `seen` is given under `limits`.
 pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> Result<Added, Refusal> {
     let mut added = Added {

@@ -281,6 +281,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 None => None,
                 Some(Err(r)) => Some(Err(r)),
                 Some(Ok((used, mut a))) => {
+                    if target.flavor == Flavor::Podman {
+                        build::no_http_proxy(&mut a);
+                    }
                     // The Containerfiles podman reads are the copies the checks read ([`crate::pin`]).
                     let pinned = containerfiles
                         .filter(|_| target.flavor == Flavor::Podman)

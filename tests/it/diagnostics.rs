@@ -50,7 +50,10 @@ impl Env {
         }
         symlink(*crate::support::BIN, dir.path().join("shim/docker")).unwrap();
         let rt = dir.path().join("rt/podman");
-        std::fs::write(&rt, FAKE).unwrap();
+        // The folder is written into the script: the runtime is given no variable of the test's
+        // own (`deny.environment`).
+        let out = dir.path().join("out");
+        std::fs::write(&rt, FAKE.replace("$FAKE_DIR", &out.display().to_string())).unwrap();
         std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
         Env { dir }
@@ -69,7 +72,6 @@ impl Env {
         c.env_clear()
             .env("PATH", path)
             .env("HOME", self.p("home"))
-            .env("FAKE_DIR", self.p("out"))
             .env("NANOCLAW_SHIM_POLICY", self.p("policy.toml"))
             .args(args)
             .stdin(Stdio::null());
@@ -408,7 +410,6 @@ fn the_cache_folder_is_never_writable_by_a_container() {
             .env("PATH", &path)
             .env("HOME", env.p("home"))
             .env("XDG_CACHE_HOME", &xdg)
-            .env("FAKE_DIR", env.p("out"))
             .env("NANOCLAW_SHIM_POLICY", env.p("policy.toml"))
             .args(["run", "--rm", "-v", &mount, "nanoclaw-agent:latest"])
             .stdin(Stdio::null())

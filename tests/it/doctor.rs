@@ -279,12 +279,17 @@ fn unit_path_from_systemctl() {
     assert_status(&out, "docker", "OK");
     assert!(line(&out, "docker").contains("systemctl --user show"), "{out}");
 
-    // systemd knows no such unit, and there are no files
+    // systemd knows no such unit, and there are no files (the sandbox's own folder alone on
+    // PATH: the checks that follow would otherwise ask the machine's podman, which may be slow)
     s.script(
         "bin/systemctl",
         "#!/bin/sh\necho LoadState=not-found\necho Environment=\n",
     );
-    let o = s.doctor(&["--unit", "nope"]);
+    let o =
+        s.w.cli()
+            .args(["doctor", "--unit", "nope"])
+            .env("PATH", s.p("bin"))
+            .run();
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert_status(&out, "unit", "FAIL");

@@ -2863,6 +2863,177 @@ fn the_loader_s_variables_never_reach_podman_rootless() {
     the_loader_s_variables_never_reach_podman(Mode::Rootless);
 }
 
+/// A variable not on the runtime's list never reaches podman (default-deny: podman 5 hands its
+/// whole environment to conmon, the OCI runtime, netavark and a build's helpers, and
+/// `NETAVARK_FW=none`, `GIT_SSH_COMMAND`, `CONMON_SECCOMP_NOTIFY_PLUGINS` are each a hole no
+/// deny-list named). Seen through one podman reads that shows in its result: `BUILDAH_FORMAT=docker`
+/// has a build write a docker manifest. The control (plain podman) writes one; through the shim
+/// the build writes podman's own (OCI), and writes a docker one again when the policy keeps the
+/// variable (`[runtime] keep_environment`), which `explain` names. And the runtime's version,
+/// asked before any rule looks at the environment, is asked with none of it: `LD_DEBUG` with
+/// `LD_DEBUG_OUTPUT` would have that podman's loader write a file, and none is written.
+fn unlisted_variables(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "unlisted") else {
+        return;
+    };
+    let label = mode.label();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("unlisted"),
+        &format!("FROM {IMAGE}\nLABEL unlisted=1\n"),
+    );
+    let tag = rig.image_tag("unlisted");
+    let manifest = || {
+        let o = rig.podman(&["image", "inspect", "--format", "{{.ManifestType}}", &tag]);
+        let _ = rig.podman(&["rmi", "-f", &tag]);
+        o.stdout.trim().to_string()
+    };
+    let build = |prog: &str| {
+        let mut a = strs(&["BUILDAH_FORMAT=docker", prog]);
+        a.extend(build_argv(&["-t", &tag, &ctx]));
+        rig.run("env", &a, None)
+    };
+    const DOCKER: &str = "application/vnd.docker.distribution.manifest.v2+json";
+    let control = build("podman");
+    assert_eq!(
+        manifest(),
+        DOCKER,
+        "{label}: the control did not read BUILDAH_FORMAT: {}",
+        control.describe()
+    );
+    let o = build("docker");
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    let got = manifest();
+    assert!(
+        !got.is_empty() && got != DOCKER,
+        "{label}: BUILDAH_FORMAT reached podman through the shim ({got}): {}",
+        o.describe()
+    );
+    let mut shown = strs(&["BUILDAH_FORMAT=docker", "docker", "explain", "--"]);
+    shown.extend(build_argv(&["-t", &tag, &ctx]));
+    // (`docker explain` is the shim's own face only as `nanoclaw-shim`.)
+    shown[1] = rig.bin.join("nanoclaw-shim").display().to_string();
+    let e = rig.run("env", &shown, None);
+    assert!(
+        e.stdout.lines().any(|l| l.starts_with("environment:")
+            && l.contains("BUILDAH_FORMAT")
+            && l.contains("deny.environment")),
+        "{label}: explain does not name the removed variable: {}",
+        e.describe()
+    );
+    // Kept by the policy: podman reads it again.
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let kept = text.replace("keep_environment = []", "keep_environment = [\"BUILDAH_FORMAT\"]");
+    assert_ne!(text, kept, "the default policy no longer names keep_environment");
+    std::fs::write(&policy, &kept).unwrap();
+    let o = build("docker");
+    std::fs::write(&policy, &text).unwrap();
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    assert_eq!(
+        manifest(),
+        DOCKER,
+        "{label}: the policy kept BUILDAH_FORMAT, and podman did not read it: {}",
+        o.describe()
+    );
+
+    // The version, asked with a cache of its own (so asked at all), with the loader's debug
+    // output sent to files: the shim (static, or dynamic in a debug build) may write its own,
+    // never one of a podman.
+    // (The cache folder must be the caller's alone, beneath folders others cannot write.)
+    let cache = rig.dir.path().join("unlisted-cache");
+    std::fs::create_dir(&cache).unwrap();
+    rig.own(&cache, true);
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = rig.dir.path().join("unlisted/ld");
+    rig.mkdirs(&out);
+    let o = rig.run(
+        "env",
+        &strs(&[
+            &format!("XDG_CACHE_HOME={}", cache.display()),
+            "LD_DEBUG=files",
+            &format!("LD_DEBUG_OUTPUT={}/ld", out.display()),
+            "docker",
+            "run",
+            "--rm",
+            IMAGE,
+            "true",
+        ]),
+        None,
+    );
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert!(
+        std::fs::read_dir(&cache).unwrap().next().is_some(),
+        "{label}: the shim did not use the cache folder given, so the version was not asked"
+    );
+    for f in std::fs::read_dir(&out).unwrap() {
+        let text = std::fs::read_to_string(f.unwrap().path()).unwrap_or_default();
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.contains("needed by") && l.contains("bin/podman")),
+            "{label}: a podman's loader read the caller's LD_DEBUG:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_variable_not_on_the_runtime_s_list_never_reaches_podman_rootful() {
+    unlisted_variables(Mode::Rootful);
+}
+
+#[test]
+fn a_variable_not_on_the_runtime_s_list_never_reaches_podman_rootless() {
+    unlisted_variables(Mode::Rootless);
+}
+
+/// podman's build copies its proxy variables into every RUN step; through the shim a build is
+/// given `--http-proxy=false` (`compat.http-proxy`), so the operator's proxy credentials never
+/// reach an agent-requested package's install script. The control's RUN step prints them.
+fn proxy_in_a_build(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "buildproxy") else {
+        return;
+    };
+    let label = mode.label();
+    let marker = format!("proxy-secret-{}", rig.tag);
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("buildproxy"),
+        &format!("FROM {IMAGE}\nRUN env | grep -i proxy || true\n"),
+    );
+    let tag = rig.image_tag("buildproxy");
+    let build = |prog: &str| {
+        let mut a = strs(&[
+            &format!("HTTPS_PROXY=http://operator:{marker}@proxy.invalid:3128"),
+            prog,
+        ]);
+        a.extend(build_argv(&["--no-cache", "-t", &tag, &ctx]));
+        rig.run("env", &a, None)
+    };
+    let control = build("podman");
+    assert!(
+        format!("{}{}", control.stdout, control.stderr).contains(&marker),
+        "{label}: the control's RUN step did not see the proxy: {}",
+        control.describe()
+    );
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    let o = build("docker");
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    assert!(
+        !format!("{}{}", o.stdout, o.stderr).contains(&marker),
+        "{label}: the host's proxy reached a RUN step through the shim: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn the_host_s_proxy_stays_out_of_a_build_rootful() {
+    proxy_in_a_build(Mode::Rootful);
+}
+
+#[test]
+fn the_host_s_proxy_stays_out_of_a_build_rootless() {
+    proxy_in_a_build(Mode::Rootless);
+}
+
 /// A relative name in the shim's environment is a folder beneath the working directory, which a
 /// container may write through a mount of a folder below it, and which the host-path lists
 /// cannot name as written (the forty-first look's: a relative `PATH` entry had the shim run a

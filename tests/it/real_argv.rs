@@ -210,7 +210,8 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                         "--memory=4g",
                         "--memory-swap=8g",
                         "--cpu-period=100000",
-                        "--cpu-quota=200000"
+                        "--cpu-quota=200000",
+                        "--http-proxy=false"
                     ],
                     "{name}: {v}"
                 );

@@ -10,17 +10,19 @@ use std::time::{Duration, Instant};
 
 use crate::support::{World, bare as cli};
 
+/// The runtime is given no variable of the test's own (`deny.environment`): its folder is written
+/// into the script, and what it is to do is read from files there (`mode`, `exit`).
 const FAKE: &str = r#"#!/bin/sh
 out="$FAKE_DIR"
 printf '%s\0' "$@" > "$out/argv.tmp" && mv "$out/argv.tmp" "$out/argv"
 echo $$ > "$out/pid"
 env > "$out/env"
-case "$FAKE_MODE" in
+case "$(cat "$out/mode" 2>/dev/null)" in
   stdin) cat > "$out/stdin" ;;
   wait) trap 'echo TERM > "$out/signal"; exit 143' TERM; echo ready > "$out/ready"; while :; do sleep 0.05; done ;;
 esac
 echo "fake runtime stdout"
-exit "${FAKE_EXIT:-0}"
+exit "$(cat "$out/exit" 2>/dev/null || echo 0)"
 "#;
 
 struct Env {
@@ -29,7 +31,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        let w = World::new().fake_runtime(FAKE);
+        let w = World::new();
+        let script = FAKE.replace("$FAKE_DIR", &w.p("out").display().to_string());
+        let w = w.fake_runtime(&script);
         std::fs::create_dir(w.p("out")).unwrap();
         Env { w }
     }
@@ -40,7 +44,7 @@ impl Env {
 
     /// `docker` with PATH = shim folder, then the fake runtime's folder, then the system.
     fn docker(&self) -> Command {
-        self.w.docker().env("FAKE_DIR", self.p("out")).command()
+        self.w.docker().command()
     }
 
     fn recorded_argv(&self) -> Vec<OsString> {
@@ -123,9 +127,9 @@ fn run_is_hardened_and_image_tail_is_byte_identical() {
 #[test]
 fn stdin_passes_through() {
     let e = Env::new();
+    std::fs::write(e.p("out/mode"), "stdin").unwrap();
     let mut child = e
         .docker()
-        .env("FAKE_MODE", "stdin")
         .args(["run", "-i", "--rm", "img"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -146,19 +150,10 @@ fn stdin_passes_through() {
 fn exit_codes_pass_through() {
     let e = Env::new();
     for code in [0, 1, 3, 125, 126, 127] {
-        let o = e
-            .docker()
-            .env("FAKE_EXIT", code.to_string())
-            .args(["run", "img"])
-            .output()
-            .unwrap();
+        std::fs::write(e.p("out/exit"), code.to_string()).unwrap();
+        let o = e.docker().args(["run", "img"]).output().unwrap();
         assert_eq!(o.status.code(), Some(code));
-        let o = e
-            .docker()
-            .env("FAKE_EXIT", code.to_string())
-            .args(["info"])
-            .output()
-            .unwrap();
+        let o = e.docker().args(["info"]).output().unwrap();
         assert_eq!(o.status.code(), Some(code));
     }
 }
@@ -178,12 +173,8 @@ fn wait_for(path: &Path) {
 #[test]
 fn signals_reach_the_runtime_in_the_same_process() {
     let e = Env::new();
-    let mut child = e
-        .docker()
-        .env("FAKE_MODE", "wait")
-        .args(["run", "--rm", "img"])
-        .spawn()
-        .unwrap();
+    std::fs::write(e.p("out/mode"), "wait").unwrap();
+    let mut child = e.docker().args(["run", "--rm", "img"]).spawn().unwrap();
     wait_for(&e.p("out/ready"));
     let pid: u32 = std::fs::read_to_string(e.p("out/pid"))
         .unwrap()

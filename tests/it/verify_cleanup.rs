@@ -23,29 +23,33 @@ case "$1" in
   info) echo false ;;
   images)
     case "$*" in
-      *"label=nanoclaw-shim.verify"*) [ -n "$LEFTOVER" ] && echo img-left ;;
+      *"label=nanoclaw-shim.verify"*) [ -e "{leftover}" ] && echo img-left ;;
       *) echo localhost/nanoclaw-agent:latest ;;
     esac ;;
   ps)
     case "$*" in
       *"label=nanoclaw-shim.verify="*) ;;
-      *"label=nanoclaw-shim.verify"*) [ -n "$LEFTOVER" ] && printf 'ctr-left\nctr-live\n' ;;
+      *"label=nanoclaw-shim.verify"*) [ -e "{leftover}" ] && printf 'ctr-left\nctr-live\n' ;;
     esac ;;
   inspect)
     case "$*" in
-      *ctr-left*) printf 'ctr-left\t{dead}-123\nctr-live\t%s-456\n' "$LIVE_PID" ;;
+      *ctr-left*) printf 'ctr-left\t{dead}-123\nctr-live\t%s-456\n' "{live}" ;;
     esac ;;
   image)
     case "$*" in
       *img-left*) printf 'img-left\t{dead}-789\n' ;;
       *Size*) echo 1000 ;;
     esac ;;
-  run|create) [ -n "$LEFTOVER" ] && exit 1; exec sleep 30 ;;
+  run|create) [ -e "{leftover}" ] && exit 1; exec sleep 30 ;;
 esac
 exit 0
 "#,
         log = w.p("argv.log").display(),
         dead = DEAD_PID,
+        // What the test tells the runtime is written into the script, or a file beside it: the
+        // runtime is given no variable of the test's own (`deny.environment`).
+        leftover = w.p("leftover").display(),
+        live = std::process::id(),
     );
     w.script("rt/podman", &script)
 }
@@ -59,11 +63,12 @@ fn verify(w: &World, leftover: bool) -> Child {
         .args([&rt])
         .env("PATH", "/usr/bin:/bin")
         .env("TMPDIR", w.p("tmp"))
-        .env("LIVE_PID", std::process::id().to_string())
         .command();
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     if leftover {
-        c.env("LEFTOVER", "1");
+        fs::write(w.p("leftover"), "").unwrap();
+    } else {
+        let _ = fs::remove_file(w.p("leftover"));
     }
     c.spawn().unwrap()
 }
