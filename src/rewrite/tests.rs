@@ -1065,6 +1065,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--memory-swap=8g",
             "--cpu-period=100000",
             "--cpu-quota=200000",
+            "--http-proxy=false",
             "-t",
             "x"
         ]
@@ -1102,6 +1103,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "build",
             "--memory-swap=2g",
             "--cpu-quota=100000",
+            "--http-proxy=false",
             "-m",
             "1g",
             "--cpu-period",
@@ -1117,9 +1119,16 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
     );
     assert_eq!(
         shown(&p),
-        ["build", "--memory=2g", "--memory-swap=2g", "--cpu-quota=50000"]
+        [
+            "build",
+            "--memory=2g",
+            "--http-proxy=false",
+            "--memory-swap=2g",
+            "--cpu-quota=50000"
+        ]
     );
-    // A build that names them all is given none (its Containerfile is still pinned).
+    // A build that names them all is given none (its Containerfile is still pinned, and the
+    // proxy variables kept out).
     let p = build_plan(
         &[
             "build",
@@ -1138,13 +1147,14 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
     assert!(
         p.changes
             .iter()
-            .all(|c| [Rule::LimitPids, Rule::HardenPinnedFiles].contains(&c.rule)),
+            .all(|c| [Rule::LimitPids, Rule::HardenPinnedFiles, Rule::CompatHttpProxy].contains(&c.rule)),
         "{p:?}"
     );
     assert_eq!(
         shown(&p),
         [
             "build",
+            "--http-proxy=false",
             "-m",
             "4g",
             "--memory-swap",
@@ -1194,9 +1204,11 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     (l.cpus, l.memory, l.pids) = (None, None, None);
     let p = build_plan(&["build", "-t", "x"], &none, &t, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
-    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    assert_eq!(shown(&p), ["build", "--http-proxy=false", "-t", "x"]);
     assert!(
-        p.changes.iter().all(|c| c.rule == Rule::HardenPinnedFiles),
+        p.changes
+            .iter()
+            .all(|c| matches!(c.rule, Rule::HardenPinnedFiles | Rule::CompatHttpProxy)),
         "{:?}",
         p.changes
     );
@@ -1206,7 +1218,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     v1.cgroup_v1 = true;
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &v1, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
-    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    assert_eq!(shown(&p), ["build", "--http-proxy=false", "-t", "x"]);
     assert!(
         p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),
         "{:?}",
