@@ -176,6 +176,23 @@ pub fn given(name: &[u8], remove: &[&str], keep: Option<&[String]>) -> bool {
         && keep.is_none_or(|k| crate::trust::listed(name) || crate::trust::kept_by(k, name))
 }
 
+/// The names of an environment met so far. A name set twice: the first is the one the shim
+/// judged (and podman's Go and the C library read); a later one is never given, for a program
+/// that reads the last (the forty-fifth look's second `HOME`, given by `Command::env`).
+#[derive(Default)]
+pub struct Once<'a>(Vec<&'a [u8]>);
+
+impl<'a> Once<'a> {
+    /// Whether `name` is met for the first time.
+    pub fn first(&mut self, name: &'a [u8]) -> bool {
+        let new = !self.0.contains(&name);
+        if new {
+            self.0.push(name);
+        }
+        new
+    }
+}
+
 /// `execve(2)`; returns only on failure. The runtime gets the process's variables `give` passes
 /// (by name; an entry without `=` is all name), plus `marker` (`NAME=value`).
 ///
@@ -231,6 +248,7 @@ fn execve(
         static environ: *const *const c_char;
     }
     let mut envp: Vec<*const c_char> = Vec::with_capacity(64);
+    let mut once = Once::default();
     // SAFETY: `environ` is the C library's null-terminated array of NUL-terminated `NAME=value`
     // strings. The shim is single-threaded and never changes its environment, so the array and
     // its strings stay as they are while they are read here and until `execve` copies them.
@@ -243,7 +261,7 @@ fn execve(
                 .iter()
                 .position(|&b| b == b'=')
                 .map_or(entry, |at| &entry[..at]);
-            if give(name) {
+            if give(name) && once.first(name) {
                 envp.push(*p);
             }
             p = p.add(1);
@@ -437,6 +455,12 @@ mod tests {
         ] {
             assert!(!gives(name), "{name}");
         }
+        let mut once = Once::default();
+        assert_eq!(
+            [b"HOME", b"PATH", b"HOME"].map(|n| once.first(n)),
+            [true, true, false],
+            "a name set twice is given once, its first value"
+        );
         // Without the gate (audit, off, deny.environment off) only the named are removed.
         assert!(given(b"NETAVARK_FW", &["LD_PRELOAD"], None));
         assert!(!given(b"LD_PRELOAD", &["LD_PRELOAD"], None));

@@ -756,6 +756,14 @@ pub struct EnvRules {
     pub refuse_build_isolation: bool,
 }
 
+/// Whether `path` has a `..` step: where it leads depends on every link before the step, which a
+/// judgement of its name cannot see (`/../proc/PID/root/home/node` is `/proc/...`, a running
+/// container's own folder, past a test for the prefix `/proc`: the forty-fifth look's ran a
+/// helper a container wrote, from `PATH`). No variable needs one: refused.
+fn climbs(path: &Path) -> bool {
+    path.components().any(|c| c == Component::ParentDir)
+}
+
 /// `PATH` as the runtime gets it: podman finds its helpers there (`newuidmap`, `conmon`, `pasta`,
 /// `slirp4netns`), and the shim the runtime itself. A folder on it in container storage is one
 /// a container writes (a rootless volume's folder is the caller's own, which the runtime's
@@ -771,6 +779,12 @@ pub fn path_var(path: Option<&std::ffi::OsStr>) -> Result<(), String> {
             return Err(format!(
                 "PATH has an empty or relative entry ({:?}), a folder beneath the working directory: programs found there are run on the host; make every entry absolute",
                 dir.display().to_string()
+            ));
+        }
+        if climbs(&dir) {
+            return Err(format!(
+                "PATH has an entry with a `..` step ({}): where it leads depends on the links before the step, which its name does not show; name the folder plainly",
+                dir.display()
             ));
         }
         if let Some(store) = in_storage_shape(&dir) {
@@ -798,6 +812,20 @@ pub fn environment(
     let mut remove = Vec::new();
     for (k, v) in vars {
         let Some(name) = k.to_str() else { continue };
+        let names_a_path = name == "TMPDIR"
+            || STORED_VARS.contains(&name)
+            || LOGIN_VARS.contains(&name)
+            || HELPER_VARS.contains(&name)
+            || CONFIG_VARS.contains(&name)
+            || DIR_VARS.iter().any(|d| d.name == name);
+        if rules.refuse_untrusted_config && names_a_path {
+            if let Some(part) = std::env::split_paths(&v).find(|p| climbs(p)) {
+                return Err(format!(
+                    "{name} names a place with a `..` step ({}): where it leads depends on the links before the step, which its name does not show; name it plainly or unset it",
+                    part.display()
+                ));
+            }
+        }
         if rules.refuse_untrusted_config && !v.is_empty() {
             if let Some((_, why)) = REFUSED_VARS.iter().find(|(n, _)| *n == name) {
                 return Err(format!("{name} {why}; unset it"));
@@ -940,6 +968,12 @@ pub fn environment(
     // in container storage is refused for every caller (as named; a rootless home's way is
     // judged below).
     if let (true, Some(home)) = (rules.refuse_untrusted_config, homes.home) {
+        if climbs(home) {
+            return Err(format!(
+                "the home {} has a `..` step: where it leads depends on the links before the step; name it plainly",
+                home.display()
+            ));
+        }
         if let Some(store) = in_storage_shape(home) {
             return Err(format!(
                 "the home {} lies in container storage ({}), where containers write; podman reads its configuration beneath it",
@@ -1522,6 +1556,31 @@ mod tests {
                 .unwrap_err()
                 .contains("relative")
         );
+        // A `..` step (the forty-fifth look's `/../proc/PID/root/home/node`, past the `/proc`
+        // prefix): refused in PATH and in every variable naming a place.
+        assert!(path("/usr/bin:/../proc/1/root/home/node").unwrap_err().contains("`..`"));
+        assert!(path("/usr/bin/../../proc/1/root/bin").unwrap_err().contains("`..`"));
+        for name in [
+            "TMPDIR",
+            "SSL_CERT_DIR",
+            "SSL_CERT_FILE",
+            "XDG_STATE_HOME",
+            "REGISTRY_AUTH_FILE",
+            "DOCKER_CONFIG",
+            "CONTAINERS_HELPER_BINARY_DIR",
+            "XDG_CONFIG_HOME",
+            "CONTAINERS_CONF",
+        ] {
+            let v = vec![(OsString::from(name), OsString::from("/../proc/1/root/home/node"))];
+            let r = environment(rules, v.into_iter(), &HOMES, &ok, &ok).unwrap_err();
+            assert!(r.contains("`..`"), "{name}: {r}");
+        }
+        let climbing = Homes {
+            home: Some(Path::new("/home/a/../../proc/1/root/home/node")),
+            uid: Some(1000),
+        };
+        let r = environment(rules, std::iter::empty(), &climbing, &ok, &ok).unwrap_err();
+        assert!(r.contains("`..`"), "{r}");
         let go = vec![(OsString::from("GODEBUG"), OsString::from("execerrdot=0"))];
         assert!(is_engine_var(b"GODEBUG"));
         assert_eq!(
