@@ -1558,8 +1558,16 @@ mod tests {
         );
         // A `..` step (the forty-fifth look's `/../proc/PID/root/home/node`, past the `/proc`
         // prefix): refused in PATH and in every variable naming a place.
-        assert!(path("/usr/bin:/../proc/1/root/home/node").unwrap_err().contains("`..`"));
-        assert!(path("/usr/bin/../../proc/1/root/bin").unwrap_err().contains("`..`"));
+        assert!(
+            path("/usr/bin:/../proc/1/root/home/node")
+                .unwrap_err()
+                .contains("`..`")
+        );
+        assert!(
+            path("/usr/bin/../../proc/1/root/bin")
+                .unwrap_err()
+                .contains("`..`")
+        );
         for name in [
             "TMPDIR",
             "SSL_CERT_DIR",
