@@ -67,8 +67,31 @@ fn capture(
     path_env: Option<&OsStr>,
     timeout: Duration,
 ) -> Result<process::Output, String> {
+    capture_given(program, args, path_env, timeout, None)
+}
+
+/// [`capture`], the program given only the variables the shim would give the runtime when
+/// `keep` is `Some` (the policy's `keep_environment`, under `deny.environment`).
+fn capture_given(
+    program: &OsStr,
+    args: &[&str],
+    path_env: Option<&OsStr>,
+    timeout: Duration,
+    keep: Option<&[String]>,
+) -> Result<process::Output, String> {
     let mut cmd = Command::new(program);
     cmd.args(args);
+    if keep.is_some() {
+        cmd.env_clear();
+        let vars: Vec<_> = std::env::vars_os().collect();
+        let mut once = runtime::Once::default();
+        for (name, value) in &vars {
+            let bytes = name.as_encoded_bytes();
+            if runtime::given(bytes, &[], keep) && once.first(bytes) {
+                cmd.env(name, value);
+            }
+        }
+    }
     if let Some(p) = path_env {
         cmd.env("PATH", p);
     }
@@ -244,7 +267,9 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
             not_checked(CheckId::AgentImage, no_runtime),
         ];
     };
-    let run_rt = |a: &[&str]| capture(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT);
+    // The runtime is asked with what the shim would give it of this environment.
+    let keep = crate::shim::env_gate(in_force, in_force.mode);
+    let run_rt = |a: &[&str]| capture_given(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT, keep);
     let version = match run_rt(&["--version"]) {
         Ok(c) if c.success() => version_check(rt_name, &c.stdout),
         r => Check::fail(
