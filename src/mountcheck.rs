@@ -256,10 +256,16 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
             .map_err(|why| format!("the cache folder cannot hold the mount check's hook file: {why}"))?;
     }
     let name = dir.join("nanoclaw-shim.json");
-    if let Ok(m) = std::fs::symlink_metadata(&name) {
-        if crate::hostfs::callers_alone(&m, owner) && m.len() == file.len() as u64 {
-            return Ok(());
-        }
+    // The file is read and compared whole: its length alone kept a hook a container wrote while
+    // it had the folder (the forty-sixth look's `XDG_CACHE_HOME` in a workspace an earlier
+    // call mounted read-write: podman ran the container's program as the hook). One that differs
+    // is written afresh.
+    use crate::hostfs::HostFs;
+    if crate::hostfs::RealFs
+        .read_private(&name, owner)
+        .is_some_and(|text| text == file.as_bytes())
+    {
+        return Ok(());
     }
     use std::os::unix::fs::DirBuilderExt;
     let made = |e: std::io::Error| {
@@ -279,7 +285,6 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
         return Err(format!("{} is not the caller's own folder", dir.display()));
     }
     // Written as the shim's other private files are: a fresh name, then renamed into place.
-    use crate::hostfs::HostFs;
     crate::hostfs::RealFs
         .write_private(&name, file.as_bytes())
         .map_err(made)
@@ -811,6 +816,26 @@ mod sys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hook file of the right length but another text (a container's, written while it had
+    /// the folder) is written afresh: podman would run the program it names.
+    #[test]
+    fn a_hook_file_another_wrote_is_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let owner = crate::process::euid();
+        let file = hook_file(Path::new("/usr/local/bin/nanoclaw-shim"));
+        let dir = folder(d.path(), &file);
+        install(d.path(), &dir, &file, owner, true).unwrap();
+        let name = dir.join("nanoclaw-shim.json");
+        assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
+        let forged = file.replace("/usr/local/bin/nanoclaw-shim", "/home/al/grp/main/evil/hook1");
+        assert_eq!(forged.len(), file.len());
+        std::fs::write(&name, &forged).unwrap();
+        install(d.path(), &dir, &file, owner, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
+    }
 
     #[test]
     fn expectations_read_back_whatever_the_target_holds() {

@@ -233,6 +233,7 @@ pub(crate) fn runtime_environment(
 ) -> Result<Vec<&'static str>, String> {
     if rules.refuse_untrusted_config {
         trust::path_var(path)?;
+        trust::path_folders(path, homes.uid.unwrap_or_else(crate::process::euid))?;
     }
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
     let owner_caller =

@@ -797,6 +797,68 @@ pub fn path_var(path: Option<&std::ffi::OsStr>) -> Result<(), String> {
     Ok(())
 }
 
+/// `PATH`'s folders as the runtime's own file is judged: each (or, for one not made yet, the
+/// nearest folder above it that is there, where it would be made) and every folder above it
+/// owned by root or `owner` and writable by nobody else ([`check_file`]). podman runs its helpers
+/// from `PATH` (`conmon`, `slirp4netns`, `pasta`, the network's `iptables`, as root for a root
+/// caller): a folder someone else can write is their program run (the forty-sixth look's root
+/// caller with `/tmp` on `PATH`: rootful podman ran another user's `iptables` as root). The
+/// system's own trees are root's and not asked.
+pub fn path_folders(path: Option<&std::ffi::OsStr>, owner: u32) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // Folders above an entry already judged, as folders above (a root-owned sticky one passes
+    // there): `/root/.pyenv/bin` and `/root/.pyenv/shims` walk `/root` once.
+    let mut parents_ok: Vec<&Path> = Vec::new();
+    let refused = |why: String| {
+        format!(
+            "PATH names a folder someone else could write ({why}): podman runs its helper programs from PATH; take it off PATH"
+        )
+    };
+    let entries: Vec<std::path::PathBuf> = path.map(std::env::split_paths).into_iter().flatten().collect();
+    for dir in &entries {
+        // (The system's own trees, and `/bin`, `/sbin`: root's.)
+        let system =
+            in_system_tree(dir) || dir.as_path() == Path::new("/bin") || dir.as_path() == Path::new("/sbin");
+        if !dir.is_absolute() || system {
+            continue;
+        }
+        let mut first = true;
+        for a in dir.ancestors() {
+            if !first && parents_ok.contains(&a) {
+                break;
+            }
+            let m = match std::fs::symlink_metadata(a) {
+                // Not made yet: judged where it would be made.
+                Err(_) if first => continue,
+                Err(e) => return Err(refused(format!("{}: {e}", a.display()))),
+                // A link on the way: judged where it leads, as the runtime's file is.
+                Ok(m) if m.file_type().is_symlink() => {
+                    check_file(a, Some(owner)).map_err(refused)?;
+                    break;
+                }
+                Ok(m) => m,
+            };
+            let (uid, mode) = (m.uid(), m.mode());
+            if uid != 0 && uid != owner {
+                return Err(refused(format!("{} is owned by uid {uid}", a.display())));
+            }
+            let sticky_root = !first && mode & 0o1000 != 0 && uid == 0;
+            if mode & 0o022 != 0 && !sticky_root {
+                return Err(refused(format!(
+                    "{} is writable by others (mode {:o})",
+                    a.display(),
+                    mode & 0o7777
+                )));
+            }
+            if !first {
+                parents_ok.push(a);
+            }
+            first = false;
+        }
+    }
+    Ok(())
+}
+
 /// Judges the runtime's environment: the variables to remove before exec, or why the invocation
 /// is refused (`deny.environment`). `vars` is the process environment.
 ///
@@ -1595,6 +1657,49 @@ mod tests {
             environment(rules, go.into_iter(), &HOMES, &ok, &ok).unwrap(),
             ["GODEBUG"]
         );
+    }
+
+    /// `PATH`'s folders are judged as the runtime's file is (the forty-sixth look's root caller
+    /// with `/tmp` on `PATH` ran another user's `iptables`).
+    #[test]
+    fn path_folders_someone_else_could_write_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let me = crate::process::euid();
+        let mode =
+            |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        let (open, sticky, mine) = (
+            d.path().join("open"),
+            d.path().join("sticky"),
+            d.path().join("sticky/mine"),
+        );
+        for (p, m) in [(&open, 0o777), (&sticky, 0o1777), (&mine, 0o755)] {
+            std::fs::create_dir(p).unwrap();
+            mode(p, m);
+        }
+        mode(d.path(), 0o755);
+        let judge = |entries: &[&Path]| {
+            let v = std::env::join_paths(entries).unwrap();
+            path_folders(Some(&v), me)
+        };
+        assert_eq!(judge(&[&mine, Path::new("/usr/bin")]), Ok(()));
+        // (A root-owned sticky folder passes above an entry, not as one: anyone may make a name
+        // in it.)
+        if me == 0 {
+            assert!(judge(&[&sticky]).unwrap_err().contains("writable by others"));
+        }
+        assert!(judge(&[&open]).unwrap_err().contains("writable by others"));
+        // Not made yet: judged where it would be made.
+        assert!(
+            judge(&[&open.join("bin")])
+                .unwrap_err()
+                .contains("writable by others")
+        );
+        assert_eq!(judge(&[&mine.join("later")]), Ok(()));
+        if me == 0 {
+            std::os::unix::fs::chown(&mine, Some(12345), None).unwrap();
+            assert!(judge(&[&mine]).unwrap_err().contains("owned by uid 12345"));
+        }
     }
 
     /// `/proc/PID/root` reads `/` and opens a running container's root: a file named through
