@@ -2863,6 +2863,63 @@ fn the_loader_s_variables_never_reach_podman_rootless() {
     the_loader_s_variables_never_reach_podman(Mode::Rootless);
 }
 
+/// A `PATH` folder someone else could write is refused before podman runs (the forty-sixth
+/// look's root caller with `/tmp` on `PATH`: rootful podman's network ran another user's
+/// `iptables` from it as root). The folder holds a program of every helper's name that marks
+/// that it ran: through the shim the call is refused and nothing ran.
+fn path_folder_others_write(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "pathfolder") else {
+        return;
+    };
+    let label = mode.label();
+    let folder = rig.dir.path().join("pathfolder/bin");
+    rig.mkdirs(&folder);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let marker = rig.dir.path().join("pathfolder/ran");
+    for helper in [
+        "iptables",
+        "ip6tables",
+        "slirp4netns",
+        "pasta",
+        "conmon",
+        "newuidmap",
+        "newgidmap",
+        "catatonit",
+    ] {
+        let f = folder.join(helper);
+        std::fs::write(
+            &f,
+            format!("#!/bin/sh\necho {helper} >> {}\nexit 1\n", marker.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("PATH={}:{}:{SYSTEM_PATH}", folder.display(), rig.bin.display());
+    let o = rig.run(
+        "env",
+        &strs(&[&path, "docker", "run", "--rm", IMAGE, "exit", "0"]),
+        None,
+    );
+    assert!(
+        o.code == Some(125)
+            && o.stderr.contains("someone else could write")
+            && o.stderr.contains("deny.environment"),
+        "{label}: {}",
+        o.describe()
+    );
+    assert!(!marker.exists(), "{label}: a program in the folder ran");
+}
+
+#[test]
+fn a_path_folder_others_can_write_is_refused_rootful() {
+    path_folder_others_write(Mode::Rootful);
+}
+
+#[test]
+fn a_path_folder_others_can_write_is_refused_rootless() {
+    path_folder_others_write(Mode::Rootless);
+}
+
 /// A variable not on the runtime's list never reaches podman (default-deny: podman 5 hands its
 /// whole environment to conmon, the OCI runtime, netavark and a build's helpers, and
 /// `NETAVARK_FW=none`, `GIT_SSH_COMMAND`, `CONMON_SECCOMP_NOTIFY_PLUGINS` are each a hole no
