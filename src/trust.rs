@@ -93,8 +93,6 @@ pub fn not_keepable(name: &str) -> Option<&'static str> {
         || INTERNAL_VARS.contains(&name)
     {
         Some("the call is refused while it is set (deny.environment)")
-    } else if name == crate::env::REENTRY_ENV {
-        Some("the shim sets it for the runtime itself")
     } else {
         None
     }

@@ -445,6 +445,8 @@ impl<'t> Reader<'t> {
                         Some(format!("{name:?} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
                     } else if name.is_empty() {
                         Some("an empty name".into())
+                    } else if name == crate::env::REENTRY_ENV {
+                        Some(format!("{name} cannot be kept: the shim sets it for the runtime itself"))
                     } else {
                         crate::trust::not_keepable(name).map(|why| format!("{name} cannot be kept: {why}"))
                     };
