@@ -233,7 +233,14 @@ pub(crate) fn runtime_environment(
 ) -> Result<Vec<&'static str>, String> {
     if rules.refuse_untrusted_config {
         trust::path_var(path)?;
-        trust::path_folders(path, homes.uid.unwrap_or_else(crate::process::euid))?;
+        let owner = homes.uid.unwrap_or_else(crate::process::euid);
+        trust::path_folders("PATH", path, owner)?;
+        for (name, value) in engine
+            .iter()
+            .filter(|(n, _)| trust::HELPER_VARS.iter().any(|h| n == h))
+        {
+            trust::path_folders(&name.to_string_lossy(), Some(value), owner)?;
+        }
     }
     let owner_root = |p: &std::path::Path| trust::check_file(p, None);
     let owner_caller =

@@ -795,29 +795,30 @@ pub fn path_var(path: Option<&std::ffi::OsStr>) -> Result<(), String> {
     Ok(())
 }
 
-/// `PATH`'s folders as the runtime's own file is judged: each (or, for one not made yet, the
-/// nearest folder above it that is there, where it would be made) and every folder above it
-/// owned by root or `owner` and writable by nobody else ([`check_file`]). podman runs its helpers
-/// from `PATH` (`conmon`, `slirp4netns`, `pasta`, the network's `iptables`, as root for a root
+/// The folders of `value` (a list of folders, as `PATH`) as the runtime's own file is judged:
+/// each (or, for one not made yet, the nearest folder above it that is there, where it would be
+/// made) and every folder above it owned by root or `owner` and writable by nobody else
+/// ([`check_file`]). podman runs its helpers from `PATH` and `CONTAINERS_HELPER_BINARY_DIR`
+/// (`conmon`, `netavark`, `slirp4netns`, `pasta`, the network's `iptables`, as root for a root
 /// caller): a folder someone else can write is their program run (the forty-sixth look's root
-/// caller with `/tmp` on `PATH`: rootful podman ran another user's `iptables` as root). The
-/// system's own trees are root's and not asked.
-pub fn path_folders(path: Option<&std::ffi::OsStr>, owner: u32) -> Result<(), String> {
+/// caller with `/tmp` on `PATH`, the forty-seventh's helper folder of another user's: rootful
+/// podman ran their `iptables`, `netavark`, as root). No tree is taken on trust: beneath `/etc`
+/// and `/usr` lie folders of service users and groups (`/etc/postgresql/15/main/conf.d`,
+/// `/usr/local/share/fonts` of `staff`, the forty-seventh look's).
+pub fn path_folders(name: &str, value: Option<&std::ffi::OsStr>, owner: u32) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    // Folders above an entry already judged, as folders above (a root-owned sticky one passes
-    // there): `/root/.pyenv/bin` and `/root/.pyenv/shims` walk `/root` once.
+    // Folders already judged: entries, and folders above an entry (as folders above, where a
+    // root-owned sticky one passes): `/usr/local/bin` and `/usr/local/sbin` walk `/usr` once.
+    let mut entries_ok: Vec<&Path> = Vec::new();
     let mut parents_ok: Vec<&Path> = Vec::new();
     let refused = |why: String| {
         format!(
-            "PATH names a folder someone else could write ({why}): podman runs its helper programs from PATH; take it off PATH"
+            "{name} names a folder someone else could write ({why}): podman runs its helper programs from it; take the folder off {name}"
         )
     };
-    let entries: Vec<std::path::PathBuf> = path.map(std::env::split_paths).into_iter().flatten().collect();
+    let entries: Vec<std::path::PathBuf> = value.map(std::env::split_paths).into_iter().flatten().collect();
     for dir in &entries {
-        // (The system's own trees, and `/bin`, `/sbin`: root's.)
-        let system =
-            in_system_tree(dir) || dir.as_path() == Path::new("/bin") || dir.as_path() == Path::new("/sbin");
-        if !dir.is_absolute() || system {
+        if !dir.is_absolute() || entries_ok.contains(&dir.as_path()) {
             continue;
         }
         let mut first = true;
@@ -829,7 +830,8 @@ pub fn path_folders(path: Option<&std::ffi::OsStr>, owner: u32) -> Result<(), St
                 // Not made yet: judged where it would be made.
                 Err(_) if first => continue,
                 Err(e) => return Err(refused(format!("{}: {e}", a.display()))),
-                // A link on the way: judged where it leads, as the runtime's file is.
+                // A link on the way (`/bin` to `usr/bin`): judged where it leads, as the
+                // runtime's file is.
                 Ok(m) if m.file_type().is_symlink() => {
                     check_file(a, Some(owner)).map_err(refused)?;
                     break;
@@ -853,6 +855,7 @@ pub fn path_folders(path: Option<&std::ffi::OsStr>, owner: u32) -> Result<(), St
             }
             first = false;
         }
+        entries_ok.push(dir);
     }
     Ok(())
 }
@@ -1678,7 +1681,7 @@ mod tests {
         mode(d.path(), 0o755);
         let judge = |entries: &[&Path]| {
             let v = std::env::join_paths(entries).unwrap();
-            path_folders(Some(&v), me)
+            path_folders("PATH", Some(&v), me)
         };
         assert_eq!(judge(&[&mine, Path::new("/usr/bin")]), Ok(()));
         // (A root-owned sticky folder passes above an entry, not as one: anyone may make a name
@@ -1687,6 +1690,18 @@ mod tests {
             assert!(judge(&[&sticky]).unwrap_err().contains("writable by others"));
         }
         assert!(judge(&[&open]).unwrap_err().contains("writable by others"));
+        // The helper folder too (the forty-seventh look's `netavark`), by its name.
+        let helper = std::env::join_paths([&open]).unwrap();
+        let r = path_folders("CONTAINERS_HELPER_BINARY_DIR", Some(&helper), me).unwrap_err();
+        assert!(
+            r.starts_with("CONTAINERS_HELPER_BINARY_DIR names a folder"),
+            "{r}"
+        );
+        // No tree on trust: a group's folder beneath `/usr` is judged as any other.
+        let usr_like = d.path().join("sticky/mine/share-fonts");
+        std::fs::create_dir(&usr_like).unwrap();
+        mode(&usr_like, 0o2775);
+        assert!(judge(&[&usr_like]).unwrap_err().contains("writable by others"));
         // Not made yet: judged where it would be made.
         assert!(
             judge(&[&open.join("bin")])
