@@ -807,34 +807,50 @@ pub fn path_var(path: Option<&std::ffi::OsStr>) -> Result<(), String> {
 /// `/usr/local/share/fonts` of `staff`, the forty-seventh look's).
 pub fn path_folders(name: &str, value: Option<&std::ffi::OsStr>, owner: u32) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
+    use std::path::PathBuf;
     // Folders already judged: entries, and folders above an entry (as folders above, where a
     // root-owned sticky one passes): `/usr/local/bin` and `/usr/local/sbin` walk `/usr` once.
-    let mut entries_ok: Vec<&Path> = Vec::new();
-    let mut parents_ok: Vec<&Path> = Vec::new();
+    let mut entries_ok: Vec<PathBuf> = Vec::new();
+    let mut parents_ok: Vec<PathBuf> = Vec::new();
     let refused = |why: String| {
         format!(
             "{name} names a folder someone else could write ({why}): podman runs its helper programs from it; take the folder off {name}"
         )
     };
-    let entries: Vec<std::path::PathBuf> = value.map(std::env::split_paths).into_iter().flatten().collect();
-    for dir in &entries {
-        if !dir.is_absolute() || entries_ok.contains(&dir.as_path()) {
+    let mut work: Vec<PathBuf> = value.map(std::env::split_paths).into_iter().flatten().collect();
+    work.reverse();
+    while let Some(dir) = work.pop() {
+        if !dir.is_absolute() || entries_ok.contains(&dir) {
             continue;
         }
         let mut first = true;
         for a in dir.ancestors() {
-            if !first && parents_ok.contains(&a) {
+            if !first && parents_ok.iter().any(|p| p == a) {
                 break;
             }
             let m = match std::fs::symlink_metadata(a) {
                 // Not made yet: judged where it would be made.
                 Err(_) if first => continue,
                 Err(e) => return Err(refused(format!("{}: {e}", a.display()))),
-                // A link on the way (`/bin` to `usr/bin`): judged where it leads, as the
-                // runtime's file is.
                 Ok(m) if m.file_type().is_symlink() => {
-                    check_file(a, Some(owner)).map_err(refused)?;
-                    break;
+                    // An entry that is a plain link (`/bin` to `usr/bin`): the folder it names
+                    // is judged as an entry (once), the link's own folder as a folder above.
+                    let plain = |t: &Path| {
+                        t.components()
+                            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
+                    };
+                    match std::fs::read_link(a) {
+                        Ok(t) if first && plain(&t) => {
+                            work.push(a.parent().unwrap_or(Path::new("/")).join(t));
+                            first = false;
+                            continue;
+                        }
+                        // Anything else on the way: judged where it leads, as the runtime's file is.
+                        _ => {
+                            check_file(a, Some(owner)).map_err(refused)?;
+                            break;
+                        }
+                    }
                 }
                 Ok(m) => m,
             };
@@ -851,7 +867,7 @@ pub fn path_folders(name: &str, value: Option<&std::ffi::OsStr>, owner: u32) -> 
                 )));
             }
             if !first {
-                parents_ok.push(a);
+                parents_ok.push(a.to_path_buf());
             }
             first = false;
         }
@@ -1696,6 +1712,15 @@ mod tests {
         assert!(
             r.starts_with("CONTAINERS_HELPER_BINARY_DIR names a folder"),
             "{r}"
+        );
+        // A link (`/bin` to `usr/bin`): judged where it leads.
+        std::os::unix::fs::symlink("sticky/mine", d.path().join("good")).unwrap();
+        std::os::unix::fs::symlink("open", d.path().join("bad")).unwrap();
+        assert_eq!(judge(&[&d.path().join("good")]), Ok(()));
+        assert!(
+            judge(&[&d.path().join("bad")])
+                .unwrap_err()
+                .contains("writable by others")
         );
         // No tree on trust: a group's folder beneath `/usr` is judged as any other.
         let usr_like = d.path().join("sticky/mine/share-fonts");
