@@ -2946,7 +2946,8 @@ fn unlisted_variables(mode: Mode) {
     };
     let build = |prog: &str| {
         let mut a = strs(&["BUILDAH_FORMAT=docker", prog]);
-        a.extend(build_argv(&["-t", &tag, &ctx]));
+        // (No cache: a layer another test removes meanwhile fails the cache's lookup.)
+        a.extend(build_argv(&["--no-cache", "-t", &tag, &ctx]));
         rig.run("env", &a, None)
     };
     const DOCKER: &str = "application/vnd.docker.distribution.manifest.v2+json";
@@ -2966,7 +2967,7 @@ fn unlisted_variables(mode: Mode) {
         o.describe()
     );
     let mut shown = strs(&["BUILDAH_FORMAT=docker", "docker", "explain", "--"]);
-    shown.extend(build_argv(&["-t", &tag, &ctx]));
+    shown.extend(build_argv(&["--no-cache", "-t", &tag, &ctx]));
     // (`docker explain` is the shim's own face only as `nanoclaw-shim`.)
     shown[1] = rig.bin.join("nanoclaw-shim").display().to_string();
     let e = rig.run("env", &shown, None);
