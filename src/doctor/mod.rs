@@ -83,11 +83,19 @@ fn capture_given(
     cmd.args(args);
     if keep.is_some() {
         cmd.env_clear();
+        // What the shim removes by name whatever the list: the loader's, the redirects, the
+        // hand-offs (the forty-seventh look's `LD_PRELOAD` reached doctor's podman).
+        let removed: Vec<&str> = crate::trust::LOADER_VARS
+            .iter()
+            .chain(crate::trust::REDIRECT_VARS)
+            .chain(crate::trust::HANDOFF_VARS)
+            .copied()
+            .collect();
         let vars: Vec<_> = std::env::vars_os().collect();
         let mut once = runtime::Once::default();
         for (name, value) in &vars {
             let bytes = name.as_encoded_bytes();
-            if runtime::given(bytes, &[], keep) && once.first(bytes) {
+            if runtime::given(bytes, &removed, keep) && once.first(bytes) {
                 cmd.env(name, value);
             }
         }
