@@ -331,6 +331,34 @@ fn the_environment_is_judged_as_the_shim_judges_it() {
     assert!(line(&out, "environment").contains("LISTEN_FDS removed"), "{out}");
 }
 
+/// doctor asks the runtime with what the shim would give it: no loader variable, no variable
+/// off the runtime's list (the forty-seventh look's `LD_PRELOAD` reached doctor's podman).
+#[test]
+fn the_runtime_is_asked_with_what_the_shim_would_give_it() {
+    let s = Sandbox::new();
+    let seen = s.p("env-seen");
+    let fake = FAKE_PODMAN.replacen(
+        "case \"$1\" in",
+        &format!("/usr/bin/env >> {}\ncase \"$1\" in", seen.display()),
+        1,
+    );
+    s.script("rt/podman", &fake);
+    let path = s.path_of(&["shim", "rt"]);
+    let o =
+        s.w.cli()
+            .args(["doctor", "--path", &path])
+            .env("PATH", format!("{}:/usr/bin:/bin", s.p("bin").display()))
+            .env("LD_DEBUG_OUTPUT", s.p("ld").display().to_string())
+            .env("NETAVARK_FW", "none")
+            .run();
+    let env = fs::read_to_string(&seen)
+        .unwrap_or_else(|e| panic!("the runtime was not asked ({e}): {}", stdout(&o)));
+    assert!(env.contains("HOME="), "{env}");
+    for name in ["LD_DEBUG_OUTPUT=", "NETAVARK_FW="] {
+        assert!(!env.contains(name), "{name} reached the runtime:\n{env}");
+    }
+}
+
 /// Runs doctor with the shim first on PATH and `policy` in force; returns (exit code, report).
 fn doctor_with_policy(policy: &str) -> (Option<i32>, String) {
     let s = Sandbox::new();
