@@ -66,6 +66,22 @@ pub trait HostFs: Sync {
         each: &mut dyn FnMut(&[u8], FileKind) -> ControlFlow<()>,
     ) -> Listed;
 
+    /// [`HostFs::list`], of directory `dir` only while it is the directory `stamp` names (its
+    /// device and inode): what is listed is what the stamp remembers it by. A listing by the
+    /// path alone, after someone exchanged a folder above it, listed another folder and was
+    /// remembered for this one (the forty-eighth look's). `Listed::Unreadable` when `dir` is no
+    /// longer that directory. A file system that does not change beneath a call (a test's)
+    /// lists by the path.
+    fn list_stamped(
+        &self,
+        dir: &[u8],
+        _stamp: Stamp,
+        limit: usize,
+        each: &mut dyn FnMut(&[u8], FileKind) -> ControlFlow<()>,
+    ) -> Listed {
+        self.list(dir, limit, each)
+    }
+
     /// The [`Stamp`] of directory `dir` (not following a final symlink); `None` when it is not
     /// a directory.
     fn stamp(&self, dir: &[u8]) -> Option<Stamp>;
@@ -752,6 +768,35 @@ impl HostFs for RealFs {
         Listed::Done
     }
 
+    fn list_stamped(
+        &self,
+        dir: &[u8],
+        stamp: Stamp,
+        limit: usize,
+        each: &mut dyn FnMut(&[u8], FileKind) -> ControlFlow<()>,
+    ) -> Listed {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        // Opened without following a last link, asked who it is, and listed through the
+        // descriptor (`/proc/self/fd/N` opens the very directory held open).
+        let Ok(held) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NOFOLLOW | O_NONBLOCK)
+            .open(os(dir))
+        else {
+            return Listed::Unreadable;
+        };
+        match held.metadata() {
+            Ok(m) if m.is_dir() && m.dev() == stamp.dev && m.ino() == stamp.ino => {}
+            _ => return Listed::Unreadable,
+        }
+        self.list(
+            format!("/proc/self/fd/{}", held.as_raw_fd()).as_bytes(),
+            limit,
+            each,
+        )
+    }
+
     fn stamp(&self, dir: &[u8]) -> Option<Stamp> {
         // Taken from the `lstat` just made of the same directory, if that was the last one (the
         // stamp is then as old as what the resolution saw, which is what it must match), or
@@ -1386,6 +1431,33 @@ mod tests {
             .unwrap_or_else(|| panic!("no id from the new namespace: {text}"));
         assert_ne!(there, 0, "the kernel gives the id in the new namespace too");
         assert_ne!(there, here, "a new mount namespace's root is another mount");
+    }
+
+    /// A listing remembered for a directory's stamp is a listing of that directory: one whose
+    /// path now names another folder (a parent exchanged, the forty-eighth look's) is not
+    /// listed, and the stamped one is, through the descriptor.
+    #[test]
+    fn a_stamped_listing_lists_the_stamped_directory() {
+        let d = tempfile::tempdir().unwrap();
+        let (judged, clean) = (d.path().join("a"), d.path().join("b"));
+        std::fs::create_dir_all(judged.join("sub")).unwrap();
+        std::fs::create_dir_all(clean.join("sub")).unwrap();
+        std::fs::write(judged.join("sub/.env"), "").unwrap();
+        let sub = judged.join("sub");
+        let stamp = stamp_of(&std::fs::symlink_metadata(&sub).unwrap());
+        let names = |dir: &std::path::Path| {
+            let mut seen = Vec::new();
+            let end = RealFs.list_stamped(dir.as_os_str().as_bytes(), stamp, 100, &mut |n, _| {
+                seen.push(n.to_vec());
+                ControlFlow::Continue(())
+            });
+            (end, seen)
+        };
+        assert_eq!(names(&sub), (Listed::Done, vec![b".env".to_vec()]));
+        // The parents exchanged: the path names the clean folder now.
+        std::fs::rename(&judged, d.path().join("x")).unwrap();
+        std::fs::rename(&clean, &judged).unwrap();
+        assert_eq!(names(&sub), (Listed::Unreadable, Vec::new()));
     }
 
     #[test]

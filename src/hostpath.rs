@@ -1600,12 +1600,17 @@ fn top_level(
                 return first(&found);
             }
             let mut found = Vec::new();
-            let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
+            let mut keep = |name: &[u8], _| {
                 if wanted(name) {
                     found.push(name.to_vec());
                 }
                 ControlFlow::Continue(())
-            });
+            };
+            // What is remembered for the stamp is a listing of the directory it stamps.
+            let listed = match stamp {
+                Some(s) => fs.list_stamped(dir, s, LISTING_LIMIT, &mut keep),
+                None => fs.list(dir, LISTING_LIMIT, &mut keep),
+            };
             if listed == Listed::Done {
                 let hit = first(&found);
                 if let Some(s) = stamp {

@@ -136,6 +136,9 @@ const PROPAGATIONS: &[&[u8]] = &[
 
 const UNKNOWN_OPTION: &str = "is not a mount option whose meaning the shim knows: podman gives some a meaning by their prefix (upperdirX= is an overlay's upper directory on the host) or passes them on to the kernel";
 const RAW_PROPAGATION: &str = "is not a propagation mode: podman passes the value on as a mount option (bind-propagation=U chowns the source on the host)";
+const TYPE_TWICE: &str = "names the mount's type a second time: docker's CLI reads the last, podman the first, so the shim cannot judge the mount podman makes";
+const VOLUME_PATH: &str =
+    "names a volume by a path: the shim judges a host path only as a bind mount's source; write type=bind";
 const RELATIVE_OVERLAY: &str = "an overlay's upperdir and workdir must be absolute: the runtime resolves a relative one from its own directory, not the caller's";
 
 /// The mount an option writes (`-v`, `--mount`, `--tmpfs`), when it is one and reads as one.
@@ -266,6 +269,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
     let mut device = None;
     let mut read_write = false;
     let mut odd_option = None;
+    let mut typed = false;
     for field in crate::govalue::csv_fields(spec)? {
         let (key, value) = match crate::text::find(&field, b'=') {
             Some(p) => (&field[..p], &field[p + 1..]),
@@ -277,6 +281,10 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         }
         match lower.as_slice() {
             b"type" => {
+                if typed {
+                    odd_option.get_or_insert((field.clone(), TYPE_TWICE));
+                }
+                typed = true;
                 kind = match value {
                     b"bind" => Kind::Bind,
                     b"volume" => Kind::Volume,
@@ -310,6 +318,9 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
             }
             _ => {}
         }
+    }
+    if kind == Kind::Volume && matches!(source.first(), Some(b'/' | b'.')) {
+        odd_option.get_or_insert((source.clone(), VOLUME_PATH));
     }
     // An inline volume whose device is a host path binds that path.
     if let (Kind::Volume, Some(d)) = (&kind, &device) {
@@ -355,6 +366,34 @@ mod tests {
         assert_eq!((m.kind, m.target), (Kind::Tmpfs, b"/home/node".to_vec()));
         assert!(from_mount(b"type=bind,source=/a").is_none());
         assert!(from_mount(br#"type=bind,"src=/a"#).is_none());
+    }
+
+    /// A type given twice, and a volume named by a path (the forty-eighth look's
+    /// `type=bind,type=volume,src=~/.ssh`: the shim read a volume, podman the first type):
+    /// odd options, refused with `deny.mount-option`.
+    #[test]
+    fn a_second_type_and_a_volume_named_by_a_path_are_odd() {
+        for spec in [
+            &b"type=bind,type=volume,src=/home/a/.ssh,dst=/x,ro"[..],
+            b"type=volume,type=volume,src=v,dst=/x",
+            b"type=volume,src=/home/a/.ssh,dst=/x",
+            b"src=./secrets,dst=/x",
+        ] {
+            let m = from_mount(spec).unwrap();
+            assert!(m.odd_option.is_some(), "{}", String::from_utf8_lossy(spec));
+        }
+        assert!(
+            from_mount(b"type=volume,src=cache,dst=/x")
+                .unwrap()
+                .odd_option
+                .is_none()
+        );
+        assert!(
+            from_mount(b"type=bind,src=/a,dst=/x")
+                .unwrap()
+                .odd_option
+                .is_none()
+        );
     }
 
     #[test]
