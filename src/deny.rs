@@ -154,12 +154,31 @@ impl Checker<'_> {
             self.path(o, &id.real, access, Some(&target), false);
         }
         if self.out.len() == before {
+            self.socket(o, &id);
+        }
+        if self.out.len() == before {
             self.binds.push(crate::mountcheck::Expected {
                 dev: id.dev,
                 ino: id.ino,
                 birth: id.birth,
                 target,
             });
+        }
+    }
+
+    /// A socket is a host service: a read-only mount does not stop `connect(2)` (an engine's
+    /// socket where the lists do not name it, Rancher Desktop's `~/.rd/docker.sock`: the
+    /// forty-ninth look's container reached it). No nanoclaw generation mounts one.
+    fn socket(&mut self, o: &Opt, id: &crate::hostfs::Identity) {
+        if id.is_socket {
+            self.v(
+                Rule::DenySensitiveMount,
+                o,
+                format!(
+                    "mounts a socket ({}): a host service the container could connect to, read-only or not",
+                    crate::text::lossy(&id.real)
+                ),
+            );
         }
     }
 
@@ -504,6 +523,11 @@ impl Checker<'_> {
                         && self.rules.podman.verify_mounts
                     {
                         self.bound(o, &m.source, access, m.target);
+                    } else if self.out.len() == before && !self.rules.podman.verify_mounts {
+                        // (Without the mount check the source is opened for this alone.)
+                        if let Some(id) = self.paths.identity(&m.source) {
+                            self.socket(o, &id);
+                        }
                     }
                 }
             }

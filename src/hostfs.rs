@@ -139,6 +139,9 @@ pub struct Identity {
     pub birth: u64,
     /// Whether it is a folder.
     pub is_dir: bool,
+    /// Whether it is a socket: a host service, which a read-only mount does not stop anyone
+    /// connecting to.
+    pub is_socket: bool,
 }
 
 /// What `statx(2)` says of an open descriptor, the link itself for a link.
@@ -152,6 +155,7 @@ pub struct Stat {
     /// Whether it is the root of that mount.
     pub mount_root: bool,
     pub is_link: bool,
+    pub is_socket: bool,
     /// Birth time in nanoseconds since the epoch; 0 where the file system does not say.
     pub birth: u64,
     /// For a folder, its [`Stamp`] (what `lstat` would say of it).
@@ -182,6 +186,7 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
     const S_IFMT: u16 = 0o170000;
     const S_IFLNK: u16 = 0o120000;
     const S_IFDIR: u16 = 0o040000;
+    const S_IFSOCK: u16 = 0o140000;
     #[repr(C)]
     #[derive(Default)]
     struct Timestamp {
@@ -254,6 +259,7 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
         mount_id: st.stx_mnt_id,
         mount_root: st.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0,
         is_link: st.stx_mode & S_IFMT == S_IFLNK,
+        is_socket: st.stx_mode & S_IFMT == S_IFSOCK,
         birth,
         dir: (st.stx_mode & S_IFMT == S_IFDIR).then_some(Stamp {
             dev,
@@ -704,6 +710,7 @@ impl HostFs for RealFs {
                         ino: st.ino,
                         birth: st.birth,
                         is_dir: st.dir.is_some(),
+                        is_socket: st.is_socket,
                     });
                 }
                 Err(e) if matches!(e.raw_os_error(), Some(ELOOP | ENOSYS | EPERM)) => {}
@@ -726,6 +733,7 @@ impl HostFs for RealFs {
             ino: st.ino,
             birth: st.birth,
             is_dir: st.dir.is_some(),
+            is_socket: st.is_socket,
         })
     }
 
@@ -1118,6 +1126,7 @@ impl HostFs for MemFs {
             ino: crate::fnv::hash(&real),
             birth: 0,
             is_dir: self.kind(&real) == Some(FileKind::Dir),
+            is_socket: false,
             real,
         })
     }
@@ -1260,6 +1269,7 @@ mod tests {
             ino: m.ino(),
             birth,
             is_dir: false,
+            is_socket: false,
         };
         // A plain path, and one through a link or with `..`: the same file, where it really is.
         for asked in [real.join("d/f"), real.join("l/f"), real.join("d/../l/f")] {

@@ -121,6 +121,41 @@ fn a_refusal_lists_every_violation_and_applies_nothing() {
     assert!(changes.iter().all(|c| c["action"] != "deny"), "{v}");
 }
 
+/// A socket as a bind source is a host service, refused whatever its name and the mount's
+/// mode (the forty-ninth look's Rancher Desktop `~/.rd/docker.sock`), with the mount check on
+/// and off; a plain file beside it passes.
+#[test]
+fn a_socket_is_never_a_bind_source() {
+    for policy in ["", "[podman]\nverify_mounts = false\n"] {
+        let e = Env::new(policy);
+        std::fs::create_dir_all(e.p("home/.rd")).unwrap();
+        let sock = e.p("home/.rd/docker.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let file = e.p("home/.rd/plain");
+        std::fs::write(&file, "").unwrap();
+        for spec in [
+            format!("{}:/var/run/docker.sock:ro", sock.display()),
+            format!("{}:/s", sock.display()),
+        ] {
+            let o = e.explain(&["run", "-v", &spec, "img"]);
+            let out = text(&o.stdout);
+            assert_eq!(o.status.code(), Some(125), "{policy:?} {spec}: {out}");
+            assert!(
+                out.contains("deny.sensitive-mount") && out.contains("mounts a socket"),
+                "{out}"
+            );
+        }
+        let mount = format!("type=bind,src={},dst=/s,ro", sock.display());
+        assert_eq!(
+            e.explain(&["run", "--mount", &mount, "img"]).status.code(),
+            Some(125)
+        );
+        let plain = format!("{}:/p:ro", file.display());
+        let o = e.explain(&["run", "-v", &plain, "img"]);
+        assert_eq!(o.status.code(), Some(0), "{policy:?}: {}", text(&o.stdout));
+    }
+}
+
 #[test]
 fn json_is_structured_and_versioned() {
     let e = Env::new("");
