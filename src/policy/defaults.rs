@@ -36,7 +36,6 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     "/var/run/libvirt",
     "/var/snap/lxd",
     "/run/incus",
-    "/var/lib/incus",
     "/run/snapd.socket",
     "/run/snapd-snap.socket",
     "/run/tailscale",
@@ -208,6 +207,8 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "~/.local/share/containers",
     "/var/lib/docker",
     "/var/lib/containerd",
+    // Incus keeps its socket beside its storage (a socket is refused as a source by its type).
+    "/var/lib/incus",
     // Where the system keeps copies of its password files, mail and users' crontabs.
     "/var/backups",
     "/var/mail",

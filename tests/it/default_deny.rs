@@ -175,6 +175,11 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/var/backups",
         "/var/mail",
         "/var/spool/cron",
+        // The forty-ninth look's: folders that were host-exec only now hold credentials too
+        // (pip's index logins, VS Code's secret storage), refused even read-only.
+        "~/.config/pip",
+        "~/.config/Code",
+        "/var/lib/incus",
     ] {
         let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
         let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
@@ -259,7 +264,6 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.gradle/init.d",
         "~/go/pkg",
         "~/.cache/ms-playwright",
-        "~/.config/pip",
         "~/.yarnrc",
         "~/.bunfig.toml",
         "~/.Rprofile",
@@ -269,7 +273,6 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.conda",
         "~/.vscode-server",
         "~/.cursor-server",
-        "~/.config/Code",
         "~/.config/nushell",
         "~/.config/sway",
         "~/.zsh",

@@ -128,10 +128,11 @@ fn a_refusal_lists_every_violation_and_applies_nothing() {
 fn a_socket_is_never_a_bind_source() {
     for policy in ["", "[podman]\nverify_mounts = false\n"] {
         let e = Env::new(policy);
-        std::fs::create_dir_all(e.p("home/.rd")).unwrap();
-        let sock = e.p("home/.rd/docker.sock");
+        // (Not in `~/.rd`, which the lists name now: a socket no list names.)
+        std::fs::create_dir_all(e.p("home/engine")).unwrap();
+        let sock = e.p("home/engine/docker.sock");
         let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
-        let file = e.p("home/.rd/plain");
+        let file = e.p("home/engine/plain");
         std::fs::write(&file, "").unwrap();
         for spec in [
             format!("{}:/var/run/docker.sock:ro", sock.display()),
@@ -154,6 +155,37 @@ fn a_socket_is_never_a_bind_source() {
         let o = e.explain(&["run", "-v", &plain, "img"]);
         assert_eq!(o.status.code(), Some(0), "{policy:?}: {}", text(&o.stdout));
     }
+}
+
+/// The forty-ninth look's credential stores, each proved readable through the old lists: now
+/// refused read-only, in the caller's home.
+#[test]
+fn the_surveyed_credential_stores_are_refused() {
+    let e = Env::new("");
+    for (store, bait) in [
+        (
+            "snap/firefox/common/.mozilla",
+            "firefox/abc.default/cookies.sqlite",
+        ),
+        (".gemini", "oauth_creds.json"),
+        (".config/github-copilot", "hosts.json"),
+        (".config/sops/age", "keys.txt"),
+        (".var/app/com.bitwarden.desktop", "data.json"),
+        ("projects/app", "fish_history"),
+    ] {
+        let dir = e.p("home").join(store);
+        let file = dir.join(bait);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, "secret").unwrap();
+        let spec = format!("{}:/x:ro", dir.display());
+        let o = e.explain(&["run", "-v", &spec, "img"]);
+        let out = text(&o.stdout);
+        assert_eq!(o.status.code(), Some(125), "{store}: {out}");
+        assert!(out.contains("deny.credentials"), "{store}: {out}");
+    }
+    std::fs::write(e.p("home/.my.cnf"), "[client]\npassword=x\n").unwrap();
+    let spec = format!("{}:/x:ro", e.p("home/.my.cnf").display());
+    assert_eq!(e.explain(&["run", "-v", &spec, "img"]).status.code(), Some(125));
 }
 
 #[test]
