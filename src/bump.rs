@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Blocks larger than this go to the system allocator: very large buffers grow by doubling, and
 /// a bounded arena would soon be full of their old copies.
-pub const SMALL_MAX: usize = 16 * 1024;
+pub const SMALL_MAX: usize = 32 * 1024;
 
 /// The smallest block kept for reuse: it must hold the link to the next free block.
 const REUSE_MIN_LOG2: u32 = 4;
