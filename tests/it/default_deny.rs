@@ -176,10 +176,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/var/mail",
         "/var/spool/cron",
         // The forty-ninth look's: folders that were host-exec only now hold credentials too
-        // (pip's index logins, VS Code's secret storage), refused even read-only.
+        // (pip's index logins, VS Code's secret storage), refused even read-only; and the
+        // system's secret stores.
         "~/.config/pip",
         "~/.config/Code",
         "/var/lib/incus",
+        "/var/lib/tailscale",
+        "/var/lib/kubelet/pki",
+        "/var/lib/postgresql/15/main",
+        "/run/secrets",
+        "/var/log",
+        "/swapfile",
     ] {
         let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
         let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
@@ -330,7 +337,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "deny.host-exec",
     );
     // Read-write outside the writable roots.
-    add(&["run", "-v", "/var/log/app:/x", "img"], "deny.writable-root");
+    add(&["run", "-v", "/opt2/app:/x", "img"], "deny.writable-root");
     add(
         &["run", "-v", "/nonexistent/data:/x", "img"],
         "deny.writable-root",
