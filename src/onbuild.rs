@@ -156,19 +156,11 @@ impl Probe {
     /// What the runtime prints for `args`, or why it failed.
     fn output(&self, args: &[&str]) -> Result<String, String> {
         let mut cmd = Command::new(&self.runtime);
-        cmd.args(args).env_clear();
+        cmd.args(args);
         // As the exec gives it: a name set twice is given its first value, the one the shim
         // judged (`Command::env` keeps the last: the forty-fifth look's second `HOME` named a
         // `containers.conf` whose conmon ran on the host, from this very probe).
-        let vars: Vec<_> = std::env::vars_os().collect();
-        let mut once = crate::runtime::Once::default();
-        for (name, value) in &vars {
-            let name_bytes = name.as_encoded_bytes();
-            let give = crate::runtime::given(name_bytes, &self.remove_env, self.keep_env.as_deref());
-            if give && once.first(name_bytes) {
-                cmd.env(name, value);
-            }
-        }
+        crate::runtime::give_env(&mut cmd, &self.remove_env, self.keep_env.as_deref());
         cmd.env(crate::runtime::REENTRY_ENV, std::process::id().to_string())
             .stdin(Stdio::null())
             .stderr(Stdio::null());

@@ -176,15 +176,30 @@ pub fn given(name: &[u8], remove: &[&str], keep: Option<&[String]>) -> bool {
         && keep.is_none_or(|k| crate::trust::listed(name) || crate::trust::kept_by(k, name))
 }
 
+/// Gives `cmd` this process's variables the runtime is given ([`given`], each name once, its
+/// first value), and no other: the probes that ask the runtime something before or beside the
+/// exec (a build's base images, `doctor`) see the environment the exec would give it.
+pub fn give_env(cmd: &mut std::process::Command, remove: &[&str], keep: Option<&[String]>) {
+    cmd.env_clear();
+    let vars: Vec<_> = std::env::vars_os().collect();
+    let mut once = Once::default();
+    for (name, value) in &vars {
+        let bytes = name.as_encoded_bytes();
+        if given(bytes, remove, keep) && once.first(bytes) {
+            cmd.env(name, value);
+        }
+    }
+}
+
 /// The names of an environment met so far. A name set twice: the first is the one the shim
 /// judged (and podman's Go and the C library read); a later one is never given, for a program
 /// that reads the last (the forty-fifth look's second `HOME`, given by `Command::env`).
 #[derive(Default)]
-pub struct Once<'a>(Vec<&'a [u8]>);
+struct Once<'a>(Vec<&'a [u8]>);
 
 impl<'a> Once<'a> {
     /// Whether `name` is met for the first time.
-    pub fn first(&mut self, name: &'a [u8]) -> bool {
+    fn first(&mut self, name: &'a [u8]) -> bool {
         let new = !self.0.contains(&name);
         if new {
             self.0.push(name);

@@ -891,9 +891,9 @@ pub fn environment(
     let mut remove = Vec::new();
     for (k, v) in vars {
         let Some(name) = k.to_str() else { continue };
-        let names_a_path = name == "TMPDIR"
-            || STORED_VARS.contains(&name)
-            || LOGIN_VARS.contains(&name)
+        // What podman reads or runs from a place a container writes (below).
+        let stored = name == "TMPDIR" || STORED_VARS.contains(&name) || LOGIN_VARS.contains(&name);
+        let names_a_path = stored
             || HELPER_VARS.contains(&name)
             || CONFIG_VARS.contains(&name)
             || DIR_VARS.iter().any(|d| d.name == name);
@@ -912,7 +912,6 @@ pub fn environment(
             // What podman reads or runs from a place a container writes: as named, and where
             // links lead (`TMPDIR` through a link into a volume's folder: a container rewrote a
             // build step's spec there, the forty-third look's).
-            let stored = name == "TMPDIR" || STORED_VARS.contains(&name) || LOGIN_VARS.contains(&name);
             if stored {
                 // Beneath the system's own root-owned trees (`SSL_CERT_DIR=/etc/ssl/certs`) no
                 // link a container planted can lie: only where links lead elsewhere is asked.

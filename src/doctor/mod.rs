@@ -82,7 +82,6 @@ fn capture_given(
     let mut cmd = Command::new(program);
     cmd.args(args);
     if keep.is_some() {
-        cmd.env_clear();
         // What the shim removes by name whatever the list: the loader's, the redirects, the
         // hand-offs (the forty-seventh look's `LD_PRELOAD` reached doctor's podman).
         let removed: Vec<&str> = crate::trust::LOADER_VARS
@@ -91,14 +90,7 @@ fn capture_given(
             .chain(crate::trust::HANDOFF_VARS)
             .copied()
             .collect();
-        let vars: Vec<_> = std::env::vars_os().collect();
-        let mut once = runtime::Once::default();
-        for (name, value) in &vars {
-            let bytes = name.as_encoded_bytes();
-            if runtime::given(bytes, &removed, keep) && once.first(bytes) {
-                cmd.env(name, value);
-            }
-        }
+        runtime::give_env(&mut cmd, &removed, keep);
     }
     if let Some(p) = path_env {
         cmd.env("PATH", p);
