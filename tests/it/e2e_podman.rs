@@ -1108,6 +1108,7 @@ const GENERATIONS: &[&str] = &[
     "real/v2-may-user-extra",
     "real/v2-june",
     "real/newest-create",
+    "real/newest-create-lockdown",
 ];
 
 fn generations(mode: Mode) {
