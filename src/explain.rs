@@ -237,11 +237,15 @@ impl Report<'_> {
             Err(_) => {}
         }
         if self.environment.is_ok() && !self.unlisted.is_empty() {
+            // A login shell has dozens: the count and the rule first, the names sorted to scan.
+            let mut names = self.unlisted.clone();
+            names.sort_unstable();
             let _ = writeln!(
                 out,
-                "environment: {} removed before exec: not on the runtime's list; keep one with [runtime] keep_environment [{}]",
-                self.unlisted.join(", "),
-                Rule::DenyEnvironment
+                "environment: {} not on the runtime's list, removed before exec (keep one with [runtime] keep_environment) [{}]: {}",
+                names.len(),
+                Rule::DenyEnvironment,
+                names.join(", ")
             );
         }
         match &self.environment {

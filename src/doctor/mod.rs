@@ -318,12 +318,14 @@ fn environment_check(in_force: &policy::Policy, env: &Env) -> Check {
                 said.push(format!("{} removed before every exec", removed.join(", ")));
             }
             if !unlisted.is_empty() {
-                let names: Vec<String> = unlisted
+                let mut names: Vec<String> = unlisted
                     .iter()
                     .map(|n| n.to_string_lossy().into_owned())
                     .collect();
+                names.sort_unstable();
                 said.push(format!(
-                    "{} removed before every exec: not on the runtime's list (keep one with [runtime] keep_environment)",
+                    "{} not on the runtime's list, removed before every exec (keep one with [runtime] keep_environment): {}",
+                    names.len(),
                     names.join(", ")
                 ));
             }

@@ -294,6 +294,28 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
         out.contains("environment: CONTAINER_HOST removed before exec [deny.engine-redirect]"),
         "{out}"
     );
+    // Variables not on the runtime's list: counted, named in order, never valued.
+    let o =
+        e.w.cli()
+            .args(["explain", "run", "img"])
+            .env("ZZ_UNLISTED", "SECRETVAL")
+            .env("AA_UNLISTED", "SECRETVAL")
+            .run();
+    let out = text(&o.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.contains("not on the runtime's list"))
+        .unwrap_or_else(|| panic!("no unlisted line: {out}"));
+    let names: Vec<&str> = line.rsplit_once("]: ").unwrap().1.split(", ").collect();
+    let count = format!("environment: {} not on the runtime's list", names.len());
+    assert!(line.starts_with(&count), "{line}");
+    assert!(line.contains("[deny.environment]"), "{line}");
+    let (aa, zz) = (
+        names.iter().position(|n| *n == "AA_UNLISTED"),
+        names.iter().position(|n| *n == "ZZ_UNLISTED"),
+    );
+    assert!(aa.is_some() && aa < zz, "not sorted: {line}");
+    assert!(!out.contains("SECRETVAL"), "{out}");
 }
 
 /// The environment adds to the lists: the folders on `PATH` and the one
