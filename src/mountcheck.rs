@@ -255,7 +255,18 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
         crate::trust::cache_folder(cache, owner)
             .map_err(|why| format!("the cache folder cannot hold the mount check's hook file: {why}"))?;
     }
-    let name = dir.join("nanoclaw-shim.json");
+    let name = dir.join(HOOK_NAME);
+    // podman runs every `*.json` in the folder, not only the shim's: one more there (the
+    // fifty-second look's `0.json`, which a container wrote while it had the folder) would run
+    // its program on the host at every `docker run`. Refused, not removed: a file there that the
+    // shim did not write means a container could write the cache folder.
+    if let Some(other) = other_hook(dir) {
+        return Err(format!(
+            "the mount check's hook folder {} holds {}, which the shim did not write, and podman would run the program it names; remove it, and keep the cache folder (XDG_CACHE_HOME) out of every folder a container can write",
+            dir.display(),
+            crate::text::printable(&other)
+        ));
+    }
     // The file is read and compared whole: its length alone kept a hook a container wrote while
     // it had the folder (the forty-sixth look's `XDG_CACHE_HOME` in a workspace an earlier
     // call mounted read-write: podman ran the container's program as the hook). One that differs
@@ -288,6 +299,32 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
     crate::hostfs::RealFs
         .write_private(&name, file.as_bytes())
         .map_err(made)
+}
+
+/// The name of the shim's hook file in its folder.
+const HOOK_NAME: &str = "nanoclaw-shim.json";
+
+/// A name in the hook folder `dir` that podman would read as a hook besides the shim's own: it
+/// reads every entry whose name ends in `.json` (containers/common `pkg/hooks`), and skips the
+/// rest (the shim's own `.nanoclaw-shim.json.PID` while it writes). An entry that cannot be
+/// read as a name, or a folder that cannot be listed but exists, counts as one.
+fn other_hook(dir: &Path) -> Option<String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => return Some(format!("an entry it cannot list ({e})")),
+    };
+    for entry in entries {
+        let name = match entry {
+            Ok(entry) => entry.file_name(),
+            Err(e) => return Some(format!("an entry it cannot list ({e})")),
+        };
+        let name = name.as_encoded_bytes();
+        if name.ends_with(b".json") && name != HOOK_NAME.as_bytes() {
+            return Some(String::from_utf8_lossy(name).into_owned());
+        }
+    }
+    None
 }
 
 /// The hook: reads the container's state (OCI runtime spec) on stdin, the expectations from
@@ -835,6 +872,33 @@ mod tests {
         std::fs::write(&name, &forged).unwrap();
         install(d.path(), &dir, &file, owner, true).unwrap();
         assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
+    }
+
+    /// podman runs every `*.json` in the folder: one more there is refused, whatever the shim's
+    /// own file holds; a name podman skips is not.
+    #[test]
+    fn another_hook_beside_the_shim_s_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let owner = crate::process::euid();
+        let file = hook_file(Path::new("/usr/local/bin/nanoclaw-shim"));
+        let dir = folder(d.path(), &file);
+        install(d.path(), &dir, &file, owner, true).unwrap();
+        std::fs::write(dir.join(".nanoclaw-shim.json.4242"), "partial").unwrap();
+        std::fs::write(dir.join("notes.txt"), "{}").unwrap();
+        install(d.path(), &dir, &file, owner, true).unwrap();
+        let planted = file.replace("/usr/local/bin/nanoclaw-shim", "/home/al/grp/evil.sh");
+        std::fs::write(dir.join("0.json"), &planted).unwrap();
+        let err = install(d.path(), &dir, &file, owner, true).unwrap_err();
+        assert!(err.contains("0.json") && err.contains("did not write"), "{err}");
+        // Also when the shim's own file is missing, and so would be written.
+        std::fs::remove_file(dir.join(HOOK_NAME)).unwrap();
+        assert!(install(d.path(), &dir, &file, owner, true).is_err());
+        assert!(!dir.join(HOOK_NAME).exists());
+        std::fs::remove_file(dir.join("0.json")).unwrap();
+        install(d.path(), &dir, &file, owner, true).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join(HOOK_NAME)).unwrap(), file);
     }
 
     #[test]

@@ -2816,6 +2816,82 @@ fn a_folder_of_the_caller_s_own_in_a_volume_is_refused_rootless() {
     }
 }
 
+/// Another hook beside the shim's in its hook folder: podman runs every `*.json` there, so a file
+/// a container wrote while it had the cache folder (the fifty-second look's `0.json`, with
+/// `XDG_CACHE_HOME` moved into a workspace an earlier call mounted read-write) ran its program on
+/// the host at the next `docker run`, though the shim's own file was rewritten. The control:
+/// podman given that folder runs the planted program. Through the shim the call is refused and
+/// nothing ran.
+fn another_hook_beside_the_shim_s(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "otherhook") else {
+        return;
+    };
+    let label = mode.label();
+    let cache = rig.dir.path().join("otherhook-cache");
+    std::fs::create_dir(&cache).unwrap();
+    rig.own(&cache, true);
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let in_cache = format!("XDG_CACHE_HOME={}", cache.display());
+    let run = |prog: &str, args: &[&str]| {
+        let mut argv = strs(&[&in_cache, prog]);
+        argv.extend(strs(args));
+        rig.run("env", &argv, None)
+    };
+    let o = run("docker", &["run", "--rm", IMAGE, "exit", "0"]);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let hooks = std::fs::read_dir(cache.join("nanoclaw-shim"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("hooks."))
+        .unwrap_or_else(|| panic!("{label}: no hook folder in the cache folder"));
+    // The planted program marks that it ran; its file and the marker's folder are the caller's.
+    let work = rig.dir.path().join("otherhook/w");
+    rig.mkdirs(&work);
+    let marker = work.join("RAN_ON_HOST");
+    let program = work.join("planted.sh");
+    std::fs::write(&program, format!("#!/bin/sh\nid > {}\n", marker.display())).unwrap();
+    rig.own(&program, false);
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let planted = hooks.join("0.json");
+    std::fs::write(
+        &planted,
+        format!(
+            r#"{{"version":"1.0.0","hook":{{"path":"{}"}},"when":{{"always":true}},"stages":["createContainer"]}}"#,
+            program.display()
+        ),
+    )
+    .unwrap();
+    rig.own(&planted, false);
+    let hooks_dir = format!("--hooks-dir={}", hooks.display());
+    let control = run("podman", &[&hooks_dir, "run", "--rm", IMAGE, "exit", "0"]);
+    assert!(
+        marker.exists(),
+        "{label}: podman did not run the planted hook (the control): {}",
+        control.describe()
+    );
+    std::fs::remove_file(&marker).unwrap();
+    let o = run("docker", &["run", "--rm", IMAGE, "exit", "0"]);
+    assert!(
+        o.code == Some(125)
+            && o.stdout.is_empty()
+            && o.stderr.contains("0.json")
+            && o.stderr.contains("did not write"),
+        "{label}: {}",
+        o.describe()
+    );
+    assert!(!marker.exists(), "{label}: the planted hook ran through the shim");
+}
+
+#[test]
+fn another_hook_beside_the_shim_s_is_refused_rootful() {
+    another_hook_beside_the_shim_s(Mode::Rootful);
+}
+
+#[test]
+fn another_hook_beside_the_shim_s_is_refused_rootless() {
+    another_hook_beside_the_shim_s(Mode::Rootless);
+}
+
 /// The dynamic loader's variables never reach podman: `LD_PRELOAD` naming a library a
 /// container can write (a workspace, a volume's folder) would be code the host runs at the next
 /// call (the fortieth look's). Seen with `LD_DEBUG=files`, which has the loader of every program
