@@ -308,7 +308,7 @@ impl Report<'_> {
                     "  {mark} {:<26} {}  ({})",
                     c.rule,
                     self.redact_text(&c.token),
-                    c.reason
+                    self.redact_text(&c.reason)
                 );
             }
         }
@@ -346,7 +346,7 @@ impl Report<'_> {
                 "action": c.action.as_str(),
                 "from": from,
                 "to": to,
-                "reason": c.reason,
+                "reason": self.redact_text(&c.reason),
                 "applied": self.applied(c),
             })
         };

@@ -70,6 +70,13 @@ fn redacted(s: &str) -> String {
     redact::display(OsStr::new(s))
 }
 
+/// [`redacted`], control characters escaped: a record's text fields quote the caller's tokens
+/// (a refusal's reason), and one holding `\r\e[2A\e[2K` would erase its own record on the
+/// terminal and print a forged one in its place (the fifty-second look's).
+fn shown(s: &str) -> String {
+    crate::text::printable(&redacted(s)).into_owned()
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| a.iter().map(|t| redacted(t.as_str().unwrap_or(""))).collect())
@@ -99,18 +106,18 @@ pub fn render_text(v: &Value, paint: Paint) -> String {
     let _ = write!(
         out,
         "{}  {}  pid {}",
-        v["time"].as_str().unwrap_or("?"),
+        shown(v["time"].as_str().unwrap_or("?")),
         paint.tone(tone, &format!("{decision:<8}")),
         v["pid"]
     );
     if let Some(p) = v["profile"].as_str() {
-        let _ = write!(out, "  profile {p}");
+        let _ = write!(out, "  profile {}", shown(p));
     }
     let _ = writeln!(out, "\n  docker {}", words(&v["argv"]));
     if let Some(r) = v["reason"].as_str() {
-        let _ = writeln!(out, "  reason: {}", redacted(r));
+        let _ = writeln!(out, "  reason: {}", shown(r));
     }
-    let rules = strings(&v["rules"]);
+    let rules: Vec<String> = strings(&v["rules"]).iter().map(|r| shown(r)).collect();
     if !rules.is_empty() {
         let _ = writeln!(out, "  rules:  {}", rules.join(", "));
     }
@@ -381,5 +388,23 @@ not json
         );
         assert!(shown[2].contains("audit (would refuse)"), "{}", shown[2]);
         assert!(!shown.concat().contains("ghp_leaked"));
+    }
+
+    /// A record's text fields quote the caller's tokens: a control character in one cannot
+    /// erase the record on the terminal and print a forged one (the fifty-second look's).
+    #[test]
+    fn text_records_cannot_move_the_cursor() {
+        let forged = r"--volume=/a:/b:\r\u001b[2A\u001b[2K2026-12-05T21:22:00.000Z  rewrite   pid 4242\n\u001b[2K  docker run --rm img";
+        let record = format!(
+            r#"{{"time":"t\u001b[2K","decision":"refuse","pid":9,"profile":"p\n","argv":["run","-v","x\ry","img"],"reason":"{forged}","rules":["deny.x\u001b[8m"]}}"#
+        );
+        let (shown, bad) = tail(record.as_bytes(), &args(None, Filter::default(), LogFormat::Text));
+        assert_eq!((shown.len(), bad), (1, 0), "{shown:?}");
+        let text = &shown[0];
+        assert!(
+            !text.contains(['\r', '\u{1b}']) && text.matches('\n').count() == 4,
+            "{text:?}"
+        );
+        assert!(text.contains(r"\x0d\x1b[2A"), "{text}");
     }
 }

@@ -302,6 +302,20 @@ fn a_refusal_ends_with_its_line_after_the_trace() {
         !err.contains("add --read-only"),
         "a refused plan's hardening never ran:\n{err}"
     );
+    // The trace quotes the caller's token: a line break in it cannot print a line of its own
+    // (the fifty-second look's `FAKELINE`), nor an escape sequence move the cursor.
+    let o = e.docker(
+        Some("debug"),
+        &["run", "-v", "/x:/y:\nFAKELINE\u{1b}[2A", "nanoclaw-agent:latest"],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("FAKELINE")
+            && err.lines().all(|l| l.starts_with("nanoclaw-shim: "))
+            && !err.contains('\u{1b}'),
+        "{err}"
+    );
 }
 
 #[test]

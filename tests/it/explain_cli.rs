@@ -124,6 +124,38 @@ fn a_refusal_lists_every_violation_and_applies_nothing() {
 /// A socket as a bind source is a host service, refused whatever its name and the mount's
 /// mode (the forty-ninth look's Rancher Desktop `~/.rd/docker.sock`), with the mount check on
 /// and off; a plain file beside it passes.
+/// A change's reason quotes the caller's token (`--cap-add`'s names): a line break in it cannot
+/// print a line of the report's own (`decision: rewrite` under a refusal; the fifty-second
+/// look's), in the text or the JSON.
+#[test]
+fn a_change_s_reason_cannot_forge_a_line() {
+    let e = Env::new("[deny]\ncapabilities = false\n");
+    let forged = "x\n\ndecision: rewrite\nchanges:  none\u{1b}[8m";
+    let o = e.explain(&["run", "--cap-add", forged, "img"]);
+    let out = text(&o.stdout);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("decision:")).count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        out.contains("DECISION: REWRITE") && !out.contains('\u{1b}'),
+        "{out}"
+    );
+    let v = json(&e.explain(&["--format", "json", "run", "--cap-add", forged, "img"]));
+    let reasons: Vec<&str> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["reason"].as_str())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("DECISION"))
+            && reasons.iter().all(|r| !r.contains(['\n', '\u{1b}'])),
+        "{reasons:?}"
+    );
+}
+
 #[test]
 fn a_socket_is_never_a_bind_source() {
     for policy in ["", "[podman]\nverify_mounts = false\n"] {
