@@ -1289,8 +1289,15 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
     match o.flag.long.as_str() {
         "memory" => limits.memory_above(&t),
         "memory-swap" => {
-            let memory = run.last(crate::setting!("memory")).map(|(_, m)| text(m));
-            limits.swap_above_for(&t, memory.as_deref())
+            limits.memory?;
+            let Some(memory) = run.last(crate::setting!("memory")).map(|(_, m)| text(m)) else {
+                // Held to twice the ceiling alone, it gave a container run with `--memory 100m`
+                // (memory plus swap 200m) 7.9g of swap (the fifty-first look's).
+                return Some(
+                    "memory plus swap without --memory in the same call: swap is held to twice the memory in force, which only the call that sets it names".into(),
+                );
+            };
+            limits.swap_above_for(&t, Some(&memory))
         }
         "kernel-memory" | "cpu-rt-period" | "cpu-rt-runtime" => {
             Some("not held by the policy's ceilings".into())

@@ -635,6 +635,9 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         &["update", "--cpu-quota", "200000", "c"],
         // Swap above twice the memory given with it, as `run` clamps it (the same look's).
         &["update", "--memory", "100m", "--memory-swap", "8g", "c"],
+        // Swap alone: held to twice the ceiling, it gave a container run with `--memory 100m`
+        // 7.9g of swap (the fifty-first look's); the memory in force is named in the same call.
+        &["update", "--memory-swap", "8g", "c"],
     ] {
         add(words, "deny.update-limits");
     }
@@ -1034,7 +1037,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["update", "--cpus", "1.5", "c"],
         &["update", "--cpu-quota", "50000", "--cpu-period", "100000", "c"],
         &["update", "--pids-limit", "100", "c"],
-        &["update", "--memory-swap", "8g", "c"],
+        &["update", "--memory", "4g", "--memory-swap", "8g", "c"],
         &["update", "--restart", "no", "c"],
         // Security options, groups, annotations, networks, ports, users.
         &["run", "--security-opt", "no-new-privileges=true", "img"],
