@@ -563,7 +563,25 @@ impl Checker<'_> {
                     let prefix = if prefix.is_empty() { b"/".to_vec() } else { prefix };
                     self.path(o, &prefix, access, None, false);
                 }
-                "image" | "devpts" | "ramfs" | "artifact" => {}
+                // An image's source is an image reference, judged as a `run`'s image is: with a
+                // transport, podman opens what it names before the lookup, and
+                // `containers-storage:[DRIVER@GRAPHROOT+RUNROOT:OPTIONS]` makes a store there as
+                // the caller, through links a container planted (the fiftieth look's: root chowned
+                // a folder, created a file, truncated another to `true`).
+                "image" => {
+                    if let Some(t) = crate::containerfile::host_transport(&m.source) {
+                        if self.on(Rule::DenyHostFile) {
+                            self.v(
+                                Rule::DenyHostFile,
+                                o,
+                                format!(
+                                    "an image mount's source with the {t}: image transport makes podman open or write a host path; docker accepts only image names"
+                                ),
+                            );
+                        }
+                    }
+                }
+                "devpts" | "ramfs" | "artifact" => {}
                 _ => self.v(
                     Rule::ParseBadValue,
                     o,

@@ -575,6 +575,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["run", "--rm", image], "deny.host-file");
         add(&["create", image, "sh"], "deny.host-file");
     }
+    // An image mount's source is an image reference too (the fiftieth look's: podman made a store
+    // at the path a `containers-storage:[...]` source named, through links a container planted).
+    for spec in [
+        "type=image,src=containers-storage:[vfs@/home/u/ws/s+/home/u/ws/r]img,dst=/x",
+        "type=image,source=containers-storage:[overlay@/h/s+/h/r:overlay.mount_program=/bin/false]img,dst=/x",
+        "type=image,Source=oci-archive:/x.tar,dst=/x",
+        "type=image,dst=/x,src=DOCKER-ARCHIVE:/etc/shadow",
+        "type=image,src=dir:/tmp/img,target=/x",
+    ] {
+        add(&["run", "--mount", spec, "img"], "deny.host-file");
+    }
     // podman reads the key without regard to case: each of these sets the log file.
     for opt in [
         "PATH=~/.bashrc",

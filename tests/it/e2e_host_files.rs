@@ -282,6 +282,30 @@ fn host_files_and_paths_are_never_touched() {
     a.extend(words(&w, &sh));
     a.push("cat /x/credentials".into());
     leaked_without_refused_with(&w, &a, "deny.sensitive-mount");
+
+    // 7. An image mount whose source names a store: to look the image up podman first makes a
+    //    containers/storage store where the source says (the fiftieth look's: through links a
+    //    container planted there, root chowned a folder and truncated a file), then the
+    //    container starts from the default store as if nothing happened.
+    let store = w.home().join(".config/systemd/user/store");
+    let spec = format!(
+        "type=image,src=containers-storage:[vfs@{}+{}]{IMAGE},dst=/x",
+        store.display(),
+        w.home().join("run").display()
+    );
+    let mut a = words(&w, &["run", "--rm", "--mount", &spec]);
+    a.extend(words(&w, &sh));
+    a.push("true".into());
+    let c = w.control(&a);
+    assert!(
+        c.status.success() && store.join("vfs").exists(),
+        "control did not make the store: {}",
+        text(&c)
+    );
+    std::fs::remove_dir_all(&store).unwrap();
+    let _ = std::fs::remove_dir_all(w.home().join("run"));
+    refused(&w.shim(&a), "deny.host-file");
+    assert!(!store.exists(), "the shim let podman make {}", store.display());
 }
 
 /// Another agent's container is not one to join: with its process namespace (`--pid
