@@ -2473,6 +2473,31 @@ pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
     parse(&words[used..], F_BUILD, true, &mut scratch).map(|p| BuildLimits::of(&p, used))
 }
 
+/// A `network create` that parses: how many words its command path takes (where options may be
+/// added), and whether it names its own range (`--subnet`, `--ip-range`, `--gateway`: gated,
+/// and the policy's decision when opened). `None` for every other command.
+pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
+    let lead: Vec<String> = words
+        .iter()
+        .take(2)
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let (c, used) = lookup(&lead)?;
+    if !matches!(
+        c.kind,
+        Kind::Create {
+            flags: Flags::NetCreate,
+            ..
+        }
+    ) {
+        return None;
+    }
+    let mut scratch = Vec::new();
+    let p = parse(&words[used..], F_NET_CREATE, true, &mut scratch)?;
+    let ranged = p.opts.iter().any(|o| matches!(o.row.class, Class::NetRange));
+    Some((used, ranged))
+}
+
 /// A build's own limits held to the policy's ceilings, as on `run`. A build that names none
 /// is given them by the rewrite ([`crate::rewrite`]).
 fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {

@@ -40,6 +40,7 @@ pub mod runtime;
 pub mod sha256;
 pub mod shim;
 pub mod style;
+pub mod subnet;
 pub mod text;
 pub mod trust;
 pub mod units;

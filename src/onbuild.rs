@@ -154,7 +154,8 @@ impl Probe {
     }
 
     /// What the runtime prints for `args`, or why it failed.
-    fn output(&self, args: &[&str]) -> Result<String, String> {
+    /// What the runtime prints for `args`, asked with the exec's environment.
+    pub fn output(&self, args: &[&str]) -> Result<String, String> {
         let mut cmd = Command::new(&self.runtime);
         cmd.args(args);
         // As the exec gives it: a name set twice is given its first value, the one the shim

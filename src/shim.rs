@@ -154,6 +154,43 @@ fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String>
     Ok(folder)
 }
 
+/// What a rootful network's range must stay clear of ([`crate::subnet`]): the ranges podman's
+/// networks use, the host's routes and gateways, the nameservers it asks, and the proxies its
+/// environment names by address.
+fn network_facts(probe: &crate::onbuild::Probe) -> Result<crate::subnet::Facts, String> {
+    let listing = probe.output(&[
+        "network",
+        "ls",
+        "--format",
+        "{{range .Subnets}}{{.Subnet}} {{end}}",
+    ])?;
+    let used = crate::subnet::used(&listing)
+        .ok_or("the runtime listed its networks' ranges in a form the shim does not read")?;
+    let routes = std::fs::read_to_string("/proc/net/route")
+        .map_err(|e| format!("the host's routes cannot be read (/proc/net/route: {e})"))?;
+    let mut host = crate::subnet::routes(&routes);
+    // No file: no nameserver of its own (the resolver then asks the host's loopback).
+    if let Ok(text) = std::fs::read_to_string("/etc/resolv.conf") {
+        host.extend(crate::subnet::nameservers(&text));
+    }
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        if let Some(net) = std::env::var(name)
+            .ok()
+            .and_then(|v| crate::subnet::proxy_host(&v))
+        {
+            host.push(net);
+        }
+    }
+    Ok(crate::subnet::Facts { used, host })
+}
+
 /// The environment's verdict for `plan`, by the plan's mode, as every rule is: under enforce, the
 /// variables removed before exec, or why the call is refused; under audit nothing is removed or
 /// refused, and a refusal enforce would make is recorded in the plan (what the log and `explain`
@@ -476,6 +513,7 @@ fn target(
     let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
     let (home, uid) = (env.home.clone(), env.euid);
     let keep_env = env_gate(policy, policy.mode).map(<[String]>::to_vec);
+    let net_runtime = runtime.clone();
     target.base_probe = Some(Box::new(move |image| {
         let probe = crate::onbuild::Probe {
             runtime: runtime.clone(),
@@ -493,6 +531,30 @@ fn target(
         };
         probe.check(image)
     }));
+    // A rootful network's range is chosen clear of what the host routes and talks to
+    // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.
+    if !rootless {
+        let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
+        let (home, uid) = (env.home.clone(), env.euid);
+        let keep_env = env_gate(policy, policy.mode).map(<[String]>::to_vec);
+        target.network_probe = Some(Box::new(move || {
+            let probe = crate::onbuild::Probe {
+                runtime: net_runtime.clone(),
+                remove_env: runtime_environment(
+                    rules,
+                    &engine,
+                    path.as_deref(),
+                    &trust::Homes {
+                        home: home.as_deref(),
+                        uid,
+                    },
+                )
+                .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
+                keep_env: keep_env.clone(),
+            };
+            network_facts(&probe)
+        }));
+    }
     // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
     target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
     tracing::debug!(

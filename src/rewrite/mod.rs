@@ -37,6 +37,7 @@ mod build;
 mod compat;
 mod harden;
 mod limits;
+mod network;
 mod rewriter;
 mod target;
 #[cfg(test)]
@@ -44,7 +45,7 @@ mod tests;
 
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
-pub use target::{BaseProbe, Target, Version};
+pub use target::{BaseProbe, NetworkProbe, Target, Version};
 
 use crate::rules::Rule;
 use rewriter::Rewriter;
@@ -308,6 +309,15 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         }))
                     }
                 }
+            };
+            // A rootful network's range, chosen clear of the host's ([`network`]).
+            let rewritten = match rewritten {
+                None if found.is_empty() => network::subnet(argv, at, target).inspect(|r| {
+                    if r.is_ok() {
+                        plan.decision = Decision::Rewrite;
+                    }
+                }),
+                r => r,
             };
             if found.is_empty() && rewritten.is_none() {
                 plan.args = argv.to_vec();

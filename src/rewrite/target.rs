@@ -11,6 +11,10 @@ pub type Version = (u32, u32, u32);
 /// no `ONBUILD` trigger, else why not.
 pub type BaseProbe = Box<dyn Fn(&str) -> Result<(), String>>;
 
+/// Gathers what a rootful `network create`'s range must stay clear of (the runtime's networks,
+/// the host's routes and upstreams), or why it cannot.
+pub type NetworkProbe = Box<dyn Fn() -> Result<crate::subnet::Facts, String>>;
+
 /// What the rewrite knows about the runtime and the host. The version is learned only when a
 /// rule needs it (through `probe`, which the edge caches), so most invocations never ask.
 pub struct Target {
@@ -26,6 +30,10 @@ pub struct Target {
     /// `ONBUILD` trigger ([`crate::onbuild::Probe`]); `None` where nothing can be asked (tests,
     /// explain snapshots), and every base image is then refused where they must be checked.
     pub base_probe: Option<BaseProbe>,
+    /// Asks the runtime which ranges its networks use, and the host which it routes and talks
+    /// to, for a rootful `network create` ([`super::network`]); `None` where nothing can be
+    /// asked, and such a call is then refused.
+    pub network_probe: Option<NetworkProbe>,
 }
 
 impl crate::commands::BaseImages for Target {
@@ -60,6 +68,7 @@ impl Target {
             version: cell,
             probe: None,
             base_probe: None,
+            network_probe: None,
         }
     }
 
@@ -78,6 +87,7 @@ impl Target {
             version: std::cell::OnceCell::new(),
             probe: Some(probe),
             base_probe: None,
+            network_probe: None,
         }
     }
 

@@ -1676,3 +1676,72 @@ fn an_image_s_health_check_is_turned_off_and_a_caller_s_held_to_the_floor() {
     let o = out_with(&["run", "--health-cmd=true", "--health-interval=1ms", "img"], &p);
     assert!(has(&o, "--health-interval=1ms"), "{o:?}");
 }
+
+/// A rootful `network create` is given the first /24 of podman's pools clear of what podman
+/// uses and the host routes and talks to (the fifty-first look's: podman's own choice walked to
+/// the host's nameserver); rootless, with the caller's own range (gated), or on docker, nothing
+/// is added; with nothing clear, or nothing to ask, it is refused.
+#[test]
+fn a_rootful_network_s_range_is_chosen_clear_of_the_host_s() {
+    use crate::subnet::{Facts, Net};
+    let p = Policy::default();
+    let n = |s: &str| Net::parse(s).unwrap();
+    let with = |rootless: bool, facts: Option<Facts>| {
+        let mut t = Target::fixed(Flavor::Podman, rootless, Some((4, 3, 1)));
+        t.network_probe = facts.map(|f| -> crate::rewrite::NetworkProbe { Box::new(move || Ok(f.clone())) });
+        t
+    };
+    let facts = Facts {
+        used: vec![n("10.88.0.0/16"), n("10.89.0.0/24")],
+        host: vec![n("10.89.1.53"), n("192.0.2.0/24")],
+    };
+    let words = |w: &[&str]| plan(&argv(w), &p, &with(false, Some(facts.clone())));
+    let got = words(&["network", "create", "--internal", "nanoclaw-egress"]);
+    assert_eq!(got.decision, Decision::Rewrite);
+    assert_eq!(
+        got.args,
+        argv(&[
+            "network",
+            "create",
+            "--subnet=10.89.2.0/24",
+            "--internal",
+            "nanoclaw-egress"
+        ])
+    );
+    assert!(got.changes.iter().any(|c| c.rule == Rule::HardenSubnet));
+    // Every spelling of the command.
+    let got = words(&["network", "create", "n"]);
+    assert_eq!(got.args[2], OsString::from("--subnet=10.89.2.0/24"));
+    // Rootless: its bridges live in its own network namespace.
+    let got = plan(
+        &argv(&["network", "create", "n"]),
+        &p,
+        &with(true, Some(facts.clone())),
+    );
+    assert_eq!(got.decision, Decision::Passthrough);
+    assert_eq!(got.args, argv(&["network", "create", "n"]));
+    // Nothing clear, or nothing to ask: refused, never podman's own choice.
+    let full = Facts {
+        used: facts.used.clone(),
+        host: vec![n("10.0.0.0/8")],
+    };
+    for t in [with(false, Some(full)), with(false, None)] {
+        let got = plan(&argv(&["network", "create", "n"]), &p, &t);
+        assert_eq!(got.decision, Decision::Refuse, "{got:?}");
+        assert_eq!(got.refusal.as_ref().map(|r| r.rule), Some(Rule::HardenSubnet));
+        assert!(got.args.is_empty());
+    }
+    // The caller's own range (its gate opened): the policy's decision, judged as before.
+    let mut open = Policy::default();
+    open.commands.allow.push("network create --subnet".into());
+    let t = with(false, None);
+    let got = plan(
+        &argv(&["network", "create", "--subnet", "10.89.7.0/24", "n"]),
+        &open,
+        &t,
+    );
+    assert_eq!(got.decision, Decision::Passthrough, "{got:?}");
+    // Other commands are not asked about.
+    let got = plan(&argv(&["network", "ls"]), &p, &with(false, None));
+    assert_eq!(got.decision, Decision::Passthrough);
+}

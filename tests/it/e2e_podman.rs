@@ -367,6 +367,9 @@ const STDOUT_LOSS_RETRIES: u32 = 2;
 
 /// How many times `Rig::docker` retried podman's stdout loss in this process.
 static RETRIES: AtomicUsize = AtomicUsize::new(0);
+/// Held while a rootful network is made: podman gives each new network the next free range, and
+/// [`a_rootful_network_never_covers_what_the_host_talks_to`] predicts which that is.
+static NETWORK_CREATE: Mutex<()> = Mutex::new(());
 
 /// `run` with `-i` and `--rm` before the image: the invocations whose stdout podman can lose.
 fn interactive_rm_run(args: &[String]) -> bool {
@@ -661,6 +664,7 @@ impl Rig {
         let n = format!("{name}-{}", self.tag);
         let mut nets = self.networks.lock().unwrap();
         if !nets.contains(&n) {
+            let _one = NETWORK_CREATE.lock().unwrap_or_else(|e| e.into_inner());
             let o = self.podman(&["network", "create", "--internal", &n]);
             assert!(o.ok(), "podman network create {n}: {}", o.describe());
             nets.push(n.clone());
@@ -4263,6 +4267,65 @@ fn bare_pasta_does_not_reach_the_host_loopback_rootless() {
             "bare --network=pasta: {host} reached a service bound to the host's 127.0.0.1: {c}"
         );
     }
+}
+
+// ------------------------------------------------------------------ a network's range ---
+
+/// A rootful network's range never covers an address the host talks to (the fifty-first
+/// look's: podman picks the next free /24 of its pools, clear of its networks and the host's
+/// interfaces but not of what the host reaches through its default route, so enough `network
+/// create` calls put a bridge on the range of the host's DNS server or proxy, and the host's
+/// traffic to it went to a container). The control: with the proxy in the range podman picks
+/// next, podman picks it all the same. Through the shim the network lies elsewhere. The
+/// prediction holds because every rootful network of this suite is made under
+/// [`NETWORK_CREATE`].
+#[test]
+fn a_rootful_network_never_covers_what_the_host_talks_to() {
+    let Some(rig) = Rig::new(Mode::Rootful, "subnet") else {
+        return;
+    };
+    let _one = NETWORK_CREATE.lock().unwrap_or_else(|e| e.into_inner());
+    let range = |name: &str| {
+        let o = rig.podman(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{range .Subnets}}{{.Subnet}} {{end}}",
+            name,
+        ]);
+        assert!(o.ok(), "{}", o.describe());
+        o.stdout.trim().to_string()
+    };
+    let create = |prog: &str, env: &str| {
+        let name = rig.unique("net");
+        rig.networks.lock().unwrap().push(name.clone());
+        let o = rig.run("env", &strs(&[env, prog, "network", "create", &name]), None);
+        assert!(o.ok(), "{prog} network create: {}", o.describe());
+        (name, o)
+    };
+    // The range podman picks next, made and removed.
+    let (probe, _) = create("podman", "NANOCLAW_SHIM_E2E=1");
+    let next = range(&probe);
+    assert!(next.ends_with(".0/24"), "podman's range: {next}");
+    let _ = rig.podman(&["network", "rm", &probe]);
+    let proxy = format!(
+        "HTTPS_PROXY=http://agent:pw@{}53:3128",
+        next.trim_end_matches("0/24")
+    );
+    let (control, _) = create("podman", &proxy);
+    assert_eq!(
+        range(&control),
+        next,
+        "the control: podman did not take the proxy's range again"
+    );
+    let _ = rig.podman(&["network", "rm", &control]);
+    let (net, o) = create("docker", &proxy);
+    let got = range(&net);
+    assert!(
+        got.ends_with(".0/24") && got != next,
+        "through the shim the network took the proxy's range {next}: {got}\n{}",
+        o.describe()
+    );
 }
 
 // ------------------------------------------------------------------ --net-alias ---

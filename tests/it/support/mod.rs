@@ -25,7 +25,8 @@ pub(crate) static BIN: std::sync::LazyLock<&'static str> =
     });
 
 /// A fake podman that answers `--version` like podman 4.3.1 and does nothing else.
-pub(crate) const PODMAN_VERSION: &str = "#!/bin/sh\necho podman version 4.3.1\n";
+/// (A rootful `network create` asks for the ranges podman's networks use: the default one's.)
+pub(crate) const PODMAN_VERSION: &str = "#!/bin/sh\ncase \"$1 $2\" in \"network ls\") echo '10.88.0.0/16 '; exit 0 ;; esac\necho podman version 4.3.1\n";
 
 /// A fake runtime that succeeds silently.
 pub(crate) const RUNTIME_OK: &str = "#!/bin/sh\nexit 0\n";
