@@ -710,6 +710,8 @@ mod tests {
             home: Some("/home/alice".into()),
             exe: None,
             own_files: Vec::new(),
+            own_records: Vec::new(),
+            own_records: Vec::new(),
             from_environment: Vec::new(),
             fs,
             memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),

@@ -1075,6 +1075,9 @@ pub struct HostCtx {
     /// The shim's other files (policy, decision log, cache folder): never writable by a
     /// container either; their names are as the caller gave them, so they are resolved.
     pub own_files: Vec<std::path::PathBuf>,
+    /// The shim's records (the decision log, the cache folder): read by no container, as
+    /// credentials are not.
+    pub own_records: Vec<std::path::PathBuf>,
     /// List entries the environment adds, with the list each belongs to: those beneath a folder
     /// it moved (`~/.config/containers` as `$XDG_CONFIG_HOME/containers`, [`relocated`]), the
     /// folders on `PATH` (host-exec: podman finds `slirp4netns`, `conmon` and the OCI runtime
@@ -1097,6 +1100,7 @@ impl Default for HostCtx {
             home: None,
             exe: None,
             own_files: Vec::new(),
+            own_records: Vec::new(),
             from_environment: Vec::new(),
             fs: &RealFs,
             memory: None,
@@ -1440,7 +1444,9 @@ fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
         .chain(moved(DenyList::HostExecPaths))
         .collect();
     let sensitive: Vec<&std::path::Path> = moved(DenyList::SensitivePaths).collect();
-    let credentials: Vec<&std::path::Path> = moved(DenyList::CredentialPaths).collect();
+    let credentials: Vec<&std::path::Path> = moved(DenyList::CredentialPaths)
+        .chain(host.own_records.iter().map(|p| p.as_path()))
+        .collect();
     let texts = [
         texts(Rule::DenySensitiveMount, DenyList::SensitivePaths, &sensitive),
         texts(Rule::DenyCredentials, DenyList::CredentialPaths, &credentials),

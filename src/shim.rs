@@ -464,6 +464,12 @@ fn target(
         .runtime
         .flavor
         .unwrap_or_else(|| runtime::flavor_of(binary));
+    // A relative name is taken from the working directory, as the file is read.
+    let absolute = |p: std::path::PathBuf| match (p.is_absolute(), &env.cwd) {
+        (true, _) => Some(p),
+        (false, Some(cwd)) => Some(cwd.join(p)),
+        (false, None) => None,
+    };
     let host = HostCtx {
         cwd: env.cwd.clone(),
         home: env.home.clone(),
@@ -478,8 +484,6 @@ fn target(
         own_files: policy_file
             .map(std::path::Path::to_path_buf)
             .into_iter()
-            .chain(policy.log.resolved(env.home.as_deref()))
-            .chain(env.cache_dir())
             // (Where a PATH folder or a system tree holds it, it is protected already.)
             .chain(Some(path.to_path_buf()).filter(|p| {
                 let on_path = env
@@ -488,11 +492,17 @@ fn target(
                     .is_some_and(|v| std::env::split_paths(v).any(|d| p.parent() == Some(d.as_path())));
                 p != std::path::Path::new("/nonexistent") && !on_path && !crate::trust::in_system_tree(p)
             }))
-            .filter_map(|p| match (p.is_absolute(), &env.cwd) {
-                (true, _) => Some(p),
-                (false, Some(cwd)) => Some(cwd.join(p)),
-                (false, None) => None,
-            })
+            .filter_map(absolute)
+            .collect(),
+        // The decision log holds every call's argv (redacted by shape, other agents' among them),
+        // the cache folder the policy's text and the paths the lists resolved: no container
+        // reads them either (the fifty-second look's mounted them read-only).
+        own_records: policy
+            .log
+            .resolved(env.home.as_deref())
+            .into_iter()
+            .chain(env.cache_dir())
+            .filter_map(absolute)
             .collect(),
         from_environment: from_environment(env, policy),
         fs: &crate::hostfs::RealFs,

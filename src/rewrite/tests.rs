@@ -777,6 +777,7 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
         home: Some("/home/alice".into()),
         exe: None,
         own_files: Vec::new(),
+        own_records: Vec::new(),
         from_environment: Vec::new(),
         fs: Box::leak(Box::new(fs)),
         memory: None,

@@ -195,3 +195,22 @@ fn an_environment_refusal_is_logged_as_one() {
     assert_eq!(v["decision"], "refuse", "{v}");
     assert!(v["rules"].to_string().contains("deny.environment"), "{v}");
 }
+
+/// The log holds every call's argv, other agents' among them, redacted by shape only: no
+/// container mounts it, nor its folder, even read-only (the fifty-second look's).
+#[test]
+fn the_log_is_never_mounted_into_a_container() {
+    let (w, log) = world("logs/decisions.jsonl", |log| {
+        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    });
+    let o = w.docker().args(["run", "--rm", "img"]).run();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(log.exists(), "the call was not logged");
+    for source in [log.clone(), log.parent().unwrap().to_path_buf()] {
+        let spec = format!("{}:/m:ro", source.display());
+        let o = w.docker().args(["run", "--rm", "-v", &spec, "img"]).run();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(125), "{spec}: {err}");
+        assert!(err.contains("deny.credentials"), "{spec}: {err}");
+    }
+}

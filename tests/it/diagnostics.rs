@@ -413,7 +413,7 @@ fn resolved_lists_are_recalled_until_the_home_changes() {
 /// could write there could forge it, so no writable mount may reach it (nor the runtime-version
 /// cache beside it); reading it is harmless.
 #[test]
-fn the_cache_folder_is_never_writable_by_a_container() {
+fn the_cache_folder_is_never_mounted_into_a_container() {
     let env = Env::new();
     let xdg = env.p("xdg");
     std::fs::create_dir_all(xdg.join("nanoclaw-shim")).unwrap();
@@ -430,12 +430,17 @@ fn the_cache_folder_is_never_writable_by_a_container() {
             .output()
             .unwrap()
     };
+    // Nor read: it holds the policy's text and the paths the lists resolved (the fifty-second
+    // look's mounted it read-only), and so does the decision log every call's argv.
     for target in [xdg.clone(), xdg.join("nanoclaw-shim")] {
-        let o = run(format!("{}:/c", target.display()));
-        let err = text(&o.stderr);
-        assert_eq!(o.status.code(), Some(125), "{}: {err}", target.display());
-        assert!(err.contains("deny.host-exec"), "{}: {err}", target.display());
+        for spec in ["/c", "/c:ro"] {
+            let o = run(format!("{}:{spec}", target.display()));
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(125), "{}: {err}", target.display());
+            assert!(err.contains("deny.credentials"), "{}: {err}", target.display());
+        }
     }
-    let o = run(format!("{}:/c:ro", xdg.display()));
+    std::fs::create_dir_all(xdg.join("ms-playwright")).unwrap();
+    let o = run(format!("{}:/c:ro", xdg.join("ms-playwright").display()));
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
