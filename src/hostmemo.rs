@@ -711,7 +711,6 @@ mod tests {
             exe: None,
             own_files: Vec::new(),
             own_records: Vec::new(),
-            own_records: Vec::new(),
             from_environment: Vec::new(),
             fs,
             memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),

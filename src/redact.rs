@@ -109,6 +109,15 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             .flatten();
         let shown = match (by_place, before) {
             (Some(shown), _) => shown,
+            // A shell-form command (`sh -c "curl -fsu user:password ..."`, a `--health-cmd`):
+            // one token, whose words are judged as the command's own words are.
+            (None, b"--health-cmd") => shell_words(&crate::text::lossy(b)),
+            _ if in_command(i) && command.is_some() && b.iter().any(u8::is_ascii_whitespace) => {
+                shell_words(&crate::text::lossy(b))
+            }
+            _ if b.starts_with(b"--health-cmd=") => {
+                format!("--health-cmd={}", shell_words(&crate::text::lossy(&b[13..])))
+            }
             (None, b"--creds" | b"--password") => REDACTED.to_string(),
             // An environment value as its own argument, whatever the name's case, after `-e` or
             // a cluster of short flags ending in it (`-ie`, `-ite`).
@@ -250,6 +259,36 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     }
 }
 
+/// A command written as one string (a shell's `-c` script, a shell-form `--health-cmd`): split at
+/// blanks, each word redacted by its place as [`command_word`] does for a command's own words
+/// (`-fsu user:password`, `redis-cli -a PASSWORD`), then the whole as [`display`] shows text.
+/// Quotes stay with their words (`-u 'user:password'` is redacted after the `:`).
+fn shell_words(text: &str) -> String {
+    if text.trim_start().starts_with('[') {
+        return redact_text(text);
+    }
+    let programs = programs_in(text.split_ascii_whitespace().map(str::as_bytes));
+    let mut out = String::with_capacity(text.len());
+    let mut before = "";
+    let mut rest = text;
+    while !rest.is_empty() {
+        let blanks = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_whitespace()).len();
+        out.push_str(&rest[..blanks]);
+        rest = &rest[blanks..];
+        let end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
+        let word = &rest[..end];
+        if !word.is_empty() {
+            match command_word(word, before, programs) {
+                Some(shown) => out.push_str(&shown),
+                None => out.push_str(word),
+            }
+            before = word;
+        }
+        rest = &rest[end..];
+    }
+    redact_text(&out)
+}
+
 /// `user:password` with the password redacted (and `user%password`, smbclient's, and
 /// `user,password`, lftp's); a word without a separator as [`display`] shows it (the program
 /// then asks for the password).
@@ -369,6 +408,10 @@ fn redact_text(text: &str) -> String {
             };
         }
     }
+    // A URL's credentials first: a password may hold `=` (`http://u:PASS=WORD@h`), which the
+    // search for `NAME=` below would otherwise cut in the middle of, showing its start.
+    let urls = redact_url_credentials(text);
+    let text = urls.as_str();
     // Where the rest of the text is secret: after an auth scheme or a secret header, or after
     // `NAME=` with a secret-looking NAME. The earliest such place wins, and what comes before
     // it is still searched for URL credentials and `-u user:password` (a command holds many).
@@ -573,22 +616,33 @@ fn redact_userinfo(text: &str) -> String {
     out
 }
 
+/// A URL's authority ends at `/`, `?`, `#` or a blank, as RFC 3986 and Go's `url.Parse` read it:
+/// `,` and `=` are legal in a password (`http://u:SEC,RET@proxy`). An authority without a scheme
+/// (`//user:password@host/share`, a CIFS `device=`) counts where `//` starts a word or a value.
 fn redact_url_credentials(text: &str) -> String {
+    let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(p) = rest.find("://") {
-        let (head, tail) = rest.split_at(p + 3);
-        out.push_str(head);
-        let authority_end = tail.find(['/', '?', '#', ' ', ',']).unwrap_or(tail.len());
-        match tail[..authority_end].rfind('@') {
-            Some(at) => {
-                out.push_str(REDACTED);
-                rest = &tail[at..];
-            }
-            None => rest = tail,
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(off) = text[i..].find("//") {
+        let p = i + off;
+        let auth = p + 2;
+        let opens = p == 0 || matches!(b[p - 1], b':' | b' ' | b'\t' | b'=' | b',' | b'"' | b'\'');
+        if !opens {
+            i = auth;
+            continue;
         }
+        let end = text[auth..]
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .map_or(text.len(), |e| auth + e);
+        if let Some(at) = text[auth..end].rfind('@') {
+            out.push_str(&text[copied..auth]);
+            out.push_str(REDACTED);
+            copied = auth + at;
+        }
+        i = end.max(auth);
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -598,6 +652,74 @@ mod tests {
 
     fn d(s: &str) -> String {
         display(OsStr::new(s))
+    }
+
+    /// A URL's password may hold `,` and `=`, and an authority may come without a scheme (the
+    /// fifty-second look's: each was shown, whole or in part).
+    #[test]
+    fn url_credentials_with_any_legal_character() {
+        for text in [
+            "db=postgres://u:SECRET,VALUE123@db/x",
+            "git clone https://u:SECRET,VALUE123@git.example/x",
+            "curl http://u:SECRETVA=LUE123@h/",
+            "device=//u:SECRETVALUE123@h/s",
+            "//u:SECRETVALUE123@h/share",
+            "a,http://u:SECRETVALUE123@h",
+        ] {
+            let shown = d(text);
+            assert!(
+                !shown.contains("SECRET") && !shown.contains("VALUE123"),
+                "{text} -> {shown}"
+            );
+            assert!(shown.contains(REDACTED), "{text} -> {shown}");
+        }
+        assert_eq!(d("https://h/a//b,c"), "https://h/a//b,c");
+        assert_eq!(d("/srv//x"), "/srv//x");
+        assert_eq!(
+            d("http://u:p@h/x http://v:q@k"),
+            format!("http://{REDACTED}@h/x http://{REDACTED}@k")
+        );
+    }
+
+    /// A command written as one string (a shell's script, a shell-form health check) is judged
+    /// word by word as a command's own words are (the fifty-second look's).
+    #[test]
+    fn credentials_in_a_shell_form_command() {
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        for cmd in [
+            "curl -fsu user:SECRETVALUE123 http://localhost/",
+            "redis-cli -a SECRETVALUE123 ping",
+            "smbclient -U u%SECRETVALUE123 //h/s",
+            "lftp -u u,SECRETVALUE123 h",
+            "openssl enc -k SECRETVALUE123",
+            "curl -E cert.pem:SECRETVALUE123 https://h",
+            "curl --cookie sess=SECRETVALUE123 https://h",
+            "curl -b sess=SECRETVALUE123 https://h",
+            "sshpass -p SECRETVALUE123 ssh h",
+        ] {
+            for argv in [
+                os(&["run", "--health-cmd", cmd, "img"]),
+                os(&["run", &format!("--health-cmd={cmd}"), "img"]),
+                os(&["run", "img", "sh", "-c", cmd]),
+            ] {
+                let shown = super::argv(&argv).join(" ");
+                assert!(!shown.contains("SECRETVALUE123"), "{argv:?} -> {shown}");
+            }
+        }
+        // docker's own `-u` before the image is docker's, and a plain script keeps its words.
+        let shown = super::argv(&os(&[
+            "run",
+            "-u",
+            "1000:1000",
+            "img",
+            "sh",
+            "-c",
+            "echo hi there",
+        ]));
+        assert_eq!(
+            shown,
+            ["run", "-u", "1000:1000", "img", "sh", "-c", "echo hi there"]
+        );
     }
 
     /// The red team's third look: a credential's own shape gives it away under any name.

@@ -824,7 +824,10 @@ const CLAIMS: &[(&str, &[&str])] = &[
             "v2-user-extra.json",
         ],
     ),
-    ("main-group-newest", &["real/newest-create.json"]),
+    (
+        "main-group-newest",
+        &["real/newest-create.json", "real/newest-create-lockdown.json"],
+    ),
     ("own-image", &["real/v2-may-agent-image.json"]),
 ];
 
