@@ -497,7 +497,10 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let word_end = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',');
     for (i, _) in text.char_indices() {
-        if i > 0 && !matches!(bytes[i - 1], b'=' | b' ' | b'\t' | b'"' | b'\'' | b':' | b',') {
+        // Wherever a word or a part of one starts: after any character but a letter or digit
+        // (`(ghp_...`, `;ghp_`, `https://x/ghp_...`, an unknown flag `--ghp_...`: the
+        // fifty-first look's), so that `task-runner` is not `sk-runner`.
+        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
             continue;
         }
         let rest = &text[i..];
@@ -720,6 +723,27 @@ mod tests {
             shown,
             ["run", "-u", "1000:1000", "img", "sh", "-c", "echo hi there"]
         );
+    }
+
+    /// A credential's shape counts wherever a word or a part of one starts (the fifty-first
+    /// look's: after `(`, `;`, `|`, `/`, `<<<`, `-`).
+    #[test]
+    fn shaped_credentials_after_any_separator() {
+        for text in [
+            "--ghp_LEAKLEAKLEAK",
+            "<<<ghp_LEAKLEAKLEAK",
+            "https://x/ghp_LEAKLEAKLEAK",
+            "(ghp_LEAKLEAKLEAK)",
+            "a;ghp_LEAKLEAKLEAK",
+            "a|ghp_LEAKLEAKLEAK",
+            "-ghp_LEAKLEAKLEAK",
+        ] {
+            let shown = d(text);
+            assert!(!shown.contains("LEAKLEAK"), "{text} -> {shown}");
+        }
+        for text in ["task-runner-for-everyone", "xsk-1234567890", "mask-allallallall"] {
+            assert_eq!(d(text), text);
+        }
     }
 
     /// The red team's third look: a credential's own shape gives it away under any name.
