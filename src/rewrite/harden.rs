@@ -263,6 +263,23 @@ impl Rewriter<'_> {
         }
     }
 
+    /// The runtime's default cgroup namespace on a cgroup v1 host is the host's (podman 4.3 and
+    /// 5, rootful and rootless; docker's too): the container sees the host's whole cgroup tree
+    /// by its host names (`/proc/self/cgroup`, the fiftieth look's). A private one is asked for
+    /// unless the caller names one (`host` and `ns:` are refused, `deny.host-namespace`).
+    pub(super) fn private_cgroupns(&mut self) {
+        self.enforce(Rule::HardenCgroupns);
+        if self.run.last(crate::setting!("cgroupns")).is_some() {
+            return;
+        }
+        self.add(
+            Rule::HardenCgroupns,
+            crate::setting!("cgroupns"),
+            value("private"),
+            "on a cgroup v1 host the runtime's default is the host's cgroup namespace, where the container sees the host's cgroup tree",
+        );
+    }
+
     /// An image's health check runs at the interval the image chose, each run a process the
     /// host starts outside the container's ceilings (the thirty-fifth look's: `HEALTHCHECK
     /// --interval=1ms`), and the shim cannot see it before the container exists: turned off

@@ -636,6 +636,7 @@ pub fn rewrite(
     if h.no_healthcheck {
         rw.no_healthcheck();
     }
+    rw.private_cgroupns();
     if let Some(max) = rules.limits.cpus {
         rw.cpus(max)?;
         rw.enforce(Rule::LimitCpus);

@@ -50,6 +50,7 @@ const HARDENING: &[&str] = &[
     "--cap-add=SYS_CHROOT",
     "--security-opt=no-new-privileges",
     "--no-healthcheck",
+    "--cgroupns=private",
     "--cpus=2",
     "--memory=4g",
     "--pids-limit=256",
@@ -63,7 +64,8 @@ const ANNOTATION: &str = concat!(
     "--annotation=io.github.nanoclaw-shim.applied=nanoclaw-shim/",
     env!("CARGO_PKG_VERSION"),
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
-    "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;limit.cpus;",
+    "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;harden.cgroupns;",
+    "limit.cpus;",
     "limit.memory;limit.pids"
 );
 
@@ -348,12 +350,12 @@ fn policy_switches_off_each_piece() {
         refuse_unenforced: false,
         health_interval: None,
     };
-    // Nothing is enforced but podman's systemd mode and auto-update kept off (which no switch
-    // turns off); the annotation says so.
+    // Nothing is enforced but podman's systemd mode and auto-update kept off and a private
+    // cgroup namespace (which no switch turns off); the annotation says so.
     let v = concat!(
         "nanoclaw-shim/",
         env!("CARGO_PKG_VERSION"),
-        " mode=enforce rules=harden.auto-update;harden.systemd"
+        " mode=enforce rules=harden.auto-update;harden.systemd;harden.cgroupns"
     );
     assert_eq!(
         out_with(&["run", "--read-only=false", "img"], &p),
@@ -361,6 +363,7 @@ fn policy_switches_off_each_piece() {
             "run",
             "--read-only=false",
             "--http-proxy=false",
+            "--cgroupns=private",
             "--systemd=false",
             "--label=io.containers.autoupdate=disabled",
             &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),

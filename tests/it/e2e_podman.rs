@@ -4269,6 +4269,61 @@ fn bare_pasta_does_not_reach_the_host_loopback_rootless() {
     }
 }
 
+// ------------------------------------------------------------------ cgroup namespace ---
+
+/// A container's cgroup namespace is its own (`harden.cgroupns`): on a cgroup v1 host podman's
+/// default is the host's (4.3 and 5, rootful and rootless), where the container reads the host's
+/// cgroup tree by its host names (the fiftieth look's). The control, on cgroup v1: plain podman
+/// shares the host's namespace. Through the shim the namespace is another.
+fn cgroup_namespace(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "cgroupns") else {
+        return;
+    };
+    let label = mode.label();
+    let host = std::fs::read_link("/proc/self/ns/cgroup").unwrap();
+    let host = host.to_string_lossy();
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "readlink",
+        IMAGE,
+        "/proc/self/ns/cgroup",
+    ]);
+    let control = rig.run("podman", &argv, None);
+    assert!(control.ok(), "{label}: {}", control.describe());
+    let v1 = ci_env().get("CGROUP_VERSION").is_some_and(|v| v == "1");
+    if v1 {
+        assert_eq!(
+            control.stdout.trim(),
+            host,
+            "{label}: the control did not share the host's cgroup namespace on cgroup v1"
+        );
+    } else {
+        loud(&format!(
+            "NOTE (cgroupns, {label}): not a cgroup v1 host: podman's default is already private"
+        ));
+    }
+    let o = rig.docker(&argv, None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let inside = o.stdout.trim();
+    assert!(
+        inside.starts_with("cgroup:[") && inside != host,
+        "{label}: the container shares the host's cgroup namespace ({inside}): {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_container_s_cgroup_namespace_is_its_own_rootful() {
+    cgroup_namespace(Mode::Rootful);
+}
+
+#[test]
+fn a_container_s_cgroup_namespace_is_its_own_rootless() {
+    cgroup_namespace(Mode::Rootless);
+}
+
 // ------------------------------------------------------------------ a network's range ---
 
 /// A rootful network's range never covers an address the host talks to (the fifty-first
