@@ -239,17 +239,36 @@ pub fn hook_file(binary: &Path) -> String {
     )
 }
 
-/// The folder podman is given with `--hooks-dir`: in the shim's cache folder, named by a hash of
+/// The folder podman is given with `--hooks-dir`: beneath `base` ([`base`]), named by a hash of
 /// the hook file, so that a build at another path, or another version's file, is another folder.
-pub fn folder(cache: &Path, file: &str) -> PathBuf {
-    cache.join(format!("hooks.{:016x}", crate::fnv::wide(file.as_bytes())))
+pub fn folder(base: &Path, file: &str) -> PathBuf {
+    base.join(format!("hooks.{:016x}", crate::fnv::wide(file.as_bytes())))
+}
+
+/// Where the hook folder lies for the caller `uid`: beneath the caller's runtime folder, which
+/// only the caller writes, no mount reaches (`/run/user` is a sensitive path) and no variable
+/// moves: `/run/nanoclaw-shim` for root, `/run/user/UID/nanoclaw-shim` for another user whose
+/// runtime folder is there (logind's). Else the shim's cache folder, `cache`. In a cache folder
+/// that a variable moved into a folder a running container can write, the container planted a
+/// hook between the shim's check of the folder and podman's reading of it, and podman ran it as
+/// root (the fifty-third look's race).
+pub fn base(uid: u32, cache: Option<&Path>) -> Option<PathBuf> {
+    if uid == 0 {
+        return Some(PathBuf::from("/run/nanoclaw-shim"));
+    }
+    use std::os::unix::fs::MetadataExt;
+    let run = PathBuf::from(format!("/run/user/{uid}"));
+    match std::fs::symlink_metadata(&run) {
+        Ok(m) if m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0 => Some(run.join("nanoclaw-shim")),
+        _ => cache.map(Path::to_path_buf),
+    }
 }
 
 /// Puts the hook file in `dir` unless it is there as written (the caller's alone, the same
-/// length: the name holds a hash of the contents). `cache` is the shim's cache folder, which
-/// must be one only the caller and root can fill ([`crate::trust::cache_folder`]): podman runs
-/// whatever program a hook file there names.
-/// `trusted`: the cache folder was found the caller's alone earlier in this call.
+/// length: the name holds a hash of the contents). `cache` is the folder it lies beneath
+/// ([`base`]), which must be one only the caller and root can fill
+/// ([`crate::trust::cache_folder`]): podman runs whatever program a hook file there names.
+/// `trusted`: that folder was found the caller's alone earlier in this call.
 pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) -> Result<(), String> {
     if !trusted {
         crate::trust::cache_folder(cache, owner)
@@ -872,6 +891,31 @@ mod tests {
         std::fs::write(&name, &forged).unwrap();
         install(d.path(), &dir, &file, owner, true).unwrap();
         assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
+    }
+
+    /// The hook folder lies where no variable moves it when it can: root's in `/run`, another
+    /// user's in their runtime folder when logind made one (theirs, private), else the cache.
+    #[test]
+    fn the_hook_folder_lies_where_no_variable_moves_it() {
+        let cache = Path::new("/home/al/grp/main/cache/nanoclaw-shim");
+        assert_eq!(base(0, Some(cache)), Some(PathBuf::from("/run/nanoclaw-shim")));
+        // A uid with no runtime folder here: the cache folder, or nothing to put it in.
+        let nobody = 4_000_000_000;
+        assert_eq!(base(nobody, Some(cache)), Some(cache.to_path_buf()));
+        assert_eq!(base(nobody, None), None);
+        // A runtime folder of another owner's is not the caller's.
+        use std::os::unix::fs::MetadataExt;
+        if let Some(e) = std::fs::read_dir("/run/user")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .next()
+        {
+            let owner = std::fs::metadata(e.path()).unwrap().uid();
+            if owner != 0 && e.file_name().to_string_lossy() == owner.to_string() {
+                assert_eq!(base(owner, Some(cache)), Some(e.path().join("nanoclaw-shim")));
+            }
+        }
     }
 
     /// podman runs every `*.json` in the folder: one more there is refused, whatever the shim's

@@ -143,14 +143,15 @@ fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String>
     };
     let owner = env.euid.unwrap_or_else(crate::process::euid);
     let file = crate::mountcheck::hook_file(exe);
-    let folder = crate::mountcheck::folder(&cache, &file);
+    let base = crate::mountcheck::base(owner, Some(&cache)).unwrap_or(cache);
+    let folder = crate::mountcheck::folder(&base, &file);
     // The memory checked the same folder in this call when it was used.
     let trusted = target
         .host
         .memory
         .as_ref()
-        .is_some_and(|m| m.dir == cache && m.build().is_some());
-    crate::mountcheck::install(&cache, &folder, &file, owner, trusted)?;
+        .is_some_and(|m| m.dir == base && m.build().is_some());
+    crate::mountcheck::install(&base, &folder, &file, owner, trusted)?;
     Ok(folder)
 }
 
@@ -502,6 +503,11 @@ fn target(
             .resolved(env.home.as_deref())
             .into_iter()
             .chain(env.cache_dir())
+            // (The hook folder's, where it is not the cache folder.)
+            .chain(crate::mountcheck::base(
+                env.euid.unwrap_or_else(crate::process::euid),
+                None,
+            ))
             .filter_map(absolute)
             .collect(),
         from_environment: from_environment(env, policy),

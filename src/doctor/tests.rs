@@ -429,9 +429,11 @@ fn the_mount_check_s_state_is_reported() {
     let c = mount_check(&on, Flavor::Podman, &env, Some(exe));
     assert_eq!(c.status, Status::Ok, "{c:?}");
     assert!(c.detail.contains("hooks."), "{c:?}");
-    // The hook's file is in place, naming this binary.
+    // The hook's file is in place, naming this binary: beneath the caller's runtime folder
+    // where there is one, else the cache folder.
+    let cache = dir.path().join("nanoclaw-shim");
     let folder = crate::mountcheck::folder(
-        &dir.path().join("nanoclaw-shim"),
+        &crate::mountcheck::base(me, Some(&cache)).unwrap(),
         &crate::mountcheck::hook_file(exe),
     );
     let written = std::fs::read_to_string(folder.join("nanoclaw-shim.json")).unwrap();

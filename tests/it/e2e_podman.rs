@@ -2831,6 +2831,16 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
         return;
     };
     let label = mode.label();
+    // A copy of the shim of this test's own: its hook file names the copy, so its hook folder
+    // (named by the file's hash) is this test's alone, and the file planted there refuses no
+    // other test's calls.
+    let bin = rig.dir.path().join("otherhook-bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let docker = bin.join("docker");
+    std::fs::copy(rig.bin.join("docker"), &docker).unwrap();
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let docker = docker.display().to_string();
     let cache = rig.dir.path().join("otherhook-cache");
     std::fs::create_dir(&cache).unwrap();
     rig.own(&cache, true);
@@ -2841,13 +2851,45 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
         argv.extend(strs(args));
         rig.run("env", &argv, None)
     };
-    let o = run("docker", &["run", "--rm", IMAGE, "exit", "0"]);
+    let o = run(&docker, &["run", "--rm", IMAGE, "exit", "0"]);
     assert!(o.ok(), "{label}: {}", o.describe());
-    let hooks = std::fs::read_dir(cache.join("nanoclaw-shim"))
-        .unwrap()
+    // The hook folder: beneath the caller's runtime folder (`/run/nanoclaw-shim` for root,
+    // `/run/user/UID/nanoclaw-shim`), which no variable moves, else the cache folder; the one
+    // whose file names the copy.
+    let uid = rig
+        .user
+        .as_ref()
+        .filter(|_| mode == Mode::Rootless)
+        .map_or(0, |u| u.uid);
+    let bases = [
+        if uid == 0 {
+            PathBuf::from("/run/nanoclaw-shim")
+        } else {
+            PathBuf::from(format!("/run/user/{uid}/nanoclaw-shim"))
+        },
+        cache.join("nanoclaw-shim"),
+    ];
+    let hooks = bases
+        .iter()
+        .filter_map(|b| std::fs::read_dir(b).ok())
+        .flatten()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("hooks."))
-        .unwrap_or_else(|| panic!("{label}: no hook folder in the cache folder"));
+        .find(|p| std::fs::read_to_string(p.join("nanoclaw-shim.json")).is_ok_and(|t| t.contains(&docker)))
+        .unwrap_or_else(|| panic!("{label}: no hook folder naming {docker} in {bases:?}"));
+    /// The test's hook folder, removed when dropped.
+    struct Gone(PathBuf);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _gone = Gone(hooks.clone());
+    if !hooks.starts_with(&cache) {
+        loud(&format!(
+            "NOTE (otherhook, {label}): the hook folder is {}, where no variable moves it",
+            hooks.display()
+        ));
+    }
     // The planted program marks that it ran; its file and the marker's folder are the caller's.
     let work = rig.dir.path().join("otherhook/w");
     rig.mkdirs(&work);
@@ -2874,7 +2916,7 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
         control.describe()
     );
     std::fs::remove_file(&marker).unwrap();
-    let o = run("docker", &["run", "--rm", IMAGE, "exit", "0"]);
+    let o = run(&docker, &["run", "--rm", IMAGE, "exit", "0"]);
     assert!(
         o.code == Some(125)
             && o.stdout.is_empty()
