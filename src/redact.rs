@@ -264,7 +264,9 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
 /// (`-fsu user:password`, `redis-cli -a PASSWORD`), then the whole as [`display`] shows text.
 /// Quotes stay with their words (`-u 'user:password'` is redacted after the `:`).
 fn shell_words(text: &str) -> String {
-    if text.trim_start().starts_with('[') {
+    // An exec-form command is one only when it reads as a JSON array of strings (a shell's
+    // `[ -f x ] && curl -u user:password` starts with `[` too: the fifty-third look's).
+    if text.trim_start().starts_with('[') && serde_json::from_str::<Vec<String>>(text.trim()).is_ok() {
         return redact_text(text);
     }
     let programs = programs_in(text.split_ascii_whitespace().map(str::as_bytes));
@@ -699,6 +701,8 @@ mod tests {
             "curl --cookie sess=SECRETVALUE123 https://h",
             "curl -b sess=SECRETVALUE123 https://h",
             "sshpass -p SECRETVALUE123 ssh h",
+            "[ -f /x ] && curl -fsu user:SECRETVALUE123 http://h/",
+            "[ -f /x ] && redis-cli -a SECRETVALUE123 ping",
         ] {
             for argv in [
                 os(&["run", "--health-cmd", cmd, "img"]),

@@ -170,10 +170,16 @@ fn network_facts(probe: &crate::onbuild::Probe) -> Result<crate::subnet::Facts, 
     let routes = std::fs::read_to_string("/proc/net/route")
         .map_err(|e| format!("the host's routes cannot be read (/proc/net/route: {e})"))?;
     let mut host = crate::subnet::routes(&routes);
-    // No file: no nameserver of its own (the resolver then asks the host's loopback).
-    if let Ok(text) = std::fs::read_to_string("/etc/resolv.conf") {
-        host.extend(crate::subnet::nameservers(&text));
+    // No file: no nameserver of its own (the resolver then asks the host's loopback). Behind a
+    // local resolver (systemd-resolved's `127.0.0.53`) the servers it asks are in its own file
+    // (the fifty-third look's: a network took their range).
+    for file in ["/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"] {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            host.extend(crate::subnet::nameservers(&text));
+        }
     }
+    // A proxy named by address, or by a name the host resolves (best effort: a name that does
+    // not resolve now is one the host cannot reach now either).
     for name in [
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -182,14 +188,37 @@ fn network_facts(probe: &crate::onbuild::Probe) -> Result<crate::subnet::Facts, 
         "https_proxy",
         "all_proxy",
     ] {
-        if let Some(net) = std::env::var(name)
-            .ok()
-            .and_then(|v| crate::subnet::proxy_host(&v))
-        {
-            host.push(net);
+        let Ok(url) = std::env::var(name) else {
+            continue;
+        };
+        match crate::subnet::proxy_host(&url) {
+            Some(net) => host.push(net),
+            None => host.extend(resolved(&url)),
         }
     }
     Ok(crate::subnet::Facts { used, host })
+}
+
+/// The IPv4 addresses a proxy URL's host name resolves to (none when it does not resolve).
+fn resolved(url: &str) -> Vec<crate::subnet::Net> {
+    use std::net::ToSocketAddrs;
+    let Some(host) = crate::subnet::proxy_name(url) else {
+        return Vec::new();
+    };
+    (host.as_str(), 0)
+        .to_socket_addrs()
+        .map(|addrs| {
+            addrs
+                .filter_map(|a| match a.ip() {
+                    std::net::IpAddr::V4(v4) => Some(crate::subnet::Net {
+                        addr: u32::from(v4),
+                        len: 32,
+                    }),
+                    std::net::IpAddr::V6(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The environment's verdict for `plan`, by the plan's mode, as every rule is: under enforce, the

@@ -135,6 +135,21 @@ pub fn proxy_host(url: &str) -> Option<Net> {
     Net::parse(host).filter(|n| n.len == 32 && !host.contains('/'))
 }
 
+/// The host name of a proxy URL (`http://user:pass@proxy.corp:3128/`), when it is a name (not
+/// an address: [`proxy_host`]).
+pub fn proxy_name(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    let name = !host.is_empty()
+        && host.chars().any(|c| c.is_ascii_alphabetic())
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    name.then(|| host.to_string())
+}
+
 /// The ranges of `podman network ls --format '{{range .Subnets}}{{.Subnet}} {{end}}'` (IPv6
 /// ones skipped); `None` when a word is neither.
 pub fn used(listing: &str) -> Option<Vec<Net>> {
@@ -246,6 +261,14 @@ mod tests {
         assert_eq!(proxy_host("10.89.4.5:8080"), Some(n("10.89.4.5")));
         assert_eq!(proxy_host("http://proxy.corp:3128"), None);
         assert_eq!(proxy_host("http://[fd00::1]:3128"), None);
+        assert_eq!(
+            proxy_name("http://u:p@proxy.corp:3128/"),
+            Some("proxy.corp".into())
+        );
+        assert_eq!(proxy_name("proxy-1:8080"), Some("proxy-1".into()));
+        assert_eq!(proxy_name("http://10.1.2.3:3128"), None);
+        assert_eq!(proxy_name("http://[fd00::1]:3128"), None);
+        assert_eq!(proxy_name(""), None);
         assert_eq!(
             used("10.88.0.0/16 10.89.0.0/24 fd00:1::/64 \n"),
             Some(vec![n("10.88.0.0/16"), n("10.89.0.0/24")])
