@@ -423,6 +423,14 @@ impl Checker<'_> {
                     o,
                     "network options can expose the host's loopback and ports; host loopback is the policy's [podman] decision",
                 );
+            } else if let Some(opt) = odd_network_option(&lower) {
+                self.v(
+                    Rule::DenyNetworkOption,
+                    o,
+                    format!(
+                        "the network option {opt:?} is not one whose meaning the shim knows (podman 5 takes host_interface_name= as the name of the container's interface on the host, where a firewall may trust it)"
+                    ),
+                );
             }
         }
     }
@@ -581,7 +589,18 @@ impl Checker<'_> {
                         }
                     }
                 }
-                "devpts" | "ramfs" | "artifact" => {}
+                // podman 5.5's artifacts (`type=artifact`): a mount docker has not, of whatever
+                // the store holds under the name (the fifty-fourth look's): podman-only.
+                "artifact" => {
+                    if self.on(Rule::DenyPodmanOnly) {
+                        self.v(
+                            Rule::DenyPodmanOnly,
+                            o,
+                            "an artifact mount is podman's alone; docker has no artifact mounts",
+                        );
+                    }
+                }
+                "devpts" | "ramfs" => {}
                 _ => self.v(
                     Rule::ParseBadValue,
                     o,
@@ -1284,6 +1303,25 @@ pub fn user_is(val: &[u8]) -> UserIs {
         Some(0) => UserIs::Root,
         Some(_) => UserIs::NotRoot,
     }
+}
+
+/// The network options a `--network NAME:OPTIONS` value may carry (podman's, for a bridge
+/// network): the container's own address, hardware address, interface name and aliases; the
+/// first other option, if any. podman 5 added `host_interface_name=`, which names the
+/// container's interface on the host (the fifty-fourth look's `wg0`: a firewall that trusts an
+/// interface by its name trusts the container).
+fn odd_network_option(value: &str) -> Option<String> {
+    const KNOWN: &[&str] = &["ip", "ip6", "mac", "interface_name", "alias"];
+    let (name, options) = value.split_once(':')?;
+    // Another container's or a path's namespace: judged as a namespace (`deny.*-namespace`).
+    if matches!(name, "container" | "ns") {
+        return None;
+    }
+    options
+        .split(',')
+        .map(|o| o.split_once('=').map_or(o, |(k, _)| k).trim())
+        .find(|k| !KNOWN.contains(k))
+        .map(str::to_string)
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.

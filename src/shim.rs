@@ -143,14 +143,28 @@ fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String>
     };
     let owner = env.euid.unwrap_or_else(crate::process::euid);
     let file = crate::mountcheck::hook_file(exe);
-    let base = crate::mountcheck::base(owner, Some(&cache)).unwrap_or(cache);
+    let base = crate::mountcheck::base(owner, Some(&cache)).unwrap_or_else(|| cache.clone());
     let folder = crate::mountcheck::folder(&base, &file);
     // The memory checked the same folder in this call when it was used.
-    let trusted = target
-        .host
-        .memory
-        .as_ref()
-        .is_some_and(|m| m.dir == base && m.build().is_some());
+    let checked = |dir: &std::path::Path| {
+        target
+            .host
+            .memory
+            .as_ref()
+            .is_some_and(|m| m.dir == dir && m.build().is_some())
+    };
+    // The cache folder holds the shim's other remembered files (the policy's parse, the lists,
+    // the runtime's version): one in container storage, where a container writes as the caller,
+    // is refused wherever the hook folder lies (the thirty-ninth look's).
+    if base != cache && !checked(&cache) {
+        crate::trust::cache_folder(&cache, owner).map_err(|why| {
+            format!(
+                "the shim's cache folder {} cannot be used: {why}",
+                cache.display()
+            )
+        })?;
+    }
+    let trusted = checked(&base);
     crate::mountcheck::install(&base, &folder, &file, owner, trusted)?;
     Ok(folder)
 }

@@ -796,9 +796,19 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "pasta:--map-host-loopback,169.254.1.2",
         "pasta:-T,5432",
         "PASTA:-t,22",
+        // podman 5 names the container's interface on the host as asked (the fifty-fourth
+        // look's `wg0`, where a firewall trusts that name); options the shim does not know.
+        "bridge:host_interface_name=wg0",
+        "mynet:ip=10.89.0.5,host_interface_name=tailscale0",
+        "bridge:HOST_INTERFACE_NAME=wg0",
+        "bridge:isolate=true",
     ] {
         add(&["run", "--network", n, "img"], "deny.network-option");
     }
+    add(
+        &["run", "--mount", "type=artifact,src=quay.io/x/y,dst=/x", "img"],
+        "deny.podman-only",
+    );
     for p in [
         "8080:80",
         "0.0.0.0:8080:80",
@@ -1066,6 +1076,13 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--network", "nanoclaw-egress", "img"],
         &["run", "--network", "none", "img"],
         &["run", "--network=bridge", "img"],
+        &[
+            "run",
+            "--network",
+            "bridge:ip=10.88.0.5,mac=44:33:22:11:00:99",
+            "img",
+        ],
+        &["run", "--network", "mynet:alias=agent,interface_name=eth1", "img"],
         &["run", "--network", "slirp4netns", "img"],
         &["run", "--network", "pasta", "img"],
         &["run", "-p", "127.0.0.1:8080:80", "img"],

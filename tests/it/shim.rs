@@ -97,7 +97,8 @@ fn run_is_hardened_and_image_tail_is_byte_identical() {
     assert!(o.status.success(), "{}", stderr(&o));
     let got = e.recorded_argv();
     // First the hook folders: podman's own on a machine that has them, then, last (the one
-    // whose files win), the mount check's, written in the caller's cache folder.
+    // whose files win), the mount check's, written in the caller's runtime folder (root's
+    // `/run/nanoclaw-shim`, a user's `/run/user/UID/nanoclaw-shim`), else the cache folder.
     let system = got
         .iter()
         .take_while(|t| t.to_string_lossy().starts_with("--hooks-dir="))
@@ -108,7 +109,12 @@ fn run_is_hardened_and_image_tail_is_byte_identical() {
         .unwrap()
         .strip_prefix("--hooks-dir=")
         .unwrap();
-    assert!(hooks.contains("/.cache/nanoclaw-shim/hooks."), "{hooks}");
+    assert!(
+        hooks.contains("/.cache/nanoclaw-shim/hooks.")
+            || hooks.starts_with("/run/nanoclaw-shim/hooks.")
+            || hooks.starts_with("/run/user/") && hooks.contains("/nanoclaw-shim/hooks."),
+        "{hooks}"
+    );
     let hook = std::fs::read_to_string(format!("{hooks}/nanoclaw-shim.json")).unwrap();
     assert!(hook.contains("nanoclaw-shim-mount-check"), "{hook}");
     let got = &got[system + 1..];
