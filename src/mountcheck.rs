@@ -269,7 +269,17 @@ pub fn base(uid: u32, cache: Option<&Path>) -> Option<PathBuf> {
 /// ([`base`]), which must be one only the caller and root can fill
 /// ([`crate::trust::cache_folder`]): podman runs whatever program a hook file there names.
 /// `trusted`: that folder was found the caller's alone earlier in this call.
-pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) -> Result<(), String> {
+/// `listed`: the folder is listed for other hook files first (beneath a cache folder, which a
+/// variable can move where a container writes; beneath the runtime folder no container reaches,
+/// the listing's seven system calls on every `docker run` are spared).
+pub fn install(
+    cache: &Path,
+    dir: &Path,
+    file: &str,
+    owner: u32,
+    trusted: bool,
+    listed: bool,
+) -> Result<(), String> {
     if !trusted {
         crate::trust::cache_folder(cache, owner)
             .map_err(|why| format!("the cache folder cannot hold the mount check's hook file: {why}"))?;
@@ -279,7 +289,7 @@ pub fn install(cache: &Path, dir: &Path, file: &str, owner: u32, trusted: bool) 
     // fifty-second look's `0.json`, which a container wrote while it had the folder) would run
     // its program on the host at every `docker run`. Refused, not removed: a file there that the
     // shim did not write means a container could write the cache folder.
-    if let Some(other) = other_hook(dir) {
+    if let Some(other) = listed.then(|| other_hook(dir)).flatten() {
         return Err(format!(
             "the mount check's hook folder {} holds {}, which the shim did not write, and podman would run the program it names; remove it, and keep the cache folder (XDG_CACHE_HOME) out of every folder a container can write",
             dir.display(),
@@ -883,13 +893,13 @@ mod tests {
         let owner = crate::process::euid();
         let file = hook_file(Path::new("/usr/local/bin/nanoclaw-shim"));
         let dir = folder(d.path(), &file);
-        install(d.path(), &dir, &file, owner, true).unwrap();
+        install(d.path(), &dir, &file, owner, true, true).unwrap();
         let name = dir.join("nanoclaw-shim.json");
         assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
         let forged = file.replace("/usr/local/bin/nanoclaw-shim", "/home/al/grp/main/evil/hook1");
         assert_eq!(forged.len(), file.len());
         std::fs::write(&name, &forged).unwrap();
-        install(d.path(), &dir, &file, owner, true).unwrap();
+        install(d.path(), &dir, &file, owner, true, true).unwrap();
         assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
     }
 
@@ -928,20 +938,20 @@ mod tests {
         let owner = crate::process::euid();
         let file = hook_file(Path::new("/usr/local/bin/nanoclaw-shim"));
         let dir = folder(d.path(), &file);
-        install(d.path(), &dir, &file, owner, true).unwrap();
+        install(d.path(), &dir, &file, owner, true, true).unwrap();
         std::fs::write(dir.join(".nanoclaw-shim.json.4242"), "partial").unwrap();
         std::fs::write(dir.join("notes.txt"), "{}").unwrap();
-        install(d.path(), &dir, &file, owner, true).unwrap();
+        install(d.path(), &dir, &file, owner, true, true).unwrap();
         let planted = file.replace("/usr/local/bin/nanoclaw-shim", "/home/al/grp/evil.sh");
         std::fs::write(dir.join("0.json"), &planted).unwrap();
-        let err = install(d.path(), &dir, &file, owner, true).unwrap_err();
+        let err = install(d.path(), &dir, &file, owner, true, true).unwrap_err();
         assert!(err.contains("0.json") && err.contains("did not write"), "{err}");
         // Also when the shim's own file is missing, and so would be written.
         std::fs::remove_file(dir.join(HOOK_NAME)).unwrap();
-        assert!(install(d.path(), &dir, &file, owner, true).is_err());
+        assert!(install(d.path(), &dir, &file, owner, true, true).is_err());
         assert!(!dir.join(HOOK_NAME).exists());
         std::fs::remove_file(dir.join("0.json")).unwrap();
-        install(d.path(), &dir, &file, owner, true).unwrap();
+        install(d.path(), &dir, &file, owner, true, true).unwrap();
         assert_eq!(std::fs::read_to_string(dir.join(HOOK_NAME)).unwrap(), file);
     }
 

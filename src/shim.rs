@@ -164,8 +164,10 @@ fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String>
             )
         })?;
     }
-    let trusted = checked(&base);
-    crate::mountcheck::install(&base, &folder, &file, owner, trusted)?;
+    // The runtime folder needs no walk: `mountcheck::base` found it the caller's alone (root's
+    // `/run` only root writes).
+    let trusted = base != cache || checked(&base);
+    crate::mountcheck::install(&base, &folder, &file, owner, trusted, base == cache)?;
     Ok(folder)
 }
 

@@ -185,10 +185,10 @@ pub(crate) fn mount_check(
         );
     };
     let file = crate::mountcheck::hook_file(exe);
-    let base = crate::mountcheck::base(owner, Some(&cache)).unwrap_or(cache);
+    let base = crate::mountcheck::base(owner, Some(&cache)).unwrap_or_else(|| cache.clone());
     let folder = crate::mountcheck::folder(&base, &file);
     let site = crate::mountcheck::unnamed_hook_folders(&containers_confs(env, owner));
-    match crate::mountcheck::install(&base, &folder, &file, owner, false) {
+    match crate::mountcheck::install(&base, &folder, &file, owner, false, true) {
         Ok(()) if !site.is_empty() => Check::warn(
             NAME,
             format!(

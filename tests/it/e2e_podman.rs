@@ -2884,12 +2884,25 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
         }
     }
     let _gone = Gone(hooks.clone());
-    if !hooks.starts_with(&cache) {
-        loud(&format!(
-            "NOTE (otherhook, {label}): the hook folder is {}, where no variable moves it",
-            hooks.display()
-        ));
-    }
+    let fallback = hooks.starts_with(&cache);
+    loud(&format!(
+        "NOTE (otherhook, {label}): the hook folder is {}{}",
+        hooks.display(),
+        if fallback {
+            " (no runtime folder: the cache folder, listed for other hooks on every call)"
+        } else {
+            ", where no variable moves it and no mount reaches it"
+        }
+    ));
+    // Where a container could have put a hook: the hook folder itself when it lies in the cache
+    // folder; else the same name in the cache folder, which podman is then never given.
+    let planted_in = if fallback {
+        hooks.clone()
+    } else {
+        let d = cache.join("nanoclaw-shim").join(hooks.file_name().unwrap());
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    };
     // The planted program marks that it ran; its file and the marker's folder are the caller's.
     let work = rig.dir.path().join("otherhook/w");
     rig.mkdirs(&work);
@@ -2898,7 +2911,7 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
     std::fs::write(&program, format!("#!/bin/sh\nid > {}\n", marker.display())).unwrap();
     rig.own(&program, false);
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let planted = hooks.join("0.json");
+    let planted = planted_in.join("0.json");
     std::fs::write(
         &planted,
         format!(
@@ -2908,7 +2921,8 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
     )
     .unwrap();
     rig.own(&planted, false);
-    let hooks_dir = format!("--hooks-dir={}", hooks.display());
+    // The control: podman given that folder runs the planted program.
+    let hooks_dir = format!("--hooks-dir={}", planted_in.display());
     let control = run("podman", &[&hooks_dir, "run", "--rm", IMAGE, "exit", "0"]);
     assert!(
         marker.exists(),
@@ -2917,14 +2931,28 @@ fn another_hook_beside_the_shim_s(mode: Mode) {
     );
     std::fs::remove_file(&marker).unwrap();
     let o = run(&docker, &["run", "--rm", IMAGE, "exit", "0"]);
-    assert!(
-        o.code == Some(125)
-            && o.stdout.is_empty()
-            && o.stderr.contains("0.json")
-            && o.stderr.contains("did not write"),
-        "{label}: {}",
-        o.describe()
-    );
+    if fallback {
+        assert!(
+            o.code == Some(125)
+                && o.stdout.is_empty()
+                && o.stderr.contains("0.json")
+                && o.stderr.contains("did not write"),
+            "{label}: {}",
+            o.describe()
+        );
+    } else {
+        assert!(o.ok(), "{label}: {}", o.describe());
+        // And no container mounts the hook folder, to plant one there.
+        let base = hooks.parent().unwrap().display().to_string();
+        for spec in [format!("{base}:/h"), format!("{base}:/h:ro")] {
+            let m = run(&docker, &["run", "--rm", "-v", &spec, IMAGE, "exit", "0"]);
+            assert!(
+                m.code == Some(125) && m.stdout.is_empty(),
+                "{label}: -v {spec}: {}",
+                m.describe()
+            );
+        }
+    }
     assert!(!marker.exists(), "{label}: the planted hook ran through the shim");
 }
 
