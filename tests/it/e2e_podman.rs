@@ -4339,6 +4339,127 @@ fn bare_pasta_does_not_reach_the_host_loopback_rootless() {
     }
 }
 
+// ------------------------------------------------------------------ egress lockdown ---
+
+/// The newest nanoclaw's egress lockdown through the shim (`fixtures/nanoclaw/real/newest-egress-*`):
+/// its internal network made (`network create --internal`, given its range by the shim when
+/// rootful), the OneCLI gateway attached under `host.docker.internal` and `gateway`
+/// (`network connect --alias`), and an agent on the network reaches the gateway by its alias.
+/// Where the network has no DNS (podman 4.3's CNI networks without the dnsname plugin) an alias
+/// cannot resolve, through the shim or not: said loudly, nothing to check. podman also writes
+/// `host.docker.internal` into the container's `/etc/hosts` as the network's own gateway (the
+/// host), which the agent's resolver reads before DNS: recorded, as podman's and not the shim's.
+fn egress_lockdown(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "lockdown") else {
+        return;
+    };
+    let label = mode.label();
+    let net = rig.unique("egress");
+    rig.networks.lock().unwrap().push(net.clone());
+    let o = {
+        let _one = NETWORK_CREATE.lock().unwrap_or_else(|e| e.into_inner());
+        rig.docker(&strs(&["network", "create", "--internal", &net]), None)
+    };
+    assert!(o.ok(), "{label}: network create: {}", o.describe());
+    let dns = rig.podman(&["network", "inspect", "--format", "{{.DNSEnabled}}", &net]);
+    if dns.stdout.trim() != "true" {
+        loud(&format!(
+            "NOTE (lockdown, {label}): the network has no DNS ({}): an alias cannot resolve on this podman; nothing to check",
+            dns.stdout.trim()
+        ));
+        return;
+    }
+    // The gateway on a bridge network of its own, as OneCLI's is (rootless podman's default,
+    // pasta, cannot be joined to another network).
+    let own = rig.unique("sandbox");
+    rig.networks.lock().unwrap().push(own.clone());
+    let o = {
+        let _one = NETWORK_CREATE.lock().unwrap_or_else(|e| e.into_inner());
+        rig.docker(&strs(&["network", "create", &own]), None)
+    };
+    assert!(o.ok(), "{label}: network create: {}", o.describe());
+    let gw = rig.unique("onecli");
+    let o = rig.docker(
+        &strs(&[
+            "run",
+            "-d",
+            "--name",
+            &gw,
+            "--network",
+            &own,
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "while true; do echo gateway-ok | nc -l -p 10255; done",
+        ]),
+        None,
+    );
+    assert!(o.ok(), "{label}: the gateway: {}", o.describe());
+    let connect = rig.docker(
+        &strs(&[
+            "network",
+            "connect",
+            "--alias",
+            "host.docker.internal",
+            "--alias",
+            "gateway",
+            &net,
+            &gw,
+        ]),
+        None,
+    );
+    let agent = rig.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "--network",
+            &net,
+            IMAGE,
+            "connect",
+            "gateway",
+            "10255",
+        ]),
+        None,
+    );
+    let hosts = rig.docker(
+        &strs(&[
+            "run",
+            "--rm",
+            "--network",
+            &net,
+            "--entrypoint",
+            "cat",
+            IMAGE,
+            "/etc/hosts",
+        ]),
+        None,
+    );
+    let _ = rig.podman(&["rm", "-f", "-t", "0", &gw]);
+    assert!(connect.ok(), "{label}: network connect: {}", connect.describe());
+    let r = report(&agent);
+    assert!(
+        r["connect"]["ok"] == true && r["connect"]["response"] == "gateway-ok",
+        "{label}: the agent did not reach the gateway by its alias: {}",
+        agent.describe()
+    );
+    if let Some(line) = hosts.stdout.lines().find(|l| l.contains("host.docker.internal")) {
+        loud(&format!(
+            "NOTE (lockdown, {label}): podman's /etc/hosts names host.docker.internal itself ({line}), before the gateway's alias"
+        ));
+    }
+}
+
+#[test]
+fn the_egress_lockdown_reaches_its_gateway_rootful() {
+    egress_lockdown(Mode::Rootful);
+}
+
+#[test]
+fn the_egress_lockdown_reaches_its_gateway_rootless() {
+    egress_lockdown(Mode::Rootless);
+}
+
 // ------------------------------------------------------------------ cgroup namespace ---
 
 /// A container's cgroup namespace is its own (`harden.cgroupns`): on a cgroup v1 host podman's
