@@ -561,6 +561,24 @@ pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// At most `limit` bytes of the regular file `path` and its metadata, when it is one: a link is
+/// not followed and a FIFO or device is not opened for reading (`O_NONBLOCK`), so a file a
+/// container wrote cannot make the reader hang or read without end (the fifty-sixth look's
+/// `verify` reading a link to `/dev/zero`, or a FIFO).
+pub fn read_plain(path: &Path, limit: usize) -> Option<(Vec<u8>, std::fs::Metadata)> {
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NOFOLLOW | O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    let m = f.metadata().ok()?;
+    if !m.is_file() {
+        return None;
+    }
+    let len = usize::try_from(m.len()).ok()?.min(limit);
+    Some((read_len(&mut f, len).ok()?, m))
+}
+
 /// At most `len` bytes of `f`, asked for all at once: one `read` for a regular file. std's
 /// `read_to_end` asks 8 KiB at a time at first, a second system call for every file past that
 /// (the remembered lists are).
@@ -1225,6 +1243,28 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file a container wrote is read plainly or not at all: not through a link (to
+    /// `/dev/zero`: a read without end), not a FIFO (an open that never returns), at most the
+    /// bytes asked for.
+    #[test]
+    fn a_plain_read_follows_no_link_and_opens_no_fifo() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("f");
+        std::fs::write(&f, "from-the-container\n").unwrap();
+        assert_eq!(read_plain(&f, 64).unwrap().0, b"from-the-container\n");
+        assert_eq!(read_plain(&f, 4).unwrap().0, b"from");
+        let link = d.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        assert!(read_plain(&link, 64).is_none());
+        assert!(read_plain(Path::new("/dev/zero"), 64).is_none());
+        let fifo = d.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(read_plain(&fifo, 64).is_none());
+        }
+        assert!(read_plain(&d.path().join("missing"), 64).is_none());
+    }
 
     /// One walk serves every file in the cache folder within a call: a success is asked once
     /// per folder and owner, a failure every time.

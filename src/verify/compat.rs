@@ -354,15 +354,15 @@ pub(crate) fn bind_rw(ctx: &mut Ctx) -> Result<String, String> {
             ran.describe()
         ));
     }
+    // Read as a file the container wrote: a regular file, not through a link, a few bytes (the
+    // image under test is the agent's, which may be hostile).
     let written = dir.join("written.txt");
-    match std::fs::read_to_string(&written) {
-        Ok(s) if s.trim() == "from-the-container" => {
-            let owner = std::fs::metadata(&written).map(|m| m.uid()).unwrap_or(u32::MAX);
-            Ok(format!(
-                "the container's file is on the host, owned by uid {owner}"
-            ))
-        }
-        _ => Err("the container's write did not reach the host".into()),
+    match crate::hostfs::read_plain(&written, 64) {
+        Some((text, m)) if String::from_utf8_lossy(&text).trim() == "from-the-container" => Ok(format!(
+            "the container's file is on the host, owned by uid {}",
+            m.uid()
+        )),
+        _ => Err("the container's write did not reach the host as a plain file".into()),
     }
 }
 
@@ -505,7 +505,8 @@ pub(crate) fn own_user(ctx: &mut Ctx, uid: u32, gid: u32) -> Result<String, Stri
             reading(ran.stdout.lines().next().map(str::trim))
         ));
     }
-    let owner = std::fs::metadata(dir.join("mine.txt"))
+    // (Not through a link the container put there.)
+    let owner = std::fs::symlink_metadata(dir.join("mine.txt"))
         .map(|m| m.uid())
         .map_err(|e| e.to_string())?;
     if owner == uid {

@@ -36,3 +36,21 @@ fn policy_check_diagnostics() {
         assert_eq!(code, 0);
     });
 }
+
+/// A file the shim refuses is not `ok` to `policy check` (the fifty-sixth look's: `doctor`'s hint
+/// sends the operator here, and a world-writable policy checked clean while every docker call
+/// refused it).
+#[test]
+fn a_policy_the_shim_refuses_is_not_ok() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("policy.toml");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/policy/default.toml"), &f).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (code, out) = check(f.to_str().unwrap());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("refuses this policy file") && out.contains("writable"), "{out}");
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out) = check(f.to_str().unwrap());
+    assert_eq!(code, 0, "{out}");
+}
