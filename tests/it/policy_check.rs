@@ -49,7 +49,10 @@ fn a_policy_the_shim_refuses_is_not_ok() {
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
     let (code, out) = check(f.to_str().unwrap());
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("refuses this policy file") && out.contains("writable"), "{out}");
+    assert!(
+        out.contains("refuses this policy file") && out.contains("writable"),
+        "{out}"
+    );
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (code, out) = check(f.to_str().unwrap());
     assert_eq!(code, 0, "{out}");
