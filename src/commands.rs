@@ -834,6 +834,16 @@ fn canonical(words: &[&str]) -> String {
     }
 }
 
+/// [`lookup`] of an argv's first words.
+fn lookup_words(words: &[OsString]) -> Option<(&'static Command, usize)> {
+    let lead: Vec<String> = words
+        .iter()
+        .take(2)
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    lookup(&lead)
+}
+
 /// Finds the command `words` start with; returns it and how many words its path spans.
 fn lookup<S: AsRef<str>>(words: &[S]) -> Option<(&'static Command, usize)> {
     let first = words.first()?.as_ref();
@@ -2460,12 +2470,7 @@ pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
     if !may_be_build(words.first()?.as_bytes()) {
         return None;
     }
-    let lead: Vec<String> = words
-        .iter()
-        .take(2)
-        .map(|w| w.to_string_lossy().into_owned())
-        .collect();
-    let (c, used) = lookup(&lead)?;
+    let (c, used) = lookup_words(words)?;
     if !matches!(c.kind, Kind::Build) {
         return None;
     }
@@ -2477,12 +2482,7 @@ pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
 /// added), and whether it names its own range (`--subnet`, `--ip-range`, `--gateway`: gated,
 /// and the policy's decision when opened). `None` for every other command.
 pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
-    let lead: Vec<String> = words
-        .iter()
-        .take(2)
-        .map(|w| w.to_string_lossy().into_owned())
-        .collect();
-    let (c, used) = lookup(&lead)?;
+    let (c, used) = lookup_words(words)?;
     if !matches!(
         c.kind,
         Kind::Create {

@@ -171,6 +171,35 @@ fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String>
     Ok(folder)
 }
 
+/// How the runtime is asked a question before the exec: with the environment the exec gives it
+/// (a name set twice given its first value, the variables off the runtime's list removed), or
+/// why that environment is refused.
+fn asker(
+    env: &Env,
+    policy: &crate::policy::Policy,
+    runtime: std::path::PathBuf,
+) -> impl Fn() -> Result<crate::onbuild::Probe, String> + use<> {
+    let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
+    let (home, uid) = (env.home.clone(), env.euid);
+    let keep_env = env_gate(policy, policy.mode).map(<[String]>::to_vec);
+    move || {
+        Ok(crate::onbuild::Probe {
+            runtime: runtime.clone(),
+            remove_env: runtime_environment(
+                rules,
+                &engine,
+                path.as_deref(),
+                &trust::Homes {
+                    home: home.as_deref(),
+                    uid,
+                },
+            )
+            .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
+            keep_env: keep_env.clone(),
+        })
+    }
+}
+
 /// What a rootful network's range must stay clear of ([`crate::subnet`]): the ranges podman's
 /// networks use, the host's routes and gateways, the nameservers it asks, and the proxies its
 /// environment names by address.
@@ -571,50 +600,13 @@ fn target(
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     // A build's base images are asked about with the environment the build's exec will have
     // (an inspection, not a build: no isolation is asked of it).
-    let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
-    let (home, uid) = (env.home.clone(), env.euid);
-    let keep_env = env_gate(policy, policy.mode).map(<[String]>::to_vec);
-    let net_runtime = runtime.clone();
-    target.base_probe = Some(Box::new(move |image| {
-        let probe = crate::onbuild::Probe {
-            runtime: runtime.clone(),
-            remove_env: runtime_environment(
-                rules,
-                &engine,
-                path.as_deref(),
-                &trust::Homes {
-                    home: home.as_deref(),
-                    uid,
-                },
-            )
-            .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
-            keep_env: keep_env.clone(),
-        };
-        probe.check(image)
-    }));
+    let ask = asker(env, policy, runtime.clone());
+    target.base_probe = Some(Box::new(move |image| ask()?.check(image)));
     // A rootful network's range is chosen clear of what the host routes and talks to
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.
     if !rootless {
-        let (rules, engine, path) = (env_rules(policy, &[]), env.engine.clone(), env.path.clone());
-        let (home, uid) = (env.home.clone(), env.euid);
-        let keep_env = env_gate(policy, policy.mode).map(<[String]>::to_vec);
-        target.network_probe = Some(Box::new(move || {
-            let probe = crate::onbuild::Probe {
-                runtime: net_runtime.clone(),
-                remove_env: runtime_environment(
-                    rules,
-                    &engine,
-                    path.as_deref(),
-                    &trust::Homes {
-                        home: home.as_deref(),
-                        uid,
-                    },
-                )
-                .map_err(|why| format!("{why} [{}]", Rule::DenyEnvironment))?,
-                keep_env: keep_env.clone(),
-            };
-            network_facts(&probe)
-        }));
+        let ask = asker(env, policy, runtime);
+        target.network_probe = Some(Box::new(move || network_facts(&ask()?)));
     }
     // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
     target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
