@@ -264,6 +264,7 @@ impl Writer {
             host_loopback_ports,
             rootful_gateway,
             verify_mounts,
+            network_pools,
         } = podman;
         self.flag(*keep_id);
         self.u64(keep_id_user.0.into());
@@ -276,6 +277,11 @@ impl Writer {
         }
         self.bytes(rootful_gateway.as_bytes());
         self.flag(*verify_mounts);
+        self.u64(network_pools.len() as u64);
+        for n in network_pools {
+            self.u64(n.addr.into());
+            self.u64(n.len.into());
+        }
     }
 }
 
@@ -451,6 +457,12 @@ impl<'b> Reader<'b> {
             host_loopback_ports: self.list(|r| u16::try_from(r.u64()?).ok())?,
             rootful_gateway: self.string()?,
             verify_mounts: self.flag()?,
+            network_pools: self.list(|r| {
+                Some(crate::subnet::Net {
+                    addr: u32::try_from(r.u64()?).ok()?,
+                    len: u8::try_from(r.u64()?).ok().filter(|&l| l <= 32)?,
+                })
+            })?,
         };
         Some(Rules {
             hardening,

@@ -66,6 +66,7 @@ codes! {
     BadUser = "bad-user" (Error): "`keep_id_user` not numeric `uid:gid`",
     BadIp = "bad-ip" (Error): "`rootful_gateway` not an IP address",
     BadPort = "bad-port" (Error): "a `host_loopback_ports` entry not a TCP port (1 to 65535)",
+    BadNetworkPool = "bad-network-pool" (Error): "a `network_pools` entry not an IPv4 range of /24 or wider",
     DuplicateTmpfs = "duplicate-tmpfs" (Error): "two tmpfs entries at one path",
     CapDropAndAllow = "cap-drop-and-allow" (Error): "a capability both dropped and allowed",
     Unreadable = "unreadable" (Error): "the file exists but cannot be read",

@@ -492,6 +492,9 @@ pub struct PodmanCompat {
     /// Have podman run the shim's mount check in each new container: it starts only if every
     /// bind mount is the file or folder the shim judged ([`crate::mountcheck`]).
     pub verify_mounts: bool,
+    /// The ranges a rootful `network create` is given a /24 from (`harden.subnet`), in order:
+    /// podman's own default pools unless the site names its own.
+    pub network_pools: Vec<crate::subnet::Net>,
 }
 
 impl Default for PodmanCompat {
@@ -504,6 +507,10 @@ impl Default for PodmanCompat {
             host_loopback_ports: vec![10255, 3001],
             rootful_gateway: "10.88.0.1".into(),
             verify_mounts: true,
+            network_pools: crate::subnet::POOLS
+                .iter()
+                .filter_map(|p| crate::subnet::Net::parse(p))
+                .collect(),
         }
     }
 }

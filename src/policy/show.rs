@@ -162,5 +162,14 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
         ),
     );
     pt.insert("rootful_gateway".into(), pm.rootful_gateway.clone().into());
+    pt.insert(
+        "network_pools".into(),
+        Value::Array(
+            pm.network_pools
+                .iter()
+                .map(|n| Value::String(n.to_string()))
+                .collect(),
+        ),
+    );
     t.insert("podman".into(), Value::Table(pt));
 }

@@ -444,6 +444,7 @@ fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
                 "host_loopback_ports",
                 "rootful_gateway",
                 "verify_mounts",
+                "network_pools",
             ],
         ),
         ("[log]", &["path"]),
@@ -579,7 +580,7 @@ fn a_policy_with_every_key_loads() {
     let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\nno_healthcheck = true\n";
     let tmpfs = "path = \"/tmp\"\nsize = \"1g\"\nmode = \"1777\"\nexec = false\n";
     let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\nhealth_interval = \"1m\"\n";
-    let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\nverify_mounts = true\n";
+    let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\nverify_mounts = true\nnetwork_pools = [\"172.31.0.0/16\"]\n";
     let mut deny = String::new();
     for (key, _, on) in DENY_SWITCHES {
         deny.push_str(&format!("{key} = {on}\n"));
@@ -603,6 +604,19 @@ fn a_policy_with_every_key_loads() {
     let (p, w) = parse(&text, "p").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(p.profiles[0].rules.podman.host_loopback_ports, [5432]);
+    assert_eq!(
+        p.rules.podman.network_pools,
+        [crate::subnet::Net::parse("172.31.0.0/16").unwrap()]
+    );
+    // A range narrower than a network's /24, or none at all, is an error.
+    for bad in ["\"10.1.2.0/25\"", "\"10.1.2.3\"", "\"fd00::/64\"", "\"x\""] {
+        let e = parse(&format!("[podman]\nnetwork_pools = [{bad}]\n"), "p").unwrap_err();
+        assert!(
+            e.diagnostics.iter().any(|d| d.code == Code::BadNetworkPool),
+            "{bad}: {:?}",
+            e.diagnostics
+        );
+    }
     assert_eq!(p.runtime.keep_environment, ["LANG", "LC_*"]);
 }
 

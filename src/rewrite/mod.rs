@@ -312,11 +312,13 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             };
             // A rootful network's range, chosen clear of the host's ([`network`]).
             let rewritten = match rewritten {
-                None if found.is_empty() => network::subnet(argv, at, target).inspect(|r| {
-                    if r.is_ok() {
-                        plan.decision = Decision::Rewrite;
-                    }
-                }),
+                None if found.is_empty() => {
+                    network::subnet(argv, at, target, &policy.rules.podman.network_pools).inspect(|r| {
+                        if r.is_ok() {
+                            plan.decision = Decision::Rewrite;
+                        }
+                    })
+                }
                 r => r,
             };
             if found.is_empty() && rewritten.is_none() {

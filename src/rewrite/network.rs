@@ -14,7 +14,12 @@ use crate::rules::Rule;
 /// `argv` (the command at `at`) with the range added, when it is a rootful podman `network
 /// create` that names none; a refusal when no range can be chosen (fail closed: podman's own
 /// choice is the one that takes the host's traffic).
-pub(super) fn subnet(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
+pub(super) fn subnet(
+    argv: &[OsString],
+    at: usize,
+    target: &Target,
+    pools: &[crate::subnet::Net],
+) -> Option<Result<Rewritten, Refusal>> {
     if target.flavor != Flavor::Podman || target.rootless {
         return None;
     }
@@ -23,17 +28,17 @@ pub(super) fn subnet(argv: &[OsString], at: usize, target: &Target) -> Option<Re
         // A range of the caller's own is gated (`network create --subnet`): the policy's call.
         return None;
     }
-    let pools: Vec<crate::subnet::Net> = crate::subnet::POOLS
-        .iter()
-        .filter_map(|p| crate::subnet::Net::parse(p))
-        .collect();
     let chosen = match &target.network_probe {
         Some(probe) => probe(),
         None => Err("the runtime's networks cannot be asked here".into()),
     }
     .and_then(|facts| {
-        crate::subnet::choose(&pools, &facts).ok_or_else(|| {
-            "no /24 of podman's pools (10.89.0.0/16 to 10.128.0.0/9) is clear of its networks and of the host's routes, gateways, nameservers and proxies".to_string()
+        crate::subnet::choose(pools, &facts).ok_or_else(|| {
+            let listed: Vec<String> = pools.iter().map(ToString::to_string).collect();
+            format!(
+                "no /24 of [podman] network_pools ({}) is clear of podman's networks and of the host's routes, gateways, nameservers and proxies",
+                listed.join(", ")
+            )
         })
     });
     let net = match chosen {

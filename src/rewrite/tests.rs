@@ -1745,6 +1745,19 @@ fn a_rootful_network_s_range_is_chosen_clear_of_the_host_s() {
         &t,
     );
     assert_eq!(got.decision, Decision::Passthrough, "{got:?}");
+    // A site's own pools (`[podman] network_pools`), in their order.
+    let mut site = Policy::default();
+    site.rules.podman.network_pools = vec![n("172.31.0.0/23"), n("10.89.0.0/16")];
+    let busy = Facts {
+        used: vec![n("172.31.0.0/24")],
+        host: vec![],
+    };
+    let got = plan(
+        &argv(&["network", "create", "n"]),
+        &site,
+        &with(false, Some(busy)),
+    );
+    assert_eq!(got.args[2], OsString::from("--subnet=172.31.1.0/24"));
     // Other commands are not asked about.
     let got = plan(&argv(&["network", "ls"]), &p, &with(false, None));
     assert_eq!(got.decision, Decision::Passthrough);
