@@ -2482,6 +2482,10 @@ pub fn build_limits(words: &[OsString]) -> Option<BuildLimits> {
 /// added), and whether it names its own range (`--subnet`, `--ip-range`, `--gateway`: gated,
 /// and the policy's decision when opened). `None` for every other command.
 pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
+    // (Asked of every other command too: one comparison before any lookup.)
+    if words.first()? != "network" {
+        return None;
+    }
     let (c, used) = lookup_words(words)?;
     if !matches!(
         c.kind,

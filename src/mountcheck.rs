@@ -883,10 +883,9 @@ mod sys {
 mod tests {
     use super::*;
 
-    /// A hook file of the right length but another text (a container's, written while it had
-    /// the folder) is written afresh: podman would run the program it names.
-    #[test]
-    fn a_hook_file_another_wrote_is_replaced() {
+    /// A private folder with the hook file of a shim at `/usr/local/bin` installed in it: the
+    /// folder, the owner, the file's text and the hook folder.
+    fn installed() -> (tempfile::TempDir, u32, String, PathBuf) {
         use std::os::unix::fs::PermissionsExt;
         let d = tempfile::tempdir().unwrap();
         std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -894,6 +893,14 @@ mod tests {
         let file = hook_file(Path::new("/usr/local/bin/nanoclaw-shim"));
         let dir = folder(d.path(), &file);
         install(d.path(), &dir, &file, owner, true, true).unwrap();
+        (d, owner, file, dir)
+    }
+
+    /// A hook file of the right length but another text (a container's, written while it had
+    /// the folder) is written afresh: podman would run the program it names.
+    #[test]
+    fn a_hook_file_another_wrote_is_replaced() {
+        let (d, owner, file, dir) = installed();
         let name = dir.join("nanoclaw-shim.json");
         assert_eq!(std::fs::read_to_string(&name).unwrap(), file);
         let forged = file.replace("/usr/local/bin/nanoclaw-shim", "/home/al/grp/main/evil/hook1");
@@ -932,13 +939,7 @@ mod tests {
     /// own file holds; a name podman skips is not.
     #[test]
     fn another_hook_beside_the_shim_s_is_refused() {
-        use std::os::unix::fs::PermissionsExt;
-        let d = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-        let owner = crate::process::euid();
-        let file = hook_file(Path::new("/usr/local/bin/nanoclaw-shim"));
-        let dir = folder(d.path(), &file);
-        install(d.path(), &dir, &file, owner, true, true).unwrap();
+        let (d, owner, file, dir) = installed();
         std::fs::write(dir.join(".nanoclaw-shim.json.4242"), "partial").unwrap();
         std::fs::write(dir.join("notes.txt"), "{}").unwrap();
         install(d.path(), &dir, &file, owner, true, true).unwrap();

@@ -166,7 +166,7 @@ fn hook_folder(env: &Env, target: &Target) -> Result<std::path::PathBuf, String>
     }
     // The runtime folder needs no walk: `mountcheck::base` found it the caller's alone (root's
     // `/run` only root writes).
-    let trusted = base != cache || checked(&base);
+    let trusted = base != cache || checked(&cache);
     crate::mountcheck::install(&base, &folder, &file, owner, trusted, base == cache)?;
     Ok(folder)
 }

@@ -126,22 +126,24 @@ pub fn nameservers(text: &str) -> Vec<Net> {
         .collect()
 }
 
-/// The host of a proxy URL (`http://user:pass@10.1.2.3:3128/`), when it is an IPv4 address.
-pub fn proxy_host(url: &str) -> Option<Net> {
+/// The host a proxy URL names (`http://user:pass@proxy:3128/` -> `proxy`), as written.
+fn url_host(url: &str) -> Option<&str> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    Some(host.rsplit_once(':').map_or(host, |(h, _)| h))
+}
+
+/// The host of a proxy URL (`http://user:pass@10.1.2.3:3128/`), when it is an IPv4 address.
+pub fn proxy_host(url: &str) -> Option<Net> {
+    let host = url_host(url)?;
     Net::parse(host).filter(|n| n.len == 32 && !host.contains('/'))
 }
 
 /// The host name of a proxy URL (`http://user:pass@proxy.corp:3128/`), when it is a name (not
 /// an address: [`proxy_host`]).
 pub fn proxy_name(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    let host = url_host(url)?;
     let name = !host.is_empty()
         && host.chars().any(|c| c.is_ascii_alphabetic())
         && host

@@ -675,34 +675,20 @@ impl<'t> Reader<'t> {
             }
         }
         self.bool(pm.take("verify_mounts"), &mut c.verify_mounts);
-        let pools = pm.take("network_pools");
-        if let Some(v) = pools.value {
-            match v.get_ref().as_array() {
-                Some(arr) => {
-                    let mut list = Vec::new();
-                    for item in arr.iter() {
-                        match item.get_ref().as_str() {
-                            Some(s) => match crate::subnet::Net::parse(s)
-                                .filter(|n| s.contains('/') && n.len <= 24)
-                            {
-                                Some(n) => list.push(n),
-                                None => self.push(
-                                    Code::BadNetworkPool,
-                                    item.span(),
-                                    format!("{s:?} is not an IPv4 range of /24 or wider"),
-                                    Some(
-                                        "a range such as \"10.89.0.0/16\"; each network gets a /24 of it"
-                                            .into(),
-                                    ),
-                                ),
-                            },
-                            None => self.wrong_type(item, pools.key, "an array of IPv4 ranges"),
-                        }
-                    }
-                    c.network_pools = list;
+        if let Some(items) = self.strings(pm.take("network_pools")) {
+            let mut list = Vec::new();
+            for (s, span) in items {
+                match crate::subnet::Net::parse(s).filter(|n| s.contains('/') && n.len <= 24) {
+                    Some(n) => list.push(n),
+                    None => self.push(
+                        Code::BadNetworkPool,
+                        span,
+                        format!("{s:?} is not an IPv4 range of /24 or wider"),
+                        Some("a range such as \"10.89.0.0/16\"; each network gets a /24 of it".into()),
+                    ),
                 }
-                None => self.wrong_type(v, pools.key, "an array of IPv4 ranges"),
             }
+            c.network_pools = list;
         }
     }
 
