@@ -55,6 +55,9 @@ const GATE_NETWORK_OPT: &str = "network create --opt";
 /// reached through its default route, and a container at that address answered the host's
 /// queries and read a proxy's credentials). Without it podman picks a free range itself.
 const GATE_NETWORK_SUBNET: &str = "network create --subnet";
+/// A container's own address on a network it joins (`network connect --ip`): see
+/// [`OWN_ADDRESS`].
+const GATE_NETWORK_ADDRESS: &str = "network connect --ip";
 const GATE_BUILD_PUSH: &str = "build --push";
 /// A build that writes its result into a host folder or file (`-o DIR`, `--output
 /// type=local|tar,dest=PATH`). podman writes it after the whole build, long after the shim
@@ -359,11 +362,17 @@ const F_NET_CONNECT: &[Row] = &[
     v("alias", None),
     v("driver-opt", None),
     v("gw-priority", None),
-    v("ip", None),
-    v("ip6", None),
+    vc("ip", None, OWN_ADDRESS),
+    vc("ip6", None, OWN_ADDRESS),
     v("link", None),
-    v("link-local-ip", None),
+    vc("link-local-ip", None, OWN_ADDRESS),
 ];
+/// `network connect --ip`: the address a container takes on the network, of the caller's
+/// choosing (as `run --ip`, refused there by `deny.network-option`).
+const OWN_ADDRESS: Class = Class::Gated(
+    GATE_NETWORK_ADDRESS,
+    "gives the container an address of the caller's choosing, which may be one another holds on the network (its gateway: its neighbours' traffic to the host)",
+);
 const F_FORCE: &[Row] = &[HELP, b("force", Some('f'))];
 const F_NET_LS: &[Row] = &[
     HELP,
@@ -806,6 +815,11 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
             GATE_NETWORK_OPT,
             "network create with a non-bridge driver (macvlan/ipvlan attach to a host interface), \
              driver options or IPAM options",
+        ));
+        out.push((
+            GATE_NETWORK_ADDRESS,
+            "network connect --ip / --ip6 / --link-local-ip: an address of the caller's choosing, \
+             which may be one another holds on the network (its gateway)",
         ));
         out.push((
             GATE_BUILD_PUSH,

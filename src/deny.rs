@@ -265,6 +265,7 @@ impl Checker<'_> {
                             "copies the host's whole environment, credentials included, into the container"
                         }
                         Rule::DenyCeiling => "takes the container out of the policy's cgroup ceilings",
+                        Rule::DenyNetworkOption => ADDRESS_OF_ITS_OWN,
                         _ => "hands the container a host resource the policy does not allow",
                     };
                     self.v(rule, o, why);
@@ -429,6 +430,16 @@ impl Checker<'_> {
                     o,
                     format!(
                         "the network option {opt:?} is not one whose meaning the shim knows (podman 5 takes host_interface_name= as the name of the container's interface on the host, where a firewall may trust it)"
+                    ),
+                );
+            } else if let Some(flag) =
+                own_address_option(&lower).filter(|flag| !self.rules.deny.allows_flag(flag))
+            {
+                self.v(
+                    Rule::DenyNetworkOption,
+                    o,
+                    format!(
+                        "{ADDRESS_OF_ITS_OWN} (allow it by name with [deny] add_allow_flags = [{flag:?}])"
                     ),
                 );
             }
@@ -1322,6 +1333,28 @@ fn odd_network_option(value: &str) -> Option<String> {
         .map(|o| o.split_once('=').map_or(o, |(k, _)| k).trim())
         .find(|k| !KNOWN.contains(k))
         .map(str::to_string)
+}
+
+/// Why a container may not choose its own address (`--ip`, `--ip6`, `--mac-address`, and the
+/// same as `--network NAME:ip=...`): the address may be one another holds on its network. podman
+/// 5 gave a container its network's gateway address (the fifty-fourth look's `--ip 10.88.0.1`),
+/// the host's side of a rootful bridge, which podman writes into every container's `/etc/hosts`
+/// as `host.docker.internal`: its neighbours' traffic to the host, proxy credentials included,
+/// could reach it. nanoclaw never chooses one; podman's own choice is free of every holder.
+const ADDRESS_OF_ITS_OWN: &str = "chooses the container's own address, which may be one another holds on its network (the network's gateway: its neighbours' traffic to the host)";
+
+/// The flag whose meaning the first address option of a `--network NAME:OPTIONS` value has
+/// (`ip=` is `--ip`): allowed with it, by name.
+fn own_address_option(value: &str) -> Option<&'static str> {
+    let (_, options) = value.split_once(':')?;
+    options
+        .split(',')
+        .find_map(|o| match o.split_once('=').map_or(o, |(k, _)| k).trim() {
+            "ip" => Some("ip"),
+            "ip6" => Some("ip6"),
+            "mac" => Some("mac-address"),
+            _ => None,
+        })
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.

@@ -168,6 +168,7 @@ impl Class {
             Class::Denied(Rule::DenyEnvHost) => &[Rule::DenyEnvHost],
             Class::Denied(Rule::DenyCeiling) => &[Rule::DenyCeiling],
             Class::Denied(Rule::DenyEngineRedirect) => &[Rule::DenyEngineRedirect],
+            Class::Denied(Rule::DenyNetworkOption) => &[Rule::DenyNetworkOption],
             Class::Denied(_) => &[Rule::DenyFlag],
         }
     }
@@ -522,8 +523,8 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("interactive"), short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("io-maxbandwidth"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("io-maxiops"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling, podman_list: false },
-    Flag { long: n("ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("ip6"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyNetworkOption), podman_list: false },
+    Flag { long: n("ip6"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyNetworkOption), podman_list: false },
     Flag { long: n("ipc"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace, podman_list: false },
     Flag { long: n("isolation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("kernel-memory"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Hidden, alias_of: None, class: Ceiling, podman_list: false },
@@ -533,7 +534,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("link-local-ip"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("log-driver"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: LogDriver, podman_list: false },
     Flag { long: n("log-opt"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostWrite, podman_list: true },
-    Flag { long: n("mac-address"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("mac-address"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyNetworkOption), podman_list: false },
     Flag { long: n("memory"), short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("memory-reservation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("memory-swap"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },

@@ -94,7 +94,7 @@ rules! {
     DenyWritableRoot = "deny.writable-root": "refuses read-write bind mounts outside writable_roots",
     DenyAnnotation = "deny.annotation": "refuses OCI runtime annotations that change isolation",
     DenyGroupAdd = "deny.group-add": "refuses --group-add keep-groups (the host user's groups in the container)",
-    DenyNetworkOption = "deny.network-option": "refuses caller options for slirp4netns and pasta (host loopback is the policy's decision)",
+    DenyNetworkOption = "deny.network-option": "refuses caller options for slirp4netns and pasta (host loopback is the policy's decision), network options whose meaning the shim does not know, and a container's own choice of its address (--ip, --ip6, --mac-address)",
     DenyPublish = "deny.publish": "refuses ports published on addresses other than loopback",
     DenyEngineRedirect = "deny.engine-redirect": "refuses global flags and variables that send the command to another engine",
     DenyHostHandoff = "deny.host-handoff": "removes variables by which podman hands the container the caller's open files (LISTEN_FDS) or its service manager's socket (NOTIFY_SOCKET); refuses log drivers other than json-file, k8s-file, journald and none (passthrough hands it the caller's output files)",

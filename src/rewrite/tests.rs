@@ -693,6 +693,40 @@ fn pasta_forwards_only_the_proxy_ports() {
     assert_eq!(r.rule, Rule::DenyNetworkOption);
 }
 
+/// A container's own address (`--ip`, `--ip6`, `--mac-address`, and the same as network
+/// options) is refused by default, and each passes, in both spellings, once the policy allows
+/// its flag by name; another flag's allowance does not open it.
+#[test]
+fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
+    let cases: &[(&str, &[&str])] = &[
+        ("ip", &["run", "--ip", "10.89.0.7", "img"]),
+        ("ip", &["run", "--network", "n:alias=a,ip=10.89.0.7", "img"]),
+        ("ip6", &["run", "--ip6=fd00::7", "img"]),
+        ("ip6", &["run", "--network", "n:ip6=fd00::7", "img"]),
+        (
+            "mac-address",
+            &["run", "--mac-address", "44:33:22:11:00:99", "img"],
+        ),
+        (
+            "mac-address",
+            &["run", "--network", "n:mac=44:33:22:11:00:99", "img"],
+        ),
+    ];
+    for (flag, a) in cases {
+        let refused = plan(&argv(a), &Policy::default(), &podman()).refusal;
+        assert_eq!(refused.map(|r| r.rule), Some(Rule::DenyNetworkOption), "{a:?}");
+        for (allowed, passes) in [(*flag, true), ("pod", false)] {
+            let mut p = Policy::default();
+            p.rules
+                .deny
+                .list_mut(policy::DenyList::AllowFlags)
+                .push(allowed.into());
+            let r = plan(&argv(a), &p, &podman()).refusal;
+            assert_eq!(r.is_none(), passes, "{a:?} with {allowed:?} allowed: {r:?}");
+        }
+    }
+}
+
 #[test]
 fn init_is_added_when_the_entrypoint_is_overridden() {
     let o = out(&[

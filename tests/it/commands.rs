@@ -1113,6 +1113,19 @@ fn policy_allow_and_deny() {
             &["network create --opt"],
             &["network", "create", "-d", "macvlan", "n"],
         ),
+        // A container's own address on the network it joins: another's (its gateway's) too.
+        (
+            &["network connect --ip"],
+            &["network", "connect", "--ip", "10.89.0.1", "n", "c"],
+        ),
+        (
+            &["network connect --ip"],
+            &["network", "connect", "--ip6=fd00::1", "n", "c"],
+        ),
+        (
+            &["network connect --ip"],
+            &["network", "connect", "--link-local-ip", "169.254.1.2", "n", "c"],
+        ),
         (&["build --push"], &["build", "--push", "-t", "r/x", "."]),
         (&["build --push"], &["build", "-o", "type=registry", "."]),
         (&["build --push"], &["build", "--cache-to", "r/cache", "."]),
