@@ -268,7 +268,14 @@ impl Checker<'_> {
                         Rule::DenyNetworkOption => ADDRESS_OF_ITS_OWN,
                         _ => "hands the container a host resource the policy does not allow",
                     };
-                    self.v(rule, o, why);
+                    self.v(
+                        rule,
+                        o,
+                        format!(
+                            "{why} (allow it by name with [deny] add_allow_flags = [{:?}])",
+                            o.flag.long.as_str()
+                        ),
+                    );
                 }
             }
         }
