@@ -969,9 +969,10 @@ pub struct Containerfiles {
     /// `words` of the token, how many bytes of it come before the path, and the option as shown.
     /// Opened at the exec and given as descriptors ([`crate::pin::Pin::Folder`]).
     pub folders: Vec<(usize, usize, String)>,
-    /// The ignore file podman would have read beside a Containerfile (`<file>.dockerignore`,
-    /// `<file>.containerignore`), which a copy has no folder to hold: named with `--ignorefile`.
-    pub ignore: Option<Vec<u8>>,
+    /// The ignore file podman would have read (beside a Containerfile, `<file>.dockerignore`,
+    /// which a copy has no folder to hold; or the context's `.containerignore` /
+    /// `.dockerignore`), and its text: given as a sealed copy with `--ignorefile`.
+    pub ignore: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// [`check_with`], and for a build, the Containerfiles it read ([`Containerfiles`]).
@@ -1110,8 +1111,8 @@ fn check_inner(
                     *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
                     if let Some(cf) = read.as_mut() {
                         // Named to podman by the shim, so a host path like any other it reads.
-                        cf.ignore = beside_containerfile(&p, files.read);
-                        if let Some(ignore) = cf.ignore.as_ref().filter(|_| out.is_empty()) {
+                        cf.ignore = ignore_file(&p, files.read, &mut out);
+                        if let Some((ignore, _)) = cf.ignore.as_ref().filter(|_| out.is_empty()) {
                             if let Some(v) = host_path(ignore, Access::Read, &lossy(ignore)) {
                                 out.push(v);
                             }
@@ -2194,11 +2195,20 @@ fn pinned_containerfiles(
     Some(cf)
 }
 
-/// The ignore file buildah takes beside a Containerfile when none is named: for each
-/// Containerfile in order (a relative one joined to the context), `<file>.dockerignore`, else
-/// `<file>.containerignore`; the first found wins. Docker's builder reads
-/// `<Dockerfile>.dockerignore` the same way.
-fn beside_containerfile(p: &Parsed, read: &dyn Fn(&[u8]) -> SmallFile) -> Option<Vec<u8>> {
+/// The ignore file podman reads when none is named, and its text: for each Containerfile in
+/// order (a relative one joined to the context), `<file>.dockerignore`, else
+/// `<file>.containerignore` (docker's builder reads `<Dockerfile>.dockerignore` the same way);
+/// else the context's own `.containerignore`, else its `.dockerignore`. The first found wins.
+/// podman 4.3 opened the context's file by path, through a link to any host file (the fifty-ninth
+/// look's `.dockerignore` linked to `~/.env`, whose every line podman then printed in an error),
+/// and read a FIFO or `/dev/zero` there without end: the file is a host path the shim judges
+/// (by the caller) and reads, and podman is given the sealed copy of what was read. One that
+/// cannot be read whole refuses the build.
+fn ignore_file(
+    p: &Parsed,
+    read: &dyn Fn(&[u8]) -> SmallFile,
+    out: &mut Vec<Violation>,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     if p.opts.iter().any(|o| o.row.long == "ignorefile") {
         return None;
     }
@@ -2221,12 +2231,32 @@ fn beside_containerfile(p: &Parsed, read: &dyn Fn(&[u8]) -> SmallFile) -> Option
         let c = join(ctx, b"Containerfile");
         files.push(if exists(&c) { c } else { join(ctx, b"Dockerfile") });
     }
-    files.iter().find_map(|f| {
+    let beside = files.iter().flat_map(|f| {
         [&b".dockerignore"[..], b".containerignore"]
-            .iter()
-            .map(|suffix| [f.as_slice(), suffix].concat())
-            .find(|i| !matches!(read(i), SmallFile::Missing))
-    })
+            .into_iter()
+            .map(move |suffix| [f.as_slice(), suffix].concat())
+    });
+    let local = ctx != b"-" && local_source(ctx);
+    let context = [&b".containerignore"[..], b".dockerignore"]
+        .into_iter()
+        .filter(|_| local)
+        .map(|name| join(ctx, name));
+    for path in beside.chain(context) {
+        match read(&path) {
+            SmallFile::Missing => continue,
+            SmallFile::Read(text) => return Some((path, text)),
+            SmallFile::Unread(why) => {
+                violation(
+                    out,
+                    Rule::DenyBuild,
+                    lossy(&path),
+                    format!("podman reads it as the build's ignore file, and {why}"),
+                );
+                return None;
+            }
+        }
+    }
+    None
 }
 
 /// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage

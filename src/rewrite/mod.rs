@@ -478,18 +478,23 @@ fn pin_containerfiles(
             what: crate::pin::Pin::Copy(text),
         });
     }
-    if let Some(ignore) = cf.ignore {
+    if let Some((path, text)) = cf.ignore {
         let mut token = b"--ignorefile=".to_vec();
-        token.extend_from_slice(&ignore);
+        token.extend_from_slice(&path);
         added.changes.push(Change {
             rule: Rule::HardenPinnedFiles,
             action: Action::Add,
             token: crate::text::owned(&token),
             reason:
-                "podman would read it beside the Containerfile; its copy has no folder, so the file is named"
+                "podman reads the shim's sealed copy of the ignore file it checked (/proc/self/fd/N), not the path again (beside a Containerfile, the copy has no folder: the file is named)"
                     .into(),
         });
         added.options.push(OsString::from_vec(token));
+        pinned.push(crate::pin::Pinned {
+            arg: at + cf.used + added.options.len() - 1,
+            prefix: "--ignorefile=".len(),
+            what: crate::pin::Pin::Copy(text),
+        });
     }
     let shift = added.options.len();
     for (word, prefix, text, shown) in cf.named {

@@ -1325,10 +1325,59 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
     let file = format!("{dir}/Containerfile");
     let p = build_plan(&["build", "-f", &file, "-t", "x"], &Policy::default(), &t, &ctx);
     assert!(has(&p, &format!("--ignorefile={file}.dockerignore")), "{p:?}");
+    // podman reads the sealed copy of what the shim read, as it reads the Containerfile's.
     assert_eq!(
         pins(&p),
-        [(file.clone(), "FROM img\nRUN true\n".to_string())],
+        [
+            (format!("{file}.dockerignore"), "secret\n".to_string()),
+            (file.clone(), "FROM img\nRUN true\n".to_string())
+        ],
         "{p:?}"
+    );
+}
+
+/// The context's own ignore file (`.containerignore`, else `.dockerignore`), which podman 4.3
+/// opened by path through a link to any host file and printed line by line in an error (the
+/// fifty-ninth look's, with `~/.env`), is judged, read, and given to podman as a sealed copy; one
+/// that is no regular file (a FIFO podman would wait on for good) refuses the build.
+#[test]
+fn the_context_s_ignore_file_is_judged_and_sealed() {
+    let (t, ctx) = build_target(false);
+    let dir = ctx.path().display().to_string();
+    let build = || build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    std::fs::write(ctx.path().join(".dockerignore"), "node_modules\n").unwrap();
+    assert_eq!(
+        pins(&build()),
+        [
+            (format!("{dir}/Containerfile"), "FROM img\nRUN true\n".to_string()),
+            (format!("{dir}/.dockerignore"), "node_modules\n".to_string())
+        ]
+    );
+    // `.containerignore` first, as podman looks.
+    std::fs::write(ctx.path().join(".containerignore"), "*.log\n").unwrap();
+    assert_eq!(
+        pins(&build())[1],
+        (format!("{dir}/.containerignore"), "*.log\n".to_string())
+    );
+    std::fs::remove_file(ctx.path().join(".containerignore")).unwrap();
+    // A link to a credential: refused as the same file named with -f is.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join(".env"), "ANTHROPIC_API_KEY=sk-ant-x\n[\n").unwrap();
+    std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
+    std::os::unix::fs::symlink(home.path().join(".env"), ctx.path().join(".dockerignore")).unwrap();
+    let p = build();
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyCredentials));
+    // A FIFO: refused, never opened for reading.
+    std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(ctx.path().join(".dockerignore"))
+        .status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let p = build();
+    assert_eq!(p.refusal.as_ref().map(|r| r.rule), Some(Rule::DenyBuild), "{p:?}");
+    assert!(
+        p.refusal.unwrap().message.contains("ignore file"),
+        "the refusal names the file's part"
     );
 }
 

@@ -3246,6 +3246,73 @@ fn the_host_s_proxy_stays_out_of_a_build_rootless() {
     proxy_in_a_build(Mode::Rootless);
 }
 
+/// A build's context's own ignore file: through the shim podman reads the sealed copy of what
+/// the shim judged (`--ignorefile=/proc/self/fd/N`), so a regular one still keeps its files out
+/// of `COPY`; one linked to a credential refuses the build, and its lines are never printed. The
+/// control: podman 4.3 itself follows the link and prints every line of the file in its error
+/// (the fifty-ninth look's); podman 5 does not follow it.
+fn context_ignore_file(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "ctxignore") else {
+        return;
+    };
+    let label = mode.label();
+    let dir = rig.dir.path().join("ctxignore");
+    let ctx = rig.containerfile(&dir, &format!("FROM {IMAGE}\nCOPY . /c\nRUN ls -a /c\n"));
+    for (name, text) in [
+        ("kept.txt", "k\n"),
+        ("dropped.txt", "d\n"),
+        (".dockerignore", "dropped.txt\n"),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+        rig.own(&dir.join(name), false);
+    }
+    let tag = rig.image_tag("ctxignore");
+    let build = |prog: &str| rig.run(prog, &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
+    let o = build("docker");
+    assert_eq!(o.code, Some(0), "{label}: {}", o.describe());
+    assert!(
+        o.stdout.contains("kept.txt") && !o.stdout.contains("dropped.txt"),
+        "{label}: the context's ignore file was not honoured through the shim: {}",
+        o.describe()
+    );
+    // The ignore file linked to a credential, a line podman cannot read as a pattern in it.
+    let marker = format!("sk-ant-{}", rig.tag);
+    let secret_dir = rig.dir.path().join("ctxignore-home");
+    rig.mkdirs(&secret_dir);
+    let env = secret_dir.join(".env");
+    std::fs::write(&env, format!("ANTHROPIC_API_KEY={marker}\n[\n")).unwrap();
+    rig.own(&env, false);
+    std::fs::remove_file(dir.join(".dockerignore")).unwrap();
+    symlink(&env, dir.join(".dockerignore")).unwrap();
+    let control = build("podman");
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    if format!("{}{}", control.stdout, control.stderr).contains(&marker) {
+        eprintln!("{label}: control: podman printed the linked file's lines");
+    }
+    let o = build("docker");
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("[deny.credentials]"),
+        "{label}: {}",
+        o.describe()
+    );
+    assert!(
+        !format!("{}{}", o.stdout, o.stderr).contains(&marker),
+        "{label}: the linked file's lines were printed through the shim: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_build_s_context_ignore_file_is_read_as_judged_rootful() {
+    context_ignore_file(Mode::Rootful);
+}
+
+#[test]
+fn a_build_s_context_ignore_file_is_read_as_judged_rootless() {
+    context_ignore_file(Mode::Rootless);
+}
+
 /// A relative name in the shim's environment is a folder beneath the working directory, which a
 /// container may write through a mount of a folder below it, and which the host-path lists
 /// cannot name as written (the forty-first look's: a relative `PATH` entry had the shim run a
