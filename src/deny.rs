@@ -100,10 +100,19 @@ impl Checker<'_> {
                 targets.contains(&p)
             })
         };
-        let Some(f) = self.paths.check(raw, access, &shadowed) else {
+        let found = if host_file {
+            self.paths.check(raw, access, &shadowed)
+        } else {
+            self.paths.check_mount(raw, access, &shadowed)
+        };
+        let Some(f) = found else {
             return;
         };
         let what = match f.rule {
+            Rule::DenySensitiveMount if f.listening => format!(
+                "a folder holding a socket or FIFO at its top ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
+                f.entry
+            ),
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
             Rule::DenyHostExec if f.repository == Some(hostpath::Repository::GitDir) => format!(
                 "a git directory ({}: a bare repository, or a repository's separate .git), whose hooks and core.fsmonitor run on the host's next git command; mount it read-only",

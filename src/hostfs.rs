@@ -21,6 +21,9 @@ pub enum FileKind {
     Dir,
     File,
     Symlink,
+    /// A socket or a FIFO: a place a host process may listen or read, which a read-only mount
+    /// does not stop anyone reaching.
+    Listening,
 }
 
 /// How a directory listing ended.
@@ -292,10 +295,13 @@ fn os(path: &[u8]) -> &std::path::Path {
 }
 
 fn kind(t: std::fs::FileType) -> FileKind {
+    use std::os::unix::fs::FileTypeExt;
     if t.is_symlink() {
         FileKind::Symlink
     } else if t.is_dir() {
         FileKind::Dir
+    } else if t.is_socket() || t.is_fifo() {
+        FileKind::Listening
     } else {
         FileKind::File
     }

@@ -207,7 +207,7 @@ impl Resolver {
         let resolved = match self.fs.lstat(candidate) {
             Some(FileKind::Symlink) => self.follow(candidate, dir_len, depth)?,
             Some(FileKind::Dir) => Step::Is(Kind::Dir),
-            Some(FileKind::File) => Step::Is(Kind::Other),
+            Some(FileKind::File | FileKind::Listening) => Step::Is(Kind::Other),
             None => Step::Is(Kind::Missing),
         };
         self.memo_put(candidate, h, resolved);
@@ -254,7 +254,7 @@ impl Resolver {
                 found[first + at] = match kind {
                     FileKind::Symlink => Seen::Link,
                     FileKind::Dir => Seen::Is(Kind::Dir),
-                    FileKind::File => Seen::Is(Kind::Other),
+                    FileKind::File | FileKind::Listening => Seen::Is(Kind::Other),
                 };
             }
             ControlFlow::Continue(())
@@ -1052,6 +1052,8 @@ pub struct Finding {
     /// When the finding is a repository's metadata at a mounted directory's top: which kind,
     /// for the message's advice.
     pub repository: Option<Repository>,
+    /// The finding is a socket or FIFO at a mounted directory's top ([`HostPaths::check_mount`]).
+    pub listening: bool,
 }
 
 /// A repository's metadata found at the top of a directory mounted read-write.
@@ -1289,11 +1291,38 @@ impl<'p> HostPaths<'p> {
     /// Checks one host path; `shadowed(name)` says whether a file of that name at the top of a
     /// mounted directory is covered by another mount (only asked for directories).
     pub fn check(&mut self, raw: &[u8], access: Access, shadowed: &dyn Fn(&[u8]) -> bool) -> Option<Finding> {
+        self.judge(raw, access, shadowed, false)
+    }
+
+    /// [`Self::check`] for a bind mount's source, which also refuses a directory holding a
+    /// socket or FIFO at its top, unshadowed (`deny.sensitive-mount`): a host service (a tmux or
+    /// editor's control socket, an ssh agent's, a database's) that `connect(2)` reaches through
+    /// a read-only mount as well, a FIFO a host program reads its commands from (the fifty-seventh
+    /// look's: a project folder nanoclaw's `additionalMounts` named held a control socket, and
+    /// the container ran commands on the host as the caller, or root). A build context or a file
+    /// the runtime reads is not mounted: nothing in it can be connected to.
+    pub fn check_mount(
+        &mut self,
+        raw: &[u8],
+        access: Access,
+        shadowed: &dyn Fn(&[u8]) -> bool,
+    ) -> Option<Finding> {
+        self.judge(raw, access, shadowed, true)
+    }
+
+    fn judge(
+        &mut self,
+        raw: &[u8],
+        access: Access,
+        shadowed: &dyn Fn(&[u8]) -> bool,
+        mounted: bool,
+    ) -> Option<Finding> {
         let hit = |rule, entry: &[u8]| {
             Some(Finding {
                 rule,
                 entry: crate::text::owned(entry),
                 repository: None,
+                listening: false,
             })
         };
         let deny = self.deny;
@@ -1353,8 +1382,10 @@ impl<'p> HostPaths<'p> {
         // repository's `.git` there hands it over when mounted read-write, unless another mount
         // shadows it. One directory listing (not a lookup per name) finds both, and variants
         // (`.env.local`).
-        let needs_top =
-            deny.on(Rule::DenyCredentials) || (access == Access::Write && deny.on(Rule::DenyHostExec));
+        let sockets = mounted && deny.on(Rule::DenySensitiveMount);
+        let needs_top = sockets
+            || deny.on(Rule::DenyCredentials)
+            || (access == Access::Write && deny.on(Rule::DenyHostExec));
         let top = match &src.real {
             Some((real, Kind::Dir)) if needs_top => {
                 let memory = (self.host.memory.as_ref())
@@ -1369,6 +1400,14 @@ impl<'p> HostPaths<'p> {
                 return hit(Rule::DenyCredentials, &found);
             }
         }
+        if let Some(found) = top.listening.filter(|_| sockets) {
+            return Some(Finding {
+                rule: Rule::DenySensitiveMount,
+                entry: crate::text::owned(&found),
+                repository: None,
+                listening: true,
+            });
+        }
         if access == Access::Read {
             return None;
         }
@@ -1381,6 +1420,7 @@ impl<'p> HostPaths<'p> {
                     rule: Rule::DenyHostExec,
                     entry: crate::text::owned(&git),
                     repository: Some(kind),
+                    listening: false,
                 });
             }
             // A repository's `.git` (or anything in it): its hooks and `core.fsmonitor` run on
@@ -1552,7 +1592,13 @@ struct Top {
     credential: Option<Vec<u8>>,
     /// Its `.git` or `.hg` (or the directory itself, when it is a git directory), if any.
     git: Option<(Vec<u8>, Repository)>,
+    /// The first socket or FIFO there.
+    listening: Option<Vec<u8>>,
 }
+
+/// How a listing keeps a socket or FIFO among the names it found (and a memory remembers it):
+/// behind a `/`, which no name in a directory holds.
+const LISTENING: u8 = b'/';
 
 /// [`Top`] for directory `dir`. With a memory, what a listing found is remembered for the
 /// directory's stamp (see [`Dirs`]) and recalled while the stamp holds; which of it is shadowed
@@ -1577,8 +1623,13 @@ fn top_level(
         Top {
             credential: found
                 .iter()
-                .find(|n| !is_vcs_name(n) && !shadowed(n))
+                .find(|n| n.first() != Some(&LISTENING) && !is_vcs_name(n) && !shadowed(n))
                 .map(|n| path(n)),
+            listening: found
+                .iter()
+                .filter_map(|n| n.strip_prefix(&[LISTENING]))
+                .find(|n| !shadowed(n))
+                .map(&path),
             git: if git_dir {
                 Some((dir.to_vec(), Repository::GitDir))
             } else {
@@ -1599,17 +1650,15 @@ fn top_level(
                 key.extend_from_slice(&names.key());
                 // What a listing keeps: the names and `.git` (a memory from before kept no
                 // `.git`, and is not this one).
-                key.extend_from_slice(b"\0+vcs");
+                key.extend_from_slice(b"\0+vcs+listening");
                 Dirs::load(fs, memory, key)
             });
             if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
                 return first(&found);
             }
             let mut found = Vec::new();
-            let mut keep = |name: &[u8], _| {
-                if wanted(name) {
-                    found.push(name.to_vec());
-                }
+            let mut keep = |name: &[u8], kind| {
+                keep_found(&mut found, name, kind, &wanted);
                 ControlFlow::Continue(())
             };
             // What is remembered for the stamp is a listing of the directory it stamps.
@@ -1628,10 +1677,8 @@ fn top_level(
         }
         None => {
             let mut found = Vec::new();
-            let listed = fs.list(dir, LISTING_LIMIT, &mut |name, _| {
-                if wanted(name) {
-                    found.push(name.to_vec());
-                }
+            let listed = fs.list(dir, LISTING_LIMIT, &mut |name, kind| {
+                keep_found(&mut found, name, kind, &wanted);
                 ControlFlow::Continue(())
             });
             match listed {
@@ -1656,6 +1703,17 @@ fn top_level(
         .map(<[u8]>::to_vec)
         .collect();
     first(&found)
+}
+
+/// What a listing of a mounted directory's top keeps of one entry: a wanted name, and a socket
+/// or FIFO behind [`LISTENING`].
+fn keep_found(found: &mut Vec<Vec<u8>>, name: &[u8], kind: FileKind, wanted: &dyn Fn(&[u8]) -> bool) {
+    if wanted(name) {
+        found.push(name.to_vec());
+    }
+    if kind == FileKind::Listening {
+        found.push([&[LISTENING][..], name].concat());
+    }
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).

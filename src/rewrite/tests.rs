@@ -727,6 +727,58 @@ fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
     }
 }
 
+/// A folder holding a socket or FIFO at its top is a host service a container reaches through a
+/// read-only mount too (the fifty-seventh look's control socket in a project folder): refused
+/// for every spelling of a bind mount, read-only or not, unless another mount shadows it. One
+/// deeper down is not seen (a known limitation); a build's context holding one is read, not
+/// mounted, and passes.
+#[test]
+fn a_folder_with_a_socket_or_fifo_at_its_top_is_not_mounted() {
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("proj");
+    std::fs::create_dir_all(dir.join("deep/er")).unwrap();
+    let d = dir.display().to_string();
+    let listener = std::os::unix::net::UnixListener::bind(dir.join("ctl.sock")).unwrap();
+    let refused_with = |words: &[&str]| plan(&argv(words), &Policy::default(), &podman()).refusal;
+    for words in [
+        &["run", "-v", &format!("{d}:/w:ro"), "img"][..],
+        &["run", "-v", &format!("{d}:/w"), "img"],
+        &[
+            "create",
+            "--mount",
+            &format!("type=bind,src={d},dst=/w,readonly"),
+            "img",
+        ],
+        &["run", "-v", &format!("{d}/:/w:ro"), "img"],
+    ] {
+        let r = refused_with(words).expect("refused");
+        assert_eq!(r.rule, Rule::DenySensitiveMount, "{words:?}");
+        assert!(r.message.contains("ctl.sock"), "{}", r.message);
+    }
+    // Shadowed by a mount at its place: passes.
+    let shadowed = [
+        "run",
+        "-v",
+        &format!("{d}:/w:ro"),
+        "-v",
+        "/dev/null:/w/ctl.sock",
+        "img",
+    ];
+    assert_eq!(refused_with(&shadowed), None);
+    drop(listener);
+    std::fs::remove_file(dir.join("ctl.sock")).unwrap();
+    assert_eq!(refused_with(&["run", "-v", &format!("{d}:/w:ro"), "img"]), None);
+    // A FIFO: a host program's command pipe.
+    let made = std::process::Command::new("mkfifo").arg(dir.join("cmd")).status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let r = refused_with(&["run", "-v", &format!("{d}:/w:ro"), "img"]).expect("refused");
+    assert_eq!(r.rule, Rule::DenySensitiveMount);
+    std::fs::remove_file(dir.join("cmd")).unwrap();
+    // Deeper down: not seen.
+    let _deep = std::os::unix::net::UnixListener::bind(dir.join("deep/er/s.sock")).unwrap();
+    assert_eq!(refused_with(&["run", "-v", &format!("{d}:/w:ro"), "img"]), None);
+}
+
 #[test]
 fn init_is_added_when_the_entrypoint_is_overridden() {
     let o = out(&[
@@ -1367,6 +1419,12 @@ fn the_context_s_ignore_file_is_judged_and_sealed() {
     std::os::unix::fs::symlink(home.path().join(".env"), ctx.path().join(".dockerignore")).unwrap();
     let p = build();
     assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyCredentials));
+    // A socket in the context: read, not mounted, so nothing to connect to.
+    let _sock = std::os::unix::net::UnixListener::bind(ctx.path().join("s.sock")).unwrap();
+    std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
+    assert_eq!(build().refusal.map(|r| r.rule), None);
+    std::fs::remove_file(ctx.path().join("s.sock")).unwrap();
+    std::os::unix::fs::symlink(home.path().join(".env"), ctx.path().join(".dockerignore")).unwrap();
     // A FIFO: refused, never opened for reading.
     std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
     let made = std::process::Command::new("mkfifo")

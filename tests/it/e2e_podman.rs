@@ -3557,6 +3557,88 @@ fn a_mount_source_swapped_after_the_check_never_starts_rootless() {
 /// On rootful podman a container's gid is the host's: with `--user 1000:42` the container leaves a
 /// program setgid `shadow` (42 on Debian) in its read-write mount, no capability needed (the
 /// control), which any host user could then run to read `/etc/shadow`. Through the shim the
+/// A folder holding a FIFO (or socket) at its top: a read-only mount does not stop a container
+/// writing into a host program's command pipe, or connecting to its socket (the fifty-seventh
+/// look's: a project folder nanoclaw's `additionalMounts` named held a control socket, and the
+/// container ran commands on the host). The control's container writes into the host's FIFO
+/// through `:ro`; through the shim the mount is refused (`deny.sensitive-mount`) and nothing
+/// arrives; shadowed by another mount at its place, the folder passes.
+fn listening_at_a_folder_s_top(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "fifotop") else {
+        return;
+    };
+    let label = mode.label();
+    let dir = rig.dir.path().join("fifotop/proj");
+    rig.mkdirs(&dir);
+    let fifo = dir.join("cmd");
+    let made = std::process::Command::new("mkfifo")
+        .arg("-m")
+        .arg("666")
+        .arg(&fifo)
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "{label}: mkfifo");
+    if let Some(u) = &rig.user {
+        std::os::unix::fs::chown(&fifo, Some(u.uid), Some(u.gid)).unwrap();
+    }
+    // Held open for reading and writing, so that neither side waits, and read without waiting.
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut host = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(0o4000) // O_NONBLOCK
+        .open(&fifo)
+        .unwrap();
+    let mut arrived = || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(n) = host.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    };
+    let argv = |extra: &[&str], word: &str| {
+        let mut a = strs(&["run", "--rm", "--user", "1000:1000"]);
+        a.extend(strs(&["-v", &format!("{}:/w:ro", dir.display())]));
+        a.extend(strs(extra));
+        a.extend(strs(&["--entrypoint", "sh", IMAGE, "-c"]));
+        a.push(format!("echo {word} > /w/cmd; echo done"));
+        a
+    };
+    let word = format!("control-{}", rig.tag);
+    let control = rig.run("podman", &argv(&[], &word), None);
+    assert!(
+        arrived().contains(&word),
+        "{label}: the control's container did not write into the host's FIFO: {}",
+        control.describe()
+    );
+    let word = format!("shim-{}", rig.tag);
+    assert_refused(&rig, &argv(&[], &word), "a socket or FIFO at its top");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        arrived(),
+        "",
+        "{label}: something reached the FIFO through the shim"
+    );
+    // Shadowed at its place, the folder passes and the pipe is out of reach.
+    let o = rig.docker(&argv(&["-v", "/dev/null:/w/cmd"], &word), None);
+    assert!(o.ok() && o.stdout.contains("done"), "{label}: {}", o.describe());
+    assert_eq!(arrived(), "", "{label}: the shadowed FIFO was written");
+}
+
+#[test]
+fn a_folder_holding_a_fifo_at_its_top_is_refused_rootful() {
+    listening_at_a_folder_s_top(Mode::Rootful);
+}
+
+#[test]
+fn a_folder_holding_a_fifo_at_its_top_is_refused_rootless() {
+    listening_at_a_folder_s_top(Mode::Rootless);
+}
+
 /// group is refused (`deny.root-user`) and nothing is written.
 #[test]
 fn a_system_group_for_the_container_is_refused_rootful() {
