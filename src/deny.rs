@@ -679,16 +679,26 @@ impl Checker<'_> {
             return;
         }
         let s = crate::text::lossy(val);
-        let opts = if kind == "tmpfs" {
-            s.split_once(':').map_or("", |(_, o)| o).to_string()
+        // `--tmpfs DST:OPTIONS` is split at every comma; a `--mount` value is a CSV record, its
+        // quotes taken off (the fifty-eighth look's `"tmpfs-size=100g"`, which a plain split
+        // read as no size at all, while podman mounted 100 GB).
+        let opts: Vec<String> = if kind == "tmpfs" {
+            let o = s.split_once(':').map_or("", |(_, o)| o);
+            o.split(',').map(str::to_string).collect()
         } else {
-            s.to_string()
+            match crate::govalue::csv_fields(val) {
+                Some(fields) => fields
+                    .iter()
+                    .map(|f| crate::text::lossy(f).into_owned())
+                    .collect(),
+                None => vec!["size=unreadable".to_string()],
+            }
         };
         // Every size is judged, the last as much as the first (which one a runtime keeps is its
         // own affair), and `nr_blocks` (a size in pages; 0 is unlimited) is refused: `size`
         // says the same, and is judged. No size: the runtime's default, charged to the
         // container's memory ceiling.
-        let fields = || opts.split(',').map(str::trim);
+        let fields = || opts.iter().map(|f| f.trim());
         let sizes_held = fields()
             .filter_map(|f| f.strip_prefix("size=").or_else(|| f.strip_prefix("tmpfs-size=")))
             .all(|v| units::parse_bytes(v.trim()).is_some_and(|n| (1..=max).contains(&n)));

@@ -269,7 +269,10 @@ impl Rewriter<'_> {
     /// unless the caller names one (`host` and `ns:` are refused, `deny.host-namespace`).
     pub(super) fn private_cgroupns(&mut self) {
         self.enforce(Rule::HardenCgroupns);
-        if self.run.last(crate::setting!("cgroupns")).is_some() {
+        // An empty value is podman's "not given" (its default, the host's namespace on cgroup
+        // v1: the fifty-eighth look's `--cgroupns=`), not a choice of the caller's.
+        let chosen = self.run.last(crate::setting!("cgroupns"));
+        if chosen.is_some_and(|(_, o)| !o.bytes().is_empty()) {
             return;
         }
         self.add(

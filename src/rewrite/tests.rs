@@ -357,6 +357,15 @@ fn policy_switches_off_each_piece() {
         env!("CARGO_PKG_VERSION"),
         " mode=enforce rules=harden.auto-update;harden.systemd;harden.cgroupns"
     );
+    // An empty value is podman's default (the host's namespace on cgroup v1), not a choice.
+    let o = out_with(&["run", "--cgroupns=", "img"], &p);
+    assert_eq!(
+        o.iter().rposition(|a| a.starts_with("--cgroupns")),
+        o.iter().position(|a| a == "--cgroupns=private"),
+        "{o:?}"
+    );
+    let chosen = out_with(&["run", "--cgroupns", "private", "img"], &p);
+    assert!(!chosen.iter().any(|a| a == "--cgroupns=private"), "{chosen:?}");
     assert_eq!(
         out_with(&["run", "--read-only=false", "img"], &p),
         [
