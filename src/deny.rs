@@ -290,8 +290,8 @@ impl Checker<'_> {
         }
         let podman_only = match o.flag.docker {
             Docker::No => true,
-            Docker::Off => match o.flag.arity {
-                Arity::Value => o.bytes() != b"false",
+            Docker::Added(v) => match o.flag.arity {
+                Arity::Value => o.bytes() != v.as_bytes(),
                 _ => o.is_true(),
             },
             Docker::Yes | Docker::Hidden => false,

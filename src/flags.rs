@@ -23,11 +23,11 @@ pub enum Docker {
     /// Accepted but absent from `--help` (deprecated aliases).
     Hidden,
     No,
-    /// Absent from docker's CLI, which always behaves as the flag's off value does: podman's
-    /// `--http-proxy=false` keeps the host's proxy variables out, and `--systemd=false` its
-    /// systemd mode off, as docker does. Only that value (`false`) passes as docker argv (the
-    /// shim adds it itself, and its output must read back).
-    Off,
+    /// Absent from docker's CLI, and added by the shim with this value, the only one that passes
+    /// as docker argv (the shim's output must read back): podman's `--http-proxy=false` keeps
+    /// the host's proxy variables out, and `--systemd=false` its systemd mode off, as docker
+    /// does; `--image-volume=tmpfs` keeps an image's volumes in memory.
+    Added(&'static str),
 }
 
 /// How podman's `run` / `create` treats a flag.
@@ -196,9 +196,9 @@ pub fn docs_table() -> String {
                 .map_or(String::new(), |a| format!(" (alias of `--{a}`)"));
             let rules: Vec<String> = f.class.rules().iter().map(|r| format!("`{r}`")).collect();
             let docker = match f.docker {
-                Docker::No => "podman-only",
-                Docker::Off => "podman-only (`=false` passes)",
-                Docker::Yes | Docker::Hidden => "yes",
+                Docker::No => "podman-only".to_string(),
+                Docker::Added(v) => format!("podman-only (`={v}` passes)"),
+                Docker::Yes | Docker::Hidden => "yes".to_string(),
             };
             let podman = match f.podman {
                 Podman::Yes | Podman::Hidden if f.podman_list => "yes, a list".to_string(),
@@ -515,8 +515,8 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("hostname"), short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("hosts-file"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: false },
     Flag { long: n("hostuser"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: true },
-    Flag { long: n("http-proxy"), short: None, arity: Bool, docker: Docker::Off, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("image-volume"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("http-proxy"), short: None, arity: Bool, docker: Docker::Added("false"), podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("image-volume"), short: None, arity: Value, docker: Docker::Added("tmpfs"), podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("init"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("init-ctr"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("init-path"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: false },
@@ -596,7 +596,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("subgidname"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: false },
     Flag { long: n("subuidname"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: false },
     Flag { long: n("sysctl"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: true },
-    Flag { long: n("systemd"), short: None, arity: Value, docker: Docker::Off, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
+    Flag { long: n("systemd"), short: None, arity: Value, docker: Docker::Added("false"), podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("tls-verify"), short: None, arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("tmpfs"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount, podman_list: false },

@@ -42,7 +42,7 @@ impl Rewriter<'_> {
                     }
                 },
                 Flavor::Docker => {
-                    if matches!(o.flag.docker, flags::Docker::No | flags::Docker::Off) {
+                    if matches!(o.flag.docker, flags::Docker::No | flags::Docker::Added(_)) {
                         return Err(Refusal {
                             rule: Rule::CompatUnsupportedFlag,
                             message: format!("{rt} does not support --{} (a podman-only flag)", o.flag.long),

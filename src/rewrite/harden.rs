@@ -283,6 +283,26 @@ impl Rewriter<'_> {
         );
     }
 
+    /// An image's `VOLUME` is, by podman's default (`bind`), an anonymous volume on the host's
+    /// disk mounted read-write beneath the read-only root: an agent-built image (`VOLUME
+    /// /usr/local/bin`, the fifty-seventh look's) writes there without a ceiling, and `docker rm`
+    /// without `-v` leaves it behind. As `tmpfs` the folder is still there and writable (images
+    /// work as before), held to the memory ceiling and gone with the container. A caller's own
+    /// value (podman's flag, allowed by name) is kept; an empty one is podman's default.
+    pub(super) fn image_volumes_in_memory(&mut self) {
+        self.enforce(Rule::HardenImageVolume);
+        let chosen = self.run.last(crate::setting!("image-volume"));
+        if chosen.is_some_and(|(_, o)| !o.bytes().is_empty()) {
+            return;
+        }
+        self.add(
+            Rule::HardenImageVolume,
+            crate::setting!("image-volume"),
+            value("tmpfs"),
+            "an image's VOLUME would be a writable volume on the host's disk beneath the read-only root, outside every ceiling; in memory it is held to the memory ceiling and gone with the container",
+        );
+    }
+
     /// An image's health check runs at the interval the image chose, each run a process the
     /// host starts outside the container's ceilings (the thirty-fifth look's: `HEALTHCHECK
     /// --interval=1ms`), and the shim cannot see it before the container exists: turned off

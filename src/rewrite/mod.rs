@@ -668,6 +668,7 @@ pub fn rewrite(
     if target.flavor == Flavor::Podman {
         rw.no_systemd();
         rw.no_auto_update();
+        rw.image_volumes_in_memory();
         rw.pin(read, written);
         if rules.podman.verify_mounts {
             let refused = if rules.deny.on(Rule::DenyAnnotation) {

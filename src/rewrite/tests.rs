@@ -56,6 +56,7 @@ const HARDENING: &[&str] = &[
     "--pids-limit=256",
     "--systemd=false",
     "--label=io.containers.autoupdate=disabled",
+    "--image-volume=tmpfs",
     ANNOTATION,
 ];
 
@@ -65,7 +66,7 @@ const ANNOTATION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
     "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;harden.cgroupns;",
-    "limit.cpus;",
+    "harden.image-volume;limit.cpus;",
     "limit.memory;limit.pids"
 );
 
@@ -355,7 +356,7 @@ fn policy_switches_off_each_piece() {
     let v = concat!(
         "nanoclaw-shim/",
         env!("CARGO_PKG_VERSION"),
-        " mode=enforce rules=harden.auto-update;harden.systemd;harden.cgroupns"
+        " mode=enforce rules=harden.auto-update;harden.systemd;harden.cgroupns;harden.image-volume"
     );
     // An empty value is podman's default (the host's namespace on cgroup v1), not a choice.
     let o = out_with(&["run", "--cgroupns=", "img"], &p);
@@ -375,6 +376,7 @@ fn policy_switches_off_each_piece() {
             "--cgroupns=private",
             "--systemd=false",
             "--label=io.containers.autoupdate=disabled",
+            "--image-volume=tmpfs",
             &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),
             "img"
         ]

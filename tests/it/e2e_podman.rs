@@ -3246,6 +3246,54 @@ fn the_host_s_proxy_stays_out_of_a_build_rootless() {
     proxy_in_a_build(Mode::Rootless);
 }
 
+/// An image's `VOLUME`: by podman's default a writable anonymous volume on the host's disk
+/// beneath the read-only root (the control); through the shim (`harden.image-volume`) the folder
+/// is still writable, in memory (`tmpfs`), held to the memory ceiling and gone with the container.
+fn image_volume(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "imgvol") else {
+        return;
+    };
+    let label = mode.label();
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("imgvol"),
+        &format!("FROM {IMAGE}\nVOLUME /data\n"),
+    );
+    let tag = rig.image_tag("imgvol");
+    let b = rig.run("podman", &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
+    assert!(b.ok(), "{label}: build: {}", b.describe());
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--user",
+        "1000:1000",
+        "--read-only",
+        "--entrypoint",
+        "sh",
+        &tag,
+        "-c",
+        r"sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \/data .* - \([^ ]*\) .*/fs=\1/p' /proc/self/mountinfo",
+    ]);
+    let control = rig.run("podman", &argv, None);
+    assert!(
+        control.ok() && control.stdout.contains("fs=") && !control.stdout.contains("fs=tmpfs"),
+        "{label}: the control's volume is not on disk: {}",
+        control.describe()
+    );
+    let o = rig.docker(&argv, None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert_eq!(o.stdout.trim(), "fs=tmpfs", "{label}: {}", o.describe());
+}
+
+#[test]
+fn an_image_s_volume_is_memory_rootful() {
+    image_volume(Mode::Rootful);
+}
+
+#[test]
+fn an_image_s_volume_is_memory_rootless() {
+    image_volume(Mode::Rootless);
+}
+
 /// A build's context's own ignore file: through the shim podman reads the sealed copy of what
 /// the shim judged (`--ignorefile=/proc/self/fd/N`), so a regular one still keeps its files out
 /// of `COPY`; one linked to a credential refuses the build, and its lines are never printed. The
