@@ -1111,12 +1111,14 @@ fn check_inner(
                     *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
                     if let Some(cf) = read.as_mut() {
                         // Named to podman by the shim, so a host path like any other it reads.
-                        cf.ignore = ignore_file(&p, files.read, &mut out);
-                        if let Some((ignore, _)) = cf.ignore.as_ref().filter(|_| out.is_empty()) {
+                        let found = ignore_file(&p, files.read, &mut out);
+                        let there = found.as_ref().filter(|(_, text)| text.is_some());
+                        if let Some((ignore, _)) = there.filter(|_| out.is_empty()) {
                             if let Some(v) = host_path(ignore, Access::Read, &lossy(ignore)) {
                                 out.push(v);
                             }
                         }
+                        cf.ignore = found.map(|(path, text)| (path, text.unwrap_or_default()));
                     }
                 }
                 if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {
@@ -2202,13 +2204,13 @@ fn pinned_containerfiles(
 /// podman 4.3 opened the context's file by path, through a link to any host file (the fifty-ninth
 /// look's `.dockerignore` linked to `~/.env`, whose every line podman then printed in an error),
 /// and read a FIFO or `/dev/zero` there without end: the file is a host path the shim judges
-/// (by the caller) and reads, and podman is given the sealed copy of what was read. One that
-/// cannot be read whole refuses the build.
+/// (by the caller) and reads, and podman is given the sealed copy of what was read (`None`:
+/// there was none, and the copy is empty). One that cannot be read whole refuses the build.
 fn ignore_file(
     p: &Parsed,
     read: &dyn Fn(&[u8]) -> SmallFile,
     out: &mut Vec<Violation>,
-) -> Option<(Vec<u8>, Vec<u8>)> {
+) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     if p.opts.iter().any(|o| o.row.long == "ignorefile") {
         return None;
     }
@@ -2244,7 +2246,7 @@ fn ignore_file(
     for path in beside.chain(context) {
         match read(&path) {
             SmallFile::Missing => continue,
-            SmallFile::Read(text) => return Some((path, text)),
+            SmallFile::Read(text) => return Some((path, Some(text))),
             SmallFile::Unread(why) => {
                 violation(
                     out,
@@ -2256,7 +2258,9 @@ fn ignore_file(
             }
         }
     }
-    None
+    // None there now: an empty copy, so that one made in the context after the check (a link
+    // to `~/.env`, the sixtieth look's race) is not read either.
+    local.then(|| (join(ctx, b".dockerignore"), None))
 }
 
 /// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage

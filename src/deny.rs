@@ -110,7 +110,7 @@ impl Checker<'_> {
         };
         let what = match f.rule {
             Rule::DenySensitiveMount if f.listening => format!(
-                "a folder holding a socket or FIFO at its top ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
+                "a folder holding a socket or FIFO at its top, or whose top cannot be listed to see ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
                 f.entry
             ),
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),

@@ -1391,7 +1391,7 @@ impl<'p> HostPaths<'p> {
                 let memory = (self.host.memory.as_ref())
                     .filter(|m| m.build().is_some())
                     .map(|m| (m, &mut self.dirs));
-                top_level(self.host.fs, real, &lists.names, shadowed, memory)
+                top_level(self.host.fs, real, &lists.names, shadowed, memory, sockets)
             }
             _ => Top::default(),
         };
@@ -1400,10 +1400,15 @@ impl<'p> HostPaths<'p> {
                 return hit(Rule::DenyCredentials, &found);
             }
         }
-        if let Some(found) = top.listening.filter(|_| sockets) {
+        let unlisted = top.unlisted.then(|| match &src.real {
+            Some((real, _)) => format!("{}, which cannot be listed", crate::text::lossy(real)),
+            None => String::new(),
+        });
+        let listening = top.listening.map(|found| crate::text::owned(&found));
+        if let Some(entry) = listening.or(unlisted).filter(|_| sockets) {
             return Some(Finding {
                 rule: Rule::DenySensitiveMount,
-                entry: crate::text::owned(&found),
+                entry,
                 repository: None,
                 listening: true,
             });
@@ -1594,6 +1599,8 @@ struct Top {
     git: Option<(Vec<u8>, Repository)>,
     /// The first socket or FIFO there.
     listening: Option<Vec<u8>>,
+    /// It was to be listed whole and could not be (a folder the caller may search, not read).
+    unlisted: bool,
 }
 
 /// How a listing keeps a socket or FIFO among the names it found (and a memory remembers it):
@@ -1609,7 +1616,12 @@ fn top_level(
     names: &Names<'_>,
     shadowed: &dyn Fn(&[u8]) -> bool,
     memory: Option<(&Memory, &mut Option<Dirs>)>,
+    whole: bool,
 ) -> Top {
+    // A mount's top is listed whole, however long (the sockets and FIFOs in it have no names to
+    // look up: the sixtieth look's folder of 5 000 files hid one past the limit); elsewhere a
+    // long listing gives way to looking the credential names up.
+    let limit = if whole { usize::MAX } else { LISTING_LIMIT };
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
@@ -1638,6 +1650,7 @@ fn top_level(
                     .find(|n| (n.as_slice() == GIT || n.as_slice() == HG) && !shadowed(n))
                     .map(|n| (path(n), Repository::Metadata))
             },
+            unlisted: false,
         }
     };
     let listed = match memory {
@@ -1663,8 +1676,8 @@ fn top_level(
             };
             // What is remembered for the stamp is a listing of the directory it stamps.
             let listed = match stamp {
-                Some(s) => fs.list_stamped(dir, s, LISTING_LIMIT, &mut keep),
-                None => fs.list(dir, LISTING_LIMIT, &mut keep),
+                Some(s) => fs.list_stamped(dir, s, limit, &mut keep),
+                None => fs.list(dir, limit, &mut keep),
             };
             if listed == Listed::Done {
                 let hit = first(&found);
@@ -1677,7 +1690,7 @@ fn top_level(
         }
         None => {
             let mut found = Vec::new();
-            let listed = fs.list(dir, LISTING_LIMIT, &mut |name, kind| {
+            let listed = fs.list(dir, limit, &mut |name, kind| {
                 keep_found(&mut found, name, kind, &wanted);
                 ControlFlow::Continue(())
             });
@@ -1690,6 +1703,9 @@ fn top_level(
     // Too long to list, or not listable (a directory may be searchable but not readable): look
     // each listed name up instead.
     debug_assert!(matches!(listed, Listed::TooLong | Listed::Unreadable));
+    // A mount's top that cannot be listed (a folder the caller may search but not read) may
+    // hold a socket no name finds: the whole listing was asked for, so this is the other case.
+    let unlisted = whole;
     let there = |n: &[u8]| fs.lstat(&path(n)).is_some();
     let found: Vec<Vec<u8>> = names
         .listed
@@ -1702,7 +1718,10 @@ fn top_level(
         .filter(|n| there(n))
         .map(<[u8]>::to_vec)
         .collect();
-    first(&found)
+    Top {
+        unlisted,
+        ..first(&found)
+    }
 }
 
 /// What a listing of a mounted directory's top keeps of one entry: a wanted name, and a socket

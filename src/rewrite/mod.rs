@@ -486,7 +486,7 @@ fn pin_containerfiles(
             action: Action::Add,
             token: crate::text::owned(&token),
             reason:
-                "podman reads the shim's sealed copy of the ignore file it checked (/proc/self/fd/N), not the path again (beside a Containerfile, the copy has no folder: the file is named)"
+                "podman reads the shim's sealed copy of the ignore file it checked (/proc/self/fd/N; empty where there was none), not the path again"
                     .into(),
         });
         added.options.push(OsString::from_vec(token));

@@ -3675,6 +3675,23 @@ fn listening_at_a_folder_s_top(mode: Mode) {
     let o = rig.docker(&argv(&["-v", "/dev/null:/w/cmd"], &word), None);
     assert!(o.ok() && o.stdout.contains("done"), "{label}: {}", o.describe());
     assert_eq!(arrived(), "", "{label}: the shadowed FIFO was written");
+    // A folder the caller may search but not list (root's, mode 0311) hides what is in it from
+    // the check: refused (the sixtieth look's, rootless), never mounted unseen.
+    if mode == Mode::Rootless {
+        let hidden = rig.dir.path().join("fifotop/hidden");
+        std::fs::create_dir(&hidden).unwrap();
+        std::fs::set_permissions(&hidden, std::fs::Permissions::from_mode(0o311)).unwrap();
+        let a = strs(&[
+            "run",
+            "--rm",
+            "--user",
+            "1000:1000",
+            "-v",
+            &format!("{}:/w:ro", hidden.display()),
+            IMAGE,
+        ]);
+        assert_refused(&rig, &a, "cannot be listed");
+    }
 }
 
 #[test]
