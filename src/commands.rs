@@ -68,6 +68,11 @@ const GATE_BUILD_OUTPUT: &str = "build --output";
 /// fetches these itself, in the host's network namespace (`--network` does not apply), where
 /// services bound to the host's loopback answer.
 const GATE_BUILD_REMOTE: &str = "build --remote";
+/// A build's `ADD` of a local source: buildah unpacks one that is an archive, as root on a
+/// rootful host and with its device entries (the sixty-first look's tar made the image's
+/// `/etc/passwd` a node of a root-only host device, which podman reads on the host at every
+/// `run`). `COPY` copies the same file as it is.
+const GATE_BUILD_ADD: &str = "build --add";
 
 /// Every way docker spells `build` (the table's row, and [`build_limits`]' quick test).
 const BUILD_SPELLINGS: &[&str] = &[
@@ -832,6 +837,11 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
              checked",
         ));
         out.push((
+            GATE_BUILD_ADD,
+            "ADD of a local file: buildah unpacks an archive, device entries included, as root on \
+             a rootful host (COPY copies it as it is)",
+        ));
+        out.push((
             GATE_BUILD_REMOTE,
             "a build that downloads on the host (ADD <url>, a URL context or --build-context): \
              podman fetches it outside the build's network, where the host's loopback answers",
@@ -1095,7 +1105,7 @@ fn check_inner(
                 }
                 check_context(&p.positionals, &pol, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
-                let texts = containerfiles(&p, files.read, pol.gate(GATE_BUILD_REMOTE), &mut out);
+                let texts = containerfiles(&p, files.read, &pol, &mut out);
                 if let Some(texts) = &texts {
                     // Without `-f`, the files podman would pick in the context are host paths as
                     // a `-f` one is (the red team's `Containerfile` linked to
@@ -1993,9 +2003,10 @@ struct ReadFile {
 fn containerfiles(
     p: &Parsed,
     read: &dyn Fn(&[u8]) -> SmallFile,
-    remote_ok: bool,
+    pol: &Pol,
     out: &mut Vec<Violation>,
 ) -> Option<Vec<ReadFile>> {
+    let remote_ok = pol.gate(GATE_BUILD_REMOTE);
     let refuse = |out: &mut Vec<Violation>, token: String, why: &str| {
         violation(out, Rule::DenyBuild, token, why.to_string());
         None
@@ -2070,6 +2081,9 @@ fn containerfiles(
     let remote = format!(
         "of a URL (or of a source named by a variable, which may be one) {REMOTE_WHY}; refused by default (allow with [commands] allow = [\"{GATE_BUILD_REMOTE}\"])"
     );
+    let unpack = format!(
+        "of a local file unpacks it when it is an archive, device entries included, as root on a rootful host (a device node at the image's /etc/passwd is read by podman on the host at every run); use COPY, or allow with [commands] allow = [\"{GATE_BUILD_ADD}\"]"
+    );
     let mut texts = Vec::new();
     for c in candidates {
         let text = match read(&c) {
@@ -2096,8 +2110,9 @@ fn containerfiles(
                 );
             }
         };
+        let unpack = (!pol.gate(GATE_BUILD_ADD)).then_some(unpack.as_str());
         if let Some(why) =
-            crate::containerfile::problem(&instructions, (!remote_ok).then_some(remote.as_str()))
+            crate::containerfile::problem(&instructions, (!remote_ok).then_some(remote.as_str()), unpack)
         {
             return refuse(out, lossy(&c), &why);
         }

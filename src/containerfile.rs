@@ -395,8 +395,10 @@ fn unquoted(s: &[u8]) -> Vec<u8> {
 ///   any flag word holding `--from` before it reads the flags, expanding build arguments in it;
 ///   so a `--from` value must be plain and name no build argument;
 /// - an `ADD` that downloads (a URL, or a source named by a variable, which may be one), when
-///   `remote` is the refusal to give (`None`: the policy allows builds to download on the host).
-pub fn problem(instructions: &[Instruction], remote: Option<&str>) -> Option<String> {
+///   `remote` is the refusal to give (`None`: the policy allows builds to download on the host);
+/// - an `ADD` of a local source, when `unpack` is the refusal to give: buildah unpacks an
+///   archive, device entries and all.
+pub fn problem(instructions: &[Instruction], remote: Option<&str>, unpack: Option<&str>) -> Option<String> {
     for i in instructions {
         let at = |why: String| Some(format!("line {}: {} {why}", i.line, i.shown()));
         let (flags, rest) = i.flags();
@@ -446,6 +448,9 @@ pub fn problem(instructions: &[Instruction], remote: Option<&str>) -> Option<Str
                     || plain.windows(4).any(|w| w == b"git@")
                     || plain.contains(&b'$');
                 if let (Keyword::Add, Some(why), true) = (i.keyword, remote, downloads) {
+                    return at(why.to_string());
+                }
+                if let (Keyword::Add, Some(why), false) = (i.keyword, unpack, downloads) {
                     return at(why.to_string());
                 }
             }
@@ -603,7 +608,7 @@ mod tests {
 
     #[test]
     fn run_flags_transports_and_from_values_are_problems() {
-        let problem_of = |t: &str| problem(&ok(t), Some("downloads"));
+        let problem_of = |t: &str| problem(&ok(t), Some("downloads"), None);
         for t in [
             // Joined as every parser joins them: a comment never continues, blanks after an
             // escape are no matter, a continued line keeps its blanks.
@@ -642,7 +647,15 @@ mod tests {
             assert_eq!(problem_of(t), None, "{t:?}");
         }
         // Downloads allowed by the policy.
-        assert_eq!(problem(&ok("FROM a\nADD http://h/x /x\n"), None), None);
+        assert_eq!(problem(&ok("FROM a\nADD http://h/x /x\n"), None, None), None);
+        // A local ADD, where the policy does not allow buildah to unpack: refused, a URL not
+        // (that is the downloads' question), COPY not.
+        let unpack = |t: &str| problem(&ok(t), None, Some("unpacks"));
+        assert!(unpack("FROM a\nADD ./dev.tar /\n").is_some_and(|w| w.contains("unpacks")));
+        assert!(unpack("FROM a\nADD --chown=1:1 x.tgz y /z/\n").is_some());
+        assert!(unpack("FROM a AS b\nFROM c\nONBUILD ADD d.tar /\n").is_some());
+        assert_eq!(unpack("FROM a\nADD http://h/x.tar /x\n"), None);
+        assert_eq!(unpack("FROM a\nCOPY dev.tar /\n"), None);
     }
 
     #[test]

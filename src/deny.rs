@@ -274,6 +274,7 @@ impl Checker<'_> {
                             "copies the host's whole environment, credentials included, into the container"
                         }
                         Rule::DenyCeiling => "takes the container out of the policy's cgroup ceilings",
+                        Rule::DenyNetworkOption if o.flag.canonical() == "network-alias" => NAME_OF_ITS_OWN,
                         Rule::DenyNetworkOption => ADDRESS_OF_ITS_OWN,
                         _ => "hands the container a host resource the policy does not allow",
                     };
@@ -448,15 +449,13 @@ impl Checker<'_> {
                         "the network option {opt:?} is not one whose meaning the shim knows (podman 5 takes host_interface_name= as the name of the container's interface on the host, where a firewall may trust it)"
                     ),
                 );
-            } else if let Some(flag) =
-                own_address_option(&lower).filter(|flag| !self.rules.deny.allows_flag(flag))
+            } else if let Some((flag, why)) =
+                own_address_option(&lower, &|flag| self.rules.deny.allows_flag(flag))
             {
                 self.v(
                     Rule::DenyNetworkOption,
                     o,
-                    format!(
-                        "{ADDRESS_OF_ITS_OWN} (allow it by name with [deny] add_allow_flags = [{flag:?}])"
-                    ),
+                    format!("{why} (allow it by name with [deny] add_allow_flags = [{flag:?}])"),
                 );
             }
         }
@@ -1369,18 +1368,27 @@ fn odd_network_option(value: &str) -> Option<String> {
 /// could reach it. nanoclaw never chooses one; podman's own choice is free of every holder.
 const ADDRESS_OF_ITS_OWN: &str = "chooses the container's own address, which may be one another holds on its network (the network's gateway: its neighbours' traffic to the host)";
 
-/// The flag whose meaning the first address option of a `--network NAME:OPTIONS` value has
-/// (`ip=` is `--ip`): allowed with it, by name.
-fn own_address_option(value: &str) -> Option<&'static str> {
+/// Why a container may not give itself a name on its network (`--network-alias`, and `alias=`
+/// as a network option): on podman 5 the network's DNS answers for every name a container holds,
+/// another's as well (the sixtieth look's `gateway`, the name nanoclaw's egress lockdown reaches
+/// its credential proxy by: the squatter got the agents' connections) or an outside domain's (the
+/// sixty-second look's `api.anthropic.com`). nanoclaw never aliases an agent.
+const NAME_OF_ITS_OWN: &str = "gives the container a name on its network, which may be one another holds (the egress gateway's) or an outside domain's, and podman 5's DNS answers for it to the container's neighbours";
+
+/// The first address or name option of a `--network NAME:OPTIONS` value whose flag (`ip=` is
+/// `--ip`) the policy has not `allowed` by name, and why it is refused.
+fn own_address_option(value: &str, allowed: &dyn Fn(&str) -> bool) -> Option<(&'static str, &'static str)> {
     let (_, options) = value.split_once(':')?;
     options
         .split(',')
-        .find_map(|o| match o.split_once('=').map_or(o, |(k, _)| k).trim() {
-            "ip" => Some("ip"),
-            "ip6" => Some("ip6"),
-            "mac" => Some("mac-address"),
+        .filter_map(|o| match o.split_once('=').map_or(o, |(k, _)| k).trim() {
+            "ip" => Some(("ip", ADDRESS_OF_ITS_OWN)),
+            "ip6" => Some(("ip6", ADDRESS_OF_ITS_OWN)),
+            "mac" => Some(("mac-address", ADDRESS_OF_ITS_OWN)),
+            "alias" => Some(("network-alias", NAME_OF_ITS_OWN)),
             _ => None,
         })
+        .find(|(flag, _)| !allowed(flag))
 }
 
 /// `-v src:dst:shared` / `rshared`, `--mount ...,bind-propagation=shared`.

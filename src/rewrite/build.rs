@@ -40,6 +40,23 @@ pub(super) fn no_http_proxy(added: &mut Added) {
     });
 }
 
+/// A build's RUN steps keep podman's default capabilities, `MKNOD` among them on podman 4.3: a
+/// step made a device node (`mknod /etc/passwd b 7 0`), which a rootful podman reads on the
+/// host, as root, at every `run` of the image that names a `--user` (the sixty-first look's: a
+/// root-only loop device's lines in the agent's `/etc/passwd`). No package a build installs
+/// needs to make one. The caller cannot name `--cap-add` or `--cap-drop` (docker's build has
+/// neither: `parse.unknown-flag`).
+pub(super) fn no_device_nodes(added: &mut Added) {
+    let token = "--cap-drop=MKNOD";
+    added.options.push(OsString::from(token));
+    added.changes.push(Change {
+        rule: Rule::HardenCapDrop,
+        action: Action::Add,
+        token: token.into(),
+        reason: "a build's RUN steps cannot make device nodes, which a rootful podman reads on the host when an image's /etc/passwd is one".into(),
+    });
+}
+
 /// What a build that names `seen` is given under `limits`.
 pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> Result<Added, Refusal> {
     let mut added = Added {

@@ -284,6 +284,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 Some(Ok((used, mut a))) => {
                     if target.flavor == Flavor::Podman {
                         build::no_http_proxy(&mut a);
+                        build::no_device_nodes(&mut a);
                     }
                     // The Containerfiles podman reads are the copies the checks read ([`crate::pin`]).
                     let pinned = containerfiles

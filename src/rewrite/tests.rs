@@ -433,7 +433,15 @@ fn cpu_periods_outside_the_kernels_range_are_refused() {
 
 #[test]
 fn podman_compat() {
-    let o = out(&["run", "--net-alias", "a", "img"]);
+    // docker's hidden alias, spelled as podman has it (allowed by name: a container's own name
+    // on its network is refused by default, `deny.network-option`).
+    let mut aliases = Policy::default();
+    aliases
+        .rules
+        .deny
+        .list_mut(policy::DenyList::AllowFlags)
+        .push("net-alias".into());
+    let o = out_with(&["run", "--net-alias", "a", "img"], &aliases);
     assert!(o.contains(&"--network-alias=a".to_string()), "{o:?}");
     assert_eq!(
         refused(&["run", "--link", "db", "img"]).rule,
@@ -711,7 +719,10 @@ fn pasta_forwards_only_the_proxy_ports() {
 fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
     let cases: &[(&str, &[&str])] = &[
         ("ip", &["run", "--ip", "10.89.0.7", "img"]),
-        ("ip", &["run", "--network", "n:alias=a,ip=10.89.0.7", "img"]),
+        (
+            "ip",
+            &["run", "--network", "n:interface_name=e,ip=10.89.0.7", "img"],
+        ),
         ("ip6", &["run", "--ip6=fd00::7", "img"]),
         ("ip6", &["run", "--network", "n:ip6=fd00::7", "img"]),
         (
@@ -721,6 +732,11 @@ fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
         (
             "mac-address",
             &["run", "--network", "n:mac=44:33:22:11:00:99", "img"],
+        ),
+        ("network-alias", &["run", "--network-alias", "gateway", "img"]),
+        (
+            "network-alias",
+            &["run", "--network", "n:interface_name=e,alias=gateway", "img"],
         ),
     ];
     for (flag, a) in cases {
@@ -736,6 +752,15 @@ fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
             assert_eq!(r.is_none(), passes, "{a:?} with {allowed:?} allowed: {r:?}");
         }
     }
+    // Each option of a network value is judged: one allowed does not open another.
+    let mut p = Policy::default();
+    p.rules
+        .deny
+        .list_mut(policy::DenyList::AllowFlags)
+        .push("ip".into());
+    let a = ["run", "--network", "n:ip=10.89.0.7,alias=gateway", "img"];
+    let r = plan(&argv(&a), &p, &podman()).refusal;
+    assert_eq!(r.map(|r| r.rule), Some(Rule::DenyNetworkOption));
 }
 
 /// A folder holding a socket or FIFO at its top is a host service a container reaches through a
@@ -1198,6 +1223,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--cpu-period=100000",
             "--cpu-quota=200000",
             "--http-proxy=false",
+            "--cap-drop=MKNOD",
             "-t",
             "x"
         ]
@@ -1236,6 +1262,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--memory-swap=2g",
             "--cpu-quota=100000",
             "--http-proxy=false",
+            "--cap-drop=MKNOD",
             "-m",
             "1g",
             "--cpu-period",
@@ -1255,6 +1282,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "build",
             "--memory=2g",
             "--http-proxy=false",
+            "--cap-drop=MKNOD",
             "--memory-swap=2g",
             "--cpu-quota=50000"
         ]
@@ -1277,9 +1305,13 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
     );
     assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
     assert!(
-        p.changes
-            .iter()
-            .all(|c| [Rule::LimitPids, Rule::HardenPinnedFiles, Rule::CompatHttpProxy].contains(&c.rule)),
+        p.changes.iter().all(|c| [
+            Rule::LimitPids,
+            Rule::HardenPinnedFiles,
+            Rule::CompatHttpProxy,
+            Rule::HardenCapDrop
+        ]
+        .contains(&c.rule)),
         "{p:?}"
     );
     assert_eq!(
@@ -1287,6 +1319,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         [
             "build",
             "--http-proxy=false",
+            "--cap-drop=MKNOD",
             "-m",
             "4g",
             "--memory-swap",
@@ -1336,11 +1369,15 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     (l.cpus, l.memory, l.pids) = (None, None, None);
     let p = build_plan(&["build", "-t", "x"], &none, &t, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
-    assert_eq!(shown(&p), ["build", "--http-proxy=false", "-t", "x"]);
+    assert_eq!(
+        shown(&p),
+        ["build", "--http-proxy=false", "--cap-drop=MKNOD", "-t", "x"]
+    );
     assert!(
-        p.changes
-            .iter()
-            .all(|c| matches!(c.rule, Rule::HardenPinnedFiles | Rule::CompatHttpProxy)),
+        p.changes.iter().all(|c| matches!(
+            c.rule,
+            Rule::HardenPinnedFiles | Rule::CompatHttpProxy | Rule::HardenCapDrop
+        )),
         "{:?}",
         p.changes
     );
@@ -1350,7 +1387,10 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     v1.cgroup_v1 = true;
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &v1, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
-    assert_eq!(shown(&p), ["build", "--http-proxy=false", "-t", "x"]);
+    assert_eq!(
+        shown(&p),
+        ["build", "--http-proxy=false", "--cap-drop=MKNOD", "-t", "x"]
+    );
     assert!(
         p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),
         "{:?}",

@@ -1333,11 +1333,13 @@ fn containerfiles_are_checked_for_run_mounts() {
         ("/d/add-json", "FROM a\nADD [\"https://h/x\", \"/x\"]\n"),
         ("/d/add-var", "FROM a\nARG U\nADD $U /x\n"),
         ("/d/add-git", "FROM a\nonbuild add git@github.com:o/r /r\n"),
-        // Look-alikes: a command that mentions a flag, a local ADD, a COPY.
+        // Look-alikes: a command that mentions a flag, a COPY.
         (
             "/d/alike",
-            "FROM a\nRUN echo --mount && grep -- --network f\nADD ./src /src\nCOPY --from=a /x /y\nRUN [\"--mount\"]\n",
+            "FROM a\nRUN echo --mount && grep -- --network f\nCOPY ./src /src\nCOPY --from=a /x /y\nRUN [\"--mount\"]\n",
         ),
+        // A local ADD: buildah unpacks an archive, device entries and all.
+        ("/d/add-local", "FROM a\nADD ./dev.tar /\n"),
     ]
     .into_iter()
     .collect();
@@ -1465,6 +1467,7 @@ fn containerfiles_are_checked_for_run_mounts() {
             &["build", "--ulimit", "nofile=1:1,rtprio=99", "/ok"],
             "deny.build",
         ),
+        (&["build", "-f", "/d/add-local", "/ok"], "deny.build"),
     ] {
         let v = run(words);
         assert!(
@@ -1506,6 +1509,12 @@ fn containerfiles_are_checked_for_run_mounts() {
         assert!(v.is_empty(), "{words:?} refused: {v:?}");
     }
     let v = run_with(&["build", "-f", "/d/quoted", "/ok"], &remote);
+    assert!(v.iter().any(|v| v.rule.as_str() == "deny.build"), "{v:?}");
+    // A local ADD, allowed by the policy; a download is still the other gate's.
+    let add = policy(&["build --add"], &[]);
+    let v = run_with(&["build", "-f", "/d/add-local", "/ok"], &add);
+    assert!(v.is_empty(), "{v:?}");
+    let v = run_with(&["build", "-f", "/d/add-url", "/ok"], &add);
     assert!(v.iter().any(|v| v.rule.as_str() == "deny.build"), "{v:?}");
     // A remote context's own Containerfile stays unseen, allowed or not.
     let v = run_with(&["build", "https://h/ctx.tar.gz"], &remote);

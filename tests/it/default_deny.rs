@@ -818,8 +818,24 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "nanoclaw-egress:IP=10.89.0.1",
         "mynet:alias=a,ip6=fd00::1",
         "mynet:mac=44:33:22:11:00:99",
+        // A name of its own on the network, which podman 5's DNS answers for: another's (the
+        // egress gateway's `gateway`, the sixtieth look's) or an outside domain's.
+        "nanoclaw-egress:alias=gateway",
+        "mynet:interface_name=eth1,ALIAS=api.anthropic.com",
     ] {
         add(&["run", "--network", n, "img"], "deny.network-option");
+    }
+    for words in [
+        &["run", "--network-alias", "gateway", "img"][..],
+        &[
+            "create",
+            "--net-alias=pypi.org",
+            "--network",
+            "nanoclaw-egress",
+            "img",
+        ],
+    ] {
+        add(words, "deny.network-option");
     }
     for words in [
         &["run", "--ip", "10.88.0.1", "img"][..],
@@ -1100,7 +1116,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--network", "nanoclaw-egress", "img"],
         &["run", "--network", "none", "img"],
         &["run", "--network=bridge", "img"],
-        &["run", "--network", "mynet:alias=agent,interface_name=eth1", "img"],
+        &["run", "--network", "mynet:interface_name=eth1", "img"],
         &["run", "--network", "slirp4netns", "img"],
         &["run", "--network", "pasta", "img"],
         &["run", "-p", "127.0.0.1:8080:80", "img"],

@@ -3246,6 +3246,55 @@ fn the_host_s_proxy_stays_out_of_a_build_rootless() {
     proxy_in_a_build(Mode::Rootless);
 }
 
+/// A device node in an image: a rootful podman reads the image's `/etc/passwd` on the host, as
+/// root, at every `run` that names a `--user`, so a node there hands the agent a root-only host
+/// device's content (the sixty-first look's). Through the shim a build cannot make one: its RUN
+/// steps lose `MKNOD` (podman 4.3 keeps it; the control makes the node), and a local `ADD`, which
+/// unpacks an archive's device entries, is refused (`deny.build`).
+#[test]
+fn a_build_makes_no_device_node_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "mknod") else {
+        return;
+    };
+    let dir = rig.dir.path().join("mknod");
+    let ctx = rig.containerfile(
+        &dir,
+        &format!("FROM {IMAGE}\nUSER root\nRUN mknod /etc/node-probe c 1 3 && echo made-node-$((40+2))\n"),
+    );
+    let tag = rig.image_tag("mknod");
+    let build = |prog: &str| rig.run(prog, &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
+    let control = build("podman");
+    if control.ok() && control.stdout.contains("made-node-42") {
+        eprintln!("control: podman's build made a device node");
+    } else {
+        eprintln!(
+            "control: this podman's build keeps no MKNOD ({})",
+            control.code.unwrap_or(-1)
+        );
+    }
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    let o = build("docker");
+    assert!(
+        !o.ok() && !o.stdout.contains("made-node-42"),
+        "a RUN step made a device node through the shim: {}",
+        o.describe()
+    );
+    assert!(
+        format!("{}{}", o.stdout, o.stderr).contains("Operation not permitted"),
+        "{}",
+        o.describe()
+    );
+    // A local ADD (of an archive, which buildah would unpack) is refused before the build.
+    std::fs::write(
+        dir.join("Containerfile"),
+        format!("FROM {IMAGE}\nADD ./dev.tar /\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("dev.tar"), "").unwrap();
+    let o = rig.docker(&build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
+    assert_refusal(&o, "unpacks it when it is an archive");
+}
+
 /// An image's `VOLUME`: by podman's default a writable anonymous volume on the host's disk
 /// beneath the read-only root (the control); through the shim (`harden.image-volume`) the folder
 /// is still writable, in memory (`tmpfs`), held to the memory ceiling and gone with the container.

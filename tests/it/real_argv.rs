@@ -211,7 +211,9 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                         "--memory-swap=8g",
                         "--cpu-period=100000",
                         "--cpu-quota=200000",
-                        "--http-proxy=false"
+                        "--http-proxy=false",
+                        "--cap-drop=MKNOD",
+                        "--ignorefile=./.dockerignore"
                     ],
                     "{name}: {v}"
                 );
