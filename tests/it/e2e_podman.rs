@@ -4845,20 +4845,29 @@ fn net_alias(mode: Mode) {
     };
     let net = rig.network("nanoclaw-egress");
     let name = rig.unique("alias");
-    let o = rig.docker(
-        &strs(&[
-            "create",
-            "--rm",
-            "--name",
-            &name,
-            "--network",
-            &net,
-            "--net-alias",
-            "agent-alias",
-            IMAGE,
-        ]),
-        None,
+    let argv = strs(&[
+        "create",
+        "--rm",
+        "--name",
+        &name,
+        "--network",
+        &net,
+        "--net-alias",
+        "agent-alias",
+        IMAGE,
+    ]);
+    // A name of its own on the network is refused by default (podman 5's DNS answers for it to
+    // the neighbours: `deny.network-option`); allowed by name, docker's spelling is podman's.
+    assert_refused(&rig, &argv, "deny.network-option");
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let allowed = text.replace("add_allow_flags = []", "add_allow_flags = [\"net-alias\"]");
+    assert_ne!(
+        text, allowed,
+        "the default policy no longer names add_allow_flags"
     );
+    std::fs::write(&policy, allowed).unwrap();
+    let o = rig.docker(&argv, None);
     assert!(o.ok(), "docker create --net-alias: {}", o.describe());
     let cmd = rig.create_command(&name);
     assert!(
