@@ -25,19 +25,29 @@ pub(super) struct Added {
     pub changes: Vec<Change>,
 }
 
+impl Added {
+    /// Adds the option `token` for `rule`, and says why.
+    fn add(&mut self, rule: Rule, token: &str, reason: &str) {
+        self.options.push(OsString::from(token));
+        self.changes.push(Change {
+            rule,
+            action: Action::Add,
+            token: token.into(),
+            reason: reason.into(),
+        });
+    }
+}
+
 /// podman's build copies its proxy variables (the operator's proxy, credentials and all) into
 /// every RUN step unless told not to, where an agent-requested package's install script reads
 /// them; docker's build does not (`compat.http-proxy`, as for a `run`). The caller cannot name
 /// `--http-proxy` (podman's alone: `deny.podman-only`).
 pub(super) fn no_http_proxy(added: &mut Added) {
-    let token = "--http-proxy=false";
-    added.options.push(OsString::from(token));
-    added.changes.push(Change {
-        rule: Rule::CompatHttpProxy,
-        action: Action::Add,
-        token: token.into(),
-        reason: "podman's build copies the host's proxy variables into its RUN steps by default; docker's does not".into(),
-    });
+    added.add(
+        Rule::CompatHttpProxy,
+        "--http-proxy=false",
+        "podman's build copies the host's proxy variables into its RUN steps by default; docker's does not",
+    );
 }
 
 /// A build's RUN steps keep podman's default capabilities, `MKNOD` among them on podman 4.3: a
@@ -47,14 +57,11 @@ pub(super) fn no_http_proxy(added: &mut Added) {
 /// needs to make one. The caller cannot name `--cap-add` or `--cap-drop` (docker's build has
 /// neither: `parse.unknown-flag`).
 pub(super) fn no_device_nodes(added: &mut Added) {
-    let token = "--cap-drop=MKNOD";
-    added.options.push(OsString::from(token));
-    added.changes.push(Change {
-        rule: Rule::HardenCapDrop,
-        action: Action::Add,
-        token: token.into(),
-        reason: "a build's RUN steps cannot make device nodes, which a rootful podman reads on the host when an image's /etc/passwd is one".into(),
-    });
+    added.add(
+        Rule::HardenCapDrop,
+        "--cap-drop=MKNOD",
+        "a build's RUN steps cannot make device nodes, which a rootful podman reads on the host when an image's /etc/passwd is one",
+    );
 }
 
 /// What a build that names `seen` is given under `limits`.
