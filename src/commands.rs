@@ -73,6 +73,10 @@ const GATE_BUILD_REMOTE: &str = "build --remote";
 /// `/etc/passwd` a node of a root-only host device, which podman reads on the host at every
 /// `run`). `COPY` copies the same file as it is.
 const GATE_BUILD_ADD: &str = "build --add";
+/// A build's `RUN --mount=type=cache`: a folder on the host that every build shares, where an
+/// agent-requested build can leave what the next build (the operator's own image's) installs.
+/// nanoclaw's own `container/Dockerfile` has five.
+const GATE_BUILD_CACHE: &str = "build --cache-mount";
 
 /// Every way docker spells `build` (the table's row, and [`build_limits`]' quick test).
 const BUILD_SPELLINGS: &[&str] = &[
@@ -835,6 +839,11 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
             "a build that writes into a host folder or file (-o DIR, --output dest=, --iidfile, \
              --metadata-file, --cache-to dest=): written when the build ends, after the path was \
              checked",
+        ));
+        out.push((
+            GATE_BUILD_CACHE,
+            "RUN --mount=type=cache: a folder on the host every build shares, where one build can \
+             leave what the next installs",
         ));
         out.push((
             GATE_BUILD_ADD,
@@ -2084,6 +2093,9 @@ fn containerfiles(
     let unpack = format!(
         "of a local file unpacks it when it is an archive, device entries included, as root on a rootful host (a device node at the image's /etc/passwd is read by podman on the host at every run); use COPY, or allow with [commands] allow = [\"{GATE_BUILD_ADD}\"]"
     );
+    let cache = format!(
+        "a cache mount is a folder on the host every build shares, where one build (an agent's, with the packages it asked for) can leave what the next installs; allowed with [commands] allow = [\"{GATE_BUILD_CACHE}\"] (for an image the operator builds, such as nanoclaw's own container/Dockerfile), else remove the --mount flags (the build only runs slower)"
+    );
     let mut texts = Vec::new();
     for c in candidates {
         let text = match read(&c) {
@@ -2111,9 +2123,13 @@ fn containerfiles(
             }
         };
         let unpack = (!pol.gate(GATE_BUILD_ADD)).then_some(unpack.as_str());
-        if let Some(why) =
-            crate::containerfile::problem(&instructions, (!remote_ok).then_some(remote.as_str()), unpack)
-        {
+        let cache = (!pol.gate(GATE_BUILD_CACHE)).then_some(cache.as_str());
+        if let Some(why) = crate::containerfile::problem(
+            &instructions,
+            (!remote_ok).then_some(remote.as_str()),
+            unpack,
+            cache,
+        ) {
             return refuse(out, lossy(&c), &why);
         }
         let bases = crate::containerfile::base_images(&instructions);

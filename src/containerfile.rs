@@ -398,17 +398,37 @@ fn unquoted(s: &[u8]) -> Vec<u8> {
 ///   `remote` is the refusal to give (`None`: the policy allows builds to download on the host);
 /// - an `ADD` of a local source, when `unpack` is the refusal to give: buildah unpacks an
 ///   archive, device entries and all.
-pub fn problem(instructions: &[Instruction], remote: Option<&str>, unpack: Option<&str>) -> Option<String> {
+pub fn problem(
+    instructions: &[Instruction],
+    remote: Option<&str>,
+    unpack: Option<&str>,
+    cache: Option<&str>,
+) -> Option<String> {
     for i in instructions {
         let at = |why: String| Some(format!("line {}: {} {why}", i.line, i.shown()));
         let (flags, rest) = i.flags();
         match i.keyword {
             Keyword::Run if i.args.first() == Some(&b'-') => {
-                let flag = words(&i.args).next().unwrap_or_default();
-                return at(format!(
-                    "{}: a RUN flag (--mount, --network, --security) is refused: a mount from another image is the host's root file system on podman before 4.9.4 (CVE-2024-1753), and the others leave the build's isolation",
-                    display(flag)
-                ));
+                // Only a plain cache mount is judged (not in a trigger, which runs in another
+                // build): every flag one, and the policy's to allow.
+                let judged = (!i.onbuild && !flags.is_empty() && rest.first() != Some(&b'-')).then(|| {
+                    flags
+                        .iter()
+                        .find_map(|f| cache_mount(f).err().map(|why| (*f, why)))
+                });
+                match (judged, cache) {
+                    (Some(None), None) => continue,
+                    (Some(None), Some(why)) => {
+                        return at(format!("{}: {why}", display(flags[0])));
+                    }
+                    (Some(Some((flag, why))), _) => {
+                        return at(format!("{}: {why}; {RUN_FLAGS}", display(flag)));
+                    }
+                    (None, _) => {
+                        let flag = words(&i.args).next().unwrap_or_default();
+                        return at(format!("{}: {RUN_FLAGS}", display(flag)));
+                    }
+                }
             }
             Keyword::From | Keyword::Copy | Keyword::Add => {
                 let text = unquoted(&i.args);
@@ -458,6 +478,67 @@ pub fn problem(instructions: &[Instruction], remote: Option<&str>, unpack: Optio
         }
     }
     None
+}
+
+/// Why a RUN flag other than a plain cache mount is refused.
+const RUN_FLAGS: &str = "a RUN flag other than a plain cache mount (--mount=type=bind or from another image, --network, --security) is refused: a mount from another image is the host's root file system on podman before 4.9.4 (CVE-2024-1753), and the others leave the build's isolation";
+
+/// Whether `flag` is a cache mount the shim can judge, and why not: `--mount=` with
+/// `type=cache`, an absolute `target` without `..`, and only `id`, `sharing`, `mode`, `uid`,
+/// `gid`, `ro` / `readonly` besides. buildah keeps a cache in a folder of the host's, named (on
+/// podman 4.3) by joining the `id` or the target to the cache folder: an `id` of `../../..`
+/// names any host folder, mounted read-write in the RUN step; so an `id` is a plain name. A
+/// cache `from=` an image or stage, or with a `source`, reads where a bind mount does. Written
+/// plainly: the parser expands build arguments in a flag only after taking it as one.
+fn cache_mount(flag: &[u8]) -> Result<(), String> {
+    let Some(value) = flag.strip_prefix(b"--mount=") else {
+        return Err("not a mount".into());
+    };
+    let safe = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'=' | b',' | b'/' | b'.' | b'_' | b'-');
+    if !value.iter().all(|&b| safe(b)) {
+        return Err("a cache mount is judged written plainly only (letters, digits, = , / . _ -)".into());
+    }
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let (mut cache, mut target) = (false, false);
+    for field in value.split(|&b| b == b',') {
+        let (key, val) = match field.iter().position(|&b| b == b'=') {
+            Some(eq) => (&field[..eq], Some(&field[eq + 1..])),
+            None => (field, None),
+        };
+        if seen.contains(&key) {
+            return Err(format!("{} given twice", display(key)));
+        }
+        seen.push(key);
+        let plain_name = |v: &[u8]| !v.is_empty() && !v.windows(2).any(|w| w == b"..") && !v.contains(&b'/');
+        let ok = match (key, val) {
+            (b"type", Some(v)) => {
+                cache = v == b"cache";
+                cache
+            }
+            (b"target" | b"dst" | b"destination", Some(v)) => {
+                target =
+                    v.len() > 1 && v.first() == Some(&b'/') && !v.split(|&b| b == b'/').any(|c| c == b"..");
+                target
+            }
+            (b"id", Some(v)) => plain_name(v),
+            (b"sharing", Some(v)) => matches!(v, b"shared" | b"private" | b"locked"),
+            (b"mode", Some(v)) => !v.is_empty() && v.iter().all(|b| (b'0'..=b'7').contains(b)),
+            (b"uid" | b"gid", Some(v)) => !v.is_empty() && v.iter().all(u8::is_ascii_digit),
+            (b"ro" | b"readonly", None) => true,
+            (b"ro" | b"readonly", Some(v)) => matches!(v, b"true" | b"false"),
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "{} is not an option of a cache mount the shim judges (type=cache, target=/absolute, id=<name>, sharing, mode, uid, gid, ro)",
+                display(field)
+            ));
+        }
+    }
+    match (cache, target) {
+        (true, true) => Ok(()),
+        _ => Err("a mount other than type=cache with a target".into()),
+    }
 }
 
 /// The images the stages start from (`FROM`; `scratch` and earlier stages' names left out). An
@@ -608,7 +689,7 @@ mod tests {
 
     #[test]
     fn run_flags_transports_and_from_values_are_problems() {
-        let problem_of = |t: &str| problem(&ok(t), Some("downloads"), None);
+        let problem_of = |t: &str| problem(&ok(t), Some("downloads"), None, Some("cache"));
         for t in [
             // Joined as every parser joins them: a comment never continues, blanks after an
             // escape are no matter, a continued line keeps its blanks.
@@ -647,15 +728,57 @@ mod tests {
             assert_eq!(problem_of(t), None, "{t:?}");
         }
         // Downloads allowed by the policy.
-        assert_eq!(problem(&ok("FROM a\nADD http://h/x /x\n"), None, None), None);
+        assert_eq!(
+            problem(&ok("FROM a\nADD http://h/x /x\n"), None, None, None),
+            None
+        );
         // A local ADD, where the policy does not allow buildah to unpack: refused, a URL not
         // (that is the downloads' question), COPY not.
-        let unpack = |t: &str| problem(&ok(t), None, Some("unpacks"));
+        let unpack = |t: &str| problem(&ok(t), None, Some("unpacks"), None);
         assert!(unpack("FROM a\nADD ./dev.tar /\n").is_some_and(|w| w.contains("unpacks")));
         assert!(unpack("FROM a\nADD --chown=1:1 x.tgz y /z/\n").is_some());
         assert!(unpack("FROM a AS b\nFROM c\nONBUILD ADD d.tar /\n").is_some());
         assert_eq!(unpack("FROM a\nADD http://h/x.tar /x\n"), None);
         assert_eq!(unpack("FROM a\nCOPY dev.tar /\n"), None);
+    }
+
+    /// A plain cache mount is the policy's to allow (nanoclaw's own Dockerfile has five); one the
+    /// shim cannot judge, or any other RUN flag, is refused either way: an `id` or target that
+    /// climbs out of buildah's cache folder (podman 4.3 joins it to the folder), a cache `from`
+    /// an image or with a `source`, a flag written with quotes or a variable, a trigger's.
+    #[test]
+    fn a_plain_cache_mount_is_the_policy_s_to_allow() {
+        let judged = |t: &str, allowed: bool| problem(&ok(t), None, None, (!allowed).then_some("cache gate"));
+        for t in [
+            "FROM a\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n  --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update\n",
+            "FROM a\nRUN --mount=type=cache,target=/root/.bun/install/cache bun install\n",
+            "FROM a\nRUN --mount=type=cache,id=pnpm,dst=/root/.cache/pnpm,mode=0755,uid=0,gid=0,ro=false true\n",
+        ] {
+            assert_eq!(judged(t, true), None, "{t:?}");
+            let refused = judged(t, false).expect("refused by default");
+            assert!(refused.contains("cache gate"), "{refused}");
+        }
+        for t in [
+            "FROM a\nRUN --mount=type=cache,target=/x,id=../../../root/.ssh true\n",
+            "FROM a\nRUN --mount=type=cache,target=/x,id=a/../../b true\n",
+            "FROM a\nRUN --mount=type=cache,target=../../root true\n",
+            "FROM a\nRUN --mount=type=cache,target=/x/../../y true\n",
+            "FROM a\nRUN --mount=type=cache,target=/ true\n",
+            "FROM a AS s\nFROM b\nRUN --mount=type=cache,target=/x,from=s,source=/ true\n",
+            "FROM a\nRUN --mount=type=cache,target=/x,src=/etc true\n",
+            "FROM a\nRUN --mount=type=bind,target=/x true\n",
+            "FROM a\nRUN --mount=target=/x true\n",
+            "FROM a\nRUN --mount=type=cache,target=/x,type=bind true\n",
+            "FROM a\nRUN --mount=type=cache,target=$T true\n",
+            "FROM a\nRUN --mount=\"type=cache,target=/x\" true\n",
+            "FROM a\nRUN --mount=type=cache,target=/x --network=host true\n",
+            "FROM a\nRUN --network=none true\n",
+            "FROM a\nONBUILD RUN --mount=type=cache,target=/x true\n",
+            "FROM a\nRUN -x\n",
+        ] {
+            let why = judged(t, true).unwrap_or_else(|| panic!("{t:?} passed"));
+            assert!(!why.contains("cache gate"), "{t:?}: {why}");
+        }
     }
 
     #[test]

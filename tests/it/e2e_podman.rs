@@ -3246,6 +3246,65 @@ fn the_host_s_proxy_stays_out_of_a_build_rootless() {
     proxy_in_a_build(Mode::Rootless);
 }
 
+/// nanoclaw's own `container/Dockerfile` keeps apt's, bun's and pnpm's caches in `RUN
+/// --mount=type=cache`: refused by default (a folder every build shares, where an agent's build
+/// could leave what the next installs), with what to do; allowed by the policy, podman builds it
+/// and the cache is kept between builds.
+fn cache_mount(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "cachemount") else {
+        return;
+    };
+    let label = mode.label();
+    let id = format!("nanoclaw-shim-e2e-{}", rig.tag);
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("cachemount"),
+        &format!(
+            "FROM {IMAGE}\nRUN --mount=type=cache,id={id},target=/cache,sharing=locked,uid=0,gid=0 \\\n  sh -c 'cat /cache/seen 2>/dev/null; echo kept-{} > /cache/seen; echo ran-$((40+2))'\n",
+            rig.tag
+        ),
+    );
+    let tag = rig.image_tag("cachemount");
+    // podman 4.3 keeps caches in `$TMPDIR/buildah-cache`, else `/var/tmp/buildah-cache`, one
+    // folder for every user (a rootless build was refused a root-made one): this rig's own.
+    let tmp = rig.dir.path().join("cachemount-tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    if let Some(u) = &rig.user {
+        std::os::unix::fs::chown(&tmp, Some(u.uid), Some(u.gid)).unwrap();
+    }
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut argv = strs(&[&format!("TMPDIR={}", tmp.display()), "docker"]);
+    argv.extend(build_argv(&["--no-cache", "-t", &tag, &ctx]));
+    let o = rig.run("env", &argv, None);
+    assert_refusal(&o, "build --cache-mount");
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let open = text.replacen("allow = []", "allow = [\"build --cache-mount\"]", 1);
+    assert_ne!(text, open, "the default policy no longer names [commands] allow");
+    std::fs::write(&policy, open).unwrap();
+    let first = rig.run("env", &argv, None);
+    assert!(
+        first.ok() && first.stdout.contains("ran-42"),
+        "{label}: {}",
+        first.describe()
+    );
+    let again = rig.run("env", &argv, None);
+    assert!(
+        again.ok() && again.stdout.contains(&format!("kept-{}", rig.tag)),
+        "{label}: the cache was not kept between builds: {}",
+        again.describe()
+    );
+}
+
+#[test]
+fn a_build_s_cache_mount_is_the_policy_s_to_allow_rootful() {
+    cache_mount(Mode::Rootful);
+}
+
+#[test]
+fn a_build_s_cache_mount_is_the_policy_s_to_allow_rootless() {
+    cache_mount(Mode::Rootless);
+}
+
 /// A device node in an image: a rootful podman reads the image's `/etc/passwd` on the host, as
 /// root, at every `run` that names a `--user`, so a node there hands the agent a root-only host
 /// device's content (the sixty-first look's). Through the shim a build cannot make one: its RUN
