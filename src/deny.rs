@@ -177,14 +177,15 @@ impl Checker<'_> {
 
     /// A socket is a host service: a read-only mount does not stop `connect(2)` (an engine's
     /// socket where the lists do not name it, Rancher Desktop's `~/.rd/docker.sock`: the
-    /// forty-ninth look's container reached it). No nanoclaw generation mounts one.
+    /// forty-ninth look's container reached it); nor does it stop a write into a FIFO, a host
+    /// program's command pipe (the sixty-third look's). No nanoclaw generation mounts one.
     fn socket(&mut self, o: &Opt, id: &crate::hostfs::Identity) {
         if id.is_socket {
             self.v(
                 Rule::DenySensitiveMount,
                 o,
                 format!(
-                    "mounts a socket ({}): a host service the container could connect to, read-only or not",
+                    "mounts a socket or FIFO ({}): a host service the container could connect to, or a host program's command pipe it could write into, read-only or not",
                     crate::text::lossy(&id.real)
                 ),
             );
@@ -274,7 +275,11 @@ impl Checker<'_> {
                             "copies the host's whole environment, credentials included, into the container"
                         }
                         Rule::DenyCeiling => "takes the container out of the policy's cgroup ceilings",
-                        Rule::DenyNetworkOption if o.flag.canonical() == "network-alias" => NAME_OF_ITS_OWN,
+                        Rule::DenyNetworkOption
+                            if matches!(o.flag.canonical(), "network-alias" | "hostname") =>
+                        {
+                            NAME_OF_ITS_OWN
+                        }
                         Rule::DenyNetworkOption => ADDRESS_OF_ITS_OWN,
                         _ => "hands the container a host resource the policy does not allow",
                     };
@@ -603,6 +608,27 @@ impl Checker<'_> {
                 // the caller, through links a container planted (the fiftieth look's: root chowned
                 // a folder, created a file, truncated another to `true`).
                 "image" => {
+                    // Read-write (podman's `rw=true`), an image mount is a writable layer on the
+                    // host's disk beneath the read-only root, outside every ceiling (the
+                    // sixty-third look's 300 MB under a 64 MB memory limit); docker's is
+                    // read-only.
+                    let read_write = crate::govalue::csv_fields(o.bytes()).is_some_and(|fields| {
+                        fields.iter().any(|f| {
+                            let (k, v) = match f.iter().position(|&b| b == b'=') {
+                                Some(eq) => (&f[..eq], &f[eq + 1..]),
+                                None => (&f[..], &b""[..]),
+                            };
+                            matches!(k.to_ascii_lowercase().as_slice(), b"rw" | b"readwrite")
+                                && crate::govalue::bool_value(v) != Some(false)
+                        })
+                    });
+                    if read_write && self.on(Rule::DenyCeiling) {
+                        self.v(
+                            Rule::DenyCeiling,
+                            o,
+                            "a read-write image mount is a writable layer on the host's disk beneath the read-only root, outside every ceiling; mount the image read-only",
+                        );
+                    }
                     if let Some(t) = crate::containerfile::host_transport(&m.source) {
                         if self.on(Rule::DenyHostFile) {
                             self.v(
@@ -1372,7 +1398,8 @@ const ADDRESS_OF_ITS_OWN: &str = "chooses the container's own address, which may
 /// as a network option): on podman 5 the network's DNS answers for every name a container holds,
 /// another's as well (the sixtieth look's `gateway`, the name nanoclaw's egress lockdown reaches
 /// its credential proxy by: the squatter got the agents' connections) or an outside domain's (the
-/// sixty-second look's `api.anthropic.com`). nanoclaw never aliases an agent.
+/// sixty-second look's `api.anthropic.com`). podman 5 registers a container's `--hostname` too
+/// (the sixty-third look's). nanoclaw never aliases an agent nor names its host.
 const NAME_OF_ITS_OWN: &str = "gives the container a name on its network, which may be one another holds (the egress gateway's) or an outside domain's, and podman 5's DNS answers for it to the container's neighbours";
 
 /// The first address or name option of a `--network NAME:OPTIONS` value whose flag (`ip=` is

@@ -512,7 +512,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("healthcheck-start-period"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-start-period")), class: Health, podman_list: false },
     Flag { long: n("healthcheck-timeout"), short: None, arity: Value, docker: Docker::No, podman: Podman::Hidden, alias_of: Some(n("health-timeout")), class: Health, podman_list: false },
     Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("hostname"), short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("hostname"), short: Some('h'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyNetworkOption), podman_list: false },
     Flag { long: n("hosts-file"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: false },
     Flag { long: n("hostuser"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: User, podman_list: true },
     Flag { long: n("http-proxy"), short: None, arity: Bool, docker: Docker::Added("false"), podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },

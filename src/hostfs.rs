@@ -142,8 +142,9 @@ pub struct Identity {
     pub birth: u64,
     /// Whether it is a folder.
     pub is_dir: bool,
-    /// Whether it is a socket: a host service, which a read-only mount does not stop anyone
-    /// connecting to.
+    /// Whether it is a socket or a FIFO: a host service, which a read-only mount does not stop
+    /// anyone connecting to, or a host program's command pipe, which it does not stop anyone
+    /// writing into (the kernel's read-only check covers files, folders and links only).
     pub is_socket: bool,
 }
 
@@ -190,6 +191,7 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
     const S_IFLNK: u16 = 0o120000;
     const S_IFDIR: u16 = 0o040000;
     const S_IFSOCK: u16 = 0o140000;
+    const S_IFIFO: u16 = 0o010000;
     #[repr(C)]
     #[derive(Default)]
     struct Timestamp {
@@ -262,7 +264,7 @@ pub fn statx(fd: i32) -> std::io::Result<Stat> {
         mount_id: st.stx_mnt_id,
         mount_root: st.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0,
         is_link: st.stx_mode & S_IFMT == S_IFLNK,
-        is_socket: st.stx_mode & S_IFMT == S_IFSOCK,
+        is_socket: matches!(st.stx_mode & S_IFMT, S_IFSOCK | S_IFIFO),
         birth,
         dir: (st.stx_mode & S_IFMT == S_IFDIR).then_some(Stamp {
             dev,

@@ -809,6 +809,9 @@ fn a_folder_with_a_socket_or_fifo_at_its_top_is_not_mounted() {
     assert!(made.is_ok_and(|s| s.success()));
     let r = refused_with(&["run", "-v", &format!("{d}:/w:ro"), "img"]).expect("refused");
     assert_eq!(r.rule, Rule::DenySensitiveMount);
+    // ... and mounted itself, as a socket is (the sixty-third look's).
+    let r = refused_with(&["run", "-v", &format!("{d}/cmd:/x:ro"), "img"]).expect("refused");
+    assert!(r.message.contains("socket or FIFO"), "{}", r.message);
     std::fs::remove_file(dir.join("cmd")).unwrap();
     // Deeper down: not seen.
     let _deep = std::os::unix::net::UnixListener::bind(dir.join("deep/er/s.sock")).unwrap();

@@ -351,7 +351,7 @@ const LEGITIMATE: &[&[&str]] = &[
         "privileged",
         "img",
     ],
-    &["run", "--hostname", "host", "img"],
+    &["run", "--label", "host=host", "img"],
     &["run", "img", "--privileged", "-v", "/:/host", "--network=host"],
     &["run", "--entrypoint", "--privileged", "img"],
     &["run", "--", "img", "--cap-add=ALL"],

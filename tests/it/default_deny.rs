@@ -827,6 +827,9 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     }
     for words in [
         &["run", "--network-alias", "gateway", "img"][..],
+        // podman 5 registers a container's host name on its network's DNS too.
+        &["run", "--hostname", "api.anthropic.com", "img"],
+        &["create", "-h", "gateway", "--network", "nanoclaw-egress", "img"],
         &[
             "create",
             "--net-alias=pypi.org",
@@ -849,6 +852,15 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         &["run", "--mount", "type=artifact,src=quay.io/x/y,dst=/x", "img"],
         "deny.podman-only",
     );
+    // A read-write image mount: a writable layer on the host's disk beneath the read-only root,
+    // outside every ceiling (the sixty-third look's).
+    for m in [
+        "type=image,src=img,dst=/x,rw=true",
+        "type=image,src=img,dst=/x,readwrite",
+        "type=image,src=img,dst=/x,RW=1",
+    ] {
+        add(&["run", "--mount", m, "img"], "deny.ceiling");
+    }
     for p in [
         "8080:80",
         "0.0.0.0:8080:80",
@@ -1165,7 +1177,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
             "nanoclaw-main-1",
             "img",
         ],
-        &["run", "--hostname", "agent", "--restart", "no", "--rm", "img"],
+        &["run", "--name", "agent", "--restart", "no", "--rm", "img"],
         &["run", "--cap-drop", "NET_RAW", "img"],
         &["--log-level", "warn", "run", "img"],
         &["--debug=0", "ps"],

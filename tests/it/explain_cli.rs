@@ -174,7 +174,7 @@ fn a_socket_is_never_a_bind_source() {
             let out = text(&o.stdout);
             assert_eq!(o.status.code(), Some(125), "{policy:?} {spec}: {out}");
             assert!(
-                out.contains("deny.sensitive-mount") && out.contains("mounts a socket"),
+                out.contains("deny.sensitive-mount") && out.contains("mounts a socket or FIFO"),
                 "{out}"
             );
         }
