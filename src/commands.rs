@@ -2581,6 +2581,63 @@ pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
     Some((used, ranged))
 }
 
+/// docker's container states podman has not: a `ps` filter for one makes podman refuse the whole
+/// command (`unknown container state: dead`), and no podman container is ever in one (the shim
+/// refuses restart policies, so none restarts either).
+const STATES_PODMAN_HAS_NOT: &[&[u8]] = &[b"status=dead", b"status=restarting"];
+
+/// For a `ps` (any spelling) that filters by a state podman has not and by another state too, the
+/// indices of the words to drop (in `words`, from the command word on): each such filter, its
+/// flag too where the value stands apart. Filters of one key are alternatives (OR), so the others
+/// select exactly what they did: nanoclaw's reaping, `ps -a --filter status=exited --filter
+/// status=created --filter status=dead`, failed on podman as a whole. `None` when there is
+/// nothing to drop, or nothing would be left of the states.
+pub fn ps_states_podman_has_not(words: &[OsString]) -> Option<Vec<usize>> {
+    let first = words.first()?.as_bytes();
+    if first != b"ps" && first != b"container" {
+        return None;
+    }
+    // Nothing to drop (nearly every `ps`): no lookup, no parse.
+    let named = |w: &OsString| STATES_PODMAN_HAS_NOT.iter().any(|s| w.as_bytes().ends_with(s));
+    if !words.iter().any(named) {
+        return None;
+    }
+    let (c, used) = lookup_words(words)?;
+    let Kind::Allowed {
+        flags: Flags::Ps,
+        interspersed,
+        ..
+    } = c.kind
+    else {
+        return None;
+    };
+    let mut scratch = Vec::new();
+    let p = parse(&words[used..], F_PS, interspersed, &mut scratch)?;
+    let states: Vec<&Opt> = p
+        .opts
+        .iter()
+        .filter(|o| o.row.long == "filter")
+        .filter(|o| matches!(&o.value, Val::Bytes(v) if v.starts_with(b"status=")))
+        .collect();
+    let unknown =
+        |o: &&Opt| matches!(&o.value, Val::Bytes(v) if STATES_PODMAN_HAS_NOT.contains(&v.as_slice()));
+    let (drop, keep): (Vec<&Opt>, Vec<&Opt>) = states.into_iter().partition(unknown);
+    if drop.is_empty() || keep.is_empty() {
+        return None;
+    }
+    let mut at = Vec::new();
+    for o in drop {
+        let Val::Bytes(v) = &o.value else { continue };
+        let token = used + o.at;
+        // The value alone in its word: the flag stands in the word before.
+        if words[token].as_bytes() == v.as_slice() {
+            at.push(token - 1);
+        }
+        at.push(token);
+    }
+    Some(at)
+}
+
 /// A build's own limits held to the policy's ceilings, as on `run`. A build that names none
 /// is given them by the rewrite ([`crate::rewrite`]).
 fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut Vec<Violation>) {

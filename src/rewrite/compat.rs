@@ -1,10 +1,11 @@
 //! What makes nanoclaw's docker argv work on the target runtime: flag renames and refusals from
-//! the flag table, rootless podman's user namespace, and host-gateway / host loopback.
+//! the flag table, rootless podman's user namespace, host-gateway / host loopback, and a `ps`'s
+//! filters for states podman has not.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-use super::{Action, Change, Flavor, Refusal, Target};
+use super::{Action, Change, Flavor, Refusal, Rewritten, Target};
 use crate::flags::{self, Podman};
 use crate::parse::OptValue;
 use crate::policy;
@@ -266,4 +267,43 @@ impl Rewriter<'_> {
         }
         ports
     }
+}
+
+/// A `ps` with a filter for a state podman has not (`status=dead`) beside one for a state it has:
+/// podman refuses the whole command (`unknown container state: dead`), where docker lists the
+/// others, and no podman container is ever in such a state; the filter is dropped
+/// ([`crate::commands::ps_states_podman_has_not`]). nanoclaw's newest reaping of its exited
+/// containers asks for `exited`, `created` and `dead`.
+pub(super) fn ps_states(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
+    if target.flavor != Flavor::Podman {
+        return None;
+    }
+    let drop = crate::commands::ps_states_podman_has_not(&argv[at..])?;
+    let state = |i: &&usize| {
+        let t = argv[at + **i].as_bytes();
+        t.ends_with(b"=dead") || t.ends_with(b"=restarting")
+    };
+    let changes = drop
+        .iter()
+        .filter(state)
+        .map(|i| Change {
+            rule: Rule::CompatStatusFilter,
+            action: Action::Remove,
+            token: crate::text::owned(argv[at + i].as_bytes()),
+            reason: "podman has no such container state and refuses the whole ps; no container is ever in it"
+                .into(),
+        })
+        .collect();
+    let args = argv
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(*i >= at && drop.contains(&(i - at))))
+        .map(|(_, a)| a.clone())
+        .collect();
+    Some(Ok(Rewritten {
+        args,
+        changes,
+        pinned: Vec::new(),
+        hooks: false,
+    }))
 }

@@ -311,14 +311,17 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     }
                 }
             };
-            // A rootful network's range, chosen clear of the host's ([`network`]).
+            // A rootful network's range, chosen clear of the host's ([`network`]); a `ps`'s
+            // filters for states podman has not ([`compat::ps_states`]).
             let rewritten = match rewritten {
                 None if found.is_empty() => {
-                    network::subnet(argv, at, target, &policy.rules.podman.network_pools).inspect(|r| {
-                        if r.is_ok() {
-                            plan.decision = Decision::Rewrite;
-                        }
-                    })
+                    network::subnet(argv, at, target, &policy.rules.podman.network_pools)
+                        .or_else(|| compat::ps_states(argv, at, target))
+                        .inspect(|r| {
+                            if r.is_ok() {
+                                plan.decision = Decision::Rewrite;
+                            }
+                        })
                 }
                 r => r,
             };

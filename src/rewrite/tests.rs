@@ -825,6 +825,74 @@ fn a_folder_with_a_socket_or_fifo_at_its_top_is_not_mounted() {
     assert!(r.message.contains("zz.sock"), "{}", r.message);
 }
 
+/// A `ps` filter for a state podman has not is dropped when another state's filter remains (the
+/// filters of one key are alternatives): nanoclaw's reaping failed on podman as a whole. Alone,
+/// it is passed on; docker is given it as it is.
+#[test]
+fn a_state_podman_has_not_is_dropped_from_a_ps() {
+    let run = |words: &[&str], t: &Target| plan(&argv(words), &Policy::default(), t);
+    let reap = [
+        "ps",
+        "-a",
+        "--filter",
+        "label=i=1",
+        "--filter",
+        "status=exited",
+        "--filter",
+        "status=dead",
+        "--format",
+        "{{.Names}}",
+    ];
+    let p = run(&reap, &podman());
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    assert_eq!(
+        p.args,
+        argv(&[
+            "ps",
+            "-a",
+            "--filter",
+            "label=i=1",
+            "--filter",
+            "status=exited",
+            "--format",
+            "{{.Names}}"
+        ])
+    );
+    assert_eq!(p.changes[0].rule, Rule::CompatStatusFilter);
+    for (words, want) in [
+        (
+            &[
+                "container",
+                "ls",
+                "--filter=status=dead",
+                "-fstatus=running",
+                "-f",
+                "status=restarting",
+            ][..],
+            &["container", "ls", "-fstatus=running"][..],
+        ),
+        (
+            &["ps", "-af", "status=exited", "--filter=status=dead"],
+            &["ps", "-af", "status=exited"],
+        ),
+    ] {
+        assert_eq!(run(words, &podman()).args, argv(want), "{words:?}");
+    }
+    for words in [
+        &["ps", "-a", "--filter", "status=dead"][..],
+        &["ps", "--filter", "status=exited", "--filter", "label=x=dead"],
+    ] {
+        let p = run(words, &podman());
+        assert_eq!(
+            (p.decision, p.args),
+            (Decision::Passthrough, argv(words)),
+            "{words:?}"
+        );
+    }
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    assert_eq!(run(&reap, &docker).args, argv(&reap));
+}
+
 #[test]
 fn init_is_added_when_the_entrypoint_is_overridden() {
     let o = out(&[

@@ -3246,6 +3246,72 @@ fn the_host_s_proxy_stays_out_of_a_build_rootless() {
     proxy_in_a_build(Mode::Rootless);
 }
 
+/// nanoclaw's newest reaping (`ps -a --filter label=... --filter status=exited --filter
+/// status=created --filter status=dead`): podman refuses the whole command (no container is ever
+/// `dead` in podman: the control), so nanoclaw reaped nothing; through the shim
+/// (`compat.status-filter`) it lists its exited container and not a running one.
+fn reap_listing(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "reap") else {
+        return;
+    };
+    let label = mode.label();
+    let install = format!("nanoclaw-install={}", rig.tag);
+    let exited = rig.unique("reap-exited");
+    let running = rig.unique("reap-running");
+    for (name, cmd) in [(&exited, "exit 0"), (&running, "sleep 30")] {
+        let mut a = strs(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            &install,
+            "--user",
+            "1000:1000",
+            IMAGE,
+        ]);
+        a.extend(cmd.split(' ').map(String::from));
+        let o = rig.docker(&a, None);
+        assert!(o.ok(), "{label}: {}", o.describe());
+    }
+    let _ = rig.podman(&["wait", &exited]);
+    let reap = strs(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label={install}"),
+        "--filter",
+        "status=exited",
+        "--filter",
+        "status=created",
+        "--filter",
+        "status=dead",
+        "--format",
+        "{{.Names}}",
+    ]);
+    let control = rig.run("podman", &reap, None);
+    assert!(
+        !control.ok(),
+        "{label}: podman now knows a dead state: {}",
+        control.describe()
+    );
+    let o = rig.docker(&reap, None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let names: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(names, [exited.as_str()], "{label}: {}", o.describe());
+    let _ = rig.podman(&["rm", "-f", &exited, &running]);
+}
+
+#[test]
+fn nanoclaw_s_reaping_lists_its_exited_containers_rootful() {
+    reap_listing(Mode::Rootful);
+}
+
+#[test]
+fn nanoclaw_s_reaping_lists_its_exited_containers_rootless() {
+    reap_listing(Mode::Rootless);
+}
+
 /// nanoclaw's own `container/Dockerfile` keeps apt's, bun's and pnpm's caches in `RUN
 /// --mount=type=cache`: refused by default (a folder every build shares, where an agent's build
 /// could leave what the next installs), with what to do; allowed by the policy, podman builds it

@@ -218,6 +218,17 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                     "{name}: {v}"
                 );
             }
+            "rewrite" if command == "ps" => {
+                // A state podman has not (`dead`) dropped, with the filter naming it; every
+                // other token of nanoclaw's own kept, in order.
+                let mut want = f.argv.clone();
+                let at = want
+                    .iter()
+                    .position(|t| t == "status=dead")
+                    .expect("a dead filter");
+                want.drain(at - 1..=at);
+                assert_eq!(out[1..], want[..], "{name}: {v}");
+            }
             "rewrite" if command == "network" => {
                 // A rootful network's range, chosen by the shim, right after `network create`;
                 // every token of nanoclaw's own follows unchanged.
