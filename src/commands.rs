@@ -2586,19 +2586,31 @@ pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
 /// refuses restart policies, so none restarts either).
 const STATES_PODMAN_HAS_NOT: &[&[u8]] = &[b"status=dead", b"status=restarting"];
 
-/// For a `ps` (any spelling) that filters by a state podman has not and by another state too, the
-/// indices of the words to drop (in `words`, from the command word on): each such filter, its
-/// flag too where the value stands apart. Filters of one key are alternatives (OR), so the others
-/// select exactly what they did: nanoclaw's reaping, `ps -a --filter status=exited --filter
-/// status=created --filter status=dead`, failed on podman as a whole. `None` when there is
-/// nothing to drop, or nothing would be left of the states.
-pub fn ps_states_podman_has_not(words: &[OsString]) -> Option<Vec<usize>> {
+/// What a `ps` (any spelling) needs to read on podman as docker's does ([`ps_on_podman`]).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PsOnPodman {
+    /// The words (in `words`, from the command word on) of each filter for a state podman has
+    /// not, its flag too where the value stands apart: dropped, when a filter for another state
+    /// remains (filters of one key are alternatives, so the others select exactly what they did;
+    /// no podman container is ever `dead`, nor `restarting`: restart policies are refused).
+    pub drop: Vec<usize>,
+    /// Each `--format` value: its word, and where in it the value starts.
+    pub formats: Vec<(usize, usize)>,
+}
+
+/// For a `ps`, the states to drop and the formats to read again ([`PsOnPodman`]); `None` when
+/// there is neither (nearly every `ps`: no lookup, no parse). nanoclaw's newest reaping (`ps -a
+/// --filter status=exited --filter status=created --filter status=dead`) failed on podman as a
+/// whole, and its session adoption's `{{.Label "k"}}` on podman 4.3.
+pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     let first = words.first()?.as_bytes();
     if first != b"ps" && first != b"container" {
         return None;
     }
-    // Nothing to drop (nearly every `ps`): no lookup, no parse.
-    let named = |w: &OsString| STATES_PODMAN_HAS_NOT.iter().any(|s| w.as_bytes().ends_with(s));
+    let named = |w: &OsString| {
+        let w = w.as_bytes();
+        STATES_PODMAN_HAS_NOT.iter().any(|s| w.ends_with(s)) || w.windows(2).any(|p| p == b"{{")
+    };
     if !words.iter().any(named) {
         return None;
     }
@@ -2613,29 +2625,83 @@ pub fn ps_states_podman_has_not(words: &[OsString]) -> Option<Vec<usize>> {
     };
     let mut scratch = Vec::new();
     let p = parse(&words[used..], F_PS, interspersed, &mut scratch)?;
+    let value_of = |o: &Opt| match &o.value {
+        Val::Bytes(v) => Some(v.clone()),
+        Val::Bool(_) => None,
+    };
+    let mut out = PsOnPodman::default();
+    for o in p.opts.iter().filter(|o| o.row.long == "format") {
+        if let Some(v) = value_of(o) {
+            let token = used + o.at;
+            out.formats.push((token, words[token].len() - v.len()));
+        }
+    }
     let states: Vec<&Opt> = p
         .opts
         .iter()
         .filter(|o| o.row.long == "filter")
-        .filter(|o| matches!(&o.value, Val::Bytes(v) if v.starts_with(b"status=")))
+        .filter(|o| value_of(o).is_some_and(|v| v.starts_with(b"status=")))
         .collect();
-    let unknown =
-        |o: &&Opt| matches!(&o.value, Val::Bytes(v) if STATES_PODMAN_HAS_NOT.contains(&v.as_slice()));
+    let unknown = |o: &&Opt| value_of(o).is_some_and(|v| STATES_PODMAN_HAS_NOT.contains(&v.as_slice()));
     let (drop, keep): (Vec<&Opt>, Vec<&Opt>) = states.into_iter().partition(unknown);
-    if drop.is_empty() || keep.is_empty() {
-        return None;
-    }
-    let mut at = Vec::new();
-    for o in drop {
-        let Val::Bytes(v) = &o.value else { continue };
-        let token = used + o.at;
-        // The value alone in its word: the flag stands in the word before.
-        if words[token].as_bytes() == v.as_slice() {
-            at.push(token - 1);
+    if !keep.is_empty() {
+        for o in drop {
+            let Some(v) = value_of(o) else { continue };
+            let token = used + o.at;
+            // The value alone in its word: the flag stands in the word before.
+            if words[token].as_bytes() == v.as_slice() {
+                out.drop.push(token - 1);
+            }
+            out.drop.push(token);
         }
-        at.push(token);
     }
-    Some(at)
+    (!out.drop.is_empty() || !out.formats.is_empty()).then_some(out)
+}
+
+/// A docker `ps` format as podman reads it, if it differs: docker's `{{.Label "k"}}` is
+/// `{{index .Labels "k"}}` (podman 4.3 has no `Label`), and docker's `.State` (`running`,
+/// `exited`) is podman's `.ListContainer.State` (podman 4.3's `.State` is the status text, `Up 2
+/// minutes`; 5's agrees with docker's, and reads `.ListContainer.State` alike). Only inside an
+/// action (`{{ }}`), and only a field of the row itself (not `.X.State`).
+pub fn ps_format_on_podman(format: &[u8]) -> Option<Vec<u8>> {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::with_capacity(format.len() + 16);
+    let mut changed = false;
+    let mut i = 0;
+    let mut depth = false;
+    while i < format.len() {
+        if format[i..].starts_with(b"{{") {
+            depth = true;
+            out.extend_from_slice(b"{{");
+            i += 2;
+            continue;
+        }
+        if format[i..].starts_with(b"}}") {
+            depth = false;
+            out.extend_from_slice(b"}}");
+            i += 2;
+            continue;
+        }
+        let before_ok = i == 0 || !(ident(format[i - 1]) || format[i - 1] == b'.' || format[i - 1] == b')');
+        let field = |name: &[u8]| {
+            format[i..].starts_with(name) && format.get(i + name.len()).is_none_or(|&b| !ident(b))
+        };
+        if depth && before_ok && field(b".Label") && format.get(i + 6) == Some(&b' ') {
+            out.extend_from_slice(b"index .Labels");
+            i += 6;
+            changed = true;
+            continue;
+        }
+        if depth && before_ok && field(b".State") {
+            out.extend_from_slice(b".ListContainer.State");
+            i += 6;
+            changed = true;
+            continue;
+        }
+        out.push(format[i]);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 /// A build's own limits held to the policy's ceilings, as on `run`. A build that names none

@@ -269,37 +269,53 @@ impl Rewriter<'_> {
     }
 }
 
-/// A `ps` with a filter for a state podman has not (`status=dead`) beside one for a state it has:
-/// podman refuses the whole command (`unknown container state: dead`), where docker lists the
-/// others, and no podman container is ever in such a state; the filter is dropped
-/// ([`crate::commands::ps_states_podman_has_not`]). nanoclaw's newest reaping of its exited
-/// containers asks for `exited`, `created` and `dead`.
+/// A `ps` as podman reads docker's ([`crate::commands::ps_on_podman`]): a filter for a state
+/// podman has not (`status=dead`) beside one for a state it has is dropped (podman refuses the
+/// whole command, where docker lists the others; nanoclaw's newest reaping asks for `exited`,
+/// `created` and `dead`), and a format's `{{.Label "k"}}` and `.State` are podman's spellings
+/// ([`crate::commands::ps_format_on_podman`]; nanoclaw's session adoption reads both).
 pub(super) fn ps_states(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
     if target.flavor != Flavor::Podman {
         return None;
     }
-    let drop = crate::commands::ps_states_podman_has_not(&argv[at..])?;
-    let state = |i: &&usize| {
-        let t = argv[at + **i].as_bytes();
-        t.ends_with(b"=dead") || t.ends_with(b"=restarting")
-    };
-    let changes = drop
-        .iter()
-        .filter(state)
-        .map(|i| Change {
-            rule: Rule::CompatStatusFilter,
-            action: Action::Remove,
-            token: crate::text::owned(argv[at + i].as_bytes()),
-            reason: "podman has no such container state and refuses the whole ps; no container is ever in it"
-                .into(),
-        })
-        .collect();
-    let args = argv
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !(*i >= at && drop.contains(&(i - at))))
-        .map(|(_, a)| a.clone())
-        .collect();
+    let ps = crate::commands::ps_on_podman(&argv[at..])?;
+    let mut changes = Vec::new();
+    let mut args = Vec::with_capacity(argv.len());
+    for (i, a) in argv.iter().enumerate() {
+        let word = i.checked_sub(at);
+        if word.is_some_and(|w| ps.drop.contains(&w)) {
+            let t = a.as_bytes();
+            if t.ends_with(b"=dead") || t.ends_with(b"=restarting") {
+                changes.push(Change {
+                    rule: Rule::CompatPs,
+                    action: Action::Remove,
+                    token: crate::text::owned(t),
+                    reason: "podman has no such container state and refuses the whole ps; no container is ever in it".into(),
+                });
+            }
+            continue;
+        }
+        let format = word.and_then(|w| ps.formats.iter().find(|(f, _)| *f == w));
+        let read = format.and_then(|(_, from)| {
+            let t = a.as_bytes();
+            crate::commands::ps_format_on_podman(&t[*from..]).map(|f| [&t[..*from], &f].concat())
+        });
+        match read {
+            Some(new) => {
+                changes.push(Change {
+                    rule: Rule::CompatPs,
+                    action: Action::Replace,
+                    token: crate::text::owned(&new),
+                    reason: "docker's {{.Label \"k\"}} and .State, as podman reads them (index .Labels, .ListContainer.State)".into(),
+                });
+                args.push(OsString::from_vec(new));
+            }
+            None => args.push(a.clone()),
+        }
+    }
+    if changes.is_empty() {
+        return None;
+    }
     Some(Ok(Rewritten {
         args,
         changes,

@@ -858,7 +858,7 @@ fn a_state_podman_has_not_is_dropped_from_a_ps() {
             "{{.Names}}"
         ])
     );
-    assert_eq!(p.changes[0].rule, Rule::CompatStatusFilter);
+    assert_eq!(p.changes[0].rule, Rule::CompatPs);
     for (words, want) in [
         (
             &[
@@ -891,6 +891,32 @@ fn a_state_podman_has_not_is_dropped_from_a_ps() {
     }
     let docker = Target::fixed(Flavor::Docker, false, None);
     assert_eq!(run(&reap, &docker).args, argv(&reap));
+    // A format's docker spellings, as podman reads them; nothing else touched.
+    let read =
+        |f: &str| crate::commands::ps_format_on_podman(f.as_bytes()).map(|v| String::from_utf8(v).unwrap());
+    for (f, want) in [
+        ("{{.Label \"k\"}}", Some("{{index .Labels \"k\"}}")),
+        (
+            "{{.Names}}|{{ .State }}|{{.Label \"a-b\"}}",
+            Some("{{.Names}}|{{ .ListContainer.State }}|{{index .Labels \"a-b\"}}"),
+        ),
+        ("{{.ListContainer.State}}", None),
+        ("{{.Status}} {{.StateX}} {{.Labels}}", None),
+        ("State: .State .Label x {{.Names}}", None),
+        ("{{json .}}", None),
+    ] {
+        assert_eq!(read(f).as_deref(), want, "{f}");
+    }
+    let adopt = ["ps", "-a", "--format", "{{.Names}}|{{.State}}|{{.Label \"g\"}}"];
+    assert_eq!(
+        run(&adopt, &podman()).args,
+        argv(&[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}|{{.ListContainer.State}}|{{index .Labels \"g\"}}"
+        ])
+    );
 }
 
 #[test]

@@ -3249,7 +3249,7 @@ fn the_host_s_proxy_stays_out_of_a_build_rootless() {
 /// nanoclaw's newest reaping (`ps -a --filter label=... --filter status=exited --filter
 /// status=created --filter status=dead`): podman refuses the whole command (no container is ever
 /// `dead` in podman: the control), so nanoclaw reaped nothing; through the shim
-/// (`compat.status-filter`) it lists its exited container and not a running one.
+/// (`compat.ps`) it lists its exited container and not a running one.
 fn reap_listing(mode: Mode) {
     let Some(rig) = Rig::new(mode, "reap") else {
         return;
@@ -3299,6 +3299,23 @@ fn reap_listing(mode: Mode) {
     assert!(o.ok(), "{label}: {}", o.describe());
     let names: Vec<&str> = o.stdout.lines().collect();
     assert_eq!(names, [exited.as_str()], "{label}: {}", o.describe());
+    // The session adoption's format: docker's `.State` and `{{.Label "k"}}` (podman 4.3 has no
+    // `Label`, and its `.State` is the status text).
+    let adopt = strs(&[
+        "ps",
+        "--filter",
+        &format!("label={install}"),
+        "--format",
+        "{{.Names}}|{{.State}}|{{.Label \"nanoclaw-install\"}}|{{.Label \"absent\"}}",
+    ]);
+    let o = rig.docker(&adopt, None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert_eq!(
+        o.stdout.trim(),
+        format!("{running}|running|{}|", rig.tag),
+        "{label}: {}",
+        o.describe()
+    );
     let _ = rig.podman(&["rm", "-f", &exited, &running]);
 }
 

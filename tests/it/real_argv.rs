@@ -219,14 +219,18 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 );
             }
             "rewrite" if command == "ps" => {
-                // A state podman has not (`dead`) dropped, with the filter naming it; every
-                // other token of nanoclaw's own kept, in order.
+                // A state podman has not (`dead`) dropped, with the filter naming it, and a
+                // format in podman's spelling; every other token of nanoclaw's own kept, in order.
                 let mut want = f.argv.clone();
-                let at = want
-                    .iter()
-                    .position(|t| t == "status=dead")
-                    .expect("a dead filter");
-                want.drain(at - 1..=at);
+                if let Some(at) = want.iter().position(|t| t == "status=dead") {
+                    want.drain(at - 1..=at);
+                }
+                for t in &mut want {
+                    if let Some(read) = nanoclaw_shim::commands::ps_format_on_podman(t.as_bytes()) {
+                        *t = String::from_utf8(read).unwrap();
+                    }
+                }
+                assert_ne!(want, f.argv, "{name}: nothing to rewrite: {v}");
                 assert_eq!(out[1..], want[..], "{name}: {v}");
             }
             "rewrite" if command == "network" => {
