@@ -2609,7 +2609,8 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     }
     let named = |w: &OsString| {
         let w = w.as_bytes();
-        STATES_PODMAN_HAS_NOT.iter().any(|s| w.ends_with(s)) || w.windows(2).any(|p| p == b"{{")
+        let has = |needle: &[u8]| w.windows(needle.len()).any(|p| p == needle);
+        STATES_PODMAN_HAS_NOT.iter().any(|s| w.ends_with(s)) || has(b".Label") || has(b".State")
     };
     if !words.iter().any(named) {
         return None;
