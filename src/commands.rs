@@ -2589,11 +2589,12 @@ const STATES_PODMAN_HAS_NOT: &[&[u8]] = &[b"status=dead", b"status=restarting"];
 /// What a `ps` (any spelling) needs to read on podman as docker's does ([`ps_on_podman`]).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PsOnPodman {
-    /// The words (in `words`, from the command word on) of each filter for a state podman has
-    /// not, its flag too where the value stands apart: dropped, when a filter for another state
-    /// remains (filters of one key are alternatives, so the others select exactly what they did;
-    /// no podman container is ever `dead`, nor `restarting`: restart policies are refused).
-    pub drop: Vec<usize>,
+    /// Each filter for a state podman has not, as the word of its value (in `words`, from the
+    /// command word on) and the word of its flag where the value stands apart: dropped, when a
+    /// filter for another state remains (filters of one key are alternatives, so the others
+    /// select exactly what they did; no podman container is ever `dead`, nor `restarting`:
+    /// restart policies are refused).
+    pub drop: Vec<(usize, Option<usize>)>,
     /// Each `--format` value: its word, and where in it the value starts.
     pub formats: Vec<(usize, usize)>,
 }
@@ -2650,10 +2651,8 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
             let Some(v) = value_of(o) else { continue };
             let token = used + o.at;
             // The value alone in its word: the flag stands in the word before.
-            if words[token].as_bytes() == v.as_slice() {
-                out.drop.push(token - 1);
-            }
-            out.drop.push(token);
+            let flag = (words[token].as_bytes() == v.as_slice()).then(|| token - 1);
+            out.drop.push((token, flag));
         }
     }
     (!out.drop.is_empty() || !out.formats.is_empty()).then_some(out)

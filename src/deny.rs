@@ -612,17 +612,7 @@ impl Checker<'_> {
                     // host's disk beneath the read-only root, outside every ceiling (the
                     // sixty-third look's 300 MB under a 64 MB memory limit); docker's is
                     // read-only.
-                    let read_write = crate::govalue::csv_fields(o.bytes()).is_some_and(|fields| {
-                        fields.iter().any(|f| {
-                            let (k, v) = match f.iter().position(|&b| b == b'=') {
-                                Some(eq) => (&f[..eq], &f[eq + 1..]),
-                                None => (&f[..], &b""[..]),
-                            };
-                            matches!(k.to_ascii_lowercase().as_slice(), b"rw" | b"readwrite")
-                                && crate::govalue::bool_value(v) != Some(false)
-                        })
-                    });
-                    if read_write && self.on(Rule::DenyCeiling) {
+                    if m.read_write && self.on(Rule::DenyCeiling) {
                         self.v(
                             Rule::DenyCeiling,
                             o,
@@ -711,13 +701,12 @@ impl Checker<'_> {
             let o = s.split_once(':').map_or("", |(_, o)| o);
             o.split(',').map(str::to_string).collect()
         } else {
-            match crate::govalue::csv_fields(val) {
-                Some(fields) => fields
-                    .iter()
-                    .map(|f| crate::text::lossy(f).into_owned())
-                    .collect(),
-                None => vec!["size=unreadable".to_string()],
-            }
+            // The mount reader read the same record (a value it cannot read is refused).
+            crate::govalue::csv_fields(val)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| crate::text::lossy(f).into_owned())
+                .collect()
         };
         // Every size is judged, the last as much as the first (which one a runtime keeps is its
         // own affair), and `nr_blocks` (a size in pages; 0 is unlimited) is refused: `size`

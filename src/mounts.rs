@@ -25,6 +25,9 @@ pub struct Mount {
     /// Whether the runtime may change the source on the host: a read-write mount, or options
     /// that chown (`U`, `chown`) or relabel (`z`, `Z`, `relabel`) it, even read-only.
     pub writes_host: bool,
+    /// `rw` / `readwrite` named (not podman's default): an image mount (`type=image`) is then a
+    /// writable layer on the host's disk.
+    pub read_write: bool,
     /// Other host paths the mount writes: overlay `upperdir` / `workdir`, and the `device` of an
     /// inline volume that binds a host path (`volume-opt=device=/x,volume-opt=o=bind`).
     pub host_writes: Vec<Vec<u8>>,
@@ -232,6 +235,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
         // An overlay (`:O`) writes to its upper directory, not to the source; `ro,rw` is read as
         // read-write, whichever the runtime takes.
         writes_host: changes_owner || read_write || !(read_only || overlay),
+        read_write,
         overlay,
         host_writes,
         shares_propagation,
@@ -248,6 +252,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         source: Vec::new(),
         target: normalize(target),
         writes_host: false,
+        read_write: false,
         overlay: false,
         host_writes: Vec::new(),
         shares_propagation: false,
@@ -334,6 +339,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         source,
         target: target?,
         writes_host: changes_owner || read_write || !read_only,
+        read_write,
         overlay: false,
         host_writes,
         shares_propagation,

@@ -274,7 +274,7 @@ impl Rewriter<'_> {
 /// whole command, where docker lists the others; nanoclaw's newest reaping asks for `exited`,
 /// `created` and `dead`), and a format's `{{.Label "k"}}` and `.State` are podman's spellings
 /// ([`crate::commands::ps_format_on_podman`]; nanoclaw's session adoption reads both).
-pub(super) fn ps_states(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
+pub(super) fn ps(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
     if target.flavor != Flavor::Podman {
         return None;
     }
@@ -283,16 +283,18 @@ pub(super) fn ps_states(argv: &[OsString], at: usize, target: &Target) -> Option
     let mut args = Vec::with_capacity(argv.len());
     for (i, a) in argv.iter().enumerate() {
         let word = i.checked_sub(at);
-        if word.is_some_and(|w| ps.drop.contains(&w)) {
-            let t = a.as_bytes();
-            if t.ends_with(b"=dead") || t.ends_with(b"=restarting") {
-                changes.push(Change {
-                    rule: Rule::CompatPs,
-                    action: Action::Remove,
-                    token: crate::text::owned(t),
-                    reason: "podman has no such container state and refuses the whole ps; no container is ever in it".into(),
-                });
-            }
+        if word.is_some_and(|w| ps.drop.iter().any(|(_, flag)| *flag == Some(w))) {
+            continue;
+        }
+        if word.is_some_and(|w| ps.drop.iter().any(|(value, _)| *value == w)) {
+            changes.push(Change {
+                rule: Rule::CompatPs,
+                action: Action::Remove,
+                token: crate::text::owned(a.as_bytes()),
+                reason:
+                    "podman has no such container state and refuses the whole ps; no container is ever in it"
+                        .into(),
+            });
             continue;
         }
         let format = word.and_then(|w| ps.formats.iter().find(|(f, _)| *f == w));

@@ -268,19 +268,24 @@ impl Rewriter<'_> {
     /// by its host names (`/proc/self/cgroup`, the fiftieth look's). A private one is asked for
     /// unless the caller names one (`host` and `ns:` are refused, `deny.host-namespace`).
     pub(super) fn private_cgroupns(&mut self) {
-        self.enforce(Rule::HardenCgroupns);
-        // An empty value is podman's "not given" (its default, the host's namespace on cgroup
-        // v1: the fifty-eighth look's `--cgroupns=`), not a choice of the caller's.
-        let chosen = self.run.last(crate::setting!("cgroupns"));
+        self.unless_chosen(
+            Rule::HardenCgroupns,
+            crate::setting!("cgroupns"),
+            "private",
+            "on a cgroup v1 host the runtime's default is the host's cgroup namespace, where the container sees the host's cgroup tree",
+        );
+    }
+
+    /// Adds `name=v` for `rule` unless the caller chose a value of its own. An empty value is
+    /// podman's "not given" (its default: the host's cgroup namespace on cgroup v1, the
+    /// fifty-eighth look's `--cgroupns=`), not a choice.
+    fn unless_chosen(&mut self, rule: Rule, name: crate::flags::Setting, v: &str, reason: &str) {
+        self.enforce(rule);
+        let chosen = self.run.last(name);
         if chosen.is_some_and(|(_, o)| !o.bytes().is_empty()) {
             return;
         }
-        self.add(
-            Rule::HardenCgroupns,
-            crate::setting!("cgroupns"),
-            value("private"),
-            "on a cgroup v1 host the runtime's default is the host's cgroup namespace, where the container sees the host's cgroup tree",
-        );
+        self.add(rule, name, value(v), reason);
     }
 
     /// An image's `VOLUME` is, by podman's default (`bind`), an anonymous volume on the host's
@@ -290,15 +295,10 @@ impl Rewriter<'_> {
     /// work as before), held to the memory ceiling and gone with the container. A caller's own
     /// value (podman's flag, allowed by name) is kept; an empty one is podman's default.
     pub(super) fn image_volumes_in_memory(&mut self) {
-        self.enforce(Rule::HardenImageVolume);
-        let chosen = self.run.last(crate::setting!("image-volume"));
-        if chosen.is_some_and(|(_, o)| !o.bytes().is_empty()) {
-            return;
-        }
-        self.add(
+        self.unless_chosen(
             Rule::HardenImageVolume,
             crate::setting!("image-volume"),
-            value("tmpfs"),
+            "tmpfs",
             "an image's VOLUME would be a writable volume on the host's disk beneath the read-only root, outside every ceiling; in memory it is held to the memory ceiling and gone with the container",
         );
     }

@@ -312,11 +312,11 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 }
             };
             // A rootful network's range, chosen clear of the host's ([`network`]); a `ps`'s
-            // filters for states podman has not ([`compat::ps_states`]).
+            // filters and formats in podman's spelling ([`compat::ps`]).
             let rewritten = match rewritten {
                 None if found.is_empty() => {
                     network::subnet(argv, at, target, &policy.rules.podman.network_pools)
-                        .or_else(|| compat::ps_states(argv, at, target))
+                        .or_else(|| compat::ps(argv, at, target))
                         .inspect(|r| {
                             if r.is_ok() {
                                 plan.decision = Decision::Rewrite;
