@@ -936,6 +936,7 @@ impl Pol<'_> {
 pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPath) -> Vec<Violation> {
     let files = BuildFiles {
         read: &|_| SmallFile::Missing,
+        read_in: None,
         bases: None,
         limits: None,
     };
@@ -946,10 +947,26 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
 pub struct BuildFiles<'a> {
     /// A small file's contents (a Containerfile).
     pub read: &'a dyn Fn(&[u8]) -> SmallFile,
+    /// A small file's contents, named inside a folder and resolved as if that folder were `/`
+    /// ([`crate::hostfs::HostFs::read_small_in`]): the context's own files (its Containerfile
+    /// and ignore file) are read as podman 5 reads them, so that a link there to a host file
+    /// (the sixty-sixth look's `.dockerignore` -> `data/env/env`, printed by podman's error) is
+    /// never what the build is given. `None`: read as `folder/name` (a test's files).
+    pub read_in: Option<&'a dyn Fn(&[u8], &[u8]) -> SmallFile>,
     /// Asks about the images a build starts from (`None`: nothing to ask).
     pub bases: Option<&'a dyn BaseImages>,
     /// The policy's ceilings, which a build's own limits may not exceed (`None`: not held).
     pub limits: Option<&'a crate::policy::Limits>,
+}
+
+impl BuildFiles<'_> {
+    /// `name` read inside folder `root` ([`BuildFiles::read_in`]).
+    fn read_inside(&self, root: &[u8], name: &[u8]) -> SmallFile {
+        match self.read_in {
+            Some(read) => read(root, name),
+            None => (self.read)(&[root, b"/", name].concat()),
+        }
+    }
 }
 
 /// What the runtime says about a build's base images ([`crate::onbuild`]).
@@ -1114,7 +1131,7 @@ fn check_inner(
                 }
                 check_context(&p.positionals, &pol, &mut out, host_path);
                 relative_files(&p, &mut out, host_path);
-                let texts = containerfiles(&p, files.read, &pol, &mut out);
+                let texts = containerfiles(&p, files, &pol, &mut out);
                 if let Some(texts) = &texts {
                     // Without `-f`, the files podman would pick in the context are host paths as
                     // a `-f` one is (the red team's `Containerfile` linked to
@@ -1130,14 +1147,14 @@ fn check_inner(
                     *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
                     if let Some(cf) = read.as_mut() {
                         // Named to podman by the shim, so a host path like any other it reads.
-                        let found = ignore_file(&p, files.read, &mut out);
+                        let found = ignore_file(&p, files, &mut out);
                         let there = found.as_ref().filter(|(_, text)| text.is_some());
                         if let Some((ignore, _)) = there.filter(|_| out.is_empty()) {
                             if let Some(v) = host_path(ignore, Access::Read, &lossy(ignore)) {
                                 out.push(v);
                             }
                         }
-                        cf.ignore = found.map(|(path, text)| (path, text.unwrap_or_default()));
+                        cf.ignore = found.map(|(path, text)| (path, ignore_text(text)));
                     }
                 }
                 if let (Some(texts), Some(bases)) = (texts, files.bases.filter(|b| b.needed())) {
@@ -2011,7 +2028,7 @@ struct ReadFile {
 
 fn containerfiles(
     p: &Parsed,
-    read: &dyn Fn(&[u8]) -> SmallFile,
+    files_in: &BuildFiles,
     pol: &Pol,
     out: &mut Vec<Violation>,
 ) -> Option<Vec<ReadFile>> {
@@ -2073,18 +2090,20 @@ fn containerfiles(
         p.extend_from_slice(name);
         p
     };
-    let mut candidates: Vec<Vec<u8>> = Vec::new();
+    // Each file with the context it lies in, when it does: read inside it.
+    let mut candidates: Vec<(Vec<u8>, Option<(&[u8], &[u8])>)> = Vec::new();
     if files.is_empty() {
         if let Some(c) = local_ctx {
-            candidates.push(join(c, b"Containerfile"));
-            candidates.push(join(c, b"Dockerfile"));
+            for name in [&b"Containerfile"[..], b"Dockerfile"] {
+                candidates.push((join(c, name), Some((c, name))));
+            }
         }
     }
     for f in &files {
-        candidates.push(f.clone());
+        candidates.push((f.clone(), None));
         // podman may read a relative -f against the context (see `relative_files`).
         if let (Some(c), false) = (local_ctx, f.first() == Some(&b'/')) {
-            candidates.push(join(c, f));
+            candidates.push((join(c, f), Some((c, f.as_slice()))));
         }
     }
     let remote = format!(
@@ -2097,8 +2116,12 @@ fn containerfiles(
         "a cache mount is a folder on the host every build shares, where one build (an agent's, with the packages it asked for) can leave what the next installs; allowed with [commands] allow = [\"{GATE_BUILD_CACHE}\"] (for an image the operator builds, such as nanoclaw's own container/Dockerfile), else remove the --mount flags (the build only runs slower)"
     );
     let mut texts = Vec::new();
-    for c in candidates {
-        let text = match read(&c) {
+    for (c, inside) in candidates {
+        let found = match inside {
+            Some((root, name)) => files_in.read_inside(root, name),
+            None => (files_in.read)(&c),
+        };
+        let text = match found {
             SmallFile::Read(text) => text,
             SmallFile::Missing => continue,
             // podman may still read it (a FIFO, a long file): what it asks for is unknown.
@@ -2239,7 +2262,7 @@ fn pinned_containerfiles(
 /// there was none, and the copy is empty). One that cannot be read whole refuses the build.
 fn ignore_file(
     p: &Parsed,
-    read: &dyn Fn(&[u8]) -> SmallFile,
+    files_in: &BuildFiles,
     out: &mut Vec<Violation>,
 ) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     if p.opts.iter().any(|o| o.row.long == "ignorefile") {
@@ -2249,33 +2272,43 @@ fn ignore_file(
         [c] => c.as_slice(),
         _ => return None,
     };
+    let local = ctx != b"-" && local_source(ctx);
     let join = |dir: &[u8], name: &[u8]| [dir, b"/", name].concat();
-    let mut files: Vec<Vec<u8>> = p
+    // Each place podman looks, as the folder the file is read inside and its name there: the
+    // context for its own files (and a -f file named relative to it), else the -f file's folder.
+    let mut files: Vec<(Vec<u8>, Vec<u8>)> = p
         .opts
         .iter()
         .filter_map(|o| match (o.row.class, &o.value) {
-            (Class::Dockerfile, Val::Bytes(f)) if f.first() == Some(&b'/') => Some(f.clone()),
-            (Class::Dockerfile, Val::Bytes(f)) => Some(join(ctx, f)),
+            (Class::Dockerfile, Val::Bytes(f)) if f.first() == Some(&b'/') => {
+                let at = f.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                Some((f[..at.max(1)].to_vec(), f[at + 1..].to_vec()))
+            }
+            (Class::Dockerfile, Val::Bytes(f)) => Some((ctx.to_vec(), f.clone())),
             _ => None,
         })
         .collect();
     if files.is_empty() {
-        let exists = |f: &[u8]| !matches!(read(f), SmallFile::Missing);
-        let c = join(ctx, b"Containerfile");
-        files.push(if exists(&c) { c } else { join(ctx, b"Dockerfile") });
+        let exists = |f: &[u8]| !matches!(files_in.read_inside(ctx, f), SmallFile::Missing);
+        let name = if exists(b"Containerfile") {
+            "Containerfile"
+        } else {
+            "Dockerfile"
+        };
+        files.push((ctx.to_vec(), name.as_bytes().to_vec()));
     }
-    let beside = files.iter().flat_map(|f| {
+    let beside = files.iter().flat_map(|(dir, f)| {
         [&b".dockerignore"[..], b".containerignore"]
             .into_iter()
-            .map(move |suffix| [f.as_slice(), suffix].concat())
+            .map(move |suffix| (dir.as_slice(), [f.as_slice(), suffix].concat()))
     });
-    let local = ctx != b"-" && local_source(ctx);
     let context = [&b".containerignore"[..], b".dockerignore"]
         .into_iter()
         .filter(|_| local)
-        .map(|name| join(ctx, name));
-    for path in beside.chain(context) {
-        match read(&path) {
+        .map(|name| (ctx, name.to_vec()));
+    for (dir, name) in beside.chain(context) {
+        let path = join(dir, &name);
+        match files_in.read_inside(dir, &name) {
             SmallFile::Missing => continue,
             SmallFile::Read(text) => return Some((path, Some(text))),
             SmallFile::Unread(why) => {
@@ -2292,6 +2325,26 @@ fn ignore_file(
     // None there now: an empty copy, so that one made in the context after the check (a link
     // to `~/.env`, the sixtieth look's race) is not read either.
     local.then(|| (join(ctx, b".dockerignore"), None))
+}
+
+/// The ignore file's copy podman is given: what was read, or nothing. podman reads one without a
+/// pattern (empty, or comments alone) as none given, and then reads the context's own
+/// `.dockerignore` itself (checked with podman 4.3.1: one linked to a host file was followed and
+/// its lines printed in the error, past an empty `--ignorefile`), so such a copy ends with `!*`,
+/// a pattern that keeps every file.
+fn ignore_text(text: Option<Vec<u8>>) -> Vec<u8> {
+    let mut t = text.unwrap_or_default();
+    let pattern = |l: &[u8]| {
+        let l = l.trim_ascii();
+        !l.is_empty() && l[0] != b'#'
+    };
+    if !t.split(|&b| b == b'\n').any(pattern) {
+        if !t.is_empty() && !t.ends_with(b"\n") {
+            t.push(b'\n');
+        }
+        t.extend_from_slice(b"!*\n");
+    }
+    t
 }
 
 /// On a runtime where a base image's `ONBUILD` triggers reach the host, every image a stage

@@ -116,6 +116,14 @@ pub trait HostFs: Sync {
         SmallFile::Missing
     }
 
+    /// The contents of the regular file `name` names inside folder `root`, resolved as if `root`
+    /// were `/`: neither a link nor `..` on the way leaves it (`RESOLVE_IN_ROOT`, how podman 5
+    /// reads a build context's own files), at most `limit` bytes. A file system that cannot say
+    /// (a test's without links) answers [`SmallFile::Missing`].
+    fn read_small_in(&self, _root: &[u8], _name: &[u8], _limit: usize) -> SmallFile {
+        SmallFile::Missing
+    }
+
     /// Replaces `file` with `bytes`, readable and writable by its owner only, atomically (a
     /// reader sees the old file or the new one); creates its directory (mode 0700).
     fn write_private(&self, file: &Path, bytes: &[u8]) -> std::io::Result<()>;
@@ -541,6 +549,24 @@ pub(crate) const O_NOFOLLOW: i32 = 0o100000;
 ))]
 pub(crate) const O_NOFOLLOW: i32 = 0o400000;
 
+/// What [`HostFs::read_small`] answers for a file opened: its contents if it is a regular file
+/// of at most `limit` bytes.
+fn small_file(f: std::fs::File, limit: usize) -> SmallFile {
+    use std::io::Read;
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        _ => return SmallFile::Unread("it is not a regular file"),
+    }
+    let mut out = Vec::new();
+    if f.take(limit as u64 + 1).read_to_end(&mut out).is_err() {
+        return SmallFile::Unread("it cannot be read");
+    }
+    if out.len() > limit {
+        return SmallFile::Unread("it is larger than the shim reads (1 MiB)");
+    }
+    SmallFile::Read(out)
+}
+
 /// The whole of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
 /// the policy and again for the runtime's version. A regular file that grows while it is read is
@@ -667,6 +693,7 @@ pub mod open_how {
     pub const O_CLOEXEC: u64 = 0o2000000;
     pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
     pub const RESOLVE_BENEATH: u64 = 0x08;
+    pub const RESOLVE_IN_ROOT: u64 = 0x10;
     /// The working directory, as a folder descriptor.
     pub const AT_FDCWD: i32 = -100;
 }
@@ -872,7 +899,7 @@ impl HostFs for RealFs {
     }
 
     fn read_small(&self, path: &[u8], limit: usize) -> SmallFile {
-        use std::io::{ErrorKind, Read};
+        use std::io::ErrorKind;
         // Non-blocking: a FIFO named as an env file must not hang the docker call (it is not a
         // regular file, so it is not read).
         let f = match std::fs::OpenOptions::new()
@@ -886,18 +913,41 @@ impl HostFs for RealFs {
             }
             Err(_) => return SmallFile::Unread("it cannot be read"),
         };
-        match f.metadata() {
-            Ok(m) if m.is_file() => {}
-            _ => return SmallFile::Unread("it is not a regular file"),
+        small_file(f, limit)
+    }
+
+    fn read_small_in(&self, root: &[u8], name: &[u8], limit: usize) -> SmallFile {
+        use open_how::*;
+        use std::os::fd::AsRawFd;
+        const O_DIRECTORY: u64 = 0o200000;
+        const ENOENT: i32 = 2;
+        const ENOTDIR: i32 = 20;
+        let missing = |e: &std::io::Error| matches!(e.raw_os_error(), Some(ENOENT | ENOTDIR));
+        let dir = match openat2(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0) {
+            Ok(d) => d,
+            Err(e) if missing(&e) => return SmallFile::Missing,
+            Err(_) => return SmallFile::Unread("its folder cannot be opened"),
+        };
+        let flags = O_NONBLOCK as u64 | O_CLOEXEC;
+        let opened = match openat2(dir.as_raw_fd(), name, flags, RESOLVE_IN_ROOT) {
+            // Before Linux 5.6: a name of one component, opened without following a link there.
+            Err(e) if e.raw_os_error() == Some(ENOSYS) && !name.contains(&b'/') => {
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(O_NONBLOCK | crate::hostfs::O_NOFOLLOW)
+                    .open(OsStr::from_bytes(
+                        &[format!("/proc/self/fd/{}/", dir.as_raw_fd()).as_bytes(), name].concat(),
+                    ))
+                    .map(std::os::fd::OwnedFd::from)
+            }
+            other => other,
+        };
+        match opened {
+            Ok(fd) => small_file(std::fs::File::from(fd), limit),
+            Err(e) if missing(&e) => SmallFile::Missing,
+            Err(e) if e.raw_os_error() == Some(ELOOP) => SmallFile::Unread("it is a link"),
+            Err(_) => SmallFile::Unread("it cannot be read"),
         }
-        let mut out = Vec::new();
-        if f.take(limit as u64 + 1).read_to_end(&mut out).is_err() {
-            return SmallFile::Unread("it cannot be read");
-        }
-        if out.len() > limit {
-            return SmallFile::Unread("it is larger than the shim reads (1 MiB)");
-        }
-        SmallFile::Read(out)
     }
 
     fn read_private(&self, file: &Path, owner: u32) -> Option<Vec<u8>> {
@@ -1168,6 +1218,37 @@ impl HostFs for MemFs {
             Some(_) => SmallFile::Unread("it is larger than the shim reads"),
             None => SmallFile::Missing,
         }
+    }
+
+    fn read_small_in(&self, root: &[u8], name: &[u8], limit: usize) -> SmallFile {
+        // The kernel's RESOLVE_IN_ROOT: `..` stops at the root, a link's absolute target starts
+        // there, a relative one from the link's folder.
+        let mut todo: Vec<Vec<u8>> = name.rsplit(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+        let mut at: Vec<Vec<u8>> = Vec::new();
+        let mut links = 0;
+        while let Some(c) = todo.pop() {
+            match c.as_slice() {
+                b"" | b"." => continue,
+                b".." => {
+                    at.pop();
+                    continue;
+                }
+                _ => at.push(c),
+            }
+            let path = [root, b"/", &at.join(&b'/')].concat();
+            if let Some(Node::Link(t)) = self.nodes.get(&path) {
+                links += 1;
+                if links > 40 {
+                    return SmallFile::Unread("it cannot be read");
+                }
+                at.pop();
+                if t.first() == Some(&b'/') {
+                    at.clear();
+                }
+                todo.extend(t.rsplit(|&b| b == b'/').map(<[u8]>::to_vec));
+            }
+        }
+        self.read_small(&[root, b"/", &at.join(&b'/')].concat(), limit)
     }
 
     fn read_link(&self, path: &[u8]) -> Option<Vec<u8>> {

@@ -1461,6 +1461,16 @@ pub fn read_host_file(host: &HostCtx, raw: &[u8]) -> SmallFile {
     }
 }
 
+/// [`read_host_file`] of `name` inside folder `root`, resolved as if `root` were `/`
+/// ([`HostFs::read_small_in`]).
+pub fn read_host_file_in(host: &HostCtx, root: &[u8], name: &[u8]) -> SmallFile {
+    let cwd = host.cwd.as_deref().map(os_bytes);
+    match absolute(cwd, root) {
+        Some(abs) => host.fs.read_small_in(&abs, name, 1 << 20),
+        None => SmallFile::Unread("it is relative and the working directory is unknown"),
+    }
+}
+
 /// Every list a rule in force reads, compiled together so that the directories their entries
 /// share are listed once; with a memory, recalled instead when nothing the compilation
 /// depended on has changed, and remembered for next time (see [`hostmemo`]).

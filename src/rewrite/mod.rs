@@ -255,6 +255,8 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 })
             };
             let read = |p: &[u8]| crate::hostpath::read_host_file(&target.host, p);
+            let read_in =
+                |root: &[u8], name: &[u8]| crate::hostpath::read_host_file_in(&target.host, root, name);
             let deny = &policy.rules.deny;
             let annotations = if deny.on(Rule::DenyAnnotation) {
                 deny.list(crate::policy::DenyList::RuntimeAnnotations)
@@ -263,6 +265,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             };
             let files = commands::BuildFiles {
                 read: &read,
+                read_in: Some(&read_in),
                 bases: deny
                     .on(Rule::DenyBuildBase)
                     .then_some(target as &dyn commands::BaseImages),
@@ -674,6 +677,7 @@ pub fn rewrite(
         rw.no_auto_update();
         rw.image_volumes_in_memory();
         rw.pin(read, written);
+        rw.no_pins_handed_over()?;
         if rules.podman.verify_mounts {
             let refused = if rules.deny.on(Rule::DenyAnnotation) {
                 rules.deny.list(crate::policy::DenyList::RuntimeAnnotations)

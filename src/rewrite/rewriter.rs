@@ -97,6 +97,32 @@ impl<'a> Rewriter<'a> {
         }
     }
 
+    /// The pins are descriptors the shim leaves open for podman, from 3 up; `--preserve-fds` /
+    /// `--preserve-fd`, allowed by name, hand podman's open descriptors from 3 up to the
+    /// container. A folder's descriptor (`--cidfile`'s) is the host's whole file system through
+    /// `/proc/self/fd/N/..` (a sixty-eighth look's container read `/etc/passwd` and wrote
+    /// `~/.bashrc`), a sealed copy what was judged: never both in one call.
+    pub(super) fn no_pins_handed_over(&self) -> Result<(), Refusal> {
+        if self.pins.is_empty() {
+            return Ok(());
+        }
+        let handed = [crate::setting!("preserve-fds"), crate::setting!("preserve-fd")]
+            .into_iter()
+            .find_map(|s| self.run.find(s).next());
+        match handed {
+            None => Ok(()),
+            Some((_, o)) => Err(Refusal {
+                rule: Rule::HardenPinnedFiles,
+                message: format!(
+                    "{}: would hand the container the descriptors the shim opens for the runtime \
+                     (the folder of --cidfile, the sealed copies of the files it read), a way to the \
+                     host's whole file system; refused beside a file the shim pins",
+                    raw(o.flag, &o.value)
+                ),
+            }),
+        }
+    }
+
     pub(super) fn note(&mut self, rule: Rule, action: Action, token: String, reason: impl Into<String>) {
         self.changes.push(Change {
             rule,

@@ -1160,6 +1160,29 @@ fn a_cidfile_is_written_into_the_folder_the_shim_opens() {
     assert!(d.pinned.is_empty());
 }
 
+#[test]
+fn descriptors_handed_to_the_container_never_include_the_shim_s() {
+    let mut p = Policy::default();
+    for f in ["preserve-fds", "preserve-fd"] {
+        p.rules.deny.list_mut(policy::DenyList::AllowFlags).push(f.into());
+    }
+    for handed in ["--preserve-fds=1", "--preserve-fd=3"] {
+        // Allowed by name, the flag runs where the shim opens nothing for the runtime...
+        let alone = plan(&argv(&["run", handed, "img"]), &p, &podman());
+        assert_eq!(alone.decision, Decision::Rewrite, "{:?}", alone.refusal);
+        // ...and is refused beside a folder (--cidfile's) or a sealed copy it would pass on.
+        let beside = plan(
+            &argv(&["run", "--cidfile", "/srv/w/cid", handed, "img"]),
+            &p,
+            &podman(),
+        );
+        assert_eq!(beside.decision, Decision::Refuse, "{handed}");
+        let r = beside.refusal.unwrap();
+        assert_eq!(r.rule, Rule::HardenPinnedFiles);
+        assert!(r.message.starts_with(handed), "{}", r.message);
+    }
+}
+
 /// The paths of the folders a plan pins (a build's context).
 fn folders(p: &Plan) -> Vec<String> {
     p.pinned
@@ -1182,7 +1205,7 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
         pins(&p),
         [
             (file.clone(), text.clone()),
-            (format!("{dir}/.dockerignore"), String::new())
+            (format!("{dir}/.dockerignore"), "!*\n".to_string())
         ],
         "{p:?}"
     );
@@ -1544,7 +1567,7 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
     // made after the check, a link to `~/.env`, was read).
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
     assert!(has(&p, &format!("--ignorefile={dir}/.dockerignore")), "{p:?}");
-    assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), String::new()));
+    assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), "!*\n".to_string()));
     std::fs::write(ctx.path().join("Containerfile.containerignore"), "secret\n").unwrap();
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
     assert!(
@@ -1591,13 +1614,53 @@ fn the_context_s_ignore_file_is_judged_and_sealed() {
         (format!("{dir}/.containerignore"), "*.log\n".to_string())
     );
     std::fs::remove_file(ctx.path().join(".containerignore")).unwrap();
-    // A link to a credential: refused as the same file named with -f is.
+    // A link out of the context (to a credential, or to any host file: nanoclaw's
+    // `data/env/env`, whose bad pattern podman's error prints) is resolved inside the context,
+    // as podman 5 resolves it: it names nothing there, and the build is given an empty copy.
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join(".env"), "ANTHROPIC_API_KEY=sk-ant-x\n[\n").unwrap();
+    let empty = || (format!("{dir}/.dockerignore"), "!*\n".to_string());
+    for secret in [".env", "env"] {
+        std::fs::write(home.path().join(secret), "ANTHROPIC_API_KEY=sk-ant-x\n[\n").unwrap();
+        let _ = std::fs::remove_file(ctx.path().join(".dockerignore"));
+        std::os::unix::fs::symlink(home.path().join(secret), ctx.path().join(".dockerignore")).unwrap();
+        let p = build();
+        assert_eq!(p.refusal.as_ref().map(|r| r.rule), None, "{p:?}");
+        assert_eq!(pins(&p)[1], empty(), "{secret}");
+        std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
+        std::os::unix::fs::symlink(
+            format!("../{}/{secret}", home.path().display()),
+            ctx.path().join(".dockerignore"),
+        )
+        .unwrap();
+        assert_eq!(pins(&build())[1], empty(), "{secret}, relative");
+    }
+    // A link inside the context is followed there, an absolute one from the context's top.
+    std::fs::create_dir(ctx.path().join("conf")).unwrap();
+    std::fs::write(ctx.path().join("conf/ignore"), "dist\n").unwrap();
+    let within = (format!("{dir}/.dockerignore"), "dist\n".to_string());
+    for to in ["conf/ignore", "/conf/ignore", "../../conf/ignore"] {
+        std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
+        std::os::unix::fs::symlink(to, ctx.path().join(".dockerignore")).unwrap();
+        assert_eq!(pins(&build())[1], within, "{to}");
+    }
+    // The Containerfile podman would pick likewise: one linked out of the context is not read.
+    std::fs::rename(
+        ctx.path().join("Containerfile"),
+        ctx.path().join("conf/Containerfile"),
+    )
+    .unwrap();
+    std::fs::write(home.path().join("Containerfile"), "FROM img\nRUN echo outside\n").unwrap();
+    std::os::unix::fs::symlink(
+        home.path().join("Containerfile"),
+        ctx.path().join("Containerfile"),
+    )
+    .unwrap();
+    assert_eq!(build().refusal.map(|r| r.rule), Some(Rule::DenyBuild));
+    std::fs::remove_file(ctx.path().join("Containerfile")).unwrap();
+    std::os::unix::fs::symlink("/conf/Containerfile", ctx.path().join("Containerfile")).unwrap();
+    assert_eq!(pins(&build())[0].1, "FROM img\nRUN true\n");
     std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
     std::os::unix::fs::symlink(home.path().join(".env"), ctx.path().join(".dockerignore")).unwrap();
-    let p = build();
-    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyCredentials));
     // A socket in the context: read, not mounted, so nothing to connect to.
     let _sock = std::os::unix::net::UnixListener::bind(ctx.path().join("s.sock")).unwrap();
     std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
@@ -1719,19 +1782,34 @@ fn ids_are_judged_as_the_host_s_only_on_rootful_podman() {
     }
 }
 
-/// The ignore file the shim names to podman is a host path as every other: one linked to a
-/// file the lists refuse refuses the build.
+/// The ignore file beside a Containerfile is read inside its folder: one linked out of it (to the
+/// shim's own environment, say) names nothing there, and the build is given a copy that keeps
+/// every file. An empty one, or one of comments alone, gets `!*` too: podman reads such a file
+/// as none given, and then reads the context's own `.dockerignore` itself (podman 4.3.1).
 #[test]
-fn an_ignore_file_the_shim_names_is_judged() {
+fn an_ignore_file_is_read_inside_its_folder_and_never_empty() {
     let (t, ctx) = build_target(false);
+    let dir = ctx.path().display().to_string();
     std::os::unix::fs::symlink(
         "/proc/self/environ",
         ctx.path().join("Containerfile.dockerignore"),
     )
     .unwrap();
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
-    assert_eq!(p.decision, Decision::Refuse, "{p:?}");
-    assert!(!p.args.iter().any(|a| a.as_bytes().starts_with(b"--ignorefile")));
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), "!*\n".to_string()));
+    std::fs::remove_file(ctx.path().join("Containerfile.dockerignore")).unwrap();
+    for (text, sealed) in [
+        ("", "!*\n"),
+        ("# none\n\n", "# none\n\n!*\n"),
+        ("  # none", "  # none\n!*\n"),
+        ("dist\n", "dist\n"),
+        ("# a\ndist", "# a\ndist"),
+    ] {
+        std::fs::write(ctx.path().join(".dockerignore"), text).unwrap();
+        let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+        assert_eq!(pins(&p)[1].1, sealed, "{text:?}");
+    }
 }
 
 #[test]

@@ -56,6 +56,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
     };
     let files = commands::BuildFiles {
         read: &plain_files,
+        read_in: None,
         bases: None,
         limits: None,
     };
@@ -1371,6 +1372,7 @@ fn containerfiles_are_checked_for_run_mounts() {
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
             read: &read,
+            read_in: None,
             bases: None,
             limits: None,
         };
@@ -1621,6 +1623,7 @@ fn a_transport_in_the_containerfile_is_refused() {
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
             read: &read,
+            read_in: None,
             bases: None,
             limits: None,
         };
@@ -1681,6 +1684,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
             read: &read,
+            read_in: None,
             bases: Some(bases),
             limits: None,
         };
@@ -1794,6 +1798,7 @@ fn build_limits_are_held_to_the_ceilings() {
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let files = commands::BuildFiles {
             read: &plain_files,
+            read_in: None,
             bases: None,
             limits: Some(&limits),
         };
