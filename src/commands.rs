@@ -943,6 +943,9 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     check_with(words, policy, host_path, &files, &[])
 }
 
+/// Reads a small file named inside a folder ([`BuildFiles::read_in`]): (folder, name).
+pub type ReadIn = dyn Fn(&[u8], &[u8]) -> SmallFile;
+
 /// What a build's checks learn on the host beyond its paths.
 pub struct BuildFiles<'a> {
     /// A small file's contents (a Containerfile).
@@ -952,7 +955,7 @@ pub struct BuildFiles<'a> {
     /// and ignore file) are read as podman 5 reads them, so that a link there to a host file
     /// (the sixty-sixth look's `.dockerignore` -> `data/env/env`, printed by podman's error) is
     /// never what the build is given. `None`: read as `folder/name` (a test's files).
-    pub read_in: Option<&'a dyn Fn(&[u8], &[u8]) -> SmallFile>,
+    pub read_in: Option<&'a ReadIn>,
     /// Asks about the images a build starts from (`None`: nothing to ask).
     pub bases: Option<&'a dyn BaseImages>,
     /// The policy's ceilings, which a build's own limits may not exceed (`None`: not held).
@@ -2091,7 +2094,8 @@ fn containerfiles(
         p
     };
     // Each file with the context it lies in, when it does: read inside it.
-    let mut candidates: Vec<(Vec<u8>, Option<(&[u8], &[u8])>)> = Vec::new();
+    type Inside<'a> = Option<(&'a [u8], &'a [u8])>;
+    let mut candidates: Vec<(Vec<u8>, Inside)> = Vec::new();
     if files.is_empty() {
         if let Some(c) = local_ctx {
             for name in [&b"Containerfile"[..], b"Dockerfile"] {
