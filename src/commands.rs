@@ -944,7 +944,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
 }
 
 /// Reads a small file named inside a folder ([`BuildFiles::read_in`]): (folder, name).
-pub type ReadIn = dyn Fn(&[u8], &[u8]) -> SmallFile;
+pub type ReadIn<'a> = dyn Fn(&[u8], &[u8]) -> SmallFile + 'a;
 
 /// What a build's checks learn on the host beyond its paths.
 pub struct BuildFiles<'a> {
@@ -955,7 +955,7 @@ pub struct BuildFiles<'a> {
     /// and ignore file) are read as podman 5 reads them, so that a link there to a host file
     /// (the sixty-sixth look's `.dockerignore` -> `data/env/env`, printed by podman's error) is
     /// never what the build is given. `None`: read as `folder/name` (a test's files).
-    pub read_in: Option<&'a ReadIn>,
+    pub read_in: Option<&'a ReadIn<'a>>,
     /// Asks about the images a build starts from (`None`: nothing to ask).
     pub bases: Option<&'a dyn BaseImages>,
     /// The policy's ceilings, which a build's own limits may not exceed (`None`: not held).
