@@ -255,6 +255,13 @@ const F_PS: &[Row] = &[
     b("size", Some('s')),
 ];
 /// `--time` is docker's deprecated (still accepted) spelling of `--timeout`.
+/// docker's `cp`: `-a`, `-L`, `-q`; podman's own (`--overwrite`, `--pause`) are refused.
+const F_CP: &[Row] = &[
+    HELP,
+    b("archive", Some('a')),
+    b("follow-link", Some('L')),
+    b("quiet", Some('q')),
+];
 const F_STOP: &[Row] = &[
     HELP,
     v("signal", Some('s')),
@@ -533,8 +540,12 @@ enum Kind {
     Build,
     /// `network create` / `volume create`: parsed and hardened (gated options).
     Create { flags: Flags, why: Why },
-    /// Refused unless the policy allows it (then passed through unparsed).
+    /// Refused unless the policy allows it (then passed through unparsed, but for podman's
+    /// global flags, which are refused: [`PODMAN_GLOBAL_FLAGS`]).
     Refused(Why),
+    /// Refused unless the policy allows it; then parsed with this table and every host path it
+    /// reads or writes judged as a mount's would be (`cp`).
+    Gated { flags: Flags, why: Why },
     /// `run` / `create` / `exec` / `update`: checked elsewhere.
     NotMine,
 }
@@ -615,6 +626,7 @@ macro_rules! flag_tables {
 flag_tables! {
     Attach => F_ATTACH,
     ContainerInspect => F_CONTAINER_INSPECT,
+    Cp => F_CP,
     Events => F_EVENTS,
     Exists => F_EXISTS,
     Force => F_FORCE,
@@ -706,7 +718,7 @@ static COMMANDS: &[Command] = &[
     cmd("exec", &["exec", "container exec"], Kind::NotMine),
     cmd("update", &["update", "container update"], Kind::NotMine),
     // Refused by default, worth naming.
-    cmd("container cp", &["cp", "container cp"], refused("copies files between a container and the host (reads and writes host paths)")),
+    cmd("container cp", &["cp", "container cp"], Kind::Gated { flags: Flags::Cp, why: Why::new("copies files between a container and the host (reads and writes host paths)") }),
     cmd("container clone", &["container clone"], refused("creates a container from another one, bypassing run/create hardening")),
     cmd("container commit", &["commit", "container commit"], refused("turns a container's state into an image, with --change instructions of its own")),
     cmd("container export", &["export", "container export"], refused("writes a container's filesystem to a host file (-o)")),
@@ -798,7 +810,7 @@ pub fn default_allowed() -> &'static [(&'static str, &'static str)] {
                     "nanoclaw's per-agent images; hardened: no host network, entitlements, ssh, \
                      host env, weakened security options; every host path checked",
                 )),
-                Kind::Refused(_) | Kind::NotMine => {}
+                Kind::Refused(_) | Kind::Gated { .. } | Kind::NotMine => {}
             }
         }
         out
@@ -812,7 +824,7 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
         let mut out: Vec<_> = COMMANDS
             .iter()
             .filter_map(|c| match &c.kind {
-                Kind::Refused(why) => Some((c.path.as_str(), why.as_str())),
+                Kind::Refused(why) | Kind::Gated { why, .. } => Some((c.path.as_str(), why.as_str())),
                 _ => None,
             })
             .collect();
@@ -1014,17 +1026,28 @@ pub struct Containerfiles {
     pub ignore: Option<(Vec<u8>, Vec<u8>)>,
 }
 
-/// [`check_with`], and for a build, the Containerfiles it read ([`Containerfiles`]).
+/// What the checks of a command learn beyond their violations.
+#[derive(Debug, Default)]
+pub struct Learned {
+    /// For a build, the Containerfiles it read ([`Containerfiles`]).
+    pub containerfiles: Option<Containerfiles>,
+    /// A command refused by default that the policy allows by name and that runs unparsed: its
+    /// path as the policy names it (shown by `explain` and the log: nothing of it but podman's
+    /// global flags is judged).
+    pub unparsed: Option<String>,
+}
+
+/// [`check_with`], and what the checks learned ([`Learned`]).
 pub fn check_read(
     words: &[OsString],
     policy: &CommandsPolicy,
     host_path: &mut HostPath,
     files: &BuildFiles,
     annotations: &[crate::policy::ListEntry],
-) -> (Vec<Violation>, Option<Containerfiles>) {
-    let mut read = None;
-    let out = check_inner(words, policy, host_path, files, annotations, &mut read);
-    (out, read)
+) -> (Vec<Violation>, Learned) {
+    let mut learned = Learned::default();
+    let out = check_inner(words, policy, host_path, files, annotations, &mut learned);
+    (out, learned)
 }
 
 fn check_inner(
@@ -1033,7 +1056,7 @@ fn check_inner(
     host_path: &mut HostPath,
     files: &BuildFiles,
     annotations: &[crate::policy::ListEntry],
-    read: &mut Option<Containerfiles>,
+    learned: &mut Learned,
 ) -> Vec<Violation> {
     let mut out = Vec::new();
     let pol = Pol { policy };
@@ -1147,8 +1170,8 @@ fn check_inner(
                             out.push(v);
                         }
                     }
-                    *read = pinned_containerfiles(&p, rest, used, texts, &mut out);
-                    if let Some(cf) = read.as_mut() {
+                    learned.containerfiles = pinned_containerfiles(&p, rest, used, texts, &mut out);
+                    if let Some(cf) = learned.containerfiles.as_mut() {
                         // Named to podman by the shim, so a host path like any other it reads.
                         let found = ignore_file(&p, files, &mut out);
                         let there = found.as_ref().filter(|(_, text)| text.is_some());
@@ -1168,17 +1191,29 @@ fn check_inner(
                 }
             }
         }
-        // Allowed by the policy: passed through unparsed (the policy's author chose to trust it).
-        Some(Kind::Refused(why)) => {
-            if !allowed {
-                out.push(Violation {
-                    rule: Rule::DenyCommand,
-                    token: shown_path,
-                    reason: format!(
-                        "`{full}` {why}; refused by default (allow with [commands] allow = [\"{full}\"])"
-                    ),
-                });
+        Some(Kind::Refused(why) | Kind::Gated { why, .. }) if !allowed => {
+            out.push(Violation {
+                rule: Rule::DenyCommand,
+                token: shown_path,
+                reason: format!(
+                    "`{full}` {why}; refused by default (allow with [commands] allow = [\"{full}\"])"
+                ),
+            });
+        }
+        // Allowed by the policy: parsed, and its host paths judged as a mount's.
+        Some(Kind::Gated { flags, .. }) => {
+            if let Some(p) = parse(rest, flags.rows(), true, &mut out) {
+                for o in &p.opts {
+                    check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
+                }
+                check_copy(&p.positionals, host_path, &mut out);
             }
+        }
+        // Allowed by the policy: passed through unparsed (the policy's author chose to trust
+        // it), but for podman's own global flags, which reconfigure podman itself.
+        Some(Kind::Refused(_)) => {
+            podman_globals(rest, &mut out);
+            learned.unparsed = Some(full);
         }
         None => {
             if !allowed {
@@ -1190,10 +1225,112 @@ fn check_inner(
                          (allow with [commands] allow = [\"{path}\"])"
                     ),
                 });
+            } else {
+                podman_globals(rest, &mut out);
+                learned.unparsed = Some(path);
             }
         }
     }
     out
+}
+
+/// podman's persistent (global) flags, which it reads after any command too (`podman cp
+/// --storage-opt overlay.mount_program=PROGRAM` ran `PROGRAM` as root on the host, a sixty-eighth
+/// look's). docker's CLI takes its own global flags only before the command. Long names; the
+/// short ones that send the call to another engine (`-c` connection, `-r` remote, `-H` URL) are
+/// refused as whole words.
+const PODMAN_GLOBAL_FLAGS: &[&str] = &[
+    "cgroup-manager",
+    "cni-config-dir",
+    "config",
+    "conmon",
+    "connection",
+    "context",
+    "cpu-profile",
+    "db-backend",
+    "debug",
+    "default-mounts-file",
+    "events-backend",
+    "help-all",
+    "hooks-dir",
+    "identity",
+    "imagestore",
+    "log-level",
+    "memory-profile",
+    "module",
+    "network-backend",
+    "network-cmd-path",
+    "network-config-dir",
+    "noout",
+    "out",
+    "registries-conf",
+    "remote",
+    "root",
+    "runroot",
+    "runtime",
+    "runtime-flag",
+    "ssh",
+    "storage-driver",
+    "storage-opt",
+    "syslog",
+    "tmpdir",
+    "trace",
+    "transient-store",
+    "url",
+    "volumepath",
+];
+
+/// Refuses podman's global flags in the words of a command passed through unparsed
+/// ([`PODMAN_GLOBAL_FLAGS`]): any word that spells one, value or not (nothing there is parsed, so
+/// a value that looks like one is refused too).
+fn podman_globals(rest: &[OsString], out: &mut Vec<Violation>) {
+    for w in rest.iter().map(|w| w.as_bytes()) {
+        if w == b"--" {
+            break;
+        }
+        let name = w
+            .strip_prefix(b"--")
+            .map(|n| n.split(|&b| b == b'=').next().unwrap_or(n));
+        let global = match name {
+            Some(n) => PODMAN_GLOBAL_FLAGS.iter().any(|g| g.as_bytes() == n),
+            None => matches!(w, b"-c" | b"-r" | b"-H"),
+        };
+        if global {
+            violation(
+                out,
+                Rule::DenyCommand,
+                crate::text::owned(w.split(|&b| b == b'=').next().unwrap_or(w)),
+                "one of podman's global flags, which reconfigures podman itself (its storage, runtime, engine); refused after a command the policy allows by name".into(),
+            );
+        }
+    }
+}
+
+/// `cp SRC DST`: the host side (absolute, without a `:`, or `./` as docker reads it) is a host
+/// path podman reads (the source) or writes (the destination), judged as a mount of it would
+/// be: a credential is never copied into a container, and nothing is copied out onto a file
+/// that runs code (a sixty-eighth look's `docker cp` read `~/.ssh/id_ed25519` and wrote
+/// `~/.bashrc`). `-` is a tar stream on standard input or output. podman resolves the path
+/// again when it copies: a link made in between is not seen (SECURITY.md).
+fn check_copy(positionals: &[Vec<u8>], host_path: &mut HostPath, out: &mut Vec<Violation>) {
+    let [src, dst] = positionals else {
+        violation(
+            out,
+            Rule::DenyCommand,
+            "cp".into(),
+            "takes a source and a destination".into(),
+        );
+        return;
+    };
+    for (w, access) in [(src, Access::Read), (dst, Access::Write)] {
+        let host = w.first() == Some(&b'/') || w.first() == Some(&b'.') || !w.contains(&b':');
+        if !host || w.as_slice() == b"-" {
+            continue;
+        }
+        if let Some(v) = host_path(w, access, &lossy(w)) {
+            out.push(v);
+        }
+    }
 }
 
 fn push(out: &mut Vec<Violation>, rule: Rule, token: &OsString, reason: String) {

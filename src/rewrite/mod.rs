@@ -271,13 +271,24 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     .then_some(target as &dyn commands::BaseImages),
                 limits: deny.on(Rule::DenyCeiling).then_some(&policy.rules.limits),
             };
-            let (mut found, containerfiles) =
+            let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);
+            let containerfiles = learned.containerfiles;
             // A rule the policy switched off (`build_options = false`) refuses nothing.
             found.retain(|v| {
                 deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)
             });
             let mut plan = Plan::unchanged(command, Decision::Passthrough, policy.mode, &[]);
+            if let Some(path) = learned.unparsed {
+                plan.changes.push(Change {
+                    rule: Rule::DenyCommand,
+                    action: Action::Keep,
+                    token: path.clone(),
+                    reason: format!(
+                        "refused by default, allowed by the policy's [commands] allow = [\"{path}\"]: passed as written, its own flags and paths not judged (podman's global flags are refused)"
+                    ),
+                });
+            }
             // A build's RUN steps are held to the ceilings too ([`build`]).
             let added = commands::build_limits(&argv[at..])
                 .map(|seen| build::ceilings(&seen, &policy.rules.limits, target).map(|a| (seen.at, a)));

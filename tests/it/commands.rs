@@ -1245,7 +1245,10 @@ fn known_refused_paths_are_refused_and_switchable() {
         if path.contains("--") {
             continue; // gates: covered by policy_allow_and_deny
         }
-        let words: Vec<&str> = path.split_whitespace().collect();
+        let mut words: Vec<&str> = path.split_whitespace().collect();
+        if *path == "container cp" {
+            words.extend(["c:/x", "-"]); // parsed when allowed: a source and a destination
+        }
         assert_refused(&words, "deny.command");
         let o = check_with(&words, &policy(&[path], &[]));
         assert!(o.violations.is_empty(), "{path}: {:?}", o.violations);
@@ -1864,5 +1867,62 @@ fn every_spelling_of_build_is_a_build() {
         "ps",
     ] {
         assert!(!is_build(&words(s)), "{s}");
+    }
+}
+
+/// `cp`, allowed by name, is parsed with docker's table and its host side judged as a mount's:
+/// the source as a read, the destination as a write (a sixty-eighth look's allowed `cp` read
+/// `~/.ssh/id_ed25519` into a container and wrote `~/.bashrc` out of one). Any other command
+/// the policy allows by name runs unparsed, but never with podman's own global flags (`cp
+/// --storage-opt overlay.mount_program=PROGRAM` ran `PROGRAM` as root).
+#[test]
+fn an_allowed_cp_judges_its_host_paths_and_no_allowed_command_takes_podman_s_global_flags() {
+    let p = policy(&["cp", "pod create"], &[]);
+    let o = check_with(&["cp", "/home/a/.ssh/id_ed25519", "c:/x"], &p);
+    assert_eq!(o.rules(), vec![PATH_RULE.as_str()]);
+    assert_eq!(
+        o.paths(),
+        vec![("/home/a/.ssh/id_ed25519".to_string(), Access::Read)]
+    );
+    let o = check_with(&["container", "cp", "-a", "c:/x", "/home/a/.ssh/"], &p);
+    assert_eq!(o.rules(), vec![PATH_RULE.as_str()]);
+    assert_eq!(o.paths(), vec![("/home/a/.ssh/".to_string(), Access::Write)]);
+    // The host side as either CLI reads it: absolute, `./`, or without a `:`; a container's
+    // side and `-` (a tar stream) are no host path.
+    for (words, asked) in [
+        (&["cp", "c:/x", "out"][..], vec![("out", Access::Write)]),
+        (&["cp", "./a:b", "c:/x"], vec![("./a:b", Access::Read)]),
+        (&["cp", "/a:b", "c:/x"], vec![("/a:b", Access::Read)]),
+        (&["cp", "c:/x", "-"], vec![]),
+        (&["cp", "-", "c:/x"], vec![]),
+        (&["cp", "c1:/x", "c2:/y"], vec![]),
+    ] {
+        let o = check_with(words, &p);
+        assert!(o.violations.is_empty(), "{words:?}: {:?}", o.violations);
+        let want: Vec<(String, Access)> = asked.into_iter().map(|(s, a)| (s.to_string(), a)).collect();
+        assert_eq!(o.paths(), want, "{words:?}");
+    }
+    for words in [
+        &["cp", "--storage-opt", "overlay.mount_program=/x", "c:/x", "-"][..],
+        &["cp", "--overwrite", "c:/x", "-"],
+        &["cp", "c:/x"],
+        &["cp", "a", "c:/x", "b"],
+    ] {
+        assert!(!check_with(words, &p).violations.is_empty(), "{words:?}");
+    }
+    // Unparsed, but not with podman's global flags, in any spelling.
+    assert!(
+        check_with(&["pod", "create", "--name", "p"], &p)
+            .violations
+            .is_empty()
+    );
+    for words in [
+        &["pod", "create", "--storage-opt=overlay.mount_program=/x", "p"][..],
+        &["pod", "create", "--root", "/srv/s", "p"],
+        &["pod", "create", "--log-level=debug", "p"],
+        &["pod", "create", "--runtime", "/x", "p"],
+        &["pod", "create", "-r", "p"],
+    ] {
+        assert_eq!(check_with(words, &p).rules(), vec!["deny.command"], "{words:?}");
     }
 }
