@@ -541,6 +541,116 @@ fn cache_mount(flag: &[u8]) -> Result<(), String> {
     }
 }
 
+/// podman before 5 keeps a cache mount's folder at `$TMPDIR/buildah-cache/<id, else target>`,
+/// joined as written, following any link on the way: a RUN step with a cache at `/a` leaves a
+/// link `b` there, and the next with a cache at `/a/b` is given the folder the link names,
+/// read-write (the sixty-fifth look's rootful build read and wrote root's folders; the link
+/// stays for every later build). The copy podman is given names each cache by one word, `id=`
+/// the digest of what named it (as podman 5 names its folders): no cache's folder lies in
+/// another's, and a cache keeps one folder from build to build. The flag is rewritten where it
+/// is written (one written across lines is refused), and the copy is read again to prove every
+/// cache mount in it has a name of one word. `Ok(None)`: no cache mount to rename.
+pub fn one_word_caches(text: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let caches = |instructions: &[Instruction]| -> Vec<(usize, Vec<u8>)> {
+        let mut out = Vec::new();
+        for i in instructions
+            .iter()
+            .filter(|i| i.keyword == Keyword::Run && !i.onbuild)
+        {
+            let (flags, _) = i.flags();
+            out.extend(
+                flags
+                    .into_iter()
+                    .filter(|f| cache_mount(f).is_ok())
+                    .map(|f| (i.line, f.to_vec())),
+            );
+        }
+        out
+    };
+    let found = caches(&read(text)?);
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    // Where the search goes on from: a flag is found after the one before it.
+    let mut at = (0, 0);
+    for (line, flag) in &found {
+        if at.0 < line - 1 {
+            at = (line - 1, 0);
+        }
+        let place = (at.0..lines.len()).find_map(|n| {
+            let from = if n == at.0 { at.1 } else { 0 };
+            let l = &lines[n];
+            // A comment line is no part of any instruction, continued or not.
+            if trim_start(l).first() == Some(&b'#') {
+                return None;
+            }
+            (from..l.len().saturating_sub(flag.len() - 1))
+                .find(|&p| {
+                    let end = p + flag.len();
+                    l[p..end] == flag[..]
+                        && (p == 0 || blank(l[p - 1]))
+                        && (end == l.len() || blank(l[end]) || l[end] == b'\r' || l[end] == b'\\')
+                })
+                .map(|p| (n, p))
+        });
+        let Some((n, p)) = place else {
+            return Err(format!(
+                "line {line}: {}: a cache mount written across lines; write it on one line (podman before 5 is given it renamed)",
+                display(flag)
+            ));
+        };
+        let renamed = renamed_cache(flag);
+        lines[n].splice(p..p + flag.len(), renamed.iter().copied());
+        at = (n, p + renamed.len());
+    }
+    let out = lines.join(&b'\n');
+    // Proved on the copy itself: every cache mount named by one word.
+    let again = caches(&read(&out)?);
+    let one_word = |f: &[u8]| {
+        f.split(|&b| b == b',')
+            .find_map(|field| field.strip_prefix(b"id="))
+            .is_some_and(|id| !id.is_empty() && !id.contains(&b'/') && id != b"." && id != b"..")
+    };
+    if again.len() != found.len() || !again.iter().all(|(_, f)| one_word(f)) {
+        return Err("a cache mount the shim could not rename to a folder of one name".into());
+    }
+    Ok(Some(out))
+}
+
+/// A cache mount flag (one [`cache_mount`] passed) with `id=` the first 16 hex digits of the
+/// SHA-256 of its `id`, else of its target without empty or `.` components (buildah's own key).
+fn renamed_cache(flag: &[u8]) -> Vec<u8> {
+    let value = flag.strip_prefix(b"--mount=").unwrap_or(flag);
+    let fields: Vec<&[u8]> = value.split(|&b| b == b',').collect();
+    let get = |keys: &[&[u8]]| {
+        fields.iter().find_map(|f| {
+            let eq = f.iter().position(|&b| b == b'=')?;
+            keys.contains(&&f[..eq]).then(|| &f[eq + 1..])
+        })
+    };
+    let key: Vec<u8> = match get(&[b"id"]) {
+        Some(id) => id.to_vec(),
+        None => {
+            let target = get(&[b"target", b"dst", b"destination"]).unwrap_or_default();
+            let parts: Vec<&[u8]> = target
+                .split(|&b| b == b'/')
+                .filter(|c| !c.is_empty() && *c != b".")
+                .collect();
+            [&b"/"[..], &parts.join(&b'/')].concat()
+        }
+    };
+    let id = &crate::sha256::hex(&key)[..16];
+    let mut out = b"--mount=".to_vec();
+    for f in fields.iter().filter(|f| !f.starts_with(b"id=")) {
+        out.extend_from_slice(f);
+        out.push(b',');
+    }
+    out.extend_from_slice(b"id=");
+    out.extend_from_slice(id.as_bytes());
+    out
+}
+
 /// The images the stages start from (`FROM`; `scratch` and earlier stages' names left out). An
 /// image named by a build argument, a `FROM` flag (`--platform`), or a word the parser would
 /// unquote cannot be known before the build: why, as an error.
@@ -807,5 +917,41 @@ mod tests {
         ] {
             assert!(base_images(&ok(t)).is_err(), "{t:?}");
         }
+    }
+
+    #[test]
+    fn caches_are_renamed_to_one_word_each_where_they_are_written() {
+        let id = |key: &str| crate::sha256::hex(key.as_bytes())[..16].to_string();
+        let text = "FROM a\nRUN --mount=type=cache,target=/var/cache/apt/,sharing=locked \\\n  --mount=type=cache,id=foo,target=/x true\nRUN --mount=type=cache,target=/a ln -s / /a/b\nRUN --mount=type=cache,target=/a/b echo --mount=type=cache,target=/a/b\n";
+        let out = String::from_utf8(one_word_caches(text.as_bytes()).unwrap().unwrap()).unwrap();
+        let want = format!(
+            "FROM a\nRUN --mount=type=cache,target=/var/cache/apt/,sharing=locked,id={} \\\n  --mount=type=cache,target=/x,id={} true\nRUN --mount=type=cache,target=/a,id={} ln -s / /a/b\nRUN --mount=type=cache,target=/a/b,id={} echo --mount=type=cache,target=/a/b\n",
+            id("/var/cache/apt"),
+            id("foo"),
+            id("/a"),
+            id("/a/b")
+        );
+        assert_eq!(out, want);
+        // The same cache keeps its folder; nothing to rename, nothing changed.
+        assert!(out.contains(&id("/a/b")) && id("/a") != id("/a/b"));
+        assert_eq!(one_word_caches(b"FROM a\nRUN true\n"), Ok(None));
+        // A flag split across lines cannot be rewritten where it is written: refused.
+        let split = "FROM a\nRUN --mount=type=cache,tar\\\nget=/x true\n";
+        assert!(
+            one_word_caches(split.as_bytes())
+                .unwrap_err()
+                .contains("across lines")
+        );
+        // A comment holding the same flag, between continued lines, is no place to rewrite:
+        // the copy is read again, and every cache there must have one word.
+        let comment =
+            "FROM a\nRUN \\\n# --mount=type=cache,target=/a/b\n --mount=type=cache,target=/a/b true\n";
+        let out = String::from_utf8(one_word_caches(comment.as_bytes()).unwrap().unwrap()).unwrap();
+        let again = read(out.as_bytes()).unwrap();
+        let (flags, _) = again[1].flags();
+        assert_eq!(
+            flags,
+            [format!("--mount=type=cache,target=/a/b,id={}", id("/a/b")).as_bytes()]
+        );
     }
 }

@@ -87,6 +87,9 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
             );
         }
     }
+    if let (Some(per_user), policy::Mode::Enforce) = (plan.build_cache, plan.mode) {
+        build_cache_folder(&env, &remove, per_user)?;
+    }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     // The mount check's hook folder is put in place (and named) only now, for a call that runs.
     if plan.hooks {
@@ -133,6 +136,38 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &argv, &remove, gate).to_string())
+}
+
+/// podman's folder for a build's cache mounts, `$TMPDIR/buildah-cache` (podman 5:
+/// `buildah-cache-UID`), made if it is not there, and refused unless only the caller or root can
+/// change what is in it: in the shared `/var/tmp`, whoever makes it first (a local user, a
+/// rootless build) could leave a link there that a rootful build's cache follows (the
+/// sixty-fifth look's: root's build wrote into a root-only folder of the planter's choosing).
+fn build_cache_folder(env: &Env, remove: &[&str], per_user: bool) -> Result<(), String> {
+    let owner = env.euid.unwrap_or_else(crate::process::euid);
+    let kept = !remove.contains(&"TMPDIR");
+    let tmp = env
+        .engine
+        .iter()
+        .find(|(k, v)| k == "TMPDIR" && !v.is_empty() && kept)
+        .map_or_else(|| std::path::PathBuf::from("/var/tmp"), |(_, v)| v.into());
+    let name = if per_user {
+        format!("buildah-cache-{owner}")
+    } else {
+        "buildah-cache".to_string()
+    };
+    let dir = tmp.join(name);
+    if std::fs::symlink_metadata(&dir).is_err() {
+        use std::os::unix::fs::DirBuilderExt;
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    }
+    trust::own_folder(&dir, owner).map_err(|why| {
+        format!(
+            "refused: podman's folder for the build's cache mounts, {}, cannot be used: {why} [{}]",
+            dir.display(),
+            Rule::HardenBuildCache
+        )
+    })
 }
 
 /// The folder holding the mount check's hook file ([`crate::mountcheck`]), written if it is

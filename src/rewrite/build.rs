@@ -186,3 +186,47 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
     }
     Ok(added)
 }
+
+/// A build's cache mounts (allowed by the `build --cache-mount` gate) on podman before 5, whose
+/// cache folders are joined as written: each Containerfile's copy names every cache by one word
+/// ([`crate::containerfile::one_word_caches`]). A copy that cannot be made so refuses the build.
+/// Asks the runtime's version only when a Containerfile holds a cache mount.
+pub(super) fn one_word_caches(
+    cf: &mut crate::commands::Containerfiles,
+    target: &Target,
+    added: &mut Added,
+) -> Result<(), Refusal> {
+    let texts = cf
+        .default
+        .iter_mut()
+        .map(|(_, t)| t)
+        .chain(cf.named.iter_mut().map(|(_, _, t, _)| t));
+    let mut renamed = false;
+    for text in texts {
+        if !text.windows(10).any(|w| w == b"type=cache") || target.version().is_some_and(|v| v.0 >= 5) {
+            continue;
+        }
+        match crate::containerfile::one_word_caches(text) {
+            Ok(Some(copy)) => {
+                *text = copy;
+                renamed = true;
+            }
+            Ok(None) => {}
+            Err(why) => {
+                return Err(Refusal {
+                    rule: Rule::HardenBuildCache,
+                    message: why,
+                });
+            }
+        }
+    }
+    if renamed {
+        added.changes.push(Change {
+            rule: Rule::HardenBuildCache,
+            action: Action::Replace,
+            token: "RUN --mount=type=cache".into(),
+            reason: "podman before 5 joins a cache's id or target to its cache folder as written, and follows a link a step left there: each cache is given a folder of one name, id= a digest of what named it".into(),
+        });
+    }
+    Ok(())
+}

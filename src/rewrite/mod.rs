@@ -164,6 +164,10 @@ pub struct Plan {
     /// Whether `args[0]` is the hook folder's option, filled in at the exec
     /// ([`crate::mountcheck`]).
     pub hooks: bool,
+    /// A build with cache mounts: podman keeps them in its cache folder beneath `TMPDIR`, which
+    /// must be the caller's (or root's) alone, checked at the edge ([`Rule::HardenBuildCache`]).
+    /// `Some(true)`: podman 5's folder of one user (`buildah-cache-UID`).
+    pub build_cache: Option<bool>,
 }
 
 impl Plan {
@@ -197,6 +201,7 @@ impl Plan {
             refusal: None,
             pinned: Vec::new(),
             hooks: false,
+            build_cache: None,
         }
     }
 }
@@ -295,7 +300,19 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             let rewritten = match added {
                 None => None,
                 Some(Err(r)) => Some(Err(r)),
-                Some(Ok((used, mut a))) => {
+                Some(Ok((used, mut a))) => 'arm: {
+                    let texts = containerfiles.iter().flat_map(|cf| {
+                        cf.default
+                            .iter()
+                            .map(|(_, t)| t)
+                            .chain(cf.named.iter().map(|(_, _, t, _)| t))
+                    });
+                    let caches = texts
+                        .into_iter()
+                        .any(|t| t.windows(10).any(|w| w == b"type=cache"));
+                    if caches && target.flavor == Flavor::Podman {
+                        plan.build_cache = Some(target.version().is_some_and(|v| v.0 >= 5));
+                    }
                     if target.flavor == Flavor::Podman {
                         build::no_http_proxy(&mut a);
                         build::no_device_nodes(&mut a);
@@ -303,8 +320,12 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     // The Containerfiles podman reads are the copies the checks read ([`crate::pin`]).
                     let pinned = containerfiles
                         .filter(|_| target.flavor == Flavor::Podman)
-                        .map(|cf| pin_containerfiles(cf, at, &mut a));
-                    let pinned = pinned.unwrap_or_default();
+                        .map(|cf| pin_containerfiles(cf, at, &mut a, target))
+                        .transpose();
+                    let pinned = match pinned {
+                        Ok(p) => p.unwrap_or_default(),
+                        Err(r) => break 'arm Some(Err(r)),
+                    };
                     if a.options.is_empty() && a.changes.is_empty() {
                         None
                     } else {
@@ -471,10 +492,12 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
 /// the command words, at `at + cf.used`): each `-f` value is pinned where it stands; without one,
 /// a `--file` naming the context's file is added. Each is a change the plan shows.
 fn pin_containerfiles(
-    cf: commands::Containerfiles,
+    mut cf: commands::Containerfiles,
     at: usize,
     added: &mut build::Added,
-) -> Vec<crate::pin::Pinned> {
+    target: &Target,
+) -> Result<Vec<crate::pin::Pinned>, Refusal> {
+    build::one_word_caches(&mut cf, target, added)?;
     let why = "podman reads the shim's sealed copy of the Containerfile it checked (/proc/self/fd/N), not the path again";
     let note = |added: &mut build::Added, action, token: String| {
         added.changes.push(Change {
@@ -536,7 +559,7 @@ fn pin_containerfiles(
             what: crate::pin::Pin::Folder,
         });
     }
-    pinned
+    Ok(pinned)
 }
 
 /// Combines deny violations and the rewrite into the final plan for the mode in force.

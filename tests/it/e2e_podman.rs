@@ -3376,6 +3376,71 @@ fn cache_mount(mode: Mode) {
         "{label}: the cache was not kept between builds: {}",
         again.describe()
     );
+    // A step leaves a link in its cache; the next step's cache at a path through it was the
+    // folder the link names on podman 4.3, read-write (the sixty-fifth look's). Through the shim
+    // every cache is a folder of one name: the link leads nowhere.
+    let victim = rig.dir.path().join("cachemount-victim");
+    std::fs::create_dir(&victim).unwrap();
+    let marker = format!("secret-{}", rig.tag);
+    std::fs::write(victim.join("secret"), &marker).unwrap();
+    rig.own(&victim.join("secret"), true);
+    rig.own(&victim, true);
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let through = rig.containerfile(
+        &rig.dir.path().join("cachemount-link"),
+        &format!(
+            "FROM {IMAGE}\nUSER root\nRUN --mount=type=cache,target=/a{t} ln -sfn {v} /a/b\nRUN --mount=type=cache,target=/a/b{t} sh -c 'cat /a/b/secret; echo planted > /a/b/written; echo step-$((40+2))'\n",
+            t = ",uid=0,gid=0",
+            v = victim.display()
+        ),
+    );
+    let linked = |prog: &str, tmp: &std::path::Path| {
+        let mut argv = strs(&[&format!("TMPDIR={}", tmp.display()), prog]);
+        argv.extend(build_argv(&["--no-cache", "-t", &tag, &through]));
+        rig.run("env", &argv, None)
+    };
+    let control_tmp = rig.dir.path().join("cachemount-control");
+    std::fs::create_dir(&control_tmp).unwrap();
+    if let Some(u) = &rig.user {
+        std::os::unix::fs::chown(&control_tmp, Some(u.uid), Some(u.gid)).unwrap();
+    }
+    let control = linked("podman", &control_tmp);
+    if victim.join("written").exists() {
+        eprintln!("{label}: control: podman's cache followed the link and wrote the host's folder");
+        std::fs::remove_file(victim.join("written")).unwrap();
+    }
+    drop(control);
+    let o = linked("docker", &tmp);
+    assert!(
+        o.ok() && o.stdout.contains("step-42"),
+        "{label}: {}",
+        o.describe()
+    );
+    assert!(
+        !o.stdout.contains(&marker) && !victim.join("written").exists(),
+        "{label}: a cache reached the host's folder through a link: {}",
+        o.describe()
+    );
+    // podman's cache folder made first by someone else (in a shared /var/tmp, any local user):
+    // refused, as its links would lead the caller's caches.
+    let foreign = rig.dir.path().join("cachemount-foreign");
+    std::fs::create_dir_all(foreign.join("buildah-cache")).unwrap();
+    std::fs::create_dir_all(foreign.join("buildah-cache-0")).unwrap();
+    if let Some(u) = &rig.user {
+        std::os::unix::fs::chown(&foreign, Some(u.uid), Some(u.gid)).unwrap();
+        std::fs::create_dir_all(foreign.join(format!("buildah-cache-{}", u.uid))).unwrap();
+    }
+    for entry in std::fs::read_dir(&foreign).unwrap() {
+        std::os::unix::fs::chown(entry.unwrap().path(), Some(4242), Some(4242)).unwrap();
+    }
+    let o = linked("docker", &foreign);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("[harden.build-cache]"),
+        "{label}: {}",
+        o.describe()
+    );
+    let _ = rig.podman(&["rmi", "-f", &tag]);
 }
 
 #[test]
