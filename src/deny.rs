@@ -47,6 +47,8 @@ struct Checker<'a> {
     binds: Vec<crate::mountcheck::Expected>,
     /// The files podman writes that the checks let through, by option ([`Judged::written`]).
     written: Vec<usize>,
+    /// Repositories at a read-write mount's top, shadowed read-only ([`Judged::shadows`]).
+    shadows: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// The label `harden.auto-update` gives every container podman makes: podman's auto-update
@@ -108,6 +110,11 @@ impl Checker<'_> {
         let Some(f) = found else {
             return;
         };
+        if let (false, Some(t), Some(hostpath::Repository::Metadata)) = (host_file, target, f.repository) {
+            if self.rules.deny.on(Rule::DenyHostExec) && self.shadow(o, &f.entry, t) {
+                return;
+            }
+        }
         let what = match f.rule {
             Rule::DenySensitiveMount if f.listening => format!(
                 "a folder holding a socket or FIFO at its top, or whose top cannot be listed to see ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
@@ -141,6 +148,28 @@ impl Checker<'_> {
         } else {
             self.v(f.rule, o, format!("mounts {what}"));
         }
+    }
+
+    /// A repository's `.git` (or `.hg`) at the top of a folder mounted read-write at `target`: its
+    /// hooks and git's `core.fsmonitor` run on the host's next git command there. Refusing the
+    /// mount locked a group out for good after its agent ran `git init` in its own folder (the
+    /// seventieth look's: every later start refused); mounted over itself read-only instead, the
+    /// folder stays writable and the repository cannot be changed. `false` when it cannot be
+    /// named in a `--mount` (a comma, a quote or a line break in a path): refused as before.
+    fn shadow(&mut self, o: &Opt, entry: &str, target: &[u8]) -> bool {
+        let name = entry.rsplit('/').next().unwrap_or(entry);
+        let dst = [target, b"/", name.as_bytes()].concat();
+        if self.shadows.iter().any(|(_, d)| *d == dst) {
+            return true;
+        }
+        let plain = |p: &[u8]| !p.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+        if !plain(entry.as_bytes()) || !plain(&dst) || entry.contains('\u{fffd}') {
+            return false;
+        }
+        self.targets.push(dst.clone());
+        self.shadows.push((entry.as_bytes().to_vec(), dst.clone()));
+        self.bound(o, entry.as_bytes(), Access::Read, dst);
+        true
     }
 
     /// Records what the bind mount of `raw` at `target` must be for the mount check
@@ -1091,6 +1120,10 @@ pub struct Judged {
     /// The options whose file podman writes in its own process (`--cidfile`), by index: written
     /// into the folder the shim opened and judged ([`crate::pin`]).
     pub written: Vec<usize>,
+    /// A repository's `.git` / `.hg` at the top of a read-write bind mount, and where it lies in
+    /// the container: mounted there read-only by the rewrite (`harden.repository`), its bind
+    /// recorded in [`Judged::binds`] like the caller's own.
+    pub shadows: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// [`check`], with the caller's mount targets.
@@ -1118,6 +1151,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         read: Vec::new(),
         binds: Vec::new(),
         written: Vec::new(),
+        shadows: Vec::new(),
     };
     for (i, o) in run.opts.iter().enumerate() {
         c.current = i;
@@ -1131,6 +1165,7 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         read: c.read,
         binds: c.binds,
         written: c.written,
+        shadows: c.shadows,
     }
 }
 

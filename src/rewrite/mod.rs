@@ -469,17 +469,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         return plan;
     }
     let rules = profile.map_or(&policy.rules, |p| &p.rules);
-    let judged = deny::judge(&run, rules, &target.host);
-    let rewritten = rewrite(
-        &run,
-        rules,
-        target,
-        &judged.targets,
-        judged.read,
-        judged.written,
-        &judged.binds,
-    );
-    let found = judged.violations;
+    let mut judged = deny::judge(&run, rules, &target.host);
+    let found = std::mem::take(&mut judged.violations);
+    let rewritten = rewrite(&run, rules, target, judged);
     let audit_args = if plan.mode == Mode::Audit {
         compat_only(&run, rules, target)
     } else {
@@ -649,17 +641,24 @@ pub struct Rewritten {
     pub hooks: bool,
 }
 
-/// Applies the rules to a parsed `run` / `create`: the final argv and every change. `mounted`
-/// holds the container path of every mount the caller asked for ([`deny::Judged::targets`]).
+/// Applies the rules to a parsed `run` / `create`: the final argv and every change, from what
+/// the checks learned ([`deny::Judged`]: the container path of every mount the caller asked
+/// for, the files read and written, the bind mounts' identities, the repositories to shadow).
 pub fn rewrite(
     run: &RunArgs,
     rules: &Rules,
     target: &Target,
-    mounted: &[Vec<u8>],
-    read: Vec<(usize, Vec<u8>)>,
-    written: Vec<usize>,
-    binds: &[crate::mountcheck::Expected],
+    judged: deny::Judged,
 ) -> Result<Rewritten, Refusal> {
+    let deny::Judged {
+        targets: mounted,
+        read,
+        written,
+        binds,
+        shadows,
+        ..
+    } = judged;
+    let (mounted, binds) = (&mounted[..], &binds[..]);
     let mut rw = Rewriter::new(run);
     rw.compat(target, &rules.podman)?;
     let h = &rules.hardening;
@@ -667,6 +666,7 @@ pub fn rewrite(
         rw.read_only();
     }
     rw.tmpfs(&h.tmpfs, mounted);
+    rw.shadow_repositories(&shadows);
     rw.capabilities(
         &h.drop_capabilities,
         &h.allowed_capabilities,

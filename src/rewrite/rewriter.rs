@@ -3,7 +3,7 @@
 //! an untouched token run keeps its original bytes.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use super::{Action, Change, Refusal};
 use crate::flags::{self, Flag, Setting};
@@ -120,6 +120,27 @@ impl<'a> Rewriter<'a> {
                     raw(o.flag, &o.value)
                 ),
             }),
+        }
+    }
+
+    /// The repositories the checks found at a read-write mount's top ([`crate::deny::Judged::shadows`]),
+    /// each mounted over itself read-only.
+    pub(super) fn shadow_repositories(&mut self, shadows: &[(Vec<u8>, Vec<u8>)]) {
+        if !shadows.is_empty() {
+            self.enforce(Rule::HardenRepository);
+        }
+        for (src, dst) in shadows {
+            let mut v = b"type=bind,src=".to_vec();
+            v.extend_from_slice(src);
+            v.extend_from_slice(b",dst=");
+            v.extend_from_slice(dst);
+            v.extend_from_slice(b",ro=true");
+            self.add(
+                Rule::HardenRepository,
+                crate::setting!("mount"),
+                value(std::ffi::OsString::from_vec(v)),
+                "a repository at the top of a read-write mount is mounted read-only over itself: its hooks and core.fsmonitor run on the host's next git command there",
+            );
         }
     }
 

@@ -286,16 +286,14 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.xonshrc",
         "~/.wezterm.lua",
         "~/.forward",
-        // A repository's `.git`, and anything in it; and a working tree whose `.git` is at its
-        // top (the red team's: the container set `core.fsmonitor`, and a host `git status` ran
-        // it).
-        "~/projects/site",
+        // A repository's `.git`, and anything in it (the red team's: the container set
+        // `core.fsmonitor`, and a host `git status` ran it). A working tree whose `.git` is at
+        // its top is mounted with it shadowed read-only: `a_repository_at_a_mount_s_top_is_read_only`.
         "~/projects/site/.git",
         "~/projects/site/.git/hooks",
         // A git directory on its own (a bare repository, a `--separate-git-dir`), and a
         // Mercurial working tree (`.hg/hgrc` names hooks): the red team's second look.
         "~/projects/bare.git",
-        "~/projects/hgrepo",
         "/srv/repo/.git",
         // The shim's own files where they lie in the home, outside the `~/` entries.
         "~/tools/nanoclaw-shim",
@@ -1840,5 +1838,49 @@ fn an_env_file_or_containerfile_that_cannot_be_read_whole_is_refused() {
     ] {
         let p = rewrite::plan(&expand(&h, argv), &Policy::default(), &target(&h));
         assert_eq!(p.refusal.map(|r| r.rule.as_str()), Some(rule), "{argv:?}");
+    }
+}
+
+/// A working tree whose `.git` (or `.hg`) is at the top of a read-write mount runs, with that
+/// metadata mounted over itself read-only (`harden.repository`), in every mount spelling: the
+/// seventieth look's agent ran `git init` in its own group folder, and refusing the mount then
+/// locked the group out for good.
+#[test]
+fn a_repository_at_a_mount_s_top_is_read_only() {
+    let h = host();
+    let home = h.home.display().to_string();
+    for (src, meta) in [("~/projects/site", ".git"), ("~/projects/hgrepo", ".hg")] {
+        let real = src.replacen('~', &home, 1);
+        let rw = format!("{src}:/x");
+        let mount = format!("type=bind,source={src},target=/x");
+        for words in [
+            ["run", "-v", rw.as_str(), "img"],
+            ["run", "--mount", mount.as_str(), "img"],
+        ] {
+            let p = plan(&h, &words);
+            assert!(p.refusal.is_none(), "{words:?}: {:?}", p.refusal);
+            let shadow = format!("--mount=type=bind,src={real}/{meta},dst=/x/{meta},ro=true");
+            assert!(p.args.iter().any(|a| *a == *shadow), "{words:?}: {:?}", p.args);
+            assert!(p.changes.iter().any(|c| c.rule.as_str() == "harden.repository"));
+        }
+    }
+    // Read-only, or shadowed by the caller, nothing is added.
+    for words in [
+        &["run", "-v", "~/projects/site:/x:ro", "img"][..],
+        &[
+            "run",
+            "-v",
+            "~/projects/site:/x",
+            "-v",
+            "~/projects/site/.git:/x/.git:ro",
+            "img",
+        ],
+    ] {
+        let p = plan(&h, words);
+        assert!(p.refusal.is_none(), "{words:?}: {:?}", p.refusal);
+        assert!(
+            !p.changes.iter().any(|c| c.rule.as_str() == "harden.repository"),
+            "{words:?}"
+        );
     }
 }
