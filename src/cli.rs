@@ -338,6 +338,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
             .iter()
             .map(|n| n.to_string_lossy().into_owned())
             .collect(),
+        keeps_all: policy.runtime.keep_environment.iter().any(|k| k == "*"),
         show_secrets,
     };
     print!(

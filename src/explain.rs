@@ -62,6 +62,9 @@ pub struct Report<'a> {
     pub environment: Result<Vec<&'static str>, String>,
     /// The variables not on the runtime's list that are removed before exec (names only).
     pub unlisted: Vec<String>,
+    /// Whether the policy keeps every variable (`keep_environment = ["*"]`): said, as nothing
+    /// is then listed as removed.
+    pub keeps_all: bool,
     pub show_secrets: bool,
 }
 
@@ -246,6 +249,13 @@ impl Report<'_> {
                 names.len(),
                 Rule::DenyEnvironment,
                 names.join(", ")
+            );
+        }
+        if self.environment.is_ok() && self.keeps_all {
+            let _ = writeln!(
+                out,
+                "environment: every variable kept for the runtime ([runtime] keep_environment = [\"*\"]), but those the environment's rules remove or refuse [{}]",
+                Rule::DenyEnvironment
             );
         }
         match &self.environment {

@@ -90,6 +90,13 @@ pub fn resolve(
     let shown = binary.to_string_lossy();
     if binary.as_encoded_bytes().contains(&b'/') {
         let p = PathBuf::from(binary);
+        // A relative path is looked up from the working directory, which a container may write
+        // (a sixty-eighth look's `./x` ran, and `doctor` said it was found on PATH).
+        if !p.is_absolute() {
+            return Err(RuntimeError(format!(
+                "runtime {shown} is a relative path: name a program on PATH or give an absolute path"
+            )));
+        }
         let Some(id) = executable(&p) else {
             return Err(RuntimeError(format!("runtime {shown} is not an executable file")));
         };
@@ -419,6 +426,16 @@ mod tests {
     fn exe(path: &Path) {
         std::fs::write(path, "#!/bin/sh\n").unwrap();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn a_relative_runtime_path_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        exe(&d.path().join("x"));
+        for name in ["./x", "bin/podman", "../x"] {
+            let e = resolve(OsStr::new(name), None, None).unwrap_err();
+            assert!(e.0.contains("relative path"), "{name}: {e:?}");
+        }
     }
 
     #[test]

@@ -74,6 +74,7 @@ codes! {
     ReadOnlyNoTmpfs = "read-only-no-tmpfs" (Warning): "`read_only` with an empty tmpfs list",
     UnknownSensitivePath = "unknown-sensitive-path" (Warning): "`remove_sensitive_paths` names a path not in the list",
     UnknownEntry = "unknown-entry" (Warning): "`remove_<list>` names an entry not in that list",
+    KeepAllEnvironment = "keep-all-environment" (Warning): "`keep_environment` keeps every variable (`*`): nanoclaw's whole environment reaches podman, all but what the environment's rules remove or refuse",
     MatchAll = "match-all" (Warning): "a profile without match keys (it matches everything)",
     DuplicateProfile = "duplicate-profile" (Warning): "two profiles with one name",
     UnstartableProfile = "unstartable-profile" (Warning): "a profile (`exempt`, mode `audit` / `off`, or `verify_mounts = false`) whose containers `docker start` refuses under the top level's mount check",

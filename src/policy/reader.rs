@@ -418,6 +418,9 @@ impl<'t> Reader<'t> {
             if let Some((s, span)) = r.string(t.take("binary")) {
                 if s.trim().is_empty() {
                     r.push(Code::BadRuntime, span, "`binary` must not be empty".into(), None);
+                } else if s.contains('/') && !s.starts_with('/') {
+                    let why = "`binary` is a relative path, looked up from the working directory: name a program on PATH or give an absolute path";
+                    r.push(Code::BadRuntime, span, why.into(), None);
                 } else {
                     p.runtime.binary = s.to_string();
                 }
@@ -450,6 +453,10 @@ impl<'t> Reader<'t> {
                     } else {
                         crate::trust::not_keepable(name).map(|why| format!("{name} cannot be kept: {why}"))
                     };
+                    if why.is_none() && name == "*" {
+                        let why = "keeps every variable: nanoclaw's whole environment reaches podman (its tokens, NETAVARK_*, GIT_*, ...), all but what the environment's rules remove or refuse; name the variables podman needs";
+                        r.push(Code::KeepAllEnvironment, span.clone(), why.into(), None);
+                    }
                     match why {
                         Some(why) => r.push(Code::BadKeepEnvironment, span, why, None),
                         None => p.runtime.keep_environment.push(name.to_string()),

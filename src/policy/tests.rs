@@ -624,12 +624,21 @@ fn a_policy_with_every_key_loads() {
 /// or refuse whatever the list says, nor something that is not a name.
 #[test]
 fn keep_environment_takes_names_the_rules_do_not_remove_or_refuse() {
-    let (p, _) = parse(
+    let (p, warnings) = parse(
         "[runtime]\nkeep_environment = [\"BUILDAH_FORMAT\", \"LC_*\", \"*\"]\n",
         "p",
     )
     .unwrap();
     assert_eq!(p.runtime.keep_environment, ["BUILDAH_FORMAT", "LC_*", "*"]);
+    // Kept, but said: `*` is the whole environment.
+    let codes: Vec<Code> = warnings.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::KeepAllEnvironment]);
+    // A runtime named by a relative path is looked up from the working directory: refused.
+    for bad in ["./podman", "bin/podman"] {
+        let e = errs(&format!("[runtime]\nbinary = {bad:?}\n"));
+        assert!(e.iter().any(|d| d.code == Code::BadRuntime), "{bad}: {e:?}");
+    }
+    assert!(parse("[runtime]\nbinary = \"/usr/bin/podman\"\n", "p").is_ok());
     for bad in [
         "LD_PRELOAD",
         "STORAGE_OPTS",

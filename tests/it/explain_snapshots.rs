@@ -45,6 +45,7 @@ fn report(plan: &rewrite::Plan) -> Report<'_> {
         policy: "<embedded default>",
         environment: Ok(Vec::new()),
         unlisted: Vec::new(),
+        keeps_all: false,
         show_secrets: false,
     }
 }
