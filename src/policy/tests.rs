@@ -338,7 +338,8 @@ mod generated {
                     mode,
                     ..Default::default()
                 };
-                if !binary.trim().is_empty() {
+                // A name on PATH or an absolute path (a relative one is refused).
+                if !binary.trim().is_empty() && (!binary.contains('/') || binary.starts_with('/')) {
                     p.runtime.binary = binary;
                 }
                 p.commands.allow = allow.into_iter().map(|s| s.trim().to_string()).collect();
