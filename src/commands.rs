@@ -2778,7 +2778,7 @@ pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
 /// docker's container states podman has not: a `ps` filter for one makes podman refuse the whole
 /// command (`unknown container state: dead`), and no podman container is ever in one (the shim
 /// refuses restart policies, so none restarts either).
-const STATES_PODMAN_HAS_NOT: &[&[u8]] = &[b"status=dead", b"status=restarting"];
+pub const STATES_PODMAN_HAS_NOT: &[&[u8]] = &[b"status=dead", b"status=restarting"];
 
 /// What a `ps` (any spelling) needs to read on podman as docker's does ([`ps_on_podman`]).
 #[derive(Debug, Default, PartialEq, Eq)]

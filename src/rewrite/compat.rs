@@ -281,20 +281,34 @@ pub(super) fn ps(argv: &[OsString], at: usize, target: &Target) -> Option<Result
     let ps = crate::commands::ps_on_podman(&argv[at..])?;
     let mut changes = Vec::new();
     let mut args = Vec::with_capacity(argv.len());
+    // A bundle of short flags that ends in the filter's `f` (`-qaf status=dead`, `-afstatus=dead`)
+    // keeps its other flags: a sixty-sixth look's `-qaf` lost `-q` and `-a` with the filter, and
+    // a reaper reading IDs read the table's words instead.
+    let others = |bundle: &[u8]| {
+        (bundle.len() > 2 && bundle[0] == b'-' && bundle[1] != b'-')
+            .then(|| bundle[..bundle.len() - 1].to_vec())
+    };
     for (i, a) in argv.iter().enumerate() {
         let word = i.checked_sub(at);
         if word.is_some_and(|w| ps.drop.iter().any(|(_, flag)| *flag == Some(w))) {
+            args.extend(others(a.as_bytes()).map(OsString::from_vec));
             continue;
         }
         if word.is_some_and(|w| ps.drop.iter().any(|(value, _)| *value == w)) {
+            let t = a.as_bytes();
+            let state = crate::commands::STATES_PODMAN_HAS_NOT
+                .iter()
+                .find(|s| t.ends_with(s));
+            let value = state.map_or(t, |s| &t[t.len() - s.len()..]);
             changes.push(Change {
                 rule: Rule::CompatPs,
                 action: Action::Remove,
-                token: crate::text::owned(a.as_bytes()),
+                token: crate::text::owned(value),
                 reason:
                     "podman has no such container state and refuses the whole ps; no container is ever in it"
                         .into(),
             });
+            args.extend(others(&t[..t.len() - value.len()]).map(OsString::from_vec));
             continue;
         }
         let format = word.and_then(|w| ps.formats.iter().find(|(f, _)| *f == w));

@@ -875,6 +875,15 @@ fn a_state_podman_has_not_is_dropped_from_a_ps() {
             &["ps", "-af", "status=exited", "--filter=status=dead"],
             &["ps", "-af", "status=exited"],
         ),
+        // A bundle keeps its other flags (the sixty-sixth look's `-qaf` lost `-q` and `-a`).
+        (
+            &["ps", "-qaf", "status=dead", "-f", "status=created"],
+            &["ps", "-qa", "-f", "status=created"],
+        ),
+        (
+            &["ps", "-qafstatus=restarting", "-f", "status=created"],
+            &["ps", "-qa", "-f", "status=created"],
+        ),
     ] {
         assert_eq!(run(words, &podman()).args, argv(want), "{words:?}");
     }
