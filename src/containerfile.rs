@@ -608,9 +608,13 @@ pub fn one_word_caches(text: &[u8]) -> Result<Option<Vec<u8>>, String> {
     // Proved on the copy itself: every cache mount named by one word.
     let again = caches(&read(&out)?);
     let one_word = |f: &[u8]| {
-        f.split(|&b| b == b',')
-            .find_map(|field| field.strip_prefix(b"id="))
-            .is_some_and(|id| !id.is_empty() && !id.contains(&b'/') && id != b"." && id != b"..")
+        let locked = f
+            .split(|&b| b == b',')
+            .any(|field| field.starts_with(b"sharing="));
+        !locked
+            && f.split(|&b| b == b',')
+                .find_map(|field| field.strip_prefix(b"id="))
+                .is_some_and(|id| !id.is_empty() && !id.contains(&b'/') && id != b"." && id != b"..")
     };
     if again.len() != found.len() || !again.iter().all(|(_, f)| one_word(f)) {
         return Err("a cache mount the shim could not rename to a folder of one name".into());
@@ -642,7 +646,14 @@ fn renamed_cache(flag: &[u8]) -> Vec<u8> {
     };
     let id = &crate::sha256::hex(&key)[..16];
     let mut out = b"--mount=".to_vec();
-    for f in fields.iter().filter(|f| !f.starts_with(b"id=")) {
+    // `sharing=locked` has podman before 5 lock a file inside the cache, which a step can make
+    // a link: the next locked use opened the host path it names as root (the seventy-first
+    // look's; a link into a missing folder crashed podman 4.3 on every later build). Shared
+    // (the default) takes no lock: concurrent builds share the cache as docker's `shared` does.
+    for f in fields
+        .iter()
+        .filter(|f| !f.starts_with(b"id=") && !f.starts_with(b"sharing="))
+    {
         out.extend_from_slice(f);
         out.push(b',');
     }
@@ -925,7 +936,7 @@ mod tests {
         let text = "FROM a\nRUN --mount=type=cache,target=/var/cache/apt/,sharing=locked \\\n  --mount=type=cache,id=foo,target=/x true\nRUN --mount=type=cache,target=/a ln -s / /a/b\nRUN --mount=type=cache,target=/a/b echo --mount=type=cache,target=/a/b\n";
         let out = String::from_utf8(one_word_caches(text.as_bytes()).unwrap().unwrap()).unwrap();
         let want = format!(
-            "FROM a\nRUN --mount=type=cache,target=/var/cache/apt/,sharing=locked,id={} \\\n  --mount=type=cache,target=/x,id={} true\nRUN --mount=type=cache,target=/a,id={} ln -s / /a/b\nRUN --mount=type=cache,target=/a/b,id={} echo --mount=type=cache,target=/a/b\n",
+            "FROM a\nRUN --mount=type=cache,target=/var/cache/apt/,id={} \\\n  --mount=type=cache,target=/x,id={} true\nRUN --mount=type=cache,target=/a,id={} ln -s / /a/b\nRUN --mount=type=cache,target=/a/b,id={} echo --mount=type=cache,target=/a/b\n",
             id("/var/cache/apt"),
             id("foo"),
             id("/a"),

@@ -111,7 +111,7 @@ impl Checker<'_> {
             return;
         };
         if let (false, Some(t), Some(hostpath::Repository::Metadata)) = (host_file, target, f.repository) {
-            if self.rules.deny.on(Rule::DenyHostExec) && self.shadow(o, &f.entry, t) {
+            if self.rules.hardening.shadow_repositories && self.shadow(o, &f.entry, t) {
                 return;
             }
         }
@@ -126,7 +126,7 @@ impl Checker<'_> {
                 f.entry
             ),
             Rule::DenyHostExec if f.repository == Some(hostpath::Repository::Metadata) => format!(
-                "a repository's {}, whose hooks (and git's core.fsmonitor) run on the host's next git or hg command; mount the repository read-only, or shadow it with a read-only mount of it at the same place inside",
+                "a repository's {}, whose hooks (and git's core.fsmonitor) run on the host's next git or hg command; mount the repository read-only, or shadow it with a read-only mount of it at the same place inside, or have the shim do so ([hardening] shadow_repositories = true); made by an agent (its git init), remove it on the host (after a look at its hooks and config) to start the group again",
                 f.entry
             ),
             Rule::DenyHostExec => format!("a host path that runs code when written ({})", f.entry),

@@ -146,11 +146,19 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
 fn build_cache_folder(env: &Env, remove: &[&str], per_user: bool) -> Result<(), String> {
     let owner = env.euid.unwrap_or_else(crate::process::euid);
     let kept = !remove.contains(&"TMPDIR");
-    let tmp = env
+    let set = env
         .engine
         .iter()
-        .find(|(k, v)| k == "TMPDIR" && !v.is_empty() && kept)
-        .map_or_else(|| std::path::PathBuf::from("/var/tmp"), |(_, v)| v.into());
+        .find(|(k, _)| k == "TMPDIR" && kept)
+        .map(|(_, v)| v);
+    // podman takes a set TMPDIR as it is: empty, it keeps caches in the working directory.
+    if set.is_some_and(|v| v.is_empty()) {
+        return Err(format!(
+            "refused: TMPDIR is set but empty, where podman would keep the build's caches in the working directory; unset it or name a folder [{}]",
+            Rule::HardenBuildCache
+        ));
+    }
+    let tmp = set.map_or_else(|| std::path::PathBuf::from("/var/tmp"), std::path::PathBuf::from);
     let name = if per_user {
         format!("buildah-cache-{owner}")
     } else {

@@ -38,7 +38,7 @@ use crate::units::NanoCpus;
 /// file's path).
 pub const POLICIES: &str = "policy";
 
-const MAGIC: &[u8] = b"nanoclaw-shim compiled policy 1\n";
+const MAGIC: &[u8] = b"nanoclaw-shim compiled policy 2\n";
 
 /// The policy compiled from `text`, when `memory` holds it for this build and this exact text.
 pub fn recall(fs: &dyn HostFs, memory: &Memory, file: &Path, text: &str) -> Option<Policy> {
@@ -203,6 +203,7 @@ impl Writer {
             keep_capabilities,
             init,
             no_healthcheck,
+            shadow_repositories,
         } = hardening;
         self.flag(*read_only);
         self.flag(*no_new_privileges);
@@ -225,6 +226,7 @@ impl Writer {
         self.strs(keep_capabilities);
         self.flag(*init);
         self.flag(*no_healthcheck);
+        self.flag(*shadow_repositories);
         let Limits {
             cpus,
             memory,
@@ -233,6 +235,7 @@ impl Writer {
             tmpfs_size,
             refuse_unenforced,
             health_interval,
+            log_size,
         } = limits;
         self.opt_u64(cpus.map(|c| c.0));
         self.opt_u64(*memory);
@@ -241,6 +244,7 @@ impl Writer {
         self.opt_u64(*tmpfs_size);
         self.flag(*refuse_unenforced);
         self.opt_u64(*health_interval);
+        self.opt_u64(*log_size);
         let Deny { on, lists } = deny;
         self.u64(on.len() as u64);
         for rule in on.iter() {
@@ -414,6 +418,7 @@ impl<'b> Reader<'b> {
             keep_capabilities: self.strs()?,
             init: self.flag()?,
             no_healthcheck: self.flag()?,
+            shadow_repositories: self.flag()?,
         };
         let limits = Limits {
             cpus: self.opt_u64()?.map(NanoCpus),
@@ -423,6 +428,7 @@ impl<'b> Reader<'b> {
             tmpfs_size: self.opt_u64()?,
             refuse_unenforced: self.flag()?,
             health_interval: self.opt_u64()?,
+            log_size: self.opt_u64()?,
         };
         let on = self.list(|r| usize::try_from(r.u64()?).ok())?;
         if on.windows(2).any(|w| w[0] >= w[1]) {

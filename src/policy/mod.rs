@@ -155,6 +155,12 @@ pub struct Hardening {
     /// healthcheck run`, from a systemd timer), outside every ceiling of the container's; and
     /// the shim cannot see the image's interval before the container exists.
     pub no_healthcheck: bool,
+    /// A repository's `.git` / `.hg` at the top of a read-write bind mount is mounted over
+    /// itself read-only instead of refusing the mount (`harden.repository`): an escape hatch
+    /// for a group whose agent ran `git init` in its own folder. Off by default: a repository
+    /// that takes hooks from its working tree (`core.hooksPath`, `include.path`, a submodule's
+    /// `.git` file) still hands them to the container.
+    pub shadow_repositories: bool,
 }
 
 impl Default for Hardening {
@@ -182,6 +188,7 @@ impl Default for Hardening {
             keep_capabilities: vec!["SYS_CHROOT".into()],
             init: true,
             no_healthcheck: true,
+            shadow_repositories: false,
         }
     }
 }
@@ -229,6 +236,10 @@ pub struct Limits {
     /// The shortest health-check interval a caller may ask for, in nanoseconds: each check is
     /// a process the host starts, outside the container's ceilings.
     pub health_interval: Option<u64>,
+    /// The largest container log a caller may ask for, and what a container gets when it names
+    /// none (`--log-opt max-size`): podman's default keeps every line an agent prints, on the
+    /// host's disk (`limit.log-size`).
+    pub log_size: Option<u64>,
 }
 
 /// Why a caller's own limit escapes a ceiling, if it does: unreadable, unlimited (`0`, `-1`)
@@ -304,6 +315,7 @@ impl Default for Limits {
             tmpfs_size: Some(2 << 30),
             refuse_unenforced: false,
             health_interval: Some(30_000_000_000),
+            log_size: Some(50 << 20),
         }
     }
 }

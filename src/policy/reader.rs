@@ -633,6 +633,9 @@ impl<'t> Reader<'t> {
                 }
             });
         }
+        if let Some((v, span)) = self.scalar(l.take("log_size")) {
+            limits.log_size = v.and_then(|s| self.size(&s, span.clone()));
+        }
     }
 
     fn podman(&mut self, pm: &mut Keys, c: &mut PodmanCompat) {
@@ -814,6 +817,7 @@ impl<'t> Reader<'t> {
         }
         self.bool(t.take("init"), &mut h.init);
         self.bool(t.take("no_healthcheck"), &mut h.no_healthcheck);
+        self.bool(t.take("shadow_repositories"), &mut h.shadow_repositories);
     }
 
     /// One `[[hardening.tmpfs]]` entry. Every key is asked for before any is judged, so an entry

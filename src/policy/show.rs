@@ -84,6 +84,7 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
     ht.insert("keep_capabilities".into(), strings(&h.keep_capabilities));
     ht.insert("init".into(), h.init.into());
     ht.insert("no_healthcheck".into(), h.no_healthcheck.into());
+    ht.insert("shadow_repositories".into(), h.shadow_repositories.into());
     let tmpfs: Vec<Value> = h
         .tmpfs
         .iter()
@@ -119,6 +120,7 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
         l.health_interval
             .map_or_else(|| "off".into(), |n| units::format_duration(n).into()),
     );
+    lt.insert("log_size".into(), size(l.log_size));
     t.insert("limits".into(), Value::Table(lt));
     let d = &r.deny;
     let mut dt = Table::new();

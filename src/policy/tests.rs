@@ -419,6 +419,7 @@ fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
                 "keep_capabilities",
                 "init",
                 "no_healthcheck",
+                "shadow_repositories",
             ],
         ),
         ("[[hardening.tmpfs]]", &["path", "size", "mode", "exec"]),
@@ -432,6 +433,7 @@ fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
                 "tmpfs_size",
                 "refuse_unenforced",
                 "health_interval",
+                "log_size",
             ],
         ),
         ("[deny]", &[]),
@@ -578,7 +580,7 @@ fn every_shipped_and_documented_policy_has_only_known_keys() {
 fn a_policy_with_every_key_loads() {
     let mut text = String::from("mode = \"enforce\"\n");
     text.push_str("[runtime]\nbinary = \"podman\"\nflavor = \"auto\"\nkeep_environment = [\"LANG\", \"LC_*\"]\n[commands]\nallow = []\ndeny = []\n");
-    let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\nno_healthcheck = true\n";
+    let hardening = "read_only = true\nno_new_privileges = true\ndrop_capabilities = [\"ALL\"]\nallowed_capabilities = []\nshm_size = \"1g\"\nkeep_capabilities = []\ninit = true\nno_healthcheck = true\nshadow_repositories = false\n";
     let tmpfs = "path = \"/tmp\"\nsize = \"1g\"\nmode = \"1777\"\nexec = false\n";
     let limits = "cpus = 2\nmemory = \"4g\"\npids = 256\nshm_size = \"2g\"\ntmpfs_size = \"2g\"\nrefuse_unenforced = false\nhealth_interval = \"1m\"\n";
     let podman = "keep_id = true\nkeep_id_user = \"1000:1000\"\nhost_gateway = true\nhost_loopback = true\nhost_loopback_ports = [5432]\nrootful_gateway = \"10.88.0.1\"\nverify_mounts = true\nnetwork_pools = [\"172.31.0.0/16\"]\n";

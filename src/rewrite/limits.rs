@@ -172,6 +172,80 @@ impl Rewriter<'_> {
         Ok(())
     }
 
+    /// The container's log: podman keeps every line a container prints in a file on the host's
+    /// disk unless `--log-opt max-size` says otherwise (the sixty-ninth look's agent wrote 1.7 GB
+    /// in ten seconds by printing). A caller's size at or below the ceiling stays; a higher or
+    /// unlimited one goes; none, or none left, gets the ceiling, in bytes (podman reads sizes in
+    /// decimal units, the shim's in binary ones: a caller's `50m` is read as no more than the
+    /// shim reads it). A size the shim cannot read is refused, and one above the ceiling in a
+    /// list with other options too (`max-size=1g,tag=x`: podman reads it as a list).
+    pub(super) fn log_size(&mut self, max: u64) -> Result<(), Refusal> {
+        let rule = Rule::LimitLogSize;
+        let found: Vec<(usize, Vec<u8>)> = self
+            .run
+            .find(crate::setting!("log-opt"))
+            .map(|(i, o)| (i, o.bytes().to_vec()))
+            .collect();
+        let mut kept = false;
+        for (i, v) in found {
+            let fields: Vec<&[u8]> = v.split(|&b| b == b',').collect();
+            let sizes: Vec<&[u8]> = fields
+                .iter()
+                .filter_map(|f| f.strip_prefix(b"max-size="))
+                .collect();
+            if sizes.is_empty() {
+                continue;
+            }
+            let read: Option<Vec<u64>> = sizes
+                .iter()
+                // `-1`: unlimited, as docker's json-file reads it.
+                .map(|s| match *s {
+                    b"-1" => Some(0),
+                    s => std::str::from_utf8(s).ok().and_then(units::parse_bytes),
+                })
+                .collect();
+            let Some(read) = read else {
+                return Err(bad_value("log-opt", &v));
+            };
+            if read.iter().all(|&n| n > 0 && n <= max) {
+                kept = true;
+                self.note(
+                    rule,
+                    Action::Keep,
+                    format!("--log-opt={}", crate::text::lossy(&v)),
+                    "at or below the policy's ceiling",
+                );
+            } else if fields.len() == 1 {
+                self.drop_opt(
+                    i,
+                    rule,
+                    "a container log above the policy's ceiling, or unlimited",
+                );
+            } else {
+                return Err(Refusal {
+                    rule,
+                    message: format!(
+                        "--log-opt={}: a log size above the policy's ceiling ({}) in a list of options; give max-size in a --log-opt of its own",
+                        crate::text::lossy(&v),
+                        units::format_bytes(max)
+                    ),
+                });
+            }
+        }
+        if !kept {
+            self.add(
+                rule,
+                crate::setting!("log-opt"),
+                value(format!("max-size={max}")),
+                format!(
+                    "the container's log is capped at {} (podman keeps every line on the host's disk otherwise)",
+                    units::format_bytes(max)
+                ),
+            );
+        }
+        Ok(())
+    }
+
     pub(super) fn pids(&mut self, max: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitPids;
         match self.scalar_i64(crate::setting!("pids-limit"))? {

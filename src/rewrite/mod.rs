@@ -697,6 +697,10 @@ pub fn rewrite(
         rw.pids(max)?;
         rw.enforce(Rule::LimitPids);
     }
+    if let Some(max) = rules.limits.log_size {
+        rw.log_size(max)?;
+        rw.enforce(Rule::LimitLogSize);
+    }
     let l = &rules.limits;
     if target.limits_ignored() && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
         let why = "rootless podman on cgroup v1 ignores --cpus, --memory and --pids-limit: these ceilings are NOT in effect";

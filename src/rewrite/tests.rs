@@ -54,6 +54,7 @@ const HARDENING: &[&str] = &[
     "--cpus=2",
     "--memory=4g",
     "--pids-limit=256",
+    "--log-opt=max-size=52428800",
     "--systemd=false",
     "--label=io.containers.autoupdate=disabled",
     "--image-volume=tmpfs",
@@ -67,7 +68,7 @@ const ANNOTATION: &str = concat!(
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
     "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;harden.cgroupns;",
     "harden.image-volume;limit.cpus;",
-    "limit.memory;limit.pids"
+    "limit.memory;limit.pids;limit.log-size"
 );
 
 /// The options of a rewritten argv other than the shim's annotation (which names rule ids).
@@ -350,6 +351,7 @@ fn policy_switches_off_each_piece() {
         tmpfs_size: None,
         refuse_unenforced: false,
         health_interval: None,
+        log_size: None,
     };
     // Nothing is enforced but podman's systemd mode and auto-update kept off and a private
     // cgroup namespace (which no switch turns off); the annotation says so.
@@ -1167,6 +1169,49 @@ fn a_cidfile_is_written_into_the_folder_the_shim_opens() {
         &Target::fixed(Flavor::Docker, false, None),
     );
     assert!(d.pinned.is_empty());
+}
+
+/// The container's log is capped: a caller's size at or below the ceiling stays, a higher or
+/// unlimited one goes (the ceiling added), an unreadable one is refused.
+#[test]
+fn a_container_log_is_capped() {
+    let p = Policy::default();
+    let opts = |words: &[&str]| -> Vec<String> {
+        let plan = plan(&argv(words), &p, &podman());
+        assert!(plan.decision.runs(), "{words:?}: {:?}", plan.refusal);
+        plan.args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .filter(|a| a.contains("max-size"))
+            .collect()
+    };
+    assert_eq!(opts(&["run", "img"]), ["--log-opt=max-size=52428800"]);
+    assert_eq!(
+        opts(&["run", "--log-opt", "max-size=10m", "img"]),
+        ["max-size=10m"]
+    );
+    assert_eq!(
+        opts(&["run", "--log-opt=tag=x,max-size=1m", "img"]),
+        ["--log-opt=tag=x,max-size=1m"]
+    );
+    for above in ["max-size=1g", "max-size=-1", "max-size=0"] {
+        assert_eq!(
+            opts(&["run", "--log-opt", above, "img"]),
+            ["--log-opt=max-size=52428800"],
+            "{above}"
+        );
+    }
+    for (refused, rule) in [
+        ("max-size=lots", Rule::ParseBadValue),
+        ("max-size=1g,tag=x", Rule::LimitLogSize),
+    ] {
+        let plan = plan(&argv(&["run", "--log-opt", refused, "img"]), &p, &podman());
+        assert_eq!(plan.refusal.map(|r| r.rule), Some(rule), "{refused}");
+    }
+    let mut off = Policy::default();
+    off.rules.limits.log_size = None;
+    let plan = plan(&argv(&["run", "img"]), &off, &podman());
+    assert!(!plan.args.iter().any(|a| a.to_string_lossy().contains("max-size")));
 }
 
 #[test]

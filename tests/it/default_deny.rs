@@ -286,14 +286,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.xonshrc",
         "~/.wezterm.lua",
         "~/.forward",
-        // A repository's `.git`, and anything in it (the red team's: the container set
-        // `core.fsmonitor`, and a host `git status` ran it). A working tree whose `.git` is at
-        // its top is mounted with it shadowed read-only: `a_repository_at_a_mount_s_top_is_read_only`.
+        // A repository's `.git`, and anything in it; and a working tree whose `.git` is at its
+        // top (the red team's: the container set `core.fsmonitor`, and a host `git status` ran
+        // it). `shadow_repositories` mounts such a `.git` read-only instead:
+        // `a_repository_at_a_mount_s_top_is_read_only_when_the_policy_says`.
+        "~/projects/site",
         "~/projects/site/.git",
         "~/projects/site/.git/hooks",
         // A git directory on its own (a bare repository, a `--separate-git-dir`), and a
         // Mercurial working tree (`.hg/hgrc` names hooks): the red team's second look.
         "~/projects/bare.git",
+        "~/projects/hgrepo",
         "/srv/repo/.git",
         // The shim's own files where they lie in the home, outside the `~/` entries.
         "~/tools/nanoclaw-shim",
@@ -1841,13 +1844,16 @@ fn an_env_file_or_containerfile_that_cannot_be_read_whole_is_refused() {
     }
 }
 
-/// A working tree whose `.git` (or `.hg`) is at the top of a read-write mount runs, with that
-/// metadata mounted over itself read-only (`harden.repository`), in every mount spelling: the
-/// seventieth look's agent ran `git init` in its own group folder, and refusing the mount then
-/// locked the group out for good.
+/// With `shadow_repositories` (the escape hatch for a group whose agent ran `git init` in its
+/// own folder: every later start was refused, the seventieth look's), a working tree whose
+/// `.git` (or `.hg`) is at the top of a read-write mount runs, with that metadata mounted over
+/// itself read-only (`harden.repository`), in every mount spelling.
 #[test]
-fn a_repository_at_a_mount_s_top_is_read_only() {
+fn a_repository_at_a_mount_s_top_is_read_only_when_the_policy_says() {
     let h = host();
+    let mut policy = Policy::default();
+    policy.rules.hardening.shadow_repositories = true;
+    let plan = |h: &Host, words: &[&str]| rewrite::plan(&expand(h, words), &policy, &target(h));
     let home = h.home.display().to_string();
     for (src, meta) in [("~/projects/site", ".git"), ("~/projects/hgrepo", ".hg")] {
         let real = src.replacen('~', &home, 1);

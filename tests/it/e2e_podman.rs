@@ -1482,9 +1482,9 @@ fn an_overlay_option_named_by_its_prefix_is_refused_rootless() {
 
 /// A repository mounted read-write hands over its `.git`: the control (plain podman) adds a
 /// line to `.git/config`, where `core.fsmonitor` would run on the host's next `git status` (the
-/// red team's). Through the shim the `.git` is shadowed read-only (the caller's own shadow, or
-/// the shim's): it runs, and the container's write to `.git/config` fails. Rootful and
-/// rootless.
+/// red team's). Through the shim that mount is refused (`deny.host-exec`); with the `.git`
+/// shadowed read-only (by the caller, or by the shim where `shadow_repositories` says) it runs,
+/// and the container's write to `.git/config` fails. Rootful and rootless.
 fn git_at_the_top(mode: Mode) {
     let Some(rig) = Rig::new(mode, "gittop") else {
         return;
@@ -1521,9 +1521,26 @@ fn git_at_the_top(mode: Mode) {
         control.describe()
     );
     std::fs::write(&config, original).unwrap();
-    // Shadowed by the caller, or by the shim itself (`harden.repository`: the seventieth look's
-    // agent ran `git init` in its own folder, and every later start of its group was refused):
-    // the folder stays writable, the repository cannot be changed.
+    let o = rig.docker(&argv(&[&work]), None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.host-exec") && o.stderr.contains(".git"),
+        "{label}: {}",
+        o.describe()
+    );
+    // Shadowed by the caller, or by the shim itself where the policy says (`harden.repository`:
+    // the seventieth look's agent ran `git init` in its own folder, and every later start of
+    // its group was refused): the folder stays writable, the repository cannot be changed.
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let hatch = text.replacen("shadow_repositories = false", "shadow_repositories = true", 1);
+    assert_ne!(
+        text, hatch,
+        "the default policy no longer names shadow_repositories"
+    );
+    let o = rig.docker(&argv(&[&work, &shadow]), None);
+    assert!(o.ok() && o.stdout.contains("done"), "{label}: {}", o.describe());
+    std::fs::write(&policy, hatch).unwrap();
     for mounts in [&[work.as_str(), shadow.as_str()][..], &[work.as_str()]] {
         let o = rig.docker(&argv(mounts), None);
         assert!(
@@ -1541,12 +1558,12 @@ fn git_at_the_top(mode: Mode) {
 }
 
 #[test]
-fn a_repository_s_git_at_the_top_of_a_writable_mount_is_read_only_rootful() {
+fn a_repository_s_git_at_the_top_of_a_writable_mount_is_refused_or_read_only_rootful() {
     git_at_the_top(Mode::Rootful);
 }
 
 #[test]
-fn a_repository_s_git_at_the_top_of_a_writable_mount_is_read_only_rootless() {
+fn a_repository_s_git_at_the_top_of_a_writable_mount_is_refused_or_read_only_rootless() {
     git_at_the_top(Mode::Rootless);
 }
 
