@@ -413,14 +413,16 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         plan.decision = Decision::Rewrite;
         let mut rw = Rewriter::new(&run);
         rw.pin(judged.read, judged.written);
-        let (args, pinned) = rw.render_pinned();
-        let rewritten = Rewritten {
-            args,
-            changes: rw.changes,
-            pinned,
-            hooks: false,
-        };
-        return settle(plan, argv, judged.violations, Some(Ok(rewritten)), None);
+        let rewritten = rw.no_pins_handed_over().map(|()| {
+            let (args, pinned) = rw.render_pinned();
+            Rewritten {
+                args,
+                changes: rw.changes,
+                pinned,
+                hooks: false,
+            }
+        });
+        return settle(plan, argv, judged.violations, Some(rewritten), None);
     }
     if run.image.is_none() {
         // `run --help`: docker prints help and starts nothing.

@@ -1606,6 +1606,27 @@ fn an_exec_reads_the_env_file_the_shim_checked() {
     // Nothing but the pin: the caller's argv, token for token.
     assert_eq!(p.args, argv(&words));
     assert_eq!(pins(&p), [(path.clone(), "A=1\n".to_string())], "{p:?}");
+    // `--preserve-fds`, allowed by name, would hand over the sealed copy's descriptor.
+    let mut open = Policy::default();
+    open.rules
+        .deny
+        .list_mut(policy::DenyList::AllowFlags)
+        .push("preserve-fds".into());
+    let handed = [
+        "exec",
+        "--preserve-fds=1",
+        "--env-file",
+        path.as_str(),
+        "agent-1",
+        "true",
+    ];
+    let p = plan(&argv(&handed), &open, &t);
+    assert_eq!(
+        p.refusal.map(|r| r.rule),
+        Some(Rule::HardenPinnedFiles),
+        "{:?}",
+        p.args
+    );
     // Without an env file, an exec passes through as before.
     let p = plan(&argv(&["exec", "-i", "agent-1", "true"]), &Policy::default(), &t);
     assert_eq!(p.decision, Decision::Passthrough, "{p:?}");

@@ -1922,6 +1922,8 @@ fn an_allowed_cp_judges_its_host_paths_and_no_allowed_command_takes_podman_s_glo
         &["pod", "create", "--log-level=debug", "p"],
         &["pod", "create", "--runtime", "/x", "p"],
         &["pod", "create", "-r", "p"],
+        &["pod", "create", "--namespace=other", "p"],
+        &["pod", "create", "--pull-option=x", "p"],
     ] {
         assert_eq!(check_with(words, &p).rules(), vec!["deny.command"], "{words:?}");
     }
