@@ -2783,6 +2783,9 @@ pub fn network_create(words: &[OsString]) -> Option<(usize, bool)> {
 /// refuses restart policies, so none restarts either).
 pub const STATES_PODMAN_HAS_NOT: &[&[u8]] = &[b"status=dead", b"status=restarting"];
 
+/// A name filter anchored at the `/` docker's names start with ([`PsOnPodman::names`]).
+const NAME_AT_DOCKER_S_ROOT: &[u8] = b"name=^/";
+
 /// What a `ps` (any spelling) needs to read on podman as docker's does ([`ps_on_podman`]).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PsOnPodman {
@@ -2794,6 +2797,12 @@ pub struct PsOnPodman {
     pub drop: Vec<(usize, Option<usize>)>,
     /// Each `--format` value: its word, and where in it the value starts.
     pub formats: Vec<(usize, usize)>,
+    /// Each name filter anchored at docker's leading `/` (`name=^/NAME$`, nanoclaw's check that
+    /// a container is gone): its word, and where in it the `/` stands. podman's names have no
+    /// `/`, so on podman 4.3 such a filter matched nothing (the seventy-third look's: a
+    /// container still being removed was taken for gone); without it, it matches the same
+    /// containers docker's does, on every podman.
+    pub names: Vec<(usize, usize)>,
 }
 
 /// For a `ps`, the states to drop and the formats to read again ([`PsOnPodman`]); `None` when
@@ -2808,7 +2817,10 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     let named = |w: &OsString| {
         let w = w.as_bytes();
         let has = |needle: &[u8]| w.windows(needle.len()).any(|p| p == needle);
-        STATES_PODMAN_HAS_NOT.iter().any(|s| w.ends_with(s)) || has(b".Label") || has(b".State")
+        STATES_PODMAN_HAS_NOT.iter().any(|s| w.ends_with(s))
+            || has(b".Label")
+            || has(b".State")
+            || has(NAME_AT_DOCKER_S_ROOT)
     };
     if !words.iter().any(named) {
         return None;
@@ -2835,6 +2847,15 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
             out.formats.push((token, words[token].len() - v.len()));
         }
     }
+    for o in p.opts.iter().filter(|o| o.row.long == "filter") {
+        if let Some(v) = value_of(o).filter(|v| v.starts_with(NAME_AT_DOCKER_S_ROOT)) {
+            let token = used + o.at;
+            out.names.push((
+                token,
+                words[token].len() - v.len() + NAME_AT_DOCKER_S_ROOT.len() - 1,
+            ));
+        }
+    }
     let states: Vec<&Opt> = p
         .opts
         .iter()
@@ -2852,7 +2873,7 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
             out.drop.push((token, flag));
         }
     }
-    (!out.drop.is_empty() || !out.formats.is_empty()).then_some(out)
+    (!out.drop.is_empty() || !out.formats.is_empty() || !out.names.is_empty()).then_some(out)
 }
 
 /// A docker `ps` format as podman reads it, if it differs: docker's `{{.Label "k"}}` is

@@ -55,7 +55,7 @@ rules! {
     HardenAnnotation = "harden.annotation": "marks the container with the io.github.nanoclaw-shim.applied annotation (the shim, its version, the mode, the rules in force); removes a caller's annotations in that namespace",
     HardenPinnedFiles = "harden.pinned-files": "gives the runtime a sealed copy of each file the shim read and judged (a build's Containerfile, an env file) in place of its path, so that nothing can change what the runtime reads after the check",
     HardenMountCheck = "harden.mount-check": "has podman run the shim's hook in each new container, after the mounts and before anything runs: it starts only if every bind mount is the file or folder the shim opened and judged, so a source swapped for a link after the check is refused",
-    CompatPs = "compat.ps": "podman: a ps as podman reads docker's: a filter for a state podman has not (status=dead, status=restarting) dropped when a filter for another state remains (podman refuses the whole command), and a format's {{.Label \"k\"}} and .State in podman's spelling",
+    CompatPs = "compat.ps": "podman: a ps as podman reads docker's: a filter for a state podman has not (status=dead, status=restarting) dropped when a filter for another state remains (podman refuses the whole command), a name filter anchored at docker's leading / without it, and a format's {{.Label \"k\"}} and .State in podman's spelling",
     LimitCpus = "limit.cpus": "caps --cpus (or --cpu-quota with --cpu-period) at the ceiling",
     LimitMemory = "limit.memory": "caps --memory at the ceiling; reconciles reservation and swap",
     LimitPids = "limit.pids": "caps --pids-limit at the ceiling",

@@ -311,6 +311,18 @@ pub(super) fn ps(argv: &[OsString], at: usize, target: &Target) -> Option<Result
             args.extend(others(&t[..t.len() - value.len()]).map(OsString::from_vec));
             continue;
         }
+        if let Some((_, slash)) = word.and_then(|w| ps.names.iter().find(|(n, _)| *n == w)) {
+            let t = a.as_bytes();
+            let new = [&t[..*slash], &t[*slash + 1..]].concat();
+            changes.push(Change {
+                rule: Rule::CompatPs,
+                action: Action::Replace,
+                token: crate::text::owned(&new),
+                reason: "docker's names start with /, podman's do not: the filter anchored there matches the same containers without it".into(),
+            });
+            args.push(OsString::from_vec(new));
+            continue;
+        }
         let format = word.and_then(|w| ps.formats.iter().find(|(f, _)| *f == w));
         let read = format.and_then(|(_, from)| {
             let t = a.as_bytes();

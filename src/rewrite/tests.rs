@@ -877,6 +877,11 @@ fn a_state_podman_has_not_is_dropped_from_a_ps() {
             &["ps", "-af", "status=exited", "--filter=status=dead"],
             &["ps", "-af", "status=exited"],
         ),
+        // A name anchored at docker's leading `/`, which podman's names lack.
+        (
+            &["ps", "-a", "--filter", "name=^/ncl-1$", "--filter=name=^/b"],
+            &["ps", "-a", "--filter", "name=^ncl-1$", "--filter=name=^b"],
+        ),
         // A bundle keeps its other flags (the sixty-sixth look's `-qaf` lost `-q` and `-a`).
         (
             &["ps", "-qaf", "status=dead", "-f", "status=created"],

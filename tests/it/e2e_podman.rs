@@ -3331,6 +3331,22 @@ fn reap_listing(mode: Mode) {
         "{label}: {}",
         o.describe()
     );
+    // Its check that a container is gone: a name anchored at docker's leading `/`, which
+    // podman 4.3's names lack (there the control lists nothing).
+    let gone = strs(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("name=^/{exited}$"),
+        "--format",
+        "{{.Names}}",
+    ]);
+    let control = rig.run("podman", &gone, None);
+    if control.stdout.trim().is_empty() {
+        eprintln!("{label}: control: podman's name filter does not match docker's /NAME");
+    }
+    let o = rig.docker(&gone, None);
+    assert_eq!(o.stdout.trim(), exited, "{label}: {}", o.describe());
     let _ = rig.podman(&["rm", "-f", &exited, &running]);
 }
 
