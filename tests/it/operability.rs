@@ -826,7 +826,12 @@ const CLAIMS: &[(&str, &[&str])] = &[
     ),
     (
         "main-group-newest",
-        &["real/newest-create.json", "real/newest-create-lockdown.json"],
+        &[
+            "real/newest-create.json",
+            "real/newest-create-lockdown.json",
+            "real/newest-aux-agent-create.json",
+            "real/newest-create-blocked-host.json",
+        ],
     ),
     ("own-image", &["real/v2-may-agent-image.json"]),
 ];
