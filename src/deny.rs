@@ -463,6 +463,22 @@ impl Checker<'_> {
                 self.v(Rule::DenyHostNamespace, o, why);
             }
         }
+        // Rootless, `nomap` and `auto` leave the caller outside the container's user namespace:
+        // the mount check's hook, run as the caller, cannot read the container's spec, and every
+        // start was refused as if a mount had been swapped (the seventy-fifth look's, podman 5).
+        let mode = value.trim().to_ascii_lowercase();
+        let mode = mode.split(':').next().unwrap_or_default();
+        if ns == "userns"
+            && matches!(mode, "nomap" | "auto")
+            && self.paths.host().rootless
+            && self.rules.podman.verify_mounts
+        {
+            self.v(
+                Rule::HardenMountCheck,
+                o,
+                format!("under rootless podman, --userns={mode} keeps the mount check's hook (run as the caller) from reading the container's spec, so it could never start; use podman's default user namespace (or set [podman] verify_mounts = false)"),
+            );
+        }
         if network && self.on(Rule::DenyNetworkOption) {
             let lower = value.to_ascii_lowercase();
             if lower.starts_with("slirp4netns:")

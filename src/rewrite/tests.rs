@@ -2240,3 +2240,21 @@ fn a_rootful_network_s_range_is_chosen_clear_of_the_host_s() {
     let got = plan(&argv(&["network", "ls"]), &p, &with(false, None));
     assert_eq!(got.decision, Decision::Passthrough);
 }
+
+/// Rootless, `--userns=nomap` / `auto` keep the mount check's hook from reading the container's
+/// spec: refused with why (every start failed as if a mount had been swapped), rootful not, and
+/// not without the check.
+#[test]
+fn a_user_namespace_the_mount_check_cannot_read_is_refused_rootless() {
+    let rootless = Target::fixed(Flavor::Podman, true, Some((5, 4, 2)));
+    for mode in ["--userns=nomap", "--userns=auto", "--userns=auto:size=65536"] {
+        let p = plan(&argv(&["run", mode, "img"]), &Policy::default(), &rootless);
+        assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{mode}");
+        let p = plan(&argv(&["run", mode, "img"]), &Policy::default(), &podman());
+        assert!(p.decision.runs(), "{mode} rootful: {:?}", p.refusal);
+        let mut off = Policy::default();
+        off.rules.podman.verify_mounts = false;
+        let p = plan(&argv(&["run", mode, "img"]), &off, &rootless);
+        assert!(p.decision.runs(), "{mode} unchecked: {:?}", p.refusal);
+    }
+}
