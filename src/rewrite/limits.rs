@@ -174,11 +174,14 @@ impl Rewriter<'_> {
 
     /// The container's log: podman keeps every line a container prints in a file on the host's
     /// disk unless `--log-opt max-size` says otherwise (the sixty-ninth look's agent wrote 1.7 GB
-    /// in ten seconds by printing). A caller's size at or below the ceiling stays; a higher or
-    /// unlimited one goes; none, or none left, gets the ceiling, in bytes (podman reads sizes in
-    /// decimal units, the shim's in binary ones: a caller's `50m` is read as no more than the
-    /// shim reads it). A size the shim cannot read is refused, and one above the ceiling in a
-    /// list with other options too (`max-size=1g,tag=x`: podman reads it as a list).
+    /// in ten seconds by printing). podman reads the key in any case, each element of a list on
+    /// 4.3 (quoted fields too), and the last size it reads wins (`max-size=10m --log-opt
+    /// MAX-SIZE=0` was unlimited, the seventy-fourth look's): so the shim always adds the size
+    /// last, in bytes, the smallest positive size the caller named at or below the ceiling, else
+    /// the ceiling. A caller's option that is only a size above the ceiling, or unlimited, is
+    /// removed (it would not count); a size the shim cannot read is refused. A `driver=` inside
+    /// `--log-opt`, which podman reads as `--log-driver` (`passthrough` hands the container the
+    /// caller's output files), is refused: give `--log-driver`, which the shim judges.
     pub(super) fn log_size(&mut self, max: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitLogSize;
         let found: Vec<(usize, Vec<u8>)> = self
@@ -186,63 +189,82 @@ impl Rewriter<'_> {
             .find(crate::setting!("log-opt"))
             .map(|(i, o)| (i, o.bytes().to_vec()))
             .collect();
-        let mut kept = false;
+        let mut lowest: Option<u64> = None;
+        // The size the last option naming one gives, when it is one size alone: podman reads it
+        // last already.
+        let mut last: Option<u64> = None;
         for (i, v) in found {
-            let fields: Vec<&[u8]> = v.split(|&b| b == b',').collect();
-            let sizes: Vec<&[u8]> = fields
-                .iter()
-                .filter_map(|f| f.strip_prefix(b"max-size="))
-                .collect();
-            if sizes.is_empty() {
-                continue;
-            }
-            let read: Option<Vec<u64>> = sizes
-                .iter()
+            // Every element podman 4.3 or 5 may read: the list's fields (and the pieces between
+            // commas, quotes removed), and the value whole.
+            let mut elements = crate::flags::podman_list_elements(&v).unwrap_or_default();
+            elements.push(v.clone());
+            let mut sizes = Vec::new();
+            for e in &elements {
+                let (key, value) = match e.iter().position(|&b| b == b'=') {
+                    Some(at) => (&e[..at], &e[at + 1..]),
+                    None => (&e[..], &b""[..]),
+                };
+                let key = key.trim_ascii().to_ascii_lowercase();
+                if key == b"driver" {
+                    return Err(Refusal {
+                        rule: Rule::DenyHostHandoff,
+                        message: "a driver= inside --log-opt sets podman's log driver past --log-driver (passthrough hands the container the caller's own output files); give --log-driver".into(),
+                    });
+                }
+                if key != b"max-size" {
+                    continue;
+                }
                 // `-1`: unlimited, as docker's json-file reads it.
-                .map(|s| match *s {
+                let n = match value.trim_ascii() {
                     b"-1" => Some(0),
                     s => std::str::from_utf8(s).ok().and_then(units::parse_bytes),
-                })
-                .collect();
-            let Some(read) = read else {
-                return Err(bad_value("log-opt", &v));
-            };
-            if read.iter().all(|&n| n > 0 && n <= max) {
-                kept = true;
-                self.note(
-                    rule,
-                    Action::Keep,
-                    format!("--log-opt={}", crate::text::lossy(&v)),
-                    "at or below the policy's ceiling",
-                );
-            } else if fields.len() == 1 {
+                };
+                // One the shim cannot read counts for nothing (the shim's own size comes last);
+                // alone in its option it is refused, as the caller meant something by it.
+                match n {
+                    Some(n) => sizes.push(n),
+                    None if elements.len() == 1 => return Err(bad_value("log-opt", &v)),
+                    None => {}
+                }
+            }
+            let within: Vec<u64> = sizes.iter().copied().filter(|&n| n > 0 && n <= max).collect();
+            if let Some(&n) = within.iter().min() {
+                lowest = Some(lowest.map_or(n, |l| l.min(n)));
+            }
+            if !sizes.is_empty() && within.is_empty() && elements.len() == 1 {
                 self.drop_opt(
                     i,
                     rule,
                     "a container log above the policy's ceiling, or unlimited",
                 );
-            } else {
-                return Err(Refusal {
-                    rule,
-                    message: format!(
-                        "--log-opt={}: a log size above the policy's ceiling ({}) in a list of options; give max-size in a --log-opt of its own",
-                        crate::text::lossy(&v),
-                        units::format_bytes(max)
-                    ),
-                });
+            } else if !sizes.is_empty() {
+                last = (elements.len() == 1).then(|| sizes[0]);
             }
         }
-        if !kept {
-            self.add(
+        let size = lowest.unwrap_or(max);
+        if last == Some(size) {
+            self.note(
                 rule,
-                crate::setting!("log-opt"),
-                value(format!("max-size={max}")),
-                format!(
-                    "the container's log is capped at {} (podman keeps every line on the host's disk otherwise)",
-                    units::format_bytes(max)
-                ),
+                Action::Keep,
+                format!("--log-opt=max-size={size}"),
+                "the caller's last size, at or below the policy's ceiling",
             );
+            return Ok(());
         }
+        let why = if lowest.is_some() {
+            "the caller's own size, given last (podman reads the last it is given)".to_string()
+        } else {
+            format!(
+                "the container's log is capped at {} (podman keeps every line on the host's disk otherwise)",
+                units::format_bytes(max)
+            )
+        };
+        self.add(
+            rule,
+            crate::setting!("log-opt"),
+            value(format!("max-size={size}")),
+            why,
+        );
         Ok(())
     }
 

@@ -1176,8 +1176,10 @@ fn a_cidfile_is_written_into_the_folder_the_shim_opens() {
     assert!(d.pinned.is_empty());
 }
 
-/// The container's log is capped: a caller's size at or below the ceiling stays, a higher or
-/// unlimited one goes (the ceiling added), an unreadable one is refused.
+/// The container's log is capped: the size podman reads last is the shim's, the smallest of the
+/// caller's at or below the ceiling, else the ceiling; a size above it or unlimited, in any case
+/// of its key and in a list, never counts (the seventy-fourth look's `MAX-SIZE=0` after a
+/// `max-size=10m`); an unreadable size and a `driver=` inside `--log-opt` are refused.
 #[test]
 fn a_container_log_is_capped() {
     let p = Policy::default();
@@ -1187,28 +1189,52 @@ fn a_container_log_is_capped() {
         plan.args
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
-            .filter(|a| a.contains("max-size"))
+            .filter(|a| a.to_ascii_lowercase().contains("max-size"))
             .collect()
     };
-    assert_eq!(opts(&["run", "img"]), ["--log-opt=max-size=52428800"]);
+    let cap = "--log-opt=max-size=52428800";
+    assert_eq!(opts(&["run", "img"]), [cap]);
+    // A size at or below it, alone and last, is what podman reads last already.
     assert_eq!(
         opts(&["run", "--log-opt", "max-size=10m", "img"]),
         ["max-size=10m"]
     );
     assert_eq!(
         opts(&["run", "--log-opt=tag=x,max-size=1m", "img"]),
-        ["--log-opt=tag=x,max-size=1m"]
+        ["--log-opt=tag=x,max-size=1m", "--log-opt=max-size=1048576"]
     );
-    for above in ["max-size=1g", "max-size=-1", "max-size=0"] {
-        assert_eq!(
-            opts(&["run", "--log-opt", above, "img"]),
-            ["--log-opt=max-size=52428800"],
-            "{above}"
+    for above in [
+        "max-size=1g",
+        "max-size=-1",
+        "max-size=0",
+        "MAX-SIZE=0",
+        "Max-Size=1g",
+    ] {
+        assert_eq!(opts(&["run", "--log-opt", above, "img"]), [cap], "{above}");
+    }
+    // The last size podman reads is at or below the ceiling, whatever came before.
+    let after = |second: &str| opts(&["run", "--log-opt", "max-size=10m", "--log-opt", second, "img"]);
+    assert_eq!(after("MAX-SIZE=0"), ["max-size=10m"]);
+    assert_eq!(
+        after("tag=x,max-size=1g"),
+        ["max-size=10m", "tag=x,max-size=1g", "--log-opt=max-size=10485760"]
+    );
+    for list in [
+        "max-size=10m,MAX-SIZE=0",
+        "max-size=10m,\"max-size=0\"",
+        "max-size=1g,tag=x",
+    ] {
+        let got = opts(&["run", "--log-opt", list, "img"]);
+        assert_eq!(got[0], list);
+        assert!(
+            got[1] == cap || got[1] == "--log-opt=max-size=10485760",
+            "{list}: {got:?}"
         );
     }
     for (refused, rule) in [
         ("max-size=lots", Rule::ParseBadValue),
-        ("max-size=1g,tag=x", Rule::LimitLogSize),
+        ("driver=passthrough", Rule::DenyHostHandoff),
+        ("tag=x,Driver=passthrough", Rule::DenyHostHandoff),
     ] {
         let plan = plan(&argv(&["run", "--log-opt", refused, "img"]), &p, &podman());
         assert_eq!(plan.refusal.map(|r| r.rule), Some(rule), "{refused}");

@@ -3584,9 +3584,11 @@ fn container_log(mode: Mode) {
     let small = text.replacen("log_size = \"50m\"", "log_size = \"1m\"", 1);
     assert_ne!(text, small, "the default policy no longer names log_size");
     std::fs::write(&policy, small).unwrap();
-    let logged = |prog: &str| -> Option<u64> {
+    let logged = |prog: &str, extra: &[&str]| -> Option<u64> {
         let name = rig.unique("log");
-        let mut argv = strs(&["run", "-d", "--name", &name, "--entrypoint", "sh", IMAGE, "-c"]);
+        let mut argv = strs(&["run", "-d", "--name", &name]);
+        argv.extend(strs(extra));
+        argv.extend(strs(&["--entrypoint", "sh", IMAGE, "-c"]));
         argv.push("yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 8000000; echo end".into());
         let o = rig.run(prog, &argv, None);
         assert!(o.ok(), "{label}: {prog}: {}", o.describe());
@@ -3596,15 +3598,25 @@ fn container_log(mode: Mode) {
         let _ = rig.podman(&["rm", "-f", &name]);
         size
     };
-    let Some(control) = logged("podman") else {
+    let Some(control) = logged("podman", &[]) else {
         eprintln!("{label}: podman keeps no log file here (its log driver): nothing to cap");
         return;
     };
     assert!(control >= 8_000_000, "{label}: the control kept {control} bytes");
-    let capped = logged("docker").expect("the shim's container has a log file");
+    let capped = logged("docker", &[]).expect("the shim's container has a log file");
     assert!(
         capped <= (1 << 20) + 4096,
         "{label}: the log grew to {capped} bytes past its 1m cap"
+    );
+    // podman reads the key in any case and the last size wins: a lower size, then an unlimited
+    // one (the seventy-fourth look's). The control keeps all; through the shim, the lower.
+    let twice = ["--log-opt", "max-size=512k", "--log-opt", "MAX-SIZE=0"];
+    let control = logged("podman", &twice).unwrap_or_default();
+    assert!(control >= 8_000_000, "{label}: the control kept {control} bytes");
+    let capped = logged("docker", &twice).expect("the shim's container has a log file");
+    assert!(
+        capped <= (512 << 10) + 4096,
+        "{label}: the log grew to {capped} bytes past 512k"
     );
 }
 
