@@ -72,9 +72,11 @@ pub fn init() {
                 .try_init();
             tracing::debug!("diagnostics: {ENV}={} (pid {})", name(max), std::process::id());
         }
+        // Named by its length only: whatever was put there (a token pasted into the wrong
+        // variable) reaches nanoclaw's stderr at every call.
         Setting::Invalid => eprintln!(
-            "nanoclaw-shim: warning: {ENV}={} is not one of {}; diagnostics stay off",
-            value.to_string_lossy(),
+            "nanoclaw-shim: warning: {ENV} ({} bytes) is not one of {}; diagnostics stay off",
+            value.len(),
             LEVELS.join(", ")
         ),
     }

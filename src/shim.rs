@@ -24,8 +24,10 @@ pub fn main(args: Vec<OsString>, env: Env) -> i32 {
     match run(args, env) {
         Ok(never) => match never {},
         Err(message) => {
-            // The reason may quote the caller's tokens, control characters and all.
-            eprintln!("nanoclaw-shim: {}", crate::text::printable(&message));
+            // The reason may quote the caller's tokens, control characters and all, or a path
+            // its environment names (`TMPDIR`, the cache folder): shown as the log shows them,
+            // secrets redacted (the seventy-sixth look's `TMPDIR` holding a token).
+            eprintln!("nanoclaw-shim: {}", diag::shown(&message));
             EXIT_REFUSED
         }
     }
@@ -52,6 +54,19 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
             rule: Rule::DenyEnvironment,
             message: why.clone(),
         });
+    }
+    // podman's folder for a build's caches, judged before the plan is logged, so that the log
+    // says a refused build was refused (the seventy-sixth look's was logged as rewritten).
+    if let (Some(per_user), policy::Mode::Enforce, Ok(removed), true) =
+        (plan.build_cache, plan.mode, &environment, plan.decision.runs())
+    {
+        if let Err(why) = build_cache_folder(&env, removed, per_user) {
+            plan.decision = Decision::Refuse;
+            plan.refusal = Some(rewrite::Refusal {
+                rule: Rule::HardenBuildCache,
+                message: why,
+            });
+        }
     }
     if tracing::enabled!(tracing::Level::WARN) {
         trace_plan(&plan, &target);
@@ -86,9 +101,6 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
                 Rule::DenyEnvironment
             );
         }
-    }
-    if let (Some(per_user), policy::Mode::Enforce) = (plan.build_cache, plan.mode) {
-        build_cache_folder(&env, &remove, per_user)?;
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     // The mount check's hook folder is put in place (and named) only now, for a call that runs.
@@ -153,10 +165,9 @@ fn build_cache_folder(env: &Env, remove: &[&str], per_user: bool) -> Result<(), 
         .map(|(_, v)| v);
     // podman takes a set TMPDIR as it is: empty, it keeps caches in the working directory.
     if set.is_some_and(|v| v.is_empty()) {
-        return Err(format!(
-            "refused: TMPDIR is set but empty, where podman would keep the build's caches in the working directory; unset it or name a folder [{}]",
-            Rule::HardenBuildCache
-        ));
+        return Err(
+            "TMPDIR is set but empty, where podman would keep the build's caches in the working directory; unset it or name a folder".into(),
+        );
     }
     let tmp = set.map_or_else(|| std::path::PathBuf::from("/var/tmp"), std::path::PathBuf::from);
     let name = if per_user {
@@ -171,9 +182,8 @@ fn build_cache_folder(env: &Env, remove: &[&str], per_user: bool) -> Result<(), 
     }
     trust::own_folder(&dir, owner).map_err(|why| {
         format!(
-            "refused: podman's folder for the build's cache mounts, {}, cannot be used: {why} [{}]",
-            dir.display(),
-            Rule::HardenBuildCache
+            "podman's folder for the build's cache mounts, {}, cannot be used: {why}",
+            dir.display()
         )
     })
 }

@@ -444,8 +444,11 @@ impl<'t> Reader<'t> {
             if let Some(list) = r.strings(t.take("keep_environment")) {
                 for (name, span) in list {
                     let plain = name.strip_suffix('*').unwrap_or(name);
+                    // Never the entry as written: an assignment there (`NAME=value`) may hold the
+                    // value's secret, printed at every call (the seventy-sixth look's).
+                    let shown = crate::redact::display(std::ffi::OsStr::new(name));
                     let why = if plain.bytes().any(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
-                        Some(format!("{name:?} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
+                        Some(format!("{shown:?} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
                     } else if name.is_empty() {
                         Some("an empty name".into())
                     } else if name == crate::env::REENTRY_ENV {

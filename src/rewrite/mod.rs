@@ -444,8 +444,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         Some(p) => tracing::info!(
             "profile: {} matches image {}{}{}",
             p.name,
-            redact::display(OsStr::new(&image)),
-            name.as_deref().map_or(String::new(), |n| format!(", name {n}")),
+            crate::diag::shown(&image),
+            name.as_deref()
+                .map_or(String::new(), |n| format!(", name {}", crate::diag::shown(n))),
             if p.exempt {
                 " (exempt: passed through unchanged)"
             } else {
@@ -454,8 +455,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         ),
         None => tracing::info!(
             "profile: none matches image {}{}: the policy's own rules apply",
-            redact::display(OsStr::new(&image)),
-            name.as_deref().map_or(String::new(), |n| format!(", name {n}"))
+            crate::diag::shown(&image),
+            name.as_deref()
+                .map_or(String::new(), |n| format!(", name {}", crate::diag::shown(n)))
         ),
     }
     plan.profile = profile.map(|p| p.name.clone());

@@ -235,8 +235,12 @@ fn a_value_that_is_not_a_level_warns_once_and_never_blocks() {
     assert!(e.ran(), "the runtime ran");
     assert_eq!(
         err,
-        "nanoclaw-shim: warning: NANOCLAW_SHIM_LOG=verbose is not one of off, error, warn, info, debug, trace; diagnostics stay off\n"
+        "nanoclaw-shim: warning: NANOCLAW_SHIM_LOG (7 bytes) is not one of off, error, warn, info, debug, trace; diagnostics stay off\n"
     );
+    // Never the value itself: a token pasted there would reach nanoclaw's stderr at every call.
+    let o = e.docker(Some("sk-ant-LEAKLEAK\nforged"), &["ps"]);
+    let err = text(&o.stderr);
+    assert!(!err.contains("LEAK") && !err.contains("forged"), "{err}");
     assert!(o.stdout.is_empty());
 }
 
