@@ -444,9 +444,11 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         Some(p) => tracing::info!(
             "profile: {} matches image {}{}{}",
             p.name,
-            crate::diag::shown(&image),
-            name.as_deref()
-                .map_or(String::new(), |n| format!(", name {}", crate::diag::shown(n))),
+            crate::text::printable(&redact::display(OsStr::new(&image))),
+            name.as_deref().map_or(String::new(), |n| format!(
+                ", name {}",
+                crate::text::printable(&redact::display(OsStr::new(n)))
+            )),
             if p.exempt {
                 " (exempt: passed through unchanged)"
             } else {
@@ -455,9 +457,11 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         ),
         None => tracing::info!(
             "profile: none matches image {}{}: the policy's own rules apply",
-            crate::diag::shown(&image),
-            name.as_deref()
-                .map_or(String::new(), |n| format!(", name {}", crate::diag::shown(n)))
+            crate::text::printable(&redact::display(OsStr::new(&image))),
+            name.as_deref().map_or(String::new(), |n| format!(
+                ", name {}",
+                crate::text::printable(&redact::display(OsStr::new(n)))
+            ))
         ),
     }
     plan.profile = profile.map(|p| p.name.clone());
