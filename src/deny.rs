@@ -466,13 +466,20 @@ impl Checker<'_> {
         // Rootless, `nomap` and `auto` leave the caller outside the container's user namespace:
         // the mount check's hook, run as the caller, cannot read the container's spec, and every
         // start was refused as if a mount had been swapped (the seventy-fifth look's, podman 5).
-        let mode = value.trim().to_ascii_lowercase();
-        let mode = mode.split(':').next().unwrap_or_default();
+        let mode = || {
+            value
+                .trim()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
         if ns == "userns"
-            && matches!(mode, "nomap" | "auto")
             && self.paths.host().rootless
             && self.rules.podman.verify_mounts
+            && matches!(mode().as_str(), "nomap" | "auto")
         {
+            let mode = mode();
             self.v(
                 Rule::HardenMountCheck,
                 o,

@@ -502,7 +502,10 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
         // Wherever a word or a part of one starts: after any character but a letter or digit
         // (`(ghp_...`, `;ghp_`, `https://x/ghp_...`, an unknown flag `--ghp_...`: the
         // fifty-first look's), so that `task-runner` is not `sk-runner`.
-        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
+        // An escape a message's quoting wrote (`"\tsk-ant-..."`: Rust's `{:?}` turns a tab into
+        // `\t`, the seventy-seventh look's) ends a word as the character it stands for does.
+        let escaped = i > 1 && bytes[i - 2] == b'\\' && matches!(bytes[i - 1], b't' | b'n' | b'r' | b'0');
+        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() && !escaped {
             continue;
         }
         let rest = &text[i..];
@@ -741,6 +744,9 @@ mod tests {
             "a;ghp_LEAKLEAKLEAK",
             "a|ghp_LEAKLEAKLEAK",
             "-ghp_LEAKLEAKLEAK",
+            // After an escape a message's `{:?}` wrote for a tab or a line break.
+            "\"\\tsk-ant-LEAKLEAKLEAK\"",
+            "mode \"\\nghp_LEAKLEAKLEAK\"",
         ] {
             let shown = d(text);
             assert!(!shown.contains("LEAKLEAK"), "{text} -> {shown}");

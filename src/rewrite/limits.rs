@@ -204,6 +204,12 @@ impl Rewriter<'_> {
                     Some(at) => (&e[..at], &e[at + 1..]),
                     None => (&e[..], &b""[..]),
                 };
+                // podman lowercases the key by Unicode (`MAX-SİZE` is `max-size` to it, the
+                // seventy-seventh look's), where the shim reads ASCII: a key that is not ASCII
+                // is refused, as no key podman knows is.
+                if !key.is_ascii() {
+                    return Err(bad_value("log-opt", &v));
+                }
                 let key = key.trim_ascii().to_ascii_lowercase();
                 if key == b"driver" {
                     return Err(Refusal {
@@ -214,9 +220,12 @@ impl Rewriter<'_> {
                 if key != b"max-size" {
                     continue;
                 }
-                // `-1`: unlimited, as docker's json-file reads it.
+                // `-1`: unlimited, as docker's json-file reads it. A fraction is not read: podman
+                // reads `0.00099k` in decimal units as 0.99 bytes, 0, unlimited, where the shim
+                // read 1 byte (the seventy-seventh look's).
                 let n = match value.trim_ascii() {
                     b"-1" => Some(0),
+                    s if s.contains(&b'.') => None,
                     s => std::str::from_utf8(s).ok().and_then(units::parse_bytes),
                 };
                 // One the shim cannot read counts for nothing (the shim's own size comes last);

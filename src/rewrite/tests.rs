@@ -1234,6 +1234,11 @@ fn a_container_log_is_capped() {
     for (refused, rule) in [
         ("max-size=lots", Rule::ParseBadValue),
         ("driver=passthrough", Rule::DenyHostHandoff),
+        // podman lowercases keys by Unicode: `İ` is `i` to it.
+        ("MAX-S\u{130}ZE=0", Rule::ParseBadValue),
+        ("DR\u{130}VER=passthrough", Rule::ParseBadValue),
+        // A fraction podman reads as 0 bytes, unlimited.
+        ("max-size=0.00099k", Rule::ParseBadValue),
         ("tag=x,Driver=passthrough", Rule::DenyHostHandoff),
     ] {
         let plan = plan(&argv(&["run", "--log-opt", refused, "img"]), &p, &podman());

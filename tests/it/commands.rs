@@ -1928,3 +1928,43 @@ fn an_allowed_cp_judges_its_host_paths_and_no_allowed_command_takes_podman_s_glo
         assert_eq!(check_with(words, &p).rules(), vec!["deny.command"], "{words:?}");
     }
 }
+
+/// A `--format` template runs in podman's own process on the host, outside every ceiling: only
+/// field paths, variables, literals, a few functions and a `range` over a field pass (the
+/// seventy-ninth look's `range` over a number, and nested ranges over a `split` literal, grew
+/// podman to gigabytes in seconds). Every format nanoclaw and docker's documentation use passes.
+#[test]
+fn a_format_template_cannot_make_podman_s_memory_grow() {
+    for format in [
+        "{{.Names}}",
+        "table {{.Names}}\t{{.Status}}",
+        "{{.State.Status}}|{{.State.ExitCode}}",
+        "{{.Names}}|{{.State}}|{{.Label \"nanoclaw-group\"}}|{{index .Labels \"k\"}}",
+        "{{json .}}",
+        "{{range .Containers}}{{.Name}} {{end}}",
+        "{{range $k, $v := .Labels}}{{$k}}={{$v}}{{end}}",
+        "{{- if eq .State \"running\" }}up{{ else }}down{{ end -}}",
+        "{{join .Names \",\"}} {{lower .Image}} {{len .Mounts}}",
+        "{{/* a comment */}}{{.ID}}",
+        "{{.Endpoints.docker.Host}}",
+    ] {
+        let o = check(&["ps", "--format", format]);
+        assert!(o.violations.is_empty(), "{format}: {:?}", o.violations);
+    }
+    for format in [
+        "table {{range 100000000}}{{printf \"%999999d\" 1}}{{end}}",
+        "{{range $i := split \"a,b,c\" \",\"}}{{range split \"a,b\" \",\"}}x{{end}}{{end}}",
+        "{{printf \"%9999999s\" \"x\"}}",
+        "{{range (len .Names)}}x{{end}}",
+        "{{define \"t\"}}{{template \"t\"}}{{end}}{{template \"t\"}}",
+        "{{range 10}}x{{end}}",
+    ] {
+        for words in [
+            &["ps", "--format", format][..],
+            &["inspect", "-f", format, "c"],
+            &["info", "--format", format],
+        ] {
+            assert_eq!(check(words).rules(), vec!["deny.command"], "{words:?}");
+        }
+    }
+}
