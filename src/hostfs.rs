@@ -549,6 +549,10 @@ pub(crate) const O_NOFOLLOW: i32 = 0o100000;
 ))]
 pub(crate) const O_NOFOLLOW: i32 = 0o400000;
 
+/// Why a file named inside a folder is not read when a link there leads out of it
+/// ([`HostFs::read_small_in`]).
+pub const OUTSIDE: &str = "it is a link that names nothing inside its folder (a link out of the build's context, or an absolute one: write it relative)";
+
 /// What [`HostFs::read_small`] answers for a file opened: its contents if it is a regular file
 /// of at most `limit` bytes.
 fn small_file(f: std::fs::File, limit: usize) -> SmallFile {
@@ -942,8 +946,15 @@ impl HostFs for RealFs {
             }
             other => other,
         };
+        // A link there that names nothing inside the folder is no missing file: an ignore file
+        // dropped in silence let what it kept out into the image (the seventy-eighth look's).
+        let linked = || {
+            let first = name.split(|&b| b == b'/').next().unwrap_or(name);
+            std::fs::symlink_metadata(OsStr::from_bytes(&[root, b"/", first].concat())).is_ok()
+        };
         match opened {
             Ok(fd) => small_file(std::fs::File::from(fd), limit),
+            Err(e) if missing(&e) && linked() => SmallFile::Unread(OUTSIDE),
             Err(e) if missing(&e) => SmallFile::Missing,
             Err(e) if e.raw_os_error() == Some(ELOOP) => SmallFile::Unread("it is a link"),
             Err(_) => SmallFile::Unread("it cannot be read"),
@@ -1248,7 +1259,10 @@ impl HostFs for MemFs {
                 todo.extend(t.rsplit(|&b| b == b'/').map(<[u8]>::to_vec));
             }
         }
-        self.read_small(&[root, b"/", &at.join(&b'/')].concat(), limit)
+        match self.read_small(&[root, b"/", &at.join(&b'/')].concat(), limit) {
+            SmallFile::Missing if links > 0 => SmallFile::Unread(OUTSIDE),
+            other => other,
+        }
     }
 
     fn read_link(&self, path: &[u8]) -> Option<Vec<u8>> {

@@ -1727,23 +1727,31 @@ fn the_context_s_ignore_file_is_judged_and_sealed() {
     std::fs::remove_file(ctx.path().join(".containerignore")).unwrap();
     // A link out of the context (to a credential, or to any host file: nanoclaw's
     // `data/env/env`, whose bad pattern podman's error prints) is resolved inside the context,
-    // as podman 5 resolves it: it names nothing there, and the build is given an empty copy.
+    // as podman 5 resolves it: it names nothing there.
     let home = tempfile::tempdir().unwrap();
-    let empty = || (format!("{dir}/.dockerignore"), "!*\n".to_string());
     for secret in [".env", "env"] {
         std::fs::write(home.path().join(secret), "ANTHROPIC_API_KEY=sk-ant-x\n[\n").unwrap();
         let _ = std::fs::remove_file(ctx.path().join(".dockerignore"));
         std::os::unix::fs::symlink(home.path().join(secret), ctx.path().join(".dockerignore")).unwrap();
-        let p = build();
-        assert_eq!(p.refusal.as_ref().map(|r| r.rule), None, "{p:?}");
-        assert_eq!(pins(&p)[1], empty(), "{secret}");
+        // Refused, never dropped in silence: what the file kept out would go into the image
+        // (the seventy-eighth look's), and nothing of the linked file is read.
+        let refused = |p: Plan| {
+            let r = p.refusal.expect("refused");
+            assert_eq!(r.rule, Rule::DenyBuild);
+            assert!(
+                r.message.contains("names nothing inside") && !r.message.contains("sk-ant"),
+                "{}",
+                r.message
+            );
+        };
+        refused(build());
         std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
         std::os::unix::fs::symlink(
             format!("../{}/{secret}", home.path().display()),
             ctx.path().join(".dockerignore"),
         )
         .unwrap();
-        assert_eq!(pins(&build())[1], empty(), "{secret}, relative");
+        refused(build());
     }
     // A link inside the context is followed there, an absolute one from the context's top.
     std::fs::create_dir(ctx.path().join("conf")).unwrap();
@@ -1894,8 +1902,8 @@ fn ids_are_judged_as_the_host_s_only_on_rootful_podman() {
 }
 
 /// The ignore file beside a Containerfile is read inside its folder: one linked out of it (to the
-/// shim's own environment, say) names nothing there, and the build is given a copy that keeps
-/// every file. An empty one, or one of comments alone, gets `!*` too: podman reads such a file
+/// shim's own environment, say) names nothing there, and is refused, never dropped in silence;
+/// none there, the build is given a copy that keeps every file. An empty one, or one of comments alone, gets `!*` too: podman reads such a file
 /// as none given, and then reads the context's own `.dockerignore` itself (podman 4.3.1).
 #[test]
 fn an_ignore_file_is_read_inside_its_folder_and_never_empty() {
@@ -1907,9 +1915,11 @@ fn an_ignore_file_is_read_inside_its_folder_and_never_empty() {
     )
     .unwrap();
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
-    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
-    assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), "!*\n".to_string()));
+    assert_eq!(p.decision, Decision::Refuse, "{p:?}");
+    assert!(p.refusal.unwrap().message.contains("names nothing inside"));
     std::fs::remove_file(ctx.path().join("Containerfile.dockerignore")).unwrap();
+    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), "!*\n".to_string()));
     for (text, sealed) in [
         ("", "!*\n"),
         ("# none\n\n", "# none\n\n!*\n"),
