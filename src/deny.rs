@@ -960,7 +960,13 @@ impl Checker<'_> {
                     self.v(
                         Rule::DenyCapAdd,
                         o,
-                        format!("{} not in allowed_capabilities", bad.join(", ")),
+                        format!(
+                            "{} not in allowed_capabilities",
+                            bad.iter()
+                                .map(|c| crate::policy::shown_cap(c))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     );
                 }
             }

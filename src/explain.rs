@@ -380,7 +380,7 @@ impl Report<'_> {
                 }),
                 "refused": self.environment.as_ref().err().map(|why| self.redact_text(why)),
             },
-            "command": plan.command,
+            "command": plan.command.iter().map(|w| self.redact_text(w)).collect::<Vec<_>>(),
             "argv": if plan.decision.runs() { Some(argv) } else { None },
             "shell": if plan.decision.runs() { Some(self.words(&plan.args).join(" ")) } else { None },
             "refusal": plan.refusal.as_ref().map(|r| json!({"rule": r.rule, "reason": self.redact_text(&r.message)})),

@@ -438,7 +438,9 @@ fn trace_plan(plan: &rewrite::Plan, target: &Target) {
             tracing::debug!("{}{sep}{token} [{}]: {reason}", c.action.as_str(), c.rule);
         }
     }
-    let command = plan.command.join(" ");
+    // The command's words are the caller's (an unknown command is any word, a token
+    // included): shown as every other token is (the seventy-seventh look's).
+    let command = diag::shown(&plan.command.join(" "));
     match &plan.refusal {
         Some(r) if refused => tracing::warn!(
             "decision: refuse {command} (mode {}): {} [{}]",

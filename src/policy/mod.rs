@@ -30,7 +30,7 @@ mod tests;
 pub use defaults::*;
 pub use diagnostics::{Code, Diagnostic, PolicyError, Severity, format_diagnostic};
 pub use lookup::{LookupEnv, Origin, Text, load, load_remembered, locate};
-pub use reader::{CAPABILITIES, did_you_mean, line_col, normalize_cap, parse, schema};
+pub use reader::{CAPABILITIES, did_you_mean, line_col, normalize_cap, parse, schema, shown_cap};
 
 /// Which CLI grammar the runtime binary speaks (`[runtime] flavor`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

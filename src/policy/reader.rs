@@ -1091,6 +1091,17 @@ pub const CAPABILITIES: &[&str] = &[
     "WAKE_ALARM",
 ];
 
+/// A normalised capability as a message may name it: one the kernel has by its name, anything
+/// else by its length (a token pasted there, upper-cased, escaped the redaction of the caller's
+/// spelling: the fifty-second and seventy-seventh looks').
+pub fn shown_cap(normal: &str) -> String {
+    if CAPABILITIES.contains(&normal) || normal == "ALL" {
+        normal.to_string()
+    } else {
+        format!("<{} bytes, not a capability>", normal.len())
+    }
+}
+
 /// Normalises a capability as docker does: case-insensitive, optional `CAP_` prefix.
 pub fn normalize_cap(name: &str) -> String {
     let upper = name.trim().to_ascii_uppercase();

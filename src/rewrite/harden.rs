@@ -146,7 +146,14 @@ impl Rewriter<'_> {
             self.drop_opt(
                 i,
                 Rule::HardenCapAdd,
-                format!("{} not in the policy's allowed_capabilities", denied.join(", ")),
+                format!(
+                    "{} not in the policy's allowed_capabilities",
+                    denied
+                        .iter()
+                        .map(|c| crate::policy::shown_cap(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             );
             for c in ok {
                 self.add(

@@ -247,7 +247,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         Invocation::Other { command, at } => {
             tracing::debug!(
                 "command: {}: allow-listed, checked, never rewritten",
-                command.join(" ")
+                crate::text::printable(&redact::display(OsStr::new(&command.join(" "))))
             );
             // Every other command is allow-listed and parsed (`crate::commands`); the host paths
             // a build reads or writes go through the same model as mounts.

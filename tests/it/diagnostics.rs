@@ -268,6 +268,20 @@ fn secrets_never_appear_at_any_level() {
         assert_eq!(o.status.code(), Some(125), "{level}: {}", text(&o.stderr));
         assert_no_secret(level, &text(&o.stderr));
         assert!(o.stdout.is_empty());
+        // A token where a capability or a command word belongs: upper-cased in a reason, or
+        // the command's own words in the decision line (the seventy-seventh look's).
+        let cap: &'static str = Box::leak(format!("--cap-add={SECRET}").into_boxed_str());
+        for argv in [
+            agent_run(&[cap]),
+            vec!["container".to_string(), SECRET.to_string()],
+        ] {
+            let o = e.docker(Some(level), &strs(&argv));
+            let err = text(&o.stderr);
+            assert!(
+                !err.to_ascii_uppercase().contains(&SECRET.to_ascii_uppercase()),
+                "{level}: {err}"
+            );
+        }
     }
 }
 
