@@ -949,8 +949,17 @@ impl HostFs for RealFs {
         // A link there that names nothing inside the folder is no missing file: an ignore file
         // dropped in silence let what it kept out into the image (the seventy-eighth look's).
         let linked = || {
-            let first = name.split(|&b| b == b'/').next().unwrap_or(name);
-            std::fs::symlink_metadata(OsStr::from_bytes(&[root, b"/", first].concat())).is_ok()
+            // A link at one of the name's own components (a missing file beneath a real folder
+            // is only missing).
+            let ends = name
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b'/')
+                .map(|(i, _)| i);
+            ends.chain([name.len()]).any(|end| {
+                std::fs::symlink_metadata(OsStr::from_bytes(&[root, b"/", &name[..end]].concat()))
+                    .is_ok_and(|m| m.file_type().is_symlink())
+            })
         };
         match opened {
             Ok(fd) => small_file(std::fs::File::from(fd), limit),

@@ -2299,3 +2299,29 @@ fn a_user_namespace_the_mount_check_cannot_read_is_refused_rootless() {
         assert!(p.decision.runs(), "{mode} unchecked: {:?}", p.refusal);
     }
 }
+
+/// A Containerfile named in a folder of the context (`-f sub/Containerfile`) with no ignore file
+/// beside it builds: a missing file under a real folder is no link that leads out.
+#[test]
+fn a_containerfile_in_a_folder_of_the_context_builds() {
+    let (mut t, ctx) = build_target(false);
+    t.host.cwd = Some(ctx.path().to_path_buf());
+    std::fs::create_dir(ctx.path().join("sub")).unwrap();
+    std::fs::write(ctx.path().join("sub/Containerfile"), "FROM img\nRUN true\n").unwrap();
+    let p = build_plan(
+        &["build", "-f", "sub/Containerfile", "-t", "x"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert!(p.decision.runs(), "{:?}", p.refusal);
+    // A link there that leads out still refuses.
+    std::os::unix::fs::symlink("/etc/hostname", ctx.path().join("sub/Containerfile.dockerignore")).unwrap();
+    let p = build_plan(
+        &["build", "-f", "sub/Containerfile", "-t", "x"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyBuild));
+}
