@@ -311,30 +311,24 @@ pub(super) fn ps(argv: &[OsString], at: usize, target: &Target) -> Option<Result
             args.extend(others(&t[..t.len() - value.len()]).map(OsString::from_vec));
             continue;
         }
-        if let Some((_, slash)) = word.and_then(|w| ps.names.iter().find(|(n, _)| *n == w)) {
-            let t = a.as_bytes();
+        let t = a.as_bytes();
+        let name = word.and_then(|w| ps.names.iter().find(|(n, _)| *n == w)).map(|(_, slash)| {
             let new = [&t[..*slash], &t[*slash + 1..]].concat();
-            changes.push(Change {
-                rule: Rule::CompatPs,
-                action: Action::Replace,
-                token: crate::text::owned(&new),
-                reason: "docker's names start with /, podman's do not: the filter anchored there matches the same containers without it".into(),
-            });
-            args.push(OsString::from_vec(new));
-            continue;
-        }
+            (new, "docker's names start with /, podman's do not: the filter anchored there matches the same containers without it")
+        });
         let format = word.and_then(|w| ps.formats.iter().find(|(f, _)| *f == w));
-        let read = format.and_then(|(_, from)| {
-            let t = a.as_bytes();
-            crate::commands::ps_format_on_podman(&t[*from..]).map(|f| [&t[..*from], &f].concat())
+        let read = name.or_else(|| {
+            let (_, from) = format?;
+            let f = crate::commands::ps_format_on_podman(&t[*from..])?;
+            Some(([&t[..*from], &f].concat(), "docker's {{.Label \"k\"}} and .State, as podman reads them (index .Labels, .ListContainer.State)"))
         });
         match read {
-            Some(new) => {
+            Some((new, reason)) => {
                 changes.push(Change {
                     rule: Rule::CompatPs,
                     action: Action::Replace,
                     token: crate::text::owned(&new),
-                    reason: "docker's {{.Label \"k\"}} and .State, as podman reads them (index .Labels, .ListContainer.State)".into(),
+                    reason: reason.into(),
                 });
                 args.push(OsString::from_vec(new));
             }
