@@ -205,9 +205,17 @@ pub fn main(args: Vec<OsString>) -> i32 {
         .and_then(|m| Cli::from_arg_matches(&m))
     {
         Ok(cli) => cli,
+        // A usage error quotes the argument it could not place, which may be a token pasted
+        // into the wrong place (`explain --sk-ant-... ps`): shown as the shim shows any word.
+        Err(e) if e.use_stderr() => {
+            for line in e.render().to_string().lines() {
+                eprintln!("{}", crate::diag::shown(line));
+            }
+            return 2;
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            return 0;
         }
     };
     match cli.command {

@@ -503,7 +503,7 @@ impl Checker<'_> {
                     Rule::DenyNetworkOption,
                     o,
                     format!(
-                        "the network option {opt:?} is not one whose meaning the shim knows (podman 5 takes host_interface_name= as the name of the container's interface on the host, where a firewall may trust it)"
+                        "the network option {opt} is not one whose meaning the shim knows (podman 5 takes host_interface_name= as the name of the container's interface on the host, where a firewall may trust it)"
                     ),
                 );
             } else if let Some((flag, why)) =
@@ -1436,7 +1436,18 @@ fn odd_network_option(value: &str) -> Option<String> {
         .split(',')
         .map(|o| o.split_once('=').map_or(o, |(k, _)| k).trim())
         .find(|k| !KNOWN.contains(k))
-        .map(str::to_string)
+        // What is not an option's name is named by its length: the text after a `:` may be a
+        // URL's password (`user:pass@host`, the seventy-seventh look's), lower-cased and cut
+        // where redaction cannot see it.
+        .map(|k| {
+            match k
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                true => format!("{k:?}"),
+                false => format!("of {} bytes", k.len()),
+            }
+        })
 }
 
 /// Why a container may not choose its own address (`--ip`, `--ip6`, `--mac-address`, and the

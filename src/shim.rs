@@ -68,6 +68,15 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
             });
         }
     }
+    // The mount check's hook folder and the sealed copies of what the checks read are made
+    // only for a call that runs, and before the plan is logged: each can still refuse it, and
+    // the log says it was refused (the seventy-sixth look's was logged as rewritten).
+    if plan.decision.runs() && environment.is_ok() {
+        if let Err((rule, why)) = hand_over(&mut plan, &env, &policy, &target) {
+            plan.decision = Decision::Refuse;
+            plan.refusal = Some(rewrite::Refusal { rule, message: why });
+        }
+    }
     if tracing::enabled!(tracing::Level::WARN) {
         trace_plan(&plan, &target);
     }
@@ -103,38 +112,7 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
         }
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
-    // The mount check's hook folder is put in place (and named) only now, for a call that runs.
-    if plan.hooks {
-        let folder = hook_folder(&env, &target).map_err(|e| {
-            format!(
-                "refused: {e}; or set [podman] verify_mounts = false [{}]",
-                Rule::HardenMountCheck
-            )
-        })?;
-        plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
-    }
-    // The files the checks read reach the runtime as sealed copies; a copy that cannot be made
-    // would leave the runtime reading the path again, after the check.
-    let mut argv = if plan.pinned.is_empty() {
-        plan.args
-    } else {
-        // A folder opened is judged again where the kernel says it is: one swapped for a link
-        // since the check is refused.
-        let mut paths = crate::hostpath::HostPaths::new(&policy.rules.deny, &target.host);
-        let mut judge = |real: &[u8], access| match paths.check(real, access, &|_| false) {
-            Some(f) => Err(format!(
-                "the engine would use the host path {} [{}]",
-                f.entry, f.rule
-            )),
-            None => Ok(()),
-        };
-        crate::pin::apply(plan.args, &plan.pinned, &mut judge).map_err(|e| {
-            format!(
-                "refused: what the shim checked cannot be given to the runtime: {e} [{}]",
-                Rule::HardenPinnedFiles
-            )
-        })?
-    };
+    let mut argv = plan.args;
     if plan.hooks {
         // `--hooks-dir` replaces podman's own hook folders: those of its default that exist are
         // named too, so that their hooks still run, and before the shim's: of two hook files
@@ -148,6 +126,46 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     tracing::debug!("allocator: {} bytes of the arena used", crate::bump::used());
     Err(runtime::exec(&path, &binary, &argv, &remove, gate).to_string())
+}
+
+/// Puts in place what the runtime is handed beside the argv: the mount check's hook folder
+/// (named in the first word), and the files the checks read as sealed copies (a copy that
+/// cannot be made would leave the runtime reading the path again, after the check).
+fn hand_over(
+    plan: &mut rewrite::Plan,
+    env: &Env,
+    policy: &policy::Policy,
+    target: &Target,
+) -> Result<(), (Rule, String)> {
+    if plan.hooks {
+        let folder = hook_folder(env, target).map_err(|e| {
+            (
+                Rule::HardenMountCheck,
+                format!("{e}; or set [podman] verify_mounts = false"),
+            )
+        })?;
+        plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
+    }
+    if !plan.pinned.is_empty() {
+        // A folder opened is judged again where the kernel says it is: one swapped for a link
+        // since the check is refused.
+        let mut paths = crate::hostpath::HostPaths::new(&policy.rules.deny, &target.host);
+        let mut judge = |real: &[u8], access| match paths.check(real, access, &|_| false) {
+            Some(f) => Err(format!(
+                "the engine would use the host path {} [{}]",
+                f.entry, f.rule
+            )),
+            None => Ok(()),
+        };
+        let args = std::mem::take(&mut plan.args);
+        plan.args = crate::pin::apply(args, &plan.pinned, &mut judge).map_err(|e| {
+            (
+                Rule::HardenPinnedFiles,
+                format!("what the shim checked cannot be given to the runtime: {e}"),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// podman's folder for a build's cache mounts, `$TMPDIR/buildah-cache` (podman 5:

@@ -243,11 +243,14 @@ impl<'t> Reader<'t> {
         message: String,
         hint: Option<String>,
     ) -> Diagnostic {
+        // A policy file may hold a secret where a name belongs (a token pasted into a list),
+        // and its diagnostics are printed at every call: shown as everything the shim prints is.
+        let shown = |t: String| crate::redact::display(std::ffi::OsStr::new(&t));
         Diagnostic {
             severity: code.severity(),
             code,
-            message,
-            hint,
+            message: shown(message),
+            hint: hint.map(shown),
             position: Some(line_col(self.text, span.start)),
         }
     }
@@ -446,9 +449,16 @@ impl<'t> Reader<'t> {
                     let plain = name.strip_suffix('*').unwrap_or(name);
                     // Never the entry as written: an assignment there (`NAME=value`) may hold the
                     // value's secret, printed at every call (the seventy-sixth look's).
-                    let shown = crate::redact::display(std::ffi::OsStr::new(name));
+                    // An entry of other characters than a name's is named by its length: `NAME
+                    // value` or `NAME: value` holds the value (the seventy-seventh look's).
+                    let name_like = |b: u8| b.is_ascii_alphanumeric() || b"_*-.".contains(&b);
+                    let shown = if name.bytes().all(name_like) {
+                        format!("{:?}", crate::redact::display(std::ffi::OsStr::new(name)))
+                    } else {
+                        format!("an entry of {} bytes", name.len())
+                    };
                     let why = if plain.bytes().any(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
-                        Some(format!("{shown:?} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
+                        Some(format!("{shown} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
                     } else if name.is_empty() {
                         Some("an empty name".into())
                     } else if name == crate::env::REENTRY_ENV {

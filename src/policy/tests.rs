@@ -662,6 +662,31 @@ fn keep_environment_takes_names_the_rules_do_not_remove_or_refuse() {
     }
 }
 
+/// A token pasted where a name belongs is printed by no diagnostic: they reach stderr at every
+/// call (the seventy-seventh look's: a capability list, a `keep_environment` entry with a blank).
+#[test]
+fn a_policy_s_diagnostics_never_show_a_token_where_a_name_belongs() {
+    let token = "sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    for text in [
+        format!("[hardening]\nallowed_capabilities = [{token:?}]\n"),
+        format!(
+            "[hardening]\nkeep_capabilities = [\"ghp_abcdefghijklmnopqrstuvwxyz0123456789\", {token:?}]\n"
+        ),
+        "[runtime]\nkeep_environment = [\"ANTHROPIC_API_KEY aoc_LEAKk2xxxxxxx\"]\n".to_string(),
+        "[runtime]\nkeep_environment = [\"TOKEN: aoc_LEAKk2xxxxxxx\"]\n".to_string(),
+    ] {
+        let e = errs(&text);
+        assert!(!e.is_empty(), "{text}");
+        let shown = format!("{e:?}");
+        for secret in ["AAAAAAAAAAAA", "ghp_abc", "LEAKk2"] {
+            assert!(!shown.contains(secret), "{text}: {shown}");
+        }
+    }
+    // A name's typo is still shown, to be found.
+    let e = errs("[runtime]\nkeep_environment = [\"LC-ALL\"]\n");
+    assert!(format!("{e:?}").contains("LC-ALL"), "{e:?}");
+}
+
 /// Reading a policy reads no environment: a `~/` log path is kept as written and expanded
 /// where the file is used, with the home of whoever runs the shim.
 #[test]

@@ -196,6 +196,30 @@ fn an_environment_refusal_is_logged_as_one() {
     assert!(v["rules"].to_string().contains("deny.environment"), "{v}");
 }
 
+/// A call refused where the runtime is handed what rides beside the argv (the mount check's
+/// hook folder, here in a cache folder anyone may write) is logged as refused, not as
+/// rewritten (the seventy-sixth look's).
+#[test]
+fn a_refusal_at_the_hand_over_is_logged_as_one() {
+    let (world, log) = world("decisions.jsonl", |_| {});
+    let cache = world.p("cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let o = world
+        .docker()
+        .args(["run", "--rm", "img"])
+        .env("XDG_CACHE_HOME", &cache)
+        .run();
+    let err = crate::support::text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(err.contains("[harden.mount-check]"), "{err}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(v["decision"], "refuse", "{v}");
+    assert_eq!(v["rules"], serde_json::json!(["harden.mount-check"]), "{v}");
+    assert!(v["final"].is_null(), "{v}");
+}
+
 /// The log holds every call's argv, other agents' among them, redacted by shape only: no
 /// container mounts it, nor its folder, even read-only (the fifty-second look's).
 #[test]

@@ -271,14 +271,21 @@ fn secrets_never_appear_at_any_level() {
         // A token where a capability or a command word belongs: upper-cased in a reason, or
         // the command's own words in the decision line (the seventy-seventh look's).
         let cap: &'static str = Box::leak(format!("--cap-add={SECRET}").into_boxed_str());
-        for argv in [
-            agent_run(&[cap]),
-            vec!["container".to_string(), SECRET.to_string()],
+        // A URL's password as a network option: lower-cased and cut at the `:` before it
+        // reached the reason.
+        for (argv, secret) in [
+            (agent_run(&[cap]), SECRET),
+            (
+                agent_run(&["--network=user:Hunter2Pass@host.example"]),
+                "Hunter2Pass",
+            ),
+            (vec!["container".to_string(), SECRET.to_string()], SECRET),
         ] {
             let o = e.docker(Some(level), &strs(&argv));
             let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(125), "{level}: {err}");
             assert!(
-                !err.to_ascii_uppercase().contains(&SECRET.to_ascii_uppercase()),
+                !err.to_ascii_uppercase().contains(&secret.to_ascii_uppercase()),
                 "{level}: {err}"
             );
         }

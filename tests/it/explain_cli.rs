@@ -121,6 +121,23 @@ fn a_refusal_lists_every_violation_and_applies_nothing() {
     assert!(changes.iter().all(|c| c["action"] != "deny"), "{v}");
 }
 
+/// A usage error quotes the argument it could not place: a token pasted there is redacted, an
+/// ordinary word still shown (the seventy-seventh look's `explain --<token> ps`).
+#[test]
+fn a_usage_error_shows_no_token() {
+    let e = Env::new("");
+    let token = "sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let o = e.explain(&[&format!("--{token}"), "ps"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("unexpected argument") && !err.contains("AAAAAAAA"),
+        "{err}"
+    );
+    let o = e.explain(&["--bogus", "ps"]);
+    assert!(text(&o.stderr).contains("'--bogus'"), "{}", text(&o.stderr));
+}
+
 /// A socket as a bind source is a host service, refused whatever its name and the mount's
 /// mode (the forty-ninth look's Rancher Desktop `~/.rd/docker.sock`), with the mount check on
 /// and off; a plain file beside it passes.
