@@ -118,7 +118,7 @@ enum Arity {
 enum Class {
     /// Output formatting, filters, names, timeouts, labels: no effect on the host.
     Inert,
-    /// `--format`: a Go template podman runs in its own process on the host ([`template_problem`]).
+    /// `--format`: a Go template podman runs in its own process on the host ([`crate::template`]).
     Template,
     /// Refused outright, with why.
     Refused(&'static str),
@@ -1284,95 +1284,6 @@ const PODMAN_GLOBAL_FLAGS: &[&str] = &[
     "volumepath",
 ];
 
-/// The words a format's actions may hold besides field paths (`.A.B`), variables (`$x`), string
-/// and number literals: the control words, and the functions docker's documentation and
-/// nanoclaw's formats use. Nothing that makes text from nothing (`printf` with a width, `split`
-/// of a literal) or repeats it (`range` over a number).
-const TEMPLATE_WORDS: &[&[u8]] = &[
-    b"range", b"end", b"if", b"else", b"with", b"index", b"json", b"join", b"lower", b"upper", b"title",
-    b"len", b"eq", b"ne", b"lt", b"le", b"gt", b"ge", b"and", b"or", b"not", b"nil", b"true", b"false",
-];
-
-/// Why a `--format` template is refused, if it is. podman runs it in its own process on the
-/// host, outside every ceiling: `{{range 100000000}}{{printf "%999999d" 1}}{{end}}` grew podman 5
-/// to 4.9 GB in ten seconds, nested ranges over a `split` literal podman 4.3 to 3.35 GB (the
-/// seventy-ninth look's). An action may hold field paths, variables, literals, the words of
-/// [`TEMPLATE_WORDS`], and a `range` only over a field path or variable (the data podman has:
-/// containers, labels, networks), which is as large as that data and no larger.
-fn template_problem(t: &[u8]) -> Option<String> {
-    let mut rest = t;
-    while let Some(open) = rest.windows(2).position(|w| w == b"{{") {
-        let body = &rest[open + 2..];
-        let close = body.windows(2).position(|w| w == b"}}")?;
-        let action = &body[..close];
-        rest = &body[close + 2..];
-        let action = action.strip_prefix(b"-").unwrap_or(action);
-        let trimmed = action.trim_ascii();
-        if trimmed.starts_with(b"/*") {
-            continue; // a comment
-        }
-        let mut i = 0;
-        let mut after_range = false;
-        while i < action.len() {
-            let b = action[i];
-            match b {
-                b'"' | b'`' => {
-                    // A string literal: skipped whole (an escaped quote in a "..." too).
-                    let mut j = i + 1;
-                    while j < action.len() && action[j] != b {
-                        j += if b == b'"' && action[j] == b'\\' { 2 } else { 1 };
-                    }
-                    i = j + 1;
-                    after_range = false;
-                }
-                b'.' | b'$' => {
-                    let mut j = i + 1;
-                    while j < action.len()
-                        && (action[j].is_ascii_alphanumeric() || matches!(action[j], b'_' | b'.'))
-                    {
-                        j += 1;
-                    }
-                    // `range $i, $e := .X`: the variables, then the path.
-                    let declares = action[j..].trim_ascii_start().starts_with(b",")
-                        || action[j..].trim_ascii_start().starts_with(b":=");
-                    if !declares {
-                        after_range = false;
-                    }
-                    i = j;
-                }
-                b if b.is_ascii_alphabetic() || b == b'_' => {
-                    let mut j = i;
-                    while j < action.len() && (action[j].is_ascii_alphanumeric() || action[j] == b'_') {
-                        j += 1;
-                    }
-                    let word = &action[i..j];
-                    if !TEMPLATE_WORDS.contains(&word) || after_range {
-                        return Some(format!(
-                            "runs a template in podman's own process on the host, outside every ceiling: {} is not a word the shim allows there (field paths, variables, literals, range over a field, {}), as a template can make podman's memory grow without end",
-                            crate::text::lossy(word),
-                            TEMPLATE_WORDS
-                                .iter()
-                                .map(|w| crate::text::lossy(w))
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        ));
-                    }
-                    after_range = word == b"range";
-                    i = j;
-                }
-                b'0'..=b'9' if after_range => {
-                    return Some("runs a template in podman's own process on the host, outside every ceiling: a range over a number, which repeats as often as the number says".into());
-                }
-                b'(' if after_range => {
-                    return Some("runs a template in podman's own process on the host, outside every ceiling: a range over what an expression makes, not over a field".into());
-                }
-                _ => i += 1,
-            }
-        }
-    }
-    None
-}
-
 /// Refuses podman's global flags in the words of a command passed through unparsed
 /// ([`PODMAN_GLOBAL_FLAGS`]): any word that spells one, value or not (nothing there is parsed, so
 /// a value that looks like one is refused too).
@@ -1786,7 +1697,7 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
     match o.row.class {
         Class::Inert => {}
         Class::Template => {
-            if let Some(why) = template_problem(value) {
+            if let Some(why) = crate::template::problem(value) {
                 refuse(out, o.name.clone(), format!("{} {why}", o.name));
             }
         }

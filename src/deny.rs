@@ -122,7 +122,7 @@ impl Checker<'_> {
             ),
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
             Rule::DenyHostExec if f.repository == Some(hostpath::Repository::GitDir) => format!(
-                "a git directory ({}: a bare repository, or a repository's separate .git), whose hooks and core.fsmonitor run on the host's next git command; mount it read-only",
+                "a git directory ({}: a bare repository, or a repository's separate .git), whose hooks and core.fsmonitor run on the host's next git command; mount it read-only; made by an agent (its git init --bare), remove its HEAD, config, objects and refs on the host (after a look at its hooks and config) to start the group again",
                 f.entry
             ),
             Rule::DenyHostExec if f.repository == Some(hostpath::Repository::Metadata) => format!(
@@ -164,6 +164,16 @@ impl Checker<'_> {
         }
         let plain = |p: &[u8]| !p.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
         if !plain(entry.as_bytes()) || !plain(&dst) || entry.contains('\u{fffd}') {
+            return false;
+        }
+        // Only a folder or a file (a worktree's `gitdir:` file) of its own: a `.git` that is a
+        // link would be followed by podman, and the shim's read-only mount of it would give the
+        // container wherever the agent pointed it (the eighty-fifth look's `.git ->
+        // ../../store`: other groups' folders, nanoclaw's credentials), with the mount check
+        // off nothing seen. Refused, with how to start the group again.
+        let own =
+            std::fs::symlink_metadata(entry).is_ok_and(|m| m.file_type().is_dir() || m.file_type().is_file());
+        if !own {
             return false;
         }
         self.targets.push(dst.clone());

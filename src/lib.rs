@@ -41,6 +41,7 @@ pub mod sha256;
 pub mod shim;
 pub mod style;
 pub mod subnet;
+pub mod template;
 pub mod text;
 pub mod trust;
 pub mod units;

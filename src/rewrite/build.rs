@@ -54,13 +54,16 @@ pub(super) fn no_http_proxy(added: &mut Added) {
 /// step made a device node (`mknod /etc/passwd b 7 0`), which a rootful podman reads on the
 /// host, as root, at every `run` of the image that names a `--user` (the sixty-first look's: a
 /// root-only loop device's lines in the agent's `/etc/passwd`). No package a build installs
-/// needs to make one. The caller cannot name `--cap-add` or `--cap-drop` (docker's build has
-/// neither: `parse.unknown-flag`).
+/// needs to make one. Nor `NET_RAW` or `AUDIT_WRITE`, which podman 4.3 rootful keeps there too:
+/// a step on the agents' bridge answered their ARP for the gateway with its own address and read
+/// their proxy's `Proxy-Authorization` on the way (the eighty-second look's; a `run` keeps
+/// neither). The caller cannot name `--cap-add` or `--cap-drop` (docker's build has neither:
+/// `parse.unknown-flag`).
 pub(super) fn no_device_nodes(added: &mut Added) {
     added.add(
         Rule::HardenCapDrop,
-        "--cap-drop=MKNOD",
-        "a build's RUN steps cannot make device nodes, which a rootful podman reads on the host when an image's /etc/passwd is one",
+        "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
+        "a build's RUN steps cannot make device nodes (which a rootful podman reads on the host when an image's /etc/passwd is one) nor raw packets (another container's traffic on the bridge)",
     );
 }
 

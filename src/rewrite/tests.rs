@@ -1433,7 +1433,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--cpu-period=100000",
             "--cpu-quota=200000",
             "--http-proxy=false",
-            "--cap-drop=MKNOD",
+            "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-t",
             "x"
         ]
@@ -1472,7 +1472,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--memory-swap=2g",
             "--cpu-quota=100000",
             "--http-proxy=false",
-            "--cap-drop=MKNOD",
+            "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-m",
             "1g",
             "--cpu-period",
@@ -1492,7 +1492,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "build",
             "--memory=2g",
             "--http-proxy=false",
-            "--cap-drop=MKNOD",
+            "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "--memory-swap=2g",
             "--cpu-quota=50000"
         ]
@@ -1529,7 +1529,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         [
             "build",
             "--http-proxy=false",
-            "--cap-drop=MKNOD",
+            "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-m",
             "4g",
             "--memory-swap",
@@ -1581,7 +1581,13 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     assert_eq!(p.decision, Decision::Rewrite);
     assert_eq!(
         shown(&p),
-        ["build", "--http-proxy=false", "--cap-drop=MKNOD", "-t", "x"]
+        [
+            "build",
+            "--http-proxy=false",
+            "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
+            "-t",
+            "x"
+        ]
     );
     assert!(
         p.changes.iter().all(|c| matches!(
@@ -1599,7 +1605,13 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     assert_eq!(p.decision, Decision::Rewrite);
     assert_eq!(
         shown(&p),
-        ["build", "--http-proxy=false", "--cap-drop=MKNOD", "-t", "x"]
+        [
+            "build",
+            "--http-proxy=false",
+            "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
+            "-t",
+            "x"
+        ]
     );
     assert!(
         p.changes.iter().any(|c| c.rule == Rule::LimitUnenforced),

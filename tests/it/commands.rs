@@ -1958,6 +1958,14 @@ fn a_format_template_cannot_make_podman_s_memory_grow() {
         "{{range (len .Names)}}x{{end}}",
         "{{define \"t\"}}{{template \"t\"}}{{end}}{{template \"t\"}}",
         "{{range 10}}x{{end}}",
+        // The eightieth look's: ranges nested over a field, over a variable holding a number or
+        // a number's field, a function hidden after a quoted `}}` or a character constant.
+        "{{range .Plugins.Log}}{{range .Plugins.Log}}{{range .Plugins.Log}}x{{end}}{{end}}{{end}}",
+        "{{$n := 100000000}}{{range $n}}x{{end}}",
+        "{{range .HostConfig.Memory}}x{{end}}",
+        "table {{range $}}{{json $}}{{end}}",
+        "{{ eq \"}}\" (pad \"x\" 0 1000000000) }}",
+        "{{ eq '\"' (split \"aaaa\" \"\") }}",
     ] {
         for words in [
             &["ps", "--format", format][..],

@@ -1870,6 +1870,17 @@ fn a_repository_at_a_mount_s_top_is_read_only_when_the_policy_says() {
             assert!(p.changes.iter().any(|c| c.rule.as_str() == "harden.repository"));
         }
     }
+    // A `.git` that is a link (an agent's `ln -s ../../store .git`): podman would follow it,
+    // and the read-only mount would give the container wherever it points (the eighty-fifth
+    // look's: other groups' folders, nanoclaw's credentials). Refused, with how to recover.
+    let linked = h.home.join("projects/linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::fs::create_dir_all(h.home.join("projects/store")).unwrap();
+    std::os::unix::fs::symlink("../store", linked.join(".git")).unwrap();
+    let p = plan(&h, &["run", "-v", "~/projects/linked:/x", "img"]);
+    let r = p.refusal.expect("a .git link is never shadowed");
+    assert_eq!(r.rule.as_str(), "deny.host-exec", "{}", r.message);
+    assert!(r.message.contains("remove it on the host"), "{}", r.message);
     // Read-only, or shadowed by the caller, nothing is added.
     for words in [
         &["run", "-v", "~/projects/site:/x:ro", "img"][..],

@@ -3535,6 +3535,46 @@ fn a_build_makes_no_device_node_rootful() {
     assert_refusal(&o, "unpacks it when it is an archive");
 }
 
+/// A build's RUN step keeps neither `NET_RAW` nor `AUDIT_WRITE`: podman 4.3 rootful keeps both
+/// there (the control), and a step on the agents' bridge answered their ARP for the gateway and
+/// read their proxy's `Proxy-Authorization` on its way (the eighty-second look's). Read from the
+/// step's own bounding set; `MKNOD` is gone too.
+#[test]
+fn a_build_step_sends_no_raw_packets_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "netraw") else {
+        return;
+    };
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("netraw"),
+        &format!("FROM {IMAGE}\nUSER root\nRUN echo caps-$(grep CapBnd /proc/self/status | cut -f2)-end\n"),
+    );
+    let tag = rig.image_tag("netraw");
+    let bounding = |prog: &str| {
+        let o = rig.run(prog, &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
+        let _ = rig.podman(&["rmi", "-f", &tag]);
+        assert!(o.ok(), "{prog}: {}", o.describe());
+        // The step's output, not podman's echo of the step (`caps-$(grep ...)-end`).
+        o.stdout
+            .split("caps-")
+            .skip(1)
+            .find_map(|r| u64::from_str_radix(r.split("-end").next()?, 16).ok())
+            .unwrap_or_else(|| panic!("{prog}: no bounding set printed: {}", o.describe()))
+    };
+    const NET_RAW: u64 = 1 << 13;
+    const MKNOD: u64 = 1 << 27;
+    const AUDIT_WRITE: u64 = 1 << 29;
+    let control = bounding("podman");
+    eprintln!(
+        "control: podman's build step keeps NET_RAW {} AUDIT_WRITE {}",
+        control & NET_RAW != 0,
+        control & AUDIT_WRITE != 0
+    );
+    let shim = bounding("docker");
+    assert_eq!(shim & (NET_RAW | MKNOD | AUDIT_WRITE), 0, "{shim:x}");
+    // The rest of what a package manager needs is kept: CHOWN, DAC_OVERRIDE, SETUID, SETGID.
+    assert_eq!(shim & 0b1100_0011, 0b1100_0011, "{shim:x}");
+}
+
 /// An image's `VOLUME`: by podman's default a writable anonymous volume on the host's disk
 /// beneath the read-only root (the control); through the shim (`harden.image-volume`) the folder
 /// is still writable, in memory (`tmpfs`), held to the memory ceiling and gone with the container.

@@ -212,7 +212,7 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                         "--cpu-period=100000",
                         "--cpu-quota=200000",
                         "--http-proxy=false",
-                        "--cap-drop=MKNOD",
+                        "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
                         "--ignorefile=./.dockerignore"
                     ],
                     "{name}: {v}"
