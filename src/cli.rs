@@ -310,7 +310,14 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     } = match shim::prepare(&env, policy) {
         Ok(prepared) => prepared,
         Err(e) => {
-            eprintln!("nanoclaw-shim: policy not loaded, the shim would refuse everything: {e}");
+            // The policy's path comes from the environment (`NANOCLAW_SHIM_POLICY`, `HOME`,
+            // `XDG_CONFIG_HOME`): shown as every line the shim prints is.
+            eprintln!(
+                "nanoclaw-shim: {}",
+                crate::diag::shown(&format!(
+                    "policy not loaded, the shim would refuse everything: {e}"
+                ))
+            );
             if let Format::Json = format {
                 print!(
                     "{}",
@@ -332,13 +339,18 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         rootless: target.rootless,
         version: target.known_version(),
     };
-    let label = origin.label();
+    // Paths the environment names (`NANOCLAW_SHIM_POLICY`, `NANOCLAW_SHIM_RUNTIME`, `HOME`):
+    // a line break there forged a line of the report, a token in one was printed (the
+    // eighty-fourth look's).
+    let shown = |t: &str| crate::diag::shown(t);
+    let label = shown(&origin.label());
+    let binary = OsString::from(shown(&binary.to_string_lossy()));
     let report = Report {
         plan: &plan,
         runtime: &binary,
         runtime_path: resolved
-            .map(|p| p.display().to_string())
-            .map_err(|e| e.to_string()),
+            .map(|p| shown(&p.display().to_string()))
+            .map_err(|e| shown(&e.to_string())),
         facts,
         policy: &label,
         environment,

@@ -70,7 +70,11 @@ pub fn init() {
                 .log_internal_errors(false)
                 .event_format(Line)
                 .try_init();
-            tracing::debug!("diagnostics: {ENV}={} (pid {})", name(max), std::process::id());
+            tracing::debug!(
+                "diagnostics: level {} ({ENV}, pid {})",
+                name(max),
+                std::process::id()
+            );
         }
         // Named by its length only: whatever was put there (a token pasted into the wrong
         // variable) reaches nanoclaw's stderr at every call.
@@ -107,9 +111,18 @@ where
         mut w: Writer<'_>,
         event: &tracing::Event<'_>,
     ) -> fmt::Result {
-        write!(w, "nanoclaw-shim: {}: ", name(*event.metadata().level()))?;
-        ctx.field_format().format_fields(w.by_ref(), event)?;
-        writeln!(w)
+        // The message may hold a path its environment named (`HOME`, `NANOCLAW_SHIM_POLICY`,
+        // `XDG_*`): a line break there forged a line of the shim's own, and a token in it was
+        // printed (the eighty-fourth look's). Shown as every other line the shim prints.
+        let mut message = String::new();
+        ctx.field_format()
+            .format_fields(Writer::new(&mut message), event)?;
+        writeln!(
+            w,
+            "nanoclaw-shim: {}: {}",
+            name(*event.metadata().level()),
+            shown(&message)
+        )
     }
 }
 

@@ -417,7 +417,8 @@ fn redact_text(text: &str) -> String {
     // Where the rest of the text is secret: after an auth scheme or a secret header, or after
     // `NAME=` with a secret-looking NAME. The earliest such place wins, and what comes before
     // it is still searched for URL credentials and `-u user:password` (a command holds many).
-    let lower = text.to_ascii_lowercase();
+    // A tab after `Bearer` separates as a blank does (the eighty-fourth look's).
+    let lower = text.to_ascii_lowercase().replace('\t', " ");
     let mut cut: Option<usize> = None;
     let mut earliest = |at: usize| cut = Some(cut.map_or(at, |c: usize| c.min(at)));
     for scheme in AUTH_SCHEMES {
@@ -505,7 +506,13 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
         // An escape a message's quoting wrote (`"\tsk-ant-..."`: Rust's `{:?}` turns a tab into
         // `\t`, the seventy-seventh look's) ends a word as the character it stands for does.
         let escaped = i > 1 && bytes[i - 2] == b'\\' && matches!(bytes[i - 1], b't' | b'n' | b'r' | b'0');
-        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() && !escaped {
+        // So does a URL's percent-encoded separator (`X%3Dsk-ant-...`, `%2Fghp_...`: the
+        // eighty-fourth look's).
+        let encoded = i > 2
+            && bytes[i - 3] == b'%'
+            && bytes[i - 2].is_ascii_hexdigit()
+            && bytes[i - 1].is_ascii_hexdigit();
+        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() && !escaped && !encoded {
             continue;
         }
         let rest = &text[i..];
@@ -521,7 +528,10 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
             && token.as_bytes()[4..20]
                 .iter()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if prefixed || aws {
+        // A JSON Web Token: base64url of `{"` (`eyJ`), then its header, payload and signature
+        // (an OAuth access token, a session's cookie).
+        let jwt = token.starts_with("eyJ") && token.len() >= 24 && token.contains('.');
+        if prefixed || aws || jwt {
             return Some(i);
         }
     }
@@ -747,6 +757,12 @@ mod tests {
             // After an escape a message's `{:?}` wrote for a tab or a line break.
             "\"\\tsk-ant-LEAKLEAKLEAK\"",
             "mode \"\\nghp_LEAKLEAKLEAK\"",
+            // The eighty-fourth look's: a percent-encoded separator, a JWT, a tab after Bearer.
+            "X%3Dsk-ant-LEAKLEAKLEAK",
+            "https://x/a%2Fghp_LEAKLEAKLEAK",
+            "jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJMRUFLIn0.LEAKLEAKsig",
+            "Authorization: Bearer\tLEAKLEAKLEAK",
+            "v=Bearer\tLEAKLEAKLEAK",
         ] {
             let shown = d(text);
             assert!(!shown.contains("LEAKLEAK"), "{text} -> {shown}");

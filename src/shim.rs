@@ -490,9 +490,13 @@ fn write_log(log: &std::path::Path, plan: &rewrite::Plan, args: &[OsString], own
     let line = log::record(plan, args, std::time::SystemTime::now(), std::process::id());
     match log::append(log, &line, owner) {
         Ok(()) => tracing::debug!("decision log: one record appended to {}", log.display()),
+        // The path is the caller's `HOME` joined: shown as the refusal line is.
         Err(e) => eprintln!(
-            "nanoclaw-shim: warning: decision log {} not written: {e}",
-            log.display()
+            "nanoclaw-shim: {}",
+            diag::shown(&format!(
+                "warning: decision log {} not written: {e}",
+                log.display()
+            ))
         ),
     }
 }

@@ -104,7 +104,7 @@ impl Check {
         Check {
             name,
             status: Status::Ok,
-            detail: detail.into(),
+            detail: shown(detail.into()),
             fix: None,
         }
     }
@@ -113,8 +113,8 @@ impl Check {
         Check {
             name,
             status: Status::Warn,
-            detail: detail.into(),
-            fix: Some(fix.into()),
+            detail: shown(detail.into()),
+            fix: Some(shown(fix.into())),
         }
     }
 
@@ -122,10 +122,17 @@ impl Check {
         Check {
             name,
             status: Status::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
+            detail: shown(detail.into()),
+            fix: Some(shown(fix.into())),
         }
     }
+}
+
+/// A check's text as every line the shim prints: its paths come from the environment (`HOME`,
+/// `XDG_*`, `NANOCLAW_SHIM_POLICY`), where a line break forged a line and a token was printed
+/// (the eighty-fourth look's).
+fn shown(text: String) -> String {
+    crate::diag::shown(&text)
 }
 
 /// A check that could not run because an earlier one failed.

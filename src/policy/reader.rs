@@ -449,16 +449,11 @@ impl<'t> Reader<'t> {
                     let plain = name.strip_suffix('*').unwrap_or(name);
                     // Never the entry as written: an assignment there (`NAME=value`) may hold the
                     // value's secret, printed at every call (the seventy-sixth look's).
-                    // An entry of other characters than a name's is named by its length: `NAME
-                    // value` or `NAME: value` holds the value (the seventy-seventh look's).
-                    let name_like = |b: u8| b.is_ascii_alphanumeric() || b"_*-.".contains(&b);
-                    let shown = if name.bytes().all(name_like) {
-                        format!("{:?}", crate::redact::display(std::ffi::OsStr::new(name)))
-                    } else {
-                        format!("an entry of {} bytes", name.len())
-                    };
+                    // An entry that is not a name is named by its length and place: `NAME value`,
+                    // `NAME: value`, a token pasted alone (a JWT's `.`s) hold a secret (the
+                    // seventy-seventh and eighty-fourth looks').
                     let why = if plain.bytes().any(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
-                        Some(format!("{shown} is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)"))
+                        Some(format!("an entry of {} bytes is not a variable's name (letters, digits, `_`, and a `*` at the end for a prefix)", name.len()))
                     } else if name.is_empty() {
                         Some("an empty name".into())
                     } else if name == crate::env::REENTRY_ENV {

@@ -469,3 +469,42 @@ fn the_cache_folder_is_never_mounted_into_a_container() {
     let o = run(format!("{}:/c:ro", xdg.join("ms-playwright").display()));
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// A path the environment names (`HOME`, `NANOCLAW_SHIM_POLICY`) is shown as every line the
+/// shim prints: a line break there forged a line of its own, a token in it was printed (the
+/// eighty-fourth look's), in the decision log's warning with diagnostics off, and in the trace.
+#[test]
+fn a_path_from_the_environment_forges_no_line_and_shows_no_token() {
+    let e = Env::new();
+    let forged = format!("x\nnanoclaw-shim: info: forged {SECRET}");
+    // HOME is a file: the log beneath it cannot be written, and the warning names its path.
+    let home = e.p("home").join(&forged);
+    std::fs::write(&home, "").unwrap();
+    let policy_dir = e.p(&forged);
+    std::fs::create_dir(&policy_dir).unwrap();
+    let policy = policy_dir.join("policy.toml");
+    std::fs::write(&policy, "[log]\npath = \"~/decisions.jsonl\"\n").unwrap();
+    for level in [None, Some("debug")] {
+        let path = std::env::join_paths([e.p("shim"), e.p("rt"), "/usr/bin".into(), "/bin".into()]).unwrap();
+        let mut c = Command::new(e.p("shim/docker"));
+        c.env_clear()
+            .env("PATH", path)
+            .env("HOME", &home)
+            .env("NANOCLAW_SHIM_POLICY", &policy)
+            .args(["run", "--rm", "img"])
+            .stdin(Stdio::null());
+        if let Some(level) = level {
+            c.env("NANOCLAW_SHIM_LOG", level);
+        }
+        let o = c.output().unwrap();
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{level:?}: {err}");
+        assert!(err.contains("decision log"), "{level:?}: {err}");
+        assert!(!err.contains("DO-NOT-PRINT"), "{level:?}: {err}");
+        assert!(
+            err.lines()
+                .all(|l| l.starts_with("nanoclaw-shim: ") && !l.starts_with("nanoclaw-shim: info: forged")),
+            "{level:?}: {err}"
+        );
+    }
+}

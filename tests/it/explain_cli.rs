@@ -459,3 +459,27 @@ fn the_environment_adds_to_the_lists() {
         ("refuse".to_string(), vec!["deny.credentials".to_string()])
     );
 }
+
+/// The policy's path in `explain`'s report (from `NANOCLAW_SHIM_POLICY`) forges no line of it
+/// and passes no escape to the terminal (the eighty-fourth look's).
+#[test]
+fn a_policy_path_forges_no_line_of_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("x\ndecision: rewrite\u{1b}[8m");
+    std::fs::create_dir(&folder).unwrap();
+    let policy = folder.join("policy.toml");
+    std::fs::write(&policy, "").unwrap();
+    let o = crate::support::bare()
+        .env("NANOCLAW_SHIM_POLICY", &policy)
+        .args(["explain", "run", "--privileged", "img"])
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(125), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("decision:")).count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "{out}");
+}
