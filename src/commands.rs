@@ -1036,6 +1036,9 @@ pub struct Learned {
     /// path as the policy names it (shown by `explain` and the log: nothing of it but podman's
     /// global flags is judged).
     pub unparsed: Option<String>,
+    /// For an `attach`, the container it names: asked about before it runs
+    /// (`deny.foreign-container`).
+    pub attached: Option<Vec<u8>>,
 }
 
 /// [`check_with`], and what the checks learned ([`Learned`]).
@@ -1134,6 +1137,9 @@ fn check_inner(
                 check_transports(&p.positionals, &mut out);
                 if path == "container top" {
                     check_top(&p.positionals, &mut out);
+                }
+                if path == "container attach" {
+                    learned.attached = p.positionals.first().cloned();
                 }
             }
         }

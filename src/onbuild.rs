@@ -113,6 +113,32 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// `Ok` when `container` carries the shim's mark of one it created under enforce
+    /// (`io.github.nanoclaw-shim.applied`, `mode=enforce`): a caller's annotations in that
+    /// namespace are removed at create, and an image's refused at start. Asked twice before a
+    /// container counts as not there, as an image is ([`Probe::check`]).
+    pub fn hardened(&self, container: &str) -> Result<(), String> {
+        let format = format!(
+            "{{{{index .Config.Annotations {:?}}}}}",
+            crate::rewrite::annotate::KEY
+        );
+        let inspect = || self.output(&["container", "inspect", "--format", &format, "--", container]);
+        let mark = inspect()
+            .or_else(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                inspect()
+            })
+            .map_err(|_| "the runtime cannot look at the container (no such container)".to_string())?;
+        let mark = mark.trim();
+        if mark.starts_with("nanoclaw-shim/") && mark.split(' ').any(|w| w == "mode=enforce") {
+            return Ok(());
+        }
+        Err(format!(
+            "the container was not created through the shim under enforce (it carries no {} mark of one): one made outside it runs the command as privileged as it was made",
+            crate::rewrite::annotate::KEY
+        ))
+    }
+
     /// `Ok` when `image` is in local storage and carries no trigger; otherwise why not.
     pub fn check(&self, image: &str) -> Result<(), String> {
         // Asked twice before it counts as missing: podman's storage can fail an inspect while

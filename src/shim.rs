@@ -679,6 +679,9 @@ fn target(
     // (an inspection, not a build: no isolation is asked of it).
     let ask = asker(env, policy, runtime.clone());
     target.base_probe = Some(Box::new(move |image| ask()?.check(image)));
+    // An `exec` or `attach` asks whether its container is one the shim made.
+    let ask = asker(env, policy, runtime.clone());
+    target.container_probe = Some(Box::new(move |name| ask()?.hardened(name)));
     // A rootful network's range is chosen clear of what the host routes and talks to
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.
     if !rootless {

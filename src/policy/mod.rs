@@ -340,6 +340,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("exec_privileged", Rule::DenyExecPrivileged, true),
     ("exec_root", Rule::DenyExecRoot, true),
     ("update_above_limits", Rule::DenyUpdateLimits, true),
+    ("foreign_containers", Rule::DenyForeignContainer, true),
     ("denied_flags", Rule::DenyFlag, true),
     ("podman_only_flags", Rule::DenyPodmanOnly, true),
     ("ceiling_escapes", Rule::DenyCeiling, true),

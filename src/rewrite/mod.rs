@@ -45,7 +45,7 @@ mod tests;
 
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
-pub use target::{BaseProbe, NetworkProbe, Target, Version};
+pub use target::{BaseProbe, ContainerProbe, NetworkProbe, Target, Version};
 
 use crate::rules::Rule;
 use rewriter::Rewriter;
@@ -279,6 +279,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);
             let containerfiles = learned.containerfiles;
+            if let Some(name) = &learned.attached {
+                found.extend(foreign(policy, target, name));
+            }
             // A rule the policy switched off (`build_options = false`) refuses nothing.
             found.retain(|v| {
                 deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)
@@ -405,7 +408,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     if !run.verb.starts_container() {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;
-        let judged = deny::judge(&run, &policy.rules, &target.host);
+        let mut judged = deny::judge(&run, &policy.rules, &target.host);
+        if let (parse::Verb::Exec, Some(name)) = (run.verb, &run.image) {
+            judged.violations.extend(foreign(policy, target, name.as_bytes()));
+        }
         if judged.read.is_empty() || target.flavor != Flavor::Podman {
             return settle(plan, argv, judged.violations, None, None);
         }
@@ -560,6 +566,23 @@ fn pin_containerfiles(
         });
     }
     Ok(pinned)
+}
+
+/// An `exec` or `attach` into a container the shim did not create under enforce: one made on
+/// the same engine outside it (an operator's, privileged or root) would run the caller's
+/// command, or take its input, as it was made (the seventy-ninth look's). Asked of the runtime,
+/// one call per `exec`; a container it cannot look at is refused too.
+fn foreign(policy: &Policy, target: &Target, name: &[u8]) -> Option<deny::Violation> {
+    let probe = target.container_probe.as_ref()?;
+    if target.flavor != Flavor::Podman || !policy.rules.deny.on(Rule::DenyForeignContainer) {
+        return None;
+    }
+    let name = crate::text::lossy(name);
+    probe(&name).err().map(|why| deny::Violation {
+        rule: Rule::DenyForeignContainer,
+        token: redact::display(OsStr::new(name.as_ref())),
+        reason: format!("{why}; [deny] foreign_containers = false lets it through"),
+    })
 }
 
 /// Combines deny violations and the rewrite into the final plan for the mode in force.

@@ -15,6 +15,10 @@ pub type BaseProbe = Box<dyn Fn(&str) -> Result<(), String>>;
 /// the host's routes and upstreams), or why it cannot.
 pub type NetworkProbe = Box<dyn Fn() -> Result<crate::subnet::Facts, String>>;
 
+/// Asks the runtime whether a container carries the shim's mark of one it created under
+/// enforce: `Ok`, or why not ([`crate::onbuild::Probe::hardened`]).
+pub type ContainerProbe = Box<dyn Fn(&str) -> Result<(), String>>;
+
 /// What the rewrite knows about the runtime and the host. The version is learned only when a
 /// rule needs it (through `probe`, which the edge caches), so most invocations never ask.
 pub struct Target {
@@ -34,6 +38,10 @@ pub struct Target {
     /// to, for a rootful `network create` ([`super::network`]); `None` where nothing can be
     /// asked, and such a call is then refused.
     pub network_probe: Option<NetworkProbe>,
+    /// Asks the runtime whether a container an `exec` or `attach` names is one the shim made
+    /// under enforce; `None` where nothing can be asked (tests, explain snapshots), and no
+    /// container is then looked at.
+    pub container_probe: Option<ContainerProbe>,
 }
 
 impl crate::commands::BaseImages for Target {
@@ -69,6 +77,7 @@ impl Target {
             probe: None,
             base_probe: None,
             network_probe: None,
+            container_probe: None,
         }
     }
 
@@ -88,6 +97,7 @@ impl Target {
             probe: Some(probe),
             base_probe: None,
             network_probe: None,
+            container_probe: None,
         }
     }
 

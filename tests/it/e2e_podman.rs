@@ -3662,6 +3662,58 @@ fn container_log(mode: Mode) {
     );
 }
 
+/// `exec` and `attach` name a container; through the shim only one it created under enforce
+/// is reached (`deny.foreign-container`). The control: plain podman's container (here as the
+/// operator's, made outside the shim) runs the caller's `exec` as podman made it.
+fn foreign_container(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "foreign") else {
+        return;
+    };
+    let label = mode.label();
+    let plain = rig.unique("plain");
+    let ours = rig.unique("ours");
+    let sleeper = |prog: &str, name: &str| {
+        let o = rig.run(
+            prog,
+            &strs(&["run", "-d", "--name", name, IMAGE, "sleep", "60"]),
+            None,
+        );
+        assert!(o.ok(), "{label}: {prog}: {}", o.describe());
+    };
+    sleeper("podman", &plain);
+    sleeper("docker", &ours);
+    let exec = |prog: &str, name: &str| rig.run(prog, &strs(&["exec", name, "echo", "reached"]), None);
+    let control = exec("podman", &plain);
+    assert!(
+        control.ok() && control.stdout.contains("reached"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = exec("docker", &ours);
+    assert!(
+        o.ok() && o.stdout.contains("reached"),
+        "{label}: the shim's own: {}",
+        o.describe()
+    );
+    let o = exec("docker", &plain);
+    assert_refusal(&o, "[deny.foreign-container]");
+    let o = rig.run("docker", &strs(&["attach", "--no-stdin", &plain]), None);
+    assert_refusal(&o, "[deny.foreign-container]");
+    let o = exec("docker", &rig.unique("absent"));
+    assert_refusal(&o, "[deny.foreign-container]");
+    let _ = rig.podman(&["rm", "-f", "-t", "0", &plain, &ours]);
+}
+
+#[test]
+fn exec_reaches_only_the_shim_s_containers_rootful() {
+    foreign_container(Mode::Rootful);
+}
+
+#[test]
+fn exec_reaches_only_the_shim_s_containers_rootless() {
+    foreign_container(Mode::Rootless);
+}
+
 #[test]
 fn a_container_s_log_is_capped_rootful() {
     container_log(Mode::Rootful);

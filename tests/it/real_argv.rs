@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{PODMAN_VERSION, World};
+use crate::support::World;
 
 struct Fixture {
     name: String,
@@ -73,8 +73,13 @@ fn fixtures() -> Vec<Fixture> {
 }
 
 /// A podman that answers the shim's probes like Debian 12's 4.3.1.
+/// podman 4.3.1, whose containers all carry the shim's mark: nanoclaw's `exec` names a session
+/// container it created through the shim (`deny.foreign-container` asks; the e2e tests ask real
+/// podman about real containers).
+const RUNTIME: &str = "#!/bin/sh\ncase \"$1 $2\" in \"network ls\") echo '10.88.0.0/16 '; exit 0 ;; \"container inspect\") echo 'nanoclaw-shim/0.1.0 mode=enforce rules=harden.read-only'; exit 0 ;; esac\necho podman version 4.3.1\n";
+
 fn fake_runtime() -> World {
-    World::new().fake_runtime(PODMAN_VERSION)
+    World::new().fake_runtime(RUNTIME)
 }
 
 fn explain(w: &World, argv: &[String]) -> (Option<i32>, Value) {
