@@ -100,6 +100,10 @@ enum Command {
         /// Print every command and its output
         #[arg(long)]
         verbose: bool,
+        /// Where to make the run's private folder (default /tmp; never beneath TMPDIR, which
+        /// the shim refuses to mount read-write)
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
     },
     /// Show the decision log (the policy's [log] path): what the shim did to each run/create
     #[command(
@@ -250,10 +254,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
             image,
             runtime,
             verbose,
+            work_dir,
         } => crate::verify::run(&crate::verify::VerifyArgs {
             image,
             runtime,
             verbose,
+            work_dir,
         }),
         Command::Log {
             lines,

@@ -190,9 +190,9 @@ impl Rewriter<'_> {
             .map(|(i, o)| (i, o.bytes().to_vec()))
             .collect();
         let mut lowest: Option<u64> = None;
-        // The size the last option naming one gives, when it is one size alone: podman reads it
-        // last already.
-        let mut last: Option<u64> = None;
+        // The last `--log-opt` as written: when it is already the shim's own, byte for byte, it
+        // is what podman reads last (the shim's output given to it again is left as it is).
+        let final_value = found.last().map(|(_, v)| v.clone());
         for (i, v) in found {
             // Every element podman 4.3 or 5 may read: the list's fields (and the pieces between
             // commas, quotes removed), and the value whole.
@@ -210,7 +210,20 @@ impl Rewriter<'_> {
                 if !key.is_ascii() {
                     return Err(bad_value("log-opt", &v));
                 }
-                let key = key.trim_ascii().to_ascii_lowercase();
+                // As podman reads it: not trimmed (` max-size=10m` is no size to podman, where the
+                // shim read one and added none: an unlimited log, the eighty-first look's).
+                let key = key.to_ascii_lowercase();
+                // A tag is a Go template podman runs in its own process at every start, outside
+                // every ceiling (`define`/`template` recursion doubled its memory per level: 2.2
+                // GB from 2 KB, the eighty-first look's): read as a `--format` is.
+                if key == b"tag" {
+                    if let Some(why) = crate::template::problem(value) {
+                        return Err(Refusal {
+                            rule: Rule::DenyCeiling,
+                            message: format!("a --log-opt tag= {why}"),
+                        });
+                    }
+                }
                 if key == b"driver" {
                     return Err(Refusal {
                         rule: Rule::DenyHostHandoff,
@@ -223,7 +236,7 @@ impl Rewriter<'_> {
                 // `-1`: unlimited, as docker's json-file reads it. A fraction is not read: podman
                 // reads `0.00099k` in decimal units as 0.99 bytes, 0, unlimited, where the shim
                 // read 1 byte (the seventy-seventh look's).
-                let n = match value.trim_ascii() {
+                let n = match value {
                     b"-1" => Some(0),
                     s if s.contains(&b'.') => None,
                     s => std::str::from_utf8(s).ok().and_then(units::parse_bytes),
@@ -246,17 +259,18 @@ impl Rewriter<'_> {
                     rule,
                     "a container log above the policy's ceiling, or unlimited",
                 );
-            } else if !sizes.is_empty() {
-                last = (elements.len() == 1).then(|| sizes[0]);
             }
         }
+        // The shim's size is always the last podman reads, the caller's own already last too:
+        // whatever the shim reads differently from podman (a blank in a key, a Unicode letter)
+        // is then never what counts.
         let size = lowest.unwrap_or(max);
-        if last == Some(size) {
+        if final_value.is_some_and(|v| v == format!("max-size={size}").as_bytes()) {
             self.note(
                 rule,
                 Action::Keep,
                 format!("--log-opt=max-size={size}"),
-                "the caller's last size, at or below the policy's ceiling",
+                "the last log option is already this size, at or below the policy's ceiling",
             );
             return Ok(());
         }

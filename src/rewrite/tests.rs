@@ -1194,11 +1194,27 @@ fn a_container_log_is_capped() {
     };
     let cap = "--log-opt=max-size=52428800";
     assert_eq!(opts(&["run", "img"]), [cap]);
-    // A size at or below it, alone and last, is what podman reads last already.
+    // A size at or below it is kept, and given again last in the shim's own spelling: only that
+    // spelling, already last, is left as it is (the shim's output given to it again).
     assert_eq!(
         opts(&["run", "--log-opt", "max-size=10m", "img"]),
-        ["max-size=10m"]
+        ["max-size=10m", "--log-opt=max-size=10485760"]
     );
+    assert_eq!(
+        opts(&["run", "--log-opt", "max-size=10485760", "img"]),
+        ["max-size=10485760"]
+    );
+    // A blank in the key or value is no size to podman (the eighty-first look's): the cap is
+    // added, or the option refused when it is one unreadable size.
+    for blank in [
+        " max-size=10m",
+        "max-size =10m",
+        "\tmax-size=10m",
+        "tag=x,max-size= 10m",
+    ] {
+        let got = opts(&["run", "--log-opt", blank, "img"]);
+        assert_eq!(got.last().map(String::as_str), Some(cap), "{blank:?}: {got:?}");
+    }
     assert_eq!(
         opts(&["run", "--log-opt=tag=x,max-size=1m", "img"]),
         ["--log-opt=tag=x,max-size=1m", "--log-opt=max-size=1048576"]
@@ -1214,7 +1230,10 @@ fn a_container_log_is_capped() {
     }
     // The last size podman reads is at or below the ceiling, whatever came before.
     let after = |second: &str| opts(&["run", "--log-opt", "max-size=10m", "--log-opt", second, "img"]);
-    assert_eq!(after("MAX-SIZE=0"), ["max-size=10m"]);
+    assert_eq!(
+        after("MAX-SIZE=0"),
+        ["max-size=10m", "--log-opt=max-size=10485760"]
+    );
     assert_eq!(
         after("tag=x,max-size=1g"),
         ["max-size=10m", "tag=x,max-size=1g", "--log-opt=max-size=10485760"]
@@ -1240,6 +1259,11 @@ fn a_container_log_is_capped() {
         // A fraction podman reads as 0 bytes, unlimited.
         ("max-size=0.00099k", Rule::ParseBadValue),
         ("tag=x,Driver=passthrough", Rule::DenyHostHandoff),
+        // A tag is a template podman runs on the host (the eighty-first look's recursion).
+        (
+            "tag={{define \"a\"}}x{{end}}{{template \"a\"}}",
+            Rule::DenyCeiling,
+        ),
     ] {
         let plan = plan(&argv(&["run", "--log-opt", refused, "img"]), &p, &podman());
         assert_eq!(plan.refusal.map(|r| r.rule), Some(rule), "{refused}");

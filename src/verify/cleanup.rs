@@ -120,7 +120,9 @@ pub(crate) fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
             )
         });
     }
-    let dirs = sweep_work_dirs(&std::env::temp_dir(), pid_alive);
+    // Beside this run's own folder, where the earlier runs made theirs.
+    let base = ctx.work.parent().map(std::path::Path::to_path_buf);
+    let dirs = base.map_or(0, |b| sweep_work_dirs(&b, pid_alive));
     if dirs > 0 {
         said.push(format!(
             "removed {dirs} temporary folder(s) an interrupted verify left behind"

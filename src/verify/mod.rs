@@ -62,6 +62,8 @@ pub struct VerifyArgs {
     pub runtime: Option<OsString>,
     /// Print every command and its output.
     pub verbose: bool,
+    /// Where the run's private folder is made ([`WORK_BASE`] when `None`).
+    pub work_dir: Option<PathBuf>,
 }
 
 /// One docker command may take this long (a first run can unpack a large image).
@@ -101,8 +103,13 @@ impl Out {
     }
 }
 
-fn make_work_dir() -> std::io::Result<PathBuf> {
-    let base = std::env::temp_dir();
+/// Where `verify` makes its work folder: `/tmp`, never `$TMPDIR`. A `TMPDIR` of the caller's
+/// own is where podman writes a build's steps, so the shim refuses to mount anything beneath it
+/// read-write (`deny.host-exec`), and every check that mounts its work folder failed there (the
+/// eighty-third look's; TROUBLESHOOTING asks podman 4.3 users for such a `TMPDIR`).
+pub(crate) const WORK_BASE: &str = "/tmp";
+
+fn make_work_dir(base: &std::path::Path) -> std::io::Result<PathBuf> {
     for n in 0..100 {
         let p = base.join(format!("nanoclaw-shim-verify-{}-{n}", unique_suffix()));
         match std::fs::DirBuilder::new().mode(0o700).create(&p) {
@@ -153,7 +160,9 @@ pub fn run(args: &VerifyArgs) -> i32 {
 /// the PATH every command gets; who runs it; the policy in force and its label.
 fn setup(args: &VerifyArgs) -> Result<(Ctx, Option<String>), String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's own path: {e}"))?;
-    let work = make_work_dir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let base = args.work_dir.clone().unwrap_or_else(|| PathBuf::from(WORK_BASE));
+    let work = make_work_dir(&base)
+        .map_err(|e| format!("cannot create a temporary folder in {}: {e}", base.display()))?;
     let shim_dir = work.join("bin");
     let prepared = std::fs::DirBuilder::new()
         .mode(0o755)

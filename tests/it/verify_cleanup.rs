@@ -61,8 +61,8 @@ fn verify(w: &World, leftover: bool) -> Child {
         .cli()
         .args(["verify", "--runtime"])
         .args([&rt])
+        .args([std::ffi::OsStr::new("--work-dir"), w.p("tmp").as_os_str()])
         .env("PATH", "/usr/bin:/bin")
-        .env("TMPDIR", w.p("tmp"))
         .command();
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     if leftover {
