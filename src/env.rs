@@ -110,6 +110,13 @@ impl Env {
         Env::from_vars(vars.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()))).with_process_facts()
     }
 
+    /// An environment of `vars` (`name`, `value`; the first of a name counts, as the exec gives
+    /// it), with this process's facts: what a process started elsewhere (a systemd unit) would
+    /// be given, as far as its variables go.
+    pub fn of_vars<'a>(vars: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Env {
+        Env::from_vars(vars).with_process_facts()
+    }
+
     /// Reads the environment as the C runtime handed it to `main` (`NAME=value` entries), and
     /// the process's facts: the `docker` face, which pays for every look on every call. One pass
     /// over the entries, where asking `getenv` for each of the seventeen variables the shim

@@ -149,14 +149,33 @@ fn scope(args: &DoctorArgs, env: &Env, checks: &mut Vec<Check>) -> Scope {
             );
             match u.path {
                 Some(p) => {
-                    // The unit's own environment decides, not this shell's.
+                    // The unit's own environment decides, not this shell's: every variable the
+                    // unit sets (`XDG_RUNTIME_DIR`, `CONTAINERS_CONF`, `TMPDIR`, ...) is judged
+                    // as the unit gives it, over this shell's (the eighty-third look's unit,
+                    // whose every call was refused, passed when only its PATH and the shim's
+                    // own two were read). The rest is this shell's, as a user manager started
+                    // from it would give.
                     let unit_var = |k: &str| env_get(&u.environment, k).filter(|v| !v.is_empty());
                     let path: OsString = p.into();
+                    use std::os::unix::ffi::OsStrExt;
+                    let shell: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+                    let mut vars: Vec<(&[u8], &[u8])> = vec![(b"PATH", path.as_bytes())];
+                    for (k, v) in u
+                        .environment
+                        .iter()
+                        .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
+                        .chain(shell.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())))
+                    {
+                        if !vars.iter().any(|(seen, _)| *seen == k) {
+                            vars.push((k, v));
+                        }
+                    }
+                    let unit_env = Env::of_vars(vars);
                     Scope {
                         env: Env {
                             policy: unit_var(crate::env::POLICY_ENV).map(PathBuf::from),
                             runtime: unit_var(runtime::RUNTIME_ENV).map(OsString::from),
-                            ..with_path(&path)
+                            ..unit_env
                         },
                         path,
                         source: u.source,

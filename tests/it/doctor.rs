@@ -260,6 +260,21 @@ fn unit_path_from_unit_files_when_systemctl_fails() {
     );
     assert!(l.contains("nanoclaw.service"), "{l}");
     assert_status(&out, "runtime", "OK");
+    assert_status(&out, "environment", "OK");
+
+    // A variable the unit sets is judged as the unit gives it, not as this shell has it: a
+    // world-writable XDG_RUNTIME_DIR makes the shim refuse every call of the unit's (the
+    // eighty-third look's unit passed doctor and failed every `docker`).
+    fs::write(
+        units.join("nanoclaw.service.d/runtime-dir.conf"),
+        "[Service]\nEnvironment=XDG_RUNTIME_DIR=/tmp\n",
+    )
+    .unwrap();
+    let o = s.doctor(&["--unit", "nanoclaw"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "environment", "FAIL");
+    assert!(line(&out, "environment").contains("XDG_RUNTIME_DIR"), "{out}");
 }
 
 #[test]
