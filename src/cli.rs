@@ -182,6 +182,9 @@ enum PolicyCommand {
     Check {
         /// The policy file to check (default: the one in force)
         file: Option<PathBuf>,
+        /// The same, spelt as `policy show` and `explain` take it
+        #[arg(long, conflicts_with = "file")]
+        policy: Option<PathBuf>,
     },
     /// Print the effective policy and the file it came from; exit 0 shown, 1 it does not load
     Show {
@@ -282,8 +285,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
             },
         ),
         Command::Policy {
-            command: PolicyCommand::Check { file },
-        } => check(file),
+            command: PolicyCommand::Check { file, policy },
+        } => check(file.or(policy)),
         Command::Policy {
             command: PolicyCommand::Show { policy },
         } => show(policy),

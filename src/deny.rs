@@ -458,7 +458,7 @@ impl Checker<'_> {
                 self.v(
                     Rule::DenyHostNamespace,
                     o,
-                    format!("shares a host {ns} namespace"),
+                    format!("shares a host {ns} namespace, where the container sees and reaches the host's; relax with [deny] host_namespaces = false"),
                 );
             } else if self.on(Rule::DenyContainerNamespace) && lower.starts_with("container:") {
                 self.v(
@@ -948,7 +948,7 @@ impl Checker<'_> {
                 self.v(
                     Rule::DenyPrivileged,
                     o,
-                    "a privileged container has every capability and device",
+                    "a privileged container has every capability and device; give the one capability it needs with --cap-add and [hardening] allowed_capabilities",
                 );
             }
             (_, "cap-add") => {
@@ -971,7 +971,7 @@ impl Checker<'_> {
                         Rule::DenyCapAdd,
                         o,
                         format!(
-                            "{} not in allowed_capabilities",
+                            "{} not in allowed_capabilities (add it to [hardening] allowed_capabilities to let it through)",
                             bad.iter()
                                 .map(|c| crate::policy::shown_cap(c))
                                 .collect::<Vec<_>>()

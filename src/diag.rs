@@ -144,7 +144,7 @@ impl fmt::Display for Argv<'_> {
 
 /// Text as an event may show it (a change's token or reason, a refusal): secrets redacted.
 pub fn shown(text: &str) -> String {
-    crate::text::printable(&redact::display(OsStr::new(text))).into_owned()
+    crate::text::printable(&redact::message(text)).into_owned()
 }
 
 #[cfg(test)]

@@ -385,7 +385,21 @@ fn environment_in(text: &str) -> Option<usize> {
     (cluster[e..].starts_with('e') && e + 1 < cluster.len()).then_some(1 + e + 1)
 }
 
+/// A line the shim composed (a refusal, a diagnostics line) as it may be printed: credentials by
+/// shape, URL and `user:pass@host` credentials, secret `NAME=value`s redacted. Not a command's
+/// `-u user:password` read into its words: the caller's tokens in such a line were redacted as
+/// tokens already, and the shim's own English after one (`--user=root: runs as root`) is no
+/// password (the seventy-eighth and eighty-third looks').
+pub fn message(text: &str) -> String {
+    redact_words(text, false)
+}
+
 fn redact_text(text: &str) -> String {
+    redact_words(text, true)
+}
+
+/// [`redact_text`]; `commands`: also a command's `-u user:password` ([`redact_user_passwords`]).
+fn redact_words(text: &str, commands: bool) -> String {
     if let Some(at) = environment_in(text) {
         return format!("{}{}", &text[..at], environment(&text[at..]));
     }
@@ -457,7 +471,12 @@ fn redact_text(text: &str) -> String {
         }
     }
     let head = &text[..cut.unwrap_or(text.len())];
-    let mut out = redact_user_passwords(&redact_userinfo(&redact_url_credentials(head)));
+    let userinfo = redact_userinfo(&redact_url_credentials(head));
+    let mut out = if commands {
+        redact_user_passwords(&userinfo)
+    } else {
+        userinfo
+    };
     if cut.is_some() {
         out.push_str(REDACTED);
     }

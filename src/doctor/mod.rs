@@ -397,7 +397,22 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         checks.push(limits_check(&in_force, &label));
         // Without a home a `~/` path stays as written, and the check says it cannot be used.
         let log = in_force.log.resolved(scope.env.home.as_deref());
-        checks.push(log_check(log.as_deref().or(in_force.log.path.as_deref()), &label));
+        let audits = in_force.mode == policy::Mode::Audit
+            || in_force
+                .profiles
+                .iter()
+                .any(|p| p.mode == Some(policy::Mode::Audit));
+        checks.push(match (log.as_deref().or(in_force.log.path.as_deref()), audits) {
+            // Audit records what enforce would do only in the log: without one, its containers
+            // run unhardened and nothing says what enforce would have changed (the
+            // eighty-third look's: doctor said OK).
+            (None, true) => Check::warn(
+                CheckId::DecisionLog,
+                format!("off ([log] path is not set), while {label} audits: containers run unhardened and nothing records what enforce would change"),
+                "set [log] path = \"~/.local/state/nanoclaw-shim/decisions.jsonl\", then `nanoclaw-shim log --refused`",
+            ),
+            (path, _) => log_check(path, &label),
+        });
         checks.push(environment_check(&in_force, &scope.env));
     }
 

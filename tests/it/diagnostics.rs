@@ -508,3 +508,32 @@ fn a_path_from_the_environment_forges_no_line_and_shows_no_token() {
         );
     }
 }
+
+/// The refusal line is redacted as a line, not as a command: the shim's own words after a
+/// `--user` token are no `user:password` (the seventy-eighth and eighty-third looks' `--user=root:
+/// <redacted>`), while a credential in the caller's command still is.
+#[test]
+fn a_refusal_line_keeps_the_shim_s_own_words() {
+    let e = Env::new();
+    let o = e.docker(None, &["run", "--user", "root", "img"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("--user=root: runs as root [deny.root-user]"),
+        "{err}"
+    );
+    let o = e.docker(
+        Some("debug"),
+        &[
+            "run",
+            "--privileged",
+            "img",
+            "sh",
+            "-c",
+            "curl -u bob:Hunter2Pass http://x",
+        ],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(!err.contains("Hunter2Pass"), "{err}");
+}

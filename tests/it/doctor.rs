@@ -392,6 +392,11 @@ fn mode_off_fails_and_audit_warns() {
     let (code, out) = doctor_with_policy("mode = \"audit\"\n");
     assert_eq!(code, Some(0), "{out}");
     assert_status(&out, "mode", "WARN");
+    // Audit without a log records nothing (the eighty-third look's): said.
+    assert_status(&out, "decision-log", "WARN");
+    assert!(line(&out, "decision-log").contains("audits"), "{out}");
+    let (_, out) = doctor_with_policy("mode = \"enforce\"\n");
+    assert_status(&out, "decision-log", "OK");
 }
 
 #[test]
