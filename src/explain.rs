@@ -273,6 +273,20 @@ impl Report<'_> {
         if plan.decision.runs() {
             let _ = writeln!(out, "command:  {}", self.words(&plan.args).join(" "));
         }
+        // A line copied from the decision log holds its redactions: what depends on a redacted
+        // value is judged without it (podman 5's host-loopback port from a proxy URL; the
+        // eighty-third look's replay showed a plan that would not reach OneCLI).
+        if plan.args.iter().any(|a| {
+            a.as_encoded_bytes()
+                .windows(crate::redact::REDACTED.len())
+                .any(|w| w == crate::redact::REDACTED.as_bytes())
+        }) {
+            let _ = writeln!(
+                out,
+                "note:     the command holds {} values (copied from a log): what depends on them, such as the host's loopback ports a proxy URL names, is judged without them",
+                crate::redact::REDACTED
+            );
+        }
         let audit = plan.decision == Decision::Audit;
         let violations = self.violations();
         if let Some(r) = &plan.refusal {

@@ -483,3 +483,18 @@ fn a_policy_path_forges_no_line_of_the_report() {
     );
     assert!(!out.contains('\u{1b}'), "{out}");
 }
+
+/// A line copied from the decision log holds its redactions; the report says what is judged
+/// without them (the eighty-third look's OneCLI port on podman 5), and only then.
+#[test]
+fn a_replayed_log_line_says_its_redacted_values_are_not_judged() {
+    let e = Env::new("");
+    let o = e.explain(&["run", "-e", "HTTPS_PROXY=<redacted>", "img"]);
+    assert!(
+        text(&o.stdout).contains("note:     the command holds <redacted> values"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = e.explain(&["run", "-e", "HTTPS_PROXY=http://x:1", "img"]);
+    assert!(!text(&o.stdout).contains("note:"), "{}", text(&o.stdout));
+}
