@@ -1839,9 +1839,14 @@ fn files_changed_after_the_check(mode: Mode) {
         "{label}: the container holds a descriptor of the shim's copy: {}",
         o.describe()
     );
-    // `exec --env-file` into a running container: the same.
+    // `exec --env-file` into a running container (one the shim made: `deny.foreign-container`):
+    // the same.
     let name = rig.unique("pinned");
-    let started = rig.podman(&["run", "-d", "--rm", "--name", &name, IMAGE, "sleep", "120"]);
+    let started = rig.run(
+        "docker",
+        &strs(&["run", "-d", "--rm", "--name", &name, IMAGE, "sleep", "120"]),
+        None,
+    );
     assert!(started.ok(), "{label}: {}", started.describe());
     let exec = strs(&["exec", "--env-file", &env, &name, "sh", "-c", "echo A=$A"]);
     let control = through("podman", &exec);
