@@ -1036,9 +1036,10 @@ pub struct Learned {
     /// path as the policy names it (shown by `explain` and the log: nothing of it but podman's
     /// global flags is judged).
     pub unparsed: Option<String>,
-    /// For an `attach`, the container it names: asked about before it runs
-    /// (`deny.foreign-container`).
-    pub attached: Option<Vec<u8>>,
+    /// For an `attach`, `start` or `restart`, the containers it names and where each stands in
+    /// the words checked: asked about before it runs, and given to the runtime by the ID the
+    /// answer named (`deny.foreign-container`).
+    pub containers: Vec<(usize, Vec<u8>)>,
 }
 
 /// [`check_with`], and what the checks learned ([`Learned`]).
@@ -1138,9 +1139,18 @@ fn check_inner(
                 if path == "container top" {
                     check_top(&p.positionals, &mut out);
                 }
-                if path == "container attach" {
-                    learned.attached = p.positionals.first().cloned();
-                }
+                let named = match path.as_str() {
+                    "container attach" => 1,
+                    "container start" | "container restart" => p.positionals.len(),
+                    _ => 0,
+                };
+                learned.containers = p
+                    .positionals
+                    .iter()
+                    .zip(&p.positional_at)
+                    .take(named)
+                    .map(|(name, at)| (used + at, name.clone()))
+                    .collect();
             }
         }
         Some(Kind::Create { flags, .. }) => {

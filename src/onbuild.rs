@@ -112,14 +112,21 @@ pub struct Probe {
     pub keep_env: Option<Vec<String>>,
 }
 
+/// Why a container [`Probe::hardened`] could not look at is refused: podman's own words for
+/// the usual cause (a session's container already removed), with the rarer one.
+pub const NO_SUCH_CONTAINER: &str = "no such container (or the runtime could not look at it)";
+
 impl Probe {
     /// `Ok` when `container` carries the shim's mark of one it created under enforce
     /// (`io.github.nanoclaw-shim.applied`, `mode=enforce`): a caller's annotations in that
     /// namespace are removed at create, and an image's refused at start. Asked twice before a
-    /// container counts as not there, as an image is ([`Probe::check`]).
-    pub fn hardened(&self, container: &str) -> Result<(), String> {
+    /// container counts as not there, as an image is ([`Probe::check`]). Its full ID on
+    /// success: the container is then named by it, so that a rename between this question and
+    /// the runtime's lookup cannot put another there (the eighty-eighth look's: the operator's
+    /// container renamed to a checked one's name).
+    pub fn hardened(&self, container: &str) -> Result<String, String> {
         let format = format!(
-            "{{{{index .Config.Annotations {:?}}}}}",
+            "{{{{.Id}}}} {{{{index .Config.Annotations {:?}}}}}",
             crate::rewrite::annotate::KEY
         );
         let inspect = || self.output(&["container", "inspect", "--format", &format, "--", container]);
@@ -128,10 +135,11 @@ impl Probe {
                 std::thread::sleep(std::time::Duration::from_millis(200));
                 inspect()
             })
-            .map_err(|_| "the runtime cannot look at the container (no such container)".to_string())?;
-        let mark = mark.trim();
-        if mark.starts_with("nanoclaw-shim/") && mark.split(' ').any(|w| w == "mode=enforce") {
-            return Ok(());
+            .map_err(|_| NO_SUCH_CONTAINER.to_string())?;
+        let (id, mark) = mark.trim().split_once(' ').unwrap_or((mark.trim(), ""));
+        let id_like = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        if id_like && mark.starts_with("nanoclaw-shim/") && mark.split(' ').any(|w| w == "mode=enforce") {
+            return Ok(id.to_string());
         }
         Err(format!(
             "the container was not created through the shim under enforce (it carries no {} mark of one): one made outside it runs the command as privileged as it was made",

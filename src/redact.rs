@@ -390,16 +390,41 @@ fn environment_in(text: &str) -> Option<usize> {
 /// `-u user:password` read into its words: the caller's tokens in such a line were redacted as
 /// tokens already, and the shim's own English after one (`--user=root: runs as root`) is no
 /// password (the seventy-eighth and eighty-third looks').
+///
+/// Only what has a credential's shape is cut out, each to the end of its word, so that the line
+/// keeps its rule id, its fix and the shim's own `key=value` words (the eighty-ninth look's: a
+/// second pass by the argv's rules cut a line at `basic setup` and at the shim's own hints). The
+/// caller's `NAME=value`s are redacted where the line is made, token by token.
 pub fn message(text: &str) -> String {
-    redact_words(text, false)
+    let text = redact_userinfo(&redact_url_credentials(text));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = shaped_secret_at(rest) {
+        out.push_str(&rest[..at]);
+        out.push_str(REDACTED);
+        if rest[at..].starts_with("-----BEGIN") {
+            return out;
+        }
+        let end = rest[at..]
+            .find(|c: char| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '"' | '\'' | ',' | '/' | ':' | ';' | '|' | ')' | ']' | '}' | '>' | '\\'
+                    )
+            })
+            .map_or(rest.len(), |e| at + e);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn redact_text(text: &str) -> String {
-    redact_words(text, true)
+    redact_words(text)
 }
 
-/// [`redact_text`]; `commands`: also a command's `-u user:password` ([`redact_user_passwords`]).
-fn redact_words(text: &str, commands: bool) -> String {
+fn redact_words(text: &str) -> String {
     if let Some(at) = environment_in(text) {
         return format!("{}{}", &text[..at], environment(&text[at..]));
     }
@@ -471,12 +496,7 @@ fn redact_words(text: &str, commands: bool) -> String {
         }
     }
     let head = &text[..cut.unwrap_or(text.len())];
-    let userinfo = redact_userinfo(&redact_url_credentials(head));
-    let mut out = if commands {
-        redact_user_passwords(&userinfo)
-    } else {
-        userinfo
-    };
+    let mut out = redact_user_passwords(&redact_userinfo(&redact_url_credentials(head)));
     if cut.is_some() {
         out.push_str(REDACTED);
     }

@@ -279,9 +279,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);
             let containerfiles = learned.containerfiles;
-            if let Some(name) = &learned.attached {
-                found.extend(foreign(policy, target, name));
-            }
+            let named: Vec<(usize, Vec<u8>)> =
+                learned.containers.into_iter().map(|(i, n)| (at + i, n)).collect();
+            let (strangers, pinned_argv) = pin_containers(policy, target, argv, &named);
+            found.extend(strangers);
             // A rule the policy switched off (`build_options = false`) refuses nothing.
             found.retain(|v| {
                 deny.on(v.rule) || !crate::policy::DENY_SWITCHES.iter().any(|(_, r, _)| *r == v.rule)
@@ -364,7 +365,14 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 r => r,
             };
             if found.is_empty() && rewritten.is_none() {
-                plan.args = argv.to_vec();
+                plan.args = match pinned_argv {
+                    Some((pinned, changes)) => {
+                        plan.decision = Decision::Rewrite;
+                        plan.changes.extend(changes);
+                        pinned
+                    }
+                    None => argv.to_vec(),
+                };
                 // podman runs the OCI hooks its own options name when it starts a container,
                 // not those of the call that created it: a `create` then `start` is checked
                 // only if `start` names the hook folder too.
@@ -409,9 +417,23 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;
         let mut judged = deny::judge(&run, &policy.rules, &target.host);
+        // `exec`'s container, named by the ID the runtime gave for it ([`pin_containers`]).
+        let mut run = run;
+        let mut pinned_argv = None;
         if let (parse::Verb::Exec, Some(name)) = (run.verb, &run.image) {
-            judged.violations.extend(foreign(policy, target, name.as_bytes()));
+            let at =
+                run.prefix.len() + run.groups.iter().map(Vec::len).sum::<usize>() + usize::from(run.dashdash);
+            let named = [(at, name.as_bytes().to_vec())];
+            let (strangers, pinned) = pin_containers(policy, target, argv, &named);
+            judged.violations.extend(strangers);
+            if let Some((args, changes)) = pinned {
+                run.image = Some(args[at].clone());
+                plan.decision = Decision::Rewrite;
+                plan.changes.extend(changes);
+                pinned_argv = Some(args);
+            }
         }
+        let argv = pinned_argv.as_deref().unwrap_or(argv);
         if judged.read.is_empty() || target.flavor != Flavor::Podman {
             return settle(plan, argv, judged.violations, None, None);
         }
@@ -568,21 +590,65 @@ fn pin_containerfiles(
     Ok(pinned)
 }
 
-/// An `exec` or `attach` into a container the shim did not create under enforce: one made on
-/// the same engine outside it (an operator's, privileged or root) would run the caller's
-/// command, or take its input, as it was made (the seventy-ninth look's). Asked of the runtime,
-/// one call per `exec`; a container it cannot look at is refused too.
-fn foreign(policy: &Policy, target: &Target, name: &[u8]) -> Option<deny::Violation> {
+/// An `exec`, `attach`, `start` or `restart` of a container the shim did not create under
+/// enforce: one made on the same engine outside it (an operator's, privileged or root) would run
+/// the caller's command, or take its input, as it was made (the seventy-ninth look's; `start -ai`
+/// of a running one attaches, the eighty-eighth's). Asked of the runtime, one call per container
+/// named; a container it cannot look at is refused too. `None`: nothing to ask.
+fn foreign(policy: &Policy, target: &Target, name: &[u8]) -> Option<Result<String, deny::Violation>> {
     let probe = target.container_probe.as_ref()?;
     if target.flavor != Flavor::Podman || !policy.rules.deny.on(Rule::DenyForeignContainer) {
         return None;
     }
     let name = crate::text::lossy(name);
-    probe(&name).err().map(|why| deny::Violation {
+    Some(probe(&name).map_err(|why| deny::Violation {
         rule: Rule::DenyForeignContainer,
         token: redact::display(OsStr::new(name.as_ref())),
-        reason: format!("{why}; [deny] foreign_containers = false lets it through"),
-    })
+        // A container that is not there is no check to relax (the ninetieth look's).
+        reason: if why == crate::onbuild::NO_SUCH_CONTAINER {
+            why
+        } else {
+            format!("{why}; [deny] foreign_containers = false lets it through")
+        },
+    }))
+}
+
+/// An argv whose containers are named by their IDs, and the changes that say so.
+type Pinned = (Vec<OsString>, Vec<Change>);
+
+/// Asks about each container `named` (its index in `argv`, its name): a violation for one the
+/// shim did not make, else `argv` with each named by the full ID the answer gave (so that a
+/// rename between the question and the runtime's lookup cannot put another container in its
+/// place: the eighty-eighth look's), and the changes that say so. `None`: nothing was asked.
+fn pin_containers(
+    policy: &Policy,
+    target: &Target,
+    argv: &[OsString],
+    named: &[(usize, Vec<u8>)],
+) -> (Vec<deny::Violation>, Option<Pinned>) {
+    let (mut found, mut pinned, mut changes) = (Vec::new(), argv.to_vec(), Vec::new());
+    for (at, name) in named {
+        match foreign(policy, target, name) {
+            None => return (Vec::new(), None),
+            Some(Err(v)) => found.push(v),
+            Some(Ok(id)) => {
+                changes.push(Change {
+                    rule: Rule::DenyForeignContainer,
+                    action: Action::Replace,
+                    token: format!(
+                        "{} -> {id}",
+                        redact::display(OsStr::new(crate::text::lossy(name).as_ref()))
+                    ),
+                    reason: "named by the ID of the container the shim looked at, so that no rename puts another in its place".into(),
+                });
+                if let Some(slot) = pinned.get_mut(*at) {
+                    *slot = OsString::from(id);
+                }
+            }
+        }
+    }
+    let rewritten = (found.is_empty() && !changes.is_empty()).then_some((pinned, changes));
+    (found, rewritten)
 }
 
 /// Combines deny violations and the rewrite into the final plan for the mode in force.

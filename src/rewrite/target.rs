@@ -16,8 +16,8 @@ pub type BaseProbe = Box<dyn Fn(&str) -> Result<(), String>>;
 pub type NetworkProbe = Box<dyn Fn() -> Result<crate::subnet::Facts, String>>;
 
 /// Asks the runtime whether a container carries the shim's mark of one it created under
-/// enforce: `Ok`, or why not ([`crate::onbuild::Probe::hardened`]).
-pub type ContainerProbe = Box<dyn Fn(&str) -> Result<(), String>>;
+/// enforce: its full ID, or why not ([`crate::onbuild::Probe::hardened`]).
+pub type ContainerProbe = Box<dyn Fn(&str) -> Result<String, String>>;
 
 /// What the rewrite knows about the runtime and the host. The version is learned only when a
 /// rule needs it (through `probe`, which the edge caches), so most invocations never ask.

@@ -295,7 +295,7 @@ fn secrets_never_appear_at_any_level() {
 #[test]
 fn a_refusal_ends_with_its_line_after_the_trace() {
     let e = Env::new();
-    let refused = "nanoclaw-shim: refused: --privileged: a privileged container has every capability and device [deny.privileged]";
+    let refused = "nanoclaw-shim: refused: --privileged: a privileged container has every capability and device; give the one capability it needs with --cap-add and [hardening] allowed_capabilities [deny.privileged]";
     let o = e.docker(None, &["run", "--privileged", "nanoclaw-agent:latest"]);
     assert_eq!(o.status.code(), Some(125));
     assert_eq!(

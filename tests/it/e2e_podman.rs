@@ -3716,6 +3716,23 @@ fn foreign_container(mode: Mode) {
     assert_refusal(&o, "[deny.foreign-container]");
     let o = exec("docker", &rig.unique("absent"));
     assert_refusal(&o, "[deny.foreign-container]");
+    // `start -ai` of a running container attaches to it (podman 4.3): refused alike, with the
+    // mount check's hook or without it (the eighty-eighth look's).
+    let o = rig.run("docker", &strs(&["start", "-a", "-i", &plain]), None);
+    assert_refusal(&o, "[deny.foreign-container]");
+    // What passes is named by the full ID the shim looked at, so that a rename between the
+    // question and podman's lookup cannot put the operator's container in its place.
+    let id = rig.podman(&["container", "inspect", "--format", "{{.Id}}", &ours]);
+    let plan = rig.run(
+        "nanoclaw-shim",
+        &strs(&["explain", "--", "docker", "exec", &ours, "true"]),
+        None,
+    );
+    assert!(
+        plan.stdout.contains(&format!("exec {}", id.stdout.trim())),
+        "{label}: the exec does not name the container's ID: {}",
+        plan.describe()
+    );
     let _ = rig.podman(&["rm", "-f", "-t", "0", &plain, &ours]);
 }
 
