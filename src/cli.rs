@@ -418,7 +418,10 @@ fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
     let (origin, policy) = match policy::load(&LookupEnv::from_env(policy)) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("nanoclaw-shim log: policy not loaded: {e}");
+            eprintln!(
+                "nanoclaw-shim log: policy not loaded: {}",
+                crate::diag::shown(&e.to_string())
+            );
             return 1;
         }
     };
@@ -427,12 +430,15 @@ fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
         None if policy.log.path.is_some() => {
             eprintln!(
                 "nanoclaw-shim log: the decision log {} is under ~/, and HOME is not set",
-                policy
-                    .log
-                    .path
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""))
-                    .display()
+                crate::diag::shown(
+                    &policy
+                        .log
+                        .path
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new(""))
+                        .display()
+                        .to_string()
+                )
             );
             1
         }
@@ -440,7 +446,7 @@ fn log(policy: Option<PathBuf>, args: &crate::logview::LogArgs) -> i32 {
             eprintln!(
                 "nanoclaw-shim log: the policy in force ({}) sets no decision log; add\n  \
                  [log]\n  path = \"~/.local/state/nanoclaw-shim/decisions.jsonl\"\n\
-                 and create its folder (mkdir -p -m 700 ~/.local/state/nanoclaw-shim)",
+                 (the shim makes its folder, 0700, on the first logged call)",
                 origin.label()
             );
             1
@@ -473,7 +479,7 @@ fn check(file: Option<PathBuf>) -> i32 {
     let (origin, text) = match located {
         Ok(l) => l,
         Err(e) => {
-            println!("{e}");
+            println!("{}", crate::diag::shown(&e));
             return 1;
         }
     };
@@ -509,7 +515,10 @@ fn init() -> i32 {
     };
     if let Some(dir) = path.parent() {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("nanoclaw-shim: cannot create {}: {e}", dir.display());
+            eprintln!(
+                "nanoclaw-shim: {}",
+                crate::diag::shown(&format!("cannot create {}: {e}", dir.display()))
+            );
             return 1;
         }
     }
@@ -520,15 +529,24 @@ fn init() -> i32 {
         .and_then(|mut f| std::io::Write::write_all(&mut f, policy::DEFAULT_TOML.as_bytes()));
     match written {
         Ok(()) => {
-            println!("wrote the default policy to {}", path.display());
+            println!(
+                "wrote the default policy to {}",
+                crate::diag::shown(&path.display().to_string())
+            );
             0
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            println!("{} already exists; left unchanged", path.display());
+            println!(
+                "{} already exists; left unchanged",
+                crate::diag::shown(&path.display().to_string())
+            );
             0
         }
         Err(e) => {
-            eprintln!("nanoclaw-shim: cannot write {}: {e}", path.display());
+            eprintln!(
+                "nanoclaw-shim: {}",
+                crate::diag::shown(&format!("cannot write {}: {e}", path.display()))
+            );
             1
         }
     }

@@ -425,8 +425,8 @@ pub fn json_error(
         "decision": "refuse",
         "error": {
             "kind": kind,
-            "message": message,
-            "file": file,
+            "message": crate::text::printable(&crate::redact::message(message)),
+            "file": file.map(|f| crate::text::printable(&crate::redact::message(f)).into_owned()),
             "diagnostics": diagnostics.iter().map(|d| json!({
                 "severity": match d.severity {
                     crate::policy::Severity::Error => "error",

@@ -140,6 +140,7 @@ impl PolicyError {
 /// `file:line:col: error[code]: message` plus an indented hint line, the `error` / `warning`
 /// label coloured by `paint`.
 pub fn format_diagnostic(file: &str, d: &Diagnostic, paint: Paint) -> String {
+    let file = shown(file);
     let sev = match d.severity {
         Severity::Error => paint.tone(Tone::Bad, "error"),
         Severity::Warning => paint.tone(Tone::Warn, "warning"),
@@ -176,13 +177,18 @@ impl fmt::Display for PolicyError {
                     String::new()
                 };
                 match d.position {
-                    Some((l, c)) => write!(f, "{}:{l}:{c}: {}{more}", self.file, d.message),
-                    None => write!(f, "{}: {}{more}", self.file, d.message),
+                    Some((l, c)) => write!(f, "{}:{l}:{c}: {}{more}", shown(&self.file), d.message),
+                    None => write!(f, "{}: {}{more}", shown(&self.file), d.message),
                 }
             }
-            None => write!(f, "{}: invalid policy", self.file),
+            None => write!(f, "{}: invalid policy", shown(&self.file)),
         }
     }
 }
 
 impl std::error::Error for PolicyError {}
+
+/// A policy file's name as every line shows it: from the environment, redacted and escaped.
+fn shown(file: &str) -> String {
+    crate::text::printable(&crate::redact::message(file)).into_owned()
+}

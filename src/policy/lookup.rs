@@ -30,9 +30,12 @@ impl Origin {
     }
 
     /// How diagnostics and `policy show` name it.
+    /// As every line shows it: the path comes from the environment (`NANOCLAW_SHIM_POLICY`,
+    /// `XDG_CONFIG_HOME`, `HOME`), where a line break forged a line and a token was printed (the
+    /// eighty-fourth and eighty-ninth looks').
     pub fn label(&self) -> String {
         match self.path() {
-            Some(p) => p.display().to_string(),
+            Some(p) => crate::text::printable(&crate::redact::message(&p.display().to_string())).into_owned(),
             None => "<embedded default>".to_string(),
         }
     }

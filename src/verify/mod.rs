@@ -127,7 +127,8 @@ pub fn run(args: &VerifyArgs) -> i32 {
     let (mut ctx, label) = match setup(args) {
         Ok(set) => set,
         Err(e) => {
-            eprintln!("nanoclaw-shim verify: {e}");
+            // It may name a folder the caller or the environment chose (`--work-dir`).
+            eprintln!("nanoclaw-shim verify: {}", crate::diag::shown(&e));
             return 2;
         }
     };

@@ -482,6 +482,40 @@ fn a_policy_path_forges_no_line_of_the_report() {
         "{out}"
     );
     assert!(!out.contains('\u{1b}'), "{out}");
+    // Nor `policy check`, `policy show` or explain's JSON of a policy that does not load, and a
+    // token in the path is not printed there (the eighty-ninth look's).
+    let folder = dir
+        .path()
+        .join("ghp_abcdefghijklmnopqrstuvwxyz0123456789\ndecision: x\u{1b}[8m");
+    std::fs::create_dir(&folder).unwrap();
+    let bad = folder.join("policy.toml");
+    std::fs::write(&bad, "mode = \"nope\"\n").unwrap();
+    let outputs = [
+        crate::support::bare()
+            .args(["policy", "check"])
+            .arg(&bad)
+            .output()
+            .unwrap(),
+        crate::support::bare()
+            .env("NANOCLAW_SHIM_POLICY", &bad)
+            .args(["policy", "show"])
+            .output()
+            .unwrap(),
+        crate::support::bare()
+            .env("NANOCLAW_SHIM_POLICY", &bad)
+            .args(["explain", "--format", "json", "run", "img"])
+            .output()
+            .unwrap(),
+    ];
+    for o in outputs {
+        let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        assert!(
+            !all.contains("ghp_abc")
+                && !all.contains('\u{1b}')
+                && !all.lines().any(|l| l.starts_with("decision: x")),
+            "{all}"
+        );
+    }
 }
 
 /// A line copied from the decision log holds its redactions; the report says what is judged
