@@ -153,12 +153,16 @@ fn scope(args: &DoctorArgs, env: &Env, checks: &mut Vec<Check>) -> Scope {
                     // unit sets (`XDG_RUNTIME_DIR`, `CONTAINERS_CONF`, `TMPDIR`, ...) is judged
                     // as the unit gives it, over this shell's (the eighty-third look's unit,
                     // whose every call was refused, passed when only its PATH and the shim's
-                    // own two were read). The rest is this shell's, as a user manager started
-                    // from it would give.
+                    // own two were read). The rest is the user manager's (`systemctl --user
+                    // show-environment`), which the unit starts from, or this shell's where it
+                    // cannot be asked (the ninetieth look's).
                     let unit_var = |k: &str| env_get(&u.environment, k).filter(|v| !v.is_empty());
                     let path: OsString = p.into();
                     use std::os::unix::ffi::OsStrExt;
-                    let shell: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+                    let shell: Vec<(OsString, OsString)> = match &u.manager {
+                        Some(m) => m.iter().map(|(k, v)| (k.into(), v.into())).collect(),
+                        None => std::env::vars_os().collect(),
+                    };
                     let mut vars: Vec<(&[u8], &[u8])> = vec![(b"PATH", path.as_bytes())];
                     for (k, v) in u
                         .environment

@@ -119,10 +119,10 @@ fn systemctl_output_parses() {
     assert_eq!(s.load_state.as_deref(), Some("loaded"));
     assert_eq!(env_get(&s.environment, "PATH"), Some("/a:/b"));
     assert_eq!(env_get(&s.environment, "X"), Some("y z"));
-    assert_eq!(
-        parse_show_environment("HOME=/h\nPATH=/usr/local/bin:/usr/bin\n").as_deref(),
-        Some("/usr/local/bin:/usr/bin")
-    );
+    let m = parse_environment("HOME=/h\nPATH=/usr/local/bin:/usr/bin\nX=$'a b\\nc'\n");
+    assert_eq!(env_get(&m, "PATH"), Some("/usr/local/bin:/usr/bin"));
+    assert_eq!(env_get(&m, "HOME"), Some("/h"));
+    assert_eq!(env_get(&m, "X"), Some("a b\nc"));
 }
 
 fn files(path: Option<&str>) -> UnitFiles {

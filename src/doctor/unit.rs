@@ -181,19 +181,6 @@ pub(crate) fn parse_systemctl_show(out: &str) -> ShowOutput {
     show
 }
 
-/// The `PATH=` line of `systemctl --user show-environment`.
-pub(crate) fn parse_show_environment(out: &str) -> Option<String> {
-    out.lines().find_map(|l| {
-        let v = l.strip_prefix("PATH=")?;
-        // systemd prints values with special characters as $'...'.
-        let v = v
-            .strip_prefix("$'")
-            .and_then(|v| v.strip_suffix('\''))
-            .unwrap_or(v);
-        Some(v.to_string())
-    })
-}
-
 /// The unit files read from disk, merged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct UnitFiles {
@@ -212,6 +199,9 @@ pub(crate) struct UnitPath {
     /// How the report names this PATH.
     pub(crate) source: String,
     pub(crate) check: Check,
+    /// The user manager's environment (`systemctl --user show-environment`), which a unit starts
+    /// from; `None` where it cannot be asked.
+    pub(crate) manager: Option<Vec<(String, String)>>,
 }
 
 pub(crate) fn reload_fix(unit: &str) -> String {
@@ -279,6 +269,7 @@ pub(crate) fn decide_unit_path(
         }
         _ => {
             return UnitPath {
+                manager: None,
                 path: None,
                 environment: Vec::new(),
                 source: "the current PATH".into(),
@@ -311,6 +302,7 @@ pub(crate) fn decide_unit_path(
         }
     };
     UnitPath {
+        manager: None,
         path: Some(path),
         environment,
         source,
@@ -368,7 +360,48 @@ pub(crate) fn unit_path(unit: &str) -> UnitPath {
     let show = systemctl(&["--user", "show", &service, "-p", "Environment", "-p", "LoadState"])
         .map(|out| parse_systemctl_show(&out));
     let files = read_unit_files(unit, &spec);
-    decide_unit_path(unit, show.as_ref(), &files, || {
-        systemctl(&["--user", "show-environment"]).and_then(|out| parse_show_environment(&out))
-    })
+    let manager = systemctl(&["--user", "show-environment"]).map(|out| parse_environment(&out));
+    let mut decided = decide_unit_path(unit, show.as_ref(), &files, || {
+        manager
+            .as_ref()
+            .and_then(|m| env_get(m, "PATH").map(str::to_string))
+    });
+    decided.manager = manager;
+    decided
+}
+
+/// `KEY=value` lines of `systemctl --user show-environment` (a value with special characters
+/// as `$'...'`, its escapes read).
+pub(crate) fn parse_environment(out: &str) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    for line in out.lines() {
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = match v.strip_prefix("$'").and_then(|v| v.strip_suffix('\'')) {
+            Some(quoted) => unescape(quoted),
+            None => v.to_string(),
+        };
+        set_env(&mut env, k, &v);
+    }
+    env
+}
+
+/// A `$'...'` value's backslash escapes, as systemd writes them.
+fn unescape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
 }

@@ -294,6 +294,21 @@ fn unit_path_from_systemctl() {
     assert_status(&out, "docker", "OK");
     assert!(line(&out, "docker").contains("systemctl --user show"), "{out}");
 
+    // The variables the unit does not set are the user manager's, not this shell's (the
+    // ninetieth look's): one there that makes the shim refuse every call is a FAIL of the unit's.
+    s.script(
+        "bin/systemctl",
+        &format!(
+            "#!/bin/sh\ncase \"$*\" in\n  *show-environment*) printf 'PATH=/usr/bin\\nXDG_RUNTIME_DIR=/tmp\\n' ;;\n  *) printf 'LoadState=loaded\\nEnvironment=HOME=/x PATH={}\\n' ;;\nesac\n",
+            s.path_of(&["shim", "rt"])
+        ),
+    );
+    let o = s.doctor(&["--unit", "nanoclaw"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_status(&out, "environment", "FAIL");
+    assert!(line(&out, "environment").contains("XDG_RUNTIME_DIR"), "{out}");
+
     // systemd knows no such unit, and there are no files (the sandbox's own folder alone on
     // PATH: the checks that follow would otherwise ask the machine's podman, which may be slow)
     s.script(
