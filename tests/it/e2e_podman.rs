@@ -2736,7 +2736,17 @@ fn a_container_made_without_the_shim(mode: Mode) {
     // The control: podman starts it.
     let ran = rig.podman(&["start", "-a", &foreign]);
     assert!(ran.stdout.contains("foreign-ran"), "{label}: {}", ran.describe());
+    // Refused before podman is asked to start it (`deny.foreign-container`) ...
     let refused = rig.docker(&strs(&["start", "-a", &foreign]), None);
+    assert_refusal(&refused, "[deny.foreign-container]");
+    // ... and, with that rule off, by the mount check's hook, inside podman's start.
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let off = text.replacen("foreign_containers = true", "foreign_containers = false", 1);
+    assert_ne!(text, off, "the default policy no longer names foreign_containers");
+    std::fs::write(&policy, off).unwrap();
+    let refused = rig.docker(&strs(&["start", "-a", &foreign]), None);
+    std::fs::write(&policy, text).unwrap();
     let all = format!("{}{}", refused.stdout, refused.stderr);
     let _ = rig.podman(&["rm", "-f", &foreign]);
     assert!(
