@@ -1140,10 +1140,21 @@ fn check_inner(
                     check_top(&p.positionals, &mut out);
                 }
                 let named = match path.as_str() {
-                    "container attach" => 1,
+                    "container attach" | "container rename" => 1,
                     "container start" | "container restart" => p.positionals.len(),
                     _ => 0,
                 };
+                // A rename's new name may not read as an ID (`deny.foreign-container`).
+                if let (true, Some(new)) = (path == "container rename", p.positionals.get(1)) {
+                    if crate::deny::reads_as_an_id(&lossy(new)) {
+                        violation(
+                            &mut out,
+                            Rule::DenyForeignContainer,
+                            crate::redact::display(std::ffi::OsStr::from_bytes(new)),
+                            crate::deny::ID_LIKE_NAME.into(),
+                        );
+                    }
+                }
                 learned.containers = p
                     .positionals
                     .iter()

@@ -951,6 +951,11 @@ impl Checker<'_> {
                     "a privileged container has every capability and device; give the one capability it needs with --cap-add and [hardening] allowed_capabilities",
                 );
             }
+            (Verb::Run | Verb::Create, "name")
+                if self.on(Rule::DenyForeignContainer) && reads_as_an_id(&text(o)) =>
+            {
+                self.v(Rule::DenyForeignContainer, o, ID_LIKE_NAME);
+            }
             (_, "cap-add") => {
                 if !self.on(Rule::DenyCapAdd) {
                     return;
@@ -1556,4 +1561,16 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Why a container name that reads as an ID is refused (`deny.foreign-container`): podman 5 looks
+/// a name up before an ID, so a container named with another's full ID takes its place wherever
+/// that ID is given, and the shim names every container it has checked by its ID (the
+/// ninety-third look's: the operator's container renamed to an agent's ID got the agent's `exec`).
+pub const ID_LIKE_NAME: &str = "a name of 12 or more hexadecimal digits, which reads as a container's ID: podman 5 looks names up before IDs, so it would take the place of the container whose ID it spells";
+
+/// Whether a container name reads as a container ID, or the start of one (docker's short IDs
+/// are 12 digits).
+pub fn reads_as_an_id(name: &str) -> bool {
+    name.len() >= 12 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -1870,6 +1870,24 @@ fn every_spelling_of_build_is_a_build() {
     }
 }
 
+/// A container name that reads as an ID is refused at a rename, as at `--name`: podman 5 looks
+/// names up before IDs, and the shim names each container it checked by its full ID (the
+/// ninety-third look's: the operator's container renamed to an agent's ID got the agent's exec).
+#[test]
+fn a_new_name_never_reads_as_an_id() {
+    let id = "ab".repeat(32);
+    for new in [id.as_str(), "0123456789ab", "DEADBEEFCAFE"] {
+        assert_eq!(
+            check(&["rename", "c", new]).rules(),
+            vec!["deny.foreign-container"],
+            "{new}"
+        );
+    }
+    for fine in ["ncl-session-1", "0123456789a", "abcdefabcdefg"] {
+        assert!(check(&["rename", "c", fine]).violations.is_empty(), "{fine}");
+    }
+}
+
 /// `cp`, allowed by name, is parsed with docker's table and its host side judged as a mount's:
 /// the source as a read, the destination as a write (a sixty-eighth look's allowed `cp` read
 /// `~/.ssh/id_ed25519` into a container and wrote `~/.bashrc` out of one). Any other command

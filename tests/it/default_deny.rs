@@ -826,6 +826,14 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     ] {
         add(&["run", "--network", n, "img"], "deny.network-option");
     }
+    // A name that reads as another container's ID (podman 5 looks names up first).
+    for name in [
+        "abababababababababababababababababababababababababababababababab",
+        "0123456789abcdef",
+    ] {
+        add(&["run", "--name", name, "img"], "deny.foreign-container");
+        add(&["create", "--name", name, "img"], "deny.foreign-container");
+    }
     for words in [
         &["run", "--network-alias", "gateway", "img"][..],
         // podman 5 registers a container's host name on its network's DNS too.

@@ -3733,6 +3733,12 @@ fn foreign_container(mode: Mode) {
     // What passes is named by the full ID the shim looked at, so that a rename between the
     // question and podman's lookup cannot put the operator's container in its place.
     let id = rig.podman(&["container", "inspect", "--format", "{{.Id}}", &ours]);
+    // Nor can the operator's container be renamed to that ID (podman 5 looks names up before
+    // IDs: the ninety-third look's), nor any be given a name that reads as one.
+    let o = rig.run("docker", &strs(&["rename", &plain, id.stdout.trim()]), None);
+    assert_refusal(&o, "[deny.foreign-container]");
+    let o = rig.run("docker", &strs(&["rename", &ours, id.stdout.trim()]), None);
+    assert_refusal(&o, "[deny.foreign-container]");
     let plan = rig.run(
         "nanoclaw-shim",
         &strs(&["explain", "--", "docker", "exec", &ours, "true"]),
