@@ -286,6 +286,11 @@ impl Checker<'_> {
             Class::Environment => self.environment(o),
             Class::LogDriver => self.log_driver(o),
             Class::Label => self.label(o),
+            Class::ContainerName => {
+                if self.on(Rule::DenyForeignContainer) && reads_as_an_id(&text(o)) {
+                    self.v(Rule::DenyForeignContainer, o, ID_LIKE_NAME);
+                }
+            }
             Class::Health => self.health(o),
             Class::Logging => {
                 let value = match &o.value {
@@ -950,11 +955,6 @@ impl Checker<'_> {
                     o,
                     "a privileged container has every capability and device; give the one capability it needs with --cap-add and [hardening] allowed_capabilities",
                 );
-            }
-            (Verb::Run | Verb::Create, "name")
-                if self.on(Rule::DenyForeignContainer) && reads_as_an_id(&text(o)) =>
-            {
-                self.v(Rule::DenyForeignContainer, o, ID_LIKE_NAME);
             }
             (_, "cap-add") => {
                 if !self.on(Rule::DenyCapAdd) {

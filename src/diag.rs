@@ -142,9 +142,25 @@ impl fmt::Display for Argv<'_> {
     }
 }
 
-/// Text as an event may show it (a change's token or reason, a refusal): secrets redacted.
+/// Text as an event may show it (a change's token or reason, a refusal): secrets redacted. A
+/// rule id at its end (` [deny.x]`) is kept out of the redaction, so that a line cut at a
+/// secret still names the rule that refused it.
 pub fn shown(text: &str) -> String {
-    crate::text::printable(&redact::message(text)).into_owned()
+    let (body, rule) = match text.rsplit_once(" [") {
+        Some((body, id))
+            if id.ends_with(']')
+                && id.len() > 1
+                && id[..id.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'-') =>
+        {
+            (body, &text[body.len()..])
+        }
+        _ => (text, ""),
+    };
+    let mut out = crate::text::printable(&redact::message(body)).into_owned();
+    out.push_str(rule);
+    out
 }
 
 #[cfg(test)]

@@ -89,6 +89,9 @@ pub enum Class {
     /// Container labels: podman's auto-update timer (root's, daily) acts on two of them
     /// (`io.containers.autoupdate`, `PODMAN_SYSTEMD_UNIT`).
     Label,
+    /// The container's name: one that reads as an ID would take another container's place
+    /// where podman 5 looks a name up before an ID (`deny.foreign-container`).
+    ContainerName,
     /// Refused unless the policy allows the flag by name; the rule says why.
     Denied(Rule),
 }
@@ -114,6 +117,7 @@ impl Class {
             Class::Logging => "logging",
             Class::LogDriver => "log driver",
             Class::Label => "label",
+            Class::ContainerName => "container name",
             Class::Health => "health check",
             Class::Denied(_) => "denied by default",
         }
@@ -161,6 +165,7 @@ impl Class {
             Class::Logging => &[Rule::DenyDebugLog],
             Class::LogDriver => &[Rule::DenyHostHandoff],
             Class::Label => &[Rule::HardenAutoUpdate],
+            Class::ContainerName => &[Rule::DenyForeignContainer],
             Class::Health => &[Rule::HardenHealthcheck],
             Class::Denied(Rule::DenyDevice) => &[Rule::DenyDevice],
             Class::Denied(Rule::DenyVolumesFrom) => &[Rule::DenyVolumesFrom],
@@ -409,8 +414,8 @@ impl Flag {
 use crate::rules::Rule;
 use Arity::{Bool, Value};
 use Class::{
-    Annotation, Capability, Ceiling, Denied, Environment, Hardening, Health, HostRead, HostWrite, Inert,
-    Label, LogDriver, Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
+    Annotation, Capability, Ceiling, ContainerName, Denied, Environment, Hardening, Health, HostRead,
+    HostWrite, Inert, Label, LogDriver, Logging, Mount, Namespace, Network, Restart, SecurityOpt, User,
 };
 
 /// The log levels of podman's `--log-level` that do not print the argv (compared without regard
@@ -540,7 +545,7 @@ const RUN_TABLE: &[Flag] = &[
     Flag { long: n("memory-swap"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("memory-swappiness"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("mount"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Mount, podman_list: false },
-    Flag { long: n("name"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("name"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: ContainerName, podman_list: false },
     Flag { long: n("net"), short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Hidden, alias_of: Some(n("network")), class: Namespace, podman_list: false },
     Flag { long: n("net-alias"), short: None, arity: Value, docker: Docker::Hidden, podman: Podman::Rename(n("network-alias")), alias_of: Some(n("network-alias")), class: Denied(Rule::DenyNetworkOption), podman_list: true },
     Flag { long: n("network"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Namespace, podman_list: false },

@@ -385,46 +385,24 @@ fn environment_in(text: &str) -> Option<usize> {
     (cluster[e..].starts_with('e') && e + 1 < cluster.len()).then_some(1 + e + 1)
 }
 
-/// A line the shim composed (a refusal, a diagnostics line) as it may be printed: credentials by
-/// shape, URL and `user:pass@host` credentials, secret `NAME=value`s redacted. Not a command's
-/// `-u user:password` read into its words: the caller's tokens in such a line were redacted as
-/// tokens already, and the shim's own English after one (`--user=root: runs as root`) is no
-/// password (the seventy-eighth and eighty-third looks').
-///
-/// Only what has a credential's shape is cut out, each to the end of its word, so that the line
-/// keeps its rule id, its fix and the shim's own `key=value` words (the eighty-ninth look's: a
-/// second pass by the argv's rules cut a line at `basic setup` and at the shim's own hints). The
-/// caller's `NAME=value`s are redacted where the line is made, token by token.
+/// A line the shim composed (a refusal, a diagnostics line) as it may be printed: everything
+/// [`display`] hides (credentials by shape, URL and `user:pass@host` credentials, secret
+/// `NAME=value`s, what follows an auth scheme or a secret header), but not a command's `-u
+/// user:password` read into its words: the caller's tokens in such a line were redacted as tokens
+/// already, and the shim's own English after one (`--user=root: runs as root`) is no password
+/// (the seventy-eighth and eighty-third looks'). A line-level pass of shapes alone let a reason
+/// that quotes a caller's value raw (`DB_PASS=hunter2: is not a mount option`) through (the
+/// ninety-second look's): over-redacting the shim's own words costs less.
 pub fn message(text: &str) -> String {
-    let text = redact_userinfo(&redact_url_credentials(text));
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = shaped_secret_at(rest) {
-        out.push_str(&rest[..at]);
-        out.push_str(REDACTED);
-        if rest[at..].starts_with("-----BEGIN") {
-            return out;
-        }
-        let end = rest[at..]
-            .find(|c: char| {
-                c.is_whitespace()
-                    || matches!(
-                        c,
-                        '"' | '\'' | ',' | '/' | ':' | ';' | '|' | ')' | ']' | '}' | '>' | '\\'
-                    )
-            })
-            .map_or(rest.len(), |e| at + e);
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
+    redact_words(text, false)
 }
 
 fn redact_text(text: &str) -> String {
-    redact_words(text)
+    redact_words(text, true)
 }
 
-fn redact_words(text: &str) -> String {
+/// [`redact_text`]; `commands`: also a command's `-u user:password` ([`redact_user_passwords`]).
+fn redact_words(text: &str, commands: bool) -> String {
     if let Some(at) = environment_in(text) {
         return format!("{}{}", &text[..at], environment(&text[at..]));
     }
@@ -496,7 +474,12 @@ fn redact_words(text: &str) -> String {
         }
     }
     let head = &text[..cut.unwrap_or(text.len())];
-    let mut out = redact_user_passwords(&redact_userinfo(&redact_url_credentials(head)));
+    let userinfo = redact_userinfo(&redact_url_credentials(head));
+    let mut out = if commands {
+        redact_user_passwords(&userinfo)
+    } else {
+        userinfo
+    };
     if cut.is_some() {
         out.push_str(REDACTED);
     }

@@ -1472,6 +1472,11 @@ mod generated {
             Class::Health => vec![
                 "1ms", "30s", "0", "1m", "29s", "true", "0.5m", "-1s", "disable", "",
             ],
+            Class::ContainerName => vec![
+                "agent-1",
+                "0123456789abcdef",
+                "abababababababababababababababababababababababababababababababab",
+            ],
             Class::Inert | Class::Hardening | Class::Denied(_) => vec!["x", "1", "/tmp/y"],
         }
     }
