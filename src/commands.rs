@@ -696,7 +696,7 @@ static COMMANDS: &[Command] = &[
     cmd("container pause", &["pause", "container pause"], ok(Flags::HelpOnly, WHY_LIFE)),
     cmd("container unpause", &["unpause", "container unpause"], ok(Flags::HelpOnly, WHY_LIFE)),
     cmd("container rename", &["rename", "container rename"], ok(Flags::HelpOnly, WHY_LIFE)),
-    cmd("container prune", &["container prune"], ok(Flags::Prune, "removes stopped containers")),
+    cmd("container prune", &["container prune"], Kind::Gated { flags: Flags::Prune, why: Why::new("removes every stopped container on the engine, the operator's own too") }),
     cmd("healthcheck run", &["healthcheck run"], ok(Flags::HelpOnly, "runs a container's own health check (podman)")),
     // Images.
     cmd("build", BUILD_SPELLINGS, Kind::Build),
@@ -1139,11 +1139,25 @@ fn check_inner(
                 if path == "container top" {
                     check_top(&p.positionals, &mut out);
                 }
-                let named = match path.as_str() {
-                    "container attach" | "container rename" => 1,
-                    "container start" | "container restart" => p.positionals.len(),
-                    _ => 0,
+                // (skip, take): the containers each names, asked about (`deny.foreign-container`).
+                let (skip, named) = match path.as_str() {
+                    "container attach" | "container rename" => (0, 1),
+                    "container start" | "container restart" => (0, p.positionals.len()),
+                    // NETWORK CONTAINER: joining the operator's container to an agent's network,
+                    // or taking it off its own (the ninety-fourth look's).
+                    "network connect" | "network disconnect" => (1, 1),
+                    _ => (0, 0),
                 };
+                // `--force` removes the containers that use the network or volume, whoever's.
+                let removes = matches!(path.as_str(), "network rm" | "volume rm");
+                if let Some(o) = p.opts.iter().find(|o| removes && o.row.long == "force") {
+                    violation(
+                        &mut out,
+                        Rule::DenyCommand,
+                        format!("--{}", o.row.long),
+                        "removes every container that uses it, another's (the operator's) too; remove the containers first".into(),
+                    );
+                }
                 // A rename's new name may not read as an ID (`deny.foreign-container`).
                 if let (true, Some(new)) = (path == "container rename", p.positionals.get(1)) {
                     if crate::deny::reads_as_an_id(&lossy(new)) {
@@ -1159,6 +1173,7 @@ fn check_inner(
                     .positionals
                     .iter()
                     .zip(&p.positional_at)
+                    .skip(skip)
                     .take(named)
                     .map(|(name, at)| (used + at, name.clone()))
                     .collect();
@@ -1234,7 +1249,9 @@ fn check_inner(
                 for o in &p.opts {
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
-                check_copy(&p.positionals, host_path, &mut out);
+                if path == "container cp" {
+                    check_copy(&p.positionals, host_path, &mut out);
+                }
             }
         }
         // Allowed by the policy: passed through unparsed (the policy's author chose to trust

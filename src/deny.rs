@@ -1571,6 +1571,9 @@ pub const ID_LIKE_NAME: &str = "a name of 12 or more hexadecimal digits, which r
 
 /// Whether a container name reads as a container ID, or the start of one (docker's short IDs
 /// are 12 digits).
+/// A leading `/` does not count: podman 5 removes one from a name (`--name /ID` named a
+/// container with another's full ID, the ninety-fourth look's).
 pub fn reads_as_an_id(name: &str) -> bool {
+    let name = name.trim_start_matches('/');
     name.len() >= 12 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }

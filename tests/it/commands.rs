@@ -250,7 +250,6 @@ fn inspection_and_lifecycle_pass() {
         &["container", "port", "n"],
         &["container", "attach", "--no-stdin", "n"],
         &["container", "exists", "n"],
-        &["container", "prune", "-f"],
         &["kill", "-s", "TERM", "a", "b"],
         &["wait", "n"],
         &["logs", "-f", "--since=5m", "n"],
@@ -292,7 +291,7 @@ fn inspection_and_lifecycle_pass() {
         &["volume", "list", "-q"],
         &["volume", "inspect", "v"],
         &["volume", "rm", "v"],
-        &["volume", "remove", "-f", "v"],
+        &["volume", "remove", "v"],
         &["volume", "prune", "-f"],
         &["volume", "create", "v"],
         &["volume", "create", "--driver", "local", "--label", "a=b", "v"],
@@ -1883,8 +1882,33 @@ fn a_new_name_never_reads_as_an_id() {
             "{new}"
         );
     }
+    // podman 5 removes a leading `/` from a name (the ninety-fourth look's).
+    let slashed = format!("/{id}");
+    assert_eq!(
+        check(&["rename", "c", &slashed]).rules(),
+        vec!["deny.foreign-container"]
+    );
     for fine in ["ncl-session-1", "0123456789a", "abcdefabcdefg"] {
         assert!(check(&["rename", "c", fine]).violations.is_empty(), "{fine}");
+    }
+}
+
+/// What reaches containers other than those it names is refused by default: `container prune`
+/// removes every stopped container on the engine, `network rm -f` and `volume rm -f` every
+/// container that uses the network or volume, the operator's too (the ninety-fourth look's).
+#[test]
+fn nothing_removes_containers_it_does_not_name() {
+    for words in [
+        &["container", "prune", "-f"][..],
+        &["network", "rm", "-f", "n"],
+        &["network", "rm", "--force", "n"],
+        &["volume", "rm", "-f", "v"],
+        &["volume", "remove", "-f", "v"],
+    ] {
+        assert_eq!(check(words).rules(), vec!["deny.command"], "{words:?}");
+    }
+    for words in [&["network", "rm", "n"][..], &["volume", "rm", "v"]] {
+        assert!(check(words).violations.is_empty(), "{words:?}");
     }
 }
 

@@ -830,6 +830,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     for name in [
         "abababababababababababababababababababababababababababababababab",
         "0123456789abcdef",
+        "/0123456789abcdef",
     ] {
         add(&["run", "--name", name, "img"], "deny.foreign-container");
         add(&["create", "--name", name, "img"], "deny.foreign-container");
