@@ -1143,9 +1143,9 @@ fn check_inner(
                 let (skip, named) = match path.as_str() {
                     "container attach" | "container rename" => (0, 1),
                     "container start" | "container restart" => (0, p.positionals.len()),
-                    // NETWORK CONTAINER: joining the operator's container to an agent's network,
-                    // or taking it off its own (the ninety-fourth look's).
-                    "network connect" | "network disconnect" => (1, 1),
+                    // Not `network connect`/`disconnect`: nanoclaw's egress lockdown joins
+                    // OneCLI's gateway container, made outside the shim, to the agents' network
+                    // (the ninety-fifth look's; SECURITY.md's known limitations).
                     _ => (0, 0),
                 };
                 // `--force` removes the containers that use the network or volume, whoever's.

@@ -19,13 +19,22 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 /// `text` with every control character (C0, DEL, C1; a line break too) written as `\xNN` per
 /// byte: a line meant for a terminal or a log viewer that quotes a caller's token cannot move
 /// the cursor, erase itself, or print a second line (`\e[2K\r` then `nanoclaw-shim: ok`).
+///
+/// So are Unicode's line and paragraph separators (U+2028, U+2029), which some log viewers
+/// break a line at, and its bidirectional controls (U+200E, U+200F, U+202A-U+202E,
+/// U+2066-U+2069), which reorder what a terminal shows (a fake rule id at a line's end: the
+/// ninety-sixth look's).
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if c.is_control() {
+        if hidden(c) {
             let mut buf = [0; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
                 out.push_str(&format!("\\x{b:02x}"));
@@ -103,6 +112,12 @@ mod tests {
             r"x\x1b[2K\x0dok\x0a\x7f\xc2\x9b"
         );
         assert!(matches!(printable("plain"), Cow::Borrowed(_)));
+        // A line or paragraph separator, a right-to-left override (the ninety-sixth look's).
+        assert_eq!(
+            printable("x\u{2028}y\u{2029}z\u{202e}]x["),
+            "x\\xe2\\x80\\xa8y\\xe2\\x80\\xa9z\\xe2\\x80\\xae]x["
+        );
+        assert_eq!(printable("é ü 中"), "é ü 中");
     }
 
     proptest! {
