@@ -112,10 +112,6 @@ pub struct Probe {
     pub keep_env: Option<Vec<String>>,
 }
 
-/// Why a container [`Probe::hardened`] could not look at is refused: podman's own words for
-/// the usual cause (a session's container already removed), with the rarer one.
-pub const NO_SUCH_CONTAINER: &str = "no such container (or the runtime could not look at it)";
-
 impl Probe {
     /// `Ok` when `container` carries the shim's mark of one it created under enforce
     /// (`io.github.nanoclaw-shim.applied`, `mode=enforce`): a caller's annotations in that
@@ -135,7 +131,7 @@ impl Probe {
                 std::thread::sleep(std::time::Duration::from_millis(200));
                 inspect()
             })
-            .map_err(|_| NO_SUCH_CONTAINER.to_string())?;
+            .map_err(|_| crate::rewrite::NO_SUCH_CONTAINER.to_string())?;
         let (id, mark) = mark.trim().split_once(' ').unwrap_or((mark.trim(), ""));
         let id_like = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
         if id_like && mark.starts_with("nanoclaw-shim/") && mark.split(' ').any(|w| w == "mode=enforce") {

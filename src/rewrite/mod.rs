@@ -45,7 +45,7 @@ mod tests;
 
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
-pub use target::{BaseProbe, ContainerProbe, NetworkProbe, Target, Version};
+pub use target::{BaseProbe, ContainerProbe, NO_SUCH_CONTAINER, NetworkProbe, Target, Version};
 
 use crate::rules::Rule;
 use rewriter::Rewriter;
@@ -605,7 +605,7 @@ fn foreign(policy: &Policy, target: &Target, name: &[u8]) -> Option<Result<Strin
         rule: Rule::DenyForeignContainer,
         token: redact::display(OsStr::new(name.as_ref())),
         // A container that is not there is no check to relax (the ninetieth look's).
-        reason: if why == crate::onbuild::NO_SUCH_CONTAINER {
+        reason: if why == NO_SUCH_CONTAINER {
             why
         } else {
             format!("{why}; [deny] foreign_containers = false lets it through")

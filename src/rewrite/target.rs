@@ -15,6 +15,10 @@ pub type BaseProbe = Box<dyn Fn(&str) -> Result<(), String>>;
 /// the host's routes and upstreams), or why it cannot.
 pub type NetworkProbe = Box<dyn Fn() -> Result<crate::subnet::Facts, String>>;
 
+/// Why a container the runtime could not look at is refused ([`ContainerProbe`]): podman's own
+/// words for the usual cause (a session's container already removed), with the rarer one.
+pub const NO_SUCH_CONTAINER: &str = "no such container (or the runtime could not look at it)";
+
 /// Asks the runtime whether a container carries the shim's mark of one it created under
 /// enforce: its full ID, or why not ([`crate::onbuild::Probe::hardened`]).
 pub type ContainerProbe = Box<dyn Fn(&str) -> Result<String, String>>;
