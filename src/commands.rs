@@ -391,6 +391,18 @@ const OWN_ADDRESS: Class = Class::Gated(
     "gives the container an address of the caller's choosing, which may be one another holds on the network (its gateway: its neighbours' traffic to the host)",
 );
 const F_FORCE: &[Row] = &[HELP, b("force", Some('f'))];
+/// `network rm` / `volume rm`: `--force` removes every container that uses the network or volume,
+/// whoever's (the ninety-fourth look's: the operator's container with it).
+const F_REMOVE: &[Row] = &[
+    HELP,
+    bc(
+        "force",
+        Some('f'),
+        Class::Refused(
+            "removes every container that uses it, another's (the operator's) too; remove the containers first",
+        ),
+    ),
+];
 const F_NET_LS: &[Row] = &[
     HELP,
     v("filter", Some('f')),
@@ -631,6 +643,7 @@ flag_tables! {
     Events => F_EVENTS,
     Exists => F_EXISTS,
     Force => F_FORCE,
+    Remove => F_REMOVE,
     Format => F_FORMAT,
     History => F_HISTORY,
     Images => F_IMAGES,
@@ -708,10 +721,10 @@ static COMMANDS: &[Command] = &[
     cmd("network create", &["network create"], Kind::Create { flags: Flags::NetCreate, why: Why::new("nanoclaw's per-session internal network; bridge driver only") }),
     cmd("network connect", &["network connect"], ok(Flags::NetConnect, "joins an existing container to an engine network")),
     cmd("network disconnect", &["network disconnect"], ok(Flags::Force, "leaves an engine network")),
-    cmd("network rm", &["network rm", "network remove"], ok(Flags::Force, "removes an engine network")),
+    cmd("network rm", &["network rm", "network remove"], ok(Flags::Remove, "removes an engine network")),
     cmd("network prune", &["network prune"], ok(Flags::Prune, "removes unused engine networks")),
     cmd("volume create", &["volume create"], Kind::Create { flags: Flags::VolumeCreate, why: Why::new("an engine-managed volume; no driver options") }),
-    cmd("volume rm", &["volume rm", "volume remove"], ok(Flags::Force, "removes an engine-managed volume")),
+    cmd("volume rm", &["volume rm", "volume remove"], ok(Flags::Remove, "removes an engine-managed volume")),
     cmd("volume prune", &["volume prune"], ok(Flags::PruneAll, "removes unused engine-managed volumes")),
     // Checked elsewhere.
     cmd("run", &["run", "container run"], Kind::NotMine),
@@ -1036,7 +1049,7 @@ pub struct Learned {
     /// path as the policy names it (shown by `explain` and the log: nothing of it but podman's
     /// global flags is judged).
     pub unparsed: Option<String>,
-    /// For an `attach`, `start` or `restart`, the containers it names and where each stands in
+    /// For an `attach`, `start`, `restart` or `rename`, the containers it names and where each stands in
     /// the words checked: asked about before it runs, and given to the runtime by the ID the
     /// answer named (`deny.foreign-container`).
     pub containers: Vec<(usize, Vec<u8>)>,
@@ -1148,16 +1161,6 @@ fn check_inner(
                     // (the ninety-fifth look's; SECURITY.md's known limitations).
                     _ => (0, 0),
                 };
-                // `--force` removes the containers that use the network or volume, whoever's.
-                let removes = matches!(path.as_str(), "network rm" | "volume rm");
-                if let Some(o) = p.opts.iter().find(|o| removes && o.row.long == "force") {
-                    violation(
-                        &mut out,
-                        Rule::DenyCommand,
-                        format!("--{}", o.row.long),
-                        "removes every container that uses it, another's (the operator's) too; remove the containers first".into(),
-                    );
-                }
                 // A rename's new name may not read as an ID (`deny.foreign-container`).
                 if let (true, Some(new)) = (path == "container rename", p.positionals.get(1)) {
                     if crate::deny::reads_as_an_id(&lossy(new)) {

@@ -91,8 +91,8 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     if plan.decision == Decision::Refuse {
         let r = plan.refusal.expect("a refusal has a reason");
-        // The reason quotes the caller's tokens: shown as the log and `explain` show them.
-        return Err(format!("refused: {} [{}]", diag::shown(&r.message), r.rule));
+        // The reason quotes the caller's tokens: `main` shows the line as every line is shown.
+        return Err(format!("refused: {} [{}]", r.message, r.rule));
     }
     let remove = environment.map_err(|why| format!("refused: {why} [{}]", Rule::DenyEnvironment))?;
     let gate = env_gate(&policy, plan.mode);
@@ -677,10 +677,11 @@ fn target(
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     // A build's base images are asked about with the environment the build's exec will have
     // (an inspection, not a build: no isolation is asked of it).
-    let ask = asker(env, policy, runtime.clone());
-    target.base_probe = Some(Box::new(move |image| ask()?.check(image)));
-    // An `exec` or `attach` asks whether its container is one the shim made.
-    let ask = asker(env, policy, runtime.clone());
+    // One asker for both (built on every call, asked on few): an `exec`, `attach`, `start`,
+    // `restart` or `rename` asks whether its container is one the shim made.
+    let ask = std::rc::Rc::new(asker(env, policy, runtime.clone()));
+    let for_bases = std::rc::Rc::clone(&ask);
+    target.base_probe = Some(Box::new(move |image| for_bases()?.check(image)));
     target.container_probe = Some(Box::new(move |name| ask()?.hardened(name)));
     // A rootful network's range is chosen clear of what the host routes and talks to
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.

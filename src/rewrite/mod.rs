@@ -626,6 +626,9 @@ fn pin_containers(
     argv: &[OsString],
     named: &[(usize, Vec<u8>)],
 ) -> (Vec<deny::Violation>, Option<Pinned>) {
+    if named.is_empty() {
+        return (Vec::new(), None);
+    }
     let (mut found, mut pinned, mut changes) = (Vec::new(), argv.to_vec(), Vec::new());
     for (at, name) in named {
         match foreign(policy, target, name) {
