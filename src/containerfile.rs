@@ -622,6 +622,62 @@ pub fn one_word_caches(text: &[u8]) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(out))
 }
 
+/// The mount every RUN step of a build is given first: an empty, read-only, 4 KiB `tmpfs` over
+/// `/sys/fs/cgroup`. buildah mounts a step's own cgroup there read-write, and on a rootful
+/// podman the step's root is the host's, owner of those files: a step wrote `-1` to its
+/// `memory.limit_in_bytes` and `cpu.cfs_quota_us` and ran past the ceilings the shim gave the
+/// build (the eighty-seventh look's, podman 4.3.1 and 5.4.2 on cgroup v1; `--cgroupns=private`
+/// alike). A mount of the RUN's own at that destination takes the place of buildah's, and the
+/// step cannot take it away (it holds no `CAP_SYS_ADMIN`). The limits stay on the step's cgroup,
+/// set from outside; the step no longer sees them, nor (rootless) the host's cgroup trees.
+pub const HIDDEN_CGROUPS: &[u8] = b"--mount=type=tmpfs,target=/sys/fs/cgroup,tmpfs-size=4k,ro";
+
+/// `text` with [`HIDDEN_CGROUPS`] as the first flag of every RUN the build runs (a trigger
+/// `ONBUILD RUN` runs in another build, whose base the shim refuses: [`crate::onbuild`]). The
+/// flag goes right after the keyword, on the instruction's first line; a keyword written across
+/// lines is refused. The copy is read again to prove every RUN starts with it. `Ok(None)`: no
+/// RUN to give it.
+pub fn hidden_cgroups(text: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let runs = |instructions: &[Instruction]| -> Vec<usize> {
+        instructions
+            .iter()
+            .filter(|i| i.keyword == Keyword::Run && !i.onbuild)
+            .map(|i| i.line)
+            .collect()
+    };
+    let found = runs(&read(text)?);
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    for &line in &found {
+        let l = &mut lines[line - 1];
+        let at = l.len() - trim_start(l).len();
+        let end = at + b"run".len();
+        let whole = l.get(at..end).is_some_and(|w| w.eq_ignore_ascii_case(b"run"))
+            && l.get(end).is_none_or(|&b| blank(b) || b == b'\\' || b == b'\r');
+        if !whole {
+            return Err(format!(
+                "line {line}: a RUN keyword written across lines; write it on one line"
+            ));
+        }
+        let mut flag = vec![b' '];
+        flag.extend_from_slice(HIDDEN_CGROUPS);
+        l.splice(end..end, flag);
+    }
+    let out = lines.join(&b'\n');
+    let again = read(&out)?;
+    let first_flags: Vec<bool> = again
+        .iter()
+        .filter(|i| i.keyword == Keyword::Run && !i.onbuild)
+        .map(|i| i.flags().0.first() == Some(&HIDDEN_CGROUPS))
+        .collect();
+    if first_flags.len() != found.len() || first_flags.contains(&false) {
+        return Err("a RUN the shim could not give its cgroup mount".into());
+    }
+    Ok(Some(out))
+}
+
 /// A cache mount flag (one [`cache_mount`] passed) with `id=` the first 16 hex digits of the
 /// SHA-256 of its `id`, else of its target without empty or `.` components (buildah's own key).
 fn renamed_cache(flag: &[u8]) -> Vec<u8> {
@@ -964,5 +1020,62 @@ mod tests {
             flags,
             [format!("--mount=type=cache,target=/a/b,id={}", id("/a/b")).as_bytes()]
         );
+    }
+
+    /// Every RUN a build runs starts with the empty read-only cgroup mount, however it is
+    /// written (any case, continued, exec form, CRLF, between comments, after a cache mount's
+    /// rename); a trigger is left as written, and a file without RUN is given as it is. A
+    /// keyword written across lines cannot be given it and refuses.
+    #[test]
+    fn every_run_is_given_an_empty_read_only_cgroup_folder() {
+        let hidden = |t: &str| {
+            String::from_utf8(hidden_cgroups(t.as_bytes()).unwrap().unwrap()).unwrap()
+        };
+        let m = std::str::from_utf8(HIDDEN_CGROUPS).unwrap();
+        let cases = [
+            ("FROM a\nRUN true\n", format!("FROM a\nRUN {m} true\n")),
+            (
+                "FROM a\n  run echo 1\nRUN\t[\"sh\", \"-c\", \"x\"]\n",
+                format!("FROM a\n  run {m} echo 1\nRUN {m}\t[\"sh\", \"-c\", \"x\"]\n"),
+            ),
+            (
+                "FROM a\r\nRUN \\\r\n  --mount=type=cache,target=/c \\\r\n  # note\r\n  true\r\n",
+                format!("FROM a\r\nRUN {m} \\\r\n  --mount=type=cache,target=/c \\\r\n  # note\r\n  true\r\n"),
+            ),
+            ("FROM a\nRUN\\\n true\n", format!("FROM a\nRUN {m}\\\n true\n")),
+            (
+                "FROM a\nONBUILD RUN x\nRUN y\n",
+                format!("FROM a\nONBUILD RUN x\nRUN {m} y\n"),
+            ),
+        ];
+        for (text, want) in cases {
+            let got = hidden(text);
+            assert_eq!(got, want, "{text:?}");
+            // Read as every parser reads it: the mount is each RUN's first flag, the rest kept.
+            let before = read(text.as_bytes()).unwrap();
+            let after = read(got.as_bytes()).unwrap();
+            assert_eq!(before.len(), after.len());
+            for (b, a) in before.iter().zip(&after) {
+                let (bf, bargs) = b.flags();
+                let (af, aargs) = a.flags();
+                assert_eq!(bargs, aargs, "{text:?}");
+                if b.keyword == Keyword::Run && !b.onbuild {
+                    assert_eq!(af[0], HIDDEN_CGROUPS, "{text:?}");
+                    assert_eq!(af[1..], bf[..], "{text:?}");
+                } else {
+                    assert_eq!(a, b, "{text:?}");
+                }
+            }
+        }
+        // After the caches' rename (podman before 5 is given both).
+        let cached = one_word_caches(b"FROM a\nRUN --mount=type=cache,target=/c true\n")
+            .unwrap()
+            .unwrap();
+        let both = String::from_utf8(hidden_cgroups(&cached).unwrap().unwrap()).unwrap();
+        assert!(both.starts_with(&format!("FROM a\nRUN {m} --mount=type=cache,target=/c,id=")), "{both}");
+        assert_eq!(hidden_cgroups(b"FROM a\nCOPY x /x\n").unwrap(), None);
+        let across = hidden_cgroups(b"FROM a\nRU\\\nN true\n").unwrap_err();
+        assert!(across.contains("line 2: a RUN keyword written across lines"), "{across}");
+        assert!(hidden_cgroups(b"FROM a\nRUN <<EOF\nx\nEOF\n").is_err());
     }
 }

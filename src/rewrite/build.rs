@@ -233,3 +233,43 @@ pub(super) fn one_word_caches(
     }
     Ok(())
 }
+
+/// Every RUN step of a podman build is given an empty read-only `/sys/fs/cgroup` first
+/// ([`crate::containerfile::hidden_cgroups`]): a rootful step lifted its own memory and CPU
+/// limits through the read-write cgroup buildah mounts there (the eighty-seventh look's). docker's
+/// builder is given the file as written (its legacy builder takes no RUN flag).
+pub(super) fn hidden_cgroups(
+    cf: &mut crate::commands::Containerfiles,
+    target: &Target,
+    added: &mut Added,
+) -> Result<(), Refusal> {
+    if target.flavor != Flavor::Podman {
+        return Ok(());
+    }
+    let texts = cf
+        .default
+        .iter_mut()
+        .map(|(_, t)| t)
+        .chain(cf.named.iter_mut().map(|(_, _, t, _)| t));
+    let mut given = false;
+    for text in texts {
+        let copy = crate::containerfile::hidden_cgroups(text).map_err(|message| Refusal {
+            rule: Rule::HardenBuildCgroup,
+            message,
+        })?;
+        if let Some(copy) = copy {
+            *text = copy;
+            given = true;
+        }
+    }
+    if !given {
+        return Ok(());
+    }
+    added.changes.push(Change {
+        rule: Rule::HardenBuildCgroup,
+        action: Action::Add,
+        token: format!("RUN {}", String::from_utf8_lossy(crate::containerfile::HIDDEN_CGROUPS)),
+        reason: "a build's RUN steps see an empty, read-only /sys/fs/cgroup: a rootful step's own cgroup is mounted read-write there, where it could lift the ceilings it is given".into(),
+    });
+    Ok(())
+}

@@ -526,6 +526,7 @@ fn pin_containerfiles(
     target: &Target,
 ) -> Result<Vec<crate::pin::Pinned>, Refusal> {
     build::one_word_caches(&mut cf, target, added)?;
+    build::hidden_cgroups(&mut cf, target, added)?;
     let why = "podman reads the shim's sealed copy of the Containerfile it checked (/proc/self/fd/N), not the path again";
     let note = |added: &mut build::Added, action, token: String| {
         added.changes.push(Change {

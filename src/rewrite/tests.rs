@@ -1102,6 +1102,10 @@ fn a_source_with_no_link_is_opened_not_walked() {
 }
 
 /// A target on which a build's base images need no check, and a build context to point at.
+/// The Containerfile of [`build_target`] as podman is given it: every RUN with an empty,
+/// read-only `/sys/fs/cgroup` first (`harden.build-cgroup`).
+const SEALED: &str = "FROM img\nRUN --mount=type=tmpfs,target=/sys/fs/cgroup,tmpfs-size=4k,ro true\n";
+
 fn build_target(rootless: bool) -> (Target, tempfile::TempDir) {
     let ctx = tempfile::tempdir().unwrap();
     std::fs::write(ctx.path().join("Containerfile"), "FROM img\nRUN true\n").unwrap();
@@ -1311,7 +1315,7 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
     let (t, ctx) = build_target(false);
     let dir = ctx.path().display().to_string();
     let file = format!("{dir}/Containerfile");
-    let text = "FROM img\nRUN true\n".to_string();
+    let text = SEALED.to_string();
     // No -f: podman's own choice (the context's Containerfile) named, and pinned.
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
     // ... and, there being no ignore file, an empty one: none made after the check is read.
@@ -1543,7 +1547,8 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             Rule::LimitPids,
             Rule::HardenPinnedFiles,
             Rule::CompatHttpProxy,
-            Rule::HardenCapDrop
+            Rule::HardenCapDrop,
+            Rule::HardenBuildCgroup
         ]
         .contains(&c.rule)),
         "{p:?}"
@@ -1616,7 +1621,10 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     assert!(
         p.changes.iter().all(|c| matches!(
             c.rule,
-            Rule::HardenPinnedFiles | Rule::CompatHttpProxy | Rule::HardenCapDrop
+            Rule::HardenPinnedFiles
+                | Rule::CompatHttpProxy
+                | Rule::HardenCapDrop
+                | Rule::HardenBuildCgroup
         )),
         "{:?}",
         p.changes
@@ -1650,6 +1658,9 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     let docker = Target::fixed(Flavor::Docker, false, None);
     let p = build_plan(&["build", "-t", "x"], &Policy::default(), &docker, &ctx);
     assert_eq!(shown(&p), ["build", "-t", "x"]);
+    // ... nor a RUN flag (its legacy builder takes none): it reads the Containerfile itself.
+    assert!(pins(&p).is_empty(), "{p:?}");
+    assert!(p.changes.iter().all(|c| c.rule != Rule::HardenBuildCgroup));
     // Other commands are never touched.
     let p = plan(&argv(&["images", "--format", "{{.ID}}"]), &Policy::default(), &t);
     assert_eq!(p.decision, Decision::Passthrough);
@@ -1731,7 +1742,7 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
         pins(&p),
         [
             (format!("{file}.dockerignore"), "secret\n".to_string()),
-            (file.clone(), "FROM img\nRUN true\n".to_string())
+            (file.clone(), SEALED.to_string())
         ],
         "{p:?}"
     );
@@ -1750,7 +1761,7 @@ fn the_context_s_ignore_file_is_judged_and_sealed() {
     assert_eq!(
         pins(&build()),
         [
-            (format!("{dir}/Containerfile"), "FROM img\nRUN true\n".to_string()),
+            (format!("{dir}/Containerfile"), SEALED.to_string()),
             (format!("{dir}/.dockerignore"), "node_modules\n".to_string())
         ]
     );
@@ -1813,7 +1824,7 @@ fn the_context_s_ignore_file_is_judged_and_sealed() {
     assert_eq!(build().refusal.map(|r| r.rule), Some(Rule::DenyBuild));
     std::fs::remove_file(ctx.path().join("Containerfile")).unwrap();
     std::os::unix::fs::symlink("/conf/Containerfile", ctx.path().join("Containerfile")).unwrap();
-    assert_eq!(pins(&build())[0].1, "FROM img\nRUN true\n");
+    assert_eq!(pins(&build())[0].1, SEALED);
     std::fs::remove_file(ctx.path().join(".dockerignore")).unwrap();
     std::os::unix::fs::symlink(home.path().join(".env"), ctx.path().join(".dockerignore")).unwrap();
     // A socket in the context: read, not mounted, so nothing to connect to.
