@@ -1028,9 +1028,7 @@ mod tests {
     /// keyword written across lines cannot be given it and refuses.
     #[test]
     fn every_run_is_given_an_empty_read_only_cgroup_folder() {
-        let hidden = |t: &str| {
-            String::from_utf8(hidden_cgroups(t.as_bytes()).unwrap().unwrap()).unwrap()
-        };
+        let hidden = |t: &str| String::from_utf8(hidden_cgroups(t.as_bytes()).unwrap().unwrap()).unwrap();
         let m = std::str::from_utf8(HIDDEN_CGROUPS).unwrap();
         let cases = [
             ("FROM a\nRUN true\n", format!("FROM a\nRUN {m} true\n")),
@@ -1040,7 +1038,9 @@ mod tests {
             ),
             (
                 "FROM a\r\nRUN \\\r\n  --mount=type=cache,target=/c \\\r\n  # note\r\n  true\r\n",
-                format!("FROM a\r\nRUN {m} \\\r\n  --mount=type=cache,target=/c \\\r\n  # note\r\n  true\r\n"),
+                format!(
+                    "FROM a\r\nRUN {m} \\\r\n  --mount=type=cache,target=/c \\\r\n  # note\r\n  true\r\n"
+                ),
             ),
             ("FROM a\nRUN\\\n true\n", format!("FROM a\nRUN {m}\\\n true\n")),
             (
@@ -1072,10 +1072,16 @@ mod tests {
             .unwrap()
             .unwrap();
         let both = String::from_utf8(hidden_cgroups(&cached).unwrap().unwrap()).unwrap();
-        assert!(both.starts_with(&format!("FROM a\nRUN {m} --mount=type=cache,target=/c,id=")), "{both}");
+        assert!(
+            both.starts_with(&format!("FROM a\nRUN {m} --mount=type=cache,target=/c,id=")),
+            "{both}"
+        );
         assert_eq!(hidden_cgroups(b"FROM a\nCOPY x /x\n").unwrap(), None);
         let across = hidden_cgroups(b"FROM a\nRU\\\nN true\n").unwrap_err();
-        assert!(across.contains("line 2: a RUN keyword written across lines"), "{across}");
+        assert!(
+            across.contains("line 2: a RUN keyword written across lines"),
+            "{across}"
+        );
         assert!(hidden_cgroups(b"FROM a\nRUN <<EOF\nx\nEOF\n").is_err());
     }
 }

@@ -1621,10 +1621,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     assert!(
         p.changes.iter().all(|c| matches!(
             c.rule,
-            Rule::HardenPinnedFiles
-                | Rule::CompatHttpProxy
-                | Rule::HardenCapDrop
-                | Rule::HardenBuildCgroup
+            Rule::HardenPinnedFiles | Rule::CompatHttpProxy | Rule::HardenCapDrop | Rule::HardenBuildCgroup
         )),
         "{:?}",
         p.changes

@@ -5421,6 +5421,73 @@ fn build_inspect_and_info_pass_through_rootless() {
 /// ceilings, read back the same way. Where rootless podman cannot limit anything (cgroup v1),
 /// podman's build fails on any limit, so the shim adds none and the build must still run: the
 /// control shows that a build with `--memory` fails there.
+/// The memory, swap and CPU limits of a build's RUN step, read on the host from the cgroup of
+/// the step's process while it runs (found by the `NANOCLAW_SHIM_E2E_STEP=marker` its
+/// environment holds): the step itself sees an empty `/sys/fs/cgroup` through the shim
+/// (`harden.build-cgroup`). cgroup v1's files (`memory.limit_in_bytes`, `memsw` memory plus swap,
+/// `cpu.cfs_quota_us`), else v2's (`memory.max`, `memory.swap.max`, `cpu.max`); `swap=none`
+/// where the kernel does not account swap.
+fn step_limits(rig: &Rig, prog: &str, args: &[String], marker: &str) -> (Out, HashMap<String, String>) {
+    let needle = format!("NANOCLAW_SHIM_E2E_STEP={marker}");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let scanner = std::thread::spawn(move || {
+        let read = |p: PathBuf| std::fs::read_to_string(p).ok().map(|v| v.trim().to_string());
+        while !stop.load(Ordering::Relaxed) {
+            let pids = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+            for pid in pids.filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            }) {
+                let env = std::fs::read(pid.path().join("environ")).unwrap_or_default();
+                if !env.split(|&b| b == 0).any(|v| v == needle.as_bytes()) {
+                    continue;
+                }
+                let Ok(cgroups) = std::fs::read_to_string(pid.path().join("cgroup")) else {
+                    continue;
+                };
+                let of = |controller: &str| {
+                    cgroups.lines().find_map(|l| {
+                        let mut f = l.splitn(3, ':');
+                        let (_, names, path) = (f.next()?, f.next()?, f.next()?);
+                        names
+                            .split(',')
+                            .any(|n| n == controller)
+                            .then(|| PathBuf::from(format!("/sys/fs/cgroup/{names}{path}")))
+                    })
+                };
+                let mut found = HashMap::new();
+                if let (Some(m), Some(c)) = (of("memory"), of("cpu")) {
+                    found.insert("memory".to_string(), read(m.join("memory.limit_in_bytes")));
+                    found.insert(
+                        "swap".to_string(),
+                        read(m.join("memory.memsw.limit_in_bytes")).or(Some("none".into())),
+                    );
+                    found.insert("quota".to_string(), read(c.join("cpu.cfs_quota_us")));
+                } else if let Some(path) = cgroups.lines().find_map(|l| l.strip_prefix("0::")) {
+                    let dir = PathBuf::from(format!("/sys/fs/cgroup{path}"));
+                    found.insert("memory".to_string(), read(dir.join("memory.max")));
+                    found.insert(
+                        "swap".to_string(),
+                        read(dir.join("memory.swap.max")).or(Some("none".into())),
+                    );
+                    found.insert("quota".to_string(), read(dir.join("cpu.max")));
+                }
+                if !found.is_empty() && found.values().all(Option::is_some) {
+                    return found.into_iter().map(|(k, v)| (k, v.unwrap())).collect();
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        HashMap::new()
+    });
+    let o = rig.run(prog, args, None);
+    done.store(true, Ordering::Relaxed);
+    (o, scanner.join().unwrap())
+}
+
 fn build_limits(mode: Mode) {
     let Some(rig) = Rig::new(mode, "buildlimits") else {
         return;
@@ -5428,11 +5495,9 @@ fn build_limits(mode: Mode) {
     let ctx = rig.containerfile(
         &rig.dir.path().join("limits"),
         &format!(
-            "FROM {IMAGE}\nLABEL nanoclaw-shim.e2e={}\n\
-             RUN echo \"memory=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)\"; \
-             echo \"quota=$(cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)\"; \
-             echo \"swap=$(cat /sys/fs/cgroup/memory.swap.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes 2>/dev/null || echo none)\"\n",
-            rig.tag
+            "FROM {IMAGE}\nLABEL nanoclaw-shim.e2e={tag}\nENV NANOCLAW_SHIM_E2E_STEP={tag}\n\
+             RUN echo cgroup-$(ls -A /sys/fs/cgroup)-end; sleep 3\n",
+            tag = rig.tag
         ),
     );
     let tag = rig.image_tag("limits");
@@ -5442,17 +5507,21 @@ fn build_limits(mode: Mode) {
         a.extend_from_slice(&["-t", &tag, &ctx]);
         build_argv(&a)
     };
-    let read = |o: &Out, what: &str| -> String {
-        let all = format!("{}\n{}", o.stdout, o.stderr);
-        all.lines()
-            .find_map(|l| l.strip_prefix(&format!("{what}=")))
-            .map(|v| v.trim().to_string())
-            .unwrap_or_else(|| panic!("no {what}= line: {}", o.describe()))
+    let limits = |prog: &str, extra: &[&str]| {
+        let (o, found) = step_limits(&rig, prog, &build(extra), &rig.tag);
+        assert!(o.ok(), "{}: {prog}: {}", mode.label(), o.describe());
+        assert!(
+            !found.is_empty(),
+            "{}: {prog}: the step's cgroup was not found: {}",
+            mode.label(),
+            o.describe()
+        );
+        (o, found)
     };
+    let read = |found: &HashMap<String, String>, what: &str| found[what].clone();
     let label = mode.label();
     if rig.limits_apply() {
-        let control = rig.run("podman", &build(&[]), None);
-        assert!(control.ok(), "{label}: control: {}", control.describe());
+        let (_, control) = limits("podman", &[]);
         assert_ne!(
             read(&control, "memory"),
             MEMORY,
@@ -5460,12 +5529,12 @@ fn build_limits(mode: Mode) {
         );
         assert!(
             !read(&control, "quota").starts_with(CPU_QUOTA),
-            "{label}: the control is limited already: {}",
-            control.describe()
+            "{label}: the control is limited already: {control:?}"
         );
-        let o = rig.run("docker", &build(&[]), None);
-        assert!(o.ok(), "{label}: {}", o.describe());
-        assert_eq!(read(&o, "memory"), MEMORY, "{label}: {}", o.describe());
+        let (o, shim) = limits("docker", &[]);
+        // The step sees none of it (`harden.build-cgroup`).
+        assert!(o.stdout.contains("cgroup--end"), "{label}: {}", o.describe());
+        assert_eq!(read(&shim, "memory"), MEMORY, "{label}: {shim:?}");
         // Swap held with the memory, as a `run`'s is (the twenty-fifth look's: podman's build
         // sets none): cgroup v2's swap.max is swap alone, v1's memsw memory plus swap.
         match read(&control, "swap").as_str() {
@@ -5473,31 +5542,27 @@ fn build_limits(mode: Mode) {
                 "NOTE (build_limits, {label}): this kernel does not account swap; the swap limit is not checked"
             )),
             unlimited => {
-                let swap = read(&o, "swap");
+                let swap = read(&shim, "swap");
                 let twice: u64 = 2 * MEMORY.parse::<u64>().unwrap();
                 assert!(
                     swap == MEMORY || swap == twice.to_string(),
-                    "{label}: swap {swap} (the control's: {unlimited}): {}",
-                    o.describe()
+                    "{label}: swap {swap} (the control's: {unlimited}): {shim:?}"
                 );
                 assert!(
                     unlimited != MEMORY && unlimited != twice.to_string(),
-                    "{label}: the control's swap is limited already: {}",
-                    control.describe()
+                    "{label}: the control's swap is limited already: {control:?}"
                 );
             }
         }
         // cgroup v2's cpu.max is "QUOTA PERIOD", v1's cfs_quota_us the quota alone.
-        let quota = read(&o, "quota");
+        let quota = read(&shim, "quota");
         assert!(
             quota == CPU_QUOTA || quota == format!("{CPU_QUOTA} {CPU_PERIOD}"),
-            "{label}: quota {quota}: {}",
-            o.describe()
+            "{label}: quota {quota}: {shim:?}"
         );
         // A build's own lower limit is kept.
-        let o = rig.run("docker", &build(&["--memory", "1g"]), None);
-        assert!(o.ok(), "{label}: {}", o.describe());
-        assert_eq!(read(&o, "memory"), "1073741824", "{label}: {}", o.describe());
+        let (_, own) = limits("docker", &["--memory", "1g"]);
+        assert_eq!(read(&own, "memory"), "1073741824", "{label}: {own:?}");
     } else {
         loud(&format!(
             "NOTE (build_limits, {label}): rootless podman on cgroup v1 cannot limit a build's\n\
@@ -5512,6 +5577,8 @@ fn build_limits(mode: Mode) {
         );
         let o = rig.run("docker", &build(&[]), None);
         assert!(o.ok(), "{label}: {}", o.describe());
+        // Nor does the step see the host's cgroup trees (the eighty-seventh look's F3).
+        assert!(o.stdout.contains("cgroup--end"), "{label}: {}", o.describe());
     }
     // Above the ceiling: refused, and nothing is built.
     let o = rig.run("docker", &build(&["--memory", "64g"]), None);
@@ -5527,6 +5594,56 @@ fn a_build_s_run_steps_are_held_to_the_ceilings_rootful() {
 #[test]
 fn a_build_s_run_steps_are_held_to_the_ceilings_rootless() {
     build_limits(Mode::Rootless);
+}
+
+/// A rootful build's RUN step runs as the host's root with its own cgroup mounted read-write:
+/// through plain podman (the control, cgroup v1 or v2) it lifts its memory and swap limits and
+/// allocates past them (the eighty-seventh look's, 4.3.1 and 5.4.2). Through the shim
+/// (`harden.build-cgroup`) the step sees an empty, read-only `/sys/fs/cgroup`: nothing is lifted
+/// and the allocation is killed at the limit. The build names its own 96 MiB (kept, below the
+/// ceiling) so that the step passes it with 200 MB.
+#[test]
+fn a_build_step_cannot_lift_its_ceilings_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "cglift") else {
+        return;
+    };
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("lift"),
+        &format!(
+            "FROM {IMAGE}\nUSER root\n\
+             RUN echo cgroup-$(ls -A /sys/fs/cgroup)-end; \
+             (cd /sys/fs/cgroup/memory && echo -1 > memory.memsw.limit_in_bytes && echo -1 > memory.limit_in_bytes \
+             || {{ echo max > /sys/fs/cgroup/memory.swap.max && echo max > /sys/fs/cgroup/memory.max; }}) 2>/dev/null \
+             && echo lifted-$((40+2)); \
+             bash -c 's=$(printf \"%0200000000d\" 0); echo allocated-$((${{#s}}/1000000))-mb'\n"
+        ),
+    );
+    let tag = rig.image_tag("lift");
+    let build = |prog: &str, extra: &[&str]| {
+        let mut a = vec!["--no-cache", "--memory", "96m"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["-t", &tag, &ctx]);
+        let o = rig.run(prog, &build_argv(&a), None);
+        let _ = rig.podman(&["rmi", "-f", &tag]);
+        o
+    };
+    let control = build("podman", &["--memory-swap", "192m"]);
+    if control.stdout.contains("lifted-42") && control.stdout.contains("allocated-200-mb") {
+        eprintln!("control: plain podman's RUN step lifted its own limits and allocated 200 MB past 96 MiB");
+    } else {
+        eprintln!(
+            "control: this podman's RUN step could not lift its limits: {}",
+            control.describe()
+        );
+    }
+    let o = build("docker", &[]);
+    assert!(o.stdout.contains("cgroup--end"), "{}", o.describe());
+    assert!(!o.stdout.contains("lifted-42"), "{}", o.describe());
+    assert!(
+        !o.ok() && !o.stdout.contains("allocated-200-mb"),
+        "a RUN step went past its memory limit through the shim: {}",
+        o.describe()
+    );
 }
 
 // ------------------------------------------------------- Containerfile tricks ---
