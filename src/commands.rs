@@ -965,6 +965,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         read_in: None,
         bases: None,
         limits: None,
+        images: None,
     };
     check_with(words, policy, host_path, &files, &[])
 }
@@ -986,6 +987,8 @@ pub struct BuildFiles<'a> {
     pub bases: Option<&'a dyn BaseImages>,
     /// The policy's ceilings, which a build's own limits may not exceed (`None`: not held).
     pub limits: Option<&'a crate::policy::Limits>,
+    /// The image names a build's `-t` and a `tag` may write (`deny.image-name`; `None`: any).
+    pub images: Option<&'a [crate::policy::ListEntry]>,
 }
 
 impl BuildFiles<'_> {
@@ -1152,6 +1155,11 @@ fn check_inner(
                 if path == "container top" {
                     check_top(&p.positionals, &mut out);
                 }
+                if let (true, Some(writable)) = (path == "image tag", files.images) {
+                    for name in p.positionals.iter().skip(1) {
+                        image_name(name, writable, &mut out);
+                    }
+                }
                 // (skip, take): the containers each names, asked about (`deny.foreign-container`).
                 let (skip, named) = match path.as_str() {
                     "container attach" | "container rename" => (0, 1),
@@ -1199,6 +1207,13 @@ fn check_inner(
                     }
                     if o.row.long == "annotation" {
                         build_annotation(o, annotations, &mut out);
+                    }
+                    if let (Class::ImageTag, Some(writable)) = (o.row.class, files.images) {
+                        for one in build_elements(o) {
+                            if let Val::Bytes(name) = &one.value {
+                                image_name(name, writable, &mut out);
+                            }
+                        }
                     }
                 }
                 check_context(&p.positionals, &pol, &mut out, host_path);
@@ -2165,6 +2180,43 @@ fn build_elements(o: &Opt) -> Vec<Opt> {
         Val::Bytes(v) => vec![one(Val::Bytes(v.clone()))],
         Val::Bool(b) => vec![one(Val::Bool(*b))],
     }
+}
+
+/// An image name a build's `-t` or a `tag` writes, refused outside `writable` (`deny.image-name`):
+/// podman moves the name to the new image, and the operator's own `podman run NAME` (a
+/// quadlet's, a privileged one) then runs what an agent's build made (the ninety-fourth look's).
+/// Matched on the repository, without its tag or digest, and without `localhost/` (podman's
+/// registry for a name that names none); a name of another registry is matched whole, so
+/// `nanoclaw-*` never covers `docker.io/library/nanoclaw-agent`.
+fn image_name(name: &[u8], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
+    let repo = repository(name);
+    let ok = writable.iter().any(|p| {
+        let p = p.as_bytes();
+        crate::glob::matches_bytes(p.strip_prefix(b"localhost/").unwrap_or(p), repo) == Some(true)
+    });
+    if !ok {
+        violation(
+            out,
+            Rule::DenyImageName,
+            crate::redact::display(std::ffi::OsStr::from_bytes(name)),
+            format!(
+                "an image name outside the policy's writable_images ({}): an image the operator runs under that name outside the shim would run what this made; [deny] add_writable_images names more",
+                writable.join(", ")
+            ),
+        );
+    }
+}
+
+/// An image name's repository as [`image_name`] matches it: `localhost/a/b:1@sha256:..` is
+/// `a/b`, `quay.io/a:1` is `quay.io/a`, `localhost:5000/a` (a registry with a port) is kept.
+fn repository(name: &[u8]) -> &[u8] {
+    let name = name.split(|&b| b == b'@').next().unwrap_or(name);
+    let slash = name.iter().rposition(|&b| b == b'/').map_or(0, |s| s + 1);
+    let name = match name[slash..].iter().position(|&b| b == b':') {
+        Some(colon) => &name[..slash + colon],
+        None => name,
+    };
+    name.strip_prefix(b"localhost/").unwrap_or(name)
 }
 
 /// A build's `--annotation` lands in the image, and podman copies an image's annotations into

@@ -456,5 +456,9 @@ pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
     "module.wasm.image/",
 ];
 
+/// The image names a build's `-t` and a `tag` may write: nanoclaw's own (`nanoclaw-agent`, v2's
+/// `nanoclaw-agent-v2-<slug>`, per-agent `nanoclaw-agent:<group>`), and `verify`'s.
+pub const DEFAULT_WRITABLE_IMAGES: &[&str] = &["nanoclaw-*"];
+
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;

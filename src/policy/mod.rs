@@ -341,6 +341,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("exec_root", Rule::DenyExecRoot, true),
     ("update_above_limits", Rule::DenyUpdateLimits, true),
     ("foreign_containers", Rule::DenyForeignContainer, true),
+    ("image_names", Rule::DenyImageName, true),
     ("denied_flags", Rule::DenyFlag, true),
     ("podman_only_flags", Rule::DenyPodmanOnly, true),
     ("ceiling_escapes", Rule::DenyCeiling, true),
@@ -379,10 +380,13 @@ pub enum DenyList {
     AllowedSecurityOptions,
     /// Annotation key prefixes the OCI runtime obeys: refused.
     RuntimeAnnotations,
+    /// The image names a build's `-t` and a `tag` may write (globs; a name without a registry
+    /// or with `localhost/` is matched without it).
+    WritableImages,
 }
 
 impl DenyList {
-    pub const ALL: [DenyList; 8] = [
+    pub const ALL: [DenyList; 9] = [
         DenyList::SensitivePaths,
         DenyList::CredentialPaths,
         DenyList::CredentialNames,
@@ -391,6 +395,7 @@ impl DenyList {
         DenyList::AllowFlags,
         DenyList::AllowedSecurityOptions,
         DenyList::RuntimeAnnotations,
+        DenyList::WritableImages,
     ];
 
     /// The key after `add_` / `remove_`.
@@ -404,6 +409,7 @@ impl DenyList {
             DenyList::AllowFlags => "allow_flags",
             DenyList::AllowedSecurityOptions => "allowed_security_options",
             DenyList::RuntimeAnnotations => "runtime_annotations",
+            DenyList::WritableImages => "writable_images",
         }
     }
 
@@ -416,6 +422,7 @@ impl DenyList {
             DenyList::WritableRoots => DEFAULT_WRITABLE_ROOTS,
             DenyList::AllowFlags | DenyList::AllowedSecurityOptions => &[],
             DenyList::RuntimeAnnotations => DEFAULT_RUNTIME_ANNOTATIONS,
+            DenyList::WritableImages => DEFAULT_WRITABLE_IMAGES,
         }
     }
 
@@ -435,7 +442,7 @@ impl DenyList {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deny {
     on: crate::rules::RuleSet,
-    lists: [Vec<ListEntry>; 8],
+    lists: [Vec<ListEntry>; DenyList::ALL.len()],
 }
 
 /// One entry of a `[deny]` list: the built-in ones are borrowed (every `docker run` starts from

@@ -887,6 +887,20 @@ impl<'t> Reader<'t> {
             d.set(rule, on);
         }
         let check = |r: &mut Self, which: DenyList, s: &str, span: Range<usize>| {
+            if which == DenyList::WritableImages {
+                let why = match crate::glob::Glob::new(s) {
+                    Err(why) => why,
+                    Ok(_) if s.is_empty() => "an empty name".into(),
+                    Ok(_) => return true,
+                };
+                r.push(
+                    Code::BadGlob,
+                    span,
+                    format!("{s:?} is no image name pattern: {why}"),
+                    Some("write a name or a glob, e.g. \"nanoclaw-*\"".into()),
+                );
+                return false;
+            }
             let ok = !which.holds_paths() || s.starts_with('/') || s.starts_with("~/") || s == "~";
             if !ok {
                 r.push(

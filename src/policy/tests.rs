@@ -761,3 +761,26 @@ fn a_profile_whose_containers_docker_start_refuses_warns() {
     let checked = "[[profile]]\nname = \"p\"\nmatch.container = \"x-*\"\n[profile.limits]\nmemory = \"8g\"\n";
     assert!(codes(checked).is_empty());
 }
+
+/// `writable_images` takes image name globs: one that is no glob, or empty, stops the policy;
+/// an added one is matched from then on, a removed default no more.
+#[test]
+fn writable_images_are_globs() {
+    for bad in [
+        "[deny]\nadd_writable_images = [\"[oops\"]\n",
+        "[deny]\nadd_writable_images = [\"\"]\n",
+    ] {
+        let e = parse(bad, "p").unwrap_err().diagnostics;
+        assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
+    }
+    let (p, _) = parse(
+        "[deny]\nadd_writable_images = [\"my-agent\"]\nremove_writable_images = [\"nanoclaw-*\"]\n",
+        "p",
+    )
+    .unwrap();
+    assert_eq!(p.rules.deny.list(DenyList::WritableImages), ["my-agent"]);
+    assert_eq!(
+        Policy::default().rules.deny.list(DenyList::WritableImages),
+        ["nanoclaw-*"]
+    );
+}

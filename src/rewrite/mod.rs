@@ -275,6 +275,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     .on(Rule::DenyBuildBase)
                     .then_some(target as &dyn commands::BaseImages),
                 limits: deny.on(Rule::DenyCeiling).then_some(&policy.rules.limits),
+                images: deny
+                    .on(Rule::DenyImageName)
+                    .then(|| deny.list(crate::policy::DenyList::WritableImages)),
             };
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);

@@ -1317,7 +1317,7 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
     let file = format!("{dir}/Containerfile");
     let text = SEALED.to_string();
     // No -f: podman's own choice (the context's Containerfile) named, and pinned.
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     // ... and, there being no ignore file, an empty one: none made after the check is read.
     assert_eq!(
         pins(&p),
@@ -1342,9 +1342,9 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
     );
     // Every spelling of -f: the value is replaced where it stands, the flag kept.
     for words in [
-        vec!["build", "-f", file.as_str(), "-t", "x"],
-        vec!["build", &format!("--file={file}"), "-t", "x"],
-        vec!["image", "build", &format!("-qf{file}"), "-t", "x"],
+        vec!["build", "-f", file.as_str(), "-t", "nanoclaw-x"],
+        vec!["build", &format!("--file={file}"), "-t", "nanoclaw-x"],
+        vec!["image", "build", &format!("-qf{file}"), "-t", "nanoclaw-x"],
         vec!["build", "-qf", file.as_str()],
     ] {
         let p = build_plan(&words, &Policy::default(), &t, &ctx);
@@ -1375,7 +1375,7 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
         mode: Mode::Audit,
         ..Policy::default()
     };
-    let p = build_plan(&["build", "-t", "x"], &audit, &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &audit, &t, &ctx);
     assert!(p.pinned.is_empty(), "{p:?}");
 }
 
@@ -1386,7 +1386,12 @@ fn a_containerfile_that_cannot_be_pinned_is_refused() {
     let file = format!("{dir}/Containerfile");
     // podman may split the value into two files; one that does not exist may appear later.
     for f in [format!("{file},{file}"), format!("{dir}/Missing")] {
-        let p = build_plan(&["build", "-f", &f, "-t", "x"], &Policy::default(), &t, &ctx);
+        let p = build_plan(
+            &["build", "-f", &f, "-t", "nanoclaw-x"],
+            &Policy::default(),
+            &t,
+            &ctx,
+        );
         assert_eq!(p.decision, Decision::Refuse, "{f}: {p:?}");
         assert_eq!(
             p.refusal.as_ref().map(|r| r.rule),
@@ -1450,7 +1455,7 @@ fn a_run_reads_the_env_file_the_shim_checked() {
 #[test]
 fn a_build_is_given_the_ceilings_it_does_not_name() {
     let (t, ctx) = build_target(false);
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
     assert_eq!(
         shown(&p),
@@ -1463,7 +1468,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--http-proxy=false",
             "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-t",
-            "x"
+            "nanoclaw-x"
         ]
     );
     // podman's build takes no pids limit: said, not pretended.
@@ -1594,9 +1599,9 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
         mode: Mode::Audit,
         ..Policy::default()
     };
-    let p = build_plan(&["build", "-t", "x"], &audit, &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &audit, &t, &ctx);
     assert_eq!(p.decision, Decision::Audit);
-    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    assert_eq!(shown(&p), ["build", "-t", "nanoclaw-x"]);
     assert!(
         p.changes
             .iter()
@@ -1606,7 +1611,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     let mut none = Policy::default();
     let l = &mut none.rules.limits;
     (l.cpus, l.memory, l.pids) = (None, None, None);
-    let p = build_plan(&["build", "-t", "x"], &none, &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &none, &t, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
     assert_eq!(
         shown(&p),
@@ -1615,7 +1620,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
             "--http-proxy=false",
             "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-t",
-            "x"
+            "nanoclaw-x"
         ]
     );
     assert!(
@@ -1630,7 +1635,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     // (or refused with refuse_unenforced).
     let (mut v1, ctx) = build_target(true);
     v1.cgroup_v1 = true;
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &v1, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &v1, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
     assert_eq!(
         shown(&p),
@@ -1639,7 +1644,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
             "--http-proxy=false",
             "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-t",
-            "x"
+            "nanoclaw-x"
         ]
     );
     assert!(
@@ -1649,12 +1654,12 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     );
     let mut strict = Policy::default();
     strict.rules.limits.refuse_unenforced = true;
-    let p = build_plan(&["build", "-t", "x"], &strict, &v1, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &strict, &v1, &ctx);
     assert_eq!(p.refusal.unwrap().rule, Rule::LimitUnenforced);
     // docker's builder: not given podman's options.
     let docker = Target::fixed(Flavor::Docker, false, None);
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &docker, &ctx);
-    assert_eq!(shown(&p), ["build", "-t", "x"]);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &docker, &ctx);
+    assert_eq!(shown(&p), ["build", "-t", "nanoclaw-x"]);
     // ... nor a RUN flag (its legacy builder takes none): it reads the Containerfile itself.
     assert!(pins(&p).is_empty(), "{p:?}");
     assert!(p.changes.iter().all(|c| c.rule != Rule::HardenBuildCgroup));
@@ -1720,11 +1725,11 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
     let has = |p: &Plan, token: &str| p.args.iter().any(|a| *a == *token);
     // None there: an empty copy in the place of the context's own (the sixtieth look's race: one
     // made after the check, a link to `~/.env`, was read).
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     assert!(has(&p, &format!("--ignorefile={dir}/.dockerignore")), "{p:?}");
     assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), "!*\n".to_string()));
     std::fs::write(ctx.path().join("Containerfile.containerignore"), "secret\n").unwrap();
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     assert!(
         has(&p, &format!("--ignorefile={dir}/Containerfile.containerignore")),
         "{p:?}"
@@ -1732,7 +1737,12 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
     // `.dockerignore` wins over `.containerignore`, as buildah picks it.
     std::fs::write(ctx.path().join("Containerfile.dockerignore"), "secret\n").unwrap();
     let file = format!("{dir}/Containerfile");
-    let p = build_plan(&["build", "-f", &file, "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(
+        &["build", "-f", &file, "-t", "nanoclaw-x"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    );
     assert!(has(&p, &format!("--ignorefile={file}.dockerignore")), "{p:?}");
     // podman reads the sealed copy of what the shim read, as it reads the Containerfile's.
     assert_eq!(
@@ -1753,7 +1763,7 @@ fn an_ignore_file_beside_a_pinned_containerfile_is_named() {
 fn the_context_s_ignore_file_is_judged_and_sealed() {
     let (t, ctx) = build_target(false);
     let dir = ctx.path().display().to_string();
-    let build = || build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let build = || build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     std::fs::write(ctx.path().join(".dockerignore"), "node_modules\n").unwrap();
     assert_eq!(
         pins(&build()),
@@ -1892,7 +1902,7 @@ fn a_named_context_folder_is_pinned_as_the_context_is() {
             "--build-context",
             "img=docker-image://alpine",
             "-t",
-            "x",
+            "nanoclaw-x",
         ],
         &policy,
         &t,
@@ -1958,11 +1968,11 @@ fn an_ignore_file_is_read_inside_its_folder_and_never_empty() {
         ctx.path().join("Containerfile.dockerignore"),
     )
     .unwrap();
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     assert_eq!(p.decision, Decision::Refuse, "{p:?}");
     assert!(p.refusal.unwrap().message.contains("names nothing inside"));
     std::fs::remove_file(ctx.path().join("Containerfile.dockerignore")).unwrap();
-    let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
     assert_eq!(pins(&p)[1], (format!("{dir}/.dockerignore"), "!*\n".to_string()));
     for (text, sealed) in [
         ("", "!*\n"),
@@ -1972,7 +1982,7 @@ fn an_ignore_file_is_read_inside_its_folder_and_never_empty() {
         ("# a\ndist", "# a\ndist"),
     ] {
         std::fs::write(ctx.path().join(".dockerignore"), text).unwrap();
-        let p = build_plan(&["build", "-t", "x"], &Policy::default(), &t, &ctx);
+        let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
         assert_eq!(pins(&p)[1].1, sealed, "{text:?}");
     }
 }
@@ -2353,7 +2363,7 @@ fn a_containerfile_in_a_folder_of_the_context_builds() {
     std::fs::create_dir(ctx.path().join("sub")).unwrap();
     std::fs::write(ctx.path().join("sub/Containerfile"), "FROM img\nRUN true\n").unwrap();
     let p = build_plan(
-        &["build", "-f", "sub/Containerfile", "-t", "x"],
+        &["build", "-f", "sub/Containerfile", "-t", "nanoclaw-x"],
         &Policy::default(),
         &t,
         &ctx,
@@ -2362,7 +2372,7 @@ fn a_containerfile_in_a_folder_of_the_context_builds() {
     // A link there that leads out still refuses.
     std::os::unix::fs::symlink("/etc/hostname", ctx.path().join("sub/Containerfile.dockerignore")).unwrap();
     let p = build_plan(
-        &["build", "-f", "sub/Containerfile", "-t", "x"],
+        &["build", "-f", "sub/Containerfile", "-t", "nanoclaw-x"],
         &Policy::default(),
         &t,
         &ctx,

@@ -59,6 +59,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
         read_in: None,
         bases: None,
         limits: None,
+        images: None,
     };
     let violations = commands::check_with(&argv, policy, &mut host, &files, &[]);
     Outcome { violations, asked }
@@ -1377,6 +1378,7 @@ fn containerfiles_are_checked_for_run_mounts() {
             read_in: None,
             bases: None,
             limits: None,
+            images: None,
         };
         commands::check_with(&argv, policy, &mut host, &files, &annotations)
     };
@@ -1628,6 +1630,7 @@ fn a_transport_in_the_containerfile_is_refused() {
             read_in: None,
             bases: None,
             limits: None,
+            images: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1689,6 +1692,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
             read_in: None,
             bases: Some(bases),
             limits: None,
+            images: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1803,6 +1807,7 @@ fn build_limits_are_held_to_the_ceilings() {
             read_in: None,
             bases: None,
             limits: Some(&limits),
+            images: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -2017,4 +2022,104 @@ fn a_format_template_cannot_make_podman_s_memory_grow() {
             assert_eq!(check(words).rules(), vec!["deny.command"], "{words:?}");
         }
     }
+}
+
+/// `build -t` and `tag` write an image name only where `writable_images` matches its repository
+/// (`deny.image-name`): the operator's `podman run NAME` outside the shim would otherwise run an
+/// agent's build (the ninety-fourth look's). The tag, the digest and `localhost/` are left out of
+/// the match; another registry's name is matched whole; every `-t`, and every name a `tag`
+/// writes (podman takes several), is judged, the source never.
+#[test]
+fn an_image_name_is_written_only_where_the_policy_says() {
+    let writable: Vec<nanoclaw_shim::policy::ListEntry> = nanoclaw_shim::policy::DEFAULT_WRITABLE_IMAGES
+        .iter()
+        .map(|&s| s.into())
+        .collect();
+    let judged = |words: &[&str], images: &[nanoclaw_shim::policy::ListEntry]| {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let files = commands::BuildFiles {
+            read: &plain_files,
+            read_in: None,
+            bases: None,
+            limits: None,
+            images: Some(images),
+        };
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
+        v.into_iter()
+            .filter(|v| v.rule == nanoclaw_shim::rules::Rule::DenyImageName)
+            .map(|v| v.token)
+            .collect::<Vec<_>>()
+    };
+    for ok in [
+        &[
+            "build",
+            "-t",
+            "nanoclaw-agent-v2-9ce3f7df:ag-1786000000000-p4m8rt",
+            "-f",
+            "Dockerfile",
+            ".",
+        ][..],
+        &["build", "-t", "nanoclaw-agent:latest", "."],
+        &["build", "--tag=localhost/nanoclaw-agent:g1", "."],
+        &["build", "-t", "nanoclaw-agent@sha256:0123", "."],
+        &["build", "."],
+        &["tag", "anything:1", "nanoclaw-agent:2"],
+        &[
+            "image",
+            "tag",
+            "localhost/x",
+            "localhost/nanoclaw-x:1",
+            "nanoclaw-y",
+        ],
+    ] {
+        assert_eq!(judged(ok, &writable), Vec::<String>::new(), "{ok:?}");
+    }
+    for (words, refused) in [
+        (&["build", "-t", "nginx:latest", "."][..], &["nginx:latest"][..]),
+        (
+            &["build", "-t", "nanoclaw-agent", "-t", "operator-app", "."],
+            &["operator-app"],
+        ),
+        (
+            &["build", "-t", "docker.io/library/nanoclaw-agent", "."],
+            &["docker.io/library/nanoclaw-agent"],
+        ),
+        (
+            &["build", "-t", "localhost:5000/nanoclaw-agent", "."],
+            &["localhost:5000/nanoclaw-agent"],
+        ),
+        (
+            &["build", "-t", "quay.io/x/nanoclaw-agent:1", "."],
+            &["quay.io/x/nanoclaw-agent:1"],
+        ),
+        (&["build", "-t", "my-nanoclaw-agent", "."], &["my-nanoclaw-agent"]),
+        (&["build", "-t", "", "."], &[""]),
+        (
+            &["tag", "nanoclaw-agent:1", "localhost/quadlet-app:latest"],
+            &["localhost/quadlet-app:latest"],
+        ),
+        (
+            &[
+                "image",
+                "tag",
+                "nanoclaw-agent:1",
+                "nanoclaw-ok",
+                "registry.example/app",
+            ],
+            &["registry.example/app"],
+        ),
+    ] {
+        assert_eq!(judged(words, &writable), refused, "{words:?}");
+    }
+    // A pattern the policy adds, written with or without `localhost/`; an empty list refuses
+    // every name.
+    let mine: Vec<nanoclaw_shim::policy::ListEntry> =
+        vec!["localhost/my-agent*".into(), "registry.example/team/*".into()];
+    assert!(judged(&["build", "-t", "my-agent:3", "."], &mine).is_empty());
+    assert!(judged(&["tag", "a", "registry.example/team/app:1"], &mine).is_empty());
+    assert_eq!(
+        judged(&["build", "-t", "nanoclaw-agent", "."], &[]),
+        ["nanoclaw-agent"]
+    );
 }

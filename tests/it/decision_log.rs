@@ -160,7 +160,7 @@ fn a_refusal_s_reason_is_redacted_on_stderr_and_in_the_log() {
         "https://user:SECRETVAL123@github.com/o/r",
         "http://user:SECRETVAL123@127.0.0.1:8080/ctx.tar",
     ] {
-        let o = world.docker().args(["build", "-t", "x", url]).run();
+        let o = world.docker().args(["build", "-t", "nanoclaw-x", url]).run();
         assert_eq!(o.status.code(), Some(125));
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(stderr.contains("deny.build"), "{stderr}");

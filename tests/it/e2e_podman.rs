@@ -161,11 +161,18 @@ fn install_shim(dir: &Path) {
     }
     symlink("nanoclaw-shim", dir.join("docker")).unwrap();
     let policy = dir.join("policy.toml");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml"),
-        &policy,
-    )
-    .unwrap();
+    // The shipped policy, with the names the tests' builds write (`Rig::image_tag`) writable.
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml")).unwrap();
+    let rig_names = shipped.replace(
+        "\nadd_writable_images = []\n",
+        "\nadd_writable_images = [\"localhost/e2e*\"]\n",
+    );
+    assert_ne!(
+        rig_names, shipped,
+        "policy/default.toml has no `add_writable_images = []` line"
+    );
+    std::fs::write(&policy, rig_names).unwrap();
     std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
 
@@ -5594,6 +5601,68 @@ fn a_build_s_run_steps_are_held_to_the_ceilings_rootful() {
 #[test]
 fn a_build_s_run_steps_are_held_to_the_ceilings_rootless() {
     build_limits(Mode::Rootless);
+}
+
+/// An image name the operator runs outside the shim (a quadlet's, a privileged `podman run` of
+/// their own) is not the agents' to write: through plain podman (the control) a build's `-t`
+/// moves the operator's name to the agent's image, and so does a `tag`. Through the shim both are
+/// refused (`deny.image-name`) and the name keeps its image; a name `writable_images` matches
+/// (here the rig's `localhost/e2e*`, by default `nanoclaw-*`) is built and tagged as before.
+fn operator_image_name(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "imgname") else {
+        return;
+    };
+    let label = mode.label();
+    let operator = format!("localhost/operator-{}:latest", rig.tag);
+    rig.images.lock().unwrap().push(operator.clone());
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("imgname"),
+        &format!("FROM {IMAGE}\nLABEL nanoclaw-shim.e2e.agent-build={}\n", rig.tag),
+    );
+    let id_of = |name: &str| {
+        let o = rig.podman(&["image", "inspect", "--format", "{{.Id}}", name]);
+        assert!(o.ok(), "{label}: {}", o.describe());
+        o.stdout.trim().to_string()
+    };
+    let fixture = id_of(IMAGE);
+    let reset = || assert!(rig.podman(&["tag", IMAGE, &operator]).ok(), "{label}: tag");
+    reset();
+    let control = rig.run("podman", &build_argv(&["-q", "-t", &operator, &ctx]), None);
+    assert!(control.ok(), "{label}: control: {}", control.describe());
+    assert_ne!(
+        id_of(&operator),
+        fixture,
+        "{label}: the control did not move the name"
+    );
+    reset();
+    let o = rig.docker(&build_argv(&["-t", &operator, &ctx]), None);
+    assert_refusal(&o, "deny.image-name");
+    assert_eq!(
+        id_of(&operator),
+        fixture,
+        "{label}: a refused build moved the name"
+    );
+    // The agent's own name builds; a tag of it onto the operator's name is refused.
+    let mine = rig.image_tag("imgname");
+    let o = rig.docker(&build_argv(&["-q", "-t", &mine, &ctx]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let o = rig.docker(&strs(&["tag", &mine, &operator]), None);
+    assert_refusal(&o, "deny.image-name");
+    assert_eq!(id_of(&operator), fixture, "{label}: a refused tag moved the name");
+    let mine2 = rig.image_tag("imgname2");
+    let o = rig.docker(&strs(&["tag", &mine, &mine2]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert_eq!(id_of(&mine2), id_of(&mine), "{label}");
+}
+
+#[test]
+fn a_build_never_takes_the_operator_s_image_name_rootful() {
+    operator_image_name(Mode::Rootful);
+}
+
+#[test]
+fn a_build_never_takes_the_operator_s_image_name_rootless() {
+    operator_image_name(Mode::Rootless);
 }
 
 /// A rootful build's RUN step runs as the host's root with its own cgroup mounted read-write:

@@ -290,7 +290,7 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
     let e = Env::new("");
     e.w.write("ctx/Containerfile", "FROM scratch\n");
     let ctx = e.p("ctx").display().to_string();
-    let build = ["build", "-t", "x", ctx.as_str()];
+    let build = ["build", "-t", "nanoclaw-x", ctx.as_str()];
     let control = e.explain(&build);
     assert_eq!(control.status.code(), Some(0), "{}", text(&control.stdout));
     assert!(
@@ -330,7 +330,7 @@ fn the_environment_is_judged_as_the_call_would_judge_it() {
     let audit = Env::new("mode = \"audit\"\n");
     audit.w.write("ctx/Containerfile", "FROM scratch\n");
     let ctx = audit.p("ctx").display().to_string();
-    let o = audit.explain_with(chroot, &["build", "-t", "x", ctx.as_str()]);
+    let o = audit.explain_with(chroot, &["build", "-t", "nanoclaw-x", ctx.as_str()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
     let out = text(&o.stdout);
     assert!(out.starts_with("decision: audit"), "{out}");
