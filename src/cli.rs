@@ -23,8 +23,9 @@ use crate::shim::EXIT_REFUSED;
         Installed as `docker` first on nanoclaw's PATH, it parses each docker command line, applies \
         the policy to `run` and `create` and execs podman; as `nanoclaw-shim` it offers the \
         commands below.",
-    after_help = "Exit status: 0 success; 1 problems found (policy check, doctor, verify, log); \
-        2 usage error; 125 explain: the shim would refuse the command."
+    after_help = "Exit status: 0 success; 1 problems found (policy check, doctor, verify, log), or \
+        differences (policy diff); 2 usage error, or trouble (policy diff: the policy does not \
+        load; verify: it could not start); 125 explain: the shim would refuse the command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -582,7 +583,32 @@ fn diff(policy: Option<PathBuf>) -> i32 {
     };
     let table = |p: &policy::Policy| p.to_toml().parse::<toml::Table>().unwrap_or_default();
     let mut lines = Vec::new();
-    diff_tables("", &table(&policy::Policy::default()), &table(&p), &mut lines);
+    let mut now = table(&p);
+    let profiles = now.remove("profile");
+    diff_tables("", &table(&policy::Policy::default()), &now, &mut lines);
+    // A profile, key by key, against what it starts from: the policy's own sections (a whole
+    // profile on one line hid its two settings among every default, the eighty-third look's).
+    for (n, prof) in profiles
+        .iter()
+        .flat_map(|v| v.as_array().into_iter().flatten())
+        .enumerate()
+    {
+        let Some(prof) = prof.as_table() else { continue };
+        let name = prof
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map_or_else(|| format!("{}", n + 1), str::to_string);
+        let mut own = prof.clone();
+        own.remove("name");
+        // Its own keys start empty (`match`) or off (`exempt`).
+        let mut base: toml::Table = own
+            .keys()
+            .filter_map(|k| Some((k.clone(), now.get(k).filter(|v| v.is_table())?.clone())))
+            .collect();
+        base.insert("match".into(), toml::Value::Table(toml::Table::new()));
+        base.insert("exempt".into(), toml::Value::Boolean(false));
+        diff_tables(&format!("profile[{name}]"), &base, &own, &mut lines);
+    }
     println!("# {} against the shipped default", origin.label());
     if lines.is_empty() {
         println!("# no differences");

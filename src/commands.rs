@@ -77,6 +77,12 @@ const GATE_BUILD_ADD: &str = "build --add";
 /// agent-requested build can leave what the next build (the operator's own image's) installs.
 /// nanoclaw's own `container/Dockerfile` has five.
 const GATE_BUILD_CACHE: &str = "build --cache-mount";
+/// A networked build on rootless podman before 5 under `[podman] host_loopback = false`:
+/// buildah 1.28 runs RUN steps behind a slirp4netns that lets them reach every service on the
+/// host's loopback (`10.0.2.2`), and no option of the build or of `containers.conf` closes it
+/// (the eighty-seventh look's): the policy that closes the loopback to agents refuses such a
+/// build ([`crate::rewrite`]) unless this gate opens it to builds.
+pub const GATE_BUILD_LOOPBACK: &str = "build --host-loopback";
 
 /// Every way docker spells `build` (the table's row, and [`build_limits`]' quick test).
 const BUILD_SPELLINGS: &[&str] = &[
@@ -881,6 +887,11 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
             "a build that downloads on the host (ADD <url>, a URL context or --build-context): \
              podman fetches it outside the build's network, where the host's loopback answers",
         ));
+        out.push((
+            GATE_BUILD_LOOPBACK,
+            "under [podman] host_loopback = false, a networked build on rootless podman before 5, \
+             whose RUN steps reach every service on the host's loopback (10.0.2.2)",
+        ));
         out
     })
 }
@@ -952,6 +963,12 @@ impl Pol<'_> {
     fn gate(&self, gate: &str) -> bool {
         self.allows(gate)
     }
+}
+
+/// Whether the policy opens `gate` (one of this module's `GATE_*`), for a check made outside
+/// this module's ([`GATE_BUILD_LOOPBACK`]).
+pub fn gate_open(policy: &CommandsPolicy, gate: &str) -> bool {
+    Pol { policy }.gate(gate)
 }
 
 /// Checks a docker invocation that is NOT run/create/exec/update.
@@ -2820,6 +2837,9 @@ pub struct BuildLimits {
     pub shm_size: Option<String>,
     pub cpu_quota: Option<String>,
     pub cpu_period: Option<String>,
+    /// Its `--network` (the last): `none` keeps RUN steps off every network, the host's
+    /// loopback included.
+    pub network: Option<String>,
 }
 
 impl BuildLimits {
@@ -2829,6 +2849,9 @@ impl BuildLimits {
             ..BuildLimits::default()
         };
         for o in &p.opts {
+            if let (Class::BuildNetwork, Val::Bytes(v)) = (o.row.class, &o.value) {
+                seen.network = Some(lossy(v));
+            }
             let (Class::Ceiling(which), Val::Bytes(v)) = (o.row.class, &o.value) else {
                 continue;
             };

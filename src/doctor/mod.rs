@@ -302,6 +302,15 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
         ),
     };
     let flags = match run_rt(&["run", "--help"]) {
+        // A runtime that cannot start at all (podman with an unusable XDG_RUNTIME_DIR) lists
+        // no flag: that is no version to upgrade (the ninety-third look's).
+        Ok(c) if !c.success() => Check::fail(
+            CheckId::RunFlags,
+            failure(Ok(c), &format!("{rt_name} run --help")),
+            format!(
+                "the runtime does not start: run `{rt_name} run --help` by hand and repair it (see runtime-version)"
+            ),
+        ),
         Ok(c) => flags_check(
             rt_name,
             &format!("{}\n{}", c.stdout, c.stderr),

@@ -67,6 +67,33 @@ pub(super) fn no_device_nodes(added: &mut Added) {
     );
 }
 
+/// A networked build on rootless podman before 5 reaches every service on the host's loopback
+/// through slirp4netns (`10.0.2.2`; buildah 1.28 allows it, and neither a build option nor
+/// `containers.conf` closes it: the eighty-seventh look's). Under `[podman] host_loopback =
+/// false`, which SECURITY.md gives as the way to keep the loopback closed, such a build is
+/// refused unless it names `--network=none` or the policy opens the `build --host-loopback` gate.
+/// podman 5's pasta and a rootful bridge do not reach it. An unknown version counts as before 5.
+pub(super) fn host_loopback(
+    seen: &BuildLimits,
+    policy: &crate::policy::Policy,
+    target: &Target,
+) -> Result<(), Refusal> {
+    let slirp =
+        target.flavor == Flavor::Podman && target.rootless && target.version().is_none_or(|v| v.0 < 5);
+    let closed = !policy.rules.podman.host_loopback;
+    let offline = seen.network.as_deref() == Some("none");
+    let gate = crate::commands::GATE_BUILD_LOOPBACK;
+    if slirp && closed && !offline && !crate::commands::gate_open(&policy.commands, gate) {
+        return Err(Refusal {
+            rule: Rule::DenyBuild,
+            message: format!(
+                "rootless podman before 5 lets a build's RUN steps reach every service on the host's loopback (10.0.2.2), which [podman] host_loopback = false closes: build with --network=none, or allow it with [commands] allow = [\"{gate}\"]"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// What a build that names `seen` is given under `limits`.
 pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> Result<Added, Refusal> {
     let mut added = Added {

@@ -302,8 +302,10 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 });
             }
             // A build's RUN steps are held to the ceilings too ([`build`]).
-            let added = commands::build_limits(&argv[at..])
-                .map(|seen| build::ceilings(&seen, &policy.rules.limits, target).map(|a| (seen.at, a)));
+            let added = commands::build_limits(&argv[at..]).map(|seen| {
+                build::host_loopback(&seen, policy, target)?;
+                build::ceilings(&seen, &policy.rules.limits, target).map(|a| (seen.at, a))
+            });
             let rewritten = match added {
                 None => None,
                 Some(Err(r)) => Some(Err(r)),

@@ -2379,3 +2379,45 @@ fn a_containerfile_in_a_folder_of_the_context_builds() {
     );
     assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyBuild));
 }
+
+/// Under `[podman] host_loopback = false`, a networked build on rootless podman before 5 (whose
+/// slirp4netns gives RUN steps the host's loopback, the eighty-seventh look's) is refused with
+/// how to build; `--network=none`, the `build --host-loopback` gate, podman 5 (pasta), a rootful
+/// podman and the default `host_loopback = true` each let it through.
+#[test]
+fn a_rootless_podman_4_build_keeps_the_loopback_closed_when_the_policy_does() {
+    let (_, ctx) = build_target(true);
+    let mut closed = Policy::default();
+    closed.rules.podman.host_loopback = false;
+    let target = |rootless, version| {
+        let mut t = Target::fixed(Flavor::Podman, rootless, Some(version));
+        t.base_probe = Some(Box::new(|_: &str| Ok(())));
+        t
+    };
+    let v4 = target(true, (4, 3, 1));
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &closed, &v4, &ctx);
+    let r = p.refusal.expect("refused");
+    assert_eq!(r.rule, Rule::DenyBuild);
+    assert!(r.message.contains("--network=none"), "{}", r.message);
+    assert!(r.message.contains("build --host-loopback"), "{}", r.message);
+    let ran = |words: &[&str], p: &Policy, t: &Target| {
+        let plan = build_plan(words, p, t, &ctx);
+        assert!(plan.refusal.is_none(), "{words:?}: {plan:?}");
+    };
+    ran(&["build", "--network=none", "-t", "nanoclaw-x"], &closed, &v4);
+    ran(&["build", "--network", "none", "-t", "nanoclaw-x"], &closed, &v4);
+    let mut gate = closed.clone();
+    gate.commands.allow.push("build --host-loopback".into());
+    ran(&["build", "-t", "nanoclaw-x"], &gate, &v4);
+    ran(&["build", "-t", "nanoclaw-x"], &closed, &target(true, (5, 4, 2)));
+    ran(&["build", "-t", "nanoclaw-x"], &closed, &target(false, (4, 3, 1)));
+    ran(&["build", "-t", "nanoclaw-x"], &Policy::default(), &v4);
+    // A later --network wins, as pflag reads it.
+    let p = build_plan(
+        &["build", "--network=none", "--network=bridge", "-t", "nanoclaw-x"],
+        &closed,
+        &v4,
+        &ctx,
+    );
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyBuild));
+}

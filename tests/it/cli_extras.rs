@@ -83,3 +83,35 @@ fn policy_diff_names_what_differs_from_the_default() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A profile is diffed key by key against the policy's own sections, which it starts from:
+/// POLICY.md's browser-heavy example is its match and two settings, not one line of every
+/// default (the eighty-third look's).
+#[test]
+fn policy_diff_names_a_profile_s_own_settings() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("policy.toml");
+    std::fs::write(
+        &p,
+        "[limits]\nmemory = \"6g\"\n[[profile]]\nname = \"browser\"\nmatch.container = \"nanoclaw-v2-main-*\"\n[profile.hardening]\nshm_size = \"1g\"\n[profile.limits]\nmemory = \"8g\"\n",
+    )
+    .unwrap();
+    let o = cli()
+        .args(["policy", "diff", "--policy"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        [
+            "limits.memory: \"4g\" -> \"6g\"",
+            "profile[browser].hardening.shm_size: \"off\" -> \"1g\"",
+            "profile[browser].limits.memory: \"6g\" -> \"8g\"",
+            "profile[browser].match.container: (none) -> \"nanoclaw-v2-main-*\"",
+        ],
+        "{out}"
+    );
+}

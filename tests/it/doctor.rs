@@ -495,3 +495,23 @@ fn messages_name_what_is_really_there() {
         );
     }
 }
+
+/// A runtime that cannot start at all (podman under an unusable `XDG_RUNTIME_DIR` exits 125
+/// before any help) fails `run-flags` with its own words, never with "upgrade podman" (the
+/// ninety-third look's).
+#[test]
+fn a_runtime_that_cannot_start_is_not_told_to_upgrade() {
+    let s = Sandbox::new();
+    s.script(
+        "rt/podman",
+        "#!/bin/sh\necho 'Error: lstat /nonexist: no such file or directory' >&2\nexit 125\n",
+    );
+    let path = s.path_of(&["shim", "rt"]);
+    let o = s.doctor(&["--path", &path]);
+    let out = stdout(&o);
+    assert_status(&out, "run-flags", "FAIL");
+    let flags = line(&out, "run-flags");
+    assert!(flags.contains("lstat /nonexist"), "{out}");
+    assert!(!out.contains("upgrade"), "{out}");
+    assert!(out.contains("does not start"), "{out}");
+}

@@ -5980,6 +5980,92 @@ fn add_of_a_url(mode: Mode) {
     );
 }
 
+/// `[podman] host_loopback = false` closes the host's loopback to builds too. On rootless
+/// podman before 5 a RUN step reaches every service on it through slirp4netns's `10.0.2.2` (the
+/// control; the eighty-seventh look's), and nothing a build or `containers.conf` names closes it:
+/// through the shim a networked build is refused (`deny.build`, with how to build), and one with
+/// `--network=none` builds without reaching it. On podman 5 (pasta) the build runs and its step
+/// does not reach it.
+#[test]
+fn a_build_keeps_the_host_loopback_closed_when_the_policy_does_rootless() {
+    let Some(rig) = Rig::new(Mode::Rootless, "buildlo") else {
+        return;
+    };
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let closed = text.replacen("host_loopback = true", "host_loopback = false", 1);
+    assert_ne!(
+        closed, text,
+        "policy/default.toml has no `host_loopback = true` line"
+    );
+    std::fs::write(&policy, closed).unwrap();
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let server = {
+        let (hits, stop) = (hits.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut c, _)) => {
+                        hits.fetch_add(1, Ordering::Relaxed);
+                        let _ = c.write_all(b"loopback-only\n");
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        })
+    };
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("buildlo"),
+        &format!("FROM {IMAGE}\nRUN echo x | timeout 3 nc 10.0.2.2 {port} || true\n"),
+    );
+    let tag = rig.image_tag("buildlo");
+    let build = |prog: &str, extra: &[&str]| {
+        let mut a = vec!["--no-cache"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["-t", &tag, &ctx]);
+        let before = hits.load(Ordering::Relaxed);
+        let o = rig.run(prog, &build_argv(&a), None);
+        (o, hits.load(Ordering::Relaxed) - before)
+    };
+    let podman_5 = ci_env()
+        .get("PODMAN_VERSION")
+        .and_then(|v| nanoclaw_shim::runtime::parse_version(v))
+        .is_some_and(|v| v.0 >= 5);
+    let (control, reached) = build("podman", &[]);
+    let (o, through) = build("docker", &[]);
+    let (offline, offline_reached) = build("docker", &["--network=none"]);
+    stop.store(true, Ordering::Relaxed);
+    server.join().unwrap();
+    assert_eq!(
+        through,
+        0,
+        "a build through the shim reached the host's loopback: {}",
+        o.describe()
+    );
+    assert_eq!(offline_reached, 0, "{}", offline.describe());
+    assert!(offline.ok(), "{}", offline.describe());
+    if podman_5 {
+        eprintln!("control: podman 5's build reached the loopback {reached} time(s)");
+        assert!(
+            o.ok(),
+            "podman 5 (pasta) keeps the loopback closed: no refusal needed: {}",
+            o.describe()
+        );
+    } else {
+        assert!(
+            reached > 0,
+            "the control never reached the host's loopback: {}",
+            control.describe()
+        );
+        assert_refusal(&o, "deny.build");
+        assert!(o.stderr.contains("--network=none"), "{}", o.describe());
+    }
+}
+
 #[test]
 fn add_of_a_url_never_reaches_the_host_s_loopback_rootful() {
     add_of_a_url(Mode::Rootful);
