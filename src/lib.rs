@@ -37,6 +37,7 @@ pub mod render;
 pub mod rewrite;
 pub mod rules;
 pub mod runtime;
+pub mod seccomp;
 pub mod sha256;
 pub mod shim;
 pub mod style;

@@ -683,6 +683,14 @@ fn target(
     let for_bases = std::rc::Rc::clone(&ask);
     target.base_probe = Some(Box::new(move |image| for_bases()?.check(image)));
     target.container_probe = Some(Box::new(move |name| ask()?.hardened(name)));
+    // A build's RUN steps are given podman's own default profile, narrowed ([`crate::seccomp`]).
+    target.seccomp_probe = Some(Box::new(|| {
+        let paths = crate::seccomp::PROFILE_PATHS;
+        paths
+            .iter()
+            .find_map(|p| std::fs::read(p).ok().map(|t| (p.to_string(), t)))
+            .ok_or_else(|| format!("podman's seccomp profile is at neither {}", paths.join(" nor ")))
+    }));
     // A rootful network's range is chosen clear of what the host routes and talks to
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.
     if !rootless {

@@ -261,6 +261,32 @@ pub(super) fn one_word_caches(
     Ok(())
 }
 
+/// The option that gives a podman build's RUN steps podman's default seccomp profile less new
+/// cgroup namespaces ([`crate::seccomp`]), and its text: pinned as a sealed copy. A profile that
+/// cannot be read or narrowed refuses the build (`harden.build-cgroup`).
+pub(super) fn seccomp(target: &Target, added: &mut Added) -> Result<Option<Vec<u8>>, Refusal> {
+    if target.flavor != Flavor::Podman {
+        return Ok(None);
+    }
+    let refuse = |why: String| Refusal {
+        rule: Rule::HardenBuildCgroup,
+        message: format!("{why}: a build's RUN steps are given it less new cgroup namespaces"),
+    };
+    let probe = target
+        .seccomp_probe
+        .as_ref()
+        .ok_or_else(|| refuse("podman's seccomp profile cannot be read here".into()))?;
+    let (path, text) = probe().map_err(refuse)?;
+    let narrowed = crate::seccomp::without_new_cgroup_namespaces(&text)
+        .map_err(|why| refuse(format!("{path}: {why}")))?;
+    added.add(
+        Rule::HardenBuildCgroup,
+        &format!("--security-opt=seccomp={path}"),
+        "a build's RUN steps get podman's seccomp profile without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS): a rootful step mounted its own cgroup again in one and lifted the ceilings it is given",
+    );
+    Ok(Some(narrowed))
+}
+
 /// Every RUN step of a podman build is given an empty read-only `/sys/fs/cgroup` first
 /// ([`crate::containerfile::hidden_cgroups`]): a rootful step lifted its own memory and CPU
 /// limits through the read-write cgroup buildah mounts there (the eighty-seventh look's). docker's

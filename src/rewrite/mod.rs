@@ -45,7 +45,7 @@ mod tests;
 
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
-pub use target::{BaseProbe, ContainerProbe, NO_SUCH_CONTAINER, NetworkProbe, Target, Version};
+pub use target::{BaseProbe, ContainerProbe, NO_SUCH_CONTAINER, NetworkProbe, SeccompProbe, Target, Version};
 
 use crate::rules::Rule;
 use rewriter::Rewriter;
@@ -532,6 +532,14 @@ fn pin_containerfiles(
 ) -> Result<Vec<crate::pin::Pinned>, Refusal> {
     build::one_word_caches(&mut cf, target, added)?;
     build::hidden_cgroups(&mut cf, target, added)?;
+    let mut pinned = Vec::new();
+    if let Some(profile) = build::seccomp(target, added)? {
+        pinned.push(crate::pin::Pinned {
+            arg: at + cf.used + added.options.len() - 1,
+            prefix: "--security-opt=seccomp=".len(),
+            what: crate::pin::Pin::Copy(profile),
+        });
+    }
     let why = "podman reads the shim's sealed copy of the Containerfile it checked (/proc/self/fd/N), not the path again";
     let note = |added: &mut build::Added, action, token: String| {
         added.changes.push(Change {
@@ -541,7 +549,6 @@ fn pin_containerfiles(
             reason: why.to_string(),
         })
     };
-    let mut pinned = Vec::new();
     if let Some((path, text)) = cf.default {
         let mut token = b"--file=".to_vec();
         token.extend_from_slice(&path);

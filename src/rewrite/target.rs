@@ -23,6 +23,10 @@ pub const NO_SUCH_CONTAINER: &str = "no such container (or the runtime could not
 /// enforce: its full ID, or why not ([`crate::onbuild::Probe::hardened`]).
 pub type ContainerProbe = Box<dyn Fn(&str) -> Result<String, String>>;
 
+/// Reads the seccomp profile the runtime gives containers by default: where it was found and
+/// its text ([`crate::seccomp::PROFILE_PATHS`]), or why it cannot be read.
+pub type SeccompProbe = Box<dyn Fn() -> Result<(String, Vec<u8>), String>>;
+
 /// What the rewrite knows about the runtime and the host. The version is learned only when a
 /// rule needs it (through `probe`, which the edge caches), so most invocations never ask.
 pub struct Target {
@@ -46,6 +50,10 @@ pub struct Target {
     /// under enforce; `None` where nothing can be asked (tests, explain snapshots), and no
     /// container is then looked at.
     pub container_probe: Option<ContainerProbe>,
+    /// Reads podman's default seccomp profile, from which a build's is made
+    /// ([`crate::seccomp`]); `None` where nothing can be read, and a podman build is then
+    /// refused.
+    pub seccomp_probe: Option<SeccompProbe>,
 }
 
 impl crate::commands::BaseImages for Target {
@@ -82,6 +90,7 @@ impl Target {
             base_probe: None,
             network_probe: None,
             container_probe: None,
+            seccomp_probe: None,
         }
     }
 
@@ -102,6 +111,7 @@ impl Target {
             base_probe: None,
             network_probe: None,
             container_probe: None,
+            seccomp_probe: None,
         }
     }
 

@@ -1106,10 +1106,20 @@ fn a_source_with_no_link_is_opened_not_walked() {
 /// read-only `/sys/fs/cgroup` first (`harden.build-cgroup`).
 const SEALED: &str = "FROM img\nRUN --mount=type=tmpfs,target=/sys/fs/cgroup,tmpfs-size=4k,ro true\n";
 
+/// A default seccomp profile as podman's is written, read at [`SECCOMP_PATH`].
+const SECCOMP: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "unshare", "clone", "clone3"], "action": "SCMP_ACT_ALLOW"}]}"#;
+const SECCOMP_PATH: &str = "/usr/share/containers/seccomp.json";
+
+/// `t` reading [`SECCOMP`] as podman's default seccomp profile.
+fn with_seccomp(mut t: Target) -> Target {
+    t.seccomp_probe = Some(Box::new(|| Ok((SECCOMP_PATH.into(), SECCOMP.into()))));
+    t
+}
+
 fn build_target(rootless: bool) -> (Target, tempfile::TempDir) {
     let ctx = tempfile::tempdir().unwrap();
     std::fs::write(ctx.path().join("Containerfile"), "FROM img\nRUN true\n").unwrap();
-    let mut t = Target::fixed(Flavor::Podman, rootless, Some((5, 4, 2)));
+    let mut t = with_seccomp(Target::fixed(Flavor::Podman, rootless, Some((5, 4, 2))));
     // Every podman's build asks whether its base images carry ONBUILD triggers: `img` does not.
     t.base_probe = Some(Box::new(|image: &str| match image {
         "img" => Ok(()),
@@ -1132,7 +1142,9 @@ fn shown(p: &Plan) -> Vec<String> {
         .iter()
         .enumerate()
         .filter(|(i, a)| {
-            let added = a.as_bytes().starts_with(b"--file=") || a.as_bytes().starts_with(b"--ignorefile=");
+            let added = [&b"--file="[..], b"--ignorefile=", b"--security-opt=seccomp="]
+                .iter()
+                .any(|p| a.as_bytes().starts_with(p));
             !(p.pinned.iter().any(|x| x.arg == *i) && added)
         })
         .map(|(_, a)| a.to_string_lossy().into_owned())
@@ -1142,11 +1154,12 @@ fn shown(p: &Plan) -> Vec<String> {
 }
 
 /// The path each pinned copy's token names, and the text the copy will hold (the context
-/// folder of a build: [`folders`]).
+/// folder of a build: [`folders`]; its seccomp profile: [`SECCOMP`]).
 fn pins(p: &Plan) -> Vec<(String, String)> {
     p.pinned
         .iter()
         .filter(|x| x.what != crate::pin::Pin::Folder)
+        .filter(|x| !p.args[x.arg].as_bytes().starts_with(b"--security-opt=seccomp="))
         .map(|x| {
             let t = p.args[x.arg].as_bytes();
             (
@@ -1358,10 +1371,10 @@ fn a_build_reads_the_containerfile_the_shim_checked() {
             [&(file.clone(), text.clone())],
             "{words:?}: {p:?}"
         );
-        let named = p
-            .pinned
-            .iter()
-            .find(|x| !p.args[x.arg].as_bytes().starts_with(b"--ignorefile="));
+        let named = p.pinned.iter().find(|x| {
+            let a = p.args[x.arg].as_bytes();
+            !a.starts_with(b"--ignorefile=") && !a.starts_with(b"--security-opt=seccomp=")
+        });
         let named = named.unwrap();
         let flag = &p.args[named.arg].as_bytes()[..named.prefix];
         assert!(
@@ -2390,7 +2403,7 @@ fn a_rootless_podman_4_build_keeps_the_loopback_closed_when_the_policy_does() {
     let mut closed = Policy::default();
     closed.rules.podman.host_loopback = false;
     let target = |rootless, version| {
-        let mut t = Target::fixed(Flavor::Podman, rootless, Some(version));
+        let mut t = with_seccomp(Target::fixed(Flavor::Podman, rootless, Some(version)));
         t.base_probe = Some(Box::new(|_: &str| Ok(())));
         t
     };
@@ -2420,4 +2433,65 @@ fn a_rootless_podman_4_build_keeps_the_loopback_closed_when_the_policy_does() {
         &ctx,
     );
     assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyBuild));
+}
+
+/// A podman build's RUN steps are given podman's default seccomp profile, read where podman
+/// reads it and narrowed (no new cgroup namespace: the ninety-seventh look's step mounted its
+/// own cgroup again in one), as a sealed copy; a profile that cannot be read or narrowed refuses
+/// the build; docker's builder is given none.
+#[test]
+fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
+    let (t, ctx) = build_target(false);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
+    let pin = p
+        .pinned
+        .iter()
+        .find(|x| p.args[x.arg].as_bytes().starts_with(b"--security-opt=seccomp="))
+        .expect("a seccomp profile");
+    assert_eq!(
+        p.args[pin.arg],
+        std::ffi::OsString::from(format!("--security-opt=seccomp={SECCOMP_PATH}"))
+    );
+    let crate::pin::Pin::Copy(text) = &pin.what else {
+        panic!("{pin:?}")
+    };
+    assert_eq!(
+        *text,
+        crate::seccomp::without_new_cgroup_namespaces(SECCOMP.as_bytes()).unwrap()
+    );
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| c.rule == Rule::HardenBuildCgroup && c.token.starts_with("--security-opt=seccomp="))
+    );
+    // It comes before the caller's own options (a build names no seccomp profile of its own).
+    let at = p.args.iter().position(|a| a == "-t").unwrap();
+    assert!(pin.arg < at, "{p:?}");
+    for (probe, why) in [
+        (None, "cannot be read here"),
+        (
+            Some(Ok((SECCOMP_PATH.to_string(), b"{}".to_vec()))),
+            "no `syscalls` list",
+        ),
+        (
+            Some(Err("podman's seccomp profile is at neither".to_string())),
+            "at neither",
+        ),
+    ] {
+        let mut t = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
+        t.base_probe = Some(Box::new(|_: &str| Ok(())));
+        if let Some(answer) = probe {
+            t.seccomp_probe = Some(Box::new(move || answer.clone()));
+        }
+        let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
+        let r = p.refusal.expect("refused");
+        assert_eq!(r.rule, Rule::HardenBuildCgroup);
+        assert!(r.message.contains(why), "{}", r.message);
+    }
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &docker, &ctx);
+    assert!(
+        p.args.iter().all(|a| !a.to_string_lossy().contains("seccomp")),
+        "{p:?}"
+    );
 }

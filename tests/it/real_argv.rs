@@ -228,6 +228,14 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 // nanoclaw's own follows unchanged.
                 let added = &out[2..out.len() - (f.argv.len() - 1)];
                 assert_eq!(out[out.len() - (f.argv.len() - 1)..], f.argv[1..], "{name}: {v}");
+                // podman's own seccomp profile, narrowed, from wherever this host keeps it.
+                let (seccomp, added): (Vec<&String>, Vec<&String>) = added
+                    .iter()
+                    .partition(|t| t.starts_with("--security-opt=seccomp="));
+                assert!(
+                    matches!(&seccomp[..], [s] if s.starts_with("--security-opt=seccomp=/") && s.ends_with("/seccomp.json")),
+                    "{name}: {v}"
+                );
                 assert_eq!(
                     added,
                     [

@@ -1,0 +1,207 @@
+//! The seccomp profile a build's RUN steps are given: podman's own default, less new cgroup
+//! namespaces.
+//!
+//! Why: a rootful build's RUN step is the host's root, and the limits the shim gives a build sit
+//! on the step's own cgroup, whose files that root owns. Hiding buildah's read-write cgroup mount
+//! (`harden.build-cgroup`, [`crate::containerfile::hidden_cgroups`]) stopped the plain `echo -1 >
+//! /sys/fs/cgroup/memory/memory.limit_in_bytes`; but podman's default profile allows `unshare`
+//! and `mount`, and a step in a user and cgroup namespace of its own (`unshare -Urm -C`, stock
+//! util-linux) mounted its cgroup again elsewhere and lifted the limits there (the ninety-seventh
+//! look's, podman 4.3.1 and 5.4.2). Without a new cgroup namespace the kernel refuses that mount.
+//! So the build is given podman's profile with `unshare` and `clone` refused (`EPERM`) when they
+//! ask for one, and `clone3`, whose flags seccomp cannot read, answering `ENOSYS` (the C
+//! libraries then use `clone`, as they do under docker's default profile). Nothing else of the
+//! profile changes: it is read from where podman reads it, never written by the shim.
+//!
+//! The profile is JSON as podman and runc read it (`defaultAction`, `syscalls` with `names`,
+//! `action`, `args`, `includes`/`excludes`); `serde_json` keeps every other field as it was.
+
+use serde_json::{Value, json};
+
+/// Where podman reads its default seccomp profile: the override first, then the packaged one
+/// (containers-common's paths; `containers.conf`'s `seccomp_profile` may name another, which
+/// the shim does not read: the build is given the default, less new cgroup namespaces).
+pub const PROFILE_PATHS: [&str; 2] = [
+    "/etc/containers/seccomp.json",
+    "/usr/share/containers/seccomp.json",
+];
+
+/// `CLONE_NEWCGROUP`, the flag of `unshare(2)` and `clone(2)` that makes a cgroup namespace.
+const CLONE_NEWCGROUP: u64 = 0x0200_0000;
+
+/// The syscalls whose rules this module writes itself.
+const OWN: [&str; 3] = ["unshare", "clone", "clone3"];
+
+/// `profile` (podman's default seccomp profile) with `unshare` and `clone` refused when they
+/// ask for a new cgroup namespace and `clone3` answering `ENOSYS`; everything else as it was.
+/// Why the text is no profile to change, as an error. The copy is read again to prove that no
+/// rule allows one of the three otherwise.
+pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> {
+    let mut p: Value =
+        serde_json::from_slice(profile).map_err(|e| format!("the seccomp profile is not JSON: {e}"))?;
+    let syscalls = p
+        .get_mut("syscalls")
+        .and_then(Value::as_array_mut)
+        .ok_or("the seccomp profile has no `syscalls` list")?;
+    for rule in syscalls.iter_mut() {
+        let names = rule
+            .get_mut("names")
+            .and_then(Value::as_array_mut)
+            .ok_or("a seccomp rule without a `names` list")?;
+        names.retain(|n| !n.as_str().is_some_and(|n| OWN.contains(&n)));
+    }
+    // An emptied rule would name no syscall: runc refuses such a rule.
+    syscalls.retain(|r| r["names"].as_array().is_some_and(|n| !n.is_empty()));
+    // `clone`'s flags are its first argument but on s390 and s390x, where they are its second.
+    let masked = |index: u32, value: u64| json!({"index": index, "value": CLONE_NEWCGROUP, "valueTwo": value, "op": "SCMP_CMP_MASKED_EQ"});
+    let s390 = json!({"arches": ["s390", "s390x"]});
+    for (names, index, arches) in [
+        (json!(["unshare"]), 0, None),
+        (json!(["clone"]), 0, Some(("excludes", &s390))),
+        (json!(["clone"]), 1, Some(("includes", &s390))),
+    ] {
+        for (action, value) in [("SCMP_ACT_ALLOW", 0), ("SCMP_ACT_ERRNO", CLONE_NEWCGROUP)] {
+            let mut rule = json!({"names": names, "action": action, "args": [masked(index, value)]});
+            if action == "SCMP_ACT_ERRNO" {
+                rule["errnoRet"] = json!(1);
+            }
+            if let Some((key, arches)) = arches {
+                rule[key] = arches.clone();
+            }
+            syscalls.push(rule);
+        }
+    }
+    syscalls.push(json!({"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}));
+    let out = serde_json::to_vec(&p).map_err(|e| e.to_string())?;
+    proved(&out)?;
+    Ok(out)
+}
+
+/// That every rule of `profile` naming `unshare`, `clone` or `clone3` is one of this module's:
+/// refusing, or allowing only without `CLONE_NEWCGROUP`.
+fn proved(profile: &[u8]) -> Result<(), String> {
+    let p: Value = serde_json::from_slice(profile).map_err(|e| e.to_string())?;
+    let fail = || Err("a seccomp rule the shim could not narrow".to_string());
+    for rule in p["syscalls"].as_array().into_iter().flatten() {
+        let names = rule["names"].as_array().into_iter().flatten();
+        if !names.filter_map(Value::as_str).any(|n| OWN.contains(&n)) {
+            continue;
+        }
+        let args = rule["args"].as_array().map_or(&[][..], Vec::as_slice);
+        let narrowed = matches!(args, [a] if a["op"] == "SCMP_CMP_MASKED_EQ"
+            && a["value"] == CLONE_NEWCGROUP
+            && (a["valueTwo"] == 0 || rule["action"] == "SCMP_ACT_ERRNO"));
+        if !(rule["action"] == "SCMP_ACT_ERRNO" || narrowed) {
+            return fail();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape of containers-common's profile: one rule allowing most syscalls at once,
+    /// `unshare`, `clone` and `clone3` among them, and rules that depend on capabilities.
+    const PODMAN_LIKE: &str = r#"{
+      "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+      "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+      "syscalls": [
+        {"names": ["read", "clone", "clone3", "mount", "unshare", "write"], "action": "SCMP_ACT_ALLOW", "args": [], "comment": "", "includes": {}, "excludes": {}},
+        {"names": ["unshare"], "action": "SCMP_ACT_ALLOW", "args": [], "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+        {"names": ["clone3"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
+      ]
+    }"#;
+
+    fn rules(profile: &[u8]) -> Vec<Value> {
+        let p: Value = serde_json::from_slice(profile).unwrap();
+        p["syscalls"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn new_cgroup_namespaces_are_refused_and_nothing_else_changes() {
+        let out = without_new_cgroup_namespaces(PODMAN_LIKE.as_bytes()).unwrap();
+        let p: Value = serde_json::from_slice(&out).unwrap();
+        let before: Value = serde_json::from_str(PODMAN_LIKE).unwrap();
+        for key in ["defaultAction", "defaultErrnoRet", "archMap"] {
+            assert_eq!(p[key], before[key], "{key}");
+        }
+        let r = rules(&out);
+        // The big rule keeps every other name; the rule of `clone3` alone is gone.
+        assert_eq!(r[0]["names"], json!(["read", "mount", "write"]));
+        assert_eq!(r[0]["comment"], "");
+        assert_eq!(r[1]["names"], json!(["setns"]));
+        let own: Vec<&Value> = r.iter().skip(2).collect();
+        assert_eq!(own.len(), 7, "{own:?}");
+        for rule in &own[..6] {
+            let a = &rule["args"][0];
+            assert_eq!(a["op"], "SCMP_CMP_MASKED_EQ");
+            assert_eq!(a["value"], 0x0200_0000);
+            match rule["action"].as_str().unwrap() {
+                "SCMP_ACT_ALLOW" => assert_eq!(a["valueTwo"], 0),
+                "SCMP_ACT_ERRNO" => {
+                    assert_eq!(a["valueTwo"], 0x0200_0000);
+                    assert_eq!(rule["errnoRet"], 1);
+                }
+                other => panic!("{other}"),
+            }
+        }
+        // s390's clone takes its flags second.
+        assert!(own.iter().any(|r| r["names"] == json!(["clone"])
+            && r["args"][0]["index"] == 1
+            && r["includes"]["arches"] == json!(["s390", "s390x"])));
+        assert_eq!(
+            *own[6],
+            json!({"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38})
+        );
+    }
+
+    #[test]
+    fn what_is_no_profile_is_refused() {
+        for bad in [
+            &b"not json"[..],
+            b"{}",
+            br#"{"syscalls": [{"action": "SCMP_ACT_ALLOW"}]}"#,
+        ] {
+            assert!(
+                without_new_cgroup_namespaces(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // The proof refuses a rule that would still allow one of the three.
+        assert!(proved(br#"{"syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ALLOW"}]}"#).is_err());
+        assert!(proved(br#"{"syscalls": [{"names": ["clone"], "action": "SCMP_ACT_LOG"}]}"#).is_err());
+        assert!(proved(br#"{"syscalls": [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO"}]}"#).is_ok());
+    }
+
+    /// The profile this machine's podman reads, where there is one: it narrows, and stays
+    /// podman's otherwise (every syscall it allowed, but the three, still allowed).
+    #[test]
+    fn the_installed_profile_narrows() {
+        let Some(text) = PROFILE_PATHS.iter().find_map(|p| std::fs::read(p).ok()) else {
+            return;
+        };
+        let out = without_new_cgroup_namespaces(&text).unwrap();
+        let names = |profile: &[u8]| -> std::collections::BTreeSet<String> {
+            rules(profile)
+                .iter()
+                .filter(|r| r["action"] == "SCMP_ACT_ALLOW" && r["args"].as_array().is_none_or(Vec::is_empty))
+                .flat_map(|r| r["names"].as_array().unwrap().clone())
+                .map(|n| n.as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut was = names(&text);
+        for n in OWN {
+            was.remove(n);
+        }
+        let now = names(&out);
+        assert!(
+            was.is_subset(&now),
+            "{:?}",
+            was.difference(&now).collect::<Vec<_>>()
+        );
+    }
+}
