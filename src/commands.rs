@@ -2204,12 +2204,15 @@ fn build_elements(o: &Opt) -> Vec<Opt> {
 /// quadlet's, a privileged one) then runs what an agent's build made (the ninety-fourth look's).
 /// Matched on the repository, without its tag or digest, and without `localhost/` (podman's
 /// registry for a name that names none); a name of another registry is matched whole, so
-/// `nanoclaw-*` never covers `docker.io/library/nanoclaw-agent`.
+/// `nanoclaw-*` never covers `docker.io/library/nanoclaw-agent`. A `*` matches within one
+/// component: podman's short-name lookup gives `podman run operator-app` any image whose name
+/// ends in `/operator-app`, so `nanoclaw-x/operator-app` is not nanoclaw's to write (the
+/// ninety-eighth look's).
 fn image_name(name: &[u8], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
     let repo = repository(name);
     let ok = writable.iter().any(|p| {
         let p = p.as_bytes();
-        crate::glob::matches_bytes(p.strip_prefix(b"localhost/").unwrap_or(p), repo) == Some(true)
+        crate::glob::matches_components(p.strip_prefix(b"localhost/").unwrap_or(p), repo) == Some(true)
     });
     if !ok {
         violation(

@@ -45,6 +45,22 @@ pub fn matches_bytes(pattern: &[u8], text: &[u8]) -> Option<bool> {
     check(pattern).ok().map(|()| matches(pattern, text))
 }
 
+/// Whether `pattern` matches `text` one `/`-separated component at a time: the same number of
+/// components, each matched on its own, so that no `*` crosses a `/` (image names: the
+/// ninety-eighth look's `nanoclaw-*` matched `nanoclaw-x/operator-app`, which podman's
+/// short-name lookup gives for `operator-app`). `None` when a component is no valid glob.
+pub fn matches_components(pattern: &[u8], text: &[u8]) -> Option<bool> {
+    let (p, t): (Vec<&[u8]>, Vec<&[u8]>) = (
+        pattern.split(|&b| b == b'/').collect(),
+        text.split(|&b| b == b'/').collect(),
+    );
+    let mut all = p.len() == t.len();
+    for (p, t) in p.iter().zip(&t) {
+        all &= matches_bytes(p, t)?;
+    }
+    Some(all)
+}
+
 /// Index of the `]` closing the class opened at `start`.
 fn class_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
@@ -153,5 +169,16 @@ mod tests {
             "an invalid pattern is no pattern"
         );
         assert!(Glob::new("a\\").is_err());
+    }
+
+    #[test]
+    fn components_match_one_at_a_time() {
+        let c = |p: &str, t: &str| matches_components(p.as_bytes(), t.as_bytes());
+        assert_eq!(c("nanoclaw-*", "nanoclaw-agent"), Some(true));
+        assert_eq!(c("nanoclaw-*", "nanoclaw-x/operator-app"), Some(false));
+        assert_eq!(c("*", "a/b"), Some(false));
+        assert_eq!(c("r.example/*/x-*", "r.example/team/x-1"), Some(true));
+        assert_eq!(c("r.example/*", "r.example/team/x"), Some(false));
+        assert_eq!(c("[oops", "a"), None);
     }
 }

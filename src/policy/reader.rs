@@ -888,9 +888,24 @@ impl<'t> Reader<'t> {
         }
         let check = |r: &mut Self, which: DenyList, s: &str, span: Range<usize>| {
             if which == DenyList::WritableImages {
+                // Matched as names are, without `localhost/`, tag and digest, and one component
+                // at a time: a pattern no name can match is a mistake to say, not to keep.
+                let bare = s.strip_prefix("localhost/").unwrap_or(s);
+                let last = bare.rsplit('/').next().unwrap_or(bare);
                 let why = match crate::glob::Glob::new(s) {
                     Err(why) => why,
-                    Ok(_) if s.is_empty() => "an empty name".into(),
+                    Ok(_) if bare.is_empty() || bare.split('/').any(str::is_empty) => {
+                        "an empty name or component".into()
+                    }
+                    Ok(_) if last.contains([':', '@']) => {
+                        "a tag or digest (names are matched without them)".into()
+                    }
+                    Ok(_)
+                        if s.chars()
+                            .any(|c| c.is_ascii_uppercase() || c.is_whitespace() || c.is_control()) =>
+                    {
+                        "upper case or a blank, which no image name has".into()
+                    }
                     Ok(_) => return true,
                 };
                 r.push(

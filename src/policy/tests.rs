@@ -766,12 +766,29 @@ fn a_profile_whose_containers_docker_start_refuses_warns() {
 /// an added one is matched from then on, a removed default no more.
 #[test]
 fn writable_images_are_globs() {
+    // ... nor one no name can match (a tag, a digest, upper case, a blank, an empty component:
+    // the ninety-eighth look's `my-agent:latest` matched nothing, and said nothing).
     for bad in [
-        "[deny]\nadd_writable_images = [\"[oops\"]\n",
-        "[deny]\nadd_writable_images = [\"\"]\n",
+        "[oops",
+        "",
+        "my-agent:latest",
+        "my-agent@sha256:00",
+        "Nanoclaw-*",
+        "my agent",
+        "localhost/",
+        "a//b",
     ] {
-        let e = parse(bad, "p").unwrap_err().diagnostics;
+        let text = format!("[deny]\nadd_writable_images = [{bad:?}]\n");
+        let e = parse(&text, "p").unwrap_err().diagnostics;
         assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
+    }
+    for good in [
+        "localhost:5000/team/*",
+        "registry.example/a/b-*",
+        "localhost/my-agent",
+    ] {
+        let text = format!("[deny]\nadd_writable_images = [{good:?}]\n");
+        assert!(parse(&text, "p").is_ok(), "{good}");
     }
     let (p, _) = parse(
         "[deny]\nadd_writable_images = [\"my-agent\"]\nremove_writable_images = [\"nanoclaw-*\"]\n",

@@ -2095,6 +2095,24 @@ fn an_image_name_is_written_only_where_the_policy_says() {
         ),
         (&["build", "-t", "my-nanoclaw-agent", "."], &["my-nanoclaw-agent"]),
         (&["build", "-t", "", "."], &[""]),
+        // A `*` matches within one component: podman's short-name lookup gives `podman run
+        // operator-app` an image named `*/operator-app` (the ninety-eighth look's).
+        (
+            &["tag", "nanoclaw-a", "nanoclaw-x/operator-app"],
+            &["nanoclaw-x/operator-app"],
+        ),
+        (
+            &["tag", "nanoclaw-a", "nanoclaw-x.io/operator-app"],
+            &["nanoclaw-x.io/operator-app"],
+        ),
+        (
+            &["build", "-t", "nanoclaw-x:5000/operator-app:1", "."],
+            &["nanoclaw-x:5000/operator-app:1"],
+        ),
+        (
+            &["build", "-t", "localhost/nanoclaw-x/y", "."],
+            &["localhost/nanoclaw-x/y"],
+        ),
         (
             &["tag", "nanoclaw-agent:1", "localhost/quadlet-app:latest"],
             &["localhost/quadlet-app:latest"],
@@ -2118,6 +2136,17 @@ fn an_image_name_is_written_only_where_the_policy_says() {
         vec!["localhost/my-agent*".into(), "registry.example/team/*".into()];
     assert!(judged(&["build", "-t", "my-agent:3", "."], &mine).is_empty());
     assert!(judged(&["tag", "a", "registry.example/team/app:1"], &mine).is_empty());
+    assert_eq!(
+        judged(&["tag", "a", "registry.example/team/x/app"], &mine),
+        ["registry.example/team/x/app"]
+    );
+    // `localhost/*` is every name without a registry, not every registry's.
+    let local: Vec<nanoclaw_shim::policy::ListEntry> = vec!["localhost/*".into()];
+    assert!(judged(&["build", "-t", "anything:1", "."], &local).is_empty());
+    assert_eq!(
+        judged(&["build", "-t", "quay.io/org/app", "."], &local),
+        ["quay.io/org/app"]
+    );
     assert_eq!(
         judged(&["build", "-t", "nanoclaw-agent", "."], &[]),
         ["nanoclaw-agent"]
