@@ -5649,6 +5649,13 @@ fn operator_image_name(mode: Mode) {
     let o = rig.docker(&strs(&["tag", &mine, &operator]), None);
     assert_refusal(&o, "deny.image-name");
     assert_eq!(id_of(&operator), fixture, "{label}: a refused tag moved the name");
+    // Nor under a name podman's short-name lookup gives the operator's short name (a `*`
+    // within one component: the ninety-eighth look's `nanoclaw-x/operator-app`).
+    let short = operator
+        .trim_start_matches("localhost/")
+        .trim_end_matches(":latest");
+    let o = rig.docker(&strs(&["tag", &mine, &format!("e2e-x/{short}")]), None);
+    assert_refusal(&o, "deny.image-name");
     let mine2 = rig.image_tag("imgname2");
     let o = rig.docker(&strs(&["tag", &mine, &mine2]), None);
     assert!(o.ok(), "{label}: {}", o.describe());
