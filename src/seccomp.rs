@@ -26,6 +26,18 @@ pub const PROFILE_PATHS: [&str; 2] = [
     "/usr/share/containers/seccomp.json",
 ];
 
+/// What a rootful `run`/`create` is told before the exec, where the shim puts the path of its
+/// narrowed copy of podman's profile ([`narrowed_file`]; explain shows this).
+pub const PLACEHOLDER: &str = "<podman's default, narrowed>";
+
+/// What a build's option shows before the exec, where its sealed copy of the narrowed profile
+/// (`/proc/self/fd/N`) goes: never the path of podman's own, which a command copied from
+/// `explain` would then run unnarrowed (the ninety-ninth look's).
+pub const SEALED_PLACEHOLDER: &str = "<podman's default, narrowed: a sealed copy>";
+
+/// The whole option podman is given with [`PLACEHOLDER`], found and filled in at the exec.
+pub const PLACEHOLDER_TOKEN: &str = "--security-opt=seccomp=<podman's default, narrowed>";
+
 /// `CLONE_NEWCGROUP`, the flag of `unshare(2)` and `clone(2)` that makes a cgroup namespace.
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 
@@ -97,6 +109,53 @@ fn proved(profile: &[u8]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The narrowed copy of podman's profile for a rootful `run`/`create`, kept in `folder` (the
+/// shim's hook folder, which only the caller and root can change: podman runs the hook file
+/// there as root already). Deriving it costs half a millisecond, every `docker run` would pay
+/// it, so the copy is made once per profile, named by the profile's identity (device, inode,
+/// size, change time) and this module's format, written as the shim's other private files are
+/// (the caller's alone, whole), and found again with two `stat`s: a file there that is not the
+/// caller's alone is written afresh. Why not, as an error (the call is refused: fail closed).
+pub fn narrowed_file(folder: &std::path::Path, owner: u32) -> Result<std::path::PathBuf, String> {
+    use std::os::unix::fs::MetadataExt;
+    let (path, meta) = PROFILE_PATHS
+        .iter()
+        .find_map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| (*p, m)))
+        .ok_or_else(|| {
+            format!(
+                "podman's seccomp profile is at neither {}",
+                PROFILE_PATHS.join(" nor ")
+            )
+        })?;
+    let identity = format!(
+        "{FORMAT} {path} {} {} {} {}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    );
+    // Not `.json`: podman reads every such file in a hook folder as a hook.
+    let file = folder.join(format!(
+        "seccomp-{}.profile",
+        &crate::sha256::hex(identity.as_bytes())[..16]
+    ));
+    let private = |m: std::fs::Metadata| m.is_file() && m.uid() == owner && m.mode() & 0o022 == 0;
+    if std::fs::symlink_metadata(&file).is_ok_and(private) {
+        return Ok(file);
+    }
+    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let narrowed = without_new_cgroup_namespaces(&text).map_err(|why| format!("{path}: {why}"))?;
+    use crate::hostfs::HostFs;
+    crate::hostfs::RealFs
+        .write_private(&file, &narrowed)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(file)
+}
+
+/// The version of what [`without_new_cgroup_namespaces`] writes: a change to it names new files.
+const FORMAT: &str = "narrowed-1";
 
 #[cfg(test)]
 mod tests {
@@ -202,6 +261,28 @@ mod tests {
             was.is_subset(&now),
             "{:?}",
             was.difference(&now).collect::<Vec<_>>()
+        );
+    }
+
+    /// The narrowed copy is made once per profile and found again: the same file, unchanged, and
+    /// not named `.json` (podman reads every such file in the hook folder as a hook).
+    #[test]
+    fn the_narrowed_copy_is_made_once() {
+        if !PROFILE_PATHS.iter().any(|p| std::path::Path::new(p).is_file()) {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let me = crate::process::euid();
+        let first = narrowed_file(dir.path(), me).unwrap();
+        assert_eq!(first.extension().unwrap(), "profile");
+        let text = std::fs::read(&first).unwrap();
+        proved(&text).unwrap();
+        let again = narrowed_file(dir.path(), me).unwrap();
+        assert_eq!(first, again);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a temporary file was left"
         );
     }
 }

@@ -146,6 +146,27 @@ fn hand_over(
         })?;
         plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
     }
+    // A rootful run/create's seccomp profile: podman's own, narrowed, kept in the hook folder.
+    if let Some(at) = plan
+        .args
+        .iter()
+        .position(|a| a == crate::seccomp::PLACEHOLDER_TOKEN)
+    {
+        let owner = env.euid.unwrap_or_else(crate::process::euid);
+        let narrowed =
+            hook_folder(env, target).and_then(|folder| crate::seccomp::narrowed_file(&folder, owner));
+        let file = narrowed.map_err(|e| {
+            (
+                Rule::HardenSeccomp,
+                format!(
+                    "{e}: a rootful container is given podman's seccomp profile without new cgroup namespaces"
+                ),
+            )
+        })?;
+        let mut token = std::ffi::OsString::from("--security-opt=seccomp=");
+        token.push(file);
+        plan.args[at] = token;
+    }
     if !plan.pinned.is_empty() {
         // A folder opened is judged again where the kernel says it is: one swapped for a link
         // since the check is refused.

@@ -281,8 +281,8 @@ pub(super) fn seccomp(target: &Target, added: &mut Added) -> Result<Option<Vec<u
         .map_err(|why| refuse(format!("{path}: {why}")))?;
     added.add(
         Rule::HardenBuildCgroup,
-        &format!("--security-opt=seccomp={path}"),
-        "a build's RUN steps get podman's seccomp profile without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS): a rootful step mounted its own cgroup again in one and lifted the ceilings it is given",
+        &format!("--security-opt=seccomp={}", crate::seccomp::SEALED_PLACEHOLDER),
+        &format!("a build's RUN steps get podman's seccomp profile ({path}) without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS), as a sealed copy (/proc/self/fd/N): a rootful step mounted its own cgroup again in one and lifted the ceilings it is given"),
     );
     Ok(Some(narrowed))
 }

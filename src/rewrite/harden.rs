@@ -342,6 +342,41 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Rootful podman: a container whose process is the host's root (an image whose `USER` is
+    /// root, or whose `node` is uid 0) owns its cgroup's files, and in a user and cgroup
+    /// namespace of its own a raw `mount(2)` of its cgroup let it lift its memory and CPU limits
+    /// (the ninety-seventh look's; every capability dropped). It is given podman's own default
+    /// seccomp profile without new cgroup namespaces ([`crate::seccomp`]), filled in at the exec;
+    /// a caller's own profile (one the policy allows) is kept. The shim's own placeholder in the
+    /// caller's argv (its output given again) is taken out, in any spelling, and given anew when
+    /// `give`: podman would read it as a file in the working directory.
+    pub(super) fn narrowed_seccomp(&mut self, give: bool) {
+        let own = format!("seccomp={}", crate::seccomp::PLACEHOLDER);
+        let found: Vec<(usize, bool)> = self
+            .run
+            .find(crate::setting!("security-opt"))
+            .filter(|(_, o)| o.bytes().starts_with(b"seccomp"))
+            .map(|(i, o)| (i, o.bytes() == own.as_bytes()))
+            .collect();
+        for &(i, _) in found.iter().filter(|(_, own)| *own) {
+            self.drop_opt(
+                i,
+                Rule::HardenSeccomp,
+                "the shim's own placeholder: the exec names the file",
+            );
+        }
+        if !give || found.iter().any(|(_, own)| !own) {
+            return;
+        }
+        self.add(
+            Rule::HardenSeccomp,
+            crate::setting!("security-opt"),
+            value(format!("seccomp={}", crate::seccomp::PLACEHOLDER)),
+            "podman's seccomp profile without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS): a rootful container's root mounted its cgroup again in one and lifted its limits",
+        );
+        self.enforce(Rule::HardenSeccomp);
+    }
+
     pub(super) fn no_new_privileges(&mut self) -> Result<(), Refusal> {
         let mut on = false;
         let found: Vec<(usize, Vec<u8>)> = self

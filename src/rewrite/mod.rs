@@ -837,6 +837,9 @@ pub fn rewrite(
             };
             rw.mount_check(binds, refused);
         }
+        // Last before the mark, as the annotations the shim replaces are: its own output given
+        // again comes out the same.
+        rw.narrowed_seccomp(!target.rootless);
     }
     rw.annotate(Mode::Enforce);
     let (args, pinned) = rw.render_pinned();

@@ -58,6 +58,7 @@ const HARDENING: &[&str] = &[
     "--systemd=false",
     "--label=io.containers.autoupdate=disabled",
     "--image-volume=tmpfs",
+    "--security-opt=seccomp=<podman's default, narrowed>",
     ANNOTATION,
 ];
 
@@ -67,7 +68,7 @@ const ANNOTATION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
     "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;harden.cgroupns;",
-    "harden.image-volume;limit.cpus;",
+    "harden.image-volume;harden.seccomp;limit.cpus;",
     "limit.memory;limit.pids;limit.log-size"
 );
 
@@ -358,7 +359,7 @@ fn policy_switches_off_each_piece() {
     let v = concat!(
         "nanoclaw-shim/",
         env!("CARGO_PKG_VERSION"),
-        " mode=enforce rules=harden.auto-update;harden.systemd;harden.cgroupns;harden.image-volume"
+        " mode=enforce rules=harden.auto-update;harden.systemd;harden.cgroupns;harden.image-volume;harden.seccomp"
     );
     // An empty value is podman's default (the host's namespace on cgroup v1), not a choice.
     let o = out_with(&["run", "--cgroupns=", "img"], &p);
@@ -379,6 +380,7 @@ fn policy_switches_off_each_piece() {
             "--systemd=false",
             "--label=io.containers.autoupdate=disabled",
             "--image-volume=tmpfs",
+            "--security-opt=seccomp=<podman's default, narrowed>",
             &format!("--annotation=io.github.nanoclaw-shim.applied={v}"),
             "img"
         ]
@@ -2450,8 +2452,14 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
         .expect("a seccomp profile");
     assert_eq!(
         p.args[pin.arg],
-        std::ffi::OsString::from(format!("--security-opt=seccomp={SECCOMP_PATH}"))
+        std::ffi::OsString::from(format!(
+            "--security-opt=seccomp={}",
+            crate::seccomp::SEALED_PLACEHOLDER
+        ))
     );
+    // Never the path of podman's own profile, which a command copied from explain would run
+    // unnarrowed (the ninety-ninth look's); the reason names it.
+    assert!(p.changes.iter().any(|c| c.reason.contains(SECCOMP_PATH)), "{p:?}");
     let crate::pin::Pin::Copy(text) = &pin.what else {
         panic!("{pin:?}")
     };
@@ -2494,4 +2502,45 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
         p.args.iter().all(|a| !a.to_string_lossy().contains("seccomp")),
         "{p:?}"
     );
+}
+
+/// A rootful podman `run`/`create` is given podman's seccomp profile without new cgroup
+/// namespaces (`harden.seccomp`: a container whose process is the host's root mounted its cgroup
+/// again in one, the ninety-seventh look's), filled in at the exec; rootless podman (whose root
+/// owns nothing of the host's), docker, and a caller's own allowed profile are left alone.
+#[test]
+fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
+    let token = crate::seccomp::PLACEHOLDER_TOKEN;
+    let has = |p: &Plan| p.args.iter().any(|a| a == token);
+    let rootful = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
+    for words in [
+        &["run", "--rm", "img", "true"][..],
+        &["create", "--user", "1000:1000", "img"],
+    ] {
+        let p = plan(&argv(words), &Policy::default(), &rootful);
+        assert!(has(&p), "{words:?}: {p:?}");
+        assert!(p.changes.iter().any(|c| c.rule == Rule::HardenSeccomp), "{p:?}");
+    }
+    let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &rootless)));
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &docker)));
+    let mut allowed = Policy::default();
+    allowed
+        .rules
+        .deny
+        .list_mut(crate::policy::DenyList::AllowedSecurityOptions)
+        .push("seccomp=/etc/agents.json".into());
+    let p = plan(
+        &argv(&["run", "--security-opt", "seccomp=/etc/agents.json", "img"]),
+        &allowed,
+        &rootful,
+    );
+    assert!(p.refusal.is_none() && !has(&p), "{p:?}");
+    // Audit runs the caller's argv.
+    let audit = Policy {
+        mode: Mode::Audit,
+        ..Policy::default()
+    };
+    assert!(!has(&plan(&argv(&["run", "img"]), &audit, &rootful)));
 }

@@ -1618,8 +1618,11 @@ mod generated {
                             }
                         }
                     }
+                    // The shim's own narrowed profile (`harden.seccomp`), filled in at the exec.
                     "security-opt"
-                        if !(v.starts_with("no-new-privileges") || v.starts_with("mask="))
+                        if !(v.starts_with("no-new-privileges")
+                            || v.starts_with("mask=")
+                            || v.strip_prefix("seccomp=") == Some(nanoclaw_shim::seccomp::PLACEHOLDER))
                             || v.contains("false") =>
                     {
                         return Err(format!("security option {v} ran"));

@@ -4464,6 +4464,61 @@ fn a_debug_log_level_is_refused_rootless() {
     debug_log_level(Mode::Rootless);
 }
 
+/// Rootful, a container whose process is root is the host's root, owner of its cgroup's files:
+/// in a user and cgroup namespace of its own a raw `mount(2)` of its cgroup let it lift its
+/// limits, every capability dropped (the ninety-seventh look's). Through the shim
+/// (`harden.seccomp`) no container makes a cgroup namespace, from an image whose `USER` is root
+/// or with nanoclaw's `--user`, while a user namespace alone (Chromium's sandbox) is still made;
+/// the control (plain podman with the shim's capabilities and no-new-privileges) makes one.
+#[test]
+fn a_rootful_container_makes_no_cgroup_namespace_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "cgns") else {
+        return;
+    };
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("cgns"),
+        &format!("FROM {BROWSER_IMAGE}\nUSER root\n"),
+    );
+    let root_image = rig.image_tag("cgns");
+    let b = rig.run("podman", &build_argv(&["-q", "-t", &root_image, &ctx]), None);
+    assert!(b.ok(), "{}", b.describe());
+    let probe =
+        "echo uid-$(id -u); unshare -U -C true && echo made-cgroupns; unshare -U true && echo made-userns";
+    let run = |prog: &str, extra: &[&str], image: &str| {
+        let mut a = vec!["run", "--rm"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--entrypoint", "sh", image, "-c", probe]);
+        rig.run(prog, &strs(&a), None)
+    };
+    let control = run(
+        "podman",
+        &["--cap-drop=ALL", "--security-opt=no-new-privileges"],
+        &root_image,
+    );
+    assert!(
+        control.stdout.contains("made-cgroupns"),
+        "the control made no cgroup namespace: {}",
+        control.describe()
+    );
+    for (extra, image, uid) in [
+        (&[][..], root_image.as_str(), "uid-0"),
+        (&["--user", "1000:1000"][..], BROWSER_IMAGE, "uid-1000"),
+    ] {
+        let o = run("docker", extra, image);
+        assert!(o.ok() && o.stdout.contains(uid), "{uid}: {}", o.describe());
+        assert!(
+            !o.stdout.contains("made-cgroupns"),
+            "{uid}: a container made a cgroup namespace: {}",
+            o.describe()
+        );
+        assert!(
+            o.stdout.contains("made-userns"),
+            "{uid}: no user namespace either: {}",
+            o.describe()
+        );
+    }
+}
+
 /// Rootful, the container's root is the host's: the control (plain podman, `--user 0`) leaves a
 /// setuid-root copy of a shell in a read-write mount, no capability needed (the red team's);
 /// through the shim `--user 0` is refused (`deny.root-user`, on by default) and nothing is
