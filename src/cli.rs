@@ -607,7 +607,13 @@ fn diff(policy: Option<PathBuf>) -> i32 {
             .collect();
         base.insert("match".into(), toml::Value::Table(toml::Table::new()));
         base.insert("exempt".into(), toml::Value::Boolean(false));
-        diff_tables(&format!("profile[{name}]"), &base, &own, &mut lines);
+        // A name is the policy writer's text: escaped, so that it forges no line.
+        diff_tables(
+            &format!("profile[{}]", crate::text::printable(&name)),
+            &base,
+            &own,
+            &mut lines,
+        );
     }
     println!("# {} against the shipped default", origin.label());
     if lines.is_empty() {

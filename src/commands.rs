@@ -420,7 +420,13 @@ const F_NET_INSPECT: &[Row] = &[HELP, template(Some('f')), b("verbose", Some('v'
 const F_PRUNE: &[Row] = &[HELP, v("filter", None), b("force", Some('f'))];
 const F_PRUNE_ALL: &[Row] = &[
     HELP,
-    b("all", Some('a')),
+    bc(
+        "all",
+        Some('a'),
+        Class::Refused(
+            "removes every image (or volume) no container uses, the operator's too, which podman's short-name lookup then finds elsewhere; remove them by name",
+        ),
+    ),
     v("filter", None),
     b("force", Some('f')),
 ];
@@ -1172,8 +1178,16 @@ fn check_inner(
                 if path == "container top" {
                     check_top(&p.positionals, &mut out);
                 }
-                if let (true, Some(writable)) = (path == "image tag", files.images) {
-                    for name in p.positionals.iter().skip(1) {
+                // The names a tag writes (not its source), and those an `rmi` takes away: a name
+                // removed is one podman's short-name lookup then finds elsewhere, an image an
+                // agent pulled under `*/NAME` (the hundredth look's), as the operator's own.
+                let names = match path.as_str() {
+                    "image tag" => 1,
+                    "image rm" => 0,
+                    _ => p.positionals.len(),
+                };
+                if let Some(writable) = files.images {
+                    for name in p.positionals.iter().skip(names) {
                         image_name(name, writable, &mut out);
                     }
                 }
@@ -2220,7 +2234,7 @@ fn image_name(name: &[u8], writable: &[crate::policy::ListEntry], out: &mut Vec<
             Rule::DenyImageName,
             crate::redact::display(std::ffi::OsStr::from_bytes(name)),
             format!(
-                "an image name outside the policy's writable_images ({}): an image the operator runs under that name outside the shim would run what this made; [deny] add_writable_images names more",
+                "an image name outside the policy's writable_images ({}): the operator's images are not an agent's to name or remove (under that name, or where podman's short-name lookup finds another in the place of one removed, the operator's own podman run would run the agent's); [deny] add_writable_images names more",
                 writable.join(", ")
             ),
         );

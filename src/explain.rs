@@ -195,7 +195,9 @@ impl Report<'_> {
         };
         let _ = writeln!(out, "decision: {}", paint.tone(tone, decision));
         let _ = writeln!(out, "mode:     {}", plan.mode.as_str());
-        let _ = writeln!(out, "profile:  {}", plan.profile.as_deref().unwrap_or("none"));
+        // A profile's name is the policy writer's text: escaped, so that it forges no line.
+        let profile = plan.profile.as_deref().map(crate::text::printable);
+        let _ = writeln!(out, "profile:  {}", profile.as_deref().unwrap_or("none"));
         match &self.runtime_path {
             Ok(p) => {
                 let _ = writeln!(

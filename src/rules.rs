@@ -79,7 +79,7 @@ rules! {
     DenyExecPrivileged = "deny.exec-privileged": "refuses docker exec --privileged",
     DenyExecRoot = "deny.exec-root": "refuses docker exec --user root/0",
     DenyUpdateLimits = "deny.update-limits": "refuses docker update above the ceilings",
-    DenyImageName = "deny.image-name": "refuses a build's -t / --tag and a tag's new name outside writable_images (nanoclaw-* by default): an image named as one the operator runs outside the shim (a quadlet's, a privileged podman run's) would run the agent's build there",
+    DenyImageName = "deny.image-name": "refuses a build's -t / --tag, a tag's new name and an rmi's image outside writable_images (nanoclaw-* by default): an image named as one the operator runs outside the shim (a quadlet's, a privileged podman run's) would run the agent's build there",
     DenyForeignContainer = "deny.foreign-container": "podman: refuses exec, attach, start and restart of a container the shim did not create under enforce (one without its io.github.nanoclaw-shim.applied mark): an operator's privileged or root container on the same engine; names each that passes by the full ID podman gave for it",
     CompatRename = "compat.rename": "renames a docker flag podman spells differently (--net-alias)",
     CompatUnsupportedFlag = "compat.unsupported-flag": "refuses a flag the runtime does not support",

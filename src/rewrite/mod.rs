@@ -476,7 +476,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     match profile {
         Some(p) => tracing::info!(
             "profile: {} matches image {}{}{}",
-            p.name,
+            crate::text::printable(&p.name),
             crate::text::printable(&redact::display(OsStr::new(&image))),
             name.as_deref().map_or(String::new(), |n| format!(
                 ", name {}",

@@ -104,8 +104,21 @@ pub(crate) fn sweep_leftovers(ctx: &mut Ctx) -> Vec<String> {
         if old.is_empty() {
             continue;
         }
+        // An image is removed by its names (`nanoclaw-shim-verify-build-...`): the shim takes
+        // away no image by its ID (`deny.image-name`).
+        let targets = if what == "image" {
+            let mut tags = strs(&["image", "inspect", "--format", "{{range .RepoTags}}{{.}} {{end}}"]);
+            tags.extend(old.iter().cloned());
+            let named = ctx.docker(&tags, None);
+            named.stdout.split_whitespace().map(str::to_string).collect()
+        } else {
+            old.clone()
+        };
+        if targets.is_empty() {
+            continue;
+        }
         let mut args = remove;
-        args.extend(old.iter().cloned());
+        args.extend(targets);
         let removed = ctx.docker(&args, None);
         said.push(if removed.success() {
             format!(

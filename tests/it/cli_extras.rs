@@ -115,3 +115,34 @@ fn policy_diff_names_a_profile_s_own_settings() {
         "{out}"
     );
 }
+
+/// A profile's name is the policy writer's text: `policy diff` and `explain` escape it, so that
+/// a line break or an escape sequence in it forges no line of theirs (the hundredth look's).
+#[test]
+fn a_profile_s_name_forges_no_line() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("policy.toml");
+    std::fs::write(
+        &p,
+        "[[profile]]\nname = \"x\\n# no differences\\u001b[2J\"\nmatch.image = \"img\"\n[profile.limits]\nmemory = \"1g\"\n",
+    )
+    .unwrap();
+    let o = cli()
+        .args(["policy", "diff", "--policy"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.lines().any(|l| l == "# no differences"), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out}");
+    let o = cli()
+        .args(["explain", "--policy"])
+        .arg(&p)
+        .args(["run", "img"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("profile:  x"), "{out}");
+    assert!(!out.lines().any(|l| l == "# no differences"), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out}");
+}

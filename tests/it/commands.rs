@@ -282,7 +282,7 @@ fn inspection_and_lifecycle_pass() {
         &["image", "pull", "--platform", "linux/amd64", "node:22-slim"],
         &["tag", "a:1", "b:2"],
         &["image", "tag", "a:1", "b:2"],
-        &["image", "prune", "-af"],
+        &["image", "prune", "-f"],
         &["network", "inspect", "n"],
         &["network", "list"],
         &["network", "remove", "n"],
@@ -1909,10 +1909,21 @@ fn nothing_removes_containers_it_does_not_name() {
         &["network", "rm", "--force", "n"],
         &["volume", "rm", "-f", "v"],
         &["volume", "remove", "-f", "v"],
+        // Nor images or volumes it does not name: `image prune -a` removed the operator's
+        // `localhost/operator-app`, whose short name podman then found under `*/operator-app`
+        // (the hundredth look's).
+        &["image", "prune", "-a"],
+        &["image", "prune", "--all", "-f"],
+        &["image", "prune", "-af"],
+        &["volume", "prune", "--all"],
     ] {
         assert_eq!(check(words).rules(), vec!["deny.command"], "{words:?}");
     }
-    for words in [&["network", "rm", "n"][..], &["volume", "rm", "v"]] {
+    for words in [
+        &["network", "rm", "n"][..],
+        &["volume", "rm", "v"],
+        &["image", "prune", "-f"],
+    ] {
         assert!(check(words).violations.is_empty(), "{words:?}");
     }
 }
@@ -2150,5 +2161,27 @@ fn an_image_name_is_written_only_where_the_policy_says() {
     assert_eq!(
         judged(&["build", "-t", "nanoclaw-agent", "."], &[]),
         ["nanoclaw-agent"]
+    );
+    // `rmi` takes away only such names: the operator's `localhost/operator-app` removed, its
+    // short name finds an image an agent pulled as `*/operator-app` (the hundredth look's). An
+    // image ID names no pattern's image either.
+    assert!(judged(&["rmi", "nanoclaw-agent:g1", "localhost/nanoclaw-x"], &writable).is_empty());
+    assert_eq!(
+        judged(
+            &[
+                "image",
+                "rm",
+                "-f",
+                "nanoclaw-agent:g1",
+                "operator-app",
+                "0123456789ab"
+            ],
+            &writable
+        ),
+        ["operator-app", "0123456789ab"]
+    );
+    assert_eq!(
+        judged(&["image", "remove", "quay.io/x/app"], &writable),
+        ["quay.io/x/app"]
     );
 }

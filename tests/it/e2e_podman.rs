@@ -5711,10 +5711,29 @@ fn operator_image_name(mode: Mode) {
         .trim_end_matches(":latest");
     let o = rig.docker(&strs(&["tag", &mine, &format!("e2e-x/{short}")]), None);
     assert_refusal(&o, "deny.image-name");
+    // Nor is the operator's name taken away, by name or by ID, one by one or as unused: its
+    // short name would then find an image an agent pulled as `REGISTRY/x/NAME` (the hundredth
+    // look's).
+    for argv in [
+        strs(&["rmi", &operator]),
+        strs(&["image", "rm", "-f", &fixture[..12]]),
+        strs(&["image", "prune", "-a", "-f"]),
+    ] {
+        let o = rig.docker(&argv, None);
+        assert_eq!(o.code, Some(125), "{label}: {argv:?}: {}", o.describe());
+    }
+    assert_eq!(
+        id_of(&operator),
+        fixture,
+        "{label}: a refused rmi removed the name"
+    );
     let mine2 = rig.image_tag("imgname2");
     let o = rig.docker(&strs(&["tag", &mine, &mine2]), None);
     assert!(o.ok(), "{label}: {}", o.describe());
     assert_eq!(id_of(&mine2), id_of(&mine), "{label}");
+    // The agent's own names it removes as before.
+    let o = rig.docker(&strs(&["rmi", &mine2]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
 }
 
 #[test]

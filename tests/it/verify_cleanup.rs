@@ -37,6 +37,7 @@ case "$1" in
     esac ;;
   image)
     case "$*" in
+      *RepoTags*) echo localhost/nanoclaw-shim-verify-build-img-left:latest ;;
       *img-left*) printf 'img-left\t{dead}-789\n' ;;
       *Size*) echo 1000 ;;
     esac ;;
