@@ -138,8 +138,8 @@ pub fn narrowed_file(folder: &std::path::Path, owner: u32) -> Result<std::path::
     );
     // Not `.json`: podman reads every such file in a hook folder as a hook.
     let file = folder.join(format!(
-        "seccomp-{}.profile",
-        &crate::sha256::hex(identity.as_bytes())[..16]
+        "seccomp-{:016x}.profile",
+        crate::fnv::wide(identity.as_bytes())
     ));
     let private = |m: std::fs::Metadata| m.is_file() && m.uid() == owner && m.mode() & 0o022 == 0;
     if std::fs::symlink_metadata(&file).is_ok_and(private) {

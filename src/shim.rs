@@ -137,6 +137,8 @@ fn hand_over(
     policy: &policy::Policy,
     target: &Target,
 ) -> Result<(), (Rule, String)> {
+    // Asked once: the seccomp profile below is kept in the same folder.
+    let mut hooks = None;
     if plan.hooks {
         let folder = hook_folder(env, target).map_err(|e| {
             (
@@ -145,6 +147,7 @@ fn hand_over(
             )
         })?;
         plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
+        hooks = Some(folder);
     }
     // A rootful run/create's seccomp profile: podman's own, narrowed, kept in the hook folder.
     if let Some(at) = plan
@@ -153,8 +156,11 @@ fn hand_over(
         .position(|a| a == crate::seccomp::PLACEHOLDER_TOKEN)
     {
         let owner = env.euid.unwrap_or_else(crate::process::euid);
-        let narrowed =
-            hook_folder(env, target).and_then(|folder| crate::seccomp::narrowed_file(&folder, owner));
+        let folder = match hooks {
+            Some(folder) => Ok(folder),
+            None => hook_folder(env, target),
+        };
+        let narrowed = folder.and_then(|folder| crate::seccomp::narrowed_file(&folder, owner));
         let file = narrowed.map_err(|e| {
             (
                 Rule::HardenSeccomp,
