@@ -169,6 +169,9 @@ enum Class {
     NetRange,
     /// volume create `--driver`: only `local`.
     VolDriver,
+    /// image prune `--filter`: any but `dangling` (podman adds `dangling=true` beside it, and
+    /// podman 5 ORs the two: `dangling=false` pruned every unused image, the operator's too).
+    PruneFilter,
     /// build `--tag`: an image name, not a containers-image transport (`oci-archive:<file>`,
     /// `dir:<dir>` write host paths; `docker://` pushes).
     ImageTag,
@@ -424,10 +427,10 @@ const F_PRUNE_ALL: &[Row] = &[
         "all",
         Some('a'),
         Class::Refused(
-            "removes every image (or volume) no container uses, the operator's too, which podman's short-name lookup then finds elsewhere; remove them by name",
+            "removes every image no container uses, the operator's too, which podman's short-name lookup then finds elsewhere; remove them by name",
         ),
     ),
-    v("filter", None),
+    vc("filter", None, Class::PruneFilter),
     b("force", Some('f')),
 ];
 const F_STATS: &[Row] = &[
@@ -737,7 +740,7 @@ static COMMANDS: &[Command] = &[
     cmd("network prune", &["network prune"], ok(Flags::Prune, "removes unused engine networks")),
     cmd("volume create", &["volume create"], Kind::Create { flags: Flags::VolumeCreate, why: Why::new("an engine-managed volume; no driver options") }),
     cmd("volume rm", &["volume rm", "volume remove"], ok(Flags::Remove, "removes an engine-managed volume")),
-    cmd("volume prune", &["volume prune"], ok(Flags::PruneAll, "removes unused engine-managed volumes")),
+    cmd("volume prune", &["volume prune"], Kind::Gated { flags: Flags::Prune, why: Why::new("removes every unused named volume on podman, the operator's too (docker: anonymous)") }),
     // Checked elsewhere.
     cmd("run", &["run", "container run"], Kind::NotMine),
     cmd("create", &["create", "container create"], Kind::NotMine),
@@ -1883,6 +1886,16 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                 );
             }
             check_cache(value, &token(), pol, out, &mut refuse, &mut path)
+        }
+        Class::PruneFilter => {
+            let key = value.split(|&c| c == b'=').next().unwrap_or(value);
+            if key.trim_ascii().eq_ignore_ascii_case(b"dangling") {
+                refuse(
+                    out,
+                    token(),
+                    "a dangling filter: podman 5 reads it beside its own dangling=true, and dangling=false pruned every unused image, the operator's too; prune without it".into(),
+                );
+            }
         }
         Class::ImageTag => {
             if crate::containerfile::transport(value).is_some() {

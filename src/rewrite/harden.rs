@@ -362,10 +362,21 @@ impl Rewriter<'_> {
             self.drop_opt(
                 i,
                 Rule::HardenSeccomp,
-                "the shim's own placeholder: the exec names the file",
+                "the shim's own placeholder, taken out (a rootful container is given the narrowed profile's file anew)",
             );
         }
-        if !give || found.iter().any(|(_, own)| !own) {
+        if !give {
+            return;
+        }
+        if found.iter().any(|(_, own)| !own) {
+            // Said, so that a policy that allows a profile sees what it gives up (the hundred
+            // and first look's: podman's own profile allowed by name let the lift back in).
+            self.note(
+                Rule::HardenSeccomp,
+                Action::Keep,
+                String::new(),
+                "the caller's own seccomp profile (allowed by allowed_security_options) is kept, NOT narrowed: unless it refuses new cgroup namespaces, a container whose process is root can lift its limits",
+            );
             return;
         }
         self.add(

@@ -2537,6 +2537,13 @@ fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
         &rootful,
     );
     assert!(p.refusal.is_none() && !has(&p), "{p:?}");
+    // ... and said: that profile is not narrowed (the hundred and first look's).
+    assert!(
+        p.changes.iter().any(|c| c.rule == Rule::HardenSeccomp
+            && c.action == Action::Keep
+            && c.reason.contains("NOT narrowed")),
+        "{p:?}"
+    );
     // Audit runs the caller's argv.
     let audit = Policy {
         mode: Mode::Audit,

@@ -293,7 +293,6 @@ fn inspection_and_lifecycle_pass() {
         &["volume", "inspect", "v"],
         &["volume", "rm", "v"],
         &["volume", "remove", "v"],
-        &["volume", "prune", "-f"],
         &["volume", "create", "v"],
         &["volume", "create", "--driver", "local", "--label", "a=b", "v"],
         &["system", "df", "-v"],
@@ -1915,7 +1914,13 @@ fn nothing_removes_containers_it_does_not_name() {
         &["image", "prune", "-a"],
         &["image", "prune", "--all", "-f"],
         &["image", "prune", "-af"],
-        &["volume", "prune", "--all"],
+        // podman adds dangling=true beside a dangling filter of the caller's, and podman 5 ORs
+        // them: `dangling=false` pruned every unused image (the hundred and second look's).
+        &["image", "prune", "--filter", "dangling=false"],
+        &["image", "prune", "-f", "--filter=Dangling =0"],
+        // podman's volume prune removes every unused named volume (docker's: anonymous ones).
+        &["volume", "prune", "-f"],
+        &["volume", "prune", "--filter", "label=x"],
     ] {
         assert_eq!(check(words).rules(), vec!["deny.command"], "{words:?}");
     }
@@ -1923,6 +1928,7 @@ fn nothing_removes_containers_it_does_not_name() {
         &["network", "rm", "n"][..],
         &["volume", "rm", "v"],
         &["image", "prune", "-f"],
+        &["image", "prune", "--filter", "until=24h", "--filter", "label=x=y"],
     ] {
         assert!(check(words).violations.is_empty(), "{words:?}");
     }
