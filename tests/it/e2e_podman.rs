@@ -6017,6 +6017,56 @@ fn a_run_flag_in_any_spelling_never_reaches_the_host_rootless() {
     run_flags_in_any_spelling(Mode::Rootless);
 }
 
+/// A TCP server on the host's loopback (`port`) that counts the connections it is given and
+/// answers each with `reply` (after reading what the client sent first, up to 2 KiB or 2 s).
+struct LoopbackServer {
+    port: u16,
+    hits: std::sync::Arc<AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl LoopbackServer {
+    fn start(reply: &'static [u8]) -> LoopbackServer {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let hits = std::sync::Arc::new(AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (counted, stopped) = (hits.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut c, _)) => {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                        c.set_nonblocking(false).ok();
+                        c.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                        let mut buf = [0u8; 2048];
+                        let _ = std::io::Read::read(&mut c, &mut buf);
+                        let _ = c.write_all(reply);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        LoopbackServer {
+            port,
+            hits,
+            stop,
+            thread,
+        }
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap();
+    }
+}
+
 /// `ADD <url>` is downloaded by podman itself, in the host's network namespace, whatever the
 /// build's `--network` (review 4 read a loopback-only service so): the control (plain podman,
 /// `--network=none`) fetches from a server on the host's loopback; through the shim the build is
@@ -6025,29 +6075,8 @@ fn add_of_a_url(mode: Mode) {
     let Some(rig) = Rig::new(mode, "addurl") else {
         return;
     };
-    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    let hits = std::sync::Arc::new(AtomicUsize::new(0));
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let server = {
-        let (hits, stop) = (hits.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut c, _)) => {
-                        hits.fetch_add(1, Ordering::Relaxed);
-                        c.set_nonblocking(false).ok();
-                        c.set_read_timeout(Some(Duration::from_secs(2))).ok();
-                        let mut buf = [0u8; 2048];
-                        let _ = std::io::Read::read(&mut c, &mut buf);
-                        let _ = c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 14\r\n\r\nloopback-only\n");
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        })
-    };
+    let server = LoopbackServer::start(b"HTTP/1.0 200 OK\r\nContent-Length: 14\r\n\r\nloopback-only\n");
+    let port = server.port;
     let ctx = rig.containerfile(
         &rig.dir.path().join("addurl"),
         &format!("FROM {IMAGE}\nADD http://127.0.0.1:{port}/secret.txt /tmp/s.txt\n"),
@@ -6056,11 +6085,10 @@ fn add_of_a_url(mode: Mode) {
     let build = build_argv(&["--no-cache", "--network=none", "-t", &tag, &ctx]);
     let label = mode.label();
     let control = rig.run("podman", &build, None);
-    let asked = hits.load(Ordering::Relaxed);
+    let asked = server.hits();
     let o = rig.run("docker", &build, None);
-    let asked_again = hits.load(Ordering::Relaxed);
-    stop.store(true, Ordering::Relaxed);
-    server.join().unwrap();
+    let asked_again = server.hits();
+    server.stop();
     assert!(
         asked > 0,
         "{label}: the control never asked the host's loopback: {}",
@@ -6093,25 +6121,8 @@ fn a_build_keeps_the_host_loopback_closed_when_the_policy_does_rootless() {
         "policy/default.toml has no `host_loopback = true` line"
     );
     std::fs::write(&policy, closed).unwrap();
-    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    let hits = std::sync::Arc::new(AtomicUsize::new(0));
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let server = {
-        let (hits, stop) = (hits.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut c, _)) => {
-                        hits.fetch_add(1, Ordering::Relaxed);
-                        let _ = c.write_all(b"loopback-only\n");
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        })
-    };
+    let server = LoopbackServer::start(b"loopback-only\n");
+    let port = server.port;
     let ctx = rig.containerfile(
         &rig.dir.path().join("buildlo"),
         &format!("FROM {IMAGE}\nRUN echo x | timeout 3 nc 10.0.2.2 {port} || true\n"),
@@ -6121,9 +6132,9 @@ fn a_build_keeps_the_host_loopback_closed_when_the_policy_does_rootless() {
         let mut a = vec!["--no-cache"];
         a.extend_from_slice(extra);
         a.extend_from_slice(&["-t", &tag, &ctx]);
-        let before = hits.load(Ordering::Relaxed);
+        let before = server.hits();
         let o = rig.run(prog, &build_argv(&a), None);
-        (o, hits.load(Ordering::Relaxed) - before)
+        (o, server.hits() - before)
     };
     let podman_5 = ci_env()
         .get("PODMAN_VERSION")
@@ -6132,8 +6143,7 @@ fn a_build_keeps_the_host_loopback_closed_when_the_policy_does_rootless() {
     let (control, reached) = build("podman", &[]);
     let (o, through) = build("docker", &[]);
     let (offline, offline_reached) = build("docker", &["--network=none"]);
-    stop.store(true, Ordering::Relaxed);
-    server.join().unwrap();
+    server.stop();
     assert_eq!(
         through,
         0,
