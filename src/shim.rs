@@ -150,11 +150,7 @@ fn hand_over(
         hooks = Some(folder);
     }
     // A rootful run/create's seccomp profile: podman's own, narrowed, kept in the hook folder.
-    if let Some(at) = plan
-        .args
-        .iter()
-        .position(|a| a == crate::seccomp::PLACEHOLDER_TOKEN)
-    {
+    if let Some(at) = plan.seccomp {
         let owner = env.euid.unwrap_or_else(crate::process::euid);
         let folder = match hooks {
             Some(folder) => Ok(folder),

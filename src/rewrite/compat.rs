@@ -343,5 +343,6 @@ pub(super) fn ps(argv: &[OsString], at: usize, target: &Target) -> Option<Result
         changes,
         pinned: Vec::new(),
         hooks: false,
+        seccomp: None,
     }))
 }

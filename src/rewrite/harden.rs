@@ -385,6 +385,7 @@ impl Rewriter<'_> {
             value(format!("seccomp={}", crate::seccomp::PLACEHOLDER)),
             "podman's seccomp profile without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS): a rootful container's root mounted its cgroup again in one and lifted its limits",
         );
+        self.seccomp = true;
         self.enforce(Rule::HardenSeccomp);
     }
 

@@ -164,6 +164,10 @@ pub struct Plan {
     /// Whether `args[0]` is the hook folder's option, filled in at the exec
     /// ([`crate::mountcheck`]).
     pub hooks: bool,
+    /// Where in `args` the shim's narrowed seccomp option stands, its file filled in at the exec
+    /// ([`crate::seccomp::narrowed_file`]): by index, never by its text, which a caller's token
+    /// (a label's value, an argument after the image) may repeat.
+    pub seccomp: Option<usize>,
     /// A build with cache mounts: podman keeps them in its cache folder beneath `TMPDIR`, which
     /// must be the caller's (or root's) alone, checked at the edge ([`Rule::HardenBuildCache`]).
     /// `Some(true)`: podman 5's folder of one user (`buildah-cache-UID`).
@@ -201,6 +205,7 @@ impl Plan {
             refusal: None,
             pinned: Vec::new(),
             hooks: false,
+            seccomp: None,
             build_cache: None,
         }
     }
@@ -351,6 +356,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                             changes: a.changes,
                             pinned,
                             hooks: false,
+                            seccomp: None,
                         }))
                     }
                 }
@@ -453,6 +459,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 changes: rw.changes,
                 pinned,
                 hooks: false,
+                seccomp: None,
             }
         });
         return settle(plan, argv, judged.violations, Some(rewritten), None);
@@ -690,7 +697,7 @@ fn settle(
         None => (None, first_denial),
         Some(Ok(r)) => {
             changes.extend(r.changes);
-            (Some((r.args, r.pinned, r.hooks)), first_denial)
+            (Some((r.args, r.pinned, r.hooks, r.seccomp)), first_denial)
         }
         Some(Err(r)) => (None, first_denial.or(Some(r))),
     };
@@ -709,10 +716,11 @@ fn settle(
                 plan.refusal = Some(r);
             }
             None => match args {
-                Some((args, pinned, hooks)) => {
+                Some((args, pinned, hooks, seccomp)) => {
                     plan.args = args;
                     plan.pinned = pinned;
                     plan.hooks = hooks;
+                    plan.seccomp = seccomp;
                 }
                 None => plan.args = argv.to_vec(),
             },
@@ -752,6 +760,8 @@ pub struct Rewritten {
     pub pinned: Vec<crate::pin::Pinned>,
     /// Whether the first token is the hook folder's option ([`Plan::hooks`]).
     pub hooks: bool,
+    /// Where the shim's narrowed seccomp option stands ([`Plan::seccomp`]).
+    pub seccomp: Option<usize>,
 }
 
 /// Applies the rules to a parsed `run` / `create`: the final argv and every change, from what
@@ -843,10 +853,20 @@ pub fn rewrite(
     }
     rw.annotate(Mode::Enforce);
     let (args, pinned) = rw.render_pinned();
+    // The shim's option is the last of its kind before the image (added after every option of
+    // the caller's, whose own placeholder was taken out).
+    let seccomp = rw.seccomp.then(|| {
+        let mut tail = Vec::new();
+        run.render_tail(&mut tail);
+        args[..args.len() - tail.len()]
+            .iter()
+            .rposition(|a| a == crate::seccomp::PLACEHOLDER_TOKEN)
+    });
     Ok(Rewritten {
         args,
         changes: rw.changes,
         pinned,
         hooks: rw.hooks,
+        seccomp: seccomp.flatten(),
     })
 }

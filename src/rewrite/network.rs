@@ -66,5 +66,6 @@ pub(super) fn subnet(
         }],
         pinned: Vec::new(),
         hooks: false,
+        seccomp: None,
     }))
 }

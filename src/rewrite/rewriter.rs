@@ -34,6 +34,8 @@ pub(super) struct Rewriter<'a> {
     /// Whether podman is given the shim's hook folder ([`crate::mountcheck`]): a global option
     /// before the command, filled in at the exec.
     pub(super) hooks: bool,
+    /// Whether the shim's narrowed seccomp option was added ([`crate::seccomp::PLACEHOLDER`]).
+    pub(super) seccomp: bool,
 }
 
 pub(super) fn flag(name: &str) -> &'static Flag {
@@ -66,6 +68,7 @@ impl<'a> Rewriter<'a> {
             enforced: Vec::new(),
             pins: Vec::new(),
             hooks: false,
+            seccomp: false,
         }
     }
 

@@ -2511,7 +2511,11 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
 #[test]
 fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
     let token = crate::seccomp::PLACEHOLDER_TOKEN;
-    let has = |p: &Plan| p.args.iter().any(|a| a == token);
+    let has = |p: &Plan| {
+        let at = p.seccomp.map(|i| &p.args[i]);
+        assert_eq!(at.is_some(), p.args.iter().any(|a| a == token), "{p:?}");
+        at.is_some_and(|a| a == token)
+    };
     let rootful = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
     for words in [
         &["run", "--rm", "img", "true"][..],
@@ -2521,6 +2525,19 @@ fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
         assert!(has(&p), "{words:?}: {p:?}");
         assert!(p.changes.iter().any(|c| c.rule == Rule::HardenSeccomp), "{p:?}");
     }
+    // The exec fills in the shim's own option, by its place: never a caller's token that repeats
+    // its text (a label's value, an argument after the image), which podman would otherwise
+    // have read as a profile file of the caller's choosing in the working directory.
+    let p = plan(
+        &argv(&["run", "--label", token, "img", token]),
+        &Policy::default(),
+        &rootful,
+    );
+    let at = p.seccomp.expect("the shim's option");
+    let image = p.args.iter().position(|a| a == "img").unwrap();
+    assert!(at < image && p.args[at] == token, "{p:?}");
+    let label = p.args.iter().position(|a| a == "--label").unwrap();
+    assert!(label + 1 < at && p.args[label + 1] == token, "{p:?}");
     let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
     assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &rootless)));
     let docker = Target::fixed(Flavor::Docker, false, None);

@@ -4500,9 +4500,13 @@ fn a_rootful_container_makes_no_cgroup_namespace_rootful() {
         "the control made no cgroup namespace: {}",
         control.describe()
     );
+    // A label whose value repeats the shim's own placeholder option changes nothing: the exec
+    // fills in the shim's option by its place.
+    let repeated = nanoclaw_shim::seccomp::PLACEHOLDER_TOKEN;
     for (extra, image, uid) in [
         (&[][..], root_image.as_str(), "uid-0"),
         (&["--user", "1000:1000"][..], BROWSER_IMAGE, "uid-1000"),
+        (&["--label", repeated][..], root_image.as_str(), "uid-0"),
     ] {
         let o = run("docker", extra, image);
         assert!(o.ok() && o.stdout.contains(uid), "{uid}: {}", o.describe());
