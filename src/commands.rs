@@ -992,6 +992,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         bases: None,
         limits: None,
         images: None,
+        volumes: None,
     };
     check_with(words, policy, host_path, &files, &[])
 }
@@ -1015,6 +1016,8 @@ pub struct BuildFiles<'a> {
     pub limits: Option<&'a crate::policy::Limits>,
     /// The image names a build's `-t` and a `tag` may write (`deny.image-name`; `None`: any).
     pub images: Option<&'a [crate::policy::ListEntry]>,
+    /// The volume names a `volume create` / `rm` may name (`deny.volume-name`; `None`: any).
+    pub volumes: Option<&'a [crate::policy::ListEntry]>,
 }
 
 impl BuildFiles<'_> {
@@ -1194,6 +1197,9 @@ fn check_inner(
                         image_name(name, writable, &mut out);
                     }
                 }
+                if let (true, Some(writable)) = (path == "volume rm", files.volumes) {
+                    volume_names(&p.positionals, writable, &mut out);
+                }
                 // (skip, take): the containers each names, asked about (`deny.foreign-container`).
                 let (skip, named) = match path.as_str() {
                     "container attach" | "container rename" => (0, 1),
@@ -1230,6 +1236,18 @@ fn check_inner(
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
                 check_transports(&p.positionals, &mut out);
+                // A volume without a name gets one podman makes up, which no pattern names.
+                if let (true, Some(writable)) = (path == "volume create", files.volumes) {
+                    if p.positionals.is_empty() {
+                        violation(
+                            &mut out,
+                            Rule::DenyVolumeName,
+                            path.clone(),
+                            crate::deny::volume_refusal(writable),
+                        );
+                    }
+                    volume_names(&p.positionals, writable, &mut out);
+                }
             }
         }
         Some(Kind::Build) => {
@@ -2250,6 +2268,21 @@ fn image_name(name: &[u8], writable: &[crate::policy::ListEntry], out: &mut Vec<
                 "an image name outside the policy's writable_images ({}): the operator's images are not an agent's to name or remove (under that name, or where podman's short-name lookup finds another in the place of one removed, the operator's own podman run would run the agent's); [deny] add_writable_images names more",
                 writable.join(", ")
             ),
+        );
+    }
+}
+
+/// Each named volume outside `writable` (`deny.volume-name`).
+fn volume_names(names: &[Vec<u8>], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
+    for name in names
+        .iter()
+        .filter(|n| !crate::deny::volume_name_allowed(n, writable))
+    {
+        violation(
+            out,
+            Rule::DenyVolumeName,
+            crate::redact::display(std::ffi::OsStr::from_bytes(name)),
+            crate::deny::volume_refusal(writable),
         );
     }
 }

@@ -642,6 +642,14 @@ impl Checker<'_> {
                 // gives it) are the hook's to judge.
                 if kind == "volume" && m.source.first() == Some(&b'/') {
                     self.path(o, &m.source, access, Some(&m.target), false);
+                } else if !m.source.is_empty() && self.on(Rule::DenyVolumeName) {
+                    // A named volume: an operator's on the same engine held credentials or what
+                    // their own container runs, and an agent read and wrote it (the hundred and
+                    // second look's).
+                    let list = self.rules.deny.list(DenyList::WritableVolumes);
+                    if !volume_name_allowed(&m.source, list) {
+                        self.v(Rule::DenyVolumeName, o, volume_refusal(list));
+                    }
                 }
             }
             mounts::Kind::Tmpfs => {}
@@ -1578,4 +1586,20 @@ pub const ID_LIKE_NAME: &str = "a name of 12 or more hexadecimal digits, which r
 pub fn reads_as_an_id(name: &str) -> bool {
     let name = name.trim_start_matches('/');
     name.len() >= 12 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether a named volume `name` is one `writable` lets a call mount, create or remove
+/// (`deny.volume-name`): a glob per entry, a name being one word.
+pub fn volume_name_allowed(name: &[u8], writable: &[crate::policy::ListEntry]) -> bool {
+    writable
+        .iter()
+        .any(|p| crate::glob::matches_components(p.as_bytes(), name) == Some(true))
+}
+
+/// Why a named volume outside `writable` is refused.
+pub fn volume_refusal(writable: &[crate::policy::ListEntry]) -> String {
+    format!(
+        "a named volume outside the policy's writable_volumes ({}): the operator's volumes on this engine are not an agent's to read, write or remove; [deny] add_writable_volumes names more",
+        writable.join(", ")
+    )
 }

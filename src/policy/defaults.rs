@@ -460,5 +460,9 @@ pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
 /// `nanoclaw-agent-v2-<slug>`, per-agent `nanoclaw-agent:<group>`), and `verify`'s.
 pub const DEFAULT_WRITABLE_IMAGES: &[&str] = &["nanoclaw-*"];
 
+/// The named volumes a `run`/`create` may mount and `volume create`/`rm` may name: nanoclaw
+/// uses none; its own names would be these.
+pub const DEFAULT_WRITABLE_VOLUMES: &[&str] = &["nanoclaw-*"];
+
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;

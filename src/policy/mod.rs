@@ -342,6 +342,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("update_above_limits", Rule::DenyUpdateLimits, true),
     ("foreign_containers", Rule::DenyForeignContainer, true),
     ("image_names", Rule::DenyImageName, true),
+    ("volume_names", Rule::DenyVolumeName, true),
     ("denied_flags", Rule::DenyFlag, true),
     ("podman_only_flags", Rule::DenyPodmanOnly, true),
     ("ceiling_escapes", Rule::DenyCeiling, true),
@@ -383,10 +384,12 @@ pub enum DenyList {
     /// The image names a build's `-t` and a `tag` may write (globs; a name without a registry
     /// or with `localhost/` is matched without it).
     WritableImages,
+    /// The named volumes a `run`/`create` may mount and `volume create`/`rm` may name (globs).
+    WritableVolumes,
 }
 
 impl DenyList {
-    pub const ALL: [DenyList; 9] = [
+    pub const ALL: [DenyList; 10] = [
         DenyList::SensitivePaths,
         DenyList::CredentialPaths,
         DenyList::CredentialNames,
@@ -396,6 +399,7 @@ impl DenyList {
         DenyList::AllowedSecurityOptions,
         DenyList::RuntimeAnnotations,
         DenyList::WritableImages,
+        DenyList::WritableVolumes,
     ];
 
     /// The key after `add_` / `remove_`.
@@ -410,6 +414,7 @@ impl DenyList {
             DenyList::AllowedSecurityOptions => "allowed_security_options",
             DenyList::RuntimeAnnotations => "runtime_annotations",
             DenyList::WritableImages => "writable_images",
+            DenyList::WritableVolumes => "writable_volumes",
         }
     }
 
@@ -423,6 +428,7 @@ impl DenyList {
             DenyList::AllowFlags | DenyList::AllowedSecurityOptions => &[],
             DenyList::RuntimeAnnotations => DEFAULT_RUNTIME_ANNOTATIONS,
             DenyList::WritableImages => DEFAULT_WRITABLE_IMAGES,
+            DenyList::WritableVolumes => DEFAULT_WRITABLE_VOLUMES,
         }
     }
 

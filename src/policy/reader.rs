@@ -916,6 +916,22 @@ impl<'t> Reader<'t> {
                 );
                 return false;
             }
+            if which == DenyList::WritableVolumes {
+                let why = match crate::glob::Glob::new(s) {
+                    Err(why) => why,
+                    Ok(_) if s.is_empty() || s.contains('/') => {
+                        "a volume name is one word, without `/`".into()
+                    }
+                    Ok(_) => return true,
+                };
+                r.push(
+                    Code::BadGlob,
+                    span,
+                    format!("{s:?} is no volume name pattern: {why}"),
+                    Some("write a name or a glob, e.g. \"nanoclaw-*\"".into()),
+                );
+                return false;
+            }
             let ok = !which.holds_paths() || s.starts_with('/') || s.starts_with("~/") || s == "~";
             if !ok {
                 r.push(

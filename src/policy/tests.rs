@@ -801,3 +801,18 @@ fn writable_images_are_globs() {
         ["nanoclaw-*"]
     );
 }
+
+/// `writable_volumes` takes one-word globs: one with a `/`, empty or no glob stops the policy.
+#[test]
+fn writable_volumes_are_one_word_globs() {
+    for bad in ["a/b", "", "[x"] {
+        let text = format!("[deny]\nadd_writable_volumes = [{bad:?}]\n");
+        let e = parse(&text, "p").unwrap_err().diagnostics;
+        assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
+    }
+    let (p, _) = parse("[deny]\nadd_writable_volumes = [\"cache-*\"]\n", "p").unwrap();
+    assert_eq!(
+        p.rules.deny.list(DenyList::WritableVolumes),
+        ["nanoclaw-*", "cache-*"]
+    );
+}

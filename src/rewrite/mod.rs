@@ -283,6 +283,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 images: deny
                     .on(Rule::DenyImageName)
                     .then(|| deny.list(crate::policy::DenyList::WritableImages)),
+                volumes: deny
+                    .on(Rule::DenyVolumeName)
+                    .then(|| deny.list(crate::policy::DenyList::WritableVolumes)),
             };
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);

@@ -2020,7 +2020,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
             "-v",
             "/srv/a:/a:ro",
             "-v",
-            "vol:/v",
+            "nanoclaw-vol:/v",
             "--tmpfs",
             "/t",
             "--mount",
@@ -2043,7 +2043,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     // or stacked, and for podman's own mounts; a restart policy would start a container with a
     // volume in its argv without the hook.
     for a in [
-        &["run", "-v", "vol:/v", "img"][..],
+        &["run", "-v", "nanoclaw-vol:/v", "img"][..],
         &["run", "-v", "/v", "--tmpfs", "/t", "img"],
         &["create", "img"],
     ] {
@@ -2100,7 +2100,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         "/srv/a:/run",
         "/srv/a:/etc:ro",
         "/srv/a:/dev",
-        "vol:/run",
+        "nanoclaw-vol:/run",
         "/srv/a:/",
     ] {
         let p = plan(&argv(&["run", "-v", spec, "img"]), &Policy::default(), &podman());

@@ -60,6 +60,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
         bases: None,
         limits: None,
         images: None,
+        volumes: None,
     };
     let violations = commands::check_with(&argv, policy, &mut host, &files, &[]);
     Outcome { violations, asked }
@@ -1378,6 +1379,7 @@ fn containerfiles_are_checked_for_run_mounts() {
             bases: None,
             limits: None,
             images: None,
+            volumes: None,
         };
         commands::check_with(&argv, policy, &mut host, &files, &annotations)
     };
@@ -1630,6 +1632,7 @@ fn a_transport_in_the_containerfile_is_refused() {
             bases: None,
             limits: None,
             images: None,
+            volumes: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1692,6 +1695,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
             bases: Some(bases),
             limits: None,
             images: None,
+            volumes: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1807,6 +1811,7 @@ fn build_limits_are_held_to_the_ceilings() {
             bases: None,
             limits: Some(&limits),
             images: None,
+            volumes: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -2060,6 +2065,7 @@ fn an_image_name_is_written_only_where_the_policy_says() {
             bases: None,
             limits: None,
             images: Some(images),
+            volumes: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2190,4 +2196,41 @@ fn an_image_name_is_written_only_where_the_policy_says() {
         judged(&["image", "remove", "quay.io/x/app"], &writable),
         ["quay.io/x/app"]
     );
+}
+
+/// `volume create` and `volume rm` name only volumes `writable_volumes` matches
+/// (`deny.volume-name`): the operator's named volumes are not an agent's to remove, nor to take
+/// the name of. A `volume create` without a name gets one podman makes up: refused.
+#[test]
+fn a_volume_name_is_used_only_where_the_policy_says() {
+    let writable: Vec<nanoclaw_shim::policy::ListEntry> = nanoclaw_shim::policy::DEFAULT_WRITABLE_VOLUMES
+        .iter()
+        .map(|&s| s.into())
+        .collect();
+    let judged = |words: &[&str]| {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let files = commands::BuildFiles {
+            read: &plain_files,
+            read_in: None,
+            bases: None,
+            limits: None,
+            images: None,
+            volumes: Some(&writable),
+        };
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
+        v.into_iter()
+            .filter(|v| v.rule == nanoclaw_shim::rules::Rule::DenyVolumeName)
+            .map(|v| v.token)
+            .collect::<Vec<_>>()
+    };
+    assert!(judged(&["volume", "create", "nanoclaw-cache"]).is_empty());
+    assert!(judged(&["volume", "rm", "nanoclaw-cache", "nanoclaw-x"]).is_empty());
+    assert_eq!(judged(&["volume", "create", "operator-data"]), ["operator-data"]);
+    assert_eq!(judged(&["volume", "create"]), ["volume create"]);
+    assert_eq!(
+        judged(&["volume", "remove", "nanoclaw-a", "operator-data"]),
+        ["operator-data"]
+    );
+    assert_eq!(judged(&["volume", "rm", "operator-data"]), ["operator-data"]);
 }

@@ -969,6 +969,19 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(words, "deny.device");
     }
     add(&["run", "--volumes-from", "other", "img"], "deny.volumes-from");
+    // An operator's named volume (the hundred and second look's); an anonymous one passes.
+    for words in [
+        &["run", "-v", "operator-data:/x", "img"][..],
+        &[
+            "create",
+            "--mount",
+            "type=volume,src=operator-data,dst=/x,ro",
+            "img",
+        ],
+        &["run", "--volume=pgdata:/var/lib/postgresql", "img"],
+    ] {
+        add(words, "deny.volume-name");
+    }
     add(&["run", "--use-api-socket", "img"], "deny.api-socket");
     add(&["run", "--privileged=1", "img"], "deny.privileged");
     add(&["run", "--cap-add", "SYS_ADMIN", "img"], "deny.cap-add");
@@ -1073,8 +1086,13 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "/srv/data:/data", "img"],
         &["run", "-v", "/tmp/scratch:/scratch", "img"],
         &["run", "-v", "/mnt/disk/agent:/a", "img"],
-        &["run", "-v", "named-volume:/data", "img"],
-        &["run", "--mount", "type=volume,src=cache,dst=/cache", "img"],
+        &["run", "-v", "nanoclaw-data:/data", "img"],
+        &[
+            "run",
+            "--mount",
+            "type=volume,src=nanoclaw-cache,dst=/cache",
+            "img",
+        ],
         &["run", "--mount", "type=bind,src={proj}/groups/main,dst=/w", "img"],
         &[
             "run",
@@ -1154,7 +1172,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &[
             "run",
             "--mount",
-            "type=volume,src=cache,dst=/home/node/.cache",
+            "type=volume,src=nanoclaw-cache,dst=/home/node/.cache",
             "img",
         ],
         &["run", "--user", "1000:1000", "img"],

@@ -5740,6 +5740,68 @@ fn operator_image_name(mode: Mode) {
     assert!(o.ok(), "{label}: {}", o.describe());
 }
 
+/// An operator's named volume on the same engine (what their own container runs, a token) is not
+/// an agent's: through plain podman (the control) a container mounts it and reads it; through the
+/// shim (`deny.volume-name`) a `run` that mounts it, a `volume rm` of it and a `volume prune` are
+/// refused, and it keeps its content (the hundred and second look's).
+fn operator_volume(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "opvol") else {
+        return;
+    };
+    let label = mode.label();
+    // Not `rig.unique`'s `nanoclaw-…`, which the default writable_volumes matches.
+    let vol = format!("operator-{}", rig.tag);
+    let made = rig.podman(&["volume", "create", &vol]);
+    assert!(made.ok(), "{label}: {}", made.describe());
+    let seed = rig.podman(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{vol}:/v"),
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "echo operator-$((40+2)) > /v/secret",
+    ]);
+    assert!(seed.ok(), "{label}: {}", seed.describe());
+    let read = strs(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{vol}:/v:ro"),
+        "--entrypoint",
+        "cat",
+        IMAGE,
+        "/v/secret",
+    ]);
+    let control = rig.run("podman", &read, None);
+    assert!(
+        control.stdout.contains("operator-42"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = rig.docker(&read, None);
+    assert_refusal(&o, "deny.volume-name");
+    for argv in [strs(&["volume", "rm", &vol]), strs(&["volume", "prune", "-f"])] {
+        let o = rig.docker(&argv, None);
+        assert_eq!(o.code, Some(125), "{label}: {argv:?}: {}", o.describe());
+    }
+    let still = rig.podman(&["volume", "exists", &vol]);
+    let _ = rig.podman(&["volume", "rm", "-f", &vol]);
+    assert!(still.ok(), "{label}: the operator's volume is gone");
+}
+
+#[test]
+fn the_operator_s_named_volume_is_never_mounted_rootful() {
+    operator_volume(Mode::Rootful);
+}
+
+#[test]
+fn the_operator_s_named_volume_is_never_mounted_rootless() {
+    operator_volume(Mode::Rootless);
+}
+
 #[test]
 fn a_build_never_takes_the_operator_s_image_name_rootful() {
     operator_image_name(Mode::Rootful);
