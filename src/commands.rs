@@ -1072,6 +1072,20 @@ pub struct Containerfiles {
     pub ignore: Option<(Vec<u8>, Vec<u8>)>,
 }
 
+impl Containerfiles {
+    /// The text of every Containerfile the build reads (the context's own, then each `-f`).
+    pub fn texts(&self) -> impl Iterator<Item = &Vec<u8>> {
+        let named = self.named.iter().map(|(_, _, t, _)| t);
+        self.default.iter().map(|(_, t)| t).chain(named)
+    }
+
+    /// [`Containerfiles::texts`], to replace each with the copy podman is given.
+    pub fn texts_mut(&mut self) -> impl Iterator<Item = &mut Vec<u8>> {
+        let named = self.named.iter_mut().map(|(_, _, t, _)| t);
+        self.default.iter_mut().map(|(_, t)| t).chain(named)
+    }
+}
+
 /// What the checks of a command learn beyond their violations.
 #[derive(Debug, Default)]
 pub struct Learned {

@@ -137,6 +137,11 @@ impl RunArgs {
         out
     }
 
+    /// How many tokens [`RunArgs::render_tail`] appends.
+    pub fn tail_len(&self) -> usize {
+        usize::from(self.dashdash) + self.image.iter().count() + self.args.len()
+    }
+
     /// Appends `--`, the image and its arguments.
     pub fn render_tail(&self, out: &mut Vec<OsString>) {
         if self.dashdash {

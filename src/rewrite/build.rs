@@ -80,7 +80,8 @@ pub(super) fn host_loopback(
 ) -> Result<(), Refusal> {
     let slirp =
         target.flavor == Flavor::Podman && target.rootless && target.version().is_none_or(|v| v.0 < 5);
-    let closed = !policy.rules.podman.host_loopback;
+    // A rule the policy switched off (`build_options = false`) refuses nothing, as elsewhere.
+    let closed = !policy.rules.podman.host_loopback && policy.rules.deny.on(Rule::DenyBuild);
     let offline = seen.network.as_deref() == Some("none");
     let gate = crate::commands::GATE_BUILD_LOOPBACK;
     if slirp && closed && !offline && !crate::commands::gate_open(&policy.commands, gate) {
@@ -226,11 +227,7 @@ pub(super) fn one_word_caches(
     target: &Target,
     added: &mut Added,
 ) -> Result<(), Refusal> {
-    let texts = cf
-        .default
-        .iter_mut()
-        .map(|(_, t)| t)
-        .chain(cf.named.iter_mut().map(|(_, _, t, _)| t));
+    let texts = cf.texts_mut();
     let mut renamed = false;
     for text in texts {
         if !text.windows(10).any(|w| w == b"type=cache") || target.version().is_some_and(|v| v.0 >= 5) {
@@ -299,11 +296,7 @@ pub(super) fn hidden_cgroups(
     if target.flavor != Flavor::Podman {
         return Ok(());
     }
-    let texts = cf
-        .default
-        .iter_mut()
-        .map(|(_, t)| t)
-        .chain(cf.named.iter_mut().map(|(_, _, t, _)| t));
+    let texts = cf.texts_mut();
     let mut given = false;
     for text in texts {
         let copy = crate::containerfile::hidden_cgroups(text).map_err(|message| Refusal {

@@ -318,14 +318,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 None => None,
                 Some(Err(r)) => Some(Err(r)),
                 Some(Ok((used, mut a))) => 'arm: {
-                    let texts = containerfiles.iter().flat_map(|cf| {
-                        cf.default
-                            .iter()
-                            .map(|(_, t)| t)
-                            .chain(cf.named.iter().map(|(_, _, t, _)| t))
-                    });
-                    let caches = texts
-                        .into_iter()
+                    let caches = containerfiles
+                        .iter()
+                        .flat_map(commands::Containerfiles::texts)
                         .any(|t| t.windows(10).any(|w| w == b"type=cache"));
                     if caches && target.flavor == Flavor::Podman {
                         plan.build_cache = Some(target.version().is_some_and(|v| v.0 >= 5));
@@ -850,18 +845,17 @@ pub fn rewrite(
             };
             rw.mount_check(binds, refused);
         }
-        // Last before the mark, as the annotations the shim replaces are: its own output given
-        // again comes out the same.
-        rw.narrowed_seccomp(!target.rootless);
     }
+    // Last before the mark, as the annotations the shim replaces are: its own output given again
+    // comes out the same. A caller's copy of the placeholder, which the deny rules let through as
+    // the shim's own, is taken out on every runtime (docker would read it as a file too).
+    rw.narrowed_seccomp(target.flavor == Flavor::Podman && !target.rootless);
     rw.annotate(Mode::Enforce);
     let (args, pinned) = rw.render_pinned();
     // The shim's option is the last of its kind before the image (added after every option of
     // the caller's, whose own placeholder was taken out).
     let seccomp = rw.seccomp.then(|| {
-        let mut tail = Vec::new();
-        run.render_tail(&mut tail);
-        args[..args.len() - tail.len()]
+        args[..args.len() - run.tail_len()]
             .iter()
             .rposition(|a| a == crate::seccomp::PLACEHOLDER_TOKEN)
     });

@@ -2427,6 +2427,10 @@ fn a_rootless_podman_4_build_keeps_the_loopback_closed_when_the_policy_does() {
     ran(&["build", "-t", "nanoclaw-x"], &closed, &target(true, (5, 4, 2)));
     ran(&["build", "-t", "nanoclaw-x"], &closed, &target(false, (4, 3, 1)));
     ran(&["build", "-t", "nanoclaw-x"], &Policy::default(), &v4);
+    // A policy that switches deny.build off is refused nothing by it.
+    let mut off = closed.clone();
+    off.rules.deny.set(Rule::DenyBuild, false);
+    ran(&["build", "-t", "nanoclaw-x"], &off, &v4);
     // A later --network wins, as pflag reads it.
     let p = build_plan(
         &["build", "--network=none", "--network=bridge", "-t", "nanoclaw-x"],
@@ -2542,6 +2546,24 @@ fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
     assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &rootless)));
     let docker = Target::fixed(Flavor::Docker, false, None);
     assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &docker)));
+    // A caller's copy of the placeholder, which the deny rules let through as the shim's own, is
+    // taken out wherever the shim gives none: docker or rootless podman would read it as a file
+    // in the working directory.
+    for t in [&docker, &rootless] {
+        let own = format!("seccomp={}", crate::seccomp::PLACEHOLDER);
+        let p = plan(
+            &argv(&["run", "--security-opt", &own, "img"]),
+            &Policy::default(),
+            t,
+        );
+        assert!(p.refusal.is_none(), "{p:?}");
+        assert!(
+            !p.args
+                .iter()
+                .any(|a| a.to_string_lossy().contains(crate::seccomp::PLACEHOLDER)),
+            "{p:?}"
+        );
+    }
     let mut allowed = Policy::default();
     allowed
         .rules
