@@ -980,6 +980,11 @@ pub fn gate_open(policy: &CommandsPolicy, gate: &str) -> bool {
     Pol { policy }.gate(gate)
 }
 
+/// Whether the policy's `[commands] deny` names `path` (`doctor` asks it of `build`).
+pub fn denied(policy: &CommandsPolicy, path: &str) -> bool {
+    Pol { policy }.denies(path)
+}
+
 /// Checks a docker invocation that is NOT run/create/exec/update.
 ///
 /// `words`: argv from the first command word on (docker's global flags already stripped).
@@ -2268,12 +2273,7 @@ fn build_elements(o: &Opt) -> Vec<Opt> {
 /// ends in `/operator-app`, so `nanoclaw-x/operator-app` is not nanoclaw's to write (the
 /// ninety-eighth look's).
 fn image_name(name: &[u8], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
-    let repo = repository(name);
-    let ok = writable.iter().any(|p| {
-        let p = p.as_bytes();
-        crate::glob::matches_components(p.strip_prefix(b"localhost/").unwrap_or(p), repo) == Some(true)
-    });
-    if !ok {
+    if !image_name_writable(name, writable) {
         violation(
             out,
             Rule::DenyImageName,
@@ -2284,6 +2284,16 @@ fn image_name(name: &[u8], writable: &[crate::policy::ListEntry], out: &mut Vec<
             ),
         );
     }
+}
+
+/// Whether `writable` lets a build, a tag or an rmi write the image name `name` (matched as
+/// [`image_name`] says); `doctor` asks it of the names nanoclaw builds.
+pub fn image_name_writable(name: &[u8], writable: &[crate::policy::ListEntry]) -> bool {
+    let repo = repository(name);
+    writable.iter().any(|p| {
+        let p = p.as_bytes();
+        crate::glob::matches_components(p.strip_prefix(b"localhost/").unwrap_or(p), repo) == Some(true)
+    })
 }
 
 /// Each named volume outside `writable` (`deny.volume-name`).

@@ -53,6 +53,7 @@ checks! {
     PodmanDocker = "podman-docker": "whether podman-docker's `/usr/bin/docker` is installed",
     RunFlags = "run-flags": "the runtime's `run` accepts every flag the policy adds",
     AgentImage = "agent-image": "a `nanoclaw-agent*` image exists",
+    AgentBuild = "agent-build": "nanoclaw's image builds (its setup's, and one per agent group when an agent asks for a package) pass the policy: `build` is allowed, the names it builds are writable, and the host-loopback setting leaves them a network",
 }
 
 impl std::fmt::Display for CheckId {

@@ -279,22 +279,39 @@ fn runtime_check(
     }
 }
 
+/// What the runtime said of itself that later checks use: its version and its agent images.
+#[derive(Default)]
+struct RuntimeFacts {
+    version: Option<crate::rewrite::Version>,
+    agent_images: Vec<String>,
+}
+
 /// The checks that ask the runtime itself: `runtime-version`, `run-flags`, `agent-image`
 /// (each a warning that says why when the runtime was not found).
-fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &policy::Policy) -> [Check; 3] {
+fn runtime_probes(
+    scope: &Scope,
+    rt: Option<&Path>,
+    rt_name: &str,
+    in_force: &policy::Policy,
+) -> ([Check; 3], RuntimeFacts) {
+    let mut facts = RuntimeFacts::default();
     let Some(rt) = rt else {
         let no_runtime = "the runtime was not found";
-        return [
+        let checks = [
             not_checked(CheckId::RuntimeVersion, no_runtime),
             not_checked(CheckId::RunFlags, no_runtime),
             not_checked(CheckId::AgentImage, no_runtime),
         ];
+        return (checks, facts);
     };
     // The runtime is asked with what the shim would give it of this environment.
     let keep = crate::shim::env_gate(in_force, in_force.mode);
     let run_rt = |a: &[&str]| capture_given(rt.as_os_str(), a, Some(&scope.path), PROBE_TIMEOUT, keep);
     let version = match run_rt(&["--version"]) {
-        Ok(c) if c.success() => version_check(rt_name, &c.stdout),
+        Ok(c) if c.success() => {
+            facts.version = c.stdout.lines().find_map(runtime::parse_version);
+            version_check(rt_name, &c.stdout)
+        }
         r => Check::fail(
             CheckId::RuntimeVersion,
             failure(r, &format!("{rt_name} --version")),
@@ -323,7 +340,10 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
         ),
     };
     let image = match run_rt(&["images", "--format", "{{.Repository}}:{{.Tag}}"]) {
-        Ok(c) if c.success() => image_check(rt_name, &c.stdout),
+        Ok(c) if c.success() => {
+            facts.agent_images = agent_images(&c.stdout);
+            image_check(rt_name, &c.stdout)
+        }
         Ok(c) => Check::warn(
             CheckId::AgentImage,
             failure(Ok(c), &format!("{rt_name} images")),
@@ -331,7 +351,7 @@ fn runtime_probes(scope: &Scope, rt: Option<&Path>, rt_name: &str, in_force: &po
         ),
         Err(e) => Check::warn(CheckId::AgentImage, e, format!("run `{rt_name} images` by hand")),
     };
-    [version, flags, image]
+    ([version, flags, image], facts)
 }
 
 /// What the policy makes of the environment every `docker` call would have (the unit's, or
@@ -434,7 +454,7 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
     let rt_name = binary.to_string_lossy().into_owned();
     let (check, rt) = runtime_check(&scope, &rt_name, &binary, me.as_deref());
     checks.push(check);
-    let [version, flags, image] = runtime_probes(&scope, rt.as_deref(), &rt_name, &in_force);
+    let ([version, flags, image], facts) = runtime_probes(&scope, rt.as_deref(), &rt_name, &in_force);
     checks.push(version);
 
     let flavor = in_force
@@ -452,6 +472,17 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
     checks.push(podman_docker_check());
     checks.push(flags);
     checks.push(image);
+    if loaded_ok {
+        // podman is rootless for any caller but root (docker's daemon never is).
+        let rootless = env.euid.is_some_and(|u| u != 0);
+        checks.push(agent_build_check(
+            &in_force,
+            flavor,
+            rootless,
+            facts.version,
+            &facts.agent_images,
+        ));
+    }
     checks
 }
 

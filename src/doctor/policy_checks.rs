@@ -249,3 +249,68 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
         ),
     }
 }
+
+/// The image names nanoclaw builds (`../shared`'s invocations): its setup's agent image, and
+/// since v2 one per agent group, `nanoclaw-agent-v2-<slug>:<tag>` (a slug stands for any).
+pub(crate) const NANOCLAW_BUILDS: [&str; 2] = ["nanoclaw-agent:latest", "nanoclaw-agent-v2-slug:tag"];
+
+/// The `agent-build` check: whether nanoclaw's own builds pass the policy. nanoclaw builds an
+/// agent group's image when an agent asks for a package, long after the install, and reports a
+/// refusal only in its own log; so a policy that refuses them is said here: `build` in
+/// `[commands] deny`, an image name nanoclaw builds (or one of `found`, the agent images there
+/// are) outside `writable_images`, or `[podman] host_loopback = false` on rootless podman before
+/// 5, where a networked build is refused unless its gate is open (the same function decides
+/// both). `version` is the runtime's, when it answered.
+pub(crate) fn agent_build_check(
+    policy: &policy::Policy,
+    flavor: Flavor,
+    rootless: bool,
+    version: Option<crate::rewrite::Version>,
+    found: &[String],
+) -> Check {
+    const NAME: CheckId = CheckId::AgentBuild;
+    if policy.mode != policy::Mode::Enforce {
+        return Check::ok(NAME, "the policy does not enforce: no build is refused (see mode)");
+    }
+    if crate::commands::denied(&policy.commands, "build") {
+        return Check::warn(
+            NAME,
+            "[commands] deny names build: nanoclaw's per-agent image builds (after an agent asks for a package) are refused",
+            "remove \"build\" from [commands] deny",
+        );
+    }
+    let deny = &policy.rules.deny;
+    let mut problems = Vec::new();
+    let mut fixes = Vec::new();
+    if deny.on(crate::rules::Rule::DenyImageName) {
+        let writable = deny.list(policy::DenyList::WritableImages);
+        let refused: Vec<&str> = NANOCLAW_BUILDS
+            .iter()
+            .copied()
+            .chain(found.iter().map(String::as_str))
+            .filter(|name| !crate::commands::image_name_writable(name.as_bytes(), writable))
+            .collect();
+        if !refused.is_empty() {
+            problems.push(format!(
+                "writable_images ({}) does not match {}, so building it is refused [deny.image-name]",
+                writable.join(", "),
+                refused.join(", ")
+            ));
+            fixes.push("add the names nanoclaw builds to [deny] add_writable_images (e.g. \"nanoclaw-*\")");
+        }
+    }
+    if flavor == Flavor::Podman && rootless && crate::rewrite::networked_builds_refused(policy, || version) {
+        problems.push(format!(
+            "[podman] host_loopback = false on rootless podman {}: nanoclaw's networked builds are refused [deny.build] (their RUN steps would reach the host's loopback through slirp4netns)",
+            version.map_or("of an unknown version".to_string(), |(a, b, c)| format!("{a}.{b}.{c}"))
+        ));
+        fixes.push(
+            "upgrade to podman 5 (pasta), or allow them with [commands] allow = [\"build --host-loopback\"], or set [podman] host_loopback = true",
+        );
+    }
+    if problems.is_empty() {
+        Check::ok(NAME, "nanoclaw's image builds pass the policy")
+    } else {
+        Check::warn(NAME, problems.join("; "), fixes.join("; "))
+    }
+}

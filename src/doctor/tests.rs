@@ -482,3 +482,47 @@ fn a_user_s_containers_conf_is_read_after_the_system_s() {
             .any(|t| t == "# mine\n")
     );
 }
+
+/// nanoclaw's own builds come long after the install, when an agent asks for a package, and a
+/// refusal shows only in nanoclaw's log: every policy that would refuse them is said here.
+#[test]
+fn a_policy_that_refuses_nanoclaw_s_builds_is_said() {
+    let v4 = Some((4, 3, 1));
+    let v5 = Some((5, 4, 2));
+    let default = parsed("");
+    for (rootless, version) in [(true, v4), (true, v5), (false, v4), (true, None)] {
+        let c = agent_build_check(&default, Flavor::Podman, rootless, version, &[]);
+        assert_eq!(c.status, Status::Ok, "{rootless} {version:?}: {c:?}");
+    }
+    // The loopback closed: refused on rootless podman before 5 (or of no known version) only.
+    let closed = parsed("[podman]\nhost_loopback = false\n");
+    for version in [v4, None] {
+        let c = agent_build_check(&closed, Flavor::Podman, true, version, &[]);
+        assert_eq!(c.status, Status::Warn, "{c:?}");
+        assert!(c.detail.contains("host_loopback = false") && c.detail.contains("[deny.build]"), "{c:?}");
+        assert!(c.fix.as_deref().unwrap().contains("build --host-loopback"), "{c:?}");
+    }
+    assert_eq!(agent_build_check(&closed, Flavor::Podman, true, v5, &[]).status, Status::Ok);
+    assert_eq!(agent_build_check(&closed, Flavor::Podman, false, v4, &[]).status, Status::Ok);
+    assert_eq!(agent_build_check(&closed, Flavor::Docker, true, v4, &[]).status, Status::Ok);
+    let gated = parsed("[podman]\nhost_loopback = false\n[commands]\nallow = [\"build --host-loopback\"]\n");
+    assert_eq!(agent_build_check(&gated, Flavor::Podman, true, v4, &[]).status, Status::Ok);
+    // Names nanoclaw builds, and agent images found, outside writable_images.
+    let narrowed = parsed("[deny]\nremove_writable_images = [\"nanoclaw-*\"]\nadd_writable_images = [\"my-agent*\"]\n");
+    let c = agent_build_check(&narrowed, Flavor::Podman, true, v5, &[]);
+    assert_eq!(c.status, Status::Warn, "{c:?}");
+    assert!(c.detail.contains("nanoclaw-agent:latest") && c.detail.contains("[deny.image-name]"), "{c:?}");
+    let found = ["localhost/other-agent:latest".to_string()];
+    let c = agent_build_check(&default, Flavor::Podman, true, v5, &found);
+    assert_eq!(c.status, Status::Warn, "{c:?}");
+    assert!(c.detail.contains("other-agent") && !c.detail.contains("nanoclaw-agent:latest"), "{c:?}");
+    let off = parsed("[deny]\nimage_names = false\n");
+    assert_eq!(agent_build_check(&off, Flavor::Podman, true, v5, &found).status, Status::Ok);
+    // build refused outright; audit refuses nothing.
+    let denied = parsed("[commands]\ndeny = [\"build\"]\n");
+    let c = agent_build_check(&denied, Flavor::Podman, true, v5, &[]);
+    assert_eq!(c.status, Status::Warn, "{c:?}");
+    assert!(c.detail.contains("[commands] deny names build"), "{c:?}");
+    let audit = parsed("mode = \"audit\"\n[commands]\ndeny = [\"build\"]\n");
+    assert_eq!(agent_build_check(&audit, Flavor::Podman, true, v4, &[]).status, Status::Ok);
+}

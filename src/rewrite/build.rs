@@ -78,13 +78,10 @@ pub(super) fn host_loopback(
     policy: &crate::policy::Policy,
     target: &Target,
 ) -> Result<(), Refusal> {
-    let slirp =
-        target.flavor == Flavor::Podman && target.rootless && target.version().is_none_or(|v| v.0 < 5);
-    // A rule the policy switched off (`build_options = false`) refuses nothing, as elsewhere.
-    let closed = !policy.rules.podman.host_loopback && policy.rules.deny.on(Rule::DenyBuild);
     let offline = seen.network.as_deref() == Some("none");
     let gate = crate::commands::GATE_BUILD_LOOPBACK;
-    if slirp && closed && !offline && !crate::commands::gate_open(&policy.commands, gate) {
+    let slirp = target.flavor == Flavor::Podman && target.rootless;
+    if !offline && slirp && networked_builds_refused(policy, || target.version()) {
         return Err(Refusal {
             rule: Rule::DenyBuild,
             message: format!(
@@ -93,6 +90,20 @@ pub(super) fn host_loopback(
         });
     }
     Ok(())
+}
+
+/// Whether [`host_loopback`] refuses a networked build on rootless podman of `version` (asked
+/// only when the policy closes the loopback): `doctor` asks it too, since nanoclaw's per-agent
+/// builds are networked and the refusal would otherwise show only when an agent asks for a package.
+pub fn networked_builds_refused(
+    policy: &crate::policy::Policy,
+    version: impl FnOnce() -> Option<crate::rewrite::Version>,
+) -> bool {
+    // A rule the policy switched off (`build_options = false`) refuses nothing, as elsewhere.
+    let closed = !policy.rules.podman.host_loopback && policy.rules.deny.on(Rule::DenyBuild);
+    closed
+        && !crate::commands::gate_open(&policy.commands, crate::commands::GATE_BUILD_LOOPBACK)
+        && version().is_none_or(|v| v.0 < 5)
 }
 
 /// What a build that names `seen` is given under `limits`.

@@ -43,6 +43,7 @@ mod target;
 #[cfg(test)]
 mod tests;
 
+pub use build::networked_builds_refused;
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
 pub use target::{BaseProbe, ContainerProbe, NO_SUCH_CONTAINER, NetworkProbe, SeccompProbe, Target, Version};

@@ -104,6 +104,7 @@ fn shim_first_on_path_is_all_ok() {
         "runtime-version",
         "run-flags",
         "agent-image",
+        "agent-build",
     ] {
         assert_status(&out, name, "OK");
     }
@@ -177,7 +178,8 @@ fn json_report() {
             "mount-check",
             "podman-docker",
             "run-flags",
-            "agent-image"
+            "agent-image",
+            "agent-build"
         ]
     );
     assert_eq!(v["schema_version"], 1);
@@ -192,6 +194,25 @@ fn json_report() {
         assert_eq!(c["fix"].is_string(), status != "OK", "{c}");
     }
     assert_eq!(checks[0]["status"], "FAIL");
+}
+
+/// A policy under which nanoclaw's own image builds would be refused (long after the install,
+/// when an agent asks for a package) is said by doctor, naming the agent image it found.
+#[test]
+fn a_policy_that_refuses_nanoclaw_s_builds_is_a_warning() {
+    let s = Sandbox::new();
+    fs::write(
+        s.p("policy.toml"),
+        "[deny]\nremove_writable_images = [\"nanoclaw-*\"]\nadd_writable_images = [\"my-agent*\"]\n",
+    )
+    .unwrap();
+    let path = s.path_of(&["shim", "rt"]);
+    let out = stdout(&s.doctor(&["--path", &path]));
+    assert_status(&out, "agent-build", "WARN");
+    let l = line(&out, "agent-build");
+    assert!(l.contains("localhost/nanoclaw-agent:latest") && l.contains("[deny.image-name]"), "{out}");
+    let next = out.lines().skip_while(|x| *x != l).nth(1).unwrap();
+    assert!(next.contains("add_writable_images"), "{out}");
 }
 
 #[test]
