@@ -119,15 +119,7 @@ fn proved(profile: &[u8]) -> Result<(), String> {
 /// caller's alone is written afresh. Why not, as an error (the call is refused: fail closed).
 pub fn narrowed_file(folder: &std::path::Path, owner: u32) -> Result<std::path::PathBuf, String> {
     use std::os::unix::fs::MetadataExt;
-    let (path, meta) = PROFILE_PATHS
-        .iter()
-        .find_map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| (*p, m)))
-        .ok_or_else(|| {
-            format!(
-                "podman's seccomp profile is at neither {}",
-                PROFILE_PATHS.join(" nor ")
-            )
-        })?;
+    let (path, meta) = installed(&PROFILE_PATHS)?;
     let identity = format!(
         "{FORMAT} {path} {} {} {} {}.{}",
         meta.dev(),
@@ -152,6 +144,25 @@ pub fn narrowed_file(folder: &std::path::Path, owner: u32) -> Result<std::path::
         .write_private(&file, &narrowed)
         .map_err(|e| format!("{}: {e}", file.display()))?;
     Ok(file)
+}
+
+/// The first of `paths` that is a file, as podman reads them, or why there is none.
+fn installed<'p>(paths: &[&'p str]) -> Result<(&'p str, std::fs::Metadata), String> {
+    paths
+        .iter()
+        .find_map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()).map(|m| (*p, m)))
+        .ok_or_else(|| format!("podman's seccomp profile is at neither {}", paths.join(" nor ")))
+}
+
+/// Why [`narrowed_file`] would refuse, found without writing anything (the first of `paths`,
+/// [`PROFILE_PATHS`] but in tests, missing, unreadable or not a profile it can narrow):
+/// `explain` asks it, so that it shows the refusal a rootful `run` meets.
+pub fn derivable(paths: &[&str]) -> Result<(), String> {
+    let (path, _) = installed(paths)?;
+    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    without_new_cgroup_namespaces(&text)
+        .map(drop)
+        .map_err(|why| format!("{path}: {why}"))
 }
 
 /// The version of what [`without_new_cgroup_namespaces`] writes: a change to it names new files.
@@ -262,6 +273,22 @@ mod tests {
             "{:?}",
             was.difference(&now).collect::<Vec<_>>()
         );
+    }
+
+    /// What `explain` is told of a profile a rootful run could not narrow: a missing one, one
+    /// that is no JSON profile, and the first file of the list decides (as podman reads them).
+    #[test]
+    fn a_profile_that_cannot_be_narrowed_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+        let (missing, bad, good) = (at("missing.json"), at("bad.json"), at("good.json"));
+        std::fs::write(&bad, b"not json").unwrap();
+        std::fs::write(&good, PODMAN_LIKE).unwrap();
+        let e = derivable(&[&missing]).unwrap_err();
+        assert!(e.contains("neither") && e.contains("missing.json"), "{e}");
+        let e = derivable(&[&missing, &bad, &good]).unwrap_err();
+        assert!(e.starts_with(&bad), "{e}");
+        derivable(&[&missing, &good, &bad]).unwrap();
     }
 
     /// The narrowed copy is made once per profile and found again: the same file, unchanged, and

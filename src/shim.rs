@@ -157,14 +157,7 @@ fn hand_over(
             None => hook_folder(env, target),
         };
         let narrowed = folder.and_then(|folder| crate::seccomp::narrowed_file(&folder, owner));
-        let file = narrowed.map_err(|e| {
-            (
-                Rule::HardenSeccomp,
-                format!(
-                    "{e}: a rootful container is given podman's seccomp profile without new cgroup namespaces"
-                ),
-            )
-        })?;
+        let file = narrowed.map_err(|e| (Rule::HardenSeccomp, seccomp_refusal(&e)))?;
         let mut token = std::ffi::OsString::from("--security-opt=seccomp=");
         token.push(file);
         plan.args[at] = token;
@@ -189,6 +182,28 @@ fn hand_over(
         })?;
     }
     Ok(())
+}
+
+/// Why a rootful `run`/`create` is refused when its narrowed seccomp profile cannot be made.
+fn seccomp_refusal(why: &str) -> String {
+    format!("{why}: a rootful container is given podman's seccomp profile without new cgroup namespaces")
+}
+
+/// What [`hand_over`] would refuse that is known without making anything, for `explain` (which
+/// makes no hook folder and no sealed copy): a rootful `run`/`create` whose seccomp profile
+/// cannot be narrowed from the first of `paths` ([`crate::seccomp::PROFILE_PATHS`] but in
+/// tests), which `explain` showed as a rewrite that would run.
+pub(crate) fn judge_hand_over(plan: &mut rewrite::Plan, paths: &[&str]) {
+    if plan.seccomp.is_none() || !plan.decision.runs() {
+        return;
+    }
+    if let Err(why) = crate::seccomp::derivable(paths) {
+        plan.decision = Decision::Refuse;
+        plan.refusal = Some(rewrite::Refusal {
+            rule: Rule::HardenSeccomp,
+            message: seccomp_refusal(&why),
+        });
+    }
 }
 
 /// podman's folder for a build's cache mounts, `$TMPDIR/buildah-cache` (podman 5:

@@ -270,7 +270,10 @@ pub(crate) fn agent_build_check(
 ) -> Check {
     const NAME: CheckId = CheckId::AgentBuild;
     if policy.mode != policy::Mode::Enforce {
-        return Check::ok(NAME, "the policy does not enforce: no build is refused (see mode)");
+        return Check::ok(
+            NAME,
+            "the policy does not enforce: no build is refused (see mode)",
+        );
     }
     if crate::commands::denied(&policy.commands, "build") {
         return Check::warn(

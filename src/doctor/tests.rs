@@ -499,30 +499,61 @@ fn a_policy_that_refuses_nanoclaw_s_builds_is_said() {
     for version in [v4, None] {
         let c = agent_build_check(&closed, Flavor::Podman, true, version, &[]);
         assert_eq!(c.status, Status::Warn, "{c:?}");
-        assert!(c.detail.contains("host_loopback = false") && c.detail.contains("[deny.build]"), "{c:?}");
-        assert!(c.fix.as_deref().unwrap().contains("build --host-loopback"), "{c:?}");
+        assert!(
+            c.detail.contains("host_loopback = false") && c.detail.contains("[deny.build]"),
+            "{c:?}"
+        );
+        assert!(
+            c.fix.as_deref().unwrap().contains("build --host-loopback"),
+            "{c:?}"
+        );
     }
-    assert_eq!(agent_build_check(&closed, Flavor::Podman, true, v5, &[]).status, Status::Ok);
-    assert_eq!(agent_build_check(&closed, Flavor::Podman, false, v4, &[]).status, Status::Ok);
-    assert_eq!(agent_build_check(&closed, Flavor::Docker, true, v4, &[]).status, Status::Ok);
+    assert_eq!(
+        agent_build_check(&closed, Flavor::Podman, true, v5, &[]).status,
+        Status::Ok
+    );
+    assert_eq!(
+        agent_build_check(&closed, Flavor::Podman, false, v4, &[]).status,
+        Status::Ok
+    );
+    assert_eq!(
+        agent_build_check(&closed, Flavor::Docker, true, v4, &[]).status,
+        Status::Ok
+    );
     let gated = parsed("[podman]\nhost_loopback = false\n[commands]\nallow = [\"build --host-loopback\"]\n");
-    assert_eq!(agent_build_check(&gated, Flavor::Podman, true, v4, &[]).status, Status::Ok);
+    assert_eq!(
+        agent_build_check(&gated, Flavor::Podman, true, v4, &[]).status,
+        Status::Ok
+    );
     // Names nanoclaw builds, and agent images found, outside writable_images.
-    let narrowed = parsed("[deny]\nremove_writable_images = [\"nanoclaw-*\"]\nadd_writable_images = [\"my-agent*\"]\n");
+    let narrowed =
+        parsed("[deny]\nremove_writable_images = [\"nanoclaw-*\"]\nadd_writable_images = [\"my-agent*\"]\n");
     let c = agent_build_check(&narrowed, Flavor::Podman, true, v5, &[]);
     assert_eq!(c.status, Status::Warn, "{c:?}");
-    assert!(c.detail.contains("nanoclaw-agent:latest") && c.detail.contains("[deny.image-name]"), "{c:?}");
+    assert!(
+        c.detail.contains("nanoclaw-agent:latest") && c.detail.contains("[deny.image-name]"),
+        "{c:?}"
+    );
     let found = ["localhost/other-agent:latest".to_string()];
     let c = agent_build_check(&default, Flavor::Podman, true, v5, &found);
     assert_eq!(c.status, Status::Warn, "{c:?}");
-    assert!(c.detail.contains("other-agent") && !c.detail.contains("nanoclaw-agent:latest"), "{c:?}");
+    assert!(
+        c.detail.contains("other-agent") && !c.detail.contains("nanoclaw-agent:latest"),
+        "{c:?}"
+    );
     let off = parsed("[deny]\nimage_names = false\n");
-    assert_eq!(agent_build_check(&off, Flavor::Podman, true, v5, &found).status, Status::Ok);
+    assert_eq!(
+        agent_build_check(&off, Flavor::Podman, true, v5, &found).status,
+        Status::Ok
+    );
     // build refused outright; audit refuses nothing.
     let denied = parsed("[commands]\ndeny = [\"build\"]\n");
     let c = agent_build_check(&denied, Flavor::Podman, true, v5, &[]);
     assert_eq!(c.status, Status::Warn, "{c:?}");
     assert!(c.detail.contains("[commands] deny names build"), "{c:?}");
     let audit = parsed("mode = \"audit\"\n[commands]\ndeny = [\"build\"]\n");
-    assert_eq!(agent_build_check(&audit, Flavor::Podman, true, v4, &[]).status, Status::Ok);
+    assert_eq!(
+        agent_build_check(&audit, Flavor::Podman, true, v4, &[]).status,
+        Status::Ok
+    );
 }

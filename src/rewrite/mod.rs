@@ -43,9 +43,9 @@ mod target;
 #[cfg(test)]
 mod tests;
 
-pub use build::networked_builds_refused;
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
+pub use build::networked_builds_refused;
 pub use target::{BaseProbe, ContainerProbe, NO_SUCH_CONTAINER, NetworkProbe, SeccompProbe, Target, Version};
 
 use crate::rules::Rule;

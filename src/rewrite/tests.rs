@@ -2513,6 +2513,39 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
 /// again in one, the ninety-seventh look's), filled in at the exec; rootless podman (whose root
 /// owns nothing of the host's), docker, and a caller's own allowed profile are left alone.
 #[test]
+/// `explain` shows the refusal a rootful run meets when podman's profile cannot be narrowed
+/// (it said the call would run, rewritten); a rootless run, which is given no profile, is
+/// unaffected.
+#[test]
+fn explain_says_a_rootful_run_without_a_profile_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("seccomp.json").to_string_lossy().into_owned();
+    let rootful = Target::fixed(Flavor::Podman, false, Some((4, 3, 1)));
+    let mut p = plan(&argv(&["run", "img"]), &Policy::default(), &rootful);
+    assert_eq!(p.decision, Decision::Rewrite);
+    crate::shim::judge_hand_over(&mut p, &[&missing]);
+    assert_eq!(p.decision, Decision::Refuse, "{p:?}");
+    let r = p.refusal.as_ref().unwrap();
+    assert_eq!(r.rule, Rule::HardenSeccomp);
+    assert!(
+        r.message.contains("neither") && r.message.contains("without new cgroup namespaces"),
+        "{r:?}"
+    );
+    std::fs::write(
+        &missing,
+        br#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []}"#,
+    )
+    .unwrap();
+    let mut p = plan(&argv(&["run", "img"]), &Policy::default(), &rootful);
+    crate::shim::judge_hand_over(&mut p, &[&missing]);
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    let mut p = plan(&argv(&["run", "img"]), &Policy::default(), &rootless);
+    crate::shim::judge_hand_over(&mut p, &["/nonexistent/seccomp.json"]);
+    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+}
+
+#[test]
 fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
     let token = crate::seccomp::PLACEHOLDER_TOKEN;
     let has = |p: &Plan| {

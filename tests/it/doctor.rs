@@ -210,7 +210,10 @@ fn a_policy_that_refuses_nanoclaw_s_builds_is_a_warning() {
     let out = stdout(&s.doctor(&["--path", &path]));
     assert_status(&out, "agent-build", "WARN");
     let l = line(&out, "agent-build");
-    assert!(l.contains("localhost/nanoclaw-agent:latest") && l.contains("[deny.image-name]"), "{out}");
+    assert!(
+        l.contains("localhost/nanoclaw-agent:latest") && l.contains("[deny.image-name]"),
+        "{out}"
+    );
     let next = out.lines().skip_while(|x| *x != l).nth(1).unwrap();
     assert!(next.contains("add_writable_images"), "{out}");
 }
