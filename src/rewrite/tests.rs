@@ -2508,11 +2508,6 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
     );
 }
 
-/// A rootful podman `run`/`create` is given podman's seccomp profile without new cgroup
-/// namespaces (`harden.seccomp`: a container whose process is the host's root mounted its cgroup
-/// again in one, the ninety-seventh look's), filled in at the exec; rootless podman (whose root
-/// owns nothing of the host's), docker, and a caller's own allowed profile are left alone.
-#[test]
 /// `explain` shows the refusal a rootful run meets when podman's profile cannot be narrowed
 /// (it said the call would run, rewritten); a rootless run, which is given no profile, is
 /// unaffected.
@@ -2545,6 +2540,10 @@ fn explain_says_a_rootful_run_without_a_profile_is_refused() {
     assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
 }
 
+/// A rootful podman `run`/`create` is given podman's seccomp profile without new cgroup
+/// namespaces (`harden.seccomp`: a container whose process is the host's root mounted its cgroup
+/// again in one, the ninety-seventh look's), filled in at the exec; rootless podman (whose root
+/// owns nothing of the host's), docker, and a caller's own allowed profile are left alone.
 #[test]
 fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
     let token = crate::seccomp::PLACEHOLDER_TOKEN;
