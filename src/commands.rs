@@ -1220,9 +1220,18 @@ fn check_inner(
                     volume_names(&p.positionals, writable, &mut out);
                 }
                 // (skip, take): the containers each names, asked about (`deny.foreign-container`).
+                // Also every command that signals a container or reads what runs in it: `kill
+                // -s USR1` opened the Node inspector of an operator's service, whose URL `logs`
+                // printed, and an agent reached it and ran code there (the hundred-and-third
+                // look's); `top` prints its processes' arguments, `diff` and `port` what it
+                // changed and listens on, `pause` and `healthcheck run` act on it. nanoclaw runs
+                // none of them. `stop`, `rm` and `inspect` stay open: nanoclaw runs them, before
+                // a container exists too (SECURITY.md's known limitations).
                 let (skip, named) = match path.as_str() {
-                    "container attach" | "container rename" => (0, 1),
-                    "container start" | "container restart" => (0, p.positionals.len()),
+                    "container attach" | "container rename" | "container top" | "container port"
+                    | "container diff" | "healthcheck run" => (0, 1),
+                    "container start" | "container restart" | "container kill" | "container logs"
+                    | "container pause" | "container unpause" => (0, p.positionals.len()),
                     // Not `network connect`/`disconnect`: nanoclaw's egress lockdown joins
                     // OneCLI's gateway container, made outside the shim, to the agents' network
                     // (the ninety-fifth look's; SECURITY.md's known limitations).

@@ -2622,3 +2622,59 @@ fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
     };
     assert!(!has(&plan(&argv(&["run", "img"]), &audit, &rootful)));
 }
+
+/// Every command that signals a container or reads what runs in it reaches only the shim's own
+/// (`deny.foreign-container`): `kill -s USR1` opened an operator's Node service's inspector,
+/// whose URL `logs` printed (the hundred-and-third look's). Each is named by the full ID, and
+/// a `top`'s descriptors after the container are left alone; `stop`, `rm` and `inspect`, which
+/// nanoclaw runs, are not asked about.
+#[test]
+fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
+    let id = "c".repeat(64);
+    let target = || {
+        let mut t = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+        let id = id.clone();
+        t.container_probe = Some(Box::new(move |name: &str| match name {
+            "mine" => Ok(id.clone()),
+            _ => Err("the container was not created through the shim under enforce".to_string()),
+        }));
+        t
+    };
+    for words in [
+        &["kill", "-s", "USR1", "op"][..],
+        &["kill", "mine", "op"],
+        &["container", "kill", "op"],
+        &["logs", "op"],
+        &["logs", "--tail", "5", "op"],
+        &["container", "logs", "mine", "op"],
+        &["top", "op"],
+        &["port", "op"],
+        &["diff", "op"],
+        &["pause", "op"],
+        &["unpause", "mine", "op"],
+        &["healthcheck", "run", "op"],
+    ] {
+        let p = plan(&argv(words), &Policy::default(), &target());
+        assert_eq!(p.decision, Decision::Refuse, "{words:?}: {p:?}");
+        assert_eq!(p.refusal.as_ref().unwrap().rule, Rule::DenyForeignContainer, "{words:?}");
+    }
+    for (words, pinned) in [
+        (&["kill", "-s", "USR1", "mine"][..], &["kill", "-s", "USR1", id.as_str()][..]),
+        (&["logs", "-f", "mine"], &["logs", "-f", id.as_str()]),
+        (&["top", "mine", "pid", "args"], &["top", id.as_str(), "pid", "args"]),
+        (&["pause", "mine"], &["pause", id.as_str()]),
+    ] {
+        let p = plan(&argv(words), &Policy::default(), &target());
+        assert_eq!(p.decision, Decision::Rewrite, "{words:?}: {p:?}");
+        assert_eq!(p.args, argv(pinned), "{words:?}");
+    }
+    for words in [
+        &["stop", "-t", "1", "op"][..],
+        &["rm", "--force", "op"],
+        &["inspect", "--format", "{{.State.Status}}", "op"],
+    ] {
+        let p = plan(&argv(words), &Policy::default(), &target());
+        assert!(p.decision.runs(), "{words:?}: {p:?}");
+        assert_eq!(p.args, argv(words), "{words:?}");
+    }
+}

@@ -3733,6 +3733,27 @@ fn foreign_container(mode: Mode) {
     assert_refusal(&o, "[deny.foreign-container]");
     let o = exec("docker", &rig.unique("absent"));
     assert_refusal(&o, "[deny.foreign-container]");
+    // Nor is it signalled or read (the hundred-and-third look's: `kill -s USR1` opened an
+    // operator's Node service's inspector, whose URL `logs` printed); the control reads its log
+    // and its processes, and the shim's own container is reached.
+    for words in [&["logs"][..], &["top"]] {
+        let control = rig.run("podman", &strs(&[words, &[plain.as_str()]].concat()), None);
+        assert!(control.ok(), "{label}: control {words:?}: {}", control.describe());
+        let o = rig.run("docker", &strs(&[words, &[ours.as_str()]].concat()), None);
+        assert!(o.ok(), "{label}: the shim's own {words:?}: {}", o.describe());
+    }
+    for words in [
+        &["kill", "-s", "USR1"][..],
+        &["logs"],
+        &["top"],
+        &["pause"],
+        &["diff"],
+    ] {
+        let o = rig.run("docker", &strs(&[words, &[plain.as_str()]].concat()), None);
+        assert_refusal(&o, "[deny.foreign-container]");
+    }
+    let state = rig.podman(&["container", "inspect", "--format", "{{.State.Status}}", &plain]);
+    assert_eq!(state.stdout.trim(), "running", "{label}: {}", state.describe());
     // `start -ai` of a running container attaches to it (podman 4.3): refused alike, with the
     // mount check's hook or without it (the eighty-eighth look's).
     let o = rig.run("docker", &strs(&["start", "-a", "-i", &plain]), None);
