@@ -81,7 +81,7 @@ rules! {
     DenyUpdateLimits = "deny.update-limits": "refuses docker update above the ceilings",
     DenyImageName = "deny.image-name": "refuses a build's -t / --tag, a tag's new name and an rmi's image outside writable_images (nanoclaw-* by default): an image named as one the operator runs outside the shim (a quadlet's, a privileged podman run's) would run the agent's build there",
     DenyVolumeName = "deny.volume-name": "refuses a named volume a run or create mounts, and a volume create's or rm's name, outside writable_volumes (nanoclaw-* by default): the operator's named volumes on the same engine are not an agent's to read, write or remove",
-    DenyForeignContainer = "deny.foreign-container": "podman: refuses exec, attach, start and restart of a container the shim did not create under enforce (one without its io.github.nanoclaw-shim.applied mark): an operator's privileged or root container on the same engine; names each that passes by the full ID podman gave for it",
+    DenyForeignContainer = "deny.foreign-container": "podman: refuses exec, attach, start, restart, rename, kill, logs, top, port, diff, pause, unpause and healthcheck run of a container the shim did not create under enforce (one without its io.github.nanoclaw-shim.applied mark): an operator's privileged or root container on the same engine; names each that passes by the full ID podman gave for it",
     CompatRename = "compat.rename": "renames a docker flag podman spells differently (--net-alias)",
     CompatUnsupportedFlag = "compat.unsupported-flag": "refuses a flag the runtime does not support",
     CompatKeepId = "compat.keep-id": "rootless podman: adds --userns=keep-id so bind mounts stay writable",
