@@ -737,7 +737,7 @@ static COMMANDS: &[Command] = &[
     cmd("network connect", &["network connect"], ok(Flags::NetConnect, "joins an existing container to an engine network")),
     cmd("network disconnect", &["network disconnect"], ok(Flags::Force, "leaves an engine network")),
     cmd("network rm", &["network rm", "network remove"], ok(Flags::Remove, "removes an engine network")),
-    cmd("network prune", &["network prune"], ok(Flags::Prune, "removes unused engine networks")),
+    cmd("network prune", &["network prune"], Kind::Gated { flags: Flags::Prune, why: Why::new("removes every unused network, the operator's too, whose name an agent could then take") }),
     cmd("volume create", &["volume create"], Kind::Create { flags: Flags::VolumeCreate, why: Why::new("an engine-managed volume; no driver options") }),
     cmd("volume rm", &["volume rm", "volume remove"], ok(Flags::Remove, "removes an engine-managed volume")),
     cmd("volume prune", &["volume prune"], Kind::Gated { flags: Flags::Prune, why: Why::new("removes every unused named volume on podman, the operator's too (docker: anonymous)") }),
@@ -998,6 +998,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         limits: None,
         images: None,
         volumes: None,
+        networks: None,
     };
     check_with(words, policy, host_path, &files, &[])
 }
@@ -1023,6 +1024,9 @@ pub struct BuildFiles<'a> {
     pub images: Option<&'a [crate::policy::ListEntry]>,
     /// The volume names a `volume create` / `rm` may name (`deny.volume-name`; `None`: any).
     pub volumes: Option<&'a [crate::policy::ListEntry]>,
+    /// The networks a `network create` / `rm` / `connect` / `disconnect` may name
+    /// (`deny.network-name`; `None`: any).
+    pub networks: Option<&'a [crate::policy::ListEntry]>,
 }
 
 impl BuildFiles<'_> {
@@ -1219,6 +1223,21 @@ fn check_inner(
                 if let (true, Some(writable)) = (path == "volume rm", files.volumes) {
                     volume_names(&p.positionals, writable, &mut out);
                 }
+                // The network a `rm`, `connect` or `disconnect` names (its first word; then the
+                // container): an operator's removed was made again by an agent, `--internal`
+                // (the hundred-and-third look's).
+                if let Some(writable) = files.networks {
+                    let named = match path.as_str() {
+                        "network rm" => p.positionals.len(),
+                        "network connect" | "network disconnect" => 1,
+                        _ => 0,
+                    };
+                    network_names(
+                        &p.positionals[..named.min(p.positionals.len())],
+                        writable,
+                        &mut out,
+                    );
+                }
                 // (skip, take): the containers each names, asked about (`deny.foreign-container`).
                 // Also every command that signals a container or reads what runs in it: `kill
                 // -s USR1` opened the Node inspector of an operator's service, whose URL `logs`
@@ -1264,6 +1283,19 @@ fn check_inner(
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
                 check_transports(&p.positionals, &mut out);
+                // A network without a name gets one podman makes up (`podman1`), which no pattern
+                // names.
+                if let (true, Some(writable)) = (path == "network create", files.networks) {
+                    if p.positionals.is_empty() {
+                        violation(
+                            &mut out,
+                            Rule::DenyNetworkName,
+                            path.clone(),
+                            crate::deny::network_refusal(writable),
+                        );
+                    }
+                    network_names(&p.positionals, writable, &mut out);
+                }
                 // A volume without a name gets one podman makes up, which no pattern names.
                 if let (true, Some(writable)) = (path == "volume create", files.volumes) {
                     if p.positionals.is_empty() {
@@ -2303,6 +2335,21 @@ pub fn image_name_writable(name: &[u8], writable: &[crate::policy::ListEntry]) -
         let p = p.as_bytes();
         crate::glob::matches_components(p.strip_prefix(b"localhost/").unwrap_or(p), repo) == Some(true)
     })
+}
+
+/// Each network outside `writable` (`deny.network-name`).
+fn network_names(names: &[Vec<u8>], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
+    for name in names
+        .iter()
+        .filter(|n| !crate::deny::network_name_allowed(n, writable))
+    {
+        violation(
+            out,
+            Rule::DenyNetworkName,
+            crate::redact::display(std::ffi::OsStr::from_bytes(name)),
+            crate::deny::network_refusal(writable),
+        );
+    }
 }
 
 /// Each named volume outside `writable` (`deny.volume-name`).

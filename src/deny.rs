@@ -531,6 +531,16 @@ impl Checker<'_> {
                 );
             }
         }
+        // A network joined by name: an operator's on the same engine is not an agent's to join
+        // (its services, unpublished, answer there), nor to remove or make again (commands.rs;
+        // the hundred-and-third look's). After the options' rules, which say more of a value
+        // both refuse (`PASTA:-t,22`, a name to podman, is an option's refusal first).
+        if network && self.on(Rule::DenyNetworkName) {
+            let list = self.rules.deny.list(DenyList::WritableNetworks);
+            if network_names(&value).any(|name| !network_name_allowed(name.as_bytes(), list)) {
+                self.v(Rule::DenyNetworkName, o, network_refusal(list));
+            }
+        }
     }
 
     fn mount(&mut self, o: &Opt) {
@@ -1600,6 +1610,45 @@ pub fn volume_name_allowed(name: &[u8], writable: &[crate::policy::ListEntry]) -
 pub fn volume_refusal(writable: &[crate::policy::ListEntry]) -> String {
     format!(
         "a named volume outside the policy's writable_volumes ({}): the operator's volumes on this engine are not an agent's to read, write or remove; [deny] add_writable_volumes names more",
+        writable.join(", ")
+    )
+}
+
+/// The networks a `--network` value names, as podman reads it: the text before its first `:`
+/// (after it, comma-separated options: `NAME:ip=...,alias=...`, `pasta:-T,10255`), each of its
+/// comma-separated words where there are several (one network to podman, which no network can
+/// be named; judged word by word, so none is let through). Left out: a mode podman gives the word
+/// (`bridge`, `none`, `host`, `private`, `slirp4netns`, `pasta`, `container`, `ns`) and `podman`,
+/// the name of its default network, which a container joins without the flag. The words are
+/// podman's, case for case: `Bridge` is a network's name to podman, so it is judged as one.
+pub fn network_names(value: &str) -> impl Iterator<Item = &str> {
+    const MODES: [&str; 9] = [
+        "bridge",
+        "none",
+        "host",
+        "private",
+        "slirp4netns",
+        "pasta",
+        "container",
+        "ns",
+        "podman",
+    ];
+    let head = value.split_once(':').map_or(value, |(name, _)| name);
+    head.split(',').filter(|name| !MODES.contains(name))
+}
+
+/// Whether a network `name` is one `writable` lets a call join, create, remove, connect or
+/// disconnect (`deny.network-name`): a glob per entry, a name being one word.
+pub fn network_name_allowed(name: &[u8], writable: &[crate::policy::ListEntry]) -> bool {
+    writable
+        .iter()
+        .any(|p| crate::glob::matches_components(p.as_bytes(), name) == Some(true))
+}
+
+/// Why a network outside `writable` is refused.
+pub fn network_refusal(writable: &[crate::policy::ListEntry]) -> String {
+    format!(
+        "a network outside the policy's writable_networks ({}): the operator's networks on this engine are not an agent's to join, remove or take the name of; [deny] add_writable_networks names more",
         writable.join(", ")
     )
 }

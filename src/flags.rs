@@ -139,6 +139,7 @@ impl Class {
                 Rule::DenyHostNamespace,
                 Rule::DenyContainerNamespace,
                 Rule::DenyNetworkOption,
+                Rule::DenyNetworkName,
             ],
             Class::Mount => &[
                 Rule::DenySensitiveMount,

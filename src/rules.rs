@@ -80,6 +80,7 @@ rules! {
     DenyExecRoot = "deny.exec-root": "refuses docker exec --user root/0",
     DenyUpdateLimits = "deny.update-limits": "refuses docker update above the ceilings",
     DenyImageName = "deny.image-name": "refuses a build's -t / --tag, a tag's new name and an rmi's image outside writable_images (nanoclaw-* by default): an image named as one the operator runs outside the shim (a quadlet's, a privileged podman run's) would run the agent's build there",
+    DenyNetworkName = "deny.network-name": "refuses a network a run or create joins, and a network create's, rm's, connect's or disconnect's network, outside writable_networks (nanoclaw-* and ncl-* by default): the operator's networks on the same engine are not an agent's to join, remove or take the name of; network prune is refused",
     DenyVolumeName = "deny.volume-name": "refuses a named volume a run or create mounts, and a volume create's or rm's name, outside writable_volumes (nanoclaw-* by default): the operator's named volumes on the same engine are not an agent's to read, write or remove",
     DenyForeignContainer = "deny.foreign-container": "podman: refuses exec, attach, start, restart, rename, kill, logs, top, port, diff, pause, unpause and healthcheck run of a container the shim did not create under enforce (one without its io.github.nanoclaw-shim.applied mark): an operator's privileged or root container on the same engine; names each that passes by the full ID podman gave for it",
     CompatRename = "compat.rename": "renames a docker flag podman spells differently (--net-alias)",

@@ -464,5 +464,9 @@ pub const DEFAULT_WRITABLE_IMAGES: &[&str] = &["nanoclaw-*"];
 /// uses none; its own names would be these.
 pub const DEFAULT_WRITABLE_VOLUMES: &[&str] = &["nanoclaw-*"];
 
+/// The networks a `run`/`create` may join and `network create`/`rm`/`connect`/`disconnect` may
+/// name: nanoclaw's own (`nanoclaw-egress`, and `ncl-<install>-...` per session).
+pub const DEFAULT_WRITABLE_NETWORKS: &[&str] = &["nanoclaw-*", "ncl-*"];
+
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;

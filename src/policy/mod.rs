@@ -343,6 +343,7 @@ pub const DENY_SWITCHES: &[(&str, Rule, bool)] = &[
     ("foreign_containers", Rule::DenyForeignContainer, true),
     ("image_names", Rule::DenyImageName, true),
     ("volume_names", Rule::DenyVolumeName, true),
+    ("network_names", Rule::DenyNetworkName, true),
     ("denied_flags", Rule::DenyFlag, true),
     ("podman_only_flags", Rule::DenyPodmanOnly, true),
     ("ceiling_escapes", Rule::DenyCeiling, true),
@@ -386,10 +387,13 @@ pub enum DenyList {
     WritableImages,
     /// The named volumes a `run`/`create` may mount and `volume create`/`rm` may name (globs).
     WritableVolumes,
+    /// The networks a `run`/`create` may join and `network create`/`rm`/`connect`/`disconnect`
+    /// may name (globs).
+    WritableNetworks,
 }
 
 impl DenyList {
-    pub const ALL: [DenyList; 10] = [
+    pub const ALL: [DenyList; 11] = [
         DenyList::SensitivePaths,
         DenyList::CredentialPaths,
         DenyList::CredentialNames,
@@ -400,6 +404,7 @@ impl DenyList {
         DenyList::RuntimeAnnotations,
         DenyList::WritableImages,
         DenyList::WritableVolumes,
+        DenyList::WritableNetworks,
     ];
 
     /// The key after `add_` / `remove_`.
@@ -415,6 +420,7 @@ impl DenyList {
             DenyList::RuntimeAnnotations => "runtime_annotations",
             DenyList::WritableImages => "writable_images",
             DenyList::WritableVolumes => "writable_volumes",
+            DenyList::WritableNetworks => "writable_networks",
         }
     }
 
@@ -429,6 +435,7 @@ impl DenyList {
             DenyList::RuntimeAnnotations => DEFAULT_RUNTIME_ANNOTATIONS,
             DenyList::WritableImages => DEFAULT_WRITABLE_IMAGES,
             DenyList::WritableVolumes => DEFAULT_WRITABLE_VOLUMES,
+            DenyList::WritableNetworks => DEFAULT_WRITABLE_NETWORKS,
         }
     }
 

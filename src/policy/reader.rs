@@ -916,18 +916,22 @@ impl<'t> Reader<'t> {
                 );
                 return false;
             }
-            if which == DenyList::WritableVolumes {
+            if let Some(kind) = match which {
+                DenyList::WritableVolumes => Some("volume"),
+                DenyList::WritableNetworks => Some("network"),
+                _ => None,
+            } {
                 let why = match crate::glob::Glob::new(s) {
                     Err(why) => why,
-                    Ok(_) if s.is_empty() || s.contains('/') => {
-                        "a volume name is one word, without `/`".into()
+                    Ok(_) if s.is_empty() || s.contains('/') || s.contains(':') || s.contains(',') => {
+                        format!("a {kind} name is one word, without `/`, `:` or `,`")
                     }
                     Ok(_) => return true,
                 };
                 r.push(
                     Code::BadGlob,
                     span,
-                    format!("{s:?} is no volume name pattern: {why}"),
+                    format!("{s:?} is no {kind} name pattern: {why}"),
                     Some("write a name or a glob, e.g. \"nanoclaw-*\"".into()),
                 );
                 return false;

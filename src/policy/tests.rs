@@ -816,3 +816,19 @@ fn writable_volumes_are_one_word_globs() {
         ["nanoclaw-*", "cache-*"]
     );
 }
+
+/// `writable_networks` takes one-word globs: one with a `/`, `:` or `,` (which `--network`
+/// reads as options or a second network), empty or no glob stops the policy.
+#[test]
+fn writable_networks_are_one_word_globs() {
+    for bad in ["a/b", "a:b", "a,b", "", "[x"] {
+        let text = format!("[deny]\nadd_writable_networks = [{bad:?}]\n");
+        let e = parse(&text, "p").unwrap_err().diagnostics;
+        assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
+    }
+    let (p, _) = parse("[deny]\nadd_writable_networks = [\"lab-*\"]\n", "p").unwrap();
+    assert_eq!(
+        p.rules.deny.list(DenyList::WritableNetworks),
+        ["nanoclaw-*", "ncl-*", "lab-*"]
+    );
+}

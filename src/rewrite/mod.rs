@@ -287,6 +287,9 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 volumes: deny
                     .on(Rule::DenyVolumeName)
                     .then(|| deny.list(crate::policy::DenyList::WritableVolumes)),
+                networks: deny
+                    .on(Rule::DenyNetworkName)
+                    .then(|| deny.list(crate::policy::DenyList::WritableNetworks)),
             };
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);

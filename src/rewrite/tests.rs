@@ -617,7 +617,13 @@ fn host_gateway_on_old_podman() {
     .args;
     assert!(o.contains(&"--add-host=h:host-gateway".into()), "{o:?}");
     let r = plan(
-        &argv(&["run", "--network", "egress", "--add-host=h:host-gateway", "img"]),
+        &argv(&[
+            "run",
+            "--network",
+            "nanoclaw-egress",
+            "--add-host=h:host-gateway",
+            "img",
+        ]),
         &Policy::default(),
         &rootless,
     );
@@ -725,22 +731,22 @@ fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
         ("ip", &["run", "--ip", "10.89.0.7", "img"]),
         (
             "ip",
-            &["run", "--network", "n:interface_name=e,ip=10.89.0.7", "img"],
+            &["run", "--network", "ncl-n:interface_name=e,ip=10.89.0.7", "img"],
         ),
         ("ip6", &["run", "--ip6=fd00::7", "img"]),
-        ("ip6", &["run", "--network", "n:ip6=fd00::7", "img"]),
+        ("ip6", &["run", "--network", "ncl-n:ip6=fd00::7", "img"]),
         (
             "mac-address",
             &["run", "--mac-address", "44:33:22:11:00:99", "img"],
         ),
         (
             "mac-address",
-            &["run", "--network", "n:mac=44:33:22:11:00:99", "img"],
+            &["run", "--network", "ncl-n:mac=44:33:22:11:00:99", "img"],
         ),
         ("network-alias", &["run", "--network-alias", "gateway", "img"]),
         (
             "network-alias",
-            &["run", "--network", "n:interface_name=e,alias=gateway", "img"],
+            &["run", "--network", "ncl-n:interface_name=e,alias=gateway", "img"],
         ),
     ];
     for (flag, a) in cases {
@@ -762,7 +768,7 @@ fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
         .deny
         .list_mut(policy::DenyList::AllowFlags)
         .push("ip".into());
-    let a = ["run", "--network", "n:ip=10.89.0.7,alias=gateway", "img"];
+    let a = ["run", "--network", "ncl-n:ip=10.89.0.7,alias=gateway", "img"];
     let r = plan(&argv(&a), &p, &podman()).refusal;
     assert_eq!(r.map(|r| r.rule), Some(Rule::DenyNetworkOption));
 }
@@ -2302,23 +2308,23 @@ fn a_rootful_network_s_range_is_chosen_clear_of_the_host_s() {
     );
     assert!(got.changes.iter().any(|c| c.rule == Rule::HardenSubnet));
     // Every spelling of the command.
-    let got = words(&["network", "create", "n"]);
+    let got = words(&["network", "create", "ncl-n"]);
     assert_eq!(got.args[2], OsString::from("--subnet=10.89.2.0/24"));
     // Rootless: its bridges live in its own network namespace.
     let got = plan(
-        &argv(&["network", "create", "n"]),
+        &argv(&["network", "create", "ncl-n"]),
         &p,
         &with(true, Some(facts.clone())),
     );
     assert_eq!(got.decision, Decision::Passthrough);
-    assert_eq!(got.args, argv(&["network", "create", "n"]));
+    assert_eq!(got.args, argv(&["network", "create", "ncl-n"]));
     // Nothing clear, or nothing to ask: refused, never podman's own choice.
     let full = Facts {
         used: facts.used.clone(),
         host: vec![n("10.0.0.0/8")],
     };
     for t in [with(false, Some(full)), with(false, None)] {
-        let got = plan(&argv(&["network", "create", "n"]), &p, &t);
+        let got = plan(&argv(&["network", "create", "ncl-n"]), &p, &t);
         assert_eq!(got.decision, Decision::Refuse, "{got:?}");
         assert_eq!(got.refusal.as_ref().map(|r| r.rule), Some(Rule::HardenSubnet));
         assert!(got.args.is_empty());
@@ -2328,7 +2334,7 @@ fn a_rootful_network_s_range_is_chosen_clear_of_the_host_s() {
     open.commands.allow.push("network create --subnet".into());
     let t = with(false, None);
     let got = plan(
-        &argv(&["network", "create", "--subnet", "10.89.7.0/24", "n"]),
+        &argv(&["network", "create", "--subnet", "10.89.7.0/24", "ncl-n"]),
         &open,
         &t,
     );
@@ -2341,7 +2347,7 @@ fn a_rootful_network_s_range_is_chosen_clear_of_the_host_s() {
         host: vec![],
     };
     let got = plan(
-        &argv(&["network", "create", "n"]),
+        &argv(&["network", "create", "ncl-n"]),
         &site,
         &with(false, Some(busy)),
     );
@@ -2656,12 +2662,22 @@ fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
     ] {
         let p = plan(&argv(words), &Policy::default(), &target());
         assert_eq!(p.decision, Decision::Refuse, "{words:?}: {p:?}");
-        assert_eq!(p.refusal.as_ref().unwrap().rule, Rule::DenyForeignContainer, "{words:?}");
+        assert_eq!(
+            p.refusal.as_ref().unwrap().rule,
+            Rule::DenyForeignContainer,
+            "{words:?}"
+        );
     }
     for (words, pinned) in [
-        (&["kill", "-s", "USR1", "mine"][..], &["kill", "-s", "USR1", id.as_str()][..]),
+        (
+            &["kill", "-s", "USR1", "mine"][..],
+            &["kill", "-s", "USR1", id.as_str()][..],
+        ),
         (&["logs", "-f", "mine"], &["logs", "-f", id.as_str()]),
-        (&["top", "mine", "pid", "args"], &["top", id.as_str(), "pid", "args"]),
+        (
+            &["top", "mine", "pid", "args"],
+            &["top", id.as_str(), "pid", "args"],
+        ),
         (&["pause", "mine"], &["pause", id.as_str()]),
     ] {
         let p = plan(&argv(words), &Policy::default(), &target());
@@ -2677,4 +2693,45 @@ fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
         assert!(p.decision.runs(), "{words:?}: {p:?}");
         assert_eq!(p.args, argv(words), "{words:?}");
     }
+}
+
+/// A `run`/`create` joins only networks `writable_networks` matches (`deny.network-name`), and
+/// podman's modes; an operator's network's services answer there, unpublished (the
+/// hundred-and-third look's networks).
+#[test]
+fn a_container_joins_only_the_networks_the_policy_names() {
+    let t = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
+    let rule = |words: &[&str]| {
+        plan(&argv(words), &Policy::default(), &t)
+            .changes
+            .iter()
+            .any(|c| c.rule == Rule::DenyNetworkName)
+    };
+    for fine in [
+        &["run", "--network", "nanoclaw-egress", "img"][..],
+        &["create", "--network=ncl-1-sess-private", "img"],
+        &["run", "--network", "none", "img"],
+        &["run", "--network", "bridge", "img"],
+        &["run", "--network", "podman", "img"],
+        &["run", "--net", "nanoclaw-egress", "img"],
+        &["run", "--network", "ncl-n:alias=a,interface_name=eth1", "img"],
+        &["run", "img"],
+    ] {
+        assert!(!rule(fine), "{fine:?}");
+    }
+    for refused in [
+        &["run", "--network", "operator-net", "img"][..],
+        &["create", "--net=operator-net", "img"],
+        &["run", "--network", "nanoclaw-egress,operator-net", "img"],
+        &["run", "--network", "operator-net:ip=10.89.0.5", "img"],
+        &["run", "--network", "Bridge", "img"],
+    ] {
+        let p = plan(&argv(refused), &Policy::default(), &t);
+        assert_eq!(p.decision, Decision::Refuse, "{refused:?}");
+        assert!(rule(refused), "{refused:?}: {p:?}");
+    }
+    let mut off = Policy::default();
+    off.rules.deny.set(Rule::DenyNetworkName, false);
+    let p = plan(&argv(&["run", "--network", "operator-net", "img"]), &off, &t);
+    assert!(p.decision.runs(), "{p:?}");
 }

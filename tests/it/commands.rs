@@ -61,6 +61,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
         limits: None,
         images: None,
         volumes: None,
+        networks: None,
     };
     let violations = commands::check_with(&argv, policy, &mut host, &files, &[]);
     Outcome { violations, asked }
@@ -288,7 +289,6 @@ fn inspection_and_lifecycle_pass() {
         &["network", "list"],
         &["network", "remove", "n"],
         &["network", "disconnect", "-f", "n", "c"],
-        &["network", "prune", "--force"],
         &["volume", "ls"],
         &["volume", "list", "-q"],
         &["volume", "inspect", "v"],
@@ -1380,6 +1380,7 @@ fn containerfiles_are_checked_for_run_mounts() {
             limits: None,
             images: None,
             volumes: None,
+            networks: None,
         };
         commands::check_with(&argv, policy, &mut host, &files, &annotations)
     };
@@ -1633,6 +1634,7 @@ fn a_transport_in_the_containerfile_is_refused() {
             limits: None,
             images: None,
             volumes: None,
+            networks: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1696,6 +1698,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
             limits: None,
             images: None,
             volumes: None,
+            networks: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1812,6 +1815,7 @@ fn build_limits_are_held_to_the_ceilings() {
             limits: Some(&limits),
             images: None,
             volumes: None,
+            networks: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -2066,6 +2070,7 @@ fn an_image_name_is_written_only_where_the_policy_says() {
             limits: None,
             images: Some(images),
             volumes: None,
+            networks: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2216,6 +2221,7 @@ fn a_volume_name_is_used_only_where_the_policy_says() {
             limits: None,
             images: None,
             volumes: Some(&writable),
+            networks: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2233,4 +2239,80 @@ fn a_volume_name_is_used_only_where_the_policy_says() {
         ["operator-data"]
     );
     assert_eq!(judged(&["volume", "rm", "operator-data"]), ["operator-data"]);
+}
+
+/// `network create`, `rm`, `connect` and `disconnect` name only networks `writable_networks`
+/// matches (`deny.network-name`): an operator's network removed was made again `--internal` by
+/// an agent (the hundred-and-third look's). nanoclaw's own (`nanoclaw-egress`, `ncl-*`) pass;
+/// a `network create` without a name gets one podman makes up: refused; `network prune` is
+/// refused by default.
+#[test]
+fn a_network_name_is_used_only_where_the_policy_says() {
+    let writable: Vec<nanoclaw_shim::policy::ListEntry> = nanoclaw_shim::policy::DEFAULT_WRITABLE_NETWORKS
+        .iter()
+        .map(|&s| s.into())
+        .collect();
+    let judged = |words: &[&str]| {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let files = commands::BuildFiles {
+            read: &plain_files,
+            read_in: None,
+            bases: None,
+            limits: None,
+            images: None,
+            volumes: None,
+            networks: Some(&writable),
+        };
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
+        v.into_iter()
+            .filter(|v| v.rule == nanoclaw_shim::rules::Rule::DenyNetworkName)
+            .map(|v| v.token)
+            .collect::<Vec<_>>()
+    };
+    for fine in [
+        &["network", "create", "--internal", "nanoclaw-egress"][..],
+        &[
+            "network",
+            "create",
+            "--internal",
+            "--label",
+            "nanoclaw-install=1",
+            "ncl-1-sess-private",
+        ],
+        &["network", "rm", "ncl-1-net"],
+        &[
+            "network",
+            "connect",
+            "--alias",
+            "gateway",
+            "nanoclaw-egress",
+            "onecli",
+        ],
+        &["network", "disconnect", "nanoclaw-egress", "onecli"],
+        &["network", "inspect", "operator-net"],
+    ] {
+        assert!(judged(fine).is_empty(), "{fine:?}");
+    }
+    assert_eq!(judged(&["network", "create", "operator-net"]), ["operator-net"]);
+    assert_eq!(judged(&["network", "create", "--internal"]), ["network create"]);
+    assert_eq!(
+        judged(&["network", "rm", "ncl-1-net", "operator-net"]),
+        ["operator-net"]
+    );
+    assert_eq!(judged(&["network", "remove", "podman"]), ["podman"]);
+    assert_eq!(
+        judged(&["network", "connect", "operator-net", "ncl-agent"]),
+        ["operator-net"]
+    );
+    assert_eq!(
+        judged(&["network", "disconnect", "operator-net", "operator-app"]),
+        ["operator-net"]
+    );
+    assert_eq!(check(&["network", "prune", "-f"]).rules(), vec!["deny.command"]);
+    assert!(
+        check_with(&["network", "prune", "-f"], &policy(&["network prune"], &[]))
+            .violations
+            .is_empty()
+    );
 }

@@ -809,7 +809,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         // podman 5 names the container's interface on the host as asked (the fifty-fourth
         // look's `wg0`, where a firewall trusts that name); options the shim does not know.
         "bridge:host_interface_name=wg0",
-        "mynet:ip=10.89.0.5,host_interface_name=tailscale0",
+        "ncl-mynet:ip=10.89.0.5,host_interface_name=tailscale0",
         "bridge:HOST_INTERFACE_NAME=wg0",
         "bridge:isolate=true",
         // A container's own choice of address, which may be one another holds on the network:
@@ -817,12 +817,12 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         // host's side of a rootful bridge answers its neighbours.
         "bridge:ip=10.88.0.1",
         "nanoclaw-egress:IP=10.89.0.1",
-        "mynet:alias=a,ip6=fd00::1",
-        "mynet:mac=44:33:22:11:00:99",
+        "ncl-mynet:alias=a,ip6=fd00::1",
+        "ncl-mynet:mac=44:33:22:11:00:99",
         // A name of its own on the network, which podman 5's DNS answers for: another's (the
         // egress gateway's `gateway`, the sixtieth look's) or an outside domain's.
         "nanoclaw-egress:alias=gateway",
-        "mynet:interface_name=eth1,ALIAS=api.anthropic.com",
+        "ncl-mynet:interface_name=eth1,ALIAS=api.anthropic.com",
     ] {
         add(&["run", "--network", n, "img"], "deny.network-option");
     }
@@ -1156,7 +1156,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--network", "nanoclaw-egress", "img"],
         &["run", "--network", "none", "img"],
         &["run", "--network=bridge", "img"],
-        &["run", "--network", "mynet:interface_name=eth1", "img"],
+        &["run", "--network", "ncl-mynet:interface_name=eth1", "img"],
         &["run", "--network", "slirp4netns", "img"],
         &["run", "--network", "pasta", "img"],
         &["run", "-p", "127.0.0.1:8080:80", "img"],

@@ -5822,6 +5822,56 @@ fn operator_volume(mode: Mode) {
     assert!(still.ok(), "{label}: the operator's volume is gone");
 }
 
+/// An operator's network on the same engine (its services answer there, unpublished) is not an
+/// agent's to join, remove or take the name of: through plain podman (the control) a container
+/// joins it; through the shim (`deny.network-name`) a `run` on it, its `network rm` and a
+/// `network prune` are refused, and it stays (the hundred-and-third look's: removed, then made
+/// again `--internal` by the agent). nanoclaw's own kind of network is made, joined and removed.
+fn operator_network(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "opnet") else {
+        return;
+    };
+    let label = mode.label();
+    // Not `rig.unique`'s `nanoclaw-…`, which the default writable_networks matches.
+    let net = format!("operator-{}", rig.tag);
+    let made = rig.podman(&["network", "create", &net]);
+    assert!(made.ok(), "{label}: {}", made.describe());
+    let join = |net: &str| strs(&["run", "--rm", "--network", net, "--entrypoint", "true", IMAGE]);
+    let control = rig.run("podman", &join(&net), None);
+    assert!(control.ok(), "{label}: control: {}", control.describe());
+    let o = rig.docker(&join(&net), None);
+    assert_refusal(&o, "deny.network-name");
+    for argv in [
+        strs(&["network", "rm", &net]),
+        strs(&["network", "prune", "-f"]),
+        strs(&["network", "create", "--internal", &net]),
+    ] {
+        let o = rig.docker(&argv, None);
+        assert_eq!(o.code, Some(125), "{label}: {argv:?}: {}", o.describe());
+    }
+    let still = rig.podman(&["network", "exists", &net]);
+    let _ = rig.podman(&["network", "rm", "-f", &net]);
+    assert!(still.ok(), "{label}: the operator's network is gone");
+    // nanoclaw's own: made, joined and removed through the shim.
+    let ours = rig.unique("net");
+    let o = rig.docker(&strs(&["network", "create", "--internal", &ours]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    let joined = rig.docker(&join(&ours), None);
+    let o = rig.docker(&strs(&["network", "rm", &ours]), None);
+    assert!(joined.ok(), "{label}: {}", joined.describe());
+    assert!(o.ok(), "{label}: {}", o.describe());
+}
+
+#[test]
+fn the_operator_s_network_is_never_joined_rootful() {
+    operator_network(Mode::Rootful);
+}
+
+#[test]
+fn the_operator_s_network_is_never_joined_rootless() {
+    operator_network(Mode::Rootless);
+}
+
 #[test]
 fn the_operator_s_named_volume_is_never_mounted_rootful() {
     operator_volume(Mode::Rootful);

@@ -41,6 +41,12 @@ case "$1" in
       *img-left*) printf 'img-left\t{dead}-789\n' ;;
       *Size*) echo 1000 ;;
     esac ;;
+  container)
+    # The shim asks who made a container it is to signal (`deny.foreign-container`): verify's
+    # own, made through it under enforce.
+    case "$*" in
+      *inspect*) echo "{id} nanoclaw-shim/test mode=enforce" ;;
+    esac ;;
   run|create) [ -e "{leftover}" ] && exit 1; exec sleep 30 ;;
 esac
 exit 0
@@ -51,6 +57,7 @@ exit 0
         // runtime is given no variable of the test's own (`deny.environment`).
         leftover = w.p("leftover").display(),
         live = std::process::id(),
+        id = "c".repeat(64),
     );
     w.script("rt/podman", &script)
 }
