@@ -186,7 +186,9 @@ fn hand_over(
 
 /// Why a rootful `run`/`create` is refused when its narrowed seccomp profile cannot be made.
 fn seccomp_refusal(why: &str) -> String {
-    format!("{why}: a rootful container is given podman's seccomp profile without new cgroup namespaces")
+    format!(
+        "{why}: a rootful container is given podman's seccomp profile, narrowed to refuse new cgroup namespaces"
+    )
 }
 
 /// What [`hand_over`] would refuse that is known without making anything, for `explain` (which

@@ -468,6 +468,11 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         env.euid,
         Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
     ));
+    checks.push(seccomp_check(
+        crate::seccomp::derivable(&crate::seccomp::PROFILE_PATHS),
+        flavor,
+        env.euid.is_some_and(|u| u != 0),
+    ));
     checks.push(mount_check(&in_force, flavor, &scope.env, me.as_deref()));
     checks.push(podman_docker_check());
     checks.push(flags);

@@ -278,7 +278,9 @@ pub(super) fn seccomp(target: &Target, added: &mut Added) -> Result<Option<Vec<u
     }
     let refuse = |why: String| Refusal {
         rule: Rule::HardenBuildCgroup,
-        message: format!("{why}: a build's RUN steps are given it less new cgroup namespaces"),
+        message: format!(
+            "{why}: a build's RUN steps are given podman's seccomp profile, narrowed to refuse new cgroup namespaces"
+        ),
     };
     let probe = target
         .seccomp_probe

@@ -105,6 +105,7 @@ fn shim_first_on_path_is_all_ok() {
         "run-flags",
         "agent-image",
         "agent-build",
+        "seccomp",
     ] {
         assert_status(&out, name, "OK");
     }
@@ -175,6 +176,7 @@ fn json_report() {
             "runtime-version",
             "rootless",
             "cgroup",
+            "seccomp",
             "mount-check",
             "podman-docker",
             "run-flags",
