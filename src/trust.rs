@@ -717,16 +717,18 @@ fn check_chain(
         let uid = m.uid();
         if uid != 0 && Some(uid) != owner {
             return Err(format!(
-                "{} is owned by uid {uid}, not by root{}",
+                "{} is owned by uid {uid}, not by root{} (chown it, or move it to a folder of your own)",
                 p.display(),
-                owner.map_or(String::new(), |o| format!(" or uid {o}"))
+                owner
+                    .filter(|&o| o != 0)
+                    .map_or(String::new(), |o| format!(" or uid {o}"))
             ));
         }
         let mode = m.mode();
         let sticky_root_dir = (!first || sticky_ok) && mode & 0o1000 != 0 && uid == 0;
         if mode & 0o022 != 0 && !sticky_root_dir {
             return Err(format!(
-                "{} is writable by {} (mode {:o})",
+                "{} is writable by {} (mode {:o}; chmod go-w it)",
                 p.display(),
                 if mode & 0o002 != 0 {
                     "everyone"

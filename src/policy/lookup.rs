@@ -143,7 +143,7 @@ fn read(path: &Path, owner: Option<u32>) -> Result<Text, PolicyError> {
             return Err(PolicyError::single(
                 &path.display().to_string(),
                 Code::Untrusted,
-                format!("refusing a policy others can change: {why}"),
+                format!("refusing a policy someone other than its owner and root can change: {why}"),
             ));
         }
     }

@@ -2529,7 +2529,7 @@ fn explain_says_a_rootful_run_without_a_profile_is_refused() {
     let r = p.refusal.as_ref().unwrap();
     assert_eq!(r.rule, Rule::HardenSeccomp);
     assert!(
-        r.message.contains("neither") && r.message.contains("without new cgroup namespaces"),
+        r.message.contains("neither") && r.message.contains("refuse new cgroup namespaces"),
         "{r:?}"
     );
     std::fs::write(

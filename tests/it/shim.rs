@@ -579,7 +579,9 @@ fn untrusted_environment_and_policy_fail_closed() {
     assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
     assert!(o.stdout.is_empty() && !e.ran());
     assert!(
-        stderr(&o).contains("others can change") && stderr(&o).lines().count() == 1,
+        stderr(&o).contains("someone other than its owner and root can change")
+            && stderr(&o).contains("chmod go-w")
+            && stderr(&o).lines().count() == 1,
         "{}",
         stderr(&o)
     );
