@@ -279,7 +279,15 @@ const F_CP: &[Row] = &[
 ];
 const F_STOP: &[Row] = &[
     HELP,
-    v("signal", Some('s')),
+    // docker's: `stop -s USR1 -t 3600` of a container `stop` does not ask about is `kill -s
+    // USR1` (the hundred-and-sixth look's; podman has no such flag). nanoclaw never sends one.
+    vc(
+        "signal",
+        Some('s'),
+        Class::Refused(
+            "sends the container a signal of the caller's choosing (USR1 opens a Node service's inspector): use kill",
+        ),
+    ),
     v("time", None),
     v("timeout", Some('t')),
 ];
@@ -999,6 +1007,7 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         images: None,
         volumes: None,
         networks: None,
+        connectable: None,
     };
     check_with(words, policy, host_path, &files, &[])
 }
@@ -1027,6 +1036,9 @@ pub struct BuildFiles<'a> {
     /// The networks a `network create` / `rm` / `connect` / `disconnect` may name
     /// (`deny.network-name`; `None`: any).
     pub networks: Option<&'a [crate::policy::ListEntry]>,
+    /// The containers made outside the shim a `network connect` / `disconnect` may name
+    /// without being asked about (`deny.foreign-container`; `None`: none).
+    pub connectable: Option<&'a [crate::policy::ListEntry]>,
 }
 
 impl BuildFiles<'_> {
@@ -1248,12 +1260,25 @@ fn check_inner(
                 // a container exists too (SECURITY.md's known limitations).
                 let (skip, named) = match path.as_str() {
                     "container attach" | "container rename" | "container top" | "container port"
-                    | "container diff" | "healthcheck run" => (0, 1),
+                    | "healthcheck run" => (0, 1),
+                    // `diff A B` compares two (the hundred-and-sixth look's: the second was not
+                    // asked about and printed an operator's changed paths).
                     "container start" | "container restart" | "container kill" | "container logs"
-                    | "container pause" | "container unpause" => (0, p.positionals.len()),
-                    // Not `network connect`/`disconnect`: nanoclaw's egress lockdown joins
-                    // OneCLI's gateway container, made outside the shim, to the agents' network
-                    // (the ninety-fifth look's; SECURITY.md's known limitations).
+                    | "container pause" | "container unpause" | "container diff" => (0, p.positionals.len()),
+                    // The container a `network connect`/`disconnect` joins or takes off (its
+                    // second word): the operator's, joined to an agent's network, answered the
+                    // agents there. But for those `connectable_containers` names: nanoclaw's
+                    // egress lockdown joins OneCLI's gateway container (`onecli`), made outside
+                    // the shim, to the agents' network (the ninety-fifth look's).
+                    "network connect" | "network disconnect" => {
+                        let connectable = |c: &Vec<u8>| {
+                            files.connectable.is_some_and(|list| {
+                                list.iter()
+                                    .any(|p| crate::glob::matches_components(p.as_bytes(), c) == Some(true))
+                            })
+                        };
+                        (1, usize::from(!p.positionals.get(1).is_some_and(connectable)))
+                    }
                     _ => (0, 0),
                 };
                 // A rename's new name may not read as an ID (`deny.foreign-container`).

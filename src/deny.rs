@@ -537,7 +537,8 @@ impl Checker<'_> {
         // both refuse (`PASTA:-t,22`, a name to podman, is an option's refusal first).
         if network && self.on(Rule::DenyNetworkName) {
             let list = self.rules.deny.list(DenyList::WritableNetworks);
-            if network_names(&value).any(|name| !network_name_allowed(name.as_bytes(), list)) {
+            let rootless = self.paths.host().rootless;
+            if network_names(&value, rootless).any(|name| !network_name_allowed(name.as_bytes(), list)) {
                 self.v(Rule::DenyNetworkName, o, network_refusal(list));
             }
         }
@@ -1615,15 +1616,17 @@ pub fn volume_refusal(writable: &[crate::policy::ListEntry]) -> String {
 }
 
 /// The networks a `--network` value names, as podman reads it: the text before its first `:`
-/// (after it, comma-separated options: `NAME:ip=...,alias=...`, `pasta:-T,10255`), each of its
-/// comma-separated words where there are several (one network to podman, which no network can
-/// be named; judged word by word, so none is let through). Left out: a mode podman gives the word
-/// (`bridge`, `none`, `host`, `private`, `slirp4netns`, `pasta`, `container`, `ns`) and `podman`,
-/// the name of its default network, which a container joins without the flag. The words are
+/// (after it, comma-separated options: `NAME:ip=...,alias=...`, `pasta:-T,10255`). Left out: a
+/// mode podman gives the word (`none`, `host`, `private`, `slirp4netns`, `pasta`, `container`,
+/// `ns`) and, rootful, `bridge` and `podman`, its default network, which a container joins
+/// without the flag. Rootless, a container without the flag gets a network stack of its own, and
+/// `podman` (`bridge`) is a network shared with whoever names it, the operator's containers
+/// included (the hundred-and-sixth look's: an agent read an operator's unpublished service
+/// there): a name. Several words, comma-separated, are several networks to podman 4.3, each read
+/// as a name (a network named `pasta` is one): each is judged, mode words included. The words are
 /// podman's, case for case: `Bridge` is a network's name to podman, so it is judged as one.
-pub fn network_names(value: &str) -> impl Iterator<Item = &str> {
-    const MODES: [&str; 9] = [
-        "bridge",
+pub fn network_names(value: &str, rootless: bool) -> impl Iterator<Item = &str> {
+    const MODES: [&str; 7] = [
         "none",
         "host",
         "private",
@@ -1631,10 +1634,12 @@ pub fn network_names(value: &str) -> impl Iterator<Item = &str> {
         "pasta",
         "container",
         "ns",
-        "podman",
     ];
     let head = value.split_once(':').map_or(value, |(name, _)| name);
-    head.split(',').filter(|name| !MODES.contains(name))
+    let list = head.contains(',');
+    head.split(',').filter(move |name| {
+        list || !(MODES.contains(name) || (!rootless && matches!(*name, "bridge" | "podman")))
+    })
 }
 
 /// Whether a network `name` is one `writable` lets a call join, create, remove, connect or

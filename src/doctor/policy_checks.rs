@@ -290,7 +290,14 @@ pub(crate) fn agent_build_check(
         let refused: Vec<&str> = NANOCLAW_BUILDS
             .iter()
             .copied()
-            .chain(found.iter().map(String::as_str))
+            // Only images built here: one pulled from a registry is not a name nanoclaw builds
+            // (the hundred-and-sixth look's `evil.example/x/nanoclaw-agent`).
+            .chain(
+                found
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| !n.contains('/') || n.starts_with("localhost/")),
+            )
             .filter(|name| !crate::commands::image_name_writable(name.as_bytes(), writable))
             .collect();
         if !refused.is_empty() {

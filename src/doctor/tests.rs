@@ -534,6 +534,11 @@ fn a_policy_that_refuses_nanoclaw_s_builds_is_said() {
         c.detail.contains("nanoclaw-agent:latest") && c.detail.contains("[deny.image-name]"),
         "{c:?}"
     );
+    let pulled = ["evil.example/x/nanoclaw-agent:latest".to_string()];
+    assert_eq!(
+        agent_build_check(&default, Flavor::Podman, true, v5, &pulled).status,
+        Status::Ok
+    );
     let found = ["localhost/other-agent:latest".to_string()];
     let c = agent_build_check(&default, Flavor::Podman, true, v5, &found);
     assert_eq!(c.status, Status::Warn, "{c:?}");

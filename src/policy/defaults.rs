@@ -468,5 +468,9 @@ pub const DEFAULT_WRITABLE_VOLUMES: &[&str] = &["nanoclaw-*"];
 /// name: nanoclaw's own (`nanoclaw-egress`, and `ncl-<install>-...` per session).
 pub const DEFAULT_WRITABLE_NETWORKS: &[&str] = &["nanoclaw-*", "ncl-*"];
 
+/// The containers made outside the shim that `network connect`/`disconnect` may name: OneCLI's
+/// gateway, which nanoclaw's egress lockdown joins to the agents' network.
+pub const DEFAULT_CONNECTABLE_CONTAINERS: &[&str] = &["onecli"];
+
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;

@@ -390,10 +390,12 @@ pub enum DenyList {
     /// The networks a `run`/`create` may join and `network create`/`rm`/`connect`/`disconnect`
     /// may name (globs).
     WritableNetworks,
+    /// Containers made outside the shim that `network connect`/`disconnect` may name (globs).
+    ConnectableContainers,
 }
 
 impl DenyList {
-    pub const ALL: [DenyList; 11] = [
+    pub const ALL: [DenyList; 12] = [
         DenyList::SensitivePaths,
         DenyList::CredentialPaths,
         DenyList::CredentialNames,
@@ -405,6 +407,7 @@ impl DenyList {
         DenyList::WritableImages,
         DenyList::WritableVolumes,
         DenyList::WritableNetworks,
+        DenyList::ConnectableContainers,
     ];
 
     /// The key after `add_` / `remove_`.
@@ -421,6 +424,7 @@ impl DenyList {
             DenyList::WritableImages => "writable_images",
             DenyList::WritableVolumes => "writable_volumes",
             DenyList::WritableNetworks => "writable_networks",
+            DenyList::ConnectableContainers => "connectable_containers",
         }
     }
 
@@ -436,6 +440,7 @@ impl DenyList {
             DenyList::WritableImages => DEFAULT_WRITABLE_IMAGES,
             DenyList::WritableVolumes => DEFAULT_WRITABLE_VOLUMES,
             DenyList::WritableNetworks => DEFAULT_WRITABLE_NETWORKS,
+            DenyList::ConnectableContainers => DEFAULT_CONNECTABLE_CONTAINERS,
         }
     }
 

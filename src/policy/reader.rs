@@ -919,6 +919,7 @@ impl<'t> Reader<'t> {
             if let Some(kind) = match which {
                 DenyList::WritableVolumes => Some("volume"),
                 DenyList::WritableNetworks => Some("network"),
+                DenyList::ConnectableContainers => Some("container"),
                 _ => None,
             } {
                 let why = match crate::glob::Glob::new(s) {

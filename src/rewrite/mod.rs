@@ -290,6 +290,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 networks: deny
                     .on(Rule::DenyNetworkName)
                     .then(|| deny.list(crate::policy::DenyList::WritableNetworks)),
+                connectable: Some(deny.list(crate::policy::DenyList::ConnectableContainers)),
             };
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);

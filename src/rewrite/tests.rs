@@ -2656,6 +2656,7 @@ fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
         &["top", "op"],
         &["port", "op"],
         &["diff", "op"],
+        &["diff", "mine", "op"],
         &["pause", "op"],
         &["unpause", "mine", "op"],
         &["healthcheck", "run", "op"],
@@ -2729,6 +2730,32 @@ fn a_container_joins_only_the_networks_the_policy_names() {
         let p = plan(&argv(refused), &Policy::default(), &t);
         assert_eq!(p.decision, Decision::Refuse, "{refused:?}");
         assert!(rule(refused), "{refused:?}: {p:?}");
+    }
+    // Rootless, a container without the flag has a network stack of its own: `podman` and
+    // `bridge` are a network shared with the operator's containers that name it (the
+    // hundred-and-sixth look's). Several words are several networks to podman 4.3, each a name.
+    let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    for (words, target) in [
+        (&["run", "--network", "podman", "img"][..], &rootless),
+        (&["run", "--network", "bridge", "img"], &rootless),
+        (&["run", "--network", "nanoclaw-x,pasta", "img"], &t),
+        (&["run", "--network", "nanoclaw-x,podman", "img"], &t),
+    ] {
+        let p = plan(&argv(words), &Policy::default(), target);
+        assert!(
+            p.changes.iter().any(|c| c.rule == Rule::DenyNetworkName),
+            "{words:?}: {p:?}"
+        );
+    }
+    for words in [
+        &["run", "--network", "none", "img"][..],
+        &["run", "--network", "nanoclaw-egress", "img"],
+    ] {
+        let p = plan(&argv(words), &Policy::default(), &rootless);
+        assert!(
+            !p.changes.iter().any(|c| c.rule == Rule::DenyNetworkName),
+            "{words:?}: {p:?}"
+        );
     }
     let mut off = Policy::default();
     off.rules.deny.set(Rule::DenyNetworkName, false);

@@ -62,6 +62,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
         images: None,
         volumes: None,
         networks: None,
+        connectable: None,
     };
     let violations = commands::check_with(&argv, policy, &mut host, &files, &[]);
     Outcome { violations, asked }
@@ -266,7 +267,7 @@ fn inspection_and_lifecycle_pass() {
         &["rename", "a", "b"],
         &["restart", "-t", "2", "n"],
         &["stop", "--time", "3", "n"],
-        &["stop", "--timeout=3", "--signal", "SIGTERM", "n"],
+        &["stop", "--timeout=3", "n"],
         &["diff", "n"],
         &["history", "img"],
         &["images", "-q"],
@@ -1381,6 +1382,7 @@ fn containerfiles_are_checked_for_run_mounts() {
             images: None,
             volumes: None,
             networks: None,
+            connectable: None,
         };
         commands::check_with(&argv, policy, &mut host, &files, &annotations)
     };
@@ -1635,6 +1637,7 @@ fn a_transport_in_the_containerfile_is_refused() {
             images: None,
             volumes: None,
             networks: None,
+            connectable: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1699,6 +1702,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
             images: None,
             volumes: None,
             networks: None,
+            connectable: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1816,6 +1820,7 @@ fn build_limits_are_held_to_the_ceilings() {
             images: None,
             volumes: None,
             networks: None,
+            connectable: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -2071,6 +2076,7 @@ fn an_image_name_is_written_only_where_the_policy_says() {
             images: Some(images),
             volumes: None,
             networks: None,
+            connectable: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2222,6 +2228,7 @@ fn a_volume_name_is_used_only_where_the_policy_says() {
             images: None,
             volumes: Some(&writable),
             networks: None,
+            connectable: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2262,6 +2269,7 @@ fn a_network_name_is_used_only_where_the_policy_says() {
             images: None,
             volumes: None,
             networks: Some(&writable),
+            connectable: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2315,4 +2323,21 @@ fn a_network_name_is_used_only_where_the_policy_says() {
             .violations
             .is_empty()
     );
+}
+
+/// `stop`, which nanoclaw runs and which is not asked about its container, sends no signal of
+/// the caller's choosing: docker's `stop -s USR1 -t 3600` is `kill -s USR1`, which opened an
+/// operator's Node service's inspector (the hundred-and-third and -sixth looks').
+#[test]
+fn stop_sends_no_signal_of_the_caller_s_choosing() {
+    for words in [
+        &["stop", "-s", "USR1", "c"][..],
+        &["stop", "--signal=USR1", "-t", "3600", "c"],
+        &["container", "stop", "--signal", "SIGUSR1", "c"],
+        &["restart", "-s", "USR1", "c"],
+        &["stop", "--timeout=3", "--signal", "SIGTERM", "n"],
+    ] {
+        assert!(!check(words).violations.is_empty(), "{words:?}");
+    }
+    assert!(check(&["stop", "-t", "1", "c"]).violations.is_empty());
 }

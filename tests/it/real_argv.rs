@@ -194,9 +194,13 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
             .iter()
             .map(|s| s.as_str().unwrap().to_string())
             .collect();
-        // The containers a start, an exec or an attach names reach podman by the ID the shim
-        // asked about (`deny.foreign-container`): put back, every other token is compared.
-        let pins = matches!(f.argv[0].as_str(), "start" | "restart" | "exec" | "attach");
+        // The containers a start, an exec, an attach or a network connect names reach podman by
+        // the ID the shim asked about (`deny.foreign-container`): put back, every other token is
+        // compared. OneCLI's gateway (`onecli`, made outside the shim) is connectable by name.
+        let connects = f.argv[0] == "network"
+            && matches!(f.argv[1].as_str(), "connect" | "disconnect")
+            && f.argv.last().is_some_and(|c| c != "onecli");
+        let pins = connects || matches!(f.argv[0].as_str(), "start" | "restart" | "exec" | "attach");
         if pins {
             let from = out.len() - f.argv.len();
             assert!(
