@@ -374,8 +374,8 @@ const STDOUT_LOSS_RETRIES: u32 = 2;
 
 /// How many times `Rig::docker` retried podman's stdout loss in this process.
 static RETRIES: AtomicUsize = AtomicUsize::new(0);
-/// Held while a rootful network is made: podman gives each new network the next free range, and
-/// [`a_rootful_network_never_covers_what_the_host_talks_to`] predicts which that is.
+/// Held while a network is made: podman gives each new network the next free range (and bridge
+/// name), and [`a_rootful_network_never_covers_what_the_host_talks_to`] predicts which that is.
 static NETWORK_CREATE: Mutex<()> = Mutex::new(());
 
 /// `run` with `-i` and `--rm` before the image: the invocations whose stdout podman can lose.
@@ -5834,7 +5834,13 @@ fn operator_network(mode: Mode) {
     let label = mode.label();
     // Not `rig.unique`'s `nanoclaw-…`, which the default writable_networks matches.
     let net = format!("operator-{}", rig.tag);
-    let made = rig.podman(&["network", "create", &net]);
+    // Made one at a time with the suite's other networks: podman picks a new network's range and
+    // bridge name from those it sees, and two made at once got the same bridge, whose second
+    // container then failed to start (`could not set bridge's mac`, seen once, rootless 4.3).
+    let made = {
+        let _one = NETWORK_CREATE.lock().unwrap_or_else(|e| e.into_inner());
+        rig.podman(&["network", "create", &net])
+    };
     assert!(made.ok(), "{label}: {}", made.describe());
     let join = |net: &str| strs(&["run", "--rm", "--network", net, "--entrypoint", "true", IMAGE]);
     let control = rig.run("podman", &join(&net), None);
@@ -5867,7 +5873,10 @@ fn operator_network(mode: Mode) {
     }
     // nanoclaw's own: made, joined and removed through the shim.
     let ours = rig.unique("net");
-    let o = rig.docker(&strs(&["network", "create", "--internal", &ours]), None);
+    let o = {
+        let _one = NETWORK_CREATE.lock().unwrap_or_else(|e| e.into_inner());
+        rig.docker(&strs(&["network", "create", "--internal", &ours]), None)
+    };
     assert!(o.ok(), "{label}: {}", o.describe());
     let joined = rig.docker(&join(&ours), None);
     let o = rig.docker(&strs(&["network", "rm", &ours]), None);
