@@ -33,6 +33,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::deny::Named;
 use crate::flags::{Inline, Name};
 use crate::hostfs::SmallFile;
 use crate::rules::Rule;
@@ -993,6 +994,16 @@ pub fn denied(policy: &CommandsPolicy, path: &str) -> bool {
     Pol { policy }.denies(path)
 }
 
+impl BuildFiles<'_> {
+    /// The policy's list of the volumes or networks an agent may name, when its rule is on.
+    fn writable(&self, kind: Named) -> Option<&[crate::policy::ListEntry]> {
+        match kind {
+            Named::Volume => self.volumes,
+            Named::Network => self.networks,
+        }
+    }
+}
+
 /// Checks a docker invocation that is NOT run/create/exec/update.
 ///
 /// `words`: argv from the first command word on (docker's global flags already stripped).
@@ -1232,23 +1243,17 @@ fn check_inner(
                         image_name(name, writable, &mut out);
                     }
                 }
-                if let (true, Some(writable)) = (path == "volume rm", files.volumes) {
-                    volume_names(&p.positionals, writable, &mut out);
-                }
-                // The network a `rm`, `connect` or `disconnect` names (its first word; then the
-                // container): an operator's removed was made again by an agent, `--internal`
-                // (the hundred-and-third look's).
-                if let Some(writable) = files.networks {
-                    let named = match path.as_str() {
-                        "network rm" => p.positionals.len(),
-                        "network connect" | "network disconnect" => 1,
-                        _ => 0,
-                    };
-                    network_names(
-                        &p.positionals[..named.min(p.positionals.len())],
-                        writable,
-                        &mut out,
-                    );
+                // The volumes a `volume rm` names; the network a `rm`, `connect` or `disconnect`
+                // names (its first word; then the container).
+                let named = match path.as_str() {
+                    "volume rm" => Some((Named::Volume, p.positionals.len())),
+                    "network rm" => Some((Named::Network, p.positionals.len())),
+                    "network connect" | "network disconnect" => Some((Named::Network, 1)),
+                    _ => None,
+                };
+                if let Some((kind, n)) = named {
+                    let names = &p.positionals[..n.min(p.positionals.len())];
+                    named_objects(kind, names, files, &mut out);
                 }
                 // (skip, take): the containers each names, asked about (`deny.foreign-container`).
                 // Also every command that signals a container or reads what runs in it: `kill
@@ -1271,12 +1276,8 @@ fn check_inner(
                     // egress lockdown joins OneCLI's gateway container (`onecli`), made outside
                     // the shim, to the agents' network (the ninety-fifth look's).
                     "network connect" | "network disconnect" => {
-                        let connectable = |c: &Vec<u8>| {
-                            files.connectable.is_some_and(|list| {
-                                list.iter()
-                                    .any(|p| crate::glob::matches_components(p.as_bytes(), c) == Some(true))
-                            })
-                        };
+                        let connectable =
+                            |c: &Vec<u8>| files.connectable.is_some_and(|list| Named::allowed(c, list));
                         (1, usize::from(!p.positionals.get(1).is_some_and(connectable)))
                     }
                     _ => (0, 0),
@@ -1308,30 +1309,18 @@ fn check_inner(
                     check_opt(o, &pol, Rule::DenyCommand, host_path, &mut out);
                 }
                 check_transports(&p.positionals, &mut out);
-                // A network without a name gets one podman makes up (`podman1`), which no pattern
-                // names.
-                if let (true, Some(writable)) = (path == "network create", files.networks) {
+                // A volume or network without a name gets one podman makes up (`podman1`),
+                // which no pattern names.
+                let kind = match path.as_str() {
+                    "volume create" => Some(Named::Volume),
+                    "network create" => Some(Named::Network),
+                    _ => None,
+                };
+                if let (Some(kind), Some(writable)) = (kind, kind.and_then(|k| files.writable(k))) {
                     if p.positionals.is_empty() {
-                        violation(
-                            &mut out,
-                            Rule::DenyNetworkName,
-                            path.clone(),
-                            crate::deny::network_refusal(writable),
-                        );
+                        violation(&mut out, kind.rule(), path.clone(), kind.refusal(writable));
                     }
-                    network_names(&p.positionals, writable, &mut out);
-                }
-                // A volume without a name gets one podman makes up, which no pattern names.
-                if let (true, Some(writable)) = (path == "volume create", files.volumes) {
-                    if p.positionals.is_empty() {
-                        violation(
-                            &mut out,
-                            Rule::DenyVolumeName,
-                            path.clone(),
-                            crate::deny::volume_refusal(writable),
-                        );
-                    }
-                    volume_names(&p.positionals, writable, &mut out);
+                    named_objects(kind, &p.positionals, files, &mut out);
                 }
             }
         }
@@ -2362,32 +2351,18 @@ pub fn image_name_writable(name: &[u8], writable: &[crate::policy::ListEntry]) -
     })
 }
 
-/// Each network outside `writable` (`deny.network-name`).
-fn network_names(names: &[Vec<u8>], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
-    for name in names
-        .iter()
-        .filter(|n| !crate::deny::network_name_allowed(n, writable))
-    {
+/// Each of `names`, volumes or networks (`kind`), outside the policy's list of them: refused by
+/// the kind's rule (none when the rule is off: `files` holds no list).
+fn named_objects(kind: Named, names: &[Vec<u8>], files: &BuildFiles, out: &mut Vec<Violation>) {
+    let Some(writable) = files.writable(kind) else {
+        return;
+    };
+    for name in names.iter().filter(|n| !Named::allowed(n, writable)) {
         violation(
             out,
-            Rule::DenyNetworkName,
+            kind.rule(),
             crate::redact::display(std::ffi::OsStr::from_bytes(name)),
-            crate::deny::network_refusal(writable),
-        );
-    }
-}
-
-/// Each named volume outside `writable` (`deny.volume-name`).
-fn volume_names(names: &[Vec<u8>], writable: &[crate::policy::ListEntry], out: &mut Vec<Violation>) {
-    for name in names
-        .iter()
-        .filter(|n| !crate::deny::volume_name_allowed(n, writable))
-    {
-        violation(
-            out,
-            Rule::DenyVolumeName,
-            crate::redact::display(std::ffi::OsStr::from_bytes(name)),
-            crate::deny::volume_refusal(writable),
+            kind.refusal(writable),
         );
     }
 }

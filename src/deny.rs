@@ -537,9 +537,8 @@ impl Checker<'_> {
         // both refuse (`PASTA:-t,22`, a name to podman, is an option's refusal first).
         if network && self.on(Rule::DenyNetworkName) {
             let list = self.rules.deny.list(DenyList::WritableNetworks);
-            let rootless = self.paths.host().rootless;
-            if network_names(&value, rootless).any(|name| !network_name_allowed(name.as_bytes(), list)) {
-                self.v(Rule::DenyNetworkName, o, network_refusal(list));
+            if network_names(&value).any(|name| !Named::allowed(name.as_bytes(), list)) {
+                self.v(Rule::DenyNetworkName, o, Named::Network.refusal(list));
             }
         }
     }
@@ -658,8 +657,8 @@ impl Checker<'_> {
                     // their own container runs, and an agent read and wrote it (the hundred and
                     // second look's).
                     let list = self.rules.deny.list(DenyList::WritableVolumes);
-                    if !volume_name_allowed(&m.source, list) {
-                        self.v(Rule::DenyVolumeName, o, volume_refusal(list));
+                    if !Named::allowed(&m.source, list) {
+                        self.v(Rule::DenyVolumeName, o, Named::Volume.refusal(list));
                     }
                 }
             }
@@ -1599,34 +1598,18 @@ pub fn reads_as_an_id(name: &str) -> bool {
     name.len() >= 12 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Whether a named volume `name` is one `writable` lets a call mount, create or remove
-/// (`deny.volume-name`): a glob per entry, a name being one word.
-pub fn volume_name_allowed(name: &[u8], writable: &[crate::policy::ListEntry]) -> bool {
-    writable
-        .iter()
-        .any(|p| crate::glob::matches_components(p.as_bytes(), name) == Some(true))
-}
-
-/// Why a named volume outside `writable` is refused.
-pub fn volume_refusal(writable: &[crate::policy::ListEntry]) -> String {
-    format!(
-        "a named volume outside the policy's writable_volumes ({}): the operator's volumes on this engine are not an agent's to read, write or remove; [deny] add_writable_volumes names more",
-        writable.join(", ")
-    )
-}
-
 /// The networks a `--network` value names, as podman reads it: the text before its first `:`
 /// (after it, comma-separated options: `NAME:ip=...,alias=...`, `pasta:-T,10255`). Left out: a
 /// mode podman gives the word (`none`, `host`, `private`, `slirp4netns`, `pasta`, `container`,
-/// `ns`) and, rootful, `bridge` and `podman`, its default network, which a container joins
-/// without the flag. Rootless, a container without the flag gets a network stack of its own, and
-/// `podman` (`bridge`) is a network shared with whoever names it, the operator's containers
-/// included (the hundred-and-sixth look's: an agent read an operator's unpublished service
-/// there): a name. Several words, comma-separated, are several networks to podman 4.3, each read
-/// as a name (a network named `pasta` is one): each is judged, mode words included. The words are
-/// podman's, case for case: `Bridge` is a network's name to podman, so it is judged as one.
-pub fn network_names(value: &str, rootless: bool) -> impl Iterator<Item = &str> {
-    const MODES: [&str; 7] = [
+/// `ns`), `bridge` and `podman`, its default network, which a rootful container joins without the
+/// flag and nanoclaw's OneCLI gateway names (`--network bridge`, rootless too: the
+/// hundred-and-seventh look's; rootless, it is a network shared with whoever names it, an
+/// operator's container too, SECURITY.md's known limitations). Several words, comma-separated,
+/// are several networks to podman 4.3, each read as a name (a network may be named `pasta`):
+/// each is judged, mode words included (the hundred-and-sixth look's). The words are podman's,
+/// case for case: `Bridge` is a network's name to podman, so it is judged as one.
+pub fn network_names(value: &str) -> impl Iterator<Item = &str> {
+    const MODES: [&str; 9] = [
         "none",
         "host",
         "private",
@@ -1634,26 +1617,62 @@ pub fn network_names(value: &str, rootless: bool) -> impl Iterator<Item = &str> 
         "pasta",
         "container",
         "ns",
+        "bridge",
+        "podman",
     ];
     let head = value.split_once(':').map_or(value, |(name, _)| name);
     let list = head.contains(',');
-    head.split(',').filter(move |name| {
-        list || !(MODES.contains(name) || (!rootless && matches!(*name, "bridge" | "podman")))
-    })
+    head.split(',').filter(move |name| list || !MODES.contains(name))
 }
 
-/// Whether a network `name` is one `writable` lets a call join, create, remove, connect or
-/// disconnect (`deny.network-name`): a glob per entry, a name being one word.
-pub fn network_name_allowed(name: &[u8], writable: &[crate::policy::ListEntry]) -> bool {
-    writable
-        .iter()
-        .any(|p| crate::glob::matches_components(p.as_bytes(), name) == Some(true))
+/// An engine object an agent names whose names the policy lists, one rule each: the operator's
+/// on the same engine are not an agent's to use, remove or take the name of. A name is one word,
+/// matched by a glob per entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// A named volume a `run`/`create` mounts, a `volume create`/`rm` names (`deny.volume-name`:
+    /// an agent read and wrote an operator's, the hundred and second look's).
+    Volume,
+    /// A network a `run`/`create` joins, a `network create`/`rm`/`connect`/`disconnect` names
+    /// (`deny.network-name`: an operator's removed and made again `--internal`, the
+    /// hundred-and-third look's).
+    Network,
 }
 
-/// Why a network outside `writable` is refused.
-pub fn network_refusal(writable: &[crate::policy::ListEntry]) -> String {
-    format!(
-        "a network outside the policy's writable_networks ({}): the operator's networks on this engine are not an agent's to join, remove or take the name of; [deny] add_writable_networks names more",
-        writable.join(", ")
-    )
+impl Named {
+    pub fn rule(self) -> Rule {
+        match self {
+            Named::Volume => Rule::DenyVolumeName,
+            Named::Network => Rule::DenyNetworkName,
+        }
+    }
+
+    /// The policy's list of the names agents may use.
+    pub fn list(self) -> DenyList {
+        match self {
+            Named::Volume => DenyList::WritableVolumes,
+            Named::Network => DenyList::WritableNetworks,
+        }
+    }
+
+    /// Whether `writable` (the policy's [`Named::list`], or another list of one-word names:
+    /// `connectable_containers`) names `name`.
+    pub fn allowed(name: &[u8], writable: &[crate::policy::ListEntry]) -> bool {
+        writable
+            .iter()
+            .any(|p| crate::glob::matches_components(p.as_bytes(), name) == Some(true))
+    }
+
+    /// Why a name outside `writable` is refused.
+    pub fn refusal(self, writable: &[crate::policy::ListEntry]) -> String {
+        let (what, uses) = match self {
+            Named::Volume => ("a named volume", "read, write or remove"),
+            Named::Network => ("a network", "join, remove or take the name of"),
+        };
+        let key = self.list().key();
+        format!(
+            "{what} outside the policy's {key} ({}): the operator's on this engine are not an agent's to {uses}; [deny] add_{key} names more",
+            writable.join(", ")
+        )
+    }
 }
