@@ -571,6 +571,89 @@ fn small_file(f: std::fs::File, limit: usize) -> SmallFile {
     SmallFile::Read(out)
 }
 
+/// Takes the exclusive lock (`flock(2)`) of `file`, made if missing (the caller's alone, `0600`,
+/// never through a link, in a folder made `0700` if missing that only the caller or root can
+/// change), and keeps it open across the exec: the runtime inherits the open file and holds the
+/// lock until it exits. Waits for another holder up to `wait`. Why not, as an error.
+///
+/// Why: a rootful `network create` is given a range the shim picks from those podman lists
+/// (`harden.subnet`); two at once picked the same, and podman refused the second (the
+/// hundred-and-eighth look's: nanoclaw makes a network per session as sessions wake). The lock
+/// spans the pick and podman's making of the network.
+pub fn lock_across_exec(file: &Path, owner: u32, wait: std::time::Duration) -> Result<(), String> {
+    use std::os::fd::IntoRawFd;
+    const O_NOFOLLOW: i32 = 0o400_000;
+    const LOCK_EX: i32 = 2;
+    const LOCK_NB: i32 = 4;
+    const F_SETFD: i32 = 2;
+    // SAFETY: the C library's flock(2) and fcntl(2) (variadic, one int argument here), in glibc
+    // and musl.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn flock(fd: i32, operation: i32) -> i32;
+        fn fcntl(fd: i32, cmd: i32, ...) -> i32;
+    }
+    let at = |e: std::io::Error| format!("{}: {e}", file.display());
+    let dir = file
+        .parent()
+        .ok_or_else(|| format!("{}: no folder", file.display()))?;
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    }
+    let d = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !d.is_dir() || (d.uid() != owner && d.uid() != 0) || d.mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} is not a folder only its owner can change",
+            dir.display()
+        ));
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(O_NOFOLLOW)
+        .open(file)
+        .map_err(at)?;
+    let m = f.metadata().map_err(at)?;
+    if !m.is_file() || m.uid() != owner {
+        return Err(format!("{} is not the caller's file", file.display()));
+    }
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        // SAFETY: flock on a descriptor this function holds open.
+        #[allow(unsafe_code)]
+        let rc = unsafe { flock(fd, LOCK_EX | LOCK_NB) };
+        if rc == 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::WouldBlock {
+            return Err(at(e));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(format!(
+                "{}: still held by another call after {} s",
+                file.display(),
+                wait.as_secs()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: fcntl(fd, F_SETFD, 0) clears close-on-exec on a descriptor this function holds.
+    #[allow(unsafe_code)]
+    let rc = unsafe { fcntl(fd, F_SETFD, 0) };
+    if rc != 0 {
+        return Err(at(std::io::Error::last_os_error()));
+    }
+    // Left open for the runtime; closed when it exits (or when this process does, refused).
+    let _ = f.into_raw_fd();
+    Ok(())
+}
+
 /// The whole of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
 /// the policy and again for the runtime's version. A regular file that grows while it is read is
@@ -1355,6 +1438,40 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lock is the caller's file, kept open across the exec (close-on-exec cleared), and a
+    /// second taker waits for it, then gives up; a link at its name is never followed.
+    #[test]
+    fn a_lock_is_held_across_the_exec_and_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = crate::process::euid();
+        let file = dir.path().join("d").join("network-create.lock");
+        lock_across_exec(&file, me, std::time::Duration::from_secs(1)).unwrap();
+        let m = std::fs::metadata(&file).unwrap();
+        assert_eq!(m.mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(file.parent().unwrap()).unwrap().mode() & 0o777, 0o700);
+        // The open file this process keeps: not closed at an exec.
+        let kept = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == file))
+            .map(|e| e.file_name().into_string().unwrap())
+            .collect::<Vec<_>>();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", kept[0])).unwrap();
+        let flags = info
+            .lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .map(|f| u32::from_str_radix(f.trim(), 8).unwrap())
+            .unwrap();
+        assert_eq!(flags & 0o2_000_000, 0, "close-on-exec is set: {info}");
+        // Another open file of the same lock waits, then says so.
+        let e = lock_across_exec(&file, me, std::time::Duration::from_millis(100)).unwrap_err();
+        assert!(e.contains("still held"), "{e}");
+        let link = dir.path().join("d").join("link.lock");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(lock_across_exec(&link, me, std::time::Duration::from_millis(100)).is_err());
+    }
 
     /// A file a container wrote is read plainly or not at all: not through a link (to
     /// `/dev/zero`: a read without end), not a FIFO (an open that never returns), at most the

@@ -735,7 +735,25 @@ fn target(
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.
     if !rootless {
         let ask = asker(env, policy, runtime);
-        target.network_probe = Some(Box::new(move || network_facts(&ask()?)));
+        let lock = crate::mountcheck::base(owner, env.cache_dir().as_deref())
+            .map(|base| base.join("network-create.lock"));
+        let locked = std::cell::Cell::new(false);
+        target.network_probe = Some(Box::new(move || {
+            // Two `network create`s at once picked the same range (the hundred-and-eighth
+            // look's): the pick and podman's making of the network hold one lock, which podman
+            // inherits and keeps until it exits. Taken once per call; a lock that cannot be taken
+            // leaves the call as it was (podman refuses a range taken meanwhile).
+            if let (Some(lock), false) = (&lock, locked.replace(true)) {
+                let wait = std::time::Duration::from_secs(60);
+                if let Err(why) = crate::hostfs::lock_across_exec(lock, owner, wait) {
+                    tracing::warn!(
+                        "network create: not serialised with others: {}",
+                        diag::shown(&why)
+                    );
+                }
+            }
+            network_facts(&ask()?)
+        }));
     }
     // Only rootless podman loses its limits on cgroup v1; rootful callers skip the stat.
     target.cgroup_v1 = rootless && !std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
