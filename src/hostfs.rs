@@ -1449,7 +1449,10 @@ mod tests {
         lock_across_exec(&file, me, std::time::Duration::from_secs(1)).unwrap();
         let m = std::fs::metadata(&file).unwrap();
         assert_eq!(m.mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(file.parent().unwrap()).unwrap().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(file.parent().unwrap()).unwrap().mode() & 0o777,
+            0o700
+        );
         // The open file this process keeps: not closed at an exec.
         let kept = std::fs::read_dir("/proc/self/fd")
             .unwrap()

@@ -735,17 +735,17 @@ fn target(
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.
     if !rootless {
         let ask = asker(env, policy, runtime);
-        let lock = crate::mountcheck::base(owner, env.cache_dir().as_deref())
-            .map(|base| base.join("network-create.lock"));
         let locked = std::cell::Cell::new(false);
         target.network_probe = Some(Box::new(move || {
             // Two `network create`s at once picked the same range (the hundred-and-eighth
             // look's): the pick and podman's making of the network hold one lock, which podman
-            // inherits and keeps until it exits. Taken once per call; a lock that cannot be taken
-            // leaves the call as it was (podman refuses a range taken meanwhile).
-            if let (Some(lock), false) = (&lock, locked.replace(true)) {
+            // inherits and keeps until it exits, beside root's hook folders (rootful podman is
+            // root's; nothing is asked on any other call). Taken once per call; a lock that
+            // cannot be taken leaves the call as it was (podman refuses a range taken meanwhile).
+            let lock = crate::mountcheck::base(owner, None).map(|b| b.join("network-create.lock"));
+            if let (Some(lock), false) = (lock, locked.replace(true)) {
                 let wait = std::time::Duration::from_secs(60);
-                if let Err(why) = crate::hostfs::lock_across_exec(lock, owner, wait) {
+                if let Err(why) = crate::hostfs::lock_across_exec(&lock, owner, wait) {
                     tracing::warn!(
                         "network create: not serialised with others: {}",
                         diag::shown(&why)
