@@ -223,8 +223,9 @@ pub(crate) fn reach_host(ctx: &mut Ctx, gateway: IpAddr) -> Outcome {
         Ok(l) => l,
         Err(e) => {
             return Outcome::skip(format!(
-                "host.docker.internal is {gateway}, which is not an address of this host ({e}); a \
-                 host service must listen where the container can reach it"
+                "host.docker.internal is {gateway}, which this host has no address for now ({e}: a \
+                 rootful bridge's gateway exists only while a container is on it); a host \
+                 service must listen where the container can reach it"
             ));
         }
     };
