@@ -2,6 +2,7 @@
 //! through `nanoclaw_shim::commands::check` as a library, with an in-memory host-path model that
 //! records every (path, access) it is asked about.
 
+use nanoclaw_shim::deny::Named;
 use std::ffi::OsString;
 
 use nanoclaw_shim::hostfs::SmallFile;
@@ -2209,34 +2210,36 @@ fn an_image_name_is_written_only_where_the_policy_says() {
     );
 }
 
+/// The tokens `words` has refused by `kind`'s rule under its default list (the other lists
+/// left out, so that only that rule speaks).
+fn named_refusals(words: &[&str], kind: Named) -> Vec<String> {
+    let writable: Vec<nanoclaw_shim::policy::ListEntry> =
+        kind.list().defaults().iter().map(|&s| s.into()).collect();
+    let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+    let files = commands::BuildFiles {
+        read: &plain_files,
+        read_in: None,
+        bases: None,
+        limits: None,
+        images: None,
+        volumes: (kind == Named::Volume).then_some(&writable[..]),
+        networks: (kind == Named::Network).then_some(&writable[..]),
+        connectable: None,
+    };
+    let mut host = |_: &[u8], _: Access, _: &str| None;
+    commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
+        .into_iter()
+        .filter(|v| v.rule == kind.rule())
+        .map(|v| v.token)
+        .collect()
+}
+
 /// `volume create` and `volume rm` name only volumes `writable_volumes` matches
 /// (`deny.volume-name`): the operator's named volumes are not an agent's to remove, nor to take
 /// the name of. A `volume create` without a name gets one podman makes up: refused.
 #[test]
 fn a_volume_name_is_used_only_where_the_policy_says() {
-    let writable: Vec<nanoclaw_shim::policy::ListEntry> = nanoclaw_shim::policy::DEFAULT_WRITABLE_VOLUMES
-        .iter()
-        .map(|&s| s.into())
-        .collect();
-    let judged = |words: &[&str]| {
-        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
-        let files = commands::BuildFiles {
-            read: &plain_files,
-            read_in: None,
-            bases: None,
-            limits: None,
-            images: None,
-            volumes: Some(&writable),
-            networks: None,
-            connectable: None,
-        };
-        let mut host = |_: &[u8], _: Access, _: &str| None;
-        let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
-        v.into_iter()
-            .filter(|v| v.rule == nanoclaw_shim::rules::Rule::DenyVolumeName)
-            .map(|v| v.token)
-            .collect::<Vec<_>>()
-    };
+    let judged = |words: &[&str]| named_refusals(words, Named::Volume);
     assert!(judged(&["volume", "create", "nanoclaw-cache"]).is_empty());
     assert!(judged(&["volume", "rm", "nanoclaw-cache", "nanoclaw-x"]).is_empty());
     assert_eq!(judged(&["volume", "create", "operator-data"]), ["operator-data"]);
@@ -2255,29 +2258,7 @@ fn a_volume_name_is_used_only_where_the_policy_says() {
 /// refused by default.
 #[test]
 fn a_network_name_is_used_only_where_the_policy_says() {
-    let writable: Vec<nanoclaw_shim::policy::ListEntry> = nanoclaw_shim::policy::DEFAULT_WRITABLE_NETWORKS
-        .iter()
-        .map(|&s| s.into())
-        .collect();
-    let judged = |words: &[&str]| {
-        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
-        let files = commands::BuildFiles {
-            read: &plain_files,
-            read_in: None,
-            bases: None,
-            limits: None,
-            images: None,
-            volumes: None,
-            networks: Some(&writable),
-            connectable: None,
-        };
-        let mut host = |_: &[u8], _: Access, _: &str| None;
-        let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
-        v.into_iter()
-            .filter(|v| v.rule == nanoclaw_shim::rules::Rule::DenyNetworkName)
-            .map(|v| v.token)
-            .collect::<Vec<_>>()
-    };
+    let judged = |words: &[&str]| named_refusals(words, Named::Network);
     for fine in [
         &["network", "create", "--internal", "nanoclaw-egress"][..],
         &[
