@@ -2,13 +2,12 @@
 //! through `nanoclaw_shim::commands::check` as a library, with an in-memory host-path model that
 //! records every (path, access) it is asked about.
 
-use nanoclaw_shim::deny::Named;
 use std::ffi::OsString;
 
 use nanoclaw_shim::hostfs::SmallFile;
 
 use nanoclaw_shim::commands::{self, Access, CommandsPolicy};
-use nanoclaw_shim::deny::Violation;
+use nanoclaw_shim::deny::{Named, Violation};
 use proptest::prelude::*;
 
 /// The rule the test host-path model reports for a refused path.
