@@ -256,6 +256,18 @@ impl<'t> Reader<'t> {
     }
 
     /// Records a diagnostic; its severity is the code's.
+    /// Says that the list entry `s` is no `kind` name pattern, and why (`bad-glob`): `false`,
+    /// the entry dropped.
+    fn bad_name_pattern(&mut self, span: Range<usize>, s: &str, kind: &str, why: &str) -> bool {
+        self.push(
+            Code::BadGlob,
+            span,
+            format!("{s:?} is no {kind} name pattern: {why}"),
+            Some("write a name or a glob, e.g. \"nanoclaw-*\"".into()),
+        );
+        false
+    }
+
     fn push(&mut self, code: Code, span: Range<usize>, message: String, hint: Option<String>) {
         let d = self.diagnostic(code, span, message, hint);
         self.diags.push(d);
@@ -908,13 +920,7 @@ impl<'t> Reader<'t> {
                     }
                     Ok(_) => return true,
                 };
-                r.push(
-                    Code::BadGlob,
-                    span,
-                    format!("{s:?} is no image name pattern: {why}"),
-                    Some("write a name or a glob, e.g. \"nanoclaw-*\"".into()),
-                );
-                return false;
+                return r.bad_name_pattern(span, s, "image", &why);
             }
             if let Some(kind) = match which {
                 DenyList::WritableVolumes => Some("volume"),
@@ -929,13 +935,7 @@ impl<'t> Reader<'t> {
                     }
                     Ok(_) => return true,
                 };
-                r.push(
-                    Code::BadGlob,
-                    span,
-                    format!("{s:?} is no {kind} name pattern: {why}"),
-                    Some("write a name or a glob, e.g. \"nanoclaw-*\"".into()),
-                );
-                return false;
+                return r.bad_name_pattern(span, s, kind, &why);
             }
             let ok = !which.holds_paths() || s.starts_with('/') || s.starts_with("~/") || s == "~";
             if !ok {

@@ -802,33 +802,24 @@ fn writable_images_are_globs() {
     );
 }
 
-/// `writable_volumes` takes one-word globs: one with a `/`, empty or no glob stops the policy.
+/// `writable_volumes`, `writable_networks` and `connectable_containers` take one-word globs: one
+/// with a `/`, `:` or `,` (which `--network` reads as options or a second network), empty or no
+/// glob stops the policy; a good one is added to the defaults.
 #[test]
-fn writable_volumes_are_one_word_globs() {
-    for bad in ["a/b", "", "[x"] {
-        let text = format!("[deny]\nadd_writable_volumes = [{bad:?}]\n");
-        let e = parse(&text, "p").unwrap_err().diagnostics;
-        assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
+fn one_word_name_lists_are_one_word_globs() {
+    for (list, defaults) in [
+        (DenyList::WritableVolumes, &["nanoclaw-*"][..]),
+        (DenyList::WritableNetworks, &["nanoclaw-*", "ncl-*"]),
+        (DenyList::ConnectableContainers, &["onecli"]),
+    ] {
+        let key = list.key();
+        for bad in ["a/b", "a:b", "a,b", "", "[x"] {
+            let text = format!("[deny]\nadd_{key} = [{bad:?}]\n");
+            let e = parse(&text, "p").unwrap_err().diagnostics;
+            assert_eq!(e[0].code, Code::BadGlob, "{key} {bad}: {e:?}");
+        }
+        let (p, _) = parse(&format!("[deny]\nadd_{key} = [\"lab-*\"]\n"), "p").unwrap();
+        let want: Vec<&str> = defaults.iter().copied().chain(["lab-*"]).collect();
+        assert_eq!(p.rules.deny.list(list), want, "{key}");
     }
-    let (p, _) = parse("[deny]\nadd_writable_volumes = [\"cache-*\"]\n", "p").unwrap();
-    assert_eq!(
-        p.rules.deny.list(DenyList::WritableVolumes),
-        ["nanoclaw-*", "cache-*"]
-    );
-}
-
-/// `writable_networks` takes one-word globs: one with a `/`, `:` or `,` (which `--network`
-/// reads as options or a second network), empty or no glob stops the policy.
-#[test]
-fn writable_networks_are_one_word_globs() {
-    for bad in ["a/b", "a:b", "a,b", "", "[x"] {
-        let text = format!("[deny]\nadd_writable_networks = [{bad:?}]\n");
-        let e = parse(&text, "p").unwrap_err().diagnostics;
-        assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
-    }
-    let (p, _) = parse("[deny]\nadd_writable_networks = [\"lab-*\"]\n", "p").unwrap();
-    assert_eq!(
-        p.rules.deny.list(DenyList::WritableNetworks),
-        ["nanoclaw-*", "ncl-*", "lab-*"]
-    );
 }
