@@ -1245,8 +1245,19 @@ fn check_inner(
                 }
                 // The volumes a `volume rm` names; the network a `rm`, `connect` or `disconnect`
                 // names (its first word; then the container).
+                // A volume's definition is its driver's options, a CIFS or NFS share's password
+                // among them (the hundred-and-third look's): `volume inspect` and `inspect
+                // --type volume` name only the policy's volumes too. A bare `inspect` of a name
+                // podman finds no container or image of reads a volume of it: SECURITY.md's
+                // known limitations.
+                let typed_volume = path == "inspect"
+                    && p.opts.iter().any(|o| {
+                        o.row.long == "type"
+                            && matches!(&o.value, Val::Bytes(t) if t.eq_ignore_ascii_case(b"volume"))
+                    });
                 let named = match path.as_str() {
-                    "volume rm" => Some((Named::Volume, p.positionals.len())),
+                    "volume rm" | "volume inspect" => Some((Named::Volume, p.positionals.len())),
+                    "inspect" if typed_volume => Some((Named::Volume, p.positionals.len())),
                     "network rm" => Some((Named::Network, p.positionals.len())),
                     "network connect" | "network disconnect" => Some((Named::Network, 1)),
                     _ => None,
@@ -1254,6 +1265,10 @@ fn check_inner(
                 if let Some((kind, n)) = named {
                     let names = &p.positionals[..n.min(p.positionals.len())];
                     named_objects(kind, names, files, &mut out);
+                }
+                // `volume ls` lists every volume: its format may not print their options.
+                if path == "volume ls" && files.writable(Named::Volume).is_some() {
+                    volume_list_format(&p.opts, &mut out);
                 }
                 // (skip, take): the containers each names, asked about (`deny.foreign-container`).
                 // Also every command that signals a container or reads what runs in it: `kill
@@ -2353,6 +2368,26 @@ pub fn image_name_writable(name: &[u8], writable: &[crate::policy::ListEntry]) -
 
 /// Each of `names`, volumes or networks (`kind`), outside the policy's list of them: refused by
 /// the kind's rule (none when the rule is off: `files` holds no list).
+/// A `volume ls --format` that can print the volumes' driver options ([`crate::template::reaches`]):
+/// a CIFS or NFS share's password, of the operator's volumes too (`deny.volume-name`).
+fn volume_list_format(opts: &[Opt], out: &mut Vec<Violation>) {
+    for o in opts.iter().filter(|o| matches!(o.row.class, Class::Template)) {
+        if let Val::Bytes(t) = &o.value {
+            if crate::template::reaches(t, b"Options") {
+                violation(
+                    out,
+                    Rule::DenyVolumeName,
+                    o.name.clone(),
+                    format!(
+                        "{} can print every volume's driver options (a share's password among them): name the fields it prints (`{{{{.Name}}}}`), not .Options, the whole entry or json",
+                        o.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
 fn named_objects(kind: Named, names: &[Vec<u8>], files: &BuildFiles, out: &mut Vec<Violation>) {
     let Some(writable) = files.writable(kind) else {
         return;

@@ -127,6 +127,33 @@ pub fn problem(t: &[u8]) -> Option<String> {
     judged(t)
 }
 
+/// Whether the template `t` can print `field` of each entry it is given: it names the field (a
+/// component of a field path or variable, in any case), prints an entry whole (`.` or `$` alone,
+/// which `index . "Options"` and `json .` need), or is podman's `json` format. A template that
+/// cannot be read counts as reaching everything.
+pub fn reaches(t: &[u8], field: &[u8]) -> bool {
+    if crate::text::lossy(t).trim().eq_ignore_ascii_case("json") {
+        return true;
+    }
+    let mut rest = t;
+    while let Some(open) = find(rest, b"{{") {
+        let Ok((tokens, after)) = action(&rest[open + 2..]) else {
+            return true;
+        };
+        rest = after;
+        let names = |p: &[u8]| {
+            matches!(p, b"." | b"$") || p.split(|&c| c == b'.').any(|c| c.eq_ignore_ascii_case(field))
+        };
+        if tokens
+            .iter()
+            .any(|t| matches!(t, Token::Field(p) | Token::Variable(p) if names(p)))
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// [`problem`] of the template as written.
 fn judged(t: &[u8]) -> Option<String> {
     let mut blocks: Vec<Block> = Vec::new();
@@ -502,6 +529,41 @@ mod tests {
             format!("{{{{range .Config.Cmd}}}}{}{{{{end}}}}", "x".repeat(600)).as_str(),
         ] {
             assert!(problem(t.as_bytes()).is_some(), "{t}");
+        }
+    }
+
+    /// `volume ls --format` prints an operator's volume's driver options (a CIFS share's
+    /// password) only through a template that names them, prints an entry whole, or is `json`
+    /// (the hundred-and-third look's `{{.Name}} {{.Options}}`).
+    #[test]
+    fn a_template_reaches_a_field_only_by_naming_it_or_the_whole_entry() {
+        for t in [
+            "{{.Name}} {{.Options}}",
+            "{{json .Options}}",
+            "{{range $k, $v := .Options}}{{$k}}={{$v}}{{end}}",
+            "{{with .Options}}{{.o}}{{end}}",
+            "{{index .options \"o\"}}",
+            "{{.}}",
+            "{{json .}}",
+            "{{index . \"Options\"}}",
+            " json ",
+            "JSON",
+            "table {{.Name}}\t{{.Options.o}}",
+            "{{range .Labels}}{{.}}{{end}}",
+            "{{.Name",
+        ] {
+            assert!(reaches(t.as_bytes(), b"Options"), "{t}");
+        }
+        for t in [
+            "{{.Name}}",
+            "table {{.Driver}}\t{{.Name}}",
+            "{{.Name}} {{json .Labels}} {{.Mountpoint}}",
+            "{{index .Labels \"Options\"}}",
+            "{{range $k, $v := .Labels}}{{$k}}={{$v}}{{end}}",
+            "Options",
+            "jsonl",
+        ] {
+            assert!(!reaches(t.as_bytes(), b"Options"), "{t}");
         }
     }
 }

@@ -2250,6 +2250,70 @@ fn a_volume_name_is_used_only_where_the_policy_says() {
     assert_eq!(judged(&["volume", "rm", "operator-data"]), ["operator-data"]);
 }
 
+/// A volume's definition holds its driver's options, a CIFS or NFS share's password among them
+/// (the hundred-and-third look's): `volume inspect` and `inspect --type volume` name only the
+/// policy's volumes, and `volume ls --format` may not print options, entries whole or json.
+/// nanoclaw runs none of them; a bare `inspect` (containers, images, networks) is untouched.
+#[test]
+fn an_operator_s_volume_s_options_are_not_read() {
+    let judged = |words: &[&str]| named_refusals(words, Named::Volume);
+    for fine in [
+        &["volume", "inspect", "nanoclaw-cache"][..],
+        &[
+            "volume",
+            "inspect",
+            "--format",
+            "{{.Mountpoint}}",
+            "nanoclaw-a",
+            "nanoclaw-b",
+        ],
+        &["inspect", "--type", "volume", "nanoclaw-cache"],
+        &["inspect", "--type", "container", "operator-data"],
+        &["inspect", "operator-data"],
+        &["volume", "ls"],
+        &["volume", "ls", "--format", "{{.Name}}\t{{.Driver}}"],
+        &["volume", "ls", "--format", "table {{.Name}} {{json .Labels}}"],
+        &["volume", "list", "-q", "--filter", "name=operator"],
+    ] {
+        assert!(judged(fine).is_empty(), "{fine:?}");
+    }
+    assert_eq!(judged(&["volume", "inspect", "operator-cifs"]), ["operator-cifs"]);
+    assert_eq!(
+        judged(&[
+            "volume",
+            "inspect",
+            "nanoclaw-a",
+            "-f",
+            "{{.Name}}",
+            "operator-cifs"
+        ]),
+        ["operator-cifs"]
+    );
+    assert_eq!(
+        judged(&["inspect", "--type", "volume", "operator-cifs"]),
+        ["operator-cifs"]
+    );
+    assert_eq!(judged(&["inspect", "--type=VOLUME", "x"]), ["x"]);
+    for format in [
+        "{{.Name}} {{.Options}}",
+        "{{json .}}",
+        "json",
+        "{{range $k, $v := .Options}}{{$v}}{{end}}",
+        "{{index . \"Options\"}}",
+    ] {
+        assert_eq!(
+            judged(&["volume", "ls", "--format", format]),
+            ["--format"],
+            "{format}"
+        );
+    }
+    // `--all` prints every volume: not an option the shim knows.
+    assert_eq!(
+        check(&["volume", "inspect", "--all"]).rules(),
+        vec!["parse.unknown-flag"]
+    );
+}
+
 /// `network create`, `rm`, `connect` and `disconnect` name only networks `writable_networks`
 /// matches (`deny.network-name`): an operator's network removed was made again `--internal` by
 /// an agent (the hundred-and-third look's). nanoclaw's own (`nanoclaw-egress`, `ncl-*`) pass;

@@ -5820,7 +5820,10 @@ fn operator_image_name(mode: Mode) {
 /// An operator's named volume on the same engine (what their own container runs, a token) is not
 /// an agent's: through plain podman (the control) a container mounts it and reads it; through the
 /// shim (`deny.volume-name`) a `run` that mounts it, a `volume rm` of it and a `volume prune` are
-/// refused, and it keeps its content (the hundred and second look's).
+/// refused, and it keeps its content (the hundred and second look's). Nor is a volume's
+/// definition: a CIFS share's password in its driver options, which plain podman prints to
+/// `volume inspect`, `inspect --type volume` and `volume ls --format` (the hundred-and-third
+/// look's), is refused through the shim and printed nowhere.
 fn operator_volume(mode: Mode) {
     let Some(rig) = Rig::new(mode, "opvol") else {
         return;
@@ -5867,6 +5870,53 @@ fn operator_volume(mode: Mode) {
     let still = rig.podman(&["volume", "exists", &vol]);
     let _ = rig.podman(&["volume", "rm", "-f", &vol]);
     assert!(still.ok(), "{label}: the operator's volume is gone");
+
+    // A share's volume, as podman's documentation makes one; never mounted.
+    let share = format!("operator-{}-cifs", rig.tag);
+    let password = format!("share-password-{}", rig.tag);
+    let made = rig.podman(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=cifs",
+        "--opt",
+        "device=//192.0.2.1/share",
+        "--opt",
+        &format!("o=username=svc,password={password}"),
+        &share,
+    ]);
+    assert!(made.ok(), "{label}: {}", made.describe());
+    let reads = [
+        strs(&["volume", "inspect", &share]),
+        strs(&["inspect", "--type", "volume", &share]),
+        strs(&["volume", "ls", "--format", "{{.Name}} {{.Options}}"]),
+        strs(&["volume", "ls", "--format", "json"]),
+    ];
+    for argv in &reads {
+        let control = rig.run("podman", argv, None);
+        assert!(
+            control.stdout.contains(&password),
+            "{label}: control {argv:?}: {}",
+            control.describe()
+        );
+        let o = rig.docker(argv, None);
+        assert_eq!(o.code, Some(125), "{label}: {argv:?}: {}", o.describe());
+        assert!(
+            !o.stdout.contains(&password) && !o.stderr.contains(&password),
+            "{label}: {argv:?}: {}",
+            o.describe()
+        );
+    }
+    let listed = rig.docker(
+        &strs(&["volume", "ls", "--format", "{{.Name}} {{.Driver}}"]),
+        None,
+    );
+    let _ = rig.podman(&["volume", "rm", "-f", &share]);
+    assert!(
+        listed.ok() && listed.stdout.contains(&share) && !listed.stdout.contains(&password),
+        "{label}: {}",
+        listed.describe()
+    );
 }
 
 /// An operator's network on the same engine (its services answer there, unpublished) is not an
