@@ -489,7 +489,7 @@ fn check(file: Option<PathBuf>) -> i32 {
     };
     let label = origin.label();
     let diagnostics = match policy::parse(&text, &label) {
-        Ok((_, warnings)) => warnings,
+        Ok((p, warnings)) => [crate::commands::policy_diagnostics(&p.commands), warnings].concat(),
         Err(e) => e.diagnostics,
     };
     let paint = crate::style::Paint::stdout();

@@ -39,6 +39,7 @@ use crate::hostfs::SmallFile;
 use crate::rules::Rule;
 use crate::rules::Violation;
 
+use crate::policy::Code;
 pub use crate::policy::CommandsPolicy;
 
 /// How a host path is used, for the path check callback (the host-path model's own type).
@@ -84,6 +85,20 @@ const GATE_BUILD_CACHE: &str = "build --cache-mount";
 /// (the eighty-seventh look's): the policy that closes the loopback to agents refuses such a
 /// build ([`crate::rewrite`]) unless this gate opens it to builds.
 pub const GATE_BUILD_LOOPBACK: &str = "build --host-loopback";
+
+/// Every gate a policy's `[commands] allow` may name.
+const GATES: &[&str] = &[
+    GATE_VOLUME_OPT,
+    GATE_NETWORK_OPT,
+    GATE_NETWORK_SUBNET,
+    GATE_NETWORK_ADDRESS,
+    GATE_BUILD_PUSH,
+    GATE_BUILD_OUTPUT,
+    GATE_BUILD_REMOTE,
+    GATE_BUILD_ADD,
+    GATE_BUILD_CACHE,
+    GATE_BUILD_LOOPBACK,
+];
 
 /// Every way docker spells `build` (the table's row, and [`build_limits`]' quick test).
 const BUILD_SPELLINGS: &[&str] = &[
@@ -914,6 +929,100 @@ pub fn known_refused() -> &'static [(&'static str, &'static str)] {
     })
 }
 
+/// What is wrong with the policy's `[commands]` lists: entries that would not do what they say
+/// (an error: the shim refuses every call until the entry is mended), and a group opened whole
+/// (a warning). `deny = ["exce"]` was read and refused nothing, and `allow = ["kube"]` opened
+/// every `kube` subcommand without a word (the hundred-and-thirteenth look's): (code, entry,
+/// why, hint).
+pub fn policy_problems(policy: &CommandsPolicy) -> Vec<(Code, String, String, String)> {
+    let known = |path: &str| COMMANDS.iter().any(|c| c.path.as_str() == path);
+    let gate_shaped = |path: &str| path.split(' ').any(|w| w.starts_with('-'));
+    let gates = || GATES.join(", ");
+    let mut out = Vec::new();
+    for entry in &policy.deny {
+        let path = normalise(entry);
+        let fine = known(&path)
+            || GROUPS.contains(&path.as_str())
+            || GATES.contains(&path.as_str())
+            || Pol::listed(&policy.allow, &path);
+        if !fine {
+            out.push((
+                Code::UnknownCommand,
+                format!("{entry:?} in [commands] deny"),
+                "names no command, group or gate the shim knows, and nothing [commands] allow opens: it refuses nothing".into(),
+                format!(
+                    "name a command path (`exec`, `container cp`), a group (`pod`) or a gate ({}); a command the shim does not know is refused already",
+                    gates()
+                ),
+            ));
+        }
+    }
+    for entry in &policy.allow {
+        let path = normalise(entry);
+        let problem = if lookup(&[path.as_str()]).is_some_and(|(c, _)| matches!(c.kind, Kind::NotMine)) {
+            Some((
+                Code::UnknownCommand,
+                "names a command [commands] does not judge: run, create, exec and update are hardened and refused by their own rules, which allow opens nothing of".to_string(),
+                "remove it; the policy's [hardening], [limits] and [deny] say what they may do".to_string(),
+            ))
+        } else if gate_shaped(&path) && !GATES.contains(&path.as_str()) {
+            Some((
+                Code::UnknownCommand,
+                "names no gate the shim knows: it opens nothing".into(),
+                format!("the gates are {}", gates()),
+            ))
+        } else if GROUPS.contains(&path.as_str()) && known(&path) {
+            Some((
+                Code::GroupAllowed,
+                format!(
+                    "opens every `{path}` subcommand, passed to the runtime as written: none of their flags, paths or files judged"
+                ),
+                format!("name only the subcommands to open (`{path} <subcommand>`)"),
+            ))
+        } else if GROUPS.contains(&path.as_str()) {
+            Some((
+                Code::UnknownCommand,
+                "names a group, which opens none of its subcommands".into(),
+                format!("name each subcommand to open (`{path} <subcommand>`)"),
+            ))
+        } else {
+            None
+        };
+        if let Some((code, why, hint)) = problem {
+            out.push((code, format!("{entry:?} in [commands] allow"), why, hint));
+        }
+    }
+    out
+}
+
+/// The refusal of a `run`, `create`, `exec` or `update` (`words`, as written) that the policy's
+/// `[commands] deny` names: their own rules judge them, and `deny` still refuses them whole.
+pub fn denied_whole(policy: &CommandsPolicy, words: &str) -> Option<Violation> {
+    if policy.deny.is_empty() {
+        return None;
+    }
+    let path = normalise(words);
+    Pol { policy }.denies(&path).then(|| Violation {
+        rule: Rule::DenyCommand,
+        token: words.to_string(),
+        reason: format!("`{path}` is refused by the policy's [commands] deny"),
+    })
+}
+
+/// [`policy_problems`] as the policy's diagnostics.
+pub fn policy_diagnostics(policy: &CommandsPolicy) -> Vec<crate::policy::Diagnostic> {
+    policy_problems(policy)
+        .into_iter()
+        .map(|(code, entry, why, hint)| crate::policy::Diagnostic {
+            severity: code.severity(),
+            code,
+            message: format!("{entry} {why}"),
+            hint: Some(hint),
+            position: None,
+        })
+        .collect()
+}
+
 /// The command a policy entry or an argv names: its canonical path (spellings resolved).
 fn canonical(words: &[&str]) -> String {
     match lookup(words) {
@@ -1194,7 +1303,9 @@ fn check_inner(
     };
     let shown_path = lead[..used].join(" ");
     let rest = &words[used..];
+    // `run`, `create`, `exec` and `update` are judged by their own rules ([`denied_whole`]).
     if matches!(kind, Some(Kind::NotMine)) {
+        out.extend(denied_whole(policy, &shown_path));
         return out;
     }
     // A group refused as a whole (`pod`, `buildx`, ...) is also named per subcommand, so the

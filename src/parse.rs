@@ -178,6 +178,8 @@ pub enum ParseError {
     },
     BadSyntax(String),
     MissingImage(Verb),
+    /// A global flag before a command in a form podman's pre-scans misread ([`bare_global`]).
+    BareGlobal(String),
 }
 
 impl ParseError {
@@ -187,7 +189,7 @@ impl ParseError {
             ParseError::UnknownFlag(..) | ParseError::UnknownGlobalFlag(_) => Rule::ParseUnknownFlag,
             ParseError::MissingValue(_) => Rule::ParseMissingValue,
             ParseError::BadBool { .. } => Rule::ParseBadBool,
-            ParseError::BadSyntax(_) => Rule::ParseBadSyntax,
+            ParseError::BadSyntax(_) | ParseError::BareGlobal(_) => Rule::ParseBadSyntax,
             ParseError::MissingImage(_) => Rule::ParseMissingImage,
         }
     }
@@ -217,6 +219,10 @@ impl std::fmt::Display for ParseError {
                 value.len()
             ),
             ParseError::BadSyntax(tok) => write!(f, "bad flag syntax: {tok}"),
+            ParseError::BareGlobal(name) => write!(
+                f,
+                "global flag {name} before a command in a form podman's first reading of the argv takes the next word with (and then the command's own options as podman's: a --module among them); write it as --name=value (--debug=true, --log-level=info)"
+            ),
             ParseError::MissingImage(verb) => match verb {
                 Verb::Exec | Verb::Update => write!(f, "\"{}\" requires a container", verb.as_str()),
                 _ => write!(f, "\"{}\" requires an image", verb.as_str()),
@@ -297,6 +303,31 @@ pub fn refused_global(argv: &[OsString], on: impl Fn(Rule) -> bool) -> Option<(R
     found
 }
 
+/// Whether the global flag at `i` (`width` words) is one podman's pre-scans misread. Before its
+/// real parse, podman reads `--module` (5) and `--remote`/`--url`/`--connection` (4.3 and 5)
+/// with a flag set that knows none of docker's flags and stops at the first word that is no
+/// flag: an unknown flag written without `=` takes the next word as its value. A bare `--debug`
+/// took the command word, the pre-scan went on through the command's options, and `run --label
+/// --module=/x` loaded the caller's containers.conf: a conmon of its choosing ran as root (the
+/// hundred-and-tenth look's, podman 5). Safe are `--name=value`, `-X=value`, `--help`/`-h` (the
+/// pre-scans know them), and a lone flag's separate value that is no flag itself (`--log-level
+/// info`, `-l info`); not a bundle (`-Dl info`: each letter takes a word) nor `-linfo`.
+fn bare_global(argv: &[OsString], i: usize, width: usize) -> bool {
+    let tok = argv[i].as_bytes();
+    if matches!(tok, b"--help" | b"-h") {
+        return false;
+    }
+    let lone_value = || width == 2 && argv[i + 1].as_bytes().first() != Some(&b'-');
+    match tok.strip_prefix(b"--") {
+        Some(body) => !body.contains(&b'=') && !lone_value(),
+        None => match tok.get(2) {
+            Some(b'=') => false,
+            None => !lone_value(),
+            Some(_) => true,
+        },
+    }
+}
+
 /// Parses a docker argv (without argv\[0\]).
 pub fn parse(argv: &[OsString]) -> Result<Invocation, ParseError> {
     let mut i = 0;
@@ -306,7 +337,16 @@ pub fn parse(argv: &[OsString]) -> Result<Invocation, ParseError> {
         if tok == b"--" || tok.first() != Some(&b'-') || tok.len() == 1 {
             break;
         }
-        i += global_flag_width(argv, i)?;
+        let width = global_flag_width(argv, i)?;
+        if i + width < argv.len() && bare_global(argv, i, width) {
+            // The flag's name only: `-lVALUE` holds a value.
+            let name = match tok.starts_with(b"--") {
+                true => flag_name(&lossy(&argv[i])),
+                false => String::from_utf8_lossy(&tok[..2]).into_owned(),
+            };
+            return Err(ParseError::BareGlobal(name));
+        }
+        i += width;
     }
     let mut command = Vec::new();
     let mut verb = None;
@@ -614,8 +654,8 @@ mod tests {
             "debug",
             "-H",
             "unix:///x",
-            "--tls",
-            "-D",
+            "--tls=true",
+            "--debug=true",
             "run",
             "img",
         ]);
@@ -633,6 +673,45 @@ mod tests {
         );
         assert!(matches!(parse(&argv(&["-v"])).unwrap(), Invocation::Other { .. }));
         assert_eq!(err(&["--config"]), ParseError::MissingValue("--config".into()));
+    }
+
+    /// podman's pre-scans (`--module`; `--remote`, `--url`) take the word after a flag they do
+    /// not know, written without `=`, as its value: a bare `--debug` took `run`, and `run
+    /// --label --module=/x` loaded the caller's containers.conf (the hundred-and-tenth look's).
+    #[test]
+    fn a_global_flag_podman_s_pre_scan_misreads_is_refused() {
+        let bare = |flag: &str| ParseError::BareGlobal(flag.into());
+        for (words, flag) in [
+            (
+                &["--debug", "run", "--label", "--module=/x", "img"][..],
+                "--debug",
+            ),
+            (&["-D", "run", "img"], "-D"),
+            (&["--version", "run", "img"], "--version"),
+            (&["-v", "ps"], "-v"),
+            (&["--tls", "ps"], "--tls"),
+            (&["--log-level", "--module=/x", "run", "img"], "--log-level"),
+            (&["-l", "--module=/x", "ps"], "-l"),
+            (&["-linfo", "run", "img"], "-l"),
+            (&["-Dl", "info", "run", "img"], "-D"),
+            (&["--log-level=info", "-D", "ps"], "-D"),
+        ] {
+            assert_eq!(err(words), bare(flag), "{words:?}");
+        }
+        for words in [
+            &["--debug=true", "run", "img"][..],
+            &["--debug=false", "--log-level=info", "ps"],
+            &["--log-level", "info", "run", "img"],
+            &["-l", "info", "ps"],
+            &["--help", "run", "img"],
+            &["-h", "ps"],
+            &["-l=info", "ps"],
+            &["--debug"],
+            &["-v"],
+            &["--version"],
+        ] {
+            assert!(parse(&argv(words)).is_ok(), "{words:?}");
+        }
     }
 
     #[test]

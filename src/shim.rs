@@ -559,6 +559,14 @@ pub struct Prepared {
 pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Prepared, policy::PolicyError> {
     let memory = env.host_memory();
     let (origin, policy) = policy::load_remembered(&LookupEnv::from(env, policy_file), memory.as_ref())?;
+    let mut problems = crate::commands::policy_diagnostics(&policy.commands);
+    problems.retain(|d| d.severity == policy::Severity::Error);
+    if !problems.is_empty() {
+        return Err(policy::PolicyError {
+            file: origin.label(),
+            diagnostics: problems,
+        });
+    }
     let binary = runtime::configured(env, &policy.runtime.binary);
     let runtime = runtime::resolve(&binary, env.path.as_deref(), env.exe.as_deref());
     let probe = runtime

@@ -218,7 +218,19 @@ fn policy_check(scope: &Scope) -> (Check, String, Option<policy::Policy>) {
         Ok(found) => found,
     };
     let label = origin.label();
-    match policy::parse(&text, &label) {
+    let parsed = policy::parse(&text, &label).and_then(|(p, warnings)| {
+        let (errors, more): (Vec<_>, Vec<_>) = crate::commands::policy_diagnostics(&p.commands)
+            .into_iter()
+            .partition(|d| d.severity == policy::Severity::Error);
+        match errors.is_empty() {
+            true => Ok((p, [more, warnings].concat())),
+            false => Err(policy::PolicyError {
+                file: label.clone(),
+                diagnostics: errors,
+            }),
+        }
+    });
+    match parsed {
         Err(e) => {
             let check = Check::fail(
                 CheckId::Policy,

@@ -1008,9 +1008,33 @@ impl<'t> Reader<'t> {
             let image = m.take("image");
             let container = m.take("container");
             let labels = m.take("labels");
+            // A matcher that can never match, or an empty list that matches every container,
+            // is a profile the operator misreads (the hundred-and-thirteenth look's: `labels = []`
+            // lifted every container's ceilings, `"nanoclaw-role = agent"` tightened nothing).
+            let bad = |r: &mut Self, span: Range<usize>, what: String| {
+                r.push(
+                    Code::BadMatch,
+                    span,
+                    format!("profile {:?}: {what}", prof.name),
+                    Some("name an image or container glob, or each label by its key, or its key and value joined by `=`, without blanks".into()),
+                );
+            };
             prof.image = r.glob(image);
             prof.container = r.glob(container);
             if let Some(list) = r.strings(labels) {
+                if list.is_empty() {
+                    bad(r, span.clone(), "an empty labels list, which matches every container".into());
+                }
+                for (s, span) in &list {
+                    let (k, v) = match s.split_once('=') {
+                        Some((k, v)) => (k, Some(v)),
+                        None => (&s[..], None),
+                    };
+                    let blank = |t: &str| t.is_empty() || t.trim() != t;
+                    if blank(k) || v.is_some_and(|v| v.trim() != v) {
+                        bad(r, span.clone(), format!("label {s:?} has an empty key or blanks around a key or value, which no label podman sets has"));
+                    }
+                }
                 prof.labels = list
                     .into_iter()
                     .map(|(s, _)| match s.split_once('=') {
@@ -1050,6 +1074,15 @@ impl<'t> Reader<'t> {
 
     fn glob(&mut self, f: Field) -> Option<Glob> {
         let (s, span) = self.string(f)?;
+        if s.is_empty() {
+            self.push(
+                Code::BadMatch,
+                span,
+                "an empty glob, which matches nothing".into(),
+                Some("name an image or container glob (`*` matches every one)".into()),
+            );
+            return None;
+        }
         match Glob::new(s) {
             Ok(g) => Some(g),
             Err(e) => {

@@ -823,3 +823,33 @@ fn one_word_name_lists_are_one_word_globs() {
         assert_eq!(p.rules.deny.list(list), want, "{key}");
     }
 }
+
+/// A profile's match that can never match, and an empty `labels` list, which matches every
+/// container, are errors (the hundred-and-thirteenth look's: `labels = []` lifted every
+/// container's ceilings with `policy check` saying ok; `"nanoclaw-role = agent"` and an empty
+/// image glob tightened nothing).
+#[test]
+fn a_profile_match_that_cannot_mean_what_it_says_is_an_error() {
+    let profile = |m: &str| format!("[[profile]]\nname = \"p\"\n{m}\n[profile.limits]\nmemory = \"off\"\n");
+    for m in [
+        "match.labels = []",
+        "match.labels = [\"nanoclaw-role = agent\"]",
+        "match.labels = [\" nanoclaw-role\"]",
+        "match.labels = [\"=agent\"]",
+        "match.labels = [\"nanoclaw-role=agent \"]",
+        "match.image = \"\"",
+        "match.container = \"\"",
+        "match.labels = [\"ok\", \"\"]",
+    ] {
+        let codes: Vec<Code> = errs(&profile(m)).iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::BadMatch], "{m}");
+    }
+    for m in [
+        "match.labels = [\"nanoclaw-role=agent\"]",
+        "match.labels = [\"nanoclaw-role\", \"k=\"]",
+        "match.image = \"*browser*\"",
+        "match.container = \"nanoclaw-*\"",
+    ] {
+        assert!(parse(&profile(m), "p.toml").is_ok(), "{m}");
+    }
+}

@@ -427,6 +427,12 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         .collect();
     // The argv is copied into the plan only where it runs unchanged (a rewrite renders its own).
     let mut plan = Plan::unchanged(command, Decision::Rewrite, policy.mode, &[]);
+    // `[commands] deny = ["exec"]` was read and refused nothing (the hundred-and-thirteenth
+    // look's): it refuses the command whole, before any profile is asked.
+    if let Some(v) = commands::denied_whole(&policy.commands, &plan.command.join(" ")) {
+        plan.decision = Decision::Passthrough;
+        return settle(plan, argv, vec![v], None, None);
+    }
     if !run.verb.starts_container() {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;

@@ -2763,3 +2763,26 @@ fn a_container_joins_only_the_networks_the_policy_names() {
     let p = plan(&argv(&["run", "--network", "operator-net", "img"]), &off, &t);
     assert!(p.decision.runs(), "{p:?}");
 }
+
+/// `[commands] deny` refuses `run`, `create`, `exec` and `update` whole, in any spelling: it was
+/// read and refused nothing (the hundred-and-thirteenth look's `deny = ["exec"]`).
+#[test]
+fn the_policy_s_command_deny_list_refuses_run_and_exec_too() {
+    let mut p = Policy::default();
+    p.commands.deny = vec!["exec".into(), "container create".into()];
+    for words in [
+        &["exec", "c", "id"][..],
+        &["container", "exec", "-i", "c", "sh"],
+        &["create", "img"],
+        &["container", "create", "--name", "x", "img"],
+    ] {
+        let plan = plan(&argv(words), &p, &podman());
+        assert_eq!(plan.decision, Decision::Refuse, "{words:?}: {plan:?}");
+        assert_eq!(plan.refusal.unwrap().rule, Rule::DenyCommand, "{words:?}");
+    }
+    assert!(
+        plan(&argv(&["run", "--rm", "img"]), &p, &podman())
+            .decision
+            .runs()
+    );
+}

@@ -1097,6 +1097,62 @@ fn build_reports_every_violation() {
 // ---------------------------------------------------------------------------------------------
 // The policy switches each way.
 
+/// Every `[commands]` entry does what it says, or the policy does not load: `deny = ["exce"]`
+/// (a typo) and `deny = ["exec"]` were read and refused nothing, and `allow = ["kube"]` opened
+/// every `kube` subcommand without a word (the hundred-and-thirteenth look's).
+#[test]
+fn a_commands_entry_that_would_do_nothing_is_an_error() {
+    use nanoclaw_shim::policy::Code;
+    let codes = |allow: &[&str], deny: &[&str]| -> Vec<Code> {
+        commands::policy_problems(&policy(allow, deny))
+            .into_iter()
+            .map(|(code, ..)| code)
+            .collect()
+    };
+    for deny in [
+        "exec",
+        "run",
+        "container create",
+        "update",
+        "cp",
+        "pod",
+        "network",
+        "build --push",
+        "image  inspect",
+    ] {
+        assert!(codes(&[], &[deny]).is_empty(), "deny {deny}");
+    }
+    for deny in ["exce", "Pull", "volume export", "build --pushh", ""] {
+        assert_eq!(codes(&[], &[deny]), [Code::UnknownCommand], "deny {deny:?}");
+    }
+    // A command only the allow list opens may be denied again.
+    assert!(codes(&["volume export"], &["volume export"]).is_empty());
+    for allow in [
+        "cp",
+        "container clone",
+        "volume create --opt",
+        "pod create",
+        "frobnicate",
+        "build --host-loopback",
+    ] {
+        assert!(codes(&[allow], &[]).is_empty(), "allow {allow}");
+    }
+    for allow in [
+        "run",
+        "exec",
+        "container update",
+        "cp --xyz",
+        "build --cache-mounts",
+        "volume",
+        "image",
+    ] {
+        assert_eq!(codes(&[allow], &[]), [Code::UnknownCommand], "allow {allow}");
+    }
+    for allow in ["pod", "kube"] {
+        assert_eq!(codes(&[allow], &[]), [Code::GroupAllowed], "allow {allow}");
+    }
+}
+
 #[test]
 fn policy_allow_and_deny() {
     let allowed: &[(&[&str], &[&str])] = &[

@@ -5996,6 +5996,72 @@ fn the_operator_s_network_is_never_joined_rootless() {
     operator_network(Mode::Rootless);
 }
 
+/// podman 5 reads `--module` (a containers.conf of the caller's) in a pre-scan that takes the
+/// word after a flag it does not know, written without `=`, as its value: after a bare `--debug`
+/// it took `run` and read `--label --module=FILE` as a module (the hundred-and-tenth look's: a
+/// conmon of the caller's ran as root, the host's /etc was mounted). Through plain podman 5
+/// (the control) the module's variable reaches the container; through the shim, with
+/// `debug_logging = false` (which lets `--debug` through), the bare form is refused and
+/// `--debug=true` runs without the module. podman 4.3 has no `--module`: the control shows
+/// nothing there, and the shim's answers are the same.
+fn no_module_through_a_global_flag(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "module") else {
+        return;
+    };
+    let label = mode.label();
+    let module = rig.dir.path().join("module.conf");
+    std::fs::write(&module, "[containers]\nenv = [\"MODULE_LOADED=module-42\"]\n").unwrap();
+    std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let argv = |debug: &str| {
+        strs(&[
+            debug,
+            "run",
+            "--rm",
+            "--label",
+            &format!("--module={}", module.display()),
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo env-$MODULE_LOADED-end",
+        ])
+    };
+    let control = rig.run("podman", &argv("--debug"), None);
+    eprintln!(
+        "{label}: control: plain podman {} the caller's module: {}",
+        if control.stdout.contains("env-module-42-end") {
+            "loaded"
+        } else {
+            "did not load"
+        },
+        control.stdout.trim()
+    );
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let open = text.replacen("debug_logging = true", "debug_logging = false", 1);
+    assert_ne!(text, open, "the default policy no longer names debug_logging");
+    std::fs::write(&policy, open).unwrap();
+    let bare = rig.docker(&argv("--debug"), None);
+    let spelled = rig.docker(&argv("--debug=true"), None);
+    std::fs::write(&policy, text).unwrap();
+    assert_refusal(&bare, "[parse.bad-syntax]");
+    assert!(
+        spelled.ok() && spelled.stdout.contains("env--end"),
+        "{label}: {}",
+        spelled.describe()
+    );
+}
+
+#[test]
+fn no_module_through_a_global_flag_rootful() {
+    no_module_through_a_global_flag(Mode::Rootful);
+}
+
+#[test]
+fn no_module_through_a_global_flag_rootless() {
+    no_module_through_a_global_flag(Mode::Rootless);
+}
+
 #[test]
 fn the_operator_s_named_volume_is_never_mounted_rootful() {
     operator_volume(Mode::Rootful);
