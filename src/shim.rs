@@ -639,6 +639,7 @@ fn from_environment(
             out.push((DenyList::CredentialPaths, p));
         }
     }
+    out.extend(moved_storage(env));
     // The working directory's code, when it is a checkout (never `/`: its names are the
     // system's, judged by the lists).
     if let Some(cwd) = env.cwd.as_ref().filter(|c| c.parent().is_some()) {
@@ -647,6 +648,43 @@ fn from_environment(
                 .iter()
                 .map(|name| (DenyList::HostExecPaths, cwd.join(name))),
         );
+    }
+    out
+}
+
+/// Container storage where a storage.conf moves it ([`crate::trust::storage_folders`]): the
+/// stores as credentials (refused even read-only, as the default stores are), the running state
+/// as host-exec. Each file podman may read is read; a missing one costs a failed open.
+fn moved_storage(env: &Env) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
+    use crate::policy::DenyList;
+    let home = env.home.as_deref().map(|h| h.to_string_lossy().into_owned());
+    let uid = env.euid.unwrap_or_else(crate::process::euid).to_string();
+    let user = std::env::var("USER").unwrap_or_default();
+    let mut vars = vec![("UID", uid.as_str()), ("USER", user.as_str())];
+    if let Some(h) = &home {
+        vars.push(("HOME", h.as_str()));
+    }
+    let config = env
+        .xdg_config_home
+        .clone()
+        .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+    let mut out = Vec::new();
+    for file in crate::trust::STORAGE_CONFS {
+        let path = match file.strip_prefix("~/.config/") {
+            Some(rest) => match &config {
+                Some(c) => c.join(rest),
+                None => continue,
+            },
+            None => std::path::PathBuf::from(file),
+        };
+        // A file podman reads, small: never a FIFO or a device, which would hang or grow the read.
+        let small = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() < 1 << 20);
+        let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
+            continue;
+        };
+        let (stores, running) = crate::trust::storage_folders(&text, &vars);
+        out.extend(stores.into_iter().map(|p| (DenyList::CredentialPaths, p)));
+        out.extend(running.into_iter().map(|p| (DenyList::HostExecPaths, p)));
     }
     out
 }

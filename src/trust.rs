@@ -108,6 +108,61 @@ pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
 /// all accepted into a volume's folder).
 pub const STORED_VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR", "XDG_STATE_HOME"];
 
+/// Where podman's storage.conf is read from: the caller's own (rootless), then the system's
+/// (`/usr/share` only where `/etc` has none; both are read here). `CONTAINERS_STORAGE_CONF`
+/// never reaches podman (`deny.environment`).
+pub const STORAGE_CONFS: &[&str] = &[
+    "~/.config/containers/storage.conf",
+    "/etc/containers/storage.conf",
+    "/usr/share/containers/storage.conf",
+];
+
+/// The folders a storage.conf's `text` moves podman's storage to: the stores (`graphroot`,
+/// `rootless_storage_path`, `imagestore`, `options.additionalimagestores`: every container's
+/// settings, other agents' tokens among them, and the images they run) and the running state
+/// (`runroot`), absolute, with `$HOME`, `$UID` and `$USER` replaced as containers/storage
+/// replaces them (`vars`). The lists name only the default stores: a store moved there was read
+/// through `-v <graphroot>/libpod:/s:ro` (the hundred-and-ninth look's: another agent's API key,
+/// rootless podman 4.3.1 and 5.4.2). Text podman could not read either gives nothing.
+pub fn storage_folders(
+    text: &str,
+    vars: &[(&str, &str)],
+) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
+    // Comments are most of a shipped file: skipped before the TOML is read.
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let Ok(table) = kept.parse::<toml::Table>() else {
+        return (Vec::new(), Vec::new());
+    };
+    let Some(storage) = table.get("storage").and_then(toml::Value::as_table) else {
+        return (Vec::new(), Vec::new());
+    };
+    let expand = |s: &str| {
+        let mut s = s.to_string();
+        for (name, value) in vars {
+            s = s.replace(&format!("${name}"), value);
+        }
+        Some(std::path::PathBuf::from(s)).filter(|p| p.is_absolute())
+    };
+    let one = |t: &toml::Table, key: &str| t.get(key).and_then(toml::Value::as_str).and_then(expand);
+    let mut stores: Vec<_> = ["graphroot", "rootless_storage_path", "imagestore"]
+        .iter()
+        .filter_map(|k| one(storage, k))
+        .collect();
+    if let Some(extra) = storage
+        .get("options")
+        .and_then(toml::Value::as_table)
+        .and_then(|o| o.get("additionalimagestores"))
+        .and_then(toml::Value::as_array)
+    {
+        stores.extend(extra.iter().filter_map(toml::Value::as_str).filter_map(expand));
+    }
+    (stores, one(storage, "runroot").into_iter().collect())
+}
+
 /// Trees only root writes, which the lists keep from every writable mount (sensitive or
 /// host-exec): a path beneath them needs no resolution to be judged.
 const SYSTEM_TREES: &[&str] = &["/etc", "/usr"];
@@ -1084,6 +1139,28 @@ pub fn environment(
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    /// The folders a storage.conf moves podman's storage to, as containers/storage reads them.
+    #[test]
+    fn a_storage_conf_s_moved_folders_are_read() {
+        let vars = [("HOME", "/home/a"), ("UID", "1000"), ("USER", "a")];
+        let text = "# comment = \"/x\"\n[storage]\ndriver = \"overlay\"\ngraphroot = \"/srv/store\"\nrunroot = \"/run/user/$UID/st\"\n\
+                    rootless_storage_path = \"$HOME/podman/$USER\"\nimagestore = \"relative\"\n\
+                    [storage.options]\nadditionalimagestores = [\n  \"/ro/images\",\n]\n";
+        let (stores, running) = storage_folders(text, &vars);
+        let p = |s: &str| std::path::PathBuf::from(s);
+        assert_eq!(stores, [p("/srv/store"), p("/home/a/podman/a"), p("/ro/images")]);
+        assert_eq!(running, [p("/run/user/1000/st")]);
+        // Nothing moved, or text podman could not read either: nothing.
+        assert_eq!(
+            storage_folders("[storage]\ndriver = \"overlay\"\n", &vars),
+            (vec![], vec![])
+        );
+        assert_eq!(
+            storage_folders("[storage\ngraphroot = \"/x\"", &vars),
+            (vec![], vec![])
+        );
+    }
 
     #[test]
     fn writable_by_others_is_untrusted() {

@@ -294,6 +294,11 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     ".sqlite_history",
     ".rediscli_history",
     ".dbshell",
+    ".irb_history",
+    ".lesshst",
+    // vim's registers and command history, IPython's history database (the hundred-and-ninth look's).
+    ".viminfo",
+    "history.sqlite",
     // Browsers' stores of saved logins wherever a profile lies (Firefox's).
     "logins.json",
     "key4.db",
@@ -317,6 +322,12 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "~/.config/autostart",
     "~/.config/systemd",
     "~/.config/containers",
+    // Rootless podman's short-name aliases, tried before `localhost/NAME`: an alias written
+    // there ran an agent's image for the operator's `podman run operator-app` (the
+    // hundred-and-eleventh look's); and podman 4.3's CNI network definitions, where an agent
+    // turned nanoclaw's `--internal` network into a routed one (the same look's).
+    "~/.cache/containers",
+    "~/.config/cni",
     "~/.config/nanoclaw",
     "~/.config/git",
     "~/.gitconfig",
@@ -352,10 +363,24 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "~/.tmux.conf",
     "~/.config/tmux",
     "~/.ipython",
+    // Read by tools when they start (the hundred-and-ninth look's): GNU screen, gdb, psql,
+    // sqlite3, irb, Mercurial, and less, whose LESSOPEN git's pager runs.
+    "~/.screenrc",
+    "~/.gdbinit",
+    "~/.config/gdb",
+    "~/.psqlrc",
+    "~/.sqliterc",
+    "~/.irbrc",
+    "~/.hgrc",
+    "~/.config/hg",
+    "~/.lesskey",
+    "~/.config/lesskey",
+    "~/.config/less",
     // Tool chains on the user's PATH or module path (Node's `require` searches ~/.node_modules).
     "~/.node_modules",
     "~/.node_libraries",
     "~/.nvm",
+    "~/.rvm",
     "~/.volta",
     "~/.bun",
     "~/.deno",
@@ -395,6 +420,12 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "~/.Rprofile",
     "~/.jupyter",
     "~/.cache/ms-playwright",
+    // Caches whose contents run: corepack's package managers (the next pnpm or yarn), the
+    // browsers puppeteer launches, Go's build cache, pre-commit's hook environments.
+    "~/.cache/node",
+    "~/.cache/puppeteer",
+    "~/.cache/go-build",
+    "~/.cache/pre-commit",
     // Editors' servers and their configuration, shells and desktops that run what they read.
     "~/.vscode",
     "~/.vscode-server",

@@ -286,6 +286,25 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.xonshrc",
         "~/.wezterm.lua",
         "~/.forward",
+        // The hundred-and-eleventh look's: rootless podman's short-name aliases and 4.3's CNI
+        // networks; the hundred-and-ninth's: tools' start-up files and caches whose contents run.
+        "~/.cache/containers",
+        "~/.cache/containers/short-name-aliases.conf",
+        "~/.config/cni",
+        "~/.config/cni/net.d",
+        "~/.rvm",
+        "~/.cache/node/corepack",
+        "~/.cache/puppeteer",
+        "~/.cache/go-build",
+        "~/.cache/pre-commit",
+        "~/.screenrc",
+        "~/.gdbinit",
+        "~/.psqlrc",
+        "~/.sqliterc",
+        "~/.irbrc",
+        "~/.hgrc",
+        "~/.lesskey",
+        "~/.config/less",
         // A repository's `.git`, and anything in it; and a working tree whose `.git` is at its
         // top (the red team's: the container set `core.fsmonitor`, and a host `git status` ran
         // it). `shadow_repositories` mounts such a `.git` read-only instead:

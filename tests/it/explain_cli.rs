@@ -532,3 +532,29 @@ fn a_replayed_log_line_says_its_redacted_values_are_not_judged() {
     let o = e.explain(&["run", "-e", "HTTPS_PROXY=http://x:1", "img"]);
     assert!(!text(&o.stdout).contains("note:"), "{}", text(&o.stdout));
 }
+
+/// A store a storage.conf moves (`rootless_storage_path`, `graphroot`) is no mount source, as
+/// the default stores are not: podman's database there holds every container's environment
+/// (the hundred-and-ninth look's: `-v <moved store>/libpod:/s:ro` read another agent's API key,
+/// rootless podman 4.3.1 and 5.4.2). The same folder without the file is an ordinary one.
+#[test]
+fn a_store_storage_conf_moves_is_no_mount_source() {
+    let e = Env::new("");
+    let store = e.p("home/moved-store/libpod");
+    std::fs::create_dir_all(&store).unwrap();
+    let mount = format!("{}:/s:ro", store.display());
+    let argv = ["run", "--rm", "-v", &mount, "img"];
+    let o = e.explain(&argv);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    e.w.write(
+        "home/.config/containers/storage.conf",
+        "# podman's storage, moved\n[storage]\ndriver = \"overlay\"\n# graphroot = \"/nowhere\"\nrootless_storage_path = \"$HOME/moved-store\"\n",
+    );
+    let o = e.explain(&argv);
+    assert_eq!(o.status.code(), Some(125), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("deny.credentials"),
+        "{}",
+        text(&o.stdout)
+    );
+}
