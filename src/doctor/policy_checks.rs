@@ -56,19 +56,53 @@ pub(crate) fn mode_check(policy: &policy::Policy, label: &str) -> Check {
             }
         })
         .collect();
-    if loose.is_empty() {
-        Check::ok(NAME, "enforce: every agent container is hardened")
-    } else {
-        Check::warn(
+    // Settings turned off one at a time, at the top level or in a profile that is otherwise in
+    // force (a profile repeats what it inherits: only its own are named): `doctor` said "every
+    // agent container is hardened" while a profile matched on nanoclaw's own label ran them
+    // privileged, writable and without ceilings (the hundred-and-thirteenth look's).
+    let top = policy.rules.weakened();
+    let mut weak: Vec<String> = Vec::new();
+    if !top.is_empty() {
+        weak.push(format!("the top level sets {}", top.join(", ")));
+    }
+    for p in policy
+        .profiles
+        .iter()
+        .filter(|p| !p.exempt && p.mode.is_none_or(|m| m == policy::Mode::Enforce))
+    {
+        let own: Vec<String> = p
+            .rules
+            .weakened()
+            .into_iter()
+            .filter(|w| !top.contains(w))
+            .collect();
+        if !own.is_empty() {
+            weak.push(format!("profile \"{}\" sets {}", p.name, own.join(", ")));
+        }
+    }
+    match (loose.is_empty(), weak.is_empty()) {
+        (true, true) => Check::ok(NAME, "enforce: every agent container is hardened"),
+        (true, false) => Check::warn(
+            NAME,
+            format!("enforce, but weaker than the shipped policy: {}", weak.join("; ")),
+            format!(
+                "each is {label}'s own setting: keep it only if those containers must run so; `nanoclaw-shim policy diff` shows them against the shipped policy, `nanoclaw-shim explain` which profile a command matches"
+            ),
+        ),
+        (false, _) => Check::warn(
             NAME,
             format!(
-                "enforce, but {}: the containers they match are NOT hardened",
-                loose.join(", ")
+                "enforce, but {}: the containers they match are NOT hardened{}",
+                loose.join(", "),
+                match weak.is_empty() {
+                    true => String::new(),
+                    false => format!("; and weaker than the shipped policy: {}", weak.join("; ")),
+                }
             ),
             format!(
                 "remove `exempt = true` / the profile's mode in {label} unless those containers must run unhardened; `nanoclaw-shim explain` shows which profile a command matches"
             ),
-        )
+        ),
     }
 }
 

@@ -312,6 +312,42 @@ fn mode_and_exempt_profiles_are_loud() {
     assert_eq!(mode_check(&parsed(""), "p.toml").status, Status::Ok);
 }
 
+/// Hardening turned off one setting at a time is no "every agent container is hardened": a
+/// profile matched on nanoclaw's own label ran agents privileged, writable and without ceilings
+/// while `doctor` said OK (the hundred-and-thirteenth look's). A profile names only what it
+/// sets beyond the top level; stronger settings are no warning.
+#[test]
+fn hardening_turned_off_setting_by_setting_is_said() {
+    let profile = "[[profile]]\nname = \"browser\"\nmatch.labels = [\"nanoclaw-role=agent\"]\n\
+                   [profile.hardening]\nread_only = false\ndrop_capabilities = []\n\
+                   [profile.limits]\nmemory = \"off\"\n[profile.deny]\nprivileged = false\n";
+    let c = mode_check(&parsed(profile), "p.toml");
+    assert_eq!(c.status, Status::Warn, "{}", c.detail);
+    for said in [
+        "profile \"browser\" sets read_only = false",
+        "drop_capabilities without ALL",
+        "[limits] memory = off",
+        "[deny] privileged = false",
+    ] {
+        assert!(c.detail.contains(said), "{said}: {}", c.detail);
+    }
+    let c = mode_check(
+        &parsed(&format!(
+            "[hardening]\nno_new_privileges = false\n[limits]\npids = \"off\"\n{profile}"
+        )),
+        "p.toml",
+    );
+    assert!(
+        c.detail
+            .contains("the top level sets no_new_privileges = false, [limits] pids = off"),
+        "{}",
+        c.detail
+    );
+    assert_eq!(c.detail.matches("pids = off").count(), 1, "{}", c.detail);
+    let stronger = "[limits]\nmemory = \"1g\"\npids = 64\n[hardening]\nallowed_capabilities = []\n";
+    assert_eq!(mode_check(&parsed(stronger), "p.toml").status, Status::Ok);
+}
+
 /// A policy whose memory ceiling is `bytes`, set directly: `policy check` may already refuse
 /// such a file, but doctor must not depend on that.
 fn with_memory(bytes: u64) -> policy::Policy {

@@ -112,6 +112,64 @@ pub struct Rules {
     pub podman: PodmanCompat,
 }
 
+impl Rules {
+    /// Each setting these rules hold weaker than the shipped default's, as the policy names it
+    /// (`read_only = false`, `[limits] memory = off`, `[deny] privileged = false`): what an
+    /// operator wrote setting by setting, as `exempt = true` does at once, and what `doctor`
+    /// must not call hardened (the hundred-and-thirteenth look's).
+    pub fn weakened(&self) -> Vec<String> {
+        let shipped = Rules::default();
+        let (h, d) = (&self.hardening, &shipped.hardening);
+        let mut out = Vec::new();
+        for (key, now, default) in [
+            ("read_only", h.read_only, d.read_only),
+            ("no_new_privileges", h.no_new_privileges, d.no_new_privileges),
+            (
+                "[podman] verify_mounts",
+                self.podman.verify_mounts,
+                shipped.podman.verify_mounts,
+            ),
+        ] {
+            if default && !now {
+                out.push(format!("{key} = false"));
+            }
+        }
+        let all = |caps: &[String]| caps.iter().any(|c| c.eq_ignore_ascii_case("ALL"));
+        if all(&d.drop_capabilities) && !all(&h.drop_capabilities) {
+            out.push("drop_capabilities without ALL".into());
+        }
+        let added: Vec<&str> = h
+            .allowed_capabilities
+            .iter()
+            .chain(
+                h.keep_capabilities
+                    .iter()
+                    .filter(|c| !d.keep_capabilities.contains(c)),
+            )
+            .map(String::as_str)
+            .collect();
+        if !added.is_empty() {
+            out.push(format!("capabilities allowed or kept: {}", added.join(", ")));
+        }
+        let l = &self.limits;
+        for (key, off) in [
+            ("cpus", l.cpus.is_none()),
+            ("memory", l.memory.is_none()),
+            ("pids", l.pids.is_none()),
+        ] {
+            if off {
+                out.push(format!("[limits] {key} = off"));
+            }
+        }
+        for &(key, rule, on) in DENY_SWITCHES {
+            if on && !self.deny.on(rule) {
+                out.push(format!("[deny] {key} = false"));
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Runtime {
     /// A name looked up on PATH, or an absolute path.
