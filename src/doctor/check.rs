@@ -41,7 +41,7 @@ checks! {
     Docker = "docker": "the first `docker` on the PATH is this nanoclaw-shim",
     Build = "build": "this binary is linked statically, as install.sh builds it (a dynamic one pays the loader on every `docker` call)",
     Policy = "policy": "the policy in force loads, without warnings",
-    Mode = "mode": "the policy enforces, and no profile exempts or audits containers",
+    Mode = "mode": "the policy enforces, no profile exempts or audits containers, and no setting is weaker than the shipped policy's (`read_only = false`, a ceiling `off`, a `[deny]` switch off, ...: each named, the top level's and each profile's own)",
     Limits = "limits": "the memory ceilings are large enough for an agent to start and run",
     DecisionLog = "decision-log": "the `[log] path`, when set, can be written",
     Environment = "environment": "the environment passes the policy: the variables removed before exec, or why every `docker` call would be refused (a runtime configuration or a moved podman folder others could write)",
