@@ -1128,9 +1128,13 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
         volumes: None,
         networks: None,
         connectable: None,
+        volume_on_host: None,
     };
     check_with(words, policy, host_path, &files, &[])
 }
+
+/// Whether the engine holds a local volume of a name ([`BuildFiles::volume_on_host`]).
+pub type VolumeOnHost<'a> = dyn Fn(&[u8]) -> bool + 'a;
 
 /// Reads a small file named inside a folder ([`BuildFiles::read_in`]): (folder, name).
 pub type ReadIn<'a> = dyn Fn(&[u8], &[u8]) -> SmallFile + 'a;
@@ -1159,6 +1163,9 @@ pub struct BuildFiles<'a> {
     /// The containers made outside the shim a `network connect` / `disconnect` may name
     /// without being asked about (`deny.foreign-container`; `None`: none).
     pub connectable: Option<&'a [crate::policy::ListEntry]>,
+    /// Whether the engine holds a local volume of a name (its folder in the store): a bare
+    /// `inspect` of one prints its driver options (`None`: not asked).
+    pub volume_on_host: Option<&'a VolumeOnHost<'a>>,
 }
 
 impl BuildFiles<'_> {
@@ -1358,14 +1365,30 @@ fn check_inner(
                 // names (its first word; then the container).
                 // A volume's definition is its driver's options, a CIFS or NFS share's password
                 // among them (the hundred-and-third look's): `volume inspect` and `inspect
-                // --type volume` name only the policy's volumes too. A bare `inspect` of a name
-                // podman finds no container or image of reads a volume of it: SECURITY.md's
-                // known limitations.
-                let typed_volume = path == "inspect"
-                    && p.opts.iter().any(|o| {
-                        o.row.long == "type"
-                            && matches!(&o.value, Val::Bytes(t) if t.eq_ignore_ascii_case(b"volume"))
+                // --type volume` name only the policy's volumes too, and a bare `inspect` (or
+                // `--type all`) names none the engine holds outside them: podman reads a volume
+                // of the name where no container or image has it.
+                let inspect_type = p
+                    .opts
+                    .iter()
+                    .rev()
+                    .find(|o| o.row.long == "type")
+                    .and_then(|o| match &o.value {
+                        Val::Bytes(t) => Some(t.to_ascii_lowercase()),
+                        Val::Bool(_) => None,
                     });
+                let typed_volume = path == "inspect" && inspect_type.as_deref() == Some(&b"volume"[..]);
+                if path == "inspect" && matches!(inspect_type.as_deref(), None | Some(b"all")) {
+                    if let (Some(on_host), Some(writable)) = (files.volume_on_host, files.volumes) {
+                        let held: Vec<Vec<u8>> = p
+                            .positionals
+                            .iter()
+                            .filter(|n| !Named::allowed(n, writable) && on_host(n))
+                            .cloned()
+                            .collect();
+                        named_objects(Named::Volume, &held, files, &mut out);
+                    }
+                }
                 let named = match path.as_str() {
                     "volume rm" | "volume inspect" => Some((Named::Volume, p.positionals.len())),
                     "inspect" if typed_volume => Some((Named::Volume, p.positionals.len())),

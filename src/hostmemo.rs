@@ -715,6 +715,7 @@ mod tests {
             fs,
             memory: Some(Memory::of_build(DIR.into(), 1000, b"test build")),
             rootless: false,
+            stores: Vec::new(),
         };
         (host, fs)
     }

@@ -1093,6 +1093,9 @@ pub struct HostCtx {
     /// not the host's (a system group in the container is no host group). `false` (rootful) is
     /// the stricter reading.
     pub rootless: bool,
+    /// podman's stores: its default one and those a storage.conf names, where each local
+    /// volume has its folder (`<store>/volumes/NAME`).
+    pub stores: Vec<std::path::PathBuf>,
 }
 
 impl Default for HostCtx {
@@ -1107,6 +1110,7 @@ impl Default for HostCtx {
             fs: &RealFs,
             memory: None,
             rootless: false,
+            stores: Vec::new(),
         }
     }
 }

@@ -599,6 +599,7 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
 fn from_environment(
     env: &Env,
     policy: &policy::Policy,
+    (stores, running): &(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>),
 ) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
     use crate::policy::DenyList;
     let mut out = crate::hostpath::relocated(&policy.rules.deny, &env.relocations());
@@ -639,7 +640,8 @@ fn from_environment(
             out.push((DenyList::CredentialPaths, p));
         }
     }
-    out.extend(moved_storage(env));
+    out.extend(stores.iter().map(|p| (DenyList::CredentialPaths, p.clone())));
+    out.extend(running.iter().map(|p| (DenyList::HostExecPaths, p.clone())));
     // The working directory's code, when it is a checkout (never `/`: its names are the
     // system's, judged by the lists).
     if let Some(cwd) = env.cwd.as_ref().filter(|c| c.parent().is_some()) {
@@ -652,11 +654,27 @@ fn from_environment(
     out
 }
 
+/// podman's stores: the default one (rootless: beneath `XDG_DATA_HOME` or `~/.local/share`;
+/// rootful: `/var/lib/containers/storage`) and those a storage.conf names.
+fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let data = env
+        .engine
+        .iter()
+        .find(|(k, _)| k == "XDG_DATA_HOME")
+        .map(|(_, v)| std::path::PathBuf::from(v))
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.home.as_ref().map(|h| h.join(".local/share")));
+    let default = match env.rootless() {
+        true => data.map(|d| d.join("containers/storage")),
+        false => Some("/var/lib/containers/storage".into()),
+    };
+    default.into_iter().chain(moved.iter().cloned()).collect()
+}
+
 /// Container storage where a storage.conf moves it ([`crate::trust::storage_folders`]): the
-/// stores as credentials (refused even read-only, as the default stores are), the running state
-/// as host-exec. Each file podman may read is read; a missing one costs a failed open.
-fn moved_storage(env: &Env) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
-    use crate::policy::DenyList;
+/// stores (credentials: refused even read-only, as the default stores are) and the running
+/// state (host-exec). Each file podman may read is read; a missing one costs a failed open.
+fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
     let home = env.home.as_deref().map(|h| h.to_string_lossy().into_owned());
     let uid = env.euid.unwrap_or_else(crate::process::euid).to_string();
     let user = std::env::var("USER").unwrap_or_default();
@@ -668,7 +686,7 @@ fn moved_storage(env: &Env) -> Vec<(crate::policy::DenyList, std::path::PathBuf)
         .xdg_config_home
         .clone()
         .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
-    let mut out = Vec::new();
+    let (mut stores, mut running) = (Vec::new(), Vec::new());
     for file in crate::trust::STORAGE_CONFS {
         let path = match file.strip_prefix("~/.config/") {
             Some(rest) => match &config {
@@ -682,11 +700,11 @@ fn moved_storage(env: &Env) -> Vec<(crate::policy::DenyList, std::path::PathBuf)
         let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
             continue;
         };
-        let (stores, running) = crate::trust::storage_folders(&text, &vars);
-        out.extend(stores.into_iter().map(|p| (DenyList::CredentialPaths, p)));
-        out.extend(running.into_iter().map(|p| (DenyList::HostExecPaths, p)));
+        let (s, r) = crate::trust::storage_folders(&text, &vars);
+        stores.extend(s);
+        running.extend(r);
     }
-    out
+    (stores, running)
 }
 
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
@@ -708,6 +726,7 @@ fn target(
         (false, Some(cwd)) => Some(cwd.join(p)),
         (false, None) => None,
     };
+    let storage = storage_conf_folders(env);
     let host = HostCtx {
         cwd: env.cwd.clone(),
         home: env.home.clone(),
@@ -747,12 +766,13 @@ fn target(
             ))
             .filter_map(absolute)
             .collect(),
-        from_environment: from_environment(env, policy),
+        from_environment: from_environment(env, policy, &storage),
         fs: &crate::hostfs::RealFs,
         // The same memory the policy was loaded with: the build is looked up once.
         memory,
         // docker's daemon is rootful whoever calls it.
         rootless: env.rootless() && flavor == crate::policy::Flavor::Podman,
+        stores: stores(env, &storage.0),
     };
     let path = path.to_path_buf();
     let rootless = env.rootless();

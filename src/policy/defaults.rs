@@ -376,6 +376,10 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "~/.lesskey",
     "~/.config/lesskey",
     "~/.config/less",
+    // Read by the package tools podman and builds run (dpkg's; rpm's macros run shell commands).
+    "~/.dpkg.cfg",
+    "~/.rpmmacros",
+    "~/.config/rpm",
     // Tool chains on the user's PATH or module path (Node's `require` searches ~/.node_modules).
     "~/.node_modules",
     "~/.node_libraries",
@@ -468,6 +472,11 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "/run/user/*/containers",
     "/run/user/*/systemd",
     "/var/tmp/containers-user-*",
+    // buildah's cache mounts (`buildah-cache`, 5's `buildah-cache-UID`) and each build's own
+    // folder (`buildahN`: the step's spec, read moments later): a link planted at a cache's
+    // name had the next cache build mount a host folder read-write (the hundred-and-sixteenth
+    // look's, rootless 4.3.1).
+    "/var/tmp/buildah*",
 ];
 
 /// Where read-write bind sources may come from, besides the caller's working directory.

@@ -274,6 +274,19 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             } else {
                 &[]
             };
+            // A local volume's folder in one of podman's stores (a name podman would take: no
+            // `/`, no leading dot or dash).
+            let volume_on_host = |name: &[u8]| {
+                let valid = name.first().is_some_and(u8::is_ascii_alphanumeric)
+                    && name
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+                valid
+                    && target.host.stores.iter().any(|s| {
+                        let folder = [s.as_os_str().as_bytes(), b"/volumes/", name].concat();
+                        target.host.fs.lstat(&folder).is_some()
+                    })
+            };
             let files = commands::BuildFiles {
                 read: &read,
                 read_in: Some(&read_in),
@@ -291,6 +304,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     .on(Rule::DenyNetworkName)
                     .then(|| deny.list(crate::policy::DenyList::WritableNetworks)),
                 connectable: Some(deny.list(crate::policy::DenyList::ConnectableContainers)),
+                volume_on_host: Some(&volume_on_host),
             };
             let (mut found, learned) =
                 commands::check_read(&argv[at..], &policy.commands, &mut host_path, &files, annotations);

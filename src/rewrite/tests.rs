@@ -1035,6 +1035,7 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
         fs: Box::leak(Box::new(fs)),
         memory: None,
         rootless: false,
+        stores: Vec::new(),
     };
     let run = |mount: &str| plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t);
     let refused_by = |mount: &str| run(mount).refusal.map(|r| r.rule);

@@ -63,6 +63,7 @@ fn check_with(words: &[&str], policy: &CommandsPolicy) -> Outcome {
         volumes: None,
         networks: None,
         connectable: None,
+        volume_on_host: None,
     };
     let violations = commands::check_with(&argv, policy, &mut host, &files, &[]);
     Outcome { violations, asked }
@@ -1439,6 +1440,7 @@ fn containerfiles_are_checked_for_run_mounts() {
             volumes: None,
             networks: None,
             connectable: None,
+            volume_on_host: None,
         };
         commands::check_with(&argv, policy, &mut host, &files, &annotations)
     };
@@ -1694,6 +1696,7 @@ fn a_transport_in_the_containerfile_is_refused() {
             volumes: None,
             networks: None,
             connectable: None,
+            volume_on_host: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1759,6 +1762,7 @@ fn build_base_images_are_checked_for_onbuild_triggers() {
             volumes: None,
             networks: None,
             connectable: None,
+            volume_on_host: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -1877,6 +1881,7 @@ fn build_limits_are_held_to_the_ceilings() {
             volumes: None,
             networks: None,
             connectable: None,
+            volume_on_host: None,
         };
         commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
     };
@@ -2133,6 +2138,7 @@ fn an_image_name_is_written_only_where_the_policy_says() {
             volumes: None,
             networks: None,
             connectable: None,
+            volume_on_host: None,
         };
         let mut host = |_: &[u8], _: Access, _: &str| None;
         let v = commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[]);
@@ -2280,6 +2286,7 @@ fn named_refusals(words: &[&str], kind: Named) -> Vec<String> {
         volumes: (kind == Named::Volume).then_some(&writable[..]),
         networks: (kind == Named::Network).then_some(&writable[..]),
         connectable: None,
+        volume_on_host: None,
     };
     let mut host = |_: &[u8], _: Access, _: &str| None;
     commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
@@ -2362,6 +2369,58 @@ fn an_operator_s_volume_s_options_are_not_read() {
             ["--format"],
             "{format}"
         );
+    }
+    // A bare `inspect` (or `--type all`) of a volume the engine holds outside the list: podman
+    // reads the volume where no container or image has the name.
+    let writable: Vec<nanoclaw_shim::policy::ListEntry> = Named::Volume
+        .list()
+        .defaults()
+        .iter()
+        .map(|&s| s.into())
+        .collect();
+    let held = |n: &[u8]| n == b"operator-cifs" || n == b"nanoclaw-cache";
+    let bare = |words: &[&str]| -> Vec<String> {
+        let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
+        let files = commands::BuildFiles {
+            read: &plain_files,
+            read_in: None,
+            bases: None,
+            limits: None,
+            images: None,
+            volumes: Some(&writable),
+            networks: None,
+            connectable: None,
+            volume_on_host: Some(&held),
+        };
+        let mut host = |_: &[u8], _: Access, _: &str| None;
+        commands::check_with(&argv, &CommandsPolicy::default(), &mut host, &files, &[])
+            .into_iter()
+            .map(|v| format!("{} {}", v.rule, v.token))
+            .collect()
+    };
+    assert_eq!(
+        bare(&["inspect", "operator-cifs"]),
+        ["deny.volume-name operator-cifs"]
+    );
+    assert_eq!(
+        bare(&[
+            "inspect",
+            "--type",
+            "all",
+            "-f",
+            "{{.Name}}",
+            "ncl-1",
+            "operator-cifs"
+        ]),
+        ["deny.volume-name operator-cifs"]
+    );
+    for fine in [
+        &["inspect", "nanoclaw-cache"][..],
+        &["inspect", "ncl-1-sess", "onecli"],
+        &["inspect", "--type", "container", "operator-cifs"],
+        &["inspect", "--type", "volume", "--type", "image", "operator-cifs"],
+    ] {
+        assert!(bare(fine).is_empty(), "{fine:?}: {:?}", bare(fine));
     }
     // `--all` prints every volume: not an option the shim knows.
     assert_eq!(

@@ -305,6 +305,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.hgrc",
         "~/.lesskey",
         "~/.config/less",
+        "~/.rpmmacros",
+        "/var/tmp/buildah-cache-1000",
+        "/var/tmp/buildah-cache",
+        "/var/tmp/buildah12345/config.json",
         // A repository's `.git`, and anything in it; and a working tree whose `.git` is at its
         // top (the red team's: the container set `core.fsmonitor`, and a host `git status` ran
         // it). `shadow_repositories` mounts such a `.git` read-only instead:

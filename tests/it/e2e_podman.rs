@@ -5889,6 +5889,15 @@ fn operator_volume(mode: Mode) {
     let reads = [
         strs(&["volume", "inspect", &share]),
         strs(&["inspect", "--type", "volume", &share]),
+        strs(&["inspect", &share]),
+        strs(&[
+            "inspect",
+            "--type",
+            "all",
+            "--format",
+            "{{json .Options}}",
+            &share,
+        ]),
         strs(&["volume", "ls", "--format", "{{.Name}} {{.Options}}"]),
         strs(&["volume", "ls", "--format", "json"]),
     ];
