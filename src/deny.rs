@@ -660,6 +660,16 @@ impl Checker<'_> {
                     if !Named::allowed(&m.source, list) {
                         self.v(Rule::DenyVolumeName, o, Named::Volume.refusal(list));
                     }
+                } else if m.source.is_empty() && self.on(Rule::DenyCeiling) {
+                    // An anonymous volume, as an image's own `VOLUME` is before `harden.image-volume`:
+                    // a container wrote 600 MB there under a 64 MB memory limit, and nanoclaw's
+                    // `create --rm`, `start`, `rm --force` left it on the host, where no `volume
+                    // rm` through the shim reaches it (the hundred-and-seventeenth look's).
+                    self.v(
+                        Rule::DenyCeiling,
+                        o,
+                        "an anonymous volume is a writable folder on the host's disk beneath the read-only root, outside every ceiling, and outlives the container; mount a tmpfs there (--tmpfs DST), held to the memory ceiling",
+                    );
                 }
             }
             mounts::Kind::Tmpfs => {}

@@ -1093,8 +1093,8 @@ pub struct HostCtx {
     /// not the host's (a system group in the container is no host group). `false` (rootful) is
     /// the stricter reading.
     pub rootless: bool,
-    /// podman's stores: its default one and those a storage.conf names, where each local
-    /// volume has its folder (`<store>/volumes/NAME`).
+    /// Where podman keeps its local volumes' folders (`<folder>/NAME`): its default store's
+    /// `volumes`, and those its configuration names.
     pub stores: Vec<std::path::PathBuf>,
 }
 

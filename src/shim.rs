@@ -642,6 +642,30 @@ fn from_environment(
     }
     out.extend(stores.iter().map(|p| (DenyList::CredentialPaths, p.clone())));
     out.extend(running.iter().map(|p| (DenyList::HostExecPaths, p.clone())));
+    // The lists' `~/.cache/...` entries where `XDG_CACHE_HOME` puts the caller's cache: a token
+    // at `$XDG_CACHE_HOME/huggingface/token` was read, and with the variable kept for podman
+    // its short-name aliases there written (the hundred-and-fourteenth look's).
+    let default_cache = env.home.as_ref().map(|h| h.join(".cache"));
+    if let Some(cache) = env
+        .xdg_cache_home
+        .as_ref()
+        .filter(|c| c.is_absolute() && Some(*c) != default_cache.as_ref())
+    {
+        for which in [
+            DenyList::SensitivePaths,
+            DenyList::CredentialPaths,
+            DenyList::HostExecPaths,
+        ] {
+            for entry in policy.rules.deny.list(which) {
+                let twin = match entry.strip_prefix("~/.cache") {
+                    Some("") => Some(cache.clone()),
+                    Some(rest) => rest.strip_prefix('/').map(|r| cache.join(r)),
+                    None => None,
+                };
+                out.extend(twin.map(|t| (which, t)));
+            }
+        }
+    }
     // The working directory's code, when it is a checkout (never `/`: its names are the
     // system's, judged by the lists).
     if let Some(cwd) = env.cwd.as_ref().filter(|c| c.parent().is_some()) {
@@ -654,8 +678,9 @@ fn from_environment(
     out
 }
 
-/// podman's stores: the default one (rootless: beneath `XDG_DATA_HOME` or `~/.local/share`;
-/// rootful: `/var/lib/containers/storage`) and those a storage.conf names.
+/// Where podman keeps its named volumes' folders: `volumes` in the default store (rootless:
+/// beneath `XDG_DATA_HOME` or `~/.local/share`; rootful: `/var/lib/containers/storage`) and in
+/// each store the configuration names, and a `volume_path` itself (one of those stores).
 fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     let data = env
         .engine
@@ -668,41 +693,82 @@ fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         true => data.map(|d| d.join("containers/storage")),
         false => Some("/var/lib/containers/storage".into()),
     };
-    default.into_iter().chain(moved.iter().cloned()).collect()
+    let at = |s: std::path::PathBuf| [s.join("volumes"), s];
+    default
+        .into_iter()
+        .flat_map(|d| [d.join("volumes")])
+        .chain(moved.iter().cloned().flat_map(at))
+        .collect()
 }
 
-/// Container storage where a storage.conf moves it ([`crate::trust::storage_folders`]): the
-/// stores (credentials: refused even read-only, as the default stores are) and the running
-/// state (host-exec). Each file podman may read is read; a missing one costs a failed open.
+/// Where podman's configuration moves its state ([`crate::trust::CONF_FILES`]): the stores
+/// (credentials: refused even read-only, as the default stores are) and the running state and
+/// temporary folders (host-exec). Every file podman may read is read, the one a variable names
+/// too; a missing one costs a failed open.
 fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
+    // The variables podman expands in them, as the shim hands them over.
     let home = env.home.as_deref().map(|h| h.to_string_lossy().into_owned());
     let uid = env.euid.unwrap_or_else(crate::process::euid).to_string();
-    let user = std::env::var("USER").unwrap_or_default();
-    let mut vars = vec![("UID", uid.as_str()), ("USER", user.as_str())];
+    let named: Vec<(&str, String)> = [
+        "USER",
+        "LOGNAME",
+        "XDG_RUNTIME_DIR",
+        "XDG_DATA_HOME",
+        "XDG_CONFIG_HOME",
+        "TMPDIR",
+    ]
+    .iter()
+    .filter_map(|&n| std::env::var(n).ok().map(|v| (n, v)))
+    .collect();
+    let mut vars: Vec<(&str, &str)> = named.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    vars.push(("UID", &uid));
     if let Some(h) = &home {
-        vars.push(("HOME", h.as_str()));
+        vars.push(("HOME", h));
     }
     let config = env
         .xdg_config_home
         .clone()
         .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+    // A file podman reads, small: never a FIFO or a device, which would hang or grow the read.
+    let read = |path: &std::path::Path| {
+        let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() < 1 << 20);
+        small.then(|| std::fs::read_to_string(path).ok()).flatten()
+    };
     let (mut stores, mut running) = (Vec::new(), Vec::new());
-    for file in crate::trust::STORAGE_CONFS {
-        let path = match file.strip_prefix("~/.config/") {
-            Some(rest) => match &config {
-                Some(c) => c.join(rest),
-                None => continue,
-            },
-            None => std::path::PathBuf::from(file),
-        };
-        // A file podman reads, small: never a FIFO or a device, which would hang or grow the read.
-        let small = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() < 1 << 20);
-        let Some(text) = small.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
-            continue;
-        };
-        let (s, r) = crate::trust::storage_folders(&text, &vars);
-        stores.extend(s);
-        running.extend(r);
+    for conf in crate::trust::CONF_FILES {
+        let named = env
+            .engine
+            .iter()
+            .filter(|(k, _)| k == conf.var)
+            .map(|(_, v)| std::path::PathBuf::from(v));
+        let listed = conf
+            .paths
+            .iter()
+            .filter_map(|file| match file.strip_prefix("~/.config/") {
+                Some(rest) => config.as_ref().map(|c| c.join(rest)),
+                None => Some(std::path::PathBuf::from(file)),
+            });
+        for path in named.chain(listed).filter(|p| p.is_absolute()) {
+            // A drop-in folder: each `*.conf` in it.
+            let files: Vec<std::path::PathBuf> =
+                match std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).ends_with(b".d/") {
+                    true => std::fs::read_dir(&path)
+                        .map(|d| {
+                            d.filter_map(|e| e.ok().map(|e| e.path()))
+                                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    false => vec![path],
+                };
+            for file in files {
+                if let Some(text) = read(&file) {
+                    let (s, r) = crate::trust::conf_folders(&text, conf.keys, &vars);
+                    stores.extend(s);
+                    running.extend(r);
+                }
+            }
+        }
     }
     (stores, running)
 }

@@ -108,24 +108,68 @@ pub const LOGIN_VARS: &[&str] = &["REGISTRY_AUTH_FILE", "DOCKER_CONFIG"];
 /// all accepted into a volume's folder).
 pub const STORED_VARS: &[&str] = &["SSL_CERT_FILE", "SSL_CERT_DIR", "XDG_STATE_HOME"];
 
-/// Where podman's storage.conf is read from: the caller's own (rootless), then the system's
-/// (`/usr/share` only where `/etc` has none; both are read here). `CONTAINERS_STORAGE_CONF`
-/// never reaches podman (`deny.environment`).
-pub const STORAGE_CONFS: &[&str] = &[
-    "~/.config/containers/storage.conf",
-    "/etc/containers/storage.conf",
-    "/usr/share/containers/storage.conf",
+/// A file of podman's configuration that can move where it keeps state, and what it names.
+pub struct ConfFile {
+    /// Where it lies (`~/.config/` is the caller's configuration folder); a folder ending in
+    /// `.d/` is read file by file (`*.conf`).
+    pub paths: &'static [&'static str],
+    /// The variable that names it instead (the shim passes a root-owned one to podman).
+    pub var: &'static str,
+    /// (table, key, a store): a store holds every container's settings, other agents' tokens
+    /// among them (credentials: refused even read-only); otherwise running state or temporary
+    /// files podman reads back (host-exec: refused written).
+    pub keys: &'static [(&'static str, &'static str, bool)],
+}
+
+/// Every file that moves podman's state, and the keys that move it. storage.conf: the stores
+/// and the running state (the hundred-and-ninth look's read another agent's key from a store it
+/// moved); containers.conf: the database (`static_dir`), the named volumes (`volume_path`),
+/// podman's and the image copies' temporary folders (the hundred-and-fifteenth and
+/// hundred-and-sixteenth looks'). Each one podman may read is read, the caller's and the
+/// system's (a missing one costs a failed open).
+pub const CONF_FILES: &[ConfFile] = &[
+    ConfFile {
+        paths: &[
+            "~/.config/containers/storage.conf",
+            "/etc/containers/storage.conf",
+            "/usr/share/containers/storage.conf",
+        ],
+        var: "CONTAINERS_STORAGE_CONF",
+        keys: &[
+            ("storage", "graphroot", true),
+            ("storage", "rootless_storage_path", true),
+            ("storage", "imagestore", true),
+            ("storage.options", "additionalimagestores", true),
+            ("storage", "runroot", false),
+        ],
+    },
+    ConfFile {
+        paths: &[
+            "~/.config/containers/containers.conf",
+            "~/.config/containers/containers.conf.d/",
+            "/etc/containers/containers.conf",
+            "/etc/containers/containers.conf.d/",
+            "/usr/share/containers/containers.conf",
+            "/usr/share/containers/containers.conf.d/",
+        ],
+        var: "CONTAINERS_CONF",
+        keys: &[
+            ("engine", "static_dir", true),
+            ("engine", "volume_path", true),
+            ("engine", "tmp_dir", false),
+            ("engine", "image_copy_tmp_dir", false),
+        ],
+    },
 ];
 
-/// The folders a storage.conf's `text` moves podman's storage to: the stores (`graphroot`,
-/// `rootless_storage_path`, `imagestore`, `options.additionalimagestores`: every container's
-/// settings, other agents' tokens among them, and the images they run) and the running state
-/// (`runroot`), absolute, with `$HOME`, `$UID` and `$USER` replaced as containers/storage
-/// replaces them (`vars`). The lists name only the default stores: a store moved there was read
-/// through `-v <graphroot>/libpod:/s:ro` (the hundred-and-ninth look's: another agent's API key,
-/// rootless podman 4.3.1 and 5.4.2). Text podman could not read either gives nothing.
-pub fn storage_folders(
+/// The folders a configuration file's `text` names under `keys` ([`ConfFile::keys`]): (stores,
+/// running state), absolute, variables replaced as podman replaces them (`$VAR` and `${VAR}`
+/// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
+/// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
+/// look's `[Storage]` and `GraphRoot`). Text podman could not read either gives nothing.
+pub fn conf_folders(
     text: &str,
+    keys: &[(&str, &str, bool)],
     vars: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
     // Comments are most of a shipped file: skipped before the TOML is read.
@@ -137,30 +181,74 @@ pub fn storage_folders(
     let Ok(table) = kept.parse::<toml::Table>() else {
         return (Vec::new(), Vec::new());
     };
-    let Some(storage) = table.get("storage").and_then(toml::Value::as_table) else {
-        return (Vec::new(), Vec::new());
-    };
-    let expand = |s: &str| {
-        let mut s = s.to_string();
-        for (name, value) in vars {
-            s = s.replace(&format!("${name}"), value);
-        }
-        Some(std::path::PathBuf::from(s)).filter(|p| p.is_absolute())
-    };
-    let one = |t: &toml::Table, key: &str| t.get(key).and_then(toml::Value::as_str).and_then(expand);
-    let mut stores: Vec<_> = ["graphroot", "rootless_storage_path", "imagestore"]
-        .iter()
-        .filter_map(|k| one(storage, k))
-        .collect();
-    if let Some(extra) = storage
-        .get("options")
-        .and_then(toml::Value::as_table)
-        .and_then(|o| o.get("additionalimagestores"))
-        .and_then(toml::Value::as_array)
-    {
-        stores.extend(extra.iter().filter_map(toml::Value::as_str).filter_map(expand));
+    // Every value under `name` in any case (`[Storage]` and `[storage.options]` are two tables
+    // to TOML, one to podman).
+    fn get<'t>(t: &'t toml::Table, name: &str) -> impl Iterator<Item = &'t toml::Value> {
+        t.iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
-    (stores, one(storage, "runroot").into_iter().collect())
+    let expand = |s: &str| Some(std::path::PathBuf::from(expand_vars(s, vars))).filter(|p| p.is_absolute());
+    let (mut stores, mut running) = (Vec::new(), Vec::new());
+    for &(section, key, store) in keys {
+        let mut at = vec![&table];
+        for part in section.split('.') {
+            at = at
+                .iter()
+                .flat_map(|t| get(t, part))
+                .filter_map(toml::Value::as_table)
+                .collect();
+        }
+        let found: Vec<std::path::PathBuf> = at
+            .iter()
+            .flat_map(|t| get(t, key))
+            .flat_map(|v| match v {
+                toml::Value::String(s) => expand(s).into_iter().collect(),
+                toml::Value::Array(a) => a
+                    .iter()
+                    .filter_map(toml::Value::as_str)
+                    .filter_map(expand)
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        match store {
+            true => stores.extend(found),
+            false => running.extend(found),
+        }
+    }
+    (stores, running)
+}
+
+/// `$NAME` and `${NAME}` in `s` replaced from `vars`, a name not there by nothing; a `$`
+/// followed by no name is kept.
+fn expand_vars(s: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, used) = match after.strip_prefix('{') {
+            Some(inner) => match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => (inner, after.len()),
+            },
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        if used == 0 {
+            out.push('$');
+        } else if let Some((_, v)) = vars.iter().find(|(n, _)| *n == name) {
+            out.push_str(v);
+        }
+        rest = &after[used..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Trees only root writes, which the lists keep from every writable mount (sensitive or
@@ -1140,26 +1228,31 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    /// The folders a storage.conf moves podman's storage to, as containers/storage reads them.
+    /// The folders a storage.conf or containers.conf moves podman's state to, as podman reads
+    /// them: keys in any case, variables in either form, arrays.
     #[test]
-    fn a_storage_conf_s_moved_folders_are_read() {
+    fn a_configuration_s_moved_folders_are_read() {
         let vars = [("HOME", "/home/a"), ("UID", "1000"), ("USER", "a")];
-        let text = "# comment = \"/x\"\n[storage]\ndriver = \"overlay\"\ngraphroot = \"/srv/store\"\nrunroot = \"/run/user/$UID/st\"\n\
-                    rootless_storage_path = \"$HOME/podman/$USER\"\nimagestore = \"relative\"\n\
+        let storage = CONF_FILES[0].keys;
+        let text = "# comment = \"/x\"\n[Storage]\ndriver = \"overlay\"\nGraphRoot = \"/srv/store\"\nrunroot = \"/run/user/$UID/st\"\n\
+                    rootless_storage_path = \"${HOME}/podman/$USER$NOPE\"\nimagestore = \"relative\"\n\
                     [storage.options]\nadditionalimagestores = [\n  \"/ro/images\",\n]\n";
-        let (stores, running) = storage_folders(text, &vars);
+        let (stores, running) = conf_folders(text, storage, &vars);
         let p = |s: &str| std::path::PathBuf::from(s);
         assert_eq!(stores, [p("/srv/store"), p("/home/a/podman/a"), p("/ro/images")]);
         assert_eq!(running, [p("/run/user/1000/st")]);
+        let conf = "[engine]\nstatic_dir = \"/srv/db\"\nvolume_path = \"$HOME/vols\"\nimage_copy_tmp_dir = \"/data/tmp\"\n";
+        let (stores, running) = conf_folders(conf, CONF_FILES[1].keys, &vars);
+        assert_eq!(stores, [p("/srv/db"), p("/home/a/vols")]);
+        assert_eq!(running, [p("/data/tmp")]);
         // Nothing moved, or text podman could not read either: nothing.
+        let none = (vec![], vec![]);
         assert_eq!(
-            storage_folders("[storage]\ndriver = \"overlay\"\n", &vars),
-            (vec![], vec![])
+            conf_folders("[storage]\ndriver = \"overlay\"\n", storage, &vars),
+            none
         );
-        assert_eq!(
-            storage_folders("[storage\ngraphroot = \"/x\"", &vars),
-            (vec![], vec![])
-        );
+        assert_eq!(conf_folders("[storage\ngraphroot = \"/x\"", storage, &vars), none);
+        assert_eq!(expand_vars("a$-b${X}c$", &[("X", "x")]), "a$-bxc$");
     }
 
     #[test]

@@ -299,6 +299,17 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     // vim's registers and command history, IPython's history database (the hundred-and-ninth look's).
     ".viminfo",
     "history.sqlite",
+    // podman's stores wherever a variable or a configuration moved them: the database of 4.x
+    // (5's `db.sql` is found where the configuration puts it), each container's settings with
+    // its environment, the file driver's secrets, and a store's lock at its top (the
+    // hundred-and-fourteenth look's read another agent's key from a store moved so).
+    "bolt_state.db",
+    "storage.lock",
+    "overlay-containers",
+    "vfs-containers",
+    "btrfs-containers",
+    "zfs-containers",
+    "secretsdata.json",
     // Browsers' stores of saved logins wherever a profile lies (Firefox's).
     "logins.json",
     "key4.db",

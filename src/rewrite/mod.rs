@@ -283,7 +283,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
                 valid
                     && target.host.stores.iter().any(|s| {
-                        let folder = [s.as_os_str().as_bytes(), b"/volumes/", name].concat();
+                        let folder = [s.as_os_str().as_bytes(), b"/", name].concat();
                         target.host.fs.lstat(&folder).is_some()
                     })
             };

@@ -2051,7 +2051,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
     // volume in its argv without the hook.
     for a in [
         &["run", "-v", "nanoclaw-vol:/v", "img"][..],
-        &["run", "-v", "/v", "--tmpfs", "/t", "img"],
+        &["run", "-v", "nanoclaw-v2:/v", "--tmpfs", "/t", "img"],
         &["create", "img"],
     ] {
         let p = plan(&argv(a), &Policy::default(), &podman());
@@ -2065,7 +2065,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
             "type=volume,src=vol,dst=/v",
             "img",
         ][..],
-        &["run", "--restart=always", "-v", "/v", "img"],
+        &["run", "--restart=always", "-v", "nanoclaw-vol:/v", "img"],
     ] {
         let p = plan(&argv(a), &Policy::default(), &podman());
         assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{a:?}");
@@ -2786,4 +2786,31 @@ fn the_policy_s_command_deny_list_refuses_run_and_exec_too() {
             .decision
             .runs()
     );
+}
+
+/// An anonymous volume is a writable folder on the host's disk beneath the read-only root,
+/// outside every ceiling, left behind by nanoclaw's `create --rm`, `start`, `rm --force` (the
+/// hundred-and-seventeenth look's: 600 MB under a 64 MB memory limit): refused, in either
+/// spelling; a named one of the policy's and a tmpfs pass.
+#[test]
+fn an_anonymous_volume_is_refused() {
+    for a in [
+        &["run", "-v", "/v", "img"][..],
+        &["create", "--volume=/data", "img"],
+        &["run", "--mount", "type=volume,dst=/v", "img"],
+        &["run", "--mount", "type=volume,target=/v,volume-nocopy", "img"],
+    ] {
+        let p = plan(&argv(a), &Policy::default(), &podman());
+        assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyCeiling), "{a:?}");
+    }
+    for a in [
+        &["run", "-v", "nanoclaw-cache:/v", "img"][..],
+        &["run", "--tmpfs", "/v", "img"],
+        &["run", "--mount", "type=tmpfs,dst=/v", "img"],
+    ] {
+        assert!(
+            plan(&argv(a), &Policy::default(), &podman()).decision.runs(),
+            "{a:?}"
+        );
+    }
 }

@@ -533,28 +533,100 @@ fn a_replayed_log_line_says_its_redacted_values_are_not_judged() {
     assert!(!text(&o.stdout).contains("note:"), "{}", text(&o.stdout));
 }
 
-/// A store a storage.conf moves (`rootless_storage_path`, `graphroot`) is no mount source, as
-/// the default stores are not: podman's database there holds every container's environment
-/// (the hundred-and-ninth look's: `-v <moved store>/libpod:/s:ro` read another agent's API key,
-/// rootless podman 4.3.1 and 5.4.2). The same folder without the file is an ordinary one.
+/// podman's state where its configuration moves it is no mount source, as the default stores
+/// are not: its database holds every container's environment (the hundred-and-ninth look's:
+/// `-v <moved store>/libpod:/s:ro` read another agent's API key, rootless podman 4.3.1 and
+/// 5.4.2). Every way the look after it found past the first fix: `CONTAINERS_STORAGE_CONF`,
+/// `[Storage]`/`GraphRoot` and `${USER}`, containers.conf's `static_dir` and `volume_path`, a
+/// store found by its shape, and `~/.cache` entries under `XDG_CACHE_HOME` (the
+/// hundred-and-fourteenth and hundred-and-fifteenth looks'). Each folder without its setting
+/// is an ordinary one.
 #[test]
-fn a_store_storage_conf_moves_is_no_mount_source() {
+fn podman_s_state_where_its_configuration_moves_it_is_no_mount_source() {
     let e = Env::new("");
-    let store = e.p("home/moved-store/libpod");
-    std::fs::create_dir_all(&store).unwrap();
-    let mount = format!("{}:/s:ro", store.display());
-    let argv = ["run", "--rm", "-v", &mount, "img"];
-    let o = e.explain(&argv);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
-    e.w.write(
-        "home/.config/containers/storage.conf",
-        "# podman's storage, moved\n[storage]\ndriver = \"overlay\"\n# graphroot = \"/nowhere\"\nrootless_storage_path = \"$HOME/moved-store\"\n",
-    );
-    let o = e.explain(&argv);
-    assert_eq!(o.status.code(), Some(125), "{}", text(&o.stdout));
-    assert!(
-        text(&o.stdout).contains("deny.credentials"),
-        "{}",
-        text(&o.stdout)
-    );
+    let home = e.p("home");
+    let user_conf = "home/.config/containers/storage.conf";
+    // (file, its text, the folder mounted below the home, a variable)
+    type Case<'a> = (&'a str, &'a str, &'a str, Option<(&'a str, &'a str)>);
+    let cases: &[Case] = &[
+        // (file, its text, the folder mounted below the home, a variable)
+        (
+            user_conf,
+            "[storage]\nrootless_storage_path = \"$HOME/moved-a\"\n",
+            "moved-a/libpod",
+            None,
+        ),
+        (
+            user_conf,
+            "[Storage]\nGraphRoot = \"${HOME}/moved-b\"\n",
+            "moved-b",
+            None,
+        ),
+        (
+            "elsewhere/s.conf",
+            "[storage]\ngraphroot = \"$HOME/moved-c\"\n",
+            "moved-c/libpod",
+            Some(("CONTAINERS_STORAGE_CONF", "elsewhere/s.conf")),
+        ),
+        (
+            "home/.config/containers/containers.conf",
+            "[engine]\nstatic_dir = \"$HOME/moved-d\"\n",
+            "moved-d",
+            None,
+        ),
+        (
+            "home/.config/containers/containers.conf.d/50-vol.conf",
+            "[engine]\nvolume_path = \"$HOME/moved-e\"\n",
+            "moved-e/op/_data",
+            None,
+        ),
+        (
+            "home/unused",
+            "",
+            "cache-f/huggingface",
+            Some(("XDG_CACHE_HOME", "home/cache-f")),
+        ),
+    ];
+    for (file, conf, folder, var) in cases {
+        let dir = home.join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        if folder.starts_with("cache-f") {
+            std::fs::write(dir.join("token"), "hf_token").unwrap();
+        }
+        let mount = format!("{}:/s:ro", dir.display());
+        let argv = ["run", "--rm", "-v", &mount, "img"];
+        let var = var.map(|(k, v)| (k, e.p(v).display().to_string()));
+        let run = || match &var {
+            Some((k, v)) => e.explain_with((k, v), &argv),
+            None => e.explain(&argv),
+        };
+        // (A variable naming a file that is not there refuses the call itself.)
+        if var.is_none() {
+            let o = run();
+            assert_eq!(o.status.code(), Some(0), "{folder}: {}", text(&o.stdout));
+        }
+        let written = e.w.write(file, conf);
+        let o = run();
+        std::fs::remove_file(written).unwrap();
+        assert_eq!(o.status.code(), Some(125), "{folder}: {}", text(&o.stdout));
+        assert!(
+            text(&o.stdout).contains("deny.credentials"),
+            "{folder}: {}",
+            text(&o.stdout)
+        );
+    }
+    // A store by its shape, wherever it lies: its lock at the top, a container's settings.
+    let store = home.join("plain-store");
+    std::fs::create_dir_all(store.join("overlay-containers/c1/userdata")).unwrap();
+    std::fs::write(store.join("storage.lock"), "").unwrap();
+    for folder in ["plain-store", "plain-store/overlay-containers/c1/userdata"] {
+        let mount = format!("{}:/s:ro", home.join(folder).display());
+        let o = e.explain(&["run", "--rm", "-v", &mount, "img"]);
+        assert_eq!(o.status.code(), Some(125), "{folder}: {}", text(&o.stdout));
+        assert!(
+            text(&o.stdout).contains("deny.credentials"),
+            "{folder}: {}",
+            text(&o.stdout)
+        );
+    }
 }
