@@ -280,6 +280,12 @@ pub fn refused_global(argv: &[OsString], on: impl Fn(Rule) -> bool) -> Option<(R
             if let Some(rule) = judge(f, value) {
                 keep(rule, name);
             }
+        } else if tok.get(2) == Some(&b'=') {
+            // `-X=value`: one flag and its value.
+            let f = Table::Global.by_short(tok[1] as char)?;
+            if let Some(rule) = judge(f, Some(&tok[3..])) {
+                keep(rule, format!("-{}", tok[1] as char));
+            }
         } else {
             // A bundle: every letter up to (and including) the first that takes a value, which
             // takes the rest of the token or the next one.
@@ -390,8 +396,15 @@ fn global_flag_width(argv: &[OsString], i: usize) -> Result<usize, ParseError> {
         };
         return Ok(if takes && !has_eq { 2 } else { 1 }).and_then(|w| need(argv, i, w, &text));
     }
-    // A bundle of short global flags: the first value-taking letter takes the rest.
+    // A bundle of short global flags: the first value-taking letter takes the rest. `-X=value`
+    // is one flag and its value, as pflag reads it (`-D=true`).
     let body = &tok[1..];
+    if body.get(1) == Some(&b'=') {
+        return match Table::Global.by_short(body[0] as char) {
+            Some(_) => Ok(1),
+            None => Err(ParseError::UnknownGlobalFlag(format!("-{}", body[0] as char))),
+        };
+    }
     for (j, &b) in body.iter().enumerate() {
         let Some(takes) = Table::Global.by_short(b as char).map(|g| g.arity == Arity::Value) else {
             return Err(ParseError::UnknownGlobalFlag(format!("-{}", b as char)));
@@ -706,6 +719,8 @@ mod tests {
             &["--help", "run", "img"],
             &["-h", "ps"],
             &["-l=info", "ps"],
+            &["-D=false", "ps"],
+            &["-h=false", "run", "img"],
             &["--debug"],
             &["-v"],
             &["--version"],
@@ -723,6 +738,9 @@ mod tests {
         assert_eq!(found(&["--debug", "ps"]), debug("--debug"));
         assert_eq!(found(&["--debug=true", "ps"]), debug("--debug"));
         assert_eq!(found(&["--debug=false", "ps"]), None);
+        assert_eq!(found(&["-D=true", "ps"]), debug("-D"));
+        assert_eq!(found(&["-D=false", "ps"]), None);
+        assert_eq!(found(&["-l=DEBUG", "ps"]), debug("-l"));
         assert_eq!(found(&["--log-level", "debug", "ps"]), debug("--log-level"));
         assert_eq!(found(&["--log-level=Trace", "ps"]), debug("--log-level"));
         assert_eq!(found(&["-lDEBUG", "ps"]), debug("-l"));

@@ -178,6 +178,11 @@ pub fn conf_folders(
         .filter(|l| !l.trim_start().starts_with('#'))
         .flat_map(|l| [l, "\n"])
         .collect();
+    // Read as TOML only when it names one of the keys: every call reads these files.
+    let lower = kept.to_ascii_lowercase();
+    if !keys.iter().any(|(_, key, _)| lower.contains(key)) {
+        return (Vec::new(), Vec::new());
+    }
     let Ok(table) = kept.parse::<toml::Table>() else {
         return (Vec::new(), Vec::new());
     };

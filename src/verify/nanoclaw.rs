@@ -224,8 +224,10 @@ pub(crate) fn reach_host(ctx: &mut Ctx, gateway: IpAddr) -> Outcome {
         Err(e) => {
             return Outcome::skip(format!(
                 "host.docker.internal is {gateway}, which this host has no address for now ({e}: a \
-                 rootful bridge's gateway exists only while a container is on it); a host \
-                 service must listen where the container can reach it"
+                 rootful bridge's gateway exists only while a container is on it, and rootless \
+                 pasta's 169.254.1.2 is an address it maps to the host, not one the host has); \
+                 this check does not reach it, a host service must listen where the container \
+                 can reach it"
             ));
         }
     };
