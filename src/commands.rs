@@ -1133,8 +1133,11 @@ pub fn check(words: &[OsString], policy: &CommandsPolicy, host_path: &mut HostPa
     check_with(words, policy, host_path, &files, &[])
 }
 
-/// Whether the engine holds a local volume of a name ([`BuildFiles::volume_on_host`]).
-pub type VolumeOnHost<'a> = dyn Fn(&[u8]) -> bool + 'a;
+/// The local volumes the engine holds that a bare `inspect` of a name may read
+/// ([`BuildFiles::volume_on_host`]): podman finds a volume by its name, by a unique start of it,
+/// and (5) in any case and with `%` and `_` as wildcards (the hundred-and-nineteenth look's
+/// `inspect redteam-do-opc`).
+pub type VolumeOnHost<'a> = dyn Fn(&[u8]) -> Vec<Vec<u8>> + 'a;
 
 /// Reads a small file named inside a folder ([`BuildFiles::read_in`]): (folder, name).
 pub type ReadIn<'a> = dyn Fn(&[u8], &[u8]) -> SmallFile + 'a;
@@ -1163,8 +1166,8 @@ pub struct BuildFiles<'a> {
     /// The containers made outside the shim a `network connect` / `disconnect` may name
     /// without being asked about (`deny.foreign-container`; `None`: none).
     pub connectable: Option<&'a [crate::policy::ListEntry]>,
-    /// Whether the engine holds a local volume of a name (its folder in the store): a bare
-    /// `inspect` of one prints its driver options (`None`: not asked).
+    /// The local volumes a name may lead a bare `inspect` to (their folders in the store): one
+    /// prints its driver options (`None`: not asked).
     pub volume_on_host: Option<&'a VolumeOnHost<'a>>,
 }
 
@@ -1383,7 +1386,7 @@ fn check_inner(
                         let held: Vec<Vec<u8>> = p
                             .positionals
                             .iter()
-                            .filter(|n| !Named::allowed(n, writable) && on_host(n))
+                            .filter(|n| on_host(n).iter().any(|v| !Named::allowed(v, writable)))
                             .cloned()
                             .collect();
                         named_objects(Named::Volume, &held, files, &mut out);
@@ -2502,19 +2505,37 @@ pub fn image_name_writable(name: &[u8], writable: &[crate::policy::ListEntry]) -
 
 /// Each of `names`, volumes or networks (`kind`), outside the policy's list of them: refused by
 /// the kind's rule (none when the rule is off: `files` holds no list).
-/// A `volume ls --format` that can print the volumes' driver options ([`crate::template::reaches`]):
-/// a CIFS or NFS share's password, of the operator's volumes too (`deny.volume-name`).
+/// The fields a `volume ls --format` may print: none holds a volume's driver options.
+const VOLUME_LS_FIELDS: &[&[u8]] = &[
+    b"Name",
+    b"Driver",
+    b"Mountpoint",
+    b"CreatedAt",
+    b"Labels",
+    b"Scope",
+    b"Anonymous",
+    b"MountCount",
+];
+
+/// A `volume ls --format` that prints more than [`VOLUME_LS_FIELDS`] ([`crate::template::names_only`]):
+/// the volumes' driver options, a CIFS or NFS share's password among them, of the operator's
+/// volumes too (`deny.volume-name`).
 fn volume_list_format(opts: &[Opt], out: &mut Vec<Violation>) {
     for o in opts.iter().filter(|o| matches!(o.row.class, Class::Template)) {
         if let Val::Bytes(t) = &o.value {
-            if crate::template::reaches(t, b"Options") {
+            if !crate::template::names_only(t, VOLUME_LS_FIELDS) {
                 violation(
                     out,
                     Rule::DenyVolumeName,
                     o.name.clone(),
                     format!(
-                        "{} can print every volume's driver options (a share's password among them): name the fields it prints (`{{{{.Name}}}}`), not .Options, the whole entry or json",
-                        o.name
+                        "{} can print every volume's driver options (a share's password among them): it may name only {}",
+                        o.name,
+                        VOLUME_LS_FIELDS
+                            .iter()
+                            .map(|f| format!(".{}", lossy(f)))
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     ),
                 );
             }

@@ -41,8 +41,15 @@ pub const PLACEHOLDER_TOKEN: &str = "--security-opt=seccomp=<podman's default, n
 /// `CLONE_NEWCGROUP`, the flag of `unshare(2)` and `clone(2)` that makes a cgroup namespace.
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 
+/// The kernel's key management, refused (`EPERM`) as docker's default profile refuses it: a
+/// rootful agent runs as the caller's host uid (nanoclaw's `--user UID:GID`) and so shares that
+/// user's keyrings; through `keyctl` it linked the user's keyring into its own, read a key and
+/// overwrote one in the persistent keyring where Kerberos keeps its tickets (the
+/// hundred-and-twentieth look's, rootful 4.3.1 and 5.4.2; Chromium needs none of them).
+const KEYS: [&str; 3] = ["keyctl", "add_key", "request_key"];
+
 /// The syscalls whose rules this module writes itself.
-const OWN: [&str; 3] = ["unshare", "clone", "clone3"];
+const OWN: [&str; 6] = ["unshare", "clone", "clone3", "keyctl", "add_key", "request_key"];
 
 /// `profile` (podman's default seccomp profile) with `unshare` and `clone` refused when they
 /// ask for a new cgroup namespace and `clone3` answering `ENOSYS`; everything else as it was.
@@ -84,6 +91,7 @@ pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> 
         }
     }
     syscalls.push(json!({"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}));
+    syscalls.push(json!({"names": KEYS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}));
     let out = serde_json::to_vec(&p).map_err(|e| e.to_string())?;
     proved(&out)?;
     Ok(out)
@@ -100,7 +108,14 @@ fn proved(profile: &[u8]) -> Result<(), String> {
             continue;
         }
         let args = rule["args"].as_array().map_or(&[][..], Vec::as_slice);
-        let narrowed = matches!(args, [a] if a["op"] == "SCMP_CMP_MASKED_EQ"
+        let keys = rule["names"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .any(|n| KEYS.contains(&n));
+        let narrowed = !keys
+            && matches!(args, [a] if a["op"] == "SCMP_CMP_MASKED_EQ"
             && a["value"] == CLONE_NEWCGROUP
             && (a["valueTwo"] == 0 || rule["action"] == "SCMP_ACT_ERRNO"));
         if !(rule["action"] == "SCMP_ACT_ERRNO" || narrowed) {
@@ -166,7 +181,7 @@ pub fn derivable(paths: &[&str]) -> Result<(), String> {
 }
 
 /// The version of what [`without_new_cgroup_namespaces`] writes: a change to it names new files.
-const FORMAT: &str = "narrowed-1";
+const FORMAT: &str = "narrowed-2";
 
 #[cfg(test)]
 mod tests {
@@ -178,7 +193,7 @@ mod tests {
       "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
       "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
       "syscalls": [
-        {"names": ["read", "clone", "clone3", "mount", "unshare", "write"], "action": "SCMP_ACT_ALLOW", "args": [], "comment": "", "includes": {}, "excludes": {}},
+        {"names": ["read", "clone", "clone3", "keyctl", "mount", "unshare", "write"], "action": "SCMP_ACT_ALLOW", "args": [], "comment": "", "includes": {}, "excludes": {}},
         {"names": ["unshare"], "action": "SCMP_ACT_ALLOW", "args": [], "includes": {"caps": ["CAP_SYS_ADMIN"]}},
         {"names": ["clone3"], "action": "SCMP_ACT_ALLOW"},
         {"names": ["setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
@@ -204,7 +219,7 @@ mod tests {
         assert_eq!(r[0]["comment"], "");
         assert_eq!(r[1]["names"], json!(["setns"]));
         let own: Vec<&Value> = r.iter().skip(2).collect();
-        assert_eq!(own.len(), 7, "{own:?}");
+        assert_eq!(own.len(), 8, "{own:?}");
         for rule in &own[..6] {
             let a = &rule["args"][0];
             assert_eq!(a["op"], "SCMP_CMP_MASKED_EQ");
@@ -226,6 +241,11 @@ mod tests {
             *own[6],
             json!({"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38})
         );
+        // The kernel's keyrings, refused (the hundred-and-twentieth look's).
+        assert_eq!(
+            *own[7],
+            json!({"names": ["keyctl", "add_key", "request_key"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1})
+        );
     }
 
     #[test]
@@ -245,6 +265,9 @@ mod tests {
         assert!(proved(br#"{"syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ALLOW"}]}"#).is_err());
         assert!(proved(br#"{"syscalls": [{"names": ["clone"], "action": "SCMP_ACT_LOG"}]}"#).is_err());
         assert!(proved(br#"{"syscalls": [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO"}]}"#).is_ok());
+        let masked_keyctl = br#"{"syscalls": [{"names": ["keyctl"], "action": "SCMP_ACT_ALLOW", "args": [{"op": "SCMP_CMP_MASKED_EQ", "value": 33554432, "valueTwo": 0}]}]}"#;
+        assert!(proved(masked_keyctl).is_err());
+        assert!(proved(br#"{"syscalls": [{"names": ["keyctl"], "action": "SCMP_ACT_ALLOW"}]}"#).is_err());
     }
 
     /// The profile this machine's podman reads, where there is one: it narrows, and stays

@@ -656,7 +656,10 @@ fn from_environment(
             DenyList::CredentialPaths,
             DenyList::HostExecPaths,
         ] {
-            for entry in policy.rules.deny.list(which) {
+            // (Not the shim's own cache folder: it is protected wherever it lies already, and the
+            // lists' memory, written there, would never hold if the lists depended on it.)
+            let lists = policy.rules.deny.list(which).iter();
+            for entry in lists.filter(|e| !e.starts_with("~/.cache/nanoclaw-shim")) {
                 let twin = match entry.strip_prefix("~/.cache") {
                     Some("") => Some(cache.clone()),
                     Some(rest) => rest.strip_prefix('/').map(|r| cache.join(r)),
@@ -731,8 +734,12 @@ fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::P
         .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
     // A file podman reads, small: never a FIFO or a device, which would hang or grow the read.
     let read = |path: &std::path::Path| {
-        let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() < 1 << 20);
-        small.then(|| std::fs::read_to_string(path).ok()).flatten()
+        use crate::hostfs::HostFs;
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
+        match crate::hostfs::RealFs.read_small(bytes, 1 << 20) {
+            crate::hostfs::SmallFile::Read(text) => Some(text),
+            _ => None,
+        }
     };
     let (mut stores, mut running) = (Vec::new(), Vec::new());
     for conf in crate::trust::CONF_FILES {

@@ -127,31 +127,36 @@ pub fn problem(t: &[u8]) -> Option<String> {
     judged(t)
 }
 
-/// Whether the template `t` can print `field` of each entry it is given: it names the field (a
-/// component of a field path or variable, in any case), prints an entry whole (`.` or `$` alone,
-/// which `index . "Options"` and `json .` need), or is podman's `json` format. A template that
-/// cannot be read counts as reaching everything.
-pub fn reaches(t: &[u8], field: &[u8]) -> bool {
+/// Whether the template `t` prints only `fields` of each entry it is given: every field path
+/// begins with one of them (`.Labels.k`), nothing prints an entry whole (`.`, `$`), and it is
+/// not podman's `json` format. Where what must not be printed hides in a field of a field
+/// (`volume ls`'s `.InspectVolumeData` holds `.Options`: the hundred-and-nineteenth look's), a
+/// list of what may be printed is the only sound test. A template that cannot be read prints
+/// more.
+pub fn names_only(t: &[u8], fields: &[&[u8]]) -> bool {
     if crate::text::lossy(t).trim().eq_ignore_ascii_case("json") {
-        return true;
+        return false;
     }
     let mut rest = t;
     while let Some(open) = find(rest, b"{{") {
         let Ok((tokens, after)) = action(&rest[open + 2..]) else {
-            return true;
+            return false;
         };
         rest = after;
-        let names = |p: &[u8]| {
-            matches!(p, b"." | b"$") || p.split(|&c| c == b'.').any(|c| c.eq_ignore_ascii_case(field))
-        };
-        if tokens
-            .iter()
-            .any(|t| matches!(t, Token::Field(p) | Token::Variable(p) if names(p)))
-        {
-            return true;
+        for tok in &tokens {
+            match tok {
+                Token::Field(p) => {
+                    let first = p[1..].split(|&c| c == b'.').next().unwrap_or_default();
+                    if !fields.contains(&first) {
+                        return false;
+                    }
+                }
+                Token::Variable(b"$") => return false,
+                _ => {}
+            }
         }
     }
-    false
+    true
 }
 
 /// [`problem`] of the template as written.
@@ -532,38 +537,34 @@ mod tests {
         }
     }
 
-    /// `volume ls --format` prints an operator's volume's driver options (a CIFS share's
-    /// password) only through a template that names them, prints an entry whole, or is `json`
-    /// (the hundred-and-third look's `{{.Name}} {{.Options}}`).
+    /// `volume ls --format` may print only the fields it names: not the options, nor a field
+    /// that holds them, nor an entry whole (the hundred-and-nineteenth look's).
     #[test]
-    fn a_template_reaches_a_field_only_by_naming_it_or_the_whole_entry() {
-        for t in [
-            "{{.Name}} {{.Options}}",
-            "{{json .Options}}",
-            "{{range $k, $v := .Options}}{{$k}}={{$v}}{{end}}",
-            "{{with .Options}}{{.o}}{{end}}",
-            "{{index .options \"o\"}}",
-            "{{.}}",
-            "{{json .}}",
-            "{{index . \"Options\"}}",
-            " json ",
-            "JSON",
-            "table {{.Name}}\t{{.Options.o}}",
-            "{{range .Labels}}{{.}}{{end}}",
-            "{{.Name",
-        ] {
-            assert!(reaches(t.as_bytes(), b"Options"), "{t}");
-        }
+    fn a_template_prints_only_the_fields_it_names() {
+        let fields: &[&[u8]] = &[b"Name", b"Driver", b"Labels"];
         for t in [
             "{{.Name}}",
-            "table {{.Driver}}\t{{.Name}}",
-            "{{.Name}} {{json .Labels}} {{.Mountpoint}}",
-            "{{index .Labels \"Options\"}}",
+            "table {{.Name}}\t{{.Driver}}",
+            "{{json .Labels}}",
             "{{range $k, $v := .Labels}}{{$k}}={{$v}}{{end}}",
-            "Options",
-            "jsonl",
+            "{{.Labels.team}}",
+            "plain",
         ] {
-            assert!(!reaches(t.as_bytes(), b"Options"), "{t}");
+            assert!(names_only(t.as_bytes(), fields), "{t}");
+        }
+        for t in [
+            "{{.Options}}",
+            "{{.InspectVolumeData}}",
+            "{{.VolumeConfigResponse.Options}}",
+            "{{.}}",
+            "{{json .}}",
+            "json",
+            "{{index . \"Options\"}}",
+            "{{range .Labels}}{{.}}{{end}}",
+            "{{with .Labels}}{{.team}}{{end}}",
+            "{{.Name",
+        ] {
+            assert!(!names_only(t.as_bytes(), fields), "{t}");
         }
     }
 }

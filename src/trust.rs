@@ -168,21 +168,36 @@ pub const CONF_FILES: &[ConfFile] = &[
 /// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
 /// look's `[Storage]` and `GraphRoot`). Text podman could not read either gives nothing.
 pub fn conf_folders(
-    text: &str,
+    text: &[u8],
     keys: &[(&str, &str, bool)],
     vars: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
-    // Comments are most of a shipped file: skipped before the TOML is read.
+    // Every call reads these files, and a shipped one is comments but for a few lines: read as
+    // TOML only when a line that is no comment names one of the keys.
+    let lines = || {
+        crate::text::split(text, b'\n').filter(|l| {
+            let start = l.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(l.len());
+            l.get(start) != Some(&b'#')
+        })
+    };
+    let names = |l: &[u8]| {
+        keys.iter().any(|(_, key, _)| {
+            l.windows(key.len())
+                .any(|w| w.eq_ignore_ascii_case(key.as_bytes()))
+        })
+    };
+    if !lines().any(names) {
+        return (Vec::new(), Vec::new());
+    }
+    let Ok(text) = std::str::from_utf8(text) else {
+        return (Vec::new(), Vec::new());
+    };
+    // Comments skipped before the TOML is read, as they were above.
     let kept: String = text
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
         .flat_map(|l| [l, "\n"])
         .collect();
-    // Read as TOML only when it names one of the keys: every call reads these files.
-    let lower = kept.to_ascii_lowercase();
-    if !keys.iter().any(|(_, key, _)| lower.contains(key)) {
-        return (Vec::new(), Vec::new());
-    }
     let Ok(table) = kept.parse::<toml::Table>() else {
         return (Vec::new(), Vec::new());
     };
@@ -1242,21 +1257,24 @@ mod tests {
         let text = "# comment = \"/x\"\n[Storage]\ndriver = \"overlay\"\nGraphRoot = \"/srv/store\"\nrunroot = \"/run/user/$UID/st\"\n\
                     rootless_storage_path = \"${HOME}/podman/$USER$NOPE\"\nimagestore = \"relative\"\n\
                     [storage.options]\nadditionalimagestores = [\n  \"/ro/images\",\n]\n";
-        let (stores, running) = conf_folders(text, storage, &vars);
+        let (stores, running) = conf_folders(text.as_bytes(), storage, &vars);
         let p = |s: &str| std::path::PathBuf::from(s);
         assert_eq!(stores, [p("/srv/store"), p("/home/a/podman/a"), p("/ro/images")]);
         assert_eq!(running, [p("/run/user/1000/st")]);
         let conf = "[engine]\nstatic_dir = \"/srv/db\"\nvolume_path = \"$HOME/vols\"\nimage_copy_tmp_dir = \"/data/tmp\"\n";
-        let (stores, running) = conf_folders(conf, CONF_FILES[1].keys, &vars);
+        let (stores, running) = conf_folders(conf.as_bytes(), CONF_FILES[1].keys, &vars);
         assert_eq!(stores, [p("/srv/db"), p("/home/a/vols")]);
         assert_eq!(running, [p("/data/tmp")]);
         // Nothing moved, or text podman could not read either: nothing.
         let none = (vec![], vec![]);
         assert_eq!(
-            conf_folders("[storage]\ndriver = \"overlay\"\n", storage, &vars),
+            conf_folders(b"[storage]\ndriver = \"overlay\"\n", storage, &vars),
             none
         );
-        assert_eq!(conf_folders("[storage\ngraphroot = \"/x\"", storage, &vars), none);
+        assert_eq!(
+            conf_folders(b"[storage\ngraphroot = \"/x\"", storage, &vars),
+            none
+        );
         assert_eq!(expand_vars("a$-b${X}c$", &[("X", "x")]), "a$-bxc$");
     }
 

@@ -274,18 +274,25 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
             } else {
                 &[]
             };
-            // A local volume's folder in one of podman's stores (a name podman would take: no
-            // `/`, no leading dot or dash).
+            // The local volumes in podman's stores (their folders) a bare `inspect NAME` may
+            // read: its own, one it starts (any case), or any where it holds podman 5's
+            // wildcards.
             let volume_on_host = |name: &[u8]| {
-                let valid = name.first().is_some_and(u8::is_ascii_alphanumeric)
-                    && name
-                        .iter()
-                        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-                valid
-                    && target.host.stores.iter().any(|s| {
-                        let folder = [s.as_os_str().as_bytes(), b"/", name].concat();
-                        target.host.fs.lstat(&folder).is_some()
-                    })
+                let wild = name.iter().any(|&b| b == b'%' || b == b'_');
+                let lower = name.to_ascii_lowercase();
+                let mut found = Vec::new();
+                for store in &target.host.stores {
+                    let folder = store.as_os_str().as_bytes();
+                    let _ = target.host.fs.list(folder, 4096, &mut |entry, kind| {
+                        if kind == crate::hostfs::FileKind::Dir
+                            && (wild || entry.to_ascii_lowercase().starts_with(&lower))
+                        {
+                            found.push(entry.to_vec());
+                        }
+                        std::ops::ControlFlow::Continue(())
+                    });
+                }
+                found
             };
             let files = commands::BuildFiles {
                 read: &read,

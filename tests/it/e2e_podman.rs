@@ -4482,6 +4482,44 @@ fn a_debug_log_level_is_refused_rootless() {
     debug_log_level(Mode::Rootless);
 }
 
+/// Rootful, an agent runs as nanoclaw's own host uid (`--user UID:GID`) and shares that user's
+/// kernel keyrings: through `keyctl` it read and overwrote the user's keys (the
+/// hundred-and-twentieth look's, rootful 4.3.1 and 5.4.2). Through plain podman (the control)
+/// `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING)` answers the keyring's id; through the
+/// shim (`harden.seccomp`) it is refused with EPERM, as docker's default profile refuses it.
+#[test]
+fn a_rootful_container_reaches_no_keyring_rootful() {
+    let Some(rig) = Rig::new(Mode::Rootful, "keys") else {
+        return;
+    };
+    // x86_64's keyctl is system call 250; KEYCTL_GET_KEYRING_ID is 0, the user's keyring -4.
+    let probe =
+        "my $r = syscall(250, 0, -4, 0); print $r < 0 ? \"keyctl-refused-$!\\n\" : \"keyctl-answered\\n\";";
+    let argv = strs(&[
+        "run",
+        "--rm",
+        "--user",
+        "1000:1000",
+        "--entrypoint",
+        "perl",
+        BROWSER_IMAGE,
+        "-e",
+        probe,
+    ]);
+    let control = rig.run("podman", &argv, None);
+    assert!(
+        control.stdout.contains("keyctl-answered"),
+        "control: {}",
+        control.describe()
+    );
+    let o = rig.docker(&argv, None);
+    assert!(
+        o.ok() && o.stdout.contains("keyctl-refused-Operation not permitted"),
+        "{}",
+        o.describe()
+    );
+}
+
 /// Rootful, a container whose process is root is the host's root, owner of its cgroup's files:
 /// in a user and cgroup namespace of its own a raw `mount(2)` of its cgroup let it lift its
 /// limits, every capability dropped (the ninety-seventh look's). Through the shim
@@ -5897,6 +5935,10 @@ fn operator_volume(mode: Mode) {
         ]),
         strs(&["volume", "ls", "--format", "{{.Name}} {{.Options}}"]),
         strs(&["volume", "ls", "--format", "json"]),
+        // A unique start of its name finds it too, and a field that holds the options (the
+        // hundred-and-nineteenth look's).
+        strs(&["inspect", "--format", "{{.Options}}", &share[..share.len() - 2]]),
+        strs(&["volume", "ls", "--format", "{{.InspectVolumeData}}"]),
     ];
     for argv in &reads {
         let control = rig.run("podman", argv, None);
