@@ -1002,7 +1002,9 @@ pub fn denied_whole(policy: &CommandsPolicy, words: &str) -> Option<Violation> {
         return None;
     }
     let path = normalise(words);
-    Pol { policy }.denies(&path).then(|| Violation {
+    // All four are `container` commands: that group word denies them too.
+    let pol = Pol { policy };
+    (pol.denies(&path) || pol.denies("container")).then(|| Violation {
         rule: Rule::DenyCommand,
         token: words.to_string(),
         reason: format!("`{path}` is refused by the policy's [commands] deny"),
@@ -1327,7 +1329,12 @@ fn check_inner(
     } else {
         (path.clone(), shown_path)
     };
-    let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0]));
+    // A group word denies its commands in every spelling: `deny = ["image"]` left `pull` and
+    // `rmi` open, `["container"]` left `ps` (the hundred-and-nineteenth look's).
+    let in_group = path
+        .split_once(' ')
+        .is_some_and(|(g, _)| GROUPS.contains(&g) && pol.denies(g));
+    let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0])) || in_group;
     if denied {
         out.push(Violation {
             rule: Rule::DenyCommand,

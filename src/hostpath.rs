@@ -1381,6 +1381,25 @@ impl<'p> HostPaths<'p> {
                     }
                 }
             }
+            // podman 5's database wherever a store lies, a transient store's in the running
+            // state among them: a `db.sql` beside a store's own folders (a project's `db.sql`
+            // is not refused: the hundred-and-eighteenth look's `-v <runroot>/db.sql:/s.db:ro`).
+            if let Some((real, _)) = &src.real {
+                if let Some(folder) = real.strip_suffix(b"/db.sql") {
+                    let beside = [
+                        &b"overlay-containers"[..],
+                        b"vfs-containers",
+                        b"storage.lock",
+                        b"libpod",
+                    ];
+                    let store = beside
+                        .iter()
+                        .any(|n| self.host.fs.lstat(&[folder, b"/", n].concat()).is_some());
+                    if store {
+                        return hit(Rule::DenyCredentials, real);
+                    }
+                }
+            }
         }
         // A directory that holds a credential at its top exposes it, and one that holds a
         // repository's `.git` there hands it over when mounted read-write, unless another mount

@@ -736,7 +736,7 @@ fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::P
     let read = |path: &std::path::Path| {
         use crate::hostfs::HostFs;
         let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
-        match crate::hostfs::RealFs.read_small(bytes, 1 << 20) {
+        match crate::hostfs::RealFs.read_small(bytes, 64 << 20) {
             crate::hostfs::SmallFile::Read(text) => Some(text),
             _ => None,
         }
@@ -746,7 +746,7 @@ fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::P
         let named = env
             .engine
             .iter()
-            .filter(|(k, _)| k == conf.var)
+            .filter(|(k, _)| conf.vars.iter().any(|v| k == v))
             .map(|(_, v)| std::path::PathBuf::from(v));
         let listed = conf
             .paths
@@ -762,7 +762,9 @@ fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::P
                     true => std::fs::read_dir(&path)
                         .map(|d| {
                             d.filter_map(|e| e.ok().map(|e| e.path()))
-                                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+                                .filter(|p| {
+                                    std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()).ends_with(b".conf")
+                                })
                                 .collect()
                         })
                         .unwrap_or_default(),

@@ -113,8 +113,8 @@ pub struct ConfFile {
     /// Where it lies (`~/.config/` is the caller's configuration folder); a folder ending in
     /// `.d/` is read file by file (`*.conf`).
     pub paths: &'static [&'static str],
-    /// The variable that names it instead (the shim passes a root-owned one to podman).
-    pub var: &'static str,
+    /// The variables that name one more (the shim passes a root-owned one to podman).
+    pub vars: &'static [&'static str],
     /// (table, key, a store): a store holds every container's settings, other agents' tokens
     /// among them (credentials: refused even read-only); otherwise running state or temporary
     /// files podman reads back (host-exec: refused written).
@@ -134,7 +134,7 @@ pub const CONF_FILES: &[ConfFile] = &[
             "/etc/containers/storage.conf",
             "/usr/share/containers/storage.conf",
         ],
-        var: "CONTAINERS_STORAGE_CONF",
+        vars: &["CONTAINERS_STORAGE_CONF"],
         keys: &[
             ("storage", "graphroot", true),
             ("storage", "rootless_storage_path", true),
@@ -152,12 +152,17 @@ pub const CONF_FILES: &[ConfFile] = &[
             "/usr/share/containers/containers.conf",
             "/usr/share/containers/containers.conf.d/",
         ],
-        var: "CONTAINERS_CONF",
+        // (`CONTAINERS_CONF_OVERRIDE` is read last, over every other: the hundred-and-eighteenth
+        // look's `static_dir` there.)
+        vars: &["CONTAINERS_CONF", "CONTAINERS_CONF_OVERRIDE"],
         keys: &[
             ("engine", "static_dir", true),
             ("engine", "volume_path", true),
             ("engine", "tmp_dir", false),
             ("engine", "image_copy_tmp_dir", false),
+            // `env = ["TMPDIR=..."]` moves podman's and buildah's temporary folder (a build's
+            // step spec lies there: the same look's).
+            ("engine", "env", false),
         ],
     },
 ];
@@ -166,14 +171,18 @@ pub const CONF_FILES: &[ConfFile] = &[
 /// running state), absolute, variables replaced as podman replaces them (`$VAR` and `${VAR}`
 /// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
 /// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
-/// look's `[Storage]` and `GraphRoot`). Text podman could not read either gives nothing.
+/// look's `[Storage]` and `GraphRoot`). Text the TOML reader refuses is read line by line
+/// ([`unparsed_folders`]).
 pub fn conf_folders(
     text: &[u8],
     keys: &[(&str, &str, bool)],
     vars: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
     // Every call reads these files, and a shipped one is comments but for a few lines: read as
-    // TOML only when a line that is no comment names one of the keys.
+    // TOML only when a line that is no comment names one of the keys, or the text holds what
+    // could hide a key from that test (an escape, a character beyond ASCII that podman's reader
+    // folds, `ſtatic_dir`; a multi-line string, whose lines may begin with `#`: the
+    // hundred-and-eighteenth look's).
     let lines = || {
         crate::text::split(text, b'\n').filter(|l| {
             let start = l.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(l.len());
@@ -186,27 +195,22 @@ pub fn conf_folders(
                 .any(|w| w.eq_ignore_ascii_case(key.as_bytes()))
         })
     };
-    if !lines().any(names) {
+    let hidden = |l: &[u8]| {
+        l.iter().any(|&b| b == b'\\' || !b.is_ascii()) || l.windows(3).any(|w| w == b"'''" || w == b"\"\"\"")
+    };
+    if !lines().any(|l| names(l) || hidden(l)) {
         return (Vec::new(), Vec::new());
     }
     let Ok(text) = std::str::from_utf8(text) else {
         return (Vec::new(), Vec::new());
     };
-    // Comments skipped before the TOML is read, as they were above.
-    let kept: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .flat_map(|l| [l, "\n"])
-        .collect();
-    let Ok(table) = kept.parse::<toml::Table>() else {
-        return (Vec::new(), Vec::new());
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return unparsed_folders(text, keys, vars);
     };
-    // Every value under `name` in any case (`[Storage]` and `[storage.options]` are two tables
-    // to TOML, one to podman).
+    // Every value under `name` in any case, as Go's `strings.EqualFold` matches (`[Storage]` and
+    // `[storage.options]` are two tables to TOML, one to podman; `ſ` is an `s`, `K` a `k`).
     fn get<'t>(t: &'t toml::Table, name: &str) -> impl Iterator<Item = &'t toml::Value> {
-        t.iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        t.iter().filter(move |(k, _)| folded(k) == name).map(|(_, v)| v)
     }
     let expand = |s: &str| Some(std::path::PathBuf::from(expand_vars(s, vars))).filter(|p| p.is_absolute());
     let (mut stores, mut running) = (Vec::new(), Vec::new());
@@ -224,6 +228,13 @@ pub fn conf_folders(
             .flat_map(|t| get(t, key))
             .flat_map(|v| match v {
                 toml::Value::String(s) => expand(s).into_iter().collect(),
+                // `env`'s entries are `NAME=value`: the folder `TMPDIR=` names.
+                toml::Value::Array(a) if key == "env" => a
+                    .iter()
+                    .filter_map(toml::Value::as_str)
+                    .filter_map(|e| e.strip_prefix("TMPDIR="))
+                    .filter_map(expand)
+                    .collect(),
                 toml::Value::Array(a) => a
                     .iter()
                     .filter_map(toml::Value::as_str)
@@ -235,6 +246,60 @@ pub fn conf_folders(
         match store {
             true => stores.extend(found),
             false => running.extend(found),
+        }
+    }
+    (stores, running)
+}
+
+/// Go's `strings.EqualFold` for the names podman's configuration uses: ASCII in any case, `ſ`
+/// an `s`, `K` (Kelvin) a `k`.
+fn folded(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{17F}' => 's',
+            '\u{212A}' => 'k',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// [`conf_folders`] of text the TOML reader refuses but podman's may take (a bare key beyond
+/// ASCII, `ſtatic_dir`: the hundred-and-eighteenth look's): line by line, a `[table]` heading
+/// and `key = "value"` (or a one-line array of them) under it.
+fn unparsed_folders(
+    text: &str,
+    keys: &[(&str, &str, bool)],
+    vars: &[(&str, &str)],
+) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
+    let (mut stores, mut running) = (Vec::new(), Vec::new());
+    let unquote = |s: &str| folded(s.trim().trim_matches(|c| c == '"' || c == '\''));
+    let mut section = String::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(head) = line.strip_prefix('[') {
+            let head = head.trim_start_matches('[').split(']').next().unwrap_or_default();
+            section = head.split('.').map(unquote).collect::<Vec<_>>().join(".");
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = unquote(key);
+        for &(s, k, store) in keys {
+            if s != section || k != key {
+                continue;
+            }
+            let quoted = value.split('"').skip(1).step_by(2);
+            let found = quoted
+                .filter_map(|v| match k {
+                    "env" => v.strip_prefix("TMPDIR="),
+                    _ => Some(v),
+                })
+                .map(|v| std::path::PathBuf::from(expand_vars(v, vars)))
+                .filter(|p| p.is_absolute());
+            match store {
+                true => stores.extend(found),
+                false => running.extend(found),
+            }
         }
     }
     (stores, running)
@@ -1271,11 +1336,31 @@ mod tests {
             conf_folders(b"[storage]\ndriver = \"overlay\"\n", storage, &vars),
             none
         );
+        // Text the TOML reader refuses is read line by line: more protected, never less.
         assert_eq!(
             conf_folders(b"[storage\ngraphroot = \"/x\"", storage, &vars),
-            none
+            (vec![p("/x")], vec![])
         );
         assert_eq!(expand_vars("a$-b${X}c$", &[("X", "x")]), "a$-bxc$");
+        // Spellings podman's reader takes that hid a key (the hundred-and-eighteenth look's): an
+        // escape, a character it folds, a multi-line string whose lines begin with `#`, and the
+        // temporary folder `env` sets.
+        let engine = CONF_FILES[1].keys;
+        for (conf, want) in [
+            ("[engine]\n\"static\\u005Fdir\" = \"/a\"\n", "/a"),
+            ("[engine]\n\u{17F}tatic_dir = \"/b\"\n", "/b"),
+            (
+                "[engine]\nx = '''\n# static_dir = \"/nowhere\"\n'''\nstatic_dir = \"/c\"\n",
+                "/c",
+            ),
+            ("[Engine]\nenv = [\"A=1\", \"TMPDIR=/d\"]\n", "/d"),
+        ] {
+            let (stores, running) = conf_folders(conf.as_bytes(), engine, &vars);
+            assert!(
+                stores.contains(&p(want)) || running.contains(&p(want)),
+                "{conf}: {stores:?} {running:?}"
+            );
+        }
     }
 
     #[test]

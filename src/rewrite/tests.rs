@@ -2786,6 +2786,12 @@ fn the_policy_s_command_deny_list_refuses_run_and_exec_too() {
             .decision
             .runs()
     );
+    // The group word denies all four (the hundred-and-nineteenth look's `deny = ["container"]`).
+    p.commands.deny = vec!["container".into()];
+    for words in [&["run", "img"][..], &["container", "update", "--cpus", "1", "c"]] {
+        let plan = plan(&argv(words), &p, &podman());
+        assert_eq!(plan.decision, Decision::Refuse, "{words:?}");
+    }
 }
 
 /// An anonymous volume is a writable folder on the host's disk beneath the read-only root,

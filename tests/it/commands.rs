@@ -1240,6 +1240,22 @@ fn policy_allow_and_deny() {
         check_with(&["network", "create", "--internal", "n"], &p).rules(),
         vec!["deny.command"]
     );
+    // ... in every spelling (the hundred-and-nineteenth look's: `pull`, `rmi`, `ps` stayed open).
+    let groups = policy(&[], &["image", "container"]);
+    for words in [
+        &["pull", "x"][..],
+        &["rmi", "x"],
+        &["images"],
+        &["ps"],
+        &["tag", "a", "b"],
+        &["logs", "c"],
+    ] {
+        assert_eq!(
+            check_with(words, &groups).rules(),
+            vec!["deny.command"],
+            "{words:?}"
+        );
+    }
     assert!(check_with(&["ps"], &p).violations.is_empty());
     let o = check(&["pod", "create", "p"]);
     assert!(

@@ -581,6 +581,18 @@ fn podman_s_state_where_its_configuration_moves_it_is_no_mount_source() {
             None,
         ),
         (
+            "home/.config/containers/containers.conf.d/.conf",
+            "[engine]\nstatic_dir = \"$HOME/moved-g\"\n",
+            "moved-g",
+            None,
+        ),
+        (
+            "elsewhere/override.conf",
+            "[engine]\nstatic_dir = \"$HOME/moved-h\"\n",
+            "moved-h",
+            Some(("CONTAINERS_CONF_OVERRIDE", "elsewhere/override.conf")),
+        ),
+        (
             "home/unused",
             "",
             "cache-f/huggingface",
@@ -619,7 +631,19 @@ fn podman_s_state_where_its_configuration_moves_it_is_no_mount_source() {
     let store = home.join("plain-store");
     std::fs::create_dir_all(store.join("overlay-containers/c1/userdata")).unwrap();
     std::fs::write(store.join("storage.lock"), "").unwrap();
-    for folder in ["plain-store", "plain-store/overlay-containers/c1/userdata"] {
+    // podman 5's database in a transient store's running state, beside the store's folders; a
+    // project's own `db.sql` is no store's.
+    std::fs::write(store.join("db.sql"), "SQLite format 3").unwrap();
+    std::fs::create_dir_all(home.join("project")).unwrap();
+    std::fs::write(home.join("project/db.sql"), "create table t (x);").unwrap();
+    let project = format!("{}:/s:ro", home.join("project/db.sql").display());
+    let o = e.explain(&["run", "--rm", "-v", &project, "img"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    for folder in [
+        "plain-store",
+        "plain-store/overlay-containers/c1/userdata",
+        "plain-store/db.sql",
+    ] {
         let mount = format!("{}:/s:ro", home.join(folder).display());
         let o = e.explain(&["run", "--rm", "-v", &mount, "img"]);
         assert_eq!(o.status.code(), Some(125), "{folder}: {}", text(&o.stdout));
