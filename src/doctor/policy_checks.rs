@@ -65,6 +65,12 @@ pub(crate) fn mode_check(policy: &policy::Policy, label: &str) -> Check {
     if !top.is_empty() {
         weak.push(format!("the top level sets {}", top.join(", ")));
     }
+    if !policy.commands.allow.is_empty() {
+        weak.push(format!(
+            "[commands] allow opens {}",
+            policy.commands.allow.join(", ")
+        ));
+    }
     for p in policy
         .profiles
         .iter()

@@ -344,8 +344,23 @@ fn hardening_turned_off_setting_by_setting_is_said() {
         c.detail
     );
     assert_eq!(c.detail.matches("pids = off").count(), 1, "{}", c.detail);
-    let stronger = "[limits]\nmemory = \"1g\"\npids = 64\n[hardening]\nallowed_capabilities = []\n";
+    let stronger = "[limits]\nmemory = \"1g\"\npids = 64\n[hardening]\nallowed_capabilities = []\n\
+                    [deny]\nadd_credential_names = [\"x.key\"]\nremove_writable_images = [\"nanoclaw-*\"]\n";
     assert_eq!(mode_check(&parsed(stronger), "p.toml").status, Status::Ok);
+    // Lists and settings it does not switch (the hundred-and-nineteenth look's).
+    let listed = "[commands]\nallow = [\"kube play\"]\n[hardening]\nno_healthcheck = false\n\
+                  [deny]\nadd_allow_flags = [\"--device\"]\nadd_writable_images = [\"*\"]\n\
+                  remove_runtime_annotations = [\"run.oci.\"]\n";
+    let c = mode_check(&parsed(listed), "p.toml");
+    for said in [
+        "[commands] allow opens kube play",
+        "no_healthcheck = false",
+        "add_allow_flags --device",
+        "add_writable_images *",
+        "remove_runtime_annotations run.oci.",
+    ] {
+        assert!(c.detail.contains(said), "{said}: {}", c.detail);
+    }
 }
 
 /// A policy whose memory ceiling is `bytes`, set directly: `policy check` may already refuse

@@ -166,6 +166,50 @@ impl Rules {
                 out.push(format!("[deny] {key} = false"));
             }
         }
+        for (key, now, default) in [
+            ("init", h.init, d.init),
+            ("no_healthcheck", h.no_healthcheck, d.no_healthcheck),
+        ] {
+            if default && !now {
+                out.push(format!("[hardening] {key} = false"));
+            }
+        }
+        if h.shadow_repositories && !d.shadow_repositories {
+            out.push("[hardening] shadow_repositories = true".into());
+        }
+        // The lists: an entry taken from one that refuses, or added to one that allows (the
+        // hundred-and-nineteenth look's `add_allow_flags = ["--device"]`, `add_writable_images
+        // = ["*"]`, `remove_runtime_annotations`).
+        for which in DenyList::ALL {
+            let now = self.deny.list(which);
+            let shipped: &[&str] = which.defaults();
+            let allows = matches!(
+                which,
+                DenyList::WritableRoots
+                    | DenyList::AllowFlags
+                    | DenyList::AllowedSecurityOptions
+                    | DenyList::WritableImages
+                    | DenyList::WritableVolumes
+                    | DenyList::WritableNetworks
+                    | DenyList::ConnectableContainers
+            );
+            let changed: Vec<&str> = match allows {
+                true => now
+                    .iter()
+                    .map(|e| e.as_ref())
+                    .filter(|e| !shipped.contains(e))
+                    .collect(),
+                false => shipped
+                    .iter()
+                    .copied()
+                    .filter(|e| !now.iter().any(|n| n == e))
+                    .collect(),
+            };
+            if !changed.is_empty() {
+                let verb = if allows { "add" } else { "remove" };
+                out.push(format!("[deny] {verb}_{} {}", which.key(), changed.join(", ")));
+            }
+        }
         out
     }
 }
