@@ -1331,9 +1331,14 @@ fn check_inner(
     };
     // A group word denies its commands in every spelling: `deny = ["image"]` left `pull` and
     // `rmi` open, `["container"]` left `ps` (the hundred-and-nineteenth look's).
-    let in_group = path
-        .split_once(' ')
-        .is_some_and(|(g, _)| GROUPS.contains(&g) && pol.denies(g));
+    // (Its group as any of its spellings names it: `info` is `system info`: the
+    // hundred-and-twenty-first look's.)
+    let in_group = found.is_some_and(|(c, _)| {
+        std::iter::once(c.path.as_str()).chain(c.spellings()).any(|s| {
+            s.split_once(' ')
+                .is_some_and(|(g, _)| GROUPS.contains(&g) && pol.denies(g))
+        })
+    });
     let denied = pol.denies(&path) || pol.denies(&full) || (group && pol.denies(&lead[0])) || in_group;
     if denied {
         out.push(Violation {

@@ -1389,6 +1389,8 @@ impl<'p> HostPaths<'p> {
                     let beside = [
                         &b"overlay-containers"[..],
                         b"vfs-containers",
+                        b"btrfs-containers",
+                        b"zfs-containers",
                         b"storage.lock",
                         b"libpod",
                     ];

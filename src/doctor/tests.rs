@@ -352,6 +352,17 @@ fn hardening_turned_off_setting_by_setting_is_said() {
                   [deny]\nadd_allow_flags = [\"--device\"]\nadd_writable_images = [\"*\"]\n\
                   remove_runtime_annotations = [\"run.oci.\"]\n";
     let c = mode_check(&parsed(listed), "p.toml");
+    let c2 = mode_check(
+        &parsed("[limits]\ncpus = 4096\nshm_size = \"off\"\n[podman]\nhost_loopback_ports = [22]\n"),
+        "p.toml",
+    );
+    for said in [
+        "[limits] cpus above the shipped",
+        "[limits] shm_size = off",
+        "host_loopback_ports adds 22",
+    ] {
+        assert!(c2.detail.contains(said), "{said}: {}", c2.detail);
+    }
     for said in [
         "[commands] allow opens kube play",
         "no_healthcheck = false",

@@ -151,15 +151,42 @@ impl Rules {
         if !added.is_empty() {
             out.push(format!("capabilities allowed or kept: {}", added.join(", ")));
         }
-        let l = &self.limits;
-        for (key, off) in [
-            ("cpus", l.cpus.is_none()),
-            ("memory", l.memory.is_none()),
-            ("pids", l.pids.is_none()),
+        let (l, ld) = (&self.limits, &shipped.limits);
+        // A ceiling off, or above the shipped one (the hundred-and-twenty-first look's `cpus =
+        // 4096`, `shm_size = "off"`).
+        let above = |now: Option<u64>, was: Option<u64>| match (now, was) {
+            (None, Some(_)) => Some("off".to_string()),
+            (Some(n), Some(w)) if n > w => Some(format!("above the shipped {w}")),
+            _ => None,
+        };
+        for (key, weaker) in [
+            ("cpus", above(l.cpus.map(|c| c.0), ld.cpus.map(|c| c.0))),
+            ("memory", above(l.memory, ld.memory)),
+            ("pids", above(l.pids, ld.pids)),
+            ("shm_size", above(l.shm_size, ld.shm_size)),
+            ("tmpfs_size", above(l.tmpfs_size, ld.tmpfs_size)),
+            ("log_size", above(l.log_size, ld.log_size)),
         ] {
-            if off {
-                out.push(format!("[limits] {key} = off"));
+            if let Some(how) = weaker {
+                out.push(format!(
+                    "[limits] {key} {}",
+                    if how == "off" { "= off".into() } else { how }
+                ));
             }
+        }
+        let opened: Vec<String> = (self.podman.host_loopback_ports.iter())
+            .filter(|p| !shipped.podman.host_loopback_ports.contains(p))
+            .map(u16::to_string)
+            .collect();
+        if !opened.is_empty() {
+            out.push(format!("[podman] host_loopback_ports adds {}", opened.join(", ")));
+        }
+        let exec: Vec<&str> = (h.tmpfs.iter())
+            .filter(|t| t.exec && d.tmpfs.iter().any(|s| s.path == t.path && !s.exec))
+            .map(|t| t.path.as_str())
+            .collect();
+        if !exec.is_empty() {
+            out.push(format!("[[hardening.tmpfs]] exec = true at {}", exec.join(", ")));
         }
         for &(key, rule, on) in DENY_SWITCHES {
             if on && !self.deny.on(rule) {

@@ -283,7 +283,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 let mut found = Vec::new();
                 for store in &target.host.stores {
                     let folder = store.as_os_str().as_bytes();
-                    let _ = target.host.fs.list(folder, 4096, &mut |entry, kind| {
+                    let listed = target.host.fs.list(folder, 1 << 16, &mut |entry, kind| {
                         if kind == crate::hostfs::FileKind::Dir
                             && (wild || entry.to_ascii_lowercase().starts_with(&lower))
                         {
@@ -291,6 +291,12 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         }
                         std::ops::ControlFlow::Continue(())
                     });
+                    // A folder too long to list whole may hold one: as if the name were one (the
+                    // hundred-and-twenty-first look padded it past the first limit). One this
+                    // caller cannot read (another's store) is one its podman cannot either.
+                    if matches!(listed, crate::hostfs::Listed::TooLong) {
+                        found.push(name.to_vec());
+                    }
                 }
                 found
             };

@@ -1241,7 +1241,7 @@ fn policy_allow_and_deny() {
         vec!["deny.command"]
     );
     // ... in every spelling (the hundred-and-nineteenth look's: `pull`, `rmi`, `ps` stayed open).
-    let groups = policy(&[], &["image", "container"]);
+    let groups = policy(&[], &["image", "container", "system"]);
     for words in [
         &["pull", "x"][..],
         &["rmi", "x"],
@@ -1249,6 +1249,8 @@ fn policy_allow_and_deny() {
         &["ps"],
         &["tag", "a", "b"],
         &["logs", "c"],
+        &["info"],
+        &["events"],
     ] {
         assert_eq!(
             check_with(words, &groups).rules(),

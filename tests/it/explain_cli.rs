@@ -636,6 +636,10 @@ fn podman_s_state_where_its_configuration_moves_it_is_no_mount_source() {
     std::fs::write(store.join("db.sql"), "SQLite format 3").unwrap();
     std::fs::create_dir_all(home.join("project")).unwrap();
     std::fs::write(home.join("project/db.sql"), "create table t (x);").unwrap();
+    // A btrfs store's running state holds `btrfs-containers` beside it (the
+    // hundred-and-twenty-first look's).
+    std::fs::create_dir_all(home.join("btrfs-run/btrfs-containers")).unwrap();
+    std::fs::write(home.join("btrfs-run/db.sql"), "SQLite format 3").unwrap();
     let project = format!("{}:/s:ro", home.join("project/db.sql").display());
     let o = e.explain(&["run", "--rm", "-v", &project, "img"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
@@ -643,6 +647,7 @@ fn podman_s_state_where_its_configuration_moves_it_is_no_mount_source() {
         "plain-store",
         "plain-store/overlay-containers/c1/userdata",
         "plain-store/db.sql",
+        "btrfs-run/db.sql",
     ] {
         let mount = format!("{}:/s:ro", home.join(folder).display());
         let o = e.explain(&["run", "--rm", "-v", &mount, "img"]);
