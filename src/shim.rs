@@ -698,8 +698,8 @@ fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     };
     let at = |s: std::path::PathBuf| [s.join("volumes"), s];
     default
+        .map(|d| d.join("volumes"))
         .into_iter()
-        .flat_map(|d| [d.join("volumes")])
         .chain(moved.iter().cloned().flat_map(at))
         .collect()
 }
