@@ -1402,7 +1402,7 @@ fn exec_as_a_user_name(mode: Mode) {
         &format!("FROM {IMAGE}\nUSER root\nRUN echo 'toor:x:0:0::/root:/bin/sh' >> /etc/passwd\nUSER 1000\n"),
     );
     let tag = rig.image_tag("execname");
-    let o = rig.run("docker", &build_argv(&["-t", &tag, &ctx]), None);
+    let o = rig.run("docker", &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
     assert!(o.ok(), "{label}: the build: {}", o.describe());
     let name = format!("{}-execname", rig.tag);
     let o = rig.docker(
@@ -2345,7 +2345,7 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
         &format!("FROM {IMAGE}\nUSER root\nRUN mkdir -p /srv /x/y /var/mail /opt && ln -s /srv /x/s && ln -s /srv /x/y/s\n"),
     );
     let tag = rig.image_tag("tmpvol");
-    let b = rig.run("podman", &build_argv(&["-t", &tag, &ctx]), None);
+    let b = rig.run("podman", &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
     assert!(b.ok(), "{label}: building the image: {}", b.describe());
     let volume = rig.unique("tmpvol");
     let on_volume = format!("{volume}:/srv");
@@ -4536,7 +4536,7 @@ fn a_rootful_container_makes_no_cgroup_namespace_rootful() {
         &format!("FROM {BROWSER_IMAGE}\nUSER root\n"),
     );
     let root_image = rig.image_tag("cgns");
-    let b = rig.run("podman", &build_argv(&["-q", "-t", &root_image, &ctx]), None);
+    let b = rig.run("podman", &build_argv(&["-q", "--no-cache", "-t", &root_image, &ctx]), None);
     assert!(b.ok(), "{}", b.describe());
     let probe =
         "echo uid-$(id -u); unshare -U -C true && echo made-cgroupns; unshare -U true && echo made-userns";
@@ -5788,17 +5788,20 @@ fn operator_image_name(mode: Mode) {
     };
     // The operator's image is one of its own, never a tag on the shared fixture image, whose
     // record other tests read while this one would change its names (a concurrent inspect of
-    // the fixture once found its ID "not known" on podman 4.3).
+    // the fixture once found its ID "not known" on podman 4.3). Every build here is
+    // `--no-cache`: the cache's lookup walks every image's layers, which another test removing
+    // its own image at that moment fails ("layer not known", podman 4.3; this test failed once
+    // in CI so); what is asked here is whose a name is, not the cache.
     let theirs = rig.containerfile(
         &rig.dir.path().join("operator"),
         &format!("FROM {IMAGE}\nLABEL nanoclaw-shim.e2e.operator={}\n", rig.tag),
     );
-    let made = rig.run("podman", &build_argv(&["-q", "-t", &operator, &theirs]), None);
+    let made = rig.run("podman", &build_argv(&["-q", "--no-cache", "-t", &operator, &theirs]), None);
     assert!(made.ok(), "{label}: {}", made.describe());
     let fixture = id_of(&operator);
     let reset = || assert!(rig.podman(&["tag", &fixture, &operator]).ok(), "{label}: tag");
     reset();
-    let control = rig.run("podman", &build_argv(&["-q", "-t", &operator, &ctx]), None);
+    let control = rig.run("podman", &build_argv(&["-q", "--no-cache", "-t", &operator, &ctx]), None);
     assert!(control.ok(), "{label}: control: {}", control.describe());
     assert_ne!(
         id_of(&operator),
@@ -5815,7 +5818,7 @@ fn operator_image_name(mode: Mode) {
     );
     // The agent's own name builds; a tag of it onto the operator's name is refused.
     let mine = rig.image_tag("imgname");
-    let o = rig.docker(&build_argv(&["-q", "-t", &mine, &ctx]), None);
+    let o = rig.docker(&build_argv(&["-q", "--no-cache", "-t", &mine, &ctx]), None);
     assert!(o.ok(), "{label}: {}", o.describe());
     let o = rig.docker(&strs(&["tag", &mine, &operator]), None);
     assert_refusal(&o, "deny.image-name");
