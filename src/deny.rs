@@ -1680,9 +1680,15 @@ impl Named {
             Named::Network => ("a network", "join, remove or take the name of"),
         };
         let key = self.list().key();
-        format!(
-            "{what} outside the policy's {key} ({}): the operator's on this engine are not an agent's to {uses}; [deny] add_{key} names more",
-            writable.join(", ")
-        )
+        match (self, writable.is_empty()) {
+            // (The default: no named volume at all.)
+            (Named::Volume, true) => format!(
+                "a named volume, and the policy's {key} names none: the operator's on this engine are not an agent's to {uses}, and an agent's own would be a folder on the host's disk outside every ceiling (mount a tmpfs: --tmpfs DST); [deny] add_{key} names the ones agents may use"
+            ),
+            _ => format!(
+                "{what} outside the policy's {key} ({}): the operator's on this engine are not an agent's to {uses}; [deny] add_{key} names more",
+                writable.join(", ")
+            ),
+        }
     }
 }

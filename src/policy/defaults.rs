@@ -511,9 +511,12 @@ pub const DEFAULT_RUNTIME_ANNOTATIONS: &[&str] = &[
 /// `nanoclaw-agent-v2-<slug>`, per-agent `nanoclaw-agent:<group>`), and `verify`'s.
 pub const DEFAULT_WRITABLE_IMAGES: &[&str] = &["nanoclaw-*"];
 
-/// The named volumes a `run`/`create` may mount and `volume create`/`rm` may name: nanoclaw
-/// uses none; its own names would be these.
-pub const DEFAULT_WRITABLE_VOLUMES: &[&str] = &["nanoclaw-*"];
+/// The named volumes a `run`/`create` may mount and `volume create`/`rm` may name: none.
+/// nanoclaw uses none, and a named volume is a folder on the host's disk outside every ceiling
+/// that outlives the container (300 MB written under a 64 MB memory limit and left behind: the
+/// hundred-and-eighteenth look's), as an anonymous one is. An operator who wants them names
+/// them, and `doctor` says so.
+pub const DEFAULT_WRITABLE_VOLUMES: &[&str] = &[];
 
 /// The networks a `run`/`create` may join and `network create`/`rm`/`connect`/`disconnect` may
 /// name: nanoclaw's own (`nanoclaw-egress`, and `ncl-<install>-...` per session).

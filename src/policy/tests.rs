@@ -808,7 +808,7 @@ fn writable_images_are_globs() {
 #[test]
 fn one_word_name_lists_are_one_word_globs() {
     for (list, defaults) in [
-        (DenyList::WritableVolumes, &["nanoclaw-*"][..]),
+        (DenyList::WritableVolumes, &[][..]),
         (DenyList::WritableNetworks, &["nanoclaw-*", "ncl-*"]),
         (DenyList::ConnectableContainers, &["onecli"]),
     ] {

@@ -2020,7 +2020,9 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         })
     };
     // Two binds (a missing source is expected as nothing at all), a volume and a tmpfs: two
-    // expectations, in argv order, and the hook folder first.
+    // expectations, in argv order, and the hook folder first. (Named volumes are the policy's
+    // to allow: none by default.)
+    let volumes = named_volumes_allowed();
     let p = plan(
         &argv(&[
             "run",
@@ -2034,7 +2036,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
             "type=bind,src=/srv/b,dst=/b",
             "img",
         ]),
-        &Policy::default(),
+        &volumes,
         &podman(),
     );
     assert_eq!(p.decision, Decision::Rewrite, "{:?}", p.refusal);
@@ -2054,7 +2056,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         &["run", "-v", "nanoclaw-v2:/v", "--tmpfs", "/t", "img"],
         &["create", "img"],
     ] {
-        let p = plan(&argv(a), &Policy::default(), &podman());
+        let p = plan(&argv(a), &volumes, &podman());
         assert!(p.hooks && find(&p).as_deref() == Some(""), "{a:?}: {:?}", p.args);
     }
     for a in [
@@ -2067,7 +2069,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         ][..],
         &["run", "--restart=always", "-v", "nanoclaw-vol:/v", "img"],
     ] {
-        let p = plan(&argv(a), &Policy::default(), &podman());
+        let p = plan(&argv(a), &volumes, &podman());
         assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{a:?}");
     }
     // Docker, audit, or the policy's switch: nothing.
@@ -2110,7 +2112,7 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         "nanoclaw-vol:/run",
         "/srv/a:/",
     ] {
-        let p = plan(&argv(&["run", "-v", spec, "img"]), &Policy::default(), &podman());
+        let p = plan(&argv(&["run", "-v", spec, "img"]), &volumes, &podman());
         assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::HardenMountCheck), "{spec}");
     }
     for spec in [
@@ -2794,10 +2796,18 @@ fn the_policy_s_command_deny_list_refuses_run_and_exec_too() {
     }
 }
 
+/// A policy that lets agents use named volumes named `nanoclaw-*` (the default names none).
+fn named_volumes_allowed() -> Policy {
+    crate::policy::parse("[deny]\nadd_writable_volumes = [\"nanoclaw-*\"]\n", "p")
+        .unwrap()
+        .0
+}
+
 /// An anonymous volume is a writable folder on the host's disk beneath the read-only root,
 /// outside every ceiling, left behind by nanoclaw's `create --rm`, `start`, `rm --force` (the
 /// hundred-and-seventeenth look's: 600 MB under a 64 MB memory limit): refused, in either
-/// spelling; a named one of the policy's and a tmpfs pass.
+/// spelling; a named one is too unless the policy names it (the hundred-and-eighteenth look's:
+/// the same host disk); a tmpfs passes.
 #[test]
 fn an_anonymous_volume_is_refused() {
     for a in [
@@ -2809,9 +2819,12 @@ fn an_anonymous_volume_is_refused() {
         let p = plan(&argv(a), &Policy::default(), &podman());
         assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyCeiling), "{a:?}");
     }
+    let named = argv(&["run", "-v", "nanoclaw-cache:/v", "img"]);
+    let p = plan(&named, &Policy::default(), &podman());
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyVolumeName));
+    assert!(plan(&named, &named_volumes_allowed(), &podman()).decision.runs());
     for a in [
-        &["run", "-v", "nanoclaw-cache:/v", "img"][..],
-        &["run", "--tmpfs", "/v", "img"],
+        &["run", "--tmpfs", "/v", "img"][..],
         &["run", "--mount", "type=tmpfs,dst=/v", "img"],
     ] {
         assert!(

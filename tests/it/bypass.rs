@@ -337,13 +337,6 @@ const LEGITIMATE: &[&[&str]] = &[
     &["run", "--pid", "private", "--ipc", "private", "img"],
     &["run", "--uts", "private", "img"],
     &["run", "--userns", "auto", "img"],
-    &["run", "-v", "nanoclaw-data:/data", "img"],
-    &[
-        "run",
-        "--mount",
-        "type=volume,src=nanoclaw-cache,dst=/cache",
-        "img",
-    ],
     &["run", "--mount", "type=tmpfs,dst=/scratch", "img"],
     &["run", "--device-read-bps", "/dev/sda:1mb", "img"],
     &[

@@ -2295,10 +2295,25 @@ fn named_refusals(words: &[&str], kind: Named) -> Vec<String> {
     named_refusals_held(words, kind, None)
 }
 
-/// [`named_refusals`], where the engine holds the local volumes `held` says.
+/// [`named_refusals`], where the engine holds the local volumes `held` says. Volumes are judged
+/// against a policy that names `nanoclaw-*` (the default names none); networks against the
+/// default.
 fn named_refusals_held(words: &[&str], kind: Named, held: Option<&commands::VolumeOnHost>) -> Vec<String> {
-    let writable: Vec<nanoclaw_shim::policy::ListEntry> =
-        kind.list().defaults().iter().map(|&s| s.into()).collect();
+    let list = match kind {
+        Named::Volume => &["nanoclaw-*"][..],
+        Named::Network => kind.list().defaults(),
+    };
+    named_refusals_in(words, kind, held, list)
+}
+
+/// [`named_refusals_held`] against the list `list`.
+fn named_refusals_in(
+    words: &[&str],
+    kind: Named,
+    held: Option<&commands::VolumeOnHost>,
+    list: &[&'static str],
+) -> Vec<String> {
+    let writable: Vec<nanoclaw_shim::policy::ListEntry> = list.iter().map(|&s| s.into()).collect();
     let argv: Vec<OsString> = words.iter().map(OsString::from).collect();
     let files = commands::BuildFiles {
         read: &plain_files,
@@ -2334,6 +2349,18 @@ fn a_volume_name_is_used_only_where_the_policy_says() {
         ["operator-data"]
     );
     assert_eq!(judged(&["volume", "rm", "operator-data"]), ["operator-data"]);
+    // The default names none: an agent's own volume is host disk outside every ceiling.
+    let default = Named::Volume.list().defaults();
+    assert!(default.is_empty(), "{default:?}");
+    assert_eq!(
+        named_refusals_in(
+            &["volume", "create", "nanoclaw-cache"],
+            Named::Volume,
+            None,
+            default
+        ),
+        ["nanoclaw-cache"]
+    );
 }
 
 /// A volume's definition holds its driver's options, a CIFS or NFS share's password among them

@@ -992,9 +992,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(words, "deny.device");
     }
     add(&["run", "--volumes-from", "other", "img"], "deny.volumes-from");
-    // An operator's named volume (the hundred and second look's); an anonymous one passes.
+    // An operator's named volume (the hundred and second look's); an agent's own too, host disk
+    // outside every ceiling (the hundred-and-eighteenth look's): the default names none.
     for words in [
         &["run", "-v", "operator-data:/x", "img"][..],
+        &["run", "-v", "nanoclaw-data:/data", "img"],
+        &[
+            "run",
+            "--mount",
+            "type=volume,src=nanoclaw-cache,dst=/home/node/.cache",
+            "img",
+        ],
         &[
             "create",
             "--mount",
@@ -1109,13 +1117,6 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "/srv/data:/data", "img"],
         &["run", "-v", "/tmp/scratch:/scratch", "img"],
         &["run", "-v", "/mnt/disk/agent:/a", "img"],
-        &["run", "-v", "nanoclaw-data:/data", "img"],
-        &[
-            "run",
-            "--mount",
-            "type=volume,src=nanoclaw-cache,dst=/cache",
-            "img",
-        ],
         &["run", "--mount", "type=bind,src={proj}/groups/main,dst=/w", "img"],
         &[
             "run",
@@ -1190,12 +1191,6 @@ fn legitimate() -> Vec<Vec<&'static str>> {
             "run",
             "--mount",
             "type=bind,src={proj}/groups/main,dst=/w,readonly,rslave",
-            "img",
-        ],
-        &[
-            "run",
-            "--mount",
-            "type=volume,src=nanoclaw-cache,dst=/home/node/.cache",
             "img",
         ],
         &["run", "--user", "1000:1000", "img"],

@@ -4536,7 +4536,11 @@ fn a_rootful_container_makes_no_cgroup_namespace_rootful() {
         &format!("FROM {BROWSER_IMAGE}\nUSER root\n"),
     );
     let root_image = rig.image_tag("cgns");
-    let b = rig.run("podman", &build_argv(&["-q", "--no-cache", "-t", &root_image, &ctx]), None);
+    let b = rig.run(
+        "podman",
+        &build_argv(&["-q", "--no-cache", "-t", &root_image, &ctx]),
+        None,
+    );
     assert!(b.ok(), "{}", b.describe());
     let probe =
         "echo uid-$(id -u); unshare -U -C true && echo made-cgroupns; unshare -U true && echo made-userns";
@@ -5796,12 +5800,20 @@ fn operator_image_name(mode: Mode) {
         &rig.dir.path().join("operator"),
         &format!("FROM {IMAGE}\nLABEL nanoclaw-shim.e2e.operator={}\n", rig.tag),
     );
-    let made = rig.run("podman", &build_argv(&["-q", "--no-cache", "-t", &operator, &theirs]), None);
+    let made = rig.run(
+        "podman",
+        &build_argv(&["-q", "--no-cache", "-t", &operator, &theirs]),
+        None,
+    );
     assert!(made.ok(), "{label}: {}", made.describe());
     let fixture = id_of(&operator);
     let reset = || assert!(rig.podman(&["tag", &fixture, &operator]).ok(), "{label}: tag");
     reset();
-    let control = rig.run("podman", &build_argv(&["-q", "--no-cache", "-t", &operator, &ctx]), None);
+    let control = rig.run(
+        "podman",
+        &build_argv(&["-q", "--no-cache", "-t", &operator, &ctx]),
+        None,
+    );
     assert!(control.ok(), "{label}: control: {}", control.describe());
     assert_ne!(
         id_of(&operator),
@@ -5867,7 +5879,21 @@ fn operator_volume(mode: Mode) {
         return;
     };
     let label = mode.label();
-    // Not `rig.unique`'s `nanoclaw-…`, which the default writable_volumes matches.
+    // An agent's own named volume is host disk outside every ceiling (the
+    // hundred-and-eighteenth look's: 300 MB under a 64 MB memory limit, left behind): the
+    // default names none, so neither made nor mounted through the shim.
+    let ours = rig.unique("vol");
+    for argv in [
+        strs(&["volume", "create", &ours]),
+        strs(&["run", "--rm", "-v", &format!("{ours}:/v"), IMAGE, "true"]),
+    ] {
+        let o = rig.docker(&argv, None);
+        assert_refusal(&o, "deny.volume-name");
+    }
+    assert!(
+        !rig.podman(&["volume", "exists", &ours]).ok(),
+        "{label}: a refused call made the volume"
+    );
     let vol = format!("operator-{}", rig.tag);
     let made = rig.podman(&["volume", "create", &vol]);
     assert!(made.ok(), "{label}: {}", made.describe());
