@@ -124,6 +124,40 @@ const MOUNT_KEYS: &[&[u8]] = &[
     b"rslave",
 ];
 
+/// `--mount` keys that are words: podman reads `ro`, `readonly` and `rw` with a value only as
+/// `true` or `false` (podman 5 ignores any other value, so `ro=1`, which docker reads as
+/// read-only, mounted `~/.bashrc` read-write: the hundred-and-twenty-third look's), and the rest
+/// without one, whatever follows `=` (`shared=false` made the bind shared, `Z=false` relabels).
+const MOUNT_WORDS: &[&[u8]] = &[
+    b"readonly",
+    b"ro",
+    b"rw",
+    b"readwrite",
+    b"z",
+    b"bind-nonrecursive",
+    b"tmpcopyup",
+    b"notmpcopyup",
+    b"noswap",
+    b"volume-nocopy",
+    b"nocopy",
+    b"exec",
+    b"noexec",
+    b"nosuid",
+    b"nodev",
+    b"shared",
+    b"rshared",
+    b"private",
+    b"rprivate",
+    b"slave",
+    b"rslave",
+];
+
+/// The values docker's CLI and podman read alike on a [`MOUNT_WORDS`] key that takes one: what
+/// Go's `strconv.ParseBool` reads and `strings.ToLower` makes `true` or `false`.
+const MOUNT_BOOLS: &[&[u8]] = &[b"true", b"false", b"TRUE", b"FALSE", b"True", b"False"];
+
+const WORD_VALUE: &str = "gives a value to a mount option podman reads as a word (a propagation, a relabel, no value at all) or as true or false only: podman and docker's CLI read the value differently (podman 5 mounts ro=1 read-write); write the word alone, or ro=true";
+
 /// Propagation modes: podman passes `bind-propagation`'s value on as a mount option, whatever it
 /// is.
 const PROPAGATIONS: &[&[u8]] = &[
@@ -162,6 +196,15 @@ pub fn of_opt(o: &crate::parse::Opt) -> Option<Mount> {
         return None;
     }
     read(spec)
+}
+
+const TARGET_UP: &str = "names a target with `..`: podman collapses it (/x/../etc is /etc), so the shim's checks of where a mount lands would read another place; write the target without it";
+
+/// A target with a `..` component, as an odd option ([`TARGET_UP`]).
+fn target_up(target: &[u8]) -> Option<(Vec<u8>, &'static str)> {
+    crate::text::split(target, b'/')
+        .any(|c| c == b"..")
+        .then(|| (target.to_vec(), TARGET_UP))
 }
 
 /// Collapses `//`, `/./` and a trailing `/` of an absolute container path.
@@ -205,7 +248,7 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
     let mut read_write = false;
     let mut shares_propagation = false;
     let mut host_writes = Vec::new();
-    let mut odd_option = None;
+    let mut odd_option = target_up(target);
     for o in options.into_iter().flat_map(|o| crate::text::split(o, b',')) {
         match o {
             b"ro" | b"readonly" => read_only = true,
@@ -257,7 +300,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         host_writes: Vec::new(),
         shares_propagation: false,
         driver_options: false,
-        odd_option: None,
+        odd_option: target_up(target),
     })
 }
 
@@ -284,6 +327,14 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         if !MOUNT_KEYS.contains(&lower.as_slice()) {
             odd_option.get_or_insert((field.clone(), UNKNOWN_OPTION));
         }
+        // A word with `=` (even `ro=`, which podman 5 ignores): only `true`/`false` on the three
+        // that take them.
+        if key.len() < field.len() && MOUNT_WORDS.contains(&lower.as_slice()) {
+            let boolean = matches!(lower.as_slice(), b"readonly" | b"ro" | b"rw" | b"readwrite");
+            if !(boolean && MOUNT_BOOLS.contains(&value)) {
+                odd_option.get_or_insert((field.clone(), WORD_VALUE));
+            }
+        }
         match lower.as_slice() {
             b"type" => {
                 if typed {
@@ -298,7 +349,12 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
                 }
             }
             b"source" | b"src" => source = value.to_vec(),
-            b"target" | b"destination" | b"dst" => target = Some(normalize(value)),
+            b"target" | b"destination" | b"dst" => {
+                if let Some(up) = target_up(value) {
+                    odd_option.get_or_insert(up);
+                }
+                target = Some(normalize(value))
+            }
             b"readonly" | b"ro" => read_only = crate::govalue::bool_value(value).unwrap_or(value.is_empty()),
             b"chown" | b"u" | b"relabel" | b"z" => {
                 changes_owner = value.is_empty() || crate::govalue::bool_value(value) != Some(false)
@@ -314,7 +370,7 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
                     odd_option.get_or_insert((field.clone(), RAW_PROPAGATION));
                 }
             }
-            b"shared" | b"rshared" if field.len() == key.len() => shares_propagation = true,
+            b"shared" | b"rshared" => shares_propagation = true,
             b"volume-opt" | b"volume_opt" => {
                 driver_options = true;
                 if let Some(d) = value.strip_prefix(b"device=") {
@@ -400,6 +456,66 @@ mod tests {
                 .odd_option
                 .is_none()
         );
+    }
+
+    /// A word given a value podman reads otherwise than docker's CLI (the hundred-and-twenty-third
+    /// look's: `ro=1` read-write on podman 5, `shared=false` shared, `Z=false` relabelled, `ro=`
+    /// ignored) is odd; `ro=true`/`ro=false` and the bare words are read alike.
+    #[test]
+    fn a_word_with_a_value_podman_reads_otherwise_is_odd() {
+        for spec in [
+            &b"type=bind,src=/a,dst=/x,ro=1"[..],
+            b"type=bind,src=/a,dst=/x,ro=t",
+            b"type=bind,src=/a,dst=/x,readonly=T",
+            b"type=bind,src=/a,dst=/x,ro=",
+            b"type=bind,src=/a,dst=/x,ro=tRuE",
+            b"type=bind,src=/a,dst=/x,rw=0",
+            b"type=bind,src=/a,dst=/x,ro,shared=false",
+            b"type=bind,src=/a,dst=/x,ro,rshared=0",
+            b"type=bind,src=/a,dst=/x,ro,Z=false",
+            b"type=bind,src=/a,dst=/x,ro,z=0",
+            b"type=bind,src=/a,dst=/x,ro,private=x",
+            b"type=volume,src=v,dst=/x,volume-nocopy=true",
+        ] {
+            let m = from_mount(spec).unwrap();
+            assert_eq!(
+                m.odd_option.map(|(_, why)| why),
+                Some(WORD_VALUE),
+                "{}",
+                String::from_utf8_lossy(spec)
+            );
+        }
+        for (spec, read_only) in [
+            (&b"type=bind,src=/a,dst=/x,ro=true"[..], true),
+            (b"type=bind,src=/a,dst=/x,readonly=TRUE", true),
+            (b"type=bind,src=/a,dst=/x,ro=False", false),
+            (b"type=bind,src=/a,dst=/x,ro", true),
+            (b"type=bind,src=/a,dst=/x,readonly,rprivate", true),
+        ] {
+            let m = from_mount(spec).unwrap();
+            assert!(m.odd_option.is_none(), "{}", String::from_utf8_lossy(spec));
+            assert_eq!(!m.writes_host, read_only, "{}", String::from_utf8_lossy(spec));
+        }
+        assert!(
+            from_mount(b"type=bind,src=/a,dst=/x,ro,shared")
+                .unwrap()
+                .shares_propagation
+        );
+    }
+
+    /// A target with `..`, which podman collapses and the shim's checks would read as written
+    /// (the hundred-and-twenty-third look's `-v DIR:/x/../etc`): odd, in every spelling.
+    #[test]
+    fn a_target_that_climbs_is_odd() {
+        for m in [
+            from_volume(b"/a:/x/../etc"),
+            from_volume(b"v:/x/..:ro"),
+            from_mount(b"type=bind,src=/a,dst=/x/../run"),
+            from_tmpfs(b"/x/../dev:size=1m"),
+        ] {
+            assert_eq!(m.unwrap().odd_option.map(|(_, why)| why), Some(TARGET_UP));
+        }
+        assert!(from_volume(b"/a:/x/..y/.z").unwrap().odd_option.is_none());
     }
 
     #[test]

@@ -1477,6 +1477,86 @@ fn overlay_option_by_prefix(mode: Mode) {
     );
 }
 
+/// A `--mount` word given a value podman reads otherwise than docker's CLI (the
+/// hundred-and-twenty-third look's): podman 5 ignores `ro=1` (docker: read-only) and mounts the
+/// bind read-write, and podman 4.3 and 5 make a bind `shared=false` shared. Through plain podman
+/// (the control) the container writes the file on podman 5 (podman 4.3 refuses the value) and
+/// the bind is a propagation peer; through the shim both are refused (`deny.mount-option`) and
+/// the file is unchanged. `ro=true` runs read-only.
+fn mount_word_with_a_value(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "mountword") else {
+        return;
+    };
+    let label = mode.label();
+    let dir = rig.dir.path().join("mountword");
+    rig.mkdirs(&dir);
+    let file = dir.join("f");
+    std::fs::write(&file, "host\n").unwrap();
+    rig.own(&file, false);
+    // Writable to the container's user whoever it maps to: only the mount may refuse a write.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let argv = |opt: &str, script: &str| {
+        strs(&[
+            "run",
+            "--rm",
+            "--mount",
+            &format!("type=bind,src={},dst=/x/f,{opt}", file.display()),
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            script,
+        ])
+    };
+    let write = "echo agent >> /x/f && echo wrote";
+    let control = rig.run("podman", &argv("ro=1", write), None);
+    let four = ci_env()
+        .get("PODMAN_VERSION")
+        .is_some_and(|v| v.starts_with("4."));
+    if four {
+        assert!(
+            !control.ok(),
+            "{label}: podman 4.3 took ro=1: {}",
+            control.describe()
+        );
+    } else {
+        assert!(
+            control.stdout.contains("wrote"),
+            "{label}: the control did not write through ro=1: {}",
+            control.describe()
+        );
+    }
+    std::fs::write(&file, "host\n").unwrap();
+    let o = rig.docker(&argv("ro=1", write), None);
+    assert_refusal(&o, "deny.mount-option");
+    let propagation = "grep ' /x/f ' /proc/self/mountinfo";
+    let control = rig.run("podman", &argv("ro,shared=false", propagation), None);
+    assert!(
+        control.stdout.contains(" shared:"),
+        "{label}: the control's bind is no propagation peer: {}",
+        control.describe()
+    );
+    let o = rig.docker(&argv("ro,shared=false", propagation), None);
+    assert_refusal(&o, "deny.mount-option");
+    let o = rig.docker(&argv("ro=true", write), None);
+    assert!(
+        o.code != Some(125) && o.stderr.contains("Read-only file system"),
+        "{label}: {}",
+        o.describe()
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "host\n", "{label}");
+}
+
+#[test]
+fn a_mount_word_given_a_value_is_refused_rootful() {
+    mount_word_with_a_value(Mode::Rootful);
+}
+
+#[test]
+fn a_mount_word_given_a_value_is_refused_rootless() {
+    mount_word_with_a_value(Mode::Rootless);
+}
+
 #[test]
 fn an_overlay_option_named_by_its_prefix_is_refused_rootful() {
     overlay_option_by_prefix(Mode::Rootful);
