@@ -409,8 +409,24 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "{proj}/groups/main:/x:idmap",
         "{proj}/groups/main:/x:ro,dev",
         "{proj}/groups/main:/x:ro,suid",
+        // A target podman collapses (the hundred-and-twenty-third look's).
+        "{proj}/groups/main:/x/../etc",
+        "{proj}/groups/main:/x/..:ro",
     ] {
         add(&["run", "-v", spec, "img"], "deny.mount-option");
+    }
+    // A word given a value podman reads otherwise than docker's CLI (the same look's: `ro=1`
+    // read-write on podman 5, `shared=false` shared, `Z=false` relabelled).
+    for spec in [
+        "type=bind,src=~/.bashrc,dst=/x,ro=1",
+        "type=bind,src=~/.bashrc,dst=/x,readonly=t",
+        "type=bind,src=~/.bashrc,dst=/x,ro=",
+        "type=bind,src={proj}/groups/main,dst=/x,ro,shared=false",
+        "type=bind,src={proj}/groups/main,dst=/x,ro,rshared=0",
+        "type=bind,src=~/.bashrc,dst=/x,ro,Z=false",
+        "type=tmpfs,dst=/x/../dev",
+    ] {
+        add(&["run", "--mount", spec, "img"], "deny.mount-option");
     }
     for spec in [
         "type=bind,src=~/.local/bin,dst=/x,ro,bind-propagation=U",
@@ -890,7 +906,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     for m in [
         "type=image,src=img,dst=/x,rw=true",
         "type=image,src=img,dst=/x,readwrite",
-        "type=image,src=img,dst=/x,RW=1",
+        "type=image,src=img,dst=/x,RW=true",
     ] {
         add(&["run", "--mount", m, "img"], "deny.ceiling");
     }
@@ -1118,6 +1134,12 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "/tmp/scratch:/scratch", "img"],
         &["run", "-v", "/mnt/disk/agent:/a", "img"],
         &["run", "--mount", "type=bind,src={proj}/groups/main,dst=/w", "img"],
+        &[
+            "run",
+            "--mount",
+            "type=bind,src={proj}/groups/main,dst=/w,ro=true",
+            "img",
+        ],
         &[
             "run",
             "--mount",
