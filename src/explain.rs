@@ -456,7 +456,9 @@ pub fn quote(t: &OsStr) -> String {
         return crate::text::owned(b);
     }
     match std::str::from_utf8(b) {
-        Ok(s) if !s.chars().any(char::is_control) => format!("'{}'", s.replace('\'', r"'\''")),
+        // (U+2028 and the bidirectional controls too: they broke or reordered `explain`'s
+        // `command:` line and the log's text view, the hundred-and-twenty-fifth look's.)
+        Ok(s) if !s.chars().any(crate::text::hidden) => format!("'{}'", s.replace('\'', r"'\''")),
         _ => {
             let mut out = String::from("$'");
             for chunk in b.utf8_chunks() {
@@ -464,7 +466,7 @@ pub fn quote(t: &OsStr) -> String {
                     match ch {
                         '\\' => out.push_str(r"\\"),
                         '\'' => out.push_str(r"\'"),
-                        c if c.is_control() => {
+                        c if crate::text::hidden(c) => {
                             let mut buf = [0; 4];
                             for byte in c.encode_utf8(&mut buf).bytes() {
                                 let _ = write!(out, "\\x{byte:02x}");
@@ -498,5 +500,11 @@ mod tests {
         let raw = OsString::from_vec(b"/tmp/\xff x".to_vec());
         assert_eq!(quote(&raw), r"$'/tmp/\xff x'");
         assert_eq!(quote(OsStr::new("a\nb")), r"$'a\x0ab'");
+        // A line separator and a right-to-left override (the hundred-and-twenty-fifth look's).
+        assert_eq!(
+            quote(OsStr::new("x\u{2028}y\u{202e}")),
+            r"$'x\xe2\x80\xa8y\xe2\x80\xae'"
+        );
+        assert_eq!(quote(OsStr::new("José")), "'José'");
     }
 }

@@ -113,6 +113,13 @@ pub fn append(path: &Path, line: &str, owner: u32) -> std::io::Result<()> {
             m.nlink()
         )));
     }
+    // One others may read (an operator's `touch`, logrotate's `create 0644`) is made the
+    // caller's alone before anything is added: the log holds every argv, redacted, and a
+    // redaction that misses a shape would otherwise be every local user's to read (the
+    // hundred-and-twenty-fifth look's).
+    if m.mode() & 0o077 != 0 {
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    }
     let mut buf = Vec::with_capacity(line.len() + 1);
     buf.extend_from_slice(line.as_bytes());
     buf.push(b'\n');
@@ -175,6 +182,12 @@ mod tests {
         append(&log, "{}", me).unwrap();
         append(&log, "{}", me).unwrap();
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "{}\n{}\n");
+        // One others may read is made the caller's alone.
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        append(&log, "{}", me).unwrap();
+        let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::write(&log, "{}\n{}\n").unwrap();
         // A link at the log's name: its target is not written.
         let target = d.path().join("bashrc");
         std::fs::write(&target, "").unwrap();

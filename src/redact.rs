@@ -467,11 +467,28 @@ fn redact_words(text: &str, commands: bool) -> String {
             .map_or(0, |p| p + 1);
         let written = &text[start..eq];
         let name = written.to_ascii_uppercase();
-        let secret_word = SECRET_WORDS.iter().any(|w| name.contains(w));
-        if !name.is_empty() && (secret_word || hidden_variable(written)) {
+        // The whole key too, from the last blank, quote or separator: a label's or annotation's
+        // secret word need not be its last part (`com.acme.api_token.value=`: the
+        // hundred-and-twenty-fifth look's).
+        let key_start = bytes[..eq]
+            .iter()
+            .rposition(|b| b.is_ascii_whitespace() || b"\"',;&?{(".contains(b))
+            .map_or(0, |p| p + 1);
+        let key = text[key_start..eq].to_ascii_uppercase();
+        let secret_word = SECRET_WORDS.iter().any(|w| key.contains(w));
+        // A volume driver's mount options (`o=`: a CIFS share's `username=user%password` and
+        // more), and a user name holding its password after `%`, as mount.cifs and smbclient
+        // read it (the same look's).
+        let value = &text[eq + 1..];
+        let value = &value[..value.find([',', ' ']).unwrap_or(value.len())];
+        let cifs_user = matches!(name.as_str(), "USER" | "USERNAME") && value.contains('%');
+        if !name.is_empty() && (secret_word || name == "O" || cifs_user || hidden_variable(written)) {
             earliest(eq + 1);
             break;
         }
+    }
+    if let Some(at) = quoted_secret_key(text) {
+        earliest(at);
     }
     let head = &text[..cut.unwrap_or(text.len())];
     let userinfo = redact_userinfo(&redact_url_credentials(head));
@@ -484,6 +501,20 @@ fn redact_words(text: &str, commands: bool) -> String {
         out.push_str(REDACTED);
     }
     out
+}
+
+/// Where the value of a quoted key with a secret-looking name begins, in an object literal a
+/// command holds (`curl -d '{"password":"..."}'`, `{headers:{'x-api-key':'...'}}`: the
+/// hundred-and-twenty-fifth look's): just after its `:`.
+fn quoted_secret_key(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    text.match_indices(':').find_map(|(colon, _)| {
+        let before = text[..colon].trim_end_matches([' ', '\t']);
+        let quote = *before.as_bytes().last().filter(|q| matches!(q, b'"' | b'\''))?;
+        let open = bytes[..before.len() - 1].iter().rposition(|&b| b == quote)?;
+        let key = text[open + 1..before.len() - 1].to_ascii_uppercase();
+        SECRET_WORDS.iter().any(|w| key.contains(w)).then_some(colon + 1)
+    })
 }
 
 /// How well-known credentials begin, whatever name they are given under (`-e X=sk-ant-...`: the
@@ -942,6 +973,46 @@ mod tests {
         assert_eq!(d("DB_PASSWORD=x=y"), "DB_PASSWORD=<redacted>");
         assert_eq!(d("TZ=Europe/Berlin"), "TZ=Europe/Berlin");
         assert_eq!(d("--name=nanoclaw-main-1"), "--name=nanoclaw-main-1");
+    }
+
+    /// The hundred-and-twenty-fifth look's: a secret word anywhere in a label's or annotation's
+    /// key, a volume's `o=` options and a CIFS `user%password`, a quoted key in an object
+    /// literal.
+    #[test]
+    fn secrets_under_keys_options_and_object_literals_are_redacted() {
+        for (token, shown) in [
+            (
+                "--label=com.acme.api_token.value=tok1",
+                "--label=com.acme.api_token.value=<redacted>",
+            ),
+            ("com.acme.password-v2=pw1", "com.acme.password-v2=<redacted>"),
+            ("password.v=pw2", "password.v=<redacted>"),
+            ("run.oci.token.x=tok2", "run.oci.token.x=<redacted>"),
+            ("o=username=svc%pw3,vers=3.0", "o=<redacted>"),
+            ("--opt=o=addr=10.0.0.1,rw", "--opt=o=<redacted>"),
+            ("-o username=svc%pw4", "-o username=<redacted>"),
+            ("vol:/x:o=user=u%pw5", "vol:/x:o=<redacted>"),
+            (
+                r#"curl -d '{"user":"a","password":"pw6"}' http://x"#,
+                r#"curl -d '{"user":"a","password":<redacted>"#,
+            ),
+            (
+                "fetch(u,{headers:{'x-api-key' : 'k7'}})",
+                "fetch(u,{headers:{'x-api-key' :<redacted>",
+            ),
+        ] {
+            assert_eq!(d(token), shown, "{token}");
+        }
+        // Keys and words without one are shown.
+        for token in [
+            "--label=nanoclaw-install=3f9a1c0e",
+            "type=bind,src=/srv/keys,dst=/k,ro",
+            "username=alice",
+            r#"{"user":"a","role":"b"}"#,
+            "--security-opt=seccomp=/run/profile.json",
+        ] {
+            assert_eq!(d(token), token);
+        }
     }
 
     #[test]

@@ -16,6 +16,13 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Whether `c` is written out by [`printable`]: a control character, a line or paragraph
+/// separator, a bidirectional control.
+pub fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// `text` with every control character (C0, DEL, C1; a line break too) written as `\xNN` per
 /// byte: a line meant for a terminal or a log viewer that quotes a caller's token cannot move
 /// the cursor, erase itself, or print a second line (`\e[2K\r` then `nanoclaw-shim: ok`).
@@ -25,10 +32,6 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 /// U+2066-U+2069), which reorder what a terminal shows (a fake rule id at a line's end: the
 /// ninety-sixth look's).
 pub fn printable(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
