@@ -149,7 +149,7 @@ fn hand_over(
         plan.args[0] = crate::mountcheck::folder_token(&folder.to_string_lossy());
         hooks = Some(folder);
     }
-    // A rootful run/create's seccomp profile: podman's own, narrowed, kept in the hook folder.
+    // A run/create's seccomp profile: podman's own, narrowed, kept in the hook folder.
     if let Some(at) = plan.seccomp {
         let owner = env.euid.unwrap_or_else(crate::process::euid);
         let folder = match hooks {
@@ -187,7 +187,7 @@ fn hand_over(
 /// Why a rootful `run`/`create` is refused when its narrowed seccomp profile cannot be made.
 fn seccomp_refusal(why: &str) -> String {
     format!(
-        "{why}: a rootful container is given podman's seccomp profile, narrowed to refuse new cgroup namespaces"
+        "{why}: a container is given podman's seccomp profile, narrowed to refuse new cgroup namespaces and the kernel's keyrings"
     )
 }
 

@@ -49,7 +49,7 @@ checks! {
     RuntimeVersion = "runtime-version": "`<runtime> --version` answers, and it is not the shim",
     Rootless = "rootless": "podman runs rootless, so root in a container is not root on the host",
     Cgroup = "cgroup": "the ceilings take effect (rootless podman on cgroup v1 ignores them)",
-    Seccomp = "seccomp": "podman's default seccomp profile can be read and narrowed: the shim gives it, without new cgroup namespaces, to every build and every rootful container, and refuses them without it",
+    Seccomp = "seccomp": "podman's default seccomp profile can be read and narrowed: the shim gives it, without new cgroup namespaces, to every build and every container, and refuses them without it",
     MountCheck = "mount-check": "each new container's bind mounts are checked after the mount: the kernel can say where mounts are, and the hook's file can be written",
     PodmanDocker = "podman-docker": "whether podman-docker's `/usr/bin/docker` is installed",
     RunFlags = "run-flags": "the runtime's `run` accepts every flag the policy adds",

@@ -483,7 +483,6 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
     checks.push(seccomp_check(
         crate::seccomp::derivable(&crate::seccomp::PROFILE_PATHS),
         flavor,
-        env.euid.is_some_and(|u| u != 0),
     ));
     checks.push(mount_check(&in_force, flavor, &scope.env, me.as_deref()));
     checks.push(podman_docker_check());

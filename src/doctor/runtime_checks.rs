@@ -329,9 +329,9 @@ pub(crate) fn build_check(linkage: Linkage) -> Check {
 
 /// The `seccomp` check: whether podman's default profile can be read and narrowed (`derivable`,
 /// [`crate::seccomp::derivable`]'s answer). Without it every build is refused
-/// (`harden.build-cgroup`), and on rootful podman every `run` and `create` (`harden.seccomp`):
-/// nothing else says so before nanoclaw's first agent fails (the hundred-and-fifth look's).
-pub(crate) fn seccomp_check(derivable: Result<(), String>, flavor: Flavor, rootless: bool) -> Check {
+/// (`harden.build-cgroup`), and every `run` and `create` (`harden.seccomp`): nothing else says
+/// so before nanoclaw's first agent fails (the hundred-and-fifth look's).
+pub(crate) fn seccomp_check(derivable: Result<(), String>, flavor: Flavor) -> Check {
     const NAME: CheckId = CheckId::Seccomp;
     if flavor == Flavor::Docker {
         return Check::ok(NAME, "the runtime is docker: no profile is given (podman only)");
@@ -339,17 +339,12 @@ pub(crate) fn seccomp_check(derivable: Result<(), String>, flavor: Flavor, rootl
     match derivable {
         Ok(()) => Check::ok(
             NAME,
-            "podman's profile narrows: builds and rootful containers get it without new cgroup namespaces",
+            "podman's profile narrows: builds and containers get it without new cgroup namespaces or keyrings",
         ),
         Err(why) => Check::fail(
             NAME,
             format!(
-                "{why}: every build is refused [harden.build-cgroup]{}",
-                if rootless {
-                    ""
-                } else {
-                    ", and every run and create [harden.seccomp]"
-                }
+                "{why}: every build is refused [harden.build-cgroup], and every run and create [harden.seccomp]"
             ),
             "reinstall podman's profile (Debian: apt-get install --reinstall golang-github-containers-common), or remove a broken /etc/containers/seccomp.json",
         ),

@@ -342,11 +342,14 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Rootful podman: a container whose process is the host's root (an image whose `USER` is
+    /// podman: a rootful container whose process is the host's root (an image whose `USER` is
     /// root, or whose `node` is uid 0) owns its cgroup's files, and in a user and cgroup
     /// namespace of its own a raw `mount(2)` of its cgroup let it lift its memory and CPU limits
-    /// (the ninety-seventh look's; every capability dropped). It is given podman's own default
-    /// seccomp profile without new cgroup namespaces ([`crate::seccomp`]), filled in at the exec;
+    /// (the ninety-seventh look's; every capability dropped); and an agent that is the caller's
+    /// kernel uid (rootful `--user UID:GID`, rootless `keep-id`) owns the caller's keyrings (the
+    /// hundred-and-twentieth and hundred-and-twenty-second looks'). It is given podman's own
+    /// default seccomp profile without new cgroup namespaces or keyrings ([`crate::seccomp`]),
+    /// rootful and rootless, filled in at the exec;
     /// a caller's own profile (one the policy allows) is kept. The shim's own placeholder in the
     /// caller's argv (its output given again) is taken out, in any spelling, and given anew when
     /// `give`: podman would read it as a file in the working directory.
@@ -383,7 +386,7 @@ impl Rewriter<'_> {
             Rule::HardenSeccomp,
             crate::setting!("security-opt"),
             value(format!("seccomp={}", crate::seccomp::PLACEHOLDER)),
-            "podman's seccomp profile without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS): a rootful container's root mounted its cgroup again in one and lifted its limits",
+            "podman's seccomp profile without new cgroup namespaces (unshare and clone refuse them, clone3 answers ENOSYS) or the kernel's keyrings (keyctl, add_key, request_key): a rootful container's root mounted its cgroup again in one and lifted its limits, and an agent running as the caller's host uid (rootful --user, rootless keep-id) read and rewrote that user's keyrings",
         );
         self.seccomp = true;
         self.enforce(Rule::HardenSeccomp);

@@ -887,7 +887,9 @@ pub fn rewrite(
     // Last before the mark, as the annotations the shim replaces are: its own output given again
     // comes out the same. A caller's copy of the placeholder, which the deny rules let through as
     // the shim's own, is taken out on every runtime (docker would read it as a file too).
-    rw.narrowed_seccomp(target.flavor == Flavor::Podman && !target.rootless);
+    // Rootless too: `keep-id` makes the agent the caller's own kernel uid, the owner of the
+    // caller's keyrings (the hundred-and-twenty-second look's).
+    rw.narrowed_seccomp(target.flavor == Flavor::Podman);
     rw.annotate(Mode::Enforce);
     let (args, pinned) = rw.render_pinned();
     // The shim's option is the last of its kind before the image (added after every option of

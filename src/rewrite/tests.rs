@@ -2517,9 +2517,8 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
     );
 }
 
-/// `explain` shows the refusal a rootful run meets when podman's profile cannot be narrowed
-/// (it said the call would run, rewritten); a rootless run, which is given no profile, is
-/// unaffected.
+/// `explain` shows the refusal a run meets when podman's profile cannot be narrowed (it said
+/// the call would run, rewritten), rootful and rootless.
 #[test]
 fn explain_says_a_rootful_run_without_a_profile_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -2546,15 +2545,17 @@ fn explain_says_a_rootful_run_without_a_profile_is_refused() {
     let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
     let mut p = plan(&argv(&["run", "img"]), &Policy::default(), &rootless);
     crate::shim::judge_hand_over(&mut p, &["/nonexistent/seccomp.json"]);
-    assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+    assert_eq!(p.decision, Decision::Refuse, "{p:?}");
 }
 
-/// A rootful podman `run`/`create` is given podman's seccomp profile without new cgroup
-/// namespaces (`harden.seccomp`: a container whose process is the host's root mounted its cgroup
-/// again in one, the ninety-seventh look's), filled in at the exec; rootless podman (whose root
-/// owns nothing of the host's), docker, and a caller's own allowed profile are left alone.
+/// A podman `run`/`create` is given podman's seccomp profile without new cgroup namespaces or
+/// keyrings (`harden.seccomp`: a container whose process is the host's root mounted its cgroup
+/// again in one, the ninety-seventh look's; an agent that is the caller's kernel uid read its
+/// keyrings, rootful and through rootless `keep-id`, the hundred-and-twentieth and
+/// hundred-and-twenty-second looks'), filled in at the exec; docker and a caller's own allowed
+/// profile are left alone.
 #[test]
-fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
+fn a_podman_container_is_given_the_narrowed_seccomp_profile() {
     let token = crate::seccomp::PLACEHOLDER_TOKEN;
     let has = |p: &Plan| {
         let at = p.seccomp.map(|i| &p.args[i]);
@@ -2584,27 +2585,25 @@ fn a_rootful_container_is_given_the_narrowed_seccomp_profile() {
     let label = p.args.iter().position(|a| a == "--label").unwrap();
     assert!(label + 1 < at && p.args[label + 1] == token, "{p:?}");
     let rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
-    assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &rootless)));
+    assert!(has(&plan(&argv(&["run", "img"]), &Policy::default(), &rootless)));
     let docker = Target::fixed(Flavor::Docker, false, None);
     assert!(!has(&plan(&argv(&["run", "img"]), &Policy::default(), &docker)));
     // A caller's copy of the placeholder, which the deny rules let through as the shim's own, is
-    // taken out wherever the shim gives none: docker or rootless podman would read it as a file
-    // in the working directory.
-    for t in [&docker, &rootless] {
-        let own = format!("seccomp={}", crate::seccomp::PLACEHOLDER);
-        let p = plan(
-            &argv(&["run", "--security-opt", &own, "img"]),
-            &Policy::default(),
-            t,
-        );
-        assert!(p.refusal.is_none(), "{p:?}");
-        assert!(
-            !p.args
-                .iter()
-                .any(|a| a.to_string_lossy().contains(crate::seccomp::PLACEHOLDER)),
-            "{p:?}"
-        );
-    }
+    // taken out wherever the shim gives none: docker would read it as a file in the working
+    // directory.
+    let own = format!("seccomp={}", crate::seccomp::PLACEHOLDER);
+    let p = plan(
+        &argv(&["run", "--security-opt", &own, "img"]),
+        &Policy::default(),
+        &docker,
+    );
+    assert!(p.refusal.is_none(), "{p:?}");
+    assert!(
+        !p.args
+            .iter()
+            .any(|a| a.to_string_lossy().contains(crate::seccomp::PLACEHOLDER)),
+        "{p:?}"
+    );
     let mut allowed = Policy::default();
     allowed
         .rules

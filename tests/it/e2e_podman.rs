@@ -4562,42 +4562,54 @@ fn a_debug_log_level_is_refused_rootless() {
     debug_log_level(Mode::Rootless);
 }
 
-/// Rootful, an agent runs as nanoclaw's own host uid (`--user UID:GID`) and shares that user's
-/// kernel keyrings: through `keyctl` it read and overwrote the user's keys (the
-/// hundred-and-twentieth look's, rootful 4.3.1 and 5.4.2). Through plain podman (the control)
-/// `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING)` answers the keyring's id; through the
-/// shim (`harden.seccomp`) it is refused with EPERM, as docker's default profile refuses it.
-#[test]
-fn a_rootful_container_reaches_no_keyring_rootful() {
-    let Some(rig) = Rig::new(Mode::Rootful, "keys") else {
+/// An agent that is the caller's kernel uid shares that user's kernel keyrings: rootful through
+/// nanoclaw's `--user UID:GID`, rootless through the shim's own `keep-id` (the key permission
+/// check compares kernel uids, whatever the user namespace). Through `keyctl` it read and
+/// overwrote the user's keys (the hundred-and-twentieth look's, rootful; the
+/// hundred-and-twenty-second's, rootless, 4.3.1 and 5.4.2). Through plain podman (the control,
+/// rootless with the shim's `keep-id`) `keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING)`
+/// answers; through the shim (`harden.seccomp`) it is refused with EPERM, as docker's default
+/// profile refuses it.
+fn no_keyring(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "keys") else {
         return;
     };
+    let label = mode.label();
     // x86_64's keyctl is system call 250; KEYCTL_GET_KEYRING_ID is 0, the user's keyring -4.
     let probe =
         "my $r = syscall(250, 0, -4, 0); print $r < 0 ? \"keyctl-refused-$!\\n\" : \"keyctl-answered\\n\";";
-    let argv = strs(&[
-        "run",
-        "--rm",
-        "--user",
-        "1000:1000",
-        "--entrypoint",
-        "perl",
-        BROWSER_IMAGE,
-        "-e",
-        probe,
-    ]);
-    let control = rig.run("podman", &argv, None);
+    let argv = |extra: &[&str]| {
+        let mut a = vec!["run", "--rm", "--user", "1000:1000"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--entrypoint", "perl", BROWSER_IMAGE, "-e", probe]);
+        strs(&a)
+    };
+    let keep_id: &[&str] = match mode {
+        Mode::Rootless => &["--userns=keep-id:uid=1000,gid=1000"],
+        Mode::Rootful => &[],
+    };
+    let control = rig.run("podman", &argv(keep_id), None);
     assert!(
         control.stdout.contains("keyctl-answered"),
-        "control: {}",
+        "{label}: control: {}",
         control.describe()
     );
-    let o = rig.docker(&argv, None);
+    let o = rig.docker(&argv(&[]), None);
     assert!(
         o.ok() && o.stdout.contains("keyctl-refused-Operation not permitted"),
-        "{}",
+        "{label}: {}",
         o.describe()
     );
+}
+
+#[test]
+fn a_container_reaches_no_keyring_rootful() {
+    no_keyring(Mode::Rootful);
+}
+
+#[test]
+fn a_container_reaches_no_keyring_rootless() {
+    no_keyring(Mode::Rootless);
 }
 
 /// Rootful, a container whose process is root is the host's root, owner of its cgroup's files:
