@@ -930,6 +930,17 @@ impl Checker<'_> {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            // The runtime refuses a NUL in a variable and prints the variable whole, its value
+            // included, where nanoclaw keeps a container's stderr (the hundred-and-twenty-fifth
+            // look's).
+            if line.contains('\0') {
+                self.v(
+                    Rule::DenyEnvHost,
+                    o,
+                    "a line of the env file holds a NUL byte, which the runtime refuses by printing the whole variable, its value included",
+                );
+                return;
+            }
             if let Some(why) = copies_host_env(line.as_bytes()) {
                 self.v(Rule::DenyEnvHost, o, format!("a line of the env file: {why}"));
                 return;

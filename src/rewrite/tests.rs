@@ -1455,6 +1455,16 @@ fn a_run_reads_the_env_file_the_shim_checked() {
         // Nothing after the image is touched.
         assert_eq!(p.args[p.args.len() - 2..], argv(&["--env-file", "/not/read"])[..]);
     }
+    // A line holding a NUL, which the runtime refuses by printing it whole (the
+    // hundred-and-twenty-fifth look's).
+    let nul = dir.path().join("nul.env");
+    std::fs::write(&nul, "A=1\nTOKEN=secret\0x\n").unwrap();
+    let p = plan(
+        &argv(&["run", "--env-file", &nul.display().to_string(), "img"]),
+        &Policy::default(),
+        &t,
+    );
+    assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyEnvHost));
     // A missing file, and a value podman may read as two files, are refused.
     for value in [
         format!("{}/missing.env", dir.path().display()),
