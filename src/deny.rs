@@ -593,6 +593,11 @@ impl Checker<'_> {
                 o,
                 format!("{}: {why}", String::from_utf8_lossy(option)),
             );
+        } else if let (Some(why), true) = (
+            self.replaces_policy_tmpfs(&m, val),
+            self.on(Rule::DenyMountOption),
+        ) {
+            self.v(Rule::DenyMountOption, o, why);
         }
         // Asked now: a bind's target moves into the record of what it must be.
         let holds_podman_s = crate::mountcheck::holds_podman_s_mounts(&m.target);
@@ -876,6 +881,39 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// A caller's memory file system where the policy puts a tmpfs of its own (`/tmp`): the
+    /// caller's is kept in its place, so it may not be weaker: no `exec` where the policy's is
+    /// `noexec`, no `suid` or `dev`, and no ramfs, which has no size and mounts without
+    /// `nosuid`, `nodev` or `noexec` (the hundred-and-seventeenth look's).
+    fn replaces_policy_tmpfs(&self, m: &mounts::Mount, spec: &[u8]) -> Option<String> {
+        let t = self
+            .rules
+            .hardening
+            .tmpfs
+            .iter()
+            .find(|t| t.path.as_bytes() == m.target.as_slice())?;
+        match &m.kind {
+            mounts::Kind::Tmpfs => {}
+            mounts::Kind::Other(k) if k.eq_ignore_ascii_case("ramfs") => {
+                return Some(format!(
+                    "a ramfs at {}, where the policy puts its own tmpfs: a ramfs has no size and mounts without nosuid, nodev or noexec; mount a tmpfs there, or none",
+                    t.path
+                ));
+            }
+            _ => return None,
+        }
+        let word = spec
+            .split(|&b| b == b',' || b == b':')
+            .map(<[u8]>::to_ascii_lowercase)
+            .find(|w| w == b"suid" || w == b"dev" || (w == b"exec" && !t.exec))?;
+        Some(format!(
+            "{} on the tmpfs at {}, where the policy's own is nosuid,nodev,{}: the caller's is kept in its place, and may not be weaker; leave the option out",
+            String::from_utf8_lossy(&word),
+            t.path,
+            if t.exec { "exec" } else { "noexec" }
+        ))
     }
 
     /// `-e NAME` (no value) copies the host's NAME into the container, and podman expands

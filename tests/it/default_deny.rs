@@ -425,8 +425,15 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "type=bind,src={proj}/groups/main,dst=/x,ro,rshared=0",
         "type=bind,src=~/.bashrc,dst=/x,ro,Z=false",
         "type=tmpfs,dst=/x/../dev",
+        // A memory file system that replaces the policy's /tmp with a weaker one (the
+        // hundred-and-seventeenth look's).
+        "type=ramfs,dst=/tmp",
+        "type=tmpfs,dst=/tmp,exec",
     ] {
         add(&["run", "--mount", spec, "img"], "deny.mount-option");
+    }
+    for spec in ["/tmp:exec", "/tmp:rw,size=64m,EXEC", "/tmp/:nosuid,suid"] {
+        add(&["run", "--tmpfs", spec, "img"], "deny.mount-option");
     }
     for spec in [
         "type=bind,src=~/.local/bin,dst=/x,ro,bind-propagation=U",
@@ -1140,6 +1147,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
             "type=bind,src={proj}/groups/main,dst=/w,ro=true",
             "img",
         ],
+        &["run", "--tmpfs", "/tmp:size=64m,mode=1777", "img"],
+        &["run", "--tmpfs", "/home/node:exec,size=512m", "img"],
         &[
             "run",
             "--mount",

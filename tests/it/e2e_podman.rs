@@ -580,6 +580,23 @@ impl Rig {
         dir.display().to_string()
     }
 
+    /// This rig's policy lets agents use named volumes named `nanoclaw-*` (`rig.unique`'s
+    /// names), which the default does not: the tests that ask what the hook does with a volume.
+    fn allow_named_volumes(&self) {
+        let policy = self.bin.join("policy.toml");
+        let text = std::fs::read_to_string(&policy).unwrap();
+        let open = text.replacen(
+            "add_writable_volumes = []",
+            "add_writable_volumes = [\"nanoclaw-*\"]",
+            1,
+        );
+        assert_ne!(
+            text, open,
+            "the default policy no longer names add_writable_volumes"
+        );
+        std::fs::write(&policy, open).unwrap();
+    }
+
     /// An image tag of this rig's, removed when the rig is dropped.
     fn image_tag(&self, what: &str) -> String {
         let t = format!("localhost/{}-{what}:latest", self.tag);
@@ -1482,7 +1499,8 @@ fn overlay_option_by_prefix(mode: Mode) {
 /// bind read-write, and podman 4.3 and 5 make a bind `shared=false` shared. Through plain podman
 /// (the control) the container writes the file on podman 5 (podman 4.3 refuses the value) and
 /// the bind is a propagation peer; through the shim both are refused (`deny.mount-option`) and
-/// the file is unchanged. `ro=true` runs read-only.
+/// the file is unchanged. `ro=true` runs read-only. And a caller's `/tmp` that is weaker than
+/// the policy's (`exec`) is refused.
 fn mount_word_with_a_value(mode: Mode) {
     let Some(rig) = Rig::new(mode, "mountword") else {
         return;
@@ -1544,6 +1562,26 @@ fn mount_word_with_a_value(mode: Mode) {
         "{label}: {}",
         o.describe()
     );
+    // A caller's /tmp that would replace the policy's noexec one with an exec one (the
+    // hundred-and-seventeenth look's): plain podman mounts it exec; the shim refuses it.
+    let tmp = strs(&[
+        "run",
+        "--rm",
+        "--tmpfs",
+        "/tmp:exec",
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "grep ' /tmp ' /proc/self/mountinfo",
+    ]);
+    let control = rig.run("podman", &tmp, None);
+    assert!(
+        control.ok() && control.stdout.contains(" /tmp ") && !control.stdout.contains("noexec"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    assert_refusal(&rig.docker(&tmp, None), "deny.mount-option");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "host\n", "{label}");
 }
 
@@ -2077,7 +2115,9 @@ fn mount_source_swapped(mode: Mode) {
         o.describe()
     );
     // The same inside a named volume, which another container can change as this one starts:
-    // the hook runs with no bind to compare. The volume alone runs.
+    // the hook runs with no bind to compare. The volume alone runs (a policy that allows
+    // named volumes: the default allows none).
+    rig.allow_named_volumes();
     let volume = rig.unique("mountswap-vol");
     let in_volume = |tmpfs: bool| {
         let mut a = strs(&["run", "--rm", "-v", &format!("{volume}:/vol")]);
@@ -2427,6 +2467,8 @@ fn a_tmpfs_on_a_volume(mode: Mode) {
     let tag = rig.image_tag("tmpvol");
     let b = rig.run("podman", &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
     assert!(b.ok(), "{label}: building the image: {}", b.describe());
+    // A policy that allows named volumes (the default allows none).
+    rig.allow_named_volumes();
     let volume = rig.unique("tmpvol");
     let on_volume = format!("{volume}:/srv");
     let run = |prog: &str, extra: &[&str], script: &str| {
