@@ -235,7 +235,7 @@ impl Report<'_> {
                     let _ = writeln!(
                         out,
                         "environment: {} removed before exec [{rule}]",
-                        names.join(", ")
+                        crate::text::printable(&names.join(", "))
                     );
                 }
             }
@@ -250,7 +250,9 @@ impl Report<'_> {
                 "environment: {} not on the runtime's list, removed before exec (keep one with [runtime] keep_environment) [{}]: {}",
                 names.len(),
                 Rule::DenyEnvironment,
-                names.join(", ")
+                // A name is the environment's, any bytes but `=` (the hundred-and-twenty-seventh
+                // look's: one holding a line break forged a `decision:` line).
+                crate::text::printable(&names.join(", "))
             );
         }
         if self.environment.is_ok() && self.keeps_all {

@@ -410,8 +410,10 @@ fn redact_words(text: &str, commands: bool) -> String {
     let json_at = if text.starts_with('[') {
         Some(0)
     } else {
+        // Only a flag's own value (`--health-cmd=[...]`): a label's `KEY=[...]` is judged by its
+        // key (the hundred-and-twenty-seventh look's `--label=com.acme.api_token=["X"]`).
         text.find("=[")
-            .filter(|&eq| text[..eq].starts_with("--"))
+            .filter(|&eq| text[..eq].starts_with("--") && !text[..eq].contains('='))
             .map(|eq| eq + 1)
     };
     if let Some(shown) = json_at.and_then(|at| json_words(&text[at..]).map(|w| format!("{}{w}", &text[..at])))
@@ -469,12 +471,18 @@ fn redact_words(text: &str, commands: bool) -> String {
         let name = written.to_ascii_uppercase();
         // The whole key too, from the last blank, quote or separator: a label's or annotation's
         // secret word need not be its last part (`com.acme.api_token.value=`: the
-        // hundred-and-twenty-fifth look's).
-        let key_start = bytes[..eq]
+        // hundred-and-twenty-fifth look's), nor the character before `=` a letter
+        // (`creds[password]=`, `password =`, `'password'=`, `password.=`: the
+        // hundred-and-twenty-seventh look's).
+        let key_end = bytes[..eq]
+            .iter()
+            .rposition(|b| !(b.is_ascii_whitespace() || b"\"'])}.:+-".contains(b)))
+            .map_or(0, |p| p + 1);
+        let key_start = bytes[..key_end]
             .iter()
             .rposition(|b| b.is_ascii_whitespace() || b"\"',;&?{(".contains(b))
             .map_or(0, |p| p + 1);
-        let key = text[key_start..eq].to_ascii_uppercase();
+        let key = text[key_start..key_end].to_ascii_uppercase();
         let secret_word = SECRET_WORDS.iter().any(|w| key.contains(w));
         // A volume driver's mount options (`o=`: a CIFS share's `username=user%password` and
         // more), and a user name holding its password after `%`, as mount.cifs and smbclient
@@ -482,7 +490,7 @@ fn redact_words(text: &str, commands: bool) -> String {
         let value = &text[eq + 1..];
         let value = &value[..value.find([',', ' ']).unwrap_or(value.len())];
         let cifs_user = matches!(name.as_str(), "USER" | "USERNAME") && value.contains('%');
-        if !name.is_empty() && (secret_word || name == "O" || cifs_user || hidden_variable(written)) {
+        if secret_word || !name.is_empty() && (name == "O" || cifs_user || hidden_variable(written)) {
             earliest(eq + 1);
             break;
         }
@@ -510,10 +518,29 @@ fn quoted_secret_key(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     text.match_indices(':').find_map(|(colon, _)| {
         let before = text[..colon].trim_end_matches([' ', '\t']);
-        let quote = *before.as_bytes().last().filter(|q| matches!(q, b'"' | b'\''))?;
-        let open = bytes[..before.len() - 1].iter().rposition(|&b| b == quote)?;
-        let key = text[open + 1..before.len() - 1].to_ascii_uppercase();
-        SECRET_WORDS.iter().any(|w| key.contains(w)).then_some(colon + 1)
+        let key = match before.as_bytes().last() {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let open = bytes[..before.len() - 1].iter().rposition(|&b| b == quote)?;
+                &text[open + 1..before.len() - 1]
+            }
+            // An unquoted key, as YAML and a script's object literal write it: only with a
+            // blank after the colon (`password: x`, `{apiKey: k}`), which no path, image
+            // reference or URL holds.
+            Some(_) if matches!(bytes.get(colon + 1), Some(b' ' | b'\t')) => {
+                let start = before
+                    .bytes()
+                    .rposition(|b| !(b.is_ascii_alphanumeric() || b"_-.".contains(&b)))
+                    .map_or(0, |p| p + 1);
+                &before[start..]
+            }
+            _ => return None,
+        };
+        let key = key.to_ascii_uppercase();
+        let blanks = text[colon + 1..].len() - text[colon + 1..].trim_start_matches([' ', '\t']).len();
+        SECRET_WORDS
+            .iter()
+            .any(|w| key.contains(w))
+            .then_some(colon + 1 + blanks)
     })
 }
 
@@ -998,8 +1025,21 @@ mod tests {
             ),
             (
                 "fetch(u,{headers:{'x-api-key' : 'k7'}})",
-                "fetch(u,{headers:{'x-api-key' :<redacted>",
+                "fetch(u,{headers:{'x-api-key' : <redacted>",
             ),
+            // The hundred-and-twenty-seventh look's.
+            ("creds[password]=pw8", "creds[password]=<redacted>"),
+            ("password =pw9", "password =<redacted>"),
+            ("'password'=pw10", "'password'=<redacted>"),
+            ("api_token]=pw11", "api_token]=<redacted>"),
+            (
+                "--label=com.acme.api_token=[\"pw12\"]",
+                "--label=com.acme.api_token=<redacted>",
+            ),
+            ("const password = 'pw13'", "const password =<redacted>"),
+            ("db_pass: pw14", "db_pass: <redacted>"),
+            ("{password: \"pw15\"}", "{password: <redacted>"),
+            (":password => 'pw16'", ":password =<redacted>"),
         ] {
             assert_eq!(d(token), shown, "{token}");
         }
@@ -1008,6 +1048,9 @@ mod tests {
             "--label=nanoclaw-install=3f9a1c0e",
             "type=bind,src=/srv/keys,dst=/k,ro",
             "username=alice",
+            "-v /srv/keys:/k:ro",
+            "registry.example/keycloak:26",
+            "--add-host=host.docker.internal:10.0.2.2",
             r#"{"user":"a","role":"b"}"#,
             "--security-opt=seccomp=/run/profile.json",
         ] {

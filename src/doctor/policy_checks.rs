@@ -253,7 +253,19 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
             );
         }
         Ok(m) => {
+            use std::os::unix::fs::MetadataExt;
             return match std::fs::OpenOptions::new().append(true).open(path) {
+                // The shim makes it the caller's alone at its next line, but a reader that
+                // opened it meanwhile keeps reading (the hundred-and-twenty-seventh look's
+                // `tail -f`).
+                Ok(_) if m.mode() & 0o077 != 0 => Check::warn(
+                    NAME,
+                    format!(
+                        "{shown} is readable by others (mode {:o}): the next logged call makes it 0600, but whoever has it open keeps reading what is added",
+                        m.mode() & 0o7777
+                    ),
+                    format!("chmod 600 {shown}, and make sure no other user holds it open (fuser {shown})"),
+                ),
                 Ok(_) => Check::ok(NAME, format!("{shown} ({} bytes) is writable", m.len())),
                 Err(e) => unusable(
                     format!("cannot be opened for appending ({e})"),

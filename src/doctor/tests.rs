@@ -448,6 +448,15 @@ fn decision_log_path() {
     );
     assert_eq!(log_check(Some(d.path()), "p.toml").status, Status::Fail);
     assert_eq!(log_check(None, "p.toml").status, Status::Ok);
+    // One others may read is said (the hundred-and-twenty-seventh look's).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(&fine, "{}\n").unwrap();
+    std::fs::set_permissions(&fine, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let c = log_check(Some(&fine), "p.toml");
+    assert_eq!(c.status, Status::Warn, "{}", c.detail);
+    assert!(c.detail.contains("readable by others"), "{}", c.detail);
+    std::fs::set_permissions(&fine, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(log_check(Some(&fine), "p.toml").status, Status::Ok);
 }
 
 #[test]
