@@ -156,6 +156,8 @@ const MOUNT_WORDS: &[&[u8]] = &[
 /// Go's `strconv.ParseBool` reads and `strings.ToLower` makes `true` or `false`.
 const MOUNT_BOOLS: &[&[u8]] = &[b"true", b"false", b"TRUE", b"FALSE", b"True", b"False"];
 
+const KEY_CASE: &str = "names a mount option in capitals: docker's CLI reads a key in any case, podman's parsers not alike; write it in lower case";
+
 const WORD_VALUE: &str = "gives a value to a mount option podman reads as a word (a propagation, a relabel, no value at all) or as true or false only: podman and docker's CLI read the value differently (podman 5 mounts ro=1 read-write); write the word alone, or ro=true";
 
 /// Propagation modes: podman passes `bind-propagation`'s value on as a mount option, whatever it
@@ -326,6 +328,11 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         let lower = key.to_ascii_lowercase();
         if !MOUNT_KEYS.contains(&lower.as_slice()) {
             odd_option.get_or_insert((field.clone(), UNKNOWN_OPTION));
+        } else if lower != key && key != b"Z" {
+            // docker's CLI reads a key in any case, podman's parsers not alike (`Z` is a word of
+            // its own): the checks that ask for `size=` would not see `TMPFS-SIZE=100g` (the
+            // hundred-and-twenty-sixth look's; podman refuses that one today).
+            odd_option.get_or_insert((field.clone(), KEY_CASE));
         }
         // A word with `=` (even `ro=`, which podman 5 ignores): only `true`/`false` on the three
         // that take them.
@@ -500,6 +507,27 @@ mod tests {
             from_mount(b"type=bind,src=/a,dst=/x,ro,shared")
                 .unwrap()
                 .shares_propagation
+        );
+        // A key in capitals (the hundred-and-twenty-sixth look's `TMPFS-SIZE=100g`); `Z` is
+        // podman's own word.
+        for spec in [
+            &b"type=tmpfs,dst=/x,TMPFS-SIZE=100g"[..],
+            b"type=bind,src=/a,dst=/x,RO",
+            b"TYPE=bind,src=/a,dst=/x",
+        ] {
+            let m = from_mount(spec).unwrap();
+            assert_eq!(
+                m.odd_option.map(|(_, why)| why),
+                Some(KEY_CASE),
+                "{}",
+                String::from_utf8_lossy(spec)
+            );
+        }
+        assert!(
+            from_mount(b"type=bind,src=/a,dst=/x,ro,Z")
+                .unwrap()
+                .odd_option
+                .is_none()
         );
     }
 
