@@ -103,6 +103,21 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "~/.cargo/credentials.toml",
     "~/.claude",
     "~/.claude.json",
+    // Model tools' keys and the stores tools read credentials from (the
+    // hundred-and-twenty-eighth look's: `llm`'s keys.json, aichat's and aider's keys were
+    // read): Jupyter's running kernels' tokens and keys, MCP clients' configurations (servers'
+    // API keys in their environment), curl's and wget's start-up files (`user = u:p`), docker's
+    // old login file.
+    "~/.config/io.datasette.llm",
+    "~/.config/aichat",
+    "~/.aider.oauth-keys.env",
+    "~/.local/share/jupyter/runtime",
+    "~/.cursor/mcp.json",
+    "~/.config/Claude",
+    "~/.config/claude",
+    "~/.curlrc",
+    "~/.wgetrc",
+    "~/.dockercfg",
     "~/.codex",
     "~/.config/rclone",
     "~/.config/op",
@@ -272,6 +287,8 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     "private_key",
     ".secret",
     ".secrets",
+    // direnv's per-folder environment, sourced by the shell (the hundred-and-twenty-eighth look's).
+    ".envrc",
     ".git-credentials",
     ".credentials",
     "creds.json",
@@ -328,6 +345,12 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "~/.zshenv",
     "~/.zprofile",
     "~/.zlogin",
+    // The whole of it: programs keep there what they run when they start (user-dirs.dirs is
+    // sourced by xdg-user-dir, pipewire, pulse, mpv, window managers and editors run their
+    // configuration: the hundred-and-twenty-eighth look's ran a line from user-dirs.dirs as the
+    // host user), and a list of them is never complete. The entries below it stay, named, for
+    // what a `XDG_CONFIG_HOME` elsewhere moves and for the refusal's wording.
+    "~/.config",
     "~/.config/fish",
     "~/.config/environment.d",
     "~/.config/autostart",

@@ -187,6 +187,16 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/run/secrets",
         "/var/log",
         "/swapfile",
+        // The hundred-and-twenty-eighth look's: model tools' keys, Jupyter's kernels, MCP
+        // clients, curl's start-up file, direnv's.
+        "~/.config/io.datasette.llm/keys.json",
+        "~/.config/aichat/config.yaml",
+        "~/.aider.oauth-keys.env",
+        "~/.local/share/jupyter/runtime",
+        "~/.cursor/mcp.json",
+        "~/.curlrc",
+        "~/.dockercfg",
+        "{proj}/.envrc",
     ] {
         let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
         let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
@@ -306,6 +316,12 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.lesskey",
         "~/.config/less",
         "~/.rpmmacros",
+        // The whole of ~/.config (the hundred-and-twenty-eighth look's: user-dirs.dirs, sourced
+        // by xdg-user-dir, ran a line as the host user; pipewire, mpv, window managers). (`~/.config`
+        // itself holds the shim's policy folder: sensitive, refused even read-only.)
+        "~/.config/user-dirs.dirs",
+        "~/.config/pipewire",
+        "~/.config/mpv",
         "/var/tmp/buildah-cache-1000",
         "/var/tmp/buildah-cache",
         "/var/tmp/buildah12345/config.json",
