@@ -437,7 +437,68 @@ fn hook() -> Result<Result<(), String>, String> {
                 .collect()
         })
         .unwrap_or_default();
-    verify(&root, &expected, &tmpfs).map(Ok)
+    verify(&root, &expected, &tmpfs)?;
+    tcp_ceiling(&config, Path::new(CGROUP_V1_MEMORY)).map(Ok)
+}
+
+/// Where cgroup v1's memory controller is mounted on the host (and, before `pivot_root`, in the
+/// container's mount namespace the hook runs in).
+const CGROUP_V1_MEMORY: &str = "/sys/fs/cgroup/memory";
+
+/// cgroup v1 charges no TCP socket memory to a memory cgroup until a `kmem.tcp` limit is set,
+/// which podman never sets (runc would from the spec's `kernelTCP`, for which podman has no
+/// flag): an agent queued 685 MB of TCP buffers on its own loopback under a 128 MB ceiling (the
+/// hundred-and-twenty-fourth look's). The container's memory ceiling is set as its TCP ceiling
+/// too, in its cgroup (`config.json`'s `cgroupsPath`, podman's cgroupfs or systemd form), before
+/// anything in it runs; with it set, the same agent queued 132 MB. Nothing to do on cgroup v2
+/// (which charges socket memory), without a memory ceiling, or where the file is not there
+/// (rootless podman on v1 has no cgroup of its own). A limit that cannot be written refuses the
+/// container.
+pub fn tcp_ceiling(config: &serde_json::Value, memory_root: &Path) -> Result<(), String> {
+    let Some(limit) = config["linux"]["resources"]["memory"]["limit"]
+        .as_i64()
+        .filter(|&l| l > 0)
+    else {
+        return Ok(());
+    };
+    let Some(cgroup) = config["linux"]["cgroupsPath"].as_str().and_then(cgroup_dir) else {
+        return Ok(());
+    };
+    let file = memory_root.join(cgroup).join("memory.kmem.tcp.limit_in_bytes");
+    if !file.is_file() {
+        return Ok(());
+    }
+    std::fs::write(&file, limit.to_string()).map_err(|e| {
+        format!(
+            "cannot hold the container's TCP socket memory to its memory ceiling ({}: {e}); cgroup v1 would not charge it otherwise",
+            file.display()
+        )
+    })
+}
+
+/// The folder beneath a cgroup v1 controller's mount that `cgroups_path` names: podman's
+/// cgroupfs form (`/libpod_parent/libpod-ID`) as it is, its systemd form
+/// (`machine.slice:libpod:ID`) as systemd lays it out (`machine.slice/libpod-ID.scope`, a slice
+/// `a-b.slice` beneath `a.slice`). `None` for a path that climbs or is empty.
+fn cgroup_dir(cgroups_path: &str) -> Option<PathBuf> {
+    let dir = match cgroups_path.split(':').collect::<Vec<_>>()[..] {
+        [path] => PathBuf::from(path.trim_start_matches('/')),
+        [slice, prefix, name] if ![slice, prefix, name].iter().any(|w| w.contains('/')) => {
+            let mut dir = PathBuf::new();
+            let stem = slice.strip_suffix(".slice")?;
+            let parts: Vec<&str> = stem.split('-').collect();
+            for n in 1..=parts.len() {
+                dir.push(format!("{}.slice", parts[..n].join("-")));
+            }
+            dir.push(format!("{prefix}-{name}.scope"));
+            dir
+        }
+        _ => return None,
+    };
+    let fine = dir
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    (fine && dir.components().next().is_some()).then_some(dir)
 }
 
 /// Whether the mount at each expected target, resolved inside `root`, is a mount whose root is
@@ -882,6 +943,68 @@ mod sys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The container's memory ceiling is written as its TCP ceiling in its cgroup v1 folder,
+    /// found from either form of `cgroupsPath`; nothing without a ceiling, a folder or the file
+    /// (cgroup v2); a path that climbs is never followed (the hundred-and-twenty-fourth look's).
+    #[test]
+    fn the_memory_ceiling_holds_tcp_socket_memory_too() {
+        assert_eq!(
+            cgroup_dir("/libpod_parent/libpod-abc"),
+            Some(PathBuf::from("libpod_parent/libpod-abc"))
+        );
+        assert_eq!(
+            cgroup_dir("machine.slice:libpod:abc"),
+            Some(PathBuf::from("machine.slice/libpod-abc.scope"))
+        );
+        assert_eq!(
+            cgroup_dir("user-1000.slice:libpod:abc"),
+            Some(PathBuf::from("user.slice/user-1000.slice/libpod-abc.scope"))
+        );
+        for bad in [
+            "/a/../b",
+            "",
+            "/",
+            "x.slice:a",
+            "../x.slice:libpod:abc",
+            "machine.slice:libpod:../x",
+        ] {
+            assert_eq!(cgroup_dir(bad), None, "{bad}");
+        }
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("libpod_parent/libpod-abc");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("memory.kmem.tcp.limit_in_bytes");
+        std::fs::write(&file, "9223372036854771712\n").unwrap();
+        let config = |limit: serde_json::Value| serde_json::json!({"linux": {"cgroupsPath": "/libpod_parent/libpod-abc", "resources": {"memory": {"limit": limit}}}});
+        tcp_ceiling(&config(serde_json::json!(134217728)), root.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "134217728");
+        // No ceiling: untouched.
+        std::fs::write(&file, "x").unwrap();
+        tcp_ceiling(
+            &serde_json::json!({"linux": {"cgroupsPath": "/libpod_parent/libpod-abc"}}),
+            root.path(),
+        )
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+        // No file there (cgroup v2, rootless): nothing to do.
+        std::fs::remove_file(&file).unwrap();
+        tcp_ceiling(&config(serde_json::json!(134217728)), root.path()).unwrap();
+        assert!(!file.exists());
+        // A file that cannot be written refuses the container.
+        std::fs::create_dir(&file).unwrap();
+        assert!(
+            tcp_ceiling(&config(serde_json::json!(134217728)), root.path()).is_ok(),
+            "a folder is no limit file"
+        );
+        std::fs::remove_dir(&file).unwrap();
+        std::fs::write(&file, "").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+        if crate::process::euid() != 0 {
+            assert!(tcp_ceiling(&config(serde_json::json!(134217728)), root.path()).is_err());
+        }
+    }
 
     /// A private folder with the hook file of a shim at `/usr/local/bin` installed in it: the
     /// folder, the owner, the file's text and the hook folder.

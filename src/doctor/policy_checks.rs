@@ -193,13 +193,13 @@ pub(crate) fn cgroup_check(
         Check::ok(NAME, format!("cgroup v{v}; the policy sets no resource ceilings"))
     } else if !cgroup_v2 && l.memory.is_some() {
         // The kernel charges TCP socket memory to a v1 memory cgroup only once a `kmem.tcp` limit
-        // is set, which podman never sets, and UDP's not at all: an agent queued 685 MB of
-        // buffers on its own loopback under a 128 MB ceiling (the hundred-and-twenty-fourth
-        // look's). v2 charges both.
+        // is set, which the shim's hook sets (`mountcheck::tcp_ceiling`) and podman never does,
+        // and UDP's not at all: an agent queued 685 MB of buffers on its own loopback under a
+        // 128 MB ceiling (the hundred-and-twenty-fourth look's). v2 charges both.
         Check::warn(
             NAME,
-            "cgroup v1: the ceilings are enforced, but TCP and UDP socket buffers are not charged to a container's memory ceiling; an agent can hold memory up to the host-wide net.ipv4.tcp_mem and udp_mem",
-            "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), which charges them, or lower net.ipv4.tcp_mem and net.ipv4.udp_mem",
+            "cgroup v1: the ceilings are enforced, but UDP socket buffers are not charged to a container's memory ceiling (TCP's are, by the shim's mount-check hook, unless [podman] verify_mounts is off); an agent can hold memory up to the host-wide net.ipv4.udp_mem",
+            "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), which charges them, or lower net.ipv4.udp_mem",
         )
     } else {
         Check::ok(
