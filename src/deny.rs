@@ -962,6 +962,20 @@ impl Checker<'_> {
                 return;
             }
         };
+        // A label without a name, which podman refuses by printing the line whole (the
+        // hundred-and-thirtieth look's).
+        if o.flag.canonical() == "label-file"
+            && text
+                .split(|&b| b == b'\n')
+                .any(|l| crate::text::lossy(l).trim_start().starts_with('='))
+        {
+            self.v(
+                Rule::ParseBadValue,
+                o,
+                "a line of the label file has no name, which the runtime refuses by printing its value",
+            );
+            return;
+        }
         for line in text.split(|&b| b == b'\n').filter(|_| judge) {
             let line = crate::text::lossy(line);
             let line = line.trim_start();
@@ -1347,6 +1361,12 @@ fn copies_host_env(v: &[u8]) -> Option<String> {
             );
         }
     };
+    if name.is_empty() {
+        // podman refuses it by printing the whole value (`invalid environment variable:
+        // "=VALUE"`), where nanoclaw keeps a container's stderr (the hundred-and-thirtieth
+        // look's).
+        return Some("a variable without a name, which the runtime refuses by printing its value".into());
+    }
     name.contains(&b'*')
         .then(|| "a `*` in a variable's name copies every host variable it matches (podman)".into())
 }

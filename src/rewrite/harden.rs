@@ -41,14 +41,45 @@ impl Rewriter<'_> {
     }
 
     /// The policy's tmpfs mounts, each unless the caller mounts something at its path itself
-    /// (`mounted`: the container path of every mount the caller asked for).
+    /// (`mounted`: the container path of every mount the caller asked for). A caller's own
+    /// memory file system there is replaced by the policy's: podman gives a caller's tmpfs
+    /// neither `noexec` nor a size (docker gives both), so a plain `--tmpfs /tmp` put an exec
+    /// `/tmp` of any size where the policy's is `noexec,size=512m` (the hundred-and-thirtieth
+    /// look's). A bind or a volume there is kept (its source is judged as any other).
     pub(super) fn tmpfs(&mut self, wanted: &[policy::Tmpfs], mounted: &[Vec<u8>]) {
         if !wanted.is_empty() {
             self.enforce(Rule::HardenTmpfs);
         }
+        let memory: Vec<(usize, Vec<u8>)> = self
+            .run
+            .opts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| crate::mounts::of_opt(o).map(|m| (i, m)))
+            .filter(|(_, m)| m.kind == crate::mounts::Kind::Tmpfs)
+            .map(|(i, m)| (i, m.target))
+            .collect();
         for t in wanted {
             let spec = t.spec();
-            if mounted.iter().any(|d| d == t.path.as_bytes()) {
+            // The policy's own option (the shim's output given again) stays as it is.
+            let own = |i: usize| self.run.opts[i].bytes() == spec.as_bytes();
+            let theirs: Vec<usize> = memory
+                .iter()
+                .filter(|(i, target)| target == t.path.as_bytes() && !own(*i))
+                .map(|&(i, _)| i)
+                .collect();
+            for &i in &theirs {
+                self.drop_opt(
+                    i,
+                    Rule::HardenTmpfs,
+                    format!(
+                        "the caller's memory file system at {}, replaced by the policy's (podman would give it neither noexec nor a size)",
+                        t.path
+                    ),
+                );
+            }
+            let others = mounted.iter().filter(|d| *d == t.path.as_bytes()).count() > theirs.len();
+            if others {
                 self.note(
                     Rule::HardenTmpfs,
                     Action::Keep,

@@ -309,7 +309,22 @@ fn callers_own_mounts_win_over_policy_tmpfs() {
         "type=tmpfs,dst=/home/node",
         "img",
     ]);
-    assert!(!o.iter().any(|t| t.starts_with("--tmpfs")), "{o:?}");
+    // The bind is kept; a caller's memory file system is replaced by the policy's (podman gives
+    // it neither noexec nor a size: the hundred-and-thirtieth look's).
+    let tmpfs: Vec<&String> = o.iter().filter(|t| t.starts_with("--tmpfs")).collect();
+    assert_eq!(tmpfs.len(), 1, "{o:?}");
+    assert!(
+        tmpfs[0].starts_with("--tmpfs=/home/node:rw,nosuid,nodev,exec,size="),
+        "{o:?}"
+    );
+    assert!(!o.iter().any(|t| t == "type=tmpfs,dst=/home/node"), "{o:?}");
+    let o = out(&["run", "--tmpfs", "/tmp", "img"]);
+    assert!(
+        o.iter()
+            .any(|t| t.starts_with("--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=")),
+        "{o:?}"
+    );
+    assert!(!o.iter().any(|t| t == "/tmp"), "{o:?}");
     // A single-file bind inside /tmp is not a mount at /tmp.
     let o = out(&["run", "-v", "/x/ca.pem:/tmp/ca.pem:ro", "img"]);
     assert_eq!(o.iter().filter(|t| t.starts_with("--tmpfs")).count(), 2, "{o:?}");
@@ -1465,6 +1480,17 @@ fn a_run_reads_the_env_file_the_shim_checked() {
         &t,
     );
     assert_eq!(p.refusal.map(|r| r.rule), Some(Rule::DenyEnvHost));
+    // A variable or label without a name, which the runtime refuses by printing its value (the
+    // hundred-and-thirtieth look's).
+    std::fs::write(&nul, "A=1\n=secret\n").unwrap();
+    for words in [
+        vec!["run", "--env-file", nul.to_str().unwrap(), "img"],
+        vec!["run", "-e", "=secret", "img"],
+        vec!["run", "--label-file", nul.to_str().unwrap(), "img"],
+    ] {
+        let p = plan(&argv(&words), &Policy::default(), &t);
+        assert_eq!(p.decision, Decision::Refuse, "{words:?}");
+    }
     // A missing file, and a value podman may read as two files, are refused.
     for value in [
         format!("{}/missing.env", dir.path().display()),

@@ -1174,8 +1174,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
             "type=bind,src={proj}/groups/main,dst=/w,ro=true",
             "img",
         ],
-        &["run", "--tmpfs", "/tmp:size=64m,mode=1777", "img"],
-        &["run", "--tmpfs", "/home/node:exec,size=512m", "img"],
+        &["run", "--tmpfs", "/scratch:size=64m,mode=1777", "img"],
         &[
             "run",
             "--mount",

@@ -1582,6 +1582,31 @@ fn mount_word_with_a_value(mode: Mode) {
         control.describe()
     );
     assert_refusal(&rig.docker(&tmp, None), "deny.mount-option");
+    // A plain `--tmpfs /tmp`: podman gives it neither noexec nor a size (the
+    // hundred-and-thirtieth look's); through the shim the policy's replaces it.
+    let plain = strs(&[
+        "run",
+        "--rm",
+        "--tmpfs",
+        "/tmp",
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "grep ' /tmp ' /proc/self/mountinfo",
+    ]);
+    let control = rig.run("podman", &plain, None);
+    assert!(
+        control.ok() && !control.stdout.contains("noexec"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = rig.docker(&plain, None);
+    assert!(
+        o.ok() && o.stdout.contains("noexec") && o.stdout.contains("size=524288k"),
+        "{label}: {}",
+        o.describe()
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "host\n", "{label}");
 }
 
