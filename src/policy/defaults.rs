@@ -103,6 +103,52 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "~/.cargo/credentials.toml",
     "~/.claude",
     "~/.claude.json",
+    // The hundred-and-twenty-ninth look's: stores it read through a read-only mount (X's and
+    // ICE's cookies, the TOTP seed of PAM's second factor, Erlang's cluster cookie, SMB, s3fs,
+    // Subversion, Pidgin, Sentry, JetBrains' and Telegram's stores, huggingface's newer token
+    // file), and more it found allowed; Kerberos ticket caches in /tmp.
+    "~/.cache/huggingface",
+    "~/.Xauthority",
+    "~/.ICEauthority",
+    "~/.google_authenticator",
+    "~/.erlang.cookie",
+    "~/.smbcredentials",
+    "~/.passwd-s3fs",
+    "~/.subversion/auth",
+    "~/.purple",
+    "~/.sentryclirc",
+    "~/.config/JetBrains",
+    "~/.local/share/TelegramDesktop",
+    "~/.p4tickets",
+    "~/.cvspass",
+    "~/.modal.toml",
+    "~/.circleci",
+    "~/.kubeconfig",
+    "~/kubeconfig",
+    "~/.keychain",
+    "~/.wireguard",
+    "~/.config/goose",
+    "~/.config/opencode",
+    "~/.continue",
+    "~/.mcp.json",
+    "~/.local/share/python_keyring",
+    "~/.local/share/keyrings",
+    "~/.local/share/keepassxc",
+    "~/.config/keepassxc",
+    "~/.lastpass",
+    "~/.config/lpass",
+    "~/.local/share/lpass",
+    "~/.local/share/DBeaverData",
+    "~/.config/Postman",
+    "~/.config/keybase",
+    "~/.local/share/gh",
+    "~/.Azure",
+    "~/.aliyun",
+    "~/.bluemix",
+    "~/.IdentityService",
+    "~/.config/evolution",
+    "~/.local/share/evolution",
+    "/tmp/krb5cc*",
     // Model tools' keys and the stores tools read credentials from (the
     // hundred-and-twenty-eighth look's: `llm`'s keys.json, aichat's and aider's keys were
     // read): Jupyter's running kernels' tokens and keys, MCP clients' configurations (servers'
@@ -511,10 +557,24 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     // name had the next cache build mount a host folder read-write (the hundred-and-sixteenth
     // look's, rootless 4.3.1).
     "/var/tmp/buildah*",
+    // Every hidden entry of the home, last (the named entries above say what a refusal is
+    // about): programs keep there what they run, under names no list keeps up with (git's
+    // `core.hooksPath`, npm's prefix, NSS's module database, which Chromium loads: the
+    // hundred-and-twenty-ninth look's git, prettier, perl and Chromium ran the agent's code as
+    // the host user; over a hundred more were allowed); and the tool homes without a dot.
+    "~/.*",
+    "~/perl5",
+    "~/n",
+    "~/Desktop",
 ];
 
 /// Where read-write bind sources may come from, besides the caller's working directory.
-pub const DEFAULT_WRITABLE_ROOTS: &[&str] = &["~", "/tmp", "/var/tmp", "/srv", "/mnt", "/media", "/data"];
+///
+/// Not `/mnt`, `/media` or `/data`, which hold other systems' files (a WSL host's Windows
+/// start-up folder under `/mnt/c`), nor `/var/tmp`, where sudoedit keeps its copies of the files
+/// it edits as root: the hundred-and-twenty-ninth look wrote each. nanoclaw writes only beneath
+/// its own folder.
+pub const DEFAULT_WRITABLE_ROOTS: &[&str] = &["~", "/tmp", "/srv"];
 
 /// Annotation key prefixes that the OCI runtime or podman act on (keep host groups, change the
 /// seccomp or cgroup set-up, run hooks): refused.

@@ -194,6 +194,14 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.aider.oauth-keys.env",
         "~/.local/share/jupyter/runtime",
         "~/.cursor/mcp.json",
+        // The hundred-and-twenty-ninth look's.
+        "~/.cache/huggingface/stored_tokens",
+        "~/.Xauthority",
+        "~/.google_authenticator",
+        "~/.erlang.cookie",
+        "~/.smbcredentials",
+        "~/.config/JetBrains",
+        "/tmp/krb5cc_1000",
         "~/.curlrc",
         "~/.dockercfg",
         "{proj}/.envrc",
@@ -317,6 +325,12 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.config/less",
         "~/.rpmmacros",
         // The whole of ~/.config (the hundred-and-twenty-eighth look's: user-dirs.dirs, sourced
+        // The hundred-and-twenty-ninth look's: every hidden entry of the home, and tool homes
+        // without a dot (git's hooksPath, npm's prefix, NSS's modules, local::lib).
+        "~/.githooks",
+        "~/.npm-packages/bin",
+        "~/.pki/nssdb",
+        "~/perl5",
         // by xdg-user-dir, ran a line as the host user; pipewire, mpv, window managers). (`~/.config`
         // itself holds the shim's policy folder: sensitive, refused even read-only.)
         "~/.config/user-dirs.dirs",
@@ -378,6 +392,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     );
     // Read-write outside the writable roots.
     add(&["run", "-v", "/opt2/app:/x", "img"], "deny.writable-root");
+    // Not writable roots (the hundred-and-twenty-ninth look's: a WSL host's Windows start-up
+    // folder under /mnt/c, sudoedit's copies in /var/tmp).
+    for src in [
+        "/mnt/c/Users/u/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Startup",
+        "/media/usb/x",
+        "/data/x",
+        "/var/tmp/sudoersAbC12d",
+    ] {
+        let rw = Box::leak(format!("{src}:/x").into_boxed_str());
+        add(&["run", "-v", rw, "img"], "deny.writable-root");
+    }
     add(
         &["run", "-v", "/nonexistent/data:/x", "img"],
         "deny.writable-root",
@@ -550,7 +575,9 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         let m: &'static str = Box::leak(format!("type=glob,src={src},dst=/x").into_boxed_str());
         add(&["run", "--mount", m, "img"], "deny.podman-only");
     }
-    add(&["run", "--rootfs", "~/.ssh:O"], "deny.credentials");
+    // (Written too, by the overlay: every hidden entry of the home is host-exec, the
+    // hundred-and-twenty-ninth look's, and that is judged first.)
+    add(&["run", "--rootfs", "~/.ssh:O"], "deny.host-exec");
     // The mount check: podman restarts a container without it; an overlay is rebuilt by path.
     add(
         &[
@@ -1157,7 +1184,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "~/projects/site/.gitignore:/x", "img"],
         &["run", "-v", "~/projects/site/.github:/x", "img"],
         &["run", "-v", "~/tools/notes:/x", "img"],
-        &["run", "-v", "~/.nvm-notes:/x", "img"],
+        &["run", "-v", "~/.nvm-notes:/x:ro", "img"],
+        &["run", "-v", "~/nvm-notes:/x", "img"],
         &["run", "-v", "~/.claude-notes:/x:ro", "img"],
         &["run", "-v", "~/.ssh-backup-notes:/x:ro", "img"],
         &["run", "-v", "~/.bashrc:/x:ro", "img"],
@@ -1166,7 +1194,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "/opt/models:/models:ro", "img"],
         &["run", "-v", "/srv/data:/data", "img"],
         &["run", "-v", "/tmp/scratch:/scratch", "img"],
-        &["run", "-v", "/mnt/disk/agent:/a", "img"],
+        &["run", "-v", "/mnt/disk/agent:/a:ro", "img"],
         &["run", "--mount", "type=bind,src={proj}/groups/main,dst=/w", "img"],
         &[
             "run",
