@@ -1136,11 +1136,25 @@ impl Checker<'_> {
             }
             return;
         }
-        if !publishes_on_loopback(&text(o)) {
+        let spec = text(o);
+        if !publishes_on_loopback(&spec) {
             self.v(
                 Rule::DenyPublish,
                 o,
                 "publishes a port on addresses other than the host's loopback; use 127.0.0.1:PORT:PORT",
+            );
+        } else if let Some(port) = host_ports(&spec).and_then(|(lo, hi)| {
+            (self.rules.podman.host_loopback_ports.iter()).find(|&&p| (lo..=hi).contains(&p))
+        }) {
+            // The ports agents are let reach on the host are its services' (OneCLI's credential
+            // proxy): a container that took one while it was free received the other agents'
+            // requests, their tokens with them (the hundred-and-thirty-first look's).
+            self.v(
+                Rule::DenyPublish,
+                o,
+                format!(
+                    "publishes host port {port}, one the policy lets agents reach on the host ([podman] host_loopback_ports): a container there would receive the other agents' requests"
+                ),
             );
         }
     }
@@ -1303,6 +1317,21 @@ pub fn judge(run: &RunArgs, rules: &Rules, host: &HostCtx) -> Judged {
         binds: c.binds,
         written: c.written,
         shadows: c.shadows,
+    }
+}
+
+/// The host ports a `-p ADDR:HOST:CONTAINER[/proto]` value binds (a range `A-B`), when it
+/// names them; `None` for a port the engine picks (`127.0.0.1::80`) or a value that does not
+/// read, which the caller then asked for on an address of the engine's choosing.
+fn host_ports(spec: &str) -> Option<(u16, u16)> {
+    let rest = match spec.strip_prefix('[') {
+        Some(r) => r.split_once(']')?.1.trim_start_matches(':'),
+        None => spec.split_once(':')?.1,
+    };
+    let host = rest.split(':').next().filter(|h| !h.is_empty())?;
+    match host.split_once('-') {
+        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
+        None => host.trim().parse().ok().map(|p| (p, p)),
     }
 }
 

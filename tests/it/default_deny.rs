@@ -978,6 +978,11 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "10.0.0.5:80:80",
         "[::]:80:80",
         ":80:80",
+        // A port the policy lets agents reach on the host (OneCLI's, 10255): a container there
+        // received the other agents' tokens (the hundred-and-thirty-first look's).
+        "127.0.0.1:10255:80",
+        "127.0.0.1:10250-10260:80/tcp",
+        "[::1]:10255:10255",
     ] {
         add(&["run", "-p", p, "img"], "deny.publish");
     }
@@ -1269,6 +1274,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--network", "slirp4netns", "img"],
         &["run", "--network", "pasta", "img"],
         &["run", "-p", "127.0.0.1:8080:80", "img"],
+        &["run", "-p", "127.0.0.1::10255", "img"],
         &["run", "-p", "[::1]:8080:80", "img"],
         &["run", "--publish=localhost:9000:9000/udp", "img"],
         &["run", "--expose", "80", "img"],
