@@ -474,6 +474,28 @@ pub fn problem(
                     return at(why.to_string());
                 }
             }
+            Keyword::Volume => {
+                // buildah 1.28 gives an image's volume priority over the empty read-only tmpfs
+                // the shim puts at a RUN step's /sys/fs/cgroup (`harden.build-cgroup`): `VOLUME
+                // /sys/fs/cgroup` took it away (the hundred-and-thirty-second look's, podman
+                // 4.3.1). None beneath the kernel's file systems, nor one named by a variable.
+                let text = unquoted(&i.args);
+                let paths = text
+                    .split(|&b| blank(b) || matches!(b, b'[' | b']' | b',' | b'"' | b'\''))
+                    .filter(|w| !w.is_empty());
+                for w in paths {
+                    let p = crate::mounts::normalize(w);
+                    let kernel = [&b"/sys"[..], b"/proc", b"/dev"]
+                        .iter()
+                        .any(|k| p == *k || p.starts_with(&[*k, &b"/"[..]].concat()));
+                    if kernel || w.contains(&b'$') || w.windows(2).any(|x| x == b"..") {
+                        return at(format!(
+                            "{}: a volume beneath /sys, /proc or /dev, or one named by a variable or with .., would replace what the shim mounts there for the build's steps",
+                            display(w)
+                        ));
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -812,6 +834,30 @@ mod tests {
         let i = ok("FROM a\nLABEL who=\"José 🙂\"\n# note \\\nRUN a&&\\  \n  b \\\n  # c \\\n  d\n");
         assert_eq!(i.len(), 3);
         assert_eq!(i[2].args, b"a&&  b   d".to_vec());
+    }
+
+    /// A volume beneath the kernel's file systems replaced the empty tmpfs the shim puts at a
+    /// step's /sys/fs/cgroup on podman 4.3.1 (the hundred-and-thirty-second look's): refused in
+    /// each form; an ordinary volume is not.
+    #[test]
+    fn a_volume_over_the_kernel_s_file_systems_is_refused() {
+        for text in [
+            "FROM a\nVOLUME /sys/fs/cgroup\nRUN true\n",
+            "FROM a\nVOLUME [\"/data\", \"/sys/fs/cgroup\"]\n",
+            "FROM a\nVOLUME /x //proc/\n",
+            "FROM a\nVOLUME /dev\n",
+            "FROM a\nARG V=/sys\nVOLUME $V\n",
+            "FROM a\nVOLUME /x/../sys\n",
+        ] {
+            let i = ok(text);
+            assert!(problem(&i, None, None, None).is_some(), "{text:?}");
+        }
+        for text in [
+            "FROM a\nVOLUME /data /var/lib/db\n",
+            "FROM a\nVOLUME [\"/system\", \"/devices\"]\n",
+        ] {
+            assert_eq!(problem(&ok(text), None, None, None), None, "{text:?}");
+        }
     }
 
     #[test]
