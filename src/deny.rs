@@ -896,9 +896,11 @@ impl Checker<'_> {
             .find(|t| t.path.as_bytes() == m.target.as_slice())?;
         match &m.kind {
             mounts::Kind::Tmpfs => {}
-            mounts::Kind::Other(k) if k.eq_ignore_ascii_case("ramfs") => {
+            // A ramfs (no size, no nosuid, nodev or noexec), a devpts, an image: another kind
+            // of file system in the policy's place (the hundred-and-thirty-third look's devpts).
+            mounts::Kind::Other(k) => {
                 return Some(format!(
-                    "a ramfs at {}, where the policy puts its own tmpfs: a ramfs has no size and mounts without nosuid, nodev or noexec; mount a tmpfs there, or none",
+                    "a {k} mount at {}, where the policy puts its own tmpfs: it would take the policy's place (a ramfs has no size and mounts without nosuid, nodev or noexec); mount a tmpfs there, or none",
                     t.path
                 ));
             }

@@ -448,7 +448,7 @@ const CGROUP_V1_MEMORY: &str = "/sys/fs/cgroup/memory";
 /// cgroup v1 charges no TCP socket memory to a memory cgroup until a `kmem.tcp` limit is set,
 /// which podman never sets (runc would from the spec's `kernelTCP`, for which podman has no
 /// flag): an agent queued 685 MB of TCP buffers on its own loopback under a 128 MB ceiling (the
-/// hundred-and-twenty-fourth look's). The container's memory ceiling is set as its TCP ceiling
+/// hundred-and-twenty-fourth look's). A quarter of the container's memory ceiling is set as its TCP ceiling
 /// too, in its cgroup (`config.json`'s `cgroupsPath`, podman's cgroupfs or systemd form), before
 /// anything in it runs; with it set, the same agent queued 132 MB. Nothing to do on cgroup v2
 /// (which charges socket memory), without a memory ceiling, or where the file is not there
@@ -468,7 +468,11 @@ pub fn tcp_ceiling(config: &serde_json::Value, memory_root: &Path) -> Result<(),
     if !file.is_file() {
         return Ok(());
     }
-    std::fs::write(&file, limit.to_string()).map_err(|e| {
+    // A quarter of the memory ceiling, at least 16 MiB: v1 charges TCP memory to this limit, not
+    // to the memory one, so the two add up (the hundred-and-thirty-third look's: 103 MB of
+    // memory and 152 MB of TCP buffers under 128 MB); an agent's HTTP needs far less.
+    let tcp = (limit / 4).max(16 << 20).min(limit);
+    std::fs::write(&file, tcp.to_string()).map_err(|e| {
         format!(
             "cannot hold the container's TCP socket memory to its memory ceiling ({}: {e}); cgroup v1 would not charge it otherwise",
             file.display()
@@ -978,7 +982,11 @@ mod tests {
         std::fs::write(&file, "9223372036854771712\n").unwrap();
         let config = |limit: serde_json::Value| serde_json::json!({"linux": {"cgroupsPath": "/libpod_parent/libpod-abc", "resources": {"memory": {"limit": limit}}}});
         tcp_ceiling(&config(serde_json::json!(134217728)), root.path()).unwrap();
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "134217728");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "33554432");
+        tcp_ceiling(&config(serde_json::json!(4294967296_i64)), root.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "1073741824");
+        tcp_ceiling(&config(serde_json::json!(8388608)), root.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "8388608");
         // No ceiling: untouched.
         std::fs::write(&file, "x").unwrap();
         tcp_ceiling(

@@ -149,6 +149,12 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "~/.config/evolution",
     "~/.local/share/evolution",
     "/tmp/krb5cc*",
+    // Snap's apps keep their dotfiles beneath ~/snap/<app> (Telegram's store, the LXD client's
+    // key were read there); LXD's and Incus's client keys are admin on every remote that
+    // trusts them (the hundred-and-thirty-third look's).
+    "~/snap",
+    "~/.config/lxc",
+    "~/.config/incus",
     // Model tools' keys and the stores tools read credentials from (the
     // hundred-and-twenty-eighth look's: `llm`'s keys.json, aichat's and aider's keys were
     // read): Jupyter's running kernels' tokens and keys, MCP clients' configurations (servers'
@@ -563,6 +569,9 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     // hundred-and-twenty-ninth look's git, prettier, perl and Chromium ran the agent's code as
     // the host user; over a hundred more were allowed); and the tool homes without a dot.
     "~/.*",
+    // Node's module lookup climbs from nanoclaw's checkout into ~/node_modules: a module it
+    // loads if present ran from there as nanoclaw's user (the hundred-and-thirty-third look's).
+    "~/node_modules",
     "~/perl5",
     "~/n",
     "~/Desktop",

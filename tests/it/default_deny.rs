@@ -202,6 +202,9 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/.smbcredentials",
         "~/.config/JetBrains",
         "/tmp/krb5cc_1000",
+        // The hundred-and-thirty-third look's: snap apps' dotfiles, LXD's client key.
+        "~/snap/telegram-desktop/current/.local/share/TelegramDesktop",
+        "~/.config/lxc/client.key",
         "~/.curlrc",
         "~/.dockercfg",
         "{proj}/.envrc",
@@ -328,6 +331,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         // The hundred-and-twenty-ninth look's: every hidden entry of the home, and tool homes
         // without a dot (git's hooksPath, npm's prefix, NSS's modules, local::lib).
         "~/.githooks",
+        "~/node_modules",
         "~/.npm-packages/bin",
         "~/.pki/nssdb",
         "~/perl5",
@@ -482,6 +486,7 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         // A memory file system that replaces the policy's /tmp with a weaker one (the
         // hundred-and-seventeenth look's).
         "type=ramfs,dst=/tmp",
+        "type=devpts,dst=/tmp",
         "type=tmpfs,dst=/tmp,exec",
     ] {
         add(&["run", "--mount", spec, "img"], "deny.mount-option");
