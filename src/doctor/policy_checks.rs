@@ -198,8 +198,8 @@ pub(crate) fn cgroup_check(
         // 128 MB ceiling (the hundred-and-twenty-fourth look's). v2 charges both.
         Check::warn(
             NAME,
-            "cgroup v1: the ceilings are enforced, but UDP socket buffers are not charged to a container's memory ceiling (TCP's are, by the shim's mount-check hook, unless [podman] verify_mounts is off); an agent can hold memory up to the host-wide net.ipv4.udp_mem",
-            "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), which charges them, or lower net.ipv4.udp_mem",
+            "cgroup v1: the ceilings are enforced, but UDP socket buffers are not charged to a container's memory ceiling, nor a build step's TCP buffers (a container's TCP ones are, by the shim's mount-check hook, unless [podman] verify_mounts is off); an agent can hold memory up to the host-wide net.ipv4.udp_mem and tcp_mem",
+            "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), which charges them, or lower net.ipv4.udp_mem and net.ipv4.tcp_mem",
         )
     } else {
         Check::ok(
