@@ -50,11 +50,9 @@ impl Rewriter<'_> {
         if !wanted.is_empty() {
             self.enforce(Rule::HardenTmpfs);
         }
-        let memory: Vec<(usize, Vec<u8>)> = self
-            .run
-            .opts
-            .iter()
-            .enumerate()
+        // Only `--tmpfs` and `--mount` make one (every call reads the `-v` mounts enough).
+        let memory: Vec<(usize, Vec<u8>)> = (self.run.find(crate::setting!("tmpfs")))
+            .chain(self.run.find(crate::setting!("mount")))
             .filter_map(|(i, o)| crate::mounts::of_opt(o).map(|m| (i, m)))
             .filter(|(_, m)| m.kind == crate::mounts::Kind::Tmpfs)
             .map(|(i, m)| (i, m.target))
