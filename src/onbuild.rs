@@ -145,16 +145,21 @@ impl Probe {
 
     /// `Ok` when `image` is in local storage and carries no trigger; otherwise why not.
     pub fn check(&self, image: &str) -> Result<(), String> {
-        // Asked twice before it counts as missing: podman's storage can fail an inspect while
-        // another podman changes it (seen once in the test suite's parallel runs, an image
-        // removed beside it). An image that is not there fails both times, and the build is
-        // refused either way.
+        // Asked three times, over a second and a fifth, before it counts as missing: podman's
+        // storage can fail an inspect while another podman changes it (seen in the test suite's
+        // parallel runs, an image removed beside it; twice 200 ms apart once in CI). An image
+        // that is not there fails every time, and the build is refused either way; only a
+        // refusal waits.
         let inspect = || self.output(&["image", "inspect", "--format", "{{.Id}}", "--", image]);
-        let id = inspect()
-            .or_else(|_| {
-                std::thread::sleep(std::time::Duration::from_millis(200));
+        let again = |wait: u64| {
+            move |_| {
+                std::thread::sleep(std::time::Duration::from_millis(wait));
                 inspect()
-            })
+            }
+        };
+        let id = inspect()
+            .or_else(again(200))
+            .or_else(again(1000))
             .map_err(|_| {
                 format!(
                     "the base image {image} is not in local storage, so its ONBUILD triggers cannot be checked before the build; pull it first (docker pull {image})"
