@@ -120,6 +120,10 @@ impl Checker<'_> {
                 "a folder holding a socket or FIFO at its top, or whose top cannot be listed to see ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
                 f.entry
             ),
+            Rule::DenyCredentials if f.entry == crate::policy::HIDDEN_HOME => format!(
+                "a hidden entry of the home ({}), where shells and tools keep tokens and keys: the host's credentials; mount a copy kept outside it, or drop the entry with [deny] remove_credential_paths = [\"{}\"] and list what must stay closed with add_credential_paths",
+                f.entry, f.entry
+            ),
             Rule::DenyCredentials => format!("the host's credentials ({})", f.entry),
             Rule::DenyHostExec if f.repository == Some(hostpath::Repository::GitDir) => format!(
                 "a git directory ({}: a bare repository, or a repository's separate .git), whose hooks and core.fsmonitor run on the host's next git command; mount it read-only; made by an agent (its git init --bare), remove its HEAD, config, objects and refs on the host (after a look at its hooks and config) to start the group again",

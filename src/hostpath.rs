@@ -27,7 +27,7 @@ use std::os::unix::ffi::OsStrExt;
 use crate::fnv::{START as FNV_START, hash as fnv, step as fnv_step};
 use crate::hostfs::{FileKind, HostFs, Listed, RealFs, SmallFile};
 use crate::hostmemo::{self, Dirs, Memory, Stored};
-use crate::policy::{Deny, DenyList};
+use crate::policy::{Deny, DenyList, HIDDEN_HOME};
 use crate::rules::Rule;
 
 /// The memo is keyed by [`fnv`] already: hashing the hash again would be wasted work.
@@ -1372,7 +1372,16 @@ impl<'p> HostPaths<'p> {
         };
         if deny.on(Rule::DenyCredentials) {
             if let Some(e) = lists.credentials.find(arena, &src, true, others_home) {
-                return hit(Rule::DenyCredentials, e);
+                // A write beneath a hidden entry of the home is said as what it is, a path
+                // that runs code, where the host-exec list holds that entry too.
+                let hidden = HIDDEN_HOME.as_bytes();
+                let said_as_exec = access == Access::Write
+                    && e == hidden
+                    && deny.on(Rule::DenyHostExec)
+                    && deny.list(DenyList::HostExecPaths).iter().any(|x| x.as_bytes() == hidden);
+                if !said_as_exec {
+                    return hit(Rule::DenyCredentials, e);
+                }
             }
             for form in src.forms() {
                 for c in crate::text::split(form, b'/') {

@@ -312,7 +312,17 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "/var/mail",
     "/var/spool/mail",
     "/var/spool/cron",
+    // Every hidden entry of the home, last (the named entries above say what a refusal is
+    // about): shells' start-up files export tokens (`export GITHUB_TOKEN=...` in `~/.bashrc`),
+    // and tools keep their logins under names no list keeps up with (the hundred-and-twenty-ninth
+    // look named over a hundred stores beyond those above, each read through a read-only mount).
+    // A write there is `deny.host-exec`'s (the same entry is on that list).
+    HIDDEN_HOME,
 ];
+
+/// Every hidden entry of the caller's home: on the credentials list (never read) and the
+/// host-exec list (never written).
+pub const HIDDEN_HOME: &str = "~/.*";
 
 /// Names that hold credentials wherever they appear (nanoclaw's own blocked patterns and the
 /// common others). A component matches when it equals the name or starts with it and a `.`
@@ -568,7 +578,7 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     // `core.hooksPath`, npm's prefix, NSS's module database, which Chromium loads: the
     // hundred-and-twenty-ninth look's git, prettier, perl and Chromium ran the agent's code as
     // the host user; over a hundred more were allowed); and the tool homes without a dot.
-    "~/.*",
+    HIDDEN_HOME,
     // Node's module lookup climbs from nanoclaw's checkout into ~/node_modules: a module it
     // loads if present ran from there as nanoclaw's user (the hundred-and-thirty-third look's).
     "~/node_modules",

@@ -1074,7 +1074,16 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     // Written start-up files and `~/.local` run code on the host.
     assert_eq!(refused_by("/home/alice/.bashrc:/b"), Some(Rule::DenyHostExec));
     assert_eq!(refused_by("/home/alice/.local/bin:/b"), Some(Rule::DenyHostExec));
-    assert!(run("/home/alice/.bashrc:/b:ro").decision.runs());
+    // Read, a hidden entry of the home is a credential store (tokens exported in start-up files):
+    // refused with how to relax it, and run once the policy drops the entry.
+    let read = run("/home/alice/.bashrc:/b:ro").refusal.expect("refused");
+    assert_eq!(read.rule, Rule::DenyCredentials);
+    assert!(read.to_string().contains("remove_credential_paths"), "{read}");
+    let mut relaxed = Policy::default();
+    (relaxed.rules.deny.list_mut(crate::policy::DenyList::CredentialPaths))
+        .retain(|e| e != crate::policy::HIDDEN_HOME);
+    let p = plan(&argv(&["run", "-v", "/home/alice/.bashrc:/b:ro", "img"]), &relaxed, &t);
+    assert!(p.decision.runs(), "{:?}", p.refusal);
     assert!(run("/home/alice/proj/src:/src").decision.runs());
     // A symlink loop resolves to nothing: the runtime cannot mount it either.
     assert!(refused_by("/home/alice/loop/x:/x").is_none());

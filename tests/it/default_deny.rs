@@ -47,6 +47,9 @@ fn host() -> Host {
         "nanoclaw/store/auth",
         ".nvm/versions/node/v22/bin",
         ".cargo/bin",
+        ".local/share/fonts",
+        ".config/some-tool",
+        "projects/site/.github",
     ] {
         std::fs::create_dir_all(home.join(sub)).unwrap();
     }
@@ -72,6 +75,9 @@ fn host() -> Host {
         "nanoclaw/.env.example",
         "nanoclaw/groups/main/CLAUDE.md",
         "projects/site/index.html",
+        "projects/site/.eslintrc.json",
+        ".unknown-tool-login",
+        "claude-notes",
         "projects/bare.git/HEAD",
         "projects/bare.git/config",
         "projects/hgrepo/.hg/hgrc",
@@ -371,6 +377,23 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     // `U` / `chown` are refused as options (rootful podman re-owns the whole source).
     add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.mount-option");
     add(&["run", "-v", "~/.bashrc:/x:ro,Z", "img"], "deny.host-exec");
+    // Read-only, every hidden entry of the home is a credential store: start-up files export
+    // tokens, tools keep logins there under names no list keeps up with.
+    for src in [
+        "~/.bashrc",
+        "~/.nvm-notes",
+        "~/.claude-notes",
+        "~/.ssh-backup-notes",
+        "~/.local/share/fonts",
+        "~/.config/some-tool/settings.json",
+        "~/.unknown-tool-login",
+    ] {
+        let ro = Box::leak(format!("{src}:/x:ro").into_boxed_str());
+        let mount = Box::leak(format!("type=bind,src={src},dst=/x,readonly").into_boxed_str());
+        add(&["run", "-v", ro, "img"], "deny.credentials");
+        add(&["run", "--mount", mount, "img"], "deny.credentials");
+    }
+    add(&["run", "--env-file", "~/.unknown-tool-login", "img"], "deny.host-file");
     add(
         &[
             "run",
@@ -1194,12 +1217,12 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "~/projects/site/.gitignore:/x", "img"],
         &["run", "-v", "~/projects/site/.github:/x", "img"],
         &["run", "-v", "~/tools/notes:/x", "img"],
-        &["run", "-v", "~/.nvm-notes:/x:ro", "img"],
+        &["run", "-v", "~/nvm-notes:/x:ro", "img"],
         &["run", "-v", "~/nvm-notes:/x", "img"],
-        &["run", "-v", "~/.claude-notes:/x:ro", "img"],
-        &["run", "-v", "~/.ssh-backup-notes:/x:ro", "img"],
-        &["run", "-v", "~/.bashrc:/x:ro", "img"],
-        &["run", "-v", "~/.local/share/fonts:/fonts:ro", "img"],
+        &["run", "-v", "~/claude-notes:/x:ro", "img"],
+        &["run", "-v", "~/ssh-backup-notes:/x:ro", "img"],
+        &["run", "-v", "~/projects/site/.eslintrc.json:/x:ro", "img"],
+        &["run", "-v", "~/projects/site/.github:/x:ro", "img"],
         &["run", "-v", "/usr/share/fonts:/fonts:ro", "img"],
         &["run", "-v", "/opt/models:/models:ro", "img"],
         &["run", "-v", "/srv/data:/data", "img"],

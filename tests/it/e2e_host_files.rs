@@ -255,6 +255,14 @@ fn host_files_and_paths_are_never_touched() {
     a.push("cat /a/credentials".into());
     leaked_without_refused_with(&w, &a, "deny.credentials");
 
+    // 4b. A read-only mount of a hidden entry of the home that no list names: a tool's login
+    //     (start-up files export tokens the same way). Every hidden entry is a credential store.
+    std::fs::write(w.home().join(".some-tool-login"), format!("token={MARKER}\n")).unwrap();
+    let mut a = words(&w, &["run", "--rm", "-v", "~/.some-tool-login:/t:ro"]);
+    a.extend(words(&w, &sh));
+    a.push("cat /t".into());
+    leaked_without_refused_with(&w, &a, "deny.credentials");
+
     // 5. An inline volume that binds a host directory (no -v, no type=bind in sight).
     let mut a = words(
         &w,
