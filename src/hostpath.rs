@@ -1378,7 +1378,10 @@ impl<'p> HostPaths<'p> {
                 let said_as_exec = access == Access::Write
                     && e == hidden
                     && deny.on(Rule::DenyHostExec)
-                    && deny.list(DenyList::HostExecPaths).iter().any(|x| x.as_bytes() == hidden);
+                    && deny
+                        .list(DenyList::HostExecPaths)
+                        .iter()
+                        .any(|x| x.as_bytes() == hidden);
                 if !said_as_exec {
                     return hit(Rule::DenyCredentials, e);
                 }

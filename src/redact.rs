@@ -456,10 +456,19 @@ fn redact_words(text: &str, commands: bool) -> String {
         earliest(at);
     }
     let bytes = text.as_bytes();
-    for (eq, _) in text.match_indices('=') {
+    // `=` as written and as a URL writes it encoded (`?q=token%3DX`: a query's value holding a
+    // pair; the thirtieth pass's Low): `(where the key ends, where the value begins)`.
+    let encoded = lower.match_indices("%3d").map(|(at, _)| (at, at + 3));
+    let mut pairs: Vec<(usize, usize)> = text
+        .match_indices('=')
+        .map(|(at, _)| (at, at + 1))
+        .chain(encoded)
+        .collect();
+    pairs.sort_unstable();
+    for (eq, value_at) in pairs {
         // Already redacted (a refusal's message quotes its redacted token): the text after it
         // is the shim's own.
-        if text[eq + 1..].starts_with(REDACTED) {
+        if text[value_at..].starts_with(REDACTED) {
             continue;
         }
         // A podman `NAME*=` pattern's `*` is part of the name (the red team's `API_TOKEN*=`).
@@ -484,18 +493,29 @@ fn redact_words(text: &str, commands: bool) -> String {
             .map_or(0, |p| p + 1);
         let key = text[key_start..key_end].to_ascii_uppercase();
         let secret_word = SECRET_WORDS.iter().any(|w| key.contains(w));
+        // A signed URL's query keys (`?sig=`, `&X-Amz-Signature=`, an OAuth redirect's `?code=`):
+        // whoever holds the URL holds what it grants.
+        let query = key_start > 0 && matches!(bytes[key_start - 1], b'?' | b'&');
+        let signed = query && SECRET_QUERY_KEYS.contains(&key.as_str());
         // A volume driver's mount options (`o=`: a CIFS share's `username=user%password` and
         // more), and a user name holding its password after `%`, as mount.cifs and smbclient
         // read it (the same look's).
-        let value = &text[eq + 1..];
+        let value = &text[value_at..];
         let value = &value[..value.find([',', ' ']).unwrap_or(value.len())];
         let cifs_user = matches!(name.as_str(), "USER" | "USERNAME") && value.contains('%');
-        if secret_word || !name.is_empty() && (name == "O" || cifs_user || hidden_variable(written)) {
-            earliest(eq + 1);
+        let plain = value_at == eq + 1;
+        if secret_word
+            || signed
+            || plain && !name.is_empty() && (name == "O" || cifs_user || hidden_variable(written))
+        {
+            earliest(value_at);
             break;
         }
     }
     if let Some(at) = quoted_secret_key(text) {
+        earliest(at);
+    }
+    if let Some(at) = xml_secret_element(text) {
         earliest(at);
     }
     let head = &text[..cut.unwrap_or(text.len())];
@@ -513,10 +533,23 @@ fn redact_words(text: &str, commands: bool) -> String {
 
 /// Where the value of a quoted key with a secret-looking name begins, in an object literal a
 /// command holds (`curl -d '{"password":"..."}'`, `{headers:{'x-api-key':'...'}}`: the
-/// hundred-and-twenty-fifth look's): just after its `:`.
+/// hundred-and-twenty-fifth look's): just after its `:`; or, in an array, just after the `,`
+/// that follows a quoted secret-looking word (`cfg=["password","X"]`: the word names the next).
 fn quoted_secret_key(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    text.match_indices(':').find_map(|(colon, _)| {
+    let listed = text.match_indices(',').find_map(|(comma, _)| {
+        let before = text[..comma].trim_end_matches([' ', '\t']);
+        let quote = *before.as_bytes().last().filter(|q| matches!(q, b'"' | b'\''))?;
+        let open = bytes[..before.len() - 1].iter().rposition(|&b| b == quote)?;
+        let opened_item = bytes[..open]
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'[' | b','));
+        let key = text[open + 1..before.len() - 1].to_ascii_uppercase();
+        (opened_item && SECRET_WORDS.iter().any(|w| key.contains(w))).then_some(comma + 1)
+    });
+    let keyed = text.match_indices(':').find_map(|(colon, _)| {
         let before = text[..colon].trim_end_matches([' ', '\t']);
         let key = match before.as_bytes().last() {
             Some(&quote @ (b'"' | b'\'')) => {
@@ -541,6 +574,39 @@ fn quoted_secret_key(text: &str) -> Option<usize> {
             .iter()
             .any(|w| key.contains(w))
             .then_some(colon + 1 + blanks)
+    });
+    match (listed, keyed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Query keys of a signed or one-time URL whose value is the credential (Azure's SAS `sig`,
+/// AWS's and Google's signatures and signing keys, an OAuth redirect's `code`), upper case.
+const SECRET_QUERY_KEYS: &[&str] = &[
+    "SIG",
+    "SIGNATURE",
+    "CODE",
+    "X-AMZ-SIGNATURE",
+    "X-AMZ-CREDENTIAL",
+    "X-GOOG-SIGNATURE",
+    "X-GOOG-CREDENTIAL",
+];
+
+/// Where the content of an XML element with a secret-looking name begins
+/// (`<password>X</password>`, `<apiKey>`: Maven's and NuGet's settings written inline): just
+/// after its `>`.
+fn xml_secret_element(text: &str) -> Option<usize> {
+    text.match_indices('<').find_map(|(open, _)| {
+        let rest = &text[open + 1..];
+        let end = rest.find('>')?;
+        let name = &rest[..end];
+        let element = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
+        let upper = name.to_ascii_uppercase();
+        (element && SECRET_WORDS.iter().any(|w| upper.contains(w))).then_some(open + 1 + end + 1)
     })
 }
 
@@ -611,11 +677,29 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
         // A JSON Web Token: base64url of `{"` (`eyJ`), then its header, payload and signature
         // (an OAuth access token, a session's cookie).
         let jwt = token.starts_with("eyJ") && token.len() >= 24 && token.contains('.');
-        if prefixed || aws || jwt {
+        // A Telegram bot's token, `bot` then its number, `:`, 35 characters (in the Bot API's
+        // URLs, `https://api.telegram.org/bot123456:AA.../sendMessage`).
+        let telegram = telegram_token(token.strip_prefix("bot").unwrap_or(token));
+        if prefixed || aws || jwt || telegram {
             return Some(i);
         }
     }
     None
+}
+
+/// Whether `token` begins as a Telegram bot token does: 6 to 12 digits, `:`, then at least 30
+/// characters of base64url.
+fn telegram_token(token: &str) -> bool {
+    let Some((number, secret)) = token.split_once(':') else {
+        return false;
+    };
+    let secret = &secret[..secret.find('/').unwrap_or(secret.len())];
+    (6..=12).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && secret.len() >= 30
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Inside a command, every password of `curl -u user:password` in its spellings (`-u x:y`,
@@ -1040,6 +1124,31 @@ mod tests {
             ("db_pass: pw14", "db_pass: <redacted>"),
             ("{password: \"pw15\"}", "{password: <redacted>"),
             (":password => 'pw16'", ":password =<redacted>"),
+            // The thirtieth pass's Lows: an XML element, an encoded pair, signed URLs, a
+            // Telegram bot's URL, a secret word naming the next item of an array.
+            ("echo '<password>pw17</password>'", "echo '<password><redacted>"),
+            ("<settings><apiKey>pw18</apiKey>", "<settings><apiKey><redacted>"),
+            ("http://h/cb?q=token%3Dpw19", "http://h/cb?q=token%3D<redacted>"),
+            (
+                "https://acct.blob.core.windows.net/c/b?sv=2024&sig=pw20",
+                "https://acct.blob.core.windows.net/c/b?sv=2024&sig=<redacted>",
+            ),
+            (
+                "https://app.example/cb?code=pw21&state=1",
+                "https://app.example/cb?code=<redacted>",
+            ),
+            (
+                "https://b.s3.amazonaws.com/k?X-Amz-Signature=pw22",
+                "https://b.s3.amazonaws.com/k?X-Amz-Signature=<redacted>",
+            ),
+            (
+                "https://api.telegram.org/bot123456789:AAHk2Qz9xYpL0mN3oP4qR5sT6uV7wX8yZ9a/sendMessage",
+                "https://api.telegram.org/<redacted>",
+            ),
+            (
+                "--label=cfg=[\"password\",\"pw23\"]",
+                "--label=cfg=[\"password\",<redacted>",
+            ),
         ] {
             assert_eq!(d(token), shown, "{token}");
         }
@@ -1053,6 +1162,12 @@ mod tests {
             "--add-host=host.docker.internal:10.0.2.2",
             r#"{"user":"a","role":"b"}"#,
             "--security-opt=seccomp=/run/profile.json",
+            "https://h/search?q=code&page=2",
+            "--stop-signal=SIGTERM",
+            "<config><name>agent</name></config>",
+            r#"["CMD","node","/app/health.js"]"#,
+            "--label=list=[\"a\",\"b\"]",
+            "TZ=Europe/Berlin",
         ] {
             assert_eq!(d(token), token);
         }

@@ -1080,9 +1080,16 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     assert_eq!(read.rule, Rule::DenyCredentials);
     assert!(read.to_string().contains("remove_credential_paths"), "{read}");
     let mut relaxed = Policy::default();
-    (relaxed.rules.deny.list_mut(crate::policy::DenyList::CredentialPaths))
-        .retain(|e| e != crate::policy::HIDDEN_HOME);
-    let p = plan(&argv(&["run", "-v", "/home/alice/.bashrc:/b:ro", "img"]), &relaxed, &t);
+    (relaxed
+        .rules
+        .deny
+        .list_mut(crate::policy::DenyList::CredentialPaths))
+    .retain(|e| e != crate::policy::HIDDEN_HOME);
+    let p = plan(
+        &argv(&["run", "-v", "/home/alice/.bashrc:/b:ro", "img"]),
+        &relaxed,
+        &t,
+    );
     assert!(p.decision.runs(), "{:?}", p.refusal);
     assert!(run("/home/alice/proj/src:/src").decision.runs());
     // A symlink loop resolves to nothing: the runtime cannot mount it either.

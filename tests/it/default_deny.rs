@@ -393,7 +393,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["run", "-v", ro, "img"], "deny.credentials");
         add(&["run", "--mount", mount, "img"], "deny.credentials");
     }
-    add(&["run", "--env-file", "~/.unknown-tool-login", "img"], "deny.host-file");
+    add(
+        &["run", "--env-file", "~/.unknown-tool-login", "img"],
+        "deny.host-file",
+    );
     add(
         &[
             "run",
