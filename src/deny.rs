@@ -433,6 +433,11 @@ impl Checker<'_> {
                     self.v(Rule::DenyCeiling, o, why);
                 }
             }
+            "cpu-shares" | "blkio-weight" | "blkio-weight-device" => {
+                if let Some(why) = weight_above(o.flag.long.as_str(), &t) {
+                    self.v(Rule::DenyCeiling, o, why);
+                }
+            }
             _ => {}
         }
     }
@@ -1687,6 +1692,7 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
             };
             limits.cpu_time_above(quota, int(&text(period)))
         }
+        "cpu-shares" | "blkio-weight" | "blkio-weight-device" => weight_above(o.flag.long.as_str(), &t),
         "pids-limit" => {
             let max = limits.pids?;
             int(&t)
@@ -1695,6 +1701,29 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Why a relative weight (`--cpu-shares`, `--blkio-weight`, a device's weight) is refused: one
+/// above the default every other agent has takes CPU or disk time from them (a container given
+/// `--cpu-shares=262144` left its neighbour 0 % of a CPU under load: the thirty-first pass's
+/// look). The default (1024, 500) and below pass, as does a weight that is no number, which
+/// podman refuses itself.
+fn weight_above(flag: &str, value: &str) -> Option<String> {
+    let (default, what) = match flag {
+        "cpu-shares" => (1024, "CPU"),
+        _ => (500, "block I/O"),
+    };
+    // A device's weight is `DEVICE:WEIGHT`.
+    let weight = match flag {
+        "blkio-weight-device" => value.rsplit_once(':').map_or(value, |(_, w)| w),
+        _ => value,
+    };
+    let n = crate::units::go_int(weight.trim())?;
+    (n > default).then(|| {
+        format!(
+            "a {what} weight above the default ({default}) every other agent has takes {what} time from them"
+        )
+    })
 }
 
 /// Why a container name that reads as an ID is refused (`deny.foreign-container`): podman 5 looks

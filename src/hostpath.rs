@@ -559,7 +559,8 @@ fn expand_home(home: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>) -> bool {
 /// Compiles lists of host paths: every entry expanded into one arena, every directory that many
 /// entries share listed once, every literal entry resolved through one memo.
 struct Compiler<'h> {
-    home: Option<&'h [u8]>,
+    /// The caller's home as the kernel resolves it ([`HostPaths::new`]).
+    home: Option<Vec<u8>>,
     /// An entry already in resolved form (the shim's binary): not resolved, not watched.
     canonical: Option<&'h [u8]>,
     /// Every entry's joined form, back to back.
@@ -569,9 +570,9 @@ struct Compiler<'h> {
 }
 
 impl<'h> Compiler<'h> {
-    fn new(home: Option<&'h [u8]>, fs: &'static dyn HostFs) -> Self {
+    fn new(home: Option<&[u8]>, fs: &'static dyn HostFs) -> Self {
         Compiler {
-            home,
+            home: home.map(<[u8]>::to_vec),
             canonical: None,
             // Replaced by the remembered arena on most calls; grown as entries are expanded.
             arena: Vec::new(),
@@ -582,7 +583,7 @@ impl<'h> Compiler<'h> {
 
     /// Expands one entry (`~`, `~/x`, `/x`; globs compiled) without resolving it.
     fn expand<'p>(&mut self, text: &'p [u8]) -> Entry<'p> {
-        if !expand_home(self.home, text, &mut self.scratch) {
+        if !expand_home(self.home.as_deref(), text, &mut self.scratch) {
             return Entry {
                 text,
                 form: Form::None,
@@ -713,7 +714,7 @@ impl<'h> Compiler<'h> {
                 let path = lit.of(&self.arena);
                 // `..` after a symlink climbs from its target: resolve such an entry as written.
                 if crate::text::split(e.text, b'/').any(|p| p == b"..") {
-                    expand_home(self.home, e.text, &mut raw);
+                    expand_home(self.home.as_deref(), e.text, &mut raw);
                 } else if path.is_empty() {
                     raw.clear();
                     raw.push(b'/'); // the joined form of `/` is empty
@@ -1178,6 +1179,49 @@ struct Lists<'p> {
     roots: List<'p>,
 }
 
+/// Where a write to `src` changes the working directory's project outside its data folders
+/// ([`DenyList::WritableProjectDirs`]): the entry at the project's top it lies in, or the
+/// project itself. A project is a working directory (`cwd`, joined) holding `package.json`
+/// (nanoclaw's checkout in every generation), other than the home and `/`: asked only of a
+/// source inside it.
+fn project_code(
+    deny: &Deny,
+    host: &HostCtx,
+    cwd: Option<&[u8]>,
+    home: Option<&[u8]>,
+    src: &Resolved,
+) -> Option<Vec<u8>> {
+    let cwd = cwd.filter(|c| !c.is_empty() && Some(*c) != home)?;
+    let data = deny.list(DenyList::WritableProjectDirs);
+    let code = src.forms().find_map(|f| {
+        if !related(f, cwd, false) {
+            return None;
+        }
+        match components(&f[cwd.len()..]).next() {
+            None => Some(cwd.to_vec()),
+            Some(name) if data.iter().any(|d| d.as_bytes() == name) => None,
+            Some(name) => Some([cwd, b"/", name].concat()),
+        }
+    })?;
+    let manifest = [cwd, b"/package.json"].concat();
+    host.fs.lstat(&manifest).map(|_| code)
+}
+
+/// The caller's home, joined, as the kernel resolves it: the lists' `~` entries are expanded
+/// with it, so that a home reached through a link (`HOME=/homes/u`, `/homes` a link to
+/// `/home`) names the folder a source resolves into. Glob entries (`~/.*`) are matched as
+/// written, without a resolved second form as literal entries get: expanded with the linked
+/// name, they matched no source (the thirty-first pass's look read and wrote unlisted hidden
+/// entries so). As written when it does not resolve.
+fn real_home(fs: &'static dyn HostFs, home: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(home.len());
+    match Resolver::new(fs).realpath(home, 0, &mut out) {
+        Some(_) if out.as_slice() == b"/" => Vec::new(),
+        Some(_) => joined(&out),
+        None => joined(home),
+    }
+}
+
 /// `raw` made absolute against the working directory `cwd`; `None` for a relative path when the
 /// working directory is unknown.
 fn absolute<'a>(cwd: Option<&[u8]>, raw: &'a [u8]) -> Option<std::borrow::Cow<'a, [u8]>> {
@@ -1201,7 +1245,7 @@ impl<'p> HostPaths<'p> {
         HostPaths {
             deny,
             host,
-            home_joined: host.home.as_deref().map(|h| joined(os_bytes(h))),
+            home_joined: host.home.as_deref().map(|h| real_home(host.fs, os_bytes(h))),
             cwd_joined: host.cwd.as_deref().map(|c| joined(os_bytes(c))),
             lists: None,
             dirs: None,
@@ -1254,7 +1298,7 @@ impl<'p> HostPaths<'p> {
         let cwd = self.host.cwd.as_deref().map(os_bytes);
         let lists = self
             .lists
-            .get_or_insert_with(|| compile_lists(self.deny, self.host));
+            .get_or_insert_with(|| compile_lists(self.deny, self.host, self.home_joined.as_deref()));
         let c = &mut lists.compiler;
         let Some(abs) = absolute(cwd, raw) else {
             return;
@@ -1343,7 +1387,7 @@ impl<'p> HostPaths<'p> {
             .map(|id| if id.is_dir { Kind::Dir } else { Kind::Other });
         let lists = self
             .lists
-            .get_or_insert_with(|| compile_lists(self.deny, self.host));
+            .get_or_insert_with(|| compile_lists(self.deny, self.host, self.home_joined.as_deref()));
         let src = match as_written {
             Some(kind) => Resolved::opened(&abs, kind),
             None => Resolved::new(&abs, &mut lists.compiler.resolver),
@@ -1457,6 +1501,20 @@ impl<'p> HostPaths<'p> {
             if let Some(e) = lists.host_exec.find(arena, &src, true, others_home) {
                 return hit(Rule::DenyHostExec, e);
             }
+            let (cwd, home) = (self.cwd_joined.as_deref(), self.home_joined.as_deref());
+            if let Some(code) = project_code(deny, self.host, cwd, home, &src) {
+                let data = deny.list(DenyList::WritableProjectDirs).join(", ");
+                let entry = format!(
+                    "{}: in the working directory's project, whose folders but {data} are code the host runs (its CLI, scripts, package manager and tools' files); add a data folder with [deny] add_writable_project_dirs",
+                    crate::text::lossy(&code)
+                );
+                return Some(Finding {
+                    rule: Rule::DenyHostExec,
+                    entry,
+                    repository: None,
+                    listening: false,
+                });
+            }
             if let Some((git, kind)) = top.git {
                 return Some(Finding {
                     rule: Rule::DenyHostExec,
@@ -1511,8 +1569,7 @@ pub fn read_host_file_in(host: &HostCtx, root: &[u8], name: &[u8]) -> SmallFile 
 /// Every list a rule in force reads, compiled together so that the directories their entries
 /// share are listed once; with a memory, recalled instead when nothing the compilation
 /// depended on has changed, and remembered for next time (see [`hostmemo`]).
-fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx) -> Lists<'p> {
-    let home = host.home.as_deref().map(os_bytes);
+fn compile_lists<'p>(deny: &'p Deny, host: &'p HostCtx, home: Option<&[u8]>) -> Lists<'p> {
     let mut compiler = Compiler::new(home, host.fs);
     compiler.canonical = host.exe.as_deref().map(os_bytes);
     let texts = |rule: Rule, which: DenyList, extra: &[&'p std::path::Path]| -> Vec<&'p [u8]> {

@@ -78,81 +78,73 @@ const VOLUME_OPTIONS: &[&[u8]] = &[
     b"rshared",
 ];
 
-/// `--mount` keys whose meaning the checks know (compared in lower case, as they are read).
-const MOUNT_KEYS: &[&[u8]] = &[
-    b"type",
-    b"source",
-    b"src",
-    b"target",
-    b"destination",
-    b"dst",
-    b"readonly",
-    b"ro",
-    b"rw",
-    b"readwrite",
-    b"relabel",
-    b"z",
-    b"bind-propagation",
-    b"bind-nonrecursive",
-    b"consistency",
-    b"tmpfs-size",
-    b"tmpfs-mode",
-    b"tmpcopyup",
-    b"notmpcopyup",
-    b"noswap",
-    b"size",
-    b"mode",
-    b"uid",
-    b"gid",
-    b"max",
-    b"volume-nocopy",
-    b"nocopy",
-    b"volume-label",
-    b"volume-opt",
-    b"volume_opt",
-    b"upperdir",
-    b"workdir",
-    b"exec",
-    b"noexec",
-    b"nosuid",
-    b"nodev",
-    b"shared",
-    b"rshared",
-    b"private",
-    b"rprivate",
-    b"slave",
-    b"rslave",
+/// What a `--mount` key takes after `=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    /// A value (`size=64m`, `src=/a`).
+    Value,
+    /// A word read with a value only as `true` or `false`: podman 5 ignores any other value, so
+    /// `ro=1`, which docker reads as read-only, mounted `~/.bashrc` read-write (the
+    /// hundred-and-twenty-third look's).
+    Bool,
+    /// A word with no value: podman reads it as the word whatever follows `=` (`shared=false`
+    /// made the bind shared, `Z=false` relabels).
+    Nothing,
+}
+
+/// `--mount` keys whose meaning the checks know (compared in lower case, as they are read), and
+/// what each takes: the one table the key checks read.
+const MOUNT_KEYS: &[(&[u8], Takes)] = &[
+    (b"type", Takes::Value),
+    (b"source", Takes::Value),
+    (b"src", Takes::Value),
+    (b"target", Takes::Value),
+    (b"destination", Takes::Value),
+    (b"dst", Takes::Value),
+    (b"readonly", Takes::Bool),
+    (b"ro", Takes::Bool),
+    (b"rw", Takes::Bool),
+    (b"readwrite", Takes::Bool),
+    (b"relabel", Takes::Value),
+    (b"z", Takes::Nothing),
+    (b"bind-propagation", Takes::Value),
+    (b"bind-nonrecursive", Takes::Nothing),
+    (b"consistency", Takes::Value),
+    (b"tmpfs-size", Takes::Value),
+    (b"tmpfs-mode", Takes::Value),
+    (b"tmpcopyup", Takes::Nothing),
+    (b"notmpcopyup", Takes::Nothing),
+    (b"noswap", Takes::Nothing),
+    (b"size", Takes::Value),
+    (b"mode", Takes::Value),
+    (b"uid", Takes::Value),
+    (b"gid", Takes::Value),
+    (b"max", Takes::Value),
+    (b"volume-nocopy", Takes::Nothing),
+    (b"nocopy", Takes::Nothing),
+    (b"volume-label", Takes::Value),
+    (b"volume-opt", Takes::Value),
+    (b"volume_opt", Takes::Value),
+    (b"upperdir", Takes::Value),
+    (b"workdir", Takes::Value),
+    (b"exec", Takes::Nothing),
+    (b"noexec", Takes::Nothing),
+    (b"nosuid", Takes::Nothing),
+    (b"nodev", Takes::Nothing),
+    (b"shared", Takes::Nothing),
+    (b"rshared", Takes::Nothing),
+    (b"private", Takes::Nothing),
+    (b"rprivate", Takes::Nothing),
+    (b"slave", Takes::Nothing),
+    (b"rslave", Takes::Nothing),
 ];
 
-/// `--mount` keys that are words: podman reads `ro`, `readonly` and `rw` with a value only as
-/// `true` or `false` (podman 5 ignores any other value, so `ro=1`, which docker reads as
-/// read-only, mounted `~/.bashrc` read-write: the hundred-and-twenty-third look's), and the rest
-/// without one, whatever follows `=` (`shared=false` made the bind shared, `Z=false` relabels).
-const MOUNT_WORDS: &[&[u8]] = &[
-    b"readonly",
-    b"ro",
-    b"rw",
-    b"readwrite",
-    b"z",
-    b"bind-nonrecursive",
-    b"tmpcopyup",
-    b"notmpcopyup",
-    b"noswap",
-    b"volume-nocopy",
-    b"nocopy",
-    b"exec",
-    b"noexec",
-    b"nosuid",
-    b"nodev",
-    b"shared",
-    b"rshared",
-    b"private",
-    b"rprivate",
-    b"slave",
-    b"rslave",
-];
+/// What a known `--mount` key (in lower case) takes; `None` for a key the checks do not know.
+fn takes(lower: &[u8]) -> Option<Takes> {
+    MOUNT_KEYS.iter().find(|(k, _)| *k == lower).map(|&(_, t)| t)
+}
 
-/// The values docker's CLI and podman read alike on a [`MOUNT_WORDS`] key that takes one: what
+/// The values docker's CLI and podman read alike on a [`Takes::Bool`] key: what
 /// Go's `strconv.ParseBool` reads and `strings.ToLower` makes `true` or `false`.
 const MOUNT_BOOLS: &[&[u8]] = &[b"true", b"false", b"TRUE", b"FALSE", b"True", b"False"];
 
@@ -326,7 +318,8 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
             None => (&field[..], &b""[..]),
         };
         let lower = key.to_ascii_lowercase();
-        if !MOUNT_KEYS.contains(&lower.as_slice()) {
+        let known = takes(&lower);
+        if known.is_none() {
             odd_option.get_or_insert((field.clone(), UNKNOWN_OPTION));
         } else if lower != key && key != b"Z" {
             // docker's CLI reads a key in any case, podman's parsers not alike (`Z` is a word of
@@ -336,11 +329,14 @@ pub fn from_mount(spec: &[u8]) -> Option<Mount> {
         }
         // A word with `=` (even `ro=`, which podman 5 ignores): only `true`/`false` on the three
         // that take them.
-        if key.len() < field.len() && MOUNT_WORDS.contains(&lower.as_slice()) {
-            let boolean = matches!(lower.as_slice(), b"readonly" | b"ro" | b"rw" | b"readwrite");
-            if !(boolean && MOUNT_BOOLS.contains(&value)) {
-                odd_option.get_or_insert((field.clone(), WORD_VALUE));
-            }
+        let valued = key.len() < field.len();
+        let read_otherwise = match known {
+            Some(Takes::Bool) => valued && !MOUNT_BOOLS.contains(&value),
+            Some(Takes::Nothing) => valued,
+            Some(Takes::Value) | None => false,
+        };
+        if read_otherwise {
+            odd_option.get_or_insert((field.clone(), WORD_VALUE));
         }
         match lower.as_slice() {
             b"type" => {

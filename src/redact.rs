@@ -236,6 +236,12 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     if SECRET_OPTIONS.contains(&before) || (cluster_ending(&['b']) && word.contains('=')) {
         return Some(REDACTED.to_string());
     }
+    // Any long option named like a secret, its value the next word (`--token T`, `--api-key K`,
+    // `--bearer T`: the thirty-first pass's look printed nanoclaw's proxy token so), unless that
+    // word is the next option.
+    if secret_option(before) && !word.starts_with('-') {
+        return Some(REDACTED.to_string());
+    }
     for opt in ["--user=", "--proxy-user="] {
         if let Some(value) = word.strip_prefix(opt) {
             return Some(format!("{opt}{}", credential(value)));
@@ -257,6 +263,19 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
         }
         _ => None,
     }
+}
+
+/// Whether `word` is a long option without a glued value whose name holds a secret word
+/// ([`SECRET_WORDS`], or `BEARER`).
+fn secret_option(word: &str) -> bool {
+    let Some(name) = word
+        .strip_prefix("--")
+        .filter(|n| !n.is_empty() && !n.contains('='))
+    else {
+        return false;
+    };
+    let name = name.to_ascii_uppercase();
+    name.contains("BEARER") || SECRET_WORDS.iter().any(|w| name.contains(w))
 }
 
 /// A command written as one string (a shell's `-c` script, a shell-form `--health-cmd`): split at
@@ -634,6 +653,8 @@ const SECRET_PREFIXES: &[&str] = &[
     "npm_",
     "pypi-",
     "hf_",
+    // OneCLI's per-agent proxy token, which nanoclaw hands agents inside its proxy URLs.
+    "aoc_",
     // Webhook URLs carry their secret in the path.
     "https://hooks.slack.com/",
     "https://discord.com/api/webhooks/",
@@ -903,6 +924,57 @@ mod tests {
         assert_eq!(
             shown,
             ["run", "-u", "1000:1000", "img", "sh", "-c", "echo hi there"]
+        );
+    }
+
+    /// nanoclaw's own proxy token (OneCLI's `aoc_`) wherever a caller puts it, and any value
+    /// after a long option named like a secret in the command (the thirty-first pass's look:
+    /// `explain` and the decision log showed both).
+    #[test]
+    fn onecli_tokens_and_secret_named_options_are_redacted() {
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        let t = "aoc_0f3c9e2b7a41d8c6e5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170aa11";
+        for argv in [
+            os(&["run", "--label", &format!("nanoclaw-onecli={t}"), "img"]),
+            os(&["run", "--annotation", &format!("a={t}"), "img"]),
+            os(&["run", "--add-host", &format!("h:{t}"), "img"]),
+            os(&["run", "--entrypoint", t, "img"]),
+            os(&["run", "img", t]),
+            os(&["run", "img", "sh", "-c", &format!("curl http://a/{t}/x")]),
+        ] {
+            let shown = super::argv(&argv).join(" ");
+            assert!(!shown.contains("0f3c9e2b"), "{argv:?} -> {shown}");
+        }
+        let neutral = "NEUTRALVAL0123456789";
+        for opt in ["--token", "--api-key", "--key", "--bearer", "--Auth-Token"] {
+            for argv in [
+                os(&["run", "img", "agent", opt, neutral]),
+                os(&["exec", "c", "agent", opt, neutral]),
+                os(&[
+                    "run",
+                    "img",
+                    "sh",
+                    "-c",
+                    &format!("agent {opt} {neutral} --verbose"),
+                ]),
+            ] {
+                let shown = super::argv(&argv).join(" ");
+                assert!(!shown.contains(neutral), "{argv:?} -> {shown}");
+            }
+        }
+        // The next option is not a value; other options' values are shown.
+        let shown = super::argv(&os(&[
+            "run",
+            "img",
+            "agent",
+            "--token",
+            "--verbose",
+            "--model",
+            "opus",
+        ]));
+        assert_eq!(
+            shown,
+            ["run", "img", "agent", "--token", "--verbose", "--model", "opus"]
         );
     }
 

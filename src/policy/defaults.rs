@@ -507,6 +507,15 @@ pub const DEFAULT_HOST_EXEC_PATHS: &[&str] = &[
     "~/.condarc",
     "~/miniconda3",
     "~/anaconda3",
+    // Installers' default homes whose `bin/` and shell hooks every interactive shell runs (the
+    // thirty-first pass's look: conda's and gcloud's ran the agent's code).
+    "~/miniforge3",
+    "~/mambaforge",
+    "~/micromamba",
+    "~/google-cloud-sdk",
+    "~/flutter",
+    "~/emsdk",
+    "~/spack",
     "~/.config/pip",
     "~/.pip",
     "~/.opam",
@@ -627,6 +636,14 @@ pub const DEFAULT_WRITABLE_NETWORKS: &[&str] = &["nanoclaw-*", "ncl-*"];
 /// The containers made outside the shim that `network connect`/`disconnect` may name: OneCLI's
 /// gateway, which nanoclaw's egress lockdown joins to the agents' network.
 pub const DEFAULT_CONNECTABLE_CONTAINERS: &[&str] = &["onecli"];
+
+/// Where in its project (a working directory holding `package.json`: nanoclaw's checkout in
+/// every generation) a read-write mount may lie: nanoclaw's groups' folders, its sessions and
+/// IPC under `data`, v1's `store`. The rest of the checkout is code the host runs: its CLI in
+/// `bin/` (linked onto `PATH`), the package manager's workspace, lock and patches, the tools'
+/// configurations, the operator's coding agent's instructions (the thirty-first pass's look
+/// rewrote `bin/ncl`, which the host then ran).
+pub const DEFAULT_WRITABLE_PROJECT_DIRS: &[&str] = &["data", "groups", "store"];
 
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;

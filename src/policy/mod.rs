@@ -219,6 +219,7 @@ impl Rules {
                     | DenyList::WritableVolumes
                     | DenyList::WritableNetworks
                     | DenyList::ConnectableContainers
+                    | DenyList::WritableProjectDirs
             );
             let changed: Vec<&str> = match allows {
                 true => now
@@ -521,10 +522,13 @@ pub enum DenyList {
     WritableNetworks,
     /// Containers made outside the shim that `network connect`/`disconnect` may name (globs).
     ConnectableContainers,
+    /// The folders at the top of the working directory's project that read-write mounts may
+    /// lie in (one name each); the rest of a project is code the host runs.
+    WritableProjectDirs,
 }
 
 impl DenyList {
-    pub const ALL: [DenyList; 12] = [
+    pub const ALL: [DenyList; 13] = [
         DenyList::SensitivePaths,
         DenyList::CredentialPaths,
         DenyList::CredentialNames,
@@ -537,6 +541,7 @@ impl DenyList {
         DenyList::WritableVolumes,
         DenyList::WritableNetworks,
         DenyList::ConnectableContainers,
+        DenyList::WritableProjectDirs,
     ];
 
     /// The key after `add_` / `remove_`.
@@ -554,6 +559,7 @@ impl DenyList {
             DenyList::WritableVolumes => "writable_volumes",
             DenyList::WritableNetworks => "writable_networks",
             DenyList::ConnectableContainers => "connectable_containers",
+            DenyList::WritableProjectDirs => "writable_project_dirs",
         }
     }
 
@@ -570,6 +576,7 @@ impl DenyList {
             DenyList::WritableVolumes => DEFAULT_WRITABLE_VOLUMES,
             DenyList::WritableNetworks => DEFAULT_WRITABLE_NETWORKS,
             DenyList::ConnectableContainers => DEFAULT_CONNECTABLE_CONTAINERS,
+            DenyList::WritableProjectDirs => DEFAULT_WRITABLE_PROJECT_DIRS,
         }
     }
 

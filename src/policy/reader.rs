@@ -926,6 +926,7 @@ impl<'t> Reader<'t> {
                 DenyList::WritableVolumes => Some("volume"),
                 DenyList::WritableNetworks => Some("network"),
                 DenyList::ConnectableContainers => Some("container"),
+                DenyList::WritableProjectDirs => Some("project folder"),
                 _ => None,
             } {
                 let why = match crate::glob::Glob::new(s) {

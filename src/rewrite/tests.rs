@@ -1098,6 +1098,38 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     assert!(!std::path::Path::new("/data/keys").exists());
 }
 
+/// A home reached through a link (`HOME=/u/alice`, `/u` a link to `/srv/users`): the `~`
+/// entries, globs among them, name the folder sources resolve into (the thirty-first pass's
+/// look read and wrote unlisted hidden entries through the real path).
+#[test]
+fn a_home_reached_through_a_link_is_judged_where_it_resolves() {
+    use crate::hostfs::MemFs;
+    let fs = MemFs::new()
+        .link("/u", "/srv/users")
+        .file("/srv/users/alice/.tool-login")
+        .file("/srv/users/alice/.direnvrc")
+        .dir("/srv/users/alice/proj");
+    let mut t = podman();
+    t.host = crate::hostpath::HostCtx {
+        cwd: Some("/srv/users/alice/proj".into()),
+        home: Some("/u/alice".into()),
+        fs: Box::leak(Box::new(fs)),
+        ..crate::hostpath::HostCtx::default()
+    };
+    let refused_by = |mount: &str| {
+        plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t)
+            .refusal
+            .map(|r| r.rule)
+    };
+    for written in ["/srv/users/alice", "/u/alice"] {
+        let ro = format!("{written}/.tool-login:/t:ro");
+        assert_eq!(refused_by(&ro), Some(Rule::DenyCredentials), "{ro}");
+        let rw = format!("{written}/.direnvrc:/t");
+        assert_eq!(refused_by(&rw), Some(Rule::DenyHostExec), "{rw}");
+    }
+    assert_eq!(refused_by("/srv/users/alice/proj/out:/o"), None);
+}
+
 /// A source with no link on its way is opened and judged where it is: the same questions
 /// however deep it lies, where resolving it asks once per component; one with a link on its
 /// way is still resolved component by component and judged where it leads.

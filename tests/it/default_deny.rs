@@ -35,6 +35,8 @@ fn host() -> Host {
         "nanoclaw/groups/global",
         "nanoclaw/data/v2-sessions/ag1/sess1",
         "nanoclaw/container/agent-runner/src",
+        "nanoclaw/bin",
+        "nanoclaw/store",
         "projects/site",
         "projects/site/.git/hooks",
         "projects/bare.git/objects",
@@ -72,6 +74,10 @@ fn host() -> Host {
         ".ssh/id_ed25519",
         ".aws/credentials",
         "nanoclaw/.env",
+        "nanoclaw/package.json",
+        "nanoclaw/bin/ncl",
+        "nanoclaw/pnpm-lock.yaml",
+        "nanoclaw/AGENTS.md",
         "nanoclaw/.env.example",
         "nanoclaw/groups/main/CLAUDE.md",
         "projects/site/index.html",
@@ -377,6 +383,26 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     // `U` / `chown` are refused as options (rootful podman re-owns the whole source).
     add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.mount-option");
     add(&["run", "-v", "~/.bashrc:/x:ro,Z", "img"], "deny.host-exec");
+    // The working directory's project (nanoclaw's checkout: it holds package.json) outside its
+    // data folders: its CLI in bin/ (linked onto PATH), the package manager's files, the tools'
+    // configurations, the operator's coding agent's instructions (the thirty-first pass's look
+    // rewrote bin/ncl, which the host ran).
+    for src in [
+        "{proj}/bin",
+        "{proj}/bin/ncl",
+        "{proj}/pnpm-lock.yaml",
+        "{proj}/patches",
+        "{proj}/AGENTS.md",
+        "{proj}/launchd",
+        "{proj}/eslint.config.js",
+        "~/miniforge3",
+        "~/google-cloud-sdk/path.bash.inc",
+    ] {
+        let rw = Box::leak(format!("{src}:/x").into_boxed_str());
+        let mount = Box::leak(format!("type=bind,src={src},dst=/x").into_boxed_str());
+        add(&["run", "-v", rw, "img"], "deny.host-exec");
+        add(&["run", "--mount", mount, "img"], "deny.host-exec");
+    }
     // Read-only, every hidden entry of the home is a credential store: start-up files export
     // tokens, tools keep logins there under names no list keeps up with.
     for src in [
@@ -543,6 +569,18 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     // Every tmpfs size is judged, and `nr_blocks` (0 is unlimited) is refused.
     add(&["run", "--tmpfs", "/x:size=1m,size=100g", "img"], "deny.ceiling");
     add(&["run", "--tmpfs", "/x:nr_blocks=0", "img"], "deny.ceiling");
+    // Relative weights above the default every other agent has (the thirty-first pass's look:
+    // a neighbour got 0 % of a CPU).
+    add(&["run", "--cpu-shares", "262144", "img"], "deny.ceiling");
+    add(&["run", "-c", "1025", "img"], "deny.ceiling");
+    add(&["run", "--cpu-shares=0x10000", "img"], "deny.ceiling");
+    add(&["run", "--blkio-weight", "1000", "img"], "deny.ceiling");
+    add(
+        &["run", "--blkio-weight-device", "/dev/sda:900", "img"],
+        "deny.ceiling",
+    );
+    add(&["update", "--cpu-shares", "262144", "c"], "deny.update-limits");
+    add(&["update", "--blkio-weight", "1000", "c"], "deny.update-limits");
     add(
         &[
             "run",
@@ -1232,6 +1270,10 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "-v", "/tmp/scratch:/scratch", "img"],
         &["run", "-v", "/mnt/disk/agent:/a:ro", "img"],
         &["run", "--mount", "type=bind,src={proj}/groups/main,dst=/w", "img"],
+        &["run", "-v", "{proj}/store:/workspace/project/store", "img"],
+        &["run", "--cpu-shares", "512", "--blkio-weight", "300", "img"],
+        &["run", "--cpu-shares", "1024", "img"],
+        &["run", "-v", "{proj}/bin:/x:ro", "img"],
         &[
             "run",
             "--mount",

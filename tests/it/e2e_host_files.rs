@@ -103,6 +103,10 @@ impl World {
     }
 
     fn run_env(&self, program: &Path, args: &[String], env: &[(&str, &str)]) -> Output {
+        self.run_at(program, args, env, self.dir.path())
+    }
+
+    fn run_at(&self, program: &Path, args: &[String], env: &[(&str, &str)], cwd: &Path) -> Output {
         let mut c = Command::new(program);
         c.env_clear()
             .env(
@@ -114,7 +118,7 @@ impl World {
             )
             .env("HOME", self.home())
             .env("NANOCLAW_SHIM_POLICY", self.dir.path().join("policy.toml"))
-            .current_dir(self.dir.path())
+            .current_dir(cwd)
             .args(args)
             .stdin(Stdio::null());
         if let Some(cc) = containers_conf() {
@@ -319,6 +323,78 @@ fn host_files_and_paths_are_never_touched() {
 /// Another agent's container is not one to join: with its process namespace (`--pid
 /// container:B`), a container reads B's environment, B's token among it, from `/proc`. The
 /// control (plain podman) reads it; through the shim the same argv is refused.
+/// nanoclaw's checkout (the working directory, holding `package.json`) is written only in its
+/// data folders: the CLI the newest nanoclaw links onto `PATH` (`bin/ncl`), rewritten through a
+/// read-write mount, ran on the host (the thirty-first pass's look). Plain podman lets the
+/// container rewrite it; through the shim the mount is refused and the file is untouched, while
+/// the group's own folder is written as nanoclaw's argv writes it.
+#[test]
+fn a_project_s_code_is_never_written() {
+    let Some(podman) = podman_or_skip() else {
+        return;
+    };
+    let w = World::new(podman);
+    let project = w.dir.path().join("nanoclaw");
+    std::fs::create_dir_all(project.join("bin")).unwrap();
+    std::fs::create_dir_all(project.join("groups/main")).unwrap();
+    std::fs::write(project.join("package.json"), "{\"name\":\"nanoclaw\"}\n").unwrap();
+    let ncl = project.join("bin/ncl");
+    std::fs::write(&ncl, "#!/bin/sh\necho operator cli\n").unwrap();
+    std::fs::set_permissions(project.join("bin"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&ncl, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(
+        project.join("groups/main"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let argv = |src: &str, script: &str| -> Vec<String> {
+        [
+            "run",
+            "--rm",
+            "--user",
+            "1000:1000",
+            "-v",
+            &format!("{}:/w", project.join(src).display()),
+            "--entrypoint",
+            "/bin/sh",
+            IMAGE,
+            "-c",
+            script,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let rewrite = argv("bin", "echo 'echo AGENT-CODE' > /w/ncl");
+    let c = w.run_at(&w.podman, &rewrite, &[], &project);
+    assert!(c.status.success(), "control: {}", text(&c));
+    assert!(
+        std::fs::read_to_string(&ncl).unwrap().contains("AGENT-CODE"),
+        "control did not rewrite bin/ncl: {}",
+        text(&c)
+    );
+    std::fs::write(&ncl, "#!/bin/sh\necho operator cli\n").unwrap();
+    let o = w.run_at(&w.dir.path().join("bin/docker"), &rewrite, &[], &project);
+    refused(&o, "deny.host-exec");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("writable_project_dirs"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&ncl).unwrap(),
+        "#!/bin/sh\necho operator cli\n"
+    );
+    // The group's folder, as nanoclaw mounts it, is written.
+    let own = argv("groups/main", "echo note > /w/NOTES.md");
+    let o = w.run_at(&w.dir.path().join("bin/docker"), &own, &[], &project);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(project.join("groups/main/NOTES.md")).unwrap(),
+        "note\n"
+    );
+}
+
 #[test]
 fn another_agent_s_namespaces_are_never_joined() {
     let Some(podman) = podman_or_skip() else {
