@@ -556,11 +556,37 @@ fn expand_home(home: Option<&[u8]>, text: &[u8], out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// `path` with each component that holds a glob character written so that the matcher reads
+/// it literally (`*`, `?`, `[` and `\\` escaped); other components, compared literally
+/// already, as they are.
+fn escaped_components(path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len() + 8);
+    for (i, c) in crate::text::split(path, b'/').enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        if c.iter().any(|&b| is_glob_char(b)) {
+            for &b in c {
+                if is_glob_char(b) || b == b'\\' {
+                    out.push(b'\\');
+                }
+                out.push(b);
+            }
+        } else {
+            out.extend_from_slice(c);
+        }
+    }
+    out
+}
+
 /// Compiles lists of host paths: every entry expanded into one arena, every directory that many
 /// entries share listed once, every literal entry resolved through one memo.
 struct Compiler<'h> {
     /// The caller's home as the kernel resolves it ([`HostPaths::new`]).
     home: Option<Vec<u8>>,
+    /// The home as a glob entry holds it, where its name has glob characters
+    /// ([`escaped_components`]).
+    home_in_pattern: Option<Vec<u8>>,
     /// An entry already in resolved form (the shim's binary): not resolved, not watched.
     canonical: Option<&'h [u8]>,
     /// Every entry's joined form, back to back.
@@ -573,6 +599,9 @@ impl<'h> Compiler<'h> {
     fn new(home: Option<&[u8]>, fs: &'static dyn HostFs) -> Self {
         Compiler {
             home: home.map(<[u8]>::to_vec),
+            home_in_pattern: home
+                .filter(|h| h.iter().any(|&b| is_glob_char(b)))
+                .map(escaped_components),
             canonical: None,
             // Replaced by the remembered arena on most calls; grown as entries are expanded.
             arena: Vec::new(),
@@ -583,7 +612,14 @@ impl<'h> Compiler<'h> {
 
     /// Expands one entry (`~`, `~/x`, `/x`; globs compiled) without resolving it.
     fn expand<'p>(&mut self, text: &'p [u8]) -> Entry<'p> {
-        if !expand_home(self.home.as_deref(), text, &mut self.scratch) {
+        let glob = text.iter().any(|&b| is_glob_char(b));
+        // In a pattern, the home is a literal: a home whose name holds `*`, `?` or `[` had
+        // `~/.*` match other folders and not its own (the thirty-first pass's look).
+        let home = match glob {
+            true => self.home_in_pattern.as_deref().or(self.home.as_deref()),
+            false => self.home.as_deref(),
+        };
+        if !expand_home(home, text, &mut self.scratch) {
             return Entry {
                 text,
                 form: Form::None,
@@ -595,7 +631,7 @@ impl<'h> Compiler<'h> {
             at: at as u32,
             len: (self.arena.len() - at) as u32,
         };
-        if text.iter().any(|&b| is_glob_char(b)) {
+        if glob {
             let (fixed, literal) = glob_shape(lit.of(&self.arena));
             return Entry {
                 text,

@@ -1130,6 +1130,36 @@ fn a_home_reached_through_a_link_is_judged_where_it_resolves() {
     assert_eq!(refused_by("/srv/users/alice/proj/out:/o"), None);
 }
 
+/// A home whose name holds glob characters is matched literally by the `~` patterns (`~/.*`):
+/// `[u]` was read as a class matching `u` (the thirty-first pass's look).
+#[test]
+fn a_home_named_like_a_pattern_is_matched_literally() {
+    use crate::hostfs::MemFs;
+    let fs = MemFs::new()
+        .file("/srv/[u]/.tool-login")
+        .file("/srv/u/.tool-login")
+        .file("/srv/a*b/.tool-login")
+        .dir("/srv/[u]/proj");
+    for (home, other) in [("/srv/[u]", "/srv/u"), ("/srv/a*b", "/srv/u")] {
+        let mut t = podman();
+        t.host = crate::hostpath::HostCtx {
+            cwd: Some("/".into()),
+            home: Some(home.into()),
+            fs: Box::leak(Box::new(fs.clone())),
+            ..crate::hostpath::HostCtx::default()
+        };
+        let refused_by = |mount: &str| {
+            plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t)
+                .refusal
+                .map(|r| r.rule)
+        };
+        let own = format!("{home}/.tool-login:/t:ro");
+        assert_eq!(refused_by(&own), Some(Rule::DenyCredentials), "{own}");
+        let theirs = format!("{other}/.tool-login:/t:ro");
+        assert_eq!(refused_by(&theirs), None, "{theirs}");
+    }
+}
+
 /// A source with no link on its way is opened and judged where it is: the same questions
 /// however deep it lies, where resolving it asks once per component; one with a link on its
 /// way is still resolved component by component and judged where it leads.
