@@ -3087,14 +3087,14 @@ fn check_output(
     refuse: &mut Refuse,
     path: &mut PathCheck,
 ) {
-    let Some(fields) = csv_fields(value) else {
+    if csv_fields(value).is_none() {
         refuse(
             out,
             token.into(),
             "--output is not well-formed CSV; refusing rather than guessing".into(),
         );
         return;
-    };
+    }
     // A single plain field: a local directory, or `-` for a tar on stdout.
     let host = |out: &mut Vec<Violation>, dest: &[u8], refuse: &mut Refuse, path: &mut PathCheck| {
         if pol.gate(GATE_BUILD_OUTPUT) {
@@ -3111,7 +3111,10 @@ fn check_output(
             );
         }
     };
-    if fields.len() == 1 && fields[0] == value && !value.starts_with(b"type=") {
+    // As podman reads it: any value without a comma is a folder, `type=local` too (docker's
+    // CLI reads that as a type): the thirty-first pass's look had podman write a build's files,
+    // a setuid-root binary among them, into `./type=local` and through a link there.
+    if !value.contains(&b',') {
         if value != b"-" {
             host(out, value, refuse, path);
         }

@@ -1227,34 +1227,43 @@ fn project_code(
     home: Option<&[u8]>,
     src: &Resolved,
 ) -> Option<Vec<u8>> {
-    let cwd = cwd.filter(|c| !c.is_empty() && Some(*c) != home)?;
+    let written = cwd.filter(|c| !c.is_empty())?;
+    // As written (`PWD`, a link's name when the shell came through one) and where it resolves:
+    // nanoclaw names its sources by the real path (the thirty-first pass's look wrote `bin/ncl`
+    // through a checkout entered by a link, which the name as written did not hold).
+    let real = resolved_joined(host.fs, written);
     let data = deny.list(DenyList::WritableProjectDirs);
-    let code = src.forms().find_map(|f| {
-        if !related(f, cwd, false) {
+    [written, real.as_slice()].into_iter().find_map(|cwd| {
+        if cwd.is_empty() || Some(cwd) == home {
             return None;
         }
-        match components(&f[cwd.len()..]).next() {
-            None => Some(cwd.to_vec()),
-            Some(name) if data.iter().any(|d| d.as_bytes() == name) => None,
-            Some(name) => Some([cwd, b"/", name].concat()),
-        }
-    })?;
-    let manifest = [cwd, b"/package.json"].concat();
-    host.fs.lstat(&manifest).map(|_| code)
+        let code = src.forms().find_map(|f| {
+            if !related(f, cwd, false) {
+                return None;
+            }
+            match components(&f[cwd.len()..]).next() {
+                None => Some(cwd.to_vec()),
+                Some(name) if data.iter().any(|d| d.as_bytes() == name) => None,
+                Some(name) => Some([cwd, b"/", name].concat()),
+            }
+        })?;
+        let manifest = [cwd, b"/package.json"].concat();
+        host.fs.lstat(&manifest).map(|_| code)
+    })
 }
 
-/// The caller's home, joined, as the kernel resolves it: the lists' `~` entries are expanded
-/// with it, so that a home reached through a link (`HOME=/homes/u`, `/homes` a link to
-/// `/home`) names the folder a source resolves into. Glob entries (`~/.*`) are matched as
-/// written, without a resolved second form as literal entries get: expanded with the linked
-/// name, they matched no source (the thirty-first pass's look read and wrote unlisted hidden
-/// entries so). As written when it does not resolve.
-fn real_home(fs: &'static dyn HostFs, home: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(home.len());
-    match Resolver::new(fs).realpath(home, 0, &mut out) {
+/// A path, joined, as the kernel resolves it; as written when it does not resolve. The home is
+/// taken so: the lists' `~` entries are expanded with it, and glob entries (`~/.*`) get no
+/// resolved second form as literal entries do, so expanded with a linked home's name
+/// (`HOME=/homes/u`, `/homes` a link to `/home`) they matched no source (the thirty-first pass's
+/// look read and wrote unlisted hidden entries so). So is the working directory, for the
+/// project check.
+fn resolved_joined(fs: &'static dyn HostFs, path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    match Resolver::new(fs).realpath(path, 0, &mut out) {
         Some(_) if out.as_slice() == b"/" => Vec::new(),
         Some(_) => joined(&out),
-        None => joined(home),
+        None => joined(path),
     }
 }
 
@@ -1281,7 +1290,10 @@ impl<'p> HostPaths<'p> {
         HostPaths {
             deny,
             host,
-            home_joined: host.home.as_deref().map(|h| real_home(host.fs, os_bytes(h))),
+            home_joined: host
+                .home
+                .as_deref()
+                .map(|h| resolved_joined(host.fs, os_bytes(h))),
             cwd_joined: host.cwd.as_deref().map(|c| joined(os_bytes(c))),
             lists: None,
             dirs: None,

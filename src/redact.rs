@@ -26,6 +26,11 @@ const SECRET_WORDS: &[&str] = &[
     // costs nothing.
     "PASS",
     "PWD",
+    // `creds=`, a JSON Web Token, a database's connection string (`SENTRY_DSN`, `dsn=`): the
+    // thirty-first pass's look.
+    "CRED",
+    "JWT",
+    "DSN",
 ];
 
 /// Environment variables whose values are configuration, never credentials: the only
@@ -239,7 +244,7 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     // Any long option named like a secret, its value the next word (`--token T`, `--api-key K`,
     // `--bearer T`: the thirty-first pass's look printed nanoclaw's proxy token so), unless that
     // word is the next option.
-    if secret_option(before) && !word.starts_with('-') {
+    if secret_option(before) && !is_option(word) {
         return Some(REDACTED.to_string());
     }
     for opt in ["--user=", "--proxy-user="] {
@@ -265,8 +270,12 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     }
 }
 
+/// Words that mark an option's value as secret besides [`SECRET_WORDS`] (`--bearer T`,
+/// `--session S`, `--sig X`): an option's name is short, and its value is the whole next word.
+const SECRET_OPTION_WORDS: &[&str] = &["BEARER", "SESSION", "SIG"];
+
 /// Whether `word` is a long option without a glued value whose name holds a secret word
-/// ([`SECRET_WORDS`], or `BEARER`).
+/// ([`SECRET_WORDS`], [`SECRET_OPTION_WORDS`]).
 fn secret_option(word: &str) -> bool {
     let Some(name) = word
         .strip_prefix("--")
@@ -275,7 +284,23 @@ fn secret_option(word: &str) -> bool {
         return false;
     };
     let name = name.to_ascii_uppercase();
-    name.contains("BEARER") || SECRET_WORDS.iter().any(|w| name.contains(w))
+    SECRET_OPTION_WORDS
+        .iter()
+        .chain(SECRET_WORDS)
+        .any(|w| name.contains(w))
+}
+
+/// Whether a word names a secret ([`SECRET_WORDS`], any case).
+fn secret_named(word: &str) -> bool {
+    let upper = word.to_ascii_uppercase();
+    SECRET_WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// Whether a word reads as the next option rather than a value: `--name`, or a short option
+/// (`-v`). A longer word after one `-` may be a token (base64url starts with `-` as often as
+/// with any letter: the thirty-first pass's look's `--token -SECRET`).
+fn is_option(word: &str) -> bool {
+    word.starts_with("--") || (word.starts_with('-') && word.len() == 2)
 }
 
 /// A command written as one string (a shell's `-c` script, a shell-form `--health-cmd`): split at
@@ -347,7 +372,13 @@ fn json_words(text: &str) -> Option<String> {
     let shown: Vec<String> = words
         .iter()
         .map(|w| {
-            let s = command_word(w, before, programs).unwrap_or_else(|| redact_text(w));
+            // An item named like a secret names the next (`["password","X"]`: the thirty-first
+            // pass's look), unless that is an option.
+            let named = !before.starts_with('-') && secret_named(before) && !is_option(w);
+            let s = match named {
+                true => REDACTED.to_string(),
+                false => command_word(w, before, programs).unwrap_or_else(|| redact_text(w)),
+            };
             before = w;
             s
         })
@@ -365,7 +396,7 @@ fn concat(flag: &str, value: &[u8]) -> std::ffi::OsString {
 const SECRET_FLAGS: &[&str] = &["--creds=", "--decryption-key=", "--password="];
 
 /// Words after which the rest of a token is a credential (HTTP authorisation schemes).
-const AUTH_SCHEMES: &[&str] = &["bearer ", "basic ", "token "];
+const AUTH_SCHEMES: &[&str] = &["bearer ", "basic ", "token ", "bearer%20", "basic%20", "token%20"];
 
 /// Header names whose value is a credential, in a command line (`curl -H 'X-Api-Key: abc'`,
 /// `wget --header=X-Auth-Token:abc`): the name ends in one of these; blanks may follow.
@@ -477,7 +508,8 @@ fn redact_words(text: &str, commands: bool) -> String {
     let bytes = text.as_bytes();
     // `=` as written and as a URL writes it encoded (`?q=token%3DX`: a query's value holding a
     // pair; the thirtieth pass's Low): `(where the key ends, where the value begins)`.
-    let encoded = lower.match_indices("%3d").map(|(at, _)| (at, at + 3));
+    let encoded = (lower.match_indices("%3d").map(|(at, _)| (at, at + 3)))
+        .chain(lower.match_indices("%253d").map(|(at, _)| (at, at + 5)));
     let mut pairs: Vec<(usize, usize)> = text
         .match_indices('=')
         .map(|(at, _)| (at, at + 1))
@@ -514,7 +546,7 @@ fn redact_words(text: &str, commands: bool) -> String {
         let secret_word = SECRET_WORDS.iter().any(|w| key.contains(w));
         // A signed URL's query keys (`?sig=`, `&X-Amz-Signature=`, an OAuth redirect's `?code=`):
         // whoever holds the URL holds what it grants.
-        let query = key_start > 0 && matches!(bytes[key_start - 1], b'?' | b'&');
+        let query = key_start > 0 && matches!(bytes[key_start - 1], b'?' | b'&' | b';');
         let signed = query && SECRET_QUERY_KEYS.contains(&key.as_str());
         // A volume driver's mount options (`o=`: a CIFS share's `username=user%password` and
         // more), and a user name holding its password after `%`, as mount.cifs and smbclient
@@ -619,7 +651,9 @@ fn xml_secret_element(text: &str) -> Option<usize> {
     text.match_indices('<').find_map(|(open, _)| {
         let rest = &text[open + 1..];
         let end = rest.find('>')?;
-        let name = &rest[..end];
+        // The element's name, its attributes after a blank (`<password type="plain">`).
+        let tag = &rest[..end];
+        let name = &tag[..tag.find(|c: char| c.is_ascii_whitespace()).unwrap_or(tag.len())];
         let element = !name.is_empty()
             && name
                 .bytes()
@@ -946,7 +980,18 @@ mod tests {
             assert!(!shown.contains("0f3c9e2b"), "{argv:?} -> {shown}");
         }
         let neutral = "NEUTRALVAL0123456789";
-        for opt in ["--token", "--api-key", "--key", "--bearer", "--Auth-Token"] {
+        for opt in [
+            "--token",
+            "--api-key",
+            "--key",
+            "--bearer",
+            "--Auth-Token",
+            "--session",
+            "--sig",
+            "--jwt",
+            "--dsn",
+            "--cred",
+        ] {
             for argv in [
                 os(&["run", "img", "agent", opt, neutral]),
                 os(&["exec", "c", "agent", opt, neutral]),
@@ -962,6 +1007,9 @@ mod tests {
                 assert!(!shown.contains(neutral), "{argv:?} -> {shown}");
             }
         }
+        // A token that starts with `-` is still a value.
+        let shown = super::argv(&os(&["run", "img", "agent", "--token", "-NEUTRAL0123456789"])).join(" ");
+        assert!(!shown.contains("NEUTRAL0123456789"), "{shown}");
         // The next option is not a value; other options' values are shown.
         let shown = super::argv(&os(&[
             "run",
@@ -1221,6 +1269,23 @@ mod tests {
                 "--label=cfg=[\"password\",\"pw23\"]",
                 "--label=cfg=[\"password\",<redacted>",
             ),
+            // The thirty-first pass's look.
+            ("[\"password\",\"pw24\"]", "[\"password\",\"<redacted>\"]"),
+            (
+                "<password type=\"plain\">pw25</password>",
+                "<password type=\"plain\"><redacted>",
+            ),
+            (
+                "http://h/cb?q=token%253Dpw26",
+                "http://h/cb?q=token%253D<redacted>",
+            ),
+            (
+                "https://h/x?a=1&amp;sig=pw27",
+                "https://h/x?a=1&amp;sig=<redacted>",
+            ),
+            ("--label=x=Bearer%20pw28", "--label=x=Bearer%20<redacted>"),
+            ("--label=creds=pw29", "--label=creds=<redacted>"),
+            ("SENTRY_DSN_URL=pw30", "SENTRY_DSN_URL=<redacted>"),
         ] {
             assert_eq!(d(token), shown, "{token}");
         }

@@ -1130,6 +1130,52 @@ fn a_home_reached_through_a_link_is_judged_where_it_resolves() {
     assert_eq!(refused_by("/srv/users/alice/proj/out:/o"), None);
 }
 
+/// The working directory's project (it holds `package.json`) is written only in its data
+/// folders, whether the sources name it as the working directory is written (`PWD`, a link's
+/// name) or as it resolves (the thirty-first pass's look entered the checkout by a link and
+/// rewrote `bin/ncl` by its real path).
+#[test]
+fn a_project_is_written_only_in_its_data_folders() {
+    use crate::hostfs::MemFs;
+    let fs = MemFs::new()
+        .file("/srv/nanoclaw/package.json")
+        .file("/srv/nanoclaw/bin/ncl")
+        .dir("/srv/nanoclaw/groups/main")
+        .dir("/srv/nanoclaw/data/ipc")
+        .link("/srv/ncl", "/srv/nanoclaw")
+        .dir("/srv/elsewhere/bin");
+    for cwd in ["/srv/nanoclaw", "/srv/ncl"] {
+        let mut t = podman();
+        t.host = crate::hostpath::HostCtx {
+            cwd: Some(cwd.into()),
+            home: Some("/home/alice".into()),
+            fs: Box::leak(Box::new(fs.clone())),
+            ..crate::hostpath::HostCtx::default()
+        };
+        let refused_by = |mount: &str| {
+            plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t)
+                .refusal
+                .map(|r| r.rule)
+        };
+        for code in [
+            "/srv/nanoclaw/bin:/x",
+            "/srv/ncl/bin:/x",
+            "./bin:/x",
+            "/srv/nanoclaw/AGENTS.md:/x",
+        ] {
+            assert_eq!(refused_by(code), Some(Rule::DenyHostExec), "{cwd}: {code}");
+        }
+        for data in [
+            "/srv/nanoclaw/groups/main:/w",
+            "/srv/ncl/data/ipc:/i",
+            "/srv/nanoclaw/bin:/x:ro",
+            "/srv/elsewhere/bin:/x",
+        ] {
+            assert_eq!(refused_by(data), None, "{cwd}: {data}");
+        }
+    }
+}
+
 /// A home whose name holds glob characters is matched literally by the `~` patterns (`~/.*`):
 /// `[u]` was read as a class matching `u` (the thirty-first pass's look).
 #[test]

@@ -831,7 +831,7 @@ fn build_look_alikes_pass() {
         &["build", "--security-opt=no-new-privileges:true", "."],
         &["build", "--ulimit", "nofile=1024:2048", "."],
         &["build", "--isolation", "default", "."],
-        &["build", "-o", "type=docker", "."],
+        &["build", "-o", "type=docker,name=nanoclaw-x", "."],
         &["build", "--output=-", "."],
         &["build", "--load", "."],
         &["build", "--cache-from", "user/app:cache", "."],
@@ -906,6 +906,7 @@ const BUILD_PATHS: &[PathCase] = &[
         &[("/tmp/m.json", Access::Write)],
     ),
     (&["-o", "/out", "-"], &[("/out", Access::Write)]),
+    (&["-o", "type=local", "-"], &[("type=local", Access::Write)]),
     (
         &["--output", "type=local,dest=/out", "-"],
         &[("/out", Access::Write)],
@@ -1006,6 +1007,13 @@ fn build_outputs_to_the_host_are_gated() {
         "type=local,dest=/out",
         "type=tar,dest=/o.tar",
         "type=oci,dest=/o",
+        // Without a comma, podman reads any value as a folder (`./type=local`: the thirty-first
+        // pass's look had a build's files, a setuid-root binary among them, written there and
+        // through a link at that name).
+        "type=local",
+        "type=tar",
+        "type=image",
+        "\"type=oci\"",
     ] {
         let o = check(&["build", "-o", out, "/ctx"]);
         assert_eq!(o.rules(), vec!["deny.build"], "{out}: {:?}", o.violations);
@@ -1186,7 +1194,7 @@ fn policy_allow_and_deny() {
             &["network", "connect", "--link-local-ip", "169.254.1.2", "n", "c"],
         ),
         (&["build --push"], &["build", "--push", "-t", "r/x", "."]),
-        (&["build --push"], &["build", "-o", "type=registry", "."]),
+        (&["build --push"], &["build", "-o", "type=registry,name=r/x", "."]),
         (&["build --push"], &["build", "--cache-to", "r/cache", "."]),
         (&["image  save"], &["save", "-o", "/tmp/x.tar", "img"]),
     ];
