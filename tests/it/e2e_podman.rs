@@ -6386,6 +6386,54 @@ fn a_build_never_takes_the_operator_s_image_name_rootless() {
     operator_image_name(Mode::Rootless);
 }
 
+/// podman reads a build's `--output` without a comma as a folder, `type=local` too (docker's
+/// CLI reads a type): plain podman writes the build's files into `./type=local` in the working
+/// directory (the thirty-first pass's look: a setuid-root binary among them, and through a link
+/// at that name into the home). Through the shim the build is refused (`deny.build`, the
+/// `build --output` gate) and no such folder appears.
+fn build_output_without_a_comma(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "bout") else {
+        return;
+    };
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("ctx"),
+        &format!("FROM {IMAGE}\nUSER root\nRUN echo built > /marker\n"),
+    );
+    let work = rig.dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let folder = work.join("type=local");
+    let tag = rig.image_tag("bout");
+    let argv = build_argv(&["--no-cache", "-t", &tag, "--output", "type=local", &ctx]);
+    let control = rig.run_in("podman", &argv, None, &work);
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    assert!(
+        folder.join("marker").exists(),
+        "control: plain podman did not write ./type=local: {}",
+        control.describe()
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+    let o = rig.run_in("docker", &argv, None, &work);
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    assert_eq!(o.code, Some(125), "{}", o.describe());
+    assert!(o.stderr.contains("deny.build"), "{}", o.describe());
+    assert!(
+        !folder.exists(),
+        "the shim's build wrote ./type=local: {}",
+        o.describe()
+    );
+}
+
+#[test]
+fn a_build_s_output_without_a_comma_is_a_host_folder_rootful() {
+    build_output_without_a_comma(Mode::Rootful);
+}
+
+#[test]
+fn a_build_s_output_without_a_comma_is_a_host_folder_rootless() {
+    build_output_without_a_comma(Mode::Rootless);
+}
+
 /// A rootful build's RUN step runs as the host's root with its own cgroup mounted read-write:
 /// through plain podman (the control, cgroup v1 or v2) it lifts its memory and swap limits and
 /// allocates past them (the eighty-seventh look's, 4.3.1 and 5.4.2). Through the shim
