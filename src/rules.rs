@@ -61,6 +61,7 @@ rules! {
     LimitCpus = "limit.cpus": "caps --cpus (or --cpu-quota with --cpu-period) at the ceiling",
     LimitMemory = "limit.memory": "caps --memory at the ceiling; reconciles reservation and swap",
     LimitPids = "limit.pids": "caps --pids-limit at the ceiling",
+    LimitOpenFiles = "limit.open-files": "caps the files each of the container's processes may hold open (--ulimit nofile) at the policy's open_files, which podman 5 otherwise sets to the host's maximum",
     LimitLogSize = "limit.log-size": "caps the container's log (--log-opt max-size) at the policy's log_size, which podman otherwise keeps whole on the host's disk",
     LimitUnenforced = "limit.unenforced": "says when the runtime would ignore the ceilings (rootless podman on cgroup v1); refuses with refuse_unenforced",
     DenyPrivileged = "deny.privileged": "refuses --privileged",

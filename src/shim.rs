@@ -599,7 +599,7 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
 fn from_environment(
     env: &Env,
     policy: &policy::Policy,
-    (stores, running): &(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>),
+    ConfFacts { stores, running, .. }: &ConfFacts,
 ) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
     use crate::policy::DenyList;
     let mut out = crate::hostpath::relocated(&policy.rules.deny, &env.relocations());
@@ -707,8 +707,16 @@ fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
 /// Where podman's configuration moves its state ([`crate::trust::CONF_FILES`]): the stores
 /// (credentials: refused even read-only, as the default stores are) and the running state and
 /// temporary folders (host-exec). Every file podman may read is read, the one a variable names
-/// too; a missing one costs a failed open.
-fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
+/// too; a missing one costs a failed open. Also the `default_ulimits` podman would give a
+/// container ([`crate::trust::conf_ulimits`]), which a caller's `--ulimit`, the shim's own
+/// included, replaces whole.
+struct ConfFacts {
+    stores: Vec<std::path::PathBuf>,
+    running: Vec<std::path::PathBuf>,
+    ulimits: Vec<String>,
+}
+
+fn storage_conf_folders(env: &Env) -> ConfFacts {
     // The variables podman expands in them, as the shim hands them over.
     let home = env.home.as_deref().map(|h| h.to_string_lossy().into_owned());
     let uid = env.euid.unwrap_or_else(crate::process::euid).to_string();
@@ -742,44 +750,73 @@ fn storage_conf_folders(env: &Env) -> (Vec<std::path::PathBuf>, Vec<std::path::P
         }
     };
     let (mut stores, mut running) = (Vec::new(), Vec::new());
+    // The `default_ulimits` in force: podman reads `/usr/share`'s, `/etc`'s, then the user's
+    // file, each before its drop-ins (in name order), a later one's key over an earlier one's;
+    // `CONTAINERS_CONF` instead of all three, `CONTAINERS_CONF_OVERRIDE` over everything.
+    let mut ulimits: Option<((u32, usize), Vec<String>)> = None;
     for conf in crate::trust::CONF_FILES {
+        let engine = conf.vars.contains(&"CONTAINERS_CONF");
+        let replaced = engine && env.engine.iter().any(|(k, _)| k == "CONTAINERS_CONF");
         let named = env
             .engine
             .iter()
             .filter(|(k, _)| conf.vars.iter().any(|v| k == v))
-            .map(|(_, v)| std::path::PathBuf::from(v));
-        let listed = conf
-            .paths
-            .iter()
-            .filter_map(|file| match file.strip_prefix("~/.config/") {
-                Some(rest) => config.as_ref().map(|c| c.join(rest)),
-                None => Some(std::path::PathBuf::from(file)),
+            .map(|(k, v)| {
+                (
+                    std::path::PathBuf::from(v),
+                    Some(if k == "CONTAINERS_CONF" { 10 } else { 20 }),
+                )
             });
-        for path in named.chain(listed).filter(|p| p.is_absolute()) {
+        let listed = conf.paths.iter().enumerate().filter_map(|(i, file)| {
+            let path = match file.strip_prefix("~/.config/") {
+                Some(rest) => config.as_ref().map(|c| c.join(rest))?,
+                None => std::path::PathBuf::from(file),
+            };
+            // (The list runs user, /etc, /usr/share, each file then its folder.)
+            let rank = (2 - (i / 2) as u32) * 2 + (i % 2) as u32;
+            Some((path, (!replaced).then_some(rank)))
+        });
+        for (path, rank) in named.chain(listed).filter(|(p, _)| p.is_absolute()) {
             // A drop-in folder: each `*.conf` in it.
             let files: Vec<std::path::PathBuf> =
                 match std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).ends_with(b".d/") {
-                    true => std::fs::read_dir(&path)
-                        .map(|d| {
-                            d.filter_map(|e| e.ok().map(|e| e.path()))
-                                .filter(|p| {
-                                    std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()).ends_with(b".conf")
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    true => {
+                        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&path)
+                            .map(|d| {
+                                d.filter_map(|e| e.ok().map(|e| e.path()))
+                                    .filter(|p| {
+                                        std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str())
+                                            .ends_with(b".conf")
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        files.sort();
+                        files
+                    }
                     false => vec![path],
                 };
-            for file in files {
-                if let Some(text) = read(&file) {
+            for (n, file) in files.iter().enumerate() {
+                if let Some(text) = read(file) {
                     let (s, r) = crate::trust::conf_folders(&text, conf.keys, &vars);
                     stores.extend(s);
                     running.extend(r);
+                    if let (true, Some(rank)) = (engine, rank) {
+                        if let Some(found) = crate::trust::conf_ulimits(&text) {
+                            if ulimits.as_ref().is_none_or(|(at, _)| *at <= (rank, n)) {
+                                ulimits = Some(((rank, n), found));
+                            }
+                        }
+                    }
                 }
             }
         }
     }
-    (stores, running)
+    ConfFacts {
+        stores,
+        running,
+        ulimits: ulimits.map(|(_, u)| u).unwrap_or_default(),
+    }
 }
 
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
@@ -847,8 +884,9 @@ fn target(
         memory,
         // docker's daemon is rootful whoever calls it.
         rootless: env.rootless() && flavor == crate::policy::Flavor::Podman,
-        stores: stores(env, &storage.0),
+        stores: stores(env, &storage.stores),
     };
+    let default_ulimits = storage.ulimits;
     let path = path.to_path_buf();
     let rootless = env.rootless();
     let cache = env.version_cache();
@@ -856,6 +894,7 @@ fn target(
     let owner = env.euid.unwrap_or_else(crate::process::euid);
     let probe = move || runtime::version(&path, cache.as_deref(), owner);
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
+    target.default_ulimits = default_ulimits;
     // A build's base images are asked about with the environment the build's exec will have
     // (an inspection, not a build: no isolation is asked of it).
     // One asker for both (built on every call, asked on few): an `exec`, `attach`, `start`,

@@ -167,6 +167,37 @@ pub const CONF_FILES: &[ConfFile] = &[
     },
 ];
 
+/// The `default_ulimits` a containers.conf's `text` sets (`[containers] default_ulimits =
+/// ["nproc=1024:1024"]`), when it sets them: read as TOML only when a line that is no comment
+/// names the key. podman replaces the whole list with a caller's `--ulimit`s, so the shim's own
+/// `nofile` would otherwise drop the operator's other limits (and this machine's podman cannot
+/// start a container without its configured `nproc`).
+pub fn conf_ulimits(text: &[u8]) -> Option<Vec<String>> {
+    let named = crate::text::split(text, b'\n').any(|l| {
+        let start = l.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(l.len());
+        l.get(start) != Some(&b'#') && l.windows(15).any(|w| w.eq_ignore_ascii_case(b"default_ulimits"))
+    });
+    if !named {
+        return None;
+    }
+    let table = std::str::from_utf8(text).ok()?.parse::<toml::Table>().ok()?;
+    let containers = table
+        .iter()
+        .find(|(k, _)| folded(k) == "containers")?
+        .1
+        .as_table()?;
+    let list = containers
+        .iter()
+        .find(|(k, _)| folded(k) == "default_ulimits")?
+        .1
+        .as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
 /// The folders a configuration file's `text` names under `keys` ([`ConfFile::keys`]): (stores,
 /// running state), absolute, variables replaced as podman replaces them (`$VAR` and `${VAR}`
 /// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
@@ -1311,6 +1342,26 @@ pub fn environment(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configured_ulimits_are_read_where_set() {
+        let conf = b"# default_ulimits = [\"nofile=1\"]\n[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n";
+        assert_eq!(
+            conf_ulimits(conf),
+            Some(vec![
+                "nofile=1024:1024".to_string(),
+                "nproc=1024:1024".to_string()
+            ])
+        );
+        assert_eq!(
+            conf_ulimits(b"# default_ulimits = [\"nofile=1\"]\n[containers]\n"),
+            None
+        );
+        assert_eq!(
+            conf_ulimits(b"[Containers]\nDefault_Ulimits = [\"core=0\"]\n"),
+            Some(vec!["core=0".into()])
+        );
+    }
     use std::os::unix::fs::PermissionsExt;
 
     /// The folders a storage.conf or containers.conf moves podman's state to, as podman reads

@@ -236,6 +236,7 @@ impl Writer {
             refuse_unenforced,
             health_interval,
             log_size,
+            open_files,
         } = limits;
         self.opt_u64(cpus.map(|c| c.0));
         self.opt_u64(*memory);
@@ -245,6 +246,7 @@ impl Writer {
         self.flag(*refuse_unenforced);
         self.opt_u64(*health_interval);
         self.opt_u64(*log_size);
+        self.opt_u64(*open_files);
         let Deny { on, lists } = deny;
         self.u64(on.len() as u64);
         for rule in on.iter() {
@@ -370,7 +372,7 @@ impl<'b> Reader<'b> {
             allow: self.strs()?,
             deny: self.strs()?,
         };
-        let rules = self.rules(&Rules::default())?;
+        let rules = self.rules(Rules::default())?;
         let profiles = self.list(|r| {
             Some(Profile {
                 name: r.string()?,
@@ -379,7 +381,7 @@ impl<'b> Reader<'b> {
                 labels: r.list(|r| Some((r.string()?, r.opt_string()?)))?,
                 mode: r.mode()?,
                 exempt: r.flag()?,
-                rules: r.rules(&rules)?,
+                rules: r.rules(rules.clone())?,
             })
         })?;
         let path = self.opt_string()?.map(PathBuf::from);
@@ -397,7 +399,10 @@ impl<'b> Reader<'b> {
         })
     }
 
-    fn rules(&mut self, base: &Rules) -> Option<Rules> {
+    /// The rules as written, each deny list not written taken from `base` (moved: the top
+    /// level's base is the defaults, built once, where a clone of them cost more than the rest of
+    /// the lists' decoding).
+    fn rules(&mut self, mut base: Rules) -> Option<Rules> {
         let hardening = Hardening {
             read_only: self.flag()?,
             no_new_privileges: self.flag()?,
@@ -429,6 +434,7 @@ impl<'b> Reader<'b> {
             refuse_unenforced: self.flag()?,
             health_interval: self.opt_u64()?,
             log_size: self.opt_u64()?,
+            open_files: self.opt_u64()?,
         };
         let on = self.list(|r| usize::try_from(r.u64()?).ok())?;
         if on.windows(2).any(|w| w[0] >= w[1]) {
@@ -439,7 +445,7 @@ impl<'b> Reader<'b> {
             .map(|i| Rule::ALL.get(i).copied())
             .collect::<Option<Vec<_>>>()?;
         let mut lists: [Vec<Cow<'static, str>>; DenyList::ALL.len()] = Default::default();
-        for (list, base) in lists.iter_mut().zip(&base.deny.lists) {
+        for (list, base) in lists.iter_mut().zip(&mut base.deny.lists) {
             *list = if self.flag()? {
                 let own = self.list(|r| r.string().map(Cow::Owned))?;
                 // Written only when it differs: the same list here is not this encoding.
@@ -448,7 +454,7 @@ impl<'b> Reader<'b> {
                 }
                 own
             } else {
-                base.clone()
+                std::mem::take(base)
             };
         }
         let deny = Deny {

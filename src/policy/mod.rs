@@ -166,6 +166,7 @@ impl Rules {
             ("shm_size", above(l.shm_size, ld.shm_size)),
             ("tmpfs_size", above(l.tmpfs_size, ld.tmpfs_size)),
             ("log_size", above(l.log_size, ld.log_size)),
+            ("open_files", above(l.open_files, ld.open_files)),
         ] {
             if let Some(how) = weaker {
                 out.push(format!(
@@ -370,6 +371,11 @@ pub struct Limits {
     /// none (`--log-opt max-size`): podman's default keeps every line an agent prints, on the
     /// host's disk (`limit.log-size`).
     pub log_size: Option<u64>,
+    /// The most files a container's process may hold open (`--ulimit nofile`), and what a
+    /// container gets when it names none: podman 5's default is the host's maximum, and an
+    /// agent's processes, each under it, filled a fifth of the host's file table
+    /// (`limit.open-files`).
+    pub open_files: Option<u64>,
 }
 
 /// Why a caller's own limit escapes a ceiling, if it does: unreadable, unlimited (`0`, `-1`)
@@ -446,6 +452,7 @@ impl Default for Limits {
             refuse_unenforced: false,
             health_interval: Some(30_000_000_000),
             log_size: Some(50 << 20),
+            open_files: Some(1024),
         }
     }
 }

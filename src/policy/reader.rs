@@ -656,6 +656,20 @@ impl<'t> Reader<'t> {
         if let Some((v, span)) = self.scalar(l.take("log_size")) {
             limits.log_size = v.and_then(|s| self.size(&s, span.clone()));
         }
+        if let Some((v, span)) = self.scalar(l.take("open_files")) {
+            limits.open_files = v.and_then(|s| match s.parse::<u64>() {
+                Ok(n) if (16..=1 << 30).contains(&n) => Some(n),
+                _ => {
+                    self.push(
+                        Code::BadPids,
+                        span.clone(),
+                        format!("invalid open_files {s:?}"),
+                        Some("an integer from 16 to 1073741824, or \"off\"".into()),
+                    );
+                    None
+                }
+            });
+        }
     }
 
     fn podman(&mut self, pm: &mut Keys, c: &mut PodmanCompat) {

@@ -121,6 +121,11 @@ fn rules_toml(r: &Rules, t: &mut toml::Table) {
             .map_or_else(|| "off".into(), |n| units::format_duration(n).into()),
     );
     lt.insert("log_size".into(), size(l.log_size));
+    lt.insert(
+        "open_files".into(),
+        l.open_files
+            .map_or_else(|| "off".into(), |p| Value::Integer(p as i64)),
+    );
     t.insert("limits".into(), Value::Table(lt));
     let d = &r.deny;
     let mut dt = Table::new();

@@ -434,6 +434,7 @@ fn known_keys_are_the_keys_the_reader_asks_for_in_order() {
                 "refuse_unenforced",
                 "health_interval",
                 "log_size",
+                "open_files",
             ],
         ),
         ("[deny]", &[]),

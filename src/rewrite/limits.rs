@@ -291,6 +291,76 @@ impl Rewriter<'_> {
         Ok(())
     }
 
+    /// Open files per process (`--ulimit nofile=SOFT[:HARD]`): podman 5 gives a container the
+    /// host's maximum, and an agent's processes, each under it and the pids ceiling, held half a
+    /// million of the host's files (a fifth of its table: the thirty-first pass's look, nanoclaw's
+    /// own argv). A caller's last `nofile` at or below the ceiling is kept; otherwise each is
+    /// dropped and the ceiling added, soft and hard. Read as podman reads it (go-units: the name
+    /// exact, decimal numbers, the hard limit the soft one when not given); a value it would read
+    /// otherwise is refused. podman replaces its configuration's `default_ulimits` with the
+    /// `--ulimit`s it is given: where the caller gave none, the shim gives `configured` (but
+    /// their `nofile`) with its own, so that the operator's other limits stay.
+    pub(super) fn open_files(&mut self, max: u64, configured: &[String]) -> Result<(), Refusal> {
+        let rule = Rule::LimitOpenFiles;
+        let mut found = Vec::new();
+        let callers = self.run.find(crate::setting!("ulimit")).count();
+        for (i, o) in self.run.find(crate::setting!("ulimit")) {
+            let v = o.bytes();
+            let Some(at) = v.iter().position(|&b| b == b'=') else {
+                continue; // `host` (refused by deny.ceiling) or no ulimit podman reads
+            };
+            let name = &v[..at];
+            if !name.eq_ignore_ascii_case(b"nofile") {
+                continue;
+            }
+            if name != b"nofile" {
+                return Err(bad_value("ulimit", v));
+            }
+            let text = crate::text::lossy(&v[at + 1..]);
+            let (soft, hard) = text.split_once(':').unwrap_or((&text, &text));
+            let number = |s: &str| {
+                (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| s.parse::<u64>().ok())
+                    .flatten()
+            };
+            let (Some(soft), Some(hard)) = (number(soft), number(hard)) else {
+                return Err(bad_value("ulimit", v));
+            };
+            found.push((i, soft, hard));
+        }
+        match found.last() {
+            Some(&(_, soft, hard)) if soft <= hard && hard <= max => self.note(
+                rule,
+                Action::Keep,
+                format!("--ulimit=nofile={soft}:{hard}"),
+                "at or below the policy's ceiling",
+            ),
+            _ => {
+                for &(i, _, _) in &found {
+                    self.drop_opt(i, rule, "open files above the policy's ceiling");
+                }
+                if callers == 0 {
+                    let name = |u: &String| u.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+                    for u in configured.iter().filter(|u| name(u) != "nofile") {
+                        self.add(
+                            rule,
+                            crate::setting!("ulimit"),
+                            value(u.clone()),
+                            "podman's configured default, which any --ulimit replaces",
+                        );
+                    }
+                }
+                self.add(
+                    rule,
+                    crate::setting!("ulimit"),
+                    value(format!("nofile={max}:{max}")),
+                    format!("open files per process are capped at {max}"),
+                );
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn pids(&mut self, max: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitPids;
         match self.scalar_i64(crate::setting!("pids-limit"))? {

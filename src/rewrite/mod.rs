@@ -860,6 +860,10 @@ pub fn rewrite(
         rw.log_size(max)?;
         rw.enforce(Rule::LimitLogSize);
     }
+    if let Some(max) = rules.limits.open_files {
+        rw.open_files(max, &target.default_ulimits)?;
+        rw.enforce(Rule::LimitOpenFiles);
+    }
     let l = &rules.limits;
     if target.limits_ignored() && (l.cpus.is_some() || l.memory.is_some() || l.pids.is_some()) {
         let why = "rootless podman on cgroup v1 ignores --cpus, --memory and --pids-limit: these ceilings are NOT in effect";

@@ -54,6 +54,9 @@ pub struct Target {
     /// ([`crate::seccomp`]); `None` where nothing can be read, and a podman build is then
     /// refused.
     pub seccomp_probe: Option<SeccompProbe>,
+    /// The `default_ulimits` podman's configuration gives a container (`nproc=1024:1024`), which
+    /// any `--ulimit` replaces whole: given again beside the shim's own `nofile`.
+    pub default_ulimits: Vec<String>,
 }
 
 impl crate::commands::BaseImages for Target {
@@ -91,6 +94,7 @@ impl Target {
             network_probe: None,
             container_probe: None,
             seccomp_probe: None,
+            default_ulimits: Vec::new(),
         }
     }
 
@@ -112,6 +116,7 @@ impl Target {
             network_probe: None,
             container_probe: None,
             seccomp_probe: None,
+            default_ulimits: Vec::new(),
         }
     }
 

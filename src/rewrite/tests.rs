@@ -55,6 +55,7 @@ const HARDENING: &[&str] = &[
     "--memory=4g",
     "--pids-limit=256",
     "--log-opt=max-size=52428800",
+    "--ulimit=nofile=1024:1024",
     "--systemd=false",
     "--label=io.containers.autoupdate=disabled",
     "--image-volume=tmpfs",
@@ -69,7 +70,7 @@ const ANNOTATION: &str = concat!(
     " mode=enforce rules=harden.read-only;harden.tmpfs;harden.cap-drop;harden.no-new-privileges;",
     "harden.keep-capabilities;harden.healthcheck;harden.auto-update;harden.systemd;harden.cgroupns;",
     "harden.image-volume;harden.seccomp;limit.cpus;",
-    "limit.memory;limit.pids;limit.log-size"
+    "limit.memory;limit.pids;limit.open-files;limit.log-size"
 );
 
 /// The options of a rewritten argv other than the shim's annotation (which names rule ids).
@@ -368,6 +369,7 @@ fn policy_switches_off_each_piece() {
         refuse_unenforced: false,
         health_interval: None,
         log_size: None,
+        open_files: None,
     };
     // Nothing is enforced but podman's systemd mode and auto-update kept off and a private
     // cgroup namespace (which no switch turns off); the annotation says so.
@@ -1174,6 +1176,85 @@ fn a_project_is_written_only_in_its_data_folders() {
             assert_eq!(refused_by(data), None, "{cwd}: {data}");
         }
     }
+}
+
+/// Open files per process are held to the policy's ceiling: added when the caller names none,
+/// a caller's lower one kept, a higher one (or an earlier one overridden by a higher) replaced,
+/// one podman would read otherwise refused (the thirty-first pass's look: podman 5's default is
+/// the host's maximum).
+#[test]
+fn open_files_are_held_to_the_ceiling() {
+    let nofile = |words: &[&str]| -> Result<Vec<String>, Rule> {
+        let p = plan(&argv(words), &Policy::default(), &podman());
+        match p.refusal {
+            Some(r) => Err(r.rule),
+            None => Ok(p
+                .args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .filter(|a| a.contains("nofile"))
+                .map(|a| match a.strip_prefix("--ulimit=") {
+                    Some(v) => format!("--ulimit={v}"),
+                    None => format!("--ulimit={a}"),
+                })
+                .collect()),
+        }
+    };
+    assert_eq!(
+        nofile(&["run", "img"]),
+        Ok(vec!["--ulimit=nofile=1024:1024".into()])
+    );
+    assert_eq!(
+        nofile(&["run", "--ulimit", "nofile=512:1024", "img"]),
+        Ok(vec!["--ulimit=nofile=512:1024".into()])
+    );
+    for above in ["nofile=1048576", "nofile=100:20000", "nofile=2000:1000"] {
+        assert_eq!(
+            nofile(&["run", "--ulimit", above, "img"]),
+            Ok(vec!["--ulimit=nofile=1024:1024".into()]),
+            "{above}"
+        );
+    }
+    assert_eq!(
+        nofile(&["run", "--ulimit", "nofile=64", "--ulimit=nofile=65536", "img"]),
+        Ok(vec!["--ulimit=nofile=1024:1024".into()])
+    );
+    for odd in ["NOFILE=100", "nofile=-1", "nofile=+5", "nofile=0x10", "nofile="] {
+        assert!(nofile(&["run", "--ulimit", odd, "img"]).is_err(), "{odd}");
+    }
+    // podman's configured defaults, which any --ulimit replaces, are given again beside the
+    // shim's own (but their nofile), and not where the caller gave --ulimits of their own.
+    let mut t = podman();
+    t.default_ulimits = vec!["nofile=1048576:1048576".into(), "nproc=1024:1024".into()];
+    let p = plan(&argv(&["run", "img"]), &Policy::default(), &t);
+    let mut limits: Vec<_> = p
+        .args
+        .iter()
+        .filter(|a| a.to_string_lossy().starts_with("--ulimit"))
+        .collect();
+    limits.sort();
+    assert_eq!(limits, ["--ulimit=nofile=1024:1024", "--ulimit=nproc=1024:1024"]);
+    let p = plan(
+        &argv(&["run", "--ulimit", "core=0", "img"]),
+        &Policy::default(),
+        &t,
+    );
+    assert!(
+        !p.args.iter().any(|a| a.to_string_lossy().contains("nproc")),
+        "{:?}",
+        p.args
+    );
+    // Other limits are the caller's.
+    let p = plan(
+        &argv(&["run", "--ulimit", "nproc=64", "img"]),
+        &Policy::default(),
+        &podman(),
+    );
+    assert!(
+        p.args.iter().any(|a| a == "--ulimit=nproc=64" || a == "nproc=64"),
+        "{:?}",
+        p.args
+    );
 }
 
 /// A home whose name holds glob characters is matched literally by the `~` patterns (`~/.*`):

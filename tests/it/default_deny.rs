@@ -1315,7 +1315,7 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["run", "--memory", "2g", "--memory-swap", "4g", "img"],
         &["run", "--shm-size", "1g", "img"],
         &["run", "--shm-size=1024m", "img"],
-        &["run", "--ulimit", "nofile=1024:2048", "img"],
+        &["run", "--ulimit", "nofile=512:1024", "img"],
         &["run", "--ulimit", "rtprio=0", "img"],
         &["run", "--oom-score-adj", "500", "img"],
         &["run", "--cpu-shares", "512", "img"],

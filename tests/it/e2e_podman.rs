@@ -3938,6 +3938,56 @@ fn exec_reaches_only_the_shim_s_containers_rootless() {
     foreign_container(Mode::Rootless);
 }
 
+/// Open files per process: podman 5 gives a container the host's maximum, and a caller's
+/// `--ulimit nofile` raises it as far as the host's hard limit (the thirty-first pass's look: an
+/// agent's processes held half a million of the host's files). The control, plain podman with
+/// the caller's `nofile=4096:4096`, reads 4096 inside; through the shim the same argv reads the
+/// policy's 1024, a caller's lower 512 is kept, and the configured `nproc` still applies (any
+/// `--ulimit` replaces podman's configured defaults: the shim gives them again).
+fn open_files(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "nofile") else {
+        return;
+    };
+    let label = mode.label();
+    let limit = |prog: &str, extra: &[&str]| -> String {
+        let mut argv = strs(&["run", "--rm"]);
+        argv.extend(strs(extra));
+        argv.extend(strs(&[
+            "--entrypoint",
+            "sh",
+            IMAGE,
+            "-c",
+            "echo nofile=$(ulimit -n)",
+        ]));
+        let o = rig.run(prog, &argv, None);
+        assert!(o.ok(), "{label}: {prog}: {}", o.describe());
+        o.stdout.trim().to_string()
+    };
+    // (With an nproc of the caller's: any --ulimit replaces podman's configured defaults, and
+    // its built-in nproc is more than this machine lets a container have.)
+    let raised = ["--ulimit", "nofile=4096:4096", "--ulimit", "nproc=1024:1024"];
+    let control = limit("podman", &raised);
+    if control == "nofile=4096" {
+        eprintln!("{label}: control: plain podman gives the caller's 4096 open files");
+    } else {
+        eprintln!("{label}: control: this podman cannot raise open files to 4096 here ({control})");
+    }
+    assert_eq!(limit("docker", &raised), "nofile=1024", "{label}");
+    assert_eq!(limit("docker", &[]), "nofile=1024", "{label}");
+    let lower = ["--ulimit", "nofile=512:512", "--ulimit", "nproc=1024:1024"];
+    assert_eq!(limit("docker", &lower), "nofile=512", "{label}");
+}
+
+#[test]
+fn open_files_are_held_to_the_ceiling_rootful() {
+    open_files(Mode::Rootful);
+}
+
+#[test]
+fn open_files_are_held_to_the_ceiling_rootless() {
+    open_files(Mode::Rootless);
+}
+
 #[test]
 fn a_container_s_log_is_capped_rootful() {
     container_log(Mode::Rootful);
