@@ -798,14 +798,13 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                 };
             for (n, file) in files.iter().enumerate() {
                 if let Some(text) = read(file) {
-                    let (s, r) = crate::trust::conf_folders(&text, conf.keys, &vars);
+                    let wanted = engine && rank.is_some();
+                    let (s, r, limits) = crate::trust::conf_facts(&text, conf.keys, &vars, wanted);
                     stores.extend(s);
                     running.extend(r);
-                    if let (true, Some(rank)) = (engine, rank) {
-                        if let Some(found) = crate::trust::conf_ulimits(&text) {
-                            if ulimits.as_ref().is_none_or(|(at, _)| *at <= (rank, n)) {
-                                ulimits = Some(((rank, n), found));
-                            }
+                    if let (Some(rank), Some(found)) = (rank, limits) {
+                        if ulimits.as_ref().is_none_or(|(at, _)| *at <= (rank, n)) {
+                            ulimits = Some(((rank, n), found));
                         }
                     }
                 }

@@ -168,19 +168,15 @@ pub const CONF_FILES: &[ConfFile] = &[
 ];
 
 /// The `default_ulimits` a containers.conf's `text` sets (`[containers] default_ulimits =
-/// ["nproc=1024:1024"]`), when it sets them: read as TOML only when a line that is no comment
-/// names the key. podman replaces the whole list with a caller's `--ulimit`s, so the shim's own
-/// `nofile` would otherwise drop the operator's other limits (and this machine's podman cannot
-/// start a container without its configured `nproc`).
+/// ["nproc=1024:1024"]`), when it sets them ([`conf_facts`] with `ulimits`). podman replaces the
+/// whole list with a caller's `--ulimit`s, so the shim's own `nofile` would otherwise drop the
+/// operator's other limits (and this machine's podman cannot start a container without its
+/// configured `nproc`).
 pub fn conf_ulimits(text: &[u8]) -> Option<Vec<String>> {
-    let named = crate::text::split(text, b'\n').any(|l| {
-        let start = l.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(l.len());
-        l.get(start) != Some(&b'#') && l.windows(15).any(|w| w.eq_ignore_ascii_case(b"default_ulimits"))
-    });
-    if !named {
-        return None;
-    }
-    let table = std::str::from_utf8(text).ok()?.parse::<toml::Table>().ok()?;
+    conf_facts(text, &[], &[], true).2
+}
+
+fn ulimits_in(table: &toml::Table) -> Option<Vec<String>> {
     let containers = table
         .iter()
         .find(|(k, _)| folded(k) == "containers")?
@@ -198,17 +194,33 @@ pub fn conf_ulimits(text: &[u8]) -> Option<Vec<String>> {
     )
 }
 
-/// The folders a configuration file's `text` names under `keys` ([`ConfFile::keys`]): (stores,
-/// running state), absolute, variables replaced as podman replaces them (`$VAR` and `${VAR}`
-/// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
-/// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
-/// look's `[Storage]` and `GraphRoot`). Text the TOML reader refuses is read line by line
-/// ([`unparsed_folders`]).
+/// The folders a configuration file's `text` names under `keys` ([`conf_facts`]).
 pub fn conf_folders(
     text: &[u8],
     keys: &[(&str, &str, bool)],
     vars: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) {
+    let (stores, running, _) = conf_facts(text, keys, vars, false);
+    (stores, running)
+}
+
+/// The folders a configuration file's `text` names under `keys` ([`ConfFile::keys`]): (stores,
+/// running state), absolute, variables replaced as podman replaces them (`$VAR` and `${VAR}`
+/// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
+/// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
+/// look's `[Storage]` and `GraphRoot`). Text the TOML reader refuses is read line by line
+/// ([`unparsed_folders`]). With `ulimits`, also the `default_ulimits` it sets ([`conf_ulimits`]),
+/// found in the same pass over the lines.
+pub fn conf_facts(
+    text: &[u8],
+    keys: &[(&str, &str, bool)],
+    vars: &[(&str, &str)],
+    ulimits: bool,
+) -> (
+    Vec<std::path::PathBuf>,
+    Vec<std::path::PathBuf>,
+    Option<Vec<String>>,
+) {
     // Every call reads these files, and a shipped one is comments but for a few lines: read as
     // TOML only when a line that is no comment names one of the keys, or the text holds what
     // could hide a key from that test (an escape, a character beyond ASCII that podman's reader
@@ -229,15 +241,18 @@ pub fn conf_folders(
     let hidden = |l: &[u8]| {
         l.iter().any(|&b| b == b'\\' || !b.is_ascii()) || l.windows(3).any(|w| w == b"'''" || w == b"\"\"\"")
     };
-    if !lines().any(|l| names(l) || hidden(l)) {
-        return (Vec::new(), Vec::new());
+    let limits = |l: &[u8]| ulimits && l.windows(15).any(|w| w.eq_ignore_ascii_case(b"default_ulimits"));
+    if !lines().any(|l| names(l) || hidden(l) || limits(l)) {
+        return (Vec::new(), Vec::new(), None);
     }
     let Ok(text) = std::str::from_utf8(text) else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), None);
     };
     let Ok(table) = text.parse::<toml::Table>() else {
-        return unparsed_folders(text, keys, vars);
+        let (stores, running) = unparsed_folders(text, keys, vars);
+        return (stores, running, None);
     };
+    let limits = ulimits.then(|| ulimits_in(&table)).flatten();
     // Every value under `name` in any case, as Go's `strings.EqualFold` matches (`[Storage]` and
     // `[storage.options]` are two tables to TOML, one to podman; `ſ` is an `s`, `K` a `k`).
     fn get<'t>(t: &'t toml::Table, name: &str) -> impl Iterator<Item = &'t toml::Value> {
@@ -279,7 +294,7 @@ pub fn conf_folders(
             false => running.extend(found),
         }
     }
-    (stores, running)
+    (stores, running, limits)
 }
 
 /// Go's `strings.EqualFold` for the names podman's configuration uses: ASCII in any case, `ſ`
