@@ -1100,6 +1100,25 @@ fn host_paths_are_judged_in_the_hosts_file_system_only() {
     assert!(!std::path::Path::new("/data/keys").exists());
 }
 
+/// A podman target whose host is `fs` in memory, with the working directory and home given.
+fn on_host(fs: &crate::hostfs::MemFs, cwd: &str, home: &str) -> Target {
+    let mut t = podman();
+    t.host = crate::hostpath::HostCtx {
+        cwd: Some(cwd.into()),
+        home: Some(home.into()),
+        fs: Box::leak(Box::new(fs.clone())),
+        ..crate::hostpath::HostCtx::default()
+    };
+    t
+}
+
+/// The rule that refuses `run -v MOUNT img` under the default policy, if one does.
+fn refused_mount(t: &Target, mount: &str) -> Option<Rule> {
+    plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), t)
+        .refusal
+        .map(|r| r.rule)
+}
+
 /// A home reached through a link (`HOME=/u/alice`, `/u` a link to `/srv/users`): the `~`
 /// entries, globs among them, name the folder sources resolve into (the thirty-first pass's
 /// look read and wrote unlisted hidden entries through the real path).
@@ -1111,18 +1130,8 @@ fn a_home_reached_through_a_link_is_judged_where_it_resolves() {
         .file("/srv/users/alice/.tool-login")
         .file("/srv/users/alice/.direnvrc")
         .dir("/srv/users/alice/proj");
-    let mut t = podman();
-    t.host = crate::hostpath::HostCtx {
-        cwd: Some("/srv/users/alice/proj".into()),
-        home: Some("/u/alice".into()),
-        fs: Box::leak(Box::new(fs)),
-        ..crate::hostpath::HostCtx::default()
-    };
-    let refused_by = |mount: &str| {
-        plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t)
-            .refusal
-            .map(|r| r.rule)
-    };
+    let t = on_host(&fs, "/srv/users/alice/proj", "/u/alice");
+    let refused_by = |mount: &str| refused_mount(&t, mount);
     for written in ["/srv/users/alice", "/u/alice"] {
         let ro = format!("{written}/.tool-login:/t:ro");
         assert_eq!(refused_by(&ro), Some(Rule::DenyCredentials), "{ro}");
@@ -1147,18 +1156,8 @@ fn a_project_is_written_only_in_its_data_folders() {
         .link("/srv/ncl", "/srv/nanoclaw")
         .dir("/srv/elsewhere/bin");
     for cwd in ["/srv/nanoclaw", "/srv/ncl"] {
-        let mut t = podman();
-        t.host = crate::hostpath::HostCtx {
-            cwd: Some(cwd.into()),
-            home: Some("/home/alice".into()),
-            fs: Box::leak(Box::new(fs.clone())),
-            ..crate::hostpath::HostCtx::default()
-        };
-        let refused_by = |mount: &str| {
-            plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t)
-                .refusal
-                .map(|r| r.rule)
-        };
+        let t = on_host(&fs, cwd, "/home/alice");
+        let refused_by = |mount: &str| refused_mount(&t, mount);
         for code in [
             "/srv/nanoclaw/bin:/x",
             "/srv/ncl/bin:/x",
@@ -1268,18 +1267,8 @@ fn a_home_named_like_a_pattern_is_matched_literally() {
         .file("/srv/a*b/.tool-login")
         .dir("/srv/[u]/proj");
     for (home, other) in [("/srv/[u]", "/srv/u"), ("/srv/a*b", "/srv/u")] {
-        let mut t = podman();
-        t.host = crate::hostpath::HostCtx {
-            cwd: Some("/".into()),
-            home: Some(home.into()),
-            fs: Box::leak(Box::new(fs.clone())),
-            ..crate::hostpath::HostCtx::default()
-        };
-        let refused_by = |mount: &str| {
-            plan(&argv(&["run", "-v", mount, "img"]), &Policy::default(), &t)
-                .refusal
-                .map(|r| r.rule)
-        };
+        let t = on_host(&fs, "/", home);
+        let refused_by = |mount: &str| refused_mount(&t, mount);
         let own = format!("{home}/.tool-login:/t:ro");
         assert_eq!(refused_by(&own), Some(Rule::DenyCredentials), "{own}");
         let theirs = format!("{other}/.tool-login:/t:ro");

@@ -373,21 +373,10 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/pol/policy.toml",
         "~/pol",
         "~/logs/decisions.jsonl",
-    ] {
-        let rw = Box::leak(format!("{src}:/x").into_boxed_str());
-        let mount = Box::leak(format!("type=bind,source={src},target=/x").into_boxed_str());
-        add(&["run", "-v", rw, "img"], "deny.host-exec");
-        add(&["run", "--mount", mount, "img"], "deny.host-exec");
-    }
-    // Read-only in name, but changing the host: chown, relabel, overlay directories.
-    // `U` / `chown` are refused as options (rootful podman re-owns the whole source).
-    add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.mount-option");
-    add(&["run", "-v", "~/.bashrc:/x:ro,Z", "img"], "deny.host-exec");
-    // The working directory's project (nanoclaw's checkout: it holds package.json) outside its
-    // data folders: its CLI in bin/ (linked onto PATH), the package manager's files, the tools'
-    // configurations, the operator's coding agent's instructions (the thirty-first pass's look
-    // rewrote bin/ncl, which the host ran).
-    for src in [
+        // The working directory's project (nanoclaw's checkout: it holds package.json) outside
+        // its data folders: its CLI in bin/ (linked onto PATH), the package manager's files, the
+        // tools' configurations, the operator's coding agent's instructions (the thirty-first
+        // pass's look rewrote bin/ncl, which the host ran); installers' tool homes.
         "{proj}/bin",
         "{proj}/bin/ncl",
         "{proj}/pnpm-lock.yaml",
@@ -399,10 +388,14 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "~/google-cloud-sdk/path.bash.inc",
     ] {
         let rw = Box::leak(format!("{src}:/x").into_boxed_str());
-        let mount = Box::leak(format!("type=bind,src={src},dst=/x").into_boxed_str());
+        let mount = Box::leak(format!("type=bind,source={src},target=/x").into_boxed_str());
         add(&["run", "-v", rw, "img"], "deny.host-exec");
         add(&["run", "--mount", mount, "img"], "deny.host-exec");
     }
+    // Read-only in name, but changing the host: chown, relabel, overlay directories.
+    // `U` / `chown` are refused as options (rootful podman re-owns the whole source).
+    add(&["run", "-v", "/usr/bin:/x:ro,U", "img"], "deny.mount-option");
+    add(&["run", "-v", "~/.bashrc:/x:ro,Z", "img"], "deny.host-exec");
     // Read-only, every hidden entry of the home is a credential store: start-up files export
     // tokens, tools keep logins there under names no list keeps up with.
     for src in [
