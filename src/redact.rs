@@ -695,6 +695,23 @@ const SECRET_PREFIXES: &[&str] = &[
     "https://discordapp.com/api/webhooks/",
 ];
 
+/// [`SECRET_PREFIXES`] distinct enough to count inside a word ([`shaped_secret_at`]).
+const DISTINCT_PREFIXES: &[&str] = &[
+    "sk-ant-",
+    "sk-proj-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "xapp-",
+    "aoc_",
+];
+
 /// Where a token shaped like a credential ([`SECRET_PREFIXES`], an AWS access key id, a PEM
 /// block) starts in `text`, at the start of a word or a value.
 fn shaped_secret_at(text: &str) -> Option<usize> {
@@ -713,10 +730,20 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
             && bytes[i - 3] == b'%'
             && bytes[i - 2].is_ascii_hexdigit()
             && bytes[i - 1].is_ascii_hexdigit();
-        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() && !escaped && !encoded {
+        let rest = &text[i..];
+        // A prefix no word holds, followed by a token's worth of its characters, counts glued
+        // to a word too (`/tmp/xsk-ant-...`, `echo xghp_...`: the thirty-first pass's look).
+        let glued = DISTINCT_PREFIXES.iter().any(|p| {
+            rest.strip_prefix(p).is_some_and(|t| {
+                t.bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+                    .count()
+                    >= 16
+            })
+        });
+        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() && !escaped && !encoded && !glued {
             continue;
         }
-        let rest = &text[i..];
         if rest.starts_with("-----BEGIN") {
             return Some(i);
         }
@@ -1006,6 +1033,14 @@ mod tests {
                 let shown = super::argv(&argv).join(" ");
                 assert!(!shown.contains(neutral), "{argv:?} -> {shown}");
             }
+        }
+        // A distinct prefix glued to a word (the thirty-first pass's look).
+        for glued in [
+            "/tmp/xsk-ant-api03-NEUTRALabcdefghijklmnop",
+            "xghp_NEUTRALabcdefghijklmnop",
+        ] {
+            let shown = super::argv(&os(&["run", "--env-file", glued, "img", "echo", glued])).join(" ");
+            assert!(!shown.contains("NEUTRALabcdef"), "{shown}");
         }
         // A token that starts with `-` is still a value.
         let shown = super::argv(&os(&["run", "img", "agent", "--token", "-NEUTRAL0123456789"])).join(" ");
