@@ -198,6 +198,14 @@ struct Programs {
     sshpass: bool,
     redis: bool,
     openssl: bool,
+    /// `-p PASSWORD`: `docker login`/`podman login`, `az login`, `mongosh`/`mongo`.
+    dash_p: bool,
+    /// `-P PASSWORD`: `sqlcmd`, `zip`.
+    dash_cap_p: bool,
+    /// `-w PASSWORD`: the LDAP clients.
+    ldap: bool,
+    /// `-N PASSPHRASE`: `ssh-keygen`.
+    keygen: bool,
 }
 
 fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
@@ -209,6 +217,10 @@ fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
         p.sshpass |= has(b"sshpass");
         p.redis |= has(b"redis-cli");
         p.openssl |= has(b"openssl");
+        p.dash_p |= has(b"login") || has(b"mongo");
+        p.dash_cap_p |= has(b"sqlcmd") || w == b"zip" || w.ends_with(b"/zip");
+        p.ldap |= has(b"ldap");
+        p.keygen |= has(b"ssh-keygen");
     }
     p
 }
@@ -218,13 +230,26 @@ fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
 /// one of them with its value glued; `None` when no such rule applies.
 fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> {
     let by_program = match before {
-        "-p" => programs.sshpass,
+        "-p" => programs.sshpass || programs.dash_p,
+        "-P" => programs.dash_cap_p,
+        "-w" => programs.ldap,
+        "-N" => programs.keygen,
         "-a" => programs.redis,
         "-k" | "-pass" | "-passin" | "-passout" => programs.openssl,
         _ => false,
     };
     if by_program {
         return Some(REDACTED.to_string());
+    }
+    // A word that names a secret names the next word (`aws configure set aws_secret_access_key
+    // K`, `password P`: the thirty-first pass's look), as an item of
+    // an exec-form command does ([`json_words`]); unless that is an option.
+    if !before.starts_with('-') && !before.contains('=') && secret_named(before) && !word.starts_with('-') {
+        return Some(REDACTED.to_string());
+    }
+    // xfreerdp's `/p:PASSWORD`, 7-Zip's `-pPASSWORD`.
+    if word.strip_prefix("/p:").is_some_and(|p| !p.is_empty()) {
+        return Some(format!("/p:{REDACTED}"));
     }
     // Short options cluster: `-su user:password` is `-s -u user:password`.
     let cluster_ending = |last: &[char]| {
@@ -277,10 +302,12 @@ const SECRET_OPTION_WORDS: &[&str] = &["BEARER", "SESSION", "SIG"];
 /// Whether `word` is a long option without a glued value whose name holds a secret word
 /// ([`SECRET_WORDS`], [`SECRET_OPTION_WORDS`]).
 fn secret_option(word: &str) -> bool {
-    let Some(name) = word
+    // `--token`, and Go's flag package's `-token` (vault, consul, nomad: the thirty-first pass's
+    // look), but not a short option (`-t`).
+    let name = word
         .strip_prefix("--")
-        .filter(|n| !n.is_empty() && !n.contains('='))
-    else {
+        .or_else(|| word.strip_prefix('-').filter(|n| n.len() > 1));
+    let Some(name) = name.filter(|n| !n.is_empty() && !n.contains('=')) else {
         return false;
     };
     let name = name.to_ascii_uppercase();
@@ -374,7 +401,8 @@ fn json_words(text: &str) -> Option<String> {
         .map(|w| {
             // An item named like a secret names the next (`["password","X"]`: the thirty-first
             // pass's look), unless that is an option.
-            let named = !before.starts_with('-') && secret_named(before) && !is_option(w);
+            let named =
+                !before.starts_with('-') && !before.contains('=') && secret_named(before) && !is_option(w);
             let s = match named {
                 true => REDACTED.to_string(),
                 false => command_word(w, before, programs).unwrap_or_else(|| redact_text(w)),
@@ -453,6 +481,91 @@ fn redact_text(text: &str) -> String {
 
 /// [`redact_text`]; `commands`: also a command's `-u user:password` ([`redact_user_passwords`]).
 fn redact_words(text: &str, commands: bool) -> String {
+    if let Some(shown) = mount_record(text) {
+        return shown;
+    }
+    // Percent-encoded text is judged as it decodes, however many times it was encoded
+    // (`Bearer%09T`, `token%25253DT`, an encoded proxy URL: the thirty-first pass's look): where
+    // that hides something, the decoded text is shown, redacted.
+    if text.contains('%') {
+        let mut decoded = text.to_string();
+        for _ in 0..4 {
+            match percent_decoded(&decoded) {
+                Some(d) if d != decoded => decoded = d,
+                _ => break,
+            }
+        }
+        if decoded != text {
+            let shown = redact_plain(&decoded, commands);
+            if shown != decoded {
+                return shown;
+            }
+        }
+    }
+    redact_plain(text, commands)
+}
+
+/// The shim's own record of the mounts it judged (`--annotation=io.github.nanoclaw-shim.mounts=`
+/// `...:HEX;...`, each target hex-encoded): a target that holds a secret is shown redacted, as
+/// it would be written plainly (the thirty-first pass's look read a token back from its hex).
+fn mount_record(text: &str) -> Option<String> {
+    let at = text.find(crate::mountcheck::KEY)?;
+    let head = &text[..at + crate::mountcheck::KEY.len() + 1];
+    let records = text.get(head.len()..)?;
+    if !text[at + crate::mountcheck::KEY.len()..].starts_with('=') {
+        return None;
+    }
+    let shown: Vec<String> = records
+        .split(';')
+        .map(|r| match r.rsplit_once(':') {
+            Some((lead, hex)) => {
+                let target = (hex.len() % 2 == 0)
+                    .then(|| {
+                        (0..hex.len())
+                            .step_by(2)
+                            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+                            .collect::<Option<Vec<u8>>>()
+                    })
+                    .flatten()
+                    .and_then(|b| String::from_utf8(b).ok());
+                match target {
+                    Some(t) if redact_plain(&t, false) != t => format!("{lead}:{REDACTED}"),
+                    _ => r.to_string(),
+                }
+            }
+            None => r.to_string(),
+        })
+        .collect();
+    Some(format!("{head}{}", shown.join(";")))
+}
+
+/// `text` with each `%XX` decoded, when what it decodes to is UTF-8.
+fn percent_decoded(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// [`redact_words`] of text as it stands.
+fn redact_plain(text: &str, commands: bool) -> String {
     if let Some(at) = environment_in(text) {
         return format!("{}{}", &text[..at], environment(&text[at..]));
     }
@@ -689,6 +802,13 @@ const SECRET_PREFIXES: &[&str] = &[
     "hf_",
     // OneCLI's per-agent proxy token, which nanoclaw hands agents inside its proxy URLs.
     "aoc_",
+    // Stripe's, Shopify's, DigitalOcean's and SendGrid's keys (the thirty-first pass's look).
+    "sk_live_",
+    "rk_live_",
+    "shpat_",
+    "shpss_",
+    "dop_v1_",
+    "SG.",
     // Webhook URLs carry their secret in the path.
     "https://hooks.slack.com/",
     "https://discord.com/api/webhooks/",
@@ -1042,6 +1162,55 @@ mod tests {
             let shown = super::argv(&os(&["run", "--env-file", glued, "img", "echo", glued])).join(" ");
             assert!(!shown.contains("NEUTRALabcdef"), "{shown}");
         }
+        // Go's single-dash long options, in the command and in a shell string.
+        for argv in [
+            os(&["run", "img", "vault", "-token", neutral]),
+            os(&["run", "img", "app", "-client_secret", neutral]),
+            os(&["run", "img", "sh", "-c", &format!("app -api-key {neutral}")]),
+        ] {
+            let shown = super::argv(&argv).join(" ");
+            assert!(!shown.contains(neutral), "{argv:?} -> {shown}");
+        }
+        // Encoded, however many times.
+        for encoded in [
+            "proxy=http%3A%2F%2Fx%3ANEUTRAL0123456789%40host%3A10255",
+            "h=Authorization%3A%20Bearer%09NEUTRAL0123456789",
+            "q=access_token%25253DNEUTRAL0123456789",
+        ] {
+            let shown = super::argv(&os(&["run", "img", "sh", encoded])).join(" ");
+            assert!(!shown.contains(neutral), "{encoded} -> {shown}");
+        }
+        // A short option's value is shown; a plain encoded path too.
+        let shown = super::argv(&os(&["run", "img", "tar", "-t", "x", "/srv/a%20b"])).join(" ");
+        assert_eq!(shown, "run img tar -t x /srv/a%20b");
+        // A word naming a secret names the next; programs' own password options.
+        for cmd in [
+            format!("aws configure set aws_secret_access_key {neutral}"),
+            format!("docker login -u u -p {neutral} r.example"),
+            format!("sqlcmd -S h -P {neutral}"),
+            format!("ldapsearch -D cn=x -w {neutral}"),
+            format!("ssh-keygen -N {neutral} -f k"),
+            format!("xfreerdp /u:x /p:{neutral}"),
+        ] {
+            for argv in [
+                os(&["run", "img", "sh", "-c", &cmd]),
+                os(&[&["run", "img"][..], &cmd.split(' ').collect::<Vec<_>>()].concat()),
+            ] {
+                let shown = super::argv(&argv).join(" ");
+                assert!(!shown.contains(neutral), "{argv:?} -> {shown}");
+            }
+        }
+        // The shim's own hex record of a mount target.
+        let target: String = "/w/aoc_0f3c9e2b7a41d8c6e5b4a39281706f5e"
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let record = format!("--annotation=io.github.nanoclaw-shim.mounts=0:0:0:2f77;0:0:0:{target}");
+        let shown = d(&record);
+        assert_eq!(
+            shown,
+            "--annotation=io.github.nanoclaw-shim.mounts=0:0:0:2f77;0:0:0:<redacted>"
+        );
         // A token that starts with `-` is still a value.
         let shown = super::argv(&os(&["run", "img", "agent", "--token", "-NEUTRAL0123456789"])).join(" ");
         assert!(!shown.contains("NEUTRAL0123456789"), "{shown}");
@@ -1283,7 +1452,7 @@ mod tests {
             // Telegram bot's URL, a secret word naming the next item of an array.
             ("echo '<password>pw17</password>'", "echo '<password><redacted>"),
             ("<settings><apiKey>pw18</apiKey>", "<settings><apiKey><redacted>"),
-            ("http://h/cb?q=token%3Dpw19", "http://h/cb?q=token%3D<redacted>"),
+            ("http://h/cb?q=token%3Dpw19", "http://h/cb?q=token=<redacted>"),
             (
                 "https://acct.blob.core.windows.net/c/b?sv=2024&sig=pw20",
                 "https://acct.blob.core.windows.net/c/b?sv=2024&sig=<redacted>",
@@ -1310,15 +1479,12 @@ mod tests {
                 "<password type=\"plain\">pw25</password>",
                 "<password type=\"plain\"><redacted>",
             ),
-            (
-                "http://h/cb?q=token%253Dpw26",
-                "http://h/cb?q=token%253D<redacted>",
-            ),
+            ("http://h/cb?q=token%253Dpw26", "http://h/cb?q=token=<redacted>"),
             (
                 "https://h/x?a=1&amp;sig=pw27",
                 "https://h/x?a=1&amp;sig=<redacted>",
             ),
-            ("--label=x=Bearer%20pw28", "--label=x=Bearer%20<redacted>"),
+            ("--label=x=Bearer%20pw28", "--label=x=Bearer <redacted>"),
             ("--label=creds=pw29", "--label=creds=<redacted>"),
             ("SENTRY_DSN_URL=pw30", "SENTRY_DSN_URL=<redacted>"),
         ] {
