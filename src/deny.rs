@@ -619,6 +619,18 @@ impl Checker<'_> {
             self.tmpfs_size(o, kind, val);
             return;
         }
+        // A ramfs has no size at all (podman 5 mounts one, without nosuid or nodev: the
+        // thirty-first pass's look).
+        if matches!(&m.kind, mounts::Kind::Other(k) if k.eq_ignore_ascii_case("ramfs"))
+            && self.on(Rule::DenyCeiling)
+        {
+            self.v(
+                Rule::DenyCeiling,
+                o,
+                "a ramfs, which has no size: it grows to the host's memory; mount a tmpfs with size=",
+            );
+            return;
+        }
         if self.on(Rule::DenyMountPropagation) && m.shares_propagation {
             self.v(
                 Rule::DenyMountPropagation,
@@ -794,7 +806,7 @@ impl Checker<'_> {
         }
     }
 
-    /// A caller's tmpfs must carry a size within the policy's ceiling.
+    /// A caller's tmpfs must carry a size within the policy's ceiling, where it names one.
     fn tmpfs_size(&mut self, o: &Opt, kind: &str, val: &[u8]) {
         let Some(max) = self.rules.limits.tmpfs_size else {
             return;

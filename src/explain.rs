@@ -353,10 +353,11 @@ impl Report<'_> {
                 .map(redact::display_raw)
                 .collect()
         } else {
-            let tokens: Vec<OsString> = std::iter::once(self.runtime.to_os_string())
-                .chain(plan.args.iter().cloned())
-                .collect();
-            redact::argv(&tokens)
+            // The arguments redacted as an argv on their own (a leading runtime name would hide
+            // where the container's command starts: the thirty-first pass's look), then named.
+            std::iter::once(redact::display(self.runtime))
+                .chain(redact::argv(&plan.args))
+                .collect()
         };
         let change = |c: &Change| {
             let tok = self.redact_text(&c.token);

@@ -204,8 +204,10 @@ struct Programs {
     dash_cap_p: bool,
     /// `-w PASSWORD`: the LDAP clients.
     ldap: bool,
-    /// `-N PASSPHRASE`: `ssh-keygen`.
+    /// `-N PASSPHRASE`: `ssh-keygen` (its `-P` is `dash_cap_p`).
     keygen: bool,
+    /// `-pPASSWORD`, glued: 7-Zip.
+    sevenzip: bool,
 }
 
 fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
@@ -217,8 +219,9 @@ fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
         p.sshpass |= has(b"sshpass");
         p.redis |= has(b"redis-cli");
         p.openssl |= has(b"openssl");
-        p.dash_p |= has(b"login") || has(b"mongo");
-        p.dash_cap_p |= has(b"sqlcmd") || w == b"zip" || w.ends_with(b"/zip");
+        p.dash_p |= has(b"login") || has(b"mongo") || has(b"twine");
+        p.dash_cap_p |= has(b"sqlcmd") || has(b"zip") || has(b"ssh-keygen");
+        p.sevenzip |= has(b"7z");
         p.ldap |= has(b"ldap");
         p.keygen |= has(b"ssh-keygen");
     }
@@ -287,7 +290,9 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     }
     match word.strip_prefix("-p") {
         Some(value)
-            if (programs.mysql || programs.sshpass) && !value.is_empty() && !value.starts_with('-') =>
+            if (programs.mysql || programs.sshpass || programs.sevenzip)
+                && !value.is_empty()
+                && !value.starts_with('-') =>
         {
             Some(format!("-p{REDACTED}"))
         }
@@ -367,6 +372,9 @@ fn shell_words(text: &str) -> String {
 /// then asks for the password).
 fn credential(word: &str) -> String {
     match word.find([':', '%', ',']) {
+        // `KEY:` with no password: the user name is the credential (Stripe's and GitHub's API
+        // keys with curl: the thirty-first pass's look).
+        Some(at) if word[at + 1..].trim_end_matches(['\'', '"']).is_empty() => REDACTED.to_string(),
         Some(at) => format!("{}{REDACTED}", &word[..=at]),
         None => redact_text(word),
     }
@@ -509,10 +517,28 @@ fn redact_words(text: &str, commands: bool) -> String {
 /// `...:HEX;...`, each target hex-encoded): a target that holds a secret is shown redacted, as
 /// it would be written plainly (the thirty-first pass's look read a token back from its hex).
 fn mount_record(text: &str) -> Option<String> {
-    let at = text.find(crate::mountcheck::KEY)?;
-    let head = &text[..at + crate::mountcheck::KEY.len() + 1];
-    let records = text.get(head.len()..)?;
-    if !text[at + crate::mountcheck::KEY.len()..].starts_with('=') {
+    // Only the record as the shim writes it: the key at the start (after `--annotation=`), and
+    // every entry numbers and hex (the key inside a caller's value turned redaction off for the
+    // whole of it: the thirty-first pass's look).
+    let key = crate::mountcheck::KEY;
+    let records = text
+        .strip_prefix("--annotation=")
+        .unwrap_or(text)
+        .strip_prefix(key)?
+        .strip_prefix('=')?;
+    let head = &text[..text.len() - records.len()];
+    let well_formed = records.split(';').all(|r| {
+        let mut parts = r.split(':');
+        let numbers = parts
+            .by_ref()
+            .take(3)
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let hex = parts
+            .next()
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        numbers && hex && parts.next().is_none()
+    });
+    if !well_formed {
         return None;
     }
     let shown: Vec<String> = records
@@ -1211,6 +1237,20 @@ mod tests {
             shown,
             "--annotation=io.github.nanoclaw-shim.mounts=0:0:0:2f77;0:0:0:<redacted>"
         );
+        // The thirty-first pass's last look: a caller's value holding the mounts record's key is
+        // redacted as any value; a key as curl's user; more programs' password options.
+        let keyed = format!("--env=HTTPS_PROXY=http://x:{neutral}@h:1#io.github.nanoclaw-shim.mounts=");
+        assert!(!d(&keyed).contains(neutral), "{}", d(&keyed));
+        for cmd in [
+            format!("curl -u {neutral}: https://api.example"),
+            format!("unzip -P {neutral} x.zip"),
+            format!("7z x -p{neutral} x.7z"),
+            format!("ssh-keygen -p -P {neutral} -N x -f k"),
+            format!("twine upload -u u -p {neutral} dist"),
+        ] {
+            let shown = super::argv(&os(&["run", "img", "sh", "-c", &cmd])).join(" ");
+            assert!(!shown.contains(neutral), "{cmd} -> {shown}");
+        }
         // A token that starts with `-` is still a value.
         let shown = super::argv(&os(&["run", "img", "agent", "--token", "-NEUTRAL0123456789"])).join(" ");
         assert!(!shown.contains("NEUTRAL0123456789"), "{shown}");

@@ -43,6 +43,26 @@ fn json(o: &Output) -> serde_json::Value {
 
 use crate::support::text;
 
+/// The JSON `argv` is redacted as the text's `command:` line is: the container's command is
+/// found past the runtime's name (a shell string's `redis-cli -a PASSWORD` showed in the JSON
+/// alone: the thirty-first pass's look).
+#[test]
+fn json_argv_hides_a_command_s_credentials() {
+    let e = Env::new("");
+    let secret = "NEUTRALq8Zr3mKx2Vb7Lw9Pt4Yc";
+    for cmd in [
+        format!("redis-cli -a {secret} ping"),
+        format!("curl -su user:{secret} http://h"),
+        format!("aws configure set aws_secret_access_key {secret}"),
+    ] {
+        let o = e.explain(&["--format", "json", "run", "--rm", "img", "sh", "-c", &cmd]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        assert!(!text(&o.stdout).contains(secret), "{cmd}: {}", text(&o.stdout));
+        let o = e.explain(&["run", "--rm", "img", "sh", "-c", &cmd]);
+        assert!(!text(&o.stdout).contains(secret), "{cmd}: {}", text(&o.stdout));
+    }
+}
+
 #[test]
 fn a_typo_in_explains_own_option_is_a_usage_error() {
     let e = Env::new("");
