@@ -1190,6 +1190,15 @@ impl Checker<'_> {
     /// the shim's own `io.containers.autoupdate=disabled` follows ([`crate::rewrite`]).
     fn label(&mut self, o: &Opt) {
         let t = text(o);
+        // podman refuses a label without a name by printing its value (`invalid label format:
+        // "=VALUE"`), as it does an `-e =VALUE` (the thirty-first pass's look).
+        if t.starts_with('=') {
+            self.v(
+                Rule::ParseBadValue,
+                o,
+                "a label without a name, which the runtime refuses by printing its value",
+            );
+        }
         let key = t.split('=').next().unwrap_or("").trim().as_bytes();
         let policy = key
             .get(..24)
