@@ -495,10 +495,12 @@ fn redact_words(text: &str, commands: bool) -> String {
     // Percent-encoded text is judged as it decodes, however many times it was encoded
     // (`Bearer%09T`, `token%25253DT`, an encoded proxy URL: the thirty-first pass's look): where
     // that hides something, the decoded text is shown, redacted.
-    if text.contains('%') {
+    // So is text escaped for JSON or HTML (`http:\/\/x:T@h`, `token\u003dT`, `token&#61;T`).
+    if text.contains(['%', '\\', '&']) {
         let mut decoded = text.to_string();
         for _ in 0..4 {
-            match percent_decoded(&decoded) {
+            let unescaped = unescaped(&decoded);
+            match percent_decoded(&unescaped) {
                 Some(d) if d != decoded => decoded = d,
                 _ => break,
             }
@@ -563,6 +565,32 @@ fn mount_record(text: &str) -> Option<String> {
         })
         .collect();
     Some(format!("{head}{}", shown.join(";")))
+}
+
+/// `text` with JSON's and HTML's escapes of the characters that delimit credentials undone.
+fn unescaped(text: &str) -> String {
+    const ESCAPES: &[(&str, &str)] = &[
+        ("\\/", "/"),
+        ("\\u003d", "="),
+        ("\\u003D", "="),
+        ("\\u0026", "&"),
+        ("\\u0040", "@"),
+        ("\\u003a", ":"),
+        ("\\u003A", ":"),
+        ("&#61;", "="),
+        ("&#x3d;", "="),
+        ("&#x3D;", "="),
+        ("&amp;", "&"),
+        ("&#64;", "@"),
+        ("&#58;", ":"),
+    ];
+    let mut out = text.to_string();
+    for (from, to) in ESCAPES {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
 }
 
 /// `text` with each `%XX` decoded, when what it decodes to is UTF-8.
@@ -1206,6 +1234,15 @@ mod tests {
             let shown = super::argv(&os(&["run", "img", "sh", encoded])).join(" ");
             assert!(!shown.contains(neutral), "{encoded} -> {shown}");
         }
+        // Escaped for JSON or HTML.
+        for escaped in [
+            "cfg={\"proxy\":\"http:\\/\\/x:NEUTRAL0123456789@host:10255\"}",
+            "q=token\\u003dNEUTRAL0123456789",
+            "q=token&#61;NEUTRAL0123456789",
+        ] {
+            let shown = super::argv(&os(&["run", "img", "sh", escaped])).join(" ");
+            assert!(!shown.contains(neutral), "{escaped} -> {shown}");
+        }
         // A short option's value is shown; a plain encoded path too.
         let shown = super::argv(&os(&["run", "img", "tar", "-t", "x", "/srv/a%20b"])).join(" ");
         assert_eq!(shown, "run img tar -t x /srv/a%20b");
@@ -1520,10 +1557,7 @@ mod tests {
                 "<password type=\"plain\"><redacted>",
             ),
             ("http://h/cb?q=token%253Dpw26", "http://h/cb?q=token=<redacted>"),
-            (
-                "https://h/x?a=1&amp;sig=pw27",
-                "https://h/x?a=1&amp;sig=<redacted>",
-            ),
+            ("https://h/x?a=1&amp;sig=pw27", "https://h/x?a=1&sig=<redacted>"),
             ("--label=x=Bearer%20pw28", "--label=x=Bearer <redacted>"),
             ("--label=creds=pw29", "--label=creds=<redacted>"),
             ("SENTRY_DSN_URL=pw30", "SENTRY_DSN_URL=<redacted>"),
