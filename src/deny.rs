@@ -619,18 +619,6 @@ impl Checker<'_> {
             self.tmpfs_size(o, kind, val);
             return;
         }
-        // A ramfs has no size at all (podman 5 mounts one, without nosuid or nodev: the
-        // thirty-first pass's look).
-        if matches!(&m.kind, mounts::Kind::Other(k) if k.eq_ignore_ascii_case("ramfs"))
-            && self.on(Rule::DenyCeiling)
-        {
-            self.v(
-                Rule::DenyCeiling,
-                o,
-                "a ramfs, which has no size: it grows to the host's memory; mount a tmpfs with size=",
-            );
-            return;
-        }
         if self.on(Rule::DenyMountPropagation) && m.shares_propagation {
             self.v(
                 Rule::DenyMountPropagation,
