@@ -1192,6 +1192,9 @@ pub struct HostPaths<'p> {
     /// `home` and `cwd` as joined components, for comparisons.
     home_joined: Option<Vec<u8>>,
     cwd_joined: Option<Vec<u8>>,
+    /// The working directory as it resolves, joined: asked once, by the first write judged
+    /// ([`project_code`]).
+    cwd_real: std::cell::OnceCell<Vec<u8>>,
     /// Compiled on the first check: the lists of every rule in force, in one arena.
     lists: Option<Lists<'p>>,
     /// What is remembered of mounted directories, once a check needs it.
@@ -1219,21 +1222,19 @@ struct Lists<'p> {
 /// ([`DenyList::WritableProjectDirs`]): the entry at the project's top it lies in, or the
 /// project itself. A project is a working directory (`cwd`, joined) holding `package.json`
 /// (nanoclaw's checkout in every generation), other than the home and `/`: asked only of a
-/// source inside it.
+/// source inside it. `cwd` as written (`PWD`, a link's name when the shell came through one)
+/// and `real`, where it resolves: nanoclaw names its sources by the real path (the thirty-first
+/// pass's look wrote `bin/ncl` through a checkout entered by a link, which the name as written
+/// did not hold).
 fn project_code(
     deny: &Deny,
     host: &HostCtx,
-    cwd: Option<&[u8]>,
+    [written, real]: [&[u8]; 2],
     home: Option<&[u8]>,
     src: &Resolved,
 ) -> Option<Vec<u8>> {
-    let written = cwd.filter(|c| !c.is_empty())?;
-    // As written (`PWD`, a link's name when the shell came through one) and where it resolves:
-    // nanoclaw names its sources by the real path (the thirty-first pass's look wrote `bin/ncl`
-    // through a checkout entered by a link, which the name as written did not hold).
-    let real = resolved_joined(host.fs, written);
     let data = deny.list(DenyList::WritableProjectDirs);
-    [written, real.as_slice()].into_iter().find_map(|cwd| {
+    [written, real].into_iter().find_map(|cwd| {
         if cwd.is_empty() || Some(cwd) == home {
             return None;
         }
@@ -1295,6 +1296,7 @@ impl<'p> HostPaths<'p> {
                 .as_deref()
                 .map(|h| resolved_joined(host.fs, os_bytes(h))),
             cwd_joined: host.cwd.as_deref().map(|c| joined(os_bytes(c))),
+            cwd_real: std::cell::OnceCell::new(),
             lists: None,
             dirs: None,
             announced: Vec::new(),
@@ -1549,8 +1551,14 @@ impl<'p> HostPaths<'p> {
             if let Some(e) = lists.host_exec.find(arena, &src, true, others_home) {
                 return hit(Rule::DenyHostExec, e);
             }
-            let (cwd, home) = (self.cwd_joined.as_deref(), self.home_joined.as_deref());
-            if let Some(code) = project_code(deny, self.host, cwd, home, &src) {
+            let home = self.home_joined.as_deref();
+            let cwd = self.cwd_joined.as_deref().filter(|c| !c.is_empty());
+            let fs = self.host.fs;
+            let code = cwd.and_then(|c| {
+                let real = self.cwd_real.get_or_init(|| resolved_joined(fs, c));
+                project_code(deny, self.host, [c, real], home, &src)
+            });
+            if let Some(code) = code {
                 let data = deny.list(DenyList::WritableProjectDirs).join(", ");
                 let entry = format!(
                     "{}: in the working directory's project, whose folders but {data} are code the host runs (its CLI, scripts, package manager and tools' files); add a data folder with [deny] add_writable_project_dirs",

@@ -708,7 +708,7 @@ fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
 /// (credentials: refused even read-only, as the default stores are) and the running state and
 /// temporary folders (host-exec). Every file podman may read is read, the one a variable names
 /// too; a missing one costs a failed open. Also the `default_ulimits` podman would give a
-/// container ([`crate::trust::conf_ulimits`]), which a caller's `--ulimit`, the shim's own
+/// container ([`crate::trust::conf_facts`]), which a caller's `--ulimit`, the shim's own
 /// included, replaces whole.
 struct ConfFacts {
     stores: Vec<std::path::PathBuf>,

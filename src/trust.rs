@@ -172,10 +172,6 @@ pub const CONF_FILES: &[ConfFile] = &[
 /// whole list with a caller's `--ulimit`s, so the shim's own `nofile` would otherwise drop the
 /// operator's other limits (and this machine's podman cannot start a container without its
 /// configured `nproc`).
-pub fn conf_ulimits(text: &[u8]) -> Option<Vec<String>> {
-    conf_facts(text, &[], &[], true).2
-}
-
 fn ulimits_in(table: &toml::Table) -> Option<Vec<String>> {
     let containers = table
         .iter()
@@ -209,7 +205,7 @@ pub fn conf_folders(
 /// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
 /// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
 /// look's `[Storage]` and `GraphRoot`). Text the TOML reader refuses is read line by line
-/// ([`unparsed_folders`]). With `ulimits`, also the `default_ulimits` it sets ([`conf_ulimits`]),
+/// ([`unparsed_folders`]). With `ulimits`, also the `default_ulimits` it sets ([`ulimits_in`]),
 /// found in the same pass over the lines.
 pub fn conf_facts(
     text: &[u8],
@@ -1362,18 +1358,24 @@ mod tests {
     fn configured_ulimits_are_read_where_set() {
         let conf = b"# default_ulimits = [\"nofile=1\"]\n[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n";
         assert_eq!(
-            conf_ulimits(conf),
+            conf_facts(conf, &[], &[], true).2,
             Some(vec![
                 "nofile=1024:1024".to_string(),
                 "nproc=1024:1024".to_string()
             ])
         );
         assert_eq!(
-            conf_ulimits(b"# default_ulimits = [\"nofile=1\"]\n[containers]\n"),
+            conf_facts(
+                b"# default_ulimits = [\"nofile=1\"]\n[containers]\n",
+                &[],
+                &[],
+                true
+            )
+            .2,
             None
         );
         assert_eq!(
-            conf_ulimits(b"[Containers]\nDefault_Ulimits = [\"core=0\"]\n"),
+            conf_facts(b"[Containers]\nDefault_Ulimits = [\"core=0\"]\n", &[], &[], true).2,
             Some(vec!["core=0".into()])
         );
     }
