@@ -138,8 +138,11 @@ enum Arity {
 /// What a flag's value does, security-wise. Checked by one exhaustive match in [`check_opt`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
-    /// Output formatting, filters, names, timeouts, labels: no effect on the host.
+    /// Output formatting, filters, names, timeouts: no effect on the host.
     Inert,
+    /// `--label` / `--annotation` of a build, a network or a volume: metadata, but one without a
+    /// name (`=VALUE`) is refused, since podman refuses it by printing the value.
+    Label,
     /// `--format`: a Go template podman runs in its own process on the host ([`crate::template`]).
     Template,
     /// Refused outright, with why.
@@ -402,7 +405,7 @@ const F_NET_CREATE: &[Row] = &[
     ),
     b("ipv4", None),
     b("ipv6", None),
-    v("label", None),
+    vc("label", None, Class::Label),
     vc("opt", Some('o'), Class::NetOpt),
     v("scope", None),
     vc("subnet", None, Class::NetRange),
@@ -484,7 +487,7 @@ const F_VOLUME_CREATE: &[Row] = &[
     vc("availability", None, CLUSTER_VOLUME),
     vc("driver", Some('d'), Class::VolDriver),
     vc("group", None, CLUSTER_VOLUME),
-    v("label", None),
+    vc("label", None, Class::Label),
     vc("limit-bytes", None, CLUSTER_VOLUME),
     vc(
         "opt",
@@ -514,7 +517,7 @@ const F_BUILD: &[Row] = &[
         None,
         Class::Refused("grants a privileged build entitlement (network.host, security.insecure, device)"),
     ),
-    v("annotation", None),
+    vc("annotation", None, Class::Label),
     v("attest", None),
     vc("build-arg", None, Class::BuildArg),
     vc("build-context", None, Class::BuildContext),
@@ -545,7 +548,7 @@ const F_BUILD: &[Row] = &[
     HELP,
     vc("iidfile", None, Class::HostWrite),
     vc("isolation", None, Class::Isolation),
-    v("label", None),
+    vc("label", None, Class::Label),
     b("load", None),
     vc("memory", Some('m'), Class::Ceiling(BuildLimit::Memory)),
     vc("memory-swap", None, Class::Ceiling(BuildLimit::MemorySwap)),
@@ -2048,6 +2051,19 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
     };
     match o.row.class {
         Class::Inert => {}
+        // podman refuses a nameless label by printing its value (`invalid label format:
+        // "=VALUE"`), as `run --label =VALUE` (the thirty-first pass's look; the thirty-second's
+        // for the other commands).
+        Class::Label if value.trim_ascii_start().starts_with(b"=") => violation(
+            out,
+            Rule::ParseBadValue,
+            o.name.clone(),
+            format!(
+                "{}: a label without a name, which the runtime refuses by printing its value",
+                o.name
+            ),
+        ),
+        Class::Label => {}
         Class::Template => {
             if let Some(why) = crate::template::problem(value) {
                 refuse(out, o.name.clone(), format!("{} {why}", o.name));

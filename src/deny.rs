@@ -1180,7 +1180,7 @@ impl Checker<'_> {
         let t = text(o);
         // podman refuses a label without a name by printing its value (`invalid label format:
         // "=VALUE"`), as it does an `-e =VALUE` (the thirty-first pass's look).
-        if t.starts_with('=') {
+        if t.trim_start().starts_with('=') {
             self.v(
                 Rule::ParseBadValue,
                 o,

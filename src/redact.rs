@@ -103,10 +103,29 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     let command = command_at(tokens);
     let in_command = |i: usize| command.is_none_or(|c| i > c);
     let programs = programs_in(tokens.iter().map(|t| t.as_bytes()));
+    let positional = match command {
+        Some(c) if c + 1 < tokens.len() => {
+            let words: Vec<String> = tokens[c + 1..]
+                .iter()
+                .map(|t| crate::text::lossy(t.as_bytes()).into_owned())
+                .collect();
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            positional_secrets(&words)
+                .into_iter()
+                .map(|(j, shown)| (c + 1 + j, shown))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let mut out = Vec::with_capacity(tokens.len());
     let mut before: &[u8] = b"";
     for (i, t) in tokens.iter().enumerate() {
         let b = t.as_bytes();
+        if let Some((_, shown)) = positional.iter().find(|(j, _)| *j == i) {
+            out.push(shown.clone());
+            before = b;
+            continue;
+        }
         // A credential as a word of the command the container runs (`curl -u user:password`,
         // `--user=user:password`); before it, `-u` is docker's own user.
         let by_place = in_command(i)
@@ -250,6 +269,14 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     if !before.starts_with('-') && !before.contains('=') && secret_named(before) && !word.starts_with('-') {
         return Some(REDACTED.to_string());
     }
+    // So does a list's item (`[password, X]` split into words).
+    let item = before
+        .strip_suffix(',')
+        .filter(|b| b.contains('['))
+        .map(|b| b.rsplit(['[', ',']).next().unwrap_or(b).trim_matches(['\'', '"']));
+    if item.is_some_and(|i| !i.is_empty() && secret_named(i)) && !word.starts_with('-') {
+        return Some(REDACTED.to_string());
+    }
     // xfreerdp's `/p:PASSWORD`, 7-Zip's `-pPASSWORD`.
     if word.strip_prefix("/p:").is_some_and(|p| !p.is_empty()) {
         return Some(format!("/p:{REDACTED}"));
@@ -335,6 +362,59 @@ fn is_option(word: &str) -> bool {
     word.starts_with("--") || (word.starts_with('-') && word.len() == 2)
 }
 
+/// Words of a command that are secrets by their position after a program's name, which no
+/// option names (the thirty-first pass's Lows): `vault login TOKEN`, `htpasswd -b FILE USER
+/// PASSWORD` (`-nb USER PASSWORD`), `sqlplus USER/PASSWORD@DB`. Each as its index in `words`
+/// and how it is shown.
+fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
+    let program = |w: &str| {
+        let w = w.trim_matches(['\'', '"']);
+        w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase()
+    };
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let rest = &words[i + 1..];
+        let positionals = || {
+            rest.iter()
+                .enumerate()
+                .filter(|(_, w)| !w.starts_with('-'))
+                .map(move |(j, _)| i + 1 + j)
+        };
+        match program(w).as_str() {
+            "vault" | "bao" => {
+                let mut p = positionals();
+                if p.next().is_some_and(|j| program(words[j]) == "login") {
+                    if let Some(j) = p.next().filter(|&j| !words[j].contains('=')) {
+                        out.push((j, REDACTED.to_string()));
+                    }
+                }
+            }
+            "htpasswd" => {
+                let clusters = || rest.iter().filter(|w| w.starts_with('-') && !w.starts_with("--"));
+                if clusters().any(|c| c.contains('b')) {
+                    let nth = if clusters().any(|c| c.contains('n')) { 1 } else { 2 };
+                    if let Some(j) = positionals().nth(nth) {
+                        out.push((j, REDACTED.to_string()));
+                    }
+                }
+            }
+            "sqlplus" | "sql" | "sqlldr" | "expdp" | "impdp" | "exp" | "imp" => {
+                if let Some(j) = positionals().next() {
+                    if let Some(slash) = words[j].find('/') {
+                        let tail = &words[j][slash + 1..];
+                        let at = tail.rfind('@').map_or("", |a| &tail[a..]);
+                        out.push((j, format!("{}/{REDACTED}{at}", &words[j][..slash])));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort_unstable_by_key(|(j, _)| *j);
+    out.dedup_by_key(|(j, _)| *j);
+    out
+}
+
 /// A command written as one string (a shell's `-c` script, a shell-form `--health-cmd`): split at
 /// blanks, each word redacted by its place as [`command_word`] does for a command's own words
 /// (`-fsu user:password`, `redis-cli -a PASSWORD`), then the whole as [`display`] shows text.
@@ -346,9 +426,12 @@ fn shell_words(text: &str) -> String {
         return redact_text(text);
     }
     let programs = programs_in(text.split_ascii_whitespace().map(str::as_bytes));
+    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    let mut positional = positional_secrets(&words).into_iter().peekable();
     let mut out = String::with_capacity(text.len());
     let mut before = "";
     let mut rest = text;
+    let mut index = 0;
     while !rest.is_empty() {
         let blanks = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_whitespace()).len();
         out.push_str(&rest[..blanks]);
@@ -356,11 +439,15 @@ fn shell_words(text: &str) -> String {
         let end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
         let word = &rest[..end];
         if !word.is_empty() {
-            match command_word(word, before, programs) {
-                Some(shown) => out.push_str(&shown),
-                None => out.push_str(word),
+            match positional.next_if(|(j, _)| *j == index) {
+                Some((_, shown)) => out.push_str(&shown),
+                None => match command_word(word, before, programs) {
+                    Some(shown) => out.push_str(&shown),
+                    None => out.push_str(word),
+                },
             }
             before = word;
+            index += 1;
         }
         rest = &rest[end..];
     }
@@ -403,10 +490,16 @@ fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
 fn json_words(text: &str) -> Option<String> {
     let words: Vec<String> = serde_json::from_str(text.trim()).ok()?;
     let programs = programs_in(words.iter().map(|w| w.as_bytes()));
+    let positional = positional_secrets(&words.iter().map(String::as_str).collect::<Vec<_>>());
     let mut before = "";
     let shown: Vec<String> = words
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
+            if let Some((_, shown)) = positional.iter().find(|(j, _)| *j == i) {
+                before = w;
+                return shown.clone();
+            }
             // An item named like a secret names the next (`["password","X"]`: the thirty-first
             // pass's look), unless that is an option.
             let named =
@@ -444,6 +537,12 @@ const SECRET_HEADERS: &[&str] = &[
     "password:",
     "auth:",
     "authorization:",
+    // `Authentication:T`, `X-Credentials:`, `X-Session:` glued (the thirty-first pass's Low).
+    "authentication:",
+    "credential:",
+    "credentials:",
+    "session:",
+    "signature:",
 ];
 
 /// `NAME=value` as the value of `-e` / `--env`: the value hidden unless `NAME` is one of
@@ -767,6 +866,23 @@ fn quoted_secret_key(text: &str) -> Option<usize> {
         let key = text[open + 1..before.len() - 1].to_ascii_uppercase();
         (opened_item && SECRET_WORDS.iter().any(|w| key.contains(w))).then_some(comma + 1)
     });
+    // The same item unquoted (`[password, X]`, `(token, X)`: a script's list or tuple).
+    let listed = listed.or_else(|| {
+        text.match_indices(',').find_map(|(comma, _)| {
+            let before = text[..comma].trim_end_matches([' ', '\t']);
+            let start = before
+                .bytes()
+                .rposition(|b| !(b.is_ascii_alphanumeric() || b"_-".contains(&b)))?;
+            // Inside a `[` list only: prose has words like `keyctl,` too (the shim's own
+            // reasons).
+            let opened = bytes[..=start].iter().rposition(|&b| b == b'[')?;
+            let opened_item = !bytes[opened..start].contains(&b']')
+                && (bytes[start] == b'[' || bytes[..=start].ends_with(b", ") || bytes[start] == b',');
+            let key = before[start + 1..].to_ascii_uppercase();
+            (opened_item && !key.is_empty() && SECRET_WORDS.iter().any(|w| key.contains(w)))
+                .then_some(comma + 1)
+        })
+    });
     let keyed = text.match_indices(':').find_map(|(colon, _)| {
         let before = text[..colon].trim_end_matches([' ', '\t']);
         let key = match before.as_bytes().last() {
@@ -788,10 +904,10 @@ fn quoted_secret_key(text: &str) -> Option<usize> {
         };
         let key = key.to_ascii_uppercase();
         let blanks = text[colon + 1..].len() - text[colon + 1..].trim_start_matches([' ', '\t']).len();
-        SECRET_WORDS
-            .iter()
-            .any(|w| key.contains(w))
-            .then_some(colon + 1 + blanks)
+        // A key that is a signature's or a session's name whole (`{"sig": ...}`, `"bearer":`:
+        // the thirty-first pass's Low), besides any holding a secret word.
+        let whole = SECRET_QUERY_KEYS.contains(&key.as_str()) || SECRET_OPTION_WORDS.contains(&key.as_str());
+        (whole || SECRET_WORDS.iter().any(|w| key.contains(w))).then_some(colon + 1 + blanks)
     });
     match (listed, keyed) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -1073,6 +1189,23 @@ fn redact_url_credentials(text: &str) -> String {
         let end = text[auth..]
             .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
             .map_or(text.len(), |e| auth + e);
+        // A password holding `/`, `?` or `#` unencoded (`http://u:ab/CD@h`: RFC 3986 forbids
+        // it, yet proxies and clients read the userinfo up to the last `@`: the thirty-first
+        // pass's Low): where what follows the `:` is no port, the authority runs to the last
+        // `@` before a blank.
+        let word_end = text[auth..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\''))
+            .map_or(text.len(), |e| auth + e);
+        let end = match text[auth..end].split_once(':') {
+            Some((_, port))
+                if !text[auth..end].contains('@')
+                    && !port.bytes().all(|b| b.is_ascii_digit())
+                    && text[end..word_end].contains('@') =>
+            {
+                end + text[end..word_end].rfind('@').map_or(0, |a| a + 1)
+            }
+            _ => end,
+        };
         if let Some(at) = text[auth..end].rfind('@') {
             out.push_str(&text[copied..auth]);
             out.push_str(REDACTED);
@@ -1160,6 +1293,48 @@ mod tests {
             shown,
             ["run", "-u", "1000:1000", "img", "sh", "-c", "echo hi there"]
         );
+    }
+
+    /// The thirty-first pass's Lows: secrets by position after a program's name (`vault login
+    /// T`, `htpasswd -b F U P`, `sqlplus u/p@db`), a glued `Authentication:` header, a signature's
+    /// JSON key, a secret word as an unquoted list item, a password holding `/` in a URL. Each is
+    /// a command word, a shell string and an exec-form item; each was shown before.
+    #[test]
+    fn secrets_by_position_header_key_and_item_are_redacted() {
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        for cmd in [
+            "vault login SECRETVALUE123",
+            "/usr/bin/vault login -no-print SECRETVALUE123",
+            "htpasswd -b /etc/h admin SECRETVALUE123",
+            "htpasswd -Bbc /etc/h admin SECRETVALUE123",
+            "htpasswd -nb admin SECRETVALUE123",
+            "sqlplus scott/SECRETVALUE123@orcl",
+            "sqlplus -s scott/SECRETVALUE123",
+            "curl -H Authentication:SECRETVALUE123 http://h",
+            r#"curl -d {"sig":"SECRETVALUE123"} http://h"#,
+            "python3 -c cfg=[password, SECRETVALUE123]",
+            "curl http://u:ab/SECRETVALUE123@h/x",
+        ] {
+            let words: Vec<&str> = cmd.split(' ').collect();
+            let exec_form = serde_json::to_string(&words).unwrap();
+            for argv in [
+                os(&[&["run", "img"][..], &words].concat()),
+                os(&["run", "img", "sh", "-c", cmd]),
+                os(&["run", "--health-cmd", &exec_form, "img"]),
+            ] {
+                let shown = super::argv(&argv).join(" ");
+                assert!(!shown.contains("SECRETVALUE123"), "{argv:?} -> {shown}");
+            }
+        }
+        // What is not a secret stays: the user, the database, the host, the file, a port.
+        let shown = super::argv(&os(&["run", "img", "sqlplus", "scott/pw@orcl"])).join(" ");
+        assert!(shown.ends_with("scott/<redacted>@orcl"), "{shown}");
+        let shown = super::argv(&os(&["run", "img", "htpasswd", "-b", "/etc/h", "admin", "pw"])).join(" ");
+        assert!(shown.ends_with("/etc/h admin <redacted>"), "{shown}");
+        for plain in ["curl http://h:8080/a@b", "vault status", "echo a, b"] {
+            let shown = super::argv(&os(&["run", "img", "sh", "-c", plain])).join(" ");
+            assert!(shown.ends_with(plain), "{shown}");
+        }
     }
 
     /// nanoclaw's own proxy token (OneCLI's `aoc_`) wherever a caller puts it, and any value

@@ -2542,3 +2542,34 @@ fn stop_sends_no_signal_of_the_caller_s_choosing() {
     }
     assert!(check(&["stop", "-t", "1", "c"]).violations.is_empty());
 }
+
+/// A label or annotation without a name (`=VALUE`): podman refuses it by printing the value (the
+/// thirty-first pass's look found it for `run`), so a build, a network or a volume refuses it
+/// first, naming the flag only; a named one passes.
+#[test]
+fn a_nameless_label_is_refused_without_its_value() {
+    for words in [
+        &["build", "--label", "=aoc_0f3c9e2b7a41d8c6", "/ctx"][..],
+        &["build", "--label= =aoc_0f3c9e2b7a41d8c6", "/ctx"],
+        &["build", "--annotation", "=aoc_0f3c9e2b7a41d8c6", "/ctx"],
+        &["network", "create", "--label", "=aoc_0f3c9e2b7a41d8c6", "n"],
+        &["volume", "create", "--label==aoc_0f3c9e2b7a41d8c6", "v"],
+    ] {
+        let o = check(words);
+        assert_eq!(
+            o.rules(),
+            vec!["parse.bad-value"],
+            "{words:?}: {:?}",
+            o.violations
+        );
+        let shown = format!("{:?}", o.violations);
+        assert!(!shown.contains("aoc_"), "{shown}");
+    }
+    for words in [
+        &["build", "--label", "a=aoc_0f3c9e2b7a41d8c6", "/ctx"][..],
+        &["network", "create", "--label", "team=x", "n"],
+        &["volume", "create", "--label", "team", "v"],
+    ] {
+        assert!(check(words).violations.is_empty(), "{words:?}");
+    }
+}
