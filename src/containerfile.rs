@@ -289,7 +289,13 @@ fn instruction(line: usize, text: &[u8]) -> Result<Instruction, String> {
     };
     let (word, mut args) = split(text);
     let Some(mut keyword) = Keyword::of(&word) else {
-        return fail(format!("{}: not an instruction the shim knows", display(&word)));
+        // A word shown only when it could be a misspelt keyword: the file may be any file `-f`
+        // names, and its first word a token (the thirty-second pass's look printed one).
+        let shown = match word.len() <= 12 && word.iter().all(u8::is_ascii_alphabetic) {
+            true => display(&word),
+            false => format!("a word of {} bytes, not shown,", word.len()),
+        };
+        return fail(format!("{shown}: not an instruction the shim knows"));
     };
     let onbuild = keyword == Keyword::Onbuild;
     if onbuild {
@@ -908,6 +914,17 @@ mod tests {
                 String::from_utf8_lossy(text)
             );
         }
+    }
+
+    /// A file that is no Containerfile: its first word is shown only when it could be a
+    /// misspelt keyword (the thirty-second pass's look read a token through `-f` so).
+    #[test]
+    fn an_unknown_first_word_is_shown_only_when_it_could_be_a_keyword() {
+        let e = refused(b"a3f9c2e1b7d84f6a9e0c5b2d1f8a7e6c\n");
+        assert!(!e.contains("a3f9c2e1"), "{e}");
+        assert!(e.contains("32 bytes"), "{e}");
+        let e = refused(b"FROM a\nRUNN x\n");
+        assert!(e.contains("RUNN"), "{e}");
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub struct Env {
     pub xdg_config_home: Option<PathBuf>,
     /// `XDG_CACHE_HOME`, when set, not empty and absolute.
     pub xdg_cache_home: Option<PathBuf>,
-    /// `NANOCLAW_SHIM_POLICY`, when set and not empty.
+    /// `NANOCLAW_SHIM_POLICY`, when set (empty too: a variable meant to name a file and left
+    /// empty is refused, not read as unset).
     pub policy: Option<PathBuf>,
     /// `NANOCLAW_SHIM_RUNTIME`, when set and not empty.
     pub runtime: Option<OsString>,
@@ -194,7 +195,7 @@ impl Env {
             xdg_cache_home: nonempty(xdg_cache_home)
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute()),
-            policy: nonempty(policy).map(PathBuf::from),
+            policy: policy.map(os).map(PathBuf::from),
             runtime: nonempty(runtime),
             reentry: reentry.map(os),
             engine,
@@ -300,7 +301,11 @@ mod tests {
             env.xdg_cache_home.as_deref(),
             Some(std::path::Path::new("/home/alice/.cache"))
         );
-        assert_eq!(env.policy, None, "empty: as if unset");
+        assert_eq!(
+            env.policy.as_deref(),
+            Some(std::path::Path::new("")),
+            "empty: kept, and refused where the policy is looked for"
+        );
         assert_eq!(env.runtime.as_deref(), Some(OsStr::new("/usr/bin/podman")));
         // The loop marker counts when set at all, even empty.
         assert_eq!(env.reentry.as_deref(), Some(OsStr::new("")));

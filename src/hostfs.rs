@@ -662,6 +662,12 @@ pub fn lock_across_exec(file: &Path, owner: u32, wait: std::time::Duration) -> R
 /// empty. Only a regular file is read: the open does not wait for a writer (a FIFO named as
 /// the policy hung every call), and a pipe, a device or a socket is an error.
 pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_bytes_with_meta(path).map(|(bytes, _)| bytes)
+}
+
+/// [`read_bytes`], and what `fstat` said of the file read (its owner and mode, for a file whose
+/// trust is judged on what was opened, not on its name).
+pub fn read_bytes_with_meta(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -672,14 +678,15 @@ pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     if !m.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    match usize::try_from(m.len()) {
-        Ok(len) if len > 0 => read_len(&mut f, len),
+    let bytes = match usize::try_from(m.len()) {
+        Ok(len) if len > 0 => read_len(&mut f, len)?,
         _ => {
             let mut bytes = Vec::new();
             f.read_to_end(&mut bytes)?;
-            Ok(bytes)
+            bytes
         }
-    }
+    };
+    Ok((bytes, m))
 }
 
 /// At most `limit` bytes of the regular file `path` and its metadata, when it is one: a link is

@@ -305,6 +305,21 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "/run/keys",
     "/run/NetworkManager",
     "/var/log",
+    // Memory dumps of crashed host processes (their environment and heap, tokens included) and
+    // the journal kept in memory: systemd-coredump gives the crashing user a read ACL on its
+    // cores, so an agent running as that uid read them (the thirty-second pass's look).
+    "/run/log",
+    "/var/lib/systemd/coredump",
+    "/var/lib/systemd/pstore",
+    "/var/crash",
+    "/var/lib/apport",
+    "/var/spool/abrt",
+    "/var/tmp/abrt",
+    // Directory clients' caches and domain secrets: cached logins' hashes, a machine account's
+    // key.
+    "/var/lib/sss",
+    "/var/lib/samba",
+    "/var/lib/krb5kdc",
     "/swapfile",
     "/swap.img",
     // Where the system keeps copies of its password files, mail and users' crontabs.

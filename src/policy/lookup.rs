@@ -94,6 +94,23 @@ pub fn locate(env: &LookupEnv) -> Result<(Origin, Text), PolicyError> {
         } else {
             "--policy"
         };
+        // A name the working directory completes reads a different policy wherever nanoclaw
+        // is started (and one a container mounting that folder could write); an empty one
+        // names nothing: both refused, as a relative `[runtime] binary` is (the thirty-second
+        // pass's look).
+        if env.explicit_from_env && !p.is_absolute() {
+            let what = match p.as_os_str().is_empty() {
+                true => "is set but empty: name the policy file by its absolute path, or unset it",
+                false => {
+                    "is a relative path, read from whatever folder the caller runs in: name the policy file by its absolute path"
+                }
+            };
+            return Err(PolicyError::single(
+                &p.display().to_string(),
+                Code::Unreadable,
+                format!("cannot read policy: NANOCLAW_SHIM_POLICY {what}"),
+            ));
+        }
         tracing::info!("policy: {} ({why})", p.display());
         // The origin is made before the text is read, so that the text is the allocator's
         // newest block and a default policy's copy is freed back into the arena.
@@ -137,16 +154,6 @@ fn origin_source(origin: &Origin, env: &LookupEnv) -> &'static str {
 /// copy of it (what `install.sh` and `policy init` write): it is neither checked for UTF-8 nor
 /// kept, and [`load_remembered`] knows it by that.
 fn read(path: &Path, owner: Option<u32>) -> Result<Text, PolicyError> {
-    // A policy someone else can edit is no policy (sudo's and ssh's rule).
-    if let Err(why) = crate::trust::check_file(path, owner) {
-        if path.exists() {
-            return Err(PolicyError::single(
-                &path.display().to_string(),
-                Code::Untrusted,
-                format!("refusing a policy someone other than its owner and root can change: {why}"),
-            ));
-        }
-    }
     let unreadable = |e: std::io::Error| {
         PolicyError::single(
             &path.display().to_string(),
@@ -154,7 +161,38 @@ fn read(path: &Path, owner: Option<u32>) -> Result<Text, PolicyError> {
             format!("cannot read policy: {e}"),
         )
     };
-    let bytes = crate::hostfs::read_bytes(path).map_err(unreadable)?;
+    let untrusted = |why: String| {
+        PolicyError::single(
+            &path.display().to_string(),
+            Code::Untrusted,
+            format!("refusing a policy someone other than its owner and root can change: {why}"),
+        )
+    };
+    // A policy someone else can edit is no policy (sudo's and ssh's rule). A path that fails
+    // the check is never opened: one missing when checked was read when someone else created it
+    // between the check and the open (the thirty-second pass's look raced a `mode = "off"` in
+    // so, in a folder of /tmp).
+    if let Err(why) = crate::trust::check_file(path, owner) {
+        return Err(match std::fs::symlink_metadata(path) {
+            Err(e) => unreadable(e),
+            Ok(_) => untrusted(why),
+        });
+    }
+    // And the file opened is judged itself: what was checked by its name may have been
+    // replaced before the open.
+    let (bytes, meta) = crate::hostfs::read_bytes_with_meta(path).map_err(unreadable)?;
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owned = meta.uid() == 0 || Some(meta.uid()) == owner;
+        if !owned || meta.mode() & 0o022 != 0 {
+            return Err(untrusted(format!(
+                "{}: the file opened is owned by uid {} with mode {:o}",
+                path.display(),
+                meta.uid(),
+                meta.mode() & 0o7777
+            )));
+        }
+    }
     if bytes == DEFAULT_TOML.as_bytes() {
         return Ok(Text::Borrowed(DEFAULT_TOML));
     }

@@ -4145,17 +4145,33 @@ fn a_relative_name_in_the_environment_is_refused_or_protected_rootless() {
         "BUILDAH_NOPIVOT: {}",
         o.describe()
     );
-    // The policy named relatively loads, and its folder cannot be mounted writable.
-    let o = run("NANOCLAW_SHIM_POLICY=policy.toml", &plain);
-    assert!(o.ok(), "a relative policy path: {}", o.describe());
-    let mount = format!("{}:/w", ws.display());
-    let o = run(
+    // A policy named relatively is refused (the thirty-second pass's look: which policy is in
+    // force depended on the folder nanoclaw was started in; the forty-first look's container
+    // could rewrite one beneath a mount), as is one named by an empty value; the same file
+    // named absolutely loads, and its folder cannot be mounted writable.
+    for assign in [
         "NANOCLAW_SHIM_POLICY=policy.toml",
-        &["run", "--rm", "-v", &mount, IMAGE, "exit", "0"],
-    );
+        "NANOCLAW_SHIM_POLICY=./policy.toml",
+        "NANOCLAW_SHIM_POLICY=",
+    ] {
+        let o = run(assign, &plain);
+        assert!(
+            o.code == Some(125)
+                && o.stdout.is_empty()
+                && o.stderr.lines().count() == 1
+                && o.stderr.contains("NANOCLAW_SHIM_POLICY"),
+            "{assign}: {}",
+            o.describe()
+        );
+    }
+    let absolute = format!("NANOCLAW_SHIM_POLICY={}", policy.display());
+    let o = run(&absolute, &plain);
+    assert!(o.ok(), "the policy named absolutely: {}", o.describe());
+    let mount = format!("{}:/w", ws.display());
+    let o = run(&absolute, &["run", "--rm", "-v", &mount, IMAGE, "exit", "0"]);
     assert!(
         o.code == Some(125) && o.stderr.contains("deny.host-exec"),
-        "the relative policy's folder mounted writable: {}",
+        "the policy's folder mounted writable: {}",
         o.describe()
     );
 }

@@ -763,3 +763,42 @@ fn a_refusal_line_prints_no_control_characters() {
         assert_eq!(err.lines().count(), 1, "{err:?}");
     }
 }
+
+/// `NANOCLAW_SHIM_POLICY` names the policy by its absolute path or not at all: a relative name is
+/// read from whatever folder nanoclaw was started in, and an empty one names nothing (the
+/// thirty-second pass's look: both were silent, one reading a different policy per folder).
+/// Refused with one line, nothing run; a policy in a folder someone else can write is refused
+/// whether or not the file is there when checked (the same look raced a file in so).
+#[test]
+fn a_policy_named_relatively_emptily_or_in_another_s_folder_is_refused() {
+    let e = Env::new();
+    std::fs::write(e.p("home/policy.toml"), "mode = \"off\"\n").unwrap();
+    for value in ["policy.toml", "./policy.toml", ""] {
+        let o = e
+            .docker()
+            .current_dir(e.p("home"))
+            .env("NANOCLAW_SHIM_POLICY", value)
+            .args(["run", "img"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(125), "{value:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty() && !e.ran(), "{value:?}");
+        assert!(
+            stderr(&o).lines().count() == 1 && stderr(&o).contains("NANOCLAW_SHIM_POLICY"),
+            "{value:?}: {}",
+            stderr(&o)
+        );
+    }
+    // A missing file in a folder others can write: refused as unreadable, never opened later.
+    let shared = e.p("home/shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let o = e
+        .docker()
+        .env("NANOCLAW_SHIM_POLICY", shared.join("policy.toml"))
+        .args(["run", "img"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(o.stdout.is_empty() && !e.ran());
+}
