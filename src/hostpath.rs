@@ -1587,6 +1587,17 @@ impl<'p> HostPaths<'p> {
             {
                 return hit(Rule::DenyHostExec, b".git");
             }
+            // So is a `node_modules` folder (or anything in one): Node's `require` looks for a
+            // package in the `node_modules` of every folder above the code asking, so one above
+            // nanoclaw's checkout (`~/src/node_modules`, `/srv/node_modules`) is code nanoclaw
+            // itself loads (the thirty-second pass's look had `ws`'s optional `bufferutil` run
+            // the agent's code as the host user), and one inside a project is that project's.
+            if src
+                .forms()
+                .any(|f| crate::text::split(f, b'/').any(|c| c == b"node_modules"))
+            {
+                return hit(Rule::DenyHostExec, b"node_modules");
+            }
         }
         if deny.on(Rule::DenyWritableRoot) {
             let in_root = lists.roots.find(arena, &src, false, |_| false).is_some();

@@ -187,6 +187,14 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/var/backups",
         "/var/mail",
         "/var/spool/cron",
+        // The thirty-second pass's look: crashed processes' memory and the volatile journal,
+        // readable to the crashing user's uid.
+        "/var/lib/systemd/coredump",
+        "/var/lib/systemd/coredump/core.node.1000.zst",
+        "/run/log/journal",
+        "/var/crash",
+        "/var/lib/apport/coredump",
+        "/var/lib/sss/db",
         // The forty-ninth look's: folders that were host-exec only now hold credentials too
         // (pip's index logins, VS Code's secret storage), refused even read-only; and the
         // system's secret stores.
@@ -344,6 +352,12 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         // without a dot (git's hooksPath, npm's prefix, NSS's modules, local::lib).
         "~/.githooks",
         "~/node_modules",
+        // The thirty-second pass's look: a `node_modules` above nanoclaw's checkout is one
+        // nanoclaw's own `require` reads; any other is its project's code.
+        "~/src/node_modules",
+        "~/src/node_modules/bufferutil",
+        "/srv/node_modules",
+        "/tmp/node_modules/x/index.js",
         "~/.npm-packages/bin",
         "~/.pki/nssdb",
         "~/perl5",
