@@ -448,8 +448,8 @@ if [ -f "$SCRIPT_DIR/policy/default.toml" ]; then
     cp "$SCRIPT_DIR/policy/default.toml" "$POLICY_SRC"
 elif "$RUN_BIN" policy show --help >/dev/null 2>&1; then
     mkdir "$STAGE/empty"
-    if NANOCLAW_SHIM_POLICY='' HOME=$STAGE/empty XDG_CONFIG_HOME=$STAGE/empty \
-        "$RUN_BIN" policy show >"$STAGE/shown" 2>/dev/null &&
+    if (unset NANOCLAW_SHIM_POLICY; HOME=$STAGE/empty XDG_CONFIG_HOME=$STAGE/empty \
+        "$RUN_BIN" policy show) >"$STAGE/shown" 2>/dev/null &&
         [ "$(head -n 1 "$STAGE/shown")" = "# policy in force: <embedded default>" ]; then
         {
             say "# nanoclaw-shim policy (the built-in default, written by install.sh)."

@@ -43,7 +43,36 @@ pub fn configured(env: &crate::env::Env, policy_binary: &str) -> OsString {
     }
 }
 
-/// Guesses the CLI flavour from the runtime's file name.
+/// The CLI flavour the runtime is treated as: podman unless the runtime itself answers
+/// `--version` as docker does. A name is no proof: Debian's podman-docker installs podman as
+/// `/usr/bin/docker`, and a podman given docker's rewrite loses every podman-only hardening (the
+/// thirty-second pass's look: a `docker`-named wrapper of podman had the proxy's credentials
+/// reach the container, and `doctor` said all was hardened). So the runtime is asked only when
+/// its name or the policy (`flavor = "docker"`) says docker: `probe` gives its version and
+/// flavour (cached as the version is); podman whenever it cannot tell (docker's engine refuses
+/// podman's flags loudly; podman would take docker's silently).
+pub fn flavor(
+    configured: Option<Flavor>,
+    binary: &OsStr,
+    probe: impl FnOnce() -> Option<(Version, Flavor)>,
+) -> (Flavor, Option<Version>) {
+    match (configured, flavor_of(binary)) {
+        (Some(Flavor::Podman), _) | (None, Flavor::Podman) => (Flavor::Podman, None),
+        _ => match probe() {
+            Some((v, Flavor::Docker)) => (Flavor::Docker, Some(v)),
+            Some((v, Flavor::Podman)) => {
+                tracing::info!("runtime: named like docker, answers as podman: treated as podman");
+                (Flavor::Podman, Some(v))
+            }
+            None => {
+                tracing::warn!("runtime: its --version does not say it is docker: treated as podman");
+                (Flavor::Podman, None)
+            }
+        },
+    }
+}
+
+/// Guesses the CLI flavour from the runtime's file name (a hint only: [`flavor`]).
 pub fn flavor_of(binary: &OsStr) -> Flavor {
     let name = Path::new(binary).file_name().unwrap_or(binary).to_string_lossy();
     if name.contains("docker") {
@@ -322,9 +351,29 @@ pub fn parse_version(output: &str) -> Option<Version> {
 /// (`deny.build-base` asks nothing of a podman it believes patched; the red team's forged
 /// `5.0.1` let an ONBUILD trigger read the host).
 pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Version> {
+    identify(runtime, cache, owner).map(|(v, _)| v)
+}
+
+/// Which flavour `--version`'s answer names: docker's engine says `Docker version 27.1.1`,
+/// podman (and podman-docker's `docker`) `podman version 4.3.1`.
+fn answered_flavor(text: &str) -> Flavor {
+    match text
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("docker version")
+    {
+        true => Flavor::Docker,
+        false => Flavor::Podman,
+    }
+}
+
+/// [`version`], and the flavour the runtime's answer names ([`answered_flavor`]).
+pub fn identify(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<(Version, Flavor)> {
     let meta = crate::hostfs::metadata_once(runtime)?;
+    // (`\tf`: kept with the flavour's word since the thirty-second pass; a line kept before
+    // holds the version alone and is asked again.)
     let key = format!(
-        "{}\t{}\t{}\t{}\t{}",
+        "{}\t{}\t{}\t{}\t{}\tf",
         runtime.display(),
         meta.dev(),
         meta.ino(),
@@ -347,7 +396,7 @@ pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Versi
                         "runtime version: {v} (cache hit in {})",
                         cache.unwrap_or(Path::new("")).display()
                     );
-                    return parse_version(v);
+                    return parse_version(v).map(|ver| (ver, answered_flavor(v)));
                 }
             }
         }
@@ -388,8 +437,9 @@ pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Versi
         );
         return None;
     };
+    let flavor = answered_flavor(&text);
     if let Some(c) = cache {
-        let written = write_cache(c, &key, v);
+        let written = write_cache(c, &key, v, flavor);
         tracing::debug!(
             "runtime version: {}.{}.{} ({})",
             v.0,
@@ -401,11 +451,11 @@ pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Versi
             }
         );
     }
-    Some(v)
+    Some((v, flavor))
 }
 
 /// Replaces the cache atomically (write a temporary file, rename it over).
-fn write_cache(path: &Path, key: &str, v: Version) -> std::io::Result<()> {
+fn write_cache(path: &Path, key: &str, v: Version, flavor: Flavor) -> std::io::Result<()> {
     let old = std::fs::read_to_string(path).unwrap_or_default();
     let runtime = key.split('\t').next().unwrap_or("");
     let mut text: String = old
@@ -413,7 +463,11 @@ fn write_cache(path: &Path, key: &str, v: Version) -> std::io::Result<()> {
         .filter(|l| l.split('\t').next() != Some(runtime))
         .map(|l| format!("{l}\n"))
         .collect();
-    text.push_str(&format!("{key}\t{}.{}.{}\n", v.0, v.1, v.2));
+    let word = match flavor {
+        Flavor::Docker => "docker",
+        Flavor::Podman => "podman",
+    };
+    text.push_str(&format!("{key}\t{word} {}.{}.{}\n", v.0, v.1, v.2));
     // Atomically, and never through a symlink planted at the temporary name.
     RealFs.write_private(path, text.as_bytes())
 }
@@ -544,5 +598,47 @@ mod tests {
     fn flavor_from_name() {
         assert_eq!(flavor_of(OsStr::new("/usr/bin/podman")), Flavor::Podman);
         assert_eq!(flavor_of(OsStr::new("docker")), Flavor::Docker);
+    }
+
+    /// A runtime is docker only when it answers as docker: podman-docker's `/usr/bin/docker`, a
+    /// wrapper named `docker`, or a policy's `flavor = "docker"` in front of podman get podman's
+    /// hardening (the thirty-second pass's look: they got docker's, and lost podman's).
+    #[test]
+    fn a_runtime_is_docker_only_when_it_answers_as_docker() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = |name: &str, answer: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, format!("#!/bin/sh\necho '{answer}'\n")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            p
+        };
+        let wrapper = script("docker", "podman version 4.3.1");
+        let engine = script("docker-engine", "Docker version 27.1.1, build 6312585");
+        let owner = crate::process::euid();
+        let ask = |p: &Path| identify(p, None, owner);
+        assert_eq!(ask(&wrapper), Some(((4, 3, 1), Flavor::Podman)));
+        assert_eq!(ask(&engine), Some(((27, 1, 1), Flavor::Docker)));
+        for configured in [None, Some(Flavor::Docker)] {
+            let (f, v) = flavor(configured, wrapper.as_os_str(), || ask(&wrapper));
+            assert_eq!((f, v), (Flavor::Podman, Some((4, 3, 1))), "{configured:?}");
+            let (f, _) = flavor(configured, engine.as_os_str(), || ask(&engine));
+            assert_eq!(f, Flavor::Docker, "{configured:?}");
+            // Cannot tell: podman's hardening.
+            let (f, _) = flavor(configured, OsStr::new("/x/docker"), || None);
+            assert_eq!(f, Flavor::Podman, "{configured:?}");
+        }
+        // Named podman (or told so), the runtime is not asked.
+        for (configured, name) in [(None, "/usr/bin/podman"), (Some(Flavor::Podman), "/x/docker")] {
+            let (f, v) = flavor(configured, OsStr::new(name), || panic!("asked"));
+            assert_eq!((f, v), (Flavor::Podman, None));
+        }
+        // Remembered with its flavour, and read back so.
+        let cache = dir.path().join("versions");
+        assert_eq!(
+            identify(&engine, Some(&cache), owner),
+            Some(((27, 1, 1), Flavor::Docker))
+        );
+        let kept = std::fs::read_to_string(&cache).unwrap();
+        assert!(kept.contains("\tdocker 27.1.1"), "{kept}");
     }
 }

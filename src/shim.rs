@@ -827,10 +827,11 @@ fn target(
     policy_file: Option<&std::path::Path>,
     memory: Option<crate::hostmemo::Memory>,
 ) -> Target {
-    let flavor = policy
-        .runtime
-        .flavor
-        .unwrap_or_else(|| runtime::flavor_of(binary));
+    let cache = env.version_cache();
+    let owner = env.euid.unwrap_or_else(crate::process::euid);
+    let (flavor, known) = runtime::flavor(policy.runtime.flavor, binary, || {
+        runtime::identify(path, cache.as_deref(), owner)
+    });
     // A relative name is taken from the working directory, as the file is read.
     let absolute = |p: std::path::PathBuf| match (p.is_absolute(), &env.cwd) {
         (true, _) => Some(p),
@@ -888,10 +889,8 @@ fn target(
     let default_ulimits = storage.ulimits;
     let path = path.to_path_buf();
     let rootless = env.rootless();
-    let cache = env.version_cache();
     let runtime = path.clone();
-    let owner = env.euid.unwrap_or_else(crate::process::euid);
-    let probe = move || runtime::version(&path, cache.as_deref(), owner);
+    let probe = move || known.or_else(|| runtime::version(&path, cache.as_deref(), owner));
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     target.default_ulimits = default_ulimits;
     // A build's base images are asked about with the environment the build's exec will have

@@ -469,10 +469,10 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
     let ([version, flags, image], facts) = runtime_probes(&scope, rt.as_deref(), &rt_name, &in_force);
     checks.push(version);
 
-    let flavor = in_force
-        .runtime
-        .flavor
-        .unwrap_or_else(|| runtime::flavor_of(&binary));
+    // As a call decides it: docker only when the runtime answers as docker.
+    let (flavor, _) = runtime::flavor(in_force.runtime.flavor, &binary, || {
+        runtime::identify(rt.as_deref()?, None, crate::process::euid())
+    });
     checks.push(rootless_check(env.euid, flavor));
     checks.push(cgroup_check(
         &in_force,

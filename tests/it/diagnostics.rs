@@ -190,7 +190,10 @@ fn debug_traces_every_step_to_stderr_only() {
     let o = e.docker(Some("debug"), &strs(&argv));
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("runtime version: 4.3.1 (cache hit in"), "{err}");
+    assert!(
+        err.contains("runtime version: podman 4.3.1 (cache hit in"),
+        "{err}"
+    );
     assert!(!err.contains("cache miss"), "{err}");
 }
 

@@ -802,3 +802,52 @@ fn a_policy_named_relatively_emptily_or_in_another_s_folder_is_refused() {
     assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
     assert!(o.stdout.is_empty() && !e.ran());
 }
+
+/// A runtime named like docker is podman's unless it answers `--version` as docker's engine does:
+/// podman-docker's `/usr/bin/docker` (a script that execs podman) lost every podman-only
+/// hardening, the proxy's credentials reaching the container without `--http-proxy=false` (the
+/// thirty-second pass's look).
+#[test]
+fn a_runtime_named_docker_is_hardened_as_podman_unless_it_answers_as_docker() {
+    let e = Env::new();
+    let rt = e.p("rt/podman");
+    assert!(rt.exists(), "the fake runtime lies at {}", rt.display());
+    let dir = e.p("named");
+    std::fs::create_dir(&dir).unwrap();
+    let script = |name: &str, body: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    };
+    let wrapper = script("docker", format!("#!/bin/sh\nexec {} \"$@\"\n", rt.display()));
+    let engine = script(
+        "docker-engine",
+        format!(
+            "#!/bin/sh\n[ \"$1\" = --version ] && {{ echo 'Docker version 27.1.1, build 6312585'; exit 0; }}\nexec {} \"$@\"\n",
+            rt.display()
+        ),
+    );
+    let run = |runtime: &Path| {
+        let o = e
+            .docker()
+            .env("NANOCLAW_SHIM_RUNTIME", runtime)
+            .args(["run", "--rm", "img", "true"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}: {}", runtime.display(), stderr(&o));
+        e.recorded_argv()
+    };
+    let argv = run(&wrapper);
+    assert!(argv.iter().any(|t| t == "--http-proxy=false"), "{argv:?}");
+    assert!(
+        argv.iter()
+            .any(|t| t.to_string_lossy().starts_with("--security-opt=seccomp=")),
+        "{argv:?}"
+    );
+    let argv = run(&engine);
+    assert!(
+        !argv.iter().any(|t| t == "--http-proxy=false"),
+        "docker's engine has no such flag: {argv:?}"
+    );
+}
