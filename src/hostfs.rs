@@ -112,6 +112,12 @@ pub trait HostFs: Sync {
     /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
     /// them), at most `limit` bytes. A file system that cannot say (a test's) answers
     /// [`SmallFile::Missing`].
+    /// The process's mount table (`/proc/self/mountinfo`'s text); `None` where it cannot be
+    /// read (a test's host has one mount of everything).
+    fn mount_table(&self) -> Option<Vec<u8>> {
+        None
+    }
+
     fn read_small(&self, _path: &[u8], _limit: usize) -> SmallFile {
         SmallFile::Missing
     }
@@ -835,6 +841,10 @@ pub fn openat2(dir: i32, path: &[u8], flags: u64, resolve: u64) -> std::io::Resu
 }
 
 impl HostFs for RealFs {
+    fn mount_table(&self) -> Option<Vec<u8>> {
+        std::fs::read("/proc/self/mountinfo").ok()
+    }
+
     fn identity(&self, path: &[u8]) -> Option<Identity> {
         // A plain absolute path (no `.`, `..` or empty component) walked without following a
         // single link is where the file is: two system calls, and no `readlink` of the

@@ -1206,6 +1206,10 @@ pub struct HostPaths<'p> {
     /// The last path opened ([`HostFs::identity`]), absolute, and what opening it found: a
     /// check opens what it judges, and the mount check's record of it reuses that opening.
     opened: Option<(Vec<u8>, Option<crate::hostfs::Identity>)>,
+    /// Where the last path judged resolved to (for its other names: [`Self::judge`]).
+    judged_real: Option<Vec<u8>>,
+    /// The mount table, once a source's other names are asked for.
+    mounts: Option<crate::aliases::Table>,
 }
 
 /// The compiled lists of the rules in force (empty when a rule is off).
@@ -1301,6 +1305,8 @@ impl<'p> HostPaths<'p> {
             dirs: None,
             announced: Vec::new(),
             opened: None,
+            judged_real: None,
+            mounts: None,
         }
     }
 
@@ -1408,7 +1414,47 @@ impl<'p> HostPaths<'p> {
         self.judge(raw, access, shadowed, true)
     }
 
+    /// [`Self::judge_named`] of `raw`, then of every other name the mount table gives what it
+    /// resolves to ([`crate::aliases`]): a second mount of a file system (an ostree host's
+    /// `/sysroot`, a bind of `/` beneath a writable root) named a credential store under a path
+    /// no list holds (the thirty-second pass's look). The mount table is read once per call,
+    /// and only for a source that resolved and passed.
     fn judge(
+        &mut self,
+        raw: &[u8],
+        access: Access,
+        shadowed: &dyn Fn(&[u8]) -> bool,
+        mounted: bool,
+    ) -> Option<Finding> {
+        self.judged_real = None;
+        if let Some(found) = self.judge_named(raw, access, shadowed, mounted) {
+            return Some(found);
+        }
+        let real = self.judged_real.take()?;
+        let fs = self.host.fs;
+        let table = self
+            .mounts
+            .get_or_insert_with(|| crate::aliases::Table::read(&fs.mount_table().unwrap_or_default()));
+        let aliases = table.aliases(&real);
+        if aliases.is_empty() {
+            return None;
+        }
+        // The record of what was opened is the source's, not its other names'.
+        let opened = self.opened.take();
+        let found = aliases.iter().find_map(|alias| {
+            let mut f = self.judge_named(alias, access, shadowed, mounted)?;
+            f.entry = format!(
+                "{} ({} through the mount table: the same file system mounted elsewhere)",
+                f.entry,
+                crate::text::lossy(alias)
+            );
+            Some(f)
+        });
+        self.opened = opened;
+        found
+    }
+
+    fn judge_named(
         &mut self,
         raw: &[u8],
         access: Access,
@@ -1445,6 +1491,7 @@ impl<'p> HostPaths<'p> {
         if src.is(b"/dev/null") {
             return None;
         }
+        self.judged_real = src.real.as_ref().map(|(r, _)| r.clone());
         let arena = lists.compiler.arena.as_slice();
         let within_home = self.home_joined.as_ref().is_some_and(|h| src.within(h));
         if deny.on(Rule::DenySensitiveMount) {

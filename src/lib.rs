@@ -4,6 +4,7 @@
 //! [`policy`] applied, pure) → [`runtime`] (resolve and exec). [`explain`] renders the same plan
 //! for people; [`shim`] and [`cli`] are the two personalities chosen by argv\[0\].
 
+pub mod aliases;
 pub mod bump;
 pub mod cli;
 pub mod commands;

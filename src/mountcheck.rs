@@ -582,7 +582,7 @@ impl Table {
             let (id, parent) = (num(f.next()?)?, num(f.next()?)?);
             let mut mm = f.next()?.split(|&b| b == b':');
             let dev = crate::hostfs::makedev(num(mm.next()?)?, num(mm.next()?)?);
-            let point = unescape(f.nth(1)?);
+            let point = crate::aliases::unescape(f.nth(1)?);
             // The file system's type follows the optional fields' `-`.
             let fs = f.skip_while(|&x| x != b"-").nth(1).map_or(Fs::Files, Fs::of);
             Some(Mount {
@@ -678,29 +678,6 @@ fn on_a_private_way(w: &sys::Walked, outside: &[u64]) -> bool {
         st.mount_id == w.root_mount || (in_memory && !outside.contains(&st.dev))
     };
     w.folders.iter().all(|(st, m)| private(st, *m)) && private(&w.found, w.found_in_memory)
-}
-
-/// A mount point as `mountinfo` writes it, its `\ooo` escapes (space, tab, line break,
-/// backslash) undone.
-fn unescape(field: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(field.len());
-    let mut i = 0;
-    while i < field.len() {
-        if field[i] == b'\\'
-            && i + 3 < field.len()
-            && field[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = field[i + 1..i + 4]
-                .iter()
-                .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
-            out.push(v as u8);
-            i += 4;
-        } else {
-            out.push(field[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// The first half of [`verify`]: the expected mounts alone.
@@ -1136,8 +1113,8 @@ mod tests {
             out,
             [crate::hostfs::makedev(0, 21), crate::hostfs::makedev(0, 47)]
         );
-        assert_eq!(unescape(br"/a\040b\134c\011"), b"/a b\\c\t");
-        assert_eq!(unescape(br"/x\9"), br"/x\9");
+        assert_eq!(crate::aliases::unescape(br"/a\040b\134c\011"), b"/a b\\c\t");
+        assert_eq!(crate::aliases::unescape(br"/x\9"), br"/x\9");
     }
 
     #[test]
