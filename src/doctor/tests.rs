@@ -363,6 +363,17 @@ fn hardening_turned_off_setting_by_setting_is_said() {
     ] {
         assert!(c2.detail.contains(said), "{said}: {}", c2.detail);
     }
+    // The health check's floor lowered or off (the thirty-second pass's look).
+    for (set, said) in [
+        ("\"1ns\"", "[limits] health_interval below the shipped 30s"),
+        ("\"off\"", "[limits] health_interval = off"),
+    ] {
+        let h = mode_check(&parsed(&format!("[limits]\nhealth_interval = {set}\n")), "p.toml");
+        assert_eq!(h.status, Status::Warn, "{set}: {}", h.detail);
+        assert!(h.detail.contains(said), "{said}: {}", h.detail);
+    }
+    let h = mode_check(&parsed("[limits]\nhealth_interval = \"1m\"\n"), "p.toml");
+    assert_eq!(h.status, Status::Ok, "{}", h.detail);
     for said in [
         "[commands] allow opens kube play",
         "no_healthcheck = false",

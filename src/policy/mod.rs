@@ -175,6 +175,16 @@ impl Rules {
                 ));
             }
         }
+        // The health check's floor is a ceiling turned over: lower (or off) lets a check start a
+        // process on the host more often (the thirty-second pass's look: `"1ns"` went unnamed).
+        match (l.health_interval, ld.health_interval) {
+            (None, Some(_)) => out.push("[limits] health_interval = off".into()),
+            (Some(n), Some(w)) if n < w => out.push(format!(
+                "[limits] health_interval below the shipped {}s",
+                w / 1_000_000_000
+            )),
+            _ => {}
+        }
         let opened: Vec<String> = (self.podman.host_loopback_ports.iter())
             .filter(|p| !shipped.podman.host_loopback_ports.contains(p))
             .map(u16::to_string)

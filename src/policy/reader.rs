@@ -585,15 +585,19 @@ impl<'t> Reader<'t> {
     }
 
     fn limits(&mut self, l: &mut Keys, limits: &mut Limits) {
+        /// The kernel's largest pid (`PID_MAX_LIMIT` on 64-bit).
+        const PID_MAX_LIMIT: u64 = 4_194_304;
         if let Some((v, span)) = self.scalar(l.take("cpus")) {
+            // Below a hundredth of a CPU every container fails to start ("CPU cfs quota cannot
+            // be less than 1ms"), with an error that never names the shim.
             limits.cpus = v.and_then(|s| match NanoCpus::parse(&s) {
-                Some(c) if c.0 > 0 => Some(c),
+                Some(c) if c.0 >= 10_000_000 => Some(c),
                 _ => {
                     self.push(
                         Code::BadCpus,
                         span.clone(),
                         format!("invalid cpus {s:?}"),
-                        Some("a positive number such as 2 or 1.5, or \"off\"".into()),
+                        Some("a number from 0.01, such as 2 or 1.5, or \"off\"".into()),
                     );
                     None
                 }
@@ -617,14 +621,16 @@ impl<'t> Reader<'t> {
             });
         }
         if let Some((v, span)) = self.scalar(l.take("pids")) {
+            // Above the kernel's largest pid no ceiling is meant, and podman fails every
+            // container on what it cannot parse (the thirty-second pass's look).
             limits.pids = v.and_then(|s| match s.parse::<u64>() {
-                Ok(n) if n > 0 => Some(n),
+                Ok(n) if (1..=PID_MAX_LIMIT).contains(&n) => Some(n),
                 _ => {
                     self.push(
                         Code::BadPids,
                         span.clone(),
                         format!("invalid pids {s:?}"),
-                        Some("a positive integer, or \"off\"".into()),
+                        Some(format!("an integer from 1 to {PID_MAX_LIMIT}, or \"off\"")),
                     );
                     None
                 }
@@ -657,14 +663,16 @@ impl<'t> Reader<'t> {
             limits.log_size = v.and_then(|s| self.size(&s, span.clone()));
         }
         if let Some((v, span)) = self.scalar(l.take("open_files")) {
+            // Above the kernel's default `fs.nr_open` the runtime's `setrlimit` fails every
+            // container (EPERM).
             limits.open_files = v.and_then(|s| match s.parse::<u64>() {
-                Ok(n) if (16..=1 << 30).contains(&n) => Some(n),
+                Ok(n) if (16..=1 << 20).contains(&n) => Some(n),
                 _ => {
                     self.push(
                         Code::BadPids,
                         span.clone(),
                         format!("invalid open_files {s:?}"),
-                        Some("an integer from 16 to 1073741824, or \"off\"".into()),
+                        Some("an integer from 16 to 1048576, or \"off\"".into()),
                     );
                     None
                 }
@@ -675,13 +683,15 @@ impl<'t> Reader<'t> {
     fn podman(&mut self, pm: &mut Keys, c: &mut PodmanCompat) {
         self.bool(pm.take("keep_id"), &mut c.keep_id);
         if let Some((s, span)) = self.string(pm.take("keep_id_user")) {
-            match parse_uid_gid(s) {
+            // uid 0: keep-id would map the caller onto the container's root, which podman
+            // refuses at every start ("can't get final child's PID").
+            match parse_uid_gid(s).filter(|(uid, _)| *uid != 0) {
                 Some(ug) => c.keep_id_user = ug,
                 None => self.push(
                     Code::BadUser,
                     span,
                     format!("invalid keep_id_user {s:?}"),
-                    Some("numeric \"uid:gid\", e.g. \"1000:1000\"".into()),
+                    Some("numeric \"uid:gid\" with a uid other than 0, e.g. \"1000:1000\"".into()),
                 ),
             }
         }

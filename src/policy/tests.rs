@@ -160,6 +160,29 @@ fn tmpfs_spec_renders_all_options() {
     );
 }
 
+/// Values no runtime starts a container with are refused where they are written, not at every
+/// container's start in an error that never names the shim (the thirty-second pass's look).
+#[test]
+fn values_every_container_would_fail_on_are_refused() {
+    for (text, code) in [
+        ("[limits]\npids = 4294967296\n", Code::BadPids),
+        ("[limits]\npids = \"18446744073709551615\"\n", Code::BadPids),
+        ("[limits]\ncpus = 0.001\n", Code::BadCpus),
+        ("[limits]\nopen_files = 1073741824\n", Code::BadPids),
+        ("[podman]\nkeep_id_user = \"0:0\"\n", Code::BadUser),
+    ] {
+        let d = errs(text);
+        assert_eq!(d[0].code, code, "{text}: {d:?}");
+    }
+    let (p, _) = parse(
+        "[limits]\npids = 4194304\ncpus = 0.01\nopen_files = 1048576\n[podman]\nkeep_id_user = \"1000:0\"\n",
+        "p",
+    )
+    .unwrap();
+    assert_eq!(p.rules.limits.pids, Some(4_194_304));
+    assert_eq!(p.rules.limits.cpus, Some(NanoCpus(10_000_000)));
+}
+
 #[test]
 fn contradictions_are_reported() {
     let d = errs("[hardening]\ndrop_capabilities = [\"NET_RAW\"]\nallowed_capabilities = [\"net_raw\"]\n");

@@ -331,6 +331,29 @@ fn callers_own_mounts_win_over_policy_tmpfs() {
     assert_eq!(o.iter().filter(|t| t.starts_with("--tmpfs")).count(), 2, "{o:?}");
 }
 
+/// A kept capability is explained by its own reason: the shipped SYS_CHROOT by Chromium's
+/// sandbox, any other as the policy's choice (the thirty-second pass's look: SYS_ADMIN was
+/// said to be Chromium's need).
+#[test]
+fn a_kept_capability_is_explained_as_what_it_is() {
+    let mut p = lenient();
+    p.rules.hardening.keep_capabilities = vec!["SYS_CHROOT".into(), "SYS_ADMIN".into()];
+    let plan = plan(&argv(&["run", "img"]), &p, &podman());
+    let said = |cap: &str| {
+        plan.changes
+            .iter()
+            .find(|c| c.rule == Rule::HardenKeepCapabilities && c.reason.starts_with(cap))
+            .map(|c| c.reason.clone())
+            .unwrap_or_else(|| panic!("{cap}: {:?}", plan.changes))
+    };
+    assert!(said("SYS_CHROOT").contains("Chromium"));
+    let admin = said("SYS_ADMIN");
+    assert!(
+        !admin.contains("Chromium") && admin.contains("keep_capabilities"),
+        "{admin}"
+    );
+}
+
 #[test]
 fn cap_add_outside_the_allow_list_is_removed() {
     let o = out(&["run", "--cap-add", "SYS_ADMIN", "--cap-add=ALL", "img"]);
