@@ -82,7 +82,21 @@ fn hidden_variable(name: &str) -> bool {
 /// A token as display text, with secret values and URL credentials redacted.
 pub fn display(token: &OsStr) -> String {
     let text = crate::text::lossy(token.as_bytes());
-    redact_text(&text)
+    // A flag's value holding blanks is a command written as one string (a refused
+    // `--health-startup-cmd=redis-cli -a X ping`: the thirty-second pass's look): its words are
+    // judged by their place, as a command's are. (Not any text with blanks: prose has words that
+    // name secrets before words that are none.)
+    let flag_value = text
+        .strip_prefix("--")
+        .and_then(|t| t.split_once('='))
+        .filter(|(name, value)| {
+            !name.contains(|c: char| c.is_ascii_whitespace())
+                && value.contains(|c: char| c.is_ascii_whitespace())
+        });
+    match flag_value {
+        Some((name, value)) => format!("--{name}={}", shell_words(value)),
+        None => redact_text(&text),
+    }
 }
 
 /// Display text for a token, unredacted (for `--show-secrets`).
@@ -236,7 +250,7 @@ fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
         let has = |name: &[u8]| w.windows(name.len()).any(|x| x == name);
         p.mysql |= has(b"mysql") || has(b"mariadb");
         p.sshpass |= has(b"sshpass");
-        p.redis |= has(b"redis-cli");
+        p.redis |= has(b"redis-cli") || has(b"valkey-cli") || has(b"keydb-cli");
         p.openssl |= has(b"openssl");
         p.dash_p |= has(b"login") || has(b"mongo") || has(b"twine");
         p.dash_cap_p |= has(b"sqlcmd") || has(b"zip") || has(b"ssh-keygen");
@@ -266,7 +280,15 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     // A word that names a secret names the next word (`aws configure set aws_secret_access_key
     // K`, `password P`: the thirty-first pass's look), as an item of
     // an exec-form command does ([`json_words`]); unless that is an option.
-    if !before.starts_with('-') && !before.contains('=') && secret_named(before) && !word.starts_with('-') {
+    // (Not a word of punctuation alone: `'x-api-key' : 'k'`'s colon is the key's, and the
+    // text's own rules read what follows it.)
+    let value_like = word.bytes().any(|b| b.is_ascii_alphanumeric()) && !word.starts_with(['-', '=', ':']);
+    // (A plain word only: an XML tag's `<password` is the text rules' to read.)
+    let plain = before
+        .trim_matches(['\'', '"'])
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    if plain && !before.starts_with('-') && secret_named(before) && value_like {
         return Some(REDACTED.to_string());
     }
     // So does a list's item (`[password, X]` split into words).
@@ -276,6 +298,18 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
         .map(|b| b.rsplit(['[', ',']).next().unwrap_or(b).trim_matches(['\'', '"']));
     if item.is_some_and(|i| !i.is_empty() && secret_named(i)) && !word.starts_with('-') {
         return Some(REDACTED.to_string());
+    }
+    // kubectl's `--from-literal=KEY=VALUE`: a secret's value, whatever its key is called.
+    if let Some((key, _)) = word
+        .strip_prefix("--from-literal=")
+        .and_then(|v| v.split_once('='))
+    {
+        return Some(format!("--from-literal={key}={REDACTED}"));
+    }
+    if before == "--from-literal" {
+        if let Some((key, _)) = word.split_once('=') {
+            return Some(format!("{key}={REDACTED}"));
+        }
     }
     // xfreerdp's `/p:PASSWORD`, 7-Zip's `-pPASSWORD`.
     if word.strip_prefix("/p:").is_some_and(|p| !p.is_empty()) {
@@ -368,42 +402,85 @@ fn is_option(word: &str) -> bool {
 /// and how it is shown.
 fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
     let program = |w: &str| {
-        let w = w.trim_matches(['\'', '"']);
+        let w = w.trim_matches(['\'', '"', '(', '{']);
         w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase()
+    };
+    // Where the command a word belongs to ends: at a shell's separator.
+    let ends = |w: &str| matches!(w, ";" | "&&" | "||" | "|" | "&") || w.ends_with(';');
+    // `ident/password[@db]`, as Oracle's tools take a login.
+    let login = |w: &str| -> Option<String> {
+        let (user, tail) = w.split_once('/')?;
+        let user_ok = !user.is_empty()
+            && user
+                .trim_start_matches(['\'', '"'])
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_$#".contains(&b));
+        let at = tail.rfind('@').map_or("", |a| &tail[a..]);
+        (user_ok && !tail.is_empty()).then(|| format!("{user}/{REDACTED}{at}"))
     };
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
+        // This command's words after `w`, to its end.
         let rest = &words[i + 1..];
-        let positionals = || {
-            rest.iter()
-                .enumerate()
-                .filter(|(_, w)| !w.starts_with('-'))
-                .map(move |(j, _)| i + 1 + j)
+        let rest = &rest[..rest.iter().position(|w| ends(w)).unwrap_or(rest.len())];
+        let at = |j: usize| i + 1 + j;
+        // The command's last word, when it is a value (not an option, not `KEY=VALUE`, which
+        // the text's rules read) and comes after `after` words.
+        let last_value = |after: usize| {
+            let j = rest.len().checked_sub(1)?;
+            let v = rest[j].trim_end_matches(';');
+            (j >= after && !v.starts_with('-') && !v.contains('=') && !v.is_empty()).then_some(at(j))
         };
+        let sub = |name: &str| rest.iter().position(|w| program(w) == name);
         match program(w).as_str() {
-            "vault" | "bao" => {
-                let mut p = positionals();
-                if p.next().is_some_and(|j| program(words[j]) == "login") {
-                    if let Some(j) = p.next().filter(|&j| !words[j].contains('=')) {
+            // `vault login [-address URL ...] TOKEN`, `cargo login TOKEN`: the token is the last
+            // word (an option's value may stand between).
+            "vault" | "bao" | "cargo" => {
+                if let Some(s) = sub("login") {
+                    if let Some(j) = last_value(s + 1) {
                         out.push((j, REDACTED.to_string()));
                     }
                 }
             }
+            // `htpasswd -b[...] [-C 10] FILE USER PASSWORD`, `-nb USER PASSWORD`: the last word.
             "htpasswd" => {
-                let clusters = || rest.iter().filter(|w| w.starts_with('-') && !w.starts_with("--"));
-                if clusters().any(|c| c.contains('b')) {
-                    let nth = if clusters().any(|c| c.contains('n')) { 1 } else { 2 };
-                    if let Some(j) = positionals().nth(nth) {
+                let batch = rest
+                    .iter()
+                    .any(|c| c.starts_with('-') && !c.starts_with("--") && c.contains('b'));
+                if let Some(j) = last_value(1).filter(|_| batch) {
+                    out.push((j, REDACTED.to_string()));
+                }
+            }
+            // `mc alias set NAME URL ACCESS SECRET`, `mc config host add ...`.
+            "mc" | "mcli" => {
+                if sub("set").or(sub("add")).is_some() {
+                    if let Some(j) = last_value(3) {
                         out.push((j, REDACTED.to_string()));
                     }
                 }
             }
-            "sqlplus" | "sql" | "sqlldr" | "expdp" | "impdp" | "exp" | "imp" => {
-                if let Some(j) = positionals().next() {
-                    if let Some(slash) = words[j].find('/') {
-                        let tail = &words[j][slash + 1..];
-                        let at = tail.rfind('@').map_or("", |a| &tail[a..]);
-                        out.push((j, format!("{}/{REDACTED}{at}", &words[j][..slash])));
+            // `redis-cli AUTH [USER] PASSWORD`, a command word of its own.
+            "auth" => {
+                if let Some(j) = last_value(0) {
+                    out.push((j, REDACTED.to_string()));
+                }
+            }
+            // Oracle's tools and a script's `connect`: every `user/password[@db]` word.
+            "sqlplus" | "sql" | "sqlldr" | "expdp" | "impdp" | "exp" | "imp" | "rman" | "dgmgrl"
+            | "connect" | "conn" => {
+                for (j, r) in rest.iter().enumerate() {
+                    if let Some(shown) = (!r.starts_with('-')).then(|| login(r)).flatten() {
+                        out.push((at(j), shown));
+                    }
+                }
+            }
+            // httpie's `-a USER:PASSWORD`.
+            "http" | "https" | "xh" | "xhs" => {
+                for (j, r) in rest.iter().enumerate() {
+                    if matches!(*r, "-a" | "--auth") {
+                        if let Some(v) = rest.get(j + 1) {
+                            out.push((at(j + 1), credential(v)));
+                        }
                     }
                 }
             }
@@ -506,7 +583,14 @@ fn json_words(text: &str) -> Option<String> {
                 !before.starts_with('-') && !before.contains('=') && secret_named(before) && !is_option(w);
             let s = match named {
                 true => REDACTED.to_string(),
-                false => command_word(w, before, programs).unwrap_or_else(|| redact_text(w)),
+                false => command_word(w, before, programs).unwrap_or_else(|| {
+                    match w.contains(char::is_whitespace) {
+                        // A shell string as an item (`["CMD-SHELL","redis-cli -a X ping"]`, an
+                        // entrypoint's `["/bin/sh","-c","..."]`): its own words by their place.
+                        true => shell_words(w),
+                        false => redact_text(w),
+                    }
+                }),
             };
             before = w;
             s
@@ -607,7 +691,25 @@ fn redact_words(text: &str, commands: bool) -> String {
         if decoded != text {
             let shown = redact_plain(&decoded, commands);
             if shown != decoded {
-                return shown;
+                // Decoded text is no safe display: an escape undone turns a password into a
+                // shape the URL rules read otherwise (`app:7%2FqR9S@db` into `app:7/qR9S@db`:
+                // the thirty-second pass's look). So the text is shown as written up to the word
+                // holding the first escape, and redacted from there.
+                let first = text
+                    .char_indices()
+                    .find(|&(i, c)| {
+                        let rest = &text[i..];
+                        (c == '%'
+                            && rest.len() > 2
+                            && rest.as_bytes()[1..3].iter().all(u8::is_ascii_hexdigit))
+                            || (c == '\\' && rest[1..].starts_with(['/', 'u']))
+                            || (c == '&' && rest[1..].starts_with(['#', 'a']))
+                    })
+                    .map_or(0, |(i, _)| i);
+                let word = text[..first]
+                    .rfind(|c: char| c.is_whitespace() || matches!(c, '"' | '\''))
+                    .map_or(0, |w| w + 1);
+                return format!("{}{REDACTED}", redact_plain(&text[..word], commands));
             }
         }
     }
@@ -972,6 +1074,13 @@ const SECRET_PREFIXES: &[&str] = &[
     "hf_",
     // OneCLI's per-agent proxy token, which nanoclaw hands agents inside its proxy URLs.
     "aoc_",
+    // Groq's, Docker Hub's, Tailscale's keys and Slack's refreshable tokens (the thirty-second
+    // pass's look).
+    "gsk_",
+    "dckr_pat_",
+    "tskey-",
+    "xoxe-",
+    "xoxe.",
     // Stripe's, Shopify's, DigitalOcean's and SendGrid's keys (the thirty-first pass's look).
     "sk_live_",
     "rk_live_",
@@ -1154,7 +1263,8 @@ fn redact_userinfo(text: &str) -> String {
                     && colon < at
                     && at + 1 < word.len()
                     && !word[..at].contains('/')
-                    && !word[at + 1..].starts_with("sha")
+                    && !word[at + 1..].starts_with("sha256:")
+                    && !word[at + 1..].starts_with("sha512:")
                     && !word[colon + 1..at].starts_with(REDACTED) =>
             {
                 format!("{}{REDACTED}{}", &word[..=colon], &word[at..])
@@ -1191,17 +1301,15 @@ fn redact_url_credentials(text: &str) -> String {
             .map_or(text.len(), |e| auth + e);
         // A password holding `/`, `?` or `#` unencoded (`http://u:ab/CD@h`: RFC 3986 forbids
         // it, yet proxies and clients read the userinfo up to the last `@`: the thirty-first
-        // pass's Low): where what follows the `:` is no port, the authority runs to the last
-        // `@` before a blank.
+        // pass's Low): where a `:` comes before, the authority runs to the last `@` before a
+        // blank, even when what follows the `:` reads as a port (`u:8080/PW@proxy`: the
+        // thirty-second pass's look). A URL with a port and an `@` in its path
+        // (`http://h:8080/@scope/pkg`) is over-redacted so.
         let word_end = text[auth..]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\''))
             .map_or(text.len(), |e| auth + e);
         let end = match text[auth..end].split_once(':') {
-            Some((_, port))
-                if !text[auth..end].contains('@')
-                    && !port.bytes().all(|b| b.is_ascii_digit())
-                    && text[end..word_end].contains('@') =>
-            {
+            Some(_) if !text[auth..end].contains('@') && text[end..word_end].contains('@') => {
                 end + text[end..word_end].rfind('@').map_or(0, |a| a + 1)
             }
             _ => end,
@@ -1314,6 +1422,22 @@ mod tests {
             r#"curl -d {"sig":"SECRETVALUE123"} http://h"#,
             "python3 -c cfg=[password, SECRETVALUE123]",
             "curl http://u:ab/SECRETVALUE123@h/x",
+            // The thirty-second pass's second looks: options between, other tools, other places.
+            "vault login -address http://v:8200 SECRETVALUE123",
+            "cargo login SECRETVALUE123",
+            "htpasswd -b -C 10 /etc/h admin SECRETVALUE123",
+            "sqlplus -R 1 scott/SECRETVALUE123@orcl",
+            "rman target sys/SECRETVALUE123@db",
+            "dgmgrl sys/SECRETVALUE123@db",
+            "mc alias set m http://minio:9000 admin SECRETVALUE123",
+            "redis-cli AUTH default SECRETVALUE123",
+            "valkey-cli -a SECRETVALUE123 ping",
+            "http -a u:SECRETVALUE123 https://h",
+            "kubectl create secret generic s --from-literal=pw=SECRETVALUE123",
+            "kubectl create secret generic s --from-literal pw=SECRETVALUE123",
+            "curl -x http://u:8080/SECRETVALUE123@proxy https://x",
+            "curl -x agent:SECRETVALUE123@shared-proxy.corp:3128 https://x",
+            "echo gsk_SECRETVALUE123abcdef dckr_pat_SECRETVALUE123abc tskey-SECRETVALUE123abc",
         ] {
             let words: Vec<&str> = cmd.split(' ').collect();
             let exec_form = serde_json::to_string(&words).unwrap();
@@ -1331,10 +1455,32 @@ mod tests {
         assert!(shown.ends_with("scott/<redacted>@orcl"), "{shown}");
         let shown = super::argv(&os(&["run", "img", "htpasswd", "-b", "/etc/h", "admin", "pw"])).join(" ");
         assert!(shown.ends_with("/etc/h admin <redacted>"), "{shown}");
-        for plain in ["curl http://h:8080/a@b", "vault status", "echo a, b"] {
+        for plain in ["vault status", "echo a, b", "ls dir/file"] {
             let shown = super::argv(&os(&["run", "img", "sh", "-c", plain])).join(" ");
             assert!(shown.ends_with(plain), "{shown}");
         }
+    }
+
+    /// A shell string inside a JSON array, or as one token anywhere (a refused flag's value),
+    /// is read word by word; and percent-encoded text holding a secret is shown as written up
+    /// to the encoded word, never decoded (the thirty-second pass's look: decoding turned
+    /// `7%2FqR9S` into a password the URL rules read as a port and a path).
+    #[test]
+    fn shell_strings_anywhere_and_encoded_words_are_redacted() {
+        for token in [
+            r#"["CMD-SHELL","redis-cli -a SECRETVALUE123 ping"]"#,
+            r#"["/bin/sh","-c","sshpass -p SECRETVALUE123 ssh h"]"#,
+            "--health-startup-cmd=redis-cli -a SECRETVALUE123 ping",
+            r#"psql "postgresql://app:7%2FqR9SECRETVALUE123@db:5432/prod" && curl -H "Authorization: Bearer $T" https://h"#,
+            "db=postgresql://app:7%3FSECRETVALUE123@db/prod;token=abc",
+            "u%2Fx:SECRETVALUE123@db token=abc",
+        ] {
+            let shown = d(token);
+            assert!(!shown.contains("SECRETVALUE123"), "{token} -> {shown}");
+        }
+        // What comes before the encoded word is shown.
+        let shown = d(r#"psql "postgresql://app:7%2FqR9S@db" -c 'select 1' token=x"#);
+        assert!(shown.starts_with("psql "), "{shown}");
     }
 
     /// nanoclaw's own proxy token (OneCLI's `aoc_`) wherever a caller puts it, and any value
@@ -1698,7 +1844,7 @@ mod tests {
             // Telegram bot's URL, a secret word naming the next item of an array.
             ("echo '<password>pw17</password>'", "echo '<password><redacted>"),
             ("<settings><apiKey>pw18</apiKey>", "<settings><apiKey><redacted>"),
-            ("http://h/cb?q=token%3Dpw19", "http://h/cb?q=token=<redacted>"),
+            ("http://h/cb?q=token%3Dpw19", "<redacted>"),
             (
                 "https://acct.blob.core.windows.net/c/b?sv=2024&sig=pw20",
                 "https://acct.blob.core.windows.net/c/b?sv=2024&sig=<redacted>",
@@ -1725,9 +1871,9 @@ mod tests {
                 "<password type=\"plain\">pw25</password>",
                 "<password type=\"plain\"><redacted>",
             ),
-            ("http://h/cb?q=token%253Dpw26", "http://h/cb?q=token=<redacted>"),
-            ("https://h/x?a=1&amp;sig=pw27", "https://h/x?a=1&sig=<redacted>"),
-            ("--label=x=Bearer%20pw28", "--label=x=Bearer <redacted>"),
+            ("http://h/cb?q=token%253Dpw26", "<redacted>"),
+            ("https://h/x?a=1&amp;sig=pw27", "<redacted>"),
+            ("--label=x=Bearer%20pw28", "<redacted>"),
             ("--label=creds=pw29", "--label=creds=<redacted>"),
             ("SENTRY_DSN_URL=pw30", "SENTRY_DSN_URL=<redacted>"),
         ] {

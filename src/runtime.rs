@@ -355,13 +355,11 @@ pub fn version(runtime: &Path, cache: Option<&Path>, owner: u32) -> Option<Versi
 }
 
 /// Which flavour `--version`'s answer names: docker's engine says `Docker version 27.1.1`,
-/// podman (and podman-docker's `docker`) `podman version 4.3.1`.
+/// podman (and podman-docker's `docker`) `podman version 4.3.1`; the cache keeps `docker
+/// 27.1.1` / `podman 4.3.1` (a cached answer read by the live answer's rule made docker's engine
+/// podman from the second call on: the thirty-second pass's look).
 fn answered_flavor(text: &str) -> Flavor {
-    match text
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("docker version")
-    {
+    match text.trim_start().to_ascii_lowercase().starts_with("docker") {
         true => Flavor::Docker,
         false => Flavor::Podman,
     }
@@ -632,13 +630,23 @@ mod tests {
             let (f, v) = flavor(configured, OsStr::new(name), || panic!("asked"));
             assert_eq!((f, v), (Flavor::Podman, None));
         }
-        // Remembered with its flavour, and read back so.
+        // Remembered with its flavour, and read back so: the second call of each is a cache
+        // hit.
         let cache = dir.path().join("versions");
-        assert_eq!(
-            identify(&engine, Some(&cache), owner),
-            Some(((27, 1, 1), Flavor::Docker))
-        );
+        for _ in 0..2 {
+            assert_eq!(
+                identify(&engine, Some(&cache), owner),
+                Some(((27, 1, 1), Flavor::Docker))
+            );
+            assert_eq!(
+                identify(&wrapper, Some(&cache), owner),
+                Some(((4, 3, 1), Flavor::Podman))
+            );
+        }
         let kept = std::fs::read_to_string(&cache).unwrap();
-        assert!(kept.contains("\tdocker 27.1.1"), "{kept}");
+        assert!(
+            kept.contains("\tdocker 27.1.1") && kept.contains("\tpodman 4.3.1"),
+            "{kept}"
+        );
     }
 }
