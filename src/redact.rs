@@ -452,11 +452,9 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
                 }
             }
             // `mc alias set NAME URL ACCESS SECRET`, `mc config host add ...`.
-            "mc" | "mcli" => {
-                if sub("set").or(sub("add")).is_some() {
-                    if let Some(j) = last_value(3) {
-                        out.push((j, REDACTED.to_string()));
-                    }
+            "mc" | "mcli" if sub("set").or(sub("add")).is_some() => {
+                if let Some(j) = last_value(3) {
+                    out.push((j, REDACTED.to_string()));
                 }
             }
             // `redis-cli AUTH [USER] PASSWORD`, a command word of its own.
