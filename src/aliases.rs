@@ -7,7 +7,13 @@
 //! mount, where the shim refused that key by its own name). So a source is judged under every
 //! name the mount table gives what it lies on: where it lies in its file system (the mount's
 //! root, then the rest of the path), then that place under each other mount of the same file
-//! system whose root holds it.
+//! system whose root holds it; and, where it lies in a folder an overlay mount reads
+//! (`lowerdir=`, `upperdir=`: an overlayroot host's `/media/root-ro/home` is `/home`'s lower
+//! layer), under that overlay's mount point. The mount is the one the source was opened on
+//! (its id), not the longest point that holds its name: a mount covered by a later one at a
+//! shorter point (a tmpfs at `/srv/h/u` beneath a bind of a home at `/srv/h`) named nothing.
+//! Not seen: a FUSE file system's view of another folder (fuse-overlayfs, sshfs of the same
+//! host), which the table does not say (docs/SECURITY.md).
 //!
 //! Pure: the table is `/proc/self/mountinfo`'s text, read by the edge.
 
@@ -17,13 +23,16 @@ use crate::text::split;
 /// of places is judged by the first of them (each name costs a pass over the lists).
 const MAX_ALIASES: usize = 16;
 
-/// One line of the table, as much as naming asks: the file system (`major:minor`), the folder
-/// of it that is mounted (`root`), and where (`point`), both with their escapes undone.
+/// One line of the table, as much as naming asks: its id, the file system (`major:minor`), the
+/// folder of it that is mounted (`root`), where (`point`), both with their escapes undone, and
+/// for an overlay the folders it reads (`lowerdir=`, `upperdir=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Line {
+    id: u64,
     dev: Vec<u8>,
     root: Vec<u8>,
     point: Vec<u8>,
+    layers: Vec<Vec<u8>>,
 }
 
 /// The mount table, read once per call.
@@ -35,11 +44,26 @@ impl Table {
     pub fn read(mountinfo: &[u8]) -> Table {
         let line = |l: &[u8]| -> Option<Line> {
             let mut f = l.split(|&b| b == b' ');
-            let (_id, _parent) = (f.next()?, f.next()?);
+            let id = std::str::from_utf8(f.next()?).ok()?.parse().ok()?;
+            let _parent = f.next()?;
             let dev = f.next()?.to_vec();
             let root = unescape(f.next()?);
             let point = unescape(f.next()?);
-            (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line { dev, root, point })
+            // After the optional fields' `-`: the type, the source, the super block's options.
+            let mut tail = f.skip_while(|&x| x != b"-").skip(1);
+            let fs = tail.next().unwrap_or_default();
+            let options = tail.nth(1).unwrap_or_default();
+            let layers = match fs {
+                b"overlay" => overlay_layers(options),
+                _ => Vec::new(),
+            };
+            (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line {
+                id,
+                dev,
+                root,
+                point,
+                layers,
+            })
         };
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
     }
@@ -48,29 +72,42 @@ impl Table {
     /// mount it lies on is the one whose point holds it most closely (of those at one point, the
     /// last listed, which lies on top); its place in that file system is then named under each
     /// other mount of the same file system whose root holds it. `real` itself is left out.
-    pub fn aliases(&self, real: &[u8]) -> Vec<Vec<u8>> {
-        let Some(on) = self
+    /// `mount_id`: the mount the source was opened on (0 when unknown: then the last listed
+    /// of those whose point holds it most closely).
+    pub fn aliases(&self, real: &[u8], mount_id: u64) -> Vec<Vec<u8>> {
+        let by_id = self
             .0
             .iter()
-            .enumerate()
-            .filter(|(_, m)| beneath(real, &m.point).is_some())
-            .max_by_key(|(i, m)| (m.point.len(), *i))
-            .map(|(_, m)| m)
-        else {
+            .find(|m| mount_id != 0 && m.id == mount_id && beneath(real, &m.point).is_some());
+        let by_name = || {
+            self.0
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| beneath(real, &m.point).is_some())
+                .max_by_key(|(i, m)| (m.point.len(), *i))
+                .map(|(_, m)| m)
+        };
+        let Some(on) = by_id.or_else(by_name) else {
             return Vec::new();
+        };
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        let mut add = |name: Vec<u8>| {
+            if name != real && !out.contains(&name) && out.len() < MAX_ALIASES {
+                out.push(name);
+            }
         };
         let rest = beneath(real, &on.point).unwrap_or_default();
         let in_fs = join(&on.root, rest);
-        let mut out: Vec<Vec<u8>> = Vec::new();
         for m in self.0.iter().filter(|m| m.dev == on.dev) {
-            let Some(tail) = beneath(&in_fs, &m.root) else {
-                continue;
-            };
-            let name = join(&m.point, tail);
-            if name != real && !out.contains(&name) {
-                out.push(name);
-                if out.len() == MAX_ALIASES {
-                    break;
+            if let Some(tail) = beneath(&in_fs, &m.root) {
+                add(join(&m.point, tail));
+            }
+        }
+        // An overlay shows what lies in its layers at its own point.
+        for m in &self.0 {
+            for layer in &m.layers {
+                if let Some(tail) = beneath(real, layer) {
+                    add(join(&m.point, tail));
                 }
             }
         }
@@ -101,6 +138,39 @@ fn join(dir: &[u8], rest: &[u8]) -> Vec<u8> {
         }
         out.extend_from_slice(c);
     }
+    out
+}
+
+/// The folders an overlay's options name (`lowerdir=a:b,upperdir=c,workdir=d`): each lower
+/// layer (`:` apart, `\:` a colon of a name) and the upper one, escapes undone.
+fn overlay_layers(options: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for opt in options.split(|&b| b == b',') {
+        if let Some(lower) = opt.strip_prefix(b"lowerdir=") {
+            let mut one = Vec::new();
+            let mut i = 0;
+            while i < lower.len() {
+                match (lower[i], lower.get(i + 1)) {
+                    (b'\\', Some(b':')) => {
+                        one.push(b':');
+                        i += 2;
+                    }
+                    (b':', _) => {
+                        out.push(unescape(&std::mem::take(&mut one)));
+                        i += 1;
+                    }
+                    (c, _) => {
+                        one.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            out.push(unescape(&one));
+        } else if let Some(upper) = opt.strip_prefix(b"upperdir=") {
+            out.push(unescape(upper));
+        }
+    }
+    out.retain(|l| l.starts_with(b"/"));
     out
 }
 
@@ -138,11 +208,23 @@ mod tests {
 31 22 8:1 /home/alice/shared /srv/alice rw - ext4 /dev/sda1 rw
 32 22 8:2 / /home/bob rw - ext4 /dev/sdb1 rw
 33 22 8:2 /keys /mnt/bob\\040keys rw - ext4 /dev/sdb1 rw
+40 22 0:50 / /home/carol rw - overlay overlay rw,lowerdir=/media/root-ro/home/carol:/base,upperdir=/media/rw/carol,workdir=/media/rw/.work
+";
+
+    /// A tmpfs at `/srv/h/u`, then alice's home bound at `/srv/h` over it.
+    const COVERED: &str = "\
+22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+41 22 0:60 / /srv/h/u rw - tmpfs tmpfs rw
+42 22 8:1 /home/alice /srv/h rw - ext4 /dev/sda1 rw
 ";
 
     fn names(real: &str) -> Vec<String> {
-        Table::read(TABLE.as_bytes())
-            .aliases(real.as_bytes())
+        names_on(TABLE, real, 0)
+    }
+
+    fn names_on(table: &str, real: &str, mount_id: u64) -> Vec<String> {
+        Table::read(table.as_bytes())
+            .aliases(real.as_bytes(), mount_id)
             .into_iter()
             .map(|a| String::from_utf8(a).unwrap())
             .collect()
@@ -168,6 +250,24 @@ mod tests {
         // Another file system's mounts, an escaped point among them.
         assert_eq!(names("/mnt/bob keys/id"), ["/home/bob/keys/id"]);
         assert_eq!(names("/home/bob/keys"), ["/mnt/bob keys"]);
+        // An overlay's layers are named at its point.
+        // (And, the layers lying on the root file system, under `/sysroot` too.)
+        assert_eq!(
+            names("/media/root-ro/home/carol/.aws"),
+            ["/sysroot/media/root-ro/home/carol/.aws", "/home/carol/.aws"]
+        );
+        assert_eq!(
+            names("/media/rw/carol/.bashrc"),
+            ["/sysroot/media/rw/carol/.bashrc", "/home/carol/.bashrc"]
+        );
+        assert_eq!(names("/base/x"), ["/sysroot/base/x", "/home/carol/x"]);
+        // The mount a source was opened on decides, not the longest point: `/srv/h/u` is a
+        // tmpfs covered by a later bind of alice's home at `/srv/h`.
+        assert!(
+            names_on(COVERED, "/srv/h/u/.ssh", 0).is_empty(),
+            "by name, the covered tmpfs: nothing"
+        );
+        assert_eq!(names_on(COVERED, "/srv/h/u/.ssh", 42), ["/home/alice/u/.ssh"]);
         // A file system mounted once has no other name.
         assert!(names("/proc/self").is_empty());
         assert!(names("/home/bob/notes").is_empty());

@@ -160,6 +160,8 @@ pub struct Identity {
     /// anyone connecting to, or a host program's command pipe, which it does not stop anyone
     /// writing into (the kernel's read-only check covers files, folders and links only).
     pub is_socket: bool,
+    /// The mount it lies on (`/proc/self/mountinfo`'s id); 0 where unknown.
+    pub mount_id: u64,
 }
 
 /// What `statx(2)` says of an open descriptor, the link itself for a link.
@@ -868,6 +870,7 @@ impl HostFs for RealFs {
                         birth: st.birth,
                         is_dir: st.dir.is_some(),
                         is_socket: st.is_socket,
+                        mount_id: st.mount_id,
                     });
                 }
                 Err(e) if matches!(e.raw_os_error(), Some(ELOOP | ENOSYS | EPERM)) => {}
@@ -891,6 +894,7 @@ impl HostFs for RealFs {
             birth: st.birth,
             is_dir: st.dir.is_some(),
             is_socket: st.is_socket,
+            mount_id: st.mount_id,
         })
     }
 
@@ -1323,6 +1327,7 @@ impl HostFs for MemFs {
             birth: 0,
             is_dir: self.kind(&real) == Some(FileKind::Dir),
             is_socket: false,
+            mount_id: 0,
             real,
         })
     }
@@ -1559,10 +1564,18 @@ mod tests {
             birth,
             is_dir: false,
             is_socket: false,
+            // The mount it lies on: the folder's own.
+            mount_id: {
+                use std::os::fd::AsRawFd;
+                let d = std::fs::File::open(&real).unwrap();
+                statx(d.as_raw_fd()).unwrap().mount_id
+            },
         };
-        // A plain path, and one through a link or with `..`: the same file, where it really is.
+        // A plain path, and one through a link or with `..`: the same file, where it really is,
+        // on the same mount.
         for asked in [real.join("d/f"), real.join("l/f"), real.join("d/../l/f")] {
             let id = RealFs.identity(asked.as_os_str().as_bytes()).unwrap();
+            assert_ne!(id.mount_id, 0);
             assert_eq!(id, want(&real.join("d/f")), "{}", asked.display());
         }
         assert_eq!(RealFs.identity(real.join("missing").as_os_str().as_bytes()), None);

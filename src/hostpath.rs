@@ -1435,7 +1435,11 @@ impl<'p> HostPaths<'p> {
         let table = self
             .mounts
             .get_or_insert_with(|| crate::aliases::Table::read(&fs.mount_table().unwrap_or_default()));
-        let aliases = table.aliases(&real);
+        let mount_id = (self.opened.as_ref())
+            .and_then(|(_, id)| id.as_ref())
+            .filter(|id| id.real == real)
+            .map_or(0, |id| id.mount_id);
+        let aliases = table.aliases(&real, mount_id);
         if aliases.is_empty() {
             return None;
         }

@@ -580,11 +580,13 @@ fn a_source_is_judged_as_podman_cleans_it() {
 }
 
 /// A file system mounted a second time names every file in it again: an ostree host's
-/// `/sysroot` is its root, and a bind mount of a home's folder beneath a writable root names
-/// its credentials under a path no list holds. The thirty-second pass's look read another
-/// user's key through `mount --bind / <folder>`; each source is judged under every name the
-/// mount table gives it. Here `~/.kube` is bound at a folder in the test's directory (in a
-/// mount namespace of the test's own), its `config` a name no list refuses.
+/// `/sysroot` is its root, a bind mount of a home's folder beneath a writable root names its
+/// credentials under a path no list holds, and an overlay shows its lower layer's files at its
+/// own point (an overlayroot host's `/media/root-ro/home` is `/home`'s). The thirty-second
+/// pass's looks read another user's key through `mount --bind / <folder>` and an overlay's lower
+/// layer; each source is judged under every name the mount table gives it. Here `~/.kube` is,
+/// in a mount namespace of the test's own, a folder bound elsewhere, and then an overlay whose
+/// lower layer lies elsewhere; its `config` is a name no list refuses.
 #[test]
 fn a_credential_is_never_read_through_a_second_mount() {
     let Some(podman) = podman_or_skip() else {
@@ -592,53 +594,68 @@ fn a_credential_is_never_read_through_a_second_mount() {
     };
     use std::os::unix::fs::MetadataExt;
     if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
-        eprintln!("skipped: binding a folder a second time needs root");
+        eprintln!("skipped: mounting a folder a second time needs root");
         return;
     }
     let w = World::new(podman);
     let kube = w.home().join(".kube");
     std::fs::create_dir_all(&kube).unwrap();
-    std::fs::write(kube.join("config"), format!("token: {MARKER}\n")).unwrap();
-    std::fs::set_permissions(kube.join("config"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let alias = w.dir.path().join("cluster");
-    std::fs::create_dir(&alias).unwrap();
-    let through = |program: &Path| -> Output {
-        let script = format!(
-            "mount --bind '{}' '{}' && exec \"$@\"",
-            kube.display(),
-            alias.display()
+    let other = w.dir.path().join("cluster");
+    std::fs::create_dir(&other).unwrap();
+    for d in ["upper", "work"] {
+        std::fs::create_dir(w.dir.path().join(d)).unwrap();
+    }
+    let (k, o, t) = (
+        kube.display().to_string(),
+        other.display().to_string(),
+        w.dir.path().display().to_string(),
+    );
+    for (config_in, mount) in [
+        // `~/.kube` bound at `cluster`.
+        (&kube, format!("mount --bind '{k}' '{o}'")),
+        // `cluster` the lower layer of an overlay at `~/.kube`.
+        (
+            &other,
+            format!("mount -t overlay overlay -o 'lowerdir={o},upperdir={t}/upper,workdir={t}/work' '{k}'"),
+        ),
+    ] {
+        std::fs::write(config_in.join("config"), format!("token: {MARKER}\n")).unwrap();
+        std::fs::set_permissions(config_in.join("config"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let through = |program: &Path| -> Output {
+            let script = format!("{mount} && exec \"$@\"");
+            let mut args: Vec<String> = ["-m", "--propagation", "private", "sh", "-c", &script, "sh"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            args.push(program.display().to_string());
+            args.extend(words(
+                &w,
+                &[
+                    "run",
+                    "--rm",
+                    "-v",
+                    &format!("{o}:/k:ro"),
+                    "--entrypoint",
+                    "/bin/cat",
+                    IMAGE,
+                    "/k/config",
+                ],
+            ));
+            w.run(Path::new("/usr/bin/unshare"), &args)
+        };
+        let c = through(&w.podman);
+        assert!(
+            String::from_utf8_lossy(&c.stdout).contains(MARKER),
+            "{mount}: control did not read it: {}",
+            text(&c)
         );
-        let mut args: Vec<String> = ["-m", "--propagation", "private", "sh", "-c", &script, "sh"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        args.push(program.display().to_string());
-        args.extend(words(
-            &w,
-            &[
-                "run",
-                "--rm",
-                "-v",
-                &format!("{}:/k:ro", alias.display()),
-                "--entrypoint",
-                "/bin/cat",
-                IMAGE,
-                "/k/config",
-            ],
-        ));
-        w.run(Path::new("/usr/bin/unshare"), &args)
-    };
-    let c = through(&w.podman);
-    assert!(
-        String::from_utf8_lossy(&c.stdout).contains(MARKER),
-        "control did not read it: {}",
-        text(&c)
-    );
-    let o = through(&w.dir.path().join("bin/docker"));
-    refused(&o, "deny.credentials");
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("through the mount table"),
-        "{}",
-        text(&o)
-    );
+        let o = through(&w.dir.path().join("bin/docker"));
+        refused(&o, "deny.credentials");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("through the mount table"),
+            "{mount}: {}",
+            text(&o)
+        );
+        std::fs::remove_file(config_in.join("config")).unwrap();
+    }
 }
