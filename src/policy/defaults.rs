@@ -13,12 +13,6 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     "/proc",
     "/sys",
     "/dev",
-    // The host's root under another name: an ostree host's physical root and its deployments,
-    // and the real root as toolbox and distrobox show it inside their namespace (the
-    // thirty-second pass's look listed `/run/host/home` there).
-    "/sysroot",
-    "/ostree",
-    "/run/host",
     "/boot",
     "/root",
     "/var/run/docker.sock",
@@ -77,6 +71,12 @@ pub const DEFAULT_SENSITIVE_PATHS: &[&str] = &[
     "/tmp/systemd-private-*",
     "/tmp/.s.PGSQL.*",
     "/tmp/mysql*.sock",
+    // The host's root under another name: an ostree host's physical root and its deployments,
+    // and the real root as toolbox and distrobox show it inside their namespace (the
+    // thirty-second pass's look listed `/run/host/home` there).
+    "/sysroot",
+    "/ostree",
+    "/run/host",
 ];
 
 /// Credential stores of the caller's home: refused even read-only, and so are their parents.
