@@ -259,6 +259,7 @@ impl Checker<'_> {
                         "podman may read this value as several files (a comma, quote or line break), which cannot be given to it as the copy the shim checked; name one file per option",
                     );
                 }
+                let before = self.out.len();
                 for part in parts {
                     let one = Opt {
                         flag: o.flag,
@@ -266,6 +267,17 @@ impl Checker<'_> {
                         group: o.group,
                     };
                     self.check_one(&one);
+                }
+                // A value with quotes the CSV reader refuses (a bare `"`), nothing else refused
+                // in it: podman 4 prints it whole in its error (the thirty-second pass's look:
+                // `--annotation 'api_token={"t":"T"}'`).
+                let quoted = o.bytes().contains(&b'"');
+                if self.out.len() == before && quoted && crate::govalue::csv_fields(o.bytes()).is_none() {
+                    self.v(
+                        Rule::ParseBadValue,
+                        o,
+                        "podman reads this value as comma-separated fields, refuses its quotes and prints the value whole; quote the whole field (\"...\") with inner quotes doubled",
+                    );
                 }
                 return;
             }

@@ -1538,6 +1538,12 @@ impl<'p> HostPaths<'p> {
                     }
                 }
             }
+            if let Some((real, Kind::Other)) = &src.real {
+                let name = real.rsplit(|&b| b == b'/').next().unwrap_or_default();
+                if is_core_dump(name) {
+                    return hit(Rule::DenyCredentials, real);
+                }
+            }
             // podman 5's database wherever a store lies, a transient store's in the running
             // state among them: a `db.sql` beside a store's own folders (a project's `db.sql`
             // is not refused: the hundred-and-eighteenth look's `-v <runroot>/db.sql:/s.db:ro`).
@@ -1885,7 +1891,7 @@ fn top_level(
                 key.extend_from_slice(&names.key());
                 // What a listing keeps: the names and `.git` (a memory from before kept no
                 // `.git`, and is not this one).
-                key.extend_from_slice(b"\0+vcs+listening");
+                key.extend_from_slice(b"\0+vcs+listening+core");
                 Dirs::load(fs, memory, key)
             });
             if let Some(found) = stamp.and_then(|s| dirs.recall(dir, s)) {
@@ -1949,12 +1955,25 @@ fn top_level(
 /// What a listing of a mounted directory's top keeps of one entry: a wanted name, and a socket
 /// or FIFO behind [`LISTENING`].
 fn keep_found(found: &mut Vec<Vec<u8>>, name: &[u8], kind: FileKind, wanted: &dyn Fn(&[u8]) -> bool) {
-    if wanted(name) {
+    if wanted(name) || (kind == FileKind::File && is_core_dump(name)) {
         found.push(name.to_vec());
     }
     if kind == FileKind::Listening {
         found.push([&[LISTENING][..], name].concat());
     }
+}
+
+/// Whether a file's name is the one the kernel gives a process's memory dump where no handler
+/// takes it (`core_pattern` `core`, with `core_uses_pid` `core.PID`): written in the crashing
+/// process's working directory, readable by its user, holding its environment and heap. A
+/// nanoclaw process that crashed in its checkout left its tokens in `core` there, which v1's
+/// main group mounts read-only (the thirty-second pass's look). Files only: a folder named
+/// `core` is a project's.
+fn is_core_dump(name: &[u8]) -> bool {
+    name == b"core"
+        || name
+            .strip_prefix(b"core.")
+            .is_some_and(|pid| !pid.is_empty() && pid.iter().all(u8::is_ascii_digit))
 }
 
 /// System trees in the host-exec list that a home directory may lie beneath (`/var/lib/x`).

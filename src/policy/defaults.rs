@@ -324,8 +324,16 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     // Directory clients' caches and domain secrets: cached logins' hashes, a machine account's
     // key.
     "/var/lib/sss",
+    "/var/cache/sssd",
     "/var/lib/samba",
     "/var/lib/krb5kdc",
+    "/var/kerberos",
+    "/var/lib/heimdal-kdc",
+    "/var/lib/ldap",
+    "/var/lib/openldap",
+    "/var/lib/dirsrv",
+    "/var/lib/ipa",
+    "/var/lib/gssproxy",
     "/swapfile",
     "/swap.img",
     // Where the system keeps copies of its password files, mail and users' crontabs.

@@ -1518,9 +1518,11 @@ fn a_container_log_is_capped() {
         ("max-size=0.00099k", Rule::ParseBadValue),
         ("tag=x,Driver=passthrough", Rule::DenyHostHandoff),
         // A tag is a template podman runs on the host (the eighty-first look's recursion).
+        ("tag={{define `a`}}x{{end}}{{template `a`}}", Rule::DenyCeiling),
+        // (Quoted, podman 4's CSV reader refuses it first, printing it whole.)
         (
             "tag={{define \"a\"}}x{{end}}{{template \"a\"}}",
-            Rule::DenyCeiling,
+            Rule::ParseBadValue,
         ),
     ] {
         let plan = plan(&argv(&["run", "--log-opt", refused, "img"]), &p, &podman());

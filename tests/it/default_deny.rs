@@ -52,6 +52,8 @@ fn host() -> Host {
         ".local/share/fonts",
         ".config/some-tool",
         "projects/site/.github",
+        "projects/crashed",
+        "projects/lib/core",
     ] {
         std::fs::create_dir_all(home.join(sub)).unwrap();
     }
@@ -92,6 +94,8 @@ fn host() -> Host {
         ".claude/.credentials.json",
         ".bash_aliases",
         "nanoclaw/store/auth/creds.json",
+        "projects/crashed/core",
+        "projects/crashed/core.4242",
     ] {
         std::fs::write(home.join(file), "x").unwrap();
     }
@@ -195,6 +199,8 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         "/var/crash",
         "/var/lib/apport/coredump",
         "/var/lib/sss/db",
+        "/var/kerberos/krb5kdc",
+        "/var/lib/ldap",
         // The forty-ninth look's: folders that were host-exec only now hold credentials too
         // (pip's index logins, VS Code's secret storage), refused even read-only; and the
         // system's secret stores.
@@ -576,6 +582,27 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     // Every tmpfs size is judged, and `nr_blocks` (0 is unlimited) is refused.
     add(&["run", "--tmpfs", "/x:size=1m,size=100g", "img"], "deny.ceiling");
     add(&["run", "--tmpfs", "/x:nr_blocks=0", "img"], "deny.ceiling");
+    // A process's memory dump, where the kernel writes one without a handler (the
+    // thirty-second pass's look read nanoclaw's tokens from a `core` in its checkout).
+    add(
+        &["run", "-v", "~/projects/crashed:/x:ro", "img"],
+        "deny.credentials",
+    );
+    add(
+        &["run", "-v", "~/projects/crashed/core.4242:/x:ro", "img"],
+        "deny.credentials",
+    );
+    // A list value podman's CSV reader refuses, printing it whole (the thirty-second pass's
+    // look, podman 4.3).
+    add(
+        &[
+            "run",
+            "--annotation",
+            "api_token={\"t\":\"aoc_0f3c9e2b7a41d8c6\"}",
+            "img",
+        ],
+        "parse.bad-value",
+    );
     // A label without a name: podman prints its value in its error.
     add(
         &["run", "--label", "=aoc_0f3c9e2b7a41d8c6", "img"],
@@ -1215,6 +1242,8 @@ fn legitimate() -> Vec<Vec<&'static str>> {
         &["--log-level", "info", "run", "img"],
         &["-l", "error", "run", "img"],
         &["--debug=false", "run", "img"],
+        // A folder named `core` is a project's, not a memory dump.
+        &["run", "-v", "~/projects/lib:/x:ro", "img"],
         // nanoclaw v2's real mounts (rw beneath its checkout; files nested in rw dirs).
         &["run", "-v", "{proj}/data/v2-sessions/ag1/sess1:/workspace", "img"],
         &["run", "-v", "{proj}/groups/main:/workspace/agent", "img"],
