@@ -68,13 +68,36 @@ impl Table {
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
     }
 
-    /// Every other absolute name of `real` (a resolved absolute path, `/` for the root): the
-    /// mount it lies on is the one whose point holds it most closely (of those at one point, the
-    /// last listed, which lies on top); its place in that file system is then named under each
-    /// other mount of the same file system whose root holds it. `real` itself is left out.
-    /// `mount_id`: the mount the source was opened on (0 when unknown: then the last listed
-    /// of those whose point holds it most closely).
-    pub fn aliases(&self, real: &[u8], mount_id: u64) -> Vec<Vec<u8>> {
+    /// Every other absolute name of `real` (a resolved absolute path, `/` for the root), each
+    /// with the folder it was named under (a mount's point, or an overlay's layer): a caller
+    /// judges a name by the lists, but not for lying beneath that folder itself (a second mount
+    /// of the root at `/sysroot` names every file again, and `/sysroot` is sensitive). The
+    /// mount `real` lies on is the one it was opened on (`mount_id`; 0 when unknown: then the
+    /// last listed of those whose point holds it most closely); its place in that file system is
+    /// named under each other mount of the same file system whose root holds it; what lies in
+    /// an overlay's layer is named at the overlay's point, and what lies at the point in each
+    /// layer. Other names of other names are followed too, to [`MAX_ALIASES`] in all. `real`
+    /// itself is left out.
+    pub fn aliases(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut queue: Vec<(Vec<u8>, u64)> = vec![(real.to_vec(), mount_id)];
+        let mut next = 0;
+        while next < queue.len() && out.len() < MAX_ALIASES {
+            let (name, id) = queue[next].clone();
+            next += 1;
+            for (alias, base) in self.direct(&name, id) {
+                let seen = alias == real || out.iter().any(|(a, _)| *a == alias);
+                if !seen && out.len() < MAX_ALIASES {
+                    queue.push((alias.clone(), 0));
+                    out.push((alias, base));
+                }
+            }
+        }
+        out
+    }
+
+    /// [`Self::aliases`]' one step.
+    fn direct(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
         let by_id = self
             .0
             .iter()
@@ -87,27 +110,25 @@ impl Table {
                 .max_by_key(|(i, m)| (m.point.len(), *i))
                 .map(|(_, m)| m)
         };
-        let Some(on) = by_id.or_else(by_name) else {
-            return Vec::new();
-        };
-        let mut out: Vec<Vec<u8>> = Vec::new();
-        let mut add = |name: Vec<u8>| {
-            if name != real && !out.contains(&name) && out.len() < MAX_ALIASES {
-                out.push(name);
+        let mut out = Vec::new();
+        if let Some(on) = by_id.or_else(by_name) {
+            let rest = beneath(real, &on.point).unwrap_or_default();
+            let in_fs = join(&on.root, rest);
+            for m in self.0.iter().filter(|m| m.dev == on.dev) {
+                if let Some(tail) = beneath(&in_fs, &m.root) {
+                    out.push((join(&m.point, tail), m.point.clone()));
+                }
             }
-        };
-        let rest = beneath(real, &on.point).unwrap_or_default();
-        let in_fs = join(&on.root, rest);
-        for m in self.0.iter().filter(|m| m.dev == on.dev) {
-            if let Some(tail) = beneath(&in_fs, &m.root) {
-                add(join(&m.point, tail));
+            // What lies at an overlay's point lies in each of its layers.
+            for layer in &on.layers {
+                out.push((join(layer, rest), layer.clone()));
             }
         }
-        // An overlay shows what lies in its layers at its own point.
+        // What lies in an overlay's layer is shown at its point.
         for m in &self.0 {
             for layer in &m.layers {
                 if let Some(tail) = beneath(real, layer) {
-                    add(join(&m.point, tail));
+                    out.push((join(&m.point, tail), m.point.clone()));
                 }
             }
         }
@@ -141,8 +162,12 @@ fn join(dir: &[u8], rest: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The folders an overlay's options name (`lowerdir=a:b,upperdir=c,workdir=d`): each lower
-/// layer (`:` apart, `\:` a colon of a name) and the upper one, escapes undone.
+/// The folders an overlay's options name (`lowerdir=a:b,upperdir=c,workdir=d`, and the new
+/// mount API's `lowerdir+=a,lowerdir+=b,datadir+=c`): each lower layer (`:` apart; a colon of a
+/// name is written `\\:`, which the table prints `\\134:`), the data-only ones and the upper one,
+/// escapes undone and cleaned lexically (`a//b/../c/` is `/a/c`: the kernel prints a layer as
+/// it was written). A relative layer (named from the mounting process's working folder, which
+/// the table does not say) is not followed (docs/SECURITY.md).
 fn overlay_layers(options: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for opt in options.split(|&b| b == b',') {
@@ -150,27 +175,52 @@ fn overlay_layers(options: &[u8]) -> Vec<Vec<u8>> {
             let mut one = Vec::new();
             let mut i = 0;
             while i < lower.len() {
-                match (lower[i], lower.get(i + 1)) {
-                    (b'\\', Some(b':')) => {
-                        one.push(b':');
-                        i += 2;
-                    }
-                    (b':', _) => {
-                        out.push(unescape(&std::mem::take(&mut one)));
-                        i += 1;
-                    }
-                    (c, _) => {
-                        one.push(c);
-                        i += 1;
-                    }
+                if lower[i..].starts_with(b"\\134:") {
+                    one.push(b':');
+                    i += 5;
+                } else if lower[i..].starts_with(b"\\:") {
+                    one.push(b':');
+                    i += 2;
+                } else if lower[i] == b':' {
+                    out.push(unescape(&std::mem::take(&mut one)));
+                    i += 1;
+                } else {
+                    one.push(lower[i]);
+                    i += 1;
                 }
             }
             out.push(unescape(&one));
-        } else if let Some(upper) = opt.strip_prefix(b"upperdir=") {
-            out.push(unescape(upper));
+        } else if let Some(one) = [&b"lowerdir+="[..], b"datadir+=", b"upperdir="]
+            .iter()
+            .find_map(|k| opt.strip_prefix(*k))
+        {
+            out.push(unescape(one));
         }
     }
     out.retain(|l| l.starts_with(b"/"));
+    out.iter().map(|l| cleaned(l)).collect()
+}
+
+/// An absolute path cleaned lexically: empty and `.` components dropped, `..` climbing one.
+fn cleaned(path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for c in split(path, b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for c in parts {
+        out.push(b'/');
+        out.extend_from_slice(c);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
     out
 }
 
@@ -226,7 +276,7 @@ mod tests {
         Table::read(table.as_bytes())
             .aliases(real.as_bytes(), mount_id)
             .into_iter()
-            .map(|a| String::from_utf8(a).unwrap())
+            .map(|(a, _)| String::from_utf8(a).unwrap())
             .collect()
     }
 
@@ -234,33 +284,42 @@ mod tests {
     /// elsewhere is named at its home too, and the other way round.
     #[test]
     fn a_path_is_named_under_every_mount_of_its_file_system() {
+        let has = |real: &str, want: &[&str]| {
+            let got = names(real);
+            for w in want {
+                assert!(got.iter().any(|g| g == w), "{real}: {w} not in {got:?}");
+            }
+            assert!(!got.iter().any(|g| g == real), "{real}: itself in {got:?}");
+        };
         assert_eq!(
             names("/sysroot/home/alice/.ssh/id_rsa"),
             ["/home/alice/.ssh/id_rsa"]
         );
         assert_eq!(names("/sysroot"), ["/"]);
-        assert_eq!(
-            names("/srv/alice/x"),
-            ["/home/alice/shared/x", "/sysroot/home/alice/shared/x"]
+        has(
+            "/srv/alice/x",
+            &["/home/alice/shared/x", "/sysroot/home/alice/shared/x"],
         );
-        assert_eq!(
-            names("/home/alice/shared"),
-            ["/sysroot/home/alice/shared", "/srv/alice"]
+        has(
+            "/home/alice/shared",
+            &["/sysroot/home/alice/shared", "/srv/alice"],
         );
         // Another file system's mounts, an escaped point among them.
         assert_eq!(names("/mnt/bob keys/id"), ["/home/bob/keys/id"]);
         assert_eq!(names("/home/bob/keys"), ["/mnt/bob keys"]);
-        // An overlay's layers are named at its point.
-        // (And, the layers lying on the root file system, under `/sysroot` too.)
-        assert_eq!(
-            names("/media/root-ro/home/carol/.aws"),
-            ["/sysroot/media/root-ro/home/carol/.aws", "/home/carol/.aws"]
+        // An overlay's layers are named at its point, and its point in each layer (and, the
+        // layers lying on the root file system, under `/sysroot` too).
+        has("/media/root-ro/home/carol/.aws", &["/home/carol/.aws"]);
+        has("/media/rw/carol/.bashrc", &["/home/carol/.bashrc"]);
+        has("/base/x", &["/home/carol/x"]);
+        has(
+            "/home/carol/.aws",
+            &[
+                "/media/root-ro/home/carol/.aws",
+                "/base/.aws",
+                "/media/rw/carol/.aws",
+            ],
         );
-        assert_eq!(
-            names("/media/rw/carol/.bashrc"),
-            ["/sysroot/media/rw/carol/.bashrc", "/home/carol/.bashrc"]
-        );
-        assert_eq!(names("/base/x"), ["/sysroot/base/x", "/home/carol/x"]);
         // The mount a source was opened on decides, not the longest point: `/srv/h/u` is a
         // tmpfs covered by a later bind of alice's home at `/srv/h`.
         assert!(
@@ -271,6 +330,35 @@ mod tests {
         // A file system mounted once has no other name.
         assert!(names("/proc/self").is_empty());
         assert!(names("/home/bob/notes").is_empty());
+        // Each name comes with the folder it was named under.
+        let t = Table::read(TABLE.as_bytes());
+        let based = t.aliases(b"/tmp/x", 22);
+        assert!(
+            based.contains(&(b"/sysroot/tmp/x".to_vec(), b"/sysroot".to_vec())),
+            "{based:?}"
+        );
+    }
+
+    /// The layers as the kernel prints them, however they were written: the new mount API's
+    /// `lowerdir+=` and `datadir+=`, a colon of a name, a trailing `/`, `//`, `..`; a relative
+    /// layer is not followed.
+    #[test]
+    fn overlay_layers_are_read_in_every_spelling() {
+        let layers = |o: &str| -> Vec<String> {
+            overlay_layers(o.as_bytes())
+                .into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect()
+        };
+        assert_eq!(
+            layers("rw,lowerdir+=/l1,lowerdir+=/l2/,datadir+=/d,upperdir=/u//x/../y,workdir=/w"),
+            ["/l1", "/l2", "/d", "/u/y"]
+        );
+        assert_eq!(
+            layers(r"lowerdir=/a/lo\134:w:/b,upperdir=/c/"),
+            ["/a/lo:w", "/b", "/c"]
+        );
+        assert_eq!(layers("lowerdir=low:/abs"), ["/abs"]);
     }
 
     #[test]

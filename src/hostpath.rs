@@ -1210,6 +1210,11 @@ pub struct HostPaths<'p> {
     judged_real: Option<Vec<u8>>,
     /// The mount table, once a source's other names are asked for.
     mounts: Option<crate::aliases::Table>,
+    /// A source's other name is being judged: by what it must not be (sensitive, a credential,
+    /// code the host runs), not by where writes may go (a writable root is the source's own
+    /// name's question: `/mnt/wslg/distro/tmp/x`, WSL's second mount of the root, is no
+    /// writable root, and `/tmp/x` is).
+    as_alias: bool,
 }
 
 /// The compiled lists of the rules in force (empty when a rule is off).
@@ -1307,6 +1312,7 @@ impl<'p> HostPaths<'p> {
             opened: None,
             judged_real: None,
             mounts: None,
+            as_alias: false,
         }
     }
 
@@ -1445,7 +1451,23 @@ impl<'p> HostPaths<'p> {
         }
         // The record of what was opened is the source's, not its other names'.
         let opened = self.opened.take();
-        let found = aliases.iter().find_map(|alias| {
+        self.as_alias = true;
+        let found = aliases.iter().find_map(|(alias, base)| {
+            // A name beneath a sensitive folder only for lying there (`/sysroot/tmp/x` of
+            // `/tmp/x`, where `/sysroot` is the root mounted again; `/run/host/...` in a toolbox)
+            // says nothing of the file: judged by the rest of the lists only. (A name below `/`
+            // itself is judged whole: a bind of `/` is `/`.)
+            if base.as_slice() != b"/" {
+                let lists = self.lists.as_ref()?;
+                let at = Resolved::opened(base, Kind::Dir);
+                if lists
+                    .sensitive
+                    .find(lists.compiler.arena.as_slice(), &at, false, |_| false)
+                    .is_some()
+                {
+                    return None;
+                }
+            }
             let mut f = self.judge_named(alias, access, shadowed, mounted)?;
             f.entry = format!(
                 "{} ({} through the mount table: the same file system mounted elsewhere)",
@@ -1454,6 +1476,7 @@ impl<'p> HostPaths<'p> {
             );
             Some(f)
         });
+        self.as_alias = false;
         self.opened = opened;
         found
     }
@@ -1656,7 +1679,7 @@ impl<'p> HostPaths<'p> {
                 return hit(Rule::DenyHostExec, b"node_modules");
             }
         }
-        if deny.on(Rule::DenyWritableRoot) {
+        if deny.on(Rule::DenyWritableRoot) && !self.as_alias {
             let in_root = lists.roots.find(arena, &src, false, |_| false).is_some();
             let in_cwd = self
                 .cwd_joined

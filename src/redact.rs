@@ -31,6 +31,8 @@ const SECRET_WORDS: &[&str] = &[
     "CRED",
     "JWT",
     "DSN",
+    // `pw=`, `db_pw` (the thirty-second pass's second look).
+    "PW",
 ];
 
 /// Environment variables whose values are configuration, never credentials: the only
@@ -94,7 +96,9 @@ pub fn display(token: &OsStr) -> String {
                 && value.contains(|c: char| c.is_ascii_whitespace())
         });
     match flag_value {
-        Some((name, value)) => format!("--{name}={}", shell_words(value)),
+        // Then the whole as text: the flag's own rules (`--env=NAME=`, `--decryption-key=`)
+        // read it too (the thirty-second pass's second look: a value with a blank lost them).
+        Some((name, value)) => redact_text(&format!("--{name}={}", shell_words(value))),
         None => redact_text(&text),
     }
 }
@@ -283,11 +287,8 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     // (Not a word of punctuation alone: `'x-api-key' : 'k'`'s colon is the key's, and the
     // text's own rules read what follows it.)
     let value_like = word.bytes().any(|b| b.is_ascii_alphanumeric()) && !word.starts_with(['-', '=', ':']);
-    // (A plain word only: an XML tag's `<password` is the text rules' to read.)
-    let plain = before
-        .trim_matches(['\'', '"'])
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    // (Not an XML tag: `<password` is the text rules' to read.)
+    let plain = !before.trim_start_matches(['\'', '"']).starts_with('<');
     if plain && !before.starts_with('-') && secret_named(before) && value_like {
         return Some(REDACTED.to_string());
     }
@@ -297,6 +298,32 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
         .filter(|b| b.contains('['))
         .map(|b| b.rsplit(['[', ',']).next().unwrap_or(b).trim_matches(['\'', '"']));
     if item.is_some_and(|i| !i.is_empty() && secret_named(i)) && !word.starts_with('-') {
+        return Some(REDACTED.to_string());
+    }
+    // A long option named like a secret with its value glued (`--bearer=T`, `--session=S`:
+    // the thirty-second pass's second look).
+    if let Some((name, _)) = word
+        .split_once('=')
+        .filter(|(n, v)| n.starts_with('-') && !v.is_empty())
+    {
+        if secret_option(name) {
+            return Some(format!("{name}={REDACTED}"));
+        }
+    }
+    // A program's password option with its value glued (`ldapsearch -wPW`, `sqlcmd -PPW`,
+    // `mongosh -pPW`).
+    for (opt, on) in [
+        ("-w", programs.ldap),
+        ("-P", programs.dash_cap_p),
+        ("-p", programs.dash_p),
+    ] {
+        if on && word.len() > 2 && word.starts_with(opt) && !word.starts_with("--") {
+            return Some(format!("{opt}{REDACTED}"));
+        }
+    }
+    // A here-string's word (`sudo -S true <<< PW`, `chpasswd <<< user:PW`): what a program reads
+    // on its standard input is often a secret.
+    if before == "<<<" {
         return Some(REDACTED.to_string());
     }
     // kubectl's `--from-literal=KEY=VALUE`: a secret's value, whatever its key is called.
@@ -472,6 +499,36 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
                     }
                 }
             }
+            // `smbclient //HOST/SHARE PASSWORD`: the word after the share.
+            "smbclient" => {
+                if let Some(j) = rest
+                    .iter()
+                    .position(|r| r.trim_matches(['\'', '"']).starts_with("//"))
+                {
+                    if rest.get(j + 1).is_some_and(|v| !v.starts_with('-')) {
+                        out.push((at(j + 1), REDACTED.to_string()));
+                    }
+                }
+            }
+            // `rclone obscure PASSWORD`, `poetry config http-basic.REPO USER PASSWORD`.
+            "rclone" if sub("obscure").is_some() => {
+                if let Some(j) = last_value(1) {
+                    out.push((j, REDACTED.to_string()));
+                }
+            }
+            "poetry"
+                if rest
+                    .iter()
+                    .any(|r| r.starts_with("http-basic.") || r.starts_with("pypi-token.")) =>
+            {
+                if let Some(j) = last_value(2) {
+                    out.push((j, REDACTED.to_string()));
+                }
+            }
+            // SQL's `IDENTIFIED BY 'PASSWORD'`.
+            "identified" if rest.first().is_some_and(|r| r.eq_ignore_ascii_case("by")) && rest.len() > 1 => {
+                out.push((at(1), REDACTED.to_string()));
+            }
             // httpie's `-a USER:PASSWORD`.
             "http" | "https" | "xh" | "xhs" => {
                 for (j, r) in rest.iter().enumerate() {
@@ -484,6 +541,37 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
             }
             _ => {}
         }
+    }
+    // What `echo` or `printf` pipes into a program that reads a secret on its standard input
+    // (`echo T | docker login --password-stdin`, `printf 'pw\n' | sudo -S`, `| chpasswd`).
+    let reads_secret = |seg: &[&str]| {
+        seg.iter().any(|w| {
+            matches!(*w, "--password-stdin" | "--with-token" | "--stdin")
+                || program(w) == "chpasswd"
+                || (program(w) == "sudo" && seg.contains(&"-S"))
+        })
+    };
+    let mut i = 0;
+    while i < words.len() {
+        if matches!(program(words[i]).as_str(), "echo" | "printf") {
+            let end = (i + 1..words.len())
+                .find(|&j| words[j] == "|")
+                .unwrap_or(words.len());
+            let after = &words[(end + 1).min(words.len())..];
+            let after = &after[..after
+                .iter()
+                .position(|w| matches!(*w, ";" | "&&" | "||" | "|"))
+                .unwrap_or(after.len())];
+            if end < words.len() && reads_secret(after) {
+                for j in i + 1..end {
+                    if !words[j].starts_with('-') {
+                        out.push((j, REDACTED.to_string()));
+                    }
+                }
+            }
+            i = end;
+        }
+        i += 1;
     }
     out.sort_unstable_by_key(|(j, _)| *j);
     out.dedup_by_key(|(j, _)| *j);
@@ -521,7 +609,11 @@ fn shell_words(text: &str) -> String {
                     None => out.push_str(word),
                 },
             }
-            before = word;
+            // A line's continuation (`\` before a line break) is no word: the option before it
+            // still names the word after (the thirty-second pass's second look).
+            if word != "\\" {
+                before = word;
+            }
             index += 1;
         }
         rest = &rest[end..];
@@ -619,6 +711,8 @@ const SECRET_HEADERS: &[&str] = &[
     "password:",
     "auth:",
     "authorization:",
+    // `X-JFrog-Art-Api:`, `X-Api:` (the thirty-second pass's second look).
+    "-api:",
     // `Authentication:T`, `X-Credentials:`, `X-Session:` glued (the thirty-first pass's Low).
     "authentication:",
     "credential:",
@@ -672,6 +766,14 @@ fn redact_text(text: &str) -> String {
 fn redact_words(text: &str, commands: bool) -> String {
     if let Some(shown) = mount_record(text) {
         return shown;
+    }
+    // An exec-form command is judged item by item before anything is decoded, each item
+    // decoded on its own: decoding the whole and showing it up to an escape left a cut-off
+    // array no rule read as a command (the thirty-second pass's second look).
+    if text.starts_with('[') {
+        if let Some(shown) = json_words(text) {
+            return shown;
+        }
     }
     // Percent-encoded text is judged as it decodes, however many times it was encoded
     // (`Bearer%09T`, `token%25253DT`, an encoded proxy URL: the thirty-first pass's look): where
@@ -1479,6 +1581,49 @@ mod tests {
         // What comes before the encoded word is shown.
         let shown = d(r#"psql "postgresql://app:7%2FqR9S@db" -c 'select 1' token=x"#);
         assert!(shown.starts_with("psql "), "{shown}");
+    }
+
+    /// The thirty-second pass's second look: an environment value or a secret flag's value
+    /// holding a blank, an exec-form command with an escape in another item, a line's
+    /// continuation between an option and its value, glued option values, here-strings,
+    /// positions after other programs' words, what is piped into a program reading a secret.
+    #[test]
+    fn secrets_around_blanks_escapes_continuations_and_pipes_are_redacted() {
+        for token in [
+            "--env=openai=SECRETVALUE123\n",
+            "--env=gh_Pat=SECRETVALUE123 ",
+            "--env-merge=openai=SECRETVALUE123 ",
+            "--decryption-key=/k.pem:SECRETVALUE123 x",
+            r#"["CMD","curl","-u","admin:SECRETVALUE123","http://x/%41"]"#,
+            r#"["CMD","curl","-u","admin:SECRETVALUE123","http:\/\/x\/"]"#,
+        ] {
+            let shown = d(token);
+            assert!(!shown.contains("SECRETVALUE123"), "{token:?} -> {shown}");
+        }
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        for cmd in [
+            "echo ran || curl --password \\\n  SECRETVALUE123 https://h",
+            "sshpass -p \\\n SECRETVALUE123 ssh h",
+            "curl --oauth2-bearer=x --bearer=SECRETVALUE123 https://h",
+            "curl --session=SECRETVALUE123 https://h",
+            "ldapsearch -x -D cn=admin,dc=x -wSECRETVALUE123",
+            "sqlcmd -S h -PSECRETVALUE123",
+            "mongosh -pSECRETVALUE123",
+            "smbclient //fs/share SECRETVALUE123 -U alice",
+            "sudo -S true <<< SECRETVALUE123",
+            "echo SECRETVALUE123 | docker login --password-stdin -u u r",
+            "printf 'SECRETVALUE123\\n' | sudo -S true",
+            "echo app:SECRETVALUE123 | chpasswd",
+            "npm config set //r/:_authToken SECRETVALUE123",
+            "poetry config http-basic.repo user SECRETVALUE123",
+            "mysql -e \"CREATE USER x IDENTIFIED BY 'SECRETVALUE123'\"",
+            "rclone obscure SECRETVALUE123",
+            "curl -H 'X-JFrog-Art-Api: SECRETVALUE123' https://h",
+            "curl -d pw=SECRETVALUE123 https://h",
+        ] {
+            let shown = super::argv(&os(&["run", "img", "sh", "-c", cmd])).join(" ");
+            assert!(!shown.contains("SECRETVALUE123"), "{cmd} -> {shown}");
+        }
     }
 
     /// nanoclaw's own proxy token (OneCLI's `aoc_`) wherever a caller puts it, and any value

@@ -131,8 +131,33 @@ impl Ctx {
             };
         }
         self.show(args);
-        let ran = process::run(&mut self.command(args), stdin, TIMEOUT, &interrupted);
+        let mut ran = process::run(&mut self.command(args), stdin, TIMEOUT, &interrupted);
         self.show_output(&ran);
+        // podman (4.3 and 5.x, without the shim too) now and then loses the whole stdout of a
+        // short-lived `run -i --rm` container: exit 0, nothing printed (about 1 run in 40 on a
+        // loaded machine). That symptom alone is run again, twice at most, and said each time;
+        // every check then judges the last run as it is.
+        let interactive_rm = args.first().is_some_and(|a| a == "run")
+            && args.iter().any(|a| a == "-i")
+            && args.iter().any(|a| a == "--rm");
+        for _ in 0..2 {
+            if !(interactive_rm && ran.success() && ran.stdout.is_empty()) {
+                break;
+            }
+            println!(
+                "  [NOTE] podman returned exit 0 and an empty stdout for a short-lived `run -i --rm` (its known stdout loss); running it again"
+            );
+            if let Some(name) = args
+                .iter()
+                .position(|a| a == "--name")
+                .and_then(|i| args.get(i + 1))
+            {
+                let rm = strs(&["rm", "-f", name]);
+                let _ = process::run(&mut self.command(&rm), None, TIMEOUT, &interrupted);
+            }
+            ran = process::run(&mut self.command(args), stdin, TIMEOUT, &interrupted);
+            self.show_output(&ran);
+        }
         ran
     }
 
