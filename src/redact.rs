@@ -563,8 +563,8 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
                 .position(|w| matches!(*w, ";" | "&&" | "||" | "|"))
                 .unwrap_or(after.len())];
             if end < words.len() && reads_secret(after) {
-                for j in i + 1..end {
-                    if !words[j].starts_with('-') {
+                for (j, w) in words.iter().enumerate().take(end).skip(i + 1) {
+                    if !w.starts_with('-') {
                         out.push((j, REDACTED.to_string()));
                     }
                 }
