@@ -114,7 +114,8 @@ impl Table {
         if let Some(on) = by_id.or_else(by_name) {
             let rest = beneath(real, &on.point).unwrap_or_default();
             let in_fs = join(&on.root, rest);
-            for m in self.0.iter().filter(|m| m.dev == on.dev) {
+            // (The mount itself names it as it is: passed over before anything is joined.)
+            for m in self.0.iter().filter(|m| m.dev == on.dev && m.id != on.id) {
                 if let Some(tail) = beneath(&in_fs, &m.root) {
                     out.push((join(&m.point, tail), m.point.clone()));
                 }
