@@ -69,17 +69,20 @@ impl Table {
     }
 
     /// Every other absolute name of `real` (a resolved absolute path, `/` for the root), each
-    /// with the folder it was named under (a mount's point, or an overlay's layer): a caller
-    /// judges a name by the lists, but not for lying beneath that folder itself (a second mount
-    /// of the root at `/sysroot` names every file again, and `/sysroot` is sensitive). The
+    /// with the point of the mount it was named under when that mount is a whole file system
+    /// mounted again (its root `/`): a caller judges a name by the lists, but not for lying
+    /// beneath such a point itself (a second mount of the root at `/sysroot` names every file
+    /// again, and `/sysroot` is sensitive); a name under a mount of a folder (`/root` a bind of
+    /// `/persist/root`) is judged whole (the thirty-second pass's fourth look read root's
+    /// credentials when every name under a sensitive point was passed over). The
     /// mount `real` lies on is the one it was opened on (`mount_id`; 0 when unknown: then the
     /// last listed of those whose point holds it most closely); its place in that file system is
     /// named under each other mount of the same file system whose root holds it; what lies in
     /// an overlay's layer is named at the overlay's point, and what lies at the point in each
     /// layer. Other names of other names are followed too, to [`MAX_ALIASES`] in all. `real`
     /// itself is left out.
-    pub fn aliases(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    pub fn aliases(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        let mut out: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
         let mut queue: Vec<(Vec<u8>, u64)> = vec![(real.to_vec(), mount_id)];
         let mut next = 0;
         while next < queue.len() && out.len() < MAX_ALIASES {
@@ -97,7 +100,7 @@ impl Table {
     }
 
     /// [`Self::aliases`]' one step.
-    fn direct(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn direct(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         let by_id = self
             .0
             .iter()
@@ -117,19 +120,20 @@ impl Table {
             // (The mount itself names it as it is: passed over before anything is joined.)
             for m in self.0.iter().filter(|m| m.dev == on.dev && m.id != on.id) {
                 if let Some(tail) = beneath(&in_fs, &m.root) {
-                    out.push((join(&m.point, tail), m.point.clone()));
+                    let whole = (m.root.as_slice() == b"/").then(|| m.point.clone());
+                    out.push((join(&m.point, tail), whole));
                 }
             }
             // What lies at an overlay's point lies in each of its layers.
             for layer in &on.layers {
-                out.push((join(layer, rest), layer.clone()));
+                out.push((join(layer, rest), None));
             }
         }
         // What lies in an overlay's layer is shown at its point.
         for m in &self.0 {
             for layer in &m.layers {
                 if let Some(tail) = beneath(real, layer) {
-                    out.push((join(&m.point, tail), m.point.clone()));
+                    out.push((join(&m.point, tail), None));
                 }
             }
         }
@@ -335,9 +339,17 @@ mod tests {
         let t = Table::read(TABLE.as_bytes());
         let based = t.aliases(b"/tmp/x", 22);
         assert!(
-            based.contains(&(b"/sysroot/tmp/x".to_vec(), b"/sysroot".to_vec())),
+            based.contains(&(b"/sysroot/tmp/x".to_vec(), Some(b"/sysroot".to_vec()))),
             "{based:?}"
         );
+        // A folder's mount is no whole file system: its names carry no point.
+        let based = t.aliases(b"/srv/alice/x", 31);
+        assert!(
+            based.contains(&(b"/home/alice/shared/x".to_vec(), Some(b"/".to_vec()))),
+            "{based:?}"
+        );
+        let based = t.aliases(b"/home/alice/shared/x", 22);
+        assert!(based.contains(&(b"/srv/alice/x".to_vec(), None)), "{based:?}");
     }
 
     /// The layers as the kernel prints them, however they were written: the new mount API's

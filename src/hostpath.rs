@@ -1452,12 +1452,12 @@ impl<'p> HostPaths<'p> {
         // The record of what was opened is the source's, not its other names'.
         let opened = self.opened.take();
         self.as_alias = true;
-        let found = aliases.iter().find_map(|(alias, base)| {
-            // A name beneath a sensitive folder only for lying there (`/sysroot/tmp/x` of
-            // `/tmp/x`, where `/sysroot` is the root mounted again; `/run/host/...` in a toolbox)
-            // says nothing of the file: judged by the rest of the lists only. (A name below `/`
-            // itself is judged whole: a bind of `/` is `/`.)
-            if base.as_slice() != b"/" {
+        let found = aliases.iter().find_map(|(alias, whole)| {
+            // A name beneath a sensitive point only because a whole file system is mounted
+            // there again (`/sysroot/tmp/x` of `/tmp/x`; `/run/host/...` in a toolbox) says
+            // nothing of the file: not judged. (A name below `/` itself is judged: a bind of `/`
+            // is `/`; so is one under a mount of a folder: `/root` bound from `/persist/root`.)
+            if let Some(base) = whole.as_ref().filter(|b| b.as_slice() != b"/") {
                 let lists = self.lists.as_ref()?;
                 let at = Resolved::opened(base, Kind::Dir);
                 if lists

@@ -31,8 +31,9 @@ const SECRET_WORDS: &[&str] = &[
     "CRED",
     "JWT",
     "DSN",
-    // `pw=`, `db_pw` (the thirty-second pass's second look).
+    // `pw=`, `db_pw` (the thirty-second pass's second look), `session_id=` (the third).
     "PW",
+    "SESSION",
 ];
 
 /// Environment variables whose values are configuration, never credentials: the only
@@ -269,6 +270,8 @@ fn programs_in<'a>(words: impl Iterator<Item = &'a [u8]>) -> Programs {
 /// place: the value after a [`CREDENTIAL_OPTIONS`] or [`SECRET_OPTIONS`] word (`before`), or
 /// one of them with its value glued; `None` when no such rule applies.
 fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> {
+    // A quoted option is the option (`'-p' PW`).
+    let before = before.trim_matches(['\'', '"']);
     let by_program = match before {
         "-p" => programs.sshpass || programs.dash_p,
         "-P" => programs.dash_cap_p,
@@ -317,14 +320,25 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
         ("-P", programs.dash_cap_p),
         ("-p", programs.dash_p),
     ] {
-        if on && word.len() > 2 && word.starts_with(opt) && !word.starts_with("--") {
+        if on && word.len() > 2 && word.starts_with(opt) && !word.starts_with("--") && !word.ends_with('\\') {
             return Some(format!("{opt}{REDACTED}"));
+        }
+    }
+    // ...and inside a cluster of switches (`ldapsearch -xwPW`).
+    if programs.ldap && word.starts_with('-') && !word.starts_with("--") {
+        if let Some(at) = word[1..].find('w').map(|a| a + 1) {
+            if at > 1 && word[1..at].bytes().all(|b| b.is_ascii_alphabetic()) && at + 1 < word.len() {
+                return Some(format!("{}{REDACTED}", &word[..=at]));
+            }
         }
     }
     // A here-string's word (`sudo -S true <<< PW`, `chpasswd <<< user:PW`): what a program reads
     // on its standard input is often a secret.
     if before == "<<<" {
         return Some(REDACTED.to_string());
+    }
+    if word.len() > 3 && word.starts_with("<<<") {
+        return Some(format!("<<<{REDACTED}"));
     }
     // kubectl's `--from-literal=KEY=VALUE`: a secret's value, whatever its key is called.
     if let Some((key, _)) = word
@@ -595,6 +609,9 @@ fn shell_words(text: &str) -> String {
     let mut before = "";
     let mut rest = text;
     let mut index = 0;
+    // A secret that opened a quote it did not close goes on to the word that closes it
+    // (`<<< "a b c"`, `BY 'two words'`: the thirty-second pass's third look).
+    let mut open_quote: Option<char> = None;
     while !rest.is_empty() {
         let blanks = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_whitespace()).len();
         out.push_str(&rest[..blanks]);
@@ -602,17 +619,39 @@ fn shell_words(text: &str) -> String {
         let end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
         let word = &rest[..end];
         if !word.is_empty() {
-            match positional.next_if(|(j, _)| *j == index) {
-                Some((_, shown)) => out.push_str(&shown),
-                None => match command_word(word, before, programs) {
-                    Some(shown) => out.push_str(&shown),
-                    None => out.push_str(word),
-                },
+            let redacted = if let Some(q) = open_quote {
+                if word.ends_with(q) {
+                    open_quote = None;
+                }
+                Some(REDACTED.to_string())
+            } else {
+                match positional.next_if(|(j, _)| *j == index) {
+                    Some((_, shown)) => Some(shown),
+                    None => command_word(word, before, programs),
+                }
+            };
+            match redacted {
+                Some(shown) => {
+                    if open_quote.is_none() && shown.contains(REDACTED) {
+                        let value = word.trim_start_matches("<<<");
+                        open_quote = value
+                            .chars()
+                            .next()
+                            .filter(|q| matches!(q, '\'' | '"'))
+                            .filter(|&q| value.len() == 1 || !value[1..].ends_with(q));
+                    }
+                    out.push_str(&shown);
+                }
+                None => out.push_str(word),
             }
             // A line's continuation (`\` before a line break) is no word: the option before it
-            // still names the word after (the thirty-second pass's second look).
+            // still names the word after (the thirty-second pass's second look); nor is it part
+            // of an option it is glued to (`-p\`).
             if word != "\\" {
-                before = word;
+                before = word
+                    .strip_suffix('\\')
+                    .filter(|w| w.starts_with('-'))
+                    .unwrap_or(word);
             }
             index += 1;
         }

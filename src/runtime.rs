@@ -43,22 +43,24 @@ pub fn configured(env: &crate::env::Env, policy_binary: &str) -> OsString {
     }
 }
 
-/// The CLI flavour the runtime is treated as: podman unless the runtime itself answers
-/// `--version` as docker does. A name is no proof: Debian's podman-docker installs podman as
-/// `/usr/bin/docker`, and a podman given docker's rewrite loses every podman-only hardening (the
-/// thirty-second pass's look: a `docker`-named wrapper of podman had the proxy's credentials
-/// reach the container, and `doctor` said all was hardened). So the runtime is asked only when
-/// its name or the policy (`flavor = "docker"`) says docker: `probe` gives its version and
-/// flavour (cached as the version is); podman whenever it cannot tell (docker's engine refuses
-/// podman's flags loudly; podman would take docker's silently).
+/// The CLI flavour the runtime is treated as: podman, unless the policy says `flavor =
+/// "docker"` and the runtime itself answers `--version` as docker does. A name is no proof:
+/// Debian's podman-docker installs podman as `/usr/bin/docker`, and a podman given docker's
+/// rewrite loses every podman-only hardening (the thirty-second pass's look: a `docker`-named
+/// wrapper of podman had the proxy's credentials reach the container, and `doctor` said all was
+/// hardened); nor is the answer, which is the client's (docker's client in front of podman's
+/// socket answered docker: the same pass's fourth look held 175 MB of TCP buffers under a 128 MB
+/// ceiling). So docker's grammar is the policy's explicit choice (`auto` is podman's), and
+/// then only for a runtime that answers as docker; `probe` gives its version and flavour
+/// (cached as the version is). Podman's grammar on docker's engine fails loudly; docker's on
+/// podman would lose hardening silently.
 pub fn flavor(
     configured: Option<Flavor>,
-    binary: &OsStr,
     probe: impl FnOnce() -> Option<(Version, Flavor)>,
 ) -> (Flavor, Option<Version>) {
-    match (configured, flavor_of(binary)) {
-        (Some(Flavor::Podman), _) | (None, Flavor::Podman) => (Flavor::Podman, None),
-        _ => match probe() {
+    match configured {
+        Some(Flavor::Podman) | None => (Flavor::Podman, None),
+        Some(Flavor::Docker) => match probe() {
             Some((v, Flavor::Docker)) => (Flavor::Docker, Some(v)),
             Some((v, Flavor::Podman)) => {
                 tracing::info!("runtime: named like docker, answers as podman: treated as podman");
@@ -69,16 +71,6 @@ pub fn flavor(
                 (Flavor::Podman, None)
             }
         },
-    }
-}
-
-/// Guesses the CLI flavour from the runtime's file name (a hint only: [`flavor`]).
-pub fn flavor_of(binary: &OsStr) -> Flavor {
-    let name = Path::new(binary).file_name().unwrap_or(binary).to_string_lossy();
-    if name.contains("docker") {
-        Flavor::Docker
-    } else {
-        Flavor::Podman
     }
 }
 
@@ -592,15 +584,10 @@ mod tests {
         assert_eq!(parse_version("nothing"), None);
     }
 
-    #[test]
-    fn flavor_from_name() {
-        assert_eq!(flavor_of(OsStr::new("/usr/bin/podman")), Flavor::Podman);
-        assert_eq!(flavor_of(OsStr::new("docker")), Flavor::Docker);
-    }
-
-    /// A runtime is docker only when it answers as docker: podman-docker's `/usr/bin/docker`, a
-    /// wrapper named `docker`, or a policy's `flavor = "docker"` in front of podman get podman's
-    /// hardening (the thirty-second pass's look: they got docker's, and lost podman's).
+    /// A runtime is docker only when the policy says so and it answers as docker: podman-docker's
+    /// `/usr/bin/docker`, a wrapper named `docker`, or a policy's `flavor = "docker"` in front of
+    /// podman get podman's hardening (the thirty-second pass's looks: they got docker's, and lost
+    /// podman's).
     #[test]
     fn a_runtime_is_docker_only_when_it_answers_as_docker() {
         let dir = tempfile::tempdir().unwrap();
@@ -616,18 +603,17 @@ mod tests {
         let ask = |p: &Path| identify(p, None, owner);
         assert_eq!(ask(&wrapper), Some(((4, 3, 1), Flavor::Podman)));
         assert_eq!(ask(&engine), Some(((27, 1, 1), Flavor::Docker)));
-        for configured in [None, Some(Flavor::Docker)] {
-            let (f, v) = flavor(configured, wrapper.as_os_str(), || ask(&wrapper));
-            assert_eq!((f, v), (Flavor::Podman, Some((4, 3, 1))), "{configured:?}");
-            let (f, _) = flavor(configured, engine.as_os_str(), || ask(&engine));
-            assert_eq!(f, Flavor::Docker, "{configured:?}");
-            // Cannot tell: podman's hardening.
-            let (f, _) = flavor(configured, OsStr::new("/x/docker"), || None);
-            assert_eq!(f, Flavor::Podman, "{configured:?}");
-        }
-        // Named podman (or told so), the runtime is not asked.
-        for (configured, name) in [(None, "/usr/bin/podman"), (Some(Flavor::Podman), "/x/docker")] {
-            let (f, v) = flavor(configured, OsStr::new(name), || panic!("asked"));
+        let docker = Some(Flavor::Docker);
+        let (f, v) = flavor(docker, || ask(&wrapper));
+        assert_eq!((f, v), (Flavor::Podman, Some((4, 3, 1))));
+        let (f, _) = flavor(docker, || ask(&engine));
+        assert_eq!(f, Flavor::Docker);
+        // Cannot tell: podman's hardening.
+        let (f, _) = flavor(docker, || None);
+        assert_eq!(f, Flavor::Podman);
+        // Not told docker, the runtime is not asked: whatever it is called, it is podman's.
+        for configured in [None, Some(Flavor::Podman)] {
+            let (f, v) = flavor(configured, || panic!("asked"));
             assert_eq!((f, v), (Flavor::Podman, None));
         }
         // Remembered with its flavour, and read back so: the second call of each is a cache

@@ -572,7 +572,7 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
     let probe = runtime
         .clone()
         .unwrap_or_else(|_| std::path::PathBuf::from("/nonexistent"));
-    let target = target(env, &policy, &binary, &probe, origin.path(), memory);
+    let target = target(env, &policy, &probe, origin.path(), memory);
     match &runtime {
         Ok(path) => tracing::info!(
             "runtime: {} (flavour {}, {})",
@@ -822,14 +822,13 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
 fn target(
     env: &Env,
     policy: &policy::Policy,
-    binary: &std::ffi::OsStr,
     path: &std::path::Path,
     policy_file: Option<&std::path::Path>,
     memory: Option<crate::hostmemo::Memory>,
 ) -> Target {
     let cache = env.version_cache();
     let owner = env.euid.unwrap_or_else(crate::process::euid);
-    let (flavor, known) = runtime::flavor(policy.runtime.flavor, binary, || {
+    let (flavor, known) = runtime::flavor(policy.runtime.flavor, || {
         runtime::identify(path, cache.as_deref(), owner)
     });
     // A relative name is taken from the working directory, as the file is read.

@@ -305,6 +305,7 @@ fn runtime_probes(
     rt: Option<&Path>,
     rt_name: &str,
     in_force: &policy::Policy,
+    flavor: crate::rewrite::Flavor,
 ) -> ([Check; 3], RuntimeFacts) {
     let mut facts = RuntimeFacts::default();
     let Some(rt) = rt else {
@@ -343,7 +344,7 @@ fn runtime_probes(
         Ok(c) => flags_check(
             rt_name,
             &format!("{}\n{}", c.stdout, c.stderr),
-            &policy_flags(in_force),
+            &policy_flags(in_force, flavor),
         ),
         Err(e) => Check::fail(
             CheckId::RunFlags,
@@ -466,13 +467,13 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
     let rt_name = binary.to_string_lossy().into_owned();
     let (check, rt) = runtime_check(&scope, &rt_name, &binary, me.as_deref());
     checks.push(check);
-    let ([version, flags, image], facts) = runtime_probes(&scope, rt.as_deref(), &rt_name, &in_force);
-    checks.push(version);
-
-    // As a call decides it: docker only when the runtime answers as docker.
-    let (flavor, _) = runtime::flavor(in_force.runtime.flavor, &binary, || {
+    // As a call decides it: docker only when the policy says so and the runtime answers so.
+    let (flavor, _) = runtime::flavor(in_force.runtime.flavor, || {
         runtime::identify(rt.as_deref()?, None, crate::process::euid())
     });
+    let ([version, flags, image], facts) = runtime_probes(&scope, rt.as_deref(), &rt_name, &in_force, flavor);
+    checks.push(version);
+
     checks.push(rootless_check(env.euid, flavor));
     checks.push(cgroup_check(
         &in_force,

@@ -13,13 +13,14 @@ use crate::runtime;
 
 /// The flags the policy adds to `run` / `create`, found by planning a probe invocation with
 /// the same code the shim runs (as rootless podman, so `--userns=keep-id` shows too).
-pub(crate) fn policy_flags(policy: &policy::Policy) -> Vec<String> {
-    use crate::rewrite::{self, Action, Flavor, Target};
+pub(crate) fn policy_flags(policy: &policy::Policy, flavor: Flavor) -> Vec<String> {
+    use crate::rewrite::{self, Action, Target};
     let probe: Vec<OsString> = ["run", "img"].iter().map(OsString::from).collect();
     let plan = rewrite::plan(
         &probe,
         policy,
-        &Target::fixed(Flavor::Podman, true, Some((4, 3, 1))),
+        // (The flavour's own: docker's engine is given none of podman's flags.)
+        &Target::fixed(flavor, true, Some((4, 3, 1))),
     );
     let mut flags: Vec<String> = Vec::new();
     for c in plan.changes.iter().filter(|c| c.action == Action::Add) {
@@ -159,7 +160,11 @@ pub(crate) fn mount_check(
 ) -> Check {
     const NAME: CheckId = CheckId::MountCheck;
     if flavor == Flavor::Docker {
-        return Check::ok(NAME, "the runtime is docker: no hook is named (podman only)");
+        return Check::warn(
+            NAME,
+            "flavor = \"docker\": no mount check runs (podman only): a bind source swapped between the shim's check and the mount is mounted, and on cgroup v1 a container's TCP buffers are not held to its memory ceiling",
+            "run podman, with flavor = \"auto\"",
+        );
     }
     if !policy.rules.podman.verify_mounts {
         return Check::warn(
@@ -334,7 +339,11 @@ pub(crate) fn build_check(linkage: Linkage) -> Check {
 pub(crate) fn seccomp_check(derivable: Result<(), String>, flavor: Flavor) -> Check {
     const NAME: CheckId = CheckId::Seccomp;
     if flavor == Flavor::Docker {
-        return Check::ok(NAME, "the runtime is docker: no profile is given (podman only)");
+        return Check::warn(
+            NAME,
+            "flavor = \"docker\": the narrowed profile is not given (podman only): the engine's default profile allows new cgroup namespaces and the kernel's keyrings",
+            "run podman, with flavor = \"auto\"",
+        );
     }
     match derivable {
         Ok(()) => Check::ok(

@@ -504,8 +504,12 @@ fn messages_name_what_is_really_there() {
         assert!(l.contains("there is no /usr/bin/docker"), "{l}");
         assert!(!l.contains("wrapper script"), "{l}");
     }
-    // docker as the runtime: nothing about podman being rootful
-    fs::write(s.p("policy.toml"), "[runtime]\nbinary = \"docker\"\n").unwrap();
+    // docker as the runtime (the policy's explicit choice): nothing about podman being rootful
+    fs::write(
+        s.p("policy.toml"),
+        "[runtime]\nbinary = \"docker\"\nflavor = \"docker\"\n",
+    )
+    .unwrap();
     s.script(
         "rt2/docker",
         "#!/bin/sh\necho 'Docker version 28.2.2, build e6534b4'\n",

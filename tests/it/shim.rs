@@ -803,7 +803,8 @@ fn a_policy_named_relatively_emptily_or_in_another_s_folder_is_refused() {
     assert!(o.stdout.is_empty() && !e.ran());
 }
 
-/// A runtime named like docker is podman's unless it answers `--version` as docker's engine does:
+/// A runtime named like docker is podman's unless the policy says `flavor = "docker"` and it
+/// answers `--version` as docker's engine does:
 /// podman-docker's `/usr/bin/docker` (a script that execs podman) lost every podman-only
 /// hardening, the proxy's credentials reaching the container without `--http-proxy=false` (the
 /// thirty-second pass's look).
@@ -845,9 +846,20 @@ fn a_runtime_named_docker_is_hardened_as_podman_unless_it_answers_as_docker() {
             .any(|t| t.to_string_lossy().starts_with("--security-opt=seccomp=")),
         "{argv:?}"
     );
+    // Answering as docker is not enough: docker's grammar is the policy's explicit choice (a
+    // docker client in front of podman's socket answers as docker too).
+    let argv = run(&engine);
+    assert!(argv.iter().any(|t| t == "--http-proxy=false"), "{argv:?}");
+    std::fs::write(e.p("policy.toml"), "[runtime]\nflavor = \"docker\"\n").unwrap();
+    std::fs::set_permissions(e.p("policy.toml"), std::fs::Permissions::from_mode(0o644)).unwrap();
     let argv = run(&engine);
     assert!(
         !argv.iter().any(|t| t == "--http-proxy=false"),
         "docker's engine has no such flag: {argv:?}"
+    );
+    let argv = run(&wrapper);
+    assert!(
+        argv.iter().any(|t| t == "--http-proxy=false"),
+        "podman told docker: {argv:?}"
     );
 }
