@@ -473,14 +473,22 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
             (j >= after && !v.starts_with('-') && !v.contains('=') && !v.is_empty()).then_some(at(j))
         };
         let sub = |name: &str| rest.iter().position(|w| program(w) == name);
+        // Every word from `from` on that is a value: not an option, not `KEY=VALUE`.
+        let values_from = |from: usize, out: &mut Vec<(usize, String)>| {
+            for (j, v) in rest.iter().enumerate().skip(from) {
+                if !v.starts_with('-') && !v.contains('=') {
+                    out.push((at(j), REDACTED.to_string()));
+                }
+            }
+        };
         match program(w).as_str() {
             // `vault login [-address URL ...] TOKEN`, `cargo login TOKEN`: the token is the last
             // word (an option's value may stand between).
+            // Every value after `login` (an option's value is over-redacted: which options take
+            // one is each program's own).
             "vault" | "bao" | "cargo" => {
                 if let Some(s) = sub("login") {
-                    if let Some(j) = last_value(s + 1) {
-                        out.push((j, REDACTED.to_string()));
-                    }
+                    values_from(s + 1, &mut out);
                 }
             }
             // `htpasswd -b[...] [-C 10] FILE USER PASSWORD`, `-nb USER PASSWORD`: the last word.
@@ -494,8 +502,13 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
             }
             // `mc alias set NAME URL ACCESS SECRET`, `mc config host add ...`.
             "mc" | "mcli" if sub("set").or(sub("add")).is_some() => {
-                if let Some(j) = last_value(3) {
-                    out.push((j, REDACTED.to_string()));
+                // NAME and URL shown; the access key and the secret not.
+                let s = sub("set").or(sub("add")).unwrap_or(0);
+                let values: Vec<usize> = (s + 1..rest.len())
+                    .filter(|&j| !rest[j].starts_with('-') && !rest[j].contains('='))
+                    .collect();
+                for &j in values.iter().skip(2) {
+                    out.push((at(j), REDACTED.to_string()));
                 }
             }
             // `redis-cli AUTH [USER] PASSWORD`, a command word of its own.
@@ -515,33 +528,33 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
             }
             // `smbclient //HOST/SHARE PASSWORD`: the word after the share.
             "smbclient" => {
+                // (Wherever it stands after the share: `-U alice PW` too; the user over-redacted.)
                 if let Some(j) = rest
                     .iter()
                     .position(|r| r.trim_matches(['\'', '"']).starts_with("//"))
                 {
-                    if rest.get(j + 1).is_some_and(|v| !v.starts_with('-')) {
-                        out.push((at(j + 1), REDACTED.to_string()));
-                    }
+                    values_from(j + 1, &mut out);
                 }
             }
             // `rclone obscure PASSWORD`, `poetry config http-basic.REPO USER PASSWORD`.
             "rclone" if sub("obscure").is_some() => {
-                if let Some(j) = last_value(1) {
-                    out.push((j, REDACTED.to_string()));
-                }
+                values_from(sub("obscure").unwrap_or(0) + 1, &mut out);
             }
-            "poetry"
-                if rest
+            "poetry" => {
+                if let Some(k) = rest
                     .iter()
-                    .any(|r| r.starts_with("http-basic.") || r.starts_with("pypi-token.")) =>
-            {
-                if let Some(j) = last_value(2) {
-                    out.push((j, REDACTED.to_string()));
+                    .position(|r| r.starts_with("http-basic.") || r.starts_with("pypi-token."))
+                {
+                    values_from(k + 1, &mut out);
                 }
             }
-            // SQL's `IDENTIFIED BY 'PASSWORD'`.
-            "identified" if rest.first().is_some_and(|r| r.eq_ignore_ascii_case("by")) && rest.len() > 1 => {
-                out.push((at(1), REDACTED.to_string()));
+            // SQL's `IDENTIFIED BY 'PASSWORD'`, `IDENTIFIED WITH plugin BY 'PASSWORD'`.
+            "identified" => {
+                if let Some(b) = rest.iter().take(3).position(|r| r.eq_ignore_ascii_case("by")) {
+                    if b + 1 < rest.len() {
+                        out.push((at(b + 1), REDACTED.to_string()));
+                    }
+                }
             }
             // httpie's `-a USER:PASSWORD`.
             "http" | "https" | "xh" | "xhs" => {
@@ -559,26 +572,39 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
     // What `echo` or `printf` pipes into a program that reads a secret on its standard input
     // (`echo T | docker login --password-stdin`, `printf 'pw\n' | sudo -S`, `| chpasswd`).
     let reads_secret = |seg: &[&str]| {
+        let switch_s = seg
+            .iter()
+            .any(|w| (w.starts_with('-') && !w.starts_with("--") && w.contains('S')) || *w == "--stdin");
         seg.iter().any(|w| {
-            matches!(*w, "--password-stdin" | "--with-token" | "--stdin")
+            let w = w.rsplit('|').next().unwrap_or(w);
+            matches!(w, "--password-stdin" | "--with-token" | "--stdin")
                 || program(w) == "chpasswd"
-                || (program(w) == "sudo" && seg.contains(&"-S"))
+                || (program(w) == "sudo" && switch_s)
         })
     };
     let mut i = 0;
     while i < words.len() {
         if matches!(program(words[i]).as_str(), "echo" | "printf") {
+            // The pipe may be glued (`echo PW|sudo -S`), and the program a later stage's.
             let end = (i + 1..words.len())
-                .find(|&j| words[j] == "|")
+                .find(|&j| words[j].contains('|') && words[j] != "||")
                 .unwrap_or(words.len());
-            let after = &words[(end + 1).min(words.len())..];
-            let after = &after[..after
+            let glued = end < words.len() && words[end] != "|";
+            let from = if glued { end } else { (end + 1).min(words.len()) };
+            let into = &words[from..];
+            let into = &into[..into
                 .iter()
-                .position(|w| matches!(*w, ";" | "&&" | "||" | "|"))
-                .unwrap_or(after.len())];
-            if end < words.len() && reads_secret(after) {
-                for (j, w) in words.iter().enumerate().take(end).skip(i + 1) {
-                    if !w.starts_with('-') {
+                .position(|w| matches!(*w, ";" | "&&" | "||"))
+                .unwrap_or(into.len())];
+            if end < words.len() && reads_secret(into) {
+                // Every word echoed but `echo`'s own switches; a glued pipe's word whole.
+                for (j, w) in words
+                    .iter()
+                    .enumerate()
+                    .take(end + usize::from(glued))
+                    .skip(i + 1)
+                {
+                    if !matches!(*w, "-n" | "-e" | "-E" | "-ne" | "-en") {
                         out.push((j, REDACTED.to_string()));
                     }
                 }
@@ -809,9 +835,12 @@ fn redact_words(text: &str, commands: bool) -> String {
     // An exec-form command is judged item by item before anything is decoded, each item
     // decoded on its own: decoding the whole and showing it up to an escape left a cut-off
     // array no rule read as a command (the thirty-second pass's second look).
-    if text.starts_with('[') {
+    // (After blanks too: podman reads `' ["CMD", ...]'` as exec form: the thirty-second
+    // pass's third look.)
+    let lead = text.len() - text.trim_start().len();
+    if text[lead..].starts_with('[') {
         if let Some(shown) = json_words(text) {
-            return shown;
+            return format!("{}{shown}", &text[..lead]);
         }
     }
     // Percent-encoded text is judged as it decodes, however many times it was encoded
@@ -969,8 +998,8 @@ fn redact_plain(text: &str, commands: bool) -> String {
     } else {
         // Only a flag's own value (`--health-cmd=[...]`): a label's `KEY=[...]` is judged by its
         // key (the hundred-and-twenty-seventh look's `--label=com.acme.api_token=["X"]`).
-        text.find("=[")
-            .filter(|&eq| text[..eq].starts_with("--") && !text[..eq].contains('='))
+        text.find('=')
+            .filter(|&eq| text[..eq].starts_with("--") && text[eq + 1..].trim_start().starts_with('['))
             .map(|eq| eq + 1)
     };
     if let Some(shown) = json_at.and_then(|at| json_words(&text[at..]).map(|w| format!("{}{w}", &text[..at])))
@@ -1659,6 +1688,43 @@ mod tests {
             "rclone obscure SECRETVALUE123",
             "curl -H 'X-JFrog-Art-Api: SECRETVALUE123' https://h",
             "curl -d pw=SECRETVALUE123 https://h",
+        ] {
+            let shown = super::argv(&os(&["run", "img", "sh", "-c", cmd])).join(" ");
+            assert!(!shown.contains("SECRETVALUE123"), "{cmd} -> {shown}");
+        }
+    }
+
+    /// The thirty-second pass's third look: exec form after blanks, here-strings glued or
+    /// quoted, a quoted secret spanning words, continuations glued to an option, quoted options,
+    /// clusters, values before trailing options, pipes glued or later, SQL's `WITH ... BY`.
+    #[test]
+    fn secrets_past_the_second_look_s_rules_are_redacted() {
+        for token in [
+            r#" ["/bin/echo","curl","-u","admin:SECRETVALUE123","http://h"]"#,
+            "--health-cmd= [\"CMD\",\"curl\",\"-u\",\"admin:SECRETVALUE123\"]",
+        ] {
+            let shown = d(token);
+            assert!(!shown.contains("SECRETVALUE123"), "{token:?} -> {shown}");
+        }
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        for cmd in [
+            "sudo -S true <<<SECRETVALUE123",
+            "sudo -S true <<< \"SECRETVALUE123 two SECRETVALUE123\"",
+            "echo SECRETVALUE123|sudo -S true",
+            "echo SECRETVALUE123 | sudo -kS true",
+            "echo -SECRETVALUE123 | docker login --password-stdin",
+            "echo SECRETVALUE123 | tee /dev/null | sudo -S true",
+            "cargo login SECRETVALUE123 --registry x",
+            "rclone obscure SECRETVALUE123 -v",
+            "poetry config http-basic.repo user SECRETVALUE123 --local",
+            "mc alias set m http://h admin SECRETVALUE123 --api S3v4",
+            "smbclient //fs/share -U alice SECRETVALUE123",
+            "sshpass -p\\\n SECRETVALUE123 ssh h",
+            "sshpass '-p' SECRETVALUE123 ssh h",
+            "ldapsearch -xwSECRETVALUE123",
+            "mysql -e \"CREATE USER x IDENTIFIED WITH mysql_native_password BY 'SECRETVALUE123'\"",
+            "mysql -e \"CREATE USER x IDENTIFIED BY 'two SECRETVALUE123'\"",
+            "curl https://h/?session_id=SECRETVALUE123",
         ] {
             let shown = super::argv(&os(&["run", "img", "sh", "-c", cmd])).join(" ");
             assert!(!shown.contains("SECRETVALUE123"), "{cmd} -> {shown}");
