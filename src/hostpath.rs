@@ -1215,6 +1215,9 @@ pub struct HostPaths<'p> {
     /// name's question: `/mnt/wslg/distro/tmp/x`, WSL's second mount of the root, is no
     /// writable root, and `/tmp/x` is).
     as_alias: bool,
+    /// That other name lies beneath a sensitive point only because a whole file system is
+    /// mounted there: the sensitive list is not asked of it ([`Self::judge`]).
+    alias_in_sensitive: bool,
 }
 
 /// The compiled lists of the rules in force (empty when a rule is off).
@@ -1313,6 +1316,7 @@ impl<'p> HostPaths<'p> {
             judged_real: None,
             mounts: None,
             as_alias: false,
+            alias_in_sensitive: false,
         }
     }
 
@@ -1453,20 +1457,21 @@ impl<'p> HostPaths<'p> {
         let opened = self.opened.take();
         self.as_alias = true;
         let found = aliases.iter().find_map(|(alias, whole)| {
-            // A name beneath a sensitive point only because a whole file system is mounted
-            // there again (`/sysroot/tmp/x` of `/tmp/x`; `/run/host/...` in a toolbox) says
-            // nothing of the file: not judged. (A name below `/` itself is judged: a bind of `/`
-            // is `/`; so is one under a mount of a folder: `/root` bound from `/persist/root`.)
+            // A name beneath a sensitive point only because a whole file system is mounted there
+            // (`/sysroot/tmp/x` of `/tmp/x`; `/run/host/...` in a toolbox) is not sensitive for
+            // that: judged by the other lists only. (A name below `/` is judged whole: a bind of
+            // `/` is `/`; so is one under a mount of a folder: `/root` bound from
+            // `/persist/root`. And the credentials and host-exec lists judge every name: `/root`
+            // a file system of its own, bound elsewhere, named root's `.config/gh` (the
+            // thirty-second pass's last look, after a first version passed such names over).)
+            self.alias_in_sensitive = false;
             if let Some(base) = whole.as_ref().filter(|b| b.as_slice() != b"/") {
                 let lists = self.lists.as_ref()?;
                 let at = Resolved::opened(base, Kind::Dir);
-                if lists
+                self.alias_in_sensitive = lists
                     .sensitive
                     .find(lists.compiler.arena.as_slice(), &at, false, |_| false)
-                    .is_some()
-                {
-                    return None;
-                }
+                    .is_some();
             }
             let mut f = self.judge_named(alias, access, shadowed, mounted)?;
             f.entry = format!(
@@ -1477,6 +1482,7 @@ impl<'p> HostPaths<'p> {
             Some(f)
         });
         self.as_alias = false;
+        self.alias_in_sensitive = false;
         self.opened = opened;
         found
     }
@@ -1521,7 +1527,7 @@ impl<'p> HostPaths<'p> {
         self.judged_real = src.real.as_ref().map(|(r, _)| r.clone());
         let arena = lists.compiler.arena.as_slice();
         let within_home = self.home_joined.as_ref().is_some_and(|h| src.within(h));
-        if deny.on(Rule::DenySensitiveMount) {
+        if deny.on(Rule::DenySensitiveMount) && !self.alias_in_sensitive {
             // `/root` is another user's home, unless it is the caller's own.
             let skip = |e: &[u8]| within_home && e == b"/root";
             if let Some(e) = lists.sensitive.find(arena, &src, true, skip) {

@@ -93,7 +93,10 @@ pub fn display(token: &OsStr) -> String {
         .strip_prefix("--")
         .and_then(|t| t.split_once('='))
         .filter(|(name, value)| {
-            !name.contains(|c: char| c.is_ascii_whitespace())
+            // Only a flag whose value is a command (`--health-cmd`, `--health-startup-cmd`,
+            // `--entrypoint`): a refusal quoted after another flag's token reads as prose, whose
+            // words name secrets before words that are none ("credentials (~/.ssh)").
+            (name.ends_with("cmd") || *name == "entrypoint")
                 && value.contains(|c: char| c.is_ascii_whitespace())
         });
     match flag_value {
@@ -1692,6 +1695,14 @@ mod tests {
             let shown = super::argv(&os(&["run", "img", "sh", "-c", cmd])).join(" ");
             assert!(!shown.contains("SECRETVALUE123"), "{cmd} -> {shown}");
         }
+    }
+
+    /// A refusal's text after a flag's token stays readable: its prose names credentials
+    /// without being one (a regression of this pass hid "credentials (~/.ssh)").
+    #[test]
+    fn a_refusal_quoted_after_a_flag_is_read_as_prose() {
+        let text = "--volume=/h/.ssh:/s:ro: mounts the host's credentials (~/.ssh)";
+        assert_eq!(d(text), text);
     }
 
     /// The thirty-second pass's third look: exec form after blanks, here-strings glued or

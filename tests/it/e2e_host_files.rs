@@ -610,17 +610,32 @@ fn a_credential_is_never_read_through_a_second_mount() {
         other.display().to_string(),
         w.dir.path().display().to_string(),
     );
+    let shim_dir = w.home().join(".config/nanoclaw-shim");
+    std::fs::create_dir_all(&shim_dir).unwrap();
+    let n = shim_dir.display().to_string();
     for (config_in, mount) in [
         // `~/.kube` bound at `cluster`.
-        (&kube, format!("mount --bind '{k}' '{o}'")),
+        (Some(&kube), format!("mount --bind '{k}' '{o}'")),
         // `cluster` the lower layer of an overlay at `~/.kube`.
         (
-            &other,
+            Some(&other),
             format!("mount -t overlay overlay -o 'lowerdir={o},upperdir={t}/upper,workdir={t}/work' '{k}'"),
         ),
+        // A file system of its own mounted whole at a sensitive point of the home, bound at
+        // `cluster`: its other name is not sensitive for lying there, but still a credential
+        // (`~/.*`; the thirty-second pass's last look read root's `.config/gh` so, with `/root`
+        // a file system of its own).
+        (
+            None,
+            format!(
+                "mount -t tmpfs tmpfs '{n}' && echo 'token: {MARKER}' > '{n}/config' && mount --bind '{n}' '{o}'"
+            ),
+        ),
     ] {
-        std::fs::write(config_in.join("config"), format!("token: {MARKER}\n")).unwrap();
-        std::fs::set_permissions(config_in.join("config"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        if let Some(dir) = config_in {
+            std::fs::write(dir.join("config"), format!("token: {MARKER}\n")).unwrap();
+            std::fs::set_permissions(dir.join("config"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
         let through = |program: &Path| -> Output {
             let script = format!("{mount} && exec \"$@\"");
             let mut args: Vec<String> = ["-m", "--propagation", "private", "sh", "-c", &script, "sh"]
@@ -656,6 +671,8 @@ fn a_credential_is_never_read_through_a_second_mount() {
             "{mount}: {}",
             text(&o)
         );
-        std::fs::remove_file(config_in.join("config")).unwrap();
+        if let Some(dir) = config_in {
+            std::fs::remove_file(dir.join("config")).unwrap();
+        }
     }
 }
