@@ -116,7 +116,11 @@ impl Table {
         let mut out = Vec::new();
         if let Some(on) = by_id.or_else(by_name) {
             let rest = beneath(real, &on.point).unwrap_or_default();
-            let in_fs = join(&on.root, rest);
+            // Where it lies in its file system: its own name on a mount of the whole at `/`.
+            let in_fs: std::borrow::Cow<[u8]> = match (on.root.as_slice(), on.point.as_slice()) {
+                (b"/", b"/") => real.into(),
+                _ => join(&on.root, rest).into(),
+            };
             // (The mount itself names it as it is: passed over before anything is joined.)
             for m in self.0.iter().filter(|m| m.dev == on.dev && m.id != on.id) {
                 if let Some(tail) = beneath(&in_fs, &m.root) {
@@ -232,6 +236,10 @@ fn cleaned(path: &[u8]) -> Vec<u8> {
 /// A field as `mountinfo` writes it, its `\ooo` escapes (space, tab, line break, backslash)
 /// undone.
 pub fn unescape(field: &[u8]) -> Vec<u8> {
+    // (Most fields hold no escape: copied whole.)
+    if !field.contains(&b'\\') {
+        return field.to_vec();
+    }
     let mut out = Vec::with_capacity(field.len());
     let mut i = 0;
     while i < field.len() {
