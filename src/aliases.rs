@@ -33,7 +33,36 @@ struct Line {
     root: Vec<u8>,
     point: Vec<u8>,
     layers: Vec<Vec<u8>>,
+    /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
+    kernel: Option<&'static str>,
 }
+
+/// File systems the kernel makes of itself: its processes (their environments, `root` links),
+/// devices, cgroups, tracing and firmware. Mounted anywhere, each is what `/proc`, `/sys` or
+/// `/dev` is (the thirty-second pass's last look read a host process's token through a procfs
+/// mounted in a chroot's folder under `/srv`).
+const KERNEL_FS: &[&str] = &[
+    "proc",
+    "sysfs",
+    "devtmpfs",
+    "devpts",
+    "cgroup",
+    "cgroup2",
+    "debugfs",
+    "tracefs",
+    "securityfs",
+    "bpf",
+    "efivarfs",
+    "pstore",
+    "configfs",
+    "fusectl",
+    "binfmt_misc",
+    "mqueue",
+    "nsfs",
+    "autofs",
+    "rpc_pipefs",
+    "selinuxfs",
+];
 
 /// The mount table, read once per call.
 #[derive(Debug, Default)]
@@ -57,12 +86,14 @@ impl Table {
                 b"overlay" => overlay_layers(options),
                 _ => Vec::new(),
             };
+            let kernel = KERNEL_FS.iter().copied().find(|k| k.as_bytes() == fs);
             (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line {
                 id,
                 dev,
                 root,
                 point,
                 layers,
+                kernel,
             })
         };
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
@@ -99,22 +130,48 @@ impl Table {
         out
     }
 
-    /// [`Self::aliases`]' one step.
-    fn direct(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    /// A kernel file system (its type, and where it is mounted) that `real` lies on, or that is
+    /// mounted beneath it (podman binds a source with what is mounted below it).
+    pub fn kernel_fs(&self, real: &[u8], mount_id: u64) -> Option<(&'static str, Vec<u8>)> {
+        if let Some(on) = self.on(real, mount_id) {
+            if let Some(k) = on.kernel {
+                return Some((k, on.point.clone()));
+            }
+        }
+        self.0
+            .iter()
+            .filter(|m| m.point.as_slice() != real && beneath(&m.point, real).is_some())
+            .find_map(|m| m.kernel.map(|k| (k, m.point.clone())))
+    }
+
+    /// The mount `real` lies on: the one it was opened on (`mount_id`), else the last listed of
+    /// those whose point holds it most closely.
+    fn on(&self, real: &[u8], mount_id: u64) -> Option<&Line> {
         let by_id = self
             .0
             .iter()
             .find(|m| mount_id != 0 && m.id == mount_id && beneath(real, &m.point).is_some());
-        let by_name = || {
+        by_id.or_else(|| {
             self.0
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| beneath(real, &m.point).is_some())
                 .max_by_key(|(i, m)| (m.point.len(), *i))
                 .map(|(_, m)| m)
-        };
+        })
+    }
+
+    /// [`Self::aliases`]' one step.
+    fn direct(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        // The namespace's root file system: a whole second mount of it names every file again.
+        let root_dev = self
+            .0
+            .iter()
+            .rev()
+            .find(|m| m.point.as_slice() == b"/")
+            .map(|m| &m.dev);
         let mut out = Vec::new();
-        if let Some(on) = by_id.or_else(by_name) {
+        if let Some(on) = self.on(real, mount_id) {
             let rest = beneath(real, &on.point).unwrap_or_default();
             // Where it lies in its file system: its own name on a mount of the whole at `/`.
             let in_fs: std::borrow::Cow<[u8]> = match (on.root.as_slice(), on.point.as_slice()) {
@@ -124,7 +181,10 @@ impl Table {
             // (The mount itself names it as it is: passed over before anything is joined.)
             for m in self.0.iter().filter(|m| m.dev == on.dev && m.id != on.id) {
                 if let Some(tail) = beneath(&in_fs, &m.root) {
-                    let whole = (m.root.as_slice() == b"/").then(|| m.point.clone());
+                    // Only a second mount of the root file system: any other whole file system at
+                    // a sensitive point (`/sys`, `/boot`, `/root` of its own) is that point.
+                    let again = m.root.as_slice() == b"/" && Some(&m.dev) == root_dev;
+                    let whole = again.then(|| m.point.clone());
                     out.push((join(&m.point, tail), whole));
                 }
             }
@@ -358,6 +418,47 @@ mod tests {
         );
         let based = t.aliases(b"/home/alice/shared/x", 22);
         assert!(based.contains(&(b"/srv/alice/x".to_vec(), None)), "{based:?}");
+    }
+
+    /// A kernel file system is known by its type wherever it is mounted, and beneath a source;
+    /// and only a second mount of the root file system makes a sensitive point's names noise
+    /// (the thirty-second pass's last look: a chroot's `proc` under `/srv`, a bind of `/sys`).
+    #[test]
+    fn kernel_file_systems_and_second_roots_are_told_apart() {
+        const KERNEL: &str = "\
+22 1 8:1 / / rw - ext4 /dev/sda1 rw
+23 22 0:21 / /proc rw - proc proc rw
+50 22 0:48 / /srv/c/proc rw - proc proc rw
+51 22 0:22 / /srv/s rw - sysfs sysfs rw
+52 22 0:22 / /sys rw - sysfs sysfs rw
+53 22 8:1 / /sysroot rw - ext4 /dev/sda1 rw
+54 22 8:9 / /boot rw - ext4 /dev/sdb1 rw
+55 22 8:9 / /srv/b rw - ext4 /dev/sdb1 rw
+";
+        let t = Table::read(KERNEL.as_bytes());
+        assert_eq!(
+            t.kernel_fs(b"/srv/c/proc/1/environ", 50),
+            Some(("proc", b"/srv/c/proc".to_vec()))
+        );
+        assert_eq!(
+            t.kernel_fs(b"/srv/c", 22),
+            Some(("proc", b"/srv/c/proc".to_vec()))
+        );
+        assert_eq!(
+            t.kernel_fs(b"/srv/s/kernel", 51),
+            Some(("sysfs", b"/srv/s".to_vec()))
+        );
+        assert_eq!(t.kernel_fs(b"/srv/b", 55), None);
+        assert_eq!(t.kernel_fs(b"/home/u", 22), None);
+        // `/sysroot` is the root again: its names are noise there; `/boot`'s are `/boot`'s.
+        assert!(
+            t.aliases(b"/tmp/x", 22)
+                .contains(&(b"/sysroot/tmp/x".to_vec(), Some(b"/sysroot".to_vec())))
+        );
+        assert!(
+            t.aliases(b"/srv/b/grub", 55)
+                .contains(&(b"/boot/grub".to_vec(), None))
+        );
     }
 
     /// The layers as the kernel prints them, however they were written: the new mount API's

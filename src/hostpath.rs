@@ -1449,6 +1449,25 @@ impl<'p> HostPaths<'p> {
             .and_then(|(_, id)| id.as_ref())
             .filter(|id| id.real == real)
             .map_or(0, |id| id.mount_id);
+        // A kernel file system the source lies on, or that is mounted beneath it (podman binds
+        // what is mounted below a source too): `/proc`, `/sys` or `/dev` under another name (a
+        // chroot's `proc` under `/srv`: the thirty-second pass's last look read a host process's
+        // environment so).
+        let kernel = self
+            .deny
+            .on(Rule::DenySensitiveMount)
+            .then(|| table.kernel_fs(&real, mount_id));
+        if let Some((kind, at)) = kernel.flatten() {
+            return Some(Finding {
+                rule: Rule::DenySensitiveMount,
+                entry: format!(
+                    "{} (the kernel's {kind} file system, mounted there)",
+                    crate::text::lossy(&at)
+                ),
+                repository: None,
+                listening: false,
+            });
+        }
         let aliases = table.aliases(&real, mount_id);
         if aliases.is_empty() {
             return None;

@@ -31,9 +31,13 @@ const SECRET_WORDS: &[&str] = &[
     "CRED",
     "JWT",
     "DSN",
-    // `pw=`, `db_pw` (the thirty-second pass's second look), `session_id=` (the third).
+    // `pw=`, `db_pw` (the thirty-second pass's second look), `session_id=` (the third; not
+    // `SESSION` alone: nanoclaw's own `nanoclaw-session` label names no secret).
     "PW",
-    "SESSION",
+    "SESSION_ID",
+    "SESSIONID",
+    "SESSION_TOKEN",
+    "SESSION_KEY",
 ];
 
 /// Environment variables whose values are configuration, never credentials: the only
@@ -293,8 +297,13 @@ fn command_word(word: &str, before: &str, programs: Programs) -> Option<String> 
     // (Not a word of punctuation alone: `'x-api-key' : 'k'`'s colon is the key's, and the
     // text's own rules read what follows it.)
     let value_like = word.bytes().any(|b| b.is_ascii_alphanumeric()) && !word.starts_with(['-', '=', ':']);
-    // (Not an XML tag: `<password` is the text rules' to read.)
-    let plain = !before.trim_start_matches(['\'', '"']).starts_with('<');
+    // (Not an XML tag: `<password` is the text rules' to read; not a path, `cat /srv/token
+    // /etc/hosts`, but npm's `//registry/:_authToken`; not `KEY=VALUE`, whose value the text's
+    // rules read, and nanoclaw's `role=session-network NAME` is no secret.)
+    let unquoted = before.trim_start_matches(['\'', '"']);
+    let plain = !unquoted.starts_with('<')
+        && (!before.contains('/') || before.contains(":_"))
+        && !before.contains('=');
     if plain && !before.starts_with('-') && secret_named(before) && value_like {
         return Some(REDACTED.to_string());
     }
@@ -1029,13 +1038,27 @@ fn redact_plain(text: &str, commands: bool) -> String {
     let lower = text.to_ascii_lowercase().replace('\t', " ");
     let mut cut: Option<usize> = None;
     let mut earliest = |at: usize| cut = Some(cut.map_or(at, |c: usize| c.min(at)));
+    // Each where it begins a word of its own: `.aws/credentials:/x` is a path and its mount's
+    // target, `--bogus-token for` a flag's name (the thirty-second pass's last look: both hid a
+    // refusal's reason); `X-Api-Key:` a header.
+    let starts_word = |at: usize, header: bool| {
+        let before = lower.as_bytes().get(at.wrapping_sub(1)).copied();
+        match (before, header) {
+            (None, _) => true,
+            (Some(b), true) => !matches!(b, b'/' | b'.' | b'_'),
+            (Some(b), false) => b.is_ascii_whitespace() || b"\"'=:,(".contains(&b),
+        }
+    };
     for scheme in AUTH_SCHEMES {
-        if let Some(at) = lower.find(scheme) {
+        if let Some((at, _)) = lower
+            .match_indices(scheme)
+            .find(|&(at, _)| starts_word(at, false))
+        {
             earliest(at + scheme.len());
         }
     }
     for header in SECRET_HEADERS {
-        if let Some(at) = lower.find(header) {
+        if let Some((at, _)) = lower.match_indices(header).find(|&(at, _)| starts_word(at, true)) {
             let value = at + header.len();
             let blanks = lower[value..].len() - lower[value..].trim_start_matches([' ', '\t']).len();
             earliest(value + blanks);
@@ -1171,6 +1194,10 @@ fn quoted_secret_key(text: &str) -> Option<usize> {
                     .bytes()
                     .rposition(|b| !(b.is_ascii_alphanumeric() || b"_-.".contains(&b)))
                     .map_or(0, |p| p + 1);
+                // A path's last component is no key (`.aws/credentials: the runtime ...`).
+                if start > 0 && bytes[start - 1] == b'/' {
+                    return None;
+                }
                 &before[start..]
             }
             _ => return None,
@@ -1698,11 +1725,47 @@ mod tests {
     }
 
     /// A refusal's text after a flag's token stays readable: its prose names credentials
-    /// without being one (a regression of this pass hid "credentials (~/.ssh)").
+    /// without being one (regressions of this pass hid "credentials (~/.ssh)", a mount's target
+    /// after `.aws/credentials:`, an unknown flag's reason after `--bogus-token`, nanoclaw's
+    /// session network's name).
     #[test]
     fn a_refusal_quoted_after_a_flag_is_read_as_prose() {
-        let text = "--volume=/h/.ssh:/s:ro: mounts the host's credentials (~/.ssh)";
-        assert_eq!(d(text), text);
+        for text in [
+            "--volume=/h/.ssh:/s:ro: mounts the host's credentials (~/.ssh)",
+            "--volume=/h/.aws/credentials:/x:ro: mounts the host's credentials (~/.aws)",
+            "--env-file=/h/.aws/credentials: the runtime reads the host's credentials",
+            "-v /srv/rtff/token:/x",
+            "unknown flag --bogus-token for run/create; refusing rather than guessing its arity",
+        ] {
+            assert_eq!(d(text), text);
+            assert_eq!(message(text), text);
+        }
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        let argv = os(&[
+            "network",
+            "create",
+            "--internal",
+            "--label",
+            "role=session-network",
+            "ncl-net",
+        ]);
+        assert_eq!(
+            super::argv(&argv).join(" "),
+            "network create --internal --label role=session-network ncl-net"
+        );
+        let shown = super::argv(&os(&[
+            "run",
+            "img",
+            "sh",
+            "-c",
+            "echo session started; cat /srv/token /etc/hosts",
+        ]));
+        assert!(
+            shown
+                .join(" ")
+                .ends_with("echo session started; cat /srv/token /etc/hosts"),
+            "{shown:?}"
+        );
     }
 
     /// The thirty-second pass's third look: exec form after blanks, here-strings glued or
