@@ -984,32 +984,40 @@ fn check_chain(
             Some(m) => m,
             None => std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?,
         };
-        let uid = m.uid();
-        if uid != 0 && Some(uid) != owner {
-            return Err(format!(
-                "{} is owned by uid {uid}, not by root{} (chown it, or move it to a folder of your own)",
-                p.display(),
-                owner
-                    .filter(|&o| o != 0)
-                    .map_or(String::new(), |o| format!(" or uid {o}"))
-            ));
-        }
-        let mode = m.mode();
-        let sticky_root_dir = (!first || sticky_ok) && mode & 0o1000 != 0 && uid == 0;
-        if mode & 0o022 != 0 && !sticky_root_dir {
-            return Err(format!(
-                "{} is writable by {} (mode {:o}; chmod go-w it)",
-                p.display(),
-                if mode & 0o002 != 0 {
-                    "everyone"
-                } else {
-                    "its group"
-                },
-                mode & 0o7777
-            ));
-        }
+        owned_safely(p, &m, owner, !first || sticky_ok)?;
         first = false;
         cur = p.parent();
+    }
+    Ok(())
+}
+
+/// One file's or folder's own owner and mode as [`check_file`] judges them: root's or `owner`'s,
+/// and writable by neither its group nor others, unless `sticky` lets a root-owned sticky folder
+/// pass. Also asked of a file as it was opened, after its name was checked.
+pub fn owned_safely(p: &Path, m: &std::fs::Metadata, owner: Option<u32>, sticky: bool) -> Result<(), String> {
+    let uid = m.uid();
+    if uid != 0 && Some(uid) != owner {
+        return Err(format!(
+            "{} is owned by uid {uid}, not by root{} (chown it, or move it to a folder of your own)",
+            p.display(),
+            owner
+                .filter(|&o| o != 0)
+                .map_or(String::new(), |o| format!(" or uid {o}"))
+        ));
+    }
+    let mode = m.mode();
+    let sticky_root_dir = sticky && mode & 0o1000 != 0 && uid == 0;
+    if mode & 0o022 != 0 && !sticky_root_dir {
+        return Err(format!(
+            "{} is writable by {} (mode {:o}; chmod go-w it)",
+            p.display(),
+            if mode & 0o002 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            },
+            mode & 0o7777
+        ));
     }
     Ok(())
 }

@@ -181,18 +181,8 @@ fn read(path: &Path, owner: Option<u32>) -> Result<Text, PolicyError> {
     // And the file opened is judged itself: what was checked by its name may have been
     // replaced before the open.
     let (bytes, meta) = crate::hostfs::read_bytes_with_meta(path).map_err(unreadable)?;
-    {
-        use std::os::unix::fs::MetadataExt;
-        let owned = meta.uid() == 0 || Some(meta.uid()) == owner;
-        if !owned || meta.mode() & 0o022 != 0 {
-            return Err(untrusted(format!(
-                "{}: the file opened is owned by uid {} with mode {:o}",
-                path.display(),
-                meta.uid(),
-                meta.mode() & 0o7777
-            )));
-        }
-    }
+    crate::trust::owned_safely(path, &meta, owner, false)
+        .map_err(|why| untrusted(format!("the file opened: {why}")))?;
     if bytes == DEFAULT_TOML.as_bytes() {
         return Ok(Text::Borrowed(DEFAULT_TOML));
     }
