@@ -336,6 +336,10 @@ fn component_matches(p: &[u8], c: &[u8]) -> bool {
 /// What a check names for a relative source when the working directory is unknown.
 pub const UNRESOLVABLE: &str = "(a relative path, and the working directory is unknown)";
 
+/// Why a source is refused when the mount table cannot be read.
+pub const NO_MOUNT_TABLE: &str =
+    "(the mount table, /proc/self/mountinfo, cannot be read: the source's other names cannot be judged)";
+
 /// How a listed entry is compared.
 enum Form {
     /// `~` without a home: matches nothing.
@@ -1208,8 +1212,9 @@ pub struct HostPaths<'p> {
     opened: Option<(Vec<u8>, Option<crate::hostfs::Identity>)>,
     /// Where the last path judged resolved to (for its other names: [`Self::judge`]).
     judged_real: Option<Vec<u8>>,
-    /// The mount table, once a source's other names are asked for.
-    mounts: Option<crate::aliases::Table>,
+    /// The mount table, once a source's other names are asked for (inside: `None` when it
+    /// cannot be read).
+    mounts: Option<Option<crate::aliases::Table>>,
     /// A source's other name is being judged: by what it must not be (sensitive, a credential,
     /// code the host runs), not by where writes may go (a writable root is the source's own
     /// name's question: `/mnt/wslg/distro/tmp/x`, WSL's second mount of the root, is no
@@ -1444,7 +1449,18 @@ impl<'p> HostPaths<'p> {
         let fs = self.host.fs;
         let table = self
             .mounts
-            .get_or_insert_with(|| crate::aliases::Table::read(&fs.mount_table().unwrap_or_default()));
+            .get_or_insert_with(|| fs.mount_table().map(|t| crate::aliases::Table::read(&t)));
+        // Without the table a source's other names are unknown: a bind of `/` or of a home
+        // beneath this source would name a credential store the lists never see. Refused,
+        // not passed: no `/proc` is a broken host, not a reason to judge less.
+        let Some(table) = table.as_ref() else {
+            return self.deny.on(Rule::DenySensitiveMount).then(|| Finding {
+                rule: Rule::DenySensitiveMount,
+                entry: format!("{} {NO_MOUNT_TABLE}", crate::text::lossy(&real)),
+                repository: None,
+                listening: false,
+            });
+        };
         let mount_id = (self.opened.as_ref())
             .and_then(|(_, id)| id.as_ref())
             .filter(|id| id.real == real)

@@ -1049,6 +1049,40 @@ fn a_refusal_names_each_rule_once() {
 /// The plan asks the file system only through the target's host: a home built in memory (no
 /// file of it exists on disk) decides every host-path rule, symlinks and directory contents
 /// included.
+/// A source judged by its own name only would pass when its other names are unknown: without
+/// the mount table, a bind of `/` or of a home beneath it names credentials the lists never see.
+/// Refused then (the thirty-second pass left this open), unless the operator turned the rule off.
+#[test]
+fn a_source_is_refused_when_the_mount_table_cannot_be_read() {
+    use crate::hostfs::MemFs;
+    let host = |fs: MemFs| crate::hostpath::HostCtx {
+        cwd: Some("/home/alice/proj".into()),
+        home: Some("/home/alice".into()),
+        exe: None,
+        own_files: Vec::new(),
+        own_records: Vec::new(),
+        from_environment: Vec::new(),
+        fs: Box::leak(Box::new(fs)),
+        memory: None,
+        rootless: false,
+        stores: Vec::new(),
+    };
+    let fs = || MemFs::new().dir("/home/alice/proj/src").dir("/srv/data");
+    let words = argv(&["run", "-v", "/home/alice/proj/src:/s:ro", "-v", "/srv/data:/d", "img"]);
+    let mut t = podman();
+    t.host = host(fs());
+    assert!(plan(&words, &Policy::default(), &t).refusal.is_none());
+    t.host = host(fs().without_mount_table());
+    let refused = plan(&words, &Policy::default(), &t).refusal.expect("refused");
+    assert_eq!(refused.rule, Rule::DenySensitiveMount);
+    assert!(refused.message.contains("/proc/self/mountinfo"), "{}", refused.message);
+    // A call with no host path never asks for the table.
+    assert!(plan(&argv(&["run", "img"]), &Policy::default(), &t).refusal.is_none());
+    let mut off = Policy::default();
+    off.rules.deny.set(Rule::DenySensitiveMount, false);
+    assert!(plan(&words, &off, &t).refusal.is_none());
+}
+
 #[test]
 fn host_paths_are_judged_in_the_hosts_file_system_only() {
     use crate::hostfs::MemFs;
