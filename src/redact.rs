@@ -107,7 +107,27 @@ pub fn display(token: &OsStr) -> String {
         // Then the whole as text: the flag's own rules (`--env=NAME=`, `--decryption-key=`)
         // read it too (the thirty-second pass's second look: a value with a blank lost them).
         Some((name, value)) => redact_text(&format!("--{name}={}", shell_words(value))),
-        None => redact_text(&text),
+        None => match text.strip_prefix("--").and_then(|t| t.split_once('=')) {
+            Some((name @ ("label" | "annotation"), value))
+                if value.contains(|c: char| c.is_ascii_whitespace()) =>
+            {
+                format!("--{name}={}", labelled(value))
+            }
+            _ => redact_text(&text),
+        },
+    }
+}
+
+/// A label's or annotation's `key=value` as display text: a value holding blanks is judged as a
+/// command's words are (`--label note=sshpass -p PW ssh host`, `echo PW | docker login
+/// --password-stdin`: printed as written before, the thirty-second pass left it open), then the
+/// whole as text. A value without blanks is text.
+fn labelled(value: &str) -> String {
+    match value.split_once('=') {
+        Some((key, v)) if v.contains(|c: char| c.is_ascii_whitespace()) => {
+            redact_text(&format!("{key}={}", shell_words(v)))
+        }
+        _ => redact_text(value),
     }
 }
 
@@ -169,6 +189,7 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
                 format!("--health-cmd={}", shell_words(&crate::text::lossy(&b[13..])))
             }
             (None, b"--creds" | b"--password") => REDACTED.to_string(),
+            (None, b"--label" | b"-l" | b"--annotation") => labelled(&crate::text::lossy(b)),
             // An environment value as its own argument, whatever the name's case, after `-e` or
             // a cluster of short flags ending in it (`-ie`, `-ite`).
             _ if env_flag(before) => environment(&crate::text::lossy(b)),
@@ -1753,6 +1774,31 @@ mod tests {
             super::argv(&argv).join(" "),
             "network create --internal --label role=session-network ncl-net"
         );
+        // A label's or annotation's value that is a command is judged as one; a plain one is
+        // shown as written.
+        for (flag, shown) in [
+            ("--label", "note=sshpass -p <redacted> <redacted> host"),
+            ("-l", "note=docker login -p <redacted>"),
+            (
+                "--annotation",
+                "note=echo <redacted> | docker login --password-stdin",
+            ),
+            ("--label", "note=vault login <redacted>"),
+            ("--label", "note=the session's network"),
+        ] {
+            let value = match shown {
+                "note=the session's network" => shown.to_string(),
+                _ => shown
+                    .replace("<redacted> <redacted>", "Xy9pw ssh")
+                    .replace("<redacted>", "Xy9pw"),
+            };
+            let words = super::argv(&os(&["run", flag, &value, "img"]));
+            assert_eq!(words[2], shown, "{flag} {value}");
+            let glued = super::argv(&os(&["run", &format!("{flag}={value}"), "img"]));
+            if flag.starts_with("--") {
+                assert_eq!(glued[1], format!("{flag}={shown}"), "{flag}={value}");
+            }
+        }
         let shown = super::argv(&os(&[
             "run",
             "img",

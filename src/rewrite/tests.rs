@@ -1068,16 +1068,31 @@ fn a_source_is_refused_when_the_mount_table_cannot_be_read() {
         stores: Vec::new(),
     };
     let fs = || MemFs::new().dir("/home/alice/proj/src").dir("/srv/data");
-    let words = argv(&["run", "-v", "/home/alice/proj/src:/s:ro", "-v", "/srv/data:/d", "img"]);
+    let words = argv(&[
+        "run",
+        "-v",
+        "/home/alice/proj/src:/s:ro",
+        "-v",
+        "/srv/data:/d",
+        "img",
+    ]);
     let mut t = podman();
     t.host = host(fs());
     assert!(plan(&words, &Policy::default(), &t).refusal.is_none());
     t.host = host(fs().without_mount_table());
     let refused = plan(&words, &Policy::default(), &t).refusal.expect("refused");
     assert_eq!(refused.rule, Rule::DenySensitiveMount);
-    assert!(refused.message.contains("/proc/self/mountinfo"), "{}", refused.message);
+    assert!(
+        refused.message.contains("/proc/self/mountinfo"),
+        "{}",
+        refused.message
+    );
     // A call with no host path never asks for the table.
-    assert!(plan(&argv(&["run", "img"]), &Policy::default(), &t).refusal.is_none());
+    assert!(
+        plan(&argv(&["run", "img"]), &Policy::default(), &t)
+            .refusal
+            .is_none()
+    );
     let mut off = Policy::default();
     off.rules.deny.set(Rule::DenySensitiveMount, false);
     assert!(plan(&words, &off, &t).refusal.is_none());
