@@ -294,13 +294,15 @@ pub fn conf_facts(
 /// a line's first byte, and a comment costs one search for its end.
 fn uncommented(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = text;
-    std::iter::from_fn(move || loop {
-        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        let line = &rest[start..];
-        let end = crate::text::find(line, b'\n').unwrap_or(line.len());
-        rest = line.get(end + 1..).unwrap_or_default();
-        if line[0] != b'#' {
-            return Some(&line[..end]);
+    std::iter::from_fn(move || {
+        loop {
+            let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+            let line = &rest[start..];
+            let end = crate::text::find(line, b'\n').unwrap_or(line.len());
+            rest = line.get(end + 1..).unwrap_or_default();
+            if line[0] != b'#' {
+                return Some(&line[..end]);
+            }
         }
     })
 }

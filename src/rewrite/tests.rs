@@ -1055,19 +1055,7 @@ fn a_refusal_names_each_rule_once() {
 #[test]
 fn a_source_is_refused_when_the_mount_table_cannot_be_read() {
     use crate::hostfs::MemFs;
-    let host = |fs: MemFs| crate::hostpath::HostCtx {
-        cwd: Some("/home/alice/proj".into()),
-        home: Some("/home/alice".into()),
-        exe: None,
-        own_files: Vec::new(),
-        own_records: Vec::new(),
-        from_environment: Vec::new(),
-        fs: Box::leak(Box::new(fs)),
-        memory: None,
-        rootless: false,
-        stores: Vec::new(),
-    };
-    let fs = || MemFs::new().dir("/home/alice/proj/src").dir("/srv/data");
+    let fs = MemFs::new().dir("/home/alice/proj/src").dir("/srv/data");
     let words = argv(&[
         "run",
         "-v",
@@ -1076,10 +1064,9 @@ fn a_source_is_refused_when_the_mount_table_cannot_be_read() {
         "/srv/data:/d",
         "img",
     ]);
-    let mut t = podman();
-    t.host = host(fs());
+    let t = on_host(&fs, "/home/alice/proj", "/home/alice");
     assert!(plan(&words, &Policy::default(), &t).refusal.is_none());
-    t.host = host(fs().without_mount_table());
+    let t = on_host(&fs.without_mount_table(), "/home/alice/proj", "/home/alice");
     let refused = plan(&words, &Policy::default(), &t).refusal.expect("refused");
     assert_eq!(refused.rule, Rule::DenySensitiveMount);
     assert!(
