@@ -192,12 +192,26 @@ impl Table {
             for layer in &on.layers {
                 out.push((join(layer, rest), None));
             }
+            // A mount of a folder the source holds shows part of the source under another
+            // name, and a mount of the source takes that folder along: `~/.ssh` bound from
+            // `/persist/home/u/.ssh` (an impermanence or dotfiles layout) is read through
+            // `/persist`, `~/.config` bound from `~/dotfiles/config` written through
+            // `~/dotfiles` (the thirty-third pass's look). The source is judged as holding
+            // that mount's point.
+            for m in self.0.iter().filter(|m| m.dev == on.dev && m.id != on.id) {
+                if beneath(&m.root, &in_fs).is_some_and(|tail| !tail.is_empty()) {
+                    out.push((m.point.clone(), None));
+                }
+            }
         }
-        // What lies in an overlay's layer is shown at its point.
         for m in &self.0 {
             for layer in &m.layers {
+                // What lies in an overlay's layer is shown at its point.
                 if let Some(tail) = beneath(real, layer) {
                     out.push((join(&m.point, tail), None));
+                // A layer the source holds: the overlay's point shows it.
+                } else if beneath(layer, real).is_some() {
+                    out.push((m.point.clone(), None));
                 }
             }
         }
@@ -241,29 +255,49 @@ fn overlay_layers(options: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for opt in options.split(|&b| b == b',') {
         if let Some(lower) = opt.strip_prefix(b"lowerdir=") {
+            // The table's escapes first (`\134` a backslash, `\054` a comma), then overlay's
+            // own: a backslash takes the next byte as it is (`\:`, `\,`), and a bare `:`
+            // parts two layers.
+            let lower = unescape(lower);
             let mut one = Vec::new();
             let mut i = 0;
             while i < lower.len() {
-                if lower[i..].starts_with(b"\\134:") {
-                    one.push(b':');
-                    i += 5;
-                } else if lower[i..].starts_with(b"\\:") {
-                    one.push(b':');
-                    i += 2;
-                } else if lower[i] == b':' {
-                    out.push(unescape(&std::mem::take(&mut one)));
-                    i += 1;
-                } else {
-                    one.push(lower[i]);
-                    i += 1;
+                match lower[i] {
+                    b'\\' if i + 1 < lower.len() => {
+                        one.push(lower[i + 1]);
+                        i += 2;
+                    }
+                    b':' => {
+                        out.push(std::mem::take(&mut one));
+                        i += 1;
+                    }
+                    b => {
+                        one.push(b);
+                        i += 1;
+                    }
                 }
             }
-            out.push(unescape(&one));
+            out.push(one);
         } else if let Some(one) = [&b"lowerdir+="[..], b"datadir+=", b"upperdir="]
             .iter()
             .find_map(|k| opt.strip_prefix(*k))
         {
-            out.push(unescape(one));
+            // Written through the old mount call, a backslash escapes the next byte
+            // (`upperdir=/a\,b` is the folder `/a,b`); through the new one a name is taken
+            // as it is. Both names are judged where they differ.
+            let one = unescape(one);
+            if one.contains(&b'\\') {
+                let mut plain = Vec::with_capacity(one.len());
+                let mut bytes = one.iter();
+                while let Some(&b) = bytes.next() {
+                    plain.push(match b {
+                        b'\\' => *bytes.next().unwrap_or(&b),
+                        b => b,
+                    });
+                }
+                out.push(plain);
+            }
+            out.push(one);
         }
     }
     out.retain(|l| l.starts_with(b"/"));
@@ -368,7 +402,8 @@ mod tests {
             names("/sysroot/home/alice/.ssh/id_rsa"),
             ["/home/alice/.ssh/id_rsa"]
         );
-        assert_eq!(names("/sysroot"), ["/"]);
+        // (A second mount of the root holds every folder bound elsewhere, too.)
+        has("/sysroot", &["/", "/srv/alice"]);
         has(
             "/srv/alice/x",
             &["/home/alice/shared/x", "/sysroot/home/alice/shared/x"],
@@ -418,6 +453,28 @@ mod tests {
         );
         let based = t.aliases(b"/home/alice/shared/x", 22);
         assert!(based.contains(&(b"/srv/alice/x".to_vec(), None)), "{based:?}");
+    }
+
+    /// A source that holds the folder another mount shows is judged as holding that mount's
+    /// point: `~/.ssh` bound from `/persist/home/u/.ssh` is read through `/persist`, and an
+    /// overlay's lower layer through a folder above it (the thirty-third pass's look).
+    #[test]
+    fn a_source_holding_a_mounted_folder_is_named_as_its_point() {
+        const HELD: &str = "\
+22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+50 22 8:1 /persist/home/u/.ssh /home/u/.ssh rw - ext4 /dev/sda1 rw
+51 22 8:1 /home/u/dotfiles/config /home/u/.config rw - ext4 /dev/sda1 rw
+60 22 0:70 / /home/v/.aws rw - overlay overlay rw,lowerdir=/keep/aws,upperdir=/keep/up,workdir=/keep/w
+";
+        let held = |real: &str| names_on(HELD, real, 22);
+        assert!(held("/persist").contains(&"/home/u/.ssh".to_string()));
+        assert!(held("/persist/home").contains(&"/home/u/.ssh".to_string()));
+        assert!(held("/home/u/dotfiles").contains(&"/home/u/.config".to_string()));
+        assert!(held("/keep").contains(&"/home/v/.aws".to_string()));
+        // Beneath the folder, the forward name; beside it, nothing.
+        assert_eq!(held("/persist/home/u/.ssh/id"), ["/home/u/.ssh/id"]);
+        assert!(held("/persist/other").is_empty());
+        assert!(held("/home/u/dotfiles/bin").is_empty());
     }
 
     /// A kernel file system is known by its type wherever it is mounted, and beneath a source;
@@ -481,6 +538,13 @@ mod tests {
             ["/a/lo:w", "/b", "/c"]
         );
         assert_eq!(layers("lowerdir=low:/abs"), ["/abs"]);
+        // A comma of a name, written `\,` and printed `\134\054` (the thirty-third pass's look
+        // read a bound `~/.ssh` through a layer so named); an upper folder's name is judged both
+        // as the old mount call reads it and as written.
+        assert_eq!(
+            layers(r"lowerdir=/l2:/e/c\134\054o/low,upperdir=/u\134\054p,workdir=/w"),
+            ["/l2", "/e/c,o/low", "/u,p", r"/u\,p"]
+        );
     }
 
     #[test]

@@ -613,18 +613,30 @@ fn a_credential_is_never_read_through_a_second_mount() {
     let shim_dir = w.home().join(".config/nanoclaw-shim");
     std::fs::create_dir_all(&shim_dir).unwrap();
     let n = shim_dir.display().to_string();
-    for (config_in, mount, rule) in [
+    let backing = other.join("backing");
+    std::fs::create_dir(&backing).unwrap();
+    for (config_in, mount, rule, read) in [
         // `~/.kube` bound at `cluster`.
         (
             Some(&kube),
             format!("mount --bind '{k}' '{o}'"),
             "deny.credentials",
+            "/k/config",
         ),
         // `cluster` the lower layer of an overlay at `~/.kube`.
         (
             Some(&other),
             format!("mount -t overlay overlay -o 'lowerdir={o},upperdir={t}/upper,workdir={t}/work' '{k}'"),
             "deny.credentials",
+            "/k/config",
+        ),
+        // `~/.kube` a bind of `cluster/backing` (an impermanence or dotfiles layout): a mount
+        // of `cluster` holds it (the thirty-third pass's look read it so).
+        (
+            Some(&backing),
+            format!("mount --bind '{o}/backing' '{k}'"),
+            "deny.credentials",
+            "/k/backing/config",
         ),
         // A file system of its own mounted whole at a sensitive point of the home, bound at
         // `cluster`: its other name is that point (the thirty-second pass's last looks read
@@ -636,6 +648,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
                 "mount -t tmpfs tmpfs '{n}' && echo 'token: {MARKER}' > '{n}/config' && mount --bind '{n}' '{o}'"
             ),
             "deny.sensitive-mount",
+            "/k/config",
         ),
     ] {
         if let Some(dir) = config_in {
@@ -659,7 +672,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
                     "--entrypoint",
                     "/bin/cat",
                     IMAGE,
-                    "/k/config",
+                    read,
                 ],
             ));
             w.run(Path::new("/usr/bin/unshare"), &args)
