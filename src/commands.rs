@@ -3137,7 +3137,7 @@ fn check_output(
         return;
     }
     let Some(kv) = kv_fields(value) else {
-        refuse(out, token.into(), "--output fields must be key=value".into());
+        refuse(out, token.into(), "--output fields must be name=value".into());
         return;
     };
     let mut typ: &[u8] = b"";
@@ -3511,7 +3511,7 @@ fn check_cache(
         return;
     }
     let Some(kv) = kv_fields(value) else {
-        refuse(out, token.into(), "cache option fields must be key=value".into());
+        refuse(out, token.into(), "cache option fields must be name=value".into());
         return;
     };
     let typ = kv.iter().find(|(k, _)| k == "type").map(|(_, v)| v.as_slice());

@@ -856,7 +856,7 @@ impl Checker<'_> {
         let path: Option<Vec<u8>> = match o.flag.long.as_str() {
             "log-opt" => {
                 if !t.contains(&b'=') {
-                    self.v(Rule::ParseBadValue, o, "a log option is key=value");
+                    self.v(Rule::ParseBadValue, o, "a log option is name=value");
                 }
                 // Whatever the path: the file holds what the container prints, and a file
                 // beneath a writable root may run as code (the red team's: a log written to a

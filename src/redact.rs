@@ -149,19 +149,25 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     let command = command_at(tokens);
     let in_command = |i: usize| command.is_none_or(|c| i > c);
     let programs = programs_in(tokens.iter().map(|t| t.as_bytes()));
-    let positional = match command {
-        Some(c) if c + 1 < tokens.len() => {
-            let words: Vec<String> = tokens[c + 1..]
+    // Logins given by their place (`vault login T`), judged with the program `--entrypoint`
+    // names before the command's words (`--entrypoint vault IMG login T`: the thirty-third
+    // pass's look), and over every word of an argv that does not read (an unknown flag before
+    // the image: the same look's).
+    let entrypoint = entrypoint_words(tokens, command);
+    let positional: Vec<(usize, String)> = {
+        let from = command.map_or(0, |c| c + 1);
+        let mut words: Vec<String> = entrypoint.clone();
+        words.extend(
+            tokens[from.min(tokens.len())..]
                 .iter()
-                .map(|t| crate::text::lossy(t.as_bytes()).into_owned())
-                .collect();
-            let words: Vec<&str> = words.iter().map(String::as_str).collect();
-            positional_secrets(&words)
-                .into_iter()
-                .map(|(j, shown)| (c + 1 + j, shown))
-                .collect()
-        }
-        _ => Vec::new(),
+                .map(|t| crate::text::lossy(t.as_bytes()).into_owned()),
+        );
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        positional_secrets(&words)
+            .into_iter()
+            .filter(|(j, _)| *j >= entrypoint.len())
+            .map(|(j, shown)| (from + j - entrypoint.len(), shown))
+            .collect()
     };
     let mut out = Vec::with_capacity(tokens.len());
     let mut before: &[u8] = b"";
@@ -179,9 +185,10 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             .flatten();
         let shown = match (by_place, before) {
             (Some(shown), _) => shown,
-            // A shell-form command (`sh -c "curl -fsu user:password ..."`, a `--health-cmd`):
-            // one token, whose words are judged as the command's own words are.
-            (None, b"--health-cmd") => shell_words(&crate::text::lossy(b)),
+            // A shell-form command (`sh -c "curl -fsu user:password ..."`, a `--health-cmd`,
+            // `--health-startup-cmd`, `--entrypoint`, as the next argument too: the thirty-third
+            // pass's look): one token, whose words are judged as the command's own words are.
+            (None, flag) if command_flag(flag) => shell_words(&crate::text::lossy(b)),
             _ if in_command(i) && command.is_some() && b.iter().any(u8::is_ascii_whitespace) => {
                 shell_words(&crate::text::lossy(b))
             }
@@ -189,7 +196,7 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
                 format!("--health-cmd={}", shell_words(&crate::text::lossy(&b[13..])))
             }
             (None, b"--creds" | b"--password") => REDACTED.to_string(),
-            (None, b"--label" | b"-l" | b"--annotation") => labelled(&crate::text::lossy(b)),
+            (None, flag) if label_flag(flag) => labelled(&crate::text::lossy(b)),
             // An environment value as its own argument, whatever the name's case, after `-e` or
             // a cluster of short flags ending in it (`-ie`, `-ite`).
             _ if env_flag(before) => environment(&crate::text::lossy(b)),
@@ -207,6 +214,45 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         before = b;
     }
     out
+}
+
+/// Whether `flag` takes a command as its value: `--health-cmd`, `--health-startup-cmd`,
+/// `--entrypoint` (any `--…cmd`).
+fn command_flag(flag: &[u8]) -> bool {
+    flag == b"--entrypoint" || (flag.starts_with(b"--") && flag.ends_with(b"cmd"))
+}
+
+/// Whether `flag` takes a label or annotation as the next argument: `--label`, `--annotation`,
+/// `-l`, or a cluster of docker's one-letter switches ending in it (`-il`: the thirty-third
+/// pass's look). Judged without a parse, as [`env_flag`] is.
+fn label_flag(flag: &[u8]) -> bool {
+    matches!(flag, b"--label" | b"--annotation")
+        || flag
+            .strip_prefix(b"-")
+            .filter(|c| !c.starts_with(b"-") && c.ends_with(b"l"))
+            .is_some_and(|c| c.iter().all(u8::is_ascii_alphabetic))
+}
+
+/// The words of the program `--entrypoint` names (its last one before the image, or anywhere
+/// when the argv does not read): a JSON array's items, else the value's words.
+fn entrypoint_words(tokens: &[std::ffi::OsString], command: Option<usize>) -> Vec<String> {
+    let end = command.unwrap_or(tokens.len()).min(tokens.len());
+    let mut value = None;
+    for (i, t) in tokens[..end].iter().enumerate() {
+        let b = t.as_bytes();
+        if b == b"--entrypoint" {
+            value = tokens
+                .get(i + 1)
+                .map(|v| crate::text::lossy(v.as_bytes()).into_owned());
+        } else if let Some(v) = b.strip_prefix(b"--entrypoint=") {
+            value = Some(crate::text::lossy(v).into_owned());
+        }
+    }
+    let Some(value) = value else {
+        return Vec::new();
+    };
+    serde_json::from_str::<Vec<String>>(value.trim())
+        .unwrap_or_else(|_| value.split_ascii_whitespace().map(str::to_string).collect())
 }
 
 /// Whether `flag` takes an environment assignment as the next argument: `-e`, `--env`,
@@ -826,6 +872,9 @@ fn environment(assignment: &str) -> String {
         Some((name, value)) if !value.starts_with(REDACTED) && !SHOWN_VARIABLES.contains(&name) => {
             format!("{name}={REDACTED}")
         }
+        // A variable whose value is shown: its value judged by shape and URL, not its name
+        // (`GIT_HTTP_PROXY_AUTHMETHOD=basic`, nanoclaw's, lost its value to `AUTH`).
+        Some((name, value)) if SHOWN_VARIABLES.contains(&name) => format!("{name}={}", redact_text(value)),
         _ => redact_text(assignment),
     }
 }
@@ -1757,6 +1806,7 @@ mod tests {
             "--env-file=/h/.aws/credentials: the runtime reads the host's credentials",
             "-v /srv/rtff/token:/x",
             "unknown flag --bogus-token for run/create; refusing rather than guessing its arity",
+            "--log-opt=foo: a log option is name=value",
         ] {
             assert_eq!(d(text), text);
             assert_eq!(message(text), text);
@@ -2168,6 +2218,87 @@ mod tests {
         assert_eq!(d("DB_PASSWORD=x=y"), "DB_PASSWORD=<redacted>");
         assert_eq!(d("TZ=Europe/Berlin"), "TZ=Europe/Berlin");
         assert_eq!(d("--name=nanoclaw-main-1"), "--name=nanoclaw-main-1");
+    }
+
+    /// The thirty-third pass's look: logins given by their place after a program `--entrypoint`
+    /// names, and in an argv that does not read (an unknown flag); a command-valued flag's value
+    /// as the next argument (`--health-startup-cmd`, `--entrypoint`, JSON Go reads and serde does
+    /// not); a label after a cluster ending in `-l`; a shown variable whose name says `AUTH`.
+    #[test]
+    fn secrets_by_place_are_found_wherever_the_command_is_named() {
+        let os = |w: &[&str]| -> Vec<std::ffi::OsString> { w.iter().map(Into::into).collect() };
+        let shown = |w: &[&str]| super::argv(&os(w)).join(" ");
+        for (argv, secret) in [
+            (
+                &["run", "--entrypoint", "vault", "img", "login", "hvs.Tq7Xa9"][..],
+                "hvs.Tq7Xa9",
+            ),
+            (
+                &["run", "--entrypoint=htpasswd", "img", "-nb", "u", "Pq7Xa9"],
+                "Pq7Xa9",
+            ),
+            (
+                &["run", "--entrypoint", r#"["vault","login"]"#, "img", "hvs.Tq7Xa9"],
+                "hvs.Tq7Xa9",
+            ),
+            (
+                &[
+                    "run",
+                    "--annotation-file=/dev/null",
+                    "img",
+                    "vault",
+                    "login",
+                    "hvs.Tq7Xa9",
+                ],
+                "hvs.Tq7Xa9",
+            ),
+            (
+                &["run", "--bogus", "img", "sqlplus", "scott/Pq7Xa9@orcl"],
+                "Pq7Xa9",
+            ),
+            (
+                &["run", "--health-startup-cmd", "sshpass -p Pq7Xa9 ssh h", "img"],
+                "Pq7Xa9",
+            ),
+            (
+                &["run", "--entrypoint", "sshpass -p Pq7Xa9 ssh h", "img"],
+                "Pq7Xa9",
+            ),
+            (
+                &[
+                    "run",
+                    "--entrypoint",
+                    r#"["/bin/sh","-c","sshpass -p Pq7Xa9 ssh h",null]"#,
+                    "img",
+                ],
+                "Pq7Xa9",
+            ),
+            (&["run", "-il", "note=sshpass -p Pq7Xa9 ssh h", "img"], "Pq7Xa9"),
+            (&["exec", "ctr", "vault", "login", "hvs.Tq7Xa9"], "hvs.Tq7Xa9"),
+        ] {
+            let text = shown(argv);
+            assert!(!text.contains(secret), "{argv:?}: {text}");
+        }
+        // What is no secret is shown: the program, a plain entrypoint, nanoclaw's variables.
+        assert_eq!(
+            shown(&[
+                "run",
+                "--entrypoint",
+                "bash",
+                "img",
+                "-c",
+                "exec bun run /app/src/index.ts"
+            ]),
+            "run --entrypoint bash img -c exec bun run /app/src/index.ts"
+        );
+        assert_eq!(
+            shown(&["run", "-e", "GIT_HTTP_PROXY_AUTHMETHOD=basic", "img"]),
+            "run -e GIT_HTTP_PROXY_AUTHMETHOD=basic img"
+        );
+        assert_eq!(
+            shown(&["run", "-il", "role=agent", "img"]),
+            "run -il role=agent img"
+        );
     }
 
     /// The hundred-and-twenty-fifth look's: a secret word anywhere in a label's or annotation's
