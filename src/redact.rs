@@ -113,7 +113,10 @@ pub fn display(token: &OsStr) -> String {
             {
                 format!("--{name}={}", labelled(value))
             }
-            _ => redact_text(&text),
+            _ => match label_in(&text).filter(|&at| text[at..].contains(|c: char| c.is_ascii_whitespace())) {
+                Some(at) => format!("{}{}", &text[..at], labelled(&text[at..])),
+                None => redact_text(&text),
+            },
         },
     }
 }
@@ -123,12 +126,25 @@ pub fn display(token: &OsStr) -> String {
 /// --password-stdin`: printed as written before, the thirty-second pass left it open), then the
 /// whole as text. A value without blanks is text.
 fn labelled(value: &str) -> String {
+    let blank = |t: &str| t.contains(|c: char| c.is_ascii_whitespace());
     match value.split_once('=') {
-        Some((key, v)) if v.contains(|c: char| c.is_ascii_whitespace()) => {
-            redact_text(&format!("{key}={}", shell_words(v)))
-        }
+        Some((key, v)) if !blank(key) && blank(v) => redact_text(&format!("{key}={}", shell_words(v))),
+        // A name with blanks, or a label that is a name alone (`-l 'vault login T'`, which podman
+        // keeps as a key: the thirty-third pass's look): the whole as a command's words.
+        _ if blank(value) => redact_text(&shell_words(value)),
         _ => redact_text(value),
     }
+}
+
+/// Where a label's value starts in a token that is docker's `-l` with it glued (`-lKEY=V`,
+/// `-l=KEY=V`, `-il=KEY=V`): after the `l` of a cluster of docker's one-letter switches (`-i`,
+/// `-t`, `-d`, `-P`) and an `=` that may follow it.
+fn label_in(text: &str) -> Option<usize> {
+    let cluster = text.strip_prefix('-').filter(|c| !c.starts_with('-'))?;
+    let l = cluster.find(|c: char| !matches!(c, 'i' | 't' | 'd' | 'P'))?;
+    cluster[l..]
+        .starts_with('l')
+        .then(|| 1 + l + 1 + usize::from(cluster[l + 1..].starts_with('=')))
 }
 
 /// Display text for a token, unredacted (for `--show-secrets`).
@@ -229,8 +245,8 @@ fn label_flag(flag: &[u8]) -> bool {
     matches!(flag, b"--label" | b"--annotation")
         || flag
             .strip_prefix(b"-")
-            .filter(|c| !c.starts_with(b"-") && c.ends_with(b"l"))
-            .is_some_and(|c| c.iter().all(u8::is_ascii_alphabetic))
+            .and_then(|c| c.strip_suffix(b"l"))
+            .is_some_and(|c| c.iter().all(|b| b"itdP".contains(b)))
 }
 
 /// The words of the program `--entrypoint` names (its last one before the image, or anywhere
@@ -251,8 +267,7 @@ fn entrypoint_words(tokens: &[std::ffi::OsString], command: Option<usize>) -> Ve
     let Some(value) = value else {
         return Vec::new();
     };
-    serde_json::from_str::<Vec<String>>(value.trim())
-        .unwrap_or_else(|_| value.split_ascii_whitespace().map(str::to_string).collect())
+    json_array(&value).unwrap_or_else(|| value.split_ascii_whitespace().map(str::to_string).collect())
 }
 
 /// Whether `flag` takes an environment assignment as the next argument: `-e`, `--env`,
@@ -704,7 +719,7 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
 fn shell_words(text: &str) -> String {
     // An exec-form command is one only when it reads as a JSON array of strings (a shell's
     // `[ -f x ] && curl -u user:password` starts with `[` too: the fifty-third look's).
-    if text.trim_start().starts_with('[') && serde_json::from_str::<Vec<String>>(text.trim()).is_ok() {
+    if text.trim_start().starts_with('[') && json_array(text).is_some() {
         return redact_text(text);
     }
     let programs = programs_in(text.split_ascii_whitespace().map(str::as_bytes));
@@ -795,11 +810,56 @@ fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
     }
 }
 
+/// `text` as a JSON array of strings, read as podman's reader (Go's) reads one: a `null` item is
+/// an empty string, and an escape of half a surrogate pair is a replacement character. serde's
+/// reader refuses both, and an array it refused was judged by no rule while podman ran it (the
+/// thirty-third pass's look: `["/bin/echo","vault","login","T",null]`).
+fn json_array(text: &str) -> Option<Vec<String>> {
+    let read = |t: &str| -> Option<Vec<String>> {
+        let items: Vec<serde_json::Value> = serde_json::from_str(t.trim()).ok()?;
+        items
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => Some(s),
+                serde_json::Value::Null => Some(String::new()),
+                _ => None,
+            })
+            .collect()
+    };
+    read(text).or_else(|| {
+        // Every `\uD800`-`\uDFFF` escape made a replacement character: paired ones too, which
+        // serde would have read (this is only what it refused).
+        let lower = text.to_ascii_lowercase();
+        let mut fixed = String::with_capacity(text.len());
+        let mut at = 0;
+        while let Some(i) = lower[at..].find("\\ud").map(|i| at + i) {
+            let surrogate = lower.as_bytes().get(i + 3..i + 6).is_some_and(|h| {
+                matches!(h[0], b'8'..=b'9' | b'a'..=b'f')
+                    && h[1].is_ascii_hexdigit()
+                    && h[2].is_ascii_hexdigit()
+            });
+            fixed.push_str(&text[at..i]);
+            match surrogate {
+                true => {
+                    fixed.push_str("\\ufffd");
+                    at = i + 6;
+                }
+                false => {
+                    fixed.push_str(&text[i..i + 3]);
+                    at = i + 3;
+                }
+            }
+        }
+        fixed.push_str(&text[at..]);
+        (fixed != text).then(|| read(&fixed)).flatten()
+    })
+}
+
 /// The words of a command given as a JSON array (`--health-cmd '["CMD","curl","-u","u:p"]'`),
 /// each as [`display`] shows it or as [`command_word`] redacts it; `None` when `text` is not
 /// one.
 fn json_words(text: &str) -> Option<String> {
-    let words: Vec<String> = serde_json::from_str(text.trim()).ok()?;
+    let words = json_array(text)?;
     let programs = programs_in(words.iter().map(|w| w.as_bytes()));
     let positional = positional_secrets(&words.iter().map(String::as_str).collect::<Vec<_>>());
     let mut before = "";
@@ -2275,6 +2335,48 @@ mod tests {
             ),
             (&["run", "-il", "note=sshpass -p Pq7Xa9 ssh h", "img"], "Pq7Xa9"),
             (&["exec", "ctr", "vault", "login", "hvs.Tq7Xa9"], "hvs.Tq7Xa9"),
+            // The same look's second round: JSON podman reads and serde does not, labels glued
+            // to `-l`, a label that is a name alone, a refused annotation.
+            (
+                &[
+                    "run",
+                    "--entrypoint",
+                    r#"["/bin/echo","vault","login","Tq7Xa9",null]"#,
+                    "img",
+                ],
+                "Tq7Xa9",
+            ),
+            (
+                &[
+                    "run",
+                    "--entrypoint",
+                    r#"["/bin/echo","vault","login","Tq7Xa9","\ud800"]"#,
+                    "img",
+                ],
+                "Tq7Xa9",
+            ),
+            (
+                &[
+                    "run",
+                    "--health-cmd",
+                    r#"["CMD","vault","login","Tq7Xa9",null]"#,
+                    "img",
+                ],
+                "Tq7Xa9",
+            ),
+            (&["run", "-l=note=sshpass -p Pq7Xa9 ssh h", "img"], "Pq7Xa9"),
+            (&["run", "-lnota=sshpass -p Pq7Xa9 ssh h", "img"], "Pq7Xa9"),
+            (&["run", "-l", "vault login Tq7Xa9", "img"], "Tq7Xa9"),
+            (&["run", "--label", "sshpass -p Pq7Xa9 ssh h", "img"], "Pq7Xa9"),
+            (
+                &[
+                    "run",
+                    "--annotation",
+                    "run.oci.hooks sshpass -p Pq7Xa9 ssh h",
+                    "img",
+                ],
+                "Pq7Xa9",
+            ),
         ] {
             let text = shown(argv);
             assert!(!text.contains(secret), "{argv:?}: {text}");
@@ -2298,6 +2400,13 @@ mod tests {
         assert_eq!(
             shown(&["run", "-il", "role=agent", "img"]),
             "run -il role=agent img"
+        );
+        // A refusal quotes the token as one: its value read as a command's words too.
+        let refused = display("--annotation=run.oci.hooks sshpass -p Pq7Xa9 ssh h".as_ref());
+        assert!(!refused.contains("Pq7Xa9"), "{refused}");
+        assert_eq!(
+            json_array(r#"["a",null,"\ud800b"]"#),
+            Some(vec!["a".to_string(), String::new(), "\u{fffd}b".to_string()])
         );
     }
 
