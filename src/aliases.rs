@@ -114,7 +114,17 @@ impl Table {
     /// itself is left out.
     pub fn aliases(&self, real: &[u8], mount_id: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         let mut out: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        // And what is mounted beneath it, which a mount of it takes along (podman binds
+        // recursively): a bind of `~/.ssh` at `/srv/data/keys` is read through `/srv/data`
+        // (the thirty-third pass's look). Each is judged under its other names; by its own,
+        // it lies beneath the source, which the lists judged already.
         let mut queue: Vec<(Vec<u8>, u64)> = vec![(real.to_vec(), mount_id)];
+        queue.extend(
+            self.0
+                .iter()
+                .filter(|m| m.point.as_slice() != real && beneath(&m.point, real).is_some())
+                .map(|m| (m.point.clone(), m.id)),
+        );
         let mut next = 0;
         while next < queue.len() && out.len() < MAX_ALIASES {
             let (name, id) = queue[next].clone();
@@ -453,6 +463,23 @@ mod tests {
         );
         let based = t.aliases(b"/home/alice/shared/x", 22);
         assert!(based.contains(&(b"/srv/alice/x".to_vec(), None)), "{based:?}");
+    }
+
+    /// What is mounted beneath a source is named under its other names: a bind of `~/.ssh` at
+    /// `/srv/data/keys` is `/home/u/.ssh` through `/srv/data`.
+    #[test]
+    fn what_is_mounted_beneath_a_source_is_named_too() {
+        const BENEATH: &str = "\
+22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+52 22 8:1 /home/u/.ssh /srv/data/keys rw - ext4 /dev/sda1 rw
+53 22 0:80 / /srv/data/t rw - tmpfs tmpfs rw
+54 22 0:80 /aws /home/v/.aws rw - tmpfs tmpfs rw
+";
+        let got = names_on(BENEATH, "/srv/data", 22);
+        assert!(got.contains(&"/home/u/.ssh".to_string()), "{got:?}");
+        // A tmpfs beneath it that holds what is mounted at `~/.aws`.
+        assert!(got.contains(&"/home/v/.aws".to_string()), "{got:?}");
+        assert!(names_on(BENEATH, "/srv/other", 22).is_empty());
     }
 
     /// A source that holds the folder another mount shows is judged as holding that mount's

@@ -615,6 +615,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
     let n = shim_dir.display().to_string();
     let backing = other.join("backing");
     std::fs::create_dir(&backing).unwrap();
+    std::fs::create_dir(other.join("sub")).unwrap();
     for (config_in, mount, rule, read) in [
         // `~/.kube` bound at `cluster`.
         (
@@ -637,6 +638,14 @@ fn a_credential_is_never_read_through_a_second_mount() {
             format!("mount --bind '{o}/backing' '{k}'"),
             "deny.credentials",
             "/k/backing/config",
+        ),
+        // `~/.kube` bound beneath `cluster`: podman binds `cluster` with what is mounted
+        // beneath it (the thirty-third pass's look).
+        (
+            Some(&kube),
+            format!("mount --bind '{k}' '{o}/sub'"),
+            "deny.credentials",
+            "/k/sub/config",
         ),
         // A file system of its own mounted whole at a sensitive point of the home, bound at
         // `cluster`: its other name is that point (the thirty-second pass's last looks read
