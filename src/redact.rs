@@ -540,8 +540,15 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
         let w = w.trim_matches(['\'', '"', '(', '{']);
         w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase()
     };
-    // Where the command a word belongs to ends: at a shell's separator.
-    let ends = |w: &str| matches!(w, ";" | "&&" | "||" | "|" | "&") || w.ends_with(';');
+    // Where the command a word belongs to ends: at a shell's separator, or where its output is
+    // redirected (`htpasswd -nb u PW > file`: the target is no argument; the thirty-third pass's
+    // look saw the target hidden and the password shown).
+    let ends = |w: &str| {
+        let redirect = w.starts_with('>')
+            || w.starts_with("&>")
+            || (w.len() > 1 && w.as_bytes()[0].is_ascii_digit() && w[1..].starts_with('>'));
+        matches!(w, ";" | "&&" | "||" | "|" | "&") || w.ends_with(';') || redirect
+    };
     // `ident/password[@db]`, as Oracle's tools take a login.
     let login = |w: &str| -> Option<String> {
         let (user, tail) = w.split_once('/')?;
@@ -669,12 +676,23 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
         let switch_s = seg
             .iter()
             .any(|w| (w.starts_with('-') && !w.starts_with("--") && w.contains('S')) || *w == "--stdin");
-        seg.iter().any(|w| {
-            let w = w.rsplit('|').next().unwrap_or(w);
-            matches!(w, "--password-stdin" | "--with-token" | "--stdin")
-                || program(w) == "chpasswd"
-                || (program(w) == "sudo" && switch_s)
-        })
+        // `vault login -` reads its token there, `htpasswd -i` its password (the thirty-third
+        // pass's look).
+        let switch_i = seg
+            .iter()
+            .any(|w| w.starts_with('-') && !w.starts_with("--") && w.contains('i'));
+        let has = |name: &str| {
+            seg.iter()
+                .any(|w| program(w.rsplit('|').next().unwrap_or(w)) == name)
+        };
+        (has("vault") || has("bao")) && seg.contains(&"login") && seg.contains(&"-")
+            || has("htpasswd") && switch_i
+            || seg.iter().any(|w| {
+                let w = w.rsplit('|').next().unwrap_or(w);
+                matches!(w, "--password-stdin" | "--with-token" | "--stdin")
+                    || program(w) == "chpasswd"
+                    || (program(w) == "sudo" && switch_s)
+            })
     };
     let mut i = 0;
     while i < words.len() {
@@ -2375,6 +2393,22 @@ mod tests {
                     "run.oci.hooks sshpass -p Pq7Xa9 ssh h",
                     "img",
                 ],
+                "Pq7Xa9",
+            ),
+            (
+                &["run", "img", "sh", "-c", "htpasswd -nb u Pq7Xa9 > /tmp/h"],
+                "Pq7Xa9",
+            ),
+            (
+                &["run", "img", "sh", "-c", "htpasswd -nb u Pq7Xa9 2>/dev/null"],
+                "Pq7Xa9",
+            ),
+            (
+                &["run", "img", "sh", "-c", "echo Tq7Xa9 | vault login -"],
+                "Tq7Xa9",
+            ),
+            (
+                &["run", "img", "sh", "-c", "echo Pq7Xa9 | htpasswd -i -n u"],
                 "Pq7Xa9",
             ),
         ] {
