@@ -109,14 +109,14 @@ pub trait HostFs: Sync {
     /// descriptor and its identity. `None` when it cannot be opened.
     fn identity(&self, path: &[u8]) -> Option<Identity>;
 
-    /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
-    /// them), at most `limit` bytes. A file system that cannot say (a test's) answers
-    /// [`SmallFile::Missing`].
     /// The process's mount table (`/proc/self/mountinfo`'s text); `None` where it cannot be
     /// read, or says nothing (no `/proc`; a table of no mount at all): a source's other names
     /// are then unknown, and the source is refused ([`crate::hostpath`]'s `judge`).
     fn mount_table(&self) -> Option<Vec<u8>>;
 
+    /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
+    /// them), at most `limit` bytes. A file system that cannot say (a test's) answers
+    /// [`SmallFile::Missing`].
     fn read_small(&self, _path: &[u8], _limit: usize) -> SmallFile {
         SmallFile::Missing
     }

@@ -100,8 +100,7 @@ pub fn display(token: &OsStr) -> String {
             // Only a flag whose value is a command (`--health-cmd`, `--health-startup-cmd`,
             // `--entrypoint`): a refusal quoted after another flag's token reads as prose, whose
             // words name secrets before words that are none ("credentials (~/.ssh)").
-            (name.ends_with("cmd") || *name == "entrypoint")
-                && value.contains(|c: char| c.is_ascii_whitespace())
+            command_name(name.as_bytes()) && value.contains(|c: char| c.is_ascii_whitespace())
         });
     match flag_value {
         // Then the whole as text: the flag's own rules (`--env=NAME=`, `--decryption-key=`)
@@ -172,7 +171,8 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     let entrypoint = entrypoint_words(tokens, command);
     let positional: Vec<(usize, String)> = {
         let from = command.map_or(0, |c| c + 1);
-        let mut words: Vec<String> = entrypoint.clone();
+        let lead = entrypoint.len();
+        let mut words = entrypoint;
         words.extend(
             tokens[from.min(tokens.len())..]
                 .iter()
@@ -181,8 +181,8 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         positional_secrets(&words)
             .into_iter()
-            .filter(|(j, _)| *j >= entrypoint.len())
-            .map(|(j, shown)| (from + j - entrypoint.len(), shown))
+            .filter(|(j, _)| *j >= lead)
+            .map(|(j, shown)| (from + j - lead, shown))
             .collect()
     };
     let mut out = Vec::with_capacity(tokens.len());
@@ -235,7 +235,12 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
 /// Whether `flag` takes a command as its value: `--health-cmd`, `--health-startup-cmd`,
 /// `--entrypoint` (any `--…cmd`).
 fn command_flag(flag: &[u8]) -> bool {
-    flag == b"--entrypoint" || (flag.starts_with(b"--") && flag.ends_with(b"cmd"))
+    flag.strip_prefix(b"--").is_some_and(command_name)
+}
+
+/// [`command_flag`] by the flag's name, without its `--`.
+fn command_name(name: &[u8]) -> bool {
+    name == b"entrypoint" || name.ends_with(b"cmd")
 }
 
 /// Whether `flag` takes a label or annotation as the next argument: `--label`, `--annotation`,
