@@ -12,8 +12,14 @@
 //! layer), under that overlay's mount point. The mount is the one the source was opened on
 //! (its id), not the longest point that holds its name: a mount covered by a later one at a
 //! shorter point (a tmpfs at `/srv/h/u` beneath a bind of a home at `/srv/h`) named nothing.
+//! A file system read from a disk image (a loop device) is held by that image file: a mount of
+//! the image, or of a folder holding it, reads every file of the file system as raw blocks, so
+//! such a source is judged as holding each point that file system is mounted at. The table
+//! names the device, not the image: the edge asks the kernel which file backs each loop device
+//! mounted ([`Table::back`]), which costs nothing on a host with none.
 //! Not seen: a FUSE file system's view of another folder (fuse-overlayfs, sshfs of the same
-//! host), which the table does not say (docs/SECURITY.md).
+//! host), which the table does not say, nor an image read through a device other than a loop
+//! (device-mapper over a loop device: an encrypted image's blocks are ciphertext) (docs/SECURITY.md).
 //!
 //! Pure: the table is `/proc/self/mountinfo`'s text, read by the edge.
 
@@ -35,6 +41,11 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
+    /// The file system lies on a loop device (major 7, or a partition of one: its source names
+    /// `/dev/loop`): [`Table::back`] asks which file.
+    on_loop: bool,
+    /// The disk image the file system is read from, when it lies on a loop device.
+    backing: Option<Vec<u8>>,
 }
 
 /// File systems the kernel makes of itself: its processes (their environments, `root` links),
@@ -81,7 +92,9 @@ impl Table {
             // After the optional fields' `-`: the type, the source, the super block's options.
             let mut tail = f.skip_while(|&x| x != b"-").skip(1);
             let fs = tail.next().unwrap_or_default();
-            let options = tail.nth(1).unwrap_or_default();
+            let source = tail.next().unwrap_or_default();
+            let options = tail.next().unwrap_or_default();
+            let on_loop = dev.starts_with(b"7:") || source.starts_with(b"/dev/loop");
             let layers = match fs {
                 b"overlay" => overlay_layers(options),
                 _ => Vec::new(),
@@ -94,9 +107,29 @@ impl Table {
                 point,
                 layers,
                 kernel,
+                on_loop,
+                backing: None,
             })
         };
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
+    }
+
+    /// Records the disk image each loop device mounted is read from: `backing_of(dev)` is the
+    /// kernel's answer for a device (`major:minor`), the image's absolute path. Asked once per
+    /// device, and only of loop devices: a host with none asks nothing.
+    pub fn back(&mut self, backing_of: impl Fn(&[u8]) -> Option<Vec<u8>>) {
+        let mut asked: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        for m in self.0.iter_mut().filter(|m| m.on_loop) {
+            let known = asked.iter().find(|(d, _)| *d == m.dev).map(|(_, b)| b.clone());
+            let backing = known.unwrap_or_else(|| {
+                let b = backing_of(&m.dev)
+                    .filter(|b| b.starts_with(b"/"))
+                    .map(|b| cleaned(&b));
+                asked.push((m.dev.clone(), b.clone()));
+                b
+            });
+            m.backing = backing;
+        }
     }
 
     /// Every other absolute name of `real` (a resolved absolute path, `/` for the root), each
@@ -212,6 +245,12 @@ impl Table {
                 if beneath(&m.root, &in_fs).is_some_and(|tail| !tail.is_empty()) {
                     out.push((m.point.clone(), None));
                 }
+            }
+        }
+        // A disk image the source is or holds: its file system's every mount is read through it.
+        for m in &self.0 {
+            if m.backing.as_ref().is_some_and(|b| beneath(b, real).is_some()) {
+                out.push((m.point.clone(), None));
             }
         }
         for m in &self.0 {
@@ -502,6 +541,55 @@ mod tests {
         assert_eq!(held("/persist/home/u/.ssh/id"), ["/home/u/.ssh/id"]);
         assert!(held("/persist/other").is_empty());
         assert!(held("/home/u/dotfiles/bin").is_empty());
+    }
+
+    /// A disk image read through a loop device holds its file system: the image, or a folder
+    /// holding it, is named as each point the file system is mounted at. Only loop devices
+    /// are asked about, each once.
+    #[test]
+    fn a_disk_image_is_named_as_where_its_file_system_is_mounted() {
+        const IMAGES: &str = "\
+22 1 8:1 / / rw - ext4 /dev/sda1 rw
+70 22 7:0 / /home/u/.ssh rw - ext4 /dev/loop0 rw
+71 22 7:0 /sub /srv/keys rw - ext4 /dev/loop0 rw
+72 22 259:3 / /home/v/.aws rw - ext4 /dev/loop1p1 rw
+73 22 259:1 / /data rw - ext4 /dev/nvme0n1p1 rw
+74 22 7:2 / /snap/x/1 ro - squashfs /dev/loop2 ro
+";
+        let asked = std::cell::RefCell::new(Vec::new());
+        let mut t = Table::read(IMAGES.as_bytes());
+        t.back(|dev| {
+            asked.borrow_mut().push(String::from_utf8(dev.to_vec()).unwrap());
+            match dev {
+                b"7:0" => Some(b"/srv/img/../img/keys.img".to_vec()),
+                b"259:3" => Some(b"/home/u/project/disk.raw".to_vec()),
+                // A relative name is no name.
+                b"7:2" => Some(b"x.snap".to_vec()),
+                _ => None,
+            }
+        });
+        assert_eq!(
+            *asked.borrow(),
+            ["7:0", "259:3", "7:2"],
+            "loop devices only, once each"
+        );
+        let named = |real: &str| -> Vec<String> {
+            t.aliases(real.as_bytes(), 22)
+                .into_iter()
+                .map(|(a, _)| String::from_utf8(a).unwrap())
+                .collect()
+        };
+        for real in ["/srv/img/keys.img", "/srv/img", "/srv", "/"] {
+            let got = named(real);
+            for point in ["/home/u/.ssh", "/srv/keys"] {
+                assert!(got.iter().any(|g| g == point), "{real}: {point} not in {got:?}");
+            }
+        }
+        assert!(named("/home/u/project").contains(&"/home/v/.aws".to_string()));
+        // Beside the image, nothing; a device no file backs, nothing.
+        assert!(named("/srv/img2").is_empty(), "{:?}", named("/srv/img2"));
+        assert!(named("/srv/img/keys.img.bak").is_empty());
+        assert!(named("/snap").is_empty());
     }
 
     /// A kernel file system is known by its type wherever it is mounted, and beneath a source;

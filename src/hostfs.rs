@@ -114,6 +114,13 @@ pub trait HostFs: Sync {
     /// are then unknown, and the source is refused ([`crate::hostpath`]'s `judge`).
     fn mount_table(&self) -> Option<Vec<u8>>;
 
+    /// The disk image loop device `dev` (`major:minor`, as the mount table prints it, or a
+    /// partition of one) reads its blocks from, as the kernel names it (`None`: not a loop
+    /// device, or not bound to a file).
+    fn loop_backing(&self, _dev: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
     /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
     /// them), at most `limit` bytes. A file system that cannot say (a test's) answers
     /// [`SmallFile::Missing`].
@@ -897,6 +904,35 @@ impl HostFs for RealFs {
         }
         table.truncate(got);
         (!table.is_empty()).then_some(table)
+    }
+
+    fn loop_backing(&self, dev: &[u8]) -> Option<Vec<u8>> {
+        use std::io::Read;
+        // (`major:minor` only: nothing else reaches a path.)
+        if dev.is_empty() || !dev.iter().all(|&b| b.is_ascii_digit() || b == b':') {
+            return None;
+        }
+        let dev = std::str::from_utf8(dev).ok()?;
+        // A partition's device (`loop0p1`) holds no `loop` folder; the device it is part of does.
+        let mut f = ["", "/.."].iter().find_map(|up| {
+            open_read(
+                Path::new(&format!("/sys/dev/block/{dev}{up}/loop/backing_file")),
+                0,
+            )
+            .ok()
+        })?;
+        let mut name = vec![0; 4096 + 1];
+        let mut got = 0;
+        while got < name.len() {
+            match f.read(&mut name[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        name.truncate(got);
+        name.strip_suffix(b"\n").map(<[u8]>::to_vec)
     }
 
     fn identity(&self, path: &[u8]) -> Option<Identity> {

@@ -1447,9 +1447,13 @@ impl<'p> HostPaths<'p> {
         }
         let real = self.judged_real.take()?;
         let fs = self.host.fs;
-        let table = self
-            .mounts
-            .get_or_insert_with(|| fs.mount_table().map(|t| crate::aliases::Table::read(&t)));
+        let table = self.mounts.get_or_insert_with(|| {
+            fs.mount_table().map(|t| {
+                let mut table = crate::aliases::Table::read(&t);
+                table.back(|dev| fs.loop_backing(dev));
+                table
+            })
+        });
         // Without the table a source's other names are unknown: a bind of `/` or of a home
         // beneath this source would name a credential store the lists never see. Refused,
         // not passed: no `/proc` is a broken host, not a reason to judge less.

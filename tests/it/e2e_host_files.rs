@@ -616,7 +616,25 @@ fn a_credential_is_never_read_through_a_second_mount() {
     let backing = other.join("backing");
     std::fs::create_dir(&backing).unwrap();
     std::fs::create_dir(other.join("sub")).unwrap();
-    for (config_in, mount, rule, read) in [
+    // A disk image in `cluster` holding a file system with the config, loop-mounted at
+    // `~/.kube`: a mount of `cluster` reads its blocks. Where this host has no loop devices
+    // (a container), that setup is said and left out.
+    let seed = w.dir.path().join("seed");
+    std::fs::create_dir(&seed).unwrap();
+    std::fs::write(seed.join("config"), format!("token: {MARKER}\n")).unwrap();
+    let s = seed.display().to_string();
+    let image = Path::new("/dev/loop-control").exists().then(|| {
+        (
+            None,
+            format!("mke2fs -q -F -t ext2 -d '{s}' '{o}/disk.img' 1M && mount -o loop '{o}/disk.img' '{k}'"),
+            "deny.credentials",
+            "/k/disk.img",
+        )
+    });
+    if image.is_none() {
+        eprintln!("a disk image loop-mounted: not tried, this host has no /dev/loop-control");
+    }
+    let setups = [
         // `~/.kube` bound at `cluster`.
         (
             Some(&kube),
@@ -659,7 +677,8 @@ fn a_credential_is_never_read_through_a_second_mount() {
             "deny.sensitive-mount",
             "/k/config",
         ),
-    ] {
+    ];
+    for (config_in, mount, rule, read) in setups.into_iter().chain(image) {
         if let Some(dir) = config_in {
             std::fs::write(dir.join("config"), format!("token: {MARKER}\n")).unwrap();
             std::fs::set_permissions(dir.join("config"), std::fs::Permissions::from_mode(0o644)).unwrap();
