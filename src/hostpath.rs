@@ -2055,6 +2055,9 @@ struct Names<'p> {
     listed: Vec<&'p [u8]>,
     /// The first bytes names start with: most components start otherwise.
     firsts: [bool; 256],
+    /// The names written `*SUFFIX` (`*.key`), each with its place in `listed`: a component
+    /// ending so is one. Few, and asked of every component.
+    suffixes: Vec<(usize, &'p [u8])>,
     /// A hash table of the names, by open addressing: each slot holds a position in `listed`
     /// plus one (0: empty). Built in listed order, so of equal names the first listed is met
     /// first. Hashing the ~40 names costs a third of what sorting them did, on every call.
@@ -2066,9 +2069,15 @@ struct Names<'p> {
 impl<'p> Names<'p> {
     fn new(listed: Vec<&'p [u8]>) -> Self {
         let mut firsts = [false; 256];
-        for n in &listed {
-            if let Some(&b) = n.first() {
-                firsts[usize::from(b)] = true;
+        let mut suffixes = Vec::new();
+        for (i, n) in listed.iter().enumerate() {
+            match n.strip_prefix(b"*") {
+                Some(suffix) => suffixes.push((i, suffix)),
+                None => {
+                    if let Some(&b) = n.first() {
+                        firsts[usize::from(b)] = true;
+                    }
+                }
             }
         }
         // At most half full, so that a miss ends at an empty slot after a probe or two.
@@ -2076,6 +2085,7 @@ impl<'p> Names<'p> {
         let mut names = Names {
             listed,
             firsts,
+            suffixes,
             slots: vec![0; 1 << bits],
             shift: 64 - bits,
         };
@@ -2121,10 +2131,26 @@ impl<'p> Names<'p> {
     /// is looked up, instead of comparing every name with every component; the hash of each
     /// is the running hash of the component where it ends.
     fn find(&self, component: &[u8]) -> Option<&'p [u8]> {
-        if component.first().is_some_and(|&b| !self.firsts[usize::from(b)]) {
-            return None;
-        }
+        self.find_as_written(component).or_else(|| {
+            // An editor's copy names what it copies inside other marks: emacs's auto-save
+            // `#.env#`, vim's swap `.id_rsa.swp` (the thirty-fourth pass's look read both).
+            let inner = (component.strip_prefix(b"#").and_then(|c| c.strip_suffix(b"#")))
+                .or_else(|| is_vim_swap(component).then(|| &component[1..]))?;
+            self.find_as_written(inner)
+        })
+    }
+
+    /// [`Self::find`] of the component as it is.
+    fn find_as_written(&self, component: &[u8]) -> Option<&'p [u8]> {
         let mut best: Option<usize> = None;
+        for &(i, suffix) in &self.suffixes {
+            if best.is_none() && component.len() > suffix.len() && component.ends_with(suffix) {
+                best = Some(i);
+            }
+        }
+        if component.first().is_some_and(|&b| !self.firsts[usize::from(b)]) {
+            return best.map(|i| self.listed[i]);
+        }
         let mut consider = |cut: usize, hash: u64| {
             if let Some(i) = self.position(&component[..cut], hash) {
                 if best.is_none_or(|b| i < b) && credential_name(component, self.listed[i]) {
@@ -2134,7 +2160,7 @@ impl<'p> Names<'p> {
         };
         let mut hash = crate::fnv::START;
         for (cut, &b) in component.iter().enumerate() {
-            if b == b'.' {
+            if is_variant_mark(b) {
                 consider(cut, hash);
             }
             hash = crate::fnv::step(hash, b);
@@ -2145,8 +2171,14 @@ impl<'p> Names<'p> {
 }
 
 /// Whether a path component is (or is a variant of) a credential name: `.env`, `.env.local`,
-/// `id_rsa`; not `.env.example` or `id_rsa.pub`, which are meant to be shared.
+/// `id_rsa`, and the copies people and editors make (`.env~`, `.env (copy)`, `.env-backup`,
+/// `id_rsa_github`, `.ssh_old`: the thirty-fourth pass's look read each); not `.env.example`
+/// or `id_rsa.pub`, which are meant to be shared. A name written `*SUFFIX` is every component
+/// that ends so (`*.key`).
 fn credential_name(component: &[u8], name: &[u8]) -> bool {
+    if let Some(suffix) = name.strip_prefix(b"*") {
+        return !suffix.is_empty() && component.len() > suffix.len() && component.ends_with(suffix);
+    }
     if component.first() != name.first() {
         return false; // most pairs, at the cost of one comparison
     }
@@ -2156,8 +2188,32 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
     let Some(rest) = component.strip_prefix(name) else {
         return false;
     };
-    rest.first() == Some(&b'.')
-        && ![&b".example"[..], b".sample", b".template", b".dist", b".pub"].contains(&rest)
+    rest.split_first().is_some_and(|(&mark, tail)| {
+        is_variant_mark(mark)
+            && ![
+                &b"example"[..],
+                b"sample",
+                b"template",
+                b"dist",
+                b"pub",
+                b"cert.pub",
+            ]
+            .contains(&tail)
+    })
+}
+
+/// The bytes after which a name's variant goes on: `.env.local`, `.env~`, `.env-old`,
+/// `id_rsa_work`, `.env (copy)`, `.env#1`.
+fn is_variant_mark(b: u8) -> bool {
+    matches!(b, b'.' | b'~' | b'-' | b'_' | b' ' | b'#' | b'(')
+}
+
+/// vim's swap file of a file: `.NAME.swp` (then `.swo`, `.swn`, ... as more are open).
+fn is_vim_swap(component: &[u8]) -> bool {
+    component.len() > 5
+        && component[0] == b'.'
+        && component[..component.len() - 1].ends_with(b".sw")
+        && component.last().is_some_and(u8::is_ascii_lowercase)
 }
 
 /// One list alone (for the unit tests): equal, beneath or parent.
@@ -2419,6 +2475,58 @@ mod tests {
         );
     }
 
+    /// A credential's copies are credentials: an editor's backup, swap and auto-save files, a
+    /// name gone on with a mark, a key by its ending, a snapshot folder (the thirty-fourth
+    /// pass's look read each); what is meant to be shared is not.
+    #[test]
+    fn a_credential_s_copies_and_keys_by_ending_are_credential_names() {
+        let names = Names::new(
+            crate::policy::DEFAULT_CREDENTIAL_NAMES
+                .iter()
+                .map(|n| n.as_bytes())
+                .collect(),
+        );
+        let named = |c: &str| names.find(c.as_bytes()).map(crate::text::owned);
+        for (component, name) in [
+            (".env~", ".env"),
+            (".env (copy)", ".env"),
+            (".env-backup", ".env"),
+            ("#.env#", ".env"),
+            (".env.swp", ".env"),
+            (".id_rsa.swp", "id_rsa"),
+            ("id_rsa~", "id_rsa"),
+            ("id_ed25519_github", "id_ed25519"),
+            (".ssh_old", ".ssh"),
+            (".ssh~", ".ssh"),
+            (".netrc~", ".netrc"),
+            ("server.key", "*.key"),
+            ("cert.p12", "*.p12"),
+            ("terraform.tfstate", "*.tfstate"),
+            ("Chrome Passwords.csv", "*Passwords.csv"),
+            ("kubeconfig", "kubeconfig"),
+            ("ssh_host_ed25519_key", "ssh_host"),
+            (".snapshots", ".snapshots"),
+            (".zfs", ".zfs"),
+            ("timeshift", "timeshift"),
+        ] {
+            assert_eq!(named(component).as_deref(), Some(name), "{component}");
+        }
+        for shared in [
+            ".env.example",
+            ".env-sample",
+            "id_rsa.pub",
+            "id_rsa-cert.pub",
+            "ca.pem",
+            ".key",
+            ".environment",
+            "envoy",
+            "#notes#",
+            ".swp",
+        ] {
+            assert_eq!(named(shared), None, "{shared}");
+        }
+    }
+
     proptest::proptest! {
         /// Looking a component's dotted prefixes up finds what comparing it with every name
         /// does: the first listed name it is, or is a variant of.
@@ -2427,7 +2535,8 @@ mod tests {
             parts in proptest::collection::vec(
                 proptest::sample::select(vec![
                     ".env", ".local", ".example", ".pub", "id_rsa", "id", "_rsa", "credentials",
-                    ".netrc", ".", "x", ".secret", "s", "private_key", ".json",
+                    ".netrc", ".", "x", ".secret", "s", "private_key", ".json", "~", "-", "_",
+                    "#", " (copy)", ".swp", "example", ".key", "server",
                 ]),
                 0..4,
             ),
@@ -2436,11 +2545,15 @@ mod tests {
                 .iter()
                 .map(|n| n.as_bytes())
                 .collect();
-            listed.extend([&b".env.local"[..], b".env", b"id"]); // repeats and overlaps
+            listed.extend([&b".env.local"[..], b".env", b"id", b"*.json"]); // repeats and overlaps
             let names = Names::new(listed.clone());
             let component = parts.concat();
-            let linear = listed.iter().copied().find(|n| credential_name(component.as_bytes(), n));
-            proptest::prop_assert_eq!(names.find(component.as_bytes()), linear, "{}", component);
+            let linear = |c: &[u8]| listed.iter().copied().find(|n| credential_name(c, n));
+            let c = component.as_bytes();
+            let inner = (c.strip_prefix(b"#").and_then(|c| c.strip_suffix(b"#")))
+                .or_else(|| is_vim_swap(c).then(|| &c[1..]));
+            let want = linear(c).or_else(|| inner.and_then(linear));
+            proptest::prop_assert_eq!(names.find(c), want, "{}", component);
         }
     }
 

@@ -336,6 +336,21 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "/var/lib/gssproxy",
     "/swapfile",
     "/swap.img",
+    "/swap",
+    "/var/swap",
+    // Copies of the host's trees that backup tools keep in plain files: rsnapshot's default
+    // root (its other, `/.snapshots`, and snapper's, ZFS's and Timeshift's folders are
+    // refused by name wherever they are), and the usual roots of hand-made backups. A mount of
+    // one read `~/.ssh`, `~/.config/gh` and `/etc/shadow` from a copy of the whole disk (the
+    // thirty-fourth pass's look, High).
+    "/var/cache/rsnapshot",
+    "/backup",
+    "/backups",
+    // debconf's answers: packages' passwords, in plain text (the same look's).
+    "/var/cache/debconf",
+    "/var/lib/connman",
+    "/var/lib/k0s",
+    "/var/lib/cloudflare-warp",
     // Where the system keeps copies of its password files, mail and users' crontabs.
     "/var/backups",
     "/var/mail",
@@ -354,9 +369,12 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
 pub const HIDDEN_HOME: &str = "~/.*";
 
 /// Names that hold credentials wherever they appear (nanoclaw's own blocked patterns and the
-/// common others). A component matches when it equals the name or starts with it and a `.`
-/// (`.env.local`, `id_rsa.pub`). A mounted directory that holds one at its top is refused unless
-/// another mount shadows it (nanoclaw's `-v /dev/null:/workspace/project/.env:ro`).
+/// common others). A component matches when it equals the name, goes on after it with one of
+/// `.~-_ #(` (`.env.local`, `.env~`, `id_rsa_github`; not a shared `.env.example` or
+/// `id_rsa.pub`), or is an editor's copy of such a component (`#.env#`, `.id_rsa.swp`); a name
+/// written `*SUFFIX` matches every component that ends so. A mounted directory that holds one at
+/// its top is refused unless another mount shadows it (nanoclaw's
+/// `-v /dev/null:/workspace/project/.env:ro`).
 pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     ".ssh",
     ".gnupg",
@@ -421,6 +439,37 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     // Browsers' stores of saved logins wherever a profile lies (Firefox's).
     "logins.json",
     "key4.db",
+    // Snapshots of whole file systems, each a copy of every home and of `/root` and `/etc`:
+    // snapper's and rsnapshot's `.snapshots`, ZFS's `.zfs` (hidden from listings, reached by
+    // name), Timeshift's and Back In Time's folders (the thirty-fourth pass's look read keys
+    // and tokens from each, High).
+    ".snapshots",
+    ".zfs",
+    "timeshift",
+    "backintime",
+    // Keys and key stores by their usual names and endings, and password managers' exports
+    // (the same look's, Medium): `kubeconfig`, the host's SSH keys, a GnuPG 1 secret ring,
+    // Bitcoin's wallet, TLS and Java key stores, PuTTY's keys, KeePass and 1Password files,
+    // VPN profiles with their keys, Terraform's state (every secret it made), browsers'
+    // password exports. (`*.pem` is not one: nanoclaw mounts its proxy's CA certificates so.)
+    "kubeconfig",
+    "ssh_host",
+    "secring",
+    "wallet.dat",
+    "bitwarden_export",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.ppk",
+    "*.kdbx",
+    "*.1pux",
+    "*.ovpn",
+    "*.tfstate",
+    "*.tfstate.backup",
+    "*Passwords.csv",
+    "*passwords.csv",
 ];
 
 /// Paths that run code on the host when written (the next login, service start or `podman run`):

@@ -723,3 +723,61 @@ fn a_credential_is_never_read_through_a_second_mount() {
         }
     }
 }
+
+/// Copies of a credential under another name: an editor's backup beside a `.env` that
+/// nanoclaw's v1 main group shadows with `/dev/null`, a key named for its use or by its
+/// ending, and snapshots of a whole file system (the thirty-fourth pass's look read each
+/// through plain podman and through the shim before it knew them).
+#[test]
+fn a_credential_s_copy_is_never_read() {
+    let Some(podman) = podman_or_skip() else {
+        return;
+    };
+    let w = World::new(podman);
+    for (i, (file, mount, read)) in [
+        // nanoclaw v1's main group: the project read-only, its `.env` shadowed.
+        (".env~", "", "/x/.env~"),
+        ("#.env#", "", "/x/#.env#"),
+        (".env (copy)", "", "/x/.env (copy)"),
+        ("id_ed25519_github", "", "/x/id_ed25519_github"),
+        ("server.key", "", "/x/server.key"),
+        ("terraform.tfstate", "", "/x/terraform.tfstate"),
+        // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
+        // below their own folders: a home's token two and more levels down.
+        (
+            ".snapshots/2/snapshot/home/u/.config/gh/hosts.yml",
+            ".snapshots/2/snapshot",
+            "/x/home/u/.config/gh/hosts.yml",
+        ),
+        (
+            "timeshift/snapshots/2025-12-01/localhost/root/.bashrc",
+            "timeshift/snapshots/2025-12-01/localhost",
+            "/x/root/.bashrc",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let project = w.dir.path().join(format!("project{i}"));
+        let copy = project.join(file);
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::write(&copy, format!("TOKEN={MARKER}\n")).unwrap();
+        std::fs::write(project.join(".env"), format!("TOKEN={MARKER}\n")).unwrap();
+        let source = project.join(mount).display().to_string();
+        let mut args = vec![
+            "run".to_string(),
+            "--rm".into(),
+            "-v".into(),
+            format!("{source}:/x:ro"),
+        ];
+        if mount.is_empty() {
+            args.extend(["-v".into(), "/dev/null:/x/.env:ro".into()]);
+        }
+        args.extend(
+            ["--entrypoint", "/bin/cat", IMAGE, read]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        leaked_without_refused_with(&w, &args, "deny.credentials");
+    }
+}
