@@ -2055,9 +2055,12 @@ struct Names<'p> {
     listed: Vec<&'p [u8]>,
     /// The first bytes names start with: most components start otherwise.
     firsts: [bool; 256],
-    /// The names written `*SUFFIX` (`*.key`), each with its place in `listed`: a component
-    /// ending so is one. Few, and asked of every component.
-    suffixes: Vec<(usize, &'p [u8])>,
+    /// The names written `*SUFFIX` (`*.key`), each with its place in `listed` and its last
+    /// `.`-extension (`.key`; empty for a suffix without a dot): a component ending so is one.
+    /// Asked of every component, so only those of the component's own extension are compared
+    /// (a folder's name, with no dot, meets none of the defaults): a component that ends with a
+    /// suffix holding a dot has the suffix's last dot as its own.
+    suffixes: Vec<(usize, &'p [u8], &'p [u8])>,
     /// A hash table of the names, by open addressing: each slot holds a position in `listed`
     /// plus one (0: empty). Built in listed order, so of equal names the first listed is met
     /// first. Hashing the ~40 names costs a third of what sorting them did, on every call.
@@ -2072,7 +2075,7 @@ impl<'p> Names<'p> {
         let mut suffixes = Vec::new();
         for (i, n) in listed.iter().enumerate() {
             match n.strip_prefix(b"*") {
-                Some(suffix) => suffixes.push((i, suffix)),
+                Some(suffix) => suffixes.push((i, suffix, extension(suffix))),
                 None => {
                     if let Some(&b) = n.first() {
                         firsts[usize::from(b)] = true;
@@ -2143,10 +2146,15 @@ impl<'p> Names<'p> {
     /// [`Self::find`] of the component as it is.
     fn find_as_written(&self, component: &[u8]) -> Option<&'p [u8]> {
         let mut best: Option<usize> = None;
-        for &(i, suffix) in &self.suffixes {
-            if best.is_none() && component.len() > suffix.len() && component.ends_with(suffix) {
-                best = Some(i);
-            }
+        if !self.suffixes.is_empty() {
+            let ext = extension(component);
+            best = (self.suffixes.iter())
+                .find(|&&(_, suffix, e)| {
+                    (e.is_empty() || e == ext)
+                        && component.len() > suffix.len()
+                        && component.ends_with(suffix)
+                })
+                .map(|&(i, _, _)| i);
         }
         if component.first().is_some_and(|&b| !self.firsts[usize::from(b)]) {
             return best.map(|i| self.listed[i]);
@@ -2206,6 +2214,14 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
 /// `id_rsa_work`, `.env (copy)`, `.env#1`.
 fn is_variant_mark(b: u8) -> bool {
     matches!(b, b'.' | b'~' | b'-' | b'_' | b' ' | b'#' | b'(')
+}
+
+/// What follows the last `.` of a name, the dot included (`.key` of `server.key`); empty
+/// when there is no dot.
+fn extension(name: &[u8]) -> &[u8] {
+    name.iter()
+        .rposition(|&b| b == b'.')
+        .map_or(&[], |at| &name[at..])
 }
 
 /// vim's swap file of a file: `.NAME.swp` (then `.swo`, `.swn`, ... as more are open).
@@ -2545,7 +2561,7 @@ mod tests {
                 .iter()
                 .map(|n| n.as_bytes())
                 .collect();
-            listed.extend([&b".env.local"[..], b".env", b"id", b"*.json"]); // repeats and overlaps
+            listed.extend([&b".env.local"[..], b".env", b"id", b"*.json", b"*_rsa", b"*.env.local"]); // repeats and overlaps
             let names = Names::new(listed.clone());
             let component = parts.concat();
             let linear = |c: &[u8]| listed.iter().copied().find(|n| credential_name(c, n));
