@@ -554,14 +554,15 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
             || (w.len() > 1 && w.as_bytes()[0].is_ascii_digit() && w[1..].starts_with('>'));
         matches!(w, ";" | "&&" | "||" | "|" | "&") || w.ends_with(';') || redirect
     };
-    // `ident/password[@db]`, as Oracle's tools take a login.
+    // `ident/password[@db]`, as Oracle's tools take a login (a proxy login's user written
+    // `scott[hr]`).
     let login = |w: &str| -> Option<String> {
         let (user, tail) = w.split_once('/')?;
         let user_ok = !user.is_empty()
             && user
                 .trim_start_matches(['\'', '"'])
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_$#".contains(&b));
+                .all(|b| b.is_ascii_alphanumeric() || b"_$#[]".contains(&b));
         let at = tail.rfind('@').map_or("", |a| &tail[a..]);
         (user_ok && !tail.is_empty()).then(|| format!("{user}/{REDACTED}{at}"))
     };
@@ -632,13 +633,13 @@ fn positional_secrets(words: &[&str]) -> Vec<(usize, String)> {
                     }
                 }
             }
-            // `smbclient //HOST/SHARE PASSWORD`: the word after the share.
+            // `smbclient //HOST/SHARE PASSWORD` (or `\\HOST\SHARE`): the word after the share.
             "smbclient" => {
                 // (Wherever it stands after the share: `-U alice PW` too; the user over-redacted.)
-                if let Some(j) = rest
-                    .iter()
-                    .position(|r| r.trim_matches(['\'', '"']).starts_with("//"))
-                {
+                if let Some(j) = rest.iter().position(|r| {
+                    let r = r.trim_matches(['\'', '"']);
+                    r.starts_with("//") || r.starts_with("\\\\")
+                }) {
                     values_from(j + 1, &mut out);
                 }
             }
@@ -1861,6 +1862,8 @@ mod tests {
             "sqlcmd -S h -PSECRETVALUE123",
             "mongosh -pSECRETVALUE123",
             "smbclient //fs/share SECRETVALUE123 -U alice",
+            "smbclient '\\\\fs\\share' SECRETVALUE123",
+            "sqlplus 'scott[hr]/SECRETVALUE123@orcl'",
             "sudo -S true <<< SECRETVALUE123",
             "echo SECRETVALUE123 | docker login --password-stdin -u u r",
             "printf 'SECRETVALUE123\\n' | sudo -S true",
