@@ -41,9 +41,9 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// The file system lies on a loop device (major 7, or a partition of one: its source names
-    /// `/dev/loop`): [`Table::back`] asks which file.
-    on_loop: bool,
+    /// The device the file system was mounted from, as the table names it (`/dev/loop0p1`, a
+    /// link such as `/dev/disk/by-label/x`), when it names one under `/dev`; else empty.
+    source: Vec<u8>,
     /// The disk image the file system is read from, when it lies on a loop device.
     backing: Option<Vec<u8>>,
 }
@@ -94,7 +94,10 @@ impl Table {
             let fs = tail.next().unwrap_or_default();
             let source = tail.next().unwrap_or_default();
             let options = tail.next().unwrap_or_default();
-            let on_loop = dev.starts_with(b"7:") || source.starts_with(b"/dev/loop");
+            let source = match source.starts_with(b"/dev/") {
+                true => unescape(source),
+                false => Vec::new(),
+            };
             let layers = match fs {
                 b"overlay" => overlay_layers(options),
                 _ => Vec::new(),
@@ -107,25 +110,32 @@ impl Table {
                 point,
                 layers,
                 kernel,
-                on_loop,
+                source,
                 backing: None,
             })
         };
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
     }
 
-    /// Records the disk image each loop device mounted is read from: `backing_of(dev)` is the
-    /// kernel's answer for a device (`major:minor`), the image's absolute path. Asked once per
-    /// device, and only of loop devices: a host with none asks nothing.
-    pub fn back(&mut self, backing_of: impl Fn(&[u8]) -> Option<Vec<u8>>) {
-        let mut asked: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
-        for m in self.0.iter_mut().filter(|m| m.on_loop) {
-            let known = asked.iter().find(|(d, _)| *d == m.dev).map(|(_, b)| b.clone());
+    /// Records the disk image each loop device mounted is read from: `backing_of(dev, source)`
+    /// is the kernel's answer for a mount's device (`major:minor`, which a btrfs mount makes
+    /// up) and the device the table says it was mounted from (under `/dev`, or empty), the
+    /// image's absolute path when the device is a loop device or a partition of one. Asked once
+    /// per device, and only of mounts that may lie on one: a loop device's number (major 7, or
+    /// 259 where partitions and other disks' numbers run out) or a device named under `/dev`.
+    pub fn back(&mut self, backing_of: impl Fn(&[u8], &[u8]) -> Option<Vec<u8>>) {
+        let mut asked: Vec<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        let candidate =
+            |m: &Line| !m.source.is_empty() || m.dev.starts_with(b"7:") || m.dev.starts_with(b"259:");
+        for m in self.0.iter_mut().filter(|m| candidate(m)) {
+            let known = (asked.iter())
+                .find(|(d, s, _)| *d == m.dev && *s == m.source)
+                .map(|(_, _, b)| b.clone());
             let backing = known.unwrap_or_else(|| {
-                let b = backing_of(&m.dev)
+                let b = backing_of(&m.dev, &m.source)
                     .filter(|b| b.starts_with(b"/"))
                     .map(|b| cleaned(&b));
-                asked.push((m.dev.clone(), b.clone()));
+                asked.push((m.dev.clone(), m.source.clone(), b.clone()));
                 b
             });
             m.backing = backing;
@@ -555,23 +565,40 @@ mod tests {
 72 22 259:3 / /home/v/.aws rw - ext4 /dev/loop1p1 rw
 73 22 259:1 / /data rw - ext4 /dev/nvme0n1p1 rw
 74 22 7:2 / /snap/x/1 ro - squashfs /dev/loop2 ro
+75 22 0:47 / /home/w/.gnupg rw - btrfs /dev/disk/by-label/keys rw
+76 22 0:48 / /home/w/.gnupg/sub rw - btrfs /dev/disk/by-label/keys rw
+77 22 0:48 / /mnt/x rw - tmpfs tmpfs rw
 ";
         let asked = std::cell::RefCell::new(Vec::new());
         let mut t = Table::read(IMAGES.as_bytes());
-        t.back(|dev| {
-            asked.borrow_mut().push(String::from_utf8(dev.to_vec()).unwrap());
-            match dev {
-                b"7:0" => Some(b"/srv/img/../img/keys.img".to_vec()),
-                b"259:3" => Some(b"/home/u/project/disk.raw".to_vec()),
+        t.back(|dev, source| {
+            let (dev, source) = (
+                std::str::from_utf8(dev).unwrap(),
+                std::str::from_utf8(source).unwrap(),
+            );
+            asked.borrow_mut().push(format!("{dev} {source}"));
+            match (dev, source) {
+                ("7:0", _) => Some(b"/srv/img/../img/keys.img".to_vec()),
+                (_, "/dev/loop1p1") => Some(b"/home/u/project/disk.raw".to_vec()),
+                // A btrfs mount's number is made up: its source names the device.
+                (_, "/dev/disk/by-label/keys") => Some(b"/srv/btr.img".to_vec()),
                 // A relative name is no name.
-                b"7:2" => Some(b"x.snap".to_vec()),
+                ("7:2", _) => Some(b"x.snap".to_vec()),
                 _ => None,
             }
         });
         assert_eq!(
             *asked.borrow(),
-            ["7:0", "259:3", "7:2"],
-            "loop devices only, once each"
+            [
+                "8:1 /dev/sda1",
+                "7:0 /dev/loop0",
+                "259:3 /dev/loop1p1",
+                "259:1 /dev/nvme0n1p1",
+                "7:2 /dev/loop2",
+                "0:47 /dev/disk/by-label/keys",
+                "0:48 /dev/disk/by-label/keys",
+            ],
+            "each device that may be a loop device once"
         );
         let named = |real: &str| -> Vec<String> {
             t.aliases(real.as_bytes(), 22)
@@ -586,6 +613,7 @@ mod tests {
             }
         }
         assert!(named("/home/u/project").contains(&"/home/v/.aws".to_string()));
+        assert!(named("/srv/btr.img").contains(&"/home/w/.gnupg".to_string()));
         // Beside the image, nothing; a device no file backs, nothing.
         assert!(named("/srv/img2").is_empty(), "{:?}", named("/srv/img2"));
         assert!(named("/srv/img/keys.img.bak").is_empty());

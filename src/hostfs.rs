@@ -114,10 +114,11 @@ pub trait HostFs: Sync {
     /// are then unknown, and the source is refused ([`crate::hostpath`]'s `judge`).
     fn mount_table(&self) -> Option<Vec<u8>>;
 
-    /// The disk image loop device `dev` (`major:minor`, as the mount table prints it, or a
-    /// partition of one) reads its blocks from, as the kernel names it (`None`: not a loop
-    /// device, or not bound to a file).
-    fn loop_backing(&self, _dev: &[u8]) -> Option<Vec<u8>> {
+    /// The disk image a mount's device reads its blocks from, as the kernel names it, when the
+    /// device is a loop device or a partition of one: `dev` is the mount's `major:minor` as the
+    /// table prints it, `source` the device it was mounted from when the table names one under
+    /// `/dev` (else empty). `None`: no loop device, or one bound to no file.
+    fn loop_backing(&self, _dev: &[u8], _source: &[u8]) -> Option<Vec<u8>> {
         None
     }
 
@@ -881,6 +882,39 @@ pub fn openat2(dir: i32, path: &[u8], flags: u64, resolve: u64) -> std::io::Resu
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// The loop device a device path names (`loop2` of `/dev/loop2` and of its partition
+/// `/dev/loop2p1`), if it names one.
+fn loop_device(path: &[u8]) -> Option<&str> {
+    let name = std::str::from_utf8(path.strip_prefix(b"/dev/")?).ok()?;
+    let digits = name.strip_prefix("loop")?;
+    let n = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+    let partition = &digits[n..];
+    let well_formed = n > 0
+        && (partition.is_empty()
+            || partition
+                .strip_prefix('p')
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())));
+    well_formed.then(|| &name[..4 + n])
+}
+
+/// A sysfs file's one line, without its line break (at most a page: what sysfs shows).
+fn read_sys_line(file: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = open_read(file, 0).ok()?;
+    let mut line = vec![0; 4096 + 1];
+    let mut got = 0;
+    while got < line.len() {
+        match f.read(&mut line[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    line.truncate(got);
+    line.strip_suffix(b"\n").map(<[u8]>::to_vec)
+}
+
 impl HostFs for RealFs {
     fn mount_table(&self) -> Option<Vec<u8>> {
         // `/proc` reports a size of 0, so std's `read` would start at 32 bytes and double: eight
@@ -906,33 +940,32 @@ impl HostFs for RealFs {
         (!table.is_empty()).then_some(table)
     }
 
-    fn loop_backing(&self, dev: &[u8]) -> Option<Vec<u8>> {
-        use std::io::Read;
-        // (`major:minor` only: nothing else reaches a path.)
-        if dev.is_empty() || !dev.iter().all(|&b| b.is_ascii_digit() || b == b':') {
+    fn loop_backing(&self, dev: &[u8], source: &[u8]) -> Option<Vec<u8>> {
+        use std::os::unix::ffi::OsStrExt;
+        let dev = std::str::from_utf8(dev).ok()?;
+        let (major, _) = dev.split_once(':')?;
+        if !dev.bytes().all(|b| b.is_ascii_digit() || b == b':') {
             return None;
         }
-        let dev = std::str::from_utf8(dev).ok()?;
-        // A partition's device (`loop0p1`) holds no `loop` folder; the device it is part of does.
-        let mut f = ["", "/.."].iter().find_map(|up| {
-            open_read(
-                Path::new(&format!("/sys/dev/block/{dev}{up}/loop/backing_file")),
-                0,
-            )
-            .ok()
+        let by_name = |name: &[u8]| loop_device(name).map(|n| format!("/sys/block/{n}/loop/backing_file"));
+        // The device the table names, as the kernel names it (`/dev/loop2p1`); a link such as
+        // `/dev/disk/by-label/x` (a mount made with `mount -c`) followed, and any device a btrfs
+        // mount names (its number is made up: `0:47`).
+        let followed = || {
+            let rest = source.strip_prefix(b"/dev/")?;
+            (rest.contains(&b'/') || major == "0")
+                .then(|| std::fs::canonicalize(std::ffi::OsStr::from_bytes(source)).ok())
+                .flatten()
+                .and_then(|p| by_name(p.as_os_str().as_bytes()))
+        };
+        let file = by_name(source).or_else(followed).or_else(|| match major {
+            // By number: a loop device's (7), or maybe a partition's of one (259, which other
+            // disks' partitions share: their `loop` folder is missing).
+            "7" => Some(format!("/sys/dev/block/{dev}/loop/backing_file")),
+            "259" => Some(format!("/sys/dev/block/{dev}/../loop/backing_file")),
+            _ => None,
         })?;
-        let mut name = vec![0; 4096 + 1];
-        let mut got = 0;
-        while got < name.len() {
-            match f.read(&mut name[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        name.truncate(got);
-        name.strip_suffix(b"\n").map(<[u8]>::to_vec)
+        read_sys_line(Path::new(&file))
     }
 
     fn identity(&self, path: &[u8]) -> Option<Identity> {
@@ -1554,6 +1587,25 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A loop device is known by its name, a partition of one too; nothing else is one.
+    #[test]
+    fn loop_devices_are_told_by_name() {
+        assert_eq!(loop_device(b"/dev/loop0"), Some("loop0"));
+        assert_eq!(loop_device(b"/dev/loop12p3"), Some("loop12"));
+        for other in [
+            &b"/dev/loop"[..],
+            b"/dev/loop-control",
+            b"/dev/loop1p",
+            b"/dev/loop1x",
+            b"/dev/nvme0n1p1",
+            b"/dev/sda1",
+            b"loop0",
+            b"/dev/mapper/loop0",
+        ] {
+            assert_eq!(loop_device(other), None, "{}", String::from_utf8_lossy(other));
+        }
+    }
 
     /// The lock is the caller's file, kept open across the exec (close-on-exec cleared), and a
     /// second taker waits for it, then gives up; a link at its name is never followed.

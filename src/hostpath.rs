@@ -1450,7 +1450,7 @@ impl<'p> HostPaths<'p> {
         let table = self.mounts.get_or_insert_with(|| {
             fs.mount_table().map(|t| {
                 let mut table = crate::aliases::Table::read(&t);
-                table.back(|dev| fs.loop_backing(dev));
+                table.back(|dev, source| fs.loop_backing(dev, source));
                 table
             })
         });
@@ -1914,10 +1914,12 @@ fn top_level(
     memory: Option<(&Memory, &mut Option<Dirs>)>,
     whole: bool,
 ) -> Top {
-    // A mount's top is listed whole, however long (the sockets and FIFOs in it have no names to
-    // look up: the sixtieth look's folder of 5 000 files hid one past the limit); elsewhere a
-    // long listing gives way to looking the credential names up.
-    let limit = if whole { usize::MAX } else { LISTING_LIMIT };
+    // Listed whole, however long: the sockets and FIFOs at a mount's top have no names to look
+    // up (the sixtieth look's folder of 5 000 files hid one past a limit), and neither do a
+    // name's variants and endings (`.env~`, `server.key`): a build context of 4 100 entries
+    // had them copied into an image when a long listing gave way to looking names up (the
+    // thirty-fourth pass's look, High). The runtime reads such a folder whole anyway.
+    let limit = usize::MAX;
     let path = |name: &[u8]| {
         let mut p = dir.to_vec();
         p.push(b'/');
@@ -1996,8 +1998,8 @@ fn top_level(
             }
         }
     };
-    // Too long to list, or not listable (a directory may be searchable but not readable): look
-    // each listed name up instead.
+    // Not listable (a directory may be searchable but not readable): look each listed name up
+    // instead (a name's variants and endings cannot be looked up).
     debug_assert!(matches!(listed, Listed::TooLong | Listed::Unreadable));
     // A mount's top that cannot be listed (a folder the caller may search but not read) may
     // hold a socket no name finds: the whole listing was asked for, so this is the other case.
@@ -2134,13 +2136,8 @@ impl<'p> Names<'p> {
     /// is looked up, instead of comparing every name with every component; the hash of each
     /// is the running hash of the component where it ends.
     fn find(&self, component: &[u8]) -> Option<&'p [u8]> {
-        self.find_as_written(component).or_else(|| {
-            // An editor's copy names what it copies inside other marks: emacs's auto-save
-            // `#.env#`, vim's swap `.id_rsa.swp` (the thirty-fourth pass's look read both).
-            let inner = (component.strip_prefix(b"#").and_then(|c| c.strip_suffix(b"#")))
-                .or_else(|| is_vim_swap(component).then(|| &component[1..]))?;
-            self.find_as_written(inner)
-        })
+        self.find_as_written(component)
+            .or_else(|| self.find_as_written(editor_copy_of(component)?))
     }
 
     /// [`Self::find`] of the component as it is.
@@ -2150,9 +2147,8 @@ impl<'p> Names<'p> {
             let ext = extension(component);
             best = (self.suffixes.iter())
                 .find(|&&(_, suffix, e)| {
-                    (e.is_empty() || e == ext)
-                        && component.len() > suffix.len()
-                        && component.ends_with(suffix)
+                    (e.is_empty() || e.eq_ignore_ascii_case(ext))
+                        && ends_with_ignoring_case(component, suffix)
                 })
                 .map(|&(i, _, _)| i);
         }
@@ -2185,7 +2181,7 @@ impl<'p> Names<'p> {
 /// that ends so (`*.key`).
 fn credential_name(component: &[u8], name: &[u8]) -> bool {
     if let Some(suffix) = name.strip_prefix(b"*") {
-        return !suffix.is_empty() && component.len() > suffix.len() && component.ends_with(suffix);
+        return ends_with_ignoring_case(component, suffix);
     }
     if component.first() != name.first() {
         return false; // most pairs, at the cost of one comparison
@@ -2196,24 +2192,55 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
     let Some(rest) = component.strip_prefix(name) else {
         return false;
     };
-    rest.split_first().is_some_and(|(&mark, tail)| {
-        is_variant_mark(mark)
-            && ![
-                &b"example"[..],
-                b"sample",
-                b"template",
-                b"dist",
-                b"pub",
-                b"cert.pub",
-            ]
-            .contains(&tail)
+    // What is meant to be shared: `.env.example`, `id_rsa.pub`, `id_rsa-cert.pub`.
+    const SHARED: [&[u8]; 6] = [b"example", b"sample", b"template", b"dist", b"pub", b"cert.pub"];
+    rest.split_first().is_some_and(|(&mark, tail)| match mark {
+        // A word of its own after the name: a copy (`.env.local`, `.env~`, `.env (copy)`,
+        // `.env,v`).
+        b'.' | b'~' | b' ' | b'#' | b'(' | b',' => !SHARED.contains(&tail),
+        // Joined on: another tool's name (`.aws-sam`, `.kube-linter`, `credentials_test.go`),
+        // but a copy's (`.ssh_old`, `.env-backup`, `.netrc-2024`) or an SSH key's label
+        // (`id_ed25519_github`, `ssh_host_rsa_key`: keys are named `id_TYPE_LABEL` and
+        // `ssh_host_TYPE_key`).
+        b'-' | b'_' => {
+            !SHARED.contains(&tail) && (name.starts_with(b"id_") || name == b"ssh_host" || is_copy_word(tail))
+        }
+        _ => false,
     })
 }
 
-/// The bytes after which a name's variant goes on: `.env.local`, `.env~`, `.env-old`,
-/// `id_rsa_work`, `.env (copy)`, `.env#1`.
+/// The bytes after which a name's variant may go on: `.env.local`, `.env~`, `.env-old`,
+/// `id_rsa_work`, `.env (copy)`, `.env#1`, `.env,v`.
 fn is_variant_mark(b: u8) -> bool {
-    matches!(b, b'.' | b'~' | b'-' | b'_' | b' ' | b'#' | b'(')
+    matches!(b, b'.' | b'~' | b'-' | b'_' | b' ' | b'#' | b'(' | b',')
+}
+
+/// Whether what follows a name and a `-` or `_` says a copy: `old`, `bak`, `backup`, `orig`,
+/// `copy`, `save`, `prev`, `new`, `tmp`, or a number or date (`-2024`, `_1`), whatever follows.
+fn is_copy_word(tail: &[u8]) -> bool {
+    let lower = |w: &[u8]| tail.len() >= w.len() && tail[..w.len()].eq_ignore_ascii_case(w);
+    tail.first().is_some_and(u8::is_ascii_digit)
+        || [
+            &b"old"[..],
+            b"bak",
+            b"backup",
+            b"orig",
+            b"copy",
+            b"save",
+            b"prev",
+            b"new",
+            b"tmp",
+        ]
+        .iter()
+        .any(|w| lower(w))
+}
+
+/// Whether `component` ends with `suffix`, in any case (`SERVER.KEY`: endings are written in
+/// either): an ending that starts with a dot only after a name (`.key` alone is no key's name).
+fn ends_with_ignoring_case(component: &[u8], suffix: &[u8]) -> bool {
+    let longer =
+        component.len() > suffix.len() || (component.len() == suffix.len() && !suffix.starts_with(b"."));
+    !suffix.is_empty() && longer && component[component.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// What follows the last `.` of a name, the dot included (`.key` of `server.key`); empty
@@ -2222,6 +2249,20 @@ fn extension(name: &[u8]) -> &[u8] {
     name.iter()
         .rposition(|&b| b == b'.')
         .map_or(&[], |at| &name[at..])
+}
+
+/// The name an editor's copy is of, inside the marks it adds: emacs's auto-save `#.env#`,
+/// vim's swap `.id_rsa.swp`, Kate's `.NAME.kate-swp` (the thirty-fourth pass's looks read
+/// each).
+fn editor_copy_of(component: &[u8]) -> Option<&[u8]> {
+    let kate = || {
+        component
+            .strip_prefix(b".")
+            .and_then(|c| c.strip_suffix(b".kate-swp"))
+    };
+    (component.strip_prefix(b"#").and_then(|c| c.strip_suffix(b"#")))
+        .or_else(|| is_vim_swap(component).then(|| &component[1..]))
+        .or_else(kate)
 }
 
 /// vim's swap file of a file: `.NAME.swp` (then `.swo`, `.swn`, ... as more are open).
@@ -2517,8 +2558,8 @@ mod tests {
             (".netrc~", ".netrc"),
             ("server.key", "*.key"),
             ("cert.p12", "*.p12"),
-            ("terraform.tfstate", "*.tfstate"),
-            ("Chrome Passwords.csv", "*Passwords.csv"),
+            ("terraform.tfstate", "terraform.tfstate"),
+            ("Chrome Passwords.csv", "*passwords.csv"),
             ("kubeconfig", "kubeconfig"),
             ("ssh_host_ed25519_key", "ssh_host"),
             (".snapshots", ".snapshots"),
@@ -2527,7 +2568,29 @@ mod tests {
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
+        for (component, name) in [
+            (".env,v", ".env"),
+            ("..env.kate-swp", ".env"),
+            (".ssh-2024-01", ".ssh"),
+            ("SERVER.KEY", "*.key"),
+            ("privkey.pem", "*key.pem"),
+            ("server-key.pem", "*key.pem"),
+            ("logins.csv", "*logins.csv"),
+            ("terraform.tfstate.1733550000.backup", "terraform.tfstate"),
+        ] {
+            assert_eq!(named(component).as_deref(), Some(name), "{component}");
+        }
         for shared in [
+            // Other tools' names joined on with `-` or `_` (the thirty-fourth pass's second
+            // look found each refused).
+            ".aws-sam",
+            ".azure-pipelines",
+            ".kube-linter",
+            ".docker-compose.yml",
+            "credentials-service",
+            "credentials_test.go",
+            "private_key_test.go",
+            ".env-cmdrc",
             ".env.example",
             ".env-sample",
             "id_rsa.pub",
@@ -2566,9 +2629,7 @@ mod tests {
             let component = parts.concat();
             let linear = |c: &[u8]| listed.iter().copied().find(|n| credential_name(c, n));
             let c = component.as_bytes();
-            let inner = (c.strip_prefix(b"#").and_then(|c| c.strip_suffix(b"#")))
-                .or_else(|| is_vim_swap(c).then(|| &c[1..]));
-            let want = linear(c).or_else(|| inner.and_then(linear));
+            let want = linear(c).or_else(|| editor_copy_of(c).and_then(linear));
             proptest::prop_assert_eq!(names.find(c), want, "{}", component);
         }
     }

@@ -466,10 +466,16 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     "*.kdbx",
     "*.1pux",
     "*.ovpn",
+    "terraform.tfstate",
     "*.tfstate",
     "*.tfstate.backup",
-    "*Passwords.csv",
+    // Private keys written as PEM (`privkey.pem`, certbot's, `server-key.pem`), browsers'
+    // password exports (Chrome's `Passwords.csv`, Firefox's `logins.csv`); endings are matched
+    // in any case (the second look's). (Not `*.env`: an `--env-file` of any name is how a
+    // caller means to pass variables.)
+    "*key.pem",
     "*passwords.csv",
+    "*logins.csv",
 ];
 
 /// Paths that run code on the host when written (the next login, service start or `podman run`):

@@ -623,15 +623,41 @@ fn a_credential_is_never_read_through_a_second_mount() {
     std::fs::create_dir(&seed).unwrap();
     std::fs::write(seed.join("config"), format!("token: {MARKER}\n")).unwrap();
     let s = seed.display().to_string();
-    let image = Path::new("/dev/loop-control").exists().then(|| {
-        (
-            None,
-            format!("mke2fs -q -F -t ext2 -d '{s}' '{o}/disk.img' 1M && mount -o loop '{o}/disk.img' '{k}'"),
-            "deny.credentials",
-            "/k/disk.img",
-        )
+    // And a partitioned one (one partition, from 1 MiB, added by hand: `addpart`; its device
+    // is `259:N`), mounted through a link the table names instead of the device (`mount -c`;
+    // the thirty-fourth pass's second look read it so).
+    std::fs::write(other.join("part.img"), vec![0u8; 2 << 20]).unwrap();
+    let link = format!("/dev/nanoclaw-e2e-{}", std::process::id());
+    // The partitioned image's loop devices (one a run) are no mount's to clear when their
+    // namespace goes: detached when the test ends, passed or failed.
+    struct Detach(String);
+    impl Drop for Detach {
+        fn drop(&mut self) {
+            let _ = Command::new("sh").args(["-c", &self.0]).status();
+        }
+    }
+    let _detach = Detach(format!(
+        "losetup -j '{o}/part.img' | cut -d: -f1 | xargs -r -n1 losetup -d; rm -f '{link}'"
+    ));
+    let images = Path::new("/dev/loop-control").exists().then(|| {
+        [
+            (
+                None,
+                format!("mke2fs -q -F -t ext2 -d '{s}' '{o}/disk.img' 1M && mount -o loop '{o}/disk.img' '{k}'"),
+                "deny.credentials",
+                "/k/disk.img",
+            ),
+            (
+                None,
+                format!(
+                    "l=$(losetup -f --show -P '{o}/part.img') && addpart \"$l\" 1 2048 2048 && mke2fs -q -F -t ext2 -d '{s}' \"${{l}}p1\" && ln -s \"${{l}}p1\" '{link}' && mount -c '{link}' '{k}' && rm '{link}'"
+                ),
+                "deny.credentials",
+                "/k/part.img",
+            ),
+        ]
     });
-    if image.is_none() {
+    if images.is_none() {
         eprintln!("a disk image loop-mounted: not tried, this host has no /dev/loop-control");
     }
     let setups = [
@@ -678,7 +704,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
             "/k/config",
         ),
     ];
-    for (config_in, mount, rule, read) in setups.into_iter().chain(image) {
+    for (config_in, mount, rule, read) in setups.into_iter().chain(images.into_iter().flatten()) {
         if let Some(dir) = config_in {
             std::fs::write(dir.join("config"), format!("token: {MARKER}\n")).unwrap();
             std::fs::set_permissions(dir.join("config"), std::fs::Permissions::from_mode(0o644)).unwrap();
