@@ -124,7 +124,9 @@ impl Table {
     /// per device, and only of mounts that may lie on one: a loop device's number (major 7, or
     /// 259 where partitions and other disks' numbers run out) or a device named under `/dev`.
     pub fn back(&mut self, backing_of: impl Fn(&[u8], &[u8]) -> Option<Vec<u8>>) {
-        let mut asked: Vec<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        // (Each device asked: its number, the device the table names, the answer.)
+        type Asked = (Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+        let mut asked: Vec<Asked> = Vec::new();
         let candidate =
             |m: &Line| !m.source.is_empty() || m.dev.starts_with(b"7:") || m.dev.starts_with(b"259:");
         for m in self.0.iter_mut().filter(|m| candidate(m)) {
