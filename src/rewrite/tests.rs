@@ -3123,3 +3123,26 @@ fn an_anonymous_volume_is_refused() {
         );
     }
 }
+
+/// A build context's top is listed whole, however long: past 4 096 entries it was looked up by
+/// exact names only, and a key by its ending (`server.key`) and a copy (`.env.local`) reached
+/// an image (the thirty-fourth pass's second look, High).
+#[test]
+fn a_long_build_context_is_listed_whole() {
+    let (t, ctx) = build_target(false);
+    for i in 0..4200 {
+        std::fs::write(ctx.path().join(format!("f{i:04}")), "").unwrap();
+    }
+    assert_eq!(
+        build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx).decision,
+        Decision::Rewrite
+    );
+    for copy in ["server.key", ".env.local"] {
+        std::fs::write(ctx.path().join(copy), "k").unwrap();
+        let p = build_plan(&["build", "-t", "nanoclaw-x"], &Policy::default(), &t, &ctx);
+        let r = p.refusal.unwrap_or_else(|| panic!("{copy}: not refused"));
+        assert_eq!(r.rule, Rule::DenyCredentials, "{}", r.message);
+        assert!(r.message.contains(copy), "{}", r.message);
+        std::fs::remove_file(ctx.path().join(copy)).unwrap();
+    }
+}
