@@ -899,44 +899,42 @@ fn loop_device(path: &[u8]) -> Option<&str> {
 
 /// A sysfs file's one line, without its line break (at most a page: what sysfs shows).
 fn read_sys_line(file: &Path) -> Option<Vec<u8>> {
+    let line = read_kernel_file(file, 4096 + 1, Some(4096 + 1))?;
+    line.strip_suffix(b"\n").map(<[u8]>::to_vec)
+}
+
+/// A file the kernel writes as it is read (`/proc`, `/sys`: no size to ask), read to its end
+/// into a buffer of `first` bytes, doubled as it fills, or to `most` bytes. Read by hand:
+/// std's `read_to_end` asks the file's size and position first, two system calls for a file
+/// that has neither, then starts at 32 bytes.
+fn read_kernel_file(file: &Path, first: usize, most: Option<usize>) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut f = open_read(file, 0).ok()?;
-    let mut line = vec![0; 4096 + 1];
+    let mut out = vec![0; first];
     let mut got = 0;
-    while got < line.len() {
-        match f.read(&mut line[got..]) {
+    loop {
+        if got == out.len() {
+            if most.is_some_and(|m| got >= m) {
+                break;
+            }
+            out.resize(got * 2, 0);
+        }
+        match f.read(&mut out[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return None,
         }
     }
-    line.truncate(got);
-    line.strip_suffix(b"\n").map(<[u8]>::to_vec)
+    out.truncate(got);
+    Some(out)
 }
 
 impl HostFs for RealFs {
     fn mount_table(&self) -> Option<Vec<u8>> {
         // `/proc` reports a size of 0, so std's `read` would start at 32 bytes and double: eight
         // `read`s for a host's 3 KB table. 16 KiB up front: two (the table, then its end).
-        // (Read by hand: std's `read_to_end` asks the file's size and position first, two
-        // more system calls for a file that has neither.)
-        use std::io::Read;
-        let mut f = open_read(Path::new("/proc/self/mountinfo"), 0).ok()?;
-        let mut table = vec![0; 16 << 10];
-        let mut got = 0;
-        loop {
-            if got == table.len() {
-                table.resize(got * 2, 0);
-            }
-            match f.read(&mut table[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        table.truncate(got);
+        let table = read_kernel_file(Path::new("/proc/self/mountinfo"), 16 << 10, None)?;
         (!table.is_empty()).then_some(table)
     }
 
