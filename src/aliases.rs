@@ -16,7 +16,8 @@
 //! the image, or of a folder holding it, reads every file of the file system as raw blocks, so
 //! such a source is judged as holding each point that file system is mounted at. The table
 //! names the device, not the image: the edge asks the kernel which file backs each loop device
-//! mounted ([`Table::back`]), which costs nothing on a host with none.
+//! mounted ([`Table::back`]); a device the table names as a disk's own (`/dev/sda1`) costs no
+//! system call, a partition's number (259, NVMe's too) one.
 //! Not seen: a FUSE file system's view of another folder (fuse-overlayfs, sshfs of the same
 //! host), which the table does not say, nor an image read through a device other than a loop
 //! (device-mapper over a loop device: an encrypted image's blocks are ciphertext) (docs/SECURITY.md).
