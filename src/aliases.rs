@@ -24,6 +24,7 @@
 //!
 //! Pure: the table is `/proc/self/mountinfo`'s text, read by the edge.
 
+use crate::hostfs::DiskImage;
 use crate::text::split;
 
 /// At most this many other names per source: a table that mounts one file system at hundreds
@@ -42,11 +43,14 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// The device the file system was mounted from, as the table names it (`/dev/loop0p1`, a
-    /// link such as `/dev/disk/by-label/x`), when it names one under `/dev`; else empty.
+    /// The file system's type (`ext4`, `btrfs`, `fuse.ext4`).
+    fs: Vec<u8>,
+    /// What the file system was mounted from, when the table names an absolute path (a device
+    /// `/dev/loop0p1`, a link such as `/dev/disk/by-label/x`, a file a FUSE file system reads);
+    /// else empty.
     source: Vec<u8>,
-    /// The disk image the file system is read from, when it lies on a loop device.
-    backing: Option<Vec<u8>>,
+    /// The disk images the file system is read from ([`Table::back`]).
+    images: Vec<DiskImage>,
 }
 
 /// File systems the kernel makes of itself: its processes (their environments, `root` links),
@@ -95,10 +99,11 @@ impl Table {
             let fs = tail.next().unwrap_or_default();
             let source = tail.next().unwrap_or_default();
             let options = tail.next().unwrap_or_default();
-            let source = match source.starts_with(b"/dev/") {
+            let source = match source.starts_with(b"/") {
                 true => unescape(source),
                 false => Vec::new(),
             };
+            let fs_type = fs.to_vec();
             let layers = match fs {
                 b"overlay" => overlay_layers(options),
                 _ => Vec::new(),
@@ -111,38 +116,53 @@ impl Table {
                 point,
                 layers,
                 kernel,
+                fs: fs_type,
                 source,
-                backing: None,
+                images: Vec::new(),
             })
         };
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
     }
 
-    /// Records the disk image each loop device mounted is read from: `backing_of(dev, source)`
-    /// is the kernel's answer for a mount's device (`major:minor`, which a btrfs mount makes
-    /// up) and the device the table says it was mounted from (under `/dev`, or empty), the
-    /// image's absolute path when the device is a loop device or a partition of one. Asked once
-    /// per device, and only of mounts that may lie on one: a loop device's number (major 7, or
-    /// 259 where partitions and other disks' numbers run out) or a device named under `/dev`.
-    pub fn back(&mut self, backing_of: impl Fn(&[u8], &[u8]) -> Option<Vec<u8>>) {
-        // (Each device asked: its number, the device the table names, the answer.)
-        type Asked = (Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+    /// Records the disk images each mount is read from: `images_of(dev, fs, source)` is the
+    /// edge's answer for a mount's device (`major:minor`, which a btrfs mount makes up), type
+    /// and what the table says it was mounted from (an absolute path, or empty)
+    /// ([`crate::hostfs::HostFs::disk_images`]). Asked once per device, and only of mounts
+    /// that may lie on a loop device or read a file: a loop device's number (major 7, or 259
+    /// where partitions and other disks' numbers run out) or an absolute source.
+    pub fn back(&mut self, images_of: impl Fn(&[u8], &[u8], &[u8]) -> Vec<DiskImage>) {
+        // (Each device asked: its number, what the table names, the answer.)
+        type Asked = (Vec<u8>, Vec<u8>, Vec<DiskImage>);
         let mut asked: Vec<Asked> = Vec::new();
         let candidate =
             |m: &Line| !m.source.is_empty() || m.dev.starts_with(b"7:") || m.dev.starts_with(b"259:");
         for m in self.0.iter_mut().filter(|m| candidate(m)) {
             let known = (asked.iter())
                 .find(|(d, s, _)| *d == m.dev && *s == m.source)
-                .map(|(_, _, b)| b.clone());
-            let backing = known.unwrap_or_else(|| {
-                let b = backing_of(&m.dev, &m.source)
-                    .filter(|b| b.starts_with(b"/"))
-                    .map(|b| cleaned(&b));
-                asked.push((m.dev.clone(), m.source.clone(), b.clone()));
-                b
+                .map(|(_, _, i)| i.clone());
+            m.images = known.unwrap_or_else(|| {
+                let images: Vec<DiskImage> = images_of(&m.dev, &m.fs, &m.source)
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        DiskImage::File(f) => f.starts_with(b"/").then(|| DiskImage::File(cleaned(&f))),
+                        unnamed => Some(unnamed),
+                    })
+                    .collect();
+                asked.push((m.dev.clone(), m.source.clone(), images.clone()));
+                images
             });
-            m.backing = backing;
         }
+    }
+
+    /// A mounted disk image whose file the kernel cannot name (its loop device, and where the
+    /// file system is mounted): any source may hold it, so none is judged safe.
+    pub fn unnamed_image(&self) -> Option<(&str, &[u8])> {
+        self.0.iter().find_map(|m| {
+            m.images.iter().find_map(|i| match i {
+                DiskImage::Unnamed(device) => Some((device.as_str(), m.point.as_slice())),
+                DiskImage::File(_) => None,
+            })
+        })
     }
 
     /// Every other absolute name of `real` (a resolved absolute path, `/` for the root), each
@@ -262,7 +282,8 @@ impl Table {
         }
         // A disk image the source is or holds: its file system's every mount is read through it.
         for m in &self.0 {
-            if m.backing.as_ref().is_some_and(|b| beneath(b, real).is_some()) {
+            let read = |i: &DiskImage| matches!(i, DiskImage::File(f) if beneath(f, real).is_some());
+            if m.images.iter().any(read) {
                 out.push((m.point.clone(), None));
             }
         }
@@ -574,20 +595,22 @@ mod tests {
 ";
         let asked = std::cell::RefCell::new(Vec::new());
         let mut t = Table::read(IMAGES.as_bytes());
-        t.back(|dev, source| {
+        t.back(|dev, _fs, source| {
             let (dev, source) = (
                 std::str::from_utf8(dev).unwrap(),
                 std::str::from_utf8(source).unwrap(),
             );
             asked.borrow_mut().push(format!("{dev} {source}"));
+            let file = |f: &str| vec![DiskImage::File(f.as_bytes().to_vec())];
             match (dev, source) {
-                ("7:0", _) => Some(b"/srv/img/../img/keys.img".to_vec()),
-                (_, "/dev/loop1p1") => Some(b"/home/u/project/disk.raw".to_vec()),
-                // A btrfs mount's number is made up: its source names the device.
-                (_, "/dev/disk/by-label/keys") => Some(b"/srv/btr.img".to_vec()),
+                ("7:0", _) => file("/srv/img/../img/keys.img"),
+                (_, "/dev/loop1p1") => file("/home/u/project/disk.raw"),
+                // A btrfs mount's number is made up: its source names the device (and a btrfs
+                // over two devices reads two files).
+                (_, "/dev/disk/by-label/keys") => [file("/srv/btr.img"), file("/srv/b/btr2.img")].concat(),
                 // A relative name is no name.
-                ("7:2", _) => Some(b"x.snap".to_vec()),
-                _ => None,
+                ("7:2", _) => file("x.snap"),
+                _ => Vec::new(),
             }
         });
         assert_eq!(
@@ -617,6 +640,15 @@ mod tests {
         }
         assert!(named("/home/u/project").contains(&"/home/v/.aws".to_string()));
         assert!(named("/srv/btr.img").contains(&"/home/w/.gnupg".to_string()));
+        assert!(named("/srv/b").contains(&"/home/w/.gnupg".to_string()));
+        assert_eq!(t.unnamed_image(), None);
+        // A loop device whose file the kernel cannot name: said, for the judge to refuse.
+        let mut t = Table::read(IMAGES.as_bytes());
+        t.back(|dev, _, _| match dev {
+            b"7:2" => vec![DiskImage::Unnamed("loop2".into())],
+            _ => Vec::new(),
+        });
+        assert_eq!(t.unnamed_image(), Some(("loop2", &b"/snap/x/1"[..])));
         // Beside the image, nothing; a device no file backs, nothing.
         assert!(named("/srv/img2").is_empty(), "{:?}", named("/srv/img2"));
         assert!(named("/srv/img/keys.img.bak").is_empty());

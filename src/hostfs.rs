@@ -114,12 +114,13 @@ pub trait HostFs: Sync {
     /// are then unknown, and the source is refused ([`crate::hostpath`]'s `judge`).
     fn mount_table(&self) -> Option<Vec<u8>>;
 
-    /// The disk image a mount's device reads its blocks from, as the kernel names it, when the
-    /// device is a loop device or a partition of one: `dev` is the mount's `major:minor` as the
-    /// table prints it, `source` the device it was mounted from when the table names one under
-    /// `/dev` (else empty). `None`: no loop device, or one bound to no file.
-    fn loop_backing(&self, _dev: &[u8], _source: &[u8]) -> Option<Vec<u8>> {
-        None
+    /// The disk images a mount reads its blocks from: `dev` is the mount's `major:minor` as
+    /// the table prints it, `fs` its type, `source` what it was mounted from when the table
+    /// names an absolute path (else empty). A loop device's file (or a partition's of one), each
+    /// loop device's of a btrfs spread over several, or the file itself where a FUSE file
+    /// system reads one (`fuse2fs img dir`). Empty: none.
+    fn disk_images(&self, _dev: &[u8], _fs: &[u8], _source: &[u8]) -> Vec<DiskImage> {
+        Vec::new()
     }
 
     /// The contents of the regular file at `path` (symlinks followed, as the runtime follows
@@ -150,6 +151,16 @@ impl std::fmt::Debug for dyn HostFs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("HostFs")
     }
+}
+
+/// A file a mounted file system reads its blocks from ([`HostFs::disk_images`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskImage {
+    /// At this absolute path.
+    File(Vec<u8>),
+    /// Read through this loop device, whose file the kernel cannot name (a path longer than a
+    /// page): any source may hold it.
+    Unnamed(String),
 }
 
 /// A file or folder as opened: where the kernel says it is, and which it is (device and inode,
@@ -882,6 +893,44 @@ pub fn openat2(dir: i32, path: &[u8], flags: u64, resolve: u64) -> std::io::Resu
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// The major number of a device number, as glibc's and musl's `major()` compute it.
+fn libc_major(dev: u64) -> u64 {
+    ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0x0000_0fff)
+}
+
+/// The minor number of a device number, as `minor()` computes it.
+fn libc_minor(dev: u64) -> u64 {
+    ((dev >> 12) & 0xffff_ff00) | (dev & 0x0000_00ff)
+}
+
+/// The other loop devices of the btrfs file system loop device `name` is part of (its
+/// `/sys/fs/btrfs/FSID/devices/` folder names every member). Asked only of a btrfs mounted
+/// from a loop device.
+fn btrfs_members(name: &str) -> Vec<String> {
+    let Ok(filesystems) = std::fs::read_dir("/sys/fs/btrfs") else {
+        return Vec::new();
+    };
+    for fsid in filesystems.flatten() {
+        let devices = fsid.path().join("devices");
+        if std::fs::symlink_metadata(devices.join(name)).is_err() {
+            continue;
+        }
+        let Ok(members) = std::fs::read_dir(&devices) else {
+            return Vec::new();
+        };
+        return members
+            .flatten()
+            .filter_map(|m| m.file_name().into_string().ok())
+            .filter_map(|m| {
+                let dev = format!("/dev/{m}");
+                loop_device(dev.as_bytes()).map(str::to_string)
+            })
+            .filter(|m| m != name)
+            .collect();
+    }
+    Vec::new()
+}
+
 /// The loop device a device path names (`loop2` of `/dev/loop2` and of its partition
 /// `/dev/loop2p1`), if it names one.
 fn loop_device(path: &[u8]) -> Option<&str> {
@@ -938,32 +987,79 @@ impl HostFs for RealFs {
         (!table.is_empty()).then_some(table)
     }
 
-    fn loop_backing(&self, dev: &[u8], source: &[u8]) -> Option<Vec<u8>> {
+    fn disk_images(&self, dev: &[u8], fs: &[u8], source: &[u8]) -> Vec<DiskImage> {
         use std::os::unix::ffi::OsStrExt;
-        let dev = std::str::from_utf8(dev).ok()?;
-        let (major, _) = dev.split_once(':')?;
-        if !dev.bytes().all(|b| b.is_ascii_digit() || b == b':') {
-            return None;
-        }
-        let by_name = |name: &[u8]| loop_device(name).map(|n| format!("/sys/block/{n}/loop/backing_file"));
-        // The device the table names, as the kernel names it (`/dev/loop2p1`); a link such as
-        // `/dev/disk/by-label/x` (a mount made with `mount -c`) followed, and any device a btrfs
-        // mount names (its number is made up: `0:47`).
-        let followed = || {
-            let rest = source.strip_prefix(b"/dev/")?;
-            (rest.contains(&b'/') || major == "0")
-                .then(|| std::fs::canonicalize(std::ffi::OsStr::from_bytes(source)).ok())
-                .flatten()
-                .and_then(|p| by_name(p.as_os_str().as_bytes()))
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let Some((major, minor)) = std::str::from_utf8(dev).ok().and_then(|d| d.split_once(':')) else {
+            return Vec::new();
         };
-        let file = by_name(source).or_else(followed).or_else(|| match major {
-            // By number: a loop device's (7), or maybe a partition's of one (259, which other
-            // disks' partitions share: their `loop` folder is missing).
-            "7" => Some(format!("/sys/dev/block/{dev}/loop/backing_file")),
-            "259" => Some(format!("/sys/dev/block/{dev}/../loop/backing_file")),
-            _ => None,
-        })?;
-        read_sys_line(Path::new(&file))
+        let (mut major, mut minor) = (major.to_string(), minor.to_string());
+        let mut named: Option<Vec<u8>> = None;
+        match source.strip_prefix(b"/dev/") {
+            // A device the table names as the kernel does (`/dev/loop2p1`); a link such as
+            // `/dev/disk/by-label/x` (a mount made with `mount -c`) followed, and any device a
+            // btrfs mount names (its number is made up: `0:47`).
+            Some(rest) => {
+                named = Some(source.to_vec());
+                if loop_device(source).is_none() && (rest.contains(&b'/') || major == "0") {
+                    if let Ok(p) = std::fs::canonicalize(std::ffi::OsStr::from_bytes(source)) {
+                        named = Some(p.into_os_string().into_encoded_bytes());
+                    }
+                }
+            }
+            // A path outside `/dev`: a device node made elsewhere (`mknod`), whose number says
+            // which, or a file a FUSE file system reads as a disk.
+            None if source.starts_with(b"/") => {
+                match std::fs::metadata(std::ffi::OsStr::from_bytes(source)) {
+                    Ok(m) if m.file_type().is_block_device() => {
+                        let rdev = m.rdev();
+                        (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
+                    }
+                    Ok(m) if m.is_file() => return vec![DiskImage::File(source.to_vec())],
+                    _ => return Vec::new(),
+                }
+            }
+            None => {}
+        }
+        let by_name = named.as_deref().and_then(loop_device).map(str::to_string);
+        let read = |loop_name: &str| match read_sys_line(Path::new(&format!(
+            "/sys/block/{loop_name}/loop/backing_file"
+        ))) {
+            Some(file) => DiskImage::File(file),
+            None => DiskImage::Unnamed(loop_name.to_string()),
+        };
+        let mut images = Vec::new();
+        match (by_name, major.as_str()) {
+            (Some(n), _) => {
+                images.push(read(&n));
+                // A btrfs over several devices: each member's file holds part of it.
+                if fs == b"btrfs" {
+                    for member in btrfs_members(&n) {
+                        images.push(read(&member));
+                    }
+                }
+            }
+            // By number: a loop device's (7), or maybe a partition's of one (259).
+            (None, "7") => {
+                let file = format!("/sys/dev/block/{major}:{minor}/loop/backing_file");
+                images.push(
+                    read_sys_line(Path::new(&file))
+                        .map_or_else(|| DiskImage::Unnamed(format!("{major}:{minor}")), DiskImage::File),
+                );
+            }
+            // (NVMe disks' partitions share 259: their `loop` folder is missing.)
+            (None, "259") => {
+                let up = format!("/sys/dev/block/{major}:{minor}/../loop");
+                if std::fs::symlink_metadata(&up).is_ok() {
+                    images.push(
+                        read_sys_line(Path::new(&format!("{up}/backing_file")))
+                            .map_or_else(|| DiskImage::Unnamed(format!("{major}:{minor}")), DiskImage::File),
+                    );
+                }
+            }
+            _ => {}
+        }
+        images
     }
 
     fn identity(&self, path: &[u8]) -> Option<Identity> {

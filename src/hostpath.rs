@@ -1450,7 +1450,7 @@ impl<'p> HostPaths<'p> {
         let table = self.mounts.get_or_insert_with(|| {
             fs.mount_table().map(|t| {
                 let mut table = crate::aliases::Table::read(&t);
-                table.back(|dev, source| fs.loop_backing(dev, source));
+                table.back(|dev, fs_type, source| fs.disk_images(dev, fs_type, source));
                 table
             })
         });
@@ -1483,6 +1483,24 @@ impl<'p> HostPaths<'p> {
                 entry: format!(
                     "{} (the kernel's {kind} file system, mounted there)",
                     crate::text::lossy(&at)
+                ),
+                repository: None,
+                listening: false,
+            });
+        }
+        // A disk image mounted whose file the kernel cannot name (a path longer than a page):
+        // which folder holds it is unknown, so no source is judged safe (the thirty-fourth
+        // pass's third look read one through a mount of its folder).
+        let unnamed = table
+            .unnamed_image()
+            .filter(|_| self.deny.on(Rule::DenySensitiveMount));
+        if let Some((device, point)) = unnamed {
+            return Some(Finding {
+                rule: Rule::DenySensitiveMount,
+                entry: format!(
+                    "{} (a disk image is mounted at {} through {device}, and the kernel cannot name its file: any folder may hold it)",
+                    crate::text::lossy(&real),
+                    crate::text::lossy(point)
                 ),
                 repository: None,
                 listening: false,
@@ -2137,7 +2155,7 @@ impl<'p> Names<'p> {
     /// is the running hash of the component where it ends.
     fn find(&self, component: &[u8]) -> Option<&'p [u8]> {
         self.find_as_written(component)
-            .or_else(|| self.find_as_written(editor_copy_of(component)?))
+            .or_else(|| self.find_as_written(&copy_of(component)?))
     }
 
     /// [`Self::find`] of the component as it is.
@@ -2149,6 +2167,7 @@ impl<'p> Names<'p> {
                 .find(|&&(_, suffix, e)| {
                     (e.is_empty() || e.eq_ignore_ascii_case(ext))
                         && ends_with_ignoring_case(component, suffix)
+                        && !public_before(component, suffix)
                 })
                 .map(|&(i, _, _)| i);
         }
@@ -2181,7 +2200,7 @@ impl<'p> Names<'p> {
 /// that ends so (`*.key`).
 fn credential_name(component: &[u8], name: &[u8]) -> bool {
     if let Some(suffix) = name.strip_prefix(b"*") {
-        return ends_with_ignoring_case(component, suffix);
+        return ends_with_ignoring_case(component, suffix) && !public_before(component, suffix);
     }
     if component.first() != name.first() {
         return false; // most pairs, at the cost of one comparison
@@ -2192,21 +2211,54 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
     let Some(rest) = component.strip_prefix(name) else {
         return false;
     };
-    // What is meant to be shared: `.env.example`, `id_rsa.pub`, `id_rsa-cert.pub`.
-    const SHARED: [&[u8]; 6] = [b"example", b"sample", b"template", b"dist", b"pub", b"cert.pub"];
     rest.split_first().is_some_and(|(&mark, tail)| match mark {
         // A word of its own after the name: a copy (`.env.local`, `.env~`, `.env (copy)`,
         // `.env,v`).
-        b'.' | b'~' | b' ' | b'#' | b'(' | b',' => !SHARED.contains(&tail),
+        b'.' | b'~' | b' ' | b'#' | b'(' | b',' => !shared(tail),
         // Joined on: another tool's name (`.aws-sam`, `.kube-linter`, `credentials_test.go`),
         // but a copy's (`.ssh_old`, `.env-backup`, `.netrc-2024`) or an SSH key's label
         // (`id_ed25519_github`, `ssh_host_rsa_key`: keys are named `id_TYPE_LABEL` and
         // `ssh_host_TYPE_key`).
         b'-' | b'_' => {
-            !SHARED.contains(&tail) && (name.starts_with(b"id_") || name == b"ssh_host" || is_copy_word(tail))
+            !shared(tail) && (name.starts_with(b"id_") || name == b"ssh_host" || is_copy_word(tail))
         }
         _ => false,
     })
+}
+
+/// Whether what follows a credential name and its mark says a file meant to be shared: an
+/// example (`.env.example`), a public key (`id_rsa.pub`, `id_rsa-cert.pub`), detect-secrets'
+/// list of hashes (`.secrets.baseline`), or code and documents named for what they handle
+/// (`credentials.go`, `keyrings.py`, `credentials.md`: the thirty-fourth pass's third look).
+fn shared(tail: &[u8]) -> bool {
+    const SHARED: [&[u8]; 7] = [
+        b"example",
+        b"sample",
+        b"template",
+        b"dist",
+        b"pub",
+        b"cert.pub",
+        b"baseline",
+    ];
+    const CODE: [&[u8]; 24] = [
+        b"go", b"py", b"ts", b"tsx", b"js", b"jsx", b"mjs", b"cjs", b"rs", b"rb", b"java", b"kt", b"swift",
+        b"c", b"h", b"cc", b"cpp", b"cs", b"php", b"md", b"rst", b"html", b"css", b"proto",
+    ];
+    let last = tail.rsplit(|&b| b == b'.').next().unwrap_or(tail);
+    SHARED.contains(&tail) || CODE.contains(&last)
+}
+
+/// Whether an ending's match is a public key's name (`pubkey.pem`, `public_key.pem`,
+/// `public.key`), which is meant to be shared.
+fn public_before(component: &[u8], suffix: &[u8]) -> bool {
+    let before = &component[..component.len() - suffix.len()];
+    let before = before.strip_suffix(b"key").unwrap_or(before);
+    let before = before
+        .strip_suffix(b"_")
+        .or_else(|| before.strip_suffix(b"-"))
+        .unwrap_or(before);
+    let ends = |w: &[u8]| before.len() >= w.len() && before[before.len() - w.len()..].eq_ignore_ascii_case(w);
+    ends(b"pub") || ends(b"public")
 }
 
 /// The bytes after which a name's variant may go on: `.env.local`, `.env~`, `.env-old`,
@@ -2251,18 +2303,112 @@ fn extension(name: &[u8]) -> &[u8] {
         .map_or(&[], |at| &name[at..])
 }
 
-/// The name an editor's copy is of, inside the marks it adds: emacs's auto-save `#.env#`,
-/// vim's swap `.id_rsa.swp`, Kate's `.NAME.kate-swp` (the thirty-fourth pass's looks read
-/// each).
-fn editor_copy_of(component: &[u8]) -> Option<&[u8]> {
-    let kate = || {
-        component
-            .strip_prefix(b".")
-            .and_then(|c| c.strip_suffix(b".kate-swp"))
+/// The name a copy is of, inside the marks the tool that made it adds (the thirty-fourth pass's
+/// looks read each): editors' (emacs's auto-save `#.env#`, vim's swap `.id_rsa.swp` and undo
+/// `..env.un~`, Kate's `..env.kate-swp`, JetBrains' `.env___jb_old___`), sync clients' and file
+/// managers' (Syncthing's `.sync-conflict-20241207-051234-ABCDEF1.env` and `logins~20241207-051234.json`,
+/// GNOME's `logins (copy).json`, Dropbox's `creds (conflicted copy 2024-12-07).json`, Finder's
+/// `logins copy 2.json`, Explorer's `logins - Copy.json`), and chezmoi's source names
+/// (`private_dot_netrc`, `dot_env`). Asked of every component that is no name as written, so
+/// each form is told by a byte or two first.
+fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow::{Borrowed, Owned};
+    if let Some(inner) = c.strip_prefix(b"#").and_then(|x| x.strip_suffix(b"#")) {
+        return Some(Borrowed(inner));
+    }
+    if let Some(rest) = c.strip_prefix(b".") {
+        if is_vim_swap(c) {
+            return Some(Borrowed(rest));
+        }
+        if let Some(x) = rest
+            .strip_suffix(b".un~")
+            .or_else(|| rest.strip_suffix(b".kate-swp"))
+        {
+            return Some(Borrowed(x));
+        }
+    }
+    if c.len() > 12 && c[c.len() - 12..].starts_with(b"___jb_") {
+        return Some(Borrowed(&c[..c.len() - 12]));
+    }
+    if let Some(x) = without_copy_mark(c) {
+        return Some(Owned(x));
+    }
+    chezmoi_target(c).map(Owned)
+}
+
+/// `name` without the part a sync client or a file manager put in it to make a copy's name.
+fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
+    let find = |w: &[u8]| c.windows(w.len()).position(|x| x == w);
+    let cut = |from: usize, to: usize| Some([&c[..from], &c[to..]].concat());
+    let digits = |from: usize, n: usize| {
+        c.get(from..from + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
     };
-    (component.strip_prefix(b"#").and_then(|c| c.strip_suffix(b"#")))
-        .or_else(|| is_vim_swap(component).then(|| &component[1..]))
-        .or_else(kate)
+    // Syncthing: `.sync-conflict-DATE-TIME-ID` up to the extension.
+    if c.len() > 15 {
+        if let Some(at) = find(b".sync-conflict-") {
+            let end = c[at + 1..]
+                .iter()
+                .position(|&b| b == b'.')
+                .map_or(c.len(), |e| at + 1 + e);
+            return cut(at, end);
+        }
+    }
+    // Syncthing's versions: `~YYYYMMDD-HHMMSS` before the extension.
+    if let Some(at) = c.iter().position(|&b| b == b'~') {
+        if digits(at + 1, 8) && c.get(at + 9) == Some(&b'-') && digits(at + 10, 6) {
+            return cut(at, at + 16);
+        }
+    }
+    if !c.contains(&b' ') {
+        return None;
+    }
+    // GNOME, Dropbox, Nextcloud: ` (...)` before the extension.
+    if let Some(at) = find(b" (") {
+        if let Some(close) = c[at..].iter().position(|&b| b == b')') {
+            return cut(at, at + close + 1);
+        }
+    }
+    // Explorer's ` - Copy`, Finder's ` copy`, each maybe numbered (` 2`, ` (2)` went above).
+    for mark in [&b" - Copy"[..], b" copy"] {
+        if let Some(at) = find(mark) {
+            let mut end = at + mark.len();
+            if c.get(end) == Some(&b' ') && c.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+                while c.get(end).is_some_and(u8::is_ascii_digit) {
+                    end += 1;
+                }
+            }
+            if c.get(end).is_none_or(|&b| b == b'.') {
+                return cut(at, end);
+            }
+        }
+    }
+    None
+}
+
+/// The name chezmoi writes a source-state file to (`private_dot_ssh` is `.ssh`, `dot_env` is
+/// `.env`): its attribute prefixes dropped, a leading `dot_` a dot; `None` when the name has none.
+fn chezmoi_target(c: &[u8]) -> Option<Vec<u8>> {
+    const ATTRIBUTES: [&[u8]; 9] = [
+        b"private_",
+        b"readonly_",
+        b"executable_",
+        b"encrypted_",
+        b"empty_",
+        b"exact_",
+        b"create_",
+        b"modify_",
+        b"literal_",
+    ];
+    let mut rest = c;
+    while let Some(r) = ATTRIBUTES.iter().find_map(|a| rest.strip_prefix(*a)) {
+        rest = r;
+    }
+    match rest.strip_prefix(b"dot_") {
+        Some(r) => Some([&b"."[..], r].concat()),
+        None => (rest.len() < c.len()).then(|| rest.to_vec()),
+    }
 }
 
 /// vim's swap file of a file: `.NAME.swp` (then `.swo`, `.swn`, ... as more are open).
@@ -2577,6 +2723,27 @@ mod tests {
             ("server-key.pem", "*key.pem"),
             ("logins.csv", "*logins.csv"),
             ("terraform.tfstate.1733550000.backup", "terraform.tfstate"),
+            // The third look's: sync clients', file managers', editors' and chezmoi's copies.
+            (".sync-conflict-20241207-051234-ABCDEF1.env", ".env"),
+            (
+                ".sync-conflict-20241207-051234-ABCDEF1.git-credentials",
+                ".git-credentials",
+            ),
+            ("logins.sync-conflict-20241207-051234-ABCDEF1.json", "logins.json"),
+            ("~20241207-051234.netrc", ".netrc"),
+            ("logins (copy).json", "logins.json"),
+            ("creds (conflicted copy 2024-12-07).json", "creds.json"),
+            ("logins copy.json", "logins.json"),
+            ("logins copy 2.json", "logins.json"),
+            ("logins - Copy.json", "logins.json"),
+            ("key4 (copy).db", "key4.db"),
+            ("..env.un~", ".env"),
+            (".id_rsa.un~", "id_rsa"),
+            (".env___jb_old___", ".env"),
+            ("private_dot_netrc", ".netrc"),
+            ("dot_env", ".env"),
+            ("private_dot_ssh", ".ssh"),
+            ("private_id_ed25519", "id_ed25519"),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
@@ -2591,6 +2758,19 @@ mod tests {
             "credentials_test.go",
             "private_key_test.go",
             ".env-cmdrc",
+            // ... and code, documents and lists of hashes named for what they handle, and
+            // public keys by their endings (the third look's).
+            ".secrets.baseline",
+            "credentials.go",
+            "credentials.test.ts",
+            "keyrings.py",
+            "credentials.md",
+            "public_key.pem",
+            "pubkey.pem",
+            "public.key",
+            "logins.json.md",
+            "copy of nothing",
+            "dot_profile",
             ".env.example",
             ".env-sample",
             "id_rsa.pub",
@@ -2629,7 +2809,7 @@ mod tests {
             let component = parts.concat();
             let linear = |c: &[u8]| listed.iter().copied().find(|n| credential_name(c, n));
             let c = component.as_bytes();
-            let want = linear(c).or_else(|| editor_copy_of(c).and_then(linear));
+            let want = linear(c).or_else(|| copy_of(c).and_then(|x| linear(&x)));
             proptest::prop_assert_eq!(names.find(c), want, "{}", component);
         }
     }
