@@ -7,7 +7,7 @@
 #
 # What it does
 #   1. apt-get installs podman, runc, uidmap, busybox-static, slirp4netns and
-#      friends (skipped when they are all installed already).
+#      friends, and btrfs-progs (skipped when they are all installed already).
 #   2. Writes /etc/nanoclaw-shim-ci/containers.conf (runc, cgroupfs, explicit
 #      nofile/nproc ulimits, events_logger=file, network_backend=cni). Nothing
 #      in /etc/containers is touched: tests point podman at it with
@@ -42,8 +42,10 @@ USER_NAME=${SHIMTEST_USER:-shimtest}
 IMAGE=${FIXTURE_IMAGE:-localhost/nanoclaw-shim-fixture:latest}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$REPO/fixtures/image/build.sh
+# btrfs-progs: the host-path e2e makes btrfs file systems over disk images (a credential store
+# read through its image); e2fsprogs and util-linux (mke2fs, losetup, addpart) come with Debian.
 PACKAGES=(podman runc uidmap busybox-static slirp4netns catatonit conmon
-          containernetworking-plugins fuse-overlayfs iptables)
+          containernetworking-plugins fuse-overlayfs iptables btrfs-progs)
 
 log() { printf 'podman-setup: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
