@@ -43,11 +43,13 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// The file system's type (`ext4`, `btrfs`, `fuse.ext4`).
-    fs: Vec<u8>,
-    /// What the file system was mounted from, when the table names an absolute path (a device
-    /// `/dev/loop0p1`, a link such as `/dev/disk/by-label/x`, a file a FUSE file system reads);
-    /// else empty.
+    /// A btrfs, which may read several devices.
+    btrfs: bool,
+    /// What the file system was mounted from, when the table names an absolute path that may
+    /// lead to a disk image (a loop device `/dev/loop0p1`, a link such as
+    /// `/dev/disk/by-label/x`, any device a btrfs names, a path outside `/dev`: a device node
+    /// made elsewhere or a file a FUSE file system reads); else empty. A disk's own device
+    /// (`/dev/sda1`, `/dev/mapper/root`) is left out: nothing about it is asked.
     source: Vec<u8>,
     /// The disk images the file system is read from ([`Table::back`]).
     images: Vec<DiskImage>,
@@ -99,11 +101,20 @@ impl Table {
             let fs = tail.next().unwrap_or_default();
             let source = tail.next().unwrap_or_default();
             let options = tail.next().unwrap_or_default();
-            let source = match source.starts_with(b"/") {
+            let anonymous = dev.starts_with(b"0:");
+            let leads = match source.strip_prefix(b"/dev/") {
+                Some(rest) => {
+                    rest.starts_with(b"loop")
+                        || anonymous
+                        || (rest.contains(&b'/') && !rest.starts_with(b"mapper/"))
+                }
+                None => source.starts_with(b"/"),
+            };
+            let source = match leads {
                 true => unescape(source),
                 false => Vec::new(),
             };
-            let fs_type = fs.to_vec();
+            let btrfs = fs == b"btrfs";
             let layers = match fs {
                 b"overlay" => overlay_layers(options),
                 _ => Vec::new(),
@@ -116,7 +127,7 @@ impl Table {
                 point,
                 layers,
                 kernel,
-                fs: fs_type,
+                btrfs,
                 source,
                 images: Vec::new(),
             })
@@ -141,7 +152,8 @@ impl Table {
                 .find(|(d, s, _)| *d == m.dev && *s == m.source)
                 .map(|(_, _, i)| i.clone());
             m.images = known.unwrap_or_else(|| {
-                let images: Vec<DiskImage> = images_of(&m.dev, &m.fs, &m.source)
+                let fs: &[u8] = if m.btrfs { b"btrfs" } else { b"" };
+                let images: Vec<DiskImage> = images_of(&m.dev, fs, &m.source)
                     .into_iter()
                     .filter_map(|i| match i {
                         DiskImage::File(f) => f.starts_with(b"/").then(|| DiskImage::File(cleaned(&f))),
@@ -616,10 +628,9 @@ mod tests {
         assert_eq!(
             *asked.borrow(),
             [
-                "8:1 /dev/sda1",
                 "7:0 /dev/loop0",
                 "259:3 /dev/loop1p1",
-                "259:1 /dev/nvme0n1p1",
+                "259:1 ",
                 "7:2 /dev/loop2",
                 "0:47 /dev/disk/by-label/keys",
                 "0:48 /dev/disk/by-label/keys",
