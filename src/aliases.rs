@@ -43,8 +43,9 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// A btrfs, which may read several devices.
-    btrfs: bool,
+    /// A btrfs, which may read several devices, or a FUSE file system, which may read a file:
+    /// `btrfs`, `fuse`, or empty.
+    kind: &'static [u8],
     /// What the file system was mounted from, when the table names an absolute path that may
     /// lead to a disk image (a loop device `/dev/loop0p1`, a link such as
     /// `/dev/disk/by-label/x`, any device a btrfs names, a path outside `/dev`: a device node
@@ -102,19 +103,31 @@ impl Table {
             let source = tail.next().unwrap_or_default();
             let options = tail.next().unwrap_or_default();
             let anonymous = dev.starts_with(b"0:");
-            let leads = match source.strip_prefix(b"/dev/") {
-                Some(rest) => {
-                    rest.starts_with(b"loop")
-                        || anonymous
-                        || (rest.contains(&b'/') && !rest.starts_with(b"mapper/"))
-                }
-                None => source.starts_with(b"/"),
+            let kind: &'static [u8] = match fs {
+                b"btrfs" => b"btrfs",
+                f if f.starts_with(b"fuse") => b"fuse",
+                _ => b"",
             };
+            // (A FUSE file system's relative source that may be a file's name: not a network
+            // place, `user@host:path`, nor a bare word, `portal`.)
+            let relative_file = kind == b"fuse"
+                && !source.starts_with(b"/")
+                && source.iter().any(|&b| b == b'/' || b == b'.')
+                && !source.iter().any(|&b| b == b':' || b == b'@');
+            let leads = relative_file
+                || match source.strip_prefix(b"/dev/") {
+                    Some(rest) => {
+                        rest.starts_with(b"loop")
+                            || anonymous
+                            || (rest.contains(&b'/') && !rest.starts_with(b"mapper/"))
+                    }
+                    None => source.starts_with(b"/"),
+                };
             let source = match leads {
                 true => unescape(source),
                 false => Vec::new(),
             };
-            let btrfs = fs == b"btrfs";
+
             let layers = match fs {
                 b"overlay" => overlay_layers(options),
                 _ => Vec::new(),
@@ -127,7 +140,7 @@ impl Table {
                 point,
                 layers,
                 kernel,
-                btrfs,
+                kind,
                 source,
                 images: Vec::new(),
             })
@@ -152,8 +165,7 @@ impl Table {
                 .find(|(d, s, _)| *d == m.dev && *s == m.source)
                 .map(|(_, _, i)| i.clone());
             m.images = known.unwrap_or_else(|| {
-                let fs: &[u8] = if m.btrfs { b"btrfs" } else { b"" };
-                let images: Vec<DiskImage> = images_of(&m.dev, fs, &m.source)
+                let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source)
                     .into_iter()
                     .filter_map(|i| match i {
                         DiskImage::File(f) => f.starts_with(b"/").then(|| DiskImage::File(cleaned(&f))),

@@ -903,9 +903,9 @@ fn libc_minor(dev: u64) -> u64 {
     ((dev >> 12) & 0xffff_ff00) | (dev & 0x0000_00ff)
 }
 
-/// The other loop devices of the btrfs file system loop device `name` is part of (its
-/// `/sys/fs/btrfs/FSID/devices/` folder names every member). Asked only of a btrfs mounted
-/// from a loop device.
+/// The other devices of the btrfs file system device `name` is part of (its
+/// `/sys/fs/btrfs/FSID/devices/` folder names every member, a partition by its own name:
+/// `loop0p1`). Asked only of a btrfs.
 fn btrfs_members(name: &str) -> Vec<String> {
     let Ok(filesystems) = std::fs::read_dir("/sys/fs/btrfs") else {
         return Vec::new();
@@ -921,14 +921,44 @@ fn btrfs_members(name: &str) -> Vec<String> {
         return members
             .flatten()
             .filter_map(|m| m.file_name().into_string().ok())
-            .filter_map(|m| {
-                let dev = format!("/dev/{m}");
-                loop_device(dev.as_bytes()).map(str::to_string)
-            })
             .filter(|m| m != name)
             .collect();
     }
     Vec::new()
+}
+
+/// The kernel's name of block device `major:minor` (`loop0p1`, `nvme0n1p3`): the last part of
+/// where `/sys/dev/block/MAJOR:MINOR` points.
+fn block_device_name(major: &str, minor: &str) -> Option<String> {
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(major) || !digits(minor) {
+        return None;
+    }
+    let target = std::fs::read_link(format!("/sys/dev/block/{major}:{minor}")).ok()?;
+    target.file_name()?.to_str().map(str::to_string)
+}
+
+/// The files loop device `base` (`loop0`) reads: its backing file, or, where that is itself a
+/// loop device (a loop over a loop), that one's, to a depth of four; unnamed where the kernel
+/// cannot say (a path longer than a page).
+fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
+    use std::os::unix::fs::FileTypeExt;
+    let Some(file) = read_sys_line(Path::new(&format!("/sys/block/{base}/loop/backing_file"))) else {
+        return vec![DiskImage::Unnamed(base.to_string())];
+    };
+    if let Some(inner) = loop_device(&file) {
+        let is_device = std::fs::metadata(std::ffi::OsStr::new(
+            std::str::from_utf8(&file).unwrap_or_default(),
+        ))
+        .is_ok_and(|m| m.file_type().is_block_device());
+        if is_device {
+            return match depth < 4 {
+                true => loop_images(inner, depth + 1),
+                false => vec![DiskImage::Unnamed(inner.to_string())],
+            };
+        }
+    }
+    vec![DiskImage::File(file)]
 }
 
 /// The loop device a device path names (`loop2` of `/dev/loop2` and of its partition
@@ -990,74 +1020,59 @@ impl HostFs for RealFs {
     fn disk_images(&self, dev: &[u8], fs: &[u8], source: &[u8]) -> Vec<DiskImage> {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let shown = || String::from_utf8_lossy(source).into_owned();
         let Some((major, minor)) = std::str::from_utf8(dev).ok().and_then(|d| d.split_once(':')) else {
             return Vec::new();
         };
         let (mut major, mut minor) = (major.to_string(), minor.to_string());
-        let mut named: Option<Vec<u8>> = None;
-        match source.strip_prefix(b"/dev/") {
-            // A device the table names as the kernel does (`/dev/loop2p1`); a link such as
-            // `/dev/disk/by-label/x` (a mount made with `mount -c`) followed, and any device a
-            // btrfs mount names (its number is made up: `0:47`).
-            Some(rest) => {
-                named = Some(source.to_vec());
-                if loop_device(source).is_none() && (rest.contains(&b'/') || major == "0") {
-                    if let Ok(p) = std::fs::canonicalize(std::ffi::OsStr::from_bytes(source)) {
-                        named = Some(p.into_os_string().into_encoded_bytes());
-                    }
-                }
+        if !source.is_empty() {
+            // A FUSE file system's source named from its mounter's folder, which the table
+            // does not say (`fuse2fs img/vault.img dir`): which file it reads is unknown.
+            if !source.starts_with(b"/") {
+                return vec![DiskImage::Unnamed(format!(
+                    "{} (a FUSE file system's file, named from a folder the table does not say)",
+                    shown()
+                ))];
             }
-            // A path outside `/dev`: a device node made elsewhere (`mknod`), whose number says
-            // which, or a file a FUSE file system reads as a disk.
-            None if source.starts_with(b"/") => {
-                match std::fs::metadata(std::ffi::OsStr::from_bytes(source)) {
-                    Ok(m) if m.file_type().is_block_device() => {
-                        let rdev = m.rdev();
-                        (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
-                    }
-                    Ok(m) if m.is_file() => return vec![DiskImage::File(source.to_vec())],
-                    _ => return Vec::new(),
+            // What the source is, links followed: a device node (under `/dev` or made
+            // elsewhere) says its number; a file is what a FUSE file system reads as a disk.
+            let path = std::ffi::OsStr::from_bytes(source);
+            match std::fs::metadata(path) {
+                Ok(m) if m.file_type().is_block_device() => {
+                    let rdev = m.rdev();
+                    (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
                 }
+                Ok(m) if m.is_file() => {
+                    let real = std::fs::canonicalize(path)
+                        .map_or_else(|_| source.to_vec(), |p| p.into_os_string().into_encoded_bytes());
+                    return vec![DiskImage::File(real)];
+                }
+                Ok(_) => {}
+                // A btrfs's device gone (its node removed after the mount): which devices it
+                // reads is unknown.
+                Err(_) if fs == b"btrfs" => {
+                    return vec![DiskImage::Unnamed(format!(
+                        "{} (a btrfs's device, no longer there)",
+                        shown()
+                    ))];
+                }
+                Err(_) => {}
             }
-            None => {}
         }
-        let by_name = named.as_deref().and_then(loop_device).map(str::to_string);
-        let read = |loop_name: &str| match read_sys_line(Path::new(&format!(
-            "/sys/block/{loop_name}/loop/backing_file"
-        ))) {
-            Some(file) => DiskImage::File(file),
-            None => DiskImage::Unnamed(loop_name.to_string()),
+        // The kernel's name of the device (`loop0`, its partition `loop0p1`, `nvme0n1p3`).
+        let Some(name) = block_device_name(&major, &minor) else {
+            return Vec::new();
         };
-        let mut images = Vec::new();
-        match (by_name, major.as_str()) {
-            (Some(n), _) => {
-                images.push(read(&n));
-                // A btrfs over several devices: each member's file holds part of it.
-                if fs == b"btrfs" {
-                    for member in btrfs_members(&n) {
-                        images.push(read(&member));
-                    }
+        let mut images: Vec<DiskImage> = loop_device(format!("/dev/{name}").as_bytes())
+            .map(|base| loop_images(base, 0))
+            .unwrap_or_default();
+        // A btrfs over several devices: each member's file holds part of it.
+        if fs == b"btrfs" {
+            for member in btrfs_members(&name) {
+                if let Some(base) = loop_device(format!("/dev/{member}").as_bytes()) {
+                    images.extend(loop_images(base, 0));
                 }
             }
-            // By number: a loop device's (7), or maybe a partition's of one (259).
-            (None, "7") => {
-                let file = format!("/sys/dev/block/{major}:{minor}/loop/backing_file");
-                images.push(
-                    read_sys_line(Path::new(&file))
-                        .map_or_else(|| DiskImage::Unnamed(format!("{major}:{minor}")), DiskImage::File),
-                );
-            }
-            // (NVMe disks' partitions share 259: their `loop` folder is missing.)
-            (None, "259") => {
-                let up = format!("/sys/dev/block/{major}:{minor}/../loop");
-                if std::fs::symlink_metadata(&up).is_ok() {
-                    images.push(
-                        read_sys_line(Path::new(&format!("{up}/backing_file")))
-                            .map_or_else(|| DiskImage::Unnamed(format!("{major}:{minor}")), DiskImage::File),
-                    );
-                }
-            }
-            _ => {}
         }
         images
     }

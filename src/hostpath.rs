@@ -2169,8 +2169,16 @@ impl<'p> Names<'p> {
     /// is looked up, instead of comparing every name with every component; the hash of each
     /// is the running hash of the component where it ends.
     fn find(&self, component: &[u8]) -> Option<&'p [u8]> {
-        self.find_as_written(component)
-            .or_else(|| self.find_as_written(&copy_of(component)?))
+        // A copy of a copy (`logins - Copy (2).json`, vim's swap of `tls.key.bak`) is unwrapped
+        // mark by mark.
+        let mut name = std::borrow::Cow::Borrowed(component);
+        for _ in 0..4 {
+            if let Some(found) = self.find_as_written(&name) {
+                return Some(found);
+            }
+            name = std::borrow::Cow::Owned(copy_of(&name)?.into_owned());
+        }
+        None
     }
 
     /// [`Self::find`] of the component as it is.
@@ -2230,13 +2238,13 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
     rest.split_first().is_some_and(|(&mark, tail)| match mark {
         // A word of its own after the name: a copy (`.env.local`, `.env~`, `.env (copy)`,
         // `.env,v`).
-        b'.' | b'~' | b' ' | b'#' | b'(' | b',' => !shared(tail),
+        b'.' | b'~' | b' ' | b'#' | b'(' | b',' => !shared(name, tail),
         // Joined on: another tool's name (`.aws-sam`, `.kube-linter`, `credentials_test.go`),
         // but a copy's (`.ssh_old`, `.env-backup`, `.netrc-2024`) or an SSH key's label
         // (`id_ed25519_github`, `ssh_host_rsa_key`: keys are named `id_TYPE_LABEL` and
         // `ssh_host_TYPE_key`).
         b'-' | b'_' => {
-            !shared(tail) && (name.starts_with(b"id_") || name == b"ssh_host" || is_copy_word(tail))
+            !shared(name, tail) && (name.starts_with(b"id_") || name == b"ssh_host" || is_copy_word(tail))
         }
         _ => false,
     })
@@ -2246,7 +2254,7 @@ fn credential_name(component: &[u8], name: &[u8]) -> bool {
 /// example (`.env.example`), a public key (`id_rsa.pub`, `id_rsa-cert.pub`), detect-secrets'
 /// list of hashes (`.secrets.baseline`), or code and documents named for what they handle
 /// (`credentials.go`, `keyrings.py`, `credentials.md`: the thirty-fourth pass's third look).
-fn shared(tail: &[u8]) -> bool {
+fn shared(name: &[u8], tail: &[u8]) -> bool {
     const SHARED: [&[u8]; 7] = [
         b"example",
         b"sample",
@@ -2261,7 +2269,9 @@ fn shared(tail: &[u8]) -> bool {
         b"c", b"h", b"cc", b"cpp", b"cs", b"php", b"md", b"rst", b"html", b"css", b"proto",
     ];
     let last = tail.rsplit(|&b| b == b'.').next().unwrap_or(tail);
-    SHARED.contains(&tail) || CODE.contains(&last)
+    // (Code is named so, not configuration: `.env.local.php` is Symfony's secrets, `.env.js`
+    // a front end's; a name with a leading dot is a file's, never a module's.)
+    SHARED.contains(&tail) || (!name.starts_with(b".") && CODE.contains(&last))
 }
 
 /// Whether an ending's match is a public key's name (`pubkey.pem`, `public_key.pem`,
@@ -2334,7 +2344,7 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     }
     if let Some(rest) = c.strip_prefix(b".") {
         if is_vim_swap(c) {
-            return Some(Borrowed(rest));
+            return Some(Borrowed(&rest[..rest.len() - 4]));
         }
         if let Some(x) = rest
             .strip_suffix(b".un~")
@@ -2349,7 +2359,35 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     if let Some(x) = without_copy_mark(c) {
         return Some(Owned(x));
     }
+    // A backup's mark at the end: `server.key~`, `tls.key.bak`, `privkey.pem.old` (what a name
+    // matched from the front already takes as a variant; one matched by its ending needs it
+    // gone: the thirty-fourth pass's fourth look).
+    if let Some(x) = c.strip_suffix(b"~").filter(|x| !x.is_empty()) {
+        return Some(Borrowed(x));
+    }
+    if let Some(dot) = c.iter().rposition(|&b| b == b'.').filter(|&d| d > 0) {
+        if is_copy_word_whole(&c[dot + 1..]) {
+            return Some(Borrowed(&c[..dot]));
+        }
+    }
     chezmoi_target(c).map(Owned)
+}
+
+/// Whether `word` is a copy's word and nothing more (`bak`, `old`, `1`), as an extension.
+fn is_copy_word_whole(word: &[u8]) -> bool {
+    word.iter().all(u8::is_ascii_digit)
+        || [
+            &b"old"[..],
+            b"bak",
+            b"backup",
+            b"orig",
+            b"copy",
+            b"save",
+            b"prev",
+            b"tmp",
+        ]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// `name` without the part a sync client or a file manager put in it to make a copy's name.
@@ -2389,8 +2427,10 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
         }
     }
     // Explorer's ` - Copy`, Finder's ` copy`, each maybe numbered (` 2`, ` (2)` went above).
+    // (The last one: `logins - Copy - Copy.json` loses its marks one by one.)
+    let rfind = |w: &[u8]| (0..c.len()).rev().find(|&at| c[at..].starts_with(w));
     for mark in [&b" - Copy"[..], b" copy"] {
-        if let Some(at) = find(mark) {
+        if let Some(at) = rfind(mark) {
             let mut end = at + mark.len();
             if c.get(end) == Some(&b' ') && c.get(end + 1).is_some_and(u8::is_ascii_digit) {
                 end += 1;
@@ -2427,10 +2467,8 @@ fn chezmoi_target(c: &[u8]) -> Option<Vec<u8>> {
     while let Some(r) = ATTRIBUTES.iter().find_map(|a| rest.strip_prefix(*a)) {
         rest = r;
     }
-    match rest.strip_prefix(b"dot_") {
-        Some(r) => Some([&b"."[..], r].concat()),
-        None => (rest.len() < c.len()).then(|| rest.to_vec()),
-    }
+    // Only a dotted target: `create_credentials.sh` is a script's name, not chezmoi's.
+    rest.strip_prefix(b"dot_").map(|r| [&b"."[..], r].concat())
 }
 
 /// vim's swap file of a file: `.NAME.swp` (then `.swo`, `.swn`, ... as more are open).
@@ -2765,7 +2803,16 @@ mod tests {
             ("private_dot_netrc", ".netrc"),
             ("dot_env", ".env"),
             ("private_dot_ssh", ".ssh"),
-            ("private_id_ed25519", "id_ed25519"),
+            // The fourth look's: copies of keys known by their endings, of copies, and
+            // Symfony's and Laravel's compiled environments.
+            ("server.key~", "*.key"),
+            ("tls.key.bak", "*.key"),
+            ("privkey.pem.old", "*key.pem"),
+            (".server.key.swp", "*.key"),
+            ("logins - Copy (2).json", "logins.json"),
+            ("logins - Copy - Copy.json", "logins.json"),
+            (".env.local.php", ".env"),
+            (".env.php", ".env"),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
@@ -2793,6 +2840,9 @@ mod tests {
             "logins.json.md",
             "copy of nothing",
             "dot_profile",
+            "create_credentials.sh",
+            "modify_credentials.yaml",
+            "notes.key.md",
             ".env.example",
             ".env-sample",
             "id_rsa.pub",
@@ -2831,7 +2881,15 @@ mod tests {
             let component = parts.concat();
             let linear = |c: &[u8]| listed.iter().copied().find(|n| credential_name(c, n));
             let c = component.as_bytes();
-            let want = linear(c).or_else(|| copy_of(c).and_then(|x| linear(&x)));
+            let mut name = c.to_vec();
+            let mut want = None;
+            for _ in 0..4 {
+                want = linear(&name);
+                match (want, copy_of(&name)) {
+                    (None, Some(next)) => name = next.into_owned(),
+                    _ => break,
+                }
+            }
             proptest::prop_assert_eq!(names.find(c), want, "{}", component);
         }
     }

@@ -637,7 +637,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
         }
     }
     let _detach = Detach(format!(
-        "for i in '{o}/part.img' '{t}/first.img' '{o}/second.img' '{o}/third.img'; do losetup -j \"$i\" | cut -d: -f1 | xargs -r -n1 losetup -d; done; rm -f '{link}' '{t}/node'"
+        "losetup -a | grep -E '[(](/dev)?/loop[0-9]' | cut -d: -f1 | xargs -r -n1 losetup -d; for i in '{o}/part.img' '{t}/first.img' '{o}/second.img' '{o}/third.img' '{o}/fourth.img' '{o}/outer.img'; do losetup -j \"$i\" | cut -d: -f1 | xargs -r -n1 losetup -d; done; rm -f '{link}' '{t}/node' '{link}-node'"
     ));
     // btrfs (its mounts' numbers are made up, `0:N`): over two devices, the second's image in
     // `cluster` (the table names the first only), and mounted from a device node made outside
@@ -670,6 +670,15 @@ fn a_credential_is_never_read_through_a_second_mount() {
                 "deny.credentials",
                 "/k/third.img",
             ),
+            // ... and from a node under `/dev` of another name (the fourth look's).
+            (
+                None,
+                format!(
+                    "truncate -s 128M '{o}/fourth.img' && l=$(losetup -f --show '{o}/fourth.img') && mkfs.btrfs -q -f \"$l\" >/dev/null && rm -f '{link}-node' && mknod '{link}-node' b $((0x$(stat -c %t \"$l\"))) $((0x$(stat -c %T \"$l\"))) && mount '{link}-node' '{k}' && {written}"
+                ),
+                "deny.credentials",
+                "/k/fourth.img",
+            ),
         ]
     });
     let images = Path::new("/dev/loop-control").exists().then(|| {
@@ -687,6 +696,15 @@ fn a_credential_is_never_read_through_a_second_mount() {
                 ),
                 "deny.credentials",
                 "/k/part.img",
+            ),
+            // A loop device over a loop device over the image (the fourth look's).
+            (
+                None,
+                format!(
+                    "truncate -s 2M '{o}/outer.img' && a=$(losetup -f --show '{o}/outer.img') && b=$(losetup -f --show \"$a\") && mke2fs -q -F -t ext2 -d '{s}' \"$b\" && mount \"$b\" '{k}'"
+                ),
+                "deny.credentials",
+                "/k/outer.img",
             ),
         ]
     });
