@@ -946,19 +946,25 @@ fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
     let Some(file) = read_sys_line(Path::new(&format!("/sys/block/{base}/loop/backing_file"))) else {
         return vec![DiskImage::Unnamed(base.to_string())];
     };
-    if let Some(inner) = loop_device(&file) {
-        let is_device = std::fs::metadata(std::ffi::OsStr::new(
-            std::str::from_utf8(&file).unwrap_or_default(),
-        ))
-        .is_ok_and(|m| m.file_type().is_block_device());
-        if is_device {
-            return match depth < 4 {
-                true => loop_images(inner, depth + 1),
-                false => vec![DiskImage::Unnamed(inner.to_string())],
-            };
-        }
+    // A file that is itself a loop device, wherever its node lies (`/dev/loop0`, a node made
+    // elsewhere: the fifth look's): that one's file, to a depth of four.
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let inner = std::fs::metadata(std::ffi::OsStr::from_bytes(&file))
+        .ok()
+        .filter(|m| m.file_type().is_block_device())
+        .and_then(|m| {
+            block_device_name(
+                &libc_major(m.rdev()).to_string(),
+                &libc_minor(m.rdev()).to_string(),
+            )
+        })
+        .and_then(|name| loop_device(format!("/dev/{name}").as_bytes()).map(str::to_string));
+    match inner {
+        Some(inner) if depth < 4 => loop_images(&inner, depth + 1),
+        Some(inner) => vec![DiskImage::Unnamed(inner)],
+        None => vec![DiskImage::File(file)],
     }
-    vec![DiskImage::File(file)]
 }
 
 /// The loop device a device path names (`loop2` of `/dev/loop2` and of its partition
@@ -1026,13 +1032,10 @@ impl HostFs for RealFs {
         };
         let (mut major, mut minor) = (major.to_string(), minor.to_string());
         if !source.is_empty() {
-            // A FUSE file system's source named from its mounter's folder, which the table
-            // does not say (`fuse2fs img/vault.img dir`): which file it reads is unknown.
+            // (A FUSE file system's source named from its mounter's folder, which the table
+            // does not say, is not followed: docs/SECURITY.md.)
             if !source.starts_with(b"/") {
-                return vec![DiskImage::Unnamed(format!(
-                    "{} (a FUSE file system's file, named from a folder the table does not say)",
-                    shown()
-                ))];
+                return Vec::new();
             }
             // What the source is, links followed: a device node (under `/dev` or made
             // elsewhere) says its number; a file is what a FUSE file system reads as a disk.

@@ -1488,6 +1488,21 @@ impl<'p> HostPaths<'p> {
                 listening: false,
             });
         }
+        // A FUSE file system that shows other folders, which the table does not name.
+        let view = (self.deny.on(Rule::DenySensitiveMount))
+            .then(|| table.fuse_view(&real, mount_id))
+            .flatten();
+        if let Some((program, at)) = view {
+            return Some(Finding {
+                rule: Rule::DenySensitiveMount,
+                entry: format!(
+                    "{} ({program}, a FUSE file system showing other folders under its own name: nothing through the mount table says which)",
+                    crate::text::lossy(&at)
+                ),
+                repository: None,
+                listening: false,
+            });
+        }
         // A disk image mounted whose file the kernel cannot name (a path longer than a page):
         // which folder holds it is unknown, so no source is judged safe (the thirty-fourth
         // pass's third look read one through a mount of its folder).
@@ -2172,7 +2187,7 @@ impl<'p> Names<'p> {
         // A copy of a copy (`logins - Copy (2).json`, vim's swap of `tls.key.bak`) is unwrapped
         // mark by mark.
         let mut name = std::borrow::Cow::Borrowed(component);
-        for _ in 0..4 {
+        for _ in 0..COPY_MARKS {
             if let Some(found) = self.find_as_written(&name) {
                 return Some(found);
             }
@@ -2359,18 +2374,81 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     if let Some(x) = without_copy_mark(c) {
         return Some(Owned(x));
     }
-    // A backup's mark at the end: `server.key~`, `tls.key.bak`, `privkey.pem.old` (what a name
-    // matched from the front already takes as a variant; one matched by its ending needs it
-    // gone: the thirty-fourth pass's fourth look).
-    if let Some(x) = c.strip_suffix(b"~").filter(|x| !x.is_empty()) {
+    // A backup's mark at the end: `server.key~`, `tls.key.bak`, `privkey.pem.old`, GNU's
+    // numbered `server.key.~1~`, a date, a package manager's `.dpkg-old` or `.rpmsave`, `,v`
+    // (what a name matched from the front already takes as a variant; one matched by its
+    // ending needs it gone: the thirty-fourth pass's fourth and fifth looks).
+    if let Some(x) = without_backup_mark(c) {
         return Some(Borrowed(x));
     }
+    // A numbered file: certbot keeps `privkey1.pem`, `privkey2.pem` (the fifth look's).
     if let Some(dot) = c.iter().rposition(|&b| b == b'.').filter(|&d| d > 0) {
-        if is_copy_word_whole(&c[dot + 1..]) {
-            return Some(Borrowed(&c[..dot]));
+        let stem = &c[..dot];
+        let digits = stem.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 && digits < stem.len() {
+            return Some(Owned([&stem[..stem.len() - digits], &c[dot..]].concat()));
         }
     }
     chezmoi_target(c).map(Owned)
+}
+
+/// How many marks a copy's name is unwrapped through (`tls.key.bak.bak`, `logins - Copy
+/// (2).json`, vim's swap of a backup): each mark is one step.
+const COPY_MARKS: usize = 8;
+
+/// `c` without the backup's mark at its end, if it has one.
+fn without_backup_mark(c: &[u8]) -> Option<&[u8]> {
+    let nonempty = |x: &[u8]| !x.is_empty();
+    // GNU's numbered backup `.~N~`, then a plain `~`; RCS's `,v`.
+    if let Some(x) = c.strip_suffix(b"~") {
+        let numbered = x.iter().rposition(|&b| b == b'~').filter(|&at| {
+            at > 0 && c[at - 1] == b'.' && at + 1 < x.len() && x[at + 1..].iter().all(u8::is_ascii_digit)
+        });
+        return match numbered {
+            Some(at) => Some(&c[..at - 1]).filter(|x| nonempty(x)),
+            None => Some(x).filter(|x| nonempty(x)),
+        };
+    }
+    if let Some(x) = c.strip_suffix(b",v").filter(|x| nonempty(x)) {
+        return Some(x);
+    }
+    // The last `.` extension, when it is a backup's (`bak`, `bak2`, `2024-12-07`,
+    // `dpkg-old`), else the last `-` or `_` word (`server.key-old`, `server.key_bak`).
+    let dot = c.iter().rposition(|&b| b == b'.').filter(|&d| d > 0);
+    if let Some(d) = dot.filter(|&d| is_backup_extension(&c[d + 1..])) {
+        return Some(&c[..d]);
+    }
+    let joint = c.iter().rposition(|&b| b == b'-' || b == b'_').filter(|&j| j > 0);
+    joint
+        .filter(|&j| dot.is_none_or(|d| j > d) && is_copy_word_whole(&c[j + 1..]))
+        .map(|j| &c[..j])
+}
+
+/// Whether an extension is a backup's: a copy's word with a number or not (`bak`, `bak2`,
+/// `old`), a number or date (`1`, `2024-12-07`), or a package manager's or patch tool's
+/// (`dpkg-old`, `rpmsave`, `pacnew`, `rej`, `bkp`).
+fn is_backup_extension(ext: &[u8]) -> bool {
+    const TOOLS: [&[u8]; 14] = [
+        b"dpkg-old",
+        b"dpkg-dist",
+        b"dpkg-new",
+        b"dpkg-bak",
+        b"ucf-old",
+        b"ucf-dist",
+        b"rpmsave",
+        b"rpmnew",
+        b"rpmorig",
+        b"pacsave",
+        b"pacnew",
+        b"rej",
+        b"bkp",
+        b"bk",
+    ];
+    let word = &ext[..ext.len() - ext.iter().rev().take_while(|b| b.is_ascii_digit()).count()];
+    let dated =
+        ext.first().is_some_and(u8::is_ascii_digit) && ext.iter().all(|b| b.is_ascii_digit() || *b == b'-');
+    !ext.is_empty()
+        && (dated || is_copy_word_whole(word) || TOOLS.iter().any(|t| ext.eq_ignore_ascii_case(t)))
 }
 
 /// Whether `word` is a copy's word and nothing more (`bak`, `old`, `1`), as an extension.
@@ -2429,7 +2507,15 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
     // Explorer's ` - Copy`, Finder's ` copy`, each maybe numbered (` 2`, ` (2)` went above).
     // (The last one: `logins - Copy - Copy.json` loses its marks one by one.)
     let rfind = |w: &[u8]| (0..c.len()).rev().find(|&at| c[at..].starts_with(w));
-    for mark in [&b" - Copy"[..], b" copy"] {
+    // (And Explorer's in German, French, Spanish and Italian, Polish.)
+    for mark in [
+        &b" - Copy"[..],
+        b" copy",
+        b" - Kopie",
+        b" - Copie",
+        b" - Copia",
+        b" - Kopia",
+    ] {
         if let Some(at) = rfind(mark) {
             let mut end = at + mark.len();
             if c.get(end) == Some(&b' ') && c.get(end + 1).is_some_and(u8::is_ascii_digit) {
@@ -2813,6 +2899,20 @@ mod tests {
             ("logins - Copy - Copy.json", "logins.json"),
             (".env.local.php", ".env"),
             (".env.php", ".env"),
+            // The fifth look's: more backup marks, numbered files, copies of copies.
+            ("server.key.~1~", "*.key"),
+            ("vault.kdbx.~2~", "*.kdbx"),
+            ("tls.key.2024-12-07", "*.key"),
+            ("privkey.pem.bak2", "*key.pem"),
+            ("ssl.key.dpkg-old", "*.key"),
+            ("server.key.rpmsave", "*.key"),
+            ("server.key-old", "*.key"),
+            ("server.key_bak", "*.key"),
+            ("server.key,v", "*.key"),
+            ("privkey1.pem", "*key.pem"),
+            ("logins - Kopie.json", "logins.json"),
+            ("logins - Copie.json", "logins.json"),
+            ("tls.key.bak.bak.bak.bak", "*.key"),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
@@ -2843,6 +2943,9 @@ mod tests {
             "create_credentials.sh",
             "modify_credentials.yaml",
             "notes.key.md",
+            "cert1.pem",
+            "server.key.md",
+            "release-2024.tar",
             ".env.example",
             ".env-sample",
             "id_rsa.pub",
@@ -2883,7 +2986,7 @@ mod tests {
             let c = component.as_bytes();
             let mut name = c.to_vec();
             let mut want = None;
-            for _ in 0..4 {
+            for _ in 0..COPY_MARKS {
                 want = linear(&name);
                 match (want, copy_of(&name)) {
                     (None, Some(next)) => name = next.into_owned(),

@@ -637,7 +637,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
         }
     }
     let _detach = Detach(format!(
-        "losetup -a | grep -E '[(](/dev)?/loop[0-9]' | cut -d: -f1 | xargs -r -n1 losetup -d; for i in '{o}/part.img' '{t}/first.img' '{o}/second.img' '{o}/third.img' '{o}/fourth.img' '{o}/outer.img'; do losetup -j \"$i\" | cut -d: -f1 | xargs -r -n1 losetup -d; done; rm -f '{link}' '{t}/node' '{link}-node'"
+        "ours=$(losetup -a | grep -F '{t}/' | cut -d: -f1); for l in $ours; do n=${{l#/dev/}}; losetup -a | grep -E \"[(](/dev)?/$n[)]\" | cut -d: -f1 | xargs -r -n1 losetup -d; done; for pass in 1 2 3; do losetup -a | grep -F '{t}/' | cut -d: -f1 | xargs -r -n1 losetup -d 2>/dev/null; sleep 0.2; done; rm -f '{link}' '{t}/node' '{link}-node' '{t}/lnode'"
     ));
     // btrfs (its mounts' numbers are made up, `0:N`): over two devices, the second's image in
     // `cluster` (the table names the first only), and mounted from a device node made outside
@@ -706,11 +706,40 @@ fn a_credential_is_never_read_through_a_second_mount() {
                 "deny.credentials",
                 "/k/outer.img",
             ),
+            // ... and over a node of it made outside `/dev` (the fifth look's).
+            (
+                None,
+                format!(
+                    "truncate -s 2M '{o}/outer2.img' && a=$(losetup -f --show '{o}/outer2.img') && rm -f '{t}/lnode' && mknod '{t}/lnode' b $((0x$(stat -c %t \"$a\"))) $((0x$(stat -c %T \"$a\"))) && b=$(losetup -f --show '{t}/lnode') && mke2fs -q -F -t ext2 -d '{s}' \"$b\" && mount \"$b\" '{k}'"
+                ),
+                "deny.credentials",
+                "/k/outer2.img",
+            ),
         ]
     });
     if images.is_none() {
         eprintln!("a disk image loop-mounted: not tried, this host has no /dev/loop-control");
     }
+    // A FUSE file system showing `~/.kube` beneath `cluster`: the table names fuse-overlayfs,
+    // not its layers (the fifth look read `~/.docker` so). Where fuse-overlayfs is missing,
+    // said and left out.
+    let fuse = Command::new("fuse-overlayfs")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !fuse {
+        eprintln!("fuse-overlayfs showing a credential store: not tried, this host has no fuse-overlayfs");
+    }
+    let views = fuse.then(|| {
+        (
+            Some(&kube),
+            format!(
+                "mkdir -p '{o}/fo/up' '{o}/fo/work' '{o}/fo/merged' && fuse-overlayfs -o 'lowerdir={k},upperdir={o}/fo/up,workdir={o}/fo/work' '{o}/fo/merged'"
+            ),
+            "deny.sensitive-mount",
+            "/k/fo/merged/config",
+        )
+    });
     let setups = [
         // `~/.kube` bound at `cluster`.
         (
@@ -755,10 +784,9 @@ fn a_credential_is_never_read_through_a_second_mount() {
             "/k/config",
         ),
     ];
-    let more = images
-        .into_iter()
-        .flatten()
-        .chain(btrfs_images.into_iter().flatten());
+    let more = (images.into_iter().flatten())
+        .chain(btrfs_images.into_iter().flatten())
+        .chain(views);
     for (config_in, mount, rule, read) in setups.into_iter().chain(more) {
         if let Some(dir) = config_in {
             std::fs::write(dir.join("config"), format!("token: {MARKER}\n")).unwrap();
