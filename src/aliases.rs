@@ -18,9 +18,11 @@
 //! names the device, not the image: the edge asks the kernel which file backs each loop device
 //! mounted ([`Table::back`]); a device the table names as a disk's own (`/dev/sda1`) costs no
 //! system call, a partition's number (259, NVMe's too) one.
-//! Not seen: a FUSE file system's view of another folder (fuse-overlayfs, sshfs of the same
-//! host), which the table does not say, nor an image read through a device other than a loop
-//! (device-mapper over a loop device: an encrypted image's blocks are ciphertext) (docs/SECURITY.md).
+//! A FUSE file system that shows other folders ([`FUSE_VIEWS`]: the table names the program,
+//! not the folders) refuses a source on it or holding it ([`Table::fuse_view`]).
+//! Not seen: such a view by another program, nor an image read through a device other than a
+//! loop (device-mapper over a loop device: an encrypted image's blocks are ciphertext)
+//! (docs/SECURITY.md).
 //!
 //! Pure: the table is `/proc/self/mountinfo`'s text, read by the edge.
 
