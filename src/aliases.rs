@@ -249,29 +249,32 @@ impl Table {
     /// A kernel file system (its type, and where it is mounted) that `real` lies on, or that is
     /// mounted beneath it (podman binds a source with what is mounted below it).
     pub fn kernel_fs(&self, real: &[u8], mount_id: u64) -> Option<(&'static str, Vec<u8>)> {
+        self.on_or_beneath(real, mount_id, |m| m.kernel)
+    }
+
+    /// A FUSE file system that shows other folders ([`FUSE_VIEWS`]: its program, and where it
+    /// is mounted) that `real` lies on, or that is mounted beneath it.
+    pub fn fuse_view(&self, real: &[u8], mount_id: u64) -> Option<(&'static str, Vec<u8>)> {
+        self.on_or_beneath(real, mount_id, |m| m.view)
+    }
+
+    /// What `kind` says of the mount `real` lies on, else of the first mounted beneath it, with
+    /// where that mount is.
+    fn on_or_beneath(
+        &self,
+        real: &[u8],
+        mount_id: u64,
+        kind: impl Fn(&Line) -> Option<&'static str>,
+    ) -> Option<(&'static str, Vec<u8>)> {
         if let Some(on) = self.on(real, mount_id) {
-            if let Some(k) = on.kernel {
+            if let Some(k) = kind(on) {
                 return Some((k, on.point.clone()));
             }
         }
         self.0
             .iter()
             .filter(|m| m.point.as_slice() != real && beneath(&m.point, real).is_some())
-            .find_map(|m| m.kernel.map(|k| (k, m.point.clone())))
-    }
-
-    /// A FUSE file system that shows other folders ([`FUSE_VIEWS`]: its program, and where it
-    /// is mounted) that `real` lies on, or that is mounted beneath it.
-    pub fn fuse_view(&self, real: &[u8], mount_id: u64) -> Option<(&'static str, Vec<u8>)> {
-        if let Some(on) = self.on(real, mount_id) {
-            if let Some(v) = on.view {
-                return Some((v, on.point.clone()));
-            }
-        }
-        self.0
-            .iter()
-            .filter(|m| m.point.as_slice() != real && beneath(&m.point, real).is_some())
-            .find_map(|m| m.view.map(|v| (v, m.point.clone())))
+            .find_map(|m| kind(m).map(|k| (k, m.point.clone())))
     }
 
     /// The mount `real` lies on: the one it was opened on (`mount_id`), else the last listed of

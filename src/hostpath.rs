@@ -2312,21 +2312,13 @@ fn is_variant_mark(b: u8) -> bool {
 /// `copy`, `save`, `prev`, `new`, `tmp`, or a number or date (`-2024`, `_1`), whatever follows.
 fn is_copy_word(tail: &[u8]) -> bool {
     let lower = |w: &[u8]| tail.len() >= w.len() && tail[..w.len()].eq_ignore_ascii_case(w);
-    tail.first().is_some_and(u8::is_ascii_digit)
-        || [
-            &b"old"[..],
-            b"bak",
-            b"backup",
-            b"orig",
-            b"copy",
-            b"save",
-            b"prev",
-            b"new",
-            b"tmp",
-        ]
-        .iter()
-        .any(|w| lower(w))
+    tail.first().is_some_and(u8::is_ascii_digit) || COPY_WORDS.iter().any(|w| lower(w))
 }
+
+/// The words a copy's name says it is one with.
+const COPY_WORDS: [&[u8]; 9] = [
+    b"old", b"bak", b"backup", b"orig", b"copy", b"save", b"prev", b"new", b"tmp",
+];
 
 /// Whether `component` ends with `suffix`, in any case (`SERVER.KEY`: endings are written in
 /// either): an ending that starts with a dot only after a name (`.key` alone is no key's name).
@@ -2453,19 +2445,7 @@ fn is_backup_extension(ext: &[u8]) -> bool {
 
 /// Whether `word` is a copy's word and nothing more (`bak`, `old`, `1`), as an extension.
 fn is_copy_word_whole(word: &[u8]) -> bool {
-    word.iter().all(u8::is_ascii_digit)
-        || [
-            &b"old"[..],
-            b"bak",
-            b"backup",
-            b"orig",
-            b"copy",
-            b"save",
-            b"prev",
-            b"tmp",
-        ]
-        .iter()
-        .any(|w| word.eq_ignore_ascii_case(w))
+    word.iter().all(u8::is_ascii_digit) || COPY_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// `name` without the part a sync client or a file manager put in it to make a copy's name.
