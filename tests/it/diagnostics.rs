@@ -407,7 +407,27 @@ fn resolved_lists_are_recalled_until_the_home_changes() {
             eprintln!("note: this checkout's file system keeps no trusted change times:\n{err}");
             break false;
         }
-        assert!(std::time::Instant::now() < deadline, "never remembered:\n{err}");
+        // A system folder on the lists' way (`/var/tmp`, `/run`) that other work on the host
+        // keeps changing (podman's own files, a suite running beside) is the memory refusing
+        // rightly: said loudly, and then only the judgement below is checked. One of the
+        // test's own folders never settling is a failure.
+        let own = env.p("").display().to_string();
+        let unsettled = err
+            .lines()
+            .find_map(|l| l.split("not remembered: ").nth(1))
+            .and_then(|r| r.strip_suffix(" changed less than 2 s ago"))
+            .map(str::to_string);
+        if std::time::Instant::now() >= deadline {
+            match unsettled.filter(|d| !d.starts_with(own.trim_end_matches('/'))) {
+                Some(dir) => {
+                    eprintln!(
+                        "NOTE (memory not checked): {dir}, a folder of the host's, changed at least every 2 s for 15 s while this ran; the memory rightly kept nothing"
+                    );
+                    break false;
+                }
+                None => panic!("never remembered:\n{err}"),
+            }
+        }
         std::thread::sleep(std::time::Duration::from_millis(300));
     };
     if remembered {
