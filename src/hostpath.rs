@@ -336,6 +336,16 @@ fn component_matches(p: &[u8], c: &[u8]) -> bool {
 /// What a check names for a relative source when the working directory is unknown.
 pub const UNRESOLVABLE: &str = "(a relative path, and the working directory is unknown)";
 
+/// A source refused because its mount, not its name, may show what the lists guard.
+fn mount_refusal(entry: String) -> Finding {
+    Finding {
+        rule: Rule::DenySensitiveMount,
+        entry,
+        repository: None,
+        listening: false,
+    }
+}
+
 /// Why a source is refused when the mount table cannot be read.
 pub const NO_MOUNT_TABLE: &str =
     "(the mount table, /proc/self/mountinfo, cannot be read: the source's other names cannot be judged)";
@@ -1454,16 +1464,14 @@ impl<'p> HostPaths<'p> {
                 table
             })
         });
+        // Each of these refuses the source whatever its names say, so each is asked only while
+        // the rule is on.
+        let on = self.deny.on(Rule::DenySensitiveMount);
         // Without the table a source's other names are unknown: a bind of `/` or of a home
         // beneath this source would name a credential store the lists never see. Refused,
         // not passed: no `/proc` is a broken host, not a reason to judge less.
         let Some(table) = table.as_ref() else {
-            return self.deny.on(Rule::DenySensitiveMount).then(|| Finding {
-                rule: Rule::DenySensitiveMount,
-                entry: format!("{} {NO_MOUNT_TABLE}", crate::text::lossy(&real)),
-                repository: None,
-                listening: false,
-            });
+            return on.then(|| mount_refusal(format!("{} {NO_MOUNT_TABLE}", crate::text::lossy(&real))));
         };
         let mount_id = (self.opened.as_ref())
             .and_then(|(_, id)| id.as_ref())
@@ -1473,53 +1481,34 @@ impl<'p> HostPaths<'p> {
         // what is mounted below a source too): `/proc`, `/sys` or `/dev` under another name (a
         // chroot's `proc` under `/srv`: the thirty-second pass's last look read a host process's
         // environment so).
-        let kernel = self
-            .deny
-            .on(Rule::DenySensitiveMount)
-            .then(|| table.kernel_fs(&real, mount_id));
-        if let Some((kind, at)) = kernel.flatten() {
-            return Some(Finding {
-                rule: Rule::DenySensitiveMount,
-                entry: format!(
-                    "{} (the kernel's {kind} file system, mounted there)",
-                    crate::text::lossy(&at)
-                ),
-                repository: None,
-                listening: false,
-            });
-        }
+        let kernel = || {
+            let (kind, at) = table.kernel_fs(&real, mount_id)?;
+            Some(format!(
+                "{} (the kernel's {kind} file system, mounted there)",
+                crate::text::lossy(&at)
+            ))
+        };
         // A FUSE file system that shows other folders, which the table does not name.
-        let view = (self.deny.on(Rule::DenySensitiveMount))
-            .then(|| table.fuse_view(&real, mount_id))
-            .flatten();
-        if let Some((program, at)) = view {
-            return Some(Finding {
-                rule: Rule::DenySensitiveMount,
-                entry: format!(
-                    "{} ({program}, a FUSE file system showing other folders under its own name: nothing through the mount table says which)",
-                    crate::text::lossy(&at)
-                ),
-                repository: None,
-                listening: false,
-            });
-        }
+        let view = || {
+            let (program, at) = table.fuse_view(&real, mount_id)?;
+            Some(format!(
+                "{} ({program}, a FUSE file system showing other folders under its own name: nothing through the mount table says which)",
+                crate::text::lossy(&at)
+            ))
+        };
         // A disk image mounted whose file the kernel cannot name (a path longer than a page):
         // which folder holds it is unknown, so no source is judged safe (the thirty-fourth
         // pass's third look read one through a mount of its folder).
-        let unnamed = table
-            .unnamed_image()
-            .filter(|_| self.deny.on(Rule::DenySensitiveMount));
-        if let Some((device, point)) = unnamed {
-            return Some(Finding {
-                rule: Rule::DenySensitiveMount,
-                entry: format!(
-                    "{} (a disk image is mounted at {} through {device}, and the kernel cannot name its file: any folder may hold it)",
-                    crate::text::lossy(&real),
-                    crate::text::lossy(point)
-                ),
-                repository: None,
-                listening: false,
-            });
+        let unnamed = || {
+            let (device, point) = table.unnamed_image()?;
+            Some(format!(
+                "{} (a disk image is mounted at {} through {device}, and the kernel cannot name its file: any folder may hold it)",
+                crate::text::lossy(&real),
+                crate::text::lossy(point)
+            ))
+        };
+        if let Some(entry) = on.then(|| kernel().or_else(view).or_else(unnamed)).flatten() {
+            return Some(mount_refusal(entry));
         }
         let aliases = table.aliases(&real, mount_id);
         if aliases.is_empty() {
