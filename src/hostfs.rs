@@ -158,8 +158,8 @@ impl std::fmt::Debug for dyn HostFs {
 pub enum DiskImage {
     /// At this absolute path.
     File(Vec<u8>),
-    /// Read through this loop device, whose file the kernel cannot name (a path longer than a
-    /// page): any source may hold it.
+    /// Read through this device, said with why its file is unknown (a path longer than a page,
+    /// a file deleted while attached, a btrfs's node gone): any source may hold it.
     Unnamed(String),
 }
 
@@ -944,8 +944,17 @@ fn block_device_name(major: &str, minor: &str) -> Option<String> {
 fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
     use std::os::unix::fs::FileTypeExt;
     let Some(file) = read_sys_line(Path::new(&format!("/sys/block/{base}/loop/backing_file"))) else {
-        return vec![DiskImage::Unnamed(base.to_string())];
+        return vec![DiskImage::Unnamed(format!(
+            "{base}, whose file the kernel cannot name"
+        ))];
     };
+    // A file deleted while attached: the kernel names it `PATH (deleted)`, and a second hard
+    // link, anywhere on its file system, still reads it. Which folder holds one is unknown.
+    if file.ends_with(DELETED) {
+        return vec![DiskImage::Unnamed(format!(
+            "{base}, whose file was deleted while attached"
+        ))];
+    }
     // A file that is itself a loop device, wherever its node lies (`/dev/loop0`, a node made
     // elsewhere: the fifth look's): that one's file, to a depth of four.
     use std::os::unix::ffi::OsStrExt;
@@ -962,10 +971,13 @@ fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
         .and_then(|name| loop_device(format!("/dev/{name}").as_bytes()).map(str::to_string));
     match inner {
         Some(inner) if depth < 4 => loop_images(&inner, depth + 1),
-        Some(inner) => vec![DiskImage::Unnamed(inner)],
+        Some(inner) => vec![DiskImage::Unnamed(format!("{inner}, a loop over four others"))],
         None => vec![DiskImage::File(file)],
     }
 }
+
+/// How the kernel ends the name of a file deleted while a loop device reads it.
+const DELETED: &[u8] = b" (deleted)";
 
 /// The loop device a device path names (`loop2` of `/dev/loop2` and of its partition
 /// `/dev/loop2p1`), if it names one.

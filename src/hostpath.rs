@@ -1502,7 +1502,7 @@ impl<'p> HostPaths<'p> {
         let unnamed = || {
             let (device, point) = table.unnamed_image()?;
             Some(format!(
-                "{} (a disk image is mounted at {} through {device}, and the kernel cannot name its file: any folder may hold it)",
+                "{} (a disk image is mounted at {} through {device}: any folder may hold its file)",
                 crate::text::lossy(&real),
                 crate::text::lossy(point)
             ))
