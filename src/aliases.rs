@@ -18,9 +18,13 @@
 //! names the device, not the image: the edge asks the kernel which file backs each loop device
 //! mounted ([`Table::back`]); a device the table names as a disk's own (`/dev/sda1`) costs no
 //! system call, a partition's number (259, NVMe's too) one.
-//! A FUSE file system that shows other folders ([`FUSE_VIEWS`]: the table names the program,
-//! not the folders) refuses a source on it or holding it ([`Table::fuse_view`]).
-//! Not seen: such a view by another program, nor an image read through a device other than a
+//! A FUSE file system refuses a source on it or holding it ([`Table::fuse_view`]) unless its
+//! program is one known to show files of its own ([`FUSE_OWN_FILES`]): the table names the
+//! program, as the mounter chose to call it, not the folders it shows, so fuse-overlayfs,
+//! bindfs or mergerfs under any name could show a credential store (the thirty-fifth pass's look
+//! read `~/.docker` through `fuse-overlayfs-x86_64`, its release's name). What another name of
+//! a source shows (an overlay's layer, a second mount) is asked too.
+//! Not seen: an image read through a device other than a
 //! loop (device-mapper over a loop device: an encrypted image's blocks are ciphertext)
 //! (docs/SECURITY.md).
 //!
@@ -45,9 +49,9 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// A FUSE file system that shows other folders under its own name ([`FUSE_VIEWS`]), else
-    /// `None`.
-    view: Option<&'static str>,
+    /// A FUSE file system not known to show only files of its own ([`FUSE_OWN_FILES`]): its
+    /// program, as the table names it; else `None`.
+    view: Option<Vec<u8>>,
     /// A btrfs, which may read several devices, or a FUSE file system, which may read a file:
     /// `btrfs`, `fuse`, or empty.
     kind: &'static [u8],
@@ -88,20 +92,45 @@ const KERNEL_FS: &[&str] = &[
     "selinuxfs",
 ];
 
-/// FUSE file systems that show other folders of the host under their own name
-/// (fuse-overlayfs's layers, bindfs's and mergerfs's folders, sshfs and rclone reaching this
-/// host's own): the table names the program, not what it shows, so a source on one or holding
-/// one reads folders no list judges (the thirty-fourth pass's fifth look read `~/.docker`
-/// through fuse-overlayfs, and wrote `~/.config/autostart`).
-const FUSE_VIEWS: &[&str] = &[
-    "fuse-overlayfs",
-    "bindfs",
-    "mergerfs",
-    "unionfs",
-    "unionfs-fuse",
-    "sshfs",
-    "rclone",
+/// FUSE programs (the type's `fuse.NAME`) known to show files of their own, not folders of
+/// this host: a source on or holding any other FUSE file system is refused. A FUSE program can
+/// show any folder under any name (fuse-overlayfs's layers, bindfs's and mergerfs's folders,
+/// sshfs and rclone reaching this host's own), the table names only the program, as its
+/// mounter called it, so a list of views was a deny-list a renamed binary passed (the
+/// thirty-fourth pass's fifth look read `~/.docker` through fuse-overlayfs; the thirty-fifth's
+/// through the same program named `fuse-overlayfs-x86_64`). These are: LXC's `/proc` files; GNOME's
+/// remote shares and the document portal (files handed to sandboxed apps); package and archive
+/// images (snaps, squashfs, AppImages, whose type ends `.AppImage`, zip and tar archives);
+/// a disk image's own file system (`fuse2fs`, which names its type `ext4`; its image is judged
+/// by [`Table::back`]); and VMware's shared folders, which are the hypervisor's host's. A disk
+/// read through FUSE (`fuseblk`: NTFS, exFAT) is a disk, not a view.
+const FUSE_OWN_FILES: &[&str] = &[
+    "lxcfs",
+    "gvfsd-fuse",
+    "portal",
+    "snapfuse",
+    "squashfuse",
+    "squashfuse_ll",
+    "fuse2fs",
+    "ext2",
+    "ext3",
+    "ext4",
+    "archivemount",
+    "fuse-zip",
+    "vmhgfs-fuse",
 ];
+
+/// The program of a FUSE file system not known to show only files of its own: `fuse.NAME`'s
+/// name, or `fuse` where the mounter gave none.
+fn fuse_view(fs: &[u8]) -> Option<Vec<u8>> {
+    let program = match fs {
+        b"fuse" => fs,
+        _ => fs.strip_prefix(b"fuse.")?,
+    };
+    let own = FUSE_OWN_FILES.iter().any(|o| o.as_bytes() == program)
+        || (program.len() > 9 && program[program.len() - 9..].eq_ignore_ascii_case(b".appimage"));
+    (!own).then(|| program.to_vec())
+}
 
 /// The mount table, read once per call.
 #[derive(Debug, Default)]
@@ -146,8 +175,7 @@ impl Table {
                 _ => Vec::new(),
             };
             let kernel = KERNEL_FS.iter().copied().find(|k| k.as_bytes() == fs);
-            let view = (fs.strip_prefix(b"fuse."))
-                .and_then(|f| FUSE_VIEWS.iter().copied().find(|v| v.as_bytes() == f));
+            let view = fuse_view(fs);
             (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line {
                 id,
                 dev,
@@ -252,20 +280,20 @@ impl Table {
         self.on_or_beneath(real, mount_id, |m| m.kernel)
     }
 
-    /// A FUSE file system that shows other folders ([`FUSE_VIEWS`]: its program, and where it
-    /// is mounted) that `real` lies on, or that is mounted beneath it.
-    pub fn fuse_view(&self, real: &[u8], mount_id: u64) -> Option<(&'static str, Vec<u8>)> {
-        self.on_or_beneath(real, mount_id, |m| m.view)
+    /// A FUSE file system not known to show only files of its own ([`FUSE_OWN_FILES`]: its
+    /// program, and where it is mounted) that `real` lies on, or that is mounted beneath it.
+    pub fn fuse_view(&self, real: &[u8], mount_id: u64) -> Option<(&[u8], Vec<u8>)> {
+        self.on_or_beneath(real, mount_id, |m| m.view.as_deref())
     }
 
     /// What `kind` says of the mount `real` lies on, else of the first mounted beneath it, with
     /// where that mount is.
-    fn on_or_beneath(
-        &self,
+    fn on_or_beneath<'a, T>(
+        &'a self,
         real: &[u8],
         mount_id: u64,
-        kind: impl Fn(&Line) -> Option<&'static str>,
-    ) -> Option<(&'static str, Vec<u8>)> {
+        kind: impl Fn(&'a Line) -> Option<T>,
+    ) -> Option<(T, Vec<u8>)> {
         if let Some(on) = self.on(real, mount_id) {
             if let Some(k) = kind(on) {
                 return Some((k, on.point.clone()));
@@ -724,15 +752,45 @@ mod tests {
         let t = Table::read(VIEWS.as_bytes());
         assert_eq!(
             t.fuse_view(b"/srv/fo", 22),
-            Some(("fuse-overlayfs", b"/srv/fo/merged".to_vec()))
+            Some((&b"fuse-overlayfs"[..], b"/srv/fo/merged".to_vec()))
         );
         assert_eq!(
             t.fuse_view(b"/srv/fo/merged/x", 80).map(|v| v.0),
-            Some("fuse-overlayfs")
+            Some(&b"fuse-overlayfs"[..])
         );
-        assert_eq!(t.fuse_view(b"/srv/b/id", 82).map(|v| v.0), Some("bindfs"));
+        assert_eq!(t.fuse_view(b"/srv/b/id", 82).map(|v| v.0), Some(&b"bindfs"[..]));
         assert_eq!(t.fuse_view(b"/run/user/1000/doc/x", 81), None);
         assert_eq!(t.fuse_view(b"/srv/other", 22), None);
+        // Any program not known to show files of its own, under whatever name its mounter gave
+        // it (the thirty-fifth pass's look: fuse-overlayfs's release binary); a disk read
+        // through FUSE, an image's file system and an AppImage are not views.
+        const MORE: &str = "\
+22 1 8:1 / / rw - ext4 /dev/sda1 rw
+83 22 0:93 / /srv/x rw - fuse.fuse-overlayfs-x86_64 fuse-overlayfs-x86_64 rw
+84 22 0:94 / /srv/y rw - fuse /srv/keys rw
+85 22 0:95 / /media/usb rw - fuseblk /dev/sdb1 rw
+86 22 0:96 / /tmp/.mount_ObsidXy ro - fuse.Obsidian-1.4.16.AppImage Obsidian-1.4.16.AppImage ro
+87 22 0:97 / /srv/img rw - fuse.ext4 vault.img rw
+88 22 0:98 / /var/lib/lxcfs rw - fuse.lxcfs lxcfs rw
+89 22 0:99 / /srv/v rw - fuse.gocryptfs /srv/cipher rw
+";
+        let t = Table::read(MORE.as_bytes());
+        let view = |p: &str| t.fuse_view(p.as_bytes(), 0).map(|v| v.0.to_vec());
+        assert_eq!(
+            view("/srv/x/config.json"),
+            Some(b"fuse-overlayfs-x86_64".to_vec())
+        );
+        assert_eq!(view("/srv"), Some(b"fuse-overlayfs-x86_64".to_vec()));
+        assert_eq!(view("/srv/y"), Some(b"fuse".to_vec()));
+        assert_eq!(view("/srv/v/a"), Some(b"gocryptfs".to_vec()));
+        for own in [
+            "/media/usb/p",
+            "/tmp/.mount_ObsidXy/x",
+            "/srv/img/a",
+            "/var/lib/lxcfs",
+        ] {
+            assert_eq!(view(own), None, "{own}");
+        }
     }
 
     /// A kernel file system is known by its type wherever it is mounted, and beneath a source;

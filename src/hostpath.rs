@@ -1481,19 +1481,20 @@ impl<'p> HostPaths<'p> {
         // what is mounted below a source too): `/proc`, `/sys` or `/dev` under another name (a
         // chroot's `proc` under `/srv`: the thirty-second pass's last look read a host process's
         // environment so).
-        let kernel = || {
-            let (kind, at) = table.kernel_fs(&real, mount_id)?;
+        let kernel = |at: &[u8], id: u64| {
+            let (kind, at) = table.kernel_fs(at, id)?;
             Some(format!(
                 "{} (the kernel's {kind} file system, mounted there)",
                 crate::text::lossy(&at)
             ))
         };
-        // A FUSE file system that shows other folders, which the table does not name.
-        let view = || {
-            let (program, at) = table.fuse_view(&real, mount_id)?;
+        // A FUSE file system that may show other folders, which the table does not name.
+        let view = |at: &[u8], id: u64| {
+            let (program, at) = table.fuse_view(at, id)?;
             Some(format!(
-                "{} ({program}, a FUSE file system showing other folders under its own name: nothing through the mount table says which)",
-                crate::text::lossy(&at)
+                "{} ({}, a FUSE file system not known to show only files of its own: nothing through the mount table says which folders it shows)",
+                crate::text::lossy(&at),
+                crate::text::lossy(program)
             ))
         };
         // A disk image mounted whose file the kernel cannot name (a path longer than a page):
@@ -1507,12 +1508,26 @@ impl<'p> HostPaths<'p> {
                 crate::text::lossy(point)
             ))
         };
-        if let Some(entry) = on.then(|| kernel().or_else(view).or_else(unnamed)).flatten() {
+        let shown = |at: &[u8], id: u64| kernel(at, id).or_else(|| view(at, id));
+        if let Some(entry) = on.then(|| shown(&real, mount_id).or_else(unnamed)).flatten() {
             return Some(mount_refusal(entry));
         }
         let aliases = table.aliases(&real, mount_id);
         if aliases.is_empty() {
             return None;
+        }
+        // What another name shows, too: an overlay whose layer is a FUSE view (the thirty-fifth
+        // pass's look read `~/.docker` so), a second mount holding `proc`.
+        let other = (aliases.iter().filter(|_| on)).find_map(|(alias, _)| {
+            let entry = shown(alias, 0)?;
+            Some(format!(
+                "{entry}; at {}, another name of {} through the mount table",
+                crate::text::lossy(alias),
+                crate::text::lossy(&real)
+            ))
+        });
+        if let Some(entry) = other {
+            return Some(mount_refusal(entry));
         }
         // The record of what was opened is the source's, not its other names'.
         let opened = self.opened.take();

@@ -760,14 +760,36 @@ fn a_credential_is_never_read_through_a_second_mount() {
         eprintln!("fuse-overlayfs showing a credential store: not tried, this host has no fuse-overlayfs");
     }
     let views = fuse.then(|| {
-        (
-            Some(&kube),
-            format!(
-                "mkdir -p '{o}/fo/up' '{o}/fo/work' '{o}/fo/merged' && fuse-overlayfs -o 'lowerdir={k},upperdir={o}/fo/up,workdir={o}/fo/work' '{o}/fo/merged'"
+        [
+            (
+                Some(&kube),
+                format!(
+                    "mkdir -p '{o}/fo/up' '{o}/fo/work' '{o}/fo/merged' && fuse-overlayfs -o 'lowerdir={k},upperdir={o}/fo/up,workdir={o}/fo/work' '{o}/fo/merged'"
+                ),
+                "deny.sensitive-mount",
+                "/k/fo/merged/config",
             ),
-            "deny.sensitive-mount",
-            "/k/fo/merged/config",
-        )
+            // The same program under its release's name, which the table names instead (the
+            // thirty-fifth pass's look).
+            (
+                Some(&kube),
+                format!(
+                    "mkdir -p '{o}/fr/up' '{o}/fr/work' '{o}/fr/merged' && cp --remove-destination \"$(command -v fuse-overlayfs)\" '{t}/fuse-overlayfs-x86_64' && '{t}/fuse-overlayfs-x86_64' -o 'lowerdir={k},upperdir={o}/fr/up,workdir={o}/fr/work' '{o}/fr/merged'"
+                ),
+                "deny.sensitive-mount",
+                "/k/fr/merged/config",
+            ),
+            // A kernel overlay in `cluster` whose lower layer is such a view outside it (the
+            // thirty-fifth pass's look).
+            (
+                Some(&kube),
+                format!(
+                    "mkdir -p '{t}/fv/up' '{t}/fv/work' '{t}/fv/merged' '{o}/ov/up' '{o}/ov/work' '{o}/ov/merged' && fuse-overlayfs -o 'lowerdir={k},upperdir={t}/fv/up,workdir={t}/fv/work' '{t}/fv/merged' && mount -t overlay overlay -o 'lowerdir={t}/fv/merged,upperdir={o}/ov/up,workdir={o}/ov/work' '{o}/ov/merged'"
+                ),
+                "deny.sensitive-mount",
+                "/k/ov/merged/config",
+            ),
+        ]
     });
     let setups = [
         // `~/.kube` bound at `cluster`.
@@ -815,7 +837,7 @@ fn a_credential_is_never_read_through_a_second_mount() {
     ];
     let more = (images.into_iter().flatten())
         .chain(btrfs_images.into_iter().flatten())
-        .chain(views);
+        .chain(views.into_iter().flatten());
     for (config_in, mount, rule, read) in setups.into_iter().chain(more) {
         if let Some(dir) = config_in {
             std::fs::write(dir.join("config"), format!("token: {MARKER}\n")).unwrap();
