@@ -165,7 +165,9 @@ impl Table {
                 }
                 None => source.starts_with(b"/"),
             };
-            let source = match leads {
+            // A btrfs's number is made up: its source is kept whatever it names (the edge
+            // refuses what names no device).
+            let source = match leads || kind == b"btrfs" {
                 true => unescape(source),
                 false => Vec::new(),
             };

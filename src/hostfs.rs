@@ -959,8 +959,18 @@ fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
     // elsewhere: the fifth look's): that one's file, to a depth of four.
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
-    let inner = std::fs::metadata(std::ffi::OsStr::from_bytes(&file))
+    let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(&file));
+    // What the kernel names is no longer a file or a device (a node removed, or a folder in
+    // its place: the thirty-fifth pass's look): what the loop device reads is unknown.
+    let Some(meta) = meta
         .ok()
+        .filter(|m| m.is_file() || m.file_type().is_block_device())
+    else {
+        return vec![DiskImage::Unnamed(format!(
+            "{base}, whose file's name now names no file"
+        ))];
+    };
+    let inner = Some(meta)
         .filter(|m| m.file_type().is_block_device())
         .and_then(|m| {
             block_device_name(
@@ -1043,6 +1053,15 @@ impl HostFs for RealFs {
             return Vec::new();
         };
         let (mut major, mut minor) = (major.to_string(), minor.to_string());
+        // A btrfs's number is made up: only its source says which device it reads, so one that
+        // names none (a relative name, `mount -c loop0` run in `/dev`: the thirty-fifth pass's
+        // look) is unknown.
+        if fs == b"btrfs" && !source.starts_with(b"/") {
+            return vec![DiskImage::Unnamed(format!(
+                "{} (a btrfs whose device the table names relatively)",
+                shown()
+            ))];
+        }
         if !source.is_empty() {
             // (A FUSE file system's source named from its mounter's folder, which the table
             // does not say, is not followed: docs/SECURITY.md.)
@@ -1057,21 +1076,21 @@ impl HostFs for RealFs {
                     let rdev = m.rdev();
                     (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
                 }
-                Ok(m) if m.is_file() => {
-                    let real = std::fs::canonicalize(path)
-                        .map_or_else(|_| source.to_vec(), |p| p.into_os_string().into_encoded_bytes());
-                    return vec![DiskImage::File(real)];
-                }
-                Ok(_) => {}
-                // A btrfs's device gone (its node removed after the mount): which devices it
-                // reads is unknown.
-                Err(_) if fs == b"btrfs" => {
+                // A btrfs's device gone (its node removed after the mount), or something else in
+                // its place (a folder: the thirty-fifth pass's look): which devices it reads is
+                // unknown.
+                _ if fs == b"btrfs" => {
                     return vec![DiskImage::Unnamed(format!(
                         "{} (a btrfs's device, no longer there)",
                         shown()
                     ))];
                 }
-                Err(_) => {}
+                Ok(m) if m.is_file() => {
+                    let real = std::fs::canonicalize(path)
+                        .map_or_else(|_| source.to_vec(), |p| p.into_os_string().into_encoded_bytes());
+                    return vec![DiskImage::File(real)];
+                }
+                _ => {}
             }
         }
         // The kernel's name of the device (`loop0`, its partition `loop0p1`, `nvme0n1p3`).
