@@ -196,7 +196,8 @@ enum Class {
     ImageTag,
     /// build `-m`, `--memory-swap`, `--shm-size`, `--cpu-quota`, `--cpu-period`: the limits of
     /// the build's RUN steps, held to the policy's ceilings and added at them when missing
-    /// (judged together: a quota means nothing without its period).
+    /// (judged together: a quota means nothing without its period); `--cpu-shares`, held to
+    /// the default weight every agent has, as on `run`.
     Ceiling(BuildLimit),
 }
 
@@ -208,6 +209,7 @@ pub enum BuildLimit {
     ShmSize,
     CpuQuota,
     CpuPeriod,
+    CpuShares,
 }
 
 /// One flag of one command. Its name is held in the row ([`Name`]), so the tables hold no
@@ -538,7 +540,7 @@ const F_BUILD: &[Row] = &[
     b("compress", None),
     vc("cpu-period", None, Class::Ceiling(BuildLimit::CpuPeriod)),
     vc("cpu-quota", None, Class::Ceiling(BuildLimit::CpuQuota)),
-    v("cpu-shares", Some('c')),
+    vc("cpu-shares", Some('c'), Class::Ceiling(BuildLimit::CpuShares)),
     v("cpuset-cpus", None),
     v("cpuset-mems", None),
     b("debug", Some('D')),
@@ -3201,6 +3203,7 @@ pub struct BuildLimits {
     pub shm_size: Option<String>,
     pub cpu_quota: Option<String>,
     pub cpu_period: Option<String>,
+    pub cpu_shares: Option<String>,
     /// Its `--network` (the last): `none` keeps RUN steps off every network, the host's
     /// loopback included.
     pub network: Option<String>,
@@ -3225,6 +3228,7 @@ impl BuildLimits {
                 BuildLimit::ShmSize => &mut seen.shm_size,
                 BuildLimit::CpuQuota => &mut seen.cpu_quota,
                 BuildLimit::CpuPeriod => &mut seen.cpu_period,
+                BuildLimit::CpuShares => &mut seen.cpu_shares,
             };
             *slot = Some(lossy(v).trim().to_string());
         }
@@ -3440,6 +3444,12 @@ fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut 
                     .map_or(Some(crate::units::CFS_PERIOD), int);
                 limits.cpu_time_above(int(q), period)
             }),
+        ),
+        // A RUN step weighted above every agent's default took a CPU from its neighbour (the
+        // thirty-fifth pass's look: 0 % of a CPU on podman 4.3 and 5.4, as on `run` before).
+        (
+            "cpu-shares",
+            above(&seen.cpu_shares, &|v| crate::deny::weight_above("cpu-shares", v)),
         ),
     ];
     for (name, found) in checks {

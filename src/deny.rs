@@ -1729,7 +1729,7 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
 /// `--cpu-shares=262144` left its neighbour 0 % of a CPU under load: the thirty-first pass's
 /// look). The default (1024, 500) and below pass, as does a weight that is no number, which
 /// podman refuses itself.
-fn weight_above(flag: &str, value: &str) -> Option<String> {
+pub(crate) fn weight_above(flag: &str, value: &str) -> Option<String> {
     let (default, what) = match flag {
         "cpu-shares" => (1024, "CPU"),
         _ => (500, "block I/O"),

@@ -1926,6 +1926,11 @@ fn build_limits_are_held_to_the_ceilings() {
         &["build", "-m", "1g", "-m", "8g", "."],
         // podman reads a leading 0 as octal: 262 144 µs, 7.6 CPUs (the twenty-fifth look's).
         &["build", "--cpu-period", "01000000", "--cpu-quota", "2000000", "."],
+        // A weight above every agent's default (the thirty-fifth pass's look).
+        &["build", "--cpu-shares=262144", "."],
+        &["build", "-c", "262144", "."],
+        &["build", "--cpu-shares", "1024", "--cpu-shares=262144", "."],
+        &["build", "--cpu-shares=0x10000", "."],
     ] {
         let v = run(words);
         assert!(
@@ -1939,6 +1944,9 @@ fn build_limits_are_held_to_the_ceilings() {
         &["build", "--cpu-quota", "200000", "."],
         &["build", "--cpu-period", "50000", "--cpu-quota", "100000", "."],
         &["build", "-m", "8g", "-m", "1g", "."],
+        &["build", "--cpu-shares", "1024", "."],
+        &["build", "-c", "512", "."],
+        &["build", "--cpu-shares=262144", "--cpu-shares=1024", "."],
         &["build", "."],
     ] {
         let v = run(words);

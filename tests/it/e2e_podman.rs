@@ -5932,6 +5932,7 @@ fn step_limits(rig: &Rig, prog: &str, args: &[String], marker: &str) -> (Out, Ha
                         read(m.join("memory.memsw.limit_in_bytes")).or(Some("none".into())),
                     );
                     found.insert("quota".to_string(), read(c.join("cpu.cfs_quota_us")));
+                    found.insert("weight".to_string(), read(c.join("cpu.shares")));
                 } else if let Some(path) = cgroups.lines().find_map(|l| l.strip_prefix("0::")) {
                     let dir = PathBuf::from(format!("/sys/fs/cgroup{path}"));
                     found.insert("memory".to_string(), read(dir.join("memory.max")));
@@ -5940,6 +5941,7 @@ fn step_limits(rig: &Rig, prog: &str, args: &[String], marker: &str) -> (Out, Ha
                         read(dir.join("memory.swap.max")).or(Some("none".into())),
                     );
                     found.insert("quota".to_string(), read(dir.join("cpu.max")));
+                    found.insert("weight".to_string(), read(dir.join("cpu.weight")));
                 }
                 if !found.is_empty() && found.values().all(Option::is_some) {
                     return found.into_iter().map(|(k, v)| (k, v.unwrap())).collect();
@@ -6029,6 +6031,17 @@ fn build_limits(mode: Mode) {
         // A build's own lower limit is kept.
         let (_, own) = limits("docker", &["--memory", "1g"]);
         assert_eq!(read(&own, "memory"), "1073741824", "{label}: {own:?}");
+        // A step weighted above every agent's default takes their CPU (the thirty-fifth pass's
+        // look: a neighbour at 0 %): the control's step has the weight (cgroup v1's shares, v2's
+        // weight, 10 000 of 262 144 shares); through the shim, refused.
+        let (_, heavy) = limits("podman", &["--cpu-shares=262144"]);
+        assert!(
+            ["262144", "10000"].contains(&read(&heavy, "weight").as_str()),
+            "{label}: the control's step is not weighted: {heavy:?}"
+        );
+        let o = rig.run("docker", &build(&["--cpu-shares=262144"]), None);
+        assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+        assert!(o.stderr.contains("deny.ceiling"), "{label}: {}", o.describe());
     } else {
         loud(&format!(
             "NOTE (build_limits, {label}): rootless podman on cgroup v1 cannot limit a build's\n\
