@@ -2377,12 +2377,17 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     if let Some(x) = without_backup_mark(c) {
         return Some(Borrowed(x));
     }
-    // A numbered file: certbot keeps `privkey1.pem`, `privkey2.pem` (the fifth look's).
+    // A numbered file: certbot keeps `privkey1.pem`, `privkey2.pem` (the fifth look's), and
+    // `privkey-1.pem`, `logins.1.json` are the same with a joint (the thirty-fifth pass's).
     if let Some(dot) = c.iter().rposition(|&b| b == b'.').filter(|&d| d > 0) {
         let stem = &c[..dot];
         let digits = stem.iter().rev().take_while(|b| b.is_ascii_digit()).count();
         if digits > 0 && digits < stem.len() {
-            return Some(Owned([&stem[..stem.len() - digits], &c[dot..]].concat()));
+            let mut end = stem.len() - digits;
+            if end > 1 && matches!(stem[end - 1], b'-' | b'_' | b'.') {
+                end -= 1;
+            }
+            return Some(Owned([&stem[..end], &c[dot..]].concat()));
         }
     }
     chezmoi_target(c).map(Owned)
@@ -2424,7 +2429,7 @@ fn without_backup_mark(c: &[u8]) -> Option<&[u8]> {
 /// `old`), a number or date (`1`, `2024-12-07`), or a package manager's or patch tool's
 /// (`dpkg-old`, `rpmsave`, `pacnew`, `rej`, `bkp`).
 fn is_backup_extension(ext: &[u8]) -> bool {
-    const TOOLS: [&[u8]; 14] = [
+    const TOOLS: [&[u8]; 20] = [
         b"dpkg-old",
         b"dpkg-dist",
         b"dpkg-new",
@@ -2439,6 +2444,13 @@ fn is_backup_extension(ext: &[u8]) -> bool {
         b"rej",
         b"bkp",
         b"bk",
+        // Compressed: `server.key.gz` (the thirty-fifth pass's look).
+        b"gz",
+        b"bz2",
+        b"xz",
+        b"zst",
+        b"zip",
+        b"7z",
     ];
     let word = &ext[..ext.len() - ext.iter().rev().take_while(|b| b.is_ascii_digit()).count()];
     let dated =
@@ -2479,6 +2491,19 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             return cut(at, at + 16);
         }
     }
+    // A browser's download of a name it has already: `privkey(1).pem` (the thirty-fifth pass's
+    // look), ` (1)` with a space went above.
+    if let Some(open) = c
+        .iter()
+        .rposition(|&b| b == b'(')
+        .filter(|&o| o > 0 && c[o - 1] != b' ')
+    {
+        let n = c[open + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let close = open + 1 + n;
+        if n > 0 && c.get(close) == Some(&b')') && c.get(close + 1).is_none_or(|&b| b == b'.') {
+            return cut(open, close + 1);
+        }
+    }
     if !c.contains(&b' ') {
         return None;
     }
@@ -2490,8 +2515,14 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
     }
     // Explorer's ` - Copy`, Finder's ` copy`, each maybe numbered (` 2`, ` (2)` went above).
     // (The last one: `logins - Copy - Copy.json` loses its marks one by one.)
-    let rfind = |w: &[u8]| (0..c.len()).rev().find(|&at| c[at..].starts_with(w));
-    // (And Explorer's in German, French, Spanish and Italian, Polish.)
+    // In any case: Explorer writes `- kopie` in Dutch (the thirty-fifth pass's look).
+    let rfind = |w: &[u8]| {
+        (0..c.len())
+            .rev()
+            .find(|&at| c.get(at..at + w.len()).is_some_and(|x| x.eq_ignore_ascii_case(w)))
+    };
+    // (And Explorer's in German and Dutch, French, Spanish and Italian, Polish, Portuguese,
+    // Finnish, Turkish, Hungarian, Russian, Japanese, Chinese and Korean.)
     for mark in [
         &b" - Copy"[..],
         b" copy",
@@ -2499,6 +2530,14 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
         b" - Copie",
         b" - Copia",
         b" - Kopia",
+        " - C\u{f3}pia".as_bytes(),
+        b" - Kopio",
+        b" - Kopya",
+        " - M\u{e1}solat".as_bytes(),
+        " - \u{41a}\u{43e}\u{43f}\u{438}\u{44f}".as_bytes(),
+        " - \u{30b3}\u{30d4}\u{30fc}".as_bytes(),
+        " - \u{526f}\u{672c}".as_bytes(),
+        " - \u{bcf5}\u{c0ac}\u{bcf8}".as_bytes(),
     ] {
         if let Some(at) = rfind(mark) {
             let mut end = at + mark.len();
@@ -2897,6 +2936,21 @@ mod tests {
             ("logins - Kopie.json", "logins.json"),
             ("logins - Copie.json", "logins.json"),
             ("tls.key.bak.bak.bak.bak", "*.key"),
+            // The thirty-fifth pass's: browsers' downloads, more languages, compressed and
+            // numbered with a joint.
+            ("privkey(1).pem", "*key.pem"),
+            ("logins(1).json", "logins.json"),
+            ("passwords(12).csv", "*passwords.csv"),
+            ("key4(1).db", "key4.db"),
+            ("logins - kopie.json", "logins.json"),
+            ("logins - C\u{f3}pia.json", "logins.json"),
+            ("logins - \u{30b3}\u{30d4}\u{30fc}.json", "logins.json"),
+            ("logins - KOPIO (2).json", "logins.json"),
+            ("server.key.gz", "*.key"),
+            ("id_rsa.zip", "id_rsa"),
+            (".env.bak.xz", ".env"),
+            ("privkey-1.pem", "*key.pem"),
+            ("logins.1.json", "logins.json"),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
@@ -2940,6 +2994,10 @@ mod tests {
             "envoy",
             "#notes#",
             ".swp",
+            "notes(1).txt",
+            "(1).pem",
+            "release-1.tar.gz",
+            "photo - kopie.jpg",
         ] {
             assert_eq!(named(shared), None, "{shared}");
         }

@@ -933,6 +933,11 @@ fn a_credential_s_copy_is_never_read() {
         ("id_ed25519_github", "", "/x/id_ed25519_github"),
         ("server.key", "", "/x/server.key"),
         ("terraform.tfstate", "", "/x/terraform.tfstate"),
+        // A browser's second download, a compressed key, Explorer's Dutch copy (the
+        // thirty-fifth pass's look).
+        ("privkey(1).pem", "", "/x/privkey(1).pem"),
+        ("server.key.gz", "", "/x/server.key.gz"),
+        ("logins - kopie.json", "", "/x/logins - kopie.json"),
         // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
         // below their own folders: a home's token two and more levels down.
         (
