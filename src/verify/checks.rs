@@ -156,6 +156,31 @@ pub fn no_new_privs(kv: &BTreeMap<String, String>) -> Result<(), String> {
     }
 }
 
+/// Whether a container could make a cgroup namespace, in which a root process mounts its
+/// cgroup again and lifts its limits (what the shim's narrowed seccomp profile refuses,
+/// `harden.seccomp`), as the probe ([`crate::verify::PROBE`]) read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespaces {
+    Made,
+    /// Refused; `user_namespace`: whether a user namespace alone could be made.
+    Refused {
+        user_namespace: bool,
+    },
+    /// The image has no `unshare` that can ask (busybox's has no `-C`).
+    Untested,
+}
+
+/// From a probe's readings: [`Namespaces`].
+pub fn cgroup_namespace(kv: &BTreeMap<String, String>) -> Namespaces {
+    match kv.get("cgroupns").map(String::as_str) {
+        Some("made") => Namespaces::Made,
+        Some("refused") => Namespaces::Refused {
+            user_namespace: kv.get("userns").map(String::as_str) == Some("made"),
+        },
+        _ => Namespaces::Untested,
+    }
+}
+
 /// From `inspect --format '{{json .Config.Annotations}}'`: the container carries the shim's
 /// annotation, naming this version and enforce mode, with the read-only root among its rules.
 pub fn shim_annotation(annotations_json: &str) -> Result<(), String> {

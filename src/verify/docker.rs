@@ -29,8 +29,10 @@ pub(crate) fn finish(child: Child, stdin: Option<Vec<u8>>, timeout: Duration) ->
     process::wait(child, stdin, timeout, &interrupted)
 }
 
-/// The shell probe run inside a container: mounts, writes, capabilities, cgroup limits.
-pub(crate) const PROBE: &str = r#"r=; while read -r _ m _ o _; do [ "$m" = / ] && r=$o; done < /proc/mounts; echo "rootopts=$r"
+/// The shell probe run inside a container: mounts, writes, capabilities, cgroup limits, and
+/// whether a user and a cgroup namespace can be made (util-linux's `unshare`; busybox's has no
+/// `-C`, which is told apart by its message).
+pub const PROBE: &str = r#"r=; while read -r _ m _ o _; do [ "$m" = / ] && r=$o; done < /proc/mounts; echo "rootopts=$r"
 if ( : > /.nanoclaw-verify-probe ) 2>/dev/null; then echo root_write=ok; rm -f /.nanoclaw-verify-probe; else echo root_write=refused; fi
 for p in /tmp /home/node; do t=; while read -r _ m fs _; do [ "$m" = "$p" ] && t=$fs; done < /proc/mounts; echo "fstype:$p=$t"
 if ( : > "$p/.nanoclaw-verify-probe" ) 2>/dev/null; then echo "write:$p=ok"; rm -f "$p/.nanoclaw-verify-probe"; else echo "write:$p=refused"; fi; done
@@ -43,6 +45,9 @@ echo "pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null)"; echo "memory=$(cat 
 q=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us 2>/dev/null)
 p=$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us 2>/dev/null)
 echo "cpu=$q $p"; fi
+if command -v unshare >/dev/null 2>&1; then if unshare -U true 2>/dev/null; then echo userns=made; else echo userns=refused; fi
+if e=$(unshare -U -C true 2>&1); then echo cgroupns=made; else case "$e" in *"not permitted"*) echo cgroupns=refused;; *) echo cgroupns=untested;; esac; fi
+else echo cgroupns=untested; fi
 "#;
 
 /// A probe container: what it was asked for and what it saw.

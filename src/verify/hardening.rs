@@ -3,8 +3,8 @@
 //! the browser's sandbox).
 
 use super::checks::{
-    Limits, caps_kept, caps_within, effective_limits, limit_outcomes, no_new_privs, parse_kv, root_read_only,
-    shim_annotation, writable_tmpfs,
+    Limits, Namespaces, caps_kept, caps_within, cgroup_namespace, effective_limits, limit_outcomes,
+    no_new_privs, parse_kv, root_read_only, shim_annotation, writable_tmpfs,
 };
 use super::docker::Ctx;
 use super::report::{Outcome, Status};
@@ -64,6 +64,11 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
                 "cpu, memory and pids ceilings without any limit flags",
                 limits_outcome(p.requested, effective_limits(kv), ctx.unenforceable()),
             );
+            out.check(
+                G,
+                "no new cgroup namespace (the narrowed seccomp profile)",
+                cgroup_namespace_outcome(kv),
+            );
         }
     }
     out.check(
@@ -76,6 +81,27 @@ pub(crate) fn hardening(ctx: &mut Ctx, out: &mut Out) {
         "an unknown flag is refused (exit 125) and creates no container",
         unknown_flag(ctx),
     );
+}
+
+/// The outcome of [`cgroup_namespace`]'s reading: a namespace made fails; refused passes, said
+/// so where no user namespace could be made either (nothing then tells the shim's profile
+/// apart from the runtime's own refusal); an image without an `unshare` that can ask is
+/// skipped, never passed.
+pub(crate) fn cgroup_namespace_outcome(kv: &std::collections::BTreeMap<String, String>) -> Outcome {
+    match cgroup_namespace(kv) {
+        Namespaces::Made => Outcome::fail(
+            "a container made a cgroup namespace: its seccomp profile is not the shim's narrowed one",
+        ),
+        Namespaces::Refused { user_namespace: true } => Outcome::pass(),
+        Namespaces::Refused {
+            user_namespace: false,
+        } => Outcome::pass_with(
+            "no user namespace can be made in this container either, so the profile's own refusal is not told apart",
+        ),
+        Namespaces::Untested => Outcome::skip(
+            "the image has no unshare that makes a cgroup namespace (util-linux's): not checked",
+        ),
+    }
 }
 
 /// All three ceilings in one outcome: the worst of them, every detail.

@@ -40,6 +40,8 @@ mod report;
 #[cfg(test)]
 mod tests;
 
+pub use docker::PROBE;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;

@@ -289,6 +289,22 @@ fn probe_readings_judged() {
     assert_eq!(no_new_privs(&bare), Err("NoNewPrivs not reported".into()));
 }
 
+/// A cgroup namespace made fails; refused passes (said when no user namespace could be made
+/// either); an image without util-linux's `unshare` is skipped, never passed.
+#[test]
+fn a_cgroup_namespace_is_judged_from_the_probe() {
+    use super::hardening::cgroup_namespace_outcome;
+    let status = |text: &str| cgroup_namespace_outcome(&parse_kv(text)).status;
+    assert_eq!(status("userns=made\ncgroupns=made\n"), Status::Fail);
+    assert_eq!(status("userns=made\ncgroupns=refused\n"), Status::Pass);
+    let alone = cgroup_namespace_outcome(&parse_kv("userns=refused\ncgroupns=refused\n"));
+    assert_eq!(alone.status, Status::Pass);
+    assert!(alone.detail.is_some_and(|d| d.contains("not told apart")));
+    assert_eq!(status("userns=made\ncgroupns=untested\n"), Status::Skip);
+    assert_eq!(status("cgroupns=untested\n"), Status::Skip);
+    assert_eq!(status(""), Status::Skip);
+}
+
 #[test]
 fn the_shims_annotation_is_judged_from_inspect() {
     let key = crate::rewrite::annotate::KEY;

@@ -4874,6 +4874,28 @@ fn a_rootful_container_makes_no_cgroup_namespace_rootful() {
             o.describe()
         );
     }
+    // `verify`'s probe reads the same: made through plain podman, refused through the shim with
+    // a user namespace alone still made (its check passes only so).
+    use nanoclaw_shim::verify::checks::{Namespaces, cgroup_namespace, parse_kv};
+    let probe = |prog: &str, extra: &[&str]| {
+        let mut a = vec!["run", "--rm"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&[
+            "--entrypoint",
+            "/bin/sh",
+            BROWSER_IMAGE,
+            "-c",
+            nanoclaw_shim::verify::PROBE,
+        ]);
+        let o = rig.run(prog, &strs(&a), None);
+        assert!(o.ok(), "{prog}: {}", o.describe());
+        cgroup_namespace(&parse_kv(&o.stdout))
+    };
+    assert_eq!(
+        probe("podman", &["--cap-drop=ALL", "--security-opt=no-new-privileges"]),
+        Namespaces::Made
+    );
+    assert_eq!(probe("docker", &[]), Namespaces::Refused { user_namespace: true });
 }
 
 /// Rootful, the container's root is the host's: the control (plain podman, `--user 0`) leaves a
