@@ -19,7 +19,7 @@
 //! mounted ([`Table::back`]); a device the table names as a disk's own (`/dev/sda1`) costs no
 //! system call, a partition's number (259, NVMe's too) one.
 //! A FUSE file system refuses a source on it or holding it ([`Table::fuse_view`]) unless its
-//! program is one known to show files of its own ([`FUSE_OWN_FILES`]): the table names the
+//! program is one known to show files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]): the table names the
 //! program, as the mounter chose to call it, not the folders it shows, so fuse-overlayfs,
 //! bindfs or mergerfs under any name could show a credential store (the thirty-fifth pass's look
 //! read `~/.docker` through `fuse-overlayfs-x86_64`, its release's name). What another name of
@@ -31,6 +31,7 @@
 //! Pure: the table is `/proc/self/mountinfo`'s text, read by the edge.
 
 use crate::hostfs::DiskImage;
+use crate::policy::ListEntry;
 use crate::text::split;
 
 /// At most this many other names per source: a table that mounts one file system at hundreds
@@ -49,7 +50,7 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// A FUSE file system not known to show only files of its own ([`FUSE_OWN_FILES`]): its
+    /// A FUSE file system not known to show only files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]): its
     /// program, as the table names it; else `None`.
     view: Option<Vec<u8>>,
     /// A btrfs, which may read several devices, or a FUSE file system, which may read a file:
@@ -92,44 +93,19 @@ const KERNEL_FS: &[&str] = &[
     "selinuxfs",
 ];
 
-/// FUSE programs (the type's `fuse.NAME`) known to show files of their own, not folders of
-/// this host: a source on or holding any other FUSE file system is refused. A FUSE program can
-/// show any folder under any name (fuse-overlayfs's layers, bindfs's and mergerfs's folders,
-/// sshfs and rclone reaching this host's own), the table names only the program, as its
-/// mounter called it, so a list of views was a deny-list a renamed binary passed (the
-/// thirty-fourth pass's fifth look read `~/.docker` through fuse-overlayfs; the thirty-fifth's
-/// through the same program named `fuse-overlayfs-x86_64`). These are: LXC's `/proc` files; GNOME's
-/// remote shares and the document portal (files handed to sandboxed apps); package and archive
-/// images (snaps, squashfs, AppImages, whose type ends `.AppImage`, zip and tar archives);
-/// a disk image's own file system (`fuse2fs`, which names its type `ext4`; its image is judged
-/// by [`Table::back`]); and VMware's shared folders, which are the hypervisor's host's. A disk
-/// read through FUSE (`fuseblk`: NTFS, exFAT) is a disk, not a view.
-const FUSE_OWN_FILES: &[&str] = &[
-    "lxcfs",
-    "gvfsd-fuse",
-    "portal",
-    "snapfuse",
-    "squashfuse",
-    "squashfuse_ll",
-    "fuse2fs",
-    "ext2",
-    "ext3",
-    "ext4",
-    "archivemount",
-    "fuse-zip",
-    "vmhgfs-fuse",
-];
-
-/// The program of a FUSE file system not known to show only files of its own: `fuse.NAME`'s
-/// name, or `fuse` where the mounter gave none.
-fn fuse_view(fs: &[u8]) -> Option<Vec<u8>> {
+/// The program of a FUSE file system not known to show only files of its own (`own`, the
+/// policy's `fuse_file_systems`: names or globs): `fuse.NAME`'s name, or `fuse` where the
+/// mounter gave none. `fuseblk` (a disk read through FUSE) is none.
+fn fuse_view(fs: &[u8], own: &[ListEntry]) -> Option<Vec<u8>> {
     let program = match fs {
         b"fuse" => fs,
         _ => fs.strip_prefix(b"fuse.")?,
     };
-    let own = FUSE_OWN_FILES.iter().any(|o| o.as_bytes() == program)
-        || (program.len() > 9 && program[program.len() - 9..].eq_ignore_ascii_case(b".appimage"));
-    (!own).then(|| program.to_vec())
+    let listed = |entry: &ListEntry| {
+        let e = entry.as_bytes();
+        crate::glob::matches_bytes(e, program).unwrap_or(e == program)
+    };
+    (!own.iter().any(listed)).then(|| program.to_vec())
 }
 
 /// The mount table, read once per call.
@@ -137,8 +113,9 @@ fn fuse_view(fs: &[u8]) -> Option<Vec<u8>> {
 pub struct Table(Vec<Line>);
 
 impl Table {
-    /// Reads `/proc/self/mountinfo`'s text; a line that does not read is passed over.
-    pub fn read(mountinfo: &[u8]) -> Table {
+    /// Reads `/proc/self/mountinfo`'s text; a line that does not read is passed over. FUSE
+    /// programs in `fuse_own` (the policy's `fuse_file_systems`) show files of their own.
+    pub fn read(mountinfo: &[u8], fuse_own: &[ListEntry]) -> Table {
         let line = |l: &[u8]| -> Option<Line> {
             let mut f = l.split(|&b| b == b' ');
             let id = std::str::from_utf8(f.next()?).ok()?.parse().ok()?;
@@ -177,7 +154,7 @@ impl Table {
                 _ => Vec::new(),
             };
             let kernel = KERNEL_FS.iter().copied().find(|k| k.as_bytes() == fs);
-            let view = fuse_view(fs);
+            let view = fuse_view(fs, fuse_own);
             (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line {
                 id,
                 dev,
@@ -282,7 +259,7 @@ impl Table {
         self.on_or_beneath(real, mount_id, |m| m.kernel)
     }
 
-    /// A FUSE file system not known to show only files of its own ([`FUSE_OWN_FILES`]: its
+    /// A FUSE file system not known to show only files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]: its
     /// program, and where it is mounted) that `real` lies on, or that is mounted beneath it.
     pub fn fuse_view(&self, real: &[u8], mount_id: u64) -> Option<(&[u8], Vec<u8>)> {
         self.on_or_beneath(real, mount_id, |m| m.view.as_deref())
@@ -528,6 +505,15 @@ pub fn unescape(field: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// The shipped `fuse_file_systems`.
+    fn own() -> Vec<ListEntry> {
+        crate::policy::DenyList::FuseFileSystems
+            .defaults()
+            .iter()
+            .map(|e| ListEntry::Borrowed(e))
+            .collect()
+    }
+
     const TABLE: &str = "\
 22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
 23 22 0:21 / /proc rw - proc proc rw
@@ -550,7 +536,7 @@ mod tests {
     }
 
     fn names_on(table: &str, real: &str, mount_id: u64) -> Vec<String> {
-        Table::read(table.as_bytes())
+        Table::read(table.as_bytes(), &own())
             .aliases(real.as_bytes(), mount_id)
             .into_iter()
             .map(|(a, _)| String::from_utf8(a).unwrap())
@@ -609,7 +595,7 @@ mod tests {
         assert!(names("/proc/self").is_empty());
         assert!(names("/home/bob/notes").is_empty());
         // Each name comes with the folder it was named under.
-        let t = Table::read(TABLE.as_bytes());
+        let t = Table::read(TABLE.as_bytes(), &own());
         let based = t.aliases(b"/tmp/x", 22);
         assert!(
             based.contains(&(b"/sysroot/tmp/x".to_vec(), Some(b"/sysroot".to_vec()))),
@@ -681,7 +667,7 @@ mod tests {
 77 22 0:48 / /mnt/x rw - tmpfs tmpfs rw
 ";
         let asked = std::cell::RefCell::new(Vec::new());
-        let mut t = Table::read(IMAGES.as_bytes());
+        let mut t = Table::read(IMAGES.as_bytes(), &own());
         t.back(|dev, _fs, source| {
             let (dev, source) = (
                 std::str::from_utf8(dev).unwrap(),
@@ -729,7 +715,7 @@ mod tests {
         assert!(named("/srv/b").contains(&"/home/w/.gnupg".to_string()));
         assert_eq!(t.unnamed_image(), None);
         // A loop device whose file the kernel cannot name: said, for the judge to refuse.
-        let mut t = Table::read(IMAGES.as_bytes());
+        let mut t = Table::read(IMAGES.as_bytes(), &own());
         t.back(|dev, _, _| match dev {
             b"7:2" => vec![DiskImage::Unnamed("loop2".into())],
             _ => Vec::new(),
@@ -751,7 +737,7 @@ mod tests {
 81 22 0:91 / /run/user/1000/doc rw - fuse.portal portal rw
 82 22 0:92 / /srv/b rw - fuse.bindfs /home/u/.ssh rw
 ";
-        let t = Table::read(VIEWS.as_bytes());
+        let t = Table::read(VIEWS.as_bytes(), &own());
         assert_eq!(
             t.fuse_view(b"/srv/fo", 22),
             Some((&b"fuse-overlayfs"[..], b"/srv/fo/merged".to_vec()))
@@ -776,7 +762,7 @@ mod tests {
 88 22 0:98 / /var/lib/lxcfs rw - fuse.lxcfs lxcfs rw
 89 22 0:99 / /srv/v rw - fuse.gocryptfs /srv/cipher rw
 ";
-        let t = Table::read(MORE.as_bytes());
+        let t = Table::read(MORE.as_bytes(), &own());
         let view = |p: &str| t.fuse_view(p.as_bytes(), 0).map(|v| v.0.to_vec());
         assert_eq!(
             view("/srv/x/config.json"),
@@ -810,7 +796,7 @@ mod tests {
 54 22 8:9 / /boot rw - ext4 /dev/sdb1 rw
 55 22 8:9 / /srv/b rw - ext4 /dev/sdb1 rw
 ";
-        let t = Table::read(KERNEL.as_bytes());
+        let t = Table::read(KERNEL.as_bytes(), &own());
         assert_eq!(
             t.kernel_fs(b"/srv/c/proc/1/environ", 50),
             Some(("proc", b"/srv/c/proc".to_vec()))

@@ -1457,9 +1457,10 @@ impl<'p> HostPaths<'p> {
         }
         let real = self.judged_real.take()?;
         let fs = self.host.fs;
+        let fuse_own = self.deny.list(DenyList::FuseFileSystems);
         let table = self.mounts.get_or_insert_with(|| {
             fs.mount_table().map(|t| {
-                let mut table = crate::aliases::Table::read(&t);
+                let mut table = crate::aliases::Table::read(&t, fuse_own);
                 table.back(|dev, fs_type, source| fs.disk_images(dev, fs_type, source));
                 table
             })

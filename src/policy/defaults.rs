@@ -731,3 +731,34 @@ pub const DEFAULT_WRITABLE_PROJECT_DIRS: &[&str] = &["data", "groups", "store"];
 
 /// The smallest memory limit podman and docker accept (6 MiB).
 pub const MIN_MEMORY: u64 = 6 << 20;
+
+/// FUSE programs (the mount table's `fuse.NAME`, globs) known to show files of their own, not
+/// folders of this host: a source on or holding any other FUSE file system is refused
+/// (`deny.sensitive-mount`). A FUSE program can show any folder under any name (fuse-overlayfs's
+/// layers, bindfs's and mergerfs's folders, sshfs and rclone reaching this host's own), and the
+/// table names only the program, as its mounter called it: a list of views was a deny-list a
+/// renamed binary passed (the thirty-fourth pass's fifth look read `~/.docker` through
+/// fuse-overlayfs; the thirty-fifth's through the same program named `fuse-overlayfs-x86_64`).
+/// These are LXC's `/proc` files; GNOME's remote shares and the document portal (files handed to
+/// sandboxed apps); package and archive images (snaps, squashfs, AppImages, zip and tar
+/// archives); a disk image's own file system (`fuse2fs`, which names its type `ext4`; the image
+/// itself is judged as a disk image); and VMware's shared folders, which are the hypervisor's
+/// host's. A disk read through FUSE (`fuseblk`: NTFS, exFAT) is a disk, not a view, and is not
+/// asked about.
+pub const DEFAULT_FUSE_FILE_SYSTEMS: &[&str] = &[
+    "lxcfs",
+    "gvfsd-fuse",
+    "portal",
+    "snapfuse",
+    "squashfuse",
+    "squashfuse_ll",
+    "*.AppImage",
+    "*.appimage",
+    "fuse2fs",
+    "ext2",
+    "ext3",
+    "ext4",
+    "archivemount",
+    "fuse-zip",
+    "vmhgfs-fuse",
+];

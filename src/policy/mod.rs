@@ -231,6 +231,7 @@ impl Rules {
                     | DenyList::WritableNetworks
                     | DenyList::ConnectableContainers
                     | DenyList::WritableProjectDirs
+                    | DenyList::FuseFileSystems
             );
             let changed: Vec<&str> = match allows {
                 true => now
@@ -542,10 +543,13 @@ pub enum DenyList {
     /// The folders at the top of the working directory's project that read-write mounts may
     /// lie in (one name each); the rest of a project is code the host runs.
     WritableProjectDirs,
+    /// FUSE programs whose mounts are judged as any folder: a source on or holding any other
+    /// FUSE file system is refused.
+    FuseFileSystems,
 }
 
 impl DenyList {
-    pub const ALL: [DenyList; 13] = [
+    pub const ALL: [DenyList; 14] = [
         DenyList::SensitivePaths,
         DenyList::CredentialPaths,
         DenyList::CredentialNames,
@@ -559,6 +563,7 @@ impl DenyList {
         DenyList::WritableNetworks,
         DenyList::ConnectableContainers,
         DenyList::WritableProjectDirs,
+        DenyList::FuseFileSystems,
     ];
 
     /// The key after `add_` / `remove_`.
@@ -577,6 +582,7 @@ impl DenyList {
             DenyList::WritableNetworks => "writable_networks",
             DenyList::ConnectableContainers => "connectable_containers",
             DenyList::WritableProjectDirs => "writable_project_dirs",
+            DenyList::FuseFileSystems => "fuse_file_systems",
         }
     }
 
@@ -594,6 +600,7 @@ impl DenyList {
             DenyList::WritableNetworks => DEFAULT_WRITABLE_NETWORKS,
             DenyList::ConnectableContainers => DEFAULT_CONNECTABLE_CONTAINERS,
             DenyList::WritableProjectDirs => DEFAULT_WRITABLE_PROJECT_DIRS,
+            DenyList::FuseFileSystems => DEFAULT_FUSE_FILE_SYSTEMS,
         }
     }
 

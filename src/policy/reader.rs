@@ -951,6 +951,7 @@ impl<'t> Reader<'t> {
                 DenyList::WritableNetworks => Some("network"),
                 DenyList::ConnectableContainers => Some("container"),
                 DenyList::WritableProjectDirs => Some("project folder"),
+                DenyList::FuseFileSystems => Some("FUSE program"),
                 _ => None,
             } {
                 let why = match crate::glob::Glob::new(s) {

@@ -835,6 +835,7 @@ fn one_word_name_lists_are_one_word_globs() {
         (DenyList::WritableVolumes, &[][..]),
         (DenyList::WritableNetworks, &["nanoclaw-*", "ncl-*"]),
         (DenyList::ConnectableContainers, &["onecli"]),
+        (DenyList::FuseFileSystems, DenyList::FuseFileSystems.defaults()),
     ] {
         let key = list.key();
         for bad in ["a/b", "a:b", "a,b", "", "[x"] {
