@@ -53,8 +53,8 @@ struct Line {
     /// A FUSE file system not known to show only files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]): its
     /// program, as the table names it; else `None`.
     view: Option<Vec<u8>>,
-    /// A btrfs, which may read several devices, or a FUSE file system, which may read a file:
-    /// `btrfs`, `fuse`, or empty.
+    /// A btrfs, which may read several devices, or a file system that may read a file (a FUSE
+    /// one of its own files, a file-backed erofs): `btrfs`, `file`, or empty.
     kind: &'static [u8],
     /// What the file system was mounted from, when the table names an absolute path that may
     /// lead to a disk image (a loop device `/dev/loop0p1`, a link such as
@@ -129,9 +129,14 @@ impl Table {
             let source = tail.next().unwrap_or_default();
             let options = tail.next().unwrap_or_default();
             let anonymous = dev.starts_with(b"0:");
+            let view = fuse_view(fs, fuse_own);
+            // What may read a file as a disk: a FUSE file system of its own files (`fuse2fs`,
+            // squashfs, archives; a view is refused whole), and an erofs mounted from a file
+            // (Linux 6.12; its number made up).
             let kind: &'static [u8] = match fs {
                 b"btrfs" => b"btrfs",
-                f if f.starts_with(b"fuse") => b"fuse",
+                f if f.starts_with(b"fuse") && view.is_none() => b"file",
+                b"erofs" if anonymous => b"file",
                 _ => b"",
             };
             let leads = match source.strip_prefix(b"/dev/") {
@@ -154,7 +159,6 @@ impl Table {
                 _ => Vec::new(),
             };
             let kernel = KERNEL_FS.iter().copied().find(|k| k.as_bytes() == fs);
-            let view = fuse_view(fs, fuse_own);
             (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line {
                 id,
                 dev,
@@ -779,6 +783,24 @@ mod tests {
         ] {
             assert_eq!(view(own), None, "{own}");
         }
+        // What may read a file as a disk is asked for it: a FUSE file system of its own files
+        // and a file-backed erofs; a view is refused whole, and not asked.
+        let kinds = |t: &Table| t.0.iter().map(|m| m.kind).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(&t),
+            [&b""[..], b"", b"", b"file", b"file", b"file", b"file", b""]
+        );
+        const FILES: &str = "\
+90 22 0:100 / /srv/e rw - erofs /srv/i/root.erofs ro
+91 22 7:3 / /srv/f rw - erofs /dev/loop3 ro
+";
+        assert_eq!(kinds(&Table::read(FILES.as_bytes(), &own())), [&b"file"[..], b""]);
+        // A program the policy adds to `fuse_file_systems` is judged as any folder.
+        let mut more = own();
+        more.push(ListEntry::Borrowed("gocrypt*"));
+        let t = Table::read(MORE.as_bytes(), &more);
+        assert_eq!(t.fuse_view(b"/srv/v/a", 0), None);
+        assert!(t.fuse_view(b"/srv/x", 0).is_some());
     }
 
     /// A kernel file system is known by its type wherever it is mounted, and beneath a source;

@@ -960,6 +960,15 @@ fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(&file));
+    // One the caller may not look at (below a folder only root may search) is one no source
+    // of this caller reads: named, not a reason to refuse every source (the thirty-fifth
+    // pass's second look: every rootless session refused while root had such an image mounted).
+    if meta
+        .as_ref()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
+    {
+        return vec![DiskImage::File(file)];
+    }
     // What the kernel names is no longer a file or a device (a node removed, or a folder in
     // its place: the thirty-fifth pass's look): what the loop device reads is unknown.
     let Some(meta) = meta
@@ -1053,6 +1062,11 @@ impl HostFs for RealFs {
             return Vec::new();
         };
         let (mut major, mut minor) = (major.to_string(), minor.to_string());
+        // A number the kernel made up (a btrfs's, a FUSE or file-backed file system's) says
+        // nothing of a device; any other is the device the file system reads, whatever the
+        // source's name now names (the thirty-fifth pass's look swapped an ext4's node outside
+        // `/dev` for another loop device's, and the innocent image's folder was refused).
+        let anonymous = major == "0";
         // A btrfs's number is made up: only its source says which device it reads, so one that
         // names none (a relative name, `mount -c loop0` run in `/dev`: the thirty-fifth pass's
         // look) is unknown.
@@ -1070,12 +1084,24 @@ impl HostFs for RealFs {
             }
             // What the source is, links followed: a device node (under `/dev` or made
             // elsewhere) says its number; a file is what a FUSE file system reads as a disk.
+            // One the caller may not look at (below a folder only root may search: a rootless
+            // caller under root's mounts) is one no source of this caller reads either: passed
+            // over, not a reason to refuse every source (the thirty-fifth pass's look: every
+            // rootless session refused while root had an image mounted from such a folder).
             let path = std::ffi::OsStr::from_bytes(source);
-            match std::fs::metadata(path) {
-                Ok(m) if m.file_type().is_block_device() => {
+            let meta = std::fs::metadata(path);
+            if meta
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
+            {
+                return Vec::new();
+            }
+            match meta {
+                Ok(m) if m.file_type().is_block_device() && anonymous => {
                     let rdev = m.rdev();
                     (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
                 }
+                Ok(m) if m.file_type().is_block_device() => {}
                 // A btrfs's device gone (its node removed after the mount), or something else in
                 // its place (a folder: the thirty-fifth pass's look): which devices it reads is
                 // unknown.
@@ -1089,6 +1115,15 @@ impl HostFs for RealFs {
                     let real = std::fs::canonicalize(path)
                         .map_or_else(|_| source.to_vec(), |p| p.into_os_string().into_encoded_bytes());
                     return vec![DiskImage::File(real)];
+                }
+                // The file a file system reads, gone from its name (renamed or removed after the
+                // mount: the thirty-fifth pass's look moved a `fuse2fs` image and an erofs one):
+                // which folder holds it is unknown.
+                Err(_) if fs == b"file" => {
+                    return vec![DiskImage::Unnamed(format!(
+                        "{} (the file a file system reads, no longer there)",
+                        shown()
+                    ))];
                 }
                 _ => {}
             }

@@ -2430,7 +2430,7 @@ fn without_backup_mark(c: &[u8]) -> Option<&[u8]> {
 /// `old`), a number or date (`1`, `2024-12-07`), or a package manager's or patch tool's
 /// (`dpkg-old`, `rpmsave`, `pacnew`, `rej`, `bkp`).
 fn is_backup_extension(ext: &[u8]) -> bool {
-    const TOOLS: [&[u8]; 20] = [
+    const TOOLS: [&[u8]; 30] = [
         b"dpkg-old",
         b"dpkg-dist",
         b"dpkg-new",
@@ -2452,6 +2452,17 @@ fn is_backup_extension(ext: &[u8]) -> bool {
         b"zst",
         b"zip",
         b"7z",
+        // ... and archived (the thirty-fifth pass's second look: `server.key.tar.gz`).
+        b"tar",
+        b"tgz",
+        b"tbz2",
+        b"txz",
+        b"lz4",
+        b"lzma",
+        b"lz",
+        b"z",
+        b"rar",
+        b"br",
     ];
     let word = &ext[..ext.len() - ext.iter().rev().take_while(|b| b.is_ascii_digit()).count()];
     let dated =
@@ -2508,6 +2519,20 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
     if !c.contains(&b' ') {
         return None;
     }
+    // Google Drive's and older Explorers' `Copy of NAME`, `Copy (2) of NAME`, and in German,
+    // French and Spanish (the thirty-fifth pass's second look read four so).
+    for prefix in [&b"copy of "[..], b"kopie von ", b"copie de ", b"copia de "] {
+        if c.len() > prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            return Some(c[prefix.len()..].to_vec());
+        }
+    }
+    if c.len() > 6 && c[..6].eq_ignore_ascii_case(b"copy (") {
+        let n = c[6..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let rest = &c[6 + n..];
+        if n > 0 && rest.len() > 5 && rest[..5].eq_ignore_ascii_case(b") of ") {
+            return Some(rest[5..].to_vec());
+        }
+    }
     // GNOME, Dropbox, Nextcloud: ` (...)` before the extension.
     if let Some(at) = find(b" (") {
         if let Some(close) = c[at..].iter().position(|&b| b == b')') {
@@ -2534,8 +2559,12 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
         " - C\u{f3}pia".as_bytes(),
         b" - Kopio",
         b" - Kopya",
+        b" - Kopi",
+        b" Kopie",
         " - M\u{e1}solat".as_bytes(),
         " - \u{41a}\u{43e}\u{43f}\u{438}\u{44f}".as_bytes(),
+        " \u{2014} \u{43a}\u{43e}\u{43f}\u{438}\u{44f}".as_bytes(),
+        " - \u{43a}\u{43e}\u{43f}\u{438}\u{44f}".as_bytes(),
         " - \u{30b3}\u{30d4}\u{30fc}".as_bytes(),
         " - \u{526f}\u{672c}".as_bytes(),
         " - \u{bcf5}\u{c0ac}\u{bcf8}".as_bytes(),
@@ -2952,6 +2981,21 @@ mod tests {
             (".env.bak.xz", ".env"),
             ("privkey-1.pem", "*key.pem"),
             ("logins.1.json", "logins.json"),
+            // ... and its second look's.
+            ("Copy of .env", ".env"),
+            ("Copy of id_ed25519", "id_ed25519"),
+            ("copy (2) of logins.json", "logins.json"),
+            ("Kopie von .netrc", ".netrc"),
+            ("server.key.tar.gz", "*.key"),
+            ("server.key.tgz", "*.key"),
+            ("id_rsa.Z", "id_rsa"),
+            ("logins - Kopi.json", "logins.json"),
+            ("logins Kopie.json", "logins.json"),
+            ("logins Kopie 2.json", "logins.json"),
+            (
+                "logins \u{2014} \u{43a}\u{43e}\u{43f}\u{438}\u{44f}.json",
+                "logins.json",
+            ),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
@@ -2996,6 +3040,8 @@ mod tests {
             "#notes#",
             ".swp",
             "notes(1).txt",
+            "Copy of notes.txt",
+            "site.tar.gz",
             "(1).pem",
             "release-1.tar.gz",
             "photo - kopie.jpg",
