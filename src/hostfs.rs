@@ -1063,51 +1063,42 @@ impl HostFs for RealFs {
         };
         let (mut major, mut minor) = (major.to_string(), minor.to_string());
         // A number the kernel made up (a btrfs's, a FUSE or file-backed file system's) says
-        // nothing of a device; any other is the device the file system reads, whatever the
-        // source's name now names (the thirty-fifth pass's look swapped an ext4's node outside
-        // `/dev` for another loop device's, and the innocent image's folder was refused).
-        let anonymous = major == "0";
-        // A btrfs's number is made up: only its source says which device it reads, so one that
-        // names none (a relative name, `mount -c loop0` run in `/dev`: the thirty-fifth pass's
-        // look) is unknown.
-        if fs == b"btrfs" && !source.starts_with(b"/") {
-            return vec![DiskImage::Unnamed(format!(
-                "{} (a btrfs whose device the table names relatively)",
-                shown()
-            ))];
-        }
-        if !source.is_empty() {
-            // (A FUSE file system's source named from its mounter's folder, which the table
-            // does not say, is not followed: docs/SECURITY.md.)
+        // nothing of a device, and only the source can; any other is the device the file system
+        // reads, and the source, a name that may since name something else, is not asked (the
+        // thirty-fifth pass's looks swapped an ext4's node outside `/dev` for another loop
+        // device's and for a file, hid it in a folder the caller cannot search, and removed an
+        // NTFS stick's node while ntfs-3g had it mounted).
+        if major == "0" && !source.is_empty() {
+            // A btrfs's source that names no device (a relative name, `mount -c loop0` run in
+            // `/dev`: the thirty-fifth pass's look) is unknown; a FUSE file system's named from
+            // its mounter's folder, which the table does not say, is not followed
+            // (docs/SECURITY.md).
             if !source.starts_with(b"/") {
-                return Vec::new();
+                return match fs {
+                    b"btrfs" => vec![DiskImage::Unnamed(format!(
+                        "{} (a btrfs whose device the table names relatively)",
+                        shown()
+                    ))],
+                    _ => Vec::new(),
+                };
             }
             // What the source is, links followed: a device node (under `/dev` or made
-            // elsewhere) says its number; a file is what a FUSE file system reads as a disk.
-            // One the caller may not look at (below a folder only root may search: a rootless
-            // caller under root's mounts) is one no source of this caller reads either: passed
-            // over, not a reason to refuse every source (the thirty-fifth pass's look: every
-            // rootless session refused while root had an image mounted from such a folder).
+            // elsewhere) says a btrfs's device; a file is what a FUSE file system or an erofs
+            // reads as a disk.
             let path = std::ffi::OsStr::from_bytes(source);
             let meta = std::fs::metadata(path);
-            if meta
-                .as_ref()
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
-            {
-                return Vec::new();
-            }
+            let denied = (meta.as_ref()).is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
             match meta {
-                Ok(m) if m.file_type().is_block_device() && anonymous => {
+                Ok(m) if m.file_type().is_block_device() && fs == b"btrfs" => {
                     let rdev = m.rdev();
                     (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
                 }
-                Ok(m) if m.file_type().is_block_device() => {}
-                // A btrfs's device gone (its node removed after the mount), or something else in
-                // its place (a folder: the thirty-fifth pass's look): which devices it reads is
-                // unknown.
+                // A btrfs's device gone (its node removed after the mount), something else in
+                // its place (a folder: the thirty-fifth pass's look), or out of the caller's
+                // sight: which devices it reads is unknown.
                 _ if fs == b"btrfs" => {
                     return vec![DiskImage::Unnamed(format!(
-                        "{} (a btrfs's device, no longer there)",
+                        "{} (a btrfs's device, no longer there or out of sight)",
                         shown()
                     ))];
                 }
@@ -1116,6 +1107,10 @@ impl HostFs for RealFs {
                         .map_or_else(|_| source.to_vec(), |p| p.into_os_string().into_encoded_bytes());
                     return vec![DiskImage::File(real)];
                 }
+                // A file below a folder the caller may not search (a rootless caller under
+                // root's mounts) is one no source of this caller reads: judged by its name, not
+                // a reason to refuse every source.
+                Err(_) if denied => return vec![DiskImage::File(source.to_vec())],
                 // The file a file system reads, gone from its name (renamed or removed after the
                 // mount: the thirty-fifth pass's look moved a `fuse2fs` image and an erofs one):
                 // which folder holds it is unknown.
@@ -1125,8 +1120,10 @@ impl HostFs for RealFs {
                         shown()
                     ))];
                 }
-                _ => {}
+                _ => return Vec::new(),
             }
+        } else if major == "0" && fs == b"btrfs" {
+            return vec![DiskImage::Unnamed("a btrfs the table names no source of".into())];
         }
         // The kernel's name of the device (`loop0`, its partition `loop0p1`, `nvme0n1p3`).
         let Some(name) = block_device_name(&major, &minor) else {

@@ -2430,7 +2430,7 @@ fn without_backup_mark(c: &[u8]) -> Option<&[u8]> {
 /// `old`), a number or date (`1`, `2024-12-07`), or a package manager's or patch tool's
 /// (`dpkg-old`, `rpmsave`, `pacnew`, `rej`, `bkp`).
 fn is_backup_extension(ext: &[u8]) -> bool {
-    const TOOLS: [&[u8]; 30] = [
+    const TOOLS: [&[u8]; 40] = [
         b"dpkg-old",
         b"dpkg-dist",
         b"dpkg-new",
@@ -2463,6 +2463,17 @@ fn is_backup_extension(ext: &[u8]) -> bool {
         b"z",
         b"rar",
         b"br",
+        b"tbz",
+        b"zstd",
+        b"bz",
+        b"lzo",
+        b"cpio",
+        // ... and downloads not finished, and saves (the fourth look's).
+        b"crdownload",
+        b"part",
+        b"partial",
+        b"download",
+        b"sav",
     ];
     let word = &ext[..ext.len() - ext.iter().rev().take_while(|b| b.is_ascii_digit()).count()];
     let dated =
@@ -2516,15 +2527,30 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             return cut(open, close + 1);
         }
     }
+    // Google Drive's and older Explorers' `Copy of NAME`, `Copy (2) of NAME`, in German,
+    // Dutch, French, Spanish, Italian, Portuguese and Swedish, and a script's `copy_of_NAME`
+    // (the thirty-fifth pass's second and third looks).
+    for prefix in [
+        &b"copy_of_"[..],
+        b"copy-of-",
+        b"copy of ",
+        b"kopie von ",
+        b"kopie van ",
+        b"copie de ",
+        b"copia de ",
+        b"copia di ",
+        "c\u{f3}pia de ".as_bytes(),
+        "C\u{f3}pia de ".as_bytes(),
+        b"kopia av ",
+    ] {
+        if c.len() > prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            let rest = &c[prefix.len()..];
+            let blanks = rest.iter().take_while(|&&b| b == b' ').count();
+            return Some(rest[blanks..].to_vec()).filter(|r| !r.is_empty());
+        }
+    }
     if !c.contains(&b' ') {
         return None;
-    }
-    // Google Drive's and older Explorers' `Copy of NAME`, `Copy (2) of NAME`, and in German,
-    // French and Spanish (the thirty-fifth pass's second look read four so).
-    for prefix in [&b"copy of "[..], b"kopie von ", b"copie de ", b"copia de "] {
-        if c.len() > prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
-            return Some(c[prefix.len()..].to_vec());
-        }
     }
     if c.len() > 6 && c[..6].eq_ignore_ascii_case(b"copy (") {
         let n = c[6..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -2996,6 +3022,18 @@ mod tests {
                 "logins \u{2014} \u{43a}\u{43e}\u{43f}\u{438}\u{44f}.json",
                 "logins.json",
             ),
+            // ... and its fourth look's.
+            ("Copia di .env", ".env"),
+            ("Kopie van id_rsa", "id_rsa"),
+            ("Kopia av id_ed25519", "id_ed25519"),
+            ("C\u{f3}pia de .env", ".env"),
+            ("Copy of  .env", ".env"),
+            ("copy_of_.env", ".env"),
+            ("privkey.pem.crdownload", "*key.pem"),
+            ("server.key.tbz", "*.key"),
+            ("server.key.zstd", "*.key"),
+            ("id_rsa.part", "id_rsa"),
+            (".env.sav", ".env"),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
