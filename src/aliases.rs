@@ -181,18 +181,22 @@ impl Table {
     /// ([`crate::hostfs::HostFs::disk_images`]). Asked once per device, and only of mounts
     /// that may lie on a loop device or read a file: a loop device's number (major 7, or 259
     /// where partitions and other disks' numbers run out) or an absolute source.
-    pub fn back(&mut self, images_of: impl Fn(&[u8], &[u8], &[u8]) -> Vec<DiskImage>) {
+    pub fn back(&mut self, images_of: impl Fn(&[u8], &[u8], &[u8], &[u8]) -> Vec<DiskImage>) {
         // (Each device asked: its number, what the table names, the answer.)
         type Asked = (Vec<u8>, Vec<u8>, Vec<DiskImage>);
         let mut asked: Vec<Asked> = Vec::new();
-        let candidate =
-            |m: &Line| !m.source.is_empty() || m.dev.starts_with(b"7:") || m.dev.starts_with(b"259:");
+        let candidate = |m: &Line| {
+            !m.source.is_empty()
+                || m.kind == b"btrfs"
+                || m.dev.starts_with(b"7:")
+                || m.dev.starts_with(b"259:")
+        };
         for m in self.0.iter_mut().filter(|m| candidate(m)) {
             let known = (asked.iter())
                 .find(|(d, s, _)| *d == m.dev && *s == m.source)
                 .map(|(_, _, i)| i.clone());
             m.images = known.unwrap_or_else(|| {
-                let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source)
+                let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source, &m.point)
                     .into_iter()
                     .filter_map(|i| match i {
                         DiskImage::File(f) => f.starts_with(b"/").then(|| DiskImage::File(cleaned(&f))),
@@ -672,7 +676,7 @@ mod tests {
 ";
         let asked = std::cell::RefCell::new(Vec::new());
         let mut t = Table::read(IMAGES.as_bytes(), &own());
-        t.back(|dev, _fs, source| {
+        t.back(|dev, _fs, source, _point| {
             let (dev, source) = (
                 std::str::from_utf8(dev).unwrap(),
                 std::str::from_utf8(source).unwrap(),
@@ -720,7 +724,7 @@ mod tests {
         assert_eq!(t.unnamed_image(), None);
         // A loop device whose file the kernel cannot name: said, for the judge to refuse.
         let mut t = Table::read(IMAGES.as_bytes(), &own());
-        t.back(|dev, _, _| match dev {
+        t.back(|dev, _, _, _| match dev {
             b"7:2" => vec![DiskImage::Unnamed("loop2".into())],
             _ => Vec::new(),
         });

@@ -1461,7 +1461,7 @@ impl<'p> HostPaths<'p> {
         let table = self.mounts.get_or_insert_with(|| {
             fs.mount_table().map(|t| {
                 let mut table = crate::aliases::Table::read(&t, fuse_own);
-                table.back(|dev, fs_type, source| fs.disk_images(dev, fs_type, source));
+                table.back(|dev, fs_type, source, point| fs.disk_images(dev, fs_type, source, point));
                 table
             })
         });
@@ -2527,6 +2527,20 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             return cut(open, close + 1);
         }
     }
+    // git mergetool's leftovers: `NAME_BACKUP_PID.EXT`, `_BASE_`, `_LOCAL_`, `_REMOTE_` (the
+    // thirty-fifth pass's fifth look).
+    for side in [&b"_BACKUP_"[..], b"_BASE_", b"_LOCAL_", b"_REMOTE_"] {
+        if let Some(at) = find(side) {
+            let n = c[at + side.len()..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = at + side.len() + n;
+            if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
+                return cut(at, end);
+            }
+        }
+    }
     // Google Drive's and older Explorers' `Copy of NAME`, `Copy (2) of NAME`, in German,
     // Dutch, French, Spanish, Italian, Portuguese and Swedish, and a script's `copy_of_NAME`
     // (the thirty-fifth pass's second and third looks).
@@ -3034,6 +3048,10 @@ mod tests {
             ("server.key.zstd", "*.key"),
             ("id_rsa.part", "id_rsa"),
             (".env.sav", ".env"),
+            // ... and its fifth's.
+            ("_BACKUP_4242.env", ".env"),
+            ("privkey_REMOTE_4242.pem", "*key.pem"),
+            ("logins_BASE_4242.json", "logins.json"),
         ] {
             assert_eq!(named(component).as_deref(), Some(name), "{component}");
         }
