@@ -2529,21 +2529,29 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
     }
     // git mergetool's leftovers: `NAME_BACKUP_PID.EXT`, `_BASE_`, `_LOCAL_`, `_REMOTE_` (the
     // thirty-fifth pass's fifth look).
-    for side in [&b"_BACKUP_"[..], b"_BASE_", b"_LOCAL_", b"_REMOTE_"] {
-        if let Some(at) = find(side) {
-            let n = c[at + side.len()..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let end = at + side.len() + n;
-            if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
-                return cut(at, end);
+    // (One pass, asking only at a `_` an upper-case B, L or R follows: every component not
+    // listed comes here.)
+    let sides = (0..c.len()).filter(|&at| c[at] == b'_' && matches!(c.get(at + 1), Some(b'B' | b'L' | b'R')));
+    for at in sides {
+        for side in [&b"_BACKUP_"[..], b"_BASE_", b"_LOCAL_", b"_REMOTE_"] {
+            if c[at..].starts_with(side) {
+                let n = c[at + side.len()..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                let end = at + side.len() + n;
+                if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
+                    return cut(at, end);
+                }
             }
         }
     }
     // Google Drive's and older Explorers' `Copy of NAME`, `Copy (2) of NAME`, in German,
     // Dutch, French, Spanish, Italian, Portuguese and Swedish, and a script's `copy_of_NAME`
     // (the thirty-fifth pass's second and third looks).
+    let starts_as_a_copy = c
+        .first()
+        .is_some_and(|b| matches!(b.to_ascii_lowercase(), b'c' | b'k'));
     for prefix in [
         &b"copy_of_"[..],
         b"copy-of-",
@@ -2557,7 +2565,7 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
         "C\u{f3}pia de ".as_bytes(),
         b"kopia av ",
     ] {
-        if c.len() > prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        if starts_as_a_copy && c.len() > prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
             let rest = &c[prefix.len()..];
             let blanks = rest.iter().take_while(|&&b| b == b' ').count();
             return Some(rest[blanks..].to_vec()).filter(|r| !r.is_empty());
@@ -2566,7 +2574,7 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
     if !c.contains(&b' ') {
         return None;
     }
-    if c.len() > 6 && c[..6].eq_ignore_ascii_case(b"copy (") {
+    if starts_as_a_copy && c.len() > 6 && c[..6].eq_ignore_ascii_case(b"copy (") {
         let n = c[6..].iter().take_while(|b| b.is_ascii_digit()).count();
         let rest = &c[6 + n..];
         if n > 0 && rest.len() > 5 && rest[..5].eq_ignore_ascii_case(b") of ") {
