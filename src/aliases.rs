@@ -64,7 +64,24 @@ struct Line {
     source: Vec<u8>,
     /// The disk images the file system is read from ([`Table::back`]).
     images: Vec<DiskImage>,
+    /// A FUSE or network file system: a path through it may wait on a program or a server
+    /// that no longer answers, so nothing beneath it is opened to ask a question.
+    remote: bool,
 }
+
+/// File systems whose answers come from a program or a server (besides FUSE, `fuse.*`).
+const REMOTE_FS: &[&[u8]] = &[
+    b"nfs",
+    b"nfs4",
+    b"cifs",
+    b"smb3",
+    b"9p",
+    b"ceph",
+    b"afs",
+    b"glusterfs",
+    b"davfs",
+    b"virtiofs",
+];
 
 /// File systems the kernel makes of itself: its processes (their environments, `root` links),
 /// devices, cgroups, tracing and firmware. Mounted anywhere, each is what `/proc`, `/sys` or
@@ -159,6 +176,7 @@ impl Table {
                 _ => Vec::new(),
             };
             let kernel = KERNEL_FS.iter().copied().find(|k| k.as_bytes() == fs);
+            let remote = fs.starts_with(b"fuse") || REMOTE_FS.contains(&fs);
             (root.starts_with(b"/") && point.starts_with(b"/")).then_some(Line {
                 id,
                 dev,
@@ -170,6 +188,7 @@ impl Table {
                 kind,
                 source,
                 images: Vec::new(),
+                remote,
             })
         };
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
@@ -181,7 +200,7 @@ impl Table {
     /// ([`crate::hostfs::HostFs::disk_images`]). Asked once per device, and only of mounts
     /// that may lie on a loop device or read a file: a loop device's number (major 7, or 259
     /// where partitions and other disks' numbers run out) or an absolute source.
-    pub fn back(&mut self, images_of: impl Fn(&[u8], &[u8], &[u8], &[u8]) -> Vec<DiskImage>) {
+    pub fn back(&mut self, images_of: impl Fn(&[u8], &[u8], &[u8], &[(&[u8], u64)]) -> Vec<DiskImage>) {
         // (Each device asked: its number, what the table names, the answer.)
         type Asked = (Vec<u8>, Vec<u8>, Vec<DiskImage>);
         let mut asked: Vec<Asked> = Vec::new();
@@ -191,12 +210,35 @@ impl Table {
                 || m.dev.starts_with(b"7:")
                 || m.dev.starts_with(b"259:")
         };
-        for m in self.0.iter_mut().filter(|m| candidate(m)) {
+        // Where each file system may be asked by its folder (a btrfs's id): every point of it
+        // that no later mount covers and no FUSE or network mount lies above (the thirty-fifth
+        // pass's sixth look: a covered point asked the btrfs on top, and one beneath a stuck
+        // FUSE mount hung the call).
+        let lines = &self.0;
+        let open: Vec<Vec<(Vec<u8>, u64)>> = (lines.iter())
+            .map(|m| {
+                if m.kind != b"btrfs" {
+                    return Vec::new();
+                }
+                let visible = |j: usize, p: &[u8]| {
+                    let covered = lines[j + 1..].iter().any(|l| beneath(p, &l.point).is_some());
+                    let waits = (lines.iter().enumerate())
+                        .any(|(k, l)| k != j && l.remote && beneath(p, &l.point).is_some());
+                    !covered && !waits
+                };
+                (lines.iter().enumerate())
+                    .filter(|(j, l)| l.dev == m.dev && visible(*j, &l.point))
+                    .map(|(_, l)| (l.point.clone(), l.id))
+                    .collect()
+            })
+            .collect();
+        for (m, points) in self.0.iter_mut().zip(open).filter(|(m, _)| candidate(m)) {
             let known = (asked.iter())
                 .find(|(d, s, _)| *d == m.dev && *s == m.source)
                 .map(|(_, _, i)| i.clone());
             m.images = known.unwrap_or_else(|| {
-                let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source, &m.point)
+                let points: Vec<(&[u8], u64)> = points.iter().map(|(p, id)| (p.as_slice(), *id)).collect();
+                let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source, &points)
                     .into_iter()
                     .filter_map(|i| match i {
                         DiskImage::File(f) => f.starts_with(b"/").then(|| DiskImage::File(cleaned(&f))),
@@ -733,6 +775,36 @@ mod tests {
         assert!(named("/srv/img2").is_empty(), "{:?}", named("/srv/img2"));
         assert!(named("/srv/img/keys.img.bak").is_empty());
         assert!(named("/snap").is_empty());
+    }
+
+    /// A btrfs is asked by its id only where its folder shows it: not at a point a later mount
+    /// covers (the thirty-fifth pass's sixth look asked the btrfs on top), nor beneath a FUSE or
+    /// network mount, whose program may not answer (the same look's call hung).
+    #[test]
+    fn a_btrfs_is_asked_only_where_its_folder_shows_it() {
+        const COVERED: &str = "\
+22 1 8:1 / / rw - ext4 /dev/sda1 rw
+30 22 0:40 / /srv/a rw - btrfs /dev/loop0 rw
+31 22 0:40 / /home/u/.aws rw - btrfs /dev/loop0 rw
+32 30 0:41 / /srv/a rw - btrfs /dev/loop1 rw
+33 22 0:42 / /mnt/remote rw - fuse.sshfs host: rw
+34 33 0:40 /sub /mnt/remote/x rw - btrfs /dev/loop0 rw
+";
+        let mut t = Table::read(COVERED.as_bytes(), &own());
+        let asked = std::cell::RefCell::new(Vec::new());
+        t.back(|dev, _, _, points| {
+            let points: Vec<(String, u64)> = (points.iter())
+                .map(|(p, id)| (String::from_utf8_lossy(p).into_owned(), *id))
+                .collect();
+            asked
+                .borrow_mut()
+                .push((String::from_utf8_lossy(dev).into_owned(), points));
+            Vec::new()
+        });
+        let asked = asked.into_inner();
+        let of = |dev: &str| asked.iter().find(|(d, _)| d == dev).map(|(_, p)| p.clone());
+        assert_eq!(of("0:40"), Some(vec![("/home/u/.aws".to_string(), 31)]));
+        assert_eq!(of("0:41"), Some(vec![("/srv/a".to_string(), 32)]));
     }
 
     /// A FUSE file system that shows other folders refuses a source on it or holding it; one

@@ -116,10 +116,17 @@ pub trait HostFs: Sync {
 
     /// The disk images a mount reads its blocks from: `dev` is the mount's `major:minor` as
     /// the table prints it, `fs` its type, `source` what it was mounted from when the table
-    /// names an absolute path (else empty), `point` where it is mounted. A loop device's file
+    /// names an absolute path (else empty), `points` where it may be asked (a folder it is
+    /// mounted at, with that mount's id, that nothing covers). A loop device's file
     /// (or a partition's of one), each loop device's of a btrfs spread over several, or the
     /// file itself where a FUSE file system reads one (`fuse2fs img dir`). Empty: none.
-    fn disk_images(&self, _dev: &[u8], _fs: &[u8], _source: &[u8], _point: &[u8]) -> Vec<DiskImage> {
+    fn disk_images(
+        &self,
+        _dev: &[u8],
+        _fs: &[u8],
+        _source: &[u8],
+        _points: &[(&[u8], u64)],
+    ) -> Vec<DiskImage> {
         Vec::new()
     }
 
@@ -903,9 +910,10 @@ fn libc_minor(dev: u64) -> u64 {
     ((dev >> 12) & 0xffff_ff00) | (dev & 0x0000_00ff)
 }
 
-/// The id of the btrfs mounted at `point` (`BTRFS_IOC_FS_INFO` on the folder: any user who may
-/// open it may ask), as `/sys/fs/btrfs/` names it; `None` where it cannot be opened or asked.
-fn btrfs_fsid(point: &[u8]) -> Option<String> {
+/// The id of the btrfs mounted at `point` by mount `mount_id` (`BTRFS_IOC_FS_INFO` on the
+/// folder: any user who may open it may ask), as `/sys/fs/btrfs/` names it; `None` where it
+/// cannot be opened or asked, or where what opens is another mount's.
+fn btrfs_fsid(point: &[u8], mount_id: u64) -> Option<String> {
     use std::os::fd::AsRawFd;
     /// `struct btrfs_ioctl_fs_info_args`: 1 024 bytes, the file system's id at bytes 16-31.
     #[repr(C)]
@@ -922,11 +930,15 @@ fn btrfs_fsid(point: &[u8]) -> Option<String> {
     unsafe extern "C" {
         fn ioctl(fd: std::ffi::c_int, request: std::ffi::c_ulong, ...) -> std::ffi::c_int;
     }
-    // A folder only, never followed through a link: opening anything else (a device, a pipe
-    // bound there) could do more than answer.
+    // A folder or a file (a container's `/etc/hosts` is a bind of one: the sixth look's), never
+    // followed through a link: opening anything else (a device, a pipe bound there) could do
+    // more than answer.
     let at = Path::new(std::ffi::OsStr::from_bytes(point));
-    std::fs::symlink_metadata(at).ok().filter(|m| m.is_dir())?;
+    std::fs::symlink_metadata(at)
+        .ok()
+        .filter(|m| m.is_dir() || m.is_file())?;
     let dir = open_read(at, O_NOFOLLOW | O_NONBLOCK).ok()?;
+    statx(dir.as_raw_fd()).ok().filter(|st| st.mount_id == mount_id)?;
     let mut info = FsInfo {
         max_id: 0,
         num_devices: 0,
@@ -1114,7 +1126,7 @@ impl HostFs for RealFs {
         (!table.is_empty()).then_some(table)
     }
 
-    fn disk_images(&self, dev: &[u8], fs: &[u8], source: &[u8], point: &[u8]) -> Vec<DiskImage> {
+    fn disk_images(&self, dev: &[u8], fs: &[u8], source: &[u8], points: &[(&[u8], u64)]) -> Vec<DiskImage> {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::{FileTypeExt, MetadataExt};
         let shown = || String::from_utf8_lossy(source).into_owned();
@@ -1127,7 +1139,8 @@ impl HostFs for RealFs {
         // booted without an initramfs, a container's view of the host's disk: the thirty-fifth
         // pass's fifth look had every source refused so) or another one since.
         if fs == b"btrfs" && major == "0" {
-            if let Some(devices) = btrfs_fsid(point).and_then(|id| btrfs_devices(&id)) {
+            let asked = (points.iter()).find_map(|(point, id)| btrfs_fsid(point, *id));
+            if let Some(devices) = asked.and_then(|id| btrfs_devices(&id)) {
                 return (devices.iter())
                     .filter_map(|d| loop_device(format!("/dev/{d}").as_bytes()).map(str::to_string))
                     .flat_map(|base| loop_images(&base, 0))

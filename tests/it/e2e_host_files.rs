@@ -718,6 +718,16 @@ fn a_credential_is_never_read_through_a_second_mount() {
                 "deny.credentials",
                 "/k/sixth.img",
             ),
+            // ... mounted first at a folder another btrfs covers since (the sixth look's: the
+            // one on top answered for it).
+            (
+                None,
+                format!(
+                    "truncate -s 128M '{o}/seventh.img' '{t}/cover.img' && l=$(losetup -f --show '{o}/seventh.img') && c=$(losetup -f --show '{t}/cover.img') && mkfs.btrfs -q -f \"$l\" >/dev/null && mkfs.btrfs -q -f \"$c\" >/dev/null && mkdir -p '{t}/ba' && mount \"$l\" '{t}/ba' && mount \"$l\" '{k}' && {written} && mount \"$c\" '{t}/ba'"
+                ),
+                "deny.credentials",
+                "/k/seventh.img",
+            ),
         ]
     });
     let images = Path::new("/dev/loop-control").exists().then(|| {
