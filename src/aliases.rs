@@ -19,8 +19,9 @@
 //! mounted ([`Table::back`]); a device the table names as a disk's own (`/dev/sda1`) costs no
 //! system call, a partition's number (259, NVMe's too) one.
 //! A FUSE file system refuses a source on it or holding it ([`Table::fuse_view`]) unless its
-//! program is one known to show files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]): the table names the
-//! program, as the mounter chose to call it, not the folders it shows, so fuse-overlayfs,
+//! program is one known to show files of its own (the policy's `fuse_file_systems`,
+//! [`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]): the table names the program, as the mounter
+//! chose to call it, not the folders it shows, so fuse-overlayfs,
 //! bindfs or mergerfs under any name could show a credential store (the thirty-fifth pass's look
 //! read `~/.docker` through `fuse-overlayfs-x86_64`, its release's name). What another name of
 //! a source shows (an overlay's layer, a second mount) is asked too.
@@ -50,8 +51,8 @@ struct Line {
     layers: Vec<Vec<u8>>,
     /// A kernel file system's type (`proc`, `sysfs`, ...: [`KERNEL_FS`]), else `None`.
     kernel: Option<&'static str>,
-    /// A FUSE file system not known to show only files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]): its
-    /// program, as the table names it; else `None`.
+    /// A FUSE file system not known to show only files of its own (the policy's
+    /// `fuse_file_systems`): its program, as the table names it; else `None`.
     view: Option<Vec<u8>>,
     /// A btrfs, which may read several devices, or a file system that may read a file (a FUSE
     /// one of its own files, a file-backed erofs): `btrfs`, `file`, or empty.
@@ -214,30 +215,27 @@ impl Table {
         // that no later mount covers and no FUSE or network mount lies above (the thirty-fifth
         // pass's sixth look: a covered point asked the btrfs on top, and one beneath a stuck
         // FUSE mount hung the call).
+        // (Each: its file system's number, where, the mount's id.)
         let lines = &self.0;
-        let open: Vec<Vec<(Vec<u8>, u64)>> = (lines.iter())
-            .map(|m| {
-                if m.kind != b"btrfs" {
-                    return Vec::new();
-                }
-                let visible = |j: usize, p: &[u8]| {
-                    let covered = lines[j + 1..].iter().any(|l| beneath(p, &l.point).is_some());
-                    let waits = (lines.iter().enumerate())
-                        .any(|(k, l)| k != j && l.remote && beneath(p, &l.point).is_some());
-                    !covered && !waits
-                };
-                (lines.iter().enumerate())
-                    .filter(|(j, l)| l.dev == m.dev && visible(*j, &l.point))
-                    .map(|(_, l)| (l.point.clone(), l.id))
-                    .collect()
-            })
+        let visible = |j: usize, p: &[u8]| {
+            let covered = lines[j + 1..].iter().any(|l| beneath(p, &l.point).is_some());
+            let waits =
+                (lines.iter().enumerate()).any(|(k, l)| k != j && l.remote && beneath(p, &l.point).is_some());
+            !covered && !waits
+        };
+        let open: Vec<(Vec<u8>, Vec<u8>, u64)> = (lines.iter().enumerate())
+            .filter(|(j, l)| l.kind == b"btrfs" && visible(*j, &l.point))
+            .map(|(_, l)| (l.dev.clone(), l.point.clone(), l.id))
             .collect();
-        for (m, points) in self.0.iter_mut().zip(open).filter(|(m, _)| candidate(m)) {
+        for m in self.0.iter_mut().filter(|m| candidate(m)) {
             let known = (asked.iter())
                 .find(|(d, s, _)| *d == m.dev && *s == m.source)
                 .map(|(_, _, i)| i.clone());
             m.images = known.unwrap_or_else(|| {
-                let points: Vec<(&[u8], u64)> = points.iter().map(|(p, id)| (p.as_slice(), *id)).collect();
+                let points: Vec<(&[u8], u64)> = (open.iter())
+                    .filter(|(dev, _, _)| *dev == m.dev && m.kind == b"btrfs")
+                    .map(|(_, p, id)| (p.as_slice(), *id))
+                    .collect();
                 let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source, &points)
                     .into_iter()
                     .filter_map(|i| match i {
@@ -309,8 +307,9 @@ impl Table {
         self.on_or_beneath(real, mount_id, |m| m.kernel)
     }
 
-    /// A FUSE file system not known to show only files of its own ([`crate::policy::DEFAULT_FUSE_FILE_SYSTEMS`]: its
-    /// program, and where it is mounted) that `real` lies on, or that is mounted beneath it.
+    /// A FUSE file system not known to show only files of its own (the policy's
+    /// `fuse_file_systems`): its program, and where it is mounted, that `real` lies on, or
+    /// that is mounted beneath it.
     pub fn fuse_view(&self, real: &[u8], mount_id: u64) -> Option<(&[u8], Vec<u8>)> {
         self.on_or_beneath(real, mount_id, |m| m.view.as_deref())
     }

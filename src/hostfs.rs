@@ -915,14 +915,8 @@ fn libc_minor(dev: u64) -> u64 {
 /// cannot be opened or asked, or where what opens is another mount's.
 fn btrfs_fsid(point: &[u8], mount_id: u64) -> Option<String> {
     use std::os::fd::AsRawFd;
-    /// `struct btrfs_ioctl_fs_info_args`: 1 024 bytes, the file system's id at bytes 16-31.
-    #[repr(C)]
-    struct FsInfo {
-        max_id: u64,
-        num_devices: u64,
-        fsid: [u8; 16],
-        rest: [u8; 992],
-    }
+    /// `struct btrfs_ioctl_fs_info_args`'s size: the file system's id is its bytes 16-31.
+    const FS_INFO_BYTES: usize = 1024;
     /// `_IOR(0x94, 31, struct btrfs_ioctl_fs_info_args)`.
     const BTRFS_IOC_FS_INFO: std::ffi::c_ulong = 0x8400_941f;
     // SAFETY: the C library's `ioctl(2)`, declared with its C signature (variadic).
@@ -939,19 +933,13 @@ fn btrfs_fsid(point: &[u8], mount_id: u64) -> Option<String> {
         .filter(|m| m.is_dir() || m.is_file())?;
     let dir = open_read(at, O_NOFOLLOW | O_NONBLOCK).ok()?;
     statx(dir.as_raw_fd()).ok().filter(|st| st.mount_id == mount_id)?;
-    let mut info = FsInfo {
-        max_id: 0,
-        num_devices: 0,
-        fsid: [0; 16],
-        rest: [0; 992],
-    };
+    let mut info = [0u8; FS_INFO_BYTES];
     // SAFETY: `dir` is an open descriptor for the call's length, and `info` a writable buffer
     // of the kernel's `struct btrfs_ioctl_fs_info_args` size, as the request's number says.
     #[allow(unsafe_code)]
-    let rc = unsafe { ioctl(dir.as_raw_fd(), BTRFS_IOC_FS_INFO, &mut info as *mut FsInfo) };
-    let _ = (info.max_id, info.num_devices, info.rest.len());
+    let rc = unsafe { ioctl(dir.as_raw_fd(), BTRFS_IOC_FS_INFO, info.as_mut_ptr()) };
     (rc == 0).then(|| {
-        let h: String = info.fsid.iter().map(|b| format!("{b:02x}")).collect();
+        let h: String = info[16..32].iter().map(|b| format!("{b:02x}")).collect();
         format!(
             "{}-{}-{}-{}-{}",
             &h[..8],
@@ -982,21 +970,21 @@ fn btrfs_members(name: &str) -> Vec<String> {
     let Ok(filesystems) = std::fs::read_dir("/sys/fs/btrfs") else {
         return Vec::new();
     };
-    for fsid in filesystems.flatten() {
-        let devices = fsid.path().join("devices");
-        if std::fs::symlink_metadata(devices.join(name)).is_err() {
-            continue;
-        }
-        let Ok(members) = std::fs::read_dir(&devices) else {
-            return Vec::new();
-        };
-        return members
-            .flatten()
-            .filter_map(|m| m.file_name().into_string().ok())
-            .filter(|m| m != name)
-            .collect();
-    }
-    Vec::new()
+    let holds =
+        |fsid: &std::fs::DirEntry| std::fs::symlink_metadata(fsid.path().join("devices").join(name)).is_ok();
+    let Some(fsid) = filesystems.flatten().find(holds) else {
+        return Vec::new();
+    };
+    let members = fsid
+        .file_name()
+        .into_string()
+        .ok()
+        .and_then(|id| btrfs_devices(&id));
+    members
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m != name)
+        .collect()
 }
 
 /// The kernel's name of block device `major:minor` (`loop0p1`, `nvme0n1p3`): the last part of
