@@ -31,7 +31,7 @@
 //!
 //! Pure: the table is `/proc/self/mountinfo`'s text, read by the edge.
 
-use crate::hostfs::DiskImage;
+use crate::hostfs::{Backing, DiskImage};
 use crate::policy::ListEntry;
 use crate::text::split;
 
@@ -195,13 +195,12 @@ impl Table {
         Table(mountinfo.split(|&b| b == b'\n').filter_map(line).collect())
     }
 
-    /// Records the disk images each mount is read from: `images_of(dev, fs, source)` is the
-    /// edge's answer for a mount's device (`major:minor`, which a btrfs mount makes up), type
-    /// and what the table says it was mounted from (an absolute path, or empty)
-    /// ([`crate::hostfs::HostFs::disk_images`]). Asked once per device, and only of mounts
-    /// that may lie on a loop device or read a file: a loop device's number (major 7, or 259
-    /// where partitions and other disks' numbers run out) or an absolute source.
-    pub fn back(&mut self, images_of: impl Fn(&[u8], &[u8], &[u8], &[(&[u8], u64)]) -> Vec<DiskImage>) {
+    /// Records the disk images each mount is read from: `images_of` is the edge's answer for
+    /// what the table says of a mount ([`crate::hostfs::HostFs::disk_images`]). Asked once per
+    /// device, and only of mounts that may lie on a loop device or read a file: a btrfs, a
+    /// loop device's number (major 7, or 259 where partitions and other disks' numbers run
+    /// out) or an absolute source.
+    pub fn back(&mut self, images_of: impl Fn(&Backing<'_>) -> Vec<DiskImage>) {
         // (Each device asked: its number, what the table names, the answer.)
         type Asked = (Vec<u8>, Vec<u8>, Vec<DiskImage>);
         let mut asked: Vec<Asked> = Vec::new();
@@ -217,11 +216,16 @@ impl Table {
         // FUSE mount hung the call).
         // (Each: its file system's number, where, the mount's id.)
         let lines = &self.0;
+        // A path at or beneath a FUSE or network mount, whose program or server may not answer;
+        // the root aside (a host whose `/` is a share waits on it for everything).
+        let shares: Vec<Vec<u8>> = (lines.iter())
+            .filter(|l| l.remote && l.point != b"/")
+            .map(|l| l.point.clone())
+            .collect();
+        let waits = |p: &[u8]| shares.iter().any(|s| beneath(p, s).is_some());
         let visible = |j: usize, p: &[u8]| {
             let covered = lines[j + 1..].iter().any(|l| beneath(p, &l.point).is_some());
-            let waits =
-                (lines.iter().enumerate()).any(|(k, l)| k != j && l.remote && beneath(p, &l.point).is_some());
-            !covered && !waits
+            !covered && !waits(p)
         };
         let open: Vec<(Vec<u8>, Vec<u8>, u64)> = (lines.iter().enumerate())
             .filter(|(j, l)| l.kind == b"btrfs" && visible(*j, &l.point))
@@ -236,7 +240,14 @@ impl Table {
                     .filter(|(dev, _, _)| *dev == m.dev && m.kind == b"btrfs")
                     .map(|(_, p, id)| (p.as_slice(), *id))
                     .collect();
-                let images: Vec<DiskImage> = images_of(&m.dev, m.kind, &m.source, &points)
+                let mount = Backing {
+                    dev: &m.dev,
+                    kind: m.kind,
+                    source: &m.source,
+                    points: &points,
+                    waits: &waits,
+                };
+                let images: Vec<DiskImage> = images_of(&mount)
                     .into_iter()
                     .filter_map(|i| match i {
                         DiskImage::File(f) => f.starts_with(b"/").then(|| DiskImage::File(cleaned(&f))),
@@ -717,10 +728,10 @@ mod tests {
 ";
         let asked = std::cell::RefCell::new(Vec::new());
         let mut t = Table::read(IMAGES.as_bytes(), &own());
-        t.back(|dev, _fs, source, _point| {
+        t.back(|m| {
             let (dev, source) = (
-                std::str::from_utf8(dev).unwrap(),
-                std::str::from_utf8(source).unwrap(),
+                std::str::from_utf8(m.dev).unwrap(),
+                std::str::from_utf8(m.source).unwrap(),
             );
             asked.borrow_mut().push(format!("{dev} {source}"));
             let file = |f: &str| vec![DiskImage::File(f.as_bytes().to_vec())];
@@ -765,7 +776,7 @@ mod tests {
         assert_eq!(t.unnamed_image(), None);
         // A loop device whose file the kernel cannot name: said, for the judge to refuse.
         let mut t = Table::read(IMAGES.as_bytes(), &own());
-        t.back(|dev, _, _, _| match dev {
+        t.back(|m| match m.dev {
             b"7:2" => vec![DiskImage::Unnamed("loop2".into())],
             _ => Vec::new(),
         });
@@ -791,19 +802,55 @@ mod tests {
 ";
         let mut t = Table::read(COVERED.as_bytes(), &own());
         let asked = std::cell::RefCell::new(Vec::new());
-        t.back(|dev, _, _, points| {
-            let points: Vec<(String, u64)> = (points.iter())
+        t.back(|m| {
+            let points: Vec<(String, u64)> = (m.points.iter())
                 .map(|(p, id)| (String::from_utf8_lossy(p).into_owned(), *id))
                 .collect();
             asked
                 .borrow_mut()
-                .push((String::from_utf8_lossy(dev).into_owned(), points));
+                .push((String::from_utf8_lossy(m.dev).into_owned(), points));
             Vec::new()
         });
         let asked = asked.into_inner();
         let of = |dev: &str| asked.iter().find(|(d, _)| d == dev).map(|(_, p)| p.clone());
         assert_eq!(of("0:40"), Some(vec![("/home/u/.aws".to_string(), 31)]));
         assert_eq!(of("0:41"), Some(vec![("/srv/a".to_string(), 32)]));
+    }
+
+    /// The edge is told which paths lie on a share, whose program or server may not answer: a
+    /// loop device's file there is named, not looked up (the thirty-fifth pass's last look
+    /// hung every call on a stopped FUSE share). A share mounted at `/` is no such mark: every
+    /// path waits on it alike.
+    #[test]
+    fn the_edge_is_told_which_paths_lie_on_a_share() {
+        const SHARES: &str = "\
+22 1 8:1 / / rw - ext4 /dev/sda1 rw
+33 22 0:42 / /mnt/nas rw - fuse.sshfs host: rw
+34 22 0:43 / /srv/nfs rw - nfs4 srv:/x rw
+35 22 7:0 / /mnt/iso ro - iso9660 /dev/loop0 ro
+";
+        let waits_at = |table: &str, paths: &[&str]| -> Vec<bool> {
+            let mut t = Table::read(table.as_bytes(), &own());
+            let seen = std::cell::RefCell::new(Vec::new());
+            t.back(|m| {
+                if m.dev == b"7:0" {
+                    *seen.borrow_mut() = paths.iter().map(|p| (m.waits)(p.as_bytes())).collect();
+                }
+                Vec::new()
+            });
+            seen.into_inner()
+        };
+        let paths = [
+            "/mnt/nas/debian.iso",
+            "/mnt/nas",
+            "/srv/nfs/a/b.img",
+            "/mnt/nasty.iso",
+            "/srv/img/disk.iso",
+            "/dev/loop1",
+        ];
+        assert_eq!(waits_at(SHARES, &paths), [true, true, true, false, false, false]);
+        let rooted = SHARES.replace("8:1 / / rw - ext4 /dev/sda1", "0:20 / / rw - virtiofs root");
+        assert_eq!(waits_at(&rooted, &paths), [true, true, true, false, false, false]);
     }
 
     /// A FUSE file system that shows other folders refuses a source on it or holding it; one

@@ -114,19 +114,10 @@ pub trait HostFs: Sync {
     /// are then unknown, and the source is refused ([`crate::hostpath`]'s `judge`).
     fn mount_table(&self) -> Option<Vec<u8>>;
 
-    /// The disk images a mount reads its blocks from: `dev` is the mount's `major:minor` as
-    /// the table prints it, `fs` its type, `source` what it was mounted from when the table
-    /// names an absolute path (else empty), `points` where it may be asked (a folder it is
-    /// mounted at, with that mount's id, that nothing covers). A loop device's file
-    /// (or a partition's of one), each loop device's of a btrfs spread over several, or the
-    /// file itself where a FUSE file system reads one (`fuse2fs img dir`). Empty: none.
-    fn disk_images(
-        &self,
-        _dev: &[u8],
-        _fs: &[u8],
-        _source: &[u8],
-        _points: &[(&[u8], u64)],
-    ) -> Vec<DiskImage> {
+    /// The disk images a mount ([`Backing`]) reads its blocks from: a loop device's file (or
+    /// a partition's of one), each loop device's of a btrfs spread over several, or the file
+    /// itself where a FUSE file system reads one (`fuse2fs img dir`). Empty: none.
+    fn disk_images(&self, _mount: &Backing<'_>) -> Vec<DiskImage> {
         Vec::new()
     }
 
@@ -158,6 +149,24 @@ impl std::fmt::Debug for dyn HostFs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("HostFs")
     }
+}
+
+/// What the mount table says of a mount whose disk images are asked ([`HostFs::disk_images`]).
+#[derive(Clone, Copy)]
+pub struct Backing<'a> {
+    /// The mount's `major:minor` as the table prints it (made up, `0:N`, for a btrfs, a FUSE
+    /// file system or a file-backed erofs).
+    pub dev: &'a [u8],
+    /// `btrfs`, `file` (a file system that may read a file as a disk), or empty.
+    pub kind: &'a [u8],
+    /// What it was mounted from, where the table names an absolute path; else empty.
+    pub source: &'a [u8],
+    /// Where a btrfs may be asked its id: a folder or file it is mounted at that nothing
+    /// covers, with that mount's id.
+    pub points: &'a [(&'a [u8], u64)],
+    /// Whether a path lies at or beneath a FUSE or network mount: nothing there is looked up,
+    /// since its program or server may never answer.
+    pub waits: &'a dyn Fn(&[u8]) -> bool,
 }
 
 /// A file a mounted file system reads its blocks from ([`HostFs::disk_images`]).
@@ -963,28 +972,19 @@ fn btrfs_devices(fsid: &str) -> Option<Vec<String>> {
     )
 }
 
-/// The other devices of the btrfs file system device `name` is part of (its
-/// `/sys/fs/btrfs/FSID/devices/` folder names every member, a partition by its own name:
-/// `loop0p1`). Asked only of a btrfs.
-fn btrfs_members(name: &str) -> Vec<String> {
-    let Ok(filesystems) = std::fs::read_dir("/sys/fs/btrfs") else {
-        return Vec::new();
-    };
-    let holds =
-        |fsid: &std::fs::DirEntry| std::fs::symlink_metadata(fsid.path().join("devices").join(name)).is_ok();
-    let Some(fsid) = filesystems.flatten().find(holds) else {
-        return Vec::new();
-    };
-    let members = fsid
-        .file_name()
-        .into_string()
-        .ok()
-        .and_then(|id| btrfs_devices(&id));
-    members
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| m != name)
-        .collect()
+/// Every device any btrfs on the host reads (`/sys/fs/btrfs/*/devices/`): a superset of one
+/// btrfs's, for a btrfs that cannot be asked its id. `None` where the kernel does not say.
+fn every_btrfs_device() -> Option<Vec<String>> {
+    let filesystems = std::fs::read_dir("/sys/fs/btrfs").ok()?;
+    let ids = filesystems
+        .flatten()
+        .filter_map(|f| f.file_name().into_string().ok());
+    Some(
+        ids.filter(|id| id != "features")
+            .filter_map(|id| btrfs_devices(&id))
+            .flatten()
+            .collect(),
+    )
 }
 
 /// The kernel's name of block device `major:minor` (`loop0p1`, `nvme0n1p3`): the last part of
@@ -1000,8 +1000,9 @@ fn block_device_name(major: &str, minor: &str) -> Option<String> {
 
 /// The files loop device `base` (`loop0`) reads: its backing file, or, where that is itself a
 /// loop device (a loop over a loop), that one's, to a depth of four; unnamed where the kernel
-/// cannot say (a path longer than a page).
-fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
+/// cannot say (a path longer than a page). A file at or beneath a FUSE or network mount
+/// (`waits`) is named, never looked up.
+fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<DiskImage> {
     use std::os::unix::fs::FileTypeExt;
     let Some(file) = read_sys_line(Path::new(&format!("/sys/block/{base}/loop/backing_file"))) else {
         return vec![DiskImage::Unnamed(format!(
@@ -1014,6 +1015,13 @@ fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
         return vec![DiskImage::Unnamed(format!(
             "{base}, whose file was deleted while attached"
         ))];
+    }
+    // A file on a share (an ISO loop-mounted from a NAS, a disk image opened from an SMB
+    // folder) is judged by the name the kernel gives it: looking it up waits on the share's
+    // program or server, which may never answer (the thirty-fifth pass's last look stopped a
+    // FUSE share and every call hung).
+    if waits(&file) {
+        return vec![DiskImage::File(file)];
     }
     // A file that is itself a loop device, wherever its node lies (`/dev/loop0`, a node made
     // elsewhere: the fifth look's): that one's file, to a depth of four.
@@ -1049,7 +1057,7 @@ fn loop_images(base: &str, depth: usize) -> Vec<DiskImage> {
         })
         .and_then(|name| loop_device(format!("/dev/{name}").as_bytes()).map(str::to_string));
     match inner {
-        Some(inner) if depth < 4 => loop_images(&inner, depth + 1),
+        Some(inner) if depth < 4 => loop_images(&inner, depth + 1, waits),
         Some(inner) => vec![DiskImage::Unnamed(format!("{inner}, a loop over four others"))],
         None => vec![DiskImage::File(file)],
     }
@@ -1106,6 +1114,75 @@ fn read_kernel_file(file: &Path, first: usize, most: Option<usize>) -> Option<Ve
     Some(out)
 }
 
+/// Where an absolute path leads ([`walk_short_of`]).
+enum Walked {
+    /// This path, every link in it followed.
+    Real(Vec<u8>),
+    /// A name at or beneath a FUSE or network mount, not looked up: the path as far as it was
+    /// followed, and the rest as written.
+    Waits(Vec<u8>),
+    /// A part of it that is not there, or too many links; `denied`: a folder the caller may not
+    /// search.
+    Failed { denied: bool },
+}
+
+/// Where absolute `path` leads, its links followed as the kernel follows them, one name at a
+/// time, so that nothing at or beneath a FUSE or network mount (`waits`) is looked up: a file
+/// system mounted from a file there (an image on a share) would make every call wait on a
+/// program or server that may never answer (the thirty-fifth pass's last look).
+fn walk_short_of(path: &[u8], waits: &dyn Fn(&[u8]) -> bool) -> Walked {
+    use std::os::unix::ffi::OsStringExt;
+    /// Links followed before giving up, as the kernel's `ELOOP`.
+    const MOST_LINKS: usize = 40;
+    let mut real: Vec<u8> = Vec::new();
+    // The names still to follow, the next last.
+    let mut rest: Vec<Vec<u8>> = path.split(|&b| b == b'/').rev().map(<[u8]>::to_vec).collect();
+    let mut links = 0;
+    while let Some(name) = rest.pop() {
+        match name.as_slice() {
+            b"" | b"." => continue,
+            b".." => {
+                let up = real.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                real.truncate(up);
+                continue;
+            }
+            _ => {}
+        }
+        let next = [real.as_slice(), b"/", &name].concat();
+        if waits(&next) {
+            let named = rest.iter().rev().fold(next, |mut n, r| {
+                n.push(b'/');
+                n.extend_from_slice(r);
+                n
+            });
+            return Walked::Waits(named);
+        }
+        match std::fs::symlink_metadata(os(&next)) {
+            Ok(m) if m.file_type().is_symlink() => {
+                links += 1;
+                let Some(target) = std::fs::read_link(os(&next)).ok().filter(|_| links <= MOST_LINKS) else {
+                    return Walked::Failed { denied: false };
+                };
+                let target = target.into_os_string().into_vec();
+                if target.starts_with(b"/") {
+                    real.clear();
+                }
+                rest.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
+            }
+            Ok(_) => real = next,
+            Err(e) => {
+                return Walked::Failed {
+                    denied: e.kind() == std::io::ErrorKind::PermissionDenied,
+                };
+            }
+        }
+    }
+    match real.is_empty() {
+        true => Walked::Real(b"/".to_vec()),
+        false => Walked::Real(real),
+    }
+}
+
 impl HostFs for RealFs {
     fn mount_table(&self) -> Option<Vec<u8>> {
         // `/proc` reports a size of 0, so std's `read` would start at 32 bytes and double: eight
@@ -1114,9 +1191,15 @@ impl HostFs for RealFs {
         (!table.is_empty()).then_some(table)
     }
 
-    fn disk_images(&self, dev: &[u8], fs: &[u8], source: &[u8], points: &[(&[u8], u64)]) -> Vec<DiskImage> {
-        use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    fn disk_images(&self, mount: &Backing<'_>) -> Vec<DiskImage> {
+        use std::os::unix::fs::FileTypeExt;
+        let Backing {
+            dev,
+            kind,
+            source,
+            points,
+            waits,
+        } = *mount;
         let shown = || String::from_utf8_lossy(source).into_owned();
         let Some((major, minor)) = std::str::from_utf8(dev).ok().and_then(|d| d.split_once(':')) else {
             return Vec::new();
@@ -1125,69 +1208,66 @@ impl HostFs for RealFs {
         // A btrfs's devices as the kernel knows them, by its id (asked of where it is mounted):
         // no name in the table is needed, which may name no device here (`/dev/root` on a host
         // booted without an initramfs, a container's view of the host's disk: the thirty-fifth
-        // pass's fifth look had every source refused so) or another one since.
-        if fs == b"btrfs" && major == "0" {
+        // pass's fifth look had every source refused so) or another one since (a node swapped,
+        // removed, or named relatively). Where no folder of it can be asked (every one covered,
+        // beneath a share, or one the caller may not open: the last look's), it reads some of
+        // the devices every btrfs reads.
+        if kind == b"btrfs" {
             let asked = (points.iter()).find_map(|(point, id)| btrfs_fsid(point, *id));
-            if let Some(devices) = asked.and_then(|id| btrfs_devices(&id)) {
-                return (devices.iter())
-                    .filter_map(|d| loop_device(format!("/dev/{d}").as_bytes()).map(str::to_string))
-                    .flat_map(|base| loop_images(&base, 0))
-                    .collect();
-            }
+            let Some(devices) = asked
+                .and_then(|id| btrfs_devices(&id))
+                .or_else(every_btrfs_device)
+            else {
+                return vec![DiskImage::Unnamed(format!(
+                    "{} (a btrfs whose devices the kernel does not list)",
+                    shown()
+                ))];
+            };
+            return (devices.iter())
+                .filter_map(|d| loop_device(format!("/dev/{d}").as_bytes()).map(str::to_string))
+                .flat_map(|base| loop_images(&base, 0, waits))
+                .collect();
         }
-        // A number the kernel made up (a btrfs's, a FUSE or file-backed file system's) says
-        // nothing of a device, and only the source can; any other is the device the file system
-        // reads, and the source, a name that may since name something else, is not asked (the
+        // A number the kernel made up (a FUSE or file-backed file system's) says nothing of a
+        // device, and only the source can; any other is the device the file system reads, and
+        // the source, a name that may since name something else, is not asked (the
         // thirty-fifth pass's looks swapped an ext4's node outside `/dev` for another loop
         // device's and for a file, hid it in a folder the caller cannot search, and removed an
-        // NTFS stick's node while ntfs-3g had it mounted).
-        if major == "0" && !source.is_empty() {
-            // A btrfs's source that names no device (a relative name, `mount -c loop0` run in
-            // `/dev`: the thirty-fifth pass's look) is unknown; a FUSE file system's named from
-            // its mounter's folder, which the table does not say, is not followed
-            // (docs/SECURITY.md).
+        // NTFS stick's node while ntfs-3g had it mounted). A source named from its mounter's
+        // folder, which the table does not say, is not followed (docs/SECURITY.md).
+        if major == "0" {
             if !source.starts_with(b"/") {
-                return match fs {
-                    b"btrfs" => vec![DiskImage::Unnamed(format!(
-                        "{} (a btrfs whose device the table names relatively)",
-                        shown()
-                    ))],
-                    _ => Vec::new(),
-                };
+                return Vec::new();
             }
             // What the source is, links followed: a device node (under `/dev` or made
-            // elsewhere) says a btrfs's device; a file is what a FUSE file system or an erofs
-            // reads as a disk.
-            let path = std::ffi::OsStr::from_bytes(source);
-            let meta = std::fs::metadata(path);
-            let denied = (meta.as_ref()).is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
-            match meta {
+            // elsewhere) says the device; a file is what a FUSE file system or an erofs reads
+            // as a disk.
+            let real = match walk_short_of(source, waits) {
+                Walked::Real(real) => real,
+                // A file on a share is judged by its name (as a loop device's is).
+                Walked::Waits(named) => return vec![DiskImage::File(named)],
+                // A file below a folder the caller may not search (a rootless caller under
+                // root's mounts) is one no source of this caller reads: judged by its name, not
+                // a reason to refuse every source.
+                Walked::Failed { denied: true } => return vec![DiskImage::File(source.to_vec())],
+                // The file a file system reads, gone from its name (renamed or removed after the
+                // mount: the thirty-fifth pass's look moved a `fuse2fs` image and an erofs one):
+                // which folder holds it is unknown.
+                Walked::Failed { denied: false } if kind == b"file" => {
+                    return vec![DiskImage::Unnamed(format!(
+                        "{} (the file a file system reads, no longer there)",
+                        shown()
+                    ))];
+                }
+                Walked::Failed { .. } => return Vec::new(),
+            };
+            match std::fs::metadata(os(&real)) {
                 Ok(m) if m.file_type().is_block_device() => {
                     let rdev = m.rdev();
                     (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
                 }
-                // A btrfs's device gone (its node removed after the mount), something else in
-                // its place (a folder: the thirty-fifth pass's look), or out of the caller's
-                // sight: which devices it reads is unknown.
-                _ if fs == b"btrfs" => {
-                    return vec![DiskImage::Unnamed(format!(
-                        "{} (a btrfs's device, no longer there or out of sight)",
-                        shown()
-                    ))];
-                }
-                Ok(m) if m.is_file() => {
-                    let real = std::fs::canonicalize(path)
-                        .map_or_else(|_| source.to_vec(), |p| p.into_os_string().into_encoded_bytes());
-                    return vec![DiskImage::File(real)];
-                }
-                // A file below a folder the caller may not search (a rootless caller under
-                // root's mounts) is one no source of this caller reads: judged by its name, not
-                // a reason to refuse every source.
-                Err(_) if denied => return vec![DiskImage::File(source.to_vec())],
-                // The file a file system reads, gone from its name (renamed or removed after the
-                // mount: the thirty-fifth pass's look moved a `fuse2fs` image and an erofs one):
-                // which folder holds it is unknown.
-                Err(_) if fs == b"file" => {
+                Ok(m) if m.is_file() => return vec![DiskImage::File(real)],
+                Err(_) if kind == b"file" => {
                     return vec![DiskImage::Unnamed(format!(
                         "{} (the file a file system reads, no longer there)",
                         shown()
@@ -1195,25 +1275,14 @@ impl HostFs for RealFs {
                 }
                 _ => return Vec::new(),
             }
-        } else if major == "0" && fs == b"btrfs" {
-            return vec![DiskImage::Unnamed("a btrfs the table names no source of".into())];
         }
         // The kernel's name of the device (`loop0`, its partition `loop0p1`, `nvme0n1p3`).
         let Some(name) = block_device_name(&major, &minor) else {
             return Vec::new();
         };
-        let mut images: Vec<DiskImage> = loop_device(format!("/dev/{name}").as_bytes())
-            .map(|base| loop_images(base, 0))
-            .unwrap_or_default();
-        // A btrfs over several devices: each member's file holds part of it.
-        if fs == b"btrfs" {
-            for member in btrfs_members(&name) {
-                if let Some(base) = loop_device(format!("/dev/{member}").as_bytes()) {
-                    images.extend(loop_images(base, 0));
-                }
-            }
-        }
-        images
+        loop_device(format!("/dev/{name}").as_bytes())
+            .map(|base| loop_images(base, 0, waits))
+            .unwrap_or_default()
     }
 
     fn identity(&self, path: &[u8]) -> Option<Identity> {
@@ -1835,6 +1904,37 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source's links are followed one name at a time, and nothing at or beneath a share is
+    /// looked up: the walk stops there and names the path as far as it got.
+    #[test]
+    fn a_path_is_followed_short_of_a_share() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().canonicalize().unwrap();
+        let t = d.as_os_str().as_bytes();
+        std::fs::create_dir_all(d.join("real/sub")).unwrap();
+        std::fs::write(d.join("real/sub/disk.img"), b"x").unwrap();
+        std::os::unix::fs::symlink("real/sub", d.join("rel")).unwrap();
+        std::os::unix::fs::symlink(d.join("real"), d.join("abs")).unwrap();
+        std::os::unix::fs::symlink(d.join("share/x"), d.join("toshare")).unwrap();
+        std::os::unix::fs::symlink("loop", d.join("loop")).unwrap();
+        let at = |rest: &str| [t, rest.as_bytes()].concat();
+        let share = at("/share");
+        let waits = |p: &[u8]| p.starts_with(&share) && matches!(p.get(share.len()), None | Some(b'/'));
+        let walked = |rest: &str| match walk_short_of(&at(rest), &waits) {
+            Walked::Real(p) => format!("real {}", String::from_utf8_lossy(&p[t.len()..])),
+            Walked::Waits(p) => format!("waits {}", String::from_utf8_lossy(&p[t.len()..])),
+            Walked::Failed { denied } => format!("failed {denied}"),
+        };
+        assert_eq!(walked("/rel/disk.img"), "real /real/sub/disk.img");
+        assert_eq!(walked("/abs/sub/../sub/./disk.img"), "real /real/sub/disk.img");
+        assert_eq!(walked("/rel/../sub/disk.img"), "real /real/sub/disk.img");
+        assert_eq!(walked("/toshare/y/disk.img"), "waits /share/x/y/disk.img");
+        assert_eq!(walked("/share/disk.img"), "waits /share/disk.img");
+        assert_eq!(walked("/real/none/disk.img"), "failed false");
+        assert_eq!(walked("/loop/disk.img"), "failed false");
+        assert!(matches!(walk_short_of(b"/", &waits), Walked::Real(p) if p == b"/"));
+    }
 
     /// A loop device is known by its name, a partition of one too; nothing else is one.
     #[test]

@@ -1461,7 +1461,7 @@ impl<'p> HostPaths<'p> {
         let table = self.mounts.get_or_insert_with(|| {
             fs.mount_table().map(|t| {
                 let mut table = crate::aliases::Table::read(&t, fuse_own);
-                table.back(|dev, fs_type, source, points| fs.disk_images(dev, fs_type, source, points));
+                table.back(|mount| fs.disk_images(mount));
                 table
             })
         });

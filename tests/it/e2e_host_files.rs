@@ -1096,7 +1096,9 @@ fn an_image_the_caller_cannot_look_at_refuses_nothing_else() {
     // And a btrfs whose node is gone since it was mounted (as `/dev/root` names none on a host
     // booted without an initramfs): its devices are asked by its id, so an unrelated source
     // passes and the folder holding its image does not (the fifth look had every source
-    // refused).
+    // refused). A second such btrfs, mounted only in a folder the caller may not open, cannot
+    // be asked: it reads some of the devices every btrfs reads, and still refuses nothing
+    // else (the last look had every source refused).
     let btrfs = Command::new("mkfs.btrfs")
         .arg("--version")
         .output()
@@ -1108,7 +1110,7 @@ fn an_image_the_caller_cannot_look_at_refuses_nothing_else() {
     let b = bt.display().to_string();
     let gone = match btrfs {
         true => format!(
-            "truncate -s 128M '{b}/bt.img' && chmod 644 '{b}/bt.img' && c=$(losetup -f --show '{b}/bt.img') && mkfs.btrfs -q -f \"$c\" >/dev/null && mknod '{t}/bnode' b $((0x$(stat -c %t \"$c\"))) $((0x$(stat -c %T \"$c\"))) && mount -o ro '{t}/bnode' '{h}/.aws' && rm '{t}/bnode' && {} ; echo ==SPLIT==; {}; umount '{h}/.aws'; losetup -d \"$c\"",
+            "truncate -s 128M '{b}/bt.img' && chmod 644 '{b}/bt.img' && c=$(losetup -f --show '{b}/bt.img') && mkfs.btrfs -q -f \"$c\" >/dev/null && mknod '{t}/bnode' b $((0x$(stat -c %t \"$c\"))) $((0x$(stat -c %T \"$c\"))) && mount -o ro '{t}/bnode' '{h}/.aws' && rm '{t}/bnode' && truncate -s 128M '{b}/bt2.img' && d=$(losetup -f --show '{b}/bt2.img') && mkfs.btrfs -q -f \"$d\" >/dev/null && mknod '{t}/bnode2' b $((0x$(stat -c %t \"$d\"))) $((0x$(stat -c %T \"$d\"))) && mkdir '{p}/bt2' && mount -o ro '{t}/bnode2' '{p}/bt2' && rm '{t}/bnode2' && {} ; echo ==SPLIT==; {}; umount '{h}/.aws' '{p}/bt2'; losetup -d \"$c\" \"$d\"",
             explain(&r),
             explain(&b),
             t = t.display()
@@ -1146,4 +1148,86 @@ fn an_image_the_caller_cannot_look_at_refuses_nothing_else() {
         assert!(other.contains("decision: rewrite"), "{out}");
         assert!(holding.contains("deny.credentials"), "{out}");
     }
+}
+
+/// A disk image on a share that stops answering keeps no call waiting: a loop device's file, or
+/// the file a FUSE file system reads, on a FUSE or network mount is judged by the name the
+/// kernel or the table gives it, never looked up (the thirty-fifth pass's last look hung every
+/// call, root and rootless, with an ISO loop-mounted from a share whose program had stopped).
+/// The share here is `fuse2fs`, stopped with `SIGSTOP`; in a mount namespace of the test's own.
+#[test]
+fn a_disk_image_on_a_stuck_share_keeps_no_call_waiting() {
+    use std::os::unix::fs::MetadataExt;
+    let fuse2fs = Command::new("fuse2fs")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stderr).contains("fuse2fs"));
+    if std::fs::metadata("/proc/self").unwrap().uid() != 0
+        || !Path::new("/dev/loop-control").exists()
+        || !Path::new("/dev/fuse").exists()
+        || !fuse2fs
+    {
+        eprintln!("skipped: a disk image on a FUSE share needs root, loop devices and fuse2fs");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path();
+    let (home, project) = (t.join("home"), t.join("project"));
+    let data = t.join("data");
+    for d in [
+        home.join(".ssh"),
+        home.join(".kube"),
+        project.clone(),
+        data.join("share"),
+    ] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(project.join("README"), "hello\n").unwrap();
+    let policy = t.join("policy.toml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/default.toml"),
+        &policy,
+    )
+    .unwrap();
+    let (h, s) = (
+        home.display().to_string(),
+        data.join("share").display().to_string(),
+    );
+    let explain = |source: &str| {
+        format!(
+            "timeout 20 env -i HOME='{h}' PATH=/usr/bin:/bin NANOCLAW_SHIM_POLICY='{}' '{}' explain run --rm -v '{source}:/x:ro' img; echo \"rc=$?\"",
+            policy.display(),
+            *crate::support::BIN
+        )
+    };
+    // The share, a loop-mounted image on it at `~/.ssh`, and an image on it that fuse2fs reads
+    // at `~/.kube`; then the share's program stops. It is let go before anything is unmounted.
+    let script = format!(
+        "truncate -s 16M '{t}/share.img' && mke2fs -q -F -t ext2 '{t}/share.img' && {{ fuse2fs -f -o fakeroot '{t}/share.img' '{s}' >/dev/null 2>&1 & p=$!; }} && for i in $(seq 100); do mountpoint -q '{s}' && break; sleep 0.1; done && truncate -s 2M '{s}/disk.iso' '{s}/vault.img' && mke2fs -q -F -t ext2 '{s}/disk.iso' && mke2fs -q -F -t ext2 '{s}/vault.img' && mount -o loop,ro '{s}/disk.iso' '{h}/.ssh' && fuse2fs -o ro,fakeroot '{s}/vault.img' '{h}/.kube' >/dev/null && sync && kill -STOP $p && {} ; echo ==SPLIT==; {}; kill -CONT $p; umount '{h}/.kube' '{h}/.ssh' '{s}'",
+        explain(&project.display().to_string()),
+        explain(&data.display().to_string()),
+        t = t.display(),
+    );
+    let o = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let parts: Vec<&str> = out.split("==SPLIT==").collect();
+    let (unrelated, holding) = (parts[0], parts.get(1).copied().unwrap_or_default());
+    assert!(
+        unrelated.contains("decision: rewrite") && unrelated.contains("rc=0"),
+        "{out}"
+    );
+    // The folder holding the share holds both images, judged by their names: it names `~/.ssh`
+    // and `~/.kube`.
+    assert!(
+        holding.contains("deny.credentials") && holding.contains("rc=125"),
+        "{out}"
+    );
 }
