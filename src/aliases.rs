@@ -82,6 +82,15 @@ const REMOTE_FS: &[&[u8]] = &[
     b"glusterfs",
     b"davfs",
     b"virtiofs",
+    b"vboxsf",
+    b"lustre",
+    b"gpfs",
+    b"beegfs",
+    b"orangefs",
+    b"pvfs2",
+    b"coda",
+    b"ocfs2",
+    b"gfs2",
 ];
 
 /// File systems the kernel makes of itself: its processes (their environments, `root` links),
@@ -165,8 +174,8 @@ impl Table {
                 }
                 None => source.starts_with(b"/"),
             };
-            // A btrfs's number is made up: its source is kept whatever it names (the edge
-            // refuses what names no device).
+            // A btrfs's source is kept whatever it names, to be said: its devices are the
+            // kernel's, asked by its id (the edge).
             let source = match leads || kind == b"btrfs" {
                 true => unescape(source),
                 false => Vec::new(),
