@@ -2364,6 +2364,11 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
         {
             return Some(Borrowed(x));
         }
+        // rsync's file being received, left where a transfer stopped: `.id_rsa.Xa81Kz` (six
+        // letters and digits, not all of one case: `.env.sample` is no copy).
+        if let Some(x) = without_rsync_mark(rest) {
+            return Some(Borrowed(x));
+        }
     }
     if c.len() > 12 && c[c.len() - 12..].starts_with(b"___jb_") {
         return Some(Borrowed(&c[..c.len() - 12]));
@@ -2392,6 +2397,17 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
         }
     }
     chezmoi_target(c).map(Owned)
+}
+
+/// `name` (a dot taken off its front already) without rsync's temporary mark, `.XXXXXX` made of
+/// six ASCII letters and digits, some a digit or of each case (`mkstemp`'s).
+fn without_rsync_mark(name: &[u8]) -> Option<&[u8]> {
+    let (inner, mark) = name.split_at_checked(name.len().checked_sub(7)?)?;
+    let random = &mark[1..];
+    let mixed = random.iter().any(u8::is_ascii_digit)
+        || (random.iter().any(u8::is_ascii_uppercase) && random.iter().any(u8::is_ascii_lowercase));
+    (mark[0] == b'.' && !inner.is_empty() && random.iter().all(u8::is_ascii_alphanumeric) && mixed)
+        .then_some(inner)
 }
 
 /// How many marks a copy's name is unwrapped through (`tls.key.bak.bak`, `logins - Copy
@@ -2527,6 +2543,25 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             return cut(open, close + 1);
         }
     }
+    // OneDrive's conflict: the computer's name before the extension, as Windows names one
+    // (`logins-DESKTOP-AB12CD3.json`, `-LAPTOP-`; maybe numbered, `-2`: the thirty-fifth
+    // pass's looks).
+    for machine in [&b"-DESKTOP-"[..], b"-LAPTOP-"] {
+        if let Some(at) = find(machine).filter(|&at| at > 0) {
+            let from = at + machine.len();
+            let n = c[from..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+            let mut end = from + n;
+            let counter = c
+                .get(end + 1..)
+                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count());
+            if c.get(end) == Some(&b'-') && counter > 0 {
+                end += 1 + counter;
+            }
+            if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
+                return cut(at, end);
+            }
+        }
+    }
     // git mergetool's leftovers: `NAME_BACKUP_PID.EXT`, `_BASE_`, `_LOCAL_`, `_REMOTE_` (the
     // thirty-fifth pass's fifth look).
     // (One pass, asking only at a `_` an upper-case B, L or R follows: every component not
@@ -2564,6 +2599,9 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
         "c\u{f3}pia de ".as_bytes(),
         "C\u{f3}pia de ".as_bytes(),
         b"kopia av ",
+        b"kopia ",
+        b"kopie - ",
+        "kopie \u{2013} ".as_bytes(),
     ] {
         if starts_as_a_copy && c.len() > prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
             let rest = &c[prefix.len()..];
@@ -2972,6 +3010,17 @@ mod tests {
             ("terraform.tfstate.1733550000.backup", "terraform.tfstate"),
             // The third look's: sync clients', file managers', editors' and chezmoi's copies.
             (".sync-conflict-20241207-051234-ABCDEF1.env", ".env"),
+            // rsync's temporaries, OneDrive's conflicts, Polish and Czech `Copy of` (the
+            // thirty-fifth pass's looks).
+            (".id_rsa.Xa81Kz", "id_rsa"),
+            ("..env.a81kzq", ".env"),
+            ("..netrc.QW3RTY.bak", ".netrc"),
+            ("logins-DESKTOP-AB12CD3.json", "logins.json"),
+            ("logins-LAPTOP-9F3K2Q1-2.json", "logins.json"),
+            ("id_ed25519-DESKTOP-AB12CD3", "id_ed25519"),
+            ("Kopia id_rsa", "id_rsa"),
+            ("Kopie - .netrc", ".netrc"),
+            ("Kopie \u{2013} .netrc", ".netrc"),
             (
                 ".sync-conflict-20241207-051234-ABCDEF1.git-credentials",
                 ".git-credentials",
@@ -3109,6 +3158,13 @@ mod tests {
             "(1).pem",
             "release-1.tar.gz",
             "photo - kopie.jpg",
+            ".env.sample",
+            ".netrc.sample",
+            "..env.Xa81K",
+            "notes-DESKTOP-AB12CD3.json",
+            "logins-DESKTOP-.json",
+            "logins-DESKTOP-AB12CD3.json.md",
+            "Kopia notes",
         ] {
             assert_eq!(named(shared), None, "{shared}");
         }

@@ -1003,6 +1003,14 @@ fn a_credential_s_copy_is_never_read() {
         ("logins - kopie.json", "", "/x/logins - kopie.json"),
         ("Copy of .env", "", "/x/Copy of .env"),
         ("server.key.tar.gz", "", "/x/server.key.tar.gz"),
+        // rsync's file left where a transfer stopped, OneDrive's conflict (the last pass's
+        // looks).
+        (".id_rsa.Xa81Kz", "", "/x/.id_rsa.Xa81Kz"),
+        (
+            "logins-DESKTOP-AB12CD3.json",
+            "",
+            "/x/logins-DESKTOP-AB12CD3.json",
+        ),
         // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
         // below their own folders: a home's token two and more levels down.
         (
