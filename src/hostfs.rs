@@ -1114,13 +1114,39 @@ fn read_kernel_file(file: &Path, first: usize, most: Option<usize>) -> Option<Ve
     Some(out)
 }
 
+/// How long a share is given to say where a file on it leads ([`real_path_within`]).
+const SHARE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Where `path` leads, links followed, and what is there, asked on a thread of its own: `None`
+/// where no answer came within `deadline` (or no thread could be made). A thread left waiting
+/// on a share ends with the process: the `exec` or the exit kills it, and both FUSE's and NFS's
+/// waits yield to that.
+fn real_path_within(
+    path: &[u8],
+    deadline: std::time::Duration,
+) -> Option<std::io::Result<(Vec<u8>, std::fs::Metadata)>> {
+    use std::os::unix::ffi::OsStringExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = path.to_vec();
+    std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(move || {
+            let asked = std::fs::canonicalize(os(&owned)).and_then(|real| {
+                let meta = std::fs::metadata(&real)?;
+                Ok((real.into_os_string().into_vec(), meta))
+            });
+            let _ = tx.send(asked);
+        })
+        .ok()?;
+    rx.recv_timeout(deadline).ok()
+}
+
 /// Where an absolute path leads ([`walk_short_of`]).
 enum Walked {
     /// This path, every link in it followed.
     Real(Vec<u8>),
-    /// A name at or beneath a FUSE or network mount, not looked up: the path as far as it was
-    /// followed, and the rest as written.
-    Waits(Vec<u8>),
+    /// A name at or beneath a FUSE or network mount, not looked up.
+    Waits,
     /// A part of it that is not there, or too many links; `denied`: a folder the caller may not
     /// search.
     Failed { denied: bool },
@@ -1150,12 +1176,7 @@ fn walk_short_of(path: &[u8], waits: &dyn Fn(&[u8]) -> bool) -> Walked {
         }
         let next = [real.as_slice(), b"/", &name].concat();
         if waits(&next) {
-            let named = rest.iter().rev().fold(next, |mut n, r| {
-                n.push(b'/');
-                n.extend_from_slice(r);
-                n
-            });
-            return Walked::Waits(named);
+            return Walked::Waits;
         }
         match std::fs::symlink_metadata(os(&next)) {
             Ok(m) if m.file_type().is_symlink() => {
@@ -1242,10 +1263,31 @@ impl HostFs for RealFs {
             // What the source is, links followed: a device node (under `/dev` or made
             // elsewhere) says the device; a file is what a FUSE file system or an erofs reads
             // as a disk.
-            let real = match walk_short_of(source, waits) {
-                Walked::Real(real) => real,
-                // A file on a share is judged by its name (as a loop device's is).
-                Walked::Waits(named) => return vec![DiskImage::File(named)],
+            let gone = || {
+                vec![DiskImage::Unnamed(format!(
+                    "{} (the file a file system reads, no longer there)",
+                    shown()
+                ))]
+            };
+            let (real, meta) = match walk_short_of(source, waits) {
+                Walked::Real(real) => {
+                    let meta = std::fs::metadata(os(&real));
+                    (real, meta)
+                }
+                // A name on a share may be a link to any folder (the thirty-sixth pass's look
+                // read a key so when it was judged by its name): asked all the same, on a thread
+                // given a deadline, so that a share that does not answer makes a call wait that
+                // long and no longer; then where the file lies is unknown.
+                Walked::Waits => match real_path_within(source, SHARE_DEADLINE) {
+                    Some(Ok((real, meta))) => (real, Ok(meta)),
+                    Some(Err(e)) => (source.to_vec(), Err(e)),
+                    None => {
+                        return vec![DiskImage::Unnamed(format!(
+                            "{} (the file a file system reads, on a share that did not answer)",
+                            shown()
+                        ))];
+                    }
+                },
                 // A file below a folder the caller may not search (a rootless caller under
                 // root's mounts) is one no source of this caller reads: judged by its name, not
                 // a reason to refuse every source.
@@ -1253,26 +1295,19 @@ impl HostFs for RealFs {
                 // The file a file system reads, gone from its name (renamed or removed after the
                 // mount: the thirty-fifth pass's look moved a `fuse2fs` image and an erofs one):
                 // which folder holds it is unknown.
-                Walked::Failed { denied: false } if kind == b"file" => {
-                    return vec![DiskImage::Unnamed(format!(
-                        "{} (the file a file system reads, no longer there)",
-                        shown()
-                    ))];
-                }
+                Walked::Failed { denied: false } if kind == b"file" => return gone(),
                 Walked::Failed { .. } => return Vec::new(),
             };
-            match std::fs::metadata(os(&real)) {
+            match meta {
                 Ok(m) if m.file_type().is_block_device() => {
                     let rdev = m.rdev();
                     (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
                 }
                 Ok(m) if m.is_file() => return vec![DiskImage::File(real)],
-                Err(_) if kind == b"file" => {
-                    return vec![DiskImage::Unnamed(format!(
-                        "{} (the file a file system reads, no longer there)",
-                        shown()
-                    ))];
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    return vec![DiskImage::File(source.to_vec())];
                 }
+                Err(_) if kind == b"file" => return gone(),
                 _ => return Vec::new(),
             }
         }
@@ -1906,7 +1941,7 @@ mod tests {
     use super::*;
 
     /// A source's links are followed one name at a time, and nothing at or beneath a share is
-    /// looked up: the walk stops there and names the path as far as it got.
+    /// looked up: the walk stops there.
     #[test]
     fn a_path_is_followed_short_of_a_share() {
         let dir = tempfile::tempdir().unwrap();
@@ -1923,14 +1958,14 @@ mod tests {
         let waits = |p: &[u8]| p.starts_with(&share) && matches!(p.get(share.len()), None | Some(b'/'));
         let walked = |rest: &str| match walk_short_of(&at(rest), &waits) {
             Walked::Real(p) => format!("real {}", String::from_utf8_lossy(&p[t.len()..])),
-            Walked::Waits(p) => format!("waits {}", String::from_utf8_lossy(&p[t.len()..])),
+            Walked::Waits => "waits".to_string(),
             Walked::Failed { denied } => format!("failed {denied}"),
         };
         assert_eq!(walked("/rel/disk.img"), "real /real/sub/disk.img");
         assert_eq!(walked("/abs/sub/../sub/./disk.img"), "real /real/sub/disk.img");
         assert_eq!(walked("/rel/../sub/disk.img"), "real /real/sub/disk.img");
-        assert_eq!(walked("/toshare/y/disk.img"), "waits /share/x/y/disk.img");
-        assert_eq!(walked("/share/disk.img"), "waits /share/disk.img");
+        assert_eq!(walked("/toshare/y/disk.img"), "waits");
+        assert_eq!(walked("/share/disk.img"), "waits");
         assert_eq!(walked("/real/none/disk.img"), "failed false");
         assert_eq!(walked("/loop/disk.img"), "failed false");
         assert!(matches!(walk_short_of(b"/", &waits), Walked::Real(p) if p == b"/"));

@@ -1158,13 +1158,17 @@ fn an_image_the_caller_cannot_look_at_refuses_nothing_else() {
     }
 }
 
-/// A disk image on a share that stops answering keeps no call waiting: a loop device's file, or
-/// the file a FUSE file system reads, on a FUSE or network mount is judged by the name the
-/// kernel or the table gives it, never looked up (the thirty-fifth pass's last look hung every
-/// call, root and rootless, with an ISO loop-mounted from a share whose program had stopped).
-/// The share here is `fuse2fs`, stopped with `SIGSTOP`; in a mount namespace of the test's own.
+/// A disk image on a share: judged where it really lies, and a share that stops answering
+/// keeps no call waiting. A loop device's file there is judged by the name the kernel gives it,
+/// never looked up (the thirty-fifth pass's last look hung every call, root and rootless, with
+/// an ISO loop-mounted from a share whose program had stopped). The file a FUSE file system
+/// reads, named through a link on the share, is followed to where it lies (the thirty-sixth
+/// pass's look read a key judged by the link's name), on a thread given a deadline: a share
+/// that does not answer costs that wait, then refuses every source, since where the file lies
+/// is unknown. The share here is `fuse2fs`, stopped with `SIGSTOP`; in a mount namespace of
+/// the test's own.
 #[test]
-fn a_disk_image_on_a_stuck_share_keeps_no_call_waiting() {
+fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
     use std::os::unix::fs::MetadataExt;
     let fuse2fs = Command::new("fuse2fs")
         .arg("-V")
@@ -1180,13 +1184,13 @@ fn a_disk_image_on_a_stuck_share_keeps_no_call_waiting() {
     }
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path();
-    let (home, project) = (t.join("home"), t.join("project"));
-    let data = t.join("data");
+    let (home, project, data, local) = (t.join("home"), t.join("project"), t.join("data"), t.join("local"));
     for d in [
         home.join(".ssh"),
         home.join(".kube"),
         project.clone(),
         data.join("share"),
+        local.clone(),
     ] {
         std::fs::create_dir_all(d).unwrap();
     }
@@ -1197,24 +1201,29 @@ fn a_disk_image_on_a_stuck_share_keeps_no_call_waiting() {
         &policy,
     )
     .unwrap();
-    let (h, s) = (
+    let (h, s, l) = (
         home.display().to_string(),
         data.join("share").display().to_string(),
+        local.display().to_string(),
     );
-    let explain = |source: &str| {
+    let explain = |source: &Path| {
         format!(
-            "timeout 20 env -i HOME='{h}' PATH=/usr/bin:/bin NANOCLAW_SHIM_POLICY='{}' '{}' explain run --rm -v '{source}:/x:ro' img; echo \"rc=$?\"",
+            "timeout 20 env -i HOME='{h}' PATH=/usr/bin:/bin NANOCLAW_SHIM_POLICY='{}' '{}' explain run --rm -v '{}:/x:ro' img; echo \"rc=$?\"; echo ==SPLIT==;",
             policy.display(),
-            *crate::support::BIN
+            *crate::support::BIN,
+            source.display()
         )
     };
-    // The share, a loop-mounted image on it at `~/.ssh`, and an image on it that fuse2fs reads
-    // at `~/.kube`; then the share's program stops. It is let go before anything is unmounted.
+    // The share; an image on it loop-mounted at `~/.ssh`; an image in `local`, named through a
+    // link on the share, that fuse2fs reads at `~/.kube`. Then: the share answering; stopped;
+    // stopped without the fuse2fs mount. It is let go before anything is unmounted.
     let script = format!(
-        "truncate -s 16M '{t}/share.img' && mke2fs -q -F -t ext2 '{t}/share.img' && {{ fuse2fs -f -o fakeroot '{t}/share.img' '{s}' >/dev/null 2>&1 & p=$!; }} && for i in $(seq 100); do mountpoint -q '{s}' && break; sleep 0.1; done && truncate -s 2M '{s}/disk.iso' '{s}/vault.img' && mke2fs -q -F -t ext2 '{s}/disk.iso' && mke2fs -q -F -t ext2 '{s}/vault.img' && mount -o loop,ro '{s}/disk.iso' '{h}/.ssh' && fuse2fs -o ro,fakeroot '{s}/vault.img' '{h}/.kube' >/dev/null && sync && kill -STOP $p && {} ; echo ==SPLIT==; {}; kill -CONT $p; umount '{h}/.kube' '{h}/.ssh' '{s}'",
-        explain(&project.display().to_string()),
-        explain(&data.display().to_string()),
+        "truncate -s 16M '{t}/share.img' && mke2fs -q -F -t ext2 '{t}/share.img' && {{ fuse2fs -f -o fakeroot '{t}/share.img' '{s}' >/dev/null 2>&1 & p=$!; }} && for i in $(seq 100); do mountpoint -q '{s}' && break; sleep 0.1; done && truncate -s 2M '{s}/disk.iso' '{l}/vault.img' && mke2fs -q -F -t ext2 '{s}/disk.iso' && mke2fs -q -F -t ext2 '{l}/vault.img' && ln -s '{l}/vault.img' '{s}/vault.img' && mount -o loop,ro '{s}/disk.iso' '{h}/.ssh' && fuse2fs -o ro,fakeroot '{s}/vault.img' '{h}/.kube' >/dev/null && sync && echo ==SPLIT== && {local_now} kill -STOP $p; {project_stopped} kill -CONT $p; umount '{h}/.kube'; kill -STOP $p; {project_after} {data_after} kill -CONT $p; umount '{h}/.ssh' '{s}'",
         t = t.display(),
+        local_now = explain(&local),
+        project_stopped = explain(&project),
+        project_after = explain(&project),
+        data_after = explain(&data),
     );
     let o = Command::new("unshare")
         .args(["-m", "--propagation", "private", "sh", "-c", &script])
@@ -1227,15 +1236,27 @@ fn a_disk_image_on_a_stuck_share_keeps_no_call_waiting() {
         String::from_utf8_lossy(&o.stderr)
     );
     let parts: Vec<&str> = out.split("==SPLIT==").collect();
-    let (unrelated, holding) = (parts[0], parts.get(1).copied().unwrap_or_default());
+    let part = |i: usize| parts.get(i).copied().unwrap_or_default();
+    // The share answering: the link is followed, and the folder the image lies in names `~/.kube`.
     assert!(
-        unrelated.contains("decision: rewrite") && unrelated.contains("rc=0"),
+        part(1).contains("deny.credentials") && part(1).contains("rc=125"),
         "{out}"
     );
-    // The folder holding the share holds both images, judged by their names: it names `~/.ssh`
-    // and `~/.kube`.
+    // Stopped: the call waits its deadline, then refuses (not killed by `timeout`: rc 124).
     assert!(
-        holding.contains("deny.credentials") && holding.contains("rc=125"),
+        part(2).contains("deny.sensitive-mount")
+            && part(2).contains("did not answer")
+            && part(2).contains("rc=125"),
+        "{out}"
+    );
+    // Stopped, with only the loop-mounted ISO on it: an unrelated folder passes, and the
+    // folder holding the share holds the ISO, judged by its name (`~/.ssh`).
+    assert!(
+        part(3).contains("decision: rewrite") && part(3).contains("rc=0"),
+        "{out}"
+    );
+    assert!(
+        part(4).contains("deny.credentials") && part(4).contains("rc=125"),
         "{out}"
     );
 }
