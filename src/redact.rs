@@ -107,12 +107,8 @@ pub fn display(token: &OsStr) -> String {
         // read it too (the thirty-second pass's second look: a value with a blank lost them).
         Some((name, value)) => redact_text(&format!("--{name}={}", shell_words(value))),
         None => match text.strip_prefix("--").and_then(|t| t.split_once('=')) {
-            Some((name @ ("label" | "annotation"), value))
-                if value.contains(|c: char| c.is_ascii_whitespace()) =>
-            {
-                format!("--{name}={}", labelled(value))
-            }
-            _ => match label_in(&text).filter(|&at| text[at..].contains(|c: char| c.is_ascii_whitespace())) {
+            Some((name @ ("label" | "annotation"), value)) => format!("--{name}={}", labelled(value)),
+            _ => match label_in(&text) {
                 Some(at) => format!("{}{}", &text[..at], labelled(&text[at..])),
                 None => redact_text(&text),
             },
@@ -127,12 +123,45 @@ pub fn display(token: &OsStr) -> String {
 fn labelled(value: &str) -> String {
     let blank = |t: &str| t.contains(|c: char| c.is_ascii_whitespace());
     match value.split_once('=') {
+        Some((key, _)) if !blank(key) && secret_label(key) => format!("{key}={REDACTED}"),
         Some((key, v)) if !blank(key) && blank(v) => redact_text(&format!("{key}={}", shell_words(v))),
         // A name with blanks, or a label that is a name alone (`-l 'vault login T'`, which podman
         // keeps as a key: the thirty-third pass's look): the whole as a command's words.
         _ if blank(value) => redact_text(&shell_words(value)),
         _ => redact_text(value),
     }
+}
+
+/// Words that mark a label's or annotation's value as secret besides [`SECRET_WORDS`] (which
+/// the value's text is judged by): a label's value is the whole of what follows its key, and
+/// its key is short (`session=`, `sig=`, `webhook=`: the thirty-sixth pass's look saw each
+/// printed). nanoclaw's own labels (`nanoclaw-session=sess-...`) name ids, not secrets.
+const SECRET_LABEL_WORDS: &[&str] = &[
+    "SESSION",
+    "BEARER",
+    "SIG",
+    "WEBHOOK",
+    "HOOK_URL",
+    "OTP",
+    "TOTP",
+    "PIN",
+    "SALT",
+    "HMAC",
+    "NONCE",
+    "REFRESH",
+    "ACCESS",
+    "SAS",
+    "LICENSE",
+    "CONNECTION",
+    "CERT",
+    "SEED",
+    "MNEMONIC",
+];
+
+/// Whether a label's or annotation's key says its value is secret ([`SECRET_LABEL_WORDS`]).
+fn secret_label(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    !upper.starts_with("NANOCLAW-") && SECRET_LABEL_WORDS.iter().any(|w| upper.contains(w))
 }
 
 /// Where a label's value starts in a token that is docker's `-l` with it glued (`-lKEY=V`,
@@ -1921,6 +1950,13 @@ mod tests {
             ),
             ("--label", "note=vault login <redacted>"),
             ("--label", "note=the session's network"),
+            // Keys that say a secret (the thirty-sixth pass's look).
+            ("--label", "session=<redacted>"),
+            ("-l", "sig=<redacted>"),
+            ("--annotation", "com.acme.webhook=<redacted>"),
+            ("--label", "HMAC_KEY=<redacted>"),
+            ("--label", "refresh=<redacted>"),
+            ("--label", "otp=<redacted>"),
         ] {
             let value = match shown {
                 "note=the session's network" => shown.to_string(),
@@ -2207,6 +2243,11 @@ mod tests {
             ("TZ=UTC", "TZ=UTC"),
             ("HOME=/home/node", "HOME=/home/node"),
             ("--label=nanoclaw-install=abc", "--label=nanoclaw-install=abc"),
+            (
+                "--label=nanoclaw-session=sess-1786000000000-w2c7zk",
+                "--label=nanoclaw-session=sess-1786000000000-w2c7zk",
+            ),
+            ("--label=role=session-network", "--label=role=session-network"),
             (
                 "--mount=type=bind,src=/a,dst=/b",
                 "--mount=type=bind,src=/a,dst=/b",
@@ -2523,7 +2564,7 @@ mod tests {
             ),
             ("http://h/cb?q=token%253Dpw26", "<redacted>"),
             ("https://h/x?a=1&amp;sig=pw27", "<redacted>"),
-            ("--label=x=Bearer%20pw28", "<redacted>"),
+            ("--label=x=Bearer%20pw28", "--label=<redacted>"),
             ("--label=creds=pw29", "--label=creds=<redacted>"),
             ("SENTRY_DSN_URL=pw30", "SENTRY_DSN_URL=<redacted>"),
         ] {

@@ -379,6 +379,34 @@ fn explain_exit_codes_and_redaction() {
         "{out}"
     );
     assert!(out.contains("harden.read-only"), "{out}");
+    // A label's or annotation's key that says a secret hides its value, in every spelling (the
+    // thirty-sixth pass's look saw `session=` and `sig=` printed); nanoclaw's own are shown.
+    let o =
+        e.w.cli()
+            .args([
+                "explain",
+                "run",
+                "--label",
+                "session=SECRET-sess1",
+                "--label=sig=SECRET-sig1",
+                "-lwebhook=SECRET-hook1",
+                "--annotation",
+                "com.acme.hmac=SECRET-hmac1",
+                "--label",
+                "nanoclaw-session=sess-1786000000000-w2c7zk",
+                "img",
+            ])
+            .run();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("SECRET-"), "{out}");
+    assert!(
+        out.contains("session=<redacted>") && out.contains("sig=<redacted>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("nanoclaw-session=sess-1786000000000-w2c7zk"),
+        "{out}"
+    );
     let o =
         e.w.cli()
             .args([
