@@ -2543,31 +2543,37 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             return cut(open, close + 1);
         }
     }
-    // OneDrive's conflict: the computer's name before the extension, as Windows names one
-    // (`logins-DESKTOP-AB12CD3.json`, `-LAPTOP-`; maybe numbered, `-2`: the thirty-fifth
-    // pass's looks).
-    for machine in [&b"-DESKTOP-"[..], b"-LAPTOP-"] {
-        if let Some(at) = find(machine).filter(|&at| at > 0) {
-            let from = at + machine.len();
-            let n = c[from..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
-            let mut end = from + n;
-            let counter = c
-                .get(end + 1..)
-                .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count());
-            if c.get(end) == Some(&b'-') && counter > 0 {
-                end += 1 + counter;
-            }
-            if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
-                return cut(at, end);
-            }
-        }
-    }
     // git mergetool's leftovers: `NAME_BACKUP_PID.EXT`, `_BASE_`, `_LOCAL_`, `_REMOTE_` (the
-    // thirty-fifth pass's fifth look).
-    // (One pass, asking only at a `_` an upper-case B, L or R follows: every component not
-    // listed comes here.)
-    let sides = (0..c.len()).filter(|&at| c[at] == b'_' && matches!(c.get(at + 1), Some(b'B' | b'L' | b'R')));
-    for at in sides {
+    // thirty-fifth pass's fifth look); OneDrive's conflict, the computer's name before the
+    // extension as Windows names one (`logins-DESKTOP-AB12CD3.json`, `-LAPTOP-`; maybe
+    // numbered, `-2`: the thirty-fifth pass's looks).
+    // (One pass, asking only at a `_` an upper-case B, L or R follows, or a `-` a D or an L
+    // does: every component not listed comes here.)
+    let joints = (0..c.len()).filter(|&at| {
+        matches!(
+            (c[at], c.get(at + 1)),
+            (b'_', Some(b'B' | b'L' | b'R')) | (b'-', Some(b'D' | b'L'))
+        )
+    });
+    for at in joints {
+        if c[at] == b'-' {
+            for machine in [&b"-DESKTOP-"[..], b"-LAPTOP-"] {
+                if at > 0 && c[at..].starts_with(machine) {
+                    let from = at + machine.len();
+                    let n = c[from..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+                    let mut end = from + n;
+                    let counter =
+                        (c.get(end + 1..)).map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count());
+                    if c.get(end) == Some(&b'-') && counter > 0 {
+                        end += 1 + counter;
+                    }
+                    if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
+                        return cut(at, end);
+                    }
+                }
+            }
+            continue;
+        }
         for side in [&b"_BACKUP_"[..], b"_BASE_", b"_LOCAL_", b"_REMOTE_"] {
             if c[at..].starts_with(side) {
                 let n = c[at + side.len()..]
