@@ -1688,6 +1688,18 @@ fn update_above(run: &RunArgs, o: &Opt, limits: &Limits) -> Option<String> {
             };
             limits.swap_above_for(&t, Some(&memory))
         }
+        // A reservation is memory kept from reclaim (cgroup v2's `memory.low`): one above the
+        // ceiling shields an agent's memory beyond what any agent may hold, at the host's
+        // expense (`run` clamps it to the limit; this pass's look found `update` passed 8g).
+        "memory-reservation" => {
+            let max = limits.memory?;
+            crate::units::parse_bytes(&t).is_none_or(|m| m > max).then(|| {
+                format!(
+                    "a memory reservation above the ceiling of {}",
+                    crate::units::format_bytes(max)
+                )
+            })
+        }
         "kernel-memory" | "cpu-rt-period" | "cpu-rt-runtime" => {
             Some("not held by the policy's ceilings".into())
         }

@@ -287,6 +287,11 @@ const REFUSED: &[(&[&str], &str)] = &[
     (&["update", "--cpus", "8", "c"], "deny.update-limits"),
     (&["update", "c", "--memory=0"], "deny.update-limits"),
     (&["update", "--cpu-quota", "-1", "c"], "deny.update-limits"),
+    (
+        &["update", "--memory-reservation", "8g", "c"],
+        "deny.update-limits",
+    ),
+    (&["update", "--memory-reservation=-1", "c"], "deny.update-limits"),
     // what a lenient parser would get wrong
     (
         &["run", "--made-up", "x", "--privileged", "img"],
@@ -357,6 +362,7 @@ const LEGITIMATE: &[&[&str]] = &[
     &["exec", "-u", "1000:1000", "c", "sh"],
     &["update", "--memory", "1g", "c"],
     &["update", "--pids-limit", "100", "--cpus", "1.5", "c"],
+    &["update", "--memory-reservation", "1g", "c"],
 ];
 
 #[test]
