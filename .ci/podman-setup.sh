@@ -43,10 +43,11 @@ IMAGE=${FIXTURE_IMAGE:-localhost/nanoclaw-shim-fixture:latest}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$REPO/fixtures/image/build.sh
 # btrfs-progs and fuse2fs: the host-path e2e makes btrfs file systems over disk images and
-# mounts an image by FUSE (a credential store read through its image); e2fsprogs and util-linux
-# (mke2fs, losetup, addpart) come with Debian.
+# mounts an image by FUSE (a credential store read through its image); strace holds a FUSE
+# share's answer (a share whose server is gone); e2fsprogs and util-linux (mke2fs, losetup,
+# addpart) come with Debian.
 PACKAGES=(podman runc uidmap busybox-static slirp4netns catatonit conmon
-          containernetworking-plugins fuse-overlayfs iptables btrfs-progs fuse2fs)
+          containernetworking-plugins fuse-overlayfs iptables btrfs-progs fuse2fs strace)
 
 log() { printf 'podman-setup: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -45,8 +45,7 @@ struct State {
 pub struct Bump<const N: usize> {
     arena: UnsafeCell<[u8; N]>,
     state: UnsafeCell<State>,
-    /// A spin lock: the shim has one thread but for a rare lookup on a share
-    /// (`hostfs::real_path_within`), so it is hardly ever contended there; it keeps the
+    /// A spin lock: the shim has one thread, so it is never contended there; it keeps the
     /// allocator sound for any caller all the same.
     lock: AtomicBool,
 }

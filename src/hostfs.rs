@@ -998,10 +998,42 @@ fn block_device_name(major: &str, minor: &str) -> Option<String> {
     target.file_name()?.to_str().map(str::to_string)
 }
 
+/// The device and inode of the file loop device `base` (`loop0`) reads, as `stat(2)` gives
+/// them (`LOOP_GET_STATUS64` on `/dev/BASE`); `None` where its node cannot be opened (a
+/// caller other than root) or does not answer.
+fn loop_file_identity(base: &str) -> Option<(u64, u64)> {
+    use std::os::fd::AsRawFd;
+    /// `struct loop_info64`'s size: `lo_device` is its bytes 0-7, `lo_inode` 8-15.
+    const LOOP_INFO64_BYTES: usize = 232;
+    const LOOP_GET_STATUS64: std::ffi::c_ulong = 0x4C05;
+    // SAFETY: the C library's `ioctl(2)`, declared with its C signature (variadic).
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn ioctl(fd: std::ffi::c_int, request: std::ffi::c_ulong, ...) -> std::ffi::c_int;
+    }
+    let node = format!("/dev/{base}");
+    // Only the loop device the kernel names: a node of that name that is something else (a
+    // container's `/dev`) is not asked.
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(&node)
+        .ok()
+        .filter(|m| m.file_type().is_block_device())?;
+    let device = open_read(Path::new(&node), O_NOFOLLOW | O_NONBLOCK).ok()?;
+    let mut info = [0u8; LOOP_INFO64_BYTES];
+    // SAFETY: `device` is an open descriptor for the call's length, and `info` a writable
+    // buffer of the kernel's `struct loop_info64` size, as the request expects.
+    #[allow(unsafe_code)]
+    let rc = unsafe { ioctl(device.as_raw_fd(), LOOP_GET_STATUS64, info.as_mut_ptr()) };
+    let word = |at: usize| u64::from_ne_bytes(info[at..at + 8].try_into().unwrap_or_default());
+    (rc == 0).then(|| (word(0), word(8)))
+}
+
 /// The files loop device `base` (`loop0`) reads: its backing file, or, where that is itself a
 /// loop device (a loop over a loop), that one's, to a depth of four; unnamed where the kernel
 /// cannot say (a path longer than a page). A file at or beneath a FUSE or network mount
-/// (`waits`) is named, never looked up.
+/// (`waits`) is named, never looked up. Where the caller may ask the loop device which file
+/// it reads (device and inode: root may), a name that names another file here (the loop set up
+/// in another mount namespace, or through a mount since detached) is no name.
 fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<DiskImage> {
     use std::os::unix::fs::FileTypeExt;
     let Some(file) = read_sys_line(Path::new(&format!("/sys/block/{base}/loop/backing_file"))) else {
@@ -1019,10 +1051,17 @@ fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<D
     // A file on a share (an ISO loop-mounted from a NAS, a disk image opened from an SMB
     // folder) is judged by the name the kernel gives it: looking it up waits on the share's
     // program or server, which may never answer (the thirty-fifth pass's last look stopped a
-    // FUSE share and every call hung).
+    // FUSE share and every call hung). So would asking the loop device which file it reads
+    // (the kernel asks the share), so a name set up in another mount namespace is taken as
+    // it reads here (docs/SECURITY.md).
     if waits(&file) {
         return vec![DiskImage::File(file)];
     }
+    // The file the kernel gave the loop device, asked of the device itself (root may): the
+    // name is where it was opened, in the mount namespace that opened it or through a mount
+    // since detached, and may name another file here (the thirty-sixth pass's look bound a
+    // local folder over a share in another namespace).
+    let read = loop_file_identity(base);
     // A file that is itself a loop device, wherever its node lies (`/dev/loop0`, a node made
     // elsewhere: the fifth look's): that one's file, to a depth of four.
     use std::os::unix::ffi::OsStrExt;
@@ -1047,6 +1086,11 @@ fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<D
             "{base}, whose file's name now names no file"
         ))];
     };
+    if read.is_some_and(|(dev, ino)| (dev, ino) != (meta.dev(), meta.ino())) {
+        return vec![DiskImage::Unnamed(format!(
+            "{base}, whose file's name names another file here"
+        ))];
+    }
     let inner = Some(meta)
         .filter(|m| m.file_type().is_block_device())
         .and_then(|m| {
@@ -1114,31 +1158,182 @@ fn read_kernel_file(file: &Path, first: usize, most: Option<usize>) -> Option<Ve
     Some(out)
 }
 
-/// How long a share is given to say where a file on it leads ([`real_path_within`]).
+/// How long a share is given to say where a file on it leads ([`found_within`]).
 const SHARE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Where `path` leads, links followed, and what is there, asked on a thread of its own: `None`
-/// where no answer came within `deadline` (or no thread could be made). A thread left waiting
-/// on a share ends with the process: the `exec` or the exit kills it, and both FUSE's and NFS's
-/// waits yield to that.
-fn real_path_within(
-    path: &[u8],
-    deadline: std::time::Duration,
-) -> Option<std::io::Result<(Vec<u8>, std::fs::Metadata)>> {
-    use std::os::unix::ffi::OsStringExt;
-    let (tx, rx) = std::sync::mpsc::channel();
-    let owned = path.to_vec();
-    std::thread::Builder::new()
-        .stack_size(64 << 10)
-        .spawn(move || {
-            let asked = std::fs::canonicalize(os(&owned)).and_then(|real| {
-                let meta = std::fs::metadata(&real)?;
-                Ok((real.into_os_string().into_vec(), meta))
-            });
-            let _ = tx.send(asked);
-        })
-        .ok()?;
-    rx.recv_timeout(deadline).ok()
+/// What a path a file system reads as a disk leads to.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// A file, at this path (links followed).
+    File(Vec<u8>),
+    /// A block device, this one (`st_rdev`).
+    Block(u64),
+    /// Something else (a folder, a pipe).
+    Other,
+    /// Nothing the caller may look at: a folder on the way it may not search.
+    Denied,
+    /// Nothing, or too many links.
+    Missing,
+}
+
+impl Found {
+    /// What `meta`, asked of `real`, says.
+    fn of(real: Vec<u8>, meta: std::io::Result<std::fs::Metadata>) -> Found {
+        use std::os::unix::fs::FileTypeExt;
+        match meta {
+            Ok(m) if m.file_type().is_block_device() => Found::Block(m.rdev()),
+            Ok(m) if m.is_file() => Found::File(real),
+            Ok(_) => Found::Other,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Found::Denied,
+            Err(_) => Found::Missing,
+        }
+    }
+
+    /// As bytes, for a pipe: a tag, then the device or the path.
+    fn encode(&self) -> Vec<u8> {
+        match self {
+            Found::File(path) => [&[0u8][..], path].concat(),
+            Found::Block(rdev) => [&[1u8][..], &rdev.to_ne_bytes()].concat(),
+            Found::Other => vec![2],
+            Found::Denied => vec![3],
+            Found::Missing => vec![4],
+        }
+    }
+
+    /// [`Self::encode`]'s bytes read back; `None` for any other.
+    fn decode(bytes: &[u8]) -> Option<Found> {
+        let (&tag, rest) = bytes.split_first()?;
+        match tag {
+            0 if rest.starts_with(b"/") => Some(Found::File(rest.to_vec())),
+            1 => Some(Found::Block(u64::from_ne_bytes(rest.try_into().ok()?))),
+            2 if rest.is_empty() => Some(Found::Other),
+            3 if rest.is_empty() => Some(Found::Denied),
+            4 if rest.is_empty() => Some(Found::Missing),
+            _ => None,
+        }
+    }
+}
+/// [`Found`] of `path`, links followed, asked by a process of its own given `deadline`; `None`
+/// where no answer came in time. A share whose program has read the request and never answers
+/// holds the asker in a wait no signal ends (FUSE's, once a request is its program's): a thread
+/// so held kept the whole call from exiting or `exec`ing (the thirty-sixth pass's look), a
+/// process is left behind. That process is the child of a child that exits at once, so nothing
+/// of it is left as the runtime's child; it is killed once the deadline passes, which ends it
+/// where its wait yields to that (a stopped program's request, NFS's).
+fn found_within(path: &[u8], deadline: std::time::Duration) -> Option<Found> {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    #[repr(C)]
+    struct PollFd {
+        fd: i32,
+        events: i16,
+        revents: i16,
+    }
+    const POLLIN: i16 = 1;
+    const SIGKILL: i32 = 9;
+    // SAFETY: the C library's functions, declared with their C signatures.
+    #[allow(unsafe_code)]
+    unsafe extern "C" {
+        fn fork() -> i32;
+        fn _exit(status: i32) -> !;
+        fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
+        fn kill(pid: i32, signal: i32) -> i32;
+        fn poll(fds: *mut PollFd, count: u64, timeout: i32) -> i32;
+        fn pipe2(fds: *mut i32, flags: i32) -> i32;
+    }
+    let mut ends = [0i32; 2];
+    // SAFETY: `ends` holds the two descriptors the call writes.
+    #[allow(unsafe_code)]
+    if unsafe { pipe2(ends.as_mut_ptr(), open_how::O_CLOEXEC as i32) } != 0 {
+        return None;
+    }
+    // SAFETY: two descriptors just made, each owned once here.
+    #[allow(unsafe_code)]
+    let (mut reader, mut writer) = unsafe {
+        use std::os::fd::FromRawFd;
+        (
+            std::fs::File::from_raw_fd(ends[0]),
+            std::fs::File::from_raw_fd(ends[1]),
+        )
+    };
+    // SAFETY: the shim has one thread here, so the child's copy of the process (its allocator
+    // among it) is whole; the child asks, writes and ends with `_exit`, running nothing of the
+    // parent's at exit.
+    #[allow(unsafe_code)]
+    let child = unsafe { fork() };
+    if child < 0 {
+        return None;
+    }
+    if child == 0 {
+        // SAFETY: as above, in the child.
+        #[allow(unsafe_code)]
+        let grandchild = unsafe { fork() };
+        if grandchild != 0 {
+            let _ = writer.write_all(&grandchild.to_ne_bytes());
+            // SAFETY: ends this process at once.
+            #[allow(unsafe_code)]
+            unsafe {
+                _exit(0)
+            };
+        }
+        drop(reader);
+        let found = match std::fs::canonicalize(os(path)) {
+            Ok(real) => {
+                let meta = std::fs::metadata(&real);
+                Found::of(real.into_os_string().into_encoded_bytes(), meta)
+            }
+            Err(e) => Found::of(Vec::new(), Err(e)),
+        };
+        let _ = writer.write_all(&found.encode());
+        // SAFETY: ends this process at once.
+        #[allow(unsafe_code)]
+        unsafe {
+            _exit(0)
+        };
+    }
+    drop(writer);
+    let mut status = 0;
+    // SAFETY: waits for the child made above, which exits at once.
+    #[allow(unsafe_code)]
+    unsafe {
+        waitpid(child, &mut status, 0)
+    };
+    let mut pid = [0u8; 4];
+    reader.read_exact(&mut pid).ok()?;
+    let asker = i32::from_ne_bytes(pid);
+    let until = std::time::Instant::now() + deadline;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        let mut fd = PollFd {
+            fd: reader.as_raw_fd(),
+            events: POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid `pollfd` for the call's length.
+        #[allow(unsafe_code)]
+        let ready = unsafe { poll(&mut fd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        if ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        if ready <= 0 {
+            if asker > 0 {
+                // SAFETY: signals the process made above, which has not answered.
+                #[allow(unsafe_code)]
+                unsafe {
+                    kill(asker, SIGKILL)
+                };
+            }
+            return None;
+        }
+        match reader.read(&mut buf) {
+            Ok(0) => return Found::decode(&answer),
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
 }
 
 /// Where an absolute path leads ([`walk_short_of`]).
@@ -1213,7 +1408,6 @@ impl HostFs for RealFs {
     }
 
     fn disk_images(&self, mount: &Backing<'_>) -> Vec<DiskImage> {
-        use std::os::unix::fs::FileTypeExt;
         let Backing {
             dev,
             kind,
@@ -1269,18 +1463,17 @@ impl HostFs for RealFs {
                     shown()
                 ))]
             };
-            let (real, meta) = match walk_short_of(source, waits) {
+            let found = match walk_short_of(source, waits) {
                 Walked::Real(real) => {
                     let meta = std::fs::metadata(os(&real));
-                    (real, meta)
+                    Found::of(real, meta)
                 }
                 // A name on a share may be a link to any folder (the thirty-sixth pass's look
-                // read a key so when it was judged by its name): asked all the same, on a thread
-                // given a deadline, so that a share that does not answer makes a call wait that
-                // long and no longer; then where the file lies is unknown.
-                Walked::Waits => match real_path_within(source, SHARE_DEADLINE) {
-                    Some(Ok((real, meta))) => (real, Ok(meta)),
-                    Some(Err(e)) => (source.to_vec(), Err(e)),
+                // read a key so when it was judged by its name): asked all the same, by a
+                // process given a deadline, so that a share that does not answer makes a call
+                // wait that long and no longer; then where the file lies is unknown.
+                Walked::Waits => match found_within(source, SHARE_DEADLINE) {
+                    Some(found) => found,
                     None => {
                         return vec![DiskImage::Unnamed(format!(
                             "{} (the file a file system reads, on a share that did not answer)",
@@ -1288,27 +1481,23 @@ impl HostFs for RealFs {
                         ))];
                     }
                 },
+                Walked::Failed { denied: true } => Found::Denied,
+                Walked::Failed { denied: false } => Found::Missing,
+            };
+            match found {
+                Found::Block(rdev) => {
+                    (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
+                }
+                Found::File(real) => return vec![DiskImage::File(real)],
                 // A file below a folder the caller may not search (a rootless caller under
                 // root's mounts) is one no source of this caller reads: judged by its name, not
                 // a reason to refuse every source.
-                Walked::Failed { denied: true } => return vec![DiskImage::File(source.to_vec())],
+                Found::Denied => return vec![DiskImage::File(source.to_vec())],
                 // The file a file system reads, gone from its name (renamed or removed after the
                 // mount: the thirty-fifth pass's look moved a `fuse2fs` image and an erofs one):
                 // which folder holds it is unknown.
-                Walked::Failed { denied: false } if kind == b"file" => return gone(),
-                Walked::Failed { .. } => return Vec::new(),
-            };
-            match meta {
-                Ok(m) if m.file_type().is_block_device() => {
-                    let rdev = m.rdev();
-                    (major, minor) = (libc_major(rdev).to_string(), libc_minor(rdev).to_string());
-                }
-                Ok(m) if m.is_file() => return vec![DiskImage::File(real)],
-                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                    return vec![DiskImage::File(source.to_vec())];
-                }
-                Err(_) if kind == b"file" => return gone(),
-                _ => return Vec::new(),
+                Found::Missing if kind == b"file" => return gone(),
+                Found::Missing | Found::Other => return Vec::new(),
             }
         }
         // The kernel's name of the device (`loop0`, its partition `loop0p1`, `nvme0n1p3`).
@@ -1939,6 +2128,23 @@ impl HostFs for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the asking process finds is read back as it was written, and nothing else reads.
+    #[test]
+    fn what_the_asker_finds_reads_back() {
+        for found in [
+            Found::File(b"/srv/img/vault.img".to_vec()),
+            Found::Block(makedev(7, 3)),
+            Found::Other,
+            Found::Denied,
+            Found::Missing,
+        ] {
+            assert_eq!(Found::decode(&found.encode()), Some(found));
+        }
+        for other in [&b""[..], b"\x00", b"\x00img", b"\x01\x07", b"\x02x", b"\x09"] {
+            assert_eq!(Found::decode(other), None, "{other:?}");
+        }
+    }
 
     /// A source's links are followed one name at a time, and nothing at or beneath a share is
     /// looked up: the walk stops there.

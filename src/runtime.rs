@@ -293,9 +293,8 @@ fn execve(
     let mut envp: Vec<*const c_char> = Vec::with_capacity(64);
     let mut once = Once::default();
     // SAFETY: `environ` is the C library's null-terminated array of NUL-terminated `NAME=value`
-    // strings. No thread of the shim changes its environment (the only other one it may start
-    // looks a path up on a share), so the array and its strings stay as they are while they are
-    // read here and until `execve` copies them.
+    // strings. The shim is single-threaded and never changes its environment, so the array and
+    // its strings stay as they are while they are read here and until `execve` copies them.
     #[allow(unsafe_code)]
     unsafe {
         let mut p = environ;

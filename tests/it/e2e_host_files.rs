@@ -1185,9 +1185,13 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
     let dir = tempfile::tempdir().unwrap();
     let t = dir.path();
     let (home, project, data, local) = (t.join("home"), t.join("project"), t.join("data"), t.join("local"));
+    let (decoy, local2) = (t.join("decoy"), t.join("local2"));
     for d in [
+        decoy.clone(),
+        local2.clone(),
         home.join(".ssh"),
         home.join(".kube"),
+        home.join(".gnupg"),
         project.clone(),
         data.join("share"),
         local.clone(),
@@ -1218,9 +1222,16 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
     // link on the share, that fuse2fs reads at `~/.kube`. Then: the share answering; stopped;
     // stopped without the fuse2fs mount. It is let go before anything is unmounted.
     let script = format!(
-        "truncate -s 16M '{t}/share.img' && mke2fs -q -F -t ext2 '{t}/share.img' && {{ fuse2fs -f -o fakeroot '{t}/share.img' '{s}' >/dev/null 2>&1 & p=$!; }} && for i in $(seq 100); do mountpoint -q '{s}' && break; sleep 0.1; done && truncate -s 2M '{s}/disk.iso' '{l}/vault.img' && mke2fs -q -F -t ext2 '{s}/disk.iso' && mke2fs -q -F -t ext2 '{l}/vault.img' && ln -s '{l}/vault.img' '{s}/vault.img' && mount -o loop,ro '{s}/disk.iso' '{h}/.ssh' && fuse2fs -o ro,fakeroot '{s}/vault.img' '{h}/.kube' >/dev/null && sync && echo ==SPLIT== && {local_now} kill -STOP $p; {project_stopped} kill -CONT $p; umount '{h}/.kube'; kill -STOP $p; {project_after} {data_after} kill -CONT $p; umount '{h}/.ssh' '{s}'",
+        "truncate -s 16M '{t}/share.img' && mke2fs -q -F -t ext2 '{t}/share.img' && {{ fuse2fs -f -o fakeroot '{t}/share.img' '{s}' >/dev/null 2>&1 & p=$!; }} && for i in $(seq 100); do mountpoint -q '{s}' && break; sleep 0.1; done && truncate -s 2M '{s}/disk.iso' '{l}/vault.img' '{l2}/vault2.img' '{d}/vault2.img' && mke2fs -q -F -t ext2 '{s}/disk.iso' && mke2fs -q -F -t ext2 '{l}/vault.img' && mke2fs -q -F -t ext2 '{l2}/vault2.img' && ln -s '{l}/vault.img' '{s}/vault.img' && mount -o loop,ro '{s}/disk.iso' '{h}/.ssh' && fuse2fs -o ro,fakeroot '{s}/vault.img' '{h}/.kube' >/dev/null && sync && echo ==SPLIT== && {local_now} \
+         {{ unshare -m --propagation private sh -c \"mount --bind '{l2}' '{d}' && losetup -f --show '{d}/vault2.img' > '{t}/loopdev' && exec sleep 60\" & b=$!; }}; for i in $(seq 100); do [ -s '{t}/loopdev' ] && break; sleep 0.1; done; mount -o ro $(cat '{t}/loopdev') '{h}/.gnupg' && {local_there} umount '{h}/.gnupg'; kill $b; losetup -d $(cat '{t}/loopdev'); \
+         if command -v strace >/dev/null; then {{ strace -f -qq -o /dev/null -p $p -e trace=writev -e inject=writev:delay_enter=30000000 & st=$!; }}; sleep 1; {project_held} kill $st; wait $st; else echo no-strace; echo ==SPLIT==; fi; \
+         kill -STOP $p; {project_stopped} kill -CONT $p; umount '{h}/.kube'; kill -STOP $p; {project_after} {data_after} kill -CONT $p; umount '{h}/.ssh' '{s}'",
         t = t.display(),
+        d = decoy.display(),
+        l2 = local2.display(),
         local_now = explain(&local),
+        local_there = explain(&local2),
+        project_held = explain(&project),
         project_stopped = explain(&project),
         project_after = explain(&project),
         data_after = explain(&data),
@@ -1242,21 +1253,43 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
         part(1).contains("deny.credentials") && part(1).contains("rc=125"),
         "{out}"
     );
-    // Stopped: the call waits its deadline, then refuses (not killed by `timeout`: rc 124).
+    // A loop device set up in another mount namespace, where the folder holding the image is
+    // bound over a decoy's: its file's name here names the decoy (the thirty-sixth pass's look
+    // read the image's key, judged by the name). Root may ask the loop device which file it
+    // reads: every source is refused while it is mounted.
     assert!(
         part(2).contains("deny.sensitive-mount")
-            && part(2).contains("did not answer")
+            && part(2).contains("names another file here")
             && part(2).contains("rc=125"),
+        "{out}"
+    );
+    // The share's program has read the request and holds its answer (as sshfs does when its
+    // server is gone: `strace` delays its reply 30 s): the call waits its deadline, then
+    // refuses, and ends (the same look's: a thread asking kept the call from ending until the
+    // reply; `timeout` then says 124). Said and left out without strace.
+    if part(3).contains("no-strace") {
+        eprintln!("a share that holds its answer: not tried, this host has no strace");
+    } else {
+        assert!(
+            part(3).contains("did not answer") && part(3).contains("rc=125"),
+            "{out}"
+        );
+    }
+    // Stopped: the call waits its deadline, then refuses (not killed by `timeout`: rc 124).
+    assert!(
+        part(4).contains("deny.sensitive-mount")
+            && part(4).contains("did not answer")
+            && part(4).contains("rc=125"),
         "{out}"
     );
     // Stopped, with only the loop-mounted ISO on it: an unrelated folder passes, and the
     // folder holding the share holds the ISO, judged by its name (`~/.ssh`).
     assert!(
-        part(3).contains("decision: rewrite") && part(3).contains("rc=0"),
+        part(5).contains("decision: rewrite") && part(5).contains("rc=0"),
         "{out}"
     );
     assert!(
-        part(4).contains("deny.credentials") && part(4).contains("rc=125"),
+        part(6).contains("deny.credentials") && part(6).contains("rc=125"),
         "{out}"
     );
 }
