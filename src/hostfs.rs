@@ -1240,6 +1240,9 @@ fn found_within(path: &[u8], deadline: std::time::Duration) -> Option<Found> {
         fn kill(pid: i32, signal: i32) -> i32;
         fn poll(fds: *mut PollFd, count: u64, timeout: i32) -> i32;
         fn pipe2(fds: *mut i32, flags: i32) -> i32;
+        fn dup2(from: i32, to: i32) -> i32;
+        fn close(fd: i32) -> i32;
+        fn chdir(path: *const std::ffi::c_char) -> i32;
     }
     let mut ends = [0i32; 2];
     // SAFETY: `ends` holds the two descriptors the call writes.
@@ -1277,6 +1280,37 @@ fn found_within(path: &[u8], deadline: std::time::Duration) -> Option<Found> {
             };
         }
         drop(reader);
+        // Nothing of the caller's is kept by a process that may outlive it: its output (a
+        // caller reading `docker`'s output to its end would wait for this process too), files
+        // it holds open for the runtime, its working folder.
+        let keep = writer.as_raw_fd();
+        let null = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .map(std::os::fd::IntoRawFd::into_raw_fd);
+        let limit = std::fs::read_dir("/proc/self/fd")
+            .map(|fds| {
+                fds.flatten()
+                    .filter_map(|f| f.file_name().to_str()?.parse::<i32>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_else(|_| (0..1024).collect());
+        // SAFETY: descriptors of this process alone (a copy of the caller's), replaced or
+        // closed before anything else runs in it; `/` is a valid NUL-terminated path.
+        #[allow(unsafe_code)]
+        unsafe {
+            for fd in 0..3 {
+                match null {
+                    Ok(n) => dup2(n, fd),
+                    Err(_) => close(fd),
+                };
+            }
+            for fd in limit.into_iter().filter(|&fd| fd > 2 && fd != keep) {
+                close(fd);
+            }
+            chdir(c"/".as_ptr());
+        }
         let found = match std::fs::canonicalize(os(path)) {
             Ok(real) => {
                 let meta = std::fs::metadata(&real);

@@ -1218,6 +1218,16 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
             source.display()
         )
     };
+    // ... and its output read to its end, as nanoclaw reads `docker`'s: nothing the shim leaves
+    // asking a share may hold it open.
+    let explain_to_the_end = |source: &Path| {
+        format!(
+            "timeout 20 sh -c 'o=$(env -i HOME=\"{h}\" PATH=/usr/bin:/bin NANOCLAW_SHIM_POLICY=\"{}\" \"{}\" explain run --rm -v \"{}:/x:ro\" img 2>&1); r=$?; echo \"$o\"; exit $r'; echo \"rc=$?\"; echo ==SPLIT==;",
+            policy.display(),
+            *crate::support::BIN,
+            source.display()
+        )
+    };
     // The share; an image on it loop-mounted at `~/.ssh`; an image in `local`, named through a
     // link on the share, that fuse2fs reads at `~/.kube`. Then: the share answering; stopped;
     // stopped without the fuse2fs mount. It is let go before anything is unmounted.
@@ -1231,7 +1241,7 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
         l2 = local2.display(),
         local_now = explain(&local),
         local_there = explain(&local2),
-        project_held = explain(&project),
+        project_held = explain_to_the_end(&project),
         project_stopped = explain(&project),
         project_after = explain(&project),
         data_after = explain(&data),
@@ -1265,8 +1275,8 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
     );
     // The share's program has read the request and holds its answer (as sshfs does when its
     // server is gone: `strace` delays its reply 30 s): the call waits its deadline, then
-    // refuses, and ends (the same look's: a thread asking kept the call from ending until the
-    // reply; `timeout` then says 124). Said and left out without strace.
+    // refuses, and ends, its output too (the same look's: a thread asking kept the call from
+    // ending until the reply; `timeout` then says 124). Said and left out without strace.
     if part(3).contains("no-strace") {
         eprintln!("a share that holds its answer: not tried, this host has no strace");
     } else {
