@@ -1057,11 +1057,6 @@ fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<D
     if waits(&file) {
         return vec![DiskImage::File(file)];
     }
-    // The file the kernel gave the loop device, asked of the device itself (root may): the
-    // name is where it was opened, in the mount namespace that opened it or through a mount
-    // since detached, and may name another file here (the thirty-sixth pass's look bound a
-    // local folder over a share in another namespace).
-    let read = loop_file_identity(base);
     // A file that is itself a loop device, wherever its node lies (`/dev/loop0`, a node made
     // elsewhere: the fifth look's): that one's file, to a depth of four.
     use std::os::unix::ffi::OsStrExt;
@@ -1086,7 +1081,13 @@ fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<D
             "{base}, whose file's name now names no file"
         ))];
     };
-    if read.is_some_and(|(dev, ino)| (dev, ino) != (meta.dev(), meta.ino())) {
+    // The file the kernel gave the loop device, asked of the device itself (root may): the
+    // name is where it was opened, in the mount namespace that opened it or through a mount
+    // since detached, and may name another file here (the thirty-sixth pass's look bound a
+    // local folder over a decoy's in another namespace). Asked only once the name names a
+    // file here: the kernel asks the file's own file system, and one gone from this table (a
+    // share unmounted lazily, its server gone) would hold the call (the same pass's look).
+    if loop_file_identity(base).is_some_and(|(dev, ino)| (dev, ino) != (meta.dev(), meta.ino())) {
         return vec![DiskImage::Unnamed(format!(
             "{base}, whose file's name names another file here"
         ))];

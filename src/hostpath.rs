@@ -2288,10 +2288,26 @@ fn shared(name: &[u8], tail: &[u8]) -> bool {
         b"go", b"py", b"ts", b"tsx", b"js", b"jsx", b"mjs", b"cjs", b"rs", b"rb", b"java", b"kt", b"swift",
         b"c", b"h", b"cc", b"cpp", b"cs", b"php", b"md", b"rst", b"html", b"css", b"proto",
     ];
+    /// Last parts that make any name a template (`.env.local.example`, `.env.schema`: the
+    /// thirty-sixth pass's look had projects shipped so refused).
+    const TEMPLATE: [&[u8]; 8] = [
+        b"example",
+        b"sample",
+        b"template",
+        b"dist",
+        b"tpl",
+        b"schema",
+        b"defaults",
+        b"skel",
+    ];
     let last = tail.rsplit(|&b| b == b'.').next().unwrap_or(tail);
     // (Code is named so, not configuration: `.env.local.php` is Symfony's secrets, `.env.js`
-    // a front end's; a name with a leading dot is a file's, never a module's.)
-    SHARED.contains(&tail) || (!name.starts_with(b".") && CODE.contains(&last))
+    // a front end's; a name with a leading dot is a file's, never a module's. A TypeScript
+    // declaration, `.env.d.ts`, holds types only.)
+    SHARED.contains(&tail)
+        || TEMPLATE.contains(&last)
+        || tail.ends_with(b"d.ts")
+        || (!name.starts_with(b".") && CODE.contains(&last))
 }
 
 /// Whether an ending's match is a public key's name (`pubkey.pem`, `public_key.pem`,
@@ -2368,6 +2384,23 @@ fn copy_of(c: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
         // letters and digits, not all of one case: `.env.sample` is no copy).
         if let Some(x) = without_rsync_mark(rest) {
             return Some(Borrowed(x));
+        }
+        // Syncthing's and Unison's files being received (`.syncthing.id_ed25519.tmp`, kept a
+        // day; `.unison.NAME.HASH.unison.tmp`) and Unison's backups (`.bak.1.NAME`): the
+        // thirty-sixth pass's look.
+        if let Some(x) = (rest.strip_prefix(b"syncthing.")).and_then(|x| x.strip_suffix(b".tmp")) {
+            return Some(Borrowed(x)).filter(|x| !x.is_empty());
+        }
+        if let Some(x) = (rest.strip_prefix(b"unison.")).and_then(|x| x.strip_suffix(b".unison.tmp")) {
+            if let Some(cut) = x.iter().rposition(|&b| b == b'.').filter(|&at| at > 0) {
+                return Some(Borrowed(&x[..cut]));
+            }
+        }
+        if let Some(x) = rest.strip_prefix(b"bak.") {
+            let n = x.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n > 0 && x.get(n) == Some(&b'.') && x.len() > n + 1 {
+                return Some(Borrowed(&x[n + 1..]));
+            }
         }
     }
     if c.len() > 12 && c[c.len() - 12..].starts_with(b"___jb_") {
@@ -2552,7 +2585,7 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
     let joints = (0..c.len()).filter(|&at| {
         matches!(
             (c[at], c.get(at + 1)),
-            (b'_', Some(b'B' | b'L' | b'R')) | (b'-', Some(b'D' | b'L'))
+            (b'_', Some(b'B' | b'L' | b'R' | b'c')) | (b'-', Some(b'D' | b'L'))
         )
     });
     for at in joints {
@@ -2570,6 +2603,18 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
                     if n > 0 && c.get(end).is_none_or(|&b| b == b'.') {
                         return cut(at, end);
                     }
+                }
+            }
+            continue;
+        }
+        // The ownCloud client's and older Nextcloud clients' conflict:
+        // `NAME_conflict-20241207-123456.EXT` (the thirty-sixth pass's look).
+        if c[at..].starts_with(b"_conflict-") && at > 0 {
+            let from = at + b"_conflict-".len();
+            if digits(from, 8) && c.get(from + 8) == Some(&b'-') && digits(from + 9, 6) {
+                let end = from + 15;
+                if c.get(end).is_none_or(|&b| b == b'.') {
+                    return cut(at, end);
                 }
             }
             continue;
@@ -2672,6 +2717,14 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             if c.get(end).is_none_or(|&b| b == b'.') {
                 return cut(at, end);
             }
+        }
+    }
+    // iCloud's and Finder's duplicate: ` 2` before the extension (`key4 2.db`: the
+    // thirty-sixth pass's look; ` 2` at the end is a variant already).
+    if let Some(dot) = c.iter().rposition(|&b| b == b'.').filter(|&d| d > 0) {
+        let n = c[..dot].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        if n > 0 && dot > n + 1 && c[dot - n - 1] == b' ' {
+            return cut(dot - n - 1, dot);
         }
     }
     None
@@ -3024,7 +3077,7 @@ mod tests {
             ("logins-DESKTOP-AB12CD3.json", "logins.json"),
             ("logins-LAPTOP-9F3K2Q1-2.json", "logins.json"),
             ("id_ed25519-DESKTOP-AB12CD3", "id_ed25519"),
-            ("Kopia id_rsa", "id_rsa"),
+            ("Kopia .netrc", ".netrc"),
             ("Kopie - .netrc", ".netrc"),
             ("Kopie \u{2013} .netrc", ".netrc"),
             (
@@ -3086,7 +3139,7 @@ mod tests {
             ("logins.1.json", "logins.json"),
             // ... and its second look's.
             ("Copy of .env", ".env"),
-            ("Copy of id_ed25519", "id_ed25519"),
+            ("Copy of id_ed25519", "*_ed25519"),
             ("copy (2) of logins.json", "logins.json"),
             ("Kopie von .netrc", ".netrc"),
             ("server.key.tar.gz", "*.key"),
@@ -3101,8 +3154,8 @@ mod tests {
             ),
             // ... and its fourth look's.
             ("Copia di .env", ".env"),
-            ("Kopie van id_rsa", "id_rsa"),
-            ("Kopia av id_ed25519", "id_ed25519"),
+            ("Kopie van id_rsa", "*_rsa"),
+            ("Kopia av id_ed25519", "*_ed25519"),
             ("C\u{f3}pia de .env", ".env"),
             ("Copy of  .env", ".env"),
             ("copy_of_.env", ".env"),
