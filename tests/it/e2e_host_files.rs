@@ -1011,6 +1011,17 @@ fn a_credential_s_copy_is_never_read() {
             "",
             "/x/logins-DESKTOP-AB12CD3.json",
         ),
+        // An SSH key named for its use, Wrangler's secrets, ownCloud's conflict, Syncthing's
+        // unfinished transfer, iCloud's duplicate (this pass's look read each).
+        ("deploy_key", "", "/x/deploy_key"),
+        (".dev.vars", "", "/x/.dev.vars"),
+        (
+            ".env_conflict-20241207-123456",
+            "",
+            "/x/.env_conflict-20241207-123456",
+        ),
+        (".syncthing.id_ed25519.tmp", "", "/x/.syncthing.id_ed25519.tmp"),
+        ("key4 2.db", "", "/x/key4 2.db"),
         // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
         // below their own folders: a home's token two and more levels down.
         (
