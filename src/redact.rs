@@ -123,7 +123,7 @@ pub fn display(token: &OsStr) -> String {
 fn labelled(value: &str) -> String {
     let blank = |t: &str| t.contains(|c: char| c.is_ascii_whitespace());
     match value.split_once('=') {
-        Some((key, _)) if !blank(key) && secret_label(key) => format!("{key}={REDACTED}"),
+        Some((key, _)) if !blank(key) && !shown_label(key) => format!("{key}={REDACTED}"),
         Some((key, v)) if !blank(key) && blank(v) => redact_text(&format!("{key}={}", shell_words(v))),
         // A name with blanks, or a label that is a name alone (`-l 'vault login T'`, which podman
         // keeps as a key: the thirty-third pass's look): the whole as a command's words.
@@ -132,36 +132,19 @@ fn labelled(value: &str) -> String {
     }
 }
 
-/// Words that mark a label's or annotation's value as secret besides [`SECRET_WORDS`] (which
-/// the value's text is judged by): a label's value is the whole of what follows its key, and
-/// its key is short (`session=`, `sig=`, `webhook=`: the thirty-sixth pass's look saw each
-/// printed). nanoclaw's own labels (`nanoclaw-session=sess-...`) name ids, not secrets.
-const SECRET_LABEL_WORDS: &[&str] = &[
-    "SESSION",
-    "BEARER",
-    "SIG",
-    "WEBHOOK",
-    "HOOK_URL",
-    "OTP",
-    "TOTP",
-    "PIN",
-    "SALT",
-    "HMAC",
-    "NONCE",
-    "REFRESH",
-    "ACCESS",
-    "SAS",
-    "LICENSE",
-    "CONNECTION",
-    "CERT",
-    "SEED",
-    "MNEMONIC",
-];
-
-/// Whether a label's or annotation's key says its value is secret ([`SECRET_LABEL_WORDS`]).
-fn secret_label(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    !upper.starts_with("NANOCLAW-") && SECRET_LABEL_WORDS.iter().any(|w| upper.contains(w))
+/// Whether a label's or annotation's value is shown: nanoclaw's own (`nanoclaw-session=`, ids),
+/// the shim's (`io.github.nanoclaw-shim.*`), an image's description (`org.opencontainers.image.*`)
+/// and podman's auto-update switch. Every other value is hidden, whatever its key: a list of
+/// secret-looking words missed `sid=`, `tok=`, `psk=` and `ticket=` (the thirty-sixth pass's
+/// looks), as one missed `DB_PASS` for the environment (default-deny, as for `-e` values). A
+/// shown value is still judged as text (a token's shape, a URL's password).
+fn shown_label(key: &str) -> bool {
+    const SHOWN_PREFIXES: [&str; 3] = [
+        "nanoclaw-",
+        "io.github.nanoclaw-shim.",
+        "org.opencontainers.image.",
+    ];
+    key == "io.containers.autoupdate" || SHOWN_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
 /// Where a label's value starts in a token that is docker's `-l` with it glued (`-lKEY=V`,
@@ -1932,24 +1915,24 @@ mod tests {
             "create",
             "--internal",
             "--label",
-            "role=session-network",
+            "nanoclaw-role=session-network",
             "ncl-net",
         ]);
         assert_eq!(
             super::argv(&argv).join(" "),
-            "network create --internal --label role=session-network ncl-net"
+            "network create --internal --label nanoclaw-role=session-network ncl-net"
         );
         // A label's or annotation's value that is a command is judged as one; a plain one is
         // shown as written.
         for (flag, shown) in [
-            ("--label", "note=sshpass -p <redacted> <redacted> host"),
-            ("-l", "note=docker login -p <redacted>"),
+            ("--label", "nanoclaw-note=sshpass -p <redacted> <redacted> host"),
+            ("-l", "nanoclaw-note=docker login -p <redacted>"),
             (
                 "--annotation",
-                "note=echo <redacted> | docker login --password-stdin",
+                "nanoclaw-note=echo <redacted> | docker login --password-stdin",
             ),
-            ("--label", "note=vault login <redacted>"),
-            ("--label", "note=the session's network"),
+            ("--label", "nanoclaw-note=vault login <redacted>"),
+            ("--label", "nanoclaw-note=the session's network"),
             // Keys that say a secret (the thirty-sixth pass's look).
             ("--label", "session=<redacted>"),
             ("-l", "sig=<redacted>"),
@@ -1959,7 +1942,7 @@ mod tests {
             ("--label", "otp=<redacted>"),
         ] {
             let value = match shown {
-                "note=the session's network" => shown.to_string(),
+                "nanoclaw-note=the session's network" => shown.to_string(),
                 _ => shown
                     .replace("<redacted> <redacted>", "Xy9pw ssh")
                     .replace("<redacted>", "Xy9pw"),
@@ -2247,7 +2230,17 @@ mod tests {
                 "--label=nanoclaw-session=sess-1786000000000-w2c7zk",
                 "--label=nanoclaw-session=sess-1786000000000-w2c7zk",
             ),
-            ("--label=role=session-network", "--label=role=session-network"),
+            (
+                "--label=nanoclaw-role=session-network",
+                "--label=nanoclaw-role=session-network",
+            ),
+            // Any other label's value is hidden (default-deny: the thirty-sixth pass's look).
+            ("--label=role=session-network", "--label=role=<redacted>"),
+            ("--label=sid=Xy9", "--label=sid=<redacted>"),
+            (
+                "--annotation=io.podman.ticket=Xy9",
+                "--annotation=io.podman.ticket=<redacted>",
+            ),
             (
                 "--mount=type=bind,src=/a,dst=/b",
                 "--mount=type=bind,src=/a,dst=/b",
@@ -2481,8 +2474,8 @@ mod tests {
             "run -e GIT_HTTP_PROXY_AUTHMETHOD=basic img"
         );
         assert_eq!(
-            shown(&["run", "-il", "role=agent", "img"]),
-            "run -il role=agent img"
+            shown(&["run", "-il", "nanoclaw-role=agent", "img"]),
+            "run -il nanoclaw-role=agent img"
         );
         // A refusal quotes the token as one: its value read as a command's words too.
         let refused = display("--annotation=run.oci.hooks sshpass -p Pq7Xa9 ssh h".as_ref());
@@ -2553,8 +2546,8 @@ mod tests {
                 "https://api.telegram.org/<redacted>",
             ),
             (
-                "--label=cfg=[\"password\",\"pw23\"]",
-                "--label=cfg=[\"password\",<redacted>",
+                "--label=nanoclaw-cfg=[\"password\",\"pw23\"]",
+                "--label=nanoclaw-cfg=[\"password\",<redacted>",
             ),
             // The thirty-first pass's look.
             ("[\"password\",\"pw24\"]", "[\"password\",\"<redacted>\"]"),
@@ -2564,7 +2557,7 @@ mod tests {
             ),
             ("http://h/cb?q=token%253Dpw26", "<redacted>"),
             ("https://h/x?a=1&amp;sig=pw27", "<redacted>"),
-            ("--label=x=Bearer%20pw28", "--label=<redacted>"),
+            ("--label=x=Bearer%20pw28", "--label=x=<redacted>"),
             ("--label=creds=pw29", "--label=creds=<redacted>"),
             ("SENTRY_DSN_URL=pw30", "SENTRY_DSN_URL=<redacted>"),
         ] {
@@ -2584,7 +2577,7 @@ mod tests {
             "--stop-signal=SIGTERM",
             "<config><name>agent</name></config>",
             r#"["CMD","node","/app/health.js"]"#,
-            "--label=list=[\"a\",\"b\"]",
+            "--label=nanoclaw-list=[\"a\",\"b\"]",
             "TZ=Europe/Berlin",
         ] {
             assert_eq!(d(token), token);
@@ -2602,7 +2595,8 @@ mod tests {
             d("--health-cmd=curl -H 'Authorization: Bearer abc.def' http://x"),
             "--health-cmd=curl -H 'Authorization: <redacted>"
         );
-        assert_eq!(d("--label=tier=basic"), "--label=tier=basic");
+        assert_eq!(d("--label=nanoclaw-tier=basic"), "--label=nanoclaw-tier=basic");
+        assert_eq!(d("--label=tier=basic"), "--label=tier=<redacted>");
         assert_eq!(d("--password=hunter2"), "--password=<redacted>");
         assert_eq!(
             d("--health-cmd=curl -H 'X-Api-Key: abc123' http://x"),
@@ -2708,8 +2702,8 @@ mod tests {
             "curl -x u:<redacted>@proxy:3128 http://h"
         );
         assert_eq!(
-            d("--label=com.x.conn=u:S3CRET@db"),
-            "--label=com.x.conn=u:<redacted>@db"
+            d("--label=nanoclaw-conn=u:S3CRET@db"),
+            "--label=nanoclaw-conn=u:<redacted>@db"
         );
         // Glued, and the options whose next word is a secret whole (the twenty-fourth look's).
         for (word, shown) in [
@@ -2784,7 +2778,10 @@ mod tests {
         // Not credentials: an image digest, an address, an email.
         assert_eq!(d("alpine:3@sha256:0123abcd"), "alpine:3@sha256:0123abcd");
         assert_eq!(d("127.0.0.1:8080:80"), "127.0.0.1:8080:80");
-        assert_eq!(d("--label=owner=me@example.com"), "--label=owner=me@example.com");
+        assert_eq!(
+            d("--label=nanoclaw-owner=me@example.com"),
+            "--label=nanoclaw-owner=me@example.com"
+        );
     }
 
     #[test]
@@ -2799,8 +2796,8 @@ mod tests {
             "--build-arg=https_proxy=<redacted>"
         );
         assert_eq!(
-            d("--label=proxy=http://x:tok123@host.docker.internal:10255"),
-            "--label=proxy=http://<redacted>@host.docker.internal:10255"
+            d("--label=nanoclaw-proxy=http://x:tok123@host.docker.internal:10255"),
+            "--label=nanoclaw-proxy=http://<redacted>@host.docker.internal:10255"
         );
         assert_eq!(
             d("http_proxy=http://tok@h:1/p"),

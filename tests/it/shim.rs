@@ -379,8 +379,9 @@ fn explain_exit_codes_and_redaction() {
         "{out}"
     );
     assert!(out.contains("harden.read-only"), "{out}");
-    // A label's or annotation's key that says a secret hides its value, in every spelling (the
-    // thirty-sixth pass's look saw `session=` and `sig=` printed); nanoclaw's own are shown.
+    // A label's or annotation's value is hidden, in every spelling, unless it is nanoclaw's own
+    // (an id) or the shim's (the thirty-sixth pass's looks saw `session=`, `sig=`, `sid=` and
+    // `tok=` printed).
     let o =
         e.w.cli()
             .args([
@@ -392,6 +393,9 @@ fn explain_exit_codes_and_redaction() {
                 "-lwebhook=SECRET-hook1",
                 "--annotation",
                 "com.acme.hmac=SECRET-hmac1",
+                "--label",
+                "sid=SECRET-sid1",
+                "--label=tok=SECRET-tok1",
                 "--label",
                 "nanoclaw-session=sess-1786000000000-w2c7zk",
                 "img",
