@@ -255,6 +255,7 @@ impl Table {
                     source: &m.source,
                     points: &points,
                     waits: &waits,
+                    any_share: !shares.is_empty(),
                 };
                 let images: Vec<DiskImage> = images_of(&mount)
                     .into_iter()

@@ -167,6 +167,9 @@ pub struct Backing<'a> {
     /// Whether a path lies at or beneath a FUSE or network mount: nothing there is looked up,
     /// since its program or server may never answer.
     pub waits: &'a dyn Fn(&[u8]) -> bool,
+    /// Whether any such mount is in the table: then a name is followed one part at a time, as
+    /// a link may lead onto one.
+    pub any_share: bool,
 }
 
 /// A file a mounted file system reads its blocks from ([`HostFs::disk_images`]).
@@ -1034,7 +1037,7 @@ fn loop_file_identity(base: &str) -> Option<(u64, u64)> {
 /// (`waits`) is named, never looked up. Where the caller may ask the loop device which file
 /// it reads (device and inode: root may), a name that names another file here (the loop set up
 /// in another mount namespace, or through a mount since detached) is no name.
-fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<DiskImage> {
+fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool, any_share: bool) -> Vec<DiskImage> {
     use std::os::unix::fs::FileTypeExt;
     let Some(file) = read_sys_line(Path::new(&format!("/sys/block/{base}/loop/backing_file"))) else {
         return vec![DiskImage::Unnamed(format!(
@@ -1061,7 +1064,18 @@ fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<D
     // elsewhere: the fifth look's): that one's file, to a depth of four.
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(&file));
+    // Where any share is mounted, the name is followed one part at a time, and a link onto a
+    // share is judged by the name (a folder covered since by one holding a link there: the
+    // thirty-sixth pass's last look hung every call, root and rootless).
+    let meta = match any_share {
+        false => std::fs::metadata(std::ffi::OsStr::from_bytes(&file)),
+        true => match walk_short_of(&file, waits) {
+            Walked::Real(real) => std::fs::metadata(os(&real)),
+            Walked::Waits => return vec![DiskImage::File(file)],
+            Walked::Failed { denied: true } => Err(std::io::ErrorKind::PermissionDenied.into()),
+            Walked::Failed { denied: false } => Err(std::io::ErrorKind::NotFound.into()),
+        },
+    };
     // One the caller may not look at (below a folder only root may search) is one no source
     // of this caller reads: named, not a reason to refuse every source (the thirty-fifth
     // pass's second look: every rootless session refused while root had such an image mounted).
@@ -1102,7 +1116,7 @@ fn loop_images(base: &str, depth: usize, waits: &dyn Fn(&[u8]) -> bool) -> Vec<D
         })
         .and_then(|name| loop_device(format!("/dev/{name}").as_bytes()).map(str::to_string));
     match inner {
-        Some(inner) if depth < 4 => loop_images(&inner, depth + 1, waits),
+        Some(inner) if depth < 4 => loop_images(&inner, depth + 1, waits, any_share),
         Some(inner) => vec![DiskImage::Unnamed(format!("{inner}, a loop over four others"))],
         None => vec![DiskImage::File(file)],
     }
@@ -1449,6 +1463,7 @@ impl HostFs for RealFs {
             source,
             points,
             waits,
+            any_share,
         } = *mount;
         let shown = || String::from_utf8_lossy(source).into_owned();
         let Some((major, minor)) = std::str::from_utf8(dev).ok().and_then(|d| d.split_once(':')) else {
@@ -1475,7 +1490,7 @@ impl HostFs for RealFs {
             };
             return (devices.iter())
                 .filter_map(|d| loop_device(format!("/dev/{d}").as_bytes()).map(str::to_string))
-                .flat_map(|base| loop_images(&base, 0, waits))
+                .flat_map(|base| loop_images(&base, 0, waits, any_share))
                 .collect();
         }
         // A number the kernel made up (a FUSE or file-backed file system's) says nothing of a
@@ -1540,7 +1555,7 @@ impl HostFs for RealFs {
             return Vec::new();
         };
         loop_device(format!("/dev/{name}").as_bytes())
-            .map(|base| loop_images(base, 0, waits))
+            .map(|base| loop_images(base, 0, waits, any_share))
             .unwrap_or_default()
     }
 

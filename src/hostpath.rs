@@ -2740,13 +2740,17 @@ fn without_copy_mark(c: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    // iCloud's and Finder's duplicate: ` 2` before the extension (`key4 2.db`: the
-    // thirty-sixth pass's look; ` 2` at the end is a variant already).
-    if let Some(dot) = c.iter().rposition(|&b| b == b'.').filter(|&d| d > 0) {
-        let n = c[..dot].iter().rev().take_while(|b| b.is_ascii_digit()).count();
-        if n > 0 && dot > n + 1 && c[dot - n - 1] == b' ' {
-            return cut(dot - n - 1, dot);
-        }
+    // iCloud's and Finder's duplicate: ` 2` before the extension or at the end (`key4 2.db`,
+    // `github_ed25519 2`: the thirty-sixth pass's looks; a listed name's is a variant already,
+    // a name matched by its ending is not).
+    let dot = c
+        .iter()
+        .rposition(|&b| b == b'.')
+        .filter(|&d| d > 0)
+        .unwrap_or(c.len());
+    let n = c[..dot].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if n > 0 && dot > n + 1 && c[dot - n - 1] == b' ' {
+        return cut(dot - n - 1, dot);
     }
     None
 }
@@ -3103,7 +3107,15 @@ mod tests {
             ("Kopie \u{2013} .netrc", ".netrc"),
             // The thirty-sixth pass's look: SSH keys named for their use, tools' files of
             // secrets, sync clients' conflicts and temporaries, iCloud's duplicates.
-            ("deploy_key", "*_key"),
+            ("deploy_key", "deploy_key"),
+            ("github_ed25519 2", "*_ed25519"),
+            ("alice_accessKeys.csv", "*accesskeys.csv"),
+            ("prod.auto.tfvars.json", "*.tfvars.json"),
+            ("mycluster-kubeconfig.yaml", "*kubeconfig.yaml"),
+            (
+                "client_secret_1234-abc.apps.googleusercontent.com.json",
+                "*.apps.googleusercontent.com.json",
+            ),
             ("github_ed25519", "*_ed25519"),
             ("gitlab_rsa", "*_rsa"),
             (".dev.vars", ".dev.vars"),
@@ -3268,6 +3280,11 @@ mod tests {
             "tsconfig.json",
             "README.md",
             "notes_conflict-2024.txt",
+            "Java_DSA",
+            "sort_key",
+            "foreign_key",
+            "auth.json",
+            "token.json",
             "notes-DESKTOP-AB12CD3.json",
             "logins-DESKTOP-.json",
             "logins-DESKTOP-AB12CD3.json.md",

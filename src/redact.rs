@@ -108,6 +108,9 @@ pub fn display(token: &OsStr) -> String {
         Some((name, value)) => redact_text(&format!("--{name}={}", shell_words(value))),
         None => match text.strip_prefix("--").and_then(|t| t.split_once('=')) {
             Some((name @ ("label" | "annotation"), value)) => format!("--{name}={}", labelled(value)),
+            Some(("filter", value)) if value.starts_with("label=") => {
+                format!("--filter=label={}", labelled(&value[6..]))
+            }
             _ => match label_in(&text) {
                 Some(at) => format!("{}{}", &text[..at], labelled(&text[at..])),
                 None => redact_text(&text),
@@ -123,7 +126,11 @@ pub fn display(token: &OsStr) -> String {
 fn labelled(value: &str) -> String {
     let blank = |t: &str| t.contains(|c: char| c.is_ascii_whitespace());
     match value.split_once('=') {
-        Some((key, _)) if !blank(key) && !shown_label(key) => format!("{key}={REDACTED}"),
+        // (A key with blanks is shown as a command's words are: `-l 'vault login T=x'`.)
+        Some((key, _)) if !shown_label(key) => match blank(key) {
+            true => format!("{}={REDACTED}", redact_text(&shell_words(key))),
+            false => format!("{key}={REDACTED}"),
+        },
         Some((key, v)) if !blank(key) && blank(v) => redact_text(&format!("{key}={}", shell_words(v))),
         // A name with blanks, or a label that is a name alone (`-l 'vault login T'`, which podman
         // keeps as a key: the thirty-third pass's look): the whole as a command's words.
@@ -225,6 +232,11 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             }
             (None, b"--creds" | b"--password") => REDACTED.to_string(),
             (None, flag) if label_flag(flag) => labelled(&crate::text::lossy(b)),
+            // A filter on a label (`ps --filter label=KEY=VALUE`) shows its value as the label
+            // would be shown (the thirty-sixth pass's look).
+            (None, b"--filter" | b"-f") if b.starts_with(b"label=") => {
+                format!("label={}", labelled(&crate::text::lossy(&b[6..])))
+            }
             // An environment value as its own argument, whatever the name's case, after `-e` or
             // a cluster of short flags ending in it (`-ie`, `-ite`).
             _ if env_flag(before) => environment(&crate::text::lossy(b)),
@@ -2240,6 +2252,12 @@ mod tests {
             (
                 "--annotation=io.podman.ticket=Xy9",
                 "--annotation=io.podman.ticket=<redacted>",
+            ),
+            ("--annotation=x y=Xy9", "--annotation=x y=<redacted>"),
+            ("--filter=label=tok=Xy9", "--filter=label=tok=<redacted>"),
+            (
+                "--filter=label=nanoclaw-install=3f9a1c0e",
+                "--filter=label=nanoclaw-install=3f9a1c0e",
             ),
             (
                 "--mount=type=bind,src=/a,dst=/b",

@@ -407,6 +407,13 @@ fn explain_exit_codes_and_redaction() {
         out.contains("session=<redacted>") && out.contains("sig=<redacted>"),
         "{out}"
     );
+    // ... and as a filter's value (`ps --filter label=KEY=VALUE`).
+    let o =
+        e.w.cli()
+            .args(["explain", "ps", "-a", "--filter", "label=tok=SECRET-tok2"])
+            .run();
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(!shown.contains("SECRET-"), "{shown}");
     assert!(
         out.contains("nanoclaw-session=sess-1786000000000-w2c7zk"),
         "{out}"
