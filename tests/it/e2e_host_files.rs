@@ -1022,6 +1022,10 @@ fn a_credential_s_copy_is_never_read() {
         ),
         (".syncthing.id_ed25519.tmp", "", "/x/.syncthing.id_ed25519.tmp"),
         ("key4 2.db", "", "/x/key4 2.db"),
+        // AWS's access keys and Terraform's variables as JSON, as downloaded and written (the
+        // second look's).
+        ("alice_accessKeys.csv", "", "/x/alice_accessKeys.csv"),
+        ("prod.auto.tfvars.json", "", "/x/prod.auto.tfvars.json"),
         // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
         // below their own folders: a home's token two and more levels down.
         (
