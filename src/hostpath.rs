@@ -3107,7 +3107,13 @@ mod tests {
             ("Kopie \u{2013} .netrc", ".netrc"),
             // The thirty-sixth pass's look: SSH keys named for their use, tools' files of
             // secrets, sync clients' conflicts and temporaries, iCloud's duplicates.
-            ("deploy_key", "deploy_key"),
+            ("deploy_key", "*deploy_key"),
+            ("prod_deploy_key", "*deploy_key"),
+            ("admin.kubeconfig", "*.kubeconfig"),
+            ("openai_api_key.txt", "*api_key.txt"),
+            ("github_token.txt", "*token.txt"),
+            ("new_user_credentials.csv", "*_credentials.csv"),
+            ("secret-key.asc", "*secret-key.asc"),
             ("github_ed25519 2", "*_ed25519"),
             ("alice_accessKeys.csv", "*accesskeys.csv"),
             ("prod.auto.tfvars.json", "*.tfvars.json"),
@@ -3285,6 +3291,7 @@ mod tests {
             "foreign_key",
             "auth.json",
             "token.json",
+            "private.pem",
             "notes-DESKTOP-AB12CD3.json",
             "logins-DESKTOP-.json",
             "logins-DESKTOP-AB12CD3.json.md",

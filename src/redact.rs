@@ -111,6 +111,7 @@ pub fn display(token: &OsStr) -> String {
             Some(("filter", value)) if value.starts_with("label=") => {
                 format!("--filter=label={}", labelled(&value[6..]))
             }
+            _ if text.starts_with("-f=label=") => format!("-f=label={}", labelled(&text[9..])),
             _ => match label_in(&text) {
                 Some(at) => format!("{}{}", &text[..at], labelled(&text[at..])),
                 None => redact_text(&text),
@@ -234,7 +235,7 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             (None, flag) if label_flag(flag) => labelled(&crate::text::lossy(b)),
             // A filter on a label (`ps --filter label=KEY=VALUE`) shows its value as the label
             // would be shown (the thirty-sixth pass's look).
-            (None, b"--filter" | b"-f") if b.starts_with(b"label=") => {
+            (None, flag) if filter_flag(flag) && b.starts_with(b"label=") => {
                 format!("label={}", labelled(&crate::text::lossy(&b[6..])))
             }
             // An environment value as its own argument, whatever the name's case, after `-e` or
@@ -265,6 +266,16 @@ fn command_flag(flag: &[u8]) -> bool {
 /// [`command_flag`] by the flag's name, without its `--`.
 fn command_name(name: &[u8]) -> bool {
     name == b"entrypoint" || name.ends_with(b"cmd")
+}
+
+/// Whether `flag` takes a filter as the next argument: `--filter`, `-f`, or a cluster of
+/// one-letter switches ending in it (`ps -af`, `images -qf`: the thirty-sixth pass's look).
+fn filter_flag(flag: &[u8]) -> bool {
+    flag == b"--filter"
+        || flag
+            .strip_prefix(b"-")
+            .and_then(|c| c.strip_suffix(b"f"))
+            .is_some_and(|c| !c.starts_with(b"-") && c.iter().all(u8::is_ascii_alphabetic))
 }
 
 /// Whether `flag` takes a label or annotation as the next argument: `--label`, `--annotation`,
@@ -2255,6 +2266,7 @@ mod tests {
             ),
             ("--annotation=x y=Xy9", "--annotation=x y=<redacted>"),
             ("--filter=label=tok=Xy9", "--filter=label=tok=<redacted>"),
+            ("-f=label=tok=Xy9", "-f=label=tok=<redacted>"),
             (
                 "--filter=label=nanoclaw-install=3f9a1c0e",
                 "--filter=label=nanoclaw-install=3f9a1c0e",

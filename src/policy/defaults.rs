@@ -485,12 +485,13 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     // `_netrc`, `pgpass.conf`), password stores (KeePass 1, KWallet, the macOS keychain,
     // 1Password's vaults, GnuPG's private keys folder) and Chromium's stores of logins and
     // cookies (the thirty-sixth pass's look read each through a project mount).
-    // (Not `*_dsa` or `*_key`, which name code folders, `Java_DSA`, `sort_key`; nor `auth.json`
-    // or `token.json`, which nanoclaw's agents write in their own folders: the second look's.)
+    // (Not `*_dsa` or `*_key`, which name code folders, `Java_DSA`, `sort_key`; nor `auth.json`,
+    // `token.json` or `private.pem`, which nanoclaw's agents write in their own folders, whose
+    // next start would be refused: the second and third looks'.)
     "*_rsa",
     "*_ed25519",
     "*_ecdsa",
-    "deploy_key",
+    "*deploy_key",
     "ssh_key",
     "rsa_key",
     ".dev.vars",
@@ -523,7 +524,19 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     "*backup-codes.txt",
     "*backup_codes.txt",
     "*_secret.asc",
-    "private.pem",
+    "*secret-key.asc",
+    "*secret_key.asc",
+    "*private-key.asc",
+    "*.kubeconfig",
+    "*_credentials.csv",
+    "*token.txt",
+    "*api_key.txt",
+    "*api-key.txt",
+    ".api_key",
+    "access_tokens.db",
+    "accessTokens.json",
+    ".mylogin.cnf",
+    "cookies.sqlite",
     "token.pickle",
     "kaggle.json",
     ".terraformrc",

@@ -1026,6 +1026,11 @@ fn a_credential_s_copy_is_never_read() {
         // second look's).
         ("alice_accessKeys.csv", "", "/x/alice_accessKeys.csv"),
         ("prod.auto.tfvars.json", "", "/x/prod.auto.tfvars.json"),
+        // A key named for its deployment, an API key and a kubeconfig by their downloads'
+        // names (the third look's).
+        ("prod_deploy_key", "", "/x/prod_deploy_key"),
+        ("openai_api_key.txt", "", "/x/openai_api_key.txt"),
+        ("admin.kubeconfig", "", "/x/admin.kubeconfig"),
         // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
         // below their own folders: a home's token two and more levels down.
         (

@@ -414,6 +414,14 @@ fn explain_exit_codes_and_redaction() {
             .run();
     let shown = String::from_utf8_lossy(&o.stdout);
     assert!(!shown.contains("SECRET-"), "{shown}");
+    for filter in [
+        &["-af", "label=tok=SECRET-tok3"][..],
+        &["-a", "-f=label=tok=SECRET-tok4"],
+    ] {
+        let o = e.w.cli().args(["explain", "ps"]).args(filter).run();
+        let shown = String::from_utf8_lossy(&o.stdout);
+        assert!(!shown.contains("SECRET-"), "{shown}");
+    }
     assert!(
         out.contains("nanoclaw-session=sess-1786000000000-w2c7zk"),
         "{out}"
