@@ -1071,6 +1071,21 @@ fn a_credential_s_copy_is_never_read() {
     }
 }
 
+/// What a shell script says (its output, then its errors), run as root in a mount namespace of
+/// its own, from `/`: its mounts and loop devices' mounts go with it.
+fn in_mounts_of_its_own(script: &str) -> String {
+    let o = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// A disk image mounted from a folder only root may search refuses nothing to a caller who
 /// cannot look there: no source of theirs reads it (the thirty-fifth pass's look: every rootless
 /// session was refused while root had such an image mounted, its name read as gone). But an
@@ -1153,16 +1168,7 @@ fn an_image_the_caller_cannot_look_at_refuses_nothing_else() {
         explain(&r),
         explain(&i)
     );
-    let o = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .current_dir("/")
-        .output()
-        .unwrap();
-    let out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let out = in_mounts_of_its_own(&script);
     let parts: Vec<&str> = out.split("==SPLIT==").collect();
     let (unseen, seen) = (parts[0], parts.get(1).copied().unwrap_or_default());
     assert!(unseen.contains("decision: rewrite"), "{out}");
@@ -1271,16 +1277,7 @@ fn a_disk_image_on_a_share_is_judged_and_keeps_no_call_waiting() {
         project_after = explain(&project),
         data_after = explain(&data),
     );
-    let o = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .current_dir("/")
-        .output()
-        .unwrap();
-    let out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let out = in_mounts_of_its_own(&script);
     let parts: Vec<&str> = out.split("==SPLIT==").collect();
     let part = |i: usize| parts.get(i).copied().unwrap_or_default();
     // Whether part `i` says every one of `words`.
