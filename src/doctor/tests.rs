@@ -234,7 +234,7 @@ fn run_flags_need_whole_words() {
     }
     let all = flags.join("\n  ");
     assert_eq!(flags_check("podman", &all, &flags).status, Status::Ok);
-    let help = "  --read-only  --tmpfs x --cap-drop --cap-add --init --security-opt --cpus --memory-swap --pids-limit --userns --annotation --http-proxy --systemd --label --no-healthcheck --cgroupns --image-volume --log-opt --ulimit";
+    let help = "  --read-only  --tmpfs x --cap-drop --cap-add --init --security-opt --cpus --memory-swap --pids-limit --userns --annotation --http-proxy --systemd --label --no-healthcheck --cgroupns --image-volume --log-driver --log-opt --ulimit";
     let c = flags_check("podman", help, &flags);
     assert_eq!(c.status, Status::Fail);
     assert!(c.detail.ends_with("does not list --memory"), "{}", c.detail);

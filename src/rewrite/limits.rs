@@ -291,6 +291,38 @@ impl Rewriter<'_> {
         Ok(())
     }
 
+    /// The log driver the size is for. podman's own default, where the host runs systemd, is
+    /// `journald`, which ignores `max-size`: on such a host every container's log went to the
+    /// host's journal under the journal's limits, not the policy's, with nothing said (the
+    /// thirty-seventh pass's). So the shim names the driver that keeps the size whenever the
+    /// caller names none (`k8s-file`; docker's `json-file`), and refuses a caller's `journald`
+    /// while the ceiling is on: `log_size = "off"` leaves the driver to the caller and the host.
+    /// `none` keeps no log, and [`crate::deny`] refuses every driver but these four.
+    pub(super) fn log_driver(&mut self, flavor: crate::policy::Flavor) -> Result<(), Refusal> {
+        let rule = Rule::LimitLogSize;
+        let mut given = self.run.find(crate::setting!("log-driver")).peekable();
+        if given.peek().is_none() {
+            let driver = match flavor {
+                crate::policy::Flavor::Podman => "k8s-file",
+                crate::policy::Flavor::Docker => "json-file",
+            };
+            self.add(
+                rule,
+                crate::setting!("log-driver"),
+                value(driver),
+                "the log's size holds only in the runtime's own log file: podman's default driver on a host with systemd is journald, which ignores it",
+            );
+            return Ok(());
+        }
+        if given.any(|(_, o)| o.bytes() == b"journald") {
+            return Err(Refusal {
+                rule: Rule::DenyCeiling,
+                message: "--log-driver journald ignores the policy's log ceiling ([limits] log_size): the host's journal keeps what the container prints under its own limits; drop it, or set log_size = \"off\" to let it pass".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Open files per process (`--ulimit nofile=SOFT[:HARD]`): podman 5 gives a container the
     /// host's maximum, and an agent's processes, each under it and the pids ceiling, held half a
     /// million of the host's files (a fifth of its table: the thirty-first pass's look, nanoclaw's

@@ -857,6 +857,7 @@ pub fn rewrite(
         rw.enforce(Rule::LimitPids);
     }
     if let Some(max) = rules.limits.log_size {
+        rw.log_driver(target.flavor)?;
         rw.log_size(max)?;
         rw.enforce(Rule::LimitLogSize);
     }

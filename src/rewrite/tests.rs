@@ -54,6 +54,7 @@ const HARDENING: &[&str] = &[
     "--cpus=2",
     "--memory=4g",
     "--pids-limit=256",
+    "--log-driver=k8s-file",
     "--log-opt=max-size=52428800",
     "--ulimit=nofile=1024:1024",
     "--systemd=false",
@@ -1568,6 +1569,73 @@ fn a_container_log_is_capped() {
     off.rules.limits.log_size = None;
     let plan = plan(&argv(&["run", "img"]), &off, &podman());
     assert!(!plan.args.iter().any(|a| a.to_string_lossy().contains("max-size")));
+}
+
+/// The size holds only in the runtime's own log file: podman's default driver on a host with
+/// systemd is journald, which ignores it. The driver is named when the caller names none, and a
+/// caller's journald is refused while the ceiling is on.
+#[test]
+fn the_log_s_driver_keeps_its_size() {
+    let p = Policy::default();
+    let drivers = |words: &[&str], target: &Target| -> Vec<String> {
+        let plan = plan(&argv(words), &p, target);
+        assert!(plan.decision.runs(), "{words:?}: {:?}", plan.refusal);
+        let args: Vec<String> = plan
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        args.iter()
+            .enumerate()
+            .filter(|(_, a)| a.starts_with("--log-driver"))
+            .map(|(i, a)| match a.as_str() {
+                "--log-driver" => args[i + 1].clone(),
+                a => a.to_string(),
+            })
+            .collect()
+    };
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    assert_eq!(drivers(&["run", "img"], &podman()), ["--log-driver=k8s-file"]);
+    assert_eq!(drivers(&["create", "img"], &docker), ["--log-driver=json-file"]);
+    // The caller's own driver that keeps the size (or keeps nothing) is left as it is.
+    for kept in ["k8s-file", "json-file", "none"] {
+        assert_eq!(drivers(&["run", "--log-driver", kept, "img"], &podman()), [kept]);
+        assert_eq!(
+            drivers(&["run", &format!("--log-driver={kept}"), "img"], &docker),
+            [format!("--log-driver={kept}")]
+        );
+    }
+    // The shim's output given again comes out the same.
+    let once = out(&["run", "img"]);
+    let words: Vec<&str> = once.iter().map(String::as_str).collect();
+    assert_eq!(out(&words), once);
+    // journald, even before or after another driver, while the ceiling is on.
+    for words in [
+        &["run", "--log-driver", "journald", "img"][..],
+        &["run", "--log-driver=journald", "--log-driver=k8s-file", "img"],
+        &[
+            "create",
+            "--log-driver=k8s-file",
+            "--log-driver",
+            "journald",
+            "img",
+        ],
+    ] {
+        assert_eq!(refused(words).rule, Rule::DenyCeiling, "{words:?}");
+    }
+    // With the ceiling off, the driver is the caller's and the host's.
+    let mut off = Policy::default();
+    off.rules.limits.log_size = None;
+    for words in [&["run", "img"][..], &["run", "--log-driver", "journald", "img"]] {
+        let plan = plan(&argv(words), &off, &podman());
+        assert!(plan.decision.runs(), "{words:?}: {:?}", plan.refusal);
+        let added = plan
+            .args
+            .iter()
+            .filter(|a| a.to_string_lossy().starts_with("--log-driver"))
+            .count();
+        assert_eq!(added, usize::from(words.len() > 2), "{words:?}");
+    }
 }
 
 #[test]

@@ -3838,6 +3838,108 @@ fn container_log(mode: Mode) {
     );
 }
 
+/// podman's default log driver on a host with systemd is journald, which ignores `max-size`:
+/// there the shim's size capped nothing, and the test above found no log file to measure (the
+/// thirty-seventh pass's). Here podman's configuration names journald, as such a host's does.
+/// The control: plain podman logs to the journal (on this machine, with no journal, it cannot
+/// start at all). Through the shim the container keeps its log in podman's own file, capped; a
+/// caller's own `--log-driver journald` is refused. Rootful: rootless podman reads the same
+/// setting from the same file chain, and the shim names the driver alike for both.
+fn journald_default(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "journald") else {
+        return;
+    };
+    let label = mode.label();
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let small = text.replacen("log_size = \"50m\"", "log_size = \"1m\"", 1);
+    assert_ne!(text, small, "the default policy no longer names log_size");
+    std::fs::write(&policy, small).unwrap();
+    // The machine's own configuration, with journald as its default log driver.
+    let base = ci_env()
+        .get("CONTAINERS_CONF")
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let line = "log_driver = \"journald\"";
+    let conf_text = if base.contains("[containers]") {
+        base.replacen("[containers]", &format!("[containers]\n{line}"), 1)
+    } else {
+        format!("[containers]\n{line}\n{base}")
+    };
+    let conf = rig.dir.path().join("journald.conf");
+    std::fs::write(&conf, conf_text).unwrap();
+    let with_conf = |prog: &str, args: &[String]| -> Out {
+        let mut c = rig.command_in(prog, Path::new("/"));
+        c.env("CONTAINERS_CONF", &conf)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
+        finish(child, None, TIMEOUT, &format!("{prog} {}", args.join(" ")))
+    };
+    let run = |prog: &str, extra: &[&str]| -> (String, Out) {
+        let name = rig.unique("jlog");
+        let mut argv = strs(&["run", "-d", "--name", &name]);
+        argv.extend(strs(extra));
+        argv.extend(strs(&["--entrypoint", "sh", IMAGE, "-c"]));
+        argv.push("yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 8000000; echo end".into());
+        (name.clone(), with_conf(prog, &argv))
+    };
+    let inspect = |name: &str, what: &str| -> String {
+        let o = with_conf("podman", &strs(&["inspect", "--format", what, name]));
+        o.stdout.trim().to_string()
+    };
+    let (name, control) = run("podman", &[]);
+    if control.ok() {
+        let _ = with_conf("podman", &strs(&["wait", &name]));
+        let driver = inspect(&name, "{{.HostConfig.LogConfig.Type}}");
+        let _ = rig.podman(&["rm", "-f", &name]);
+        assert_eq!(
+            driver, "journald",
+            "{label}: the control's podman did not take the configured driver"
+        );
+        eprintln!("{label}: control: podman logged to the journal");
+    } else {
+        let _ = rig.podman(&["rm", "-f", &name]);
+        assert!(
+            control.stderr.contains("journal"),
+            "{label}: the control failed otherwise: {}",
+            control.describe()
+        );
+        eprintln!("{label}: control: podman could not start it without a journal here");
+    }
+    let (name, o) = run("docker", &[]);
+    assert!(
+        o.ok(),
+        "{label}: the shim's container did not start: {}",
+        o.describe()
+    );
+    let _ = with_conf("podman", &strs(&["wait", &name]));
+    let driver = inspect(&name, "{{.HostConfig.LogConfig.Type}}");
+    let path = inspect(&name, "{{.HostConfig.LogConfig.Path}}");
+    let size = std::fs::metadata(&path).ok().map(|m| m.len());
+    let _ = rig.podman(&["rm", "-f", &name]);
+    assert_eq!(
+        driver, "k8s-file",
+        "{label}: the shim's container logged elsewhere"
+    );
+    let size = size.unwrap_or_else(|| panic!("{label}: no log file at {path:?}"));
+    assert!(
+        size <= (1 << 20) + 4096,
+        "{label}: the log grew to {size} bytes past its 1m cap"
+    );
+    let (name, o) = run("docker", &["--log-driver", "journald"]);
+    let _ = rig.podman(&["rm", "-f", &name]);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.ceiling"), "{label}: {}", o.describe());
+}
+
+#[test]
+fn a_journald_host_s_container_log_is_capped_rootful() {
+    journald_default(Mode::Rootful);
+}
+
 /// `exec` and `attach` name a container; through the shim only one it created under enforce
 /// is reached (`deny.foreign-container`). The control: plain podman's container (here as the
 /// operator's, made outside the shim) runs the caller's `exec` as podman made it.

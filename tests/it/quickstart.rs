@@ -14,7 +14,7 @@ case "$1 $2" in
   "--version "*) echo "podman version 4.3.1" ;;
   "run --help")
     for f in --read-only --tmpfs --cap-add --cap-drop --security-opt --cpus --memory \
-             --memory-swap --pids-limit --userns --annotation --http-proxy --systemd --label --no-healthcheck --cgroupns --image-volume --log-opt --ulimit; do
+             --memory-swap --pids-limit --userns --annotation --http-proxy --systemd --label --no-healthcheck --cgroupns --image-volume --log-driver --log-opt --ulimit; do
       printf '      %s string   help text\n' "$f"
     done ;;
   "images "*) echo localhost/nanoclaw-agent:latest ;;
