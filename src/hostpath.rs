@@ -2089,25 +2089,33 @@ fn is_system(entry: &[u8]) -> bool {
     entry.starts_with(b"/var/") || entry == b"/opt" || entry == b"/srv"
 }
 
+/// A credential name written `*SUFFIX` or `*INFIX*SUFFIX`: its place in the list, and what a
+/// component must hold before its end and end with.
+struct Ending<'p> {
+    at: usize,
+    infix: &'p [u8],
+    suffix: &'p [u8],
+}
+
 /// The credential names, for finding the one a path component is (or is a variant of).
 struct Names<'p> {
     /// As listed: the first listed match is the one named.
     listed: Vec<&'p [u8]>,
     /// The first bytes names start with: most components start otherwise.
     firsts: [bool; 256],
-    /// The names written `*SUFFIX` with a dot (`*.key`), each with its place in `listed` and its
-    /// last `.`-extension (`.key`): a component ending so is one. Asked of every component, so
-    /// only those of the component's own extension are compared (a folder's name, with no
-    /// dot, meets none): a component that ends with a suffix holding a dot has the suffix's
-    /// last dot as its own.
-    suffixes: Vec<(usize, &'p [u8], &'p [u8])>,
+    /// The names written `*SUFFIX` with a dot (`*.key`), each with its suffix's last
+    /// `.`-extension (`.key`): a component ending so (and holding the infix before) is one.
+    /// Asked of every component, so only those of the component's own extension are compared
+    /// (a folder's name, with no dot, meets none): a component that ends with a suffix holding
+    /// a dot has the suffix's last dot as its own.
+    suffixes: Vec<(Ending<'p>, &'p [u8])>,
     /// The bytes (lower case) the suffixes' extensions start with after their dot: most
     /// components' extensions start otherwise, or they have none.
     extension_firsts: [bool; 256],
-    /// The names written `*SUFFIX` without a dot (`*_rsa`), each with its place in `listed`,
-    /// and the bytes (lower case) they end with: compared only with a component ending so
-    /// (comparing each with every component was three per cent of a `run`).
-    dotless: Vec<(usize, &'p [u8])>,
+    /// The names written `*SUFFIX` without a dot (`*_rsa`), and the bytes (lower case) they end
+    /// with: compared only with a component ending so (comparing each with every component was
+    /// three per cent of a `run`).
+    dotless: Vec<Ending<'p>>,
     dotless_lasts: [bool; 256],
     /// A hash table of the names, by open addressing: each slot holds a position in `listed`
     /// plus one (0: empty). Built in listed order, so of equal names the first listed is met
@@ -2124,16 +2132,18 @@ impl<'p> Names<'p> {
         let (mut extension_firsts, mut dotless_lasts) = ([false; 256], [false; 256]);
         for (i, n) in listed.iter().enumerate() {
             match n.strip_prefix(b"*") {
-                Some(suffix) => {
+                Some(pattern) => {
+                    let (infix, suffix) = infix_and_suffix(pattern);
+                    let ending = Ending { at: i, infix, suffix };
                     let ext = extension(suffix);
                     match (ext.get(1), suffix.last()) {
                         (Some(&b), _) => {
                             extension_firsts[usize::from(b.to_ascii_lowercase())] = true;
-                            suffixes.push((i, suffix, ext));
+                            suffixes.push((ending, ext));
                         }
                         (None, Some(&b)) => {
                             dotless_lasts[usize::from(b.to_ascii_lowercase())] = true;
-                            dotless.push((i, suffix));
+                            dotless.push(ending);
                         }
                         (None, None) => {}
                     }
@@ -2218,19 +2228,13 @@ impl<'p> Names<'p> {
         let maybe = |b: &u8| self.extension_firsts[usize::from(b.to_ascii_lowercase())];
         if ext.get(1).is_some_and(maybe) {
             best = (self.suffixes.iter())
-                .find(|&&(_, suffix, e)| {
-                    e.eq_ignore_ascii_case(ext)
-                        && ends_with_ignoring_case(component, suffix)
-                        && !public_before(component, suffix)
-                })
-                .map(|&(i, _, _)| i);
+                .find(|(end, e)| e.eq_ignore_ascii_case(ext) && ends_so(component, end.infix, end.suffix))
+                .map(|(end, _)| end.at);
         }
         if (component.last()).is_some_and(|&b| self.dotless_lasts[usize::from(b.to_ascii_lowercase())]) {
             let dotless = (self.dotless.iter())
-                .find(|&&(_, suffix)| {
-                    ends_with_ignoring_case(component, suffix) && !public_before(component, suffix)
-                })
-                .map(|&(i, _)| i);
+                .find(|end| ends_so(component, end.infix, end.suffix))
+                .map(|end| end.at);
             best = match (best, dotless) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -2262,10 +2266,12 @@ impl<'p> Names<'p> {
 /// `id_rsa`, and the copies people and editors make (`.env~`, `.env (copy)`, `.env-backup`,
 /// `id_rsa_github`, `.ssh_old`: the thirty-fourth pass's look read each); not `.env.example`
 /// or `id_rsa.pub`, which are meant to be shared. A name written `*SUFFIX` is every component
-/// that ends so (`*.key`).
+/// that ends so (`*.key`), and `*INFIX*SUFFIX` every one that ends so and holds the infix before
+/// (`*firebase-adminsdk-*.json`).
 fn credential_name(component: &[u8], name: &[u8]) -> bool {
-    if let Some(suffix) = name.strip_prefix(b"*") {
-        return ends_with_ignoring_case(component, suffix) && !public_before(component, suffix);
+    if let Some(pattern) = name.strip_prefix(b"*") {
+        let (infix, suffix) = infix_and_suffix(pattern);
+        return ends_so(component, infix, suffix);
     }
     if component.first() != name.first() {
         return false; // most pairs, at the cost of one comparison
@@ -2342,6 +2348,27 @@ fn public_before(component: &[u8], suffix: &[u8]) -> bool {
         .unwrap_or(before);
     let ends = |w: &[u8]| before.len() >= w.len() && before[before.len() - w.len()..].eq_ignore_ascii_case(w);
     ends(b"pub") || ends(b"public")
+}
+
+/// A name's pattern after its leading `*`, split at its last `*`: the infix a component must
+/// hold (empty for none) and the suffix it must end with. Firebase names a project's admin key
+/// `PROJECT-firebase-adminsdk-ID-HASH.json`, which no suffix alone names.
+fn infix_and_suffix(pattern: &[u8]) -> (&[u8], &[u8]) {
+    match pattern.iter().rposition(|&b| b == b'*') {
+        Some(at) => (&pattern[..at], &pattern[at + 1..]),
+        None => (&[], pattern),
+    }
+}
+
+/// Whether `component` ends with `suffix` (any case), is not a public key's name, and holds
+/// `infix` (any case) before the suffix.
+fn ends_so(component: &[u8], infix: &[u8], suffix: &[u8]) -> bool {
+    ends_with_ignoring_case(component, suffix)
+        && !public_before(component, suffix)
+        && (infix.is_empty()
+            || component[..component.len() - suffix.len()]
+                .windows(infix.len())
+                .any(|w| w.eq_ignore_ascii_case(infix)))
 }
 
 /// The bytes after which a name's variant may go on: `.env.local`, `.env~`, `.env-old`,
@@ -3124,6 +3151,20 @@ mod tests {
             ),
             ("github_ed25519", "*_ed25519"),
             ("gitlab_rsa", "*_rsa"),
+            // The thirty-seventh pass's: a name with an infix (Firebase's admin key), and its
+            // copies.
+            (
+                "myapp-5f2e1-firebase-adminsdk-fbsvc-0a1b2c3d4e.json",
+                "*firebase-adminsdk-*.json",
+            ),
+            (
+                "MyApp-Firebase-AdminSDK-x1y2z-0a1b2c3d4e (1).json",
+                "*firebase-adminsdk-*.json",
+            ),
+            (
+                "myapp-firebase-adminsdk-x1y2z-0a1b2c3d4e.json~",
+                "*firebase-adminsdk-*.json",
+            ),
             (".dev.vars", ".dev.vars"),
             ("local.settings.json", "local.settings.json"),
             ("prod.tfvars", "*.tfvars"),
@@ -3296,6 +3337,11 @@ mod tests {
             "logins-DESKTOP-.json",
             "logins-DESKTOP-AB12CD3.json.md",
             "Kopia notes",
+            // The infix before the suffix, not after it or alone.
+            "firebase-adminsdk-setup.md",
+            "firebase.json",
+            "firebase-adminsdk.json",
+            "adminsdk-firebase-x.json",
         ] {
             assert_eq!(named(shared), None, "{shared}");
         }

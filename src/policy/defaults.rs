@@ -372,7 +372,8 @@ pub const HIDDEN_HOME: &str = "~/.*";
 /// common others). A component matches when it equals the name, goes on after it with one of
 /// `.~-_ #(` (`.env.local`, `.env~`, `id_rsa_github`; not a shared `.env.example` or
 /// `id_rsa.pub`), or is an editor's copy of such a component (`#.env#`, `.id_rsa.swp`); a name
-/// written `*SUFFIX` matches every component that ends so. A mounted directory that holds one at
+/// written `*SUFFIX` matches every component that ends so, and one written `*INFIX*SUFFIX` every
+/// component that ends so and holds the infix before the suffix. A mounted directory that holds one at
 /// its top is refused unless another mount shadows it (nanoclaw's
 /// `-v /dev/null:/workspace/project/.env:ro`).
 pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
@@ -497,6 +498,8 @@ pub const DEFAULT_CREDENTIAL_NAMES: &[&str] = &[
     ".dev.vars",
     "local.settings.json",
     "*serviceaccountkey.json",
+    // Firebase's download of a project's admin key: `PROJECT-firebase-adminsdk-ID-HASH.json`.
+    "*firebase-adminsdk-*.json",
     "*_credentials.json",
     "msal_token_cache.json",
     "*.tfvars",

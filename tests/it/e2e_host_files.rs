@@ -1031,6 +1031,13 @@ fn a_credential_s_copy_is_never_read() {
         ("prod_deploy_key", "", "/x/prod_deploy_key"),
         ("openai_api_key.txt", "", "/x/openai_api_key.txt"),
         ("admin.kubeconfig", "", "/x/admin.kubeconfig"),
+        // Firebase's admin key as downloaded: a name only an infix names (the thirty-seventh
+        // pass's).
+        (
+            "myapp-5f2e1-firebase-adminsdk-fbsvc-0a1b2c3d4e.json",
+            "",
+            "/x/myapp-5f2e1-firebase-adminsdk-fbsvc-0a1b2c3d4e.json",
+        ),
         // A snapshot of the root file system (snapper's layout), and Timeshift's, mounted
         // below their own folders: a home's token two and more levels down.
         (
