@@ -86,6 +86,17 @@ impl Keyword {
             .map(|&(_, k)| k)
     }
 
+    /// Whether `word` (letters only) is at most two letters' edits from a keyword, in any case:
+    /// what a message may quote of a file that is not a Containerfile.
+    fn misspelt(word: &[u8]) -> bool {
+        if word.is_empty() || word.len() > 12 || !word.iter().all(u8::is_ascii_alphabetic) {
+            return false;
+        }
+        Self::ALL
+            .iter()
+            .any(|(name, _)| edits(word, name.as_bytes()) <= 2)
+    }
+
     /// How messages name it.
     pub fn name(self) -> &'static str {
         match self {
@@ -279,6 +290,21 @@ pub fn read(text: &[u8]) -> Result<Vec<Instruction>, String> {
     Ok(out)
 }
 
+/// The edit distance between two short words, in any case (Levenshtein's, one row).
+fn edits(a: &[u8], b: &[u8]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let substituted = diagonal + usize::from(!x.eq_ignore_ascii_case(&y));
+            diagonal = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// One joined instruction's keyword and arguments.
 fn instruction(line: usize, text: &[u8]) -> Result<Instruction, String> {
     let fail = |why: String| Err(format!("line {line}: {why}"));
@@ -289,9 +315,10 @@ fn instruction(line: usize, text: &[u8]) -> Result<Instruction, String> {
     };
     let (word, mut args) = split(text);
     let Some(mut keyword) = Keyword::of(&word) else {
-        // A word shown only when it could be a misspelt keyword: the file may be any file `-f`
-        // names, and its first word a token (the thirty-second pass's look printed one).
-        let shown = match word.len() <= 12 && word.iter().all(u8::is_ascii_alphabetic) {
+        // A word shown only when it is a misspelt keyword (at most two letters off one): the
+        // file may be any file `-f` names, and its first word a token (the thirty-second pass's
+        // look printed one) or a short password (`Sunshine`: the thirty-seventh pass's).
+        let shown = match Keyword::misspelt(&word) {
             true => display(&word),
             false => format!("a word of {} bytes, not shown,", word.len()),
         };
@@ -925,6 +952,16 @@ mod tests {
         assert!(e.contains("32 bytes"), "{e}");
         let e = refused(b"FROM a\nRUNN x\n");
         assert!(e.contains("RUNN"), "{e}");
+        // A short word that no keyword is near: a password file's (the thirty-seventh pass's
+        // look printed `Sunshine`).
+        for word in ["Sunshine", "letmein", "CorrectHorse", "hunter"] {
+            let e = refused(format!("{word}\n").as_bytes());
+            assert!(!e.contains(word), "{e}");
+        }
+        for word in ["FORM", "Entrypiont", "wrkdir", "COPPY"] {
+            let e = refused(format!("{word} x\n").as_bytes());
+            assert!(e.contains(word), "{e}");
+        }
     }
 
     #[test]

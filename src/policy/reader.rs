@@ -923,6 +923,31 @@ impl<'t> Reader<'t> {
             d.set(rule, on);
         }
         let check = |r: &mut Self, which: DenyList, s: &str, span: Range<usize>| {
+            if which == DenyList::CredentialNames {
+                // A name is matched whole, or written `*SUFFIX` or `*INFIX*SUFFIX`
+                // ([`crate::hostpath`]); any other star or glob was taken literally and matched
+                // nothing, with `policy check` content (the thirty-seventh pass's look).
+                let stars = s.matches('*').count();
+                let why = if s.is_empty() || s.contains('/') {
+                    Some("a name is one path component, not empty and without `/`")
+                } else if s.contains(['?', '[', ']']) || (stars > 0 && !s.starts_with('*')) || stars > 2 {
+                    Some("only `*SUFFIX` and `*INFIX*SUFFIX` are patterns")
+                } else if s.ends_with('*') || s.starts_with("**") {
+                    Some("a pattern needs a suffix after its last `*`, and an infix between two")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    r.push(
+                        Code::BadGlob,
+                        span,
+                        format!("{s:?} is no credential name: {why}"),
+                        Some("write a name (`.env`), `*SUFFIX` (`*.key`) or `*INFIX*SUFFIX` (`*-adminsdk-*.json`)".into()),
+                    );
+                    return false;
+                }
+                return true;
+            }
             if which == DenyList::WritableImages {
                 // Matched as names are, without `localhost/`, tag and digest, and one component
                 // at a time: a pattern no name can match is a mistake to say, not to keep.

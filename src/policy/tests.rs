@@ -371,7 +371,11 @@ mod generated {
                 }
                 p.rules.limits.memory = memory.map(|m| m.max(MIN_MEMORY) / 1024 * 1024);
                 p.rules.limits.pids = pids;
-                for n in names {
+                // (A name, not a pattern: `reader` refuses stars and globs but its two.)
+                for n in names
+                    .into_iter()
+                    .filter(|n| !n.is_empty() && !n.contains(['/', '*', '?', '[', ']']))
+                {
                     if !p
                         .rules
                         .deny
@@ -824,6 +828,45 @@ fn writable_images_are_globs() {
         Policy::default().rules.deny.list(DenyList::WritableImages),
         ["nanoclaw-*"]
     );
+}
+
+/// A credential name is a name, `*SUFFIX` or `*INFIX*SUFFIX`: any other star or glob matched
+/// nothing while `policy check` said ok (the thirty-seventh pass's look: `*secrets*`).
+#[test]
+fn credential_names_are_names_or_their_two_patterns() {
+    for bad in [
+        "*secrets*",
+        "secrets*",
+        "*.vault*",
+        "*",
+        "**",
+        "*a*b*.json",
+        "se*crets",
+        "secret?.json",
+        "[sS]ecrets",
+        "",
+        "a/b",
+        "**.json",
+    ] {
+        let text = format!("[deny]\nadd_credential_names = [{bad:?}]\n");
+        let e = parse(&text, "p").unwrap_err().diagnostics;
+        assert_eq!(e[0].code, Code::BadGlob, "{bad}: {e:?}");
+    }
+    for good in [
+        "prod-secrets.json",
+        "*secrets.json",
+        "*-adminsdk-*.json",
+        "*_rsa",
+        ".env",
+    ] {
+        let text = format!("[deny]\nadd_credential_names = [{good:?}]\n");
+        assert!(parse(&text, "p").is_ok(), "{good}");
+    }
+    // Every default is one too.
+    for name in DenyList::CredentialNames.defaults() {
+        let text = format!("[deny]\nadd_credential_names = [{name:?}]\n");
+        assert!(parse(&text, "p").is_ok(), "{name}");
+    }
 }
 
 /// `writable_volumes`, `writable_networks` and `connectable_containers` take one-word globs: one
