@@ -164,6 +164,13 @@ pub const PROGRAM: &str = "nanoclaw-shim-mount-check";
 /// puts the folder in at the exec).
 pub const FOLDER_PLACEHOLDER: &str = "<mount-check>";
 
+/// The global option given beside the hook folder: podman mounts what its `mounts.conf` lists
+/// (`/usr/share/containers`'s, `/etc/containers`'s, the user's) into every container, past the
+/// checks a `-v` gets and the hook's list; RHEL's ships the host's subscription keys at
+/// `/run/secrets` (the thirty-seventh pass's look read a key mounted so). `/dev/null` lists
+/// none. A hidden option of podman 4.3 and 5, and one the shim refuses from a caller.
+pub const NO_DEFAULT_MOUNTS: &str = "--default-mounts-file=/dev/null";
+
 /// One bind mount as the shim judged it: the runtime must mount exactly this file or folder at
 /// `target`. A source that could not be opened is expected as `0:0`, which nothing is: the
 /// runtime fails on a missing source anyway, and one created in between is refused.
@@ -772,13 +779,17 @@ pub fn folder_token(folder: &str) -> OsString {
     t
 }
 
-/// `args` (a final argv, without the runtime's name) without the hook folder's option, which is
-/// podman's, not docker's: what a reader of the shim's own output parses with docker's grammar.
+/// Whether a word is one of the global options the shim puts first on its argv (the hook
+/// folder's, [`NO_DEFAULT_MOUNTS`]): podman's, not docker's.
+pub fn is_own_global(word: &[u8]) -> bool {
+    word.starts_with(b"--hooks-dir=") || word == NO_DEFAULT_MOUNTS.as_bytes()
+}
+
+/// `args` (a final argv, without the runtime's name) without the shim's own global options,
+/// which are podman's, not docker's: what a reader of the shim's own output parses with
+/// docker's grammar.
 pub fn command_args(args: &[OsString]) -> &[OsString] {
-    let n = args
-        .iter()
-        .take_while(|t| t.as_bytes().starts_with(b"--hooks-dir="))
-        .count();
+    let n = args.iter().take_while(|t| is_own_global(t.as_bytes())).count();
     &args[n..]
 }
 

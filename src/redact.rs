@@ -855,11 +855,12 @@ fn credential(word: &str) -> String {
 /// Where the command the container runs starts in `tokens`: the index of the image (or, for
 /// `exec`, the container) when they parse as a `run`, `create` or `exec`; the words after it are
 /// that command's. Leading words that are not docker's (the runtime's path, the mount check's
-/// `--hooks-dir=`) are passed over, so that a rewritten argv is read as the caller's was.
+/// `--hooks-dir=`, `--default-mounts-file=/dev/null`) are passed over, so that a rewritten argv
+/// is read as the caller's was.
 fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
     let skip = tokens
         .iter()
-        .take_while(|t| t.as_bytes().starts_with(b"/") || t.as_bytes().starts_with(b"--hooks-dir="))
+        .take_while(|t| t.as_bytes().starts_with(b"/") || crate::mountcheck::is_own_global(t.as_bytes()))
         .count();
     match crate::parse::parse(&tokens[skip..]) {
         Ok(crate::parse::Invocation::Run(run)) if run.image.is_some() => {

@@ -707,13 +707,14 @@ fn stores(env: &Env, moved: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
 /// Where podman's configuration moves its state ([`crate::trust::CONF_FILES`]): the stores
 /// (credentials: refused even read-only, as the default stores are) and the running state and
 /// temporary folders (host-exec). Every file podman may read is read, the one a variable names
-/// too; a missing one costs a failed open. Also the `default_ulimits` podman would give a
-/// container ([`crate::trust::conf_facts`]), which a caller's `--ulimit`, the shim's own
-/// included, replaces whole.
+/// too; a missing one costs a failed open. Also what podman's configuration gives every
+/// container ([`crate::trust::ConfDefaults`]: its `default_ulimits`, which a caller's
+/// `--ulimit`, the shim's own included, replaces whole; mounts, devices, namespaces and
+/// `/dev/shm`'s size, which the rewrite judges).
 struct ConfFacts {
     stores: Vec<std::path::PathBuf>,
     running: Vec<std::path::PathBuf>,
-    ulimits: Vec<String>,
+    defaults: crate::trust::ConfDefaults,
 }
 
 fn storage_conf_folders(env: &Env) -> ConfFacts {
@@ -750,10 +751,10 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
         }
     };
     let (mut stores, mut running) = (Vec::new(), Vec::new());
-    // The `default_ulimits` in force: podman reads `/usr/share`'s, `/etc`'s, then the user's
-    // file, each before its drop-ins (in name order), a later one's key over an earlier one's;
+    // The defaults in force: podman reads `/usr/share`'s, `/etc`'s, then the user's file, each
+    // before its drop-ins (in name order), a later one's key over an earlier one's;
     // `CONTAINERS_CONF` instead of all three, `CONTAINERS_CONF_OVERRIDE` over everything.
-    let mut ulimits: Option<((u32, usize), Vec<String>)> = None;
+    let mut defaults: Vec<((u32, usize), crate::trust::ConfDefaults)> = Vec::new();
     for conf in crate::trust::CONF_FILES {
         let engine = conf.vars.contains(&"CONTAINERS_CONF");
         let replaced = engine && env.engine.iter().any(|(k, _)| k == "CONTAINERS_CONF");
@@ -803,18 +804,22 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                     stores.extend(s);
                     running.extend(r);
                     if let (Some(rank), Some(found)) = (rank, limits) {
-                        if ulimits.as_ref().is_none_or(|(at, _)| *at <= (rank, n)) {
-                            ulimits = Some(((rank, n), found));
-                        }
+                        defaults.push(((rank, n), found));
                     }
                 }
             }
         }
     }
+    // (Stable: of two at one rank, the one read later is the later.)
+    defaults.sort_by_key(|(at, _)| *at);
+    let mut merged = crate::trust::ConfDefaults::default();
+    for (_, d) in defaults {
+        merged.absorb(d);
+    }
     ConfFacts {
         stores,
         running,
-        ulimits: ulimits.map(|(_, u)| u).unwrap_or_default(),
+        defaults: merged,
     }
 }
 
@@ -885,13 +890,15 @@ fn target(
         rootless: env.rootless() && flavor == crate::policy::Flavor::Podman,
         stores: stores(env, &storage.stores),
     };
-    let default_ulimits = storage.ulimits;
+    let mut configured = storage.defaults;
+    let default_ulimits = configured.ulimits.take().unwrap_or_default();
     let path = path.to_path_buf();
     let rootless = env.rootless();
     let runtime = path.clone();
     let probe = move || known.or_else(|| runtime::version(&path, cache.as_deref(), owner));
     let mut target = Target::probing(flavor, rootless, host, Box::new(probe));
     target.default_ulimits = default_ulimits;
+    target.configured = configured;
     // A build's base images are asked about with the environment the build's exec will have
     // (an inspection, not a build: no isolation is asked of it).
     // One asker for both (built on every call, asked on few): an `exec`, `attach`, `start`,

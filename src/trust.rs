@@ -167,27 +167,86 @@ pub const CONF_FILES: &[ConfFile] = &[
     },
 ];
 
-/// The `default_ulimits` a containers.conf's `text` sets (`[containers] default_ulimits =
-/// ["nproc=1024:1024"]`), when it sets them ([`conf_facts`] with `ulimits`). podman replaces the
-/// whole list with a caller's `--ulimit`s, so the shim's own `nofile` would otherwise drop the
-/// operator's other limits (and this machine's podman cannot start a container without its
-/// configured `nproc`).
-fn ulimits_in(table: &toml::Table) -> Option<Vec<String>> {
+/// What a containers.conf's `[containers]` table gives every container unless the argv says
+/// otherwise, where it bears on the policy ([`conf_facts`] with `defaults`). podman reads the
+/// table's keys in any case. The shim's hardening is its argv: a mount, a device or a host
+/// namespace named here reached every container with nothing said, and a `/dev/shm` above the
+/// ceiling (the thirty-seventh pass's look).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ConfDefaults {
+    /// `default_ulimits`: podman replaces the whole list with a caller's `--ulimit`s, so the
+    /// shim's own `nofile` would otherwise drop the operator's other limits (and this machine's
+    /// podman cannot start a container without its configured `nproc`).
+    pub ulimits: Option<Vec<String>>,
+    /// `volumes` and `devices`: mounts and devices every container gets.
+    pub volumes: Vec<String>,
+    pub devices: Vec<String>,
+    /// `netns`, `pidns`, `ipcns`, `utsns`: the namespaces a container gets when the argv names
+    /// none, as (key, value).
+    pub namespaces: Vec<(String, String)>,
+    /// `shm_size`: `/dev/shm`'s size when the argv names none.
+    pub shm_size: Option<String>,
+}
+
+/// The `[containers]` keys of [`ConfDefaults`], as a line naming one is found.
+const DEFAULT_KEYS: [&str; 8] = [
+    "default_ulimits",
+    "volumes",
+    "devices",
+    "netns",
+    "pidns",
+    "ipcns",
+    "utsns",
+    "shm_size",
+];
+
+impl ConfDefaults {
+    /// `later`'s keys over these, as podman reads a later file: a scalar or list it sets
+    /// replaces; the mounts and devices of both are kept (podman 5 appends a list marked so, and
+    /// one too many is only a refusal).
+    pub fn absorb(&mut self, later: ConfDefaults) {
+        if later.ulimits.is_some() {
+            self.ulimits = later.ulimits;
+        }
+        self.volumes.extend(later.volumes);
+        self.devices.extend(later.devices);
+        for (key, value) in later.namespaces {
+            self.namespaces.retain(|(k, _)| *k != key);
+            self.namespaces.push((key, value));
+        }
+        if later.shm_size.is_some() {
+            self.shm_size = later.shm_size;
+        }
+    }
+}
+
+fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
     let containers = table
         .iter()
         .find(|(k, _)| folded(k) == "containers")?
         .1
         .as_table()?;
-    let list = containers
-        .iter()
-        .find(|(k, _)| folded(k) == "default_ulimits")?
-        .1
-        .as_array()?;
-    Some(
-        list.iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-    )
+    let strings = |v: &toml::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let mut d = ConfDefaults::default();
+    for (k, v) in containers {
+        match folded(k).as_str() {
+            "default_ulimits" => d.ulimits = Some(strings(v)),
+            "volumes" => d.volumes.extend(strings(v)),
+            "devices" => d.devices.extend(strings(v)),
+            key @ ("netns" | "pidns" | "ipcns" | "utsns") => {
+                if let Some(value) = v.as_str() {
+                    d.namespaces.push((key.to_string(), value.to_string()));
+                }
+            }
+            "shm_size" => d.shm_size = v.as_str().map(str::to_string),
+            _ => {}
+        }
+    }
+    Some(d)
 }
 
 /// The folders a configuration file's `text` names under `keys` ([`conf_facts`]).
@@ -205,17 +264,17 @@ pub fn conf_folders(
 /// from `vars`, a missing one empty, as Go's `os.ExpandEnv`). Tables and keys are matched
 /// without regard to case, as podman's TOML reader matches them (the hundred-and-fourteenth
 /// look's `[Storage]` and `GraphRoot`). Text the TOML reader refuses is read line by line
-/// ([`unparsed_folders`]). With `ulimits`, also the `default_ulimits` it sets ([`ulimits_in`]),
+/// ([`unparsed_folders`]). With `defaults`, also what it gives every container ([`ConfDefaults`]),
 /// found in the same pass over the lines.
 pub fn conf_facts(
     text: &[u8],
     keys: &[(&str, &str, bool)],
     vars: &[(&str, &str)],
-    ulimits: bool,
+    defaults: bool,
 ) -> (
     Vec<std::path::PathBuf>,
     Vec<std::path::PathBuf>,
-    Option<Vec<String>>,
+    Option<ConfDefaults>,
 ) {
     // Every call reads these files, and a shipped one is comments but for a few lines: read as
     // TOML only when a line that is no comment names one of the keys, or the text holds what
@@ -232,7 +291,13 @@ pub fn conf_facts(
     let hidden = |l: &[u8]| {
         l.iter().any(|&b| b == b'\\' || !b.is_ascii()) || l.windows(3).any(|w| w == b"'''" || w == b"\"\"\"")
     };
-    let limits = |l: &[u8]| ulimits && l.windows(15).any(|w| w.eq_ignore_ascii_case(b"default_ulimits"));
+    let limits = |l: &[u8]| {
+        defaults
+            && DEFAULT_KEYS.iter().any(|key| {
+                l.windows(key.len())
+                    .any(|w| w.eq_ignore_ascii_case(key.as_bytes()))
+            })
+    };
     if !lines().any(|l| names(l) || hidden(l) || limits(l)) {
         return (Vec::new(), Vec::new(), None);
     }
@@ -243,7 +308,7 @@ pub fn conf_facts(
         let (stores, running) = unparsed_folders(text, keys, vars);
         return (stores, running, None);
     };
-    let limits = ulimits.then(|| ulimits_in(&table)).flatten();
+    let limits = defaults.then(|| defaults_in(&table)).flatten();
     // Every value under `name` in any case, as Go's `strings.EqualFold` matches (`[Storage]` and
     // `[storage.options]` are two tables to TOML, one to podman; `ſ` is an `s`, `K` a `k`).
     fn get<'t>(t: &'t toml::Table, name: &str) -> impl Iterator<Item = &'t toml::Value> {
@@ -1400,7 +1465,7 @@ mod tests {
     fn configured_ulimits_are_read_where_set() {
         let conf = b"# default_ulimits = [\"nofile=1\"]\n[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n";
         assert_eq!(
-            conf_facts(conf, &[], &[], true).2,
+            conf_facts(conf, &[], &[], true).2.and_then(|d| d.ulimits),
             Some(vec![
                 "nofile=1024:1024".to_string(),
                 "nproc=1024:1024".to_string()
@@ -1413,12 +1478,49 @@ mod tests {
                 &[],
                 true
             )
-            .2,
+            .2
+            .and_then(|d| d.ulimits),
             None
         );
         assert_eq!(
-            conf_facts(b"[Containers]\nDefault_Ulimits = [\"core=0\"]\n", &[], &[], true).2,
+            conf_facts(b"[Containers]\nDefault_Ulimits = [\"core=0\"]\n", &[], &[], true)
+                .2
+                .and_then(|d| d.ulimits),
             Some(vec!["core=0".into()])
+        );
+        // What else every container gets (the thirty-seventh pass's look), in any case.
+        let conf = b"[containers]\n# volumes = [\"/x:/x\"]\nVolumes = [\"/etc:/h:ro\"]\ndevices = [\"/dev/kmsg\"]\nPIDNS = \"host\"\nnetns = \"bridge\"\nshm_size = \"100g\"\n";
+        let d = conf_facts(conf, &[], &[], true).2.unwrap();
+        assert_eq!(d.volumes, ["/etc:/h:ro"]);
+        assert_eq!(d.devices, ["/dev/kmsg"]);
+        assert_eq!(
+            d.namespaces,
+            [
+                ("pidns".to_string(), "host".to_string()),
+                ("netns".into(), "bridge".into())
+            ]
+        );
+        assert_eq!(d.shm_size.as_deref(), Some("100g"));
+        let mut merged = d.clone();
+        merged.absorb(ConfDefaults {
+            volumes: vec!["/a:/a".into()],
+            namespaces: vec![("pidns".into(), "private".into())],
+            shm_size: Some("64m".into()),
+            ..Default::default()
+        });
+        assert_eq!(merged.volumes, ["/etc:/h:ro", "/a:/a"]);
+        assert_eq!(
+            merged.namespaces,
+            [
+                ("netns".to_string(), "bridge".to_string()),
+                ("pidns".into(), "private".into())
+            ]
+        );
+        assert_eq!(merged.shm_size.as_deref(), Some("64m"));
+        // Commented out, nothing.
+        assert_eq!(
+            conf_facts(b"[containers]\n#volumes = [\"/etc:/h\"]\n", &[], &[], true).2,
+            None
         );
     }
     use std::os::unix::fs::PermissionsExt;

@@ -235,7 +235,7 @@ impl Rewriter<'_> {
                 crate::mountcheck::KEY,
                 crate::mountcheck::encode(binds)
             )),
-            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:birth:target) and no memory file system or mount of podman's own lies in a folder another container can change; podman runs the shim's hook (--hooks-dir) to check",
+            "the container starts only if each bind mount is the file or folder the shim opened and judged (device:inode:birth:target) and no memory file system or mount of podman's own lies in a folder another container can change; podman runs the shim's hook (--hooks-dir) to check, and reads no mounts.conf (--default-mounts-file=/dev/null: its mounts would get no check)",
         );
     }
 

@@ -35,6 +35,7 @@ use crate::redact;
 pub mod annotate;
 mod build;
 mod compat;
+mod configured;
 mod harden;
 mod limits;
 mod network;
@@ -875,6 +876,7 @@ pub fn rewrite(
     // docker's CLI sends a build's Dockerfile folder to its daemon; only podman reads the
     // copies in the process the shim becomes.
     if target.flavor == Flavor::Podman {
+        rw.configured(&target.configured, rules)?;
         rw.no_systemd();
         rw.no_auto_update();
         rw.image_volumes_in_memory();

@@ -233,12 +233,18 @@ impl<'a> Rewriter<'a> {
         let groups: usize = run.groups.iter().map(Vec::len).sum();
         let tail = 1 + run.image.iter().count() + run.args.len();
         let mut out = Vec::with_capacity(
-            usize::from(self.hooks) + run.prefix.len() + groups + run.opts.len() + self.added.len() + tail,
+            2 * usize::from(self.hooks)
+                + run.prefix.len()
+                + groups
+                + run.opts.len()
+                + self.added.len()
+                + tail,
         );
         if self.hooks {
             out.push(crate::mountcheck::folder_token(
                 crate::mountcheck::FOLDER_PLACEHOLDER,
             ));
+            out.push(crate::mountcheck::NO_DEFAULT_MOUNTS.into());
         }
         out.extend(run.prefix.iter().cloned());
         let mut i = 0;

@@ -57,6 +57,9 @@ pub struct Target {
     /// The `default_ulimits` podman's configuration gives a container (`nproc=1024:1024`), which
     /// any `--ulimit` replaces whole: given again beside the shim's own `nofile`.
     pub default_ulimits: Vec<String>,
+    /// What else podman's configuration gives every container: mounts, devices, namespaces,
+    /// `/dev/shm`'s size ([`super::configured`]).
+    pub configured: crate::trust::ConfDefaults,
 }
 
 impl crate::commands::BaseImages for Target {
@@ -95,6 +98,7 @@ impl Target {
             container_probe: None,
             seccomp_probe: None,
             default_ulimits: Vec::new(),
+            configured: Default::default(),
         }
     }
 
@@ -117,6 +121,7 @@ impl Target {
             container_probe: None,
             seccomp_probe: None,
             default_ulimits: Vec::new(),
+            configured: Default::default(),
         }
     }
 

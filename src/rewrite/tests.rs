@@ -507,9 +507,10 @@ fn image_and_args_survive_byte_identical() {
     a.push(OsString::from_vec(b"img\xfe".to_vec()));
     a.push(OsString::from_vec(b"arg \x01".to_vec()));
     let p = plan(&a, &Policy::default(), &podman());
-    // After the mount check's hook folder, a global option.
+    // After the mount check's two global options (its hook folder, no mounts.conf).
     assert!(p.hooks);
-    assert_eq!(p.args[2..4], a[1..3]);
+    assert_eq!(p.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
+    assert_eq!(p.args[3..5], a[1..3]);
     assert_eq!(p.args[p.args.len() - 2..], a[3..]);
 }
 
@@ -1636,6 +1637,86 @@ fn the_log_s_driver_keeps_its_size() {
             .count();
         assert_eq!(added, usize::from(words.len() > 2), "{words:?}");
     }
+}
+
+/// What podman's configuration gives every container: a mount, a device or a host namespace
+/// is refused (the argv's own namespace overrides), a `/dev/shm` above the ceiling is given as
+/// the ceiling, and no mounts.conf is read (the thirty-seventh pass's look).
+#[test]
+fn podman_s_configured_defaults_are_held_to_the_policy() {
+    let p = Policy::default();
+    let with = |c: crate::trust::ConfDefaults| {
+        let mut t = podman();
+        t.configured = c;
+        t
+    };
+    let conf = |f: fn(&mut crate::trust::ConfDefaults)| {
+        let mut c = crate::trust::ConfDefaults::default();
+        f(&mut c);
+        with(c)
+    };
+    let rule = |words: &[&str], t: &Target| plan(&argv(words), &p, t).refusal.map(|r| r.rule);
+    let run = ["run", "img"];
+    assert_eq!(
+        rule(&run, &conf(|c| c.volumes = vec!["/etc:/h:ro".into()])),
+        Some(Rule::DenySensitiveMount)
+    );
+    assert_eq!(
+        rule(&run, &conf(|c| c.devices = vec!["/dev/kmsg".into()])),
+        Some(Rule::DenyDevice)
+    );
+    for (key, value) in [
+        ("pidns", "host"),
+        ("ipcns", "host"),
+        ("utsns", "host"),
+        ("netns", "host"),
+        ("netns", "ns:/run/netns/x"),
+        ("pidns", "container:x"),
+    ] {
+        let t = with(crate::trust::ConfDefaults {
+            namespaces: vec![(key.into(), value.into())],
+            ..Default::default()
+        });
+        assert_eq!(rule(&run, &t), Some(Rule::DenyHostNamespace), "{key} {value}");
+    }
+    let loopback =
+        conf(|c| c.namespaces = vec![("netns".into(), "slirp4netns:allow_host_loopback=true".into())]);
+    assert_eq!(rule(&run, &loopback), Some(Rule::DenyNetworkOption));
+    // The argv's own namespace is podman's, and the shim's rules judge it.
+    let host_pid = conf(|c| c.namespaces = vec![("pidns".into(), "host".into())]);
+    assert_eq!(rule(&["run", "--pid=private", "img"], &host_pid), None);
+    for fine in ["private", "shareable", "bridge", "slirp4netns", "pasta", ""] {
+        let key = if ["bridge", "slirp4netns", "pasta"].contains(&fine) {
+            "netns"
+        } else {
+            "ipcns"
+        };
+        let t = with(crate::trust::ConfDefaults {
+            namespaces: vec![(key.into(), fine.into())],
+            ..Default::default()
+        });
+        assert_eq!(rule(&run, &t), None, "{key} {fine}");
+    }
+    let shm = |size: &str, words: &[&str]| -> Vec<String> {
+        let t = with(crate::trust::ConfDefaults {
+            shm_size: Some(size.into()),
+            ..Default::default()
+        });
+        let plan = plan(&argv(words), &p, &t);
+        assert!(plan.decision.runs(), "{size}: {:?}", plan.refusal);
+        plan.args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .filter(|a| a.starts_with("--shm-size"))
+            .collect()
+    };
+    assert_eq!(shm("100g", &run), ["--shm-size=2g"]);
+    assert_eq!(shm("lots", &run), ["--shm-size=2g"]);
+    assert!(shm("1g", &run).is_empty());
+    assert_eq!(shm("100g", &["run", "--shm-size=64m", "img"]), ["--shm-size=64m"]);
+    // No mounts.conf, beside the mount check's hook folder.
+    let plain = plan(&argv(&run), &p, &podman());
+    assert_eq!(plain.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
 }
 
 #[test]

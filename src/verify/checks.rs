@@ -61,11 +61,11 @@ pub struct Limits {
 /// and repeated flags (the last wins) mean what they mean to docker. Unlimited values (`0`,
 /// `-1`) count as none, and so does everything of an argv the parser refuses.
 pub fn requested_limits(argv: &[String]) -> Limits {
-    // The shim's own global option (the mount check's hook folder) is podman's, not docker's.
+    // The shim's own global options (the mount check's) are podman's, not docker's.
     let args: Vec<OsString> = argv
         .iter()
         .skip(1)
-        .skip_while(|t| t.starts_with("--hooks-dir="))
+        .skip_while(|t| crate::mountcheck::is_own_global(t.as_bytes()))
         .map(OsString::from)
         .collect();
     let Ok(Invocation::Run(run)) = parse::parse(&args) else {

@@ -222,6 +222,9 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 continue;
             }
             assert!(matches!(f.argv[0].as_str(), "run" | "create"), "{name}: {v}");
+            // A container made reads no mounts.conf.
+            assert_eq!(out[1], "--default-mounts-file=/dev/null", "{name}");
+            out.remove(1);
         }
         let command = f.argv[0].as_str();
         match decision {

@@ -15,8 +15,8 @@ const DEAD_PID: u32 = 4_194_304;
 fn fake_podman(w: &World) -> PathBuf {
     let script = format!(
         r#"#!/bin/sh
-# podman's global option naming the mount check's hook folder comes first on a run.
-while [ "${{1#--hooks-dir=}}" != "$1" ]; do shift; done
+# podman's global options of the mount check (its hook folder, no mounts.conf) come first on a run.
+while [ "${{1#--hooks-dir=}}" != "$1" ] || [ "$1" = --default-mounts-file=/dev/null ]; do shift; done
 printf '%s\n' "$*" >> "{log}"
 case "$1" in
   --version) echo "podman version 4.3.1" ;;
