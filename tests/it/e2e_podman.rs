@@ -3940,6 +3940,160 @@ fn a_journald_host_s_container_log_is_capped_rootful() {
     journald_default(Mode::Rootful);
 }
 
+/// podman's own configuration gives every container what its `[containers]` table and its
+/// `mounts.conf` name, past every rule an argv meets: a host folder mounted, the host's PID
+/// namespace, a `/dev/shm` above the ceiling (the thirty-seventh pass's look). The control:
+/// plain podman under the same configuration gives each. Through the shim the first two are
+/// refused and `/dev/shm` is the policy's ceiling; a mounts.conf (the operator's
+/// `/etc/containers`, replaced in a mount namespace of the test's own) mounts nothing.
+/// Rootful: podman reads the same keys rootless, and the shim judges them alike.
+fn configured_defaults(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "confdefaults") else {
+        return;
+    };
+    let label = mode.label();
+    let secret_dir = rig.dir.path().join("confdefaults-secret");
+    rig.mkdirs(&secret_dir);
+    let marker = format!("sk-ant-{}", rig.tag);
+    std::fs::write(secret_dir.join("token"), &marker).unwrap();
+    let base = ci_env()
+        .get("CONTAINERS_CONF")
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let conf_with = |name: &str, line: &str| -> PathBuf {
+        let text = if base.contains("[containers]") {
+            base.replacen("[containers]", &format!("[containers]\n{line}"), 1)
+        } else {
+            format!("[containers]\n{line}\n{base}")
+        };
+        let path = rig.dir.path().join(format!("{name}.conf"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // `prog` under the configuration `conf`, in a mount namespace of its own where `etc`, if
+    // given, is podman's `/etc/containers`.
+    let run = |prog: &str, conf: &Path, etc: Option<&Path>, script: &str| -> Out {
+        let program = match prog {
+            "docker" => rig.bin.join("docker"),
+            p => find_on_path(p).unwrap_or_else(|| PathBuf::from(p)),
+        };
+        let bind = etc.map_or(String::new(), |e| {
+            format!("mount --bind '{}' /etc/containers && ", e.display())
+        });
+        let mut c = Command::new("unshare");
+        c.args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg(format!("{bind}exec \"$@\""))
+            .arg("sh")
+            .arg(program)
+            .args(["run", "--rm", "--entrypoint", "sh", IMAGE, "-c", script])
+            .env_clear()
+            .env("PATH", format!("{}:{SYSTEM_PATH}", rig.bin.display()))
+            .env("HOME", "/root")
+            .env("NANOCLAW_SHIM_POLICY", rig.bin.join("policy.toml"))
+            .env("CONTAINERS_CONF", conf)
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
+        finish(child, None, TIMEOUT, &format!("{prog} {script}"))
+    };
+    let said = |o: &Out| format!("{}{}", o.stdout, o.stderr);
+    // A host folder for every container.
+    let vol = conf_with(
+        "volumes",
+        &format!("volumes = [\"{}:/c:ro\"]", secret_dir.display()),
+    );
+    let control = run("podman", &vol, None, "cat /c/token");
+    assert!(
+        control.stdout.contains(&marker),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &vol, None, "cat /c/token");
+    assert_eq!(o.code, Some(125), "{label}: volumes: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.sensitive-mount") && !said(&o).contains(&marker),
+        "{label}: {}",
+        o.describe()
+    );
+    // The host's PID namespace.
+    let host_pid = std::fs::read_link("/proc/self/ns/pid")
+        .unwrap()
+        .display()
+        .to_string();
+    let pid = conf_with("pidns", "pidns = \"host\"");
+    let control = run("podman", &pid, None, "readlink /proc/self/ns/pid");
+    assert_eq!(
+        control.stdout.trim(),
+        host_pid,
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &pid, None, "readlink /proc/self/ns/pid");
+    assert_eq!(o.code, Some(125), "{label}: pidns: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.host-namespace"),
+        "{label}: {}",
+        o.describe()
+    );
+    // A /dev/shm above the ceiling (2g): its size in KiB.
+    let shm_kib = |o: &Out| -> u64 {
+        let line = o.stdout.lines().last().unwrap_or_default();
+        line.split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{label}: df: {}", o.describe()))
+    };
+    let shm = conf_with("shm", "shm_size = \"100g\"");
+    let df = "df -k /dev/shm";
+    let control = run("podman", &shm, None, df);
+    assert!(
+        shm_kib(&control) > 4 << 20,
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &shm, None, df);
+    assert!(o.ok(), "{label}: shm: {}", o.describe());
+    assert!(shm_kib(&o) <= 2 << 20, "{label}: /dev/shm: {}", o.describe());
+    // A mounts.conf in the operator's /etc/containers (a copy with one line more).
+    let etc = rig.dir.path().join("etc-containers");
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg("/etc/containers")
+        .arg(&etc)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    std::fs::write(
+        etc.join("mounts.conf"),
+        format!("{}:/run/secrets/c\n", secret_dir.display()),
+    )
+    .unwrap();
+    let plain = ci_env().get("CONTAINERS_CONF").map_or_else(
+        || PathBuf::from("/usr/share/containers/containers.conf"),
+        PathBuf::from,
+    );
+    let control = run("podman", &plain, Some(&etc), "cat /run/secrets/c/token");
+    assert!(
+        control.stdout.contains(&marker),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &plain, Some(&etc), "cat /run/secrets/c/token");
+    assert!(
+        !said(&o).contains(&marker),
+        "{label}: mounts.conf: {}",
+        o.describe()
+    );
+    assert!(o.stderr.contains("No such file"), "{label}: {}", o.describe());
+}
+
+#[test]
+fn podman_s_configuration_cannot_widen_a_container_rootful() {
+    configured_defaults(Mode::Rootful);
+}
+
 /// `exec` and `attach` name a container; through the shim only one it created under enforce
 /// is reached (`deny.foreign-container`). The control: plain podman's container (here as the
 /// operator's, made outside the shim) runs the caller's `exec` as podman made it.
