@@ -345,7 +345,8 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     let mut plan = rewrite::plan(&args, &policy, &target);
     let environment = shim::judge_environment(&mut plan, &policy, &env);
     if environment.is_ok() {
-        shim::judge_hand_over(&mut plan, &crate::seccomp::PROFILE_PATHS);
+        let paths = crate::seccomp::profile_paths(target.configured.seccomp_profile.as_deref());
+        shim::judge_hand_over(&mut plan, &paths);
     }
     let facts = Facts {
         flavor: target.flavor.as_str(),

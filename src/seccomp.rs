@@ -19,12 +19,23 @@
 use serde_json::{Value, json};
 
 /// Where podman reads its default seccomp profile: the override first, then the packaged one
-/// (containers-common's paths; `containers.conf`'s `seccomp_profile` may name another, which
-/// the shim does not read: the build is given the default, less new cgroup namespaces).
+/// (containers-common's paths; `containers.conf`'s `seccomp_profile` may name another:
+/// [`profile_paths`]).
 pub const PROFILE_PATHS: [&str; 2] = [
     "/etc/containers/seccomp.json",
     "/usr/share/containers/seccomp.json",
 ];
+
+/// The profile the shim narrows: the one podman's configuration names (`seccomp_profile`, an
+/// operator's stricter profile: the thirty-seventh pass's look had it replaced by podman's
+/// default, narrowed, with `unshare` allowed again), else podman's default. `unconfined` is no
+/// profile to narrow: the default is, which is stricter.
+pub fn profile_paths(configured: Option<&str>) -> Vec<&str> {
+    match configured {
+        Some(p) if p.starts_with('/') => vec![p],
+        _ => PROFILE_PATHS.to_vec(),
+    }
+}
 
 /// What a rootful `run`/`create` is told before the exec, where the shim puts the path of its
 /// narrowed copy of podman's profile ([`narrowed_file`]; explain shows this).
@@ -62,6 +73,16 @@ pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> 
         .get_mut("syscalls")
         .and_then(Value::as_array_mut)
         .ok_or("the seccomp profile has no `syscalls` list")?;
+    // What the profile allows at all of `unshare` and `clone`: an operator's profile that
+    // allows neither is not given them back (the thirty-seventh pass's look: a profile without
+    // `unshare`, narrowed, allowed it again).
+    let allows = |name: &str| {
+        syscalls.iter().any(|r| {
+            r["action"] == "SCMP_ACT_ALLOW"
+                && r["names"].as_array().is_some_and(|n| n.iter().any(|n| n == name))
+        })
+    };
+    let (unshare, clone) = (allows("unshare"), allows("clone"));
     for rule in syscalls.iter_mut() {
         let names = rule
             .get_mut("names")
@@ -74,12 +95,15 @@ pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> 
     // `clone`'s flags are its first argument but on s390 and s390x, where they are its second.
     let masked = |index: u32, value: u64| json!({"index": index, "value": CLONE_NEWCGROUP, "valueTwo": value, "op": "SCMP_CMP_MASKED_EQ"});
     let s390 = json!({"arches": ["s390", "s390x"]});
-    for (names, index, arches) in [
-        (json!(["unshare"]), 0, None),
-        (json!(["clone"]), 0, Some(("excludes", &s390))),
-        (json!(["clone"]), 1, Some(("includes", &s390))),
+    for (names, index, arches, allowed) in [
+        (json!(["unshare"]), 0, None, unshare),
+        (json!(["clone"]), 0, Some(("excludes", &s390)), clone),
+        (json!(["clone"]), 1, Some(("includes", &s390)), clone),
     ] {
         for (action, value) in [("SCMP_ACT_ALLOW", 0), ("SCMP_ACT_ERRNO", CLONE_NEWCGROUP)] {
+            if action == "SCMP_ACT_ALLOW" && !allowed {
+                continue;
+            }
             let mut rule = json!({"names": names, "action": action, "args": [masked(index, value)]});
             if action == "SCMP_ACT_ERRNO" {
                 rule["errnoRet"] = json!(1);
@@ -132,9 +156,13 @@ fn proved(profile: &[u8]) -> Result<(), String> {
 /// size, change time) and this module's format, written as the shim's other private files are
 /// (the caller's alone, whole), and found again with two `stat`s: a file there that is not the
 /// caller's alone is written afresh. Why not, as an error (the call is refused: fail closed).
-pub fn narrowed_file(folder: &std::path::Path, owner: u32) -> Result<std::path::PathBuf, String> {
+pub fn narrowed_file(
+    folder: &std::path::Path,
+    owner: u32,
+    paths: &[&str],
+) -> Result<std::path::PathBuf, String> {
     use std::os::unix::fs::MetadataExt;
-    let (path, meta) = installed(&PROFILE_PATHS)?;
+    let (path, meta) = installed(paths)?;
     let identity = format!(
         "{FORMAT} {path} {} {} {} {}.{}",
         meta.dev(),
@@ -181,7 +209,7 @@ pub fn derivable(paths: &[&str]) -> Result<(), String> {
 }
 
 /// The version of what [`without_new_cgroup_namespaces`] writes: a change to it names new files.
-const FORMAT: &str = "narrowed-2";
+const FORMAT: &str = "narrowed-3";
 
 #[cfg(test)]
 mod tests {
@@ -245,6 +273,36 @@ mod tests {
         assert_eq!(
             *own[7],
             json!({"names": ["keyctl", "add_key", "request_key"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1})
+        );
+    }
+
+    /// An operator's profile that allows no `unshare` (or no `clone`) is not given it back by
+    /// the narrowing (the thirty-seventh pass's look).
+    #[test]
+    fn what_a_profile_refuses_stays_refused() {
+        let mut strict: Value = serde_json::from_str(PODMAN_LIKE).unwrap();
+        for r in strict["syscalls"].as_array_mut().unwrap() {
+            r["names"].as_array_mut().unwrap().retain(|n| n != "unshare");
+        }
+        strict["syscalls"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| !r["names"].as_array().unwrap().is_empty());
+        let strict = strict.to_string();
+        assert!(!strict.contains("unshare"), "{strict}");
+        let out = without_new_cgroup_namespaces(strict.as_bytes()).unwrap();
+        let allowed = |name: &str| {
+            rules(&out).iter().any(|r| {
+                r["action"] == "SCMP_ACT_ALLOW" && r["names"].as_array().unwrap().iter().any(|n| n == name)
+            })
+        };
+        assert!(!allowed("unshare"));
+        assert!(allowed("clone"));
+        let full = without_new_cgroup_namespaces(PODMAN_LIKE.as_bytes()).unwrap();
+        assert!(
+            rules(&full)
+                .iter()
+                .any(|r| r["action"] == "SCMP_ACT_ALLOW" && r["names"] == json!(["unshare"]))
         );
     }
 
@@ -323,11 +381,11 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let me = crate::process::euid();
-        let first = narrowed_file(dir.path(), me).unwrap();
+        let first = narrowed_file(dir.path(), me, &PROFILE_PATHS).unwrap();
         assert_eq!(first.extension().unwrap(), "profile");
         let text = std::fs::read(&first).unwrap();
         proved(&text).unwrap();
-        let again = narrowed_file(dir.path(), me).unwrap();
+        let again = narrowed_file(dir.path(), me, &PROFILE_PATHS).unwrap();
         assert_eq!(first, again);
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),

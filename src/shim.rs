@@ -156,7 +156,8 @@ fn hand_over(
             Some(folder) => Ok(folder),
             None => hook_folder(env, target),
         };
-        let narrowed = folder.and_then(|folder| crate::seccomp::narrowed_file(&folder, owner));
+        let paths = crate::seccomp::profile_paths(target.configured.seccomp_profile.as_deref());
+        let narrowed = folder.and_then(|folder| crate::seccomp::narrowed_file(&folder, owner, &paths));
         let file = narrowed.map_err(|e| (Rule::HardenSeccomp, seccomp_refusal(&e)))?;
         let mut token = std::ffi::OsString::from("--security-opt=seccomp=");
         token.push(file);
@@ -908,8 +909,9 @@ fn target(
     target.base_probe = Some(Box::new(move |image| for_bases()?.check(image)));
     target.container_probe = Some(Box::new(move |name| ask()?.hardened(name)));
     // A build's RUN steps are given podman's own default profile, narrowed ([`crate::seccomp`]).
-    target.seccomp_probe = Some(Box::new(|| {
-        let paths = crate::seccomp::PROFILE_PATHS;
+    let configured_profile = target.configured.seccomp_profile.clone();
+    target.seccomp_probe = Some(Box::new(move || {
+        let paths = crate::seccomp::profile_paths(configured_profile.as_deref());
         paths
             .iter()
             .find_map(|p| std::fs::read(p).ok().map(|t| (p.to_string(), t)))

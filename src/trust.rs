@@ -186,10 +186,13 @@ pub struct ConfDefaults {
     pub namespaces: Vec<(String, String)>,
     /// `shm_size`: `/dev/shm`'s size when the argv names none.
     pub shm_size: Option<String>,
+    /// `seccomp_profile`: the profile podman gives a container, in place of its default; the
+    /// shim narrows this one ([`crate::seccomp::profile_paths`]).
+    pub seccomp_profile: Option<String>,
 }
 
 /// The `[containers]` keys of [`ConfDefaults`], as a line naming one is found.
-const DEFAULT_KEYS: [&str; 8] = [
+const DEFAULT_KEYS: [&str; 9] = [
     "default_ulimits",
     "volumes",
     "devices",
@@ -198,6 +201,7 @@ const DEFAULT_KEYS: [&str; 8] = [
     "ipcns",
     "utsns",
     "shm_size",
+    "seccomp_profile",
 ];
 
 impl ConfDefaults {
@@ -216,6 +220,9 @@ impl ConfDefaults {
         }
         if later.shm_size.is_some() {
             self.shm_size = later.shm_size;
+        }
+        if later.seccomp_profile.is_some() {
+            self.seccomp_profile = later.seccomp_profile;
         }
     }
 }
@@ -243,6 +250,7 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
                 }
             }
             "shm_size" => d.shm_size = v.as_str().map(str::to_string),
+            "seccomp_profile" => d.seccomp_profile = v.as_str().map(str::to_string),
             _ => {}
         }
     }

@@ -40,8 +40,27 @@ fn setting(key: &str) -> crate::flags::Setting {
 }
 
 impl Rewriter<'_> {
-    pub(super) fn configured(&mut self, conf: &ConfDefaults, rules: &Rules) -> Result<(), Refusal> {
+    pub(super) fn configured(
+        &mut self,
+        conf: &ConfDefaults,
+        ulimits: &[String],
+        rules: &Rules,
+    ) -> Result<(), Refusal> {
         let refuse = |rule: Rule, message: String| Err(Refusal { rule, message });
+        // Configured limits reach the container only where no --ulimit is given (the shim
+        // gives its own `nofile` while the open-files ceiling is on, and copies the rest but
+        // realtime's: [`super::limits`]).
+        let given = self.run.last(crate::setting!("ulimit")).is_some() || rules.limits.open_files.is_some();
+        if let Some(u) = ulimits.iter().find(|u| super::limits::realtime(u)) {
+            if !given && rules.deny.on(Rule::DenyCeiling) {
+                return refuse(
+                    Rule::DenyCeiling,
+                    format!(
+                        "podman's configuration (containers.conf, [containers] default_ulimits) gives every container --ulimit {u}: realtime scheduling escapes the CPU ceiling; remove it"
+                    ),
+                );
+            }
+        }
         if let Some(v) = conf.volumes.first() {
             if rules.deny.on(Rule::DenySensitiveMount) {
                 return refuse(

@@ -25,6 +25,15 @@ pub(super) fn cfs_quota(max: NanoCpus, period: i64) -> Result<i64, Refusal> {
     Ok(ceiling)
 }
 
+/// Whether a `--ulimit` (or a configured default one) lifts realtime scheduling's limits, which
+/// escapes the CPU ceiling: `rtprio` or `rttime` above 0, or `host` (the caller's own).
+pub(super) fn realtime(u: &str) -> bool {
+    let name = u.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+    let value = u.split_once('=').map_or("", |(_, v)| v);
+    let zero = value.split(':').all(|v| v.trim() == "0");
+    ((name == "rtprio" || name == "rttime") && !zero) || name == "host"
+}
+
 /// Where the runtime would ignore the ceilings (rootless podman on cgroup v1, [`Target`]'s
 /// `limits_ignored`): refused with `[limits] refuse_unenforced`, else `Ok`, and the caller says
 /// `why` as a change. Shared by `run` / `create` and a build.
@@ -374,6 +383,17 @@ impl Rewriter<'_> {
                 if callers == 0 {
                     let name = |u: &String| u.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
                     for u in configured.iter().filter(|u| name(u) != "nofile") {
+                        // Not what a caller may ask for either (`deny.ceiling`): the shim's own
+                        // argv would give it (the thirty-seventh pass's look).
+                        if realtime(u) {
+                            self.note(
+                                Rule::DenyCeiling,
+                                Action::Keep,
+                                String::new(),
+                                format!("podman's configured --ulimit {u} is not given: realtime scheduling escapes the CPU ceiling"),
+                            );
+                            continue;
+                        }
                         self.add(
                             rule,
                             crate::setting!("ulimit"),

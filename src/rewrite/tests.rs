@@ -1717,6 +1717,26 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     // No mounts.conf, beside the mount check's hook folder.
     let plain = plan(&argv(&run), &p, &podman());
     assert_eq!(plain.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
+    // Configured limits are copied beside the shim's `nofile`, but realtime's; with no
+    // `--ulimit` of the shim's, they would reach the container, and are refused.
+    let mut t = podman();
+    t.default_ulimits = vec!["nproc=1024:1024".into(), "rtprio=99:99".into(), "RTTIME=1".into()];
+    let ulimits: Vec<String> = plan(&argv(&run), &p, &t)
+        .args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .filter(|a| a.starts_with("--ulimit"))
+        .collect();
+    assert_eq!(ulimits, ["--ulimit=nproc=1024:1024", "--ulimit=nofile=1024:1024"]);
+    let mut no_files = Policy::default();
+    no_files.rules.limits.open_files = None;
+    let refused = plan(&argv(&run), &no_files, &t).refusal.map(|r| r.rule);
+    assert_eq!(refused, Some(Rule::DenyCeiling));
+    assert!(
+        plan(&argv(&["run", "--ulimit=nproc=10", "img"]), &no_files, &t)
+            .decision
+            .runs()
+    );
 }
 
 #[test]
