@@ -189,10 +189,14 @@ pub struct ConfDefaults {
     /// `seccomp_profile`: the profile podman gives a container, in place of its default; the
     /// shim narrows this one ([`crate::seccomp::profile_paths`]).
     pub seccomp_profile: Option<String>,
+    /// `[engine] network_cmd_options` (slirp4netns's) and `[network] pasta_options`: options
+    /// of a rootless container's network where the argv names none, which can open the host's
+    /// loopback the policy keeps closed.
+    pub network_options: Vec<String>,
 }
 
 /// The `[containers]` keys of [`ConfDefaults`], as a line naming one is found.
-const DEFAULT_KEYS: [&str; 9] = [
+const DEFAULT_KEYS: [&str; 11] = [
     "default_ulimits",
     "volumes",
     "devices",
@@ -202,6 +206,8 @@ const DEFAULT_KEYS: [&str; 9] = [
     "utsns",
     "shm_size",
     "seccomp_profile",
+    "network_cmd_options",
+    "pasta_options",
 ];
 
 impl ConfDefaults {
@@ -224,22 +230,30 @@ impl ConfDefaults {
         if later.seccomp_profile.is_some() {
             self.seccomp_profile = later.seccomp_profile;
         }
+        self.network_options.extend(later.network_options);
     }
 }
 
 fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
-    let containers = table
-        .iter()
-        .find(|(k, _)| folded(k) == "containers")?
-        .1
-        .as_table()?;
+    let section = |name: &'static str| {
+        table
+            .iter()
+            .filter(move |(k, _)| folded(k) == name)
+            .filter_map(|(_, v)| v.as_table())
+            .flat_map(|t| t.iter())
+    };
     let strings = |v: &toml::Value| -> Vec<String> {
         v.as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     };
     let mut d = ConfDefaults::default();
-    for (k, v) in containers {
+    for (k, v) in section("engine").chain(section("network")) {
+        if matches!(folded(k).as_str(), "network_cmd_options" | "pasta_options") {
+            d.network_options.extend(strings(v));
+        }
+    }
+    for (k, v) in section("containers") {
         match folded(k).as_str() {
             "default_ulimits" => d.ulimits = Some(strings(v)),
             "volumes" => d.volumes.extend(strings(v)),
@@ -1525,6 +1539,8 @@ mod tests {
             ]
         );
         assert_eq!(merged.shm_size.as_deref(), Some("64m"));
+        let net = conf_facts(b"[engine]\nnetwork_cmd_options = [\"allow_host_loopback=true\"]\n[Network]\npasta_options = [\"-T\", \"8080\"]\n", &[], &[], true).2.unwrap();
+        assert_eq!(net.network_options, ["allow_host_loopback=true", "-T", "8080"]);
         // Commented out, nothing.
         assert_eq!(
             conf_facts(b"[containers]\n#volumes = [\"/etc:/h\"]\n", &[], &[], true).2,

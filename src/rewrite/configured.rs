@@ -44,6 +44,7 @@ impl Rewriter<'_> {
         &mut self,
         conf: &ConfDefaults,
         ulimits: &[String],
+        rootless: bool,
         rules: &Rules,
     ) -> Result<(), Refusal> {
         let refuse = |rule: Rule, message: String| Err(Refusal { rule, message });
@@ -96,6 +97,21 @@ impl Rewriter<'_> {
                     rule,
                     format!(
                         "podman's configuration (containers.conf, [containers] {key} = {v:?}) gives every container a namespace the policy refuses in an argv; remove the key"
+                    ),
+                );
+            }
+        }
+        // slirp4netns's and pasta's options: the host's loopback is the policy's decision, made on
+        // the argv (a rootless container's network where it names none).
+        if let Some(o) = conf.network_options.first() {
+            if rootless
+                && self.run.last(crate::setting!("network")).is_none()
+                && rules.deny.on(Rule::DenyNetworkOption)
+            {
+                return refuse(
+                    Rule::DenyNetworkOption,
+                    format!(
+                        "podman's configuration (containers.conf, network_cmd_options or pasta_options) gives every rootless container's network the option {o:?}, which can open the host's loopback; remove the key"
                     ),
                 );
             }

@@ -876,7 +876,12 @@ pub fn rewrite(
     // docker's CLI sends a build's Dockerfile folder to its daemon; only podman reads the
     // copies in the process the shim becomes.
     if target.flavor == Flavor::Podman {
-        rw.configured(&target.configured, &target.default_ulimits, rules)?;
+        rw.configured(
+            &target.configured,
+            &target.default_ulimits,
+            target.rootless,
+            rules,
+        )?;
         rw.no_systemd();
         rw.no_auto_update();
         rw.image_volumes_in_memory();

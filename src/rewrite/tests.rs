@@ -1714,6 +1714,16 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     assert_eq!(shm("lots", &run), ["--shm-size=2g"]);
     assert!(shm("1g", &run).is_empty());
     assert_eq!(shm("100g", &["run", "--shm-size=64m", "img"]), ["--shm-size=64m"]);
+    // slirp4netns's or pasta's options where a rootless argv names no network.
+    let mut rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    rootless.configured.network_options = vec!["allow_host_loopback=true".into()];
+    assert_eq!(rule(&run, &rootless), Some(Rule::DenyNetworkOption));
+    assert_eq!(rule(&["run", "--network=slirp4netns", "img"], &rootless), None);
+    assert_eq!(
+        rule(&run, &conf(|c| c.network_options = vec!["-T".into()])),
+        None,
+        "rootful: no slirp4netns"
+    );
     // No mounts.conf, beside the mount check's hook folder.
     let plain = plan(&argv(&run), &p, &podman());
     assert_eq!(plain.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
