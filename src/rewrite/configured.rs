@@ -102,12 +102,9 @@ impl Rewriter<'_> {
             }
         }
         // slirp4netns's and pasta's options: the host's loopback is the policy's decision, made on
-        // the argv (a rootless container's network where it names none).
+        // the argv. podman puts the configured ones before the argv's own, whatever it names.
         if let Some(o) = conf.network_options.first() {
-            if rootless
-                && self.run.last(crate::setting!("network")).is_none()
-                && rules.deny.on(Rule::DenyNetworkOption)
-            {
+            if rootless && rules.deny.on(Rule::DenyNetworkOption) {
                 return refuse(
                     Rule::DenyNetworkOption,
                     format!(

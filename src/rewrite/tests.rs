@@ -1718,7 +1718,10 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     let mut rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
     rootless.configured.network_options = vec!["allow_host_loopback=true".into()];
     assert_eq!(rule(&run, &rootless), Some(Rule::DenyNetworkOption));
-    assert_eq!(rule(&["run", "--network=slirp4netns", "img"], &rootless), None);
+    assert_eq!(
+        rule(&["run", "--network=slirp4netns", "img"], &rootless),
+        Some(Rule::DenyNetworkOption)
+    );
     assert_eq!(
         rule(&run, &conf(|c| c.network_options = vec!["-T".into()])),
         None,
