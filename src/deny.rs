@@ -464,7 +464,7 @@ impl Checker<'_> {
             self.v(
                 Rule::DenyHostHandoff,
                 o,
-                "only the json-file, k8s-file, journald and none log drivers pass: passthrough hands the container the caller's own output files",
+                "a log driver other than json-file, k8s-file, journald and none (passthrough hands the container the caller's own output files)",
             );
         }
     }

@@ -373,7 +373,7 @@ pub fn hook_main() -> i32 {
         Ok(Err(key)) => (
             Rule::DenyAnnotation,
             format!(
-                "the container carries the annotation {key} (from its image: podman copies an image's annotations into its containers), under a prefix that reconfigures the runtime"
+                "the container carries the annotation {key} (from its image, whose annotations podman copies into its containers, or from podman's configuration: containers.conf's [containers] annotations), under a prefix that reconfigures the runtime"
             ),
         ),
         Err(why) => (Rule::HardenMountCheck, why),
