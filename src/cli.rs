@@ -348,6 +348,10 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         let paths = crate::seccomp::profile_paths(target.configured.seccomp_profile.as_deref());
         shim::judge_hand_over(&mut plan, &paths);
     }
+    // As the exec puts it (after the pinned copies, which explain does not make).
+    if plan.no_default_mounts {
+        plan.args.insert(0, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
+    }
     let facts = Facts {
         flavor: target.flavor.as_str(),
         rootless: target.rootless,

@@ -113,6 +113,9 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     let mut argv = plan.args;
+    if plan.no_default_mounts {
+        argv.insert(0, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
+    }
     if plan.hooks {
         // `--hooks-dir` replaces podman's own hook folders: those of its default that exist are
         // named too, so that their hooks still run, and before the shim's: of two hook files

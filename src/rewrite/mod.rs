@@ -174,6 +174,10 @@ pub struct Plan {
     /// must be the caller's (or root's) alone, checked at the edge ([`Rule::HardenBuildCache`]).
     /// `Some(true)`: podman 5's folder of one user (`buildah-cache-UID`).
     pub build_cache: Option<bool>,
+    /// A podman build: podman is told, before everything, to read no `mounts.conf`
+    /// ([`crate::mountcheck::NO_DEFAULT_MOUNTS`]), at the exec (after the pinned copies,
+    /// whose places in `args` it would move).
+    pub no_default_mounts: bool,
 }
 
 impl Plan {
@@ -209,6 +213,7 @@ impl Plan {
             hooks: false,
             seccomp: None,
             build_cache: None,
+            no_default_mounts: false,
         }
     }
 }
@@ -361,6 +366,15 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                     if target.flavor == Flavor::Podman {
                         build::no_http_proxy(&mut a);
                         build::no_device_nodes(&mut a);
+                        // buildah gives RUN steps what mounts.conf lists too (RHEL's host
+                        // subscription keys: the look `gj` saved one into an image).
+                        plan.no_default_mounts = true;
+                        a.changes.push(Change {
+                            rule: Rule::HardenMountCheck,
+                            action: Action::Add,
+                            token: crate::mountcheck::NO_DEFAULT_MOUNTS.into(),
+                            reason: "podman gives a build's RUN steps what its mounts.conf lists (RHEL's subscription keys at /run/secrets), past every check: it reads none".into(),
+                        });
                     }
                     // The Containerfiles podman reads are the copies the checks read ([`crate::pin`]).
                     let pinned = containerfiles
@@ -428,13 +442,16 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         0,
                         crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER),
                     );
+                    // podman mounts what mounts.conf lists when it starts a container, not when
+                    // it creates one (the look `gj`: nanoclaw's `create` then `start --attach`).
+                    plan.args.insert(1, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
                     plan.hooks = true;
                     plan.decision = Decision::Rewrite;
                     plan.changes.push(Change {
                         rule: Rule::HardenMountCheck,
                         action: Action::Add,
                         token: crate::text::owned(plan.args[0].as_bytes()),
-                        reason: "a container created with bind mounts starts only if they are the files and folders the shim judged at create; podman runs the shim's hook (--hooks-dir) to check".into(),
+                        reason: "a container created with bind mounts starts only if they are the files and folders the shim judged at create; podman runs the shim's hook (--hooks-dir) to check, and reads no mounts.conf (--default-mounts-file=/dev/null: its mounts, added at the start, would get no check)".into(),
                     });
                 }
                 return plan;

@@ -2048,7 +2048,8 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             Rule::HardenPinnedFiles,
             Rule::CompatHttpProxy,
             Rule::HardenCapDrop,
-            Rule::HardenBuildCgroup
+            Rule::HardenBuildCgroup,
+            Rule::HardenMountCheck
         ]
         .contains(&c.rule)),
         "{p:?}"
@@ -2121,7 +2122,11 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     assert!(
         p.changes.iter().all(|c| matches!(
             c.rule,
-            Rule::HardenPinnedFiles | Rule::CompatHttpProxy | Rule::HardenCapDrop | Rule::HardenBuildCgroup
+            Rule::HardenPinnedFiles
+                | Rule::CompatHttpProxy
+                | Rule::HardenCapDrop
+                | Rule::HardenBuildCgroup
+                | Rule::HardenMountCheck
         )),
         "{:?}",
         p.changes
@@ -2644,7 +2649,8 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
         &podman(),
     );
     assert_eq!(p.decision, Decision::Passthrough, "{:?}", p.refusal);
-    // Starting a created container names the hook folder too; other commands do not.
+    // Starting a created container names the hook folder too, and no mounts.conf (podman reads
+    // it at the start); other commands do not.
     for a in [&["start", "--attach", "c"][..], &["container", "restart", "c"]] {
         let p = plan(&argv(a), &Policy::default(), &podman());
         assert!(
@@ -2652,7 +2658,8 @@ fn bind_mounts_are_checked_after_the_mount_and_only_then() {
             "{a:?}: {:?}",
             p.args
         );
-        assert_eq!(p.args[1..], argv(a)[..]);
+        assert_eq!(p.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
+        assert_eq!(p.args[2..], argv(a)[..]);
     }
     for a in [&["stop", "c"][..], &["ps", "-a"]] {
         assert!(!plan(&argv(a), &Policy::default(), &podman()).hooks, "{a:?}");

@@ -3970,23 +3970,33 @@ fn configured_defaults(mode: Mode) {
         std::fs::write(&path, text).unwrap();
         path
     };
-    // `prog` under the configuration `conf`, in a mount namespace of its own where `etc`, if
-    // given, is podman's `/etc/containers`.
-    let run = |prog: &str, conf: &Path, etc: Option<&Path>, script: &str| -> Out {
+    // `prog` (as `$D`) under the configuration `conf` running the shell commands `cmds`; where
+    // `etc` is given, in a mount namespace of its own where it is podman's `/etc/containers`
+    // (its containers then have no network: a network namespace's file made there is not
+    // mounted where the other tests' podman looks for it, and their `ps` fails on it).
+    let shell = |prog: &str, conf: &Path, etc: Option<&Path>, cmds: &str| -> Out {
         let program = match prog {
             "docker" => rig.bin.join("docker"),
             p => find_on_path(p).unwrap_or_else(|| PathBuf::from(p)),
         };
-        let bind = etc.map_or(String::new(), |e| {
-            format!("mount --bind '{}' /etc/containers && ", e.display())
-        });
-        let mut c = Command::new("unshare");
-        c.args(["-m", "--propagation", "private", "sh", "-c"])
-            .arg(format!("{bind}exec \"$@\""))
-            .arg("sh")
-            .arg(program)
-            .args(["run", "--rm", "--entrypoint", "sh", IMAGE, "-c", script])
-            .env_clear()
+        let mut c = match etc {
+            Some(e) => {
+                let mut c = Command::new("unshare");
+                c.args(["-m", "--propagation", "private", "sh", "-c"])
+                    .arg(format!(
+                        "mount --bind '{}' /etc/containers && {cmds}",
+                        e.display()
+                    ));
+                c
+            }
+            None => {
+                let mut c = Command::new("sh");
+                c.arg("-c").arg(cmds);
+                c
+            }
+        };
+        c.env_clear()
+            .env("D", program)
             .env("PATH", format!("{}:{SYSTEM_PATH}", rig.bin.display()))
             .env("HOME", "/root")
             .env("NANOCLAW_SHIM_POLICY", rig.bin.join("policy.toml"))
@@ -3996,7 +4006,17 @@ fn configured_defaults(mode: Mode) {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
-        finish(child, None, TIMEOUT, &format!("{prog} {script}"))
+        finish(child, None, TIMEOUT, &format!("{prog} {cmds}"))
+    };
+    let run = |prog: &str, conf: &Path, etc: Option<&Path>, script: &str| -> Out {
+        let net = if etc.is_some() { " --network=none" } else { "" };
+        let quoted = script.replace('\'', "'\\''");
+        shell(
+            prog,
+            conf,
+            etc,
+            &format!("exec \"$D\" run --rm{net} --entrypoint sh {IMAGE} -c '{quoted}'"),
+        )
     };
     let said = |o: &Out| format!("{}{}", o.stdout, o.stderr);
     // A host folder for every container.
@@ -4087,6 +4107,54 @@ fn configured_defaults(mode: Mode) {
         o.describe()
     );
     assert!(o.stderr.contains("No such file"), "{label}: {}", o.describe());
+    // ... and as nanoclaw's newest starts an agent, `create` then `start --attach`: podman reads
+    // mounts.conf at the start (the look `gj` read the key so after the first fix).
+    let name = rig.unique("mountsconf");
+    let cmds = format!(
+        "\"$D\" create --name {name} --network=none --entrypoint sh {IMAGE} -c 'cat /run/secrets/c/token' >/dev/null && \"$D\" start --attach {name}; \"$D\" rm -f {name} >/dev/null 2>&1"
+    );
+    let control = shell("podman", &plain, Some(&etc), &cmds);
+    assert!(
+        control.stdout.contains(&marker),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = shell("docker", &plain, Some(&etc), &cmds);
+    assert!(
+        !said(&o).contains(&marker),
+        "{label}: mounts.conf at start: {}",
+        o.describe()
+    );
+    assert!(o.stderr.contains("No such file"), "{label}: {}", o.describe());
+    // ... and a build's RUN steps (the same look saved the key into an image).
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("mountsconf-ctx"),
+        &format!("FROM {IMAGE}\nRUN cat /run/secrets/c/token || echo nothing-mounted\n"),
+    );
+    let tag = rig.image_tag("mountsconf");
+    let cmds = format!(
+        "\"$D\" {} --network=none --no-cache -t {tag} {ctx}",
+        build_argv(&[]).join(" ")
+    );
+    let control = shell("podman", &plain, Some(&etc), &cmds);
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    assert!(
+        said(&control).contains(&marker),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = shell("docker", &plain, Some(&etc), &cmds);
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    assert!(
+        o.ok() && said(&o).contains("nothing-mounted"),
+        "{label}: build: {}",
+        o.describe()
+    );
+    assert!(
+        !said(&o).contains(&marker),
+        "{label}: mounts.conf in a build: {}",
+        o.describe()
+    );
     // An operator's stricter seccomp profile (podman's without `unshare`) is the one narrowed,
     // not replaced by podman's default.
     let default = [
