@@ -345,7 +345,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
     let mut plan = rewrite::plan(&args, &policy, &target);
     let environment = shim::judge_environment(&mut plan, &policy, &env);
     if environment.is_ok() {
-        let paths = crate::seccomp::profile_paths(target.configured.seccomp_profile.as_deref());
+        let paths = crate::seccomp::profile_paths(&target.configured.seccomp_profiles);
         shim::judge_hand_over(&mut plan, &paths);
     }
     // As the exec puts it (after the pinned copies, which explain does not make).

@@ -30,10 +30,12 @@ pub const PROFILE_PATHS: [&str; 2] = [
 /// operator's stricter profile: the thirty-seventh pass's look had it replaced by podman's
 /// default, narrowed, with `unshare` allowed again), else podman's default. `unconfined` is no
 /// profile to narrow: the default is, which is stricter.
-pub fn profile_paths(configured: Option<&str>) -> Vec<&str> {
-    match configured {
-        Some(p) if p.starts_with('/') => vec![p],
-        _ => PROFILE_PATHS.to_vec(),
+/// (Of several, the first: a call whose configuration names two is refused before this is
+/// asked, [`crate::rewrite`]'s `configured`.)
+pub fn profile_paths(configured: &[String]) -> Vec<&str> {
+    match configured.iter().find(|p| p.starts_with('/')) {
+        Some(p) => vec![p.as_str()],
+        None => PROFILE_PATHS.to_vec(),
     }
 }
 

@@ -159,7 +159,7 @@ fn hand_over(
             Some(folder) => Ok(folder),
             None => hook_folder(env, target),
         };
-        let paths = crate::seccomp::profile_paths(target.configured.seccomp_profile.as_deref());
+        let paths = crate::seccomp::profile_paths(&target.configured.seccomp_profiles);
         let narrowed = folder.and_then(|folder| crate::seccomp::narrowed_file(&folder, owner, &paths));
         let file = narrowed.map_err(|e| (Rule::HardenSeccomp, seccomp_refusal(&e)))?;
         let mut token = std::ffi::OsString::from("--security-opt=seccomp=");
@@ -725,6 +725,7 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
     // The variables podman expands in them, as the shim hands them over.
     let home = env.home.as_deref().map(|h| h.to_string_lossy().into_owned());
     let uid = env.euid.unwrap_or_else(crate::process::euid).to_string();
+    let rootful = uid == "0";
     let named: Vec<(&str, String)> = [
         "USER",
         "LOGNAME",
@@ -769,7 +770,7 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
             .map(|(k, v)| {
                 (
                     std::path::PathBuf::from(v),
-                    Some(if k == "CONTAINERS_CONF" { 10 } else { 20 }),
+                    Some(if k == "CONTAINERS_CONF" { 100 } else { 200 }),
                 )
             });
         let listed = conf.paths.iter().enumerate().filter_map(|(i, file)| {
@@ -777,11 +778,37 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                 Some(rest) => config.as_ref().map(|c| c.join(rest))?,
                 None => std::path::PathBuf::from(file),
             };
-            // (The list runs user, /etc, /usr/share, each file then its folder.)
-            let rank = (2 - (i / 2) as u32) * 2 + (i % 2) as u32;
-            Some((path, (!replaced).then_some(rank)))
+            // (The list runs user, /etc, /usr/share, each file then its folder.) A rootful
+            // podman reads no user's file (the look `gi`: one there hid `/etc`'s key).
+            let rank = ((2 - (i / 2) as u32) * 2 + (i % 2) as u32) * 10;
+            let read = !(replaced || rootful && file.starts_with("~/"));
+            Some((path, read.then_some(rank)))
         });
-        for (path, rank) in named.chain(listed).filter(|(p, _)| p.is_absolute()) {
+        // podman 5's files for one kind of user, after each folder's own (read by 5 only; a
+        // 4.3 reads none of them, where one more file judged refuses at most).
+        let kind = if rootful { "rootful" } else { "rootless" };
+        let by_kind: Vec<(std::path::PathBuf, Option<u32>)> = match engine && !replaced {
+            true => [("/usr/share/containers", 15), ("/etc/containers", 35)]
+                .iter()
+                .flat_map(|(dir, rank)| {
+                    let mut v = vec![
+                        (format!("{dir}/containers.{kind}.conf"), *rank),
+                        (format!("{dir}/containers.{kind}.conf.d/"), rank + 1),
+                    ];
+                    if !rootful {
+                        v.push((format!("{dir}/containers.rootless.conf.d/{uid}/"), rank + 2));
+                    }
+                    v
+                })
+                .map(|(p, r)| (std::path::PathBuf::from(p), Some(r)))
+                .collect(),
+            false => Vec::new(),
+        };
+        for (path, rank) in named
+            .chain(listed)
+            .chain(by_kind)
+            .filter(|(p, _)| p.is_absolute())
+        {
             // A drop-in folder: each `*.conf` in it.
             let files: Vec<std::path::PathBuf> =
                 match std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).ends_with(b".d/") {
@@ -807,7 +834,10 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                     let (s, r, limits) = crate::trust::conf_facts(&text, conf.keys, &vars, wanted);
                     stores.extend(s);
                     running.extend(r);
-                    if let (Some(rank), Some(found)) = (rank, limits) {
+                    if let (Some(rank), Some(mut found)) = (rank, limits) {
+                        for u in &mut found.unreadable {
+                            *u = file.display().to_string();
+                        }
                         defaults.push(((rank, n), found));
                     }
                 }
@@ -912,9 +942,9 @@ fn target(
     target.base_probe = Some(Box::new(move |image| for_bases()?.check(image)));
     target.container_probe = Some(Box::new(move |name| ask()?.hardened(name)));
     // A build's RUN steps are given podman's own default profile, narrowed ([`crate::seccomp`]).
-    let configured_profile = target.configured.seccomp_profile.clone();
+    let configured_profiles = target.configured.seccomp_profiles.clone();
     target.seccomp_probe = Some(Box::new(move || {
-        let paths = crate::seccomp::profile_paths(configured_profile.as_deref());
+        let paths = crate::seccomp::profile_paths(&configured_profiles);
         paths
             .iter()
             .find_map(|p| std::fs::read(p).ok().map(|t| (p.to_string(), t)))

@@ -171,12 +171,15 @@ pub const CONF_FILES: &[ConfFile] = &[
 /// otherwise, where it bears on the policy ([`conf_facts`] with `defaults`). podman reads the
 /// table's keys in any case. The shim's hardening is its argv: a mount, a device or a host
 /// namespace named here reached every container with nothing said, and a `/dev/shm` above the
-/// ceiling (the thirty-seventh pass's look).
+/// ceiling (the thirty-seventh pass's looks). What every file of the chain says is judged, not
+/// only what podman would take last: which files a podman reads differs by version and by user
+/// (4.3 reads no `CONTAINERS_CONF_OVERRIDE`, and a rootful one no user's file: a later file's
+/// `netns = ""` hid `/etc`'s `host` from the first version of this check).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ConfDefaults {
-    /// `default_ulimits`: podman replaces the whole list with a caller's `--ulimit`s, so the
-    /// shim's own `nofile` would otherwise drop the operator's other limits (and this machine's
-    /// podman cannot start a container without its configured `nproc`).
+    /// `default_ulimits`, the last file's: podman replaces the whole list with a caller's
+    /// `--ulimit`s, so the shim's own `nofile` would otherwise drop the operator's other limits
+    /// (and this machine's podman cannot start a container without its configured `nproc`).
     pub ulimits: Option<Vec<String>>,
     /// `volumes` and `devices`: mounts and devices every container gets.
     pub volumes: Vec<String>,
@@ -185,52 +188,92 @@ pub struct ConfDefaults {
     /// none, as (key, value).
     pub namespaces: Vec<(String, String)>,
     /// `shm_size`: `/dev/shm`'s size when the argv names none.
-    pub shm_size: Option<String>,
-    /// `seccomp_profile`: the profile podman gives a container, in place of its default; the
-    /// shim narrows this one ([`crate::seccomp::profile_paths`]).
-    pub seccomp_profile: Option<String>,
+    pub shm_sizes: Vec<String>,
+    /// `seccomp_profile`: the profile podman gives a container in place of its default; the
+    /// shim narrows it ([`crate::seccomp::profile_paths`]). Two different ones are refused.
+    pub seccomp_profiles: Vec<String>,
     /// `[engine] network_cmd_options` (slirp4netns's) and `[network] pasta_options`: options
-    /// of a rootless container's network where the argv names none, which can open the host's
-    /// loopback the policy keeps closed.
+    /// of a rootless container's network, which can open the host's loopback the policy keeps
+    /// closed.
     pub network_options: Vec<String>,
+    /// `[engine] env`: variables of podman's own environment (`_CONTAINERS_USERNS_CONFIGURED`
+    /// dropped every ceiling of a rootful container: the second look's).
+    pub engine_env: Vec<String>,
+    /// `[containers]` keys judged by value ([`CHECKED_KEYS`]), as (key, value).
+    pub checked: Vec<(String, String)>,
+    /// `[containers]` keys the shim does not know: refused, as a flag it does not know is.
+    pub unknown: Vec<String>,
+    /// Files of the chain the shim could not read as TOML where podman may (`a.b = 1` then
+    /// `[containers.a]`, a byte-order mark): refused, as nothing in them is judged.
+    pub unreadable: Vec<String>,
 }
 
-/// The `[containers]` keys of [`ConfDefaults`], as a line naming one is found.
-const DEFAULT_KEYS: [&str; 11] = [
-    "default_ulimits",
-    "volumes",
-    "devices",
-    "netns",
-    "pidns",
-    "ipcns",
-    "utsns",
-    "shm_size",
-    "seccomp_profile",
-    "network_cmd_options",
-    "pasta_options",
+/// `[containers]` keys that give a container nothing the policy refuses, or whose setting the
+/// shim's own argv replaces (`cgroupns`, `log_driver`, `pids_limit`, `http_proxy`,
+/// `default_mounts_file`, capabilities).
+const SAFE_KEYS: [&str; 26] = [
+    "annotations",
+    "cgroupns",
+    "container_name_as_hostname",
+    "default_capabilities",
+    "default_mounts_file",
+    "default_sysctls",
+    "dns_options",
+    "dns_searches",
+    "dns_servers",
+    "env",
+    "host_containers_internal_ip",
+    "http_proxy",
+    "init",
+    "interface_name",
+    "keyring",
+    "label",
+    "label_users",
+    "log_driver",
+    "log_size_max",
+    "log_tag",
+    "no_hosts",
+    "pids_limit",
+    "prepare_volume_on_create",
+    "read_only",
+    "tz",
+    "umask",
+];
+
+/// `[containers]` keys judged by their value ([`crate::rewrite`]'s `configured`).
+pub const CHECKED_KEYS: [&str; 9] = [
+    "apparmor_profile",
+    "base_hosts_file",
+    "cgroup_conf",
+    "cgroups",
+    "env_host",
+    "init_path",
+    "oom_score_adj",
+    "userns",
+    "userns_size",
 ];
 
 impl ConfDefaults {
-    /// `later`'s keys over these, as podman reads a later file: a scalar or list it sets
-    /// replaces; the mounts and devices of both are kept (podman 5 appends a list marked so, and
-    /// one too many is only a refusal).
+    /// `later`'s keys beside these: every value is kept (see [`ConfDefaults`]) but the
+    /// ulimits, which the shim hands on as podman would take them (the last file's).
     pub fn absorb(&mut self, later: ConfDefaults) {
         if later.ulimits.is_some() {
             self.ulimits = later.ulimits;
         }
         self.volumes.extend(later.volumes);
         self.devices.extend(later.devices);
-        for (key, value) in later.namespaces {
-            self.namespaces.retain(|(k, _)| *k != key);
-            self.namespaces.push((key, value));
-        }
-        if later.shm_size.is_some() {
-            self.shm_size = later.shm_size;
-        }
-        if later.seccomp_profile.is_some() {
-            self.seccomp_profile = later.seccomp_profile;
+        self.namespaces.extend(later.namespaces);
+        self.shm_sizes.extend(later.shm_sizes);
+        for p in later.seccomp_profiles {
+            if !self.seccomp_profiles.contains(&p) {
+                self.seccomp_profiles.push(p);
+            }
         }
         self.network_options.extend(later.network_options);
+        self.engine_env.extend(later.engine_env);
+        self.checked.extend(later.checked);
+        self.unknown.extend(later.unknown);
+        self.unreadable.extend(later.unreadable);
     }
 }
 
@@ -247,10 +290,13 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     };
+    let text = |v: &toml::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     let mut d = ConfDefaults::default();
     for (k, v) in section("engine").chain(section("network")) {
-        if matches!(folded(k).as_str(), "network_cmd_options" | "pasta_options") {
-            d.network_options.extend(strings(v));
+        match folded(k).as_str() {
+            "network_cmd_options" | "pasta_options" => d.network_options.extend(strings(v)),
+            "env" if section("engine").any(|(e, _)| std::ptr::eq(e, k)) => d.engine_env.extend(strings(v)),
+            _ => {}
         }
     }
     for (k, v) in section("containers") {
@@ -258,17 +304,39 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             "default_ulimits" => d.ulimits = Some(strings(v)),
             "volumes" => d.volumes.extend(strings(v)),
             "devices" => d.devices.extend(strings(v)),
-            key @ ("netns" | "pidns" | "ipcns" | "utsns") => {
-                if let Some(value) = v.as_str() {
-                    d.namespaces.push((key.to_string(), value.to_string()));
-                }
-            }
-            "shm_size" => d.shm_size = v.as_str().map(str::to_string),
-            "seccomp_profile" => d.seccomp_profile = v.as_str().map(str::to_string),
-            _ => {}
+            key @ ("netns" | "pidns" | "ipcns" | "utsns") => d.namespaces.push((key.to_string(), text(v))),
+            "shm_size" => d.shm_sizes.push(text(v)),
+            "seccomp_profile" => d.seccomp_profiles.push(text(v)),
+            key if SAFE_KEYS.contains(&key) => {}
+            key if CHECKED_KEYS.contains(&key) => d.checked.push((key.to_string(), text(v))),
+            key => d.unknown.push(key.to_string()),
         }
     }
     Some(d)
+}
+
+/// Whether a line (no comment, from its first byte) sets a key the defaults must see: any key
+/// but those of [`SAFE_KEYS`] (`env` is one in `[containers]`, podman's own environment in
+/// `[engine]`), a dotted or quoted one among them. Most files are read as TOML only where one
+/// is (Debian's sets `default_capabilities` and `default_sysctls`, both safe); a value's line
+/// (`"net.ipv4.ping_group_range=0 0",`) sets none.
+fn unjudged_key(l: &[u8]) -> bool {
+    let Some(eq) = l.iter().position(|&b| b == b'=') else {
+        return false;
+    };
+    let key = l[..eq].trim_ascii();
+    if let Some(quote @ (b'"' | b'\'')) = l.first().copied() {
+        // A quoted key is followed by `=`; a quoted value in an array by `,` or nothing.
+        let close = l[1..].iter().position(|&b| b == quote).map(|at| at + 2);
+        return close.is_some_and(|at| l[at..].trim_ascii_start().first() == Some(&b'='));
+    }
+    let bare = !key.is_empty()
+        && key
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    !(bare
+        && !key.eq_ignore_ascii_case(b"env")
+        && SAFE_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k.as_bytes())))
 }
 
 /// The folders a configuration file's `text` names under `keys` ([`conf_facts`]).
@@ -313,22 +381,25 @@ pub fn conf_facts(
     let hidden = |l: &[u8]| {
         l.iter().any(|&b| b == b'\\' || !b.is_ascii()) || l.windows(3).any(|w| w == b"'''" || w == b"\"\"\"")
     };
-    let limits = |l: &[u8]| {
-        defaults
-            && DEFAULT_KEYS.iter().any(|key| {
-                l.windows(key.len())
-                    .any(|w| w.eq_ignore_ascii_case(key.as_bytes()))
-            })
-    };
+    let limits = |l: &[u8]| defaults && unjudged_key(l);
     if !lines().any(|l| names(l) || hidden(l) || limits(l)) {
         return (Vec::new(), Vec::new(), None);
     }
+    // Text the shim cannot read as TOML, where podman may: nothing in it is judged, so a call
+    // it could widen is refused ([`ConfDefaults::unreadable`]; the file's name is the caller's
+    // to give).
+    let unreadable = || {
+        defaults.then(|| ConfDefaults {
+            unreadable: vec![String::new()],
+            ..Default::default()
+        })
+    };
     let Ok(text) = std::str::from_utf8(text) else {
-        return (Vec::new(), Vec::new(), None);
+        return (Vec::new(), Vec::new(), unreadable());
     };
     let Ok(table) = text.parse::<toml::Table>() else {
         let (stores, running) = unparsed_folders(text, keys, vars);
-        return (stores, running, None);
+        return (stores, running, unreadable());
     };
     let limits = defaults.then(|| defaults_in(&table)).flatten();
     // Every value under `name` in any case, as Go's `strings.EqualFold` matches (`[Storage]` and
@@ -1522,23 +1593,63 @@ mod tests {
                 ("netns".into(), "bridge".into())
             ]
         );
-        assert_eq!(d.shm_size.as_deref(), Some("100g"));
+        assert_eq!(d.shm_sizes, ["100g"]);
+        // Every file's values are kept: a later file's cannot hide an earlier one's from the
+        // check (the look `gi`: podman 4.3 reads no CONTAINERS_CONF_OVERRIDE).
         let mut merged = d.clone();
         merged.absorb(ConfDefaults {
             volumes: vec!["/a:/a".into()],
             namespaces: vec![("pidns".into(), "private".into())],
-            shm_size: Some("64m".into()),
+            shm_sizes: vec!["64m".into()],
             ..Default::default()
         });
         assert_eq!(merged.volumes, ["/etc:/h:ro", "/a:/a"]);
         assert_eq!(
             merged.namespaces,
             [
-                ("netns".to_string(), "bridge".to_string()),
+                ("pidns".to_string(), "host".to_string()),
+                ("netns".into(), "bridge".into()),
                 ("pidns".into(), "private".into())
             ]
         );
-        assert_eq!(merged.shm_size.as_deref(), Some("64m"));
+        assert_eq!(merged.shm_sizes, ["100g", "64m"]);
+        // Keys judged by value, keys unknown, podman's own environment.
+        let d = conf_facts(
+            b"[containers]\nenv_host = true\nbase_hosts_file = \"/root/.aws/credentials\"\nfuture_key = 1\ndefault_sysctls = []\n[engine]\nenv = [\"_CONTAINERS_USERNS_CONFIGURED=1\"]\n",
+            &[],
+            &[],
+            true,
+        )
+        .2
+        .unwrap();
+        assert_eq!(
+            d.checked,
+            [
+                (
+                    "base_hosts_file".to_string(),
+                    "/root/.aws/credentials".to_string()
+                ),
+                ("env_host".into(), "true".into())
+            ]
+        );
+        assert_eq!(d.unknown, ["future_key"]);
+        assert_eq!(d.engine_env, ["_CONTAINERS_USERNS_CONFIGURED=1"]);
+        // What the shim cannot read as TOML, where podman may, is said so.
+        for text in [
+            &b"\xff\xfe[containers]\nvolumes = [\"/etc:/h\"]\n"[..],
+            b"a.b = 1\n[a.b]\nc = 2\n[containers]\nvolumes = [\"/etc:/h\"]\n",
+        ] {
+            let d = conf_facts(text, &[], &[], true).2.unwrap();
+            assert_eq!(d.unreadable.len(), 1, "{:?}", String::from_utf8_lossy(text));
+        }
+        // Debian's own file (safe keys, an array's values with `=`) is not read as TOML at all.
+        let debian = b"[containers]\ndefault_capabilities = [\n  \"CHOWN\",\n]\ndefault_sysctls = [\n  \"net.ipv4.ping_group_range=0 0\",\n]\n[secrets]\n[engine]\n";
+        assert_eq!(conf_facts(debian, &[], &[], true).2, None);
+        assert!(unjudged_key(b"\"volumes\" = [\"/x:/x\"]"));
+        assert!(unjudged_key(b"containers.volumes = []"));
+        assert!(unjudged_key(b"Env = []"));
+        assert!(!unjudged_key(b"\"net.ipv4.ping_group_range=0 0\","));
+        assert!(!unjudged_key(b"Default_Sysctls = ["));
         let net = conf_facts(b"[engine]\nnetwork_cmd_options = [\"allow_host_loopback=true\"]\n[Network]\npasta_options = [\"-T\", \"8080\"]\n", &[], &[], true).2.unwrap();
         assert_eq!(net.network_options, ["allow_host_loopback=true", "-T", "8080"]);
         // Commented out, nothing.

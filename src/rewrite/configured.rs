@@ -5,8 +5,9 @@
 //! (`netns`, `pidns`, `ipcns`, `utsns` = `host`) named there reached every container the shim
 //! started, past the rules that refuse the same in an argv, and a `shm_size` there set
 //! `/dev/shm` above the policy's ceiling; `explain` and `doctor` said nothing (the
-//! thirty-seventh pass's look). What the argv can override is overridden; what it cannot is
-//! refused, naming the key to remove. podman 4.3 and 5 read the keys alike.
+//! thirty-seventh pass's looks). What the argv can override is overridden; what it cannot is
+//! refused, naming the key to remove; a `[containers]` key the shim does not know is refused,
+//! as a flag it does not know is. podman 4.3 and 5 read the keys alike.
 
 use super::rewriter::{Rewriter, value};
 use super::{Action, Refusal};
@@ -39,6 +40,55 @@ fn setting(key: &str) -> crate::flags::Setting {
     }
 }
 
+/// Where podman's init program is installed (Debian's, Fedora's): a configured `init_path`
+/// elsewhere is a host file bind-mounted into every container started with `--init`.
+const INIT_PATHS: [&str; 3] = [
+    "/usr/libexec/podman/catatonit",
+    "/usr/bin/catatonit",
+    "/usr/libexec/catatonit/catatonit",
+];
+
+/// Why a `[containers]` key judged by its value ([`crate::trust::CHECKED_KEYS`]) is refused,
+/// with the rule; `None` when its value is harmless.
+fn checked(key: &str, value: &str) -> Option<(Rule, &'static str)> {
+    let v = value.trim_matches('"');
+    match key {
+        "base_hosts_file" if !["", "none", "image", "/etc/hosts"].contains(&v) => Some((
+            Rule::DenyHostFile,
+            "copies a host file into every container's /etc/hosts",
+        )),
+        "env_host" if v != "false" => {
+            Some((Rule::DenyEnvHost, "gives every container the host's environment"))
+        }
+        "oom_score_adj" if v.parse::<i64>().is_ok_and(|n| n < 0) || v.parse::<i64>().is_err() => Some((
+            Rule::DenyCeiling,
+            "a negative OOM score makes the kernel kill host processes first",
+        )),
+        "cgroups" if !["enabled", "no-conmon"].contains(&v) => Some((
+            Rule::DenyCeiling,
+            "a container without a cgroup of its own has no ceiling",
+        )),
+        "cgroup_conf" if v != "[]" => Some((
+            Rule::DenyCeiling,
+            "sets a container's cgroup files, its limits among them",
+        )),
+        "apparmor_profile" if v.eq_ignore_ascii_case("unconfined") => Some((
+            Rule::DenySecurityOption,
+            "switches AppArmor off for every container",
+        )),
+        "init_path" if !INIT_PATHS.contains(&v) => Some((
+            Rule::DenyHostFile,
+            "bind-mounts a host file into every container started with --init",
+        )),
+        // (`host` is a rootful podman's default: no user namespace.)
+        "userns" if v.starts_with("ns:") || v.contains("mapping") => Some((
+            Rule::DenyHostNamespace,
+            "gives every container a user namespace of a path's, or ids of its choosing",
+        )),
+        _ => None,
+    }
+}
+
 impl Rewriter<'_> {
     pub(super) fn configured(
         &mut self,
@@ -48,22 +98,56 @@ impl Rewriter<'_> {
         rules: &Rules,
     ) -> Result<(), Refusal> {
         let refuse = |rule: Rule, message: String| Err(Refusal { rule, message });
-        // Configured limits reach the container only where no --ulimit is given (the shim
-        // gives its own `nofile` while the open-files ceiling is on, and copies the rest but
-        // realtime's: [`super::limits`]).
-        let given = self.run.last(crate::setting!("ulimit")).is_some() || rules.limits.open_files.is_some();
-        if let Some(u) = ulimits.iter().find(|u| super::limits::realtime(u)) {
-            if !given && rules.deny.on(Rule::DenyCeiling) {
+        let on = |rule: Rule| rules.deny.on(rule);
+        if let Some(file) = conf.unreadable.first() {
+            if on(Rule::DenyEnvironment) {
                 return refuse(
-                    Rule::DenyCeiling,
+                    Rule::DenyEnvironment,
                     format!(
-                        "podman's configuration (containers.conf, [containers] default_ulimits) gives every container --ulimit {u}: realtime scheduling escapes the CPU ceiling; remove it"
+                        "podman's configuration file {file} does not read as TOML here, so nothing it gives every container can be judged; write it as plain TOML"
+                    ),
+                );
+            }
+        }
+        if let Some(key) = conf.unknown.first() {
+            if on(Rule::DenyEnvironment) {
+                return refuse(
+                    Rule::DenyEnvironment,
+                    format!(
+                        "podman's configuration (containers.conf, [containers] {key}) sets what the shim does not judge for every container; remove the key"
+                    ),
+                );
+            }
+        }
+        if let Some((key, value)) = conf
+            .checked
+            .iter()
+            .find(|(k, v)| checked(k, v).is_some_and(|(r, _)| on(r)))
+        {
+            let (rule, why) = checked(key, value).unwrap_or((Rule::DenyEnvironment, ""));
+            return refuse(
+                rule,
+                format!(
+                    "podman's configuration (containers.conf, [containers] {key} = {value}) {why}; remove the key"
+                ),
+            );
+        }
+        if let Some(e) = conf.engine_env.iter().find(|e| {
+            let name = e.split('=').next().unwrap_or(e);
+            !crate::trust::KEPT_VARS.contains(&name) && name != "TMPDIR"
+        }) {
+            if on(Rule::DenyEnvironment) {
+                let name = e.split('=').next().unwrap_or(e);
+                return refuse(
+                    Rule::DenyEnvironment,
+                    format!(
+                        "podman's configuration (containers.conf, [engine] env) sets {name} in podman's own environment, where the shim hands it only what it judged; remove it"
                     ),
                 );
             }
         }
         if let Some(v) = conf.volumes.first() {
-            if rules.deny.on(Rule::DenySensitiveMount) {
+            if on(Rule::DenySensitiveMount) {
                 return refuse(
                     Rule::DenySensitiveMount,
                     format!(
@@ -73,7 +157,7 @@ impl Rewriter<'_> {
             }
         }
         if let Some(v) = conf.devices.first() {
-            if rules.deny.on(Rule::DenyDevice) {
+            if on(Rule::DenyDevice) {
                 return refuse(
                     Rule::DenyDevice,
                     format!(
@@ -92,7 +176,7 @@ impl Rewriter<'_> {
                 }
                 _ => Rule::DenyHostNamespace,
             };
-            if rules.deny.on(rule) {
+            if on(rule) {
                 return refuse(
                     rule,
                     format!(
@@ -101,10 +185,40 @@ impl Rewriter<'_> {
                 );
             }
         }
+        let mut profiles: Vec<&String> = conf
+            .seccomp_profiles
+            .iter()
+            .filter(|p| p.starts_with('/'))
+            .collect();
+        profiles.sort();
+        profiles.dedup();
+        if profiles.len() > 1 && on(Rule::DenySecurityOption) {
+            return refuse(
+                Rule::DenySecurityOption,
+                format!(
+                    "podman's configuration names more than one seccomp_profile ({}): which podman reads depends on its version and user; name one",
+                    profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        // Configured limits reach the container only where no --ulimit is given (the shim
+        // gives its own `nofile` while the open-files ceiling is on, and copies the rest but
+        // realtime's: [`super::limits`]).
+        let given = self.run.last(crate::setting!("ulimit")).is_some() || rules.limits.open_files.is_some();
+        if let Some(u) = ulimits.iter().find(|u| super::limits::realtime(u)) {
+            if !given && on(Rule::DenyCeiling) {
+                return refuse(
+                    Rule::DenyCeiling,
+                    format!(
+                        "podman's configuration (containers.conf, [containers] default_ulimits) gives every container --ulimit {u}: realtime scheduling escapes the CPU ceiling; remove it"
+                    ),
+                );
+            }
+        }
         // slirp4netns's and pasta's options: the host's loopback is the policy's decision, made on
         // the argv. podman puts the configured ones before the argv's own, whatever it names.
         if let Some(o) = conf.network_options.first() {
-            if rootless && rules.deny.on(Rule::DenyNetworkOption) {
+            if rootless && on(Rule::DenyNetworkOption) {
                 return refuse(
                     Rule::DenyNetworkOption,
                     format!(
@@ -117,18 +231,22 @@ impl Rewriter<'_> {
         // the policy's is given as the ceiling when the argv names none.
         let named =
             self.run.last(crate::setting!("shm-size")).is_some() || rules.hardening.shm_size.is_some();
-        if let (Some(size), Some(max), false) = (&conf.shm_size, rules.limits.shm_size, named) {
-            if units::parse_bytes(size).is_none_or(|n| n == 0 || n > max) {
+        if let (Some(max), false) = (rules.limits.shm_size, named) {
+            let above = conf
+                .shm_sizes
+                .iter()
+                .find(|s| units::parse_bytes(s.trim_matches('"')).is_none_or(|n| n == 0 || n > max));
+            if let Some(size) = above {
                 let v = units::format_bytes(max);
                 self.add(
                     Rule::HardenShmSize,
                     crate::setting!("shm-size"),
                     value(v.clone()),
                     format!(
-                        "podman's configuration gives /dev/shm {size:?}, above the policy's ceiling of {v}"
+                        "podman's configuration gives /dev/shm {size}, above the policy's ceiling of {v}"
                     ),
                 );
-            } else {
+            } else if let Some(size) = conf.shm_sizes.last() {
                 self.note(
                     Rule::HardenShmSize,
                     Action::Keep,

@@ -1699,7 +1699,7 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     }
     let shm = |size: &str, words: &[&str]| -> Vec<String> {
         let t = with(crate::trust::ConfDefaults {
-            shm_size: Some(size.into()),
+            shm_sizes: vec![size.into()],
             ..Default::default()
         });
         let plan = plan(&argv(words), &p, &t);
@@ -1727,6 +1727,76 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
         None,
         "rootful: no slirp4netns"
     );
+    // Keys judged by value, keys unknown, podman's own environment, a file not read, two
+    // profiles (the look `gi`).
+    for (c, want) in [
+        (
+            conf(|c| c.checked = vec![("env_host".into(), "true".into())]),
+            Rule::DenyEnvHost,
+        ),
+        (
+            conf(|c| c.checked = vec![("base_hosts_file".into(), "/root/.aws/credentials".into())]),
+            Rule::DenyHostFile,
+        ),
+        (
+            conf(|c| c.checked = vec![("oom_score_adj".into(), "-1000".into())]),
+            Rule::DenyCeiling,
+        ),
+        (
+            conf(|c| c.checked = vec![("cgroups".into(), "disabled".into())]),
+            Rule::DenyCeiling,
+        ),
+        (
+            conf(|c| c.checked = vec![("init_path".into(), "/home/u/.ssh/id_rsa".into())]),
+            Rule::DenyHostFile,
+        ),
+        (
+            conf(|c| c.unknown = vec!["future_key".into()]),
+            Rule::DenyEnvironment,
+        ),
+        (
+            conf(|c| c.engine_env = vec!["_CONTAINERS_USERNS_CONFIGURED=1".into()]),
+            Rule::DenyEnvironment,
+        ),
+        (
+            conf(|c| c.unreadable = vec!["/etc/containers/containers.conf".into()]),
+            Rule::DenyEnvironment,
+        ),
+        (
+            conf(|c| c.seccomp_profiles = vec!["/a.json".into(), "/b.json".into()]),
+            Rule::DenySecurityOption,
+        ),
+        (
+            conf(|c| c.namespaces = vec![("netns".into(), "".into()), ("netns".into(), "host".into())]),
+            Rule::DenyHostNamespace,
+        ),
+    ] {
+        assert_eq!(rule(&run, &c), Some(want), "{:?}", c.configured);
+    }
+    for c in [
+        conf(|c| {
+            c.checked = vec![
+                ("env_host".into(), "false".into()),
+                ("base_hosts_file".into(), "image".into()),
+            ]
+        }),
+        conf(|c| {
+            c.checked = vec![
+                ("oom_score_adj".into(), "0".into()),
+                ("cgroups".into(), "enabled".into()),
+            ]
+        }),
+        conf(|c| {
+            c.checked = vec![
+                ("init_path".into(), "/usr/libexec/podman/catatonit".into()),
+                ("userns".into(), "host".into()),
+            ]
+        }),
+        conf(|c| c.engine_env = vec!["HTTP_PROXY=http://p:3128".into(), "TMPDIR=/var/tmp".into()]),
+        conf(|c| c.seccomp_profiles = vec!["/a.json".into(), "/a.json".into(), "unconfined".into()]),
+    ] {
+        assert_eq!(rule(&run, &c), None, "{:?}", c.configured);
+    }
     // No mounts.conf, beside the mount check's hook folder.
     let plain = plan(&argv(&run), &p, &podman());
     assert_eq!(plain.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
