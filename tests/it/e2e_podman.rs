@@ -4037,6 +4037,30 @@ fn configured_defaults(mode: Mode) {
         "{label}: {}",
         o.describe()
     );
+    // ... and from a file podman reads and the shim's TOML reader does not (a dotted key, then a
+    // table header for the same table: the look `gi`'s), which is refused whole.
+    let odd = conf_with("odd", &format!("volumes = [\"{}:/c:ro\"]", secret_dir.display()));
+    let text = std::fs::read_to_string(&odd).unwrap();
+    let text = match text.contains("[engine]") {
+        true => text.replacen("[engine]", "x.y = 1\n[containers.x]\nz = 1\n\n[engine]", 1),
+        false => format!("{text}\nx.y = 1\n[containers.x]\nz = 1\n"),
+    };
+    std::fs::write(&odd, text).unwrap();
+    let control = run("podman", &odd, None, "cat /c/token");
+    if control.stdout.contains(&marker) {
+        let o = run("docker", &odd, None, "cat /c/token");
+        assert_eq!(o.code, Some(125), "{label}: unreadable: {}", o.describe());
+        assert!(
+            o.stderr.contains("deny.environment") && !said(&o).contains(&marker),
+            "{label}: {}",
+            o.describe()
+        );
+    } else {
+        eprintln!(
+            "{label}: this podman refuses the file too: {}",
+            control.describe()
+        );
+    }
     // The host's PID namespace.
     let host_pid = std::fs::read_link("/proc/self/ns/pid")
         .unwrap()
