@@ -857,6 +857,21 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
     }
 }
 
+/// Why every `run` of this environment would be refused for what podman's own configuration
+/// gives every container ([`crate::rewrite`]'s `configured`), for `doctor`; `None` when
+/// nothing there is refused. Asked as a rootful or rootless podman `run` of the caller's.
+pub(crate) fn configured_refusal(env: &Env, policy: &policy::Policy) -> Option<String> {
+    let mut facts = storage_conf_folders(env).defaults;
+    let mut target = Target::fixed(crate::policy::Flavor::Podman, env.rootless(), None);
+    target.default_ulimits = facts.ulimits.take().unwrap_or_default();
+    target.configured = facts;
+    let probe: Vec<std::ffi::OsString> = ["run", "img"].iter().map(Into::into).collect();
+    let plan = rewrite::plan(&probe, policy, &target);
+    plan.refusal
+        .map(|r| format!("{} [{}]", r.message, r.rule))
+        .filter(|m| m.starts_with("podman's configuration"))
+}
+
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.
 fn target(
     env: &Env,

@@ -44,6 +44,7 @@ checks! {
     Mode = "mode": "the policy enforces, no profile exempts or audits containers, and no setting is weaker than the shipped policy's (`read_only = false`, a ceiling `off`, a `[deny]` switch off, ...: each named, the top level's and each profile's own)",
     Limits = "limits": "the memory ceilings are large enough for an agent to start and run",
     DecisionLog = "decision-log": "the `[log] path`, when set, can be written",
+    PodmanConfig = "podman-config": "what podman's own configuration (the containers.conf chain) gives every container passes the policy: no mount, device, host namespace or other setting the shim would refuse every `run` for",
     Environment = "environment": "the environment passes the policy: the variables removed before exec, or why every `docker` call would be refused (a runtime configuration or a moved podman folder others could write)",
     Runtime = "runtime": "the runtime the shim would exec is found on the PATH",
     RuntimeVersion = "runtime-version": "`<runtime> --version` answers, and it is not the shim",

@@ -460,6 +460,17 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
             (path, _) => log_check(path, &label),
         });
         checks.push(environment_check(&in_force, &scope.env));
+        checks.push(match crate::shim::configured_refusal(&scope.env, &in_force) {
+            None => Check::ok(
+                CheckId::PodmanConfig,
+                "nothing in podman's configuration widens a container",
+            ),
+            Some(why) => Check::fail(
+                CheckId::PodmanConfig,
+                format!("every `docker run` is refused: {why}"),
+                "edit the containers.conf file that sets it (podman's own chain: /usr/share/containers, /etc/containers, the drop-in folders, the user's)",
+            ),
+        });
     }
 
     // By name, as the unit or this environment configures it.

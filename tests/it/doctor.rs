@@ -172,6 +172,7 @@ fn json_report() {
             "limits",
             "decision-log",
             "environment",
+            "podman-config",
             "runtime",
             "runtime-version",
             "rootless",
@@ -385,6 +386,34 @@ fn the_environment_is_judged_as_the_shim_judges_it() {
     assert_eq!(code, Some(0), "{out}");
     assert_status(&out, "environment", "OK");
     assert!(line(&out, "environment").contains("LISTEN_FDS removed"), "{out}");
+}
+
+/// What podman's own configuration gives every container is judged as a `run` judges it: a
+/// mount there fails the check, with the key to remove (the thirty-seventh pass's looks found
+/// such keys reaching every container, `doctor` saying all was OK).
+#[test]
+fn podman_s_configuration_is_judged_as_a_run_judges_it() {
+    let s = Sandbox::new();
+    let path = s.path_of(&["shim", "rt"]);
+    let conf = s.p("containers.conf");
+    let run = |text: &str| {
+        std::fs::write(&conf, text).unwrap();
+        let o =
+            s.w.cli()
+                .args(["doctor", "--path", &path])
+                .env("PATH", format!("{}:/usr/bin:/bin", s.p("bin").display()))
+                .env("CONTAINERS_CONF", &conf)
+                .run();
+        stdout(&o)
+    };
+    let out = run("[containers]\nvolumes = [\"/etc:/host:ro\"]\n");
+    assert_status(&out, "podman-config", "FAIL");
+    assert!(
+        line(&out, "podman-config").contains("[containers] volumes"),
+        "{out}"
+    );
+    let out = run("[containers]\ndefault_sysctls = []\n");
+    assert_status(&out, "podman-config", "OK");
 }
 
 /// doctor asks the runtime with what the shim would give it: no loader variable, no variable

@@ -1900,7 +1900,7 @@ fn files_changed_after_the_check(mode: Mode) {
     executable(
         &wrapper,
         &format!(
-            "#!/bin/sh\nset -e\ncase \"$1\" in\nbuild)\n  mv '{c}' '{c}.old'; mkdir '{c}.new'\n  printf 'FROM %s\\nCOPY . /c\\nRUN echo swapped-$((6*7)); ls /c\\n' '{IMAGE}' > '{c}.new/Containerfile'\n  echo x > '{c}.new/marker-swapped'; ln -s '{c}.new' '{c}';;\nrun|exec) printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
+            "#!/bin/sh\nset -e\ncommand=$1; [ \"$1\" = --default-mounts-file=/dev/null ] && command=$2\ncase \"$command\" in\nbuild)\n  mv '{c}' '{c}.old'; mkdir '{c}.new'\n  printf 'FROM %s\\nCOPY . /c\\nRUN echo swapped-$((6*7)); ls /c\\n' '{IMAGE}' > '{c}.new/Containerfile'\n  echo x > '{c}.new/marker-swapped'; ln -s '{c}.new' '{c}';;\nrun|exec) printf 'A=swapped\\n' > '{env}';;\nesac\nexec '{podman}' \"$@\"\n",
             c = ctx,
             env = env_file.display(),
             podman = podman.display()

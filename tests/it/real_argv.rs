@@ -216,9 +216,11 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
         // The mount check's hook folder, podman's global option, comes before the command.
         if out.get(1).is_some_and(|t| t == "--hooks-dir=<mount-check>") {
             out.remove(1);
-            // A start gains the option and nothing else.
+            // A start gains the option, and no mounts.conf (podman reads it at the start), and
+            // nothing else.
             if matches!(f.argv[0].as_str(), "start" | "restart") {
-                assert_eq!(out[1..], f.argv[..], "{name}: a start was changed");
+                assert_eq!(out[1], "--default-mounts-file=/dev/null", "{name}");
+                assert_eq!(out[2..], f.argv[..], "{name}: a start was changed");
                 continue;
             }
             assert!(matches!(f.argv[0].as_str(), "run" | "create"), "{name}: {v}");
@@ -231,6 +233,9 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
             "passthrough" => assert_eq!(out[1..], f.argv[..], "{name}: a pass-through was changed"),
             "rewrite" if pins => assert_eq!(out[1..], f.argv[..], "{name}: more than its container changed"),
             "rewrite" if command == "build" => {
+                // podman reads no mounts.conf for its RUN steps, first of all.
+                assert_eq!(out[1], "--default-mounts-file=/dev/null", "{name}");
+                out.remove(1);
                 // The ceilings the build does not name come right after `build`; every token of
                 // nanoclaw's own follows unchanged.
                 let added = &out[2..out.len() - (f.argv.len() - 1)];
