@@ -349,7 +349,7 @@ fn explain(policy: Option<PathBuf>, format: Format, show_secrets: bool, mut args
         shim::judge_hand_over(&mut plan, &paths);
     }
     // As the exec puts it (after the pinned copies, which explain does not make).
-    if plan.no_default_mounts {
+    if plan.no_default_mounts && plan.decision == rewrite::Decision::Rewrite {
         plan.args.insert(0, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
     }
     let facts = Facts {

@@ -113,7 +113,8 @@ fn run(args: Vec<OsString>, env: Env) -> Result<std::convert::Infallible, String
     }
     drop(args); // the exec copies plan.args once more; the caller's copy is no longer needed
     let mut argv = plan.args;
-    if plan.no_default_mounts {
+    // (Under enforce only: audit and exempt calls run as given.)
+    if plan.no_default_mounts && plan.decision == Decision::Rewrite {
         argv.insert(0, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
     }
     if plan.hooks {
