@@ -211,7 +211,7 @@ pub struct ConfDefaults {
 /// `[containers]` keys that give a container nothing the policy refuses, or whose setting the
 /// shim's own argv replaces (`cgroupns`, `log_driver`, `pids_limit`, `http_proxy`,
 /// `default_mounts_file`, capabilities).
-const SAFE_KEYS: [&str; 26] = [
+const SAFE_KEYS: [&str; 27] = [
     "annotations",
     "cgroupns",
     "container_name_as_hostname",
@@ -238,10 +238,11 @@ const SAFE_KEYS: [&str; 26] = [
     "read_only",
     "tz",
     "umask",
+    "userns_size",
 ];
 
 /// `[containers]` keys judged by their value ([`crate::rewrite`]'s `configured`).
-pub const CHECKED_KEYS: [&str; 9] = [
+pub const CHECKED_KEYS: [&str; 8] = [
     "apparmor_profile",
     "base_hosts_file",
     "cgroup_conf",
@@ -250,7 +251,6 @@ pub const CHECKED_KEYS: [&str; 9] = [
     "init_path",
     "oom_score_adj",
     "userns",
-    "userns_size",
 ];
 
 impl ConfDefaults {
@@ -296,6 +296,10 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
         match folded(k).as_str() {
             "network_cmd_options" | "pasta_options" => d.network_options.extend(strings(v)),
             "env" if section("engine").any(|(e, _)| std::ptr::eq(e, k)) => d.engine_env.extend(strings(v)),
+            // podman takes `[engine] init_path` where `[containers]`' is empty (the look `gk`).
+            "init_path" if section("engine").any(|(e, _)| std::ptr::eq(e, k)) => {
+                d.checked.push(("init_path".into(), text(v)))
+            }
             _ => {}
         }
     }
@@ -326,9 +330,11 @@ fn unjudged_key(l: &[u8]) -> bool {
     };
     let key = l[..eq].trim_ascii();
     if let Some(quote @ (b'"' | b'\'')) = l.first().copied() {
-        // A quoted key is followed by `=`; a quoted value in an array by `,` or nothing.
+        // A quoted key is followed by `=`, or by `.` and the rest of a dotted key
+        // (`"containers".volumes`: the look `gk`'s); a quoted value in an array by `,` or
+        // nothing.
         let close = l[1..].iter().position(|&b| b == quote).map(|at| at + 2);
-        return close.is_some_and(|at| l[at..].trim_ascii_start().first() == Some(&b'='));
+        return close.is_some_and(|at| matches!(l[at..].trim_ascii_start().first(), Some(b'=' | b'.')));
     }
     let bare = !key.is_empty()
         && key
@@ -1647,6 +1653,20 @@ mod tests {
         assert_eq!(conf_facts(debian, &[], &[], true).2, None);
         assert!(unjudged_key(b"\"volumes\" = [\"/x:/x\"]"));
         assert!(unjudged_key(b"containers.volumes = []"));
+        // A quoted table name in a dotted key, and podman's other init_path (the look `gk`).
+        assert!(unjudged_key(b"\"containers\".volumes = [\"/x:/x\"]"));
+        assert!(unjudged_key(b"'containers' . devices = []"));
+        let d = conf_facts(b"\"containers\".volumes = [\"/etc:/h\"]\n", &[], &[], true)
+            .2
+            .unwrap();
+        assert_eq!(d.volumes, ["/etc:/h"]);
+        let d = conf_facts(b"[engine]\ninit_path = \"/root/.ssh/id_rsa\"\n", &[], &[], true)
+            .2
+            .unwrap();
+        assert_eq!(
+            d.checked,
+            [("init_path".to_string(), "/root/.ssh/id_rsa".to_string())]
+        );
         assert!(unjudged_key(b"Env = []"));
         assert!(!unjudged_key(b"\"net.ipv4.ping_group_range=0 0\","));
         assert!(!unjudged_key(b"Default_Sysctls = ["));

@@ -81,12 +81,180 @@ fn checked(key: &str, value: &str) -> Option<(Rule, &'static str)> {
             "bind-mounts a host file into every container started with --init",
         )),
         // (`host` is a rootful podman's default: no user namespace.)
-        "userns" if v.starts_with("ns:") || v.contains("mapping") => Some((
+        "userns" if v.starts_with("ns:") || v.starts_with("container:") || v.contains("mapping") => Some((
             Rule::DenyHostNamespace,
             "gives every container a user namespace of a path's, or ids of its choosing",
         )),
         _ => None,
     }
+}
+
+/// A build's RUN steps get what the configuration gives containers too (the look `gk`: a
+/// credential mounted, `/dev/kmsg`, a 100 GiB `/dev/shm`): judged as a `run` that names no
+/// namespace of its own, and a `/dev/shm` above the ceiling refused.
+pub(super) fn build_refusal(
+    conf: &ConfDefaults,
+    ulimits: &[String],
+    rootless: bool,
+    rules: &Rules,
+) -> Option<Refusal> {
+    if let Err(r) = refusal(conf, ulimits, rootless, rules, &|_| false) {
+        return Some(r);
+    }
+    let max = rules.limits.shm_size?;
+    let size = conf
+        .shm_sizes
+        .iter()
+        .find(|s| units::parse_bytes(s.trim_matches('"')).is_none_or(|n| n == 0 || n > max))?;
+    rules.deny.on(Rule::DenyCeiling).then(|| Refusal {
+        rule: Rule::DenyCeiling,
+        message: format!(
+            "podman's configuration (containers.conf, [containers] shm_size = {size}) gives a build's RUN steps a /dev/shm above the policy's ceiling of {}; remove the key",
+            units::format_bytes(max)
+        ),
+    })
+}
+
+/// What of the configuration refuses a call; `names` says whether the argv names a setting
+/// itself (its own namespace overrides the configured one).
+fn refusal(
+    conf: &ConfDefaults,
+    ulimits: &[String],
+    rootless: bool,
+    rules: &Rules,
+    names: &dyn Fn(crate::flags::Setting) -> bool,
+) -> Result<(), Refusal> {
+    let refuse = |rule: Rule, message: String| Err(Refusal { rule, message });
+    let on = |rule: Rule| rules.deny.on(rule);
+    if let Some(file) = conf.unreadable.first() {
+        if on(Rule::DenyEnvironment) {
+            return refuse(
+                Rule::DenyEnvironment,
+                format!(
+                    "podman's configuration file {file} does not read as TOML here, so nothing it gives every container can be judged; write it as plain TOML"
+                ),
+            );
+        }
+    }
+    if let Some(key) = conf.unknown.first() {
+        if on(Rule::DenyEnvironment) {
+            return refuse(
+                Rule::DenyEnvironment,
+                format!(
+                    "podman's configuration (containers.conf, [containers] {key}) sets what the shim does not judge for every container; remove the key"
+                ),
+            );
+        }
+    }
+    if let Some((key, value)) = conf
+        .checked
+        .iter()
+        .find(|(k, v)| checked(k, v).is_some_and(|(r, _)| on(r)))
+    {
+        let (rule, why) = checked(key, value).unwrap_or((Rule::DenyEnvironment, ""));
+        return refuse(
+            rule,
+            format!(
+                "podman's configuration (containers.conf, [containers] {key} = {value}) {why}; remove the key"
+            ),
+        );
+    }
+    if let Some(e) = conf.engine_env.iter().find(|e| {
+        let name = e.split('=').next().unwrap_or(e);
+        !crate::trust::KEPT_VARS.contains(&name) && name != "TMPDIR"
+    }) {
+        if on(Rule::DenyEnvironment) {
+            let name = e.split('=').next().unwrap_or(e);
+            return refuse(
+                Rule::DenyEnvironment,
+                format!(
+                    "podman's configuration (containers.conf, [engine] env) sets {name} in podman's own environment, where the shim hands it only what it judged; remove it"
+                ),
+            );
+        }
+    }
+    if let Some(v) = conf.volumes.first() {
+        if on(Rule::DenySensitiveMount) {
+            return refuse(
+                Rule::DenySensitiveMount,
+                format!(
+                    "podman's configuration (containers.conf, [containers] volumes) mounts {v:?} into every container, past the checks a -v gets; remove the key, and give such a mount with -v"
+                ),
+            );
+        }
+    }
+    if let Some(v) = conf.devices.first() {
+        if on(Rule::DenyDevice) {
+            return refuse(
+                Rule::DenyDevice,
+                format!(
+                    "podman's configuration (containers.conf, [containers] devices) gives every container {v:?}; remove the key"
+                ),
+            );
+        }
+    }
+    for (key, v) in &conf.namespaces {
+        if !joins(key, v) || names(setting(key)) {
+            continue;
+        }
+        let rule = match key.as_str() {
+            "netns" if v.contains(':') && !v.starts_with("ns:") && !v.starts_with("container:") => {
+                Rule::DenyNetworkOption
+            }
+            _ => Rule::DenyHostNamespace,
+        };
+        if on(rule) {
+            return refuse(
+                rule,
+                format!(
+                    "podman's configuration (containers.conf, [containers] {key} = {v:?}) gives every container a namespace the policy refuses in an argv; remove the key"
+                ),
+            );
+        }
+    }
+    let mut profiles: Vec<&String> = conf
+        .seccomp_profiles
+        .iter()
+        .filter(|p| p.starts_with('/'))
+        .collect();
+    profiles.sort();
+    profiles.dedup();
+    if profiles.len() > 1 && on(Rule::DenySecurityOption) {
+        return refuse(
+            Rule::DenySecurityOption,
+            format!(
+                "podman's configuration names more than one seccomp_profile ({}): which podman reads depends on its version and user; name one",
+                profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+    // Configured limits reach the container only where no --ulimit is given (the shim
+    // gives its own `nofile` while the open-files ceiling is on, and copies the rest but
+    // realtime's: [`super::limits`]).
+    let given = names(crate::setting!("ulimit")) || rules.limits.open_files.is_some();
+    if let Some(u) = ulimits.iter().find(|u| super::limits::realtime(u)) {
+        if !given && on(Rule::DenyCeiling) {
+            return refuse(
+                Rule::DenyCeiling,
+                format!(
+                    "podman's configuration (containers.conf, [containers] default_ulimits) gives every container --ulimit {u}: realtime scheduling escapes the CPU ceiling; remove it"
+                ),
+            );
+        }
+    }
+    // slirp4netns's and pasta's options: the host's loopback is the policy's decision, made on
+    // the argv. podman puts the configured ones before the argv's own, whatever it names.
+    if let Some(o) = conf.network_options.first() {
+        if rootless && on(Rule::DenyNetworkOption) {
+            return refuse(
+                Rule::DenyNetworkOption,
+                format!(
+                    "podman's configuration (containers.conf, network_cmd_options or pasta_options) gives every rootless container's network the option {o:?}, which can open the host's loopback; remove the key"
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 impl Rewriter<'_> {
@@ -97,136 +265,7 @@ impl Rewriter<'_> {
         rootless: bool,
         rules: &Rules,
     ) -> Result<(), Refusal> {
-        let refuse = |rule: Rule, message: String| Err(Refusal { rule, message });
-        let on = |rule: Rule| rules.deny.on(rule);
-        if let Some(file) = conf.unreadable.first() {
-            if on(Rule::DenyEnvironment) {
-                return refuse(
-                    Rule::DenyEnvironment,
-                    format!(
-                        "podman's configuration file {file} does not read as TOML here, so nothing it gives every container can be judged; write it as plain TOML"
-                    ),
-                );
-            }
-        }
-        if let Some(key) = conf.unknown.first() {
-            if on(Rule::DenyEnvironment) {
-                return refuse(
-                    Rule::DenyEnvironment,
-                    format!(
-                        "podman's configuration (containers.conf, [containers] {key}) sets what the shim does not judge for every container; remove the key"
-                    ),
-                );
-            }
-        }
-        if let Some((key, value)) = conf
-            .checked
-            .iter()
-            .find(|(k, v)| checked(k, v).is_some_and(|(r, _)| on(r)))
-        {
-            let (rule, why) = checked(key, value).unwrap_or((Rule::DenyEnvironment, ""));
-            return refuse(
-                rule,
-                format!(
-                    "podman's configuration (containers.conf, [containers] {key} = {value}) {why}; remove the key"
-                ),
-            );
-        }
-        if let Some(e) = conf.engine_env.iter().find(|e| {
-            let name = e.split('=').next().unwrap_or(e);
-            !crate::trust::KEPT_VARS.contains(&name) && name != "TMPDIR"
-        }) {
-            if on(Rule::DenyEnvironment) {
-                let name = e.split('=').next().unwrap_or(e);
-                return refuse(
-                    Rule::DenyEnvironment,
-                    format!(
-                        "podman's configuration (containers.conf, [engine] env) sets {name} in podman's own environment, where the shim hands it only what it judged; remove it"
-                    ),
-                );
-            }
-        }
-        if let Some(v) = conf.volumes.first() {
-            if on(Rule::DenySensitiveMount) {
-                return refuse(
-                    Rule::DenySensitiveMount,
-                    format!(
-                        "podman's configuration (containers.conf, [containers] volumes) mounts {v:?} into every container, past the checks a -v gets; remove the key, and give such a mount with -v"
-                    ),
-                );
-            }
-        }
-        if let Some(v) = conf.devices.first() {
-            if on(Rule::DenyDevice) {
-                return refuse(
-                    Rule::DenyDevice,
-                    format!(
-                        "podman's configuration (containers.conf, [containers] devices) gives every container {v:?}; remove the key"
-                    ),
-                );
-            }
-        }
-        for (key, v) in &conf.namespaces {
-            if !joins(key, v) || self.run.last(setting(key)).is_some() {
-                continue;
-            }
-            let rule = match key.as_str() {
-                "netns" if v.contains(':') && !v.starts_with("ns:") && !v.starts_with("container:") => {
-                    Rule::DenyNetworkOption
-                }
-                _ => Rule::DenyHostNamespace,
-            };
-            if on(rule) {
-                return refuse(
-                    rule,
-                    format!(
-                        "podman's configuration (containers.conf, [containers] {key} = {v:?}) gives every container a namespace the policy refuses in an argv; remove the key"
-                    ),
-                );
-            }
-        }
-        let mut profiles: Vec<&String> = conf
-            .seccomp_profiles
-            .iter()
-            .filter(|p| p.starts_with('/'))
-            .collect();
-        profiles.sort();
-        profiles.dedup();
-        if profiles.len() > 1 && on(Rule::DenySecurityOption) {
-            return refuse(
-                Rule::DenySecurityOption,
-                format!(
-                    "podman's configuration names more than one seccomp_profile ({}): which podman reads depends on its version and user; name one",
-                    profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            );
-        }
-        // Configured limits reach the container only where no --ulimit is given (the shim
-        // gives its own `nofile` while the open-files ceiling is on, and copies the rest but
-        // realtime's: [`super::limits`]).
-        let given = self.run.last(crate::setting!("ulimit")).is_some() || rules.limits.open_files.is_some();
-        if let Some(u) = ulimits.iter().find(|u| super::limits::realtime(u)) {
-            if !given && on(Rule::DenyCeiling) {
-                return refuse(
-                    Rule::DenyCeiling,
-                    format!(
-                        "podman's configuration (containers.conf, [containers] default_ulimits) gives every container --ulimit {u}: realtime scheduling escapes the CPU ceiling; remove it"
-                    ),
-                );
-            }
-        }
-        // slirp4netns's and pasta's options: the host's loopback is the policy's decision, made on
-        // the argv. podman puts the configured ones before the argv's own, whatever it names.
-        if let Some(o) = conf.network_options.first() {
-            if rootless && on(Rule::DenyNetworkOption) {
-                return refuse(
-                    Rule::DenyNetworkOption,
-                    format!(
-                        "podman's configuration (containers.conf, network_cmd_options or pasta_options) gives every rootless container's network the option {o:?}, which can open the host's loopback; remove the key"
-                    ),
-                );
-            }
-        }
+        refusal(conf, ulimits, rootless, rules, &|s| self.run.last(s).is_some())?;
         // `/dev/shm`: podman's own default (64m) is within any ceiling; a configured size above
         // the policy's is given as the ceiling when the argv names none.
         let named =

@@ -364,6 +364,15 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         plan.build_cache = Some(target.version().is_some_and(|v| v.0 >= 5));
                     }
                     if target.flavor == Flavor::Podman {
+                        let c = &target.configured;
+                        if let Some(r) = configured::build_refusal(
+                            c,
+                            &target.default_ulimits,
+                            target.rootless,
+                            &policy.rules,
+                        ) {
+                            break 'arm Some(Err(r));
+                        }
                         build::no_http_proxy(&mut a);
                         build::no_device_nodes(&mut a);
                         // buildah gives RUN steps what mounts.conf lists too (RHEL's host
@@ -442,9 +451,6 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         0,
                         crate::mountcheck::folder_token(crate::mountcheck::FOLDER_PLACEHOLDER),
                     );
-                    // podman mounts what mounts.conf lists when it starts a container, not when
-                    // it creates one (the look `gj`: nanoclaw's `create` then `start --attach`).
-                    plan.args.insert(1, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
                     plan.hooks = true;
                     plan.decision = Decision::Rewrite;
                     plan.changes.push(Change {
@@ -453,6 +459,14 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                         token: crate::text::owned(plan.args[0].as_bytes()),
                         reason: "a container created with bind mounts starts only if they are the files and folders the shim judged at create; podman runs the shim's hook (--hooks-dir) to check, and reads no mounts.conf (--default-mounts-file=/dev/null: its mounts, added at the start, would get no check)".into(),
                     });
+                }
+                // podman mounts what mounts.conf lists when it starts a container, not when it
+                // creates one (the look `gj`: nanoclaw's `create` then `start --attach`), the
+                // mount check on or off (the look `gk`).
+                if starts && plan.mode == Mode::Enforce && target.flavor == Flavor::Podman {
+                    let at = usize::from(plan.hooks);
+                    plan.args.insert(at, crate::mountcheck::NO_DEFAULT_MOUNTS.into());
+                    plan.decision = Decision::Rewrite;
                 }
                 return plan;
             }
@@ -899,6 +913,9 @@ pub fn rewrite(
             target.rootless,
             rules,
         )?;
+        // podman mounts what its mounts.conf lists into every container, past every check
+        // (RHEL's subscription keys): it reads none, the mount check on or off (the look `gk`).
+        rw.no_mounts = true;
         rw.no_systemd();
         rw.no_auto_update();
         rw.image_volumes_in_memory();

@@ -34,6 +34,9 @@ pub(super) struct Rewriter<'a> {
     /// Whether podman is given the shim's hook folder ([`crate::mountcheck`]): a global option
     /// before the command, filled in at the exec.
     pub(super) hooks: bool,
+    /// podman is told to read no mounts.conf ([`crate::mountcheck::NO_DEFAULT_MOUNTS`]), right
+    /// after the hook folder where there is one.
+    pub(super) no_mounts: bool,
     /// Whether the shim's narrowed seccomp option was added ([`crate::seccomp::PLACEHOLDER`]).
     pub(super) seccomp: bool,
 }
@@ -68,6 +71,7 @@ impl<'a> Rewriter<'a> {
             enforced: Vec::new(),
             pins: Vec::new(),
             hooks: false,
+            no_mounts: false,
             seccomp: false,
         }
     }
@@ -233,7 +237,8 @@ impl<'a> Rewriter<'a> {
         let groups: usize = run.groups.iter().map(Vec::len).sum();
         let tail = 1 + run.image.iter().count() + run.args.len();
         let mut out = Vec::with_capacity(
-            2 * usize::from(self.hooks)
+            usize::from(self.hooks)
+                + usize::from(self.no_mounts)
                 + run.prefix.len()
                 + groups
                 + run.opts.len()
@@ -244,6 +249,8 @@ impl<'a> Rewriter<'a> {
             out.push(crate::mountcheck::folder_token(
                 crate::mountcheck::FOLDER_PLACEHOLDER,
             ));
+        }
+        if self.no_mounts {
             out.push(crate::mountcheck::NO_DEFAULT_MOUNTS.into());
         }
         out.extend(run.prefix.iter().cloned());

@@ -28,10 +28,20 @@ fn out(words: &[&str]) -> Vec<String> {
 fn out_with(words: &[&str], p: &Policy) -> Vec<String> {
     let plan = plan(&argv(words), p, &podman());
     assert!(plan.decision.runs(), "refused: {:?}", plan.refusal);
-    plan.args
+    let mut args: Vec<String> = plan
+        .args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
-        .collect()
+        .collect();
+    // podman reads no mounts.conf, the mount check off too: the shim's global option, first on
+    // every `run` and `create` (the tests here speak of the rest).
+    if args
+        .first()
+        .is_some_and(|a| a == crate::mountcheck::NO_DEFAULT_MOUNTS)
+    {
+        args.remove(0);
+    }
+    args
 }
 
 fn refused(words: &[&str]) -> Refusal {
@@ -1797,9 +1807,47 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     ] {
         assert_eq!(rule(&run, &c), None, "{:?}", c.configured);
     }
-    // No mounts.conf, beside the mount check's hook folder.
+    // No mounts.conf, beside the mount check's hook folder, and with the mount check off (the
+    // look `gk`), at a start too.
     let plain = plan(&argv(&run), &p, &podman());
     assert_eq!(plain.args[1], crate::mountcheck::NO_DEFAULT_MOUNTS);
+    let mut unchecked = Policy::default();
+    unchecked.rules.podman.verify_mounts = false;
+    for words in [&run[..], &["start", "--attach", "c"]] {
+        let off = plan(&argv(words), &unchecked, &podman());
+        assert_eq!(off.args[0], crate::mountcheck::NO_DEFAULT_MOUNTS, "{words:?}");
+        assert!(!off.hooks, "{words:?}");
+    }
+    // A build's RUN steps get what containers get (the look `gk`).
+    let rules = &p.rules;
+    let c = |f: fn(&mut crate::trust::ConfDefaults)| {
+        let mut c = crate::trust::ConfDefaults::default();
+        f(&mut c);
+        c
+    };
+    let build = |c: &crate::trust::ConfDefaults| {
+        super::configured::build_refusal(c, &[], false, rules).map(|r| r.rule)
+    };
+    assert_eq!(
+        build(&c(|c| c.volumes = vec!["/etc:/h".into()])),
+        Some(Rule::DenySensitiveMount)
+    );
+    assert_eq!(
+        build(&c(|c| c.shm_sizes = vec!["100g".into()])),
+        Some(Rule::DenyCeiling)
+    );
+    assert_eq!(
+        build(&c(|c| c.namespaces = vec![("pidns".into(), "host".into())])),
+        Some(Rule::DenyHostNamespace)
+    );
+    assert_eq!(build(&c(|c| c.shm_sizes = vec!["1g".into()])), None);
+    assert_eq!(
+        rule(
+            &run,
+            &conf(|c| c.checked = vec![("userns".into(), "container:x".into())])
+        ),
+        Some(Rule::DenyHostNamespace)
+    );
     // Configured limits are copied beside the shim's `nofile`, but realtime's; with no
     // `--ulimit` of the shim's, they would reach the container, and are refused.
     let mut t = podman();
