@@ -4037,6 +4037,32 @@ fn configured_defaults(mode: Mode) {
         "{label}: {}",
         o.describe()
     );
+    // ... and to a build's RUN steps (the look `gk` read the credential so).
+    let ctx = rig.containerfile(
+        &rig.dir.path().join("confvol-ctx"),
+        &format!("FROM {IMAGE}\nRUN cat /c/token || echo nothing-mounted\n"),
+    );
+    let tag = rig.image_tag("confvol");
+    let cmds = format!(
+        "exec \"$D\" {} --no-cache -t {tag} {ctx}",
+        build_argv(&[]).join(" ")
+    );
+    let control = shell("podman", &vol, None, &cmds);
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    assert!(
+        said(&control).contains(&marker),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = shell("docker", &vol, None, &cmds);
+    let _ = rig.podman(&["rmi", "-f", &tag]);
+    assert_eq!(
+        o.code,
+        Some(125),
+        "{label}: a build under volumes: {}",
+        o.describe()
+    );
+    assert!(!said(&o).contains(&marker), "{label}: {}", o.describe());
     // ... and from a file podman reads and the shim's TOML reader does not (a dotted key, then a
     // table header for the same table: the look `gi`'s), which is refused whole.
     let odd = conf_with("odd", &format!("volumes = [\"{}:/c:ro\"]", secret_dir.display()));
