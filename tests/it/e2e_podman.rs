@@ -3838,6 +3838,22 @@ fn container_log(mode: Mode) {
     );
 }
 
+/// `dir/NAME.conf`: this machine's podman configuration (the CI's `CONTAINERS_CONF`, else
+/// none) with `line` set in its `[containers]` table, as a host's own would set it.
+fn machine_conf_with(dir: &Path, name: &str, line: &str) -> PathBuf {
+    let base = ci_env()
+        .get("CONTAINERS_CONF")
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let text = match base.contains("[containers]") {
+        true => base.replacen("[containers]", &format!("[containers]\n{line}"), 1),
+        false => format!("[containers]\n{line}\n{base}"),
+    };
+    let path = dir.join(format!("{name}.conf"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// podman's default log driver on a host with systemd is journald, which ignores `max-size`:
 /// there the shim's size capped nothing, and the test above found no log file to measure (the
 /// thirty-seventh pass's). Here podman's configuration names journald, as such a host's does.
@@ -3856,18 +3872,7 @@ fn journald_default(mode: Mode) {
     assert_ne!(text, small, "the default policy no longer names log_size");
     std::fs::write(&policy, small).unwrap();
     // The machine's own configuration, with journald as its default log driver.
-    let base = ci_env()
-        .get("CONTAINERS_CONF")
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
-    let line = "log_driver = \"journald\"";
-    let conf_text = if base.contains("[containers]") {
-        base.replacen("[containers]", &format!("[containers]\n{line}"), 1)
-    } else {
-        format!("[containers]\n{line}\n{base}")
-    };
-    let conf = rig.dir.path().join("journald.conf");
-    std::fs::write(&conf, conf_text).unwrap();
+    let conf = machine_conf_with(rig.dir.path(), "journald", "log_driver = \"journald\"");
     let with_conf = |prog: &str, args: &[String]| -> Out {
         let mut c = rig.command_in(prog, Path::new("/"));
         c.env("CONTAINERS_CONF", &conf)
@@ -3956,20 +3961,7 @@ fn configured_defaults(mode: Mode) {
     rig.mkdirs(&secret_dir);
     let marker = format!("sk-ant-{}", rig.tag);
     std::fs::write(secret_dir.join("token"), &marker).unwrap();
-    let base = ci_env()
-        .get("CONTAINERS_CONF")
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_default();
-    let conf_with = |name: &str, line: &str| -> PathBuf {
-        let text = if base.contains("[containers]") {
-            base.replacen("[containers]", &format!("[containers]\n{line}"), 1)
-        } else {
-            format!("[containers]\n{line}\n{base}")
-        };
-        let path = rig.dir.path().join(format!("{name}.conf"));
-        std::fs::write(&path, text).unwrap();
-        path
-    };
+    let conf_with = |name: &str, line: &str| machine_conf_with(rig.dir.path(), name, line);
     // `prog` (as `$D`) under the configuration `conf` running the shell commands `cmds`; where
     // `etc` is given, in a mount namespace of its own where it is podman's `/etc/containers`
     // (its containers then have no network: a network namespace's file made there is not
