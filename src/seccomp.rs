@@ -54,6 +54,18 @@ pub const PLACEHOLDER_TOKEN: &str = "--security-opt=seccomp=<podman's default, n
 /// `CLONE_NEWCGROUP`, the flag of `unshare(2)` and `clone(2)` that makes a cgroup namespace.
 const CLONE_NEWCGROUP: u64 = 0x0200_0000;
 
+/// Every namespace flag of `clone(2)`: mount, cgroup, UTS, IPC, user, PID, network (docker's
+/// default profile allows `clone` only without them, to a container without CAP_SYS_ADMIN).
+const NAMESPACE_FLAGS: [u64; 7] = [
+    0x0002_0000,
+    CLONE_NEWCGROUP,
+    0x0400_0000,
+    0x0800_0000,
+    0x1000_0000,
+    0x2000_0000,
+    0x4000_0000,
+];
+
 /// The kernel's key management, refused (`EPERM`) as docker's default profile refuses it: a
 /// rootful agent runs as the caller's host uid (nanoclaw's `--user UID:GID`) and so shares that
 /// user's keyrings; through `keyctl` it linked the user's keyring into its own, read a key and
@@ -75,16 +87,27 @@ pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> 
         .get_mut("syscalls")
         .and_then(Value::as_array_mut)
         .ok_or("the seccomp profile has no `syscalls` list")?;
-    // What the profile allows at all of `unshare` and `clone`: an operator's profile that
-    // allows neither is not given them back (the thirty-seventh pass's look: a profile without
-    // `unshare`, narrowed, allowed it again).
-    let allows = |name: &str| {
+    // Whether the profile allows `unshare` and `clone` whatever their flags and the container's
+    // capabilities, as podman's does. An operator's profile that does not (none, or only with
+    // CAP_SYS_ADMIN, or only without namespace flags, as docker's; or allowing by default and
+    // refusing them by name) is not widened: `unshare` is refused, and `clone` allowed only
+    // without a namespace flag (the thirty-seventh pass's looks: the first narrowing gave both
+    // back whole).
+    let free = |name: &str| {
+        let empty = |v: &Value| {
+            v.is_null()
+                || v.as_array().is_some_and(Vec::is_empty)
+                || v.as_object().is_some_and(|o| o.is_empty())
+        };
         syscalls.iter().any(|r| {
             r["action"] == "SCMP_ACT_ALLOW"
                 && r["names"].as_array().is_some_and(|n| n.iter().any(|n| n == name))
+                && empty(&r["args"])
+                && empty(&r["includes"])
+                && empty(&r["excludes"])
         })
     };
-    let (unshare, clone) = (allows("unshare"), allows("clone"));
+    let (unshare, clone) = (free("unshare"), free("clone"));
     for rule in syscalls.iter_mut() {
         let names = rule
             .get_mut("names")
@@ -95,21 +118,32 @@ pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> 
     // An emptied rule would name no syscall: runc refuses such a rule.
     syscalls.retain(|r| r["names"].as_array().is_some_and(|n| !n.is_empty()));
     // `clone`'s flags are its first argument but on s390 and s390x, where they are its second.
-    let masked = |index: u32, value: u64| json!({"index": index, "value": CLONE_NEWCGROUP, "valueTwo": value, "op": "SCMP_CMP_MASKED_EQ"});
+    let masked = |index: u32, mask: u64, value: u64| json!({"index": index, "value": mask, "valueTwo": value, "op": "SCMP_CMP_MASKED_EQ"});
     let s390 = json!({"arches": ["s390", "s390x"]});
+    if !unshare {
+        syscalls.push(json!({"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}));
+    }
     for (names, index, arches, allowed) in [
         (json!(["unshare"]), 0, None, unshare),
         (json!(["clone"]), 0, Some(("excludes", &s390)), clone),
         (json!(["clone"]), 1, Some(("includes", &s390)), clone),
     ] {
-        for (action, value) in [("SCMP_ACT_ALLOW", 0), ("SCMP_ACT_ERRNO", CLONE_NEWCGROUP)] {
-            if action == "SCMP_ACT_ALLOW" && !allowed {
-                continue;
-            }
-            let mut rule = json!({"names": names, "action": action, "args": [masked(index, value)]});
-            if action == "SCMP_ACT_ERRNO" {
-                rule["errnoRet"] = json!(1);
-            }
+        if names == json!(["unshare"]) && !allowed {
+            continue;
+        }
+        // Allowed: without a new cgroup namespace; in a profile that does not allow them
+        // freely, without any new namespace, and each namespace flag refused.
+        let refused: Vec<u64> = match allowed {
+            true => vec![CLONE_NEWCGROUP],
+            false => NAMESPACE_FLAGS.to_vec(),
+        };
+        let mask = refused.iter().fold(0, |m, f| m | f);
+        let mut rules =
+            vec![json!({"names": names, "action": "SCMP_ACT_ALLOW", "args": [masked(index, mask, 0)]})];
+        for flag in refused {
+            rules.push(json!({"names": names, "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [masked(index, flag, flag)]}));
+        }
+        for mut rule in rules {
             if let Some((key, arches)) = arches {
                 rule[key] = arches.clone();
             }
@@ -140,9 +174,10 @@ fn proved(profile: &[u8]) -> Result<(), String> {
             .flatten()
             .filter_map(Value::as_str)
             .any(|n| KEYS.contains(&n));
+        // Allowing only where the flags keep CLONE_NEWCGROUP clear (a mask holding it, equal to 0).
         let narrowed = !keys
             && matches!(args, [a] if a["op"] == "SCMP_CMP_MASKED_EQ"
-            && a["value"] == CLONE_NEWCGROUP
+            && a["value"].as_u64().is_some_and(|m| m & CLONE_NEWCGROUP != 0)
             && (a["valueTwo"] == 0 || rule["action"] == "SCMP_ACT_ERRNO"));
         if !(rule["action"] == "SCMP_ACT_ERRNO" || narrowed) {
             return fail();
@@ -211,7 +246,7 @@ pub fn derivable(paths: &[&str]) -> Result<(), String> {
 }
 
 /// The version of what [`without_new_cgroup_namespaces`] writes: a change to it names new files.
-const FORMAT: &str = "narrowed-3";
+const FORMAT: &str = "narrowed-4";
 
 #[cfg(test)]
 mod tests {
@@ -306,6 +341,51 @@ mod tests {
                 .iter()
                 .any(|r| r["action"] == "SCMP_ACT_ALLOW" && r["names"] == json!(["unshare"]))
         );
+    }
+
+    /// Profiles that allow `unshare` and `clone` only under conditions (docker's: with
+    /// CAP_SYS_ADMIN, `clone` without namespace flags) or allow by default and refuse them by
+    /// name are not widened: `unshare` refused, `clone` allowed only without a namespace flag
+    /// (the look `gl`).
+    #[test]
+    fn a_profile_that_conditions_them_is_not_widened() {
+        let docker_like = json!({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["clone", "unshare"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+            {"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2114060288u64, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}], "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
+        ]});
+        let deny_by_name = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["unshare", "setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+            {"names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 0, "value": 268435456u64, "valueTwo": 268435456u64, "op": "SCMP_CMP_MASKED_EQ"}]}
+        ]});
+        for profile in [docker_like, deny_by_name] {
+            let out = without_new_cgroup_namespaces(profile.to_string().as_bytes()).unwrap();
+            let r = rules(&out);
+            let named = |name: &str| -> Vec<&Value> {
+                r.iter()
+                    .filter(|r| r["names"].as_array().unwrap().iter().any(|n| n == name))
+                    .collect()
+            };
+            // `unshare`: refused whole, allowed by no rule.
+            assert!(
+                named("unshare").iter().all(|r| r["action"] == "SCMP_ACT_ERRNO"),
+                "{profile}"
+            );
+            assert!(named("unshare").iter().any(|r| r["args"].is_null()), "{profile}");
+            // `clone`: allowed only with every namespace flag clear; each one refused.
+            for rule in named("clone") {
+                let a = &rule["args"][0];
+                match rule["action"].as_str().unwrap() {
+                    "SCMP_ACT_ALLOW" => {
+                        assert_eq!(a["value"], 0x7E02_0000u64, "{profile}");
+                        assert_eq!(a["valueTwo"], 0);
+                    }
+                    _ => assert_eq!(a["value"], a["valueTwo"], "{profile}"),
+                }
+            }
+            assert_eq!(named("clone").len(), 2 * 8, "{profile}");
+            // (setns, beside unshare in a rule, keeps its rule.)
+        }
     }
 
     #[test]

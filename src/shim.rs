@@ -891,9 +891,21 @@ pub(crate) fn configured_refusal(env: &Env, policy: &policy::Policy) -> Option<S
     target.configured = facts;
     let probe: Vec<std::ffi::OsString> = ["run", "img"].iter().map(Into::into).collect();
     let plan = rewrite::plan(&probe, policy, &target);
-    plan.refusal
-        .map(|r| format!("{} [{}]", r.message, r.rule))
-        .filter(|m| m.starts_with("podman's configuration"))
+    let run = plan
+        .refusal
+        .map(|r| {
+            format!(
+                "a `docker run` naming no namespace of its own is refused: {} [{}]",
+                r.message, r.rule
+            )
+        })
+        .filter(|m| m.contains("podman's configuration"));
+    // A build's RUN steps too (the look `gl`: a /dev/shm above the ceiling refused every build
+    // while this said OK).
+    run.or_else(|| {
+        rewrite::configured_build_refusal(&target, &policy.rules)
+            .map(|r| format!("every `docker build` is refused: {} [{}]", r.message, r.rule))
+    })
 }
 
 /// What the rewrite may ask about the runtime; the version only when a rule needs it.

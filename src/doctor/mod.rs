@@ -467,7 +467,7 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
             ),
             Some(why) => Check::fail(
                 CheckId::PodmanConfig,
-                format!("every `docker run` is refused: {why}"),
+                why,
                 "edit the containers.conf file that sets it (podman's own chain: /usr/share/containers, /etc/containers, the drop-in folders, the user's)",
             ),
         });

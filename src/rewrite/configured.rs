@@ -161,7 +161,12 @@ fn refusal(
     }
     if let Some(e) = conf.engine_env.iter().find(|e| {
         let name = e.split('=').next().unwrap_or(e);
-        !crate::trust::KEPT_VARS.contains(&name) && name != "TMPDIR"
+        // What the shim hands podman of its own caller's environment (proxies, a CA bundle,
+        // TMPDIR, which the folder checks judge): an operator's `SSL_CERT_FILE` there is no
+        // more than in the unit's environment (the look `gl`).
+        !(crate::trust::KEPT_VARS.contains(&name)
+            || crate::trust::STORED_VARS.contains(&name)
+            || ["TMPDIR", "ALL_PROXY", "all_proxy"].contains(&name))
     }) {
         if on(Rule::DenyEnvironment) {
             let name = e.split('=').next().unwrap_or(e);

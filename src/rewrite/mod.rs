@@ -47,6 +47,16 @@ mod tests;
 pub use crate::parse::nnp_setting;
 pub use crate::policy::Flavor;
 pub use build::networked_builds_refused;
+
+/// What of podman's configuration refuses every podman build ([`configured`]), for `doctor`.
+pub fn configured_build_refusal(target: &Target, rules: &Rules) -> Option<Refusal> {
+    configured::build_refusal(
+        &target.configured,
+        &target.default_ulimits,
+        target.rootless,
+        rules,
+    )
+}
 pub use target::{BaseProbe, ContainerProbe, NO_SUCH_CONTAINER, NetworkProbe, SeccompProbe, Target, Version};
 
 use crate::rules::Rule;

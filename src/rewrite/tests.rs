@@ -1803,6 +1803,12 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
             ]
         }),
         conf(|c| c.engine_env = vec!["HTTP_PROXY=http://p:3128".into(), "TMPDIR=/var/tmp".into()]),
+        conf(|c| {
+            c.engine_env = vec![
+                "SSL_CERT_FILE=/etc/ssl/corp.pem".into(),
+                "ALL_PROXY=socks5://p:1080".into(),
+            ]
+        }),
         conf(|c| c.seccomp_profiles = vec!["/a.json".into(), "/a.json".into(), "unconfined".into()]),
     ] {
         assert_eq!(rule(&run, &c), None, "{:?}", c.configured);

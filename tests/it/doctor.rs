@@ -412,6 +412,11 @@ fn podman_s_configuration_is_judged_as_a_run_judges_it() {
         line(&out, "podman-config").contains("[containers] volumes"),
         "{out}"
     );
+    // A build's RUN steps too: a /dev/shm above the ceiling refuses every build (the look
+    // `gl`: doctor said OK).
+    let out = run("[containers]\nshm_size = \"100g\"\n");
+    assert_status(&out, "podman-config", "FAIL");
+    assert!(line(&out, "podman-config").contains("docker build"), "{out}");
     let out = run("[containers]\ndefault_sysctls = []\n");
     assert_status(&out, "podman-config", "OK");
 }

@@ -4228,6 +4228,43 @@ fn configured_defaults(mode: Mode) {
         "{label}: the operator's profile was replaced: {}",
         o.describe()
     );
+    // A docker-style profile: `unshare` and `clone` only with CAP_SYS_ADMIN, `clone` without
+    // namespace flags otherwise. Narrowed, it is not widened (the look `gl`: it was), and a
+    // container still starts and forks under it.
+    let mut docker_like: serde_json::Value = serde_json::from_str(&default).unwrap();
+    let rules = docker_like["syscalls"].as_array_mut().unwrap();
+    for rule in rules.iter_mut() {
+        if let Some(names) = rule["names"].as_array_mut() {
+            names.retain(|n| n != "unshare" && n != "clone");
+        }
+    }
+    rules.retain(|r| r["names"].as_array().is_some_and(|n| !n.is_empty()));
+    rules.push(serde_json::json!({"names": ["clone", "unshare"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}}));
+    rules.push(serde_json::json!({"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2114060288u64, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}], "excludes": {"caps": ["CAP_SYS_ADMIN"]}}));
+    let docker_file = rig.dir.path().join("docker-like-seccomp.json");
+    std::fs::write(&docker_file, docker_like.to_string()).unwrap();
+    let sec = conf_with(
+        "dockerlike",
+        &format!("seccomp_profile = \"{}\"", docker_file.display()),
+    );
+    let script = "(echo forked) && (unshare -U true && echo unshared)";
+    let control = run("podman", &sec, None, script);
+    assert!(
+        control.stdout.contains("forked") && !control.stdout.contains("unshared"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &sec, None, script);
+    assert!(
+        o.stdout.contains("forked"),
+        "{label}: no fork under the narrowed docker-style profile: {}",
+        o.describe()
+    );
+    assert!(
+        !o.stdout.contains("unshared"),
+        "{label}: the docker-style profile was widened: {}",
+        o.describe()
+    );
     // (And podman's default, narrowed, still lets it: the check can fail.)
     let o = run("docker", &plain, None, script);
     assert!(o.stdout.contains("unshared"), "{label}: {}", o.describe());
