@@ -3946,12 +3946,14 @@ fn a_journald_host_s_container_log_is_capped_rootful() {
 }
 
 /// podman's own configuration gives every container what its `[containers]` table and its
-/// `mounts.conf` name, past every rule an argv meets: a host folder mounted, the host's PID
-/// namespace, a `/dev/shm` above the ceiling (the thirty-seventh pass's look). The control:
-/// plain podman under the same configuration gives each. Through the shim the first two are
-/// refused and `/dev/shm` is the policy's ceiling; a mounts.conf (the operator's
-/// `/etc/containers`, replaced in a mount namespace of the test's own) mounts nothing.
-/// Rootful: podman reads the same keys rootless, and the shim judges them alike.
+/// `mounts.conf` name, past every rule an argv meets (the thirty-seventh pass's looks). Each
+/// step beside its control, plain podman under the same configuration: a host folder mounted
+/// (refused, for a `run` and a build, and from a file the shim's TOML reader cannot read), the
+/// host's PID namespace (refused), a `/dev/shm` above the ceiling (the ceiling), a mounts.conf
+/// in the operator's `/etc/containers` (replaced in a mount namespace of the test's own:
+/// nothing mounted at a `run`, a `create` then `start`, or in a build), and an operator's
+/// stricter seccomp profile (narrowed, not replaced nor widened). Rootful: podman reads the
+/// same keys rootless, and the shim judges them alike.
 fn configured_defaults(mode: Mode) {
     let Some(rig) = Rig::new(mode, "confdefaults") else {
         return;
