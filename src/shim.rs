@@ -811,6 +811,8 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                 .collect(),
             false => Vec::new(),
         };
+        // (A relative `CONTAINERS_CONF` where the working folder is gone is left: the
+        // environment's trust check refuses it, as a file it cannot find.)
         for (path, rank) in named
             .chain(listed)
             .chain(by_kind)
@@ -848,22 +850,21 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                         continue;
                     }
                 };
-                {
-                    let wanted = engine && rank.is_some();
-                    let (s, r, limits) = crate::trust::conf_facts(&text, conf.keys, &vars, wanted);
-                    stores.extend(s);
-                    running.extend(r);
-                    if let (Some(rank), Some(mut found)) = (rank, limits) {
-                        for u in &mut found.unreadable {
-                            *u = file.display().to_string();
-                        }
-                        // podman 5's per-user files are judged, but their limits are not the
-                        // ones handed on: a 4.3 never reads them (the look `gk`: `nproc` lost).
-                        if rank % 10 != 0 {
-                            found.ulimits = None;
-                        }
-                        defaults.push(((rank, n), found));
+                let wanted = engine && rank.is_some();
+                let (s, r, limits) = crate::trust::conf_facts(&text, conf.keys, &vars, wanted);
+                stores.extend(s);
+                running.extend(r);
+                if let (Some(rank), Some(mut found)) = (rank, limits) {
+                    for u in &mut found.unreadable {
+                        *u = file.display().to_string();
                     }
+                    // podman 5's per-user files (the ranks not a multiple of ten) are judged, but
+                    // their limits are not the ones handed on: a 4.3 never reads them (the look
+                    // `gk`: `nproc` lost).
+                    if rank % 10 != 0 {
+                        found.ulimits = None;
+                    }
+                    defaults.push(((rank, n), found));
                 }
             }
         }

@@ -131,7 +131,7 @@ fn refusal(
             return refuse(
                 Rule::DenyEnvironment,
                 format!(
-                    "podman's configuration file {file} does not read as TOML here, so nothing it gives every container can be judged; write it as plain TOML"
+                    "podman's configuration file {file} cannot be judged here (not plain TOML, or past 64 MiB), so nothing it gives every container can be; write it as plain TOML"
                 ),
             );
         }

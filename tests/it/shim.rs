@@ -670,6 +670,42 @@ fn values_that_do_not_parse_are_not_echoed() {
     assert!(stderr(&o).contains("argv: docker pull --creds"), "{}", stderr(&o));
 }
 
+/// A relative `CONTAINERS_CONF` is read from the working folder, as podman reads it; where that
+/// folder is gone, the environment's trust check refuses it, before anything runs (the look
+/// `gk` found a relative one never judged at all).
+#[test]
+fn a_relative_configuration_without_a_working_folder_is_refused() {
+    let e = Env::new();
+    let gone = e.p("gone");
+    std::fs::create_dir_all(&gone).unwrap();
+    let d = e.docker();
+    let mut c = Command::new("sh");
+    c.env_clear();
+    for (k, v) in d.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    c.env("CONTAINERS_CONF", "containers.conf")
+        .args([
+            "-c",
+            "cd \"$1\" && rmdir \"$1\" && exec \"$2\" run --rm img",
+            "sh",
+        ])
+        .arg(&gone)
+        .arg(d.get_program());
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(o.stdout.is_empty() && !e.ran());
+    assert!(
+        stderr(&o).contains("CONTAINERS_CONF")
+            && stderr(&o).contains("[deny.environment]")
+            && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// The environment's rules follow the mode, as every rule does: enforce refuses a runtime
 /// configuration others can write and removes a redirect; audit runs the call with the caller's
 /// environment and says what enforce would have refused; off is a plain passthrough.
