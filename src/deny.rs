@@ -1473,7 +1473,7 @@ fn pinned_file(setting: &str) -> bool {
 /// user is the host's root on rootful podman (the red team's: a host root file read through a
 /// read-only mount, a setuid-root program left in a writable one), which `--user 0` is refused
 /// for. Anything else is a mode the shim does not know.
-fn userns_problem(value: &str, rootless: bool) -> Option<String> {
+pub(crate) fn userns_problem(value: &str, rootless: bool) -> Option<String> {
     let lower = value.trim().to_ascii_lowercase();
     if lower == "host" || lower.starts_with("ns:") || lower.starts_with("container:") {
         return None;

@@ -199,9 +199,11 @@ pub struct ConfDefaults {
     /// `[engine] env`: variables of podman's own environment (`_CONTAINERS_USERNS_CONFIGURED`
     /// dropped every ceiling of a rootful container: the second look's).
     pub engine_env: Vec<String>,
-    /// `[containers]` keys judged by value ([`CHECKED_KEYS`]), as (key, value).
+    /// Keys judged by value ([`CHECKED_KEYS`], and [`ENGINE_CHECKED_KEYS`] as `engine.KEY`), as
+    /// (key, value).
     pub checked: Vec<(String, String)>,
-    /// `[containers]` keys the shim does not know: refused, as a flag it does not know is.
+    /// `[containers]` and `[engine]` keys the shim does not know, as `[TABLE] KEY`: refused, as
+    /// a flag it does not know is.
     pub unknown: Vec<String>,
     /// Files of the chain the shim could not read as TOML where podman may (`a.b = 1` then
     /// `[containers.a]`, a byte-order mark): refused, as nothing in them is judged.
@@ -253,6 +255,84 @@ pub const CHECKED_KEYS: [&str; 8] = [
     "userns",
 ];
 
+/// `[engine]` keys that weaken no container the shim starts: where podman keeps its state and
+/// finds its programs (an operator's, as `PATH` is), how it logs events, pulls and pushes, and
+/// settings of commands the shim refuses (`compose`, `kube`, `system service`). Hook folders are
+/// named after the shim's own `--hooks-dir` ([`crate::mountcheck`]); `active_service`,
+/// `service_destinations` and the old `remote_uri` are used only where `remote` is on. Every
+/// other key is refused, as an unknown `[containers]` key is: `remote = true` sent every
+/// command to a podman service unseen (podman 4.3 answered the shim's `--hooks-dir` with
+/// "unknown flag"), `no_pivot_root = true` left the host's root beneath every container's.
+const ENGINE_SAFE_KEYS: [&str; 64] = [
+    "active_service",
+    "add_compression",
+    "cdi_spec_dirs",
+    "cgroup_check",
+    "cgroup_manager",
+    "chown_copied_files",
+    "compat_api_enforce_docker_hub",
+    "compose_providers",
+    "compose_warning_logs",
+    "compression_format",
+    "compression_level",
+    "conmon_env_vars",
+    "conmon_path",
+    "conmonrs_path",
+    "database_backend",
+    "detach_keys",
+    "enable_port_reservation",
+    "events_container_create_inspect_data",
+    "events_logfile_max_size",
+    "events_logfile_path",
+    "events_logger",
+    "exit_command_delay",
+    "healthcheck_events",
+    "helper_binaries_dir",
+    "hooks_dir",
+    "image_build_format",
+    "image_copy_tmp_dir",
+    "image_default_format",
+    "image_default_transport",
+    "image_parallel_copies",
+    "image_volume_mode",
+    "infra_command",
+    "infra_image",
+    "kube_generate_type",
+    "lock_type",
+    "machine_enabled",
+    "multi_image_archive",
+    "namespace",
+    "network_cmd_path",
+    "num_locks",
+    "platform_to_oci_runtime",
+    "pod_exit_policy",
+    "podmansh",
+    "podmansh_timeout",
+    "pull_policy",
+    "remote_identity",
+    "remote_uri",
+    "retry",
+    "retry_delay",
+    "runtime",
+    "runtime_path",
+    "runtime_supports_json",
+    "runtime_supports_kvm",
+    "runtime_supports_nocgroups",
+    "runtimes",
+    "service_destinations",
+    "service_timeout",
+    "ssh_config",
+    "static_dir",
+    "stop_timeout",
+    "tmp_dir",
+    "volume_path",
+    "volume_plugin_timeout",
+    "volume_plugins",
+];
+
+/// `[engine]` keys judged by their value, as `engine.KEY` among [`ConfDefaults::checked`].
+const ENGINE_CHECKED_KEYS: [&str; 3] = ["init_path", "no_pivot_root", "remote"];
+
 impl ConfDefaults {
     /// `later`'s keys beside these: every value is kept (see [`ConfDefaults`]) but the
     /// ulimits, which the shim hands on as podman would take them (the last file's).
@@ -292,15 +372,19 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
     };
     let text = |v: &toml::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     let mut d = ConfDefaults::default();
-    for (k, v) in section("engine").chain(section("network")) {
+    for (k, v) in section("engine") {
         match folded(k).as_str() {
-            "network_cmd_options" | "pasta_options" => d.network_options.extend(strings(v)),
-            "env" if section("engine").any(|(e, _)| std::ptr::eq(e, k)) => d.engine_env.extend(strings(v)),
+            "network_cmd_options" => d.network_options.extend(strings(v)),
+            "env" => d.engine_env.extend(strings(v)),
             // podman takes `[engine] init_path` where `[containers]`' is empty (the look `gk`).
-            "init_path" if section("engine").any(|(e, _)| std::ptr::eq(e, k)) => {
-                d.checked.push(("init_path".into(), text(v)))
-            }
-            _ => {}
+            key if ENGINE_CHECKED_KEYS.contains(&key) => d.checked.push((format!("engine.{key}"), text(v))),
+            key if ENGINE_SAFE_KEYS.contains(&key) => {}
+            key => d.unknown.push(format!("[engine] {key}")),
+        }
+    }
+    for (k, v) in section("network") {
+        if folded(k) == "pasta_options" {
+            d.network_options.extend(strings(v));
         }
     }
     for (k, v) in section("containers") {
@@ -313,7 +397,7 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             "seccomp_profile" => d.seccomp_profiles.push(text(v)),
             key if SAFE_KEYS.contains(&key) => {}
             key if CHECKED_KEYS.contains(&key) => d.checked.push((key.to_string(), text(v))),
-            key => d.unknown.push(key.to_string()),
+            key => d.unknown.push(format!("[containers] {key}")),
         }
     }
     Some(d)
@@ -1638,7 +1722,7 @@ mod tests {
                 ("env_host".into(), "true".into())
             ]
         );
-        assert_eq!(d.unknown, ["future_key"]);
+        assert_eq!(d.unknown, ["[containers] future_key"]);
         assert_eq!(d.engine_env, ["_CONTAINERS_USERNS_CONFIGURED=1"]);
         // What the shim cannot read as TOML, where podman may, is said so.
         for text in [
@@ -1665,8 +1749,26 @@ mod tests {
             .unwrap();
         assert_eq!(
             d.checked,
-            [("init_path".to_string(), "/root/.ssh/id_rsa".to_string())]
+            [("engine.init_path".to_string(), "/root/.ssh/id_rsa".to_string())]
         );
+        // `[engine]`: judged by value, harmless, or not known (refused); sub-tables are keys.
+        let d = conf_facts(
+            b"[engine]\nremote = true\nno_pivot_root = true\nruntime = \"crun\"\nfuture_key = 1\n[engine.runtimes]\ncrun = [\"/usr/bin/crun\"]\n[engine.service_destinations.x]\nuri = \"unix:///run/podman/podman.sock\"\n[network]\nnetwork_backend = \"netavark\"\n",
+            &[],
+            &[],
+            true,
+        )
+        .2
+        .unwrap();
+        assert_eq!(
+            d.checked,
+            [
+                ("engine.no_pivot_root".to_string(), "true".to_string()),
+                ("engine.remote".into(), "true".into())
+            ]
+        );
+        assert_eq!(d.unknown, ["[engine] future_key"]);
+        assert!(unjudged_key(b"remote = true"));
         assert!(unjudged_key(b"Env = []"));
         assert!(!unjudged_key(b"\"net.ipv4.ping_group_range=0 0\","));
         assert!(!unjudged_key(b"Default_Sysctls = ["));

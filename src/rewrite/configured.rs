@@ -48,11 +48,15 @@ const INIT_PATHS: [&str; 3] = [
     "/usr/libexec/catatonit/catatonit",
 ];
 
-/// Why a `[containers]` key judged by its value ([`crate::trust::CHECKED_KEYS`]) is refused,
-/// with the rule; `None` when its value is harmless.
-fn checked(key: &str, value: &str) -> Option<(Rule, &'static str)> {
+/// Why a key judged by its value ([`crate::trust::CHECKED_KEYS`], `[engine]`'s as `engine.KEY`)
+/// is refused, with the rule; `None` when its value is harmless.
+fn checked(key: &str, value: &str, rootless: bool) -> Option<(Rule, &'static str)> {
     let v = value.trim_matches('"');
-    match key {
+    match key.strip_prefix("engine.").unwrap_or(key) {
+        "no_pivot_root" if v != "false" => Some((
+            Rule::DenySecurityOption,
+            "has the runtime chroot into every container in place of pivot_root, which leaves the host's root mounted beneath it",
+        )),
         "base_hosts_file" if !["", "none", "image", "/etc/hosts"].contains(&v) => Some((
             Rule::DenyHostFile,
             "copies a host file into every container's /etc/hosts",
@@ -81,12 +85,39 @@ fn checked(key: &str, value: &str) -> Option<(Rule, &'static str)> {
             "bind-mounts a host file into every container started with --init",
         )),
         // (`host` is a rootful podman's default: no user namespace.)
-        "userns" if v.starts_with("ns:") || v.starts_with("container:") || v.contains("mapping") => Some((
-            Rule::DenyHostNamespace,
-            "gives every container a user namespace of a path's, or ids of its choosing",
-        )),
+        // Rootful, `keep-id` is the caller's ids, root's (the look `gk`; refused in an argv).
+        "userns"
+            if v.starts_with("ns:")
+                || v.starts_with("container:")
+                || crate::deny::userns_problem(v, rootless).is_some() =>
+        {
+            Some((
+                Rule::DenyHostNamespace,
+                "gives every container a user namespace the policy refuses in an argv (a path's, ids of its choosing, or rootful keep-id: root's)",
+            ))
+        }
         _ => None,
     }
+}
+
+/// Why every call is refused where podman's configuration sends it to a podman service
+/// (`[engine] remote = true`): there it escapes every check the shim makes of this host (its
+/// files, its mounts, the hook), as a call under `CONTAINER_HOST` would, which the shim removes.
+/// podman 4.3 answered the shim's own `--hooks-dir` with "unknown flag", naming nothing.
+pub(super) fn redirect(target: &super::Target, rules: &Rules) -> Option<Refusal> {
+    let on = target.flavor == crate::policy::Flavor::Podman && rules.deny.on(Rule::DenyEngineRedirect);
+    let (_, value) = target
+        .configured
+        .checked
+        .iter()
+        .filter(|_| on)
+        .find(|(k, v)| k == "engine.remote" && v != "false")?;
+    Some(Refusal {
+        rule: Rule::DenyEngineRedirect,
+        message: format!(
+            "podman's configuration (containers.conf, [engine] remote = {value}) sends every command to a podman service, past the checks the shim makes here; remove the key (or set [deny] engine_redirect = false)"
+        ),
+    })
 }
 
 /// A build's RUN steps get what the configuration gives containers too (the look `gk`: a
@@ -98,7 +129,8 @@ pub(super) fn build_refusal(
     rootless: bool,
     rules: &Rules,
 ) -> Option<Refusal> {
-    if let Err(r) = refusal(conf, ulimits, rootless, rules, &|_| false) {
+    // A build's RUN steps get no `--ulimit` of the shim's: a configured realtime one reaches them.
+    if let Err(r) = refusal(conf, ulimits, rootless, rules, &|_| false, false) {
         return Some(r);
     }
     let max = rules.limits.shm_size?;
@@ -116,13 +148,15 @@ pub(super) fn build_refusal(
 }
 
 /// What of the configuration refuses a call; `names` says whether the argv names a setting
-/// itself (its own namespace overrides the configured one).
+/// itself (its own namespace overrides the configured one), `ulimits_given` whether the call
+/// gets a `--ulimit` (which replaces the configured ones).
 fn refusal(
     conf: &ConfDefaults,
     ulimits: &[String],
     rootless: bool,
     rules: &Rules,
     names: &dyn Fn(crate::flags::Setting) -> bool,
+    ulimits_given: bool,
 ) -> Result<(), Refusal> {
     let refuse = |rule: Rule, message: String| Err(Refusal { rule, message });
     let on = |rule: Rule| rules.deny.on(rule);
@@ -141,7 +175,7 @@ fn refusal(
             return refuse(
                 Rule::DenyEnvironment,
                 format!(
-                    "podman's configuration (containers.conf, [containers] {key}) sets what the shim does not judge for every container; remove the key"
+                    "podman's configuration (containers.conf, {key}) sets what the shim does not judge; remove the key"
                 ),
             );
         }
@@ -149,14 +183,15 @@ fn refusal(
     if let Some((key, value)) = conf
         .checked
         .iter()
-        .find(|(k, v)| checked(k, v).is_some_and(|(r, _)| on(r)))
+        .find(|(k, v)| checked(k, v, rootless).is_some_and(|(r, _)| on(r)))
     {
-        let (rule, why) = checked(key, value).unwrap_or((Rule::DenyEnvironment, ""));
+        let (rule, why) = checked(key, value, rootless).unwrap_or((Rule::DenyEnvironment, ""));
+        let (table, key) = key
+            .strip_prefix("engine.")
+            .map_or(("containers", key.as_str()), |k| ("engine", k));
         return refuse(
             rule,
-            format!(
-                "podman's configuration (containers.conf, [containers] {key} = {value}) {why}; remove the key"
-            ),
+            format!("podman's configuration (containers.conf, [{table}] {key} = {value}) {why}; remove the key"),
         );
     }
     if let Some(e) = conf.engine_env.iter().find(|e| {
@@ -236,9 +271,8 @@ fn refusal(
     // Configured limits reach the container only where no --ulimit is given (the shim
     // gives its own `nofile` while the open-files ceiling is on, and copies the rest but
     // realtime's: [`super::limits`]).
-    let given = names(crate::setting!("ulimit")) || rules.limits.open_files.is_some();
     if let Some(u) = ulimits.iter().find(|u| super::limits::realtime(u)) {
-        if !given && on(Rule::DenyCeiling) {
+        if !ulimits_given && on(Rule::DenyCeiling) {
             return refuse(
                 Rule::DenyCeiling,
                 format!(
@@ -270,7 +304,9 @@ impl Rewriter<'_> {
         rootless: bool,
         rules: &Rules,
     ) -> Result<(), Refusal> {
-        refusal(conf, ulimits, rootless, rules, &|s| self.run.last(s).is_some())?;
+        let ulimits_given =
+            self.run.last(crate::setting!("ulimit")).is_some() || rules.limits.open_files.is_some();
+        refusal(conf, ulimits, rootless, rules, &|s| self.run.last(s).is_some(), ulimits_given)?;
         // `/dev/shm`: podman's own default (64m) is within any ceiling; a configured size above
         // the policy's is given as the ceiling when the argv names none.
         let named =

@@ -234,17 +234,22 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     if policy.mode == Mode::Off {
         return Plan::unchanged(Vec::new(), Decision::Off, Mode::Off, argv);
     }
-    if let Some((rule, flag)) = parse::refused_global(argv, |r| policy.rules.deny.on(r)) {
+    let refused = parse::refused_global(argv, |r| policy.rules.deny.on(r))
+        .map(|(rule, flag)| {
+            let message = match rule {
+                Rule::DenyEngineRedirect => format!(
+                    "{flag} sends the command to another engine, outside the policy; set [deny] engine_redirect = false to allow it"
+                ),
+                _ => format!(
+                    "{flag} asks the runtime for a log level that prints every argument on stderr, secret values included (info, warn, error, fatal and panic pass); set [deny] debug_logging = false to allow it"
+                ),
+            };
+            Refusal { rule, message }
+        })
+        .or_else(|| configured::redirect(target, &policy.rules));
+    if let Some(refusal) = refused {
         let mut p = Plan::unchanged(Vec::new(), Decision::Refuse, policy.mode, argv);
-        let message = match rule {
-            Rule::DenyEngineRedirect => format!(
-                "{flag} sends the command to another engine, outside the policy; set [deny] engine_redirect = false to allow it"
-            ),
-            _ => format!(
-                "{flag} asks the runtime for a log level that prints every argument on stderr, secret values included (info, warn, error, fatal and panic pass); set [deny] debug_logging = false to allow it"
-            ),
-        };
-        p.refusal = Some(Refusal { rule, message });
+        p.refusal = Some(refusal);
         if policy.mode == Mode::Audit {
             p.decision = Decision::Audit;
         } else {

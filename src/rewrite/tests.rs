@@ -1847,6 +1847,48 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
         Some(Rule::DenyHostNamespace)
     );
     assert_eq!(build(&c(|c| c.shm_sizes = vec!["1g".into()])), None);
+    // A build gets no `--ulimit` of the shim's: a configured realtime one is refused there too.
+    let realtime = |u: &str| {
+        super::configured::build_refusal(&c(|_| {}), &[u.to_string()], false, rules).map(|r| r.rule)
+    };
+    assert_eq!(realtime("rtprio=99:99"), Some(Rule::DenyCeiling));
+    assert_eq!(realtime("nproc=1024:1024"), None);
+    // `[engine]`: a podman service, chroot in place of pivot_root, a key the shim does not
+    // know; rootful `keep-id` (the look `gk`'s remainder), where rootless it is the shim's own.
+    let mut rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    for (checked, rootful, rootless_rule) in [
+        (("engine.remote", "true"), Some(Rule::DenyEngineRedirect), Some(Rule::DenyEngineRedirect)),
+        (("engine.remote", "false"), None, None),
+        (("engine.no_pivot_root", "true"), Some(Rule::DenySecurityOption), Some(Rule::DenySecurityOption)),
+        (("engine.no_pivot_root", "false"), None, None),
+        (("userns", "keep-id"), Some(Rule::DenyHostNamespace), None),
+        (("userns", "\"keep-id:uid=0\""), Some(Rule::DenyHostNamespace), Some(Rule::DenyHostNamespace)),
+        (("userns", "auto"), None, None),
+    ] {
+        let pair = vec![(checked.0.to_string(), checked.1.to_string())];
+        let t = with(crate::trust::ConfDefaults {
+            checked: pair.clone(),
+            ..Default::default()
+        });
+        assert_eq!(rule(&run, &t), rootful, "{checked:?}");
+        rootless.configured.checked = pair;
+        rootless.configured.network_options.clear();
+        assert_eq!(rule(&run, &rootless), rootless_rule, "{checked:?} rootless");
+    }
+    let engine = conf(|c| c.unknown = vec!["[engine] future_key".into()]);
+    let refused = plan(&argv(&run), &p, &engine).refusal.unwrap();
+    assert_eq!(refused.rule, Rule::DenyEnvironment);
+    assert!(refused.message.contains("[engine] future_key"), "{}", refused.message);
+    let remote = conf(|c| c.checked = vec![("engine.remote".into(), "true".into())]);
+    let refused = plan(&argv(&run), &p, &remote).refusal.unwrap();
+    assert!(
+        refused.message.contains("[engine] remote = true"),
+        "{}",
+        refused.message
+    );
+    // Every call goes there, not only a `run`.
+    assert_eq!(rule(&["ps", "-a"], &remote), Some(Rule::DenyEngineRedirect));
+    assert_eq!(rule(&["exec", "c", "true"], &remote), Some(Rule::DenyEngineRedirect));
     assert_eq!(
         rule(
             &run,
