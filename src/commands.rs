@@ -3372,6 +3372,31 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     (!out.drop.is_empty() || !out.formats.is_empty() || !out.names.is_empty()).then_some(out)
 }
 
+/// For an `rm` (`container rm`, `container remove`) that forces, how many words its command
+/// path takes: podman's `--force` stops a running container first and waits its stop timeout,
+/// where docker's kills it at once ([`crate::rewrite`]'s `compat`). `None` for every other call
+/// (no parse).
+pub fn rm_forced(words: &[OsString]) -> Option<usize> {
+    let first = words.first()?.as_bytes();
+    if first != b"rm" && first != b"container" {
+        return None;
+    }
+    let (c, used) = lookup_words(words)?;
+    let Kind::Allowed {
+        flags: Flags::Rm,
+        interspersed,
+        ..
+    } = c.kind
+    else {
+        return None;
+    };
+    let mut scratch = Vec::new();
+    let p = parse(&words[used..], F_RM, interspersed, &mut scratch)?;
+    let last = p.opts.iter().rev().find(|o| o.row.long == "force");
+    last.is_some_and(|o| matches!(o.value, Val::Bool(true)))
+        .then_some(used)
+}
+
 /// A docker `ps` format as podman reads it, if it differs: docker's `{{.Label "k"}}` is
 /// `{{index .Labels "k"}}` (podman 4.3 has no `Label`), and docker's `.State` (`running`,
 /// `exited`) is podman's `.ListContainer.State` (podman 4.3's `.State` is the status text, `Up 2

@@ -84,6 +84,7 @@ rules! {
     DenyNetworkName = "deny.network-name": "refuses a network a run or create joins, and a network create's, rm's, connect's or disconnect's network, outside writable_networks (nanoclaw-* and ncl-* by default): the operator's networks on the same engine are not an agent's to join, remove or take the name of; network prune is refused",
     DenyVolumeName = "deny.volume-name": "refuses a named volume a run or create mounts, and a volume create's or rm's name, outside writable_volumes (none by default): the operator's named volumes on the same engine are not an agent's to read, write or remove, and an agent's own would be host disk outside every ceiling",
     DenyForeignContainer = "deny.foreign-container": "podman: refuses exec, attach, start, restart, rename, kill, logs, top, port, diff, pause, unpause and healthcheck run of a container the shim did not create under enforce (one without its io.github.nanoclaw-shim.applied mark): an operator's privileged or root container on the same engine; names each that passes by the full ID podman gave for it",
+    CompatRm = "compat.rm": "podman: adds --time=0 to rm --force, docker's meaning (a running container killed at once, not after its stop timeout)",
     CompatRename = "compat.rename": "renames a docker flag podman spells differently (--net-alias)",
     CompatUnsupportedFlag = "compat.unsupported-flag": "refuses a flag the runtime does not support",
     CompatKeepId = "compat.keep-id": "rootless podman: adds --userns=keep-id so bind mounts stay writable",

@@ -213,7 +213,7 @@ pub struct ConfDefaults {
 /// `[containers]` keys that give a container nothing the policy refuses, or whose setting the
 /// shim's own argv replaces (`cgroupns`, `log_driver`, `pids_limit`, `http_proxy`,
 /// `default_mounts_file`, capabilities).
-const SAFE_KEYS: [&str; 27] = [
+const SAFE_KEYS: [&str; 26] = [
     "annotations",
     "cgroupns",
     "container_name_as_hostname",
@@ -229,7 +229,6 @@ const SAFE_KEYS: [&str; 27] = [
     "init",
     "interface_name",
     "keyring",
-    "label",
     "label_users",
     "log_driver",
     "log_size_max",
@@ -244,13 +243,14 @@ const SAFE_KEYS: [&str; 27] = [
 ];
 
 /// `[containers]` keys judged by their value ([`crate::rewrite`]'s `configured`).
-pub const CHECKED_KEYS: [&str; 8] = [
+pub const CHECKED_KEYS: [&str; 9] = [
     "apparmor_profile",
     "base_hosts_file",
     "cgroup_conf",
     "cgroups",
     "env_host",
     "init_path",
+    "label",
     "oom_score_adj",
     "userns",
 ];

@@ -269,6 +269,31 @@ impl Rewriter<'_> {
     }
 }
 
+/// `rm --force` as docker means it: a running container killed at once. podman's stops it
+/// first and waits its stop timeout, 10 s, or whatever `--stop-timeout` or containers.conf's
+/// `stop_timeout` gave it (the look `gm`: nanoclaw's teardown, `rm --force`, still waited after a
+/// minute for an agent that ignores SIGTERM). `--time=0` is podman's word for docker's meaning.
+pub(super) fn rm(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
+    if target.flavor != Flavor::Podman {
+        return None;
+    }
+    let used = crate::commands::rm_forced(&argv[at..])?;
+    let mut args = argv.to_vec();
+    args.insert(at + used, OsString::from("--time=0"));
+    Some(Ok(Rewritten {
+        args,
+        changes: vec![Change {
+            rule: Rule::CompatRm,
+            action: Action::Add,
+            token: "--time=0".into(),
+            reason: "docker's rm --force kills a running container at once; podman's waits its stop timeout first".into(),
+        }],
+        pinned: Vec::new(),
+        hooks: false,
+        seccomp: None,
+    }))
+}
+
 /// A `ps` as podman reads docker's ([`crate::commands::ps_on_podman`]): a filter for a state
 /// podman has not (`status=dead`) beside one for a state it has is dropped (podman refuses the
 /// whole command, where docker lists the others; nanoclaw's newest reaping asks for `exited`,

@@ -76,6 +76,11 @@ fn checked(key: &str, value: &str, rootless: bool) -> Option<(Rule, &'static str
             Rule::DenyCeiling,
             "sets a container's cgroup files, its limits among them",
         )),
+        // As `--security-opt label=disable` is refused in an argv (the look `gm`).
+        "label" if v != "true" => Some((
+            Rule::DenySecurityOption,
+            "switches SELinux separation off for every container",
+        )),
         "apparmor_profile" if v.eq_ignore_ascii_case("unconfined") => Some((
             Rule::DenySecurityOption,
             "switches AppArmor off for every container",

@@ -890,6 +890,30 @@ fn a_folder_with_a_socket_or_fifo_at_its_top_is_not_mounted() {
 /// A `ps` filter for a state podman has not is dropped when another state's filter remains (the
 /// filters of one key are alternatives): nanoclaw's reaping failed on podman as a whole. Alone,
 /// it is passed on; docker is given it as it is.
+/// `rm --force` kills at once, as docker's does (the look `gm`: podman's waited the container's
+/// stop timeout, which an argv could set to days); other spellings alike, nothing else touched.
+#[test]
+fn a_forced_rm_kills_at_once() {
+    let run = |words: &[&str], t: &Target| plan(&argv(words), &Policy::default(), t);
+    for (words, want) in [
+        (&["rm", "--force", "c"][..], &["rm", "--time=0", "--force", "c"][..]),
+        (&["rm", "-fv", "c"], &["rm", "--time=0", "-fv", "c"]),
+        (&["container", "rm", "c", "-f"], &["container", "rm", "--time=0", "c", "-f"]),
+        (&["container", "remove", "--force=true", "c"], &["container", "remove", "--time=0", "--force=true", "c"]),
+    ] {
+        let p = run(words, &podman());
+        assert_eq!(p.decision, Decision::Rewrite, "{words:?}: {p:?}");
+        assert_eq!(p.args, argv(want), "{words:?}");
+        assert_eq!(p.changes[0].rule, Rule::CompatRm);
+    }
+    for words in [&["rm", "c"][..], &["rm", "--force=false", "c"], &["rm", "-f", "--force=false", "c"]] {
+        let p = run(words, &podman());
+        assert_eq!(p.args, argv(words), "{words:?}");
+    }
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    assert_eq!(run(&["rm", "-f", "c"], &docker).args, argv(&["rm", "-f", "c"]));
+}
+
 #[test]
 fn a_state_podman_has_not_is_dropped_from_a_ps() {
     let run = |words: &[&str], t: &Target| plan(&argv(words), &Policy::default(), t);
@@ -1864,6 +1888,8 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
         (("userns", "keep-id"), Some(Rule::DenyHostNamespace), None),
         (("userns", "\"keep-id:uid=0\""), Some(Rule::DenyHostNamespace), Some(Rule::DenyHostNamespace)),
         (("userns", "auto"), None, None),
+        (("label", "false"), Some(Rule::DenySecurityOption), Some(Rule::DenySecurityOption)),
+        (("label", "true"), None, None),
     ] {
         let pair = vec![(checked.0.to_string(), checked.1.to_string())];
         let t = with(crate::trust::ConfDefaults {
@@ -3335,13 +3361,16 @@ fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
     }
     for words in [
         &["stop", "-t", "1", "op"][..],
-        &["rm", "--force", "op"],
+        &["rm", "op"],
         &["inspect", "--format", "{{.State.Status}}", "op"],
     ] {
         let p = plan(&argv(words), &Policy::default(), &target());
         assert!(p.decision.runs(), "{words:?}: {p:?}");
         assert_eq!(p.args, argv(words), "{words:?}");
     }
+    // (A forced one kills at once, as docker's: `a_forced_rm_kills_at_once`.)
+    let p = plan(&argv(&["rm", "--force", "op"]), &Policy::default(), &target());
+    assert_eq!(p.args, argv(&["rm", "--time=0", "--force", "op"]));
 }
 
 /// A `run`/`create` joins only networks `writable_networks` matches (`deny.network-name`), and

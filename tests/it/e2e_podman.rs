@@ -4270,6 +4270,78 @@ fn configured_defaults(mode: Mode) {
     // (And podman's default, narrowed, still lets it: the check can fail.)
     let o = run("docker", &plain, None, script);
     assert!(o.stdout.contains("unshared"), "{label}: {}", o.describe());
+    // `[engine]`: the runtime told to chroot in place of pivot_root. The control hands the
+    // runtime `--no-pivot`; the shim refuses.
+    let engine_with = |name: &str, line: &str| -> PathBuf {
+        let base = std::fs::read_to_string(&plain).unwrap_or_default();
+        let text = match base.contains("[engine]") {
+            true => base.replacen("[engine]", &format!("[engine]\n{line}"), 1),
+            false => format!("{base}\n[engine]\n{line}\n"),
+        };
+        let path = rig.dir.path().join(format!("{name}.conf"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let no_pivot = engine_with("nopivot", "no_pivot_root = true");
+    let control = shell(
+        "podman",
+        &no_pivot,
+        None,
+        &format!("exec \"$D\" --log-level=debug run --rm --network=none --entrypoint true {IMAGE}"),
+    );
+    assert!(
+        control.ok() && control.stderr.contains("--no-pivot"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &no_pivot, None, "true");
+    assert_eq!(o.code, Some(125), "{label}: no_pivot_root: {}", o.describe());
+    assert!(o.stderr.contains("deny.security-option"), "{label}: {}", o.describe());
+    // `remote = true`: every command goes to a podman service (here this host's own, on a
+    // socket of the test's). The control's container is made there; through the shim every
+    // call is refused, naming the key (podman 4.3 had said "unknown flag: --hooks-dir").
+    let socket = rig.dir.path().join("service.sock");
+    let mut service = Command::new("podman");
+    service
+        .args(["system", "service", "--time=0"])
+        .arg(format!("unix://{}", socket.display()))
+        .env("CONTAINERS_CONF", &plain)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut service = spawn(&mut service).expect("podman system service");
+    let started = std::time::Instant::now();
+    while !socket.exists() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let remote = engine_with("remote", "remote = true\nactive_service = \"t\"");
+    let mut text = std::fs::read_to_string(&remote).unwrap();
+    text.push_str(&format!(
+        "\n[engine.service_destinations.t]\nuri = \"unix://{}\"\n",
+        socket.display()
+    ));
+    std::fs::write(&remote, &text).unwrap();
+    let control = run("podman", &remote, None, "echo made-by-the-service");
+    let remote_says = |prog: &str| shell(prog, &remote, None, "exec \"$D\" info --format '{{.Host.ServiceIsRemote}}'");
+    let info = remote_says("podman");
+    let _ = service.kill();
+    let _ = service.wait();
+    assert!(
+        control.stdout.contains("made-by-the-service") && info.stdout.trim() == "true",
+        "{label}: control: {} / {}",
+        control.describe(),
+        info.describe()
+    );
+    let o = run("docker", &remote, None, "echo made-by-the-service");
+    assert_eq!(o.code, Some(125), "{label}: remote: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.engine-redirect") && o.stderr.contains("remote"),
+        "{label}: {}",
+        o.describe()
+    );
+    let o = shell("docker", &remote, None, "exec \"$D\" ps -a");
+    assert_eq!(o.code, Some(125), "{label}: remote ps: {}", o.describe());
+    assert!(o.stderr.contains("deny.engine-redirect"), "{label}: {}", o.describe());
 }
 
 #[test]

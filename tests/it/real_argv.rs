@@ -281,6 +281,14 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 assert_ne!(want, f.argv, "{name}: nothing to rewrite: {v}");
                 assert_eq!(out[1..], want[..], "{name}: {v}");
             }
+            "rewrite" if command == "rm" => {
+                // Killed at once, as docker's `--force` does (podman's waits the stop timeout);
+                // every token of nanoclaw's own follows unchanged.
+                assert_eq!(out[2], "--time=0", "{name}: {v}");
+                let mut rest = out[1..].to_vec();
+                rest.remove(1);
+                assert_eq!(rest, f.argv, "{name}: {v}");
+            }
             "rewrite" if command == "network" => {
                 // A rootful network's range, chosen by the shim, right after `network create`;
                 // every token of nanoclaw's own follows unchanged.

@@ -132,7 +132,7 @@ fn interrupted_run_cleans_up(signal: &str, code: i32) {
         .unwrap_or_else(|| panic!("no --name in {run}"));
     assert!(
         log.iter()
-            .any(|l| l.starts_with("rm -f") && l.split_whitespace().any(|w| w == name)),
+            .any(|l| (l.starts_with("rm -f") || l.starts_with("rm --time=0 -f")) && l.split_whitespace().any(|w| w == name)),
         "{name} not removed:\n{}",
         log.join("\n")
     );
@@ -189,7 +189,7 @@ fn a_later_run_removes_what_a_killed_run_left() {
     let all = log.join("\n");
     assert!(
         log.iter()
-            .any(|l| l.starts_with("rm -f") && l.contains("ctr-left")),
+            .any(|l| (l.starts_with("rm -f") || l.starts_with("rm --time=0 -f")) && l.contains("ctr-left")),
         "{all}"
     );
     assert!(
