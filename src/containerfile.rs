@@ -408,12 +408,31 @@ fn transport_in(text: &[u8]) -> Option<(&'static str, usize)> {
 }
 
 /// What the parser makes of a word's characters at most: quotes and escapes removed (a quoted or
-/// escaped blank becomes a blank, which can only split a word more).
+/// escaped blank becomes a blank, which can only split a word more), and a JSON array's `\uXXXX`
+/// read as the character it names: buildah decodes it (the look `go`: `"http\u003a//..."` was a
+/// download the check did not see, `\u002fsys` a volume over `/sys`).
 fn unquoted(s: &[u8]) -> Vec<u8> {
-    s.iter()
-        .copied()
-        .filter(|b| !matches!(b, b'\\' | b'"' | b'\''))
-        .collect()
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        let hex = (b == b'\\' && s.get(i + 1) == Some(&b'u'))
+            .then(|| s.get(i + 2..i + 6))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        if let Some(code) = hex {
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            i += 6;
+            continue;
+        }
+        if !matches!(b, b'\\' | b'"' | b'\'') {
+            out.push(b);
+        }
+        i += 1;
+    }
+    out
 }
 
 /// What in the instructions no check of the shim can judge, if anything:
@@ -881,6 +900,7 @@ mod tests {
             "FROM a\nVOLUME /dev\n",
             "FROM a\nARG V=/sys\nVOLUME $V\n",
             "FROM a\nVOLUME /x/../sys\n",
+            "FROM a\nVOLUME [\"\\u002fsys/fs/cgroup\"]\n",
         ] {
             let i = ok(text);
             assert!(problem(&i, None, None, None).is_some(), "{text:?}");
@@ -989,6 +1009,10 @@ mod tests {
             "FROM a\nADD http://127.0.0.1/x /x\n",
             "FROM a\nADD \"http\":\"//127.0.0.1/x\" /x\n",
             "FROM a\nADD $U /x\n",
+            // JSON's escapes, as buildah decodes them (the look `go`).
+            "FROM a\nADD [\"http\\u003a//127.0.0.1/x\", \"/x\"]\n",
+            "FROM a\nADD [\"\\u0024{U}\", \"/x\"]\n",
+            "FROM a\nCOPY [\"src\", \"oci-archive\\u003a/tmp/x.tar\"]\n",
             "FROM a\nONBUILD ADD git@github.com:o/r /r\n",
             "FROM a\nCOPY src oci-archive:/tmp/x.tar\n",
         ] {
