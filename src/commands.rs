@@ -2110,8 +2110,8 @@ fn check_opt(o: &Opt, pol: &Pol, rule: Rule, host_path: &mut HostPath, out: &mut
                     out,
                     token(),
                     format!(
-                        "build network {:?}: only default, bridge and none keep RUN steps off the \
-                         host's network",
+                        "the build network {:?} is refused: only default, bridge and none keep RUN \
+                         steps off the host's network",
                         lossy(value)
                     ),
                 );

@@ -1418,7 +1418,7 @@ fn copies_host_env(v: &[u8]) -> Option<String> {
         Some(at) => &v[..at],
         None => {
             return Some(
-                "a variable without a value is copied from the host's environment (set NAME=value)".into(),
+                "a variable without a value is copied from the host's environment (give it its value in the argv)".into(),
             );
         }
     };
