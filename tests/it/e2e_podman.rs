@@ -4349,6 +4349,80 @@ fn podman_s_configuration_cannot_widen_a_container_rootful() {
     configured_defaults(Mode::Rootful);
 }
 
+/// `rm --force` kills a running container at once through the shim, as docker's does (the look
+/// `gm`: podman's stops it first and waits its stop timeout, which an argv sets; nanoclaw's
+/// newest teardown waited past a minute for an agent that ignores SIGTERM). Each container
+/// notes a SIGTERM in a file of the host's. The control: plain podman's `rm --force` sends it
+/// (and waits); the shim's sends none, only the kill.
+fn forced_rm(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "forcedrm") else {
+        return;
+    };
+    let label = mode.label();
+    let dir = rig.dir.path().join("forcedrm");
+    rig.mkdirs(&dir);
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let start = |prog: &str, name: &str| {
+        let script = format!(
+            "trap 'echo term >> /w/{name}.log' TERM; echo up > /w/{name}.up; while :; do sleep 1; done"
+        );
+        let o = rig.run(
+            prog,
+            &strs(&[
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--stop-timeout=3",
+                "-v",
+                &format!("{}:/w", dir.display()),
+                "--entrypoint",
+                "sh",
+                IMAGE,
+                "-c",
+                &script,
+            ]),
+            None,
+        );
+        assert!(o.ok(), "{label}: {prog}: {}", o.describe());
+        let up = dir.join(format!("{name}.up"));
+        let started = std::time::Instant::now();
+        while !up.exists() && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(up.exists(), "{label}: {prog}: the container never started its loop");
+    };
+    let plain = rig.unique("plain");
+    let ours = rig.unique("ours");
+    start("podman", &plain);
+    start("docker", &ours);
+    let termed = |name: &str| std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+    let o = rig.run("podman", &strs(&["rm", "--force", &plain]), None);
+    assert!(o.ok(), "{label}: control: {}", o.describe());
+    assert!(
+        termed(&plain).contains("term"),
+        "{label}: control: plain podman's rm --force sent no SIGTERM first"
+    );
+    let o = rig.run("docker", &strs(&["rm", "--force", &ours]), None);
+    assert!(o.ok(), "{label}: {}", o.describe());
+    assert_eq!(
+        termed(&ours),
+        "",
+        "{label}: the shim's rm --force stopped the container first"
+    );
+    let _ = rig.podman(&["rm", "-f", "-t", "0", &plain, &ours]);
+}
+
+#[test]
+fn a_forced_rm_does_not_wait_rootful() {
+    forced_rm(Mode::Rootful);
+}
+
+#[test]
+fn a_forced_rm_does_not_wait_rootless() {
+    forced_rm(Mode::Rootless);
+}
+
 /// `exec` and `attach` name a container; through the shim only one it created under enforce
 /// is reached (`deny.foreign-container`). The control: plain podman's container (here as the
 /// operator's, made outside the shim) runs the caller's `exec` as podman made it.
