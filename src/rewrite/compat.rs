@@ -286,7 +286,9 @@ pub(super) fn rm(argv: &[OsString], at: usize, target: &Target) -> Option<Result
             rule: Rule::CompatRm,
             action: Action::Add,
             token: "--time=0".into(),
-            reason: "docker's rm --force kills a running container at once; podman's waits its stop timeout first".into(),
+            reason:
+                "docker's rm --force kills a running container at once; podman's waits its stop timeout first"
+                    .into(),
         }],
         pinned: Vec::new(),
         hooks: false,

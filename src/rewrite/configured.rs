@@ -196,7 +196,9 @@ fn refusal(
             .map_or(("containers", key.as_str()), |k| ("engine", k));
         return refuse(
             rule,
-            format!("podman's configuration (containers.conf, [{table}] {key} = {value}) {why}; remove the key"),
+            format!(
+                "podman's configuration (containers.conf, [{table}] {key} = {value}) {why}; remove the key"
+            ),
         );
     }
     if let Some(e) = conf.engine_env.iter().find(|e| {
@@ -311,7 +313,14 @@ impl Rewriter<'_> {
     ) -> Result<(), Refusal> {
         let ulimits_given =
             self.run.last(crate::setting!("ulimit")).is_some() || rules.limits.open_files.is_some();
-        refusal(conf, ulimits, rootless, rules, &|s| self.run.last(s).is_some(), ulimits_given)?;
+        refusal(
+            conf,
+            ulimits,
+            rootless,
+            rules,
+            &|s| self.run.last(s).is_some(),
+            ulimits_given,
+        )?;
         // `/dev/shm`: podman's own default (64m) is within any ceiling; a configured size above
         // the policy's is given as the ceiling when the argv names none.
         let named =

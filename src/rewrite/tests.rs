@@ -896,17 +896,30 @@ fn a_folder_with_a_socket_or_fifo_at_its_top_is_not_mounted() {
 fn a_forced_rm_kills_at_once() {
     let run = |words: &[&str], t: &Target| plan(&argv(words), &Policy::default(), t);
     for (words, want) in [
-        (&["rm", "--force", "c"][..], &["rm", "--time=0", "--force", "c"][..]),
+        (
+            &["rm", "--force", "c"][..],
+            &["rm", "--time=0", "--force", "c"][..],
+        ),
         (&["rm", "-fv", "c"], &["rm", "--time=0", "-fv", "c"]),
-        (&["container", "rm", "c", "-f"], &["container", "rm", "--time=0", "c", "-f"]),
-        (&["container", "remove", "--force=true", "c"], &["container", "remove", "--time=0", "--force=true", "c"]),
+        (
+            &["container", "rm", "c", "-f"],
+            &["container", "rm", "--time=0", "c", "-f"],
+        ),
+        (
+            &["container", "remove", "--force=true", "c"],
+            &["container", "remove", "--time=0", "--force=true", "c"],
+        ),
     ] {
         let p = run(words, &podman());
         assert_eq!(p.decision, Decision::Rewrite, "{words:?}: {p:?}");
         assert_eq!(p.args, argv(want), "{words:?}");
         assert_eq!(p.changes[0].rule, Rule::CompatRm);
     }
-    for words in [&["rm", "c"][..], &["rm", "--force=false", "c"], &["rm", "-f", "--force=false", "c"]] {
+    for words in [
+        &["rm", "c"][..],
+        &["rm", "--force=false", "c"],
+        &["rm", "-f", "--force=false", "c"],
+    ] {
         let p = run(words, &podman());
         assert_eq!(p.args, argv(words), "{words:?}");
     }
@@ -1881,14 +1894,30 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     // know; rootful `keep-id` (the look `gk`'s remainder), where rootless it is the shim's own.
     let mut rootless = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
     for (checked, rootful, rootless_rule) in [
-        (("engine.remote", "true"), Some(Rule::DenyEngineRedirect), Some(Rule::DenyEngineRedirect)),
+        (
+            ("engine.remote", "true"),
+            Some(Rule::DenyEngineRedirect),
+            Some(Rule::DenyEngineRedirect),
+        ),
         (("engine.remote", "false"), None, None),
-        (("engine.no_pivot_root", "true"), Some(Rule::DenySecurityOption), Some(Rule::DenySecurityOption)),
+        (
+            ("engine.no_pivot_root", "true"),
+            Some(Rule::DenySecurityOption),
+            Some(Rule::DenySecurityOption),
+        ),
         (("engine.no_pivot_root", "false"), None, None),
         (("userns", "keep-id"), Some(Rule::DenyHostNamespace), None),
-        (("userns", "\"keep-id:uid=0\""), Some(Rule::DenyHostNamespace), Some(Rule::DenyHostNamespace)),
+        (
+            ("userns", "\"keep-id:uid=0\""),
+            Some(Rule::DenyHostNamespace),
+            Some(Rule::DenyHostNamespace),
+        ),
         (("userns", "auto"), None, None),
-        (("label", "false"), Some(Rule::DenySecurityOption), Some(Rule::DenySecurityOption)),
+        (
+            ("label", "false"),
+            Some(Rule::DenySecurityOption),
+            Some(Rule::DenySecurityOption),
+        ),
         (("label", "true"), None, None),
     ] {
         let pair = vec![(checked.0.to_string(), checked.1.to_string())];
@@ -1904,7 +1933,11 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     let engine = conf(|c| c.unknown = vec!["[engine] future_key".into()]);
     let refused = plan(&argv(&run), &p, &engine).refusal.unwrap();
     assert_eq!(refused.rule, Rule::DenyEnvironment);
-    assert!(refused.message.contains("[engine] future_key"), "{}", refused.message);
+    assert!(
+        refused.message.contains("[engine] future_key"),
+        "{}",
+        refused.message
+    );
     let remote = conf(|c| c.checked = vec![("engine.remote".into(), "true".into())]);
     let refused = plan(&argv(&run), &p, &remote).refusal.unwrap();
     assert!(
@@ -1914,7 +1947,10 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
     );
     // Every call goes there, not only a `run`.
     assert_eq!(rule(&["ps", "-a"], &remote), Some(Rule::DenyEngineRedirect));
-    assert_eq!(rule(&["exec", "c", "true"], &remote), Some(Rule::DenyEngineRedirect));
+    assert_eq!(
+        rule(&["exec", "c", "true"], &remote),
+        Some(Rule::DenyEngineRedirect)
+    );
     assert_eq!(
         rule(
             &run,

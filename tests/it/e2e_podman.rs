@@ -4296,7 +4296,11 @@ fn configured_defaults(mode: Mode) {
     );
     let o = run("docker", &no_pivot, None, "true");
     assert_eq!(o.code, Some(125), "{label}: no_pivot_root: {}", o.describe());
-    assert!(o.stderr.contains("deny.security-option"), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.security-option"),
+        "{label}: {}",
+        o.describe()
+    );
     // `remote = true`: every command goes to a podman service (here this host's own, on a
     // socket of the test's). The control's container is made there; through the shim every
     // call is refused, naming the key (podman 4.3 had said "unknown flag: --hooks-dir").
@@ -4322,7 +4326,14 @@ fn configured_defaults(mode: Mode) {
     ));
     std::fs::write(&remote, &text).unwrap();
     let control = run("podman", &remote, None, "echo made-by-the-service");
-    let remote_says = |prog: &str| shell(prog, &remote, None, "exec \"$D\" info --format '{{.Host.ServiceIsRemote}}'");
+    let remote_says = |prog: &str| {
+        shell(
+            prog,
+            &remote,
+            None,
+            "exec \"$D\" info --format '{{.Host.ServiceIsRemote}}'",
+        )
+    };
     let info = remote_says("podman");
     let _ = service.kill();
     let _ = service.wait();
@@ -4341,7 +4352,11 @@ fn configured_defaults(mode: Mode) {
     );
     let o = shell("docker", &remote, None, "exec \"$D\" ps -a");
     assert_eq!(o.code, Some(125), "{label}: remote ps: {}", o.describe());
-    assert!(o.stderr.contains("deny.engine-redirect"), "{label}: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.engine-redirect"),
+        "{label}: {}",
+        o.describe()
+    );
 }
 
 #[test]
@@ -4390,7 +4405,10 @@ fn forced_rm(mode: Mode) {
         while !up.exists() && started.elapsed() < Duration::from_secs(60) {
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(up.exists(), "{label}: {prog}: the container never started its loop");
+        assert!(
+            up.exists(),
+            "{label}: {prog}: the container never started its loop"
+        );
     };
     let plain = rig.unique("plain");
     let ours = rig.unique("ours");

@@ -132,7 +132,8 @@ fn interrupted_run_cleans_up(signal: &str, code: i32) {
         .unwrap_or_else(|| panic!("no --name in {run}"));
     assert!(
         log.iter()
-            .any(|l| (l.starts_with("rm -f") || l.starts_with("rm --time=0 -f")) && l.split_whitespace().any(|w| w == name)),
+            .any(|l| (l.starts_with("rm -f") || l.starts_with("rm --time=0 -f"))
+                && l.split_whitespace().any(|w| w == name)),
         "{name} not removed:\n{}",
         log.join("\n")
     );
