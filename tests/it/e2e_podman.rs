@@ -4364,6 +4364,173 @@ fn podman_s_configuration_cannot_widen_a_container_rootful() {
     configured_defaults(Mode::Rootful);
 }
 
+/// podman's configuration judged for a rootless caller as for root (the rootful test above has
+/// the steps that need root: a mount namespace, a service): a host folder for every container,
+/// the host's PID namespace, slirp4netns's options, the runtime told not to pivot, a key the
+/// shim does not know. Each with plain podman's control, under the same `CONTAINERS_CONF`.
+fn configured_defaults_as_caller(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "confcaller") else {
+        return;
+    };
+    let label = mode.label();
+    let secret_dir = rig.dir.path().join("confcaller-secret");
+    rig.mkdirs(&secret_dir);
+    let marker = format!("sk-ant-{}", rig.tag);
+    std::fs::write(secret_dir.join("token"), &marker).unwrap();
+    let policy = rig.bin.join("policy.toml");
+    // `prog` (`docker`: the shim, first on PATH; `podman`) under `conf`, as the rig's caller.
+    let shell = |conf: &Path, cmds: &str| -> Out {
+        let mut c = match &rig.user {
+            Some(u) if mode == Mode::Rootless => {
+                let mut c = Command::new(find_on_path("runuser").expect("runuser"));
+                c.args(["-u", &u.name, "--", "env", "-i"])
+                    .arg(format!("HOME={}", u.home))
+                    .arg(format!("USER={}", u.name))
+                    .arg(format!("LOGNAME={}", u.name))
+                    .arg(format!("PATH={}:{USER_PATH}", rig.bin.display()))
+                    .arg(format!("XDG_RUNTIME_DIR={}", u.xdg))
+                    .arg(format!("NANOCLAW_SHIM_POLICY={}", policy.display()))
+                    .arg(format!("CONTAINERS_CONF={}", conf.display()))
+                    .args(["sh", "-c", cmds]);
+                c
+            }
+            _ => {
+                let mut c = Command::new("sh");
+                c.args(["-c", cmds])
+                    .env_clear()
+                    .env("PATH", format!("{}:{SYSTEM_PATH}", rig.bin.display()))
+                    .env("HOME", "/root")
+                    .env("NANOCLAW_SHIM_POLICY", &policy)
+                    .env("CONTAINERS_CONF", conf);
+                c
+            }
+        };
+        c.current_dir("/")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start sh: {e}"));
+        finish(child, None, TIMEOUT, cmds)
+    };
+    let run = |prog: &str, conf: &Path, script: &str| -> Out {
+        let quoted = script.replace('\'', "'\\''");
+        shell(
+            conf,
+            &format!("exec {prog} run --rm --entrypoint sh {IMAGE} -c '{quoted}'"),
+        )
+    };
+    let said = |o: &Out| format!("{}{}", o.stdout, o.stderr);
+    let containers = |name: &str, line: &str| machine_conf_with(rig.dir.path(), name, line);
+    let engine = |name: &str, line: &str| -> PathBuf {
+        let path = containers(name, "");
+        let base = std::fs::read_to_string(&path).unwrap();
+        let text = match base.contains("[engine]") {
+            true => base.replacen("[engine]", &format!("[engine]\n{line}"), 1),
+            false => format!("{base}\n[engine]\n{line}\n"),
+        };
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // A host folder.
+    let vol = containers(
+        "volumes",
+        &format!("volumes = [\"{}:/c:ro\"]", secret_dir.display()),
+    );
+    let control = run("podman", &vol, "cat /c/token");
+    assert!(
+        control.stdout.contains(&marker),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &vol, "cat /c/token");
+    assert_eq!(o.code, Some(125), "{label}: volumes: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.sensitive-mount") && !said(&o).contains(&marker),
+        "{label}: {}",
+        o.describe()
+    );
+    // The host's PID namespace.
+    let host_pid = std::fs::read_link("/proc/self/ns/pid")
+        .unwrap()
+        .display()
+        .to_string();
+    let pid = containers("pidns", "pidns = \"host\"");
+    let control = run("podman", &pid, "readlink /proc/self/ns/pid");
+    assert_eq!(
+        control.stdout.trim(),
+        host_pid,
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &pid, "readlink /proc/self/ns/pid");
+    assert_eq!(o.code, Some(125), "{label}: pidns: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.host-namespace"),
+        "{label}: {}",
+        o.describe()
+    );
+    // The runtime told to chroot in place of pivot_root.
+    let no_pivot = engine("nopivot", "no_pivot_root = true");
+    let control = shell(
+        &no_pivot,
+        &format!("exec podman --log-level=debug run --rm --network=none --entrypoint true {IMAGE}"),
+    );
+    assert!(
+        control.ok() && control.stderr.contains("--no-pivot"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &no_pivot, "true");
+    assert_eq!(o.code, Some(125), "{label}: no_pivot_root: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.security-option"),
+        "{label}: {}",
+        o.describe()
+    );
+    // A key the shim does not know: podman runs, the shim refuses, naming it.
+    let unknown = engine("unknown", "some_future_key = true");
+    let control = run("podman", &unknown, "echo ran");
+    assert!(
+        control.stdout.contains("ran"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &unknown, "echo ran");
+    assert_eq!(o.code, Some(125), "{label}: unknown key: {}", o.describe());
+    assert!(
+        o.stderr.contains("deny.environment") && o.stderr.contains("[engine] some_future_key"),
+        "{label}: {}",
+        o.describe()
+    );
+    // slirp4netns's options (a rootless container's network): the host's loopback.
+    if mode == Mode::Rootless {
+        let net = engine("netopts", "network_cmd_options = [\"allow_host_loopback=true\"]");
+        let control = run("podman", &net, "echo ran");
+        assert!(
+            control.stdout.contains("ran"),
+            "{label}: control: {}",
+            control.describe()
+        );
+        let o = run("docker", &net, "echo ran");
+        assert_eq!(
+            o.code,
+            Some(125),
+            "{label}: network_cmd_options: {}",
+            o.describe()
+        );
+        assert!(
+            o.stderr.contains("deny.network-option"),
+            "{label}: {}",
+            o.describe()
+        );
+    }
+}
+
+#[test]
+fn podman_s_configuration_is_judged_for_the_caller_rootless() {
+    configured_defaults_as_caller(Mode::Rootless);
+}
+
 /// `rm --force` kills a running container at once through the shim, as docker's does (the look
 /// `gm`: podman's stops it first and waits its stop timeout, which an argv sets; nanoclaw's
 /// newest teardown waited past a minute for an agent that ignores SIGTERM). Each container
