@@ -86,9 +86,38 @@ fn hidden_variable(name: &str) -> bool {
     env_style && !SHOWN_VARIABLES.contains(&bare.as_str())
 }
 
+/// The longest token or line judged part by part; a longer one is shown redacted whole but for
+/// its flag's name ([`long`]). Judging a token costs time that grows faster than its length (a
+/// word of 16 KiB of `=` took a second, and with the decision log on an argv of such words held
+/// a call for minutes: the look `gn`), and no token nanoclaw writes comes near it.
+const MAX_JUDGED: usize = 1024;
+
+/// Whether `text` is past [`MAX_JUDGED`], and not the shim's own record of the mounts it judged
+/// (read in one pass, and longer where nanoclaw mounts many folders).
+fn judged_whole(text: &str) -> bool {
+    text.len() > MAX_JUDGED && mount_record(text).is_none()
+}
+
+/// A token past [`MAX_JUDGED`] as display text: its flag's name (`--flag=`), then the rest
+/// redacted.
+fn long(text: &[u8]) -> String {
+    let flag = text
+        .starts_with(b"--")
+        .then(|| text.iter().take(64).position(|&b| b == b'='))
+        .flatten()
+        .filter(|&eq| text[..eq].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-'));
+    match flag {
+        Some(eq) => format!("{}{REDACTED}", crate::text::lossy(&text[..=eq])),
+        None => REDACTED.to_string(),
+    }
+}
+
 /// A token as display text, with secret values and URL credentials redacted.
 pub fn display(token: &OsStr) -> String {
     let text = crate::text::lossy(token.as_bytes());
+    if judged_whole(&text) {
+        return long(token.as_bytes());
+    }
     // A flag's value holding blanks is a command written as one string (a refused
     // `--health-startup-cmd=redis-cli -a X ping`: the thirty-second pass's look): its words are
     // judged by their place, as a command's are. (Not any text with blanks: prose has words that
@@ -177,6 +206,18 @@ pub fn display_raw(token: &OsStr) -> String {
 /// By the token before, not by a parse: the value of another flag that happens to read
 /// `--creds` makes the next token redacted, which hides nothing that needs showing.
 pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
+    // A token past [`MAX_JUDGED`] is read by none of the rules below: as its flag's name and a
+    // placeholder, which keeps its place in the argv (a flag's value stays a value).
+    let capped: Vec<std::ffi::OsString> = tokens
+        .iter()
+        .map(
+            |t| match t.len() > MAX_JUDGED && judged_whole(&crate::text::lossy(t.as_bytes())) {
+                true => long(t.as_bytes()).into(),
+                false => t.clone(),
+            },
+        )
+        .collect();
+    let tokens = &capped[..];
     let login = tokens.iter().any(|t| t == "login");
     // The words of the command the container runs: after the image when the argv reads as a
     // `run`, `create` or `exec`; every word when it does not (an argv refused as unreadable:
@@ -1034,6 +1075,9 @@ fn redact_words(text: &str, commands: bool) -> String {
     if let Some(shown) = mount_record(text) {
         return shown;
     }
+    if text.len() > MAX_JUDGED {
+        return long(text.as_bytes());
+    }
     // An exec-form command is judged item by item before anything is decoded, each item
     // decoded on its own: decoding the whole and showing it up to an escape left a cut-off
     // array no rule read as a command (the thirty-second pass's second look).
@@ -1128,7 +1172,9 @@ fn mount_record(text: &str) -> Option<String> {
                     .flatten()
                     .and_then(|b| String::from_utf8(b).ok());
                 match target {
-                    Some(t) if redact_plain(&t, false) != t => format!("{lead}:{REDACTED}"),
+                    Some(t) if t.len() > MAX_JUDGED || redact_plain(&t, false) != t => {
+                        format!("{lead}:{REDACTED}")
+                    }
                     _ => r.to_string(),
                 }
             }
@@ -1723,6 +1769,45 @@ mod tests {
 
     /// A URL's password may hold `,` and `=`, and an authority may come without a scheme (the
     /// fifty-second look's: each was shown, whole or in part).
+    /// A token past the length judged part by part is shown redacted but for its flag's name,
+    /// at once (the look `gn`: 16 KiB of `=` took seconds, and minutes with the decision log);
+    /// the shim's own mount record is read whole.
+    #[test]
+    fn a_long_token_is_redacted_whole_at_once() {
+        let eq = "=".repeat(64 * 1024);
+        for t in [eq.clone(), format!("--name={eq}"), format!("-v/a:{eq}")] {
+            let shown = display(OsStr::new(&t));
+            assert!(
+                shown.len() < 100 && shown.ends_with(REDACTED),
+                "{}",
+                &shown[..shown.len().min(80)]
+            );
+        }
+        let shown = argv(&[
+            std::ffi::OsString::from("run"),
+            format!("--name={eq}").into(),
+            "img".into(),
+            eq.clone().into(),
+        ]);
+        assert_eq!(shown, ["run", "--name=<redacted>", "img", "<redacted>"]);
+        assert_eq!(message(&format!("bad value {eq}")), REDACTED);
+        // A token just within is judged as before; the shim's own long mount record whole.
+        let within = format!("TOKEN={}", "a".repeat(MAX_JUDGED - 6));
+        assert_eq!(display(OsStr::new(&within)), "TOKEN=<redacted>");
+        let entry = "2049:131:1700000000:2f776f726b7370616365";
+        let record = format!(
+            "--annotation={}={}",
+            crate::mountcheck::KEY,
+            vec![entry; 60].join(";")
+        );
+        assert!(record.len() > MAX_JUDGED);
+        let shown = display(OsStr::new(&record));
+        assert!(
+            shown.contains(entry) && !shown.contains(REDACTED),
+            "the record was hidden"
+        );
+    }
+
     #[test]
     fn url_credentials_with_any_legal_character() {
         for text in [
