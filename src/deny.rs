@@ -407,7 +407,7 @@ impl Checker<'_> {
             "oom-score-adj" if crate::units::go_int(&t).is_none_or(|n| n < 0) => self.v(
                 Rule::DenyCeiling,
                 o,
-                "a negative OOM score makes the kernel kill host processes first",
+                "not a whole number of zero or more: a negative OOM score makes the kernel kill host processes first",
             ),
             // `false` is what the shim itself adds (`harden.systemd`); `true` (podman's default,
             // for a command named systemd or init) and `always` mount the host's cgroup tree.
@@ -844,7 +844,7 @@ impl Checker<'_> {
                 Rule::DenyCeiling,
                 o,
                 format!(
-                    "a tmpfs above the policy's ceiling of {}",
+                    "a tmpfs size that is not a size within the policy's ceiling of {}",
                     units::format_bytes(max)
                 ),
             ),

@@ -432,7 +432,7 @@ impl Limits {
             .is_none_or(|m| m == 0 || m > max)
             .then(|| {
                 format!(
-                    "/dev/shm above the policy's ceiling of {}",
+                    "a /dev/shm size that is not a size within the policy's ceiling of {}",
                     units::format_bytes(max)
                 )
             })
