@@ -1075,9 +1075,30 @@ fn redact_words(text: &str, commands: bool) -> String {
     if let Some(shown) = mount_record(text) {
         return shown;
     }
-    if text.len() > MAX_JUDGED {
-        return long(text.as_bytes());
-    }
+    // A line the shim composed quotes tokens shown already; a word in it past [`MAX_JUDGED`]
+    // (a reason quoting a caller's value raw) is replaced as such a token is.
+    let words_capped;
+    let text = match text.len() > MAX_JUDGED && text.split_ascii_whitespace().any(|w| judged_whole(w)) {
+        true => {
+            let mut out = String::with_capacity(MAX_JUDGED);
+            let mut rest = text;
+            while let Some(start) = rest.find(|c: char| !c.is_ascii_whitespace()) {
+                out.push_str(&rest[..start]);
+                rest = &rest[start..];
+                let end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
+                let word = &rest[..end];
+                match judged_whole(word) {
+                    true => out.push_str(&long(word.as_bytes())),
+                    false => out.push_str(word),
+                }
+                rest = &rest[end..];
+            }
+            out.push_str(rest);
+            words_capped = out;
+            words_capped.as_str()
+        }
+        false => text,
+    };
     // An exec-form command is judged item by item before anything is decoded, each item
     // decoded on its own: decoding the whole and showing it up to an escape left a cut-off
     // array no rule read as a command (the thirty-second pass's second look).
@@ -1790,7 +1811,13 @@ mod tests {
             eq.clone().into(),
         ]);
         assert_eq!(shown, ["run", "--name=<redacted>", "img", "<redacted>"]);
-        assert_eq!(message(&format!("bad value {eq}")), REDACTED);
+        assert_eq!(
+            message(&format!("bad value {eq} here")),
+            "bad value <redacted> here"
+        );
+        // A long line of short words is read as before.
+        let line = "a=1 ".repeat(300) + "TOKEN=x";
+        assert!(message(&line).ends_with("TOKEN=<redacted>"));
         // A token just within is judged as before; the shim's own long mount record whole.
         let within = format!("TOKEN={}", "a".repeat(MAX_JUDGED - 6));
         assert_eq!(display(OsStr::new(&within)), "TOKEN=<redacted>");
