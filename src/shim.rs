@@ -604,10 +604,21 @@ pub fn prepare(env: &Env, policy_file: Option<std::path::PathBuf>) -> Result<Pre
 fn from_environment(
     env: &Env,
     policy: &policy::Policy,
-    ConfFacts { stores, running, .. }: &ConfFacts,
+    ConfFacts {
+        stores,
+        running,
+        defaults,
+    }: &ConfFacts,
 ) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
     use crate::policy::DenyList;
     let mut out = crate::hostpath::relocated(&policy.rules.deny, &env.relocations());
+    // The folders podman's configuration names for programs it runs on the host, as PATH's.
+    out.extend(
+        defaults
+            .programs
+            .iter()
+            .map(|d| (DenyList::HostExecPaths, d.clone())),
+    );
     // podman looks its helpers up on PATH (slirp4netns, pasta, conmon, the OCI runtime) where
     // its configuration names none that exists: a folder there that a container could write is
     // a program the host runs (the red team's `node_modules/.bin/slirp4netns`, first on the

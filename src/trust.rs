@@ -202,9 +202,17 @@ pub struct ConfDefaults {
     /// Keys judged by value ([`CHECKED_KEYS`], and [`ENGINE_CHECKED_KEYS`] as `engine.KEY`), as
     /// (key, value).
     pub checked: Vec<(String, String)>,
-    /// `[containers]` and `[engine]` keys the shim does not know, as `[TABLE] KEY`: refused, as
-    /// a flag it does not know is.
+    /// `[containers]`, `[engine]` and `[network]` keys the shim does not know, as `[TABLE] KEY`:
+    /// refused, as a flag it does not know is.
     pub unknown: Vec<String>,
+    /// Where podman finds programs it runs on the host, as its configuration names them: the
+    /// folders of `conmon_path`, `runtime_path`, `runtimes`' and `network_cmd_path`'s programs
+    /// (a missing earlier candidate is one a container could create), and the folders
+    /// `helper_binaries_dir`, `hooks_dir`, `cdi_spec_dirs`, `cni_plugin_dirs`,
+    /// `netavark_plugin_dirs` and `network_config_dir` name. Each is protected as `PATH`'s
+    /// folders are (the look `gp`: an agent wrote the `conmon` an operator's `conmon_path` named
+    /// in a writable root, and the next `run` ran it on the host).
+    pub programs: Vec<std::path::PathBuf>,
     /// Files of the chain the shim could not read as TOML where podman may (`a.b = 1` then
     /// `[containers.a]`, a byte-order mark): refused, as nothing in them is judged.
     pub unreadable: Vec<String>,
@@ -243,7 +251,7 @@ const SAFE_KEYS: [&str; 26] = [
 ];
 
 /// `[containers]` keys judged by their value ([`crate::rewrite`]'s `configured`).
-pub const CHECKED_KEYS: [&str; 9] = [
+pub const CHECKED_KEYS: [&str; 10] = [
     "apparmor_profile",
     "base_hosts_file",
     "cgroup_conf",
@@ -252,6 +260,7 @@ pub const CHECKED_KEYS: [&str; 9] = [
     "init_path",
     "label",
     "oom_score_adj",
+    "privileged",
     "userns",
 ];
 
@@ -330,6 +339,23 @@ const ENGINE_SAFE_KEYS: [&str; 64] = [
     "volume_plugins",
 ];
 
+/// `[network]` keys: where networks are configured and their programs found (protected:
+/// [`ConfDefaults::programs`]), defaults of networks the caller names, and `pasta_options`
+/// (judged). Any other is refused.
+const NETWORK_KEYS: [&str; 11] = [
+    "cni_plugin_dirs",
+    "default_network",
+    "default_rootless_network_cmd",
+    "default_subnet",
+    "default_subnet_pools",
+    "dns_bind_port",
+    "firewall_driver",
+    "netavark_plugin_dirs",
+    "network_backend",
+    "network_config_dir",
+    "pasta_options",
+];
+
 /// `[engine]` keys judged by their value, as `engine.KEY` among [`ConfDefaults::checked`].
 const ENGINE_CHECKED_KEYS: [&str; 3] = ["init_path", "no_pivot_root", "remote"];
 
@@ -354,6 +380,7 @@ impl ConfDefaults {
         self.checked.extend(later.checked);
         self.unknown.extend(later.unknown);
         self.unreadable.extend(later.unreadable);
+        self.programs.extend(later.programs);
     }
 }
 
@@ -372,6 +399,46 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
     };
     let text = |v: &toml::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     let mut d = ConfDefaults::default();
+    // A value's paths, one or a list, as written (podman expands no variables in them).
+    let paths = |v: &toml::Value| -> Vec<std::path::PathBuf> {
+        let mut all = strings(v);
+        all.extend(v.as_str().map(str::to_string));
+        all.into_iter()
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .collect()
+    };
+    let folders = |files: Vec<std::path::PathBuf>| -> Vec<std::path::PathBuf> {
+        files
+            .iter()
+            .filter_map(|f| f.parent().map(std::path::Path::to_path_buf))
+            .collect()
+    };
+    for (k, v) in section("engine").chain(section("network")) {
+        match folded(k).as_str() {
+            "conmon_path" | "conmonrs_path" | "runtime_path" | "network_cmd_path" => {
+                d.programs.extend(folders(paths(v)))
+            }
+            "runtimes" => {
+                for (_, list) in v.as_table().into_iter().flatten() {
+                    d.programs.extend(folders(paths(list)));
+                }
+            }
+            "helper_binaries_dir"
+            | "hooks_dir"
+            | "cdi_spec_dirs"
+            | "cni_plugin_dirs"
+            | "netavark_plugin_dirs"
+            | "network_config_dir" => d.programs.extend(paths(v)),
+            _ => {}
+        }
+    }
+    for (k, _) in section("network") {
+        match folded(k).as_str() {
+            key if NETWORK_KEYS.contains(&key) => {}
+            key => d.unknown.push(format!("[network] {key}")),
+        }
+    }
     for (k, v) in section("engine") {
         match folded(k).as_str() {
             "network_cmd_options" => d.network_options.extend(strings(v)),
@@ -390,7 +457,8 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
     for (k, v) in section("containers") {
         match folded(k).as_str() {
             "default_ulimits" => d.ulimits = Some(strings(v)),
-            "volumes" => d.volumes.extend(strings(v)),
+            // (podman 5's `mounts`: `--mount`s every container gets.)
+            "volumes" | "mounts" => d.volumes.extend(strings(v)),
             "devices" => d.devices.extend(strings(v)),
             key @ ("netns" | "pidns" | "ipcns" | "utsns") => d.namespaces.push((key.to_string(), text(v))),
             "shm_size" => d.shm_sizes.push(text(v)),
@@ -1768,6 +1836,24 @@ mod tests {
             ]
         );
         assert_eq!(d.unknown, ["[engine] future_key"]);
+        assert_eq!(
+            d.programs,
+            [std::path::PathBuf::from("/usr/bin")],
+            "a runtime's folder"
+        );
+        // `[network]` by key too; podman 5's `mounts` and `privileged` (the look `gp`).
+        let d = conf_facts(
+            b"[containers]\nmounts = [\"type=bind,src=/etc,dst=/h\"]\nprivileged = false\n[network]\nnetwork_backend = \"netavark\"\nfuture_key = 1\nnetavark_plugin_dirs = [\"/opt/np\"]\n",
+            &[],
+            &[],
+            true,
+        )
+        .2
+        .unwrap();
+        assert_eq!(d.volumes, ["type=bind,src=/etc,dst=/h"]);
+        assert_eq!(d.checked, [("privileged".to_string(), "false".to_string())]);
+        assert_eq!(d.unknown, ["[network] future_key"]);
+        assert_eq!(d.programs, [std::path::PathBuf::from("/opt/np")]);
         assert!(unjudged_key(b"remote = true"));
         assert!(unjudged_key(b"Env = []"));
         assert!(!unjudged_key(b"\"net.ipv4.ping_group_range=0 0\","));

@@ -76,6 +76,8 @@ fn checked(key: &str, value: &str, rootless: bool) -> Option<(Rule, &'static str
             Rule::DenyCeiling,
             "sets a container's cgroup files, its limits among them",
         )),
+        // podman 5's: every container `--privileged`.
+        "privileged" if v != "false" => Some((Rule::DenyPrivileged, "makes every container privileged")),
         // As `--security-opt label=disable` is refused in an argv (the look `gm`).
         "label" if v != "true" => Some((
             Rule::DenySecurityOption,

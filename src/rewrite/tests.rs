@@ -1919,6 +1919,12 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
             Some(Rule::DenySecurityOption),
         ),
         (("label", "true"), None, None),
+        (
+            ("privileged", "true"),
+            Some(Rule::DenyPrivileged),
+            Some(Rule::DenyPrivileged),
+        ),
+        (("privileged", "false"), None, None),
     ] {
         let pair = vec![(checked.0.to_string(), checked.1.to_string())];
         let t = with(crate::trust::ConfDefaults {

@@ -478,6 +478,41 @@ fn the_environment_adds_to_the_lists() {
         ),
         ("refuse".to_string(), vec!["deny.credentials".to_string()])
     );
+    // The folders podman's configuration names for the programs it runs (the look `gp`: an
+    // agent wrote the `conmon` a `conmon_path` named, and the next `run` ran it on the host).
+    for d in ["progs/libexec", "nets/plugins", "runtimes/bin"] {
+        std::fs::create_dir_all(e.p(d)).unwrap();
+    }
+    let conf = e.p("containers.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[engine]\nconmon_path = [\"{}/conmon\", \"/usr/bin/conmon\"]\n[engine.runtimes]\nrunc = [\"{}/runc\"]\n[network]\ncni_plugin_dirs = [\"{}\"]\n",
+            p("progs/libexec"),
+            p("runtimes/bin"),
+            p("nets/plugins")
+        ),
+    )
+    .unwrap();
+    let configured = [("CONTAINERS_CONF", conf.display().to_string())];
+    for (folder, why) in [
+        ("progs/libexec", "conmon_path's folder"),
+        ("progs", "a parent of it"),
+        ("runtimes/bin", "a runtime's folder"),
+        ("nets/plugins", "cni_plugin_dirs"),
+    ] {
+        let mount = format!("{}:/x", p(folder));
+        assert_eq!(
+            verdict(&configured, &["run", "-v", &mount, "img"]),
+            host_exec,
+            "{why}"
+        );
+        assert_eq!(
+            verdict(&[], &["run", "-v", &mount, "img"]).0,
+            "rewrite",
+            "{why}: unconfigured"
+        );
+    }
 }
 
 /// The policy's path in `explain`'s report (from `NANOCLAW_SHIM_POLICY`) forges no line of it
