@@ -273,6 +273,10 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
                 format!("--health-cmd={}", shell_words(&crate::text::lossy(&b[13..])))
             }
             (None, b"--creds" | b"--password") => REDACTED.to_string(),
+            // A driver's options (`network create -o`, `volume create -o`: a volume's `o=` holds
+            // a CIFS share's password), hidden whole as a refusal's reason hides them (the look
+            // `gn`: the log showed `-o foo=VALUE`).
+            (None, b"-o" | b"--opt") if !b.starts_with(b"type=") => REDACTED.to_string(),
             (None, flag) if label_flag(flag) => labelled(&crate::text::lossy(b)),
             // A filter on a label (`ps --filter label=KEY=VALUE`) shows its value as the label
             // would be shown (the thirty-sixth pass's look).
@@ -1790,6 +1794,25 @@ mod tests {
 
     /// A URL's password may hold `,` and `=`, and an authority may come without a scheme (the
     /// fifty-second look's: each was shown, whole or in part).
+    /// A driver's options after `-o` are hidden whole in the log's argv, as in a refusal's
+    /// reason (the look `gn`); a build's `-o type=...` output is shown.
+    #[test]
+    fn driver_options_are_hidden_in_the_argv() {
+        let words = |w: &[&str]| argv(&w.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        assert_eq!(
+            words(&["network", "create", "-o", "foo=SEKRIT", "n"]),
+            ["network", "create", "-o", REDACTED, "n"]
+        );
+        assert_eq!(
+            words(&["volume", "create", "--opt", "o=username=u%pw", "v"]),
+            ["volume", "create", "--opt", REDACTED, "v"]
+        );
+        assert_eq!(
+            words(&["build", "-o", "type=local,dest=out", "."]),
+            ["build", "-o", "type=local,dest=out", "."]
+        );
+    }
+
     /// A token past the length judged part by part is shown redacted but for its flag's name,
     /// at once (the look `gn`: 16 KiB of `=` took seconds, and minutes with the decision log);
     /// the shim's own mount record is read whole.

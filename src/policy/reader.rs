@@ -31,12 +31,14 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
             r.push(
                 Code::Syntax,
                 e.span().map_or(0..0, |s| s.start..s.end),
+                // ("basic string" is TOML's name for a "..." string, which the redactor would
+                // read as HTTP's `Basic` and its credential: the look `gn`.)
                 e.message()
                     .lines()
                     .next()
                     .unwrap_or("invalid TOML")
                     .trim()
-                    .to_string(),
+                    .replace("basic string", "quoted string"),
                 None,
             );
             Policy::default()

@@ -273,7 +273,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
     let run = match parsed {
         Invocation::Other { command, at } => {
             tracing::debug!(
-                "command: {}: allow-listed, checked, never rewritten",
+                "command: {}: checked against the allow-list and its flags",
                 crate::text::printable(&redact::display(OsStr::new(&command.join(" "))))
             );
             // Every other command is allow-listed and parsed (`crate::commands`); the host paths
