@@ -3954,6 +3954,72 @@ fn a_journald_host_s_container_log_is_capped_rootful() {
 /// nothing mounted at a `run`, a `create` then `start`, or in a build), and an operator's
 /// stricter seccomp profile (narrowed, not replaced nor widened). Rootful: podman reads the
 /// same keys rootless, and the shim judges them alike.
+/// The shell commands `cmds` as the rig's caller under podman's configuration `conf`
+/// (`CONTAINERS_CONF`), `docker` the shim (first on `PATH`), `$D` the program `prog` names
+/// (`docker` or one on `PATH`). Where `etc` is given (root only), in a mount namespace of its own
+/// where it is podman's `/etc/containers` (its containers then need `--network=none`: a network
+/// namespace's file made there is not mounted where the other tests' podman looks for it, and
+/// their `ps` fails on it).
+fn conf_shell(rig: &Rig, prog: Option<&str>, conf: &Path, etc: Option<&Path>, cmds: &str) -> Out {
+    let program = prog.map(|p| match p {
+        "docker" => rig.bin.join("docker"),
+        p => find_on_path(p).unwrap_or_else(|| PathBuf::from(p)),
+    });
+    let policy = rig.bin.join("policy.toml");
+    let mut c = match (&rig.user, rig.mode, etc) {
+        (Some(u), Mode::Rootless, None) => {
+            let mut c = Command::new(find_on_path("runuser").expect("runuser"));
+            c.args(["-u", &u.name, "--", "env", "-i"])
+                .arg(format!("HOME={}", u.home))
+                .arg(format!("USER={}", u.name))
+                .arg(format!("LOGNAME={}", u.name))
+                .arg(format!("PATH={}:{USER_PATH}", rig.bin.display()))
+                .arg(format!("XDG_RUNTIME_DIR={}", u.xdg))
+                .arg(format!("NANOCLAW_SHIM_POLICY={}", policy.display()))
+                .arg(format!("CONTAINERS_CONF={}", conf.display()));
+            if let Some(p) = &program {
+                c.arg(format!("D={}", p.display()));
+            }
+            c.args(["sh", "-c", cmds]);
+            c
+        }
+        (_, Mode::Rootless, Some(_)) => panic!("a mount namespace of its own is root's"),
+        _ => {
+            let mut c = match etc {
+                Some(e) => {
+                    let mut c = Command::new("unshare");
+                    c.args(["-m", "--propagation", "private", "sh", "-c"])
+                        .arg(format!(
+                            "mount --bind '{}' /etc/containers && {cmds}",
+                            e.display()
+                        ));
+                    c
+                }
+                None => {
+                    let mut c = Command::new("sh");
+                    c.arg("-c").arg(cmds);
+                    c
+                }
+            };
+            c.env_clear()
+                .env("PATH", format!("{}:{SYSTEM_PATH}", rig.bin.display()))
+                .env("HOME", "/root")
+                .env("NANOCLAW_SHIM_POLICY", &policy)
+                .env("CONTAINERS_CONF", conf);
+            if let Some(p) = &program {
+                c.env("D", p);
+            }
+            c
+        }
+    };
+    c.current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start sh: {e}"));
+    finish(child, None, TIMEOUT, cmds)
+}
+
 fn configured_defaults(mode: Mode) {
     let Some(rig) = Rig::new(mode, "confdefaults") else {
         return;
@@ -3969,38 +4035,7 @@ fn configured_defaults(mode: Mode) {
     // (its containers then have no network: a network namespace's file made there is not
     // mounted where the other tests' podman looks for it, and their `ps` fails on it).
     let shell = |prog: &str, conf: &Path, etc: Option<&Path>, cmds: &str| -> Out {
-        let program = match prog {
-            "docker" => rig.bin.join("docker"),
-            p => find_on_path(p).unwrap_or_else(|| PathBuf::from(p)),
-        };
-        let mut c = match etc {
-            Some(e) => {
-                let mut c = Command::new("unshare");
-                c.args(["-m", "--propagation", "private", "sh", "-c"])
-                    .arg(format!(
-                        "mount --bind '{}' /etc/containers && {cmds}",
-                        e.display()
-                    ));
-                c
-            }
-            None => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(cmds);
-                c
-            }
-        };
-        c.env_clear()
-            .env("D", program)
-            .env("PATH", format!("{}:{SYSTEM_PATH}", rig.bin.display()))
-            .env("HOME", "/root")
-            .env("NANOCLAW_SHIM_POLICY", rig.bin.join("policy.toml"))
-            .env("CONTAINERS_CONF", conf)
-            .current_dir("/")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start {prog}: {e}"));
-        finish(child, None, TIMEOUT, &format!("{prog} {cmds}"))
+        conf_shell(&rig, Some(prog), conf, etc, cmds)
     };
     let run = |prog: &str, conf: &Path, etc: Option<&Path>, script: &str| -> Out {
         let net = if etc.is_some() { " --network=none" } else { "" };
@@ -4377,41 +4412,7 @@ fn configured_defaults_as_caller(mode: Mode) {
     rig.mkdirs(&secret_dir);
     let marker = format!("sk-ant-{}", rig.tag);
     std::fs::write(secret_dir.join("token"), &marker).unwrap();
-    let policy = rig.bin.join("policy.toml");
-    // `prog` (`docker`: the shim, first on PATH; `podman`) under `conf`, as the rig's caller.
-    let shell = |conf: &Path, cmds: &str| -> Out {
-        let mut c = match &rig.user {
-            Some(u) if mode == Mode::Rootless => {
-                let mut c = Command::new(find_on_path("runuser").expect("runuser"));
-                c.args(["-u", &u.name, "--", "env", "-i"])
-                    .arg(format!("HOME={}", u.home))
-                    .arg(format!("USER={}", u.name))
-                    .arg(format!("LOGNAME={}", u.name))
-                    .arg(format!("PATH={}:{USER_PATH}", rig.bin.display()))
-                    .arg(format!("XDG_RUNTIME_DIR={}", u.xdg))
-                    .arg(format!("NANOCLAW_SHIM_POLICY={}", policy.display()))
-                    .arg(format!("CONTAINERS_CONF={}", conf.display()))
-                    .args(["sh", "-c", cmds]);
-                c
-            }
-            _ => {
-                let mut c = Command::new("sh");
-                c.args(["-c", cmds])
-                    .env_clear()
-                    .env("PATH", format!("{}:{SYSTEM_PATH}", rig.bin.display()))
-                    .env("HOME", "/root")
-                    .env("NANOCLAW_SHIM_POLICY", &policy)
-                    .env("CONTAINERS_CONF", conf);
-                c
-            }
-        };
-        c.current_dir("/")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = spawn(&mut c).unwrap_or_else(|e| panic!("cannot start sh: {e}"));
-        finish(child, None, TIMEOUT, cmds)
-    };
+    let shell = |conf: &Path, cmds: &str| conf_shell(&rig, None, conf, None, cmds);
     let run = |prog: &str, conf: &Path, script: &str| -> Out {
         let quoted = script.replace('\'', "'\\''");
         shell(
