@@ -612,13 +612,32 @@ fn from_environment(
 ) -> Vec<(crate::policy::DenyList, std::path::PathBuf)> {
     use crate::policy::DenyList;
     let mut out = crate::hostpath::relocated(&policy.rules.deny, &env.relocations());
-    // The folders podman's configuration names for programs it runs on the host, as PATH's.
+    // The folders podman's configuration names for programs it runs on the host, as PATH's;
+    // a program's or a written file's folder, and the folder it leads to through a link (the
+    // look `gq`); the folders of a `PATH` its environment settings give podman or conmon.
     out.extend(
         defaults
             .programs
             .iter()
             .map(|d| (DenyList::HostExecPaths, d.clone())),
     );
+    for file in &defaults.program_files {
+        let real = std::fs::canonicalize(file).ok();
+        for f in std::iter::once(file).chain(real.as_ref()) {
+            if let Some(folder) = f.parent() {
+                out.push((DenyList::HostExecPaths, folder.to_path_buf()));
+            }
+        }
+    }
+    for e in &defaults.engine_env {
+        if let Some(path) = e.strip_prefix("PATH=") {
+            out.extend(
+                std::env::split_paths(path)
+                    .filter(|d| d.is_absolute())
+                    .map(|d| (DenyList::HostExecPaths, d)),
+            );
+        }
+    }
     // podman looks its helpers up on PATH (slirp4netns, pasta, conmon, the OCI runtime) where
     // its configuration names none that exists: a folder there that a container could write is
     // a program the host runs (the red team's `node_modules/.bin/slirp4netns`, first on the
@@ -863,6 +882,16 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
                 };
                 let wanted = engine && rank.is_some();
                 let (s, r, limits) = crate::trust::conf_facts(&text, conf.keys, &vars, wanted);
+                if !engine {
+                    let files = crate::trust::storage_programs(&text);
+                    if !files.is_empty() {
+                        let d = crate::trust::ConfDefaults {
+                            program_files: files,
+                            ..Default::default()
+                        };
+                        defaults.push(((0, n), d));
+                    }
+                }
                 stores.extend(s);
                 running.extend(r);
                 if let (Some(rank), Some(mut found)) = (rank, limits) {

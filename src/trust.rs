@@ -213,6 +213,11 @@ pub struct ConfDefaults {
     /// folders are (the look `gp`: an agent wrote the `conmon` an operator's `conmon_path` named
     /// in a writable root, and the next `run` ran it on the host).
     pub programs: Vec<std::path::PathBuf>,
+    /// Programs podman runs on the host or files it writes as its user, named one by one
+    /// (`[engine] runtime` as a path, `events_logfile_path`, `seccomp_profile`, storage.conf's
+    /// overlay `mount_program`): their folders are protected as [`ConfDefaults::programs`]
+    /// are, and the folders they lead to through links (the look `gq`).
+    pub program_files: Vec<std::path::PathBuf>,
     /// Files of the chain the shim could not read as TOML where podman may (`a.b = 1` then
     /// `[containers.a]`, a byte-order mark): refused, as nothing in them is judged.
     pub unreadable: Vec<String>,
@@ -359,6 +364,31 @@ const NETWORK_KEYS: [&str; 11] = [
 /// `[engine]` keys judged by their value, as `engine.KEY` among [`ConfDefaults::checked`].
 const ENGINE_CHECKED_KEYS: [&str; 3] = ["init_path", "no_pivot_root", "remote"];
 
+/// The programs a storage.conf names (the overlay driver's `mount_program`, fuse-overlayfs),
+/// which podman runs on the host as its user: the same key through `STORAGE_OPTS` or
+/// `--storage-opt` is refused, and a container wrote the one a file named (the look `gq`).
+/// Read as TOML only where the text names the key.
+pub fn storage_programs(text: &[u8]) -> Vec<std::path::PathBuf> {
+    let names = text.windows(13).any(|w| w.eq_ignore_ascii_case(b"mount_program"));
+    let table = names
+        .then(|| std::str::from_utf8(text).ok()?.parse::<toml::Table>().ok())
+        .flatten();
+    let mut found = Vec::new();
+    fn walk(t: &toml::Table, found: &mut Vec<std::path::PathBuf>) {
+        for (k, v) in t {
+            match (folded(k) == "mount_program", v) {
+                (true, toml::Value::String(p)) if !p.is_empty() => found.push(p.into()),
+                (_, toml::Value::Table(inner)) => walk(inner, found),
+                _ => {}
+            }
+        }
+    }
+    if let Some(t) = &table {
+        walk(t, &mut found);
+    }
+    found
+}
+
 impl ConfDefaults {
     /// `later`'s keys beside these: every value is kept (see [`ConfDefaults`]) but the
     /// ulimits, which the shim hands on as podman would take them (the last file's).
@@ -381,6 +411,7 @@ impl ConfDefaults {
         self.unknown.extend(later.unknown);
         self.unreadable.extend(later.unreadable);
         self.programs.extend(later.programs);
+        self.program_files.extend(later.program_files);
     }
 }
 
@@ -400,36 +431,56 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
     let text = |v: &toml::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     let mut d = ConfDefaults::default();
     // A value's paths, one or a list, as written (podman expands no variables in them).
-    let paths = |v: &toml::Value| -> Vec<std::path::PathBuf> {
+    let paths = |v: &toml::Value| -> Vec<String> {
         let mut all = strings(v);
         all.extend(v.as_str().map(str::to_string));
-        all.into_iter()
-            .map(std::path::PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .collect()
+        all.retain(|p| !p.is_empty());
+        all
     };
-    let folders = |files: Vec<std::path::PathBuf>| -> Vec<std::path::PathBuf> {
-        files
-            .iter()
-            .filter_map(|f| f.parent().map(std::path::Path::to_path_buf))
-            .collect()
+    // A program named by a relative path podman finds from the caller's working folder, where
+    // agents write (the look `gq`'s `w3/conmon` ran as root): refused, naming the key.
+    let absolute = |key: &str, all: Vec<String>, d: &mut ConfDefaults| -> Vec<std::path::PathBuf> {
+        let (abs, rel): (Vec<String>, Vec<String>) = all.into_iter().partition(|p| p.starts_with('/'));
+        if let Some(r) = rel.first() {
+            d.checked
+                .push(("engine.relative_program".into(), format!("{key} = {r:?}")));
+        }
+        abs.into_iter().map(std::path::PathBuf::from).collect()
     };
     for (k, v) in section("engine").chain(section("network")) {
         match folded(k).as_str() {
-            "conmon_path" | "conmonrs_path" | "runtime_path" | "network_cmd_path" => {
-                d.programs.extend(folders(paths(v)))
+            key @ ("conmon_path"
+            | "conmonrs_path"
+            | "runtime_path"
+            | "network_cmd_path"
+            | "events_logfile_path") => {
+                let files = absolute(key, paths(v), &mut d);
+                d.program_files.extend(files);
+            }
+            // A runtime's name is looked up (the runtimes table, then PATH); a path is a program.
+            "runtime" => {
+                let named = paths(v).into_iter().filter(|r| r.contains('/')).collect();
+                let files = absolute("runtime", named, &mut d);
+                d.program_files.extend(files);
             }
             "runtimes" => {
                 for (_, list) in v.as_table().into_iter().flatten() {
-                    d.programs.extend(folders(paths(list)));
+                    let files = absolute("runtimes", paths(list), &mut d);
+                    d.program_files.extend(files);
                 }
             }
-            "helper_binaries_dir"
+            key @ ("helper_binaries_dir"
             | "hooks_dir"
             | "cdi_spec_dirs"
             | "cni_plugin_dirs"
             | "netavark_plugin_dirs"
-            | "network_config_dir" => d.programs.extend(paths(v)),
+            | "network_config_dir") => {
+                let folders = absolute(key, paths(v), &mut d);
+                d.programs.extend(folders);
+            }
+            // conmon's environment is judged as podman's own (the look `gq`: `LD_PRELOAD` there
+            // loaded an agent's library into conmon and the runtime, as root).
+            "conmon_env_vars" => d.engine_env.extend(strings(v)),
             _ => {}
         }
     }
@@ -462,7 +513,14 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             "devices" => d.devices.extend(strings(v)),
             key @ ("netns" | "pidns" | "ipcns" | "utsns") => d.namespaces.push((key.to_string(), text(v))),
             "shm_size" => d.shm_sizes.push(text(v)),
-            "seccomp_profile" => d.seccomp_profiles.push(text(v)),
+            "seccomp_profile" => {
+                d.seccomp_profiles.push(text(v));
+                d.program_files.extend(
+                    v.as_str()
+                        .filter(|p| p.starts_with('/'))
+                        .map(std::path::PathBuf::from),
+                );
+            }
             key if SAFE_KEYS.contains(&key) => {}
             key if CHECKED_KEYS.contains(&key) => d.checked.push((key.to_string(), text(v))),
             key => d.unknown.push(format!("[containers] {key}")),
@@ -1837,10 +1895,39 @@ mod tests {
         );
         assert_eq!(d.unknown, ["[engine] future_key"]);
         assert_eq!(
-            d.programs,
-            [std::path::PathBuf::from("/usr/bin")],
-            "a runtime's folder"
+            d.program_files,
+            [std::path::PathBuf::from("/usr/bin/crun")],
+            "a runtime"
         );
+        // A program named relatively (podman finds it from the working folder), a runtime by
+        // its path, conmon's environment, the events log, storage.conf's mount program (the
+        // look `gq`).
+        let d = conf_facts(
+            b"[engine]\nconmon_path = [\"w3/conmon\", \"/usr/bin/conmon\"]\nruntime = \"/srv/rt/runc\"\nconmon_env_vars = [\"LD_PRELOAD=/w/x.so\"]\nevents_logfile_path = \"/srv/ev/events.log\"\n",
+            &[],
+            &[],
+            true,
+        )
+        .2
+        .unwrap();
+        assert_eq!(
+            d.checked,
+            [(
+                "engine.relative_program".to_string(),
+                "conmon_path = \"w3/conmon\"".to_string()
+            )]
+        );
+        let p = std::path::PathBuf::from;
+        assert_eq!(
+            d.program_files,
+            [p("/usr/bin/conmon"), p("/srv/ev/events.log"), p("/srv/rt/runc")]
+        );
+        assert_eq!(d.engine_env, ["LD_PRELOAD=/w/x.so"]);
+        assert_eq!(
+            storage_programs(b"[storage.options.overlay]\nmount_program = \"/srv/fo/fuse-overlayfs\"\n"),
+            [p("/srv/fo/fuse-overlayfs")]
+        );
+        assert!(storage_programs(b"[storage]\ndriver = \"overlay\"\n").is_empty());
         // `[network]` by key too; podman 5's `mounts` and `privileged` (the look `gp`).
         let d = conf_facts(
             b"[containers]\nmounts = [\"type=bind,src=/etc,dst=/h\"]\nprivileged = false\n[network]\nnetwork_backend = \"netavark\"\nfuture_key = 1\nnetavark_plugin_dirs = [\"/opt/np\"]\n",

@@ -76,6 +76,10 @@ fn checked(key: &str, value: &str, rootless: bool) -> Option<(Rule, &'static str
             Rule::DenyCeiling,
             "sets a container's cgroup files, its limits among them",
         )),
+        "relative_program" => Some((
+            Rule::DenyHostExec,
+            "names a program or a folder of them by a relative path, which podman finds from the caller's working folder, where agents write; name it by its absolute path",
+        )),
         // podman 5's: every container `--privileged`.
         "privileged" if v != "false" => Some((Rule::DenyPrivileged, "makes every container privileged")),
         // As `--security-opt label=disable` is refused in an argv (the look `gm`).
@@ -196,11 +200,14 @@ fn refusal(
         let (table, key) = key
             .strip_prefix("engine.")
             .map_or(("containers", key.as_str()), |k| ("engine", k));
+        // (A relative program's value is its own `key = "path"`.)
+        let setting = match key {
+            "relative_program" => value.clone(),
+            _ => format!("{key} = {value}"),
+        };
         return refuse(
             rule,
-            format!(
-                "podman's configuration (containers.conf, [{table}] {key} = {value}) {why}; remove the key"
-            ),
+            format!("podman's configuration (containers.conf, [{table}] {setting}) {why}; remove the key"),
         );
     }
     if let Some(e) = conf.engine_env.iter().find(|e| {
@@ -217,7 +224,7 @@ fn refusal(
             return refuse(
                 Rule::DenyEnvironment,
                 format!(
-                    "podman's configuration (containers.conf, [engine] env) sets {name} in podman's own environment, where the shim hands it only what it judged; remove it"
+                    "podman's configuration (containers.conf, [engine] env or conmon_env_vars) sets {name} in podman's or conmon's environment, where the shim hands it only what it judged; remove it"
                 ),
             );
         }

@@ -513,6 +513,71 @@ fn the_environment_adds_to_the_lists() {
             "{why}: unconfigured"
         );
     }
+    // The look `gq`: a runtime named by its path, the events log podman appends to as root,
+    // storage.conf's mount program, a program reached through a link; conmon's environment; a
+    // program named relatively.
+    for d in ["rtp", "ev", "fo", "real"] {
+        std::fs::create_dir_all(e.p(d)).unwrap();
+    }
+    std::fs::write(e.p("real/runc"), "").unwrap();
+    std::os::unix::fs::symlink(e.p("real/runc"), e.p("rtp/link")).unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "[engine]\nruntime = \"{}\"\nevents_logfile_path = \"{}/events.log\"\n[engine.runtimes]\nx = [\"{}\"]\n",
+            p("rtp/runc"),
+            p("ev"),
+            p("rtp/link")
+        ),
+    )
+    .unwrap();
+    let storage = e.p("storage.conf");
+    std::fs::write(
+        &storage,
+        format!(
+            "[storage]\ndriver = \"overlay\"\n[storage.options.overlay]\nmount_program = \"{}/fuse-overlayfs\"\n",
+            p("fo")
+        ),
+    )
+    .unwrap();
+    let both = [
+        ("CONTAINERS_CONF", conf.display().to_string()),
+        ("CONTAINERS_STORAGE_CONF", storage.display().to_string()),
+    ];
+    for (folder, why) in [
+        ("rtp", "a runtime's path"),
+        ("ev", "the events log's folder"),
+        ("fo", "storage.conf's mount_program"),
+        ("real", "where a linked program lies"),
+    ] {
+        let mount = format!("{}:/x", p(folder));
+        assert_eq!(verdict(&both, &["run", "-v", &mount, "img"]), host_exec, "{why}");
+        assert_eq!(
+            verdict(&[], &["run", "-v", &mount, "img"]),
+            ("rewrite".to_string(), vec![]),
+            "{why}: unconfigured"
+        );
+    }
+    for (text, rule) in [
+        (
+            "[engine]\nconmon_env_vars = [\"LD_PRELOAD=/tmp/x.so\"]\n",
+            "deny.environment",
+        ),
+        ("[engine]\nconmon_path = [\"w3/conmon\"]\n", "deny.host-exec"),
+    ] {
+        std::fs::write(&conf, text).unwrap();
+        let mut c =
+            e.w.cli()
+                .args(["explain", "--", "run", "img"])
+                .env("CONTAINERS_CONF", &conf)
+                .command();
+        c.current_dir(e.p("proj"));
+        let out = String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned();
+        assert!(
+            out.contains("decision: refuse") && out.contains(rule),
+            "{text}: {out}"
+        );
+    }
 }
 
 /// The policy's path in `explain`'s report (from `NANOCLAW_SHIM_POLICY`) forges no line of it
