@@ -1082,7 +1082,7 @@ fn redact_words(text: &str, commands: bool) -> String {
     // A line the shim composed quotes tokens shown already; a word in it past [`MAX_JUDGED`]
     // (a reason quoting a caller's value raw) is replaced as such a token is.
     let words_capped;
-    let text = match text.len() > MAX_JUDGED && text.split_ascii_whitespace().any(|w| judged_whole(w)) {
+    let text = match text.len() > MAX_JUDGED && text.split_ascii_whitespace().any(judged_whole) {
         true => {
             let mut out = String::with_capacity(MAX_JUDGED);
             let mut rest = text;
