@@ -3372,6 +3372,35 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     (!out.drop.is_empty() || !out.formats.is_empty() || !out.names.is_empty()).then_some(out)
 }
 
+/// For an `events` (`system events`) whose format is `{{json .}}` (nanoclaw's newest watch),
+/// the index of the word holding it and where the value starts in that word: podman prints its
+/// own shape there (`Status` in its words, `Attributes` at the top), which nanoclaw's parser,
+/// reading docker's `Action` and `Actor.Attributes`, drops whole (the look `gr`). `None` for
+/// every other call (no parse).
+pub fn events_json_format(words: &[OsString]) -> Option<(usize, usize)> {
+    let first = words.first()?.as_bytes();
+    if first != b"events" && first != b"system" {
+        return None;
+    }
+    let (c, used) = lookup_words(words)?;
+    let Kind::Allowed {
+        flags: Flags::Events,
+        interspersed,
+        ..
+    } = c.kind
+    else {
+        return None;
+    };
+    let mut scratch = Vec::new();
+    let p = parse(&words[used..], F_EVENTS, interspersed, &mut scratch)?;
+    let last = p.opts.iter().rev().find(|o| o.row.long == "format")?;
+    let Val::Bytes(v) = &last.value else {
+        return None;
+    };
+    let token = used + last.at;
+    (v.trim_ascii() == b"{{json .}}").then(|| (token, words[token].len() - v.len()))
+}
+
 /// For an `rm` (`container rm`, `container remove`) that forces, how many words its command
 /// path takes: podman's `--force` stops a running container first and waits its stop timeout,
 /// where docker's kills it at once ([`crate::rewrite`]'s `compat`). `None` for every other call

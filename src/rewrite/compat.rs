@@ -269,6 +269,50 @@ impl Rewriter<'_> {
     }
 }
 
+/// Docker's action for podman's status word: `died` is docker's `die`, `remove` its `destroy`.
+const DOCKER_ACTION: &str =
+    r#"{{if eq .Status "died"}}die{{else if eq .Status "remove"}}destroy{{else}}{{.Status}}{{end}}"#;
+
+/// `events --format '{{json .}}'` in docker's shape, as podman can print it
+/// ([`crate::commands::events_json_format`]): `status` and `Action` in docker's words, `Actor`'s
+/// `ID` and `Attributes` (the container's labels, its name, image and, on `die`, its exit code),
+/// `time` and `timeNano`. podman 4's `Time` is a time, 5's seconds beside `TimeNano`.
+fn docker_events_format(major: u64) -> String {
+    let time = match major {
+        0..=4 => "{{.Time.Unix}},\"timeNano\":{{.Time.UnixNano}}",
+        _ => "{{.Time}},\"timeNano\":{{.TimeNano}}",
+    };
+    format!(
+        r#"{{"status":"{DOCKER_ACTION}","id":"{{{{.ID}}}}","from":{{{{json .Image}}}},"Type":"{{{{.Type}}}}","Action":"{DOCKER_ACTION}","Actor":{{"ID":"{{{{.ID}}}}","Attributes":{{"name":{{{{json .Name}}}},"image":{{{{json .Image}}}}{{{{if eq .Status "died"}}}},"exitCode":"{{{{.ContainerExitCode}}}}"{{{{end}}}}{{{{range $k, $v := .Attributes}}}},{{{{json $k}}}}:{{{{json $v}}}}{{{{end}}}}}}}},"scope":"local","time":{time}}}"#
+    )
+}
+
+/// nanoclaw's event watch on podman ([`docker_events_format`]): without it every event was
+/// dropped, and an adopted session whose agent died was never seen to end (the look `gr`).
+pub(super) fn events(argv: &[OsString], at: usize, target: &Target) -> Option<Result<Rewritten, Refusal>> {
+    if target.flavor != Flavor::Podman {
+        return None;
+    }
+    let (word, from) = crate::commands::events_json_format(&argv[at..])?;
+    let major = u64::from(target.version()?.0);
+    let format = docker_events_format(major);
+    let mut args = argv.to_vec();
+    let t = argv[at + word].as_bytes();
+    args[at + word] = OsString::from_vec([&t[..from], format.as_bytes()].concat());
+    Some(Ok(Rewritten {
+        args,
+        changes: vec![Change {
+            rule: Rule::CompatEvents,
+            action: Action::Replace,
+            token: "--format=<docker's event shape>".into(),
+            reason: "podman prints its own event shape for {{json .}} (Status, Attributes); this template prints docker's (Action, Actor.Attributes), which nanoclaw reads".into(),
+        }],
+        pinned: Vec::new(),
+        hooks: false,
+        seccomp: None,
+    }))
+}
+
 /// `rm --force` as docker means it: a running container killed at once. podman's stops it
 /// first and waits its stop timeout, 10 s, or whatever `--stop-timeout` or containers.conf's
 /// `stop_timeout` gave it (the look `gm`: nanoclaw's teardown, `rm --force`, still waited after a

@@ -436,6 +436,7 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
                 None if found.is_empty() => {
                     network::subnet(argv, at, target, &policy.rules.podman.network_pools)
                         .or_else(|| compat::ps(argv, at, target))
+                        .or_else(|| compat::events(argv, at, target))
                         // (Never where containers were pinned by ID: their argv is the one run.)
                         .or_else(|| compat::rm(argv, at, target).filter(|_| pinned_argv.is_none()))
                         .inspect(|r| {

@@ -890,6 +890,41 @@ fn a_folder_with_a_socket_or_fifo_at_its_top_is_not_mounted() {
 /// A `ps` filter for a state podman has not is dropped when another state's filter remains (the
 /// filters of one key are alternatives): nanoclaw's reaping failed on podman as a whole. Alone,
 /// it is passed on; docker is given it as it is.
+/// nanoclaw's event watch (`--format '{{json .}}'`) prints docker's shape on podman (the look
+/// `gr`: podman's own was dropped whole), by podman's version; other formats, docker, and an
+/// unknown version pass as written.
+#[test]
+fn nanoclaw_s_event_watch_reads_docker_s_shape() {
+    let words = ["events", "--filter", "type=container", "--format", "{{json .}}"];
+    let run = |words: &[&str], t: &Target| plan(&argv(words), &Policy::default(), t);
+    for (version, time) in [((4, 3, 1), "{{.Time.Unix}}"), ((5, 4, 2), "{{.TimeNano}}")] {
+        let t = Target::fixed(Flavor::Podman, true, Some(version));
+        let p = run(&words, &t);
+        assert_eq!(p.decision, Decision::Rewrite, "{p:?}");
+        assert_eq!(p.changes[0].rule, Rule::CompatEvents);
+        let format = p.args[4].to_string_lossy().into_owned();
+        assert!(
+            format.contains("\"Action\":") && format.contains("\"Actor\":{\"ID\""),
+            "{format}"
+        );
+        assert!(format.contains(time), "{version:?}: {format}");
+        assert_eq!(p.args[..4], argv(&words[..4]));
+        let glued = run(&["system", "events", "--format={{json .}}"], &t);
+        assert!(
+            glued.args[2]
+                .to_string_lossy()
+                .starts_with("--format={\"status\"")
+        );
+    }
+    let t = Target::fixed(Flavor::Podman, true, Some((4, 3, 1)));
+    let other = ["events", "--format", "{{.Status}}"];
+    assert_eq!(run(&other, &t).args, argv(&other));
+    let docker = Target::fixed(Flavor::Docker, false, None);
+    assert_eq!(run(&words, &docker).args, argv(&words));
+    let unknown = Target::fixed(Flavor::Podman, true, None);
+    assert_eq!(run(&words, &unknown).args, argv(&words));
+}
+
 /// `rm --force` kills at once, as docker's does (the look `gm`: podman's waited the container's
 /// stop timeout, which an argv could set to days); other spellings alike, nothing else touched.
 #[test]

@@ -4532,6 +4532,85 @@ fn podman_s_configuration_is_judged_for_the_caller_rootless() {
     configured_defaults_as_caller(Mode::Rootless);
 }
 
+/// nanoclaw's newest watch of its containers (`events --filter label=... --format '{{json
+/// .}}'`) reads docker's event shape, `Action` and `Actor.Attributes`. The control: plain
+/// podman's lines have neither (its own `Status` and `Attributes`), so nanoclaw dropped every
+/// one (the look `gr`); through the shim the container's `die` arrives with its label and exit
+/// code.
+fn event_watch(mode: Mode) {
+    let Some(rig) = Rig::new(mode, "events") else {
+        return;
+    };
+    let label = mode.label();
+    let key = format!("nanoclaw-install={}", rig.tag);
+    // The watch ends by itself (`timeout`'s SIGTERM, which podman and the shim's exec'd podman
+    // take as the end of the stream): a rootless podman under `runuser` outlives a kill of
+    // `runuser` and holds the pipe.
+    let watch = |prog: &str| -> Vec<serde_json::Value> {
+        let mut c = rig.command_in("timeout", Path::new("/"));
+        c.args(["15", prog, "events", "--filter", "type=container", "--filter"])
+            .arg(format!("label={key}"))
+            .args(["--format", "{{json .}}"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = spawn(&mut c).expect("events");
+        std::thread::sleep(Duration::from_secs(3));
+        let name = rig.unique("ev");
+        let o = rig.run(
+            "docker",
+            &strs(&[
+                "run",
+                "--rm",
+                "--name",
+                &name,
+                "--label",
+                &key,
+                "--entrypoint",
+                "sh",
+                IMAGE,
+                "-c",
+                "exit 3",
+            ]),
+            None,
+        );
+        assert_eq!(o.code, Some(3), "{label}: {}", o.describe());
+        let out = finish(child, None, TIMEOUT, &format!("{prog} events"));
+        out.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    let control = watch("podman");
+    assert!(!control.is_empty(), "{label}: control: no events");
+    assert!(
+        control.iter().all(|e| e.get("Action").is_none()),
+        "{label}: control: podman printed docker's shape itself: {control:?}"
+    );
+    let events = watch("docker");
+    let value = key.split_once('=').unwrap();
+    let die = events
+        .iter()
+        .find(|e| e["Action"] == "die")
+        .unwrap_or_else(|| panic!("{label}: no die event in docker's shape: {events:?}"));
+    assert_eq!(die["Actor"]["Attributes"][value.0], value.1, "{label}: {die}");
+    assert_eq!(die["Actor"]["Attributes"]["exitCode"], "3", "{label}: {die}");
+    assert!(
+        events.iter().any(|e| e["Action"] == "destroy"),
+        "{label}: {events:?}"
+    );
+}
+
+#[test]
+fn nanoclaw_s_event_watch_reads_docker_s_shape_rootful() {
+    event_watch(Mode::Rootful);
+}
+
+#[test]
+fn nanoclaw_s_event_watch_reads_docker_s_shape_rootless() {
+    event_watch(Mode::Rootless);
+}
+
 /// `rm --force` kills a running container at once through the shim, as docker's does (the look
 /// `gm`: podman's stops it first and waits its stop timeout, which an argv sets; nanoclaw's
 /// newest teardown waited past a minute for an agent that ignores SIGTERM). Each container

@@ -281,6 +281,18 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 assert_ne!(want, f.argv, "{name}: nothing to rewrite: {v}");
                 assert_eq!(out[1..], want[..], "{name}: {v}");
             }
+            "rewrite" if command == "events" => {
+                // nanoclaw's `{{json .}}` in docker's event shape (Action, Actor.Attributes);
+                // every other token of nanoclaw's own kept, in order.
+                let at = f.argv.iter().position(|t| t == "{{json .}}").unwrap();
+                assert!(
+                    out[1 + at].contains("\"Action\":") && out[1 + at].contains("\"Actor\":"),
+                    "{name}: {v}"
+                );
+                let mut rest = out[1..].to_vec();
+                rest[at] = "{{json .}}".into();
+                assert_eq!(rest, f.argv, "{name}: {v}");
+            }
             "rewrite" if command == "rm" => {
                 // Killed at once, as docker's `--force` does (podman's waits the stop timeout);
                 // every token of nanoclaw's own follows unchanged.
