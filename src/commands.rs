@@ -665,7 +665,7 @@ const fn refused(why: &str) -> Kind {
 macro_rules! flag_tables {
     ($($id:ident => $table:ident),* $(,)?) => {
         /// A flag table, named in a command's row by id rather than by pointer.
-        #[derive(Debug, Clone, Copy)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         enum Flags {
             $($id),*
         }
@@ -3321,17 +3321,7 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     if !words.iter().any(named) {
         return None;
     }
-    let (c, used) = lookup_words(words)?;
-    let Kind::Allowed {
-        flags: Flags::Ps,
-        interspersed,
-        ..
-    } = c.kind
-    else {
-        return None;
-    };
-    let mut scratch = Vec::new();
-    let p = parse(&words[used..], F_PS, interspersed, &mut scratch)?;
+    let (p, used) = options_of(words, &[b"ps", b"container"], Flags::Ps, F_PS)?;
     let value_of = |o: &Opt| match &o.value {
         Val::Bytes(v) => Some(v.clone()),
         Val::Bool(_) => None,
@@ -3372,27 +3362,43 @@ pub fn ps_on_podman(words: &[OsString]) -> Option<PsOnPodman> {
     (!out.drop.is_empty() || !out.formats.is_empty() || !out.names.is_empty()).then_some(out)
 }
 
-/// For an `events` (`system events`) whose format is `{{json .}}` (nanoclaw's newest watch),
-/// the index of the word holding it and where the value starts in that word: podman prints its
-/// own shape there (`Status` in its words, `Attributes` at the top), which nanoclaw's parser,
-/// reading docker's `Action` and `Actor.Attributes`, drops whole (the look `gr`). `None` for
-/// every other call (no parse).
-pub fn events_json_format(words: &[OsString]) -> Option<(usize, usize)> {
+/// The options of a call to the command whose flag table is `flags` (`table`), and how many
+/// words its command path takes; `None` for any other command or an argv that does not parse.
+/// `firsts`: the words such a call can begin with, compared before any lookup (nearly every
+/// call is none of them).
+fn options_of(
+    words: &[OsString],
+    firsts: &[&[u8]],
+    flags: Flags,
+    table: &'static [Row],
+) -> Option<(Parsed, usize)> {
     let first = words.first()?.as_bytes();
-    if first != b"events" && first != b"system" {
+    if !firsts.contains(&first) {
         return None;
     }
     let (c, used) = lookup_words(words)?;
     let Kind::Allowed {
-        flags: Flags::Events,
+        flags: found,
         interspersed,
         ..
     } = c.kind
     else {
         return None;
     };
+    if found != flags {
+        return None;
+    }
     let mut scratch = Vec::new();
-    let p = parse(&words[used..], F_EVENTS, interspersed, &mut scratch)?;
+    parse(&words[used..], table, interspersed, &mut scratch).map(|p| (p, used))
+}
+
+/// For an `events` (`system events`) whose format is `{{json .}}` (nanoclaw's newest watch),
+/// the index of the word holding it and where the value starts in that word: podman prints its
+/// own shape there (`Status` in its words, `Attributes` at the top), which nanoclaw's parser,
+/// reading docker's `Action` and `Actor.Attributes`, drops whole (the look `gr`). `None` for
+/// every other call (no parse).
+pub fn events_json_format(words: &[OsString]) -> Option<(usize, usize)> {
+    let (p, used) = options_of(words, &[b"events", b"system"], Flags::Events, F_EVENTS)?;
     let last = p.opts.iter().rev().find(|o| o.row.long == "format")?;
     let Val::Bytes(v) = &last.value else {
         return None;
@@ -3406,21 +3412,7 @@ pub fn events_json_format(words: &[OsString]) -> Option<(usize, usize)> {
 /// where docker's kills it at once ([`crate::rewrite`]'s `compat`). `None` for every other call
 /// (no parse).
 pub fn rm_forced(words: &[OsString]) -> Option<usize> {
-    let first = words.first()?.as_bytes();
-    if first != b"rm" && first != b"container" {
-        return None;
-    }
-    let (c, used) = lookup_words(words)?;
-    let Kind::Allowed {
-        flags: Flags::Rm,
-        interspersed,
-        ..
-    } = c.kind
-    else {
-        return None;
-    };
-    let mut scratch = Vec::new();
-    let p = parse(&words[used..], F_RM, interspersed, &mut scratch)?;
+    let (p, used) = options_of(words, &[b"rm", b"container"], Flags::Rm, F_RM)?;
     let last = p.opts.iter().rev().find(|o| o.row.long == "force");
     last.is_some_and(|o| matches!(o.value, Val::Bool(true)))
         .then_some(used)

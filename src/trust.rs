@@ -1772,6 +1772,7 @@ mod tests {
 
     #[test]
     fn configured_ulimits_are_read_where_set() {
+        let facts = |t: &[u8]| conf_facts(t, &[], &[], true).2.unwrap();
         let conf = b"# default_ulimits = [\"nofile=1\"]\n[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n";
         assert_eq!(
             conf_facts(conf, &[], &[], true).2.and_then(|d| d.ulimits),
@@ -1830,14 +1831,7 @@ mod tests {
         );
         assert_eq!(merged.shm_sizes, ["100g", "64m"]);
         // Keys judged by value, keys unknown, podman's own environment.
-        let d = conf_facts(
-            b"[containers]\nenv_host = true\nbase_hosts_file = \"/root/.aws/credentials\"\nfuture_key = 1\ndefault_sysctls = []\n[engine]\nenv = [\"_CONTAINERS_USERNS_CONFIGURED=1\"]\n",
-            &[],
-            &[],
-            true,
-        )
-        .2
-        .unwrap();
+        let d = facts(b"[containers]\nenv_host = true\nbase_hosts_file = \"/root/.aws/credentials\"\nfuture_key = 1\ndefault_sysctls = []\n[engine]\nenv = [\"_CONTAINERS_USERNS_CONFIGURED=1\"]\n");
         assert_eq!(
             d.checked,
             [
@@ -1878,14 +1872,7 @@ mod tests {
             [("engine.init_path".to_string(), "/root/.ssh/id_rsa".to_string())]
         );
         // `[engine]`: judged by value, harmless, or not known (refused); sub-tables are keys.
-        let d = conf_facts(
-            b"[engine]\nremote = true\nno_pivot_root = true\nruntime = \"crun\"\nfuture_key = 1\n[engine.runtimes]\ncrun = [\"/usr/bin/crun\"]\n[engine.service_destinations.x]\nuri = \"unix:///run/podman/podman.sock\"\n[network]\nnetwork_backend = \"netavark\"\n",
-            &[],
-            &[],
-            true,
-        )
-        .2
-        .unwrap();
+        let d = facts(b"[engine]\nremote = true\nno_pivot_root = true\nruntime = \"crun\"\nfuture_key = 1\n[engine.runtimes]\ncrun = [\"/usr/bin/crun\"]\n[engine.service_destinations.x]\nuri = \"unix:///run/podman/podman.sock\"\n[network]\nnetwork_backend = \"netavark\"\n");
         assert_eq!(
             d.checked,
             [
@@ -1902,14 +1889,7 @@ mod tests {
         // A program named relatively (podman finds it from the working folder), a runtime by
         // its path, conmon's environment, the events log, storage.conf's mount program (the
         // look `gq`).
-        let d = conf_facts(
-            b"[engine]\nconmon_path = [\"w3/conmon\", \"/usr/bin/conmon\"]\nruntime = \"/srv/rt/runc\"\nconmon_env_vars = [\"LD_PRELOAD=/w/x.so\"]\nevents_logfile_path = \"/srv/ev/events.log\"\n",
-            &[],
-            &[],
-            true,
-        )
-        .2
-        .unwrap();
+        let d = facts(b"[engine]\nconmon_path = [\"w3/conmon\", \"/usr/bin/conmon\"]\nruntime = \"/srv/rt/runc\"\nconmon_env_vars = [\"LD_PRELOAD=/w/x.so\"]\nevents_logfile_path = \"/srv/ev/events.log\"\n");
         assert_eq!(
             d.checked,
             [(
@@ -1929,14 +1909,7 @@ mod tests {
         );
         assert!(storage_programs(b"[storage]\ndriver = \"overlay\"\n").is_empty());
         // `[network]` by key too; podman 5's `mounts` and `privileged` (the look `gp`).
-        let d = conf_facts(
-            b"[containers]\nmounts = [\"type=bind,src=/etc,dst=/h\"]\nprivileged = false\n[network]\nnetwork_backend = \"netavark\"\nfuture_key = 1\nnetavark_plugin_dirs = [\"/opt/np\"]\n",
-            &[],
-            &[],
-            true,
-        )
-        .2
-        .unwrap();
+        let d = facts(b"[containers]\nmounts = [\"type=bind,src=/etc,dst=/h\"]\nprivileged = false\n[network]\nnetwork_backend = \"netavark\"\nfuture_key = 1\nnetavark_plugin_dirs = [\"/opt/np\"]\n");
         assert_eq!(d.volumes, ["type=bind,src=/etc,dst=/h"]);
         assert_eq!(d.checked, [("privileged".to_string(), "false".to_string())]);
         assert_eq!(d.unknown, ["[network] future_key"]);
