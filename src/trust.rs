@@ -453,21 +453,23 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             | "conmonrs_path"
             | "runtime_path"
             | "network_cmd_path"
-            | "events_logfile_path") => {
-                let files = absolute(key, paths(v), &mut d);
+            | "events_logfile_path"
+            | "runtime"
+            | "runtimes") => {
+                let named = match key {
+                    // A runtime's name is looked up (the runtimes table, then PATH); a path is a
+                    // program.
+                    "runtime" => paths(v).into_iter().filter(|r| r.contains('/')).collect(),
+                    "runtimes" => v
+                        .as_table()
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|(_, l)| paths(l))
+                        .collect(),
+                    _ => paths(v),
+                };
+                let files = absolute(key, named, &mut d);
                 d.program_files.extend(files);
-            }
-            // A runtime's name is looked up (the runtimes table, then PATH); a path is a program.
-            "runtime" => {
-                let named = paths(v).into_iter().filter(|r| r.contains('/')).collect();
-                let files = absolute("runtime", named, &mut d);
-                d.program_files.extend(files);
-            }
-            "runtimes" => {
-                for (_, list) in v.as_table().into_iter().flatten() {
-                    let files = absolute("runtimes", paths(list), &mut d);
-                    d.program_files.extend(files);
-                }
             }
             key @ ("helper_binaries_dir"
             | "hooks_dir"

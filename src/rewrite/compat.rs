@@ -307,9 +307,7 @@ pub(super) fn events(argv: &[OsString], at: usize, target: &Target) -> Option<Re
             token: "--format=<docker's event shape>".into(),
             reason: "podman prints its own event shape for {{json .}} (Status, Attributes); this template prints docker's (Action, Actor.Attributes), which nanoclaw reads".into(),
         }],
-        pinned: Vec::new(),
-        hooks: false,
-        seccomp: None,
+        ..Default::default()
     }))
 }
 
@@ -334,9 +332,7 @@ pub(super) fn rm(argv: &[OsString], at: usize, target: &Target) -> Option<Result
                 "docker's rm --force kills a running container at once; podman's waits its stop timeout first"
                     .into(),
         }],
-        pinned: Vec::new(),
-        hooks: false,
-        seccomp: None,
+        ..Default::default()
     }))
 }
 
