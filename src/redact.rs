@@ -1402,6 +1402,48 @@ fn redact_plain(text: &str, commands: bool) -> String {
     if cut.is_some() {
         out.push_str(REDACTED);
     }
+    redact_keys(&out)
+}
+
+/// The shortest run of letters and digits read as a key of no known shape.
+const KEY_RUN: usize = 20;
+
+/// Every word part that reads as a key of no known shape redacted: a run of at least
+/// [`KEY_RUN`] letters and digits holding both (a 40-digit hex API key, a random base64
+/// secret's longest stretch). A secret pasted into a flag that takes a size, a mode or a name
+/// was quoted back by its refusal (`--shm-size=KEY`: the look `gn`), and no list of prefixes
+/// knows every provider's keys. Over-redacting a build hash in a path costs a reader little;
+/// 64 lowercase hex digits are shown, as they are podman's ids and digests.
+fn redact_keys(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let run = &bytes[start..i];
+        let id = run.len() == 64 && run.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if run.len() >= KEY_RUN
+            && !id
+            && run.iter().any(u8::is_ascii_digit)
+            && run.iter().any(u8::is_ascii_alphabetic)
+        {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = i;
+        }
+    }
+    if copied == 0 {
+        return text.to_string();
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -1704,9 +1746,10 @@ fn redact_user_passwords(text: &str) -> String {
 
 /// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in the text.
 /// Every `user:password@host` written without a scheme (`curl -x u:p@proxy:3128`, a label's
-/// `u:p@db`): the password redacted. A word counts when it has a `:` and then an `@` with a
-/// host after it, and no `/` before the `@` (not a path, not a URL, which
-/// [`redact_url_credentials`] reads); not an image's digest (`alpine:3@sha256:...`).
+/// `u:p@db`, an image reference's `docker.io/u:p@x/y`): the password redacted. A word counts
+/// when the part before its last `@`, from the `/` before it, has a `:` (a URL's credentials
+/// are redacted already by [`redact_url_credentials`]); not an image's digest
+/// (`alpine:3@sha256:...`).
 fn redact_userinfo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut start = 0;
@@ -1716,17 +1759,21 @@ fn redact_userinfo(text: &str) -> String {
             continue;
         }
         let word = &text[start..i];
-        let shown = match (word.find(':'), word.rfind('@')) {
-            (Some(colon), Some(at))
-                if colon > 0
-                    && colon < at
+        // The part before the `@` from the last `/` (an image reference's path:
+        // `docker.io/u:PASS@x/y`, shown whole before: the look `gn`).
+        let part = |at: usize| word[..at].rfind('/').map_or(0, |s| s + 1);
+        let shown = match word.rfind('@').map(|at| (part(at), at)) {
+            Some((from, at))
+                if word[from..at].find(':').is_some_and(|c| c > 0)
                     && at + 1 < word.len()
-                    && !word[..at].contains('/')
                     && !word[at + 1..].starts_with("sha256:")
-                    && !word[at + 1..].starts_with("sha512:")
-                    && !word[colon + 1..at].starts_with(REDACTED) =>
+                    && !word[at + 1..].starts_with("sha512:") =>
             {
-                format!("{}{REDACTED}{}", &word[..=colon], &word[at..])
+                let colon = from + word[from..at].find(':').unwrap_or(0);
+                match word[colon + 1..at].starts_with(REDACTED) {
+                    true => word.to_string(),
+                    false => format!("{}{REDACTED}{}", &word[..=colon], &word[at..]),
+                }
             }
             _ => word.to_string(),
         };
@@ -1811,6 +1858,47 @@ mod tests {
             words(&["build", "-o", "type=local,dest=out", "."]),
             ["build", "-o", "type=local,dest=out", "."]
         );
+    }
+
+    /// A key of no known shape is redacted wherever it stands, in a token or in a line the shim
+    /// composes (the look `gn`: `--shm-size=KEY` was quoted back by its refusal, as were a dozen
+    /// other flags' values); podman's ids and digests, and short words, are shown. So is the
+    /// password of a registry's userinfo after a path (`docker.io/u:PASS@x/y`).
+    #[test]
+    fn a_key_of_no_known_shape_is_redacted() {
+        let key = "0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3";
+        for t in [
+            format!("--shm-size={key}"),
+            format!("--userns={key}"),
+            format!("-p127.0.0.1:{key}:80"),
+            format!("refused: --security-opt={key}: security option \"{key}\" is not on the list"),
+        ] {
+            let shown = display(OsStr::new(&t));
+            assert!(!shown.contains(key) && shown.contains(REDACTED), "{shown}");
+        }
+        assert_eq!(
+            d(&format!("--oom-score-adj=x{key}y")),
+            format!("--oom-score-adj={REDACTED}")
+        );
+        assert_eq!(message(&format!("a {key}: b")), format!("a {REDACTED}: b"));
+        let id = "b3a1299bd20226f27d06c6e8bbab956cabdf5967b027042a41b7c51f1c9a60ac";
+        for shown in [
+            format!("rm {id}"),
+            format!("alpine@sha256:{id}"),
+            "--shm-size=2g".into(),
+            "--memory=1000000000000000000000".into(),
+            "/home/u/nanoclaw/groups/telegram_main".into(),
+            "--name=nanoclaw-v2-agent-1712345678901-x7k2m9".into(),
+        ] {
+            assert_eq!(d(&shown), shown);
+        }
+        assert_eq!(d("docker.io/u:PASS@x/y"), format!("docker.io/u:{REDACTED}@x/y"));
+        assert_eq!(d("u:PASS@registry/img"), format!("u:{REDACTED}@registry/img"));
+        assert_eq!(
+            d("docker.io/library/alpine:3@sha256:ab"),
+            "docker.io/library/alpine:3@sha256:ab"
+        );
+        assert_eq!(d("git@github.com:org/repo"), "git@github.com:org/repo");
     }
 
     /// A token past the length judged part by part is shown redacted but for its flag's name,
