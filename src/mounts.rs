@@ -194,6 +194,9 @@ pub fn of_opt(o: &crate::parse::Opt) -> Option<Mount> {
 
 const TARGET_UP: &str = "names a target with `..`: podman collapses it (/x/../etc is /etc), so the shim's checks of where a mount lands would read another place; write the target without it";
 
+const WEAKER_TMPFS: &str =
+    "undoes the nosuid or nodev every tmpfs gets (set-user-id programs, device files); leave the option out";
+
 /// A target with a `..` component, as an odd option ([`TARGET_UP`]).
 fn target_up(target: &[u8]) -> Option<(Vec<u8>, &'static str)> {
     crate::text::split(target, b'/')
@@ -283,7 +286,15 @@ pub fn from_volume(spec: &[u8]) -> Option<Mount> {
 
 /// Reads `--tmpfs dst[:options]`.
 pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
-    let target = crate::text::split(spec, b':').next()?;
+    let mut parts = crate::text::split(spec, b':');
+    let target = parts.next()?;
+    // podman mounts a `--tmpfs` with the options as written: `suid` and `dev` undo the
+    // `nosuid,nodev` podman gives one by default, which `--mount type=tmpfs` cannot ask for (the
+    // look `gt`: the two spellings were judged apart).
+    let weaker = parts
+        .flat_map(|options| crate::text::split(options, b','))
+        .find(|w| w.eq_ignore_ascii_case(b"suid") || w.eq_ignore_ascii_case(b"dev"))
+        .map(|w| (w.to_vec(), WEAKER_TMPFS));
     (target.first() == Some(&b'/')).then(|| Mount {
         kind: Kind::Tmpfs,
         source: Vec::new(),
@@ -294,7 +305,7 @@ pub fn from_tmpfs(spec: &[u8]) -> Option<Mount> {
         host_writes: Vec::new(),
         shares_propagation: false,
         driver_options: false,
-        odd_option: target_up(target),
+        odd_option: target_up(target).or(weaker),
     })
 }
 
@@ -431,6 +442,23 @@ mod tests {
         assert_eq!((m.kind, m.target), (Kind::Tmpfs, b"/home/node".to_vec()));
         assert!(from_mount(b"type=bind,source=/a").is_none());
         assert!(from_mount(br#"type=bind,"src=/a"#).is_none());
+    }
+
+    /// A `--tmpfs` that undoes `nosuid` or `nodev` is odd, wherever it is mounted, as the same
+    /// words in a `--mount type=tmpfs` are (the look `gt`: `--tmpfs=/x:size=1g,suid,dev` passed).
+    #[test]
+    fn a_tmpfs_keeps_nosuid_and_nodev() {
+        for spec in [&b"/x:size=1g,suid,exec"[..], b"/x:DEV", b"/x:rw:suid"] {
+            let m = from_tmpfs(spec).unwrap();
+            assert_eq!(m.odd_option.map(|(_, why)| why), Some(WEAKER_TMPFS), "{spec:?}");
+        }
+        for spec in [
+            &b"/x:size=1g,exec,nosuid,nodev,mode=1777"[..],
+            b"/x",
+            b"/dev-x:rw",
+        ] {
+            assert!(from_tmpfs(spec).unwrap().odd_option.is_none(), "{spec:?}");
+        }
     }
 
     /// A type given twice, and a volume named by a path (the forty-eighth look's

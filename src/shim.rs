@@ -629,6 +629,15 @@ fn from_environment(
             }
         }
     }
+    // A volume plugin's socket, as written and in the folder it lies in through links (it
+    // may not exist yet: a container that could make it would answer in its place).
+    for socket in &defaults.sockets {
+        out.push((DenyList::SensitivePaths, socket.clone()));
+        let real = socket.parent().and_then(|p| std::fs::canonicalize(p).ok());
+        if let (Some(folder), Some(name)) = (real, socket.file_name()) {
+            out.push((DenyList::SensitivePaths, folder.join(name)));
+        }
+    }
     for e in &defaults.engine_env {
         if let Some(path) = e.strip_prefix("PATH=") {
             out.extend(

@@ -184,6 +184,9 @@ pub struct ConfDefaults {
     /// `volumes` and `devices`: mounts and devices every container gets.
     pub volumes: Vec<String>,
     pub devices: Vec<String>,
+    /// `annotations`: OCI annotations every container gets, judged as `--annotation`'s (the
+    /// look `gt`: `run.oci.keep_original_groups=1` there kept the caller's groups under crun).
+    pub annotations: Vec<String>,
     /// `netns`, `pidns`, `ipcns`, `utsns`: the namespaces a container gets when the argv names
     /// none, as (key, value).
     pub namespaces: Vec<(String, String)>,
@@ -218,6 +221,11 @@ pub struct ConfDefaults {
     /// overlay `mount_program`): their folders are protected as [`ConfDefaults::programs`]
     /// are, and the folders they lead to through links (the look `gq`).
     pub program_files: Vec<std::path::PathBuf>,
+    /// `[engine] volume_plugins`' sockets: podman asks the program listening there where a
+    /// volume of its driver is, and mounts what it answers (the look `gs`: a container that
+    /// replaced one had the next container mount the host's `/etc`). Never mounted, as the
+    /// runtime's sockets are not.
+    pub sockets: Vec<std::path::PathBuf>,
     /// Files of the chain the shim could not read as TOML where podman may (`a.b = 1` then
     /// `[containers.a]`, a byte-order mark): refused, as nothing in them is judged.
     pub unreadable: Vec<String>,
@@ -226,8 +234,7 @@ pub struct ConfDefaults {
 /// `[containers]` keys that give a container nothing the policy refuses, or whose setting the
 /// shim's own argv replaces (`cgroupns`, `log_driver`, `pids_limit`, `http_proxy`,
 /// `default_mounts_file`, capabilities).
-const SAFE_KEYS: [&str; 26] = [
-    "annotations",
+const SAFE_KEYS: [&str; 25] = [
     "cgroupns",
     "container_name_as_hostname",
     "default_capabilities",
@@ -345,8 +352,8 @@ const ENGINE_SAFE_KEYS: [&str; 64] = [
 ];
 
 /// `[network]` keys: where networks are configured and their programs found (protected:
-/// [`ConfDefaults::programs`]), defaults of networks the caller names, and `pasta_options`
-/// (judged). Any other is refused.
+/// [`ConfDefaults::programs`]), defaults of networks the caller names, `pasta_options` and
+/// `firewall_driver` (judged). Any other is refused.
 const NETWORK_KEYS: [&str; 11] = [
     "cni_plugin_dirs",
     "default_network",
@@ -398,6 +405,7 @@ impl ConfDefaults {
         }
         self.volumes.extend(later.volumes);
         self.devices.extend(later.devices);
+        self.annotations.extend(later.annotations);
         self.namespaces.extend(later.namespaces);
         self.shm_sizes.extend(later.shm_sizes);
         for p in later.seccomp_profiles {
@@ -412,6 +420,7 @@ impl ConfDefaults {
         self.unreadable.extend(later.unreadable);
         self.programs.extend(later.programs);
         self.program_files.extend(later.program_files);
+        self.sockets.extend(later.sockets);
     }
 }
 
@@ -455,11 +464,20 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             | "network_cmd_path"
             | "events_logfile_path"
             | "runtime"
+            | "platform_to_oci_runtime"
             | "runtimes") => {
                 let named = match key {
                     // A runtime's name is looked up (the runtimes table, then PATH); a path is a
-                    // program.
+                    // program. podman 5 picks a container's runtime by its image's platform
+                    // (the look `gs`).
                     "runtime" => paths(v).into_iter().filter(|r| r.contains('/')).collect(),
+                    "platform_to_oci_runtime" => v
+                        .as_table()
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|(_, r)| paths(r))
+                        .filter(|r| r.contains('/'))
+                        .collect(),
                     "runtimes" => v
                         .as_table()
                         .into_iter()
@@ -480,14 +498,20 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
                 let folders = absolute(key, paths(v), &mut d);
                 d.programs.extend(folders);
             }
+            "volume_plugins" => {
+                let named = v.as_table().into_iter().flatten().flat_map(|(_, s)| paths(s));
+                let sockets = absolute("volume_plugins", named.collect(), &mut d);
+                d.sockets.extend(sockets);
+            }
             // conmon's environment is judged as podman's own (the look `gq`: `LD_PRELOAD` there
             // loaded an agent's library into conmon and the runtime, as root).
             "conmon_env_vars" => d.engine_env.extend(strings(v)),
             _ => {}
         }
     }
-    for (k, _) in section("network") {
+    for (k, v) in section("network") {
         match folded(k).as_str() {
+            "firewall_driver" => d.checked.push(("network.firewall_driver".into(), text(v))),
             key if NETWORK_KEYS.contains(&key) => {}
             key => d.unknown.push(format!("[network] {key}")),
         }
@@ -513,6 +537,7 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             // (podman 5's `mounts`: `--mount`s every container gets.)
             "volumes" | "mounts" => d.volumes.extend(strings(v)),
             "devices" => d.devices.extend(strings(v)),
+            "annotations" => d.annotations.extend(strings(v)),
             key @ ("netns" | "pidns" | "ipcns" | "utsns") => d.namespaces.push((key.to_string(), text(v))),
             "shm_size" => d.shm_sizes.push(text(v)),
             "seccomp_profile" => {

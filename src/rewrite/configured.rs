@@ -52,7 +52,10 @@ const INIT_PATHS: [&str; 3] = [
 /// is refused, with the rule; `None` when its value is harmless.
 fn checked(key: &str, value: &str, rootless: bool) -> Option<(Rule, &'static str)> {
     let v = value.trim_matches('"');
-    match key.strip_prefix("engine.").unwrap_or(key) {
+    let bare = key
+        .strip_prefix("engine.")
+        .or_else(|| key.strip_prefix("network."));
+    match bare.unwrap_or(key) {
         "no_pivot_root" if v != "false" => Some((
             Rule::DenySecurityOption,
             "has the runtime chroot into every container in place of pivot_root, which leaves the host's root mounted beneath it",
@@ -79,6 +82,13 @@ fn checked(key: &str, value: &str, rootless: bool) -> Option<(Rule, &'static str
         "relative_program" => Some((
             Rule::DenyHostExec,
             "names a program or a folder of them by a relative path, which podman finds from the caller's working folder, where agents write; name it by its absolute path",
+        )),
+        // netavark's firewall rules keep networks apart and forward published ports; `none`
+        // leaves a container's traffic to whatever the host's own rules allow (the look `gt`).
+        // Only podman's own drivers pass.
+        "firewall_driver" if !["", "iptables", "nftables", "firewalld"].contains(&v) => Some((
+            Rule::DenyNetworkOption,
+            "turns off (or names a driver unknown to the shim for) the firewall rules that keep podman's networks apart",
         )),
         // podman 5's: every container `--privileged`.
         "privileged" if v != "false" => Some((Rule::DenyPrivileged, "makes every container privileged")),
@@ -197,9 +207,10 @@ fn refusal(
         .find(|(k, v)| checked(k, v, rootless).is_some_and(|(r, _)| on(r)))
     {
         let (rule, why) = checked(key, value, rootless).unwrap_or((Rule::DenyEnvironment, ""));
-        let (table, key) = key
-            .strip_prefix("engine.")
-            .map_or(("containers", key.as_str()), |k| ("engine", k));
+        let (table, key) = match key.split_once('.') {
+            Some((table @ ("engine" | "network"), k)) => (table, k),
+            _ => ("containers", key.as_str()),
+        };
         // (A relative program's value is its own `key = "path"`.)
         let setting = match key {
             "relative_program" => value.clone(),
@@ -235,6 +246,23 @@ fn refusal(
                 Rule::DenySensitiveMount,
                 format!(
                     "podman's configuration (containers.conf, [containers] volumes) mounts {v:?} into every container, past the checks a -v gets; remove the key, and give such a mount with -v"
+                ),
+            );
+        }
+    }
+    let runtime_annotations = rules.deny.list(crate::policy::DenyList::RuntimeAnnotations);
+    if let Some(a) = conf.annotations.iter().find(|a| {
+        let key = a.split('=').next().unwrap_or("").trim().to_ascii_lowercase();
+        runtime_annotations
+            .iter()
+            .any(|p| key.starts_with(&p.to_ascii_lowercase()))
+    }) {
+        if on(Rule::DenyAnnotation) {
+            let key = a.split('=').next().unwrap_or("");
+            return refuse(
+                Rule::DenyAnnotation,
+                format!(
+                    "podman's configuration (containers.conf, [containers] annotations) gives every container {key:?}, an annotation that reconfigures the runtime (groups, seccomp, devices, hooks), as an --annotation may not; remove it"
                 ),
             );
         }

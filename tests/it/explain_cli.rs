@@ -558,12 +558,57 @@ fn the_environment_adds_to_the_lists() {
             "{why}: unconfigured"
         );
     }
+    // The look `gs`: a volume plugin's socket (podman mounts what the program there answers:
+    // a container that replaced it had the next one mount the host's `/etc`), never mounted,
+    // read-only neither, also where a link leads; podman 5's runtime by platform, by its path.
+    for d in ["plug/run", "plugreal", "pfr"] {
+        std::fs::create_dir_all(e.p(d)).unwrap();
+    }
+    std::os::unix::fs::symlink(e.p("plugreal"), e.p("plug/linked")).unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "[engine]\nplatform_to_oci_runtime = {{ \"linux/amd64\" = \"{}/crun\" }}\n[engine.volume_plugins]\ntest = \"{}/x.sock\"\nother = \"{}/y.sock\"\n",
+            p("pfr"),
+            p("plug/run"),
+            p("plug/linked"),
+        ),
+    )
+    .unwrap();
+    let sensitive = ("refuse".to_string(), vec!["deny.sensitive-mount".to_string()]);
+    for (folder, expected, why) in [
+        ("plug/run", &sensitive, "a plugin socket's folder"),
+        ("plug", &sensitive, "a parent of it"),
+        ("plugreal", &sensitive, "where a socket's folder leads"),
+        ("pfr", &host_exec, "a runtime by platform"),
+    ] {
+        let mount = format!("{}:/x:ro", p(folder));
+        let writable = format!("{}:/x", p(folder));
+        let args = |m: &str| vec!["run".to_string(), "-v".into(), m.to_string(), "img".into()];
+        let first = if expected == &sensitive { &mount } else { &writable };
+        let a = args(first);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        assert_eq!(&verdict(&configured, &a), expected, "{why}");
+        assert_eq!(
+            verdict(&[], &a),
+            ("rewrite".to_string(), vec![]),
+            "{why}: unconfigured"
+        );
+    }
     for (text, rule) in [
         (
             "[engine]\nconmon_env_vars = [\"LD_PRELOAD=/tmp/x.so\"]\n",
             "deny.environment",
         ),
         ("[engine]\nconmon_path = [\"w3/conmon\"]\n", "deny.host-exec"),
+        // The looks `gs` and `gt`: a volume plugin by a relative path, a runtime annotation
+        // every container gets, the firewall off.
+        ("[engine.volume_plugins]\nx = \"p/x.sock\"\n", "deny.host-exec"),
+        (
+            "[containers]\nannotations = [\"run.oci.keep_original_groups=1\"]\n",
+            "deny.annotation",
+        ),
+        ("[network]\nfirewall_driver = \"none\"\n", "deny.network-option"),
     ] {
         std::fs::write(&conf, text).unwrap();
         let mut c =
