@@ -4543,14 +4543,18 @@ fn event_watch(mode: Mode) {
     };
     let label = mode.label();
     let key = format!("nanoclaw-install={}", rig.tag);
-    // The watch ends by itself (`timeout`'s SIGTERM, which podman and the shim's exec'd podman
-    // take as the end of the stream): a rootless podman under `runuser` outlives a kill of
-    // `runuser` and holds the pipe.
+    // The watch ends by itself: its reader ends the whole process group `timeout` made (a
+    // SIGTERM, which podman and the shim's exec'd podman take as the end of the stream) once
+    // the container is gone, or `timeout` does; a rootless podman under `runuser` outlives a
+    // kill of `runuser` and holds the pipe.
+    const WATCH: &str = r#"$1 events --filter type=container --filter "label=$2" --format '{{json .}}' |
+        while IFS= read -r l; do
+            printf '%s\n' "$l"
+            case $l in *'"remove"'* | *'"destroy"'*) kill 0 ;; esac
+        done"#;
     let watch = |prog: &str| -> Vec<serde_json::Value> {
         let mut c = rig.command_in("timeout", Path::new("/"));
-        c.args(["15", prog, "events", "--filter", "type=container", "--filter"])
-            .arg(format!("label={key}"))
-            .args(["--format", "{{json .}}"])
+        c.args(["30", "sh", "-c", WATCH, "sh", prog, &key])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -7267,11 +7271,15 @@ fn no_module_through_a_global_flag(mode: Mode) {
     let module = rig.dir.path().join("module.conf");
     std::fs::write(&module, "[containers]\nenv = [\"MODULE_LOADED=module-42\"]\n").unwrap();
     std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let argv = |debug: &str| {
+    // Detached, its output read from its log: at podman's debug level, a run waits 20 s for
+    // conmon after its container ended (podman 4.3, on every machine this suite has run on).
+    let argv = |debug: &str, name: &str| {
         strs(&[
             debug,
             "run",
-            "--rm",
+            "-d",
+            "--name",
+            name,
             "--label",
             &format!("--module={}", module.display()),
             "--entrypoint",
@@ -7281,7 +7289,20 @@ fn no_module_through_a_global_flag(mode: Mode) {
             "echo env-$MODULE_LOADED-end",
         ])
     };
-    let control = rig.run("podman", &argv("--debug"), None);
+    let output = |started: Out, name: &str| -> Out {
+        let mut stdout = String::new();
+        for _ in 0..if started.ok() { 100 } else { 0 } {
+            stdout = rig.podman(&["logs", name]).stdout;
+            if stdout.contains("-end") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = rig.podman(&["rm", "-f", "--time=0", name]);
+        Out { stdout, ..started }
+    };
+    let name = rig.unique("module");
+    let control = output(rig.run("podman", &argv("--debug", &name), None), &name);
     eprintln!(
         "{label}: control: plain podman {} the caller's module: {}",
         if control.stdout.contains("env-module-42-end") {
@@ -7296,8 +7317,9 @@ fn no_module_through_a_global_flag(mode: Mode) {
     let open = text.replacen("debug_logging = true", "debug_logging = false", 1);
     assert_ne!(text, open, "the default policy no longer names debug_logging");
     std::fs::write(&policy, open).unwrap();
-    let bare = rig.docker(&argv("--debug"), None);
-    let spelled = rig.docker(&argv("--debug=true"), None);
+    let (first, second) = (rig.unique("module"), rig.unique("module"));
+    let bare = output(rig.docker(&argv("--debug", &first), None), &first);
+    let spelled = output(rig.docker(&argv("--debug=true", &second), None), &second);
     std::fs::write(&policy, text).unwrap();
     assert_refusal(&bare, "[parse.bad-syntax]");
     assert!(
