@@ -740,13 +740,19 @@ pub fn lock_across_exec(file: &Path, owner: u32, wait: std::time::Duration) -> R
     Ok(())
 }
 
+/// A file read whole past this size is an error (the look `gn`: a policy of 1 GB took 20 s and
+/// 2 GB of memory before it was refused); the largest the shim reads so is an image's
+/// configuration.
+pub const MAX_WHOLE: usize = 16 << 20;
+
 /// The whole of a file, read with one `read` of the size the open file reports: std's
 /// `read_to_end` asks once more to see the end, a system call every `docker` call would pay for
 /// the policy and again for the runtime's version. A regular file that grows while it is read is
 /// read to the size it had when opened, as a read racing the writer would be anyway. Anything
 /// whose size says nothing (a `/proc` file reporting 0) is read to its end, never taken as
 /// empty. Only a regular file is read: the open does not wait for a writer (a FIFO named as
-/// the policy hung every call), and a pipe, a device or a socket is an error.
+/// the policy hung every call), and a pipe, a device or a socket is an error; so is a file past
+/// [`MAX_WHOLE`].
 pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     read_bytes_with_meta(path).map(|(bytes, _)| bytes)
 }
@@ -760,11 +766,16 @@ pub fn read_bytes_with_meta(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::M
     if !m.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
+    let past = || std::io::Error::other(format!("past {} MiB", MAX_WHOLE >> 20));
     let bytes = match usize::try_from(m.len()) {
+        Ok(len) if len > MAX_WHOLE => return Err(past()),
         Ok(len) if len > 0 => read_len(&mut f, len)?,
         _ => {
             let mut bytes = Vec::new();
-            f.read_to_end(&mut bytes)?;
+            (&mut f).take(MAX_WHOLE as u64 + 1).read_to_end(&mut bytes)?;
+            if bytes.len() > MAX_WHOLE {
+                return Err(past());
+            }
             bytes
         }
     };
@@ -1792,8 +1803,9 @@ impl HostFs for RealFs {
             return None;
         }
         // Files are replaced by renaming, never written in place: the size read is the size,
-        // and nothing is read past it.
-        let len = usize::try_from(m.len()).ok()?;
+        // and nothing is read past it. One past [`MAX_WHOLE`] is no memory the shim wrote (the
+        // look `gn`: a 4 GB sparse file there cost a call seconds and its size in memory).
+        let len = usize::try_from(m.len()).ok().filter(|&l| l <= MAX_WHOLE)?;
         read_len(&mut f, len).ok().filter(|b| b.len() == len)
     }
 
@@ -2385,6 +2397,14 @@ mod tests {
         // A file whose reported size is 0 but which has text is read to its end, not as empty.
         let status = read_whole(Path::new("/proc/self/status")).unwrap();
         assert!(status.starts_with("Name:"), "{status:?}");
+        // Past the cap, an error at once, whatever the file holds (the look `gn`: a sparse
+        // policy of 1 GB took 20 s and its size in memory).
+        std::fs::File::create(&f)
+            .unwrap()
+            .set_len(MAX_WHOLE as u64 + 1)
+            .unwrap();
+        let e = read_whole(&f).unwrap_err();
+        assert!(e.to_string().contains("past 16 MiB"), "{e}");
     }
 
     #[test]

@@ -177,6 +177,41 @@ impl Reader {
     }
 }
 
+/// The longest line read as a record: the shim writes none near it (a token past 1 KiB is
+/// logged redacted whole). A longer one is skipped as it is read, never held whole (the look
+/// `gn`: 8 GB of zeros at the log's path took as much memory).
+const MAX_RECORD: usize = 4 << 20;
+
+/// The lines of `text`, each at most [`MAX_RECORD`] bytes; a longer one is given as `None`.
+fn lines(mut text: impl BufRead) -> impl Iterator<Item = Option<Vec<u8>>> {
+    std::iter::from_fn(move || {
+        let mut line = Vec::new();
+        let mut long = false;
+        loop {
+            let buf = match text.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => &[][..],
+            };
+            if buf.is_empty() {
+                return (long || !line.is_empty()).then(|| (!long).then_some(line));
+            }
+            let (part, used, ends) = match buf.iter().position(|&b| b == b'\n') {
+                Some(nl) => (&buf[..nl], nl + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            long = long || line.len() + part.len() > MAX_RECORD;
+            if !long {
+                line.extend_from_slice(part);
+            }
+            text.consume(used);
+            if ends {
+                return Some((!long).then_some(line));
+            }
+        }
+    })
+}
+
 /// The last `n` matching records of `text` (all when `n` is `None`), rendered.
 pub fn tail(text: impl BufRead, args: &LogArgs) -> (Vec<String>, usize) {
     let mut r = Reader {
@@ -184,7 +219,11 @@ pub fn tail(text: impl BufRead, args: &LogArgs) -> (Vec<String>, usize) {
         bad: 0,
     };
     let mut kept: VecDeque<Value> = VecDeque::new();
-    for line in text.split(b'\n').map_while(Result::ok) {
+    for line in lines(text) {
+        let Some(line) = line else {
+            r.bad += 1;
+            continue;
+        };
         let line = crate::text::lossy(&line);
         if let Some(v) = r.record(&line) {
             if args.lines == Some(0) {
@@ -199,12 +238,22 @@ pub fn tail(text: impl BufRead, args: &LogArgs) -> (Vec<String>, usize) {
     (kept.iter().map(|v| r.render(v)).collect(), r.bad)
 }
 
+/// The log, opened without waiting for a writer: a FIFO at its path held `log` until its writer
+/// closed it (the look `gn`); only a regular file is read.
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    let f = crate::hostfs::open_read(path, crate::hostfs::O_NONBLOCK)?;
+    match f.metadata()?.is_file() {
+        true => Ok(f),
+        false => Err(std::io::Error::other("not a regular file")),
+    }
+}
+
 /// Runs `nanoclaw-shim log` on `path` (the policy's `[log] path`); returns the exit status.
 pub fn run(path: &Path, args: &LogArgs) -> i32 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut pos, mut id) = (0u64, None);
-    match std::fs::File::open(path) {
+    match open(path) {
         Ok(f) => {
             id = f.metadata().ok().map(|m| (m.dev(), m.ino()));
             let mut reader = BufReader::new(f);
@@ -258,6 +307,8 @@ fn follow(
         bad: 0,
     };
     let mut partial: Vec<u8> = Vec::new();
+    // Past a record's length without a line's end: dropped up to the next one.
+    let mut skipping = false;
     loop {
         if let Ok(meta) = std::fs::metadata(path) {
             let now = Some((meta.dev(), meta.ino()));
@@ -266,12 +317,14 @@ fn follow(
                 id = now;
                 pos = 0;
                 partial.clear();
+                skipping = false;
             }
             if meta.len() > pos {
-                if let Ok(mut f) = std::fs::File::open(path) {
+                if let Ok(mut f) = open(path) {
                     if f.seek(SeekFrom::Start(pos)).is_ok() {
                         let mut buf = Vec::new();
-                        if let Ok(n) = f.read_to_end(&mut buf) {
+                        // (At most a record's worth past a partial line at a time.)
+                        if let Ok(n) = f.take(MAX_RECORD as u64).read_to_end(&mut buf) {
                             pos += n as u64;
                             partial.extend_from_slice(&buf);
                         }
@@ -279,11 +332,18 @@ fn follow(
                 }
                 while let Some(nl) = partial.iter().position(|&b| b == b'\n') {
                     let line: Vec<u8> = partial.drain(..=nl).collect();
+                    if std::mem::take(&mut skipping) {
+                        continue;
+                    }
                     if let Some(v) = r.record(&crate::text::lossy(&line)) {
                         if out.write_all(r.render(&v).as_bytes()).is_err() || out.flush().is_err() {
                             return 0;
                         }
                     }
+                }
+                if partial.len() > MAX_RECORD {
+                    partial.clear();
+                    skipping = true;
                 }
             }
         }
@@ -355,6 +415,31 @@ not json
                 .0
                 .is_empty()
         );
+    }
+
+    /// A line past a record's length is skipped as it is read and counted as not a record; the
+    /// records around it are read (the look `gn`: 8 GB of zeros were held whole). A FIFO at the
+    /// log's path is refused at once, not waited on.
+    #[test]
+    fn a_line_past_a_record_is_skipped_and_a_fifo_is_not_waited_on() {
+        let mut text = RECORDS.lines().next().unwrap().to_string();
+        text.push('\n');
+        text.push_str(&"0".repeat(MAX_RECORD + 10));
+        text.push('\n');
+        text.push_str(RECORDS.lines().next().unwrap());
+        let reader = BufReader::with_capacity(64 << 10, text.as_bytes());
+        let (shown, bad) = tail(reader, &args(None, Filter::default(), LogFormat::Json));
+        assert_eq!((shown.len(), bad), (2, 1));
+        assert_eq!(
+            lines(&b"a\nb"[..]).collect::<Vec<_>>(),
+            [Some(b"a".to_vec()), Some(b"b".to_vec())]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("decisions.jsonl");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let e = open(&fifo).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 
     #[test]
