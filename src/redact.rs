@@ -222,7 +222,10 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     // The words of the command the container runs: after the image when the argv reads as a
     // `run`, `create` or `exec`; every word when it does not (an argv refused as unreadable:
     // over-redacting docker's own `-u uid:gid` there hides nothing that needs showing).
-    let command = command_at(tokens);
+    // Past a flag the parser does not know, nothing reads: its value, if it takes one, may be
+    // any word after it (the look `gn`: `--frob key=VALUE` was shown whole in the log). Flags
+    // there are shown by their names.
+    let (command, unread) = command_at(tokens);
     let in_command = |i: usize| command.is_none_or(|c| i > c);
     let programs = programs_in(tokens.iter().map(|t| t.as_bytes()));
     // Logins given by their place (`vault login T`), judged with the program `--entrypoint`
@@ -250,6 +253,15 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
     let mut before: &[u8] = b"";
     for (i, t) in tokens.iter().enumerate() {
         let b = t.as_bytes();
+        if unread.is_some_and(|u| i >= u) {
+            out.push(match b.iter().position(|&c| c == b'=') {
+                Some(eq) if b.starts_with(b"-") => format!("{}{REDACTED}", crate::text::lossy(&b[..=eq])),
+                None if b.starts_with(b"-") => display(t),
+                _ => REDACTED.to_string(),
+            });
+            before = b;
+            continue;
+        }
         if let Some((_, shown)) = positional.iter().find(|(j, _)| *j == i) {
             out.push(shown.clone());
             before = b;
@@ -902,17 +914,37 @@ fn credential(word: &str) -> String {
 /// that command's. Leading words that are not docker's (the runtime's path, the mount check's
 /// `--hooks-dir=`, `--default-mounts-file=/dev/null`) are passed over, so that a rewritten argv
 /// is read as the caller's was.
-fn command_at(tokens: &[std::ffi::OsString]) -> Option<usize> {
+fn command_at(tokens: &[std::ffi::OsString]) -> (Option<usize>, Option<usize>) {
     let skip = tokens
         .iter()
         .take_while(|t| t.as_bytes().starts_with(b"/") || crate::mountcheck::is_own_global(t.as_bytes()))
         .count();
     match crate::parse::parse(&tokens[skip..]) {
         Ok(crate::parse::Invocation::Run(run)) if run.image.is_some() => {
-            Some(tokens.len() - run.args.len() - 1)
+            (Some(tokens.len() - run.args.len() - 1), None)
         }
-        _ => None,
+        Err(crate::parse::ParseError::UnknownFlag(name, _)) => {
+            (None, unknown_at(&tokens[skip..], &name).map(|i| skip + i))
+        }
+        _ => (None, None),
     }
+}
+
+/// Where the flag the parser did not know stands (`--frob`, `--frob=X`, or a cluster of short
+/// flags holding `-Z`).
+fn unknown_at(tokens: &[std::ffi::OsString], name: &str) -> Option<usize> {
+    let name = name.as_bytes();
+    tokens.iter().position(|t| {
+        let b = t.as_bytes();
+        match name.strip_prefix(b"--") {
+            Some(_) => b == name || (b.starts_with(name) && b.get(name.len()) == Some(&b'=')),
+            None => {
+                b.starts_with(b"-")
+                    && !b.starts_with(b"--")
+                    && name.get(1).is_some_and(|l| b[1..].contains(l))
+            }
+        }
+    })
 }
 
 /// `text` as a JSON array of strings, read as podman's reader (Go's) reads one: a `null` item is
@@ -1857,6 +1889,37 @@ mod tests {
         assert_eq!(
             words(&["build", "-o", "type=local,dest=out", "."]),
             ["build", "-o", "type=local,dest=out", "."]
+        );
+    }
+
+    /// Past a flag the parser does not know, the argv does not read: every word after it is
+    /// hidden, flags shown by their names (the look `gn`: `run --frob key=VALUE` was shown
+    /// whole in the log and the diagnostics).
+    #[test]
+    fn an_argv_past_an_unknown_flag_is_hidden() {
+        let words = |w: &[&str]| argv(&w.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        assert_eq!(
+            words(&["run", "--rm", "--frob", "n=VALUE", "-e", "img", "true"]),
+            ["run", "--rm", "--frob", REDACTED, "-e", REDACTED, REDACTED]
+        );
+        assert_eq!(
+            words(&["run", "--name", "n", "--frob=VALUE", "--env=x=y", "img"]),
+            [
+                "run",
+                "--name",
+                "n",
+                &format!("--frob={REDACTED}"),
+                &format!("--env={REDACTED}"),
+                REDACTED
+            ]
+        );
+        assert_eq!(
+            words(&["run", "-itZ", "n=VALUE", "img"]),
+            ["run", "-itZ", REDACTED, REDACTED]
+        );
+        assert_eq!(
+            words(&["run", "--rm", "--name", "n=VALUE", "img", "true"]),
+            ["run", "--rm", "--name", "n=VALUE", "img", "true"]
         );
     }
 
