@@ -73,6 +73,61 @@ const NAMESPACE_FLAGS: [u64; 7] = [
 /// hundred-and-twentieth look's, rootful 4.3.1 and 5.4.2; Chromium needs none of them).
 const KEYS: [&str; 3] = ["keyctl", "add_key", "request_key"];
 
+/// The default actions of a profile that is an allow-list: a syscall it does not name is refused.
+const REFUSING: [&str; 5] = [
+    "SCMP_ACT_ERRNO",
+    "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_TRAP",
+];
+
+/// The profile at `path`, read. One that podman's configuration names in place of podman's
+/// default may allow no syscall the default does not allow, under any condition: an operator's
+/// stricter profile passes, a wider one is refused (the look `gv`: an allow-everything profile
+/// was narrowed and reported as fine). Where podman's default is not installed, there is
+/// nothing to hold it to but [`without_new_cgroup_namespaces`]'s own check.
+pub fn read_profile(path: &str) -> Result<Vec<u8>, String> {
+    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    if PROFILE_PATHS.contains(&path) {
+        return Ok(text);
+    }
+    if let Ok((default, _)) = installed(&PROFILE_PATHS) {
+        let base = std::fs::read(default).map_err(|e| format!("{default}: {e}"))?;
+        if let Some(wider) = allowed_beyond(&text, &base) {
+            return Err(format!(
+                "{path}: allows {wider}, which podman's default profile ({default}) does not; podman's configuration (containers.conf, [containers] seccomp_profile) may name a profile stricter than the default, not a wider one"
+            ));
+        }
+    }
+    Ok(text)
+}
+
+/// The syscalls `profile` allows (under any condition) that `base` allows under none, as a
+/// list to show (at most five), or `None`.
+fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
+    let allowed = |text: &[u8]| -> Option<std::collections::BTreeSet<String>> {
+        let p: Value = serde_json::from_slice(text).ok()?;
+        let rules = p["syscalls"].as_array()?;
+        Some(
+            rules
+                .iter()
+                .filter(|r| !r["action"].as_str().is_some_and(|a| REFUSING.contains(&a)))
+                .flat_map(|r| r["names"].as_array().into_iter().flatten())
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect(),
+        )
+    };
+    // (A profile that does not read is refused by the narrowing itself.)
+    let (mine, theirs) = (allowed(profile)?, allowed(base)?);
+    let wider: Vec<&str> = mine.difference(&theirs).map(String::as_str).collect();
+    match wider.len() {
+        0 => None,
+        n if n > 5 => Some(format!("{} and {} more", wider[..5].join(", "), n - 5)),
+        _ => Some(wider.join(", ")),
+    }
+}
+
 /// The syscalls whose rules this module writes itself.
 const OWN: [&str; 6] = ["unshare", "clone", "clone3", "keyctl", "add_key", "request_key"];
 
@@ -83,6 +138,16 @@ const OWN: [&str; 6] = ["unshare", "clone", "clone3", "keyctl", "add_key", "requ
 pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> {
     let mut p: Value =
         serde_json::from_slice(profile).map_err(|e| format!("the seccomp profile is not JSON: {e}"))?;
+    // A profile that allows what it does not name is no allow-list to narrow: an operator's
+    // allow-everything profile narrowed was every syscall but the shim's few, and `explain` and
+    // `doctor` said OK (the look `gv`).
+    let default = p["defaultAction"].as_str().unwrap_or("");
+    if !REFUSING.contains(&default) {
+        return Err(format!(
+            "the seccomp profile's defaultAction is {:?}, not a refusal: it allows every syscall it does not name",
+            crate::text::lossy(default.as_bytes())
+        ));
+    }
     let syscalls = p
         .get_mut("syscalls")
         .and_then(Value::as_array_mut)
@@ -217,7 +282,7 @@ pub fn narrowed_file(
     if std::fs::symlink_metadata(&file).is_ok_and(private) {
         return Ok(file);
     }
-    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = read_profile(path)?;
     let narrowed = without_new_cgroup_namespaces(&text).map_err(|why| format!("{path}: {why}"))?;
     use crate::hostfs::HostFs;
     crate::hostfs::RealFs
@@ -239,14 +304,14 @@ fn installed<'p>(paths: &[&'p str]) -> Result<(&'p str, std::fs::Metadata), Stri
 /// `explain` asks it, so that it shows the refusal a rootful `run` meets.
 pub fn derivable(paths: &[&str]) -> Result<(), String> {
     let (path, _) = installed(paths)?;
-    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = read_profile(path)?;
     without_new_cgroup_namespaces(&text)
         .map(drop)
         .map_err(|why| format!("{path}: {why}"))
 }
 
 /// The version of what [`without_new_cgroup_namespaces`] writes: a change to it names new files.
-const FORMAT: &str = "narrowed-4";
+const FORMAT: &str = "narrowed-5";
 
 #[cfg(test)]
 mod tests {
@@ -344,9 +409,9 @@ mod tests {
     }
 
     /// Profiles that allow `unshare` and `clone` only under conditions (docker's: with
-    /// CAP_SYS_ADMIN, `clone` without namespace flags) or allow by default and refuse them by
-    /// name are not widened: `unshare` refused, `clone` allowed only without a namespace flag
-    /// (the look `gl`).
+    /// CAP_SYS_ADMIN, `clone` without namespace flags) are not widened: `unshare` refused,
+    /// `clone` allowed only without a namespace flag (the look `gl`). One that allows by
+    /// default and refuses them by name is no allow-list, and refused (the look `gv`).
     #[test]
     fn a_profile_that_conditions_them_is_not_widened() {
         let docker_like = json!({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
@@ -358,7 +423,8 @@ mod tests {
             {"names": ["unshare", "setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
             {"names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 0, "value": 268435456u64, "valueTwo": 268435456u64, "op": "SCMP_CMP_MASKED_EQ"}]}
         ]});
-        for profile in [docker_like, deny_by_name] {
+        assert!(without_new_cgroup_namespaces(deny_by_name.to_string().as_bytes()).is_err());
+        for profile in [docker_like] {
             let out = without_new_cgroup_namespaces(profile.to_string().as_bytes()).unwrap();
             let r = rules(&out);
             let named = |name: &str| -> Vec<&Value> {
@@ -456,6 +522,34 @@ mod tests {
 
     /// The narrowed copy is made once per profile and found again: the same file, unchanged, and
     /// not named `.json` (podman reads every such file in the hook folder as a hook).
+    /// A profile that allows by default is refused whatever it names, and one podman's
+    /// configuration names may allow nothing podman's default does not (the look `gv`).
+    #[test]
+    fn a_profile_wider_than_podman_s_is_refused() {
+        for default in ["SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", ""] {
+            let p = format!(r#"{{"defaultAction": "{default}", "syscalls": []}}"#);
+            let e = without_new_cgroup_namespaces(p.as_bytes()).unwrap_err();
+            assert!(e.contains("defaultAction"), "{e}");
+        }
+        let narrower = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}"#;
+        assert_eq!(allowed_beyond(narrower.as_bytes(), PODMAN_LIKE.as_bytes()), None);
+        let wider = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["read", "ptrace", "kexec_load"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["mount"], "action": "SCMP_ACT_ERRNO"}]}"#;
+        assert_eq!(
+            allowed_beyond(wider.as_bytes(), PODMAN_LIKE.as_bytes()).as_deref(),
+            Some("kexec_load, ptrace")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("wide.json");
+        std::fs::write(&file, wider).unwrap();
+        // Judged against podman's default where it is installed (CI installs podman).
+        if installed(&PROFILE_PATHS).is_ok() {
+            let e = read_profile(file.to_str().unwrap()).unwrap_err();
+            assert!(e.contains("ptrace") || e.contains("kexec_load"), "{e}");
+        }
+    }
+
     #[test]
     fn the_narrowed_copy_is_made_once() {
         if !PROFILE_PATHS.iter().any(|p| std::path::Path::new(p).is_file()) {

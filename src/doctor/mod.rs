@@ -492,8 +492,9 @@ fn gather(args: &DoctorArgs) -> Vec<Check> {
         env.euid,
         Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
     ));
+    let configured = crate::shim::configured_seccomp_profiles(&scope.env);
     checks.push(seccomp_check(
-        crate::seccomp::derivable(&crate::seccomp::PROFILE_PATHS),
+        crate::seccomp::derivable(&crate::seccomp::profile_paths(&configured)),
         flavor,
     ));
     checks.push(mount_check(&in_force, flavor, &scope.env, me.as_deref()));

@@ -355,7 +355,7 @@ pub(crate) fn seccomp_check(derivable: Result<(), String>, flavor: Flavor) -> Ch
             format!(
                 "{why}: every build is refused [harden.build-cgroup], and every run and create [harden.seccomp]"
             ),
-            "reinstall podman's profile (Debian: apt-get install --reinstall golang-github-containers-common), or remove a broken /etc/containers/seccomp.json",
+            "reinstall podman's profile (Debian: apt-get install --reinstall golang-github-containers-common), remove a broken /etc/containers/seccomp.json, or point containers.conf's seccomp_profile at an allow-list no wider than podman's",
         ),
     }
 }

@@ -3241,6 +3241,13 @@ fn a_build_is_given_podman_s_profile_without_new_cgroup_namespaces() {
         (None, "cannot be read here"),
         (
             Some(Ok((SECCOMP_PATH.to_string(), b"{}".to_vec()))),
+            "defaultAction",
+        ),
+        (
+            Some(Ok((
+                SECCOMP_PATH.to_string(),
+                br#"{"defaultAction": "SCMP_ACT_ERRNO"}"#.to_vec(),
+            ))),
             "no `syscalls` list",
         ),
         (

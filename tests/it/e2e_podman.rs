@@ -4305,6 +4305,37 @@ fn configured_defaults(mode: Mode) {
     // (And podman's default, narrowed, still lets it: the check can fail.)
     let o = run("docker", &plain, None, script);
     assert!(o.stdout.contains("unshared"), "{label}: {}", o.describe());
+    // A profile that allows what it does not name is no allow-list: refused, where it was
+    // narrowed and reported as fine (the look `gv`); plain podman runs the container under it.
+    let allow_all = rig.dir.path().join("allow-all-seccomp.json");
+    std::fs::write(
+        &allow_all,
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []}"#,
+    )
+    .unwrap();
+    let sec = conf_with(
+        "allowall",
+        &format!("seccomp_profile = \"{}\"", allow_all.display()),
+    );
+    let script = "grep Seccomp: /proc/self/status; echo ran";
+    let control = run("podman", &sec, None, script);
+    assert!(
+        control.stdout.contains("ran"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = run("docker", &sec, None, script);
+    assert_eq!(
+        o.code,
+        Some(125),
+        "{label}: an allow-all profile: {}",
+        o.describe()
+    );
+    assert!(
+        o.stderr.contains("[harden.seccomp]") && o.stderr.contains("defaultAction"),
+        "{label}: {}",
+        o.describe()
+    );
     // `[engine]`: the runtime told to chroot in place of pivot_root. The control hands the
     // runtime `--no-pivot`; the shim refuses.
     let engine_with = |name: &str, line: &str| -> PathBuf {
