@@ -1437,39 +1437,47 @@ fn redact_plain(text: &str, commands: bool) -> String {
     redact_keys(&out)
 }
 
-/// The shortest run of letters and digits read as a key of no known shape.
+/// The fewest letters and digits a word needs to be read as a key of no known shape.
 const KEY_RUN: usize = 20;
 
-/// Every word part that reads as a key of no known shape redacted: a run of at least
-/// [`KEY_RUN`] letters and digits holding both (a 40-digit hex API key, a random base64
-/// secret's longest stretch). A secret pasted into a flag that takes a size, a mode or a name
-/// was quoted back by its refusal (`--shm-size=KEY`: the look `gn`), and no list of prefixes
-/// knows every provider's keys. Over-redacting a build hash in a path costs a reader little;
-/// 64 lowercase hex digits are shown, as they are podman's ids and digests.
+/// Every word that reads as a key of no known shape redacted ([`key_like`]); in a path, the
+/// parts between its `/` that do, or else the whole. A secret pasted into a flag that takes a
+/// size, a mode or a name was quoted back by its refusal (`--shm-size=KEY`: the look `gn`), and
+/// no list of prefixes knows every provider's keys. A word is a run of letters, digits, bytes
+/// past ASCII and `+/_.~-` (base64's alphabet, a key split by dashes).
 fn redact_keys(text: &str) -> String {
     let bytes = text.as_bytes();
+    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80 || b"+/_.~-".contains(&b);
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_alphanumeric() {
+        if !word_byte(bytes[i]) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+        while i < bytes.len() && word_byte(bytes[i]) {
             i += 1;
         }
-        let run = &bytes[start..i];
-        let id = run.len() == 64 && run.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if run.len() >= KEY_RUN
-            && !id
-            && run.iter().any(u8::is_ascii_digit)
-            && run.iter().any(u8::is_ascii_alphabetic)
-        {
-            out.push_str(&text[copied..start]);
+        let word = &bytes[start..i];
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        if word.contains(&b'/') {
+            let mut at = start;
+            for part in word.split(|&b| b == b'/') {
+                if key_like(part) {
+                    parts.push((at, at + part.len()));
+                }
+                at += part.len() + 1;
+            }
+        }
+        if parts.is_empty() && key_like(word) {
+            parts.push((start, i));
+        }
+        for (from, to) in parts {
+            out.push_str(&text[copied..from]);
             out.push_str(REDACTED);
-            copied = i;
+            copied = to;
         }
     }
     if copied == 0 {
@@ -1477,6 +1485,42 @@ fn redact_keys(text: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Whether a word reads as a key: a run of at least [`KEY_RUN`] letters and digits holding
+/// both (a 40-digit hex key), or at least [`KEY_RUN`] letters and digits in all whose kind
+/// (digit, lower case, upper case) changes at 35 % or more of their neighbours (random base64,
+/// a key split by dashes, letters of both cases: the look `gu`). Not counted: runs of lower
+/// case letters alone (words: `hooks.HASH`, `nanoclaw-agent-v2-HASH`), and 64 lowercase hex
+/// digits, podman's ids and digests (nanoclaw's own file names hold such hashes). Bytes past
+/// ASCII count as lower case letters (a folder's name in another language).
+fn key_like(word: &[u8]) -> bool {
+    let kind = |b: u8| match b {
+        b'0'..=b'9' => 0,
+        b'A'..=b'Z' => 2,
+        _ => 1,
+    };
+    let (mut letters_digits, mut changes) = (0, 0);
+    let runs = word
+        .split(|&b| !(b.is_ascii_alphanumeric() || b >= 0x80))
+        .filter(|r| !r.is_empty());
+    for run in runs {
+        if run.len() == 64 && run.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            continue;
+        }
+        if run.len() >= KEY_RUN
+            && run.iter().any(u8::is_ascii_digit)
+            && run.iter().any(u8::is_ascii_alphabetic)
+        {
+            return true;
+        }
+        if run.iter().all(|&b| kind(b) == 1) {
+            continue;
+        }
+        letters_digits += run.len();
+        changes += run.windows(2).filter(|w| kind(w[0]) != kind(w[1])).count();
+    }
+    letters_digits >= KEY_RUN && changes * 20 >= letters_digits * 7
 }
 
 /// Where the value of a quoted key with a secret-looking name begins, in an object literal a
@@ -1779,7 +1823,7 @@ fn redact_user_passwords(text: &str) -> String {
 /// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in the text.
 /// Every `user:password@host` written without a scheme (`curl -x u:p@proxy:3128`, a label's
 /// `u:p@db`, an image reference's `docker.io/u:p@x/y`): the password redacted. A word counts
-/// when the part before its last `@`, from the `/` before it, has a `:` (a URL's credentials
+/// when the part before its last `@`, from the first `/`, has a `:` (a URL's credentials
 /// are redacted already by [`redact_url_credentials`]); not an image's digest
 /// (`alpine:3@sha256:...`).
 fn redact_userinfo(text: &str) -> String {
@@ -1791,9 +1835,10 @@ fn redact_userinfo(text: &str) -> String {
             continue;
         }
         let word = &text[start..i];
-        // The part before the `@` from the last `/` (an image reference's path:
-        // `docker.io/u:PASS@x/y`, shown whole before: the look `gn`).
-        let part = |at: usize| word[..at].rfind('/').map_or(0, |s| s + 1);
+        // The part before the `@` from the first `/` (an image reference's path:
+        // `docker.io/u:PASS@x/y`, shown whole before: the look `gn`; a password holding `/`:
+        // the look `gu`).
+        let part = |at: usize| word[..at].find('/').map_or(0, |s| s + 1);
         let shown = match word.rfind('@').map(|at| (part(at), at)) {
             Some((from, at))
                 if word[from..at].find(':').is_some_and(|c| c > 0)
@@ -1956,6 +2001,36 @@ mod tests {
             assert_eq!(d(&shown), shown);
         }
         assert_eq!(d("docker.io/u:PASS@x/y"), format!("docker.io/u:{REDACTED}@x/y"));
+        assert_eq!(d("docker.io/u:PA/SS@x/y"), format!("docker.io/u:{REDACTED}@x/y"));
+        assert_eq!(
+            d("docker.io:443/u:PASS@x"),
+            format!("docker.io:443/u:{REDACTED}@x")
+        );
+        // Shapes the look `gu` found printed: base64 with `+/=`, a key split by dashes, letters of
+        // both cases alone; each hidden whole.
+        for key in [
+            "PtYgjmUhBel31iEl2hpChYgCfrL1spNxnyVmihA/",
+            "Zm9vYmFyYmF6cXV4+cXV1eA==",
+            "aB3dE-fG5hI-jK7lM-nO9pQ-rS1tU",
+            "QwErTyUiOpAsDfGhJkLzXcVbNm",
+        ] {
+            let shown = d(&format!("--hostname={key}"));
+            assert!(shown.starts_with("--hostname=<redacted>"), "{key}: {shown}");
+            for part in key.split(['/', '-', '+', '=']).filter(|p| p.len() > 3) {
+                assert!(!shown.contains(part), "{key}: {shown}");
+            }
+        }
+        // nanoclaw's own names and paths, and the shim's, are shown.
+        for shown in [
+            "/home/alice/nanoclaw/data/v2-sessions/ag-1779100000000-k3x9qa/sess-1779100000000-1g0xc8:/workspace",
+            "/home/alice/nanoclaw/data/onecli/ca-6d4eb777486f8fe555fe2e66f6cc2039f972f52714584e58d1f79e1cfe70f5f6.pem:/tmp/onecli-gateway-ca.pem:ro",
+            "nanoclaw-agent-v2-3f9a1c0e",
+            "/run/nanoclaw-shim/hooks.004ef95d35eeb6d3",
+            "buildAgentGroupImage",
+            "/home/josé/Téléchargements/Présentations:/w",
+        ] {
+            assert_eq!(d(shown), shown);
+        }
         assert_eq!(d("u:PASS@registry/img"), format!("u:{REDACTED}@registry/img"));
         assert_eq!(
             d("docker.io/library/alpine:3@sha256:ab"),

@@ -190,6 +190,11 @@ pub struct ConfDefaults {
     /// `netns`, `pidns`, `ipcns`, `utsns`: the namespaces a container gets when the argv names
     /// none, as (key, value).
     pub namespaces: Vec<(String, String)>,
+    /// `pids_limit` and `log_size_max`, the last file's: where one is below the policy's
+    /// ceiling, a container that names none gets it, not the ceiling (the look `gv`: an
+    /// operator's `pids_limit = 64` became the policy's 256).
+    pub pids_limit: Option<String>,
+    pub log_size_max: Option<String>,
     /// `shm_size`: `/dev/shm`'s size when the argv names none.
     pub shm_sizes: Vec<String>,
     /// `seccomp_profile`: the profile podman gives a container in place of its default; the
@@ -234,7 +239,7 @@ pub struct ConfDefaults {
 /// `[containers]` keys that give a container nothing the policy refuses, or whose setting the
 /// shim's own argv replaces (`cgroupns`, `log_driver`, `pids_limit`, `http_proxy`,
 /// `default_mounts_file`, capabilities).
-const SAFE_KEYS: [&str; 25] = [
+const SAFE_KEYS: [&str; 23] = [
     "cgroupns",
     "container_name_as_hostname",
     "default_capabilities",
@@ -251,10 +256,8 @@ const SAFE_KEYS: [&str; 25] = [
     "keyring",
     "label_users",
     "log_driver",
-    "log_size_max",
     "log_tag",
     "no_hosts",
-    "pids_limit",
     "prepare_volume_on_create",
     "read_only",
     "tz",
@@ -403,6 +406,12 @@ impl ConfDefaults {
         if later.ulimits.is_some() {
             self.ulimits = later.ulimits;
         }
+        if later.pids_limit.is_some() {
+            self.pids_limit = later.pids_limit;
+        }
+        if later.log_size_max.is_some() {
+            self.log_size_max = later.log_size_max;
+        }
         self.volumes.extend(later.volumes);
         self.devices.extend(later.devices);
         self.annotations.extend(later.annotations);
@@ -538,6 +547,8 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
             "volumes" | "mounts" => d.volumes.extend(strings(v)),
             "devices" => d.devices.extend(strings(v)),
             "annotations" => d.annotations.extend(strings(v)),
+            "pids_limit" => d.pids_limit = Some(text(v)),
+            "log_size_max" => d.log_size_max = Some(text(v)),
             key @ ("netns" | "pidns" | "ipcns" | "utsns") => d.namespaces.push((key.to_string(), text(v))),
             "shm_size" => d.shm_sizes.push(text(v)),
             "seccomp_profile" => {

@@ -191,7 +191,9 @@ impl Rewriter<'_> {
     /// removed (it would not count); a size the shim cannot read is refused. A `driver=` inside
     /// `--log-opt`, which podman reads as `--log-driver` (`passthrough` hands the container the
     /// caller's output files), is refused: give `--log-driver`, which the shim judges.
-    pub(super) fn log_size(&mut self, max: u64) -> Result<(), Refusal> {
+    /// `default`: the size a container that names none gets (the ceiling, or podman's configured
+    /// `log_size_max` below it).
+    pub(super) fn log_size(&mut self, max: u64, default: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitLogSize;
         let found: Vec<(usize, Vec<u8>)> = self
             .run
@@ -273,7 +275,7 @@ impl Rewriter<'_> {
         // The shim's size is always the last podman reads, the caller's own already last too:
         // whatever the shim reads differently from podman (a blank in a key, a Unicode letter)
         // is then never what counts.
-        let size = lowest.unwrap_or(max);
+        let size = lowest.unwrap_or(default);
         if final_value.is_some_and(|v| v == format!("max-size={size}").as_bytes()) {
             self.note(
                 rule,
@@ -285,6 +287,12 @@ impl Rewriter<'_> {
         }
         let why = if lowest.is_some() {
             "the caller's own size, given last (podman reads the last it is given)".to_string()
+        } else if default < max {
+            format!(
+                "podman's configured log_size_max ({}), below the policy's ceiling of {}",
+                units::format_bytes(default),
+                units::format_bytes(max)
+            )
         } else {
             format!(
                 "the container's log is capped at {} (podman keeps every line on the host's disk otherwise)",
@@ -402,18 +410,40 @@ impl Rewriter<'_> {
                         );
                     }
                 }
-                self.add(
-                    rule,
-                    crate::setting!("ulimit"),
-                    value(format!("nofile={max}:{max}")),
-                    format!("open files per process are capped at {max}"),
-                );
+                // podman's configured `nofile` where it is at or below the ceiling and the caller
+                // names none (the look `gv`: an operator's 256 became the policy's 1024).
+                let kept = configured
+                    .iter()
+                    .filter(|_| callers == 0)
+                    .filter_map(|u| u.trim().strip_prefix("nofile="))
+                    .filter_map(|v| {
+                        let (soft, hard) = v.split_once(':').unwrap_or((v, v));
+                        Some((soft.trim().parse::<u64>().ok()?, hard.trim().parse::<u64>().ok()?))
+                    })
+                    .next_back()
+                    .filter(|&(soft, hard)| soft <= hard && hard < max);
+                match kept {
+                    Some((soft, hard)) => self.add(
+                        rule,
+                        crate::setting!("ulimit"),
+                        value(format!("nofile={soft}:{hard}")),
+                        format!("podman's configured default, below the policy's ceiling of {max}"),
+                    ),
+                    None => self.add(
+                        rule,
+                        crate::setting!("ulimit"),
+                        value(format!("nofile={max}:{max}")),
+                        format!("open files per process are capped at {max}"),
+                    ),
+                }
             }
         }
         Ok(())
     }
 
-    pub(super) fn pids(&mut self, max: u64) -> Result<(), Refusal> {
+    /// `default`: the limit a container that names none gets (the ceiling, or podman's
+    /// configured `pids_limit` below it).
+    pub(super) fn pids(&mut self, max: u64, default: u64) -> Result<(), Refusal> {
         let rule = Rule::LimitPids;
         match self.scalar_i64(crate::setting!("pids-limit"))? {
             Some(n) if n > 0 && n as u64 <= max => self.note(
@@ -421,6 +451,12 @@ impl Rewriter<'_> {
                 Action::Keep,
                 format!("--pids-limit={n}"),
                 "at or below the policy's ceiling",
+            ),
+            None if default < max => self.replace_all(
+                rule,
+                crate::setting!("pids-limit"),
+                value(default.to_string()),
+                format!("podman's configured pids_limit ({default}), below the policy's ceiling of {max}"),
             ),
             _ => self.replace_all(
                 rule,

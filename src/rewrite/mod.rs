@@ -902,13 +902,21 @@ pub fn rewrite(
         rw.memory(max)?;
         rw.enforce(Rule::LimitMemory);
     }
+    // podman's configured default where it is below the ceiling: a container that names none
+    // gets what plain podman would give it (the look `gv`).
+    let below = |max: u64, configured: Option<&str>| {
+        configured
+            .and_then(|v| v.trim_matches('"').parse::<i64>().ok())
+            .filter(|&n| n > 0 && (n as u64) < max)
+            .map_or(max, |n| n as u64)
+    };
     if let Some(max) = rules.limits.pids {
-        rw.pids(max)?;
+        rw.pids(max, below(max, target.configured.pids_limit.as_deref()))?;
         rw.enforce(Rule::LimitPids);
     }
     if let Some(max) = rules.limits.log_size {
         rw.log_driver(target.flavor)?;
-        rw.log_size(max)?;
+        rw.log_size(max, below(max, target.configured.log_size_max.as_deref()))?;
         rw.enforce(Rule::LimitLogSize);
     }
     if let Some(max) = rules.limits.open_files {

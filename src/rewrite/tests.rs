@@ -1724,6 +1724,49 @@ fn the_log_s_driver_keeps_its_size() {
 /// What podman's configuration gives every container: a mount, a device or a host namespace
 /// is refused (the argv's own namespace overrides), a `/dev/shm` above the ceiling is given as
 /// the ceiling, and no mounts.conf is read (the thirty-seventh pass's look).
+/// podman's configured limits below the policy's ceilings are what a container that names
+/// none gets (the look `gv`: an operator's `pids_limit = 64`, 1 MiB `log_size_max` and
+/// `nofile=256:256` became the policy's 256, 50 MiB and 1024); above them, the ceilings; a
+/// caller's own value within the ceiling is the caller's.
+#[test]
+fn podman_s_stricter_configured_limits_are_kept() {
+    let p = Policy::default();
+    let mut t = podman();
+    t.configured.pids_limit = Some("64".into());
+    t.configured.log_size_max = Some("1048576".into());
+    t.default_ulimits = vec!["nofile=256:256".into(), "nproc=4096:4096".into()];
+    let args = |words: &[&str], t: &Target| -> Vec<String> {
+        plan(&argv(words), &p, t)
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    };
+    let a = args(&["run", "img"], &t);
+    for want in [
+        "--pids-limit=64",
+        "--log-opt=max-size=1048576",
+        "--ulimit=nofile=256:256",
+        "--ulimit=nproc=4096:4096",
+    ] {
+        assert!(a.iter().any(|x| x == want), "{want}: {a:?}");
+    }
+    let a = args(&["run", "--pids-limit=200", "img"], &t);
+    assert!(a.iter().any(|x| x == "--pids-limit=200"), "{a:?}");
+    t.configured.pids_limit = Some("100000".into());
+    t.configured.log_size_max = Some("-1".into());
+    t.default_ulimits = vec!["nofile=1048576:1048576".into()];
+    let a = args(&["run", "img"], &t);
+    let ceiling = |flag: &str| {
+        a.iter()
+            .any(|x| x.starts_with(flag) && !x.contains("100000") && !x.contains("1048576"))
+    };
+    assert!(
+        ceiling("--pids-limit=") && ceiling("--log-opt=max-size=") && ceiling("--ulimit=nofile="),
+        "{a:?}"
+    );
+}
+
 #[test]
 fn podman_s_configured_defaults_are_held_to_the_policy() {
     let p = Policy::default();
