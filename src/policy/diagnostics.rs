@@ -56,6 +56,7 @@ codes! {
     BadSize = "bad-size" (Error): "not a size",
     SizeTooSmall = "size-too-small" (Error): "`[limits] memory` below 6m, which no runtime starts (`memory = 4` is 4 bytes)",
     UnitlessSize = "unitless-size" (Warning): "a size without a unit (`4096` is bytes, not megabytes)",
+    AboveOwnCeiling = "above-own-ceiling" (Error): "a `[hardening]` size (`shm_size`, a tmpfs's) above the policy's own `[limits]` ceiling",
     BadCpus = "bad-cpus" (Error): "not a positive decimal",
     BadPids = "bad-pids" (Error): "not a positive integer",
     BadDuration = "bad-duration" (Error): "`health_interval` not a positive duration with its unit (`30s`)",

@@ -24,6 +24,7 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
         text,
         diags: Vec::new(),
         schema: None,
+        own_sizes: Vec::new(),
     };
     let policy = match DeTable::parse(text) {
         Ok(root) => r.policy(root.get_ref()),
@@ -112,6 +113,16 @@ struct Reader<'t> {
     diags: Vec<Diagnostic>,
     /// When set, every table read is recorded here with the keys asked of it ([`schema`]).
     schema: Option<Vec<(String, Vec<String>)>>,
+    /// The sizes `[hardening]` gives every container (`shm_size`, a tmpfs's), with where each
+    /// is written: held to `[limits]` once both tables are read ([`Code::AboveOwnCeiling`]).
+    own_sizes: Vec<(OwnSize, u64, Range<usize>)>,
+}
+
+/// Which of the policy's own sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnSize {
+    Shm,
+    Tmpfs,
 }
 
 /// A key as the reader asks for it: a word, or `add_` / `remove_` and the name of a `[deny]`
@@ -231,6 +242,7 @@ pub fn schema() -> Vec<(String, Vec<String>)> {
         text: SCHEMA_PROBE,
         diags: Vec::new(),
         schema: Some(Vec::new()),
+        own_sizes: Vec::new(),
     };
     r.policy(root.get_ref());
     r.schema.unwrap_or_default()
@@ -580,8 +592,29 @@ impl<'t> Reader<'t> {
 
     /// Reads `[hardening]`, `[limits]`, `[deny]`, `[podman]` of `k` over `rules`.
     fn rules(&mut self, k: &mut Keys, rules: &mut Rules) {
+        self.own_sizes.clear();
         self.table(k, "hardening", |r, t| r.hardening(t, &mut rules.hardening));
         self.table(k, "limits", |r, t| r.limits(t, &mut rules.limits));
+        // The policy's own sizes above its own ceilings: the shim would give every container
+        // what it refuses a caller (the look `gv`: `shm_size = "4g"` under a 2g ceiling passed).
+        for (what, size, span) in std::mem::take(&mut self.own_sizes) {
+            let (name, ceiling) = match what {
+                OwnSize::Shm => ("[hardening] shm_size", rules.limits.shm_size),
+                OwnSize::Tmpfs => ("a [[hardening.tmpfs]] size", rules.limits.tmpfs_size),
+            };
+            if let Some(max) = ceiling.filter(|&max| size > max) {
+                self.push(
+                    Code::AboveOwnCeiling,
+                    span,
+                    format!(
+                        "{name} of {} is above the policy's own ceiling of {}: every container would get what a caller is refused",
+                        crate::units::format_bytes(size),
+                        crate::units::format_bytes(max)
+                    ),
+                    Some("lower the size, or raise [limits] shm_size / tmpfs_size".into()),
+                );
+            }
+        }
         self.table(k, "deny", |r, t| r.deny(t, &mut rules.deny));
         self.table(k, "podman", |r, t| r.podman(t, &mut rules.podman));
     }
@@ -831,6 +864,9 @@ impl<'t> Reader<'t> {
                         };
                         let entry = t.child(it, tmpfs.key.name, true);
                         if let Some(tm) = self.read(entry, |r, e| r.tmpfs(e, item.span())) {
+                            if let Some(size) = tm.size {
+                                self.own_sizes.push((OwnSize::Tmpfs, size, item.span()));
+                            }
                             if list.iter().any(|o| o.path == tm.path) {
                                 self.push(
                                     Code::DuplicateTmpfs,
@@ -856,7 +892,10 @@ impl<'t> Reader<'t> {
             }
         }
         if let Some((s, span)) = self.scalar(t.take("shm_size")) {
-            h.shm_size = s.and_then(|s| self.size(&s, span));
+            h.shm_size = s.and_then(|s| self.size(&s, span.clone()));
+            if let Some(size) = h.shm_size {
+                self.own_sizes.push((OwnSize::Shm, size, span));
+            }
         }
         if let Some(k) = self.caps(t.take("keep_capabilities"), false) {
             h.keep_capabilities = k.into_iter().map(|(c, _)| c).collect();

@@ -14,6 +14,28 @@ fn known(heading: &str) -> Vec<String> {
         .1
 }
 
+/// The policy's own sizes above its own ceilings are an error (the look `gv`: the shim gave
+/// every container a /dev/shm of 4g under a ceiling of 2g, which it refuses a caller).
+#[test]
+fn the_policy_s_own_sizes_are_held_to_its_ceilings() {
+    for text in [
+        "[hardening]\nshm_size = \"4g\"\n[limits]\nshm_size = \"2g\"\n",
+        "[limits]\ntmpfs_size = \"1g\"\n[hardening]\n[[hardening.tmpfs]]\npath = \"/tmp\"\nsize = \"8g\"\n",
+    ] {
+        let e = parse(text, "p").unwrap_err();
+        assert!(
+            e.diagnostics.iter().any(|d| d.code == Code::AboveOwnCeiling),
+            "{text}: {e:?}"
+        );
+    }
+    for text in [
+        "[hardening]\nshm_size = \"2g\"\n[limits]\nshm_size = \"2g\"\n",
+        "[hardening]\nshm_size = \"4g\"\n[limits]\nshm_size = \"off\"\n",
+    ] {
+        parse(text, "p").unwrap_or_else(|e| panic!("{text}: {e:?}"));
+    }
+}
+
 #[test]
 fn sizes_no_runtime_accepts_are_errors_and_unitless_sizes_warn() {
     for text in [
