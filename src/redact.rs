@@ -159,7 +159,8 @@ fn labelled(value: &str) -> String {
         // (A key with blanks is shown as a command's words are: `-l 'vault login T=x'`.)
         Some((key, _)) if !shown_label(key) => match blank(key) {
             true => format!("{}={REDACTED}", redact_text(&shell_words(key))),
-            false => format!("{key}={REDACTED}"),
+            // The key judged as a key of no known shape is (the look `gw`: `--label KEY=v`).
+            false => format!("{}={REDACTED}", redact_keys(key)),
         },
         Some((key, v)) if !blank(key) && blank(v) => redact_text(&format!("{key}={}", shell_words(v))),
         // A name with blanks, or a label that is a name alone (`-l 'vault login T'`, which podman
@@ -1490,9 +1491,10 @@ fn redact_keys(text: &str) -> String {
 /// Whether a word reads as a key: a run of at least [`KEY_RUN`] letters and digits holding
 /// both (a 40-digit hex key), or at least [`KEY_RUN`] letters and digits in all whose kind
 /// (digit, lower case, upper case) changes at 35 % or more of their neighbours (random base64,
-/// a key split by dashes, letters of both cases: the look `gu`). Not counted: runs of lower
-/// case letters alone (words: `hooks.HASH`, `nanoclaw-agent-v2-HASH`), and 64 lowercase hex
-/// digits, podman's ids and digests (nanoclaw's own file names hold such hashes). Bytes past
+/// a key split by dashes, letters of both cases: the look `gu`). Not counted: runs of one kind
+/// alone (words: `hooks.HASH`, `nanoclaw-agent-v2-HASH`; numbers: the 13-digit time in
+/// nanoclaw's `ncl-SLUG-sess-TIME-ID` names, which the look `gw` saw hidden), and 64 lowercase
+/// hex digits, podman's ids and digests (nanoclaw's own file names hold such hashes). Bytes past
 /// ASCII count as lower case letters (a folder's name in another language).
 fn key_like(word: &[u8]) -> bool {
     let kind = |b: u8| match b {
@@ -1514,7 +1516,7 @@ fn key_like(word: &[u8]) -> bool {
         {
             return true;
         }
-        if run.iter().all(|&b| kind(b) == 1) {
+        if run.iter().all(|&b| kind(b) == kind(run[0])) {
             continue;
         }
         letters_digits += run.len();
@@ -2028,9 +2030,16 @@ mod tests {
             "/run/nanoclaw-shim/hooks.004ef95d35eeb6d3",
             "buildAgentGroupImage",
             "/home/josé/Téléchargements/Présentations:/w",
+            // nanoclaw's newest names: an install's hash, a time, a random tail (the look `gw`
+            // saw one in a hundred hidden whole).
+            "--name=ncl-9c3e7f1d-sess-1786000000000-w2c7z9",
+            "localhost/nanoclaw-agent-v2-9c3e7f1d:ag-1786000000000-p4m8r2",
         ] {
             assert_eq!(d(shown), shown);
         }
+        // A label's key is judged as a key too (the look `gw`).
+        let shown = d("--label=0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3=v");
+        assert_eq!(shown, format!("--label={REDACTED}={REDACTED}"));
         assert_eq!(d("u:PASS@registry/img"), format!("u:{REDACTED}@registry/img"));
         assert_eq!(
             d("docker.io/library/alpine:3@sha256:ab"),

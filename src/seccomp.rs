@@ -73,6 +73,55 @@ const NAMESPACE_FLAGS: [u64; 7] = [
 /// hundred-and-twentieth look's, rootful 4.3.1 and 5.4.2; Chromium needs none of them).
 const KEYS: [&str; 3] = ["keyctl", "add_key", "request_key"];
 
+/// The keys a profile's objects may have, each spelt exactly as podman's and runc's readers
+/// document them. Go's JSON reader takes a key in any case, Unicode's folding too, and the last
+/// of several that fold alike: a second list under `"ſyscalls"` (a long s) was neither judged
+/// nor narrowed, and was what podman read (the look `gw`). So every key is one of these.
+const PROFILE_KEYS: [&str; 9] = [
+    "defaultAction",
+    "defaultErrno",
+    "defaultErrnoRet",
+    "architectures",
+    "archMap",
+    "syscalls",
+    "flags",
+    "listenerPath",
+    "listenerMetadata",
+];
+const ARCH_KEYS: [&str; 2] = ["architecture", "subArchitectures"];
+const RULE_KEYS: [&str; 9] = [
+    "names", "name", "action", "args", "comment", "includes", "excludes", "errno", "errnoRet",
+];
+const ARG_KEYS: [&str; 4] = ["index", "value", "valueTwo", "op"];
+const FILTER_KEYS: [&str; 3] = ["caps", "arches", "minKernel"];
+
+/// The first key of `profile`'s objects that is not listed ([`PROFILE_KEYS`] and the others).
+fn unknown_key(profile: &Value) -> Option<&str> {
+    fn first<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v str> {
+        v.as_object()?
+            .keys()
+            .map(String::as_str)
+            .find(|k| !keys.contains(k))
+    }
+    let items = |v: &'static str| profile[v].as_array().into_iter().flatten();
+    first(profile, &PROFILE_KEYS)
+        .or_else(|| items("archMap").find_map(|a| first(a, &ARCH_KEYS)))
+        .or_else(|| {
+            items("syscalls").find_map(|r| {
+                first(r, &RULE_KEYS)
+                    .or_else(|| {
+                        r["args"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find_map(|a| first(a, &ARG_KEYS))
+                    })
+                    .or_else(|| first(&r["includes"], &FILTER_KEYS))
+                    .or_else(|| first(&r["excludes"], &FILTER_KEYS))
+            })
+        })
+}
+
 /// The default actions of a profile that is an allow-list: a syscall it does not name is refused.
 const REFUSING: [&str; 5] = [
     "SCMP_ACT_ERRNO",
@@ -103,24 +152,54 @@ pub fn read_profile(path: &str) -> Result<Vec<u8>, String> {
     Ok(text)
 }
 
-/// The syscalls `profile` allows (under any condition) that `base` allows under none, as a
-/// list to show (at most five), or `None`.
+/// The syscalls `profile` allows that `base` does not allow as freely, as a list to show (at
+/// most five), or `None`: one allowed outright must be allowed outright by `base`, one allowed
+/// under a condition (its arguments, a capability, an architecture) allowed by `base` under
+/// some (the look `gw`: `perf_event_open` and `personality` allowed outright passed, which
+/// podman's default allows only with a capability or for a few arguments).
 fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
-    let allowed = |text: &[u8]| -> Option<std::collections::BTreeSet<String>> {
+    type Names = std::collections::BTreeSet<String>;
+    let allowed = |text: &[u8]| -> Option<(Names, Names)> {
         let p: Value = serde_json::from_slice(text).ok()?;
         let rules = p["syscalls"].as_array()?;
-        Some(
-            rules
-                .iter()
-                .filter(|r| !r["action"].as_str().is_some_and(|a| REFUSING.contains(&a)))
-                .flat_map(|r| r["names"].as_array().into_iter().flatten())
-                .filter_map(|n| n.as_str().map(str::to_string))
-                .collect(),
-        )
+        let empty = |v: &Value| {
+            v.is_null()
+                || v.as_array().is_some_and(Vec::is_empty)
+                || v.as_object().is_some_and(|o| {
+                    o.values()
+                        .all(|x| x.is_null() || x.as_array().is_some_and(Vec::is_empty) || x == "")
+                })
+        };
+        let (mut outright, mut any) = (Names::new(), Names::new());
+        for r in rules
+            .iter()
+            .filter(|r| !r["action"].as_str().is_some_and(|a| REFUSING.contains(&a)))
+        {
+            let free = empty(&r["args"]) && empty(&r["includes"]) && empty(&r["excludes"]);
+            let names = r["names"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(std::iter::once(&r["name"]))
+                .filter_map(|n| n.as_str().map(str::to_string));
+            for n in names {
+                if free {
+                    outright.insert(n.clone());
+                }
+                any.insert(n);
+            }
+        }
+        Some((outright, any))
     };
     // (A profile that does not read is refused by the narrowing itself.)
-    let (mine, theirs) = (allowed(profile)?, allowed(base)?);
-    let wider: Vec<&str> = mine.difference(&theirs).map(String::as_str).collect();
+    let ((mine_free, mine), (theirs_free, theirs)) = (allowed(profile)?, allowed(base)?);
+    let wider: Vec<&str> = mine
+        .difference(&theirs)
+        .chain(mine_free.difference(&theirs_free))
+        .map(String::as_str)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     match wider.len() {
         0 => None,
         n if n > 5 => Some(format!("{} and {} more", wider[..5].join(", "), n - 5)),
@@ -138,6 +217,12 @@ const OWN: [&str; 6] = ["unshare", "clone", "clone3", "keyctl", "add_key", "requ
 pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> {
     let mut p: Value =
         serde_json::from_slice(profile).map_err(|e| format!("the seccomp profile is not JSON: {e}"))?;
+    if let Some(key) = unknown_key(&p) {
+        return Err(format!(
+            "the seccomp profile has a key the shim does not know ({:?}): podman's reader takes keys in any case, Unicode's too, and a second list under such a key is the one it would read",
+            crate::text::lossy(key.as_bytes())
+        ));
+    }
     // A profile that allows what it does not name is no allow-list to narrow: an operator's
     // allow-everything profile narrowed was every syscall but the shim's few, and `explain` and
     // `doctor` said OK (the look `gv`).
@@ -540,6 +625,37 @@ mod tests {
             allowed_beyond(wider.as_bytes(), PODMAN_LIKE.as_bytes()).as_deref(),
             Some("kexec_load, ptrace")
         );
+        // Allowed outright where podman's default allows only under a condition (the look `gw`).
+        let conditioned = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["unshare"], "action": "SCMP_ACT_ALLOW", "args": []}]}"#;
+        assert_eq!(
+            allowed_beyond(
+                conditioned.as_bytes(),
+                &PODMAN_LIKE
+                    .replace(r#""mount", "unshare", "#, r#""mount", "#)
+                    .into_bytes()
+            )
+            .as_deref(),
+            Some("unshare")
+        );
+        let same_condition = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["unshare"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}}]}"#;
+        assert_eq!(
+            allowed_beyond(same_condition.as_bytes(), PODMAN_LIKE.as_bytes()),
+            None
+        );
+        // A key podman's reader folds onto a known one (`ſ`, a long s), or any key not known, is
+        // refused: a second list there was what podman read (the look `gw`).
+        for odd in [
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [], "ſyscalls": [{"names": ["keyctl"], "action": "SCMP_ACT_ALLOW"}]}"#,
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [], "Syscalls": []}"#,
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "Action": "SCMP_ACT_ALLOW"}]}"#,
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "Op": "x"}]}]}"#,
+        ] {
+            let e = without_new_cgroup_namespaces(odd.as_bytes()).unwrap_err();
+            assert!(e.contains("a key the shim does not know"), "{odd}: {e}");
+        }
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("wide.json");
         std::fs::write(&file, wider).unwrap();

@@ -24,7 +24,7 @@ pub fn parse(text: &str, file: &str) -> Result<(Policy, Vec<Diagnostic>), Policy
         text,
         diags: Vec::new(),
         schema: None,
-        own_sizes: Vec::new(),
+        own_spans: OwnSpans::default(),
     };
     let policy = match DeTable::parse(text) {
         Ok(root) => r.policy(root.get_ref()),
@@ -113,17 +113,22 @@ struct Reader<'t> {
     diags: Vec<Diagnostic>,
     /// When set, every table read is recorded here with the keys asked of it ([`schema`]).
     schema: Option<Vec<(String, Vec<String>)>>,
-    /// The sizes `[hardening]` gives every container (`shm_size`, a tmpfs's), with where each
-    /// is written: held to `[limits]` once both tables are read ([`Code::AboveOwnCeiling`]).
-    own_sizes: Vec<(OwnSize, u64, Range<usize>)>,
+    /// Where the table being read writes `[hardening] shm_size`, a tmpfs's size (by its path),
+    /// `[limits] shm_size` and `tmpfs_size`: the policy's own sizes are held to its ceilings
+    /// once both tables are read, inherited ones too ([`Code::AboveOwnCeiling`]).
+    own_spans: OwnSpans,
 }
 
-/// Which of the policy's own sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OwnSize {
-    Shm,
-    Tmpfs,
+#[derive(Debug, Default)]
+struct OwnSpans {
+    shm: Option<Range<usize>>,
+    tmpfs: Vec<(String, Range<usize>)>,
+    shm_ceiling: Option<Range<usize>>,
+    tmpfs_ceiling: Option<Range<usize>>,
 }
+
+/// podman's `/dev/shm` where nothing names a size.
+const PODMAN_SHM: u64 = 64 << 20;
 
 /// A key as the reader asks for it: a word, or `add_` / `remove_` and the name of a `[deny]`
 /// list, compared without building the string.
@@ -242,7 +247,7 @@ pub fn schema() -> Vec<(String, Vec<String>)> {
         text: SCHEMA_PROBE,
         diags: Vec::new(),
         schema: Some(Vec::new()),
-        own_sizes: Vec::new(),
+        own_spans: OwnSpans::default(),
     };
     r.policy(root.get_ref());
     r.schema.unwrap_or_default()
@@ -592,28 +597,57 @@ impl<'t> Reader<'t> {
 
     /// Reads `[hardening]`, `[limits]`, `[deny]`, `[podman]` of `k` over `rules`.
     fn rules(&mut self, k: &mut Keys, rules: &mut Rules) {
-        self.own_sizes.clear();
+        self.own_spans = OwnSpans::default();
         self.table(k, "hardening", |r, t| r.hardening(t, &mut rules.hardening));
         self.table(k, "limits", |r, t| r.limits(t, &mut rules.limits));
         // The policy's own sizes above its own ceilings: the shim would give every container
-        // what it refuses a caller (the look `gv`: `shm_size = "4g"` under a 2g ceiling passed).
-        for (what, size, span) in std::mem::take(&mut self.own_sizes) {
-            let (name, ceiling) = match what {
-                OwnSize::Shm => ("[hardening] shm_size", rules.limits.shm_size),
-                OwnSize::Tmpfs => ("a [[hardening.tmpfs]] size", rules.limits.tmpfs_size),
+        // what it refuses a caller (the look `gv`: `shm_size = "4g"` under a 2g ceiling passed;
+        // the look `gw`: a profile's lower ceiling under the sizes it inherits, and a ceiling
+        // below podman's own 64m /dev/shm, which every container then got).
+        let spans = std::mem::take(&mut self.own_spans);
+        let (h, l) = (&rules.hardening, &rules.limits);
+        let mut above: Vec<(String, u64, u64, Option<Range<usize>>)> = Vec::new();
+        if let Some(max) = l.shm_size {
+            let (size, what, span) = match h.shm_size {
+                Some(size) => (size, "[hardening] shm_size".to_string(), spans.shm.clone()),
+                None => (
+                    PODMAN_SHM,
+                    "podman's own /dev/shm (no [hardening] shm_size)".into(),
+                    None,
+                ),
             };
-            if let Some(max) = ceiling.filter(|&max| size > max) {
-                self.push(
-                    Code::AboveOwnCeiling,
-                    span,
-                    format!(
-                        "{name} of {} is above the policy's own ceiling of {}: every container would get what a caller is refused",
-                        crate::units::format_bytes(size),
-                        crate::units::format_bytes(max)
-                    ),
-                    Some("lower the size, or raise [limits] shm_size / tmpfs_size".into()),
-                );
+            if size > max {
+                above.push((what, size, max, span.or(spans.shm_ceiling.clone())));
             }
+        }
+        if let Some(max) = l.tmpfs_size {
+            for t in &h.tmpfs {
+                let span = spans
+                    .tmpfs
+                    .iter()
+                    .find(|(p, _)| *p == t.path)
+                    .map(|(_, s)| s.clone());
+                // (A tmpfs without a size is charged to the memory ceiling.)
+                let Some(size) = t.size else {
+                    continue;
+                };
+                if size > max {
+                    let what = format!("the [[hardening.tmpfs]] at {}", t.path);
+                    above.push((what, size, max, span.or(spans.tmpfs_ceiling.clone())));
+                }
+            }
+        }
+        for (what, size, max, span) in above {
+            let size = crate::units::format_bytes(size);
+            self.push(
+                Code::AboveOwnCeiling,
+                span.unwrap_or(0..0),
+                format!(
+                    "{what}: {size}, above the policy's own ceiling of {}: every container would get what a caller is refused",
+                    crate::units::format_bytes(max)
+                ),
+                Some("give the size at or below the ceiling, or raise [limits] shm_size / tmpfs_size".into()),
+            );
         }
         self.table(k, "deny", |r, t| r.deny(t, &mut rules.deny));
         self.table(k, "podman", |r, t| r.podman(t, &mut rules.podman));
@@ -672,9 +706,11 @@ impl<'t> Reader<'t> {
             });
         }
         if let Some((v, span)) = self.scalar(l.take("shm_size")) {
+            self.own_spans.shm_ceiling = Some(span.clone());
             limits.shm_size = v.and_then(|s| self.size(&s, span.clone()));
         }
         if let Some((v, span)) = self.scalar(l.take("tmpfs_size")) {
+            self.own_spans.tmpfs_ceiling = Some(span.clone());
             limits.tmpfs_size = v.and_then(|s| self.size(&s, span.clone()));
         }
         self.bool(l.take("refuse_unenforced"), &mut limits.refuse_unenforced);
@@ -864,9 +900,7 @@ impl<'t> Reader<'t> {
                         };
                         let entry = t.child(it, tmpfs.key.name, true);
                         if let Some(tm) = self.read(entry, |r, e| r.tmpfs(e, item.span())) {
-                            if let Some(size) = tm.size {
-                                self.own_sizes.push((OwnSize::Tmpfs, size, item.span()));
-                            }
+                            self.own_spans.tmpfs.push((tm.path.clone(), item.span()));
                             if list.iter().any(|o| o.path == tm.path) {
                                 self.push(
                                     Code::DuplicateTmpfs,
@@ -893,9 +927,7 @@ impl<'t> Reader<'t> {
         }
         if let Some((s, span)) = self.scalar(t.take("shm_size")) {
             h.shm_size = s.and_then(|s| self.size(&s, span.clone()));
-            if let Some(size) = h.shm_size {
-                self.own_sizes.push((OwnSize::Shm, size, span));
-            }
+            self.own_spans.shm = Some(span);
         }
         if let Some(k) = self.caps(t.take("keep_capabilities"), false) {
             h.keep_capabilities = k.into_iter().map(|(c, _)| c).collect();

@@ -28,7 +28,20 @@ fn the_policy_s_own_sizes_are_held_to_its_ceilings() {
             "{text}: {e:?}"
         );
     }
+    // A profile's lower ceiling under the sizes it inherits, and a ceiling below podman's own
+    // 64m /dev/shm with no size of the policy's (the look `gw`).
     for text in [
+        "[[profile]]\nname = \"p\"\nmatch.image = \"x*\"\n[profile.limits]\ntmpfs_size = \"256m\"\n",
+        "[limits]\nshm_size = \"32m\"\n",
+    ] {
+        let e = parse(text, "p").unwrap_err();
+        assert!(
+            e.diagnostics.iter().any(|d| d.code == Code::AboveOwnCeiling),
+            "{text}: {e:?}"
+        );
+    }
+    for text in [
+        "[hardening]\nshm_size = \"32m\"\n[limits]\nshm_size = \"32m\"\n",
         "[hardening]\nshm_size = \"2g\"\n[limits]\nshm_size = \"2g\"\n",
         "[hardening]\nshm_size = \"4g\"\n[limits]\nshm_size = \"off\"\n",
     ] {
