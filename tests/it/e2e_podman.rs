@@ -4336,6 +4336,26 @@ fn configured_defaults(mode: Mode) {
         "{label}: {}",
         o.describe()
     );
+    // podman's default with a second list under `"ſyscalls"` (a long s), which podman's Go
+    // reader folds onto `syscalls` and reads last: the shim refuses the profile (the look `gw`:
+    // it narrowed the first list, and podman read the second, `keyctl` and a cgroup namespace
+    // allowed again).
+    let mut folded: serde_json::Value = serde_json::from_str(&default).unwrap();
+    folded["ſyscalls"] = serde_json::json!([{"names": ["unshare", "clone", "clone3", "keyctl"], "action": "SCMP_ACT_ALLOW"}, {"names": ["read", "write", "exit_group", "execve", "brk", "mmap", "openat", "close"], "action": "SCMP_ACT_ALLOW"}]);
+    folded["defaultAction"] = serde_json::json!("SCMP_ACT_ERRNO");
+    let folded_file = rig.dir.path().join("folded-seccomp.json");
+    std::fs::write(&folded_file, folded.to_string()).unwrap();
+    let sec = conf_with(
+        "folded",
+        &format!("seccomp_profile = \"{}\"", folded_file.display()),
+    );
+    let o = run("docker", &sec, None, "echo ran");
+    assert_eq!(o.code, Some(125), "{label}: a folded key: {}", o.describe());
+    assert!(
+        o.stderr.contains("[harden.seccomp]") && o.stderr.contains("a key the shim does not know"),
+        "{label}: {}",
+        o.describe()
+    );
     // `[engine]`: the runtime told to chroot in place of pivot_root. The control hands the
     // runtime `--no-pivot`; the shim refuses.
     let engine_with = |name: &str, line: &str| -> PathBuf {
