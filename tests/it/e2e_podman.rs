@@ -4349,6 +4349,26 @@ fn configured_defaults(mode: Mode) {
         "folded",
         &format!("seccomp_profile = \"{}\"", folded_file.display()),
     );
+    // podman's configured pids_limit below the policy's ceiling is what a container that names
+    // none gets, as plain podman gives it (the look `gv`: 64 became the policy's 256).
+    if rig.limits_apply() {
+        let low = conf_with("pids", "pids_limit = 64");
+        let script = "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max";
+        let control = run("podman", &low, None, script);
+        assert_eq!(
+            control.stdout.trim(),
+            "64",
+            "{label}: control: {}",
+            control.describe()
+        );
+        let o = run("docker", &low, None, script);
+        assert_eq!(
+            o.stdout.trim(),
+            "64",
+            "{label}: a configured pids_limit: {}",
+            o.describe()
+        );
+    }
     let o = run("docker", &sec, None, "echo ran");
     assert_eq!(o.code, Some(125), "{label}: a folded key: {}", o.describe());
     assert!(
