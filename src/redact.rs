@@ -159,8 +159,9 @@ fn labelled(value: &str) -> String {
         // (A key with blanks is shown as a command's words are: `-l 'vault login T=x'`.)
         Some((key, _)) if !shown_label(key) => match blank(key) {
             true => format!("{}={REDACTED}", redact_text(&shell_words(key))),
-            // The key judged as a key of no known shape is (the look `gw`: `--label KEY=v`).
-            false => format!("{}={REDACTED}", redact_keys(key)),
+            // The key judged as text is, a key of no known shape included (the looks `gw` and
+            // `gx`: `--label KEY=v`, a URL's password or a token's shape in a key).
+            false => format!("{}={REDACTED}", redact_text(key)),
         },
         Some((key, v)) if !blank(key) && blank(v) => redact_text(&format!("{key}={}", shell_words(v))),
         // A name with blanks, or a label that is a name alone (`-l 'vault login T'`, which podman
@@ -2037,9 +2038,19 @@ mod tests {
         ] {
             assert_eq!(d(shown), shown);
         }
-        // A label's key is judged as a key too (the look `gw`).
+        // A label's key is judged as text too (the looks `gw` and `gx`).
         let shown = d("--label=0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3=v");
         assert_eq!(shown, format!("--label={REDACTED}={REDACTED}"));
+        for key in [
+            "https://bob:hunter2pass@db.example",
+            "xoxb-123456789012-abcdefabcdef",
+        ] {
+            let shown = d(&format!("--annotation={key}=v"));
+            assert!(
+                !shown.contains("hunter2pass") && !shown.contains("abcdefabcdef"),
+                "{shown}"
+            );
+        }
         assert_eq!(d("u:PASS@registry/img"), format!("u:{REDACTED}@registry/img"));
         assert_eq!(
             d("docker.io/library/alpine:3@sha256:ab"),

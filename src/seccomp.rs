@@ -153,13 +153,16 @@ pub fn read_profile(path: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The syscalls `profile` allows that `base` does not allow as freely, as a list to show (at
-/// most five), or `None`: one allowed outright must be allowed outright by `base`, one allowed
-/// under a condition (its arguments, a capability, an architecture) allowed by `base` under
-/// some (the look `gw`: `perf_event_open` and `personality` allowed outright passed, which
-/// podman's default allows only with a capability or for a few arguments).
+/// most five), or `None`. One allowed outright must be allowed outright by `base`; one allowed
+/// under a condition (its arguments, a capability, an architecture, a kernel) must be allowed
+/// by `base` outright or under the very same condition: a condition is not judged for what it
+/// restricts (the look `gx`: `minKernel: "1.0"`, a capability the shim keeps, `arg0 >= 0`
+/// always hold, and `perf_event_open`, `bpf`, `personality` passed so; the look `gw`: allowed
+/// outright, they passed on their names).
 fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
-    type Names = std::collections::BTreeSet<String>;
-    let allowed = |text: &[u8]| -> Option<(Names, Names)> {
+    // (name, condition), the condition `None` where there is none.
+    type Allowed = std::collections::BTreeSet<(String, Option<String>)>;
+    let allowed = |text: &[u8]| -> Option<Allowed> {
         let p: Value = serde_json::from_slice(text).ok()?;
         let rules = p["syscalls"].as_array()?;
         let empty = |v: &Value| {
@@ -167,15 +170,20 @@ fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
                 || v.as_array().is_some_and(Vec::is_empty)
                 || v.as_object().is_some_and(|o| {
                     o.values()
-                        .all(|x| x.is_null() || x.as_array().is_some_and(Vec::is_empty) || x == "")
+                        .all(|x| x.is_null() || x == "" || x.as_array().is_some_and(Vec::is_empty))
                 })
         };
-        let (mut outright, mut any) = (Names::new(), Names::new());
+        let mut out = Allowed::new();
         for r in rules
             .iter()
             .filter(|r| !r["action"].as_str().is_some_and(|a| REFUSING.contains(&a)))
         {
-            let free = empty(&r["args"]) && empty(&r["includes"]) && empty(&r["excludes"]);
+            let parts = [&r["args"], &r["includes"], &r["excludes"]];
+            // (Each part as written, an empty one as none: `[]`, `{}` and `null` alike.)
+            let condition = (!parts.iter().all(|v| empty(v))).then(|| {
+                let shown = |v: &&Value| if empty(v) { String::new() } else { v.to_string() };
+                parts.iter().map(shown).collect::<Vec<_>>().join(" ")
+            });
             let names = r["names"]
                 .as_array()
                 .into_iter()
@@ -183,23 +191,19 @@ fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
                 .chain(std::iter::once(&r["name"]))
                 .filter_map(|n| n.as_str().map(str::to_string));
             for n in names {
-                if free {
-                    outright.insert(n.clone());
-                }
-                any.insert(n);
+                out.insert((n, condition.clone()));
             }
         }
-        Some((outright, any))
+        Some(out)
     };
     // (A profile that does not read is refused by the narrowing itself.)
-    let ((mine_free, mine), (theirs_free, theirs)) = (allowed(profile)?, allowed(base)?);
-    let wider: Vec<&str> = mine
-        .difference(&theirs)
-        .chain(mine_free.difference(&theirs_free))
-        .map(String::as_str)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
+    let (mine, theirs) = (allowed(profile)?, allowed(base)?);
+    let wider: std::collections::BTreeSet<&str> = mine
+        .iter()
+        .filter(|(n, c)| !theirs.contains(&(n.clone(), None)) && !theirs.contains(&(n.clone(), c.clone())))
+        .map(|(n, _)| n.as_str())
         .collect();
+    let wider: Vec<&str> = wider.into_iter().collect();
     match wider.len() {
         0 => None,
         n if n > 5 => Some(format!("{} and {} more", wider[..5].join(", "), n - 5)),
@@ -645,6 +649,25 @@ mod tests {
             allowed_beyond(same_condition.as_bytes(), PODMAN_LIKE.as_bytes()),
             None
         );
+        // Under a condition of its own, where the default conditions it otherwise: a condition
+        // that always holds widens as much as none (the look `gx`).
+        let base = PODMAN_LIKE.replace(r#""mount", "unshare", "#, r#""mount", "#);
+        assert_eq!(allowed_beyond(same_condition.as_bytes(), base.as_bytes()), None);
+        for condition in [
+            r#""includes": {"minKernel": "1.0"}"#,
+            r#""includes": {"caps": ["CAP_SYS_CHROOT"]}"#,
+            r#""excludes": {"caps": ["CAP_SYS_ADMIN"]}"#,
+            r#""args": [{"index": 0, "value": 0, "op": "SCMP_CMP_GE"}]"#,
+        ] {
+            let p = format!(
+                r#"{{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{{"names": ["unshare"], "action": "SCMP_ACT_ALLOW", {condition}}}]}}"#
+            );
+            assert_eq!(
+                allowed_beyond(p.as_bytes(), base.as_bytes()).as_deref(),
+                Some("unshare"),
+                "{condition}"
+            );
+        }
         // A key podman's reader folds onto a known one (`ſ`, a long s), or any key not known, is
         // refused: a second list there was what podman read (the look `gw`).
         for odd in [

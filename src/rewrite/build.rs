@@ -120,6 +120,21 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
             reason: reason.to_string(),
         })
     };
+    // A ceiling below podman's own 64m `/dev/shm`, which a RUN step gets where the build names
+    // none (the look `gx`: a run got the policy's 32m, a build's step 64m, a caller's 64m refused).
+    if let Some(max) = limits.shm_size.filter(|&m| m < 64 << 20) {
+        if seen.shm_size.is_none() && target.flavor == Flavor::Podman {
+            let token = format!("--shm-size={}", units::format_bytes(max));
+            added.options.push(OsString::from(&token));
+            note(
+                &mut added.changes,
+                Rule::HardenShmSize,
+                Action::Add,
+                token,
+                "a build's RUN steps get podman's own 64m /dev/shm otherwise, above the policy's ceiling",
+            );
+        }
+    }
     if limits.cpus.is_none() && limits.memory.is_none() && limits.pids.is_none() {
         return Ok(added);
     }

@@ -1489,6 +1489,36 @@ fn build_target(rootless: bool) -> (Target, tempfile::TempDir) {
     (t, ctx)
 }
 
+/// A `/dev/shm` ceiling below podman's own 64m is given to a build's RUN steps, which get 64m
+/// otherwise (the look `gx`); a build's own size within it is its own.
+#[test]
+fn a_build_is_given_a_shm_ceiling_below_podman_s_own() {
+    let (t, ctx) = build_target(false);
+    let mut p = Policy::default();
+    p.rules.limits.shm_size = Some(32 << 20);
+    p.rules.hardening.shm_size = Some(32 << 20);
+    let args = shown(&build_plan(&["build", "-t", "nanoclaw-x"], &p, &t, &ctx));
+    assert!(args.iter().any(|a| a == "--shm-size=32m"), "{args:?}");
+    let args = shown(&build_plan(
+        &["build", "--shm-size=16m", "-t", "nanoclaw-x"],
+        &p,
+        &t,
+        &ctx,
+    ));
+    assert_eq!(
+        args.iter().filter(|a| a.starts_with("--shm-size")).count(),
+        1,
+        "{args:?}"
+    );
+    let args = shown(&build_plan(
+        &["build", "-t", "nanoclaw-x"],
+        &Policy::default(),
+        &t,
+        &ctx,
+    ));
+    assert!(!args.iter().any(|a| a.starts_with("--shm-size")), "{args:?}");
+}
+
 fn build_plan(words: &[&str], p: &Policy, t: &Target, ctx: &tempfile::TempDir) -> Plan {
     let mut a = argv(words);
     a.push(ctx.path().into());
