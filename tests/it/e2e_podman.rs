@@ -7010,6 +7010,40 @@ fn build_limits(mode: Mode) {
     let o = rig.run("docker", &build(&["--memory", "64g"]), None);
     assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
     assert!(o.stderr.contains("deny.ceiling"), "{label}: {}", o.describe());
+    // A /dev/shm ceiling below podman's own 64m reaches a build's RUN steps too (the look `gx`:
+    // a `run` got the policy's 32m, a RUN step podman's 64m).
+    let shm_ctx = rig.containerfile(
+        &rig.dir.path().join("shm"),
+        &format!(
+            "FROM {IMAGE}\nRUN echo shm-$(grep ' /dev/shm ' /proc/mounts | grep -o 'size=[0-9a-z]*')-end\n"
+        ),
+    );
+    let shm_tag = rig.image_tag("shm");
+    let shm_build = build_argv(&["--no-cache", "-t", &shm_tag, &shm_ctx]);
+    let control = rig.run("podman", &shm_build, None);
+    assert!(
+        control.ok() && control.stdout.contains("shm-size=65536k-end"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let policy = rig.bin.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let small = text
+        .replacen("shm_size = \"2g\"", "shm_size = \"32m\"", 1)
+        .replacen("[hardening]\n", "[hardening]\nshm_size = \"32m\"\n", 1);
+    assert_ne!(
+        text, small,
+        "the default policy no longer names shm_size = \"2g\""
+    );
+    std::fs::write(&policy, small).unwrap();
+    let o = rig.run("docker", &shm_build, None);
+    std::fs::write(&policy, text).unwrap();
+    let _ = rig.podman(&["rmi", "-f", &shm_tag]);
+    assert!(
+        o.ok() && o.stdout.contains("shm-size=32768k-end"),
+        "{label}: a build's /dev/shm under a 32m ceiling: {}",
+        o.describe()
+    );
 }
 
 #[test]
