@@ -1068,8 +1068,10 @@ const SECRET_HEADERS: &[&str] = &[
 /// [`SHOWN_VARIABLES`] (any spelling of the name: `Db_Conn` is an environment variable too).
 fn environment(assignment: &str) -> String {
     match assignment.split_once('=') {
+        // The name judged as text (the look `gy`: a URL's password or a token there was shown,
+        // as in a label's key before).
         Some((name, value)) if !value.starts_with(REDACTED) && !SHOWN_VARIABLES.contains(&name) => {
-            format!("{name}={REDACTED}")
+            format!("{}={REDACTED}", redact_text(name))
         }
         // A variable whose value is shown: its value judged by shape and URL, not its name
         // (`GIT_HTTP_PROXY_AUTHMETHOD=basic`, nanoclaw's, lost its value to `AUTH`).
@@ -1464,6 +1466,9 @@ fn redact_keys(text: &str) -> String {
         }
         let word = &bytes[start..i];
         let mut parts: Vec<(usize, usize)> = Vec::new();
+        // A path (from `/`, `~` or `.`) is judged by its parts alone: the shim's own
+        // `.../hooks.HASH/seccomp-HASH.profile` read as a key whole (the look `gy`).
+        let path = matches!(word[0], b'/' | b'~' | b'.');
         if word.contains(&b'/') {
             let mut at = start;
             for part in word.split(|&b| b == b'/') {
@@ -1473,7 +1478,7 @@ fn redact_keys(text: &str) -> String {
                 at += part.len() + 1;
             }
         }
-        if parts.is_empty() && key_like(word) {
+        if parts.is_empty() && !path && key_like(word) {
             parts.push((start, i));
         }
         for (from, to) in parts {
@@ -2037,6 +2042,20 @@ mod tests {
             "localhost/nanoclaw-agent-v2-9c3e7f1d:ag-1786000000000-p4m8r2",
         ] {
             assert_eq!(d(shown), shown);
+        }
+        // The shim's own seccomp copy in its hook folder is shown (the look `gy`).
+        let own = "--security-opt=seccomp=/run/user/1001/nanoclaw-shim/hooks.004ef95d35eeb6d3/seccomp-9a1b2c3d4e5f6a7b.profile";
+        assert_eq!(d(own), own);
+        // So is an environment variable's name judged as text (the look `gy`).
+        for t in [
+            "-ehttps://bob:hunter2pass@db.example=v",
+            "--env=xoxb-123456789012-abcdefabcdef=v",
+        ] {
+            let shown = d(t);
+            assert!(
+                !shown.contains("hunter2pass") && !shown.contains("abcdefabcdef"),
+                "{shown}"
+            );
         }
         // A label's key is judged as text too (the looks `gw` and `gx`).
         let shown = d("--label=0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3=v");
