@@ -1846,20 +1846,15 @@ fn redact_userinfo(text: &str) -> String {
         // The part before the `@` from the first `/` (an image reference's path:
         // `docker.io/u:PASS@x/y`, shown whole before: the look `gn`; a password holding `/`:
         // the look `gu`).
-        let part = |at: usize| word[..at].find('/').map_or(0, |s| s + 1);
-        let shown = match word.rfind('@').map(|at| (part(at), at)) {
-            Some((from, at))
-                if word[from..at].find(':').is_some_and(|c| c > 0)
-                    && at + 1 < word.len()
-                    && !word[at + 1..].starts_with("sha256:")
-                    && !word[at + 1..].starts_with("sha512:") =>
-            {
-                let colon = from + word[from..at].find(':').unwrap_or(0);
-                match word[colon + 1..at].starts_with(REDACTED) {
-                    true => word.to_string(),
-                    false => format!("{}{REDACTED}{}", &word[..=colon], &word[at..]),
-                }
-            }
+        let userinfo = word.rfind('@').and_then(|at| {
+            let from = word[..at].find('/').map_or(0, |s| s + 1);
+            let colon = from + word[from..at].find(':').filter(|&c| c > 0)?;
+            let digest = word[at + 1..].starts_with("sha256:") || word[at + 1..].starts_with("sha512:");
+            (at + 1 < word.len() && !digest && !word[colon + 1..at].starts_with(REDACTED))
+                .then_some((colon, at))
+        });
+        let shown = match userinfo {
+            Some((colon, at)) => format!("{}{REDACTED}{}", &word[..=colon], &word[at..]),
             _ => word.to_string(),
         };
         out.push_str(&shown);

@@ -165,13 +165,11 @@ fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
     let allowed = |text: &[u8]| -> Option<Allowed> {
         let p: Value = serde_json::from_slice(text).ok()?;
         let rules = p["syscalls"].as_array()?;
+        // (An object of empty parts is none either: `{"caps": []}`.)
         let empty = |v: &Value| {
-            v.is_null()
-                || v.as_array().is_some_and(Vec::is_empty)
-                || v.as_object().is_some_and(|o| {
-                    o.values()
-                        .all(|x| x.is_null() || x == "" || x.as_array().is_some_and(Vec::is_empty))
-                })
+            empty(v)
+                || v.as_object()
+                    .is_some_and(|o| o.values().all(|x| empty(x) || x == ""))
         };
         let mut out = Allowed::new();
         for r in rules
@@ -211,6 +209,18 @@ fn allowed_beyond(profile: &[u8], base: &[u8]) -> Option<String> {
     }
 }
 
+/// Whether a rule's part (`args`, `includes`, `excludes`) says nothing: absent, `[]` or `{}`.
+fn empty(v: &Value) -> bool {
+    v.is_null() || v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(|o| o.is_empty())
+}
+
+/// The first of `paths` that is a file, as podman reads them, and its text ([`read_profile`]):
+/// what a build's RUN steps are given, narrowed.
+pub fn read_installed(paths: &[&str]) -> Result<(String, Vec<u8>), String> {
+    let (path, _) = installed(paths)?;
+    read_profile(path).map(|text| (path.to_string(), text))
+}
+
 /// The syscalls whose rules this module writes itself.
 const OWN: [&str; 6] = ["unshare", "clone", "clone3", "keyctl", "add_key", "request_key"];
 
@@ -248,11 +258,6 @@ pub fn without_new_cgroup_namespaces(profile: &[u8]) -> Result<Vec<u8>, String> 
     // without a namespace flag (the thirty-seventh pass's looks: the first narrowing gave both
     // back whole).
     let free = |name: &str| {
-        let empty = |v: &Value| {
-            v.is_null()
-                || v.as_array().is_some_and(Vec::is_empty)
-                || v.as_object().is_some_and(|o| o.is_empty())
-        };
         syscalls.iter().any(|r| {
             r["action"] == "SCMP_ACT_ALLOW"
                 && r["names"].as_array().is_some_and(|n| n.iter().any(|n| n == name))
@@ -392,8 +397,7 @@ fn installed<'p>(paths: &[&'p str]) -> Result<(&'p str, std::fs::Metadata), Stri
 /// [`PROFILE_PATHS`] but in tests, missing, unreadable or not a profile it can narrow):
 /// `explain` asks it, so that it shows the refusal a rootful `run` meets.
 pub fn derivable(paths: &[&str]) -> Result<(), String> {
-    let (path, _) = installed(paths)?;
-    let text = read_profile(path)?;
+    let (path, text) = read_installed(paths)?;
     without_new_cgroup_namespaces(&text)
         .map(drop)
         .map_err(|why| format!("{path}: {why}"))
@@ -609,8 +613,6 @@ mod tests {
         derivable(&[&missing, &good, &bad]).unwrap();
     }
 
-    /// The narrowed copy is made once per profile and found again: the same file, unchanged, and
-    /// not named `.json` (podman reads every such file in the hook folder as a hook).
     /// A profile that allows by default is refused whatever it names, and one podman's
     /// configuration names may allow nothing podman's default does not (the look `gv`).
     #[test]
@@ -689,6 +691,8 @@ mod tests {
         }
     }
 
+    /// The narrowed copy is made once per profile and found again: the same file, unchanged, and
+    /// not named `.json` (podman reads every such file in the hook folder as a hook).
     #[test]
     fn the_narrowed_copy_is_made_once() {
         if !PROFILE_PATHS.iter().any(|p| std::path::Path::new(p).is_file()) {

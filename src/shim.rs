@@ -931,15 +931,15 @@ fn storage_conf_folders(env: &Env) -> ConfFacts {
     }
 }
 
-/// Why every `run` of this environment would be refused for what podman's own configuration
-/// gives every container ([`crate::rewrite`]'s `configured`), for `doctor`; `None` when
-/// nothing there is refused. Asked as a rootful or rootless podman `run` of the caller's.
 /// The seccomp profiles podman's configuration names in place of its default (`doctor` judges
 /// the one a `run` narrows).
 pub(crate) fn configured_seccomp_profiles(env: &Env) -> Vec<String> {
     storage_conf_folders(env).defaults.seccomp_profiles
 }
 
+/// Why every `run` of this environment would be refused for what podman's own configuration
+/// gives every container ([`crate::rewrite`]'s `configured`), for `doctor`; `None` when
+/// nothing there is refused. Asked as a rootful or rootless podman `run` of the caller's.
 pub(crate) fn configured_refusal(env: &Env, policy: &policy::Policy) -> Option<String> {
     let mut facts = storage_conf_folders(env).defaults;
     let mut target = Target::fixed(crate::policy::Flavor::Podman, env.rootless(), None);
@@ -1052,11 +1052,7 @@ fn target(
     let configured_profiles = target.configured.seccomp_profiles.clone();
     target.seccomp_probe = Some(Box::new(move || {
         let paths = crate::seccomp::profile_paths(&configured_profiles);
-        let path = paths
-            .iter()
-            .find(|p| std::path::Path::new(p).is_file())
-            .ok_or_else(|| format!("podman's seccomp profile is at neither {}", paths.join(" nor ")))?;
-        crate::seccomp::read_profile(path).map(|t| (path.to_string(), t))
+        crate::seccomp::read_installed(&paths)
     }));
     // A rootful network's range is chosen clear of what the host routes and talks to
     // ([`crate::subnet`]): asked of the runtime with the exec's environment, and of the host.

@@ -455,6 +455,14 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
         all.retain(|p| !p.is_empty());
         all
     };
+    // A table's values' paths (`[engine.runtimes]`, `volume_plugins`, `platform_to_oci_runtime`).
+    let table_paths = |v: &toml::Value| -> Vec<String> {
+        v.as_table()
+            .into_iter()
+            .flatten()
+            .flat_map(|(_, l)| paths(l))
+            .collect()
+    };
     // A program named by a relative path podman finds from the caller's working folder, where
     // agents write (the look `gq`'s `w3/conmon` ran as root): refused, naming the key.
     let absolute = |key: &str, all: Vec<String>, d: &mut ConfDefaults| -> Vec<std::path::PathBuf> {
@@ -480,19 +488,10 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
                     // program. podman 5 picks a container's runtime by its image's platform
                     // (the look `gs`).
                     "runtime" => paths(v).into_iter().filter(|r| r.contains('/')).collect(),
-                    "platform_to_oci_runtime" => v
-                        .as_table()
-                        .into_iter()
-                        .flatten()
-                        .flat_map(|(_, r)| paths(r))
-                        .filter(|r| r.contains('/'))
-                        .collect(),
-                    "runtimes" => v
-                        .as_table()
-                        .into_iter()
-                        .flatten()
-                        .flat_map(|(_, l)| paths(l))
-                        .collect(),
+                    "platform_to_oci_runtime" => {
+                        table_paths(v).into_iter().filter(|r| r.contains('/')).collect()
+                    }
+                    "runtimes" => table_paths(v),
                     _ => paths(v),
                 };
                 let files = absolute(key, named, &mut d);
@@ -508,8 +507,7 @@ fn defaults_in(table: &toml::Table) -> Option<ConfDefaults> {
                 d.programs.extend(folders);
             }
             "volume_plugins" => {
-                let named = v.as_table().into_iter().flatten().flat_map(|(_, s)| paths(s));
-                let sockets = absolute("volume_plugins", named.collect(), &mut d);
+                let sockets = absolute("volume_plugins", table_paths(v), &mut d);
                 d.sockets.extend(sockets);
             }
             // conmon's environment is judged as podman's own (the look `gq`: `LD_PRELOAD` there

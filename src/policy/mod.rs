@@ -363,6 +363,9 @@ impl Tmpfs {
     }
 }
 
+/// podman's `/dev/shm` where nothing names a size (a `run`'s and a build's RUN step's).
+pub const PODMAN_SHM: u64 = 64 << 20;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     pub cpus: Option<NanoCpus>,

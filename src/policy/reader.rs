@@ -127,9 +127,6 @@ struct OwnSpans {
     tmpfs_ceiling: Option<Range<usize>>,
 }
 
-/// podman's `/dev/shm` where nothing names a size.
-const PODMAN_SHM: u64 = 64 << 20;
-
 /// A key as the reader asks for it: a word, or `add_` / `remove_` and the name of a `[deny]`
 /// list, compared without building the string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -595,6 +592,23 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// [`Code::AboveOwnCeiling`] where `size`, the policy's own, is above `max`, its ceiling.
+    fn above_own(&mut self, what: &str, size: u64, max: u64, span: Option<Range<usize>>) {
+        if size <= max {
+            return;
+        }
+        self.push(
+            Code::AboveOwnCeiling,
+            span.unwrap_or(0..0),
+            format!(
+                "{what}: {}, above the policy's own ceiling of {}: every container would get what a caller is refused",
+                crate::units::format_bytes(size),
+                crate::units::format_bytes(max)
+            ),
+            Some("give the size at or below the ceiling, or raise [limits] shm_size / tmpfs_size".into()),
+        );
+    }
+
     /// Reads `[hardening]`, `[limits]`, `[deny]`, `[podman]` of `k` over `rules`.
     fn rules(&mut self, k: &mut Keys, rules: &mut Rules) {
         self.own_spans = OwnSpans::default();
@@ -606,48 +620,28 @@ impl<'t> Reader<'t> {
         // below podman's own 64m /dev/shm, which every container then got).
         let spans = std::mem::take(&mut self.own_spans);
         let (h, l) = (&rules.hardening, &rules.limits);
-        let mut above: Vec<(String, u64, u64, Option<Range<usize>>)> = Vec::new();
         if let Some(max) = l.shm_size {
             let (size, what, span) = match h.shm_size {
-                Some(size) => (size, "[hardening] shm_size".to_string(), spans.shm.clone()),
+                Some(size) => (size, "[hardening] shm_size", spans.shm),
                 None => (
-                    PODMAN_SHM,
-                    "podman's own /dev/shm (no [hardening] shm_size)".into(),
+                    crate::policy::PODMAN_SHM,
+                    "podman's own /dev/shm (no [hardening] shm_size)",
                     None,
                 ),
             };
-            if size > max {
-                above.push((what, size, max, span.or(spans.shm_ceiling.clone())));
-            }
+            self.above_own(what, size, max, span.or(spans.shm_ceiling));
         }
         if let Some(max) = l.tmpfs_size {
-            for t in &h.tmpfs {
+            // (A tmpfs without a size is charged to the memory ceiling.)
+            for (t, size) in h.tmpfs.iter().filter_map(|t| Some((t, t.size?))) {
                 let span = spans
                     .tmpfs
                     .iter()
                     .find(|(p, _)| *p == t.path)
                     .map(|(_, s)| s.clone());
-                // (A tmpfs without a size is charged to the memory ceiling.)
-                let Some(size) = t.size else {
-                    continue;
-                };
-                if size > max {
-                    let what = format!("the [[hardening.tmpfs]] at {}", t.path);
-                    above.push((what, size, max, span.or(spans.tmpfs_ceiling.clone())));
-                }
+                let what = format!("the [[hardening.tmpfs]] at {}", t.path);
+                self.above_own(&what, size, max, span.or_else(|| spans.tmpfs_ceiling.clone()));
             }
-        }
-        for (what, size, max, span) in above {
-            let size = crate::units::format_bytes(size);
-            self.push(
-                Code::AboveOwnCeiling,
-                span.unwrap_or(0..0),
-                format!(
-                    "{what}: {size}, above the policy's own ceiling of {}: every container would get what a caller is refused",
-                    crate::units::format_bytes(max)
-                ),
-                Some("give the size at or below the ceiling, or raise [limits] shm_size / tmpfs_size".into()),
-            );
         }
         self.table(k, "deny", |r, t| r.deny(t, &mut rules.deny));
         self.table(k, "podman", |r, t| r.podman(t, &mut rules.podman));

@@ -122,7 +122,7 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
     };
     // A ceiling below podman's own 64m `/dev/shm`, which a RUN step gets where the build names
     // none (the look `gx`: a run got the policy's 32m, a build's step 64m, a caller's 64m refused).
-    if let Some(max) = limits.shm_size.filter(|&m| m < 64 << 20) {
+    if let Some(max) = limits.shm_size.filter(|&m| m < crate::policy::PODMAN_SHM) {
         if seen.shm_size.is_none() && target.flavor == Flavor::Podman {
             let token = format!("--shm-size={}", units::format_bytes(max));
             added.options.push(OsString::from(&token));
