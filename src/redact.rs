@@ -269,6 +269,14 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             before = b;
             continue;
         }
+        if let Some(shown) = (command == Some(i))
+            .then(|| image_userinfo(&crate::text::lossy(b)))
+            .flatten()
+        {
+            out.push(shown);
+            before = b;
+            continue;
+        }
         // A credential as a word of the command the container runs (`curl -u user:password`,
         // `--user=user:password`); before it, `-u` is docker's own user.
         let by_place = in_command(i)
@@ -1828,6 +1836,27 @@ fn redact_user_passwords(text: &str) -> String {
     out
 }
 
+/// An image reference holding a registry's userinfo (`docker.io/u:PASS@x/y`) as display text, the
+/// password redacted whatever it holds: the image is one token, so a password with a blank, `,`,
+/// `=`, a quote or `/` is known to end at the token's last `@` (the look `gu`: the words
+/// [`redact_userinfo`] splits at showed `hun,ter2` and `hun ter2`). `None` when the `@` starts a
+/// digest or there is no `:` before it, past the first `/`.
+fn image_userinfo(image: &str) -> Option<String> {
+    let at = image.rfind('@')?;
+    let digest = ["sha256:", "sha384:", "sha512:"]
+        .iter()
+        .any(|d| image[at + 1..].starts_with(d));
+    let from = image[..at].find('/').map_or(0, |s| s + 1);
+    let colon = from + image[from..at].find(':')?;
+    (!digest).then(|| {
+        format!(
+            "{}{REDACTED}{}",
+            redact_text(&image[..=colon]),
+            redact_text(&image[at..])
+        )
+    })
+}
+
 /// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in the text.
 /// Every `user:password@host` written without a scheme (`curl -x u:p@proxy:3128`, a label's
 /// `u:p@db`, an image reference's `docker.io/u:p@x/y`): the password redacted. A word counts
@@ -2005,6 +2034,30 @@ mod tests {
         }
         assert_eq!(d("docker.io/u:PASS@x/y"), format!("docker.io/u:{REDACTED}@x/y"));
         assert_eq!(d("docker.io/u:PA/SS@x/y"), format!("docker.io/u:{REDACTED}@x/y"));
+        // As the image of a `run`, whatever the password holds (the look `gu`'s remainder).
+        let words = |w: &[&str]| argv(&w.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        for pass in [
+            "hun/ter2",
+            "hun,ter2",
+            "hun=ter2",
+            "hun ter2",
+            "hun\"ter2",
+            "hun'ter2",
+        ] {
+            let image = format!("registry.example/u:{pass}@x/y");
+            assert_eq!(
+                words(&["run", "--rm", &image, "true"]),
+                [
+                    "run",
+                    "--rm",
+                    &format!("registry.example/u:{REDACTED}@x/y"),
+                    "true"
+                ],
+                "{pass}"
+            );
+        }
+        let pinned = "alpine:3@sha256:b3a1299bd20226f27d06c6e8bbab956cabdf5967b027042a41b7c51f1c9a60ac";
+        assert_eq!(words(&["run", pinned, "true"]), ["run", pinned, "true"]);
         assert_eq!(
             d("docker.io:443/u:PASS@x"),
             format!("docker.io:443/u:{REDACTED}@x")
