@@ -3207,6 +3207,8 @@ pub struct BuildLimits {
     /// Its `--network` (the last): `none` keeps RUN steps off every network, the host's
     /// loopback included.
     pub network: Option<String>,
+    /// Every `--ulimit` element it names, in order (podman reads each as a list).
+    pub ulimits: Vec<String>,
 }
 
 impl BuildLimits {
@@ -3218,6 +3220,13 @@ impl BuildLimits {
         for o in &p.opts {
             if let (Class::BuildNetwork, Val::Bytes(v)) = (o.row.class, &o.value) {
                 seen.network = Some(lossy(v));
+            }
+            if o.row.class == Class::Ulimit {
+                for one in build_elements(o) {
+                    if let Val::Bytes(v) = one.value {
+                        seen.ulimits.push(lossy(&v));
+                    }
+                }
             }
             let (Class::Ceiling(which), Val::Bytes(v)) = (o.row.class, &o.value) else {
                 continue;
@@ -3501,6 +3510,23 @@ fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut 
     for (name, found) in checks {
         if let Some((value, why)) = found {
             violation(out, Rule::DenyCeiling, format!("--{name}={value}"), why);
+        }
+    }
+    // Open files per process, as on `run`: a RUN step got the host's maximum on podman 5.
+    if let Some(max) = limits.open_files {
+        for u in seen.ulimits.iter().filter(|u| {
+            u.split('=')
+                .next()
+                .is_some_and(|n| n.eq_ignore_ascii_case("nofile"))
+        }) {
+            if crate::units::nofile(u).is_none_or(|(_, hard)| hard > max) {
+                violation(
+                    out,
+                    Rule::DenyCeiling,
+                    format!("--ulimit={u}"),
+                    format!("open files above the ceiling of {max}, or not a limit podman reads as one"),
+                );
+            }
         }
     }
 }

@@ -109,6 +109,20 @@ pub fn go_int(s: &str) -> Option<i64> {
     }
 }
 
+/// An open-file limit as podman reads a `--ulimit` (go-units): the name `nofile` exactly, then
+/// `SOFT[:HARD]` in decimal digits, the hard limit the soft one when not given. `None` for any
+/// other limit, and for a value podman would read otherwise (a sign, `-1`, another base).
+pub fn nofile(ulimit: &str) -> Option<(u64, u64)> {
+    let value = ulimit.strip_prefix("nofile=")?;
+    let (soft, hard) = value.split_once(':').unwrap_or((value, value));
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    Some((number(soft)?, number(hard)?))
+}
+
 /// CFS's default period (µs): the runtime's when a quota comes without one.
 pub const CFS_PERIOD: i64 = 100_000;
 /// The CFS periods the kernel takes (µs): 1 ms to 1 s.

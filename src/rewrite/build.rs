@@ -135,6 +135,9 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
             );
         }
     }
+    if target.flavor == Flavor::Podman {
+        open_files(seen, limits, &target.default_ulimits, &mut added);
+    }
     if limits.cpus.is_none() && limits.memory.is_none() && limits.pids.is_none() {
         return Ok(added);
     }
@@ -242,6 +245,50 @@ pub(super) fn ceilings(seen: &BuildLimits, limits: &Limits, target: &Target) -> 
         );
     }
     Ok(added)
+}
+
+/// A build's RUN steps held to the open-file ceiling, as a `run` is: podman gives them its
+/// configuration's `default_ulimits`, else the host's maximum per process (podman 5: a million
+/// files per process, for the length of the build). Where the build names no `nofile` (one
+/// above the ceiling is refused, `deny.ceiling`), it gets podman's configured one when that is
+/// lower, else the ceiling; with podman's other configured limits given again, since a
+/// `--ulimit` may replace them (a realtime one refuses the build before this).
+fn open_files(seen: &BuildLimits, limits: &Limits, configured: &[String], added: &mut Added) {
+    let Some(max) = limits.open_files else {
+        return;
+    };
+    let nofile = |u: &str| {
+        u.split('=')
+            .next()
+            .is_some_and(|n| n.trim().eq_ignore_ascii_case("nofile"))
+    };
+    if seen.ulimits.iter().any(|u| nofile(u)) {
+        return;
+    }
+    for u in configured.iter().filter(|u| !nofile(u)) {
+        added.add(
+            Rule::LimitOpenFiles,
+            &format!("--ulimit={}", u.trim()),
+            "podman's configured default, which a --ulimit may replace",
+        );
+    }
+    let stricter = configured
+        .iter()
+        .filter_map(|u| units::nofile(u.trim()))
+        .next_back()
+        .filter(|&(soft, hard)| soft <= hard && hard < max);
+    match stricter {
+        Some((soft, hard)) => added.add(
+            Rule::LimitOpenFiles,
+            &format!("--ulimit=nofile={soft}:{hard}"),
+            &format!("podman's configured default, below the policy's ceiling of {max}"),
+        ),
+        None => added.add(
+            Rule::LimitOpenFiles,
+            &format!("--ulimit=nofile={max}:{max}"),
+            &format!("a build's RUN steps are held to {max} open files per process, as a run is"),
+        ),
+    }
 }
 
 /// A build's cache mounts (allowed by the `build --cache-mount` gate) on podman before 5, whose

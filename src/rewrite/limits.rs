@@ -358,21 +358,10 @@ impl Rewriter<'_> {
             let Some(at) = v.iter().position(|&b| b == b'=') else {
                 continue; // `host` (refused by deny.ceiling) or no ulimit podman reads
             };
-            let name = &v[..at];
-            if !name.eq_ignore_ascii_case(b"nofile") {
+            if !v[..at].eq_ignore_ascii_case(b"nofile") {
                 continue;
             }
-            if name != b"nofile" {
-                return Err(bad_value("ulimit", v));
-            }
-            let text = crate::text::lossy(&v[at + 1..]);
-            let (soft, hard) = text.split_once(':').unwrap_or((&text, &text));
-            let number = |s: &str| {
-                (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| s.parse::<u64>().ok())
-                    .flatten()
-            };
-            let (Some(soft), Some(hard)) = (number(soft), number(hard)) else {
+            let Some((soft, hard)) = units::nofile(&crate::text::lossy(v)) else {
                 return Err(bad_value("ulimit", v));
             };
             found.push((i, soft, hard));

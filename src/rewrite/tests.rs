@@ -1519,6 +1519,52 @@ fn a_build_is_given_a_shm_ceiling_below_podman_s_own() {
     assert!(!args.iter().any(|a| a.starts_with("--shm-size")), "{args:?}");
 }
 
+/// A build's RUN steps are held to the open-file ceiling as a `run` is (they got the host's
+/// maximum per process on podman 5); podman's stricter configured limit is kept, its other
+/// configured limits given again; a build's own `nofile` within the ceiling is its own, one
+/// above it refused.
+#[test]
+fn a_build_is_held_to_the_open_file_ceiling() {
+    let (mut t, ctx) = build_target(false);
+    let p = Policy::default();
+    let ulimits = |words: &[&str], t: &Target| -> Vec<String> {
+        let plan = build_plan(words, &p, t, &ctx);
+        assert!(plan.refusal.is_none(), "{words:?}: {:?}", plan.refusal);
+        shown(&plan)
+            .into_iter()
+            .filter(|a| a.starts_with("--ulimit"))
+            .collect()
+    };
+    assert_eq!(
+        ulimits(&["build", "-t", "nanoclaw-x"], &t),
+        ["--ulimit=nofile=1024:1024"]
+    );
+    assert_eq!(
+        ulimits(&["build", "--ulimit=nofile=64:128", "-t", "nanoclaw-x"], &t),
+        ["--ulimit=nofile=64:128"]
+    );
+    t.default_ulimits = vec!["nproc=500:500".into(), "nofile=256:512".into()];
+    assert_eq!(
+        ulimits(&["build", "-t", "nanoclaw-x"], &t),
+        ["--ulimit=nproc=500:500", "--ulimit=nofile=256:512"]
+    );
+    for above in [
+        "nofile=2048",
+        "nofile=64:4096",
+        "nofile=-1",
+        "NOFILE=64",
+        "nofile=0x10",
+        "nproc=5,nofile=9999",
+    ] {
+        let plan = build_plan(&["build", "--ulimit", above, "-t", "nanoclaw-x"], &p, &t, &ctx);
+        let r = plan
+            .refusal
+            .as_ref()
+            .unwrap_or_else(|| panic!("{above}: not refused"));
+        assert_eq!(r.rule, Rule::DenyCeiling, "{above}: {r:?}");
+    }
+}
+
 fn build_plan(words: &[&str], p: &Policy, t: &Target, ctx: &tempfile::TempDir) -> Plan {
     let mut a = argv(words);
     a.push(ctx.path().into());
@@ -2298,6 +2344,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         shown(&p),
         [
             "build",
+            "--ulimit=nofile=1024:1024",
             "--memory=4g",
             "--memory-swap=8g",
             "--cpu-period=100000",
@@ -2339,6 +2386,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "warn",
             "image",
             "build",
+            "--ulimit=nofile=1024:1024",
             "--memory-swap=2g",
             "--cpu-quota=100000",
             "--http-proxy=false",
@@ -2360,6 +2408,7 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
         shown(&p),
         [
             "build",
+            "--ulimit=nofile=1024:1024",
             "--memory=2g",
             "--http-proxy=false",
             "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
@@ -2378,6 +2427,8 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "8g",
             "--cpu-quota",
             "200000",
+            "--ulimit",
+            "nofile=1024",
         ],
         &Policy::default(),
         &t,
@@ -2407,7 +2458,9 @@ fn a_build_is_given_the_ceilings_it_does_not_name() {
             "--memory-swap",
             "8g",
             "--cpu-quota",
-            "200000"
+            "200000",
+            "--ulimit",
+            "nofile=1024"
         ]
     );
     // Memory without swap: swap of twice the memory named (podman's build sets none, the
@@ -2448,7 +2501,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
     // No ceilings in the policy: nothing to add, nothing said but the pinned Containerfile.
     let mut none = Policy::default();
     let l = &mut none.rules.limits;
-    (l.cpus, l.memory, l.pids) = (None, None, None);
+    (l.cpus, l.memory, l.pids, l.open_files) = (None, None, None, None);
     let p = build_plan(&["build", "-t", "nanoclaw-x"], &none, &t, &ctx);
     assert_eq!(p.decision, Decision::Rewrite);
     assert_eq!(
@@ -2483,6 +2536,7 @@ fn a_build_s_ceilings_follow_the_mode_and_the_host() {
         shown(&p),
         [
             "build",
+            "--ulimit=nofile=1024:1024",
             "--http-proxy=false",
             "--cap-drop=MKNOD,NET_RAW,AUDIT_WRITE",
             "-t",

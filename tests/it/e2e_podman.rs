@@ -7015,7 +7015,8 @@ fn build_limits(mode: Mode) {
     let shm_ctx = rig.containerfile(
         &rig.dir.path().join("shm"),
         &format!(
-            "FROM {IMAGE}\nRUN echo shm-$(grep ' /dev/shm ' /proc/mounts | grep -o 'size=[0-9a-z]*')-end\n"
+            "FROM {IMAGE}\nRUN echo shm-$(grep ' /dev/shm ' /proc/mounts | grep -o 'size=[0-9a-z]*')-end \
+             nofile-$(ulimit -n)-$(ulimit -Hn)-end\n"
         ),
     );
     let shm_tag = rig.image_tag("shm");
@@ -7026,22 +7027,57 @@ fn build_limits(mode: Mode) {
         "{label}: control: {}",
         control.describe()
     );
+    // And open files held to the ceiling where the build names none: podman 5 gives a RUN step
+    // the host's maximum, a million per process, past what its CI namespace allows (so the
+    // control may fail there); podman 4.3 its configuration's default.
+    let open_build = strs(&[
+        "build",
+        "--ulimit",
+        "nproc=1024:1024",
+        "--no-cache",
+        "-t",
+        &shm_tag,
+        &shm_ctx,
+    ]);
+    let control = rig.run("podman", &open_build, None);
+    assert!(
+        !control.stdout.contains("nofile-512-512-end")
+            && (control.ok() || control.stderr.contains("error setting rlimit type 7")),
+        "{label}: open files, control: {}",
+        control.describe()
+    );
+    if !control.ok() {
+        loud(&format!(
+            "NOTE (build_limits, {label}): podman's own open-file limit for a RUN step is past what\n\
+             this host allows (RLIMIT_NOFILE is type 7); the control failed setting it"
+        ));
+    }
     let policy = rig.bin.join("policy.toml");
     let text = std::fs::read_to_string(&policy).unwrap();
     let small = text
         .replacen("shm_size = \"2g\"", "shm_size = \"32m\"", 1)
-        .replacen("[hardening]\n", "[hardening]\nshm_size = \"32m\"\n", 1);
+        .replacen("[hardening]\n", "[hardening]\nshm_size = \"32m\"\n", 1)
+        .replacen("open_files = 1024", "open_files = 512", 1);
     assert_ne!(
         text, small,
         "the default policy no longer names shm_size = \"2g\""
     );
+    assert!(
+        small.contains("open_files = 512"),
+        "the default policy no longer names open_files = 1024"
+    );
     std::fs::write(&policy, small).unwrap();
-    let o = rig.run("docker", &shm_build, None);
+    let o = rig.run("docker", &open_build, None);
     std::fs::write(&policy, text).unwrap();
     let _ = rig.podman(&["rmi", "-f", &shm_tag]);
     assert!(
         o.ok() && o.stdout.contains("shm-size=32768k-end"),
         "{label}: a build's /dev/shm under a 32m ceiling: {}",
+        o.describe()
+    );
+    assert!(
+        o.stdout.contains("nofile-512-512-end"),
+        "{label}: a build's open files under a ceiling of 512: {}",
         o.describe()
     );
 }

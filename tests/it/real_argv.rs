@@ -251,6 +251,7 @@ fn every_real_nanoclaw_argv_parses_and_keeps_its_shape() {
                 assert_eq!(
                     added,
                     [
+                        "--ulimit=nofile=1024:1024",
                         "--memory=4g",
                         "--memory-swap=8g",
                         "--cpu-period=100000",
