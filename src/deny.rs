@@ -1136,7 +1136,8 @@ impl Checker<'_> {
                     );
                 } else if let Some(why) = t
                     .split(',')
-                    .find_map(|g| added_group_problem(g.trim(), self.paths.host().rootless))
+                    // Untrimmed, as podman's list reads it: `'1000 '` is a name (the look `gz`).
+                    .find_map(|g| added_group_problem(g, self.paths.host().rootless))
                 {
                     self.v(Rule::DenyGroupAdd, o, why);
                 }
@@ -1522,18 +1523,14 @@ pub(crate) fn userns_problem(value: &str, rootless: bool) -> Option<String> {
     None
 }
 
-/// A number however podman reads it (`0`, `00`, `+0`, ` 0`), or `None` for a name.
+/// An id as the runtime's user lookup reads one (Go's `strconv.Atoi`: a sign, then decimal
+/// digits, within 64 bits; `0`, `00`, `+0`, `-0`), or `None` for what it reads as a name, to be
+/// looked up in the image's `/etc/passwd` or `/etc/group`. Nothing is trimmed and nothing wraps:
+/// read so, `'1000 :1000'` and `99999999999999999999` were uid 1000 to the shim and names to
+/// podman, which an agent-built image mapped to uid 0 (the look `gz`: a setuid-root program left
+/// on a rootful host). A negative id or one past 32 bits, which the runtime refuses, is no id.
 fn numeric_id(s: &str) -> Option<u32> {
-    let s = s.trim();
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(
-        digits
-            .bytes()
-            .fold(0u32, |r, b| r.wrapping_mul(10).wrapping_add(u32::from(b - b'0'))),
-    )
+    u32::try_from(s.parse::<i64>().ok()?).ok()
 }
 
 /// The lowest id Debian and most distributions give an ordinary account (`FIRST_UID` /
@@ -1584,7 +1581,7 @@ const SYSTEM_GROUP: &str = "a system group (gid below 1000), the host's on rootf
 /// Who the user part of a `--user` value (before any `:`) runs as.
 pub fn user_is(val: &[u8]) -> UserIs {
     let s = crate::text::lossy(val);
-    let user = s.split(':').next().unwrap_or("").trim();
+    let user = s.split(':').next().unwrap_or("");
     if user.is_empty() || user == "root" {
         return UserIs::Root;
     }

@@ -649,6 +649,23 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         let user: &'static str = Box::leak(user.to_string().into_boxed_str());
         add(&["run", "--user", user, "img"], "deny.root-user");
     }
+    // An id with a blank, or past 64 bits, is a name to the runtime, which an agent-built image's
+    // /etc/passwd may map to uid 0 (the look `gz`: `'1000 :1000'` ran as the host's root);
+    // a group so, to gid 0.
+    for user in [
+        "1000 :1000",
+        " 1000:1000",
+        "99999999999999999999:1000",
+        "4294968296:1000",
+        "-1000:1000",
+    ] {
+        let user: &'static str = Box::leak(user.to_string().into_boxed_str());
+        add(&["run", "--user", user, "img"], "deny.root-user");
+    }
+    for user in ["1000:1000 ", "1000: 1000", "1000:99999999999999999999"] {
+        let user: &'static str = Box::leak(user.to_string().into_boxed_str());
+        add(&["run", "--user", user, "img"], "deny.root-user");
+    }
     // A log file the runtime writes, wherever it is: its text is the container's (a project's
     // `.husky/pre-commit` ran it).
     add(
@@ -909,7 +926,21 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
     add(&["run", "--group-add", "keep-groups", "img"], "deny.group-add");
     // Groups: on rootful podman a container's gid is the host's (the red team's setgid-`shadow`
     // copy read /etc/shadow); 0, system groups and names (which may map to either) are refused.
-    for g in ["0", "00", "+0", "root", "audio", "42", "4,2000"] {
+    // A blank or a number past 64 bits makes a name of an id, which an agent-built image's
+    // /etc/group may map to gid 0 (the look `gz`).
+    for g in [
+        "0",
+        "00",
+        "+0",
+        "root",
+        "audio",
+        "42",
+        "4,2000",
+        "1000 ",
+        " 1000",
+        "2000,1000 ",
+        "99999999999999999999",
+    ] {
         add(&["run", "--group-add", g, "img"], "deny.group-add");
     }
     for u in [
@@ -1148,7 +1179,17 @@ fn refused() -> Vec<(Vec<&'static str>, &'static str)> {
         add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
     }
     // A name the image's /etc/passwd may map to uid 0 (an agent's build can add `toor:x:0:0`).
-    for u in ["node", "toor", "nobody:nogroup", "1000x", "+", "r\u{f6}\u{f6}t"] {
+    for u in [
+        "node",
+        "toor",
+        "nobody:nogroup",
+        "1000x",
+        "+",
+        "r\u{f6}\u{f6}t",
+        "1000 :1000",
+        "1000 ",
+        "99999999999999999999",
+    ] {
         add(&["exec", "-u", u, "c", "sh"], "deny.exec-root");
     }
     // Flags denied by default, and podman's own.

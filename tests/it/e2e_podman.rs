@@ -1408,7 +1408,9 @@ fn ps_exec_and_stop_of_a_running_agent_rootless() {
 /// `exec -u NAME` runs as whatever uid the image's `/etc/passwd` gives the name, and an agent's
 /// build can add `toor:x:0:0`: the control (plain podman) execs as uid 0 under that name; through
 /// the shim the name is refused (`deny.exec-root`) and nothing runs, while the numeric uid still
-/// execs. Rootful and rootless.
+/// execs. So is an id the runtime reads as a name (`'1000 '`, with a blank: the look `gz`'s
+/// `1000 :x:0:0` line ran `run -u '1000 :1000'` as the host's root), for `exec -u`, `run --user`
+/// and `--group-add`. Rootful and rootless.
 fn exec_as_a_user_name(mode: Mode) {
     let Some(rig) = Rig::new(mode, "execname") else {
         return;
@@ -1416,7 +1418,10 @@ fn exec_as_a_user_name(mode: Mode) {
     let label = mode.label();
     let ctx = rig.containerfile(
         &rig.dir.path().join("execname"),
-        &format!("FROM {IMAGE}\nUSER root\nRUN echo 'toor:x:0:0::/root:/bin/sh' >> /etc/passwd\nUSER 1000\n"),
+        &format!(
+            "FROM {IMAGE}\nUSER root\nRUN echo 'toor:x:0:0::/root:/bin/sh' >> /etc/passwd && \
+             echo '1000 :x:0:0::/root:/bin/sh' >> /etc/passwd && echo '1000 :x:0:' >> /etc/group\nUSER 1000\n"
+        ),
     );
     let tag = rig.image_tag("execname");
     let o = rig.run("docker", &build_argv(&["--no-cache", "-t", &tag, &ctx]), None);
@@ -1442,6 +1447,46 @@ fn exec_as_a_user_name(mode: Mode) {
     // A numeric uid with its group runs (rootful, a uid alone is refused: `deny.root-user`).
     let o = rig.docker(&exec("1000:1000"), None);
     assert_eq!(o.stdout.trim(), "1000", "{label}: {}", o.describe());
+    // An id with a blank is a name to the runtime: root by the image's /etc/passwd and
+    // /etc/group in the control; refused through the shim, as a name.
+    let padded = "1000 :1000";
+    let control = rig.run("podman", &exec(padded), None);
+    assert_eq!(
+        control.stdout.trim(),
+        "0",
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = rig.docker(&exec(padded), None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.exec-root"), "{label}: {}", o.describe());
+    assert!(o.stdout.is_empty(), "{label}: something ran: {}", o.describe());
+    for (flags, rule, shows) in [
+        (&["--user", padded][..], "deny.root-user", "uid=0("),
+        (
+            &["--user", "1000:1000", "--group-add", "1000 "],
+            "deny.group-add",
+            " groups=0(",
+        ),
+    ] {
+        let mut a = vec!["run", "--rm"];
+        a.extend_from_slice(flags);
+        a.extend_from_slice(&["--entrypoint", "id", &tag]);
+        let control = rig.run("podman", &strs(&a), None);
+        assert!(
+            control.stdout.contains(shows) || control.stdout.contains(",0("),
+            "{label}: control {flags:?}: {}",
+            control.describe()
+        );
+        let o = rig.docker(&strs(&a), None);
+        assert_eq!(o.code, Some(125), "{label}: {flags:?}: {}", o.describe());
+        assert!(o.stderr.contains(rule), "{label}: {flags:?}: {}", o.describe());
+        assert!(
+            o.stdout.is_empty(),
+            "{label}: {flags:?}: something ran: {}",
+            o.describe()
+        );
+    }
 }
 
 /// Podman takes an overlay's upper directory from any `-v` option that starts with `upperdir`
