@@ -390,9 +390,12 @@ pub fn podman_list_elements(v: &[u8]) -> Option<Vec<Vec<u8>>> {
         return None;
     }
     let mut out = crate::govalue::csv_fields(v).unwrap_or_default();
+    // Each piece once, looked up in a set: a scan of `out` per piece took 24 s for fourteen
+    // values of 130 KB (the look `gz`).
+    let mut seen: std::collections::HashSet<Vec<u8>> = out.iter().cloned().collect();
     for piece in v.split(|&b| matches!(b, b',' | b'\n' | b'\r')) {
         let piece: Vec<u8> = piece.iter().copied().filter(|&b| b != b'"').collect();
-        if !out.contains(&piece) {
+        if seen.insert(piece.clone()) {
             out.push(piece);
         }
     }
