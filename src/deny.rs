@@ -302,11 +302,22 @@ impl Checker<'_> {
             Class::Environment => self.environment(o),
             Class::LogDriver => self.log_driver(o),
             Class::Label => self.label(o),
-            Class::ContainerName => {
-                if self.on(Rule::DenyForeignContainer) && reads_as_an_id(&text(o)) {
-                    self.v(Rule::DenyForeignContainer, o, ID_LIKE_NAME);
+            Class::ContainerName => match &o.value {
+                // `exec --latest`, `update --latest` (podman's, allowed only by name): podman
+                // acts on the newest container on the engine, perhaps the operator's, and reads
+                // every word after the flags as the command; the shim judged the first as the
+                // container (the look `gz`). Refused whatever the policy allows.
+                crate::parse::OptValue::Bool(latest) => {
+                    if *latest && self.on(Rule::DenyForeignContainer) {
+                        self.v(Rule::DenyForeignContainer, o, NEWEST_CONTAINER);
+                    }
                 }
-            }
+                crate::parse::OptValue::Value(_) => {
+                    if self.on(Rule::DenyForeignContainer) && reads_as_an_id(&text(o)) {
+                        self.v(Rule::DenyForeignContainer, o, ID_LIKE_NAME);
+                    }
+                }
+            },
             Class::Health => self.health(o),
             Class::Logging => {
                 let value = match &o.value {
@@ -1760,6 +1771,9 @@ pub(crate) fn weight_above(flag: &str, value: &str) -> Option<String> {
 /// a name up before an ID, so a container named with another's full ID takes its place wherever
 /// that ID is given, and the shim names every container it has checked by its ID (the
 /// ninety-third look's: the operator's container renamed to an agent's ID got the agent's `exec`).
+/// Why `--latest` is refused ([`crate::flags::Class::ContainerName`] given as a switch).
+const NEWEST_CONTAINER: &str = "acts on the newest container on the engine, which may be one the shim did not make (an operator's), and reads every word after the flags as the command; name the container";
+
 pub const ID_LIKE_NAME: &str = "a name of 12 or more hexadecimal digits, which reads as a container's ID: podman 5 looks names up before IDs, so it would take the place of the container whose ID it spells";
 
 /// Whether a container name reads as a container ID, or the start of one (docker's short IDs

@@ -90,7 +90,9 @@ pub enum Class {
     /// (`io.containers.autoupdate`, `PODMAN_SYSTEMD_UNIT`).
     Label,
     /// The container's name: one that reads as an ID would take another container's place
-    /// where podman 5 looks a name up before an ID (`deny.foreign-container`).
+    /// where podman 5 looks a name up before an ID (`deny.foreign-container`). Or which
+    /// container a command acts on: podman's `--latest` picks the newest on the engine, which the
+    /// shim cannot judge.
     ContainerName,
     /// Refused unless the policy allows the flag by name; the rule says why.
     Denied(Rule),
@@ -638,7 +640,7 @@ const EXEC_TABLE: &[Flag] = &[
     Flag { long: n("env-file"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: HostRead, podman_list: true },
     Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("interactive"), short: Some('i'), arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
-    Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: ContainerName, podman_list: false },
     Flag { long: n("preserve-fd"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag), podman_list: false },
     Flag { long: n("preserve-fds"), short: None, arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Denied(Rule::DenyFlag), podman_list: false },
     Flag { long: n("privileged"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Capability, podman_list: false },
@@ -669,7 +671,7 @@ const UPDATE_TABLE: &[Flag] = &[
     Flag { long: n("env"), short: Some('e'), arity: Value, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Environment, podman_list: false },
     Flag { long: n("help"), short: None, arity: Bool, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
     Flag { long: n("kernel-memory"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::No, alias_of: None, class: Ceiling, podman_list: false },
-    Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: Inert, podman_list: false },
+    Flag { long: n("latest"), short: Some('l'), arity: Bool, docker: Docker::No, podman: Podman::Yes, alias_of: None, class: ContainerName, podman_list: false },
     Flag { long: n("memory"), short: Some('m'), arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("memory-reservation"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },
     Flag { long: n("memory-swap"), short: None, arity: Value, docker: Docker::Yes, podman: Podman::Yes, alias_of: None, class: Ceiling, podman_list: false },

@@ -825,6 +825,31 @@ fn an_address_of_the_container_s_choosing_is_the_policy_s_to_allow() {
     assert_eq!(r.map(|r| r.rule), Some(Rule::DenyNetworkOption));
 }
 
+/// podman's `--latest` acts on the newest container on the engine, and reads every word after
+/// the flags as the command: the shim judged the first as the container (the look `gz`, with
+/// `latest` allowed by name). Refused whatever the policy allows; without it, as before.
+#[test]
+fn latest_is_refused_even_when_allowed_by_name() {
+    let mut p = Policy::default();
+    p.rules
+        .deny
+        .list_mut(policy::DenyList::AllowFlags)
+        .push("latest".into());
+    for a in [
+        &["exec", "--latest", "mine", "sh"][..],
+        &["exec", "-l", "mine", "sh"],
+        &["exec", "-il", "mine", "sh"],
+        &["update", "--latest", "--memory", "1g", "c"],
+    ] {
+        let r = plan(&argv(a), &p, &podman()).refusal;
+        assert_eq!(r.map(|r| r.rule), Some(Rule::DenyForeignContainer), "{a:?}");
+        let r = plan(&argv(a), &Policy::default(), &podman()).refusal;
+        assert!(r.is_some(), "{a:?}");
+    }
+    let r = plan(&argv(&["exec", "--latest=false", "mine", "sh"]), &p, &podman()).refusal;
+    assert_ne!(r.map(|r| r.rule), Some(Rule::DenyForeignContainer));
+}
+
 /// A folder holding a socket or FIFO at its top is a host service a container reaches through a
 /// read-only mount too (the fifty-seventh look's control socket in a project folder): refused
 /// for every spelling of a bind mount, read-only or not, unless another mount shadows it. One
