@@ -514,21 +514,30 @@ pub fn plan(argv: &[OsString], policy: &Policy, target: &Target) -> Plan {
         // exec / update: checked against the deny rules, never rewritten.
         plan.decision = Decision::Passthrough;
         let mut judged = deny::judge(&run, &policy.rules, &target.host);
-        // `exec`'s container, named by the ID the runtime gave for it ([`pin_containers`]).
+        // `exec`'s container, and `update`'s, named by the ID the runtime gave for it
+        // ([`pin_containers`]).
         let mut run = run;
         let mut pinned_argv = None;
-        if let (parse::Verb::Exec, Some(name)) = (run.verb, &run.image) {
-            let at =
-                run.prefix.len() + run.groups.iter().map(Vec::len).sum::<usize>() + usize::from(run.dashdash);
-            let named = [(at, name.as_bytes().to_vec())];
-            let (strangers, pinned) = pin_containers(policy, target, argv, &named);
-            judged.violations.extend(strangers);
-            if let Some((args, changes)) = pinned {
-                run.image = Some(args[at].clone());
-                plan.decision = Decision::Rewrite;
-                plan.changes.extend(changes);
-                pinned_argv = Some(args);
+        let named: Vec<(usize, Vec<u8>)> = match (run.verb, &run.image) {
+            (parse::Verb::Exec, Some(name)) => {
+                let at = run.prefix.len()
+                    + run.groups.iter().map(Vec::len).sum::<usize>()
+                    + usize::from(run.dashdash);
+                vec![(at, name.as_bytes().to_vec())]
             }
+            (parse::Verb::Update, _) => update_containers(&run, argv),
+            _ => Vec::new(),
+        };
+        let (strangers, pinned) = pin_containers(policy, target, argv, &named);
+        judged.violations.extend(strangers);
+        if let Some((args, changes)) = pinned {
+            match run.verb {
+                parse::Verb::Update => run.args = named.iter().map(|(at, _)| args[*at].clone()).collect(),
+                _ => run.image = named.first().map(|(at, _)| args[*at].clone()),
+            }
+            plan.decision = Decision::Rewrite;
+            plan.changes.extend(changes);
+            pinned_argv = Some(args);
         }
         let argv = pinned_argv.as_deref().unwrap_or(argv);
         if judged.read.is_empty() || target.flavor != Flavor::Podman {
@@ -717,6 +726,28 @@ fn foreign(policy: &Policy, target: &Target, name: &[u8]) -> Option<Result<Strin
             format!("{why}; [deny] foreign_containers = false lets it through")
         },
     }))
+}
+
+/// Where `update`'s containers stand in `argv` (its prefix, then the parsed `run`'s tokens):
+/// podman reads its flags anywhere, so the containers are the words no option group took, and
+/// every word after a `--`. An operator's container was `update`d past every check, its memory
+/// to 6 MB or its CPU weight to 2 (the fortieth pass).
+fn update_containers(run: &parse::RunArgs, argv: &[OsString]) -> Vec<(usize, Vec<u8>)> {
+    let mut named = Vec::new();
+    let (mut i, mut group, mut after_dashdash) = (run.prefix.len(), 0, false);
+    while i < argv.len() {
+        match run.groups.get(group) {
+            Some(g) if !after_dashdash && argv[i..].starts_with(g) => {
+                i += g.len();
+                group += 1;
+                continue;
+            }
+            _ if !after_dashdash && argv[i] == "--" => after_dashdash = true,
+            _ => named.push((i, argv[i].as_bytes().to_vec())),
+        }
+        i += 1;
+    }
+    named
 }
 
 /// An argv whose containers are named by their IDs, and the changes that say so.

@@ -3570,6 +3570,9 @@ fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
         &["pause", "op"],
         &["unpause", "mine", "op"],
         &["healthcheck", "run", "op"],
+        &["update", "--memory", "6m", "op"],
+        &["update", "mine", "--cpu-shares", "2", "op"],
+        &["container", "update", "--pids-limit=5", "--", "op"],
     ] {
         let p = plan(&argv(words), &Policy::default(), &target());
         assert_eq!(p.decision, Decision::Refuse, "{words:?}: {p:?}");
@@ -3590,6 +3593,14 @@ fn a_container_the_shim_did_not_make_is_neither_signalled_nor_read() {
             &["top", id.as_str(), "pid", "args"],
         ),
         (&["pause", "mine"], &["pause", id.as_str()]),
+        (
+            &["update", "mine", "--memory", "1g"],
+            &["update", id.as_str(), "--memory", "1g"],
+        ),
+        (
+            &["update", "--memory", "1g", "--", "mine"],
+            &["update", "--memory", "1g", "--", id.as_str()],
+        ),
     ] {
         let p = plan(&argv(words), &Policy::default(), &target());
         assert_eq!(p.decision, Decision::Rewrite, "{words:?}: {p:?}");

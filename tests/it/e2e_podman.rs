@@ -4808,8 +4808,8 @@ fn a_forced_rm_does_not_wait_rootless() {
     forced_rm(Mode::Rootless);
 }
 
-/// `exec` and `attach` name a container; through the shim only one it created under enforce
-/// is reached (`deny.foreign-container`). The control: plain podman's container (here as the
+/// `exec`, `attach` and `update` name a container; through the shim only one it created under
+/// enforce is reached (`deny.foreign-container`). The control: plain podman's container (here as the
 /// operator's, made outside the shim) runs the caller's `exec` as podman made it.
 fn foreign_container(mode: Mode) {
     let Some(rig) = Rig::new(mode, "foreign") else {
@@ -4868,6 +4868,48 @@ fn foreign_container(mode: Mode) {
     }
     let state = rig.podman(&["container", "inspect", "--format", "{{.State.Status}}", &plain]);
     assert_eq!(state.stdout.trim(), "running", "{label}: {}", state.describe());
+    // Nor updated (the fortieth pass: an operator's container's memory to 64m, or its CPU weight
+    // to 2, passed every check); the control's `update` takes, where limits apply.
+    // (Read in its cgroup: podman 4.3's `update` leaves its inspect's `HostConfig.Memory`.)
+    let memory = || {
+        let o = rig.podman(&[
+            "exec",
+            &plain,
+            "sh",
+            "-c",
+            "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max",
+        ]);
+        o.stdout.trim().to_string()
+    };
+    let before = memory();
+    for words in [
+        &["update", "--memory", "64m", plain.as_str()][..],
+        &["update", ours.as_str(), "--memory=64m", plain.as_str()],
+    ] {
+        let o = rig.run("docker", &strs(words), None);
+        assert_refusal(&o, "[deny.foreign-container]");
+    }
+    assert_eq!(memory(), before, "{label}: the operator's container was updated");
+    if rig.limits_apply() {
+        let control = rig.run("podman", &strs(&["update", "--memory", "64m", &plain]), None);
+        assert!(control.ok(), "{label}: control update: {}", control.describe());
+        assert_eq!(memory(), "67108864", "{label}: the control's update did not take");
+        // The shim's own is passed to podman; podman 5.4 refuses to update any container made
+        // with `--no-healthcheck` (harden.healthcheck), the control's too: noted, not failed.
+        let o = rig.run("docker", &strs(&["update", "--memory", "64m", &ours]), None);
+        let podman_s_own = "healthcheck-timeout must be at least 1 second";
+        assert!(
+            o.ok() || (o.stderr.contains(podman_s_own) && !o.stderr.contains("nanoclaw-shim")),
+            "{label}: the shim's own update: {}",
+            o.describe()
+        );
+        if !o.ok() {
+            loud(&format!(
+                "NOTE (foreign_container, {label}): podman refuses to update a container made with\n\
+                 --no-healthcheck (\"{podman_s_own}\"); the shim passed the update"
+            ));
+        }
+    }
     // `start -ai` of a running container attaches to it (podman 4.3): refused alike, with the
     // mount check's hook or without it (the eighty-eighth look's).
     let o = rig.run("docker", &strs(&["start", "-a", "-i", &plain]), None);
