@@ -468,7 +468,7 @@ fn check(file: Option<PathBuf>) -> i32 {
         // Judged as the shim judges a policy file it is pointed at: trusted (the caller's or
         // root's, in folders no one else can write) and a regular file (a FIFO would hang the
         // read): the fifty-sixth look's `ok` for a file every docker call refuses.
-        Some(f) => crate::trust::check_file(&f, Some(crate::process::euid()))
+        Some(f) => crate::trust::own_file(&f, Some(crate::process::euid()))
             .map_err(|why| format!("{}: the shim refuses this policy file: {why}", f.display()))
             .and_then(|()| {
                 crate::hostfs::read_plain(&f, 4 << 20).ok_or_else(|| {

@@ -1233,7 +1233,15 @@ pub fn in_system_tree(path: &Path) -> bool {
 /// `XDG_CONFIG_HOME` in a named volume had a container forge the shim's hook file and podman's
 /// `containers.conf`, and podman ran the container's program on the host).
 pub fn own_folder(dir: &Path, owner: u32) -> Result<(), String> {
-    outside_storage(&check_file_real(dir, Some(owner))?, dir)
+    own_file(dir, Some(owner))
+}
+
+/// A file or folder of the shim's own (its policy, its log's folder): [`check_file`] for `owner`,
+/// and not in container storage, where a container writes as the caller (the look `hd`: a policy
+/// kept in a named volume agents may mount was rewritten to `mode = "off"` by the first agent,
+/// and the log there read and forged; the volume, mounted by name, is judged by its name alone).
+pub fn own_file(path: &Path, owner: Option<u32>) -> Result<(), String> {
+    outside_storage(&check_file_real(path, owner)?, path)
 }
 
 /// The part of `path` that makes it container storage, if any: podman's default stores, `/proc`

@@ -228,7 +228,7 @@ pub(crate) fn log_check(path: Option<&Path>, label: &str) -> Check {
     // (`log::append`): the nearest folder that exists, and every folder above it.
     let me = crate::process::euid();
     let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(Path::new("/"));
-    if let Err(why) = crate::trust::check_file(existing, Some(me)) {
+    if let Err(why) = crate::trust::own_file(existing, Some(me)) {
         return unusable(
             format!("its folder is not trusted: {why}"),
             format!("point [log] path in {label} at a folder only you and root can write"),

@@ -172,7 +172,8 @@ fn read(path: &Path, owner: Option<u32>) -> Result<Text, PolicyError> {
     // the check is never opened: one missing when checked was read when someone else created it
     // between the check and the open (the thirty-second pass's look raced a `mode = "off"` in
     // so, in a folder of /tmp).
-    if let Err(why) = crate::trust::check_file(path, owner) {
+    // Nor one in container storage, which a container writes as the caller ([`crate::trust::own_file`]).
+    if let Err(why) = crate::trust::own_file(path, owner) {
         return Err(match std::fs::symlink_metadata(path) {
             Err(e) => unreadable(e),
             Ok(_) => untrusted(why),

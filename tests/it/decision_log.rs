@@ -87,6 +87,27 @@ fn an_unwritable_log_warns_once_and_the_call_goes_on() {
     assert_eq!(o.status.code(), Some(125));
 }
 
+/// A log in container storage (a named volume's folder, the caller's own, which an agent that
+/// mounts the volume by name read and forged lines in: the look `hd`) is not written: the
+/// call warns and goes on, and nothing is created there.
+#[test]
+fn a_log_in_container_storage_is_not_written() {
+    let (w, log) = world(
+        ".local/share/containers/storage/volumes/logs/_data/decisions.jsonl",
+        |log| {
+            std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+        },
+    );
+    let o = w.docker().args(["run", "img"]).run();
+    assert_eq!(o.status.code(), Some(0), "the docker call must still run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("decision log") && err.contains("container storage"),
+        "{err}"
+    );
+    assert!(!log.exists(), "the log was written in container storage");
+}
+
 #[test]
 fn passthrough_commands_are_not_logged() {
     let (w, log) = world("decisions.jsonl", |_| {});

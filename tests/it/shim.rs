@@ -634,6 +634,39 @@ fn untrusted_environment_and_policy_fail_closed() {
         "{}",
         stderr(&o)
     );
+    // And one in container storage, the caller's alone but a container's to write: a named
+    // volume's folder, which an agent mounting the volume by name rewrote to `mode = "off"`
+    // (the look `hd`), directly or as `XDG_CONFIG_HOME`.
+    let volume = e.p("home/.local/share/containers/storage/volumes/agents/_data");
+    std::fs::create_dir_all(volume.join("nanoclaw-shim")).unwrap();
+    for d in volume.ancestors().take_while(|d| d.starts_with(e.p("home"))) {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    for file in [
+        volume.join("policy.toml"),
+        volume.join("nanoclaw-shim/policy.toml"),
+    ] {
+        std::fs::write(&file, "mode = \"off\"\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    for (name, value) in [
+        ("NANOCLAW_SHIM_POLICY", volume.join("policy.toml")),
+        ("XDG_CONFIG_HOME", volume.clone()),
+    ] {
+        let o = e
+            .docker()
+            .env(name, &value)
+            .args(["run", "--privileged", "img"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(125), "{name}: {}", stderr(&o));
+        assert!(o.stdout.is_empty() && !e.ran(), "{name}");
+        assert!(
+            stderr(&o).contains("container storage") && stderr(&o).lines().count() == 1,
+            "{name}: {}",
+            stderr(&o)
+        );
+    }
 }
 
 /// A value that does not read as what its flag takes is named by its length, never shown, on
