@@ -269,14 +269,6 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             before = b;
             continue;
         }
-        if let Some(shown) = (command == Some(i))
-            .then(|| image_userinfo(&crate::text::lossy(b)))
-            .flatten()
-        {
-            out.push(shown);
-            before = b;
-            continue;
-        }
         // A credential as a word of the command the container runs (`curl -u user:password`,
         // `--user=user:password`); before it, `-u` is docker's own user.
         let by_place = in_command(i)
@@ -316,7 +308,13 @@ pub fn argv(tokens: &[std::ffi::OsString]) -> Vec<String> {
             _ if login && b.len() > 2 && b.starts_with(b"-p") && !b.starts_with(b"--") => {
                 format!("-p{REDACTED}")
             }
-            _ => display(t),
+            // A word that is no flag may be an image reference with a registry's userinfo (a
+            // `run`'s image, `pull`'s, `tag`'s: the looks `gu` and `hc`), judged whole: it may
+            // hold blanks.
+            _ => match b.starts_with(b"-") {
+                false => image_userinfo(&crate::text::lossy(b)).unwrap_or_else(|| display(t)),
+                true => display(t),
+            },
         };
         out.push(shown);
         before = b;
@@ -1837,51 +1835,48 @@ fn redact_user_passwords(text: &str) -> String {
 }
 
 /// An image reference holding a registry's userinfo (`docker.io/u:PASS@x/y`) as display text, the
-/// password redacted whatever it holds: the image is one token, so a password with a blank, `,`,
-/// `=`, a quote or `/` is known to end at the token's last `@` (the look `gu`: the words
-/// [`redact_userinfo`] splits at showed `hun,ter2` and `hun ter2`). `None` when the `@` starts a
-/// digest or there is no `:` before it, past the first `/`.
+/// password redacted whatever it holds: a token is known whole, so a password with a blank, `,`,
+/// `=`, a quote or `/` ends at its last `@` (the look `gu`: the words [`redact_userinfo`] split at
+/// showed `hun,ter2` and `hun ter2`). `None` where no userinfo is there ([`userinfo_span`]).
 fn image_userinfo(image: &str) -> Option<String> {
-    let at = image.rfind('@')?;
-    let digest = ["sha256:", "sha384:", "sha512:"]
-        .iter()
-        .any(|d| image[at + 1..].starts_with(d));
-    let from = image[..at].find('/').map_or(0, |s| s + 1);
-    let colon = from + image[from..at].find(':')?;
-    (!digest).then(|| {
-        format!(
-            "{}{REDACTED}{}",
-            redact_text(&image[..=colon]),
-            redact_text(&image[at..])
-        )
-    })
+    let (colon, at) = userinfo_span(image)?;
+    Some(format!(
+        "{}{REDACTED}{}",
+        redact_text(&image[..=colon]),
+        redact_text(&image[at..])
+    ))
 }
 
-/// `scheme://user:pass@host` → `scheme://<redacted>@host`, for every URL in the text.
+/// The digests an image reference may end in (`alpine:3@sha256:...`).
+const DIGESTS: [&str; 3] = ["sha256:", "sha384:", "sha512:"];
+
+/// Where a `user:password@host` in `word` holds its password: after the first `:` past the first
+/// `/` (an image reference's path: `docker.io/u:PASS@x/y`), up to the last `@` that does not
+/// start a digest (`docker.io/u:PASS@x/y@sha256:...` was shown whole: the look `hc`). `None`
+/// for an image's digest alone (`alpine:3@sha256:...`) and for one redacted already.
+fn userinfo_span(word: &str) -> Option<(usize, usize)> {
+    let digest = |at: usize| DIGESTS.iter().any(|d| word[at + 1..].starts_with(d));
+    let at = word.rmatch_indices('@').map(|(i, _)| i).find(|&i| !digest(i))?;
+    let from = word[..at].find('/').map_or(0, |s| s + 1);
+    let colon = from + word[from..at].find(':').filter(|&c| c > 0)?;
+    (at + 1 < word.len() && !word[colon + 1..at].starts_with(REDACTED)).then_some((colon, at))
+}
+
 /// Every `user:password@host` written without a scheme (`curl -x u:p@proxy:3128`, a label's
-/// `u:p@db`, an image reference's `docker.io/u:p@x/y`): the password redacted. A word counts
-/// when the part before its last `@`, from the first `/`, has a `:` (a URL's credentials
-/// are redacted already by [`redact_url_credentials`]); not an image's digest
-/// (`alpine:3@sha256:...`).
+/// `u:p@db`, an image reference's `docker.io/u:p@x/y`): the password redacted, in each word
+/// between blanks and quotes ([`userinfo_span`]; a URL's credentials are redacted already by
+/// [`redact_url_credentials`]). Not split at `,` or `=`, which a password may hold (the look
+/// `hc`: `u:hun,ter2@x/y` in a refusal of `tag`); one holding a blank is shown in part.
 fn redact_userinfo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut start = 0;
     for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        let ends = i == text.len() || c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=');
+        let ends = i == text.len() || c.is_whitespace() || matches!(c, '"' | '\'');
         if !ends {
             continue;
         }
         let word = &text[start..i];
-        // The part before the `@` from the first `/` (an image reference's path:
-        // `docker.io/u:PASS@x/y`, shown whole before: the look `gn`; a password holding `/`:
-        // the look `gu`).
-        let userinfo = word.rfind('@').and_then(|at| {
-            let from = word[..at].find('/').map_or(0, |s| s + 1);
-            let colon = from + word[from..at].find(':').filter(|&c| c > 0)?;
-            let digest = word[at + 1..].starts_with("sha256:") || word[at + 1..].starts_with("sha512:");
-            (at + 1 < word.len() && !digest && !word[colon + 1..at].starts_with(REDACTED))
-                .then_some((colon, at))
-        });
+        let userinfo = userinfo_span(word);
         let shown = match userinfo {
             Some((colon, at)) => format!("{}{REDACTED}{}", &word[..=colon], &word[at..]),
             _ => word.to_string(),
@@ -2058,6 +2053,34 @@ mod tests {
         }
         let pinned = "alpine:3@sha256:b3a1299bd20226f27d06c6e8bbab956cabdf5967b027042a41b7c51f1c9a60ac";
         assert_eq!(words(&["run", pinned, "true"]), ["run", pinned, "true"]);
+        // Every command's image, a digest after the userinfo, and a refusal's text (the look
+        // `hc`: `pull`, `tag`, `history`, `u:hunter2@x/y@sha256:...`, `refused: u:hun,ter2@x/y`).
+        let digest = &pinned["alpine:3".len()..];
+        for (argv, at) in [
+            (vec!["pull", "registry.example/u:hun,ter2@x/y"], 1),
+            (vec!["image", "inspect", "registry.example/u:hun ter2@x/y"], 2),
+            (vec!["history", "registry.example/u:hun ter2@x/y"], 1),
+            (vec!["tag", "nanoclaw-x", "registry.example/u:hun,ter2@x/y"], 2),
+        ] {
+            let shown = words(&argv);
+            assert_eq!(
+                shown[at],
+                format!("registry.example/u:{REDACTED}@x/y"),
+                "{argv:?}"
+            );
+        }
+        let with_digest = format!("registry.example/u:hunter2@x/y{digest}");
+        assert_eq!(
+            words(&["run", &with_digest, "true"])[1],
+            format!("registry.example/u:{REDACTED}@x/y{digest}")
+        );
+        for text in [
+            "refused: registry.example/u:hun,ter2@x/y: an image name outside writable_images",
+            "the base image registry.example/u:hun=ter2@x/y is not in local storage",
+        ] {
+            let shown = message(text);
+            assert!(!shown.contains("ter2") && shown.contains(REDACTED), "{shown}");
+        }
         assert_eq!(
             d("docker.io:443/u:PASS@x"),
             format!("docker.io:443/u:{REDACTED}@x")
