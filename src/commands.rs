@@ -3514,11 +3514,7 @@ fn build_ceilings(seen: &BuildLimits, limits: &crate::policy::Limits, out: &mut 
     }
     // Open files per process, as on `run`: a RUN step got the host's maximum on podman 5.
     if let Some(max) = limits.open_files {
-        for u in seen.ulimits.iter().filter(|u| {
-            u.split('=')
-                .next()
-                .is_some_and(|n| n.eq_ignore_ascii_case("nofile"))
-        }) {
+        for u in seen.ulimits.iter().filter(|u| crate::units::names_nofile(u)) {
             if crate::units::nofile(u).is_none_or(|(_, hard)| hard > max) {
                 violation(
                     out,

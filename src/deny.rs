@@ -1145,11 +1145,13 @@ impl Checker<'_> {
                         o,
                         "keeps the host user's groups (and their file access) in the container",
                     );
-                } else if let Some(why) = t
-                    .split(',')
+                } else {
                     // Untrimmed, as podman's list reads it: `'1000 '` is a name (the look `gz`).
-                    .find_map(|g| added_group_problem(g, self.paths.host().rootless))
-                {
+                    // And a number too is looked up as a name first: every value is refused.
+                    let why = t
+                        .split(',')
+                        .find_map(|g| added_group_problem(g, self.paths.host().rootless))
+                        .unwrap_or(GROUP_BY_NAME_FIRST);
                     self.v(Rule::DenyGroupAdd, o, why);
                 }
             }
@@ -1583,6 +1585,13 @@ fn added_group_problem(group: &str, rootless: bool) -> Option<&'static str> {
         Some(_) => None,
     }
 }
+
+/// Why a `--group-add` of an ordinary gid is refused: the runtime reads each value as a group's
+/// name in the image's `/etc/group` before it reads it as a number (runc's and moby's
+/// `GetAdditionalGroups`), and an agent-built image's line `1000:x:0:` made `--group-add 1000`
+/// the root group (the look `hc`: a rootful container read a root-group host file and left a
+/// setgid-root program; docker's engine reads it so too). `--user UID:GID` reads a number as a gid.
+const GROUP_BY_NAME_FIRST: &str = "the runtime looks a --group-add value up as a group name in the image's /etc/group before reading it as a number, and an image may name a group 1000 with gid 0 (give the group in --user UID:GID)";
 
 const NAMED_GROUP: &str =
     "a group name, which the image's /etc/group may map to gid 0 or a system group (give the numeric gid)";

@@ -109,6 +109,15 @@ pub fn go_int(s: &str) -> Option<i64> {
     }
 }
 
+/// Whether a `--ulimit` value names the open-file limit, however spelt (`NOFILE=`, ` nofile=`):
+/// one that does, and that [`nofile`] does not read, is refused rather than passed over.
+pub fn names_nofile(ulimit: &str) -> bool {
+    ulimit
+        .split('=')
+        .next()
+        .is_some_and(|n| n.trim().eq_ignore_ascii_case("nofile"))
+}
+
 /// An open-file limit as podman reads a `--ulimit` (go-units): the name `nofile` exactly, then
 /// `SOFT[:HARD]` in decimal digits, the hard limit the soft one when not given. `None` for any
 /// other limit, and for a value podman would read otherwise (a sign, `-1`, another base).

@@ -257,15 +257,10 @@ fn open_files(seen: &BuildLimits, limits: &Limits, configured: &[String], added:
     let Some(max) = limits.open_files else {
         return;
     };
-    let nofile = |u: &str| {
-        u.split('=')
-            .next()
-            .is_some_and(|n| n.trim().eq_ignore_ascii_case("nofile"))
-    };
-    if seen.ulimits.iter().any(|u| nofile(u)) {
+    if seen.ulimits.iter().any(|u| units::names_nofile(u)) {
         return;
     }
-    for u in configured.iter().filter(|u| !nofile(u)) {
+    for u in configured.iter().filter(|u| !units::names_nofile(u)) {
         added.add(
             Rule::LimitOpenFiles,
             &format!("--ulimit={}", u.trim()),

@@ -1580,6 +1580,7 @@ fn a_build_is_held_to_the_open_file_ceiling() {
         "NOFILE=64",
         "nofile=0x10",
         "nproc=5,nofile=9999",
+        " nofile=64",
     ] {
         let plan = build_plan(&["build", "--ulimit", above, "-t", "nanoclaw-x"], &p, &t, &ctx);
         let r = plan
@@ -2852,7 +2853,6 @@ fn ids_are_judged_as_the_host_s_only_on_rootful_podman() {
         (&["run", "--user", "996:1000", "img"], Rule::DenyRootUser),
         (&["run", "--user", "1000:42", "img"], Rule::DenyRootUser),
         (&["run", "--user", "12345", "img"], Rule::DenyRootUser),
-        (&["run", "--group-add", "42", "img"], Rule::DenyGroupAdd),
     ] {
         let mut rootful = Target::fixed(Flavor::Podman, false, Some((5, 4, 2)));
         rootful.host.rootless = false;
@@ -2863,9 +2863,22 @@ fn ids_are_judged_as_the_host_s_only_on_rootful_podman() {
         let p = plan(&argv(words), &Policy::default(), &rootless);
         assert!(p.decision.runs(), "rootless {words:?}: {:?}", p.refusal);
     }
-    // Root and names stay refused rootless.
+    // Root and names stay refused rootless, and every `--group-add` (a number is looked up as
+    // a group's name first: the look `hc`).
     let mut rootless = Target::fixed(Flavor::Podman, true, Some((5, 4, 2)));
     rootless.host.rootless = true;
+    for g in ["42", "1000", "2000"] {
+        let p = plan(
+            &argv(&["run", "--group-add", g, "img"]),
+            &Policy::default(),
+            &rootless,
+        );
+        assert_eq!(
+            p.refusal.map(|r| r.rule),
+            Some(Rule::DenyGroupAdd),
+            "rootless {g}"
+        );
+    }
     for u in ["1000:0", "1000:node", "0:1000"] {
         let p = plan(&argv(&["run", "--user", u, "img"]), &Policy::default(), &rootless);
         assert_eq!(

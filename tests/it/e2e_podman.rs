@@ -1410,7 +1410,8 @@ fn ps_exec_and_stop_of_a_running_agent_rootless() {
 /// the shim the name is refused (`deny.exec-root`) and nothing runs, while the numeric uid still
 /// execs. So is an id the runtime reads as a name (`'1000 '`, with a blank: the look `gz`'s
 /// `1000 :x:0:0` line ran `run -u '1000 :1000'` as the host's root), for `exec -u`, `run --user`
-/// and `--group-add`. Rootful and rootless.
+/// and `--group-add`; and a `--group-add` number, which the runtime looks up as a name first (the
+/// look `hc`'s `2000:x:0:`). Rootful and rootless.
 fn exec_as_a_user_name(mode: Mode) {
     let Some(rig) = Rig::new(mode, "execname") else {
         return;
@@ -1420,7 +1421,8 @@ fn exec_as_a_user_name(mode: Mode) {
         &rig.dir.path().join("execname"),
         &format!(
             "FROM {IMAGE}\nUSER root\nRUN echo 'toor:x:0:0::/root:/bin/sh' >> /etc/passwd && \
-             echo '1000 :x:0:0::/root:/bin/sh' >> /etc/passwd && echo '1000 :x:0:' >> /etc/group\nUSER 1000\n"
+             echo '1000 :x:0:0::/root:/bin/sh' >> /etc/passwd && echo '1000 :x:0:' >> /etc/group && \
+             echo '2000:x:0:' >> /etc/group\nUSER 1000\n"
         ),
     );
     let tag = rig.image_tag("execname");
@@ -1465,6 +1467,12 @@ fn exec_as_a_user_name(mode: Mode) {
         (&["--user", padded][..], "deny.root-user", "uid=0("),
         (
             &["--user", "1000:1000", "--group-add", "1000 "],
+            "deny.group-add",
+            " groups=0(",
+        ),
+        // A number is a group's name first: the image's `2000:x:0:` (the look `hc`).
+        (
+            &["--user", "1000:1000", "--group-add", "2000"],
             "deny.group-add",
             " groups=0(",
         ),
