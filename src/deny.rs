@@ -1122,9 +1122,8 @@ impl Checker<'_> {
                 UserIs::Root => self.v(Rule::DenyExecRoot, o, "exec as root"),
                 UserIs::Named => self.v(Rule::DenyExecRoot, o, NAMED_USER),
                 UserIs::NotRoot => {
-                    if let Some(why) = group_problem(o.bytes(), self.paths.host().rootless) {
-                        self.v(Rule::DenyExecRoot, o, why);
-                    }
+                    let why = group_problem(o.bytes(), self.paths.host().rootless).unwrap_or(EXEC_USER);
+                    self.v(Rule::DenyExecRoot, o, why);
                 }
             },
             (Verb::Exec, "user") => {}
@@ -1548,7 +1547,7 @@ fn numeric_id(s: &str) -> Option<u32> {
 
 /// The lowest id Debian and most distributions give an ordinary account (`FIRST_UID` /
 /// `FIRST_GID`); below it are the system's (`shadow` 42, `adm` 4, `disk` 6, `sudo` 27, ...).
-const FIRST_ORDINARY_ID: u32 = 1000;
+pub const FIRST_ORDINARY_ID: u32 = 1000;
 
 /// Why the group part of a `--user` value (after `:`) is refused, if it is. On rootful podman a
 /// container's gid is the host's: a process in group 0 or a system group reads what that
@@ -1585,6 +1584,12 @@ fn added_group_problem(group: &str, rootless: bool) -> Option<&'static str> {
         Some(_) => None,
     }
 }
+
+/// Why an `exec -u` of an ordinary uid is refused: the runtime gives the exec's groups from the
+/// image's `/etc/passwd` and `/etc/group` (a gid read as a group's name first: the look `he`'s
+/// `1000:x:0:`), which the shim cannot see, and an exec runs no hook to judge them, as a
+/// container's start does. Without `-u` an exec runs as the container's own user, judged then.
+const EXEC_USER: &str = "the runtime takes an exec's groups from the image's /etc/passwd and /etc/group (a number is a group's name first), which no check sees for an exec; without -u it runs as the container's own user, judged at its start";
 
 /// Why a `--group-add` of an ordinary gid is refused: the runtime reads each value as a group's
 /// name in the image's `/etc/group` before it reads it as a number (runc's and moby's

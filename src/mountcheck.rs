@@ -36,6 +36,78 @@ pub const KEY: &str = "io.github.nanoclaw-shim.mounts";
 /// them, so the hook judges it.
 pub const REFUSED_KEY: &str = "io.github.nanoclaw-shim.refused-annotations";
 
+/// The annotation that names the lowest uid and gid the container's process may run with
+/// (`UID:GID`), judged by the hook in the container's final configuration: the runtime looks a
+/// group up in the image's `/etc/group` by name as well as by number, and an agent-built image's
+/// line `1000:x:0:` gave nanoclaw's own `--user 1000:1000` the root group as a supplementary
+/// group (the look `he`, rootful 4.3.1 and 5.4.2: a root-group host file read, a setgid-root
+/// program left); the image's own `USER`, and its `/etc/group` membership, reach the container
+/// so too. The argv alone cannot show it.
+pub const IDS_KEY: &str = "io.github.nanoclaw-shim.ids";
+
+/// [`IDS_KEY`]'s value.
+pub fn encode_ids(min_uid: u32, min_gid: u32) -> String {
+    format!("{min_uid}:{min_gid}")
+}
+
+/// The gids the lines of a group file (`/etc/group`) named `name` give, as the runtime reads it
+/// (runc's and moby's `ParseGroupFilter`: each line trimmed, fields split at `:`, a gid that is no
+/// number read as 0).
+fn gids_named(group: &[u8], name: &str) -> Vec<u64> {
+    crate::text::split(group, b'\n')
+        .map(|line| String::from_utf8_lossy(line))
+        .filter_map(|line| {
+            let mut fields = line.trim().split(':');
+            (fields.next() == Some(name)).then(|| fields.nth(1).and_then(|g| g.parse().ok()).unwrap_or(0))
+        })
+        .collect()
+}
+
+/// Why the process `user` of a container's configuration (`uid`, `gid`, `additionalGids`) runs
+/// below the lowest ids `value` ([`IDS_KEY`]) allows, if it does. The runtime gives each
+/// additional gid as the group file `group` (the container's `/etc/group`; `None`: there is
+/// none) names it: runc reads the number as a group's *name* first, so the configuration's
+/// `1000` was gid 0 where the image's `/etc/group` has a line `1000:x:0:` (the look `he`).
+fn ids_problem(
+    value: &str,
+    user: &serde_json::Value,
+    group: Option<&[u8]>,
+) -> Result<Option<String>, String> {
+    let unreadable = "the lowest ids allowed do not read";
+    let (uid, gid) = value.split_once(':').ok_or(unreadable)?;
+    let (min_uid, min_gid): (u64, u64) = (
+        uid.parse().map_err(|_| unreadable)?,
+        gid.parse().map_err(|_| unreadable)?,
+    );
+    let id = |v: &serde_json::Value| v.as_u64().ok_or("the container's configuration names no user");
+    let below = |n: u64| match n {
+        0 => "root's",
+        _ => "a system id (below 1000), the host's on rootful podman",
+    };
+    let runs = id(&user["uid"])?;
+    if runs < min_uid {
+        return Ok(Some(format!(
+            "its process would run as uid {runs}, {} (from the image: its USER, or its /etc/passwd)",
+            below(runs)
+        )));
+    }
+    let additional = user["additionalGids"].as_array().into_iter().flatten();
+    for (g, primary) in std::iter::once((&user["gid"], true)).chain(additional.map(|g| (g, false))) {
+        let g = id(g)?;
+        let named = match (primary, group) {
+            (false, Some(group)) => gids_named(group, &g.to_string()),
+            _ => Vec::new(),
+        };
+        if let Some(low) = std::iter::once(g).chain(named).find(|&n| n < min_gid) {
+            return Ok(Some(format!(
+                "its process would run with group {low}, {} (the image's /etc/group: a group named by the number asked for, or one that lists the user)",
+                below(low)
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// Namespaces podman writes annotations of its own in (`io.podman.annotations.privileged`,
 /// `io.kubernetes.cri-o.TTY`), after the image's, and the shim's: not judged by the hook.
 const OWN_NAMESPACES: &[&str] = &[
@@ -406,12 +478,7 @@ pub fn hook_main() -> i32 {
     use crate::rules::Rule;
     let (rule, why) = match hook() {
         Ok(Ok(())) => return 0,
-        Ok(Err(key)) => (
-            Rule::DenyAnnotation,
-            format!(
-                "the container carries the annotation {key} (from its image, whose annotations podman copies into its containers, or from podman's configuration: containers.conf's [containers] annotations), under a prefix that reconfigures the runtime"
-            ),
-        ),
+        Ok(Err(refused)) => refused,
         Err(why) => (Rule::HardenMountCheck, why),
     };
     eprintln!(
@@ -421,9 +488,10 @@ pub fn hook_main() -> i32 {
     1
 }
 
-/// The hook's work: `Err` when it cannot check or a mount is not what was judged, `Ok(Err(key))`
-/// when the container carries a refused annotation.
-fn hook() -> Result<Result<(), String>, String> {
+/// The hook's work: `Err` when it cannot check or a mount is not what was judged, `Ok(Err(..))`
+/// when the container carries a refused annotation or runs with ids below those allowed, with
+/// the rule that refuses it.
+fn hook() -> Result<Result<(), (crate::rules::Rule, String)>, String> {
     use std::io::Read;
     let mut state = Vec::new();
     std::io::stdin()
@@ -448,7 +516,13 @@ fn hook() -> Result<Result<(), String>, String> {
             .into_iter()
             .flat_map(|a| a.keys());
         if let Some(key) = refused_annotation(keys.map(String::as_str), &prefixes) {
-            return Ok(Err(crate::text::printable(key).to_string()));
+            return Ok(Err((
+                crate::rules::Rule::DenyAnnotation,
+                format!(
+                    "the container carries the annotation {} (from its image, whose annotations podman copies into its containers, or from podman's configuration: containers.conf's [containers] annotations), under a prefix that reconfigures the runtime",
+                    crate::text::printable(key)
+                ),
+            )));
         }
     }
     let root = Path::new(
@@ -461,6 +535,22 @@ fn hook() -> Result<Result<(), String>, String> {
     } else {
         bundle.join(root)
     };
+    if let Some(value) = state["annotations"][IDS_KEY].as_str() {
+        // The container's /etc/group as the runtime will read it, from inside its root (its
+        // links lead nowhere outside).
+        use crate::hostfs::{HostFs, SmallFile};
+        let group =
+            match crate::hostfs::RealFs.read_small_in(root.as_os_str().as_bytes(), b"etc/group", 4 << 20) {
+                SmallFile::Read(bytes) => Some(bytes),
+                SmallFile::Missing => None,
+                SmallFile::Unread(why) => {
+                    return Err(format!("cannot read the container's /etc/group: {why}"));
+                }
+            };
+        if let Some(why) = ids_problem(value, &config["process"]["user"], group.as_deref())? {
+            return Ok(Err((crate::rules::Rule::DenyRootUser, why)));
+        }
+    }
     // The memory file systems the runtime fills from what is at their place (podman's
     // `tmpcopyup`, the default): their place must not lie in a mounted folder either, or a
     // container could swap what is copied in, by path, for a link to `~/.ssh`.
@@ -1112,6 +1202,35 @@ mod tests {
         assert!(gone.exists(), "a folder is removed only when another is written");
         let newest = hooks(Path::new("/usr/local/bin/nanoclaw-shim-2"));
         assert!(!gone.exists() && kept.exists() && odd.exists() && newest.exists());
+    }
+
+    /// The process's ids as the runtime gives them: the configuration's, and each additional
+    /// gid as the container's `/etc/group` names it (the look `he`: a line `1000:x:0:` made the
+    /// configuration's 1000 the root group); rootful, no system id either.
+    #[test]
+    fn a_process_below_the_lowest_ids_is_refused() {
+        let user = |uid: u64, gid: u64, more: &[u64]| serde_json::json!({"uid": uid, "gid": gid, "additionalGids": more});
+        let group = b"root:x:0:\n 1000:x:0:\nnode:x:1000:\n2000:x:abc:\nstaff:x:50:node\n";
+        let problem =
+            |value: &str, u: &serde_json::Value, g: Option<&[u8]>| ids_problem(value, u, g).unwrap();
+        assert_eq!(problem("1000:1000", &user(1000, 1000, &[]), Some(group)), None);
+        assert_eq!(problem("1:1", &user(1000, 1000, &[]), Some(group)), None);
+        for (value, u) in [
+            ("1000:1000", user(1000, 1000, &[1000])),
+            ("1:1", user(1000, 1000, &[1000])),
+            ("1000:1000", user(1000, 1000, &[2000])),
+            ("1000:1000", user(1000, 1000, &[50])),
+            ("1:1", user(0, 1000, &[])),
+            ("1000:1000", user(33, 1000, &[])),
+            ("1:1", user(1000, 0, &[])),
+        ] {
+            assert!(problem(value, &u, Some(group)).is_some(), "{value} {u}");
+        }
+        // Rootless, a system id is one of the caller's sub-ids.
+        assert_eq!(problem("1:1", &user(33, 50, &[50]), None), None);
+        assert_eq!(problem("1000:1000", &user(1000, 1000, &[1000]), None), None);
+        assert!(ids_problem("x", &user(1000, 1000, &[]), None).is_err());
+        assert!(ids_problem("1:1", &serde_json::json!({}), None).is_err());
     }
 
     /// podman runs every `*.json` in the folder: one more there is refused, whatever the shim's

@@ -208,12 +208,27 @@ impl Rewriter<'_> {
     /// Every container podman makes carries the check: its binds to compare, and, bind or not,
     /// its memory file systems and podman's own mounts to hold to the hook's rules (a volume,
     /// named, anonymous or the image's own, is one another container can change).
+    /// `ids`: the lowest uid and gid the container's process may run with, judged in its final
+    /// configuration ([`crate::mountcheck::IDS_KEY`]).
     pub(super) fn mount_check<S: AsRef<str>>(
         &mut self,
         binds: &[crate::mountcheck::Expected],
         refused: &[S],
+        ids: Option<(u32, u32)>,
     ) {
         self.enforce(Rule::HardenMountCheck);
+        if let Some((uid, gid)) = ids {
+            self.add(
+                Rule::HardenMountCheck,
+                crate::setting!("annotation"),
+                value(format!(
+                    "{}={}",
+                    crate::mountcheck::IDS_KEY,
+                    crate::mountcheck::encode_ids(uid, gid)
+                )),
+                "the container starts only if its process runs with no uid or group below these (root's, or the host's system ids on rootful podman): the image's /etc/passwd and /etc/group, which the shim cannot see, decide its groups; the shim's hook checks",
+            );
+        }
         if !refused.is_empty() {
             self.add(
                 Rule::HardenMountCheck,

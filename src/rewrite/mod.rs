@@ -984,7 +984,16 @@ pub fn rewrite(
             } else {
                 &[]
             };
-            rw.mount_check(binds, refused);
+            // The ids the argv's own rules allow (`deny.root-user`): not root's, and rootful,
+            // not the host's system ids.
+            let ids = rules
+                .deny
+                .on(Rule::DenyRootUser)
+                .then_some(match target.rootless {
+                    true => (1, 1),
+                    false => (crate::deny::FIRST_ORDINARY_ID, crate::deny::FIRST_ORDINARY_ID),
+                });
+            rw.mount_check(binds, refused, ids);
         }
     }
     // Last before the mark, as the annotations the shim replaces are: its own output given again

@@ -1446,9 +1446,13 @@ fn exec_as_a_user_name(mode: Mode) {
     assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
     assert!(o.stderr.contains("deny.exec-root"), "{label}: {}", o.describe());
     assert!(o.stdout.is_empty(), "{label}: something ran: {}", o.describe());
-    // A numeric uid with its group runs (rootful, a uid alone is refused: `deny.root-user`).
-    let o = rig.docker(&exec("1000:1000"), None);
+    // Without -u, the container's own user (judged at its start) runs the exec; with any -u,
+    // refused: its groups would come from the image's files, which no hook judges for an exec.
+    let o = rig.docker(&strs(&["exec", &name, "id", "-u"]), None);
     assert_eq!(o.stdout.trim(), "1000", "{label}: {}", o.describe());
+    let o = rig.docker(&exec("1000:1000"), None);
+    assert_eq!(o.code, Some(125), "{label}: {}", o.describe());
+    assert!(o.stderr.contains("deny.exec-root"), "{label}: {}", o.describe());
     // An id with a blank is a name to the runtime: root by the image's /etc/passwd and
     // /etc/group in the control; refused through the shim, as a name.
     let padded = "1000 :1000";
@@ -1495,6 +1499,51 @@ fn exec_as_a_user_name(mode: Mode) {
             o.describe()
         );
     }
+    // What the argv cannot show: the image's /etc/group names a group `1000` with gid 0 before
+    // node's, so nanoclaw's own `--user 1000:1000` ran with the root group (the look `he`), and
+    // the image's own user is root. The control runs so; through the shim, the hook refuses
+    // the container before anything in it runs (`deny.root-user`), and the plain image runs.
+    let groups = rig.containerfile(
+        &rig.dir.path().join("groups"),
+        &format!(
+            "FROM {IMAGE}\nUSER root\nRUN printf 'root:x:0:\\n1000:x:0:\\nnode:x:1000:\\nnogroup:x:65534:\\n' > /etc/group\n"
+        ),
+    );
+    let grouped = rig.image_tag("groups");
+    let o = rig.run(
+        "docker",
+        &build_argv(&["--no-cache", "-t", &grouped, &groups]),
+        None,
+    );
+    assert!(o.ok(), "{label}: the build: {}", o.describe());
+    for (flags, shows) in [(&["--user", "1000:1000"][..], "groups=0("), (&[][..], "uid=0(")] {
+        let mut a = vec!["run", "--rm"];
+        a.extend_from_slice(flags);
+        a.extend_from_slice(&["--entrypoint", "id", &grouped]);
+        let control = rig.run("podman", &strs(&a), None);
+        assert!(
+            control.stdout.contains(shows),
+            "{label}: control {flags:?}: {}",
+            control.describe()
+        );
+        let o = rig.docker(&strs(&a), None);
+        assert!(!o.ok(), "{label}: {flags:?} ran: {}", o.describe());
+        assert!(
+            o.stderr.contains("[deny.root-user]") && o.stdout.is_empty(),
+            "{label}: {flags:?}: {}",
+            o.describe()
+        );
+    }
+    let o = rig.docker(
+        &strs(&["run", "--rm", "--user", "1000:1000", "--entrypoint", "id", IMAGE]),
+        None,
+    );
+    assert!(
+        o.ok() && o.stdout.contains("uid=1000"),
+        "{label}: {}",
+        o.describe()
+    );
+    let _ = rig.podman(&["rmi", "-f", &grouped]);
 }
 
 /// Podman takes an overlay's upper directory from any `-v` option that starts with `upperdir`

@@ -181,6 +181,7 @@ fn check_annotation(what: &str, argv: &[OsString], plan: &Plan) -> Vec<Rule> {
     for key in [
         nanoclaw_shim::mountcheck::KEY,
         nanoclaw_shim::mountcheck::REFUSED_KEY,
+        nanoclaw_shim::mountcheck::IDS_KEY,
     ] {
         let checks = found.iter().filter(|a| a.starts_with(&format!("{key}="))).count();
         assert_eq!(checks, usize::from(plan.hooks), "{what}: {key}: {found:?}");
@@ -493,10 +494,17 @@ fn the_docker_face_hands_the_runtime_only_its_own_annotations() {
         .lines()
         .map(OsString::from)
         .collect();
-    // The shim's own three: what it applied, the mount check's record (no bind here: empty) and
-    // the annotation prefixes its hook refuses; every forged one is gone.
+    // The shim's own four: what it applied, the mount check's record (no bind here: empty), the
+    // annotation prefixes its hook refuses and the lowest ids it lets the process run with;
+    // every forged one is gone.
     let found = shim_annotations(&got);
-    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|a| a.starts_with(&format!("{}=", nanoclaw_shim::mountcheck::IDS_KEY))),
+        "{found:?}"
+    );
     assert!(
         found
             .iter()
@@ -738,6 +746,7 @@ fn podman_inspect_shows_the_shims_annotation() {
         ours,
         [
             annotate::KEY,
+            nanoclaw_shim::mountcheck::IDS_KEY,
             nanoclaw_shim::mountcheck::KEY,
             nanoclaw_shim::mountcheck::REFUSED_KEY
         ],
