@@ -969,6 +969,26 @@ mod tests {
         );
     }
 
+    /// A folder whose top holds more names worth keeping than a memory keeps is not remembered
+    /// (the look `hf`: 63 000 FIFOs made the memory every call reads 15 MB), and is still judged.
+    #[test]
+    fn a_folder_of_many_kept_names_is_not_remembered() {
+        let mut many = home();
+        for i in 0..=crate::hostpath::MAX_REMEMBERED_NAMES {
+            many = many.file(&format!("/home/alice/proj/core.{i}"));
+        }
+        let (host, fs) = ctx(many);
+        assert_eq!(
+            judged(&host, "/home/alice/proj", &|_| false),
+            Some(Rule::DenyCredentials)
+        );
+        let proj = b"/home/alice/proj";
+        assert!(
+            written(fs, DIRS).is_none_or(|(_, d)| !d.windows(proj.len()).any(|w| w == proj)),
+            "the folder was remembered"
+        );
+    }
+
     /// Where the generated trees put things, what their symlinks point at, and what is mounted.
     const PARENTS: &[&str] = &[
         "/home/alice",
