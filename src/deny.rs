@@ -116,8 +116,16 @@ impl Checker<'_> {
             }
         }
         let what = match f.rule {
+            // A folder that cannot be listed is made listable again (an agent's `chmod 000` of
+            // its own folder: the look `hf` found the advice to remove it unfitting).
+            Rule::DenySensitiveMount if f.listening && f.entry.ends_with(hostpath::UNLISTED) => {
+                format!(
+                    "a folder whose top cannot be listed to see whether it holds a socket or FIFO ({}): a host service the container could connect to, or a host program's command pipe; make it readable again (chmod u+rx), or mount another folder",
+                    f.entry
+                )
+            }
             Rule::DenySensitiveMount if f.listening => format!(
-                "a folder holding a socket or FIFO at its top, or whose top cannot be listed to see ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
+                "a folder holding a socket or FIFO at its top ({}): a host service the container could connect to, or a host program's command pipe, read-only or not; remove it, mount a folder without it, or shadow it with another mount at its place",
                 f.entry
             ),
             Rule::DenyCredentials if f.entry == crate::policy::HIDDEN_HOME => format!(

@@ -1695,7 +1695,7 @@ impl<'p> HostPaths<'p> {
             }
         }
         let unlisted = top.unlisted.then(|| match &src.real {
-            Some((real, _)) => format!("{}, which cannot be listed", crate::text::lossy(real)),
+            Some((real, _)) => format!("{}{UNLISTED}", crate::text::lossy(real)),
             None => String::new(),
         });
         let listening = top.listening.map(|found| crate::text::owned(&found));
@@ -2063,6 +2063,9 @@ fn top_level(
         ..first(&found)
     }
 }
+
+/// What follows a folder's name where its top cannot be listed (the refusal says how to fix it).
+pub(crate) const UNLISTED: &str = ", which cannot be listed";
 
 /// The most names, and bytes of names, a remembered listing of a folder's top keeps: an agent
 /// that left 63 000 FIFOs with long names in its own folder made the memory 15 MB, which every
