@@ -406,43 +406,7 @@ pub fn install(
     // Written as the shim's other private files are: a fresh name, then renamed into place.
     crate::hostfs::RealFs
         .write_private(&name, file.as_bytes())
-        .map_err(made)?;
-    prune_gone(cache, dir, owner);
-    Ok(())
-}
-
-/// Removes the hook folders beside `current` whose hook names a program that is gone (a build
-/// deleted, a version uninstalled): each holds a seccomp profile too, and none was ever removed
-/// (the look `hd`: 1 400 folders, 35 MB of `/run`, from test builds; `/run/user/UID` is a small
-/// tmpfs, and a full one refuses every `run`). Only such folders: podman finds no hook in a
-/// folder removed while a call of that build is under way, and the container would start
-/// unchecked, but no call runs a program that is gone, and its hook would fail the container
-/// anyway. Asked only when a new folder was written (a new build or version).
-fn prune_gone(base: &Path, current: &Path, owner: u32) {
-    use crate::hostfs::HostFs;
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return;
-    };
-    for entry in entries.flatten().take(1 << 14) {
-        let folder = entry.path();
-        let named = entry.file_name().as_encoded_bytes().starts_with(b"hooks.");
-        if !named || folder == current || !entry.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        let Some(text) = crate::hostfs::RealFs.read_private(&folder.join(HOOK_NAME), owner) else {
-            continue;
-        };
-        let program = serde_json::from_slice::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v["hook"]["path"].as_str().map(PathBuf::from));
-        let gone = program.is_some_and(|p| {
-            p.is_absolute()
-                && std::fs::symlink_metadata(&p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        });
-        if gone {
-            let _ = std::fs::remove_dir_all(&folder);
-        }
-    }
+        .map_err(made)
 }
 
 /// The name of the shim's hook file in its folder.
@@ -1178,30 +1142,6 @@ mod tests {
                 assert_eq!(base(owner, Some(cache)), Some(e.path().join("nanoclaw-shim")));
             }
         }
-    }
-
-    /// A new hook folder removes those beside it whose program is gone (a test build's, an
-    /// uninstalled version's: the look `hd` counted 1 400); one whose program is there, or whose
-    /// hook does not read, stays.
-    #[test]
-    fn hook_folders_of_programs_that_are_gone_are_removed() {
-        let (d, owner, _, _) = installed();
-        let program = d.path().join("old-build");
-        std::fs::write(&program, "").unwrap();
-        let hooks = |p: &Path| {
-            let file = hook_file(p);
-            let dir = folder(d.path(), &file);
-            install(d.path(), &dir, &file, owner, true, true).unwrap();
-            dir
-        };
-        let kept = hooks(&program);
-        let gone = hooks(&d.path().join("deleted-build"));
-        let odd = d.path().join("hooks.0000000000000000");
-        std::fs::create_dir(&odd).unwrap();
-        std::fs::write(odd.join(HOOK_NAME), "not json").unwrap();
-        assert!(gone.exists(), "a folder is removed only when another is written");
-        let newest = hooks(Path::new("/usr/local/bin/nanoclaw-shim-2"));
-        assert!(!gone.exists() && kept.exists() && odd.exists() && newest.exists());
     }
 
     /// The process's ids as the runtime gives them: the configuration's, and each additional
