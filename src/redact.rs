@@ -1857,9 +1857,16 @@ const DIGESTS: [&str; 3] = ["sha256:", "sha384:", "sha512:"];
 fn userinfo_span(word: &str) -> Option<(usize, usize)> {
     let digest = |at: usize| DIGESTS.iter().any(|d| word[at + 1..].starts_with(d));
     let at = word.rmatch_indices('@').map(|(i, _)| i).find(|&i| !digest(i))?;
-    let from = word[..at].find('/').map_or(0, |s| s + 1);
-    let colon = from + word[from..at].find(':').filter(|&c| c > 0)?;
-    (at + 1 < word.len() && !word[colon + 1..at].starts_with(REDACTED)).then_some((colon, at))
+    // Past the first `/` (a registry's `host:port/` is no password), else from the start: a
+    // password holding `/` hid its `:` so (`u:pa/ss@reg/x`: the look `he`).
+    let colon_from = |from: usize| word[from..at].find(':').filter(|&c| c > 0).map(|c| from + c);
+    let colon = word[..at]
+        .find('/')
+        .and_then(|s| colon_from(s + 1))
+        .or_else(|| colon_from(0))?;
+    // (A URL's scheme is no user: [`redact_url_credentials`] judged it.)
+    let judged = word[colon + 1..].starts_with("//") || word[colon + 1..at].contains(REDACTED);
+    (at + 1 < word.len() && !judged).then_some((colon, at))
 }
 
 /// Every `user:password@host` written without a scheme (`curl -x u:p@proxy:3128`, a label's
@@ -2069,6 +2076,11 @@ mod tests {
                 "{argv:?}"
             );
         }
+        assert_eq!(
+            words(&["pull", "u:pa/ss@reg/x"])[1],
+            format!("u:{REDACTED}@reg/x")
+        );
+        assert!(!message("refused: u:pa/ss@reg/x: an image name").contains("pa/ss"));
         let with_digest = format!("registry.example/u:hunter2@x/y{digest}");
         assert_eq!(
             words(&["run", &with_digest, "true"])[1],
