@@ -1367,9 +1367,7 @@ fn redact_plain(text: &str, commands: bool) -> String {
             earliest(value + blanks);
         }
     }
-    if let Some(at) = shaped_secret_at(text) {
-        earliest(at);
-    }
+    let shaped = shaped_secret_at(text);
     let bytes = text.as_bytes();
     // `=` as written and as a URL writes it encoded (`?q=token%3DX`: a query's value holding a
     // pair; the thirtieth pass's Low): `(where the key ends, where the value begins)`.
@@ -1434,6 +1432,21 @@ fn redact_plain(text: &str, commands: bool) -> String {
     if let Some(at) = xml_secret_element(text) {
         earliest(at);
     }
+    // A token of a known shape before any other secret is hidden alone, and the words after it
+    // judged again: a refusal naming an agent's FIFO `ghp_...` lost its reason and its remedy
+    // (the look `hf`). A key's block (`-----BEGIN`) hides the rest.
+    if let Some((at, Some(end))) = shaped.filter(|&(at, _)| cut.is_none_or(|c| at < c)) {
+        return format!(
+            "{}{REDACTED}{}",
+            redact_plain(&text[..at], commands),
+            redact_plain(&text[end..], commands)
+        );
+    }
+    let cut = match (shaped, cut) {
+        (Some((at, _)), Some(c)) => Some(at.min(c)),
+        (Some((at, _)), None) => Some(at),
+        (None, c) => c,
+    };
     let head = &text[..cut.unwrap_or(text.len())];
     let userinfo = redact_userinfo(&redact_url_credentials(head));
     let mut out = if commands {
@@ -1703,8 +1716,9 @@ const DISTINCT_PREFIXES: &[&str] = &[
 ];
 
 /// Where a token shaped like a credential ([`SECRET_PREFIXES`], an AWS access key id, a PEM
-/// block) starts in `text`, at the start of a word or a value.
-fn shaped_secret_at(text: &str) -> Option<usize> {
+/// block) starts in `text`, at the start of a word or a value, and where its word ends (`None`
+/// for a PEM block, whose key runs on past its first word).
+fn shaped_secret_at(text: &str) -> Option<(usize, Option<usize>)> {
     let bytes = text.as_bytes();
     let word_end = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',');
     for (i, _) in text.char_indices() {
@@ -1735,7 +1749,7 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
             continue;
         }
         if rest.starts_with("-----BEGIN") {
-            return Some(i);
+            return Some((i, None));
         }
         let token = &rest[..rest.find(word_end).unwrap_or(rest.len())];
         let prefixed = SECRET_PREFIXES
@@ -1753,7 +1767,13 @@ fn shaped_secret_at(text: &str) -> Option<usize> {
         // URLs, `https://api.telegram.org/bot123456:AA.../sendMessage`).
         let telegram = telegram_token(token.strip_prefix("bot").unwrap_or(token));
         if prefixed || aws || jwt || telegram {
-            return Some(i);
+            // The token's own characters (base64url, a JWT's dots, a Telegram token's `:`), not
+            // the `):` of the text quoting it.
+            let own = token
+                .bytes()
+                .take_while(|&b| b.is_ascii_alphanumeric() || b"_-.:/+=".contains(&b))
+                .count();
+            return Some((i, Some(i + own)));
         }
     }
     None
@@ -2000,6 +2020,34 @@ mod tests {
             words(&["run", "--rm", "--name", "n=VALUE", "img", "true"]),
             ["run", "--rm", "--name", "n=VALUE", "img", "true"]
         );
+    }
+
+    /// A token of a known shape is hidden alone, and the words after it kept and judged (the
+    /// look `hf`: a FIFO named `ghp_...` cut a refusal's reason and remedy); a key's block, or a
+    /// secret `NAME=` before the token, still hides the rest.
+    #[test]
+    fn a_shaped_token_is_hidden_alone() {
+        let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        let shown = message(&format!(
+            "mounts a folder holding a socket or FIFO at its top (/g/{token}): a host service; remove it [deny.sensitive-mount]"
+        ));
+        assert!(!shown.contains(token) && shown.contains(REDACTED), "{shown}");
+        assert!(
+            shown.ends_with(": a host service; remove it [deny.sensitive-mount]"),
+            "{shown}"
+        );
+        let shown = message(&format!("{token} then AKIAIOSFODNN7EXAMPLE and password=hunter2"));
+        assert!(
+            !shown.contains("AKIA") && !shown.contains("hunter2") && shown.contains(" then "),
+            "{shown}"
+        );
+        for hidden in [
+            format!("API_TOKEN={token} and more"),
+            "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXk".to_string(),
+        ] {
+            let shown = message(&hidden);
+            assert!(!shown.contains("more") && !shown.contains("b3Bl"), "{shown}");
+        }
     }
 
     /// A key of no known shape is redacted wherever it stands, in a token or in a line the shim
