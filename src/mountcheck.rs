@@ -50,17 +50,109 @@ pub fn encode_ids(min_uid: u32, min_gid: u32) -> String {
     format!("{min_uid}:{min_gid}")
 }
 
-/// The gids the lines of a group file (`/etc/group`) named `name` give, as the runtime reads it
-/// (runc's and moby's `ParseGroupFilter`: each line trimmed, fields split at `:`, a gid that is no
-/// number read as 0).
-fn gids_named(group: &[u8], name: &str) -> Vec<u64> {
-    crate::text::split(group, b'\n')
-        .map(|line| String::from_utf8_lossy(line))
-        .filter_map(|line| {
-            let mut fields = line.trim().split(':');
-            (fields.next() == Some(name)).then(|| fields.nth(1).and_then(|g| g.parse().ok()).unwrap_or(0))
+/// The groups the runtime gives for the configuration's `additional` gids, as runc's and moby's
+/// `GetAdditionalGroups` read the group file `group` (`None`: there is none): each gid is read
+/// as text, matched against each line's name or gid in file order, the first line not taken
+/// already wins, and a number no line matches is taken as written. A line is trimmed, its
+/// fields split at `:`, a gid that is no number is 0, and the kernel takes the low 32 bits (the
+/// look `hg`: a line `1000:x:4294967296:` was group 0; a line that names no group first, as
+/// `node:x:1000:` before `1000:x:0:`, gives its own).
+fn runtime_groups(group: Option<&[u8]>, additional: &[u64]) -> Vec<u64> {
+    let lines: Vec<(String, i64)> = group
+        .map(|g| {
+            crate::text::split(g, b'\n')
+                .map(String::from_utf8_lossy)
+                .collect::<Vec<_>>()
         })
-        .collect()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|line| {
+            let line = line.trim();
+            let mut fields = line.split(':');
+            let name = fields.next().filter(|_| !line.is_empty())?;
+            Some((
+                name.to_string(),
+                fields.nth(1).and_then(|g| g.parse().ok()).unwrap_or(0),
+            ))
+        })
+        .collect();
+    let mut given: Vec<i64> = Vec::new();
+    for &gid in additional {
+        let asked = gid.to_string();
+        let line = lines
+            .iter()
+            .find(|(name, g)| (*name == asked || g.to_string() == asked) && !given.contains(g));
+        given.push(line.map_or(gid as i64, |&(_, g)| g));
+    }
+    // Truncated as the kernel's `gid_t` takes it.
+    given.into_iter().map(|g| u64::from(g as u32)).collect()
+}
+
+/// The container's `/etc/group` (`None`: there is none), read as the runtime will read it
+/// after the hook: a regular file of the image's own root file system, reached through no link
+/// and no mount, or the one podman writes in the container's own folder (`bundle`) and mounts
+/// there (a `--read-only` container whose group the image lacks). One that is a link, or lies
+/// on another mount (a caller's bind mount, a folder of the agents'), may be swapped between
+/// the hook's reading and the runtime's (the look `hg`: an image's `/etc/group` linked into
+/// the group's read-write folder, flipped by a running session, gave 5 of 30 starts group 0);
+/// refused, as is one past 4 MiB.
+fn group_file(root: &Path, bundle: &Path, config: &serde_json::Value) -> Result<Option<Vec<u8>>, String> {
+    use crate::hostfs::open_how::*;
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    const O_DIRECTORY: u64 = 0o200000;
+    const RESOLVE_NO_XDEV: u64 = 0x01;
+    const ENOENT: i32 = 2;
+    let refused =
+        |why: &str| format!("the container's /etc/group {why}: the runtime reads it again after this check");
+    let mounted = config["mounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["destination"].as_str().map(|d| d.trim_end_matches('/')) == Some("/etc/group"))
+        .last()
+        .map(|m| m["source"].as_str().unwrap_or_default());
+    let flags = crate::hostfs::O_NONBLOCK as u64 | O_CLOEXEC;
+    let opened = match mounted {
+        Some(source) if Path::new(source) == bundle.join("group") => {
+            crate::hostfs::openat2(AT_FDCWD, source.as_bytes(), flags, RESOLVE_NO_SYMLINKS)
+        }
+        Some(_) => return Err(refused("is mounted from elsewhere than podman's own copy")),
+        None => {
+            let dir = crate::hostfs::openat2(
+                AT_FDCWD,
+                root.as_os_str().as_bytes(),
+                O_PATH | O_DIRECTORY | O_CLOEXEC,
+                0,
+            )
+            .map_err(|e| format!("cannot open the container's root: {e}"))?;
+            crate::hostfs::openat2(
+                dir.as_raw_fd(),
+                b"etc/group",
+                flags,
+                RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
+            )
+        }
+    };
+    let file = match opened {
+        Ok(fd) => std::fs::File::from(fd),
+        Err(e) if e.raw_os_error() == Some(ENOENT) => return Ok(None),
+        Err(e) => return Err(refused(&format!("is a link or lies on another mount ({e})"))),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| refused(&format!("cannot be read ({e})")))?;
+    if !meta.is_file() {
+        return Err(refused("is not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(4 << 20 | 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refused(&format!("cannot be read ({e})")))?;
+    if bytes.len() > 4 << 20 {
+        return Err(refused("is past 4 MiB"));
+    }
+    Ok(Some(bytes))
 }
 
 /// Why the process `user` of a container's configuration (`uid`, `gid`, `additionalGids`) runs
@@ -91,19 +183,18 @@ fn ids_problem(
             below(runs)
         )));
     }
-    let additional = user["additionalGids"].as_array().into_iter().flatten();
-    for (g, primary) in std::iter::once((&user["gid"], true)).chain(additional.map(|g| (g, false))) {
-        let g = id(g)?;
-        let named = match (primary, group) {
-            (false, Some(group)) => gids_named(group, &g.to_string()),
-            _ => Vec::new(),
-        };
-        if let Some(low) = std::iter::once(g).chain(named).find(|&n| n < min_gid) {
-            return Ok(Some(format!(
-                "its process would run with group {low}, {} (the image's /etc/group: a group named by the number asked for, or one that lists the user)",
-                below(low)
-            )));
-        }
+    let additional = user["additionalGids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(id)
+        .collect::<Result<Vec<u64>, _>>()?;
+    let given = std::iter::once(id(&user["gid"])?).chain(runtime_groups(group, &additional));
+    if let Some(low) = given.into_iter().find(|&n| n < min_gid) {
+        return Ok(Some(format!(
+            "its process would run with group {low}, {} (the image's /etc/group: a group named by the number asked for, or one that lists the user)",
+            below(low)
+        )));
     }
     Ok(None)
 }
@@ -500,17 +591,7 @@ fn hook() -> Result<Result<(), (crate::rules::Rule, String)>, String> {
         bundle.join(root)
     };
     if let Some(value) = state["annotations"][IDS_KEY].as_str() {
-        // The container's /etc/group as the runtime will read it, from inside its root (its
-        // links lead nowhere outside).
-        use crate::hostfs::{HostFs, SmallFile};
-        let group =
-            match crate::hostfs::RealFs.read_small_in(root.as_os_str().as_bytes(), b"etc/group", 4 << 20) {
-                SmallFile::Read(bytes) => Some(bytes),
-                SmallFile::Missing => None,
-                SmallFile::Unread(why) => {
-                    return Err(format!("cannot read the container's /etc/group: {why}"));
-                }
-            };
+        let group = group_file(&root, &bundle, &config)?;
         if let Some(why) = ids_problem(value, &config["process"]["user"], group.as_deref())? {
             return Ok(Err((crate::rules::Rule::DenyRootUser, why)));
         }
@@ -1150,7 +1231,8 @@ mod tests {
     #[test]
     fn a_process_below_the_lowest_ids_is_refused() {
         let user = |uid: u64, gid: u64, more: &[u64]| serde_json::json!({"uid": uid, "gid": gid, "additionalGids": more});
-        let group = b"root:x:0:\n 1000:x:0:\nnode:x:1000:\n2000:x:abc:\nstaff:x:50:node\n";
+        let group =
+            b"root:x:0:\n 1000:x:0:\nnode:x:1000:\n2000:x:abc:\nstaff:x:50:node\n3000:x:4294967296:\n";
         let problem =
             |value: &str, u: &serde_json::Value, g: Option<&[u8]>| ids_problem(value, u, g).unwrap();
         assert_eq!(problem("1000:1000", &user(1000, 1000, &[]), Some(group)), None);
@@ -1163,9 +1245,19 @@ mod tests {
             ("1:1", user(0, 1000, &[])),
             ("1000:1000", user(33, 1000, &[])),
             ("1:1", user(1000, 0, &[])),
+            // Past 32 bits, the kernel's gid 0 (the look `hg`).
+            ("1:1", user(1000, 1000, &[3000])),
         ] {
             assert!(problem(value, &u, Some(group)).is_some(), "{value} {u}");
         }
+        // The first line that names or numbers the gid is the runtime's: `node:x:1000:` before
+        // `1000:x:0:` gives 1000 (the look `hg`'s false refusal).
+        let first = b"node:x:1000:\n1000:x:0:\n";
+        assert_eq!(
+            problem("1000:1000", &user(1000, 1000, &[1000]), Some(first)),
+            None
+        );
+        assert_eq!(runtime_groups(Some(first), &[1000, 1000]), [1000, 0]);
         // Rootless, a system id is one of the caller's sub-ids.
         assert_eq!(problem("1:1", &user(33, 50, &[50]), None), None);
         assert_eq!(problem("1000:1000", &user(1000, 1000, &[1000]), None), None);

@@ -1534,16 +1534,56 @@ fn exec_as_a_user_name(mode: Mode) {
             o.describe()
         );
     }
-    let o = rig.docker(
-        &strs(&["run", "--rm", "--user", "1000:1000", "--entrypoint", "id", IMAGE]),
+    // A group the image lacks: podman writes its own copy of /etc/group beside the container
+    // and mounts it there (a `--read-only` root), which the hook reads; the plain image runs.
+    for user in ["1000:1000", "1234:1234"] {
+        let o = rig.docker(
+            &strs(&["run", "--rm", "--user", user, "--entrypoint", "id", IMAGE]),
+            None,
+        );
+        let uid = format!("uid={}", &user[..4]);
+        assert!(
+            o.ok() && o.stdout.contains(&uid),
+            "{label}: {user}: {}",
+            o.describe()
+        );
+    }
+    // An /etc/group that is a link may be swapped after the hook read it (the look `hg`: linked
+    // into the group's read-write folder, flipped by a running session): refused; the control
+    // runs.
+    let linked_ctx = rig.containerfile(
+        &rig.dir.path().join("linked"),
+        &format!("FROM {IMAGE}\nUSER root\nRUN cp /etc/group /etc/group.real && ln -sf group.real /etc/group\nUSER 1000\n"),
+    );
+    let linked = rig.image_tag("linked");
+    let o = rig.run(
+        "docker",
+        &build_argv(&["--no-cache", "-t", &linked, &linked_ctx]),
         None,
     );
+    assert!(o.ok(), "{label}: the build: {}", o.describe());
+    let a = strs(&[
+        "run",
+        "--rm",
+        "--user",
+        "1000:1000",
+        "--entrypoint",
+        "id",
+        &linked,
+    ]);
+    let control = rig.run("podman", &a, None);
     assert!(
-        o.ok() && o.stdout.contains("uid=1000"),
-        "{label}: {}",
+        control.ok() && control.stdout.contains("uid=1000"),
+        "{label}: control: {}",
+        control.describe()
+    );
+    let o = rig.docker(&a, None);
+    assert!(
+        !o.ok() && o.stderr.contains("/etc/group is a link") && o.stdout.is_empty(),
+        "{label}: a linked /etc/group: {}",
         o.describe()
     );
-    let _ = rig.podman(&["rmi", "-f", &grouped]);
+    let _ = rig.podman(&["rmi", "-f", &grouped, &linked]);
 }
 
 /// Podman takes an overlay's upper directory from any `-v` option that starts with `upperdir`
