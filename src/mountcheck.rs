@@ -110,7 +110,7 @@ fn group_file(root: &Path, bundle: &Path, config: &serde_json::Value) -> Result<
         .into_iter()
         .flatten()
         .filter(|m| m["destination"].as_str().map(|d| d.trim_end_matches('/')) == Some("/etc/group"))
-        .last()
+        .next_back()
         .map(|m| m["source"].as_str().unwrap_or_default());
     let flags = crate::hostfs::O_NONBLOCK as u64 | O_CLOEXEC;
     let opened = match mounted {
