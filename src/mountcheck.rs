@@ -109,8 +109,7 @@ fn group_file(root: &Path, bundle: &Path, config: &serde_json::Value) -> Result<
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|m| m["destination"].as_str().map(|d| d.trim_end_matches('/')) == Some("/etc/group"))
-        .next_back()
+        .rfind(|m| m["destination"].as_str().map(|d| d.trim_end_matches('/')) == Some("/etc/group"))
         .map(|m| m["source"].as_str().unwrap_or_default());
     let flags = crate::hostfs::O_NONBLOCK as u64 | O_CLOEXEC;
     let opened = match mounted {
