@@ -1604,7 +1604,7 @@ const EXEC_USER: &str = "the runtime takes an exec's groups from the image's /et
 /// `GetAdditionalGroups`), and an agent-built image's line `1000:x:0:` made `--group-add 1000`
 /// the root group (the look `hc`: a rootful container read a root-group host file and left a
 /// setgid-root program; docker's engine reads it so too). `--user UID:GID` reads a number as a gid.
-const GROUP_BY_NAME_FIRST: &str = "the runtime looks a --group-add value up as a group name in the image's /etc/group before reading it as a number, and an image may name a group 1000 with gid 0 (give the group in --user UID:GID)";
+const GROUP_BY_NAME_FIRST: &str = "the runtime looks a --group-add value up as a group name in the image's /etc/group before reading it as a number, and an image may name a group 1000 with gid 0 (give the group as the group part of --user)";
 
 const NAMED_GROUP: &str =
     "a group name, which the image's /etc/group may map to gid 0 or a system group (give the numeric gid)";

@@ -53,8 +53,8 @@ pub fn encode_ids(min_uid: u32, min_gid: u32) -> String {
 /// The groups the runtime gives for the configuration's `additional` gids, as runc's and moby's
 /// `GetAdditionalGroups` read the group file `group` (`None`: there is none): each gid is read
 /// as text, matched against each line's name or gid in file order, the first line not taken
-/// already wins, and a number no line matches is taken as written. A line is trimmed, its
-/// fields split at `:`, a gid that is no number is 0, and the kernel takes the low 32 bits (the
+/// already wins, and a number no line matches is taken as written. A line is trimmed (an empty
+/// one, or a comment, `#`, skipped), its fields split at `:`, a gid that is no number is 0, and the kernel takes the low 32 bits (the
 /// look `hg`: a line `1000:x:4294967296:` was group 0; a line that names no group first, as
 /// `node:x:1000:` before `1000:x:0:`, gives its own).
 fn runtime_groups(group: Option<&[u8]>, additional: &[u64]) -> Vec<u64> {
@@ -69,7 +69,11 @@ fn runtime_groups(group: Option<&[u8]>, additional: &[u64]) -> Vec<u64> {
         .filter_map(|line| {
             let line = line.trim();
             let mut fields = line.split(':');
-            let name = fields.next().filter(|_| !line.is_empty())?;
+            // runc's reader skips a comment (the look `hh`: `#c:x:1000:` before `1000:x:0:` was
+            // gid 1000 to the hook and group 0 to runc).
+            let name = fields
+                .next()
+                .filter(|_| !line.is_empty() && !line.starts_with('#'))?;
             Some((
                 name.to_string(),
                 fields.nth(1).and_then(|g| g.parse().ok()).unwrap_or(0),
@@ -1251,6 +1255,9 @@ mod tests {
         }
         // The first line that names or numbers the gid is the runtime's: `node:x:1000:` before
         // `1000:x:0:` gives 1000 (the look `hg`'s false refusal).
+        // A comment is no line (the look `hh`).
+        let commented = b"#c:x:1000:\n  # node:x:1000:\n1000:x:0:\n";
+        assert_eq!(runtime_groups(Some(commented), &[1000]), [0]);
         let first = b"node:x:1000:\n1000:x:0:\n";
         assert_eq!(
             problem("1000:1000", &user(1000, 1000, &[1000]), Some(first)),

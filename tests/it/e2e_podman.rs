@@ -1500,13 +1500,14 @@ fn exec_as_a_user_name(mode: Mode) {
         );
     }
     // What the argv cannot show: the image's /etc/group names a group `1000` with gid 0 before
-    // node's, so nanoclaw's own `--user 1000:1000` ran with the root group (the look `he`), and
+    // node's (after a comment runc skips: the look `hh`), so nanoclaw's own `--user 1000:1000`
+    // ran with the root group (the look `he`), and
     // the image's own user is root. The control runs so; through the shim, the hook refuses
     // the container before anything in it runs (`deny.root-user`), and the plain image runs.
     let groups = rig.containerfile(
         &rig.dir.path().join("groups"),
         &format!(
-            "FROM {IMAGE}\nUSER root\nRUN printf 'root:x:0:\\n1000:x:0:\\nnode:x:1000:\\nnogroup:x:65534:\\n' > /etc/group\n"
+            "FROM {IMAGE}\nUSER root\nRUN printf '#c:x:1000:\\nroot:x:0:\\n1000:x:0:\\nnode:x:1000:\\nnogroup:x:65534:\\n' > /etc/group\n"
         ),
     );
     let grouped = rig.image_tag("groups");
