@@ -1603,7 +1603,8 @@ const EXEC_USER: &str = "the runtime takes an exec's groups from the image's /et
 /// name in the image's `/etc/group` before it reads it as a number (runc's and moby's
 /// `GetAdditionalGroups`), and an agent-built image's line `1000:x:0:` made `--group-add 1000`
 /// the root group (the look `hc`: a rootful container read a root-group host file and left a
-/// setgid-root program; docker's engine reads it so too). `--user UID:GID` reads a number as a gid.
+/// setgid-root program; docker's engine reads it so too). The groups `--user UID:GID` gives are
+/// judged by the mount check's hook, at the container's start ([`crate::mountcheck::IDS_KEY`]).
 const GROUP_BY_NAME_FIRST: &str = "the runtime looks a --group-add value up as a group name in the image's /etc/group before reading it as a number, and an image may name a group 1000 with gid 0 (give the group as the group part of --user)";
 
 const NAMED_GROUP: &str =
@@ -1789,13 +1790,13 @@ pub(crate) fn weight_above(flag: &str, value: &str) -> Option<String> {
     })
 }
 
+/// Why `--latest` is refused ([`crate::flags::Class::ContainerName`] given as a switch).
+const NEWEST_CONTAINER: &str = "acts on the newest container on the engine, which may be one the shim did not make (an operator's), and reads every word after the flags as the command; name the container";
+
 /// Why a container name that reads as an ID is refused (`deny.foreign-container`): podman 5 looks
 /// a name up before an ID, so a container named with another's full ID takes its place wherever
 /// that ID is given, and the shim names every container it has checked by its ID (the
 /// ninety-third look's: the operator's container renamed to an agent's ID got the agent's `exec`).
-/// Why `--latest` is refused ([`crate::flags::Class::ContainerName`] given as a switch).
-const NEWEST_CONTAINER: &str = "acts on the newest container on the engine, which may be one the shim did not make (an operator's), and reads every word after the flags as the command; name the container";
-
 pub const ID_LIKE_NAME: &str = "a name of 12 or more hexadecimal digits, which reads as a container's ID: podman 5 looks names up before IDs, so it would take the place of the container whose ID it spells";
 
 /// Whether a container name reads as a container ID, or the start of one (docker's short IDs

@@ -117,9 +117,12 @@ fn group_file(root: &Path, bundle: &Path, config: &serde_json::Value) -> Result<
         .map(|m| m["source"].as_str().unwrap_or_default());
     let flags = crate::hostfs::O_NONBLOCK as u64 | O_CLOEXEC;
     let opened = match mounted {
-        Some(source) if Path::new(source) == bundle.join("group") => {
-            crate::hostfs::openat2(AT_FDCWD, source.as_bytes(), flags, RESOLVE_NO_SYMLINKS)
-        }
+        // podman's own copy, in the container's folder, which no container writes: the path may
+        // lie under the host's links (a linked storage folder), the file itself is no link.
+        Some(source) if Path::new(source) == bundle.join("group") => crate::hostfs::open_read(
+            Path::new(source),
+            crate::hostfs::O_NOFOLLOW | crate::hostfs::O_NONBLOCK,
+        ),
         Some(_) => return Err(refused("is mounted from elsewhere than podman's own copy")),
         None => {
             let dir = crate::hostfs::openat2(
@@ -135,10 +138,11 @@ fn group_file(root: &Path, bundle: &Path, config: &serde_json::Value) -> Result<
                 flags,
                 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
             )
+            .map(std::fs::File::from)
         }
     };
     let file = match opened {
-        Ok(fd) => std::fs::File::from(fd),
+        Ok(file) => file,
         Err(e) if e.raw_os_error() == Some(ENOENT) => return Ok(None),
         Err(e) => return Err(refused(&format!("is a link or lies on another mount ({e})"))),
     };

@@ -267,12 +267,7 @@ fn open_files(seen: &BuildLimits, limits: &Limits, configured: &[String], added:
             "podman's configured default, which a --ulimit may replace",
         );
     }
-    let stricter = configured
-        .iter()
-        .filter_map(|u| units::nofile(u.trim()))
-        .next_back()
-        .filter(|&(soft, hard)| soft <= hard && hard < max);
-    match stricter {
+    match super::limits::configured_nofile(configured, max) {
         Some((soft, hard)) => added.add(
             Rule::LimitOpenFiles,
             &format!("--ulimit=nofile={soft}:{hard}"),

@@ -34,6 +34,21 @@ pub(super) fn realtime(u: &str) -> bool {
     ((name == "rtprio" || name == "rttime") && !zero) || name == "host"
 }
 
+/// podman's last configured `nofile` (`default_ulimits`) where it lies below the ceiling `max`:
+/// what a `run` or a build that names none gets instead of the ceiling (the look `gv`: an
+/// operator's 256 became the policy's 1024).
+pub(super) fn configured_nofile(configured: &[String], max: u64) -> Option<(u64, u64)> {
+    configured
+        .iter()
+        .filter_map(|u| u.trim().strip_prefix("nofile="))
+        .filter_map(|v| {
+            let (soft, hard) = v.split_once(':').unwrap_or((v, v));
+            Some((soft.trim().parse::<u64>().ok()?, hard.trim().parse::<u64>().ok()?))
+        })
+        .next_back()
+        .filter(|&(soft, hard)| soft <= hard && hard < max)
+}
+
 /// Where the runtime would ignore the ceilings (rootless podman on cgroup v1, [`Target`]'s
 /// `limits_ignored`): refused with `[limits] refuse_unenforced`, else `Ok`, and the caller says
 /// `why` as a change. Shared by `run` / `create` and a build.
@@ -358,7 +373,7 @@ impl Rewriter<'_> {
             let Some(at) = v.iter().position(|&b| b == b'=') else {
                 continue; // `host` (refused by deny.ceiling) or no ulimit podman reads
             };
-            if !v[..at].eq_ignore_ascii_case(b"nofile") {
+            if !units::names_nofile(&crate::text::lossy(&v[..=at])) {
                 continue;
             }
             let Some((soft, hard)) = units::nofile(&crate::text::lossy(v)) else {
@@ -401,16 +416,7 @@ impl Rewriter<'_> {
                 }
                 // podman's configured `nofile` where it is at or below the ceiling and the caller
                 // names none (the look `gv`: an operator's 256 became the policy's 1024).
-                let kept = configured
-                    .iter()
-                    .filter(|_| callers == 0)
-                    .filter_map(|u| u.trim().strip_prefix("nofile="))
-                    .filter_map(|v| {
-                        let (soft, hard) = v.split_once(':').unwrap_or((v, v));
-                        Some((soft.trim().parse::<u64>().ok()?, hard.trim().parse::<u64>().ok()?))
-                    })
-                    .next_back()
-                    .filter(|&(soft, hard)| soft <= hard && hard < max);
+                let kept = configured_nofile(configured, max).filter(|_| callers == 0);
                 match kept {
                     Some((soft, hard)) => self.add(
                         rule,

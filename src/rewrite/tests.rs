@@ -1386,7 +1386,15 @@ fn open_files_are_held_to_the_ceiling() {
         nofile(&["run", "--ulimit", "nofile=64", "--ulimit=nofile=65536", "img"]),
         Ok(vec!["--ulimit=nofile=1024:1024".into()])
     );
-    for odd in ["NOFILE=100", "nofile=-1", "nofile=+5", "nofile=0x10", "nofile="] {
+    // (A blank before the name too, as a build's is: one predicate, `units::names_nofile`.)
+    for odd in [
+        "NOFILE=100",
+        "nofile=-1",
+        "nofile=+5",
+        "nofile=0x10",
+        "nofile=",
+        " nofile=64",
+    ] {
         assert!(nofile(&["run", "--ulimit", odd, "img"]).is_err(), "{odd}");
     }
     // podman's configured defaults, which any --ulimit replaces, are given again beside the
