@@ -150,7 +150,8 @@ pub(super) fn build_refusal(
     rootless: bool,
     rules: &Rules,
 ) -> Option<Refusal> {
-    // A build's RUN steps get no `--ulimit` of the shim's: a configured realtime one reaches them.
+    // A build's RUN steps get podman's configured ulimits (the shim gives them again beside its
+    // `nofile`, [`super::build`]): a configured realtime one reaches them.
     if let Err(r) = refusal(conf, ulimits, rootless, rules, &|_| false, false) {
         return Some(r);
     }

@@ -2072,7 +2072,8 @@ fn podman_s_configured_defaults_are_held_to_the_policy() {
         Some(Rule::DenyHostNamespace)
     );
     assert_eq!(build(&c(|c| c.shm_sizes = vec!["1g".into()])), None);
-    // A build gets no `--ulimit` of the shim's: a configured realtime one is refused there too.
+    // A build gets podman's configured ulimits again beside its `nofile`: a configured realtime
+    // one is refused there too.
     let realtime = |u: &str| {
         super::configured::build_refusal(&c(|_| {}), &[u.to_string()], false, rules).map(|r| r.rule)
     };
